@@ -1,0 +1,1 @@
+"""Sites, departments, users, roles, API tokens and the permission matrix."""

@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.database import Model, utcnow
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    QUALITY_OFFICER = "quality_officer"
+    DEPARTMENT_HEAD = "department_head"
+    AUDITOR = "auditor"
+    STAFF = "staff"
+
+
+class Site(Model):
+    __tablename__ = "site"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    row_version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+    def __repr__(self) -> str:
+        return f"<Site {self.code}>"
+
+
+class Department(Model):
+    __tablename__ = "department"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    head_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", use_alter=True))
+    row_version: Mapped[int] = mapped_column(default=1)
+
+    head: Mapped[User | None] = relationship(foreign_keys=[head_id], post_update=True)
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+    def __repr__(self) -> str:
+        return f"<Department {self.code}>"
+
+
+class User(UserMixin, Model):
+    __tablename__ = "user_account"
+    __trail_secret__ = frozenset({"password_hash"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str] = mapped_column(String(16), default="en")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    row_version: Mapped[int] = mapped_column(default=1)
+
+    department: Mapped[Department | None] = relationship(foreign_keys=[department_id])
+    site: Mapped[Site | None] = relationship()
+    role_rows: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(Role(row.role) for row in self.role_rows)
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def get_id(self) -> str:
+        # The row version is part of the session identity, so changing a
+        # password or roles (which bumps it) ends every other session.
+        return f"{self.id}:{self.row_version}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.login}>"
+
+
+class UserRole(Model):
+    __tablename__ = "user_role"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class ApiToken(Model):
+    __tablename__ = "api_token"
+    __trail_secret__ = frozenset({"token_hash"})
+    # Bumped on every API call: recording each use would drown the trail.
+    __trail_ignore__ = frozenset({"last_used_at"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    # The token itself is never stored: only its SHA-256 (tokens are 256 random
+    # bits, so a fast hash is enough; argon2 is for low-entropy passwords).
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+class LoginAttempt(Model):
+    """Failed and successful logins, for throttling. A security log, not a
+    domain record: it is not part of the audit trail."""
+
+    __tablename__ = "login_attempt"
+    __trailed__ = False
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(64))
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    succeeded: Mapped[bool]
+
+    __table_args__ = (Index("ix_login_attempt_login_at", "login", "at"),)

@@ -1,0 +1,54 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from core import config as config_module
+from core import database
+
+log = logging.getLogger("dealerqms")
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        "core",
+        instance_path=str(config_module.instance_path_from_env()) if not (test_config or {}).get("INSTANCE_PATH")
+        else str(test_config["INSTANCE_PATH"]),
+        instance_relative_config=True,
+    )
+    config_module.load(app, test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    import core.models  # noqa: F401  (all tables on the metadata)
+
+    database.init_app(app)
+
+    from core.trail import recorder
+    recorder.install()
+
+    from core.extensions import migrate
+    migrate.init_app(app, database.db, directory=str(MIGRATIONS))
+
+    from core.plugins import manager
+    manager.init_app(app)
+
+    from core import i18n, security
+    i18n.init_app(app)
+    security.init_app(app)
+
+    from core.web import init_app as init_web
+    init_web(app)
+    from core.api import init_app as init_api
+    init_api(app)
+
+    from core.cli import register_commands
+    register_commands(app)
+
+    manager.startup(app)
+    return app

@@ -1,0 +1,79 @@
+"""The ``dealerqms`` command line: a Flask click group, so the same commands
+also work as ``flask --app core …``.
+
+User mistakes are one sentence on stderr and exit status 1; each area adds
+its commands in its own ``cli`` module through :func:`register_commands`.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import FlaskGroup, with_appcontext
+
+from core.errors import DomainError
+
+
+class UserError(click.ClickException):
+    """One sentence, no traceback, exit status 1."""
+
+
+def domain_errors(command):
+    """Turn a service's refusal into a one-sentence CLI error, rolling back first."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        from core.database import db
+
+        try:
+            return command(*args, **kwargs)
+        except DomainError as error:
+            db.session.rollback()
+            raise UserError(error.detail) from None
+
+    return wrapper
+
+
+def read_password_file(path: str | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        text = Path(path).read_text(encoding="utf-8").strip()
+    except OSError as error:
+        raise UserError(f"Cannot read the password file {path}: {error.strerror}.") from None
+    if not text:
+        raise UserError(f"The password file {path} is empty.")
+    return text
+
+
+def register_commands(app) -> None:
+    from core.accounts.cli import token_group, user_group
+    from core.backup import backup_command, restore_command
+    from core.maintenance import init_command
+    from core.plugins.cli import plugins_command
+    from core.trail.cli import trail_group
+
+    for command in (init_command, user_group, token_group, plugins_command, trail_group,
+                    backup_command, restore_command):
+        app.cli.add_command(command)
+
+
+def _create_app():
+    from core import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False,
+             help="dealerqms: quality management for car dealerships.")
+def main():
+    pass
+
+
+__all__ = ["UserError", "domain_errors", "main", "read_password_file", "with_appcontext"]
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

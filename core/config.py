@@ -1,0 +1,98 @@
+"""Configuration from the environment, with an optional instance config file.
+
+Precedence (highest first): ``test_config`` passed to the factory, the
+environment (``DEALERQMS_*``), ``<instance>/config.py``, the defaults below.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+DEFAULTS = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": True,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SECURE": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+    # Idle timeout: a session unused for this long must log in again.
+    "DEALERQMS_IDLE_TIMEOUT": timedelta(minutes=30),
+    "DEALERQMS_LOGIN_MAX_FAILURES": 5,
+    "DEALERQMS_LOGIN_WINDOW": timedelta(minutes=15),
+    "DEALERQMS_PLUGINS_SAFE_MODE": False,
+    "DEALERQMS_PLUGINS_ALLOW": None,  # None: every installed plugin
+    "DEALERQMS_PLUGINS_DENY": (),
+    "DEALERQMS_LOAD_ENTRYPOINTS": True,
+    "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
+    "BABEL_DEFAULT_LOCALE": "en",
+    "BABEL_DEFAULT_TIMEZONE": "UTC",
+    "DEALERQMS_LOCALES": ("en", "zh_CN"),
+    "WTF_CSRF_TIME_LIMIT": None,  # bounded by the session lifetime instead
+    "API_TITLE": "dealerqms",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.1.0",
+}
+
+ENV_SETTINGS = {
+    "DEALERQMS_DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "DEALERQMS_SECRET_KEY": "SECRET_KEY",
+}
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def instance_path_from_env() -> Path:
+    return Path(os.environ.get("DEALERQMS_INSTANCE", "instance")).resolve()
+
+
+def load(app, test_config: dict | None) -> None:
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile(Path(app.instance_path) / "config.py", silent=True)
+    for env_name, key in ENV_SETTINGS.items():
+        if os.environ.get(env_name):
+            app.config[key] = os.environ[env_name]
+    if os.environ.get("DEALERQMS_PLUGINS_SAFE_MODE"):
+        app.config["DEALERQMS_PLUGINS_SAFE_MODE"] = os.environ["DEALERQMS_PLUGINS_SAFE_MODE"] not in ("0", "")
+    if os.environ.get("DEALERQMS_PLUGINS_ALLOW"):
+        app.config["DEALERQMS_PLUGINS_ALLOW"] = _split(os.environ["DEALERQMS_PLUGINS_ALLOW"])
+    if os.environ.get("DEALERQMS_PLUGINS_DENY"):
+        app.config["DEALERQMS_PLUGINS_DENY"] = _split(os.environ["DEALERQMS_PLUGINS_DENY"])
+    if os.environ.get("DEALERQMS_INSECURE_COOKIES"):
+        # Plain-HTTP development only; production serves HTTPS.
+        app.config["SESSION_COOKIE_SECURE"] = False
+        app.config["REMEMBER_COOKIE_SECURE"] = False
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    instance = Path(app.instance_path)
+    app.config.setdefault("SQLALCHEMY_DATABASE_URI", f"sqlite:///{instance / 'dealerqms.sqlite3'}")
+    app.config.setdefault("DEALERQMS_STORAGE_PATH", str(instance / "files"))
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(instance)
+
+
+def _instance_secret(instance: Path) -> str:
+    """A per-instance random secret, made once and kept in the instance folder.
+
+    Never a constant in the code: a shared default secret would let anyone
+    forge sessions on every installation that forgot to set one.
+    """
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret)
+    return secret

@@ -1,0 +1,149 @@
+"""The database layer: the declarative base, column types and the engine set-up
+that keeps SQLite honest under concurrent writers.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores naive UTC with microseconds, hands back aware UTC datetimes.
+
+    SQLite has no time zones and PostgreSQL's ``timestamptz`` would hand back
+    the server's zone; one convention on both keeps hashes identical.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use utcnow()")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso_utc(moment: datetime) -> str:
+    """The one text form of a time: microsecond precision, ``Z`` suffix."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class Model(DeclarativeBase):
+    registry = registry(
+        metadata=MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={datetime: UTCDateTime},
+    )
+
+    # Every mapped class is recorded in the audit trail unless it opts out.
+    __trailed__ = True
+    # Columns whose values never go into the trail (only the fact they changed).
+    __trail_secret__: frozenset[str] = frozenset()
+    # Columns whose changes alone are not worth an event (usage counters).
+    __trail_ignore__: frozenset[str] = frozenset()
+
+
+db = SQLAlchemy(model_class=Model)
+
+# Read-only requests (GET/HEAD) begin deferred transactions so that readers do
+# not queue behind writers; everything else begins IMMEDIATE.
+_read_only = contextvars.ContextVar("dealerqms_read_only", default=False)
+
+
+def set_read_only(value: bool) -> contextvars.Token:
+    return _read_only.set(value)
+
+
+def reset_read_only(token: contextvars.Token) -> None:
+    _read_only.reset(token)
+
+
+@contextmanager
+def read_only():
+    """Run long reads (trail verification, exports) without taking SQLite's write lock."""
+    token = _read_only.set(True)
+    try:
+        yield
+    finally:
+        _read_only.reset(token)
+
+
+@contextmanager
+def write_intent():
+    """Upgrade the current unit of work to a write transaction.
+
+    For the rare write in a GET request (a scheduled change taking effect on
+    first view): the read transaction ends and an IMMEDIATE one begins, so the
+    write never fails on a stale SQLite snapshot.
+    """
+    if not _read_only.get():
+        yield
+        return
+    db.session.commit()
+    token = _read_only.set(False)
+    try:
+        yield
+    finally:
+        _read_only.reset(token)
+
+
+class SQLiteNotInWAL(RuntimeError):
+    pass
+
+
+def configure_engine(engine: Engine) -> None:
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Take transaction control away from pysqlite: its implicit BEGIN is
+        # DEFERRED, which lets concurrent writers read the same trail head.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        if engine.url.database not in (None, "", ":memory:"):
+            mode = cursor.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                raise SQLiteNotInWAL(f"SQLite refused WAL mode (got {mode!r}) for {engine.url.database}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN" if _read_only.get() else "BEGIN IMMEDIATE")
+
+
+def init_app(app) -> None:
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)

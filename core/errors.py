@@ -1,0 +1,56 @@
+"""The errors services raise. Each knows its HTTP status, so the web views,
+the API (RFC 9457 problem details) and the CLI (one sentence, non-zero exit)
+all report the same mistake the same way.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, *, errors: list[dict] | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+
+
+class NotFound(DomainError):
+    status = 404
+    title = "Not found"
+
+
+class Forbidden(DomainError):
+    status = 403
+    title = "Forbidden"
+
+
+class Conflict(DomainError):
+    """A state conflict or a stale ``row_version``."""
+
+    status = 409
+    title = "Conflict"
+
+
+class ValidationFailed(DomainError):
+    status = 422
+    title = "Invalid field values"
+
+    @classmethod
+    def field(cls, field: str, message: str) -> ValidationFailed:
+        return cls(f"{field}: {message}", errors=[{"field": field, "message": message}])
+
+
+class TooManyAttempts(DomainError):
+    status = 429
+    title = "Too many attempts"
+
+
+def check_row_version(record, expected: int | None) -> None:
+    """Refuse an edit made against an older copy of ``record``."""
+    if expected is not None and int(expected) != record.row_version:
+        raise Conflict(
+            f"{type(record).__name__} was changed by someone else (your copy is version "
+            f"{expected}, the current one is {record.row_version}); reload and try again."
+        )

@@ -1,0 +1,59 @@
+"""``dealerqms init``: create or upgrade the schema and the starting content."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from core.accounts import services
+from core.accounts.models import Role, User
+from core.cli import domain_errors, read_password_file
+from core.database import db
+from core.schema import upgrade
+from core.trail import acting_as
+
+ADMIN_LOGIN = "admin"
+
+
+def initialise(*, demo: bool = False, admin_password: str | None = None) -> str | None:
+    """Bring an instance to a usable state; safe to repeat.
+
+    Returns the generated admin password when the admin was created without one.
+    """
+    from core.plugins.manager import pm
+
+    upgrade()
+    generated = None
+    with acting_as("init"):
+        site = services.ensure_defaults()
+        if db.session.execute(db.select(User.id).filter_by(login=ADMIN_LOGIN)).first() is None:
+            if admin_password is None:
+                admin_password = generated = services.make_temporary_password()
+            services.create_user(None, login=ADMIN_LOGIN, display_name="Administrator", roles=[Role.ADMIN.value],
+                                 password=admin_password, department=services.department_by_code("QUALITY"),
+                                 site=site)
+        db.session.commit()
+        if demo:
+            from core.demo import populate_demo
+            populate_demo()
+            db.session.commit()
+        pm.hook.populate_instance(demo=demo)
+        db.session.commit()
+    return generated
+
+
+@click.command("init")
+@click.option("--demo", is_flag=True, help="Add a demo site with users of every role and sample records.")
+@click.option("--admin-password-file", type=click.Path(dir_okay=False),
+              help="File holding the admin password (otherwise a one-time password is printed).")
+@with_appcontext
+@domain_errors
+def init_command(demo, admin_password_file):
+    """Create or upgrade the database and the starting content."""
+    generated = initialise(demo=demo, admin_password=read_password_file(admin_password_file))
+    click.echo("Database is up to date; default site MAIN and departments are in place.")
+    if generated:
+        click.echo(f"Created user admin. One-time password: {generated}")
+    if demo:
+        from core.demo import DEMO_PASSWORD, DEMO_USERS
+        click.echo(f"Demo users ({', '.join(u[0] for u in DEMO_USERS)}) have the password {DEMO_PASSWORD!r}.")

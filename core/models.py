@@ -1,0 +1,8 @@
+"""Every table the core owns, imported in one place so that the metadata
+(and Alembic's autogenerate) always sees all of them."""
+
+from core.accounts.models import ApiToken, Department, LoginAttempt, Role, Site, User, UserRole
+from core.signatures.models import Signature
+from core.trail.models import TrailEvent
+
+__all__ = ["ApiToken", "Department", "LoginAttempt", "Role", "Signature", "Site", "TrailEvent", "User", "UserRole"]

@@ -1,0 +1,84 @@
+"""Sessions, CSRF, idle timeout, security headers and the request's transaction mode."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from flask import current_app, g, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, logout_user
+
+from core.accounts.services import load_session_user
+from core.database import reset_read_only, set_read_only, utcnow
+from core.extensions import csrf, login_manager
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+CSP = "; ".join([
+    "default-src 'self'",
+    "script-src 'self' 'nonce-{nonce}'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+
+def init_app(app) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(load_session_user)
+    csrf.init_app(app)
+
+    @app.before_request
+    def _transaction_mode():
+        g.read_only_token = set_read_only(request.method in SAFE_METHODS)
+
+    @app.before_request
+    def _idle_timeout():
+        if not current_user.is_authenticated or request.path.startswith("/api/"):
+            return None
+        now = utcnow()
+        last = session.get("last_seen")
+        timeout = current_app.config["DEALERQMS_IDLE_TIMEOUT"]
+        if last and now - datetime.fromisoformat(last) > timeout:
+            logout_user()
+            session.clear()
+            return redirect(url_for("auth.login", next=request.full_path, idle=1))
+        session["last_seen"] = now.isoformat()
+        return None
+
+    @app.before_request
+    def _nonce():
+        g.csp_nonce = secrets.token_urlsafe(16)
+
+    @app.after_request
+    def _headers(response):
+        nonce = g.get("csp_nonce", "")
+        response.headers.setdefault("Content-Security-Policy", CSP.format(nonce=nonce))
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(self), geolocation=(), microphone=()")
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if current_user and getattr(current_user, "is_authenticated", False):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.teardown_request
+    def _reset_transaction_mode(_exc):
+        token = g.pop("read_only_token", None)
+        if token is not None:
+            reset_read_only(token)
+
+    @app.context_processor
+    def _template_security():
+        return {"csp_nonce": g.get("csp_nonce", "")}

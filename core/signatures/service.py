@@ -1,0 +1,68 @@
+"""Signing any record: password again, meaning, the hash of what was signed."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Protocol
+
+from flask_babel import lazy_gettext as _l
+
+from core.accounts.models import User
+from core.accounts.passwords import verify_password
+from core.database import db, iso_utc
+from core.errors import Forbidden, ValidationFailed
+from core.signatures.models import Signature
+from core.trail.recorder import entity_id_of, entity_type_of
+
+MEANINGS = {
+    "reviewed": _l("Reviewed"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+    "periodic-review": _l("Periodic review: still valid"),
+    "acknowledged": _l("Read and understood"),
+    "report-issued": _l("Report issued"),
+    "verified-effective": _l("Verified effective"),
+}
+
+
+class Signable(Protocol):
+    def signable_content(self) -> bytes:
+        """The exact bytes a signature on this record vouches for."""
+
+
+def content_hash(record: Signable) -> str:
+    return hashlib.sha256(record.signable_content()).hexdigest()
+
+
+def sign(record: Signable, *, signer: User, password: str, meaning: str, comment: str | None = None) -> Signature:
+    """Sign ``record`` as ``signer``; the caller commits with the rest of its business action."""
+    if meaning not in MEANINGS:
+        raise ValidationFailed.field("meaning", f"unknown meaning {meaning!r}; one of {', '.join(MEANINGS)}")
+    if not password or not verify_password(signer, password):
+        raise Forbidden("The password does not match; the signature was not applied.")
+    signature = Signature(
+        entity_type=entity_type_of(record), entity_id=entity_id_of(record),
+        signer=signer, signer_name=signer.display_name, signer_login=signer.login,
+        meaning=meaning, comment=comment or None, content_sha256=content_hash(record),
+    )
+    db.session.add(signature)
+    db.session.flush()
+    return signature
+
+
+def signatures_for(record) -> list[Signature]:
+    return list(db.session.execute(
+        db.select(Signature)
+        .where(Signature.entity_type == entity_type_of(record), Signature.entity_id == entity_id_of(record))
+        .order_by(Signature.signed_at, Signature.id)
+    ).scalars())
+
+
+def signature_matches(signature: Signature, record: Signable) -> bool:
+    """True while the record still has the content that was signed."""
+    return signature.content_sha256 == content_hash(record)
+
+
+def manifestation(signature: Signature) -> str:
+    """Printed name, time (UTC) and meaning, as shown on screens and PDFs (11.50)."""
+    return f"{signature.signer_name} — {MEANINGS.get(signature.meaning, signature.meaning)} — {iso_utc(signature.signed_at)[:19].replace('T', ' ')} UTC"

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.database import Model
+
+
+class TrailEvent(Model):
+    __tablename__ = "trail_event"
+    __trailed__ = False
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    entity_type: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[str] = mapped_column(String(128))
+    # Canonical JSON text, hashed exactly as stored.
+    changes: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    __table_args__ = (Index("ix_trail_event_entity", "entity_type", "entity_id", "seq"),)
+
+    @property
+    def changed_fields(self) -> dict:
+        return json.loads(self.changes)
+
+    def __repr__(self) -> str:
+        return f"<TrailEvent {self.seq} {self.action} {self.entity_type}/{self.entity_id}>"
