@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, request, session
+from flask_babel import get_locale
 from flask_login import current_user
 
 from core.extensions import babel
@@ -19,3 +20,4 @@ def select_locale() -> str:
 
 def init_app(app) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["get_locale"] = get_locale

@@ -18,7 +18,7 @@ def _add_plugin_version_locations(config):
 
     locations = [str(current_app.extensions["migrate"].directory) + "/versions"]
     locations += [str(path) for path in migration_locations()]
-    config.set_main_option("version_path_separator", "os")
+    config.set_main_option("path_separator", "os")
     config.set_main_option("version_locations", os.pathsep.join(locations))
     return config
 

@@ -1,0 +1,260 @@
+"""pytest fixtures for dealerqms and for plugin authors (a ``pytest11`` entry point).
+
+Installed with dealerqms, so a plugin's own test suite gets them without
+importing anything::
+
+    def test_my_checklist_is_listed(app, api_as):
+        response = api_as("auditor").get("/api/v1/checklists")
+        assert "usedcars.appraisal" in {c["key"] for c in response.json}
+
+The database is SQLite in a temporary folder, or PostgreSQL when
+``DEALERQMS_TEST_DATABASE_URL`` names a server database (each test gets its
+own database, cloned from a migrated template, so tests never see each other).
+
+Fixtures: ``app`` (``app_config`` to change its configuration), ``db_session``
+helpers via ``app``, ``make_user``, ``users`` (one per role), ``client``,
+``client_as(login_or_role)``, ``api_as(login_or_role)``, ``csrf_token(client)``
+and ``register_plugin`` (register a plugin object for one test).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+TEST_PASSWORD = "correct horse battery"
+ROLE_USERS = {
+    # role → (login, printed name, department)
+    "admin": ("admin", "Ada Admin", "QUALITY"),
+    "quality_officer": ("qo", "Quinn Quality", "QUALITY"),
+    "department_head": ("head", "Hana Head", "SALES"),
+    "auditor": ("auditor", "Aiden Auditor", "TRAINING"),
+    "staff": ("staff", "Sam Staff", "SALES"),
+}
+_CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def _server_url() -> str | None:
+    return os.environ.get("DEALERQMS_TEST_DATABASE_URL") or None
+
+
+def _build_schema(url: str, instance: Path) -> None:
+    from core import create_app
+    from core.schema import upgrade
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(instance),
+                      "SECRET_KEY": "schema-build"})
+    with app.app_context():
+        upgrade()
+        from core.database import db
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _database_template(tmp_path_factory):
+    """A migrated, empty database that every test clones."""
+    instance = tmp_path_factory.mktemp("template-instance")
+    server = _server_url()
+    if server is None:
+        path = instance / "template.sqlite3"
+        _build_schema(f"sqlite:///{path}", instance)
+        yield ("sqlite", path)
+        return
+    base = make_url(server)
+    name = f"dqtpl_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    _build_schema(base.set(database=name).render_as_string(hide_password=False), instance)
+    yield ("postgresql", (admin, base, name))
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _clone(template, tmp_path: Path) -> tuple[str, callable]:
+    kind, value = template
+    if kind == "sqlite":
+        import shutil
+
+        target = tmp_path / "dealerqms.sqlite3"
+        shutil.copyfile(value, target)
+        return f"sqlite:///{target}", lambda: None
+    admin, base, template_name = value
+    name = f"dqt_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"'))
+
+    def drop():
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    return base.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture
+def app_config() -> dict:
+    """Override to change the test app's configuration."""
+    return {}
+
+
+@pytest.fixture
+def app(_database_template, tmp_path, app_config):
+    from core import create_app
+    from core.accounts.services import ensure_defaults
+    from core.database import db
+
+    url, drop = _clone(_database_template, tmp_path)
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "SECRET_KEY": "test-secret-" + uuid.uuid4().hex,
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+        "SERVER_NAME": None,
+    }
+    config.update(app_config)
+    application = create_app(config)
+    with application.app_context():
+        ensure_defaults()
+        db.session.commit()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    drop()
+
+
+@pytest.fixture
+def make_user(app):
+    """``make_user(login, roles, department="SALES", site="MAIN", password=TEST_PASSWORD)``."""
+    from core.accounts import services
+    from core.database import db
+
+    def make(login: str, roles, department: str | None = "SALES", site: str | None = "MAIN",
+             password: str = TEST_PASSWORD, display_name: str | None = None):
+        with app.app_context():
+            user = services.create_user(
+                None, login=login, display_name=display_name or login.title(),
+                roles=[roles] if isinstance(roles, str) else roles, password=password,
+                department=services.department_by_code(department) if department else None,
+                site=services.site_by_code(site) if site else None)
+            db.session.commit()
+            return user.id
+
+    return make
+
+
+@pytest.fixture
+def users(app, make_user) -> dict[str, str]:
+    """One user per role; maps role → login (all with ``TEST_PASSWORD``)."""
+    for role, (login, name, department) in ROLE_USERS.items():
+        make_user(login, role, department=department, display_name=name)
+    return {role: login for role, (login, _n, _d) in ROLE_USERS.items()}
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf_token(client) -> str:
+    """The CSRF token of the client's session, as a page would embed it."""
+    page = client.get("/login")
+    match = _CSRF_META.search(page.get_data(as_text=True))
+    assert match, "the page has no csrf-token meta tag"
+    return match.group(1)
+
+
+@pytest.fixture(name="csrf_token")
+def csrf_token_fixture():
+    return csrf_token
+
+
+def _login_for(users_by_role, who: str) -> str:
+    return users_by_role.get(who, who)
+
+
+@pytest.fixture
+def client_as(app, users):
+    """A test client logged in through the real login form as a role or a login."""
+
+    def make(who: str, password: str = TEST_PASSWORD):
+        client = app.test_client()
+        token = csrf_token(client)
+        response = client.post("/login", data={"login": _login_for(users, who), "password": password,
+                                               "csrf_token": token})
+        assert response.status_code == 302, f"login as {who} failed: {response.status_code}"
+        return client
+
+    return make
+
+
+class ApiClient:
+    """A test client that sends a bearer token with every request."""
+
+    def __init__(self, client, token: str):
+        self._client, self.token = client, token
+
+    def _headers(self, kwargs):
+        headers = dict(kwargs.pop("headers", {}) or {})
+        headers.setdefault("Authorization", f"Bearer {self.token}")
+        return headers
+
+    def open(self, method: str, path: str, **kwargs):
+        return self._client.open(path, method=method, headers=self._headers(kwargs), **kwargs)
+
+    def get(self, path, **kwargs):
+        return self.open("GET", path, **kwargs)
+
+    def post(self, path, **kwargs):
+        return self.open("POST", path, **kwargs)
+
+    def put(self, path, **kwargs):
+        return self.open("PUT", path, **kwargs)
+
+    def patch(self, path, **kwargs):
+        return self.open("PATCH", path, **kwargs)
+
+    def delete(self, path, **kwargs):
+        return self.open("DELETE", path, **kwargs)
+
+
+@pytest.fixture
+def api_as(app, users):
+    """An API client with a fresh bearer token of a role's user (or a login)."""
+    from core.accounts import services
+    from core.database import db
+
+    def make(who: str) -> ApiClient:
+        with app.app_context():
+            user = services.user_by_login(_login_for(users, who))
+            _token, plain = services.create_token(None, user, "test")
+            db.session.commit()
+        return ApiClient(app.test_client(), plain)
+
+    return make
+
+
+@pytest.fixture
+def register_plugin(app):
+    """Register a plugin object (a module or a class with ``@hookimpl`` methods) for one test."""
+    from core.plugins.manager import pm
+
+    registered = []
+
+    def register(plugin, name: str | None = None):
+        pm.register(plugin, name=name)
+        registered.append(plugin)
+        return plugin
+
+    yield register
+    for plugin in registered:
+        pm.unregister(plugin)

@@ -1,0 +1,31 @@
+"""Reading the trail: a record's history, filtered lists."""
+
+from __future__ import annotations
+
+from core.database import db
+from core.trail.models import TrailEvent
+from core.trail.recorder import entity_id_of, entity_type_of
+
+
+def history(entity_type: str, entity_id: str, *, limit: int = 500) -> list[TrailEvent]:
+    return list(db.session.execute(
+        db.select(TrailEvent)
+        .where(TrailEvent.entity_type == entity_type, TrailEvent.entity_id == str(entity_id))
+        .order_by(TrailEvent.seq).limit(limit)
+    ).scalars())
+
+
+def history_of(record, *, limit: int = 500) -> list[TrailEvent]:
+    return history(entity_type_of(record), entity_id_of(record), limit=limit)
+
+
+def events_query(*, entity_type: str | None = None, entity_id: str | None = None, actor: str | None = None):
+    """A select of events, newest first, for paginated lists."""
+    query = db.select(TrailEvent)
+    if entity_type:
+        query = query.where(TrailEvent.entity_type == entity_type)
+    if entity_id:
+        query = query.where(TrailEvent.entity_id == str(entity_id))
+    if actor:
+        query = query.where(TrailEvent.actor == actor)
+    return query.order_by(TrailEvent.seq.desc())
