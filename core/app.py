@@ -44,11 +44,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from core.web import init_app as init_web
     init_web(app)
-    from core.api import init_app as init_api
-    init_api(app)
 
     from core.cli import register_commands
     register_commands(app)
 
     manager.startup(app)
+    # After start-up has validated the plugins: their API blueprints join the core's.
+    from core.api import init_app as init_api
+    init_api(app)
     return app

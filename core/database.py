@@ -12,6 +12,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.orm import session as sqlalchemy_orm_session
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -147,3 +148,32 @@ def init_app(app) -> None:
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
+
+
+_PENDING = "dealerqms_after_commit"
+
+
+def after_commit(callback) -> None:
+    """Run ``callback()`` once the current transaction has committed through :func:`commit`.
+
+    Events such as ``revision_effective`` must not reach plugins for a change
+    that is later rolled back; a rollback drops the pending callbacks.
+    """
+    db.session.info.setdefault(_PENDING, []).append(callback)
+
+
+def commit() -> None:
+    """Commit the unit of work, then run what waited for it (plugin events).
+
+    The callbacks run outside the committed transaction, so a plugin that
+    writes (an NC raised from a complaint) does so in its own unit of work.
+    """
+    db.session.commit()
+    while callbacks := db.session.info.pop(_PENDING, None):
+        for callback in callbacks:
+            callback()
+
+
+@event.listens_for(sqlalchemy_orm_session.Session, "after_soft_rollback")
+def _drop_after_commit(session, _previous_transaction) -> None:
+    session.info.pop(_PENDING, None)

@@ -42,6 +42,11 @@ class ValidationFailed(DomainError):
         return cls(f"{field}: {message}", errors=[{"field": field, "message": message}])
 
 
+class TooLarge(DomainError):
+    status = 413
+    title = "Too large"
+
+
 class TooManyAttempts(DomainError):
     status = 429
     title = "Too many attempts"

@@ -1,16 +1,42 @@
-"""Languages: the user's choice, else the session's, else the browser's."""
+"""Languages: the user's choice, else the session's, else the browser's.
+
+Users choose among ``DEALERQMS_LOCALES`` (``en``, ``zh_CN``). Each catalog
+lives in ``core/translations`` under Babel's full name of its locale
+(``zh_CN`` is ``zh_Hans_CN``): Flask-Babel looks up catalogs by that name and
+would silently fall back to English under any other. ``core/babel.cfg`` says
+where the strings are. After changing UI strings::
+
+    pybabel extract -F core/babel.cfg -k _l --no-location --sort-output -o core/translations/messages.pot .
+    pybabel update -N --ignore-obsolete -i core/translations/messages.pot -d core/translations
+    (translate the new zh_CN entries)
+    pybabel compile -d core/translations
+
+The compiled ``.mo`` files are committed; a test fails when they lag behind
+the ``.po`` files or when a string is not in the catalogs.
+"""
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
+from babel import Locale
 from flask import current_app, request, session
-from flask_babel import get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
 from core.extensions import babel
 
+# Each language is named in itself, so that someone who cannot read the
+# current one still finds their own.
+LANGUAGE_NAMES = {"en": "English", "zh_CN": "中文"}
+
+
+def supported_locales() -> tuple[str, ...]:
+    return tuple(current_app.config["DEALERQMS_LOCALES"])
+
 
 def select_locale() -> str:
-    supported = current_app.config["DEALERQMS_LOCALES"]
+    supported = supported_locales()
     if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in supported:
         return current_user.locale
     if session.get("locale") in supported:
@@ -18,6 +44,32 @@ def select_locale() -> str:
     return request.accept_languages.best_match(supported) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def catalog_name(code: str) -> str:
+    """The folder of a locale's catalog: ``zh_CN`` → ``zh_Hans_CN``."""
+    return str(Locale.parse(code))
+
+
+def current_locale() -> str:
+    """The configured code (``zh_CN``) of the language the page is shown in."""
+    shown = get_locale()
+    for code in supported_locales():
+        if Locale.parse(code) == shown:
+            return code
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _when(value: datetime | date | None) -> str:
+    """ISO-style dates in every language: unambiguous for auditors, and sortable."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_datetime(value, "yyyy-MM-dd HH:mm:ss")
+    return format_date(value, "yyyy-MM-dd")
+
+
 def init_app(app) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["current_locale"] = current_locale
+    app.jinja_env.globals["language_names"] = LANGUAGE_NAMES
+    app.jinja_env.filters["when"] = _when

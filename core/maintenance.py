@@ -20,7 +20,7 @@ def initialise(*, demo: bool = False, admin_password: str | None = None) -> str 
 
     Returns the generated admin password when the admin was created without one.
     """
-    from core.plugins.manager import pm
+    from core.plugins.manager import notify
 
     upgrade()
     generated = None
@@ -37,7 +37,7 @@ def initialise(*, demo: bool = False, admin_password: str | None = None) -> str 
             from core.demo import populate_demo
             populate_demo()
             db.session.commit()
-        pm.hook.populate_instance(demo=demo)
+        notify("populate_instance", demo=demo)
         db.session.commit()
     return generated
 
@@ -50,7 +50,11 @@ def initialise(*, demo: bool = False, admin_password: str | None = None) -> str 
 @domain_errors
 def init_command(demo, admin_password_file):
     """Create or upgrade the database and the starting content."""
-    generated = initialise(demo=demo, admin_password=read_password_file(admin_password_file))
+    admin_password = read_password_file(admin_password_file)
+    if admin_password is not None:
+        # Refused before the schema is touched, not after a migration ran.
+        services.check_password_strength(admin_password, ADMIN_LOGIN)
+    generated = initialise(demo=demo, admin_password=admin_password)
     click.echo("Database is up to date; default site MAIN and departments are in place.")
     if generated:
         click.echo(f"Created user admin. One-time password: {generated}")

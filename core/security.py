@@ -36,13 +36,18 @@ def init_app(app) -> None:
     login_manager.user_loader(load_session_user)
     csrf.init_app(app)
 
+    # First, so that every response (a redirect from the idle check too) has a nonce.
+    @app.before_request
+    def _nonce():
+        g.csp_nonce = secrets.token_urlsafe(16)
+
     @app.before_request
     def _transaction_mode():
         g.read_only_token = set_read_only(request.method in SAFE_METHODS)
 
     @app.before_request
     def _idle_timeout():
-        if not current_user.is_authenticated or request.path.startswith("/api/"):
+        if request.endpoint == "static" or request.path.startswith("/api/") or not current_user.is_authenticated:
             return None
         now = utcnow()
         last = session.get("last_seen")
@@ -50,13 +55,11 @@ def init_app(app) -> None:
         if last and now - datetime.fromisoformat(last) > timeout:
             logout_user()
             session.clear()
-            return redirect(url_for("auth.login", next=request.full_path, idle=1))
+            # Back to the page afterwards, but never to a form post: its data is gone.
+            target = request.full_path.rstrip("?") if request.method == "GET" else None
+            return redirect(url_for("auth.login", next=target, idle=1))
         session["last_seen"] = now.isoformat()
         return None
-
-    @app.before_request
-    def _nonce():
-        g.csp_nonce = secrets.token_urlsafe(16)
 
     @app.after_request
     def _headers(response):
@@ -69,7 +72,7 @@ def init_app(app) -> None:
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if current_user and getattr(current_user, "is_authenticated", False):
+        if request.endpoint != "static" and current_user and getattr(current_user, "is_authenticated", False):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 

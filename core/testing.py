@@ -13,12 +13,17 @@ own database, cloned from a migrated template, so tests never see each other).
 
 Fixtures: ``app`` (``app_config`` to change its configuration), ``db_session``
 helpers via ``app``, ``make_user``, ``users`` (one per role), ``client``,
-``client_as(login_or_role)``, ``api_as(login_or_role)``, ``csrf_token(client)``
-and ``register_plugin`` (register a plugin object for one test).
+``client_as(login_or_role)``, ``api_as(login_or_role)``, ``csrf_token(client)``,
+``register_plugin`` (register a plugin object for one test) and ``make_app``
+(one more app with given plugins or configuration).
+
+Test apps load the built-in plugins only; set ``DEALERQMS_LOAD_ENTRYPOINTS``
+to ``True`` in ``app_config`` to load every installed one (your plugin too).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import uuid
@@ -38,6 +43,9 @@ ROLE_USERS = {
     "staff": ("staff", "Sam Staff", "SALES"),
 }
 _CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+# Test apps load the built-in plugins but no third-party one that happens to
+# be installed; a test that wants those sets DEALERQMS_LOAD_ENTRYPOINTS=True.
+PLUGIN_TEST_CONFIG = {"DEALERQMS_LOAD_ENTRYPOINTS": "builtin"}
 
 
 def _server_url() -> str | None:
@@ -49,7 +57,7 @@ def _build_schema(url: str, instance: Path) -> None:
     from core.schema import upgrade
 
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(instance),
-                      "SECRET_KEY": "schema-build"})
+                      "SECRET_KEY": "schema-build", **PLUGIN_TEST_CONFIG})
     with app.app_context():
         upgrade()
         from core.database import db
@@ -104,32 +112,62 @@ def app_config() -> dict:
     return {}
 
 
-@pytest.fixture
-def app(_database_template, tmp_path, app_config):
+@contextlib.contextmanager
+def _test_app(template, folder: Path, overrides: dict):
     from core import create_app
     from core.accounts.services import ensure_defaults
     from core.database import db
 
-    url, drop = _clone(_database_template, tmp_path)
-    config = {
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": url,
-        "INSTANCE_PATH": str(tmp_path / "instance"),
-        "SECRET_KEY": "test-secret-" + uuid.uuid4().hex,
-        "SESSION_COOKIE_SECURE": False,
-        "REMEMBER_COOKIE_SECURE": False,
-        "SERVER_NAME": None,
-    }
-    config.update(app_config)
-    application = create_app(config)
-    with application.app_context():
-        ensure_defaults()
-        db.session.commit()
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    drop()
+    url, drop = _clone(template, folder)
+    try:
+        config = {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "INSTANCE_PATH": str(folder / "instance"),
+            "SECRET_KEY": "test-secret-" + uuid.uuid4().hex,
+            "SESSION_COOKIE_SECURE": False,
+            "REMEMBER_COOKIE_SECURE": False,
+            "SERVER_NAME": None,
+            **PLUGIN_TEST_CONFIG,
+        }
+        config.update(overrides)
+        application = create_app(config)
+        with application.app_context():
+            ensure_defaults()
+            db.session.commit()
+        try:
+            yield application
+        finally:
+            with application.app_context():
+                db.session.remove()
+                db.engine.dispose()
+    finally:
+        drop()
+
+
+@pytest.fixture
+def app(_database_template, tmp_path, app_config):
+    with _test_app(_database_template, tmp_path, app_config) as application:
+        yield application
+
+
+@pytest.fixture
+def make_app(_database_template, tmp_path):
+    """``make_app(plugins={name: plugin}, **config)``: one more app, with its own database.
+
+    For a test that needs an app with particular plugins or configuration
+    (or that expects start-up to fail: ``create_app``'s exception propagates).
+    """
+    with contextlib.ExitStack() as stack:
+
+        def make(plugins: dict | None = None, **config):
+            if plugins is not None:
+                config["DEALERQMS_EXTRA_PLUGINS"] = plugins
+            folder = tmp_path / f"app-{uuid.uuid4().hex[:8]}"
+            folder.mkdir()
+            return stack.enter_context(_test_app(_database_template, folder, config))
+
+        yield make
 
 
 @pytest.fixture
@@ -245,16 +283,37 @@ def api_as(app, users):
 
 @pytest.fixture
 def register_plugin(app):
-    """Register a plugin object (a module or a class with ``@hookimpl`` methods) for one test."""
-    from core.plugins.manager import pm
+    """``register_plugin(plugin, name)``: add a plugin to ``app`` for one test.
+
+    ``plugin`` is a module or an object with ``@hookimpl`` methods; ``name``
+    is the plugin's name (its keys start with ``<name>.``). Its definitions
+    are validated as at start-up (a broken one raises ``PluginError``). Call
+    it before the test's first request, or its blueprint cannot be mounted.
+    """
+    from core.plugins import manager
 
     registered = []
 
-    def register(plugin, name: str | None = None):
-        pm.register(plugin, name=name)
-        registered.append(plugin)
+    def register(plugin, name: str):
+        manager.register(plugin, name, app=app)
+        registered.append(name)
         return plugin
 
     yield register
-    for plugin in registered:
-        pm.unregister(plugin)
+    for name in reversed(registered):
+        manager.unregister(name, app=app)
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch):
+    """argon2id with its cheapest parameters during tests.
+
+    The production cost (about 0.3 s a hash on a small machine) is the point
+    of argon2, but a suite creates and logs in hundreds of users; the
+    algorithm, the encoding and every check stay the real ones.
+    """
+    from argon2 import PasswordHasher
+
+    from core.accounts import passwords
+
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))

@@ -17,8 +17,10 @@ def user_group():
 
 @user_group.command("add")
 @click.argument("login")
-@click.option("--role", "roles", multiple=True, required=True,
-              type=click.Choice([r.value for r in Role]), help="A role; repeat for several.")
+# The role names are checked by the service, so a wrong one is the same
+# one-sentence refusal as any other mistake.
+@click.option("--role", "roles", multiple=True, metavar="ROLE",
+              help=f"A role ({', '.join(r.value for r in Role)}); repeat for several.")
 @click.option("--name", "display_name", help="Printed name (shown with signatures).")
 @click.option("--department", help="Department code; a department_head becomes its head.")
 @click.option("--site", help="Site code.")

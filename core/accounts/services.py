@@ -193,8 +193,6 @@ def update_user(actor: User, user: User, *, display_name: str, email: str | None
     if current != wanted:
         user.role_rows = [row for row in user.role_rows if row.role in wanted] + [
             UserRole(role=r) for r in sorted(wanted - current)]
-        # Role changes live in another table; bump the user's own version so
-        # open sessions of this user are ended and stale edits are refused.
         # Roles live in their own table; an UPDATE of the user row bumps its
         # version, which ends the user's open sessions and refuses stale edits.
         flag_modified(user, "display_name")
@@ -212,6 +210,19 @@ def set_password(actor: User | None, user: User, new_password: str, *, current_p
     check_password_strength(new_password, user.login)
     user.password_hash = hash_password(new_password)
     db.session.flush()
+
+
+def update_profile(actor: User, user: User, *, display_name: str, email: str | None,
+                   row_version: int | None) -> User:
+    """A user's own name and e-mail; an administrator may change anyone's."""
+    if actor.id != user.id:
+        require(actor, Permission.MANAGE_USERS)
+    check_row_version(user, row_version)
+    if not display_name.strip():
+        raise ValidationFailed.field("display_name", "is required")
+    user.display_name, user.email = display_name.strip(), (email or "").strip() or None
+    db.session.flush()
+    return user
 
 
 def set_locale(user: User, locale: str) -> None:

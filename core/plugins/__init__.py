@@ -1,7 +1,46 @@
-"""The public plugin API: everything a plugin imports comes from here."""
+"""The public plugin API: everything a plugin imports comes from here.
+
+::
+
+    from core.plugins import hookimpl, Checklist, Question
+
+    @hookimpl
+    def register_checklists():
+        return [Checklist(key="usedcars.appraisal", title="Used-car appraisal",
+                          questions=[Question(key="q1", text="…", reference="…")])]
+
+See ``docs/plugins.md`` and :mod:`core.plugins.hookspecs` for every hook.
+"""
 
 import pluggy
 
+from core.plugins.types import (
+    FIELD_TYPES,
+    Checklist,
+    DashboardPanel,
+    DefinitionError,
+    Field,
+    Form,
+    MenuLink,
+    Metric,
+    PackSection,
+    ProcedureTemplate,
+    Question,
+)
+
 hookimpl = pluggy.HookimplMarker("dealerqms")
 
-__all__ = ["hookimpl"]
+__all__ = [
+    "FIELD_TYPES",
+    "Checklist",
+    "DashboardPanel",
+    "DefinitionError",
+    "Field",
+    "Form",
+    "MenuLink",
+    "Metric",
+    "PackSection",
+    "ProcedureTemplate",
+    "Question",
+    "hookimpl",
+]

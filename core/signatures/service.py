@@ -38,6 +38,8 @@ def sign(record: Signable, *, signer: User, password: str, meaning: str, comment
     """Sign ``record`` as ``signer``; the caller commits with the rest of its business action."""
     if meaning not in MEANINGS:
         raise ValidationFailed.field("meaning", f"unknown meaning {meaning!r}; one of {', '.join(MEANINGS)}")
+    if not signer.active:
+        raise Forbidden(f"The account {signer.login} is deactivated and cannot sign.")
     if not password or not verify_password(signer, password):
         raise Forbidden("The password does not match; the signature was not applied.")
     signature = Signature(

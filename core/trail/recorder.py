@@ -1,9 +1,11 @@
 """Turns every flush into trail events, so no service has to remember to.
 
-Runs in ``after_flush``: primary keys of new rows are known by then, while
-the session still shows what was new, dirty and deleted and the attribute
-history of each change. The events go out on the flush's own connection,
-inside the same transaction as the change they record.
+The mapper events note each row the unit of work inserts, updates or deletes
+(orphans and cascaded deletes included, which ``session.deleted`` does not
+show); ``after_flush`` then turns them into events, when primary keys of new
+rows are known and the attribute history of each change is still there. The
+events go out on the flush's own connection, inside the same transaction as
+the change they record, so a rollback takes both away.
 """
 
 from __future__ import annotations
@@ -11,28 +13,42 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Mapper, Session, object_session
+from sqlalchemy.orm.state import InstanceState
 
+from core.database import Model
 from core.trail.chain import PendingEvent, append, plain
 from core.trail.context import current_actor, current_reason
 
 _REDACTED = "***"
+# session.info key: InstanceState → "create" / "update", in flush order.
+_WRITTEN = "dealerqms_trail_written"
+# session.info key: delete events, made while the deleted row's values are at hand.
+_DELETED = "dealerqms_trail_deleted"
+_ORDER = {"create": 0, "update": 1, "transition": 1, "delete": 2}
 
 
 def entity_type_of(obj) -> str:
-    name = getattr(type(obj), "__trail_entity__", None)
+    return _entity_type(type(obj))
+
+
+def _entity_type(cls) -> str:
+    name = getattr(cls, "__trail_entity__", None)
     if name:
         return name
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(obj).__name__).lower()
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
 
 
 def entity_id_of(obj) -> str:
-    identity = inspect(obj).identity or inspect(obj).mapper.primary_key_from_instance(obj)
+    return _entity_id(inspect(obj))
+
+
+def _entity_id(state: InstanceState) -> str:
+    identity = state.identity or state.mapper.primary_key_from_instance(state.obj())
     return "/".join(str(part) for part in identity)
 
 
-def _column_attrs(obj):
-    mapper = inspect(obj).mapper
+def _column_keys(mapper: Mapper):
     version_col = mapper.version_id_col
     for attr in mapper.column_attrs:
         if version_col is not None and version_col in attr.columns:
@@ -40,20 +56,20 @@ def _column_attrs(obj):
         yield attr.key
 
 
-def _shown(obj, key, value):
-    return _REDACTED if key in type(obj).__trail_secret__ and value is not None else plain(value)
+def _shown(cls, key, value):
+    return _REDACTED if key in cls.__trail_secret__ and value is not None else plain(value)
 
 
-def _created(obj) -> dict:
-    state = inspect(obj)
-    return {key: [None, _shown(obj, key, state.dict.get(key))] for key in _column_attrs(obj)}
+def _created(state: InstanceState) -> dict:
+    cls = state.class_
+    return {key: [None, _shown(cls, key, state.dict.get(key))] for key in _column_keys(state.mapper)}
 
 
-def _updated(obj) -> dict:
-    state = inspect(obj)
-    ignored = type(obj).__trail_ignore__
+def _updated(state: InstanceState) -> dict:
+    cls = state.class_
+    ignored = cls.__trail_ignore__
     changes = {}
-    for key in _column_attrs(obj):
+    for key in _column_keys(state.mapper):
         if key in ignored:
             continue
         history = state.attrs[key].history
@@ -63,36 +79,76 @@ def _updated(obj) -> dict:
         new = history.added[0] if history.added else None
         if plain(old) == plain(new):
             continue
-        changes[key] = [_shown(obj, key, old), _shown(obj, key, new)]
+        changes[key] = [_shown(cls, key, old), _shown(cls, key, new)]
     return changes
 
 
-def _deleted(obj) -> dict:
-    state = inspect(obj)
-    return {key: [_shown(obj, key, state.dict.get(key)), None] for key in _column_attrs(obj)}
+def _deleted(state: InstanceState) -> dict:
+    cls = state.class_
+    return {key: [_shown(cls, key, state.dict.get(key)), None] for key in _column_keys(state.mapper)}
 
 
-def _trailed(obj) -> bool:
-    return getattr(type(obj), "__trailed__", False)
+def _trailed(cls) -> bool:
+    return getattr(cls, "__trailed__", False)
+
+
+# Noting what the unit of work writes --------------------------------------------
+
+def _note_written(action: str):
+    def listener(_mapper, _connection, target) -> None:
+        if not _trailed(type(target)):
+            return
+        session = object_session(target)
+        if session is not None:
+            # A row inserted and then touched again in the same flush (a
+            # post_update) stays one "create" event with its final values.
+            session.info.setdefault(_WRITTEN, {}).setdefault(inspect(target), action)
+    return listener
+
+
+def _note_deleted(_mapper, _connection, target) -> None:
+    if not _trailed(type(target)):
+        return
+    session = object_session(target)
+    if session is None:
+        return
+    state = inspect(target)
+    session.info.setdefault(_DELETED, []).append(
+        PendingEvent("delete", _entity_type(state.class_), _entity_id(state), _deleted(state),
+                     current_actor(), current_reason()))
+
+
+def _before_flush(session: Session, _flush_context, _instances) -> None:
+    _forget(session)
+    # A deleted row's last values go into its event: load any that are expired
+    # now, while the row still exists.
+    for obj in session.deleted:
+        if _trailed(type(obj)):
+            state = inspect(obj)
+            unloaded = state.unloaded.intersection(_column_keys(state.mapper))
+            for key in unloaded:
+                getattr(obj, key)
 
 
 def collect(session: Session) -> list[PendingEvent]:
+    """The events of the flush that just ran (and forgets them)."""
+    written = session.info.pop(_WRITTEN, {})
+    pending = session.info.pop(_DELETED, [])
     actor, why = current_actor(), current_reason()
-    pending = []
-    for obj in session.new:
-        if _trailed(obj):
-            pending.append(PendingEvent("create", entity_type_of(obj), entity_id_of(obj), _created(obj), actor, why))
-    for obj in session.dirty:
-        if _trailed(obj) and session.is_modified(obj, include_collections=False):
-            changes = _updated(obj)
-            if changes:
-                action = "transition" if "state" in changes else "update"
-                pending.append(PendingEvent(action, entity_type_of(obj), entity_id_of(obj), changes, actor, why))
-    for obj in session.deleted:
-        if _trailed(obj):
-            pending.append(PendingEvent("delete", entity_type_of(obj), entity_id_of(obj), _deleted(obj), actor, why))
+    for state, action in written.items():
+        if state.obj() is None:
+            continue
+        if action == "create":
+            changes = _created(state)
+        else:
+            changes = _updated(state)
+            if not changes:
+                continue
+            if "state" in changes:
+                action = "transition"
+        pending.append(PendingEvent(action, _entity_type(state.class_), _entity_id(state), changes, actor, why))
     # A stable order inside one flush keeps the chain reproducible for the same work.
-    pending.sort(key=lambda e: ({"create": 0, "update": 1, "transition": 1, "delete": 2}[e.action], e.entity_type, e.entity_id))
+    pending.sort(key=lambda e: (_ORDER[e.action], e.entity_type, e.entity_id))
     return pending
 
 
@@ -102,6 +158,68 @@ def _after_flush(session: Session, _flush_context) -> None:
         append(session.connection(), events)
 
 
+def _forget(session: Session, *_args) -> None:
+    session.info.pop(_WRITTEN, None)
+    session.info.pop(_DELETED, None)
+
+
+def _record_old_values(_target, _value, _oldvalue, _initiator):
+    """Listener that exists for its ``active_history``: see :func:`_watch_old_values`."""
+
+
+_watched: set[Mapper] = set()
+
+
+def _watch_old_values() -> None:
+    """Make setting a column load its old value first.
+
+    Without this, assigning to an attribute that was expired (every attribute
+    after a commit) keeps no old value, and the event would show ``None``
+    where the record had a value. Runs for each mapper once it is configured.
+    """
+    for mapper in list(Model.registry.mappers):
+        if mapper in _watched or not mapper.configured or not _trailed(mapper.class_):
+            continue
+        _watched.add(mapper)
+        for key in _column_keys(mapper):
+            event.listen(getattr(mapper.class_, key), "set", _record_old_values, active_history=True)
+
+
+class UntrailedWrite(RuntimeError):
+    """A write that would change trailed rows without recording events."""
+
+
+def _refuse_bulk_writes(execute_state) -> None:
+    """ORM bulk INSERT/UPDATE/DELETE statements skip the unit of work, and so
+    the trail: refuse them for trailed tables rather than lose the events."""
+    if not (execute_state.is_insert or execute_state.is_update or execute_state.is_delete):
+        return
+    table = getattr(execute_state.statement, "table", None)
+    if table is None:
+        return
+    # The statement's table may be an annotated copy: compare by name.
+    for mapper in Model.registry.mappers:
+        if _trailed(mapper.class_) and getattr(mapper.local_table, "name", None) == table.name:
+            verb = "INSERT" if execute_state.is_insert else "UPDATE" if execute_state.is_update else "DELETE"
+            raise UntrailedWrite(
+                f"A bulk {verb} on {table.name} would bypass the audit trail; load the records and "
+                "change them through the session instead.")
+
+
+_LISTENERS = (
+    (Model, "after_insert", _note_written("create"), {"propagate": True}),
+    (Model, "after_update", _note_written("update"), {"propagate": True}),
+    (Model, "after_delete", _note_deleted, {"propagate": True}),
+    (Session, "before_flush", _before_flush, {}),
+    (Session, "after_flush", _after_flush, {}),
+    (Session, "after_soft_rollback", _forget, {}),
+    (Session, "do_orm_execute", _refuse_bulk_writes, {}),
+    (Mapper, "after_configured", _watch_old_values, {}),
+)
+
+
 def install() -> None:
-    if not event.contains(Session, "after_flush", _after_flush):
-        event.listen(Session, "after_flush", _after_flush)
+    for target, name, listener, options in _LISTENERS:
+        if not event.contains(target, name, listener):
+            event.listen(target, name, listener, **options)
+    _watch_old_values()

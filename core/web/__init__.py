@@ -1,22 +1,17 @@
-"""The web UI shell: base layout, navigation, dashboard, administration."""
+"""The web UI shell: layout, navigation, dashboard, administration, the
+audit-trail page and the error pages."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import login_required
-
-
-bp = Blueprint("web", __name__)
-
-
-@bp.route("/")
-@login_required
-def dashboard():
-    return render_template("web/dashboard.html")
-
 
 def init_app(app) -> None:
+    from core.accounts.views import account_bp
     from core.accounts.views import bp as auth_bp
+    from core.web import errors, navigation
+    from core.web.admin import bp as admin_bp
+    from core.web.views import bp as web_bp
 
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(bp)
+    for blueprint in (auth_bp, account_bp, web_bp, admin_bp):
+        app.register_blueprint(blueprint)
+    errors.init_app(app)
+    navigation.init_app(app)

@@ -1,0 +1,53 @@
+"""PDF rendering with WeasyPrint that never fetches on its own.
+
+WeasyPrint's default URL fetcher reads local files and the network: one
+``<link rel=attachment href=file:///etc/passwd>`` in user content would put
+that file into the PDF. Every render here goes through
+:class:`RestrictedURLFetcher`, which serves only ``data:`` URLs and the
+product's own stored files, with redirects off.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from weasyprint import CSS, HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+log = logging.getLogger(__name__)
+
+# Relative references in rendered documents resolve against this base, so
+# "/files/<sha256>" becomes "dealerqms:/files/<sha256>", never a file: URL.
+BASE_URL = "dealerqms:/"
+FILES_PREFIX = "dealerqms:/files/"
+
+
+class RefusedURL(ValueError):
+    pass
+
+
+class RestrictedURLFetcher(URLFetcher):
+    def __init__(self, read_file: Callable[[str], bytes] | None = None, media_types: dict[str, str] | None = None):
+        super().__init__(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
+        self._read_file = read_file
+        self._media_types = media_types or {}
+
+    def fetch(self, url, headers=None):
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        if url.startswith(FILES_PREFIX) and self._read_file is not None:
+            sha256 = url[len(FILES_PREFIX):].split("?")[0].split("#")[0]
+            body = self._read_file(sha256)
+            media_type = self._media_types.get(sha256, "application/octet-stream")
+            return URLFetcherResponse(url, body, {"Content-Type": media_type})
+        log.warning("PDF rendering refused to fetch %s", url[:200])
+        raise RefusedURL(f"refused to fetch {url[:200]}")
+
+
+def render_pdf(html: str, *, stylesheets: list[str] = (), read_file: Callable[[str], bytes] | None = None,
+               media_types: dict[str, str] | None = None, pdf_variant: str | None = None, **options) -> bytes:
+    fetcher = RestrictedURLFetcher(read_file, media_types)
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
+    css = [CSS(string=sheet, url_fetcher=fetcher, base_url=BASE_URL) for sheet in stylesheets]
+    return document.write_pdf(stylesheets=css, pdf_variant=pdf_variant, **options)

@@ -1,0 +1,495 @@
+"""The values plugins contribute: plain, typed, immutable.
+
+Every type checks itself when it is built, so a malformed definition fails in
+the plugin that wrote it, at start-up, with a message that says what is wrong
+(the plugin manager adds the plugin's name). Later parts of the product store,
+render and validate against these values; they never need to re-check them.
+
+All fields are keyword-only: ``Question(key="q1", text="…")``. Lists given for
+sequence fields are kept as tuples, so a definition cannot change after
+start-up.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from numbers import Real
+from typing import Any
+
+from flask_babel import LazyString
+
+# Texts may be translatable (``flask_babel.lazy_gettext``) so that a
+# checklist shows in the reader's language.
+Text = str | LazyString
+
+FIELD_TYPES = ("text", "textarea", "integer", "decimal", "date", "datetime", "select", "multiselect",
+               "boolean", "rating", "email", "phone", "vin", "group")
+NUMERIC_FIELD_TYPES = ("integer", "decimal")
+CHOICE_FIELD_TYPES = ("select", "multiselect")
+DIRECTIONS = ("higher", "lower")
+PERIODS = ("month", "quarter", "year")
+PROCEDURE_KINDS = ("manual", "procedure", "work_instruction", "form_template")
+ROLES = ("admin", "quality_officer", "department_head", "auditor", "staff")
+
+# ``<plugin>.<name>``; the manager checks that the first part is the plugin's name.
+_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*$")
+# Field keys become form field names and JSON keys.
+_FIELD_KEY = re.compile(r"^[a-z_][a-z0-9_]*$")
+_QUESTION_KEY = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]*$")
+_PROCEDURE_CODE = re.compile(r"^[A-Z0-9][A-Z0-9.-]*$")
+MAX_KEY_LENGTH = 100
+MAX_PROCEDURE_CODE_LENGTH = 32
+MAX_TITLE_LENGTH = 300
+
+
+class DefinitionError(ValueError):
+    """A plugin's definition is malformed; the message says where and why."""
+
+
+def _fail(owner: str, problem: str):
+    raise DefinitionError(f"{owner}: {problem}")
+
+
+def _set(instance, name: str, value) -> None:
+    object.__setattr__(instance, name, value)
+
+
+def _check_text(owner: str, name: str, value, *, required: bool = True, limit: int | None = None) -> None:
+    if isinstance(value, LazyString):
+        return
+    if not isinstance(value, str):
+        _fail(owner, f"{name} must be text, not {type(value).__name__}")
+    if required and not value.strip():
+        _fail(owner, f"{name} is empty")
+    if limit is not None and len(value) > limit:
+        _fail(owner, f"{name} is longer than {limit} characters")
+
+
+def _check_key(owner: str, value, pattern: re.Pattern = _KEY, what: str = "key") -> None:
+    if not isinstance(value, str) or not value:
+        _fail(owner, f"{what} must be a non-empty string, not {value!r}")
+    if len(value) > MAX_KEY_LENGTH or not pattern.match(value):
+        _fail(owner, f"{what} {value!r} is not valid (lower-case letters, digits, '_' and '-', "
+                     f"parts separated by dots)")
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, Real | Decimal) and not isinstance(value, bool)
+
+
+def _check_number(owner: str, name: str, value, *, optional: bool = False) -> None:
+    if value is None and optional:
+        return
+    if not _is_number(value):
+        _fail(owner, f"{name} must be a number, not {value!r}")
+
+
+def _check_code(owner: str, name: str, value, pattern: re.Pattern = _CODE, limit: int = 32) -> None:
+    if not isinstance(value, str) or not pattern.match(value) or len(value) > limit:
+        _fail(owner, f"{name} {value!r} is not a valid code (upper-case letters, digits, '-', at most "
+                     f"{limit} characters)")
+
+
+def _tuple(instance, name: str) -> tuple:
+    value = getattr(instance, name)
+    if isinstance(value, str | bytes | dict) or not hasattr(value, "__iter__"):
+        _fail(_describe(instance), f"{name} must be a list, not {type(value).__name__}")
+    value = tuple(value)
+    _set(instance, name, value)
+    return value
+
+
+def _describe(instance) -> str:
+    ident = getattr(instance, "key", None) or getattr(instance, "code", None)
+    name = type(instance).__name__
+    return f"{name} {ident!r}" if isinstance(ident, str) and ident else name
+
+
+def _unique(owner: str, what: str, keys) -> None:
+    seen = set()
+    for key in keys:
+        if key in seen:
+            _fail(owner, f"{what} {key!r} appears twice")
+        seen.add(key)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Question:
+    """One checklist question.
+
+    ``reference`` names what the question checks against (a clause such as
+    ``ISO 9001 8.5.1`` or a procedure code); ``guidance`` tells the auditor
+    what evidence to look for.
+    """
+
+    key: str
+    text: Text
+    reference: Text = ""
+    guidance: Text = ""
+
+    def __post_init__(self):
+        owner = f"question {self.key!r}"
+        _check_key(owner, self.key, _QUESTION_KEY)
+        _check_text(owner, "text", self.text)
+        _check_text(owner, "reference", self.reference, required=False)
+        _check_text(owner, "guidance", self.guidance, required=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Checklist:
+    """An audit checklist. Recorded audits keep a copy of the questions, so a
+    new ``version`` never changes an audit already started."""
+
+    key: str
+    title: Text
+    questions: tuple[Question, ...]
+    area: str = ""
+    version: int = 1
+    description: Text = ""
+
+    def __post_init__(self):
+        owner = _describe(self)
+        _check_key(owner, self.key)
+        _check_text(owner, "title", self.title, limit=MAX_TITLE_LENGTH)
+        _check_text(owner, "description", self.description, required=False)
+        if self.area:
+            _check_code(owner, "area", self.area)
+        _check_version(owner, self.version)
+        questions = _tuple(self, "questions")
+        if not questions:
+            _fail(owner, "has no questions")
+        for question in questions:
+            if not isinstance(question, Question):
+                _fail(owner, f"questions must be Question values, not {type(question).__name__}")
+        _unique(owner, "question key", (q.key for q in questions))
+
+    def question(self, key: str) -> Question:
+        return next(q for q in self.questions if q.key == key)
+
+
+def _check_version(owner: str, version) -> None:
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        _fail(owner, f"version must be a whole number from 1, not {version!r}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Metric:
+    """A KPI definition.
+
+    ``direction`` says which way is better (``higher`` or ``lower``);
+    ``target`` and ``warning`` are thresholds in ``unit``; ``computed``
+    metrics get their values from ``compute_metric`` and refuse manual entry,
+    ``formula`` says in words how they are computed.
+    """
+
+    key: str
+    name: Text
+    unit: Text
+    direction: str
+    target: float
+    warning: float | None = None
+    period: str = "month"
+    computed: bool = False
+    formula: Text = ""
+    description: Text = ""
+    area: str = ""
+
+    def __post_init__(self):
+        owner = _describe(self)
+        _check_key(owner, self.key)
+        _check_text(owner, "name", self.name, limit=MAX_TITLE_LENGTH)
+        _check_text(owner, "unit", self.unit, required=False, limit=32)
+        if self.direction not in DIRECTIONS:
+            _fail(owner, f"direction must be 'higher' or 'lower', not {self.direction!r}")
+        _check_number(owner, "target", self.target)
+        _check_number(owner, "warning", self.warning, optional=True)
+        if self.period not in PERIODS:
+            _fail(owner, f"period must be one of {', '.join(PERIODS)}, not {self.period!r}")
+        if not isinstance(self.computed, bool):
+            _fail(owner, f"computed must be True or False, not {self.computed!r}")
+        _check_text(owner, "formula", self.formula, required=False)
+        _check_text(owner, "description", self.description, required=False)
+        if self.area:
+            _check_code(owner, "area", self.area)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Field:
+    """One field of a form.
+
+    - ``type``: one of :data:`FIELD_TYPES`.
+    - ``choices`` (select and multiselect only, required there): values, or
+      ``(value, label)`` pairs; kept as pairs.
+    - ``min``/``max``: bounds of the value (integer, decimal) or of the number
+      of rows (group).
+    - ``scale``: ``(lowest, highest)`` of a rating, e.g. ``(1, 5)`` or ``(0, 10)``.
+    - ``fields``: the fields of one row of a repeated group.
+    - ``visible_when``: ``(other_field_key, value)``: the field shows (and is
+      required, if ``required``) only while the earlier field has that value
+      (for a multiselect: while that value is among those chosen).
+    """
+
+    key: str
+    label: Text
+    type: str = "text"
+    required: bool = False
+    choices: tuple[tuple[str, Text], ...] = ()
+    min: float | None = None
+    max: float | None = None
+    help: Text = ""
+    scale: tuple[int, int] | None = None
+    fields: tuple[Field, ...] = ()
+    visible_when: tuple[str, Any] | None = None
+
+    def __post_init__(self):
+        owner = f"field {self.key!r}"
+        _check_key(owner, self.key, _FIELD_KEY)
+        _check_text(owner, "label", self.label, limit=MAX_TITLE_LENGTH)
+        _check_text(owner, "help", self.help, required=False)
+        if self.type not in FIELD_TYPES:
+            _fail(owner, f"unknown type {self.type!r} (known: {', '.join(FIELD_TYPES)})")
+        if not isinstance(self.required, bool):
+            _fail(owner, f"required must be True or False, not {self.required!r}")
+        self._check_choices(owner)
+        self._check_bounds(owner)
+        self._check_scale(owner)
+        self._check_group(owner)
+        if self.visible_when is not None:
+            condition = self.visible_when
+            if isinstance(condition, dict) and len(condition) == 1:
+                condition = next(iter(condition.items()))
+            if not isinstance(condition, tuple | list) or len(condition) != 2 or not isinstance(condition[0], str):
+                _fail(owner, "visible_when must be a pair (field key, value)")
+            _set(self, "visible_when", tuple(condition))
+
+    @property
+    def choice_values(self) -> tuple[str, ...]:
+        return tuple(value for value, _label in self.choices)
+
+    def _check_choices(self, owner: str) -> None:
+        choices = _tuple(self, "choices")
+        if self.type not in CHOICE_FIELD_TYPES:
+            if choices:
+                _fail(owner, f"a {self.type} field takes no choices")
+            return
+        if not choices:
+            _fail(owner, f"a {self.type} field needs choices")
+        pairs = []
+        for choice in choices:
+            value, label = (choice, choice) if isinstance(choice, str) else _pair(owner, choice)
+            if not isinstance(value, str) or not value:
+                _fail(owner, f"choice value {value!r} must be non-empty text")
+            _check_text(owner, f"label of choice {value!r}", label)
+            pairs.append((value, label))
+        _unique(owner, "choice", (value for value, _label in pairs))
+        _set(self, "choices", tuple(pairs))
+
+    def _check_bounds(self, owner: str) -> None:
+        if self.min is None and self.max is None:
+            return
+        if self.type == "group":
+            for name in ("min", "max"):
+                value = getattr(self, name)
+                if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+                    _fail(owner, f"{name} (number of rows) must be a whole number from 0, not {value!r}")
+        elif self.type in NUMERIC_FIELD_TYPES:
+            for name in ("min", "max"):
+                _check_number(owner, name, getattr(self, name), optional=True)
+                value = getattr(self, name)
+                if self.type == "integer" and value is not None and value != int(value):
+                    _fail(owner, f"{name} of an integer field must be whole, not {value!r}")
+        else:
+            _fail(owner, f"a {self.type} field takes no min/max (only integer, decimal and group do)")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            _fail(owner, f"min {self.min!r} is greater than max {self.max!r}")
+
+    def _check_scale(self, owner: str) -> None:
+        if self.type != "rating":
+            if self.scale is not None:
+                _fail(owner, f"a {self.type} field takes no scale (only rating does)")
+            return
+        scale = self.scale
+        if (not isinstance(scale, tuple | list) or len(scale) != 2
+                or not all(isinstance(v, int) and not isinstance(v, bool) for v in scale)):
+            _fail(owner, f"a rating needs scale=(lowest, highest) in whole numbers, not {scale!r}")
+        if scale[0] >= scale[1]:
+            _fail(owner, f"scale {tuple(scale)!r} must go from a lower to a higher number")
+        _set(self, "scale", tuple(scale))
+
+    def _check_group(self, owner: str) -> None:
+        fields = _tuple(self, "fields")
+        if self.type != "group":
+            if fields:
+                _fail(owner, f"a {self.type} field takes no fields (only group does)")
+            return
+        if not fields:
+            _fail(owner, "a group needs fields")
+        for sub in fields:
+            if not isinstance(sub, Field):
+                _fail(owner, f"fields must be Field values, not {type(sub).__name__}")
+            if sub.type == "group":
+                _fail(owner, f"group {sub.key!r} cannot be nested inside another group")
+            if sub.visible_when is not None:
+                _fail(owner, f"field {sub.key!r} inside a group cannot have visible_when")
+        _unique(owner, "field key", (sub.key for sub in fields))
+
+
+def _pair(owner: str, choice) -> tuple:
+    if not isinstance(choice, tuple | list) or len(choice) != 2:
+        _fail(owner, f"a choice must be a value or a (value, label) pair, not {choice!r}")
+    return tuple(choice)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Form:
+    """A form definition. Submissions keep the ``version`` they were made
+    with, so a new version never invalidates what is already stored."""
+
+    key: str
+    title: Text
+    fields: tuple[Field, ...]
+    version: int = 1
+    description: Text = ""
+    area: str = ""
+
+    def __post_init__(self):
+        owner = _describe(self)
+        _check_key(owner, self.key)
+        _check_text(owner, "title", self.title, limit=MAX_TITLE_LENGTH)
+        _check_text(owner, "description", self.description, required=False)
+        _check_version(owner, self.version)
+        if self.area:
+            _check_code(owner, "area", self.area)
+        fields = _tuple(self, "fields")
+        if not fields:
+            _fail(owner, "has no fields")
+        earlier: dict[str, Field] = {}
+        for item in fields:
+            if not isinstance(item, Field):
+                _fail(owner, f"fields must be Field values, not {type(item).__name__}")
+            if item.key in earlier:
+                _fail(owner, f"field key {item.key!r} appears twice")
+            if item.visible_when is not None:
+                _check_condition(owner, item, earlier)
+            earlier[item.key] = item
+
+    def field(self, key: str) -> Field:
+        return next(f for f in self.fields if f.key == key)
+
+
+def _check_condition(owner: str, item: Field, earlier: dict[str, Field]) -> None:
+    other_key, value = item.visible_when
+    other = earlier.get(other_key)
+    if other is None:
+        _fail(owner, f"field {item.key!r} is visible_when {other_key!r}, which is not an earlier field")
+    if other.type == "group":
+        _fail(owner, f"field {item.key!r} cannot depend on the group {other_key!r}")
+    if other.type == "boolean" and not isinstance(value, bool):
+        _fail(owner, f"field {item.key!r} depends on the yes/no field {other_key!r}; give True or False")
+    if other.type in CHOICE_FIELD_TYPES and value not in other.choice_values:
+        _fail(owner, f"field {item.key!r} depends on {other_key!r} being {value!r}, which is not one of its "
+                     f"choices")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProcedureTemplate:
+    """A starter procedure, offered as the starting point of a new one.
+
+    ``department`` is the owning department's code; ``body`` is Markdown;
+    ``distribution_departments``/``distribution_roles`` say who must read and
+    acknowledge it.
+    """
+
+    code: str
+    title: Text
+    department: str
+    body: str
+    kind: str = "procedure"
+    review_interval_months: int = 12
+    distribution_departments: tuple[str, ...] = ()
+    distribution_roles: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        owner = _describe(self)
+        _check_code(owner, "code", self.code, _PROCEDURE_CODE, MAX_PROCEDURE_CODE_LENGTH)
+        _check_text(owner, "title", self.title, limit=MAX_TITLE_LENGTH)
+        _check_code(owner, "department", self.department)
+        _check_text(owner, "body", self.body)
+        if self.kind not in PROCEDURE_KINDS:
+            _fail(owner, f"kind must be one of {', '.join(PROCEDURE_KINDS)}, not {self.kind!r}")
+        interval = self.review_interval_months
+        if not isinstance(interval, int) or isinstance(interval, bool) or not 1 <= interval <= 120:
+            _fail(owner, f"review_interval_months must be a whole number from 1 to 120, not {interval!r}")
+        for department in _tuple(self, "distribution_departments"):
+            _check_code(owner, "distribution department", department)
+        for role in _tuple(self, "distribution_roles"):
+            if role not in ROLES:
+                _fail(owner, f"unknown role {role!r} in distribution_roles (known: {', '.join(ROLES)})")
+
+
+@dataclass(frozen=True, kw_only=True)
+class MenuLink:
+    """A navigation entry: a URL, or the endpoint of a view (``usedcars.index``)."""
+
+    label: Text
+    url: str | None = None
+    endpoint: str | None = None
+
+    def __post_init__(self):
+        _check_text("menu link", "label", self.label)
+        if (self.url is None) == (self.endpoint is None):
+            _fail(f"menu link {self.label!r}", "give either url or endpoint")
+        if self.url is not None:
+            _check_text(f"menu link {self.label!r}", "url", self.url)
+            if self.url.lower().lstrip().startswith(("javascript:", "data:", "vbscript:")):
+                _fail(f"menu link {self.label!r}", f"url {self.url!r} is not a link")
+        if self.endpoint is not None:
+            _check_text(f"menu link {self.label!r}", "endpoint", self.endpoint)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DashboardPanel:
+    """A dashboard panel: a title with either HTML or a chart.
+
+    ``html`` is inserted as given (escape what comes from users with
+    ``markupsafe.escape``; the page's CSP allows no inline scripts or styles).
+    ``chart`` is the key of a metric; the dashboard draws its trend for the
+    site shown.
+    """
+
+    title: Text
+    html: str | None = None
+    chart: str | None = None
+
+    def __post_init__(self):
+        _check_text("dashboard panel", "title", self.title, limit=MAX_TITLE_LENGTH)
+        owner = f"dashboard panel {self.title!r}"
+        if (self.html is None) == (self.chart is None):
+            _fail(owner, "give either html or chart")
+        if self.html is not None:
+            _check_text(owner, "html", self.html)
+        if self.chart is not None:
+            _check_key(owner, self.chart, what="chart metric key")
+
+
+@dataclass(frozen=True, kw_only=True)
+class PackSection:
+    """An extra section of an audit's evidence pack (print-ready HTML: fixed
+    table layout, no flexbox, no scripts)."""
+
+    title: Text
+    html: str
+
+    def __post_init__(self):
+        _check_text("pack section", "title", self.title, limit=MAX_TITLE_LENGTH)
+        _check_text(f"pack section {self.title!r}", "html", self.html)
+
+
+__all__ = [
+    "CHOICE_FIELD_TYPES", "DIRECTIONS", "FIELD_TYPES", "NUMERIC_FIELD_TYPES", "PERIODS", "PROCEDURE_KINDS",
+    "Checklist", "DashboardPanel", "DefinitionError", "Field", "Form", "MenuLink", "Metric", "PackSection",
+    "ProcedureTemplate", "Question",
+]

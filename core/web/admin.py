@@ -1,0 +1,273 @@
+"""Administration pages: users, sites and departments.
+
+The whole blueprint asks for the administrator's permission before any view
+runs; the services it calls ask again for every change.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user
+from sqlalchemy.orm import selectinload
+from wtforms import SelectChoice
+
+from core.accounts import services
+from core.accounts.forms import (ROLE_LABELS, DepartmentForm, NewDepartmentForm, NewSiteForm, NewUserForm,
+                                 SetPasswordForm, SiteForm, UserForm)
+from core.accounts.models import Department, Role, Site, User, UserRole
+from core.accounts.permissions import Permission, require
+from core.database import db
+from core.errors import DomainError
+from core.trail.queries import history_of
+from core.web.forms_support import refusal_status
+from core.web.history import history_of_user
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+USERS_PER_PAGE = 50
+
+
+@bp.before_request
+@login_required
+def _administrators_only():
+    require(current_user, Permission.MANAGE_USERS)
+
+
+def _page() -> int:
+    value = request.args.get("page", "1")
+    return int(value) if value.isdigit() and int(value) > 0 else 1
+
+
+def _get(model, **key):
+    record = db.session.execute(db.select(model).filter_by(**key)).scalar_one_or_none()
+    if record is None:
+        abort(404)
+    return record
+
+
+def _department_choices():
+    departments = db.session.execute(db.select(Department).order_by(Department.code)).scalars()
+    return [SelectChoice("", _("(none)"))] + [SelectChoice(d.code, f"{d.code} · {d.name}") for d in departments]
+
+
+def _site_choices():
+    sites = db.session.execute(db.select(Site).order_by(Site.code)).scalars()
+    return [SelectChoice("", _("(none)"))] + [SelectChoice(s.code, f"{s.code} · {s.name}") for s in sites]
+
+
+def _head_choices():
+    heads = db.session.execute(
+        db.select(User).join(UserRole).where(UserRole.role == Role.DEPARTMENT_HEAD.value, User.active.is_(True))
+        .order_by(User.display_name)).scalars()
+    return [SelectChoice("", _("(none)"))] + [SelectChoice(u.login, f"{u.display_name} ({u.login})") for u in heads]
+
+
+def _or_none(finder, code: str | None):
+    return finder(code) if code else None
+
+
+# Users ------------------------------------------------------------------------
+
+@bp.route("/users")
+def users():
+    query = db.select(User).options(selectinload(User.department), selectinload(User.site)).order_by(User.login)
+    text = request.args.get("q", "").strip()
+    if text:
+        query = query.where(db.or_(User.login.icontains(text, autoescape=True),
+                                   User.display_name.icontains(text, autoescape=True)))
+    pagination = db.paginate(query, page=_page(), per_page=USERS_PER_PAGE, error_out=False)
+    return render_template("admin/users.html", pagination=pagination, q=text, role_labels=ROLE_LABELS)
+
+
+def _user_form(form_class, **kwargs):
+    form = form_class(**kwargs)
+    form.department.choices = _department_choices()
+    form.site.choices = _site_choices()
+    return form
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def new_user():
+    form = _user_form(NewUserForm)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            password = form.password.data or services.make_temporary_password()
+            user = services.create_user(
+                current_user, login=form.login.data, display_name=form.display_name.data,
+                email=form.email.data, roles=form.roles.data, password=password,
+                department=_or_none(services.department_by_code, form.department.data),
+                site=_or_none(services.site_by_code, form.site.data))
+            db.session.commit()
+        except DomainError as error:
+            status = refusal_status(form, error)
+        else:
+            flash(_("User %(login)s was created.", login=user.login), "success")
+            if not form.password.data:
+                # Shown once, on this response only: it is never stored in plain text.
+                return render_template("admin/user_created.html", user=user, password=password)
+            return redirect(url_for("admin.user", login=user.login))
+    elif form.is_submitted():
+        status = 422
+    return render_template("admin/user_new.html", form=form), status
+
+
+def _user_data(record: User) -> dict:
+    return {"display_name": record.display_name, "email": record.email or "", "active": record.active,
+            "department": record.department.code if record.department else "",
+            "site": record.site.code if record.site else "",
+            "roles": sorted(r.value for r in record.roles), "row_version": record.row_version}
+
+
+def _render_user(record: User, form: UserForm, password_form: SetPasswordForm, status: int):
+    return render_template("admin/user_edit.html", form=form, user=record, password_form=password_form,
+                           history=history_of_user(record), role_labels=ROLE_LABELS), status
+
+
+@bp.route("/users/<login>", methods=["GET", "POST"])
+def user(login):
+    record = _get(User, login=login)
+    form = _user_form(UserForm, data=None if request.method == "POST" else _user_data(record))
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.update_user(
+                current_user, record, display_name=form.display_name.data, email=form.email.data,
+                roles=form.roles.data, active=form.active.data, row_version=form.row_version.data,
+                department=_or_none(services.department_by_code, form.department.data),
+                site=_or_none(services.site_by_code, form.site.data))
+            db.session.commit()
+        except DomainError as error:
+            status = refusal_status(form, error)
+        else:
+            if record.id == current_user.id:
+                # Editing yourself bumps your row version, which is part of the
+                # session identity: renew it, or this very save would log you out.
+                login_user(record)
+            flash(_("User %(login)s was saved.", login=record.login), "success")
+            return redirect(url_for("admin.user", login=record.login))
+    elif form.is_submitted():
+        status = 422
+    return _render_user(record, form, SetPasswordForm(), status)
+
+
+@bp.route("/users/<login>/password", methods=["POST"])
+def set_user_password(login):
+    record = _get(User, login=login)
+    form = SetPasswordForm()
+    status = 422
+    if form.validate_on_submit():
+        try:
+            services.set_password(current_user, record, form.new_password.data)
+            db.session.commit()
+        except DomainError as error:
+            status = refusal_status(form, error, aliases={"password": "new_password"})
+        else:
+            if record.id == current_user.id:
+                login_user(record)
+            flash(_("The password of %(login)s was changed.", login=record.login), "success")
+            return redirect(url_for("admin.user", login=record.login))
+    edit_form = _user_form(UserForm, formdata=None, data=_user_data(record))
+    return _render_user(record, edit_form, form, status)
+
+
+# Sites ------------------------------------------------------------------------
+
+@bp.route("/sites")
+def sites():
+    pagination = db.paginate(db.select(Site).order_by(Site.code), page=_page(), per_page=USERS_PER_PAGE,
+                             error_out=False)
+    return render_template("admin/sites.html", pagination=pagination)
+
+
+@bp.route("/sites/new", methods=["GET", "POST"])
+def new_site():
+    form = NewSiteForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            site = services.create_site(current_user, form.code.data, form.name.data)
+            db.session.commit()
+        except DomainError as error:
+            status = refusal_status(form, error)
+        else:
+            flash(_("Site %(code)s was created.", code=site.code), "success")
+            return redirect(url_for("admin.site", code=site.code))
+    elif form.is_submitted():
+        status = 422
+    return render_template("admin/site_new.html", form=form), status
+
+
+@bp.route("/sites/<code>", methods=["GET", "POST"])
+def site(code):
+    record = _get(Site, code=code)
+    form = SiteForm(data=None if request.method == "POST" else {
+        "name": record.name, "active": record.active, "row_version": record.row_version})
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.update_site(current_user, record, name=form.name.data, active=form.active.data,
+                                 row_version=form.row_version.data)
+            db.session.commit()
+        except DomainError as error:
+            status = refusal_status(form, error)
+        else:
+            flash(_("Site %(code)s was saved.", code=record.code), "success")
+            return redirect(url_for("admin.site", code=record.code))
+    elif form.is_submitted():
+        status = 422
+    return render_template("admin/site_edit.html", form=form, site=record, history=history_of(record)), status
+
+
+# Departments ------------------------------------------------------------------
+
+@bp.route("/departments")
+def departments():
+    pagination = db.paginate(db.select(Department).options(selectinload(Department.head))
+                             .order_by(Department.code), page=_page(),
+                             per_page=USERS_PER_PAGE, error_out=False)
+    return render_template("admin/departments.html", pagination=pagination)
+
+
+@bp.route("/departments/new", methods=["GET", "POST"])
+def new_department():
+    form = NewDepartmentForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            department = services.create_department(current_user, form.code.data, form.name.data)
+            db.session.commit()
+        except DomainError as error:
+            status = refusal_status(form, error)
+        else:
+            flash(_("Department %(code)s was created.", code=department.code), "success")
+            return redirect(url_for("admin.department", code=department.code))
+    elif form.is_submitted():
+        status = 422
+    return render_template("admin/department_new.html", form=form), status
+
+
+@bp.route("/departments/<code>", methods=["GET", "POST"])
+def department(code):
+    record = _get(Department, code=code)
+    form = DepartmentForm(data=None if request.method == "POST" else {
+        "name": record.name, "head": record.head.login if record.head else "",
+        "row_version": record.row_version})
+    form.head.choices = _head_choices()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.update_department(current_user, record, name=form.name.data,
+                                       head=_or_none(services.user_by_login, form.head.data),
+                                       row_version=form.row_version.data)
+            db.session.commit()
+        except DomainError as error:
+            status = refusal_status(form, error)
+        else:
+            flash(_("Department %(code)s was saved.", code=record.code), "success")
+            return redirect(url_for("admin.department", code=record.code))
+    elif form.is_submitted():
+        status = 422
+    return render_template("admin/department_edit.html", form=form, department=record,
+                           history=history_of(record)), status

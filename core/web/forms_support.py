@@ -1,0 +1,31 @@
+"""Showing a service's refusal on the form that asked for it."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+
+from core.database import db
+from core.errors import Conflict, DomainError, ValidationFailed
+
+
+def refusal_status(form: FlaskForm, error: DomainError, aliases: dict[str, str] | None = None) -> int:
+    """Roll back, put the service's complaint next to the field it names (or
+    above the form) and return the status the page answers with.
+
+    Refusals that are not about the input (forbidden, not found) are not the
+    form's business: they propagate to the error page. ``aliases`` maps the
+    service's field names to the form's where they differ.
+    """
+    if not isinstance(error, (ValidationFailed, Conflict)):
+        raise error
+    db.session.rollback()
+    placed = False
+    for item in error.errors:
+        name = item.get("field", "")
+        field = form._fields.get((aliases or {}).get(name, name))
+        if field is not None:
+            field.errors = [*field.errors, item["message"]]
+            placed = True
+    if not placed:
+        form.form_errors.append(error.detail)
+    return error.status

@@ -1,0 +1,75 @@
+"""The navigation bar: the core's pages the user may open, then the plugins' links.
+
+A link is shown only when the server would let the user through; hiding is
+a courtesy, the refusal happens in the view and the service.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from core.accounts.permissions import Permission, can
+
+
+@dataclass(frozen=True)
+class NavLink:
+    label: str
+    url: str
+    # Paths under this prefix mark the link as the current page.
+    section: str | None = None
+
+    @property
+    def current(self) -> bool:
+        section = self.section or self.url
+        if section == "/":
+            return request.path == "/"
+        return request.path == section or request.path.startswith(section.rstrip("/") + "/")
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    label: str
+    links: tuple[NavLink, ...]
+
+
+def _core_links(user) -> list[NavLink]:
+    links = [NavLink(_l("Dashboard"), url_for("web.dashboard"))]
+    if can(user, Permission.READ_TRAIL):
+        links.append(NavLink(_l("Audit trail"), url_for("web.trail")))
+    return links
+
+
+def _admin_group(user) -> NavGroup | None:
+    if not can(user, Permission.MANAGE_USERS):
+        return None
+    return NavGroup(_l("Administration"), (
+        NavLink(_l("Users"), url_for("admin.users")),
+        NavLink(_l("Sites"), url_for("admin.sites")),
+        NavLink(_l("Departments"), url_for("admin.departments")),
+    ))
+
+
+def _plugin_links(user) -> list[NavLink]:
+    from core.plugins import manager
+
+    # The manager has resolved endpoints to URLs and left out failing plugins.
+    return [NavLink(str(link.label), link.url) for link in manager.menu_links(user)]
+
+
+def navigation() -> dict:
+    """What the layout needs to draw the bar, for the logged-in user."""
+    if not current_user.is_authenticated:
+        return {"main": [], "admin": None}
+    user = current_user._get_current_object()
+    return {"main": _core_links(user) + _plugin_links(user), "admin": _admin_group(user)}
+
+
+def init_app(app) -> None:
+    @app.context_processor
+    def _navigation():
+        # Lazily: error pages and plain pages that never draw the bar pay nothing.
+        return {"navigation": navigation}

@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, event, inspect, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.accounts.models import Department, User
+from core.database import Model, utcnow
+from core.errors import Conflict
+
+
+class Kind(StrEnum):
+    MANUAL = "manual"
+    PROCEDURE = "procedure"
+    WORK_INSTRUCTION = "work_instruction"
+    FORM_TEMPLATE = "form_template"
+
+
+class RevisionState(StrEnum):
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    EFFECTIVE = "effective"
+    SUPERSEDED = "superseded"
+
+
+class Procedure(Model):
+    __tablename__ = "procedure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32), default=Kind.PROCEDURE.value)
+    review_interval_months: Mapped[int] = mapped_column(default=12)
+    # Who must read and acknowledge it: department codes and role names.
+    distribution: Mapped[dict] = mapped_column(JSON, default=lambda: {"departments": [], "roles": []})
+    origin_plugin: Mapped[str | None] = mapped_column(String(64))
+    next_review_due: Mapped[date | None] = mapped_column(Date, index=True)
+    withdrawn_at: Mapped[datetime | None]
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    row_version: Mapped[int] = mapped_column(default=1)
+
+    department: Mapped[Department] = relationship()
+    revisions: Mapped[list[Revision]] = relationship(
+        back_populates="procedure", order_by="Revision.number", cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    @property
+    def effective_revision(self) -> Revision | None:
+        return next((r for r in self.revisions if r.state == RevisionState.EFFECTIVE), None)
+
+    @property
+    def latest_revision(self) -> Revision | None:
+        return self.revisions[-1] if self.revisions else None
+
+    @property
+    def distribution_departments(self) -> list[str]:
+        return list((self.distribution or {}).get("departments", []))
+
+    @property
+    def distribution_roles(self) -> list[str]:
+        return list((self.distribution or {}).get("roles", []))
+
+    def __repr__(self) -> str:
+        return f"<Procedure {self.code}>"
+
+
+class Revision(Model):
+    __tablename__ = "procedure_revision"
+    __trail_entity__ = "procedure_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    change_summary: Mapped[str | None] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    state: Mapped[str] = mapped_column(String(16), default=RevisionState.DRAFT.value)
+    effective_date: Mapped[date | None] = mapped_column(Date)
+    submitted_at: Mapped[datetime | None]
+    approved_at: Mapped[datetime | None]
+    effective_at: Mapped[datetime | None]
+    superseded_at: Mapped[datetime | None]
+    rejection_comment: Mapped[str | None] = mapped_column(Text)
+    # Starter documents loaded by `init` take effect without signatures; the
+    # revision says so wherever it shows, instead of pretending to be signed.
+    approved_by_system: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    row_version: Mapped[int] = mapped_column(default=1)
+
+    procedure: Mapped[Procedure] = relationship(back_populates="revisions")
+    author: Mapped[User | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": row_version}
+    __table_args__ = (
+        UniqueConstraint("procedure_id", "number"),
+        # At most one effective revision per procedure, whatever the code does.
+        Index("uq_procedure_revision_one_effective", "procedure_id", unique=True,
+              sqlite_where=text("state = 'effective'"), postgresql_where=text("state = 'effective'")),
+        Index("ix_procedure_revision_state", "state"),
+    )
+
+    @property
+    def editable(self) -> bool:
+        return self.state == RevisionState.DRAFT
+
+    def signable_content(self) -> bytes:
+        """What an approval vouches for: the document's identity and its exact text."""
+        return json.dumps(
+            {"code": self.procedure.code, "revision": self.number, "title": self.title, "body": self.body},
+            sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+        ).encode("utf-8")
+
+    def __repr__(self) -> str:
+        return f"<Revision {self.procedure.code if self.procedure else '?'} rev {self.number} {self.state}>"
+
+
+IMMUTABLE_FIELDS = ("body", "title", "body_sha256", "number", "procedure_id")
+
+
+@event.listens_for(Revision, "before_update")
+def _refuse_changes_to_non_drafts(_mapper, _connection, revision: Revision) -> None:
+    """Approved text is immutable, whoever tries: the service refuses first,
+    and this catches any code path that forgets to ask it."""
+    state = inspect(revision)
+    history = state.attrs.state.history
+    previous = history.deleted[0] if history.deleted else revision.state
+    if previous == RevisionState.DRAFT:
+        return
+    changed = [name for name in IMMUTABLE_FIELDS if state.attrs[name].history.has_changes()]
+    if changed:
+        raise Conflict(f"Revision {revision.number} is {previous}: its {', '.join(changed)} is immutable.")

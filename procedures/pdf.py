@@ -1,0 +1,61 @@
+"""The controlled copy of a revision as a PDF."""
+
+from __future__ import annotations
+
+from flask import render_template
+
+from core.database import iso_utc, utcnow
+from core.pdf import render_pdf
+from core.signatures import manifestation, signatures_for
+from procedures.models import Revision, RevisionState
+from procedures.rendering import render
+
+PRINT_CSS = """
+@page {
+  size: A4;
+  margin: 34mm 16mm 30mm 16mm;
+  @top-center { content: element(copy-header); width: 100%; }
+  @bottom-left { content: element(copy-footer); width: 80%; }
+  @bottom-right { content: "Page " counter(page) " of " counter(pages); width: 20%; font-size: 8pt;
+                  text-align: right; vertical-align: top; padding-top: 2pt; }
+}
+html { font-family: "Noto Sans CJK SC", "Noto Sans", "DejaVu Sans", sans-serif; font-size: 10pt; line-height: 1.45; }
+.copy-header { position: running(copy-header); font-size: 8.5pt; border-bottom: 0.6pt solid #333; }
+.copy-header table, .copy-footer table { width: 100%; table-layout: fixed; border-collapse: collapse; }
+.copy-header td { padding: 1pt 3pt; vertical-align: top; }
+.copy-header .code { font-weight: bold; font-size: 10pt; }
+.copy-footer { position: running(copy-footer); font-size: 7.5pt; border-top: 0.6pt solid #333; color: #222; }
+.copy-footer td { padding: 1pt 3pt; vertical-align: top; }
+.status-mark { position: fixed; top: 95mm; left: 0; right: 0; text-align: center; font-size: 54pt;
+  font-weight: bold; color: rgba(176, 0, 32, 0.18); transform: rotate(-30deg); }
+.body table { border-collapse: collapse; width: 100%; table-layout: fixed; }
+.body th, .body td { border: 0.5pt solid #888; padding: 2pt 4pt; }
+.body pre { white-space: pre-wrap; font-size: 8.5pt; background: #f4f4f4; padding: 4pt; }
+h1, h2, h3 { page-break-after: avoid; }
+.signatures { margin-top: 14pt; page-break-inside: avoid; }
+.signatures table { width: 100%; border-collapse: collapse; table-layout: fixed; }
+.signatures th, .signatures td { border: 0.5pt solid #888; padding: 2pt 4pt; text-align: left; }
+"""
+
+
+def status_mark(revision: Revision) -> str | None:
+    if revision.procedure.withdrawn:
+        return "OBSOLETE — WITHDRAWN"
+    if revision.state == RevisionState.SUPERSEDED:
+        return "SUPERSEDED"
+    if revision.state != RevisionState.EFFECTIVE:
+        return f"{revision.state.upper().replace('_', ' ')} — NOT IN FORCE"
+    return None
+
+
+def controlled_copy_html(revision: Revision) -> str:
+    signatures = [s for s in signatures_for(revision) if s.meaning in ("approved", "periodic-review")]
+    return render_template(
+        "procedures/controlled_copy.html", revision=revision, procedure=revision.procedure,
+        body=render(revision.body), signatures=signatures, manifestation=manifestation,
+        status_mark=status_mark(revision), printed_at=iso_utc(utcnow())[:19].replace("T", " ") + " UTC",
+    )
+
+
+def controlled_copy_pdf(revision: Revision) -> bytes:
+    return render_pdf(controlled_copy_html(revision), stylesheets=[PRINT_CSS])

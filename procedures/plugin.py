@@ -1,0 +1,82 @@
+"""Document control, plugged into the core through its hooks (the core never imports it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+
+from core.accounts.permissions import Permission, can
+from core.plugins import DashboardPanel, MenuLink, hookimpl
+
+__version__ = "1.0"
+
+
+@hookimpl
+def register_migrations():
+    return [Path(__file__).parent / "migrations" / "versions"]
+
+
+@hookimpl
+def register_commands(cli):
+    from procedures.cli import procedures_group
+
+    cli.add_command(procedures_group)
+
+
+@hookimpl
+def register_blueprints():
+    from procedures.views import bp
+
+    return [bp]
+
+
+@hookimpl
+def register_api_blueprints():
+    from procedures.api import bp
+
+    return [bp]
+
+
+@hookimpl
+def populate_instance(demo):
+    from procedures.library import load_starter_library
+
+    load_starter_library()
+
+
+@hookimpl
+def menu_links(user):
+    if not can(user, Permission.READ_EFFECTIVE_PROCEDURES):
+        return []
+    return [MenuLink(label=_l("Procedures"), endpoint="procedures.index")]
+
+
+def _links(items) -> Markup:
+    rows = Markup("").join(
+        Markup('<li><a href="{}">{} — {}</a> <span class="muted">{}</span></li>').format(
+            url, code, title, note) for url, code, title, note in items)
+    return Markup('<ul class="plain-list">{}</ul>').format(rows)
+
+
+@hookimpl
+def dashboard_panels(site, user):
+    from procedures import services
+
+    panels = []
+    pending = services.to_read(user)
+    if pending:
+        panels.append(DashboardPanel(title=_("To read and acknowledge"), html=_links(
+            (url_for("procedures.view", code=r.procedure.code), r.procedure.code, r.title,
+             _("revision %(number)s", number=r.number)) for r in pending)))
+    if can(user, Permission.READ_DRAFTS):
+        overdue = [p for p in services.overdue_reviews()
+                   if can(user, Permission.READ_DRAFTS, department_id=p.department_id)]
+        if overdue:
+            panels.append(DashboardPanel(title=_("Periodic reviews overdue"), html=_links(
+                (url_for("procedures.view", code=p.code), p.code, p.title,
+                 _("due %(date)s", date=escape(p.next_review_due.isoformat()))) for p in overdue)))
+    return panels

@@ -1,0 +1,510 @@
+"""Document-control rules, shared by the web pages, the API and the CLI."""
+
+from __future__ import annotations
+
+import calendar
+import re
+import time
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import or_
+from sqlalchemy.orm import selectinload
+
+from core.accounts.models import Department, Role, User, UserRole
+from core.accounts.permissions import Permission, can, require
+from core.database import commit, db, utcnow, write_intent
+from core.errors import Conflict, Forbidden, NotFound, TooLarge, ValidationFailed, check_row_version
+from core.signatures import Signature, sign, signatures_for
+from core.trail import acting_as
+from core.trail import reason as trail_reason
+from procedures.models import Kind, Procedure, Revision, RevisionState
+from procedures.rendering import body_sha256
+
+CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._-]{1,31}$")
+MAX_BODY_BYTES = 512 * 1024
+OPEN_STATES = (RevisionState.DRAFT, RevisionState.IN_REVIEW, RevisionState.APPROVED)
+SIGNING_MEANINGS = ("approved", "rejected", "periodic-review", "acknowledged")
+
+
+def today() -> date:
+    return utcnow().date()
+
+
+def add_months(start: date, months: int) -> date:
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+# Look-ups ------------------------------------------------------------------------
+
+def procedure_by_code(code: str) -> Procedure:
+    procedure = db.session.execute(
+        db.select(Procedure).filter_by(code=code.upper()).options(selectinload(Procedure.revisions))
+    ).scalar_one_or_none()
+    if procedure is None:
+        raise NotFound(f"There is no procedure with code {code!r}.")
+    return procedure
+
+
+def revision_by_number(procedure: Procedure, number: int) -> Revision:
+    for revision in procedure.revisions:
+        if revision.number == number:
+            return revision
+    raise NotFound(f"{procedure.code} has no revision {number}.")
+
+
+def can_read_drafts(user: User, procedure: Procedure) -> bool:
+    return can(user, Permission.READ_DRAFTS, department_id=procedure.department_id)
+
+
+def readable_revision(user: User, procedure: Procedure, number: int | None) -> Revision:
+    """The revision a user asked for (the effective one by default), if they may see it."""
+    require(user, Permission.READ_EFFECTIVE_PROCEDURES)
+    if number is None:
+        revision = procedure.effective_revision
+        if revision is None:
+            if not can_read_drafts(user, procedure):
+                raise NotFound(f"{procedure.code} has no effective revision yet.")
+            revision = procedure.latest_revision
+        return revision
+    revision = revision_by_number(procedure, number)
+    if revision.state != RevisionState.EFFECTIVE and not can_read_drafts(user, procedure):
+        if revision.state != RevisionState.SUPERSEDED:
+            raise Forbidden("Only the effective and superseded revisions are visible to your roles.")
+    return revision
+
+
+def list_query(user: User, *, department: str | None = None, state: str | None = None,
+               q: str | None = None, overdue: bool = False, include_withdrawn: bool = False):
+    """Procedures the user may see, filtered; a select for pagination."""
+    require(user, Permission.READ_EFFECTIVE_PROCEDURES)
+    query = db.select(Procedure).join(Procedure.department).options(selectinload(Procedure.revisions))
+    if department:
+        query = query.where(Department.code == department.upper())
+    if not include_withdrawn and state != "withdrawn":
+        query = query.where(Procedure.withdrawn_at.is_(None))
+    if state == "withdrawn":
+        query = query.where(Procedure.withdrawn_at.is_not(None))
+    elif state:
+        if state not in {s.value for s in RevisionState}:
+            raise ValidationFailed.field("state", f"unknown state {state!r}")
+        query = query.where(Procedure.revisions.any(Revision.state == state))
+    if overdue:
+        query = query.where(Procedure.next_review_due < today())
+    if q:
+        pattern = f"%{q.strip()}%"
+        query = query.where(or_(
+            Procedure.code.ilike(pattern), Procedure.title.ilike(pattern),
+            Procedure.revisions.any((Revision.state == RevisionState.EFFECTIVE) & Revision.body.ilike(pattern)),
+        ))
+    if not can(user, Permission.READ_DRAFTS):
+        query = query.where(Procedure.revisions.any(Revision.state.in_(
+            [RevisionState.EFFECTIVE, RevisionState.SUPERSEDED])))
+    elif Role.DEPARTMENT_HEAD in user.roles and not user.has_role(Role.ADMIN, Role.QUALITY_OFFICER, Role.AUDITOR):
+        # Heads see drafts of their own department only; elsewhere, what is in force.
+        query = query.where(or_(
+            Procedure.department_id == user.department_id,
+            Procedure.revisions.any(Revision.state.in_([RevisionState.EFFECTIVE, RevisionState.SUPERSEDED])),
+        ))
+    return query.order_by(Procedure.code)
+
+
+# Checks ---------------------------------------------------------------------------
+
+def _check_body(body: str | None) -> str:
+    if body is None or not body.strip():
+        raise ValidationFailed.field("body", "is required")
+    if len(body.encode("utf-8")) > MAX_BODY_BYTES:
+        raise TooLarge(f"The text is larger than the limit of {MAX_BODY_BYTES // 1024} KiB.")
+    return body.replace("\r\n", "\n")
+
+
+def _check_distribution(distribution: dict | None, department: Department) -> dict:
+    distribution = distribution or {}
+    departments = sorted({code.upper() for code in distribution.get("departments", []) if code})
+    roles = sorted({role for role in distribution.get("roles", []) if role})
+    known = set(db.session.execute(db.select(Department.code)).scalars())
+    for code in departments:
+        if code not in known:
+            raise ValidationFailed.field("distribution", f"unknown department {code!r}")
+    for role in roles:
+        if role not in {r.value for r in Role}:
+            raise ValidationFailed.field("distribution", f"unknown role {role!r}")
+    if not departments and not roles:
+        departments = [department.code]
+    return {"departments": departments, "roles": roles}
+
+
+def _require_edit(actor: User, procedure: Procedure) -> None:
+    require(actor, Permission.EDIT_DRAFT, department_id=procedure.department_id)
+    if procedure.withdrawn:
+        raise Conflict(f"{procedure.code} is withdrawn; it can no longer be revised.")
+
+
+# Creating and editing ---------------------------------------------------------
+
+def create_procedure(actor: User | None, *, code: str, title: str, department: Department, body: str,
+                     kind: str = Kind.PROCEDURE.value, review_interval_months: int = 12,
+                     distribution: dict | None = None, origin_plugin: str | None = None) -> Procedure:
+    """A new procedure with revision 1 as a draft. ``actor`` None: the installation itself."""
+    if actor is not None:
+        require(actor, Permission.EDIT_DRAFT, department_id=department.id)
+    code = (code or "").strip().upper()
+    if not CODE_PATTERN.match(code):
+        raise ValidationFailed.field("code", "use 2–32 capital letters, digits, '.', '-' or '_'")
+    if db.session.execute(db.select(Procedure.id).filter_by(code=code)).first():
+        raise ValidationFailed.field("code", f"{code} is already used by another procedure")
+    if not (title or "").strip():
+        raise ValidationFailed.field("title", "is required")
+    if kind not in {k.value for k in Kind}:
+        raise ValidationFailed.field("kind", f"one of {', '.join(k.value for k in Kind)}")
+    if not 1 <= int(review_interval_months) <= 120:
+        raise ValidationFailed.field("review_interval_months", "must be between 1 and 120")
+    body = _check_body(body)
+    procedure = Procedure(code=code, title=title.strip(), department=department, kind=kind,
+                          review_interval_months=int(review_interval_months),
+                          distribution=_check_distribution(distribution, department), origin_plugin=origin_plugin)
+    db.session.add(procedure)
+    db.session.flush()
+    revision = Revision(procedure=procedure, number=1, title=procedure.title, body=body,
+                        body_sha256=body_sha256(body), author=actor, state=RevisionState.DRAFT.value)
+    db.session.add(revision)
+    db.session.flush()
+    return procedure
+
+
+def update_procedure(actor: User, procedure: Procedure, *, title: str | None = None,
+                     review_interval_months: int | None = None, distribution: dict | None = None,
+                     row_version: int | None = None) -> Procedure:
+    """Metadata of the procedure (not its text: that is revised through drafts)."""
+    _require_edit(actor, procedure)
+    check_row_version(procedure, row_version)
+    if title is not None:
+        if not title.strip():
+            raise ValidationFailed.field("title", "is required")
+        procedure.title = title.strip()
+    if review_interval_months is not None:
+        if not 1 <= int(review_interval_months) <= 120:
+            raise ValidationFailed.field("review_interval_months", "must be between 1 and 120")
+        procedure.review_interval_months = int(review_interval_months)
+    if distribution is not None:
+        procedure.distribution = _check_distribution(distribution, procedure.department)
+    db.session.flush()
+    return procedure
+
+
+def open_revision(procedure: Procedure) -> Revision | None:
+    return next((r for r in procedure.revisions if r.state in OPEN_STATES), None)
+
+
+def new_draft(actor: User, procedure: Procedure, *, body: str | None = None,
+              change_summary: str | None = None) -> Revision:
+    """Revision n+1 as a draft, starting from the effective text."""
+    _require_edit(actor, procedure)
+    pending = open_revision(procedure)
+    if pending is not None:
+        raise Conflict(f"{procedure.code} already has revision {pending.number} in state {pending.state}; "
+                       f"finish or reject it first.")
+    base = procedure.effective_revision or procedure.latest_revision
+    text = _check_body(body) if body is not None else base.body
+    revision = Revision(procedure=procedure, number=procedure.latest_revision.number + 1,
+                        title=procedure.title, body=text, body_sha256=body_sha256(text),
+                        change_summary=(change_summary or "").strip() or None, author=actor)
+    db.session.add(revision)
+    db.session.flush()
+    return revision
+
+
+def edit_draft(actor: User, revision: Revision, *, row_version: int | None, body: str | None = None,
+               title: str | None = None, change_summary: str | None = None) -> Revision:
+    _require_edit(actor, revision.procedure)
+    if not revision.editable:
+        raise Conflict(f"Revision {revision.number} of {revision.procedure.code} is {revision.state}; "
+                       f"only a draft can be edited.")
+    check_row_version(revision, row_version)
+    if body is not None:
+        revision.body = _check_body(body)
+        revision.body_sha256 = body_sha256(revision.body)
+    if title is not None:
+        if not title.strip():
+            raise ValidationFailed.field("title", "is required")
+        revision.title = title.strip()
+    if change_summary is not None:
+        revision.change_summary = change_summary.strip() or None
+    db.session.flush()
+    return revision
+
+
+def submit(actor: User, revision: Revision, *, row_version: int | None = None,
+           effective_date: date | None = None) -> Revision:
+    _require_edit(actor, revision.procedure)
+    if revision.state != RevisionState.DRAFT:
+        raise Conflict(f"Revision {revision.number} is {revision.state}; only a draft can be submitted.")
+    check_row_version(revision, row_version)
+    if revision.number > 1 and not revision.change_summary:
+        raise ValidationFailed.field("change_summary", "is required from revision 2 on")
+    if effective_date is not None and effective_date < today():
+        raise ValidationFailed.field("effective_date", "cannot be in the past")
+    revision.effective_date = effective_date
+    revision.state = RevisionState.IN_REVIEW.value
+    revision.submitted_at = utcnow()
+    revision.rejection_comment = None
+    db.session.flush()
+    return revision
+
+
+def withdraw(actor: User, procedure: Procedure, *, reason: str, row_version: int | None = None) -> Procedure:
+    require(actor, Permission.APPROVE_REVISION, department_id=procedure.department_id)
+    if Role.QUALITY_OFFICER not in actor.roles:
+        raise Forbidden("Only a quality officer may withdraw a procedure from the library.")
+    check_row_version(procedure, row_version)
+    if procedure.withdrawn:
+        raise Conflict(f"{procedure.code} is already withdrawn.")
+    if not (reason or "").strip():
+        raise ValidationFailed.field("reason", "is required")
+    with trail_reason(reason.strip()):
+        procedure.withdrawn_at = utcnow()
+        procedure.withdrawal_reason = reason.strip()
+        procedure.next_review_due = None
+        db.session.flush()
+    return procedure
+
+
+# Signing -----------------------------------------------------------------------
+
+def is_head_of(user: User, department_id: int) -> bool:
+    department = db.session.get(Department, department_id)
+    if department is not None and department.head_id == user.id:
+        return True
+    return Role.DEPARTMENT_HEAD in user.roles and user.department_id == department_id
+
+
+def current_approvals(revision: Revision) -> list[Signature]:
+    """Approvals given since the revision was last submitted, on its present text."""
+    from core.signatures import signature_matches
+
+    return [s for s in signatures_for(revision)
+            if s.meaning == "approved" and revision.submitted_at and s.signed_at >= revision.submitted_at
+            and signature_matches(s, revision)]
+
+
+def approval_complete(revision: Revision, approvals: list[Signature]) -> bool:
+    department_id = revision.procedure.department_id
+    signers = {s.signer_id: s.signer for s in approvals}
+    heads = {uid for uid, u in signers.items() if is_head_of(u, department_id)}
+    officers = {uid for uid, u in signers.items() if Role.QUALITY_OFFICER in u.roles}
+    return any(h != q for h in heads for q in officers)
+
+
+@dataclass(frozen=True)
+class SignOutcome:
+    signature: Signature
+    revision: Revision
+    became_effective: bool
+
+
+def sign_revision(actor: User, revision: Revision, *, meaning: str, password: str,
+                  comment: str | None = None) -> SignOutcome:
+    if meaning not in SIGNING_MEANINGS:
+        raise ValidationFailed.field("meaning", f"one of {', '.join(SIGNING_MEANINGS)}")
+    procedure = revision.procedure
+    if meaning in ("approved", "rejected"):
+        return _sign_review(actor, revision, meaning, password, comment)
+    if revision.state != RevisionState.EFFECTIVE:
+        raise Conflict(f"Only the effective revision can be signed as {meaning}; revision {revision.number} "
+                       f"is {revision.state}.")
+    if meaning == "periodic-review":
+        require(actor, Permission.APPROVE_REVISION, department_id=procedure.department_id)
+        signature = sign(revision, signer=actor, password=password, meaning=meaning, comment=comment)
+        procedure.next_review_due = add_months(today(), procedure.review_interval_months)
+        db.session.flush()
+        return SignOutcome(signature, revision, False)
+    # acknowledged
+    require(actor, Permission.READ_EFFECTIVE_PROCEDURES)
+    if any(s.signer_id == actor.id for s in acknowledgements(revision)):
+        raise Conflict(f"You have already acknowledged revision {revision.number} of {procedure.code}.")
+    signature = sign(revision, signer=actor, password=password, meaning=meaning, comment=comment)
+    return SignOutcome(signature, revision, False)
+
+
+def _sign_review(actor, revision, meaning, password, comment) -> SignOutcome:
+    procedure = revision.procedure
+    require(actor, Permission.APPROVE_REVISION, department_id=procedure.department_id)
+    if revision.state != RevisionState.IN_REVIEW:
+        raise Conflict(f"Revision {revision.number} of {procedure.code} is {revision.state}, not in review.")
+    if revision.author_id == actor.id:
+        raise Forbidden("The author of a revision may not approve or reject it; two other people must.")
+    if not (is_head_of(actor, procedure.department_id) or Role.QUALITY_OFFICER in actor.roles):
+        raise Forbidden(f"Only the head of {procedure.department.code} or a quality officer may approve "
+                        f"{procedure.code}.")
+    approvals = current_approvals(revision)
+    if meaning == "approved" and any(s.signer_id == actor.id for s in approvals):
+        raise Conflict("You have already approved this revision; a second approver must be someone else.")
+    if meaning == "rejected":
+        if not (comment or "").strip():
+            raise ValidationFailed.field("comment", "a rejection needs a comment for the author")
+        signature = sign(revision, signer=actor, password=password, meaning=meaning, comment=comment)
+        with trail_reason(comment.strip()):
+            revision.state = RevisionState.DRAFT.value
+            revision.rejection_comment = comment.strip()
+            db.session.flush()
+        return SignOutcome(signature, revision, False)
+    signature = sign(revision, signer=actor, password=password, meaning=meaning, comment=comment)
+    became_effective = False
+    if approval_complete(revision, approvals + [signature]):
+        revision.state = RevisionState.APPROVED.value
+        revision.approved_at = utcnow()
+        revision.effective_date = revision.effective_date or today()
+        db.session.flush()
+        if revision.effective_date <= today():
+            make_effective(revision)
+            became_effective = True
+    return SignOutcome(signature, revision, became_effective)
+
+
+def make_effective(revision: Revision) -> None:
+    """Approved → effective; the one before → superseded; one transaction."""
+    # Serialise concurrent activations of one procedure (SQLite already holds
+    # its write lock; PostgreSQL locks the procedure row).
+    db.session.execute(db.select(Procedure.id).where(Procedure.id == revision.procedure_id).with_for_update())
+    db.session.refresh(revision)
+    if revision.state != RevisionState.APPROVED:
+        raise Conflict(f"Revision {revision.number} is {revision.state}; only an approved revision takes effect.")
+    procedure = revision.procedure
+    now = utcnow()
+    current = db.session.execute(
+        db.select(Revision).where(Revision.procedure_id == procedure.id, Revision.state == RevisionState.EFFECTIVE)
+    ).scalar_one_or_none()
+    if current is not None and current.id != revision.id:
+        current.state = RevisionState.SUPERSEDED.value
+        current.superseded_at = now
+        # Written first, so the one-effective index never sees two.
+        db.session.flush()
+    revision.state = RevisionState.EFFECTIVE.value
+    revision.effective_at = now
+    procedure.next_review_due = add_months(revision.effective_date or now.date(), procedure.review_interval_months)
+    db.session.flush()
+    _announce_effective(revision)
+
+
+def _announce_effective(revision: Revision) -> None:
+    from core.plugins.manager import notify_after_commit
+
+    notify_after_commit("revision_effective", revision=revision)
+
+
+_last_due_check: list[float] = [0.0]
+DUE_CHECK_SECONDS = 60
+
+
+def apply_due_if_any() -> None:
+    """On a request: let revisions whose date has come take effect (checked at most once a minute)."""
+    now = time.monotonic()
+    if now - _last_due_check[0] < DUE_CHECK_SECONDS:
+        return
+    _last_due_check[0] = now
+    waiting = db.session.execute(
+        db.select(Revision.id).where(Revision.state == RevisionState.APPROVED,
+                                     Revision.effective_date <= today()).limit(1)).first()
+    if waiting is None:
+        return
+    with write_intent(), acting_as("scheduler"):
+        apply_due()
+        commit()
+
+
+def content_sha256(revision: Revision) -> str:
+    from core.signatures.service import content_hash
+
+    return content_hash(revision)
+
+
+def apply_due(on: date | None = None) -> list[Revision]:
+    """Approved revisions whose effective date has come take effect (scheduled or on request)."""
+    on = on or today()
+    due = list(db.session.execute(
+        db.select(Revision).where(Revision.state == RevisionState.APPROVED, Revision.effective_date <= on)
+        .order_by(Revision.effective_date, Revision.id)
+    ).scalars())
+    for revision in due:
+        make_effective(revision)
+    return due
+
+
+# Read-and-understood -------------------------------------------------------------
+
+def distribution_users_query(procedure: Procedure):
+    return (db.select(User).outerjoin(User.department)
+            .where(User.active.is_(True))
+            .where(or_(Department.code.in_(procedure.distribution_departments or [""]),
+                       User.role_rows.any(UserRole.role.in_(procedure.distribution_roles or [""]))))
+            .order_by(User.display_name))
+
+
+def acknowledgements(revision: Revision) -> list[Signature]:
+    return [s for s in signatures_for(revision) if s.meaning == "acknowledged"]
+
+
+@dataclass(frozen=True)
+class AckStatus:
+    revision: Revision
+    owed: list[User]
+    done: dict[int, Signature]
+
+    @property
+    def pending(self) -> list[User]:
+        return [u for u in self.owed if u.id not in self.done]
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.owed else round(100 * sum(u.id in self.done for u in self.owed) / len(self.owed))
+
+    def by_department(self) -> dict[str, tuple[int, int]]:
+        result: dict[str, tuple[int, int]] = {}
+        for user in self.owed:
+            code = user.department.code if user.department else "—"
+            done, total = result.get(code, (0, 0))
+            result[code] = (done + (user.id in self.done), total + 1)
+        return result
+
+
+def acknowledgement_status(actor: User, procedure: Procedure) -> AckStatus | None:
+    require(actor, Permission.READ_DRAFTS, department_id=procedure.department_id)
+    revision = procedure.effective_revision
+    if revision is None:
+        return None
+    owed = list(db.session.execute(distribution_users_query(procedure)).scalars())
+    done = {s.signer_id: s for s in acknowledgements(revision)}
+    return AckStatus(revision, owed, done)
+
+
+def to_read(user: User) -> list[Revision]:
+    """Effective revisions the user is in the distribution of and has not acknowledged."""
+    effective = db.session.execute(
+        db.select(Revision).join(Revision.procedure)
+        .where(Revision.state == RevisionState.EFFECTIVE, Procedure.withdrawn_at.is_(None))
+        .options(selectinload(Revision.procedure))
+    ).scalars()
+    signed = set(db.session.execute(
+        db.select(Signature.entity_id).where(Signature.entity_type == "procedure_revision",
+                                            Signature.signer_id == user.id, Signature.meaning == "acknowledged")
+    ).scalars())
+    roles = {r.value for r in user.roles}
+    department = user.department.code if user.department else None
+    pending = []
+    for revision in effective:
+        procedure = revision.procedure
+        in_distribution = department in procedure.distribution_departments or roles & set(procedure.distribution_roles)
+        if in_distribution and str(revision.id) not in signed:
+            pending.append(revision)
+    return sorted(pending, key=lambda r: r.procedure.code)
+
+
+def overdue_reviews(on: date | None = None) -> list[Procedure]:
+    on = on or today()
+    return list(db.session.execute(
+        db.select(Procedure).where(Procedure.withdrawn_at.is_(None), Procedure.next_review_due < on)
+        .order_by(Procedure.next_review_due)
+    ).scalars())

@@ -1,0 +1,286 @@
+"""Document-control pages. Thin: every rule is in :mod:`procedures.services`."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from core.accounts.models import Department, Role
+from core.accounts.permissions import Permission, can, require
+from core.database import commit, db
+from core.errors import DomainError
+from core.plugins.manager import registry
+from core.signatures import MEANINGS, signatures_for
+from core.trail.queries import history_of
+from core.web.forms_support import refusal_status
+from procedures import diff as diffing
+from procedures import services
+from procedures.forms import DraftForm, NewDraftForm, ProcedureForm, SignForm, SubmitForm, WithdrawForm
+from procedures.models import RevisionState
+from procedures.pdf import controlled_copy_pdf
+from procedures.rendering import render
+
+bp = Blueprint("procedures", __name__, template_folder="templates", url_prefix="/procedures")
+
+PER_PAGE = 50
+MEANING_TITLES = {
+    "approved": MEANINGS["approved"], "rejected": MEANINGS["rejected"],
+    "periodic-review": MEANINGS["periodic-review"], "acknowledged": MEANINGS["acknowledged"],
+}
+
+
+@bp.before_request
+@login_required
+def _logged_in():
+    services.apply_due_if_any()
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _department_choices():
+    return [(d.code, f"{d.code} — {d.name}") for d in
+            db.session.execute(db.select(Department).order_by(Department.code)).scalars()]
+
+
+@bp.route("/")
+def index():
+    require(_user(), Permission.READ_EFFECTIVE_PROCEDURES)
+    filters = {"department": request.args.get("department") or None, "state": request.args.get("state") or None,
+               "q": (request.args.get("q") or "").strip() or None, "overdue": request.args.get("overdue") == "1"}
+    query = services.list_query(_user(), **filters)
+    pagination = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False)
+    return render_template("procedures/index.html", pagination=pagination, filters=filters,
+                           departments=_department_choices(), states=[s.value for s in RevisionState],
+                           can_create=can(_user(), Permission.EDIT_DRAFT), today=services.today())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    require(_user(), Permission.EDIT_DRAFT)
+    form = ProcedureForm()
+    templates = registry().procedure_templates
+    form.template.choices = [("", _("— blank —"))] + [(code, f"{code} — {t.title}") for code, t in templates.items()]
+    form.department.choices = _department_choices()
+    form.distribution_departments.choices = _department_choices()
+    form.distribution_roles.choices = [(r.value, r.value.replace("_", " ")) for r in Role]
+    if request.method == "GET" and request.args.get("template") in templates:
+        template = templates[request.args["template"]]
+        form.template.data = template.code
+        form.code.data, form.title.data, form.body.data = template.code, str(template.title), template.body
+        form.department.data, form.kind.data = template.department, template.kind
+        form.review_interval_months.data = template.review_interval_months
+    if not form.is_submitted() and _user().department and not form.department.data:
+        form.department.data = _user().department.code
+    status = 200
+    if form.validate_on_submit():
+        template = templates.get(form.template.data or "")
+        try:
+            procedure = services.create_procedure(
+                _user(), code=form.code.data, title=form.title.data,
+                department=db.session.execute(db.select(Department).filter_by(code=form.department.data)).scalar_one(),
+                body=form.body.data or (template.body if template else ""), kind=form.kind.data,
+                review_interval_months=form.review_interval_months.data,
+                distribution={"departments": form.distribution_departments.data, "roles": form.distribution_roles.data},
+                origin_plugin=registry().plugin_of("procedure_templates", template.code) if template else None)
+            commit()
+            flash(_("Procedure %(code)s created as draft revision 1.", code=procedure.code), "success")
+            return redirect(url_for(".edit", code=procedure.code, number=1))
+        except DomainError as error:
+            status = refusal_status(form, error)
+    elif form.is_submitted():
+        status = 422
+    return render_template("procedures/new.html", form=form), status
+
+
+def _view_context(procedure, revision):
+    user = _user()
+    pending = services.open_revision(procedure)
+    approvals = services.current_approvals(revision) if revision.state == RevisionState.IN_REVIEW else []
+    may_edit = can(user, Permission.EDIT_DRAFT, department_id=procedure.department_id) and not procedure.withdrawn
+    may_approve = (can(user, Permission.APPROVE_REVISION, department_id=procedure.department_id)
+                   and revision.author_id != user.id and not any(s.signer_id == user.id for s in approvals))
+    acknowledged = any(s.signer_id == user.id for s in services.acknowledgements(revision)) \
+        if revision.state == RevisionState.EFFECTIVE else False
+    return {
+        "procedure": procedure, "revision": revision, "html": render(revision.body),
+        "signatures": signatures_for(revision), "approvals": approvals, "pending": pending,
+        "may_edit": may_edit, "may_approve": may_approve and revision.state == RevisionState.IN_REVIEW,
+        "may_review": revision.state == RevisionState.EFFECTIVE and can(
+            user, Permission.APPROVE_REVISION, department_id=procedure.department_id) and not procedure.withdrawn,
+        "may_withdraw": Role.QUALITY_OFFICER in user.roles and not procedure.withdrawn,
+        "may_read_drafts": services.can_read_drafts(user, procedure),
+        "acknowledged": acknowledged, "today": services.today(),
+        "visible_revisions": [r for r in procedure.revisions
+                              if services.can_read_drafts(user, procedure)
+                              or r.state in (RevisionState.EFFECTIVE, RevisionState.SUPERSEDED)],
+    }
+
+
+@bp.route("/<code>")
+def view(code):
+    procedure = services.procedure_by_code(code)
+    revision = services.readable_revision(_user(), procedure, request.args.get("rev", type=int))
+    return render_template("procedures/view.html", **_view_context(procedure, revision),
+                           submit_form=SubmitForm(row_version=revision.row_version), new_draft_form=NewDraftForm(),
+                           withdraw_form=WithdrawForm(row_version=procedure.row_version))
+
+
+@bp.route("/<code>/history")
+def history(code):
+    procedure = services.procedure_by_code(code)
+    require(_user(), Permission.READ_TRAIL, department_id=procedure.department_id)
+    events = sorted(history_of(procedure) + [e for r in procedure.revisions for e in history_of(r)],
+                    key=lambda e: e.seq)
+    return render_template("procedures/history.html", procedure=procedure, events=events)
+
+
+@bp.route("/<code>/revisions", methods=["POST"])
+def new_draft(code):
+    procedure = services.procedure_by_code(code)
+    if NewDraftForm().validate_on_submit():
+        revision = services.new_draft(_user(), procedure)
+        commit()
+        flash(_("Revision %(number)s started from the effective text.", number=revision.number), "success")
+        return redirect(url_for(".edit", code=procedure.code, number=revision.number))
+    return redirect(url_for(".view", code=procedure.code))
+
+
+@bp.route("/<code>/revisions/<int:number>/edit", methods=["GET", "POST"])
+def edit(code, number):
+    procedure = services.procedure_by_code(code)
+    revision = services.revision_by_number(procedure, number)
+    require(_user(), Permission.EDIT_DRAFT, department_id=procedure.department_id)
+    form = DraftForm(obj=revision) if request.method == "GET" else DraftForm()
+    if request.method == "GET":
+        form.row_version.data = revision.row_version
+    status, preview = 200, None
+    if form.validate_on_submit():
+        if request.form.get("action") == "preview":
+            preview = render(form.body.data)
+        else:
+            try:
+                services.edit_draft(_user(), revision, row_version=form.row_version.data, body=form.body.data,
+                                    title=form.title.data, change_summary=form.change_summary.data)
+                commit()
+                flash(_("Draft saved."), "success")
+                return redirect(url_for(".view", code=procedure.code, rev=revision.number))
+            except DomainError as error:
+                status = refusal_status(form, error)
+    elif form.is_submitted():
+        status = 422
+    if not revision.editable and request.method == "GET":
+        flash(_("Revision %(number)s is %(state)s; only a draft can be edited.", number=revision.number,
+                state=revision.state), "warning")
+        return redirect(url_for(".view", code=procedure.code, rev=revision.number))
+    return render_template("procedures/edit.html", procedure=procedure, revision=revision, form=form,
+                           preview=preview), status
+
+
+@bp.route("/<code>/revisions/<int:number>/submit", methods=["POST"])
+def submit(code, number):
+    procedure = services.procedure_by_code(code)
+    revision = services.revision_by_number(procedure, number)
+    form = SubmitForm()
+    if not form.validate_on_submit():
+        flash(_("The effective date is not a valid date."), "error")
+        return redirect(url_for(".view", code=procedure.code, rev=number))
+    try:
+        services.submit(_user(), revision, row_version=form.row_version.data, effective_date=form.effective_date.data)
+        commit()
+        flash(_("Revision %(number)s submitted for approval.", number=number), "success")
+    except DomainError as error:
+        db.session.rollback()
+        if error.status not in (409, 422):
+            raise
+        flash(error.detail, "error")
+    return redirect(url_for(".view", code=procedure.code, rev=number))
+
+
+@bp.route("/<code>/revisions/<int:number>/sign/<meaning>", methods=["GET", "POST"])
+def sign(code, number, meaning):
+    procedure = services.procedure_by_code(code)
+    revision = services.revision_by_number(procedure, number)
+    if meaning not in MEANING_TITLES:
+        return redirect(url_for(".view", code=procedure.code, rev=number))
+    form = SignForm(meaning=meaning)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            outcome = services.sign_revision(_user(), revision, meaning=meaning, password=form.password.data,
+                                             comment=form.comment.data)
+            commit()
+            if outcome.became_effective:
+                flash(_("Signed. Both approvals are in: revision %(number)s is now effective.", number=number),
+                      "success")
+            else:
+                flash(_("Signed: %(meaning)s.", meaning=MEANING_TITLES[meaning]), "success")
+            return redirect(url_for(".view", code=procedure.code, rev=number))
+        except DomainError as error:
+            status = refusal_status(form, error) if error.status in (409, 422) else _refused(error)
+            if status == 403:
+                form.password.errors = [*form.password.errors, error.detail]
+    elif form.is_submitted():
+        status = 422
+    return render_template("procedures/sign.html", procedure=procedure, revision=revision, form=form,
+                           meaning=meaning, meaning_title=MEANING_TITLES[meaning],
+                           content_sha256=services.content_sha256(revision), html=render(revision.body)), status
+
+
+def _refused(error: DomainError) -> int:
+    db.session.rollback()
+    if error.status == 403:
+        return 403
+    raise error
+
+
+@bp.route("/<code>/withdraw", methods=["POST"])
+def withdraw(code):
+    procedure = services.procedure_by_code(code)
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        flash(_("A withdrawal needs a reason."), "error")
+        return redirect(url_for(".view", code=procedure.code))
+    services.withdraw(_user(), procedure, reason=form.reason.data, row_version=form.row_version.data)
+    commit()
+    flash(_("%(code)s is withdrawn.", code=procedure.code), "success")
+    return redirect(url_for(".view", code=procedure.code))
+
+
+@bp.route("/<code>/diff")
+def diff(code):
+    procedure = services.procedure_by_code(code)
+    visible = [r for r in procedure.revisions if services.can_read_drafts(_user(), procedure)
+               or r.state in (RevisionState.EFFECTIVE, RevisionState.SUPERSEDED)]
+    if len(visible) < 2:
+        flash(_("There is only one revision to compare."), "info")
+        return redirect(url_for(".view", code=procedure.code))
+    newest = visible[-1].number
+    old_number = request.args.get("from", type=int) or visible[-2].number
+    new_number = request.args.get("to", type=int) or newest
+    old = services.readable_revision(_user(), procedure, old_number)
+    new = services.readable_revision(_user(), procedure, new_number)
+    chunks = diffing.word_diff(old.body, new.body)
+    mode = "side" if request.args.get("mode") == "side" else "inline"
+    left, right = diffing.render_side_by_side(chunks)
+    return render_template("procedures/diff.html", procedure=procedure, old=old, new=new, mode=mode,
+                           inline=diffing.render_inline(chunks), left=left, right=right,
+                           stats=diffing.stats(chunks), revisions=visible)
+
+
+@bp.route("/<code>/revisions/<int:number>/pdf")
+def pdf(code, number):
+    procedure = services.procedure_by_code(code)
+    revision = services.readable_revision(_user(), procedure, number)
+    filename = f"{procedure.code}-rev{revision.number}.pdf"
+    return Response(controlled_copy_pdf(revision), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{filename}"'})
+
+
+@bp.route("/<code>/acknowledgements")
+def acknowledgements(code):
+    procedure = services.procedure_by_code(code)
+    status = services.acknowledgement_status(_user(), procedure)
+    return render_template("procedures/acknowledgements.html", procedure=procedure, status=status)

@@ -1,0 +1,84 @@
+"""The installed `dealerqms` console script, end to end, configured only
+through the environment as an administrator would run it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+
+def console_script() -> str:
+    beside_python = Path(sys.executable).with_name("dealerqms")
+    return str(beside_python) if beside_python.exists() else shutil.which("dealerqms")
+
+
+@pytest.fixture
+def environment(tmp_path):
+    """DEALERQMS_INSTANCE and DEALERQMS_DATABASE_URL of a new instance (suite's database kind)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DEALERQMS_")}
+    env["DEALERQMS_INSTANCE"] = str(tmp_path / "instance")
+    server = os.environ.get("DEALERQMS_TEST_DATABASE_URL")
+    drop = None
+    if server:
+        base = make_url(server)
+        name = f"dqs_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+        def drop():
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+        env["DEALERQMS_DATABASE_URL"] = base.set(database=name).render_as_string(hide_password=False)
+    yield env
+    if drop:
+        drop()
+
+
+def dealerqms(env, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([console_script(), *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_a_new_instance_from_the_command_line(environment, tmp_path):
+    admin_password = tmp_path / "admin-password"
+    admin_password.write_text("correct horse staple")
+
+    init = dealerqms(environment, "init", "--admin-password-file", str(admin_password))
+    assert init.returncode == 0, init.stderr
+    assert "One-time password" not in init.stdout
+    instance = Path(environment["DEALERQMS_INSTANCE"])
+    if "DEALERQMS_DATABASE_URL" not in environment:
+        assert (instance / "dealerqms.sqlite3").exists()  # the default database lives in the instance
+    assert (instance / "secret_key").exists()
+
+    added = dealerqms(environment, "user", "add", "dora", "--role", "auditor", "--role", "staff",
+                      "--department", "TRAINING")
+    assert added.returncode == 0, added.stderr
+    assert "One-time password:" in added.stdout
+
+    duplicate = dealerqms(environment, "user", "add", "dora", "--role", "staff")
+    assert duplicate.returncode == 1
+    assert duplicate.stderr.strip().splitlines() == ["Error: A user with login 'dora' already exists."]
+
+    token = dealerqms(environment, "token", "create", "dora")
+    assert token.returncode == 0, token.stderr
+    assert token.stdout.strip().startswith("dqms_")
+
+    verified = dealerqms(environment, "trail", "verify")
+    assert verified.returncode == 0, verified.stderr
+    assert "intact" in verified.stdout
+
+    archive = tmp_path / "backup.tar.gz"
+    backed_up = dealerqms(environment, "backup", str(archive))
+    assert backed_up.returncode == 0, backed_up.stderr
+    assert archive.is_file()

@@ -1,0 +1,850 @@
+"""The plugin engine: every hook is exercised here (``test_hook_<name>``),
+through the manager functions the rest of the product calls."""
+
+from __future__ import annotations
+
+import logging
+from types import SimpleNamespace
+
+import pytest
+from flask import Blueprint
+
+from core.plugins import (
+    Checklist, DashboardPanel, Field, Form, MenuLink, Metric, PackSection, ProcedureTemplate, Question, hookimpl,
+)
+from core.plugins import manager
+from core.plugins.manager import PluginError
+
+PLUGIN_LOG = "dealerqms.plugins"
+
+
+@pytest.fixture
+def app_config():
+    # Only the plugins a test registers itself, whatever else ships or is installed.
+    return {"DEALERQMS_LOAD_ENTRYPOINTS": False}
+
+
+def checklist(key: str, title: str = "Appraisal") -> Checklist:
+    return Checklist(key=key, title=title, questions=[Question(key="q1", text="Is every trade-in appraised?")])
+
+
+def metric(key: str, computed: bool = False) -> Metric:
+    return Metric(key=key, name="Stock age", unit="days", direction="lower", target=45, warning=60, computed=computed)
+
+
+class Raising:
+    """A plugin whose implementations of the given hooks all fail."""
+
+    def __init__(self, *hooks: str):
+        for hook in hooks:
+            setattr(self, hook, hookimpl(self._failing()))
+
+    @staticmethod
+    def _failing():
+        def fail():
+            raise RuntimeError("the plugin's database is unreachable")
+
+        return fail
+
+
+class _Records(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+@pytest.fixture
+def plugin_log():
+    """The records the plugin manager logs.
+
+    Caught on its own logger: an Alembic upgrade (``dealerqms init``)
+    replaces the root logger's handlers, pytest's capture among them.
+    """
+    logger = logging.getLogger(PLUGIN_LOG)
+    handler, level = _Records(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    yield handler.records
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+
+
+def logged_failures(records, hook: str) -> list[str]:
+    return [record.getMessage() for record in records
+            if record.levelno >= logging.ERROR and hook in record.getMessage()]
+
+
+# ---------------------------------------------------------------- contribution hooks
+
+def test_hook_register_checklists(app, register_plugin):
+    class Plugin:
+        @hookimpl
+        def register_checklists(self):
+            return [checklist("tyres.tread_depth", "Tyre tread depth")]
+
+    register_plugin(Plugin(), "tyres")
+    registry = manager.registry(app)
+    assert registry.checklists["tyres.tread_depth"].title == "Tyre tread depth"
+    assert registry.plugin_of("checklists", "tyres.tread_depth") == "tyres"
+
+
+def test_hook_register_metrics(app, register_plugin):
+    class Plugin:
+        @hookimpl
+        def register_metrics(self):
+            return [metric("tyres.fitting_time")]
+
+    register_plugin(Plugin(), "tyres")
+    assert manager.registry(app).metrics["tyres.fitting_time"].direction == "lower"
+
+
+def test_hook_register_forms(app, register_plugin):
+    class Plugin:
+        @hookimpl
+        def register_forms(self):
+            return [Form(key="tyres.inspection", title="Tyre inspection", version=3,
+                         fields=[Field(key="depth_mm", label="Tread depth (mm)", type="decimal", min=0, max=20)])]
+
+    register_plugin(Plugin(), "tyres")
+    inspection = manager.registry(app).forms["tyres.inspection"]
+    assert (inspection.version, inspection.field("depth_mm").max) == (3, 20)
+
+
+def test_hook_register_procedure_templates(app, register_plugin):
+    class Plugin:
+        @hookimpl
+        def register_procedure_templates(self):
+            return [ProcedureTemplate(code="TY-WI-001", title="Tyre fitting", department="AFTERSALES",
+                                      kind="work_instruction", body="# Tyre fitting\n")]
+
+    register_plugin(Plugin(), "tyres")
+    registry = manager.registry(app)
+    assert registry.procedure_templates["TY-WI-001"].department == "AFTERSALES"
+    assert registry.plugin_of("procedure_templates", "TY-WI-001") == "tyres"
+
+
+MIGRATION = '''
+from alembic import op
+import sqlalchemy as sa
+
+revision = "tyres_0001"
+down_revision = None
+branch_labels = ("tyres",)
+depends_on = "0001_core"
+
+
+def upgrade():
+    op.create_table("tyres_stock", sa.Column("id", sa.Integer(), primary_key=True))
+
+
+def downgrade():
+    op.drop_table("tyres_stock")
+'''
+
+
+# The database these upgrade holds the built-in plugins' tables, so the app
+# must know their migrations too (as a real installation does).
+@pytest.mark.parametrize("app_config", [{"DEALERQMS_LOAD_ENTRYPOINTS": "builtin"}])
+def test_hook_register_migrations(app, register_plugin, tmp_path):
+    from sqlalchemy import inspect
+
+    from core.database import db
+    from core.schema import upgrade
+
+    versions = tmp_path / "tyres_migrations"
+    versions.mkdir()
+    (versions / "tyres_0001_stock.py").write_text(MIGRATION)
+
+    class Plugin:
+        @hookimpl
+        def register_migrations(self):
+            return [versions]
+
+    register_plugin(Plugin(), "tyres")
+    assert manager.migration_locations(app)[-1] == versions
+    with app.app_context():
+        upgrade()
+        assert "tyres_stock" in inspect(db.engine).get_table_names()
+
+
+def test_a_migration_folder_that_does_not_exist_stops_start_up(make_app, tmp_path):
+    class Plugin:
+        @hookimpl
+        def register_migrations(self):
+            return [tmp_path / "missing"]
+
+    with pytest.raises(PluginError, match=r"Plugin 'tyres': register_migrations: .*missing' is not a folder"):
+        make_app({"tyres": Plugin()})
+
+
+# ---------------------------------------------------------------- blueprints
+
+def tyres_blueprint(name: str = "tyres") -> Blueprint:
+    bp = Blueprint(name, __name__)
+
+    @bp.route("/stock")
+    def stock():
+        return "12 sets in stock"
+
+    return bp
+
+
+def test_hook_register_blueprints(make_app):
+    class Plugin:
+        @hookimpl
+        def register_blueprints(self):
+            return [tyres_blueprint()]
+
+    app = make_app({"tyres": Plugin()})
+    response = app.test_client().get("/p/tyres/stock")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "12 sets in stock"
+    with app.test_request_context():
+        from flask import url_for
+
+        assert url_for("tyres.stock") == "/p/tyres/stock"
+
+
+def test_a_blueprint_not_named_after_its_plugin_is_refused(make_app):
+    class Plugin:
+        @hookimpl
+        def register_blueprints(self):
+            return [tyres_blueprint("stock")]
+
+    with pytest.raises(PluginError, match=r"Plugin 'tyres': register_blueprints: the blueprint is named 'stock'; "
+                                          r"it must be named after the plugin \('tyres'\)"):
+        make_app({"tyres": Plugin()})
+
+
+def test_a_plugin_cannot_take_a_core_blueprint_name(make_app):
+    class Plugin:
+        @hookimpl
+        def register_blueprints(self):
+            return [tyres_blueprint("web")]
+
+    with pytest.raises(PluginError, match="Plugin 'web': a blueprint named 'web' is already registered"):
+        make_app({"web": Plugin()})
+
+
+def test_hook_register_api_blueprints(app, register_plugin, api_as):
+    from flask_smorest import Blueprint as ApiBlueprint
+
+    from core.api import token_required
+
+    api_bp = ApiBlueprint("tyres", __name__, description="Tyres")
+
+    @api_bp.route("/stock")
+    @token_required()
+    @api_bp.response(200)
+    def stock():
+        return {"sets": 12}
+
+    class Plugin:
+        @hookimpl
+        def register_api_blueprints(self):
+            return [api_bp]
+
+        @hookimpl
+        def register_blueprints(self):
+            return [tyres_blueprint()]
+
+    register_plugin(Plugin(), "tyres")
+    [entry] = manager.api_blueprints(app)
+    assert (entry.plugin, entry.blueprint, entry.options) == (
+        "tyres", api_bp, {"name": "tyres_api", "url_prefix": "/api/v1/p/tyres"})
+    api = api_as("staff")
+    # Beside the plugin's page blueprint of the same name.
+    assert api.get("/api/v1/p/tyres/stock").json == {"sets": 12}
+    assert app.test_client().get("/p/tyres/stock").status_code == 200
+    assert "/api/v1/p/tyres/stock" in api.get("/api/v1/openapi.json").json["paths"]
+
+
+def test_api_blueprints_are_flask_smorest_blueprints_named_after_their_plugin(make_app):
+    from flask_smorest import Blueprint as ApiBlueprint
+
+    class Misnamed:
+        @hookimpl
+        def register_api_blueprints(self):
+            return [ApiBlueprint("tyre_api", __name__)]
+
+    class Plain:
+        @hookimpl
+        def register_api_blueprints(self):
+            return [Blueprint("tyres", __name__)]
+
+    with pytest.raises(PluginError, match="Plugin 'tyres': register_api_blueprints: the blueprint is named 'tyre_api'"):
+        make_app({"tyres": Misnamed()})
+    with pytest.raises(PluginError, match="Plugin 'tyres': register_api_blueprints returned a flask.Blueprint where "
+                                          "a flask_smorest.Blueprint was expected"):
+        make_app({"tyres": Plain()})
+
+
+# ---------------------------------------------------------------- page hooks
+
+def test_hook_menu_links(app, register_plugin, users, client_as, plugin_log):
+    seen = []
+
+    class Plugin:
+        @hookimpl
+        def register_blueprints(self):
+            return [tyres_blueprint()]
+
+        @hookimpl
+        def menu_links(self, user):
+            seen.append(user.login)
+            return [MenuLink(label="Tyre stock", endpoint="tyres.stock"),
+                    MenuLink(label="Tyre supplier", url="https://tyres.example/portal")]
+
+    register_plugin(Plugin(), "tyres")
+    register_plugin(Raising("menu_links"), "flaky")
+    with app.test_request_context():
+        links = manager.menu_links(SimpleNamespace(login="qo"))
+    assert [(link.label, link.url) for link in links] == [
+        ("Tyre stock", "/p/tyres/stock"), ("Tyre supplier", "https://tyres.example/portal")]
+    assert logged_failures(plugin_log, "menu_links") == [
+        "plugin 'flaky' failed in menu_links; carrying on without it"]
+
+    page = client_as("staff").get("/")
+    assert page.status_code == 200
+    assert 'href="/p/tyres/stock"' in page.get_data(as_text=True)
+    assert seen[-1] == "staff"
+
+
+def test_a_menu_link_to_an_unknown_endpoint_is_left_out(app, register_plugin, plugin_log):
+    class Plugin:
+        @hookimpl
+        def menu_links(self):
+            return [MenuLink(label="Gone", endpoint="tyres.gone")]
+
+    register_plugin(Plugin(), "tyres")
+    with app.test_request_context():
+        assert manager.menu_links(None) == []
+    assert logged_failures(plugin_log, "menu_links") == ["plugin 'tyres' failed in menu_links; carrying on without it"]
+
+
+def test_hook_dashboard_panels(app, register_plugin, plugin_log):
+    class Plugin:
+        @hookimpl
+        def dashboard_panels(self, site):
+            return [DashboardPanel(title=f"Tyres at {site.code}", html="<p>12 sets</p>"),
+                    DashboardPanel(title="Fitting time", chart="tyres.fitting_time")]
+
+    class WrongType:
+        @hookimpl
+        def dashboard_panels(self):
+            return [{"title": "Not a panel"}]
+
+    register_plugin(Plugin(), "tyres")
+    register_plugin(Raising("dashboard_panels"), "flaky")
+    register_plugin(WrongType(), "sloppy")
+    with app.app_context():
+        panels = manager.dashboard_panels(SimpleNamespace(code="MAIN"), None)
+    assert [(p.title, p.html, p.chart) for p in panels] == [
+        ("Tyres at MAIN", "<p>12 sets</p>", None), ("Fitting time", None, "tyres.fitting_time")]
+    assert sorted(logged_failures(plugin_log, "dashboard_panels")) == [
+        "plugin 'flaky' failed in dashboard_panels; carrying on without it",
+        "plugin 'sloppy' failed in dashboard_panels; carrying on without it"]
+
+
+def test_hook_pack_sections(app, register_plugin):
+    class Plugin:
+        @hookimpl
+        def pack_sections(self, audit):
+            return [PackSection(title="Tyre stock", html=f"<p>Stock at {audit.reference}</p>")]
+
+    register_plugin(Plugin(), "tyres")
+    audit = SimpleNamespace(reference="IA-2026-007")
+    with app.app_context():
+        [section] = manager.pack_sections(audit)
+    assert (section.title, section.html) == ("Tyre stock", "<p>Stock at IA-2026-007</p>")
+
+
+def test_a_failing_pack_section_stops_the_pack_naming_the_plugin(app, register_plugin):
+    register_plugin(Raising("pack_sections"), "flaky")
+    with app.app_context(), pytest.raises(PluginError, match="Plugin 'flaky': pack_sections raised RuntimeError: "
+                                                              "the plugin's database is unreachable"):
+        manager.pack_sections(SimpleNamespace(reference="IA-2026-007"))
+
+
+def test_hook_compute_metric(app, register_plugin, plugin_log):
+    asked = []
+
+    class NotMine:
+        @hookimpl
+        def compute_metric(self, metric):
+            asked.append("not-mine")
+            return None
+
+    class Mine:
+        @hookimpl
+        def compute_metric(self, metric, site, period):
+            asked.append("mine")
+            return 38.5 if (metric.key, site.code, period) == ("tyres.fitting_time", "MAIN", "2026-03") else None
+
+    class Wrong:
+        @hookimpl
+        def compute_metric(self):
+            asked.append("wrong")
+            return "fast"
+
+    # pluggy asks the most recently registered plugin first.
+    register_plugin(Mine(), "tyres")
+    register_plugin(NotMine(), "other")
+    register_plugin(Wrong(), "sloppy")
+    register_plugin(Raising("compute_metric"), "flaky")
+    with app.app_context():
+        value = manager.compute_metric(metric("tyres.fitting_time", computed=True), SimpleNamespace(code="MAIN"),
+                                       "2026-03")
+        assert value == 38.5
+        assert asked == ["wrong", "not-mine", "mine"]
+        assert manager.compute_metric(metric("tyres.other", computed=True), SimpleNamespace(code="MAIN"),
+                                      "2026-03") is None
+    assert logged_failures(plugin_log, "compute_metric")[0] == "plugin 'flaky' failed in compute_metric; " \
+                                                            "carrying on without it"
+    assert any("plugin 'sloppy' returned 'fast'" in r.getMessage() for r in plugin_log)
+
+
+# ---------------------------------------------------------------- events
+
+def _listener(event: str, received: list):
+    # pluggy passes the arguments an implementation names, so each needs its own.
+    implementations = {
+        "form_submitted": lambda submission: received.append(submission),
+        "nonconformity_raised": lambda nc: received.append(nc),
+        "nonconformity_closed": lambda nc: received.append(nc),
+        "revision_effective": lambda revision: received.append(revision),
+        "audit_reported": lambda audit: received.append(audit),
+        "populate_instance": lambda demo: received.append(demo),
+    }
+    plugin = SimpleNamespace()
+    setattr(plugin, event, hookimpl(implementations[event]))
+    return plugin
+
+
+@pytest.mark.parametrize("event, argument", [
+    ("form_submitted", "submission"),
+    ("nonconformity_raised", "nc"),
+    ("nonconformity_closed", "nc"),
+    ("revision_effective", "revision"),
+    ("audit_reported", "audit"),
+    ("populate_instance", "demo"),
+])
+def test_events_reach_every_plugin_that_listens(app, register_plugin, event, argument):
+    first, second = [], []
+    register_plugin(_listener(event, first), "first")
+    register_plugin(_listener(event, second), "second")
+    with app.app_context():
+        assert manager.notify(event, **{argument: "the record"}) == []
+    assert first == second == ["the record"]
+
+
+def _site_writer(event: str, code: str, then_fail: bool = False):
+    from core.accounts import services
+
+    class Plugin:
+        pass
+
+    def implementation():
+        services.create_site(None, code, f"Site {code}")
+        if then_fail:
+            raise RuntimeError("the plugin's database is unreachable")
+
+    plugin = Plugin()
+    setattr(plugin, event, hookimpl(implementation))
+    return plugin
+
+
+def _event_isolation(app, register_plugin, plugin_log, event: str, argument: str, value) -> None:
+    """A raising listener is logged with its name, its writes are undone and
+    the other listeners' writes are kept."""
+    from core.accounts.models import Site
+    from core.database import db
+
+    register_plugin(_site_writer(event, "GOOD"), "steady")
+    register_plugin(_site_writer(event, "BAD", then_fail=True), "flaky")  # called first
+    with app.app_context():
+        assert manager.notify(event, **{argument: value}) == ["flaky"]
+        codes = set(db.session.execute(db.select(Site.code)).scalars())
+    assert "GOOD" in codes and "BAD" not in codes
+    assert logged_failures(plugin_log, event) == [f"plugin 'flaky' failed in {event}; carrying on without it"]
+    [record] = [r for r in plugin_log if r.name == PLUGIN_LOG and r.exc_info]
+    assert "the plugin's database is unreachable" in str(record.exc_info[1])
+
+
+def test_hook_form_submitted(app, register_plugin, plugin_log):
+    submission = SimpleNamespace(form_key="tyres.inspection", data={"depth_mm": 1.2})
+    _event_isolation(app, register_plugin, plugin_log, "form_submitted", "submission", submission)
+
+
+def test_hook_nonconformity_raised(app, register_plugin, plugin_log):
+    _event_isolation(app, register_plugin, plugin_log, "nonconformity_raised", "nc", SimpleNamespace(reference="NC-1"))
+
+
+def test_hook_nonconformity_closed(app, register_plugin, plugin_log):
+    _event_isolation(app, register_plugin, plugin_log, "nonconformity_closed", "nc", SimpleNamespace(reference="NC-1"))
+
+
+def test_hook_revision_effective(app, register_plugin, plugin_log):
+    _event_isolation(app, register_plugin, plugin_log, "revision_effective", "revision", SimpleNamespace(number=2))
+
+
+def test_hook_audit_reported(app, register_plugin, plugin_log):
+    _event_isolation(app, register_plugin, plugin_log, "audit_reported", "audit", SimpleNamespace(reference="IA-1"))
+
+
+# The database these upgrade holds the built-in plugins' tables, so the app
+# must know their migrations too (as a real installation does).
+@pytest.mark.parametrize("app_config", [{"DEALERQMS_LOAD_ENTRYPOINTS": "builtin"}])
+def test_hook_populate_instance(app, register_plugin, plugin_log):
+    from core.accounts.models import Site, User
+    from core.database import db
+    from core.maintenance import initialise
+
+    demo_flags = []
+
+    class Plugin:
+        @hookimpl
+        def populate_instance(self, demo):
+            demo_flags.append(demo)
+
+    register_plugin(Plugin(), "tyres")
+    register_plugin(_site_writer("populate_instance", "BAD", then_fail=True), "flaky")
+    with app.app_context():
+        initialise(demo=False, admin_password="correct horse battery staple")
+        assert db.session.execute(db.select(User).filter_by(login="admin")).scalar_one()
+        assert db.session.execute(db.select(Site).filter_by(code="BAD")).first() is None
+    assert demo_flags == [False]
+    assert logged_failures(plugin_log, "populate_instance") == [
+        "plugin 'flaky' failed in populate_instance; carrying on without it"]
+
+
+# The database these upgrade holds the built-in plugins' tables, so the app
+# must know their migrations too (as a real installation does).
+@pytest.mark.parametrize("app_config", [{"DEALERQMS_LOAD_ENTRYPOINTS": "builtin"}])
+def test_plugin_failures_are_still_logged_after_a_schema_upgrade(app):
+    # ``dealerqms init`` upgrades the schema, then fires populate_instance in
+    # the same process: a failing plugin must not go unreported there.
+    from core.schema import upgrade
+
+    with app.app_context():
+        upgrade()
+    assert not logging.getLogger(PLUGIN_LOG).disabled, (
+        "the Alembic environment's logging.config.fileConfig() disabled the plugin manager's logger; "
+        "call it with disable_existing_loggers=False")
+
+
+def test_events_wait_for_the_commit_and_are_dropped_by_a_rollback(app, register_plugin):
+    from core import database
+    from core.accounts import services
+
+    received = []
+
+    class Plugin:
+        @hookimpl
+        def audit_reported(self, audit):
+            received.append(audit)
+
+    register_plugin(Plugin(), "tyres")
+    with app.app_context():
+        services.create_site(None, "ROLLED", "Rolled back")
+        manager.notify_after_commit("audit_reported", audit="IA-1")
+        database.db.session.rollback()
+        database.commit()
+        assert received == []
+        services.create_site(None, "KEPT", "Committed")
+        manager.notify_after_commit("audit_reported", audit="IA-2")
+        assert received == []
+        database.commit()
+    assert received == ["IA-2"]
+
+
+def test_only_event_hooks_can_be_notified(app):
+    with app.app_context(), pytest.raises(ValueError, match="'register_checklists' is not an event hook"):
+        manager.notify("register_checklists")
+
+
+def test_a_request_survives_a_raising_event_hook(app, register_plugin, plugin_log):
+    register_plugin(Raising("audit_reported"), "flaky")
+
+    @app.post("/report-audit")
+    def report_audit():
+        manager.notify("audit_reported", audit=SimpleNamespace(reference="IA-1"))
+        return "reported"
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    response = app.test_client().post("/report-audit")
+    assert (response.status_code, response.get_data(as_text=True)) == (200, "reported")
+    assert logged_failures(plugin_log, "audit_reported") == [
+        "plugin 'flaky' failed in audit_reported; carrying on without it"]
+
+
+# ---------------------------------------------------------------- start-up validation
+
+def plugin_with(hook: str, *values):
+    plugin = SimpleNamespace()
+    setattr(plugin, hook, hookimpl(lambda: list(values)))
+    return plugin
+
+
+@pytest.mark.parametrize("plugins, message", [
+    ({"tyres": plugin_with("register_checklists", checklist("tyres.a"), checklist("tyres.a"))},
+     "Plugin 'tyres': checklist 'tyres.a' is registered twice"),
+    ({"tyres": plugin_with("register_metrics", metric("tyres.a")),
+      "wheels": plugin_with("register_metrics", metric("tyres.a"))},
+     "Plugin 'wheels': metric key 'tyres.a' is not namespaced by the plugin: it must start with 'wheels.'"),
+    ({"tyres": plugin_with("register_checklists", checklist("appraisal"))},
+     "Plugin 'tyres': checklist key 'appraisal' is not namespaced by the plugin: it must start with 'tyres.'"),
+    ({"tyres": plugin_with("register_forms", Form(key="usedcars.record", title="R",
+                                                 fields=[Field(key="a", label="A")]))},
+     "Plugin 'tyres': form key 'usedcars.record' is not namespaced"),
+    ({"tyres": plugin_with("register_procedure_templates",
+                           ProcedureTemplate(code="TY-1", title="A", department="SALES", body="x")),
+      "wheels": plugin_with("register_procedure_templates",
+                            ProcedureTemplate(code="TY-1", title="B", department="SALES", body="y"))},
+     "Plugin 'wheels': procedure template 'TY-1' is registered already by plugin 'tyres'"),
+])
+def test_a_duplicate_or_foreign_key_stops_start_up_naming_the_plugin(make_app, plugins, message):
+    with pytest.raises(PluginError, match=message):
+        make_app(plugins)
+
+
+def test_a_malformed_definition_stops_start_up_naming_the_plugin(make_app):
+    class Plugin:
+        @hookimpl
+        def register_forms(self):
+            return [Form(key="tyres.inspection", title="Inspection",
+                         fields=[Field(key="colour", label="Colour", type="colour")])]
+
+    with pytest.raises(PluginError) as raised:
+        make_app({"tyres": Plugin()})
+    assert str(raised.value) == ("Plugin 'tyres': register_forms: field 'colour': unknown type 'colour' (known: "
+                                 "text, textarea, integer, decimal, date, datetime, select, multiselect, boolean, "
+                                 "rating, email, phone, vin, group)")
+    assert raised.value.plugin == "tyres"
+
+
+@pytest.mark.parametrize("result, message", [
+    (None, "register_checklists must return a list, not NoneType"),
+    ({"key": "tyres.a"}, "register_checklists must return a list, not dict"),
+    ([{"key": "tyres.a"}], "register_checklists returned a dict where a Checklist was expected"),
+    ([metric("tyres.a")], "register_checklists returned a Metric where a Checklist was expected"),
+])
+def test_a_hook_returning_the_wrong_thing_stops_start_up(make_app, result, message):
+    class Plugin:
+        @hookimpl
+        def register_checklists(self):
+            return result
+
+    with pytest.raises(PluginError, match=f"Plugin 'tyres': {message}"):
+        make_app({"tyres": Plugin()})
+
+
+def test_a_register_hook_that_raises_stops_start_up_naming_the_plugin(make_app):
+    with pytest.raises(PluginError, match="Plugin 'flaky': register_checklists raised RuntimeError: the plugin's "
+                                          "database is unreachable"):
+        make_app({"flaky": Raising("register_checklists")})
+
+
+def test_an_implementation_of_an_unknown_hook_stops_start_up(make_app):
+    class Plugin:
+        @hookimpl
+        def register_checklist(self):  # the real hook is register_checklists
+            return []
+
+    with pytest.raises(PluginError, match="Plugin 'tyres': implements 'register_checklist', which is not a dealerqms "
+                                          "hook"):
+        make_app({"tyres": Plugin()})
+
+
+def test_an_implementation_with_an_argument_the_hook_does_not_have_is_refused(make_app):
+    class Plugin:
+        @hookimpl
+        def menu_links(self, account):
+            return []
+
+    with pytest.raises(PluginError) as raised:
+        make_app({"tyres": Plugin()})
+    assert str(raised.value) == ("Plugin 'tyres': its menu_links takes 'account', which the hook does not pass "
+                                 "(arguments of menu_links: user)")
+
+
+def test_wrappers_are_refused(make_app):
+    class Plugin:
+        @hookimpl(wrapper=True)
+        def register_checklists(self):
+            return (yield)
+
+    with pytest.raises(PluginError, match="Plugin 'tyres': register_checklists cannot be a wrapper"):
+        make_app({"tyres": Plugin()})
+
+
+def test_registering_a_broken_plugin_on_a_running_app_leaves_it_as_it_was(app, register_plugin):
+    register_plugin(plugin_with("register_checklists", checklist("tyres.a")), "tyres")
+    with pytest.raises(PluginError, match="Plugin 'wheels': checklist key 'tyres.b' is not namespaced"):
+        register_plugin(plugin_with("register_checklists", checklist("tyres.b")), "wheels")
+    assert list(manager.registry(app).checklists) == ["tyres.a"]
+    assert [p["name"] for p in manager.describe_plugins(app)] == ["tyres"]
+
+
+def test_a_plugin_with_pages_must_be_registered_before_the_first_request(app, register_plugin):
+    class Plugin:
+        @hookimpl
+        def register_blueprints(self):
+            return [tyres_blueprint()]
+
+    app.test_client().get("/healthz")
+    with pytest.raises(PluginError, match="Plugin 'tyres': its blueprint cannot be mounted any more"):
+        register_plugin(Plugin(), "tyres")
+    assert manager.describe_plugins(app) == []
+
+
+# ---------------------------------------------------------------- loading from entry points
+
+def test_the_example_plugin_is_found_through_its_entry_point(make_app):
+    app = make_app(DEALERQMS_LOAD_ENTRYPOINTS=True)
+    [usedcars] = [p for p in manager.describe_plugins(app) if p["name"] == "usedcars"]
+    assert usedcars == {
+        "name": "usedcars", "version": "0.3.0", "builtin": False,
+        "hooks": ["register_checklists", "register_forms", "register_metrics", "register_procedure_templates"],
+        "counts": {"checklists": 1, "metrics": 1, "forms": 1, "procedure_templates": 1},
+    }
+    registry = manager.registry(app)
+    assert registry.checklists["usedcars.appraisal"].area == "SALES"
+    assert registry.forms["usedcars.appraisal_record"].field("vin").type == "vin"
+    assert registry.metrics["usedcars.stock_age"].target == 45
+    assert registry.procedure_templates["UC-PR-001"].department == "SALES"
+
+
+def test_dealerqms_plugins_lists_the_example_plugin(make_app):
+    import json
+
+    app = make_app(DEALERQMS_LOAD_ENTRYPOINTS=True)
+    result = app.test_cli_runner().invoke(args=["plugins", "--json"])
+    assert result.exit_code == 0, result.output
+    assert {p["name"]: p["version"] for p in json.loads(result.output)}["usedcars"] == "0.3.0"
+
+    result = app.test_cli_runner().invoke(args=["plugins"])
+    assert result.exit_code == 0
+    assert "usedcars 0.3.0\n  contributes: 1 checklist, 1 metric, 1 form, 1 procedure template\n" in result.output
+
+
+def test_the_default_test_app_loads_no_third_party_plugin(make_app):
+    app = make_app()
+    assert "usedcars" not in {p["name"] for p in manager.describe_plugins(app)}
+    assert all(p["builtin"] for p in manager.describe_plugins(app))
+
+
+@pytest.mark.parametrize("config, loaded", [
+    ({}, {"usedcars", "tyres"}),
+    ({"DEALERQMS_PLUGINS_ALLOW": ("tyres",)}, {"tyres"}),
+    ({"DEALERQMS_PLUGINS_ALLOW": ("usedcars",)}, {"usedcars"}),
+    ({"DEALERQMS_PLUGINS_DENY": ("usedcars",)}, {"tyres"}),
+    ({"DEALERQMS_PLUGINS_DENY": ("usedcars", "tyres")}, set()),
+    ({"DEALERQMS_PLUGINS_SAFE_MODE": True}, set()),
+    ({"DEALERQMS_LOAD_ENTRYPOINTS": False}, {"tyres"}),
+])
+def test_allow_and_deny_lists_and_safe_mode_choose_what_loads(make_app, config, loaded):
+    tyres = plugin_with("register_checklists", checklist("tyres.a"))
+    app = make_app({"tyres": tyres}, **({"DEALERQMS_LOAD_ENTRYPOINTS": True} | config))
+    names = {p["name"] for p in manager.describe_plugins(app)} - _builtin_names(app)
+    assert names == loaded
+    assert ("usedcars.appraisal" in manager.registry(app).checklists) == ("usedcars" in loaded)
+
+
+def _builtin_names(app) -> set[str]:
+    return {p["name"] for p in manager.describe_plugins(app) if p["builtin"]}
+
+
+def test_safe_mode_is_said_by_the_command_line(make_app):
+    app = make_app(DEALERQMS_LOAD_ENTRYPOINTS=True, DEALERQMS_PLUGINS_SAFE_MODE=True)
+    result = app.test_cli_runner().invoke(args=["plugins"])
+    assert result.output == "Safe mode: no plugins are loaded.\n"
+
+
+def test_an_allowed_plugin_that_is_not_installed_is_warned_about(make_app, plugin_log):
+    make_app(DEALERQMS_LOAD_ENTRYPOINTS=True, DEALERQMS_PLUGINS_ALLOW=("usedcars", "usedcar"))
+    assert "plugin 'usedcar' is on the allow list but is not installed" in [r.getMessage() for r in plugin_log]
+
+
+def _with_entry_point(monkeypatch, name: str, value: str) -> None:
+    import importlib.metadata
+
+    real = importlib.metadata.entry_points
+    extra = importlib.metadata.EntryPoint(name=name, value=value, group="dealerqms")
+
+    def entry_points(**selection):
+        found = list(real(**selection))
+        return found + [extra] if selection.get("group") == "dealerqms" else found
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", entry_points)
+
+
+def test_an_entry_point_that_fails_to_import_stops_start_up_naming_the_plugin(make_app, monkeypatch, tmp_path):
+    (tmp_path / "dealerqms_bodyshop.py").write_text("raise RuntimeError('licence server unreachable')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    _with_entry_point(monkeypatch, "bodyshop", "dealerqms_bodyshop")
+    with pytest.raises(PluginError, match=r"Plugin 'bodyshop': cannot be imported from 'dealerqms_bodyshop' "
+                                          r"\(RuntimeError: licence server unreachable\)"):
+        make_app(DEALERQMS_LOAD_ENTRYPOINTS=True)
+
+
+def test_an_entry_point_to_a_missing_module_stops_start_up_naming_the_plugin(make_app, monkeypatch):
+    _with_entry_point(monkeypatch, "bodyshop", "dealerqms_bodyshop_not_installed")
+    with pytest.raises(PluginError, match="Plugin 'bodyshop': cannot be imported .*ModuleNotFoundError"):
+        make_app(DEALERQMS_LOAD_ENTRYPOINTS=True)
+    # A denied plugin is not even imported, so denying it is the way out.
+    app = make_app(DEALERQMS_LOAD_ENTRYPOINTS=True, DEALERQMS_PLUGINS_DENY=("bodyshop",))
+    assert "bodyshop" not in {p["name"] for p in manager.describe_plugins(app)}
+
+
+def test_a_broken_plugin_is_one_sentence_on_the_command_line(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from core.cli import main
+
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "config.py").write_text(
+        "from core.plugins import hookimpl, Checklist, Question\n"
+        "class Broken:\n"
+        "    @hookimpl\n"
+        "    def register_checklists(self):\n"
+        "        return [Checklist(key='other.x', title='X', questions=[Question(key='q', text='t')])]\n"
+        "DEALERQMS_EXTRA_PLUGINS = {'broken': Broken()}\n"
+        "DEALERQMS_LOAD_ENTRYPOINTS = False\n")
+    monkeypatch.setenv("DEALERQMS_INSTANCE", str(instance))
+    monkeypatch.delenv("DEALERQMS_DATABASE_URL", raising=False)
+    result = CliRunner().invoke(main, ["plugins"])
+    assert result.exit_code == 1
+    assert result.output == ("Error: Plugin 'broken': checklist key 'other.x' is not namespaced by the plugin: "
+                             "it must start with 'broken.'\n")
+
+
+def test_hook_register_commands(make_app):
+    import click
+
+    @click.command("appraisals")
+    def appraisals():
+        click.echo("3 appraisals are open.")
+
+    class Plugin:
+        @hookimpl
+        def register_commands(self, cli):
+            cli.add_command(appraisals)
+
+    app = make_app(plugins={"usedcars_cli": Plugin()})
+    result = app.test_cli_runner().invoke(args=["appraisals"])
+    assert result.exit_code == 0 and result.output == "3 appraisals are open.\n"
+
+
+def test_a_failing_register_commands_stops_start_up_naming_the_plugin(make_app):
+    class Plugin:
+        @hookimpl
+        def register_commands(self, cli):
+            raise RuntimeError("boom")
+
+    with pytest.raises(manager.PluginError, match="'broken_cli'.*register_commands failed"):
+        make_app(plugins={"broken_cli": Plugin()})

@@ -1,0 +1,148 @@
+"""Languages: the catalogs are complete and compiled, and the user's choice sticks."""
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from core.accounts import services
+from core.config import DEFAULTS
+from core.i18n import catalog_name
+from core.testing import TEST_PASSWORD
+
+ROOT = Path(__file__).resolve().parents[1]
+TRANSLATIONS = ROOT / "core" / "translations"
+LOCALES = DEFAULTS["DEALERQMS_LOCALES"]
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+HOW_TO_UPDATE = "update the catalogs as core/i18n.py describes"
+
+
+def page_token(client, path="/login"):
+    return CSRF_META.search(client.get(path, follow_redirects=True).get_data(as_text=True)).group(1)
+
+
+def catalog_folder(locale) -> Path:
+    return TRANSLATIONS / catalog_name(locale) / "LC_MESSAGES"
+
+
+def catalog(locale):
+    with open(catalog_folder(locale) / "messages.po", "rb") as handle:
+        return read_po(handle, locale=locale)
+
+
+def source_messages() -> set:
+    """Every marked string in the core, extracted as ``pybabel extract -F core/babel.cfg`` would."""
+    with open(ROOT / "core" / "babel.cfg") as handle:
+        method_map, options_map = parse_mapping_cfg(handle)
+    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2)}
+    return {message for _file, _line, message, _comments, _context in
+            extract_from_dir(str(ROOT), method_map, options_map, keywords=keywords)}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_compiled_catalogs_match_their_sources(locale):
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog(locale))
+    committed = (catalog_folder(locale) / "messages.mo").read_bytes()
+    assert committed == compiled.getvalue(), f"{locale} messages.mo is older than its .po: {HOW_TO_UPDATE}"
+
+
+def test_every_ui_string_is_in_both_catalogs():
+    wanted = {message if isinstance(message, str) else message[0] for message in source_messages()}
+    for locale in LOCALES:
+        have = {message.id if isinstance(message.id, str) else message.id[0] for message in catalog(locale)}
+        missing = sorted(wanted - have)
+        assert not missing, f"not in the {locale} catalog ({HOW_TO_UPDATE}): {missing}"
+
+
+def test_chinese_is_complete_and_consistent():
+    zh = catalog("zh_CN")
+    untranslated = [message.id for message in zh if message.id and not all(
+        message.string if isinstance(message.string, tuple) else [message.string])]
+    assert not untranslated, f"zh_CN has untranslated entries: {untranslated}"
+    assert not [message.id for message in zh if message.id and message.fuzzy], "zh_CN has fuzzy entries"
+    problems = [(message.id, [str(error) for error in errors]) for message, errors in zh.check()]
+    assert not problems, f"placeholders differ between msgid and msgstr: {problems}"
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_catalog_texts_hold_no_markup(locale):
+    """Templates treat catalog texts as markup (only the values put into them
+    are escaped), so a stray '<' in a text would break or inject into the page."""
+    for message in catalog(locale):
+        texts = [*(message.id if isinstance(message.id, tuple) else [message.id]),
+                 *(message.string if isinstance(message.string, tuple) else [message.string])]
+        assert not any("<" in text or ">" in text for text in texts), message.id
+
+
+def switch(client, locale, next_path=""):
+    return client.post("/language", data={"locale": locale, "next": next_path,
+                                          "csrf_token": page_token(client, next_path or "/login")})
+
+
+def test_switching_language_before_login_uses_the_session(client):
+    assert '<html lang="en">' in client.get("/login").get_data(as_text=True)
+    response = switch(client, "zh_CN", "/login")
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    page = client.get("/login").get_data(as_text=True)
+    assert '<html lang="zh-CN">' in page
+    assert "<h1 id=\"login-heading\">登录</h1>" in page and "登录名" in page
+    assert 'aria-pressed="true" class="current">中文</button>' in page
+
+
+def test_the_browser_language_is_the_default(client):
+    page = client.get("/login", headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}).get_data(as_text=True)
+    assert '<html lang="zh-CN">' in page
+
+
+def test_a_logged_in_choice_is_saved_on_the_user(app, client_as):
+    client = client_as("quality_officer")
+    response = switch(client, "zh_CN", "/account")
+    assert response.status_code == 302 and response.headers["Location"] == "/account"
+    assert client.get("/").status_code == 200, "saving the language keeps the session"
+    assert "仪表板" in client.get("/").get_data(as_text=True)
+    with app.app_context():
+        assert services.user_by_login("qo").locale == "zh_CN"
+    # Another device, a browser that prefers English: the saved choice wins.
+    elsewhere = client_as("quality_officer")
+    page = elsewhere.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="zh-CN">' in page and "欢迎，Quinn Quality。" in page
+
+
+def test_a_choice_made_on_the_login_page_is_kept_after_login(app, client, users):
+    switch(client, "zh_CN", "/login")
+    response = client.post("/login", data={"login": "auditor", "password": TEST_PASSWORD,
+                                           "csrf_token": page_token(client)})
+    assert response.status_code == 302
+    assert "仪表板" in client.get("/").get_data(as_text=True)
+    with app.app_context():
+        assert services.user_by_login("auditor").locale == "zh_CN"
+
+
+def test_the_language_survives_logout(client_as):
+    client = client_as("quality_officer")
+    switch(client, "zh_CN", "/")
+    response = client.post("/logout", data={"csrf_token": page_token(client, "/")})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "您已退出登录。" in page and '<html lang="zh-CN">' in page
+
+
+def test_an_unknown_language_is_refused(app, client_as):
+    client = client_as("quality_officer")
+    assert switch(client, "tlh", "/").status_code == 400
+    with app.app_context():
+        assert services.user_by_login("qo").locale == "en"
+
+
+def test_form_errors_and_flashes_are_translated(client):
+    switch(client, "zh_CN", "/login")
+    response = client.post("/login", data={"login": "nobody", "password": "x", "csrf_token": page_token(client)})
+    assert "登录名不存在或密码错误。" in response.get_data(as_text=True)
+    response = client.post("/login", data={"login": "", "password": "", "csrf_token": page_token(client)})
+    # WTForms' own messages come from its catalogs, in the same language.
+    assert response.get_data(as_text=True).count("该字段是必填字段。") == 2
