@@ -67,6 +67,16 @@ def _when(value: datetime | date | None) -> str:
     return format_date(value, "yyyy-MM-dd")
 
 
+def add_translation_directories(app, folders) -> None:
+    """Merge plugins' catalogs (``register_translations``) with the core's."""
+    from flask_babel import get_babel
+
+    directories = get_babel(app).translation_directories
+    for folder in folders:
+        if str(folder) not in directories:
+            directories.append(str(folder))
+
+
 def init_app(app) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = get_locale

@@ -21,6 +21,11 @@ def register_migrations():
 
 
 @hookimpl
+def register_translations():
+    return [Path(__file__).parent / "translations"]
+
+
+@hookimpl
 def register_commands(cli):
     from procedures.cli import procedures_group
 

@@ -848,3 +848,36 @@ def test_a_failing_register_commands_stops_start_up_naming_the_plugin(make_app):
 
     with pytest.raises(manager.PluginError, match="'broken_cli'.*register_commands failed"):
         make_app(plugins={"broken_cli": Plugin()})
+
+
+def test_hook_register_translations(make_app, tmp_path):
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+    from flask_babel import gettext
+
+    folder = tmp_path / "translations"
+    (folder / "zh_Hans_CN" / "LC_MESSAGES").mkdir(parents=True)
+    catalog = Catalog(locale="zh_CN")
+    catalog.add("Appraisals", "评估")
+    with open(folder / "zh_Hans_CN" / "LC_MESSAGES" / "messages.mo", "wb") as handle:
+        write_mo(handle, catalog)
+
+    class Plugin:
+        @hookimpl
+        def register_translations(self):
+            return [folder]
+
+    app = make_app(plugins={"usedcars_i18n": Plugin()})
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        assert gettext("Appraisals") == "评估"
+        assert gettext("Log in") == "登录", "the core's own catalog still answers"
+
+
+def test_a_missing_translation_folder_stops_start_up(make_app, tmp_path):
+    class Plugin:
+        @hookimpl
+        def register_translations(self):
+            return [tmp_path / "nowhere"]
+
+    with pytest.raises(manager.PluginError, match="'broken_i18n'.*is not a folder"):
+        make_app(plugins={"broken_i18n": Plugin()})

@@ -16,8 +16,10 @@ from core.i18n import catalog_name
 from core.testing import TEST_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[1]
-TRANSLATIONS = ROOT / "core" / "translations"
+# Every package with UI strings keeps a babel.cfg and its catalogs beside it.
+PACKAGES = sorted(path.parent.name for path in ROOT.glob("*/babel.cfg"))
 LOCALES = DEFAULTS["DEALERQMS_LOCALES"]
+CATALOGS = [(package, locale) for package in PACKAGES for locale in LOCALES]
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 HOW_TO_UPDATE = "update the catalogs as core/i18n.py describes"
 
@@ -26,42 +28,48 @@ def page_token(client, path="/login"):
     return CSRF_META.search(client.get(path, follow_redirects=True).get_data(as_text=True)).group(1)
 
 
-def catalog_folder(locale) -> Path:
-    return TRANSLATIONS / catalog_name(locale) / "LC_MESSAGES"
+def catalog_folder(package, locale) -> Path:
+    return ROOT / package / "translations" / catalog_name(locale) / "LC_MESSAGES"
 
 
-def catalog(locale):
-    with open(catalog_folder(locale) / "messages.po", "rb") as handle:
+def catalog(package, locale):
+    with open(catalog_folder(package, locale) / "messages.po", "rb") as handle:
         return read_po(handle, locale=locale)
 
 
-def source_messages() -> set:
-    """Every marked string in the core, extracted as ``pybabel extract -F core/babel.cfg`` would."""
-    with open(ROOT / "core" / "babel.cfg") as handle:
+def test_the_core_and_document_control_have_catalogs():
+    assert {"core", "procedures"} <= set(PACKAGES)
+
+
+def source_messages(package) -> set:
+    """Every marked string of a package, as ``pybabel extract -F <package>/babel.cfg`` would find them."""
+    with open(ROOT / package / "babel.cfg") as handle:
         method_map, options_map = parse_mapping_cfg(handle)
     keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2)}
     return {message for _file, _line, message, _comments, _context in
             extract_from_dir(str(ROOT), method_map, options_map, keywords=keywords)}
 
 
-@pytest.mark.parametrize("locale", LOCALES)
-def test_compiled_catalogs_match_their_sources(locale):
+@pytest.mark.parametrize(("package", "locale"), CATALOGS)
+def test_compiled_catalogs_match_their_sources(package, locale):
     compiled = io.BytesIO()
-    write_mo(compiled, catalog(locale))
-    committed = (catalog_folder(locale) / "messages.mo").read_bytes()
-    assert committed == compiled.getvalue(), f"{locale} messages.mo is older than its .po: {HOW_TO_UPDATE}"
+    write_mo(compiled, catalog(package, locale))
+    committed = (catalog_folder(package, locale) / "messages.mo").read_bytes()
+    assert committed == compiled.getvalue(), f"{package} {locale} messages.mo is older than its .po: {HOW_TO_UPDATE}"
 
 
-def test_every_ui_string_is_in_both_catalogs():
-    wanted = {message if isinstance(message, str) else message[0] for message in source_messages()}
+@pytest.mark.parametrize("package", PACKAGES)
+def test_every_ui_string_is_in_both_catalogs(package):
+    wanted = {message if isinstance(message, str) else message[0] for message in source_messages(package)}
     for locale in LOCALES:
-        have = {message.id if isinstance(message.id, str) else message.id[0] for message in catalog(locale)}
+        have = {message.id if isinstance(message.id, str) else message.id[0] for message in catalog(package, locale)}
         missing = sorted(wanted - have)
-        assert not missing, f"not in the {locale} catalog ({HOW_TO_UPDATE}): {missing}"
+        assert not missing, f"not in the {package} {locale} catalog ({HOW_TO_UPDATE}): {missing}"
 
 
-def test_chinese_is_complete_and_consistent():
-    zh = catalog("zh_CN")
+@pytest.mark.parametrize("package", PACKAGES)
+def test_chinese_is_complete_and_consistent(package):
+    zh = catalog(package, "zh_CN")
     untranslated = [message.id for message in zh if message.id and not all(
         message.string if isinstance(message.string, tuple) else [message.string])]
     assert not untranslated, f"zh_CN has untranslated entries: {untranslated}"
@@ -70,11 +78,11 @@ def test_chinese_is_complete_and_consistent():
     assert not problems, f"placeholders differ between msgid and msgstr: {problems}"
 
 
-@pytest.mark.parametrize("locale", LOCALES)
-def test_catalog_texts_hold_no_markup(locale):
+@pytest.mark.parametrize(("package", "locale"), CATALOGS)
+def test_catalog_texts_hold_no_markup(package, locale):
     """Templates treat catalog texts as markup (only the values put into them
     are escaped), so a stray '<' in a text would break or inject into the page."""
-    for message in catalog(locale):
+    for message in catalog(package, locale):
         texts = [*(message.id if isinstance(message.id, tuple) else [message.id]),
                  *(message.string if isinstance(message.string, tuple) else [message.string])]
         assert not any("<" in text or ">" in text for text in texts), message.id

@@ -151,6 +151,26 @@ def register_commands(cli):
 
 
 @hookspec
+def register_translations():
+    """Folders of gettext catalogs for this plugin's texts.
+
+    Called once at start-up. Each folder is laid out as ``pybabel compile``
+    leaves it (``<locale>/LC_MESSAGES/messages.mo``, with Babel's full locale
+    names, e.g. ``zh_Hans_CN`` for ``zh_CN``); the catalogs are merged with
+    the core's, so a plugin translates only its own strings.
+
+    Returns:
+        A list of :class:`pathlib.Path` (or strings) of existing folders.
+
+    Example::
+
+        @hookimpl
+        def register_translations():
+            return [Path(__file__).parent / "translations"]
+    """
+
+
+@hookspec
 def register_blueprints():
     """Flask blueprints with this plugin's own pages.
 

@@ -289,6 +289,7 @@ def startup(app: Flask) -> None:
     host.registry = _collect_registry(host)
     migration_locations(app)
     api_blueprints(app)
+    _add_translations(app)
     for name in host.plugins:
         _mount_blueprints(app, host, name)
     register_commands(app)
@@ -419,6 +420,19 @@ def migration_locations(app: Flask | None = None) -> list[Path]:
     return list(host._migrations)
 
 
+def translation_directories(app: Flask | None = None) -> list[Path]:
+    """Folders of the plugins' gettext catalogs, merged with the core's."""
+    host = _host(app)
+    folders = []
+    for impl in _in_loading_order(host, "register_translations"):
+        for folder in _call_for_list(impl, "register_translations", (str, Path)):
+            path = Path(folder)
+            if not path.is_dir():
+                raise PluginError(impl.plugin_name, f"register_translations: {str(path)!r} is not a folder")
+            folders.append(path)
+    return folders
+
+
 def api_blueprints(app: Flask | None = None) -> list[PluginBlueprint]:
     """The plugins' flask-smorest blueprints for the API to mount under ``/api/v1``."""
     from flask_smorest import Blueprint as ApiBlueprint
@@ -440,6 +454,12 @@ def api_blueprints(app: Flask | None = None) -> list[PluginBlueprint]:
                 entries.append(PluginBlueprint(plugin, blueprint, f"{plugin}_api", prefix))
         host._api_blueprints = entries
     return list(host._api_blueprints)
+
+
+def _add_translations(app: Flask) -> None:
+    from core.i18n import add_translation_directories
+
+    add_translation_directories(app, translation_directories(app))
 
 
 def _is_builtin_plugin(host: PluginHost, plugin: str) -> bool:
