@@ -11,6 +11,11 @@ where the strings are. After changing UI strings::
     (translate the new zh_CN entries)
     pybabel compile -d core/translations
 
+Built-in packages outside the core (``procedures``, ``audits``) keep their
+own ``babel.cfg`` and ``translations/`` beside their code (the same commands
+with ``-F <package>/babel.cfg`` and ``-d <package>/translations``) and hand
+the folder to the core through the ``register_translations`` hook.
+
 The compiled ``.mo`` files are committed; a test fails when they lag behind
 the ``.po`` files or when a string is not in the catalogs.
 """
@@ -75,6 +80,10 @@ def add_translation_directories(app, folders) -> None:
     for folder in folders:
         if str(folder) not in directories:
             directories.append(str(folder))
+    # Flask-Babel caches merged catalogs per process and locale; catalogs
+    # merged before these folders were known must be merged again.
+    with app.app_context():
+        babel.domain_instance.cache.clear()
 
 
 def init_app(app) -> None:

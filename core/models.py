@@ -2,7 +2,10 @@
 (and Alembic's autogenerate) always sees all of them."""
 
 from core.accounts.models import ApiToken, Department, LoginAttempt, Role, Site, User, UserRole
+from core.forms.models import FormSubmission, FormVersion
+from core.metrics.models import Measurement, SiteTarget
 from core.signatures.models import Signature
 from core.trail.models import TrailEvent
 
-__all__ = ["ApiToken", "Department", "LoginAttempt", "Role", "Signature", "Site", "TrailEvent", "User", "UserRole"]
+__all__ = ["ApiToken", "Department", "FormSubmission", "FormVersion", "LoginAttempt", "Measurement", "Role", "Signature",
+           "Site", "SiteTarget", "TrailEvent", "User", "UserRole"]

@@ -219,21 +219,17 @@ def sign(code, number, meaning):
                 flash(_("Signed: %(meaning)s.", meaning=MEANING_TITLES[meaning]), "success")
             return redirect(url_for(".view", code=procedure.code, rev=number))
         except DomainError as error:
-            status = refusal_status(form, error) if error.status in (409, 422) else _refused(error)
-            if status == 403:
-                form.password.errors = [*form.password.errors, error.detail]
+            if error.status == 403:
+                db.session.rollback()
+                form.form_errors.append(error.detail)
+                status = 403
+            else:
+                status = refusal_status(form, error)
     elif form.is_submitted():
         status = 422
     return render_template("procedures/sign.html", procedure=procedure, revision=revision, form=form,
                            meaning=meaning, meaning_title=MEANING_TITLES[meaning],
                            content_sha256=services.content_sha256(revision), html=render(revision.body)), status
-
-
-def _refused(error: DomainError) -> int:
-    db.session.rollback()
-    if error.status == 403:
-        return 403
-    raise error
 
 
 @bp.route("/<code>/withdraw", methods=["POST"])

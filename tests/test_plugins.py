@@ -881,3 +881,35 @@ def test_a_missing_translation_folder_stops_start_up(make_app, tmp_path):
 
     with pytest.raises(manager.PluginError, match="'broken_i18n'.*is not a folder"):
         make_app(plugins={"broken_i18n": Plugin()})
+
+
+def test_hook_create_nonconformity(app, register_plugin):
+    from core.plugins import CapabilityMissing, raise_nonconformity
+
+    fields = dict(title="Complaint: late delivery", description="Customer waited 3 weeks", severity="major",
+                  site="MAIN", department="SALES", source="plugin:usedcars", source_ref="form-submission:7",
+                  raised_by=None)
+    with app.app_context():
+        with pytest.raises(CapabilityMissing, match="create_nonconformity"):
+            raise_nonconformity(**fields)
+
+    received = []
+
+    class Declines:
+        @hookimpl
+        def create_nonconformity(self, title):
+            return None
+
+    class Provider:
+        @hookimpl
+        def create_nonconformity(self, title, description, severity, site, department, source, source_ref,
+                                 raised_by):
+            received.append(dict(title=title, description=description, severity=severity, site=site,
+                                 department=department, source=source, source_ref=source_ref, raised_by=raised_by))
+            return "NC-2026-0001"
+
+    register_plugin(Declines(), "declines")
+    register_plugin(Provider(), "provider")
+    with app.app_context():
+        assert raise_nonconformity(**fields) == "NC-2026-0001"
+    assert received == [fields]

@@ -63,9 +63,10 @@ def test_a_wrong_password_is_refused_and_nothing_is_stored(app, qo, signable_sit
         signer = services.user_by_login(qo)
         site = services.site_by_code("MAIN")
         before = signature_count()
-        with pytest.raises(Forbidden, match="password does not match"):
+        with pytest.raises(ValidationFailed, match="password does not match") as refused:
             sign(site, signer=signer, password="not my password", meaning="approved")
-        with pytest.raises(Forbidden):
+        assert refused.value.errors == [{"field": "password", "message": "does not match"}]
+        with pytest.raises(ValidationFailed):
             sign(site, signer=signer, password="", meaning="approved")
         db.session.commit()
         assert signature_count() == before

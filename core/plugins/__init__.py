@@ -14,6 +14,7 @@ See ``docs/plugins.md`` and :mod:`core.plugins.hookspecs` for every hook.
 
 import pluggy
 
+from core.plugins.capabilities import CapabilityMissing, raise_nonconformity
 from core.plugins.types import (
     FIELD_TYPES,
     Checklist,
@@ -32,6 +33,7 @@ hookimpl = pluggy.HookimplMarker("dealerqms")
 
 __all__ = [
     "FIELD_TYPES",
+    "CapabilityMissing",
     "Checklist",
     "DashboardPanel",
     "DefinitionError",
@@ -43,4 +45,5 @@ __all__ = [
     "ProcedureTemplate",
     "Question",
     "hookimpl",
+    "raise_nonconformity",
 ]

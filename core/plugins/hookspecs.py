@@ -348,6 +348,44 @@ def form_submitted(submission):
     """
 
 
+@hookspec(firstresult=True)
+def create_nonconformity(title, description, severity, site, department, source, source_ref, raised_by):
+    """Raise a nonconformity (a capability, not an event): the audits feature answers it.
+
+    Area plugins must not import the audits package; they call
+    :func:`core.plugins.raise_nonconformity`, which calls this hook and says
+    clearly when no installed plugin provides it. ``firstresult``: the first
+    implementation that returns a reference decides. The NC is written in the
+    caller's unit of work (inside ``form_submitted`` it is committed when the
+    event handler returns); ``nonconformity_raised`` fires after that commit.
+
+    Args:
+        title: a one-line title (at most 300 characters).
+        description: what was found, as text.
+        severity: ``"minor"`` or ``"major"``.
+        site: the site's code (``"MAIN"``).
+        department: the code of the department responsible (``"AFTERSALES"``).
+        source: ``"complaint"``, ``"metric"``, ``"manual"`` or ``"plugin:<name>"``.
+        source_ref: what the NC comes from, e.g. ``"form-submission:42"``, or ``None``.
+        raised_by: the login of the user it is raised for, or ``None`` for the system.
+
+    Returns:
+        The new NC's reference (``"NC-2026-0042"``), or ``None`` from an
+        implementation that does not raise NCs. Invalid fields raise
+        :class:`core.errors.ValidationFailed` naming the field.
+
+    Example::
+
+        @hookimpl
+        def form_submitted(submission):
+            if submission.form_key == "usedcars.complaint" and submission.data["severity"] == "high":
+                raise_nonconformity(title="Complaint: " + submission.data["subject"],
+                                    description=submission.data["details"], severity="major",
+                                    site=submission.site.code, department="SALES",
+                                    source="plugin:usedcars", source_ref=f"form-submission:{submission.id}")
+    """
+
+
 @hookspec
 def nonconformity_raised(nc):
     """Event: a nonconformity was raised (called after commit).

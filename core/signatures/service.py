@@ -41,7 +41,10 @@ def sign(record: Signable, *, signer: User, password: str, meaning: str, comment
     if not signer.active:
         raise Forbidden(f"The account {signer.login} is deactivated and cannot sign.")
     if not password or not verify_password(signer, password):
-        raise Forbidden("The password does not match; the signature was not applied.")
+        # A field error, not 401/403: the caller is who they say they are
+        # (logged in or holding a token); this one value is wrong.
+        raise ValidationFailed("The password does not match; the signature was not applied.",
+                               errors=[{"field": "password", "message": "does not match"}])
     signature = Signature(
         entity_type=entity_type_of(record), entity_id=entity_id_of(record),
         signer=signer, signer_name=signer.display_name, signer_login=signer.login,

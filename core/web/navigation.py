@@ -37,7 +37,9 @@ class NavGroup:
 
 
 def _core_links(user) -> list[NavLink]:
-    links = [NavLink(_l("Dashboard"), url_for("web.dashboard"))]
+    links = [NavLink(_l("Dashboard"), url_for("web.dashboard")),
+             NavLink(_l("Forms"), url_for("forms.index")),
+             NavLink(_l("KPIs"), url_for("metrics.index"))]
     if can(user, Permission.READ_TRAIL):
         links.append(NavLink(_l("Audit trail"), url_for("web.trail")))
     return links

@@ -44,8 +44,7 @@ def test_log_in_see_the_dashboard_switch_to_chinese_and_log_out(live_server, pag
     expect(page.locator(".user-link")).to_have_text("Quinn Quality")
     expect(page.get_by_role("link", name="Audit trail")).to_be_visible()
     # The stylesheet loaded (the CSP lets it through): the header is dark.
-    assert page.evaluate("getComputedStyle(document.querySelector('.site-header')).backgroundColor") \
-        == "rgb(23, 35, 59)"
+    expect(page.locator(".site-header")).to_have_css("background-color", "rgb(23, 35, 59)")
 
     page.get_by_role("button", name="中文").click()
     expect(page.get_by_role("heading", level=1, name="仪表板")).to_be_visible()

@@ -41,9 +41,10 @@ def test_full_lifecycle_over_the_api(api):
     assert first.status_code == 201 and not first.json["became_effective"]
     problem(api["head"].post("/api/v1/procedures/SA-PR-009/revisions/1/signatures",
                              json={"meaning": "approved", "password": TEST_PASSWORD}), 409)
-    wrong = api["qo"].post("/api/v1/procedures/SA-PR-009/revisions/1/signatures",
-                           json={"meaning": "approved", "password": "wrong password"})
-    assert wrong.status_code in (401, 422)
+    wrong = problem(api["qo"].post("/api/v1/procedures/SA-PR-009/revisions/1/signatures",
+                                   json={"meaning": "approved", "password": "wrong password"}), 422)
+    assert wrong["errors"] == [{"field": "password", "message": "does not match"}]
+    assert api["qo"].get("/api/v1/procedures/SA-PR-009/revisions/1").json["signatures"][-1]["signer"] == "head"
     second = api["qo"].post("/api/v1/procedures/SA-PR-009/revisions/1/signatures",
                             json={"meaning": "approved", "password": TEST_PASSWORD})
     assert second.json["became_effective"] and second.json["revision"]["state"] == "effective"

@@ -1,0 +1,138 @@
+"""Corrective actions: planning, completion, effectiveness verification."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm import selectinload
+
+from audits.models import ActionState, CorrectiveAction, NcState, Nonconformity
+from audits.services import nonconformities as ncs
+from audits.services.common import required_text, today, user_named
+from core.accounts.models import Site, User
+from core.accounts.passwords import verify_password
+from core.accounts.permissions import Permission, can, require
+from core.database import db, utcnow
+from core.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+    check_row_version,
+)
+from core.signatures import sign
+
+PLANNABLE_STATES = (NcState.ROOT_CAUSE_IDENTIFIED, NcState.ACTIONS_PLANNED, NcState.VERIFYING)
+
+
+def action_by_id(action_id: int) -> CorrectiveAction:
+    action = db.session.get(CorrectiveAction, action_id)
+    if action is None:
+        raise NotFound(f"There is no corrective action {action_id}.")
+    return action
+
+
+def add_action(actor: User, nc: Nonconformity, *, description: str, owner: str, due_date: date | None,
+               row_version: int | None = None) -> CorrectiveAction:
+    """A new action once the cause is known; adding one while verifying reopens the planning."""
+    ncs.require_manage(actor, nc)
+    check_row_version(nc, row_version)
+    if nc.state not in PLANNABLE_STATES:
+        raise Conflict(f"{nc.reference} is {nc.state.replace('_', ' ')}; actions are planned once the root cause "
+                       f"is identified and until the NC is closed.")
+    description = required_text(description, "description")
+    owner_row = user_named(owner, "owner")
+    if not can(owner_row, Permission.OWN_ACTION):
+        raise ValidationFailed.field("owner", f"{owner_row.display_name} ({owner_row.login}) may not own corrective "
+                                              f"actions (quality officers, department heads and staff may)")
+    if due_date is None:
+        raise ValidationFailed.field("due_date", "is required")
+    if due_date < today():
+        raise ValidationFailed.field("due_date", "is in the past")
+    number = max((a.number for a in nc.actions), default=0) + 1
+    action = CorrectiveAction(nonconformity=nc, number=number, description=description, owner=owner_row,
+                              due_date=due_date, state=ActionState.OPEN.value)
+    db.session.add(action)
+    db.session.flush()
+    ncs.back_to_actions_planned(nc, f"Corrective action {action.label} was added.")
+    return action
+
+
+def complete_action(actor: User, action: CorrectiveAction, *, note: str,
+                    row_version: int | None = None) -> CorrectiveAction:
+    require(actor, Permission.OWN_ACTION, owner_id=action.owner_id)
+    check_row_version(action, row_version)
+    if action.state != ActionState.OPEN:
+        raise Conflict(f"{action.label} is {action.state.replace('_', ' ')}; only an open action can be completed.")
+    action.completion_note = required_text(note, "note")
+    action.state = ActionState.DONE.value
+    action.completed_at = utcnow()
+    action.completed_by = actor
+    db.session.flush()
+    return action
+
+
+def verify_action(actor: User, action: CorrectiveAction, *, effective: bool, note: str, password: str,
+                  row_version: int | None = None) -> CorrectiveAction:
+    """Done → verified effective (signed ``verified-effective``) or ineffective.
+
+    The owner never verifies their own action. An ineffective action stays
+    on record and sends its NC back to planning.
+    """
+    require(actor, Permission.VERIFY_EFFECTIVENESS, owner_id=action.owner_id)
+    if actor.id == action.completed_by_id:
+        raise Forbidden(f"You completed {action.label}; someone else must verify its effectiveness.")
+    check_row_version(action, row_version)
+    if action.state != ActionState.DONE:
+        raise Conflict(f"{action.label} is {action.state.replace('_', ' ')}; only a done action can be verified.")
+    note = required_text(note, "note")
+    action.verification_note = note
+    action.verified_at = utcnow()
+    action.verified_by = actor
+    if effective:
+        action.state = ActionState.VERIFIED_EFFECTIVE.value
+        db.session.flush()
+        sign(action, signer=actor, password=password, meaning="verified-effective", comment=note)
+    else:
+        if not password or not verify_password(actor, password):
+            raise Forbidden("The password does not match; the verification was not recorded.")
+        action.state = ActionState.INEFFECTIVE.value
+        db.session.flush()
+        ncs.back_to_actions_planned(action.nonconformity, f"Corrective action {action.label} proved ineffective.")
+    return action
+
+
+def actions_query(*, owner: User | None = None, open_only: bool = False, overdue: bool = False,
+                  site: Site | None = None):
+    query = db.select(CorrectiveAction).join(CorrectiveAction.nonconformity).options(
+        selectinload(CorrectiveAction.nonconformity), selectinload(CorrectiveAction.owner))
+    if owner is not None:
+        query = query.where(CorrectiveAction.owner_id == owner.id)
+    if open_only or overdue:
+        query = query.where(CorrectiveAction.state.in_([ActionState.OPEN, ActionState.DONE]))
+    if overdue:
+        query = query.where(CorrectiveAction.due_date < today(), CorrectiveAction.state == ActionState.OPEN)
+    if site is not None:
+        query = query.where(Nonconformity.site_id == site.id)
+    return query.order_by(CorrectiveAction.due_date, CorrectiveAction.id)
+
+
+def my_actions(user: User) -> list[CorrectiveAction]:
+    """Actions the user owns that are not verified yet (open, or done and waiting for a verifier)."""
+    return list(db.session.execute(actions_query(owner=user, open_only=True)).scalars())
+
+
+def awaiting_verification(user: User) -> list[CorrectiveAction]:
+    if not can(user, Permission.VERIFY_EFFECTIVENESS):
+        return []
+    query = actions_query().where(CorrectiveAction.state == ActionState.DONE,
+                                  CorrectiveAction.owner_id != user.id)
+    return list(db.session.execute(query).scalars())
+
+
+def overdue_actions(site: Site | None = None, owner: User | None = None) -> list[CorrectiveAction]:
+    return list(db.session.execute(actions_query(owner=owner, overdue=True, site=site)).scalars())
+
+
+def is_overdue(action: CorrectiveAction) -> bool:
+    return action.state == ActionState.OPEN and action.due_date < today()

@@ -1,0 +1,425 @@
+"""Audits: planning (with impartiality), start (checklist snapshot), results,
+report (signed by the lead auditor), closing and cancelling."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import force_locale
+from sqlalchemy.orm import selectinload
+
+from audits.models import (
+    NC_RESULTS,
+    Audit,
+    AuditAuditor,
+    AuditChecklist,
+    AuditDepartment,
+    AuditItem,
+    AuditState,
+    NcState,
+    Nonconformity,
+    ProgrammeEntry,
+    Result,
+)
+from audits.services import nonconformities as ncs
+from audits.services.common import (
+    department_named,
+    next_sequence,
+    optional_text,
+    required_text,
+    site_named,
+    today,
+    user_named,
+)
+from core.accounts.models import Role, Site, User
+from core.accounts.permissions import Permission, can, require
+from core.database import db, utcnow
+from core.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+    check_row_version,
+)
+from core.plugins.manager import notify_after_commit, registry
+from core.signatures import sign
+
+RESULTS = tuple(r.value for r in Result)
+EDITABLE_STATES = (AuditState.PLANNED, AuditState.IN_PROGRESS)
+
+
+# Look-ups ------------------------------------------------------------------------
+
+def audit_by_reference(reference: str) -> Audit:
+    audit = db.session.execute(
+        db.select(Audit).filter_by(reference=(reference or "").strip().upper())
+        .options(selectinload(Audit.items).selectinload(AuditItem.checklist))
+    ).scalar_one_or_none()
+    if audit is None:
+        raise NotFound(f"There is no audit {reference!r}.")
+    return audit
+
+
+def item_of(audit: Audit, item_id: int) -> AuditItem:
+    for item in audit.items:
+        if item.id == item_id:
+            return item
+    raise NotFound(f"{audit.reference} has no checklist item {item_id}.")
+
+
+def can_read(user: User) -> bool:
+    return can(user, Permission.READ_DRAFTS)
+
+
+def require_read(user: User) -> None:
+    require(user, Permission.READ_DRAFTS)
+
+
+def list_query(user: User, *, state: str | None = None, site: str | None = None, year: int | None = None,
+               department: str | None = None):
+    require_read(user)
+    query = db.select(Audit).options(selectinload(Audit.items))
+    if state:
+        if state not in {s.value for s in AuditState}:
+            raise ValidationFailed.field("state", f"unknown state {state!r}")
+        query = query.where(Audit.state == state)
+    if site:
+        query = query.join(Audit.site).where(Site.code == site.upper())
+    if year:
+        query = query.where(Audit.year == year)
+    if department:
+        query = query.where(Audit.department_rows.any(
+            AuditDepartment.department_id == department_named(department).id))
+    return query.order_by(Audit.planned_date.desc(), Audit.id.desc())
+
+
+# Who may do what -------------------------------------------------------------------
+
+def is_on_team(user: User, audit: Audit) -> bool:
+    return user.id == audit.lead_auditor_id or any(row.user_id == user.id for row in audit.auditor_rows)
+
+
+def impartiality_refusal(auditor: User, department_ids) -> str | None:
+    """Why ``auditor`` may not audit those departments, or None (ISO 9001 9.2.2 c)."""
+    if not auditor.has_role(Role.AUDITOR, Role.QUALITY_OFFICER):
+        return f"{auditor.display_name} ({auditor.login}) is neither an auditor nor a quality officer."
+    for department_id in department_ids:
+        if auditor.department_id == department_id:
+            department = auditor.department.code if auditor.department else department_id
+            return (f"{auditor.display_name} ({auditor.login}) belongs to {department}: an auditor may not "
+                    f"audit their own department (ISO 9001 9.2.2 c).")
+    return None
+
+
+def require_conduct(user: User, audit: Audit) -> None:
+    """Recording on an audit: a member of its team, never for their own department."""
+    for department in audit.departments:
+        require(user, Permission.RUN_AUDITS, department_id=department.id)
+    if not audit.department_rows:
+        require(user, Permission.RUN_AUDITS)
+    if not is_on_team(user, audit):
+        raise Forbidden(f"You are not on the audit team of {audit.reference}.")
+
+
+def may_manage(user: User, audit: Audit) -> bool:
+    """Cancel, close: the lead auditor or a quality officer."""
+    return can(user, Permission.RUN_AUDITS) and (
+        user.id == audit.lead_auditor_id or Role.QUALITY_OFFICER in user.roles)
+
+
+def _require_manage(user: User, audit: Audit) -> None:
+    require(user, Permission.RUN_AUDITS)
+    if not may_manage(user, audit):
+        raise Forbidden(f"Only the lead auditor of {audit.reference} or a quality officer may do this.")
+
+
+# Planning --------------------------------------------------------------------------
+
+def check_checklist_keys(keys) -> list[str]:
+    known = registry().checklists
+    chosen = []
+    for key in keys or []:
+        key = (key or "").strip()
+        if not key:
+            continue
+        if key not in known:
+            raise ValidationFailed.field("checklists", f"unknown checklist {key!r}")
+        if key not in chosen:
+            chosen.append(key)
+    if not chosen:
+        raise ValidationFailed.field("checklists", "choose at least one checklist")
+    return chosen
+
+
+def check_criteria(codes) -> list[str]:
+    from procedures.models import Procedure
+
+    chosen = []
+    for code in codes or []:
+        code = (code or "").strip().upper()
+        if not code or code in chosen:
+            continue
+        if db.session.execute(db.select(Procedure.id).filter_by(code=code)).first() is None:
+            raise ValidationFailed.field("criteria", f"unknown procedure {code!r}")
+        chosen.append(code)
+    return chosen
+
+
+def _team(lead_login: str | None, auditor_logins, department_ids) -> tuple[User, list[User]]:
+    lead = user_named(lead_login, "lead_auditor")
+    refusal = impartiality_refusal(lead, department_ids)
+    if refusal:
+        raise ValidationFailed.field("lead_auditor", refusal)
+    auditors = []
+    for login in auditor_logins or []:
+        if not (login or "").strip():
+            continue
+        auditor = user_named(login, "auditors")
+        refusal = impartiality_refusal(auditor, department_ids)
+        if refusal:
+            raise ValidationFailed.field("auditors", refusal)
+        if auditor.id != lead.id and auditor not in auditors:
+            auditors.append(auditor)
+    return lead, auditors
+
+
+def plan_audit(actor: User, *, title: str, site: str, departments, scope: str = "", criteria=(),
+               lead_auditor: str, auditors=(), planned_date: date | None, checklists,
+               programme_entry: ProgrammeEntry | None = None) -> Audit:
+    require(actor, Permission.RUN_AUDITS)
+    title = required_text(title, "title", 300)
+    site_row = site_named(site)
+    department_rows = []
+    for code in departments or []:
+        if (code or "").strip():
+            department = department_named(code, "departments")
+            if department not in department_rows:
+                department_rows.append(department)
+    if not department_rows:
+        raise ValidationFailed.field("departments", "choose at least one department")
+    if planned_date is None:
+        raise ValidationFailed.field("planned_date", "is required")
+    keys = check_checklist_keys(checklists)
+    codes = check_criteria(criteria)
+    lead, team = _team(lead_auditor, auditors, [d.id for d in department_rows])
+    year = planned_date.year
+    sequence = next_sequence(Audit, year)
+    audit = Audit(reference=f"IA-{year}-{sequence:03d}", year=year, sequence=sequence, title=title, site=site_row,
+                  scope=optional_text(scope) or "", criteria=codes, checklist_keys=keys, lead_auditor=lead,
+                  planned_date=planned_date, created_by=actor, programme_entry=programme_entry,
+                  state=AuditState.PLANNED.value)
+    audit.department_rows = [AuditDepartment(department_id=d.id, department=d) for d in department_rows]
+    audit.auditor_rows = [AuditAuditor(user_id=u.id, user=u) for u in team]
+    db.session.add(audit)
+    db.session.flush()
+    return audit
+
+
+def update_plan(actor: User, audit: Audit, *, row_version: int | None, title: str | None = None,
+                scope: str | None = None, criteria=None, lead_auditor: str | None = None, auditors=None,
+                planned_date: date | None = None, checklists=None) -> Audit:
+    """Change a planned audit (not its site or departments: plan another audit for those)."""
+    _require_manage(actor, audit)
+    check_row_version(audit, row_version)
+    if audit.state != AuditState.PLANNED:
+        raise Conflict(f"{audit.reference} is {audit.state}; only a planned audit can be re-planned.")
+    if title is not None:
+        audit.title = required_text(title, "title", 300)
+    if scope is not None:
+        audit.scope = optional_text(scope) or ""
+    if criteria is not None:
+        audit.criteria = check_criteria(criteria)
+    if checklists is not None:
+        audit.checklist_keys = check_checklist_keys(checklists)
+    if planned_date is not None:
+        audit.planned_date = planned_date
+    if lead_auditor is not None or auditors is not None:
+        lead, team = _team(lead_auditor or audit.lead_auditor.login,
+                           auditors if auditors is not None else [u.login for u in audit.auditors],
+                           [row.department_id for row in audit.department_rows])
+        audit.lead_auditor = lead
+        audit.auditor_rows = [AuditAuditor(user_id=u.id, user=u) for u in team]
+    db.session.flush()
+    return audit
+
+
+# Starting: the snapshot -------------------------------------------------------------
+
+def revisions_in_force(codes, on: date) -> dict:
+    """For each procedure code, the revision that was effective on ``on``."""
+    from procedures.models import Procedure, RevisionState
+
+    found = {}
+    for code in codes:
+        procedure = db.session.execute(db.select(Procedure).filter_by(code=code)).scalar_one_or_none()
+        chosen = None
+        for revision in (procedure.revisions if procedure else []):
+            if revision.state not in (RevisionState.EFFECTIVE, RevisionState.SUPERSEDED):
+                continue
+            began = revision.effective_at.date() if revision.effective_at else revision.effective_date
+            ended = revision.superseded_at.date() if revision.superseded_at else None
+            in_force = began is not None and began <= on and (ended is None or ended > on)
+            if in_force and (chosen is None or revision.number > chosen.number):
+                chosen = revision
+        found[code] = None if chosen is None else {
+            "revision": chosen.number, "title": chosen.title, "body_sha256": chosen.body_sha256}
+    return found
+
+
+def start_audit(actor: User, audit: Audit, *, row_version: int | None = None) -> Audit:
+    """Planned → in progress: copy the checklists' questions into the audit.
+
+    The texts are copied in the instance's default language, so a recorded
+    audit reads the same whoever started it and whatever the plugin does later.
+    """
+    require_conduct(actor, audit)
+    check_row_version(audit, row_version)
+    if audit.state != AuditState.PLANNED:
+        raise Conflict(f"{audit.reference} is {audit.state}; only a planned audit can start.")
+    known = registry().checklists
+    missing = [key for key in audit.checklist_keys if key not in known]
+    if missing:
+        raise ValidationFailed.field("checklists", f"unknown checklist {missing[0]!r} (its plugin is not installed "
+                                                   f"any more); re-plan the audit without it")
+    from flask import current_app
+
+    position = 0
+    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "en")):
+        for index, key in enumerate(audit.checklist_keys):
+            definition = known[key]
+            snapshot = AuditChecklist(audit=audit, position=index, key=key, title=str(definition.title),
+                                      version=definition.version, plugin=registry().plugin_of("checklists", key),
+                                      area=definition.area or "")
+            db.session.add(snapshot)
+            for question in definition.questions:
+                position += 1
+                db.session.add(AuditItem(audit=audit, checklist=snapshot, position=position,
+                                         question_key=question.key, text=str(question.text),
+                                         reference=str(question.reference or ""),
+                                         guidance=str(question.guidance or "")))
+    audit.criteria_revisions = revisions_in_force(audit.criteria, today())
+    audit.state = AuditState.IN_PROGRESS.value
+    audit.started_at = utcnow()
+    db.session.flush()
+    return audit
+
+
+# Results -----------------------------------------------------------------------------
+
+def _department_for(audit: Audit, item: AuditItem):
+    """The audited department a finding belongs to: the checklist's area when it is one of them."""
+    for department in audit.departments:
+        if department.code == item.checklist.area:
+            return department
+    return audit.departments[0]
+
+
+def record_result(actor: User, audit: Audit, item: AuditItem, *, result: str, note: str | None = None,
+                  row_version: int | None = None) -> AuditItem:
+    """Record (or change) an item's result, keeping its NC consistent.
+
+    ``minor_nc``/``major_nc`` raise one NC for the item (or reopen the one
+    it had); changing to another grade cancels that NC while nobody has
+    worked on it yet, and is refused once somebody has.
+    """
+    require_conduct(actor, audit)
+    if audit.state != AuditState.IN_PROGRESS:
+        raise Conflict(f"{audit.reference} is {audit.state}; results are recorded while it is in progress.")
+    check_row_version(item, row_version)
+    if result not in RESULTS:
+        raise ValidationFailed.field("result", f"one of {', '.join(RESULTS)}")
+    note = optional_text(note)
+    if result in NC_RESULTS and not note:
+        raise ValidationFailed.field("note", "describe the nonconformity you found")
+    nc = ncs.nc_for_item(item)
+    if nc is not None and nc.state not in (NcState.OPEN, NcState.CANCELLED) and (
+            result not in NC_RESULTS or NC_RESULTS[result] != nc.severity):
+        raise Conflict(f"{nc.reference} raised by this finding is already {nc.state.replace('_', ' ')}; "
+                       f"its result can no longer change.")
+    item.result, item.note = result, note
+    item.answered_by, item.answered_at = actor, utcnow()
+    if result in NC_RESULTS:
+        severity = NC_RESULTS[result]
+        if nc is None:
+            ncs.raise_nonconformity(
+                actor, title=f"{item.checklist.title}: {item.text}"[:300], description=note, severity=severity,
+                site=audit.site.code, department=_department_for(audit, item).code, source="audit",
+                source_ref=f"{audit.reference}#{item.anchor}", audit=audit, audit_item=item)
+        else:
+            ncs.sync_from_finding(nc, severity=severity, description=note)
+    elif nc is not None and nc.state == NcState.OPEN:
+        ncs.cancel_for_finding(nc, f"The audit result of the finding was changed to {result}.")
+    db.session.flush()
+    return item
+
+
+# Report, close, cancel ------------------------------------------------------------------
+
+def report_audit(actor: User, audit: Audit, *, summary: str, conclusion: str, password: str,
+                 row_version: int | None = None) -> Audit:
+    """In progress → reported, signed ``report-issued`` by the lead auditor."""
+    require_conduct(actor, audit)
+    if actor.id != audit.lead_auditor_id:
+        raise Forbidden(f"Only the lead auditor of {audit.reference} ({audit.lead_auditor.display_name}) may issue "
+                        f"its report.")
+    check_row_version(audit, row_version)
+    if audit.state != AuditState.IN_PROGRESS:
+        raise Conflict(f"{audit.reference} is {audit.state}; only an audit in progress can be reported.")
+    audit.summary = required_text(summary, "summary")
+    audit.conclusion = required_text(conclusion, "conclusion")
+    unanswered = [item for item in audit.items if not item.result]
+    if unanswered:
+        raise ValidationFailed.field("items", f"{len(unanswered)} checklist item(s) have no result yet "
+                                              f"(first: {unanswered[0].text[:80]})")
+    audit.state = AuditState.REPORTED.value
+    audit.reported_at = utcnow()
+    db.session.flush()
+    sign(audit, signer=actor, password=password, meaning="report-issued")
+    notify_after_commit("audit_reported", audit=audit)
+    return audit
+
+
+def open_nonconformities(audit: Audit) -> list[Nonconformity]:
+    return list(db.session.execute(
+        db.select(Nonconformity).where(Nonconformity.audit_id == audit.id,
+                                       Nonconformity.state.not_in([NcState.CLOSED, NcState.CANCELLED]))
+        .order_by(Nonconformity.reference)).scalars())
+
+
+def nonconformities_of(audit: Audit) -> list[Nonconformity]:
+    return list(db.session.execute(
+        db.select(Nonconformity).where(Nonconformity.audit_id == audit.id).order_by(Nonconformity.reference)
+    ).scalars())
+
+
+def close_audit(actor: User, audit: Audit, *, row_version: int | None = None) -> Audit:
+    _require_manage(actor, audit)
+    check_row_version(audit, row_version)
+    if audit.state != AuditState.REPORTED:
+        raise Conflict(f"{audit.reference} is {audit.state}; only a reported audit can be closed.")
+    still_open = open_nonconformities(audit)
+    if still_open:
+        raise Conflict(f"{audit.reference} cannot close: its nonconformities "
+                       f"{', '.join(nc.reference for nc in still_open)} are not closed yet.")
+    audit.state = AuditState.CLOSED.value
+    audit.closed_at = utcnow()
+    db.session.flush()
+    return audit
+
+
+def cancel_audit(actor: User, audit: Audit, *, reason: str, row_version: int | None = None) -> Audit:
+    from core.trail import reason as trail_reason
+
+    _require_manage(actor, audit)
+    check_row_version(audit, row_version)
+    if audit.state not in EDITABLE_STATES:
+        raise Conflict(f"{audit.reference} is {audit.state}; only a planned or running audit can be cancelled.")
+    reason = required_text(reason, "reason")
+    if any(nc.state != NcState.CANCELLED for nc in nonconformities_of(audit)):
+        raise Conflict(f"{audit.reference} has raised nonconformities; report it instead of cancelling it.")
+    with trail_reason(reason):
+        audit.state = AuditState.CANCELLED.value
+        audit.cancel_reason = reason
+        audit.cancelled_at = utcnow()
+        db.session.flush()
+    return audit

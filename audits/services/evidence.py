@@ -1,0 +1,199 @@
+"""Evidence files: checked by content, stored content-addressed, linked to a
+checklist item, a nonconformity or a corrective action.
+
+The type is read from the bytes (``filetype``: magic numbers, no native
+library), never trusted from the name or the browser; a file that claims one
+type and is another is refused. The bytes go to the core file store, which
+writes a temporary file and renames it into place; a refused upload stores
+nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import mimetypes
+import re
+import unicodedata
+from typing import BinaryIO
+
+import filetype
+from flask import current_app
+
+from audits.models import (
+    ActionState,
+    AuditItem,
+    AuditState,
+    CorrectiveAction,
+    Evidence,
+    Nonconformity,
+)
+from core.accounts.models import User
+from core.database import db
+from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from core.storage import file_store
+
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+SNIFF_BYTES = 8192
+TEXT_TYPES = {"text/plain", "text/csv"}
+ACCEPTED = {
+    "image/jpeg", "image/png", "image/gif", "image/webp", "image/heic", "image/avif",
+    "video/mp4", "video/quicktime", "video/webm", "application/pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.spreadsheet",
+    *TEXT_TYPES,
+}
+# Names browsers and cameras use for the same thing.
+ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "image/heif": "image/heic",
+           "application/x-pdf": "application/pdf", "text/comma-separated-values": "text/csv"}
+INLINE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp", "image/avif"}
+UNSPECIFIC = {"", "application/octet-stream", "binary/octet-stream"}
+
+
+def max_bytes() -> int:
+    return int(current_app.config.get("DEALERQMS_EVIDENCE_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+def _normal(media_type: str | None) -> str:
+    media_type = (media_type or "").split(";")[0].strip().lower()
+    return ALIASES.get(media_type, media_type)
+
+
+def safe_name(name: str | None) -> str:
+    name = unicodedata.normalize("NFC", (name or "").replace("\\", "/").rsplit("/", 1)[-1])
+    name = re.sub(r"[\x00-\x1f\x7f\"<>|:*?]", "", name).strip(" .")
+    return name[:200] or "evidence"
+
+
+def detect(head: bytes, name: str, declared: str | None) -> str:
+    """The media type the bytes show, checked against what the upload claims."""
+    claimed = _normal(declared)
+    if claimed in UNSPECIFIC:
+        claimed = _normal(mimetypes.guess_type(name)[0])
+    kind = filetype.guess(head)
+    if kind is not None:
+        actual = _normal(kind.mime)
+        if actual not in ACCEPTED:
+            raise ValidationFailed.field("file", f"files of type {actual} are not accepted as evidence")
+        if claimed not in UNSPECIFIC and claimed != actual:
+            raise ValidationFailed.field("file", f"the file says it is {claimed} but its content is {actual}")
+        return actual
+    if _looks_like_text(head) and (claimed in TEXT_TYPES or claimed in UNSPECIFIC):
+        return claimed if claimed in TEXT_TYPES else "text/plain"
+    if claimed not in UNSPECIFIC:
+        raise ValidationFailed.field("file", f"the file says it is {claimed} but its content is not")
+    raise ValidationFailed.field("file", "the type of this file could not be recognised; accepted are photos, "
+                                         "videos, PDF, office documents and plain text")
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        # A multi-byte character cut at the end of the sample is still text.
+        return error.start >= len(head) - 3
+    return True
+
+
+class _Rejoined(io.RawIOBase):
+    """The sniffed head followed by the rest of the stream, read once."""
+
+    def __init__(self, head: bytes, rest: BinaryIO):
+        self._head, self._rest = head, rest
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            chunk = self._head if size < 0 else self._head[:size]
+            self._head = self._head[len(chunk):]
+            return chunk
+        return self._rest.read(size)
+
+
+def _store(stream: BinaryIO, name: str, declared: str | None) -> tuple[str, int, str]:
+    head = stream.read(SNIFF_BYTES)
+    if not head:
+        raise ValidationFailed.field("file", "is empty")
+    media_type = detect(head, name, declared)
+    sha256, size = file_store().put(_Rejoined(head, stream), max_bytes=max_bytes())
+    return sha256, size, media_type
+
+
+def _add(actor: User, stream: BinaryIO, name: str | None, declared: str | None, **links) -> Evidence:
+    if stream is None:
+        raise ValidationFailed.field("file", "is required")
+    name = safe_name(name)
+    sha256, size, media_type = _store(stream, name, declared)
+    evidence = Evidence(sha256=sha256, name=name, media_type=media_type, size=size, uploaded_by=actor, **links)
+    db.session.add(evidence)
+    db.session.flush()
+    return evidence
+
+
+def attach_to_item(actor: User, item: AuditItem, stream: BinaryIO, name: str | None,
+                   declared: str | None = None) -> Evidence:
+    from audits.services.audits import require_conduct
+
+    require_conduct(actor, item.audit)
+    if item.audit.state != AuditState.IN_PROGRESS:
+        raise Conflict(f"{item.audit.reference} is {item.audit.state}; evidence is added while it is in progress.")
+    return _add(actor, stream, name, declared, audit_item_id=item.id, audit_id=item.audit_id)
+
+
+def attach_to_nonconformity(actor: User, nc: Nonconformity, stream: BinaryIO, name: str | None,
+                            declared: str | None = None) -> Evidence:
+    from audits.services import nonconformities as ncs
+
+    if not ncs.may_manage(actor, nc) and not (nc.audit is not None and _on_team(actor, nc.audit)):
+        raise Forbidden(f"Only those who work on {nc.reference} may add evidence to it.")
+    if not nc.is_open:
+        raise Conflict(f"{nc.reference} is {nc.state}; no more evidence can be added.")
+    return _add(actor, stream, name, declared, nonconformity_id=nc.id, audit_id=nc.audit_id)
+
+
+def attach_to_action(actor: User, action: CorrectiveAction, stream: BinaryIO, name: str | None,
+                     declared: str | None = None) -> Evidence:
+    from audits.services import nonconformities as ncs
+
+    if actor.id != action.owner_id and not ncs.may_manage(actor, action.nonconformity):
+        raise Forbidden(f"Only the owner of {action.label} or those who manage its NC may add evidence to it.")
+    if action.state not in (ActionState.OPEN, ActionState.DONE):
+        raise Conflict(f"{action.label} is {action.state.replace('_', ' ')}; no more evidence can be added.")
+    return _add(actor, stream, name, declared, action_id=action.id, audit_id=action.nonconformity.audit_id)
+
+
+def _on_team(user: User, audit) -> bool:
+    from audits.services.audits import is_on_team
+
+    return is_on_team(user, audit)
+
+
+def evidence_by_id(evidence_id: int) -> Evidence:
+    evidence = db.session.get(Evidence, evidence_id)
+    if evidence is None:
+        raise NotFound(f"There is no evidence file {evidence_id}.")
+    return evidence
+
+
+def require_read(user: User, evidence: Evidence) -> None:
+    """Whoever may see the record the file belongs to may see the file."""
+    from audits.services import audits as audit_services
+    from audits.services import nonconformities as ncs
+
+    if evidence.audit_item_id is not None:
+        audit_services.require_read(user)
+    else:
+        ncs.require_read(user)
+
+
+def open_content(evidence: Evidence) -> BinaryIO:
+    return file_store().open(evidence.sha256)
+
+
+def shown_inline(evidence: Evidence) -> bool:
+    return evidence.media_type in INLINE_TYPES

@@ -1,0 +1,317 @@
+"""Nonconformities: raising (by hand, from an audit finding, a metric, a
+complaint or a plugin), the state machine with the content each state needs,
+similar NCs, lists and overdue work."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from sqlalchemy import or_
+from sqlalchemy.orm import selectinload
+
+from audits.models import (
+    SEVERITIES,
+    ActionState,
+    AuditItem,
+    NcState,
+    Nonconformity,
+)
+from audits.services import rootcause
+from audits.services.common import (
+    department_named,
+    head_of,
+    is_head_of,
+    next_sequence,
+    optional_text,
+    required_text,
+    site_named,
+    today,
+    user_named,
+)
+from core.accounts.models import Department, Role, Site, User
+from core.accounts.permissions import Permission, can, require
+from core.database import db, utcnow
+from core.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+    check_row_version,
+)
+from core.plugins.manager import notify_after_commit
+from core.trail import reason as trail_reason
+
+SOURCE_KINDS = ("audit", "complaint", "metric", "manual")
+PLUGIN_SOURCE = re.compile(r"^plugin:[a-z0-9][a-z0-9_-]{0,60}$")
+# Days to deal with an NC when whoever raises it gives no due date.
+DEFAULT_DAYS = {"major": 30, "minor": 60}
+STATES = tuple(s.value for s in NcState)
+
+# to-state → the states it may be reached from.
+TRANSITIONS = {
+    NcState.CONTAINED: (NcState.OPEN,),
+    NcState.ROOT_CAUSE_IDENTIFIED: (NcState.CONTAINED,),
+    NcState.ACTIONS_PLANNED: (NcState.ROOT_CAUSE_IDENTIFIED, NcState.VERIFYING),
+    NcState.VERIFYING: (NcState.ACTIONS_PLANNED,),
+    NcState.CLOSED: (NcState.VERIFYING,),
+}
+SIMILAR_WINDOW_DAYS = 365
+
+
+# Look-ups ----------------------------------------------------------------------------
+
+def nc_by_reference(reference: str) -> Nonconformity:
+    nc = db.session.execute(
+        db.select(Nonconformity).filter_by(reference=(reference or "").strip().upper())
+        .options(selectinload(Nonconformity.actions))
+    ).scalar_one_or_none()
+    if nc is None:
+        raise NotFound(f"There is no nonconformity {reference!r}.")
+    return nc
+
+
+def nc_for_item(item: AuditItem) -> Nonconformity | None:
+    if item.id is None:
+        return None
+    return db.session.execute(db.select(Nonconformity).filter_by(audit_item_id=item.id)).scalar_one_or_none()
+
+
+def check_source(source: str | None) -> str:
+    source = (source or "manual").strip()
+    if source not in SOURCE_KINDS and not PLUGIN_SOURCE.match(source):
+        raise ValidationFailed.field("source", f"one of {', '.join(SOURCE_KINDS)} or plugin:<name>")
+    return source
+
+
+def require_read(user: User) -> None:
+    # Everyone who may raise an NC may follow it; owners of actions are often staff.
+    require(user, Permission.RAISE_NC)
+
+
+def may_manage(user: User, nc: Nonconformity) -> bool:
+    """Contain, analyse, plan actions, close: a quality officer, the NC's owner or the head of its department."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
+        return False
+    return (Role.QUALITY_OFFICER in user.roles or nc.owner_id == user.id
+            or is_head_of(user, nc.department_id))
+
+
+def require_manage(user: User, nc: Nonconformity) -> None:
+    if not may_manage(user, nc):
+        raise Forbidden(f"Only a quality officer, the owner of {nc.reference} or the head of "
+                        f"{nc.department.code} may do this.")
+
+
+# Raising -----------------------------------------------------------------------------
+
+def raise_nonconformity(actor: User | None, *, title: str, description: str | None, severity: str, site: str,
+                        department: str, owner: str | None = None, due_date: date | None = None,
+                        source: str | None = "manual", source_ref: str | None = None, audit=None,
+                        audit_item=None) -> Nonconformity:
+    """A new NC in state ``open``; ``nonconformity_raised`` fires after commit.
+
+    ``actor`` None: raised by the system (a plugin reacting to an event).
+    """
+    if actor is not None:
+        require(actor, Permission.RAISE_NC)
+    source = check_source(source)
+    if source == "audit" and audit_item is None:
+        raise ValidationFailed.field("source", "audit nonconformities are raised by recording an audit finding")
+    title = required_text(title, "title", 300)
+    if severity not in SEVERITIES:
+        raise ValidationFailed.field("severity", f"one of {', '.join(SEVERITIES)}")
+    site_row = site_named(site)
+    department_row = department_named(department)
+    owner_row = user_named(owner, "owner", required=False) or head_of(department_row)
+    if due_date is None:
+        due_date = today() + timedelta(days=DEFAULT_DAYS[severity])
+    elif due_date < today():
+        raise ValidationFailed.field("due_date", "is in the past")
+    now = utcnow()
+    sequence = next_sequence(Nonconformity, now.year)
+    nc = Nonconformity(
+        reference=f"NC-{now.year}-{sequence:04d}", year=now.year, sequence=sequence, title=title,
+        description=optional_text(description) or "", source=source,
+        source_ref=(source_ref or "").strip()[:300] or None, severity=severity, site=site_row,
+        department=department_row, owner=owner_row, due_date=due_date, state=NcState.OPEN.value,
+        raised_by=actor, raised_at=now, audit=audit, audit_item=audit_item)
+    db.session.add(nc)
+    db.session.flush()
+    notify_after_commit("nonconformity_raised", nc=nc)
+    return nc
+
+
+def sync_from_finding(nc: Nonconformity, *, severity: str, description: str) -> None:
+    """The audit finding behind ``nc`` was recorded again: it is the same NC."""
+    if nc.state == NcState.CANCELLED:
+        with trail_reason("The audit finding was graded a nonconformity again."):
+            nc.state = NcState.OPEN.value
+            nc.closed_at = None
+    nc.severity = severity
+    nc.description = description
+    db.session.flush()
+
+
+def cancel_for_finding(nc: Nonconformity, why: str) -> None:
+    with trail_reason(why):
+        nc.state = NcState.CANCELLED.value
+        db.session.flush()
+
+
+def update_nonconformity(actor: User, nc: Nonconformity, *, row_version: int | None, title: str | None = None,
+                         description: str | None = None, owner: str | None = None,
+                         due_date: date | None = None) -> Nonconformity:
+    require_manage(actor, nc)
+    check_row_version(nc, row_version)
+    if not nc.is_open:
+        raise Conflict(f"{nc.reference} is {nc.state}; it can no longer be edited.")
+    if title is not None:
+        nc.title = required_text(title, "title", 300)
+    if description is not None:
+        nc.description = optional_text(description) or ""
+    if owner is not None:
+        nc.owner = user_named(owner, "owner")
+    if due_date is not None:
+        nc.due_date = due_date
+    db.session.flush()
+    return nc
+
+
+# The state machine ---------------------------------------------------------------------
+
+def transition(actor: User, nc: Nonconformity, *, to: str, containment: str | None = None,
+               root_cause: dict | None = None, comment: str | None = None,
+               row_version: int | None = None) -> Nonconformity:
+    """Move ``nc`` to state ``to`` with the content that state needs.
+
+    A wrong starting state is a 409; missing content a 422 naming the field.
+    """
+    if to not in TRANSITIONS:
+        raise ValidationFailed.field("to", f"one of {', '.join(s.value for s in TRANSITIONS)}")
+    require_manage(actor, nc)
+    check_row_version(nc, row_version)
+    target = NcState(to)
+    if nc.state not in TRANSITIONS[target]:
+        raise Conflict(f"{nc.reference} is {nc.state.replace('_', ' ')}; it cannot move to "
+                       f"{to.replace('_', ' ')} from there.")
+    now = utcnow()
+    if target is NcState.CONTAINED:
+        nc.containment = required_text(containment, "containment")
+        nc.contained_at = now
+    elif target is NcState.ROOT_CAUSE_IDENTIFIED:
+        nc.root_cause = rootcause.validate(root_cause)
+        nc.root_cause_at = now
+    elif target is NcState.ACTIONS_PLANNED:
+        if not nc.live_actions:
+            raise ValidationFailed.field("actions", "plan at least one corrective action first")
+    elif target is NcState.VERIFYING:
+        pending = [a for a in nc.live_actions if a.state == ActionState.OPEN]
+        if not nc.live_actions or pending:
+            raise ValidationFailed.field("actions", "every corrective action must be done first (open: "
+                                                    f"{', '.join(a.label for a in pending) or 'none planned'})")
+    elif target is NcState.CLOSED:
+        unverified = [a for a in nc.live_actions if a.state != ActionState.VERIFIED_EFFECTIVE]
+        if not nc.live_actions or unverified:
+            raise ValidationFailed.field("actions", "every corrective action must be verified effective first "
+                                                    f"(not yet: {', '.join(a.label for a in unverified)})")
+        nc.closed_at = now
+    with trail_reason(optional_text(comment)):
+        nc.state = target.value
+        db.session.flush()
+    if target is NcState.CLOSED:
+        notify_after_commit("nonconformity_closed", nc=nc)
+    return nc
+
+
+def back_to_actions_planned(nc: Nonconformity, why: str) -> None:
+    if nc.state == NcState.VERIFYING:
+        with trail_reason(why):
+            nc.state = NcState.ACTIONS_PLANNED.value
+            db.session.flush()
+
+
+# Reading ----------------------------------------------------------------------------------
+
+def list_query(user: User, *, state: str | None = None, site: str | None = None, department: str | None = None,
+               overdue: bool = False, source: str | None = None, owner: str | None = None,
+               audit_id: int | None = None):
+    require_read(user)
+    query = db.select(Nonconformity).options(selectinload(Nonconformity.site),
+                                             selectinload(Nonconformity.department),
+                                             selectinload(Nonconformity.owner))
+    if state:
+        if state == "not_closed":
+            query = query.where(Nonconformity.state.not_in([NcState.CLOSED, NcState.CANCELLED]))
+        elif state not in STATES:
+            raise ValidationFailed.field("state", f"unknown state {state!r}")
+        else:
+            query = query.where(Nonconformity.state == state)
+    if site:
+        query = query.where(Nonconformity.site_id == site_named(site).id)
+    if department:
+        query = query.where(Nonconformity.department_id == department_named(department).id)
+    if source:
+        query = query.where(Nonconformity.source == source) if source != "plugin" else \
+            query.where(Nonconformity.source.like("plugin:%"))
+    if owner:
+        query = query.where(Nonconformity.owner_id == user_named(owner, "owner").id)
+    if audit_id:
+        query = query.where(Nonconformity.audit_id == audit_id)
+    if overdue:
+        query = query.where(Nonconformity.due_date < today(),
+                            Nonconformity.state.not_in([NcState.CLOSED, NcState.CANCELLED]))
+    return query.order_by(Nonconformity.raised_at.desc(), Nonconformity.id.desc())
+
+
+def is_overdue(nc: Nonconformity) -> bool:
+    return nc.is_open and nc.due_date is not None and nc.due_date < today()
+
+
+def overdue_nonconformities(site: Site | None = None, owner: User | None = None) -> list[Nonconformity]:
+    query = db.select(Nonconformity).where(
+        Nonconformity.due_date < today(), Nonconformity.state.not_in([NcState.CLOSED, NcState.CANCELLED]))
+    if site is not None:
+        query = query.where(Nonconformity.site_id == site.id)
+    if owner is not None:
+        query = query.where(Nonconformity.owner_id == owner.id)
+    return list(db.session.execute(query.order_by(Nonconformity.due_date)).scalars())
+
+
+def similar(nc: Nonconformity, limit: int = 10) -> list[Nonconformity]:
+    """Earlier NCs of the last 12 months in the same department, or on the same
+    checklist question (ISO 9001 10.2.1 b: could it occur, or has it, elsewhere)."""
+    since = utcnow() - timedelta(days=SIMILAR_WINDOW_DAYS)
+    same = [Nonconformity.department_id == nc.department_id]
+    if nc.audit_item is not None:
+        same.append(Nonconformity.audit_item.has(
+            db.and_(AuditItem.question_key == nc.audit_item.question_key,
+                    AuditItem.checklist.has(key=nc.audit_item.checklist.key))))
+    return list(db.session.execute(
+        db.select(Nonconformity).where(Nonconformity.id != nc.id, Nonconformity.raised_at >= since,
+                                       Nonconformity.state != NcState.CANCELLED, or_(*same))
+        .order_by(Nonconformity.raised_at.desc()).limit(limit)).scalars())
+
+
+def timeline(nc: Nonconformity) -> list:
+    """The NC's trail events with its actions' and evidence's, in order."""
+    from core.trail.queries import history_of
+
+    events = history_of(nc)
+    for action in nc.actions:
+        events += history_of(action)
+    for evidence in nc.evidence:
+        events += history_of(evidence)
+    return sorted(events, key=lambda e: e.seq)
+
+
+def departments() -> list[Department]:
+    return list(db.session.execute(db.select(Department).order_by(Department.code)).scalars())
+
+
+def sites() -> list[Site]:
+    return list(db.session.execute(db.select(Site).where(Site.active.is_(True)).order_by(Site.code)).scalars())
+
+
+def can_raise(user: User) -> bool:
+    return can(user, Permission.RAISE_NC)

@@ -1,0 +1,206 @@
+"""KPI charts as SVG, drawn by matplotlib.
+
+Why matplotlib: it is the most widely used and actively maintained Python
+plotting library, its SVG backend needs no browser or JavaScript, and the
+same SVG goes inline into a page and into a WeasyPrint PDF (the evidence
+pack). Text stays text (``svg.fonttype = none``), so Chinese labels use the
+page's CJK font and the values are searchable in the PDF.
+
+Its SVG carries CSS in ``style`` attributes and a ``<style>`` element, which
+a strict Content Security Policy (``style-src 'self'``) blocks when the SVG
+is inline. :func:`_presentable` rewrites those declarations into the
+equivalent SVG presentation attributes (``fill``, ``stroke``…), which no
+policy restricts, and prefixes element ids so that several charts can share
+one page.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+import uuid
+import warnings
+import xml.etree.ElementTree as ET
+from functools import lru_cache
+
+from markupsafe import Markup
+
+SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_NS = "http://www.w3.org/1999/xlink"
+
+COLOURS = {"green": "#2e7d32", "amber": "#f9a825", "red": "#c62828", None: "#90a4ae"}
+BAND_ALPHA = 0.12
+LINE = "#17233b"
+FONTS = ["DejaVu Sans", "Noto Sans CJK SC", "sans-serif"]
+# matplotlib keeps global state (font cache, rcParams); one chart at a time.
+_lock = threading.Lock()
+
+PRESENTATION = frozenset({
+    "fill", "fill-opacity", "fill-rule", "stroke", "stroke-width", "stroke-opacity", "stroke-linecap",
+    "stroke-linejoin", "stroke-dasharray", "stroke-dashoffset", "stroke-miterlimit", "opacity", "font-size",
+    "font-family", "font-weight", "font-style", "text-anchor", "clip-rule", "dominant-baseline",
+})
+
+
+def _pyplot_free_figure(width: float, height: float):
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    matplotlib.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "dealerqms", "font.family": "sans-serif",
+                                "font.sans-serif": FONTS, "axes.spines.top": False, "axes.spines.right": False})
+    return Figure(figsize=(width, height), dpi=72)
+
+
+def _render(figure, title: str) -> Markup:
+    buffer = io.StringIO()
+    with warnings.catch_warnings():
+        # Text stays text: the browser or WeasyPrint picks the CJK font, so
+        # matplotlib not knowing a glyph only makes its label box estimate rough.
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None},
+                       bbox_inches="tight", pad_inches=0.05)
+    return Markup(_presentable(buffer.getvalue(), title))
+
+
+def _declarations(style: str) -> dict[str, str]:
+    found = {}
+    for declaration in style.split(";"):
+        name, _, value = declaration.partition(":")
+        name, value = name.strip(), value.strip()
+        if name == "font":
+            # matplotlib's shorthand: "<size>px '<family>', …"
+            size, _, family = value.partition(" ")
+            found["font-size"], found["font-family"] = size, family
+        elif name:
+            found[name] = value
+    return found
+
+
+def _presentable(svg: str, title: str) -> str:
+    root = ET.fromstring(svg)
+    prefix = "c" + uuid.uuid4().hex[:8] + "-"
+    inherited = {}
+    for parent in list(root.iter()):
+        for child in list(parent):
+            tag = child.tag.split("}")[-1]
+            if tag == "metadata":
+                parent.remove(child)
+            elif tag == "style":
+                # Only the "*{…}" defaults: they become attributes of the root, inherited by everything.
+                body = (child.text or "")
+                inherited.update(_declarations(body[body.find("{") + 1:body.rfind("}")]))
+                parent.remove(child)
+    for element in root.iter():
+        style = element.attrib.pop("style", None)
+        if style:
+            for name, value in _declarations(style).items():
+                if name in PRESENTATION:
+                    element.set(name, value)
+        if "id" in element.attrib:
+            element.set("id", prefix + element.get("id"))
+        for name, value in list(element.attrib.items()):
+            if "url(#" in value:
+                element.set(name, value.replace("url(#", "url(#" + prefix))
+            elif name == f"{{{XLINK_NS}}}href" and value.startswith("#"):
+                element.set(name, "#" + prefix + value[1:])
+    for name, value in inherited.items():
+        if name in PRESENTATION:
+            root.set(name, value)
+    root.set("role", "img")
+    root.set("aria-label", title)
+    heading = ET.Element(f"{{{SVG_NS}}}title")
+    heading.text = title
+    root.insert(0, heading)
+    # Plain tag names and ``href`` (SVG 2): the markup reads the same inline in
+    # HTML, where namespace prefixes mean nothing, and in WeasyPrint.
+    for element in root.iter():
+        element.tag = element.tag.split("}")[-1]
+        if f"{{{XLINK_NS}}}href" in element.attrib:
+            element.set("href", element.attrib.pop(f"{{{XLINK_NS}}}href"))
+    root.set("xmlns", SVG_NS)
+    text = ET.tostring(root, encoding="unicode")
+    return re.sub(r"\s+\n", "\n", text)
+
+
+def _axis_value(value: float) -> str:
+    return f"{value:g}"
+
+
+def trend_svg(*, title: str, periods: list[str], values: list[float], target: float, warning: float | None,
+              direction: str, unit: str = "", statuses: list[str | None] | None = None) -> Markup:
+    """Values over periods with the target line and green/amber/red bands."""
+    with _lock:
+        figure = _pyplot_free_figure(7.5, 3.0)
+        axes = figure.add_subplot()
+        positions = list(range(len(periods)))
+        lines = [target] + ([warning] if warning is not None else [])
+        low = min([*values, *lines]) if values else min(lines)
+        high = max([*values, *lines]) if values else max(lines)
+        margin = (high - low) * 0.15 or abs(high) * 0.1 or 1
+        bottom, top = low - margin, high + margin
+        good, bad = max(lines), min(lines)
+        if direction == "lower":
+            good, bad = bad, good
+        # RAG bands: better than both lines green, between amber, worse than both red.
+        if direction == "higher":
+            bands = [(good, top, "green"), (bad, good, "amber"), (bottom, bad, "red")]
+        else:
+            bands = [(bottom, good, "green"), (good, bad, "amber"), (bad, top, "red")]
+        for start, end, colour in bands:
+            if end > start:
+                axes.axhspan(start, end, color=COLOURS[colour], alpha=BAND_ALPHA, linewidth=0)
+        axes.axhline(target, color=LINE, linestyle="--", linewidth=1.2, label="target")
+        if values:
+            axes.plot(positions, values, color=LINE, linewidth=1.8)
+            axes.scatter(positions, values, s=36, zorder=3,
+                         c=[COLOURS[s] for s in (statuses or [None] * len(values))], edgecolors=LINE, linewidths=0.6)
+            for x, value in zip(positions, values, strict=True):
+                axes.annotate(_axis_value(value), (x, value), textcoords="offset points", xytext=(0, 7),
+                              ha="center", fontsize=8, color=LINE)
+        axes.set_xticks(positions, periods, rotation=45 if len(periods) > 8 else 0, fontsize=8)
+        axes.set_ylim(bottom, top)
+        axes.set_xlim(-0.5, max(len(periods) - 0.5, 0.5))
+        axes.tick_params(axis="y", labelsize=8)
+        axes.text(1.0, target, f" {_axis_value(target)}", transform=axes.get_yaxis_transform(), va="center",
+                  fontsize=8, color=LINE)
+        if unit:
+            axes.set_ylabel(unit, fontsize=8)
+        return _render(figure, title)
+
+
+def comparison_svg(*, title: str, sites: list[str], values: list[float | None], statuses: list[str | None],
+                   target: float, unit: str = "") -> Markup:
+    """One metric across sites for a period, ranked (first = best), bars coloured by status."""
+    with _lock:
+        figure = _pyplot_free_figure(7.5, max(1.6, 0.38 * len(sites) + 0.8))
+        axes = figure.add_subplot()
+        shown = [value if value is not None else 0 for value in values]
+        positions = list(range(len(sites)))[::-1]
+        axes.barh(positions, shown, color=[COLOURS[s] for s in statuses], height=0.6)
+        axes.axvline(target, color=LINE, linestyle="--", linewidth=1.2)
+        for y, value in zip(positions, values, strict=True):
+            axes.text(value or 0, y, f" {_axis_value(value)}" if value is not None else " —", va="center",
+                      fontsize=8, color=LINE)
+        axes.set_yticks(positions, sites, fontsize=8)
+        axes.tick_params(axis="x", labelsize=8)
+        if unit:
+            axes.set_xlabel(unit, fontsize=8)
+        return _render(figure, title)
+
+
+@lru_cache(maxsize=4096)
+def sparkline_svg(title: str, values: tuple[float, ...], statuses: tuple[str | None, ...], target: float) -> Markup:
+    """A small trend line for a KPI tile (cached: the same history draws the same picture)."""
+    with _lock:
+        figure = _pyplot_free_figure(1.6, 0.45)
+        axes = figure.add_axes((0, 0, 1, 1))
+        axes.axis("off")
+        positions = list(range(len(values)))
+        axes.axhline(target, color=LINE, linestyle=":", linewidth=0.8)
+        axes.plot(positions, values, color=LINE, linewidth=1.2)
+        if values:
+            axes.scatter([positions[-1]], [values[-1]], s=14, c=[COLOURS[statuses[-1]]], zorder=3)
+        return _render(figure, title)

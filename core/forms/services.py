@@ -1,0 +1,230 @@
+"""Form submissions: the rules shared by the web pages, the API and plugins."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from flask_babel import force_locale
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from core.accounts.models import Role, Site, User
+from core.accounts.permissions import Permission, require
+from core.database import db, iso_utc, utcnow
+from core.errors import NotFound, ValidationFailed
+from core.forms.forms import clean_data, field_errors, form_class, formdata_from_json
+from core.forms.models import FormSubmission, FormVersion
+from core.forms.schema import definition_sha256, describe
+from core.plugins import manager
+from core.plugins.types import Form
+
+READ_ALL_ROLES = (Role.ADMIN, Role.QUALITY_OFFICER, Role.DEPARTMENT_HEAD, Role.AUDITOR)
+
+
+# Definitions ------------------------------------------------------------------------
+
+def definitions() -> list[Form]:
+    return sorted(manager.registry().forms.values(), key=lambda form: form.key)
+
+
+def definition(key: str) -> Form:
+    found = manager.registry().forms.get(key)
+    if found is None:
+        raise NotFound(f"There is no form {key!r}.")
+    return found
+
+
+def period_of(moment: datetime) -> str:
+    return moment.strftime("%Y-%m")
+
+
+def _version_row(form: Form) -> FormVersion:
+    """The stored copy of this version of the definition, recorded on first use."""
+    query = db.select(FormVersion).filter_by(form_key=form.key, version=form.version)
+    row = db.session.execute(query).scalar_one_or_none()
+    if row is not None:
+        return row
+    # The stored copy is language-neutral: the texts as the plugin wrote them.
+    with force_locale("en"):
+        described = describe(form)
+    row = FormVersion(form_key=form.key, version=form.version, title=described["title"], definition=described,
+                      definition_sha256=definition_sha256(described))
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        # Another first submission of this version recorded it a moment ago.
+        return db.session.execute(query).scalar_one()
+    return row
+
+
+# Submitting -------------------------------------------------------------------------
+
+def submit(user: User, form: Form, site: Site, data: dict) -> FormSubmission:
+    """Store validated ``data`` (as :func:`core.forms.forms.clean_data` made it).
+
+    Computed metrics of the site and month are recomputed in the same unit
+    of work; ``form_submitted`` fires once it commits.
+    """
+    require(user, Permission.SUBMIT_FORMS)
+    if not site.active:
+        raise ValidationFailed.field("site", f"site {site.code} is not active")
+    version = _version_row(form)
+    now = utcnow()
+    submission = FormSubmission(form_key=form.key, form_version=form.version, definition=version, site=site,
+                                period=period_of(now), data=data, submitted_by=user, submitted_at=now)
+    db.session.add(submission)
+    db.session.flush()
+
+    from core.metrics import services as metrics
+
+    metrics.recompute_site_period(site, submission.period)
+    manager.notify_after_commit("form_submitted", submission=submission)
+    return submission
+
+
+def validate_json(form: Form, data) -> dict:
+    """The cleaned data of an API body, or :class:`ValidationFailed` naming every bad field."""
+    formdata, errors = formdata_from_json(form, data)
+    wtf = form_class(form, csrf=False)(formdata=formdata)
+    wtf.validate()
+    bad = {entry["field"] for entry in errors}
+    # A field already refused for its JSON type is not reported twice.
+    errors += [entry for entry in field_errors(wtf) if entry["field"] not in bad]
+    if errors:
+        names = ", ".join(sorted({entry["field"] for entry in errors}))
+        raise ValidationFailed(f"Invalid values for {names}.", errors=errors)
+    return clean_data(wtf)
+
+
+# Reading ----------------------------------------------------------------------------
+
+def may_read_all(user: User) -> bool:
+    return user.has_role(*READ_ALL_ROLES)
+
+
+def list_query(user: User, *, form_key: str | None = None, site: Site | None = None,
+               date_from: date | None = None, date_to: date | None = None):
+    """Submissions the user may read, newest first; staff see their own."""
+    query = db.select(FormSubmission).options(selectinload(FormSubmission.site),
+                                              selectinload(FormSubmission.submitted_by))
+    if not may_read_all(user):
+        query = query.where(FormSubmission.submitted_by_id == user.id)
+    if form_key:
+        query = query.where(FormSubmission.form_key == form_key)
+    if site is not None:
+        query = query.where(FormSubmission.site_id == site.id)
+    if date_from is not None:
+        query = query.where(FormSubmission.submitted_at >= _start_of(date_from))
+    if date_to is not None:
+        query = query.where(FormSubmission.submitted_at < _start_of(date_to + timedelta(days=1)))
+    return query.order_by(FormSubmission.submitted_at.desc(), FormSubmission.id.desc())
+
+
+def _start_of(day: date) -> datetime:
+    from datetime import UTC
+
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def submission(user: User, submission_id: int) -> FormSubmission:
+    found = db.session.get(FormSubmission, submission_id)
+    # Someone else's submission is as unknown to staff as a missing one.
+    if found is None or (not may_read_all(user) and found.submitted_by_id != user.id):
+        raise NotFound(f"There is no form submission {submission_id}.")
+    return found
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A submission's definition, as it shows: the live one (translated) when it
+    is still the current version, else the copy stored with the submission."""
+
+    title: str
+    version: int
+    fields: list[dict]
+    current: bool
+
+
+def shown_definition(found: FormSubmission) -> Shown:
+    live = manager.registry().forms.get(found.form_key)
+    if live is not None and live.version == found.form_version:
+        described = describe(live)
+        return Shown(described["title"], live.version, described["fields"], True)
+    stored = found.definition.definition
+    return Shown(stored["title"], found.form_version, stored["fields"], False)
+
+
+def display_value(field: dict, value) -> str:
+    """A stored value as text for a page or a CSV cell."""
+    if value is None:
+        return ""
+    labels = {choice["value"]: choice["label"] for choice in field.get("choices", [])}
+    if field["type"] == "boolean":
+        from flask_babel import gettext
+
+        return gettext("Yes") if value else gettext("No")
+    if field["type"] == "multiselect":
+        return "; ".join(labels.get(item, item) for item in value)
+    if field["type"] == "select":
+        return labels.get(value, value)
+    if field["type"] == "group":
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def export_csv(query, form: Form) -> Iterator[str]:
+    """The submissions of a query as CSV rows (the current definition's columns,
+    then any field only older versions had)."""
+    fields = describe(form)["fields"]
+    known = {field["key"] for field in fields}
+    rows = db.session.execute(query).scalars().all()
+    extra = sorted({key for row in rows for key in row.data} - known)
+    columns = [*fields, *({"key": key, "type": "text"} for key in extra)]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["id", "form", "version", "site", "submitted_at", "submitted_by",
+                     *(field["key"] for field in columns)])
+    yield _drain(buffer)
+    for row in rows:
+        writer.writerow([row.id, row.form_key, row.form_version, row.site.code, iso_utc(row.submitted_at),
+                         row.submitted_by.login, *(_cell(display_value(field, row.data.get(field["key"])))
+                                                   for field in columns)])
+        yield _drain(buffer)
+
+
+def _cell(text: str) -> str:
+    # A spreadsheet would run a cell starting with these as a formula.
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        try:
+            float(text)
+        except ValueError:
+            return "'" + text
+    return text
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
+
+
+# For plugins computing metrics ------------------------------------------------------
+
+def period_data(form_key: str, site: Site, period: str) -> list[dict]:
+    """The data of every submission of ``form_key`` at ``site`` in ``period`` (YYYY-MM).
+
+    For ``compute_metric`` implementations::
+
+        answers = period_data("aftersales.survey", site, period)
+    """
+    return list(db.session.execute(
+        db.select(FormSubmission.data).where(FormSubmission.form_key == form_key,
+                                             FormSubmission.site_id == site.id,
+                                             FormSubmission.period == period)).scalars())

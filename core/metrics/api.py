@@ -1,0 +1,242 @@
+"""Metric definitions, measurements, site targets and series as JSON."""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from core.accounts.api import KeyOf
+from core.api import UTCDateTime, api_user, token_required
+from core.database import commit
+from core.errors import ValidationFailed
+from core.forms.api import site_in_body
+from core.metrics import services
+from core.metrics.models import Source
+
+bp = Blueprint("metrics", __name__, url_prefix="/metrics", description="KPIs: definitions, measurements, series.")
+
+
+class MetricSchema(Schema):
+    key = fields.String()
+    name = fields.Function(lambda metric: str(metric.name))
+    unit = fields.Function(lambda metric: str(metric.unit))
+    direction = fields.String(metadata={"description": "`higher` or `lower` is better."})
+    target = fields.Float()
+    warning = fields.Float(allow_none=True)
+    period = fields.String(metadata={"description": "`month`, `quarter` or `year`."})
+    computed = fields.Boolean(metadata={"description": "Computed from form submissions; refuses manual values."})
+    formula = fields.Function(lambda metric: str(metric.formula))
+    area = fields.String()
+
+
+class MeasurementSchema(Schema):
+    metric = fields.String(attribute="metric_key", dump_only=True)
+    site = KeyOf("code")
+    period = fields.String(dump_only=True)
+    value = fields.Float(dump_only=True)
+    status = fields.Method("_status", dump_only=True)
+    source = fields.String(dump_only=True)
+    entered_by = KeyOf("login")
+    entered_at = UTCDateTime(dump_only=True)
+    corrected_at = UTCDateTime(dump_only=True, allow_none=True)
+    correction_reason = fields.String(dump_only=True, allow_none=True)
+    row_version = fields.Integer(dump_only=True, metadata={"description": "Send it back with a correction."})
+
+    def _status(self, measurement):
+        metric = services.definition(measurement.metric_key)
+        return services.status(metric, services.thresholds_for(metric, measurement.site), measurement.value)
+
+
+class MeasurementCreateSchema(Schema):
+    site = fields.String(required=True)
+    period = fields.String(required=True, metadata={"description": "YYYY-MM."})
+    value = fields.Raw(required=True, metadata={"description": "A number."})
+
+
+class MeasurementCorrectionSchema(Schema):
+    value = fields.Raw(required=True, metadata={"description": "The corrected number."})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    row_version = fields.Integer(required=True)
+
+
+class MetricRecomputeSchema(Schema):
+    site = fields.String(required=True)
+    period = fields.String(required=True)
+
+
+class MetricTargetSchema(Schema):
+    metric = fields.String(attribute="metric_key", dump_only=True)
+    site = KeyOf("code")
+    target = fields.Raw(required=True)
+    warning = fields.Raw(load_default=None, allow_none=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    row_version = fields.Integer(load_default=None, allow_none=True, metadata={
+        "description": "The version you read, when changing an existing override."})
+
+
+class SeriesPointSchema(Schema):
+    period = fields.String()
+    value = fields.Float()
+    status = fields.String(metadata={"description": "`green`, `amber` or `red`."})
+
+
+class MetricSeriesArgs(Schema):
+    site = fields.String(required=True)
+    period_from = fields.String(data_key="from", metadata={"description": "YYYY-MM, inclusive."})
+    period_to = fields.String(data_key="to", metadata={"description": "YYYY-MM, inclusive."})
+
+
+class MeasurementImportArgs(Schema):
+    import_valid_rows = fields.Boolean(load_default=False, metadata={
+        "description": "Import the valid rows even when others have errors."})
+
+
+class MeasurementImportReportSchema(Schema):
+    rows = fields.Integer()
+    imported = fields.Integer()
+    errors = fields.List(fields.Dict(), metadata={"description": "`row` (the header is row 1), `column`, `message`."})
+
+
+def _number(value, name="value"):
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValidationFailed.field(name, "must be a number")
+    return value
+
+
+@bp.route("")
+@token_required()
+@bp.response(200, MetricSchema(many=True))
+def list_metrics():
+    """Every metric the plugins define."""
+    return services.definitions()
+
+
+@bp.route("/<key>")
+@token_required()
+@bp.response(200, MetricSchema)
+@bp.alt_response(404, response="NOT_FOUND")
+def get_metric(key):
+    """One metric definition (the plugin's target; sites may override it)."""
+    return services.definition(key)
+
+
+@bp.route("/<key>/measurements", methods=["POST"])
+@token_required()
+@bp.arguments(MeasurementCreateSchema)
+@bp.response(201, MeasurementSchema)
+@bp.alt_response(404, response="NOT_FOUND")
+@bp.alt_response(409, response="CONFLICT")
+def create_measurement(body, key):
+    """Record a value; 409 when the period has one already (correct it with PUT) or the metric is computed."""
+    metric = services.definition(key)
+    site = site_in_body(body["site"])
+    measurement = services.record(api_user(), metric, site, body["period"], _number(body["value"]),
+                                  source=Source.API)
+    commit()
+    return measurement, 201, {"Location": url_for(".get_measurement", key=key, site=site.code,
+                                                  period=measurement.period)}
+
+
+@bp.route("/<key>/measurements/<site>/<period>")
+@token_required()
+@bp.response(200, MeasurementSchema)
+@bp.alt_response(404, response="NOT_FOUND")
+def get_measurement(key, site, period):
+    """One measurement."""
+    from core.accounts.services import site_by_code
+
+    return services.measurement_at(services.definition(key), site_by_code(site.upper()), period)
+
+
+@bp.route("/<key>/measurements/<site>/<period>", methods=["PUT"])
+@token_required()
+@bp.arguments(MeasurementCorrectionSchema)
+@bp.response(200, MeasurementSchema)
+@bp.alt_response(404, response="NOT_FOUND")
+@bp.alt_response(409, response="CONFLICT")
+def correct_measurement(body, key, site, period):
+    """Correct a value: the same row changes; the trail keeps the old value and the reason."""
+    from core.accounts.services import site_by_code
+
+    measurement = services.measurement_at(services.definition(key), site_by_code(site.upper()), period)
+    services.correct(api_user(), measurement, _number(body["value"]), reason=body["reason"],
+                     row_version=body["row_version"])
+    commit()
+    return measurement
+
+
+@bp.route("/<key>/recompute", methods=["POST"])
+@token_required()
+@bp.arguments(MetricRecomputeSchema)
+@bp.response(200, MeasurementSchema)
+@bp.alt_response(404, response="NOT_FOUND")
+@bp.alt_response(409, response="CONFLICT")
+def recompute(body, key):
+    """Recompute a computed metric for a site and period from the form submissions."""
+    metric = services.definition(key)
+    site = site_in_body(body["site"])
+    measurement = services.recompute_on_demand(api_user(), metric, site, body["period"])
+    commit()
+    if measurement is None:
+        from core.errors import NotFound
+
+        raise NotFound(f"Nothing to compute {key} from for {site.code} in {body['period']}.")
+    return measurement
+
+
+@bp.route("/<key>/targets/<site>", methods=["PUT"])
+@token_required()
+@bp.arguments(MetricTargetSchema)
+@bp.response(200, MetricTargetSchema)
+@bp.alt_response(403, response="FORBIDDEN")
+@bp.alt_response(404, response="NOT_FOUND")
+@bp.alt_response(409, response="CONFLICT")
+def set_target(body, key, site):
+    """A site's own target and warning threshold (quality officers; the reason goes into the trail)."""
+    from core.accounts.services import site_by_code
+
+    override = services.set_site_target(api_user(), services.definition(key), site_by_code(site.upper()),
+                                        target=_number(body["target"], "target"),
+                                        warning=None if body["warning"] is None else _number(body["warning"],
+                                                                                             "warning"),
+                                        reason=body["reason"], row_version=body["row_version"])
+    commit()
+    return override
+
+
+@bp.route("/<key>/series")
+@token_required()
+@bp.arguments(MetricSeriesArgs, location="query")
+@bp.response(200, SeriesPointSchema(many=True))
+@bp.alt_response(404, response="NOT_FOUND")
+def series(args, key):
+    """Values by period with their status (against the site's target)."""
+    metric = services.definition(key)
+    return services.series(metric, site_in_body(args["site"]), period_from=args.get("period_from"),
+                           period_to=args.get("period_to"))
+
+
+@bp.route("/imports", methods=["POST"])
+@token_required()
+@bp.arguments(MeasurementImportArgs, location="query")
+@bp.response(200, MeasurementImportReportSchema)
+@bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+def import_measurements(args):
+    """Import a CSV (`metric,site,period,value`) sent as the multipart field `file` or as `text/csv`.
+
+    With any bad row nothing is imported (the report says which rows and
+    columns) unless `import_valid_rows=true`; answers 422 with the report
+    when nothing was imported because of errors.
+    """
+    from flask import request
+
+    upload = request.files.get("file")
+    text = (upload.read() if upload else request.get_data()).decode("utf-8-sig", errors="replace")
+    report = services.import_csv(api_user(), text, import_valid_rows=args["import_valid_rows"])
+    commit()
+    if report.errors and not report.imported:
+        raise ValidationFailed(f"{len(report.errors)} row(s) have errors; nothing was imported.",
+                               errors=[{"field": f"row {e['row']}.{e['column']}", "message": e["message"]}
+                                       for e in report.errors])
+    return report

@@ -1,0 +1,424 @@
+"""Measurements, site targets and status: the rules shared by the web pages,
+the API, the CSV import and the form-submission path.
+
+Status (RAG) of a value against a metric's two thresholds, whichever way
+round a plugin set them: **green** when the value is at least as good as
+both the target and the warning threshold, **red** when it is worse than
+both, **amber** in between. Without a warning threshold a value is green on
+or better than target and red otherwise.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import func
+
+from core.accounts.models import Department, Role, Site, User
+from core.accounts.permissions import Permission, require
+from core.database import db, utcnow
+from core.errors import Conflict, Forbidden, NotFound, ValidationFailed, check_row_version
+from core.metrics.models import Measurement, SiteTarget, Source
+from core.plugins import manager
+from core.plugins.types import Metric
+from core.trail import reason as trail_reason
+
+PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+GREEN, AMBER, RED = "green", "amber", "red"
+STATUSES = (GREEN, AMBER, RED)
+MAX_IMPORT_ROWS = 10000
+IMPORT_COLUMNS = ("metric", "site", "period", "value")
+
+
+# Definitions and periods ------------------------------------------------------------
+
+def definitions() -> list[Metric]:
+    return sorted(manager.registry().metrics.values(), key=lambda metric: (metric.area, metric.key))
+
+
+def definitions_by_key() -> dict[str, Metric]:
+    return manager.registry().metrics
+
+
+def definition(key: str) -> Metric:
+    found = manager.registry().metrics.get(key)
+    if found is None:
+        raise NotFound(f"There is no metric {key!r}.")
+    return found
+
+
+def check_period(text, metric: Metric | None = None, field_name: str = "period") -> str:
+    """``YYYY-MM``; quarterly and yearly metrics are recorded on their first month."""
+    if not isinstance(text, str) or not PERIOD.match(text.strip()):
+        raise ValidationFailed.field(field_name, f"{text!r} is not a period; write it as YYYY-MM")
+    period = text.strip()
+    month = int(period[5:])
+    if metric is not None and metric.period == "quarter" and month not in (1, 4, 7, 10):
+        raise ValidationFailed.field(field_name, "a quarterly metric is recorded on the first month of the "
+                                                 "quarter (01, 04, 07 or 10)")
+    if metric is not None and metric.period == "year" and month != 1:
+        raise ValidationFailed.field(field_name, "a yearly metric is recorded on January (YYYY-01)")
+    return period
+
+
+def add_months(period: str, months: int) -> str:
+    index = int(period[:4]) * 12 + int(period[5:]) - 1 + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def current_period() -> str:
+    return utcnow().strftime("%Y-%m")
+
+
+def _check_value(value, field_name: str = "value") -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValidationFailed.field(field_name, "must be a number")
+    if not math.isfinite(value):
+        raise ValidationFailed.field(field_name, "must be a finite number")
+    return float(value)
+
+
+# Thresholds and status --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Thresholds:
+    target: float
+    warning: float | None
+    overridden: bool = False
+    row_version: int | None = None
+
+
+def status(metric: Metric, thresholds: Thresholds, value: float | None) -> str | None:
+    if value is None:
+        return None
+    sign = 1 if metric.direction == "higher" else -1
+    score = sign * value
+    lines = [sign * thresholds.target] + ([sign * thresholds.warning] if thresholds.warning is not None else [])
+    if score >= max(lines):
+        return GREEN
+    if score < min(lines):
+        return RED
+    return AMBER
+
+
+def thresholds_for(metric: Metric, site: Site | None) -> Thresholds:
+    if site is not None:
+        override = _override(metric.key, site.id)
+        if override is not None:
+            return Thresholds(override.target, override.warning, True, override.row_version)
+    return Thresholds(float(metric.target), None if metric.warning is None else float(metric.warning))
+
+
+def _override(metric_key: str, site_id: int) -> SiteTarget | None:
+    return db.session.execute(db.select(SiteTarget).filter_by(metric_key=metric_key, site_id=site_id)) \
+        .scalar_one_or_none()
+
+
+def thresholds_by_site_and_metric(site_ids) -> dict[tuple[int, str], Thresholds]:
+    """Every override of the given sites, in one query."""
+    rows = db.session.execute(db.select(SiteTarget).where(SiteTarget.site_id.in_(list(site_ids)))).scalars()
+    return {(row.site_id, row.metric_key): Thresholds(row.target, row.warning, True, row.row_version)
+            for row in rows}
+
+
+def _thresholds(metric: Metric, site_id: int, overrides: dict) -> Thresholds:
+    return overrides.get((site_id, metric.key)) or Thresholds(
+        float(metric.target), None if metric.warning is None else float(metric.warning))
+
+
+def set_site_target(user: User, metric: Metric, site: Site, *, target, warning, reason: str,
+                    row_version: int | None = None) -> SiteTarget:
+    """A site's own target and warning threshold (quality officers only; the reason goes into the trail)."""
+    if Role.QUALITY_OFFICER not in user.roles:
+        raise Forbidden("Only a quality officer may change a site's target.")
+    target = _check_value(target, "target")
+    warning = None if warning is None else _check_value(warning, "warning")
+    if not (reason or "").strip():
+        raise ValidationFailed.field("reason", "say why this site's target differs")
+    override = _override(metric.key, site.id)
+    with trail_reason(reason.strip()):
+        if override is None:
+            override = SiteTarget(metric_key=metric.key, site=site, target=target, warning=warning,
+                                  reason=reason.strip(), set_by=user, set_at=utcnow())
+            db.session.add(override)
+        else:
+            check_row_version(override, row_version)
+            override.target, override.warning, override.reason = target, warning, reason.strip()
+            override.set_by, override.set_at = user, utcnow()
+        db.session.flush()
+    return override
+
+
+# Recording --------------------------------------------------------------------------
+
+def _department_of(metric: Metric) -> int | None:
+    if not metric.area:
+        return None
+    return db.session.execute(db.select(Department.id).filter_by(code=metric.area)).scalar_one_or_none()
+
+
+def require_entry(user: User, metric: Metric) -> None:
+    require(user, Permission.ENTER_MEASUREMENTS, department_id=_department_of(metric))
+
+
+def find(metric: Metric, site: Site, period: str) -> Measurement | None:
+    return db.session.execute(db.select(Measurement).filter_by(metric_key=metric.key, site_id=site.id,
+                                                               period=period)).scalar_one_or_none()
+
+
+def correction_path(metric: Metric, site: Site, period: str) -> str:
+    return f"/api/v1/metrics/{metric.key}/measurements/{site.code}/{period}"
+
+
+def record(user: User, metric: Metric, site: Site, period, value, *, source: str = Source.MANUAL) -> Measurement:
+    """A new measurement; a second one for the same metric, site and period is a conflict."""
+    require_entry(user, metric)
+    if metric.computed:
+        raise Conflict(f"{metric.key} is computed from form submissions; it takes no values by hand "
+                       f"(ask for a recomputation instead).")
+    period = check_period(period, metric)
+    value = _check_value(value)
+    if not site.active:
+        raise ValidationFailed.field("site", f"site {site.code} is not active")
+    existing = find(metric, site, period)
+    if existing is not None:
+        raise Conflict(
+            f"{metric.key} already has a value for {site.code} in {period} ({existing.value:g}); correct it "
+            f"with PUT {correction_path(metric, site, period)} {{value, reason, row_version}} "
+            f"(row_version {existing.row_version}) or on its page.")
+    measurement = Measurement(metric_key=metric.key, site=site, period=period, value=value, source=str(source),
+                              entered_by=user, entered_at=utcnow())
+    db.session.add(measurement)
+    db.session.flush()
+    return measurement
+
+
+def correct(user: User, measurement: Measurement, value, *, reason: str, row_version: int | None) -> Measurement:
+    """Change a recorded value: the same row, a trail event with the old value and the reason."""
+    metric = definition(measurement.metric_key)
+    require_entry(user, metric)
+    if metric.computed:
+        raise Conflict(f"{metric.key} is computed from form submissions; recompute it instead of correcting it.")
+    value = _check_value(value)
+    if not (reason or "").strip():
+        raise ValidationFailed.field("reason", "a correction needs a reason")
+    check_row_version(measurement, row_version)
+    with trail_reason(reason.strip()):
+        measurement.value = value
+        measurement.corrected_at = utcnow()
+        measurement.correction_reason = reason.strip()
+        measurement.entered_by = user
+        db.session.flush()
+    return measurement
+
+
+def measurement_at(metric: Metric, site: Site, period: str) -> Measurement:
+    found = find(metric, site, check_period(period, metric))
+    if found is None:
+        raise NotFound(f"{metric.key} has no value for {site.code} in {period}.")
+    return found
+
+
+def recompute(metric: Metric, site: Site, period: str) -> Measurement | None:
+    """Ask the plugins for a computed metric's value and store it (the one row of that period)."""
+    value = manager.compute_metric(metric, site, period)
+    if value is None:
+        return None
+    value = float(value)
+    existing = find(metric, site, period)
+    if existing is None:
+        existing = Measurement(metric_key=metric.key, site=site, period=period, value=value,
+                               source=Source.COMPUTED.value, entered_at=utcnow())
+        db.session.add(existing)
+    elif existing.value != value:
+        existing.value, existing.entered_at = value, utcnow()
+    db.session.flush()
+    return existing
+
+
+def recompute_site_period(site: Site, period: str) -> None:
+    for metric in definitions():
+        if metric.computed and metric.period == "month":
+            recompute(metric, site, period)
+
+
+def recompute_on_demand(user: User, metric: Metric, site: Site, period) -> Measurement | None:
+    require_entry(user, metric)
+    if not metric.computed:
+        raise Conflict(f"{metric.key} is entered by hand; there is nothing to recompute.")
+    return recompute(metric, site, check_period(period, metric))
+
+
+# CSV import -------------------------------------------------------------------------
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    imported: int = 0
+    errors: list[dict] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def import_csv(user: User, text: str, *, import_valid_rows: bool = False) -> ImportReport:
+    """Measurements from CSV (``metric,site,period,value``).
+
+    Every row is checked first; with any error nothing is imported unless
+    ``import_valid_rows``. Each error names the row (the header is row 1)
+    and the column.
+    """
+    report = ImportReport()
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [name.strip().lower() for name in (reader.fieldnames or [])]
+    missing = [name for name in IMPORT_COLUMNS if name not in header]
+    if missing:
+        raise ValidationFailed.field("file", f"the header lacks the column(s) {', '.join(missing)}; it must be "
+                                             f"{','.join(IMPORT_COLUMNS)}")
+    reader.fieldnames = header
+    sites = {site.code: site for site in db.session.execute(db.select(Site)).scalars()}
+    seen: set[tuple[str, int, str]] = set()
+    valid = []
+    for number, row in enumerate(reader, start=2):
+        if number - 1 > MAX_IMPORT_ROWS:
+            raise ValidationFailed.field("file", f"a file may hold at most {MAX_IMPORT_ROWS} rows")
+        report.rows += 1
+        problem = _import_row(user, row, sites, seen)
+        if isinstance(problem, dict):
+            report.errors.append({"row": number, **problem})
+        else:
+            valid.append(problem)
+    if report.errors and not import_valid_rows:
+        return report
+    for metric, site, period, value in valid:
+        record(user, metric, site, period, value, source=Source.IMPORT)
+        report.imported += 1
+    return report
+
+
+def _import_row(user, row, sites, seen):
+    def problem(column, message):
+        return {"column": column, "message": message}
+
+    key = (row.get("metric") or "").strip()
+    metric = manager.registry().metrics.get(key)
+    if metric is None:
+        return problem("metric", f"unknown metric {key!r}")
+    site = sites.get((row.get("site") or "").strip().upper())
+    if site is None or not site.active:
+        return problem("site", f"unknown or inactive site {row.get('site')!r}")
+    try:
+        require_entry(user, metric)
+    except Forbidden as error:
+        return problem("metric", error.detail)
+    if metric.computed:
+        return problem("metric", f"{key} is computed from form submissions and takes no imported values")
+    try:
+        period = check_period(row.get("period") or "", metric)
+    except ValidationFailed as error:
+        return problem("period", error.errors[0]["message"])
+    try:
+        value = float((row.get("value") or "").strip().replace(",", "."))
+        if not math.isfinite(value):
+            raise ValueError
+    except ValueError:
+        return problem("value", f"{row.get('value')!r} is not a number")
+    if (key, site.id, period) in seen:
+        return problem("period", f"{key} for {site.code} in {period} appears twice in the file")
+    seen.add((key, site.id, period))
+    existing = find(metric, site, period)
+    if existing is not None:
+        return problem("period", f"{key} already has a value for {site.code} in {period}; correct it instead")
+    return metric, site, period, value
+
+
+# Reading ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Point:
+    period: str
+    value: float
+    status: str | None
+
+
+def series(metric: Metric, site: Site, *, period_from: str | None = None, period_to: str | None = None) -> list[Point]:
+    query = db.select(Measurement.period, Measurement.value).filter_by(metric_key=metric.key, site_id=site.id)
+    if period_from:
+        query = query.where(Measurement.period >= check_period(period_from, field_name="from"))
+    if period_to:
+        query = query.where(Measurement.period <= check_period(period_to, field_name="to"))
+    thresholds = thresholds_for(metric, site)
+    return [Point(period, value, status(metric, thresholds, value))
+            for period, value in db.session.execute(query.order_by(Measurement.period))]
+
+
+def series_rows(metric: Metric, site: Site) -> list[Measurement]:
+    return list(db.session.execute(db.select(Measurement).filter_by(metric_key=metric.key, site_id=site.id)
+                                   .order_by(Measurement.period.desc())).scalars())
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One metric's latest value at a site, with its recent history for a sparkline."""
+
+    metric: Metric
+    thresholds: Thresholds
+    latest: Point | None
+    history: tuple[Point, ...]
+
+
+def site_overview(site: Site, *, months: int = 12) -> list[Tile]:
+    """Every metric's latest value and last ``months`` periods at ``site``: three queries, whatever the data."""
+    latest_period = (db.select(Measurement.metric_key, func.max(Measurement.period).label("period"))
+                     .where(Measurement.site_id == site.id).group_by(Measurement.metric_key).subquery())
+    latest = {key: (period, value) for key, period, value in db.session.execute(
+        db.select(Measurement.metric_key, Measurement.period, Measurement.value)
+        .join(latest_period, (Measurement.metric_key == latest_period.c.metric_key)
+              & (Measurement.period == latest_period.c.period))
+        .where(Measurement.site_id == site.id))}
+    since = add_months(current_period(), -(months - 1))
+    history = defaultdict(list)
+    for key, period, value in db.session.execute(
+            db.select(Measurement.metric_key, Measurement.period, Measurement.value)
+            .where(Measurement.site_id == site.id, Measurement.period >= since)
+            .order_by(Measurement.metric_key, Measurement.period)):
+        history[key].append((period, value))
+    overrides = thresholds_by_site_and_metric([site.id])
+    tiles = []
+    for metric in definitions():
+        thresholds = _thresholds(metric, site.id, overrides)
+        last = latest.get(metric.key)
+        tiles.append(Tile(metric, thresholds,
+                          Point(last[0], last[1], status(metric, thresholds, last[1])) if last else None,
+                          tuple(Point(p, v, status(metric, thresholds, v)) for p, v in history[metric.key])))
+    return tiles
+
+
+@dataclass(frozen=True)
+class SiteValue:
+    site: Site
+    value: float | None
+    status: str | None
+    thresholds: Thresholds
+
+
+def comparison(metric: Metric, period: str) -> list[SiteValue]:
+    """One metric across the active sites for a period, best first (sites without a value last)."""
+    period = check_period(period, metric)
+    sites = list(db.session.execute(db.select(Site).filter_by(active=True).order_by(Site.code)).scalars())
+    values = dict(db.session.execute(db.select(Measurement.site_id, Measurement.value)
+                                     .filter_by(metric_key=metric.key, period=period)).all())
+    overrides = thresholds_by_site_and_metric(site.id for site in sites)
+    ranked = []
+    for site in sites:
+        thresholds = _thresholds(metric, site.id, overrides)
+        value = values.get(site.id)
+        ranked.append(SiteValue(site, value, status(metric, thresholds, value), thresholds))
+    sign = -1 if metric.direction == "higher" else 1
+    return sorted(ranked, key=lambda item: (item.value is None, sign * (item.value or 0), item.site.code))

@@ -1,0 +1,252 @@
+"""KPI pages: overview per site, one metric's trend, the group comparison,
+entry, correction, recomputation, site targets and CSV import. Thin: the
+rules are in :mod:`core.metrics.services`."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from core import charts
+from core.accounts.models import Role, Site
+from core.accounts.permissions import Permission, can
+from core.database import commit, db
+from core.errors import DomainError, Forbidden
+from core.metrics import services
+from core.metrics.forms import CorrectionForm, ImportForm, MeasurementForm, RecomputeForm, TargetForm
+from core.web.forms_support import refusal_status
+
+bp = Blueprint("metrics", __name__, url_prefix="/metrics")
+
+# The audits package raises nonconformities; the button appears only when it is installed.
+NC_ENDPOINT = "audits.new_nonconformity"
+
+
+@bp.before_request
+@login_required
+def _logged_in():
+    return None
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _sites():
+    return db.session.execute(db.select(Site).filter_by(active=True).order_by(Site.code)).scalars().all()
+
+
+def _site(code: str | None = None) -> Site | None:
+    code = code if code is not None else request.args.get("site")
+    if code:
+        site = db.session.execute(db.select(Site).filter_by(code=code.upper())).scalar_one_or_none()
+        if site is None:
+            abort(404)
+        return site
+    if current_user.site is not None:
+        return current_user.site
+    sites = _sites()
+    return sites[0] if sites else None
+
+
+def nc_url(metric_key: str, site: Site, period: str) -> str | None:
+    """Where to raise a nonconformity from a red measurement, or None when no package offers it."""
+    if NC_ENDPOINT not in current_app.view_functions:
+        return None
+    return url_for(NC_ENDPOINT, source="metric", metric=metric_key, site=site.code, period=period)
+
+
+def may_enter(metric) -> bool:
+    try:
+        services.require_entry(_user(), metric)
+    except Forbidden:
+        return False
+    return True
+
+
+def _grouped(tiles):
+    groups: dict[str, list] = {}
+    for tile in tiles:
+        groups.setdefault(tile.metric.area or _("Other"), []).append(tile)
+    return groups
+
+
+def sparkline(tile) -> str | None:
+    if len(tile.history) < 2:
+        return None
+    return charts.sparkline_svg(str(tile.metric.name), tuple(p.value for p in tile.history),
+                                tuple(p.status for p in tile.history), tile.thresholds.target)
+
+
+@bp.route("/")
+def index():
+    site = _site()
+    tiles = services.site_overview(site) if site else []
+    return render_template("metrics/index.html", site=site, sites=_sites(), groups=_grouped(tiles),
+                           sparkline=sparkline, may_import=can(_user(), Permission.ENTER_MEASUREMENTS))
+
+
+def _metric_page(metric, site, *, entry=None, recompute=None, status=200):
+    points = services.series(metric, site)
+    thresholds = services.thresholds_for(metric, site)
+    chart = charts.trend_svg(
+        title=f"{metric.name} · {site.code}", periods=[p.period for p in points], values=[p.value for p in points],
+        target=thresholds.target, warning=thresholds.warning, direction=metric.direction, unit=str(metric.unit),
+        statuses=[p.status for p in points]) if points else None
+    allowed = may_enter(metric)
+    if entry is None and allowed and not metric.computed:
+        entry = MeasurementForm(site=site.code, period=services.current_period())
+    if recompute is None and allowed and metric.computed:
+        recompute = RecomputeForm(site=site.code, period=services.current_period())
+    rows = services.series_rows(metric, site)
+    return render_template(
+        "metrics/metric.html", metric=metric, site=site, sites=_sites(), chart=chart, thresholds=thresholds,
+        rows=rows, status_of=lambda value: services.status(metric, thresholds, value), nc_url=nc_url,
+        entry=entry if allowed and not metric.computed else None,
+        recompute=recompute if allowed and metric.computed else None,
+        may_correct=allowed and not metric.computed,
+        may_set_target=Role.QUALITY_OFFICER in _user().roles), status
+
+
+@bp.route("/<key>")
+def metric(key):
+    metric = services.definition(key)
+    site = _site()
+    if site is None:
+        abort(404)
+    return _metric_page(metric, site)
+
+
+@bp.route("/<key>/measurements", methods=["POST"])
+def record(key):
+    metric = services.definition(key)
+    form = MeasurementForm()
+    site = _site(form.site.data or "")
+    if form.validate_on_submit():
+        try:
+            services.record(_user(), metric, site, form.period.data, form.value.data)
+            commit()
+            flash(_("Recorded %(value)s for %(period)s.", value=f"{form.value.data:g}", period=form.period.data),
+                  "success")
+            return redirect(url_for(".metric", key=key, site=site.code))
+        except DomainError as error:
+            status = refusal_status(form, error)
+            existing = services.find(metric, site, form.period.data)
+            if existing is not None and status == 409:
+                form.form_errors[:] = [_("%(period)s already has a value (%(value)s); correct it instead.",
+                                         period=existing.period, value=f"{existing.value:g}")]
+                form.correct_url = url_for(".correct", key=key, site=site.code, period=existing.period)
+            return _metric_page(metric, site, entry=form, status=status)
+    return _metric_page(metric, site, entry=form, status=422)
+
+
+@bp.route("/<key>/measurements/<site>/<period>/correct", methods=["GET", "POST"])
+def correct(key, site, period):
+    metric = services.definition(key)
+    site = _site(site)
+    measurement = services.measurement_at(metric, site, period)
+    services.require_entry(_user(), metric)
+    form = CorrectionForm(row_version=measurement.row_version) if request.method == "GET" else CorrectionForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.correct(_user(), measurement, form.value.data, reason=form.reason.data,
+                             row_version=int(form.row_version.data or 0) or None)
+            commit()
+            flash(_("Corrected %(period)s.", period=period), "success")
+            return redirect(url_for(".metric", key=key, site=site.code))
+        except DomainError as error:
+            status = refusal_status(form, error)
+    elif form.is_submitted():
+        status = 422
+    if request.method == "GET":
+        form.value.data = measurement.value
+    return render_template("metrics/correct.html", metric=metric, site=site, measurement=measurement,
+                           form=form), status
+
+
+@bp.route("/<key>/recompute", methods=["POST"])
+def recompute(key):
+    metric = services.definition(key)
+    form = RecomputeForm()
+    site = _site(form.site.data or "")
+    if form.validate_on_submit():
+        try:
+            found = services.recompute_on_demand(_user(), metric, site, form.period.data)
+            commit()
+            if found is None:
+                flash(_("There is nothing to compute %(period)s from yet.", period=form.period.data), "warning")
+            else:
+                flash(_("Recomputed %(period)s: %(value)s.", period=found.period, value=f"{found.value:g}"),
+                      "success")
+            return redirect(url_for(".metric", key=key, site=site.code))
+        except DomainError as error:
+            status = refusal_status(form, error)
+            return _metric_page(metric, site, recompute=form, status=status)
+    return _metric_page(metric, site, recompute=form, status=422)
+
+
+@bp.route("/<key>/target", methods=["GET", "POST"])
+def target(key):
+    metric = services.definition(key)
+    site = _site()
+    if Role.QUALITY_OFFICER not in _user().roles:
+        raise Forbidden(_("Only a quality officer may change a site's target."))
+    current = services.thresholds_for(metric, site)
+    form = TargetForm()
+    if request.method == "GET":
+        form.target.data, form.warning.data = current.target, current.warning
+        form.row_version.data = current.row_version or ""
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.set_site_target(_user(), metric, site, target=form.target.data, warning=form.warning.data,
+                                     reason=form.reason.data, row_version=int(form.row_version.data or 0) or None)
+            commit()
+            flash(_("The target of %(site)s was changed.", site=site.code), "success")
+            return redirect(url_for(".metric", key=key, site=site.code))
+        except DomainError as error:
+            status = refusal_status(form, error)
+    elif form.is_submitted():
+        status = 422
+    return render_template("metrics/target.html", metric=metric, site=site, form=form, current=current), status
+
+
+@bp.route("/compare")
+def compare():
+    metrics = services.definitions()
+    key = request.args.get("metric") or (metrics[0].key if metrics else None)
+    if key is None:
+        return render_template("metrics/compare.html", metrics=[], metric=None, period=None, ranked=[], chart=None)
+    metric = services.definition(key)
+    period = request.args.get("period") or services.current_period()
+    try:
+        ranked = services.comparison(metric, period)
+    except DomainError:
+        abort(422)
+    chart = charts.comparison_svg(
+        title=f"{metric.name} · {period}", sites=[item.site.code for item in ranked],
+        values=[item.value for item in ranked], statuses=[item.status for item in ranked],
+        target=float(metric.target), unit=str(metric.unit)) if any(i.value is not None for i in ranked) else None
+    return render_template("metrics/compare.html", metrics=metrics, metric=metric, period=period, ranked=ranked,
+                           chart=chart)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+def import_csv():
+    if not can(_user(), Permission.ENTER_MEASUREMENTS):
+        raise Forbidden(_("Your roles do not allow you to enter measurements."))
+    form = ImportForm()
+    report, status = None, 200
+    if form.validate_on_submit():
+        text = form.file.data.read().decode("utf-8-sig", errors="replace")
+        try:
+            report = services.import_csv(_user(), text, import_valid_rows=form.import_valid_rows.data)
+            commit()
+            status = 200 if report.ok or report.imported else 422
+        except DomainError as error:
+            status = refusal_status(form, error, aliases={"file": "file"})
+    elif form.is_submitted():
+        status = 422
+    return render_template("metrics/import.html", form=form, report=report), status

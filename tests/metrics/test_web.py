@@ -1,0 +1,142 @@
+"""KPI pages, charts, the dashboard and the nonconformity button."""
+
+import re
+
+import pytest
+from flask import Blueprint
+
+from core.charts import comparison_svg, trend_svg
+from tests.forms.conftest import token
+
+
+def record(api_as, key, period, value, site="MAIN"):
+    response = api_as("qo").post(f"/api/v1/metrics/{key}/measurements",
+                                 json={"site": site, "period": period, "value": value})
+    assert response.status_code == 201, response.json
+
+
+def test_trend_chart_is_svg_with_the_series_target_and_bands(app):
+    svg = str(trend_svg(title="First-time fix", periods=["2026-01", "2026-02", "2026-03"], values=[91, 87, 80],
+                        target=90, warning=85, direction="higher", statuses=["green", "amber", "red"]))
+    assert svg.startswith("<svg") and 'role="img"' in svg
+    for label in ("2026-01", "2026-02", "2026-03", ">91<", ">87<", ">80<", " 90<"):
+        assert label in svg, label
+    # Bands and markers in the three status colours.
+    for colour in ("#2e7d32", "#f9a825", "#c62828"):
+        assert colour in svg
+    # Inline under the page's Content Security Policy: presentation attributes only.
+    assert " style=" not in svg and "<style" not in svg and "<script" not in svg
+
+
+def test_comparison_chart_ranks_sites(app):
+    svg = str(comparison_svg(title="NPS", sites=["NORTH", "MAIN"], values=[60, None], statuses=["green", None],
+                             target=50))
+    assert svg.index(">NORTH<") < svg.index(">MAIN<") or ">NORTH<" in svg
+    assert ">60<" in svg.replace(" 60<", ">60<")
+
+
+def test_chart_in_a_pdf(app):
+    from core.pdf import render_pdf
+
+    svg = trend_svg(title="Lead response", periods=["2026-01", "2026-02"], values=[25, 70], target=30,
+                    warning=60, direction="lower", statuses=["green", "red"])
+    pdf = render_pdf(f"<html><body><h1>KPI</h1>{svg}</body></html>")
+    assert pdf.startswith(b"%PDF") and len(pdf) > 2000
+
+
+def test_metric_page_shows_chart_and_values(app, users, sample, client_as, api_as):
+    record(api_as, "sample.first_time_fix", "2026-01", 93)
+    record(api_as, "sample.first_time_fix", "2026-02", 80)
+    page = client_as("staff").get("/metrics/sample.first_time_fix?site=MAIN").get_data(as_text=True)
+    assert "<svg" in page and ">93<" in page and ">80<" in page
+    assert "status-red" in page and "status-green" in page
+    # Staff may look but not record.
+    assert 'action="/metrics/sample.first_time_fix/measurements"' not in page
+    overview = client_as("staff").get("/metrics/?site=MAIN").get_data(as_text=True)
+    assert "First-time fix rate" in overview and "kpi-red" in overview
+
+
+def test_no_nonconformity_button_without_the_audits_package(app, users, sample, client_as, api_as, monkeypatch):
+    # As on an installation whose audits package is not there (or not yet).
+    monkeypatch.delitem(app.view_functions, "audits.new_nonconformity", raising=False)
+    record(api_as, "sample.first_time_fix", "2026-02", 80)
+    page = client_as("qo").get("/metrics/sample.first_time_fix?site=MAIN").get_data(as_text=True)
+    assert "Raise nonconformity" not in page
+
+
+@pytest.fixture
+def audits_endpoint(app):
+    if "audits.new_nonconformity" in app.view_functions:
+        return
+    stand_in = Blueprint("audits", __name__)
+
+    @stand_in.route("/nonconformities/new")
+    def new_nonconformity():
+        return "new NC"
+
+    app.register_blueprint(stand_in)
+
+
+def test_red_measurement_offers_a_nonconformity(app, audits_endpoint, users, sample, client_as, api_as):
+    record(api_as, "sample.first_time_fix", "2026-01", 95)
+    record(api_as, "sample.first_time_fix", "2026-02", 80)
+    page = client_as("qo").get("/metrics/sample.first_time_fix?site=MAIN").get_data(as_text=True)
+    links = re.findall(r'href="(/nonconformities/new\?[^"]+)"', page)
+    assert len(links) == 1
+    assert "source=metric" in links[0] and "metric=sample.first_time_fix" in links[0]
+    assert "site=MAIN" in links[0] and "period=2026-02" in links[0]
+
+
+def test_manual_entry_duplicate_and_correction_on_the_web(app, users, sample, client_as):
+    client = client_as("qo")
+    url = "/metrics/sample.first_time_fix/measurements"
+    assert client.post(url, data={"csrf_token": token(client), "site": "MAIN", "period": "2026-03",
+                                  "value": "88"}).status_code == 302
+    again = client.post(url, data={"csrf_token": token(client), "site": "MAIN", "period": "2026-03",
+                                   "value": "90"})
+    assert again.status_code == 409
+    assert "/metrics/sample.first_time_fix/measurements/MAIN/2026-03/correct" in again.get_data(as_text=True)
+    bad = client.post(url, data={"csrf_token": token(client), "site": "MAIN", "period": "March",
+                                 "value": "90"})
+    assert bad.status_code == 422 and "YYYY-MM" in bad.get_data(as_text=True)
+    correct = "/metrics/sample.first_time_fix/measurements/MAIN/2026-03/correct"
+    no_reason = client.post(correct, data={"csrf_token": token(client), "value": "90", "row_version": "1"})
+    assert no_reason.status_code == 422
+    done = client.post(correct, data={"csrf_token": token(client), "value": "90", "reason": "Typo",
+                                      "row_version": "1"})
+    assert done.status_code == 302
+    assert "corrected: Typo" in client.get("/metrics/sample.first_time_fix?site=MAIN").get_data(as_text=True)
+
+
+def test_dashboard_shows_kpis_with_status(app, users, sample, client_as, api_as):
+    record(api_as, "sample.lead_response", "2026-02", 45)
+    page = client_as("staff").get("/").get_data(as_text=True)
+    assert "Lead response time" in page and "kpi-amber" in page and ">45" in page
+
+
+def test_csv_import_page_reports_rows(app, users, sample, client_as):
+    import io
+
+    client = client_as("qo")
+    data = {"csrf_token": token(client),
+            "file": (io.BytesIO(b"metric,site,period,value\nsample.first_time_fix,MAIN,2026-01,abc\n"), "k.csv")}
+    response = client.post("/metrics/import", data=data, content_type="multipart/form-data")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "is not a number" in page and "<td class=\"num\">2</td>" in page
+
+
+def test_site_comparison_page(app, users, sample, north, client_as, api_as):
+    record(api_as, "sample.first_time_fix", "2026-02", 80)
+    record(api_as, "sample.first_time_fix", "2026-02", 95, site="NORTH")
+    page = client_as("qo").get("/metrics/compare?metric=sample.first_time_fix&period=2026-02").get_data(as_text=True)
+    assert "<svg" in page
+    assert page.index("NORTH · North dealership") < page.index("MAIN · ")
+
+
+def test_only_quality_officers_change_targets_on_the_web(app, users, sample, client_as):
+    assert client_as("head").get("/metrics/sample.lead_response/target?site=MAIN").status_code == 403
+    client = client_as("qo")
+    response = client.post("/metrics/sample.lead_response/target?site=MAIN", data={
+        "csrf_token": token(client), "target": "20", "warning": "40", "reason": "Busy city site"})
+    assert response.status_code == 302
