@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 EXAMPLE_PLUGIN := tests/plugins/dealerqms-usedcars
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n 2
 
 .PHONY: demo test test-sqlite test-postgresql install install-test
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from babel import Locale
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
@@ -42,6 +42,8 @@ def supported_locales() -> tuple[str, ...]:
 
 def select_locale() -> str:
     supported = supported_locales()
+    if not has_request_context():  # jobs and commands: the instance's language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in supported:
         return current_user.locale
     if session.get("locale") in supported:

@@ -265,6 +265,18 @@ def test_the_database_refuses_to_change_or_delete_an_event(app, statement):
         assert db.session.execute(db.select(TrailEvent.actor, TrailEvent.hash).filter_by(seq=1)).one() == before
 
 
+def test_the_database_refuses_to_empty_the_trail(app):
+    """PostgreSQL's TRUNCATE passes row triggers by; SQLite has no TRUNCATE but
+    turns an unqualified DELETE into one unless a trigger is in the way."""
+    with app.app_context():
+        count = db.session.execute(db.select(db.func.count(TrailEvent.seq))).scalar_one()
+        statement = "TRUNCATE trail_event" if db.engine.dialect.name == "postgresql" else "DELETE FROM trail_event"
+        with pytest.raises(DBAPIError, match="append-only"):
+            db.session.execute(text(statement))
+        db.session.rollback()
+        assert db.session.execute(db.select(db.func.count(TrailEvent.seq))).scalar_one() == count > 0
+
+
 def test_the_product_cannot_delete_an_event_through_the_orm_either(app):
     with app.app_context():
         event = db.session.get(TrailEvent, 1)

@@ -147,6 +147,11 @@ def upgrade():
             "CREATE TRIGGER trail_event_append_only BEFORE UPDATE OR DELETE ON trail_event "
             "FOR EACH ROW EXECUTE FUNCTION trail_event_append_only()"
         )
+        # Row triggers do not see TRUNCATE; a statement trigger does.
+        op.execute(
+            "CREATE TRIGGER trail_event_no_truncate BEFORE TRUNCATE ON trail_event "
+            "FOR EACH STATEMENT EXECUTE FUNCTION trail_event_append_only()"
+        )
 
 
 def downgrade():
@@ -154,6 +159,7 @@ def downgrade():
         op.execute("DROP TRIGGER IF EXISTS trail_event_no_update")
         op.execute("DROP TRIGGER IF EXISTS trail_event_no_delete")
     else:
+        op.execute("DROP TRIGGER IF EXISTS trail_event_no_truncate ON trail_event")
         op.execute("DROP TRIGGER IF EXISTS trail_event_append_only ON trail_event")
         op.execute("DROP FUNCTION IF EXISTS trail_event_append_only()")
     with op.batch_alter_table('department', schema=None) as batch_op:
