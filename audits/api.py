@@ -24,21 +24,13 @@ from core.api import (
     paginate,
     token_required,
 )
+from core.api.schemas import SignatureSchema
 from core.database import commit
 from core.errors import ValidationFailed
 from core.signatures import signatures_for
 
 bp = Blueprint("audits", __name__,
                description="Internal audits (ISO 9001 9.2), nonconformities and corrective actions (10.2).")
-
-
-class AuditSignatureSchema(Schema):
-    signer = fields.String(attribute="signer_login")
-    name = fields.String(attribute="signer_name")
-    meaning = fields.String()
-    signed_at = UTCDateTime()
-    comment = fields.String(allow_none=True)
-    content_sha256 = fields.String()
 
 
 class EvidenceSchema(Schema):
@@ -97,7 +89,7 @@ class AuditDetailSchema(AuditSchema):
     nonconformities = fields.Function(lambda a: [{"reference": nc.reference, "state": nc.state,
                                                   "severity": nc.severity}
                                                  for nc in audit_services.nonconformities_of(a)])
-    signatures = fields.Function(lambda a: AuditSignatureSchema(many=True).dump(signatures_for(a)))
+    signatures = fields.Function(lambda a: SignatureSchema(many=True).dump(signatures_for(a)))
 
 
 class AuditListArgs(PageArgs):
@@ -118,6 +110,17 @@ class AuditCreateSchema(Schema):
     planned_date = fields.Date(required=True)
     checklists = fields.List(fields.String(), required=True, metadata={"description": "Checklist keys from plugins."})
     programme_entry = fields.Integer(load_default=None)
+
+
+class AuditUpdateSchema(Schema):
+    title = fields.String(validate=validate.Length(min=1, max=300))
+    scope = fields.String()
+    criteria = fields.List(fields.String(), metadata={"description": "Procedure codes."})
+    lead_auditor = fields.String()
+    auditors = fields.List(fields.String())
+    planned_date = fields.Date()
+    checklists = fields.List(fields.String(), metadata={"description": "Checklist keys from plugins."})
+    row_version = fields.Integer(required=True)
 
 
 class AuditRowVersionSchema(Schema):
@@ -159,7 +162,7 @@ class CorrectiveActionSchema(Schema):
     verified_at = UTCDateTime(allow_none=True)
     verified_by = fields.Function(lambda a: a.verified_by.login if a.verified_by else None)
     evidence = fields.List(fields.Nested(EvidenceSchema))
-    signatures = fields.Function(lambda a: AuditSignatureSchema(many=True).dump(signatures_for(a)))
+    signatures = fields.Function(lambda a: SignatureSchema(many=True).dump(signatures_for(a)))
     row_version = fields.Integer()
 
 
@@ -380,6 +383,20 @@ def plan_audit(data):
 def get_audit(reference):
     """The audit with its state, a summary of its items, its NCs and signatures."""
     return audit_services.audit_by_reference(reference)
+
+
+@bp.route("/audits/<reference>", methods=["PATCH"])
+@token_required(Permission.RUN_AUDITS)
+@bp.arguments(AuditUpdateSchema)
+@bp.response(200, AuditDetailSchema)
+@bp.alt_response(409, response="CONFLICT")
+def update_audit(data, reference):
+    """Re-plan a planned audit (lead auditor or quality officer): only the fields sent change.
+
+    Stale ``row_version`` or an audit no longer planned → 409; the planning
+    rules (impartiality, known checklists and procedures) apply again.
+    """
+    return _audit_action(reference, audit_services.update_plan, **data)
 
 
 def _audit_action(reference, action, **kwargs):

@@ -36,7 +36,7 @@ from audits.services.common import site_named, today
 from core.accounts.models import Role, User
 from core.accounts.permissions import Permission, can, require
 from core.database import commit, db
-from core.errors import Conflict, DomainError, ValidationFailed
+from core.errors import Conflict, DomainError, Forbidden, ValidationFailed
 from core.plugins.manager import registry
 from core.signatures import manifestation, signatures_for
 
@@ -207,6 +207,45 @@ def new_audit():
                            sites=nc_services.sites(), departments=nc_services.departments(),
                            auditors=_users(Role.AUDITOR, Role.QUALITY_OFFICER),
                            checklists=registry().checklists, **_common()), status
+
+
+@bp.route("/audits/<reference>/edit", methods=["GET", "POST"])
+def edit_audit(reference):
+    """Re-plan a planned audit: date, team, checklists, scope, criteria (not its site or departments)."""
+    audit = audit_services.audit_by_reference(reference)
+    if not audit_services.may_manage(_user(), audit):
+        raise Forbidden(f"Only the lead auditor of {audit.reference} or a quality officer may re-plan it.")
+    if request.method == "GET" and audit.state != AuditState.PLANNED:
+        flash(_("Only a planned audit can be re-planned."), "error")
+        return redirect(url_for(".audit", reference=audit.reference))
+    errors, status = {}, 200
+    if request.method == "POST":
+        values = request.form.to_dict(flat=False)
+        try:
+            audit_services.update_plan(
+                _user(), audit, row_version=request.form.get("row_version", type=int),
+                title=request.form.get("title", ""), scope=request.form.get("scope", ""),
+                criteria=[c for c in request.form.get("criteria", "").replace(",", " ").split() if c],
+                lead_auditor=request.form.get("lead_auditor") or None, auditors=request.form.getlist("auditors"),
+                planned_date=_date(request.form.get("planned_date"), "planned_date"),
+                checklists=request.form.getlist("checklists"))
+            commit()
+            flash(_("%(reference)s re-planned.", reference=audit.reference), "success")
+            return redirect(url_for(".audit", reference=audit.reference))
+        except DomainError as error:
+            errors, status = _refusal(error)
+            audit = audit_services.audit_by_reference(reference)
+    else:
+        values = {"title": [audit.title], "scope": [audit.scope], "criteria": [" ".join(audit.criteria)],
+                  "lead_auditor": [audit.lead_auditor.login], "auditors": [u.login for u in audit.auditors],
+                  "planned_date": [audit.planned_date.isoformat()], "checklists": list(audit.checklist_keys),
+                  "row_version": [str(audit.row_version)]}
+    known = registry().checklists
+    # A chosen checklist whose plugin is gone stays visible, so it can be unticked.
+    gone = [key for key in audit.checklist_keys if key not in known]
+    return render_template("audits/edit.html", audit=audit, values=values, errors=errors, gone=gone,
+                           auditors=_users(Role.AUDITOR, Role.QUALITY_OFFICER), checklists=known,
+                           **_common()), status
 
 
 def _audit_page(audit, *, errors=None, failed_item=None, typed=None, status=200):

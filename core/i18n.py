@@ -1,4 +1,5 @@
 """Languages: the user's choice, else the session's, else the browser's.
+API responses: the request's Accept-Language, else the token user's choice.
 
 Users choose among ``DEALERQMS_LOCALES`` (``en``, ``zh_CN``). Each catalog
 lives in ``core/translations`` under Babel's full name of its locale
@@ -28,7 +29,9 @@ from babel import Locale
 from flask import current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
+from werkzeug.datastructures import LanguageAccept
 
+from core.api.problems import API_PATH_PREFIX
 from core.extensions import babel
 
 # Each language is named in itself, so that someone who cannot read the
@@ -44,11 +47,33 @@ def select_locale() -> str:
     supported = supported_locales()
     if not has_request_context():  # jobs and commands: the instance's language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if request.path.startswith(API_PATH_PREFIX):
+        return _api_locale(supported)
     if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in supported:
         return current_user.locale
     if session.get("locale") in supported:
         return session["locale"]
     return request.accept_languages.best_match(supported) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _api_locale(supported) -> str:
+    """An API response: the Accept-Language the client sent, else its token user's language.
+
+    A script sends Accept-Language only when it means it (unlike a browser,
+    which always does), so an explicit header wins for that one response; a
+    wildcard asks for nothing. The session cookie a browser may send along
+    plays no part: the caller of the API is the token's user.
+    """
+    from core.api.auth import token_user
+
+    asked = LanguageAccept([(value, quality) for value, quality in request.accept_languages if value != "*"])
+    match = asked.best_match(supported)
+    if match:
+        return match
+    user = token_user()
+    if user is not None and user.locale in supported:
+        return user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def catalog_name(code: str) -> str:

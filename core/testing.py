@@ -205,7 +205,7 @@ def client(app):
 
 def csrf_token(client) -> str:
     """The CSRF token of the client's session, as a page would embed it."""
-    page = client.get("/login")
+    page = client.get("/login", follow_redirects=True)
     match = _CSRF_META.search(page.get_data(as_text=True))
     assert match, "the page has no csrf-token meta tag"
     return match.group(1)

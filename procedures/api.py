@@ -8,7 +8,15 @@ from marshmallow import Schema, fields, validate
 
 from core.accounts.permissions import Permission
 from core.accounts.services import department_by_code
-from core.api import PAGE_HEADERS, PageArgs, UTCDateTime, api_user, paginate, token_required
+from core.api import (
+    PAGE_HEADERS,
+    PageArgs,
+    UTCDateTime,
+    api_user,
+    paginate,
+    token_required,
+)
+from core.api.schemas import SignatureSchema
 from core.database import commit
 from core.signatures import signatures_for
 from procedures import diff as diffing
@@ -23,15 +31,6 @@ bp = Blueprint("procedures", __name__, description="Controlled procedures and th
 class DistributionSchema(Schema):
     departments = fields.List(fields.String(), load_default=list)
     roles = fields.List(fields.String(), load_default=list)
-
-
-class SignatureSchema(Schema):
-    signer = fields.String(attribute="signer_login")
-    name = fields.String(attribute="signer_name")
-    meaning = fields.String()
-    signed_at = UTCDateTime()
-    comment = fields.String(allow_none=True)
-    content_sha256 = fields.String()
 
 
 class RevisionSummarySchema(Schema):

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import DateField, SelectChoice, HiddenField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -26,7 +26,8 @@ class ProcedureForm(FlaskForm):
                        description=_l("For example AS-PR-003."))
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     department = SelectField(_l("Owning department"), choices=[], validators=[DataRequired()])
-    kind = SelectField(_l("Kind"), choices=list(KIND_LABELS.items()), default=Kind.PROCEDURE.value)
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(value, label) for value, label in KIND_LABELS.items()],
+                       default=Kind.PROCEDURE.value)
     review_interval_months = IntegerField(_l("Review interval (months)"), default=12,
                                           validators=[InputRequired(), NumberRange(min=1, max=120)])
     distribution_departments = MultiCheckboxField(_l("Departments who must read it"), choices=[])

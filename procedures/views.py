@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms import SelectChoice
 
 from core.accounts.models import Department, Role
 from core.accounts.permissions import Permission, can, require
@@ -41,7 +42,7 @@ def _user():
 
 
 def _department_choices():
-    return [(d.code, f"{d.code} — {d.name}") for d in
+    return [SelectChoice(d.code, f"{d.code} — {d.name}") for d in
             db.session.execute(db.select(Department).order_by(Department.code)).scalars()]
 
 
@@ -53,7 +54,8 @@ def index():
     query = services.list_query(_user(), **filters)
     pagination = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False)
     return render_template("procedures/index.html", pagination=pagination, filters=filters,
-                           departments=_department_choices(), states=[s.value for s in RevisionState],
+                           departments=[(c.value, c.label) for c in _department_choices()],
+                           states=[s.value for s in RevisionState],
                            can_create=can(_user(), Permission.EDIT_DRAFT), today=services.today())
 
 
@@ -62,10 +64,11 @@ def new():
     require(_user(), Permission.EDIT_DRAFT)
     form = ProcedureForm()
     templates = registry().procedure_templates
-    form.template.choices = [("", _("— blank —"))] + [(code, f"{code} — {t.title}") for code, t in templates.items()]
+    form.template.choices = [SelectChoice("", _("— blank —"))] + [
+        SelectChoice(code, f"{code} — {t.title}") for code, t in templates.items()]
     form.department.choices = _department_choices()
     form.distribution_departments.choices = _department_choices()
-    form.distribution_roles.choices = [(r.value, r.value.replace("_", " ")) for r in Role]
+    form.distribution_roles.choices = [SelectChoice(r.value, r.value.replace("_", " ")) for r in Role]
     if request.method == "GET" and request.args.get("template") in templates:
         template = templates[request.args["template"]]
         form.template.data = template.code

@@ -41,3 +41,15 @@ class ProblemSchema(Schema):
     instance = fields.String(metadata={"description": "The path of the request that failed."})
     errors = fields.List(fields.Nested(FieldErrorSchema), metadata={
         "description": "For invalid field values (422) and malformed bodies (400): one entry per problem."})
+
+
+class SignatureSchema(Schema):
+    """An electronic signature as every area shows it: the printed name, the
+    meaning, the time and the hash of what was signed (Part 11 11.50)."""
+
+    signer = fields.String(attribute="signer_login")
+    name = fields.String(attribute="signer_name")
+    meaning = fields.String()
+    signed_at = UTCDateTime()
+    comment = fields.String(allow_none=True)
+    content_sha256 = fields.String()

@@ -7,7 +7,7 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import force_locale
 from sqlalchemy.exc import IntegrityError
@@ -65,17 +65,25 @@ def _version_row(form: Form) -> FormVersion:
 
 # Submitting -------------------------------------------------------------------------
 
-def submit(user: User, form: Form, site: Site, data: dict) -> FormSubmission:
+def submit(user: User, form: Form, site: Site, data: dict, *,
+           submitted_at: datetime | None = None) -> FormSubmission:
     """Store validated ``data`` (as :func:`core.forms.forms.clean_data` made it).
 
-    Computed metrics of the site and month are recomputed in the same unit
-    of work; ``form_submitted`` fires once it commits.
+    Computed metrics of the site whose month, quarter or year holds the
+    submission are recomputed in the same unit of work; ``form_submitted``
+    fires once it commits. ``submitted_at`` (UTC, not in the future) dates
+    a record taken earlier, e.g. a paper survey typed in later or a
+    plugin's demo data; the web pages and the API do not offer it.
     """
     require(user, Permission.SUBMIT_FORMS)
     if not site.active:
         raise ValidationFailed.field("site", f"site {site.code} is not active")
-    version = _version_row(form)
     now = utcnow()
+    if submitted_at is not None:
+        if submitted_at.tzinfo is None or submitted_at > now:
+            raise ValidationFailed.field("submitted_at", "must be a UTC time that is not in the future")
+        now = submitted_at.astimezone(UTC)
+    version = _version_row(form)
     submission = FormSubmission(form_key=form.key, form_version=form.version, definition=version, site=site,
                                 period=period_of(now), data=data, submitted_by=user, submitted_at=now)
     db.session.add(submission)
@@ -127,8 +135,6 @@ def list_query(user: User, *, form_key: str | None = None, site: Site | None = N
 
 
 def _start_of(day: date) -> datetime:
-    from datetime import UTC
-
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
@@ -217,14 +223,19 @@ def _drain(buffer: io.StringIO) -> str:
 
 # For plugins computing metrics ------------------------------------------------------
 
-def period_data(form_key: str, site: Site, period: str) -> list[dict]:
-    """The data of every submission of ``form_key`` at ``site`` in ``period`` (YYYY-MM).
+def period_data(form_key: str, site: Site, period: str, span: str = "month") -> list[dict]:
+    """The data of every submission of ``form_key`` at ``site`` in ``period``
+    (``YYYY-MM``; with ``span`` ``"quarter"`` or ``"year"`` the months of the
+    quarter or year that starts there).
 
     For ``compute_metric`` implementations::
 
-        answers = period_data("aftersales.survey", site, period)
+        answers = period_data("aftersales.survey", site, period, metric.period)
     """
+    from core.metrics.services import months_of
+
     return list(db.session.execute(
         db.select(FormSubmission.data).where(FormSubmission.form_key == form_key,
                                              FormSubmission.site_id == site.id,
-                                             FormSubmission.period == period)).scalars())
+                                             FormSubmission.period.in_(months_of(span, period)))
+        .order_by(FormSubmission.submitted_at, FormSubmission.id)).scalars())

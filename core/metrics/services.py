@@ -75,6 +75,27 @@ def current_period() -> str:
     return utcnow().strftime("%Y-%m")
 
 
+MONTHS_IN = {"month": 1, "quarter": 3, "year": 12}
+
+
+def period_start(span: str, month: str) -> str:
+    """The period (its first month) of a ``month``/``quarter``/``year`` metric that ``month`` falls in."""
+    number = int(month[5:])
+    start = number - (number - 1) % MONTHS_IN[span]
+    return f"{month[:4]}-{start:02d}"
+
+
+def months_of(span: str, period: str) -> list[str]:
+    """The months (``YYYY-MM``) a ``span`` period starting at ``period`` covers."""
+    return [add_months(period, n) for n in range(MONTHS_IN[span])]
+
+
+def recent_periods(metric: Metric, months: int = 12) -> list[str]:
+    """The metric's periods that start within the last ``months`` months, oldest first."""
+    window = [add_months(current_period(), -n) for n in range(months - 1, -1, -1)]
+    return [month for month in window if period_start(metric.period, month) == month]
+
+
 def _check_value(value, field_name: str = "value") -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValidationFailed.field(field_name, "must be a number")
@@ -241,10 +262,11 @@ def recompute(metric: Metric, site: Site, period: str) -> Measurement | None:
     return existing
 
 
-def recompute_site_period(site: Site, period: str) -> None:
+def recompute_site_period(site: Site, month: str) -> None:
+    """Recompute every computed metric whose period (month, quarter or year) holds ``month``."""
     for metric in definitions():
-        if metric.computed and metric.period == "month":
-            recompute(metric, site, period)
+        if metric.computed:
+            recompute(metric, site, period_start(metric.period, month))
 
 
 def recompute_on_demand(user: User, metric: Metric, site: Site, period) -> Measurement | None:
@@ -267,20 +289,26 @@ class ImportReport:
         return not self.errors
 
 
-def import_csv(user: User, text: str, *, import_valid_rows: bool = False) -> ImportReport:
+def import_csv(user: User, text: str, *, import_valid_rows: bool = False,
+               metric: Metric | None = None) -> ImportReport:
     """Measurements from CSV (``metric,site,period,value``).
 
     Every row is checked first; with any error nothing is imported unless
     ``import_valid_rows``. Each error names the row (the header is row 1)
-    and the column.
+    and the column. With ``metric`` every row is a value of that metric:
+    the ``metric`` column may be left out, and a row naming another metric
+    is an error.
     """
+    if metric is not None and metric.computed:
+        raise Conflict(f"{metric.key} is computed from form submissions and takes no imported values.")
     report = ImportReport()
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = [name.strip().lower() for name in (reader.fieldnames or [])]
-    missing = [name for name in IMPORT_COLUMNS if name not in header]
+    columns = IMPORT_COLUMNS if metric is None else IMPORT_COLUMNS[1:]
+    missing = [name for name in columns if name not in header]
     if missing:
         raise ValidationFailed.field("file", f"the header lacks the column(s) {', '.join(missing)}; it must be "
-                                             f"{','.join(IMPORT_COLUMNS)}")
+                                             f"{','.join(columns)}")
     reader.fieldnames = header
     sites = {site.code: site for site in db.session.execute(db.select(Site)).scalars()}
     seen: set[tuple[str, int, str]] = set()
@@ -289,6 +317,13 @@ def import_csv(user: User, text: str, *, import_valid_rows: bool = False) -> Imp
         if number - 1 > MAX_IMPORT_ROWS:
             raise ValidationFailed.field("file", f"a file may hold at most {MAX_IMPORT_ROWS} rows")
         report.rows += 1
+        if metric is not None:
+            named = (row.get("metric") or "").strip()
+            if named and named != metric.key:
+                report.errors.append({"row": number, "column": "metric",
+                                      "message": f"{named!r} is not {metric.key}, the metric being imported"})
+                continue
+            row["metric"] = metric.key
         problem = _import_row(user, row, sites, seen)
         if isinstance(problem, dict):
             report.errors.append({"row": number, **problem})

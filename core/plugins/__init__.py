@@ -15,6 +15,7 @@ See ``docs/plugins.md`` and :mod:`core.plugins.hookspecs` for every hook.
 import pluggy
 
 from core.plugins.capabilities import CapabilityMissing, raise_nonconformity
+from core.plugins.data import submissions_in_period
 from core.plugins.types import (
     FIELD_TYPES,
     Checklist,
@@ -46,4 +47,5 @@ __all__ = [
     "Question",
     "hookimpl",
     "raise_nonconformity",
+    "submissions_in_period",
 ]

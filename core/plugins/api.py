@@ -1,4 +1,5 @@
-"""``GET /api/v1/plugins``: the installed plugins, as ``dealerqms plugins --json`` shows them."""
+"""``GET /api/v1/plugins``: the installed plugins, as ``dealerqms plugins --json`` shows them;
+``GET /api/v1/checklists[/{key}]``: the audit checklists they contribute."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from core.api import token_required
-from core.plugins.manager import describe_plugins
+from core.errors import NotFound
+from core.plugins.manager import describe_plugins, registry
 
-bp = Blueprint("plugins", __name__, url_prefix="/plugins", description="Installed plugins.")
+# No prefix: the blueprint serves the plugins and what they contribute.
+bp = Blueprint("plugins", __name__, url_prefix="",
+               description="Installed plugins and the checklists they contribute.")
 
 
 class PluginCountsSchema(Schema):
@@ -26,9 +30,60 @@ class PluginSchema(Schema):
     counts = fields.Nested(PluginCountsSchema, metadata={"description": "How many definitions it contributes."})
 
 
-@bp.route("")
+@bp.route("/plugins")
 @token_required()
 @bp.response(200, PluginSchema(many=True))
 def list_plugins():
     """Loaded plugins by name: version, hooks implemented and what each contributes."""
     return describe_plugins()
+
+
+class TranslatedText(fields.String):
+    """A plugin's text, which may be a lazy translation: rendered in the request's language."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else str(value)
+
+
+class QuestionSchema(Schema):
+    key = fields.String()
+    text = TranslatedText()
+    reference = TranslatedText(metadata={"description": "What it checks against (a clause, a procedure code)."})
+    guidance = TranslatedText(metadata={"description": "What evidence the auditor looks for."})
+
+
+class ChecklistSchema(Schema):
+    key = fields.String(metadata={"description": "``<plugin>.<name>``; what an audit plan names."})
+    title = TranslatedText()
+    description = TranslatedText()
+    area = fields.String(metadata={"description": "The department code it is meant for, or empty."})
+    version = fields.Integer()
+    plugin = fields.Function(lambda c: registry().plugin_of("checklists", c.key),
+                             metadata={"description": "The plugin that contributes it."})
+    questions = fields.List(fields.Nested(QuestionSchema))
+
+
+@bp.route("/checklists")
+@token_required()
+@bp.doc(tags=["checklists"])
+@bp.response(200, ChecklistSchema(many=True))
+def list_checklists():
+    """Audit checklists of the installed plugins, by key, with their questions in the caller's language.
+
+    The language is the request's ``Accept-Language``, else the token user's.
+    """
+    checklists = registry().checklists
+    return [checklists[key] for key in sorted(checklists)]
+
+
+@bp.route("/checklists/<key>")
+@token_required()
+@bp.doc(tags=["checklists"])
+@bp.response(200, ChecklistSchema)
+@bp.alt_response(404, response="NOT_FOUND")
+def get_checklist(key):
+    """One checklist with its questions, in the caller's language."""
+    checklist = registry().checklists.get(key)
+    if checklist is None:
+        raise NotFound(f"No installed plugin contributes a checklist {key!r}.")
+    return checklist

@@ -1,0 +1,218 @@
+"""The after-sales numbers, as plain functions of submitted form data.
+
+Kept free of Flask and the database so that each formula can be checked on a
+hand-worked example.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+# J.D. Power U.S. Customer Service Index study 2022: factor weights.
+CSI_WEIGHTS = {"service_quality": 0.32, "advisor": 0.19, "pickup": 0.19, "facility": 0.15, "initiation": 0.15}
+CSI_SCALE_MAX = 10
+
+# SERVQUAL (Parasuraman, Zeithaml and Berry 1988): 22 items in five dimensions.
+SERVQUAL_DIMENSIONS = {
+    "tangibles": range(1, 5),
+    "reliability": range(5, 10),
+    "responsiveness": range(10, 14),
+    "assurance": range(14, 18),
+    "empathy": range(18, 23),
+}
+
+# A complaint without an agreed closing date is due a week after it arrived.
+DEFAULT_COMPLAINT_DAYS = 7
+
+
+def weighted_index(answers: list[dict], weights: dict[str, float], scale_max: int) -> float | None:
+    """Σ(weight × factor mean ÷ scale max) × 1000, over the factors answered.
+
+    A factor nobody answered leaves its weight out and the others are scaled
+    up, so one skipped question does not drag the index down.
+    """
+    total = weight_used = 0.0
+    for factor, weight in weights.items():
+        ratings = [a[factor] for a in answers if a.get(factor) is not None]
+        if ratings:
+            total += weight * (sum(ratings) / len(ratings)) / scale_max
+            weight_used += weight
+    if not weight_used:
+        return None
+    return total / weight_used * 1000
+
+
+def servqual_gaps(answers: list[dict]) -> dict[str, float]:
+    """Mean of perception − expectation per dimension, over every answered item pair.
+
+    Negative means the service falls short of what customers expect.
+    """
+    gaps = {}
+    for dimension, items in SERVQUAL_DIMENSIONS.items():
+        differences = [a[f"p{n}"] - a[f"e{n}"] for a in answers for n in items
+                       if a.get(f"p{n}") is not None and a.get(f"e{n}") is not None]
+        if differences:
+            gaps[dimension] = sum(differences) / len(differences)
+    return gaps
+
+
+def _day(value) -> date | None:
+    if value in (None, ""):
+        return None
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _closed(complaints: list[dict]) -> list[dict]:
+    return [c for c in complaints if c.get("status") == "closed" and _day(c.get("closed_on"))
+            and _day(c.get("received_on"))]
+
+
+def mean_resolution_days(complaints: list[dict]) -> float | None:
+    """Mean of (closed on − received on) in days over the closed complaints."""
+    closed = _closed(complaints)
+    if not closed:
+        return None
+    return sum((_day(c["closed_on"]) - _day(c["received_on"])).days for c in closed) / len(closed)
+
+
+def closed_on_time_rate(complaints: list[dict]) -> float | None:
+    """Closed complaints closed by the agreed date (default: 7 days after receipt) ÷ closed complaints, %."""
+    closed = _closed(complaints)
+    if not closed:
+        return None
+    on_time = 0
+    for complaint in closed:
+        due = _day(complaint.get("agreed_close_by")) or (
+            _day(complaint["received_on"]) + timedelta(days=DEFAULT_COMPLAINT_DAYS))
+        on_time += _day(complaint["closed_on"]) <= due
+    return on_time / len(closed) * 100
+
+
+def first_time_fix_rate(repair_orders: list[dict]) -> float | None:
+    """Repair orders that are not a comeback for the same concern within 30 days ÷ repair orders, %."""
+    if not repair_orders:
+        return None
+    fixed = sum(1 for ro in repair_orders if not ro.get("comeback"))
+    return fixed / len(repair_orders) * 100
+
+
+def technician_efficiency(repair_orders: list[dict]) -> float | None:
+    """Σ hours sold ÷ Σ hours clocked, %, over repair orders that give both."""
+    rows = [ro for ro in repair_orders if ro.get("hours_sold") is not None and ro.get("hours_clocked")]
+    clocked = sum(float(ro["hours_clocked"]) for ro in rows)
+    if not clocked:
+        return None
+    return sum(float(ro["hours_sold"]) for ro in rows) / clocked * 100
+
+
+# 家用汽车产品修理更换退货责任规定 (2022): the 三包 period and the triggers.
+SANBAO_YEARS = 2
+SANBAO_KM = 50_000
+MAJOR_UNITS = ("engine", "transmission", "traction_battery", "drive_motor")
+SIXTY_DAY_SYSTEMS = ("steering", "brakes", "body", "fuel_system", "traction_battery")
+REPAIR_DAYS_LIMIT = 30          # more than 30 days in total
+REPAIR_DAYS_WARNING = 20
+SAME_FAULT_LIMIT = 4            # repaired more than 4 times
+SAME_FAULT_WARNING = 3
+SAFETY_REPAIRS_LIMIT = 2        # a serious safety fault still there after 2 repairs
+PART_REPLACEMENTS_LIMIT = 2     # a major unit or the same main part replaced twice
+
+
+@dataclass(frozen=True)
+class SanbaoFlag:
+    """One rule a 三包 case has reached (``trigger``) or is close to (``warning``).
+
+    ``rule`` names the rule; ``count`` and ``limit`` are in the rule's unit
+    (days or repairs); ``subject`` is the fault or system concerned.
+    """
+
+    rule: str
+    level: str
+    count: int
+    limit: int
+    subject: str = ""
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _within_period(purchase: date, repair: dict, case_mileage) -> bool:
+    repaired = _day(repair.get("date_in"))
+    mileage = repair.get("mileage") if repair.get("mileage") is not None else case_mileage
+    if repaired is None or repaired > _add_years(purchase, SANBAO_YEARS):
+        return False
+    return mileage is None or mileage <= SANBAO_KM
+
+
+def _fault(repair: dict) -> str:
+    return " ".join(str(repair.get("fault") or "").lower().split())
+
+
+def sanbao_flags(case: dict) -> list[SanbaoFlag]:
+    """The 三包 rules a case has triggered or is approaching, most serious first.
+
+    Only repairs inside the 三包 period (2 years / 50,000 km from purchase)
+    count. Faults are "the same" when their descriptions match ignoring case
+    and spacing, so the case file asks for the same words each time.
+    """
+    purchase = _day(case.get("purchase_date"))
+    if purchase is None:
+        return []
+    repairs = [r for r in case.get("repairs") or [] if _within_period(purchase, r, case.get("mileage"))]
+    flags: list[SanbaoFlag] = []
+
+    def rate(rule, count, limit, warning_at, subject="", over=True):
+        reached = count > limit if over else count >= limit
+        if reached:
+            flags.append(SanbaoFlag(rule, "trigger", count, limit, subject))
+        elif count >= warning_at:
+            flags.append(SanbaoFlag(rule, "warning", count, limit, subject))
+
+    for repair in repairs:
+        days = (_day(repair["date_in"]) - purchase).days
+        mileage = repair.get("mileage") if repair.get("mileage") is not None else case.get("mileage")
+        if repair.get("system") in MAJOR_UNITS and repair.get("main_part_replaced") and days <= 7:
+            flags.append(SanbaoFlag("seven_day", "trigger", days, 7, repair["system"]))
+        if (repair.get("serious_safety") and repair.get("system") in SIXTY_DAY_SYSTEMS and days <= 60
+                and (mileage is None or mileage <= 3000)):
+            flags.append(SanbaoFlag("sixty_day", "trigger", days, 60, repair["system"]))
+
+    rate("repair_days", sum(int(r.get("days_off_road") or 0) for r in repairs), REPAIR_DAYS_LIMIT,
+         REPAIR_DAYS_WARNING)
+    by_fault: dict[str, list[dict]] = {}
+    for repair in repairs:
+        if _fault(repair):
+            by_fault.setdefault(_fault(repair), []).append(repair)
+    for fault, same in sorted(by_fault.items()):
+        rate("same_fault", len(same), SAME_FAULT_LIMIT, SAME_FAULT_WARNING, fault)
+    # The rule counts every serious safety repair, not only those of one fault:
+    # a new serious safety fault after two repairs triggers it as well.
+    safety = sum(1 for r in repairs if r.get("serious_safety"))
+    if safety:
+        rate("serious_safety", safety, SAFETY_REPAIRS_LIMIT, 1, over=False)
+    replaced: dict[str, int] = {}
+    for repair in repairs:
+        if repair.get("main_part_replaced") and repair.get("system"):
+            replaced[repair["system"]] = replaced.get(repair["system"], 0) + 1
+    for system, count in sorted(replaced.items()):
+        rate("part_replaced", count, PART_REPLACEMENTS_LIMIT, 1, system, over=False)
+    flags.sort(key=lambda flag: flag.level != "trigger")
+    return flags
+
+
+def latest_cases(entries: list[dict]) -> list[dict]:
+    """The newest entry of each 三包 case (by case number, then the date of the update)."""
+    latest: dict[str, dict] = {}
+    for entry in entries:
+        number = str(entry.get("case_number") or "").strip().upper()
+        if not number:
+            continue
+        known = latest.get(number)
+        if known is None or (_day(entry.get("record_date")) or date.min) >= (_day(known.get("record_date")) or date.min):
+            latest[number] = entry
+    return [latest[number] for number in sorted(latest)]

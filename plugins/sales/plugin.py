@@ -1,0 +1,118 @@
+"""The sales plugin's hook implementations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+
+from core.plugins import DashboardPanel, ProcedureTemplate, hookimpl, raise_nonconformity, submissions_in_period
+
+from plugins.sales import computations, definitions
+
+HERE = Path(__file__).parent
+# 销管办法 Art.16: what a buyer must receive with the vehicle.
+REQUIRED_DOCUMENTS = ("invoice", "conformity_certificate", "consistency_certificate", "owner_manual",
+                      "warranty_manual", "sanbao_certificate")
+
+
+@hookimpl
+def register_checklists():
+    return definitions.checklists()
+
+
+@hookimpl
+def register_metrics():
+    return definitions.metrics()
+
+
+@hookimpl
+def register_forms():
+    return definitions.forms()
+
+
+@hookimpl
+def register_translations():
+    return [HERE / "translations"]
+
+
+@hookimpl
+def register_procedure_templates():
+    return [
+        ProcedureTemplate(code="SA-WI-001", title=_l("Lead handling and response"), department="SALES",
+                          kind="work_instruction", body=_body("SA-WI-001-lead-handling.md"),
+                          distribution_departments=("SALES",)),
+        ProcedureTemplate(code="SA-WI-002", title=_l("Pre-delivery inspection"), department="SALES",
+                          kind="work_instruction", body=_body("SA-WI-002-pre-delivery-inspection.md"),
+                          distribution_departments=("SALES", "AFTERSALES")),
+    ]
+
+
+def _body(name: str) -> str:
+    return (HERE / "library" / name).read_text(encoding="utf-8")
+
+
+@hookimpl
+def compute_metric(metric, site, period):
+    return computations.compute(metric.key, site, period)
+
+
+@hookimpl
+def form_submitted(submission):
+    """A delivery that breaks 销管办法 Art.16 (documents missing, configuration
+    not as sold) is a nonconformity, not just a form entry: raise it so that
+    it gets an owner, a root cause and an action."""
+    if submission.form_key != definitions.DELIVERY:
+        return
+    data = submission.data
+    missing = [doc for doc in REQUIRED_DOCUMENTS if doc not in (data.get("documents") or [])]
+    mismatch = data.get("configuration_matches") is False
+    if not missing and not mismatch:
+        return
+    problems = []
+    if missing:
+        problems.append("documents not handed over: " + ", ".join(missing))
+    if mismatch:
+        problems.append("configuration does not match the contract")
+    raise_nonconformity(
+        title=f"Delivery of {data.get('vin', '')} incomplete (销管办法 Art.16)",
+        description=f"Delivery checklist of {data.get('delivery_date', '')}: " + "; ".join(problems) + ".",
+        severity="major" if mismatch else "minor", site=submission.site.code, department="SALES",
+        source="plugin:sales", source_ref=f"form-submission:{submission.id}",
+        raised_by=getattr(submission.submitted_by, "login", None))
+
+
+def current_period() -> str:
+    return datetime.now(UTC).strftime("%Y-%m")
+
+
+@hookimpl
+def dashboard_panels(site):
+    period = current_period()
+    leads = submissions_in_period(definitions.LEAD_LOG, site, period)
+    deliveries = submissions_in_period(definitions.DELIVERY, site, period)
+    surveys = submissions_in_period(definitions.SURVEY, site, period)
+    response = computations.mean_response_minutes(leads)
+    nps = computations.nps(a.get("recommend") for a in surveys)
+    rows = [
+        (_("Leads"), str(len(leads))),
+        (_("Mean minutes to first response"), _number(response)),
+        (_("Test drives"), str(sum(1 for lead in leads if lead.get("test_drive") is True))),
+        (_("Deliveries"), str(len(deliveries))),
+        (_("Survey answers"), str(len(surveys))),
+        (_("Net promoter score"), _number(nps)),
+    ]
+    body = Markup("").join(Markup("<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td></tr>").format(label, value)
+                           for label, value in rows)
+    html = Markup("<div class=\"table-wrap\"><table class=\"data\"><caption>{}</caption><tbody>{}</tbody></table></div>").format(
+        _("Month %(period)s", period=escape(period)), body)
+    return [DashboardPanel(title=_("Sales this month"), html=str(html)),
+            DashboardPanel(title=_("Sales satisfaction index (SSI)"), chart="sales.ssi")]
+
+
+def _number(value) -> str:
+    return "–" if value is None else format_decimal(round(value, 1))
