@@ -53,6 +53,10 @@ def populate_instance(demo):
     from audits.services.programme import load_starter_programme
 
     load_starter_programme()
+    if demo:
+        from audits.demo import populate
+
+        populate()
 
 
 @hookimpl

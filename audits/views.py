@@ -261,7 +261,8 @@ def _audit_page(audit, *, errors=None, failed_item=None, typed=None, status=200)
             can(user, Permission.RUN_AUDITS, department_id=d.id) for d in audit.departments),
         may_start=on_team and audit.state == AuditState.PLANNED,
         may_report=user.id == audit.lead_auditor_id and audit.state == AuditState.IN_PROGRESS,
-        may_manage=audit_services.may_manage(user, audit), errors=errors or {}, failed_item=failed_item,
+        may_manage=audit_services.may_manage(user, audit), history=audit_services.history(audit),
+        errors=errors or {}, failed_item=failed_item,
         typed=typed or {}, **_common()), status
 
 

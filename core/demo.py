@@ -1,6 +1,9 @@
-"""Demo content of the core: a demo site and a user for every role.
+"""Demo content of the core: a demo site, a user for every role, and a year
+of measurements of every registered metric at the demo site.
 
-Areas add their own demo records through the ``populate_instance`` hook.
+Areas add their own demo records through the ``populate_instance`` hook;
+form submissions they make there (``core.forms.services.submit`` with
+``submitted_at``) recompute their computed metrics.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from core.errors import NotFound
 
 DEMO_SITE = ("DEMO", "Demo Motors (demo data)")
 DEMO_PASSWORD = "demo-password"
+# Enters the demo measurements (a quality officer may enter every metric).
+DEMO_QUALITY_OFFICER = "quality"
 # login, printed name, roles, department
 DEMO_USERS = [
     ("quality", "Li Na (Quality officer)", ["quality_officer"], "QUALITY"),
@@ -32,3 +37,6 @@ def populate_demo() -> None:
             continue
         services.create_user(None, login=login, display_name=name, roles=roles, password=DEMO_PASSWORD,
                              department=services.department_by_code(department), site=site)
+    from core.metrics import demo as metrics_demo
+
+    metrics_demo.populate(site, services.user_by_login(DEMO_QUALITY_OFFICER))

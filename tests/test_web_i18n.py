@@ -16,8 +16,10 @@ from core.i18n import catalog_name
 from core.testing import TEST_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[1]
-# Every package with UI strings keeps a babel.cfg and its catalogs beside it.
-PACKAGES = sorted(path.parent.name for path in ROOT.glob("*/babel.cfg"))
+# Every package with UI strings keeps a babel.cfg and its catalogs beside it;
+# the built-in area plugins are packages one level down, in plugins/.
+PACKAGES = sorted(path.parent.relative_to(ROOT).as_posix()
+                  for pattern in ("*/babel.cfg", "plugins/*/babel.cfg") for path in ROOT.glob(pattern))
 LOCALES = DEFAULTS["DEALERQMS_LOCALES"]
 CATALOGS = [(package, locale) for package in PACKAGES for locale in LOCALES]
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')

@@ -353,6 +353,38 @@ def record_result(actor: User, audit: Audit, item: AuditItem, *, result: str, no
     return item
 
 
+# History ---------------------------------------------------------------------------------
+
+def _trail_type(cls) -> str:
+    # A transient instance only names the type: it never joins the session.
+    from core.trail.recorder import entity_type_of
+
+    return entity_type_of(cls())
+
+
+def history(audit: Audit, *, limit: int = 2000) -> list:
+    """The audit's trail events with those of its departments, team, checklist
+    snapshot, items (the results) and their evidence, in order."""
+    from audits.models import Evidence
+    from core.trail.models import TrailEvent
+
+    def ids(rows):
+        return [str(row.id) for row in rows]
+
+    item_evidence = db.session.execute(
+        db.select(Evidence.id).where(Evidence.audit_id == audit.id, Evidence.audit_item_id.is_not(None))).all()
+    wanted = [
+        db.and_(TrailEvent.entity_type == _trail_type(Audit), TrailEvent.entity_id == str(audit.id)),
+        db.and_(TrailEvent.entity_type.in_([_trail_type(AuditDepartment), _trail_type(AuditAuditor)]),
+                TrailEvent.entity_id.like(f"{audit.id}/%")),
+    ]
+    for cls, rows in ((AuditChecklist, audit.checklists), (AuditItem, audit.items), (Evidence, item_evidence)):
+        if rows:
+            wanted.append(db.and_(TrailEvent.entity_type == _trail_type(cls), TrailEvent.entity_id.in_(ids(rows))))
+    return list(db.session.execute(
+        db.select(TrailEvent).where(db.or_(*wanted)).order_by(TrailEvent.seq).limit(limit)).scalars())
+
+
 # Report, close, cancel ------------------------------------------------------------------
 
 def report_audit(actor: User, audit: Audit, *, summary: str, conclusion: str, password: str,

@@ -1,8 +1,13 @@
-"""The KPI tiles and metric charts of the dashboard (``core.web.dashboard``)."""
+"""The KPI grid (latest value, status, sparkline per metric, grouped by area)
+shared by the dashboard and ``/metrics/``, and the dashboard's metric charts
+(``core.web.dashboard``)."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import url_for
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from core import charts
@@ -10,28 +15,55 @@ from core.metrics import services
 from core.web.dashboard import Kpi, add_chart_renderer, add_kpi_source
 
 
-def kpis(site, user) -> list[Kpi]:
-    """The latest value of every metric measured at the site (three queries, whatever the data)."""
+def sparkline(tile: services.Tile) -> Markup | None:
+    if len(tile.history) < 2:
+        return None
+    return charts.sparkline_svg(str(tile.metric.name), tuple(p.value for p in tile.history),
+                                tuple(p.status for p in tile.history), tile.thresholds.target)
+
+
+def tile_kpi(tile: services.Tile, site, group: str) -> Kpi:
+    latest = tile.latest
+    return Kpi(label=str(tile.metric.name), value=f"{latest.value:g}" if latest else "—",
+               unit=str(tile.metric.unit), period=latest.period if latest else "",
+               status=latest.status if latest else None, group=group, sparkline=sparkline(tile),
+               url=url_for("metrics.metric", key=tile.metric.key, site=site.code))
+
+
+def grid(site, *, measured_only: bool = False) -> list[tuple[str, list[Kpi]]]:
+    """The site's KPI tiles grouped by area (the queries of :func:`services.kpi_grid`, whatever the data)."""
     if site is None:
         return []
-    return [Kpi(label=str(tile.metric.name), value=f"{tile.latest.value:g}", unit=str(tile.metric.unit),
-                period=tile.latest.period, status=tile.latest.status,
-                url=url_for("metrics.metric", key=tile.metric.key, site=site.code))
-            for tile in services.site_overview(site) if tile.latest is not None]
+    return [(group.label or _("Other"), [tile_kpi(tile, site, group.label or _("Other")) for tile in group.tiles])
+            for group in services.kpi_grid(site, measured_only=measured_only)]
+
+
+def kpis(site, user) -> list[Kpi]:
+    """Every metric measured at the site, as dashboard tiles."""
+    return [kpi for _group, tiles in grid(site, measured_only=True) for kpi in tiles]
 
 
 def trend_chart(metric_key: str, site) -> Markup | None:
+    """A plugin panel's chart: the metric's last 12 months at the site (two queries)."""
     metric = services.definitions_by_key().get(metric_key)
     if metric is None or site is None:
         return None
-    points = services.series(metric, site, period_from=services.add_months(services.current_period(), -11))
+    thresholds = services.thresholds_for(metric, site)
+    points = services.series(metric, site, period_from=services.add_months(services.current_period(), -11),
+                             thresholds=thresholds)
     if not points:
         return None
-    thresholds = services.thresholds_for(metric, site)
-    return Markup('<div class="chart">{}</div>').format(charts.trend_svg(
-        title=f"{metric.name} · {site.code}", periods=[p.period for p in points], values=[p.value for p in points],
-        target=thresholds.target, warning=thresholds.warning, direction=metric.direction, unit=str(metric.unit),
-        statuses=[p.status for p in points]))
+    return Markup('<div class="chart">{}</div>').format(_trend_svg(
+        f"{metric.name} · {site.code}", tuple(p.period for p in points), tuple(p.value for p in points),
+        thresholds.target, thresholds.warning, metric.direction, str(metric.unit), tuple(p.status for p in points)))
+
+
+@lru_cache(maxsize=512)
+def _trend_svg(title, periods, values, target, warning, direction, unit, statuses) -> Markup:
+    # Drawing takes tens of milliseconds and the dashboard shows the same data
+    # on every visit until a value changes (the arguments are the cache key).
+    return charts.trend_svg(title=title, periods=list(periods), values=list(values), target=target,
+                            warning=warning, direction=direction, unit=unit, statuses=list(statuses))
 
 
 def init_app(app) -> None:

@@ -69,7 +69,7 @@ def demo_values(metric: Metric, count: int) -> list[float]:
         if status == services.GREEN:
             value = good + sign * rng.uniform(0.1, 1.0) * step
         elif status == services.AMBER:
-            value = bad + sign * rng.uniform(0.2, 0.8) * (good - bad) * sign
+            value = bad + rng.uniform(0.2, 0.8) * (good - bad)
         else:
             value = bad - sign * rng.uniform(0.2, 1.0) * step
         values.append(round(_clamp(metric, value), 1))

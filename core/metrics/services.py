@@ -331,8 +331,8 @@ def import_csv(user: User, text: str, *, import_valid_rows: bool = False,
             valid.append(problem)
     if report.errors and not import_valid_rows:
         return report
-    for metric, site, period, value in valid:
-        record(user, metric, site, period, value, source=Source.IMPORT)
+    for row_metric, site, period, value in valid:
+        record(user, row_metric, site, period, value, source=Source.IMPORT)
         report.imported += 1
     return report
 
@@ -382,13 +382,14 @@ class Point:
     status: str | None
 
 
-def series(metric: Metric, site: Site, *, period_from: str | None = None, period_to: str | None = None) -> list[Point]:
+def series(metric: Metric, site: Site, *, period_from: str | None = None, period_to: str | None = None,
+           thresholds: Thresholds | None = None) -> list[Point]:
     query = db.select(Measurement.period, Measurement.value).filter_by(metric_key=metric.key, site_id=site.id)
     if period_from:
         query = query.where(Measurement.period >= check_period(period_from, field_name="from"))
     if period_to:
         query = query.where(Measurement.period <= check_period(period_to, field_name="to"))
-    thresholds = thresholds_for(metric, site)
+    thresholds = thresholds or thresholds_for(metric, site)
     return [Point(period, value, status(metric, thresholds, value))
             for period, value in db.session.execute(query.order_by(Measurement.period))]
 
@@ -433,6 +434,33 @@ def site_overview(site: Site, *, months: int = 12) -> list[Tile]:
                           Point(last[0], last[1], status(metric, thresholds, last[1])) if last else None,
                           tuple(Point(p, v, status(metric, thresholds, v)) for p, v in history[metric.key])))
     return tiles
+
+
+@dataclass(frozen=True)
+class AreaTiles:
+    """The tiles of one area (the metrics' ``area``, a department code) in the KPI grid."""
+
+    area: str
+    label: str
+    tiles: tuple[Tile, ...]
+
+
+def kpi_grid(site: Site, *, measured_only: bool = False, months: int = 12) -> list[AreaTiles]:
+    """A site's KPI grid: every metric's latest value, status and history, grouped by area.
+
+    Four queries whatever the number of metrics, periods and sites (the
+    three of :func:`site_overview` and the names of the areas). With
+    ``measured_only`` a metric without any value at the site is left out.
+    """
+    tiles = [tile for tile in site_overview(site, months=months) if tile.latest is not None or not measured_only]
+    codes = sorted({tile.metric.area for tile in tiles if tile.metric.area})
+    names = dict(db.session.execute(db.select(Department.code, Department.name)
+                                    .where(Department.code.in_(codes))).all()) if codes else {}
+    groups: dict[str, list[Tile]] = {}
+    for tile in tiles:
+        groups.setdefault(tile.metric.area, []).append(tile)
+    return [AreaTiles(area, names.get(area, area), tuple(group))
+            for area, group in sorted(groups.items(), key=lambda item: (not item[0], names.get(item[0], item[0])))]
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from core.accounts.models import Role, Site
 from core.accounts.permissions import Permission, can
 from core.database import commit, db
 from core.errors import DomainError, Forbidden
-from core.metrics import services
+from core.metrics import dashboard, services
 from core.metrics.forms import CorrectionForm, ImportForm, MeasurementForm, RecomputeForm, TargetForm
 from core.web.forms_support import refusal_status
 
@@ -65,26 +65,11 @@ def may_enter(metric) -> bool:
     return True
 
 
-def _grouped(tiles):
-    groups: dict[str, list] = {}
-    for tile in tiles:
-        groups.setdefault(tile.metric.area or _("Other"), []).append(tile)
-    return groups
-
-
-def sparkline(tile) -> str | None:
-    if len(tile.history) < 2:
-        return None
-    return charts.sparkline_svg(str(tile.metric.name), tuple(p.value for p in tile.history),
-                                tuple(p.status for p in tile.history), tile.thresholds.target)
-
-
 @bp.route("/")
 def index():
     site = _site()
-    tiles = services.site_overview(site) if site else []
-    return render_template("metrics/index.html", site=site, sites=_sites(), groups=_grouped(tiles),
-                           sparkline=sparkline, may_import=can(_user(), Permission.ENTER_MEASUREMENTS))
+    return render_template("metrics/index.html", site=site, sites=_sites(), groups=dashboard.grid(site),
+                           may_import=can(_user(), Permission.ENTER_MEASUREMENTS))
 
 
 def _metric_page(metric, site, *, entry=None, recompute=None, status=200):

@@ -48,6 +48,10 @@ class Kpi:
     period: str = ""
     # green, amber or red, as the metric series reports it.
     status: str | None = None
+    # The heading the tile is grouped under (an area); tiles without one come first.
+    group: str = ""
+    # A small trend chart (SVG), when there is a history to draw.
+    sparkline: Markup | None = None
 
 
 OverdueSource = Callable[[Site | None, User], Iterable[OverdueItem]]
@@ -94,6 +98,14 @@ class Dashboard:
     @property
     def empty(self) -> bool:
         return not (self.overdue or self.kpis or self.panels)
+
+    @property
+    def kpi_groups(self) -> list[tuple[str, list[Kpi]]]:
+        """The KPIs grouped by ``Kpi.group``, groups in the order they first appear."""
+        groups: dict[str, list[Kpi]] = {}
+        for kpi in sorted(self.kpis, key=lambda kpi: kpi.group != ""):
+            groups.setdefault(kpi.group, []).append(kpi)
+        return list(groups.items())
 
 
 def build(site: Site | None, user: User) -> Dashboard:

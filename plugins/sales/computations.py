@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 
 from core.plugins import submissions_in_period
-
 from plugins.sales.definitions import DELIVERY, LEAD_LOG, SSI_SCALE, SSI_WEIGHTS, SURVEY
 
 
@@ -80,4 +79,6 @@ def compute(metric_key: str, site, period: str) -> float | None:
     if metric_key not in COMPUTED:
         return None
     form_key, computation = COMPUTED[metric_key]
-    return computation(submissions_in_period(form_key, site, period))
+    value = computation(submissions_in_period(form_key, site, period))
+    # One decimal is all a KPI tile shows; storing float noise (856.0000000000001) would only confuse exports.
+    return None if value is None else round(value, 1)

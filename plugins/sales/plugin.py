@@ -10,8 +10,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
-from core.plugins import DashboardPanel, ProcedureTemplate, hookimpl, raise_nonconformity, submissions_in_period
-
+from core.plugins import (
+    DashboardPanel,
+    ProcedureTemplate,
+    hookimpl,
+    raise_nonconformity,
+    submissions_in_period,
+)
 from plugins.sales import computations, definitions
 
 HERE = Path(__file__).parent

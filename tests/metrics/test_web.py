@@ -114,6 +114,59 @@ def test_dashboard_shows_kpis_with_status(app, users, sample, client_as, api_as)
     assert "Lead response time" in page and "kpi-amber" in page and ">45" in page
 
 
+def statements_of(app, client, path):
+    from sqlalchemy import event
+
+    from core.database import db
+
+    seen = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(*args):
+        seen.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_dashboard_groups_the_kpi_grid_by_area_with_sparklines(app, users, sample, client_as, api_as):
+    from core.metrics.services import add_months, current_period
+
+    with app.app_context():
+        months = [add_months(current_period(), -n) for n in range(5, -1, -1)]
+    for month, value in zip(months[-3:], (95, 88, 80), strict=True):
+        record(api_as, "sample.first_time_fix", month, value)
+    record(api_as, "sample.lead_response", months[-1], 20)
+    client = client_as("qo")
+    before = statements_of(app, client, "/")
+    page = client.get("/").get_data(as_text=True)
+    kpis = page[page.index('id="kpi-heading"'):]
+    kpis = kpis[:kpis.index("</section>")]
+    order = [kpis.index(text) for text in (">After-sales</h3>", "First-time fix rate", ">Sales</h3>",
+                                           "Lead response time")]
+    assert order == sorted(order), "tiles grouped under their area"
+    after_sales = kpis[kpis.index(">After-sales</h3>"):kpis.index(">Sales</h3>")]
+    assert "kpi-red" in after_sales and ">80 <small>%</small>" in after_sales and "Off target" in after_sales
+    assert 'class="kpi-spark"><svg' in after_sales, "a trend sparkline of the history"
+    sales = kpis[kpis.index(">Sales</h3>"):]
+    assert "kpi-green" in sales and "kpi-spark" not in sales[:sales.index("</li>")], "one value draws no line"
+    assert "Net promoter score" not in kpis, "the dashboard shows measured metrics only"
+    assert 'href="/metrics/compare"' in kpis and 'href="/metrics/?site=MAIN"' in kpis
+    # The same page from /metrics/ (all metrics, unmeasured ones too).
+    overview = client.get("/metrics/?site=MAIN").get_data(as_text=True)
+    assert "Net promoter score" in overview and 'class="kpi-spark"><svg' in overview
+    # More history and more sites' data: not one more query.
+    for month in months[:3]:
+        record(api_as, "sample.first_time_fix", month, 91)
+        record(api_as, "sample.lead_response", month, 70)
+    assert statements_of(app, client, "/") == before
+
+
 def test_csv_import_page_reports_rows(app, users, sample, client_as):
     import io
 

@@ -111,3 +111,26 @@ def test_concurrent_activations_leave_exactly_one_effective_revision(app):
     with app.app_context():
         states = [r.state for r in services.procedure_by_code("SA-PR-001").revisions]
         assert states.count("effective") == 1 and states.count("superseded") == 2
+
+
+def test_cli_apply_due_makes_waiting_revisions_effective(app, people):
+    with app.app_context():
+        procedure = make_procedure_waiting_until_tomorrow()
+        revision = procedure.revisions[0]
+        assert revision.state == "approved"
+        revision.effective_date = services.today()  # the day has come
+        commit()
+    result = app.test_cli_runner().invoke(args=["procedures", "apply-due"])
+    assert result.exit_code == 0 and "1 revision(s) took effect." in result.output
+    with app.app_context():
+        assert services.procedure_by_code("SA-PR-001").revisions[0].state == "effective"
+
+
+def make_procedure_waiting_until_tomorrow():
+    from tests.procedures.conftest import make_procedure
+
+    procedure = make_procedure()
+    services.submit(user("qo2"), procedure.revisions[0], effective_date=services.today() + timedelta(days=1))
+    commit()
+    approve(procedure.revisions[0], "head", "qo")
+    return procedure

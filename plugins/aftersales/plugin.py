@@ -1,0 +1,176 @@
+"""The after-sales plugin's hook implementations."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from core.plugins import CapabilityMissing, DashboardPanel, hookimpl, raise_nonconformity, submissions_in_period
+from plugins.aftersales import computations, definitions
+
+__version__ = "1.0"
+
+# A 三包 case can only trigger within two years of purchase; one more month
+# covers an update filed at the very end of that period.
+SANBAO_MONTHS = 25
+
+
+@hookimpl
+def register_checklists():
+    return [definitions.service_checklist(), definitions.complaint_checklist()]
+
+
+@hookimpl
+def register_metrics():
+    return definitions.metrics()
+
+
+@hookimpl
+def register_forms():
+    return definitions.forms()
+
+
+@hookimpl
+def register_procedure_templates():
+    return definitions.procedure_templates()
+
+
+@hookimpl
+def register_translations():
+    return [Path(__file__).parent / "translations"]
+
+
+def _servqual(dimension):
+    def compute(site, period):
+        return computations.servqual_gaps(submissions_in_period("aftersales.servqual", site, period)).get(dimension)
+    return compute
+
+
+COMPUTATIONS = {
+    "aftersales.csi": lambda site, period: computations.weighted_index(
+        submissions_in_period("aftersales.csi_survey", site, period), computations.CSI_WEIGHTS,
+        computations.CSI_SCALE_MAX),
+    "aftersales.first_time_fix": lambda site, period: computations.first_time_fix_rate(
+        submissions_in_period("aftersales.repair_order", site, period)),
+    "aftersales.technician_efficiency": lambda site, period: computations.technician_efficiency(
+        submissions_in_period("aftersales.repair_order", site, period)),
+    "aftersales.complaints_on_time": lambda site, period: computations.closed_on_time_rate(
+        submissions_in_period("aftersales.complaint", site, period)),
+    "aftersales.complaint_resolution_days": lambda site, period: computations.mean_resolution_days(
+        submissions_in_period("aftersales.complaint", site, period)),
+    **{f"aftersales.servqual_{dimension}": _servqual(dimension) for dimension in computations.SERVQUAL_DIMENSIONS},
+}
+
+
+@hookimpl
+def compute_metric(metric, site, period):
+    compute = COMPUTATIONS.get(metric.key)
+    if compute is None:
+        return None
+    value = compute(site, period)
+    return None if value is None else round(value, 2)
+
+
+@hookimpl
+def form_submitted(submission):
+    data = submission.data
+    if (submission.form_key != "aftersales.complaint" or data.get("severity") != "high"
+            or data.get("entry") != "new"):
+        return
+    category = dict(definitions.complaint_register().field("category").choices).get(data.get("category"), "")
+    try:
+        raise_nonconformity(
+            title=_("High-severity complaint %(id)s: %(category)s", id=data["complaint_id"], category=category)[:300],
+            description=data.get("description", ""), severity="major", site=submission.site.code,
+            department=definitions.AREA, source="complaint", source_ref=f"form-submission:{submission.id}",
+            raised_by=getattr(submission.submitted_by, "login", None))
+    except CapabilityMissing:
+        # Without the audits feature there is nowhere to raise it; the complaint itself is stored.
+        current_app.logger.warning("complaint %s is high-severity but no plugin raises nonconformities",
+                                   data.get("complaint_id"))
+
+
+def _months_back(today: date, count: int) -> list[str]:
+    year, month = today.year, today.month
+    periods = []
+    for _step in range(count):
+        periods.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return periods
+
+
+def open_sanbao_cases(site, today: date | None = None) -> list[tuple[dict, list]]:
+    """Open 三包 cases of a site (their latest entry) that reach or approach a trigger."""
+    entries = [entry for period in reversed(_months_back(today or date.today(), SANBAO_MONTHS))
+               for entry in submissions_in_period("aftersales.sanbao_case", site, period)]
+    cases = []
+    for case in computations.latest_cases(entries):
+        if case.get("status") != "open":
+            continue
+        flags = computations.sanbao_flags(case)
+        if flags:
+            cases.append((case, flags))
+    # Cases past a trigger first: they need a decision now.
+    cases.sort(key=lambda item: item[1][0].level != "trigger")
+    return cases
+
+
+def flag_text(flag: computations.SanbaoFlag) -> str:
+    systems = dict(definitions.SYSTEMS)
+    subject = str(systems.get(flag.subject, flag.subject))
+    values = {"count": flag.count, "limit": flag.limit, "subject": subject}
+    trigger = flag.level == "trigger"
+    if flag.rule == "repair_days":
+        return (_("Repairs total %(count)s days (more than %(limit)s): replacement or refund is due.", **values)
+                if trigger else
+                _("Repairs total %(count)s days; more than %(limit)s triggers replacement or refund.", **values))
+    if flag.rule == "same_fault":
+        return (_("“%(subject)s” repaired %(count)s times (more than %(limit)s): replacement or refund is due.",
+                  **values) if trigger else
+                _("“%(subject)s” repaired %(count)s times; more than %(limit)s triggers replacement or refund.",
+                  **values))
+    if flag.rule == "serious_safety":
+        return (_("Serious safety fault repaired %(count)s times: if it persists, replacement or refund is due.",
+                  **values) if trigger else
+                _("Serious safety fault repaired %(count)s time(s); if it persists after %(limit)s repairs, "
+                  "replacement or refund is due.", **values))
+    if flag.rule == "part_replaced":
+        return (_("%(subject)s replaced %(count)s times: if it still fails, replacement or refund is due.",
+                  **values) if trigger else
+                _("%(subject)s replaced once; if it fails after a second replacement, replacement or refund "
+                  "is due.", **values))
+    if flag.rule == "seven_day":
+        return _("%(subject)s replaced within 7 days of purchase: free replacement or refund is due.", **values)
+    return _("Serious %(subject)s fault within 60 days and 3,000 km of purchase: free replacement or refund is "
+             "due.", **values)
+
+
+def _may_see_aftersales(user) -> bool:
+    department = getattr(user, "department", None)
+    return (user.has_role("admin", "quality_officer", "auditor")
+            or getattr(department, "code", None) == definitions.AREA)
+
+
+@hookimpl
+def dashboard_panels(site, user):
+    if not _may_see_aftersales(user):
+        return []
+    panels = [DashboardPanel(title=_l("Customer service index (CSI)"), chart="aftersales.csi")]
+    cases = open_sanbao_cases(site)
+    if cases:
+        rows = Markup("").join(
+            Markup('<li><strong>{}</strong> {} <span class="muted">{}</span><ul>{}</ul></li>').format(
+                case["case_number"], case["vin"], case.get("customer", ""),
+                Markup("").join(Markup('<li><span class="badge {}">{}</span> {}</li>').format(
+                    "badge-delete" if flag.level == "trigger" else "badge-update",
+                    _("Trigger") if flag.level == "trigger" else _("Warning"), flag_text(flag))
+                    for flag in flags))
+            for case, flags in cases)
+        panels.append(DashboardPanel(title=_("三包 cases near a replacement or refund trigger"),
+                                     html=str(Markup('<ul class="plain-list">{}</ul>').format(rows))))
+    return panels

@@ -1,0 +1,89 @@
+"""The communication plugin's hook implementations."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from core.plugins import DashboardPanel, hookimpl, submissions_in_period
+from plugins.communication import computations, definitions
+
+__version__ = "1.0"
+
+# Open actions are carried over from meeting to meeting, so the last
+# quarter's logs hold every action still open.
+OVERDUE_MONTHS = 3
+
+
+@hookimpl
+def register_checklists():
+    return [definitions.checklist()]
+
+
+@hookimpl
+def register_metrics():
+    return definitions.metrics()
+
+
+@hookimpl
+def register_forms():
+    return definitions.forms()
+
+
+@hookimpl
+def register_procedure_templates():
+    return definitions.procedure_templates()
+
+
+@hookimpl
+def register_translations():
+    return [Path(__file__).parent / "translations"]
+
+
+@hookimpl
+def compute_metric(metric, site, period):
+    if metric.key == "communication.actions_on_time":
+        value = computations.actions_on_time_rate(submissions_in_period("communication.meeting", site, period),
+                                                  period)
+    elif metric.key == "communication.handoff_rate":
+        value = computations.handoff_rate(submissions_in_period("communication.handoff", site, period))
+    else:
+        return None
+    return None if value is None else round(value, 2)
+
+
+def _months_back(today: date, count: int) -> list[str]:
+    year, month = today.year, today.month
+    periods = []
+    for _step in range(count):
+        periods.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return periods
+
+
+def overdue_actions(site, today: date | None = None) -> list[dict]:
+    today = today or date.today()
+    meetings = [m for period in _months_back(today, OVERDUE_MONTHS)
+                for m in submissions_in_period("communication.meeting", site, period)]
+    return computations.overdue_actions(meetings, today)
+
+
+@hookimpl
+def dashboard_panels(site, user):
+    if not user.has_role("admin", "quality_officer", "department_head"):
+        return []
+    panels = []
+    late = overdue_actions(site)
+    if late:
+        rows = Markup("").join(
+            Markup('<li>{} <span class="muted">{}</span></li>').format(
+                action["action"], _("%(owner)s, due %(date)s", owner=action["owner"], date=action["due"]))
+            for action in late)
+        panels.append(DashboardPanel(title=_("Meeting actions overdue"),
+                                     html=str(Markup('<ul class="plain-list">{}</ul>').format(rows))))
+    panels.append(DashboardPanel(title=_l("Meeting actions closed on time"), chart="communication.actions_on_time"))
+    return panels

@@ -1,0 +1,106 @@
+"""The marketing plugin's hook implementations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from core.plugins import (
+    DashboardPanel,
+    ProcedureTemplate,
+    hookimpl,
+    submissions_in_period,
+)
+from plugins.marketing import computations, definitions
+
+HERE = Path(__file__).parent
+# The lead-source table looks back a year: campaigns are few, and a month
+# usually holds no evaluation at all.
+LOOKBACK_MONTHS = 12
+
+
+@hookimpl
+def register_checklists():
+    return definitions.checklists()
+
+
+@hookimpl
+def register_metrics():
+    return definitions.metrics()
+
+
+@hookimpl
+def register_forms():
+    return definitions.forms()
+
+
+@hookimpl
+def register_translations():
+    return [HERE / "translations"]
+
+
+@hookimpl
+def register_procedure_templates():
+    return [ProcedureTemplate(
+        code="MK-WI-001", title=_l("Legal review of advertisements and offers"), department="MARKETING",
+        kind="work_instruction", body=(HERE / "library" / "MK-WI-001-advertising-legal-review.md").read_text(
+            encoding="utf-8"),
+        distribution_departments=("MARKETING", "SALES"))]
+
+
+@hookimpl
+def compute_metric(metric, site, period):
+    return computations.compute(metric.key, site, period)
+
+
+def last_periods(months: int, today: datetime | None = None) -> list[str]:
+    today = today or datetime.now(UTC)
+    index = today.year * 12 + today.month - 1
+    return [f"{(index - back) // 12:04d}-{(index - back) % 12 + 1:02d}" for back in range(months)]
+
+
+@hookimpl
+def dashboard_panels(site):
+    periods = last_periods(LOOKBACK_MONTHS)
+    evaluations = [e for period in periods for e in submissions_in_period(definitions.EVALUATION, site, period)]
+    plans = [p for period in periods[:3] for p in submissions_in_period(definitions.PLAN, site, period)]
+    labels = dict(definitions.CHANNELS)
+    panels = []
+    by_source = computations.cost_per_sale_by_source(evaluations)
+    if by_source:
+        rows = Markup("").join(
+            Markup('<tr><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>')
+            .format(labels.get(source, source), format_decimal(round(spend)), sales,
+                    "–" if cost is None else format_decimal(round(cost)))
+            for source, (spend, sales, cost) in sorted(by_source.items(), key=lambda item: _sort_key(item[1])))
+        head = Markup('<thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th>'
+                      '<th scope="col">{}</th></tr></thead>').format(
+            _("Lead source"), _("Spend (CNY)"), _("Sales (units)"), _("Cost per sale (CNY)"))
+        panels.append(DashboardPanel(
+            title=_("Cost per sale by lead source, last 12 months"),
+            html=str(Markup('<div class="table-wrap"><table class="data">{}<tbody>{}</tbody></table></div>')
+                     .format(head, rows))))
+    unreviewed = [plan for plan in plans if plan.get("legal_review") is False]
+    if unreviewed:
+        items = Markup("").join(Markup("<li>{} ({})</li>").format(plan.get("campaign", ""),
+                                                                   plan.get("start_date", ""))
+                                for plan in unreviewed)
+        panels.append(DashboardPanel(
+            title=_("Campaigns planned without legal review"),
+            html=str(Markup('<p>{}</p><ul>{}</ul>').format(
+                _("Review these offers and advertisements against the Advertising Law before launch."),
+                items))))
+    panels.append(DashboardPanel(title=_("Campaign return on investment"), chart="marketing.roi"))
+    return panels
+
+
+def _sort_key(totals):
+    # Cheapest source first; sources that sold nothing last.
+    _spend, _sales, cost = totals
+    return (cost is None, cost or 0)
+

@@ -1,0 +1,142 @@
+"""The risk plugin's hook implementations (entry point ``risk``)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+
+from core.plugins import DashboardPanel, hookimpl, raise_nonconformity, submissions_in_period
+from plugins.risk import computations
+from plugins.risk.definitions import CHECKLISTS, FORMS, METRICS, PROCEDURE_TEMPLATES
+
+HERE = Path(__file__).parent
+# Risks are re-assessed at least yearly; three calendar years of entries hold
+# every open risk, even one left unreviewed for well over a year (it is
+# flagged as overdue long before it could fall out of the window).
+REGISTER_YEARS = 3
+# Fills of the score bands (SVG presentation attributes: the page's CSP allows no inline styles).
+FILLS = {"low": "#cfe8cf", "medium": "#fff0a8", "high": "#ffc58a", "critical": "#f29b9b"}
+CELL = 46
+
+
+@hookimpl
+def register_checklists():
+    return list(CHECKLISTS)
+
+
+@hookimpl
+def register_metrics():
+    return list(METRICS)
+
+
+@hookimpl
+def register_forms():
+    return list(FORMS)
+
+
+@hookimpl
+def register_procedure_templates():
+    return list(PROCEDURE_TEMPLATES)
+
+
+@hookimpl
+def register_translations():
+    return [HERE / "translations"]
+
+
+def today():
+    return datetime.now(UTC).date()
+
+
+def register_of(site) -> list[dict]:
+    """The site's current risk register (latest entry of each open risk)."""
+    year = today().year
+    entries = []
+    for first in range(year - REGISTER_YEARS + 1, year + 1):
+        entries += submissions_in_period("risk.register_entry", site, f"{first}-01", span="year")
+    return computations.current_register(entries)
+
+
+@hookimpl
+def form_submitted(submission):
+    """Sensitive personal information processed without separate consent is a
+    breach of PIPL Art.29: it becomes a major nonconformity at once."""
+    if submission.form_key != "risk.consent_record":
+        return
+    data = submission.data
+    if data.get("sensitive") is True and data.get("separate_consent") is False:
+        raise_nonconformity(
+            title=f"Sensitive personal information without separate consent: {data.get('customer', '')}"[:300],
+            description=("A consent record shows sensitive personal information (biometrics, location, credit or "
+                         "ID numbers) processed without the separate consent PIPL Art.29 requires. Stop the "
+                         "processing, obtain the consent or delete the data, and find why it was collected."),
+            severity="major", site=submission.site.code, department="RISK", source="plugin:risk",
+            source_ref=f"form-submission:{submission.id}")
+
+
+@hookimpl
+def dashboard_panels(site, user):
+    register = register_of(site)
+    return [DashboardPanel(title=_l("Risk matrix"), html=panel_html(register, today()))]
+
+
+def panel_html(register, on) -> str:
+    return str(heat_map(register) + level_summary(register) + overdue_list(register, on))
+
+
+def heat_map(register) -> Markup:
+    counts = computations.matrix(register)
+    left, top = 44, 8
+    size = left + 5 * CELL + 8
+    cells = []
+    for (likelihood, impact), count in sorted(counts.items()):
+        x, y = left + (likelihood - 1) * CELL, top + (5 - impact) * CELL
+        fill = FILLS[computations.level(likelihood * impact)]
+        cells.append(Markup('<rect x="{}" y="{}" width="{}" height="{}" fill="{}" stroke="#ffffff" '
+                            'stroke-width="2"/>').format(x, y, CELL, CELL, fill))
+        if count:
+            cells.append(Markup('<text x="{}" y="{}" text-anchor="middle" dominant-baseline="central" '
+                                'font-size="16" font-weight="bold" fill="#1d2433">{}</text>')
+                         .format(x + CELL // 2, y + CELL // 2, count))
+    for n in computations.SCALE:
+        cells.append(Markup('<text x="{}" y="{}" text-anchor="middle" font-size="12" fill="#4a5468">{}</text>')
+                     .format(left + (n - 1) * CELL + CELL // 2, top + 5 * CELL + 16, n))
+        cells.append(Markup('<text x="{}" y="{}" text-anchor="end" dominant-baseline="central" font-size="12" '
+                            'fill="#4a5468">{}</text>').format(left - 8, top + (5 - n) * CELL + CELL // 2, n))
+    bottom = top + 5 * CELL + 36
+    cells.append(Markup('<text x="{}" y="{}" text-anchor="middle" font-size="12" fill="#1d2433">{}</text>')
+                 .format(left + 5 * CELL // 2, bottom, _("Likelihood")))
+    cells.append(Markup('<text x="12" y="{}" text-anchor="middle" font-size="12" fill="#1d2433" '
+                        'transform="rotate(-90 12 {})">{}</text>').format(top + 5 * CELL // 2, top + 5 * CELL // 2,
+                                                                         _("Impact")))
+    label = _("Risk matrix: %(count)d open risks by likelihood (1–5) and impact (1–5)", count=len(register))
+    return Markup('<svg class="risk-matrix" role="img" aria-label="{}" viewBox="0 0 {} {}" width="{}" height="{}" '
+                  'xmlns="http://www.w3.org/2000/svg">{}</svg>').format(
+        label, size, bottom + 8, size, bottom + 8, Markup("").join(cells))
+
+
+def level_summary(register) -> Markup:
+    names = {"critical": _("Critical"), "high": _("High"), "medium": _("Medium"), "low": _("Low")}
+    tally = dict.fromkeys(names, 0)
+    for entry in register:
+        tally[computations.level(computations.score(entry))] += 1
+    items = Markup("").join(Markup("<li>{}: {}</li>").format(names[name], tally[name]) for name in names)
+    return Markup('<ul class="risk-levels">{}</ul>').format(items)
+
+
+def overdue_list(register, on) -> Markup:
+    late = computations.overdue(register, on)
+    if not late:
+        return Markup("<p>{}</p>").format(_("No open risk is past its review date."))
+    rows = Markup("").join(
+        Markup("<li><strong>{}</strong> {} ({}): {}</li>").format(
+            entry["risk_id"], entry["risk"], entry["owner"],
+            _("review was due %(date)s, score %(score)d", date=entry["review_date"],
+              score=computations.score(entry)))
+        for entry in late)
+    heading = _("Past their review date: %(count)d", count=len(late))
+    return Markup('<h3>{}</h3><ul class="risk-overdue">{}</ul>').format(heading, rows)
