@@ -29,9 +29,10 @@ def register_translations():
 
 @hookimpl
 def register_commands(cli):
-    from audits.cli import audits_group
+    from audits.cli import audits_group, pack_group
 
     cli.add_command(audits_group)
+    cli.add_command(pack_group)
 
 
 @hookimpl

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from flask import current_app
@@ -10,7 +10,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from core.plugins import CapabilityMissing, DashboardPanel, hookimpl, raise_nonconformity, submissions_in_period
+from core.plugins import (
+    CapabilityMissing,
+    DashboardPanel,
+    hookimpl,
+    raise_nonconformity,
+    submissions_in_period,
+)
 from plugins.aftersales import computations, definitions
 
 __version__ = "1.0"
@@ -106,7 +112,7 @@ def _months_back(today: date, count: int) -> list[str]:
 
 def open_sanbao_cases(site, today: date | None = None) -> list[tuple[dict, list]]:
     """Open 三包 cases of a site (their latest entry) that reach or approach a trigger."""
-    entries = [entry for period in reversed(_months_back(today or date.today(), SANBAO_MONTHS))
+    entries = [entry for period in reversed(_months_back(today or datetime.now(UTC).date(), SANBAO_MONTHS))
                for entry in submissions_in_period("aftersales.sanbao_case", site, period)]
     cases = []
     for case in computations.latest_cases(entries):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from flask_babel import gettext as _
@@ -66,7 +66,7 @@ def _months_back(today: date, count: int) -> list[str]:
 
 
 def overdue_actions(site, today: date | None = None) -> list[dict]:
-    today = today or date.today()
+    today = today or datetime.now(UTC).date()
     meetings = [m for period in _months_back(today, OVERDUE_MONTHS)
                 for m in submissions_in_period("communication.meeting", site, period)]
     return computations.overdue_actions(meetings, today)

@@ -7,9 +7,14 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
-from core.plugins import DashboardPanel, hookimpl, raise_nonconformity, submissions_in_period
+from core.plugins import (
+    DashboardPanel,
+    hookimpl,
+    raise_nonconformity,
+    submissions_in_period,
+)
 from plugins.risk import computations
 from plugins.risk.definitions import CHECKLISTS, FORMS, METRICS, PROCEDURE_TEMPLATES
 

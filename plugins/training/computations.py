@@ -49,4 +49,4 @@ def pass_rate(records) -> float | None:
     return passed / tested * 100 if tested else None
 
 
-__all__ = ["mandatory_completion", "reaction_score", "pass_rate"]
+__all__ = ["mandatory_completion", "pass_rate", "reaction_score"]

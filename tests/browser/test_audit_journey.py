@@ -47,7 +47,7 @@ def test_audit_from_plan_to_close_on_a_tablet(live_server, browser, tmp_path):
         auditor.get_by_label("Title").fill("Showroom process audit")
         auditor.get_by_label("Planned date").fill((today() + timedelta(days=1)).isoformat())
         auditor.get_by_role("checkbox", name="SALES — Sales", exact=True).check()
-        auditor.get_by_label("Showroom").check()
+        auditor.locator('input[name=checklists][value="fieldcheck.showroom"]').check()
         auditor.get_by_role("button", name="Plan audit").click()
         expect(auditor.get_by_text("planned.", exact=False).first).to_be_visible()
         reference = re.search(r"IA-\d{4}-\d{3}", auditor.locator("h1").inner_text()).group(0)

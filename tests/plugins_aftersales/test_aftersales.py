@@ -11,7 +11,13 @@ from core.plugins.manager import registry
 from core.testing import TEST_PASSWORD
 from plugins.aftersales import computations
 from plugins.aftersales.plugin import flag_text
-from tests.plugins_aftersales.conftest import VIN, repair_order, series, submit, this_month
+from tests.plugins_aftersales.conftest import (
+    VIN,
+    repair_order,
+    series,
+    submit,
+    this_month,
+)
 
 PACKAGE = Path(__file__).resolve().parents[2] / "plugins" / "aftersales"
 

@@ -102,7 +102,7 @@ def test_completion_is_computed_from_submitted_training_records(app, users, api_
                  record({"completed": True, "reaction": 4, "score": 70}, {"completed": True}, pass_mark=80)):
         response = staff.post("/api/v1/forms/training.record/submissions", json={"site": "MAIN", "data": data})
         assert response.status_code == 201, response.json
-    series = lambda key: staff.get(f"/api/v1/metrics/{key}/series?site=MAIN").json  # noqa: E731
+    series = lambda key: staff.get(f"/api/v1/metrics/{key}/series?site=MAIN").json
     # 3 of 4 required attendees completed: 75 % (below the 95 % warning: red)
     assert series("training.mandatory_completion") == [{"period": current_period(), "value": 75.0, "status": "red"}]
     # (5 + 3 + 4) ÷ 3 = 4.0: between warning 3.8 and target 4.2
