@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import time
 import uuid
 from pathlib import Path
 
@@ -86,6 +87,22 @@ def _database_template(tmp_path_factory):
     admin.dispose()
 
 
+def _create_from_template(admin, name: str, template_name: str, attempts: int = 50) -> None:
+    """CREATE DATABASE … TEMPLATE, retried while another session (autovacuum,
+    typically) is briefly connected to the template, which PostgreSQL refuses."""
+    from sqlalchemy.exc import OperationalError
+
+    for attempt in range(attempts):
+        try:
+            with admin.connect() as connection:
+                connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"'))
+            return
+        except OperationalError as error:
+            if "being accessed by other users" not in str(error) or attempt == attempts - 1:
+                raise
+            time.sleep(0.1)
+
+
 def _clone(template, tmp_path: Path) -> tuple[str, callable]:
     kind, value = template
     if kind == "sqlite":
@@ -96,8 +113,7 @@ def _clone(template, tmp_path: Path) -> tuple[str, callable]:
         return f"sqlite:///{target}", lambda: None
     admin, base, template_name = value
     name = f"dqt_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"'))
+    _create_from_template(admin, name, template_name)
 
     def drop():
         with admin.connect() as connection:
