@@ -82,25 +82,32 @@ def _database_template(tmp_path_factory):
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     _build_schema(base.set(database=name).render_as_string(hide_password=False), instance)
     yield ("postgresql", (admin, base, name))
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    _retry_while_busy(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin.dispose()
 
 
-def _create_from_template(admin, name: str, template_name: str, attempts: int = 50) -> None:
-    """CREATE DATABASE … TEMPLATE, retried while another session (autovacuum,
-    typically) is briefly connected to the template, which PostgreSQL refuses."""
-    from sqlalchemy.exc import OperationalError
+# Autovacuum connects to freshly written databases now and then: PostgreSQL
+# then refuses to copy a template that has a session, and a non-superuser
+# may not terminate that worker to drop a database. Both pass in a moment.
+_BUSY = ("being accessed by other users", "must be a member of the role whose process is being terminated")
+
+
+def _retry_while_busy(admin, statement: str, attempts: int = 100) -> None:
+    from sqlalchemy.exc import DBAPIError
 
     for attempt in range(attempts):
         try:
             with admin.connect() as connection:
-                connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"'))
+                connection.execute(text(statement))
             return
-        except OperationalError as error:
-            if "being accessed by other users" not in str(error) or attempt == attempts - 1:
+        except DBAPIError as error:
+            if not any(reason in str(error) for reason in _BUSY) or attempt == attempts - 1:
                 raise
             time.sleep(0.1)
+
+
+def _create_from_template(admin, name: str, template_name: str) -> None:
+    _retry_while_busy(admin, f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"')
 
 
 def _clone(template, tmp_path: Path) -> tuple[str, callable]:
@@ -116,8 +123,7 @@ def _clone(template, tmp_path: Path) -> tuple[str, callable]:
     _create_from_template(admin, name, template_name)
 
     def drop():
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _retry_while_busy(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     return base.set(database=name).render_as_string(hide_password=False), drop
 
@@ -333,3 +339,34 @@ def _cheap_password_hashing(monkeypatch):
     from core.accounts import passwords
 
     monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+@pytest.fixture
+def empty_database(tmp_path):
+    """``empty_database(kind=None, folder=None) -> url``: a new database with no schema.
+
+    Of the suite's kind (PostgreSQL when ``DEALERQMS_TEST_DATABASE_URL`` is
+    set, else SQLite in ``folder``) unless ``kind`` says otherwise; server
+    databases are dropped after the test. For tests of ``init``, restore and
+    the command line on a machine that has never seen dealerqms.
+    """
+    server = _server_url()
+    made = []
+
+    def make(kind: str | None = None, folder: Path | None = None) -> str:
+        kind = kind or ("postgresql" if server else "sqlite")
+        if kind == "sqlite":
+            folder = Path(folder or tmp_path / f"db-{uuid.uuid4().hex[:6]}")
+            folder.mkdir(parents=True, exist_ok=True)
+            return f"sqlite:///{folder / 'dealerqms.sqlite3'}"
+        base = make_url(server)
+        name = f"dqe_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        _retry_while_busy(admin, f'CREATE DATABASE "{name}"')
+        made.append((admin, name))
+        return base.set(database=name).render_as_string(hide_password=False)
+
+    yield make
+    for admin, name in made:
+        _retry_while_busy(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()

@@ -6,15 +6,13 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import stat
 import tarfile
 import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import MetaData, create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import MetaData, select, text
 
 from core import backup as backup_module
 from core import create_app
@@ -76,30 +74,13 @@ def source(app, monkeypatch):
 
 
 @pytest.fixture
-def new_instance(tmp_path):
+def new_instance(tmp_path, empty_database):
     """Makes instances with an empty database of the suite's kind and no schema."""
-    made, drops = [], []
-    server = os.environ.get("DEALERQMS_TEST_DATABASE_URL")
+    made = []
 
     def make(kind: str | None = None, name: str | None = None):
-        kind = kind or ("postgresql" if server else "sqlite")
         folder = tmp_path / (name or f"target-{uuid.uuid4().hex[:6]}")
-        if kind == "sqlite":
-            url = f"sqlite:///{folder / 'dealerqms.sqlite3'}"
-        else:
-            base = make_url(server)
-            database = f"dqr_{uuid.uuid4().hex[:12]}"
-            admin = create_engine(base, isolation_level="AUTOCOMMIT")
-            with admin.connect() as connection:
-                connection.execute(text(f'CREATE DATABASE "{database}"'))
-
-            def drop(admin=admin, database=database):
-                with admin.connect() as connection:
-                    connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-                admin.dispose()
-
-            drops.append(drop)
-            url = base.set(database=database).render_as_string(hide_password=False)
+        url = empty_database(kind, folder)
         application = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "target",
                                   "INSTANCE_PATH": str(folder / "instance")})
         made.append(application)
@@ -110,8 +91,6 @@ def new_instance(tmp_path):
         with application.app_context():
             db.session.remove()
             db.engine.dispose()
-    for drop in drops:
-        drop()
 
 
 def run(app, *args):

@@ -3,12 +3,9 @@ sentence and a non-zero exit, never a traceback."""
 
 from __future__ import annotations
 
-import os
-import uuid
 
 import pytest
-from sqlalchemy import MetaData, create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import MetaData, func, select
 
 from core import create_app
 from core.accounts import services
@@ -17,33 +14,15 @@ from core.database import db
 
 
 @pytest.fixture
-def fresh(tmp_path):
+def fresh(tmp_path, empty_database):
     """An instance whose database exists but is empty (no schema), as on a new machine."""
-    server = os.environ.get("DEALERQMS_TEST_DATABASE_URL")
-    drop = None
-    if server:
-        base = make_url(server)
-        name = f"dqc_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-        def drop():
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-
-        url = base.set(database=name).render_as_string(hide_password=False)
-    else:
-        url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    url = empty_database(folder=tmp_path / "fresh")
     application = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "cli",
                               "INSTANCE_PATH": str(tmp_path / "instance")})
     yield application
     with application.app_context():
         db.session.remove()
         db.engine.dispose()
-    if drop:
-        drop()
 
 
 def run(app, *args):

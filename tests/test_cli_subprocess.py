@@ -7,12 +7,9 @@ import os
 import shutil
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 
 def console_script() -> str:
@@ -21,28 +18,13 @@ def console_script() -> str:
 
 
 @pytest.fixture
-def environment(tmp_path):
+def environment(tmp_path, empty_database):
     """DEALERQMS_INSTANCE and DEALERQMS_DATABASE_URL of a new instance (suite's database kind)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("DEALERQMS_")}
     env["DEALERQMS_INSTANCE"] = str(tmp_path / "instance")
-    server = os.environ.get("DEALERQMS_TEST_DATABASE_URL")
-    drop = None
-    if server:
-        base = make_url(server)
-        name = f"dqs_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-        def drop():
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-
-        env["DEALERQMS_DATABASE_URL"] = base.set(database=name).render_as_string(hide_password=False)
+    if os.environ.get("DEALERQMS_TEST_DATABASE_URL"):
+        env["DEALERQMS_DATABASE_URL"] = empty_database()
     yield env
-    if drop:
-        drop()
 
 
 def dealerqms(env, *args: str) -> subprocess.CompletedProcess:
