@@ -98,3 +98,29 @@ def test_the_example_plugin_uses_only_the_public_plugin_api():
     imported |= {alias.name for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Import)
                  for alias in node.names}
     assert {module for module in imported if module.startswith("core")} == {"core.plugins"}
+
+
+def test_the_writing_plugins_guide_names_real_things():
+    import importlib
+
+    guide = (ROOT / "docs" / "writing-plugins.md").read_text(encoding="utf-8")
+    assert "](plugins.md" in guide, "docs/writing-plugins.md must link to docs/plugins.md for the hook reference"
+    code = "\n".join(re.findall(r"```[a-z]*\n(.*?)```", guide, re.S) + re.findall(r"`([^`\n]+)`", guide))
+    imported = []
+    for match in re.finditer(r"from core\.plugins((?:\.\w+)?) import (\(([^)]*)\)|[^\n]+)", code):
+        names = match.group(3) if match.group(3) is not None else match.group(2)
+        module = "core.plugins" + match.group(1)
+        imported += [(module, name.strip()) for name in names.split(",") if name.strip()]
+    assert imported, "the guide shows no import from core.plugins"
+    for module, name in imported:
+        if module == "core.plugins":
+            assert name in core.plugins.__all__, f"the guide imports {name!r}, which core.plugins does not export"
+        else:
+            assert hasattr(importlib.import_module(module), name), f"the guide imports {module}.{name}, which does not exist"
+    for first, second in re.findall(r"\bcore\.plugins\.(\w+)(?:\.(\w+))?", code):
+        if (ROOT / "core" / "plugins" / f"{first}.py").exists():
+            if second:
+                assert hasattr(importlib.import_module(f"core.plugins.{first}"), second), \
+                    f"the guide names core.plugins.{first}.{second}, which does not exist"
+        else:
+            assert first in core.plugins.__all__, f"the guide names core.plugins.{first}, which is not exported"
