@@ -2,22 +2,38 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from core.accounts.models import Department, Role
 from core.accounts.permissions import Permission, can, require
+from core.accounts.services import department_by_code
 from core.database import commit, db
 from core.errors import DomainError
 from core.plugins.manager import registry
 from core.signatures import MEANINGS, signatures_for
 from core.trail.queries import history_of
-from core.web.forms_support import refusal_status
+from core.web.forms_support import refusal_status, run_form
 from procedures import diff as diffing
 from procedures import services
-from procedures.forms import DraftForm, NewDraftForm, ProcedureForm, SignForm, SubmitForm, WithdrawForm
+from procedures.forms import (
+    DraftForm,
+    NewDraftForm,
+    ProcedureForm,
+    SignForm,
+    SubmitForm,
+    WithdrawForm,
+)
 from procedures.models import RevisionState
 from procedures.pdf import controlled_copy_pdf
 from procedures.rendering import render
@@ -77,25 +93,18 @@ def new():
         form.review_interval_months.data = template.review_interval_months
     if not form.is_submitted() and _user().department and not form.department.data:
         form.department.data = _user().department.code
-    status = 200
-    if form.validate_on_submit():
-        template = templates.get(form.template.data or "")
-        try:
-            procedure = services.create_procedure(
-                _user(), code=form.code.data, title=form.title.data,
-                department=db.session.execute(db.select(Department).filter_by(code=form.department.data)).scalar_one(),
-                body=form.body.data or (template.body if template else ""), kind=form.kind.data,
-                review_interval_months=form.review_interval_months.data,
-                distribution={"departments": form.distribution_departments.data, "roles": form.distribution_roles.data},
-                origin_plugin=registry().plugin_of("procedure_templates", template.code) if template else None)
-            commit()
-            flash(_("Procedure %(code)s created as draft revision 1.", code=procedure.code), "success")
-            return redirect(url_for(".edit", code=procedure.code, number=1))
-        except DomainError as error:
-            status = refusal_status(form, error)
-    elif form.is_submitted():
-        status = 422
-    return render_template("procedures/new.html", form=form), status
+    template = templates.get(form.template.data or "")
+    outcome = run_form(form, lambda: services.create_procedure(
+        _user(), code=form.code.data, title=form.title.data,
+        department=department_by_code(form.department.data),
+        body=form.body.data or (template.body if template else ""), kind=form.kind.data,
+        review_interval_months=form.review_interval_months.data,
+        distribution={"departments": form.distribution_departments.data, "roles": form.distribution_roles.data},
+        origin_plugin=registry().plugin_of("procedure_templates", template.code) if template else None))
+    if not outcome.done:
+        return render_template("procedures/new.html", form=form), outcome.status
+    flash(_("Procedure %(code)s created as draft revision 1.", code=outcome.result.code), "success")
+    return redirect(url_for(".edit", code=outcome.result.code, number=1))
 
 
 def _view_context(procedure, revision):

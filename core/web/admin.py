@@ -18,9 +18,8 @@ from core.accounts.forms import (ROLE_LABELS, DepartmentForm, NewDepartmentForm,
 from core.accounts.models import Department, Role, Site, User, UserRole
 from core.accounts.permissions import Permission, require
 from core.database import db
-from core.errors import DomainError
 from core.trail.queries import history_of
-from core.web.forms_support import refusal_status
+from core.web.forms_support import run_form
 from core.web.history import history_of_user
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -90,27 +89,20 @@ def _user_form(form_class, **kwargs):
 @bp.route("/users/new", methods=["GET", "POST"])
 def new_user():
     form = _user_form(NewUserForm)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            password = form.password.data or services.make_temporary_password()
-            user = services.create_user(
-                current_user, login=form.login.data, display_name=form.display_name.data,
-                email=form.email.data, roles=form.roles.data, password=password,
-                department=_or_none(services.department_by_code, form.department.data),
-                site=_or_none(services.site_by_code, form.site.data))
-            db.session.commit()
-        except DomainError as error:
-            status = refusal_status(form, error)
-        else:
-            flash(_("User %(login)s was created.", login=user.login), "success")
-            if not form.password.data:
-                # Shown once, on this response only: it is never stored in plain text.
-                return render_template("admin/user_created.html", user=user, password=password)
-            return redirect(url_for("admin.user", login=user.login))
-    elif form.is_submitted():
-        status = 422
-    return render_template("admin/user_new.html", form=form), status
+    password = form.password.data or services.make_temporary_password()
+    outcome = run_form(form, lambda: services.create_user(
+        current_user, login=form.login.data, display_name=form.display_name.data,
+        email=form.email.data, roles=form.roles.data, password=password,
+        department=_or_none(services.department_by_code, form.department.data),
+        site=_or_none(services.site_by_code, form.site.data)))
+    if not outcome.done:
+        return render_template("admin/user_new.html", form=form), outcome.status
+    user = outcome.result
+    flash(_("User %(login)s was created.", login=user.login), "success")
+    if not form.password.data:
+        # Shown once, on this response only: it is never stored in plain text.
+        return render_template("admin/user_created.html", user=user, password=password)
+    return redirect(url_for("admin.user", login=user.login))
 
 
 def _user_data(record: User) -> dict:
@@ -129,47 +121,34 @@ def _render_user(record: User, form: UserForm, password_form: SetPasswordForm, s
 def user(login):
     record = _get(User, login=login)
     form = _user_form(UserForm, data=None if request.method == "POST" else _user_data(record))
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.update_user(
-                current_user, record, display_name=form.display_name.data, email=form.email.data,
-                roles=form.roles.data, active=form.active.data, row_version=form.row_version.data,
-                department=_or_none(services.department_by_code, form.department.data),
-                site=_or_none(services.site_by_code, form.site.data))
-            db.session.commit()
-        except DomainError as error:
-            status = refusal_status(form, error)
-        else:
-            if record.id == current_user.id:
-                # Editing yourself bumps your row version, which is part of the
-                # session identity: renew it, or this very save would log you out.
-                login_user(record)
-            flash(_("User %(login)s was saved.", login=record.login), "success")
-            return redirect(url_for("admin.user", login=record.login))
-    elif form.is_submitted():
-        status = 422
-    return _render_user(record, form, SetPasswordForm(), status)
+    outcome = run_form(form, lambda: services.update_user(
+        current_user, record, display_name=form.display_name.data, email=form.email.data,
+        roles=form.roles.data, active=form.active.data, row_version=form.row_version.data,
+        department=_or_none(services.department_by_code, form.department.data),
+        site=_or_none(services.site_by_code, form.site.data)))
+    if not outcome.done:
+        return _render_user(record, form, SetPasswordForm(), outcome.status)
+    if record.id == current_user.id:
+        # Editing yourself bumps your row version, which is part of the
+        # session identity: renew it, or this very save would log you out.
+        login_user(record)
+    flash(_("User %(login)s was saved.", login=record.login), "success")
+    return redirect(url_for("admin.user", login=record.login))
 
 
 @bp.route("/users/<login>/password", methods=["POST"])
 def set_user_password(login):
     record = _get(User, login=login)
     form = SetPasswordForm()
-    status = 422
-    if form.validate_on_submit():
-        try:
-            services.set_password(current_user, record, form.new_password.data)
-            db.session.commit()
-        except DomainError as error:
-            status = refusal_status(form, error, aliases={"password": "new_password"})
-        else:
-            if record.id == current_user.id:
-                login_user(record)
-            flash(_("The password of %(login)s was changed.", login=record.login), "success")
-            return redirect(url_for("admin.user", login=record.login))
-    edit_form = _user_form(UserForm, formdata=None, data=_user_data(record))
-    return _render_user(record, edit_form, form, status)
+    outcome = run_form(form, lambda: services.set_password(current_user, record, form.new_password.data),
+                       aliases={"password": "new_password"})
+    if not outcome.done:
+        edit_form = _user_form(UserForm, formdata=None, data=_user_data(record))
+        return _render_user(record, edit_form, form, outcome.status)
+    if record.id == current_user.id:
+        login_user(record)
+    flash(_("The password of %(login)s was changed.", login=record.login), "success")
+    return redirect(url_for("admin.user", login=record.login))
 
 
 # Sites ------------------------------------------------------------------------
@@ -184,19 +163,11 @@ def sites():
 @bp.route("/sites/new", methods=["GET", "POST"])
 def new_site():
     form = NewSiteForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            site = services.create_site(current_user, form.code.data, form.name.data)
-            db.session.commit()
-        except DomainError as error:
-            status = refusal_status(form, error)
-        else:
-            flash(_("Site %(code)s was created.", code=site.code), "success")
-            return redirect(url_for("admin.site", code=site.code))
-    elif form.is_submitted():
-        status = 422
-    return render_template("admin/site_new.html", form=form), status
+    outcome = run_form(form, lambda: services.create_site(current_user, form.code.data, form.name.data))
+    if not outcome.done:
+        return render_template("admin/site_new.html", form=form), outcome.status
+    flash(_("Site %(code)s was created.", code=outcome.result.code), "success")
+    return redirect(url_for("admin.site", code=outcome.result.code))
 
 
 @bp.route("/sites/<code>", methods=["GET", "POST"])
@@ -204,20 +175,13 @@ def site(code):
     record = _get(Site, code=code)
     form = SiteForm(data=None if request.method == "POST" else {
         "name": record.name, "active": record.active, "row_version": record.row_version})
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.update_site(current_user, record, name=form.name.data, active=form.active.data,
-                                 row_version=form.row_version.data)
-            db.session.commit()
-        except DomainError as error:
-            status = refusal_status(form, error)
-        else:
-            flash(_("Site %(code)s was saved.", code=record.code), "success")
-            return redirect(url_for("admin.site", code=record.code))
-    elif form.is_submitted():
-        status = 422
-    return render_template("admin/site_edit.html", form=form, site=record, history=history_of(record)), status
+    outcome = run_form(form, lambda: services.update_site(
+        current_user, record, name=form.name.data, active=form.active.data, row_version=form.row_version.data))
+    if not outcome.done:
+        return render_template("admin/site_edit.html", form=form, site=record,
+                               history=history_of(record)), outcome.status
+    flash(_("Site %(code)s was saved.", code=record.code), "success")
+    return redirect(url_for("admin.site", code=record.code))
 
 
 # Departments ------------------------------------------------------------------
@@ -233,19 +197,11 @@ def departments():
 @bp.route("/departments/new", methods=["GET", "POST"])
 def new_department():
     form = NewDepartmentForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            department = services.create_department(current_user, form.code.data, form.name.data)
-            db.session.commit()
-        except DomainError as error:
-            status = refusal_status(form, error)
-        else:
-            flash(_("Department %(code)s was created.", code=department.code), "success")
-            return redirect(url_for("admin.department", code=department.code))
-    elif form.is_submitted():
-        status = 422
-    return render_template("admin/department_new.html", form=form), status
+    outcome = run_form(form, lambda: services.create_department(current_user, form.code.data, form.name.data))
+    if not outcome.done:
+        return render_template("admin/department_new.html", form=form), outcome.status
+    flash(_("Department %(code)s was created.", code=outcome.result.code), "success")
+    return redirect(url_for("admin.department", code=outcome.result.code))
 
 
 @bp.route("/departments/<code>", methods=["GET", "POST"])
@@ -255,19 +211,11 @@ def department(code):
         "name": record.name, "head": record.head.login if record.head else "",
         "row_version": record.row_version})
     form.head.choices = _head_choices()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.update_department(current_user, record, name=form.name.data,
-                                       head=_or_none(services.user_by_login, form.head.data),
-                                       row_version=form.row_version.data)
-            db.session.commit()
-        except DomainError as error:
-            status = refusal_status(form, error)
-        else:
-            flash(_("Department %(code)s was saved.", code=record.code), "success")
-            return redirect(url_for("admin.department", code=record.code))
-    elif form.is_submitted():
-        status = 422
-    return render_template("admin/department_edit.html", form=form, department=record,
-                           history=history_of(record)), status
+    outcome = run_form(form, lambda: services.update_department(
+        current_user, record, name=form.name.data, head=_or_none(services.user_by_login, form.head.data),
+        row_version=form.row_version.data))
+    if not outcome.done:
+        return render_template("admin/department_edit.html", form=form, department=record,
+                               history=history_of(record)), outcome.status
+    flash(_("Department %(code)s was saved.", code=record.code), "success")
+    return redirect(url_for("admin.department", code=record.code))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from flask_wtf import FlaskForm
 
-from core.database import db
+from core.database import commit, db
 from core.errors import Conflict, DomainError, ValidationFailed
 
 
@@ -29,3 +32,27 @@ def refusal_status(form: FlaskForm, error: DomainError, aliases: dict[str, str] 
     if not placed:
         form.form_errors.append(error.detail)
     return error.status
+
+
+@dataclass(frozen=True)
+class FormOutcome:
+    done: bool
+    status: int
+    result: object = None
+
+
+def run_form(form: FlaskForm, action: Callable[[], object], aliases: dict[str, str] | None = None) -> FormOutcome:
+    """Validate ``form``; when valid, run ``action`` (the service call) and commit it.
+
+    ``done`` is true once the action committed; otherwise ``status`` is what
+    the page answers with: 200 for a form not yet sent, 422 for invalid
+    input, or the service's refusal, placed on the form by :func:`refusal_status`.
+    """
+    if not form.validate_on_submit():
+        return FormOutcome(False, 422 if form.is_submitted() else 200)
+    try:
+        result = action()
+        commit()
+    except DomainError as error:
+        return FormOutcome(False, refusal_status(form, error, aliases))
+    return FormOutcome(True, 200, result)
