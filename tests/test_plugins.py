@@ -707,9 +707,11 @@ def test_the_example_plugin_is_found_through_its_entry_point(make_app):
     app = make_app(DEALERQMS_LOAD_ENTRYPOINTS=True)
     [usedcars] = [p for p in manager.describe_plugins(app) if p["name"] == "usedcars"]
     assert usedcars == {
-        "name": "usedcars", "version": "0.3.0", "builtin": False,
-        "hooks": ["register_checklists", "register_forms", "register_metrics", "register_procedure_templates"],
-        "counts": {"checklists": 1, "metrics": 1, "forms": 1, "procedure_templates": 1},
+        "name": "usedcars", "version": "0.4.0", "builtin": False,
+        "hooks": ["compute_metric", "dashboard_panels", "form_submitted", "menu_links", "register_blueprints",
+                  "register_checklists", "register_forms", "register_metrics", "register_procedure_templates",
+                  "register_translations"],
+        "counts": {"checklists": 1, "metrics": 3, "forms": 1, "procedure_templates": 1},
     }
     registry = manager.registry(app)
     assert registry.checklists["usedcars.appraisal"].area == "SALES"
@@ -724,11 +726,11 @@ def test_dealerqms_plugins_lists_the_example_plugin(make_app):
     app = make_app(DEALERQMS_LOAD_ENTRYPOINTS=True)
     result = app.test_cli_runner().invoke(args=["plugins", "--json"])
     assert result.exit_code == 0, result.output
-    assert {p["name"]: p["version"] for p in json.loads(result.output)}["usedcars"] == "0.3.0"
+    assert {p["name"]: p["version"] for p in json.loads(result.output)}["usedcars"] == "0.4.0"
 
     result = app.test_cli_runner().invoke(args=["plugins"])
     assert result.exit_code == 0
-    assert "usedcars 0.3.0\n  contributes: 1 checklist, 1 metric, 1 form, 1 procedure template\n" in result.output
+    assert "usedcars 0.4.0\n  contributes: 1 checklist, 3 metrics, 1 form, 1 procedure template\n" in result.output
 
 
 def test_the_default_test_app_loads_no_third_party_plugin(make_app):
