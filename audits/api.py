@@ -649,3 +649,27 @@ def evidence_content(evidence_id):
 
     return send_file(evidence_services.open_content(evidence), mimetype=evidence.media_type, as_attachment=True,
                      download_name=evidence.name, etag=evidence.sha256, conditional=True)
+
+
+class PackJobSchema(Schema):
+    id = fields.String()
+    state = fields.String()
+    progress = fields.Integer()
+    url = fields.String(metadata={"description": "The job: poll it until its state is done or failed."})
+
+
+@bp.route("/audits/<reference>/packs", methods=["POST"])
+@token_required(Permission.EXPORT_PACK)
+@bp.response(202, PackJobSchema, headers={"Location": {"description": "The job's URL.",
+                                                       "schema": {"type": "string"}}})
+@bp.alt_response(404, response="NOT_FOUND")
+def start_pack(reference):
+    """Start building the audit's evidence pack in the background; fetch it from the job once done."""
+    from audits.jobs import start_pack_export
+    from core.jobs.api import job_url
+
+    job = start_pack_export(api_user(), reference)
+    url = job_url(job)
+    body = {"id": job.id, "state": job.state, "progress": job.progress, "url": url}
+    commit()
+    return body, 202, {"Location": url}

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import sys
+
 import click
 from flask.cli import with_appcontext
 
@@ -68,7 +70,8 @@ def pack_group():
               help="Where to write the PDF.")
 @click.option("--html", "html_output", type=click.Path(dir_okay=False, writable=True),
               help="Also write the final HTML (with its print CSS) that was rendered.")
-@click.option("--sign-key", type=click.Path(exists=True, dir_okay=False), help="PEM private key for a PAdES signature.")
+@click.option("--sign-key", type=click.Path(exists=True, dir_okay=False),
+              help="PEM private key for a PAdES signature (default: the instance's DEALERQMS_PACK_SIGN_KEY, if set).")
 @click.option("--sign-cert", type=click.Path(exists=True, dir_okay=False), help="PEM certificate of that key.")
 @click.option("--locale", help="Language of the pack (default: the instance's).")
 @with_appcontext
@@ -82,12 +85,25 @@ def pack_build_command(reference, output, html_output, sign_key, sign_cert, loca
 
     if bool(sign_key) != bool(sign_cert):
         raise UserError("Signing needs both --sign-key and --sign-cert.")
+    bar = None
+
+    def progress(done: int, total: int, label: str) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label="Rendering the pack", file=sys.stderr,
+                                    item_show_func=lambda item: item)
+            bar.__enter__()
+        bar.update(done - bar.pos, label)
+
     try:
         with read_only():
             result = write_pack(reference.upper(), output, html_output=html_output, sign_key=sign_key,
-                                sign_cert=sign_cert, locale=locale)
+                                sign_cert=sign_cert, locale=locale, progress=progress)
     except PackError as error:
         raise UserError(f"The pack was not written: {error}.") from None
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
     click.echo(f"{result.reference}: {output} ({len(result.pdf)} bytes, {len(result.manifest['files'])} evidence "
                f"files, manifest {result.manifest_sha256}{', signed' if result.signed else ''}).")
 

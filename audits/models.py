@@ -305,6 +305,8 @@ class Nonconformity(Model):
         Index("uq_nonconformity_audit_item", "audit_item_id", unique=True,
               sqlite_where=text("audit_item_id IS NOT NULL"), postgresql_where=text("audit_item_id IS NOT NULL")),
         UniqueConstraint("year", "sequence"),
+        # The NC list's order: its first page without sorting every NC.
+        Index("ix_nonconformity_raised_at", "raised_at", "id"),
     )
 
     @property

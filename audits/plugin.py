@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
+import audits.jobs  # noqa: F401  (registers the evidence-pack job kind)
 from core.accounts.permissions import Permission, can
 from core.plugins import DashboardPanel, MenuLink, hookimpl
 
@@ -61,6 +62,13 @@ def populate_instance(demo):
 
 
 @hookimpl
+def generate_demo_data(scale, loader):
+    from audits.demodata import generate
+
+    generate(scale, loader)
+
+
+@hookimpl
 def menu_links(user):
     links = []
     if can(user, Permission.READ_DRAFTS):
@@ -83,6 +91,9 @@ def create_nonconformity(title, description, severity, site, department, source,
     return nc.reference
 
 
+PANEL_ROWS = 20
+
+
 def _list(rows) -> Markup:
     items = Markup("").join(
         Markup('<li><a href="{}">{}</a> {} <span class="muted">{}</span></li>').format(url, label, text, note)
@@ -101,22 +112,27 @@ def dashboard_panels(site, user):
             (url_for("audits.action", action_id=a.id), a.label, a.description[:80],
              _("due %(date)s", date=escape(a.due_date.isoformat())) if a.state == "open" else _("waiting for verification"))
             for a in mine)))
-    verify = actions.awaiting_verification(user)
+    # Lists on the dashboard show their first rows and how many there are: a
+    # large company has thousands of actions waiting for verification.
+    verify = actions.awaiting_verification(user, limit=PANEL_ROWS)
     if verify:
-        panels.append(DashboardPanel(title=_("Actions waiting for effectiveness verification"), html=_list(
+        title = _("Actions waiting for effectiveness verification")
+        if len(verify) == PANEL_ROWS:
+            title = f"{title} ({actions.awaiting_verification_count(user)})"
+        panels.append(DashboardPanel(title=title, html=_list(
             (url_for("audits.action", action_id=a.id), a.label, a.description[:80], a.owner.display_name)
             for a in verify)))
     if can(user, Permission.RAISE_NC):
-        overdue_ncs = nonconformities.overdue_nonconformities(site)
-        overdue_actions = actions.overdue_actions(site)
+        overdue_ncs = nonconformities.overdue_nonconformities(site, limit=10)
+        overdue_actions = actions.overdue_actions(site, limit=10)
         if overdue_ncs or overdue_actions:
             summary = Markup('<p><a href="{}">{}</a> · {}</p>').format(
                 url_for("audits.nonconformities", overdue=1),
-                _("%(count)d overdue nonconformities", count=len(overdue_ncs)),
-                _("%(count)d overdue corrective actions", count=len(overdue_actions)))
+                _("%(count)d overdue nonconformities", count=nonconformities.overdue_count(site)),
+                _("%(count)d overdue corrective actions", count=actions.overdue_actions_count(site)))
             rows = [(url_for("audits.nonconformity", reference=nc.reference), nc.reference, nc.title[:80],
-                     _("due %(date)s", date=escape(nc.due_date.isoformat()))) for nc in overdue_ncs[:10]]
+                     _("due %(date)s", date=escape(nc.due_date.isoformat()))) for nc in overdue_ncs]
             rows += [(url_for("audits.action", action_id=a.id), a.label, a.description[:80],
-                      _("due %(date)s", date=escape(a.due_date.isoformat()))) for a in overdue_actions[:10]]
+                      _("due %(date)s", date=escape(a.due_date.isoformat()))) for a in overdue_actions]
             panels.append(DashboardPanel(title=_("Overdue nonconformities and actions"), html=summary + _list(rows)))
     return panels

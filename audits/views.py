@@ -78,19 +78,30 @@ def _logged_in():
 
 @bp.record_once
 def _dashboard_sources(state):
-    from core.web.dashboard import OverdueItem, add_overdue_source
+    from core.web.dashboard import (
+        OVERDUE_SHOWN,
+        OverdueItem,
+        OverdueList,
+        add_overdue_source,
+    )
 
     def overdue(site, user):
         if not can(user, Permission.RAISE_NC):
             return []
+        # The dashboard shows the earliest OVERDUE_SHOWN of all its sources: the earliest as
+        # many of each kind are enough, and a large site has hundreds of each.
+        ncs = nc_services.overdue_nonconformities(site, limit=OVERDUE_SHOWN)
+        # The owners in one query: nc.owner then comes from the session instead of a query per NC.
+        db.session.execute(db.select(User).where(User.id.in_({nc.owner_id for nc in ncs if nc.owner_id}))).all()
         items = [OverdueItem(kind=str(_l("Nonconformity")), label=f"{nc.reference} {nc.title}",
                              url=url_for("audits.nonconformity", reference=nc.reference), due=nc.due_date,
                              owner=nc.owner.display_name if nc.owner else None)
-                 for nc in nc_services.overdue_nonconformities(site)]
+                 for nc in ncs]
         items += [OverdueItem(kind=str(_l("Corrective action")), label=f"{a.label} {a.description[:60]}",
                               url=url_for("audits.action", action_id=a.id), due=a.due_date,
-                              owner=a.owner.display_name) for a in action_services.overdue_actions(site)]
-        return items
+                              owner=a.owner.display_name)
+                  for a in action_services.overdue_actions(site, limit=OVERDUE_SHOWN)]
+        return OverdueList(items, total=nc_services.overdue_count(site) + action_services.overdue_actions_count(site))
 
     add_overdue_source(state.app, overdue)
 
@@ -262,6 +273,7 @@ def _audit_page(audit, *, errors=None, failed_item=None, typed=None, status=200)
         may_start=on_team and audit.state == AuditState.PLANNED,
         may_report=user.id == audit.lead_auditor_id and audit.state == AuditState.IN_PROGRESS,
         may_manage=audit_services.may_manage(user, audit), history=audit_services.history(audit),
+        may_export=can(user, Permission.EXPORT_PACK),
         errors=errors or {}, failed_item=failed_item,
         typed=typed or {}, **_common()), status
 
@@ -379,6 +391,16 @@ def cancel(reference):
         db.session.rollback()
         flash(error.detail, "error")
     return redirect(url_for(".audit", reference=audit.reference))
+
+
+@bp.route("/audits/<reference>/packs", methods=["POST"])
+def export_pack(reference):
+    """Start the evidence pack in the background and show its progress page."""
+    from audits.jobs import start_pack_export
+
+    job_id = start_pack_export(_user(), reference).id
+    commit()
+    return redirect(url_for("jobs.view", job_id=job_id))
 
 
 @bp.route("/evidence/<int:evidence_id>")

@@ -131,7 +131,28 @@ def _axis_value(value: float) -> str:
 
 def trend_svg(*, title: str, periods: list[str], values: list[float], target: float, warning: float | None,
               direction: str, unit: str = "", statuses: list[str | None] | None = None) -> Markup:
-    """Values over periods with the target line and green/amber/red bands."""
+    """Values over periods with the target line and green/amber/red bands.
+
+    Cached by content: drawing takes 100 ms or more, and a metric's page and the
+    dashboard show the same series on every visit until a value, a threshold
+    or the title changes (any of which is a different key).
+    """
+    svg = _trend_svg(str(title), tuple(periods), tuple(values), target, warning, direction, str(unit),
+                     None if statuses is None else tuple(statuses))
+    return _fresh_ids(svg)
+
+
+def _fresh_ids(svg: Markup) -> Markup:
+    # A copy from the cache gets its own id prefix, so that two copies in one
+    # page (or pack) never share the ids their clip paths refer to.
+    found = re.search(r'id="(c[0-9a-f]{8}-)', svg)
+    return Markup(svg.replace(found.group(1), "c" + uuid.uuid4().hex[:8] + "-")) if found else svg
+
+
+@lru_cache(maxsize=1024)
+def _trend_svg(title: str, periods: tuple[str, ...], values: tuple[float, ...], target: float,
+               warning: float | None, direction: str, unit: str,
+               statuses: tuple[str | None, ...] | None) -> Markup:
     with _lock:
         figure = _pyplot_free_figure(7.5, 3.0)
         axes = figure.add_subplot()
@@ -203,4 +224,20 @@ def sparkline_svg(title: str, values: tuple[float, ...], statuses: tuple[str | N
         axes.plot(positions, values, color=LINE, linewidth=1.2)
         if values:
             axes.scatter([positions[-1]], [values[-1]], s=14, c=[COLOURS[statuses[-1]]], zorder=3)
+        return _render(figure, title)
+
+
+def counts_svg(*, title: str, labels: list[str], counts: list[int], statuses: list[str | None]) -> Markup:
+    """How many of each kind (e.g. audit findings by grade) as horizontal bars, first label on top."""
+    with _lock:
+        figure = _pyplot_free_figure(7.5, max(1.6, 0.34 * len(labels) + 0.7))
+        axes = figure.add_subplot()
+        positions = list(range(len(labels)))[::-1]
+        axes.barh(positions, counts, color=[COLOURS[s] for s in statuses], height=0.6)
+        for y, count in zip(positions, counts, strict=True):
+            axes.text(count, y, f" {count}", va="center", fontsize=8, color=LINE)
+        axes.set_yticks(positions, labels, fontsize=8)
+        axes.set_xlim(0, max([*counts, 1]) * 1.15)
+        axes.xaxis.get_major_locator().set_params(integer=True)
+        axes.tick_params(axis="x", labelsize=8)
         return _render(figure, title)

@@ -52,13 +52,16 @@ def read_password_file(path: str | None) -> str | None:
 def register_commands(app) -> None:
     from core.accounts.cli import token_group, user_group
     from core.backup import backup_command, restore_command
+    from core.demodata.cli import demo_data_command
+    from core.jobs.cli import jobs_group
     from core.maintenance import init_command
     from core.metrics.cli import metrics_group
     from core.plugins.cli import plugins_command
     from core.trail.cli import trail_group
 
     for command in (init_command, user_group, token_group, plugins_command, trail_group,
-                    backup_command, restore_command, metrics_group):
+                    backup_command, restore_command, metrics_group, jobs_group,
+                    demo_data_command):
         app.cli.add_command(command)
 
 

@@ -36,12 +36,29 @@ DEFAULTS = {
     "API_TITLE": "dealerqms",
     "API_VERSION": "v1",
     "OPENAPI_VERSION": "3.1.0",
+    # Evidence pack (docs/evidence-pack.md): the instance's signing key, used when the command names none.
+    "DEALERQMS_PACK_SIGN_KEY": None,
+    "DEALERQMS_PACK_SIGN_CERT": None,
+    "DEALERQMS_PACK_SIGN_PASSPHRASE_FILE": None,
+    "DEALERQMS_PACK_CACHE_MB": 512,  # rendered units kept in <instance>/cache/pack; 0 turns the cache off
+    "DEALERQMS_PACK_WORKERS": None,  # render worker processes; None: one per CPU, 0: in the calling process
+    "DEALERQMS_PACK_WORKER_MEMORY_MB": 2048,  # address-space ceiling of one render worker; 0: none
+    "DEALERQMS_PACK_TIMEOUT": 900,  # seconds for rendering all units of one pack
+    # Background jobs (docs/jobs.md): "local" runs each job in a worker process
+    # on this machine; "package.module:ClassName" plugs in a queue.
+    "JOBS_RUNNER": "local",
+    "JOBS_TIME_LIMIT": 900,  # seconds of wall-clock time before the job's processes are killed
+    "JOBS_MEMORY_LIMIT_MB": 4096,  # address space of the job and its render workers; 0: no limit
+    "JOBS_RETENTION_DAYS": 7,  # results are removed this long after the job finished
 }
 
 ENV_SETTINGS = {
     "DEALERQMS_DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
     "DEALERQMS_SECRET_KEY": "SECRET_KEY",
     "DEALERQMS_STORAGE_PATH": "DEALERQMS_STORAGE_PATH",
+    "DEALERQMS_PACK_SIGN_KEY": "DEALERQMS_PACK_SIGN_KEY",
+    "DEALERQMS_PACK_SIGN_CERT": "DEALERQMS_PACK_SIGN_CERT",
+    "DEALERQMS_PACK_SIGN_PASSPHRASE_FILE": "DEALERQMS_PACK_SIGN_PASSPHRASE_FILE",
 }
 
 
@@ -65,6 +82,10 @@ def load(app, test_config: dict | None) -> None:
         app.config["DEALERQMS_PLUGINS_ALLOW"] = _split(os.environ["DEALERQMS_PLUGINS_ALLOW"])
     if os.environ.get("DEALERQMS_PLUGINS_DENY"):
         app.config["DEALERQMS_PLUGINS_DENY"] = _split(os.environ["DEALERQMS_PLUGINS_DENY"])
+    for name in ("JOBS_RUNNER", "JOBS_TIME_LIMIT", "JOBS_MEMORY_LIMIT_MB", "JOBS_RETENTION_DAYS"):
+        value = os.environ.get(f"DEALERQMS_{name}")
+        if value:
+            app.config[name] = value if name == "JOBS_RUNNER" else float(value) if "." in value else int(value)
     if os.environ.get("DEALERQMS_INSECURE_COOKIES"):
         # Plain-HTTP development only; production serves HTTPS.
         app.config["SESSION_COOKIE_SECURE"] = False

@@ -1,42 +1,161 @@
-"""Demo content of the core: a demo site, a user for every role, and a year
-of measurements of every registered metric at the demo site.
+"""The demo dealer group of ``dealerqms init --demo``: two dealerships of one
+group, the people who work there (every role in every department), and two
+years of measurements of every manual metric.
 
-Areas add their own demo records through the ``populate_instance`` hook;
-form submissions they make there (``core.forms.services.submit`` with
-``submitted_at``) recompute their computed metrics.
+Areas add their own demo records through the ``populate_instance`` hook:
+they find the demo sites and their people with ``core.plugins.demo_sites()``
+and submit forms with ``core.plugins.submit_forms`` (computed metrics follow
+from those submissions). Everything here is created only when missing, so a
+second ``init --demo`` adds nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
 from core.accounts import services
-from core.accounts.models import User
+from core.accounts.models import Department, Role, Site, User
+from core.accounts.passwords import hash_password
 from core.database import db
 from core.errors import NotFound
 
-DEMO_SITE = ("DEMO", "Demo Motors (demo data)")
 DEMO_PASSWORD = "demo-password"
-# Enters the demo measurements (a quality officer may enter every metric).
-DEMO_QUALITY_OFFICER = "quality"
-# login, printed name, roles, department
-DEMO_USERS = [
-    ("quality", "Li Na (Quality officer)", ["quality_officer"], "QUALITY"),
-    ("saleshead", "Wang Wei (Head of sales)", ["department_head"], "SALES"),
-    ("servicehead", "Zhang Min (Head of after-sales)", ["department_head"], "AFTERSALES"),
-    ("auditor", "Chen Jing (Internal auditor)", ["auditor"], "TRAINING"),
-    ("staff", "Liu Yang (Sales consultant)", ["staff"], "SALES"),
+HISTORY_MONTHS = 24
+# code, name, login prefix — the stronger performer first (plugins shape their data on that order).
+DEMO_SITES = [
+    ("BJ01", "华骏汽车北京朝阳店 Huajun Motors Beijing Chaoyang (demo)", "bj"),
+    ("SH01", "华骏汽车上海浦东店 Huajun Motors Shanghai Pudong (demo)", "sh"),
 ]
+STAFF, HEAD, QO, AUDITOR, ADMIN = (Role.STAFF.value, Role.DEPARTMENT_HEAD.value, Role.QUALITY_OFFICER.value,
+                                   Role.AUDITOR.value, Role.ADMIN.value)
+
+# Per site: (login suffix, roles, department, English role) — the login is "<prefix>.<suffix>".
+_PEOPLE = [
+    ("admin", [ADMIN], "QUALITY", "IT administrator"),
+    ("quality", [QO], "QUALITY", "Quality officer"),
+    ("quality.head", [HEAD, QO], "QUALITY", "Quality manager"),
+    # Internal auditors come from other departments than those they audit
+    # (ISO 9001 9.2.2 c): one from training, one from risk, so every area has one who may audit it.
+    ("auditor", [AUDITOR], "TRAINING", "Internal auditor"),
+    ("auditor2", [AUDITOR], "RISK", "Internal auditor"),
+    ("sales.head", [HEAD], "SALES", "Head of sales"),
+    ("sales", [STAFF], "SALES", "Sales consultant"),
+    ("sales2", [STAFF], "SALES", "Sales consultant"),
+    ("service.head", [HEAD], "AFTERSALES", "Head of after-sales"),
+    ("service", [STAFF], "AFTERSALES", "Service advisor"),
+    ("service2", [STAFF], "AFTERSALES", "Technician"),
+    ("training.head", [HEAD], "TRAINING", "Head of training"),
+    ("training", [STAFF], "TRAINING", "Training coordinator"),
+    ("marketing.head", [HEAD], "MARKETING", "Head of marketing"),
+    ("marketing", [STAFF], "MARKETING", "Marketing specialist"),
+    ("risk.head", [HEAD], "RISK", "Head of risk and compliance"),
+    ("risk", [STAFF], "RISK", "Compliance officer"),
+    ("comms.head", [HEAD], "COMMS", "Head of communication"),
+    ("comms", [STAFF], "COMMS", "Customer care specialist"),
+]
+_NAMES = {
+    "bj": ["赵磊 Zhao Lei", "李娜 Li Na", "周敏 Zhou Min", "陈静 Chen Jing", "孙浩 Sun Hao", "王伟 Wang Wei",
+           "刘洋 Liu Yang", "杨帆 Yang Fan", "张敏 Zhang Min", "黄强 Huang Qiang", "吴刚 Wu Gang",
+           "徐丽 Xu Li", "马超 Ma Chao", "胡婷 Hu Ting", "郭鹏 Guo Peng", "何静 He Jing", "林峰 Lin Feng",
+           "高翔 Gao Xiang", "罗雪 Luo Xue"],
+    "sh": ["朱俊 Zhu Jun", "沈佳 Shen Jia", "陆琳 Lu Lin", "顾晨 Gu Chen", "蒋涛 Jiang Tao", "钱勇 Qian Yong",
+           "韩梅 Han Mei", "唐磊 Tang Lei", "许斌 Xu Bin", "冯雷 Feng Lei", "邓超 Deng Chao", "曹颖 Cao Ying",
+           "彭飞 Peng Fei", "曾倩 Zeng Qian", "萧然 Xiao Ran", "程亮 Cheng Liang", "袁芳 Yuan Fang",
+           "潘杰 Pan Jie", "董月 Dong Yue"],
+}
+
+
+def _users() -> list[tuple[str, str, list[str], str, str]]:
+    """(login, printed name, roles, department, site code) of every demo user, Beijing's first."""
+    users = []
+    for code, _name, prefix in DEMO_SITES:
+        city = "Beijing" if prefix == "bj" else "Shanghai"
+        for (suffix, roles, department, role), person in zip(_PEOPLE, _NAMES[prefix], strict=True):
+            users.append((f"{prefix}.{suffix}", f"{person} ({role}, {city})", roles, department, code))
+    return users
+
+
+DEMO_USERS = _users()
+# Enters the demo measurements (a quality officer may enter every metric).
+DEMO_QUALITY_OFFICER = "bj.quality"
+
+
+@dataclass(frozen=True)
+class DemoSite:
+    """A demo dealership as plugins see it (``core.plugins.demo_sites``)."""
+
+    id: int
+    code: str
+    name: str
+    # 0 for the stronger performer, 1 for the weaker
+    rank: int
+    # the 24 months (YYYY-MM) of demo history, oldest first, ending last month
+    months: tuple[str, ...]
+    # department code → logins of its staff at the site (QUALITY: the quality officers)
+    logins: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # department code → login of the department's head at the site
+    heads: Mapping[str, str] = field(default_factory=dict)
+
+
+def present_demo_sites() -> list[DemoSite]:
+    """The demo sites that exist, the stronger performer first, with their people."""
+    from core.metrics.services import add_months, current_period
+
+    existing = dict(db.session.execute(db.select(Site.code, Site.id).where(
+        Site.code.in_([c for c, *_ in DEMO_SITES]))).all())
+    last = add_months(current_period(), -1)
+    months = tuple(add_months(last, -n) for n in range(HISTORY_MONTHS - 1, -1, -1))
+    sites = []
+    for rank, (code, name, _prefix) in enumerate(DEMO_SITES):
+        if code not in existing:
+            continue
+        logins: dict[str, list[str]] = {}
+        heads: dict[str, str] = {}
+        for login, _printed, roles, department, site in DEMO_USERS:
+            if site != code:
+                continue
+            if STAFF in roles or (department == "QUALITY" and roles == [QO]):
+                logins.setdefault(department, []).append(login)
+            if HEAD in roles:
+                heads[department] = login
+        sites.append(DemoSite(existing[code], code, name, rank, months, {k: tuple(v) for k, v in logins.items()},
+                              heads))
+    return sites
 
 
 def populate_demo() -> None:
-    try:
-        site = services.site_by_code(DEMO_SITE[0])
-    except NotFound:
-        site = services.create_site(None, *DEMO_SITE)
-    for login, name, roles, department in DEMO_USERS:
-        if db.session.execute(db.select(User.id).filter_by(login=login)).first():
-            continue
-        services.create_user(None, login=login, display_name=name, roles=roles, password=DEMO_PASSWORD,
-                             department=services.department_by_code(department), site=site)
+    sites = {}
+    for code, name, _prefix in DEMO_SITES:
+        try:
+            sites[code] = services.site_by_code(code)
+        except NotFound:
+            sites[code] = services.create_site(None, code, name)
+    existing = set(db.session.execute(db.select(User.login).where(User.login.in_([u[0] for u in DEMO_USERS])))
+                   .scalars())
+    missing = [user for user in DEMO_USERS if user[0] not in existing]
+    if missing:
+        _add_users(missing, sites)
     from core.metrics import demo as metrics_demo
 
-    metrics_demo.populate(site, services.user_by_login(DEMO_QUALITY_OFFICER))
+    metrics_demo.populate([sites[code] for code, *_ in DEMO_SITES], services.user_by_login(DEMO_QUALITY_OFFICER))
+
+
+def _add_users(missing, sites: dict[str, Site]) -> None:
+    # An instance that already has department heads keeps them as the official ones.
+    heads_before = {department.code: department.head for department in
+                    db.session.execute(db.select(Department)).scalars() if department.head is not None}
+    # argon2 is slow on purpose (about 0.3 s a hash); the demo users share one
+    # published password, so one hash serves them all.
+    services.check_password_strength(DEMO_PASSWORD)
+    shared_hash = hash_password(DEMO_PASSWORD)
+    # A department has one official head, and creating a head makes them the
+    # head of their department: Beijing's heads, created last, are the
+    # official ones; Shanghai's hold the department_head role for their site.
+    for login, name, roles, department, site in reversed(missing):
+        user = services.create_user(None, login=login, display_name=name, roles=roles, password=None,
+                                    department=services.department_by_code(department), site=sites[site])
+        user.password_hash = shared_hash
+    for code, head in heads_before.items():
+        services.department_by_code(code).head = head
+    db.session.flush()

@@ -59,5 +59,7 @@ def init_command(demo, admin_password_file):
     if generated:
         click.echo(f"Created user admin. One-time password: {generated}")
     if demo:
-        from core.demo import DEMO_PASSWORD, DEMO_USERS
-        click.echo(f"Demo users ({', '.join(u[0] for u in DEMO_USERS)}) have the password {DEMO_PASSWORD!r}.")
+        from core.demo import DEMO_PASSWORD, DEMO_SITES, DEMO_USERS
+        sites = ", ".join(code for code, *_rest in DEMO_SITES)
+        click.echo(f"Demo dealer group: sites {sites}; {len(DEMO_USERS)} users (e.g. bj.quality, sh.quality, "
+                   f"bj.sales.head; all logins in the README) with the password {DEMO_PASSWORD!r}.")

@@ -3,9 +3,10 @@
 
 from core.accounts.models import ApiToken, Department, LoginAttempt, Role, Site, User, UserRole
 from core.forms.models import FormSubmission, FormVersion
+from core.jobs.models import Job
 from core.metrics.models import Measurement, SiteTarget
 from core.signatures.models import Signature
 from core.trail.models import TrailEvent
 
-__all__ = ["ApiToken", "Department", "FormSubmission", "FormVersion", "LoginAttempt", "Measurement", "Role", "Signature",
+__all__ = ["ApiToken", "Department", "FormSubmission", "FormVersion", "Job", "LoginAttempt", "Measurement", "Role", "Signature",
            "Site", "SiteTarget", "TrailEvent", "User", "UserRole"]

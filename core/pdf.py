@@ -51,3 +51,11 @@ def render_pdf(html: str, *, stylesheets: list[str] = (), read_file: Callable[[s
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
     css = [CSS(string=sheet, url_fetcher=fetcher, base_url=BASE_URL) for sheet in stylesheets]
     return document.write_pdf(stylesheets=css, pdf_variant=pdf_variant, **options)
+
+
+def render_document(html: str, *, read_file: Callable[[str], bytes] | None = None,
+                    media_types: dict[str, str] | None = None, font_config=None, **options):
+    """The laid-out WeasyPrint document (its pages and their anchors), through the restricted fetcher;
+    ``document.write_pdf(**options)`` then writes it."""
+    fetcher = RestrictedURLFetcher(read_file, media_types)
+    return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(font_config=font_config, **options)

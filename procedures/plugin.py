@@ -54,6 +54,13 @@ def populate_instance(demo):
 
 
 @hookimpl
+def generate_demo_data(scale, loader):
+    from procedures.demodata import generate
+
+    generate(scale, loader)
+
+
+@hookimpl
 def menu_links(user):
     if not can(user, Permission.READ_EFFECTIVE_PROCEDURES):
         return []
@@ -67,21 +74,31 @@ def _links(items) -> Markup:
     return Markup('<ul class="plain-list">{}</ul>').format(rows)
 
 
+TO_READ_SHOWN = 20
+
+
 @hookimpl
 def dashboard_panels(site, user):
     from procedures import services
 
     panels = []
-    pending = services.to_read(user)
+    # The first few by code and how many in all: a new staff member owes hundreds in a large instance.
+    pending = services.to_read(user, limit=TO_READ_SHOWN)
     if pending:
-        panels.append(DashboardPanel(title=_("To read and acknowledge"), html=_links(
+        title = _("To read and acknowledge")
+        if len(pending) == TO_READ_SHOWN:
+            title = f"{title} ({services.to_read_count(user)})"
+        panels.append(DashboardPanel(title=title, html=_links(
             (url_for("procedures.view", code=r.procedure.code), r.procedure.code, r.title,
              _("revision %(number)s", number=r.number)) for r in pending)))
     if can(user, Permission.READ_DRAFTS):
         overdue = [p for p in services.overdue_reviews()
                    if can(user, Permission.READ_DRAFTS, department_id=p.department_id)]
         if overdue:
-            panels.append(DashboardPanel(title=_("Periodic reviews overdue"), html=_links(
+            title = _("Periodic reviews overdue")
+            if len(overdue) > TO_READ_SHOWN:
+                title = f"{title} ({len(overdue)})"
+            panels.append(DashboardPanel(title=title, html=_links(
                 (url_for("procedures.view", code=p.code), p.code, p.title,
-                 _("due %(date)s", date=escape(p.next_review_due.isoformat()))) for p in overdue)))
+                 _("due %(date)s", date=escape(p.next_review_due.isoformat()))) for p in overdue[:TO_READ_SHOWN])))
     return panels

@@ -915,3 +915,63 @@ def test_hook_create_nonconformity(app, register_plugin):
     with app.app_context():
         assert raise_nonconformity(**fields) == "NC-2026-0001"
     assert received == [fields]
+
+
+# ---------------------------------------------------------------- demo data
+
+def test_hook_generate_demo_data(app, register_plugin):
+    """A plugin's rows go in through the bulk loader with their trail events;
+    a plugin that raises takes the whole generation back."""
+    from sqlalchemy import select
+
+    from core.accounts.models import Site
+    from core.database import db
+    from core.demodata.generate import generate
+    from core.trail.chain import verify
+    from core.trail.models import TrailEvent
+
+    seen = []
+
+    class Plugin:
+        @hookimpl
+        def generate_demo_data(self, scale, loader):
+            seen.append((scale.name, len(loader.sites), len(loader.users)))
+            ids = loader.insert(Site, [{"code": "TYRES", "name": "Tyre hotel"}])
+            loader.event(Site, ids[0], {"name": ("Tyre hotel", "Tyre hotel and storage")})
+            db.session.connection().execute(
+                Site.__table__.update().where(Site.__table__.c.id == ids[0]).values(name="Tyre hotel and storage"))
+
+    register_plugin(Plugin(), "tyres")
+    with app.app_context():
+        report = generate("small", seed=1)
+        assert seen == [("small", 2, 20)]
+        site = db.session.execute(select(Site).filter_by(code="TYRES")).scalar_one()
+        events = db.session.execute(select(TrailEvent).where(TrailEvent.entity_type == "site",
+                                                             TrailEvent.entity_id == str(site.id))
+                                    .order_by(TrailEvent.seq)).scalars().all()
+        assert [e.action for e in events] == ["create", "update"]
+        assert events[0].changed_fields["code"] == [None, "TYRES"]
+        assert verify(db.session.connection()).ok and report.verified.ok
+
+
+def test_a_failing_generate_demo_data_leaves_nothing(app, register_plugin):
+    from sqlalchemy import func, select
+
+    from core.accounts.models import Site, User
+    from core.database import db
+    from core.demodata.generate import generate
+    from core.trail.models import TrailEvent
+
+    class Broken:
+        @hookimpl
+        def generate_demo_data(self, loader):
+            raise RuntimeError("the plugin's data source is unreachable")
+
+    register_plugin(Broken(), "broken")
+    with app.app_context():
+        before = db.session.execute(select(func.count()).select_from(TrailEvent)).scalar()
+        with pytest.raises(RuntimeError, match="unreachable"):
+            generate("small")
+        assert db.session.execute(select(func.count()).select_from(User)).scalar() == 0
+        assert db.session.execute(select(func.count()).select_from(Site)).scalar() == 1
+        assert db.session.execute(select(func.count()).select_from(TrailEvent)).scalar() == before

@@ -156,3 +156,14 @@ def test_form_errors_and_flashes_are_translated(client):
     response = client.post("/login", data={"login": "", "password": "", "csrf_token": page_token(client)})
     # WTForms' own messages come from its catalogs, in the same language.
     assert response.get_data(as_text=True).count("该字段是必填字段。") == 2
+
+
+def test_default_department_names_follow_the_readers_language_until_renamed(app):
+    from core.accounts.models import department_label
+
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        assert department_label("AFTERSALES", "After-sales") == "售后"
+        # An administrator's own name is shown as written, in every language.
+        assert department_label("AFTERSALES", "Service & Parts") == "Service & Parts"
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert department_label("AFTERSALES", "After-sales") == "After-sales"

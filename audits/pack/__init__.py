@@ -1,14 +1,28 @@
 """The evidence pack: one self-verifying PDF/A-3b per audit (docs/evidence-pack.md).
 
 ``content`` gathers what the audits, procedures, metrics, signatures and trail
-store about one audit, as of the audit date; ``document`` turns it into print
-HTML, one section at a time (each section is hashed into the manifest);
-``build`` renders the PDF through the restricted fetcher with every evidence
-file and the manifest attached, optionally signs it (PAdES) and moves it into
-place; ``verify`` checks a pack file without access to the system.
+store about one audit, as of the audit date; ``document`` cuts it into render
+units of print HTML; ``render`` and ``worker`` render units in worker
+processes, ``cache`` keeps them; ``build`` merges, stamps page numbers and
+bookmarks, attaches every evidence file and the manifest, optionally signs
+(PAdES) and moves the file into place; ``verify`` checks a pack file without
+access to the system.
+
+The names below are imported on first use: a render worker imports
+``audits.pack.worker`` and should not pay for the rest of the package.
 """
 
-from audits.pack.build import PackResult, build_pack, write_pack
-from audits.pack.verify import VerifyReport, verify_pack
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {"PackResult": "build", "build_pack": "build", "write_pack": "build", "VerifyReport": "verify",
+            "verify_pack": "verify"}
 
 __all__ = ["PackResult", "VerifyReport", "build_pack", "verify_pack", "write_pack"]
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)

@@ -1,5 +1,18 @@
-"""Rendering the pack: PDF/A-3b, evidence files and the manifest attached,
-optionally signed (PAdES), written to a temporary name and moved into place."""
+"""Making the pack: units rendered in parallel (or taken from the cache), merged,
+stamped with page numbers and header, bookmarked, PDF/A-3b with the evidence
+files and the manifest attached, optionally signed (PAdES), written to a
+temporary name and moved into place.
+
+How the pages come together: the body's units go to the workers first; the
+cover renders meanwhile in this process, as PDF/A-3b with every attachment,
+and becomes the base file, so the document-level structure that makes the
+file PDF/A-3b (XMP metadata, output intent, embedded files with their
+relationship, ``/AF``) is WeasyPrint's own. The contents is rendered once
+every unit's page count is known, with the real page numbers; then the page
+stamps (header, "Page n of N", reference) for exactly that many pages. pikepdf
+(qpdf's binding) appends every unit's pages to the cover's file, lays each
+stamp page over its page and writes the outline.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +22,8 @@ import json
 import os
 import re
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import current_app
@@ -17,14 +31,29 @@ from flask_babel import force_locale
 
 from audits.pack import content as pack_content
 from audits.pack import document
+from audits.pack.cache import UnitCache, cache_key
+from audits.pack.render import (
+    Job,
+    Rendered,
+    Renderer,
+    RenderFailed,
+    default_workers,
+    results,
+    warm_up,
+)
+from audits.pack.worker import PDF_VARIANT, font_config, peak_rss_kib, render_batch
 from audits.services.audits import audit_by_reference
 from core.database import iso_utc
-from core.pdf import RestrictedURLFetcher, render_pdf
+from core.pdf import RefusedURL, RestrictedURLFetcher, render_pdf
 from core.storage import file_store
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = "dealerqms-evidence-pack/1"
 SIGNATURE_FIELD = "EvidencePack"
+# Bumped when the way units become pages changes, so older cache entries stop matching.
+RENDER_FORMAT = "units/2"
+
+Progress = Callable[[int, int, str], None]
 
 
 class PackError(ValueError):
@@ -39,6 +68,12 @@ class PackResult:
     manifest: dict
     manifest_sha256: str
     signed: bool = False
+    pages: int = 0
+    rendered: list[str] = field(default_factory=list)  # unit keys rendered for this pack
+    reused: list[str] = field(default_factory=list)  # unit keys taken from the cache
+    peak_rss_kib: dict[str, int] = field(default_factory=dict)  # "main" and each worker's pid
+    render_seconds: float = 0.0  # summed over the units rendered for this pack
+    worker_cpu_seconds: dict[str, float] = field(default_factory=dict)  # CPU time of each render worker
 
 
 def attachment_name(evidence) -> str:
@@ -51,14 +86,14 @@ def canonical_json(data) -> bytes:
     return json.dumps(data, sort_keys=True, ensure_ascii=False, indent=1).encode("utf-8")
 
 
-def _manifest(content, sections) -> dict:
+def _manifest(content, units: list[document.Unit]) -> dict:
     head = content.chain_head
     return {
         "format": MANIFEST_FORMAT,
         "audit": content.audit.reference,
         "generated_at": iso_utc(content.generated_at),
         "product_version": content.product_version,
-        "sections": [{"key": s.key, "title": s.title, "sha256": s.sha256} for s in sections],
+        "sections": [{"key": u.section, "unit": u.key, "title": u.title, "sha256": u.sha256} for u in units],
         "files": [{"attachment": attachment_name(e), "name": e.name, "media_type": e.media_type, "size": e.size,
                    "sha256": e.sha256} for e in content.evidence],
         "trail": {"ok": content.chain.ok, "events": content.chain.events,
@@ -66,43 +101,260 @@ def _manifest(content, sections) -> dict:
     }
 
 
-def build_pack(audit, *, locale: str | None = None) -> PackResult:
-    """The pack of ``audit`` as PDF bytes (unsigned), with its HTML and manifest."""
-    from weasyprint import Attachment
+def _cache() -> UnitCache:
+    megabytes = current_app.config.get("DEALERQMS_PACK_CACHE_MB", 512) or 0
+    return UnitCache(Path(current_app.instance_path) / "cache" / "pack", int(megabytes) * 1024 * 1024)
 
+
+def _versions() -> tuple[str, ...]:
+    import weasyprint
+
+    return pack_content.product_version(), weasyprint.__version__, RENDER_FORMAT
+
+
+def _page_count(pdf: bytes) -> int:
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        return len(opened.pages)
+
+
+class _Pages:
+    """Unit PDFs as they arrive, from the cache or from the workers."""
+
+    def __init__(self, cache: UnitCache, total: int, progress: Progress | None):
+        self.cache = cache
+        self.pdfs: dict[str, bytes] = {}
+        self.counts: dict[str, int] = {}
+        self.rendered: list[str] = []
+        self.reused: list[str] = []
+        self.peaks: dict[str, int] = {}
+        self.seconds = 0.0
+        self.cpu: dict[str, float] = {}
+        self.body_done = 0
+        self.cache_keys: dict[str, str | None] = {}
+        self.total = total
+        self.progress = progress
+
+    def _tick(self, key: str, label: str) -> None:
+        # Progress counts the body's units; the contents and the stamps are steps of their own.
+        if self.progress is not None and not key.startswith(("stamps/", "contents")):
+            self.body_done += 1
+            self.progress(self.body_done, self.total, label)
+
+    def reuse(self, unit: document.Unit, key: str) -> bool:
+        from pikepdf import PdfError
+
+        pdf = self.cache.get(key)
+        if pdf is None:
+            return False
+        try:
+            count = _page_count(pdf)
+        except PdfError:  # intact bytes that are no PDF (not written by this code): render again
+            return False
+        self.pdfs[unit.key], self.counts[unit.key] = pdf, count
+        self.reused.append(unit.key)
+        self._tick(unit.key, f"reused {unit.key}")
+        return True
+
+    def rendered_one(self, result: Rendered, job: Job) -> None:
+        self.pdfs[result.key], self.counts[result.key] = result.pdf, _page_count(result.pdf)
+        self.rendered.append(result.key)
+        self.seconds += result.seconds
+        process = "main" if result.worker == os.getpid() else f"worker {result.worker}"
+        self.peaks[process] = max(self.peaks.get(process, 0), result.peak_rss_kib)
+        if process != "main":
+            self.cpu[process] = max(self.cpu.get(process, 0.0), result.cpu_seconds)
+        if self.cache_keys.get(job.key) is not None:
+            self.cache.put(self.cache_keys[job.key], result.pdf)
+        self._tick(job.key, f"rendered {job.label}")
+
+
+def _read_evidence(content) -> dict[str, bytes]:
     store = file_store()
-    with force_locale(locale or current_app.config.get("BABEL_DEFAULT_LOCALE", "en")):
-        content = pack_content.gather(audit)
-        body = document.sections(content)
-        manifest = _manifest(content, body)
-        manifest_bytes = canonical_json(manifest)
-        manifest_sha256 = hashlib.sha256(manifest_bytes).hexdigest()
-        front = document.front_matter(content, body, manifest_sha256)
-        html = document.document(content, front, body)
     files = {e.sha256: store.read(e.sha256) for e in content.evidence}
     for evidence in content.evidence:
         if hashlib.sha256(files[evidence.sha256]).hexdigest() != evidence.sha256:
             raise PackError(f"stored file {evidence.sha256} of evidence {evidence.name!r} no longer matches its hash")
+    return files
+
+
+def _render_here(html: str, files: dict[str, bytes], media_types: dict[str, str], **options) -> bytes:
+    def read_file(sha256: str) -> bytes:
+        # Only the audit's own evidence may be pulled into its pack.
+        if sha256 not in files:
+            raise RefusedURL(f"{sha256[:64]} is not evidence of this audit")
+        return files[sha256]
+
+    return render_pdf(html, read_file=read_file, media_types=media_types, pdf_variant=PDF_VARIANT,
+                      font_config=font_config(), **options)
+
+
+def _contents(body: list[document.Unit], counts: dict[str, int], first_page: int,
+              cached: Callable[[document.Unit], bytes]) -> tuple[document.Unit, bytes]:
+    """The contents with real page numbers. Its own length shifts every number after it, so it is
+    rendered again until the length it assumed is the length it has (once, in practice)."""
+    assumed = 1
+    for _attempt in range(4):
+        pages, page = {}, first_page + assumed
+        for unit in body:
+            pages[unit.key] = page
+            page += counts[unit.key]
+        unit = document.contents(body, pages)
+        pdf = cached(unit)
+        actual = _page_count(pdf)
+        if actual == assumed:
+            return unit, pdf
+        assumed = actual
+    raise PackError("the contents page numbers do not settle")
+
+
+def _attachments(content, files: dict[str, bytes], manifest_bytes: bytes) -> list:
+    from weasyprint import Attachment
+
     # Attachments come from bytes the product hands over, never from a URL.
     fetcher = RestrictedURLFetcher()
-    attachments = [Attachment(file_obj=io.BytesIO(files[e.sha256]), name=attachment_name(e),
-                              description=f"{e.name} ({e.sha256})", relationship="Data", url_fetcher=fetcher)
-                   for e in content.evidence]
-    attachments.append(Attachment(file_obj=io.BytesIO(manifest_bytes), name=MANIFEST_NAME,
-                                  description="SHA-256 of every section and file", relationship="Data",
-                                  url_fetcher=fetcher))
-    media_types = {e.sha256: e.media_type for e in content.evidence}
-    pdf = render_pdf(html, read_file=lambda sha256: files[sha256] if sha256 in files
-                     else _unknown(sha256), media_types=media_types, pdf_variant="pdf/a-3b",
-                     attachments=attachments)
-    return PackResult(audit.reference, pdf, html, manifest, manifest_sha256)
+    found = [Attachment(file_obj=io.BytesIO(files[e.sha256]), name=attachment_name(e),
+                        description=f"{e.name} ({e.sha256})", relationship="Data", url_fetcher=fetcher)
+             for e in content.evidence]
+    found.append(Attachment(file_obj=io.BytesIO(manifest_bytes), name=MANIFEST_NAME,
+                            description="SHA-256 of every section and file", relationship="Data",
+                            url_fetcher=fetcher))
+    return found
 
 
-def _unknown(sha256: str) -> bytes:
-    # Only the audit's own evidence may be pulled into its pack.
-    from core.pdf import RefusedURL
+def _without_internal_links(page) -> None:
+    """Drop a unit page's links into its own file: their targets are not pages of the pack."""
+    from pikepdf import Array, Name
 
-    raise RefusedURL(f"{sha256[:64]} is not evidence of this audit")
+    annotations = page.obj.get(Name.Annots)
+    if annotations is None:
+        return
+    kept = [a for a in annotations if not (a.get(Name.Subtype) == Name.Link and (
+        Name.Dest in a or (Name.A in a and a.A.get(Name.S) != Name.URI)))]
+    page.obj.Annots = Array(kept)
+
+
+def _merge(cover: bytes, units: list[bytes], stamps: list[bytes], marks: list[list[document.Mark]]) -> bytes:
+    """The pack: the cover's file (WeasyPrint's PDF/A-3b with the attachments) with every other unit's
+    pages appended, each page's stamp laid over it, and the outline rebuilt over the merged pages."""
+    import pikepdf
+    from pikepdf import OutlineItem
+
+    merged = pikepdf.open(io.BytesIO(cover))
+    # qpdf copies stream data from the source files when it writes: they stay open until then.
+    sources = [pikepdf.open(io.BytesIO(pdf)) for pdf in [*units, *stamps]]
+    try:
+        for source in sources[:len(units)]:
+            for page in source.pages:
+                _without_internal_links(page)
+                merged.pages.append(page)
+        stamp_pages = [page for source in sources[len(units):] for page in source.pages]
+        if len(stamp_pages) != len(merged.pages) or len(marks) != len(merged.pages):
+            raise PackError(f"the page stamps ({len(stamp_pages)} pages) do not fit the pack "
+                            f"({len(merged.pages)} pages)")
+        for page, stamp in zip(merged.pages, stamp_pages, strict=True):
+            page.add_overlay(stamp)
+        with merged.open_outline() as outline:
+            outline.root.clear()
+            parent = None
+            for index, page_marks in enumerate(marks):
+                for mark in page_marks:
+                    item = OutlineItem(mark.label, index)
+                    if mark.level == 1 or parent is None:
+                        outline.root.append(item)
+                        parent = item
+                    else:
+                        parent.children.append(item)
+        output = io.BytesIO()
+        merged.save(output, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        return output.getvalue()
+    finally:
+        for source in sources:
+            source.close()
+        merged.close()
+
+
+def _workers() -> int:
+    configured = current_app.config.get("DEALERQMS_PACK_WORKERS")
+    return default_workers() if configured is None else int(configured)
+
+
+def build_pack(audit, *, locale: str | None = None, progress: Progress | None = None) -> PackResult:
+    """The pack of ``audit`` as PDF bytes (unsigned), with its single HTML document and manifest."""
+    config = current_app.config
+    workers = _workers()
+    warm_up(workers)
+    with force_locale(locale or config.get("BABEL_DEFAULT_LOCALE", "en")):
+        content = pack_content.gather(audit)
+        cache = _cache()
+        body = document.units(content, memo=cache.text)
+        manifest = _manifest(content, body)
+        manifest_bytes = canonical_json(manifest)
+        manifest_sha256 = hashlib.sha256(manifest_bytes).hexdigest()
+        cover = document.cover(content, manifest_sha256)
+        html = document.document(content, [cover, document.contents(body)], body)
+        files = _read_evidence(content)
+        media_types = {e.sha256: e.media_type for e in content.evidence}
+        versions = _versions()
+        # Steps after the body: the contents, the page stamps, the merge.
+        pages = _Pages(cache, len(body) + 3, progress)
+
+        def jobs_for(units: list[document.Unit]) -> list[Job]:
+            jobs = []
+            for unit in units:
+                prefix, unit_body = document.unit_parts(unit)
+                key = cache_key(document.unit_document(unit), *versions) if unit.cacheable else None
+                if key is not None and pages.reuse(unit, key):
+                    continue
+                pages.cache_keys[unit.key] = key
+                jobs.append(Job(unit.key, prefix, unit_body, unit.anchor, {sha: files[sha] for sha in unit.files},
+                                {sha: media_types[sha] for sha in unit.files}, unit.key))
+            return jobs
+
+        def here(unit: document.Unit) -> bytes:
+            """A small unit rendered in this process (through the cache)."""
+            for job in jobs_for([unit]):
+                result, = results(render_batch(job.prefix, [(job.key, job.anchor, job.body)], job.files,
+                                                job.media_types))
+                pages.rendered_one(result, job)
+            return pages.pdfs[unit.key]
+
+        try:
+            with Renderer(workers=workers, memory_limit_mb=config.get("DEALERQMS_PACK_WORKER_MEMORY_MB"),
+                          timeout=float(config.get("DEALERQMS_PACK_TIMEOUT", 900))) as renderer:
+                renderer.submit(jobs_for(body))
+                # The cover carries the document-level PDF/A-3b structure and the attachments; it renders
+                # here, while the workers render the body.
+                cover_pdf = _render_here(document.unit_document(cover), files, media_types,
+                                         attachments=_attachments(content, files, manifest_bytes))
+                pages.counts[cover.key] = _page_count(cover_pdf)
+                renderer.wait(pages.rendered_one)
+                contents, _contents_pdf = _contents(body, pages.counts, pages.counts[cover.key] + 1, here)
+                _tick(progress, len(body) + 1, len(body) + 3, "contents")
+                order = [cover, contents, *body]
+                marks = [mark_list for unit in order
+                         for mark_list in [unit.marks] + [[] for _ in range(pages.counts[unit.key] - 1)]]
+                stamps = document.stamp_units(content, len(marks))
+                renderer.submit(jobs_for(stamps))
+                renderer.wait(pages.rendered_one)
+                _tick(progress, len(body) + 2, len(body) + 3, "page stamps")
+        except RenderFailed as error:
+            raise PackError(str(error)) from None
+        pages.cache.evict()
+    pdf = _merge(cover_pdf, [pages.pdfs[unit.key] for unit in order[1:]], [pages.pdfs[s.key] for s in stamps], marks)
+    _tick(progress, len(body) + 3, len(body) + 3, "merged")
+    pages.peaks["main"] = peak_rss_kib()
+    return PackResult(audit.reference, pdf, html, manifest, manifest_sha256, pages=len(marks),
+                      rendered=[key for key in pages.rendered if not key.startswith("stamps/")],
+                      reused=[key for key in pages.reused if not key.startswith("stamps/")],
+                      peak_rss_kib=pages.peaks, render_seconds=pages.seconds,
+                      worker_cpu_seconds=pages.cpu)
+
+
+def _tick(progress: Progress | None, done: int, total: int, label: str) -> None:
+    if progress is not None:
+        progress(done, total, label)
 
 
 def sign_pdf(pdf: bytes, key_file: str, cert_file: str, passphrase: bytes | None = None) -> bytes:
@@ -110,13 +362,31 @@ def sign_pdf(pdf: bytes, key_file: str, cert_file: str, passphrase: bytes | None
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
-    signer = signers.SimpleSigner.load(key_file, cert_file, key_passphrase=passphrase)
+    try:
+        signer = signers.SimpleSigner.load(key_file, cert_file, key_passphrase=passphrase)
+    except (OSError, ValueError, TypeError):
+        signer = None
     if signer is None:
         raise PackError("the signing key or certificate could not be read")
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     metadata = signers.PdfSignatureMetadata(field_name=SIGNATURE_FIELD, subfilter=fields.SigSeedSubFilter.PADES,
                                             md_algorithm="sha256", reason="dealerqms evidence pack")
     return signers.sign_pdf(writer, metadata, signer=signer).getvalue()
+
+
+def instance_signing_key() -> tuple[str | None, str | None, bytes | None]:
+    """The key, certificate and passphrase configured for the instance (``DEALERQMS_PACK_SIGN_*``)."""
+    config = current_app.config
+    key, cert = config.get("DEALERQMS_PACK_SIGN_KEY"), config.get("DEALERQMS_PACK_SIGN_CERT")
+    if bool(key) != bool(cert):
+        raise PackError("the instance's signing key needs both DEALERQMS_PACK_SIGN_KEY and DEALERQMS_PACK_SIGN_CERT")
+    passphrase = None
+    if key and config.get("DEALERQMS_PACK_SIGN_PASSPHRASE_FILE"):
+        try:
+            passphrase = Path(config["DEALERQMS_PACK_SIGN_PASSPHRASE_FILE"]).read_bytes().rstrip(b"\r\n")
+        except OSError:
+            raise PackError("the passphrase file of the instance's signing key cannot be read") from None
+    return key, cert, passphrase
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -135,13 +405,22 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 
 def write_pack(reference: str, output: str | Path, *, html_output: str | Path | None = None,
-               sign_key: str | None = None, sign_cert: str | None = None, locale: str | None = None) -> PackResult:
+               sign_key: str | None = None, sign_cert: str | None = None, locale: str | None = None,
+               progress: Progress | None = None) -> PackResult:
+    """Build the pack of audit ``reference`` and write it to ``output`` (only once it is complete).
+
+    Without ``sign_key``/``sign_cert`` the instance's configured key signs it,
+    when there is one. ``progress(done, total, label)`` is called as parts finish.
+    """
+    if bool(sign_key) != bool(sign_cert):
+        raise PackError("signing needs both a key and a certificate")
+    passphrase = None
+    if not sign_key:
+        sign_key, sign_cert, passphrase = instance_signing_key()
     audit = audit_by_reference(reference)
-    result = build_pack(audit, locale=locale)
-    if sign_key or sign_cert:
-        if not (sign_key and sign_cert):
-            raise PackError("signing needs both a key and a certificate")
-        result.pdf = sign_pdf(result.pdf, sign_key, sign_cert)
+    result = build_pack(audit, locale=locale, progress=progress)
+    if sign_key:
+        result.pdf = sign_pdf(result.pdf, sign_key, sign_cert, passphrase)
         result.signed = True
     write_atomically(Path(output), result.pdf)
     if html_output:

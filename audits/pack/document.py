@@ -1,15 +1,29 @@
-"""The pack as print HTML: one section at a time, then the whole document.
+"""The pack as print HTML, cut into render units.
 
-Each section is rendered on its own so that its SHA-256 can go into the
-manifest. Everything users typed reaches the HTML through Jinja's
-autoescaping (procedure bodies through the procedures' sanitizing renderer),
-so no field can add markup, a script or a fetch.
+A render unit is a piece of the pack that starts on a new page and renders
+on its own: the cover, the contents, the plan, each chunk of a checklist,
+the findings, each NC, each procedure revision, the KPI charts, each plugin
+section, the evidence index, the trail's chain result and each chunk of its
+events, the signatures. Units carry nothing that changes from one pack to
+the next unless their content changed (no generation time, no page numbers:
+those are stamped across the merged document), so the PDF of a unit can be
+cached by the hash of its HTML.
+
+The same units, concatenated, make the single HTML document of the whole
+pack (``--html``), whose CSS page counters and ``target-counter`` contents
+render the complete pack in one plain WeasyPrint run.
+
+Everything users typed reaches the HTML through Jinja's autoescaping
+(procedure bodies through the procedures' sanitizing renderer), so no field
+can add markup, a script or a fetch.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import json
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import current_app
@@ -26,25 +40,33 @@ from core.signatures.service import MEANINGS
 
 TEMPLATES = Path(__file__).parent / "templates"
 
-PRINT_CSS = """
+# Fixed chunk sizes: an old chunk keeps its exact HTML (and its cached PDF)
+# when a response elsewhere or a new trail event changes another chunk.
+CHECKLIST_CHUNK = 20
+TRAIL_CHUNK = 25
+
+PAGE_RULES = """
 @page {
   size: A4;
   margin: 24mm 15mm 22mm 15mm;
-  @top-left { content: element(pack-header); width: 100%; }
+MARGIN_BOXES}
+"""
+
+# Plain strings in the margin boxes: a running element (a table per page) lays out several times slower.
+MARGIN_BOXES = """  @top-left { content: HEADER_LEFT; width: 55%; font-size: 8pt; font-weight: bold; border-bottom: 0.6pt solid #333; }
+  @top-right { content: HEADER_RIGHT; width: 45%; font-size: 8pt; text-align: right; border-bottom: 0.6pt solid #333; }
   @bottom-right { content: PAGE_OF; width: 40%; font-size: 8pt; text-align: right; }
   @bottom-left { content: REFERENCE; width: 60%; font-size: 8pt; }
-}
+"""
+
+BODY_CSS = """
 html { font-family: "Noto Sans CJK SC", "Noto Sans", "DejaVu Sans", sans-serif; font-size: 9.5pt; line-height: 1.4; }
-.pack-header { position: running(pack-header); font-size: 8pt; border-bottom: 0.6pt solid #333; }
-.pack-header table { width: 100%; table-layout: fixed; border-collapse: collapse; margin: 0; }
-.pack-header td { border: none; padding: 1pt 0; }
 section { page-break-before: always; }
 section.cover { page-break-before: auto; }
-h1 { font-size: 15pt; bookmark-level: 1; bookmark-label: content(text); page-break-after: avoid; }
-h2 { font-size: 12pt; bookmark-level: 2; bookmark-label: content(text); page-break-after: avoid; }
+h1 { font-size: 15pt; bookmark-level: none; page-break-after: avoid; }
+h2 { font-size: 12pt; bookmark-level: none; page-break-after: avoid; }
 h3 { font-size: 10.5pt; bookmark-level: none; page-break-after: avoid; }
-.procedure-body h1, .procedure-body h2, .procedure-body h3, .plugin-body h1, .plugin-body h2 {
-  bookmark-level: none; font-size: 10.5pt; }
+.procedure-body h1, .procedure-body h2, .procedure-body h3, .plugin-body h1, .plugin-body h2 { font-size: 10.5pt; }
 table { width: 100%; table-layout: fixed; border-collapse: collapse; margin: 4pt 0 8pt; }
 th, td { border: 0.5pt solid #888; padding: 2pt 4pt; text-align: left; vertical-align: top;
   overflow-wrap: anywhere; }
@@ -58,12 +80,20 @@ tr { page-break-inside: avoid; }
 .figure img { max-width: 100%; max-height: 120mm; }
 .chart svg { width: 100%; height: auto; }
 .fishbone { width: 100%; height: auto; }
-.cover-title { font-size: 20pt; margin-top: 30mm; bookmark-level: 1; }
+.cover-title { font-size: 20pt; margin-top: 30mm; }
 .toc a { color: #000; text-decoration: none; }
 .toc a::after { content: leader('.') target-counter(attr(href), page); }
+.toc a.numbered::after { content: leader('.') attr(data-page); }
 .toc li { list-style: none; }
+.toc li.level-2 { margin-left: 12pt; font-size: 9pt; }
 .ok { color: #2e7d32; font-weight: bold; }
 .bad { color: #c62828; font-weight: bold; }
+"""
+
+# Bookmarks of the single HTML document; the merged pack gets the same ones from its page stamps.
+BOOKMARK_CSS = """
+.mark-1 { bookmark-level: 1; bookmark-label: attr(data-label); }
+.mark-2 { bookmark-level: 2; bookmark-label: attr(data-label); }
 """
 
 
@@ -72,25 +102,66 @@ def css_string(text: str) -> str:
     return '"' + "".join(c if c.isalnum() or c in " .-_:/()" else f"\\{ord(c):x} " for c in text) + '"'
 
 
-def print_css(reference: str) -> str:
+def _page_of() -> str:
     page_of = _("Page %(n)s of %(total)s", n="\x00", total="\x01")
     before, _sep, rest = page_of.partition("\x00")
     middle, _sep, after = rest.partition("\x01")
-    content = " ".join(part for part in (css_string(before) if before else "", "counter(page)",
-                                         css_string(middle) if middle else "", "counter(pages)",
-                                         css_string(after) if after else "") if part)
-    return PRINT_CSS.replace("PAGE_OF", content).replace("REFERENCE", css_string(reference))
+    return " ".join(part for part in (css_string(before) if before else "", "counter(page)",
+                                      css_string(middle) if middle else "", "counter(pages)",
+                                      css_string(after) if after else "") if part)
+
+
+def _margins(reference: str, title: str, audit_date: str, page_of: str) -> str:
+    return (MARGIN_BOXES.replace("PAGE_OF", page_of).replace("REFERENCE", css_string(reference))
+            .replace("HEADER_LEFT", css_string(f"{reference} · {title}"))
+            .replace("HEADER_RIGHT", css_string(f"{_('Evidence pack')} · {_('Audit date')} {audit_date}")))
+
+
+def print_css(reference: str, title: str, audit_date: str) -> str:
+    """The CSS of the whole document: pages with the running header, "Page n of N" and the reference."""
+    return PAGE_RULES.replace("MARGIN_BOXES", _margins(reference, title, audit_date, _page_of())) + BODY_CSS + \
+        BOOKMARK_CSS
+
+
+def stamp_css(reference: str, title: str, audit_date: str) -> str:
+    """The CSS of the page stamps: each page's "Page n of N" is spelled out on it, so that any
+    run of pages renders on its own (in parallel, and cached while the page count stays)."""
+    return (PAGE_RULES.replace("MARGIN_BOXES", _margins(reference, title, audit_date, "string(page-of)"))
+            + BODY_CSS + ".stamp { string-set: page-of attr(data-page-of); }")
+
+
+# A unit has the same page box as the whole document but empty margins: the
+# stamp pass prints header, page numbers and reference over the merged pages.
+UNIT_CSS = PAGE_RULES.replace("MARGIN_BOXES", "") + BODY_CSS
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A bookmark (and a contents line) pointing at the first page of a unit."""
+
+    level: int
+    label: str
 
 
 @dataclass
-class Section:
-    key: str
+class Unit:
+    key: str  # unique and stable, e.g. "checklists/sales.showroom/1"
+    section: str  # the manifest's section key, e.g. "checklists"
     title: str
     html: Markup
+    marks: list[Mark] = field(default_factory=list)
+    files: tuple[str, ...] = ()  # SHA-256 of the evidence files the unit shows
+    cacheable: bool = True
+    css: str | None = None  # None: UNIT_CSS
+    wrapper: str = "section"
 
     @property
     def sha256(self) -> str:
         return hashlib.sha256(str(self.html).encode("utf-8")).hexdigest()
+
+    @property
+    def anchor(self) -> str:
+        return "u-" + re.sub(r"[^A-Za-z0-9_-]+", "-", self.key)
 
 
 def _environment():
@@ -110,52 +181,185 @@ def _helpers() -> dict:
     }
 
 
-def sections(content: PackContent) -> list[Section]:
-    """Every section after the cover and the contents, in pack order."""
+def _stable_svg_ids(svg: str, prefix: str) -> str:
+    """The chart with its random element-id prefix replaced by a fixed one, so the same chart is the same HTML."""
+    found = re.search(r'id="(c[0-9a-f]{8}-)', svg)
+    return svg.replace(found.group(1), prefix) if found else svg
+
+
+# Findings colours by grade: what the dashboard uses for good, warning and bad.
+GRADE_STATUS = {"conforming": "green", "observation": None, "ofi": None, "minor_nc": "amber", "major_nc": "red",
+                "not_applicable": None, "unanswered": None}
+
+
+def findings_chart(counts: dict[str, int], labels: dict, memo=None) -> Markup:
+    """Counts by grade as a bar chart. ``memo(key, produce)`` may keep the drawing: matplotlib
+    takes longer to start than the rest of a repeat pack takes to gather."""
+    from core import charts
+
+    keys = [*labels, "unanswered"]
+    names = [str(labels.get(key, _("unanswered"))) for key in keys]
+    values = [counts.get(k, 0) for k in keys]
+    title = _("Findings summary")
+
+    def draw() -> str:
+        svg = charts.counts_svg(title=title, labels=names, counts=values, statuses=[GRADE_STATUS.get(k) for k in keys])
+        return _stable_svg_ids(str(svg), "findings-")
+
+    if memo is None:
+        return Markup(draw())
+    key = hashlib.sha256(json.dumps(["findings-chart/1", title, names, values]).encode("utf-8")).hexdigest()
+    return Markup(memo(key, draw))
+
+
+def units(content: PackContent, memo=None) -> list[Unit]:
+    """Every unit after the cover and the contents, in pack order (``memo``: see :func:`findings_chart`)."""
     from audits.rendering import fishbone_svg
     from procedures.rendering import render
 
     env = _environment()
-    common = {"pack": content, "audit": content.audit, **_helpers()}
+    helpers = _helpers()
+    common = {"pack": content, "audit": content.audit, **helpers}
+    found: list[Unit] = []
 
-    def section(key: str, title: str, template: str, **extra) -> Section:
-        html = env.get_template(template).render(key=key, title=title, **common, **extra)
-        return Section(key, title, Markup(html))
+    def add(key: str, section: str, title: str, template: str, marks: list[Mark], files=(), **extra) -> None:
+        html = env.get_template(template).render(title=title, **common, **extra)
+        found.append(Unit(key, section, title, Markup(html), marks, tuple(files)))
 
-    found = [
-        section("plan", _("Audit plan and scope"), "plan.html"),
-        section("checklists", _("Checklist results"), "checklists.html"),
-        section("findings", _("Findings summary"), "findings.html", counts=content.audit.result_counts()),
-        section("nonconformities", _("Nonconformities"), "nonconformities.html",
-                fishbones={nc.id: fishbone_svg(nc.root_cause, _helpers()["fishbone_labels"], nc.reference)
-                           for nc in content.nonconformities}),
-        section("procedures", _("Procedures in force on the audit date"), "procedures.html",
-                bodies={entry.code: render(entry.revision.body) for entry in content.criteria if entry.revision}),
-        section("kpis", _("KPI trends in the 12 months before the audit"), "kpis.html"),
-    ]
+    add("plan", "plan", _("Audit plan and scope"), "plan.html", [Mark(1, _("Audit plan and scope"))])
+
+    title = _("Checklist results")
+    if not content.audit.checklists:
+        add("checklists", "checklists", title, "checklists.html", [Mark(1, title)], heading=title, checklist=None)
+    for number, checklist in enumerate(content.audit.checklists):
+        items = list(checklist.items)
+        for start in range(0, max(len(items), 1), CHECKLIST_CHUNK):
+            chunk = items[start:start + CHECKLIST_CHUNK]
+            marks = ([Mark(1, title)] if number == 0 and start == 0 else []) + \
+                ([Mark(2, checklist.title)] if start == 0 else [])
+            add(f"checklists/{checklist.key}/{start // CHECKLIST_CHUNK}", "checklists", title, "checklists.html",
+                marks, files=[e.sha256 for item in chunk for e in item.evidence if e.is_image],
+                heading=title if number == 0 and start == 0 else None, checklist=checklist, items=chunk,
+                first=start == 0)
+
+    title = _("Findings summary")
+    counts = content.audit.result_counts()
+    add("findings", "findings", title, "findings.html", [Mark(1, title)], counts=counts,
+        chart=findings_chart(counts, helpers["result_labels"], memo))
+
+    title = _("Nonconformities")
+    if not content.nonconformities:
+        add("nonconformities", "nonconformities", title, "nonconformities.html", [Mark(1, title)], heading=title,
+            nc=None)
+    for number, nc in enumerate(content.nonconformities):
+        label = f"{nc.reference} — {nc.title}"
+        marks = ([Mark(1, title)] if number == 0 else []) + [Mark(2, label)]
+        add(f"nonconformities/{nc.reference}", "nonconformities", title, "nonconformities.html", marks,
+            heading=title if number == 0 else None, nc=nc,
+            fishbone=fishbone_svg(nc.root_cause, helpers["fishbone_labels"], nc.reference))
+
+    title = _("Procedures in force on the audit date")
+    if not content.criteria:
+        add("procedures", "procedures", title, "procedures.html", [Mark(1, title)], heading=title, entry=None)
+    for number, entry in enumerate(content.criteria):
+        label = entry.code + (f" — {_('revision %(number)s', number=entry.revision.number)}: {entry.revision.title}"
+                              if entry.revision else "")
+        marks = ([Mark(1, title)] if number == 0 else []) + [Mark(2, label)]
+        add(f"procedures/{entry.code}/{entry.revision.number if entry.revision else '-'}", "procedures", title,
+            "procedures.html", marks, heading=title if number == 0 else None, entry=entry,
+            body=render(entry.revision.body) if entry.revision else None)
+
+    title = _("KPI trends in the 12 months before the audit")
+    add("kpis", "kpis", title, "kpis.html", [Mark(1, title)],
+        charts=[Markup(_stable_svg_ids(str(kpi.svg), f"kpi{n}-")) for n, kpi in enumerate(content.kpis)])
+
     for number, plugin_section in enumerate(content.plugin_sections, start=1):
         # A plugin's section is its own print-ready HTML (PackSection's contract); the title is escaped.
-        found.append(section(f"plugin-{number}", str(plugin_section.title), "plugin.html",
-                             body=Markup(plugin_section.html)))
-    found += [
-        section("evidence", _("Evidence index"), "evidence.html"),
-        section("trail", _("Audit trail"), "trail.html"),
-        section("signatures", _("Signatures"), "signatures.html"),
-    ]
+        title = str(plugin_section.title)
+        add(f"plugin-{number}", f"plugin-{number}", title, "plugin.html", [Mark(1, title)],
+            body=Markup(plugin_section.html))
+
+    title = _("Evidence index")
+    add("evidence", "evidence", title, "evidence.html", [Mark(1, title)],
+        files=[e.sha256 for e in content.evidence if e.is_image])
+
+    title = _("Audit trail")
+    add("trail", "trail", title, "trail_chain.html", [Mark(1, title)])
+    for start in range(0, len(content.events), TRAIL_CHUNK):
+        add(f"trail/{start // TRAIL_CHUNK}", "trail", title, "trail_events.html", [],
+            events=content.events[start:start + TRAIL_CHUNK])
+
+    title = _("Signatures")
+    add("signatures", "signatures", title, "signatures.html", [Mark(1, title)])
     return found
 
 
-def front_matter(content: PackContent, body: list[Section], manifest_sha256: str) -> list[Section]:
-    env = _environment()
-    common = {"pack": content, "audit": content.audit, "sections": body, "manifest_sha256": manifest_sha256,
-              **_helpers()}
-    cover = Markup(env.get_template("cover.html").render(**common))
-    contents = Markup(env.get_template("contents.html").render(title=_("Contents"), **common))
-    return [Section("cover", content.audit.reference, cover), Section("contents", _("Contents"), contents)]
+@dataclass
+class ContentsLine:
+    level: int
+    label: str
+    anchor: str
+    page: int | None  # None: the single HTML document counts it itself (target-counter)
 
 
-def document(content: PackContent, front: list[Section], body: list[Section]) -> str:
-    """The whole pack, its print CSS inside, so the HTML alone renders to the same PDF."""
+def contents_lines(body: list[Unit], pages: dict[str, int] | None = None) -> list[ContentsLine]:
+    return [ContentsLine(mark.level, mark.label, unit.anchor, pages[unit.key] if pages else None)
+            for unit in body for mark in unit.marks]
+
+
+def cover(content: PackContent, manifest_sha256: str) -> Unit:
+    html = _environment().get_template("cover.html").render(
+        pack=content, audit=content.audit, manifest_sha256=manifest_sha256, **_helpers())
+    return Unit("cover", "cover", content.audit.reference, Markup(html), [Mark(1, content.audit.reference)],
+                cacheable=False)
+
+
+def contents(body: list[Unit], pages: dict[str, int] | None = None) -> Unit:
+    title = _("Contents")
+    html = _environment().get_template("contents.html").render(title=title, lines=contents_lines(body, pages))
+    return Unit("contents", "contents", title, Markup(html), [Mark(1, title)])
+
+
+def _lang() -> str:
+    return str(get_locale() or "en").replace("_", "-")
+
+
+def unit_parts(unit: Unit) -> tuple[str, str]:
+    """``(prefix, body)`` of the unit's own document: the prefix runs from the doctype to the opening
+    ``<body>``, the body is one element that starts on a new page. Units with the same prefix can be
+    laid out together as one document and split by page afterwards."""
+    prefix = (f'<!doctype html><html lang="{_lang()}"><head><meta charset="utf-8">'
+              f'<style>{unit.css or UNIT_CSS}</style></head><body>')
+    classes = unit.section.split("-")[0]
+    return prefix, f'<{unit.wrapper} id="{unit.anchor}" class="{classes}">{unit.html}</{unit.wrapper}>'
+
+
+def unit_document(unit: Unit) -> str:
+    """One unit as a document of its own: what the cache key hashes (and what renders)."""
+    prefix, body = unit_parts(unit)
+    return prefix + body + "</body></html>"
+
+
+def _header(content: PackContent) -> tuple[str, str, str]:
+    # No generation time in the page header: the cover has it, and the stamps stay the same from pack to pack.
+    return content.audit.reference, content.audit.title, content.audit_date.isoformat()
+
+
+def document(content: PackContent, front: list[Unit], body: list[Unit]) -> str:
+    """The whole pack, its print CSS inside, so the HTML alone renders to the complete pack."""
     return _environment().get_template("document.html").render(
-        audit=content.audit, sections=[*front, *body], generated=_helpers()["when"](content.generated_at),
-        css=Markup(print_css(content.audit.reference)), lang=str(get_locale() or "en").replace("_", "-"))
+        units=[*front, *body], css=Markup(print_css(*_header(content))), lang=_lang(), audit=content.audit)
+
+
+STAMP_CHUNK = 40
+
+
+def stamp_units(content: PackContent, total: int) -> list[Unit]:
+    """The page stamps of a pack of ``total`` pages in runs of STAMP_CHUNK pages: empty pages but for the
+    header, "Page n of N" and the reference, to be laid over the merged pages."""
+    css = stamp_css(*_header(content))
+    labels = [_("Page %(n)s of %(total)s", n=n, total=total) for n in range(1, total + 1)]
+    template = _environment().get_template("stamps.html")
+    return [Unit(f"stamps/{start // STAMP_CHUNK}", "stamps", "",
+                 Markup(template.render(labels=labels[start:start + STAMP_CHUNK])), css=css, wrapper="div")
+            for start in range(0, total, STAMP_CHUNK)]

@@ -122,16 +122,36 @@ def my_actions(user: User) -> list[CorrectiveAction]:
     return list(db.session.execute(actions_query(owner=user, open_only=True)).scalars())
 
 
-def awaiting_verification(user: User) -> list[CorrectiveAction]:
+def _awaiting_verification_query(user: User):
+    return actions_query().where(CorrectiveAction.state == ActionState.DONE, CorrectiveAction.owner_id != user.id)
+
+
+def awaiting_verification(user: User, limit: int | None = None) -> list[CorrectiveAction]:
+    """Done actions the user may verify, earliest due first (the first ``limit`` when given)."""
     if not can(user, Permission.VERIFY_EFFECTIVENESS):
         return []
-    query = actions_query().where(CorrectiveAction.state == ActionState.DONE,
-                                  CorrectiveAction.owner_id != user.id)
-    return list(db.session.execute(query).scalars())
+    query = _awaiting_verification_query(user)
+    return list(db.session.execute(query.limit(limit) if limit is not None else query).scalars())
 
 
-def overdue_actions(site: Site | None = None, owner: User | None = None) -> list[CorrectiveAction]:
-    return list(db.session.execute(actions_query(owner=owner, overdue=True, site=site)).scalars())
+def awaiting_verification_count(user: User) -> int:
+    if not can(user, Permission.VERIFY_EFFECTIVENESS):
+        return 0
+    return _count(_awaiting_verification_query(user))
+
+
+def overdue_actions(site: Site | None = None, owner: User | None = None,
+                    limit: int | None = None) -> list[CorrectiveAction]:
+    query = actions_query(owner=owner, overdue=True, site=site)
+    return list(db.session.execute(query.limit(limit) if limit is not None else query).scalars())
+
+
+def overdue_actions_count(site: Site | None = None, owner: User | None = None) -> int:
+    return _count(actions_query(owner=owner, overdue=True, site=site))
+
+
+def _count(query) -> int:
+    return db.session.execute(db.select(db.func.count()).select_from(query.order_by(None).subquery())).scalar()
 
 
 def is_overdue(action: CorrectiveAction) -> bool:

@@ -53,7 +53,9 @@ EDITABLE_STATES = (AuditState.PLANNED, AuditState.IN_PROGRESS)
 def audit_by_reference(reference: str) -> Audit:
     audit = db.session.execute(
         db.select(Audit).filter_by(reference=(reference or "").strip().upper())
-        .options(selectinload(Audit.items).selectinload(AuditItem.checklist))
+        .options(selectinload(Audit.items).selectinload(AuditItem.checklist),
+                 selectinload(Audit.items).selectinload(AuditItem.evidence),
+                 selectinload(Audit.items).selectinload(AuditItem.nonconformity))
     ).scalar_one_or_none()
     if audit is None:
         raise NotFound(f"There is no audit {reference!r}.")
@@ -376,7 +378,9 @@ def history(audit: Audit, *, limit: int = 2000) -> list:
     wanted = [
         db.and_(TrailEvent.entity_type == _trail_type(Audit), TrailEvent.entity_id == str(audit.id)),
         db.and_(TrailEvent.entity_type.in_([_trail_type(AuditDepartment), _trail_type(AuditAuditor)]),
-                TrailEvent.entity_id.like(f"{audit.id}/%")),
+                # A range, not LIKE: SQLite's case-insensitive LIKE cannot use the
+                # index and turned this into a scan of the whole trail.
+                TrailEvent.entity_id >= f"{audit.id}/", TrailEvent.entity_id < f"{audit.id}0"),
     ]
     for cls, rows in ((AuditChecklist, audit.checklists), (AuditItem, audit.items), (Evidence, item_evidence)):
         if rows:

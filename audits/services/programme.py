@@ -109,23 +109,48 @@ def suggested_checklists(department_code: str) -> list[str]:
 
 
 def load_starter_programme(year: int | None = None, folder: Path = STARTER_PROGRAMMES) -> int:
-    """Put the starter programme in place for the default site; safe to repeat."""
+    """Put the starter programme in place at each listed site that exists; safe to repeat.
+
+    A file names its sites (``sites: [{code, shift}]``, or one ``site``; the
+    default site ``MAIN`` when it names none) and its entries; a site that
+    already has a programme for the year is left alone, so ``init`` adds it
+    once and never overrides what the quality officer planned.
+    """
     year = year or today().year
     added = 0
     for path in sorted(folder.glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        site = db.session.execute(db.select(Site).filter_by(code=data.get("site", "MAIN"))).scalar_one_or_none()
-        if site is None:
-            continue
-        if db.session.execute(db.select(ProgrammeEntry.id).filter_by(site_id=site.id, year=year)).first():
-            continue
-        for line in data.get("entries", []):
-            department = db.session.execute(
-                db.select(Department).filter_by(code=line["department"])).scalar_one_or_none()
-            if department is None:
+        for code, shift in _sites_of(data):
+            site = db.session.execute(db.select(Site).filter_by(code=code)).scalar_one_or_none()
+            if site is None:
                 continue
-            db.session.add(ProgrammeEntry(year=year, month=int(line["month"]), site=site, department=department,
-                                          area=str(line.get("area", ""))[:200], note=line.get("note")))
-            added += 1
+            if db.session.execute(db.select(ProgrammeEntry.id).filter_by(site_id=site.id, year=year)).first():
+                continue
+            added += _add_starter_entries(site, year, data.get("entries", []), shift)
     db.session.flush()
+    return added
+
+
+def _sites_of(data: dict) -> list[tuple[str, int]]:
+    if "sites" in data:
+        return [(str(line["code"]), int(line.get("shift", 0))) for line in data["sites"]]
+    return [(str(data.get("site", "MAIN")), 0)]
+
+
+def _add_starter_entries(site: Site, year: int, lines: list[dict], shift: int) -> int:
+    added = 0
+    taken = set()
+    for line in lines:
+        department = db.session.execute(
+            db.select(Department).filter_by(code=line["department"])).scalar_one_or_none()
+        if department is None:
+            continue
+        # A shift past December wraps round to the start of the same year's programme.
+        month = (int(line["month"]) - 1 + shift) % 12 + 1
+        if (month, department.id) in taken:
+            continue
+        taken.add((month, department.id))
+        db.session.add(ProgrammeEntry(year=year, month=month, site=site, department=department,
+                                      area=str(line.get("area", ""))[:200], note=line.get("note")))
+        added += 1
     return added

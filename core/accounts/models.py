@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -33,6 +34,24 @@ class Site(Model):
         return f"<Site {self.code}>"
 
 
+# The default departments' names in the reader's language. The English name is
+# what ``init`` stores; a department an administrator renamed shows as named.
+DEFAULT_DEPARTMENT_LABELS = {
+    ("SALES", "Sales"): _l("Sales"),
+    ("AFTERSALES", "After-sales"): _l("After-sales"),
+    ("TRAINING", "Training"): _l("Training"),
+    ("MARKETING", "Marketing"): _l("Marketing"),
+    ("RISK", "Risk management"): _l("Risk management"),
+    ("COMMS", "Communication"): _l("Communication"),
+    ("QUALITY", "Quality"): _l("Quality"),
+}
+
+
+def department_label(code: str, name: str) -> str:
+    label = DEFAULT_DEPARTMENT_LABELS.get((code, name))
+    return str(label) if label is not None else name
+
+
 class Department(Model):
     __tablename__ = "department"
 
@@ -45,6 +64,11 @@ class Department(Model):
     head: Mapped[User | None] = relationship(foreign_keys=[head_id], post_update=True)
 
     __mapper_args__ = {"version_id_col": row_version}
+
+    @property
+    def label(self) -> str:
+        """The name to show: translated while it is still the default one."""
+        return department_label(self.code, self.name)
 
     def __repr__(self) -> str:
         return f"<Department {self.code}>"

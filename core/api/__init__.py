@@ -174,11 +174,12 @@ def mount_plugin_blueprints(app: Flask) -> None:
 def core_blueprints() -> list[flask_smorest.Blueprint]:
     from core.accounts.api import blueprints as account_blueprints
     from core.forms.api import bp as forms_bp
+    from core.jobs.api import bp as jobs_bp
     from core.metrics.api import bp as metrics_bp
     from core.plugins.api import bp as plugins_bp
     from core.trail.api import bp as trail_bp
 
-    return [*account_blueprints, trail_bp, plugins_bp, forms_bp, metrics_bp]
+    return [*account_blueprints, trail_bp, plugins_bp, forms_bp, metrics_bp, jobs_bp]
 
 
 def init_app(app: Flask) -> None:

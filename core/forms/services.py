@@ -66,7 +66,7 @@ def _version_row(form: Form) -> FormVersion:
 # Submitting -------------------------------------------------------------------------
 
 def submit(user: User, form: Form, site: Site, data: dict, *,
-           submitted_at: datetime | None = None) -> FormSubmission:
+           submitted_at: datetime | None = None, recompute: bool = True) -> FormSubmission:
     """Store validated ``data`` (as :func:`core.forms.forms.clean_data` made it).
 
     Computed metrics of the site whose month, quarter or year holds the
@@ -74,6 +74,8 @@ def submit(user: User, form: Form, site: Site, data: dict, *,
     fires once it commits. ``submitted_at`` (UTC, not in the future) dates
     a record taken earlier, e.g. a paper survey typed in later or a
     plugin's demo data; the web pages and the API do not offer it.
+    ``recompute=False`` leaves the recomputation to the caller, who submits
+    many at once and then calls ``recompute_site_period`` once per site and month.
     """
     require(user, Permission.SUBMIT_FORMS)
     if not site.active:
@@ -91,7 +93,8 @@ def submit(user: User, form: Form, site: Site, data: dict, *,
 
     from core.metrics import services as metrics
 
-    metrics.recompute_site_period(site, submission.period)
+    if recompute:
+        metrics.recompute_site_period(site, submission.period)
     manager.notify_after_commit("form_submitted", submission=submission)
     return submission
 

@@ -22,9 +22,18 @@ def sparkline(tile: services.Tile) -> Markup | None:
                                 tuple(p.status for p in tile.history), tile.thresholds.target)
 
 
+def tile_value(value: float) -> str:
+    """A tile's figure: one decimal from 10 up (66.7, 856), three significant digits below (4.25, 0.346).
+
+    Computed metrics store exact quotients (2 of 3 trained: 66.666…); the
+    tile shows what a reader compares with the target, not float noise.
+    """
+    return f"{round(value, 1):g}" if abs(value) >= 10 else f"{value:.3g}"
+
+
 def tile_kpi(tile: services.Tile, site, group: str) -> Kpi:
     latest = tile.latest
-    return Kpi(label=str(tile.metric.name), value=f"{latest.value:g}" if latest else "—",
+    return Kpi(label=str(tile.metric.name), value=tile_value(latest.value) if latest else "—",
                unit=str(tile.metric.unit), period=latest.period if latest else "",
                status=latest.status if latest else None, group=group, sparkline=sparkline(tile),
                url=url_for("metrics.metric", key=tile.metric.key, site=site.code))

@@ -18,8 +18,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import func
+from sqlalchemy.orm import selectinload
 
-from core.accounts.models import Department, Role, Site, User
+from core.accounts.models import Department, Role, Site, User, department_label
 from core.accounts.permissions import Permission, require
 from core.database import db, utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed, check_row_version
@@ -394,9 +395,12 @@ def series(metric: Metric, site: Site, *, period_from: str | None = None, period
             for period, value in db.session.execute(query.order_by(Measurement.period))]
 
 
-def series_rows(metric: Metric, site: Site) -> list[Measurement]:
-    return list(db.session.execute(db.select(Measurement).filter_by(metric_key=metric.key, site_id=site.id)
-                                   .order_by(Measurement.period.desc())).scalars())
+def series_rows(metric: Metric, site: Site, limit: int | None = None) -> list[Measurement]:
+    """The measurements of ``metric`` at ``site``, newest first (the latest ``limit`` when given)."""
+    query = (db.select(Measurement).filter_by(metric_key=metric.key, site_id=site.id)
+             .options(selectinload(Measurement.entered_by))
+             .order_by(Measurement.period.desc()))
+    return list(db.session.execute(query.limit(limit) if limit is not None else query).scalars())
 
 
 @dataclass(frozen=True)
@@ -459,6 +463,7 @@ def kpi_grid(site: Site, *, measured_only: bool = False, months: int = 12) -> li
     groups: dict[str, list[Tile]] = {}
     for tile in tiles:
         groups.setdefault(tile.metric.area, []).append(tile)
+    names = {code: department_label(code, name) for code, name in names.items()}
     return [AreaTiles(area, names.get(area, area), tuple(group))
             for area, group in sorted(groups.items(), key=lambda item: (not item[0], names.get(item[0], item[0])))]
 

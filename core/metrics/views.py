@@ -18,6 +18,7 @@ from core.metrics.forms import CorrectionForm, ImportForm, MeasurementForm, Reco
 from core.web.forms_support import refusal_status
 
 bp = Blueprint("metrics", __name__, url_prefix="/metrics")
+PAGE_PERIODS = 36
 
 # The audits package raises nonconformities; the button appears only when it is installed.
 NC_ENDPOINT = "audits.new_nonconformity"
@@ -73,7 +74,10 @@ def index():
 
 
 def _metric_page(metric, site, *, entry=None, recompute=None, status=200):
-    points = services.series(metric, site)
+    # The latest periods only: years of monthly values make an unreadable chart
+    # and a slow page; the API's series has them all.
+    rows = services.series_rows(metric, site, limit=PAGE_PERIODS)
+    points = services.series(metric, site, period_from=rows[-1].period) if rows else []
     thresholds = services.thresholds_for(metric, site)
     chart = charts.trend_svg(
         title=f"{metric.name} · {site.code}", periods=[p.period for p in points], values=[p.value for p in points],
@@ -84,7 +88,6 @@ def _metric_page(metric, site, *, entry=None, recompute=None, status=200):
         entry = MeasurementForm(site=site.code, period=services.current_period())
     if recompute is None and allowed and metric.computed:
         recompute = RecomputeForm(site=site.code, period=services.current_period())
-    rows = services.series_rows(metric, site)
     return render_template(
         "metrics/metric.html", metric=metric, site=site, sites=_sites(), chart=chart, thresholds=thresholds,
         rows=rows, status_of=lambda value: services.status(metric, thresholds, value), nc_url=nc_url,

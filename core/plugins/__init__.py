@@ -15,7 +15,14 @@ See ``docs/plugins.md`` and :mod:`core.plugins.hookspecs` for every hook.
 import pluggy
 
 from core.plugins.capabilities import CapabilityMissing, raise_nonconformity
-from core.plugins.data import submissions_in_period
+from core.plugins.data import (
+    demo_sites,
+    submissions_between,
+    submissions_in_period,
+    submissions_url,
+    submit_form,
+    submit_forms,
+)
 from core.plugins.types import (
     FIELD_TYPES,
     Checklist,
@@ -45,7 +52,12 @@ __all__ = [
     "PackSection",
     "ProcedureTemplate",
     "Question",
+    "demo_sites",
     "hookimpl",
     "raise_nonconformity",
+    "submissions_between",
     "submissions_in_period",
+    "submissions_url",
+    "submit_form",
+    "submit_forms",
 ]

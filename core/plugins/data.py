@@ -1,5 +1,6 @@
-"""Read access to the core's records for plugins, so that a plugin never
-imports the core's internals (only ``core.plugins``)."""
+"""Access to the core's records for plugins (reading submissions, submitting
+forms, the demo sites), so that a plugin never imports the core's internals
+(only ``core.plugins``)."""
 
 from __future__ import annotations
 
@@ -21,3 +22,117 @@ def submissions_in_period(form_key: str, site, period: str, span: str = "month")
     from core.forms.services import period_data
 
     return period_data(form_key, site, period, span)
+
+
+def submissions_between(form_key: str, site, first: str, last: str) -> list[dict]:
+    """The data of every submission of ``form_key`` at ``site`` in the months
+    ``first`` to ``last`` (``YYYY-MM``, both included), oldest first.
+
+    One query for a window that :func:`submissions_in_period` would read
+    month by month: a dashboard panel that looks back over a year or two
+    makes one read instead of one per month::
+
+        @hookimpl
+        def dashboard_panels(site, user):
+            open_cases = latest_cases(submissions_between("usedcars.warranty_case", site, "2025-01", "2026-12"))
+    """
+    from core.database import db
+    from core.forms.models import FormSubmission
+
+    return list(db.session.execute(
+        db.select(FormSubmission.data).where(FormSubmission.form_key == form_key,
+                                             FormSubmission.site_id == site.id,
+                                             FormSubmission.period.between(first, last))
+        .order_by(FormSubmission.submitted_at, FormSubmission.id)).scalars())
+
+
+def submissions_url(form_key: str, site=None) -> str:
+    """The page listing the submissions of ``form_key`` (those of ``site`` when given).
+
+    The full list a dashboard panel that shows its first rows links to
+    ("and 40 more"). Needs a request context, as ``url_for`` does.
+    """
+    from flask import url_for
+
+    return url_for("forms.submissions", key=form_key, **({"site": site.code} if site is not None else {}))
+
+
+def submit_form(form_key: str, data: dict, *, site: str, submitted_by: str, submitted_at=None) -> int:
+    """Submit ``data`` to the form ``form_key`` as the user ``submitted_by`` at the site ``site`` (a code).
+
+    One business action, as when the user submits the form on its page: the
+    data are validated exactly as the API validates a submission's body
+    (JSON values: dates as ``"YYYY-MM-DD"``, datetimes in ISO 8601; a bad
+    value raises ``core.errors.ValidationFailed`` naming each field), the
+    submission is stored and committed with the computed metrics of its
+    site and month, and ``form_submitted`` fires. ``submitted_at`` (a
+    timezone-aware time, not in the future) dates a record taken earlier: a
+    plugin's demo history, paper records typed in later. Returns the
+    submission's id. To add many, :func:`submit_forms` is much faster.
+    """
+    return submit_forms([{"form_key": form_key, "data": data, "site": site, "submitted_by": submitted_by,
+                          "submitted_at": submitted_at}])[0]
+
+
+def submit_forms(entries) -> list[int]:
+    """Submit many forms in one unit of work; returns their ids in order.
+
+    Each entry is a dict of :func:`submit_form`'s arguments (``form_key``,
+    ``data``, ``site``, ``submitted_by``, optional ``submitted_at``). All are
+    validated and stored, or none (the first bad entry raises
+    ``ValidationFailed``); the computed metrics of each site and month are
+    recomputed once, after the last entry, instead of after each; then it
+    commits and ``form_submitted`` fires for every submission. Batches of
+    a month or so keep memory and the events' work small::
+
+        submit_forms([{"form_key": "usedcars.appraisal", "data": {...}, "site": "BJ01",
+                       "submitted_by": "bj.sales", "submitted_at": when} for when in month])
+    """
+    from core.accounts.services import site_by_code, user_by_login
+    from core.database import commit
+    from core.forms import services
+    from core.metrics.services import recompute_site_period
+
+    sites, users, ids, touched = {}, {}, [], {}
+    for entry in entries:
+        form = services.definition(entry["form_key"])
+        cleaned = services.validate_json(form, entry["data"])
+        site = sites.get(entry["site"]) or sites.setdefault(entry["site"], site_by_code(entry["site"]))
+        login = entry["submitted_by"]
+        user = users.get(login) or users.setdefault(login, user_by_login(login))
+        submission = services.submit(user, form, site, cleaned, submitted_at=entry.get("submitted_at"),
+                                     recompute=False)
+        touched[(site.code, submission.period)] = (site, submission.period)
+        ids.append(submission.id)
+    for site, month in touched.values():
+        recompute_site_period(site, month)
+    commit()
+    return ids
+
+
+def demo_sites() -> list:
+    """The dealerships ``dealerqms init --demo`` creates, for a plugin's own demo records.
+
+    A list of ``DemoSite`` values, the stronger performer first, with
+    ``code``, ``name``, ``rank`` (0 for the stronger performer, 1 for the
+    weaker: shape the demo data on it), ``months`` (the 24 months of demo
+    history, ``YYYY-MM``, oldest first, ending last month), ``logins`` (a
+    department code — ``SALES``, ``AFTERSALES`` … — to the logins of that
+    department's staff at the site; ``QUALITY`` to its quality officers) and
+    ``heads`` (a department code to the login of its head at the site). A
+    ``DemoSite`` can be passed as the site of :func:`submissions_in_period`
+    (to see whether the demo records are there already: ``init --demo`` must
+    add nothing the second time). Empty when the instance has no demo sites.
+    Call it from ``populate_instance`` when ``demo`` is true::
+
+        @hookimpl
+        def populate_instance(demo):
+            for site in demo_sites() if demo else []:
+                if submissions_in_period("usedcars.appraisal", site, site.months[0]):
+                    continue
+                submit_form("usedcars.appraisal", {...}, site=site.code,
+                            submitted_by=site.logins["SALES"][0])
+    """
+    from core.demo import present_demo_sites
+
+    return present_demo_sites()

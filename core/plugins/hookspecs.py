@@ -485,5 +485,41 @@ def populate_instance(demo):
         @hookimpl
         def populate_instance(demo):
             if demo:
-                add_demo_appraisals(site_by_code("DEMO"))
+                add_demo_appraisals(site_by_code("BJ01"))
+    """
+
+
+@hookspec
+def generate_demo_data(scale, loader):
+    """Add this plugin's records to ``dealerqms demo-data`` (synthetic data for demos and benchmarks).
+
+    Called once, inside the one transaction of the whole generation, after
+    the core has made the sites and users and before it makes the form
+    submissions and measurements. Write rows only through ``loader``: it
+    inserts them in bulk and records their audit-trail events (an ORM write
+    here would fork the trail and is refused). An exception rolls the whole
+    generation back; raise :class:`~core.errors.Conflict` to refuse an
+    instance that already holds this plugin's business records.
+
+    Args:
+        scale: the :class:`~core.demodata.Sizes` of the chosen scale
+            (``scale.name`` is ``small``, ``medium`` or ``large``;
+            ``scale.procedures``, ``scale.audits`` … are the counts of the
+            quality bar's table).
+        loader: the :class:`~core.demodata.BulkLoader`:
+            ``loader.insert(Model, rows)`` → ids, ``loader.event(Model, id,
+            {attribute: (old, new)})`` for a later change, ``loader.random``
+            (seeded), ``loader.now``, ``loader.sites``, ``loader.users``,
+            ``loader.users_with(role)``, ``loader.departments``.
+
+    Returns:
+        Nothing.
+
+    Example::
+
+        @hookimpl
+        def generate_demo_data(scale, loader):
+            rows = [{"site_id": site.id, "vin": make_vin(loader.random), "appraised_at": loader.now}
+                    for site in loader.sites for _ in range(scale.audits)]
+            loader.insert(Appraisal, rows)
     """

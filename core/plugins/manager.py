@@ -33,7 +33,14 @@ from flask import Blueprint, Flask, current_app, url_for
 
 from core.plugins import hookspecs
 from core.plugins.types import (
-    Checklist, DashboardPanel, DefinitionError, Form, MenuLink, Metric, PackSection, ProcedureTemplate,
+    Checklist,
+    DashboardPanel,
+    DefinitionError,
+    Form,
+    MenuLink,
+    Metric,
+    PackSection,
+    ProcedureTemplate,
 )
 
 log = logging.getLogger("dealerqms.plugins")
@@ -310,7 +317,7 @@ def _check_implementations(host: PluginHost) -> None:
 
 
 _UNKNOWN_HOOK = re.compile(r"unknown hook '([^']+)'")
-_UNKNOWN_ARGUMENTS = re.compile(r"for hook '([^']+)'.*Argument\(s\) \{(.*)\} are declared in the hookimpl", re.S)
+_UNKNOWN_ARGUMENTS = re.compile(r"for hook '([^']+)'.*Argument\(s\) \{(.*)\} are declared in the hookimpl", re.DOTALL)
 
 
 def _one_sentence(error: pluggy.PluginValidationError, plugin: str) -> str:

@@ -10,6 +10,10 @@ The core owns no overdue work and no KPIs of its own; the areas that do
 
     add_overdue_source(app, overdue_reviews)
 
+A source with many items returns its earliest ``OVERDUE_SHOWN`` as an
+``OverdueList`` that carries how many there are in all, so that the page
+neither loads nor sorts the rest.
+
 A plugin's panel with a chart names a metric; the area that stores
 measurements draws it (``add_chart_renderer``). A section, and a chart panel,
 appears only when there is something to show, so an empty installation
@@ -54,6 +58,14 @@ class Kpi:
     sparkline: Markup | None = None
 
 
+class OverdueList(list):
+    """A source's earliest overdue items (at most ``OVERDUE_SHOWN``) and ``total``, how many it has in all."""
+
+    def __init__(self, items: Iterable[OverdueItem] = (), total: int | None = None):
+        super().__init__(items)
+        self.total = len(self) if total is None else total
+
+
 OverdueSource = Callable[[Site | None, User], Iterable[OverdueItem]]
 KpiSource = Callable[[Site | None, User], Iterable[Kpi]]
 # (metric key, site) → the chart as HTML (Markup), or None when there is no data.
@@ -89,11 +101,20 @@ class Panel:
     html: Markup
 
 
+# The earliest overdue items shown; the heading counts them all (hundreds at a large site).
+OVERDUE_SHOWN = 50
+
+
 @dataclass(frozen=True)
 class Dashboard:
     overdue: list[OverdueItem]
     kpis: list[Kpi]
     panels: list[Panel]
+    overdue_total: int | None = None
+
+    @property
+    def overdue_count(self) -> int:
+        return len(self.overdue) if self.overdue_total is None else self.overdue_total
 
     @property
     def empty(self) -> bool:
@@ -110,10 +131,15 @@ class Dashboard:
 
 def build(site: Site | None, user: User) -> Dashboard:
     sources = _sources(current_app)
-    overdue = sorted((item for source in sources.overdue for item in source(site, user)),
-                     key=lambda item: item.due)
+    overdue, total = [], 0
+    for source in sources.overdue:
+        items = list(found := source(site, user))
+        overdue += items
+        total += getattr(found, "total", len(items))
+    overdue.sort(key=lambda item: item.due)
     kpis = [kpi for source in sources.kpis for kpi in source(site, user)]
-    return Dashboard(overdue=overdue, kpis=kpis, panels=_panels(sources, site, user))
+    return Dashboard(overdue=overdue[:OVERDUE_SHOWN], kpis=kpis, panels=_panels(sources, site, user),
+                     overdue_total=total)
 
 
 def _panels(sources: _Sources, site: Site | None, user: User) -> list[Panel]:

@@ -15,7 +15,9 @@ from core.plugins import (
     DashboardPanel,
     hookimpl,
     raise_nonconformity,
+    submissions_between,
     submissions_in_period,
+    submissions_url,
 )
 from plugins.aftersales import computations, definitions
 
@@ -24,6 +26,8 @@ __version__ = "1.0"
 # A 三包 case can only trigger within two years of purchase; one more month
 # covers an update filed at the very end of that period.
 SANBAO_MONTHS = 25
+# The cases the panel lists (those past a trigger first); its title counts them all.
+CASES_SHOWN = 10
 
 
 @hookimpl
@@ -112,8 +116,8 @@ def _months_back(today: date, count: int) -> list[str]:
 
 def open_sanbao_cases(site, today: date | None = None) -> list[tuple[dict, list]]:
     """Open 三包 cases of a site (their latest entry) that reach or approach a trigger."""
-    entries = [entry for period in reversed(_months_back(today or datetime.now(UTC).date(), SANBAO_MONTHS))
-               for entry in submissions_in_period("aftersales.sanbao_case", site, period)]
+    months = _months_back(today or datetime.now(UTC).date(), SANBAO_MONTHS)
+    entries = submissions_between("aftersales.sanbao_case", site, months[-1], months[0])
     cases = []
     for case in computations.latest_cases(entries):
         if case.get("status") != "open":
@@ -176,7 +180,20 @@ def dashboard_panels(site, user):
                     "badge-delete" if flag.level == "trigger" else "badge-update",
                     _("Trigger") if flag.level == "trigger" else _("Warning"), flag_text(flag))
                     for flag in flags))
-            for case, flags in cases)
-        panels.append(DashboardPanel(title=_("三包 cases near a replacement or refund trigger"),
-                                     html=str(Markup('<ul class="plain-list">{}</ul>').format(rows))))
+            for case, flags in cases[:CASES_SHOWN])
+        html = Markup('<ul class="plain-list">{}</ul>').format(rows)
+        if len(cases) > CASES_SHOWN:
+            html += Markup('<p class="muted"><a href="{}">{}</a></p>').format(
+                submissions_url("aftersales.sanbao_case", site),
+                _("and %(count)d more", count=len(cases) - CASES_SHOWN))
+        panels.append(DashboardPanel(title=_("三包 cases near a replacement or refund trigger (%(count)d)",
+                                             count=len(cases)), html=str(html)))
     return panels
+
+
+@hookimpl
+def populate_instance(demo):
+    if demo:
+        from plugins.aftersales import demo as demo_records
+
+        demo_records.populate()

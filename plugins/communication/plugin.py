@@ -9,7 +9,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from core.plugins import DashboardPanel, hookimpl, submissions_in_period
+from core.plugins import (
+    DashboardPanel,
+    hookimpl,
+    submissions_between,
+    submissions_in_period,
+    submissions_url,
+)
 from plugins.communication import computations, definitions
 
 __version__ = "1.0"
@@ -17,6 +23,8 @@ __version__ = "1.0"
 # Open actions are carried over from meeting to meeting, so the last
 # quarter's logs hold every action still open.
 OVERDUE_MONTHS = 3
+# The longest overdue actions the panel lists; its title counts them all.
+OVERDUE_SHOWN = 10
 
 
 @hookimpl
@@ -67,9 +75,9 @@ def _months_back(today: date, count: int) -> list[str]:
 
 def overdue_actions(site, today: date | None = None) -> list[dict]:
     today = today or datetime.now(UTC).date()
-    meetings = [m for period in _months_back(today, OVERDUE_MONTHS)
-                for m in submissions_in_period("communication.meeting", site, period)]
-    return computations.overdue_actions(meetings, today)
+    months = _months_back(today, OVERDUE_MONTHS)
+    return computations.overdue_actions(submissions_between("communication.meeting", site, months[-1], months[0]),
+                                        today)
 
 
 @hookimpl
@@ -82,8 +90,21 @@ def dashboard_panels(site, user):
         rows = Markup("").join(
             Markup('<li>{} <span class="muted">{}</span></li>').format(
                 action["action"], _("%(owner)s, due %(date)s", owner=action["owner"], date=action["due"]))
-            for action in late)
-        panels.append(DashboardPanel(title=_("Meeting actions overdue"),
-                                     html=str(Markup('<ul class="plain-list">{}</ul>').format(rows))))
+            for action in late[:OVERDUE_SHOWN])
+        html = Markup('<ul class="plain-list">{}</ul>').format(rows)
+        if len(late) > OVERDUE_SHOWN:
+            html += Markup('<p class="muted"><a href="{}">{}</a></p>').format(
+                submissions_url("communication.meeting", site),
+                _("and %(count)d more", count=len(late) - OVERDUE_SHOWN))
+        panels.append(DashboardPanel(title=_("Meeting actions overdue (%(count)d)", count=len(late)),
+                                     html=str(html)))
     panels.append(DashboardPanel(title=_l("Meeting actions closed on time"), chart="communication.actions_on_time"))
     return panels
+
+
+@hookimpl
+def populate_instance(demo):
+    if demo:
+        from plugins.communication import demo as demo_records
+
+        demo_records.populate()

@@ -14,7 +14,8 @@ from core.plugins import (
     DashboardPanel,
     ProcedureTemplate,
     hookimpl,
-    submissions_in_period,
+    submissions_between,
+    submissions_url,
 )
 from plugins.marketing import computations, definitions
 
@@ -22,6 +23,8 @@ HERE = Path(__file__).parent
 # The lead-source table looks back a year: campaigns are few, and a month
 # usually holds no evaluation at all.
 LOOKBACK_MONTHS = 12
+# The unreviewed campaigns the panel lists; its title counts them all.
+CAMPAIGNS_SHOWN = 10
 
 
 @hookimpl
@@ -67,8 +70,8 @@ def last_periods(months: int, today: datetime | None = None) -> list[str]:
 @hookimpl
 def dashboard_panels(site):
     periods = last_periods(LOOKBACK_MONTHS)
-    evaluations = [e for period in periods for e in submissions_in_period(definitions.EVALUATION, site, period)]
-    plans = [p for period in periods[:3] for p in submissions_in_period(definitions.PLAN, site, period)]
+    evaluations = submissions_between(definitions.EVALUATION, site, periods[-1], periods[0])
+    plans = submissions_between(definitions.PLAN, site, periods[2], periods[0])
     labels = dict(definitions.CHANNELS)
     panels = []
     by_source = computations.cost_per_sale_by_source(evaluations)
@@ -89,12 +92,15 @@ def dashboard_panels(site):
     if unreviewed:
         items = Markup("").join(Markup("<li>{} ({})</li>").format(plan.get("campaign", ""),
                                                                    plan.get("start_date", ""))
-                                for plan in unreviewed)
+                                for plan in unreviewed[:CAMPAIGNS_SHOWN])
+        html = Markup('<p>{}</p><ul>{}</ul>').format(
+            _("Review these offers and advertisements against the Advertising Law before launch."), items)
+        if len(unreviewed) > CAMPAIGNS_SHOWN:
+            html += Markup('<p class="muted"><a href="{}">{}</a></p>').format(
+                submissions_url(definitions.PLAN, site),
+                _("and %(count)d more", count=len(unreviewed) - CAMPAIGNS_SHOWN))
         panels.append(DashboardPanel(
-            title=_("Campaigns planned without legal review"),
-            html=str(Markup('<p>{}</p><ul>{}</ul>').format(
-                _("Review these offers and advertisements against the Advertising Law before launch."),
-                items))))
+            title=_("Campaigns planned without legal review (%(count)d)", count=len(unreviewed)), html=str(html)))
     panels.append(DashboardPanel(title=_("Campaign return on investment"), chart="marketing.roi"))
     return panels
 
@@ -104,3 +110,11 @@ def _sort_key(totals):
     _spend, _sales, cost = totals
     return (cost is None, cost or 0)
 
+
+
+@hookimpl
+def populate_instance(demo):
+    if demo:
+        from plugins.marketing import demo as demo_records
+
+        demo_records.populate()

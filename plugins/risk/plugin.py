@@ -13,7 +13,8 @@ from core.plugins import (
     DashboardPanel,
     hookimpl,
     raise_nonconformity,
-    submissions_in_period,
+    submissions_between,
+    submissions_url,
 )
 from plugins.risk import computations
 from plugins.risk.definitions import CHECKLISTS, FORMS, METRICS, PROCEDURE_TEMPLATES
@@ -26,6 +27,8 @@ REGISTER_YEARS = 3
 # Fills of the score bands (SVG presentation attributes: the page's CSP allows no inline styles).
 FILLS = {"low": "#cfe8cf", "medium": "#fff0a8", "high": "#ffc58a", "critical": "#f29b9b"}
 CELL = 46
+# The longest overdue risks the panel lists; the heading counts them all (a large site has hundreds).
+OVERDUE_SHOWN = 10
 
 
 @hookimpl
@@ -60,10 +63,8 @@ def today():
 def register_of(site) -> list[dict]:
     """The site's current risk register (latest entry of each open risk)."""
     year = today().year
-    entries = []
-    for first in range(year - REGISTER_YEARS + 1, year + 1):
-        entries += submissions_in_period("risk.register_entry", site, f"{first}-01", span="year")
-    return computations.current_register(entries)
+    return computations.current_register(
+        submissions_between("risk.register_entry", site, f"{year - REGISTER_YEARS + 1}-01", f"{year}-12"))
 
 
 @hookimpl
@@ -86,11 +87,12 @@ def form_submitted(submission):
 @hookimpl
 def dashboard_panels(site, user):
     register = register_of(site)
-    return [DashboardPanel(title=_l("Risk matrix"), html=panel_html(register, today()))]
+    everything = submissions_url("risk.register_entry", site) if site else None
+    return [DashboardPanel(title=_l("Risk matrix"), html=panel_html(register, today(), everything))]
 
 
-def panel_html(register, on) -> str:
-    return str(heat_map(register) + level_summary(register) + overdue_list(register, on))
+def panel_html(register, on, everything: str | None = None) -> str:
+    return str(heat_map(register) + level_summary(register) + overdue_list(register, on, everything))
 
 
 def heat_map(register) -> Markup:
@@ -133,7 +135,8 @@ def level_summary(register) -> Markup:
     return Markup('<ul class="risk-levels">{}</ul>').format(items)
 
 
-def overdue_list(register, on) -> Markup:
+def overdue_list(register, on, everything: str | None = None) -> Markup:
+    """The longest overdue risks, ``OVERDUE_SHOWN`` of them, under a heading that counts them all."""
     late = computations.overdue(register, on)
     if not late:
         return Markup("<p>{}</p>").format(_("No open risk is past its review date."))
@@ -142,6 +145,19 @@ def overdue_list(register, on) -> Markup:
             entry["risk_id"], entry["risk"], entry["owner"],
             _("review was due %(date)s, score %(score)d", date=entry["review_date"],
               score=computations.score(entry)))
-        for entry in late)
+        for entry in late[:OVERDUE_SHOWN])
     heading = _("Past their review date: %(count)d", count=len(late))
-    return Markup('<h3>{}</h3><ul class="risk-overdue">{}</ul>').format(heading, rows)
+    html = Markup('<h3>{}</h3><ul class="risk-overdue">{}</ul>').format(heading, rows)
+    if len(late) > OVERDUE_SHOWN:
+        more = _("and %(count)d more", count=len(late) - OVERDUE_SHOWN)
+        html += (Markup('<p class="muted"><a href="{}">{}</a></p>').format(everything, more) if everything
+                 else Markup('<p class="muted">{}</p>').format(more))
+    return html
+
+
+@hookimpl
+def populate_instance(demo):
+    if demo:
+        from plugins.risk import demo as demo_records
+
+        demo_records.populate()

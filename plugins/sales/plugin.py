@@ -121,3 +121,11 @@ def dashboard_panels(site):
 
 def _number(value) -> str:
     return "–" if value is None else format_decimal(round(value, 1))
+
+
+@hookimpl
+def populate_instance(demo):
+    if demo:
+        from plugins.sales import demo as demo_records
+
+        demo_records.populate()

@@ -57,3 +57,11 @@ def compute_metric(metric, site, period):
 @hookimpl
 def dashboard_panels(site, user):
     return [DashboardPanel(title=_l("Mandatory training completion"), chart="training.mandatory_completion")]
+
+
+@hookimpl
+def populate_instance(demo):
+    if demo:
+        from plugins.training import demo as demo_records
+
+        demo_records.populate()

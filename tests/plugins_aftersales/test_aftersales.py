@@ -370,3 +370,25 @@ def test_an_audit_runs_end_to_end_with_the_service_checklist(app, users):
         assert audit.state == "reported"
         [nc] = audits.nonconformities_of(audit)
         assert nc.severity == "minor" and nc.department.code == "AFTERSALES"
+
+
+def test_the_sanbao_panel_lists_the_first_cases_and_counts_them_all(app, users, api_as, client_as):
+    from plugins.aftersales.plugin import CASES_SHOWN
+
+    today = __import__("datetime").date.today()
+    recent = today.replace(day=1).isoformat()
+    api = api_as("staff")
+    for n in range(CASES_SHOWN + 3):
+        # The first three only warn (25 days off the road); the others are past the trigger.
+        days = 25 if n < 3 else 31
+        data = {"case_number": f"SB-2026-{n:03d}", "vin": VIN, "customer": "Li Wei",
+                "purchase_date": today.replace(day=1).replace(year=today.year - 1).isoformat(),
+                "record_date": today.isoformat(), "mileage": 18000, "status": "open",
+                "repairs": [{"date_in": recent, "days_off_road": days, "fault": "Gearbox", "system": "other"}]}
+        assert submit(api, "aftersales.sanbao_case", data).status_code == 201
+    page = client_as("qo").get("/").get_data(as_text=True)
+    assert f"三包 cases near a replacement or refund trigger ({CASES_SHOWN + 3})" in page
+    listed = [n for n in range(CASES_SHOWN + 3) if f"SB-2026-{n:03d}" in page]
+    # Cases past a trigger come first, so the three that only warn are the ones left out.
+    assert listed == list(range(3, CASES_SHOWN + 3))
+    assert 'href="/forms/aftersales.sanbao_case/submissions?site=MAIN">and 3 more</a>' in page

@@ -172,3 +172,14 @@ def test_an_audit_runs_end_to_end_with_the_communication_checklist(app, users):
                             conclusion="Effective", password=TEST_PASSWORD)
         commit()
         assert audit.state == "reported" and audits.nonconformities_of(audit) == []
+
+
+def test_the_overdue_panel_lists_the_longest_overdue_and_counts_them_all(app, users, api_as, client_as):
+    today = date.today()
+    late = [action(f"Late action {n:02d}", (today - timedelta(days=30 - n)).isoformat()) for n in range(12)]
+    assert submit(api_as("staff"), "communication.meeting", meeting(today.isoformat(), *late)).status_code == 201
+    page = client_as("qo").get("/").get_data(as_text=True)
+    assert "Meeting actions overdue (12)" in page
+    shown = [n for n in range(12) if f"Late action {n:02d}" in page]
+    assert shown == list(range(10)), "the ten longest overdue are listed"
+    assert 'href="/forms/communication.meeting/submissions?site=MAIN">and 2 more</a>' in page

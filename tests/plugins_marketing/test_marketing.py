@@ -59,8 +59,9 @@ def test_the_plugin_uses_only_the_public_plugin_api():
         imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
         imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
         assert {m for m in imported if m.split(".")[0] in {"core", "audits", "procedures"}} <= {"core.plugins"}, path
-        assert {m.split(".")[0] for m in imported} <= {"__future__", "collections", "datetime", "pathlib", "core",
-                                                      "flask_babel", "markupsafe", "plugins"}, path
+        # The demo records (demo.py) draw seeded random numbers from the standard library.
+        assert {m.split(".")[0] for m in imported} <= {"__future__", "collections", "datetime", "math", "pathlib",
+                                                      "random", "core", "flask_babel", "markupsafe", "plugins"}, path
 
 
 def test_the_starter_procedure_is_complete(app):
@@ -161,6 +162,19 @@ def test_the_dashboard_ranks_lead_sources_and_flags_unreviewed_plans(app, users,
     assert '<td class="num">2,000</td>' in page
     assert "Campaigns planned without legal review" in page
     assert "&lt;b&gt;Flash&lt;/b&gt; sale (2026-04-01)" in page and "<b>Flash</b>" not in page
+
+
+def test_the_unreviewed_campaigns_panel_lists_the_first_and_counts_them_all(app, users, api_as, client_as):
+    from plugins.marketing.plugin import CAMPAIGNS_SHOWN
+
+    api = api_as("staff")
+    for n in range(CAMPAIGNS_SHOWN + 2):
+        assert post(api, "marketing.campaign_plan",
+                    {**PLAN, "campaign": f"Campaign {n:02d}", "legal_review": False}).status_code == 201
+    page = client_as("quality_officer").get("/").get_data(as_text=True)
+    assert f"Campaigns planned without legal review ({CAMPAIGNS_SHOWN + 2})" in page
+    assert sum(f"Campaign {n:02d} (" in page for n in range(CAMPAIGNS_SHOWN + 2)) == CAMPAIGNS_SHOWN
+    assert 'href="/forms/marketing.campaign_plan/submissions?site=MAIN">and 2 more</a>' in page
 
 
 # --- languages --------------------------------------------------------------------------------

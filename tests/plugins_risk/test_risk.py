@@ -207,3 +207,17 @@ def test_the_starter_risk_procedure_is_loaded_as_effective(app):
         [revision] = procedure.revisions
         assert procedure.department.code == "RISK" and revision.state == "effective"
         assert "Score = likelihood × impact" in revision.body
+
+
+def test_the_overdue_list_shows_the_longest_overdue_and_links_to_the_register(app):
+    register = [entry(f"RK-{n:02d}", review_date=(date(2026, 3, 1) - timedelta(days=n)).isoformat())
+                for n in range(plugin.OVERDUE_SHOWN + 4)]
+    with app.test_request_context():
+        html = plugin.panel_html(register, date(2026, 3, 2), "/forms/risk.register_entry/submissions?site=MAIN")
+    assert f"Past their review date: {plugin.OVERDUE_SHOWN + 4}" in html
+    assert html.count("<li><strong>RK-") == plugin.OVERDUE_SHOWN
+    # Longest overdue first: the four most recently due are the ones left out.
+    assert "RK-13</strong>" in html and "RK-04</strong>" in html and "RK-03</strong>" not in html
+    assert '<a href="/forms/risk.register_entry/submissions?site=MAIN">and 4 more</a>' in html
+    # The matrix still counts every open risk.
+    assert f'aria-label="Risk matrix: {plugin.OVERDUE_SHOWN + 4} open risks' in html

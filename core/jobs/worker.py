@@ -1,0 +1,217 @@
+"""The worker side of a job: ``python -m core.jobs.worker JOB_ID`` (or ``dealerqms jobs run JOB_ID``).
+
+:func:`run_job` supervises: it forks the process that does the work, in a
+process group of its own (the pack's render workers join it) with the
+memory limit set, waits for it up to the time limit, kills the whole group
+when the limit passes, and records how the job ended. Whatever way the
+work stops — an error, a kill, the limits — the job ends ``failed`` with
+one sentence and its folder is removed, so no partial file is left.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import resource
+import signal
+import sys
+import time
+from pathlib import Path
+
+from flask import current_app
+
+from core.database import db, read_only
+from core.errors import DomainError
+from core.jobs import services
+from core.jobs.models import Job, JobState
+from core.jobs.registry import kind_named
+
+log = logging.getLogger("dealerqms.jobs")
+
+POLL_SECONDS = 0.2
+# Progress is written at most this often, each write its own short transaction.
+PROGRESS_INTERVAL = 0.5
+
+
+class JobContext:
+    """What a job kind's function gets: its parameters, its folder, its user and a progress callback."""
+
+    def __init__(self, job: Job, folder: Path):
+        self.job_id = job.id
+        self.kind = job.kind
+        self.params = dict(job.params or {})
+        self.user = job.created_by
+        self.folder = folder
+        self._last_write = 0.0
+        self._last_percent = -1
+
+    def progress(self, done: int, total: int, message: str | None = None) -> None:
+        """Report ``done`` of ``total`` steps; written to the job at most twice a second."""
+        percent = int(done * 100 / total) if total else 0
+        # 100 is for a finished job only: the file may still be on its way into place.
+        percent = min(percent, 99)
+        now = time.monotonic()
+        if percent == self._last_percent or (now - self._last_write < PROGRESS_INTERVAL and done < total):
+            return
+        self._last_write, self._last_percent = now, percent
+        services.set_progress(self.job_id, percent, message)
+
+
+def execute(job_id: str) -> bool:
+    """Do the work of a running job in this process and record the outcome; True when done."""
+    # The job's own unit of work: nothing the caller's session holds (a write lock) is carried in.
+    db.session.rollback()
+    with read_only():
+        job = db.session.get(Job, job_id)
+        if job is None or job.state != JobState.RUNNING.value:
+            return False
+        kind_name = job.kind
+        kind = kind_named(kind_name)
+        folder = services.job_folder(job.id)
+        context = JobContext(job, folder) if kind else None
+    if kind is None:
+        services.mark_failed(job_id, f"This installation has no job kind {kind_name!r} (is its plugin disabled?)")
+        return False
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        name = kind.run(context)
+        db.session.rollback()
+    except DomainError as error:
+        db.session.rollback()
+        services.mark_failed(job_id, error.detail)
+        return False
+    except MemoryError:
+        db.session.rollback()
+        limit = current_app.config["JOBS_MEMORY_LIMIT_MB"]
+        services.mark_failed(job_id, f"The job ran out of memory (the limit is {limit} MB)")
+        return False
+    except Exception as error:
+        db.session.rollback()
+        log.exception("job %s (%s) failed", job_id, kind_name)
+        services.mark_failed(job_id, f"The job failed: {error}")
+        return False
+    if not name or not (folder / name).is_file():
+        services.mark_failed(job_id, "The job ended without writing its result")
+        return False
+    services.mark_done(job_id, name)
+    return True
+
+
+def _limit_memory(megabytes: int) -> None:
+    if megabytes:
+        limit = int(megabytes) * 1024 * 1024
+        # Inherited by every process the job starts (the pack's render workers).
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _work(job_id: str, go: int) -> int:
+    """The forked process: its own group, its limits, its own database connections."""
+    os.setpgid(0, 0)
+    # Connections inherited from the supervisor belong to it; never reuse them here.
+    db.engine.dispose(close=False)
+    os.read(go, 1)  # the supervisor has recorded this process as the job's
+    os.close(go)
+    _limit_memory(current_app.config["JOBS_MEMORY_LIMIT_MB"])
+    return 0 if execute(job_id) else 1
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _ending(status: int) -> str | None:
+    """Why the work process ended, when it did not end by itself."""
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = str(number)
+        if number == signal.SIGKILL:
+            return f"The job's process was killed ({name})"
+        limit = current_app.config["JOBS_MEMORY_LIMIT_MB"]
+        return f"The job's process crashed ({name}); it may have run out of memory (the limit is {limit} MB)"
+    code = os.waitstatus_to_exitcode(status)
+    return f"The job's process stopped unexpectedly (exit status {code})"
+
+
+def run_job(job_id: str) -> str:
+    """Run a queued job under the time and memory limits; returns its final state."""
+    with read_only():
+        job = db.session.get(Job, job_id)
+        state = job.state if job else None
+    db.session.remove()
+    if state != JobState.QUEUED.value:
+        return state or "unknown"
+    time_limit = float(current_app.config["JOBS_TIME_LIMIT"])
+    go_read, go_write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover — the forked process ends here, never returns
+        os.close(go_write)
+        code = 1
+        try:
+            code = _work(job_id, go_read)
+        except BaseException:
+            log.exception("job %s: the work process failed", job_id)
+        finally:
+            os._exit(code)
+    os.close(go_read)
+    try:
+        os.setpgid(pid, pid)
+    except (PermissionError, ProcessLookupError):
+        pass  # the child did it first, or is already gone
+    started = services.record_process(job_id, pid, running=True)
+    os.write(go_write, b"g")
+    os.close(go_write)
+    if not started:  # finished (or failed) while we were starting it
+        _kill_group(pid)
+        os.waitpid(pid, 0)
+        return _state(job_id)
+
+    deadline = time.monotonic() + time_limit
+    while True:
+        finished, status = os.waitpid(pid, os.WNOHANG)
+        if finished:
+            break
+        if time.monotonic() > deadline:
+            _kill_group(pid)
+            os.waitpid(pid, 0)
+            _kill_group(pid)
+            services.mark_failed(job_id, f"The job took longer than its time limit of {time_limit:g} seconds "
+                                         "and was stopped")
+            return _state(job_id)
+        time.sleep(POLL_SECONDS)
+    # Render workers the job started must not outlive it.
+    _kill_group(pid)
+    if _state(job_id) in (JobState.QUEUED.value, JobState.RUNNING.value):
+        services.mark_failed(job_id, _ending(status) or "The job ended without a result")
+    elif _state(job_id) == JobState.FAILED.value:
+        services.remove_output(job_id)
+    return _state(job_id)
+
+
+def _state(job_id: str) -> str:
+    with read_only():
+        state = db.session.execute(db.select(Job.state).where(Job.id == job_id)).scalar()
+    db.session.remove()
+    return state or "unknown"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m core.jobs.worker JOB_ID", file=sys.stderr)
+        return 2
+    from core import create_app
+
+    app = create_app()
+    with app.app_context():
+        state = run_job(args[0])
+    return 0 if state == JobState.DONE.value else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""Two years of showroom records at each demo dealership, for ``init --demo``.
+
+Leads, test-drive agreements, delivery checklists and satisfaction surveys,
+shaped so that the computed metrics tell a story: the Beijing showroom is
+steady and slowly improving; Shanghai was close to target and has slipped
+since its most experienced consultant left (slower responses, fewer test
+drives, a lower SSI and NPS in the last months). Busy in autumn, quiet
+around the Chinese New Year.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import UTC, datetime, timedelta
+
+from core.plugins import demo_sites, submissions_in_period, submit_forms
+from plugins.sales.definitions import DELIVERY, LEAD_LOG, SURVEY, TEST_DRIVE
+
+MODELS = ("Camry 2.0 Hybrid", "RAV4 Hybrid", "bZ4X", "Corolla Cross", "Highlander", "Sienna")
+SOURCES = ("walk_in", "walk_in", "walk_in", "walk_in", "walk_in", "phone", "website", "platform", "referral", "event")
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = ("伟", "芳", "娜", "敏", "静", "强", "磊", "洋", "艳", "勇", "军", "杰", "涛", "明", "超", "霞")
+DOCUMENTS = ["invoice", "conformity_certificate", "consistency_certificate", "owner_manual", "warranty_manual",
+             "sanbao_certificate"]
+VIN_CHARS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
+
+
+def populate() -> int:
+    added = 0
+    for site in demo_sites():
+        if submissions_in_period(LEAD_LOG, site, site.months[0]):
+            continue
+        rng = random.Random(f"sales@{site.code}")
+        for index, month in enumerate(site.months):
+            added += _month(rng, site, index, month)
+    return added
+
+
+def quality(site, index: int, month: str) -> float:
+    """How well the showroom works that month, about 0 (poor) to 1 (excellent)."""
+    if site.rank == 0:
+        level = 0.78 + 0.12 * index / 23
+    else:
+        level = 0.62 - (0.3 * (index - 17) / 6 if index > 17 else 0.0)
+    return level - 0.08 * math.cos(2 * math.pi * (int(month[5:]) - 2) / 12)
+
+
+def _when(rng, month: str) -> datetime:
+    year, number = int(month[:4]), int(month[5:])
+    return datetime(year, number, rng.randint(1, 28), rng.randint(9, 19), rng.randint(0, 59), tzinfo=UTC)
+
+
+def _name(rng) -> str:
+    return rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.6 else "")
+
+
+def _vin(rng) -> str:
+    return "LVG" + "".join(rng.choice(VIN_CHARS) for _ in range(14))
+
+
+def _rating(rng, mean: float, low: int = 1, high: int = 10) -> int:
+    return max(low, min(high, round(rng.gauss(mean, 1.0))))
+
+
+def _month(rng, site, index: int, month: str) -> int:
+    q = quality(site, index, month)
+    consultants = site.logins["SALES"]
+    busy = 1 + 0.25 * math.cos(2 * math.pi * (int(month[5:]) - 10) / 12)
+    batch = []
+
+    def add(form_key, data, by, when):
+        batch.append({"form_key": form_key, "data": data, "site": site.code, "submitted_by": by,
+                      "submitted_at": when})
+
+    for _lead in range(round(9 * busy)):
+        when = _when(rng, month)
+        by = rng.choice(consultants)
+        source = rng.choice(SOURCES)
+        # Most test drives start from a showroom visit.
+        drove = rng.random() < (0.3 + 0.5 * q if source == "walk_in" else 0.15)
+        # Minutes to first response: a walk-in is greeted at once, remote leads wait.
+        minutes = (rng.randint(1, 4) if source == "walk_in"
+                   else max(1, round(rng.expovariate(1 / (2 + 14 * (1 - q))))))
+        add(LEAD_LOG, {
+            "received_at": when.isoformat(), "source": source, "customer_name": _name(rng),
+            "customer_phone": f"13{rng.randint(100000000, 999999999)}", "consultant": by,
+            "model": rng.choice(MODELS), "response_minutes": minutes, "test_drive": drove,
+            "privacy_notice": True, "marketing_consent": rng.random() < 0.6,
+        }, by, when)
+        if drove and rng.random() < 0.3:
+            out = when + timedelta(minutes=20)
+            add(TEST_DRIVE, {
+                "customer_name": _name(rng), "licence_number": str(rng.randint(110000, 659999) * 10**12
+                                                                   + rng.randint(10**11, 10**12 - 1)),
+                "licence_copied": True, "insurer": rng.choice(("PICC", "Ping An", "CPIC")), "vin": _vin(rng),
+                "route": rng.choice(("urban", "highway", "agreed")), "time_out": out.isoformat(),
+                "odometer_out": rng.randint(200, 9000), "time_in": (out + timedelta(minutes=35)).isoformat(),
+                "customer_signed": True, "consultant": by,
+            }, by, out)
+    for _delivery in range(round(7 * busy)):
+        when = _when(rng, month)
+        by = rng.choice(consultants)
+        defects = rng.random() < 0.01 + 0.12 * (1 - q) ** 2
+        data = {
+            "vin": _vin(rng), "delivery_date": when.date().isoformat(), "consultant": by,
+            "pdi_signed_off": True, "pdi_defects_found": defects, "documents": DOCUMENTS,
+            "configuration_matches": True, "feature_walkthrough": True, "sanbao_explained": True,
+            "first_service_booked": rng.random() < 0.7, "customer_signed": True,
+        }
+        if defects:
+            data["pdi_defects"] = rng.choice(("Paint chip on the tailgate, touched up before handover.",
+                                              "Infotainment firmware out of date; updated at PDI."))
+        if data["first_service_booked"]:
+            data["first_service_date"] = (when + timedelta(days=180)).date().isoformat()
+        add(DELIVERY, data, by, when)
+        # About three buyers in four answer the survey a few days after delivery.
+        if rng.random() < 0.8:
+            answered = when + timedelta(days=3)
+            if answered.month != when.month:
+                answered = when + timedelta(hours=3)
+            mean = 6.6 + 3.0 * q
+            survey = {factor: _rating(rng, mean + shift) for factor, shift in
+                      (("salesperson", 0.3), ("delivery", 0.1), ("deal", -0.4), ("paperwork", -0.2),
+                       ("facility", 0.4))}
+            if rng.random() < 0.4:
+                survey["website"] = _rating(rng, mean - 0.5)
+            survey.update(delivery_date=when.date().isoformat(), consultant=by,
+                          recommend=_rating(rng, 4.0 + 6.0 * q, 0, 10))
+            add(SURVEY, survey, by, answered)
+    submit_forms(batch)
+    return len(batch)

@@ -1,0 +1,84 @@
+"""Two years of training records at each demo dealership, for ``init --demo``.
+
+Two courses a month (one of them mandatory) with attendees, scores and
+reaction ratings, and a training needs matrix at the start of each year.
+Beijing keeps its mandatory training complete; Shanghai lets it slip in the
+busy months and, since its trainer left, its pass rate has dropped.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime
+
+from core.plugins import demo_sites, submissions_in_period, submit_forms
+
+RECORD, NEEDS = "training.record", "training.needs_matrix"
+COURSES = (
+    ("New model launch: bZ4X", "product", False, "manufacturer"),
+    ("High-voltage safety for EV service", "ev_safety", True, "classroom"),
+    ("Showroom reception and needs analysis", "sales_process", False, "on_the_job"),
+    ("Service reception and walk-around", "service_process", False, "classroom"),
+    ("Warranty and 三包 rules", "warranty", True, "online"),
+    ("Personal information protection (PIPL)", "compliance", True, "online"),
+    ("Complaint handling (ISO 10002)", "quality", True, "classroom"),
+    ("Diagnosis of CAN bus faults", "technical", False, "manufacturer"),
+)
+ROLES = (("Sales consultant", "sales_consultant"), ("Service advisor", "service_advisor"),
+         ("Technician", "technician"), ("Customer care", "customer_care"))
+PEOPLE = ("王芳", "李强", "张伟", "刘敏", "陈磊", "杨洋", "赵静", "黄勇", "吴娜", "周杰", "徐涛", "孙艳")
+
+
+def populate() -> int:
+    added = 0
+    for site in demo_sites():
+        if submissions_in_period(RECORD, site, site.months[0]):
+            continue
+        rng = random.Random(f"training@{site.code}")
+        for index, month in enumerate(site.months):
+            added += len(submit_forms(_month(rng, site, index, month)))
+    return added
+
+
+def quality(site, index: int) -> float:
+    if site.rank == 0:
+        return 0.85 + 0.1 * index / 23
+    return 0.7 - (0.3 * (index - 17) / 6 if index > 17 else 0.0)
+
+
+def _month(rng, site, index: int, month: str) -> list[dict]:
+    q = quality(site, index)
+    year, number = int(month[:4]), int(month[5:])
+    by = site.heads["TRAINING"]
+    batch = []
+    for slot, course in enumerate((COURSES[index % 4 + 4], COURSES[(index * 3) % 8])):
+        title, course_type, mandatory, method = course
+        mandatory = mandatory or slot == 0
+        day = date(year, number, 6 + 10 * slot)
+        attendees = []
+        for person in rng.sample(PEOPLE, 6):
+            role = rng.choice(ROLES)[0]
+            completed = rng.random() < (0.93 + 0.07 * q if site.rank == 0 else 0.55 + 0.45 * q)
+            row = {"name": person, "role": role, "completed": completed}
+            if completed:
+                row["score"] = round(min(100, max(30, rng.gauss(62 + 32 * q, 8))), 0)
+                row["reaction"] = max(1, min(5, round(rng.gauss(3.2 + 1.5 * q, 0.6))))
+            attendees.append(row)
+        batch.append({"form_key": RECORD, "site": site.code, "submitted_by": by,
+                      "submitted_at": datetime(year, number, day.day, 17, tzinfo=UTC), "data": {
+                          "course": title, "course_type": course_type, "mandatory": mandatory, "method": method,
+                          "date": day.isoformat(), "hours": rng.choice((2, 3.5, 4, 7)), "trainer": by,
+                          "pass_mark": 80, "attendees": attendees,
+                          "behaviour_plan": "Supervisor observes two customer contacts within a month.",
+                          "result_measure": "csi" if course_type == "service_process" else "none"}})
+    if number == 1:
+        for role, key in ROLES:
+            batch.append({"form_key": NEEDS, "site": site.code, "submitted_by": by,
+                          "submitted_at": datetime(year, 1, 3, 10, tzinfo=UTC), "data": {
+                              "role": key, "competence": f"{role}: product and process knowledge",
+                              "current_level": rng.randint(2, 4), "required_level": 4,
+                              "gap": "New models and the updated 三包 rules.",
+                              "action": "manufacturer" if key == "technician" else "classroom",
+                              "course_type": "product", "due_date": date(year, 6, 30).isoformat(),
+                              "responsible": by, "status": "done" if index < len(site.months) - 10 else "planned"}})
+    return batch

@@ -1,0 +1,244 @@
+"""The evidence pack's rendering: units in worker processes, the render cache, the merged document's
+page numbers, bookmarks and contents, the instance's signing key, and fetching nothing in the workers."""
+
+import http.server
+import json
+import re
+import subprocess
+import threading
+
+import pytest
+
+from audits.pack import document, render
+from core.plugins import PackSection, hookimpl
+from tests.audits.conftest import record, started
+from tests.audits.test_pack import _effective_procedure, _throwaway_signer
+
+pytestmark = pytest.mark.usefixtures("cast", "ctx")
+
+
+@pytest.fixture(autouse=True)
+def small_units(monkeypatch):
+    """Small audits cut into several units, rendered by the worker processes (not in the test process)."""
+    monkeypatch.setattr(document, "CHECKLIST_CHUNK", 2)
+    monkeypatch.setattr(document, "TRAIL_CHUNK", 6)
+    monkeypatch.setattr(document, "STAMP_CHUNK", 4)
+    monkeypatch.setattr(render, "SMALL_JOBS", 0)
+
+
+def _audit():
+    _effective_procedure()
+    audit = started(criteria=["SA-PR-001"])
+    record(audit, 0, "major_nc", "Two customers waited ten minutes")
+    record(audit, 1, "minor_nc", "No test drive record for Tuesday")
+    record(audit, 2, "conforming", "Signed handover sheets seen")
+    return audit
+
+
+def _pages(path) -> list[str]:
+    """The text of every page (pdftotext separates pages with a form feed)."""
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True,
+                          text=True).stdout
+    return [" ".join(page.split()) for page in text.split("\f")[:-1]]
+
+
+def _outline(path) -> list[tuple[int, str, int]]:
+    data = json.loads(subprocess.run(["qpdf", "--json", "--json-key=outlines", str(path)], capture_output=True,
+                                     check=True, text=True).stdout)
+    found = []
+
+    def walk(items, level):
+        for item in items:
+            found.append((level, item["title"], item["destpageposfrom1"]))
+            walk(item["kids"], level + 1)
+
+    walk(data["outlines"], 1)
+    return found
+
+
+def _pack(tmp_path, reference, name="pack.pdf", **options):
+    from audits.pack import write_pack
+
+    return write_pack(reference, tmp_path / name, **options)
+
+
+def test_page_numbers_bookmarks_and_contents_point_at_the_merged_pages(app, tmp_path):
+    audit = _audit()
+    steps = []
+    result = _pack(tmp_path, audit.reference, html_output=tmp_path / "pack.html",
+                   progress=lambda done, total, label: steps.append((done, total, label)))
+    assert len(result.rendered) > 10 and any(key.startswith("checklists/") and key.endswith("/1")
+                                             for key in result.rendered)
+    assert [key for key in result.peak_rss_kib if key.startswith("worker ")], "rendered in worker processes"
+    assert steps[-1][0] == steps[-1][1] and [done for done, _t, _l in steps] == sorted(done for done, _t, _l in steps)
+
+    pages = _pages(tmp_path / "pack.pdf")
+    assert len(pages) == result.pages
+    for number, text in enumerate(pages, start=1):
+        assert f"Page {number} of {len(pages)}" in text, number
+        assert text.count(audit.reference) >= 2  # header and footer of every page
+
+    outline = _outline(tmp_path / "pack.pdf")
+    from audits.services.audits import nonconformities_of
+
+    ncs = nonconformities_of(audit)
+    titles = {title for _level, title, _page in outline}
+    for expected in ("Contents", "Audit plan and scope", "Checklist results", "Findings summary", "Nonconformities",
+                     "Procedures in force on the audit date", "Evidence index", "Audit trail", "Signatures",
+                     "Showroom", *(f"{nc.reference} — {nc.title}" for nc in ncs)):
+        assert expected in titles, expected
+    for level, title, page in outline:
+        # Every bookmark lands on the page where its section or record starts.
+        heading = title.split(" — ")[0] if level == 2 else title
+        assert heading in pages[page - 1], (title, page)
+    assert [level for level, title, _page in outline if title.startswith(tuple(nc.reference for nc in ncs))] == [2, 2]
+
+    contents = pages[1]
+    assert "Contents" in contents
+    for _level, title, page in outline[2:]:
+        printed = re.search(re.escape(title) + r"\s*\.+\s*(\d+)", contents)
+        assert printed and int(printed.group(1)) == page, (title, page)
+
+    # The single HTML document renders the same pages in one plain WeasyPrint run.
+    from weasyprint import HTML
+
+    HTML(filename=str(tmp_path / "pack.html"), url_fetcher=lambda url: (_ for _ in ()).throw(ValueError(url))) \
+        .write_pdf(tmp_path / "plain.pdf")
+    plain = _pages(tmp_path / "plain.pdf")
+    assert len(plain) == len(pages) and f"Page {len(pages)} of {len(pages)}" in plain[-1]
+    assert [(title, page) for _l, title, page in _outline(tmp_path / "plain.pdf")] == \
+        [(title, page) for _l, title, page in outline]
+
+
+def test_a_repeat_pack_renders_only_what_changed(app, tmp_path):
+    audit = _audit()
+    first = _pack(tmp_path, audit.reference)
+    assert first.reused == []
+    again = _pack(tmp_path, audit.reference, "again.pdf")
+    assert again.rendered == [], "nothing changed: every unit comes from the cache"
+
+    record(audit, 2, "conforming", "Signed handover sheets seen; one copy missing its date")
+    changed = _pack(tmp_path, audit.reference, "changed.pdf")
+    chunk = "checklists/fieldcheck.showroom/1"  # items 3 and 4 of the checklist
+    assert chunk in changed.rendered
+    assert "checklists/fieldcheck.showroom/0" in changed.reused
+    assert "procedures/SA-PR-001/1" in changed.reused, "the revision in force never renders twice"
+    assert len([key for key in changed.reused if key.startswith("nonconformities/")]) == 2
+    assert set(changed.rendered) <= {chunk, "trail", "contents"} | {k for k in changed.rendered if k.startswith("trail/")}
+    assert "one copy missing its date" in " ".join(_pages(tmp_path / "changed.pdf"))
+
+
+def test_a_damaged_cache_entry_is_rendered_again(app, tmp_path):
+    from pathlib import Path
+
+    audit = _audit()
+    _pack(tmp_path, audit.reference)
+    entries = sorted((Path(app.instance_path) / "cache" / "pack").glob("*.pdfunit"))
+    assert len(entries) > 10
+    damaged = entries[0]
+    data = bytearray(damaged.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    damaged.write_bytes(bytes(data))
+
+    result = _pack(tmp_path, audit.reference, "after.pdf")
+    assert len(result.rendered) == 1
+    check = subprocess.run(["qpdf", "--check", str(tmp_path / "after.pdf")], capture_output=True, text=True,
+                           check=False)
+    assert check.returncode == 0, check.stdout
+    assert len(_pages(tmp_path / "after.pdf")) == result.pages
+    assert _pack(tmp_path, audit.reference, "third.pdf").rendered == [], "the entry was written again, intact"
+
+
+def test_the_cache_stays_under_its_cap(app, tmp_path):
+    from audits.pack.cache import UnitCache
+
+    cache = UnitCache(tmp_path / "cache", max_bytes=350)  # two entries of 164 bytes
+    for number in range(5):
+        cache.put(f"{number:064x}", b"%PDF" + bytes([number]) * 96)
+        cache.evict()
+    kept = sorted(path.name[:64] for path in (tmp_path / "cache").iterdir())
+    assert kept == [f"{3:064x}", f"{4:064x}"]  # the oldest went first
+    assert cache.get(f"{4:064x}") == b"%PDF" + bytes([4]) * 96
+    assert cache.get(f"{0:064x}") is None
+
+
+def test_the_instance_signing_key_signs_when_the_command_names_none(app, tmp_path):
+    from cryptography.hazmat.primitives import serialization
+
+    audit = started()
+    record(audit, 0, "minor_nc", "Slow greeting")
+    key, cert = _throwaway_signer(tmp_path)
+    # The instance keeps its key encrypted, the passphrase in a file of its own.
+    private = serialization.load_pem_private_key(key.read_bytes(), password=None)
+    key.write_bytes(private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                          serialization.BestAvailableEncryption(b"instance secret")))
+    (tmp_path / "passphrase").write_text("instance secret\n")
+    app.config.update(DEALERQMS_PACK_SIGN_KEY=str(key), DEALERQMS_PACK_SIGN_CERT=str(cert),
+                      DEALERQMS_PACK_SIGN_PASSPHRASE_FILE=str(tmp_path / "passphrase"))
+    runner = app.test_cli_runner()
+    built = runner.invoke(args=["pack", audit.reference, "-o", str(tmp_path / "signed.pdf")])
+    assert built.exit_code == 0, built.output
+    assert "signed" in built.output
+    verified = runner.invoke(args=["pack", "verify", str(tmp_path / "signed.pdf"), "--trust", str(cert)])
+    assert verified.exit_code == 0 and "Pack Signer Test: intact, covers the whole file (trusted)" in verified.output
+
+    (tmp_path / "passphrase").write_text("wrong\n")
+    refused = runner.invoke(args=["pack", audit.reference, "-o", str(tmp_path / "not.pdf")])
+    assert refused.exit_code == 1 and "signing key" in refused.output and "Traceback" not in refused.output
+    assert not (tmp_path / "not.pdf").exists()
+
+
+class _Counter(http.server.BaseHTTPRequestHandler):
+    hits = 0
+
+    def do_GET(self):
+        type(self).hits += 1
+        self.send_response(302)
+        self.send_header("Location", "file:///etc/passwd")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+class HostileSection:
+    def __init__(self, port):
+        self.port = port
+
+    @hookimpl
+    def pack_sections(self, audit):
+        url = f"http://127.0.0.1:{self.port}"
+        return [PackSection(title="Hostile plugin", html=(
+            f'<p>Plugin text</p><img src="file:///etc/passwd"><img src="{url}/a.png">'
+            f'<link rel="attachment" href="file:///etc/passwd"><link rel="stylesheet" href="{url}/s.css">'
+            f'<a rel="attachment" href="{url}/redirect">x</a><div style="background: url({url}/b.png)">y</div>'))]
+
+
+def test_workers_fetch_nothing_a_section_names(app, tmp_path, register_plugin):
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Counter)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        register_plugin(HostileSection(server.server_address[1]), "hostile")
+        audit = started()
+        result = _pack(tmp_path, audit.reference)
+    finally:
+        server.shutdown()
+    assert any(key.startswith("plugin-") for key in result.rendered)
+    assert [key for key in result.peak_rss_kib if key.startswith("worker ")]
+    assert _Counter.hits == 0
+    text = " ".join(_pages(tmp_path / "pack.pdf"))
+    assert "Plugin text" in text and "root:x:0:0" not in text
+    listed = subprocess.run(["pdfdetach", "-list", str(tmp_path / "pack.pdf")], capture_output=True, text=True,
+                            check=True).stdout
+    assert "passwd" not in listed and "manifest.json" in listed
+
+
+def test_a_render_over_its_time_limit_writes_nothing(app, tmp_path):
+    audit = _audit()
+    app.config["DEALERQMS_PACK_TIMEOUT"] = 0.01
+    runner = app.test_cli_runner()
+    out = tmp_path / "out"
+    out.mkdir()
+    result = runner.invoke(args=["pack", audit.reference, "-o", str(out / "pack.pdf")])
+    assert result.exit_code == 1 and "longer than the limit" in result.output and "Traceback" not in result.output
+    assert list(out.iterdir()) == []

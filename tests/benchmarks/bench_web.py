@@ -1,0 +1,329 @@
+"""The main pages at ``large`` against ``small``, against a bare Flask endpoint, and under load.
+
+    python tests/benchmarks/bench_web.py                      # builds both instances (large takes minutes)
+    python tests/benchmarks/bench_web.py --small-instance S --large-instance L --runs 15 --seconds 20
+
+An instance is a folder made by ``dealerqms init`` and ``dealerqms demo-data``
+(SQLite database ``dealerqms.sqlite3`` in it, the default); without
+``--small-instance``/``--large-instance`` the script makes them in a
+temporary folder. Each instance is served by gunicorn, and a tiny Flask app
+(``bare_app`` below) is served the same way on the same database: each of
+its endpoints runs the main query of one page with SQLAlchemy Core and
+answers JSON, which is the floor a page can be compared with.
+
+As a generated quality officer (``qo0001``), the script requests each page
+``--runs`` times in turn (after a warm-up) and prints the median latency at
+both scales, the ratio large/small (quality bar: ≤ 1.3) and the ratio
+page/bare endpoint at large (≤ 3). Then ``--clients`` threads, each logged in
+with its own session, request the pages for ``--seconds`` seconds and the
+script prints the requests made and the errors (anything but 200; target 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import http.cookiejar
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+PASSWORD = "demo-data-password"
+LOGIN = "qo0001"
+HERE = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+PAGES = ("dashboard", "procedure list", "procedure view", "audit list", "audit view", "NC list",
+         "metric series")
+
+
+# ----------------------------------------------------------------- the bare endpoints
+
+def bare_app():
+    """A Flask app running each page's main query on ``BENCH_DATABASE_URL`` (gunicorn ``bench_web:bare_app()``)."""
+    from flask import Flask, jsonify, request
+
+    app = Flask("bare")
+    engine = create_engine(os.environ["BENCH_DATABASE_URL"])
+
+    def rows(sql, **params):
+        with engine.connect() as connection:
+            return [dict(row._mapping) for row in connection.execute(text(sql), params)]
+
+    def page(sql, count_sql, **params):
+        with engine.connect() as connection:
+            found = [dict(row._mapping) for row in connection.execute(text(sql), params)]
+            total = connection.execute(text(count_sql), params).scalar()
+        return {"total": total, "rows": found}
+
+    @app.get("/bare/dashboard")
+    def dashboard():
+        return jsonify(rows("SELECT metric_key, period, value FROM measurement WHERE site_id = :site "
+                            "AND period >= :since ORDER BY metric_key, period",
+                            site=request.args["site_id"], since=request.args["since"]))
+
+    @app.get("/bare/procedures")
+    def procedures():
+        return jsonify(page(
+            "SELECT p.id, p.code, p.title, p.next_review_due, r.number, r.state FROM procedure p "
+            "JOIN procedure_revision r ON r.procedure_id = p.id WHERE p.id IN (SELECT id FROM procedure "
+            "WHERE withdrawn_at IS NULL ORDER BY code LIMIT 50) ORDER BY p.code, r.number",
+            "SELECT count(*) FROM procedure WHERE withdrawn_at IS NULL"))
+
+    @app.get("/bare/procedure")
+    def procedure():
+        return jsonify(rows(
+            "SELECT p.code, p.title, r.number, r.state, r.body, s.signer_name, s.meaning, s.signed_at "
+            "FROM procedure p JOIN procedure_revision r ON r.procedure_id = p.id "
+            "LEFT JOIN signature s ON s.entity_type = 'procedure_revision' AND s.entity_id = CAST(r.id AS VARCHAR(40)) "
+            "WHERE p.code = :code ORDER BY r.number", code=request.args["code"]))
+
+    @app.get("/bare/audits")
+    def audits():
+        return jsonify(page(
+            "SELECT a.id, a.reference, a.title, a.state, a.planned_date, "
+            "(SELECT count(*) FROM audit_item i WHERE i.audit_id = a.id) AS items FROM audit a "
+            "ORDER BY a.planned_date DESC, a.id DESC LIMIT 50", "SELECT count(*) FROM audit"))
+
+    @app.get("/bare/audit")
+    def audit():
+        return jsonify(rows(
+            "SELECT a.reference, a.title, a.state, i.id, i.text, i.result, i.note FROM audit a "
+            "JOIN audit_item i ON i.audit_id = a.id WHERE a.reference = :reference ORDER BY i.id",
+            reference=request.args["reference"]))
+
+    @app.get("/bare/nonconformities")
+    def nonconformities():
+        return jsonify(page(
+            "SELECT n.id, n.reference, n.title, n.state, n.due_date, s.code AS site FROM nonconformity n "
+            "JOIN site s ON s.id = n.site_id ORDER BY n.raised_at DESC, n.id DESC LIMIT 50",
+            "SELECT count(*) FROM nonconformity"))
+
+    @app.get("/bare/series")
+    def series():
+        return jsonify(rows("SELECT period, value, source FROM measurement WHERE metric_key = :key "
+                            "AND site_id = :site ORDER BY period",
+                            key=request.args["key"], site=request.args["site_id"]))
+
+    return app
+
+
+# ----------------------------------------------------------------- instances and servers
+
+def build_instance(folder: Path, scale: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "DEALERQMS_INSTANCE": str(folder)}
+    env.pop("DEALERQMS_DATABASE_URL", None)
+    password = folder / "admin-password.txt"
+    password.write_text("Benchmark-Admin-Password-1\n")
+    subprocess.run([BIN / "dealerqms", "init", "--admin-password-file", str(password)], env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    started = time.perf_counter()
+    subprocess.run([BIN / "dealerqms", "demo-data", "--scale", scale], env=env, check=True)
+    print(f"built {scale} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+
+def database_url(folder: Path) -> str:
+    return f"sqlite:///{folder / 'dealerqms.sqlite3'}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """gunicorn serving ``app`` (a factory call) until stopped."""
+
+    def __init__(self, app: str, folder: Path, workers: int, threads: int):
+        self.port = free_port()
+        env = {**os.environ, "DEALERQMS_INSTANCE": str(folder), "DEALERQMS_INSECURE_COOKIES": "1",
+               "BENCH_DATABASE_URL": database_url(folder)}
+        env.pop("DEALERQMS_DATABASE_URL", None)
+        self.process = subprocess.Popen(
+            [BIN / "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers), "--threads",
+             str(threads), "--worker-class", "gthread", "--timeout", "120", "--log-level", "warning",
+             "--pythonpath", str(HERE), app], env=env)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    raise RuntimeError(f"gunicorn did not start for {app}") from None
+                time.sleep(0.2)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+# ----------------------------------------------------------------- clients
+
+class Client:
+    def __init__(self, server: Server):
+        self.server = server
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        try:
+            with self.opener.open(self.server.url(path), timeout=120) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+
+    def login(self) -> None:
+        _status, page = self.get("/login")
+        token = re.search(rb'name="csrf-token" content="([^"]+)"', page).group(1).decode()
+        data = urllib.parse.urlencode({"login": LOGIN, "password": PASSWORD, "csrf_token": token}).encode()
+        request = urllib.request.Request(self.server.url("/login"), data=data, method="POST")
+        with self.opener.open(request, timeout=60) as response:
+            if response.url.rstrip("/").endswith("/login"):
+                raise RuntimeError(f"could not log in as {LOGIN}")
+
+
+def targets(folder: Path) -> dict[str, tuple[str, str]]:
+    """Page → (page path, bare endpoint path), on data picked from the instance."""
+    engine = create_engine(database_url(folder))
+    with engine.connect() as connection:
+        site_id, site = connection.execute(text(
+            "SELECT s.id, s.code FROM user_account u JOIN site s ON s.id = u.site_id WHERE u.login = :login"),
+            {"login": LOGIN}).one()
+        code = connection.execute(text(
+            "SELECT p.code FROM procedure p JOIN procedure_revision r ON r.procedure_id = p.id "
+            "WHERE r.state = 'effective' ORDER BY p.code LIMIT 1")).scalar()
+        # The audit with the most items (50 at medium and large, 40 at small).
+        reference = connection.execute(text(
+            "SELECT a.reference FROM audit a JOIN audit_item i ON i.audit_id = a.id WHERE a.state = 'closed' "
+            "GROUP BY a.id, a.reference ORDER BY count(*) DESC, a.id LIMIT 1")).scalar()
+        metric = connection.execute(text(
+            "SELECT metric_key FROM measurement WHERE site_id = :site AND source = 'manual' "
+            "ORDER BY metric_key LIMIT 1"), {"site": site_id}).scalar()
+        since = connection.execute(text("SELECT max(period) FROM measurement")).scalar()
+    engine.dispose()
+    since = f"{int(since[:4]) - 1}{since[4:]}"
+    return {
+        "dashboard": ("/", f"/bare/dashboard?site_id={site_id}&since={since}"),
+        "procedure list": ("/procedures/", "/bare/procedures"),
+        "procedure view": (f"/procedures/{code}", f"/bare/procedure?code={code}"),
+        "audit list": ("/audits/", "/bare/audits"),
+        "audit view": (f"/audits/{reference}", f"/bare/audit?reference={reference}"),
+        "NC list": ("/nonconformities/", "/bare/nonconformities"),
+        "metric series": (f"/metrics/{metric}?site={site}", f"/bare/series?key={metric}&site_id={site_id}"),
+    }
+
+
+def medians(client: Client, paths: dict[str, str], runs: int) -> dict[str, float]:
+    timings: dict[str, list[float]] = {page: [] for page in paths}
+    for page, path in paths.items():
+        status, _body = client.get(path)  # warm-up: caches, compiled templates
+        if status != 200:
+            raise RuntimeError(f"{path} answered {status}")
+    for _ in range(runs):
+        # Pages in turn, so that a noisy moment spreads over all of them.
+        for page, path in paths.items():
+            start = time.perf_counter()
+            status, _body = client.get(path)
+            timings[page].append(time.perf_counter() - start)
+            if status != 200:
+                raise RuntimeError(f"{path} answered {status}")
+    return {page: statistics.median(values) for page, values in timings.items()}
+
+
+def load(server: Server, paths: list[str], clients: int, seconds: float) -> tuple[int, int, list[str]]:
+    sessions = []
+    for _ in range(clients):
+        client = Client(server)
+        client.login()
+        sessions.append(client)
+    done, errors, samples = [0] * clients, [0] * clients, []
+    stop = time.monotonic() + seconds
+
+    def work(index: int) -> None:
+        client, turn = sessions[index], index
+        while time.monotonic() < stop:
+            path = paths[turn % len(paths)]
+            turn += 1
+            try:
+                status, _body = client.get(path)
+            except (OSError, http.client.HTTPException) as error:  # a refused or dropped connection is an error
+                status = repr(error)
+            done[index] += 1
+            if status != 200:
+                errors[index] += 1
+                if len(samples) < 5:
+                    samples.append(f"{path}: {status}")
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(done), sum(errors), samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--small-instance", type=Path)
+    parser.add_argument("--large-instance", type=Path)
+    parser.add_argument("--runs", type=int, default=11)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as temporary:
+        folders = {}
+        for scale, given in (("small", args.small_instance), ("large", args.large_instance)):
+            folders[scale] = given.resolve() if given else Path(temporary) / scale
+            if not given:
+                build_instance(folders[scale], scale)
+        results, bare, loads = {}, {}, {}
+        for scale, folder in folders.items():
+            paths = targets(folder)
+            server = Server("core:create_app()", folder, args.workers, args.threads)
+            try:
+                client = Client(server)
+                client.login()
+                results[scale] = medians(client, {page: page_path for page, (page_path, _b) in paths.items()},
+                                         args.runs)
+                if scale == "large":
+                    loads[scale] = load(server, [page_path for page_path, _b in paths.values()], args.clients,
+                                        args.seconds)
+            finally:
+                server.stop()
+            server = Server("bench_web:bare_app()", folder, args.workers, args.threads)
+            try:
+                bare[scale] = medians(Client(server), {page: bare_path for page, (_p, bare_path) in paths.items()},
+                                      args.runs)
+            finally:
+                server.stop()
+    print(f"\nmedian of {args.runs} requests, ms (gunicorn {args.workers} workers × {args.threads} threads)")
+    print(f"{'page':<16}{'small':>8}{'large':>8}{'large/small':>13}{'bare large':>12}{'page/bare':>11}")
+    for page in PAGES:
+        small, large, floor = results["small"][page], results["large"][page], bare["large"][page]
+        print(f"{page:<16}{small * 1000:>8.1f}{large * 1000:>8.1f}{large / small:>13.2f}{floor * 1000:>12.1f}"
+              f"{large / floor:>11.2f}")
+    for scale, (requests, errors, samples) in loads.items():
+        print(f"\n{args.clients} concurrent clients for {args.seconds:.0f} s at {scale}: {requests} requests, "
+              f"{errors} errors" + (f" (e.g. {'; '.join(samples)})" if samples else ""))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""A newcomer logs in to an ``init --demo`` instance as Shanghai's quality
+officer: the dashboard is alive (overdue work, red and green KPI tiles, the
+areas' panels and charts); switching the account to Chinese shows the same
+dashboard in Chinese."""
+
+import threading
+
+import pytest
+from playwright.sync_api import expect
+from werkzeug.serving import make_server
+
+from core.demo import DEMO_PASSWORD
+from tests.test_demo_group import demo_app
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def demo_server(_database_template, tmp_path_factory):
+    with demo_app(_database_template, tmp_path_factory) as app:
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, name="demo-server", daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_port}"
+        finally:
+            server.shutdown()
+            thread.join(timeout=10)
+            server.server_close()
+
+
+def test_the_demo_dashboard_in_english_and_in_chinese(demo_server, page, tmp_path):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(demo_server + "/login")
+    page.get_by_label("Login", exact=True).fill("sh.quality")
+    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", level=1, name="Dashboard")).to_be_visible()
+    expect(page.locator(".lead")).to_contain_text("Huajun Motors Shanghai Pudong")
+
+    # Overdue work: the NC past its due date and the risks past their review.
+    overdue = page.locator("section.panel-alert")
+    expect(overdue).to_contain_text("Mandatory training completion below target")
+    # KPI tiles of every area, some red and some green.
+    assert page.locator("li.kpi.kpi-red").count() >= 5
+    assert page.locator("li.kpi.kpi-green").count() >= 5
+    expect(page.locator("li.kpi", has_text="Net promoter score").first).to_have_class("kpi kpi-red")
+    for area in ("Sales", "After-sales", "Training", "Marketing", "Risk management", "Communication"):
+        expect(page.locator("h3.kpi-area", has_text=area).first).to_be_visible()
+    # The areas' own panels, with their charts and the 三包 and risk behaviours.
+    titles = page.locator("section.plugin-panel > h2")
+    for title in ("Sales satisfaction index (SSI)", "Customer service index (CSI)", "Risk matrix",
+                  "三包 cases near a replacement or refund trigger"):
+        expect(titles.filter(has_text=title).first).to_be_visible()
+    assert page.locator("section.plugin-panel svg").count() >= 3, "charts and the risk matrix are drawn"
+    expect(page.locator("section.plugin-panel", has_text="Risk matrix")).to_contain_text(
+        "Past their review date: 3")
+    page.screenshot(path=str(tmp_path / "demo-dashboard-en.png"), full_page=True)
+
+    page.goto(demo_server + "/account")
+    page.get_by_role("region", name="Language").get_by_label("Language").select_option("zh_CN")
+    page.get_by_role("button", name="Use this language").click()
+    page.goto(demo_server + "/")
+    expect(page.get_by_role("heading", level=1, name="仪表板")).to_be_visible()
+    expect(page.locator("section.panel-alert h2")).to_contain_text("逾期事项")
+    titles = page.locator("section.plugin-panel > h2")
+    for title in ("销售满意度指数（SSI）", "售后服务满意度指数（CSI）", "风险矩阵", "接近换车或退车条件的三包案件"):
+        expect(titles.filter(has_text=title).first).to_be_visible()
+    expect(page.locator("li.kpi", has_text="净推荐值").first).to_be_visible()
+    assert page.locator("li.kpi.kpi-red").count() >= 5
+    page.screenshot(path=str(tmp_path / "demo-dashboard-zh.png"), full_page=True)
+    # Kept for a person to look at (pytest keeps the last few tmp_path folders).
+    print(f"screenshots: {tmp_path}")

@@ -1,0 +1,184 @@
+"""``dealerqms demo-data``: the quality bar's sizes, an intact trail, pages
+that work on the data, and no second helping on an instance in use."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from core.database import db
+from core.demodata import SCALES
+from core.demodata.generate import DEMO_PASSWORD, generate
+from core.errors import Conflict
+
+SMALL = SCALES["small"]
+
+
+def _count(model, *where) -> int:
+    return db.session.execute(select(func.count()).select_from(model).where(*where)).scalar()
+
+
+@pytest.fixture
+def small(app):
+    """A small instance, generated once per test (a couple of seconds)."""
+    with app.app_context():
+        report = generate("small", seed=7)
+    return report
+
+
+def test_small_has_the_sizes_of_the_quality_bar_and_a_trail_that_verifies(app, small):
+    from audits.models import Audit, AuditItem, CorrectiveAction, Nonconformity
+    from core.accounts.models import Site, User
+    from core.forms.models import FormSubmission
+    from core.metrics.models import Measurement
+    from core.trail.chain import verify
+    from procedures.models import Procedure, Revision
+
+    with app.app_context():
+        assert _count(Site) == SMALL.sites
+        assert _count(User) == SMALL.users
+        assert _count(Procedure) == SMALL.procedures
+        assert _count(Revision) == SMALL.revisions
+        assert _count(Audit, Audit.started_at.is_not(None)) == SMALL.audits
+        assert _count(AuditItem) == SMALL.audit_items
+        assert _count(Nonconformity) == SMALL.nonconformities
+        assert _count(CorrectiveAction) == SMALL.actions
+        assert _count(FormSubmission) == SMALL.submissions
+        assert _count(Measurement, Measurement.source == "manual") == SMALL.measurements
+        # Computed metrics were computed from the submissions, as submitting through the service does.
+        assert _count(Measurement, Measurement.source == "computed") > 0
+        result = verify(db.session.connection())
+    assert result.ok, result.problem
+    assert result.events >= small.events > 4 * 1000
+    assert small.verified.ok
+
+
+def test_every_state_is_represented(app, small):
+    from audits.models import Audit, CorrectiveAction, Nonconformity
+    from procedures.models import Revision
+
+    with app.app_context():
+        audit_states = set(db.session.execute(select(Audit.state).distinct()).scalars())
+        nc_states = set(db.session.execute(select(Nonconformity.state).distinct()).scalars())
+        action_states = set(db.session.execute(select(CorrectiveAction.state).distinct()).scalars())
+        revision_states = set(db.session.execute(select(Revision.state).distinct()).scalars())
+    assert {"planned", "in_progress", "reported", "closed"} <= audit_states
+    assert {"open", "contained", "actions_planned", "verifying", "closed"} <= nc_states
+    assert {"open", "done", "verified_effective"} <= action_states
+    assert {"effective", "superseded"} <= revision_states
+
+
+def test_generated_submissions_pass_their_forms_own_validation(app, small):
+    from core.forms.models import FormSubmission
+    from core.forms.services import definition, validate_json
+
+    with app.test_request_context():
+        from core.plugins.manager import registry
+
+        keys = sorted(db.session.execute(select(FormSubmission.form_key).distinct()).scalars())
+        assert keys == sorted(registry().forms)
+        for key in keys:
+            for data in db.session.execute(select(FormSubmission.data).filter_by(form_key=key).limit(5)).scalars():
+                assert validate_json(definition(key), data) == data
+
+
+def test_approvals_are_real_signatures_over_the_revision(app, small):
+    from core.signatures import signatures_for
+    from core.signatures.service import signature_matches
+    from procedures.models import Revision
+
+    with app.app_context():
+        revision = db.session.execute(select(Revision).filter_by(state="effective").limit(1)).scalar_one()
+        approvals = [s for s in signatures_for(revision) if s.meaning == "approved"]
+        assert len(approvals) == 2
+        assert all(signature_matches(s, revision) for s in approvals)
+
+
+def test_pages_work_on_the_data_for_a_quality_officer(app, small, csrf_token):
+    from audits.models import Audit, Nonconformity
+    from procedures.models import Procedure
+
+    client = app.test_client()
+    response = client.post("/login", data={"login": "qo0001", "password": DEMO_PASSWORD,
+                                           "csrf_token": csrf_token(client)})
+    assert response.status_code == 302
+    with app.app_context():
+        procedure = db.session.execute(select(Procedure.code).limit(1)).scalar()
+        audit = db.session.execute(select(Audit.reference).filter_by(state="closed").limit(1)).scalar()
+        nc = db.session.execute(select(Nonconformity.reference).filter_by(state="closed").limit(1)).scalar()
+    for path in ("/", "/procedures/", f"/procedures/{procedure}", "/audits/", f"/audits/{audit}",
+                 "/nonconformities/", f"/nonconformities/{nc}", "/metrics/sales.lead_conversion",
+                 "/metrics/sales.nps"):
+        page = client.get(path)
+        assert page.status_code == 200, path
+    assert audit in client.get(f"/audits/{audit}").get_data(as_text=True)
+
+
+def test_the_api_serves_the_data(app, small):
+    from core.accounts import services
+
+    with app.app_context():
+        _token, plain = services.create_token(None, services.user_by_login("qo0001"), "test")
+        db.session.commit()
+        site = db.session.execute(select(__import__("core.accounts.models", fromlist=["Site"]).Site.code)
+                                  .limit(1)).scalar()
+    headers = {"Authorization": f"Bearer {plain}"}
+    client = app.test_client()
+    series = client.get(f"/api/v1/metrics/sales.lead_conversion/series?site={site}", headers=headers)
+    assert series.status_code == 200 and series.json
+    assert client.get("/api/v1/trail/verify", headers=headers).json["ok"] is True
+    assert client.get("/api/v1/nonconformities", headers=headers).status_code == 200
+
+
+def test_an_instance_in_use_is_refused_and_nothing_is_written(app, users):
+    from core.trail.models import TrailEvent
+
+    with app.app_context():
+        before = _count(TrailEvent)
+        with pytest.raises(Conflict, match="already holds users"):
+            generate("small")
+        db.session.rollback()
+        assert _count(TrailEvent) == before
+
+
+def test_the_command_refuses_in_one_sentence(app, users):
+    result = app.test_cli_runner().invoke(args=["demo-data", "--scale", "small"])
+    assert result.exit_code == 1
+    assert result.output.strip().startswith("Error: This instance already holds users")
+    assert "Traceback" not in result.output
+
+
+def test_the_command_reports_counts_and_the_verified_trail(app):
+    result = app.test_cli_runner().invoke(args=["demo-data", "--scale", "small", "--seed", "2"])
+    assert result.exit_code == 0, result.output
+    assert "form_submission" in result.output and "2,000" in result.output
+    assert "Audit trail verified" in result.output
+
+
+def test_dashboard_lists_show_their_first_rows_and_count_them_all(app, small):
+    """The dashboard's lists stay short on big data; their counts still say how many there are."""
+    from audits.services import actions, nonconformities
+    from core.accounts.models import User
+    from core.accounts.services import user_by_login
+    from procedures import services as procedures
+
+    with app.app_context():
+        owing = 0
+        for user in db.session.execute(select(User)).scalars():
+            everything = procedures.to_read(user)
+            owing += len(everything) >= 2
+            assert procedures.to_read(user, limit=1) == everything[:1]
+            assert procedures.to_read_count(user) == len(everything)
+            assert [r.procedure.code for r in everything] == sorted(r.procedure.code for r in everything)
+        assert owing, "someone owes several acknowledgements in the generated data"
+        officer = user_by_login("qo0001")
+        waiting = actions.awaiting_verification(officer)
+        assert len(waiting) > 2
+        assert actions.awaiting_verification(officer, limit=2) == waiting[:2]
+        assert actions.awaiting_verification_count(officer) == len(waiting)
+        overdue = nonconformities.overdue_nonconformities()
+        assert overdue and nonconformities.overdue_count() == len(overdue)
+        assert nonconformities.overdue_nonconformities(limit=1) == overdue[:1]
+        late = actions.overdue_actions()
+        assert actions.overdue_actions_count() == len(late)
+        assert actions.overdue_actions(limit=1) == late[:1]

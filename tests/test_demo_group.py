@@ -1,0 +1,270 @@
+"""``dealerqms init --demo``: the demo dealer group, as a newcomer finds it.
+
+The demo is built once for the module (it takes a while: two years of
+records at two dealerships); every test reads it, and the last one runs
+``init --demo`` again to show that it adds nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from collections import Counter
+
+import pytest
+from argon2 import PasswordHasher
+
+from audits.models import Audit, Evidence, Nonconformity, ProgrammeEntry
+from core.accounts.models import Department, Role, Site, User
+from core.database import db
+from core.demo import DEMO_PASSWORD, DEMO_SITES, present_demo_sites
+from core.forms.models import FormSubmission
+from core.metrics import services as metric_services
+from core.metrics.models import Measurement
+from core.plugins.manager import registry
+from core.signatures import signature_matches, signatures_for
+from core.trail.chain import verify
+from core.trail.models import TrailEvent
+
+AREAS = ("SALES", "AFTERSALES", "TRAINING", "MARKETING", "RISK", "COMMS")
+_BUILT: dict[str, tuple] = {}
+
+
+def _init_demo(app) -> None:
+    from core.maintenance import initialise
+
+    with app.app_context():
+        initialise(demo=True, admin_password="correct horse battery staple")
+        db.session.remove()
+
+
+@contextlib.contextmanager
+def demo_app(template, tmp_path_factory):
+    """An app on a database where ``init --demo`` has run.
+
+    On SQLite the demo is built once per test session and copied (database
+    and instance folder) for each module that asks; on PostgreSQL each
+    module builds its own.
+    """
+    from core.accounts import passwords
+    from core.testing import _test_app
+
+    with pytest.MonkeyPatch.context() as patch:
+        # The suite's cheap argon2 parameters (as core.testing's autouse fixture sets them per test).
+        patch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+        folder = tmp_path_factory.mktemp("demo-group")
+        built = _BUILT.get(template[0]) if template[0] == "sqlite" else None
+        if built is not None:
+            database, instance = built
+            target = folder / "copy"
+            target.mkdir()
+            shutil.copytree(instance, target / "instance")
+            shutil.copyfile(database, target / "demo.sqlite3")
+            for suffix in ("-wal", "-shm"):
+                if database.with_name(database.name + suffix).exists():
+                    shutil.copyfile(database.with_name(database.name + suffix), target / f"demo.sqlite3{suffix}")
+            with _test_app(template, folder, {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{target / 'demo.sqlite3'}",
+                                              "INSTANCE_PATH": str(target / "instance")}) as app:
+                yield app
+            return
+        with _test_app(template, folder, {}) as app:
+            _init_demo(app)
+            if template[0] == "sqlite":
+                # A pristine copy, before the module's tests write to their own.
+                with app.app_context():
+                    db.engine.dispose()
+                pristine = folder / "pristine"
+                pristine.mkdir()
+                shutil.copyfile(folder / "dealerqms.sqlite3", pristine / "dealerqms.sqlite3")
+                shutil.copytree(folder / "instance", pristine / "instance")
+                _BUILT["sqlite"] = (pristine / "dealerqms.sqlite3", pristine / "instance")
+            yield app
+
+
+@pytest.fixture(scope="module")
+def demo(_database_template, tmp_path_factory):
+    with demo_app(_database_template, tmp_path_factory) as app, app.app_context():
+        yield app
+        db.session.remove()
+
+
+def _site(code: str) -> Site:
+    return db.session.execute(db.select(Site).filter_by(code=code)).scalar_one()
+
+
+def test_two_dealerships_with_every_role_in_every_department(demo):
+    codes = [code for code, *_ in DEMO_SITES]
+    assert codes == ["BJ01", "SH01"]
+    for code in codes:
+        people = db.session.execute(db.select(User).filter_by(site_id=_site(code).id)).scalars().all()
+        roles = {role for user in people for role in user.roles}
+        assert roles == set(Role), f"{code} lacks a role"
+        for area in AREAS:
+            in_department = [user for user in people if user.department and user.department.code == area]
+            assert any(Role.DEPARTMENT_HEAD in user.roles for user in in_department), (code, area)
+            assert any(Role.STAFF in user.roles for user in in_department), (code, area)
+        # Auditors come from departments they never audit alone: two departments between them.
+        auditor_departments = {user.department.code for user in people if Role.AUDITOR in user.roles}
+        assert len(auditor_departments) == 2 and "QUALITY" not in auditor_departments
+        assert all("(" in user.display_name and user.display_name.isascii() is False for user in people)
+    # One official head per department, holding the role; the other site's head holds the role too.
+    heads = db.session.execute(db.select(Department).where(Department.code.in_(AREAS))).scalars().all()
+    assert all(department.head is not None and department.head.site.code == "BJ01" for department in heads)
+
+
+def test_demo_users_log_in_with_the_printed_password(demo):
+    client = demo.test_client()
+    from core.testing import csrf_token
+
+    token = csrf_token(client)
+    response = client.post("/login", data={"login": "sh.quality", "password": DEMO_PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+    refused = demo.test_client()
+    response = refused.post("/login", data={"login": "sh.quality", "password": "wrong-password",
+                                            "csrf_token": csrf_token(refused)})
+    assert response.status_code != 302
+
+
+def test_plugins_see_the_demo_sites_strongest_first(demo):
+    sites = present_demo_sites()
+    assert [(site.code, site.rank) for site in sites] == [("BJ01", 0), ("SH01", 1)]
+    last = metric_services.add_months(metric_services.current_period(), -1)
+    assert len(sites[0].months) == 24 and sites[0].months[-1] == last
+    assert sites[1].logins["SALES"] == ("sh.sales", "sh.sales2") and sites[1].heads["RISK"] == "sh.risk.head"
+
+
+def test_24_months_of_submissions_of_every_area_at_both_sites(demo):
+    months = present_demo_sites()[0].months
+    rows = db.session.execute(db.select(FormSubmission.form_key, Site.code, FormSubmission.period)
+                              .join(Site, Site.id == FormSubmission.site_id)).all()
+    assert 1500 <= len(rows) <= 5000, "a few thousand submissions"
+    for area in ("sales", "aftersales", "training", "marketing", "risk", "communication"):
+        for code in ("BJ01", "SH01"):
+            periods = {period for key, site, period in rows if key.startswith(area + ".") and site == code}
+            assert set(months) <= periods, f"{area} at {code} misses months"
+    assert max(period for *_rest, period in rows) == months[-1], "nothing in the current month"
+
+
+def _status(key: str, code: str, period: str) -> str | None:
+    metric = metric_services.definition(key)
+    site = _site(code)
+    found = metric_services.find(metric, site, period)
+    return None if found is None else metric_services.status(metric, metric_services.thresholds_for(metric, site),
+                                                               found.value)
+
+
+def test_metrics_have_two_years_some_red_and_some_green_last_month(demo):
+    last = present_demo_sites()[0].months[-1]
+    statuses = Counter()
+    for metric in metric_services.definitions():
+        for code in ("BJ01", "SH01"):
+            series = metric_services.series(metric, _site(code))
+            if metric.period == "month":
+                assert len(series) == 24, f"{metric.key} at {code} has {len(series)} months"
+            statuses[code, _status(metric.key, code, last)] += 1
+    assert statuses["SH01", "red"] >= 5 and statuses["BJ01", "green"] >= 20
+    assert statuses["BJ01", "green"] > statuses["SH01", "green"], "Beijing performs better than Shanghai"
+    # The computed ones come from the forms: the survey scores, complaints, repairs and training records.
+    for key in ("sales.nps", "sales.ssi", "aftersales.csi", "aftersales.complaint_resolution_days",
+                "aftersales.first_time_fix", "training.mandatory_completion", "aftersales.servqual_responsiveness"):
+        assert {row.source for row in metric_services.series_rows(metric_services.definition(key), _site("SH01"))} \
+            == {"computed"}
+        recent = {code: [point.value for point in metric_services.series(metric_services.definition(key),
+                                                                            _site(code))][-6:] for code in
+                  ("BJ01", "SH01")}
+        better = 1 if metric_services.definition(key).direction == "higher" else -1
+        assert better * sum(recent["BJ01"]) > better * sum(recent["SH01"]), key
+    for key in ("sales.nps", "sales.ssi", "aftersales.csi"):
+        assert _status(key, "BJ01", last) == "green", key
+        assert _status(key, "SH01", last) == "red", key
+
+
+def test_seasonality_and_trend_show_in_a_manual_metric(demo):
+    metric = metric_services.definition("aftersales.service_retention")
+    values = [point.value for point in metric_services.series(metric, _site("SH01"))]
+    assert len(set(values)) > 12, "the values vary"
+    beijing = [point.value for point in metric_services.series(metric, _site("BJ01"))]
+    assert sum(beijing) / len(beijing) > sum(values) / len(values)
+
+
+def test_behaviours_show_a_complaint_nc_a_sanbao_case_and_overdue_risks(demo):
+    from plugins.aftersales.plugin import open_sanbao_cases
+    from plugins.risk import computations as risk
+    from plugins.risk.plugin import register_of, today
+
+    complaint_ncs = db.session.execute(db.select(Nonconformity).filter_by(source="complaint")).scalars().all()
+    raised = [nc for nc in complaint_ncs if nc.title.startswith("High-severity complaint")]
+    assert len(raised) == 1 and raised[0].site.code == "SH01" and raised[0].severity == "major"
+    cases = open_sanbao_cases(_site("SH01"))
+    assert len(cases) == 1
+    assert {flag.rule for flag in cases[0][1]} >= {"repair_days", "same_fault"}
+    assert all(flag.level == "warning" for flag in cases[0][1]), "near a trigger, not past it"
+    assert open_sanbao_cases(_site("BJ01")) == []
+    assert len(risk.overdue(register_of(_site("SH01")), today())) == 3
+    assert len(risk.overdue(register_of(_site("BJ01")), today())) == 1
+
+
+def test_audits_at_both_sites_in_every_state_with_findings_and_evidence(demo):
+    audits = db.session.execute(db.select(Audit)).scalars().all()
+    for code in ("BJ01", "SH01"):
+        states = {audit.state for audit in audits if audit.site.code == code}
+        assert states == {"planned", "in_progress", "reported", "closed"}, code
+    used = {key for audit in audits for key in audit.checklist_keys}
+    assert {key.split(".")[0] for key in used} >= {"sales", "aftersales", "marketing", "training", "risk"}
+    evidence = db.session.execute(db.select(Evidence)).scalars().all()
+    assert {item.media_type for item in evidence} == {"image/png", "application/pdf"}
+    sites = {audit.id: audit.site.code for audit in audits}
+    assert {sites[item.audit_id] for item in evidence if item.audit_id} == {"BJ01", "SH01"}
+    for audit in audits:
+        if audit.state in ("reported", "closed"):
+            report = signatures_for(audit)[0]
+            assert report.meaning == "report-issued" and signature_matches(report, audit)
+    assert all(entry.audits for entry in db.session.execute(db.select(ProgrammeEntry)).scalars()
+               if entry.site.code == "SH01" and entry.department.code == "TRAINING"), "planned from the programme"
+
+
+def test_nonconformities_at_every_stage_with_all_three_analyses(demo):
+    ncs = db.session.execute(db.select(Nonconformity)).scalars().all()
+    assert {nc.state for nc in ncs} >= {"open", "contained", "root_cause_identified", "actions_planned",
+                                        "verifying", "closed"}
+    assert {nc.root_cause["method"] for nc in ncs if nc.root_cause} == {"5why", "fishbone", "8d"}
+    closed = [nc for nc in ncs if nc.state == "closed"]
+    assert {nc.site.code for nc in closed} == {"BJ01", "SH01"}
+    for nc in closed:
+        action = nc.actions[0]
+        assert action.state == "verified_effective"
+        signature = signatures_for(action)[0]
+        assert signature.meaning == "verified-effective" and signature.signer_login.endswith(".quality")
+        assert action.verified_by_id != action.owner_id
+    # Each site's NCs are worked on by that site's people.
+    actors = set(db.session.execute(db.select(TrailEvent.actor).where(
+        TrailEvent.entity_type.in_(["nonconformity", "corrective_action"]))).scalars())
+    assert {"bj.quality", "sh.quality", "bj.sales", "sh.service", "sh.marketing.head"} <= actors
+
+
+def test_the_starter_programme_covers_the_six_areas_at_each_site(demo):
+    entries = db.session.execute(db.select(ProgrammeEntry)).scalars().all()
+    for code in ("MAIN", "BJ01", "SH01"):
+        departments = {entry.department.code for entry in entries if entry.site.code == code}
+        assert departments >= set(AREAS) | {"QUALITY"}, code
+    months = {code: sorted(entry.month for entry in entries if entry.site.code == code and
+                           entry.department.code == "SALES") for code in ("BJ01", "SH01")}
+    assert months == {"BJ01": [3], "SH01": [4]}, "the second site is audited a month later"
+
+
+def test_the_trail_is_intact_after_the_demo(demo):
+    result = verify(db.session.connection())
+    assert result.ok and result.events > 3000
+
+
+def test_a_second_init_demo_adds_nothing(demo):
+    def counts():
+        return {model.__name__: db.session.execute(db.select(db.func.count()).select_from(model)).scalar()
+                for model in (User, Site, FormSubmission, Measurement, Audit, Nonconformity, Evidence,
+                              ProgrammeEntry, TrailEvent)}
+
+    before = counts()
+    db.session.remove()
+    _init_demo(demo)
+    assert counts() == before
+    assert registry().checklists, "the area plugins are loaded"
