@@ -313,3 +313,15 @@ def test_records_that_opt_out_write_no_events(app, people):
         db.session.commit()
         assert events_after(start) == []
         assert User.__trailed__ and not TrailEvent.__trailed__
+
+
+def test_verifying_leaves_the_callers_connection_as_it_was(app, users):
+    with app.app_context():
+        connection = db.session.connection()
+        before = dict(connection.get_execution_options())
+        assert verify(connection).ok
+        assert dict(connection.get_execution_options()) == before
+        # The same transaction can still write after a verification.
+        site = db.session.execute(db.select(Site).filter_by(code="MAIN")).scalar_one()
+        site.name = "Main site, renamed after a verification"
+        db.session.commit()

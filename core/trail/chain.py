@@ -140,9 +140,10 @@ def verify(connection: Connection, batch_size: int = 5000) -> VerifyResult:
     columns = (TrailEvent.seq, type_coerce(TrailEvent.at, String), TrailEvent.actor, TrailEvent.action,
                TrailEvent.entity_type, TrailEvent.entity_id, TrailEvent.changes,
                TrailEvent.reason, TrailEvent.prev_hash, TrailEvent.hash)
-    result = connection.execution_options(yield_per=batch_size).execute(
-        select(*columns).order_by(TrailEvent.seq)
-    )
+    # Options on the statement, not the connection: Connection.execution_options
+    # changes the caller's connection for good (a server-side cursor on
+    # PostgreSQL would then break the caller's next UPDATE).
+    result = connection.execute(select(*columns).order_by(TrailEvent.seq).execution_options(yield_per=batch_size))
     sha256, encode, time_text = hashlib.sha256, _encode, _stored_time_text
     expected_seq, prev, count = 1, GENESIS, 0
     try:
