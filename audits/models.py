@@ -353,7 +353,8 @@ class CorrectiveAction(Model):
         primaryjoin="Evidence.action_id == CorrectiveAction.id", order_by="Evidence.id", viewonly=True)
 
     __mapper_args__ = {"version_id_col": row_version}
-    __table_args__ = (UniqueConstraint("nonconformity_id", "number"),)
+    __table_args__ = (UniqueConstraint("nonconformity_id", "number"),
+                      Index("ix_corrective_action_state_due", "state", "due_date", "id"))
 
     @property
     def label(self) -> str:

@@ -104,7 +104,7 @@ def verify_action(actor: User, action: CorrectiveAction, *, effective: bool, not
 
 def actions_query(*, owner: User | None = None, open_only: bool = False, overdue: bool = False,
                   site: Site | None = None):
-    query = db.select(CorrectiveAction).join(CorrectiveAction.nonconformity).options(
+    query = db.select(CorrectiveAction).options(
         selectinload(CorrectiveAction.nonconformity), selectinload(CorrectiveAction.owner))
     if owner is not None:
         query = query.where(CorrectiveAction.owner_id == owner.id)
@@ -113,7 +113,9 @@ def actions_query(*, owner: User | None = None, open_only: bool = False, overdue
     if overdue:
         query = query.where(CorrectiveAction.due_date < today(), CorrectiveAction.state == ActionState.OPEN)
     if site is not None:
-        query = query.where(Nonconformity.site_id == site.id)
+        # Joined only when filtering by site: without the join, the lists by state walk the
+        # (state, due_date) index and stop at the rows shown.
+        query = query.join(CorrectiveAction.nonconformity).where(Nonconformity.site_id == site.id)
     return query.order_by(CorrectiveAction.due_date, CorrectiveAction.id)
 
 
