@@ -3,15 +3,17 @@ stamped with page numbers and header, bookmarked, PDF/A-3b with the evidence
 files and the manifest attached, optionally signed (PAdES), written to a
 temporary name and moved into place.
 
-How the pages come together: the body's units go to the workers first; the
-cover renders meanwhile in this process, as PDF/A-3b with every attachment,
-and becomes the base file, so the document-level structure that makes the
-file PDF/A-3b (XMP metadata, output intent, embedded files with their
-relationship, ``/AF``) is WeasyPrint's own. The contents is rendered once
-every unit's page count is known, with the real page numbers; then the page
-stamps (header, "Page n of N", reference) for exactly that many pages. pikepdf
-(qpdf's binding) appends every unit's pages to the cover's file, lays each
-stamp page over its page and writes the outline.
+How the pages come together: the body's units go to the workers first; while
+they render, this process draws the findings chart and renders the findings,
+the cover (as PDF/A-3b with every attachment: it becomes the base file, so the
+document-level structure that makes the file PDF/A-3b — XMP metadata, output
+intent, embedded files with their relationship, ``/AF`` — is WeasyPrint's own),
+the margins every page shares (running header, reference: one page), the
+pieces "Page n of N" is drawn from, and a draft of the contents (its length).
+Once every unit's page count is known the contents renders with the real page
+numbers. pikepdf (qpdf's binding) appends every unit's pages to the cover's
+file, keeps one copy of each font subset, lays the shared margins over each
+page, draws each page's number from the pieces and writes the outline.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from audits.pack.render import (
 from audits.pack.worker import PDF_VARIANT, font_config, peak_rss_kib, render_batch
 from audits.services.audits import audit_by_reference
 from core.database import iso_utc
-from core.pdf import RefusedURL, RestrictedURLFetcher, render_pdf
+from core.pdf import RefusedURL, RestrictedURLFetcher, render_document, render_pdf
 from core.storage import file_store
 
 MANIFEST_NAME = "manifest.json"
@@ -191,10 +193,9 @@ def _render_here(html: str, files: dict[str, bytes], media_types: dict[str, str]
 
 
 def _contents(body: list[document.Unit], counts: dict[str, int], first_page: int,
-              cached: Callable[[document.Unit], bytes]) -> tuple[document.Unit, bytes]:
+              cached: Callable[[document.Unit], bytes], assumed: int = 1) -> tuple[document.Unit, bytes]:
     """The contents with real page numbers. Its own length shifts every number after it, so it is
-    rendered again until the length it assumed is the length it has (once, in practice)."""
-    assumed = 1
+    rendered again until the length it assumed is the length it has (once at most, in practice)."""
     for _attempt in range(4):
         pages, page = {}, first_page + assumed
         for unit in body:
@@ -207,6 +208,73 @@ def _contents(body: list[document.Unit], counts: dict[str, int], first_page: int
             return unit, pdf
         assumed = actual
     raise PackError("the contents page numbers do not settle")
+
+
+@dataclass
+class _NumberGlyphs:
+    """The pieces of "Page n of N" (one a page, see :func:`document.number_glyphs`), with their widths, the
+    x where each starts on its page and the x where a page number must end, in PDF points."""
+
+    pdf: bytes
+    tokens: list[str]
+    widths: list[float]
+    starts: list[float]
+    right: float
+    labels: list[list[str]] = field(default_factory=list)  # each page's pieces, in the pack's language
+
+
+PX = 0.75  # PDF points per CSS pixel
+
+
+def _number_glyphs(unit: document.Unit) -> _NumberGlyphs:
+    def boxes(box):
+        yield box
+        for child in getattr(box, "children", None) or ():
+            yield from boxes(child)
+
+    laid_out = render_document(document.unit_document(unit), font_config=font_config())
+    widths, starts, right = [], [], 0.0
+    for page in laid_out.pages:
+        # The layout's own measurements (WeasyPrint's box tree): exactly where and how wide each piece is drawn.
+        margin = next(box for box in boxes(page._page_box) if getattr(box, "at_keyword", None) == "@bottom-right")
+        texts = [box for box in boxes(margin) if getattr(box, "text", None)]
+        widths.append(sum(box.width for box in texts) * PX)
+        starts.append(min(box.position_x for box in texts) * PX)
+        right = (margin.content_box_x() + margin.width) * PX
+    return _NumberGlyphs(laid_out.write_pdf(pdf_variant=PDF_VARIANT), document.number_tokens(), widths, starts,
+                         right)
+
+
+def _draw_page_numbers(merged, glyphs: _NumberGlyphs) -> None:
+    """ "Page n of N" on every page, right-aligned, from the pieces' form XObjects: nothing laid out per page."""
+    import pikepdf
+    from pikepdf import Dictionary, Name
+
+    if len(glyphs.labels) != len(merged.pages):
+        raise PackError(f"{len(glyphs.labels)} page numbers for {len(merged.pages)} pages")
+    with pikepdf.open(io.BytesIO(glyphs.pdf)) as source:
+        forms = [merged.copy_foreign(page.as_form_xobject()) for page in source.pages]
+        names = [Name(f"/DqPageOf{number}") for number in range(len(forms))]
+        index = {token: number for number, token in reversed(list(enumerate(glyphs.tokens)))}
+        for page, label in zip(merged.pages, glyphs.labels, strict=True):
+            pieces = [index[token] for token in label]
+            x = glyphs.right - sum(glyphs.widths[piece] for piece in pieces)
+            if Name.Resources not in page.obj:
+                page.obj.Resources = Dictionary()
+            resources = page.obj.Resources
+            if Name.XObject not in resources:
+                resources.XObject = Dictionary()
+            operators = []
+            for piece in pieces:
+                resources.XObject[names[piece]] = forms[piece]
+                operators.append(f"q 1 0 0 1 {x - glyphs.starts[piece]:.3f} 0 cm {names[piece]} Do Q")
+                x += glyphs.widths[piece]
+            page.contents_add(merged.make_stream(" ".join(operators).encode("ascii")), prepend=False)
+
+
+def _laid_out_pages(html: str) -> int:
+    """How many pages ``html`` lays out to (no PDF written)."""
+    return len(render_document(html, font_config=font_config()).pages)
 
 
 def _attachments(content, files: dict[str, bytes], manifest_bytes: bytes) -> list:
@@ -235,26 +303,74 @@ def _without_internal_links(page) -> None:
     page.obj.Annots = Array(kept)
 
 
-def _merge(cover: bytes, units: list[bytes], stamps: list[bytes], marks: list[list[document.Mark]]) -> bytes:
+def _font_key(font) -> str | None:
+    """What makes two embedded fonts interchangeable: the same program, widths and text mapping."""
+    from pikepdf import Name
+
+    try:
+        described = font.DescendantFonts[0] if Name.DescendantFonts in font else font
+        descriptor = described.FontDescriptor
+        program = next(descriptor[key] for key in (Name.FontFile, Name.FontFile2, Name.FontFile3)
+                       if key in descriptor)
+        digest = hashlib.sha256(program.read_raw_bytes())
+    except (AttributeError, KeyError, IndexError, StopIteration, TypeError):
+        return None
+    for part in (font.get(Name.BaseFont), described.get(Name.W), described.get(Name.Widths),
+                 font.get(Name.Encoding)):
+        digest.update(b"\x00" + (part.unparse() if part is not None else b""))
+    if Name.ToUnicode in font:
+        digest.update(b"\x00" + font.ToUnicode.read_raw_bytes())
+    return digest.hexdigest()
+
+
+def _share_fonts(merged) -> None:
+    """Units rendered in one batch each carry a copy of the batch's font subsets: the pages keep one."""
+    from pikepdf import Dictionary, Name
+
+    kept: dict[str, object] = {}
+    keys: dict[tuple[int, int], str | None] = {}
+    for page in merged.pages:
+        fonts = page.obj.get(Name.Resources, Dictionary()).get(Name.Font)
+        if fonts is None:
+            continue
+        for name in list(fonts.keys()):
+            font = fonts[name]
+            if not font.is_indirect:
+                continue
+            if font.objgen not in keys:
+                keys[font.objgen] = _font_key(font)
+            key = keys[font.objgen]
+            if key is None:
+                continue
+            first = kept.setdefault(key, font)
+            if first.objgen != font.objgen:
+                fonts[name] = first
+
+
+def _merge(cover: bytes, units: list[bytes], static: bytes, numbers: _NumberGlyphs,
+           marks: list[list[document.Mark]]) -> bytes:
     """The pack: the cover's file (WeasyPrint's PDF/A-3b with the attachments) with every other unit's
-    pages appended, each page's stamp laid over it, and the outline rebuilt over the merged pages."""
+    pages appended, the shared margins (``static``, one page) laid over each page, "Page n of N" drawn
+    on it, and the outline rebuilt over the merged pages."""
     import pikepdf
     from pikepdf import OutlineItem
 
     merged = pikepdf.open(io.BytesIO(cover))
     # qpdf copies stream data from the source files when it writes: they stay open until then.
-    sources = [pikepdf.open(io.BytesIO(pdf)) for pdf in [*units, *stamps]]
+    sources = [pikepdf.open(io.BytesIO(pdf)) for pdf in [*units, static]]
     try:
+        # One form XObject for the shared margins, referenced by every page rather than copied to each.
+        shared = merged.copy_foreign(sources[-1].pages[0].as_form_xobject())
         for source in sources[:len(units)]:
             for page in source.pages:
                 _without_internal_links(page)
                 merged.pages.append(page)
-        stamp_pages = [page for source in sources[len(units):] for page in source.pages]
-        if len(stamp_pages) != len(merged.pages) or len(marks) != len(merged.pages):
-            raise PackError(f"the page stamps ({len(stamp_pages)} pages) do not fit the pack "
-                            f"({len(merged.pages)} pages)")
-        for page, stamp in zip(merged.pages, stamp_pages, strict=True):
-            page.add_overlay(stamp)
+        if len(marks) != len(merged.pages):
+            raise PackError(f"the pack has {len(merged.pages)} pages where {len(marks)} were expected")
+        _share_fonts(merged)
+        for page in merged.pages:
+            page.add_overlay(shared)
+        _draw_page_numbers(merged, numbers)
         with merged.open_outline() as outline:
             outline.root.clear()
             parent = None
@@ -288,17 +404,13 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
     with force_locale(locale or config.get("BABEL_DEFAULT_LOCALE", "en")):
         content = pack_content.gather(audit)
         cache = _cache()
-        body = document.units(content, memo=cache.text)
-        manifest = _manifest(content, body)
-        manifest_bytes = canonical_json(manifest)
-        manifest_sha256 = hashlib.sha256(manifest_bytes).hexdigest()
-        cover = document.cover(content, manifest_sha256)
-        html = document.document(content, [cover, document.contents(body)], body)
         files = _read_evidence(content)
         media_types = {e.sha256: e.media_type for e in content.evidence}
         versions = _versions()
-        # Steps after the body: the contents, the page stamps, the merge.
-        pages = _Pages(cache, len(body) + 3, progress)
+        # The findings chart takes a while to draw (matplotlib): the other units go to the workers first.
+        body = document.units(content, memo=cache.text, findings=False)
+        # Steps besides the body's units: the findings, the contents, the page stamps, the merge.
+        pages = _Pages(cache, len(body) + 4, progress)
 
         def jobs_for(units: list[document.Unit]) -> list[Job]:
             jobs = []
@@ -314,6 +426,7 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
 
         def here(unit: document.Unit) -> bytes:
             """A small unit rendered in this process (through the cache)."""
+            renderer.check()
             for job in jobs_for([unit]):
                 result, = results(render_batch(job.prefix, [(job.key, job.anchor, job.body)], job.files,
                                                 job.media_types))
@@ -323,26 +436,40 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
         try:
             with Renderer(workers=workers, memory_limit_mb=config.get("DEALERQMS_PACK_WORKER_MEMORY_MB"),
                           timeout=float(config.get("DEALERQMS_PACK_TIMEOUT", 900))) as renderer:
-                renderer.submit(jobs_for(body))
-                # The cover carries the document-level PDF/A-3b structure and the attachments; it renders
-                # here, while the workers render the body.
+                renderer.submit(jobs_for(body), background=True)
+                # While the workers render the body, this process makes and renders what is left: the
+                # findings, the cover (with the document-level PDF/A-3b structure and the attachments), the
+                # margins every page shares and the pieces of the page numbers.
+                findings = document.findings_unit(content, memo=cache.text)
+                body.insert(document.findings_position(body), findings)
+                manifest = _manifest(content, body)
+                manifest_bytes = canonical_json(manifest)
+                manifest_sha256 = hashlib.sha256(manifest_bytes).hexdigest()
+                cover = document.cover(content, manifest_sha256)
+                html = document.document(content, [cover, document.contents(body)], body)
+                here(findings)
+                renderer.check()
                 cover_pdf = _render_here(document.unit_document(cover), files, media_types,
                                          attachments=_attachments(content, files, manifest_bytes))
                 pages.counts[cover.key] = _page_count(cover_pdf)
+                static_pdf = here(document.static_stamp(content))
+                numbers = _number_glyphs(document.number_glyphs(content))
+                # The contents' length (not its numbers) shifts the pages after it: a draft with placeholder
+                # numbers, laid out now, is the length to assume, so the real contents renders once.
+                assumed = _laid_out_pages(document.unit_document(
+                    document.contents(body, dict.fromkeys((unit.key for unit in body), 9999))))
                 renderer.wait(pages.rendered_one)
-                contents, _contents_pdf = _contents(body, pages.counts, pages.counts[cover.key] + 1, here)
+                contents, _contents_pdf = _contents(body, pages.counts, pages.counts[cover.key] + 1, here, assumed)
                 _tick(progress, len(body) + 1, len(body) + 3, "contents")
                 order = [cover, contents, *body]
                 marks = [mark_list for unit in order
                          for mark_list in [unit.marks] + [[] for _ in range(pages.counts[unit.key] - 1)]]
-                stamps = document.stamp_units(content, len(marks))
-                renderer.submit(jobs_for(stamps))
-                renderer.wait(pages.rendered_one)
-                _tick(progress, len(body) + 2, len(body) + 3, "page stamps")
+                numbers.labels = [document.page_of_tokens(n, len(marks)) for n in range(1, len(marks) + 1)]
         except RenderFailed as error:
             raise PackError(str(error)) from None
         pages.cache.evict()
-    pdf = _merge(cover_pdf, [pages.pdfs[unit.key] for unit in order[1:]], [pages.pdfs[s.key] for s in stamps], marks)
+    pdf = _merge(cover_pdf, [pages.pdfs[unit.key] for unit in order[1:]], static_pdf, numbers, marks)
+    _tick(progress, len(body) + 2, len(body) + 3, "page numbers")
     _tick(progress, len(body) + 3, len(body) + 3, "merged")
     pages.peaks["main"] = peak_rss_kib()
     return PackResult(audit.reference, pdf, html, manifest, manifest_sha256, pages=len(marks),

@@ -123,11 +123,15 @@ def print_css(reference: str, title: str, audit_date: str) -> str:
         BOOKMARK_CSS
 
 
-def stamp_css(reference: str, title: str, audit_date: str) -> str:
-    """The CSS of the page stamps: each page's "Page n of N" is spelled out on it, so that any
-    run of pages renders on its own (in parallel, and cached while the page count stays)."""
-    return (PAGE_RULES.replace("MARGIN_BOXES", _margins(reference, title, audit_date, "string(page-of)"))
-            + BODY_CSS + ".stamp { string-set: page-of attr(data-page-of); }")
+def _box(margins: str, name: str) -> str:
+    return next(line for line in margins.splitlines() if line.strip().startswith(f"@{name} ")) + "\n"
+
+
+def static_stamp_css(reference: str, title: str, audit_date: str) -> str:
+    """The margins every page shares (running header, reference): rendered once, laid over every page."""
+    margins = _margins(reference, title, audit_date, "none")
+    boxes = "".join(_box(margins, name) for name in ("top-left", "top-right", "bottom-left"))
+    return PAGE_RULES.replace("MARGIN_BOXES", boxes) + BODY_CSS
 
 
 # A unit has the same page box as the whole document but empty margins: the
@@ -212,8 +216,25 @@ def findings_chart(counts: dict[str, int], labels: dict, memo=None) -> Markup:
     return Markup(memo(key, draw))
 
 
-def units(content: PackContent, memo=None) -> list[Unit]:
-    """Every unit after the cover and the contents, in pack order (``memo``: see :func:`findings_chart`)."""
+def findings_unit(content: PackContent, memo=None) -> Unit:
+    """The findings summary (``memo``: see :func:`findings_chart`)."""
+    helpers = _helpers()
+    title = _("Findings summary")
+    counts = content.audit.result_counts()
+    html = _environment().get_template("findings.html").render(
+        title=title, pack=content, audit=content.audit, **helpers, counts=counts,
+        chart=findings_chart(counts, helpers["result_labels"], memo))
+    return Unit("findings", "findings", title, Markup(html), [Mark(1, title)])
+
+
+def findings_position(body: list[Unit]) -> int:
+    """Where the findings summary goes in a body made without it: after the plan and the checklists."""
+    return next((n for n, unit in enumerate(body) if unit.section not in ("plan", "checklists")), len(body))
+
+
+def units(content: PackContent, memo=None, *, findings: bool = True) -> list[Unit]:
+    """Every unit after the cover and the contents, in pack order. Without ``findings`` the findings
+    summary is left out (its chart takes a while: :func:`findings_unit` makes it on its own)."""
     from audits.rendering import fishbone_svg
     from procedures.rendering import render
 
@@ -242,10 +263,8 @@ def units(content: PackContent, memo=None) -> list[Unit]:
                 heading=title if number == 0 and start == 0 else None, checklist=checklist, items=chunk,
                 first=start == 0)
 
-    title = _("Findings summary")
-    counts = content.audit.result_counts()
-    add("findings", "findings", title, "findings.html", [Mark(1, title)], counts=counts,
-        chart=findings_chart(counts, helpers["result_labels"], memo))
+    if findings:
+        found.append(findings_unit(content, memo))
 
     title = _("Nonconformities")
     if not content.nonconformities:
@@ -351,15 +370,33 @@ def document(content: PackContent, front: list[Unit], body: list[Unit]) -> str:
         units=[*front, *body], css=Markup(print_css(*_header(content))), lang=_lang(), audit=content.audit)
 
 
-STAMP_CHUNK = 40
+def page_of_tokens(n: int | str, total: int | str) -> list[str]:
+    """The translated "Page n of N" as the pieces it is drawn from: the sentence's own text and single digits."""
+    pieces = re.split(r"(\x00|\x01)", _("Page %(n)s of %(total)s", n="\x00", total="\x01"))
+    found = []
+    for piece in pieces:
+        found += list(str(n)) if piece == "\x00" else list(str(total)) if piece == "\x01" else [piece] if piece else []
+    return found
 
 
-def stamp_units(content: PackContent, total: int) -> list[Unit]:
-    """The page stamps of a pack of ``total`` pages in runs of STAMP_CHUNK pages: empty pages but for the
-    header, "Page n of N" and the reference, to be laid over the merged pages."""
-    css = stamp_css(*_header(content))
-    labels = [_("Page %(n)s of %(total)s", n=n, total=total) for n in range(1, total + 1)]
-    template = _environment().get_template("stamps.html")
-    return [Unit(f"stamps/{start // STAMP_CHUNK}", "stamps", "",
-                 Markup(template.render(labels=labels[start:start + STAMP_CHUNK])), css=css, wrapper="div")
-            for start in range(0, total, STAMP_CHUNK)]
+def number_tokens() -> list[str]:
+    """The pieces :func:`number_glyphs` renders, one a page, in order: the sentence's text, then the digits."""
+    return [*dict.fromkeys(token for token in page_of_tokens("\x00", "\x01") if token not in ("\x00", "\x01")),
+            *"0123456789"]
+
+
+def number_glyphs(content: PackContent) -> Unit:
+    """One page per piece of "Page n of N" (see :func:`page_of_tokens`), each where the page number goes but
+    left-aligned: every page's number is drawn from these pieces, side by side, right-aligned."""
+    box = _box(_margins(*_header(content), "string(page-of)"), "bottom-right").replace(
+        "text-align: right;", "text-align: left; white-space: pre;")
+    css = PAGE_RULES.replace("MARGIN_BOXES", box) + BODY_CSS + ".stamp { string-set: page-of attr(data-page-of); }"
+    html = _environment().get_template("stamps.html").render(labels=number_tokens())
+    return Unit("stamps/numbers", "stamps", "", Markup(html), css=css, wrapper="div")
+
+
+def static_stamp(content: PackContent) -> Unit:
+    """One empty page but for the running header and the reference: the same for every page of the pack
+    (and every pack of the audit), so it renders once, whatever the page count, and is laid over each page."""
+    html = _environment().get_template("stamps.html").render(labels=[""])
+    return Unit("stamps/static", "stamps", "", Markup(html), css=static_stamp_css(*_header(content)), wrapper="div")

@@ -3,9 +3,9 @@
 The workers come from a fork server that imported WeasyPrint once, so each
 worker starts in milliseconds with WeasyPrint loaded, and inherits neither
 the database connections nor the Flask state of the process that asks
-(unlike a plain fork of a web or job process). Units are shared out in a few
-batches of equal weight per worker, each batch laid out as one document and
-split by page (see :func:`audits.pack.worker.render_batch`). Each worker has
+(unlike a plain fork of a web or job process). Units are shared out in one
+batch of equal weight per worker (more for a very large pack), each batch laid
+out as one document and split by page (see :func:`audits.pack.worker.render_batch`). Each worker has
 an address-space ceiling; the whole render has a deadline, after which the
 workers are killed. In a daemon process (which may not have children), with
 no workers configured, or for a few small units, they render in this process.
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable
 from concurrent import futures
@@ -82,8 +83,12 @@ def _render_batch(batch: list[Job]):
 
 # Below this much HTML, starting workers costs more than it saves.
 SMALL_JOBS = 15_000
-# Few enough to pay a document's fixed costs rarely, enough to even out the workers' loads at the end.
-BATCHES_PER_WORKER = 2
+# Each document has fixed costs (styles computed afresh for every document, font subsets, about half a
+# CPU second for a pack's body), which outweigh evening out the workers' loads with smaller batches: one
+# batch per worker, shared out by weight, finished within a few tenths of a second of each other when measured.
+BATCHES_PER_WORKER = 1
+# ... but no batch above this weight (about 200 pages of checklist tables), to bound a worker's memory.
+MAX_BATCH_WEIGHT = 600_000
 
 
 def _context():
@@ -121,22 +126,38 @@ class Renderer:
         self.executor: futures.ProcessPoolExecutor | None = None
         self.pending: dict[futures.Future, list[Job]] = {}
         self.queued: list[Job] = []
+        self._submitting: threading.Thread | None = None
+        self._submit_error: BaseException | None = None
 
     def __enter__(self) -> Self:
         return self
 
     def __exit__(self, kind, error, traceback) -> None:
+        if self._submitting is not None:
+            self._submitting.join()
         if self.executor is None:
             return
         if error is not None:
             # Running renders are not cancellable; the workers are killed so that nothing goes on in the background.
             for process in list(getattr(self.executor, "_processes", {}).values()):
                 process.kill()
+            # A worker killed while sending its result leaves half a message in the result pipe. This
+            # process holds a write end of that pipe too, so the pool's manager thread would wait for the
+            # rest forever (and with it the interpreter's exit); with it closed, the thread reads EOF and
+            # winds the broken pool up.
+            writer = getattr(getattr(self.executor, "_result_queue", None), "_writer", None)
+            if writer is not None:
+                writer.close()
         self.executor.shutdown(wait=error is None, cancel_futures=True)
 
-    def submit(self, jobs: list[Job]) -> None:
-        """Start rendering ``jobs`` without waiting for them: a few batches per worker, so that one
-        document's fixed costs (font subsetting above all) are paid a few times rather than per unit."""
+    def submit(self, jobs: list[Job], *, background: bool = False) -> None:
+        """Start rendering ``jobs`` without waiting for them: one batch per worker (see BATCHES_PER_WORKER),
+        so that a document's fixed costs are paid once per worker rather than per unit.
+
+        Starting a worker waits until the fork server has imported WeasyPrint (a second or so after
+        :func:`warm_up`); with ``background`` the jobs are handed over from a thread, so that this process
+        goes on with its own work meanwhile (the thread is joined by the next submit or wait)."""
+        self._join()
         if not jobs:
             return
         if self.executor is None and (not may_use_workers(self.workers)
@@ -147,20 +168,48 @@ class Renderer:
             self.executor = futures.ProcessPoolExecutor(
                 max_workers=self.workers, mp_context=_context(), initializer=worker.start_worker,
                 initargs=(self.memory_limit_mb,))
-        for batch in batches(jobs, BATCHES_PER_WORKER * self.workers):
-            future = self.executor.submit(worker.render_batch, *_render_batch(batch))
-            self.pending[future] = batch
+        count = max(BATCHES_PER_WORKER * self.workers, -(-sum(job.weight for job in jobs) // MAX_BATCH_WEIGHT))
+        shared = batches(jobs, count)
+        if background:
+            self._submitting = threading.Thread(target=self._hand_over, args=(shared,), daemon=True)
+            self._submitting.start()
+        else:
+            self._hand_over(shared)
+
+    def _hand_over(self, shared: list[list[Job]]) -> None:
+        try:
+            for batch in shared:
+                future = self.executor.submit(worker.render_batch, *_render_batch(batch))
+                self.pending[future] = batch
+        except Exception as error:  # noqa: BLE001 - raised again in the thread that waits
+            self._submit_error = error
+
+    def _join(self) -> None:
+        if self._submitting is not None:
+            self._submitting.join()
+            self._submitting = None
+        if self._submit_error is not None:
+            error, self._submit_error = self._submit_error, None
+            raise error
+
+    def check(self) -> None:
+        """Stop (RenderFailed) once the deadline has passed: renders in this process count against it too."""
+        if time.monotonic() > self.deadline:
+            raise RenderFailed(f"rendering took longer than the limit of {self.timeout:g} seconds")
 
     def wait(self, done: Callable[[Rendered, Job], None]) -> None:
         """Call ``done`` in this process for every submitted job as it finishes."""
+        self._join()
         queued, self.queued = self.queued, []
         for batch in batches(queued, 1):
             by_key = {job.key: job for job in batch}
             for result in results(worker.render_batch(*_render_batch(batch))):
                 done(result, by_key[result.key])
         while self.pending:
-            ready, _waiting = futures.wait(self.pending, timeout=max(0.0, self.deadline - time.monotonic()),
-                                           return_when=futures.FIRST_COMPLETED)
+            # Past the deadline is over the limit even when results are waiting (this process was busy).
+            left = self.deadline - time.monotonic()
+            ready = futures.wait(self.pending, timeout=left, return_when=futures.FIRST_COMPLETED)[0] \
+                if left > 0 else set()
             if not ready:
                 raise RenderFailed(f"rendering took longer than the limit of {self.timeout:g} seconds")
             for future in ready:

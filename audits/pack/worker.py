@@ -90,7 +90,7 @@ def render_batch(prefix: str, bodies: list[tuple[str, str, str]], files: dict[st
         starts.append(next(number for number, page in enumerate(document.pages) if anchor in page.anchors))
     if starts != sorted(starts) or (starts and starts[0] != 0):
         raise RuntimeError("the units of a batch did not start on pages of their own")
-    whole = pikepdf.open(io.BytesIO(document.write_pdf(pdf_variant=PDF_VARIANT, font_config=font_config())))
+    whole = pikepdf.open(io.BytesIO(document.write_pdf(pdf_variant=PDF_VARIANT)))
     results = []
     with whole:
         ends = [*starts[1:], len(whole.pages)]

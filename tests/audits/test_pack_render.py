@@ -22,7 +22,6 @@ def small_units(monkeypatch):
     """Small audits cut into several units, rendered by the worker processes (not in the test process)."""
     monkeypatch.setattr(document, "CHECKLIST_CHUNK", 2)
     monkeypatch.setattr(document, "TRAIL_CHUNK", 6)
-    monkeypatch.setattr(document, "STAMP_CHUNK", 4)
     monkeypatch.setattr(render, "SMALL_JOBS", 0)
 
 
@@ -108,6 +107,40 @@ def test_page_numbers_bookmarks_and_contents_point_at_the_merged_pages(app, tmp_
     assert len(plain) == len(pages) and f"Page {len(pages)} of {len(pages)}" in plain[-1]
     assert [(title, page) for _l, title, page in _outline(tmp_path / "plain.pdf")] == \
         [(title, page) for _l, title, page in outline]
+    # "Page n of N" is drawn where the plain render lays it out, right-aligned, on every page.
+    for number in (1, len(pages)):
+        drawn, laid_out = _page_of_box(tmp_path / "pack.pdf", number), _page_of_box(tmp_path / "plain.pdf", number)
+        assert all(abs(a - b) < 1.0 for a, b in zip(drawn, laid_out, strict=True)), (number, drawn, laid_out)
+
+
+def _page_of_box(path, number) -> tuple[float, float, float]:
+    """Left, right and top of the words "Page n of N" on page ``number`` (PDF points)."""
+    xml = subprocess.run(["pdftotext", "-bbox", "-f", str(number), "-l", str(number), str(path), "-"],
+                         capture_output=True, check=True, text=True).stdout
+    words = re.findall(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)<', xml)
+    start = next(n for n, word in enumerate(words) if word[3] == "Page" and words[n + 2][3] == "of")
+    line = words[start:start + 4]
+    return float(line[0][0]), float(line[-1][2]), float(line[0][1])
+
+
+def test_the_merged_pack_keeps_one_copy_of_each_font(app, tmp_path):
+    import hashlib
+
+    import pikepdf
+
+    _pack(tmp_path, _audit().reference)
+    programs = []
+    with pikepdf.open(tmp_path / "pack.pdf") as pack:
+        for page in pack.pages:
+            for font in page.obj.Resources.get("/Font", {}).values():
+                described = font.DescendantFonts[0] if "/DescendantFonts" in font else font
+                descriptor = described.FontDescriptor
+                program = next(descriptor[key] for key in ("/FontFile", "/FontFile2", "/FontFile3")
+                               if key in descriptor)
+                programs.append((program.objgen, hashlib.sha256(program.read_raw_bytes()).hexdigest()))
+    distinct = set(programs)
+    assert len(programs) > len(distinct), "pages share fonts"
+    assert len({digest for _objgen, digest in distinct}) == len(distinct), "no font program is embedded twice"
 
 
 def test_a_repeat_pack_renders_only_what_changed(app, tmp_path):
@@ -135,7 +168,13 @@ def test_a_damaged_cache_entry_is_rendered_again(app, tmp_path):
     _pack(tmp_path, audit.reference)
     entries = sorted((Path(app.instance_path) / "cache" / "pack").glob("*.pdfunit"))
     assert len(entries) > 10
-    damaged = entries[0]
+
+    def text(entry) -> str:
+        return subprocess.run(["pdftotext", "-", "-"], input=entry.read_bytes()[64:], capture_output=True,
+                              check=True).stdout.decode()
+
+    # A unit of the body (the page stamps are not counted among the rendered units).
+    damaged = next(entry for entry in entries if "Nonconformities" in text(entry))
     data = bytearray(damaged.read_bytes())
     data[len(data) // 2] ^= 0xFF
     damaged.write_bytes(bytes(data))

@@ -1,9 +1,10 @@
 """The evidence pack against one plain WeasyPrint render of the same final HTML.
 
-    python tests/benchmarks/bench_pack.py                      # ≈ 100 table-heavy pages, 3 runs
+    python tests/benchmarks/bench_pack.py                      # 188 table-heavy pages, 3 runs
+    python tests/benchmarks/bench_pack.py --checklists 8 --questions 60   # 323 pages
     python tests/benchmarks/bench_pack.py --runs 5 --checklists 4 --questions 45 --procedures 3
 
-Builds, in a temporary instance (SQLite), an audit whose pack is about 100
+Builds, in a temporary instance (SQLite), an audit whose pack is about 190
 table-heavy pages: checklists with long notes, NCs with containment and a
 5-why chain, procedure revisions in force, the trail events all that made.
 Then, side by side in every run, each in a fresh process:
