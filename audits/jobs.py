@@ -7,8 +7,6 @@ in a worker process (core.jobs) and leaves the PDF in the job's folder.
 
 from __future__ import annotations
 
-import inspect
-
 from flask_babel import lazy_gettext as _l
 
 from audits.services.audits import audit_by_reference
@@ -37,12 +35,8 @@ def build_pack(context) -> str:
 
     reference = context.params["audit"]
     name = pack_file_name(reference)
-    options = {}
-    # The progress callback arrived with a later write_pack; older ones simply report nothing.
-    if "progress" in inspect.signature(write_pack).parameters:
-        options["progress"] = context.progress
     # A pack only reads: no write lock is held while it renders. The
     # instance's signing key, when configured, is write_pack's to pick up.
     with read_only():
-        write_pack(reference, context.folder / name, locale=context.user.locale or None, **options)
+        write_pack(reference, context.folder / name, locale=context.user.locale or None, progress=context.progress)
     return name
