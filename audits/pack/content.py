@@ -15,7 +15,7 @@ from datetime import date, datetime
 from audits.models import Audit, CorrectiveAction, Evidence, Nonconformity
 from audits.services import audits as audit_services
 from audits.services import nonconformities as nc_services
-from core.database import db, read_only, utcnow
+from core.database import db, utcnow
 from core.signatures import signatures_for
 from core.signatures.models import Signature
 from core.trail.chain import VerifyResult, verify
@@ -149,11 +149,8 @@ def gather(audit: Audit) -> PackContent:
     evidence = list(db.session.execute(
         db.select(Evidence).where(Evidence.audit_id == audit.id).order_by(Evidence.id)).scalars())
     events = _events(audit, ncs, criteria, evidence)
-    # On a connection of its own: verification streams the whole trail, and the execution options it sets
-    # for that must not stay on the session's connection (PostgreSQL would run later statements through a
-    # server-side cursor). Read-only, so that on SQLite it never waits for the write lock.
-    with read_only(), db.engine.connect() as connection:
-        chain = verify(connection)
+    # In the session's own snapshot, so that the verified chain and the head printed beside it agree.
+    chain = verify(db.session.connection())
     head = db.session.execute(db.select(TrailEvent).order_by(TrailEvent.seq.desc()).limit(1)).scalar_one_or_none()
     return PackContent(
         audit=audit, audit_date=on, generated_at=utcnow(), product_version=product_version(),

@@ -358,10 +358,9 @@ def record_result(actor: User, audit: Audit, item: AuditItem, *, result: str, no
 # History ---------------------------------------------------------------------------------
 
 def _trail_type(cls) -> str:
-    # A transient instance only names the type: it never joins the session.
-    from core.trail.recorder import entity_type_of
+    from core.trail.recorder import class_entity_type
 
-    return entity_type_of(cls())
+    return class_entity_type(cls)
 
 
 def history(audit: Audit, *, limit: int = 2000) -> list:

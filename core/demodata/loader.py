@@ -25,9 +25,9 @@ from sqlalchemy.engine import Connection
 
 from core.database import iso_utc, utcnow
 from core.demodata.sizes import Sizes
-from core.trail.chain import _lock_and_read_head, canonical_json, event_hash
+from core.trail.chain import canonical_json, event_hash, lock_and_read_head
 from core.trail.models import TrailEvent
-from core.trail.recorder import _column_keys, _entity_type, _shown
+from core.trail.recorder import class_entity_type, column_keys, shown_value
 
 ACTOR = "demo-data"
 SQLITE_CACHE_KIB = 1024 * 1024
@@ -62,10 +62,10 @@ class _Shape:
         self.model = model
         self.table = mapper.local_table
         self.trailed = getattr(model, "__trailed__", False)
-        self.entity_type = _entity_type(model)
+        self.entity_type = class_entity_type(model)
         # attribute key → column key (they may differ)
         self.columns = {prop.key: prop.columns[0].key for prop in mapper.column_attrs}
-        self.trail_keys = list(_column_keys(mapper))
+        self.trail_keys = list(column_keys(mapper))
         self.pk = [mapper.get_property_by_column(column).key for column in mapper.primary_key]
         single = mapper.primary_key[0] if len(mapper.primary_key) == 1 else None
         self.auto_id = self.pk[0] if single is not None and single.autoincrement in (True, "auto") \
@@ -117,7 +117,7 @@ class BulkLoader:
         self._next_id: dict[str, int] = {}
         self._at_text = iso_utc(self.now)
         self._pending: list[dict] = []
-        self._seq, self._prev = _lock_and_read_head(self.connection)
+        self._seq, self._prev = lock_and_read_head(self.connection)
         self._first_seq = self._seq + 1
         self._cache_size = None
         if self.connection.dialect.name == "sqlite":
@@ -194,7 +194,7 @@ class BulkLoader:
             model_cls = shape.model
             for row in rows:
                 values = {**row, **created(row)} if created else row
-                changes = {key: [None, _shown(model_cls, key, values.get(key))] for key in shape.trail_keys}
+                changes = {key: [None, shown_value(model_cls, key, values.get(key))] for key in shape.trail_keys}
                 self._record("create", shape.entity_type, "/".join(str(row[k]) for k in shape.pk), changes)
         return ids
 
@@ -207,7 +207,7 @@ class BulkLoader:
         """
         shape = self._shape(model)
         action = action or ("transition" if "state" in changes else "update")
-        shown = {key: [_shown(model, key, old), _shown(model, key, new)] for key, (old, new) in changes.items()}
+        shown = {key: [shown_value(model, key, old), shown_value(model, key, new)] for key, (old, new) in changes.items()}
         entity = "/".join(str(part) for part in entity_id) if isinstance(entity_id, tuple) else str(entity_id)
         self._record(action, shape.entity_type, entity, shown, reason)
 

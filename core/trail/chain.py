@@ -84,7 +84,7 @@ class PendingEvent:
     reason: str | None
 
 
-def _lock_and_read_head(connection: Connection) -> tuple[int, str]:
+def lock_and_read_head(connection: Connection) -> tuple[int, str]:
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_TRAIL_LOCK})
     # On SQLite the transaction began IMMEDIATE, so it already holds the write lock.
@@ -97,7 +97,7 @@ def _lock_and_read_head(connection: Connection) -> tuple[int, str]:
 def append(connection: Connection, events: list[PendingEvent]) -> None:
     if not events:
         return
-    seq, prev = _lock_and_read_head(connection)
+    seq, prev = lock_and_read_head(connection)
     rows = []
     at = utcnow()
     for event in events:

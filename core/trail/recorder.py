@@ -29,10 +29,10 @@ _ORDER = {"create": 0, "update": 1, "transition": 1, "delete": 2}
 
 
 def entity_type_of(obj) -> str:
-    return _entity_type(type(obj))
+    return class_entity_type(type(obj))
 
 
-def _entity_type(cls) -> str:
+def class_entity_type(cls) -> str:
     name = getattr(cls, "__trail_entity__", None)
     if name:
         return name
@@ -48,7 +48,7 @@ def _entity_id(state: InstanceState) -> str:
     return "/".join(str(part) for part in identity)
 
 
-def _column_keys(mapper: Mapper):
+def column_keys(mapper: Mapper):
     version_col = mapper.version_id_col
     for attr in mapper.column_attrs:
         if version_col is not None and version_col in attr.columns:
@@ -56,20 +56,20 @@ def _column_keys(mapper: Mapper):
         yield attr.key
 
 
-def _shown(cls, key, value):
+def shown_value(cls, key, value):
     return _REDACTED if key in cls.__trail_secret__ and value is not None else plain(value)
 
 
 def _created(state: InstanceState) -> dict:
     cls = state.class_
-    return {key: [None, _shown(cls, key, state.dict.get(key))] for key in _column_keys(state.mapper)}
+    return {key: [None, shown_value(cls, key, state.dict.get(key))] for key in column_keys(state.mapper)}
 
 
 def _updated(state: InstanceState) -> dict:
     cls = state.class_
     ignored = cls.__trail_ignore__
     changes = {}
-    for key in _column_keys(state.mapper):
+    for key in column_keys(state.mapper):
         if key in ignored:
             continue
         history = state.attrs[key].history
@@ -79,13 +79,13 @@ def _updated(state: InstanceState) -> dict:
         new = history.added[0] if history.added else None
         if plain(old) == plain(new):
             continue
-        changes[key] = [_shown(cls, key, old), _shown(cls, key, new)]
+        changes[key] = [shown_value(cls, key, old), shown_value(cls, key, new)]
     return changes
 
 
 def _deleted(state: InstanceState) -> dict:
     cls = state.class_
-    return {key: [_shown(cls, key, state.dict.get(key)), None] for key in _column_keys(state.mapper)}
+    return {key: [shown_value(cls, key, state.dict.get(key)), None] for key in column_keys(state.mapper)}
 
 
 def _trailed(cls) -> bool:
@@ -114,7 +114,7 @@ def _note_deleted(_mapper, _connection, target) -> None:
         return
     state = inspect(target)
     session.info.setdefault(_DELETED, []).append(
-        PendingEvent("delete", _entity_type(state.class_), _entity_id(state), _deleted(state),
+        PendingEvent("delete", class_entity_type(state.class_), _entity_id(state), _deleted(state),
                      current_actor(), current_reason()))
 
 
@@ -125,7 +125,7 @@ def _before_flush(session: Session, _flush_context, _instances) -> None:
     for obj in session.deleted:
         if _trailed(type(obj)):
             state = inspect(obj)
-            unloaded = state.unloaded.intersection(_column_keys(state.mapper))
+            unloaded = state.unloaded.intersection(column_keys(state.mapper))
             for key in unloaded:
                 getattr(obj, key)
 
@@ -146,7 +146,7 @@ def collect(session: Session) -> list[PendingEvent]:
                 continue
             if "state" in changes:
                 action = "transition"
-        pending.append(PendingEvent(action, _entity_type(state.class_), _entity_id(state), changes, actor, why))
+        pending.append(PendingEvent(action, class_entity_type(state.class_), _entity_id(state), changes, actor, why))
     # A stable order inside one flush keeps the chain reproducible for the same work.
     pending.sort(key=lambda e: (_ORDER[e.action], e.entity_type, e.entity_id))
     return pending
@@ -181,7 +181,7 @@ def _watch_old_values() -> None:
         if mapper in _watched or not mapper.configured or not _trailed(mapper.class_):
             continue
         _watched.add(mapper)
-        for key in _column_keys(mapper):
+        for key in column_keys(mapper):
             event.listen(getattr(mapper.class_, key), "set", _record_old_values, active_history=True)
 
 
