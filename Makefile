@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 EXAMPLE_PLUGIN := tests/plugins/dealerqms-usedcars
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo test test-sqlite test-postgresql install install-test
+.PHONY: demo test test-dates install install-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,3 +30,16 @@ test: install-test
 	@url=$$(.ci/system-setup | tail -n 1) && \
 	$(BIN)/python -m pytest $(PYTEST_ARGS) && \
 	DEALERQMS_TEST_DATABASE_URL=$$url $(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
+
+# The whole suite on SQLite (browser journeys included) with the clock moved
+# to the moments that catch calendar bugs: a UTC month-end that is already the
+# next month in China, a leap day's last minutes, New Year just after midnight
+# UTC, and two years from today. CLOCKS="..." runs other moments.
+CLOCKS ?= 2026-12-31T16:30:00Z 2028-02-29T23:55:00Z 2027-01-01T00:05:00Z \
+	$(shell date -u -d '+2 years' +%Y-%m-%dT%H:%M:%SZ)
+test-dates: install-test
+	@.ci/system-setup >/dev/null
+	@for when in $(CLOCKS); do \
+		echo "== clock moved to $$when"; \
+		$(BIN)/python -m pytest $(PYTEST_ARGS) -q -p no:cacheprovider --clock $$when || exit 1; \
+	done

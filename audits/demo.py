@@ -25,8 +25,8 @@ from audits.services import actions as action_services
 from audits.services import audits as audit_services
 from audits.services import evidence as evidence_services
 from audits.services import nonconformities as nc_services
-from audits.services.common import today
 from core.accounts.services import department_by_code, site_by_code, user_by_login
+from core.clock import today
 from core.database import commit, db
 from core.errors import NotFound
 from core.plugins.manager import registry

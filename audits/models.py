@@ -21,7 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.accounts.models import Department, Site, User
-from core.database import Model, iso_utc, utcnow
+from core.clock import utcnow
+from core.database import Model, iso_utc
 
 
 class AuditState(StrEnum):

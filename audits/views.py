@@ -32,9 +32,10 @@ from audits.services import evidence as evidence_services
 from audits.services import nonconformities as nc_services
 from audits.services import programme as programme_services
 from audits.services import rootcause
-from audits.services.common import site_named, today
+from audits.services.common import site_named
 from core.accounts.models import Role, User
 from core.accounts.permissions import Permission, can, require
+from core.clock import today
 from core.database import commit, db
 from core.errors import Conflict, DomainError, Forbidden, ValidationFailed
 from core.plugins.manager import registry

@@ -53,14 +53,26 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import MetaData, Table, Text, bindparam, cast, func, insert, select, text, update
+from sqlalchemy import (
+    MetaData,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.schema import sort_tables_and_constraints
 
 from core.cli import domain_errors
-from core.database import db, iso_utc, read_only, utcnow
+from core.clock import utcnow
+from core.database import db, iso_utc, read_only
 from core.errors import DomainError
 from core.trail.chain import verify
 

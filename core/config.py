@@ -11,6 +11,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from core.clock import zone_named
+
 DEFAULTS = {
     "SQLALCHEMY_ENGINE_OPTIONS": {},
     "SESSION_COOKIE_HTTPONLY": True,
@@ -31,6 +33,8 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
     "BABEL_DEFAULT_LOCALE": "en",
     "BABEL_DEFAULT_TIMEZONE": "UTC",
+    # The dealership's day and month (KPI periods, due dates, "overdue"): core.clock.
+    "DEALERQMS_TIME_ZONE": "Asia/Shanghai",
     "DEALERQMS_LOCALES": ("en", "zh_CN"),
     "WTF_CSRF_TIME_LIMIT": None,  # bounded by the session lifetime instead
     "API_TITLE": "dealerqms",
@@ -56,6 +60,7 @@ ENV_SETTINGS = {
     "DEALERQMS_DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
     "DEALERQMS_SECRET_KEY": "SECRET_KEY",
     "DEALERQMS_STORAGE_PATH": "DEALERQMS_STORAGE_PATH",
+    "DEALERQMS_TIME_ZONE": "DEALERQMS_TIME_ZONE",
     "DEALERQMS_PACK_SIGN_KEY": "DEALERQMS_PACK_SIGN_KEY",
     "DEALERQMS_PACK_SIGN_CERT": "DEALERQMS_PACK_SIGN_CERT",
     "DEALERQMS_PACK_SIGN_PASSPHRASE_FILE": "DEALERQMS_PACK_SIGN_PASSPHRASE_FILE",
@@ -93,6 +98,8 @@ def load(app, test_config: dict | None) -> None:
     if test_config:
         app.config.from_mapping(test_config)
 
+    # A mistyped zone stops start-up with one sentence instead of shifting every month.
+    zone_named(app.config["DEALERQMS_TIME_ZONE"])
     instance = Path(app.instance_path)
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", f"sqlite:///{instance / 'dealerqms.sqlite3'}")
     app.config.setdefault("DEALERQMS_STORAGE_PATH", str(instance / "files"))

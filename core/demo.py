@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from core.accounts import services
 from core.accounts.models import Department, Role, Site, User
 from core.accounts.passwords import hash_password
+from core.clock import add_months, last_complete_period
 from core.database import db
 from core.errors import NotFound
 
@@ -100,11 +101,9 @@ class DemoSite:
 
 def present_demo_sites() -> list[DemoSite]:
     """The demo sites that exist, the stronger performer first, with their people."""
-    from core.metrics.services import add_months, current_period
-
     existing = dict(db.session.execute(db.select(Site.code, Site.id).where(
         Site.code.in_([c for c, *_ in DEMO_SITES]))).all())
-    last = add_months(current_period(), -1)
+    last = last_complete_period()
     months = tuple(add_months(last, -n) for n in range(HISTORY_MONTHS - 1, -1, -1))
     sites = []
     for rank, (code, name, _prefix) in enumerate(DEMO_SITES):
@@ -125,6 +124,14 @@ def present_demo_sites() -> list[DemoSite]:
 
 
 def populate_demo() -> None:
+    sites = add_demo_group()
+    from core.metrics import demo as metrics_demo
+
+    metrics_demo.populate([sites[code] for code, *_ in DEMO_SITES], services.user_by_login(DEMO_QUALITY_OFFICER))
+
+
+def add_demo_group() -> dict[str, Site]:
+    """The demo sites and their people, those that are missing; returns the sites by code."""
     sites = {}
     for code, name, _prefix in DEMO_SITES:
         try:
@@ -136,9 +143,7 @@ def populate_demo() -> None:
     missing = [user for user in DEMO_USERS if user[0] not in existing]
     if missing:
         _add_users(missing, sites)
-    from core.metrics import demo as metrics_demo
-
-    metrics_demo.populate([sites[code] for code, *_ in DEMO_SITES], services.user_by_login(DEMO_QUALITY_OFFICER))
+    return sites
 
 
 def _add_users(missing, sites: dict[str, Site]) -> None:

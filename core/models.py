@@ -1,7 +1,15 @@
 """Every table the core owns, imported in one place so that the metadata
 (and Alembic's autogenerate) always sees all of them."""
 
-from core.accounts.models import ApiToken, Department, LoginAttempt, Role, Site, User, UserRole
+from core.accounts.models import (
+           ApiToken,
+           Department,
+           LoginAttempt,
+           Role,
+           Site,
+           User,
+           UserRole,
+)
 from core.forms.models import FormSubmission, FormVersion
 from core.jobs.models import Job
 from core.metrics.models import Measurement, SiteTarget

@@ -10,7 +10,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 
 from core.accounts.services import load_session_user
-from core.database import reset_read_only, set_read_only, utcnow
+from core.clock import utcnow
+from core.database import reset_read_only, set_read_only
 from core.extensions import csrf, login_manager
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -370,3 +370,49 @@ def empty_database(tmp_path):
     for admin, name in made:
         _retry_while_busy(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+# Running the whole suite at another moment -----------------------------------------
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock", metavar="WHEN", default=os.environ.get("DEALERQMS_TEST_CLOCK") or None,
+        help="run every test as if the clock read WHEN (ISO 8601, e.g. 2026-12-31T16:30:00Z) when the session "
+             "started; time goes on ticking from there. Also DEALERQMS_TEST_CLOCK.")
+
+
+_CLOCK_OFFSET = "DEALERQMS_TEST_CLOCK_OFFSET"
+# Started by every Python process of a moved-clock run (xdist workers, job
+# workers, the CLI run as a subprocess), so that they all read one clock.
+_SITECUSTOMIZE = """\
+import os, time
+import time_machine
+time_machine.travel(time.time() + float(os.environ["DEALERQMS_TEST_CLOCK_OFFSET"]), tick=True).start()
+"""
+
+
+def pytest_configure(config):
+    when = config.getoption("--clock", default=None)
+    if not when or os.environ.get(_CLOCK_OFFSET):
+        # No clock to move, or this process started with it moved already (an xdist worker).
+        return
+    import tempfile
+    from datetime import datetime
+
+    import time_machine
+
+    moment = datetime.fromisoformat(when.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise pytest.UsageError("--clock needs a time zone, e.g. 2026-12-31T16:30:00Z")
+    os.environ[_CLOCK_OFFSET] = repr(moment.timestamp() - time.time())
+    folder = Path(tempfile.mkdtemp(prefix="dealerqms-clock-"))
+    (folder / "sitecustomize.py").write_text(_SITECUSTOMIZE)
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(folder), os.environ.get("PYTHONPATH")]))
+    traveller = time_machine.travel(moment, tick=True)
+    traveller.start()
+    config.add_cleanup(traveller.stop)
+
+
+def pytest_report_header(config):
+    when = config.getoption("--clock", default=None)
+    return [f"dealerqms: clock moved to {when}"] if when else []

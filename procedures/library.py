@@ -14,7 +14,8 @@ import yaml
 
 from core.accounts.models import User
 from core.accounts.services import department_by_code
-from core.database import db, utcnow
+from core.clock import local, utcnow
+from core.database import db
 from core.errors import Conflict, NotFound, ValidationFailed
 from procedures import services
 from procedures.models import Procedure, RevisionState
@@ -88,7 +89,7 @@ def load_starter_library(folder: Path = STARTER_LIBRARY) -> int:
         revision.change_summary = "Starter library, approved by the system at installation."
         revision.state = RevisionState.APPROVED.value
         revision.approved_at = now
-        revision.effective_date = now.date()
+        revision.effective_date = local(now).date()
         db.session.flush()
         services.make_effective(revision)
         loaded += 1

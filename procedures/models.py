@@ -4,11 +4,23 @@ import json
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, event, inspect, text
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    inspect,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.accounts.models import Department, User
-from core.database import Model, utcnow
+from core.clock import utcnow
+from core.database import Model
 from core.errors import Conflict
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import render_template
 
-from core.database import iso_utc, utcnow
+from core.clock import utcnow
+from core.database import iso_utc
 from core.pdf import render_pdf
 from core.signatures import manifestation, signatures_for
 from procedures.models import Revision, RevisionState

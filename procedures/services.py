@@ -13,8 +13,16 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from core.accounts.models import Department, Role, User, UserRole
 from core.accounts.permissions import Permission, can, require
-from core.database import commit, db, utcnow, write_intent
-from core.errors import Conflict, Forbidden, NotFound, TooLarge, ValidationFailed, check_row_version
+from core.clock import local, today, utcnow
+from core.database import commit, db, write_intent
+from core.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    TooLarge,
+    ValidationFailed,
+    check_row_version,
+)
 from core.signatures import Signature, sign, signatures_for
 from core.trail import acting_as
 from core.trail import reason as trail_reason
@@ -25,10 +33,6 @@ CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._-]{1,31}$")
 MAX_BODY_BYTES = 512 * 1024
 OPEN_STATES = (RevisionState.DRAFT, RevisionState.IN_REVIEW, RevisionState.APPROVED)
 SIGNING_MEANINGS = ("approved", "rejected", "periodic-review", "acknowledged")
-
-
-def today() -> date:
-    return utcnow().date()
 
 
 def add_months(start: date, months: int) -> date:
@@ -384,7 +388,7 @@ def make_effective(revision: Revision) -> None:
         db.session.flush()
     revision.state = RevisionState.EFFECTIVE.value
     revision.effective_at = now
-    procedure.next_review_due = add_months(revision.effective_date or now.date(), procedure.review_interval_months)
+    procedure.next_review_due = add_months(revision.effective_date or local(now).date(), procedure.review_interval_months)
     db.session.flush()
     _announce_effective(revision)
 

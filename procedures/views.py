@@ -18,6 +18,7 @@ from wtforms import SelectChoice
 from core.accounts.models import Department, Role
 from core.accounts.permissions import Permission, can, require
 from core.accounts.services import department_by_code
+from core.clock import today
 from core.database import commit, db
 from core.errors import DomainError
 from core.plugins.manager import registry
@@ -72,7 +73,7 @@ def index():
     return render_template("procedures/index.html", pagination=pagination, filters=filters,
                            departments=[(c.value, c.label) for c in _department_choices()],
                            states=[s.value for s in RevisionState],
-                           can_create=can(_user(), Permission.EDIT_DRAFT), today=services.today())
+                           can_create=can(_user(), Permission.EDIT_DRAFT), today=today())
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -124,7 +125,7 @@ def _view_context(procedure, revision):
             user, Permission.APPROVE_REVISION, department_id=procedure.department_id) and not procedure.withdrawn,
         "may_withdraw": Role.QUALITY_OFFICER in user.roles and not procedure.withdrawn,
         "may_read_drafts": services.can_read_drafts(user, procedure),
-        "acknowledged": acknowledged, "today": services.today(),
+        "acknowledged": acknowledged, "today": today(),
         "visible_revisions": [r for r in procedure.revisions
                               if services.can_read_drafts(user, procedure)
                               or r.state in (RevisionState.EFFECTIVE, RevisionState.SUPERSEDED)],

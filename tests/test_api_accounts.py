@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-
 from core.accounts import services
 from core.testing import ApiClient
-
 
 PROBLEM = "application/problem+json"
 

@@ -12,7 +12,6 @@ from core.testing import ApiClient
 from core.trail.queries import history_of
 from core.trail.recorder import entity_type_of
 
-
 PROBLEM = "application/problem+json"
 
 

@@ -13,7 +13,6 @@ from core.database import db
 from core.errors import TooManyAttempts
 from core.plugins import hookimpl
 
-
 PROBLEM = "application/problem+json"
 
 # A plugin's API blueprint whose views fail in the ways the core's own cannot be

@@ -14,7 +14,6 @@ from core.database import db
 from core.plugins import hookimpl
 from core.plugins.manager import describe_plugins
 
-
 PROBLEM = "application/problem+json"
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 

@@ -396,8 +396,20 @@ def test_every_kind_of_value_survives_the_round_trip(source, new_instance, tmp_p
     from datetime import date, datetime
     from decimal import Decimal
 
-    from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, Float, Integer, LargeBinary, Numeric, Table,
-                            Text, null)
+    from sqlalchemy import (
+        JSON,
+        Boolean,
+        Column,
+        Date,
+        DateTime,
+        Float,
+        Integer,
+        LargeBinary,
+        Numeric,
+        Table,
+        Text,
+        null,
+    )
 
     def values_table(metadata):
         return Table("backup_test_values", metadata,

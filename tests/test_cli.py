@@ -3,7 +3,6 @@ sentence and a non-zero exit, never a traceback."""
 
 from __future__ import annotations
 
-
 import pytest
 from sqlalchemy import MetaData, func, select
 

@@ -14,7 +14,8 @@ from sqlalchemy.pool import NullPool
 from core import create_app
 from core.accounts import services
 from core.accounts.models import Site, User
-from core.database import SQLiteNotInWAL, configure_engine, db, read_only, utcnow, write_intent
+from core.clock import utcnow
+from core.database import SQLiteNotInWAL, configure_engine, db, read_only, write_intent
 from core.schema import upgrade
 
 

@@ -10,9 +10,18 @@ import pytest
 from flask import Blueprint
 
 from core.plugins import (
-    Checklist, DashboardPanel, Field, Form, MenuLink, Metric, PackSection, ProcedureTemplate, Question, hookimpl,
+    Checklist,
+    DashboardPanel,
+    Field,
+    Form,
+    MenuLink,
+    Metric,
+    PackSection,
+    ProcedureTemplate,
+    Question,
+    hookimpl,
+    manager,
 )
-from core.plugins import manager
 from core.plugins.manager import PluginError
 
 PLUGIN_LOG = "dealerqms.plugins"

@@ -6,8 +6,17 @@ import dataclasses
 import pytest
 
 from core.plugins import (
-    FIELD_TYPES, Checklist, DashboardPanel, DefinitionError, Field, Form, MenuLink, Metric, PackSection,
-    ProcedureTemplate, Question,
+    FIELD_TYPES,
+    Checklist,
+    DashboardPanel,
+    DefinitionError,
+    Field,
+    Form,
+    MenuLink,
+    Metric,
+    PackSection,
+    ProcedureTemplate,
+    Question,
 )
 
 

@@ -10,9 +10,17 @@ import pytest
 
 from core.accounts import services
 from core.accounts.models import Site
-from core.database import db, utcnow
+from core.clock import utcnow
+from core.database import db
 from core.errors import Forbidden, ValidationFailed
-from core.signatures import MEANINGS, Signature, manifestation, sign, signature_matches, signatures_for
+from core.signatures import (
+    MEANINGS,
+    Signature,
+    manifestation,
+    sign,
+    signature_matches,
+    signatures_for,
+)
 from core.testing import TEST_PASSWORD
 from core.trail.models import TrailEvent
 from core.trail.queries import history

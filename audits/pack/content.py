@@ -15,7 +15,8 @@ from datetime import date, datetime
 from audits.models import Audit, CorrectiveAction, Evidence, Nonconformity
 from audits.services import audits as audit_services
 from audits.services import nonconformities as nc_services
-from core.database import db, utcnow
+from core.clock import local, utcnow
+from core.database import db
 from core.signatures import signatures_for
 from core.signatures.models import Signature
 from core.trail.chain import VerifyResult, verify
@@ -68,7 +69,7 @@ def product_version() -> str:
 
 def audit_date(audit: Audit) -> date:
     """The day the audit was conducted: its start, else (not started yet) the planned date."""
-    return audit.started_at.date() if audit.started_at else audit.planned_date
+    return local(audit.started_at).date() if audit.started_at else audit.planned_date
 
 
 def _criteria(audit: Audit) -> list[CriteriaRevision]:

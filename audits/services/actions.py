@@ -8,11 +8,12 @@ from sqlalchemy.orm import selectinload
 
 from audits.models import ActionState, CorrectiveAction, NcState, Nonconformity
 from audits.services import nonconformities as ncs
-from audits.services.common import required_text, today, user_named
+from audits.services.common import required_text, user_named
 from core.accounts.models import Site, User
 from core.accounts.passwords import verify_password
 from core.accounts.permissions import Permission, can, require
-from core.database import db, utcnow
+from core.clock import today, utcnow
+from core.database import db
 from core.errors import (
     Conflict,
     Forbidden,

@@ -28,12 +28,12 @@ from audits.services.common import (
     optional_text,
     required_text,
     site_named,
-    today,
     user_named,
 )
 from core.accounts.models import Role, Site, User
 from core.accounts.permissions import Permission, can, require
-from core.database import db, utcnow
+from core.clock import local, today, utcnow
+from core.database import db
 from core.errors import (
     Conflict,
     Forbidden,
@@ -258,8 +258,8 @@ def revisions_in_force(codes, on: date) -> dict:
         for revision in (procedure.revisions if procedure else []):
             if revision.state not in (RevisionState.EFFECTIVE, RevisionState.SUPERSEDED):
                 continue
-            began = revision.effective_at.date() if revision.effective_at else revision.effective_date
-            ended = revision.superseded_at.date() if revision.superseded_at else None
+            began = local(revision.effective_at).date() if revision.effective_at else revision.effective_date
+            ended = local(revision.superseded_at).date() if revision.superseded_at else None
             in_force = began is not None and began <= on and (ended is None or ended > on)
             if in_force and (chosen is None or revision.number > chosen.number):
                 chosen = revision

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import func
 
 from core.accounts.models import Department, Role, Site, User
-from core.database import db, utcnow
+from core.database import db
 from core.errors import ValidationFailed
-
-
-def today() -> date:
-    return utcnow().date()
 
 
 def next_sequence(model, year: int) -> int:

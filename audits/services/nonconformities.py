@@ -26,12 +26,12 @@ from audits.services.common import (
     optional_text,
     required_text,
     site_named,
-    today,
     user_named,
 )
 from core.accounts.models import Department, Role, Site, User
 from core.accounts.permissions import Permission, can, require
-from core.database import db, utcnow
+from core.clock import local, today, utcnow
+from core.database import db
 from core.errors import (
     Conflict,
     Forbidden,
@@ -129,9 +129,11 @@ def raise_nonconformity(actor: User | None, *, title: str, description: str | No
     elif due_date < today():
         raise ValidationFailed.field("due_date", "is in the past")
     now = utcnow()
-    sequence = next_sequence(Nonconformity, now.year)
+    # The year of the reference is the dealership's: an NC raised on 1 January in China is NC-<new year>.
+    year = local(now).year
+    sequence = next_sequence(Nonconformity, year)
     nc = Nonconformity(
-        reference=f"NC-{now.year}-{sequence:04d}", year=now.year, sequence=sequence, title=title,
+        reference=f"NC-{year}-{sequence:04d}", year=year, sequence=sequence, title=title,
         description=optional_text(description) or "", source=source,
         source_ref=(source_ref or "").strip()[:300] or None, severity=severity, site=site_row,
         department=department_row, owner=owner_row, due_date=due_date, state=NcState.OPEN.value,

@@ -10,9 +10,10 @@ import yaml
 from sqlalchemy.orm import selectinload
 
 from audits.models import Audit, AuditDepartment, AuditState, ProgrammeEntry
-from audits.services.common import department_named, optional_text, site_named, today
+from audits.services.common import department_named, optional_text, site_named
 from core.accounts.models import Department, Site, User
 from core.accounts.permissions import Permission, require
+from core.clock import today
 from core.database import db
 from core.errors import NotFound, ValidationFailed
 

@@ -17,7 +17,14 @@ from core.accounts import services
 from core.accounts.models import ApiToken, Department, Role, Site, User, UserRole
 from core.accounts.passwords import MIN_LENGTH
 from core.accounts.permissions import Permission, can
-from core.api import PAGE_HEADERS, PageArgs, UTCDateTime, api_user, paginate, token_required
+from core.api import (
+    PAGE_HEADERS,
+    PageArgs,
+    UTCDateTime,
+    api_user,
+    paginate,
+    token_required,
+)
 from core.database import db
 from core.errors import NotFound, ValidationFailed
 

@@ -8,7 +8,8 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.database import Model, utcnow
+from core.clock import utcnow
+from core.database import Model
 
 
 class Role(StrEnum):

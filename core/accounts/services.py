@@ -11,11 +11,31 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy.orm.attributes import flag_modified
 
-from core.accounts.models import ApiToken, Department, LoginAttempt, Role, Site, User, UserRole
-from core.accounts.passwords import MIN_LENGTH, hash_password, needs_rehash, verify_password
+from core.accounts.models import (
+    ApiToken,
+    Department,
+    LoginAttempt,
+    Role,
+    Site,
+    User,
+    UserRole,
+)
+from core.accounts.passwords import (
+    MIN_LENGTH,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
 from core.accounts.permissions import Permission, require
-from core.database import db, utcnow, write_intent
-from core.errors import Conflict, NotFound, TooManyAttempts, ValidationFailed, check_row_version
+from core.clock import utcnow
+from core.database import db, write_intent
+from core.errors import (
+    Conflict,
+    NotFound,
+    TooManyAttempts,
+    ValidationFailed,
+    check_row_version,
+)
 
 LOGIN_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,31}$")

@@ -4,12 +4,27 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from core.accounts import services
-from core.accounts.forms import LanguageForm, LoginForm, PasswordChangeForm, ProfileForm, TokenForm
+from core.accounts.forms import (
+    LanguageForm,
+    LoginForm,
+    PasswordChangeForm,
+    ProfileForm,
+    TokenForm,
+)
 from core.accounts.models import ApiToken
 from core.database import db
 from core.errors import DomainError, TooManyAttempts

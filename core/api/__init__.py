@@ -30,7 +30,13 @@ from apispec import BasePlugin
 from flask import Flask
 from flask_smorest.utils import prepare_response
 
-from core.api.auth import SECURITY_SCHEME, api_user, load_user_from_request, require_token, token_required
+from core.api.auth import (
+    SECURITY_SCHEME,
+    api_user,
+    load_user_from_request,
+    require_token,
+    token_required,
+)
 from core.api.pagination import CURSOR_HEADERS, PAGE_HEADERS, PageArgs, paginate
 from core.api.problems import MEDIA_TYPE as PROBLEM_MEDIA_TYPE
 from core.api.problems import handle_api_error, problem, routing_problem

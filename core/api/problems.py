@@ -15,7 +15,12 @@ from flask import current_app, json, request
 from marshmallow import ValidationError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import (
-    HTTPException, InternalServerError, MethodNotAllowed, NotFound, RequestEntityTooLarge, Unauthorized,
+    HTTPException,
+    InternalServerError,
+    MethodNotAllowed,
+    NotFound,
+    RequestEntityTooLarge,
+    Unauthorized,
 )
 
 from core.errors import DomainError, ValidationFailed

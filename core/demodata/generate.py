@@ -8,7 +8,7 @@ import math
 import time
 from calendar import monthrange
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask_babel import force_locale
 from sqlalchemy import func, select, update
@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 from core.accounts.models import Department, Site, User, UserRole
 from core.accounts.passwords import hash_password
 from core.accounts.services import ensure_defaults
+from core.clock import add_months, current_period, local, local_time
 from core.database import db, read_only
 from core.demodata import fields as field_values
 from core.demodata.loader import BulkLoader, SiteRow, UserRow
@@ -175,7 +176,7 @@ def _users(loader: BulkLoader) -> None:
 
 def _months(loader: BulkLoader) -> list[str]:
     """The generated history's months, oldest first, ending with the current one."""
-    year, month = loader.now.year, loader.now.month
+    year, month = local(loader.now).year, local(loader.now).month
     months = []
     for _ in range(loader.sizes.months):
         months.append(f"{year:04d}-{month:02d}")
@@ -185,7 +186,7 @@ def _months(loader: BulkLoader) -> list[str]:
 
 def _moment_in(loader: BulkLoader, period: str) -> datetime:
     year, month = int(period[:4]), int(period[5:])
-    start = datetime(year, month, 1, tzinfo=UTC)
+    start = local_time(year, month, 1)
     end = min(start + timedelta(days=monthrange(year, month)[1]), loader.now)
     return start + timedelta(seconds=loader.random.uniform(0, (end - start).total_seconds()))
 
@@ -251,7 +252,7 @@ def _value(loader: BulkLoader, metric) -> float:
 
 
 def _periods_back(metric, months: int) -> list[str]:
-    from core.metrics.services import add_months, current_period, period_start
+    from core.metrics.services import period_start
 
     latest = period_start(metric.period, current_period())
     return [add_months(latest, -_STEP[metric.period] * n) for n in range(months)]

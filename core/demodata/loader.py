@@ -23,7 +23,8 @@ from datetime import datetime
 from sqlalchemy import func, insert, inspect, select, text
 from sqlalchemy.engine import Connection
 
-from core.database import iso_utc, utcnow
+from core.clock import utcnow
+from core.database import iso_utc
 from core.demodata.sizes import Sizes
 from core.trail.chain import canonical_json, event_hash, lock_and_read_head
 from core.trail.models import TrailEvent

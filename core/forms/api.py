@@ -9,10 +9,17 @@ from marshmallow import Schema, fields
 
 from core.accounts import services as accounts
 from core.accounts.api import KeyOf
-from core.api import PAGE_HEADERS, PageArgs, UTCDateTime, api_user, paginate, token_required
+from core.api import (
+    PAGE_HEADERS,
+    PageArgs,
+    UTCDateTime,
+    api_user,
+    paginate,
+    token_required,
+)
 from core.database import commit
-from core.forms import services
 from core.errors import NotFound, ValidationFailed
+from core.forms import services
 from core.forms.schema import describe, json_schema
 
 bp = Blueprint("forms", __name__, url_prefix="/forms", description="Plugin-defined forms and their submissions.")

@@ -16,14 +16,33 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import (
-    DateField, DateTimeLocalField, DecimalField, EmailField, FieldList, FormField, IntegerField, RadioField,
-    SelectField, SelectMultipleField, StringField, TelField, TextAreaField,
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
+    EmailField,
+    FieldList,
+    FormField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TelField,
+    TextAreaField,
 )
 from wtforms import Form as PlainForm
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp, \
-    ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.utils import unset_value
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.plugins.types import Field, Form

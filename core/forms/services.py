@@ -15,7 +15,8 @@ from sqlalchemy.orm import selectinload
 
 from core.accounts.models import Role, Site, User
 from core.accounts.permissions import Permission, require
-from core.database import db, iso_utc, utcnow
+from core.clock import local_zone, period_of, utcnow
+from core.database import db, iso_utc
 from core.errors import NotFound, ValidationFailed
 from core.forms.forms import clean_data, field_errors, form_class, formdata_from_json
 from core.forms.models import FormSubmission, FormVersion
@@ -37,10 +38,6 @@ def definition(key: str) -> Form:
     if found is None:
         raise NotFound(f"There is no form {key!r}.")
     return found
-
-
-def period_of(moment: datetime) -> str:
-    return moment.strftime("%Y-%m")
 
 
 def _version_row(form: Form) -> FormVersion:
@@ -94,7 +91,7 @@ def submit(user: User, form: Form, site: Site, data: dict, *,
     from core.metrics import services as metrics
 
     if recompute:
-        metrics.recompute_site_period(site, submission.period)
+        metrics.recompute_site_period(site, submission.period, forms={form.key})
     manager.notify_after_commit("form_submitted", submission=submission)
     return submission
 
@@ -138,7 +135,8 @@ def list_query(user: User, *, form_key: str | None = None, site: Site | None = N
 
 
 def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
+    # The dealership's day, not UTC's: "to 31 December" includes the evening of the 31st in China.
+    return datetime.combine(day, time.min, tzinfo=local_zone())
 
 
 def submission(user: User, submission_id: int) -> FormSubmission:

@@ -9,7 +9,8 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.accounts.models import User
-from core.database import Model, utcnow
+from core.clock import utcnow
+from core.database import Model
 
 
 class JobState(StrEnum):

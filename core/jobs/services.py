@@ -23,7 +23,8 @@ from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.accounts.models import Role, User
-from core.database import after_commit, db, reset_read_only, set_read_only, utcnow
+from core.clock import utcnow
+from core.database import after_commit, db, reset_read_only, set_read_only
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.jobs.models import UNFINISHED, Job, JobState
 from core.jobs.registry import kind_named

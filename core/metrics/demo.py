@@ -15,6 +15,7 @@ import math
 import random
 
 from core.accounts.models import Site, User
+from core.clock import add_months, last_complete_period
 from core.database import db
 from core.metrics import services
 from core.metrics.models import Measurement, Source
@@ -29,8 +30,8 @@ COUNTS = {"incidents", "cases"}
 
 def demo_periods(metric: Metric, months: int = MONTHS) -> list[str]:
     """The metric's periods that start in the ``months`` months ending last month, oldest first."""
-    last = services.add_months(services.current_period(), -1)
-    window = [services.add_months(last, -n) for n in range(months - 1, -1, -1)]
+    last = last_complete_period()
+    window = [add_months(last, -n) for n in range(months - 1, -1, -1)]
     return [month for month in window if services.period_start(metric.period, month) == month]
 
 

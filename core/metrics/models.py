@@ -7,7 +7,8 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.accounts.models import Site, User
-from core.database import Model, utcnow
+from core.clock import utcnow
+from core.database import Model
 
 
 class Source(StrEnum):

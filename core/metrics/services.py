@@ -15,6 +15,7 @@ import io
 import math
 import re
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from sqlalchemy import func
@@ -22,8 +23,15 @@ from sqlalchemy.orm import selectinload
 
 from core.accounts.models import Department, Role, Site, User, department_label
 from core.accounts.permissions import Permission, require
-from core.database import db, utcnow
-from core.errors import Conflict, Forbidden, NotFound, ValidationFailed, check_row_version
+from core.clock import add_months, current_period, utcnow
+from core.database import db
+from core.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+    check_row_version,
+)
 from core.metrics.models import Measurement, SiteTarget, Source
 from core.plugins import manager
 from core.plugins.types import Metric
@@ -65,15 +73,6 @@ def check_period(text, metric: Metric | None = None, field_name: str = "period")
     if metric is not None and metric.period == "year" and month != 1:
         raise ValidationFailed.field(field_name, "a yearly metric is recorded on January (YYYY-01)")
     return period
-
-
-def add_months(period: str, months: int) -> str:
-    index = int(period[:4]) * 12 + int(period[5:]) - 1 + months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def current_period() -> str:
-    return utcnow().strftime("%Y-%m")
 
 
 MONTHS_IN = {"month": 1, "quarter": 3, "year": 12}
@@ -263,11 +262,18 @@ def recompute(metric: Metric, site: Site, period: str) -> Measurement | None:
     return existing
 
 
-def recompute_site_period(site: Site, month: str) -> None:
-    """Recompute every computed metric whose period (month, quarter or year) holds ``month``."""
+def recompute_site_period(site: Site, month: str, forms: Collection[str] | None = None) -> None:
+    """Recompute every computed metric whose period (month, quarter or year) holds ``month``.
+
+    With ``forms`` (the forms whose submissions changed), a metric that
+    names its ``inputs`` is recomputed only when one of them is among those.
+    """
     for metric in definitions():
-        if metric.computed:
-            recompute(metric, site, period_start(metric.period, month))
+        if not metric.computed:
+            continue
+        if forms is not None and metric.inputs and not set(metric.inputs) & set(forms):
+            continue
+        recompute(metric, site, period_start(metric.period, month))
 
 
 def recompute_on_demand(user: User, metric: Metric, site: Site, period) -> Measurement | None:

@@ -4,7 +4,16 @@ rules are in :mod:`core.metrics.services`."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -14,7 +23,13 @@ from core.accounts.permissions import Permission, can
 from core.database import commit, db
 from core.errors import DomainError, Forbidden
 from core.metrics import dashboard, services
-from core.metrics.forms import CorrectionForm, ImportForm, MeasurementForm, RecomputeForm, TargetForm
+from core.metrics.forms import (
+    CorrectionForm,
+    ImportForm,
+    MeasurementForm,
+    RecomputeForm,
+    TargetForm,
+)
 from core.web.forms_support import refusal_status
 
 bp = Blueprint("metrics", __name__, url_prefix="/metrics")

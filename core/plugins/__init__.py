@@ -14,8 +14,18 @@ See ``docs/plugins.md`` and :mod:`core.plugins.hookspecs` for every hook.
 
 import pluggy
 
+from core.clock import (
+    add_months,
+    current_period,
+    last_complete_period,
+    local_time,
+    period_of,
+    today,
+    utcnow,
+)
 from core.plugins.capabilities import CapabilityMissing, raise_nonconformity
 from core.plugins.data import (
+    demo_random,
     demo_sites,
     submissions_between,
     submissions_in_period,
@@ -52,12 +62,20 @@ __all__ = [
     "PackSection",
     "ProcedureTemplate",
     "Question",
+    "add_months",
+    "current_period",
+    "demo_random",
     "demo_sites",
     "hookimpl",
+    "last_complete_period",
+    "local_time",
+    "period_of",
     "raise_nonconformity",
     "submissions_between",
     "submissions_in_period",
     "submissions_url",
     "submit_form",
     "submit_forms",
+    "today",
+    "utcnow",
 ]

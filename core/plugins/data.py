@@ -4,6 +4,8 @@ forms, the demo sites), so that a plugin never imports the core's internals
 
 from __future__ import annotations
 
+import random
+
 
 def submissions_in_period(form_key: str, site, period: str, span: str = "month") -> list[dict]:
     """The data of every submission of ``form_key`` at ``site`` in ``period`` (``YYYY-MM``).
@@ -102,10 +104,10 @@ def submit_forms(entries) -> list[int]:
         user = users.get(login) or users.setdefault(login, user_by_login(login))
         submission = services.submit(user, form, site, cleaned, submitted_at=entry.get("submitted_at"),
                                      recompute=False)
-        touched[(site.code, submission.period)] = (site, submission.period)
+        touched.setdefault((site.code, submission.period), (site, submission.period, set()))[2].add(form.key)
         ids.append(submission.id)
-    for site, month in touched.values():
-        recompute_site_period(site, month)
+    for site, month, forms in touched.values():
+        recompute_site_period(site, month, forms)
     commit()
     return ids
 
@@ -136,3 +138,18 @@ def demo_sites() -> list:
     from core.demo import present_demo_sites
 
     return present_demo_sites()
+
+
+def demo_random(area: str, site, month: str) -> random.Random:
+    """The random numbers of one area's demo records at one demo site in one month.
+
+    Seeded by the three alone, so a month's records do not depend on how
+    many months were drawn before it: the same calendar month is drawn the
+    same way whatever the window of demo history, and a test can check the
+    demo at any date. Draw each month's records from its own generator::
+
+        for index, month in enumerate(site.months):
+            rng = demo_random("usedcars", site, month)
+            appraisals = 4 + rng.randint(0, 3)   # at least four, by construction
+    """
+    return random.Random(f"{area}@{site.code}@{month}")

@@ -182,7 +182,9 @@ class Metric:
     ``direction`` says which way is better (``higher`` or ``lower``);
     ``target`` and ``warning`` are thresholds in ``unit``; ``computed``
     metrics get their values from ``compute_metric`` and refuse manual entry,
-    ``formula`` says in words how they are computed.
+    ``formula`` says in words how they are computed. ``inputs`` names the
+    forms a computed metric reads: a submission of another form then does
+    not recompute it (without ``inputs``, every submission at the site does).
     """
 
     key: str
@@ -196,11 +198,17 @@ class Metric:
     formula: Text = ""
     description: Text = ""
     area: str = ""
+    inputs: tuple[str, ...] = ()
 
     def __post_init__(self):
         owner = _describe(self)
         _check_key(owner, self.key)
         _check_text(owner, "name", self.name, limit=MAX_TITLE_LENGTH)
+        object.__setattr__(self, "inputs", tuple(self.inputs))
+        for form_key in self.inputs:
+            _check_key(owner, form_key)
+        if self.inputs and not self.computed:
+            _fail(owner, "inputs are the forms a computed metric reads; this metric is entered by hand")
         _check_text(owner, "unit", self.unit, required=False, limit=32)
         if self.direction not in DIRECTIONS:
             _fail(owner, f"direction must be 'higher' or 'lower', not {self.direction!r}")

@@ -12,7 +12,8 @@ from enum import Enum
 from sqlalchemy import String, insert, select, text, type_coerce
 from sqlalchemy.engine import Connection
 
-from core.database import iso_utc, utcnow
+from core.clock import utcnow
+from core.database import iso_utc
 from core.trail.models import TrailEvent
 
 GENESIS = "0" * 64

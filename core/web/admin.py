@@ -13,8 +13,16 @@ from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
 from core.accounts import services
-from core.accounts.forms import (ROLE_LABELS, DepartmentForm, NewDepartmentForm, NewSiteForm, NewUserForm,
-                                 SetPasswordForm, SiteForm, UserForm)
+from core.accounts.forms import (
+    ROLE_LABELS,
+    DepartmentForm,
+    NewDepartmentForm,
+    NewSiteForm,
+    NewUserForm,
+    SetPasswordForm,
+    SiteForm,
+    UserForm,
+)
 from core.accounts.models import Department, Role, Site, User, UserRole
 from core.accounts.permissions import Permission, require
 from core.database import db

@@ -134,13 +134,13 @@ def complaint_checklist() -> Checklist:
 
 def metrics() -> list[Metric]:
     return [
-        Metric(key="aftersales.csi", area=AREA, name=_l("Customer service index (CSI)"), unit="",
+        Metric(key="aftersales.csi", area=AREA, inputs=("aftersales.csi_survey",), name=_l("Customer service index (CSI)"), unit="",
                direction="higher", target=800, warning=759, computed=True,
                formula=_l("Σ(weight × factor mean ÷ 10) × 1000 over the CSI survey answers of the month; "
                           "weights: service quality 32 %, advisor 19 %, vehicle pick-up 19 %, facility 15 %, "
                           "service initiation 15 %."),
                description=_l("J.D. Power CSI weighting; the 2023 China industry average is 759.")),
-        Metric(key="aftersales.first_time_fix", area=AREA, name=_l("First-time fix rate"), unit="%",
+        Metric(key="aftersales.first_time_fix", area=AREA, inputs=("aftersales.repair_order",), name=_l("First-time fix rate"), unit="%",
                direction="higher", target=90, warning=85, computed=True,
                formula=_l("Repair orders of the month not marked as a comeback for the same concern within "
                           "30 days ÷ repair orders of the month × 100.")),
@@ -151,23 +151,23 @@ def metrics() -> list[Metric]:
         Metric(key="aftersales.technician_productivity", area=AREA, name=_l("Technician productivity"),
                unit="%", direction="higher", target=95, warning=85,
                formula=_l("Hours clocked on jobs ÷ hours available × 100.")),
-        Metric(key="aftersales.technician_efficiency", area=AREA, name=_l("Technician efficiency"), unit="%",
+        Metric(key="aftersales.technician_efficiency", area=AREA, inputs=("aftersales.repair_order",), name=_l("Technician efficiency"), unit="%",
                direction="higher", target=105, warning=95, computed=True,
                formula=_l("Σ hours sold ÷ Σ hours clocked × 100 over the repair orders of the month that "
                           "give both.")),
         Metric(key="aftersales.warranty_rejection", area=AREA, name=_l("Warranty claim rejection rate"),
                unit="%", direction="lower", target=2, warning=5,
                formula=_l("Warranty claims rejected ÷ warranty claims submitted × 100.")),
-        Metric(key="aftersales.complaints_on_time", area=AREA, name=_l("Complaints closed on time"), unit="%",
+        Metric(key="aftersales.complaints_on_time", area=AREA, inputs=("aftersales.complaint",), name=_l("Complaints closed on time"), unit="%",
                direction="higher", target=90, warning=80, computed=True,
                formula=_l("Complaints closed by their agreed date (7 days after receipt when none was "
                           "agreed) ÷ complaints closed × 100, from the complaint register entries of the "
                           "month with status closed.")),
-        Metric(key="aftersales.complaint_resolution_days", area=AREA, name=_l("Mean complaint resolution time"),
+        Metric(key="aftersales.complaint_resolution_days", area=AREA, inputs=("aftersales.complaint",), name=_l("Mean complaint resolution time"),
                unit=_l("days"), direction="lower", target=5, warning=7, computed=True,
                formula=_l("Mean of (closed on − received on) in days over the complaint register entries of "
                           "the month with status closed.")),
-        *[Metric(key=f"aftersales.servqual_{dimension}", area=AREA, name=name, unit=_l("points"),
+        *[Metric(key=f"aftersales.servqual_{dimension}", area=AREA, inputs=("aftersales.servqual",), name=name, unit=_l("points"),
                  direction="higher", target=0, warning=-1, computed=True,
                  formula=_l("Mean of perception − expectation over the items of this dimension in the "
                             "SERVQUAL surveys of the month (7-point scale); below zero is a shortfall."))

@@ -12,10 +12,15 @@ approaching the replacement-or-refund triggers.
 from __future__ import annotations
 
 import math
-import random
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from core.plugins import demo_sites, submissions_in_period, submit_forms
+from core.plugins import (
+    demo_random,
+    demo_sites,
+    local_time,
+    submissions_in_period,
+    submit_forms,
+)
 
 REPAIR_ORDER, CSI, COMPLAINT, SERVQUAL, SANBAO = ("aftersales.repair_order", "aftersales.csi_survey",
                                                    "aftersales.complaint", "aftersales.servqual",
@@ -40,9 +45,8 @@ def populate() -> int:
     for site in demo_sites():
         if submissions_in_period(REPAIR_ORDER, site, site.months[0]):
             continue
-        rng = random.Random(f"aftersales@{site.code}")
         for index, month in enumerate(site.months):
-            added += len(submit_forms(_month(rng, site, index, month)))
+            added += len(submit_forms(_month(demo_random("aftersales", site, month), site, index, month)))
         added += len(submit_forms(_recent_cases(site)))
     return added
 
@@ -58,8 +62,8 @@ def quality(site, index: int, month: str) -> float:
 
 
 def _when(rng, month: str, last_day: int = 28) -> datetime:
-    return datetime(int(month[:4]), int(month[5:]), rng.randint(1, last_day), rng.randint(8, 17),
-                    rng.randint(0, 59), tzinfo=UTC)
+    """Workshop hours on a day of ``month``, the dealership's time."""
+    return local_time(int(month[:4]), int(month[5:]), rng.randint(1, last_day), rng.randint(8, 17), rng.randint(0, 59))
 
 
 def _vin(rng) -> str:
@@ -152,7 +156,7 @@ def _recent_cases(site) -> list[dict]:
                         "fault": "Transmission judders when pulling away", "system": "transmission",
                         "serious_safety": False, "main_part_replaced": False, "parts": "Valve body, fluid"})
     return [{"form_key": SANBAO, "site": site.code, "submitted_by": site.heads["AFTERSALES"],
-             "submitted_at": datetime(last.year, last.month, last.day, 15, tzinfo=UTC),
+             "submitted_at": local_time(last.year, last.month, last.day, 15),
              "data": {"case_number": f"SB-{site.code}-{month[:4]}-003", "vin": "LFV2B25G8L5098765",
                       "customer": "孙女士", "purchase_date": purchase.isoformat(), "record_date": last.isoformat(),
                       "mileage": 13500, "repairs": repairs, "status": "open",

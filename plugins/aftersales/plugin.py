@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 from flask import current_app
@@ -13,11 +13,15 @@ from markupsafe import Markup
 from core.plugins import (
     CapabilityMissing,
     DashboardPanel,
+    add_months,
     hookimpl,
     raise_nonconformity,
     submissions_between,
     submissions_in_period,
     submissions_url,
+)
+from core.plugins import (
+    today as local_today,
 )
 from plugins.aftersales import computations, definitions
 
@@ -105,19 +109,10 @@ def form_submitted(submission):
                                    data.get("complaint_id"))
 
 
-def _months_back(today: date, count: int) -> list[str]:
-    year, month = today.year, today.month
-    periods = []
-    for _step in range(count):
-        periods.append(f"{year:04d}-{month:02d}")
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return periods
-
-
 def open_sanbao_cases(site, today: date | None = None) -> list[tuple[dict, list]]:
     """Open 三包 cases of a site (their latest entry) that reach or approach a trigger."""
-    months = _months_back(today or datetime.now(UTC).date(), SANBAO_MONTHS)
-    entries = submissions_between("aftersales.sanbao_case", site, months[-1], months[0])
+    latest = (today or local_today()).strftime("%Y-%m")
+    entries = submissions_between("aftersales.sanbao_case", site, add_months(latest, 1 - SANBAO_MONTHS), latest)
     cases = []
     for case in computations.latest_cases(entries):
         if case.get("status") != "open":

@@ -81,12 +81,12 @@ def checklist() -> Checklist:
 
 def metrics() -> list[Metric]:
     return [
-        Metric(key="communication.actions_on_time", area=AREA, name=_l("Meeting actions closed on time"),
+        Metric(key="communication.actions_on_time", area=AREA, inputs=("communication.meeting",), name=_l("Meeting actions closed on time"),
                unit="%", direction="higher", target=90, warning=75, computed=True,
                formula=_l("Actions in the month's meeting action logs that were due by the end of the month and "
                           "done by their due date ÷ those actions × 100 (each action counted once, as the "
                           "latest meeting recorded it).")),
-        Metric(key="communication.handoff_rate", area=AREA, name=_l("Deliveries with a service introduction"),
+        Metric(key="communication.handoff_rate", area=AREA, inputs=("communication.handoff",), name=_l("Deliveries with a service introduction"),
                unit="%", direction="higher", target=100, warning=90, computed=True,
                formula=_l("Handoff sheets of the month with a service advisor introduced ÷ handoff sheets of "
                           "the month × 100.")),

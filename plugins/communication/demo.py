@@ -8,10 +8,15 @@ advisor; Shanghai's actions slip and some handoffs are skipped lately.
 
 from __future__ import annotations
 
-import random
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
-from core.plugins import demo_sites, submissions_in_period, submit_forms
+from core.plugins import (
+    demo_random,
+    demo_sites,
+    local_time,
+    submissions_in_period,
+    submit_forms,
+)
 
 MEETING, HANDOFF, MATRIX = "communication.meeting", "communication.handoff", "communication.matrix"
 ACTIONS = ("Share the weekend test-drive rota with after-sales", "Update the courtesy-car booking sheet",
@@ -25,10 +30,9 @@ def populate() -> int:
     for site in demo_sites():
         if submissions_in_period(MEETING, site, site.months[0]):
             continue
-        rng = random.Random(f"communication@{site.code}")
         added += len(submit_forms([_matrix(site)]))
         for index, month in enumerate(site.months):
-            added += len(submit_forms(_month(rng, site, index, month)))
+            added += len(submit_forms(_month(demo_random("communication", site, month), site, index, month)))
     return added
 
 
@@ -45,7 +49,7 @@ def _matrix(site) -> dict:
          "external": True, "channel": "sms", "responsible": site.heads["AFTERSALES"]},
     ]
     return {"form_key": MATRIX, "site": site.code, "submitted_by": site.heads["COMMS"],
-            "submitted_at": datetime(start.year, start.month, start.day, 9, tzinfo=UTC), "data": {
+            "submitted_at": local_time(start.year, start.month, start.day, 9), "data": {
                 "valid_from": start.isoformat(), "approved_by": site.heads["COMMS"], "rows": rows,
                 "next_review": (start + timedelta(days=365)).isoformat()}}
 
@@ -66,7 +70,7 @@ def _month(rng, site, index: int, month: str) -> list[dict]:
         actions.append(action)
     batch = [{"form_key": MEETING, "site": site.code, "submitted_by": site.heads["COMMS"],
               # The log is written up when the month's actions are due, so it records how they ended.
-              "submitted_at": datetime(year, number, 28, 17, tzinfo=UTC), "data": {
+              "submitted_at": local_time(year, number, 28, 17), "data": {
                   "meeting_date": held.isoformat(), "meeting_type": "coordination",
                   "departments": ["SALES", "AFTERSALES", "MARKETING", "QUALITY"], "chair": site.heads["COMMS"],
                   "decisions": "Weekend cover agreed; recall letters go out this week.", "actions": actions}}]
@@ -80,6 +84,6 @@ def _month(rng, site, index: int, month: str) -> list[dict]:
                 "first_service_explained": True, "first_service_booked": False,
                 "preferred_channel": rng.choice(("phone", "sms", "messaging")), "contact_consent": True}
         batch.append({"form_key": HANDOFF, "site": site.code, "submitted_by": data["sales_consultant"],
-                      "submitted_at": datetime(delivered.year, delivered.month, delivered.day, 16, tzinfo=UTC),
+                      "submitted_at": local_time(delivered.year, delivered.month, delivered.day, 16),
                       "data": data})
     return batch

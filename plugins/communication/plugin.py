@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 from flask_babel import gettext as _
@@ -11,10 +11,14 @@ from markupsafe import Markup
 
 from core.plugins import (
     DashboardPanel,
+    add_months,
     hookimpl,
     submissions_between,
     submissions_in_period,
     submissions_url,
+)
+from core.plugins import (
+    today as local_today,
 )
 from plugins.communication import computations, definitions
 
@@ -64,20 +68,11 @@ def compute_metric(metric, site, period):
     return None if value is None else round(value, 2)
 
 
-def _months_back(today: date, count: int) -> list[str]:
-    year, month = today.year, today.month
-    periods = []
-    for _step in range(count):
-        periods.append(f"{year:04d}-{month:02d}")
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return periods
-
-
 def overdue_actions(site, today: date | None = None) -> list[dict]:
-    today = today or datetime.now(UTC).date()
-    months = _months_back(today, OVERDUE_MONTHS)
-    return computations.overdue_actions(submissions_between("communication.meeting", site, months[-1], months[0]),
-                                        today)
+    today = today or local_today()
+    latest = today.strftime("%Y-%m")
+    meetings = submissions_between("communication.meeting", site, add_months(latest, 1 - OVERDUE_MONTHS), latest)
+    return computations.overdue_actions(meetings, today)
 
 
 @hookimpl

@@ -88,19 +88,19 @@ def checklists() -> list[Checklist]:
 
 def metrics() -> list[Metric]:
     return [
-        Metric(key="marketing.sales_lift", area=AREA, computed=True, unit="%", direction="higher", target=15,
+        Metric(key="marketing.sales_lift", area=AREA, computed=True, inputs=(EVALUATION,), unit="%", direction="higher", target=15,
                warning=5, name=_l("Campaign sales lift"),
                formula=_l("(Units sold during the campaigns minus baseline units) divided by baseline units, "
                           "in per cent, over the campaign evaluations of the month.")),
-        Metric(key="marketing.cost_per_lead", area=AREA, computed=True, unit="CNY", direction="lower",
+        Metric(key="marketing.cost_per_lead", area=AREA, computed=True, inputs=(EVALUATION,), unit="CNY", direction="lower",
                target=300, warning=500, name=_l("Cost per lead"),
                formula=_l("Campaign spend divided by the leads the campaigns brought, over the campaign "
                           "evaluations of the month.")),
-        Metric(key="marketing.cost_per_sale", area=AREA, computed=True, unit="CNY", direction="lower",
+        Metric(key="marketing.cost_per_sale", area=AREA, computed=True, inputs=(EVALUATION,), unit="CNY", direction="lower",
                target=3000, warning=5000, name=_l("Cost per sale"),
                formula=_l("Campaign spend divided by the sales attributed to the campaigns' channels; the "
                           "dashboard shows it by lead source.")),
-        Metric(key="marketing.roi", area=AREA, computed=True, unit="%", direction="higher", target=100,
+        Metric(key="marketing.roi", area=AREA, computed=True, inputs=(EVALUATION,), unit="%", direction="higher", target=100,
                warning=0, name=_l("Campaign return on investment"),
                formula=_l("(Incremental gross profit minus campaign spend) divided by campaign spend, in per "
                           "cent.")),

@@ -9,10 +9,15 @@ return went the wrong way.
 
 from __future__ import annotations
 
-import random
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
-from core.plugins import demo_sites, submissions_in_period, submit_forms
+from core.plugins import (
+    demo_random,
+    demo_sites,
+    local_time,
+    submissions_in_period,
+    submit_forms,
+)
 
 PLAN, EVALUATION = "marketing.campaign_plan", "marketing.campaign_evaluation"
 THEMES = ("Spring test-drive weekend", "May Day trade-in offer", "Summer air-conditioning check",
@@ -26,9 +31,8 @@ def populate() -> int:
     for site in demo_sites():
         if submissions_in_period(EVALUATION, site, site.months[0]):
             continue
-        rng = random.Random(f"marketing@{site.code}")
         for index, month in enumerate(site.months):
-            added += len(submit_forms(_month(rng, site, index, month)))
+            added += len(submit_forms(_month(demo_random("marketing", site, month), site, index, month)))
     return added
 
 
@@ -62,9 +66,9 @@ def _month(rng, site, index: int, month: str) -> list[dict]:
         plan["capacity_checked"] = True
     return [
         {"form_key": PLAN, "site": site.code, "submitted_by": by,
-         "submitted_at": datetime(year, number, 1, 10, tzinfo=UTC), "data": plan},
+         "submitted_at": local_time(year, number, 1, 10), "data": plan},
         {"form_key": EVALUATION, "site": site.code, "submitted_by": by,
-         "submitted_at": datetime(year, number, 27, 16, tzinfo=UTC), "data": {
+         "submitted_at": local_time(year, number, 27, 16), "data": {
              "campaign": theme, "start_date": start.isoformat(), "end_date": end.isoformat(), "channels": channels,
              "showroom_visits": sum(row["leads"] for row in channels) // 2,
              "campaign_sales": round(baseline * (1 + lift)), "baseline_sales": baseline,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 from flask_babel import format_decimal
@@ -13,6 +12,8 @@ from markupsafe import Markup
 from core.plugins import (
     DashboardPanel,
     ProcedureTemplate,
+    add_months,
+    current_period,
     hookimpl,
     submissions_between,
     submissions_url,
@@ -61,10 +62,10 @@ def compute_metric(metric, site, period):
     return computations.compute(metric.key, site, period)
 
 
-def last_periods(months: int, today: datetime | None = None) -> list[str]:
-    today = today or datetime.now(UTC)
-    index = today.year * 12 + today.month - 1
-    return [f"{(index - back) // 12:04d}-{(index - back) % 12 + 1:02d}" for back in range(months)]
+def last_periods(months: int, latest: str | None = None) -> list[str]:
+    """The ``months`` periods up to ``latest`` (this month unless given), newest first."""
+    latest = latest or current_period()
+    return [add_months(latest, -back) for back in range(months)]
 
 
 @hookimpl

@@ -8,10 +8,15 @@ Consent records arrive every month with new customers.
 
 from __future__ import annotations
 
-import random
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
-from core.plugins import demo_sites, submissions_in_period, submit_forms
+from core.plugins import (
+    demo_random,
+    demo_sites,
+    local_time,
+    submissions_in_period,
+    submit_forms,
+)
 
 REGISTER, CONSENT = "risk.register_entry", "risk.consent_record"
 # The month (of the 24) of the latest reassessment, whose reviews fall due a year later.
@@ -42,9 +47,8 @@ def populate() -> int:
     for site in demo_sites():
         if submissions_in_period(CONSENT, site, site.months[0]):
             continue
-        rng = random.Random(f"risk@{site.code}")
         for index, month in enumerate(site.months):
-            added += len(submit_forms(_month(rng, site, index, month)))
+            added += len(submit_forms(_month(demo_random("risk", site, month), site, index, month)))
     return added
 
 
@@ -53,7 +57,7 @@ def _entry(site, risk, year: int, month: int, review: date, rng) -> dict:
     # Controls bring most risks down a notch over time; a few stay where they were.
     likelihood = max(1, likelihood - (rng.random() < 0.4))
     return {"form_key": REGISTER, "site": site.code, "submitted_by": site.heads["RISK"],
-            "submitted_at": datetime(year, month, 10, 11, tzinfo=UTC), "data": {
+            "submitted_at": local_time(year, month, 10, 11), "data": {
                 "risk_id": f"R-{site.code}-{suffix}", "risk": text, "category": category,
                 "likelihood": likelihood, "impact": impact, "owner": site.heads["RISK"], "controls": controls,
                 "treatment": treatment, "residual_likelihood": max(1, likelihood - 1), "residual_impact": impact,
@@ -72,7 +76,7 @@ def _month(rng, site, index: int, month: str) -> list[dict]:
             batch.append(_entry(site, risk, year, number, review, rng))
     for _ in range(2):
         sensitive = rng.random() < 0.15
-        given = datetime(year, number, rng.randint(1, 28), rng.randint(9, 18), tzinfo=UTC)
+        given = local_time(year, number, rng.randint(1, 28), rng.randint(9, 18))
         data = {"customer": rng.choice(("王先生", "李女士", "张先生", "刘女士", "陈先生", "杨女士")),
                 "notice_given": True, "notice_version": "2024-01",
                 "purposes": rng.sample(["sales_contact", "service_reminders", "marketing", "finance"], 2),

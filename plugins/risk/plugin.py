@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 from flask_babel import gettext as _
@@ -15,6 +14,7 @@ from core.plugins import (
     raise_nonconformity,
     submissions_between,
     submissions_url,
+    today,
 )
 from plugins.risk import computations
 from plugins.risk.definitions import CHECKLISTS, FORMS, METRICS, PROCEDURE_TEMPLATES
@@ -54,10 +54,6 @@ def register_procedure_templates():
 @hookimpl
 def register_translations():
     return [HERE / "translations"]
-
-
-def today():
-    return datetime.now(UTC).date()
 
 
 def register_of(site) -> list[dict]:

@@ -147,14 +147,14 @@ def checklists() -> list[Checklist]:
 
 def metrics() -> list[Metric]:
     return [
-        Metric(key="sales.ssi", area=AREA, computed=True, unit=_l("points"), direction="higher",
+        Metric(key="sales.ssi", area=AREA, computed=True, inputs=(SURVEY,), unit=_l("points"), direction="higher",
                target=850, warning=800, name=_l("Sales satisfaction index (SSI)"),
                formula=_l("Sum over the survey factors of weight times the factor's mean rating divided by the "
                           "top of the scale, times 1000. Weights: salesperson 0.28, delivery 0.21, deal 0.18, "
                           "paperwork 0.16, facility 0.13, website 0.04; a factor nobody rated is left out and "
                           "the other weights are scaled up to add up to 1."),
                description=_l("0 to 1000, from the sales satisfaction survey.")),
-        Metric(key="sales.nps", area=AREA, computed=True, unit="", direction="higher", target=50, warning=30,
+        Metric(key="sales.nps", area=AREA, computed=True, inputs=(SURVEY,), unit="", direction="higher", target=50, warning=30,
                name=_l("Net promoter score (sales)"),
                formula=_l("Percentage of promoters (9 or 10) minus percentage of detractors (0 to 6) among "
                           "the answers to the likelihood to recommend, from -100 to 100."),
@@ -165,15 +165,15 @@ def metrics() -> list[Metric]:
                description=_l("Entered monthly from the dealer management system, since a sale often closes in "
                               "a later month than its lead; a typical franchised dealer converts 10 to 15 per "
                               "cent.")),
-        Metric(key="sales.lead_response_time", area=AREA, computed=True, unit=_l("minutes"), direction="lower",
+        Metric(key="sales.lead_response_time", area=AREA, computed=True, inputs=(LEAD_LOG,), unit=_l("minutes"), direction="lower",
                target=5, warning=15, name=_l("Lead response time"),
                formula=_l("Total minutes to first response divided by the number of leads in the lead log."),
                description=_l("Mean minutes from a lead's arrival to the first answer.")),
-        Metric(key="sales.test_drive_ratio", area=AREA, computed=True, unit="%", direction="higher", target=50,
+        Metric(key="sales.test_drive_ratio", area=AREA, computed=True, inputs=(LEAD_LOG,), unit="%", direction="higher", target=50,
                warning=35, name=_l("Test-drive ratio"),
                formula=_l("Showroom visitors who took a test drive divided by showroom visitors (walk-in leads "
                           "of the lead log), in per cent.")),
-        Metric(key="sales.pdi_defect_rate", area=AREA, computed=True, unit="%", direction="lower", target=2,
+        Metric(key="sales.pdi_defect_rate", area=AREA, computed=True, inputs=(DELIVERY,), unit="%", direction="lower", target=2,
                warning=5, name=_l("Pre-delivery inspection defect rate"),
                formula=_l("Vehicles with a defect found at the pre-delivery inspection divided by vehicles "
                           "inspected (delivery checklists), in per cent.")),

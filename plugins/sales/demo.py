@@ -11,10 +11,16 @@ around the Chinese New Year.
 from __future__ import annotations
 
 import math
-import random
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from core.plugins import demo_sites, submissions_in_period, submit_forms
+from core.plugins import (
+    demo_random,
+    demo_sites,
+    local_time,
+    period_of,
+    submissions_in_period,
+    submit_forms,
+)
 from plugins.sales.definitions import DELIVERY, LEAD_LOG, SURVEY, TEST_DRIVE
 
 MODELS = ("Camry 2.0 Hybrid", "RAV4 Hybrid", "bZ4X", "Corolla Cross", "Highlander", "Sienna")
@@ -31,9 +37,8 @@ def populate() -> int:
     for site in demo_sites():
         if submissions_in_period(LEAD_LOG, site, site.months[0]):
             continue
-        rng = random.Random(f"sales@{site.code}")
         for index, month in enumerate(site.months):
-            added += _month(rng, site, index, month)
+            added += _month(demo_random("sales", site, month), site, index, month)
     return added
 
 
@@ -47,8 +52,8 @@ def quality(site, index: int, month: str) -> float:
 
 
 def _when(rng, month: str) -> datetime:
-    year, number = int(month[:4]), int(month[5:])
-    return datetime(year, number, rng.randint(1, 28), rng.randint(9, 19), rng.randint(0, 59), tzinfo=UTC)
+    """Showroom hours on a day of ``month``, the dealership's time."""
+    return local_time(int(month[:4]), int(month[5:]), rng.randint(1, 28), rng.randint(9, 19), rng.randint(0, 59))
 
 
 def _name(rng) -> str:
@@ -73,10 +78,11 @@ def _month(rng, site, index: int, month: str) -> int:
         batch.append({"form_key": form_key, "data": data, "site": site.code, "submitted_by": by,
                       "submitted_at": when})
 
-    for _lead in range(round(9 * busy)):
+    for lead in range(round(9 * busy)):
         when = _when(rng, month)
         by = rng.choice(consultants)
-        source = rng.choice(SOURCES)
+        # Two walk-ins a month at least, so the test-drive ratio has visitors to count every month.
+        source = "walk_in" if lead < 2 else rng.choice(SOURCES)
         # Most test drives start from a showroom visit.
         drove = rng.random() < (0.3 + 0.5 * q if source == "walk_in" else 0.15)
         # Minutes to first response: a walk-in is greeted at once, remote leads wait.
@@ -98,7 +104,7 @@ def _month(rng, site, index: int, month: str) -> int:
                 "odometer_out": rng.randint(200, 9000), "time_in": (out + timedelta(minutes=35)).isoformat(),
                 "customer_signed": True, "consultant": by,
             }, by, out)
-    for _delivery in range(round(7 * busy)):
+    for delivery in range(round(7 * busy)):
         when = _when(rng, month)
         by = rng.choice(consultants)
         defects = rng.random() < 0.01 + 0.12 * (1 - q) ** 2
@@ -114,10 +120,11 @@ def _month(rng, site, index: int, month: str) -> int:
         if data["first_service_booked"]:
             data["first_service_date"] = (when + timedelta(days=180)).date().isoformat()
         add(DELIVERY, data, by, when)
-        # About three buyers in four answer the survey a few days after delivery.
-        if rng.random() < 0.8:
+        # About four buyers in five answer the survey a few days after delivery, and three
+        # a month at least (by construction: SSI and NPS have answers in every month).
+        if delivery < 3 or rng.random() < 0.8:
             answered = when + timedelta(days=3)
-            if answered.month != when.month:
+            if period_of(answered) != month:
                 answered = when + timedelta(hours=3)
             mean = 6.6 + 3.0 * q
             survey = {factor: _rating(rng, mean + shift) for factor, shift in

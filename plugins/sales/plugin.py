@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 from flask_babel import format_decimal
@@ -13,6 +12,7 @@ from markupsafe import Markup, escape
 from core.plugins import (
     DashboardPanel,
     ProcedureTemplate,
+    current_period,
     hookimpl,
     raise_nonconformity,
     submissions_in_period,
@@ -89,10 +89,6 @@ def form_submitted(submission):
         severity="major" if mismatch else "minor", site=submission.site.code, department="SALES",
         source="plugin:sales", source_ref=f"form-submission:{submission.id}",
         raised_by=getattr(submission.submitted_by, "login", None))
-
-
-def current_period() -> str:
-    return datetime.now(UTC).strftime("%Y-%m")
 
 
 @hookimpl

@@ -76,14 +76,14 @@ CHECKLISTS = [
 ]
 
 METRICS = [
-    Metric(key="training.mandatory_completion", area=AREA, name=_l("Mandatory training completion"), unit="%",
+    Metric(key="training.mandatory_completion", area=AREA, inputs=("training.record",), name=_l("Mandatory training completion"), unit="%",
            direction="higher", target=100, warning=95, computed=True,
            formula=_l("Attendees who completed a mandatory course ÷ attendees required to attend it × 100, from "
                       "the month's training records.")),
-    Metric(key="training.reaction_score", area=AREA, name=_l("Training reaction score (Kirkpatrick L1)"),
+    Metric(key="training.reaction_score", area=AREA, inputs=("training.record",), name=_l("Training reaction score (Kirkpatrick L1)"),
            unit="/5", direction="higher", target=4.2, warning=3.8, computed=True,
            formula=_l("Mean of the attendees' reaction ratings (1–5) on the month's training records.")),
-    Metric(key="training.test_pass_rate", area=AREA, name=_l("Training test pass rate (Kirkpatrick L2)"),
+    Metric(key="training.test_pass_rate", area=AREA, inputs=("training.record",), name=_l("Training test pass rate (Kirkpatrick L2)"),
            unit="%", direction="higher", target=90, warning=80, computed=True,
            formula=_l("Attendees scoring at least the course's pass mark ÷ attendees tested × 100, from the "
                       "month's training records.")),

@@ -8,10 +8,15 @@ busy months and, since its trainer left, its pass rate has dropped.
 
 from __future__ import annotations
 
-import random
-from datetime import UTC, date, datetime
+from datetime import date
 
-from core.plugins import demo_sites, submissions_in_period, submit_forms
+from core.plugins import (
+    demo_random,
+    demo_sites,
+    local_time,
+    submissions_in_period,
+    submit_forms,
+)
 
 RECORD, NEEDS = "training.record", "training.needs_matrix"
 COURSES = (
@@ -34,9 +39,8 @@ def populate() -> int:
     for site in demo_sites():
         if submissions_in_period(RECORD, site, site.months[0]):
             continue
-        rng = random.Random(f"training@{site.code}")
         for index, month in enumerate(site.months):
-            added += len(submit_forms(_month(rng, site, index, month)))
+            added += len(submit_forms(_month(demo_random("training", site, month), site, index, month)))
     return added
 
 
@@ -51,21 +55,24 @@ def _month(rng, site, index: int, month: str) -> list[dict]:
     year, number = int(month[:4]), int(month[5:])
     by = site.heads["TRAINING"]
     batch = []
-    for slot, course in enumerate((COURSES[index % 4 + 4], COURSES[(index * 3) % 8])):
+    # The course plan follows the calendar, not the window of demo history.
+    serial = year * 12 + number
+    for slot, course in enumerate((COURSES[serial % 4 + 4], COURSES[(serial * 3) % 8])):
         title, course_type, mandatory, method = course
         mandatory = mandatory or slot == 0
         day = date(year, number, 6 + 10 * slot)
         attendees = []
-        for person in rng.sample(PEOPLE, 6):
+        for seat, person in enumerate(rng.sample(PEOPLE, 6)):
             role = rng.choice(ROLES)[0]
-            completed = rng.random() < (0.93 + 0.07 * q if site.rank == 0 else 0.55 + 0.45 * q)
+            # The first seat always completes: reaction and pass rate have someone to measure every month.
+            completed = seat == 0 or rng.random() < (0.93 + 0.07 * q if site.rank == 0 else 0.55 + 0.45 * q)
             row = {"name": person, "role": role, "completed": completed}
             if completed:
                 row["score"] = round(min(100, max(30, rng.gauss(62 + 32 * q, 8))), 0)
                 row["reaction"] = max(1, min(5, round(rng.gauss(3.2 + 1.5 * q, 0.6))))
             attendees.append(row)
         batch.append({"form_key": RECORD, "site": site.code, "submitted_by": by,
-                      "submitted_at": datetime(year, number, day.day, 17, tzinfo=UTC), "data": {
+                      "submitted_at": local_time(year, number, day.day, 17), "data": {
                           "course": title, "course_type": course_type, "mandatory": mandatory, "method": method,
                           "date": day.isoformat(), "hours": rng.choice((2, 3.5, 4, 7)), "trainer": by,
                           "pass_mark": 80, "attendees": attendees,
@@ -74,7 +81,7 @@ def _month(rng, site, index: int, month: str) -> list[dict]:
     if number == 1:
         for role, key in ROLES:
             batch.append({"form_key": NEEDS, "site": site.code, "submitted_by": by,
-                          "submitted_at": datetime(year, 1, 3, 10, tzinfo=UTC), "data": {
+                          "submitted_at": local_time(year, 1, 3, 10), "data": {
                               "role": key, "competence": f"{role}: product and process knowledge",
                               "current_level": rng.randint(2, 4), "required_level": 4,
                               "gap": "New models and the updated 三包 rules.",

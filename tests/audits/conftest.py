@@ -59,7 +59,7 @@ def user(login):
 
 def planned(**overrides):
     from audits.services import audits
-    from audits.services.common import today
+    from core.clock import today
     from core.database import commit
 
     fields = dict(title="Sales process audit", site="MAIN", departments=["SALES"], scope="Showroom",

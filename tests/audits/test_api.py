@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from audits.services.common import today
+from core.clock import today
 from core.testing import TEST_PASSWORD
 from tests.audits.conftest import JPEG
 

@@ -7,7 +7,7 @@ import pytest
 from audits.models import Nonconformity
 from audits.services import actions
 from audits.services import nonconformities as ncs
-from audits.services.common import today
+from core.clock import today
 from core.database import commit, db
 from core.errors import Conflict, Forbidden, ValidationFailed
 from core.plugins import hookimpl, raise_nonconformity

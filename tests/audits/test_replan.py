@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from audits.services.common import today
+from core.clock import today
 from tests.audits.conftest import planned, record, started
 
 pytestmark = pytest.mark.usefixtures("cast")

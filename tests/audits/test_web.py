@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from audits.services.common import today
+from core.clock import today
 from tests.audits.conftest import JPEG
 
 pytestmark = pytest.mark.usefixtures("cast")

@@ -44,14 +44,15 @@ class BenchPlugin:
 
 
 def months_back(count: int) -> list[str]:
-    from core.metrics.services import add_months, current_period
+    from core.clock import add_months, current_period
 
     return [add_months(current_period(), -n) for n in range(count)][::-1]
 
 
 def build(app, sites: int, months: int) -> None:
     from core.accounts import services as accounts
-    from core.database import db, utcnow
+    from core.clock import utcnow
+    from core.database import db
     from core.metrics.models import Measurement
     from core.plugins.manager import registry
 

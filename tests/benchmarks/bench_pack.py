@@ -102,7 +102,7 @@ def build(app, args) -> str:
                 procedures.sign_revision(user(login), revision, meaning="approved", password=PASSWORD)
                 commit()
             codes.append(code)
-        from audits.services.common import today
+        from core.clock import today
 
         audit = audits.plan_audit(user("qo"), title="Benchmark audit", site="MAIN", departments=["SALES"],
                                   scope="Showroom and handover", criteria=codes, lead_auditor="auditor",

@@ -34,7 +34,7 @@ def _as(browser, live_server, login):
 
 @pytest.mark.usefixtures("cast")
 def test_audit_from_plan_to_close_on_a_tablet(live_server, browser, tmp_path):
-    from audits.services.common import today
+    from core.clock import today
 
     photo = tmp_path / "reception.jpg"
     photo.write_bytes(JPEG)

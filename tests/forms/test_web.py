@@ -2,9 +2,7 @@
 
 import re
 
-from tests.forms.conftest import token
-
-from tests.forms.conftest import VIN
+from tests.forms.conftest import VIN, token
 
 
 def post(client, data):

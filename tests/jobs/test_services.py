@@ -126,7 +126,7 @@ def test_a_finished_job_is_never_reopened_by_a_late_failure():
 def test_results_older_than_the_retention_period_are_removed(app):
     from sqlalchemy import update
 
-    from core.database import utcnow
+    from core.clock import utcnow
     from core.jobs.models import Job
 
     old, fresh = (running(submitted("qo", "test.echo", text=t)) for t in ("old", "fresh"))

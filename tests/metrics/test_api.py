@@ -47,7 +47,7 @@ def test_bad_measurements_are_422_or_403(app, users, sample, api_as):
 
 
 def test_computed_nps_follows_submissions(app, users, sample, api_as):
-    from core.metrics.services import current_period
+    from core.clock import current_period
 
     staff = api_as("staff")
     for score in (10, 10, 3):

@@ -4,6 +4,7 @@ The whole demo (with the area plugins' submissions) is tested in
 ``tests/test_demo_group.py``; here the core's part runs alone, fast.
 """
 
+from core.clock import add_months, current_period, last_complete_period
 from core.database import db
 from core.metrics import services
 from core.metrics.demo import demo_periods, demo_values
@@ -50,8 +51,8 @@ def test_demo_fills_every_manual_metric_for_24_months_ending_last_month(app, reg
     populate(app)
     beijing, shanghai = rows(app, "BJ01"), rows(app, "SH01")
     with app.app_context():
-        last = services.add_months(services.current_period(), -1)
-        months = [services.add_months(last, -n) for n in range(23, -1, -1)]
+        last = last_complete_period()
+        months = [add_months(last, -n) for n in range(23, -1, -1)]
         ftf = [(period, value) for key, period, value, _ in beijing if key == FIRST_TIME_FIX.key]
         assert [period for period, _ in ftf] == months
         assert {source for *_, source in beijing + shanghai} == {"manual"}
@@ -92,7 +93,7 @@ def test_demo_periods_of_a_quarterly_metric_are_quarter_starts(app):
     with app.app_context():
         periods = demo_periods(QUARTERLY)
         assert len(periods) == 8 and all(int(p[5:]) in (1, 4, 7, 10) for p in periods)
-        assert periods[-1] <= services.add_months(services.current_period(), -1)
+        assert periods[-1] <= last_complete_period()
 
 
 def test_submit_form_is_one_business_action_that_recomputes(app, register_plugin):
@@ -106,7 +107,7 @@ def test_submit_form_is_one_business_action_that_recomputes(app, register_plugin
         assert submission_id > 0
         db.session.rollback()  # what was committed stays
         site = site_by_code("SH01")
-        assert services.find(SURVEY_NPS, site, services.current_period()).value == 100.0
+        assert services.find(SURVEY_NPS, site, current_period()).value == 100.0
         try:
             submit_form("sample.survey", {"score": 11}, site="SH01", submitted_by="sh.sales")
         except ValidationFailed as error:

@@ -56,9 +56,11 @@ def test_quarterly_and_yearly_metrics_are_recomputed_by_each_submission(app, use
     survey(10, datetime(2024, 4, 3, 9, tzinfo=UTC))
     assert services.find(QUARTERLY, site(), "2024-04").value == 1
     survey(6, datetime(2024, 5, 20, 9, tzinfo=UTC))
-    survey(8, datetime(2024, 6, 30, 23, tzinfo=UTC))
+    # 23:00 on 30 June in China (UTC+8) is still the second quarter there ...
+    survey(8, datetime(2024, 6, 30, 15, tzinfo=UTC))
+    # ... and 00:30 on 1 July is the third, while UTC still reads 30 June: the dealership's quarter counts.
     # A submission of the next quarter starts the next quarter's value and leaves this one alone.
-    survey(4, datetime(2024, 7, 1, 8, tzinfo=UTC))
+    survey(4, datetime(2024, 6, 30, 16, 30, tzinfo=UTC))
     assert [(p.period, p.value, p.status) for p in services.series(QUARTERLY, site())] == [
         ("2024-04", 3.0, "green"), ("2024-07", 1.0, "red")]
     # The year covers all four submissions, stored on January.

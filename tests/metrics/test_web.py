@@ -135,7 +135,7 @@ def statements_of(app, client, path):
 
 
 def test_dashboard_groups_the_kpi_grid_by_area_with_sparklines(app, users, sample, client_as, api_as):
-    from core.metrics.services import add_months, current_period
+    from core.clock import add_months, current_period
 
     with app.app_context():
         months = [add_months(current_period(), -n) for n in range(5, -1, -1)]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from core.clock import today as clock_today
 from core.database import commit, db
 from core.plugins.manager import registry
 from core.testing import TEST_PASSWORD
@@ -239,7 +240,7 @@ def test_warnings_read_in_both_languages(app):
 
 
 def test_the_dashboard_lists_open_cases_near_a_trigger_escaping_what_users_typed(app, users, api_as, client_as):
-    today = __import__("datetime").date.today()
+    today = clock_today()
     recent = today.replace(day=1).isoformat()
     data = {"case_number": "SB-2026-007", "vin": VIN, "customer": "<b>Li</b> Wei",
             "purchase_date": (today.replace(day=1).replace(year=today.year - 1)).isoformat(),
@@ -345,8 +346,8 @@ def test_an_audit_runs_end_to_end_with_the_service_checklist(app, users):
     from datetime import timedelta
 
     from audits.services import audits
-    from audits.services.common import today
     from core.accounts.services import user_by_login
+    from core.clock import today
 
     with app.app_context():
         audit = audits.plan_audit(user_by_login("qo"), title="Workshop process audit", site="MAIN",
@@ -375,7 +376,7 @@ def test_an_audit_runs_end_to_end_with_the_service_checklist(app, users):
 def test_the_sanbao_panel_lists_the_first_cases_and_counts_them_all(app, users, api_as, client_as):
     from plugins.aftersales.plugin import CASES_SHOWN
 
-    today = __import__("datetime").date.today()
+    today = clock_today()
     recent = today.replace(day=1).isoformat()
     api = api_as("staff")
     for n in range(CASES_SHOWN + 3):

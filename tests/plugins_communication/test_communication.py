@@ -152,8 +152,8 @@ def test_texts_switch_to_chinese(app):
 
 def test_an_audit_runs_end_to_end_with_the_communication_checklist(app, users):
     from audits.services import audits
-    from audits.services.common import today
     from core.accounts.services import user_by_login
+    from core.clock import today
 
     with app.app_context():
         audit = audits.plan_audit(user_by_login("qo"), title="Communication audit", site="MAIN",

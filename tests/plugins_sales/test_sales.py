@@ -245,8 +245,8 @@ def test_an_audit_runs_end_to_end_with_the_process_checklist(app, users):
     from datetime import timedelta
 
     from audits.services import audits
-    from audits.services.common import today
     from core.accounts.services import user_by_login
+    from core.clock import today
     from core.database import commit
 
     with app.app_context():

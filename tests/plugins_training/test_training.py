@@ -94,7 +94,7 @@ def test_pass_rate_compares_scores_with_each_courses_pass_mark():
 
 
 def test_completion_is_computed_from_submitted_training_records(app, users, api_as):
-    from core.metrics.services import current_period
+    from core.clock import current_period
 
     staff = api_as("staff")
     for data in (record({"completed": True, "reaction": 5, "score": 90}, {"completed": False, "reaction": 3},
@@ -189,8 +189,8 @@ def test_the_form_page_is_in_chinese_for_a_chinese_reader(app, client_as):
 
 def test_an_audit_runs_end_to_end_with_the_training_checklist(app, users):
     from audits.services import audits
-    from audits.services.common import today
     from core.accounts.services import user_by_login
+    from core.clock import today
     from core.database import commit
 
     with app.app_context():

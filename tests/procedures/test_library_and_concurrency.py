@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from core.clock import today
 from core.database import commit, db
 from procedures import library, services
 from procedures.models import Procedure, Revision
@@ -76,7 +77,7 @@ def test_concurrent_activations_leave_exactly_one_effective_revision(app):
     """Two approved revisions of one procedure taking effect at the same moment."""
     with app.app_context():
         procedure = effective_procedure()
-        tomorrow = services.today() + timedelta(days=1)
+        tomorrow = today() + timedelta(days=1)
         draft = services.new_draft(user("qo2"), procedure, body="Variant A.", change_summary="A")
         services.submit(user("qo2"), draft, effective_date=tomorrow)
         commit()
@@ -118,7 +119,7 @@ def test_cli_apply_due_makes_waiting_revisions_effective(app, people):
         procedure = make_procedure_waiting_until_tomorrow()
         revision = procedure.revisions[0]
         assert revision.state == "approved"
-        revision.effective_date = services.today()  # the day has come
+        revision.effective_date = today()  # the day has come
         commit()
     result = app.test_cli_runner().invoke(args=["procedures", "apply-due"])
     assert result.exit_code == 0 and "1 revision(s) took effect." in result.output
@@ -130,7 +131,7 @@ def make_procedure_waiting_until_tomorrow():
     from tests.procedures.conftest import make_procedure
 
     procedure = make_procedure()
-    services.submit(user("qo2"), procedure.revisions[0], effective_date=services.today() + timedelta(days=1))
+    services.submit(user("qo2"), procedure.revisions[0], effective_date=today() + timedelta(days=1))
     commit()
     approve(procedure.revisions[0], "head", "qo")
     return procedure

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from core.clock import today
 from core.database import commit, db
 from core.errors import Conflict, Forbidden, TooLarge, ValidationFailed
 from core.testing import TEST_PASSWORD
@@ -33,8 +34,8 @@ def test_two_approvals_by_head_and_quality_officer_make_it_effective():
     assert not first.became_effective and revision.state == "in_review"
     second = approve(revision, "qo")
     assert second.became_effective
-    assert revision.state == "effective" and revision.effective_date == services.today()
-    assert procedure.next_review_due == services.add_months(services.today(), 12)
+    assert revision.state == "effective" and revision.effective_date == today()
+    assert procedure.next_review_due == services.add_months(today(), 12)
     meanings = [(s.signer_login, s.meaning) for s in services.signatures_for(revision)]
     assert meanings == [("head", "approved"), ("qo", "approved")]
 
@@ -170,12 +171,12 @@ def test_superseding_happens_with_the_new_revision_in_one_step():
 def test_future_effective_date_waits_until_its_day():
     procedure = make_procedure()
     revision = procedure.revisions[0]
-    tomorrow = services.today() + timedelta(days=1)
+    tomorrow = today() + timedelta(days=1)
     services.submit(user("qo2"), revision, effective_date=tomorrow)
     commit()
     outcome = approve(revision, "head", "qo")
     assert not outcome.became_effective and revision.state == "approved"
-    assert services.apply_due(services.today()) == []
+    assert services.apply_due(today()) == []
     assert services.apply_due(tomorrow) == [revision]
     commit()
     assert revision.state == "effective"
@@ -184,7 +185,7 @@ def test_future_effective_date_waits_until_its_day():
 def test_past_effective_date_is_refused():
     revision = make_procedure().revisions[0]
     with pytest.raises(ValidationFailed, match="effective_date"):
-        services.submit(user("qo2"), revision, effective_date=services.today() - timedelta(days=1))
+        services.submit(user("qo2"), revision, effective_date=today() - timedelta(days=1))
 
 
 def test_database_refuses_a_second_effective_revision():
@@ -199,13 +200,13 @@ def test_database_refuses_a_second_effective_revision():
 
 def test_periodic_review_moves_the_next_review_date():
     procedure = effective_procedure()
-    procedure.next_review_due = services.today() - timedelta(days=3)
+    procedure.next_review_due = today() - timedelta(days=3)
     commit()
     assert procedure in services.overdue_reviews()
     services.sign_revision(user("head"), procedure.effective_revision, meaning="periodic-review",
                            password=TEST_PASSWORD, comment="Still valid")
     commit()
-    assert procedure.next_review_due == services.add_months(services.today(), 12)
+    assert procedure.next_review_due == services.add_months(today(), 12)
     assert procedure not in services.overdue_reviews()
     assert len(procedure.revisions) == 1
 

@@ -5,8 +5,8 @@ Revises: 0001_core
 Create Date: 2026-11-30
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0002_forms_metrics'
 down_revision = '0001_core'

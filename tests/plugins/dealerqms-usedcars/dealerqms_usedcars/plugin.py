@@ -68,10 +68,10 @@ def register_metrics():
                target=45, warning=60,
                description=_l("Mean days in stock of the used cars on hand at month end.")),
         Metric(key=HISTORY_CHECKED, name=_l("Appraisals with service history checked"), unit="%",
-               direction="higher", target=95, warning=85, computed=True,
+               direction="higher", target=95, warning=85, computed=True, inputs=(APPRAISAL_RECORD,),
                formula=_l("appraisal records with 'service history checked' ÷ all appraisal records × 100")),
         Metric(key=RECONDITIONING_DAYS, name=_l("Reconditioning time"), unit="days", direction="lower",
-               target=7, warning=10, computed=True,
+               target=7, warning=10, computed=True, inputs=(APPRAISAL_RECORD,),
                formula=_l("mean of (ready for sale − appraised) over the month's appraisals that are ready "
                           "for sale")),
     ]

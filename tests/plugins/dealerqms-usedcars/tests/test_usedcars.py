@@ -5,9 +5,9 @@ installed entry point, as on a real instance."""
 from datetime import date
 
 import pytest
+from dealerqms_usedcars import computations
 
 from core.plugins.manager import describe_plugins, registry
-from dealerqms_usedcars import computations
 
 VIN = "LSVAU2180N2183294"
 THIS_MONTH = date.today().replace(day=1)
