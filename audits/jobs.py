@@ -13,7 +13,8 @@ from audits.services.audits import audit_by_reference
 from core.accounts.models import User
 from core.accounts.permissions import Permission, require
 from core.database import read_only
-from core.jobs import Job, job_kind, submit
+from core.jobs import Job, submit
+from core.plugins import JobKind
 
 PACK = "audits.pack"
 
@@ -29,7 +30,6 @@ def start_pack_export(user: User, reference: str) -> Job:
     return submit(user, PACK, {"audit": audit.reference})
 
 
-@job_kind(PACK, title=_l("Evidence pack"), describe=lambda params: params.get("audit", ""))
 def build_pack(context) -> str:
     from audits.pack import write_pack
 
@@ -40,3 +40,6 @@ def build_pack(context) -> str:
     with read_only():
         write_pack(reference, context.folder / name, locale=context.user.locale or None, progress=context.progress)
     return name
+
+
+PACK_JOB = JobKind(name=PACK, run=build_pack, title=_l("Evidence pack"), describe=lambda params: params.get("audit", ""))

@@ -10,9 +10,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
-import audits.jobs  # noqa: F401  (registers the evidence-pack job kind)
+from audits.jobs import PACK_JOB
 from core.accounts.permissions import Permission, can
-from core.plugins import DashboardPanel, MenuLink, hookimpl
+from core.plugins import DashboardPanel, MenuLink, OverdueItem, OverdueList, hookimpl
 
 __version__ = "1.0"
 HERE = Path(__file__).parent
@@ -103,7 +103,7 @@ def _list(rows) -> Markup:
 
 @hookimpl
 def dashboard_panels(site, user):
-    from audits.services import actions, nonconformities
+    from audits.services import actions
 
     panels = []
     mine = actions.my_actions(user)
@@ -122,17 +122,34 @@ def dashboard_panels(site, user):
         panels.append(DashboardPanel(title=title, html=_list(
             (url_for("audits.action", action_id=a.id), a.label, a.description[:80], a.owner.display_name)
             for a in verify)))
-    if can(user, Permission.RAISE_NC):
-        overdue_ncs = nonconformities.overdue_nonconformities(site, limit=10)
-        overdue_actions = actions.overdue_actions(site, limit=10)
-        if overdue_ncs or overdue_actions:
-            summary = Markup('<p><a href="{}">{}</a> · {}</p>').format(
-                url_for("audits.nonconformities", overdue=1),
-                _("%(count)d overdue nonconformities", count=nonconformities.overdue_count(site)),
-                _("%(count)d overdue corrective actions", count=actions.overdue_actions_count(site)))
-            rows = [(url_for("audits.nonconformity", reference=nc.reference), nc.reference, nc.title[:80],
-                     _("due %(date)s", date=escape(nc.due_date.isoformat()))) for nc in overdue_ncs]
-            rows += [(url_for("audits.action", action_id=a.id), a.label, a.description[:80],
-                      _("due %(date)s", date=escape(a.due_date.isoformat()))) for a in overdue_actions]
-            panels.append(DashboardPanel(title=_("Overdue nonconformities and actions"), html=summary + _list(rows)))
+    # Overdue NCs and actions are not a panel: they are in the dashboard's overdue list (dashboard_overdue).
     return panels
+
+
+@hookimpl
+def dashboard_overdue(site, user):
+    from audits.services import actions, nonconformities
+    from core.accounts.models import User
+    from core.database import db
+    from core.web.dashboard import OVERDUE_SHOWN
+
+    if not can(user, Permission.RAISE_NC):
+        return []
+    # The dashboard shows the earliest OVERDUE_SHOWN of all its sources: the earliest as
+    # many of each kind are enough, and a large site has hundreds of each.
+    ncs = nonconformities.overdue_nonconformities(site, limit=OVERDUE_SHOWN)
+    # The owners in one query: nc.owner then comes from the session instead of a query per NC.
+    db.session.execute(db.select(User).where(User.id.in_({nc.owner_id for nc in ncs if nc.owner_id}))).all()
+    items = [OverdueItem(kind=str(_l("Nonconformity")), label=f"{nc.reference} {nc.title}",
+                         url=url_for("audits.nonconformity", reference=nc.reference), due=nc.due_date,
+                         owner=nc.owner.display_name if nc.owner else None)
+             for nc in ncs]
+    items += [OverdueItem(kind=str(_l("Corrective action")), label=f"{a.label} {a.description[:60]}",
+                          url=url_for("audits.action", action_id=a.id), due=a.due_date, owner=a.owner.display_name)
+              for a in actions.overdue_actions(site, limit=OVERDUE_SHOWN)]
+    return OverdueList(items, total=nonconformities.overdue_count(site) + actions.overdue_actions_count(site))
+
+
+@hookimpl
+def register_job_kinds():
+    return [PACK_JOB]

@@ -77,36 +77,6 @@ def _logged_in():
     return None
 
 
-@bp.record_once
-def _dashboard_sources(state):
-    from core.web.dashboard import (
-        OVERDUE_SHOWN,
-        OverdueItem,
-        OverdueList,
-        add_overdue_source,
-    )
-
-    def overdue(site, user):
-        if not can(user, Permission.RAISE_NC):
-            return []
-        # The dashboard shows the earliest OVERDUE_SHOWN of all its sources: the earliest as
-        # many of each kind are enough, and a large site has hundreds of each.
-        ncs = nc_services.overdue_nonconformities(site, limit=OVERDUE_SHOWN)
-        # The owners in one query: nc.owner then comes from the session instead of a query per NC.
-        db.session.execute(db.select(User).where(User.id.in_({nc.owner_id for nc in ncs if nc.owner_id}))).all()
-        items = [OverdueItem(kind=str(_l("Nonconformity")), label=f"{nc.reference} {nc.title}",
-                             url=url_for("audits.nonconformity", reference=nc.reference), due=nc.due_date,
-                             owner=nc.owner.display_name if nc.owner else None)
-                 for nc in ncs]
-        items += [OverdueItem(kind=str(_l("Corrective action")), label=f"{a.label} {a.description[:60]}",
-                              url=url_for("audits.action", action_id=a.id), due=a.due_date,
-                              owner=a.owner.display_name)
-                  for a in action_services.overdue_actions(site, limit=OVERDUE_SHOWN)]
-        return OverdueList(items, total=nc_services.overdue_count(site) + action_services.overdue_actions_count(site))
-
-    add_overdue_source(state.app, overdue)
-
-
 @bp.app_context_processor
 def _labels():
     return {"audit_state_labels": STATE_LABELS}

@@ -45,16 +45,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from core.web import init_app as init_web
     init_web(app)
 
-    from core.forms.views import bp as forms_bp
-    from core.metrics import dashboard as metrics_dashboard
-    from core.metrics.views import bp as metrics_bp
-    app.register_blueprint(forms_bp)
-    app.register_blueprint(metrics_bp)
-    metrics_dashboard.init_app(app)
-
-    from core.cli import register_commands
-    register_commands(app)
-
+    # The core's own areas (core.plugins.manager.DEFAULT_PLUGINS) and every
+    # plugin: their pages, commands and contributions.
     manager.startup(app)
     # After start-up has validated the plugins: their API blueprints join the core's.
     from core.api import init_app as init_api

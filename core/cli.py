@@ -2,7 +2,7 @@
 also work as ``flask --app core …``.
 
 User mistakes are one sentence on stderr and exit status 1; each area adds
-its commands in its own ``cli`` module through :func:`register_commands`.
+its commands in its own ``cli`` module, added through the ``register_commands`` hook.
 """
 
 from __future__ import annotations
@@ -47,22 +47,6 @@ def read_password_file(path: str | None) -> str | None:
     if not text:
         raise UserError(f"The password file {path} is empty.")
     return text
-
-
-def register_commands(app) -> None:
-    from core.accounts.cli import token_group, user_group
-    from core.backup import backup_command, restore_command
-    from core.demodata.cli import demo_data_command
-    from core.jobs.cli import jobs_group
-    from core.maintenance import init_command
-    from core.metrics.cli import metrics_group
-    from core.plugins.cli import plugins_command
-    from core.trail.cli import trail_group
-
-    for command in (init_command, user_group, token_group, plugins_command, trail_group,
-                    backup_command, restore_command, metrics_group, jobs_group,
-                    demo_data_command):
-        app.cli.add_command(command)
 
 
 def _create_app():

@@ -4,7 +4,19 @@ from datetime import date, timedelta
 
 import pytest
 
-from core.web.dashboard import OVERDUE_SHOWN, OverdueItem, add_overdue_source
+from core.plugins import OverdueItem, OverdueList, hookimpl
+from core.web.dashboard import OVERDUE_SHOWN
+
+
+class Source:
+    """A plugin whose overdue items are those ``items(site, user)`` gives."""
+
+    def __init__(self, items):
+        self.items = items
+
+    @hookimpl
+    def dashboard_overdue(self, site, user):
+        return self.items(site, user)
 
 
 @pytest.fixture
@@ -13,7 +25,7 @@ def app_config():
     return {"DEALERQMS_PLUGINS_SAFE_MODE": True}
 
 
-def test_the_overdue_list_shows_the_earliest_and_counts_them_all(app, client_as):
+def test_the_overdue_list_shows_the_earliest_and_counts_them_all(app, client_as, register_plugin):
     total = OVERDUE_SHOWN + 25
     first = date(2025, 1, 1)
 
@@ -22,7 +34,7 @@ def test_the_overdue_list_shows_the_earliest_and_counts_them_all(app, client_as)
         return [OverdueItem(kind="Nonconformity", label=f"NC-{n:04d}", url=f"/nc/{n}",
                             due=first + timedelta(days=n)) for n in reversed(range(total))]
 
-    add_overdue_source(app, overdue)
+    register_plugin(Source(overdue), "overdue")
     page = client_as("quality_officer").get("/").get_data(as_text=True)
     heading = page[page.index('id="overdue-heading"'):]
     assert heading.split('<span class="count">')[1].startswith(f"{total}<")
@@ -31,9 +43,7 @@ def test_the_overdue_list_shows_the_earliest_and_counts_them_all(app, client_as)
     assert f'href="/nc/{OVERDUE_SHOWN}"' not in page
 
 
-def test_a_source_that_hands_its_first_items_still_counts_them_all(app, client_as):
-    from core.web.dashboard import OverdueList
-
+def test_a_source_that_hands_its_first_items_still_counts_them_all(app, client_as, register_plugin):
     first = date(2025, 1, 1)
 
     def many(site, user):
@@ -44,8 +54,8 @@ def test_a_source_that_hands_its_first_items_still_counts_them_all(app, client_a
     def few(site, user):
         return [OverdueItem(kind="Review", label="PR-1", url="/review/1", due=first + timedelta(days=3, hours=1))]
 
-    add_overdue_source(app, many)
-    add_overdue_source(app, few)
+    register_plugin(Source(many), "many")
+    register_plugin(Source(few), "few")
     page = client_as("quality_officer").get("/").get_data(as_text=True)
     heading = page[page.index('id="overdue-heading"'):]
     assert heading.split('<span class="count">')[1].startswith("501<")

@@ -14,8 +14,12 @@ from core.plugins import (
     DashboardPanel,
     Field,
     Form,
+    JobKind,
+    Kpi,
     MenuLink,
     Metric,
+    OverdueItem,
+    OverdueList,
     PackSection,
     ProcedureTemplate,
     Question,
@@ -261,9 +265,8 @@ def test_hook_register_api_blueprints(app, register_plugin, api_as):
             return [tyres_blueprint()]
 
     register_plugin(Plugin(), "tyres")
-    [entry] = manager.api_blueprints(app)
-    assert (entry.plugin, entry.blueprint, entry.options) == (
-        "tyres", api_bp, {"name": "tyres_api", "url_prefix": "/api/v1/p/tyres"})
+    [entry] = [entry for entry in manager.api_blueprints(app) if entry.plugin == "tyres"]
+    assert (entry.plugin, entry.blueprint, entry.name, entry.url_prefix) == ("tyres", api_bp, "tyres_api", "/p/tyres")
     api = api_as("staff")
     # Beside the plugin's page blueprint of the same name.
     assert api.get("/api/v1/p/tyres/stock").json == {"sets": 12}
@@ -351,11 +354,78 @@ def test_hook_dashboard_panels(app, register_plugin, plugin_log):
     register_plugin(WrongType(), "sloppy")
     with app.app_context():
         panels = manager.dashboard_panels(SimpleNamespace(code="MAIN"), None)
-    assert [(p.title, p.html, p.chart) for p in panels] == [
-        ("Tyres at MAIN", "<p>12 sets</p>", None), ("Fitting time", None, "tyres.fitting_time")]
+    assert [(plugin, p.title, p.html, p.chart) for plugin, p in panels] == [
+        ("tyres", "Tyres at MAIN", "<p>12 sets</p>", None), ("tyres", "Fitting time", None, "tyres.fitting_time")]
     assert sorted(logged_failures(plugin_log, "dashboard_panels")) == [
         "plugin 'flaky' failed in dashboard_panels; carrying on without it",
         "plugin 'sloppy' failed in dashboard_panels; carrying on without it"]
+
+
+def test_hook_dashboard_overdue(app, register_plugin, plugin_log):
+    from datetime import date
+
+    class Plugin:
+        @hookimpl
+        def dashboard_overdue(self, site, user):
+            return OverdueList([OverdueItem(kind="Appraisal", label=f"{site.code} VIN1", url="/a/1",
+                                            due=date(2025, 3, 1))], total=7)
+
+    class Plain:
+        @hookimpl
+        def dashboard_overdue(self):
+            return [OverdueItem(kind="Review", label="UC-PR-001", url="/r/1", due=date(2025, 1, 1))]
+
+    register_plugin(Plugin(), "tyres")
+    register_plugin(Plain(), "plain")
+    register_plugin(Raising("dashboard_overdue"), "flaky")
+    with app.app_context():
+        items, total = manager.dashboard_overdue(SimpleNamespace(code="MAIN"), None)
+    assert sorted(item.label for item in items) == ["MAIN VIN1", "UC-PR-001"]
+    assert total == 8, "an OverdueList counts its total, a plain list its length"
+    assert logged_failures(plugin_log, "dashboard_overdue") == [
+        "plugin 'flaky' failed in dashboard_overdue; carrying on without it"]
+
+
+def test_hook_dashboard_kpis(app, register_plugin, plugin_log):
+    class Plugin:
+        @hookimpl
+        def dashboard_kpis(self, site):
+            return [Kpi(label=f"Sets at {site.code}", value="12", group="Tyres")]
+
+    register_plugin(Plugin(), "tyres")
+    register_plugin(Raising("dashboard_kpis"), "flaky")
+    with app.app_context():
+        from core.accounts.services import site_by_code
+
+        kpis = manager.dashboard_kpis(site_by_code("MAIN"), None)
+    assert [(kpi.label, kpi.value, kpi.group) for kpi in kpis if kpi.group == "Tyres"] == [
+        ("Sets at MAIN", "12", "Tyres")]
+    assert logged_failures(plugin_log, "dashboard_kpis") == [
+        "plugin 'flaky' failed in dashboard_kpis; carrying on without it"]
+
+
+def test_hook_register_job_kinds(app, register_plugin, make_app):
+    def export(context):
+        return "stock.csv"
+
+    class Plugin:
+        @hookimpl
+        def register_job_kinds(self):
+            return [JobKind(name="tyres.export", run=export, title="Tyre stock export",
+                            describe=lambda params: params["site"])]
+
+    register_plugin(Plugin(), "tyres")
+    with app.app_context():
+        kind = manager.job_kind("tyres.export")
+        assert kind.run is export and kind.subject({"site": "MAIN"}) == "MAIN"
+
+    class Squatter:
+        @hookimpl
+        def register_job_kinds(self):
+            return [JobKind(name="audits.report", run=export)]
+
+    with pytest.raises(PluginError, match="'squatter'.*job kind key 'audits.report' is not namespaced"):
+        make_app(plugins={"squatter": Squatter()})
 
 
 def test_hook_pack_sections(app, register_plugin):

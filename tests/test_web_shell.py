@@ -7,9 +7,8 @@ import pytest
 from sqlalchemy import text
 
 from core.database import db
-from core.plugins import DashboardPanel, MenuLink, hookimpl
+from core.plugins import DashboardPanel, Kpi, MenuLink, OverdueItem, hookimpl
 from core.web import views
-from core.web.dashboard import Kpi, OverdueItem, add_kpi_source, add_overdue_source
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
@@ -34,20 +33,23 @@ def test_an_empty_dashboard_shows_no_empty_sections(client_as):
     assert 'id="overdue-heading"' not in page and 'id="kpi-heading"' not in page
 
 
-def test_overdue_work_and_kpis_appear_when_there_are_some(app, client_as):
+def test_overdue_work_and_kpis_appear_when_there_are_some(app, client_as, register_plugin):
     seen = []
 
-    def overdue(site, user):
-        seen.append((site.code, user.login))
-        return [OverdueItem(kind="Corrective action", label="CA-7 Retrain reception", url="/ca/7",
-                            due=date(2026, 1, 31), owner="Hana Head"),
-                OverdueItem(kind="Periodic review", label="AS-PR-003", url="/p/3", due=date(2025, 12, 1))]
+    class Sources:
+        @hookimpl
+        def dashboard_overdue(self, site, user):
+            seen.append((site.code, user.login))
+            return [OverdueItem(kind="Corrective action", label="CA-7 Retrain reception", url="/ca/7",
+                                due=date(2026, 1, 31), owner="Hana Head"),
+                    OverdueItem(kind="Periodic review", label="AS-PR-003", url="/p/3", due=date(2025, 12, 1))]
 
-    def kpis(site, user):
-        return [Kpi(label="First-time fix rate", value="91.5", unit="%", period="2026-01", status="red", url="/m/1")]
+        @hookimpl
+        def dashboard_kpis(self, site, user):
+            return [Kpi(label="First-time fix rate", value="91.5", unit="%", period="2026-01", status="red",
+                        url="/m/1")]
 
-    add_overdue_source(app, overdue)
-    add_kpi_source(app, kpis)
+    register_plugin(Sources(), "sources")
     page = client_as("quality_officer").get("/").get_data(as_text=True)
     assert seen == [("MAIN", "qo")], "sources get the site shown and the user"
     assert 'id="overdue-heading"' in page and 'id="kpi-heading"' in page and "All clear" not in page
@@ -57,14 +59,21 @@ def test_overdue_work_and_kpis_appear_when_there_are_some(app, client_as):
     assert "kpi-red" in page and "91.5" in page and "Off target" in page
 
 
-def test_the_dashboard_shows_the_site_asked_for(app, client_as):
+def test_the_dashboard_shows_the_site_asked_for(app, client_as, register_plugin):
     from core.accounts import services
 
     with app.app_context():
         services.create_site(None, "EAST", "East Motors")
         db.session.commit()
     shown = []
-    add_overdue_source(app, lambda site, user: shown.append(site.code) or [])
+
+    class Watcher:
+        @hookimpl
+        def dashboard_overdue(self, site, user):
+            shown.append(site.code)
+            return []
+
+    register_plugin(Watcher(), "watcher")
     client = client_as("quality_officer")
     page = client.get("/?site=EAST").get_data(as_text=True)
     assert shown == ["EAST"] and "Showing East Motors." in page

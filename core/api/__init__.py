@@ -41,9 +41,10 @@ from core.api.pagination import CURSOR_HEADERS, PAGE_HEADERS, PageArgs, paginate
 from core.api.problems import MEDIA_TYPE as PROBLEM_MEDIA_TYPE
 from core.api.problems import handle_api_error, problem, routing_problem
 from core.api.schemas import ProblemSchema, UTCDateTime
+from core.plugins import manager
 
 API_PREFIX = "/api/v1"
-EXTENSION = "dealerqms-api"
+EXTENSION = manager.API_EXTENSION
 
 DESCRIPTION = """\
 The dealerqms JSON API. Every endpoint under `/api/v1` needs
@@ -55,7 +56,7 @@ in the `Link` header.
 
 __all__ = [
     "API_PREFIX", "CURSOR_HEADERS", "PAGE_HEADERS", "PROBLEM_MEDIA_TYPE", "PageArgs", "ProblemSchema",
-    "UTCDateTime", "api_for", "api_user", "init_app", "mount_plugin_blueprints", "paginate", "problem",
+    "UTCDateTime", "api_for", "api_user", "init_app", "paginate", "problem",
     "register_api_blueprint", "token_required",
 ]
 
@@ -125,6 +126,10 @@ class DealerApi(flask_smorest.Api):
         prepare_response(response, self.spec, PROBLEM_MEDIA_TYPE)
         self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
 
+    def mount(self, entry: manager.PluginBlueprint) -> None:
+        """Mount a plugin's API blueprint as the plugin manager laid it out."""
+        self.register_blueprint(entry.blueprint, name=entry.name, url_prefix=API_PREFIX + entry.url_prefix)
+
     def register_blueprint(self, blp, *, name: str | None = None, url_prefix: str | None = None,
                            parameters=None, public: bool = False):
         """Mount ``blp`` under ``/api/v1`` (plus its own ``url_prefix``), or at ``url_prefix`` if given.
@@ -163,31 +168,6 @@ def register_api_blueprint(app: Flask, blueprint: flask_smorest.Blueprint, url_p
     api_for(app).register_blueprint(blueprint, url_prefix=url_prefix)
 
 
-def mount_plugin_blueprints(app: Flask) -> None:
-    """Mount the API blueprints plugins contribute (``register_api_blueprints``) not mounted yet.
-
-    Under ``/api/v1/p/<plugin>``, as the plugin manager lays them out; run
-    after the manager's start-up has validated the plugins.
-    """
-    from core.plugins.manager import api_blueprints
-
-    api = api_for(app)
-    for entry in api_blueprints(app):
-        if entry.name not in app.blueprints:
-            api.register_blueprint(entry.blueprint, **entry.options)
-
-
-def core_blueprints() -> list[flask_smorest.Blueprint]:
-    from core.accounts.api import blueprints as account_blueprints
-    from core.forms.api import bp as forms_bp
-    from core.jobs.api import bp as jobs_bp
-    from core.metrics.api import bp as metrics_bp
-    from core.plugins.api import bp as plugins_bp
-    from core.trail.api import bp as trail_bp
-
-    return [*account_blueprints, trail_bp, plugins_bp, forms_bp, metrics_bp, jobs_bp]
-
-
 def init_app(app: Flask) -> None:
     from core.api.health import bp as health_bp
     from core.extensions import login_manager
@@ -198,6 +178,5 @@ def init_app(app: Flask) -> None:
     app.extensions[EXTENSION] = api
     login_manager.request_loader(load_user_from_request)
     api.register_blueprint(health_bp, url_prefix="", public=True)
-    for blueprint in core_blueprints():
-        api.register_blueprint(blueprint)
-    mount_plugin_blueprints(app)
+    # The core's areas and the plugins alike: what the plugin manager collected at start-up.
+    manager.mount_api_blueprints(app)

@@ -1,6 +1,6 @@
 """Background jobs: work that must not block a web request (an evidence pack).
 
-A package registers a *kind* with :func:`job_kind`; its service checks the
+A plugin registers a *kind* (``register_job_kinds``); its service checks the
 user's permission and calls :func:`submit`; the configured runner
 (``JOBS_RUNNER``, a local worker process by default) runs it with time and
 memory limits; the job page and ``/api/v1/jobs/{id}`` show its progress
@@ -8,7 +8,6 @@ and hand out the result. docs/jobs.md describes the runner contract.
 """
 
 from core.jobs.models import Job, JobState
-from core.jobs.registry import job_kind, kind_named
 from core.jobs.services import job_for, recent_jobs, result_file, submit
 
-__all__ = ["Job", "JobState", "job_for", "job_kind", "kind_named", "recent_jobs", "result_file", "submit"]
+__all__ = ["Job", "JobState", "job_for", "recent_jobs", "result_file", "submit"]

@@ -20,7 +20,7 @@ from typing import Protocol
 
 from flask import Flask
 
-from core.jobs import services
+from core.jobs import states
 
 EXTENSION = "dealerqms-jobs-runner"
 
@@ -65,7 +65,7 @@ class LocalProcessRunner:
             [sys.executable, "-m", "core.jobs.worker", job_id], env=worker_environment(self.app),
             cwd=os.getcwd(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
         # Until the worker takes over, its own pid tells a reader whether anything is still on the way.
-        services.record_process(job_id, process.pid, running=False)
+        states.record_process(job_id, process.pid, running=False)
         # Wait for it in the background so that it does not linger as a zombie of this web worker.
         threading.Thread(target=process.wait, name=f"job-{job_id}", daemon=True).start()
 

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from core.jobs import services
 from core.jobs.models import JobState
-from core.jobs.registry import kind_named
+from core.plugins.manager import job_kind
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 
@@ -26,7 +26,7 @@ REFRESH_SECONDS = 2
 
 
 def _describe(job) -> tuple[object, str]:
-    kind = kind_named(job.kind)
+    kind = job_kind(job.kind)
     return (kind.title, kind.subject(job.params or {})) if kind else (job.kind, "")
 
 

@@ -22,9 +22,9 @@ from flask import current_app
 
 from core.database import db, read_only
 from core.errors import DomainError
-from core.jobs import services
+from core.jobs import states
 from core.jobs.models import Job, JobState
-from core.jobs.registry import kind_named
+from core.plugins.manager import job_kind
 
 log = logging.getLogger("dealerqms.jobs")
 
@@ -54,7 +54,7 @@ class JobContext:
         if percent == self._last_percent or (now - self._last_write < PROGRESS_INTERVAL and done < total):
             return
         self._last_write, self._last_percent = now, percent
-        services.set_progress(self.job_id, percent, message)
+        states.set_progress(self.job_id, percent, message)
 
 
 def execute(job_id: str) -> bool:
@@ -66,11 +66,11 @@ def execute(job_id: str) -> bool:
         if job is None or job.state != JobState.RUNNING.value:
             return False
         kind_name = job.kind
-        kind = kind_named(kind_name)
-        folder = services.job_folder(job.id)
+        kind = job_kind(kind_name)
+        folder = states.job_folder(job.id)
         context = JobContext(job, folder) if kind else None
     if kind is None:
-        services.mark_failed(job_id, f"This installation has no job kind {kind_name!r} (is its plugin disabled?)")
+        states.mark_failed(job_id, f"This installation has no job kind {kind_name!r} (is its plugin disabled?)")
         return False
     folder.mkdir(parents=True, exist_ok=True)
     try:
@@ -78,22 +78,22 @@ def execute(job_id: str) -> bool:
         db.session.rollback()
     except DomainError as error:
         db.session.rollback()
-        services.mark_failed(job_id, error.detail)
+        states.mark_failed(job_id, error.detail)
         return False
     except MemoryError:
         db.session.rollback()
         limit = current_app.config["JOBS_MEMORY_LIMIT_MB"]
-        services.mark_failed(job_id, f"The job ran out of memory (the limit is {limit} MB)")
+        states.mark_failed(job_id, f"The job ran out of memory (the limit is {limit} MB)")
         return False
     except Exception as error:
         db.session.rollback()
         log.exception("job %s (%s) failed", job_id, kind_name)
-        services.mark_failed(job_id, f"The job failed: {error}")
+        states.mark_failed(job_id, f"The job failed: {error}")
         return False
     if not name or not (folder / name).is_file():
-        services.mark_failed(job_id, "The job ended without writing its result")
+        states.mark_failed(job_id, "The job ended without writing its result")
         return False
-    services.mark_done(job_id, name)
+    states.mark_done(job_id, name)
     return True
 
 
@@ -163,7 +163,7 @@ def run_job(job_id: str) -> str:
         os.setpgid(pid, pid)
     except (PermissionError, ProcessLookupError):
         pass  # the child did it first, or is already gone
-    started = services.record_process(job_id, pid, running=True)
+    started = states.record_process(job_id, pid, running=True)
     os.write(go_write, b"g")
     os.close(go_write)
     if not started:  # finished (or failed) while we were starting it
@@ -180,16 +180,16 @@ def run_job(job_id: str) -> str:
             _kill_group(pid)
             os.waitpid(pid, 0)
             _kill_group(pid)
-            services.mark_failed(job_id, f"The job took longer than its time limit of {time_limit:g} seconds "
+            states.mark_failed(job_id, f"The job took longer than its time limit of {time_limit:g} seconds "
                                          "and was stopped")
             return _state(job_id)
         time.sleep(POLL_SECONDS)
     # Render workers the job started must not outlive it.
     _kill_group(pid)
     if _state(job_id) in (JobState.QUEUED.value, JobState.RUNNING.value):
-        services.mark_failed(job_id, _ending(status) or "The job ended without a result")
+        states.mark_failed(job_id, _ending(status) or "The job ended without a result")
     elif _state(job_id) == JobState.FAILED.value:
-        services.remove_output(job_id)
+        states.remove_output(job_id)
     return _state(job_id)
 
 

@@ -1,6 +1,6 @@
 """The KPI grid (latest value, status, sparkline per metric, grouped by area)
 shared by the dashboard and ``/metrics/``, and the dashboard's metric charts
-(``core.web.dashboard``)."""
+(``core.web.dashboard``), contributed through ``core.metrics.plugin``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from core import charts
 from core.metrics import services
-from core.web.dashboard import Kpi, add_chart_renderer, add_kpi_source
+from core.plugins.types import Kpi
 
 
 def sparkline(tile: services.Tile) -> Markup | None:
@@ -74,7 +74,3 @@ def _trend_svg(title, periods, values, target, warning, direction, unit, statuse
     return charts.trend_svg(title=title, periods=list(periods), values=list(values), target=target,
                             warning=warning, direction=direction, unit=unit, statuses=list(statuses))
 
-
-def init_app(app) -> None:
-    add_kpi_source(app, kpis)
-    add_chart_renderer(app, trend_chart)

@@ -16,10 +16,12 @@ _COUNT_LABELS = (("checklists", "checklist", "checklists"), ("metrics", "metric"
 
 @click.command("plugins")
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@click.option("--all", "include_defaults", is_flag=True,
+              help="Also list the core's own areas, which plug in through the same hooks.")
 @with_appcontext
-def plugins_command(as_json):
+def plugins_command(as_json, include_defaults):
     """List installed plugins: name, version, hooks and what each contributes."""
-    plugins = describe_plugins()
+    plugins = describe_plugins(include_defaults=include_defaults)
     if as_json:
         click.echo(json.dumps(plugins, indent=2))
         return
@@ -28,7 +30,7 @@ def plugins_command(as_json):
         click.echo("Safe mode: no plugins are loaded." if safe_mode else "No plugins are loaded.")
         return
     for plugin in plugins:
-        origin = " (built in)" if plugin["builtin"] else ""
+        origin = " (core)" if plugin.get("default") else " (built in)" if plugin["builtin"] else ""
         click.echo(f"{plugin['name']} {plugin['version'] or '(no version)'}{origin}")
         counts = ", ".join(f"{plugin['counts'][key]} {one if plugin['counts'][key] == 1 else many}"
                            for key, one, many in _COUNT_LABELS if plugin["counts"][key])

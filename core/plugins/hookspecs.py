@@ -272,6 +272,80 @@ def dashboard_panels(site, user):
 
 
 @hookspec
+def dashboard_overdue(site, user):
+    """Overdue work of this plugin's records that the dashboard lists for ``user``.
+
+    Called for each dashboard view; an implementation that raises is logged
+    with the plugin's name and left out. The dashboard merges every
+    plugin's items, earliest due first, and shows the first 50 (``OVERDUE_SHOWN``).
+
+    Arguments:
+        site: the site shown (``None`` for a user of the group office viewing every site).
+        user: the signed-in user: list only what they may see and act on.
+
+    Returns:
+        A list of :class:`~core.plugins.OverdueItem`; with many items, an
+        :class:`~core.plugins.OverdueList` of the earliest 50 whose ``total``
+        says how many there are in all.
+
+    Example::
+
+        @hookimpl
+        def dashboard_overdue(site, user):
+            late = overdue_appraisals(site)
+            return OverdueList([OverdueItem(kind="Appraisal", label=a.vin, url=url_for("usedcars.appraisal", id=a.id),
+                                            due=a.due) for a in late[:50]], total=len(late))
+    """
+
+
+@hookspec
+def dashboard_kpis(site, user):
+    """KPI tiles the dashboard shows for ``site``.
+
+    Called for each dashboard view; an implementation that raises is logged
+    with the plugin's name and left out. Tiles are grouped by ``Kpi.group``.
+
+    Arguments:
+        site: the site shown (``None``: no tiles, the group office picks a site).
+        user: the signed-in user.
+
+    Returns:
+        A list of :class:`~core.plugins.Kpi`.
+
+    Example::
+
+        @hookimpl
+        def dashboard_kpis(site, user):
+            return [Kpi(label="Cars in stock over 90 days", value=str(count_over_90(site)), group="Used cars")]
+    """
+
+
+@hookspec
+def register_job_kinds():
+    """Kinds of background job this plugin runs (long work that must not block a web worker).
+
+    Called once at start-up; the names are namespaced by the plugin like
+    every key. A job of a kind is submitted with ``core.jobs.submit`` and
+    runs in a worker process, where ``run`` gets the job's context.
+
+    Returns:
+        A list of :class:`~core.plugins.JobKind`.
+
+    Example::
+
+        def build_report(context):
+            path = context.folder / "report.pdf"
+            write_report(context.params["site"], path, progress=context.progress)
+            return path.name
+
+        @hookimpl
+        def register_job_kinds():
+            return [JobKind(name="usedcars.report", run=build_report, title="Stock report",
+                            describe=lambda params: params.get("site", ""))]
+    """
+
+
+@hookspec
 def pack_sections(audit):
     """Extra sections for an audit's evidence pack.
 

@@ -17,6 +17,7 @@ takes a request down. The evidence pack is the exception (see
 
 from __future__ import annotations
 
+import importlib
 import importlib.metadata
 import inspect
 import logging
@@ -37,8 +38,11 @@ from core.plugins.types import (
     DashboardPanel,
     DefinitionError,
     Form,
+    JobKind,
+    Kpi,
     MenuLink,
     Metric,
+    OverdueItem,
     PackSection,
     ProcedureTemplate,
 )
@@ -48,8 +52,22 @@ log = logging.getLogger("dealerqms.plugins")
 PROJECT = "dealerqms"
 ENTRY_POINT_GROUP = "dealerqms"
 EXTENSION = "dealerqms.plugins"
+# Where the app's JSON API object lives (core.api.DealerApi): see mount_api_blueprints.
+API_EXTENSION = "dealerqms-api"
 # The distribution whose own entry points are the built-in plugins.
 BUILTIN_DISTRIBUTION = "dealerqms"
+# The core's own areas, plugged in through the same hooks as every other
+# plugin (Datasette's DEFAULT_PLUGINS): always loaded, whatever safe mode and
+# the allow and deny lists say, and named after their package.
+DEFAULT_PLUGINS = (
+    "core.accounts.plugin",
+    "core.trail.plugin",
+    "core.forms.plugin",
+    "core.metrics.plugin",
+    "core.jobs.plugin",
+    "core.web.plugin",
+    "core.plugins.plugin",
+)
 
 
 @dataclass(frozen=True)
@@ -62,6 +80,8 @@ class Contribution:
     value_type: type
     key_attribute: str
     namespaced: bool
+    # Shown in a plugin's counts (``dealerqms plugins``): the definitions users see.
+    counted: bool = True
 
 
 CONTRIBUTIONS = (
@@ -72,6 +92,7 @@ CONTRIBUTIONS = (
     # plugin names; they only have to be unique.
     Contribution("register_procedure_templates", "procedure_templates", "procedure template", ProcedureTemplate,
                  "code", False),
+    Contribution("register_job_kinds", "job_kinds", "job kind", JobKind, "name", True, counted=False),
 )
 EVENTS = frozenset({"form_submitted", "nonconformity_raised", "nonconformity_closed", "revision_effective",
                     "audit_reported", "populate_instance"})
@@ -96,23 +117,23 @@ class PluginInfo:
     version: str | None
     distribution: str | None
     builtin: bool
+    # One of DEFAULT_PLUGINS: part of the core, not listed unless asked for.
+    default: bool = False
 
 
 @dataclass(frozen=True)
 class PluginBlueprint:
-    """A plugin's API blueprint with the options to mount it.
+    """A plugin's API blueprint, the name to mount it under and its prefix below ``/api/v1``.
 
-    The API mounts it with ``api.register_blueprint(entry.blueprint, **entry.options)``.
+    The API mounts it at ``/api/v1`` + ``url_prefix``: the blueprint's own
+    prefix for the core's areas, nothing more for a built-in plugin (it
+    carries its routes' paths), ``/p/<plugin>`` for a third party's.
     """
 
     plugin: str
     blueprint: Any
     name: str
     url_prefix: str
-
-    @property
-    def options(self) -> dict[str, str]:
-        return {"name": self.name, "url_prefix": self.url_prefix}
 
 
 class Registry:
@@ -123,6 +144,7 @@ class Registry:
         self.metrics: dict[str, Metric] = {}
         self.forms: dict[str, Form] = {}
         self.procedure_templates: dict[str, ProcedureTemplate] = {}
+        self.job_kinds: dict[str, JobKind] = {}
         self._origin: dict[tuple[str, str], str] = {}
 
     def add(self, plugin: str, contribution: Contribution, value) -> None:
@@ -140,9 +162,9 @@ class Registry:
         return self._origin[(kind, key)]
 
     def counts(self, plugin: str) -> dict[str, int]:
-        counts = {c.kind: 0 for c in CONTRIBUTIONS}
+        counts = {c.kind: 0 for c in CONTRIBUTIONS if c.counted}
         for (kind, _key), owner in self._origin.items():
-            if owner == plugin:
+            if owner == plugin and kind in counts:
                 counts[kind] += 1
         return counts
 
@@ -199,6 +221,7 @@ def init_app(app: Flask) -> None:
     """
     host = PluginHost(pm=new_plugin_manager())
     app.extensions[EXTENSION] = host
+    _load_default_plugins(host)
     config = app.config
     if config.get("DEALERQMS_PLUGINS_SAFE_MODE"):
         log.warning("safe mode: no plugins are loaded")
@@ -230,6 +253,21 @@ def init_app(app: Flask) -> None:
             _register(host, plugin, name, PluginInfo(name, getattr(plugin, "__version__", None), None, False))
     for missing in sorted((allow or set()) - seen):
         log.warning("plugin %r is on the allow list but is not installed", missing)
+
+
+def _load_default_plugins(host: PluginHost) -> None:
+    version = _own_version()
+    for module_name in DEFAULT_PLUGINS:
+        name = module_name.removesuffix(".plugin")
+        _register(host, importlib.import_module(module_name), name,
+                  PluginInfo(name, version, BUILTIN_DISTRIBUTION, builtin=True, default=True))
+
+
+def _own_version() -> str | None:
+    try:
+        return importlib.metadata.version(BUILTIN_DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        return None
 
 
 def _names(value) -> set[str]:
@@ -450,6 +488,11 @@ def api_blueprints(app: Flask | None = None) -> list[PluginBlueprint]:
         for impl in _in_loading_order(host, "register_api_blueprints"):
             plugin = impl.plugin_name
             blueprints = _call_for_list(impl, "register_api_blueprints", ApiBlueprint)
+            if _is_default_plugin(host, plugin):
+                # The core's areas are the API's own resources, each blueprint at its own prefix.
+                entries += [PluginBlueprint(plugin, blueprint, f"{blueprint.name}_api", blueprint.url_prefix or "")
+                            for blueprint in blueprints]
+                continue
             if len(blueprints) > 1:
                 raise PluginError(plugin, "register_api_blueprints returned more than one blueprint; "
                                           "nest the others in one")
@@ -457,7 +500,7 @@ def api_blueprints(app: Flask | None = None) -> list[PluginBlueprint]:
                 _check_blueprint_name(plugin, blueprint, "register_api_blueprints")
                 # The product's own features live at the top of the API; the
                 # /p/<plugin> namespace keeps third parties from taking their URLs.
-                prefix = "/api/v1" if _is_builtin_plugin(host, plugin) else f"/api/v1/p/{plugin}"
+                prefix = "" if _is_builtin_plugin(host, plugin) else f"/p/{plugin}"
                 entries.append(PluginBlueprint(plugin, blueprint, f"{plugin}_api", prefix))
         host._api_blueprints = entries
     return list(host._api_blueprints)
@@ -472,6 +515,11 @@ def _add_translations(app: Flask) -> None:
 def _is_builtin_plugin(host: PluginHost, plugin: str) -> bool:
     info = host.plugins.get(plugin)
     return info is not None and info.builtin
+
+
+def _is_default_plugin(host: PluginHost, plugin: str) -> bool:
+    info = host.plugins.get(plugin)
+    return info is not None and info.default
 
 
 def register_commands(app: Flask) -> None:
@@ -494,6 +542,11 @@ def _check_blueprint_name(plugin: str, blueprint: Blueprint, hook_name: str) -> 
 def _mount_blueprints(app: Flask, host: PluginHost, plugin: str) -> None:
     for impl in _implementations(host, "register_blueprints", plugin):
         blueprints = _call_for_list(impl, "register_blueprints", Blueprint)
+        if _is_default_plugin(host, plugin):
+            # The core's own pages: their names and URLs are the product's.
+            for blueprint in blueprints:
+                app.register_blueprint(blueprint)
+            continue
         if len(blueprints) > 1:
             raise PluginError(plugin, "register_blueprints returned more than one blueprint; nest the others in one")
         for blueprint in blueprints:
@@ -519,8 +572,6 @@ def register(plugin, name: str, app: Flask | None = None) -> None:
     serves its first request. A broken plugin is unregistered again and the
     :class:`PluginError` raised.
     """
-    from core.api import mount_plugin_blueprints
-
     app = app if app is not None else current_app._get_current_object()
     host = _host(app)
     if not _register(host, plugin, name, PluginInfo(name, getattr(plugin, "__version__", None), None, False)):
@@ -539,7 +590,23 @@ def register(plugin, name: str, app: Flask | None = None) -> None:
         raise
     host.registry = new_registry
     host._migrations = None
-    mount_plugin_blueprints(app)
+    mount_api_blueprints(app)
+
+
+def mount_api_blueprints(app: Flask) -> None:
+    """Mount the API blueprints the plugins contribute that are not mounted yet.
+
+    The app's API (``core.api``, which depends on this module and not the
+    other way round) keeps itself at ``app.extensions[API_EXTENSION]`` and
+    mounts each entry with its ``mount(entry)``; an app without an API yet
+    mounts them when it makes one.
+    """
+    api = app.extensions.get(API_EXTENSION)
+    if api is None:
+        return
+    for entry in api_blueprints(app):
+        if entry.name not in app.blueprints:
+            api.mount(entry)
 
 
 def _check_api_name_is_free(app: Flask, entry: PluginBlueprint) -> None:
@@ -566,21 +633,27 @@ def unregister(name: str, app: Flask | None = None) -> None:
 
 # ---------------------------------------------------------------- describing
 
-def describe_plugins(app: Flask | None = None) -> list[dict[str, Any]]:
+def describe_plugins(app: Flask | None = None, *, include_defaults: bool = False) -> list[dict[str, Any]]:
     """What ``dealerqms plugins --json`` and ``GET /api/v1/plugins`` show.
 
     One entry per loaded plugin, by name: ``{"name", "version", "builtin",
     "hooks": [...], "counts": {"checklists", "metrics", "forms",
-    "procedure_templates"}}``.
+    "procedure_templates"}}``. The core's own default plugins only with
+    ``include_defaults`` (``dealerqms plugins --all``).
     """
     host = _host(app)
     described = []
     for name in sorted(host.plugins):
         info = host.plugins[name]
+        if info.default and not include_defaults:
+            continue
         plugin = host.pm.get_plugin(name)
         hooks = sorted(caller.name for caller in host.pm.get_hookcallers(plugin) or ())
-        described.append({"name": name, "version": info.version, "builtin": info.builtin, "hooks": hooks,
-                          "counts": host.registry.counts(name)})
+        entry = {"name": name, "version": info.version, "builtin": info.builtin, "hooks": hooks,
+                 "counts": host.registry.counts(name)}
+        if info.default:
+            entry["default"] = True
+        described.append(entry)
     return described
 
 
@@ -627,14 +700,18 @@ def notify_after_commit(hook_name: str, **kwargs) -> None:
     database.after_commit(lambda: notify(hook_name, **kwargs))
 
 
-def _collect_tolerant(hook_name: str, value_type: type, kwargs: dict[str, Any]) -> list:
+def _collect_tolerant(hook_name: str, value_type: type, kwargs: dict[str, Any], with_plugin: bool = False) -> list:
     values = []
     for impl in _implementations(_host(), hook_name):
         try:
-            result = _call(impl, kwargs)
-            values.extend(_as_list(impl.plugin_name, hook_name, result, value_type))
+            result = _as_list(impl.plugin_name, hook_name, _call(impl, kwargs), value_type)
         except Exception:
             _log_failure(impl.plugin_name, hook_name)
+            continue
+        if with_plugin:
+            values.extend((impl.plugin_name, value) for value in result)
+        else:
+            values.extend(result)
     return values
 
 
@@ -655,9 +732,34 @@ def menu_links(user) -> list[MenuLink]:
     return links
 
 
-def dashboard_panels(site, user) -> list[DashboardPanel]:
-    """The plugins' dashboard panels; a failing plugin is logged and skipped."""
-    return _collect_tolerant("dashboard_panels", DashboardPanel, {"site": site, "user": user})
+def dashboard_panels(site, user) -> list[tuple[str, DashboardPanel]]:
+    """The plugins' dashboard panels with the plugin of each; a failing plugin is logged and skipped."""
+    return _collect_tolerant("dashboard_panels", DashboardPanel, {"site": site, "user": user}, with_plugin=True)
+
+
+def dashboard_overdue(site, user) -> tuple[list[OverdueItem], int]:
+    """The plugins' overdue items and how many there are in all (a source may list only its earliest)."""
+    items, total = [], 0
+    for impl in _implementations(_host(), "dashboard_overdue"):
+        try:
+            result = _call(impl, {"site": site, "user": user})
+            found = _as_list(impl.plugin_name, "dashboard_overdue", result, OverdueItem)
+        except Exception:
+            _log_failure(impl.plugin_name, "dashboard_overdue")
+            continue
+        items += found
+        total += getattr(result, "total", len(found))
+    return items, total
+
+
+def dashboard_kpis(site, user) -> list[Kpi]:
+    """The plugins' KPI tiles; a failing plugin is logged and skipped."""
+    return _collect_tolerant("dashboard_kpis", Kpi, {"site": site, "user": user})
+
+
+def job_kind(name: str, app: Flask | None = None) -> JobKind | None:
+    """The job kind ``name`` that a plugin registered, or ``None``."""
+    return registry(app).job_kinds.get(name)
 
 
 def pack_sections(audit) -> list[PackSection]:
@@ -695,8 +797,9 @@ def compute_metric(metric: Metric, site, period: str):
 
 
 __all__ = [
-    "CONTRIBUTIONS", "EVENTS", "PluginBlueprint", "PluginError", "PluginInfo", "Registry", "api_blueprints",
-    "compute_metric", "dashboard_panels", "describe_plugins", "init_app", "menu_links", "migration_locations",
+    "CONTRIBUTIONS", "DEFAULT_PLUGINS", "EVENTS", "PluginBlueprint", "PluginError", "PluginInfo", "Registry", "api_blueprints",
+    "compute_metric", "dashboard_kpis", "dashboard_overdue", "dashboard_panels", "describe_plugins", "job_kind",
+    "mount_api_blueprints", "init_app", "menu_links", "migration_locations",
     "notify", "notify_after_commit", "pack_sections", "plugin_manager", "register", "registry", "startup",
     "unregister",
 ]

@@ -13,7 +13,9 @@ start-up.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from numbers import Real
 from typing import Any
@@ -496,8 +498,77 @@ class PackSection:
         _check_text(f"pack section {self.title!r}", "html", self.html)
 
 
+@dataclass(frozen=True, kw_only=True)
+class JobKind:
+    """A kind of background job (``register_job_kinds``): what ``run`` does in a worker process.
+
+    ``run(context)`` gets a ``JobContext`` (``params``, ``folder``,
+    ``progress(done, total, message)``) and returns the name of the file it
+    wrote into ``context.folder``; raising fails the job (a
+    ``core.errors.DomainError``'s detail is shown as it is). ``title`` names
+    the kind on the job pages; ``describe(params)`` says what one job is about.
+    """
+
+    name: str
+    run: Callable
+    title: Text = ""
+    describe: Callable[[dict], str] | None = None
+
+    def __post_init__(self):
+        owner = f"job kind {self.name!r}"
+        _check_key(owner, self.name, what="name")
+        if not callable(self.run):
+            _fail(owner, "run must be a function of the job's context")
+        if self.describe is not None and not callable(self.describe):
+            _fail(owner, "describe must be a function of the job's parameters")
+        _check_text(owner, "title", self.title, required=False, limit=MAX_TITLE_LENGTH)
+
+    def subject(self, params: dict) -> str:
+        return self.describe(params) if self.describe else ""
+
+
+@dataclass(frozen=True)
+class OverdueItem:
+    """One overdue piece of work on the dashboard (``dashboard_overdue``)."""
+
+    kind: str
+    label: str
+    url: str
+    due: date
+    owner: str | None = None
+
+
+class OverdueList(list):
+    """The earliest overdue items of a source and ``total``, how many it has in all.
+
+    A source with hundreds of items returns only its earliest (the dashboard
+    shows ``OVERDUE_SHOWN`` in all) and says how many there are.
+    """
+
+    def __init__(self, items=(), total: int | None = None):
+        super().__init__(items)
+        self.total = len(self) if total is None else total
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """A KPI tile on the dashboard (``dashboard_kpis``)."""
+
+    label: str
+    value: str
+    url: str | None = None
+    unit: str = ""
+    period: str = ""
+    # green, amber or red, as the metric series reports it.
+    status: str | None = None
+    # The heading the tile is grouped under (an area); tiles without one come first.
+    group: str = ""
+    # A small trend chart (SVG), when there is a history to draw.
+    sparkline: str | None = None
+
+
 __all__ = [
     "CHOICE_FIELD_TYPES", "DIRECTIONS", "FIELD_TYPES", "NUMERIC_FIELD_TYPES", "PERIODS", "PROCEDURE_KINDS",
-    "Checklist", "DashboardPanel", "DefinitionError", "Field", "Form", "MenuLink", "Metric", "PackSection",
-    "ProcedureTemplate", "Question",
+    "Checklist", "DashboardPanel", "DefinitionError", "Field", "Form", "JobKind", "Kpi", "MenuLink", "Metric",
+    "OverdueItem", "OverdueList", "PackSection", "ProcedureTemplate", "Question",
 ]

@@ -5,14 +5,8 @@ from __future__ import annotations
 
 
 def init_app(app) -> None:
-    from core.accounts.views import account_bp
-    from core.accounts.views import bp as auth_bp
-    from core.jobs.views import bp as jobs_bp
+    """The shell around every page: error pages and navigation (its pages come from ``core.web.plugin``)."""
     from core.web import errors, navigation
-    from core.web.admin import bp as admin_bp
-    from core.web.views import bp as web_bp
 
-    for blueprint in (auth_bp, account_bp, web_bp, admin_bp, jobs_bp):
-        app.register_blueprint(blueprint)
     errors.init_app(app)
     navigation.init_app(app)

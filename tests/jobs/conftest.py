@@ -12,7 +12,7 @@ from typing import ClassVar
 
 import pytest
 
-from core.jobs import job_kind
+from core.plugins import JobKind, hookimpl
 
 
 class RecordingRunner:
@@ -25,7 +25,6 @@ class RecordingRunner:
         RecordingRunner.started.append(job_id)
 
 
-@job_kind("test.echo", title="Echo", describe=lambda params: params.get("text", ""))
 def echo(context):
     for step in range(1, 4):
         context.progress(step, 3, f"step {step}")
@@ -33,7 +32,6 @@ def echo(context):
     return "echo.txt"
 
 
-@job_kind("test.refuse")
 def refuse(context):
     from core.errors import Conflict
 
@@ -41,13 +39,11 @@ def refuse(context):
     raise Conflict("The audit was cancelled while the pack was being built.")
 
 
-@job_kind("test.boom")
 def boom(context):
     (context.folder / "half.txt").write_text("half")
     raise RuntimeError("disk on fire")
 
 
-@job_kind("test.sleep")
 def sleep(context):
     (context.folder / ".result.pdf.abc.part").write_bytes(b"%PDF-partial")
     time.sleep(float(context.params.get("seconds", 30)))
@@ -55,22 +51,29 @@ def sleep(context):
     return "late.txt"
 
 
-@job_kind("test.suicide")
 def suicide(context):
     (context.folder / ".result.pdf.abc.part").write_bytes(b"%PDF-partial")
     os.killpg(os.getpgid(0), signal.SIGKILL)
 
 
-@job_kind("test.hog")
 def hog(context):
     (context.folder / ".result.pdf.abc.part").write_bytes(b"%PDF-partial")
     blocks = [bytearray(64 * 1024 * 1024) for _ in range(64)]  # 4 GiB: far over the test's limit
     return str(len(blocks))
 
 
+class TestKinds:
+    """The test kinds, registered as the plugin ``test``."""
+
+    @hookimpl
+    def register_job_kinds(self):
+        return [JobKind(name="test.echo", run=echo, title="Echo", describe=lambda params: params.get("text", "")),
+                *(JobKind(name=f"test.{run.__name__}", run=run) for run in (refuse, boom, sleep, suicide, hog))]
+
+
 @pytest.fixture
 def app_config():
-    return {"JOBS_RUNNER": "tests.jobs.conftest:RecordingRunner"}
+    return {"JOBS_RUNNER": "tests.jobs.conftest:RecordingRunner", "DEALERQMS_EXTRA_PLUGINS": {"test": TestKinds()}}
 
 
 @pytest.fixture

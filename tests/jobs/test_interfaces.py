@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from core.jobs import services
+from core.jobs import states
 from core.jobs.worker import execute
 from tests.jobs.conftest import submitted
 
@@ -20,7 +20,7 @@ def jobs(app, users):
                 "failed": submitted("qo", "test.boom"),
                 "other": submitted("auditor", "test.echo", text="not yours")}
         for name in ("done", "failed"):
-            services.record_process(made[name], os.getpid(), running=True)
+            states.record_process(made[name], os.getpid(), running=True)
             execute(made[name])
     return made
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from core.errors import NotFound, ValidationFailed
-from core.jobs import services
+from core.jobs import services, states
 from core.jobs.worker import execute
 from tests.jobs.conftest import RecordingRunner, job, submitted, user
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.usefixtures("users", "ctx")
 
 
 def running(job_id):
-    services.record_process(job_id, os.getpid(), running=True)
+    states.record_process(job_id, os.getpid(), running=True)
     return job_id
 
 
@@ -61,14 +61,14 @@ def test_a_job_that_succeeds_is_done_with_its_result_and_progress(app):
     assert done.started_at <= done.finished_at
     _found, path = services.result_file(user("qo"), job_id)
     assert path.read_text() == "hello"
-    assert path.parent == services.job_folder(job_id) and str(path).startswith(app.instance_path)
+    assert path.parent == states.job_folder(job_id) and str(path).startswith(app.instance_path)
 
 
 def test_progress_is_written_while_running_but_never_shown_as_finished():
     from core.jobs.worker import JobContext
 
     job_id = running(submitted("qo", "test.echo", text="x"))
-    context = JobContext(job(job_id), services.job_folder(job_id))
+    context = JobContext(job(job_id), states.job_folder(job_id))
     context.progress(1, 4, "Rendering checklist results")
     assert (job(job_id).progress, job(job_id).message) == (25, "Rendering checklist results")
     context.progress(2, 4, "too soon")  # within the throttle interval: not written
@@ -83,14 +83,14 @@ def test_a_refused_job_fails_with_its_sentence_and_leaves_no_file():
     failed = job(job_id)
     assert failed.state == "failed"
     assert failed.error == "The audit was cancelled while the pack was being built."
-    assert not services.job_folder(job_id).exists()
+    assert not states.job_folder(job_id).exists()
 
 
 def test_a_crashing_job_fails_with_one_sentence_and_leaves_no_file():
     job_id = running(submitted("qo", "test.boom"))
     assert execute(job_id) is False
     assert job(job_id).error == "The job failed: disk on fire."
-    assert not services.job_folder(job_id).exists()
+    assert not states.job_folder(job_id).exists()
 
 
 def test_the_result_of_an_unfinished_job_is_a_conflict():
@@ -105,22 +105,22 @@ def test_a_job_whose_process_is_gone_is_failed_when_read():
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
     job_id = submitted("qo", "test.echo", text="x")
-    services.record_process(job_id, gone.pid, running=True)
-    services.job_folder(job_id).mkdir(parents=True)
-    (services.job_folder(job_id) / ".x.pdf.1.part").write_bytes(b"half")
+    states.record_process(job_id, gone.pid, running=True)
+    states.job_folder(job_id).mkdir(parents=True)
+    (states.job_folder(job_id) / ".x.pdf.1.part").write_bytes(b"half")
     job(job_id)  # as a new request would: a fresh snapshot
     seen = services.job_for(user("qo"), job_id)
     assert seen.state == "failed" and seen.error == services.GONE
     assert job(job_id).state == "failed"
-    assert not services.job_folder(job_id).exists()
+    assert not states.job_folder(job_id).exists()
 
 
 def test_a_finished_job_is_never_reopened_by_a_late_failure():
     job_id = running(submitted("qo", "test.echo", text="x"))
     execute(job_id)
-    assert services.mark_failed(job_id, "watchdog was late") is False
+    assert states.mark_failed(job_id, "watchdog was late") is False
     assert job(job_id).state == "done"
-    assert services.job_folder(job_id).joinpath("echo.txt").exists()
+    assert states.job_folder(job_id).joinpath("echo.txt").exists()
 
 
 def test_results_older_than_the_retention_period_are_removed(app):
@@ -131,10 +131,10 @@ def test_results_older_than_the_retention_period_are_removed(app):
 
     old, fresh = (running(submitted("qo", "test.echo", text=t)) for t in ("old", "fresh"))
     execute(old), execute(fresh)
-    services._write_now(update(Job).where(Job.id == old).values(
+    states.write_now(update(Job).where(Job.id == old).values(
         finished_at=utcnow() - timedelta(days=app.config["JOBS_RETENTION_DAYS"], hours=1)))
     assert services.purge_expired() == 1
-    assert not services.job_folder(old).exists() and services.job_folder(fresh).exists()
+    assert not states.job_folder(old).exists() and states.job_folder(fresh).exists()
     with pytest.raises(NotFound, match="removed"):
         services.result_file(user("qo"), old)
     assert job(old).state == "done"  # who exported what, and when, stays on record

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from core.jobs import services
+from core.jobs import states
 from core.jobs.worker import run_job
 from tests.jobs.conftest import job, submitted
 
@@ -18,8 +18,8 @@ def test_a_job_runs_in_its_own_process_and_ends_done_with_its_file():
     job_id = submitted("qo", "test.echo", text="from the worker")
     assert run_job(job_id) == "done"
     done = job(job_id)
-    assert done.pid and done.pid != os.getpid() and done.host == services.this_host()
-    assert (services.job_folder(job_id) / "echo.txt").read_text() == "from the worker"
+    assert done.pid and done.pid != os.getpid() and done.host == states.this_host()
+    assert (states.job_folder(job_id) / "echo.txt").read_text() == "from the worker"
     assert run_job(job_id) == "done"  # a job runs once: a second run changes nothing
 
 
@@ -30,14 +30,14 @@ def test_a_job_over_its_time_limit_is_killed_and_leaves_no_file(app):
     failed = job(job_id)
     assert failed.error == "The job took longer than its time limit of 1 seconds and was stopped."
     assert (failed.finished_at - failed.started_at).total_seconds() < 10
-    assert not services.job_folder(job_id).exists()
+    assert not states.job_folder(job_id).exists()
 
 
 def test_a_killed_job_is_reported_and_its_partial_file_removed():
     job_id = submitted("qo", "test.suicide")
     assert run_job(job_id) == "failed"
     assert job(job_id).error == "The job's process was killed (SIGKILL)."
-    assert not services.job_folder(job_id).exists()
+    assert not states.job_folder(job_id).exists()
 
 
 def _address_space_mb() -> int:
@@ -51,4 +51,4 @@ def test_a_job_over_its_memory_limit_fails_and_leaves_no_file(app):
     assert run_job(job_id) == "failed"
     error = job(job_id).error
     assert "memory" in error and str(app.config["JOBS_MEMORY_LIMIT_MB"]) in error
-    assert not services.job_folder(job_id).exists()
+    assert not states.job_folder(job_id).exists()

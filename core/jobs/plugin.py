@@ -1,0 +1,22 @@
+"""Background jobs — the "my jobs" pages, the API and the ``jobs`` command."""
+
+from __future__ import annotations
+
+from core.jobs import api, views
+from core.jobs import cli as commands
+from core.plugins import hookimpl
+
+
+@hookimpl
+def register_blueprints():
+    return [views.bp]
+
+
+@hookimpl
+def register_api_blueprints():
+    return [api.bp]
+
+
+@hookimpl
+def register_commands(cli):
+    cli.add_command(commands.jobs_group)

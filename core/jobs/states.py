@@ -1,0 +1,106 @@
+"""A job's recorded state as its runner and worker move it: running, progress, done, failed.
+
+Each change is a single conditional UPDATE in its own short transaction on
+its own connection: a worker that reads for minutes (a pack) never holds a
+write lock, a web request's session is never committed behind its back, and
+a job that has finished cannot be moved back (a late watchdog cannot turn
+``done`` into ``failed``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import update
+
+from core.clock import utcnow
+from core.database import db, reset_read_only, set_read_only
+from core.jobs.models import UNFINISHED, Job, JobState
+
+MAX_ERROR = 500
+
+
+def this_host() -> str:
+    return socket.gethostname()
+
+
+def jobs_root() -> Path:
+    return Path(current_app.instance_path) / "jobs"
+
+
+def job_folder(job_id: str) -> Path:
+    return jobs_root() / job_id
+
+
+def one_sentence(text: str) -> str:
+    text = " ".join(str(text).split()) or "The job failed."
+    if len(text) > MAX_ERROR:
+        text = text[:MAX_ERROR - 1].rstrip() + "…"
+    return text if text.endswith((".", "…", "!", "?")) else text + "."
+
+
+def write_now(statement) -> int:
+    """Run one UPDATE in its own transaction, whatever the caller's session is doing."""
+    token = set_read_only(False)
+    try:
+        with db.engine.begin() as connection:
+            return connection.execute(statement).rowcount
+    finally:
+        reset_read_only(token)
+
+
+def _unfinished(job_id: str):
+    return update(Job).where(Job.id == job_id, Job.state.in_(UNFINISHED))
+
+
+def record_process(job_id: str, pid: int, *, running: bool) -> bool:
+    values = {"pid": pid, "host": this_host()}
+    if running:
+        values.update(state=JobState.RUNNING.value, started_at=utcnow())
+    return write_now(_unfinished(job_id).values(**values)) == 1
+
+
+def set_progress(job_id: str, percent: int, message: str | None = None) -> None:
+    values = {"progress": max(0, min(100, int(percent)))}
+    if message is not None:
+        values["message"] = message[:300]
+    write_now(update(Job).where(Job.id == job_id, Job.state == JobState.RUNNING.value).values(**values))
+
+
+def mark_done(job_id: str, result_name: str) -> bool:
+    return write_now(_unfinished(job_id).values(
+        state=JobState.DONE.value, progress=100, result_name=result_name, finished_at=utcnow(), error=None)) == 1
+
+
+def mark_failed(job_id: str, error: str) -> bool:
+    """Fail an unfinished job and remove whatever it wrote: a failed job leaves no file."""
+    changed = write_now(_unfinished(job_id).values(
+        state=JobState.FAILED.value, error=one_sentence(error), finished_at=utcnow(), result_name=None)) == 1
+    if changed:  # a job that finished meanwhile keeps its result
+        remove_output(job_id)
+    return changed
+
+
+def remove_output(job_id: str) -> None:
+    shutil.rmtree(job_folder(job_id), ignore_errors=True)
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A dead child its parent has not waited for yet is still listed; it does no work.
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+
+

@@ -1,0 +1,27 @@
+"""Metrics — KPI pages, API, import command and the dashboard's KPI tiles and charts."""
+
+from __future__ import annotations
+
+from core.metrics import api, dashboard, views
+from core.metrics import cli as commands
+from core.plugins import hookimpl
+
+
+@hookimpl
+def register_blueprints():
+    return [views.bp]
+
+
+@hookimpl
+def register_api_blueprints():
+    return [api.bp]
+
+
+@hookimpl
+def register_commands(cli):
+    cli.add_command(commands.metrics_group)
+
+
+@hookimpl
+def dashboard_kpis(site, user):
+    return dashboard.kpis(site, user)

@@ -1,0 +1,21 @@
+"""The web shell — home and dashboard, administration — and the instance's own commands
+(``init``, ``backup``/``restore``, ``demo-data``)."""
+
+from __future__ import annotations
+
+from core import backup, maintenance
+from core.demodata import cli as demodata_commands
+from core.plugins import hookimpl
+from core.web import admin, views
+
+
+@hookimpl
+def register_blueprints():
+    return [views.bp, admin.bp]
+
+
+@hookimpl
+def register_commands(cli):
+    for command in (maintenance.init_command, backup.backup_command, backup.restore_command,
+                    demodata_commands.demo_data_command):
+        cli.add_command(command)
