@@ -25,6 +25,7 @@ from audits.services import actions as action_services
 from audits.services import audits as audit_services
 from audits.services import evidence as evidence_services
 from audits.services import nonconformities as nc_services
+from audits.services import programme as programme_services
 from core.accounts.services import department_by_code, site_by_code, user_by_login
 from core.clock import today
 from core.database import commit, db
@@ -151,6 +152,8 @@ def _programme_entry(site: str, department: str, year: int) -> ProgrammeEntry | 
 def _plan(site: str, title: str, department: str, days_from_today: int, scope: str, *, planner: str,
           lead: str, team: list[str]) -> Audit:
     planned = today() + timedelta(days=days_from_today)
+    # In early January an audit of 90 days ago belongs to last year's programme: put it in place too.
+    programme_services.load_starter_programme(planned.year)
     return _as(planner, audit_services.plan_audit, title=title, site=site, departments=[department],
                scope=scope, lead_auditor=lead, auditors=team, planned_date=planned,
                checklists=_checklists_for(department),

@@ -84,6 +84,10 @@ def _month(rng, site, index: int, month: str) -> list[dict]:
         batch.append({"form_key": form_key, "data": data, "site": site.code, "submitted_by": by,
                       "submitted_at": when})
 
+    # Comebacks follow the workshop's quality as a count, not a coin per car, so that six
+    # months of ten repair orders show the slide instead of a run of luck.
+    expected = 10 * (0.01 + 0.3 * (1 - q) ** 2)
+    comebacks = int(expected) + (rng.random() < expected - int(expected))
     for number in range(10):
         when = _when(rng, month)
         by = rng.choice(advisors)
@@ -94,7 +98,7 @@ def _month(rng, site, index: int, month: str) -> list[dict]:
             "concern": rng.choice(CONCERNS), "estimate": round(sold * 380 + rng.uniform(0, 900), 2),
             "promised_at": (when + timedelta(hours=6)).isoformat(), "parts_types": ["original"],
             "customer_signed": True, "customer_updated": rng.random() < 0.6 + 0.4 * q, "final_check": True,
-            "comeback": rng.random() < 0.01 + 0.3 * (1 - q) ** 2,
+            "comeback": number < comebacks,
             "hours_sold": sold, "hours_clocked": round(sold / (0.72 + 0.5 * q + rng.gauss(0, 0.05)), 1),
         }, by, when)
         if number < 6:

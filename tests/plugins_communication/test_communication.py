@@ -2,11 +2,12 @@
 overdue meeting actions on the dashboard, both languages and an audit end to end."""
 
 import ast
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from core.clock import today as clock_today
 from core.database import commit
 from core.plugins.manager import registry
 from core.testing import TEST_PASSWORD
@@ -14,7 +15,7 @@ from plugins.communication import computations
 
 PACKAGE = Path(__file__).resolve().parents[2] / "plugins" / "communication"
 VIN = "LSVAU2180N2183294"
-FIRST = date.today().replace(day=1)
+FIRST = clock_today().replace(day=1)
 PERIOD = FIRST.strftime("%Y-%m")
 
 
@@ -129,8 +130,8 @@ def test_forms_accept_valid_and_refuse_invalid_data(app, users, api_as):
 
 
 def test_overdue_actions_reach_the_dashboard_of_heads_and_quality_officers(app, users, api_as, client_as):
-    overdue = (date.today() - timedelta(days=3)).isoformat()
-    data = meeting(date.today().isoformat(), action("Repaint the <b>lounge</b>", overdue, owner="Zhou <i>Yu</i>"))
+    overdue = (clock_today() - timedelta(days=3)).isoformat()
+    data = meeting(clock_today().isoformat(), action("Repaint the <b>lounge</b>", overdue, owner="Zhou <i>Yu</i>"))
     assert submit(api_as("staff"), "communication.meeting", data).status_code == 201
     page = client_as("head").get("/").get_data(as_text=True)
     assert "Meeting actions overdue" in page
@@ -175,7 +176,7 @@ def test_an_audit_runs_end_to_end_with_the_communication_checklist(app, users):
 
 
 def test_the_overdue_panel_lists_the_longest_overdue_and_counts_them_all(app, users, api_as, client_as):
-    today = date.today()
+    today = clock_today()
     late = [action(f"Late action {n:02d}", (today - timedelta(days=30 - n)).isoformat()) for n in range(12)]
     assert submit(api_as("staff"), "communication.meeting", meeting(today.isoformat(), *late)).status_code == 201
     page = client_as("qo").get("/").get_data(as_text=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 from flask import Blueprint, abort, render_template
@@ -18,6 +17,7 @@ from core.plugins import (
     Metric,
     ProcedureTemplate,
     Question,
+    current_period,
     hookimpl,
     raise_nonconformity,
     submissions_in_period,
@@ -147,8 +147,7 @@ def index():
     if not current_user.has_role(*MANAGERS):
         abort(403)
     site = current_user.site
-    today = date.today()
-    period = f"{today.year:04d}-{today.month:02d}"
+    period = current_period()
     # An account without a site (the administrator) has no stock of its own to show.
     records = submissions_in_period(APPRAISAL_RECORD, site, period) if site is not None else []
     return render_template(

@@ -2,15 +2,15 @@
 plugin authors (no conftest needed): the plugin is loaded through its
 installed entry point, as on a real instance."""
 
-from datetime import date
 
 import pytest
 from dealerqms_usedcars import computations
 
+from core.plugins import today
 from core.plugins.manager import describe_plugins, registry
 
 VIN = "LSVAU2180N2183294"
-THIS_MONTH = date.today().replace(day=1)
+THIS_MONTH = today().replace(day=1)
 RECORD = {"vin": VIN, "appraised_on": THIS_MONTH.isoformat(), "odometer_km": 48_200, "condition": 4,
           "history_checked": True, "offer": 86000}
 
