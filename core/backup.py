@@ -671,7 +671,7 @@ def _restore(source: Path, force: bool) -> Summary:
 
     upgraded = False
     if sorted(ScriptDirectory.from_config(_migrate_config()).get_heads()) != manifest["alembic_heads"]:
-        from core.schema import upgrade as upgrade_all
+        from core.migration import upgrade as upgrade_all
 
         upgrade_all()
         upgraded = True

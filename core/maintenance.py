@@ -9,7 +9,7 @@ from core.accounts import services
 from core.accounts.models import Role, User
 from core.cli import domain_errors, read_password_file
 from core.database import db
-from core.schema import upgrade
+from core.migration import upgrade
 from core.trail import acting_as
 
 ADMIN_LOGIN = "admin"

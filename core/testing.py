@@ -55,7 +55,7 @@ def _server_url() -> str | None:
 
 def _build_schema(url: str, instance: Path) -> None:
     from core import create_app
-    from core.schema import upgrade
+    from core.migration import upgrade
 
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(instance),
                       "SECRET_KEY": "schema-build", **PLUGIN_TEST_CONFIG})

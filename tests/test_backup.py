@@ -173,7 +173,7 @@ def test_restore_into_a_migrated_but_empty_database(source, new_instance, tmp_pa
     assert run(source, "backup", str(archive)).exit_code == 0
     target = new_instance()
     with target.app_context():
-        from core.schema import upgrade
+        from core.migration import upgrade
         upgrade()
     assert run(target, "restore", str(archive)).exit_code == 0
     assert contents(target) == contents(source)
@@ -436,7 +436,7 @@ def test_every_kind_of_value_survives_the_round_trip(source, new_instance, tmp_p
     assert run(source, "backup", str(archive)).exit_code == 0
     target = new_instance()
     with target.app_context():
-        from core.schema import upgrade
+        from core.migration import upgrade
         upgrade()
         with db.engine.begin() as connection:
             values_table(MetaData()).create(connection)

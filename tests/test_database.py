@@ -16,7 +16,7 @@ from core.accounts import services
 from core.accounts.models import Site, User
 from core.clock import utcnow
 from core.database import SQLiteNotInWAL, configure_engine, db, read_only, write_intent
-from core.schema import upgrade
+from core.migration import upgrade
 
 
 @pytest.fixture

@@ -165,7 +165,7 @@ def test_hook_register_migrations(app, register_plugin, tmp_path):
     from sqlalchemy import inspect
 
     from core.database import db
-    from core.schema import upgrade
+    from core.migration import upgrade
 
     versions = tmp_path / "tyres_migrations"
     versions.mkdir()
@@ -606,7 +606,7 @@ def test_hook_populate_instance(app, register_plugin, plugin_log):
 def test_plugin_failures_are_still_logged_after_a_schema_upgrade(app):
     # ``dealerqms init`` upgrades the schema, then fires populate_instance in
     # the same process: a failing plugin must not go unreported there.
-    from core.schema import upgrade
+    from core.migration import upgrade
 
     with app.app_context():
         upgrade()

@@ -29,3 +29,19 @@ def events_query(*, entity_type: str | None = None, entity_id: str | None = None
     if actor:
         query = query.where(TrailEvent.actor == actor)
     return query.order_by(TrailEvent.seq.desc())
+
+
+def history_with_parts(record, part_type: str, *, limit: int = 500) -> list[TrailEvent]:
+    """The events of ``record`` and of its parts, in order.
+
+    A part is a row of its own whose id starts with the record's id and a
+    slash: a user's roles (entity ``user_role``, id ``<user id>/<role>``), so
+    that granting or taking a role, which shows up only there, is in the
+    user's history.
+    """
+    parts = db.session.execute(
+        db.select(TrailEvent)
+        .where(TrailEvent.entity_type == part_type, TrailEvent.entity_id.startswith(f"{entity_id_of(record)}/"))
+        .order_by(TrailEvent.seq).limit(limit)
+    ).scalars()
+    return sorted([*history_of(record, limit=limit), *parts], key=lambda event: event.seq)[-limit:]

@@ -26,9 +26,8 @@ from core.accounts.forms import (
 from core.accounts.models import Department, Role, Site, User, UserRole
 from core.accounts.permissions import Permission, require
 from core.database import db
-from core.trail.queries import history_of
+from core.trail.queries import history_of, history_with_parts
 from core.web.forms_support import run_form
-from core.web.history import history_of_user
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -122,7 +121,7 @@ def _user_data(record: User) -> dict:
 
 def _render_user(record: User, form: UserForm, password_form: SetPasswordForm, status: int):
     return render_template("admin/user_edit.html", form=form, user=record, password_form=password_form,
-                           history=history_of_user(record), role_labels=ROLE_LABELS), status
+                           history=history_with_parts(record, "user_role"), role_labels=ROLE_LABELS), status
 
 
 @bp.route("/users/<login>", methods=["GET", "POST"])

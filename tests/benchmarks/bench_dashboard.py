@@ -107,7 +107,7 @@ def run(url: str, folder: Path, args) -> None:
     from core import create_app
     from core.database import db
     from core.plugins import manager
-    from core.schema import upgrade
+    from core.migration import upgrade
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(folder), "SECRET_KEY": "bench",
                       "SESSION_COOKIE_SECURE": False, "WTF_CSRF_ENABLED": True,

@@ -73,7 +73,7 @@ def build(app, args) -> str:
     from audits.services import audits, nonconformities
     from core.accounts import services as accounts
     from core.database import commit
-    from core.schema import upgrade
+    from core.migration import upgrade
     from procedures import services as procedures
 
     with app.app_context():
