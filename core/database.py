@@ -102,7 +102,7 @@ def write_intent():
     if not _read_only.get():
         yield
         return
-    db.session.commit()
+    commit()
     token = _read_only.set(False)
     try:
         yield

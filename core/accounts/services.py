@@ -28,7 +28,7 @@ from core.accounts.passwords import (
 )
 from core.accounts.permissions import Permission, require
 from core.clock import utcnow
-from core.database import db, write_intent
+from core.database import commit, db, write_intent
 from core.errors import (
     Conflict,
     NotFound,
@@ -333,7 +333,7 @@ def user_for_token(plain: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > timedelta(hours=1):
         with write_intent():
             token.last_used_at = now
-            db.session.commit()
+            commit()
     return token.user
 
 
