@@ -102,3 +102,20 @@ def test_upgrading_a_read_to_a_write_keeps_the_callbacks_of_the_unit_of_work(app
             commit()
     assert ran == ["before the upgrade", "after the write"]
 
+
+
+def test_callbacks_read_what_was_committed_without_a_refresh_and_it_expires_afterwards(app):
+    from sqlalchemy import inspect
+
+    from core.accounts.models import Site
+
+    seen = []
+    with app.app_context():
+        site = db.session.execute(db.select(Site).filter_by(code="MAIN")).scalar_one()
+        site.name = "Renamed"
+        db.session.flush()
+        after_commit(lambda: seen.append((inspect(site).expired_attributes.copy(), db.session().in_transaction())))
+        commit()
+        assert seen == [(set(), False)], "no attribute expired, no transaction begun for the callback"
+        assert "name" in inspect(site).expired_attributes
+        assert site.name == "Renamed"
