@@ -102,7 +102,7 @@ def write_intent():
     if not _read_only.get():
         yield
         return
-    db.session.commit()
+    commit()
     token = _read_only.set(False)
     try:
         yield
@@ -163,11 +163,33 @@ def commit() -> None:
 
     The callbacks run outside the committed transaction, so a plugin that
     writes (an NC raised from a complaint) does so in its own unit of work.
+    While they run, the records keep the values just committed: an event
+    reading the submission it reports would otherwise refresh it, and on
+    SQLite open a write transaction to do so, once per plugin. Once the last
+    callback has run they expire as after any commit, so that whatever comes
+    next reads fresh rows.
     """
-    db.session.commit()
-    while callbacks := db.session.info.pop(_PENDING, None):
-        for callback in callbacks:
-            callback()
+    session = db.session()
+    if not session.info.get(_PENDING):
+        session.commit()
+        return
+    outermost = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+        while callbacks := session.info.pop(_PENDING, None):
+            for callback in callbacks:
+                callback()
+    finally:
+        session.expire_on_commit = outermost
+    if outermost:
+        session.expire_all()
+
+
+def has_work() -> bool:
+    """Whether the session has begun a transaction or holds changes not yet flushed."""
+    session = db.session()
+    return session.in_transaction() or bool(session.new or session.dirty or session.deleted)
 
 
 @event.listens_for(sqlalchemy_orm_session.Session, "after_soft_rollback")

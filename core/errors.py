@@ -53,9 +53,30 @@ class TooManyAttempts(DomainError):
 
 
 def check_row_version(record, expected: int | None) -> None:
-    """Refuse an edit made against an older copy of ``record``."""
+    """Refuse an edit made against an older copy of ``record``; ``None`` skips the check.
+
+    Edits of a record someone else may be changing use :func:`require_row_version`.
+    """
     if expected is not None and int(expected) != record.row_version:
         raise Conflict(
             f"{type(record).__name__} was changed by someone else (your copy is version "
             f"{expected}, the current one is {record.row_version}); reload and try again."
         )
+
+
+def require_row_version(record, expected: int | str | None) -> None:
+    """Refuse an edit that does not say which copy of ``record`` it was made on
+    (422 naming ``row_version``), or that was made on an older one (409).
+
+    Without the version a stale edit could not be told from a fresh one, and
+    would silently overwrite the change made meanwhile.
+    """
+    if expected is None or (isinstance(expected, str) and not expected.strip()):
+        raise ValidationFailed.field(
+            "row_version", "is required: send the version of the record you read, so that a change made "
+                           "meanwhile is not overwritten")
+    try:
+        expected = int(expected)
+    except (TypeError, ValueError):
+        raise ValidationFailed.field("row_version", "must be a whole number") from None
+    check_row_version(record, expected)

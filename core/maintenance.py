@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 from core.accounts import services
 from core.accounts.models import Role, User
 from core.cli import domain_errors, read_password_file
-from core.database import db
+from core.database import commit, db
 from core.migration import upgrade
 from core.trail import acting_as
 
@@ -32,13 +32,13 @@ def initialise(*, demo: bool = False, admin_password: str | None = None) -> str 
             services.create_user(None, login=ADMIN_LOGIN, display_name="Administrator", roles=[Role.ADMIN.value],
                                  password=admin_password, department=services.department_by_code("QUALITY"),
                                  site=site)
-        db.session.commit()
+        commit()
         if demo:
             from core.demo import populate_demo
             populate_demo()
-            db.session.commit()
+            commit()
         notify("populate_instance", demo=demo)
-        db.session.commit()
+        commit()
     return generated
 
 

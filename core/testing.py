@@ -138,7 +138,7 @@ def app_config() -> dict:
 def _test_app(template, folder: Path, overrides: dict):
     from core import create_app
     from core.accounts.services import ensure_defaults
-    from core.database import db
+    from core.database import commit, db
 
     url, drop = _clone(template, folder)
     try:
@@ -156,7 +156,7 @@ def _test_app(template, folder: Path, overrides: dict):
         application = create_app(config)
         with application.app_context():
             ensure_defaults()
-            db.session.commit()
+            commit()
         try:
             yield application
         finally:
@@ -196,7 +196,7 @@ def make_app(_database_template, tmp_path):
 def make_user(app):
     """``make_user(login, roles, department="SALES", site="MAIN", password=TEST_PASSWORD)``."""
     from core.accounts import services
-    from core.database import db
+    from core.database import commit
 
     def make(login: str, roles, department: str | None = "SALES", site: str | None = "MAIN",
              password: str = TEST_PASSWORD, display_name: str | None = None):
@@ -206,7 +206,7 @@ def make_user(app):
                 roles=[roles] if isinstance(roles, str) else roles, password=password,
                 department=services.department_by_code(department) if department else None,
                 site=services.site_by_code(site) if site else None)
-            db.session.commit()
+            commit()
             return user.id
 
     return make
@@ -291,13 +291,13 @@ class ApiClient:
 def api_as(app, users):
     """An API client with a fresh bearer token of a role's user (or a login)."""
     from core.accounts import services
-    from core.database import db
+    from core.database import commit
 
     def make(who: str) -> ApiClient:
         with app.app_context():
             user = services.user_by_login(_login_for(users, who))
             _token, plain = services.create_token(None, user, "test")
-            db.session.commit()
+            commit()
         return ApiClient(app.test_client(), plain)
 
     return make

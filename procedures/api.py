@@ -115,7 +115,7 @@ class DraftUpdateSchema(Schema):
 
 class SubmitSchema(Schema):
     effective_date = fields.Date(load_default=None, metadata={"description": "Defaults to the day both approvals are in."})
-    row_version = fields.Integer(load_default=None)
+    row_version = fields.Integer(required=True, metadata={"description": "The version of the draft you read."})
 
 
 class SignSchema(Schema):
@@ -132,7 +132,7 @@ class SignResultSchema(Schema):
 
 class WithdrawSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1))
-    row_version = fields.Integer(load_default=None)
+    row_version = fields.Integer(required=True, metadata={"description": "The version of the procedure you read."})
 
 
 class DiffArgs(Schema):
@@ -259,7 +259,7 @@ def update_revision(data, code, number):
 def submit_revision(data, code, number):
     """Draft → in review."""
     revision = services.revision_by_number(_procedure(code), number)
-    services.submit(api_user(), revision, row_version=data.get("row_version"),
+    services.submit(api_user(), revision, row_version=data["row_version"],
                     effective_date=data.get("effective_date"))
     commit()
     return revision

@@ -21,7 +21,7 @@ from core.errors import (
     NotFound,
     TooLarge,
     ValidationFailed,
-    check_row_version,
+    require_row_version,
 )
 from core.signatures import Signature, sign, signatures_for
 from core.trail import acting_as
@@ -181,10 +181,10 @@ def create_procedure(actor: User | None, *, code: str, title: str, department: D
 
 def update_procedure(actor: User, procedure: Procedure, *, title: str | None = None,
                      review_interval_months: int | None = None, distribution: dict | None = None,
-                     row_version: int | None = None) -> Procedure:
+                     row_version: int) -> Procedure:
     """Metadata of the procedure (not its text: that is revised through drafts)."""
     _require_edit(actor, procedure)
-    check_row_version(procedure, row_version)
+    require_row_version(procedure, row_version)
     if title is not None:
         if not title.strip():
             raise ValidationFailed.field("title", "is required")
@@ -221,13 +221,13 @@ def new_draft(actor: User, procedure: Procedure, *, body: str | None = None,
     return revision
 
 
-def edit_draft(actor: User, revision: Revision, *, row_version: int | None, body: str | None = None,
+def edit_draft(actor: User, revision: Revision, *, row_version: int, body: str | None = None,
                title: str | None = None, change_summary: str | None = None) -> Revision:
     _require_edit(actor, revision.procedure)
     if not revision.editable:
         raise Conflict(f"Revision {revision.number} of {revision.procedure.code} is {revision.state}; "
                        f"only a draft can be edited.")
-    check_row_version(revision, row_version)
+    require_row_version(revision, row_version)
     if body is not None:
         revision.body = _check_body(body)
         revision.body_sha256 = body_sha256(revision.body)
@@ -241,12 +241,12 @@ def edit_draft(actor: User, revision: Revision, *, row_version: int | None, body
     return revision
 
 
-def submit(actor: User, revision: Revision, *, row_version: int | None = None,
+def submit(actor: User, revision: Revision, *, row_version: int,
            effective_date: date | None = None) -> Revision:
     _require_edit(actor, revision.procedure)
     if revision.state != RevisionState.DRAFT:
         raise Conflict(f"Revision {revision.number} is {revision.state}; only a draft can be submitted.")
-    check_row_version(revision, row_version)
+    require_row_version(revision, row_version)
     if revision.number > 1 and not revision.change_summary:
         raise ValidationFailed.field("change_summary", "is required from revision 2 on")
     if effective_date is not None and effective_date < today():
@@ -259,11 +259,11 @@ def submit(actor: User, revision: Revision, *, row_version: int | None = None,
     return revision
 
 
-def withdraw(actor: User, procedure: Procedure, *, reason: str, row_version: int | None = None) -> Procedure:
+def withdraw(actor: User, procedure: Procedure, *, reason: str, row_version: int) -> Procedure:
     require(actor, Permission.APPROVE_REVISION, department_id=procedure.department_id)
     if Role.QUALITY_OFFICER not in actor.roles:
         raise Forbidden("Only a quality officer may withdraw a procedure from the library.")
-    check_row_version(procedure, row_version)
+    require_row_version(procedure, row_version)
     if procedure.withdrawn:
         raise Conflict(f"{procedure.code} is already withdrawn.")
     if not (reason or "").strip():

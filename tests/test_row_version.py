@@ -10,7 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from core.accounts import services
 from core.accounts.models import Department, Site, User
 from core.database import db
-from core.errors import Conflict
+from core.errors import Conflict, ValidationFailed
 from core.trail.models import TrailEvent
 
 
@@ -120,3 +120,21 @@ def test_update_department_refuses_an_outdated_row_version(app, people):
         db.session.rollback()
         assert sales.name == "Sales and leasing"
         assert sales.head is not None and sales.head.login == "head"
+
+
+@pytest.mark.parametrize("edit", [
+    lambda admin: services.update_site(admin, services.site_by_code("MAIN"), name="No version", active=True,
+                                       row_version=None),
+    lambda admin: services.update_department(admin, services.department_by_code("SALES"), name="No version",
+                                             head=None, row_version=None),
+    lambda admin: services.update_user(admin, services.user_by_login("staff"), display_name="No version",
+                                       email=None, roles=["staff"], department=None, site=None, active=True,
+                                       row_version=""),
+    lambda admin: services.update_profile(admin, admin, display_name="No version", email=None, row_version=None),
+])
+def test_an_edit_that_does_not_say_which_version_it_was_made_on_is_refused(app, people, edit):
+    with app.app_context():
+        with pytest.raises(ValidationFailed) as refused:
+            edit(services.user_by_login("admin"))
+        assert refused.value.errors[0]["field"] == "row_version"
+        db.session.rollback()

@@ -25,7 +25,7 @@ from core.api import (
     paginate,
     token_required,
 )
-from core.database import db
+from core.database import commit, db
 from core.errors import NotFound, ValidationFailed
 
 sites_bp = Blueprint("sites", __name__, description="Dealerships of the group.")
@@ -121,7 +121,7 @@ def list_sites(args):
 def create_site(data):
     """Add a site."""
     site = services.create_site(api_user(), data["code"], data["name"])
-    db.session.commit()
+    commit()
     return site, 201, {"Location": url_for(".get_site", code=site.code)}
 
 
@@ -145,7 +145,7 @@ def update_site(data, code):
     site = services.site_by_code(code.upper())
     services.update_site(api_user(), site, name=data.get("name", site.name),
                          active=data.get("active", site.active), row_version=data["row_version"])
-    db.session.commit()
+    commit()
     return site
 
 
@@ -193,7 +193,7 @@ def list_departments(args):
 def create_department(data):
     """Add a department (its head is set with PATCH once a user holds the role)."""
     department = services.create_department(api_user(), data["code"], data["name"])
-    db.session.commit()
+    commit()
     return department, 201, {"Location": url_for(".get_department", code=department.code)}
 
 
@@ -221,7 +221,7 @@ def update_department(data, code):
         head = department.head
     services.update_department(api_user(), department, name=data.get("name", department.name), head=head,
                                row_version=data["row_version"])
-    db.session.commit()
+    commit()
     return department
 
 
@@ -347,7 +347,7 @@ def create_user(data):
         password=data["password"], email=data.get("email"),
         department=_department(data.get("department")), site=_site(data.get("site")),
         locale=data.get("locale", current_app.config["BABEL_DEFAULT_LOCALE"]))
-    db.session.commit()
+    commit()
     return user, 201, {"Location": url_for(".get_user", login=user.login)}
 
 
@@ -378,7 +378,7 @@ def update_user(data, login):
         row_version=data["row_version"])
     if "locale" in data:
         services.set_locale(user, data["locale"])
-    db.session.commit()
+    commit()
     return user
 
 
@@ -392,7 +392,7 @@ def set_password(data, login):
     """Set a password: an administrator for anyone, a user for themself with the current one."""
     user = services.user_by_login(login.lower())
     services.set_password(api_user(), user, data["password"], current_password=data.get("current_password"))
-    db.session.commit()
+    commit()
     return current_app.response_class(status=204)
 
 
@@ -416,7 +416,7 @@ def update_me(data):
                             email=data.get("email", user.email), row_version=data["row_version"])
     if "locale" in data:
         services.set_locale(user, data["locale"])
-    db.session.commit()
+    commit()
     return user
 
 
@@ -476,7 +476,7 @@ def create_token(data):
     """A new API token for yourself; the response is the only time it is shown."""
     user = api_user()
     token, plain = services.create_token(user, user, data.get("name", ""))
-    db.session.commit()
+    commit()
     return _NewToken(token, plain), 201, {"Location": url_for(".get_token", token_id=token.id)}
 
 
@@ -496,5 +496,5 @@ def get_token(token_id):
 def revoke_token(token_id):
     """Revoke one of your API tokens (it stays listed, with the time it was revoked)."""
     services.revoke_token(api_user(), _own_token(token_id))
-    db.session.commit()
+    commit()
     return current_app.response_class(status=204)

@@ -6,7 +6,7 @@ from flask.cli import with_appcontext
 from core.accounts import services
 from core.accounts.models import Role
 from core.cli import UserError, domain_errors, read_password_file
-from core.database import db
+from core.database import commit
 from core.trail import acting_as
 
 
@@ -39,7 +39,7 @@ def user_add(login, roles, display_name, department, site, email, password_file)
             None, login=login, display_name=display_name, roles=roles, password=password,
             department=services.department_by_code(department.upper()) if department else None,
             site=services.site_by_code(site.upper()) if site else None, email=email)
-        db.session.commit()
+        commit()
     click.echo(f"Added user {user.login} ({', '.join(sorted(r.value for r in user.roles))}).")
     if generated:
         click.echo(f"One-time password: {password}")
@@ -62,5 +62,5 @@ def token_create(login, name):
         raise UserError(f"User {user.login} is deactivated.")
     with acting_as("cli"):
         _token, plain = services.create_token(None, user, name)
-        db.session.commit()
+        commit()
     click.echo(plain)

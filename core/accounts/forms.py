@@ -6,7 +6,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
-    IntegerField,
     PasswordField,
     SelectChoice,
     SelectField,
@@ -16,15 +15,15 @@ from wtforms import (
 from wtforms.validators import (
     DataRequired,
     EqualTo,
-    InputRequired,
     Length,
     Optional,
     Regexp,
 )
-from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.accounts.models import Role
 from core.i18n import LANGUAGE_NAMES, supported_locales
+from core.web.forms_support import VersionedForm
 
 # Only the shape: whether an address really receives mail is for the mail server to say.
 EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Enter an e-mail address such as name@example.com."))
@@ -48,13 +47,6 @@ class CheckboxList(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
-
-
-class VersionedForm(FlaskForm):
-    """An edit form of a record with a row version: the version the user saw
-    travels with the form, so that an edit made on a stale copy is refused."""
-
-    row_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
 
 class LoginForm(FlaskForm):

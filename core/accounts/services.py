@@ -28,13 +28,13 @@ from core.accounts.passwords import (
 )
 from core.accounts.permissions import Permission, require
 from core.clock import utcnow
-from core.database import db, write_intent
+from core.database import commit, db, write_intent
 from core.errors import (
     Conflict,
     NotFound,
     TooManyAttempts,
     ValidationFailed,
-    check_row_version,
+    require_row_version,
 )
 
 LOGIN_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -113,9 +113,9 @@ def create_site(actor: User | None, code: str, name: str) -> Site:
     return site
 
 
-def update_site(actor: User, site: Site, *, name: str, active: bool, row_version: int | None) -> Site:
+def update_site(actor: User, site: Site, *, name: str, active: bool, row_version: int) -> Site:
     require(actor, Permission.MANAGE_USERS)
-    check_row_version(site, row_version)
+    require_row_version(site, row_version)
     if not name.strip():
         raise ValidationFailed.field("name", "is required")
     site.name, site.active = name.strip(), active
@@ -140,9 +140,9 @@ def create_department(actor: User | None, code: str, name: str) -> Department:
 
 
 def update_department(actor: User, department: Department, *, name: str, head: User | None,
-                      row_version: int | None) -> Department:
+                      row_version: int) -> Department:
     require(actor, Permission.MANAGE_USERS)
-    check_row_version(department, row_version)
+    require_row_version(department, row_version)
     if not name.strip():
         raise ValidationFailed.field("name", "is required")
     if head is not None and Role.DEPARTMENT_HEAD not in head.roles:
@@ -196,9 +196,9 @@ def create_user(actor: User | None, *, login: str, display_name: str | None = No
 
 def update_user(actor: User, user: User, *, display_name: str, email: str | None, roles: Iterable[str],
                 department: Department | None, site: Site | None, active: bool,
-                row_version: int | None) -> User:
+                row_version: int) -> User:
     require(actor, Permission.MANAGE_USERS)
-    check_row_version(user, row_version)
+    require_row_version(user, row_version)
     role_set = parse_roles(roles)
     if Role.DEPARTMENT_HEAD in role_set and department is None:
         raise ValidationFailed.field("department", "a department head needs a department")
@@ -233,11 +233,11 @@ def set_password(actor: User | None, user: User, new_password: str, *, current_p
 
 
 def update_profile(actor: User, user: User, *, display_name: str, email: str | None,
-                   row_version: int | None) -> User:
+                   row_version: int) -> User:
     """A user's own name and e-mail; an administrator may change anyone's."""
     if actor.id != user.id:
         require(actor, Permission.MANAGE_USERS)
-    check_row_version(user, row_version)
+    require_row_version(user, row_version)
     if not display_name.strip():
         raise ValidationFailed.field("display_name", "is required")
     user.display_name, user.email = display_name.strip(), (email or "").strip() or None
@@ -333,7 +333,7 @@ def user_for_token(plain: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > timedelta(hours=1):
         with write_intent():
             token.last_used_at = now
-            db.session.commit()
+            commit()
     return token.user
 
 

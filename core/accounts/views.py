@@ -26,7 +26,7 @@ from core.accounts.forms import (
     TokenForm,
 )
 from core.accounts.models import ApiToken
-from core.database import db
+from core.database import commit, db
 from core.errors import DomainError, TooManyAttempts
 from core.web.forms_support import refusal_status
 
@@ -69,18 +69,18 @@ def login():
     try:
         user = services.authenticate(form.login.data, form.password.data, request.remote_addr)
     except TooManyAttempts:
-        db.session.commit()
+        commit()
         form.form_errors.append(_("Too many failed logins for this account. Wait a few minutes "
                                   "and try again, or ask an administrator to help."))
         return render_template("auth/login.html", form=form), 429
     if user is None:
-        db.session.commit()
+        commit()
         form.form_errors.append(_("Unknown login or wrong password."))
         return render_template("auth/login.html", form=form), 401
     chosen = session.get("locale") if session.get(_CHOSEN_BEFORE_LOGIN) else None
     if chosen and chosen != user.locale:
         services.set_locale(user, chosen)
-    db.session.commit()
+    commit()
     _reset_session()
     login_user(user)
     return redirect(_safe_next(form.next.data))
@@ -107,7 +107,7 @@ def language():
         except DomainError:
             db.session.rollback()
             abort(400)
-        db.session.commit()
+        commit()
         # The locale is on the user row; saving it bumps the row version
         # that the session identity carries.
         login_user(current_user._get_current_object())
@@ -144,7 +144,7 @@ def save_profile():
     try:
         services.update_profile(current_user, current_user, display_name=form.display_name.data,
                                 email=form.email.data, row_version=form.row_version.data)
-        db.session.commit()
+        commit()
     except DomainError as error:
         return _account_page(refusal_status(form, error), profile=form)
     login_user(current_user._get_current_object())
@@ -161,7 +161,7 @@ def change_password():
     try:
         services.set_password(current_user, current_user, form.new_password.data,
                               current_password=form.current_password.data)
-        db.session.commit()
+        commit()
     except DomainError as error:
         return _account_page(refusal_status(form, error, aliases={"password": "new_password"}), password=form)
     # A new password ends every other session (it bumps the row version the
@@ -180,7 +180,7 @@ def create_token():
     if not form.validate_on_submit():
         return _account_page(422, token=form)
     token, plain = services.create_token(current_user, current_user, form.name.data)
-    db.session.commit()
+    commit()
     # Rendered, not redirected: the token exists in plain text only in this response.
     return _account_page(new_token=(token, plain))
 
@@ -192,6 +192,6 @@ def revoke_token(token_id):
     if token is None:
         abort(404)
     services.revoke_token(current_user, token)
-    db.session.commit()
+    commit()
     flash(_("The token %(prefix)s… was revoked.", prefix=token.prefix), "success")
     return redirect(url_for("account.profile"))

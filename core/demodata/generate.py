@@ -17,7 +17,7 @@ from core.accounts.models import Department, Site, User, UserRole
 from core.accounts.passwords import hash_password
 from core.accounts.services import ensure_defaults
 from core.clock import add_months, current_period, local, local_time
-from core.database import db, read_only
+from core.database import commit, db, read_only
 from core.demodata import fields as field_values
 from core.demodata.loader import BulkLoader, SiteRow, UserRow
 from core.demodata.sizes import SCALES, Sizes
@@ -100,7 +100,7 @@ def generate(scale: str, seed: int = 0, *, batch_size: int = 5000) -> Report:
             _computed_measurements(loader)
             loader.finish()
             loader.analyze()
-        db.session.commit()
+        commit()
     except BaseException:
         db.session.rollback()
         raise
@@ -108,7 +108,7 @@ def generate(scale: str, seed: int = 0, *, batch_size: int = 5000) -> Report:
     checked = time.perf_counter()
     with read_only():
         result = verify(db.session.connection())
-        db.session.commit()
+        commit()
     return Report(scale, seed, dict(sorted(loader.counts.items())), loader.events, seconds, result,
                   time.perf_counter() - checked)
 

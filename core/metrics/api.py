@@ -72,7 +72,8 @@ class MetricTargetSchema(Schema):
     warning = fields.Raw(load_default=None, allow_none=True)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=4000))
     row_version = fields.Integer(load_default=None, allow_none=True, metadata={
-        "description": "The version you read, when changing an existing override."})
+        "description": "The version you read; required when the site has an override already (422 without it, "
+                       "409 when stale), left out for a first one."})
 
 
 class SeriesPointSchema(Schema):

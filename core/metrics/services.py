@@ -30,7 +30,7 @@ from core.errors import (
     Forbidden,
     NotFound,
     ValidationFailed,
-    check_row_version,
+    require_row_version,
 )
 from core.metrics.models import Measurement, SiteTarget, Source
 from core.plugins import manager
@@ -154,7 +154,10 @@ def _thresholds(metric: Metric, site_id: int, overrides: dict) -> Thresholds:
 
 def set_site_target(user: User, metric: Metric, site: Site, *, target, warning, reason: str,
                     row_version: int | None = None) -> SiteTarget:
-    """A site's own target and warning threshold (quality officers only; the reason goes into the trail)."""
+    """A site's own target and warning threshold (quality officers only; the reason goes into the trail).
+
+    Changing an existing override needs the ``row_version`` of the one read; a first one has none.
+    """
     if Role.QUALITY_OFFICER not in user.roles:
         raise Forbidden("Only a quality officer may change a site's target.")
     target = _check_value(target, "target")
@@ -168,7 +171,7 @@ def set_site_target(user: User, metric: Metric, site: Site, *, target, warning, 
                                   reason=reason.strip(), set_by=user, set_at=utcnow())
             db.session.add(override)
         else:
-            check_row_version(override, row_version)
+            require_row_version(override, row_version)
             override.target, override.warning, override.reason = target, warning, reason.strip()
             override.set_by, override.set_at = user, utcnow()
         db.session.flush()
@@ -219,7 +222,7 @@ def record(user: User, metric: Metric, site: Site, period, value, *, source: str
     return measurement
 
 
-def correct(user: User, measurement: Measurement, value, *, reason: str, row_version: int | None) -> Measurement:
+def correct(user: User, measurement: Measurement, value, *, reason: str, row_version: int) -> Measurement:
     """Change a recorded value: the same row, a trail event with the old value and the reason."""
     metric = definition(measurement.metric_key)
     require_entry(user, metric)
@@ -228,7 +231,7 @@ def correct(user: User, measurement: Measurement, value, *, reason: str, row_ver
     value = _check_value(value)
     if not (reason or "").strip():
         raise ValidationFailed.field("reason", "a correction needs a reason")
-    check_row_version(measurement, row_version)
+    require_row_version(measurement, row_version)
     with trail_reason(reason.strip()):
         measurement.value = value
         measurement.corrected_at = utcnow()

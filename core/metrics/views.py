@@ -155,7 +155,7 @@ def correct(key, site, period):
     if form.validate_on_submit():
         try:
             services.correct(_user(), measurement, form.value.data, reason=form.reason.data,
-                             row_version=int(form.row_version.data or 0) or None)
+                             row_version=form.row_version.data)
             commit()
             flash(_("Corrected %(period)s.", period=period), "success")
             return redirect(url_for(".metric", key=key, site=site.code))
@@ -200,12 +200,12 @@ def target(key):
     form = TargetForm()
     if request.method == "GET":
         form.target.data, form.warning.data = current.target, current.warning
-        form.row_version.data = current.row_version or ""
+        form.row_version.data = current.row_version
     status = 200
     if form.validate_on_submit():
         try:
             services.set_site_target(_user(), metric, site, target=form.target.data, warning=form.warning.data,
-                                     reason=form.reason.data, row_version=int(form.row_version.data or 0) or None)
+                                     reason=form.reason.data, row_version=form.row_version.data)
             commit()
             flash(_("The target of %(site)s was changed.", site=site.code), "success")
             return redirect(url_for(".metric", key=key, site=site.code))

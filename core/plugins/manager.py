@@ -680,7 +680,10 @@ def notify(hook_name: str, **kwargs) -> list[str]:
     for impl in _implementations(_host(), hook_name):
         try:
             _call(impl, kwargs)
-            database.commit()
+            # Most implementations look at the event and find nothing to do:
+            # those cost no transaction (on SQLite a BEGIN IMMEDIATE each).
+            if database.has_work():
+                database.commit()
         except Exception:
             database.db.session.rollback()
             _log_failure(impl.plugin_name, hook_name)

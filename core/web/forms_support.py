@@ -6,9 +6,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_wtf import FlaskForm
+from wtforms import IntegerField
+from wtforms.validators import InputRequired
+from wtforms.widgets import HiddenInput
 
 from core.database import commit, db
 from core.errors import Conflict, DomainError, ValidationFailed
+
+
+class VersionedForm(FlaskForm):
+    """An edit form of a record with a row version: the version the user saw
+    travels with the form, so that an edit made on a stale copy is refused."""
+
+    row_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
+def _hidden(field) -> bool:
+    return getattr(field.widget, "input_type", None) == "hidden"
 
 
 def refusal_status(form: FlaskForm, error: DomainError, aliases: dict[str, str] | None = None) -> int:
@@ -26,7 +40,9 @@ def refusal_status(form: FlaskForm, error: DomainError, aliases: dict[str, str] 
     for item in error.errors:
         name = item.get("field", "")
         field = form._fields.get((aliases or {}).get(name, name))
-        if field is not None:
+        # A complaint about a hidden field (the row version) would be shown
+        # next to nothing: it goes above the form with the rest.
+        if field is not None and not _hidden(field):
             field.errors = [*field.errors, item["message"]]
             placed = True
     if not placed:

@@ -89,7 +89,7 @@ def test_criteria_record_the_revision_in_force_on_the_audit_date():
                                                     department=department_by_code("SALES"), body="# Reception\n")
     commit()
     revision = procedure.revisions[0]
-    procedure_services.submit(user("qo2"), revision)
+    procedure_services.submit(user("qo2"), revision, row_version=revision.row_version)
     commit()
     for login in ("head", "qo"):
         procedure_services.sign_revision(user(login), revision, meaning="approved", password=TEST_PASSWORD)

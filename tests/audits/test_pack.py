@@ -50,7 +50,7 @@ def _effective_procedure(code="SA-PR-001"):
 def _approve(revision):
     from procedures import services
 
-    services.submit(user("qo2"), revision)
+    services.submit(user("qo2"), revision, row_version=revision.row_version)
     commit()
     for login in ("head", "qo"):
         services.sign_revision(user(login), revision, meaning="approved", password=TEST_PASSWORD)

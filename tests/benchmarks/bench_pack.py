@@ -96,7 +96,7 @@ def build(app, args) -> str:
                                                     department=accounts.department_by_code("SALES"), body=body)
             commit()
             revision = procedure.revisions[0]
-            procedures.submit(user("qo2"), revision)
+            procedures.submit(user("qo2"), revision, row_version=revision.row_version)
             commit()
             for login in ("head", "qo"):
                 procedures.sign_revision(user(login), revision, meaning="approved", password=PASSWORD)

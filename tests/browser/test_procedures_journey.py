@@ -26,7 +26,7 @@ def procedure(app, users, make_user):
             author, code="SA-PR-001", title="Showroom reception", department=department_by_code("SALES"),
             body="# Showroom reception\n\nGreet every visitor within two minutes.\n")
         revision = procedure.revisions[0]
-        services.submit(author, revision)
+        services.submit(author, revision, row_version=revision.row_version)
         commit()
         for login in ("head", "qo"):
             services.sign_revision(user_by_login(login), revision, meaning="approved", password=TEST_PASSWORD)

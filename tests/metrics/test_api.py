@@ -77,3 +77,28 @@ def test_csv_import_report(app, users, sample, api_as):
                           content_type="text/csv")
     assert partial.status_code == 200
     assert (partial.json["rows"], partial.json["imported"], len(partial.json["errors"])) == (2, 1, 1)
+
+
+def test_changing_a_site_target_needs_the_version_read(app, users, sample, api_as):
+    url = "/api/v1/metrics/sample.first_time_fix/targets/MAIN"
+    client = api_as("qo")
+    first = client.put(url, json={"target": 80, "warning": 70, "reason": "New workshop"})
+    assert first.status_code == 200 and first.json["row_version"] == 1
+    unversioned = client.put(url, json={"target": 85, "reason": "Second year"})
+    assert unversioned.status_code == 422 and unversioned.content_type == "application/problem+json"
+    assert [e["field"] for e in unversioned.json["errors"]] == ["row_version"]
+    assert client.put(url, json={"target": 85, "reason": "Second year", "row_version": 1}).status_code == 200
+    assert client.put(url, json={"target": 90, "reason": "Stale copy", "row_version": 1}).status_code == 409
+    assert client.get("/api/v1/metrics/sample.first_time_fix/series?site=MAIN").status_code == 200
+
+
+def test_a_correction_needs_the_version_read(app, users, sample, api_as):
+    client = api_as("qo")
+    created = client.post("/api/v1/metrics/sample.first_time_fix/measurements",
+                          json={"site": "MAIN", "period": "2026-03", "value": 91})
+    url = created.headers["Location"]
+    unversioned = client.put(url, json={"value": 92, "reason": "Typo"})
+    assert unversioned.status_code == 422
+    assert [e["field"] for e in unversioned.json["errors"]] == ["row_version"]
+    assert client.put(url, json={"value": 92, "reason": "Typo", "row_version": 1}).status_code == 200
+    assert client.put(url, json={"value": 93, "reason": "Stale", "row_version": 1}).status_code == 409

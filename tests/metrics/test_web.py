@@ -100,6 +100,9 @@ def test_manual_entry_duplicate_and_correction_on_the_web(app, users, sample, cl
                                  "value": "90"})
     assert bad.status_code == 422 and "YYYY-MM" in bad.get_data(as_text=True)
     correct = "/metrics/sample.first_time_fix/measurements/MAIN/2026-03/correct"
+    unversioned = client.post(correct, data={"csrf_token": token(client), "value": "90", "reason": "Typo"})
+    assert unversioned.status_code == 422 and "row_version: This field is required." in unversioned.get_data(
+        as_text=True)
     no_reason = client.post(correct, data={"csrf_token": token(client), "value": "90", "row_version": "1"})
     assert no_reason.status_code == 422
     done = client.post(correct, data={"csrf_token": token(client), "value": "90", "reason": "Typo",
@@ -193,3 +196,12 @@ def test_only_quality_officers_change_targets_on_the_web(app, users, sample, cli
     response = client.post("/metrics/sample.lead_response/target?site=MAIN", data={
         "csrf_token": token(client), "target": "20", "warning": "40", "reason": "Busy city site"})
     assert response.status_code == 302
+    unversioned = client.post("/metrics/sample.lead_response/target?site=MAIN", data={
+        "csrf_token": token(client), "target": "25", "warning": "45", "reason": "Busier still"})
+    assert unversioned.status_code == 422 and "row_version: is required" in unversioned.get_data(as_text=True)
+    stale = client.post("/metrics/sample.lead_response/target?site=MAIN", data={
+        "csrf_token": token(client), "target": "25", "warning": "45", "reason": "Busier still", "row_version": "0"})
+    assert stale.status_code == 409
+    again = client.post("/metrics/sample.lead_response/target?site=MAIN", data={
+        "csrf_token": token(client), "target": "25", "warning": "45", "reason": "Busier still", "row_version": "1"})
+    assert again.status_code == 302

@@ -54,7 +54,7 @@ def effective_procedure(code="SA-PR-001", **kwargs):
 
     procedure = make_procedure(code, **kwargs)
     revision = procedure.revisions[0]
-    services.submit(user("qo2"), revision)
+    services.submit(user("qo2"), revision, row_version=revision.row_version)
     commit()
     approve(revision, "head", "qo")
     return procedure

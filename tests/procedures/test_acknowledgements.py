@@ -42,7 +42,7 @@ def test_a_new_revision_resets_acknowledgements():
     acknowledge("staff", procedure.effective_revision)
     draft = services.new_draft(user("qo2"), procedure, change_summary="Greeting in one minute")
     services.edit_draft(user("qo2"), draft, row_version=draft.row_version, body=draft.body + "\nMore.\n")
-    services.submit(user("qo2"), draft)
+    services.submit(user("qo2"), draft, row_version=draft.row_version)
     commit()
     approve(draft, "head", "qo")
     assert draft in services.to_read(user("staff"))

@@ -33,7 +33,13 @@ def test_full_lifecycle_over_the_api(api):
     stale = api["qo2"].patch("/api/v1/procedures/SA-PR-009/revisions/1",
                              json={"body": "old copy", "row_version": rev["row_version"]})
     problem(stale, 409)
-    assert api["qo2"].post("/api/v1/procedures/SA-PR-009/revisions/1/submit", json={}).json["state"] == "in_review"
+    unversioned = problem(api["qo2"].post("/api/v1/procedures/SA-PR-009/revisions/1/submit", json={}), 422)
+    assert [e["field"] for e in unversioned["errors"]] == ["row_version"]
+    problem(api["qo2"].post("/api/v1/procedures/SA-PR-009/revisions/1/submit",
+                            json={"row_version": rev["row_version"]}), 409)
+    submitted = api["qo2"].post("/api/v1/procedures/SA-PR-009/revisions/1/submit",
+                                json={"row_version": patched.json["row_version"]})
+    assert submitted.json["state"] == "in_review"
     problem(api["qo2"].post("/api/v1/procedures/SA-PR-009/revisions/1/signatures",
                             json={"meaning": "approved", "password": TEST_PASSWORD}), 403)
     first = api["head"].post("/api/v1/procedures/SA-PR-009/revisions/1/signatures",
@@ -82,3 +88,17 @@ def test_drafts_are_not_listed_for_staff(api):
     create(api)
     assert api["staff"].get("/api/v1/procedures").json == []
     assert [p["code"] for p in api["auditor"].get("/api/v1/procedures").json] == ["SA-PR-009"]
+
+
+def test_withdrawal_needs_the_version_of_the_procedure_read(api):
+    created = create(api).json
+    unversioned = problem(api["qo"].post("/api/v1/procedures/SA-PR-009/withdraw", json={"reason": "Obsolete"}), 422)
+    assert [e["field"] for e in unversioned["errors"]] == ["row_version"]
+    renamed = api["qo2"].patch("/api/v1/procedures/SA-PR-009",
+                               json={"title": "Delivery", "row_version": created["row_version"]})
+    assert renamed.status_code == 200
+    problem(api["qo"].post("/api/v1/procedures/SA-PR-009/withdraw",
+                           json={"reason": "Obsolete", "row_version": created["row_version"]}), 409)
+    withdrawn = api["qo"].post("/api/v1/procedures/SA-PR-009/withdraw",
+                               json={"reason": "Obsolete", "row_version": renamed.json["row_version"]})
+    assert withdrawn.status_code == 200 and withdrawn.json["withdrawn"]

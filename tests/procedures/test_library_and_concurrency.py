@@ -79,7 +79,7 @@ def test_concurrent_activations_leave_exactly_one_effective_revision(app):
         procedure = effective_procedure()
         tomorrow = today() + timedelta(days=1)
         draft = services.new_draft(user("qo2"), procedure, body="Variant A.", change_summary="A")
-        services.submit(user("qo2"), draft, effective_date=tomorrow)
+        services.submit(user("qo2"), draft, row_version=draft.row_version, effective_date=tomorrow)
         commit()
         approve(draft, "head", "qo")
         assert draft.state == "approved"
@@ -131,7 +131,8 @@ def make_procedure_waiting_until_tomorrow():
     from tests.procedures.conftest import make_procedure
 
     procedure = make_procedure()
-    services.submit(user("qo2"), procedure.revisions[0], effective_date=today() + timedelta(days=1))
+    first = procedure.revisions[0]
+    services.submit(user("qo2"), first, row_version=first.row_version, effective_date=today() + timedelta(days=1))
     commit()
     approve(procedure.revisions[0], "head", "qo")
     return procedure

@@ -81,7 +81,7 @@ def test_superseded_copy_says_so_on_every_page(app, tmp_path):
         first = procedure.revisions[0]
         draft = services.new_draft(user("qo2"), procedure, change_summary="Shorter")
         services.edit_draft(user("qo2"), draft, row_version=draft.row_version, body="The new, shorter text.")
-        services.submit(user("qo2"), draft)
+        services.submit(user("qo2"), draft, row_version=draft.row_version)
         commit()
         approve(draft, "head", "qo")
         text = pdf_text(controlled_copy_pdf(first), tmp_path)

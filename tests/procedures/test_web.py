@@ -60,7 +60,7 @@ def test_a_wrong_signing_password_is_shown_and_nothing_is_signed(app, client_as,
         from tests.procedures.conftest import user
 
         revision = make_procedure().revisions[0]
-        services.submit(user("qo2"), revision)
+        services.submit(user("qo2"), revision, row_version=revision.row_version)
         commit()
     client = client_as("qo")
     response = client.post("/procedures/SA-PR-001/revisions/1/sign/approved", data={
@@ -88,3 +88,18 @@ def test_staff_dashboard_lists_what_to_read(client_as, sales_procedure):
     page = client_as("staff").get("/").get_data(as_text=True)
     assert "To read and acknowledge" in page and "SA-PR-001" in page
     assert TEST_PASSWORD not in page
+
+
+def test_a_draft_edit_or_withdrawal_without_the_version_read_is_refused(client_as, sales_procedure, csrf_token):
+    client = client_as("qo2")
+    edit = client.post("/procedures/SA-PR-002/revisions/1/edit", data={
+        "csrf_token": csrf_token(client), "title": "Typed title", "body": "Typed body"})
+    assert edit.status_code == 422 and "row_version: is required" in edit.get_data(as_text=True)
+    stale = client.post("/procedures/SA-PR-002/revisions/1/edit", data={
+        "csrf_token": csrf_token(client), "title": "Typed title", "body": "Typed body", "row_version": "0"})
+    assert stale.status_code == 409 and "changed by someone else" in stale.get_data(as_text=True)
+    quality = client_as("qo")
+    withdrawal = quality.post("/procedures/SA-PR-001/withdraw", data={
+        "csrf_token": csrf_token(quality), "reason": "Obsolete"})
+    assert withdrawal.status_code == 422 and "row_version: is required" in withdrawal.get_data(as_text=True)
+    assert "Withdrawn" not in quality.get("/procedures/SA-PR-001").get_data(as_text=True)

@@ -28,7 +28,7 @@ def test_new_procedure_starts_as_draft_revision_one():
 def test_two_approvals_by_head_and_quality_officer_make_it_effective():
     procedure = make_procedure()
     revision = procedure.revisions[0]
-    services.submit(user("qo2"), revision)
+    services.submit(user("qo2"), revision, row_version=revision.row_version)
     commit()
     first = approve(revision, "head")
     assert not first.became_effective and revision.state == "in_review"
@@ -43,7 +43,7 @@ def test_two_approvals_by_head_and_quality_officer_make_it_effective():
 def test_two_quality_officers_are_not_enough_without_the_head():
     procedure = make_procedure(author="head")
     revision = procedure.revisions[0]
-    services.submit(user("head"), revision)
+    services.submit(user("head"), revision, row_version=revision.row_version)
     commit()
     approve(revision, "qo", "qo2")
     assert revision.state == "in_review"
@@ -52,7 +52,7 @@ def test_two_quality_officers_are_not_enough_without_the_head():
 def test_the_author_may_not_approve():
     procedure = make_procedure(author="head")
     revision = procedure.revisions[0]
-    services.submit(user("head"), revision)
+    services.submit(user("head"), revision, row_version=revision.row_version)
     commit()
     with pytest.raises(Forbidden, match="author"):
         services.sign_revision(user("head"), revision, meaning="approved", password=TEST_PASSWORD)
@@ -61,7 +61,7 @@ def test_the_author_may_not_approve():
 def test_a_second_approval_by_the_same_person_is_refused():
     procedure = make_procedure()
     revision = procedure.revisions[0]
-    services.submit(user("qo2"), revision)
+    services.submit(user("qo2"), revision, row_version=revision.row_version)
     commit()
     approve(revision, "qo")
     with pytest.raises(Conflict, match="already approved"):
@@ -71,7 +71,7 @@ def test_a_second_approval_by_the_same_person_is_refused():
 def test_head_of_another_department_may_not_approve():
     procedure = make_procedure()
     revision = procedure.revisions[0]
-    services.submit(user("qo2"), revision)
+    services.submit(user("qo2"), revision, row_version=revision.row_version)
     commit()
     with pytest.raises(Forbidden):
         services.sign_revision(user("servicehead"), revision, meaning="approved", password=TEST_PASSWORD)
@@ -82,7 +82,7 @@ def test_wrong_password_records_nothing():
 
     procedure = make_procedure()
     revision = procedure.revisions[0]
-    services.submit(user("qo2"), revision)
+    services.submit(user("qo2"), revision, row_version=revision.row_version)
     commit()
     with pytest.raises(ValidationFailed, match="password does not match"):
         services.sign_revision(user("qo"), revision, meaning="approved", password="not my password")
@@ -94,7 +94,7 @@ def test_wrong_password_records_nothing():
 def test_rejection_returns_to_draft_with_the_comment_and_resets_approvals():
     procedure = make_procedure()
     revision = procedure.revisions[0]
-    services.submit(user("qo2"), revision)
+    services.submit(user("qo2"), revision, row_version=revision.row_version)
     commit()
     approve(revision, "head")
     with pytest.raises(ValidationFailed):
@@ -104,7 +104,7 @@ def test_rejection_returns_to_draft_with_the_comment_and_resets_approvals():
                            comment="Step 2 contradicts the hygiene rules")
     commit()
     assert revision.state == "draft" and revision.rejection_comment == "Step 2 contradicts the hygiene rules"
-    services.submit(user("qo2"), revision)
+    services.submit(user("qo2"), revision, row_version=revision.row_version)
     commit()
     assert services.current_approvals(revision) == []
     approve(revision, "qo")
@@ -146,11 +146,11 @@ def test_new_draft_starts_from_effective_text_and_needs_a_change_summary():
         services.new_draft(user("head"), procedure)
     db.session.rollback()
     with pytest.raises(ValidationFailed, match="change_summary"):
-        services.submit(user("head"), draft)
+        services.submit(user("head"), draft, row_version=draft.row_version)
     db.session.rollback()
     services.edit_draft(user("head"), draft, row_version=draft.row_version, body=draft.body + "3. Walk around\n",
                         change_summary="Adds the walk-around")
-    services.submit(user("head"), draft)
+    services.submit(user("head"), draft, row_version=draft.row_version)
     commit()
     approve(draft, "qo", "qo2")
     assert draft.state == "in_review", "two quality officers do not replace the head"
@@ -161,7 +161,7 @@ def test_superseding_happens_with_the_new_revision_in_one_step():
     first = procedure.revisions[0]
     draft = services.new_draft(user("qo2"), procedure, change_summary="Tighter greeting time")
     services.edit_draft(user("qo2"), draft, row_version=draft.row_version, body=first.body.replace("two", "one"))
-    services.submit(user("qo2"), draft)
+    services.submit(user("qo2"), draft, row_version=draft.row_version)
     commit()
     approve(draft, "head", "qo")
     assert (first.state, draft.state) == ("superseded", "effective")
@@ -172,7 +172,7 @@ def test_future_effective_date_waits_until_its_day():
     procedure = make_procedure()
     revision = procedure.revisions[0]
     tomorrow = today() + timedelta(days=1)
-    services.submit(user("qo2"), revision, effective_date=tomorrow)
+    services.submit(user("qo2"), revision, row_version=revision.row_version, effective_date=tomorrow)
     commit()
     outcome = approve(revision, "head", "qo")
     assert not outcome.became_effective and revision.state == "approved"
@@ -185,7 +185,7 @@ def test_future_effective_date_waits_until_its_day():
 def test_past_effective_date_is_refused():
     revision = make_procedure().revisions[0]
     with pytest.raises(ValidationFailed, match="effective_date"):
-        services.submit(user("qo2"), revision, effective_date=today() - timedelta(days=1))
+        services.submit(user("qo2"), revision, row_version=revision.row_version, effective_date=today() - timedelta(days=1))
 
 
 def test_database_refuses_a_second_effective_revision():
@@ -214,12 +214,12 @@ def test_periodic_review_moves_the_next_review_date():
 def test_withdrawal_needs_a_reason_and_a_quality_officer():
     procedure = effective_procedure()
     with pytest.raises(Forbidden):
-        services.withdraw(user("head"), procedure, reason="No longer used")
+        services.withdraw(user("head"), procedure, reason="No longer used", row_version=procedure.row_version)
     db.session.rollback()
     with pytest.raises(ValidationFailed):
-        services.withdraw(user("qo"), procedure, reason=" ")
+        services.withdraw(user("qo"), procedure, reason=" ", row_version=procedure.row_version)
     db.session.rollback()
-    services.withdraw(user("qo"), procedure, reason="Replaced by SA-PR-002")
+    services.withdraw(user("qo"), procedure, reason="Replaced by SA-PR-002", row_version=procedure.row_version)
     commit()
     assert procedure.withdrawn and procedure.withdrawal_reason == "Replaced by SA-PR-002"
     with pytest.raises(Conflict, match="withdrawn"):
