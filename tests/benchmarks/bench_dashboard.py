@@ -106,8 +106,8 @@ def measure(app, runs: int) -> None:
 def run(url: str, folder: Path, args) -> None:
     from core import create_app
     from core.database import db
-    from core.plugins import manager
     from core.migration import upgrade
+    from core.plugins import manager
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(folder), "SECRET_KEY": "bench",
                       "SESSION_COOKIE_SECURE": False, "WTF_CSRF_ENABLED": True,
