@@ -10,9 +10,6 @@ from sqlalchemy.orm import selectinload
 from audits.models import ActionState, CorrectiveAction, NcState, Nonconformity
 from audits.services import nonconformities as ncs
 from audits.services.common import (
-    Refusal,
-    conflict,
-    enforce,
     permission_refusal,
     required_text,
     user_named,
@@ -26,8 +23,11 @@ from core.errors import (
     Conflict,
     Forbidden,
     NotFound,
+    Refusal,
     ValidationFailed,
     check_row_version,
+    conflict,
+    enforce,
 )
 from core.signatures import sign
 
@@ -41,14 +41,24 @@ def action_by_id(action_id: int) -> CorrectiveAction:
     return action
 
 
+def plan_refusal(user: User, nc: Nonconformity) -> Refusal | None:
+    """Why ``user`` may not plan a corrective action on ``nc`` now, or None."""
+    if not ncs.may_manage(user, nc):
+        return Refusal(ncs.manage_refusal_text(nc))
+    if nc.state not in PLANNABLE_STATES:
+        return conflict(_("%(reference)s is %(state)s; actions are planned once the root cause is identified and "
+                          "until the NC is closed.", reference=nc.reference, state=nc.state.replace("_", " ")))
+    return None
+
+
 def add_action(actor: User, nc: Nonconformity, *, description: str, owner: str, due_date: date | None,
                row_version: int | None = None) -> CorrectiveAction:
     """A new action once the cause is known; adding one while verifying reopens the planning."""
-    ncs.require_manage(actor, nc)
+    refusal = plan_refusal(actor, nc)
+    if refusal is not None and refusal.error is not Conflict:
+        enforce(refusal)
     check_row_version(nc, row_version)
-    if nc.state not in PLANNABLE_STATES:
-        raise Conflict(f"{nc.reference} is {nc.state.replace('_', ' ')}; actions are planned once the root cause "
-                       f"is identified and until the NC is closed.")
+    enforce(refusal)
     description = required_text(description, "description")
     owner_row = user_named(owner, "owner")
     if not can(owner_row, Permission.OWN_ACTION):

@@ -25,10 +25,7 @@ from audits.models import (
 )
 from audits.services import nonconformities as ncs
 from audits.services.common import (
-    Refusal,
-    conflict,
     department_named,
-    enforce,
     next_sequence,
     optional_text,
     permission_refusal,
@@ -43,8 +40,11 @@ from core.database import db
 from core.errors import (
     Conflict,
     NotFound,
+    Refusal,
     ValidationFailed,
     check_row_version,
+    conflict,
+    enforce,
 )
 from core.plugins.manager import notify_after_commit, registry
 from core.signatures import sign

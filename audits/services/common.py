@@ -7,34 +7,7 @@ from sqlalchemy import func
 from core.accounts.models import Department, Role, Site, User
 from core.accounts.permissions import Permission, require
 from core.database import db
-from core.errors import Conflict, DomainError, Forbidden, ValidationFailed
-
-
-class Refusal(str):
-    """The one sentence a rule answers "may this user do this to this record?"
-    with when it says no, and the error a service raises it as.
-
-    It is a ``str``, so a page shows it as it is; a refusal predicate returns
-    one of these or ``None``, and the service doing the action calls the same
-    predicate and raises it with :func:`enforce`.
-    """
-
-    error: type[DomainError]
-
-    def __new__(cls, reason: str, error: type[DomainError] = Forbidden) -> Refusal:
-        refusal = super().__new__(cls, reason)
-        refusal.error = error
-        return refusal
-
-
-def conflict(reason: str) -> Refusal:
-    """A refusal because of the record's state (409), not the user's rights."""
-    return Refusal(reason, Conflict)
-
-
-def enforce(refusal: str | None) -> None:
-    if refusal:
-        raise getattr(refusal, "error", Forbidden)(str(refusal))
+from core.errors import Forbidden, Refusal, ValidationFailed
 
 
 def permission_refusal(user: User, permission: Permission, **scope) -> Refusal | None:

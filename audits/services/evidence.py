@@ -27,10 +27,9 @@ from audits.models import (
     Evidence,
     Nonconformity,
 )
-from audits.services.common import Refusal, conflict, enforce
 from core.accounts.models import User
 from core.database import db
-from core.errors import NotFound, ValidationFailed
+from core.errors import NotFound, Refusal, ValidationFailed, conflict, enforce
 from core.storage import file_store
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 
@@ -97,10 +98,14 @@ def may_manage(user: User, nc: Nonconformity) -> bool:
             or is_head_of(user, nc.department_id))
 
 
+def manage_refusal_text(nc: Nonconformity) -> str:
+    return _("Only a quality officer, the owner of %(reference)s or the head of %(department)s may do this.",
+             reference=nc.reference, department=nc.department.code)
+
+
 def require_manage(user: User, nc: Nonconformity) -> None:
     if not may_manage(user, nc):
-        raise Forbidden(f"Only a quality officer, the owner of {nc.reference} or the head of "
-                        f"{nc.department.code} may do this.")
+        raise Forbidden(manage_refusal_text(nc))
 
 
 # Raising -----------------------------------------------------------------------------
