@@ -80,3 +80,30 @@ def require_row_version(record, expected: int | str | None) -> None:
     except (TypeError, ValueError):
         raise ValidationFailed.field("row_version", "must be a whole number") from None
     check_row_version(record, expected)
+
+
+class Refusal(str):
+    """The one sentence a rule answers "may this user do this to this record?"
+    with when it says no, and the error a service raises it as.
+
+    It is a ``str``, so a page shows it as it is. A refusal predicate returns
+    one of these or ``None``; the service doing the action asks the same
+    predicate and raises its answer with :func:`enforce`.
+    """
+
+    error: type[DomainError]
+
+    def __new__(cls, reason: str, error: type[DomainError] = Forbidden) -> Refusal:
+        refusal = super().__new__(cls, reason)
+        refusal.error = error
+        return refusal
+
+
+def conflict(reason: str) -> Refusal:
+    """A refusal because of the record's state (409), not the user's rights."""
+    return Refusal(reason, Conflict)
+
+
+def enforce(refusal: str | None) -> None:
+    if refusal:
+        raise getattr(refusal, "error", Forbidden)(str(refusal))

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import String, cast, false, func, or_
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -19,8 +20,11 @@ from core.errors import (
     Conflict,
     Forbidden,
     NotFound,
+    Refusal,
     TooLarge,
     ValidationFailed,
+    conflict,
+    enforce,
     require_row_version,
 )
 from core.signatures import Signature, sign, signatures_for
@@ -141,10 +145,38 @@ def _check_distribution(distribution: dict | None, department: Department) -> di
     return {"departments": departments, "roles": roles}
 
 
-def _require_edit(actor: User, procedure: Procedure) -> None:
-    require(actor, Permission.EDIT_DRAFT, department_id=procedure.department_id)
+def _permission_refusal(user: User, permission: Permission, **scope) -> Refusal | None:
+    try:
+        require(user, permission, **scope)
+    except Forbidden as error:
+        return Refusal(error.detail)
+    return None
+
+
+def edit_refusal(user: User, procedure: Procedure) -> Refusal | None:
+    """Why ``user`` may not write revisions of ``procedure``, or None."""
+    refusal = _permission_refusal(user, Permission.EDIT_DRAFT, department_id=procedure.department_id)
+    if refusal:
+        return refusal
     if procedure.withdrawn:
-        raise Conflict(f"{procedure.code} is withdrawn; it can no longer be revised.")
+        return conflict(_("%(code)s is withdrawn; it can no longer be revised.", code=procedure.code))
+    return None
+
+
+def _require_edit(actor: User, procedure: Procedure) -> None:
+    enforce(edit_refusal(actor, procedure))
+
+
+def withdraw_refusal(user: User, procedure: Procedure) -> Refusal | None:
+    """Why ``user`` may not withdraw ``procedure``, or None: a quality officer, once."""
+    refusal = _permission_refusal(user, Permission.APPROVE_REVISION, department_id=procedure.department_id)
+    if refusal:
+        return refusal
+    if Role.QUALITY_OFFICER not in user.roles:
+        return Refusal(_("Only a quality officer may withdraw a procedure from the library."))
+    if procedure.withdrawn:
+        return conflict(_("%(code)s is already withdrawn.", code=procedure.code))
+    return None
 
 
 # Creating and editing ---------------------------------------------------------
@@ -260,12 +292,11 @@ def submit(actor: User, revision: Revision, *, row_version: int,
 
 
 def withdraw(actor: User, procedure: Procedure, *, reason: str, row_version: int) -> Procedure:
-    require(actor, Permission.APPROVE_REVISION, department_id=procedure.department_id)
-    if Role.QUALITY_OFFICER not in actor.roles:
-        raise Forbidden("Only a quality officer may withdraw a procedure from the library.")
+    refusal = withdraw_refusal(actor, procedure)
+    if refusal is not None and refusal.error is not Conflict:
+        enforce(refusal)
     require_row_version(procedure, row_version)
-    if procedure.withdrawn:
-        raise Conflict(f"{procedure.code} is already withdrawn.")
+    enforce(refusal)
     if not (reason or "").strip():
         raise ValidationFailed.field("reason", "is required")
     with trail_reason(reason.strip()):
@@ -320,7 +351,7 @@ def sign_revision(actor: User, revision: Revision, *, meaning: str, password: st
         raise Conflict(f"Only the effective revision can be signed as {meaning}; revision {revision.number} "
                        f"is {revision.state}.")
     if meaning == "periodic-review":
-        require(actor, Permission.APPROVE_REVISION, department_id=procedure.department_id)
+        enforce(review_refusal(actor, revision))
         signature = sign(revision, signer=actor, password=password, meaning=meaning, comment=comment)
         procedure.next_review_due = add_months(today(), procedure.review_interval_months)
         db.session.flush()
@@ -333,19 +364,54 @@ def sign_revision(actor: User, revision: Revision, *, meaning: str, password: st
     return SignOutcome(signature, revision, False)
 
 
-def _sign_review(actor, revision, meaning, password, comment) -> SignOutcome:
+def decide_refusal(user: User, revision: Revision) -> Refusal | None:
+    """Why ``user`` may not reject ``revision`` (review it as head or quality officer), or None."""
     procedure = revision.procedure
-    require(actor, Permission.APPROVE_REVISION, department_id=procedure.department_id)
+    refusal = _permission_refusal(user, Permission.APPROVE_REVISION, department_id=procedure.department_id)
+    if refusal:
+        return refusal
     if revision.state != RevisionState.IN_REVIEW:
-        raise Conflict(f"Revision {revision.number} of {procedure.code} is {revision.state}, not in review.")
-    if revision.author_id == actor.id:
-        raise Forbidden("The author of a revision may not approve or reject it; two other people must.")
-    if not (is_head_of(actor, procedure.department_id) or Role.QUALITY_OFFICER in actor.roles):
-        raise Forbidden(f"Only the head of {procedure.department.code} or a quality officer may approve "
-                        f"{procedure.code}.")
+        return conflict(_("Revision %(number)s of %(code)s is %(state)s, not in review.", number=revision.number,
+                          code=procedure.code, state=revision.state))
+    if revision.author_id == user.id:
+        return Refusal(_("The author of a revision may not approve or reject it; two other people must."))
+    if not (is_head_of(user, procedure.department_id) or Role.QUALITY_OFFICER in user.roles):
+        return Refusal(_("Only the head of %(department)s or a quality officer may approve %(code)s.",
+                         department=procedure.department.code, code=procedure.code))
+    return None
+
+
+def approve_refusal(user: User, revision: Revision, approvals: list[Signature] | None = None) -> Refusal | None:
+    """Why ``user`` may not approve ``revision``, or None: as :func:`decide_refusal`, and not twice.
+
+    ``approvals``: the revision's current approvals, when the caller has them already.
+    """
+    refusal = decide_refusal(user, revision)
+    if refusal:
+        return refusal
+    approvals = current_approvals(revision) if approvals is None else approvals
+    if any(s.signer_id == user.id for s in approvals):
+        return conflict(_("You have already approved this revision; a second approver must be someone else."))
+    return None
+
+
+def review_refusal(user: User, revision: Revision) -> Refusal | None:
+    """Why ``user`` may not sign ``revision`` as periodically reviewed ("still valid"), or None."""
+    procedure = revision.procedure
+    if revision.state != RevisionState.EFFECTIVE:
+        return conflict(_("Only the effective revision can be signed as %(meaning)s; revision %(number)s is "
+                          "%(state)s.", meaning="periodic-review", number=revision.number, state=revision.state))
+    refusal = _permission_refusal(user, Permission.APPROVE_REVISION, department_id=procedure.department_id)
+    if refusal:
+        return refusal
+    if procedure.withdrawn:
+        return conflict(_("%(code)s is withdrawn; it is no longer reviewed.", code=procedure.code))
+    return None
+
+
+def _sign_review(actor, revision, meaning, password, comment) -> SignOutcome:
     approvals = current_approvals(revision)
-    if meaning == "approved" and any(s.signer_id == actor.id for s in approvals):
-        raise Conflict("You have already approved this revision; a second approver must be someone else.")
+    enforce(approve_refusal(actor, revision, approvals) if meaning == "approved" else decide_refusal(actor, revision))
     if meaning == "rejected":
         if not (comment or "").strip():
             raise ValidationFailed.field("comment", "a rejection needs a comment for the author")

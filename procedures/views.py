@@ -112,18 +112,15 @@ def _view_context(procedure, revision):
     user = _user()
     pending = services.open_revision(procedure)
     approvals = services.current_approvals(revision) if revision.state == RevisionState.IN_REVIEW else []
-    may_edit = can(user, Permission.EDIT_DRAFT, department_id=procedure.department_id) and not procedure.withdrawn
-    may_approve = (can(user, Permission.APPROVE_REVISION, department_id=procedure.department_id)
-                   and revision.author_id != user.id and not any(s.signer_id == user.id for s in approvals))
     acknowledged = any(s.signer_id == user.id for s in services.acknowledgements(revision)) \
         if revision.state == RevisionState.EFFECTIVE else False
     return {
         "procedure": procedure, "revision": revision, "html": render(revision.body),
         "signatures": signatures_for(revision), "approvals": approvals, "pending": pending,
-        "may_edit": may_edit, "may_approve": may_approve and revision.state == RevisionState.IN_REVIEW,
-        "may_review": revision.state == RevisionState.EFFECTIVE and can(
-            user, Permission.APPROVE_REVISION, department_id=procedure.department_id) and not procedure.withdrawn,
-        "may_withdraw": Role.QUALITY_OFFICER in user.roles and not procedure.withdrawn,
+        "may_edit": services.edit_refusal(user, procedure) is None,
+        "may_approve": services.approve_refusal(user, revision, approvals) is None,
+        "may_review": services.review_refusal(user, revision) is None,
+        "may_withdraw": services.withdraw_refusal(user, procedure) is None,
         "may_read_drafts": services.can_read_drafts(user, procedure),
         "acknowledged": acknowledged, "today": today(),
         "visible_revisions": [r for r in procedure.revisions

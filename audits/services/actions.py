@@ -4,22 +4,30 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from audits.models import ActionState, CorrectiveAction, NcState, Nonconformity
 from audits.services import nonconformities as ncs
-from audits.services.common import required_text, user_named
+from audits.services.common import (
+    permission_refusal,
+    required_text,
+    user_named,
+)
 from core.accounts.models import Site, User
 from core.accounts.passwords import verify_password
-from core.accounts.permissions import Permission, can, require
+from core.accounts.permissions import Permission, can
 from core.clock import today, utcnow
 from core.database import db
 from core.errors import (
     Conflict,
     Forbidden,
     NotFound,
+    Refusal,
     ValidationFailed,
     check_row_version,
+    conflict,
+    enforce,
 )
 from core.signatures import sign
 
@@ -33,14 +41,24 @@ def action_by_id(action_id: int) -> CorrectiveAction:
     return action
 
 
+def plan_refusal(user: User, nc: Nonconformity) -> Refusal | None:
+    """Why ``user`` may not plan a corrective action on ``nc`` now, or None."""
+    if not ncs.may_manage(user, nc):
+        return Refusal(ncs.manage_refusal_text(nc))
+    if nc.state not in PLANNABLE_STATES:
+        return conflict(_("%(reference)s is %(state)s; actions are planned once the root cause is identified and "
+                          "until the NC is closed.", reference=nc.reference, state=nc.state.replace("_", " ")))
+    return None
+
+
 def add_action(actor: User, nc: Nonconformity, *, description: str, owner: str, due_date: date | None,
                row_version: int | None = None) -> CorrectiveAction:
     """A new action once the cause is known; adding one while verifying reopens the planning."""
-    ncs.require_manage(actor, nc)
+    refusal = plan_refusal(actor, nc)
+    if refusal is not None and refusal.error is not Conflict:
+        enforce(refusal)
     check_row_version(nc, row_version)
-    if nc.state not in PLANNABLE_STATES:
-        raise Conflict(f"{nc.reference} is {nc.state.replace('_', ' ')}; actions are planned once the root cause "
-                       f"is identified and until the NC is closed.")
+    enforce(refusal)
     description = required_text(description, "description")
     owner_row = user_named(owner, "owner")
     if not can(owner_row, Permission.OWN_ACTION):
@@ -59,12 +77,40 @@ def add_action(actor: User, nc: Nonconformity, *, description: str, owner: str, 
     return action
 
 
+def _state_refusal(action: CorrectiveAction, allowed, why: str) -> Refusal | None:
+    if action.state in allowed:
+        return None
+    return conflict(_("%(label)s is %(state)s; %(why)s", label=action.label, state=action.state.replace("_", " "),
+                      why=why))
+
+
+def complete_refusal(user: User, action: CorrectiveAction) -> Refusal | None:
+    """Why ``user`` may not complete ``action``, or None: its owner (or who may own it for them), while open."""
+    return permission_refusal(user, Permission.OWN_ACTION, owner_id=action.owner_id) or _state_refusal(
+        action, (ActionState.OPEN,), _("only an open action can be completed."))
+
+
+def verify_refusal(user: User, action: CorrectiveAction) -> Refusal | None:
+    """Why ``user`` may not verify ``action``'s effectiveness, or None: never whoever owns or completed it."""
+    refusal = permission_refusal(user, Permission.VERIFY_EFFECTIVENESS, owner_id=action.owner_id)
+    if refusal:
+        return refusal
+    if user.id == action.completed_by_id:
+        return Refusal(_("You completed %(label)s; someone else must verify its effectiveness.", label=action.label))
+    return _state_refusal(action, (ActionState.DONE,), _("only a done action can be verified."))
+
+
+def _enforce_around_row_version(refusal: Refusal | None, action: CorrectiveAction, row_version: int | None) -> None:
+    """Who may act is answered before a stale copy; the state after it."""
+    if refusal is not None and refusal.error is not Conflict:
+        enforce(refusal)
+    check_row_version(action, row_version)
+    enforce(refusal)
+
+
 def complete_action(actor: User, action: CorrectiveAction, *, note: str,
                     row_version: int | None = None) -> CorrectiveAction:
-    require(actor, Permission.OWN_ACTION, owner_id=action.owner_id)
-    check_row_version(action, row_version)
-    if action.state != ActionState.OPEN:
-        raise Conflict(f"{action.label} is {action.state.replace('_', ' ')}; only an open action can be completed.")
+    _enforce_around_row_version(complete_refusal(actor, action), action, row_version)
     action.completion_note = required_text(note, "note")
     action.state = ActionState.DONE.value
     action.completed_at = utcnow()
@@ -80,12 +126,7 @@ def verify_action(actor: User, action: CorrectiveAction, *, effective: bool, not
     The owner never verifies their own action. An ineffective action stays
     on record and sends its NC back to planning.
     """
-    require(actor, Permission.VERIFY_EFFECTIVENESS, owner_id=action.owner_id)
-    if actor.id == action.completed_by_id:
-        raise Forbidden(f"You completed {action.label}; someone else must verify its effectiveness.")
-    check_row_version(action, row_version)
-    if action.state != ActionState.DONE:
-        raise Conflict(f"{action.label} is {action.state.replace('_', ' ')}; only a done action can be verified.")
+    _enforce_around_row_version(verify_refusal(actor, action), action, row_version)
     note = required_text(note, "note")
     action.verification_note = note
     action.verified_at = utcnow()

@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import force_locale
-from sqlalchemy.orm import selectinload
+from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from audits.models import (
     NC_RESULTS,
@@ -26,6 +28,7 @@ from audits.services.common import (
     department_named,
     next_sequence,
     optional_text,
+    permission_refusal,
     required_text,
     site_named,
     user_named,
@@ -36,10 +39,12 @@ from core.clock import local, today, utcnow
 from core.database import db
 from core.errors import (
     Conflict,
-    Forbidden,
     NotFound,
+    Refusal,
     ValidationFailed,
     check_row_version,
+    conflict,
+    enforce,
 )
 from core.plugins.manager import notify_after_commit, registry
 from core.signatures import sign
@@ -62,9 +67,30 @@ def audit_by_reference(reference: str) -> Audit:
     return audit
 
 
+def audit_for_recording(reference: str) -> Audit:
+    """The audit without its items, with what recording on one item needs:
+    its site, departments and team, in one statement."""
+    audit = db.session.execute(
+        db.select(Audit).filter_by(reference=(reference or "").strip().upper())
+        .options(joinedload(Audit.site), joinedload(Audit.department_rows), joinedload(Audit.auditor_rows))
+    ).unique().scalar_one_or_none()
+    if audit is None:
+        raise NotFound(f"There is no audit {reference!r}.")
+    return audit
+
+
 def item_of(audit: Audit, item_id: int) -> AuditItem:
-    for item in audit.items:
-        if item.id == item_id:
+    """One checklist item of ``audit``, with its checklist and NC, without loading the others."""
+    if "items" in audit.__dict__:
+        for item in audit.items:
+            if item.id == item_id:
+                return item
+    else:
+        item = db.session.execute(
+            db.select(AuditItem).where(AuditItem.audit_id == audit.id, AuditItem.id == item_id)
+            .options(joinedload(AuditItem.checklist), joinedload(AuditItem.nonconformity))
+        ).scalar_one_or_none()
+        if item is not None:
             return item
     raise NotFound(f"{audit.reference} has no checklist item {item_id}.")
 
@@ -113,26 +139,92 @@ def impartiality_refusal(auditor: User, department_ids) -> str | None:
     return None
 
 
-def require_conduct(user: User, audit: Audit) -> None:
-    """Recording on an audit: a member of its team, never for their own department."""
+def conduct_refusal(user: User, audit: Audit) -> Refusal | None:
+    """Why ``user`` may not work on ``audit``, or None: a member of its team, never for their own department."""
     for department in audit.departments:
-        require(user, Permission.RUN_AUDITS, department_id=department.id)
+        refusal = permission_refusal(user, Permission.RUN_AUDITS, department_id=department.id)
+        if refusal:
+            return refusal
     if not audit.department_rows:
-        require(user, Permission.RUN_AUDITS)
+        refusal = permission_refusal(user, Permission.RUN_AUDITS)
+        if refusal:
+            return refusal
     if not is_on_team(user, audit):
-        raise Forbidden(f"You are not on the audit team of {audit.reference}.")
+        return Refusal(_("You are not on the audit team of %(reference)s.", reference=audit.reference))
+    return None
+
+
+def require_conduct(user: User, audit: Audit) -> None:
+    enforce(conduct_refusal(user, audit))
+
+
+def _state_refusal(audit: Audit, allowed, why: str) -> Refusal | None:
+    if audit.state in allowed:
+        return None
+    return conflict(_("%(reference)s is %(state)s; %(why)s", reference=audit.reference, state=audit.state, why=why))
+
+
+def start_refusal(user: User, audit: Audit) -> Refusal | None:
+    """Why ``user`` may not start ``audit``, or None."""
+    return conduct_refusal(user, audit) or _state_refusal(
+        audit, (AuditState.PLANNED,), _("only a planned audit can start."))
+
+
+def record_refusal(user: User, audit: Audit) -> Refusal | None:
+    """Why ``user`` may not record results (or their evidence) on ``audit`` now, or None."""
+    return conduct_refusal(user, audit) or _state_refusal(
+        audit, (AuditState.IN_PROGRESS,), _("results are recorded while it is in progress."))
+
+
+def evidence_refusal(user: User, audit: Audit) -> Refusal | None:
+    """Why ``user`` may not add evidence to the items of ``audit`` now, or None."""
+    return conduct_refusal(user, audit) or _state_refusal(
+        audit, (AuditState.IN_PROGRESS,), _("evidence is added while it is in progress."))
+
+
+def report_refusal(user: User, audit: Audit) -> Refusal | None:
+    """Why ``user`` may not issue the report of ``audit``, or None: only its lead auditor, while it runs."""
+    refusal = conduct_refusal(user, audit)
+    if refusal:
+        return refusal
+    if user.id != audit.lead_auditor_id:
+        return Refusal(_("Only the lead auditor of %(reference)s (%(lead)s) may issue its report.",
+                         reference=audit.reference, lead=audit.lead_auditor.display_name))
+    return _state_refusal(audit, (AuditState.IN_PROGRESS,), _("only an audit in progress can be reported."))
+
+
+def manage_refusal(user: User, audit: Audit) -> Refusal | None:
+    """Why ``user`` may not re-plan, close or cancel ``audit``: the lead auditor or a quality officer may."""
+    refusal = permission_refusal(user, Permission.RUN_AUDITS)
+    if refusal:
+        return refusal
+    if user.id != audit.lead_auditor_id and Role.QUALITY_OFFICER not in user.roles:
+        return Refusal(_("Only the lead auditor of %(reference)s or a quality officer may do this.",
+                         reference=audit.reference))
+    return None
 
 
 def may_manage(user: User, audit: Audit) -> bool:
     """Cancel, close: the lead auditor or a quality officer."""
-    return can(user, Permission.RUN_AUDITS) and (
-        user.id == audit.lead_auditor_id or Role.QUALITY_OFFICER in user.roles)
+    return manage_refusal(user, audit) is None
 
 
-def _require_manage(user: User, audit: Audit) -> None:
-    require(user, Permission.RUN_AUDITS)
-    if not may_manage(user, audit):
-        raise Forbidden(f"Only the lead auditor of {audit.reference} or a quality officer may do this.")
+def replan_refusal(user: User, audit: Audit) -> Refusal | None:
+    """Why ``user`` may not re-plan ``audit``, or None."""
+    return manage_refusal(user, audit) or _state_refusal(
+        audit, (AuditState.PLANNED,), _("only a planned audit can be re-planned."))
+
+
+def close_refusal(user: User, audit: Audit) -> Refusal | None:
+    """Why ``user`` may not close ``audit`` yet (its open NCs are checked when closing), or None."""
+    return manage_refusal(user, audit) or _state_refusal(
+        audit, (AuditState.REPORTED,), _("only a reported audit can be closed."))
+
+
+def cancel_refusal(user: User, audit: Audit) -> Refusal | None:
+    """Why ``user`` may not cancel ``audit``, or None."""
+    return manage_refusal(user, audit) or _state_refusal(
+        audit, EDITABLE_STATES, _("only a planned or running audit can be cancelled."))
 
 
 # Planning --------------------------------------------------------------------------
@@ -221,10 +313,9 @@ def update_plan(actor: User, audit: Audit, *, row_version: int | None, title: st
                 scope: str | None = None, criteria=None, lead_auditor: str | None = None, auditors=None,
                 planned_date: date | None = None, checklists=None) -> Audit:
     """Change a planned audit (not its site or departments: plan another audit for those)."""
-    _require_manage(actor, audit)
+    enforce(manage_refusal(actor, audit))
     check_row_version(audit, row_version)
-    if audit.state != AuditState.PLANNED:
-        raise Conflict(f"{audit.reference} is {audit.state}; only a planned audit can be re-planned.")
+    enforce(replan_refusal(actor, audit))
     if title is not None:
         audit.title = required_text(title, "title", 300)
     if scope is not None:
@@ -276,8 +367,7 @@ def start_audit(actor: User, audit: Audit, *, row_version: int | None = None) ->
     """
     require_conduct(actor, audit)
     check_row_version(audit, row_version)
-    if audit.state != AuditState.PLANNED:
-        raise Conflict(f"{audit.reference} is {audit.state}; only a planned audit can start.")
+    enforce(start_refusal(actor, audit))
     known = registry().checklists
     missing = [key for key in audit.checklist_keys if key not in known]
     if missing:
@@ -323,34 +413,37 @@ def record_result(actor: User, audit: Audit, item: AuditItem, *, result: str, no
     ``minor_nc``/``major_nc`` raise one NC for the item (or reopen the one
     it had); changing to another grade cancels that NC while nobody has
     worked on it yet, and is refused once somebody has.
+
+    The item's change and its NC's go out in one flush, so the request adds
+    to the trail's chain once (see :mod:`core.trail.recorder`).
     """
-    require_conduct(actor, audit)
-    if audit.state != AuditState.IN_PROGRESS:
-        raise Conflict(f"{audit.reference} is {audit.state}; results are recorded while it is in progress.")
+    enforce(record_refusal(actor, audit))
     check_row_version(item, row_version)
     if result not in RESULTS:
         raise ValidationFailed.field("result", f"one of {', '.join(RESULTS)}")
     note = optional_text(note)
     if result in NC_RESULTS and not note:
         raise ValidationFailed.field("note", "describe the nonconformity you found")
-    nc = ncs.nc_for_item(item)
+    nc = item.nonconformity if item.id is not None else None
     if nc is not None and nc.state not in (NcState.OPEN, NcState.CANCELLED) and (
             result not in NC_RESULTS or NC_RESULTS[result] != nc.severity):
         raise Conflict(f"{nc.reference} raised by this finding is already {nc.state.replace('_', ' ')}; "
                        f"its result can no longer change.")
-    item.result, item.note = result, note
-    item.answered_by, item.answered_at = actor, utcnow()
-    if result in NC_RESULTS:
-        severity = NC_RESULTS[result]
-        if nc is None:
-            ncs.raise_nonconformity(
-                actor, title=f"{item.checklist.title}: {item.text}"[:300], description=note, severity=severity,
-                site=audit.site.code, department=_department_for(audit, item).code, source="audit",
-                source_ref=f"{audit.reference}#{item.anchor}", audit=audit, audit_item=item)
-        else:
-            ncs.sync_from_finding(nc, severity=severity, description=note)
-    elif nc is not None and nc.state == NcState.OPEN:
-        ncs.cancel_for_finding(nc, f"The audit result of the finding was changed to {result}.")
+    with db.session.no_autoflush:
+        item.result, item.note = result, note
+        item.answered_by, item.answered_at = actor, utcnow()
+        if result in NC_RESULTS:
+            severity = NC_RESULTS[result]
+            if nc is None:
+                nc = ncs.raise_nonconformity(
+                    actor, title=f"{item.checklist.title}: {item.text}"[:300], description=note, severity=severity,
+                    site=audit.site, department=_department_for(audit, item), source="audit",
+                    source_ref=f"{audit.reference}#{item.anchor}", audit=audit, audit_item=item)
+                set_committed_value(item, "nonconformity", nc)
+            else:
+                ncs.sync_from_finding(nc, severity=severity, description=note)
+        elif nc is not None and nc.state == NcState.OPEN:
+            ncs.cancel_for_finding(nc, f"The audit result of the finding was changed to {result}.")
     db.session.flush()
     return item
 
@@ -393,13 +486,11 @@ def history(audit: Audit, *, limit: int = 2000) -> list:
 def report_audit(actor: User, audit: Audit, *, summary: str, conclusion: str, password: str,
                  row_version: int | None = None) -> Audit:
     """In progress → reported, signed ``report-issued`` by the lead auditor."""
-    require_conduct(actor, audit)
-    if actor.id != audit.lead_auditor_id:
-        raise Forbidden(f"Only the lead auditor of {audit.reference} ({audit.lead_auditor.display_name}) may issue "
-                        f"its report.")
+    refusal = report_refusal(actor, audit)
+    if refusal is not None and refusal.error is not Conflict:
+        enforce(refusal)
     check_row_version(audit, row_version)
-    if audit.state != AuditState.IN_PROGRESS:
-        raise Conflict(f"{audit.reference} is {audit.state}; only an audit in progress can be reported.")
+    enforce(refusal)
     audit.summary = required_text(summary, "summary")
     audit.conclusion = required_text(conclusion, "conclusion")
     unanswered = [item for item in audit.items if not item.result]
@@ -428,10 +519,9 @@ def nonconformities_of(audit: Audit) -> list[Nonconformity]:
 
 
 def close_audit(actor: User, audit: Audit, *, row_version: int | None = None) -> Audit:
-    _require_manage(actor, audit)
+    enforce(manage_refusal(actor, audit))
     check_row_version(audit, row_version)
-    if audit.state != AuditState.REPORTED:
-        raise Conflict(f"{audit.reference} is {audit.state}; only a reported audit can be closed.")
+    enforce(close_refusal(actor, audit))
     still_open = open_nonconformities(audit)
     if still_open:
         raise Conflict(f"{audit.reference} cannot close: its nonconformities "
@@ -445,10 +535,9 @@ def close_audit(actor: User, audit: Audit, *, row_version: int | None = None) ->
 def cancel_audit(actor: User, audit: Audit, *, reason: str, row_version: int | None = None) -> Audit:
     from core.trail import reason as trail_reason
 
-    _require_manage(actor, audit)
+    enforce(manage_refusal(actor, audit))
     check_row_version(audit, row_version)
-    if audit.state not in EDITABLE_STATES:
-        raise Conflict(f"{audit.reference} is {audit.state}; only a planned or running audit can be cancelled.")
+    enforce(cancel_refusal(actor, audit))
     reason = required_text(reason, "reason")
     if any(nc.state != NcState.CANCELLED for nc in nonconformities_of(audit)):
         raise Conflict(f"{audit.reference} has raised nonconformities; report it instead of cancelling it.")

@@ -5,8 +5,18 @@ from __future__ import annotations
 from sqlalchemy import func
 
 from core.accounts.models import Department, Role, Site, User
+from core.accounts.permissions import Permission, require
 from core.database import db
-from core.errors import ValidationFailed
+from core.errors import Forbidden, Refusal, ValidationFailed
+
+
+def permission_refusal(user: User, permission: Permission, **scope) -> Refusal | None:
+    """The permission matrix's reason as a :class:`Refusal`, or None."""
+    try:
+        require(user, permission, **scope)
+    except Forbidden as error:
+        return Refusal(error.detail)
+    return None
 
 
 def next_sequence(model, year: int) -> int:

@@ -18,18 +18,18 @@ from typing import BinaryIO
 
 import filetype
 from flask import current_app
+from flask_babel import gettext as _
 
 from audits.models import (
     ActionState,
     AuditItem,
-    AuditState,
     CorrectiveAction,
     Evidence,
     Nonconformity,
 )
 from core.accounts.models import User
 from core.database import db
-from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from core.errors import NotFound, Refusal, ValidationFailed, conflict, enforce
 from core.storage import file_store
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -137,34 +137,47 @@ def _add(actor: User, stream: BinaryIO, name: str | None, declared: str | None, 
 
 def attach_to_item(actor: User, item: AuditItem, stream: BinaryIO, name: str | None,
                    declared: str | None = None) -> Evidence:
-    from audits.services.audits import require_conduct
+    from audits.services.audits import evidence_refusal
 
-    require_conduct(actor, item.audit)
-    if item.audit.state != AuditState.IN_PROGRESS:
-        raise Conflict(f"{item.audit.reference} is {item.audit.state}; evidence is added while it is in progress.")
+    enforce(evidence_refusal(actor, item.audit))
     return _add(actor, stream, name, declared, audit_item_id=item.id, audit_id=item.audit_id)
 
 
 def attach_to_nonconformity(actor: User, nc: Nonconformity, stream: BinaryIO, name: str | None,
                             declared: str | None = None) -> Evidence:
-    from audits.services import nonconformities as ncs
-
-    if not ncs.may_manage(actor, nc) and not (nc.audit is not None and _on_team(actor, nc.audit)):
-        raise Forbidden(f"Only those who work on {nc.reference} may add evidence to it.")
-    if not nc.is_open:
-        raise Conflict(f"{nc.reference} is {nc.state}; no more evidence can be added.")
+    enforce(nc_evidence_refusal(actor, nc))
     return _add(actor, stream, name, declared, nonconformity_id=nc.id, audit_id=nc.audit_id)
 
 
 def attach_to_action(actor: User, action: CorrectiveAction, stream: BinaryIO, name: str | None,
                      declared: str | None = None) -> Evidence:
+    enforce(action_evidence_refusal(actor, action))
+    return _add(actor, stream, name, declared, action_id=action.id, audit_id=action.nonconformity.audit_id)
+
+
+def nc_evidence_refusal(user: User, nc: Nonconformity) -> Refusal | None:
+    """Why ``user`` may not add evidence to ``nc``, or None: those who work on it, while it is open."""
     from audits.services import nonconformities as ncs
 
-    if actor.id != action.owner_id and not ncs.may_manage(actor, action.nonconformity):
-        raise Forbidden(f"Only the owner of {action.label} or those who manage its NC may add evidence to it.")
+    if not ncs.may_manage(user, nc) and not (nc.audit is not None and _on_team(user, nc.audit)):
+        return Refusal(_("Only those who work on %(reference)s may add evidence to it.", reference=nc.reference))
+    if not nc.is_open:
+        return conflict(_("%(reference)s is %(state)s; no more evidence can be added.", reference=nc.reference,
+                          state=nc.state))
+    return None
+
+
+def action_evidence_refusal(user: User, action: CorrectiveAction) -> Refusal | None:
+    """Why ``user`` may not add evidence to ``action``, or None: its owner or who manages its NC, until verified."""
+    from audits.services import nonconformities as ncs
+
+    if user.id != action.owner_id and not ncs.may_manage(user, action.nonconformity):
+        return Refusal(_("Only the owner of %(label)s or those who manage its NC may add evidence to it.",
+                         label=action.label))
     if action.state not in (ActionState.OPEN, ActionState.DONE):
-        raise Conflict(f"{action.label} is {action.state.replace('_', ' ')}; no more evidence can be added.")
-    return _add(actor, stream, name, declared, action_id=action.id, audit_id=action.nonconformity.audit_id)
+        return conflict(_("%(label)s is %(state)s; no more evidence can be added.", label=action.label,
+                          state=action.state.replace("_", " ")))
+    return None
 
 
 def _on_team(user: User, audit) -> bool:

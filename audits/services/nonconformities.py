@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 
@@ -97,21 +98,27 @@ def may_manage(user: User, nc: Nonconformity) -> bool:
             or is_head_of(user, nc.department_id))
 
 
+def manage_refusal_text(nc: Nonconformity) -> str:
+    return _("Only a quality officer, the owner of %(reference)s or the head of %(department)s may do this.",
+             reference=nc.reference, department=nc.department.code)
+
+
 def require_manage(user: User, nc: Nonconformity) -> None:
     if not may_manage(user, nc):
-        raise Forbidden(f"Only a quality officer, the owner of {nc.reference} or the head of "
-                        f"{nc.department.code} may do this.")
+        raise Forbidden(manage_refusal_text(nc))
 
 
 # Raising -----------------------------------------------------------------------------
 
-def raise_nonconformity(actor: User | None, *, title: str, description: str | None, severity: str, site: str,
-                        department: str, owner: str | None = None, due_date: date | None = None,
+def raise_nonconformity(actor: User | None, *, title: str, description: str | None, severity: str,
+                        site: str | Site, department: str | Department, owner: str | None = None, due_date: date | None = None,
                         source: str | None = "manual", source_ref: str | None = None, audit=None,
                         audit_item=None) -> Nonconformity:
     """A new NC in state ``open``; ``nonconformity_raised`` fires after commit.
 
     ``actor`` None: raised by the system (a plugin reacting to an event).
+    ``site`` and ``department`` are codes, or the rows when the caller has them
+    at hand (an audit finding), which saves looking them up again.
     """
     if actor is not None:
         require(actor, Permission.RAISE_NC)
@@ -121,8 +128,8 @@ def raise_nonconformity(actor: User | None, *, title: str, description: str | No
     title = required_text(title, "title", 300)
     if severity not in SEVERITIES:
         raise ValidationFailed.field("severity", f"one of {', '.join(SEVERITIES)}")
-    site_row = site_named(site)
-    department_row = department_named(department)
+    site_row = site if isinstance(site, Site) else site_named(site)
+    department_row = department if isinstance(department, Department) else department_named(department)
     owner_row = user_named(owner, "owner", required=False) or head_of(department_row)
     if due_date is None:
         due_date = today() + timedelta(days=DEFAULT_DAYS[severity])

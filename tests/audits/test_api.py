@@ -37,9 +37,18 @@ def test_plan_start_record_upload_report_close_through_the_api(api_as, app):
     items = auditor.get(f"/api/v1/audits/{reference}/items").json
     assert [i["question_key"] for i in items] == ["greet", "testdrive", "handover"]
 
+    missing = _problem(auditor.put(f"/api/v1/audits/{reference}/items/{items[0]['id']}",
+                                   json={"result": "major_nc", "note": "Nobody at reception"}), 422)
+    assert "row_version" in str(missing)
     major = auditor.put(f"/api/v1/audits/{reference}/items/{items[0]['id']}",
-                        json={"result": "major_nc", "note": "Nobody at reception"})
+                        json={"result": "major_nc", "note": "Nobody at reception",
+                              "row_version": items[0]["row_version"]})
     assert major.status_code == 200 and major.json["nonconformity"].startswith("NC-")
+    assert major.json["row_version"] == items[0]["row_version"] + 1
+    stale = _problem(auditor.put(f"/api/v1/audits/{reference}/items/{items[0]['id']}",
+                                 json={"result": "minor_nc", "note": "Late", "row_version": items[0]["row_version"]}),
+                     409)
+    assert "changed by someone else" in stale["detail"]
     photo = auditor.post(f"/api/v1/audits/{reference}/items/{items[0]['id']}/evidence",
                          data={"file": (io.BytesIO(JPEG), "door.jpg", "image/jpeg")},
                          content_type="multipart/form-data")
@@ -47,7 +56,8 @@ def test_plan_start_record_upload_report_close_through_the_api(api_as, app):
     content = auditor.get(photo.json["url"])
     assert content.data == JPEG and content.headers["Content-Disposition"].startswith("attachment")
     for item in items[1:]:
-        auditor.put(f"/api/v1/audits/{reference}/items/{item['id']}", json={"result": "conforming"})
+        auditor.put(f"/api/v1/audits/{reference}/items/{item['id']}",
+                    json={"result": "conforming", "row_version": item["row_version"]})
 
     report = auditor.post(f"/api/v1/audits/{reference}/report",
                           json={"summary": "One major finding", "conclusion": "Not effective yet",

@@ -25,7 +25,9 @@ def _plan_and_start(client):
     assert response.status_code == 302, response.get_data(as_text=True)
     reference = response.headers["Location"].rsplit("/", 1)[-1]
     view = client.get(f"/audits/{reference}").get_data(as_text=True)
-    assert client.post(f"/audits/{reference}/start", data={"csrf_token": _token(view)}).status_code == 302
+    version = re.search(r'name="row_version" value="(\d+)"', view).group(1)
+    assert client.post(f"/audits/{reference}/start",
+                       data={"csrf_token": _token(view), "row_version": version}).status_code == 302
     return reference
 
 
@@ -48,8 +50,12 @@ def test_the_field_view_records_results_and_keeps_a_note_that_failed_to_save(cli
     assert "0 of 3 answered" in page
     item_id = re.search(r'id="item-(\d+)"', page).group(1)
     token = _token(page)
-    saved = client.post(f"/audits/{reference}/items/{item_id}",
-                        data={"csrf_token": token, "result": "conforming", "note": "Greeted at once"})
+    version = re.search(rf'id="item-{item_id}".*?name="row_version" value="(\d+)"', page, re.S).group(1)
+    unversioned = client.post(f"/audits/{reference}/items/{item_id}",
+                              data={"csrf_token": token, "result": "conforming", "note": "Greeted at once"})
+    assert unversioned.status_code == 422 and "reload it" in unversioned.get_data(as_text=True)
+    saved = client.post(f"/audits/{reference}/items/{item_id}", data={
+        "csrf_token": token, "result": "conforming", "note": "Greeted at once", "row_version": version})
     assert saved.status_code == 302 and saved.headers["Location"].endswith(f"#item-{item_id}")
     stale = client.post(f"/audits/{reference}/items/{item_id}", data={
         "csrf_token": token, "result": "observation", "note": "Typed on the showroom floor", "row_version": "1"})
@@ -57,7 +63,8 @@ def test_the_field_view_records_results_and_keeps_a_note_that_failed_to_save(cli
     assert stale.status_code == 409
     assert "Typed on the showroom floor" in body and "changed by someone else" in body
     missing_note = client.post(f"/audits/{reference}/items/{item_id}",
-                               data={"csrf_token": token, "result": "major_nc", "note": ""})
+                               data={"csrf_token": token, "result": "major_nc", "note": "",
+                                     "row_version": str(int(version) + 1)})
     assert missing_note.status_code == 422
     photo = client.post(f"/audits/{reference}/items/{item_id}/evidence",
                         data={"csrf_token": token, "file": (io.BytesIO(JPEG), "door.jpg", "image/jpeg")},

@@ -1,0 +1,33 @@
+"""Evidence files: their description and their content."""
+
+from __future__ import annotations
+
+from flask import send_file
+
+from audits.api import bp
+from audits.api.schemas import EvidenceSchema
+from audits.services import evidence as evidence_services
+from core.api import api_user, token_required
+
+
+@bp.route("/evidence/<int:evidence_id>")
+@token_required()
+@bp.response(200, EvidenceSchema)
+def get_evidence(evidence_id):
+    """Name, type, size, SHA-256, uploader and time of an evidence file."""
+    evidence = evidence_services.evidence_by_id(evidence_id)
+    evidence_services.require_read(api_user(), evidence)
+    return evidence
+
+
+@bp.route("/evidence/<int:evidence_id>/content")
+@token_required()
+@bp.response(200, {"format": "binary", "type": "string"}, content_type="application/octet-stream")
+def evidence_content(evidence_id):
+    """The file itself, as an attachment."""
+    evidence = evidence_services.evidence_by_id(evidence_id)
+    evidence_services.require_read(api_user(), evidence)
+
+
+    return send_file(evidence_services.open_content(evidence), mimetype=evidence.media_type, as_attachment=True,
+                     download_name=evidence.name, etag=evidence.sha256, conditional=True)

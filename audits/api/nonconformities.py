@@ -1,0 +1,107 @@
+"""Nonconformities: raising, editing, the state machine, actions and evidence on them."""
+
+from __future__ import annotations
+
+from flask import url_for
+
+from audits.api import UPLOAD_SCHEMA, _upload, bp
+from audits.api.schemas import (
+    ActionCreateSchema,
+    CorrectiveActionSchema,
+    EvidenceSchema,
+    NcCreateSchema,
+    NcListArgs,
+    NcTransitionSchema,
+    NcUpdateSchema,
+    NonconformityDetailSchema,
+    NonconformitySchema,
+)
+from audits.services import actions as action_services
+from audits.services import evidence as evidence_services
+from audits.services import nonconformities as nc_services
+from core.accounts.permissions import Permission
+from core.api import PAGE_HEADERS, api_user, paginate, token_required
+from core.database import commit
+
+
+@bp.route("/nonconformities")
+@token_required(Permission.RAISE_NC)
+@bp.arguments(NcListArgs, location="query")
+@bp.response(200, NonconformitySchema(many=True), headers=PAGE_HEADERS)
+def list_nonconformities(args):
+    """NCs, newest first; filters: state (or not_closed), site, department, overdue, source, owner."""
+    query = nc_services.list_query(api_user(), state=args.get("state"), site=args.get("site"),
+                                   department=args.get("department"), overdue=args.get("overdue", False),
+                                   source=args.get("source"), owner=args.get("owner"))
+    return paginate(query, args)
+
+
+@bp.route("/nonconformities", methods=["POST"])
+@token_required(Permission.RAISE_NC)
+@bp.arguments(NcCreateSchema)
+@bp.response(201, NonconformityDetailSchema)
+def raise_nonconformity(data):
+    """Raise an NC; owner defaults to the department's head, the due date to 30 (major) or 60 (minor) days."""
+    nc = nc_services.raise_nonconformity(api_user(), **data)
+    commit()
+    return nc, 201, {"Location": url_for(".get_nonconformity", reference=nc.reference)}
+
+
+@bp.route("/nonconformities/<reference>")
+@token_required(Permission.RAISE_NC)
+@bp.response(200, NonconformityDetailSchema)
+def get_nonconformity(reference):
+    """The NC with its actions, evidence, links, similar NCs and history."""
+    nc_services.require_read(api_user())
+    return nc_services.nc_by_reference(reference)
+
+
+@bp.route("/nonconformities/<reference>", methods=["PATCH"])
+@token_required(Permission.RAISE_NC)
+@bp.arguments(NcUpdateSchema)
+@bp.response(200, NonconformityDetailSchema)
+def update_nonconformity(data, reference):
+    """Title, description, owner or due date of an NC that is not closed."""
+    nc = nc_services.nc_by_reference(reference)
+    nc_services.update_nonconformity(api_user(), nc, **data)
+    commit()
+    return nc
+
+
+@bp.route("/nonconformities/<reference>/transition", methods=["POST"])
+@token_required(Permission.RAISE_NC)
+@bp.arguments(NcTransitionSchema)
+@bp.response(200, NonconformityDetailSchema)
+def transition_nonconformity(data, reference):
+    """Move the NC on: contained (containment), root_cause_identified (root_cause),
+    actions_planned, verifying, closed."""
+    nc = nc_services.nc_by_reference(reference)
+    nc_services.transition(api_user(), nc, **data)
+    commit()
+    return nc
+
+
+@bp.route("/nonconformities/<reference>/actions", methods=["POST"])
+@token_required(Permission.RAISE_NC)
+@bp.arguments(ActionCreateSchema)
+@bp.response(201, CorrectiveActionSchema)
+def add_action(data, reference):
+    """Plan a corrective action (once the root cause is identified)."""
+    nc = nc_services.nc_by_reference(reference)
+    action = action_services.add_action(api_user(), nc, **data)
+    commit()
+    return action, 201
+
+
+@bp.route("/nonconformities/<reference>/evidence", methods=["POST"])
+@token_required(Permission.RAISE_NC)
+@bp.doc(requestBody={"content": UPLOAD_SCHEMA, "required": True})
+@bp.response(201, EvidenceSchema)
+def upload_nc_evidence(reference):
+    """Upload a file for the NC (multipart, field ``file``)."""
+    nc = nc_services.nc_by_reference(reference)
+    upload = _upload()
+    evidence = evidence_services.attach_to_nonconformity(api_user(), nc, upload.stream, upload.filename,
+                                                         upload.mimetype)
+    commit()
+    return evidence, 201

@@ -1,0 +1,299 @@
+"""The marshmallow schemas of the audits API (their names are the OpenAPI components')."""
+
+from __future__ import annotations
+
+from flask import url_for
+from marshmallow import Schema, fields, validate
+
+from audits.models import AuditState, NcState, Result
+from audits.services import actions as action_services
+from audits.services import audits as audit_services
+from audits.services import nonconformities as nc_services
+from core.api import PageArgs, UTCDateTime
+from core.api.schemas import SignatureSchema
+from core.signatures import signatures_for
+
+
+class EvidenceSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    media_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    uploaded_by = fields.Function(lambda e: e.uploaded_by.login)
+    uploaded_at = UTCDateTime()
+    url = fields.Function(lambda e: url_for("audits_api.audits.evidence_content", evidence_id=e.id))
+
+
+class AuditItemSchema(Schema):
+    id = fields.Integer()
+    checklist = fields.Function(lambda i: i.checklist.key)
+    question_key = fields.String()
+    text = fields.String()
+    reference = fields.String()
+    guidance = fields.String()
+    result = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    answered_by = fields.Function(lambda i: i.answered_by.login if i.answered_by else None)
+    answered_at = UTCDateTime(allow_none=True)
+    nonconformity = fields.Function(lambda i: i.nonconformity.reference if i.nonconformity else None)
+    evidence = fields.List(fields.Nested(EvidenceSchema))
+    row_version = fields.Integer()
+
+
+class AuditSchema(Schema):
+    reference = fields.String()
+    title = fields.String()
+    site = fields.Function(lambda a: a.site.code)
+    departments = fields.Function(lambda a: a.department_codes)
+    scope = fields.String()
+    criteria = fields.List(fields.String())
+    criteria_revisions = fields.Dict(metadata={"description": "Per procedure code, the revision in force on the "
+                                                              "audit date (set when the audit starts)."})
+    checklists = fields.List(fields.String(), attribute="checklist_keys")
+    lead_auditor = fields.Function(lambda a: a.lead_auditor.login)
+    auditors = fields.Function(lambda a: [u.login for u in a.auditors])
+    planned_date = fields.Date()
+    state = fields.String()
+    started_at = UTCDateTime(allow_none=True)
+    reported_at = UTCDateTime(allow_none=True)
+    closed_at = UTCDateTime(allow_none=True)
+    row_version = fields.Integer()
+
+
+class AuditDetailSchema(AuditSchema):
+    summary = fields.String(allow_none=True)
+    conclusion = fields.String(allow_none=True)
+    cancel_reason = fields.String(allow_none=True)
+    items_summary = fields.Function(lambda a: {"answered": a.progress[0], "total": a.progress[1],
+                                               "counts": a.result_counts()})
+    nonconformities = fields.Function(lambda a: [{"reference": nc.reference, "state": nc.state,
+                                                  "severity": nc.severity}
+                                                 for nc in audit_services.nonconformities_of(a)])
+    signatures = fields.Function(lambda a: SignatureSchema(many=True).dump(signatures_for(a)))
+
+
+class AuditListArgs(PageArgs):
+    state = fields.String(validate=validate.OneOf([s.value for s in AuditState]))
+    site = fields.String()
+    department = fields.String()
+    year = fields.Integer()
+
+
+class AuditCreateSchema(Schema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    site = fields.String(required=True)
+    departments = fields.List(fields.String(), required=True)
+    scope = fields.String(load_default="")
+    criteria = fields.List(fields.String(), load_default=list, metadata={"description": "Procedure codes."})
+    lead_auditor = fields.String(required=True)
+    auditors = fields.List(fields.String(), load_default=list)
+    planned_date = fields.Date(required=True)
+    checklists = fields.List(fields.String(), required=True, metadata={"description": "Checklist keys from plugins."})
+    programme_entry = fields.Integer(load_default=None)
+
+
+class AuditUpdateSchema(Schema):
+    title = fields.String(validate=validate.Length(min=1, max=300))
+    scope = fields.String()
+    criteria = fields.List(fields.String(), metadata={"description": "Procedure codes."})
+    lead_auditor = fields.String()
+    auditors = fields.List(fields.String())
+    planned_date = fields.Date()
+    checklists = fields.List(fields.String(), metadata={"description": "Checklist keys from plugins."})
+    row_version = fields.Integer(required=True)
+
+
+class AuditRowVersionSchema(Schema):
+    row_version = fields.Integer(load_default=None)
+
+
+class AuditItemUpdateSchema(Schema):
+    result = fields.String(required=True, validate=validate.OneOf([r.value for r in Result]))
+    note = fields.String(load_default=None, allow_none=True)
+    row_version = fields.Integer(required=True)
+
+
+class AuditReportSchema(Schema):
+    summary = fields.String(required=True)
+    conclusion = fields.String(required=True)
+    password = fields.String(required=True, load_only=True)
+    row_version = fields.Integer(load_default=None)
+
+
+class AuditCancelSchema(Schema):
+    reason = fields.String(required=True)
+    row_version = fields.Integer(load_default=None)
+
+
+class CorrectiveActionSchema(Schema):
+    id = fields.Integer()
+    label = fields.String()
+    nonconformity = fields.Function(lambda a: a.nonconformity.reference)
+    number = fields.Integer()
+    description = fields.String()
+    owner = fields.Function(lambda a: a.owner.login)
+    due_date = fields.Date()
+    state = fields.String()
+    overdue = fields.Function(action_services.is_overdue)
+    completion_note = fields.String(allow_none=True)
+    completed_at = UTCDateTime(allow_none=True)
+    completed_by = fields.Function(lambda a: a.completed_by.login if a.completed_by else None)
+    verification_note = fields.String(allow_none=True)
+    verified_at = UTCDateTime(allow_none=True)
+    verified_by = fields.Function(lambda a: a.verified_by.login if a.verified_by else None)
+    evidence = fields.List(fields.Nested(EvidenceSchema))
+    signatures = fields.Function(lambda a: SignatureSchema(many=True).dump(signatures_for(a)))
+    row_version = fields.Integer()
+
+
+class NonconformitySchema(Schema):
+    reference = fields.String()
+    title = fields.String()
+    description = fields.String()
+    source = fields.String()
+    source_ref = fields.String(allow_none=True)
+    audit = fields.Function(lambda nc: nc.audit.reference if nc.audit else None)
+    audit_item = fields.Integer(attribute="audit_item_id", allow_none=True)
+    severity = fields.String()
+    site = fields.Function(lambda nc: nc.site.code)
+    department = fields.Function(lambda nc: nc.department.code)
+    owner = fields.Function(lambda nc: nc.owner.login if nc.owner else None)
+    due_date = fields.Date(allow_none=True)
+    overdue = fields.Function(nc_services.is_overdue)
+    state = fields.String()
+    raised_by = fields.Function(lambda nc: nc.raised_by.login if nc.raised_by else None)
+    raised_at = UTCDateTime()
+    closed_at = UTCDateTime(allow_none=True)
+    row_version = fields.Integer()
+
+
+class NcHistoryEventSchema(Schema):
+    seq = fields.Integer()
+    at = UTCDateTime()
+    actor = fields.String()
+    action = fields.String()
+    entity_type = fields.String()
+    entity_id = fields.String()
+    changed_fields = fields.Dict()
+    reason = fields.String(allow_none=True)
+
+
+class NonconformityDetailSchema(NonconformitySchema):
+    containment = fields.String(allow_none=True)
+    contained_at = UTCDateTime(allow_none=True)
+    root_cause = fields.Dict(allow_none=True)
+    root_cause_at = UTCDateTime(allow_none=True)
+    actions = fields.List(fields.Nested(CorrectiveActionSchema))
+    evidence = fields.List(fields.Nested(EvidenceSchema))
+    links = fields.Function(lambda nc: _links(nc))
+    similar = fields.Function(lambda nc: [other.reference for other in nc_services.similar(nc)])
+    history = fields.Function(lambda nc: NcHistoryEventSchema(many=True).dump(nc_services.timeline(nc)))
+
+
+def _links(nc) -> dict:
+    links = {"self": url_for("audits_api.audits.get_nonconformity", reference=nc.reference)}
+    if nc.audit is not None:
+        links["audit"] = url_for("audits_api.audits.get_audit", reference=nc.audit.reference)
+    if nc.audit_item_id is not None:
+        links["audit_item"] = url_for("audits_api.audits.list_items", reference=nc.audit.reference) + \
+            f"#{nc.audit_item_id}"
+    return links
+
+
+class NcListArgs(PageArgs):
+    state = fields.String(validate=validate.OneOf([s.value for s in NcState] + ["not_closed"]))
+    site = fields.String()
+    department = fields.String()
+    overdue = fields.Boolean()
+    source = fields.String()
+    owner = fields.String()
+
+
+class NcCreateSchema(Schema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    description = fields.String(load_default="")
+    severity = fields.String(required=True, validate=validate.OneOf(["minor", "major"]))
+    site = fields.String(required=True)
+    department = fields.String(required=True)
+    owner = fields.String(load_default=None, allow_none=True)
+    due_date = fields.Date(load_default=None, allow_none=True)
+    source = fields.String(load_default="manual", metadata={"description": "complaint, metric, manual or "
+                                                                          "plugin:<name>"})
+    source_ref = fields.String(load_default=None, allow_none=True)
+
+
+class NcUpdateSchema(Schema):
+    title = fields.String(validate=validate.Length(min=1, max=300))
+    description = fields.String()
+    owner = fields.String()
+    due_date = fields.Date()
+    row_version = fields.Integer(required=True)
+
+
+class NcTransitionSchema(Schema):
+    to = fields.String(required=True)
+    containment = fields.String(load_default=None)
+    root_cause = fields.Raw(load_default=None, metadata={"description": "5why, fishbone or 8d analysis."})
+    comment = fields.String(load_default=None)
+    row_version = fields.Integer(load_default=None)
+
+
+class ActionCreateSchema(Schema):
+    description = fields.String(required=True)
+    owner = fields.String(required=True)
+    due_date = fields.Date(required=True)
+
+
+class ActionCompleteSchema(Schema):
+    note = fields.String(required=True)
+    row_version = fields.Integer(load_default=None)
+
+
+class ActionVerifySchema(Schema):
+    effective = fields.Boolean(required=True)
+    note = fields.String(required=True)
+    password = fields.String(required=True, load_only=True)
+    row_version = fields.Integer(load_default=None)
+
+
+class ActionListArgs(PageArgs):
+    mine = fields.Boolean(load_default=False)
+    overdue = fields.Boolean(load_default=False)
+
+
+class ProgrammeArgs(Schema):
+    site = fields.String(required=True)
+    year = fields.Integer(required=True)
+
+
+class ProgrammeEntrySchema(Schema):
+    id = fields.Integer()
+    year = fields.Integer()
+    month = fields.Integer()
+    site = fields.Function(lambda c: c.entry.site.code)
+    department = fields.Function(lambda c: c.entry.department.code)
+    area = fields.Function(lambda c: c.entry.area)
+    status = fields.String()
+    audit = fields.Function(lambda c: c.audit.reference if c.audit else None)
+
+
+class ProgrammeSchema(Schema):
+    entries = fields.List(fields.Nested(ProgrammeEntrySchema))
+    not_audited_in_12_months = fields.List(fields.String())
+
+
+class ProgrammeEntryCreateSchema(Schema):
+    site = fields.String(required=True)
+    year = fields.Integer(required=True)
+    month = fields.Integer(required=True)
+    department = fields.String(required=True)
+    area = fields.String(load_default="")
+    note = fields.String(load_default=None)
+
+
+class PackJobSchema(Schema):
+    id = fields.String()
+    state = fields.String()
+    progress = fields.Integer()
+    url = fields.String(metadata={"description": "The job: poll it until its state is done or failed."})
