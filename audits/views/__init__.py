@@ -12,16 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from flask import Blueprint, url_for
+from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from audits.models import Result
-from audits.services import actions as action_services
-from audits.services import nonconformities as nc_services
 from core.accounts.models import Role, User
-from core.accounts.permissions import Permission, can
 from core.clock import today
 from core.database import db
 from core.errors import DomainError
