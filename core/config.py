@@ -6,6 +6,7 @@ environment (``DEALERQMS_*``), ``<instance>/config.py``, the defaults below.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from datetime import timedelta
@@ -30,6 +31,8 @@ DEFAULTS = {
     "DEALERQMS_PLUGINS_ALLOW": None,  # None: every installed plugin
     "DEALERQMS_PLUGINS_DENY": (),
     "DEALERQMS_LOAD_ENTRYPOINTS": True,
+    # Each plugin's own settings, by plugin name: core.plugins.plugin_config(name).
+    "DEALERQMS_PLUGIN_CONFIG": {},
     "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
     "BABEL_DEFAULT_LOCALE": "en",
     "BABEL_DEFAULT_TIMEZONE": "UTC",
@@ -67,6 +70,11 @@ ENV_SETTINGS = {
 }
 
 
+# DEALERQMS_PLUGIN_CONFIG_USEDCARS='{"stock_age_limit": 90}': settings of the plugin
+# "usedcars" (its name upper-cased, '-' as '_'), over those of the config file.
+PLUGIN_CONFIG_ENV_PREFIX = "DEALERQMS_PLUGIN_CONFIG_"
+
+
 def _split(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
@@ -91,12 +99,14 @@ def load(app, test_config: dict | None) -> None:
         value = os.environ.get(f"DEALERQMS_{name}")
         if value:
             app.config[name] = value if name == "JOBS_RUNNER" else float(value) if "." in value else int(value)
+    app.config["DEALERQMS_PLUGIN_CONFIG"] = _plugin_config(app.config.get("DEALERQMS_PLUGIN_CONFIG"))
     if os.environ.get("DEALERQMS_INSECURE_COOKIES"):
         # Plain-HTTP development only; production serves HTTPS.
         app.config["SESSION_COOKIE_SECURE"] = False
         app.config["REMEMBER_COOKIE_SECURE"] = False
     if test_config:
         app.config.from_mapping(test_config)
+        app.config["DEALERQMS_PLUGIN_CONFIG"] = _plugin_config(app.config["DEALERQMS_PLUGIN_CONFIG"], environ={})
 
     # A mistyped zone stops start-up with one sentence instead of shifting every month.
     zone_named(app.config["DEALERQMS_TIME_ZONE"])
@@ -105,6 +115,33 @@ def load(app, test_config: dict | None) -> None:
     app.config.setdefault("DEALERQMS_STORAGE_PATH", str(instance / "files"))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance)
+
+
+def _plugin_config(settings, environ=os.environ) -> dict:
+    """The config file's ``DEALERQMS_PLUGIN_CONFIG`` with each plugin's environment settings over it.
+
+    A plugin's environment variable holds a JSON object, so settings keep
+    their types (numbers, true/false, lists). Anything else stops start-up.
+    """
+    if settings is None:
+        settings = {}
+    if not isinstance(settings, dict) or not all(isinstance(value, dict) for value in settings.values()):
+        raise ValueError("DEALERQMS_PLUGIN_CONFIG must map plugin names to dicts of settings, "
+                         "e.g. {'usedcars': {'stock_age_limit': 90}}")
+    merged = {name: dict(values) for name, values in settings.items()}
+    for variable, text in environ.items():
+        if not variable.startswith(PLUGIN_CONFIG_ENV_PREFIX) or not text:
+            continue
+        try:
+            values = json.loads(text)
+        except ValueError as error:
+            raise ValueError(f"{variable} is not valid JSON ({error})") from None
+        if not isinstance(values, dict):
+            raise ValueError(f"{variable} must hold a JSON object of settings, e.g. '{{\"limit\": 90}}'")
+        name = variable.removeprefix(PLUGIN_CONFIG_ENV_PREFIX).lower()
+        names = [known for known in merged if known.replace("-", "_").lower() == name] or [name]
+        merged.setdefault(names[0], {}).update(values)
+    return merged
 
 
 def _instance_secret(instance: Path) -> str:

@@ -15,7 +15,8 @@ Fixtures: ``app`` (``app_config`` to change its configuration), ``db_session``
 helpers via ``app``, ``make_user``, ``users`` (one per role), ``client``,
 ``client_as(login_or_role)``, ``api_as(login_or_role)``, ``csrf_token(client)``,
 ``register_plugin`` (register a plugin object for one test) and ``make_app``
-(one more app with given plugins or configuration).
+(one more app with given plugins or configuration). Helpers for assertions:
+``registry(app)`` and ``describe_plugins(app)``.
 
 Test apps load the built-in plugins only; set ``DEALERQMS_LOAD_ENTRYPOINTS``
 to ``True`` in ``app_config`` to load every installed one (your plugin too).
@@ -417,3 +418,22 @@ def pytest_configure(config):
 def pytest_report_header(config):
     when = config.getoption("--clock", default=None)
     return [f"dealerqms: clock moved to {when}"] if when else []
+
+
+def registry(app):
+    """Every contribution of the plugins loaded in ``app``: ``.checklists``, ``.metrics``,
+    ``.forms``, ``.procedure_templates``, ``.job_kinds``, ``.permissions`` (by key) and
+    ``.plugin_of(kind, key)``. For a plugin's tests::
+
+        assert registry(app).checklists["usedcars.appraisal"].area == "SALES"
+    """
+    from core.plugins.manager import registry as registry_of
+
+    return registry_of(app)
+
+
+def describe_plugins(app, *, include_defaults: bool = False) -> list[dict]:
+    """What ``dealerqms plugins --json`` (and ``GET /api/v1/plugins``) shows for ``app``."""
+    from core.plugins.manager import describe_plugins as describe
+
+    return describe(app, include_defaults=include_defaults)

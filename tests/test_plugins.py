@@ -788,8 +788,8 @@ def test_the_example_plugin_is_found_through_its_entry_point(make_app):
     assert usedcars == {
         "name": "usedcars", "version": "0.4.0", "builtin": False,
         "hooks": ["compute_metric", "dashboard_panels", "form_submitted", "menu_links", "register_blueprints",
-                  "register_checklists", "register_forms", "register_metrics", "register_procedure_templates",
-                  "register_translations"],
+                  "register_checklists", "register_forms", "register_metrics", "register_permissions",
+                  "register_procedure_templates", "register_translations"],
         "counts": {"checklists": 1, "metrics": 3, "forms": 1, "procedure_templates": 1},
     }
     registry = manager.registry(app)

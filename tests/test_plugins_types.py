@@ -53,7 +53,7 @@ def test_a_valid_checklist_keeps_its_questions_as_an_immutable_tuple():
 
 
 def test_definitions_take_keyword_arguments_only():
-    with pytest.raises(TypeError):
+    with pytest.raises(DefinitionError, match=r"Question: takes keyword arguments only"):
         Question("q1", "Is the appraisal recorded?")
 
 

@@ -2,6 +2,11 @@
 
 Views, API handlers and CLI commands all ask :func:`require` (or :func:`can`
 to decide what to show); the UI only hides what this already refuses.
+
+Plugins add rows to the matrix: each permission a plugin declares with the
+``register_permissions`` hook (``core.plugins.PluginPermission``) is asked
+for by its key (``"usedcars.appraise"``) and held by the roles it names. The
+core's own permissions and their rules are not theirs to change.
 """
 
 from __future__ import annotations
@@ -55,25 +60,42 @@ HEAD_OWN_DEPARTMENT = frozenset({Permission.READ_DRAFTS, Permission.READ_TRAIL, 
                                  Permission.APPROVE_REVISION, Permission.ENTER_MEASUREMENTS})
 
 
-def can(user: User | None, permission: Permission, *, department_id: int | None = None,
+def can(user: User | None, permission: Permission | str, *, department_id: int | None = None,
         owner_id: int | None = None) -> bool:
+    """Whether ``user`` may do what ``permission`` allows: a :class:`Permission`, or a plugin's key."""
     return _refusal(user, permission, department_id=department_id, owner_id=owner_id) is None
 
 
-def require(user: User | None, permission: Permission, *, department_id: int | None = None,
+def require(user: User | None, permission: Permission | str, *, department_id: int | None = None,
             owner_id: int | None = None) -> None:
+    """Raise :class:`~core.errors.Forbidden`, saying why, unless :func:`can`."""
     refusal = _refusal(user, permission, department_id=department_id, owner_id=owner_id)
     if refusal:
         raise Forbidden(refusal)
 
 
+def _holders(permission: Permission | str) -> tuple[frozenset[Role], str]:
+    """The roles that hold ``permission`` and what it allows, in words."""
+    if isinstance(permission, Permission):
+        return MATRIX[permission], permission.value
+    from core.plugins.manager import registry
+
+    declared = registry().permissions.get(permission)
+    if declared is None:
+        # A mistyped key must not quietly refuse everyone.
+        raise ValueError(f"unknown permission {permission!r}: neither a core Permission nor declared by a loaded "
+                         f"plugin's register_permissions")
+    return frozenset(Role(role) for role in declared.roles), str(declared.description)
+
+
 def _refusal(user, permission, *, department_id, owner_id) -> str | None:
+    holders, action = _holders(permission)
     if user is None or not getattr(user, "is_authenticated", False) or not user.active:
-        return f"You must be logged in to {permission.value}."
-    allowed = MATRIX[permission] & user.roles
+        return f"You must be logged in to {action}."
+    allowed = holders & user.roles
     if not allowed:
-        needed = ", ".join(sorted(r.value.replace("_", " ") for r in MATRIX[permission]))
-        return f"Your roles do not allow you to {permission.value} (needs: {needed})."
+        needed = ", ".join(sorted(r.value.replace("_", " ") for r in holders))
+        return f"Your roles do not allow you to {action} (needs: {needed})."
     own_department = department_id is not None and user.department_id == department_id
 
     # Rules that bind every role.

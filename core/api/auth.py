@@ -89,8 +89,11 @@ def api_user() -> User:
     return user
 
 
-def token_required(permission: Permission | None = None):
+def token_required(permission: Permission | str | None = None):
     """Require a valid bearer token (and, if given, a permission) before the view runs.
+
+    ``permission`` is a core :class:`Permission` or the key of one a plugin
+    declares (``"usedcars.appraise"``).
 
     Place it below ``@blp.route`` and above ``@blp.arguments``, so that an
     unauthenticated request is answered 401 before its body is validated::
@@ -106,7 +109,7 @@ def token_required(permission: Permission | None = None):
     view still checks the rule in full (department, owner), as it must for
     the web pages and the command line too.
     """
-    if callable(permission) and not isinstance(permission, Permission):
+    if callable(permission) and not isinstance(permission, str):
         return token_required()(permission)
 
     def decorator(view):
@@ -125,7 +128,7 @@ def token_required(permission: Permission | None = None):
     return decorator
 
 
-def _document(view, permission: Permission | None) -> None:
+def _document(view, permission: Permission | str | None) -> None:
     """Add the bearer requirement and its error responses to the view's OpenAPI operation."""
     doc = copy.deepcopy(getattr(view, "_apidoc", {}))
     responses = doc.setdefault("response", {}).setdefault("responses", {})
@@ -135,5 +138,5 @@ def _document(view, permission: Permission | None) -> None:
     manual = doc.setdefault("manual_doc", {})
     manual["security"] = [{SECURITY_SCHEME: []}]
     if permission is not None:
-        manual["x-permission"] = permission.value
+        manual["x-permission"] = str(permission)
     view._apidoc = doc

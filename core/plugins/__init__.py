@@ -9,11 +9,14 @@
         return [Checklist(key="usedcars.appraisal", title="Used-car appraisal",
                           questions=[Question(key="q1", text="…", reference="…")])]
 
-See ``docs/plugins.md`` and :mod:`core.plugins.hookspecs` for every hook.
+See ``docs/plugins.md`` for every hook (generated from
+:mod:`core.plugins.hookspecs`) and every name exported here.
 """
 
 import pluggy
 
+from core.accounts.permissions import Permission, can, require
+from core.cli import UserError
 from core.clock import (
     add_months,
     current_period,
@@ -23,18 +26,24 @@ from core.clock import (
     today,
     utcnow,
 )
+from core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from core.plugins.api_helpers import api_user, problem, token_required
 from core.plugins.capabilities import CapabilityMissing, raise_nonconformity
 from core.plugins.data import (
     demo_random,
     demo_sites,
     submissions_between,
     submissions_in_period,
-    submissions_url,
     submit_form,
     submit_forms,
 )
+from core.plugins.errors import PluginError
+from core.plugins.pages import form_url, metric_url, nonconformity_url, procedure_url, submissions_url
+from core.plugins.settings import plugin_config
 from core.plugins.types import (
+    DEPARTMENTS,
     FIELD_TYPES,
+    ROLES,
     Checklist,
     DashboardPanel,
     DefinitionError,
@@ -47,6 +56,7 @@ from core.plugins.types import (
     OverdueItem,
     OverdueList,
     PackSection,
+    PluginPermission,
     ProcedureTemplate,
     Question,
 )
@@ -54,36 +64,25 @@ from core.plugins.types import (
 hookimpl = pluggy.HookimplMarker("dealerqms")
 
 __all__ = [
-    "FIELD_TYPES",
-    "CapabilityMissing",
-    "Checklist",
-    "DashboardPanel",
-    "DefinitionError",
-    "Field",
-    "Form",
-    "JobKind",
-    "Kpi",
-    "MenuLink",
-    "Metric",
-    "OverdueItem",
-    "OverdueList",
-    "PackSection",
-    "ProcedureTemplate",
-    "Question",
-    "add_months",
-    "current_period",
-    "demo_random",
-    "demo_sites",
+    # hooks and the values they return
     "hookimpl",
-    "last_complete_period",
-    "local_time",
-    "period_of",
-    "raise_nonconformity",
-    "submissions_between",
-    "submissions_in_period",
-    "submissions_url",
-    "submit_form",
-    "submit_forms",
-    "today",
-    "utcnow",
+    "Checklist", "DashboardPanel", "Field", "Form", "JobKind", "Kpi", "MenuLink", "Metric", "OverdueItem",
+    "OverdueList", "PackSection", "PluginPermission", "ProcedureTemplate", "Question",
+    "DEPARTMENTS", "FIELD_TYPES", "ROLES",
+    # permissions
+    "Permission", "can", "require",
+    # errors
+    "CapabilityMissing", "Conflict", "DefinitionError", "DomainError", "Forbidden", "NotFound", "PluginError",
+    "UserError", "ValidationFailed",
+    # the core's records and capabilities
+    "demo_random", "demo_sites", "raise_nonconformity", "submissions_between", "submissions_in_period",
+    "submit_form", "submit_forms",
+    # the core's pages
+    "form_url", "metric_url", "nonconformity_url", "procedure_url", "submissions_url",
+    # the JSON API
+    "api_user", "problem", "token_required",
+    # configuration
+    "plugin_config",
+    # the clock
+    "add_months", "current_period", "last_complete_period", "local_time", "period_of", "today", "utcnow",
 ]

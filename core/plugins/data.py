@@ -48,17 +48,6 @@ def submissions_between(form_key: str, site, first: str, last: str) -> list[dict
         .order_by(FormSubmission.submitted_at, FormSubmission.id)).scalars())
 
 
-def submissions_url(form_key: str, site=None) -> str:
-    """The page listing the submissions of ``form_key`` (those of ``site`` when given).
-
-    The full list a dashboard panel that shows its first rows links to
-    ("and 40 more"). Needs a request context, as ``url_for`` does.
-    """
-    from flask import url_for
-
-    return url_for("forms.submissions", key=form_key, **({"site": site.code} if site is not None else {}))
-
-
 def submit_form(form_key: str, data: dict, *, site: str, submitted_by: str, submitted_at=None) -> int:
     """Submit ``data`` to the form ``form_key`` as the user ``submitted_by`` at the site ``site`` (a code).
 

@@ -1,14 +1,20 @@
 """The hook specifications: the reference for plugin authors.
 
-Each hook is an empty function whose docstring says when it is called, what
-its arguments are, what it returns, and shows an example. An implementation
-may take fewer arguments than its specification (only the ones it needs), so
-new arguments can be added later without breaking plugins.
+Each hook is an empty function whose docstring says when it is called, what its arguments
+are, what it returns, and shows an example. These docstrings are the only full text of the
+hook reference: the "Hooks" section of `docs/plugins.md` is generated from them
+(`python -m core.plugins.reference`), and every example runs in `tests/test_hookspecs.py`.
+An example uses the public API (`core.plugins`) and, where a name is your plugin's own
+business (`overdue_appraisals`, `StockSchema`), a helper you would write.
 
-``register_*`` hooks are called once at start-up and return lists; events
-(``form_submitted`` …) are called after the change they report has been
-committed, each implementation on its own, and one that raises is logged
-with the plugin's name without failing the request.
+An implementation may take fewer arguments than the hook passes: name only the ones you use
+(`def menu_links(): …` is fine), so new arguments can be added later without breaking
+plugins. `register_*` hooks are called once at start-up and return lists. Events
+(`form_submitted` …) are called after the change they report has been committed, each
+implementation on its own: what it writes is committed when it returns and rolled back when
+it raises, and one that raises is logged with the plugin's name without failing the request.
+The objects hooks receive (`site`, `user`, `submission`, `nc`, `revision`, `audit`) are
+described under "Objects hooks receive" below.
 """
 
 import pluggy
@@ -20,15 +26,17 @@ hookspec = pluggy.HookspecMarker("dealerqms")
 def register_checklists():
     """Audit checklists this plugin contributes.
 
-    Called once at start-up.
+    Called once at start-up. Audits copy the questions when they start, so changing a
+    checklist (raise its ``version``) never alters a recorded audit.
 
     Returns:
-        A list of :class:`~core.plugins.Checklist`. Keys start with the
-        plugin's name (``<plugin>.<name>``); question keys are unique within
-        a checklist. Audits copy the questions when they start, so changing a
-        checklist (raise its ``version``) never alters a recorded audit.
+        A list of ``Checklist``. Keys start with the plugin's name (``<plugin>.<name>``);
+        question keys are unique within a checklist; ``area`` is a department code
+        (``DEPARTMENTS``).
 
     Example::
+
+        from core.plugins import Checklist, Question, hookimpl
 
         @hookimpl
         def register_checklists():
@@ -43,19 +51,20 @@ def register_checklists():
 def register_metrics():
     """Metric (KPI) definitions this plugin contributes.
 
-    Called once at start-up.
+    Called once at start-up. A metric with ``computed=True`` gets its values from
+    ``compute_metric`` and refuses manual measurements.
 
     Returns:
-        A list of :class:`~core.plugins.Metric`, keys ``<plugin>.<name>``.
-        A metric with ``computed=True`` gets its values from
-        :func:`compute_metric` and refuses manual measurements.
+        A list of ``Metric``, keys ``<plugin>.<name>``.
 
     Example::
+
+        from core.plugins import Metric, hookimpl
 
         @hookimpl
         def register_metrics():
             return [Metric(key="usedcars.stock_age", name="Average stock age", unit="days",
-                           direction="lower", target=45, warning=60)]
+                           direction="lower", target=45, warning=60, area="SALES")]
     """
 
 
@@ -63,20 +72,22 @@ def register_metrics():
 def register_forms():
     """Form definitions this plugin contributes.
 
-    Called once at start-up.
+    Called once at start-up. Each submission keeps the form's ``version``; raise it when the
+    fields change.
 
     Returns:
-        A list of :class:`~core.plugins.Form`, keys ``<plugin>.<name>``.
-        Each submission keeps the form's ``version``; raise it when the
-        fields change.
+        A list of ``Form``, keys ``<plugin>.<name>``.
 
     Example::
+
+        from core.plugins import Field, Form, hookimpl
 
         @hookimpl
         def register_forms():
             return [Form(key="usedcars.appraisal_record", title="Appraisal record", fields=[
                 Field(key="vin", label="VIN", type="vin", required=True),
                 Field(key="condition", label="Condition", type="rating", scale=(1, 5)),
+                Field(key="history_checked", label="Service history checked", type="boolean"),
             ])]
     """
 
@@ -85,20 +96,48 @@ def register_forms():
 def register_procedure_templates():
     """Starter procedures this plugin contributes.
 
-    Called once at start-up. The procedure library offers each template as
-    the starting point of a new procedure (code, title, department, kind,
-    review interval and body filled in), remembering the plugin as its origin.
+    Called once at start-up. The procedure library offers each template as the starting
+    point of a new procedure (code, title, department, kind, review interval and body filled
+    in), remembering the plugin as its origin. Keep a long body in a Markdown file beside
+    the code and read it here.
 
     Returns:
-        A list of :class:`~core.plugins.ProcedureTemplate`; codes are unique
-        across all plugins.
+        A list of ``ProcedureTemplate``; codes follow the dealership's numbering
+        (``UC-PR-001``) and are unique across all plugins.
 
     Example::
+
+        from core.plugins import ProcedureTemplate, hookimpl
 
         @hookimpl
         def register_procedure_templates():
             return [ProcedureTemplate(code="UC-PR-001", title="Used-car appraisal", department="SALES",
-                                      body="# Purpose\\n\\nEvery trade-in is appraised …")]
+                                      body="# Purpose\\n\\nEvery trade-in is appraised the same way.")]
+    """
+
+
+@hookspec
+def register_permissions():
+    """Permissions this plugin declares, and the roles that hold them.
+
+    Called once at start-up. Each permission adds a row to the role × permission matrix
+    (`core/accounts/permissions.py`); the plugin asks for it by key with
+    ``can(user, "usedcars.appraise")`` (to decide what to show) and
+    ``require(user, "usedcars.appraise")`` (to refuse, with ``Forbidden`` saying which
+    roles are needed), or guards an API view with ``token_required("usedcars.appraise")``.
+    Ask by permission, never by role name: the instance's matrix stays in one place.
+
+    Returns:
+        A list of ``PluginPermission``, keys ``<plugin>.<name>``.
+
+    Example::
+
+        from core.plugins import PluginPermission, hookimpl
+
+        @hookimpl
+        def register_permissions():
+            return [PluginPermission(key="usedcars.appraise", description="appraise trade-ins",
+                                     roles=("quality_officer", "department_head"))]
     """
 
 
@@ -106,15 +145,19 @@ def register_procedure_templates():
 def register_migrations():
     """Folders of Alembic migration scripts for the tables this plugin owns.
 
-    Called when the schema is created or upgraded (``dealerqms init``). Each
-    folder holds version scripts whose first revision has
-    ``branch_labels = ("<plugin>",)`` and ``down_revision = None`` (or depends
-    on a core revision); ``alembic upgrade heads`` applies every branch.
+    Called when the schema is created or upgraded (``dealerqms init``). Each folder holds
+    version scripts whose first revision has ``branch_labels = ("<plugin>",)``,
+    ``down_revision = None`` and usually ``depends_on = "0001_core"``;
+    ``alembic upgrade heads`` applies every branch with the core's.
 
     Returns:
-        A list of :class:`pathlib.Path` (or strings) of existing folders.
+        A list of ``pathlib.Path`` (or strings) of existing folders.
 
     Example::
+
+        from pathlib import Path
+
+        from core.plugins import hookimpl
 
         @hookimpl
         def register_migrations():
@@ -124,25 +167,33 @@ def register_migrations():
 
 @hookspec
 def register_commands(cli):
-    """Add click commands to the ``dealerqms`` command line.
+    """Add click commands to the ``dealerqms`` command line (and ``flask --app core``).
 
-    Called once at start-up with the app's command group (``app.cli``); add
-    commands or groups to it. Commands run inside the app context when they
-    are decorated with ``flask.cli.with_appcontext``; report a user's mistake
-    with ``core.cli.UserError`` (one sentence, exit status 1).
+    Called once at start-up. Commands that use the database are decorated with
+    ``flask.cli.with_appcontext``; report a user's mistake with ``UserError`` (one sentence
+    on stderr, exit status 1).
 
-    Arguments:
-        cli: the :class:`flask.cli.AppGroup` behind ``dealerqms`` and ``flask --app core``.
+    Args:
+        cli: the app's command group (``flask.cli.AppGroup``) behind ``dealerqms``; add
+            commands or groups to it.
 
     Returns:
         Nothing.
 
     Example::
 
+        import click
+        from flask.cli import with_appcontext
+
+        from core.plugins import UserError, hookimpl
+
         @click.command("appraisals")
+        @click.argument("site")
         @with_appcontext
-        def appraisals():
-            click.echo(f"{count_open_appraisals()} appraisals are open.")
+        def appraisals(site):
+            if site != site.upper():
+                raise UserError(f"Site codes are upper-case: {site.upper()}, not {site}.")
+            click.echo(f"{count_open_appraisals(site)} appraisals are open at {site}.")
 
         @hookimpl
         def register_commands(cli):
@@ -154,15 +205,19 @@ def register_commands(cli):
 def register_translations():
     """Folders of gettext catalogs for this plugin's texts.
 
-    Called once at start-up. Each folder is laid out as ``pybabel compile``
-    leaves it (``<locale>/LC_MESSAGES/messages.mo``, with Babel's full locale
-    names, e.g. ``zh_Hans_CN`` for ``zh_CN``); the catalogs are merged with
-    the core's, so a plugin translates only its own strings.
+    Called once at start-up. Each folder is laid out as ``pybabel compile`` leaves it
+    (``<locale>/LC_MESSAGES/messages.mo``, with Babel's full locale names: ``zh_Hans_CN``
+    for ``zh_CN``); the catalogs are merged with the core's, so a plugin translates only its
+    own strings.
 
     Returns:
-        A list of :class:`pathlib.Path` (or strings) of existing folders.
+        A list of ``pathlib.Path`` (or strings) of existing folders.
 
     Example::
+
+        from pathlib import Path
+
+        from core.plugins import hookimpl
 
         @hookimpl
         def register_translations():
@@ -172,24 +227,32 @@ def register_translations():
 
 @hookspec
 def register_blueprints():
-    """Flask blueprints with this plugin's own pages.
+    """A Flask blueprint with this plugin's own pages.
 
-    Called once at start-up. Each blueprint must be named after the plugin
-    (``Blueprint("usedcars", __name__)``) and is mounted under
-    ``/p/<plugin>/``; a plugin has at most one (nest further blueprints in it
-    if it needs more). Views check permissions themselves
-    (``core.accounts.permissions.require``).
+    Called once at start-up. The blueprint must be named after the plugin
+    (``Blueprint("usedcars", __name__)``) and is mounted under ``/p/<plugin>/``; a plugin
+    has one (nest further blueprints in it). The product's own built-in plugins, registered
+    by the dealerqms distribution itself, mount at the blueprint's ``url_prefix`` instead.
+    Views check permissions themselves with ``require`` (which answers 403 with the reason).
+    Templates extend the product's layout (``{% extends "base.html" %}``, blocks ``title``
+    and ``content``); ship the templates folder as package data.
 
     Returns:
-        A list of :class:`flask.Blueprint`.
+        A list of ``flask.Blueprint``.
 
     Example::
+
+        from flask import Blueprint, render_template
+        from flask_login import current_user, login_required
+
+        from core.plugins import hookimpl, require
 
         bp = Blueprint("usedcars", __name__, template_folder="templates")
 
         @bp.route("/")
         @login_required
         def index():
+            require(current_user, "usedcars.appraise")
             return render_template("usedcars/index.html")
 
         @hookimpl
@@ -200,24 +263,32 @@ def register_blueprints():
 
 @hookspec
 def register_api_blueprints():
-    """flask-smorest blueprints with this plugin's JSON API.
+    """A flask-smorest blueprint with this plugin's JSON API.
 
-    Called once at start-up. Each blueprint must be named after the plugin
-    and is mounted under ``/api/v1/p/<plugin>/`` (registered as
-    ``<plugin>_api``, so it may share its name with the plugin's page
-    blueprint); its schemas appear in ``/api/v1/openapi.json``.
+    Called once at start-up. The blueprint must be named after the plugin and is mounted
+    under ``/api/v1/p/<plugin>/`` (built-in plugins of the dealerqms distribution: directly
+    under ``/api/v1/``); it is registered as ``<plugin>_api``, so it may share its name with
+    the plugin's page blueprint, and its schemas appear in ``/api/v1/openapi.json``. Wrap
+    every view in ``token_required`` (a core ``Permission`` or your own permission's key);
+    inside, ``api_user()`` is the caller. Raise ``NotFound``, ``Forbidden``, ``Conflict`` or
+    ``ValidationFailed`` and the API answers with RFC 9457 problem details.
 
     Returns:
-        A list of :class:`flask_smorest.Blueprint`.
+        A list of ``flask_smorest.Blueprint``.
 
     Example::
+
+        from flask_smorest import Blueprint
+
+        from core.plugins import api_user, hookimpl, token_required
 
         api = Blueprint("usedcars", __name__, description="Used cars")
 
         @api.route("/stock")
+        @token_required("usedcars.appraise")
         @api.response(200, StockSchema(many=True))
         def stock():
-            return list_stock()
+            return list_stock(api_user().site)
 
         @hookimpl
         def register_api_blueprints():
@@ -229,23 +300,26 @@ def register_api_blueprints():
 def menu_links(user):
     """Entries for the navigation menu.
 
-    Called for every page that shows the menu.
+    Called for every page that shows the menu (only to users who are logged in). A link
+    points at one of the plugin's pages (``endpoint``) or, through the page helpers
+    (``form_url``, ``metric_url`` …), at a core page.
 
     Args:
-        user: the logged-in :class:`core.accounts.models.User` (check its
-            roles to decide what to show; the menu is only shown to users
-            who are logged in).
+        user: the logged-in user; decide what to show with ``can(user, permission)``.
 
     Returns:
-        A list of :class:`~core.plugins.MenuLink` (empty to add nothing).
+        A list of ``MenuLink`` (empty to add nothing).
 
     Example::
 
+        from core.plugins import MenuLink, can, form_url, hookimpl
+
         @hookimpl
         def menu_links(user):
-            if user.has_role("quality_officer"):
-                return [MenuLink(label="Used cars", endpoint="usedcars.index")]
-            return []
+            if not can(user, "usedcars.appraise"):
+                return []
+            return [MenuLink(label="Used cars", endpoint="usedcars.index"),
+                    MenuLink(label="Appraise a trade-in", url=form_url("usedcars.appraisal_record"))]
     """
 
 
@@ -253,21 +327,40 @@ def menu_links(user):
 def dashboard_panels(site, user):
     """Panels to show on the dashboard.
 
+    Called for each dashboard view; an implementation that raises is logged with the
+    plugin's name and left out. The dashboard is every user's first page, so a panel must
+    cost the same at a site with ten years of records as at a new one:
+
+    - show the first rows of a list (ten or twenty) and say how many there are in all, in
+      the title or with a link to the full list (``submissions_url(form_key, site)``);
+    - read a window of months with one ``submissions_between(form_key, site, first, last)``
+      rather than a ``submissions_in_period`` per month;
+    - a figure the plugin also stores as a metric is better shown as that metric's chart
+      (``chart="usedcars.stock_age"``) than recomputed. A chart panel shows once the metric
+      has values at the site; one naming a metric no plugin defines is left out and logged
+      with the plugin's name.
+
     Args:
-        site: the :class:`core.accounts.models.Site` the dashboard shows.
-        user: the logged-in user.
+        site: the site the dashboard shows.
+        user: the logged-in user: show only what they may see.
 
     Returns:
-        A list of :class:`~core.plugins.DashboardPanel`: a title with HTML,
-        or with the key of a metric whose trend the dashboard draws.
+        A list of ``DashboardPanel``: a title with HTML, or with the key of a metric whose
+        trend the dashboard draws.
 
     Example::
 
+        from markupsafe import escape
+
+        from core.plugins import DashboardPanel, hookimpl, submissions_url
+
         @hookimpl
         def dashboard_panels(site, user):
+            old = old_stock(site)  # your query: the cars over 90 days in stock, oldest first
+            rows = "".join(f"<li>{escape(car['vin'])}</li>" for car in old[:10])
+            link = f'<a href="{submissions_url("usedcars.appraisal_record", site)}">all appraisals</a>'
             return [DashboardPanel(title="Stock age", chart="usedcars.stock_age"),
-                    DashboardPanel(title="Cars over 90 days",
-                                   html=f"<p>{count_old_stock(site)}</p>")]
+                    DashboardPanel(title=f"Cars over 90 days ({len(old)})", html=f"<ul>{rows}</ul>{link}")]
     """
 
 
@@ -275,26 +368,29 @@ def dashboard_panels(site, user):
 def dashboard_overdue(site, user):
     """Overdue work of this plugin's records that the dashboard lists for ``user``.
 
-    Called for each dashboard view; an implementation that raises is logged
-    with the plugin's name and left out. The dashboard merges every
-    plugin's items, earliest due first, and shows the first 50 (``OVERDUE_SHOWN``).
+    Called for each dashboard view; an implementation that raises is logged with the
+    plugin's name and left out. The dashboard merges every plugin's items, earliest due
+    first, shows the first 50 (``OVERDUE_SHOWN``) and counts all of them. The audits area
+    lists overdue nonconformities and corrective actions this way.
 
-    Arguments:
+    Args:
         site: the site shown (``None`` for a user of the group office viewing every site).
         user: the signed-in user: list only what they may see and act on.
 
     Returns:
-        A list of :class:`~core.plugins.OverdueItem`; with many items, an
-        :class:`~core.plugins.OverdueList` of the earliest 50 whose ``total``
-        says how many there are in all.
+        A list of ``OverdueItem``; with many items, an ``OverdueList`` of the earliest 50
+        whose ``total`` says how many there are in all.
 
     Example::
 
+        from core.plugins import OverdueItem, OverdueList, hookimpl, submissions_url
+
         @hookimpl
         def dashboard_overdue(site, user):
-            late = overdue_appraisals(site)
-            return OverdueList([OverdueItem(kind="Appraisal", label=a.vin, url=url_for("usedcars.appraisal", id=a.id),
-                                            due=a.due) for a in late[:50]], total=len(late))
+            late = overdue_appraisals(site)  # your query, earliest due first
+            return OverdueList([OverdueItem(kind="Appraisal", label=a["vin"], due=a["due"],
+                                            url=submissions_url("usedcars.appraisal_record", site))
+                                for a in late[:50]], total=len(late))
     """
 
 
@@ -302,21 +398,28 @@ def dashboard_overdue(site, user):
 def dashboard_kpis(site, user):
     """KPI tiles the dashboard shows for ``site``.
 
-    Called for each dashboard view; an implementation that raises is logged
-    with the plugin's name and left out. Tiles are grouped by ``Kpi.group``.
+    Called for each dashboard view; an implementation that raises is logged with the
+    plugin's name and left out. Tiles are grouped by ``Kpi.group``. The metrics area shows
+    every measured metric this way; a plugin rarely needs it (its metrics already show),
+    except for a figure that is not a metric.
 
-    Arguments:
+    Args:
         site: the site shown (``None``: no tiles, the group office picks a site).
         user: the signed-in user.
 
     Returns:
-        A list of :class:`~core.plugins.Kpi`.
+        A list of ``Kpi``.
 
     Example::
 
+        from core.plugins import Kpi, hookimpl, metric_url
+
         @hookimpl
         def dashboard_kpis(site, user):
-            return [Kpi(label="Cars in stock over 90 days", value=str(count_over_90(site)), group="Used cars")]
+            if site is None:
+                return []
+            return [Kpi(label="Cars in stock over 90 days", value=str(count_over_90(site)), group="Used cars",
+                        url=metric_url("usedcars.stock_age", site))]
     """
 
 
@@ -324,14 +427,17 @@ def dashboard_kpis(site, user):
 def register_job_kinds():
     """Kinds of background job this plugin runs (long work that must not block a web worker).
 
-    Called once at start-up; the names are namespaced by the plugin like
-    every key. A job of a kind is submitted with ``core.jobs.submit`` and
-    runs in a worker process, where ``run`` gets the job's context.
+    Called once at start-up; the names are namespaced by the plugin like every key. A job
+    of a kind runs in a worker process, where ``run`` gets the job's context
+    (``params``, ``folder``, ``progress(done, total, message)``) and returns the name of the
+    file it wrote into ``context.folder``. See `docs/jobs.md`.
 
     Returns:
-        A list of :class:`~core.plugins.JobKind`.
+        A list of ``JobKind``.
 
     Example::
+
+        from core.plugins import JobKind, hookimpl
 
         def build_report(context):
             path = context.folder / "report.pdf"
@@ -349,25 +455,29 @@ def register_job_kinds():
 def pack_sections(audit):
     """Extra sections for an audit's evidence pack.
 
-    Called while the pack is built (in a background worker, with an app
-    context but no request). Unlike page hooks, an error here stops the pack
-    with a message naming the plugin: an evidence pack is complete or not
-    made.
+    Called while the pack is built (in a background worker, with an app context but no
+    request). Unlike page hooks, an error here stops the pack with a message naming the
+    plugin: an evidence pack is complete or not made.
 
     Args:
         audit: the audit the pack is for.
 
     Returns:
-        A list of :class:`~core.plugins.PackSection` (print-ready HTML).
+        A list of ``PackSection`` (print-ready HTML: fixed table layout, no flexbox, no
+        scripts, no external resources).
 
     Example::
+
+        from markupsafe import escape
+
+        from core.plugins import PackSection, hookimpl
 
         @hookimpl
         def pack_sections(audit):
             if "SALES" not in audit.department_codes:
                 return []
-            return [PackSection(title="Used-car stock at the audit date",
-                                html=render_template("usedcars/pack.html", audit=audit))]
+            rows = "".join(f"<tr><td>{escape(car['vin'])}</td></tr>" for car in old_stock(audit.site))
+            return [PackSection(title="Used-car stock over 90 days", html=f"<table>{rows}</table>")]
     """
 
 
@@ -375,27 +485,33 @@ def pack_sections(audit):
 def compute_metric(metric, site, period):
     """The value of a computed metric for one site and period.
 
-    ``firstresult``: the first implementation that returns something other
-    than ``None`` decides; return ``None`` for metrics that are not yours.
-    Called when a form submission of the period arrives and when someone asks
-    for a recomputation.
+    ``firstresult``: the first implementation that returns something other than ``None``
+    decides; return ``None`` for metrics that are not yours. Called when a form submission
+    of the period arrives and when someone asks for a recomputation. Return ``None`` too
+    when there is nothing to compute from (no value is better than a misleading zero); a
+    value that is not a number is logged and ignored.
 
     Args:
-        metric: the :class:`~core.plugins.Metric` definition.
-        site: the :class:`core.accounts.models.Site`.
-        period: the period as text, ``"YYYY-MM"``.
+        metric: the ``Metric`` definition.
+        site: the site.
+        period: the period as text, ``"YYYY-MM"`` (the first month of a quarterly or yearly
+            metric's period).
 
     Returns:
-        A number, or ``None`` when this plugin does not compute that metric
-        (or there is nothing to compute from yet).
+        A number, or ``None``.
 
     Example::
 
+        from core.plugins import hookimpl, submissions_in_period
+
         @hookimpl
         def compute_metric(metric, site, period):
-            if metric.key != "usedcars.appraisal_rate":
+            if metric.key != "usedcars.history_checked":
                 return None
-            return appraised_trade_ins(site, period) / max(trade_ins(site, period), 1) * 100
+            records = submissions_in_period("usedcars.appraisal_record", site, period, metric.period)
+            if not records:
+                return None
+            return sum(1 for r in records if r.get("history_checked")) * 100 / len(records)
     """
 
 
@@ -403,22 +519,25 @@ def compute_metric(metric, site, period):
 def form_submitted(submission):
     """Event: a form submission was stored (called after commit).
 
-    What the implementation writes is committed when it returns (or rolled
-    back when it raises), separately from the submission itself.
+    What the implementation writes is committed when it returns (or rolled back when it
+    raises), separately from the submission itself. To turn a finding into a nonconformity,
+    call ``raise_nonconformity`` (see ``create_nonconformity``).
 
     Args:
-        submission: the stored form submission (``form_key``,
-            ``form_version``, ``site``, ``data``, ``submitted_by``).
+        submission: the stored form submission (``id``, ``form_key``, ``form_version``,
+            ``site``, ``period``, ``data``, ``submitted_by``, ``submitted_at``).
 
     Returns:
         Nothing.
 
     Example::
 
+        from core.plugins import hookimpl
+
         @hookimpl
         def form_submitted(submission):
-            if submission.form_key == "usedcars.complaint" and submission.data["severity"] == "high":
-                raise_nonconformity(title="Used-car complaint", source="plugin:usedcars", …)
+            if submission.form_key == "usedcars.appraisal_record" and submission.data["condition"] == 1:
+                schedule_inspection(submission.site, submission.data["vin"])
     """
 
 
@@ -426,11 +545,10 @@ def form_submitted(submission):
 def create_nonconformity(title, description, severity, site, department, source, source_ref, raised_by):
     """Raise a nonconformity (a capability, not an event): the audits feature answers it.
 
-    Area plugins must not import the audits package; they call
-    :func:`core.plugins.raise_nonconformity`, which calls this hook and says
-    clearly when no installed plugin provides it. ``firstresult``: the first
-    implementation that returns a reference decides. The NC is written in the
-    caller's unit of work (inside ``form_submitted`` it is committed when the
+    Area plugins never import the audits package; they call ``raise_nonconformity``, which
+    calls this hook and raises ``CapabilityMissing`` when no installed plugin provides it.
+    ``firstresult``: the first implementation that returns a reference decides. The NC is
+    written in the caller's unit of work (inside ``form_submitted`` it is committed when the
     event handler returns); ``nonconformity_raised`` fires after that commit.
 
     Args:
@@ -438,25 +556,27 @@ def create_nonconformity(title, description, severity, site, department, source,
         description: what was found, as text.
         severity: ``"minor"`` or ``"major"``.
         site: the site's code (``"MAIN"``).
-        department: the code of the department responsible (``"AFTERSALES"``).
+        department: the code of the department responsible (``"AFTERSALES"``, see ``DEPARTMENTS``).
         source: ``"complaint"``, ``"metric"``, ``"manual"`` or ``"plugin:<name>"``.
         source_ref: what the NC comes from, e.g. ``"form-submission:42"``, or ``None``.
         raised_by: the login of the user it is raised for, or ``None`` for the system.
 
     Returns:
-        The new NC's reference (``"NC-2026-0042"``), or ``None`` from an
-        implementation that does not raise NCs. Invalid fields raise
-        :class:`core.errors.ValidationFailed` naming the field.
+        The new NC's reference (``"NC-2026-0042"``), or ``None`` from an implementation that
+        does not raise NCs. Invalid fields raise ``ValidationFailed`` naming the field.
 
     Example::
 
+        from core.plugins import hookimpl, raise_nonconformity
+
         @hookimpl
         def form_submitted(submission):
-            if submission.form_key == "usedcars.complaint" and submission.data["severity"] == "high":
-                raise_nonconformity(title="Complaint: " + submission.data["subject"],
-                                    description=submission.data["details"], severity="major",
-                                    site=submission.site.code, department="SALES",
-                                    source="plugin:usedcars", source_ref=f"form-submission:{submission.id}")
+            if submission.form_key == "usedcars.appraisal_record" and submission.data["history_checked"] is False:
+                raise_nonconformity(title=f"Trade-in {submission.data['vin']} appraised without its history",
+                                    description="UC-PR-001 §4 asks for the service history.", severity="minor",
+                                    site=submission.site.code, department="SALES", source="plugin:usedcars",
+                                    source_ref=f"form-submission:{submission.id}",
+                                    raised_by=submission.submitted_by.login)
     """
 
 
@@ -465,18 +585,20 @@ def nonconformity_raised(nc):
     """Event: a nonconformity was raised (called after commit).
 
     Args:
-        nc: the new nonconformity (``reference``, ``severity``, ``site``,
-            ``department``, ``source`` …).
+        nc: the new nonconformity (``reference``, ``title``, ``severity``, ``site``,
+            ``department``, ``source``, ``source_ref`` …).
 
     Returns:
         Nothing.
 
     Example::
 
+        from core.plugins import hookimpl, nonconformity_url
+
         @hookimpl
         def nonconformity_raised(nc):
             if nc.severity == "major":
-                notify_group_quality(nc.reference)
+                notify_group_quality(nc.reference, nonconformity_url(nc.reference))
     """
 
 
@@ -485,12 +607,18 @@ def nonconformity_closed(nc):
     """Event: a nonconformity was closed (called after commit).
 
     Args:
-        nc: the closed nonconformity.
+        nc: the closed nonconformity (``closed_at`` is set).
 
     Returns:
         Nothing.
 
     Example::
+
+        import logging
+
+        from core.plugins import hookimpl
+
+        log = logging.getLogger(__name__)
 
         @hookimpl
         def nonconformity_closed(nc):
@@ -505,7 +633,7 @@ def revision_effective(revision):
     The revision it replaced is superseded in the same transaction.
 
     Args:
-        revision: the now-effective revision (``procedure``, ``number``,
+        revision: the now-effective revision (``procedure``, ``number``, ``title``,
             ``effective_date`` …).
 
     Returns:
@@ -513,10 +641,12 @@ def revision_effective(revision):
 
     Example::
 
+        from core.plugins import hookimpl, procedure_url
+
         @hookimpl
         def revision_effective(revision):
             if revision.procedure.code.startswith("UC-"):
-                schedule_briefing(revision)
+                schedule_briefing(revision.procedure.code, procedure_url(revision.procedure.code))
     """
 
 
@@ -525,16 +655,19 @@ def audit_reported(audit):
     """Event: an audit's report was signed and issued (called after commit).
 
     Args:
-        audit: the reported audit (``reference``, ``site``, findings …).
+        audit: the reported audit (``reference``, ``site``, ``department_codes``,
+            ``reported_at`` …).
 
     Returns:
         Nothing.
 
     Example::
 
+        from core.plugins import hookimpl
+
         @hookimpl
         def audit_reported(audit):
-            send_summary_to_dealer_principal(audit.reference)
+            send_summary_to_dealer_principal(audit.reference, audit.site.code)
     """
 
 
@@ -542,24 +675,38 @@ def audit_reported(audit):
 def populate_instance(demo):
     """Event: ``dealerqms init`` has put the core's defaults in place.
 
-    Add the plugin's starting content here (it must be safe to run again:
-    ``init`` is repeated on every upgrade). Called after the default site,
-    departments and admin exist; what the implementation adds is committed
-    when it returns.
+    Add the plugin's starting content here; it must be safe to run again (``init`` is
+    repeated on every upgrade). Called after the default site, departments and admin exist;
+    what the implementation adds is committed when it returns. With ``--demo``, add demo
+    records with ``demo_sites()``, ``demo_random(area, site, month)`` and
+    ``submit_forms(entries)`` (see "Helpers" below): the demo must tell the same story on
+    every date it is built, so draw each month from its own ``demo_random`` and give every
+    form a computed metric reads enough submissions in every month by construction.
 
     Args:
-        demo: ``True`` when ``--demo`` was given: also add demonstration
-            records (measurements, submissions) to the demo site.
+        demo: ``True`` when ``--demo`` was given: also add demonstration records
+            (measurements, submissions) to the demo sites.
 
     Returns:
         Nothing.
 
     Example::
 
+        from core.plugins import demo_random, demo_sites, hookimpl, local_time, submissions_in_period, submit_forms
+
         @hookimpl
         def populate_instance(demo):
-            if demo:
-                add_demo_appraisals(site_by_code("BJ01"))
+            for site in demo_sites() if demo else []:
+                if submissions_in_period("usedcars.appraisal_record", site, site.months[0]):
+                    continue  # added by an earlier init --demo
+                for month in site.months:
+                    rng = demo_random("usedcars", site, month)
+                    year, number = int(month[:4]), int(month[5:])
+                    # Four appraisals a month at least, by construction: every month of the KPI has a value.
+                    submit_forms([{"form_key": "usedcars.appraisal_record", "data": appraisal(rng, site, month),
+                                   "site": site.code, "submitted_by": site.logins["SALES"][0],
+                                   "submitted_at": local_time(year, number, rng.randint(1, 28), 10)}
+                                  for _ in range(4 + rng.randint(0, 3))])
     """
 
 
@@ -567,29 +714,28 @@ def populate_instance(demo):
 def generate_demo_data(scale, loader):
     """Add this plugin's records to ``dealerqms demo-data`` (synthetic data for demos and benchmarks).
 
-    Called once, inside the one transaction of the whole generation, after
-    the core has made the sites and users and before it makes the form
-    submissions and measurements. Write rows only through ``loader``: it
-    inserts them in bulk and records their audit-trail events (an ORM write
-    here would fork the trail and is refused). An exception rolls the whole
-    generation back; raise :class:`~core.errors.Conflict` to refuse an
-    instance that already holds this plugin's business records.
+    Called once, inside the one transaction of the whole generation, after the core has made
+    the sites and users and before it makes the form submissions and measurements. Write
+    rows only through ``loader``: it inserts them in bulk and records their audit-trail
+    events (an ORM write here would fork the trail and is refused). An exception rolls the
+    whole generation back; raise ``Conflict`` to refuse an instance that already holds this
+    plugin's business records. See `docs/demo-data.md`.
 
     Args:
-        scale: the :class:`~core.demodata.Sizes` of the chosen scale
-            (``scale.name`` is ``small``, ``medium`` or ``large``;
-            ``scale.procedures``, ``scale.audits`` … are the counts of the
-            quality bar's table).
-        loader: the :class:`~core.demodata.BulkLoader`:
-            ``loader.insert(Model, rows)`` → ids, ``loader.event(Model, id,
-            {attribute: (old, new)})`` for a later change, ``loader.random``
-            (seeded), ``loader.now``, ``loader.sites``, ``loader.users``,
+        scale: the size of the chosen scale (``scale.name`` is ``small``, ``medium`` or
+            ``large``; ``scale.procedures``, ``scale.audits`` … are the counts of the quality
+            bar's table).
+        loader: the bulk loader: ``loader.insert(Model, rows)`` → ids,
+            ``loader.event(Model, id, {attribute: (old, new)})`` for a later change,
+            ``loader.random`` (seeded), ``loader.now``, ``loader.sites``, ``loader.users``,
             ``loader.users_with(role)``, ``loader.departments``.
 
     Returns:
         Nothing.
 
     Example::
+
+        from core.plugins import hookimpl
 
         @hookimpl
         def generate_demo_data(scale, loader):

@@ -28,12 +28,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import click
 import pluggy
 from flask import Blueprint, Flask, current_app, url_for
 
 from core.plugins import hookspecs
+from core.plugins.errors import PluginError
 from core.plugins.types import (
+    DEPARTMENTS,
     Checklist,
     DashboardPanel,
     DefinitionError,
@@ -44,6 +45,7 @@ from core.plugins.types import (
     Metric,
     OverdueItem,
     PackSection,
+    PluginPermission,
     ProcedureTemplate,
 )
 
@@ -93,22 +95,16 @@ CONTRIBUTIONS = (
     Contribution("register_procedure_templates", "procedure_templates", "procedure template", ProcedureTemplate,
                  "code", False),
     Contribution("register_job_kinds", "job_kinds", "job kind", JobKind, "name", True, counted=False),
+    Contribution("register_permissions", "permissions", "permission", PluginPermission, "key", True, counted=False),
 )
+# Where a definition names a department: (kind, attribute, is a list of codes).
+DEPARTMENT_ATTRIBUTES = (
+    ("checklists", "area", False), ("metrics", "area", False), ("forms", "area", False),
+    ("procedure_templates", "department", False), ("procedure_templates", "distribution_departments", True),
+)
+PLUGIN_CONFIG = "DEALERQMS_PLUGIN_CONFIG"
 EVENTS = frozenset({"form_submitted", "nonconformity_raised", "nonconformity_closed", "revision_effective",
                     "audit_reported", "populate_instance"})
-
-
-class PluginError(click.ClickException):
-    """A plugin cannot be loaded or breaks a rule; start-up stops.
-
-    A ``ClickException`` so that every ``dealerqms`` command reports it as
-    one sentence (exit status 1) instead of a traceback.
-    """
-
-    def __init__(self, plugin: str, problem: str):
-        super().__init__(f"Plugin {plugin!r}: {problem}")
-        self.plugin = plugin
-        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -145,6 +141,7 @@ class Registry:
         self.forms: dict[str, Form] = {}
         self.procedure_templates: dict[str, ProcedureTemplate] = {}
         self.job_kinds: dict[str, JobKind] = {}
+        self.permissions: dict[str, PluginPermission] = {}
         self._origin: dict[tuple[str, str], str] = {}
 
     def add(self, plugin: str, contribution: Contribution, value) -> None:
@@ -300,7 +297,12 @@ def _load_entry_point(host: PluginHost, entry_point) -> None:
         raise PluginError(name, f"cannot be imported from {entry_point.value!r} "
                                 f"({type(error).__name__}: {error})") from error
     info = PluginInfo(name, dist.version if dist else None, dist.name if dist else None, _is_builtin(entry_point))
-    _register(host, plugin, name, info)
+    if _register(host, plugin, name, info) and not host.pm.get_hookcallers(plugin):
+        # Usually an entry point naming the package instead of its module of hooks.
+        host.pm.unregister(name=name)
+        del host.plugins[name]
+        raise PluginError(name, f"{entry_point.value!r} has no @hookimpl functions: does the entry point name the "
+                                f"module that holds the hook implementations (e.g. '{entry_point.value}.plugin')?")
 
 
 def _register(host: PluginHost, plugin, name: str, info: PluginInfo) -> bool:
@@ -332,6 +334,8 @@ def startup(app: Flask) -> None:
     host = _host(app)
     _check_implementations(host)
     host.registry = _collect_registry(host)
+    _warn_about_departments(host)
+    _check_plugin_config(app, host)
     migration_locations(app)
     api_blueprints(app)
     _add_translations(app)
@@ -448,6 +452,35 @@ def _collect_registry(host: PluginHost) -> Registry:
                                               f"it must start with {plugin + '.'!r}")
                 registry_.add(plugin, contribution, value)
     return registry_
+
+
+def _warn_about_departments(host: PluginHost) -> None:
+    """Log each definition that names a department outside :data:`DEPARTMENTS`.
+
+    Not refused: an administrator may add a department with that code. Until
+    then nothing is filed under it, which is worth a line in the log naming
+    the plugin (a typo such as ``SALE`` shows up here).
+    """
+    registry_ = host.registry
+    for kind, attribute, is_list in DEPARTMENT_ATTRIBUTES:
+        label = next(c.label for c in CONTRIBUTIONS if c.kind == kind)
+        for key, value in getattr(registry_, kind).items():
+            codes = getattr(value, attribute) if is_list else (getattr(value, attribute),)
+            for code in codes:
+                if code and code not in DEPARTMENTS:
+                    log.warning("plugin %r: %s %r names the department %r in %s, which is not a built-in department "
+                                "(%s); it has no department until an administrator adds one with that code",
+                                registry_.plugin_of(kind, key), label, key, code, attribute, ", ".join(DEPARTMENTS))
+
+
+def _check_plugin_config(app: Flask, host: PluginHost) -> None:
+    """``DEALERQMS_PLUGIN_CONFIG`` maps plugin names to dicts; a name no loaded plugin has is logged."""
+    for name, values in (app.config.get(PLUGIN_CONFIG) or {}).items():
+        if not isinstance(values, dict):
+            raise PluginError(name, f"{PLUGIN_CONFIG}[{name!r}] must be a dict of settings, "
+                                    f"not {type(values).__name__}")
+        if name not in host.plugins:
+            log.warning("%s has settings for plugin %r, which is not loaded", PLUGIN_CONFIG, name)
 
 
 def migration_locations(app: Flask | None = None) -> list[Path]:

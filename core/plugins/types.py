@@ -12,12 +12,14 @@ start-up.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from datetime import date
 from decimal import Decimal
 from numbers import Real
+from types import MappingProxyType
 from typing import Any
 
 from flask_babel import LazyString
@@ -34,6 +36,18 @@ DIRECTIONS = ("higher", "lower")
 PERIODS = ("month", "quarter", "year")
 PROCEDURE_KINDS = ("manual", "procedure", "work_instruction", "form_template")
 ROLES = ("admin", "quality_officer", "department_head", "auditor", "staff")
+# The departments every instance has (``dealerqms init`` creates them): the codes an
+# ``area``, a procedure's ``department`` and a nonconformity's department name.
+# An administrator may add others; start-up warns about a code outside this list.
+DEPARTMENTS = MappingProxyType({
+    "SALES": "Sales",
+    "AFTERSALES": "After-sales",
+    "TRAINING": "Training",
+    "MARKETING": "Marketing",
+    "RISK": "Risk management",
+    "COMMS": "Communication",
+    "QUALITY": "Quality",
+})
 
 # ``<plugin>.<name>``; the manager checks that the first part is the plugin's name.
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*$")
@@ -110,6 +124,48 @@ def _describe(instance) -> str:
     return f"{name} {ident!r}" if isinstance(ident, str) and ident else name
 
 
+def _checks_arguments(cls):
+    """Report a missing, unknown or misplaced argument as a :class:`DefinitionError` naming the field.
+
+    The dataclass's own ``__init__`` raises a bare ``TypeError`` that names
+    neither the definition nor, once the manager has caught it, the field.
+    """
+    init = cls.__init__
+    parameters = [f for f in fields(cls) if f.init]
+    names = [f.name for f in parameters]
+    required = [f.name for f in parameters if f.default is MISSING and f.default_factory is MISSING]
+    keyword_only = all(f.kw_only for f in parameters)
+
+    @functools.wraps(init)
+    def __init__(self, *args, **kwargs):
+        owner = _describe_arguments(cls, kwargs)
+        if args and keyword_only:
+            _fail(owner, f"takes keyword arguments only: {cls.__name__}({names[0]}=…, …)")
+        if len(args) > len(names):
+            _fail(owner, f"takes at most {len(names)} values, not {len(args)}")
+        given = set(names[:len(args)])
+        for name in kwargs:
+            if name not in names:
+                _fail(owner, f"has no field {name!r} (fields: {', '.join(names)})")
+            if name in given:
+                _fail(owner, f"{name} is given twice")
+        missing = [name for name in required if name not in given and name not in kwargs]
+        if missing:
+            _fail(owner, f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} required")
+        init(self, *args, **kwargs)
+
+    cls.__init__ = __init__
+    return cls
+
+
+def _describe_arguments(cls, kwargs: dict) -> str:
+    for name in ("key", "code", "name", "title", "label"):
+        ident = kwargs.get(name)
+        if isinstance(ident, str) and ident:
+            return f"{cls.__name__} {ident!r}"
+    return cls.__name__
+
+
 def _unique(owner: str, what: str, keys) -> None:
     seen = set()
     for key in keys:
@@ -118,6 +174,7 @@ def _unique(owner: str, what: str, keys) -> None:
         seen.add(key)
 
 
+@_checks_arguments
 @dataclass(frozen=True, kw_only=True)
 class Question:
     """One checklist question.
@@ -140,6 +197,7 @@ class Question:
         _check_text(owner, "guidance", self.guidance, required=False)
 
 
+@_checks_arguments
 @dataclass(frozen=True, kw_only=True)
 class Checklist:
     """An audit checklist. Recorded audits keep a copy of the questions, so a
@@ -177,6 +235,7 @@ def _check_version(owner: str, version) -> None:
         _fail(owner, f"version must be a whole number from 1, not {version!r}")
 
 
+@_checks_arguments
 @dataclass(frozen=True, kw_only=True)
 class Metric:
     """A KPI definition.
@@ -226,6 +285,7 @@ class Metric:
             _check_code(owner, "area", self.area)
 
 
+@_checks_arguments
 @dataclass(frozen=True, kw_only=True)
 class Field:
     """One field of a form.
@@ -353,6 +413,7 @@ def _pair(owner: str, choice) -> tuple:
     return tuple(choice)
 
 
+@_checks_arguments
 @dataclass(frozen=True, kw_only=True)
 class Form:
     """A form definition. Submissions keep the ``version`` they were made
@@ -404,6 +465,7 @@ def _check_condition(owner: str, item: Field, earlier: dict[str, Field]) -> None
                      f"choices")
 
 
+@_checks_arguments
 @dataclass(frozen=True, kw_only=True)
 class ProcedureTemplate:
     """A starter procedure, offered as the starting point of a new one.
@@ -440,6 +502,7 @@ class ProcedureTemplate:
                 _fail(owner, f"unknown role {role!r} in distribution_roles (known: {', '.join(ROLES)})")
 
 
+@_checks_arguments
 @dataclass(frozen=True, kw_only=True)
 class MenuLink:
     """A navigation entry: a URL, or the endpoint of a view (``usedcars.index``)."""
@@ -460,6 +523,7 @@ class MenuLink:
             _check_text(f"menu link {self.label!r}", "endpoint", self.endpoint)
 
 
+@_checks_arguments
 @dataclass(frozen=True, kw_only=True)
 class DashboardPanel:
     """A dashboard panel: a title with either HTML or a chart.
@@ -485,6 +549,7 @@ class DashboardPanel:
             _check_key(owner, self.chart, what="chart metric key")
 
 
+@_checks_arguments
 @dataclass(frozen=True, kw_only=True)
 class PackSection:
     """An extra section of an audit's evidence pack (print-ready HTML: fixed
@@ -498,6 +563,7 @@ class PackSection:
         _check_text(f"pack section {self.title!r}", "html", self.html)
 
 
+@_checks_arguments
 @dataclass(frozen=True, kw_only=True)
 class JobKind:
     """A kind of background job (``register_job_kinds``): what ``run`` does in a worker process.
@@ -527,6 +593,7 @@ class JobKind:
         return self.describe(params) if self.describe else ""
 
 
+@_checks_arguments
 @dataclass(frozen=True)
 class OverdueItem:
     """One overdue piece of work on the dashboard (``dashboard_overdue``)."""
@@ -550,6 +617,7 @@ class OverdueList(list):
         self.total = len(self) if total is None else total
 
 
+@_checks_arguments
 @dataclass(frozen=True)
 class Kpi:
     """A KPI tile on the dashboard (``dashboard_kpis``)."""
@@ -567,8 +635,37 @@ class Kpi:
     sparkline: str | None = None
 
 
+@_checks_arguments
+@dataclass(frozen=True, kw_only=True)
+class PluginPermission:
+    """A permission a plugin declares (``register_permissions``) and the roles that hold it.
+
+    ``key`` is ``<plugin>.<name>``; ``description`` says what it allows as
+    the end of "you may …" (``"appraise trade-ins"``), for refusals;
+    ``roles`` are role names from :data:`ROLES`. The plugin checks it with
+    ``can(user, key)`` or ``require(user, key)``.
+    """
+
+    key: str
+    description: Text
+    roles: tuple[str, ...]
+
+    def __post_init__(self):
+        owner = _describe(self)
+        _check_key(owner, self.key)
+        _check_text(owner, "description", self.description, limit=MAX_TITLE_LENGTH)
+        roles = _tuple(self, "roles")
+        if not roles:
+            _fail(owner, "names no roles; give at least one of " + ", ".join(ROLES))
+        for role in roles:
+            if role not in ROLES:
+                _fail(owner, f"unknown role {role!r} (known: {', '.join(ROLES)})")
+        _unique(owner, "role", roles)
+
+
 __all__ = [
-    "CHOICE_FIELD_TYPES", "DIRECTIONS", "FIELD_TYPES", "NUMERIC_FIELD_TYPES", "PERIODS", "PROCEDURE_KINDS",
+    "CHOICE_FIELD_TYPES", "DEPARTMENTS", "DIRECTIONS", "FIELD_TYPES", "NUMERIC_FIELD_TYPES", "PERIODS",
+    "PROCEDURE_KINDS", "ROLES",
     "Checklist", "DashboardPanel", "DefinitionError", "Field", "Form", "JobKind", "Kpi", "MenuLink", "Metric",
-    "OverdueItem", "OverdueList", "PackSection", "ProcedureTemplate", "Question",
+    "OverdueItem", "OverdueList", "PackSection", "PluginPermission", "ProcedureTemplate", "Question",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -15,11 +15,14 @@ from core.plugins import (
     Form,
     MenuLink,
     Metric,
+    PluginPermission,
     ProcedureTemplate,
     Question,
+    can,
     current_period,
     hookimpl,
     raise_nonconformity,
+    require,
     submissions_in_period,
 )
 from dealerqms_usedcars import computations
@@ -29,9 +32,16 @@ APPRAISAL_PROCEDURE = "UC-PR-001"
 APPRAISAL_RECORD = "usedcars.appraisal_record"
 HISTORY_CHECKED = "usedcars.history_checked"
 RECONDITIONING_DAYS = "usedcars.reconditioning_days"
-MANAGERS = ("quality_officer", "department_head")
+REVIEW_STOCK = "usedcars.review_stock"
 
 bp = Blueprint("usedcars", __name__, template_folder="templates")
+
+
+@hookimpl
+def register_permissions():
+    # Who may see the used-car figures: the instance's matrix, asked by permission, never by role name.
+    return [PluginPermission(key=REVIEW_STOCK, description="review the used-car stock",
+                             roles=("quality_officer", "department_head"))]
 
 
 @hookimpl
@@ -144,8 +154,7 @@ def form_submitted(submission):
 @bp.route("/")
 @login_required
 def index():
-    if not current_user.has_role(*MANAGERS):
-        abort(403)
+    require(current_user, REVIEW_STOCK)
     site = current_user.site
     period = current_period()
     # An account without a site (the administrator) has no stock of its own to show.
@@ -164,7 +173,7 @@ def register_blueprints():
 
 @hookimpl
 def menu_links(user):
-    if user.has_role(*MANAGERS):
+    if can(user, REVIEW_STOCK):
         return [MenuLink(label=_l("Used cars"), endpoint="usedcars.index")]
     return []
 

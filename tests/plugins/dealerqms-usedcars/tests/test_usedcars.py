@@ -7,7 +7,7 @@ import pytest
 from dealerqms_usedcars import computations
 
 from core.plugins import today
-from core.plugins.manager import describe_plugins, registry
+from core.testing import describe_plugins, registry
 
 VIN = "LSVAU2180N2183294"
 THIS_MONTH = today().replace(day=1)
@@ -94,7 +94,15 @@ def test_the_used_car_page_is_for_managers(app, users, api_as, client_as):
     text = page.get_data(as_text=True)
     assert '<th scope="row">Appraisals</th><td>1</td>' in text
     assert '<th scope="row">Cars still in reconditioning</th><td>1</td>' in text
-    assert client_as("staff").get("/p/usedcars/").status_code == 403
+    refused = client_as("staff").get("/p/usedcars/")
+    assert refused.status_code == 403
+    assert "review the used-car stock" in refused.get_data(as_text=True)
+
+
+def test_the_plugin_declares_who_may_review_the_stock(app, users, client_as):
+    assert registry(app).permissions["usedcars.review_stock"].roles == ("quality_officer", "department_head")
+    assert client_as("head").get("/p/usedcars/").status_code == 200
+    assert client_as("auditor").get("/p/usedcars/").status_code == 403
 
 
 def test_the_texts_follow_the_readers_language(app, users, client_as, csrf_token):
