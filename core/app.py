@@ -48,6 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # The core's own areas (core.plugins.manager.DEFAULT_PLUGINS) and every
     # plugin: their pages, commands and contributions.
     manager.startup(app)
+    i18n.add_translation_directories(app, manager.translation_directories(app))
     # After start-up has validated the plugins: their API blueprints join the core's.
     from core.api import init_app as init_api
     init_api(app)

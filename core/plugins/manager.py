@@ -338,7 +338,6 @@ def startup(app: Flask) -> None:
     _check_plugin_config(app, host)
     migration_locations(app)
     api_blueprints(app)
-    _add_translations(app)
     for name in host.plugins:
         _mount_blueprints(app, host, name)
     register_commands(app)
@@ -537,12 +536,6 @@ def api_blueprints(app: Flask | None = None) -> list[PluginBlueprint]:
                 entries.append(PluginBlueprint(plugin, blueprint, f"{plugin}_api", prefix))
         host._api_blueprints = entries
     return list(host._api_blueprints)
-
-
-def _add_translations(app: Flask) -> None:
-    from core.i18n import add_translation_directories
-
-    add_translation_directories(app, translation_directories(app))
 
 
 def _is_builtin_plugin(host: PluginHost, plugin: str) -> bool:
