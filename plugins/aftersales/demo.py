@@ -56,7 +56,8 @@ def quality(site, index: int, month: str) -> float:
     if site.rank == 0:
         level = 0.8 + 0.1 * index / 23
     else:
-        level = 0.68 - (0.35 * (index - 17) / 6 if index > 17 else 0.0)
+        # Steep enough that the last month is red whatever its season and its six surveys.
+        level = 0.68 - (0.45 * (index - 17) / 6 if index > 17 else 0.0)
     # Before the New Year every owner wants the car serviced at once.
     return level - 0.07 * math.cos(2 * math.pi * (int(month[5:]) - 1) / 12)
 
