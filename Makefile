@@ -27,6 +27,8 @@ demo: install
 # The whole suite, on SQLite and then on PostgreSQL (Debian packages and the
 # database server are installed and started by .ci/system-setup).
 test: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 	@url=$$(.ci/system-setup | tail -n 1) && \
 	$(BIN)/python -m pytest $(PYTEST_ARGS) && \

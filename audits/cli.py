@@ -58,20 +58,31 @@ class PackGroup(click.Group):
         formatter.write_usage(ctx.command_path, "AUDIT_REF -o FILE.pdf [OPTIONS] | verify FILE")
 
 
-@click.group("pack", cls=PackGroup, help="Build an audit's PDF evidence pack, or verify one. "
-                                          "The options of a build: dealerqms pack AUDIT_REF --help.")
+@click.group(
+    "pack",
+    cls=PackGroup,
+    help="Build an audit's PDF evidence pack, or verify one. The options of a build: dealerqms pack AUDIT_REF --help.",
+)
 def pack_group():
     pass
 
 
 @pack_group.command("build", hidden=True)
 @click.argument("reference")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),
-              help="Where to write the PDF.")
-@click.option("--html", "html_output", type=click.Path(dir_okay=False, writable=True),
-              help="Also write the final HTML (with its print CSS) that was rendered.")
-@click.option("--sign-key", type=click.Path(exists=True, dir_okay=False),
-              help="PEM private key for a PAdES signature (default: the instance's DEALERQMS_PACK_SIGN_KEY, if set).")
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True), help="Where to write the PDF."
+)
+@click.option(
+    "--html",
+    "html_output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Also write the final HTML (with its print CSS) that was rendered.",
+)
+@click.option(
+    "--sign-key",
+    type=click.Path(exists=True, dir_okay=False),
+    help="PEM private key for a PAdES signature (default: the instance's DEALERQMS_PACK_SIGN_KEY, if set).",
+)
 @click.option("--sign-cert", type=click.Path(exists=True, dir_okay=False), help="PEM certificate of that key.")
 @click.option("--locale", help="Language of the pack (default: the instance's).")
 @with_appcontext
@@ -90,28 +101,42 @@ def pack_build_command(reference, output, html_output, sign_key, sign_cert, loca
     def progress(done: int, total: int, label: str) -> None:
         nonlocal bar
         if bar is None:
-            bar = click.progressbar(length=total, label="Rendering the pack", file=sys.stderr,
-                                    item_show_func=lambda item: item)
+            bar = click.progressbar(
+                length=total, label="Rendering the pack", file=sys.stderr, item_show_func=lambda item: item
+            )
             bar.__enter__()
         bar.update(done - bar.pos, label)
 
     try:
         with read_only():
-            result = write_pack(reference.upper(), output, html_output=html_output, sign_key=sign_key,
-                                sign_cert=sign_cert, locale=locale, progress=progress)
+            result = write_pack(
+                reference.upper(),
+                output,
+                html_output=html_output,
+                sign_key=sign_key,
+                sign_cert=sign_cert,
+                locale=locale,
+                progress=progress,
+            )
     except PackError as error:
         raise UserError(f"The pack was not written: {error}.") from None
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
-    click.echo(f"{result.reference}: {output} ({len(result.pdf)} bytes, {len(result.manifest['files'])} evidence "
-               f"files, manifest {result.manifest_sha256}{', signed' if result.signed else ''}).")
+    click.echo(
+        f"{result.reference}: {output} ({len(result.pdf)} bytes, {len(result.manifest['files'])} evidence "
+        f"files, manifest {result.manifest_sha256}{', signed' if result.signed else ''})."
+    )
 
 
 @pack_group.command("verify")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--trust", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="PEM or DER certificate to trust as a root for the signature (repeatable).")
+@click.option(
+    "--trust",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="PEM or DER certificate to trust as a root for the signature (repeatable).",
+)
 def pack_verify_command(file, trust):
     """Check a pack's attachments against its manifest, and its signature when it has one."""
     from audits.pack import verify_pack

@@ -40,20 +40,28 @@ class People:
     """The logins of one demo site's people who take part in its audits and NCs."""
 
     quality: str
-    auditor: str      # from training
-    auditor2: str     # from risk
+    auditor: str  # from training
+    auditor2: str  # from risk
     sales_head: str
     service_head: str
     marketing_head: str
     training_head: str
-    staff: str        # a sales consultant
+    staff: str  # a sales consultant
     service_staff: str
 
     @classmethod
     def at(cls, prefix: str) -> People:
-        suffixes = {"quality": "quality", "auditor": "auditor", "auditor2": "auditor2", "sales_head": "sales.head",
-                    "service_head": "service.head", "marketing_head": "marketing.head",
-                    "training_head": "training.head", "staff": "sales", "service_staff": "service"}
+        suffixes = {
+            "quality": "quality",
+            "auditor": "auditor",
+            "auditor2": "auditor2",
+            "sales_head": "sales.head",
+            "service_head": "service.head",
+            "marketing_head": "marketing.head",
+            "training_head": "training.head",
+            "staff": "sales",
+            "service_staff": "service",
+        }
         return cls(**{role: f"{prefix}.{suffix}" for role, suffix in suffixes.items()})
 
 
@@ -99,22 +107,32 @@ def _password() -> str:
 
 def _png(rgb: tuple[int, int, int], width: int = 64, height: int = 48) -> bytes:
     """A small solid-colour PNG: a stand-in for a photo taken during the audit."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     row = b"\x00" + bytes(rgb) * width
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(row * height)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
 
 
 def _pdf(text: str) -> bytes:
     """A one-page PDF with one line of text: a stand-in for a scanned record."""
     stream = f"BT /F1 14 Tf 56 780 Td ({text}) Tj ET".encode("latin-1")
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-                b"/Resources << /Font << /F1 5 0 R >> >> >>"),
-               b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        (
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>"
+        ),
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
     out, offsets = io.BytesIO(), []
     out.write(b"%PDF-1.4\n")
     for number, body in enumerate(objects, start=1):
@@ -144,24 +162,47 @@ def _checklists_for(department: str) -> list[str]:
 
 def _programme_entry(site: str, department: str, year: int) -> ProgrammeEntry | None:
     """The starter programme's line the audit carries out, so the programme shows it as covered."""
-    return db.session.execute(db.select(ProgrammeEntry).filter_by(
-        year=year, department_id=department_by_code(department).id, site_id=site_by_code(site).id)
-        .order_by(ProgrammeEntry.month)).scalars().first()
+    return (
+        db.session.execute(
+            db.select(ProgrammeEntry)
+            .filter_by(year=year, department_id=department_by_code(department).id, site_id=site_by_code(site).id)
+            .order_by(ProgrammeEntry.month)
+        )
+        .scalars()
+        .first()
+    )
 
 
-def _plan(site: str, title: str, department: str, days_from_today: int, scope: str, *, planner: str,
-          lead: str, team: list[str]) -> Audit:
+def _plan(
+    site: str,
+    title: str,
+    department: str,
+    days_from_today: int,
+    scope: str,
+    *,
+    planner: str,
+    lead: str,
+    team: list[str],
+) -> Audit:
     planned = today() + timedelta(days=days_from_today)
     # In early January an audit of 90 days ago belongs to last year's programme: put it in place too.
     programme_services.load_starter_programme(planned.year)
-    return _as(planner, audit_services.plan_audit, title=title, site=site, departments=[department],
-               scope=scope, lead_auditor=lead, auditors=team, planned_date=planned,
-               checklists=_checklists_for(department),
-               programme_entry=_programme_entry(site, department, planned.year))
+    return _as(
+        planner,
+        audit_services.plan_audit,
+        title=title,
+        site=site,
+        departments=[department],
+        scope=scope,
+        lead_auditor=lead,
+        auditors=team,
+        planned_date=planned,
+        checklists=_checklists_for(department),
+        programme_entry=_programme_entry(site, department, planned.year),
+    )
 
 
-def _record_all(audit: Audit, findings: dict[int, tuple[str, str]], auditor: str,
-                answered: int | None = None) -> None:
+def _record_all(audit: Audit, findings: dict[int, tuple[str, str]], auditor: str, answered: int | None = None) -> None:
     """Results for the first ``answered`` items (all by default): ``findings`` by position, else conforming."""
     for index, item in enumerate(audit.items[:answered]):
         result, note = findings.get(index, ("conforming", None))
@@ -180,20 +221,34 @@ def _nc_of(audit: Audit, position: int, people: People, owner: str) -> Nonconfor
     return nc
 
 
-def _close_with_verified_action(nc: Nonconformity, people: People, *, containment: str, root_cause: dict,
-                                action: str, owner: str, completion: str, verification: str) -> None:
+def _close_with_verified_action(
+    nc: Nonconformity,
+    people: People,
+    *,
+    containment: str,
+    root_cause: dict,
+    action: str,
+    owner: str,
+    completion: str,
+    verification: str,
+) -> None:
     manager = nc.owner.login if nc.owner else people.quality
     _as(manager, nc_services.transition, nc, to="contained", containment=containment)
     _as(manager, nc_services.transition, nc, to="root_cause_identified", root_cause=root_cause)
-    planned = _as(manager, action_services.add_action, nc, description=action, owner=owner,
-                  due_date=today() + timedelta(days=14))
+    planned = _as(
+        manager, action_services.add_action, nc, description=action, owner=owner, due_date=today() + timedelta(days=14)
+    )
     _as(manager, nc_services.transition, nc, to="actions_planned")
     _as(owner, action_services.complete_action, planned, note=completion)
-    _scan(owner, evidence_services.attach_to_action, planned, "completion-record.pdf",
-          "Corrective action completed - record of the change")
+    _scan(
+        owner,
+        evidence_services.attach_to_action,
+        planned,
+        "completion-record.pdf",
+        "Corrective action completed - record of the change",
+    )
     _as(manager, nc_services.transition, nc, to="verifying")
-    _as(people.quality, action_services.verify_action, planned, effective=True, note=verification,
-        password=_password())
+    _as(people.quality, action_services.verify_action, planned, effective=True, note=verification, password=_password())
     _as(people.quality, nc_services.transition, nc, to="closed", comment="Action verified effective.")
 
 
@@ -202,54 +257,111 @@ def _close_with_verified_action(nc: Nonconformity, people: People, *, containmen
 # handling, marketing, training and risk: between them every area plugin's
 # checklists are in use. Auditors never audit their own department.
 
+
 def _closed_audit(site: str, title: str, people: People) -> None:
     """Closed: one minor finding with a photo, contained, analysed with a
     5-why, its action verified effective, the report signed, the audit closed."""
-    audit = _plan(site, title, "SALES", -90, "Showroom, test drives and vehicle handover", planner=people.quality,
-                  lead=people.auditor, team=[people.quality])
+    audit = _plan(
+        site,
+        title,
+        "SALES",
+        -90,
+        "Showroom, test drives and vehicle handover",
+        planner=people.quality,
+        lead=people.auditor,
+        team=[people.quality],
+    )
     _as(people.auditor, audit_services.start_audit, audit)
-    _record_all(audit, {0: ("minor_nc", "Two of five visitors waited more than five minutes without a greeting."),
-                        1: ("observation", "The test-drive log is kept on paper and on the CRM.")}, people.auditor)
+    _record_all(
+        audit,
+        {
+            0: ("minor_nc", "Two of five visitors waited more than five minutes without a greeting."),
+            1: ("observation", "The test-drive log is kept on paper and on the CRM."),
+        },
+        people.auditor,
+    )
     _photo(people.auditor, audit.items[0], "reception-desk-unattended.png")
-    _as(people.auditor, audit_services.report_audit, audit,
+    _as(
+        people.auditor,
+        audit_services.report_audit,
+        audit,
         summary="The sales process is followed; one minor nonconformity at reception.",
-        conclusion="Effective, with one correction to make.", password=_password())
+        conclusion="Effective, with one correction to make.",
+        password=_password(),
+    )
     nc = _nc_of(audit, 0, people, people.sales_head)
     if nc is not None:
         _close_with_verified_action(
-            nc, people, containment="A second consultant now covers reception during the Saturday peak.",
-            root_cause={"method": "5why", "chain": [
-                {"why": "Why were visitors not greeted?", "because": "Nobody was at the reception desk."},
-                {"why": "Why was nobody at the desk?", "because": "The receptionist was covering test drives."},
-                {"why": "Why was the receptionist covering test drives?",
-                 "because": "The weekend rota has no test-drive cover."}]},
-            action="Add test-drive cover to the weekend rota.", owner=people.staff,
+            nc,
+            people,
+            containment="A second consultant now covers reception during the Saturday peak.",
+            root_cause={
+                "method": "5why",
+                "chain": [
+                    {"why": "Why were visitors not greeted?", "because": "Nobody was at the reception desk."},
+                    {"why": "Why was nobody at the desk?", "because": "The receptionist was covering test drives."},
+                    {
+                        "why": "Why was the receptionist covering test drives?",
+                        "because": "The weekend rota has no test-drive cover.",
+                    },
+                ],
+            },
+            action="Add test-drive cover to the weekend rota.",
+            owner=people.staff,
             completion="Rota changed from this month; the team was briefed.",
-            verification="Four weekends observed: every visitor was greeted within two minutes.")
+            verification="Four weekends observed: every visitor was greeted within two minutes.",
+        )
     _as(people.auditor, audit_services.close_audit, audit)
 
 
 def _closed_complaints_audit(site: str, title: str, people: People) -> None:
     """Closed: complaint handling, a minor finding closed with an 8D-free 5-why."""
-    audit = _plan(site, title, "AFTERSALES", -120, "Complaint register, acknowledgement and closure",
-                  planner=people.quality, lead=people.auditor, team=[people.quality])
+    audit = _plan(
+        site,
+        title,
+        "AFTERSALES",
+        -120,
+        "Complaint register, acknowledgement and closure",
+        planner=people.quality,
+        lead=people.auditor,
+        team=[people.quality],
+    )
     _as(people.auditor, audit_services.start_audit, audit)
-    _record_all(audit, {1: ("minor_nc", "Four of twelve complaints were acknowledged after more than two days."),
-                        3: ("ofi", "A short SMS on receipt would reassure customers.")}, people.auditor)
+    _record_all(
+        audit,
+        {
+            1: ("minor_nc", "Four of twelve complaints were acknowledged after more than two days."),
+            3: ("ofi", "A short SMS on receipt would reassure customers."),
+        },
+        people.auditor,
+    )
     _photo(people.auditor, audit.items[1], "complaint-register-page.png", (90, 140, 200))
-    _as(people.auditor, audit_services.report_audit, audit,
+    _as(
+        people.auditor,
+        audit_services.report_audit,
+        audit,
         summary="Complaints are recorded and closed; acknowledgement is sometimes late.",
-        conclusion="Effective, with one correction to make.", password=_password())
+        conclusion="Effective, with one correction to make.",
+        password=_password(),
+    )
     nc = _nc_of(audit, 1, people, people.service_head)
     if nc is not None:
         _close_with_verified_action(
-            nc, people, containment="Every open complaint was acknowledged the same day the finding was made.",
-            root_cause={"method": "5why", "chain": [
-                {"why": "Why were complaints acknowledged late?", "because": "The hotline inbox is read weekly."},
-                {"why": "Why weekly?", "because": "Nobody was named to read it when the coordinator left."}]},
-            action="Name a deputy for the hotline inbox and read it daily.", owner=people.service_staff,
+            nc,
+            people,
+            containment="Every open complaint was acknowledged the same day the finding was made.",
+            root_cause={
+                "method": "5why",
+                "chain": [
+                    {"why": "Why were complaints acknowledged late?", "because": "The hotline inbox is read weekly."},
+                    {"why": "Why weekly?", "because": "Nobody was named to read it when the coordinator left."},
+                ],
+            },
+            action="Name a deputy for the hotline inbox and read it daily.",
+            owner=people.service_staff,
             completion="Deputy named; daily check added to the reception checklist.",
-            verification="Eight weeks sampled: every complaint acknowledged within one working day.")
+            verification="Eight weeks sampled: every complaint acknowledged within one working day.",
+        )
     _as(people.auditor, audit_services.close_audit, audit)
 
 
@@ -257,34 +369,87 @@ def _reported_audit(site: str, title: str, people: People, department: str = "AF
     """Reported: a major finding under analysis (fishbone), its action still
     open; the report is signed, the audit waits for its NC to close."""
     head = people.service_head if department == "AFTERSALES" else people.marketing_head
-    audit = _plan(site, title, department, -30, "Service reception, workshop and vehicle return"
-                  if department == "AFTERSALES" else "Campaign planning, legal review and evaluation",
-                  planner=people.quality, lead=people.auditor, team=[people.quality])
+    audit = _plan(
+        site,
+        title,
+        department,
+        -30,
+        "Service reception, workshop and vehicle return"
+        if department == "AFTERSALES"
+        else "Campaign planning, legal review and evaluation",
+        planner=people.quality,
+        lead=people.auditor,
+        team=[people.quality],
+    )
     _as(people.auditor, audit_services.start_audit, audit)
-    finding = ("Three of ten job cards had no customer authorisation for extra work." if department == "AFTERSALES"
-               else "Two of six campaign plans went out without the legal review the procedure requires.")
-    _record_all(audit, {0: ("major_nc", finding),
-                        1: ("ofi", "Photos at vehicle reception would settle later disputes." if department ==
-                            "AFTERSALES" else "Evaluate campaigns by channel, not only in total.")}, people.auditor)
+    finding = (
+        "Three of ten job cards had no customer authorisation for extra work."
+        if department == "AFTERSALES"
+        else "Two of six campaign plans went out without the legal review the procedure requires."
+    )
+    _record_all(
+        audit,
+        {
+            0: ("major_nc", finding),
+            1: (
+                "ofi",
+                "Photos at vehicle reception would settle later disputes."
+                if department == "AFTERSALES"
+                else "Evaluate campaigns by channel, not only in total.",
+            ),
+        },
+        people.auditor,
+    )
     _photo(people.auditor, audit.items[0], "sampled-records.png", (160, 60, 60))
-    _as(people.auditor, audit_services.report_audit, audit,
-        summary="The key control is not reliably applied." if department != "AFTERSALES"
+    _as(
+        people.auditor,
+        audit_services.report_audit,
+        audit,
+        summary="The key control is not reliably applied."
+        if department != "AFTERSALES"
         else "Customer authorisation for additional work is not reliably recorded.",
-        conclusion="Not effective until the major nonconformity is corrected.", password=_password())
+        conclusion="Not effective until the major nonconformity is corrected.",
+        password=_password(),
+    )
     nc = _nc_of(audit, 0, people, head)
     if nc is None:
         return
-    _as(head, nc_services.transition, nc, to="contained",
-        containment="Every open record was checked and corrected; the people concerned were informed.")
-    _scan(head, evidence_services.attach_to_nonconformity, nc, "containment-check.pdf",
-          "Containment: list of records checked and corrected")
-    _as(head, nc_services.transition, nc, to="root_cause_identified", root_cause={
-        "method": "fishbone", "causes": {
-            "man": ["New staff not trained on the step"],
-            "method": ["The procedure does not say when to ask again"],
-            "machine": ["The system lets a record close without the step"]}})
-    _as(head, action_services.add_action, nc, owner=head, due_date=today() + timedelta(days=21),
-        description="Make the step required in the system and train everyone who does it.")
+    _as(
+        head,
+        nc_services.transition,
+        nc,
+        to="contained",
+        containment="Every open record was checked and corrected; the people concerned were informed.",
+    )
+    _scan(
+        head,
+        evidence_services.attach_to_nonconformity,
+        nc,
+        "containment-check.pdf",
+        "Containment: list of records checked and corrected",
+    )
+    _as(
+        head,
+        nc_services.transition,
+        nc,
+        to="root_cause_identified",
+        root_cause={
+            "method": "fishbone",
+            "causes": {
+                "man": ["New staff not trained on the step"],
+                "method": ["The procedure does not say when to ask again"],
+                "machine": ["The system lets a record close without the step"],
+            },
+        },
+    )
+    _as(
+        head,
+        action_services.add_action,
+        nc,
+        owner=head,
+        due_date=today() + timedelta(days=21),
+        description="Make the step required in the system and train everyone who does it.",
+    )
     _as(head, nc_services.transition, nc, to="actions_planned")
 
 
@@ -292,8 +457,16 @@ def _audit_in_progress(site: str, title: str, people: People, department: str = 
     """In progress: half of the items answered, a minor NC just raised."""
     # The auditor from risk audits training; the one from training audits the others.
     lead = people.auditor2 if department == "TRAINING" else people.auditor
-    audit = _plan(site, title, department, -2, "Follow-up of customers and records", planner=people.quality,
-                  lead=lead, team=[people.quality])
+    audit = _plan(
+        site,
+        title,
+        department,
+        -2,
+        "Follow-up of customers and records",
+        planner=people.quality,
+        lead=lead,
+        team=[people.quality],
+    )
     _as(lead, audit_services.start_audit, audit)
     answered = max(1, len(audit.items) // 2)
     _record_all(audit, {0: ("minor_nc", "Records of last week were not complete.")}, lead, answered=answered)
@@ -305,85 +478,203 @@ def _planned_audit(site: str, title: str, people: People, department: str = "AFT
     lead = people.auditor2 if department == "TRAINING" else people.auditor
     if department == "RISK":
         lead = people.auditor
-    _plan(site, title, department, 30, "Records and controls of the area", planner=people.quality, lead=lead,
-          team=[people.quality])
+    _plan(
+        site,
+        title,
+        department,
+        30,
+        "Records and controls of the area",
+        planner=people.quality,
+        lead=lead,
+        team=[people.quality],
+    )
 
 
 # Nonconformities outside audits ---------------------------------------------------------------
 
+
 def _overdue_complaint(site: str, title: str, people: People) -> None:
     """Contained, overdue: its due date has passed without a root cause."""
-    nc = _as(people.quality, nc_services.raise_nonconformity, title=title, severity="minor", site=site,
-             department="SALES", owner=people.sales_head, source="complaint", source_ref=f"complaint:{site}-0007",
-             description="The customer was not told how the trade-in value of their car was worked out.")
-    _as(people.sales_head, nc_services.transition, nc, to="contained",
-        containment="The valuation was explained to the customer by phone; they accepted it.")
+    nc = _as(
+        people.quality,
+        nc_services.raise_nonconformity,
+        title=title,
+        severity="minor",
+        site=site,
+        department="SALES",
+        owner=people.sales_head,
+        source="complaint",
+        source_ref=f"complaint:{site}-0007",
+        description="The customer was not told how the trade-in value of their car was worked out.",
+    )
+    _as(
+        people.sales_head,
+        nc_services.transition,
+        nc,
+        to="contained",
+        containment="The valuation was explained to the customer by phone; they accepted it.",
+    )
     with trail_reason("Demo data: the due date is set in the past to show an overdue nonconformity."):
-        _as(people.quality, nc_services.update_nonconformity, nc, row_version=nc.row_version,
-            due_date=today() - timedelta(days=5))
+        _as(
+            people.quality,
+            nc_services.update_nonconformity,
+            nc,
+            row_version=nc.row_version,
+            due_date=today() - timedelta(days=5),
+        )
 
 
 def _eight_d_in_planning(site: str, title: str, people: People) -> None:
     """Root cause by 8D, a corrective action planned and open."""
-    nc = _as(people.quality, nc_services.raise_nonconformity, title=title, severity="major", site=site,
-             department="AFTERSALES", owner=people.service_head, source="manual",
-             description="A customer's car came back twice for the same air-conditioning fault.")
-    _as(people.service_head, nc_services.transition, nc, to="contained",
-        containment="The car was repaired by the master technician and road-tested with the customer.")
-    _as(people.service_head, nc_services.transition, nc, to="root_cause_identified", root_cause={
-        "method": "8d", "d0": "Repeat repair reported by the customer.", "d1": "Service head, master technician.",
-        "d2": "Air-conditioning leak not found at the first two visits.",
-        "d3": "Repaired by the master technician; customer informed.",
-        "d4": "The leak test was skipped because the UV dye kit was missing.",
-        "d5": "Keep two UV dye kits and add the leak test to the job card."})
-    _as(people.service_head, action_services.add_action, nc, owner=people.service_head,
+    nc = _as(
+        people.quality,
+        nc_services.raise_nonconformity,
+        title=title,
+        severity="major",
+        site=site,
+        department="AFTERSALES",
+        owner=people.service_head,
+        source="manual",
+        description="A customer's car came back twice for the same air-conditioning fault.",
+    )
+    _as(
+        people.service_head,
+        nc_services.transition,
+        nc,
+        to="contained",
+        containment="The car was repaired by the master technician and road-tested with the customer.",
+    )
+    _as(
+        people.service_head,
+        nc_services.transition,
+        nc,
+        to="root_cause_identified",
+        root_cause={
+            "method": "8d",
+            "d0": "Repeat repair reported by the customer.",
+            "d1": "Service head, master technician.",
+            "d2": "Air-conditioning leak not found at the first two visits.",
+            "d3": "Repaired by the master technician; customer informed.",
+            "d4": "The leak test was skipped because the UV dye kit was missing.",
+            "d5": "Keep two UV dye kits and add the leak test to the job card.",
+        },
+    )
+    _as(
+        people.service_head,
+        action_services.add_action,
+        nc,
+        owner=people.service_head,
         due_date=today() + timedelta(days=30),
-        description="Buy a second UV dye kit and add the leak test to the air-conditioning job card.")
+        description="Buy a second UV dye kit and add the leak test to the air-conditioning job card.",
+    )
     _as(people.service_head, nc_services.transition, nc, to="actions_planned")
 
 
 def _root_cause_found(site: str, title: str, people: People) -> None:
     """Root cause identified (5-why), no action planned yet, and overdue."""
-    nc = _as(people.quality, nc_services.raise_nonconformity, title=title, severity="minor", site=site,
-             department="TRAINING", owner=people.training_head, source="metric",
-             source_ref="metric:training.mandatory_completion",
-             description="Mandatory training completion fell to two thirds last month.")
-    _as(people.training_head, nc_services.transition, nc, to="contained",
-        containment="Everyone who missed a mandatory course was booked on the next session.")
-    _as(people.training_head, nc_services.transition, nc, to="root_cause_identified", root_cause={
-        "method": "5why", "chain": [
-            {"why": "Why were mandatory courses missed?", "because": "Sessions clashed with the sales festival."},
-            {"why": "Why did they clash?", "because": "The training plan is not checked against the campaign "
-                                                      "calendar."}]})
+    nc = _as(
+        people.quality,
+        nc_services.raise_nonconformity,
+        title=title,
+        severity="minor",
+        site=site,
+        department="TRAINING",
+        owner=people.training_head,
+        source="metric",
+        source_ref="metric:training.mandatory_completion",
+        description="Mandatory training completion fell to two thirds last month.",
+    )
+    _as(
+        people.training_head,
+        nc_services.transition,
+        nc,
+        to="contained",
+        containment="Everyone who missed a mandatory course was booked on the next session.",
+    )
+    _as(
+        people.training_head,
+        nc_services.transition,
+        nc,
+        to="root_cause_identified",
+        root_cause={
+            "method": "5why",
+            "chain": [
+                {"why": "Why were mandatory courses missed?", "because": "Sessions clashed with the sales festival."},
+                {
+                    "why": "Why did they clash?",
+                    "because": "The training plan is not checked against the campaign calendar.",
+                },
+            ],
+        },
+    )
     with trail_reason("Demo data: the due date is set in the past to show an overdue nonconformity."):
-        _as(people.quality, nc_services.update_nonconformity, nc, row_version=nc.row_version,
-            due_date=today() - timedelta(days=3))
+        _as(
+            people.quality,
+            nc_services.update_nonconformity,
+            nc,
+            row_version=nc.row_version,
+            due_date=today() - timedelta(days=3),
+        )
 
 
 def _waiting_for_verification(site: str, title: str, people: People) -> None:
     """Verifying: the action is done and waits for its effectiveness check."""
-    nc = _as(people.sales_head, nc_services.raise_nonconformity, title=title, severity="minor", site=site,
-             department="SALES", owner=people.sales_head, source="manual",
-             description="Two test drives in March have no copy of the driving licence on file.")
-    _as(people.sales_head, nc_services.transition, nc, to="contained",
-        containment="Both customers were asked for a copy; the files are complete.")
-    _as(people.sales_head, nc_services.transition, nc, to="root_cause_identified", root_cause={
-        "method": "5why", "chain": [
-            {"why": "Why is the copy missing?", "because": "The consultant forgot to scan it."},
-            {"why": "Why could the test drive start without it?",
-             "because": "The key is handed out without a check."}]})
-    action = _as(people.sales_head, action_services.add_action, nc, owner=people.staff,
-                 due_date=today() + timedelta(days=10),
-                 description="Hand out test-drive keys only against a scanned licence.")
+    nc = _as(
+        people.sales_head,
+        nc_services.raise_nonconformity,
+        title=title,
+        severity="minor",
+        site=site,
+        department="SALES",
+        owner=people.sales_head,
+        source="manual",
+        description="Two test drives in March have no copy of the driving licence on file.",
+    )
+    _as(
+        people.sales_head,
+        nc_services.transition,
+        nc,
+        to="contained",
+        containment="Both customers were asked for a copy; the files are complete.",
+    )
+    _as(
+        people.sales_head,
+        nc_services.transition,
+        nc,
+        to="root_cause_identified",
+        root_cause={
+            "method": "5why",
+            "chain": [
+                {"why": "Why is the copy missing?", "because": "The consultant forgot to scan it."},
+                {
+                    "why": "Why could the test drive start without it?",
+                    "because": "The key is handed out without a check.",
+                },
+            ],
+        },
+    )
+    action = _as(
+        people.sales_head,
+        action_services.add_action,
+        nc,
+        owner=people.staff,
+        due_date=today() + timedelta(days=10),
+        description="Hand out test-drive keys only against a scanned licence.",
+    )
     _as(people.sales_head, nc_services.transition, nc, to="actions_planned")
-    _as(people.staff, action_services.complete_action, action,
-        note="Key cabinet now opens only from the CRM after the scan.")
+    _as(
+        people.staff,
+        action_services.complete_action,
+        action,
+        note="Key cabinet now opens only from the CRM after the scan.",
+    )
     _as(people.sales_head, nc_services.transition, nc, to="verifying")
 
 
 def _variant(scenario, **fixed):
     def run(site: str, title: str, people: People) -> None:
         scenario(site, title, people, **fixed)
+
     run.__doc__ = scenario.__doc__
     return run
 

@@ -125,15 +125,24 @@ class TransitionForm(FlaskForm):
     def analysis(self) -> dict:
         method = self.method.data
         if method == "5why":
-            chain = [{"why": self[f"why_{n}"].data or "", "because": self[f"because_{n}"].data or ""}
-                     for n in range(1, WHY_ROWS + 1)]
-            return {"method": "5why",
-                    "chain": [step for step in chain if step["why"].strip() or step["because"].strip()]}
+            chain = [
+                {"why": self[f"why_{n}"].data or "", "because": self[f"because_{n}"].data or ""}
+                for n in range(1, WHY_ROWS + 1)
+            ]
+            return {
+                "method": "5why",
+                "chain": [step for step in chain if step["why"].strip() or step["because"].strip()],
+            }
         if method == "fishbone":
-            return {"method": "fishbone", "causes": {
-                category: [line.strip() for line in (self[f"fishbone_{category}"].data or "").splitlines()
-                           if line.strip()]
-                for category in rootcause.FISHBONE_CATEGORIES}}
+            return {
+                "method": "fishbone",
+                "causes": {
+                    category: [
+                        line.strip() for line in (self[f"fishbone_{category}"].data or "").splitlines() if line.strip()
+                    ]
+                    for category in rootcause.FISHBONE_CATEGORIES
+                },
+            }
         if method == "8d":
             return {"method": "8d", **{key: self[f"8d_{key}"].data or "" for key in rootcause.EIGHT_D}}
         return {"method": method}

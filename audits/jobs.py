@@ -42,4 +42,6 @@ def build_pack(context) -> str:
     return name
 
 
-PACK_JOB = JobKind(name=PACK, run=build_pack, title=_l("Evidence pack"), describe=lambda params: params.get("audit", ""))
+PACK_JOB = JobKind(
+    name=PACK, run=build_pack, title=_l("Evidence pack"), describe=lambda params: params.get("audit", "")
+)

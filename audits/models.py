@@ -153,9 +153,11 @@ class Audit(Model):
     auditor_rows: Mapped[list[AuditAuditor]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     programme_entry: Mapped[ProgrammeEntry | None] = relationship(back_populates="audits")
     checklists: Mapped[list[AuditChecklist]] = relationship(
-        back_populates="audit", order_by="AuditChecklist.position", cascade="all, delete-orphan")
+        back_populates="audit", order_by="AuditChecklist.position", cascade="all, delete-orphan"
+    )
     items: Mapped[list[AuditItem]] = relationship(
-        back_populates="audit", order_by="AuditItem.position", cascade="all, delete-orphan")
+        back_populates="audit", order_by="AuditItem.position", cascade="all, delete-orphan"
+    )
 
     __mapper_args__ = {"version_id_col": row_version}
 
@@ -189,16 +191,33 @@ class Audit(Model):
     def signable_content(self) -> bytes:
         """What the lead auditor's report signature vouches for: the plan, the
         findings item by item, and the report text (not the later state)."""
-        return _canonical({
-            "reference": self.reference, "title": self.title, "site": self.site.code,
-            "departments": self.department_codes, "scope": self.scope, "criteria": self.criteria,
-            "criteria_revisions": self.criteria_revisions, "planned_date": self.planned_date.isoformat(),
-            "lead_auditor": self.lead_auditor.login, "auditors": [u.login for u in self.auditors],
-            "items": [{"checklist": item.checklist.key, "question": item.question_key, "text": item.text,
-                       "result": item.result, "note": item.note or "",
-                       "evidence": sorted(e.sha256 for e in item.evidence)} for item in self.items],
-            "summary": self.summary or "", "conclusion": self.conclusion or "",
-        })
+        return _canonical(
+            {
+                "reference": self.reference,
+                "title": self.title,
+                "site": self.site.code,
+                "departments": self.department_codes,
+                "scope": self.scope,
+                "criteria": self.criteria,
+                "criteria_revisions": self.criteria_revisions,
+                "planned_date": self.planned_date.isoformat(),
+                "lead_auditor": self.lead_auditor.login,
+                "auditors": [u.login for u in self.auditors],
+                "items": [
+                    {
+                        "checklist": item.checklist.key,
+                        "question": item.question_key,
+                        "text": item.text,
+                        "result": item.result,
+                        "note": item.note or "",
+                        "evidence": sorted(e.sha256 for e in item.evidence),
+                    }
+                    for item in self.items
+                ],
+                "summary": self.summary or "",
+                "conclusion": self.conclusion or "",
+            }
+        )
 
     def __repr__(self) -> str:
         return f"<Audit {self.reference} {self.state}>"
@@ -247,9 +266,11 @@ class AuditItem(Model):
     checklist: Mapped[AuditChecklist] = relationship(back_populates="items")
     answered_by: Mapped[User | None] = relationship()
     evidence: Mapped[list[Evidence]] = relationship(
-        primaryjoin="Evidence.audit_item_id == AuditItem.id", order_by="Evidence.id", viewonly=True)
+        primaryjoin="Evidence.audit_item_id == AuditItem.id", order_by="Evidence.id", viewonly=True
+    )
     nonconformity: Mapped[Nonconformity | None] = relationship(
-        primaryjoin="Nonconformity.audit_item_id == AuditItem.id", viewonly=True, uselist=False)
+        primaryjoin="Nonconformity.audit_item_id == AuditItem.id", viewonly=True, uselist=False
+    )
 
     __mapper_args__ = {"version_id_col": row_version}
 
@@ -295,16 +316,23 @@ class Nonconformity(Model):
     audit: Mapped[Audit | None] = relationship()
     audit_item: Mapped[AuditItem | None] = relationship()
     actions: Mapped[list[CorrectiveAction]] = relationship(
-        back_populates="nonconformity", order_by="CorrectiveAction.number")
+        back_populates="nonconformity", order_by="CorrectiveAction.number"
+    )
     evidence: Mapped[list[Evidence]] = relationship(
-        primaryjoin="Evidence.nonconformity_id == Nonconformity.id", order_by="Evidence.id", viewonly=True)
+        primaryjoin="Evidence.nonconformity_id == Nonconformity.id", order_by="Evidence.id", viewonly=True
+    )
 
     __mapper_args__ = {"version_id_col": row_version}
     __table_args__ = (
         # One NC per audit finding, whatever the code does: editing a result
         # reuses it instead of raising a second one.
-        Index("uq_nonconformity_audit_item", "audit_item_id", unique=True,
-              sqlite_where=text("audit_item_id IS NOT NULL"), postgresql_where=text("audit_item_id IS NOT NULL")),
+        Index(
+            "uq_nonconformity_audit_item",
+            "audit_item_id",
+            unique=True,
+            sqlite_where=text("audit_item_id IS NOT NULL"),
+            postgresql_where=text("audit_item_id IS NOT NULL"),
+        ),
         UniqueConstraint("year", "sequence"),
         # The NC list's order: its first page without sorting every NC.
         Index("ix_nonconformity_raised_at", "raised_at", "id"),
@@ -351,11 +379,14 @@ class CorrectiveAction(Model):
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
     verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])
     evidence: Mapped[list[Evidence]] = relationship(
-        primaryjoin="Evidence.action_id == CorrectiveAction.id", order_by="Evidence.id", viewonly=True)
+        primaryjoin="Evidence.action_id == CorrectiveAction.id", order_by="Evidence.id", viewonly=True
+    )
 
     __mapper_args__ = {"version_id_col": row_version}
-    __table_args__ = (UniqueConstraint("nonconformity_id", "number"),
-                      Index("ix_corrective_action_state_due", "state", "due_date", "id"))
+    __table_args__ = (
+        UniqueConstraint("nonconformity_id", "number"),
+        Index("ix_corrective_action_state_due", "state", "due_date", "id"),
+    )
 
     @property
     def label(self) -> str:
@@ -363,13 +394,18 @@ class CorrectiveAction(Model):
 
     def signable_content(self) -> bytes:
         """What a ``verified-effective`` signature vouches for: the action as done."""
-        return _canonical({
-            "nonconformity": self.nonconformity.reference, "action": self.number,
-            "description": self.description, "owner": self.owner.login, "due_date": self.due_date.isoformat(),
-            "completion_note": self.completion_note or "",
-            "completed_at": iso_utc(self.completed_at) if self.completed_at else None,
-            "evidence": sorted(e.sha256 for e in self.evidence),
-        })
+        return _canonical(
+            {
+                "nonconformity": self.nonconformity.reference,
+                "action": self.number,
+                "description": self.description,
+                "owner": self.owner.login,
+                "due_date": self.due_date.isoformat(),
+                "completion_note": self.completion_note or "",
+                "completed_at": iso_utc(self.completed_at) if self.completed_at else None,
+                "evidence": sorted(e.sha256 for e in self.evidence),
+            }
+        )
 
 
 class Evidence(Model):
@@ -395,7 +431,9 @@ class Evidence(Model):
     __table_args__ = (
         CheckConstraint(
             "(CASE WHEN audit_item_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN nonconformity_id IS NULL THEN 0 "
-            "ELSE 1 END) + (CASE WHEN action_id IS NULL THEN 0 ELSE 1 END) = 1", name="one_owner"),
+            "ELSE 1 END) + (CASE WHEN action_id IS NULL THEN 0 ELSE 1 END) = 1",
+            name="one_owner",
+        ),
     )
 
     @property

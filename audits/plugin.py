@@ -85,9 +85,16 @@ def create_nonconformity(title, description, severity, site, department, source,
     from audits.services.common import user_named
 
     actor = user_named(raised_by, "raised_by", required=False)
-    nc = nonconformities.raise_nonconformity(actor, title=title, description=description, severity=severity,
-                                             site=site, department=department, source=source,
-                                             source_ref=source_ref)
+    nc = nonconformities.raise_nonconformity(
+        actor,
+        title=title,
+        description=description,
+        severity=severity,
+        site=site,
+        department=department,
+        source=source,
+        source_ref=source_ref,
+    )
     return nc.reference
 
 
@@ -97,7 +104,8 @@ PANEL_ROWS = 20
 def _list(rows) -> Markup:
     items = Markup("").join(
         Markup('<li><a href="{}">{}</a> {} <span class="muted">{}</span></li>').format(url, label, text, note)
-        for url, label, text, note in rows)
+        for url, label, text, note in rows
+    )
     return Markup('<ul class="plain-list">{}</ul>').format(items)
 
 
@@ -108,10 +116,22 @@ def dashboard_panels(site, user):
     panels = []
     mine = actions.my_actions(user)
     if mine:
-        panels.append(DashboardPanel(title=_("My corrective actions"), html=_list(
-            (url_for("audits.action", action_id=a.id), a.label, a.description[:80],
-             _("due %(date)s", date=escape(a.due_date.isoformat())) if a.state == "open" else _("waiting for verification"))
-            for a in mine)))
+        panels.append(
+            DashboardPanel(
+                title=_("My corrective actions"),
+                html=_list(
+                    (
+                        url_for("audits.action", action_id=a.id),
+                        a.label,
+                        a.description[:80],
+                        _("due %(date)s", date=escape(a.due_date.isoformat()))
+                        if a.state == "open"
+                        else _("waiting for verification"),
+                    )
+                    for a in mine
+                ),
+            )
+        )
     # Lists on the dashboard show their first rows and how many there are: a
     # large company has thousands of actions waiting for verification.
     verify = actions.awaiting_verification(user, limit=PANEL_ROWS)
@@ -119,9 +139,15 @@ def dashboard_panels(site, user):
         title = _("Actions waiting for effectiveness verification")
         if len(verify) == PANEL_ROWS:
             title = f"{title} ({actions.awaiting_verification_count(user)})"
-        panels.append(DashboardPanel(title=title, html=_list(
-            (url_for("audits.action", action_id=a.id), a.label, a.description[:80], a.owner.display_name)
-            for a in verify)))
+        panels.append(
+            DashboardPanel(
+                title=title,
+                html=_list(
+                    (url_for("audits.action", action_id=a.id), a.label, a.description[:80], a.owner.display_name)
+                    for a in verify
+                ),
+            )
+        )
     # Overdue NCs and actions are not a panel: they are in the dashboard's overdue list (dashboard_overdue).
     return panels
 
@@ -140,13 +166,26 @@ def dashboard_overdue(site, user):
     ncs = nonconformities.overdue_nonconformities(site, limit=OVERDUE_SHOWN)
     # The owners in one query: nc.owner then comes from the session instead of a query per NC.
     db.session.execute(db.select(User).where(User.id.in_({nc.owner_id for nc in ncs if nc.owner_id}))).all()
-    items = [OverdueItem(kind=str(_l("Nonconformity")), label=f"{nc.reference} {nc.title}",
-                         url=url_for("audits.nonconformity", reference=nc.reference), due=nc.due_date,
-                         owner=nc.owner.display_name if nc.owner else None)
-             for nc in ncs]
-    items += [OverdueItem(kind=str(_l("Corrective action")), label=f"{a.label} {a.description[:60]}",
-                          url=url_for("audits.action", action_id=a.id), due=a.due_date, owner=a.owner.display_name)
-              for a in actions.overdue_actions(site, limit=OVERDUE_SHOWN)]
+    items = [
+        OverdueItem(
+            kind=str(_l("Nonconformity")),
+            label=f"{nc.reference} {nc.title}",
+            url=url_for("audits.nonconformity", reference=nc.reference),
+            due=nc.due_date,
+            owner=nc.owner.display_name if nc.owner else None,
+        )
+        for nc in ncs
+    ]
+    items += [
+        OverdueItem(
+            kind=str(_l("Corrective action")),
+            label=f"{a.label} {a.description[:60]}",
+            url=url_for("audits.action", action_id=a.id),
+            due=a.due_date,
+            owner=a.owner.display_name,
+        )
+        for a in actions.overdue_actions(site, limit=OVERDUE_SHOWN)
+    ]
     return OverdueList(items, total=nonconformities.overdue_count(site) + actions.overdue_actions_count(site))
 
 

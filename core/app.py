@@ -18,7 +18,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         "core",
-        instance_path=str(config_module.instance_path_from_env()) if not (test_config or {}).get("INSTANCE_PATH")
+        instance_path=str(config_module.instance_path_from_env())
+        if not (test_config or {}).get("INSTANCE_PATH")
         else str(test_config["INSTANCE_PATH"]),
         instance_relative_config=True,
     )
@@ -30,19 +31,24 @@ def create_app(test_config: dict | None = None) -> Flask:
     database.init_app(app)
 
     from core.trail import recorder
+
     recorder.install()
 
     from core.extensions import migrate
+
     migrate.init_app(app, database.db, directory=str(MIGRATIONS))
 
     from core.plugins import manager
+
     manager.init_app(app)
 
     from core import i18n, security
+
     i18n.init_app(app)
     security.init_app(app)
 
     from core.web import init_app as init_web
+
     init_web(app)
 
     # The core's own areas (core.plugins.manager.DEFAULT_PLUGINS) and every
@@ -51,5 +57,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.add_translation_directories(app, manager.translation_directories(app))
     # After start-up has validated the plugins: their API blueprints join the core's.
     from core.api import init_app as init_api
+
     init_api(app)
     return app

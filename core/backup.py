@@ -119,9 +119,14 @@ def _database_errors(failed: str):
 def _kind(column_type) -> str:
     """How a column's values are written to and read from the archive."""
     checks = (
-        (sqltypes.JSON, "json"), (sqltypes.DateTime, "datetime"), (sqltypes.Date, "date"),
-        (sqltypes.Time, "time"), (sqltypes.Float, "float"), (sqltypes.Numeric, "decimal"),
-        (sqltypes.LargeBinary, "binary"), (sqltypes.Boolean, "bool"),
+        (sqltypes.JSON, "json"),
+        (sqltypes.DateTime, "datetime"),
+        (sqltypes.Date, "date"),
+        (sqltypes.Time, "time"),
+        (sqltypes.Float, "float"),
+        (sqltypes.Numeric, "decimal"),
+        (sqltypes.LargeBinary, "binary"),
+        (sqltypes.Boolean, "bool"),
     )
     for type_class, kind in checks:
         if isinstance(column_type, type_class):
@@ -227,8 +232,7 @@ def _ordered(metadata: MetaData) -> tuple[list[Table], dict[str, set[str]]]:
 
 def _read_columns(columns) -> list:
     """The select list: JSON as its text, so that SQL NULL and JSON null stay apart."""
-    return [cast(column, Text).label(column.name) if _kind(column.type) == "json" else column
-            for column in columns]
+    return [cast(column, Text).label(column.name) if _kind(column.type) == "json" else column for column in columns]
 
 
 def _order_by(table: Table) -> list:
@@ -281,11 +285,19 @@ def _snapshot(connection: Connection, staging: Path) -> dict:
         with path.open("w", encoding="utf-8", newline="\n") as out:
             out.write(_line(names) + "\n")
             for row in connection.execution_options(yield_per=BATCH).execute(query):
-                encoded = [_encode(kind, value) for kind, value in zip(kinds, row)]
+                encoded = [_encode(kind, value) for kind, value in zip(kinds, row, strict=True)]
                 digest.add(encoded)
                 out.write(_line(encoded) + "\n")
-        entries.append({"name": table.name, "file": f"{TABLES}/{table.name}.jsonl", "columns": names,
-                        "rows": digest.rows, "content": digest.hexdigest(), "sha256": _sha256_file(path)})
+        entries.append(
+            {
+                "name": table.name,
+                "file": f"{TABLES}/{table.name}.jsonl",
+                "columns": names,
+                "rows": digest.rows,
+                "content": digest.hexdigest(),
+                "sha256": _sha256_file(path),
+            }
+        )
     trail = None
     if "trail_event" in {t.name for t in tables}:
         result = verify(connection)
@@ -339,8 +351,12 @@ def _backup(target: Path) -> Summary:
     try:
         with tempfile.TemporaryDirectory(dir=target.parent, prefix=".dealerqms-backup-") as staging_name:
             staging = Path(staging_name)
-            manifest = {"format": FORMAT, "format_version": FORMAT_VERSION,
-                        "created_at": iso_utc(utcnow()), "dealerqms_version": _version()}
+            manifest = {
+                "format": FORMAT,
+                "format_version": FORMAT_VERSION,
+                "created_at": iso_utc(utcnow()),
+                "dealerqms_version": _version(),
+            }
             manifest.update(_read_snapshot(staging))
             files = []
             # It holds password and token hashes: readable by the owner only.
@@ -377,9 +393,15 @@ def _version() -> str | None:
 
 def _summary(manifest: dict, upgraded: bool = False) -> Summary:
     trail = manifest.get("trail") or {"events": 0, "ok": True, "first_bad_seq": None}
-    return Summary(tables=len(manifest["tables"]), rows=sum(t["rows"] for t in manifest["tables"]),
-                   trail_events=trail["events"], files=len(manifest["files"]), trail_ok=trail["ok"],
-                   first_bad_seq=trail["first_bad_seq"], upgraded=upgraded)
+    return Summary(
+        tables=len(manifest["tables"]),
+        rows=sum(t["rows"] for t in manifest["tables"]),
+        trail_events=trail["events"],
+        files=len(manifest["files"]),
+        trail_ok=trail["ok"],
+        first_bad_seq=trail["first_bad_seq"],
+        upgraded=upgraded,
+    )
 
 
 # Restore ---------------------------------------------------------------------------
@@ -397,8 +419,9 @@ def _extract(source: Path, staging: Path) -> dict:
         with tarfile.open(source, "r:gz") as tar:
             for member in tar.getmembers():
                 if not (member.isfile() or member.isdir()):
-                    raise BackupError(f"{source} holds {member.name!r}, which is not a plain file; "
-                                      "it is not a dealerqms backup.")
+                    raise BackupError(
+                        f"{source} holds {member.name!r}, which is not a plain file; it is not a dealerqms backup."
+                    )
             tar.extractall(staging, filter="data")
     except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as error:
         reason = (str(error).splitlines() or [type(error).__name__])[0].rstrip(".:")
@@ -414,8 +437,10 @@ def _extract(source: Path, staging: Path) -> dict:
     if manifest.get("format") != FORMAT:
         raise BackupError(f"{source} is not a dealerqms backup.")
     if manifest.get("format_version") != FORMAT_VERSION:
-        raise BackupError(f"{source} is in backup format {manifest.get('format_version')}; "
-                          f"this version of dealerqms reads format {FORMAT_VERSION}.")
+        raise BackupError(
+            f"{source} is in backup format {manifest.get('format_version')}; "
+            f"this version of dealerqms reads format {FORMAT_VERSION}."
+        )
     expected = {entry["file"] for entry in manifest["tables"]} | {f"{FILES}/{f['path']}" for f in manifest["files"]}
     for name in expected:
         parts = PurePosixPath(name).parts
@@ -455,14 +480,16 @@ def _check_schema(source: Path, manifest: dict, connection: Connection) -> bool:
     if unknown:
         raise BackupError(
             f"{source} was made with a newer schema (migration {', '.join(unknown)} is unknown here, from a newer "
-            "dealerqms or a plugin that is not installed); install that version, then restore.")
+            "dealerqms or a plugin that is not installed); install that version, then restore."
+        )
     current = _heads(connection)
     if not current:
         return True
     if current != wanted:
         raise BackupError(
             f"The database schema is at {', '.join(current)} but the backup at {', '.join(wanted)}; "
-            "restore into an empty database (it is upgraded after loading).")
+            "restore into an empty database (it is upgraded after loading)."
+        )
     return False
 
 
@@ -484,11 +511,15 @@ def _refuse_non_empty(counts: dict[str, int], storage: Path) -> None:
             parts.append(f"{counts['trail_event']} trail events")
         if not parts:
             parts.append(f"{sum(counts.values())} rows")
-        raise BackupError(f"This instance is not empty ({', '.join(parts)}); restore into an empty instance, "
-                          "or add --force to replace everything in it.")
+        raise BackupError(
+            f"This instance is not empty ({', '.join(parts)}); restore into an empty instance, "
+            "or add --force to replace everything in it."
+        )
     if next(_stored_files(storage), None) is not None:
-        raise BackupError(f"The evidence folder {storage} is not empty; restore into an empty instance, "
-                          "or add --force to replace everything in it.")
+        raise BackupError(
+            f"The evidence folder {storage} is not empty; restore into an empty instance, "
+            "or add --force to replace everything in it."
+        )
 
 
 def _suspend_triggers(connection: Connection, tables: list[Table]) -> list[str]:
@@ -500,15 +531,21 @@ def _suspend_triggers(connection: Connection, tables: list[Table]) -> list[str]:
     """
     names = [t.name for t in tables]
     if connection.dialect.name == "sqlite":
-        triggers = connection.execute(text(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND sql IS NOT NULL")).all()
+        triggers = connection.execute(
+            text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND sql IS NOT NULL")
+        ).all()
         for name, _sql in triggers:
             connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
         return [sql for _name, sql in triggers]
     quote = connection.dialect.identifier_preparer.quote
-    with_triggers = set(connection.execute(text(
-        "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-        "WHERE NOT t.tgisinternal")).scalars()) & set(names)
+    with_triggers = set(
+        connection.execute(
+            text(
+                "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE NOT t.tgisinternal"
+            )
+        ).scalars()
+    ) & set(names)
     for name in sorted(with_triggers):
         connection.exec_driver_sql(f"ALTER TABLE {quote(name)} DISABLE TRIGGER USER")
     return [f"ALTER TABLE {quote(name)} ENABLE TRIGGER USER" for name in sorted(with_triggers)]
@@ -549,7 +586,7 @@ def _load_table(connection: Connection, table: Table, entry: dict, path: Path, l
     deferred = []
     batch = []
     for row in _rows(path):
-        decoded = [_decode(kind, value) for kind, value in zip(kinds, row)]
+        decoded = [_decode(kind, value) for kind, value in zip(kinds, row, strict=True)]
         if late_indexes:
             later = {names[i]: decoded[i] for i in late_indexes if decoded[i] is not None}
             if later:
@@ -567,8 +604,7 @@ def _load_table(connection: Connection, table: Table, entry: dict, path: Path, l
 
 def _fill_in_late(connection: Connection, table: Table, deferred: list) -> None:
     for key, later in deferred:
-        connection.execute(
-            update(table).where(*(table.c[name] == value for name, value in key.items())).values(later))
+        connection.execute(update(table).where(*(table.c[name] == value for name, value in key.items())).values(later))
 
 
 def _reset_sequences(connection: Connection, tables: list[Table]) -> None:
@@ -579,13 +615,18 @@ def _reset_sequences(connection: Connection, tables: list[Table]) -> None:
         for column in table.primary_key.columns:
             if not isinstance(column.type, sqltypes.Integer):
                 continue
-            sequence = connection.execute(text("SELECT pg_get_serial_sequence(:table, :column)"),
-                                          {"table": quote(table.name), "column": column.name}).scalar()
+            sequence = connection.execute(
+                text("SELECT pg_get_serial_sequence(:table, :column)"),
+                {"table": quote(table.name), "column": column.name},
+            ).scalar()
             if sequence:
                 connection.execute(
-                    text(f"SELECT setval(CAST(:sequence AS regclass), "
-                         f"COALESCE((SELECT MAX({quote(column.name)}) FROM {quote(table.name)}), 0) + 1, false)"),
-                    {"sequence": sequence})
+                    text(
+                        f"SELECT setval(CAST(:sequence AS regclass), "
+                        f"COALESCE((SELECT MAX({quote(column.name)}) FROM {quote(table.name)}), 0) + 1, false)"
+                    ),
+                    {"sequence": sequence},
+                )
 
 
 def _check_loaded(source: Path, connection: Connection, tables: dict[str, Table], manifest: dict) -> None:
@@ -596,17 +637,23 @@ def _check_loaded(source: Path, connection: Connection, tables: dict[str, Table]
         digest = ContentDigest(kinds)
         query = select(*_read_columns(ordered))
         for row in connection.execution_options(yield_per=BATCH).execute(query):
-            digest.add([_encode(kind, value) for kind, value in zip(kinds, row)])
+            digest.add([_encode(kind, value) for kind, value in zip(kinds, row, strict=True)])
         if digest.rows != entry["rows"] or digest.hexdigest() != entry["content"]:
-            raise BackupError(f"Restoring {source} did not reproduce table {table.name} exactly "
-                              f"({digest.rows} rows instead of {entry['rows']}); nothing was changed.")
+            raise BackupError(
+                f"Restoring {source} did not reproduce table {table.name} exactly "
+                f"({digest.rows} rows instead of {entry['rows']}); nothing was changed."
+            )
     expected = manifest.get("trail")
     if expected is not None:
         result = verify(connection)
         if (result.ok, result.events, result.first_bad_seq) != (
-                expected["ok"], expected["events"], expected["first_bad_seq"]):
-            raise BackupError(f"The restored audit trail does not verify as it did when {source} was made; "
-                              "nothing was changed.")
+            expected["ok"],
+            expected["events"],
+            expected["first_bad_seq"],
+        ):
+            raise BackupError(
+                f"The restored audit trail does not verify as it did when {source} was made; nothing was changed."
+            )
 
 
 def restore_backup(source: Path, *, force: bool = False) -> Summary:
@@ -639,8 +686,9 @@ def _restore(source: Path, force: bool) -> Summary:
             tables, late = _ordered(metadata)
             missing = {entry["name"] for entry in manifest["tables"]} ^ {t.name for t in tables}
             if missing:
-                raise BackupError(f"The tables here and in {source} differ ({', '.join(sorted(missing))}); "
-                                  "the schemas do not match.")
+                raise BackupError(
+                    f"The tables here and in {source} differ ({', '.join(sorted(missing))}); the schemas do not match."
+                )
             counts = _occupied(connection, tables)
             if not force:
                 _refuse_non_empty(counts, storage)
@@ -650,8 +698,13 @@ def _restore(source: Path, force: bool) -> Summary:
             entries = {entry["name"]: entry for entry in manifest["tables"]}
             deferred = []
             for table in tables:
-                pending = _load_table(connection, table, entries[table.name], staging / entries[table.name]["file"],
-                                      late.get(table.name, set()))
+                pending = _load_table(
+                    connection,
+                    table,
+                    entries[table.name],
+                    staging / entries[table.name]["file"],
+                    late.get(table.name, set()),
+                )
                 deferred.append((table, pending))
             for table, pending in deferred:
                 _fill_in_late(connection, table, pending)
@@ -698,15 +751,19 @@ def _swap_back(storage: Path, replaced: Path | None) -> None:
 
 
 def _describe(summary: Summary) -> str:
-    return (f"{summary.tables} tables ({summary.rows:,} rows, of them {summary.trail_events:,} trail events) "
-            f"and {summary.files:,} evidence files")
+    return (
+        f"{summary.tables} tables ({summary.rows:,} rows, of them {summary.trail_events:,} trail events) "
+        f"and {summary.files:,} evidence files"
+    )
 
 
 def _trail_note(summary: Summary) -> str | None:
     if summary.trail_ok:
         return None
-    return (f"Warning: the audit trail does not verify (first bad event {summary.first_bad_seq}); "
-            "the backup keeps it exactly as it is.")
+    return (
+        f"Warning: the audit trail does not verify (first bad event {summary.first_bad_seq}); "
+        "the backup keeps it exactly as it is."
+    )
 
 
 @click.command("backup")

@@ -36,11 +36,29 @@ FONTS = ["DejaVu Sans", "Noto Sans CJK SC", "sans-serif"]
 # matplotlib keeps global state (font cache, rcParams); one chart at a time.
 _lock = threading.Lock()
 
-PRESENTATION = frozenset({
-    "fill", "fill-opacity", "fill-rule", "stroke", "stroke-width", "stroke-opacity", "stroke-linecap",
-    "stroke-linejoin", "stroke-dasharray", "stroke-dashoffset", "stroke-miterlimit", "opacity", "font-size",
-    "font-family", "font-weight", "font-style", "text-anchor", "clip-rule", "dominant-baseline",
-})
+PRESENTATION = frozenset(
+    {
+        "fill",
+        "fill-opacity",
+        "fill-rule",
+        "stroke",
+        "stroke-width",
+        "stroke-opacity",
+        "stroke-linecap",
+        "stroke-linejoin",
+        "stroke-dasharray",
+        "stroke-dashoffset",
+        "stroke-miterlimit",
+        "opacity",
+        "font-size",
+        "font-family",
+        "font-weight",
+        "font-style",
+        "text-anchor",
+        "clip-rule",
+        "dominant-baseline",
+    }
+)
 
 
 def _pyplot_free_figure(width: float, height: float):
@@ -49,8 +67,16 @@ def _pyplot_free_figure(width: float, height: float):
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
 
-    matplotlib.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "dealerqms", "font.family": "sans-serif",
-                                "font.sans-serif": FONTS, "axes.spines.top": False, "axes.spines.right": False})
+    matplotlib.rcParams.update(
+        {
+            "svg.fonttype": "none",
+            "svg.hashsalt": "dealerqms",
+            "font.family": "sans-serif",
+            "font.sans-serif": FONTS,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+        }
+    )
     return Figure(figsize=(width, height), dpi=72)
 
 
@@ -60,8 +86,13 @@ def _render(figure, title: str) -> Markup:
         # Text stays text: the browser or WeasyPrint picks the CJK font, so
         # matplotlib not knowing a glyph only makes its label box estimate rough.
         warnings.filterwarnings("ignore", message="Glyph .* missing from font")
-        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None},
-                       bbox_inches="tight", pad_inches=0.05)
+        figure.savefig(
+            buffer,
+            format="svg",
+            metadata={"Date": None, "Creator": None, "Format": None, "Type": None},
+            bbox_inches="tight",
+            pad_inches=0.05,
+        )
     return Markup(_presentable(buffer.getvalue(), title))
 
 
@@ -90,8 +121,8 @@ def _presentable(svg: str, title: str) -> str:
                 parent.remove(child)
             elif tag == "style":
                 # Only the "*{…}" defaults: they become attributes of the root, inherited by everything.
-                body = (child.text or "")
-                inherited.update(_declarations(body[body.find("{") + 1:body.rfind("}")]))
+                body = child.text or ""
+                inherited.update(_declarations(body[body.find("{") + 1 : body.rfind("}")]))
                 parent.remove(child)
     for element in root.iter():
         style = element.attrib.pop("style", None)
@@ -129,16 +160,33 @@ def _axis_value(value: float) -> str:
     return f"{value:g}"
 
 
-def trend_svg(*, title: str, periods: list[str], values: list[float], target: float, warning: float | None,
-              direction: str, unit: str = "", statuses: list[str | None] | None = None) -> Markup:
+def trend_svg(
+    *,
+    title: str,
+    periods: list[str],
+    values: list[float],
+    target: float,
+    warning: float | None,
+    direction: str,
+    unit: str = "",
+    statuses: list[str | None] | None = None,
+) -> Markup:
     """Values over periods with the target line and green/amber/red bands.
 
     Cached by content: drawing takes 100 ms or more, and a metric's page and the
     dashboard show the same series on every visit until a value, a threshold
     or the title changes (any of which is a different key).
     """
-    svg = _trend_svg(str(title), tuple(periods), tuple(values), target, warning, direction, str(unit),
-                     None if statuses is None else tuple(statuses))
+    svg = _trend_svg(
+        str(title),
+        tuple(periods),
+        tuple(values),
+        target,
+        warning,
+        direction,
+        str(unit),
+        None if statuses is None else tuple(statuses),
+    )
     return _fresh_ids(svg)
 
 
@@ -150,9 +198,16 @@ def _fresh_ids(svg: Markup) -> Markup:
 
 
 @lru_cache(maxsize=1024)
-def _trend_svg(title: str, periods: tuple[str, ...], values: tuple[float, ...], target: float,
-               warning: float | None, direction: str, unit: str,
-               statuses: tuple[str | None, ...] | None) -> Markup:
+def _trend_svg(
+    title: str,
+    periods: tuple[str, ...],
+    values: tuple[float, ...],
+    target: float,
+    warning: float | None,
+    direction: str,
+    unit: str,
+    statuses: tuple[str | None, ...] | None,
+) -> Markup:
     with _lock:
         figure = _pyplot_free_figure(7.5, 3.0)
         axes = figure.add_subplot()
@@ -176,24 +231,52 @@ def _trend_svg(title: str, periods: tuple[str, ...], values: tuple[float, ...], 
         axes.axhline(target, color=LINE, linestyle="--", linewidth=1.2, label="target")
         if values:
             axes.plot(positions, values, color=LINE, linewidth=1.8)
-            axes.scatter(positions, values, s=36, zorder=3,
-                         c=[COLOURS[s] for s in (statuses or [None] * len(values))], edgecolors=LINE, linewidths=0.6)
+            axes.scatter(
+                positions,
+                values,
+                s=36,
+                zorder=3,
+                c=[COLOURS[s] for s in (statuses or [None] * len(values))],
+                edgecolors=LINE,
+                linewidths=0.6,
+            )
             for x, value in zip(positions, values, strict=True):
-                axes.annotate(_axis_value(value), (x, value), textcoords="offset points", xytext=(0, 7),
-                              ha="center", fontsize=8, color=LINE)
+                axes.annotate(
+                    _axis_value(value),
+                    (x, value),
+                    textcoords="offset points",
+                    xytext=(0, 7),
+                    ha="center",
+                    fontsize=8,
+                    color=LINE,
+                )
         axes.set_xticks(positions, periods, rotation=45 if len(periods) > 8 else 0, fontsize=8)
         axes.set_ylim(bottom, top)
         axes.set_xlim(-0.5, max(len(periods) - 0.5, 0.5))
         axes.tick_params(axis="y", labelsize=8)
-        axes.text(1.0, target, f" {_axis_value(target)}", transform=axes.get_yaxis_transform(), va="center",
-                  fontsize=8, color=LINE)
+        axes.text(
+            1.0,
+            target,
+            f" {_axis_value(target)}",
+            transform=axes.get_yaxis_transform(),
+            va="center",
+            fontsize=8,
+            color=LINE,
+        )
         if unit:
             axes.set_ylabel(unit, fontsize=8)
         return _render(figure, title)
 
 
-def comparison_svg(*, title: str, sites: list[str], values: list[float | None], statuses: list[str | None],
-                   target: float, unit: str = "") -> Markup:
+def comparison_svg(
+    *,
+    title: str,
+    sites: list[str],
+    values: list[float | None],
+    statuses: list[str | None],
+    target: float,
+    unit: str = "",
+) -> Markup:
     """One metric across sites for a period, ranked (first = best), bars coloured by status."""
     with _lock:
         figure = _pyplot_free_figure(7.5, max(1.6, 0.38 * len(sites) + 0.8))
@@ -203,8 +286,14 @@ def comparison_svg(*, title: str, sites: list[str], values: list[float | None], 
         axes.barh(positions, shown, color=[COLOURS[s] for s in statuses], height=0.6)
         axes.axvline(target, color=LINE, linestyle="--", linewidth=1.2)
         for y, value in zip(positions, values, strict=True):
-            axes.text(value or 0, y, f" {_axis_value(value)}" if value is not None else " —", va="center",
-                      fontsize=8, color=LINE)
+            axes.text(
+                value or 0,
+                y,
+                f" {_axis_value(value)}" if value is not None else " —",
+                va="center",
+                fontsize=8,
+                color=LINE,
+            )
         axes.set_yticks(positions, sites, fontsize=8)
         axes.tick_params(axis="x", labelsize=8)
         if unit:

@@ -55,8 +55,12 @@ def _create_app():
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False,
-             help="dealerqms: quality management for car dealerships.")
+@click.group(
+    cls=FlaskGroup,
+    create_app=_create_app,
+    add_version_option=False,
+    help="dealerqms: quality management for car dealerships.",
+)
 def main():
     pass
 

@@ -73,7 +73,6 @@ def add_months(period: str, months: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
-def local_time(year: int, month: int, day: int, hour: int = 0, minute: int = 0,
-               zone: tzinfo | None = None) -> datetime:
+def local_time(year: int, month: int, day: int, hour: int = 0, minute: int = 0, zone: tzinfo | None = None) -> datetime:
     """The moment (aware, UTC) when the dealership's wall clock reads that date and time."""
     return datetime(year, month, day, hour, minute, tzinfo=zone or local_zone()).astimezone(UTC)

@@ -126,8 +126,10 @@ def _plugin_config(settings, environ=os.environ) -> dict:
     if settings is None:
         settings = {}
     if not isinstance(settings, dict) or not all(isinstance(value, dict) for value in settings.values()):
-        raise ValueError("DEALERQMS_PLUGIN_CONFIG must map plugin names to dicts of settings, "
-                         "e.g. {'usedcars': {'stock_age_limit': 90}}")
+        raise ValueError(
+            "DEALERQMS_PLUGIN_CONFIG must map plugin names to dicts of settings, "
+            "e.g. {'usedcars': {'stock_age_limit': 90}}"
+        )
     merged = {name: dict(values) for name, values in settings.items()}
     for variable, text in environ.items():
         if not variable.startswith(PLUGIN_CONFIG_ENV_PREFIX) or not text:

@@ -28,8 +28,13 @@ DEMO_SITES = [
     ("BJ01", "华骏汽车北京朝阳店 Huajun Motors Beijing Chaoyang (demo)", "bj"),
     ("SH01", "华骏汽车上海浦东店 Huajun Motors Shanghai Pudong (demo)", "sh"),
 ]
-STAFF, HEAD, QO, AUDITOR, ADMIN = (Role.STAFF.value, Role.DEPARTMENT_HEAD.value, Role.QUALITY_OFFICER.value,
-                                   Role.AUDITOR.value, Role.ADMIN.value)
+STAFF, HEAD, QO, AUDITOR, ADMIN = (
+    Role.STAFF.value,
+    Role.DEPARTMENT_HEAD.value,
+    Role.QUALITY_OFFICER.value,
+    Role.AUDITOR.value,
+    Role.ADMIN.value,
+)
 
 # Per site: (login suffix, roles, department, English role) — the login is "<prefix>.<suffix>".
 _PEOPLE = [
@@ -56,14 +61,48 @@ _PEOPLE = [
     ("comms", [STAFF], "COMMS", "Customer care specialist"),
 ]
 _NAMES = {
-    "bj": ["赵磊 Zhao Lei", "李娜 Li Na", "周敏 Zhou Min", "陈静 Chen Jing", "孙浩 Sun Hao", "王伟 Wang Wei",
-           "刘洋 Liu Yang", "杨帆 Yang Fan", "张敏 Zhang Min", "黄强 Huang Qiang", "吴刚 Wu Gang",
-           "徐丽 Xu Li", "马超 Ma Chao", "胡婷 Hu Ting", "郭鹏 Guo Peng", "何静 He Jing", "林峰 Lin Feng",
-           "高翔 Gao Xiang", "罗雪 Luo Xue"],
-    "sh": ["朱俊 Zhu Jun", "沈佳 Shen Jia", "陆琳 Lu Lin", "顾晨 Gu Chen", "蒋涛 Jiang Tao", "钱勇 Qian Yong",
-           "韩梅 Han Mei", "唐磊 Tang Lei", "许斌 Xu Bin", "冯雷 Feng Lei", "邓超 Deng Chao", "曹颖 Cao Ying",
-           "彭飞 Peng Fei", "曾倩 Zeng Qian", "萧然 Xiao Ran", "程亮 Cheng Liang", "袁芳 Yuan Fang",
-           "潘杰 Pan Jie", "董月 Dong Yue"],
+    "bj": [
+        "赵磊 Zhao Lei",
+        "李娜 Li Na",
+        "周敏 Zhou Min",
+        "陈静 Chen Jing",
+        "孙浩 Sun Hao",
+        "王伟 Wang Wei",
+        "刘洋 Liu Yang",
+        "杨帆 Yang Fan",
+        "张敏 Zhang Min",
+        "黄强 Huang Qiang",
+        "吴刚 Wu Gang",
+        "徐丽 Xu Li",
+        "马超 Ma Chao",
+        "胡婷 Hu Ting",
+        "郭鹏 Guo Peng",
+        "何静 He Jing",
+        "林峰 Lin Feng",
+        "高翔 Gao Xiang",
+        "罗雪 Luo Xue",
+    ],
+    "sh": [
+        "朱俊 Zhu Jun",
+        "沈佳 Shen Jia",
+        "陆琳 Lu Lin",
+        "顾晨 Gu Chen",
+        "蒋涛 Jiang Tao",
+        "钱勇 Qian Yong",
+        "韩梅 Han Mei",
+        "唐磊 Tang Lei",
+        "许斌 Xu Bin",
+        "冯雷 Feng Lei",
+        "邓超 Deng Chao",
+        "曹颖 Cao Ying",
+        "彭飞 Peng Fei",
+        "曾倩 Zeng Qian",
+        "萧然 Xiao Ran",
+        "程亮 Cheng Liang",
+        "袁芳 Yuan Fang",
+        "潘杰 Pan Jie",
+        "董月 Dong Yue",
+    ],
 }
 
 
@@ -101,8 +140,9 @@ class DemoSite:
 
 def present_demo_sites() -> list[DemoSite]:
     """The demo sites that exist, the stronger performer first, with their people."""
-    existing = dict(db.session.execute(db.select(Site.code, Site.id).where(
-        Site.code.in_([c for c, *_ in DEMO_SITES]))).all())
+    existing = dict(
+        db.session.execute(db.select(Site.code, Site.id).where(Site.code.in_([c for c, *_ in DEMO_SITES]))).all()
+    )
     last = last_complete_period()
     months = tuple(add_months(last, -n) for n in range(HISTORY_MONTHS - 1, -1, -1))
     sites = []
@@ -118,8 +158,9 @@ def present_demo_sites() -> list[DemoSite]:
                 logins.setdefault(department, []).append(login)
             if HEAD in roles:
                 heads[department] = login
-        sites.append(DemoSite(existing[code], code, name, rank, months, {k: tuple(v) for k, v in logins.items()},
-                              heads))
+        sites.append(
+            DemoSite(existing[code], code, name, rank, months, {k: tuple(v) for k, v in logins.items()}, heads)
+        )
     return sites
 
 
@@ -138,8 +179,9 @@ def add_demo_group() -> dict[str, Site]:
             sites[code] = services.site_by_code(code)
         except NotFound:
             sites[code] = services.create_site(None, code, name)
-    existing = set(db.session.execute(db.select(User.login).where(User.login.in_([u[0] for u in DEMO_USERS])))
-                   .scalars())
+    existing = set(
+        db.session.execute(db.select(User.login).where(User.login.in_([u[0] for u in DEMO_USERS]))).scalars()
+    )
     missing = [user for user in DEMO_USERS if user[0] not in existing]
     if missing:
         _add_users(missing, sites)
@@ -148,8 +190,11 @@ def add_demo_group() -> dict[str, Site]:
 
 def _add_users(missing, sites: dict[str, Site]) -> None:
     # An instance that already has department heads keeps them as the official ones.
-    heads_before = {department.code: department.head for department in
-                    db.session.execute(db.select(Department)).scalars() if department.head is not None}
+    heads_before = {
+        department.code: department.head
+        for department in db.session.execute(db.select(Department)).scalars()
+        if department.head is not None
+    }
     # argon2 is slow on purpose (about 0.3 s a hash); the demo users share one
     # published password, so one hash serves them all.
     services.check_password_strength(DEMO_PASSWORD)
@@ -158,8 +203,15 @@ def _add_users(missing, sites: dict[str, Site]) -> None:
     # head of their department: Beijing's heads, created last, are the
     # official ones; Shanghai's hold the department_head role for their site.
     for login, name, roles, department, site in reversed(missing):
-        user = services.create_user(None, login=login, display_name=name, roles=roles, password=None,
-                                    department=services.department_by_code(department), site=sites[site])
+        user = services.create_user(
+            None,
+            login=login,
+            display_name=name,
+            roles=roles,
+            password=None,
+            department=services.department_by_code(department),
+            site=sites[site],
+        )
         user.password_hash = shared_hash
     for code, head in heads_before.items():
         services.department_by_code(code).head = head

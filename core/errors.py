@@ -73,8 +73,9 @@ def require_row_version(record, expected: int | str | None) -> None:
     """
     if expected is None or (isinstance(expected, str) and not expected.strip()):
         raise ValidationFailed.field(
-            "row_version", "is required: send the version of the record you read, so that a change made "
-                           "meanwhile is not overwritten")
+            "row_version",
+            "is required: send the version of the record you read, so that a change made meanwhile is not overwritten",
+        )
     try:
         expected = int(expected)
     except (TypeError, ValueError):

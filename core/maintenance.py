@@ -29,12 +29,19 @@ def initialise(*, demo: bool = False, admin_password: str | None = None) -> str 
         if db.session.execute(db.select(User.id).filter_by(login=ADMIN_LOGIN)).first() is None:
             if admin_password is None:
                 admin_password = generated = services.make_temporary_password()
-            services.create_user(None, login=ADMIN_LOGIN, display_name="Administrator", roles=[Role.ADMIN.value],
-                                 password=admin_password, department=services.department_by_code("QUALITY"),
-                                 site=site)
+            services.create_user(
+                None,
+                login=ADMIN_LOGIN,
+                display_name="Administrator",
+                roles=[Role.ADMIN.value],
+                password=admin_password,
+                department=services.department_by_code("QUALITY"),
+                site=site,
+            )
         commit()
         if demo:
             from core.demo import populate_demo
+
             populate_demo()
             commit()
         notify("populate_instance", demo=demo)
@@ -44,8 +51,11 @@ def initialise(*, demo: bool = False, admin_password: str | None = None) -> str 
 
 @click.command("init")
 @click.option("--demo", is_flag=True, help="Add a demo site with users of every role and sample records.")
-@click.option("--admin-password-file", type=click.Path(dir_okay=False),
-              help="File holding the admin password (otherwise a one-time password is printed).")
+@click.option(
+    "--admin-password-file",
+    type=click.Path(dir_okay=False),
+    help="File holding the admin password (otherwise a one-time password is printed).",
+)
 @with_appcontext
 @domain_errors
 def init_command(demo, admin_password_file):
@@ -60,6 +70,9 @@ def init_command(demo, admin_password_file):
         click.echo(f"Created user admin. One-time password: {generated}")
     if demo:
         from core.demo import DEMO_PASSWORD, DEMO_SITES, DEMO_USERS
+
         sites = ", ".join(code for code, *_rest in DEMO_SITES)
-        click.echo(f"Demo dealer group: sites {sites}; {len(DEMO_USERS)} users (e.g. bj.quality, sh.quality, "
-                   f"bj.sales.head; all logins in the README) with the password {DEMO_PASSWORD!r}.")
+        click.echo(
+            f"Demo dealer group: sites {sites}; {len(DEMO_USERS)} users (e.g. bj.quality, sh.quality, "
+            f"bj.sales.head; all logins in the README) with the password {DEMO_PASSWORD!r}."
+        )

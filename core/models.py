@@ -2,13 +2,13 @@
 (and Alembic's autogenerate) always sees all of them."""
 
 from core.accounts.models import (
-           ApiToken,
-           Department,
-           LoginAttempt,
-           Role,
-           Site,
-           User,
-           UserRole,
+    ApiToken,
+    Department,
+    LoginAttempt,
+    Role,
+    Site,
+    User,
+    UserRole,
 )
 from core.forms.models import FormSubmission, FormVersion
 from core.jobs.models import Job
@@ -16,5 +16,19 @@ from core.metrics.models import Measurement, SiteTarget
 from core.signatures.models import Signature
 from core.trail.models import TrailEvent
 
-__all__ = ["ApiToken", "Department", "FormSubmission", "FormVersion", "Job", "LoginAttempt", "Measurement", "Role", "Signature",
-           "Site", "SiteTarget", "TrailEvent", "User", "UserRole"]
+__all__ = [
+    "ApiToken",
+    "Department",
+    "FormSubmission",
+    "FormVersion",
+    "Job",
+    "LoginAttempt",
+    "Measurement",
+    "Role",
+    "Signature",
+    "Site",
+    "SiteTarget",
+    "TrailEvent",
+    "User",
+    "UserRole",
+]

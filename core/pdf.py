@@ -37,7 +37,7 @@ class RestrictedURLFetcher(URLFetcher):
         if url.startswith("data:"):
             return super().fetch(url, headers)
         if url.startswith(FILES_PREFIX) and self._read_file is not None:
-            sha256 = url[len(FILES_PREFIX):].split("?")[0].split("#")[0]
+            sha256 = url[len(FILES_PREFIX) :].split("?")[0].split("#")[0]
             body = self._read_file(sha256)
             media_type = self._media_types.get(sha256, "application/octet-stream")
             return URLFetcherResponse(url, body, {"Content-Type": media_type})
@@ -45,16 +45,29 @@ class RestrictedURLFetcher(URLFetcher):
         raise RefusedURL(f"refused to fetch {url[:200]}")
 
 
-def render_pdf(html: str, *, stylesheets: list[str] = (), read_file: Callable[[str], bytes] | None = None,
-               media_types: dict[str, str] | None = None, pdf_variant: str | None = None, **options) -> bytes:
+def render_pdf(
+    html: str,
+    *,
+    stylesheets: list[str] = (),
+    read_file: Callable[[str], bytes] | None = None,
+    media_types: dict[str, str] | None = None,
+    pdf_variant: str | None = None,
+    **options,
+) -> bytes:
     fetcher = RestrictedURLFetcher(read_file, media_types)
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
     css = [CSS(string=sheet, url_fetcher=fetcher, base_url=BASE_URL) for sheet in stylesheets]
     return document.write_pdf(stylesheets=css, pdf_variant=pdf_variant, **options)
 
 
-def render_document(html: str, *, read_file: Callable[[str], bytes] | None = None,
-                    media_types: dict[str, str] | None = None, font_config=None, **options):
+def render_document(
+    html: str,
+    *,
+    read_file: Callable[[str], bytes] | None = None,
+    media_types: dict[str, str] | None = None,
+    font_config=None,
+    **options,
+):
     """The laid-out WeasyPrint document (its pages and their anchors), through the restricted fetcher;
     ``document.write_pdf(**options)`` then writes it."""
     fetcher = RestrictedURLFetcher(read_file, media_types)

@@ -58,11 +58,19 @@ def _build_schema(url: str, instance: Path) -> None:
     from core import create_app
     from core.migration import upgrade
 
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(instance),
-                      "SECRET_KEY": "schema-build", **PLUGIN_TEST_CONFIG})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "INSTANCE_PATH": str(instance),
+            "SECRET_KEY": "schema-build",
+            **PLUGIN_TEST_CONFIG,
+        }
+    )
     with app.app_context():
         upgrade()
         from core.database import db
+
         db.engine.dispose()
 
 
@@ -199,14 +207,24 @@ def make_user(app):
     from core.accounts import services
     from core.database import commit
 
-    def make(login: str, roles, department: str | None = "SALES", site: str | None = "MAIN",
-             password: str = TEST_PASSWORD, display_name: str | None = None):
+    def make(
+        login: str,
+        roles,
+        department: str | None = "SALES",
+        site: str | None = "MAIN",
+        password: str = TEST_PASSWORD,
+        display_name: str | None = None,
+    ):
         with app.app_context():
             user = services.create_user(
-                None, login=login, display_name=display_name or login.title(),
-                roles=[roles] if isinstance(roles, str) else roles, password=password,
+                None,
+                login=login,
+                display_name=display_name or login.title(),
+                roles=[roles] if isinstance(roles, str) else roles,
+                password=password,
                 department=services.department_by_code(department) if department else None,
-                site=services.site_by_code(site) if site else None)
+                site=services.site_by_code(site) if site else None,
+            )
             commit()
             return user.id
 
@@ -250,8 +268,9 @@ def client_as(app, users):
     def make(who: str, password: str = TEST_PASSWORD):
         client = app.test_client()
         token = csrf_token(client)
-        response = client.post("/login", data={"login": _login_for(users, who), "password": password,
-                                               "csrf_token": token})
+        response = client.post(
+            "/login", data={"login": _login_for(users, who), "password": password, "csrf_token": token}
+        )
         assert response.status_code == 302, f"login as {who} failed: {response.status_code}"
         return client
 
@@ -375,11 +394,15 @@ def empty_database(tmp_path):
 
 # Running the whole suite at another moment -----------------------------------------
 
+
 def pytest_addoption(parser):
     parser.addoption(
-        "--clock", metavar="WHEN", default=os.environ.get("DEALERQMS_TEST_CLOCK") or None,
+        "--clock",
+        metavar="WHEN",
+        default=os.environ.get("DEALERQMS_TEST_CLOCK") or None,
         help="run every test as if the clock read WHEN (ISO 8601, e.g. 2026-12-31T16:30:00Z) when the session "
-             "started; time goes on ticking from there. Also DEALERQMS_TEST_CLOCK.")
+        "started; time goes on ticking from there. Also DEALERQMS_TEST_CLOCK.",
+    )
 
 
 _CLOCK_OFFSET = "DEALERQMS_TEST_CLOCK_OFFSET"

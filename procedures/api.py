@@ -68,8 +68,7 @@ class ProcedureSchema(Schema):
     next_review_due = fields.Date(allow_none=True)
     withdrawn = fields.Boolean()
     withdrawal_reason = fields.String(allow_none=True)
-    effective_revision = fields.Function(
-        lambda p: p.effective_revision.number if p.effective_revision else None)
+    effective_revision = fields.Function(lambda p: p.effective_revision.number if p.effective_revision else None)
     row_version = fields.Integer()
 
 
@@ -114,7 +113,9 @@ class DraftUpdateSchema(Schema):
 
 
 class SubmitSchema(Schema):
-    effective_date = fields.Date(load_default=None, metadata={"description": "Defaults to the day both approvals are in."})
+    effective_date = fields.Date(
+        load_default=None, metadata={"description": "Defaults to the day both approvals are in."}
+    )
     row_version = fields.Integer(required=True, metadata={"description": "The version of the draft you read."})
 
 
@@ -160,8 +161,13 @@ def _procedure(code):
 @bp.response(200, ProcedureSchema(many=True), headers=PAGE_HEADERS)
 def list_procedures(args):
     """Procedures the caller may see; filters: department, state, overdue review, text."""
-    query = services.list_query(api_user(), department=args.get("department"), state=args.get("state"),
-                                q=args.get("q"), overdue=args.get("overdue", False))
+    query = services.list_query(
+        api_user(),
+        department=args.get("department"),
+        state=args.get("state"),
+        q=args.get("q"),
+        overdue=args.get("overdue", False),
+    )
     return paginate(query, args)
 
 
@@ -172,9 +178,15 @@ def list_procedures(args):
 def create_procedure(data):
     """A new procedure; its revision 1 is a draft."""
     procedure = services.create_procedure(
-        api_user(), code=data["code"], title=data["title"], department=department_by_code(data["department"].upper()),
-        body=data["body"], kind=data["kind"], review_interval_months=data["review_interval_months"],
-        distribution=data.get("distribution"))
+        api_user(),
+        code=data["code"],
+        title=data["title"],
+        department=department_by_code(data["department"].upper()),
+        body=data["body"],
+        kind=data["kind"],
+        review_interval_months=data["review_interval_months"],
+        distribution=data.get("distribution"),
+    )
     commit()
     return procedure, 201, {"Location": url_for(".get_procedure", code=procedure.code)}
 
@@ -187,8 +199,12 @@ def get_procedure(code):
     procedure = _procedure(code)
     services.readable_revision(api_user(), procedure, None)
     if not services.can_read_drafts(api_user(), procedure):
-        return {**ProcedureSchema().dump(procedure), "revisions": RevisionSummarySchema(many=True).dump(
-            [r for r in procedure.revisions if r.state in (RevisionState.EFFECTIVE, RevisionState.SUPERSEDED)])}
+        return {
+            **ProcedureSchema().dump(procedure),
+            "revisions": RevisionSummarySchema(many=True).dump(
+                [r for r in procedure.revisions if r.state in (RevisionState.EFFECTIVE, RevisionState.SUPERSEDED)]
+            ),
+        }
     return procedure
 
 
@@ -199,9 +215,14 @@ def get_procedure(code):
 def update_procedure(data, code):
     """Title, review interval or distribution."""
     procedure = _procedure(code)
-    services.update_procedure(api_user(), procedure, title=data.get("title"),
-                              review_interval_months=data.get("review_interval_months"),
-                              distribution=data.get("distribution"), row_version=data["row_version"])
+    services.update_procedure(
+        api_user(),
+        procedure,
+        title=data.get("title"),
+        review_interval_months=data.get("review_interval_months"),
+        distribution=data.get("distribution"),
+        row_version=data["row_version"],
+    )
     commit()
     return procedure
 
@@ -225,8 +246,9 @@ def withdraw_procedure(data, code):
 def create_revision(data, code):
     """A new draft from the effective text."""
     procedure = _procedure(code)
-    revision = services.new_draft(api_user(), procedure, body=data.get("body"),
-                                  change_summary=data.get("change_summary"))
+    revision = services.new_draft(
+        api_user(), procedure, body=data.get("body"), change_summary=data.get("change_summary")
+    )
     commit()
     return revision, 201, {"Location": url_for(".get_revision", code=procedure.code, number=revision.number)}
 
@@ -246,8 +268,14 @@ def get_revision(code, number):
 def update_revision(data, code, number):
     """Edit a draft; a stale row_version or a non-draft is refused with 409."""
     revision = services.revision_by_number(_procedure(code), number)
-    services.edit_draft(api_user(), revision, row_version=data["row_version"], body=data.get("body"),
-                        title=data.get("title"), change_summary=data.get("change_summary"))
+    services.edit_draft(
+        api_user(),
+        revision,
+        row_version=data["row_version"],
+        body=data.get("body"),
+        title=data.get("title"),
+        change_summary=data.get("change_summary"),
+    )
     commit()
     return revision
 
@@ -259,8 +287,7 @@ def update_revision(data, code, number):
 def submit_revision(data, code, number):
     """Draft → in review."""
     revision = services.revision_by_number(_procedure(code), number)
-    services.submit(api_user(), revision, row_version=data["row_version"],
-                    effective_date=data.get("effective_date"))
+    services.submit(api_user(), revision, row_version=data["row_version"], effective_date=data.get("effective_date"))
     commit()
     return revision
 
@@ -273,8 +300,9 @@ def sign_revision(data, code, number):
     """Sign with the password: approved, rejected (with a comment), periodic-review, acknowledged."""
     procedure = _procedure(code)
     revision = services.revision_by_number(procedure, number)
-    outcome = services.sign_revision(api_user(), revision, meaning=data["meaning"], password=data["password"],
-                                     comment=data.get("comment"))
+    outcome = services.sign_revision(
+        api_user(), revision, meaning=data["meaning"], password=data["password"], comment=data.get("comment")
+    )
     commit()
     return outcome, 201
 
@@ -288,8 +316,7 @@ def revision_pdf(code, number):
     revision = services.readable_revision(api_user(), procedure, number)
     pdf = controlled_copy_pdf(revision)
     filename = f"{procedure.code}-rev{revision.number}.pdf"
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{filename}"'})
+    return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'})
 
 
 @bp.route("/procedures/<code>/diff")
@@ -302,5 +329,11 @@ def diff_revisions(args, code):
     old = services.readable_revision(api_user(), procedure, args["from_"])
     new = services.readable_revision(api_user(), procedure, args["to"])
     chunks = diffing.word_diff(old.body, new.body)
-    return {"procedure": procedure.code, "from_": old.number, "to": new.number, **diffing.stats(chunks),
-            "chunks": [{"op": c.op, "text": c.text} for c in chunks], "html": str(diffing.render_inline(chunks))}
+    return {
+        "procedure": procedure.code,
+        "from_": old.number,
+        "to": new.number,
+        **diffing.stats(chunks),
+        "chunks": [{"op": c.op, "text": c.text} for c in chunks],
+        "html": str(diffing.render_inline(chunks)),
+    }

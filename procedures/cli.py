@@ -41,8 +41,10 @@ def import_command(folder, login):
     with acting_as(author.login):
         report = library.import_library(author, Path(folder))
         commit()
-    click.echo(f"Created {len(report.created)}, new drafts {len(report.drafted)}, "
-               f"unchanged {len(report.unchanged)}, refused {len(report.refused)}.")
+    click.echo(
+        f"Created {len(report.created)}, new drafts {len(report.drafted)}, "
+        f"unchanged {len(report.unchanged)}, refused {len(report.refused)}."
+    )
     for line in report.refused:
         click.echo(f"  refused: {line}", err=True)
 

@@ -16,19 +16,54 @@ from core.signatures.service import content_hash
 from procedures.models import Kind, Procedure, Revision, RevisionState
 from procedures.rendering import body_sha256
 
-PREFIXES = {"SALES": "SA", "AFTERSALES": "AS", "TRAINING": "TR", "MARKETING": "MK", "RISK": "RK",
-            "COMMS": "CM", "QUALITY": "QM"}
-SUBJECTS = ("Customer reception", "Test drive", "Vehicle delivery", "Complaint handling", "Service booking",
-            "Repair order control", "Warranty claims", "Parts receiving", "Training needs analysis",
-            "Induction training", "Campaign approval", "Event planning", "Risk assessment", "Data protection",
-            "Handover to service", "Internal meetings", "Document control", "Customer follow-up call",
-            "Pre-delivery inspection", "Loan car management", "Tyre storage", "Body shop estimate",
-            "Used-car appraisal", "Finance and insurance disclosure", "Workshop safety")
-STEPS = ("Record the request in the system the same day", "Check the customer's identity and vehicle data",
-         "Agree the time and the responsible person with the customer", "Explain the cost before the work starts",
-         "Carry out the work to the manufacturer's standard", "Check the result against the order",
-         "Hand over with an explanation of what was done", "File the signed record",
-         "Call the customer within three days", "Report deviations to the department head")
+PREFIXES = {
+    "SALES": "SA",
+    "AFTERSALES": "AS",
+    "TRAINING": "TR",
+    "MARKETING": "MK",
+    "RISK": "RK",
+    "COMMS": "CM",
+    "QUALITY": "QM",
+}
+SUBJECTS = (
+    "Customer reception",
+    "Test drive",
+    "Vehicle delivery",
+    "Complaint handling",
+    "Service booking",
+    "Repair order control",
+    "Warranty claims",
+    "Parts receiving",
+    "Training needs analysis",
+    "Induction training",
+    "Campaign approval",
+    "Event planning",
+    "Risk assessment",
+    "Data protection",
+    "Handover to service",
+    "Internal meetings",
+    "Document control",
+    "Customer follow-up call",
+    "Pre-delivery inspection",
+    "Loan car management",
+    "Tyre storage",
+    "Body shop estimate",
+    "Used-car appraisal",
+    "Finance and insurance disclosure",
+    "Workshop safety",
+)
+STEPS = (
+    "Record the request in the system the same day",
+    "Check the customer's identity and vehicle data",
+    "Agree the time and the responsible person with the customer",
+    "Explain the cost before the work starts",
+    "Carry out the work to the manufacturer's standard",
+    "Check the result against the order",
+    "Hand over with an explanation of what was done",
+    "File the signed record",
+    "Call the customer within three days",
+    "Report deviations to the department head",
+)
 # A tenth of the procedures have a newer revision under way beside the effective one.
 IN_PROGRESS_SHARE = 0.1
 ACKNOWLEDGEMENTS_PER_REVISION = 3
@@ -37,18 +72,22 @@ OVERDUE_SHARE = 0.05
 
 def _body(rng, subject: str, department: str, number: int) -> str:
     steps = "\n".join(f"{i}. {step}." for i, step in enumerate(rng.sample(STEPS, 6), 1))
-    return (f"## Purpose\n\nHow {department.lower()} handles {subject.lower()} so that every customer gets the "
-            f"same result (revision {number}).\n\n## Scope\n\nAll sites of the dealer group.\n\n"
-            f"## Responsibilities\n\n- The department head owns this procedure.\n- Staff follow it and record "
-            f"what they did.\n\n## Steps\n\n{steps}\n\n## Records\n\n- The signed record, kept three years.\n\n"
-            f"## References\n\n- ISO 9001:2015 {rng.choice(('7.5', '8.2', '8.5.1', '9.1.2', '10.2'))}\n")
+    return (
+        f"## Purpose\n\nHow {department.lower()} handles {subject.lower()} so that every customer gets the "
+        f"same result (revision {number}).\n\n## Scope\n\nAll sites of the dealer group.\n\n"
+        f"## Responsibilities\n\n- The department head owns this procedure.\n- Staff follow it and record "
+        f"what they did.\n\n## Steps\n\n{steps}\n\n## Records\n\n- The signed record, kept three years.\n\n"
+        f"## References\n\n- ISO 9001:2015 {rng.choice(('7.5', '8.2', '8.5.1', '9.1.2', '10.2'))}\n"
+    )
 
 
 def generate(scale, loader) -> None:
-    if db.session.execute(select(func.count()).select_from(Revision)
-                          .where(Revision.approved_by_system.is_(False))).scalar():
-        raise Conflict("This instance already holds procedure revisions made by people; demo data goes only "
-                       "into a new instance.")
+    if db.session.execute(
+        select(func.count()).select_from(Revision).where(Revision.approved_by_system.is_(False))
+    ).scalar():
+        raise Conflict(
+            "This instance already holds procedure revisions made by people; demo data goes only into a new instance."
+        )
     rng = loader.random
     heads = loader.heads()
     officers = loader.users_with("quality_officer")
@@ -66,10 +105,17 @@ def generate(scale, loader) -> None:
         interval = rng.choice((12, 12, 24, 36))
         # When revision 1 was made; every later one 2–6 months after the one before.
         first = loader.now - timedelta(days=rng.randint(200 * scale.revisions_per_procedure, 1500))
-        procedures.append({"code": code, "title": f"{subject} ({code})", "department_id": loader.departments[department],
-                           "kind": rng.choice((Kind.PROCEDURE.value,) * 4 + (Kind.WORK_INSTRUCTION.value,)),
-                           "review_interval_months": interval,
-                           "distribution": {"departments": [department], "roles": []}, "created_at": first})
+        procedures.append(
+            {
+                "code": code,
+                "title": f"{subject} ({code})",
+                "department_id": loader.departments[department],
+                "kind": rng.choice((Kind.PROCEDURE.value,) * 4 + (Kind.WORK_INSTRUCTION.value,)),
+                "review_interval_months": interval,
+                "distribution": {"departments": [department], "roles": []},
+                "created_at": first,
+            }
+        )
         plans.append((department, first))
     ids = loader.next_ids(Procedure, len(procedures))
     by_department: dict[str, list] = {}
@@ -85,16 +131,25 @@ def generate(scale, loader) -> None:
         for number in range(1, count + 1):
             body = _body(rng, procedure["title"], department, number)
             author = loader.users[rng.randrange(len(loader.users))]
-            row = {"procedure_id": procedure_id, "number": number, "title": procedure["title"], "body": body,
-                   "body_sha256": body_sha256(body), "author_id": author.id, "created_at": moment,
-                   "change_summary": None if number == 1 else f"Revision {number}: steps clarified after review."}
+            row = {
+                "procedure_id": procedure_id,
+                "number": number,
+                "title": procedure["title"],
+                "body": body,
+                "body_sha256": body_sha256(body),
+                "author_id": author.id,
+                "created_at": moment,
+                "change_summary": None if number == 1 else f"Revision {number}: steps clarified after review.",
+            }
             if number <= effective_number:
                 submitted = moment + timedelta(days=rng.randint(1, 10))
                 approved = submitted + timedelta(days=rng.randint(1, 10))
-                row.update(submitted_at=submitted, approved_at=approved, effective_at=approved,
-                           effective_date=approved.date())
-                row["state"] = RevisionState.EFFECTIVE.value if number == effective_number \
-                    else RevisionState.SUPERSEDED.value
+                row.update(
+                    submitted_at=submitted, approved_at=approved, effective_at=approved, effective_date=approved.date()
+                )
+                row["state"] = (
+                    RevisionState.EFFECTIVE.value if number == effective_number else RevisionState.SUPERSEDED.value
+                )
                 if number < effective_number:
                     row["superseded_at"] = moment + timedelta(days=rng.randint(60, 180))
                 if number == effective_number:
@@ -112,22 +167,39 @@ def generate(scale, loader) -> None:
         procedure["id"] = procedure_id
     loader.insert(Procedure, procedures, created=lambda row: {"next_review_due": None})
     revision_ids = loader.insert(Revision, revisions, created=_as_draft)
-    for revision_id, (procedure, row, head, author) in zip(revision_ids, histories, strict=True):
+    for revision_id, (procedure, row, head, _author) in zip(revision_ids, histories, strict=True):
         _history(loader, revision_id, row)
         if row.get("approved_at") is None:
             continue
         # The content a signature vouches for, computed by the model itself on a detached copy.
-        signed = content_hash(Revision(number=row["number"], title=row["title"], body=row["body"],
-                                       procedure=Procedure(code=procedure["code"])))
+        signed = content_hash(
+            Revision(
+                number=row["number"], title=row["title"], body=row["body"], procedure=Procedure(code=procedure["code"])
+            )
+        )
         approvers = [head, officers[rng.randrange(len(officers))]]
         for offset, signer in enumerate(approvers):
-            signatures.append(_signature(revision_id, signer, "approved", signed,
-                                         row["approved_at"] - timedelta(hours=len(approvers) - offset)))
+            signatures.append(
+                _signature(
+                    revision_id,
+                    signer,
+                    "approved",
+                    signed,
+                    row["approved_at"] - timedelta(hours=len(approvers) - offset),
+                )
+            )
         if row["state"] == RevisionState.EFFECTIVE.value:
             readers = by_department.get(procedure["distribution"]["departments"][0], [])
             for reader in rng.sample(readers, min(len(readers), ACKNOWLEDGEMENTS_PER_REVISION)):
-                signatures.append(_signature(revision_id, reader, "acknowledged", signed,
-                                             row["approved_at"] + timedelta(days=rng.randint(1, 20))))
+                signatures.append(
+                    _signature(
+                        revision_id,
+                        reader,
+                        "acknowledged",
+                        signed,
+                        row["approved_at"] + timedelta(days=rng.randint(1, 20)),
+                    )
+                )
     loader.insert(Signature, signatures)
     for procedure in procedures:
         if procedure.get("next_review_due") is not None:
@@ -135,9 +207,16 @@ def generate(scale, loader) -> None:
 
 
 def _signature(revision_id: int, signer, meaning: str, signed: str, moment) -> dict:
-    return {"entity_type": "procedure_revision", "entity_id": str(revision_id), "signer_id": signer.id,
-            "signer_name": signer.display_name, "signer_login": signer.login, "meaning": meaning,
-            "signed_at": moment, "content_sha256": signed}
+    return {
+        "entity_type": "procedure_revision",
+        "entity_id": str(revision_id),
+        "signer_id": signer.id,
+        "signer_name": signer.display_name,
+        "signer_login": signer.login,
+        "meaning": meaning,
+        "signed_at": moment,
+        "content_sha256": signed,
+    }
 
 
 _LATER = ("state", "submitted_at", "approved_at", "effective_at", "superseded_at", "effective_date")
@@ -151,15 +230,19 @@ def _history(loader, revision_id: int, row: dict) -> None:
     """The transitions the revision went through, as the services record them."""
     steps = [(RevisionState.IN_REVIEW, {"submitted_at": row.get("submitted_at")})]
     if row.get("approved_at"):
-        steps += [(RevisionState.APPROVED, {"approved_at": row["approved_at"], "effective_date": row["effective_date"]}),
-                  (RevisionState.EFFECTIVE, {"effective_at": row["effective_at"]})]
+        steps += [
+            (RevisionState.APPROVED, {"approved_at": row["approved_at"], "effective_date": row["effective_date"]}),
+            (RevisionState.EFFECTIVE, {"effective_at": row["effective_at"]}),
+        ]
         if row.get("superseded_at"):
             steps.append((RevisionState.SUPERSEDED, {"superseded_at": row["superseded_at"]}))
     elif row["state"] == RevisionState.DRAFT.value:
         return
     state = RevisionState.DRAFT.value
     for new_state, values in steps:
-        loader.event(Revision, revision_id, {"state": (state, new_state.value),
-                                             **{key: (None, value) for key, value in values.items()}})
+        loader.event(
+            Revision,
+            revision_id,
+            {"state": (state, new_state.value), **{key: (None, value) for key, value in values.items()}},
+        )
         state = new_state.value
-

@@ -52,18 +52,27 @@ def parse(text: str, source: str = "") -> LibraryDocument:
     if unknown:
         raise ValidationFailed(f"{source}: unknown header keys {', '.join(sorted(unknown))}.")
     return LibraryDocument(
-        code=str(header["code"]).upper(), title=str(header["title"]), department=str(header["department"]).upper(),
-        body=match.group(2).strip() + "\n", kind=header.get("kind", "procedure"),
+        code=str(header["code"]).upper(),
+        title=str(header["title"]),
+        department=str(header["department"]).upper(),
+        body=match.group(2).strip() + "\n",
+        kind=header.get("kind", "procedure"),
         review_interval_months=int(header.get("review_interval_months", 12)),
-        distribution=header.get("distribution") or {}, source=source,
+        distribution=header.get("distribution") or {},
+        source=source,
     )
 
 
 def render_file(procedure: Procedure) -> str:
     revision = procedure.effective_revision or procedure.latest_revision
-    header = {"code": procedure.code, "title": revision.title, "department": procedure.department.code,
-              "kind": procedure.kind, "review_interval_months": procedure.review_interval_months,
-              "distribution": procedure.distribution}
+    header = {
+        "code": procedure.code,
+        "title": revision.title,
+        "department": procedure.department.code,
+        "kind": procedure.kind,
+        "review_interval_months": procedure.review_interval_months,
+        "distribution": procedure.distribution,
+    }
     return "---\n" + yaml.safe_dump(header, allow_unicode=True, sort_keys=False) + "---\n" + revision.body
 
 
@@ -80,9 +89,15 @@ def load_starter_library(folder: Path = STARTER_LIBRARY) -> int:
         if db.session.execute(db.select(Procedure.id).filter_by(code=document.code)).first():
             continue
         procedure = services.create_procedure(
-            None, code=document.code, title=document.title, department=department_by_code(document.department),
-            body=document.body, kind=document.kind, review_interval_months=document.review_interval_months,
-            distribution=document.distribution)
+            None,
+            code=document.code,
+            title=document.title,
+            department=department_by_code(document.department),
+            body=document.body,
+            kind=document.kind,
+            review_interval_months=document.review_interval_months,
+            distribution=document.distribution,
+        )
         revision = procedure.revisions[0]
         now = utcnow()
         revision.approved_by_system = True
@@ -122,9 +137,15 @@ def import_library(actor: User, folder: Path) -> ImportReport:
         existing = db.session.execute(db.select(Procedure).filter_by(code=document.code)).scalar_one_or_none()
         if existing is None:
             services.create_procedure(
-                actor, code=document.code, title=document.title, department=department_by_code(document.department),
-                body=document.body, kind=document.kind, review_interval_months=document.review_interval_months,
-                distribution=document.distribution)
+                actor,
+                code=document.code,
+                title=document.title,
+                department=department_by_code(document.department),
+                body=document.body,
+                kind=document.kind,
+                review_interval_months=document.review_interval_months,
+                distribution=document.distribution,
+            )
             report.created.append(document.code)
             continue
         current = existing.effective_revision or existing.latest_revision
@@ -132,8 +153,7 @@ def import_library(actor: User, folder: Path) -> ImportReport:
             report.unchanged.append(document.code)
             continue
         try:
-            services.new_draft(actor, existing, body=document.body,
-                               change_summary=f"Imported from {document.source}")
+            services.new_draft(actor, existing, body=document.body, change_summary=f"Imported from {document.source}")
             report.drafted.append(document.code)
         except Conflict as error:
             report.refused.append(f"{document.code}: {error.detail}")

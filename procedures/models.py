@@ -59,7 +59,8 @@ class Procedure(Model):
 
     department: Mapped[Department] = relationship()
     revisions: Mapped[list[Revision]] = relationship(
-        back_populates="procedure", order_by="Revision.number", cascade="all, delete-orphan")
+        back_populates="procedure", order_by="Revision.number", cascade="all, delete-orphan"
+    )
 
     __mapper_args__ = {"version_id_col": row_version}
 
@@ -119,8 +120,13 @@ class Revision(Model):
     __table_args__ = (
         UniqueConstraint("procedure_id", "number"),
         # At most one effective revision per procedure, whatever the code does.
-        Index("uq_procedure_revision_one_effective", "procedure_id", unique=True,
-              sqlite_where=text("state = 'effective'"), postgresql_where=text("state = 'effective'")),
+        Index(
+            "uq_procedure_revision_one_effective",
+            "procedure_id",
+            unique=True,
+            sqlite_where=text("state = 'effective'"),
+            postgresql_where=text("state = 'effective'"),
+        ),
         Index("ix_procedure_revision_state", "state"),
     )
 
@@ -132,7 +138,9 @@ class Revision(Model):
         """What an approval vouches for: the document's identity and its exact text."""
         return json.dumps(
             {"code": self.procedure.code, "revision": self.number, "title": self.title, "body": self.body},
-            sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+            sort_keys=True,
+            ensure_ascii=False,
+            separators=(",", ":"),
         ).encode("utf-8")
 
     def __repr__(self) -> str:

@@ -52,9 +52,14 @@ def status_mark(revision: Revision) -> str | None:
 def controlled_copy_html(revision: Revision) -> str:
     signatures = [s for s in signatures_for(revision) if s.meaning in ("approved", "periodic-review")]
     return render_template(
-        "procedures/controlled_copy.html", revision=revision, procedure=revision.procedure,
-        body=render(revision.body), signatures=signatures, manifestation=manifestation,
-        status_mark=status_mark(revision), printed_at=iso_utc(utcnow())[:19].replace("T", " ") + " UTC",
+        "procedures/controlled_copy.html",
+        revision=revision,
+        procedure=revision.procedure,
+        body=render(revision.body),
+        signatures=signatures,
+        manifestation=manifestation,
+        status_mark=status_mark(revision),
+        printed_at=iso_utc(utcnow())[:19].replace("T", " ") + " UTC",
     )
 
 

@@ -69,8 +69,9 @@ def menu_links(user):
 
 def _links(items) -> Markup:
     rows = Markup("").join(
-        Markup('<li><a href="{}">{} — {}</a> <span class="muted">{}</span></li>').format(
-            url, code, title, note) for url, code, title, note in items)
+        Markup('<li><a href="{}">{} — {}</a> <span class="muted">{}</span></li>').format(url, code, title, note)
+        for url, code, title, note in items
+    )
     return Markup('<ul class="plain-list">{}</ul>').format(rows)
 
 
@@ -88,17 +89,40 @@ def dashboard_panels(site, user):
         title = _("To read and acknowledge")
         if len(pending) == TO_READ_SHOWN:
             title = f"{title} ({services.to_read_count(user)})"
-        panels.append(DashboardPanel(title=title, html=_links(
-            (url_for("procedures.view", code=r.procedure.code), r.procedure.code, r.title,
-             _("revision %(number)s", number=r.number)) for r in pending)))
+        panels.append(
+            DashboardPanel(
+                title=title,
+                html=_links(
+                    (
+                        url_for("procedures.view", code=r.procedure.code),
+                        r.procedure.code,
+                        r.title,
+                        _("revision %(number)s", number=r.number),
+                    )
+                    for r in pending
+                ),
+            )
+        )
     if can(user, Permission.READ_DRAFTS):
-        overdue = [p for p in services.overdue_reviews()
-                   if can(user, Permission.READ_DRAFTS, department_id=p.department_id)]
+        overdue = [
+            p for p in services.overdue_reviews() if can(user, Permission.READ_DRAFTS, department_id=p.department_id)
+        ]
         if overdue:
             title = _("Periodic reviews overdue")
             if len(overdue) > TO_READ_SHOWN:
                 title = f"{title} ({len(overdue)})"
-            panels.append(DashboardPanel(title=title, html=_links(
-                (url_for("procedures.view", code=p.code), p.code, p.title,
-                 _("due %(date)s", date=escape(p.next_review_due.isoformat()))) for p in overdue[:TO_READ_SHOWN])))
+            panels.append(
+                DashboardPanel(
+                    title=title,
+                    html=_links(
+                        (
+                            url_for("procedures.view", code=p.code),
+                            p.code,
+                            p.title,
+                            _("due %(date)s", date=escape(p.next_review_due.isoformat())),
+                        )
+                        for p in overdue[:TO_READ_SHOWN]
+                    ),
+                )
+            )
     return panels

@@ -47,6 +47,7 @@ def add_months(start: date, months: int) -> date:
 
 # Look-ups ------------------------------------------------------------------------
 
+
 def procedure_by_code(code: str) -> Procedure:
     procedure = db.session.execute(
         db.select(Procedure).filter_by(code=code.upper()).options(selectinload(Procedure.revisions))
@@ -84,8 +85,15 @@ def readable_revision(user: User, procedure: Procedure, number: int | None) -> R
     return revision
 
 
-def list_query(user: User, *, department: str | None = None, state: str | None = None,
-               q: str | None = None, overdue: bool = False, include_withdrawn: bool = False):
+def list_query(
+    user: User,
+    *,
+    department: str | None = None,
+    state: str | None = None,
+    q: str | None = None,
+    overdue: bool = False,
+    include_withdrawn: bool = False,
+):
     """Procedures the user may see, filtered; a select for pagination."""
     require(user, Permission.READ_EFFECTIVE_PROCEDURES)
     query = db.select(Procedure).join(Procedure.department).options(selectinload(Procedure.revisions))
@@ -103,23 +111,30 @@ def list_query(user: User, *, department: str | None = None, state: str | None =
         query = query.where(Procedure.next_review_due < today())
     if q:
         pattern = f"%{q.strip()}%"
-        query = query.where(or_(
-            Procedure.code.ilike(pattern), Procedure.title.ilike(pattern),
-            Procedure.revisions.any((Revision.state == RevisionState.EFFECTIVE) & Revision.body.ilike(pattern)),
-        ))
+        query = query.where(
+            or_(
+                Procedure.code.ilike(pattern),
+                Procedure.title.ilike(pattern),
+                Procedure.revisions.any((Revision.state == RevisionState.EFFECTIVE) & Revision.body.ilike(pattern)),
+            )
+        )
     if not can(user, Permission.READ_DRAFTS):
-        query = query.where(Procedure.revisions.any(Revision.state.in_(
-            [RevisionState.EFFECTIVE, RevisionState.SUPERSEDED])))
+        query = query.where(
+            Procedure.revisions.any(Revision.state.in_([RevisionState.EFFECTIVE, RevisionState.SUPERSEDED]))
+        )
     elif Role.DEPARTMENT_HEAD in user.roles and not user.has_role(Role.ADMIN, Role.QUALITY_OFFICER, Role.AUDITOR):
         # Heads see drafts of their own department only; elsewhere, what is in force.
-        query = query.where(or_(
-            Procedure.department_id == user.department_id,
-            Procedure.revisions.any(Revision.state.in_([RevisionState.EFFECTIVE, RevisionState.SUPERSEDED])),
-        ))
+        query = query.where(
+            or_(
+                Procedure.department_id == user.department_id,
+                Procedure.revisions.any(Revision.state.in_([RevisionState.EFFECTIVE, RevisionState.SUPERSEDED])),
+            )
+        )
     return query.order_by(Procedure.code)
 
 
 # Checks ---------------------------------------------------------------------------
+
 
 def _check_body(body: str | None) -> str:
     if body is None or not body.strip():
@@ -181,9 +196,19 @@ def withdraw_refusal(user: User, procedure: Procedure) -> Refusal | None:
 
 # Creating and editing ---------------------------------------------------------
 
-def create_procedure(actor: User | None, *, code: str, title: str, department: Department, body: str,
-                     kind: str = Kind.PROCEDURE.value, review_interval_months: int = 12,
-                     distribution: dict | None = None, origin_plugin: str | None = None) -> Procedure:
+
+def create_procedure(
+    actor: User | None,
+    *,
+    code: str,
+    title: str,
+    department: Department,
+    body: str,
+    kind: str = Kind.PROCEDURE.value,
+    review_interval_months: int = 12,
+    distribution: dict | None = None,
+    origin_plugin: str | None = None,
+) -> Procedure:
     """A new procedure with revision 1 as a draft. ``actor`` None: the installation itself."""
     if actor is not None:
         require(actor, Permission.EDIT_DRAFT, department_id=department.id)
@@ -199,21 +224,40 @@ def create_procedure(actor: User | None, *, code: str, title: str, department: D
     if not 1 <= int(review_interval_months) <= 120:
         raise ValidationFailed.field("review_interval_months", "must be between 1 and 120")
     body = _check_body(body)
-    procedure = Procedure(code=code, title=title.strip(), department=department, kind=kind,
-                          review_interval_months=int(review_interval_months),
-                          distribution=_check_distribution(distribution, department), origin_plugin=origin_plugin)
+    procedure = Procedure(
+        code=code,
+        title=title.strip(),
+        department=department,
+        kind=kind,
+        review_interval_months=int(review_interval_months),
+        distribution=_check_distribution(distribution, department),
+        origin_plugin=origin_plugin,
+    )
     db.session.add(procedure)
     db.session.flush()
-    revision = Revision(procedure=procedure, number=1, title=procedure.title, body=body,
-                        body_sha256=body_sha256(body), author=actor, state=RevisionState.DRAFT.value)
+    revision = Revision(
+        procedure=procedure,
+        number=1,
+        title=procedure.title,
+        body=body,
+        body_sha256=body_sha256(body),
+        author=actor,
+        state=RevisionState.DRAFT.value,
+    )
     db.session.add(revision)
     db.session.flush()
     return procedure
 
 
-def update_procedure(actor: User, procedure: Procedure, *, title: str | None = None,
-                     review_interval_months: int | None = None, distribution: dict | None = None,
-                     row_version: int) -> Procedure:
+def update_procedure(
+    actor: User,
+    procedure: Procedure,
+    *,
+    title: str | None = None,
+    review_interval_months: int | None = None,
+    distribution: dict | None = None,
+    row_version: int,
+) -> Procedure:
     """Metadata of the procedure (not its text: that is revised through drafts)."""
     _require_edit(actor, procedure)
     require_row_version(procedure, row_version)
@@ -235,30 +279,47 @@ def open_revision(procedure: Procedure) -> Revision | None:
     return next((r for r in procedure.revisions if r.state in OPEN_STATES), None)
 
 
-def new_draft(actor: User, procedure: Procedure, *, body: str | None = None,
-              change_summary: str | None = None) -> Revision:
+def new_draft(
+    actor: User, procedure: Procedure, *, body: str | None = None, change_summary: str | None = None
+) -> Revision:
     """Revision n+1 as a draft, starting from the effective text."""
     _require_edit(actor, procedure)
     pending = open_revision(procedure)
     if pending is not None:
-        raise Conflict(f"{procedure.code} already has revision {pending.number} in state {pending.state}; "
-                       f"finish or reject it first.")
+        raise Conflict(
+            f"{procedure.code} already has revision {pending.number} in state {pending.state}; "
+            f"finish or reject it first."
+        )
     base = procedure.effective_revision or procedure.latest_revision
     text = _check_body(body) if body is not None else base.body
-    revision = Revision(procedure=procedure, number=procedure.latest_revision.number + 1,
-                        title=procedure.title, body=text, body_sha256=body_sha256(text),
-                        change_summary=(change_summary or "").strip() or None, author=actor)
+    revision = Revision(
+        procedure=procedure,
+        number=procedure.latest_revision.number + 1,
+        title=procedure.title,
+        body=text,
+        body_sha256=body_sha256(text),
+        change_summary=(change_summary or "").strip() or None,
+        author=actor,
+    )
     db.session.add(revision)
     db.session.flush()
     return revision
 
 
-def edit_draft(actor: User, revision: Revision, *, row_version: int, body: str | None = None,
-               title: str | None = None, change_summary: str | None = None) -> Revision:
+def edit_draft(
+    actor: User,
+    revision: Revision,
+    *,
+    row_version: int,
+    body: str | None = None,
+    title: str | None = None,
+    change_summary: str | None = None,
+) -> Revision:
     _require_edit(actor, revision.procedure)
     if not revision.editable:
-        raise Conflict(f"Revision {revision.number} of {revision.procedure.code} is {revision.state}; "
-                       f"only a draft can be edited.")
+        raise Conflict(
+            f"Revision {revision.number} of {revision.procedure.code} is {revision.state}; only a draft can be edited."
+        )
     require_row_version(revision, row_version)
     if body is not None:
         revision.body = _check_body(body)
@@ -273,8 +334,7 @@ def edit_draft(actor: User, revision: Revision, *, row_version: int, body: str |
     return revision
 
 
-def submit(actor: User, revision: Revision, *, row_version: int,
-           effective_date: date | None = None) -> Revision:
+def submit(actor: User, revision: Revision, *, row_version: int, effective_date: date | None = None) -> Revision:
     _require_edit(actor, revision.procedure)
     if revision.state != RevisionState.DRAFT:
         raise Conflict(f"Revision {revision.number} is {revision.state}; only a draft can be submitted.")
@@ -309,6 +369,7 @@ def withdraw(actor: User, procedure: Procedure, *, reason: str, row_version: int
 
 # Signing -----------------------------------------------------------------------
 
+
 def is_head_of(user: User, department_id: int) -> bool:
     department = db.session.get(Department, department_id)
     if department is not None and department.head_id == user.id:
@@ -320,9 +381,14 @@ def current_approvals(revision: Revision) -> list[Signature]:
     """Approvals given since the revision was last submitted, on its present text."""
     from core.signatures import signature_matches
 
-    return [s for s in signatures_for(revision)
-            if s.meaning == "approved" and revision.submitted_at and s.signed_at >= revision.submitted_at
-            and signature_matches(s, revision)]
+    return [
+        s
+        for s in signatures_for(revision)
+        if s.meaning == "approved"
+        and revision.submitted_at
+        and s.signed_at >= revision.submitted_at
+        and signature_matches(s, revision)
+    ]
 
 
 def approval_complete(revision: Revision, approvals: list[Signature]) -> bool:
@@ -340,16 +406,18 @@ class SignOutcome:
     became_effective: bool
 
 
-def sign_revision(actor: User, revision: Revision, *, meaning: str, password: str,
-                  comment: str | None = None) -> SignOutcome:
+def sign_revision(
+    actor: User, revision: Revision, *, meaning: str, password: str, comment: str | None = None
+) -> SignOutcome:
     if meaning not in SIGNING_MEANINGS:
         raise ValidationFailed.field("meaning", f"one of {', '.join(SIGNING_MEANINGS)}")
     procedure = revision.procedure
     if meaning in ("approved", "rejected"):
         return _sign_review(actor, revision, meaning, password, comment)
     if revision.state != RevisionState.EFFECTIVE:
-        raise Conflict(f"Only the effective revision can be signed as {meaning}; revision {revision.number} "
-                       f"is {revision.state}.")
+        raise Conflict(
+            f"Only the effective revision can be signed as {meaning}; revision {revision.number} is {revision.state}."
+        )
     if meaning == "periodic-review":
         enforce(review_refusal(actor, revision))
         signature = sign(revision, signer=actor, password=password, meaning=meaning, comment=comment)
@@ -371,13 +439,24 @@ def decide_refusal(user: User, revision: Revision) -> Refusal | None:
     if refusal:
         return refusal
     if revision.state != RevisionState.IN_REVIEW:
-        return conflict(_("Revision %(number)s of %(code)s is %(state)s, not in review.", number=revision.number,
-                          code=procedure.code, state=revision.state))
+        return conflict(
+            _(
+                "Revision %(number)s of %(code)s is %(state)s, not in review.",
+                number=revision.number,
+                code=procedure.code,
+                state=revision.state,
+            )
+        )
     if revision.author_id == user.id:
         return Refusal(_("The author of a revision may not approve or reject it; two other people must."))
     if not (is_head_of(user, procedure.department_id) or Role.QUALITY_OFFICER in user.roles):
-        return Refusal(_("Only the head of %(department)s or a quality officer may approve %(code)s.",
-                         department=procedure.department.code, code=procedure.code))
+        return Refusal(
+            _(
+                "Only the head of %(department)s or a quality officer may approve %(code)s.",
+                department=procedure.department.code,
+                code=procedure.code,
+            )
+        )
     return None
 
 
@@ -399,8 +478,14 @@ def review_refusal(user: User, revision: Revision) -> Refusal | None:
     """Why ``user`` may not sign ``revision`` as periodically reviewed ("still valid"), or None."""
     procedure = revision.procedure
     if revision.state != RevisionState.EFFECTIVE:
-        return conflict(_("Only the effective revision can be signed as %(meaning)s; revision %(number)s is "
-                          "%(state)s.", meaning="periodic-review", number=revision.number, state=revision.state))
+        return conflict(
+            _(
+                "Only the effective revision can be signed as %(meaning)s; revision %(number)s is %(state)s.",
+                meaning="periodic-review",
+                number=revision.number,
+                state=revision.state,
+            )
+        )
     refusal = _permission_refusal(user, Permission.APPROVE_REVISION, department_id=procedure.department_id)
     if refusal:
         return refusal
@@ -454,7 +539,9 @@ def make_effective(revision: Revision) -> None:
         db.session.flush()
     revision.state = RevisionState.EFFECTIVE.value
     revision.effective_at = now
-    procedure.next_review_due = add_months(revision.effective_date or local(now).date(), procedure.review_interval_months)
+    procedure.next_review_due = add_months(
+        revision.effective_date or local(now).date(), procedure.review_interval_months
+    )
     db.session.flush()
     _announce_effective(revision)
 
@@ -476,8 +563,10 @@ def apply_due_if_any() -> None:
         return
     _last_due_check[0] = now
     waiting = db.session.execute(
-        db.select(Revision.id).where(Revision.state == RevisionState.APPROVED,
-                                     Revision.effective_date <= today()).limit(1)).first()
+        db.select(Revision.id)
+        .where(Revision.state == RevisionState.APPROVED, Revision.effective_date <= today())
+        .limit(1)
+    ).first()
     if waiting is None:
         return
     with write_intent(), acting_as("scheduler"):
@@ -494,10 +583,13 @@ def content_sha256(revision: Revision) -> str:
 def apply_due(on: date | None = None) -> list[Revision]:
     """Approved revisions whose effective date has come take effect (scheduled or on request)."""
     on = on or today()
-    due = list(db.session.execute(
-        db.select(Revision).where(Revision.state == RevisionState.APPROVED, Revision.effective_date <= on)
-        .order_by(Revision.effective_date, Revision.id)
-    ).scalars())
+    due = list(
+        db.session.execute(
+            db.select(Revision)
+            .where(Revision.state == RevisionState.APPROVED, Revision.effective_date <= on)
+            .order_by(Revision.effective_date, Revision.id)
+        ).scalars()
+    )
     for revision in due:
         make_effective(revision)
     return due
@@ -505,12 +597,20 @@ def apply_due(on: date | None = None) -> list[Revision]:
 
 # Read-and-understood -------------------------------------------------------------
 
+
 def distribution_users_query(procedure: Procedure):
-    return (db.select(User).outerjoin(User.department)
-            .where(User.active.is_(True))
-            .where(or_(Department.code.in_(procedure.distribution_departments or [""]),
-                       User.role_rows.any(UserRole.role.in_(procedure.distribution_roles or [""]))))
-            .order_by(User.display_name))
+    return (
+        db.select(User)
+        .outerjoin(User.department)
+        .where(User.active.is_(True))
+        .where(
+            or_(
+                Department.code.in_(procedure.distribution_departments or [""]),
+                User.role_rows.any(UserRole.role.in_(procedure.distribution_roles or [""])),
+            )
+        )
+        .order_by(User.display_name)
+    )
 
 
 def acknowledgements(revision: Revision) -> list[Signature]:
@@ -568,11 +668,21 @@ def _to_read_query(user: User):
     if user.department is not None:
         listed.append(_distributed_to("departments", user.department.code))
     acknowledged = db.select(Signature.id).where(
-        Signature.entity_type == "procedure_revision", Signature.entity_id == cast(Revision.id, String),
-        Signature.signer_id == user.id, Signature.meaning == "acknowledged")
-    return (db.select(Revision).join(Revision.procedure)
-            .where(Revision.state == RevisionState.EFFECTIVE, Procedure.withdrawn_at.is_(None),
-                   or_(false(), *listed), ~acknowledged.exists()))
+        Signature.entity_type == "procedure_revision",
+        Signature.entity_id == cast(Revision.id, String),
+        Signature.signer_id == user.id,
+        Signature.meaning == "acknowledged",
+    )
+    return (
+        db.select(Revision)
+        .join(Revision.procedure)
+        .where(
+            Revision.state == RevisionState.EFFECTIVE,
+            Procedure.withdrawn_at.is_(None),
+            or_(false(), *listed),
+            ~acknowledged.exists(),
+        )
+    )
 
 
 def to_read(user: User, limit: int | None = None) -> list[Revision]:
@@ -589,7 +699,10 @@ def to_read_count(user: User) -> int:
 
 def overdue_reviews(on: date | None = None) -> list[Procedure]:
     on = on or today()
-    return list(db.session.execute(
-        db.select(Procedure).where(Procedure.withdrawn_at.is_(None), Procedure.next_review_due < on)
-        .order_by(Procedure.next_review_due)
-    ).scalars())
+    return list(
+        db.session.execute(
+            db.select(Procedure)
+            .where(Procedure.withdrawn_at.is_(None), Procedure.next_review_due < on)
+            .order_by(Procedure.next_review_due)
+        ).scalars()
+    )

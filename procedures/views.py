@@ -43,8 +43,10 @@ bp = Blueprint("procedures", __name__, template_folder="templates", url_prefix="
 
 PER_PAGE = 50
 MEANING_TITLES = {
-    "approved": MEANINGS["approved"], "rejected": MEANINGS["rejected"],
-    "periodic-review": MEANINGS["periodic-review"], "acknowledged": MEANINGS["acknowledged"],
+    "approved": MEANINGS["approved"],
+    "rejected": MEANINGS["rejected"],
+    "periodic-review": MEANINGS["periodic-review"],
+    "acknowledged": MEANINGS["acknowledged"],
 }
 
 
@@ -59,21 +61,32 @@ def _user():
 
 
 def _department_choices():
-    return [SelectChoice(d.code, f"{d.code} — {d.name}") for d in
-            db.session.execute(db.select(Department).order_by(Department.code)).scalars()]
+    return [
+        SelectChoice(d.code, f"{d.code} — {d.name}")
+        for d in db.session.execute(db.select(Department).order_by(Department.code)).scalars()
+    ]
 
 
 @bp.route("/")
 def index():
     require(_user(), Permission.READ_EFFECTIVE_PROCEDURES)
-    filters = {"department": request.args.get("department") or None, "state": request.args.get("state") or None,
-               "q": (request.args.get("q") or "").strip() or None, "overdue": request.args.get("overdue") == "1"}
+    filters = {
+        "department": request.args.get("department") or None,
+        "state": request.args.get("state") or None,
+        "q": (request.args.get("q") or "").strip() or None,
+        "overdue": request.args.get("overdue") == "1",
+    }
     query = services.list_query(_user(), **filters)
     pagination = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False)
-    return render_template("procedures/index.html", pagination=pagination, filters=filters,
-                           departments=[(c.value, c.label) for c in _department_choices()],
-                           states=[s.value for s in RevisionState],
-                           can_create=can(_user(), Permission.EDIT_DRAFT), today=today())
+    return render_template(
+        "procedures/index.html",
+        pagination=pagination,
+        filters=filters,
+        departments=[(c.value, c.label) for c in _department_choices()],
+        states=[s.value for s in RevisionState],
+        can_create=can(_user(), Permission.EDIT_DRAFT),
+        today=today(),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -82,7 +95,8 @@ def new():
     form = ProcedureForm()
     templates = registry().procedure_templates
     form.template.choices = [SelectChoice("", _("— blank —"))] + [
-        SelectChoice(code, f"{code} — {t.title}") for code, t in templates.items()]
+        SelectChoice(code, f"{code} — {t.title}") for code, t in templates.items()
+    ]
     form.department.choices = _department_choices()
     form.distribution_departments.choices = _department_choices()
     form.distribution_roles.choices = [SelectChoice(r.value, r.value.replace("_", " ")) for r in Role]
@@ -95,13 +109,20 @@ def new():
     if not form.is_submitted() and _user().department and not form.department.data:
         form.department.data = _user().department.code
     template = templates.get(form.template.data or "")
-    outcome = run_form(form, lambda: services.create_procedure(
-        _user(), code=form.code.data, title=form.title.data,
-        department=department_by_code(form.department.data),
-        body=form.body.data or (template.body if template else ""), kind=form.kind.data,
-        review_interval_months=form.review_interval_months.data,
-        distribution={"departments": form.distribution_departments.data, "roles": form.distribution_roles.data},
-        origin_plugin=registry().plugin_of("procedure_templates", template.code) if template else None))
+    outcome = run_form(
+        form,
+        lambda: services.create_procedure(
+            _user(),
+            code=form.code.data,
+            title=form.title.data,
+            department=department_by_code(form.department.data),
+            body=form.body.data or (template.body if template else ""),
+            kind=form.kind.data,
+            review_interval_months=form.review_interval_months.data,
+            distribution={"departments": form.distribution_departments.data, "roles": form.distribution_roles.data},
+            origin_plugin=registry().plugin_of("procedure_templates", template.code) if template else None,
+        ),
+    )
     if not outcome.done:
         return render_template("procedures/new.html", form=form), outcome.status
     flash(_("Procedure %(code)s created as draft revision 1.", code=outcome.result.code), "success")
@@ -112,20 +133,31 @@ def _view_context(procedure, revision):
     user = _user()
     pending = services.open_revision(procedure)
     approvals = services.current_approvals(revision) if revision.state == RevisionState.IN_REVIEW else []
-    acknowledged = any(s.signer_id == user.id for s in services.acknowledgements(revision)) \
-        if revision.state == RevisionState.EFFECTIVE else False
+    acknowledged = (
+        any(s.signer_id == user.id for s in services.acknowledgements(revision))
+        if revision.state == RevisionState.EFFECTIVE
+        else False
+    )
     return {
-        "procedure": procedure, "revision": revision, "html": render(revision.body),
-        "signatures": signatures_for(revision), "approvals": approvals, "pending": pending,
+        "procedure": procedure,
+        "revision": revision,
+        "html": render(revision.body),
+        "signatures": signatures_for(revision),
+        "approvals": approvals,
+        "pending": pending,
         "may_edit": services.edit_refusal(user, procedure) is None,
         "may_approve": services.approve_refusal(user, revision, approvals) is None,
         "may_review": services.review_refusal(user, revision) is None,
         "may_withdraw": services.withdraw_refusal(user, procedure) is None,
         "may_read_drafts": services.can_read_drafts(user, procedure),
-        "acknowledged": acknowledged, "today": today(),
-        "visible_revisions": [r for r in procedure.revisions
-                              if services.can_read_drafts(user, procedure)
-                              or r.state in (RevisionState.EFFECTIVE, RevisionState.SUPERSEDED)],
+        "acknowledged": acknowledged,
+        "today": today(),
+        "visible_revisions": [
+            r
+            for r in procedure.revisions
+            if services.can_read_drafts(user, procedure)
+            or r.state in (RevisionState.EFFECTIVE, RevisionState.SUPERSEDED)
+        ],
     }
 
 
@@ -133,17 +165,22 @@ def _view_context(procedure, revision):
 def view(code):
     procedure = services.procedure_by_code(code)
     revision = services.readable_revision(_user(), procedure, request.args.get("rev", type=int))
-    return render_template("procedures/view.html", **_view_context(procedure, revision),
-                           submit_form=SubmitForm(row_version=revision.row_version), new_draft_form=NewDraftForm(),
-                           withdraw_form=WithdrawForm(row_version=procedure.row_version))
+    return render_template(
+        "procedures/view.html",
+        **_view_context(procedure, revision),
+        submit_form=SubmitForm(row_version=revision.row_version),
+        new_draft_form=NewDraftForm(),
+        withdraw_form=WithdrawForm(row_version=procedure.row_version),
+    )
 
 
 @bp.route("/<code>/history")
 def history(code):
     procedure = services.procedure_by_code(code)
     require(_user(), Permission.READ_TRAIL, department_id=procedure.department_id)
-    events = sorted(history_of(procedure) + [e for r in procedure.revisions for e in history_of(r)],
-                    key=lambda e: e.seq)
+    events = sorted(
+        history_of(procedure) + [e for r in procedure.revisions for e in history_of(r)], key=lambda e: e.seq
+    )
     return render_template("procedures/history.html", procedure=procedure, events=events)
 
 
@@ -172,8 +209,14 @@ def edit(code, number):
             preview = render(form.body.data)
         else:
             try:
-                services.edit_draft(_user(), revision, row_version=form.row_version.data, body=form.body.data,
-                                    title=form.title.data, change_summary=form.change_summary.data)
+                services.edit_draft(
+                    _user(),
+                    revision,
+                    row_version=form.row_version.data,
+                    body=form.body.data,
+                    title=form.title.data,
+                    change_summary=form.change_summary.data,
+                )
                 commit()
                 flash(_("Draft saved."), "success")
                 return redirect(url_for(".view", code=procedure.code, rev=revision.number))
@@ -182,11 +225,18 @@ def edit(code, number):
     elif form.is_submitted():
         status = 422
     if not revision.editable and request.method == "GET":
-        flash(_("Revision %(number)s is %(state)s; only a draft can be edited.", number=revision.number,
-                state=revision.state), "warning")
+        flash(
+            _(
+                "Revision %(number)s is %(state)s; only a draft can be edited.",
+                number=revision.number,
+                state=revision.state,
+            ),
+            "warning",
+        )
         return redirect(url_for(".view", code=procedure.code, rev=revision.number))
-    return render_template("procedures/edit.html", procedure=procedure, revision=revision, form=form,
-                           preview=preview), status
+    return render_template(
+        "procedures/edit.html", procedure=procedure, revision=revision, form=form, preview=preview
+    ), status
 
 
 @bp.route("/<code>/revisions/<int:number>/submit", methods=["POST"])
@@ -219,12 +269,14 @@ def sign(code, number, meaning):
     status = 200
     if form.validate_on_submit():
         try:
-            outcome = services.sign_revision(_user(), revision, meaning=meaning, password=form.password.data,
-                                             comment=form.comment.data)
+            outcome = services.sign_revision(
+                _user(), revision, meaning=meaning, password=form.password.data, comment=form.comment.data
+            )
             commit()
             if outcome.became_effective:
-                flash(_("Signed. Both approvals are in: revision %(number)s is now effective.", number=number),
-                      "success")
+                flash(
+                    _("Signed. Both approvals are in: revision %(number)s is now effective.", number=number), "success"
+                )
             else:
                 flash(_("Signed: %(meaning)s.", meaning=MEANING_TITLES[meaning]), "success")
             return redirect(url_for(".view", code=procedure.code, rev=number))
@@ -237,9 +289,16 @@ def sign(code, number, meaning):
                 status = refusal_status(form, error)
     elif form.is_submitted():
         status = 422
-    return render_template("procedures/sign.html", procedure=procedure, revision=revision, form=form,
-                           meaning=meaning, meaning_title=MEANING_TITLES[meaning],
-                           content_sha256=services.content_sha256(revision), html=render(revision.body)), status
+    return render_template(
+        "procedures/sign.html",
+        procedure=procedure,
+        revision=revision,
+        form=form,
+        meaning=meaning,
+        meaning_title=MEANING_TITLES[meaning],
+        content_sha256=services.content_sha256(revision),
+        html=render(revision.body),
+    ), status
 
 
 @bp.route("/<code>/withdraw", methods=["POST"])
@@ -258,8 +317,12 @@ def withdraw(code):
 @bp.route("/<code>/diff")
 def diff(code):
     procedure = services.procedure_by_code(code)
-    visible = [r for r in procedure.revisions if services.can_read_drafts(_user(), procedure)
-               or r.state in (RevisionState.EFFECTIVE, RevisionState.SUPERSEDED)]
+    visible = [
+        r
+        for r in procedure.revisions
+        if services.can_read_drafts(_user(), procedure)
+        or r.state in (RevisionState.EFFECTIVE, RevisionState.SUPERSEDED)
+    ]
     if len(visible) < 2:
         flash(_("There is only one revision to compare."), "info")
         return redirect(url_for(".view", code=procedure.code))
@@ -271,9 +334,18 @@ def diff(code):
     chunks = diffing.word_diff(old.body, new.body)
     mode = "side" if request.args.get("mode") == "side" else "inline"
     left, right = diffing.render_side_by_side(chunks)
-    return render_template("procedures/diff.html", procedure=procedure, old=old, new=new, mode=mode,
-                           inline=diffing.render_inline(chunks), left=left, right=right,
-                           stats=diffing.stats(chunks), revisions=visible)
+    return render_template(
+        "procedures/diff.html",
+        procedure=procedure,
+        old=old,
+        new=new,
+        mode=mode,
+        inline=diffing.render_inline(chunks),
+        left=left,
+        right=right,
+        stats=diffing.stats(chunks),
+        revisions=visible,
+    )
 
 
 @bp.route("/<code>/revisions/<int:number>/pdf")
@@ -281,8 +353,11 @@ def pdf(code, number):
     procedure = services.procedure_by_code(code)
     revision = services.readable_revision(_user(), procedure, number)
     filename = f"{procedure.code}-rev{revision.number}.pdf"
-    return Response(controlled_copy_pdf(revision), mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{filename}"'})
+    return Response(
+        controlled_copy_pdf(revision),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
 
 
 @bp.route("/<code>/acknowledgements")

@@ -38,8 +38,12 @@ def test_sites_are_listed_by_code_and_created_and_changed_by_an_admin(api_as, us
 def test_a_stale_row_version_is_409_and_the_change_is_not_applied(api_as, users):
     admin = api_as("admin")
     first = admin.get("/api/v1/users/staff").json
-    assert admin.patch("/api/v1/users/staff", json={"display_name": "Sam S.",
-                                                   "row_version": first["row_version"]}).status_code == 200
+    assert (
+        admin.patch(
+            "/api/v1/users/staff", json={"display_name": "Sam S.", "row_version": first["row_version"]}
+        ).status_code
+        == 200
+    )
     # A second editor still holding the first copy:
     stale = admin.patch("/api/v1/users/staff", json={"display_name": "Samuel", "row_version": first["row_version"]})
     assert stale.status_code == 409 and stale.mimetype == PROBLEM
@@ -69,15 +73,32 @@ def test_departments_have_heads_by_login(api_as, users):
 
 
 def test_users_are_created_with_roles_department_and_site_and_can_log_in(app, api_as, users, client):
-    created = api_as("admin").post("/api/v1/users", json={
-        "login": "Wei.Zhang", "display_name": "张伟", "roles": ["department_head", "auditor"],
-        "department": "aftersales", "site": "MAIN", "email": "wei@example.com", "locale": "zh_CN",
-        "password": "a long enough password"})
+    created = api_as("admin").post(
+        "/api/v1/users",
+        json={
+            "login": "Wei.Zhang",
+            "display_name": "张伟",
+            "roles": ["department_head", "auditor"],
+            "department": "aftersales",
+            "site": "MAIN",
+            "email": "wei@example.com",
+            "locale": "zh_CN",
+            "password": "a long enough password",
+        },
+    )
     assert created.status_code == 201, created.json
     assert created.json | {"created_at": None} == {
-        "login": "wei.zhang", "display_name": "张伟", "roles": ["auditor", "department_head"],
-        "department": "AFTERSALES", "site": "MAIN", "active": True, "email": "wei@example.com",
-        "locale": "zh_CN", "created_at": None, "row_version": 1}
+        "login": "wei.zhang",
+        "display_name": "张伟",
+        "roles": ["auditor", "department_head"],
+        "department": "AFTERSALES",
+        "site": "MAIN",
+        "active": True,
+        "email": "wei@example.com",
+        "locale": "zh_CN",
+        "created_at": None,
+        "row_version": 1,
+    }
     assert created.json["created_at"].endswith("Z")
     assert "password" not in created.json
     assert api_as("admin").get("/api/v1/departments/AFTERSALES").json["head"] == "wei.zhang"
@@ -87,8 +108,10 @@ def test_users_are_created_with_roles_department_and_site_and_can_log_in(app, ap
 
 def test_an_unknown_department_site_or_head_is_a_refused_value_not_a_missing_page(api_as, users):
     admin = api_as("admin")
-    response = admin.post("/api/v1/users", json={"login": "lost", "roles": ["staff"], "department": "NOPE",
-                                                "password": "a long enough password"})
+    response = admin.post(
+        "/api/v1/users",
+        json={"login": "lost", "roles": ["staff"], "department": "NOPE", "password": "a long enough password"},
+    )
     assert response.status_code == 422
     assert response.json["errors"] == [{"field": "department", "message": "There is no department with code 'NOPE'."}]
     staff = admin.get("/api/v1/users/staff").json
@@ -133,8 +156,10 @@ def test_user_list_filters_and_pages(api_as, users, make_user):
 def test_an_admin_edits_roles_and_a_user_cannot_demote_themself(api_as, users):
     admin = api_as("admin")
     auditor = admin.get("/api/v1/users/auditor").json
-    changed = admin.patch("/api/v1/users/auditor", json={
-        "roles": ["auditor", "quality_officer"], "site": None, "row_version": auditor["row_version"]})
+    changed = admin.patch(
+        "/api/v1/users/auditor",
+        json={"roles": ["auditor", "quality_officer"], "site": None, "row_version": auditor["row_version"]},
+    )
     assert changed.status_code == 200
     assert (changed.json["roles"], changed.json["site"]) == (["auditor", "quality_officer"], None)
     assert changed.json["row_version"] > auditor["row_version"]
@@ -146,14 +171,19 @@ def test_an_admin_edits_roles_and_a_user_cannot_demote_themself(api_as, users):
 
 
 def test_passwords_are_set_by_an_admin_or_by_the_user_with_the_current_one(app, api_as, users):
-    assert api_as("admin").put("/api/v1/users/staff/password",
-                               json={"password": "set by the admin"}).status_code == 204
+    assert api_as("admin").put("/api/v1/users/staff/password", json={"password": "set by the admin"}).status_code == 204
     staff = api_as("staff")
-    wrong = staff.put("/api/v1/users/staff/password", json={"password": "my very own secret",
-                                                            "current_password": "not it"})
+    wrong = staff.put(
+        "/api/v1/users/staff/password", json={"password": "my very own secret", "current_password": "not it"}
+    )
     assert wrong.status_code == 422 and wrong.json["errors"][0]["field"] == "current_password"
-    assert staff.put("/api/v1/users/staff/password", json={
-        "password": "my very own secret", "current_password": "set by the admin"}).status_code == 204
+    assert (
+        staff.put(
+            "/api/v1/users/staff/password",
+            json={"password": "my very own secret", "current_password": "set by the admin"},
+        ).status_code
+        == 204
+    )
     assert staff.put("/api/v1/users/auditor/password", json={"password": "not yours to set"}).status_code == 403
     with app.app_context():
         assert services.authenticate("staff", "my very own secret") is not None
@@ -163,11 +193,15 @@ def test_the_caller_changes_their_own_profile(api_as, users):
     api = api_as("auditor")
     me = api.get("/api/v1/me").json
     assert me["login"] == "auditor" and me["locale"] == "en"
-    changed = api.patch("/api/v1/me", json={"email": "aiden@example.com", "locale": "zh_CN",
-                                            "row_version": me["row_version"]})
+    changed = api.patch(
+        "/api/v1/me", json={"email": "aiden@example.com", "locale": "zh_CN", "row_version": me["row_version"]}
+    )
     assert changed.status_code == 200
     assert (changed.json["email"], changed.json["locale"], changed.json["display_name"]) == (
-        "aiden@example.com", "zh_CN", "Aiden Auditor")
+        "aiden@example.com",
+        "zh_CN",
+        "Aiden Auditor",
+    )
     unsupported = api.patch("/api/v1/me", json={"locale": "fr", "row_version": changed.json["row_version"]})
     assert unsupported.status_code == 422 and unsupported.json["errors"][0]["field"] == "locale"
 

@@ -47,7 +47,10 @@ def test_the_token_of_a_deactivated_user_is_refused(app, users, api_as):
     api = api_as("staff")
     admin = api_as("admin")
     staff = admin.get("/api/v1/users/staff").json
-    assert admin.patch("/api/v1/users/staff", json={"active": False, "row_version": staff["row_version"]}).status_code == 200
+    assert (
+        admin.patch("/api/v1/users/staff", json={"active": False, "row_version": staff["row_version"]}).status_code
+        == 200
+    )
     assert_401(api.get("/api/v1/me"), "invalid_token")
 
 
@@ -117,8 +120,7 @@ MATRIX = [
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "body", "allowed"), MATRIX,
-                         ids=[f"{m} {p}" for m, p, _b, _a in MATRIX])
+@pytest.mark.parametrize(("method", "path", "body", "allowed"), MATRIX, ids=[f"{m} {p}" for m, p, _b, _a in MATRIX])
 def test_authorization_matrix(app, users, method, path, body, allowed):
     outcomes = {}
     for role, login in users.items():
@@ -142,13 +144,16 @@ def test_trail_events_of_an_api_call_name_the_token_user(app, users, api_as):
     response = api_as("admin").post("/api/v1/sites", json={"code": "NORTH", "name": "North"})
     assert response.status_code == 201
     qo_api = api_as("qo")
-    response = qo_api.patch("/api/v1/me", json={"display_name": "Quinn Q. Quality",
-                                                "row_version": qo_api.get("/api/v1/me").json["row_version"]})
+    response = qo_api.patch(
+        "/api/v1/me",
+        json={"display_name": "Quinn Q. Quality", "row_version": qo_api.get("/api/v1/me").json["row_version"]},
+    )
     assert response.status_code == 200, response.json
     with app.app_context():
         site = services.site_by_code("NORTH")
         qo = services.user_by_login("qo")
         events = [*history_of(site), *history_of(qo)]
-        actors = {(event.entity_type, event.action): event.actor for event in events
-                  if event.actor not in ("system", "cli")}
+        actors = {
+            (event.entity_type, event.action): event.actor for event in events if event.actor not in ("system", "cli")
+        }
     assert actors == {("site", "create"): "admin", (entity_type_of(qo), "update"): "qo"}

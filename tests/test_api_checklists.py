@@ -13,12 +13,24 @@ class Walkaround:
 
     @hookimpl
     def register_checklists(self):
-        return [Checklist(key="walkaround.yard", title="Yard walk-around", area="SALES", version=2,
-                          description="Outside the showroom", questions=[
-                              Question(key="signs", text="Are prices shown on every car?", reference="ISO 9001 8.2.1",
-                                       guidance="Walk the whole yard."),
-                              Question(key="history", text=_l("History")),
-                          ])]
+        return [
+            Checklist(
+                key="walkaround.yard",
+                title="Yard walk-around",
+                area="SALES",
+                version=2,
+                description="Outside the showroom",
+                questions=[
+                    Question(
+                        key="signs",
+                        text="Are prices shown on every car?",
+                        reference="ISO 9001 8.2.1",
+                        guidance="Walk the whole yard.",
+                    ),
+                    Question(key="history", text=_l("History")),
+                ],
+            )
+        ]
 
 
 @pytest.fixture
@@ -43,13 +55,22 @@ def test_the_list_and_one_checklist_carry_their_questions(api_as, walkaround):
     assert listed.status_code == 200
     yard = next(c for c in listed.json if c["key"] == "walkaround.yard")
     assert yard == {
-        "key": "walkaround.yard", "title": "Yard walk-around", "description": "Outside the showroom",
-        "area": "SALES", "version": 2, "plugin": "walkaround",
+        "key": "walkaround.yard",
+        "title": "Yard walk-around",
+        "description": "Outside the showroom",
+        "area": "SALES",
+        "version": 2,
+        "plugin": "walkaround",
         "questions": [
-            {"key": "signs", "text": "Are prices shown on every car?", "reference": "ISO 9001 8.2.1",
-             "guidance": "Walk the whole yard."},
+            {
+                "key": "signs",
+                "text": "Are prices shown on every car?",
+                "reference": "ISO 9001 8.2.1",
+                "guidance": "Walk the whole yard.",
+            },
             {"key": "history", "text": "History", "reference": "", "guidance": ""},
-        ]}
+        ],
+    }
     assert [c["key"] for c in listed.json] == sorted(c["key"] for c in listed.json)
     one = api.get("/api/v1/checklists/walkaround.yard")
     assert one.status_code == 200 and one.json == yard
@@ -84,10 +105,8 @@ def test_texts_follow_accept_language_then_the_token_users_language(app, api_as,
         commit()
     assert _history_text(api.get("/api/v1/checklists/walkaround.yard")) == in_chinese
     # An explicit header still wins for that one response; a wildcard asks for nothing.
-    assert _history_text(api.get("/api/v1/checklists/walkaround.yard", headers={"Accept-Language": "en"})) == \
-        "History"
-    assert _history_text(api.get("/api/v1/checklists/walkaround.yard", headers={"Accept-Language": "*"})) == \
-        in_chinese
+    assert _history_text(api.get("/api/v1/checklists/walkaround.yard", headers={"Accept-Language": "en"})) == "History"
+    assert _history_text(api.get("/api/v1/checklists/walkaround.yard", headers={"Accept-Language": "*"})) == in_chinese
 
 
 def test_the_checklist_endpoints_are_documented(client, walkaround):

@@ -114,8 +114,16 @@ def test_oversized_body_is_413(api_as):
 
 
 def test_invalid_values_are_422_naming_each_field(api_as):
-    response = api_as("admin").post("/api/v1/users", json={
-        "login": "x", "roles": ["admin", "king"], "email": "not-an-address", "password": "short", "colour": "red"})
+    response = api_as("admin").post(
+        "/api/v1/users",
+        json={
+            "login": "x",
+            "roles": ["admin", "king"],
+            "email": "not-an-address",
+            "password": "short",
+            "colour": "red",
+        },
+    )
     body = assert_problem(response, 422)
     assert body["type"] == "urn:dealerqms:problem:validation-error"
     fields = {error["field"] for error in body["errors"]}
@@ -124,8 +132,9 @@ def test_invalid_values_are_422_naming_each_field(api_as):
 
 
 def test_service_refusal_of_a_value_is_422_naming_the_field(api_as):
-    response = api_as("admin").post("/api/v1/users", json={
-        "login": "Not A Login", "roles": ["staff"], "password": "correct horse battery"})
+    response = api_as("admin").post(
+        "/api/v1/users", json={"login": "Not A Login", "roles": ["staff"], "password": "correct horse battery"}
+    )
     body = assert_problem(response, 422)
     assert body["errors"] == [{"field": "login", "message": "use 2–64 lower-case letters, digits, '.', '-' or '_'"}]
 

@@ -63,8 +63,11 @@ def test_the_document_is_valid_openapi_3_1(spec):
 
 def test_the_document_lists_every_route_and_method(app, spec):
     listed = {(path, method) for path, item in spec["paths"].items() for method in item if method in HTTP_METHODS}
-    served = {(_spec_path(rule.rule), method.lower()) for rule in _api_rules(app)
-              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    served = {
+        (_spec_path(rule.rule), method.lower())
+        for rule in _api_rules(app)
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
     assert served == listed
     assert ("/api/v1/p/tyres/stock", "get") in listed
     assert spec["paths"]["/api/v1/p/tyres/stock"]["get"]["tags"] == ["tyres"]
@@ -72,8 +75,10 @@ def test_the_document_lists_every_route_and_method(app, spec):
 
 def test_every_operation_but_healthz_needs_the_bearer_token_and_documents_401(spec):
     assert spec["components"]["securitySchemes"]["bearerAuth"] == {
-        "type": "http", "scheme": "bearer",
-        "description": "An API token, from the account page or `dealerqms token create`."}
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An API token, from the account page or `dealerqms token create`.",
+    }
     assert spec["security"] == [{"bearerAuth": []}]
     for path, item in spec["paths"].items():
         for method, operation in item.items():
@@ -91,7 +96,13 @@ def test_errors_are_documented_as_problem_details(spec):
     for name in ("UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "UNPROCESSABLE_ENTITY", "DEFAULT_ERROR"):
         assert responses[name]["content"] == {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
     assert set(spec["components"]["schemas"]["Problem"]["properties"]) == {
-        "type", "title", "status", "detail", "instance", "errors"}
+        "type",
+        "title",
+        "status",
+        "detail",
+        "instance",
+        "errors",
+    }
 
 
 def test_the_documented_body_schemas_are_the_ones_that_validate(app, make_user, api_as, spec):

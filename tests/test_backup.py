@@ -51,11 +51,22 @@ def fill(app, *, people: bool) -> None:
         site.name, site.active = "Branch renamed", False
         db.session.commit()
         if people:
-            admin = services.create_user(None, login="admin", roles=["admin"], password=TEST_PASSWORD,
-                                         department=services.department_by_code("QUALITY"))
-            head = services.create_user(None, login="head", display_name="Hana Head", password=TEST_PASSWORD,
-                                        roles=["department_head", "auditor"],
-                                        department=services.department_by_code("SALES"), site=site)
+            admin = services.create_user(
+                None,
+                login="admin",
+                roles=["admin"],
+                password=TEST_PASSWORD,
+                department=services.department_by_code("QUALITY"),
+            )
+            head = services.create_user(
+                None,
+                login="head",
+                display_name="Hana Head",
+                password=TEST_PASSWORD,
+                roles=["department_head", "auditor"],
+                department=services.department_by_code("SALES"),
+                site=site,
+            )
             sign(site, signer=head, password=TEST_PASSWORD, meaning="approved", comment="多语言 comment")
             services.create_token(None, admin, "backup test")
             db.session.commit()
@@ -81,8 +92,14 @@ def new_instance(tmp_path, empty_database):
     def make(kind: str | None = None, name: str | None = None):
         folder = tmp_path / (name or f"target-{uuid.uuid4().hex[:6]}")
         url = empty_database(kind, folder)
-        application = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "target",
-                                  "INSTANCE_PATH": str(folder / "instance")})
+        application = create_app(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": url,
+                "SECRET_KEY": "target",
+                "INSTANCE_PATH": str(folder / "instance"),
+            }
+        )
         made.append(application)
         return application
 
@@ -102,14 +119,20 @@ def contents(app) -> dict[str, list]:
     with app.app_context(), db.engine.connect() as connection:
         metadata = MetaData()
         metadata.reflect(bind=connection)
-        return {name: sorted((tuple(row) for row in connection.execute(select(table))), key=repr)
-                for name, table in metadata.tables.items() if name != "alembic_version"}
+        return {
+            name: sorted((tuple(row) for row in connection.execute(select(table))), key=repr)
+            for name, table in metadata.tables.items()
+            if name != "alembic_version"
+        }
 
 
 def files(app) -> dict[str, bytes]:
     root = Path(app.config["DEALERQMS_STORAGE_PATH"])
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*")
-            if p.is_file() and not p.name.startswith(".")}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in root.rglob("*")
+        if p.is_file() and not p.name.startswith(".")
+    }
 
 
 def trail_of(app):
@@ -174,6 +197,7 @@ def test_restore_into_a_migrated_but_empty_database(source, new_instance, tmp_pa
     target = new_instance()
     with target.app_context():
         from core.migration import upgrade
+
         upgrade()
     assert run(target, "restore", str(archive)).exit_code == 0
     assert contents(target) == contents(source)
@@ -296,7 +320,7 @@ def empty(target) -> bool:
 def test_a_corrupted_archive_is_refused(archive, new_instance, tmp_path, where):
     data = bytearray(archive.read_bytes())
     at = int(len(data) * where)
-    data[at:at + 64] = bytes(64)
+    data[at : at + 64] = bytes(64)
     damaged = tmp_path / "damaged.tar.gz"
     damaged.write_bytes(bytes(data))
     target = new_instance()
@@ -306,8 +330,11 @@ def test_a_corrupted_archive_is_refused(archive, new_instance, tmp_path, where):
 
 def test_an_archive_whose_table_was_altered_is_refused(archive, new_instance, tmp_path):
     damaged = tmp_path / "altered.tar.gz"
-    rewrite(archive, damaged, lambda name, data: data.replace(b"Branch 1", b"Branch X")
-            if name == "tables/site.jsonl" else data)
+    rewrite(
+        archive,
+        damaged,
+        lambda name, data: data.replace(b"Branch 1", b"Branch X") if name == "tables/site.jsonl" else data,
+    )
     target = new_instance()
     refused(target, damaged, "tables/site.jsonl", "checksum")
     assert empty(target)
@@ -412,19 +439,54 @@ def test_every_kind_of_value_survives_the_round_trip(source, new_instance, tmp_p
     )
 
     def values_table(metadata):
-        return Table("backup_test_values", metadata,
-                     Column("id", Integer, primary_key=True), Column("doc", JSON), Column("amount", Numeric(12, 3)),
-                     Column("ratio", Float), Column("day", Date), Column("moment", DateTime),
-                     Column("blob", LargeBinary), Column("flag", Boolean), Column("note", Text))
+        return Table(
+            "backup_test_values",
+            metadata,
+            Column("id", Integer, primary_key=True),
+            Column("doc", JSON),
+            Column("amount", Numeric(12, 3)),
+            Column("ratio", Float),
+            Column("day", Date),
+            Column("moment", DateTime),
+            Column("blob", LargeBinary),
+            Column("flag", Boolean),
+            Column("note", Text),
+        )
 
     rows = [
-        {"id": 1, "doc": {"b": [1, 2.5, "三"], "a": None, "nested": {"x": True}}, "amount": Decimal("12.345"),
-         "ratio": 0.1, "day": date(2026, 2, 28), "moment": datetime(2026, 2, 28, 23, 59, 59, 999999),
-         "blob": bytes(range(256)), "flag": True, "note": "line one\nline two \u2028 tab\t"},
-        {"id": 2, "doc": None, "amount": Decimal("-0.001"), "ratio": -1e-300, "day": None, "moment": None,
-         "blob": b"", "flag": False, "note": ""},  # doc: a JSON null
-        {"id": 3, "doc": null(), "amount": None, "ratio": None, "day": None, "moment": None, "blob": None,
-         "flag": None, "note": None},  # doc: SQL NULL
+        {
+            "id": 1,
+            "doc": {"b": [1, 2.5, "三"], "a": None, "nested": {"x": True}},
+            "amount": Decimal("12.345"),
+            "ratio": 0.1,
+            "day": date(2026, 2, 28),
+            "moment": datetime(2026, 2, 28, 23, 59, 59, 999999),
+            "blob": bytes(range(256)),
+            "flag": True,
+            "note": "line one\nline two \u2028 tab\t",
+        },
+        {
+            "id": 2,
+            "doc": None,
+            "amount": Decimal("-0.001"),
+            "ratio": -1e-300,
+            "day": None,
+            "moment": None,
+            "blob": b"",
+            "flag": False,
+            "note": "",
+        },  # doc: a JSON null
+        {
+            "id": 3,
+            "doc": null(),
+            "amount": None,
+            "ratio": None,
+            "day": None,
+            "moment": None,
+            "blob": None,
+            "flag": None,
+            "note": None,
+        },  # doc: SQL NULL
     ]
     with source.app_context(), db.engine.begin() as connection:
         table = values_table(MetaData())
@@ -437,6 +499,7 @@ def test_every_kind_of_value_survives_the_round_trip(source, new_instance, tmp_p
     target = new_instance()
     with target.app_context():
         from core.migration import upgrade
+
         upgrade()
         with db.engine.begin() as connection:
             values_table(MetaData()).create(connection)
@@ -447,8 +510,7 @@ def test_every_kind_of_value_survives_the_round_trip(source, new_instance, tmp_p
         with app.app_context(), db.engine.connect() as connection:
             table = values_table(MetaData())
             typed = [tuple(r) for r in connection.execute(select(table).order_by(table.c.id))]
-            nulls = connection.execute(text(
-                "SELECT id, doc IS NULL FROM backup_test_values ORDER BY id")).all()
+            nulls = connection.execute(text("SELECT id, doc IS NULL FROM backup_test_values ORDER BY id")).all()
             return typed, [tuple(r) for r in nulls]
 
     assert read(target) == read(source)

@@ -16,8 +16,14 @@ from core.database import db
 def fresh(tmp_path, empty_database):
     """An instance whose database exists but is empty (no schema), as on a new machine."""
     url = empty_database(folder=tmp_path / "fresh")
-    application = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "cli",
-                              "INSTANCE_PATH": str(tmp_path / "instance")})
+    application = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "cli",
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+        }
+    )
     yield application
     with application.app_context():
         db.session.remove()
@@ -40,8 +46,10 @@ def row_counts(app) -> dict[str, int]:
     with app.app_context(), db.engine.connect() as connection:
         metadata = MetaData()
         metadata.reflect(bind=connection)
-        return {name: connection.execute(select(func.count()).select_from(table)).scalar_one()
-                for name, table in metadata.tables.items()}
+        return {
+            name: connection.execute(select(func.count()).select_from(table)).scalar_one()
+            for name, table in metadata.tables.items()
+        }
 
 
 def password_from(output: str) -> str:
@@ -58,7 +66,14 @@ def test_init_twice_is_safe_and_prints_the_password_only_once(fresh):
         db.session.commit()
         assert services.site_by_code("MAIN").name
         assert {d.code for d in db.session.execute(db.select(Department)).scalars()} >= {
-            "SALES", "AFTERSALES", "TRAINING", "MARKETING", "RISK", "COMMS", "QUALITY"}
+            "SALES",
+            "AFTERSALES",
+            "TRAINING",
+            "MARKETING",
+            "RISK",
+            "COMMS",
+            "QUALITY",
+        }
         assert services.user_by_login("admin").roles == {Role.ADMIN}
     after_first = row_counts(fresh)
 
@@ -81,11 +96,14 @@ def test_init_takes_the_admin_password_from_a_file(fresh, tmp_path):
         assert services.authenticate("admin", "correct horse staple") is not None
 
 
-@pytest.mark.parametrize(("content", "words"), [
-    (None, "Cannot read the password file"),
-    ("", "is empty"),
-    ("short", "at least"),
-])
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (None, "Cannot read the password file"),
+        ("", "is empty"),
+        ("short", "at least"),
+    ],
+)
 def test_init_refuses_a_bad_admin_password_file(fresh, tmp_path, content, words):
     path = tmp_path / "pw"
     if content is not None:
@@ -105,9 +123,24 @@ def initialised(fresh, tmp_path):
 def test_user_add_with_several_roles_and_a_password_file(initialised, tmp_path):
     secret = tmp_path / "pw"
     secret.write_text("a long and secret phrase")
-    outcome = run(initialised, "user", "add", "alice", "--role", "auditor", "--role", "staff",
-                  "--department", "training", "--site", "MAIN", "--name", "Alice Auditor",
-                  "--password-file", str(secret))
+    outcome = run(
+        initialised,
+        "user",
+        "add",
+        "alice",
+        "--role",
+        "auditor",
+        "--role",
+        "staff",
+        "--department",
+        "training",
+        "--site",
+        "MAIN",
+        "--name",
+        "Alice Auditor",
+        "--password-file",
+        str(secret),
+    )
     assert outcome.exit_code == 0, outcome.output
     assert "One-time password" not in outcome.output
     with initialised.app_context():
@@ -126,15 +159,18 @@ def test_user_add_makes_a_department_head_the_head_and_prints_a_one_time_passwor
         assert services.authenticate("bob", password) is not None
 
 
-@pytest.mark.parametrize(("args", "words"), [
-    (["carol", "--role", "boss"], "unknown role 'boss'"),
-    (["carol"], "at least one role"),
-    (["carol", "--role", "staff", "--department", "NOPE"], "no department with code 'NOPE'"),
-    (["carol", "--role", "staff", "--site", "NOWHERE"], "no site with code 'NOWHERE'"),
-    (["carol", "--role", "department_head"], "needs a department"),
-    (["admin", "--role", "staff"], "already exists"),
-    (["Not A Login!", "--role", "staff"], "login"),
-])
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["carol", "--role", "boss"], "unknown role 'boss'"),
+        (["carol"], "at least one role"),
+        (["carol", "--role", "staff", "--department", "NOPE"], "no department with code 'NOPE'"),
+        (["carol", "--role", "staff", "--site", "NOWHERE"], "no site with code 'NOWHERE'"),
+        (["carol", "--role", "department_head"], "needs a department"),
+        (["admin", "--role", "staff"], "already exists"),
+        (["Not A Login!", "--role", "staff"], "login"),
+    ],
+)
 def test_user_add_mistakes_are_one_sentence(initialised, args, words):
     before = row_counts(initialised)
     error = one_sentence_error(run(initialised, "user", "add", *args))

@@ -43,8 +43,9 @@ def test_a_new_instance_from_the_command_line(environment, tmp_path):
         assert (instance / "dealerqms.sqlite3").exists()  # the default database lives in the instance
     assert (instance / "secret_key").exists()
 
-    added = dealerqms(environment, "user", "add", "dora", "--role", "auditor", "--role", "staff",
-                      "--department", "TRAINING")
+    added = dealerqms(
+        environment, "user", "add", "dora", "--role", "auditor", "--role", "staff", "--department", "TRAINING"
+    )
     assert added.returncode == 0, added.stderr
     assert "One-time password:" in added.stdout
 

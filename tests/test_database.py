@@ -22,9 +22,14 @@ from core.migration import upgrade
 @pytest.fixture
 def sqlite_app(tmp_path):
     """A SQLite instance whatever database the rest of the suite runs on."""
-    application = create_app({"TESTING": True, "SECRET_KEY": "test",
-                              "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'engine.sqlite3'}",
-                              "INSTANCE_PATH": str(tmp_path / "instance")})
+    application = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'engine.sqlite3'}",
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+        }
+    )
     with application.app_context():
         upgrade()
         services.ensure_defaults()

@@ -64,8 +64,14 @@ def demo_app(template, tmp_path_factory):
             for suffix in ("-wal", "-shm"):
                 if database.with_name(database.name + suffix).exists():
                     shutil.copyfile(database.with_name(database.name + suffix), target / f"demo.sqlite3{suffix}")
-            with _test_app(template, folder, {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{target / 'demo.sqlite3'}",
-                                              "INSTANCE_PATH": str(target / "instance")}) as app:
+            with _test_app(
+                template,
+                folder,
+                {
+                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{target / 'demo.sqlite3'}",
+                    "INSTANCE_PATH": str(target / "instance"),
+                },
+            ) as app:
                 yield app
             return
         with _test_app(template, folder, {}) as app:
@@ -121,8 +127,9 @@ def test_demo_users_log_in_with_the_printed_password(demo):
     response = client.post("/login", data={"login": "sh.quality", "password": DEMO_PASSWORD, "csrf_token": token})
     assert response.status_code == 302
     refused = demo.test_client()
-    response = refused.post("/login", data={"login": "sh.quality", "password": "wrong-password",
-                                            "csrf_token": csrf_token(refused)})
+    response = refused.post(
+        "/login", data={"login": "sh.quality", "password": "wrong-password", "csrf_token": csrf_token(refused)}
+    )
     assert response.status_code != 302
 
 
@@ -136,8 +143,11 @@ def test_plugins_see_the_demo_sites_strongest_first(demo):
 
 def test_24_months_of_submissions_of_every_area_at_both_sites(demo):
     months = present_demo_sites()[0].months
-    rows = db.session.execute(db.select(FormSubmission.form_key, Site.code, FormSubmission.period)
-                              .join(Site, Site.id == FormSubmission.site_id)).all()
+    rows = db.session.execute(
+        db.select(FormSubmission.form_key, Site.code, FormSubmission.period).join(
+            Site, Site.id == FormSubmission.site_id
+        )
+    ).all()
     assert 1500 <= len(rows) <= 5000, "a few thousand submissions"
     for area in ("sales", "aftersales", "training", "marketing", "risk", "communication"):
         for code in ("BJ01", "SH01"):
@@ -150,8 +160,11 @@ def _status(key: str, code: str, period: str) -> str | None:
     metric = metric_services.definition(key)
     site = _site(code)
     found = metric_services.find(metric, site, period)
-    return None if found is None else metric_services.status(metric, metric_services.thresholds_for(metric, site),
-                                                               found.value)
+    return (
+        None
+        if found is None
+        else metric_services.status(metric, metric_services.thresholds_for(metric, site), found.value)
+    )
 
 
 def test_metrics_have_two_years_some_red_and_some_green_last_month(demo):
@@ -166,13 +179,22 @@ def test_metrics_have_two_years_some_red_and_some_green_last_month(demo):
     assert statuses["SH01", "red"] >= 5 and statuses["BJ01", "green"] >= 20
     assert statuses["BJ01", "green"] > statuses["SH01", "green"], "Beijing performs better than Shanghai"
     # The computed ones come from the forms: the survey scores, complaints, repairs and training records.
-    for key in ("sales.nps", "sales.ssi", "aftersales.csi", "aftersales.complaint_resolution_days",
-                "aftersales.first_time_fix", "training.mandatory_completion", "aftersales.servqual_responsiveness"):
-        assert {row.source for row in metric_services.series_rows(metric_services.definition(key), _site("SH01"))} \
-            == {"computed"}
-        recent = {code: [point.value for point in metric_services.series(metric_services.definition(key),
-                                                                            _site(code))][-6:] for code in
-                  ("BJ01", "SH01")}
+    for key in (
+        "sales.nps",
+        "sales.ssi",
+        "aftersales.csi",
+        "aftersales.complaint_resolution_days",
+        "aftersales.first_time_fix",
+        "training.mandatory_completion",
+        "aftersales.servqual_responsiveness",
+    ):
+        assert {row.source for row in metric_services.series_rows(metric_services.definition(key), _site("SH01"))} == {
+            "computed"
+        }
+        recent = {
+            code: [point.value for point in metric_services.series(metric_services.definition(key), _site(code))][-6:]
+            for code in ("BJ01", "SH01")
+        }
         better = 1 if metric_services.definition(key).direction == "higher" else -1
         assert better * sum(recent["BJ01"]) > better * sum(recent["SH01"]), key
     # A month of five or six survey answers can dip to amber at the stronger site, never to red.
@@ -230,8 +252,14 @@ def test_audits_at_both_sites_in_every_state_with_findings_and_evidence(demo):
 
 def test_nonconformities_at_every_stage_with_all_three_analyses(demo):
     ncs = db.session.execute(db.select(Nonconformity)).scalars().all()
-    assert {nc.state for nc in ncs} >= {"open", "contained", "root_cause_identified", "actions_planned",
-                                        "verifying", "closed"}
+    assert {nc.state for nc in ncs} >= {
+        "open",
+        "contained",
+        "root_cause_identified",
+        "actions_planned",
+        "verifying",
+        "closed",
+    }
     assert {nc.root_cause["method"] for nc in ncs if nc.root_cause} == {"5why", "fishbone", "8d"}
     closed = [nc for nc in ncs if nc.state == "closed"]
     assert {nc.site.code for nc in closed} == {"BJ01", "SH01"}
@@ -242,8 +270,11 @@ def test_nonconformities_at_every_stage_with_all_three_analyses(demo):
         assert signature.meaning == "verified-effective" and signature.signer_login.endswith(".quality")
         assert action.verified_by_id != action.owner_id
     # Each site's NCs are worked on by that site's people.
-    actors = set(db.session.execute(db.select(TrailEvent.actor).where(
-        TrailEvent.entity_type.in_(["nonconformity", "corrective_action"]))).scalars())
+    actors = set(
+        db.session.execute(
+            db.select(TrailEvent.actor).where(TrailEvent.entity_type.in_(["nonconformity", "corrective_action"]))
+        ).scalars()
+    )
     assert {"bj.quality", "sh.quality", "bj.sales", "sh.service", "sh.marketing.head"} <= actors
 
 
@@ -253,8 +284,10 @@ def test_the_starter_programme_covers_the_six_areas_at_each_site(demo):
     for code in ("MAIN", "BJ01", "SH01"):
         departments = {entry.department.code for entry in entries if entry.site.code == code}
         assert departments >= set(AREAS) | {"QUALITY"}, code
-    months = {code: sorted(entry.month for entry in entries if entry.site.code == code and
-                           entry.department.code == "SALES") for code in ("BJ01", "SH01")}
+    months = {
+        code: sorted(entry.month for entry in entries if entry.site.code == code and entry.department.code == "SALES")
+        for code in ("BJ01", "SH01")
+    }
     assert months == {"BJ01": [3], "SH01": [4]}, "the second site is audited a month later"
 
 
@@ -265,9 +298,20 @@ def test_the_trail_is_intact_after_the_demo(demo):
 
 def test_a_second_init_demo_adds_nothing(demo):
     def counts():
-        return {model.__name__: db.session.execute(db.select(db.func.count()).select_from(model)).scalar()
-                for model in (User, Site, FormSubmission, Measurement, Audit, Nonconformity, Evidence,
-                              ProgrammeEntry, TrailEvent)}
+        return {
+            model.__name__: db.session.execute(db.select(db.func.count()).select_from(model)).scalar()
+            for model in (
+                User,
+                Site,
+                FormSubmission,
+                Measurement,
+                Audit,
+                Nonconformity,
+                Evidence,
+                ProgrammeEntry,
+                TrailEvent,
+            )
+        }
 
     before = counts()
     db.session.remove()

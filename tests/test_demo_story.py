@@ -96,4 +96,3 @@ def test_computed_metrics_of_the_areas_name_the_forms_they_read(app):
         for metric in metric_services.definitions():
             if metric.computed:
                 assert metric.inputs and set(metric.inputs) <= set(forms), metric.key
-

@@ -22,16 +22,30 @@ from core.plugins import hookspecs, manager, types
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / "docs" / "plugins.md"
-HOOKS = sorted(name for name, value in vars(hookspecs).items()
-               if inspect.isfunction(value) and hasattr(value, "dealerqms_spec"))
+HOOKS = sorted(
+    name for name, value in vars(hookspecs).items() if inspect.isfunction(value) and hasattr(value, "dealerqms_spec")
+)
 
 
 def test_the_specification_module_has_the_hooks_of_the_interface():
     assert set(HOOKS) >= {
-        "register_checklists", "register_metrics", "register_forms", "register_procedure_templates",
-        "register_blueprints", "menu_links", "dashboard_panels", "pack_sections", "compute_metric",
-        "form_submitted", "nonconformity_raised", "nonconformity_closed", "revision_effective", "audit_reported",
-        "register_migrations", "populate_instance", "register_api_blueprints",
+        "register_checklists",
+        "register_metrics",
+        "register_forms",
+        "register_procedure_templates",
+        "register_blueprints",
+        "menu_links",
+        "dashboard_panels",
+        "pack_sections",
+        "compute_metric",
+        "form_submitted",
+        "nonconformity_raised",
+        "nonconformity_closed",
+        "revision_effective",
+        "audit_reported",
+        "register_migrations",
+        "populate_instance",
+        "register_api_blueprints",
     }
 
 
@@ -47,8 +61,10 @@ def test_every_hook_has_a_docstring_with_arguments_return_value_and_example(hook
 
 def _guide_headings() -> dict[str, str]:
     """``### `name(args)` `` headings of the guide: name → argument list."""
-    return {match.group(1): match.group(2)
-            for match in re.finditer(r"^### `(\w+)\(([^)]*)\)`", GUIDE.read_text(encoding="utf-8"), re.M)}
+    return {
+        match.group(1): match.group(2)
+        for match in re.finditer(r"^### `(\w+)\(([^)]*)\)`", GUIDE.read_text(encoding="utf-8"), re.M)
+    }
 
 
 @pytest.mark.parametrize("hook", HOOKS)
@@ -91,8 +107,19 @@ def test_the_guide_documents_every_value_type_and_field_type():
 
 
 def test_plugins_import_everything_from_core_plugins():
-    for name in ("hookimpl", "Checklist", "Question", "Metric", "Form", "Field", "ProcedureTemplate", "MenuLink",
-                 "DashboardPanel", "PackSection", "DefinitionError"):
+    for name in (
+        "hookimpl",
+        "Checklist",
+        "Question",
+        "Metric",
+        "Form",
+        "Field",
+        "ProcedureTemplate",
+        "MenuLink",
+        "DashboardPanel",
+        "PackSection",
+        "DefinitionError",
+    ):
         assert name in core.plugins.__all__
         assert getattr(core.plugins, name) is not None
 
@@ -122,24 +149,29 @@ def test_the_writing_plugins_guide_names_real_things():
         if module == "core.plugins":
             assert name in core.plugins.__all__, f"the guide imports {name!r}, which core.plugins does not export"
         else:
-            assert hasattr(importlib.import_module(module), name), f"the guide imports {module}.{name}, which does not exist"
+            assert hasattr(importlib.import_module(module), name), (
+                f"the guide imports {module}.{name}, which does not exist"
+            )
     for first, second in re.findall(r"\bcore\.plugins\.(\w+)(?:\.(\w+))?", code):
         if (ROOT / "core" / "plugins" / f"{first}.py").exists():
             if second:
-                assert hasattr(importlib.import_module(f"core.plugins.{first}"), second), \
+                assert hasattr(importlib.import_module(f"core.plugins.{first}"), second), (
                     f"the guide names core.plugins.{first}.{second}, which does not exist"
+                )
         else:
             assert first in core.plugins.__all__, f"the guide names core.plugins.{first}, which is not exported"
 
 
 # ---------------------------------------------------------------- one reference, generated
 
+
 def test_the_hooks_section_of_the_guide_is_generated_from_the_docstrings():
     from core.plugins import reference
 
     guide = GUIDE.read_text(encoding="utf-8")
     assert reference.rewrite(guide) == guide, (
-        "docs/plugins.md differs from core/plugins/hookspecs.py: run python -m core.plugins.reference")
+        "docs/plugins.md differs from core/plugins/hookspecs.py: run python -m core.plugins.reference"
+    )
     assert reference.main(["--check"]) == 0
 
 
@@ -158,6 +190,7 @@ def test_the_reference_script_rewrites_only_its_section(tmp_path):
 
 # ---------------------------------------------------------------- the examples run
 
+
 def _example(hook: str) -> str:
     doc = inspect.getdoc(getattr(hookspecs, hook))
     return textwrap.dedent(doc.split("Example::\n", 1)[1]).strip() + "\n"
@@ -165,15 +198,17 @@ def _example(hook: str) -> str:
 
 def _imports(code: str) -> set[str]:
     tree = ast.parse(code)
-    return ({node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-            | {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names})
+    return {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)} | {
+        alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+    }
 
 
 @pytest.mark.parametrize("hook", HOOKS)
 def test_every_example_imports_only_the_public_plugin_api(hook):
     imported = _imports(_example(hook))
-    assert {module for module in imported if module.split(".")[0] in {"core", "audits", "procedures", "plugins"}} \
-        <= {"core.plugins"}, hook
+    assert {module for module in imported if module.split(".")[0] in {"core", "audits", "procedures", "plugins"}} <= {
+        "core.plugins"
+    }, hook
     if any(line.startswith("@hookimpl") for line in _example(hook).splitlines()):
         assert "core.plugins" in imported, f"{hook}: the example must show where hookimpl comes from"
 
@@ -212,11 +247,16 @@ def _stand_ins(tmp_path: Path) -> dict:
         "list_stock": lambda site: [{"vin": "LSVAU2180N2183294"}],
         "StockSchema": StockSchema,
         "write_report": write_report,
-        "appraisal": lambda rng, site, month: {"vin": "LSVAU2180N2183294", "condition": rng.randint(1, 5),
-                                               "history_checked": True},
+        "appraisal": lambda rng, site, month: {
+            "vin": "LSVAU2180N2183294",
+            "condition": rng.randint(1, 5),
+            "history_checked": True,
+        },
         "make_vin": lambda rng: "LSVAU2180N2183294",
         "Appraisal": type("Appraisal", (), {}),
-        "schedule_inspection": _Recorder(), "notify_group_quality": _Recorder(), "schedule_briefing": _Recorder(),
+        "schedule_inspection": _Recorder(),
+        "notify_group_quality": _Recorder(),
+        "schedule_briefing": _Recorder(),
         "send_summary_to_dealer_principal": _Recorder(),
     }
 
@@ -251,13 +291,29 @@ def _arguments(hook: str, app, world) -> dict:
         "dashboard_overdue": {"site": site, "user": user},
         "dashboard_kpis": {"site": site, "user": user},
         "pack_sections": {"audit": world["audit"]},
-        "compute_metric": {"metric": Metric(key="usedcars.history_checked", name="History checked", unit="%",
-                                            direction="higher", target=95, computed=True),
-                           "site": site, "period": world["period"]},
+        "compute_metric": {
+            "metric": Metric(
+                key="usedcars.history_checked",
+                name="History checked",
+                unit="%",
+                direction="higher",
+                target=95,
+                computed=True,
+            ),
+            "site": site,
+            "period": world["period"],
+        },
         "form_submitted": {"submission": world["submission"]},
-        "create_nonconformity": dict(title="Appraisal without history", description="", severity="minor",
-                                     site=site.code, department="SALES", source="plugin:usedcars",
-                                     source_ref=None, raised_by=None),
+        "create_nonconformity": dict(
+            title="Appraisal without history",
+            description="",
+            severity="minor",
+            site=site.code,
+            department="SALES",
+            source="plugin:usedcars",
+            source_ref=None,
+            raised_by=None,
+        ),
         "nonconformity_raised": {"nc": world["nc"]},
         "nonconformity_closed": {"nc": world["nc"]},
         "revision_effective": {"revision": world["revision"]},
@@ -280,30 +336,51 @@ def _world(app, module) -> dict:
 
     site, user = site_by_code("MAIN"), user_by_login("qo")
     period = add_months(current_period(), -2)
-    submission_id = submit_form("usedcars.appraisal_record",
-                                {"vin": "LSVAU2180N2183294", "condition": 1, "history_checked": False},
-                                site="MAIN", submitted_by="staff")
+    submission_id = submit_form(
+        "usedcars.appraisal_record",
+        {"vin": "LSVAU2180N2183294", "condition": 1, "history_checked": False},
+        site="MAIN",
+        submitted_by="staff",
+    )
     sales = db.session.execute(db.select(Department).filter_by(code="SALES")).scalar_one()
     now = utcnow()
-    nc = _checked_stand_in(Nonconformity, reference="NC-2026-0001", title="Appraisal without history",
-                           severity="major", site=site, department=sales, source="plugin:usedcars",
-                           raised_at=now - timedelta(days=12), closed_at=now)
+    nc = _checked_stand_in(
+        Nonconformity,
+        reference="NC-2026-0001",
+        title="Appraisal without history",
+        severity="major",
+        site=site,
+        department=sales,
+        source="plugin:usedcars",
+        raised_at=now - timedelta(days=12),
+        closed_at=now,
+    )
     procedure = _checked_stand_in(Procedure, code="UC-PR-001", title="Used-car appraisal", department=sales)
-    revision = _checked_stand_in(Revision, procedure=procedure, number=2, title="Used-car appraisal",
-                                 effective_date=now.date())
-    audit = _checked_stand_in(Audit, reference="AU-2026-001", site=site, department_codes=["SALES"],
-                              reported_at=now)
+    revision = _checked_stand_in(
+        Revision, procedure=procedure, number=2, title="Used-car appraisal", effective_date=now.date()
+    )
+    audit = _checked_stand_in(Audit, reference="AU-2026-001", site=site, department_codes=["SALES"], reported_at=now)
     loader = SimpleNamespace(random=random.Random(1), now=now, sites=[site], insert=_Recorder())
     demo_site = SimpleNamespace(id=site.id, code=site.code, months=[period], logins={"SALES": ["staff"]})
     # No demo dealership exists in a test app: the example's loop runs on the main site.
     module.demo_sites = lambda: [demo_site]
-    return {"site": site, "user": user, "period": period, "submission": db.session.get(FormSubmission, submission_id),
-            "nc": nc, "revision": revision, "audit": audit, "scale": SCALES["small"], "loader": loader}
+    return {
+        "site": site,
+        "user": user,
+        "period": period,
+        "submission": db.session.get(FormSubmission, submission_id),
+        "nc": nc,
+        "revision": revision,
+        "audit": audit,
+        "scale": SCALES["small"],
+        "loader": loader,
+    }
 
 
 @pytest.mark.parametrize("hook", HOOKS)
-def test_every_example_runs_as_a_registered_plugin(hook, app, users, register_plugin, client_as, api_as, tmp_path,
-                                                  monkeypatch):
+def test_every_example_runs_as_a_registered_plugin(
+    hook, app, users, register_plugin, client_as, api_as, tmp_path, monkeypatch
+):
     module = _example_plugin(hook, tmp_path, monkeypatch)
     register_plugin(module, "usedcars")
     pm = manager.plugin_manager(app)
@@ -312,8 +389,10 @@ def test_every_example_runs_as_a_registered_plugin(hook, app, users, register_pl
     assert hook in implemented or hook == "create_nonconformity", f"the example of {hook} does not implement it"
     with app.test_request_context():
         world = _world(app, module)
-        results = {name: pm.subset_hook_caller(name, remove_plugins=others)(**_arguments(name, app, world))
-                   for name in implemented}
+        results = {
+            name: pm.subset_hook_caller(name, remove_plugins=others)(**_arguments(name, app, world))
+            for name in implemented
+        }
         # What the example promises, where it is more than a return value.
         if hook == "register_commands":
             result = app.test_cli_runner().invoke(args=["appraisals", "MAIN"])
@@ -328,7 +407,9 @@ def test_every_example_runs_as_a_registered_plugin(hook, app, users, register_pl
         if hook == "menu_links":
             [links] = results["menu_links"]
             assert [(link.label, link.url) for link in links] == [
-                ("Used cars", None), ("Appraise a trade-in", "/forms/usedcars.appraisal_record/new")]
+                ("Used cars", None),
+                ("Appraise a trade-in", "/forms/usedcars.appraisal_record/new"),
+            ]
         if hook in ("form_submitted", "create_nonconformity"):
             assert module.schedule_inspection.calls or hook == "create_nonconformity"
     if hook == "register_blueprints":
@@ -342,9 +423,12 @@ def test_every_example_runs_as_a_registered_plugin(hook, app, users, register_pl
 # ---------------------------------------------------------------- the objects hooks receive
 
 OBJECT_MODELS = {
-    "site": "core.accounts.models:Site", "user": "core.accounts.models:User",
-    "submission": "core.forms.models:FormSubmission", "nc": "audits.models:Nonconformity",
-    "revision": "procedures.models:Revision", "audit": "audits.models:Audit",
+    "site": "core.accounts.models:Site",
+    "user": "core.accounts.models:User",
+    "submission": "core.forms.models:FormSubmission",
+    "nc": "audits.models:Nonconformity",
+    "revision": "procedures.models:Revision",
+    "audit": "audits.models:Audit",
 }
 
 
@@ -365,15 +449,17 @@ def test_the_guide_lists_only_attributes_the_objects_have(name):
 
 # ---------------------------------------------------------------- plugins import only core.plugins
 
-PLUGIN_MODULES = sorted([*(ROOT / "plugins").rglob("*.py"),
-                         *(ROOT / "tests/plugins/dealerqms-usedcars/dealerqms_usedcars").rglob("*.py")])
+PLUGIN_MODULES = sorted(
+    [*(ROOT / "plugins").rglob("*.py"), *(ROOT / "tests/plugins/dealerqms-usedcars/dealerqms_usedcars").rglob("*.py")]
+)
 
 
 @pytest.mark.parametrize("path", PLUGIN_MODULES, ids=lambda path: str(path.relative_to(ROOT)))
 def test_every_plugin_module_imports_only_core_plugins_of_dealerqms(path):
     imported = _imports(path.read_text(encoding="utf-8"))
-    assert {module for module in imported if module.split(".")[0] in {"core", "audits", "procedures"}} \
-        <= {"core.plugins"}, path
+    assert {module for module in imported if module.split(".")[0] in {"core", "audits", "procedures"}} <= {
+        "core.plugins"
+    }, path
 
 
 def test_the_area_plugins_and_the_example_are_all_checked():
@@ -387,8 +473,10 @@ def test_the_writing_plugins_guide_imports_only_the_public_api_and_the_fixtures(
     guide = (ROOT / "docs" / "writing-plugins.md").read_text(encoding="utf-8")
     for code in re.findall(r"```python\n(.*?)```", guide, re.S):
         imported = _imports(textwrap.dedent(code))
-        assert {module for module in imported if module.split(".")[0] in {"core", "audits", "procedures"}} \
-            <= {"core.plugins", "core.testing"}, code
+        assert {module for module in imported if module.split(".")[0] in {"core", "audits", "procedures"}} <= {
+            "core.plugins",
+            "core.testing",
+        }, code
 
 
 def test_the_readme_lists_both_plugin_guides():

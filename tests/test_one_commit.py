@@ -62,10 +62,12 @@ def direct_commits() -> list[tuple[str, int, str]]:
 
 
 def test_product_code_commits_only_through_core_database_commit():
-    offending = [f"{path}:{line} in {function}()" for path, line, function in direct_commits()
-                 if (path, function) not in ALLOWED]
+    offending = [
+        f"{path}:{line} in {function}()" for path, line, function in direct_commits() if (path, function) not in ALLOWED
+    ]
     assert not offending, (
-        "Commit through core.database.commit() so that after-commit events are not lost: " + ", ".join(offending))
+        "Commit through core.database.commit() so that after-commit events are not lost: " + ", ".join(offending)
+    )
 
 
 def test_the_allowlist_has_no_stale_entries():
@@ -101,7 +103,6 @@ def test_upgrading_a_read_to_a_write_keeps_the_callbacks_of_the_unit_of_work(app
             after_commit(lambda: ran.append("after the write"))
             commit()
     assert ran == ["before the upgrade", "after the write"]
-
 
 
 def test_callbacks_read_what_was_committed_without_a_refresh_and_it_expires_afterwards(app):

@@ -11,11 +11,10 @@ from core.accounts.permissions import MATRIX, Permission, can, require
 from core.errors import Forbidden
 
 P = Permission
-OWN, OTHER = 10, 20          # department ids
-ME, SOMEONE = 1, 2           # user ids
+OWN, OTHER = 10, 20  # department ids
+ME, SOMEONE = 1, 2  # user ids
 
-ADMIN, QO, HEAD, AUDITOR, STAFF = (Role.ADMIN, Role.QUALITY_OFFICER, Role.DEPARTMENT_HEAD, Role.AUDITOR,
-                                   Role.STAFF)
+ADMIN, QO, HEAD, AUDITOR, STAFF = (Role.ADMIN, Role.QUALITY_OFFICER, Role.DEPARTMENT_HEAD, Role.AUDITOR, Role.STAFF)
 
 # The table of product.md. Rules:
 #   yes / no           whatever the record
@@ -36,8 +35,7 @@ EXPECTED: dict[Permission, dict[Role, str]] = {
     P.RAISE_NC: {ADMIN: "yes", QO: "yes", HEAD: "yes", AUDITOR: "yes", STAFF: "yes"},
     P.OWN_ACTION: {ADMIN: "no", QO: "yes", HEAD: "yes", AUDITOR: "no", STAFF: "assigned"},
     # "The verifier is not the owner" binds everyone who may verify.
-    P.VERIFY_EFFECTIVENESS: {ADMIN: "no", QO: "not_own_action", HEAD: "not_own_action", AUDITOR: "no",
-                             STAFF: "no"},
+    P.VERIFY_EFFECTIVENESS: {ADMIN: "no", QO: "not_own_action", HEAD: "not_own_action", AUDITOR: "no", STAFF: "no"},
     P.ENTER_MEASUREMENTS: {ADMIN: "no", QO: "yes", HEAD: "own_dept", AUDITOR: "no", STAFF: "no"},
     P.SUBMIT_FORMS: {ADMIN: "yes", QO: "yes", HEAD: "yes", AUDITOR: "yes", STAFF: "yes"},
     P.MANAGE_USERS: {ADMIN: "yes", QO: "no", HEAD: "no", AUDITOR: "no", STAFF: "no"},
@@ -55,8 +53,14 @@ CONTEXTS = {
 
 
 def person(*roles: Role, department_id: int = OWN, active: bool = True) -> User:
-    return User(id=ME, login="someone", display_name="Someone", department_id=department_id, active=active,
-                role_rows=[UserRole(role=role.value) for role in roles])
+    return User(
+        id=ME,
+        login="someone",
+        display_name="Someone",
+        department_id=department_id,
+        active=active,
+        role_rows=[UserRole(role=role.value) for role in roles],
+    )
 
 
 def test_the_table_covers_every_permission_and_role():
@@ -67,17 +71,20 @@ def test_the_table_covers_every_permission_and_role():
 CASES = [(permission, role, rule) for permission, row in EXPECTED.items() for role, rule in row.items()]
 
 
-@pytest.mark.parametrize(("permission", "role", "rule"), CASES,
-                         ids=[f"{p.name.lower()}-{r.value}" for p, r, _ in CASES])
+@pytest.mark.parametrize(
+    ("permission", "role", "rule"), CASES, ids=[f"{p.name.lower()}-{r.value}" for p, r, _ in CASES]
+)
 def test_matrix(permission, role, rule):
     user = person(role)
     allowed, refused = CONTEXTS[rule]
     for department_id, owner_id in allowed:
-        assert can(user, permission, department_id=department_id, owner_id=owner_id), \
+        assert can(user, permission, department_id=department_id, owner_id=owner_id), (
             f"{role.value} should be allowed to {permission.value} (department {department_id}, owner {owner_id})"
+        )
     for department_id, owner_id in refused:
-        assert not can(user, permission, department_id=department_id, owner_id=owner_id), \
+        assert not can(user, permission, department_id=department_id, owner_id=owner_id), (
             f"{role.value} should not {permission.value} (department {department_id}, owner {owner_id})"
+        )
         with pytest.raises(Forbidden):
             require(user, permission, department_id=department_id, owner_id=owner_id)
 
@@ -98,9 +105,9 @@ def test_refusals_say_why():
 
 def test_a_second_role_widens_what_the_first_narrows():
     head_and_auditor = person(HEAD, AUDITOR)
-    assert can(head_and_auditor, P.READ_DRAFTS, department_id=OTHER)     # as auditor
+    assert can(head_and_auditor, P.READ_DRAFTS, department_id=OTHER)  # as auditor
     assert not can(head_and_auditor, P.EDIT_DRAFT, department_id=OTHER)  # editing stays the head's own
-    assert not can(head_and_auditor, P.RUN_AUDITS, department_id=OWN)    # impartiality binds both
+    assert not can(head_and_auditor, P.RUN_AUDITS, department_id=OWN)  # impartiality binds both
     staff_and_qo = person(STAFF, QO)
     assert can(staff_and_qo, P.OWN_ACTION, owner_id=SOMEONE)
 

@@ -86,11 +86,13 @@ def plugin_log():
 
 
 def logged_failures(records, hook: str) -> list[str]:
-    return [record.getMessage() for record in records
-            if record.levelno >= logging.ERROR and hook in record.getMessage()]
+    return [
+        record.getMessage() for record in records if record.levelno >= logging.ERROR and hook in record.getMessage()
+    ]
 
 
 # ---------------------------------------------------------------- contribution hooks
+
 
 def test_hook_register_checklists(app, register_plugin):
     class Plugin:
@@ -118,8 +120,14 @@ def test_hook_register_forms(app, register_plugin):
     class Plugin:
         @hookimpl
         def register_forms(self):
-            return [Form(key="tyres.inspection", title="Tyre inspection", version=3,
-                         fields=[Field(key="depth_mm", label="Tread depth (mm)", type="decimal", min=0, max=20)])]
+            return [
+                Form(
+                    key="tyres.inspection",
+                    title="Tyre inspection",
+                    version=3,
+                    fields=[Field(key="depth_mm", label="Tread depth (mm)", type="decimal", min=0, max=20)],
+                )
+            ]
 
     register_plugin(Plugin(), "tyres")
     inspection = manager.registry(app).forms["tyres.inspection"]
@@ -130,8 +138,15 @@ def test_hook_register_procedure_templates(app, register_plugin):
     class Plugin:
         @hookimpl
         def register_procedure_templates(self):
-            return [ProcedureTemplate(code="TY-WI-001", title="Tyre fitting", department="AFTERSALES",
-                                      kind="work_instruction", body="# Tyre fitting\n")]
+            return [
+                ProcedureTemplate(
+                    code="TY-WI-001",
+                    title="Tyre fitting",
+                    department="AFTERSALES",
+                    kind="work_instruction",
+                    body="# Tyre fitting\n",
+                )
+            ]
 
     register_plugin(Plugin(), "tyres")
     registry = manager.registry(app)
@@ -139,7 +154,7 @@ def test_hook_register_procedure_templates(app, register_plugin):
     assert registry.plugin_of("procedure_templates", "TY-WI-001") == "tyres"
 
 
-MIGRATION = '''
+MIGRATION = """
 from alembic import op
 import sqlalchemy as sa
 
@@ -155,7 +170,7 @@ def upgrade():
 
 def downgrade():
     op.drop_table("tyres_stock")
-'''
+"""
 
 
 # The database these upgrade holds the built-in plugins' tables, so the app
@@ -195,6 +210,7 @@ def test_a_migration_folder_that_does_not_exist_stops_start_up(make_app, tmp_pat
 
 # ---------------------------------------------------------------- blueprints
 
+
 def tyres_blueprint(name: str = "tyres") -> Blueprint:
     bp = Blueprint(name, __name__)
 
@@ -227,8 +243,11 @@ def test_a_blueprint_not_named_after_its_plugin_is_refused(make_app):
         def register_blueprints(self):
             return [tyres_blueprint("stock")]
 
-    with pytest.raises(PluginError, match=r"Plugin 'tyres': register_blueprints: the blueprint is named 'stock'; "
-                                          r"it must be named after the plugin \('tyres'\)"):
+    with pytest.raises(
+        PluginError,
+        match=r"Plugin 'tyres': register_blueprints: the blueprint is named 'stock'; "
+        r"it must be named after the plugin \('tyres'\)",
+    ):
         make_app({"tyres": Plugin()})
 
 
@@ -289,12 +308,16 @@ def test_api_blueprints_are_flask_smorest_blueprints_named_after_their_plugin(ma
 
     with pytest.raises(PluginError, match="Plugin 'tyres': register_api_blueprints: the blueprint is named 'tyre_api'"):
         make_app({"tyres": Misnamed()})
-    with pytest.raises(PluginError, match="Plugin 'tyres': register_api_blueprints returned a flask.Blueprint where "
-                                          "a flask_smorest.Blueprint was expected"):
+    with pytest.raises(
+        PluginError,
+        match="Plugin 'tyres': register_api_blueprints returned a flask.Blueprint where "
+        "a flask_smorest.Blueprint was expected",
+    ):
         make_app({"tyres": Plain()})
 
 
 # ---------------------------------------------------------------- page hooks
+
 
 def test_hook_menu_links(app, register_plugin, users, client_as, plugin_log):
     seen = []
@@ -307,17 +330,20 @@ def test_hook_menu_links(app, register_plugin, users, client_as, plugin_log):
         @hookimpl
         def menu_links(self, user):
             seen.append(user.login)
-            return [MenuLink(label="Tyre stock", endpoint="tyres.stock"),
-                    MenuLink(label="Tyre supplier", url="https://tyres.example/portal")]
+            return [
+                MenuLink(label="Tyre stock", endpoint="tyres.stock"),
+                MenuLink(label="Tyre supplier", url="https://tyres.example/portal"),
+            ]
 
     register_plugin(Plugin(), "tyres")
     register_plugin(Raising("menu_links"), "flaky")
     with app.test_request_context():
         links = manager.menu_links(SimpleNamespace(login="qo"))
     assert [(link.label, link.url) for link in links] == [
-        ("Tyre stock", "/p/tyres/stock"), ("Tyre supplier", "https://tyres.example/portal")]
-    assert logged_failures(plugin_log, "menu_links") == [
-        "plugin 'flaky' failed in menu_links; carrying on without it"]
+        ("Tyre stock", "/p/tyres/stock"),
+        ("Tyre supplier", "https://tyres.example/portal"),
+    ]
+    assert logged_failures(plugin_log, "menu_links") == ["plugin 'flaky' failed in menu_links; carrying on without it"]
 
     page = client_as("staff").get("/")
     assert page.status_code == 200
@@ -341,8 +367,10 @@ def test_hook_dashboard_panels(app, register_plugin, plugin_log):
     class Plugin:
         @hookimpl
         def dashboard_panels(self, site):
-            return [DashboardPanel(title=f"Tyres at {site.code}", html="<p>12 sets</p>"),
-                    DashboardPanel(title="Fitting time", chart="tyres.fitting_time")]
+            return [
+                DashboardPanel(title=f"Tyres at {site.code}", html="<p>12 sets</p>"),
+                DashboardPanel(title="Fitting time", chart="tyres.fitting_time"),
+            ]
 
     class WrongType:
         @hookimpl
@@ -355,10 +383,13 @@ def test_hook_dashboard_panels(app, register_plugin, plugin_log):
     with app.app_context():
         panels = manager.dashboard_panels(SimpleNamespace(code="MAIN"), None)
     assert [(plugin, p.title, p.html, p.chart) for plugin, p in panels] == [
-        ("tyres", "Tyres at MAIN", "<p>12 sets</p>", None), ("tyres", "Fitting time", None, "tyres.fitting_time")]
+        ("tyres", "Tyres at MAIN", "<p>12 sets</p>", None),
+        ("tyres", "Fitting time", None, "tyres.fitting_time"),
+    ]
     assert sorted(logged_failures(plugin_log, "dashboard_panels")) == [
         "plugin 'flaky' failed in dashboard_panels; carrying on without it",
-        "plugin 'sloppy' failed in dashboard_panels; carrying on without it"]
+        "plugin 'sloppy' failed in dashboard_panels; carrying on without it",
+    ]
 
 
 def test_hook_dashboard_overdue(app, register_plugin, plugin_log):
@@ -367,8 +398,9 @@ def test_hook_dashboard_overdue(app, register_plugin, plugin_log):
     class Plugin:
         @hookimpl
         def dashboard_overdue(self, site, user):
-            return OverdueList([OverdueItem(kind="Appraisal", label=f"{site.code} VIN1", url="/a/1",
-                                            due=date(2025, 3, 1))], total=7)
+            return OverdueList(
+                [OverdueItem(kind="Appraisal", label=f"{site.code} VIN1", url="/a/1", due=date(2025, 3, 1))], total=7
+            )
 
     class Plain:
         @hookimpl
@@ -383,7 +415,8 @@ def test_hook_dashboard_overdue(app, register_plugin, plugin_log):
     assert sorted(item.label for item in items) == ["MAIN VIN1", "UC-PR-001"]
     assert total == 8, "an OverdueList counts its total, a plain list its length"
     assert logged_failures(plugin_log, "dashboard_overdue") == [
-        "plugin 'flaky' failed in dashboard_overdue; carrying on without it"]
+        "plugin 'flaky' failed in dashboard_overdue; carrying on without it"
+    ]
 
 
 def test_hook_dashboard_kpis(app, register_plugin, plugin_log):
@@ -399,9 +432,11 @@ def test_hook_dashboard_kpis(app, register_plugin, plugin_log):
 
         kpis = manager.dashboard_kpis(site_by_code("MAIN"), None)
     assert [(kpi.label, kpi.value, kpi.group) for kpi in kpis if kpi.group == "Tyres"] == [
-        ("Sets at MAIN", "12", "Tyres")]
+        ("Sets at MAIN", "12", "Tyres")
+    ]
     assert logged_failures(plugin_log, "dashboard_kpis") == [
-        "plugin 'flaky' failed in dashboard_kpis; carrying on without it"]
+        "plugin 'flaky' failed in dashboard_kpis; carrying on without it"
+    ]
 
 
 def test_hook_register_job_kinds(app, register_plugin, make_app):
@@ -411,8 +446,11 @@ def test_hook_register_job_kinds(app, register_plugin, make_app):
     class Plugin:
         @hookimpl
         def register_job_kinds(self):
-            return [JobKind(name="tyres.export", run=export, title="Tyre stock export",
-                            describe=lambda params: params["site"])]
+            return [
+                JobKind(
+                    name="tyres.export", run=export, title="Tyre stock export", describe=lambda params: params["site"]
+                )
+            ]
 
     register_plugin(Plugin(), "tyres")
     with app.app_context():
@@ -443,8 +481,12 @@ def test_hook_pack_sections(app, register_plugin):
 
 def test_a_failing_pack_section_stops_the_pack_naming_the_plugin(app, register_plugin):
     register_plugin(Raising("pack_sections"), "flaky")
-    with app.app_context(), pytest.raises(PluginError, match="Plugin 'flaky': pack_sections raised RuntimeError: "
-                                                              "the plugin's database is unreachable"):
+    with (
+        app.app_context(),
+        pytest.raises(
+            PluginError, match="Plugin 'flaky': pack_sections raised RuntimeError: the plugin's database is unreachable"
+        ),
+    ):
         manager.pack_sections(SimpleNamespace(reference="IA-2026-007"))
 
 
@@ -475,18 +517,24 @@ def test_hook_compute_metric(app, register_plugin, plugin_log):
     register_plugin(Wrong(), "sloppy")
     register_plugin(Raising("compute_metric"), "flaky")
     with app.app_context():
-        value = manager.compute_metric(metric("tyres.fitting_time", computed=True), SimpleNamespace(code="MAIN"),
-                                       "2026-03")
+        value = manager.compute_metric(
+            metric("tyres.fitting_time", computed=True), SimpleNamespace(code="MAIN"), "2026-03"
+        )
         assert value == 38.5
         assert asked == ["wrong", "not-mine", "mine"]
-        assert manager.compute_metric(metric("tyres.other", computed=True), SimpleNamespace(code="MAIN"),
-                                      "2026-03") is None
-    assert logged_failures(plugin_log, "compute_metric")[0] == "plugin 'flaky' failed in compute_metric; " \
-                                                            "carrying on without it"
+        assert (
+            manager.compute_metric(metric("tyres.other", computed=True), SimpleNamespace(code="MAIN"), "2026-03")
+            is None
+        )
+    assert (
+        logged_failures(plugin_log, "compute_metric")[0] == "plugin 'flaky' failed in compute_metric; "
+        "carrying on without it"
+    )
     assert any("plugin 'sloppy' returned 'fast'" in r.getMessage() for r in plugin_log)
 
 
 # ---------------------------------------------------------------- events
+
 
 def _listener(event: str, received: list):
     # pluggy passes the arguments an implementation names, so each needs its own.
@@ -503,14 +551,17 @@ def _listener(event: str, received: list):
     return plugin
 
 
-@pytest.mark.parametrize("event, argument", [
-    ("form_submitted", "submission"),
-    ("nonconformity_raised", "nc"),
-    ("nonconformity_closed", "nc"),
-    ("revision_effective", "revision"),
-    ("audit_reported", "audit"),
-    ("populate_instance", "demo"),
-])
+@pytest.mark.parametrize(
+    "event, argument",
+    [
+        ("form_submitted", "submission"),
+        ("nonconformity_raised", "nc"),
+        ("nonconformity_closed", "nc"),
+        ("revision_effective", "revision"),
+        ("audit_reported", "audit"),
+        ("populate_instance", "demo"),
+    ],
+)
 def test_events_reach_every_plugin_that_listens(app, register_plugin, event, argument):
     first, second = [], []
     register_plugin(_listener(event, first), "first")
@@ -597,7 +648,8 @@ def test_hook_populate_instance(app, register_plugin, plugin_log):
         assert db.session.execute(db.select(Site).filter_by(code="BAD")).first() is None
     assert demo_flags == [False]
     assert logged_failures(plugin_log, "populate_instance") == [
-        "plugin 'flaky' failed in populate_instance; carrying on without it"]
+        "plugin 'flaky' failed in populate_instance; carrying on without it"
+    ]
 
 
 # The database these upgrade holds the built-in plugins' tables, so the app
@@ -612,7 +664,8 @@ def test_plugin_failures_are_still_logged_after_a_schema_upgrade(app):
         upgrade()
     assert not logging.getLogger(PLUGIN_LOG).disabled, (
         "the Alembic environment's logging.config.fileConfig() disabled the plugin manager's logger; "
-        "call it with disable_existing_loggers=False")
+        "call it with disable_existing_loggers=False"
+    )
 
 
 def test_events_wait_for_the_commit_and_are_dropped_by_a_rollback(app, register_plugin):
@@ -657,10 +710,12 @@ def test_a_request_survives_a_raising_event_hook(app, register_plugin, plugin_lo
     response = app.test_client().post("/report-audit")
     assert (response.status_code, response.get_data(as_text=True)) == (200, "reported")
     assert logged_failures(plugin_log, "audit_reported") == [
-        "plugin 'flaky' failed in audit_reported; carrying on without it"]
+        "plugin 'flaky' failed in audit_reported; carrying on without it"
+    ]
 
 
 # ---------------------------------------------------------------- start-up validation
+
 
 def plugin_with(hook: str, *values):
     plugin = SimpleNamespace()
@@ -668,23 +723,47 @@ def plugin_with(hook: str, *values):
     return plugin
 
 
-@pytest.mark.parametrize("plugins, message", [
-    ({"tyres": plugin_with("register_checklists", checklist("tyres.a"), checklist("tyres.a"))},
-     "Plugin 'tyres': checklist 'tyres.a' is registered twice"),
-    ({"tyres": plugin_with("register_metrics", metric("tyres.a")),
-      "wheels": plugin_with("register_metrics", metric("tyres.a"))},
-     "Plugin 'wheels': metric key 'tyres.a' is not namespaced by the plugin: it must start with 'wheels.'"),
-    ({"tyres": plugin_with("register_checklists", checklist("appraisal"))},
-     "Plugin 'tyres': checklist key 'appraisal' is not namespaced by the plugin: it must start with 'tyres.'"),
-    ({"tyres": plugin_with("register_forms", Form(key="usedcars.record", title="R",
-                                                 fields=[Field(key="a", label="A")]))},
-     "Plugin 'tyres': form key 'usedcars.record' is not namespaced"),
-    ({"tyres": plugin_with("register_procedure_templates",
-                           ProcedureTemplate(code="TY-1", title="A", department="SALES", body="x")),
-      "wheels": plugin_with("register_procedure_templates",
-                            ProcedureTemplate(code="TY-1", title="B", department="SALES", body="y"))},
-     "Plugin 'wheels': procedure template 'TY-1' is registered already by plugin 'tyres'"),
-])
+@pytest.mark.parametrize(
+    "plugins, message",
+    [
+        (
+            {"tyres": plugin_with("register_checklists", checklist("tyres.a"), checklist("tyres.a"))},
+            "Plugin 'tyres': checklist 'tyres.a' is registered twice",
+        ),
+        (
+            {
+                "tyres": plugin_with("register_metrics", metric("tyres.a")),
+                "wheels": plugin_with("register_metrics", metric("tyres.a")),
+            },
+            "Plugin 'wheels': metric key 'tyres.a' is not namespaced by the plugin: it must start with 'wheels.'",
+        ),
+        (
+            {"tyres": plugin_with("register_checklists", checklist("appraisal"))},
+            "Plugin 'tyres': checklist key 'appraisal' is not namespaced by the plugin: it must start with 'tyres.'",
+        ),
+        (
+            {
+                "tyres": plugin_with(
+                    "register_forms", Form(key="usedcars.record", title="R", fields=[Field(key="a", label="A")])
+                )
+            },
+            "Plugin 'tyres': form key 'usedcars.record' is not namespaced",
+        ),
+        (
+            {
+                "tyres": plugin_with(
+                    "register_procedure_templates",
+                    ProcedureTemplate(code="TY-1", title="A", department="SALES", body="x"),
+                ),
+                "wheels": plugin_with(
+                    "register_procedure_templates",
+                    ProcedureTemplate(code="TY-1", title="B", department="SALES", body="y"),
+                ),
+            },
+            "Plugin 'wheels': procedure template 'TY-1' is registered already by plugin 'tyres'",
+        ),
+    ],
+)
 def test_a_duplicate_or_foreign_key_stops_start_up_naming_the_plugin(make_app, plugins, message):
     with pytest.raises(PluginError, match=message):
         make_app(plugins)
@@ -694,23 +773,33 @@ def test_a_malformed_definition_stops_start_up_naming_the_plugin(make_app):
     class Plugin:
         @hookimpl
         def register_forms(self):
-            return [Form(key="tyres.inspection", title="Inspection",
-                         fields=[Field(key="colour", label="Colour", type="colour")])]
+            return [
+                Form(
+                    key="tyres.inspection",
+                    title="Inspection",
+                    fields=[Field(key="colour", label="Colour", type="colour")],
+                )
+            ]
 
     with pytest.raises(PluginError) as raised:
         make_app({"tyres": Plugin()})
-    assert str(raised.value) == ("Plugin 'tyres': register_forms: field 'colour': unknown type 'colour' (known: "
-                                 "text, textarea, integer, decimal, date, datetime, select, multiselect, boolean, "
-                                 "rating, email, phone, vin, group)")
+    assert str(raised.value) == (
+        "Plugin 'tyres': register_forms: field 'colour': unknown type 'colour' (known: "
+        "text, textarea, integer, decimal, date, datetime, select, multiselect, boolean, "
+        "rating, email, phone, vin, group)"
+    )
     assert raised.value.plugin == "tyres"
 
 
-@pytest.mark.parametrize("result, message", [
-    (None, "register_checklists must return a list, not NoneType"),
-    ({"key": "tyres.a"}, "register_checklists must return a list, not dict"),
-    ([{"key": "tyres.a"}], "register_checklists returned a dict where a Checklist was expected"),
-    ([metric("tyres.a")], "register_checklists returned a Metric where a Checklist was expected"),
-])
+@pytest.mark.parametrize(
+    "result, message",
+    [
+        (None, "register_checklists must return a list, not NoneType"),
+        ({"key": "tyres.a"}, "register_checklists must return a list, not dict"),
+        ([{"key": "tyres.a"}], "register_checklists returned a dict where a Checklist was expected"),
+        ([metric("tyres.a")], "register_checklists returned a Metric where a Checklist was expected"),
+    ],
+)
 def test_a_hook_returning_the_wrong_thing_stops_start_up(make_app, result, message):
     class Plugin:
         @hookimpl
@@ -722,8 +811,10 @@ def test_a_hook_returning_the_wrong_thing_stops_start_up(make_app, result, messa
 
 
 def test_a_register_hook_that_raises_stops_start_up_naming_the_plugin(make_app):
-    with pytest.raises(PluginError, match="Plugin 'flaky': register_checklists raised RuntimeError: the plugin's "
-                                          "database is unreachable"):
+    with pytest.raises(
+        PluginError,
+        match="Plugin 'flaky': register_checklists raised RuntimeError: the plugin's database is unreachable",
+    ):
         make_app({"flaky": Raising("register_checklists")})
 
 
@@ -733,8 +824,9 @@ def test_an_implementation_of_an_unknown_hook_stops_start_up(make_app):
         def register_checklist(self):  # the real hook is register_checklists
             return []
 
-    with pytest.raises(PluginError, match="Plugin 'tyres': implements 'register_checklist', which is not a dealerqms "
-                                          "hook"):
+    with pytest.raises(
+        PluginError, match="Plugin 'tyres': implements 'register_checklist', which is not a dealerqms hook"
+    ):
         make_app({"tyres": Plugin()})
 
 
@@ -746,8 +838,9 @@ def test_an_implementation_with_an_argument_the_hook_does_not_have_is_refused(ma
 
     with pytest.raises(PluginError) as raised:
         make_app({"tyres": Plugin()})
-    assert str(raised.value) == ("Plugin 'tyres': its menu_links takes 'account', which the hook does not pass "
-                                 "(arguments of menu_links: user)")
+    assert str(raised.value) == (
+        "Plugin 'tyres': its menu_links takes 'account', which the hook does not pass (arguments of menu_links: user)"
+    )
 
 
 def test_wrappers_are_refused(make_app):
@@ -782,14 +875,27 @@ def test_a_plugin_with_pages_must_be_registered_before_the_first_request(app, re
 
 # ---------------------------------------------------------------- loading from entry points
 
+
 def test_the_example_plugin_is_found_through_its_entry_point(make_app):
     app = make_app(DEALERQMS_LOAD_ENTRYPOINTS=True)
     [usedcars] = [p for p in manager.describe_plugins(app) if p["name"] == "usedcars"]
     assert usedcars == {
-        "name": "usedcars", "version": "0.4.0", "builtin": False,
-        "hooks": ["compute_metric", "dashboard_panels", "form_submitted", "menu_links", "register_blueprints",
-                  "register_checklists", "register_forms", "register_metrics", "register_permissions",
-                  "register_procedure_templates", "register_translations"],
+        "name": "usedcars",
+        "version": "0.4.0",
+        "builtin": False,
+        "hooks": [
+            "compute_metric",
+            "dashboard_panels",
+            "form_submitted",
+            "menu_links",
+            "register_blueprints",
+            "register_checklists",
+            "register_forms",
+            "register_metrics",
+            "register_permissions",
+            "register_procedure_templates",
+            "register_translations",
+        ],
         "counts": {"checklists": 1, "metrics": 3, "forms": 1, "procedure_templates": 1},
     }
     registry = manager.registry(app)
@@ -818,15 +924,18 @@ def test_the_default_test_app_loads_no_third_party_plugin(make_app):
     assert all(p["builtin"] for p in manager.describe_plugins(app))
 
 
-@pytest.mark.parametrize("config, loaded", [
-    ({}, {"usedcars", "tyres"}),
-    ({"DEALERQMS_PLUGINS_ALLOW": ("tyres",)}, {"tyres"}),
-    ({"DEALERQMS_PLUGINS_ALLOW": ("usedcars",)}, {"usedcars"}),
-    ({"DEALERQMS_PLUGINS_DENY": ("usedcars",)}, {"tyres"}),
-    ({"DEALERQMS_PLUGINS_DENY": ("usedcars", "tyres")}, set()),
-    ({"DEALERQMS_PLUGINS_SAFE_MODE": True}, set()),
-    ({"DEALERQMS_LOAD_ENTRYPOINTS": False}, {"tyres"}),
-])
+@pytest.mark.parametrize(
+    "config, loaded",
+    [
+        ({}, {"usedcars", "tyres"}),
+        ({"DEALERQMS_PLUGINS_ALLOW": ("tyres",)}, {"tyres"}),
+        ({"DEALERQMS_PLUGINS_ALLOW": ("usedcars",)}, {"usedcars"}),
+        ({"DEALERQMS_PLUGINS_DENY": ("usedcars",)}, {"tyres"}),
+        ({"DEALERQMS_PLUGINS_DENY": ("usedcars", "tyres")}, set()),
+        ({"DEALERQMS_PLUGINS_SAFE_MODE": True}, set()),
+        ({"DEALERQMS_LOAD_ENTRYPOINTS": False}, {"tyres"}),
+    ],
+)
 def test_allow_and_deny_lists_and_safe_mode_choose_what_loads(make_app, config, loaded):
     tyres = plugin_with("register_checklists", checklist("tyres.a"))
     app = make_app({"tyres": tyres}, **({"DEALERQMS_LOAD_ENTRYPOINTS": True} | config))
@@ -867,8 +976,11 @@ def test_an_entry_point_that_fails_to_import_stops_start_up_naming_the_plugin(ma
     (tmp_path / "dealerqms_bodyshop.py").write_text("raise RuntimeError('licence server unreachable')\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     _with_entry_point(monkeypatch, "bodyshop", "dealerqms_bodyshop")
-    with pytest.raises(PluginError, match=r"Plugin 'bodyshop': cannot be imported from 'dealerqms_bodyshop' "
-                                          r"\(RuntimeError: licence server unreachable\)"):
+    with pytest.raises(
+        PluginError,
+        match=r"Plugin 'bodyshop': cannot be imported from 'dealerqms_bodyshop' "
+        r"\(RuntimeError: licence server unreachable\)",
+    ):
         make_app(DEALERQMS_LOAD_ENTRYPOINTS=True)
 
 
@@ -895,13 +1007,16 @@ def test_a_broken_plugin_is_one_sentence_on_the_command_line(monkeypatch, tmp_pa
         "    def register_checklists(self):\n"
         "        return [Checklist(key='other.x', title='X', questions=[Question(key='q', text='t')])]\n"
         "DEALERQMS_EXTRA_PLUGINS = {'broken': Broken()}\n"
-        "DEALERQMS_LOAD_ENTRYPOINTS = False\n")
+        "DEALERQMS_LOAD_ENTRYPOINTS = False\n"
+    )
     monkeypatch.setenv("DEALERQMS_INSTANCE", str(instance))
     monkeypatch.delenv("DEALERQMS_DATABASE_URL", raising=False)
     result = CliRunner().invoke(main, ["plugins"])
     assert result.exit_code == 1
-    assert result.output == ("Error: Plugin 'broken': checklist key 'other.x' is not namespaced by the plugin: "
-                             "it must start with 'broken.'\n")
+    assert result.output == (
+        "Error: Plugin 'broken': checklist key 'other.x' is not namespaced by the plugin: "
+        "it must start with 'broken.'\n"
+    )
 
 
 def test_hook_register_commands(make_app):
@@ -967,9 +1082,16 @@ def test_a_missing_translation_folder_stops_start_up(make_app, tmp_path):
 def test_hook_create_nonconformity(app, register_plugin):
     from core.plugins import CapabilityMissing, raise_nonconformity
 
-    fields = dict(title="Complaint: late delivery", description="Customer waited 3 weeks", severity="major",
-                  site="MAIN", department="SALES", source="plugin:usedcars", source_ref="form-submission:7",
-                  raised_by=None)
+    fields = dict(
+        title="Complaint: late delivery",
+        description="Customer waited 3 weeks",
+        severity="major",
+        site="MAIN",
+        department="SALES",
+        source="plugin:usedcars",
+        source_ref="form-submission:7",
+        raised_by=None,
+    )
     with app.app_context():
         with pytest.raises(CapabilityMissing, match="create_nonconformity"):
             raise_nonconformity(**fields)
@@ -983,10 +1105,19 @@ def test_hook_create_nonconformity(app, register_plugin):
 
     class Provider:
         @hookimpl
-        def create_nonconformity(self, title, description, severity, site, department, source, source_ref,
-                                 raised_by):
-            received.append(dict(title=title, description=description, severity=severity, site=site,
-                                 department=department, source=source, source_ref=source_ref, raised_by=raised_by))
+        def create_nonconformity(self, title, description, severity, site, department, source, source_ref, raised_by):
+            received.append(
+                dict(
+                    title=title,
+                    description=description,
+                    severity=severity,
+                    site=site,
+                    department=department,
+                    source=source,
+                    source_ref=source_ref,
+                    raised_by=raised_by,
+                )
+            )
             return "NC-2026-0001"
 
     register_plugin(Declines(), "declines")
@@ -997,6 +1128,7 @@ def test_hook_create_nonconformity(app, register_plugin):
 
 
 # ---------------------------------------------------------------- demo data
+
 
 def test_hook_generate_demo_data(app, register_plugin):
     """A plugin's rows go in through the bulk loader with their trail events;
@@ -1018,16 +1150,23 @@ def test_hook_generate_demo_data(app, register_plugin):
             ids = loader.insert(Site, [{"code": "TYRES", "name": "Tyre hotel"}])
             loader.event(Site, ids[0], {"name": ("Tyre hotel", "Tyre hotel and storage")})
             db.session.connection().execute(
-                Site.__table__.update().where(Site.__table__.c.id == ids[0]).values(name="Tyre hotel and storage"))
+                Site.__table__.update().where(Site.__table__.c.id == ids[0]).values(name="Tyre hotel and storage")
+            )
 
     register_plugin(Plugin(), "tyres")
     with app.app_context():
         report = generate("small", seed=1)
         assert seen == [("small", 2, 20)]
         site = db.session.execute(select(Site).filter_by(code="TYRES")).scalar_one()
-        events = db.session.execute(select(TrailEvent).where(TrailEvent.entity_type == "site",
-                                                             TrailEvent.entity_id == str(site.id))
-                                    .order_by(TrailEvent.seq)).scalars().all()
+        events = (
+            db.session.execute(
+                select(TrailEvent)
+                .where(TrailEvent.entity_type == "site", TrailEvent.entity_id == str(site.id))
+                .order_by(TrailEvent.seq)
+            )
+            .scalars()
+            .all()
+        )
         assert [e.action for e in events] == ["create", "update"]
         assert events[0].changed_fields["code"] == [None, "TYRES"]
         assert verify(db.session.connection()).ok and report.verified.ok

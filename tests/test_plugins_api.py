@@ -91,8 +91,11 @@ class Appraisals:
 
     @hookimpl
     def register_permissions(self):
-        return [PluginPermission(key="usedcars.appraise", description="appraise trade-ins",
-                                 roles=("quality_officer", "department_head"))]
+        return [
+            PluginPermission(
+                key="usedcars.appraise", description="appraise trade-ins", roles=("quality_officer", "department_head")
+            )
+        ]
 
     @hookimpl
     def register_blueprints(self):
@@ -105,6 +108,7 @@ class Appraisals:
 
 # ---------------------------------------------------------------- permissions
 
+
 def test_hook_register_permissions(app, register_plugin, users):
     register_plugin(Appraisals(), "usedcars")
     with app.app_context():
@@ -112,8 +116,11 @@ def test_hook_register_permissions(app, register_plugin, users):
         assert manager.registry().plugin_of("permissions", "usedcars.appraise") == "usedcars"
         qo, staff = _user(app, "qo"), _user(app, "staff")
         assert can(qo, "usedcars.appraise") and not can(staff, "usedcars.appraise")
-        with pytest.raises(Forbidden, match=r"Your roles do not allow you to appraise trade-ins "
-                                            r"\(needs: department head, quality officer\)"):
+        with pytest.raises(
+            Forbidden,
+            match=r"Your roles do not allow you to appraise trade-ins "
+            r"\(needs: department head, quality officer\)",
+        ):
             require(staff, "usedcars.appraise")
         assert not can(None, "usedcars.appraise")
         # The core's own permissions are unchanged and still asked for by member.
@@ -137,12 +144,17 @@ def test_pages_and_api_views_are_guarded_by_a_plugin_permission(app, register_pl
     assert operation["x-permission"] == "usedcars.appraise"
 
 
-@pytest.mark.parametrize("build, message", [
-    (lambda: PluginPermission(key="usedcars.appraise", description="appraise", roles=()), "names no roles"),
-    (lambda: PluginPermission(key="usedcars.appraise", description="appraise", roles=("manager",)),
-     "unknown role 'manager'"),
-    (lambda: PluginPermission(key="usedcars.appraise", roles=("staff",)), "description is required"),
-])
+@pytest.mark.parametrize(
+    "build, message",
+    [
+        (lambda: PluginPermission(key="usedcars.appraise", description="appraise", roles=()), "names no roles"),
+        (
+            lambda: PluginPermission(key="usedcars.appraise", description="appraise", roles=("manager",)),
+            "unknown role 'manager'",
+        ),
+        (lambda: PluginPermission(key="usedcars.appraise", roles=("staff",)), "description is required"),
+    ],
+)
 def test_a_malformed_permission_is_refused(build, message):
     with pytest.raises(DefinitionError, match=message):
         build()
@@ -160,9 +172,9 @@ def test_a_permission_outside_the_namespace_is_refused(make_app):
 
 # ---------------------------------------------------------------- configuration
 
+
 def test_plugin_config_comes_from_the_instance_configuration(make_app):
-    app = make_app(DEALERQMS_LOAD_ENTRYPOINTS=False,
-                   DEALERQMS_PLUGIN_CONFIG={"usedcars": {"stock_age_limit": 90}})
+    app = make_app(DEALERQMS_LOAD_ENTRYPOINTS=False, DEALERQMS_PLUGIN_CONFIG={"usedcars": {"stock_age_limit": 90}})
     with app.app_context():
         settings = plugin_config("usedcars")
         assert settings == {"stock_age_limit": 90}
@@ -179,13 +191,16 @@ def test_plugin_config_from_the_environment_wins_over_the_config_file(tmp_path, 
     instance = tmp_path / "instance"
     instance.mkdir()
     (instance / "config.py").write_text(
-        "DEALERQMS_PLUGIN_CONFIG = {'usedcars': {'stock_age_limit': 90, 'regions': ['north']}}\n")
+        "DEALERQMS_PLUGIN_CONFIG = {'usedcars': {'stock_age_limit': 90, 'regions': ['north']}}\n"
+    )
     monkeypatch.setenv("DEALERQMS_PLUGIN_CONFIG_USEDCARS", json.dumps({"stock_age_limit": 120}))
     monkeypatch.setenv("DEALERQMS_PLUGIN_CONFIG_BODY_SHOP", json.dumps({"bays": 4}))
     app = Flask("probe", instance_path=str(instance))
     config.load(app, None)
-    assert app.config["DEALERQMS_PLUGIN_CONFIG"] == {"usedcars": {"stock_age_limit": 120, "regions": ["north"]},
-                                                     "body_shop": {"bays": 4}}
+    assert app.config["DEALERQMS_PLUGIN_CONFIG"] == {
+        "usedcars": {"stock_age_limit": 120, "regions": ["north"]},
+        "body_shop": {"bays": 4},
+    }
 
     monkeypatch.setenv("DEALERQMS_PLUGIN_CONFIG_USEDCARS", "stock_age_limit=120")
     with pytest.raises(ValueError, match="DEALERQMS_PLUGIN_CONFIG_USEDCARS is not valid JSON"):
@@ -198,12 +213,14 @@ def test_plugin_config_from_the_environment_wins_over_the_config_file(tmp_path, 
 def test_plugin_config_for_a_plugin_that_is_not_loaded_is_logged(make_app, plugin_log):
     make_app(DEALERQMS_LOAD_ENTRYPOINTS=False, DEALERQMS_PLUGIN_CONFIG={"usedcar": {"limit": 1}})
     assert "DEALERQMS_PLUGIN_CONFIG has settings for plugin 'usedcar', which is not loaded" in [
-        record.getMessage() for record in plugin_log]
+        record.getMessage() for record in plugin_log
+    ]
     with pytest.raises(ValueError, match="must map plugin names to dicts"):
         make_app(DEALERQMS_LOAD_ENTRYPOINTS=False, DEALERQMS_PLUGIN_CONFIG={"usedcars": 90})
 
 
 # ---------------------------------------------------------------- links to the core's pages
+
 
 def test_page_helpers_resolve_to_the_core_pages(app):
     from core.accounts.services import site_by_code
@@ -211,8 +228,10 @@ def test_page_helpers_resolve_to_the_core_pages(app):
     with app.test_request_context():
         site = site_by_code("MAIN")
         assert form_url("usedcars.appraisal_record") == "/forms/usedcars.appraisal_record/new"
-        assert submissions_url("usedcars.appraisal_record", site) == \
-            "/forms/usedcars.appraisal_record/submissions?site=MAIN"
+        assert (
+            submissions_url("usedcars.appraisal_record", site)
+            == "/forms/usedcars.appraisal_record/submissions?site=MAIN"
+        )
         assert metric_url("usedcars.stock_age") == "/metrics/usedcars.stock_age"
         assert metric_url("usedcars.stock_age", site) == "/metrics/usedcars.stock_age?site=MAIN"
         # The built-in audits and procedures features are not loaded in this app.
@@ -242,33 +261,47 @@ def test_a_menu_link_points_at_a_core_page_through_a_helper(app, register_plugin
 
 # ---------------------------------------------------------------- start-up refuses or logs
 
+
 def test_a_value_type_without_a_required_field_names_the_plugin_and_the_field(make_app):
     class Plugin:
         @hookimpl
         def register_metrics(self):
             return [Metric(key="usedcars.stock_age", name="Stock age", unit="days", direction="lower")]
 
-    with pytest.raises(PluginError, match=r"^Plugin 'usedcars': register_metrics: Metric 'usedcars.stock_age': "
-                                          r"target is required$"):
+    with pytest.raises(
+        PluginError,
+        match=r"^Plugin 'usedcars': register_metrics: Metric 'usedcars.stock_age': "
+        r"target is required$",
+    ):
         make_app(plugins={"usedcars": Plugin()}, DEALERQMS_LOAD_ENTRYPOINTS=False)
 
 
-@pytest.mark.parametrize("build, message", [
-    (lambda: Checklist(key="usedcars.appraisal", title="Appraisal"), "Checklist 'usedcars.appraisal': questions is"),
-    (lambda: Question(key="q1"), "Question 'q1': text is required"),
-    (lambda: ProcedureTemplate(code="UC-PR-001", title="Appraisal"),
-     "ProcedureTemplate 'UC-PR-001': department, body are required"),
-    (lambda: core.plugins.Field(key="vin"), "Field 'vin': label is required"),
-    (lambda: core.plugins.Form(key="usedcars.f", title="F"), "Form 'usedcars.f': fields is required"),
-    (lambda: core.plugins.JobKind(name="usedcars.export"), "JobKind 'usedcars.export': run is required"),
-    (lambda: core.plugins.DashboardPanel(), "DashboardPanel: title is required"),
-    (lambda: core.plugins.PackSection(title="Stock"), "PackSection 'Stock': html is required"),
-    (lambda: core.plugins.MenuLink(url="/x"), "MenuLink: label is required"),
-    (lambda: core.plugins.Kpi(label="Stock"), "Kpi 'Stock': value is required"),
-    (lambda: core.plugins.OverdueItem(kind="Appraisal", label="VIN"), "OverdueItem 'VIN': url, due are required"),
-    (lambda: Metric(key="usedcars.x", name="X", unit="", direction="lower", target=1, colour="red"),
-     "Metric 'usedcars.x': has no field 'colour'"),
-])
+@pytest.mark.parametrize(
+    "build, message",
+    [
+        (
+            lambda: Checklist(key="usedcars.appraisal", title="Appraisal"),
+            "Checklist 'usedcars.appraisal': questions is",
+        ),
+        (lambda: Question(key="q1"), "Question 'q1': text is required"),
+        (
+            lambda: ProcedureTemplate(code="UC-PR-001", title="Appraisal"),
+            "ProcedureTemplate 'UC-PR-001': department, body are required",
+        ),
+        (lambda: core.plugins.Field(key="vin"), "Field 'vin': label is required"),
+        (lambda: core.plugins.Form(key="usedcars.f", title="F"), "Form 'usedcars.f': fields is required"),
+        (lambda: core.plugins.JobKind(name="usedcars.export"), "JobKind 'usedcars.export': run is required"),
+        (lambda: core.plugins.DashboardPanel(), "DashboardPanel: title is required"),
+        (lambda: core.plugins.PackSection(title="Stock"), "PackSection 'Stock': html is required"),
+        (lambda: core.plugins.MenuLink(url="/x"), "MenuLink: label is required"),
+        (lambda: core.plugins.Kpi(label="Stock"), "Kpi 'Stock': value is required"),
+        (lambda: core.plugins.OverdueItem(kind="Appraisal", label="VIN"), "OverdueItem 'VIN': url, due are required"),
+        (
+            lambda: Metric(key="usedcars.x", name="X", unit="", direction="lower", target=1, colour="red"),
+            "Metric 'usedcars.x': has no field 'colour'",
+        ),
+    ],
+)
 def test_every_value_type_names_a_missing_or_unknown_field(build, message):
     with pytest.raises(DefinitionError, match=message):
         build()
@@ -291,8 +324,11 @@ def test_an_entry_point_without_hook_implementations_is_refused(make_app, monkey
     (package / "__init__.py").write_text('"""The hooks are in plugin.py."""\n')
     monkeypatch.syspath_prepend(str(tmp_path))
     _with_entry_point(monkeypatch, "bodyshop", "dealerqms_bodyshop")
-    with pytest.raises(PluginError, match=r"Plugin 'bodyshop': 'dealerqms_bodyshop' has no @hookimpl functions: "
-                                          r"does the entry point name .*'dealerqms_bodyshop.plugin'"):
+    with pytest.raises(
+        PluginError,
+        match=r"Plugin 'bodyshop': 'dealerqms_bodyshop' has no @hookimpl functions: "
+        r"does the entry point name .*'dealerqms_bodyshop.plugin'",
+    ):
         make_app(DEALERQMS_LOAD_ENTRYPOINTS=True)
 
 
@@ -300,18 +336,36 @@ def test_a_department_outside_the_built_in_ones_is_logged_with_the_plugin(make_a
     class Plugin:
         @hookimpl
         def register_checklists(self):
-            return [Checklist(key="usedcars.appraisal", title="Appraisal", area="SALE",
-                              questions=[Question(key="q1", text="Appraised?")])]
+            return [
+                Checklist(
+                    key="usedcars.appraisal",
+                    title="Appraisal",
+                    area="SALE",
+                    questions=[Question(key="q1", text="Appraised?")],
+                )
+            ]
 
         @hookimpl
         def register_procedure_templates(self):
-            return [ProcedureTemplate(code="UC-PR-001", title="Appraisal", department="SALES", body="# Purpose",
-                                      distribution_departments=("BODYSHOP",))]
+            return [
+                ProcedureTemplate(
+                    code="UC-PR-001",
+                    title="Appraisal",
+                    department="SALES",
+                    body="# Purpose",
+                    distribution_departments=("BODYSHOP",),
+                )
+            ]
 
     make_app(plugins={"usedcars": Plugin()}, DEALERQMS_LOAD_ENTRYPOINTS=False)
     warnings = [record.getMessage() for record in plugin_log if record.levelno == logging.WARNING]
-    assert any(message.startswith("plugin 'usedcars': checklist 'usedcars.appraisal' names the department 'SALE' "
-                                  "in area, which is not a built-in department") for message in warnings), warnings
+    assert any(
+        message.startswith(
+            "plugin 'usedcars': checklist 'usedcars.appraisal' names the department 'SALE' "
+            "in area, which is not a built-in department"
+        )
+        for message in warnings
+    ), warnings
     assert any("'BODYSHOP' in distribution_departments" in message for message in warnings), warnings
     assert not any("'SALES'" in message for message in warnings)
 
@@ -327,10 +381,12 @@ def test_the_built_in_departments_are_those_init_creates():
 
 # ---------------------------------------------------------------- the package itself
 
+
 def test_core_plugins_imports_cleanly_in_a_fresh_interpreter():
     """The public API must not pull in the manager or the JSON API (which imports the manager)."""
-    script = ("import sys, core.plugins; "
-              "print(sorted(m for m in ('core.api', 'core.plugins.manager') if m in sys.modules))")
+    script = (
+        "import sys, core.plugins; print(sorted(m for m in ('core.api', 'core.plugins.manager') if m in sys.modules))"
+    )
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
     for first in ("core.api", "core.plugins.manager", "core.app"):
@@ -342,4 +398,3 @@ def test_everything_exported_is_there_and_documented():
     for name in core.plugins.__all__:
         assert getattr(core.plugins, name) is not None
         assert f"`{name}" in guide, f"docs/plugins.md does not mention core.plugins.{name}"
-

@@ -29,18 +29,27 @@ def checklist(**overrides):
 
 
 def metric(**overrides):
-    return Metric(**{"key": "usedcars.stock_age", "name": "Stock age", "unit": "days", "direction": "lower",
-                     "target": 45} | overrides)
+    return Metric(
+        **{"key": "usedcars.stock_age", "name": "Stock age", "unit": "days", "direction": "lower", "target": 45}
+        | overrides
+    )
 
 
 def form(*fields, **overrides):
-    return Form(**{"key": "usedcars.record", "title": "Record",
-                   "fields": list(fields) or [Field(key="vin", label="VIN", type="vin")]} | overrides)
+    return Form(
+        **{
+            "key": "usedcars.record",
+            "title": "Record",
+            "fields": list(fields) or [Field(key="vin", label="VIN", type="vin")],
+        }
+        | overrides
+    )
 
 
 def template(**overrides):
-    return ProcedureTemplate(**{"code": "UC-PR-001", "title": "Appraisal", "department": "SALES",
-                                "body": "# Purpose\n"} | overrides)
+    return ProcedureTemplate(
+        **{"code": "UC-PR-001", "title": "Appraisal", "department": "SALES", "body": "# Purpose\n"} | overrides
+    )
 
 
 def test_a_valid_checklist_keeps_its_questions_as_an_immutable_tuple():
@@ -57,19 +66,22 @@ def test_definitions_take_keyword_arguments_only():
         Question("q1", "Is the appraisal recorded?")
 
 
-@pytest.mark.parametrize("build, message", [
-    (lambda: question(key=""), "key must be a non-empty string"),
-    (lambda: question(text="   "), "question 'q1': text is empty"),
-    (lambda: question(text=42), "text must be text, not int"),
-    (lambda: checklist(key="Used Cars.appraisal"), "key 'Used Cars.appraisal' is not valid"),
-    (lambda: checklist(title=""), "Checklist 'usedcars.appraisal': title is empty"),
-    (lambda: checklist(questions=[]), "has no questions"),
-    (lambda: checklist(questions=["Is it clean?"]), "questions must be Question values, not str"),
-    (lambda: checklist(questions=[question(), question()]), "question key 'q1' appears twice"),
-    (lambda: checklist(version=0), "version must be a whole number from 1"),
-    (lambda: checklist(area="sales"), "area 'sales' is not a valid code"),
-    (lambda: checklist(questions=question()), "questions must be a list, not Question"),
-])
+@pytest.mark.parametrize(
+    "build, message",
+    [
+        (lambda: question(key=""), "key must be a non-empty string"),
+        (lambda: question(text="   "), "question 'q1': text is empty"),
+        (lambda: question(text=42), "text must be text, not int"),
+        (lambda: checklist(key="Used Cars.appraisal"), "key 'Used Cars.appraisal' is not valid"),
+        (lambda: checklist(title=""), "Checklist 'usedcars.appraisal': title is empty"),
+        (lambda: checklist(questions=[]), "has no questions"),
+        (lambda: checklist(questions=["Is it clean?"]), "questions must be Question values, not str"),
+        (lambda: checklist(questions=[question(), question()]), "question key 'q1' appears twice"),
+        (lambda: checklist(version=0), "version must be a whole number from 1"),
+        (lambda: checklist(area="sales"), "area 'sales' is not a valid code"),
+        (lambda: checklist(questions=question()), "questions must be a list, not Question"),
+    ],
+)
 def test_malformed_checklists_are_refused_with_the_reason(build, message):
     with pytest.raises(DefinitionError, match=message.replace("(", r"\(").replace(")", r"\)")):
         build()
@@ -81,15 +93,18 @@ def test_a_valid_metric_defaults_to_a_monthly_manual_measure():
     assert metric(computed=True, formula="mean days in stock").computed is True
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"direction": "up"}, "direction must be 'higher' or 'lower', not 'up'"),
-    ({"target": "45"}, "target must be a number, not '45'"),
-    ({"target": True}, "target must be a number, not True"),
-    ({"warning": "sixty"}, "warning must be a number"),
-    ({"period": "week"}, "period must be one of month, quarter, year, not 'week'"),
-    ({"computed": "yes"}, "computed must be True or False"),
-    ({"name": ""}, "name is empty"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"direction": "up"}, "direction must be 'higher' or 'lower', not 'up'"),
+        ({"target": "45"}, "target must be a number, not '45'"),
+        ({"target": True}, "target must be a number, not True"),
+        ({"warning": "sixty"}, "warning must be a number"),
+        ({"period": "week"}, "period must be one of month, quarter, year, not 'week'"),
+        ({"computed": "yes"}, "computed must be True or False"),
+        ({"name": ""}, "name is empty"),
+    ],
+)
 def test_malformed_metrics_are_refused_with_the_reason(overrides, message):
     with pytest.raises(DefinitionError, match=message):
         metric(**overrides)
@@ -97,8 +112,12 @@ def test_malformed_metrics_are_refused_with_the_reason(overrides, message):
 
 @pytest.mark.parametrize("field_type", FIELD_TYPES)
 def test_every_field_type_of_the_forms_issue_can_be_declared(field_type):
-    extra = {"select": {"choices": ["a", "b"]}, "multiselect": {"choices": ["a", "b"]},
-             "rating": {"scale": (1, 5)}, "group": {"fields": [Field(key="why", label="Why?")]}}
+    extra = {
+        "select": {"choices": ["a", "b"]},
+        "multiselect": {"choices": ["a", "b"]},
+        "rating": {"scale": (1, 5)},
+        "group": {"fields": [Field(key="why", label="Why?")]},
+    }
     made = Field(key="answer", label="Answer", type=field_type, **extra.get(field_type, {}))
     assert made.type == field_type
 
@@ -115,28 +134,31 @@ def test_rating_scales_and_group_bounds_are_kept():
     assert (rows.min, rows.max, rows.fields[0].key) == (1, 5, "why")
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"type": "colour"}, "unknown type 'colour'"),
-    ({"key": "Odometer KM"}, "key 'Odometer KM' is not valid"),
-    ({"label": ""}, "label is empty"),
-    ({"required": "yes"}, "required must be True or False"),
-    ({"type": "select"}, "a select field needs choices"),
-    ({"type": "multiselect", "choices": ["a", "a"]}, "choice 'a' appears twice"),
-    ({"type": "select", "choices": [("a", "A", "extra")]}, "a choice must be a value or a \\(value, label\\) pair"),
-    ({"type": "text", "choices": ["a"]}, "a text field takes no choices"),
-    ({"type": "rating"}, "a rating needs scale=\\(lowest, highest\\)"),
-    ({"type": "rating", "scale": (5, 1)}, "must go from a lower to a higher number"),
-    ({"type": "rating", "scale": (1.5, 5)}, "in whole numbers"),
-    ({"type": "integer", "scale": (1, 5)}, "a integer field takes no scale"),
-    ({"type": "integer", "min": 10, "max": 1}, "min 10 is greater than max 1"),
-    ({"type": "integer", "min": 0.5}, "min of an integer field must be whole"),
-    ({"type": "decimal", "max": "100"}, "max must be a number"),
-    ({"type": "date", "min": 1}, "a date field takes no min/max"),
-    ({"type": "group"}, "a group needs fields"),
-    ({"type": "group", "fields": [Field(key="x", label="X")], "min": -1}, "number of rows"),
-    ({"type": "text", "fields": [Field(key="x", label="X")]}, "a text field takes no fields"),
-    ({"visible_when": "other"}, "visible_when must be a pair"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"type": "colour"}, "unknown type 'colour'"),
+        ({"key": "Odometer KM"}, "key 'Odometer KM' is not valid"),
+        ({"label": ""}, "label is empty"),
+        ({"required": "yes"}, "required must be True or False"),
+        ({"type": "select"}, "a select field needs choices"),
+        ({"type": "multiselect", "choices": ["a", "a"]}, "choice 'a' appears twice"),
+        ({"type": "select", "choices": [("a", "A", "extra")]}, "a choice must be a value or a \\(value, label\\) pair"),
+        ({"type": "text", "choices": ["a"]}, "a text field takes no choices"),
+        ({"type": "rating"}, "a rating needs scale=\\(lowest, highest\\)"),
+        ({"type": "rating", "scale": (5, 1)}, "must go from a lower to a higher number"),
+        ({"type": "rating", "scale": (1.5, 5)}, "in whole numbers"),
+        ({"type": "integer", "scale": (1, 5)}, "a integer field takes no scale"),
+        ({"type": "integer", "min": 10, "max": 1}, "min 10 is greater than max 1"),
+        ({"type": "integer", "min": 0.5}, "min of an integer field must be whole"),
+        ({"type": "decimal", "max": "100"}, "max must be a number"),
+        ({"type": "date", "min": 1}, "a date field takes no min/max"),
+        ({"type": "group"}, "a group needs fields"),
+        ({"type": "group", "fields": [Field(key="x", label="X")], "min": -1}, "number of rows"),
+        ({"type": "text", "fields": [Field(key="x", label="X")]}, "a text field takes no fields"),
+        ({"visible_when": "other"}, "visible_when must be a pair"),
+    ],
+)
 def test_malformed_fields_are_refused_with_the_reason(kwargs, message):
     with pytest.raises(DefinitionError, match=message):
         Field(**{"key": "answer", "label": "Answer"} | kwargs)
@@ -149,21 +171,38 @@ def test_groups_cannot_nest():
 
 
 def test_a_field_can_show_only_when_an_earlier_field_has_a_value():
-    made = form(Field(key="contact", label="May we call you?", type="boolean"),
-                Field(key="phone", label="Phone", type="phone", required=True, visible_when={"contact": True}))
+    made = form(
+        Field(key="contact", label="May we call you?", type="boolean"),
+        Field(key="phone", label="Phone", type="phone", required=True, visible_when={"contact": True}),
+    )
     assert made.field("phone").visible_when == ("contact", True)
 
 
-@pytest.mark.parametrize("fields, message", [
-    ([Field(key="phone", label="Phone", visible_when=("contact", True))], "'contact', which is not an earlier field"),
-    ([Field(key="contact", label="Call?", type="boolean"), Field(key="phone", label="Phone",
-                                                                 visible_when=("contact", "yes"))],
-     "give True or False"),
-    ([Field(key="fuel", label="Fuel", type="select", choices=["petrol", "ev"]),
-      Field(key="range", label="Range", visible_when=("fuel", "diesel"))], "'diesel', which is not one of its choices"),
-    ([Field(key="vin", label="VIN"), Field(key="vin", label="VIN again")], "field key 'vin' appears twice"),
-    ([], "has no fields"),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        (
+            [Field(key="phone", label="Phone", visible_when=("contact", True))],
+            "'contact', which is not an earlier field",
+        ),
+        (
+            [
+                Field(key="contact", label="Call?", type="boolean"),
+                Field(key="phone", label="Phone", visible_when=("contact", "yes")),
+            ],
+            "give True or False",
+        ),
+        (
+            [
+                Field(key="fuel", label="Fuel", type="select", choices=["petrol", "ev"]),
+                Field(key="range", label="Range", visible_when=("fuel", "diesel")),
+            ],
+            "'diesel', which is not one of its choices",
+        ),
+        ([Field(key="vin", label="VIN"), Field(key="vin", label="VIN again")], "field key 'vin' appears twice"),
+        ([], "has no fields"),
+    ],
+)
 def test_malformed_forms_are_refused_with_the_reason(fields, message):
     with pytest.raises(DefinitionError, match=message):
         Form(key="usedcars.record", title="Record", fields=fields)
@@ -180,15 +219,18 @@ def test_a_valid_procedure_template():
     assert (made.kind, made.review_interval_months, made.distribution_roles) == ("work_instruction", 24, ("staff",))
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"code": "uc pr 1"}, "code 'uc pr 1' is not a valid code"),
-    ({"code": "UC-PR-" + "1" * 40}, "at most 32 characters"),
-    ({"department": ""}, "department '' is not a valid code"),
-    ({"kind": "policy"}, "kind must be one of manual, procedure, work_instruction, form_template"),
-    ({"review_interval_months": 0}, "review_interval_months must be a whole number from 1 to 120"),
-    ({"body": ""}, "body is empty"),
-    ({"distribution_roles": ["manager"]}, "unknown role 'manager'"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"code": "uc pr 1"}, "code 'uc pr 1' is not a valid code"),
+        ({"code": "UC-PR-" + "1" * 40}, "at most 32 characters"),
+        ({"department": ""}, "department '' is not a valid code"),
+        ({"kind": "policy"}, "kind must be one of manual, procedure, work_instruction, form_template"),
+        ({"review_interval_months": 0}, "review_interval_months must be a whole number from 1 to 120"),
+        ({"body": ""}, "body is empty"),
+        ({"distribution_roles": ["manager"]}, "unknown role 'manager'"),
+    ],
+)
 def test_malformed_procedure_templates_are_refused_with_the_reason(overrides, message):
     with pytest.raises(DefinitionError, match=message):
         template(**overrides)

@@ -28,11 +28,14 @@ def trail_size() -> int:
     return size
 
 
-@pytest.mark.parametrize(("model", "key", "field"), [
-    (Site, {"code": "MAIN"}, "name"),
-    (User, {"login": "staff"}, "display_name"),
-    (Department, {"code": "SALES"}, "name"),
-])
+@pytest.mark.parametrize(
+    ("model", "key", "field"),
+    [
+        (Site, {"code": "MAIN"}, "name"),
+        (User, {"login": "staff"}, "display_name"),
+        (Department, {"code": "SALES"}, "name"),
+    ],
+)
 def test_the_second_of_two_concurrent_edits_is_refused(app, people, model, key, field):
     with app.app_context():
         # Two people open the same record; neither holds a transaction while
@@ -82,12 +85,30 @@ def test_update_user_refuses_an_outdated_row_version(app, people):
         admin = services.user_by_login("admin")
         staff = services.user_by_login("staff")
         seen = staff.row_version
-        services.update_user(admin, staff, display_name="Sam S.", email=None, roles=["staff"],
-                             department=staff.department, site=staff.site, active=True, row_version=seen)
+        services.update_user(
+            admin,
+            staff,
+            display_name="Sam S.",
+            email=None,
+            roles=["staff"],
+            department=staff.department,
+            site=staff.site,
+            active=True,
+            row_version=seen,
+        )
         db.session.commit()
         with pytest.raises(Conflict, match=f"your copy is version {seen}"):
-            services.update_user(admin, staff, display_name="Stale", email=None, roles=["staff", "auditor"],
-                                 department=staff.department, site=staff.site, active=False, row_version=seen)
+            services.update_user(
+                admin,
+                staff,
+                display_name="Stale",
+                email=None,
+                roles=["staff", "auditor"],
+                department=staff.department,
+                site=staff.site,
+                active=False,
+                row_version=seen,
+            )
         db.session.rollback()
         assert staff.display_name == "Sam S." and staff.active
         assert {r.value for r in staff.roles} == {"staff"}
@@ -98,14 +119,31 @@ def test_a_role_change_alone_moves_the_user_version_on(app, people):
         admin = services.user_by_login("admin")
         staff = services.user_by_login("staff")
         seen = staff.row_version
-        services.update_user(admin, staff, display_name=staff.display_name, email=staff.email,
-                             roles=["staff", "auditor"], department=staff.department, site=staff.site,
-                             active=True, row_version=seen)
+        services.update_user(
+            admin,
+            staff,
+            display_name=staff.display_name,
+            email=staff.email,
+            roles=["staff", "auditor"],
+            department=staff.department,
+            site=staff.site,
+            active=True,
+            row_version=seen,
+        )
         db.session.commit()
         assert staff.row_version == seen + 1
         with pytest.raises(Conflict):
-            services.update_user(admin, staff, display_name=staff.display_name, email=None, roles=["staff"],
-                                 department=staff.department, site=staff.site, active=True, row_version=seen)
+            services.update_user(
+                admin,
+                staff,
+                display_name=staff.display_name,
+                email=None,
+                roles=["staff"],
+                department=staff.department,
+                site=staff.site,
+                active=True,
+                row_version=seen,
+            )
 
 
 def test_update_department_refuses_an_outdated_row_version(app, people):
@@ -122,16 +160,29 @@ def test_update_department_refuses_an_outdated_row_version(app, people):
         assert sales.head is not None and sales.head.login == "head"
 
 
-@pytest.mark.parametrize("edit", [
-    lambda admin: services.update_site(admin, services.site_by_code("MAIN"), name="No version", active=True,
-                                       row_version=None),
-    lambda admin: services.update_department(admin, services.department_by_code("SALES"), name="No version",
-                                             head=None, row_version=None),
-    lambda admin: services.update_user(admin, services.user_by_login("staff"), display_name="No version",
-                                       email=None, roles=["staff"], department=None, site=None, active=True,
-                                       row_version=""),
-    lambda admin: services.update_profile(admin, admin, display_name="No version", email=None, row_version=None),
-])
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda admin: services.update_site(
+            admin, services.site_by_code("MAIN"), name="No version", active=True, row_version=None
+        ),
+        lambda admin: services.update_department(
+            admin, services.department_by_code("SALES"), name="No version", head=None, row_version=None
+        ),
+        lambda admin: services.update_user(
+            admin,
+            services.user_by_login("staff"),
+            display_name="No version",
+            email=None,
+            roles=["staff"],
+            department=None,
+            site=None,
+            active=True,
+            row_version="",
+        ),
+        lambda admin: services.update_profile(admin, admin, display_name="No version", email=None, row_version=None),
+    ],
+)
 def test_an_edit_that_does_not_say_which_version_it_was_made_on_is_refused(app, people, edit):
     with app.app_context():
         with pytest.raises(ValidationFailed) as refused:

@@ -29,8 +29,7 @@ from core.trail.queries import history
 @pytest.fixture
 def signable_site(monkeypatch):
     """Sites become signable for the test: their content is code and name."""
-    monkeypatch.setattr(Site, "signable_content",
-                        lambda self: f"{self.code}\n{self.name}".encode(), raising=False)
+    monkeypatch.setattr(Site, "signable_content", lambda self: f"{self.code}\n{self.name}".encode(), raising=False)
     return Site
 
 
@@ -92,8 +91,15 @@ def test_an_unknown_meaning_is_refused(app, qo, signable_site):
 
 
 def test_every_meaning_of_the_product_can_be_signed(app, qo, signable_site):
-    assert set(MEANINGS) == {"reviewed", "approved", "rejected", "periodic-review", "acknowledged",
-                             "report-issued", "verified-effective"}
+    assert set(MEANINGS) == {
+        "reviewed",
+        "approved",
+        "rejected",
+        "periodic-review",
+        "acknowledged",
+        "report-issued",
+        "verified-effective",
+    }
     with app.app_context():
         signer = services.user_by_login(qo)
         site = services.site_by_code("MAIN")
@@ -132,8 +138,9 @@ def test_a_signature_stops_matching_when_the_record_changes(app, qo, signable_si
 def test_the_manifestation_shows_printed_name_meaning_and_utc_time(app, qo, signable_site):
     with app.test_request_context("/"):
         signer = services.user_by_login(qo)
-        signature = sign(services.site_by_code("MAIN"), signer=signer, password=TEST_PASSWORD,
-                         meaning="periodic-review")
+        signature = sign(
+            services.site_by_code("MAIN"), signer=signer, password=TEST_PASSWORD, meaning="periodic-review"
+        )
         db.session.commit()
         text = manifestation(signature)
         assert "Quinn Quality" in text
@@ -155,8 +162,9 @@ def test_a_later_rename_does_not_change_what_the_signature_showed(app, qo, signa
 def test_the_signature_itself_is_in_the_trail(app, qo, signable_site):
     with app.app_context():
         signer = services.user_by_login(qo)
-        signature = sign(services.site_by_code("MAIN"), signer=signer, password=TEST_PASSWORD, meaning="approved",
-                         comment="ok")
+        signature = sign(
+            services.site_by_code("MAIN"), signer=signer, password=TEST_PASSWORD, meaning="approved", comment="ok"
+        )
         db.session.commit()
         (event,) = history("signature", str(signature.id))
         assert event.action == "create"
@@ -164,5 +172,9 @@ def test_the_signature_itself_is_in_the_trail(app, qo, signable_site):
         assert fields["meaning"] == [None, "approved"]
         assert fields["signer_login"] == [None, "qo"]
         assert fields["content_sha256"] == [None, signature.content_sha256]
-        assert db.session.execute(db.select(db.func.count()).select_from(TrailEvent)
-                                  .where(TrailEvent.entity_type == "signature")).scalar_one() == 1
+        assert (
+            db.session.execute(
+                db.select(db.func.count()).select_from(TrailEvent).where(TrailEvent.entity_type == "signature")
+            ).scalar_one()
+            == 1
+        )

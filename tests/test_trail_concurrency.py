@@ -60,13 +60,21 @@ def test_concurrent_writers_keep_one_unbroken_chain(app, record_property):
             result = verify(connection)
         seqs = list(db.session.execute(db.select(TrailEvent.seq).order_by(TrailEvent.seq)).scalars())
         actors = db.session.execute(
-            db.select(TrailEvent.actor, db.func.count()).where(TrailEvent.actor.like("writer-%"))
-            .group_by(TrailEvent.actor)).all()
+            db.select(TrailEvent.actor, db.func.count())
+            .where(TrailEvent.actor.like("writer-%"))
+            .group_by(TrailEvent.actor)
+        ).all()
 
     new_events = len(seqs) - before
-    figures = {"database": dialect, "threads": THREADS, "changes_per_thread": CHANGES,
-               "events": new_events, "breaks": 0 if result.ok else 1, "errors": len(errors),
-               "seconds": round(elapsed, 2)}
+    figures = {
+        "database": dialect,
+        "threads": THREADS,
+        "changes_per_thread": CHANGES,
+        "events": new_events,
+        "breaks": 0 if result.ok else 1,
+        "errors": len(errors),
+        "seconds": round(elapsed, 2),
+    }
     for key, value in figures.items():
         record_property(key, value)
     print(f"\ntrail concurrency: {figures}")

@@ -52,8 +52,7 @@ def cli_verify(app):
 
 def row(app, seq: int) -> dict:
     with app.app_context():
-        return dict(db.session.execute(
-            db.select(TrailEvent.__table__).where(TrailEvent.seq == seq)).mappings().one())
+        return dict(db.session.execute(db.select(TrailEvent.__table__).where(TrailEvent.seq == seq)).mappings().one())
 
 
 def test_an_intact_chain_verifies_and_the_cli_says_how_many_events(trail):
@@ -66,7 +65,7 @@ def test_an_intact_chain_verifies_and_the_cli_says_how_many_events(trail):
 
 
 def test_an_edited_field_is_named(trail):
-    attack(trail, "UPDATE trail_event SET changes = '{\"name\":[null,\"Forged\"]}' WHERE seq = 12")
+    attack(trail, 'UPDATE trail_event SET changes = \'{"name":[null,"Forged"]}\' WHERE seq = 12')
     result = check(trail)
     assert (result.ok, result.first_bad_seq, result.events) == (False, 12, 11)
     outcome = cli_verify(trail)
@@ -90,10 +89,12 @@ def test_a_deleted_row_is_named(trail):
 
 def test_a_deleted_row_whose_successors_were_renumbered_is_named(trail):
     # Closing the gap in seq does not help: the next event still points at the deleted one.
-    attack(trail,
-           "DELETE FROM trail_event WHERE seq = 15",
-           "UPDATE trail_event SET seq = -seq WHERE seq > 15",
-           "UPDATE trail_event SET seq = -seq - 1 WHERE seq < 0")
+    attack(
+        trail,
+        "DELETE FROM trail_event WHERE seq = 15",
+        "UPDATE trail_event SET seq = -seq WHERE seq > 15",
+        "UPDATE trail_event SET seq = -seq - 1 WHERE seq < 0",
+    )
     assert check(trail).first_bad_seq == 15
 
 
@@ -151,12 +152,13 @@ def test_a_forged_row_appended_at_the_end_is_named(trail):
 
 
 def test_two_swapped_rows_are_named(trail):
-    attack(trail,
-           "UPDATE trail_event SET seq = -1 WHERE seq = 5",
-           "UPDATE trail_event SET seq = 5 WHERE seq = 6",
-           "UPDATE trail_event SET seq = 6 WHERE seq = -1")
+    attack(
+        trail,
+        "UPDATE trail_event SET seq = -1 WHERE seq = 5",
+        "UPDATE trail_event SET seq = 5 WHERE seq = 6",
+        "UPDATE trail_event SET seq = 6 WHERE seq = -1",
+    )
     result = check(trail)
     assert (result.ok, result.first_bad_seq) == (False, 5)
     outcome = cli_verify(trail)
     assert outcome.exit_code == 1 and "event 5" in outcome.output
-

@@ -30,8 +30,15 @@ def staff(client_as):
 def test_change_your_display_name(app, staff):
     page = staff.get("/account").get_data(as_text=True)
     assert "Sam Staff" in page
-    response = staff.post("/account/profile", data={"display_name": "Samuel Staff", "email": "sam@example.com",
-                                                    "row_version": row_version(page), "csrf_token": page_token(staff)})
+    response = staff.post(
+        "/account/profile",
+        data={
+            "display_name": "Samuel Staff",
+            "email": "sam@example.com",
+            "row_version": row_version(page),
+            "csrf_token": page_token(staff),
+        },
+    )
     assert response.status_code == 302
     page = staff.get("/account").get_data(as_text=True)
     assert "Your details were saved." in page and "Samuel Staff" in page
@@ -42,10 +49,13 @@ def test_change_your_display_name(app, staff):
 def test_a_stale_profile_edit_is_refused(app, staff):
     version = row_version(staff.get("/account").get_data(as_text=True))
     token = page_token(staff)
-    assert staff.post("/account/profile", data={"display_name": "One", "row_version": version,
-                                                "csrf_token": token}).status_code == 302
-    response = staff.post("/account/profile", data={"display_name": "Two", "row_version": version,
-                                                    "csrf_token": token})
+    assert (
+        staff.post(
+            "/account/profile", data={"display_name": "One", "row_version": version, "csrf_token": token}
+        ).status_code
+        == 302
+    )
+    response = staff.post("/account/profile", data={"display_name": "Two", "row_version": version, "csrf_token": token})
     assert response.status_code == 409
     assert "changed by someone else" in response.get_data(as_text=True)
     with app.app_context():
@@ -56,35 +66,55 @@ def test_changing_the_password_needs_the_current_one(app, staff, client_as):
     other_session = client_as("staff")
     token = page_token(staff)
 
-    response = staff.post("/account/password", data={"current_password": "wrong", "new_password": NEW_PASSWORD,
-                                                     "confirm": NEW_PASSWORD, "csrf_token": token})
+    response = staff.post(
+        "/account/password",
+        data={"current_password": "wrong", "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD, "csrf_token": token},
+    )
     assert response.status_code == 422
     assert "does not match" in response.get_data(as_text=True)
 
-    response = staff.post("/account/password", data={"current_password": TEST_PASSWORD,
-                                                     "new_password": NEW_PASSWORD, "confirm": "something else",
-                                                     "csrf_token": token})
+    response = staff.post(
+        "/account/password",
+        data={
+            "current_password": TEST_PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "confirm": "something else",
+            "csrf_token": token,
+        },
+    )
     assert response.status_code == 422
     assert "The passwords differ." in response.get_data(as_text=True)
 
-    response = staff.post("/account/password", data={"current_password": TEST_PASSWORD, "new_password": "short",
-                                                     "confirm": "short", "csrf_token": token})
+    response = staff.post(
+        "/account/password",
+        data={"current_password": TEST_PASSWORD, "new_password": "short", "confirm": "short", "csrf_token": token},
+    )
     assert response.status_code == 422
     assert "at least 10 characters" in response.get_data(as_text=True)
 
-    response = staff.post("/account/password", data={"current_password": TEST_PASSWORD,
-                                                     "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
-                                                     "csrf_token": token})
+    response = staff.post(
+        "/account/password",
+        data={
+            "current_password": TEST_PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "confirm": NEW_PASSWORD,
+            "csrf_token": token,
+        },
+    )
     assert response.status_code == 302
     assert "Your password was changed." in staff.get("/account").get_data(as_text=True)
     assert other_session.get("/").status_code == 302, "other sessions end with the old password"
 
     fresh = app.test_client()
     login_token = page_token(fresh, "/login")
-    assert fresh.post("/login", data={"login": "staff", "password": TEST_PASSWORD,
-                                      "csrf_token": login_token}).status_code == 401
-    assert fresh.post("/login", data={"login": "staff", "password": NEW_PASSWORD,
-                                      "csrf_token": login_token}).status_code == 302
+    assert (
+        fresh.post("/login", data={"login": "staff", "password": TEST_PASSWORD, "csrf_token": login_token}).status_code
+        == 401
+    )
+    assert (
+        fresh.post("/login", data={"login": "staff", "password": NEW_PASSWORD, "csrf_token": login_token}).status_code
+        == 302
+    )
 
 
 def test_api_token_is_shown_once_listed_and_revocable(app, staff):

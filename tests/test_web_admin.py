@@ -33,9 +33,14 @@ def admin(client_as):
 def user_named(app, login):
     with app.app_context():
         user = services.user_by_login(login)
-        return {"display_name": user.display_name, "roles": set(user.roles), "active": user.active,
-                "department": user.department.code if user.department else None,
-                "site": user.site.code if user.site else None, "row_version": user.row_version}
+        return {
+            "display_name": user.display_name,
+            "roles": set(user.roles),
+            "active": user.active,
+            "department": user.department.code if user.department else None,
+            "site": user.site.code if user.site else None,
+            "row_version": user.row_version,
+        }
 
 
 def test_user_list_shows_everyone_with_roles(admin):
@@ -48,10 +53,19 @@ def test_user_list_shows_everyone_with_roles(admin):
 
 
 def test_create_a_user_and_see_its_history(app, admin):
-    response = admin.post("/admin/users/new", data={
-        "login": "mei", "display_name": "Mei Ling", "email": "mei@example.com",
-        "password": "long enough password", "roles": ["auditor", "staff"],
-        "department": "AFTERSALES", "site": "MAIN", "csrf_token": page_token(admin, "/admin/users/new")})
+    response = admin.post(
+        "/admin/users/new",
+        data={
+            "login": "mei",
+            "display_name": "Mei Ling",
+            "email": "mei@example.com",
+            "password": "long enough password",
+            "roles": ["auditor", "staff"],
+            "department": "AFTERSALES",
+            "site": "MAIN",
+            "csrf_token": page_token(admin, "/admin/users/new"),
+        },
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/admin/users/mei"
     created = user_named(app, "mei")
@@ -60,53 +74,75 @@ def test_create_a_user_and_see_its_history(app, admin):
 
     page = admin.get("/admin/users/mei").get_data(as_text=True)
     assert "User mei was created." in page
-    history = page[page.index("History"):]
+    history = page[page.index("History") :]
     assert "Mei Ling" in history and "admin" in history
     assert "user_role" in history and "auditor" in history, "role rows belong to the user's history"
     assert "***" in history and "long enough password" not in page
 
 
 def test_a_user_made_without_password_gets_a_temporary_one_shown_once(app, admin):
-    response = admin.post("/admin/users/new", data={
-        "login": "temp", "display_name": "Tem Porary", "roles": ["staff"],
-        "csrf_token": page_token(admin, "/admin/users/new")})
+    response = admin.post(
+        "/admin/users/new",
+        data={
+            "login": "temp",
+            "display_name": "Tem Porary",
+            "roles": ["staff"],
+            "csrf_token": page_token(admin, "/admin/users/new"),
+        },
+    )
     assert response.status_code == 200
     password = re.search(r'<p class="secret"><code>([^<]+)</code>', response.get_data(as_text=True)).group(1)
     assert password not in admin.get("/admin/users/temp").get_data(as_text=True)
 
     newcomer = app.test_client()
     token = page_token(newcomer, "/login")
-    assert newcomer.post("/login", data={"login": "temp", "password": password,
-                                         "csrf_token": token}).status_code == 302
+    assert newcomer.post("/login", data={"login": "temp", "password": password, "csrf_token": token}).status_code == 302
 
 
 def test_invalid_user_fields_are_shown_next_to_the_field(app, admin):
     token = page_token(admin, "/admin/users/new")
-    response = admin.post("/admin/users/new", data={
-        "login": "Not A Login!", "display_name": "X", "roles": ["staff"], "email": "not-an-address",
-        "csrf_token": token})
+    response = admin.post(
+        "/admin/users/new",
+        data={
+            "login": "Not A Login!",
+            "display_name": "X",
+            "roles": ["staff"],
+            "email": "not-an-address",
+            "csrf_token": token,
+        },
+    )
     assert response.status_code == 422
     text = response.get_data(as_text=True)
     assert "Enter an e-mail address such as name@example.com." in text
 
-    response = admin.post("/admin/users/new", data={
-        "login": "Not A Login!", "display_name": "X", "roles": ["staff"], "csrf_token": token})
+    response = admin.post(
+        "/admin/users/new", data={"login": "Not A Login!", "display_name": "X", "roles": ["staff"], "csrf_token": token}
+    )
     assert response.status_code == 422
     text = response.get_data(as_text=True)
     error = re.search(r'<p class="field-error" id="login-error-1">([^<]+)</p>', text)
     assert error and "lower-case letters" in error.group(1), "the service's complaint sits under the login field"
     assert re.search(r'<input aria-describedby="login-error-1" aria-invalid="true"[^>]* id="login"', text)
 
-    response = admin.post("/admin/users/new", data={
-        "login": "newhead", "display_name": "X", "roles": ["department_head"], "csrf_token": token})
+    response = admin.post(
+        "/admin/users/new",
+        data={"login": "newhead", "display_name": "X", "roles": ["department_head"], "csrf_token": token},
+    )
     assert response.status_code == 422
     assert "a department head needs a department" in response.get_data(as_text=True)
 
 
 def test_a_taken_login_is_a_conflict(admin):
-    response = admin.post("/admin/users/new", data={
-        "login": "qo", "display_name": "Someone", "roles": ["staff"], "password": "long enough password",
-        "csrf_token": page_token(admin, "/admin/users/new")})
+    response = admin.post(
+        "/admin/users/new",
+        data={
+            "login": "qo",
+            "display_name": "Someone",
+            "roles": ["staff"],
+            "password": "long enough password",
+            "csrf_token": page_token(admin, "/admin/users/new"),
+        },
+    )
     assert response.status_code == 409
     assert "A user with login &#39;qo&#39; already exists." in response.get_data(as_text=True)
 
@@ -114,9 +150,18 @@ def test_a_taken_login_is_a_conflict(admin):
 def test_edit_a_user_records_the_change(app, admin):
     page = admin.get("/admin/users/staff").get_data(as_text=True)
     version = row_version(page)
-    response = admin.post("/admin/users/staff", data={
-        "display_name": "Sam Senior", "roles": ["staff", "auditor"], "department": "SALES", "site": "MAIN",
-        "active": "y", "row_version": version, "csrf_token": page_token(admin)})
+    response = admin.post(
+        "/admin/users/staff",
+        data={
+            "display_name": "Sam Senior",
+            "roles": ["staff", "auditor"],
+            "department": "SALES",
+            "site": "MAIN",
+            "active": "y",
+            "row_version": version,
+            "csrf_token": page_token(admin),
+        },
+    )
     assert response.status_code == 302
     saved = user_named(app, "staff")
     assert saved["display_name"] == "Sam Senior" and saved["roles"] == {Role.STAFF, Role.AUDITOR}
@@ -143,9 +188,17 @@ def test_a_stale_edit_is_refused_and_not_applied(app, admin):
 def test_deactivating_a_user_ends_their_session(app, admin, client_as):
     staff = client_as("staff")
     version = row_version(admin.get("/admin/users/staff").get_data(as_text=True))
-    response = admin.post("/admin/users/staff", data={
-        "display_name": "Sam Staff", "roles": ["staff"], "department": "SALES", "site": "MAIN",
-        "row_version": version, "csrf_token": page_token(admin)})
+    response = admin.post(
+        "/admin/users/staff",
+        data={
+            "display_name": "Sam Staff",
+            "roles": ["staff"],
+            "department": "SALES",
+            "site": "MAIN",
+            "row_version": version,
+            "csrf_token": page_token(admin),
+        },
+    )
     assert response.status_code == 302
     assert user_named(app, "staff")["active"] is False
     assert staff.get("/").status_code == 302
@@ -154,46 +207,55 @@ def test_deactivating_a_user_ends_their_session(app, admin, client_as):
 def test_an_admin_editing_themselves_stays_logged_in_but_keeps_the_admin_role(app, admin):
     version = row_version(admin.get("/admin/users/admin").get_data(as_text=True))
     fields = {"department": "QUALITY", "site": "MAIN", "active": "y", "csrf_token": page_token(admin)}
-    response = admin.post("/admin/users/admin", data={**fields, "display_name": "Ada A.", "roles": ["admin"],
-                                                      "row_version": version})
+    response = admin.post(
+        "/admin/users/admin", data={**fields, "display_name": "Ada A.", "roles": ["admin"], "row_version": version}
+    )
     assert response.status_code == 302
     assert admin.get("/").status_code == 200
 
     version = user_named(app, "admin")["row_version"]
-    response = admin.post("/admin/users/admin", data={**fields, "display_name": "Ada A.", "roles": ["staff"],
-                                                      "row_version": version})
+    response = admin.post(
+        "/admin/users/admin", data={**fields, "display_name": "Ada A.", "roles": ["staff"], "row_version": version}
+    )
     assert response.status_code == 409
     assert "cannot deactivate yourself or remove your own admin role" in response.get_data(as_text=True)
 
 
 def test_admin_sets_a_password(app, admin):
-    response = admin.post("/admin/users/staff/password", data={"new_password": "short",
-                                                               "csrf_token": page_token(admin)})
+    response = admin.post(
+        "/admin/users/staff/password", data={"new_password": "short", "csrf_token": page_token(admin)}
+    )
     assert response.status_code == 422
     assert "at least 10 characters" in response.get_data(as_text=True)
 
-    response = admin.post("/admin/users/staff/password", data={"new_password": NEW_PASSWORD,
-                                                               "csrf_token": page_token(admin)})
+    response = admin.post(
+        "/admin/users/staff/password", data={"new_password": NEW_PASSWORD, "csrf_token": page_token(admin)}
+    )
     assert response.status_code == 302
     staff = app.test_client()
     token = page_token(staff, "/login")
-    assert staff.post("/login", data={"login": "staff", "password": NEW_PASSWORD,
-                                      "csrf_token": token}).status_code == 302
+    assert (
+        staff.post("/login", data={"login": "staff", "password": NEW_PASSWORD, "csrf_token": token}).status_code == 302
+    )
 
 
 def test_sites_create_edit_and_stale_edit(app, admin):
-    response = admin.post("/admin/sites/new", data={"code": "north", "name": "North Motors",
-                                                    "csrf_token": page_token(admin)})
+    response = admin.post(
+        "/admin/sites/new", data={"code": "north", "name": "North Motors", "csrf_token": page_token(admin)}
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/admin/sites/NORTH"
     assert "North Motors" in admin.get("/admin/sites").get_data(as_text=True)
 
     page = admin.get("/admin/sites/NORTH").get_data(as_text=True)
     version = row_version(page)
-    response = admin.post("/admin/sites/NORTH", data={"name": "North Motors Ltd", "row_version": version,
-                                                      "csrf_token": page_token(admin)})
+    response = admin.post(
+        "/admin/sites/NORTH", data={"name": "North Motors Ltd", "row_version": version, "csrf_token": page_token(admin)}
+    )
     assert response.status_code == 302
-    response = admin.post("/admin/sites/NORTH", data={"name": "Stale name", "active": "y", "row_version": version,
-                                                      "csrf_token": page_token(admin)})
+    response = admin.post(
+        "/admin/sites/NORTH",
+        data={"name": "Stale name", "active": "y", "row_version": version, "csrf_token": page_token(admin)},
+    )
     assert response.status_code == 409
     with app.app_context():
         site = services.site_by_code("NORTH")
@@ -206,26 +268,32 @@ def test_sites_create_edit_and_stale_edit(app, admin):
 
 
 def test_departments_create_and_set_a_head(app, admin, make_user):
-    response = admin.post("/admin/departments/new", data={"code": "BODY", "name": "Body shop",
-                                                          "csrf_token": page_token(admin)})
+    response = admin.post(
+        "/admin/departments/new", data={"code": "BODY", "name": "Body shop", "csrf_token": page_token(admin)}
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/admin/departments/BODY"
 
     make_user("bodyhead", "department_head", department="BODY", display_name="Bo Dyhead")
     page = admin.get("/admin/departments/SALES").get_data(as_text=True)
-    assert '<option value="bodyhead">' in page and '<option value="staff">' not in page, \
+    assert '<option value="bodyhead">' in page and '<option value="staff">' not in page, (
         "only department heads are offered"
+    )
 
     version = row_version(page)
-    response = admin.post("/admin/departments/SALES", data={"name": "Sales", "head": "bodyhead",
-                                                            "row_version": version, "csrf_token": page_token(admin)})
+    response = admin.post(
+        "/admin/departments/SALES",
+        data={"name": "Sales", "head": "bodyhead", "row_version": version, "csrf_token": page_token(admin)},
+    )
     assert response.status_code == 302
     with app.app_context():
         assert services.department_by_code("SALES").head.login == "bodyhead"
     assert "Bo Dyhead" in admin.get("/admin/departments").get_data(as_text=True)
 
     version = row_version(admin.get("/admin/departments/SALES").get_data(as_text=True))
-    response = admin.post("/admin/departments/SALES", data={"name": "Sales", "head": "staff",
-                                                            "row_version": version, "csrf_token": page_token(admin)})
+    response = admin.post(
+        "/admin/departments/SALES",
+        data={"name": "Sales", "head": "staff", "row_version": version, "csrf_token": page_token(admin)},
+    )
     assert response.status_code == 422, "a user without the role cannot head a department"
     with app.app_context():
         assert services.department_by_code("SALES").head.login == "bodyhead"
@@ -239,9 +307,16 @@ def test_other_roles_are_refused_with_the_reason(client_as):
     assert "Your roles do not allow you to manage users, sites and plugins" in text
     assert "Traceback" not in text
 
-    response = client.post("/admin/users/new", data={
-        "login": "sneaky", "display_name": "S", "roles": ["admin"], "password": "long enough password",
-        "csrf_token": page_token(client)})
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "login": "sneaky",
+            "display_name": "S",
+            "roles": ["admin"],
+            "password": "long enough password",
+            "csrf_token": page_token(client),
+        },
+    )
     assert response.status_code == 403
     with client.application.app_context():
         assert db.session.execute(db.text("select count(*) from user_account where login = 'sneaky'")).scalar() == 0
@@ -262,12 +337,22 @@ def test_a_password_login_works_after_admin_changes(app, admin, client_as):
     """Changing another user's roles ends that user's sessions (the row version moves)."""
     head = client_as("department_head")
     version = row_version(admin.get("/admin/users/head").get_data(as_text=True))
-    response = admin.post("/admin/users/head", data={
-        "display_name": "Hana Head", "roles": ["department_head", "auditor"], "department": "SALES",
-        "site": "MAIN", "active": "y", "row_version": version, "csrf_token": page_token(admin)})
+    response = admin.post(
+        "/admin/users/head",
+        data={
+            "display_name": "Hana Head",
+            "roles": ["department_head", "auditor"],
+            "department": "SALES",
+            "site": "MAIN",
+            "active": "y",
+            "row_version": version,
+            "csrf_token": page_token(admin),
+        },
+    )
     assert response.status_code == 302
     assert head.get("/").status_code == 302
     again = app.test_client()
     token = page_token(again, "/login")
-    assert again.post("/login", data={"login": "head", "password": TEST_PASSWORD,
-                                      "csrf_token": token}).status_code == 302
+    assert (
+        again.post("/login", data={"login": "head", "password": TEST_PASSWORD, "csrf_token": token}).status_code == 302
+    )

@@ -51,14 +51,16 @@ def test_login_returns_to_the_page_asked_for_but_never_off_site(client, users):
     assert response.status_code == 302 and "/login?next=" in response.headers["Location"]
 
     token = page_token(client, "/login")
-    response = client.post("/login", data={"login": "qo", "password": TEST_PASSWORD, "next": "/account",
-                                           "csrf_token": token})
+    response = client.post(
+        "/login", data={"login": "qo", "password": TEST_PASSWORD, "next": "/account", "csrf_token": token}
+    )
     assert response.headers["Location"] == "/account"
 
     other = client.application.test_client()
     token = page_token(other, "/login")
-    response = other.post("/login", data={"login": "qo", "password": TEST_PASSWORD,
-                                          "next": "//evil.example/phish", "csrf_token": token})
+    response = other.post(
+        "/login", data={"login": "qo", "password": TEST_PASSWORD, "next": "//evil.example/phish", "csrf_token": token}
+    )
     assert response.headers["Location"] == "/"
 
 
@@ -178,8 +180,17 @@ def test_security_headers_on_every_page(client_as):
 def test_pages_need_no_inline_script_or_style(client_as):
     """The CSP blocks inline styles and un-nonced scripts; a page using them would break."""
     client = client_as("admin")
-    for path in ["/login", "/", "/admin/users", "/admin/users/new", "/admin/users/staff", "/admin/sites/MAIN",
-                 "/admin/departments/SALES", "/account", "/trail?verify=1"]:
+    for path in [
+        "/login",
+        "/",
+        "/admin/users",
+        "/admin/users/new",
+        "/admin/users/staff",
+        "/admin/sites/MAIN",
+        "/admin/departments/SALES",
+        "/account",
+        "/trail?verify=1",
+    ]:
         text = client.get(path, follow_redirects=True).get_data(as_text=True)
         assert " style=" not in text and "<style" not in text, path
         assert not re.search(r"<script(?![^>]*\bnonce=)", text), path
@@ -197,8 +208,11 @@ def test_session_cookie_flags(secure_cookie_app, users):
     client = secure_cookie_app.test_client()
     token = page_token(client, "https://localhost/login")
     # Over HTTPS, Flask-WTF also insists on a same-origin Referer.
-    response = client.post("https://localhost/login", headers={"Referer": "https://localhost/login"},
-                           data={"login": "qo", "password": TEST_PASSWORD, "csrf_token": token})
+    response = client.post(
+        "https://localhost/login",
+        headers={"Referer": "https://localhost/login"},
+        data={"login": "qo", "password": TEST_PASSWORD, "csrf_token": token},
+    )
     assert response.status_code == 302
     cookie = next(value for value in response.headers.getlist("Set-Cookie") if value.startswith("session="))
     flags = {part.strip().lower() for part in cookie.split(";")[1:]}

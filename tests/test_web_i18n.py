@@ -18,8 +18,11 @@ from core.testing import TEST_PASSWORD
 ROOT = Path(__file__).resolve().parents[1]
 # Every package with UI strings keeps a babel.cfg and its catalogs beside it;
 # the built-in area plugins are packages one level down, in plugins/.
-PACKAGES = sorted(path.parent.relative_to(ROOT).as_posix()
-                  for pattern in ("*/babel.cfg", "plugins/*/babel.cfg") for path in ROOT.glob(pattern))
+PACKAGES = sorted(
+    path.parent.relative_to(ROOT).as_posix()
+    for pattern in ("*/babel.cfg", "plugins/*/babel.cfg")
+    for path in ROOT.glob(pattern)
+)
 LOCALES = DEFAULTS["DEALERQMS_LOCALES"]
 CATALOGS = [(package, locale) for package in PACKAGES for locale in LOCALES]
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
@@ -48,8 +51,12 @@ def source_messages(package) -> set:
     with open(ROOT / package / "babel.cfg") as handle:
         method_map, options_map = parse_mapping_cfg(handle)
     keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2)}
-    return {message for _file, _line, message, _comments, _context in
-            extract_from_dir(str(ROOT), method_map, options_map, keywords=keywords)}
+    return {
+        message
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            str(ROOT), method_map, options_map, keywords=keywords
+        )
+    }
 
 
 @pytest.mark.parametrize(("package", "locale"), CATALOGS)
@@ -72,8 +79,11 @@ def test_every_ui_string_is_in_both_catalogs(package):
 @pytest.mark.parametrize("package", PACKAGES)
 def test_chinese_is_complete_and_consistent(package):
     zh = catalog(package, "zh_CN")
-    untranslated = [message.id for message in zh if message.id and not all(
-        message.string if isinstance(message.string, tuple) else [message.string])]
+    untranslated = [
+        message.id
+        for message in zh
+        if message.id and not all(message.string if isinstance(message.string, tuple) else [message.string])
+    ]
     assert not untranslated, f"zh_CN has untranslated entries: {untranslated}"
     assert not [message.id for message in zh if message.id and message.fuzzy], "zh_CN has fuzzy entries"
     problems = [(message.id, [str(error) for error in errors]) for message, errors in zh.check()]
@@ -85,14 +95,17 @@ def test_catalog_texts_hold_no_markup(package, locale):
     """Templates treat catalog texts as markup (only the values put into them
     are escaped), so a stray '<' in a text would break or inject into the page."""
     for message in catalog(package, locale):
-        texts = [*(message.id if isinstance(message.id, tuple) else [message.id]),
-                 *(message.string if isinstance(message.string, tuple) else [message.string])]
+        texts = [
+            *(message.id if isinstance(message.id, tuple) else [message.id]),
+            *(message.string if isinstance(message.string, tuple) else [message.string]),
+        ]
         assert not any("<" in text or ">" in text for text in texts), message.id
 
 
 def switch(client, locale, next_path=""):
-    return client.post("/language", data={"locale": locale, "next": next_path,
-                                          "csrf_token": page_token(client, next_path or "/login")})
+    return client.post(
+        "/language", data={"locale": locale, "next": next_path, "csrf_token": page_token(client, next_path or "/login")}
+    )
 
 
 def test_switching_language_before_login_uses_the_session(client):
@@ -101,7 +114,7 @@ def test_switching_language_before_login_uses_the_session(client):
     assert response.status_code == 302 and response.headers["Location"] == "/login"
     page = client.get("/login").get_data(as_text=True)
     assert '<html lang="zh-CN">' in page
-    assert "<h1 id=\"login-heading\">登录</h1>" in page and "登录名" in page
+    assert '<h1 id="login-heading">登录</h1>' in page and "登录名" in page
     assert 'aria-pressed="true" class="current">中文</button>' in page
 
 
@@ -126,8 +139,9 @@ def test_a_logged_in_choice_is_saved_on_the_user(app, client_as):
 
 def test_a_choice_made_on_the_login_page_is_kept_after_login(app, client, users):
     switch(client, "zh_CN", "/login")
-    response = client.post("/login", data={"login": "auditor", "password": TEST_PASSWORD,
-                                           "csrf_token": page_token(client)})
+    response = client.post(
+        "/login", data={"login": "auditor", "password": TEST_PASSWORD, "csrf_token": page_token(client)}
+    )
     assert response.status_code == 302
     assert "仪表板" in client.get("/").get_data(as_text=True)
     with app.app_context():

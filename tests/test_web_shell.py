@@ -27,6 +27,7 @@ def app_config():
 
 # Dashboard --------------------------------------------------------------------
 
+
 def test_an_empty_dashboard_shows_no_empty_sections(client_as):
     page = client_as("quality_officer").get("/").get_data(as_text=True)
     assert "All clear" in page
@@ -40,20 +41,28 @@ def test_overdue_work_and_kpis_appear_when_there_are_some(app, client_as, regist
         @hookimpl
         def dashboard_overdue(self, site, user):
             seen.append((site.code, user.login))
-            return [OverdueItem(kind="Corrective action", label="CA-7 Retrain reception", url="/ca/7",
-                                due=date(2026, 1, 31), owner="Hana Head"),
-                    OverdueItem(kind="Periodic review", label="AS-PR-003", url="/p/3", due=date(2025, 12, 1))]
+            return [
+                OverdueItem(
+                    kind="Corrective action",
+                    label="CA-7 Retrain reception",
+                    url="/ca/7",
+                    due=date(2026, 1, 31),
+                    owner="Hana Head",
+                ),
+                OverdueItem(kind="Periodic review", label="AS-PR-003", url="/p/3", due=date(2025, 12, 1)),
+            ]
 
         @hookimpl
         def dashboard_kpis(self, site, user):
-            return [Kpi(label="First-time fix rate", value="91.5", unit="%", period="2026-01", status="red",
-                        url="/m/1")]
+            return [
+                Kpi(label="First-time fix rate", value="91.5", unit="%", period="2026-01", status="red", url="/m/1")
+            ]
 
     register_plugin(Sources(), "sources")
     page = client_as("quality_officer").get("/").get_data(as_text=True)
     assert seen == [("MAIN", "qo")], "sources get the site shown and the user"
     assert 'id="overdue-heading"' in page and 'id="kpi-heading"' in page and "All clear" not in page
-    overdue_section = page[page.index('id="overdue-heading"'):page.index('id="kpi-heading"')]
+    overdue_section = page[page.index('id="overdue-heading"') : page.index('id="kpi-heading"')]
     assert overdue_section.index("AS-PR-003") < overdue_section.index("CA-7"), "most overdue first"
     assert "2025-12-01" in overdue_section and 'href="/ca/7"' in overdue_section
     assert "kpi-red" in page and "91.5" in page and "Off target" in page
@@ -90,14 +99,16 @@ class MenuAndPanels:
 
     @hookimpl
     def dashboard_panels(self, site, user):
-        return [DashboardPanel(title="Stock over 90 days", html=f"<p class='stock'>{site.code}: 4 cars</p>"),
-                DashboardPanel(title="Stock age trend", chart="usedcars.stock_age")]
+        return [
+            DashboardPanel(title="Stock over 90 days", html=f"<p class='stock'>{site.code}: 4 cars</p>"),
+            DashboardPanel(title="Stock age trend", chart="usedcars.stock_age"),
+        ]
 
 
 def test_plugins_add_menu_links_and_dashboard_panels(register_plugin, client_as):
     register_plugin(MenuAndPanels(), "usedcars")
     page = client_as("quality_officer").get("/").get_data(as_text=True)
-    nav = page[page.index('class="main-nav"'):page.index("</nav>")]
+    nav = page[page.index('class="main-nav"') : page.index("</nav>")]
     assert '<a href="/p/usedcars/">Used cars</a>' in nav
     assert "Stock over 90 days" in page and "<p class='stock'>MAIN: 4 cars</p>" in page
     assert "Stock age trend" not in page, "a chart panel shows only once there is a chart to draw"
@@ -131,6 +142,7 @@ def test_navigation_marks_the_current_page(client_as):
 
 
 # Audit trail page -----------------------------------------------------------------
+
 
 def test_the_trail_lists_events_and_filters_by_record(client_as):
     client = client_as("auditor")
@@ -183,6 +195,7 @@ def test_staff_may_not_read_the_trail(client_as):
 
 
 # Error pages ------------------------------------------------------------------------
+
 
 def test_error_pages_say_what_happened_without_a_traceback(app, client_as):
     client = client_as("staff")

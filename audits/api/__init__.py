@@ -11,11 +11,19 @@ from flask_smorest import Blueprint
 
 from core.errors import ValidationFailed
 
-bp = Blueprint("audits", __name__,
-               description="Internal audits (ISO 9001 9.2), nonconformities and corrective actions (10.2).")
+bp = Blueprint(
+    "audits", __name__, description="Internal audits (ISO 9001 9.2), nonconformities and corrective actions (10.2)."
+)
 
-UPLOAD_SCHEMA = {"multipart/form-data": {"schema": {"type": "object", "properties": {
-    "file": {"type": "string", "format": "binary"}}, "required": ["file"]}}}
+UPLOAD_SCHEMA = {
+    "multipart/form-data": {
+        "schema": {
+            "type": "object",
+            "properties": {"file": {"type": "string", "format": "binary"}},
+            "required": ["file"],
+        }
+    }
+}
 
 
 def _upload():

@@ -23,8 +23,9 @@ from core.database import commit
 @bp.response(200, CorrectiveActionSchema(many=True), headers=PAGE_HEADERS)
 def list_actions(args):
     """Corrective actions by due date; ``mine`` for the caller's unverified ones, ``overdue``."""
-    query = action_services.actions_query(owner=api_user() if args["mine"] else None,
-                                          open_only=args["mine"], overdue=args["overdue"])
+    query = action_services.actions_query(
+        owner=api_user() if args["mine"] else None, open_only=args["mine"], overdue=args["overdue"]
+    )
     return paginate(query, args)
 
 
@@ -68,7 +69,6 @@ def upload_action_evidence(action_id):
     """Upload a file for the action (multipart, field ``file``)."""
     action = action_services.action_by_id(action_id)
     upload = _upload()
-    evidence = evidence_services.attach_to_action(api_user(), action, upload.stream, upload.filename,
-                                                  upload.mimetype)
+    evidence = evidence_services.attach_to_action(api_user(), action, upload.stream, upload.filename, upload.mimetype)
     commit()
     return evidence, 201

@@ -32,8 +32,13 @@ from core.database import commit
 @bp.response(200, AuditSchema(many=True), headers=PAGE_HEADERS)
 def list_audits(args):
     """Audits, newest planned date first; filters: state, site, department, year."""
-    query = audit_services.list_query(api_user(), state=args.get("state"), site=args.get("site"),
-                                      year=args.get("year"), department=args.get("department"))
+    query = audit_services.list_query(
+        api_user(),
+        state=args.get("state"),
+        site=args.get("site"),
+        year=args.get("year"),
+        department=args.get("department"),
+    )
     return paginate(query, args)
 
 
@@ -45,7 +50,8 @@ def plan_audit(data):
     """Plan an audit; refuses unknown checklists and auditors of an audited department (422)."""
     entry = data.pop("programme_entry")
     audit = audit_services.plan_audit(
-        api_user(), **data, programme_entry=programme_services.entry_by_id(entry) if entry else None)
+        api_user(), **data, programme_entry=programme_services.entry_by_id(entry) if entry else None
+    )
     commit()
     return audit, 201, {"Location": url_for(".get_audit", reference=audit.reference)}
 
@@ -108,8 +114,9 @@ def record_item(data, reference, item_id):
     # Field work sends this request once per question: it loads the one item, not the audit's others.
     audit = audit_services.audit_for_recording(reference)
     item = audit_services.item_of(audit, item_id)
-    audit_services.record_result(api_user(), audit, item, result=data["result"], note=data.get("note"),
-                                 row_version=data["row_version"])
+    audit_services.record_result(
+        api_user(), audit, item, result=data["result"], note=data.get("note"), row_version=data["row_version"]
+    )
     # Serialised before the commit expires what the answer shows, which would load it all again.
     body = AuditItemSchema().dump(item)
     commit()
@@ -125,8 +132,7 @@ def upload_item_evidence(reference, item_id):
     audit = audit_services.audit_by_reference(reference)
     item = audit_services.item_of(audit, item_id)
     upload = _upload()
-    evidence = evidence_services.attach_to_item(api_user(), item, upload.stream, upload.filename,
-                                                upload.mimetype)
+    evidence = evidence_services.attach_to_item(api_user(), item, upload.stream, upload.filename, upload.mimetype)
     commit()
     return evidence, 201
 
@@ -137,9 +143,14 @@ def upload_item_evidence(reference, item_id):
 @bp.response(200, AuditDetailSchema)
 def report_audit(data, reference):
     """Issue the report, signed by the lead auditor with their password → reported."""
-    return _audit_action(reference, audit_services.report_audit, summary=data["summary"],
-                         conclusion=data["conclusion"], password=data["password"],
-                         row_version=data.get("row_version"))
+    return _audit_action(
+        reference,
+        audit_services.report_audit,
+        summary=data["summary"],
+        conclusion=data["conclusion"],
+        password=data["password"],
+        row_version=data.get("row_version"),
+    )
 
 
 @bp.route("/audits/<reference>/close", methods=["POST"])
@@ -157,5 +168,6 @@ def close_audit(data, reference):
 @bp.response(200, AuditDetailSchema)
 def cancel_audit(data, reference):
     """Cancel a planned or running audit that raised no NC, with a reason."""
-    return _audit_action(reference, audit_services.cancel_audit, reason=data["reason"],
-                         row_version=data.get("row_version"))
+    return _audit_action(
+        reference, audit_services.cancel_audit, reason=data["reason"], row_version=data.get("row_version")
+    )

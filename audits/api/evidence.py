@@ -28,6 +28,11 @@ def evidence_content(evidence_id):
     evidence = evidence_services.evidence_by_id(evidence_id)
     evidence_services.require_read(api_user(), evidence)
 
-
-    return send_file(evidence_services.open_content(evidence), mimetype=evidence.media_type, as_attachment=True,
-                     download_name=evidence.name, etag=evidence.sha256, conditional=True)
+    return send_file(
+        evidence_services.open_content(evidence),
+        mimetype=evidence.media_type,
+        as_attachment=True,
+        download_name=evidence.name,
+        etag=evidence.sha256,
+        conditional=True,
+    )

@@ -30,9 +30,15 @@ from core.database import commit
 @bp.response(200, NonconformitySchema(many=True), headers=PAGE_HEADERS)
 def list_nonconformities(args):
     """NCs, newest first; filters: state (or not_closed), site, department, overdue, source, owner."""
-    query = nc_services.list_query(api_user(), state=args.get("state"), site=args.get("site"),
-                                   department=args.get("department"), overdue=args.get("overdue", False),
-                                   source=args.get("source"), owner=args.get("owner"))
+    query = nc_services.list_query(
+        api_user(),
+        state=args.get("state"),
+        site=args.get("site"),
+        department=args.get("department"),
+        overdue=args.get("overdue", False),
+        source=args.get("source"),
+        owner=args.get("owner"),
+    )
     return paginate(query, args)
 
 
@@ -101,7 +107,8 @@ def upload_nc_evidence(reference):
     """Upload a file for the NC (multipart, field ``file``)."""
     nc = nc_services.nc_by_reference(reference)
     upload = _upload()
-    evidence = evidence_services.attach_to_nonconformity(api_user(), nc, upload.stream, upload.filename,
-                                                         upload.mimetype)
+    evidence = evidence_services.attach_to_nonconformity(
+        api_user(), nc, upload.stream, upload.filename, upload.mimetype
+    )
     commit()
     return evidence, 201

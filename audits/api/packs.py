@@ -11,8 +11,7 @@ from core.database import commit
 
 @bp.route("/audits/<reference>/packs", methods=["POST"])
 @token_required(Permission.EXPORT_PACK)
-@bp.response(202, PackJobSchema, headers={"Location": {"description": "The job's URL.",
-                                                       "schema": {"type": "string"}}})
+@bp.response(202, PackJobSchema, headers={"Location": {"description": "The job's URL.", "schema": {"type": "string"}}})
 @bp.alt_response(404, response="NOT_FOUND")
 def start_pack(reference):
     """Start building the audit's evidence pack in the background; fetch it from the job once done."""

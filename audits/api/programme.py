@@ -30,8 +30,10 @@ def get_programme(args):
     """A site's programme for a year, with each entry's status, and departments not audited in 12 months."""
     site = site_named(args["site"])
     rows = programme_services.coverage(site, args["year"])
-    return {"entries": [_entry_row(c.entry, c.status, c.audit) for c in rows],
-            "not_audited_in_12_months": [d.code for d, _ in programme_services.not_audited_recently(site)]}
+    return {
+        "entries": [_entry_row(c.entry, c.status, c.audit) for c in rows],
+        "not_audited_in_12_months": [d.code for d, _ in programme_services.not_audited_recently(site)],
+    }
 
 
 @bp.route("/audit-programme", methods=["POST"])

@@ -48,8 +48,11 @@ class AuditSchema(Schema):
     departments = fields.Function(lambda a: a.department_codes)
     scope = fields.String()
     criteria = fields.List(fields.String())
-    criteria_revisions = fields.Dict(metadata={"description": "Per procedure code, the revision in force on the "
-                                                              "audit date (set when the audit starts)."})
+    criteria_revisions = fields.Dict(
+        metadata={
+            "description": "Per procedure code, the revision in force on the audit date (set when the audit starts)."
+        }
+    )
     checklists = fields.List(fields.String(), attribute="checklist_keys")
     lead_auditor = fields.Function(lambda a: a.lead_auditor.login)
     auditors = fields.Function(lambda a: [u.login for u in a.auditors])
@@ -65,11 +68,15 @@ class AuditDetailSchema(AuditSchema):
     summary = fields.String(allow_none=True)
     conclusion = fields.String(allow_none=True)
     cancel_reason = fields.String(allow_none=True)
-    items_summary = fields.Function(lambda a: {"answered": a.progress[0], "total": a.progress[1],
-                                               "counts": a.result_counts()})
-    nonconformities = fields.Function(lambda a: [{"reference": nc.reference, "state": nc.state,
-                                                  "severity": nc.severity}
-                                                 for nc in audit_services.nonconformities_of(a)])
+    items_summary = fields.Function(
+        lambda a: {"answered": a.progress[0], "total": a.progress[1], "counts": a.result_counts()}
+    )
+    nonconformities = fields.Function(
+        lambda a: [
+            {"reference": nc.reference, "state": nc.state, "severity": nc.severity}
+            for nc in audit_services.nonconformities_of(a)
+        ]
+    )
     signatures = fields.Function(lambda a: SignatureSchema(many=True).dump(signatures_for(a)))
 
 
@@ -196,8 +203,9 @@ def _links(nc) -> dict:
     if nc.audit is not None:
         links["audit"] = url_for("audits_api.audits.get_audit", reference=nc.audit.reference)
     if nc.audit_item_id is not None:
-        links["audit_item"] = url_for("audits_api.audits.list_items", reference=nc.audit.reference) + \
-            f"#{nc.audit_item_id}"
+        links["audit_item"] = (
+            url_for("audits_api.audits.list_items", reference=nc.audit.reference) + f"#{nc.audit_item_id}"
+        )
     return links
 
 
@@ -218,8 +226,9 @@ class NcCreateSchema(Schema):
     department = fields.String(required=True)
     owner = fields.String(load_default=None, allow_none=True)
     due_date = fields.Date(load_default=None, allow_none=True)
-    source = fields.String(load_default="manual", metadata={"description": "complaint, metric, manual or "
-                                                                          "plugin:<name>"})
+    source = fields.String(
+        load_default="manual", metadata={"description": "complaint, metric, manual or plugin:<name>"}
+    )
     source_ref = fields.String(load_default=None, allow_none=True)
 
 

@@ -16,8 +16,13 @@ from __future__ import annotations
 
 import importlib
 
-_EXPORTS = {"PackResult": "build", "build_pack": "build", "write_pack": "build", "VerifyReport": "verify",
-            "verify_pack": "verify"}
+_EXPORTS = {
+    "PackResult": "build",
+    "build_pack": "build",
+    "write_pack": "build",
+    "VerifyReport": "verify",
+    "verify_pack": "verify",
+}
 
 __all__ = ["PackResult", "VerifyReport", "build_pack", "verify_pack", "write_pack"]
 

@@ -96,10 +96,22 @@ def _manifest(content, units: list[document.Unit]) -> dict:
         "generated_at": iso_utc(content.generated_at),
         "product_version": content.product_version,
         "sections": [{"key": u.section, "unit": u.key, "title": u.title, "sha256": u.sha256} for u in units],
-        "files": [{"attachment": attachment_name(e), "name": e.name, "media_type": e.media_type, "size": e.size,
-                   "sha256": e.sha256} for e in content.evidence],
-        "trail": {"ok": content.chain.ok, "events": content.chain.events,
-                  "head_seq": head.seq if head else None, "head_hash": head.hash if head else None},
+        "files": [
+            {
+                "attachment": attachment_name(e),
+                "name": e.name,
+                "media_type": e.media_type,
+                "size": e.size,
+                "sha256": e.sha256,
+            }
+            for e in content.evidence
+        ],
+        "trail": {
+            "ok": content.chain.ok,
+            "events": content.chain.events,
+            "head_seq": head.seq if head else None,
+            "head_hash": head.hash if head else None,
+        },
     }
 
 
@@ -188,12 +200,23 @@ def _render_here(html: str, files: dict[str, bytes], media_types: dict[str, str]
             raise RefusedURL(f"{sha256[:64]} is not evidence of this audit")
         return files[sha256]
 
-    return render_pdf(html, read_file=read_file, media_types=media_types, pdf_variant=PDF_VARIANT,
-                      font_config=font_config(), **options)
+    return render_pdf(
+        html,
+        read_file=read_file,
+        media_types=media_types,
+        pdf_variant=PDF_VARIANT,
+        font_config=font_config(),
+        **options,
+    )
 
 
-def _contents(body: list[document.Unit], counts: dict[str, int], first_page: int,
-              cached: Callable[[document.Unit], bytes], assumed: int = 1) -> tuple[document.Unit, bytes]:
+def _contents(
+    body: list[document.Unit],
+    counts: dict[str, int],
+    first_page: int,
+    cached: Callable[[document.Unit], bytes],
+    assumed: int = 1,
+) -> tuple[document.Unit, bytes]:
     """The contents with real page numbers. Its own length shifts every number after it, so it is
     rendered again until the length it assumed is the length it has (once at most, in practice)."""
     for _attempt in range(4):
@@ -241,8 +264,7 @@ def _number_glyphs(unit: document.Unit) -> _NumberGlyphs:
         widths.append(sum(box.width for box in texts) * PX)
         starts.append(min(box.position_x for box in texts) * PX)
         right = (margin.content_box_x() + margin.width) * PX
-    return _NumberGlyphs(laid_out.write_pdf(pdf_variant=PDF_VARIANT), document.number_tokens(), widths, starts,
-                         right)
+    return _NumberGlyphs(laid_out.write_pdf(pdf_variant=PDF_VARIANT), document.number_tokens(), widths, starts, right)
 
 
 def _draw_page_numbers(merged, glyphs: _NumberGlyphs) -> None:
@@ -282,12 +304,25 @@ def _attachments(content, files: dict[str, bytes], manifest_bytes: bytes) -> lis
 
     # Attachments come from bytes the product hands over, never from a URL.
     fetcher = RestrictedURLFetcher()
-    found = [Attachment(file_obj=io.BytesIO(files[e.sha256]), name=attachment_name(e),
-                        description=f"{e.name} ({e.sha256})", relationship="Data", url_fetcher=fetcher)
-             for e in content.evidence]
-    found.append(Attachment(file_obj=io.BytesIO(manifest_bytes), name=MANIFEST_NAME,
-                            description="SHA-256 of every section and file", relationship="Data",
-                            url_fetcher=fetcher))
+    found = [
+        Attachment(
+            file_obj=io.BytesIO(files[e.sha256]),
+            name=attachment_name(e),
+            description=f"{e.name} ({e.sha256})",
+            relationship="Data",
+            url_fetcher=fetcher,
+        )
+        for e in content.evidence
+    ]
+    found.append(
+        Attachment(
+            file_obj=io.BytesIO(manifest_bytes),
+            name=MANIFEST_NAME,
+            description="SHA-256 of every section and file",
+            relationship="Data",
+            url_fetcher=fetcher,
+        )
+    )
     return found
 
 
@@ -298,8 +333,11 @@ def _without_internal_links(page) -> None:
     annotations = page.obj.get(Name.Annots)
     if annotations is None:
         return
-    kept = [a for a in annotations if not (a.get(Name.Subtype) == Name.Link and (
-        Name.Dest in a or (Name.A in a and a.A.get(Name.S) != Name.URI)))]
+    kept = [
+        a
+        for a in annotations
+        if not (a.get(Name.Subtype) == Name.Link and (Name.Dest in a or (Name.A in a and a.A.get(Name.S) != Name.URI)))
+    ]
     page.obj.Annots = Array(kept)
 
 
@@ -310,13 +348,11 @@ def _font_key(font) -> str | None:
     try:
         described = font.DescendantFonts[0] if Name.DescendantFonts in font else font
         descriptor = described.FontDescriptor
-        program = next(descriptor[key] for key in (Name.FontFile, Name.FontFile2, Name.FontFile3)
-                       if key in descriptor)
+        program = next(descriptor[key] for key in (Name.FontFile, Name.FontFile2, Name.FontFile3) if key in descriptor)
         digest = hashlib.sha256(program.read_raw_bytes())
     except (AttributeError, KeyError, IndexError, StopIteration, TypeError):
         return None
-    for part in (font.get(Name.BaseFont), described.get(Name.W), described.get(Name.Widths),
-                 font.get(Name.Encoding)):
+    for part in (font.get(Name.BaseFont), described.get(Name.W), described.get(Name.Widths), font.get(Name.Encoding)):
         digest.update(b"\x00" + (part.unparse() if part is not None else b""))
     if Name.ToUnicode in font:
         digest.update(b"\x00" + font.ToUnicode.read_raw_bytes())
@@ -347,8 +383,9 @@ def _share_fonts(merged) -> None:
                 fonts[name] = first
 
 
-def _merge(cover: bytes, units: list[bytes], static: bytes, numbers: _NumberGlyphs,
-           marks: list[list[document.Mark]]) -> bytes:
+def _merge(
+    cover: bytes, units: list[bytes], static: bytes, numbers: _NumberGlyphs, marks: list[list[document.Mark]]
+) -> bytes:
     """The pack: the cover's file (WeasyPrint's PDF/A-3b with the attachments) with every other unit's
     pages appended, the shared margins (``static``, one page) laid over each page, "Page n of N" drawn
     on it, and the outline rebuilt over the merged pages."""
@@ -361,7 +398,7 @@ def _merge(cover: bytes, units: list[bytes], static: bytes, numbers: _NumberGlyp
     try:
         # One form XObject for the shared margins, referenced by every page rather than copied to each.
         shared = merged.copy_foreign(sources[-1].pages[0].as_form_xobject())
-        for source in sources[:len(units)]:
+        for source in sources[: len(units)]:
             for page in source.pages:
                 _without_internal_links(page)
                 merged.pages.append(page)
@@ -420,22 +457,35 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
                 if key is not None and pages.reuse(unit, key):
                     continue
                 pages.cache_keys[unit.key] = key
-                jobs.append(Job(unit.key, prefix, unit_body, unit.anchor, {sha: files[sha] for sha in unit.files},
-                                {sha: media_types[sha] for sha in unit.files}, unit.key))
+                jobs.append(
+                    Job(
+                        unit.key,
+                        prefix,
+                        unit_body,
+                        unit.anchor,
+                        {sha: files[sha] for sha in unit.files},
+                        {sha: media_types[sha] for sha in unit.files},
+                        unit.key,
+                    )
+                )
             return jobs
 
         def here(unit: document.Unit) -> bytes:
             """A small unit rendered in this process (through the cache)."""
             renderer.check()
             for job in jobs_for([unit]):
-                result, = results(render_batch(job.prefix, [(job.key, job.anchor, job.body)], job.files,
-                                                job.media_types))
+                (result,) = results(
+                    render_batch(job.prefix, [(job.key, job.anchor, job.body)], job.files, job.media_types)
+                )
                 pages.rendered_one(result, job)
             return pages.pdfs[unit.key]
 
         try:
-            with Renderer(workers=workers, memory_limit_mb=config.get("DEALERQMS_PACK_WORKER_MEMORY_MB"),
-                          timeout=float(config.get("DEALERQMS_PACK_TIMEOUT", 900))) as renderer:
+            with Renderer(
+                workers=workers,
+                memory_limit_mb=config.get("DEALERQMS_PACK_WORKER_MEMORY_MB"),
+                timeout=float(config.get("DEALERQMS_PACK_TIMEOUT", 900)),
+            ) as renderer:
                 renderer.submit(jobs_for(body), background=True)
                 # While the workers render the body, this process makes and renders what is left: the
                 # findings, the cover (with the document-level PDF/A-3b structure and the attachments), the
@@ -449,21 +499,29 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
                 html = document.document(content, [cover, document.contents(body)], body)
                 here(findings)
                 renderer.check()
-                cover_pdf = _render_here(document.unit_document(cover), files, media_types,
-                                         attachments=_attachments(content, files, manifest_bytes))
+                cover_pdf = _render_here(
+                    document.unit_document(cover),
+                    files,
+                    media_types,
+                    attachments=_attachments(content, files, manifest_bytes),
+                )
                 pages.counts[cover.key] = _page_count(cover_pdf)
                 static_pdf = here(document.static_stamp(content))
                 numbers = _number_glyphs(document.number_glyphs(content))
                 # The contents' length (not its numbers) shifts the pages after it: a draft with placeholder
                 # numbers, laid out now, is the length to assume, so the real contents renders once.
-                assumed = _laid_out_pages(document.unit_document(
-                    document.contents(body, dict.fromkeys((unit.key for unit in body), 9999))))
+                assumed = _laid_out_pages(
+                    document.unit_document(document.contents(body, dict.fromkeys((unit.key for unit in body), 9999)))
+                )
                 renderer.wait(pages.rendered_one)
                 contents, _contents_pdf = _contents(body, pages.counts, pages.counts[cover.key] + 1, here, assumed)
                 _tick(progress, len(body) + 1, len(body) + 3, "contents")
                 order = [cover, contents, *body]
-                marks = [mark_list for unit in order
-                         for mark_list in [unit.marks] + [[] for _ in range(pages.counts[unit.key] - 1)]]
+                marks = [
+                    mark_list
+                    for unit in order
+                    for mark_list in [unit.marks] + [[] for _ in range(pages.counts[unit.key] - 1)]
+                ]
                 numbers.labels = [document.page_of_tokens(n, len(marks)) for n in range(1, len(marks) + 1)]
         except RenderFailed as error:
             raise PackError(str(error)) from None
@@ -472,11 +530,19 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
     _tick(progress, len(body) + 2, len(body) + 3, "page numbers")
     _tick(progress, len(body) + 3, len(body) + 3, "merged")
     pages.peaks["main"] = peak_rss_kib()
-    return PackResult(audit.reference, pdf, html, manifest, manifest_sha256, pages=len(marks),
-                      rendered=[key for key in pages.rendered if not key.startswith("stamps/")],
-                      reused=[key for key in pages.reused if not key.startswith("stamps/")],
-                      peak_rss_kib=pages.peaks, render_seconds=pages.seconds,
-                      worker_cpu_seconds=pages.cpu)
+    return PackResult(
+        audit.reference,
+        pdf,
+        html,
+        manifest,
+        manifest_sha256,
+        pages=len(marks),
+        rendered=[key for key in pages.rendered if not key.startswith("stamps/")],
+        reused=[key for key in pages.reused if not key.startswith("stamps/")],
+        peak_rss_kib=pages.peaks,
+        render_seconds=pages.seconds,
+        worker_cpu_seconds=pages.cpu,
+    )
 
 
 def _tick(progress: Progress | None, done: int, total: int, label: str) -> None:
@@ -496,8 +562,12 @@ def sign_pdf(pdf: bytes, key_file: str, cert_file: str, passphrase: bytes | None
     if signer is None:
         raise PackError("the signing key or certificate could not be read")
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    metadata = signers.PdfSignatureMetadata(field_name=SIGNATURE_FIELD, subfilter=fields.SigSeedSubFilter.PADES,
-                                            md_algorithm="sha256", reason="dealerqms evidence pack")
+    metadata = signers.PdfSignatureMetadata(
+        field_name=SIGNATURE_FIELD,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+        reason="dealerqms evidence pack",
+    )
     return signers.sign_pdf(writer, metadata, signer=signer).getvalue()
 
 
@@ -531,9 +601,16 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def write_pack(reference: str, output: str | Path, *, html_output: str | Path | None = None,
-               sign_key: str | None = None, sign_cert: str | None = None, locale: str | None = None,
-               progress: Progress | None = None) -> PackResult:
+def write_pack(
+    reference: str,
+    output: str | Path,
+    *,
+    html_output: str | Path | None = None,
+    sign_key: str | None = None,
+    sign_cert: str | None = None,
+    locale: str | None = None,
+    progress: Progress | None = None,
+) -> PackResult:
     """Build the pack of audit ``reference`` and write it to ``output`` (only once it is complete).
 
     Without ``sign_key``/``sign_cert`` the instance's configured key signs it,

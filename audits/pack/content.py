@@ -82,13 +82,15 @@ def _criteria(audit: Audit) -> list[CriteriaRevision]:
         entry = CriteriaRevision(code=code, recorded=recorded)
         if recorded:
             entry.revision = db.session.execute(
-                db.select(Revision).join(Procedure).where(Procedure.code == code,
-                                                          Revision.number == recorded["revision"])
+                db.select(Revision)
+                .join(Procedure)
+                .where(Procedure.code == code, Revision.number == recorded["revision"])
             ).scalar_one_or_none()
             if entry.revision is not None:
                 entry.body_matches = entry.revision.body_sha256 == recorded.get("body_sha256")
-                entry.approvals = [s for s in signatures_for(entry.revision)
-                                   if s.meaning in ("approved", "periodic-review")]
+                entry.approvals = [
+                    s for s in signatures_for(entry.revision) if s.meaning in ("approved", "periodic-review")
+                ]
         found.append(entry)
     return found
 
@@ -109,15 +111,23 @@ def _kpis(audit: Audit, on: date) -> list[KpiChart]:
         if not points:
             continue
         periods, values = [p.period for p in points], [p.value for p in points]
-        svg = charts.trend_svg(title=f"{metric.name} · {audit.site.code}", periods=periods, values=values,
-                               target=thresholds.target, warning=thresholds.warning, direction=metric.direction,
-                               unit=str(metric.unit), statuses=[p.status for p in points])
+        svg = charts.trend_svg(
+            title=f"{metric.name} · {audit.site.code}",
+            periods=periods,
+            values=values,
+            target=thresholds.target,
+            warning=thresholds.warning,
+            direction=metric.direction,
+            unit=str(metric.unit),
+            statuses=[p.status for p in points],
+        )
         found.append(KpiChart(metric=metric, svg=svg, periods=periods, values=values))
     return found
 
 
-def _events(audit: Audit, ncs: list[Nonconformity], criteria: list[CriteriaRevision],
-            evidence: list[Evidence]) -> list[TrailEvent]:
+def _events(
+    audit: Audit, ncs: list[Nonconformity], criteria: list[CriteriaRevision], evidence: list[Evidence]
+) -> list[TrailEvent]:
     by_seq = {event.seq: event for event in audit_services.history(audit, limit=100_000)}
     for nc in ncs:
         by_seq.update((event.seq, event) for event in nc_services.timeline(nc))
@@ -147,16 +157,26 @@ def gather(audit: Audit) -> PackContent:
     on = audit_date(audit)
     ncs = audit_services.nonconformities_of(audit)
     criteria = _criteria(audit)
-    evidence = list(db.session.execute(
-        db.select(Evidence).where(Evidence.audit_id == audit.id).order_by(Evidence.id)).scalars())
+    evidence = list(
+        db.session.execute(db.select(Evidence).where(Evidence.audit_id == audit.id).order_by(Evidence.id)).scalars()
+    )
     events = _events(audit, ncs, criteria, evidence)
     # In the session's own snapshot, so that the verified chain and the head printed beside it agree.
     chain = verify(db.session.connection())
     head = db.session.execute(db.select(TrailEvent).order_by(TrailEvent.seq.desc()).limit(1)).scalar_one_or_none()
     return PackContent(
-        audit=audit, audit_date=on, generated_at=utcnow(), product_version=product_version(),
-        nonconformities=ncs, criteria=criteria, kpis=_kpis(audit, on), plugin_sections=manager.pack_sections(audit),
-        evidence=evidence, events=events, chain=chain, chain_head=head,
+        audit=audit,
+        audit_date=on,
+        generated_at=utcnow(),
+        product_version=product_version(),
+        nonconformities=ncs,
+        criteria=criteria,
+        kpis=_kpis(audit, on),
+        plugin_sections=manager.pack_sections(audit),
+        evidence=evidence,
+        events=events,
+        chain=chain,
+        chain_head=head,
         signatures=_signatures(audit, ncs, criteria),
     )
 

@@ -53,8 +53,10 @@ MARGIN_BOXES}
 """
 
 # Plain strings in the margin boxes: a running element (a table per page) lays out several times slower.
-MARGIN_BOXES = """  @top-left { content: HEADER_LEFT; width: 55%; font-size: 8pt; font-weight: bold; border-bottom: 0.6pt solid #333; }
-  @top-right { content: HEADER_RIGHT; width: 45%; font-size: 8pt; text-align: right; border-bottom: 0.6pt solid #333; }
+MARGIN_BOXES = """  @top-left { content: HEADER_LEFT; width: 55%; font-size: 8pt; font-weight: bold;
+              border-bottom: 0.6pt solid #333; }
+  @top-right { content: HEADER_RIGHT; width: 45%; font-size: 8pt; text-align: right;
+               border-bottom: 0.6pt solid #333; }
   @bottom-right { content: PAGE_OF; width: 40%; font-size: 8pt; text-align: right; }
   @bottom-left { content: REFERENCE; width: 60%; font-size: 8pt; }
 """
@@ -106,21 +108,33 @@ def _page_of() -> str:
     page_of = _("Page %(n)s of %(total)s", n="\x00", total="\x01")
     before, _sep, rest = page_of.partition("\x00")
     middle, _sep, after = rest.partition("\x01")
-    return " ".join(part for part in (css_string(before) if before else "", "counter(page)",
-                                      css_string(middle) if middle else "", "counter(pages)",
-                                      css_string(after) if after else "") if part)
+    return " ".join(
+        part
+        for part in (
+            css_string(before) if before else "",
+            "counter(page)",
+            css_string(middle) if middle else "",
+            "counter(pages)",
+            css_string(after) if after else "",
+        )
+        if part
+    )
 
 
 def _margins(reference: str, title: str, audit_date: str, page_of: str) -> str:
-    return (MARGIN_BOXES.replace("PAGE_OF", page_of).replace("REFERENCE", css_string(reference))
-            .replace("HEADER_LEFT", css_string(f"{reference} · {title}"))
-            .replace("HEADER_RIGHT", css_string(f"{_('Evidence pack')} · {_('Audit date')} {audit_date}")))
+    return (
+        MARGIN_BOXES.replace("PAGE_OF", page_of)
+        .replace("REFERENCE", css_string(reference))
+        .replace("HEADER_LEFT", css_string(f"{reference} · {title}"))
+        .replace("HEADER_RIGHT", css_string(f"{_('Evidence pack')} · {_('Audit date')} {audit_date}"))
+    )
 
 
 def print_css(reference: str, title: str, audit_date: str) -> str:
     """The CSS of the whole document: pages with the running header, "Page n of N" and the reference."""
-    return PAGE_RULES.replace("MARGIN_BOXES", _margins(reference, title, audit_date, _page_of())) + BODY_CSS + \
-        BOOKMARK_CSS
+    return (
+        PAGE_RULES.replace("MARGIN_BOXES", _margins(reference, title, audit_date, _page_of())) + BODY_CSS + BOOKMARK_CSS
+    )
 
 
 def _box(margins: str, name: str) -> str:
@@ -176,9 +190,12 @@ def _helpers() -> dict:
     from audits import views
 
     return {
-        "result_labels": views.RESULT_LABELS, "state_labels": views.STATE_LABELS,
-        "fishbone_labels": views.FISHBONE_LABELS, "eight_d_labels": views.EIGHT_D_LABELS,
-        "manifestation": manifestation, "owner_label": owner_label,
+        "result_labels": views.RESULT_LABELS,
+        "state_labels": views.STATE_LABELS,
+        "fishbone_labels": views.FISHBONE_LABELS,
+        "eight_d_labels": views.EIGHT_D_LABELS,
+        "manifestation": manifestation,
+        "owner_label": owner_label,
         "meaning": lambda signature: str(MEANINGS.get(signature.meaning, signature.meaning)),
         "when": lambda value: iso_utc(value)[:19].replace("T", " ") + " UTC" if value else "",
         "file_url": lambda evidence: f"{FILES_PREFIX}{evidence.sha256}",
@@ -192,8 +209,15 @@ def _stable_svg_ids(svg: str, prefix: str) -> str:
 
 
 # Findings colours by grade: what the dashboard uses for good, warning and bad.
-GRADE_STATUS = {"conforming": "green", "observation": None, "ofi": None, "minor_nc": "amber", "major_nc": "red",
-                "not_applicable": None, "unanswered": None}
+GRADE_STATUS = {
+    "conforming": "green",
+    "observation": None,
+    "ofi": None,
+    "minor_nc": "amber",
+    "major_nc": "red",
+    "not_applicable": None,
+    "unanswered": None,
+}
 
 
 def findings_chart(counts: dict[str, int], labels: dict, memo=None) -> Markup:
@@ -221,9 +245,18 @@ def findings_unit(content: PackContent, memo=None) -> Unit:
     helpers = _helpers()
     title = _("Findings summary")
     counts = content.audit.result_counts()
-    html = _environment().get_template("findings.html").render(
-        title=title, pack=content, audit=content.audit, **helpers, counts=counts,
-        chart=findings_chart(counts, helpers["result_labels"], memo))
+    html = (
+        _environment()
+        .get_template("findings.html")
+        .render(
+            title=title,
+            pack=content,
+            audit=content.audit,
+            **helpers,
+            counts=counts,
+            chart=findings_chart(counts, helpers["result_labels"], memo),
+        )
+    )
     return Unit("findings", "findings", title, Markup(html), [Mark(1, title)])
 
 
@@ -255,58 +288,115 @@ def units(content: PackContent, memo=None, *, findings: bool = True) -> list[Uni
     for number, checklist in enumerate(content.audit.checklists):
         items = list(checklist.items)
         for start in range(0, max(len(items), 1), CHECKLIST_CHUNK):
-            chunk = items[start:start + CHECKLIST_CHUNK]
-            marks = ([Mark(1, title)] if number == 0 and start == 0 else []) + \
-                ([Mark(2, checklist.title)] if start == 0 else [])
-            add(f"checklists/{checklist.key}/{start // CHECKLIST_CHUNK}", "checklists", title, "checklists.html",
-                marks, files=[e.sha256 for item in chunk for e in item.evidence if e.is_image],
-                heading=title if number == 0 and start == 0 else None, checklist=checklist, items=chunk,
-                first=start == 0)
+            chunk = items[start : start + CHECKLIST_CHUNK]
+            marks = ([Mark(1, title)] if number == 0 and start == 0 else []) + (
+                [Mark(2, checklist.title)] if start == 0 else []
+            )
+            add(
+                f"checklists/{checklist.key}/{start // CHECKLIST_CHUNK}",
+                "checklists",
+                title,
+                "checklists.html",
+                marks,
+                files=[e.sha256 for item in chunk for e in item.evidence if e.is_image],
+                heading=title if number == 0 and start == 0 else None,
+                checklist=checklist,
+                items=chunk,
+                first=start == 0,
+            )
 
     if findings:
         found.append(findings_unit(content, memo))
 
     title = _("Nonconformities")
     if not content.nonconformities:
-        add("nonconformities", "nonconformities", title, "nonconformities.html", [Mark(1, title)], heading=title,
-            nc=None)
+        add(
+            "nonconformities",
+            "nonconformities",
+            title,
+            "nonconformities.html",
+            [Mark(1, title)],
+            heading=title,
+            nc=None,
+        )
     for number, nc in enumerate(content.nonconformities):
         label = f"{nc.reference} — {nc.title}"
         marks = ([Mark(1, title)] if number == 0 else []) + [Mark(2, label)]
-        add(f"nonconformities/{nc.reference}", "nonconformities", title, "nonconformities.html", marks,
-            heading=title if number == 0 else None, nc=nc,
-            fishbone=fishbone_svg(nc.root_cause, helpers["fishbone_labels"], nc.reference))
+        add(
+            f"nonconformities/{nc.reference}",
+            "nonconformities",
+            title,
+            "nonconformities.html",
+            marks,
+            heading=title if number == 0 else None,
+            nc=nc,
+            fishbone=fishbone_svg(nc.root_cause, helpers["fishbone_labels"], nc.reference),
+        )
 
     title = _("Procedures in force on the audit date")
     if not content.criteria:
         add("procedures", "procedures", title, "procedures.html", [Mark(1, title)], heading=title, entry=None)
     for number, entry in enumerate(content.criteria):
-        label = entry.code + (f" — {_('revision %(number)s', number=entry.revision.number)}: {entry.revision.title}"
-                              if entry.revision else "")
+        label = entry.code + (
+            f" — {_('revision %(number)s', number=entry.revision.number)}: {entry.revision.title}"
+            if entry.revision
+            else ""
+        )
         marks = ([Mark(1, title)] if number == 0 else []) + [Mark(2, label)]
-        add(f"procedures/{entry.code}/{entry.revision.number if entry.revision else '-'}", "procedures", title,
-            "procedures.html", marks, heading=title if number == 0 else None, entry=entry,
-            body=render(entry.revision.body) if entry.revision else None)
+        add(
+            f"procedures/{entry.code}/{entry.revision.number if entry.revision else '-'}",
+            "procedures",
+            title,
+            "procedures.html",
+            marks,
+            heading=title if number == 0 else None,
+            entry=entry,
+            body=render(entry.revision.body) if entry.revision else None,
+        )
 
     title = _("KPI trends in the 12 months before the audit")
-    add("kpis", "kpis", title, "kpis.html", [Mark(1, title)],
-        charts=[Markup(_stable_svg_ids(str(kpi.svg), f"kpi{n}-")) for n, kpi in enumerate(content.kpis)])
+    add(
+        "kpis",
+        "kpis",
+        title,
+        "kpis.html",
+        [Mark(1, title)],
+        charts=[Markup(_stable_svg_ids(str(kpi.svg), f"kpi{n}-")) for n, kpi in enumerate(content.kpis)],
+    )
 
     for number, plugin_section in enumerate(content.plugin_sections, start=1):
         # A plugin's section is its own print-ready HTML (PackSection's contract); the title is escaped.
         title = str(plugin_section.title)
-        add(f"plugin-{number}", f"plugin-{number}", title, "plugin.html", [Mark(1, title)],
-            body=Markup(plugin_section.html))
+        add(
+            f"plugin-{number}",
+            f"plugin-{number}",
+            title,
+            "plugin.html",
+            [Mark(1, title)],
+            body=Markup(plugin_section.html),
+        )
 
     title = _("Evidence index")
-    add("evidence", "evidence", title, "evidence.html", [Mark(1, title)],
-        files=[e.sha256 for e in content.evidence if e.is_image])
+    add(
+        "evidence",
+        "evidence",
+        title,
+        "evidence.html",
+        [Mark(1, title)],
+        files=[e.sha256 for e in content.evidence if e.is_image],
+    )
 
     title = _("Audit trail")
     add("trail", "trail", title, "trail_chain.html", [Mark(1, title)])
     for start in range(0, len(content.events), TRAIL_CHUNK):
-        add(f"trail/{start // TRAIL_CHUNK}", "trail", title, "trail_events.html", [],
-            events=content.events[start:start + TRAIL_CHUNK])
+        add(
+            f"trail/{start // TRAIL_CHUNK}",
+            "trail",
+            title,
+            "trail_events.html",
+            [],
+            events=content.events[start : start + TRAIL_CHUNK],
+        )
 
     title = _("Signatures")
     add("signatures", "signatures", title, "signatures.html", [Mark(1, title)])
@@ -322,15 +412,22 @@ class ContentsLine:
 
 
 def contents_lines(body: list[Unit], pages: dict[str, int] | None = None) -> list[ContentsLine]:
-    return [ContentsLine(mark.level, mark.label, unit.anchor, pages[unit.key] if pages else None)
-            for unit in body for mark in unit.marks]
+    return [
+        ContentsLine(mark.level, mark.label, unit.anchor, pages[unit.key] if pages else None)
+        for unit in body
+        for mark in unit.marks
+    ]
 
 
 def cover(content: PackContent, manifest_sha256: str) -> Unit:
-    html = _environment().get_template("cover.html").render(
-        pack=content, audit=content.audit, manifest_sha256=manifest_sha256, **_helpers())
-    return Unit("cover", "cover", content.audit.reference, Markup(html), [Mark(1, content.audit.reference)],
-                cacheable=False)
+    html = (
+        _environment()
+        .get_template("cover.html")
+        .render(pack=content, audit=content.audit, manifest_sha256=manifest_sha256, **_helpers())
+    )
+    return Unit(
+        "cover", "cover", content.audit.reference, Markup(html), [Mark(1, content.audit.reference)], cacheable=False
+    )
 
 
 def contents(body: list[Unit], pages: dict[str, int] | None = None) -> Unit:
@@ -347,8 +444,10 @@ def unit_parts(unit: Unit) -> tuple[str, str]:
     """``(prefix, body)`` of the unit's own document: the prefix runs from the doctype to the opening
     ``<body>``, the body is one element that starts on a new page. Units with the same prefix can be
     laid out together as one document and split by page afterwards."""
-    prefix = (f'<!doctype html><html lang="{_lang()}"><head><meta charset="utf-8">'
-              f'<style>{unit.css or UNIT_CSS}</style></head><body>')
+    prefix = (
+        f'<!doctype html><html lang="{_lang()}"><head><meta charset="utf-8">'
+        f"<style>{unit.css or UNIT_CSS}</style></head><body>"
+    )
     classes = unit.section.split("-")[0]
     return prefix, f'<{unit.wrapper} id="{unit.anchor}" class="{classes}">{unit.html}</{unit.wrapper}>'
 
@@ -366,8 +465,11 @@ def _header(content: PackContent) -> tuple[str, str, str]:
 
 def document(content: PackContent, front: list[Unit], body: list[Unit]) -> str:
     """The whole pack, its print CSS inside, so the HTML alone renders to the complete pack."""
-    return _environment().get_template("document.html").render(
-        units=[*front, *body], css=Markup(print_css(*_header(content))), lang=_lang(), audit=content.audit)
+    return (
+        _environment()
+        .get_template("document.html")
+        .render(units=[*front, *body], css=Markup(print_css(*_header(content))), lang=_lang(), audit=content.audit)
+    )
 
 
 def page_of_tokens(n: int | str, total: int | str) -> list[str]:
@@ -381,15 +483,18 @@ def page_of_tokens(n: int | str, total: int | str) -> list[str]:
 
 def number_tokens() -> list[str]:
     """The pieces :func:`number_glyphs` renders, one a page, in order: the sentence's text, then the digits."""
-    return [*dict.fromkeys(token for token in page_of_tokens("\x00", "\x01") if token not in ("\x00", "\x01")),
-            *"0123456789"]
+    return [
+        *dict.fromkeys(token for token in page_of_tokens("\x00", "\x01") if token not in ("\x00", "\x01")),
+        *"0123456789",
+    ]
 
 
 def number_glyphs(content: PackContent) -> Unit:
     """One page per piece of "Page n of N" (see :func:`page_of_tokens`), each where the page number goes but
     left-aligned: every page's number is drawn from these pieces, side by side, right-aligned."""
     box = _box(_margins(*_header(content), "string(page-of)"), "bottom-right").replace(
-        "text-align: right;", "text-align: left; white-space: pre;")
+        "text-align: right;", "text-align: left; white-space: pre;"
+    )
     css = PAGE_RULES.replace("MARGIN_BOXES", box) + BODY_CSS + ".stamp { string-set: page-of attr(data-page-of); }"
     html = _environment().get_template("stamps.html").render(labels=number_tokens())
     return Unit("stamps/numbers", "stamps", "", Markup(html), css=css, wrapper="div")

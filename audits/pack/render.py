@@ -160,14 +160,18 @@ class Renderer:
         self._join()
         if not jobs:
             return
-        if self.executor is None and (not may_use_workers(self.workers)
-                                      or sum(job.weight for job in jobs) < SMALL_JOBS):
+        if self.executor is None and (
+            not may_use_workers(self.workers) or sum(job.weight for job in jobs) < SMALL_JOBS
+        ):
             self.queued += jobs
             return
         if self.executor is None:
             self.executor = futures.ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=_context(), initializer=worker.start_worker,
-                initargs=(self.memory_limit_mb,))
+                max_workers=self.workers,
+                mp_context=_context(),
+                initializer=worker.start_worker,
+                initargs=(self.memory_limit_mb,),
+            )
         count = max(BATCHES_PER_WORKER * self.workers, -(-sum(job.weight for job in jobs) // MAX_BATCH_WEIGHT))
         shared = batches(jobs, count)
         if background:
@@ -208,8 +212,9 @@ class Renderer:
         while self.pending:
             # Past the deadline is over the limit even when results are waiting (this process was busy).
             left = self.deadline - time.monotonic()
-            ready = futures.wait(self.pending, timeout=left, return_when=futures.FIRST_COMPLETED)[0] \
-                if left > 0 else set()
+            ready = (
+                futures.wait(self.pending, timeout=left, return_when=futures.FIRST_COMPLETED)[0] if left > 0 else set()
+            )
             if not ready:
                 raise RenderFailed(f"rendering took longer than the limit of {self.timeout:g} seconds")
             for future in ready:
@@ -218,8 +223,9 @@ class Renderer:
                 try:
                     finished = results(future.result())
                 except BrokenProcessPool:
-                    raise RenderFailed(f"a render worker died while rendering {label} "
-                                       f"(over its memory limit?)") from None
+                    raise RenderFailed(
+                        f"a render worker died while rendering {label} (over its memory limit?)"
+                    ) from None
                 except MemoryError:
                     raise RenderFailed(f"{label} needs more memory than a render worker may use") from None
                 by_key = {job.key: job for job in batch}

@@ -67,8 +67,7 @@ def _check_signature(reader, report: VerifyReport, trust_roots: list[str]) -> No
     from pyhanko_certvalidator import ValidationContext
 
     # No fetching: verifying a pack must not reach out to the network (OCSP, CRL, AIA).
-    context = ValidationContext(trust_roots=[load_cert_from_pemder(path) for path in trust_roots],
-                                allow_fetching=False)
+    context = ValidationContext(trust_roots=[load_cert_from_pemder(path) for path in trust_roots], allow_fetching=False)
 
     signatures = reader.embedded_signatures
     if not signatures:
@@ -82,12 +81,14 @@ def _check_signature(reader, report: VerifyReport, trust_roots: list[str]) -> No
             report.fail(f"signature {signature.field_name!r} by {signer} does not match the document")
             continue
         if status.coverage.name != "ENTIRE_FILE":
-            report.fail(f"signature {signature.field_name!r} by {signer} does not cover the whole file "
-                        f"(changed after signing)")
+            report.fail(
+                f"signature {signature.field_name!r} by {signer} does not cover the whole file (changed after signing)"
+            )
             continue
         trust = "trusted" if status.trusted else "certificate not checked against a trusted root"
-        report.findings.append(f"signature {signature.field_name!r} by {signer}: intact, covers the whole file "
-                               f"({trust})")
+        report.findings.append(
+            f"signature {signature.field_name!r} by {signer}: intact, covers the whole file ({trust})"
+        )
 
 
 def verify_pack(path: str | Path, *, trust_roots: list[str] = ()) -> VerifyReport:
@@ -112,8 +113,10 @@ def verify_pack(path: str | Path, *, trust_roots: list[str] = ()) -> VerifyRepor
     if manifest.get("format") != MANIFEST_FORMAT:
         report.fail(f"unknown manifest format {manifest.get('format')!r}")
         return report
-    report.findings.append(f"audit {manifest.get('audit')}, generated {manifest.get('generated_at')}, "
-                           f"{len(manifest.get('sections', []))} sections in the manifest")
+    report.findings.append(
+        f"audit {manifest.get('audit')}, generated {manifest.get('generated_at')}, "
+        f"{len(manifest.get('sections', []))} sections in the manifest"
+    )
     listed = set()
     for entry in manifest.get("files", []):
         name = entry["attachment"]
@@ -132,6 +135,10 @@ def verify_pack(path: str | Path, *, trust_roots: list[str] = ()) -> VerifyRepor
     report.findings.append(f"{report.files_checked} of {len(listed)} attached files match the manifest")
     try:
         _check_signature(reader, report, list(trust_roots))
-    except (PdfError, SignatureValidationError, *READ_ERRORS) as error:  # a damaged signature dictionary is a failed check, not a crash
+    except (
+        PdfError,
+        SignatureValidationError,
+        *READ_ERRORS,
+    ) as error:  # a damaged signature dictionary is a failed check, not a crash
         report.fail(f"the signature cannot be validated ({error})")
     return report

@@ -64,8 +64,7 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def render_batch(prefix: str, bodies: list[tuple[str, str, str]], files: dict[str, bytes],
-                 media_types: dict[str, str]):
+def render_batch(prefix: str, bodies: list[tuple[str, str, str]], files: dict[str, bytes], media_types: dict[str, str]):
     """Several units laid out as one document and split back into one PDF per unit.
 
     ``bodies`` are ``(key, anchor, html)``: each ``html`` is one element with the id ``anchor`` that
@@ -83,8 +82,9 @@ def render_batch(prefix: str, bodies: list[tuple[str, str, str]], files: dict[st
         return files[sha256]
 
     html = compose(prefix, [body for _key, _anchor, body in bodies])
-    document = render_document(html, read_file=read_file, media_types=media_types, font_config=font_config(),
-                               pdf_variant=PDF_VARIANT)
+    document = render_document(
+        html, read_file=read_file, media_types=media_types, font_config=font_config(), pdf_variant=PDF_VARIANT
+    )
     starts = []
     for _key, anchor, _body in bodies:
         starts.append(next(number for number, page in enumerate(document.pages) if anchor in page.anchors))

@@ -46,13 +46,26 @@ def plan_refusal(user: User, nc: Nonconformity) -> Refusal | None:
     if not ncs.may_manage(user, nc):
         return Refusal(ncs.manage_refusal_text(nc))
     if nc.state not in PLANNABLE_STATES:
-        return conflict(_("%(reference)s is %(state)s; actions are planned once the root cause is identified and "
-                          "until the NC is closed.", reference=nc.reference, state=nc.state.replace("_", " ")))
+        return conflict(
+            _(
+                "%(reference)s is %(state)s; actions are planned once the root cause is identified and "
+                "until the NC is closed.",
+                reference=nc.reference,
+                state=nc.state.replace("_", " "),
+            )
+        )
     return None
 
 
-def add_action(actor: User, nc: Nonconformity, *, description: str, owner: str, due_date: date | None,
-               row_version: int | None = None) -> CorrectiveAction:
+def add_action(
+    actor: User,
+    nc: Nonconformity,
+    *,
+    description: str,
+    owner: str,
+    due_date: date | None,
+    row_version: int | None = None,
+) -> CorrectiveAction:
     """A new action once the cause is known; adding one while verifying reopens the planning."""
     refusal = plan_refusal(actor, nc)
     if refusal is not None and refusal.error is not Conflict:
@@ -62,15 +75,24 @@ def add_action(actor: User, nc: Nonconformity, *, description: str, owner: str, 
     description = required_text(description, "description")
     owner_row = user_named(owner, "owner")
     if not can(owner_row, Permission.OWN_ACTION):
-        raise ValidationFailed.field("owner", f"{owner_row.display_name} ({owner_row.login}) may not own corrective "
-                                              f"actions (quality officers, department heads and staff may)")
+        raise ValidationFailed.field(
+            "owner",
+            f"{owner_row.display_name} ({owner_row.login}) may not own corrective "
+            f"actions (quality officers, department heads and staff may)",
+        )
     if due_date is None:
         raise ValidationFailed.field("due_date", "is required")
     if due_date < today():
         raise ValidationFailed.field("due_date", "is in the past")
     number = max((a.number for a in nc.actions), default=0) + 1
-    action = CorrectiveAction(nonconformity=nc, number=number, description=description, owner=owner_row,
-                              due_date=due_date, state=ActionState.OPEN.value)
+    action = CorrectiveAction(
+        nonconformity=nc,
+        number=number,
+        description=description,
+        owner=owner_row,
+        due_date=due_date,
+        state=ActionState.OPEN.value,
+    )
     db.session.add(action)
     db.session.flush()
     ncs.back_to_actions_planned(nc, f"Corrective action {action.label} was added.")
@@ -80,14 +102,16 @@ def add_action(actor: User, nc: Nonconformity, *, description: str, owner: str, 
 def _state_refusal(action: CorrectiveAction, allowed, why: str) -> Refusal | None:
     if action.state in allowed:
         return None
-    return conflict(_("%(label)s is %(state)s; %(why)s", label=action.label, state=action.state.replace("_", " "),
-                      why=why))
+    return conflict(
+        _("%(label)s is %(state)s; %(why)s", label=action.label, state=action.state.replace("_", " "), why=why)
+    )
 
 
 def complete_refusal(user: User, action: CorrectiveAction) -> Refusal | None:
     """Why ``user`` may not complete ``action``, or None: its owner (or who may own it for them), while open."""
     return permission_refusal(user, Permission.OWN_ACTION, owner_id=action.owner_id) or _state_refusal(
-        action, (ActionState.OPEN,), _("only an open action can be completed."))
+        action, (ActionState.OPEN,), _("only an open action can be completed.")
+    )
 
 
 def verify_refusal(user: User, action: CorrectiveAction) -> Refusal | None:
@@ -108,8 +132,9 @@ def _enforce_around_row_version(refusal: Refusal | None, action: CorrectiveActio
     enforce(refusal)
 
 
-def complete_action(actor: User, action: CorrectiveAction, *, note: str,
-                    row_version: int | None = None) -> CorrectiveAction:
+def complete_action(
+    actor: User, action: CorrectiveAction, *, note: str, row_version: int | None = None
+) -> CorrectiveAction:
     _enforce_around_row_version(complete_refusal(actor, action), action, row_version)
     action.completion_note = required_text(note, "note")
     action.state = ActionState.DONE.value
@@ -119,8 +144,9 @@ def complete_action(actor: User, action: CorrectiveAction, *, note: str,
     return action
 
 
-def verify_action(actor: User, action: CorrectiveAction, *, effective: bool, note: str, password: str,
-                  row_version: int | None = None) -> CorrectiveAction:
+def verify_action(
+    actor: User, action: CorrectiveAction, *, effective: bool, note: str, password: str, row_version: int | None = None
+) -> CorrectiveAction:
     """Done → verified effective (signed ``verified-effective``) or ineffective.
 
     The owner never verifies their own action. An ineffective action stays
@@ -144,10 +170,12 @@ def verify_action(actor: User, action: CorrectiveAction, *, effective: bool, not
     return action
 
 
-def actions_query(*, owner: User | None = None, open_only: bool = False, overdue: bool = False,
-                  site: Site | None = None):
+def actions_query(
+    *, owner: User | None = None, open_only: bool = False, overdue: bool = False, site: Site | None = None
+):
     query = db.select(CorrectiveAction).options(
-        selectinload(CorrectiveAction.nonconformity), selectinload(CorrectiveAction.owner))
+        selectinload(CorrectiveAction.nonconformity), selectinload(CorrectiveAction.owner)
+    )
     if owner is not None:
         query = query.where(CorrectiveAction.owner_id == owner.id)
     if open_only or overdue:
@@ -184,8 +212,9 @@ def awaiting_verification_count(user: User) -> int:
     return _count(_awaiting_verification_query(user))
 
 
-def overdue_actions(site: Site | None = None, owner: User | None = None,
-                    limit: int | None = None) -> list[CorrectiveAction]:
+def overdue_actions(
+    site: Site | None = None, owner: User | None = None, limit: int | None = None
+) -> list[CorrectiveAction]:
     query = actions_query(owner=owner, overdue=True, site=site)
     return list(db.session.execute(query.limit(limit) if limit is not None else query).scalars())
 

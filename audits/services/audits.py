@@ -55,12 +55,16 @@ EDITABLE_STATES = (AuditState.PLANNED, AuditState.IN_PROGRESS)
 
 # Look-ups ------------------------------------------------------------------------
 
+
 def audit_by_reference(reference: str) -> Audit:
     audit = db.session.execute(
-        db.select(Audit).filter_by(reference=(reference or "").strip().upper())
-        .options(selectinload(Audit.items).selectinload(AuditItem.checklist),
-                 selectinload(Audit.items).selectinload(AuditItem.evidence),
-                 selectinload(Audit.items).selectinload(AuditItem.nonconformity))
+        db.select(Audit)
+        .filter_by(reference=(reference or "").strip().upper())
+        .options(
+            selectinload(Audit.items).selectinload(AuditItem.checklist),
+            selectinload(Audit.items).selectinload(AuditItem.evidence),
+            selectinload(Audit.items).selectinload(AuditItem.nonconformity),
+        )
     ).scalar_one_or_none()
     if audit is None:
         raise NotFound(f"There is no audit {reference!r}.")
@@ -70,10 +74,15 @@ def audit_by_reference(reference: str) -> Audit:
 def audit_for_recording(reference: str) -> Audit:
     """The audit without its items, with what recording on one item needs:
     its site, departments and team, in one statement."""
-    audit = db.session.execute(
-        db.select(Audit).filter_by(reference=(reference or "").strip().upper())
-        .options(joinedload(Audit.site), joinedload(Audit.department_rows), joinedload(Audit.auditor_rows))
-    ).unique().scalar_one_or_none()
+    audit = (
+        db.session.execute(
+            db.select(Audit)
+            .filter_by(reference=(reference or "").strip().upper())
+            .options(joinedload(Audit.site), joinedload(Audit.department_rows), joinedload(Audit.auditor_rows))
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     if audit is None:
         raise NotFound(f"There is no audit {reference!r}.")
     return audit
@@ -87,7 +96,8 @@ def item_of(audit: Audit, item_id: int) -> AuditItem:
                 return item
     else:
         item = db.session.execute(
-            db.select(AuditItem).where(AuditItem.audit_id == audit.id, AuditItem.id == item_id)
+            db.select(AuditItem)
+            .where(AuditItem.audit_id == audit.id, AuditItem.id == item_id)
             .options(joinedload(AuditItem.checklist), joinedload(AuditItem.nonconformity))
         ).scalar_one_or_none()
         if item is not None:
@@ -103,8 +113,14 @@ def require_read(user: User) -> None:
     require(user, Permission.READ_DRAFTS)
 
 
-def list_query(user: User, *, state: str | None = None, site: str | None = None, year: int | None = None,
-               department: str | None = None):
+def list_query(
+    user: User,
+    *,
+    state: str | None = None,
+    site: str | None = None,
+    year: int | None = None,
+    department: str | None = None,
+):
     require_read(user)
     query = db.select(Audit).options(selectinload(Audit.items))
     if state:
@@ -116,12 +132,12 @@ def list_query(user: User, *, state: str | None = None, site: str | None = None,
     if year:
         query = query.where(Audit.year == year)
     if department:
-        query = query.where(Audit.department_rows.any(
-            AuditDepartment.department_id == department_named(department).id))
+        query = query.where(Audit.department_rows.any(AuditDepartment.department_id == department_named(department).id))
     return query.order_by(Audit.planned_date.desc(), Audit.id.desc())
 
 
 # Who may do what -------------------------------------------------------------------
+
 
 def is_on_team(user: User, audit: Audit) -> bool:
     return user.id == audit.lead_auditor_id or any(row.user_id == user.id for row in audit.auditor_rows)
@@ -134,8 +150,10 @@ def impartiality_refusal(auditor: User, department_ids) -> str | None:
     for department_id in department_ids:
         if auditor.department_id == department_id:
             department = auditor.department.code if auditor.department else department_id
-            return (f"{auditor.display_name} ({auditor.login}) belongs to {department}: an auditor may not "
-                    f"audit their own department (ISO 9001 9.2.2 c).")
+            return (
+                f"{auditor.display_name} ({auditor.login}) belongs to {department}: an auditor may not "
+                f"audit their own department (ISO 9001 9.2.2 c)."
+            )
     return None
 
 
@@ -167,19 +185,22 @@ def _state_refusal(audit: Audit, allowed, why: str) -> Refusal | None:
 def start_refusal(user: User, audit: Audit) -> Refusal | None:
     """Why ``user`` may not start ``audit``, or None."""
     return conduct_refusal(user, audit) or _state_refusal(
-        audit, (AuditState.PLANNED,), _("only a planned audit can start."))
+        audit, (AuditState.PLANNED,), _("only a planned audit can start.")
+    )
 
 
 def record_refusal(user: User, audit: Audit) -> Refusal | None:
     """Why ``user`` may not record results (or their evidence) on ``audit`` now, or None."""
     return conduct_refusal(user, audit) or _state_refusal(
-        audit, (AuditState.IN_PROGRESS,), _("results are recorded while it is in progress."))
+        audit, (AuditState.IN_PROGRESS,), _("results are recorded while it is in progress.")
+    )
 
 
 def evidence_refusal(user: User, audit: Audit) -> Refusal | None:
     """Why ``user`` may not add evidence to the items of ``audit`` now, or None."""
     return conduct_refusal(user, audit) or _state_refusal(
-        audit, (AuditState.IN_PROGRESS,), _("evidence is added while it is in progress."))
+        audit, (AuditState.IN_PROGRESS,), _("evidence is added while it is in progress.")
+    )
 
 
 def report_refusal(user: User, audit: Audit) -> Refusal | None:
@@ -188,8 +209,13 @@ def report_refusal(user: User, audit: Audit) -> Refusal | None:
     if refusal:
         return refusal
     if user.id != audit.lead_auditor_id:
-        return Refusal(_("Only the lead auditor of %(reference)s (%(lead)s) may issue its report.",
-                         reference=audit.reference, lead=audit.lead_auditor.display_name))
+        return Refusal(
+            _(
+                "Only the lead auditor of %(reference)s (%(lead)s) may issue its report.",
+                reference=audit.reference,
+                lead=audit.lead_auditor.display_name,
+            )
+        )
     return _state_refusal(audit, (AuditState.IN_PROGRESS,), _("only an audit in progress can be reported."))
 
 
@@ -199,8 +225,9 @@ def manage_refusal(user: User, audit: Audit) -> Refusal | None:
     if refusal:
         return refusal
     if user.id != audit.lead_auditor_id and Role.QUALITY_OFFICER not in user.roles:
-        return Refusal(_("Only the lead auditor of %(reference)s or a quality officer may do this.",
-                         reference=audit.reference))
+        return Refusal(
+            _("Only the lead auditor of %(reference)s or a quality officer may do this.", reference=audit.reference)
+        )
     return None
 
 
@@ -212,22 +239,26 @@ def may_manage(user: User, audit: Audit) -> bool:
 def replan_refusal(user: User, audit: Audit) -> Refusal | None:
     """Why ``user`` may not re-plan ``audit``, or None."""
     return manage_refusal(user, audit) or _state_refusal(
-        audit, (AuditState.PLANNED,), _("only a planned audit can be re-planned."))
+        audit, (AuditState.PLANNED,), _("only a planned audit can be re-planned.")
+    )
 
 
 def close_refusal(user: User, audit: Audit) -> Refusal | None:
     """Why ``user`` may not close ``audit`` yet (its open NCs are checked when closing), or None."""
     return manage_refusal(user, audit) or _state_refusal(
-        audit, (AuditState.REPORTED,), _("only a reported audit can be closed."))
+        audit, (AuditState.REPORTED,), _("only a reported audit can be closed.")
+    )
 
 
 def cancel_refusal(user: User, audit: Audit) -> Refusal | None:
     """Why ``user`` may not cancel ``audit``, or None."""
     return manage_refusal(user, audit) or _state_refusal(
-        audit, EDITABLE_STATES, _("only a planned or running audit can be cancelled."))
+        audit, EDITABLE_STATES, _("only a planned or running audit can be cancelled.")
+    )
 
 
 # Planning --------------------------------------------------------------------------
+
 
 def check_checklist_keys(keys) -> list[str]:
     known = registry().checklists
@@ -277,9 +308,20 @@ def _team(lead_login: str | None, auditor_logins, department_ids) -> tuple[User,
     return lead, auditors
 
 
-def plan_audit(actor: User, *, title: str, site: str, departments, scope: str = "", criteria=(),
-               lead_auditor: str, auditors=(), planned_date: date | None, checklists,
-               programme_entry: ProgrammeEntry | None = None) -> Audit:
+def plan_audit(
+    actor: User,
+    *,
+    title: str,
+    site: str,
+    departments,
+    scope: str = "",
+    criteria=(),
+    lead_auditor: str,
+    auditors=(),
+    planned_date: date | None,
+    checklists,
+    programme_entry: ProgrammeEntry | None = None,
+) -> Audit:
     require(actor, Permission.RUN_AUDITS)
     title = required_text(title, "title", 300)
     site_row = site_named(site)
@@ -298,10 +340,21 @@ def plan_audit(actor: User, *, title: str, site: str, departments, scope: str = 
     lead, team = _team(lead_auditor, auditors, [d.id for d in department_rows])
     year = planned_date.year
     sequence = next_sequence(Audit, year)
-    audit = Audit(reference=f"IA-{year}-{sequence:03d}", year=year, sequence=sequence, title=title, site=site_row,
-                  scope=optional_text(scope) or "", criteria=codes, checklist_keys=keys, lead_auditor=lead,
-                  planned_date=planned_date, created_by=actor, programme_entry=programme_entry,
-                  state=AuditState.PLANNED.value)
+    audit = Audit(
+        reference=f"IA-{year}-{sequence:03d}",
+        year=year,
+        sequence=sequence,
+        title=title,
+        site=site_row,
+        scope=optional_text(scope) or "",
+        criteria=codes,
+        checklist_keys=keys,
+        lead_auditor=lead,
+        planned_date=planned_date,
+        created_by=actor,
+        programme_entry=programme_entry,
+        state=AuditState.PLANNED.value,
+    )
     audit.department_rows = [AuditDepartment(department_id=d.id, department=d) for d in department_rows]
     audit.auditor_rows = [AuditAuditor(user_id=u.id, user=u) for u in team]
     db.session.add(audit)
@@ -309,9 +362,19 @@ def plan_audit(actor: User, *, title: str, site: str, departments, scope: str = 
     return audit
 
 
-def update_plan(actor: User, audit: Audit, *, row_version: int | None, title: str | None = None,
-                scope: str | None = None, criteria=None, lead_auditor: str | None = None, auditors=None,
-                planned_date: date | None = None, checklists=None) -> Audit:
+def update_plan(
+    actor: User,
+    audit: Audit,
+    *,
+    row_version: int | None,
+    title: str | None = None,
+    scope: str | None = None,
+    criteria=None,
+    lead_auditor: str | None = None,
+    auditors=None,
+    planned_date: date | None = None,
+    checklists=None,
+) -> Audit:
     """Change a planned audit (not its site or departments: plan another audit for those)."""
     enforce(manage_refusal(actor, audit))
     check_row_version(audit, row_version)
@@ -327,9 +390,11 @@ def update_plan(actor: User, audit: Audit, *, row_version: int | None, title: st
     if planned_date is not None:
         audit.planned_date = planned_date
     if lead_auditor is not None or auditors is not None:
-        lead, team = _team(lead_auditor or audit.lead_auditor.login,
-                           auditors if auditors is not None else [u.login for u in audit.auditors],
-                           [row.department_id for row in audit.department_rows])
+        lead, team = _team(
+            lead_auditor or audit.lead_auditor.login,
+            auditors if auditors is not None else [u.login for u in audit.auditors],
+            [row.department_id for row in audit.department_rows],
+        )
         audit.lead_auditor = lead
         audit.auditor_rows = [AuditAuditor(user_id=u.id, user=u) for u in team]
     db.session.flush()
@@ -337,6 +402,7 @@ def update_plan(actor: User, audit: Audit, *, row_version: int | None, title: st
 
 
 # Starting: the snapshot -------------------------------------------------------------
+
 
 def revisions_in_force(codes, on: date) -> dict:
     """For each procedure code, the revision that was effective on ``on``."""
@@ -346,7 +412,7 @@ def revisions_in_force(codes, on: date) -> dict:
     for code in codes:
         procedure = db.session.execute(db.select(Procedure).filter_by(code=code)).scalar_one_or_none()
         chosen = None
-        for revision in (procedure.revisions if procedure else []):
+        for revision in procedure.revisions if procedure else []:
             if revision.state not in (RevisionState.EFFECTIVE, RevisionState.SUPERSEDED):
                 continue
             began = local(revision.effective_at).date() if revision.effective_at else revision.effective_date
@@ -354,8 +420,11 @@ def revisions_in_force(codes, on: date) -> dict:
             in_force = began is not None and began <= on and (ended is None or ended > on)
             if in_force and (chosen is None or revision.number > chosen.number):
                 chosen = revision
-        found[code] = None if chosen is None else {
-            "revision": chosen.number, "title": chosen.title, "body_sha256": chosen.body_sha256}
+        found[code] = (
+            None
+            if chosen is None
+            else {"revision": chosen.number, "title": chosen.title, "body_sha256": chosen.body_sha256}
+        )
     return found
 
 
@@ -371,24 +440,39 @@ def start_audit(actor: User, audit: Audit, *, row_version: int | None = None) ->
     known = registry().checklists
     missing = [key for key in audit.checklist_keys if key not in known]
     if missing:
-        raise ValidationFailed.field("checklists", f"unknown checklist {missing[0]!r} (its plugin is not installed "
-                                                   f"any more); re-plan the audit without it")
+        raise ValidationFailed.field(
+            "checklists",
+            f"unknown checklist {missing[0]!r} (its plugin is not installed any more); re-plan the audit without it",
+        )
     from flask import current_app
 
     position = 0
     with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "en")):
         for index, key in enumerate(audit.checklist_keys):
             definition = known[key]
-            snapshot = AuditChecklist(audit=audit, position=index, key=key, title=str(definition.title),
-                                      version=definition.version, plugin=registry().plugin_of("checklists", key),
-                                      area=definition.area or "")
+            snapshot = AuditChecklist(
+                audit=audit,
+                position=index,
+                key=key,
+                title=str(definition.title),
+                version=definition.version,
+                plugin=registry().plugin_of("checklists", key),
+                area=definition.area or "",
+            )
             db.session.add(snapshot)
             for question in definition.questions:
                 position += 1
-                db.session.add(AuditItem(audit=audit, checklist=snapshot, position=position,
-                                         question_key=question.key, text=str(question.text),
-                                         reference=str(question.reference or ""),
-                                         guidance=str(question.guidance or "")))
+                db.session.add(
+                    AuditItem(
+                        audit=audit,
+                        checklist=snapshot,
+                        position=position,
+                        question_key=question.key,
+                        text=str(question.text),
+                        reference=str(question.reference or ""),
+                        guidance=str(question.guidance or ""),
+                    )
+                )
     audit.criteria_revisions = revisions_in_force(audit.criteria, today())
     audit.state = AuditState.IN_PROGRESS.value
     audit.started_at = utcnow()
@@ -398,6 +482,7 @@ def start_audit(actor: User, audit: Audit, *, row_version: int | None = None) ->
 
 # Results -----------------------------------------------------------------------------
 
+
 def _department_for(audit: Audit, item: AuditItem):
     """The audited department a finding belongs to: the checklist's area when it is one of them."""
     for department in audit.departments:
@@ -406,8 +491,9 @@ def _department_for(audit: Audit, item: AuditItem):
     return audit.departments[0]
 
 
-def record_result(actor: User, audit: Audit, item: AuditItem, *, result: str, note: str | None = None,
-                  row_version: int | None = None) -> AuditItem:
+def record_result(
+    actor: User, audit: Audit, item: AuditItem, *, result: str, note: str | None = None, row_version: int | None = None
+) -> AuditItem:
     """Record (or change) an item's result, keeping its NC consistent.
 
     ``minor_nc``/``major_nc`` raise one NC for the item (or reopen the one
@@ -425,10 +511,15 @@ def record_result(actor: User, audit: Audit, item: AuditItem, *, result: str, no
     if result in NC_RESULTS and not note:
         raise ValidationFailed.field("note", "describe the nonconformity you found")
     nc = item.nonconformity if item.id is not None else None
-    if nc is not None and nc.state not in (NcState.OPEN, NcState.CANCELLED) and (
-            result not in NC_RESULTS or NC_RESULTS[result] != nc.severity):
-        raise Conflict(f"{nc.reference} raised by this finding is already {nc.state.replace('_', ' ')}; "
-                       f"its result can no longer change.")
+    if (
+        nc is not None
+        and nc.state not in (NcState.OPEN, NcState.CANCELLED)
+        and (result not in NC_RESULTS or NC_RESULTS[result] != nc.severity)
+    ):
+        raise Conflict(
+            f"{nc.reference} raised by this finding is already {nc.state.replace('_', ' ')}; "
+            f"its result can no longer change."
+        )
     with db.session.no_autoflush:
         item.result, item.note = result, note
         item.answered_by, item.answered_at = actor, utcnow()
@@ -436,9 +527,17 @@ def record_result(actor: User, audit: Audit, item: AuditItem, *, result: str, no
             severity = NC_RESULTS[result]
             if nc is None:
                 nc = ncs.raise_nonconformity(
-                    actor, title=f"{item.checklist.title}: {item.text}"[:300], description=note, severity=severity,
-                    site=audit.site, department=_department_for(audit, item), source="audit",
-                    source_ref=f"{audit.reference}#{item.anchor}", audit=audit, audit_item=item)
+                    actor,
+                    title=f"{item.checklist.title}: {item.text}"[:300],
+                    description=note,
+                    severity=severity,
+                    site=audit.site,
+                    department=_department_for(audit, item),
+                    source="audit",
+                    source_ref=f"{audit.reference}#{item.anchor}",
+                    audit=audit,
+                    audit_item=item,
+                )
                 set_committed_value(item, "nonconformity", nc)
             else:
                 ncs.sync_from_finding(nc, severity=severity, description=note)
@@ -449,6 +548,7 @@ def record_result(actor: User, audit: Audit, item: AuditItem, *, result: str, no
 
 
 # History ---------------------------------------------------------------------------------
+
 
 def _trail_type(cls) -> str:
     from core.trail.recorder import class_entity_type
@@ -466,25 +566,32 @@ def history(audit: Audit, *, limit: int = 2000) -> list:
         return [str(row.id) for row in rows]
 
     item_evidence = db.session.execute(
-        db.select(Evidence.id).where(Evidence.audit_id == audit.id, Evidence.audit_item_id.is_not(None))).all()
+        db.select(Evidence.id).where(Evidence.audit_id == audit.id, Evidence.audit_item_id.is_not(None))
+    ).all()
     wanted = [
         db.and_(TrailEvent.entity_type == _trail_type(Audit), TrailEvent.entity_id == str(audit.id)),
-        db.and_(TrailEvent.entity_type.in_([_trail_type(AuditDepartment), _trail_type(AuditAuditor)]),
-                # A range, not LIKE: SQLite's case-insensitive LIKE cannot use the
-                # index and turned this into a scan of the whole trail.
-                TrailEvent.entity_id >= f"{audit.id}/", TrailEvent.entity_id < f"{audit.id}0"),
+        db.and_(
+            TrailEvent.entity_type.in_([_trail_type(AuditDepartment), _trail_type(AuditAuditor)]),
+            # A range, not LIKE: SQLite's case-insensitive LIKE cannot use the
+            # index and turned this into a scan of the whole trail.
+            TrailEvent.entity_id >= f"{audit.id}/",
+            TrailEvent.entity_id < f"{audit.id}0",
+        ),
     ]
     for cls, rows in ((AuditChecklist, audit.checklists), (AuditItem, audit.items), (Evidence, item_evidence)):
         if rows:
             wanted.append(db.and_(TrailEvent.entity_type == _trail_type(cls), TrailEvent.entity_id.in_(ids(rows))))
-    return list(db.session.execute(
-        db.select(TrailEvent).where(db.or_(*wanted)).order_by(TrailEvent.seq).limit(limit)).scalars())
+    return list(
+        db.session.execute(db.select(TrailEvent).where(db.or_(*wanted)).order_by(TrailEvent.seq).limit(limit)).scalars()
+    )
 
 
 # Report, close, cancel ------------------------------------------------------------------
 
-def report_audit(actor: User, audit: Audit, *, summary: str, conclusion: str, password: str,
-                 row_version: int | None = None) -> Audit:
+
+def report_audit(
+    actor: User, audit: Audit, *, summary: str, conclusion: str, password: str, row_version: int | None = None
+) -> Audit:
     """In progress → reported, signed ``report-issued`` by the lead auditor."""
     refusal = report_refusal(actor, audit)
     if refusal is not None and refusal.error is not Conflict:
@@ -495,8 +602,9 @@ def report_audit(actor: User, audit: Audit, *, summary: str, conclusion: str, pa
     audit.conclusion = required_text(conclusion, "conclusion")
     unanswered = [item for item in audit.items if not item.result]
     if unanswered:
-        raise ValidationFailed.field("items", f"{len(unanswered)} checklist item(s) have no result yet "
-                                              f"(first: {unanswered[0].text[:80]})")
+        raise ValidationFailed.field(
+            "items", f"{len(unanswered)} checklist item(s) have no result yet (first: {unanswered[0].text[:80]})"
+        )
     audit.state = AuditState.REPORTED.value
     audit.reported_at = utcnow()
     db.session.flush()
@@ -506,16 +614,21 @@ def report_audit(actor: User, audit: Audit, *, summary: str, conclusion: str, pa
 
 
 def open_nonconformities(audit: Audit) -> list[Nonconformity]:
-    return list(db.session.execute(
-        db.select(Nonconformity).where(Nonconformity.audit_id == audit.id,
-                                       Nonconformity.state.not_in([NcState.CLOSED, NcState.CANCELLED]))
-        .order_by(Nonconformity.reference)).scalars())
+    return list(
+        db.session.execute(
+            db.select(Nonconformity)
+            .where(Nonconformity.audit_id == audit.id, Nonconformity.state.not_in([NcState.CLOSED, NcState.CANCELLED]))
+            .order_by(Nonconformity.reference)
+        ).scalars()
+    )
 
 
 def nonconformities_of(audit: Audit) -> list[Nonconformity]:
-    return list(db.session.execute(
-        db.select(Nonconformity).where(Nonconformity.audit_id == audit.id).order_by(Nonconformity.reference)
-    ).scalars())
+    return list(
+        db.session.execute(
+            db.select(Nonconformity).where(Nonconformity.audit_id == audit.id).order_by(Nonconformity.reference)
+        ).scalars()
+    )
 
 
 def close_audit(actor: User, audit: Audit, *, row_version: int | None = None) -> Audit:
@@ -524,8 +637,10 @@ def close_audit(actor: User, audit: Audit, *, row_version: int | None = None) ->
     enforce(close_refusal(actor, audit))
     still_open = open_nonconformities(audit)
     if still_open:
-        raise Conflict(f"{audit.reference} cannot close: its nonconformities "
-                       f"{', '.join(nc.reference for nc in still_open)} are not closed yet.")
+        raise Conflict(
+            f"{audit.reference} cannot close: its nonconformities "
+            f"{', '.join(nc.reference for nc in still_open)} are not closed yet."
+        )
     audit.state = AuditState.CLOSED.value
     audit.closed_at = utcnow()
     db.session.flush()

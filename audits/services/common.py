@@ -42,8 +42,7 @@ def site_named(code: str | None, field: str = "site") -> Site:
 def department_named(code: str | None, field: str = "department") -> Department:
     if not code:
         raise ValidationFailed.field(field, "is required")
-    department = db.session.execute(
-        db.select(Department).filter_by(code=code.strip().upper())).scalar_one_or_none()
+    department = db.session.execute(db.select(Department).filter_by(code=code.strip().upper())).scalar_one_or_none()
     if department is None:
         raise ValidationFailed.field(field, f"unknown department {code!r}")
     return department
@@ -84,8 +83,13 @@ def is_head_of(user: User, department_id: int | None) -> bool:
 def head_of(department: Department) -> User | None:
     if department.head is not None and department.head.active:
         return department.head
-    return db.session.execute(
-        db.select(User)
-        .where(User.department_id == department.id, User.active.is_(True))
-        .where(User.role_rows.any(role=Role.DEPARTMENT_HEAD.value)).order_by(User.id)
-    ).scalars().first()
+    return (
+        db.session.execute(
+            db.select(User)
+            .where(User.department_id == department.id, User.active.is_(True))
+            .where(User.role_rows.any(role=Role.DEPARTMENT_HEAD.value))
+            .order_by(User.id)
+        )
+        .scalars()
+        .first()
+    )

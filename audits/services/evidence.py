@@ -36,17 +36,31 @@ DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 SNIFF_BYTES = 8192
 TEXT_TYPES = {"text/plain", "text/csv"}
 ACCEPTED = {
-    "image/jpeg", "image/png", "image/gif", "image/webp", "image/heic", "image/avif",
-    "video/mp4", "video/quicktime", "video/webm", "application/pdf",
+    "image/jpeg",
+    "image/png",
+    "image/gif",
+    "image/webp",
+    "image/heic",
+    "image/avif",
+    "video/mp4",
+    "video/quicktime",
+    "video/webm",
+    "application/pdf",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.spreadsheet",
+    "application/vnd.oasis.opendocument.text",
+    "application/vnd.oasis.opendocument.spreadsheet",
     *TEXT_TYPES,
 }
 # Names browsers and cameras use for the same thing.
-ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "image/heif": "image/heic",
-           "application/x-pdf": "application/pdf", "text/comma-separated-values": "text/csv"}
+ALIASES = {
+    "image/jpg": "image/jpeg",
+    "image/pjpeg": "image/jpeg",
+    "image/heif": "image/heic",
+    "application/x-pdf": "application/pdf",
+    "text/comma-separated-values": "text/csv",
+}
 INLINE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp", "image/avif"}
 UNSPECIFIC = {"", "application/octet-stream", "binary/octet-stream"}
 
@@ -83,8 +97,11 @@ def detect(head: bytes, name: str, declared: str | None) -> str:
         return claimed if claimed in TEXT_TYPES else "text/plain"
     if claimed not in UNSPECIFIC:
         raise ValidationFailed.field("file", f"the file says it is {claimed} but its content is not")
-    raise ValidationFailed.field("file", "the type of this file could not be recognised; accepted are photos, "
-                                         "videos, PDF, office documents and plain text")
+    raise ValidationFailed.field(
+        "file",
+        "the type of this file could not be recognised; accepted are photos, "
+        "videos, PDF, office documents and plain text",
+    )
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -110,7 +127,7 @@ class _Rejoined(io.RawIOBase):
     def read(self, size: int = -1) -> bytes:
         if self._head:
             chunk = self._head if size < 0 else self._head[:size]
-            self._head = self._head[len(chunk):]
+            self._head = self._head[len(chunk) :]
             return chunk
         return self._rest.read(size)
 
@@ -135,22 +152,25 @@ def _add(actor: User, stream: BinaryIO, name: str | None, declared: str | None, 
     return evidence
 
 
-def attach_to_item(actor: User, item: AuditItem, stream: BinaryIO, name: str | None,
-                   declared: str | None = None) -> Evidence:
+def attach_to_item(
+    actor: User, item: AuditItem, stream: BinaryIO, name: str | None, declared: str | None = None
+) -> Evidence:
     from audits.services.audits import evidence_refusal
 
     enforce(evidence_refusal(actor, item.audit))
     return _add(actor, stream, name, declared, audit_item_id=item.id, audit_id=item.audit_id)
 
 
-def attach_to_nonconformity(actor: User, nc: Nonconformity, stream: BinaryIO, name: str | None,
-                            declared: str | None = None) -> Evidence:
+def attach_to_nonconformity(
+    actor: User, nc: Nonconformity, stream: BinaryIO, name: str | None, declared: str | None = None
+) -> Evidence:
     enforce(nc_evidence_refusal(actor, nc))
     return _add(actor, stream, name, declared, nonconformity_id=nc.id, audit_id=nc.audit_id)
 
 
-def attach_to_action(actor: User, action: CorrectiveAction, stream: BinaryIO, name: str | None,
-                     declared: str | None = None) -> Evidence:
+def attach_to_action(
+    actor: User, action: CorrectiveAction, stream: BinaryIO, name: str | None, declared: str | None = None
+) -> Evidence:
     enforce(action_evidence_refusal(actor, action))
     return _add(actor, stream, name, declared, action_id=action.id, audit_id=action.nonconformity.audit_id)
 
@@ -162,8 +182,9 @@ def nc_evidence_refusal(user: User, nc: Nonconformity) -> Refusal | None:
     if not ncs.may_manage(user, nc) and not (nc.audit is not None and _on_team(user, nc.audit)):
         return Refusal(_("Only those who work on %(reference)s may add evidence to it.", reference=nc.reference))
     if not nc.is_open:
-        return conflict(_("%(reference)s is %(state)s; no more evidence can be added.", reference=nc.reference,
-                          state=nc.state))
+        return conflict(
+            _("%(reference)s is %(state)s; no more evidence can be added.", reference=nc.reference, state=nc.state)
+        )
     return None
 
 
@@ -172,11 +193,17 @@ def action_evidence_refusal(user: User, action: CorrectiveAction) -> Refusal | N
     from audits.services import nonconformities as ncs
 
     if user.id != action.owner_id and not ncs.may_manage(user, action.nonconformity):
-        return Refusal(_("Only the owner of %(label)s or those who manage its NC may add evidence to it.",
-                         label=action.label))
+        return Refusal(
+            _("Only the owner of %(label)s or those who manage its NC may add evidence to it.", label=action.label)
+        )
     if action.state not in (ActionState.OPEN, ActionState.DONE):
-        return conflict(_("%(label)s is %(state)s; no more evidence can be added.", label=action.label,
-                          state=action.state.replace("_", " ")))
+        return conflict(
+            _(
+                "%(label)s is %(state)s; no more evidence can be added.",
+                label=action.label,
+                state=action.state.replace("_", " "),
+            )
+        )
     return None
 
 

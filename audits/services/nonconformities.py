@@ -62,9 +62,11 @@ SIMILAR_WINDOW_DAYS = 365
 
 # Look-ups ----------------------------------------------------------------------------
 
+
 def nc_by_reference(reference: str) -> Nonconformity:
     nc = db.session.execute(
-        db.select(Nonconformity).filter_by(reference=(reference or "").strip().upper())
+        db.select(Nonconformity)
+        .filter_by(reference=(reference or "").strip().upper())
         .options(selectinload(Nonconformity.actions))
     ).scalar_one_or_none()
     if nc is None:
@@ -94,13 +96,15 @@ def may_manage(user: User, nc: Nonconformity) -> bool:
     """Contain, analyse, plan actions, close: a quality officer, the NC's owner or the head of its department."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.active:
         return False
-    return (Role.QUALITY_OFFICER in user.roles or nc.owner_id == user.id
-            or is_head_of(user, nc.department_id))
+    return Role.QUALITY_OFFICER in user.roles or nc.owner_id == user.id or is_head_of(user, nc.department_id)
 
 
 def manage_refusal_text(nc: Nonconformity) -> str:
-    return _("Only a quality officer, the owner of %(reference)s or the head of %(department)s may do this.",
-             reference=nc.reference, department=nc.department.code)
+    return _(
+        "Only a quality officer, the owner of %(reference)s or the head of %(department)s may do this.",
+        reference=nc.reference,
+        department=nc.department.code,
+    )
 
 
 def require_manage(user: User, nc: Nonconformity) -> None:
@@ -110,10 +114,22 @@ def require_manage(user: User, nc: Nonconformity) -> None:
 
 # Raising -----------------------------------------------------------------------------
 
-def raise_nonconformity(actor: User | None, *, title: str, description: str | None, severity: str,
-                        site: str | Site, department: str | Department, owner: str | None = None, due_date: date | None = None,
-                        source: str | None = "manual", source_ref: str | None = None, audit=None,
-                        audit_item=None) -> Nonconformity:
+
+def raise_nonconformity(
+    actor: User | None,
+    *,
+    title: str,
+    description: str | None,
+    severity: str,
+    site: str | Site,
+    department: str | Department,
+    owner: str | None = None,
+    due_date: date | None = None,
+    source: str | None = "manual",
+    source_ref: str | None = None,
+    audit=None,
+    audit_item=None,
+) -> Nonconformity:
     """A new NC in state ``open``; ``nonconformity_raised`` fires after commit.
 
     ``actor`` None: raised by the system (a plugin reacting to an event).
@@ -140,11 +156,24 @@ def raise_nonconformity(actor: User | None, *, title: str, description: str | No
     year = local(now).year
     sequence = next_sequence(Nonconformity, year)
     nc = Nonconformity(
-        reference=f"NC-{year}-{sequence:04d}", year=year, sequence=sequence, title=title,
-        description=optional_text(description) or "", source=source,
-        source_ref=(source_ref or "").strip()[:300] or None, severity=severity, site=site_row,
-        department=department_row, owner=owner_row, due_date=due_date, state=NcState.OPEN.value,
-        raised_by=actor, raised_at=now, audit=audit, audit_item=audit_item)
+        reference=f"NC-{year}-{sequence:04d}",
+        year=year,
+        sequence=sequence,
+        title=title,
+        description=optional_text(description) or "",
+        source=source,
+        source_ref=(source_ref or "").strip()[:300] or None,
+        severity=severity,
+        site=site_row,
+        department=department_row,
+        owner=owner_row,
+        due_date=due_date,
+        state=NcState.OPEN.value,
+        raised_by=actor,
+        raised_at=now,
+        audit=audit,
+        audit_item=audit_item,
+    )
     db.session.add(nc)
     db.session.flush()
     notify_after_commit("nonconformity_raised", nc=nc)
@@ -168,9 +197,16 @@ def cancel_for_finding(nc: Nonconformity, why: str) -> None:
         db.session.flush()
 
 
-def update_nonconformity(actor: User, nc: Nonconformity, *, row_version: int | None, title: str | None = None,
-                         description: str | None = None, owner: str | None = None,
-                         due_date: date | None = None) -> Nonconformity:
+def update_nonconformity(
+    actor: User,
+    nc: Nonconformity,
+    *,
+    row_version: int | None,
+    title: str | None = None,
+    description: str | None = None,
+    owner: str | None = None,
+    due_date: date | None = None,
+) -> Nonconformity:
     require_manage(actor, nc)
     check_row_version(nc, row_version)
     if not nc.is_open:
@@ -189,9 +225,17 @@ def update_nonconformity(actor: User, nc: Nonconformity, *, row_version: int | N
 
 # The state machine ---------------------------------------------------------------------
 
-def transition(actor: User, nc: Nonconformity, *, to: str, containment: str | None = None,
-               root_cause: dict | None = None, comment: str | None = None,
-               row_version: int | None = None) -> Nonconformity:
+
+def transition(
+    actor: User,
+    nc: Nonconformity,
+    *,
+    to: str,
+    containment: str | None = None,
+    root_cause: dict | None = None,
+    comment: str | None = None,
+    row_version: int | None = None,
+) -> Nonconformity:
     """Move ``nc`` to state ``to`` with the content that state needs.
 
     A wrong starting state is a 409; missing content a 422 naming the field.
@@ -202,8 +246,9 @@ def transition(actor: User, nc: Nonconformity, *, to: str, containment: str | No
     check_row_version(nc, row_version)
     target = NcState(to)
     if nc.state not in TRANSITIONS[target]:
-        raise Conflict(f"{nc.reference} is {nc.state.replace('_', ' ')}; it cannot move to "
-                       f"{to.replace('_', ' ')} from there.")
+        raise Conflict(
+            f"{nc.reference} is {nc.state.replace('_', ' ')}; it cannot move to {to.replace('_', ' ')} from there."
+        )
     now = utcnow()
     if target is NcState.CONTAINED:
         nc.containment = required_text(containment, "containment")
@@ -217,13 +262,19 @@ def transition(actor: User, nc: Nonconformity, *, to: str, containment: str | No
     elif target is NcState.VERIFYING:
         pending = [a for a in nc.live_actions if a.state == ActionState.OPEN]
         if not nc.live_actions or pending:
-            raise ValidationFailed.field("actions", "every corrective action must be done first (open: "
-                                                    f"{', '.join(a.label for a in pending) or 'none planned'})")
+            raise ValidationFailed.field(
+                "actions",
+                "every corrective action must be done first (open: "
+                f"{', '.join(a.label for a in pending) or 'none planned'})",
+            )
     elif target is NcState.CLOSED:
         unverified = [a for a in nc.live_actions if a.state != ActionState.VERIFIED_EFFECTIVE]
         if not nc.live_actions or unverified:
-            raise ValidationFailed.field("actions", "every corrective action must be verified effective first "
-                                                    f"(not yet: {', '.join(a.label for a in unverified)})")
+            raise ValidationFailed.field(
+                "actions",
+                "every corrective action must be verified effective first "
+                f"(not yet: {', '.join(a.label for a in unverified)})",
+            )
         nc.closed_at = now
     with trail_reason(optional_text(comment)):
         nc.state = target.value
@@ -242,13 +293,22 @@ def back_to_actions_planned(nc: Nonconformity, why: str) -> None:
 
 # Reading ----------------------------------------------------------------------------------
 
-def list_query(user: User, *, state: str | None = None, site: str | None = None, department: str | None = None,
-               overdue: bool = False, source: str | None = None, owner: str | None = None,
-               audit_id: int | None = None):
+
+def list_query(
+    user: User,
+    *,
+    state: str | None = None,
+    site: str | None = None,
+    department: str | None = None,
+    overdue: bool = False,
+    source: str | None = None,
+    owner: str | None = None,
+    audit_id: int | None = None,
+):
     require_read(user)
-    query = db.select(Nonconformity).options(selectinload(Nonconformity.site),
-                                             selectinload(Nonconformity.department),
-                                             selectinload(Nonconformity.owner))
+    query = db.select(Nonconformity).options(
+        selectinload(Nonconformity.site), selectinload(Nonconformity.department), selectinload(Nonconformity.owner)
+    )
     if state:
         if state == "not_closed":
             query = query.where(Nonconformity.state.not_in([NcState.CLOSED, NcState.CANCELLED]))
@@ -261,15 +321,19 @@ def list_query(user: User, *, state: str | None = None, site: str | None = None,
     if department:
         query = query.where(Nonconformity.department_id == department_named(department).id)
     if source:
-        query = query.where(Nonconformity.source == source) if source != "plugin" else \
-            query.where(Nonconformity.source.like("plugin:%"))
+        query = (
+            query.where(Nonconformity.source == source)
+            if source != "plugin"
+            else query.where(Nonconformity.source.like("plugin:%"))
+        )
     if owner:
         query = query.where(Nonconformity.owner_id == user_named(owner, "owner").id)
     if audit_id:
         query = query.where(Nonconformity.audit_id == audit_id)
     if overdue:
-        query = query.where(Nonconformity.due_date < today(),
-                            Nonconformity.state.not_in([NcState.CLOSED, NcState.CANCELLED]))
+        query = query.where(
+            Nonconformity.due_date < today(), Nonconformity.state.not_in([NcState.CLOSED, NcState.CANCELLED])
+        )
     return query.order_by(Nonconformity.raised_at.desc(), Nonconformity.id.desc())
 
 
@@ -279,7 +343,8 @@ def is_overdue(nc: Nonconformity) -> bool:
 
 def _overdue_query(site: Site | None, owner: User | None):
     query = db.select(Nonconformity).where(
-        Nonconformity.due_date < today(), Nonconformity.state.not_in([NcState.CLOSED, NcState.CANCELLED]))
+        Nonconformity.due_date < today(), Nonconformity.state.not_in([NcState.CLOSED, NcState.CANCELLED])
+    )
     if site is not None:
         query = query.where(Nonconformity.site_id == site.id)
     if owner is not None:
@@ -287,8 +352,9 @@ def _overdue_query(site: Site | None, owner: User | None):
     return query
 
 
-def overdue_nonconformities(site: Site | None = None, owner: User | None = None,
-                            limit: int | None = None) -> list[Nonconformity]:
+def overdue_nonconformities(
+    site: Site | None = None, owner: User | None = None, limit: int | None = None
+) -> list[Nonconformity]:
     """Open NCs past their due date, earliest first (the first ``limit`` when given)."""
     query = _overdue_query(site, owner).order_by(Nonconformity.due_date, Nonconformity.id)
     return list(db.session.execute(query.limit(limit) if limit is not None else query).scalars())
@@ -304,13 +370,27 @@ def similar(nc: Nonconformity, limit: int = 10) -> list[Nonconformity]:
     since = utcnow() - timedelta(days=SIMILAR_WINDOW_DAYS)
     same = [Nonconformity.department_id == nc.department_id]
     if nc.audit_item is not None:
-        same.append(Nonconformity.audit_item.has(
-            db.and_(AuditItem.question_key == nc.audit_item.question_key,
-                    AuditItem.checklist.has(key=nc.audit_item.checklist.key))))
-    return list(db.session.execute(
-        db.select(Nonconformity).where(Nonconformity.id != nc.id, Nonconformity.raised_at >= since,
-                                       Nonconformity.state != NcState.CANCELLED, or_(*same))
-        .order_by(Nonconformity.raised_at.desc()).limit(limit)).scalars())
+        same.append(
+            Nonconformity.audit_item.has(
+                db.and_(
+                    AuditItem.question_key == nc.audit_item.question_key,
+                    AuditItem.checklist.has(key=nc.audit_item.checklist.key),
+                )
+            )
+        )
+    return list(
+        db.session.execute(
+            db.select(Nonconformity)
+            .where(
+                Nonconformity.id != nc.id,
+                Nonconformity.raised_at >= since,
+                Nonconformity.state != NcState.CANCELLED,
+                or_(*same),
+            )
+            .order_by(Nonconformity.raised_at.desc())
+            .limit(limit)
+        ).scalars()
+    )
 
 
 def timeline(nc: Nonconformity) -> list:

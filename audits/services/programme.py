@@ -29,8 +29,9 @@ def entry_by_id(entry_id: int) -> ProgrammeEntry:
     return entry
 
 
-def add_entry(actor: User | None, *, year: int, month: int, site: str, department: str, area: str = "",
-              note: str | None = None) -> ProgrammeEntry:
+def add_entry(
+    actor: User | None, *, year: int, month: int, site: str, department: str, area: str = "", note: str | None = None
+) -> ProgrammeEntry:
     if actor is not None:
         require(actor, Permission.RUN_AUDITS)
     if not 2000 <= int(year) <= 2100:
@@ -38,13 +39,23 @@ def add_entry(actor: User | None, *, year: int, month: int, site: str, departmen
     if not 1 <= int(month) <= 12:
         raise ValidationFailed.field("month", "must be between 1 and 12")
     site_row, department_row = site_named(site), department_named(department)
-    duplicate = db.session.execute(db.select(ProgrammeEntry.id).filter_by(
-        site_id=site_row.id, year=year, month=month, department_id=department_row.id)).first()
+    duplicate = db.session.execute(
+        db.select(ProgrammeEntry.id).filter_by(
+            site_id=site_row.id, year=year, month=month, department_id=department_row.id
+        )
+    ).first()
     if duplicate:
-        raise ValidationFailed.field("month", f"{department_row.code} is already planned at {site_row.code} in "
-                                              f"{year}-{int(month):02d}")
-    entry = ProgrammeEntry(year=int(year), month=int(month), site=site_row, department=department_row,
-                           area=(area or "").strip()[:200], note=optional_text(note))
+        raise ValidationFailed.field(
+            "month", f"{department_row.code} is already planned at {site_row.code} in {year}-{int(month):02d}"
+        )
+    entry = ProgrammeEntry(
+        year=int(year),
+        month=int(month),
+        site=site_row,
+        department=department_row,
+        area=(area or "").strip()[:200],
+        note=optional_text(note),
+    )
     db.session.add(entry)
     db.session.flush()
     return entry
@@ -73,7 +84,7 @@ def _status(entry: ProgrammeEntry, on: date) -> tuple[str, Audit | None]:
     running = [a for a in live if a.state == AuditState.IN_PROGRESS]
     if running:
         return "in_progress", running[-1]
-    month_end = (date(entry.year + entry.month // 12, entry.month % 12 + 1, 1) - timedelta(days=1))
+    month_end = date(entry.year + entry.month // 12, entry.month % 12 + 1, 1) - timedelta(days=1)
     if on > month_end:
         return "overdue", live[-1] if live else None
     return ("scheduled", live[-1]) if live else ("planned", None)
@@ -82,24 +93,31 @@ def _status(entry: ProgrammeEntry, on: date) -> tuple[str, Audit | None]:
 def coverage(site: Site, year: int, on: date | None = None) -> list[Coverage]:
     on = on or today()
     entries = db.session.execute(
-        db.select(ProgrammeEntry).filter_by(site_id=site.id, year=year)
+        db.select(ProgrammeEntry)
+        .filter_by(site_id=site.id, year=year)
         .options(selectinload(ProgrammeEntry.audits), selectinload(ProgrammeEntry.department))
-        .order_by(ProgrammeEntry.month, ProgrammeEntry.id)).scalars()
+        .order_by(ProgrammeEntry.month, ProgrammeEntry.id)
+    ).scalars()
     return [Coverage(entry, *_status(entry, on)) for entry in entries]
 
 
 def not_audited_recently(site: Site, on: date | None = None) -> list[tuple[Department, date | None]]:
     """Departments with no reported audit at ``site`` in the last 12 months, with their last one."""
     on = on or today()
-    last = dict(db.session.execute(
-        db.select(AuditDepartment.department_id, db.func.max(Audit.planned_date))
-        .join(Audit, Audit.id == AuditDepartment.audit_id)
-        .where(Audit.site_id == site.id, Audit.state.in_(DONE_STATES))
-        .group_by(AuditDepartment.department_id)).all())
+    last = dict(
+        db.session.execute(
+            db.select(AuditDepartment.department_id, db.func.max(Audit.planned_date))
+            .join(Audit, Audit.id == AuditDepartment.audit_id)
+            .where(Audit.site_id == site.id, Audit.state.in_(DONE_STATES))
+            .group_by(AuditDepartment.department_id)
+        ).all()
+    )
     since = on - timedelta(days=COVERAGE_WINDOW_DAYS)
-    return [(department, last.get(department.id))
-            for department in db.session.execute(db.select(Department).order_by(Department.code)).scalars()
-            if last.get(department.id) is None or last[department.id] < since]
+    return [
+        (department, last.get(department.id))
+        for department in db.session.execute(db.select(Department).order_by(Department.code)).scalars()
+        if last.get(department.id) is None or last[department.id] < since
+    ]
 
 
 def suggested_checklists(department_code: str) -> list[str]:
@@ -142,8 +160,7 @@ def _add_starter_entries(site: Site, year: int, lines: list[dict], shift: int) -
     added = 0
     taken = set()
     for line in lines:
-        department = db.session.execute(
-            db.select(Department).filter_by(code=line["department"])).scalar_one_or_none()
+        department = db.session.execute(db.select(Department).filter_by(code=line["department"])).scalar_one_or_none()
         if department is None:
             continue
         # A shift past December wraps round to the start of the same year's programme.
@@ -151,7 +168,15 @@ def _add_starter_entries(site: Site, year: int, lines: list[dict], shift: int) -
         if (month, department.id) in taken:
             continue
         taken.add((month, department.id))
-        db.session.add(ProgrammeEntry(year=year, month=month, site=site, department=department,
-                                      area=str(line.get("area", ""))[:200], note=line.get("note")))
+        db.session.add(
+            ProgrammeEntry(
+                year=year,
+                month=month,
+                site=site,
+                department=department,
+                area=str(line.get("area", ""))[:200],
+                note=line.get("note"),
+            )
+        )
         added += 1
     return added

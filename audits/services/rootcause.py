@@ -60,8 +60,12 @@ def _five_why(data: dict) -> dict:
     for index, step in enumerate(chain):
         if not isinstance(step, dict):
             raise ValidationFailed.field(f"root_cause.chain[{index}]", "must have why and because")
-        steps.append({"why": _text(step.get("why"), f"root_cause.chain[{index}].why"),
-                      "because": _text(step.get("because"), f"root_cause.chain[{index}].because")})
+        steps.append(
+            {
+                "why": _text(step.get("why"), f"root_cause.chain[{index}].why"),
+                "because": _text(step.get("because"), f"root_cause.chain[{index}].because"),
+            }
+        )
     return {"method": "5why", "chain": steps}
 
 
@@ -69,19 +73,24 @@ def _fishbone(data: dict) -> dict:
     _unknown(data, ("causes",))
     causes = data.get("causes")
     if not isinstance(causes, dict):
-        raise ValidationFailed.field("root_cause.causes", f"an object with lists under "
-                                                          f"{', '.join(FISHBONE_CATEGORIES)}")
+        raise ValidationFailed.field(
+            "root_cause.causes", f"an object with lists under {', '.join(FISHBONE_CATEGORIES)}"
+        )
     unknown = sorted(set(causes) - set(FISHBONE_CATEGORIES))
     if unknown:
-        raise ValidationFailed.field(f"root_cause.causes.{unknown[0]}",
-                                     f"not a fishbone category (one of {', '.join(FISHBONE_CATEGORIES)})")
+        raise ValidationFailed.field(
+            f"root_cause.causes.{unknown[0]}", f"not a fishbone category (one of {', '.join(FISHBONE_CATEGORIES)})"
+        )
     clean = {}
     for category in FISHBONE_CATEGORIES:
         values = causes.get(category) or []
         if not isinstance(values, list):
             raise ValidationFailed.field(f"root_cause.causes.{category}", "must be a list of causes")
-        clean[category] = [_text(v, f"root_cause.causes.{category}[{i}]") for i, v in enumerate(values)
-                           if not (isinstance(v, str) and not v.strip())]
+        clean[category] = [
+            _text(v, f"root_cause.causes.{category}[{i}]")
+            for i, v in enumerate(values)
+            if not (isinstance(v, str) and not v.strip())
+        ]
     if not any(clean.values()):
         raise ValidationFailed.field("root_cause.causes", "name at least one cause")
     return {"method": "fishbone", "causes": clean}
@@ -89,8 +98,10 @@ def _fishbone(data: dict) -> dict:
 
 def _eight_d(data: dict) -> dict:
     _unknown(data, EIGHT_D)
-    return {"method": "8d", **{key: _text(data.get(key), f"root_cause.{key}", key in EIGHT_D_REQUIRED)
-                               for key in EIGHT_D}}
+    return {
+        "method": "8d",
+        **{key: _text(data.get(key), f"root_cause.{key}", key in EIGHT_D_REQUIRED) for key in EIGHT_D},
+    }
 
 
 def summary(root_cause: dict | None) -> str:

@@ -24,8 +24,14 @@ from core.database import db
 from core.errors import DomainError
 from core.web.forms_support import FormOutcome, run_form
 
-bp = Blueprint("audits", __name__, template_folder="../templates", static_folder="../static",
-               static_url_path="/audits/static", url_prefix="/")
+bp = Blueprint(
+    "audits",
+    __name__,
+    template_folder="../templates",
+    static_folder="../static",
+    static_url_path="/audits/static",
+    url_prefix="/",
+)
 
 PER_PAGE = 50
 RESULT_LABELS = {
@@ -37,19 +43,41 @@ RESULT_LABELS = {
     Result.NOT_APPLICABLE.value: _l("Not applicable"),
 }
 STATE_LABELS = {
-    "planned": _l("planned"), "in_progress": _l("in progress"), "reported": _l("reported"), "closed": _l("closed"),
-    "cancelled": _l("cancelled"), "open": _l("open"), "contained": _l("contained"),
-    "root_cause_identified": _l("root cause identified"), "actions_planned": _l("actions planned"),
-    "verifying": _l("verifying"), "done": _l("done"), "verified_effective": _l("verified effective"),
-    "ineffective": _l("ineffective"), "scheduled": _l("scheduled"), "overdue": _l("overdue"),
+    "planned": _l("planned"),
+    "in_progress": _l("in progress"),
+    "reported": _l("reported"),
+    "closed": _l("closed"),
+    "cancelled": _l("cancelled"),
+    "open": _l("open"),
+    "contained": _l("contained"),
+    "root_cause_identified": _l("root cause identified"),
+    "actions_planned": _l("actions planned"),
+    "verifying": _l("verifying"),
+    "done": _l("done"),
+    "verified_effective": _l("verified effective"),
+    "ineffective": _l("ineffective"),
+    "scheduled": _l("scheduled"),
+    "overdue": _l("overdue"),
 }
 SOURCE_LABELS = {"audit": _l("Audit"), "complaint": _l("Complaint"), "metric": _l("Metric"), "manual": _l("Manual")}
-FISHBONE_LABELS = {"man": _l("Man (people)"), "machine": _l("Machine"), "method": _l("Method"),
-                   "material": _l("Material"), "measurement": _l("Measurement"), "environment": _l("Environment")}
+FISHBONE_LABELS = {
+    "man": _l("Man (people)"),
+    "machine": _l("Machine"),
+    "method": _l("Method"),
+    "material": _l("Material"),
+    "measurement": _l("Measurement"),
+    "environment": _l("Environment"),
+}
 EIGHT_D_LABELS = {
-    "d0": _l("D0 Prepare"), "d1": _l("D1 Team"), "d2": _l("D2 Problem description"), "d3": _l("D3 Containment"),
-    "d4": _l("D4 Root cause"), "d5": _l("D5 Permanent corrective actions"), "d6": _l("D6 Implementation"),
-    "d7": _l("D7 Prevent recurrence"), "d8": _l("D8 Recognise the team"),
+    "d0": _l("D0 Prepare"),
+    "d1": _l("D1 Team"),
+    "d2": _l("D2 Problem description"),
+    "d3": _l("D3 Containment"),
+    "d4": _l("D4 Root cause"),
+    "d5": _l("D5 Permanent corrective actions"),
+    "d6": _l("D6 Implementation"),
+    "d7": _l("D7 Prevent recurrence"),
+    "d8": _l("D8 Recognise the team"),
 }
 
 
@@ -74,8 +102,12 @@ def users(*roles: Role) -> list[User]:
 
 
 def common() -> dict:
-    return {"result_labels": RESULT_LABELS, "state_labels": STATE_LABELS, "source_labels": SOURCE_LABELS,
-            "today": today()}
+    return {
+        "result_labels": RESULT_LABELS,
+        "state_labels": STATE_LABELS,
+        "source_labels": SOURCE_LABELS,
+        "today": today(),
+    }
 
 
 def _root(name: str) -> str:
@@ -85,6 +117,7 @@ def _root(name: str) -> str:
 
 def submit(form: FlaskForm, action: Callable[[], object]) -> FormOutcome:
     """:func:`run_form`, with a service's complaint about a nested field put on the input it came from."""
+
     def rooted():
         try:
             return action()
@@ -93,6 +126,7 @@ def submit(form: FlaskForm, action: Callable[[], object]) -> FormOutcome:
                 if "field" in item:
                     item["field"] = _root(item["field"])
             raise
+
     return run_form(form, rooted)
 
 

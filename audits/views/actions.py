@@ -20,20 +20,30 @@ from core.web.forms_support import refusal_status
 @bp.route("/actions/mine")
 def my_actions():
     require(user(), Permission.RAISE_NC)
-    return render_template("audits/my_actions.html", mine=action_services.my_actions(user()),
-                           verify=action_services.awaiting_verification(user()),
-                           is_overdue=action_services.is_overdue, **common())
+    return render_template(
+        "audits/my_actions.html",
+        mine=action_services.my_actions(user()),
+        verify=action_services.awaiting_verification(user()),
+        is_overdue=action_services.is_overdue,
+        **common(),
+    )
 
 
 def _action_page(action, *, errors=None, values=None, status=200):
     current = user()
     return render_template(
-        "audits/action.html", action=action, nc=action.nonconformity, errors=errors or {}, values=values or {},
+        "audits/action.html",
+        action=action,
+        nc=action.nonconformity,
+        errors=errors or {},
+        values=values or {},
         signatures=[(s, manifestation(s)) for s in signatures_for(action)],
         may_complete=action_services.complete_refusal(current, action) is None,
         may_verify=action_services.verify_refusal(current, action) is None,
         may_add_evidence=evidence_services.action_evidence_refusal(current, action) is None,
-        is_overdue=action_services.is_overdue(action), **common()), status
+        is_overdue=action_services.is_overdue(action),
+        **common(),
+    ), status
 
 
 @bp.route("/actions/<int:action_id>")
@@ -46,13 +56,18 @@ def action(action_id):
 def complete_action(action_id):
     action = action_services.action_by_id(action_id)
     form = CompleteActionForm()
-    outcome = submit(form, lambda: action_services.complete_action(
-        user(), action, note=form.note.data or "", row_version=form.row_version.data))
+    outcome = submit(
+        form,
+        lambda: action_services.complete_action(
+            user(), action, note=form.note.data or "", row_version=form.row_version.data
+        ),
+    )
     if outcome.done:
         flash(_("%(label)s is done; it now waits for an effectiveness check.", label=action.label), "success")
         return redirect(url_for(".action", action_id=action_id))
-    return _action_page(action_services.action_by_id(action_id), errors=errors_of(form), values=typed(form),
-                        status=outcome.status)
+    return _action_page(
+        action_services.action_by_id(action_id), errors=errors_of(form), values=typed(form), status=outcome.status
+    )
 
 
 @bp.route("/actions/<int:action_id>/verify", methods=["POST"])
@@ -62,9 +77,14 @@ def verify_action(action_id):
     status = 200
     if form.validate_on_submit():
         try:
-            action_services.verify_action(user(), action, effective=form.effective.data == "yes",
-                                          note=form.verification_note.data or "", password=form.password.data or "",
-                                          row_version=form.row_version.data)
+            action_services.verify_action(
+                user(),
+                action,
+                effective=form.effective.data == "yes",
+                note=form.verification_note.data or "",
+                password=form.password.data or "",
+                row_version=form.row_version.data,
+            )
             commit()
             flash(_("Verification of %(label)s recorded.", label=action.label), "success")
             return redirect(url_for(".action", action_id=action_id))
@@ -78,8 +98,7 @@ def verify_action(action_id):
     else:
         status = 422
     values = {"verification_note": form.verification_note.data or "", "effective": form.effective.data}
-    return _action_page(action_services.action_by_id(action_id), errors=errors_of(form), values=values,
-                        status=status)
+    return _action_page(action_services.action_by_id(action_id), errors=errors_of(form), values=values, status=status)
 
 
 @bp.route("/actions/<int:action_id>/evidence", methods=["POST"])
@@ -96,6 +115,5 @@ def action_evidence(action_id):
         db.session.rollback()
         if error.status not in (409, 413, 422):
             raise
-        return _action_page(action_services.action_by_id(action_id), errors=upload_errors(error),
-                            status=error.status)
+        return _action_page(action_services.action_by_id(action_id), errors=upload_errors(error), status=error.status)
     return redirect(url_for(".action", action_id=action_id))

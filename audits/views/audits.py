@@ -43,42 +43,71 @@ from core.web.forms_support import refusal_status
 
 @bp.route("/audits/")
 def index():
-    filters = {"state": request.args.get("state") or None, "site": request.args.get("site") or None,
-               "year": request.args.get("year", type=int)}
+    filters = {
+        "state": request.args.get("state") or None,
+        "site": request.args.get("site") or None,
+        "year": request.args.get("year", type=int),
+    }
     query = audit_services.list_query(user(), **filters)
     pagination = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False)
-    return render_template("audits/index.html", pagination=pagination, filters=filters,
-                           states=[s.value for s in AuditState], sites=nc_services.sites(),
-                           can_plan=can(user(), Permission.RUN_AUDITS), **common())
+    return render_template(
+        "audits/index.html",
+        pagination=pagination,
+        filters=filters,
+        states=[s.value for s in AuditState],
+        sites=nc_services.sites(),
+        can_plan=can(user(), Permission.RUN_AUDITS),
+        **common(),
+    )
 
 
 @bp.route("/audits/new", methods=["GET", "POST"])
 def new_audit():
     require(user(), Permission.RUN_AUDITS)
-    entry = programme_services.entry_by_id(request.args.get("entry", type=int)) \
-        if request.args.get("entry") else None
+    entry = programme_services.entry_by_id(request.args.get("entry", type=int)) if request.args.get("entry") else None
     form = AuditPlanForm()
     if not form.is_submitted():
         form.site.data = user().site.code if user().site else "MAIN"
         form.lead_auditor.data = user().login
         if entry is not None:
             form.site.data, form.departments.data = entry.site.code, [entry.department.code]
-            form.title.data = _("Internal audit %(department)s — %(area)s", department=entry.department.name,
-                                area=entry.area) if entry.area else entry.department.name
+            form.title.data = (
+                _("Internal audit %(department)s — %(area)s", department=entry.department.name, area=entry.area)
+                if entry.area
+                else entry.department.name
+            )
             form.scope.data, form.planned_date.data = entry.area, date(entry.year, entry.month, 1)
             form.checklists.data = programme_services.suggested_checklists(entry.department.code)
-    outcome = submit(form, lambda: audit_services.plan_audit(
-        user(), title=form.title.data, site=form.site.data, departments=form.departments.data,
-        scope=form.scope.data or "", criteria=form.criteria_codes, lead_auditor=form.lead_auditor.data,
-        auditors=form.auditors.data, planned_date=form.planned_date.data, checklists=form.checklists.data,
-        programme_entry=entry))
+    outcome = submit(
+        form,
+        lambda: audit_services.plan_audit(
+            user(),
+            title=form.title.data,
+            site=form.site.data,
+            departments=form.departments.data,
+            scope=form.scope.data or "",
+            criteria=form.criteria_codes,
+            lead_auditor=form.lead_auditor.data,
+            auditors=form.auditors.data,
+            planned_date=form.planned_date.data,
+            checklists=form.checklists.data,
+            programme_entry=entry,
+        ),
+    )
     if outcome.done:
         flash(_("Audit %(reference)s planned.", reference=outcome.result.reference), "success")
         return redirect(url_for(".audit", reference=outcome.result.reference))
-    return render_template("audits/new.html", values=typed(form, lists=True), errors=errors_of(form), entry=entry,
-                           sites=nc_services.sites(), departments=nc_services.departments(),
-                           auditors=users(Role.AUDITOR, Role.QUALITY_OFFICER),
-                           checklists=registry().checklists, **common()), outcome.status
+    return render_template(
+        "audits/new.html",
+        values=typed(form, lists=True),
+        errors=errors_of(form),
+        entry=entry,
+        sites=nc_services.sites(),
+        departments=nc_services.departments(),
+        auditors=users(Role.AUDITOR, Role.QUALITY_OFFICER),
+        checklists=registry().checklists,
+        **common(),
+    ), outcome.status
 
 
 @bp.route("/audits/<reference>/edit", methods=["GET", "POST"])
@@ -95,10 +124,21 @@ def edit_audit(reference):
         form.lead_auditor.data, form.auditors.data = audit.lead_auditor.login, [u.login for u in audit.auditors]
         form.planned_date.data, form.checklists.data = audit.planned_date, list(audit.checklist_keys)
         form.row_version.data = audit.row_version
-    outcome = submit(form, lambda: audit_services.update_plan(
-        user(), audit, row_version=form.row_version.data, title=form.title.data or "", scope=form.scope.data or "",
-        criteria=form.criteria_codes, lead_auditor=form.lead_auditor.data or None, auditors=form.auditors.data,
-        planned_date=form.planned_date.data, checklists=form.checklists.data))
+    outcome = submit(
+        form,
+        lambda: audit_services.update_plan(
+            user(),
+            audit,
+            row_version=form.row_version.data,
+            title=form.title.data or "",
+            scope=form.scope.data or "",
+            criteria=form.criteria_codes,
+            lead_auditor=form.lead_auditor.data or None,
+            auditors=form.auditors.data,
+            planned_date=form.planned_date.data,
+            checklists=form.checklists.data,
+        ),
+    )
     if outcome.done:
         flash(_("%(reference)s re-planned.", reference=audit.reference), "success")
         return redirect(url_for(".audit", reference=audit.reference))
@@ -109,9 +149,16 @@ def edit_audit(reference):
     known = registry().checklists
     # A chosen checklist whose plugin is gone stays visible, so it can be unticked.
     gone = [key for key in audit.checklist_keys if key not in known]
-    return render_template("audits/edit.html", audit=audit, values=values, errors=errors_of(form), gone=gone,
-                           auditors=users(Role.AUDITOR, Role.QUALITY_OFFICER), checklists=known,
-                           **common()), outcome.status
+    return render_template(
+        "audits/edit.html",
+        audit=audit,
+        values=values,
+        errors=errors_of(form),
+        gone=gone,
+        auditors=users(Role.AUDITOR, Role.QUALITY_OFFICER),
+        checklists=known,
+        **common(),
+    ), outcome.status
 
 
 def _audit_page(audit, *, errors=None, failed_item=None, typed_values=None, status=200):
@@ -119,8 +166,13 @@ def _audit_page(audit, *, errors=None, failed_item=None, typed_values=None, stat
     groups = [(checklist, [i for i in audit.items if i.checklist_id == checklist.id]) for checklist in audit.checklists]
     answered, total = audit.progress
     return render_template(
-        "audits/view.html", audit=audit, groups=groups, answered=answered, total=total,
-        counts=audit.result_counts(), ncs=audit_services.nonconformities_of(audit),
+        "audits/view.html",
+        audit=audit,
+        groups=groups,
+        answered=answered,
+        total=total,
+        counts=audit.result_counts(),
+        ncs=audit_services.nonconformities_of(audit),
         signatures=[(s, manifestation(s)) for s in signatures_for(audit)],
         may_conduct=audit_services.record_refusal(current, audit) is None,
         may_start=audit_services.start_refusal(current, audit) is None,
@@ -129,8 +181,13 @@ def _audit_page(audit, *, errors=None, failed_item=None, typed_values=None, stat
         may_replan=audit_services.replan_refusal(current, audit) is None,
         may_close=audit_services.close_refusal(current, audit) is None,
         may_cancel=audit_services.cancel_refusal(current, audit) is None,
-        history=audit_services.history(audit), may_export=can(current, Permission.EXPORT_PACK),
-        errors=errors or {}, failed_item=failed_item, typed=typed_values or {}, **common()), status
+        history=audit_services.history(audit),
+        may_export=can(current, Permission.EXPORT_PACK),
+        errors=errors or {},
+        failed_item=failed_item,
+        typed=typed_values or {},
+        **common(),
+    ), status
 
 
 @bp.route("/audits/<reference>")
@@ -155,9 +212,12 @@ def _state_change(reference, form, change, done_message):
 @bp.route("/audits/<reference>/start", methods=["POST"])
 def start(reference):
     form = AuditStateForm()
-    return _state_change(reference, form, lambda audit: audit_services.start_audit(
-        user(), audit, row_version=form.row_version.data),
-        lambda audit: _("Audit started: the checklists are copied into %(reference)s.", reference=audit.reference))
+    return _state_change(
+        reference,
+        form,
+        lambda audit: audit_services.start_audit(user(), audit, row_version=form.row_version.data),
+        lambda audit: _("Audit started: the checklists are copied into %(reference)s.", reference=audit.reference),
+    )
 
 
 @bp.route("/audits/<reference>/items/<int:item_id>", methods=["POST"])
@@ -168,18 +228,33 @@ def record(reference, item_id):
     form = ResultForm()
 
     def record_it():
-        audit_services.record_result(user(), audit, item, result=form.result.data or item.result or "",
-                                     note=form.note.data, row_version=form.row_version.data)
+        audit_services.record_result(
+            user(),
+            audit,
+            item,
+            result=form.result.data or item.result or "",
+            note=form.note.data,
+            row_version=form.row_version.data,
+        )
         nc = item.nonconformity
         # Read before the commit expires them.
-        return (audit.reference, item.anchor, nc.reference if nc is not None and nc.state == NcState.OPEN
-                and item.result in ("minor_nc", "major_nc") else None)
+        return (
+            audit.reference,
+            item.anchor,
+            nc.reference
+            if nc is not None and nc.state == NcState.OPEN and item.result in ("minor_nc", "major_nc")
+            else None,
+        )
 
     outcome = submit(form, record_it)
     if not outcome.done:
-        return _audit_page(audit_services.audit_by_reference(reference), errors=errors_of(form),
-                           failed_item=item_id, status=outcome.status,
-                           typed_values={"note": form.note.data or "", "result": form.result.data or ""})
+        return _audit_page(
+            audit_services.audit_by_reference(reference),
+            errors=errors_of(form),
+            failed_item=item_id,
+            status=outcome.status,
+            typed_values={"note": form.note.data or "", "result": form.result.data or ""},
+        )
     audit_reference, anchor, raised = outcome.result
     if raised:
         flash(_("Saved. %(reference)s raised or updated for this finding.", reference=raised), "success")
@@ -201,8 +276,12 @@ def item_evidence(reference, item_id):
         db.session.rollback()
         if error.status not in (409, 413, 422):
             raise
-        return _audit_page(audit_services.audit_by_reference(reference), errors=upload_errors(error),
-                           failed_item=item_id, status=error.status)
+        return _audit_page(
+            audit_services.audit_by_reference(reference),
+            errors=upload_errors(error),
+            failed_item=item_id,
+            status=error.status,
+        )
     return redirect(url_for(".audit", reference=audit.reference, _anchor=item.anchor))
 
 
@@ -216,8 +295,14 @@ def report(reference):
     status = 200
     if form.validate_on_submit():
         try:
-            audit_services.report_audit(user(), audit, summary=form.summary.data, conclusion=form.conclusion.data,
-                                        password=form.password.data or "", row_version=form.row_version.data)
+            audit_services.report_audit(
+                user(),
+                audit,
+                summary=form.summary.data,
+                conclusion=form.conclusion.data,
+                password=form.password.data or "",
+                row_version=form.row_version.data,
+            )
             commit()
             flash(_("Report issued and signed: %(reference)s is reported.", reference=audit.reference), "success")
             return redirect(url_for(".audit", reference=audit.reference))
@@ -232,24 +317,38 @@ def report(reference):
     elif form.is_submitted():
         status = 422
     values = typed(form)
-    return render_template("audits/report.html", audit=audit, values={k: values[k] for k in ("summary", "conclusion")},
-                           errors=errors_of(form), counts=audit.result_counts(), **common()), status
+    return render_template(
+        "audits/report.html",
+        audit=audit,
+        values={k: values[k] for k in ("summary", "conclusion")},
+        errors=errors_of(form),
+        counts=audit.result_counts(),
+        **common(),
+    ), status
 
 
 @bp.route("/audits/<reference>/close", methods=["POST"])
 def close(reference):
     form = AuditStateForm()
-    return _state_change(reference, form, lambda audit: audit_services.close_audit(
-        user(), audit, row_version=form.row_version.data),
-        lambda audit: _("%(reference)s is closed.", reference=audit.reference))
+    return _state_change(
+        reference,
+        form,
+        lambda audit: audit_services.close_audit(user(), audit, row_version=form.row_version.data),
+        lambda audit: _("%(reference)s is closed.", reference=audit.reference),
+    )
 
 
 @bp.route("/audits/<reference>/cancel", methods=["POST"])
 def cancel(reference):
     form = AuditCancelForm()
-    return _state_change(reference, form, lambda audit: audit_services.cancel_audit(
-        user(), audit, reason=form.reason.data or "", row_version=form.row_version.data),
-        lambda audit: _("%(reference)s is cancelled.", reference=audit.reference))
+    return _state_change(
+        reference,
+        form,
+        lambda audit: audit_services.cancel_audit(
+            user(), audit, reason=form.reason.data or "", row_version=form.row_version.data
+        ),
+        lambda audit: _("%(reference)s is cancelled.", reference=audit.reference),
+    )
 
 
 @bp.route("/audits/<reference>/packs", methods=["POST"])

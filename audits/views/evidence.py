@@ -13,5 +13,11 @@ def evidence(evidence_id):
     item = evidence_services.evidence_by_id(evidence_id)
     evidence_services.require_read(user(), item)
     inline = evidence_services.shown_inline(item) and request.args.get("download") != "1"
-    return send_file(evidence_services.open_content(item), mimetype=item.media_type, as_attachment=not inline,
-                     download_name=item.name, etag=item.sha256, conditional=True)
+    return send_file(
+        evidence_services.open_content(item),
+        mimetype=item.media_type,
+        as_attachment=not inline,
+        download_name=item.name,
+        etag=item.sha256,
+        conditional=True,
+    )

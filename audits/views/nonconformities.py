@@ -41,9 +41,16 @@ def nonconformities():
     filters["overdue"] = request.args.get("overdue") == "1"
     query = nc_services.list_query(user(), **filters)
     pagination = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False)
-    return render_template("audits/nonconformities.html", pagination=pagination, filters=filters,
-                           states=[s.value for s in NcState], sites=nc_services.sites(),
-                           departments=nc_services.departments(), is_overdue=nc_services.is_overdue, **common())
+    return render_template(
+        "audits/nonconformities.html",
+        pagination=pagination,
+        filters=filters,
+        states=[s.value for s in NcState],
+        sites=nc_services.sites(),
+        departments=nc_services.departments(),
+        is_overdue=nc_services.is_overdue,
+        **common(),
+    )
 
 
 @bp.route("/nonconformities/new", methods=["GET", "POST"])
@@ -56,24 +63,46 @@ def new_nonconformity():
     """
     require(user(), Permission.RAISE_NC)
     form = NonconformityForm(data=None if request.method == "POST" else _prefill(request.args))
-    outcome = submit(form, lambda: nc_services.raise_nonconformity(
-        user(), title=form.title.data, description=form.description.data, severity=form.severity.data,
-        site=form.site.data, department=form.department.data, owner=form.owner.data or None,
-        due_date=form.due_date.data, source=form.source.data or "manual", source_ref=form.source_ref.data or None))
+    outcome = submit(
+        form,
+        lambda: nc_services.raise_nonconformity(
+            user(),
+            title=form.title.data,
+            description=form.description.data,
+            severity=form.severity.data,
+            site=form.site.data,
+            department=form.department.data,
+            owner=form.owner.data or None,
+            due_date=form.due_date.data,
+            source=form.source.data or "manual",
+            source_ref=form.source_ref.data or None,
+        ),
+    )
     if outcome.done:
         flash(_("%(reference)s raised.", reference=outcome.result.reference), "success")
         return redirect(url_for(".nonconformity", reference=outcome.result.reference))
-    return render_template("audits/nc_new.html", values=typed(form), errors=errors_of(form),
-                           sites=nc_services.sites(), departments=nc_services.departments(),
-                           owners=users(*OWNER_ROLES), **common()), outcome.status
+    return render_template(
+        "audits/nc_new.html",
+        values=typed(form),
+        errors=errors_of(form),
+        sites=nc_services.sites(),
+        departments=nc_services.departments(),
+        owners=users(*OWNER_ROLES),
+        **common(),
+    ), outcome.status
 
 
 def _prefill(args) -> dict:
     source = args.get("source") or "manual"
-    values = {"source": source, "severity": args.get("severity") or "minor",
-              "site": (args.get("site") or (user().site.code if user().site else "MAIN")).upper(),
-              "department": (args.get("department") or "").upper(), "title": args.get("title", ""),
-              "description": args.get("description", ""), "source_ref": args.get("ref", "")}
+    values = {
+        "source": source,
+        "severity": args.get("severity") or "minor",
+        "site": (args.get("site") or (user().site.code if user().site else "MAIN")).upper(),
+        "department": (args.get("department") or "").upper(),
+        "title": args.get("title", ""),
+        "description": args.get("description", ""),
+        "source_ref": args.get("ref", ""),
+    }
     if source == "metric" and args.get("metric"):
         metric = registry().metrics.get(args["metric"])
         name = str(metric.name) if metric else args["metric"]
@@ -90,13 +119,25 @@ def _prefill(args) -> dict:
 def _nc_page(nc, *, errors=None, values=None, status=200):
     current = user()
     return render_template(
-        "audits/nc_view.html", nc=nc, may_manage=nc_services.may_manage(current, nc),
+        "audits/nc_view.html",
+        nc=nc,
+        may_manage=nc_services.may_manage(current, nc),
         may_add_evidence=evidence_services.nc_evidence_refusal(current, nc) is None,
         may_plan_actions=action_services.plan_refusal(current, nc) is None,
-        similar=nc_services.similar(nc), events=nc_services.timeline(nc), errors=errors or {},
-        values=values or {}, fishbone_labels=FISHBONE_LABELS, eight_d_labels=EIGHT_D_LABELS, why_rows=WHY_ROWS,
-        fishbone_svg=rendering.fishbone_svg(nc.root_cause, FISHBONE_LABELS) if nc.root_cause_method == "fishbone"
-        else None, owners=users(*OWNER_ROLES), is_overdue=nc_services.is_overdue(nc), **common()), status
+        similar=nc_services.similar(nc),
+        events=nc_services.timeline(nc),
+        errors=errors or {},
+        values=values or {},
+        fishbone_labels=FISHBONE_LABELS,
+        eight_d_labels=EIGHT_D_LABELS,
+        why_rows=WHY_ROWS,
+        fishbone_svg=rendering.fishbone_svg(nc.root_cause, FISHBONE_LABELS)
+        if nc.root_cause_method == "fishbone"
+        else None,
+        owners=users(*OWNER_ROLES),
+        is_overdue=nc_services.is_overdue(nc),
+        **common(),
+    ), status
 
 
 @bp.route("/nonconformities/<reference>")
@@ -110,30 +151,41 @@ def transition(reference):
     nc = nc_services.nc_by_reference(reference)
     form = TransitionForm()
     to = form.to.data or ""
-    outcome = submit(form, lambda: nc_services.transition(
-        user(), nc, to=to, containment=form.containment.data,
-        root_cause=form.analysis() if to == "root_cause_identified" else None,
-        comment=form.comment.data, row_version=form.row_version.data))
+    outcome = submit(
+        form,
+        lambda: nc_services.transition(
+            user(),
+            nc,
+            to=to,
+            containment=form.containment.data,
+            root_cause=form.analysis() if to == "root_cause_identified" else None,
+            comment=form.comment.data,
+            row_version=form.row_version.data,
+        ),
+    )
     if outcome.done:
-        flash(_("%(reference)s is now %(state)s.", reference=nc.reference, state=STATE_LABELS.get(to, to)),
-              "success")
+        flash(_("%(reference)s is now %(state)s.", reference=nc.reference, state=STATE_LABELS.get(to, to)), "success")
         return redirect(url_for(".nonconformity", reference=nc.reference))
-    return _nc_page(nc_services.nc_by_reference(reference), errors=errors_of(form), values=typed(form),
-                    status=outcome.status)
+    return _nc_page(
+        nc_services.nc_by_reference(reference), errors=errors_of(form), values=typed(form), status=outcome.status
+    )
 
 
 @bp.route("/nonconformities/<reference>/actions", methods=["POST"])
 def add_action(reference):
     nc = nc_services.nc_by_reference(reference)
     form = ActionForm()
-    outcome = submit(form, lambda: action_services.add_action(
-        user(), nc, description=form.description.data, owner=form.owner.data, due_date=form.due_date.data))
+    outcome = submit(
+        form,
+        lambda: action_services.add_action(
+            user(), nc, description=form.description.data, owner=form.owner.data, due_date=form.due_date.data
+        ),
+    )
     if outcome.done:
         flash(_("Corrective action %(label)s planned.", label=outcome.result.label), "success")
         return redirect(url_for(".nonconformity", reference=nc.reference))
     errors = {(f"action_{name}" if name else ""): messages for name, messages in errors_of(form).items()}
-    return _nc_page(nc_services.nc_by_reference(reference), errors=errors, values=typed(form),
-                    status=outcome.status)
+    return _nc_page(nc_services.nc_by_reference(reference), errors=errors, values=typed(form), status=outcome.status)
 
 
 @bp.route("/nonconformities/<reference>/evidence", methods=["POST"])
@@ -143,8 +195,7 @@ def nc_evidence(reference):
     try:
         if upload is None or not upload.filename:
             raise ValidationFailed.field("file", "choose a photo or file first")
-        item = evidence_services.attach_to_nonconformity(user(), nc, upload.stream, upload.filename,
-                                                         upload.mimetype)
+        item = evidence_services.attach_to_nonconformity(user(), nc, upload.stream, upload.filename, upload.mimetype)
         commit()
         flash(_("%(name)s added as evidence.", name=item.name), "success")
     except DomainError as error:

@@ -21,15 +21,31 @@ def programme():
     site = site_named(request.args.get("site") or (user().site.code if user().site else "MAIN"))
     year = request.args.get("year", type=int) or today().year
     form = ProgrammeEntryForm()
-    outcome = submit(form, lambda: programme_services.add_entry(
-        user(), year=year, month=form.month.data or 0, site=site.code, department=form.department.data,
-        area=form.area.data or "", note=form.note.data))
+    outcome = submit(
+        form,
+        lambda: programme_services.add_entry(
+            user(),
+            year=year,
+            month=form.month.data or 0,
+            site=site.code,
+            department=form.department.data,
+            area=form.area.data or "",
+            note=form.note.data,
+        ),
+    )
     if outcome.done:
         flash(_("Added to the programme."), "success")
         return redirect(url_for(".programme", site=site.code, year=year))
-    return render_template("audits/programme.html", site=site, year=year, sites=nc_services.sites(),
-                           rows=programme_services.coverage(site, year),
-                           stale=programme_services.not_audited_recently(site),
-                           departments=nc_services.departments(), errors=errors_of(form),
-                           values=typed(form) if form.is_submitted() else {},
-                           can_plan=can(user(), Permission.RUN_AUDITS), **common()), outcome.status
+    return render_template(
+        "audits/programme.html",
+        site=site,
+        year=year,
+        sites=nc_services.sites(),
+        rows=programme_services.coverage(site, year),
+        stale=programme_services.not_audited_recently(site),
+        departments=nc_services.departments(),
+        errors=errors_of(form),
+        values=typed(form) if form.is_submitted() else {},
+        can_plan=can(user(), Permission.RUN_AUDITS),
+        **common(),
+    ), outcome.status

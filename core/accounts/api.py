@@ -77,6 +77,7 @@ def _site(code: str | None):
 
 # Sites ------------------------------------------------------------------------------
 
+
 class SiteSchema(Schema):
     code = fields.String(dump_only=True)
     name = fields.String(dump_only=True)
@@ -92,8 +93,9 @@ class SiteCreateSchema(Schema):
 class SiteUpdateSchema(Schema):
     name = fields.String(validate=validate.Length(min=1, max=200))
     active = fields.Boolean()
-    row_version = fields.Integer(required=True, metadata={
-        "description": "The version you read; a stale one is refused with 409."})
+    row_version = fields.Integer(
+        required=True, metadata={"description": "The version you read; a stale one is refused with 409."}
+    )
 
 
 class SiteListArgs(PageArgs):
@@ -143,13 +145,19 @@ def get_site(code):
 def update_site(data, code):
     """Rename a site or (de)activate it."""
     site = services.site_by_code(code.upper())
-    services.update_site(api_user(), site, name=data.get("name", site.name),
-                         active=data.get("active", site.active), row_version=data["row_version"])
+    services.update_site(
+        api_user(),
+        site,
+        name=data.get("name", site.name),
+        active=data.get("active", site.active),
+        row_version=data["row_version"],
+    )
     commit()
     return site
 
 
 # Departments ------------------------------------------------------------------------
+
 
 class DepartmentSchema(Schema):
     code = fields.String(dump_only=True)
@@ -165,10 +173,12 @@ class DepartmentCreateSchema(Schema):
 
 class DepartmentUpdateSchema(Schema):
     name = fields.String(validate=validate.Length(min=1, max=200))
-    head = fields.String(allow_none=True, metadata={
-        "description": "Login of a user holding the department_head role, or null for none."})
-    row_version = fields.Integer(required=True, metadata={
-        "description": "The version you read; a stale one is refused with 409."})
+    head = fields.String(
+        allow_none=True, metadata={"description": "Login of a user holding the department_head role, or null for none."}
+    )
+    row_version = fields.Integer(
+        required=True, metadata={"description": "The version you read; a stale one is refused with 409."}
+    )
 
 
 def _departments_query():
@@ -219,8 +229,9 @@ def update_department(data, code):
         head = _referenced(services.user_by_login, "head", data["head"] and data["head"].lower())
     else:
         head = department.head
-    services.update_department(api_user(), department, name=data.get("name", department.name), head=head,
-                               row_version=data["row_version"])
+    services.update_department(
+        api_user(), department, name=data.get("name", department.name), head=head, row_version=data["row_version"]
+    )
     commit()
     return department
 
@@ -254,8 +265,7 @@ class UserSchema(Schema):
 
 
 def _roles_field(**kwargs):
-    return fields.List(fields.String(validate=validate.OneOf(ROLE_NAMES)), validate=validate.Length(min=1),
-                       **kwargs)
+    return fields.List(fields.String(validate=validate.OneOf(ROLE_NAMES)), validate=validate.Length(min=1), **kwargs)
 
 
 def _locale_field():
@@ -263,16 +273,23 @@ def _locale_field():
 
 
 class UserCreateSchema(Schema):
-    login = fields.String(required=True, validate=validate.Length(min=2, max=64), metadata={
-        "description": "2–64 lower-case letters, digits, `.`, `-` or `_`."})
+    login = fields.String(
+        required=True,
+        validate=validate.Length(min=2, max=64),
+        metadata={"description": "2–64 lower-case letters, digits, `.`, `-` or `_`."},
+    )
     display_name = fields.String(validate=validate.Length(min=1, max=200))
     email = fields.Email(allow_none=True)
     roles = _roles_field(required=True)
     department = fields.String(allow_none=True, metadata={"description": "Department code; needed by a head."})
     site = fields.String(allow_none=True, metadata={"description": "Site code."})
     locale = _locale_field()
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=MIN_LENGTH),
-                             metadata={"description": f"At least {MIN_LENGTH} characters, without the login."})
+    password = fields.String(
+        required=True,
+        load_only=True,
+        validate=validate.Length(min=MIN_LENGTH),
+        metadata={"description": f"At least {MIN_LENGTH} characters, without the login."},
+    )
 
 
 class UserUpdateSchema(Schema):
@@ -283,22 +300,25 @@ class UserUpdateSchema(Schema):
     site = fields.String(allow_none=True)
     active = fields.Boolean()
     locale = _locale_field()
-    row_version = fields.Integer(required=True, metadata={
-        "description": "The version you read; a stale one is refused with 409."})
+    row_version = fields.Integer(
+        required=True, metadata={"description": "The version you read; a stale one is refused with 409."}
+    )
 
 
 class ProfileUpdateSchema(Schema):
     display_name = fields.String(validate=validate.Length(min=1, max=200))
     email = fields.Email(allow_none=True)
     locale = _locale_field()
-    row_version = fields.Integer(required=True, metadata={
-        "description": "The version you read; a stale one is refused with 409."})
+    row_version = fields.Integer(
+        required=True, metadata={"description": "The version you read; a stale one is refused with 409."}
+    )
 
 
 class PasswordSchema(Schema):
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=MIN_LENGTH))
-    current_password = fields.String(load_only=True, metadata={
-        "description": "Needed when you change your own password."})
+    current_password = fields.String(
+        load_only=True, metadata={"description": "Needed when you change your own password."}
+    )
 
 
 class UserListArgs(PageArgs):
@@ -343,10 +363,16 @@ def list_users(args):
 def create_user(data):
     """Add a user; a department_head becomes the head of their department."""
     user = services.create_user(
-        api_user(), login=data["login"], display_name=data.get("display_name"), roles=data["roles"],
-        password=data["password"], email=data.get("email"),
-        department=_department(data.get("department")), site=_site(data.get("site")),
-        locale=data.get("locale", current_app.config["BABEL_DEFAULT_LOCALE"]))
+        api_user(),
+        login=data["login"],
+        display_name=data.get("display_name"),
+        roles=data["roles"],
+        password=data["password"],
+        email=data.get("email"),
+        department=_department(data.get("department")),
+        site=_site(data.get("site")),
+        locale=data.get("locale", current_app.config["BABEL_DEFAULT_LOCALE"]),
+    )
     commit()
     return user, 201, {"Location": url_for(".get_user", login=user.login)}
 
@@ -372,10 +398,16 @@ def update_user(data, login):
     department = _department(data["department"]) if "department" in data else user.department
     site = _site(data["site"]) if "site" in data else user.site
     services.update_user(
-        api_user(), user, display_name=data.get("display_name", user.display_name),
-        email=data.get("email", user.email), roles=data.get("roles", [role.value for role in user.roles]),
-        department=department, site=site, active=data.get("active", user.active),
-        row_version=data["row_version"])
+        api_user(),
+        user,
+        display_name=data.get("display_name", user.display_name),
+        email=data.get("email", user.email),
+        roles=data.get("roles", [role.value for role in user.roles]),
+        department=department,
+        site=site,
+        active=data.get("active", user.active),
+        row_version=data["row_version"],
+    )
     if "locale" in data:
         services.set_locale(user, data["locale"])
     commit()
@@ -412,8 +444,13 @@ def get_me():
 def update_me(data):
     """Change your own printed name, e-mail or language."""
     user = api_user()
-    services.update_profile(user, user, display_name=data.get("display_name", user.display_name),
-                            email=data.get("email", user.email), row_version=data["row_version"])
+    services.update_profile(
+        user,
+        user,
+        display_name=data.get("display_name", user.display_name),
+        email=data.get("email", user.email),
+        row_version=data["row_version"],
+    )
     if "locale" in data:
         services.set_locale(user, data["locale"])
     commit()
@@ -422,20 +459,23 @@ def update_me(data):
 
 # Tokens -----------------------------------------------------------------------------
 
+
 class TokenSchema(Schema):
     id = fields.Integer(dump_only=True)
     name = fields.String(dump_only=True)
     prefix = fields.String(dump_only=True, metadata={"description": "The first characters, to recognise it."})
     created_at = UTCDateTime(dump_only=True)
-    last_used_at = UTCDateTime(dump_only=True, allow_none=True, metadata={
-        "description": "Recorded at most once an hour."})
+    last_used_at = UTCDateTime(
+        dump_only=True, allow_none=True, metadata={"description": "Recorded at most once an hour."}
+    )
     revoked_at = UTCDateTime(dump_only=True, allow_none=True)
     active = fields.Boolean(dump_only=True)
 
 
 class NewTokenSchema(TokenSchema):
-    token = fields.String(dump_only=True, metadata={
-        "description": "The token itself: shown in this response only, stored hashed."})
+    token = fields.String(
+        dump_only=True, metadata={"description": "The token itself: shown in this response only, stored hashed."}
+    )
 
 
 class TokenCreateSchema(Schema):

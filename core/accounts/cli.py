@@ -19,8 +19,13 @@ def user_group():
 @click.argument("login")
 # The role names are checked by the service, so a wrong one is the same
 # one-sentence refusal as any other mistake.
-@click.option("--role", "roles", multiple=True, metavar="ROLE",
-              help=f"A role ({', '.join(r.value for r in Role)}); repeat for several.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    metavar="ROLE",
+    help=f"A role ({', '.join(r.value for r in Role)}); repeat for several.",
+)
 @click.option("--name", "display_name", help="Printed name (shown with signatures).")
 @click.option("--department", help="Department code; a department_head becomes its head.")
 @click.option("--site", help="Site code.")
@@ -36,9 +41,15 @@ def user_add(login, roles, display_name, department, site, email, password_file)
         password = services.make_temporary_password()
     with acting_as("cli"):
         user = services.create_user(
-            None, login=login, display_name=display_name, roles=roles, password=password,
+            None,
+            login=login,
+            display_name=display_name,
+            roles=roles,
+            password=password,
             department=services.department_by_code(department.upper()) if department else None,
-            site=services.site_by_code(site.upper()) if site else None, email=email)
+            site=services.site_by_code(site.upper()) if site else None,
+            email=email,
+        )
         commit()
     click.echo(f"Added user {user.login} ({', '.join(sorted(r.value for r in user.roles))}).")
     if generated:

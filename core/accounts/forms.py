@@ -50,11 +50,14 @@ class CheckboxList(SelectMultipleField):
 
 
 class LoginForm(FlaskForm):
-    login = StringField(_l("Login"), validators=[DataRequired(), Length(max=64)],
-                        render_kw={"autocomplete": "username", "autocapitalize": "none",
-                                   "autocorrect": "off", "spellcheck": "false"})
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)],
-                             render_kw={"autocomplete": "current-password"})
+    login = StringField(
+        _l("Login"),
+        validators=[DataRequired(), Length(max=64)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "autocorrect": "off", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(), Length(max=1024)], render_kw={"autocomplete": "current-password"}
+    )
     next = HiddenField()
 
 
@@ -68,34 +71,45 @@ class LanguageForm(FlaskForm):
 
 
 class ProfileForm(VersionedForm):
-    display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=200)],
-                               render_kw={"autocomplete": "name"})
-    email = StringField(_l("E-mail"), validators=[Optional(), EMAIL, Length(max=254)],
-                        render_kw={"autocomplete": "email", "type": "email"})
+    display_name = StringField(
+        _l("Display name"), validators=[DataRequired(), Length(max=200)], render_kw={"autocomplete": "name"}
+    )
+    email = StringField(
+        _l("E-mail"),
+        validators=[Optional(), EMAIL, Length(max=254)],
+        render_kw={"autocomplete": "email", "type": "email"},
+    )
 
 
 class PasswordChangeForm(FlaskForm):
-    current_password = PasswordField(_l("Current password"), validators=[DataRequired()],
-                                     render_kw={"autocomplete": "current-password"})
-    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)],
-                                 render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("Repeat the new password"),
-                            validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
-                            render_kw={"autocomplete": "new-password"})
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+    )
+    new_password = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(max=1024)], render_kw={"autocomplete": "new-password"}
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class TokenForm(FlaskForm):
-    name = StringField(_l("Token name"), validators=[Optional(), Length(max=100)],
-                       description=_l("What the token is for, e.g. the system that uses it."))
+    name = StringField(
+        _l("Token name"),
+        validators=[Optional(), Length(max=100)],
+        description=_l("What the token is for, e.g. the system that uses it."),
+    )
 
 
 class UserForm(VersionedForm):
     display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=200)])
-    email = StringField(_l("E-mail"), validators=[Optional(), EMAIL, Length(max=254)],
-                        render_kw={"type": "email"})
+    email = StringField(_l("E-mail"), validators=[Optional(), EMAIL, Length(max=254)], render_kw={"type": "email"})
     roles = CheckboxList(_l("Roles"), choices=role_choices(), validators=[DataRequired()])
-    department = SelectField(_l("Department"), validators=[Optional()],
-                             description=_l("A department head heads this department."))
+    department = SelectField(
+        _l("Department"), validators=[Optional()], description=_l("A department head heads this department.")
+    )
     site = SelectField(_l("Site"), validators=[Optional()])
     active = BooleanField(_l("Active (may log in)"), default=True)
 
@@ -103,17 +117,23 @@ class UserForm(VersionedForm):
 class NewUserForm(UserForm):
     row_version = None
     active = None
-    login = StringField(_l("Login"), validators=[DataRequired(), Length(max=64)],
-                        render_kw={"autocapitalize": "none", "autocorrect": "off", "spellcheck": "false"})
+    login = StringField(
+        _l("Login"),
+        validators=[DataRequired(), Length(max=64)],
+        render_kw={"autocapitalize": "none", "autocorrect": "off", "spellcheck": "false"},
+    )
     password = PasswordField(
-        _l("Initial password"), validators=[Optional(), Length(max=1024)],
+        _l("Initial password"),
+        validators=[Optional(), Length(max=1024)],
         description=_l("Leave empty to generate a temporary password, shown once."),
-        render_kw={"autocomplete": "new-password"})
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class SetPasswordForm(FlaskForm):
-    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)],
-                                 render_kw={"autocomplete": "new-password"})
+    new_password = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(max=1024)], render_kw={"autocomplete": "new-password"}
+    )
 
 
 class SiteForm(VersionedForm):
@@ -122,20 +142,29 @@ class SiteForm(VersionedForm):
 
 
 class NewSiteForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)],
-                       description=_l("Capital letters, digits, '-' or '_'; cannot be changed later."),
-                       render_kw={"autocapitalize": "characters"})
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=32)],
+        description=_l("Capital letters, digits, '-' or '_'; cannot be changed later."),
+        render_kw={"autocapitalize": "characters"},
+    )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
 
 
 class DepartmentForm(VersionedForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    head = SelectField(_l("Head of department"), validators=[Optional()],
-                       description=_l("Only active users with the department head role can be chosen."))
+    head = SelectField(
+        _l("Head of department"),
+        validators=[Optional()],
+        description=_l("Only active users with the department head role can be chosen."),
+    )
 
 
 class NewDepartmentForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)],
-                       description=_l("Capital letters, digits, '-' or '_'; cannot be changed later."),
-                       render_kw={"autocapitalize": "characters"})
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=32)],
+        description=_l("Capital letters, digits, '-' or '_'; cannot be changed later."),
+        render_kw={"autocapitalize": "characters"},
+    )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])

@@ -34,8 +34,7 @@ class Permission(StrEnum):
 
 
 ANYONE = frozenset(Role)
-QO, HEAD, AUDITOR, STAFF, ADMIN = (Role.QUALITY_OFFICER, Role.DEPARTMENT_HEAD, Role.AUDITOR,
-                                   Role.STAFF, Role.ADMIN)
+QO, HEAD, AUDITOR, STAFF, ADMIN = (Role.QUALITY_OFFICER, Role.DEPARTMENT_HEAD, Role.AUDITOR, Role.STAFF, Role.ADMIN)
 
 # Which roles may do what, and where a department head (or auditor) is limited
 # to their own (or, for auditors, any but their own) department.
@@ -56,18 +55,27 @@ MATRIX: dict[Permission, frozenset[Role]] = {
 }
 
 # For these, a department head acts only within their own department.
-HEAD_OWN_DEPARTMENT = frozenset({Permission.READ_DRAFTS, Permission.READ_TRAIL, Permission.EDIT_DRAFT,
-                                 Permission.APPROVE_REVISION, Permission.ENTER_MEASUREMENTS})
+HEAD_OWN_DEPARTMENT = frozenset(
+    {
+        Permission.READ_DRAFTS,
+        Permission.READ_TRAIL,
+        Permission.EDIT_DRAFT,
+        Permission.APPROVE_REVISION,
+        Permission.ENTER_MEASUREMENTS,
+    }
+)
 
 
-def can(user: User | None, permission: Permission | str, *, department_id: int | None = None,
-        owner_id: int | None = None) -> bool:
+def can(
+    user: User | None, permission: Permission | str, *, department_id: int | None = None, owner_id: int | None = None
+) -> bool:
     """Whether ``user`` may do what ``permission`` allows: a :class:`Permission`, or a plugin's key."""
     return _refusal(user, permission, department_id=department_id, owner_id=owner_id) is None
 
 
-def require(user: User | None, permission: Permission | str, *, department_id: int | None = None,
-            owner_id: int | None = None) -> None:
+def require(
+    user: User | None, permission: Permission | str, *, department_id: int | None = None, owner_id: int | None = None
+) -> None:
     """Raise :class:`~core.errors.Forbidden`, saying why, unless :func:`can`."""
     refusal = _refusal(user, permission, department_id=department_id, owner_id=owner_id)
     if refusal:
@@ -83,8 +91,10 @@ def _holders(permission: Permission | str) -> tuple[frozenset[Role], str]:
     declared = registry().permissions.get(permission)
     if declared is None:
         # A mistyped key must not quietly refuse everyone.
-        raise ValueError(f"unknown permission {permission!r}: neither a core Permission nor declared by a loaded "
-                         f"plugin's register_permissions")
+        raise ValueError(
+            f"unknown permission {permission!r}: neither a core Permission nor declared by a loaded "
+            f"plugin's register_permissions"
+        )
     return frozenset(Role(role) for role in declared.roles), str(declared.description)
 
 
@@ -107,7 +117,6 @@ def _refusal(user, permission, *, department_id, owner_id) -> str | None:
     # Rules that narrow a role which is the user's only way in.
     if permission is Permission.OWN_ACTION and allowed == {STAFF} and owner_id is not None and owner_id != user.id:
         return "Staff may complete only the corrective actions assigned to them."
-    if (permission in HEAD_OWN_DEPARTMENT and allowed == {HEAD}
-            and department_id is not None and not own_department):
+    if permission in HEAD_OWN_DEPARTMENT and allowed == {HEAD} and department_id is not None and not own_department:
         return f"A department head may {permission.value} only for their own department."
     return None

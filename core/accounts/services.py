@@ -54,6 +54,7 @@ DEFAULT_DEPARTMENTS = {
 
 # Look-ups -------------------------------------------------------------------
 
+
 def site_by_code(code: str) -> Site:
     site = db.session.execute(db.select(Site).filter_by(code=code)).scalar_one_or_none()
     if site is None:
@@ -82,7 +83,8 @@ def parse_roles(names: Iterable[str]) -> set[Role]:
             roles.add(Role(name))
         except ValueError:
             raise ValidationFailed.field(
-                "roles", f"unknown role {name!r}; one of {', '.join(r.value for r in Role)}") from None
+                "roles", f"unknown role {name!r}; one of {', '.join(r.value for r in Role)}"
+            ) from None
     if not roles:
         raise ValidationFailed.field("roles", "at least one role is needed")
     return roles
@@ -96,6 +98,7 @@ def check_password_strength(password: str, login: str = "") -> None:
 
 
 # Sites and departments ------------------------------------------------------
+
 
 def create_site(actor: User | None, code: str, name: str) -> Site:
     if actor is not None:
@@ -139,8 +142,9 @@ def create_department(actor: User | None, code: str, name: str) -> Department:
     return department
 
 
-def update_department(actor: User, department: Department, *, name: str, head: User | None,
-                      row_version: int) -> Department:
+def update_department(
+    actor: User, department: Department, *, name: str, head: User | None, row_version: int
+) -> Department:
     require(actor, Permission.MANAGE_USERS)
     require_row_version(department, row_version)
     if not name.strip():
@@ -165,9 +169,19 @@ def ensure_defaults() -> Site:
 
 # Users ------------------------------------------------------------------------
 
-def create_user(actor: User | None, *, login: str, display_name: str | None = None, roles: Iterable[str],
-                password: str | None, department: Department | None = None, site: Site | None = None,
-                email: str | None = None, locale: str = "en") -> User:
+
+def create_user(
+    actor: User | None,
+    *,
+    login: str,
+    display_name: str | None = None,
+    roles: Iterable[str],
+    password: str | None,
+    department: Department | None = None,
+    site: Site | None = None,
+    email: str | None = None,
+    locale: str = "en",
+) -> User:
     """Add a user. ``actor`` None means the installation itself (``init``, CLI)."""
     if actor is not None:
         require(actor, Permission.MANAGE_USERS)
@@ -182,10 +196,16 @@ def create_user(actor: User | None, *, login: str, display_name: str | None = No
     if password is not None:
         check_password_strength(password, login)
     _check_locale(locale)
-    user = User(login=login, display_name=(display_name or login).strip(), email=email or None,
-                password_hash=hash_password(password) if password else None,
-                department=department, site=site, locale=locale,
-                role_rows=[UserRole(role=r.value) for r in sorted(role_set)])
+    user = User(
+        login=login,
+        display_name=(display_name or login).strip(),
+        email=email or None,
+        password_hash=hash_password(password) if password else None,
+        department=department,
+        site=site,
+        locale=locale,
+        role_rows=[UserRole(role=r.value) for r in sorted(role_set)],
+    )
     db.session.add(user)
     db.session.flush()
     if Role.DEPARTMENT_HEAD in role_set:
@@ -194,9 +214,18 @@ def create_user(actor: User | None, *, login: str, display_name: str | None = No
     return user
 
 
-def update_user(actor: User, user: User, *, display_name: str, email: str | None, roles: Iterable[str],
-                department: Department | None, site: Site | None, active: bool,
-                row_version: int) -> User:
+def update_user(
+    actor: User,
+    user: User,
+    *,
+    display_name: str,
+    email: str | None,
+    roles: Iterable[str],
+    department: Department | None,
+    site: Site | None,
+    active: bool,
+    row_version: int,
+) -> User:
     require(actor, Permission.MANAGE_USERS)
     require_row_version(user, row_version)
     role_set = parse_roles(roles)
@@ -212,7 +241,8 @@ def update_user(actor: User, user: User, *, display_name: str, email: str | None
     wanted = {r.value for r in role_set}
     if current != wanted:
         user.role_rows = [row for row in user.role_rows if row.role in wanted] + [
-            UserRole(role=r) for r in sorted(wanted - current)]
+            UserRole(role=r) for r in sorted(wanted - current)
+        ]
         # Roles live in their own table; an UPDATE of the user row bumps its
         # version, which ends the user's open sessions and refuses stale edits.
         flag_modified(user, "display_name")
@@ -232,8 +262,7 @@ def set_password(actor: User | None, user: User, new_password: str, *, current_p
     db.session.flush()
 
 
-def update_profile(actor: User, user: User, *, display_name: str, email: str | None,
-                   row_version: int) -> User:
+def update_profile(actor: User, user: User, *, display_name: str, email: str | None, row_version: int) -> User:
     """A user's own name and e-mail; an administrator may change anyone's."""
     if actor.id != user.id:
         require(actor, Permission.MANAGE_USERS)
@@ -254,7 +283,8 @@ def set_locale(user: User, locale: str) -> None:
 def _check_locale(locale: str) -> None:
     if locale not in current_app.config["DEALERQMS_LOCALES"]:
         raise ValidationFailed.field(
-            "locale", f"unsupported language {locale!r}; one of {', '.join(current_app.config['DEALERQMS_LOCALES'])}")
+            "locale", f"unsupported language {locale!r}; one of {', '.join(current_app.config['DEALERQMS_LOCALES'])}"
+        )
 
 
 def make_temporary_password() -> str:
@@ -262,6 +292,7 @@ def make_temporary_password() -> str:
 
 
 # Login ------------------------------------------------------------------------
+
 
 def authenticate(login: str, password: str, remote_addr: str | None = None) -> User | None:
     """The user for these credentials, or None; refuses while the login is throttled."""
@@ -271,7 +302,8 @@ def authenticate(login: str, password: str, remote_addr: str | None = None) -> U
     since = utcnow() - window
     failures = db.session.execute(
         db.select(db.func.count(LoginAttempt.id)).where(
-            LoginAttempt.login == login, LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False))
+            LoginAttempt.login == login, LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False)
+        )
     ).scalar_one()
     if failures >= limit:
         minutes = int(window / timedelta(minutes=1))
@@ -297,6 +329,7 @@ def load_session_user(session_id: str) -> User | None:
 
 
 # API tokens -------------------------------------------------------------------
+
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
@@ -338,5 +371,8 @@ def user_for_token(plain: str) -> User | None:
 
 
 def tokens_of(user: User) -> list[ApiToken]:
-    return list(db.session.execute(
-        db.select(ApiToken).filter_by(user_id=user.id).order_by(ApiToken.created_at.desc())).scalars())
+    return list(
+        db.session.execute(
+            db.select(ApiToken).filter_by(user_id=user.id).order_by(ApiToken.created_at.desc())
+        ).scalars()
+    )

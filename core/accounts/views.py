@@ -43,8 +43,13 @@ _CHOSEN_BEFORE_LOGIN = "locale_chosen"
 
 def _safe_next(target: str | None) -> str:
     # Only same-site paths: an absolute URL here would be an open redirect.
-    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
-            and not urlsplit(target).netloc):
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not urlsplit(target).netloc
+    ):
         return target
     return url_for("web.dashboard")
 
@@ -70,8 +75,12 @@ def login():
         user = services.authenticate(form.login.data, form.password.data, request.remote_addr)
     except TooManyAttempts:
         commit()
-        form.form_errors.append(_("Too many failed logins for this account. Wait a few minutes "
-                                  "and try again, or ask an administrator to help."))
+        form.form_errors.append(
+            _(
+                "Too many failed logins for this account. Wait a few minutes "
+                "and try again, or ask an administrator to help."
+            )
+        )
         return render_template("auth/login.html", form=form), 429
     if user is None:
         commit()
@@ -118,15 +127,24 @@ def language():
 
 # The user's own page ------------------------------------------------------------
 
+
 def _account_page(status: int = 200, *, profile=None, password=None, token=None, new_token=None):
     user = current_user._get_current_object()
-    profile = profile or ProfileForm(formdata=None, data={
-        "display_name": user.display_name, "email": user.email or "", "row_version": user.row_version})
+    profile = profile or ProfileForm(
+        formdata=None,
+        data={"display_name": user.display_name, "email": user.email or "", "row_version": user.row_version},
+    )
     language = LanguageForm(formdata=None, data={"locale": user.locale, "next": url_for("account.profile")})
     return render_template(
-        "account/profile.html", user=user, profile_form=profile, password_form=password or PasswordChangeForm(),
-        token_form=token or TokenForm(formdata=None), language_form=language,
-        tokens=services.tokens_of(user), new_token=new_token), status
+        "account/profile.html",
+        user=user,
+        profile_form=profile,
+        password_form=password or PasswordChangeForm(),
+        token_form=token or TokenForm(formdata=None),
+        language_form=language,
+        tokens=services.tokens_of(user),
+        new_token=new_token,
+    ), status
 
 
 @account_bp.route("")
@@ -142,8 +160,13 @@ def save_profile():
     if not form.validate_on_submit():
         return _account_page(422, profile=form)
     try:
-        services.update_profile(current_user, current_user, display_name=form.display_name.data,
-                                email=form.email.data, row_version=form.row_version.data)
+        services.update_profile(
+            current_user,
+            current_user,
+            display_name=form.display_name.data,
+            email=form.email.data,
+            row_version=form.row_version.data,
+        )
         commit()
     except DomainError as error:
         return _account_page(refusal_status(form, error), profile=form)
@@ -159,8 +182,9 @@ def change_password():
     if not form.validate_on_submit():
         return _account_page(422, password=form)
     try:
-        services.set_password(current_user, current_user, form.new_password.data,
-                              current_password=form.current_password.data)
+        services.set_password(
+            current_user, current_user, form.new_password.data, current_password=form.current_password.data
+        )
         commit()
     except DomainError as error:
         return _account_page(refusal_status(form, error, aliases={"password": "new_password"}), password=form)

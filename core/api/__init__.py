@@ -55,9 +55,20 @@ in the `Link` header.
 """
 
 __all__ = [
-    "API_PREFIX", "CURSOR_HEADERS", "PAGE_HEADERS", "PROBLEM_MEDIA_TYPE", "PageArgs", "ProblemSchema",
-    "UTCDateTime", "api_for", "api_user", "init_app", "paginate", "problem",
-    "register_api_blueprint", "token_required",
+    "API_PREFIX",
+    "CURSOR_HEADERS",
+    "PAGE_HEADERS",
+    "PROBLEM_MEDIA_TYPE",
+    "PageArgs",
+    "ProblemSchema",
+    "UTCDateTime",
+    "api_for",
+    "api_user",
+    "init_app",
+    "paginate",
+    "problem",
+    "register_api_blueprint",
+    "token_required",
 ]
 
 
@@ -100,16 +111,22 @@ class DealerApi(flask_smorest.Api):
 
     def __init__(self, app: Flask):
         self._tag_names: dict[str, str] = {}
-        super().__init__(spec_kwargs={
-            "extra_plugins": [_Conventions(self._tag_names)],
-            "info": {"description": DESCRIPTION},
-            "security": [{SECURITY_SCHEME: []}],
-        })
+        super().__init__(
+            spec_kwargs={
+                "extra_plugins": [_Conventions(self._tag_names)],
+                "info": {"description": DESCRIPTION},
+                "security": [{SECURITY_SCHEME: []}],
+            }
+        )
         self.init_app(app)
-        self.spec.components.security_scheme(SECURITY_SCHEME, {
-            "type": "http", "scheme": "bearer",
-            "description": "An API token, from the account page or `dealerqms token create`.",
-        })
+        self.spec.components.security_scheme(
+            SECURITY_SCHEME,
+            {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "An API token, from the account page or `dealerqms token create`.",
+            },
+        )
 
     def _register_error_handlers(self):
         self._app.before_request(routing_problem)
@@ -130,8 +147,9 @@ class DealerApi(flask_smorest.Api):
         """Mount a plugin's API blueprint as the plugin manager laid it out."""
         self.register_blueprint(entry.blueprint, name=entry.name, url_prefix=API_PREFIX + entry.url_prefix)
 
-    def register_blueprint(self, blp, *, name: str | None = None, url_prefix: str | None = None,
-                           parameters=None, public: bool = False):
+    def register_blueprint(
+        self, blp, *, name: str | None = None, url_prefix: str | None = None, parameters=None, public: bool = False
+    ):
         """Mount ``blp`` under ``/api/v1`` (plus its own ``url_prefix``), or at ``url_prefix`` if given.
 
         Mounted as ``<name>_api`` unless named otherwise, so an area's API

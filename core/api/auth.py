@@ -66,8 +66,10 @@ def authenticate() -> User:
     """The caller, or a 401 naming what is wrong with the credentials."""
     header = request.headers.get("Authorization")
     if not header:
-        raise _refuse("This endpoint needs an API token: send 'Authorization: Bearer <token>' "
-                      "(create one on your account page or with 'dealerqms token create').")
+        raise _refuse(
+            "This endpoint needs an API token: send 'Authorization: Bearer <token>' "
+            "(create one on your account page or with 'dealerqms token create')."
+        )
     if _bearer_token() is None:
         raise _refuse("The Authorization header must have the form 'Bearer <token>'.", "invalid_request")
     user = token_user()

@@ -30,10 +30,14 @@ CURSOR_HEADERS = {"Link": LINK_HEADER}
 
 
 class PageArgs(Schema):
-    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT),
-                           metadata={"description": f"Items per page (1–{MAX_LIMIT})."})
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0),
-                            metadata={"description": "How many items to skip."})
+    limit = fields.Integer(
+        load_default=DEFAULT_LIMIT,
+        validate=validate.Range(min=1, max=MAX_LIMIT),
+        metadata={"description": f"Items per page (1–{MAX_LIMIT})."},
+    )
+    offset = fields.Integer(
+        load_default=0, validate=validate.Range(min=0), metadata={"description": "How many items to skip."}
+    )
 
 
 def page_url(**changes) -> str:
@@ -53,8 +57,7 @@ def link_header(links: dict[str, str]) -> dict[str, str]:
 def paginate(query, args: dict) -> tuple[list, dict]:
     """One page of a select's rows, and the headers that describe the page."""
     limit, offset = args["limit"], args["offset"]
-    total = db.session.execute(
-        db.select(db.func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+    total = db.session.execute(db.select(db.func.count()).select_from(query.order_by(None).subquery())).scalar_one()
     items = list(db.session.execute(query.limit(limit).offset(offset)).scalars())
     links = {}
     if offset + limit < total:

@@ -37,8 +37,15 @@ def is_api_request() -> bool:
     return request.path.startswith(API_PATH_PREFIX)
 
 
-def problem(status: int, detail: str, *, title: str | None = None, type_: str = "about:blank",
-            errors: list[dict] | None = None, headers: dict | None = None):
+def problem(
+    status: int,
+    detail: str,
+    *,
+    title: str | None = None,
+    type_: str = "about:blank",
+    errors: list[dict] | None = None,
+    headers: dict | None = None,
+):
     """A ``application/problem+json`` response."""
     body = {
         "type": type_,
@@ -91,19 +98,34 @@ def _from_http_exception(error: HTTPException):
     errors = _webargs_errors(error)
     headers = dict((getattr(error, "data", None) or {}).get("headers") or {})
     if status == 422:
-        return problem(422, _fields_sentence(errors or []), title="Invalid field values",
-                       type_=VALIDATION_TYPE, errors=errors or [], headers=headers)
+        return problem(
+            422,
+            _fields_sentence(errors or []),
+            title="Invalid field values",
+            type_=VALIDATION_TYPE,
+            errors=errors or [],
+            headers=headers,
+        )
     if status == 400 and errors:
-        return problem(400, "The request body is not valid JSON." if _about_json(error)
-                       else "The request could not be understood.", errors=errors, headers=headers)
+        return problem(
+            400,
+            "The request body is not valid JSON." if _about_json(error) else "The request could not be understood.",
+            errors=errors,
+            headers=headers,
+        )
     if isinstance(error, MethodNotAllowed):
         allowed = ", ".join(sorted(error.valid_methods or ()))
-        return problem(405, f"{request.method} is not allowed on {request.path}; allowed: {allowed}.",
-                       headers={"Allow": allowed})
+        return problem(
+            405, f"{request.method} is not allowed on {request.path}; allowed: {allowed}.", headers={"Allow": allowed}
+        )
     if isinstance(error, RequestEntityTooLarge):
         limit = current_app.config.get("MAX_CONTENT_LENGTH")
-        return problem(413, f"The request body is larger than this installation accepts ({limit} bytes)."
-                       if limit else "The request body is too large.")
+        return problem(
+            413,
+            f"The request body is larger than this installation accepts ({limit} bytes)."
+            if limit
+            else "The request body is too large.",
+        )
     if isinstance(error, Unauthorized):
         return problem(401, error.description, headers=headers or {"WWW-Authenticate": "Bearer"})
     if isinstance(error, NotFound) and error.description == NotFound.description:
@@ -125,16 +147,16 @@ def _fields_sentence(errors: list[dict]) -> str:
 
 def _from_domain_error(error: DomainError):
     if isinstance(error, ValidationFailed):
-        return problem(422, error.detail, title="Invalid field values", type_=VALIDATION_TYPE,
-                       errors=error.errors)
+        return problem(422, error.detail, title="Invalid field values", type_=VALIDATION_TYPE, errors=error.errors)
     return problem(error.status, error.detail, errors=error.errors or None)
 
 
 def _internal(error: BaseException):
     original = getattr(error, "original_exception", None) or error
     log.error("unhandled error on %s %s", request.method, request.path, exc_info=original)
-    return problem(500, "An unexpected error occurred; it was logged. Try again, and if it happens "
-                        "again, tell your administrator.")
+    return problem(
+        500, "An unexpected error occurred; it was logged. Try again, and if it happens again, tell your administrator."
+    )
 
 
 def handle_api_error(error: Exception):
@@ -153,12 +175,14 @@ def handle_api_error(error: Exception):
     if isinstance(error, StaleDataError):
         # Someone saved the row between our read and our write: the row
         # version check in SQL refused what the service-level check could not see.
-        return problem(409, "The record was changed by someone else meanwhile (stale row_version); "
-                            "reload it and try again.")
+        return problem(
+            409, "The record was changed by someone else meanwhile (stale row_version); reload it and try again."
+        )
     if isinstance(error, ValidationError):
         errors = flatten_messages(error.messages)
-        return problem(422, _fields_sentence(errors), title="Invalid field values", type_=VALIDATION_TYPE,
-                       errors=errors)
+        return problem(
+            422, _fields_sentence(errors), title="Invalid field values", type_=VALIDATION_TYPE, errors=errors
+        )
     return _internal(error)
 
 

@@ -24,23 +24,32 @@ class UTCDateTime(fields.AwareDateTime):
 
 
 class FieldErrorSchema(Schema):
-    field = fields.String(allow_none=True, metadata={
-        "description": "The refused field (dotted for nested ones, `roles.0`); null for the body as a whole."})
+    field = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The refused field (dotted for nested ones, `roles.0`); null for the body as a whole."
+        },
+    )
     message = fields.String(metadata={"description": "What is wrong with it."})
 
 
 class ProblemSchema(Schema):
     """RFC 9457 problem details: the body of every error response."""
 
-    type = fields.String(metadata={
-        "description": "`about:blank`, or `urn:dealerqms:problem:validation-error` when `errors` lists "
-                       "refused fields."})
+    type = fields.String(
+        metadata={
+            "description": "`about:blank`, or `urn:dealerqms:problem:validation-error` when `errors` lists "
+            "refused fields."
+        }
+    )
     title = fields.String(metadata={"description": "A short summary of the kind of problem."})
     status = fields.Integer(metadata={"description": "The HTTP status code."})
     detail = fields.String(metadata={"description": "What went wrong in this case, as one sentence."})
     instance = fields.String(metadata={"description": "The path of the request that failed."})
-    errors = fields.List(fields.Nested(FieldErrorSchema), metadata={
-        "description": "For invalid field values (422) and malformed bodies (400): one entry per problem."})
+    errors = fields.List(
+        fields.Nested(FieldErrorSchema),
+        metadata={"description": "For invalid field values (422) and malformed bodies (400): one entry per problem."},
+    )
 
 
 class SignatureSchema(Schema):

@@ -10,8 +10,12 @@ from core.demodata.sizes import SCALES
 
 
 @click.command("demo-data")
-@click.option("--scale", type=click.Choice(list(SCALES)), required=True,
-              help="How much to make (the sizes of the quality bar's table).")
+@click.option(
+    "--scale",
+    type=click.Choice(list(SCALES)),
+    required=True,
+    help="How much to make (the sizes of the quality bar's table).",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="The same seed makes the same data.")
 @with_appcontext
 @domain_errors
@@ -23,8 +27,10 @@ def demo_data_command(scale, seed):
     width = max(len(name) for name in report.counts)
     for table, count in report.counts.items():
         click.echo(f"  {table:<{width}}  {count:>9,}")
-    click.echo(f"Made {sum(report.counts.values()):,} rows and {report.events:,} trail events "
-               f"at scale {scale} (seed {seed}) in {report.seconds:.1f} s.")
+    click.echo(
+        f"Made {sum(report.counts.values()):,} rows and {report.events:,} trail events "
+        f"at scale {scale} (seed {seed}) in {report.seconds:.1f} s."
+    )
     if not report.verified.ok:
         raise UserError(f"The audit trail does not verify after generation: {report.verified.problem}.")
     click.echo(f"Audit trail verified: {report.verified.events:,} events intact ({report.verify_seconds:.1f} s).")

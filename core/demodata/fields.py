@@ -15,10 +15,43 @@ from datetime import datetime, timedelta
 from core.forms.forms import vin_check_digit
 from core.plugins.types import Field, Form
 
-WORDS = ("customer", "vehicle", "service", "delivery", "check", "brake", "tyre", "follow-up", "invoice",
-         "warranty", "parts", "appointment", "showroom", "test drive", "finance", "insurance", "manager",
-         "advisor", "technician", "report", "call", "quality", "training", "campaign", "complaint", "door",
-         "engine", "noise", "paint", "wash", "waiting", "explained", "booked", "confirmed", "repaired")
+WORDS = (
+    "customer",
+    "vehicle",
+    "service",
+    "delivery",
+    "check",
+    "brake",
+    "tyre",
+    "follow-up",
+    "invoice",
+    "warranty",
+    "parts",
+    "appointment",
+    "showroom",
+    "test drive",
+    "finance",
+    "insurance",
+    "manager",
+    "advisor",
+    "technician",
+    "report",
+    "call",
+    "quality",
+    "training",
+    "campaign",
+    "complaint",
+    "door",
+    "engine",
+    "noise",
+    "paint",
+    "wash",
+    "waiting",
+    "explained",
+    "booked",
+    "confirmed",
+    "repaired",
+)
 VIN_CHARACTERS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
 OPTIONAL_ANSWERED = 0.8
 
@@ -83,8 +116,11 @@ def _value(field: Field, rng: random.Random, moment: datetime):
             high = int(field.max) if field.max is not None else low + 3
             rows = []
             for _ in range(rng.randint(low, max(low, min(high, low + 3)))):
-                row = {sub.key: _value(sub, rng, moment) for sub in field.fields
-                       if sub.required or rng.random() < OPTIONAL_ANSWERED}
+                row = {
+                    sub.key: _value(sub, rng, moment)
+                    for sub in field.fields
+                    if sub.required or rng.random() < OPTIONAL_ANSWERED
+                }
                 rows.append(row)
             return rows or None
     raise ValueError(f"unknown field type {field.type!r}")

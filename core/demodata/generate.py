@@ -37,13 +37,77 @@ DEMO_PASSWORD = "demo-data-password"
 SETUP_LOGINS = ("admin",)
 SETUP_SITES = ("MAIN",)
 
-CITIES = ("Beijing", "Shanghai", "Guangzhou", "Shenzhen", "Chengdu", "Hangzhou", "Wuhan", "Nanjing", "Xi'an",
-          "Suzhou", "Tianjin", "Chongqing", "Qingdao", "Changsha", "Zhengzhou", "Shenyang", "Dalian", "Xiamen",
-          "Kunming", "Hefei", "Fuzhou", "Jinan", "Harbin", "Ningbo", "Wuxi")
-FAMILY = ("Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou", "Xu", "Sun", "Ma", "Zhu",
-          "Hu", "Guo", "He", "Lin", "Gao", "Luo")
-GIVEN = ("Wei", "Fang", "Na", "Min", "Jing", "Lei", "Yang", "Jun", "Tao", "Ming", "Chao", "Xia", "Hui", "Yan",
-         "Ping", "Gang", "Hong", "Ying", "Bo", "Lin")
+CITIES = (
+    "Beijing",
+    "Shanghai",
+    "Guangzhou",
+    "Shenzhen",
+    "Chengdu",
+    "Hangzhou",
+    "Wuhan",
+    "Nanjing",
+    "Xi'an",
+    "Suzhou",
+    "Tianjin",
+    "Chongqing",
+    "Qingdao",
+    "Changsha",
+    "Zhengzhou",
+    "Shenyang",
+    "Dalian",
+    "Xiamen",
+    "Kunming",
+    "Hefei",
+    "Fuzhou",
+    "Jinan",
+    "Harbin",
+    "Ningbo",
+    "Wuxi",
+)
+FAMILY = (
+    "Wang",
+    "Li",
+    "Zhang",
+    "Liu",
+    "Chen",
+    "Yang",
+    "Huang",
+    "Zhao",
+    "Wu",
+    "Zhou",
+    "Xu",
+    "Sun",
+    "Ma",
+    "Zhu",
+    "Hu",
+    "Guo",
+    "He",
+    "Lin",
+    "Gao",
+    "Luo",
+)
+GIVEN = (
+    "Wei",
+    "Fang",
+    "Na",
+    "Min",
+    "Jing",
+    "Lei",
+    "Yang",
+    "Jun",
+    "Tao",
+    "Ming",
+    "Chao",
+    "Xia",
+    "Hui",
+    "Yan",
+    "Ping",
+    "Gang",
+    "Hong",
+    "Ying",
+    "Bo",
+    "Lin",
+)
 
 
 @dataclass
@@ -81,14 +145,21 @@ def generate(scale: str, seed: int = 0, *, batch_size: int = 5000) -> Report:
     started = time.perf_counter()
     in_use = instance_in_use()
     if in_use:
-        raise Conflict(f"This instance already holds {in_use}; demo data goes only into a new instance "
-                       f"(run `dealerqms init` on an empty database first).")
+        raise Conflict(
+            f"This instance already holds {in_use}; demo data goes only into a new instance "
+            f"(run `dealerqms init` on an empty database first)."
+        )
     try:
         with acting_as("demo-data"):
             ensure_defaults()
             db.session.flush()
-            loader = BulkLoader(db.session.connection(), sizes=sizes, seed=seed, batch_size=batch_size,
-                                reason=f"synthetic demo data (demo-data --scale {scale} --seed {seed})")
+            loader = BulkLoader(
+                db.session.connection(),
+                sizes=sizes,
+                seed=seed,
+                batch_size=batch_size,
+                reason=f"synthetic demo data (demo-data --scale {scale} --seed {seed})",
+            )
             _sites(loader)
             _users(loader)
             manager.plugin_manager().hook.generate_demo_data(scale=sizes, loader=loader)
@@ -109,11 +180,13 @@ def generate(scale: str, seed: int = 0, *, batch_size: int = 5000) -> Report:
     with read_only():
         result = verify(db.session.connection())
         commit()
-    return Report(scale, seed, dict(sorted(loader.counts.items())), loader.events, seconds, result,
-                  time.perf_counter() - checked)
+    return Report(
+        scale, seed, dict(sorted(loader.counts.items())), loader.events, seconds, result, time.perf_counter() - checked
+    )
 
 
 # ------------------------------------------------------------------ sites and people
+
 
 def _sites(loader: BulkLoader) -> None:
     existing = db.session.execute(select(Site).order_by(Site.id)).scalars().all()
@@ -132,7 +205,7 @@ def _role_plan(count: int, departments: list[str]) -> list[tuple[str, str]]:
     about one quality officer and one auditor in ten, the rest staff."""
     officers = max(1, count // 10)
     auditors = max(1, count // 10)
-    plan = [("department_head", code) for code in departments if code != "QUALITY"][:max(0, count - 2)]
+    plan = [("department_head", code) for code in departments if code != "QUALITY"][: max(0, count - 2)]
     plan += [("quality_officer", "QUALITY")] * officers + [("auditor", "QUALITY")] * auditors
     staff_departments = [code for code in departments if code != "QUALITY"]
     while len(plan) < count:
@@ -153,26 +226,40 @@ def _users(loader: BulkLoader) -> None:
         numbers[role] = numbers.get(role, 0) + 1
         site = loader.sites[index % len(loader.sites)]
         name = f"{rng.choice(FAMILY)} {rng.choice(GIVEN)}"
-        rows.append({"login": f"{prefixes[role]}{numbers[role]:04d}", "display_name": name,
-                     "email": f"{prefixes[role]}{numbers[role]:04d}@dealer.example", "password_hash": password_hash,
-                     "department_id": departments[department].id, "site_id": site.id, "active": True,
-                     "locale": "zh_CN" if rng.random() < 0.5 else "en",
-                     "created_at": loader.now - timedelta(days=800 + rng.randint(0, 200))})
+        rows.append(
+            {
+                "login": f"{prefixes[role]}{numbers[role]:04d}",
+                "display_name": name,
+                "email": f"{prefixes[role]}{numbers[role]:04d}@dealer.example",
+                "password_hash": password_hash,
+                "department_id": departments[department].id,
+                "site_id": site.id,
+                "active": True,
+                "locale": "zh_CN" if rng.random() < 0.5 else "en",
+                "created_at": loader.now - timedelta(days=800 + rng.randint(0, 200)),
+            }
+        )
         roles.append((role, department))
     ids = loader.insert(User, rows)
     loader.insert(UserRole, [{"user_id": i, "role": role} for i, (role, _d) in zip(ids, roles, strict=True)])
-    loader.users = [UserRow(i, row["login"], row["display_name"], (role,), department, row["site_id"])
-                    for i, row, (role, department) in zip(ids, rows, roles, strict=True)]
+    loader.users = [
+        UserRow(i, row["login"], row["display_name"], (role,), department, row["site_id"])
+        for i, row, (role, department) in zip(ids, rows, roles, strict=True)
+    ]
     for code, head in loader.heads().items():
         department = departments[code]
         # Core UPDATE, recorded as the recorder would: the ORM must not write
         # while the loader holds the chain head.
-        loader.connection.execute(update(Department.__table__).where(Department.__table__.c.id == department.id)
-                                  .values(head_id=head.id, row_version=Department.__table__.c.row_version + 1))
+        loader.connection.execute(
+            update(Department.__table__)
+            .where(Department.__table__.c.id == department.id)
+            .values(head_id=head.id, row_version=Department.__table__.c.row_version + 1)
+        )
         loader.event(Department, department.id, {"head_id": (department.head_id, head.id)})
 
 
 # ------------------------------------------------------------------ forms and metrics
+
 
 def _months(loader: BulkLoader) -> list[str]:
     """The generated history's months, oldest first, ending with the current one."""
@@ -199,9 +286,16 @@ def _form_versions(loader: BulkLoader, forms) -> dict[str, int]:
             continue
         with force_locale("en"):
             described = describe(form)
-        rows.append({"form_key": form.key, "version": form.version, "title": described["title"],
-                     "definition": described, "definition_sha256": definition_sha256(described),
-                     "recorded_at": loader.now - timedelta(days=31 * loader.sizes.months)})
+        rows.append(
+            {
+                "form_key": form.key,
+                "version": form.version,
+                "title": described["title"],
+                "definition": described,
+                "definition_sha256": definition_sha256(described),
+                "recorded_at": loader.now - timedelta(days=31 * loader.sizes.months),
+            }
+        )
     for row, new_id in zip(rows, loader.insert(FormVersion, rows), strict=True):
         stored[(row["form_key"], row["version"])] = new_id
     return {form.key: stored[(form.key, form.version)] for form in forms}
@@ -224,9 +318,18 @@ def _submissions(loader: BulkLoader) -> None:
         period = months[rng.randrange(len(months))]
         moment = _moment_in(loader, period)
         people = by_site.get(site.id) or loader.users
-        rows.append({"form_key": form.key, "form_version": form.version, "form_version_id": versions[form.key],
-                     "site_id": site.id, "period": period, "data": field_values.fill(form, rng, moment),
-                     "submitted_by_id": people[rng.randrange(len(people))].id, "submitted_at": moment})
+        rows.append(
+            {
+                "form_key": form.key,
+                "form_version": form.version,
+                "form_version_id": versions[form.key],
+                "site_id": site.id,
+                "period": period,
+                "data": field_values.fill(form, rng, moment),
+                "submitted_by_id": people[rng.randrange(len(people))].id,
+                "submitted_at": moment,
+            }
+        )
         if len(rows) >= loader.batch_size:
             loader.insert(FormSubmission, rows)
             rows = []
@@ -274,10 +377,17 @@ def _measurements(loader: BulkLoader) -> None:
                 if len(rows) == loader.sizes.measurements:
                     break
                 period = periods[metric.key][step]
-                rows.append({"metric_key": metric.key, "site_id": site.id, "period": period,
-                             "value": _value(loader, metric), "source": Source.MANUAL.value,
-                             "entered_by_id": entrants[loader.random.randrange(len(entrants))].id,
-                             "entered_at": min(_moment_in(loader, period) + timedelta(days=28), loader.now)})
+                rows.append(
+                    {
+                        "metric_key": metric.key,
+                        "site_id": site.id,
+                        "period": period,
+                        "value": _value(loader, metric),
+                        "source": Source.MANUAL.value,
+                        "entered_by_id": entrants[loader.random.randrange(len(entrants))].id,
+                        "entered_at": min(_moment_in(loader, period) + timedelta(days=28), loader.now),
+                    }
+                )
     loader.insert(Measurement, rows)
 
 
@@ -297,8 +407,17 @@ def _computed_measurements(loader: BulkLoader) -> None:
                 value = manager.compute_metric(metric, sites[site.id], period)
                 if value is None:
                     continue
-                rows.append({"metric_key": metric.key, "site_id": site.id, "period": period, "value": float(value),
-                             "source": Source.COMPUTED.value, "entered_by_id": None, "entered_at": loader.now})
+                rows.append(
+                    {
+                        "metric_key": metric.key,
+                        "site_id": site.id,
+                        "period": period,
+                        "value": float(value),
+                        "source": Source.COMPUTED.value,
+                        "entered_by_id": None,
+                        "entered_at": loader.now,
+                    }
+                )
     loader.insert(Measurement, rows)
 
 

@@ -69,10 +69,16 @@ class _Shape:
         self.trail_keys = list(column_keys(mapper))
         self.pk = [mapper.get_property_by_column(column).key for column in mapper.primary_key]
         single = mapper.primary_key[0] if len(mapper.primary_key) == 1 else None
-        self.auto_id = self.pk[0] if single is not None and single.autoincrement in (True, "auto") \
-            and single.type.python_type is int else None
-        self.nullable = [key for key, column_key in self.columns.items()
-                         if self.table.c[column_key].default is None and key != self.auto_id]
+        self.auto_id = (
+            self.pk[0]
+            if single is not None and single.autoincrement in (True, "auto") and single.type.python_type is int
+            else None
+        )
+        self.nullable = [
+            key
+            for key, column_key in self.columns.items()
+            if self.table.c[column_key].default is None and key != self.auto_id
+        ]
         self.defaults: dict[str, Callable[[], object]] = {}
         for key, column_key in self.columns.items():
             default = self.table.c[column_key].default
@@ -199,8 +205,9 @@ class BulkLoader:
                 self._record("create", shape.entity_type, "/".join(str(row[k]) for k in shape.pk), changes)
         return ids
 
-    def event(self, model, entity_id, changes: dict[str, tuple], *, action: str | None = None,
-              reason: str | None = None) -> None:
+    def event(
+        self, model, entity_id, changes: dict[str, tuple], *, action: str | None = None, reason: str | None = None
+    ) -> None:
         """Record a later change of an inserted row: ``{attribute: (old, new)}``.
 
         The action is ``transition`` when the state changes, ``update``
@@ -208,7 +215,9 @@ class BulkLoader:
         """
         shape = self._shape(model)
         action = action or ("transition" if "state" in changes else "update")
-        shown = {key: [shown_value(model, key, old), shown_value(model, key, new)] for key, (old, new) in changes.items()}
+        shown = {
+            key: [shown_value(model, key, old), shown_value(model, key, new)] for key, (old, new) in changes.items()
+        }
         entity = "/".join(str(part) for part in entity_id) if isinstance(entity_id, tuple) else str(entity_id)
         self._record(action, shape.entity_type, entity, shown, reason)
 
@@ -216,11 +225,23 @@ class BulkLoader:
         self._seq += 1
         reason = reason or self.reason
         encoded = canonical_json(changes)
-        digest = event_hash(self._seq, self._at_text, ACTOR, action, entity_type, entity_id, encoded, reason,
-                            self._prev)
-        self._pending.append({"seq": self._seq, "at": self.now, "actor": ACTOR, "action": action,
-                              "entity_type": entity_type, "entity_id": entity_id, "changes": encoded,
-                              "reason": reason, "prev_hash": self._prev, "hash": digest})
+        digest = event_hash(
+            self._seq, self._at_text, ACTOR, action, entity_type, entity_id, encoded, reason, self._prev
+        )
+        self._pending.append(
+            {
+                "seq": self._seq,
+                "at": self.now,
+                "actor": ACTOR,
+                "action": action,
+                "entity_type": entity_type,
+                "entity_id": entity_id,
+                "changes": encoded,
+                "reason": reason,
+                "prev_hash": self._prev,
+                "hash": digest,
+            }
+        )
         self._prev = digest
         self.events += 1
         if len(self._pending) >= self.batch_size:
@@ -243,8 +264,12 @@ class BulkLoader:
                 continue
             self.connection.execute(
                 text("SELECT setval(pg_get_serial_sequence(:table, :column), :value)"),
-                {"table": f'"{shape.table.name}"', "column": shape.columns[shape.auto_id],
-                 "value": self._next_id[shape.table.name] - 1})
+                {
+                    "table": f'"{shape.table.name}"',
+                    "column": shape.columns[shape.auto_id],
+                    "value": self._next_id[shape.table.name] - 1,
+                },
+            )
 
     def analyze(self) -> None:
         """Refresh the query planner's statistics after the bulk load (both databases accept it in a transaction)."""

@@ -44,10 +44,16 @@ class FormSummarySchema(Schema):
 
 
 class FormSchema(FormSummarySchema):
-    field_list = fields.List(fields.Dict(), attribute="fields", data_key="fields", metadata={
-        "description": "`key`, `label`, `type`, `required`, `help`, and where they apply `choices` "
-                       "(`value`, `label`), `min`, `max`, `scale`, `fields` (a group's row) and "
-                       "`visible_when` (`field`, `value`)."})
+    field_list = fields.List(
+        fields.Dict(),
+        attribute="fields",
+        data_key="fields",
+        metadata={
+            "description": "`key`, `label`, `type`, `required`, `help`, and where they apply `choices` "
+            "(`value`, `label`), `min`, `max`, `scale`, `fields` (a group's row) and "
+            "`visible_when` (`field`, `value`)."
+        },
+    )
     schema = fields.Dict(metadata={"description": "JSON Schema of a submission's `data`."})
 
 
@@ -115,8 +121,13 @@ def submit(body, key):
 def list_submissions(args, key):
     """Submissions of a form, newest first (staff see their own)."""
     services.definition(key)
-    query = services.list_query(api_user(), form_key=key, site=site_in_body(args.get("site")),
-                                date_from=args.get("date_from"), date_to=args.get("date_to"))
+    query = services.list_query(
+        api_user(),
+        form_key=key,
+        site=site_in_body(args.get("site")),
+        date_from=args.get("date_from"),
+        date_to=args.get("date_to"),
+    )
     return paginate(query, args)
 
 

@@ -58,10 +58,14 @@ YES, NO = "yes", "no"
 # VIN --------------------------------------------------------------------------------
 
 VIN_CHARACTERS = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
-_TRANSLITERATION = {**{str(d): d for d in range(10)},
-                    **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
-                    **dict(zip("JKLMN", range(1, 6), strict=True)), "P": 7, "R": 9,
-                    **dict(zip("STUVWXYZ", range(2, 10), strict=True))}
+_TRANSLITERATION = {
+    **{str(d): d for d in range(10)},
+    **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
+    **dict(zip("JKLMN", range(1, 6), strict=True)),
+    "P": 7,
+    "R": 9,
+    **dict(zip("STUVWXYZ", range(2, 10), strict=True)),
+}
 _WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
 # World manufacturer identifiers start with a region letter; North American
 # ones (1–5) must carry the ISO 3779 check digit in position 9, elsewhere it is optional.
@@ -102,6 +106,7 @@ class VinField(StringField):
 
 # Field kinds ------------------------------------------------------------------------
 
+
 class CheckboxesField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -112,8 +117,9 @@ class RatingField(RadioField):
 
     def __init__(self, label=None, validators=None, scale=(1, 5), **kwargs):
         low, high = scale
-        super().__init__(label, validators, choices=[SelectChoice(n, str(n)) for n in range(low, high + 1)], coerce=int,
-                         **kwargs)
+        super().__init__(
+            label, validators, choices=[SelectChoice(n, str(n)) for n in range(low, high + 1)], coerce=int, **kwargs
+        )
         self.invalid_choice_message = _l("Choose a whole number from %(low)s to %(high)s.", low=low, high=high)
 
     def pre_validate(self, form):
@@ -127,7 +133,9 @@ class YesNoField(RadioField):
     """A question answered yes or no; unanswered stays None (not "no")."""
 
     def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators, choices=[SelectChoice(YES, _l("Yes")), SelectChoice(NO, _l("No"))], **kwargs)
+        super().__init__(
+            label, validators, choices=[SelectChoice(YES, _l("Yes")), SelectChoice(NO, _l("No"))], **kwargs
+        )
 
     @property
     def answer(self) -> bool | None:
@@ -186,8 +194,9 @@ def _unbound(field: Field):
         case "text":
             return StringField(validators=[*_presence(field), Length(max=TEXT_LIMIT)], **options)
         case "textarea":
-            return TextAreaField(validators=[*_presence(field), Length(max=TEXTAREA_LIMIT)],
-                                 render_kw={"rows": 4}, **options)
+            return TextAreaField(
+                validators=[*_presence(field), Length(max=TEXTAREA_LIMIT)], render_kw={"rows": 4}, **options
+            )
         case "integer":
             return IntegerField(validators=[*_presence(field), *_bounds(field)], **options)
         case "decimal":
@@ -195,33 +204,56 @@ def _unbound(field: Field):
         case "date":
             return DateField(validators=_presence(field), **options)
         case "datetime":
-            return DateTimeLocalField(validators=_presence(field),
-                                      format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
-                                              "%Y-%m-%d %H:%M:%S"], **options)
+            return DateTimeLocalField(
+                validators=_presence(field),
+                format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+                **options,
+            )
         case "select":
-            return SelectField(validators=_presence(field), choices=[SelectChoice("", "—")] + [
-                SelectChoice(value, str(label)) for value, label in field.choices], **options)
+            return SelectField(
+                validators=_presence(field),
+                choices=[SelectChoice("", "—")] + [SelectChoice(value, str(label)) for value, label in field.choices],
+                **options,
+            )
         case "multiselect":
-            return CheckboxesField(validators=_presence(field, collection=True), choices=[
-                SelectChoice(value, str(label)) for value, label in field.choices], **options)
+            return CheckboxesField(
+                validators=_presence(field, collection=True),
+                choices=[SelectChoice(value, str(label)) for value, label in field.choices],
+                **options,
+            )
         case "boolean":
             return YesNoField(validators=_presence(field), **options)
         case "rating":
             return RatingField(validators=_presence(field), scale=field.scale, **options)
         case "email":
-            return EmailField(validators=[*_presence(field), Length(max=254),
-                                          Email(check_deliverability=False)], **options)
+            return EmailField(
+                validators=[*_presence(field), Length(max=254), Email(check_deliverability=False)], **options
+            )
         case "phone":
-            return TelField(validators=[*_presence(field), Regexp(PHONE, message=_l(
-                "Enter a telephone number: digits, spaces, brackets, dashes and an optional leading +.")),
-                PhoneDigits()], **options)
+            return TelField(
+                validators=[
+                    *_presence(field),
+                    Regexp(
+                        PHONE,
+                        message=_l(
+                            "Enter a telephone number: digits, spaces, brackets, dashes and an optional leading +."
+                        ),
+                    ),
+                    PhoneDigits(),
+                ],
+                **options,
+            )
         case "vin":
-            return VinField(validators=[*_presence(field), VinValidator()],
-                            render_kw={"autocapitalize": "characters", "spellcheck": "false"}, **options)
+            return VinField(
+                validators=[*_presence(field), VinValidator()],
+                render_kw={"autocapitalize": "characters", "spellcheck": "false"},
+                **options,
+            )
         case "group":
             row = type(f"Row_{field.key}", (PlainForm,), {sub.key: _unbound(sub) for sub in field.fields})
-            return GroupField(FormField(row), min_rows=field.min, max_rows=field.max, required=field.required,
-                              **options)
+            return GroupField(
+                FormField(row), min_rows=field.min, max_rows=field.max, required=field.required, **options
+            )
     raise ValueError(f"unknown field type {field.type!r}")
 
 
@@ -231,8 +263,7 @@ class PhoneDigits:
             digits = sum(char.isdigit() for char in field.data)
             low, high = PHONE_DIGITS
             if not low <= digits <= high:
-                raise ValidationError(str(_l("A telephone number has %(low)s to %(high)s digits.", low=low,
-                                             high=high)))
+                raise ValidationError(str(_l("A telephone number has %(low)s to %(high)s digits.", low=low, high=high)))
 
 
 class SubmissionForm(FlaskForm):
@@ -295,6 +326,7 @@ def _build_class(definition: Form, csrf: bool) -> type[SubmissionForm]:
 
 
 # Stored data ------------------------------------------------------------------------
+
 
 def _clean_value(field: Field, wtf_field):
     data = wtf_field.data
@@ -414,4 +446,3 @@ def formdata_from_json(definition: Form, data) -> tuple[MultiDict, list[dict]]:
         for text in _as_form_text(field, value):
             formdata.add(key, text)
     return formdata, errors
-

@@ -10,8 +10,13 @@ from core.plugins.types import Field, Form
 
 
 def describe_field(field: Field) -> dict:
-    described = {"key": field.key, "label": str(field.label), "type": field.type, "required": field.required,
-                 "help": str(field.help) if field.help else ""}
+    described = {
+        "key": field.key,
+        "label": str(field.label),
+        "type": field.type,
+        "required": field.required,
+        "help": str(field.help) if field.help else "",
+    }
     if field.choices:
         described["choices"] = [{"value": value, "label": str(label)} for value, label in field.choices]
     if field.min is not None:
@@ -29,9 +34,14 @@ def describe_field(field: Field) -> dict:
 
 def describe(definition: Form) -> dict:
     """Key, title, version and fields, with texts in the current language."""
-    return {"key": definition.key, "title": str(definition.title), "version": definition.version,
-            "description": str(definition.description) if definition.description else "",
-            "area": definition.area, "fields": [describe_field(field) for field in definition.fields]}
+    return {
+        "key": definition.key,
+        "title": str(definition.title),
+        "version": definition.version,
+        "description": str(definition.description) if definition.description else "",
+        "area": definition.area,
+        "fields": [describe_field(field) for field in definition.fields],
+    }
 
 
 def definition_sha256(described: dict) -> str:
@@ -40,11 +50,18 @@ def definition_sha256(described: dict) -> str:
 
 
 _TYPES = {
-    "text": {"type": "string"}, "textarea": {"type": "string"}, "select": {"type": "string"},
-    "integer": {"type": "integer"}, "decimal": {"type": "number"}, "rating": {"type": "integer"},
-    "date": {"type": "string", "format": "date"}, "datetime": {"type": "string", "format": "date-time"},
-    "boolean": {"type": "boolean"}, "email": {"type": "string", "format": "email"},
-    "phone": {"type": "string"}, "vin": {"type": "string", "pattern": "^[A-HJ-NPR-Z0-9]{17}$"},
+    "text": {"type": "string"},
+    "textarea": {"type": "string"},
+    "select": {"type": "string"},
+    "integer": {"type": "integer"},
+    "decimal": {"type": "number"},
+    "rating": {"type": "integer"},
+    "date": {"type": "string", "format": "date"},
+    "datetime": {"type": "string", "format": "date-time"},
+    "boolean": {"type": "boolean"},
+    "email": {"type": "string", "format": "email"},
+    "phone": {"type": "string"},
+    "vin": {"type": "string", "pattern": "^[A-HJ-NPR-Z0-9]{17}$"},
 }
 
 
@@ -76,8 +93,11 @@ def _property(field: Field) -> dict:
 
 def _object(fields) -> dict:
     required = [field.key for field in fields if field.required and field.visible_when is None]
-    schema = {"type": "object", "additionalProperties": False,
-              "properties": {field.key: _property(field) for field in fields}}
+    schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {field.key: _property(field) for field in fields},
+    }
     if required:
         schema["required"] = required
     return schema
@@ -89,5 +109,8 @@ def json_schema(definition: Form) -> dict:
     Conditional fields are left out of ``required``: they are required only
     while their condition holds, which the server checks.
     """
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": str(definition.title),
-            **_object(definition.fields)}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": str(definition.title),
+        **_object(definition.fields),
+    }

@@ -29,6 +29,7 @@ READ_ALL_ROLES = (Role.ADMIN, Role.QUALITY_OFFICER, Role.DEPARTMENT_HEAD, Role.A
 
 # Definitions ------------------------------------------------------------------------
 
+
 def definitions() -> list[Form]:
     return sorted(manager.registry().forms.values(), key=lambda form: form.key)
 
@@ -49,8 +50,13 @@ def _version_row(form: Form) -> FormVersion:
     # The stored copy is language-neutral: the texts as the plugin wrote them.
     with force_locale("en"):
         described = describe(form)
-    row = FormVersion(form_key=form.key, version=form.version, title=described["title"], definition=described,
-                      definition_sha256=definition_sha256(described))
+    row = FormVersion(
+        form_key=form.key,
+        version=form.version,
+        title=described["title"],
+        definition=described,
+        definition_sha256=definition_sha256(described),
+    )
     try:
         with db.session.begin_nested():
             db.session.add(row)
@@ -62,8 +68,10 @@ def _version_row(form: Form) -> FormVersion:
 
 # Submitting -------------------------------------------------------------------------
 
-def submit(user: User, form: Form, site: Site, data: dict, *,
-           submitted_at: datetime | None = None, recompute: bool = True) -> FormSubmission:
+
+def submit(
+    user: User, form: Form, site: Site, data: dict, *, submitted_at: datetime | None = None, recompute: bool = True
+) -> FormSubmission:
     """Store validated ``data`` (as :func:`core.forms.forms.clean_data` made it).
 
     Computed metrics of the site whose month, quarter or year holds the
@@ -83,8 +91,16 @@ def submit(user: User, form: Form, site: Site, data: dict, *,
             raise ValidationFailed.field("submitted_at", "must be a UTC time that is not in the future")
         now = submitted_at.astimezone(UTC)
     version = _version_row(form)
-    submission = FormSubmission(form_key=form.key, form_version=form.version, definition=version, site=site,
-                                period=period_of(now), data=data, submitted_by=user, submitted_at=now)
+    submission = FormSubmission(
+        form_key=form.key,
+        form_version=form.version,
+        definition=version,
+        site=site,
+        period=period_of(now),
+        data=data,
+        submitted_by=user,
+        submitted_at=now,
+    )
     db.session.add(submission)
     db.session.flush()
 
@@ -112,15 +128,23 @@ def validate_json(form: Form, data) -> dict:
 
 # Reading ----------------------------------------------------------------------------
 
+
 def may_read_all(user: User) -> bool:
     return user.has_role(*READ_ALL_ROLES)
 
 
-def list_query(user: User, *, form_key: str | None = None, site: Site | None = None,
-               date_from: date | None = None, date_to: date | None = None):
+def list_query(
+    user: User,
+    *,
+    form_key: str | None = None,
+    site: Site | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+):
     """Submissions the user may read, newest first; staff see their own."""
-    query = db.select(FormSubmission).options(selectinload(FormSubmission.site),
-                                              selectinload(FormSubmission.submitted_by))
+    query = db.select(FormSubmission).options(
+        selectinload(FormSubmission.site), selectinload(FormSubmission.submitted_by)
+    )
     if not may_read_all(user):
         query = query.where(FormSubmission.submitted_by_id == user.id)
     if form_key:
@@ -195,13 +219,22 @@ def export_csv(query, form: Form) -> Iterator[str]:
     columns = [*fields, *({"key": key, "type": "text"} for key in extra)]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["id", "form", "version", "site", "submitted_at", "submitted_by",
-                     *(field["key"] for field in columns)])
+    writer.writerow(
+        ["id", "form", "version", "site", "submitted_at", "submitted_by", *(field["key"] for field in columns)]
+    )
     yield _drain(buffer)
     for row in rows:
-        writer.writerow([row.id, row.form_key, row.form_version, row.site.code, iso_utc(row.submitted_at),
-                         row.submitted_by.login, *(_cell(display_value(field, row.data.get(field["key"])))
-                                                   for field in columns)])
+        writer.writerow(
+            [
+                row.id,
+                row.form_key,
+                row.form_version,
+                row.site.code,
+                iso_utc(row.submitted_at),
+                row.submitted_by.login,
+                *(_cell(display_value(field, row.data.get(field["key"]))) for field in columns),
+            ]
+        )
         yield _drain(buffer)
 
 
@@ -224,6 +257,7 @@ def _drain(buffer: io.StringIO) -> str:
 
 # For plugins computing metrics ------------------------------------------------------
 
+
 def period_data(form_key: str, site: Site, period: str, span: str = "month") -> list[dict]:
     """The data of every submission of ``form_key`` at ``site`` in ``period``
     (``YYYY-MM``; with ``span`` ``"quarter"`` or ``"year"`` the months of the
@@ -239,7 +273,10 @@ def period_data(form_key: str, site: Site, period: str, span: str = "month") -> 
     # (without fresh statistics) prefer the (form_key, submitted_at) index and
     # read the form's whole history instead of this site's month.
     rows = db.session.execute(
-        db.select(FormSubmission.submitted_at, FormSubmission.id, FormSubmission.data)
-        .where(FormSubmission.form_key == form_key, FormSubmission.site_id == site.id,
-               FormSubmission.period.in_(months_of(span, period)))).all()
+        db.select(FormSubmission.submitted_at, FormSubmission.id, FormSubmission.data).where(
+            FormSubmission.form_key == form_key,
+            FormSubmission.site_id == site.id,
+            FormSubmission.period.in_(months_of(span, period)),
+        )
+    ).all()
     return [data for _submitted_at, _id, data in sorted(rows, key=lambda row: (row[0], row[1]))]

@@ -25,8 +25,7 @@ from core.forms import services
 from core.forms.forms import clean_data, form_class
 from core.web.forms_support import refusal_status
 
-bp = Blueprint("forms", __name__, url_prefix="/forms", static_folder="static",
-               static_url_path="/static")
+bp = Blueprint("forms", __name__, url_prefix="/forms", static_folder="static", static_url_path="/static")
 
 PER_PAGE = 50
 
@@ -47,7 +46,9 @@ def _sites():
 
 @bp.route("/")
 def index():
-    return render_template("forms/index.html", forms=services.definitions(), may_read_all=services.may_read_all(_user()))
+    return render_template(
+        "forms/index.html", forms=services.definitions(), may_read_all=services.may_read_all(_user())
+    )
 
 
 @bp.route("/<key>/new", methods=["GET", "POST"])
@@ -56,7 +57,9 @@ def fill(key):
     definition = services.definition(key)
     form = form_class(definition)()
     sites = _sites()
-    chosen = request.form.get("site") or (current_user.site.code if current_user.site else (sites[0].code if sites else ""))
+    chosen = request.form.get("site") or (
+        current_user.site.code if current_user.site else (sites[0].code if sites else "")
+    )
     status = 200
     if form.validate_on_submit():
         site = next((s for s in sites if s.code == chosen), None)
@@ -109,8 +112,14 @@ def submissions(key):
     filters = _filters()
     query = services.list_query(_user(), form_key=key, **filters)
     pagination = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False)
-    return render_template("forms/submissions.html", definition=definition, pagination=pagination,
-                           filters=filters, sites=_sites(), args=request.args)
+    return render_template(
+        "forms/submissions.html",
+        definition=definition,
+        pagination=pagination,
+        filters=filters,
+        sites=_sites(),
+        args=request.args,
+    )
 
 
 @bp.route("/<key>/submissions.csv")
@@ -118,8 +127,11 @@ def export(key):
     definition = services.definition(key)
     query = services.list_query(_user(), form_key=key, **_filters())
     filename = f"{key}-submissions.csv"
-    return Response(stream_with_context(services.export_csv(query, definition)), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        stream_with_context(services.export_csv(query, definition)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 @bp.route("/submissions/<int:submission_id>")

@@ -12,9 +12,13 @@ from core.api import UTCDateTime, api_user, token_required
 from core.jobs import services
 from core.jobs.models import Job, JobState
 
-bp = Blueprint("jobs", __name__, url_prefix="/jobs",
-               description="Background jobs (evidence packs): state, progress and result. A job is visible to "
-                           "the user who started it and to administrators.")
+bp = Blueprint(
+    "jobs",
+    __name__,
+    url_prefix="/jobs",
+    description="Background jobs (evidence packs): state, progress and result. A job is visible to "
+    "the user who started it and to administrators.",
+)
 
 
 def job_url(job: Job) -> str:

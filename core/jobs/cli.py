@@ -25,8 +25,10 @@ def list_command(limit):
         jobs = services.recent_jobs(None, limit=limit)
         for job in jobs:
             detail = job.error or job.result_name or job.message or ""
-            click.echo(f"{job.id}\t{job.kind}\t{job.state}\t{job.progress}%\t{job.created_by.login}\t"
-                       f"{iso_utc(job.created_at)}\t{detail}")
+            click.echo(
+                f"{job.id}\t{job.kind}\t{job.state}\t{job.progress}%\t{job.created_by.login}\t"
+                f"{iso_utc(job.created_at)}\t{detail}"
+            )
     if not jobs:
         click.echo("No jobs.", err=True)
 

@@ -33,13 +33,15 @@ def worker_environment(app: Flask) -> dict[str, str]:
     """The environment that makes a worker process see this app's database, files, plugins and limits."""
     config = app.config
     env = dict(os.environ)
-    env.update({
-        "DEALERQMS_DATABASE_URL": config["SQLALCHEMY_DATABASE_URI"],
-        "DEALERQMS_INSTANCE": app.instance_path,
-        "DEALERQMS_STORAGE_PATH": str(config["DEALERQMS_STORAGE_PATH"]),
-        "DEALERQMS_JOBS_TIME_LIMIT": str(config["JOBS_TIME_LIMIT"]),
-        "DEALERQMS_JOBS_MEMORY_LIMIT_MB": str(config["JOBS_MEMORY_LIMIT_MB"] or 0),
-    })
+    env.update(
+        {
+            "DEALERQMS_DATABASE_URL": config["SQLALCHEMY_DATABASE_URI"],
+            "DEALERQMS_INSTANCE": app.instance_path,
+            "DEALERQMS_STORAGE_PATH": str(config["DEALERQMS_STORAGE_PATH"]),
+            "DEALERQMS_JOBS_TIME_LIMIT": str(config["JOBS_TIME_LIMIT"]),
+            "DEALERQMS_JOBS_MEMORY_LIMIT_MB": str(config["JOBS_MEMORY_LIMIT_MB"] or 0),
+        }
+    )
     if config.get("DEALERQMS_PLUGINS_SAFE_MODE"):
         env["DEALERQMS_PLUGINS_SAFE_MODE"] = "1"
     if config.get("DEALERQMS_PLUGINS_ALLOW") is not None:
@@ -62,8 +64,13 @@ class LocalProcessRunner:
 
     def submit(self, job_id: str) -> None:
         process = subprocess.Popen(
-            [sys.executable, "-m", "core.jobs.worker", job_id], env=worker_environment(self.app),
-            cwd=os.getcwd(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
+            [sys.executable, "-m", "core.jobs.worker", job_id],
+            env=worker_environment(self.app),
+            cwd=os.getcwd(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         # Until the worker takes over, its own pid tells a reader whether anything is still on the way.
         states.record_process(job_id, process.pid, running=False)
         # Wait for it in the background so that it does not linger as a zombie of this web worker.

@@ -40,6 +40,7 @@ def new_job_id() -> str:
 
 # Submitting and reading -------------------------------------------------------
 
+
 def submit(user: User, kind: str, params: dict | None = None) -> Job:
     """A new queued job; its runner starts it once the caller's transaction commits.
 
@@ -48,8 +49,15 @@ def submit(user: User, kind: str, params: dict | None = None) -> Job:
     """
     if job_kind(kind) is None:
         raise ValidationFailed.field("kind", f"unknown job kind {kind!r}")
-    job = Job(id=new_job_id(), kind=kind, params=dict(params or {}), state=JobState.QUEUED.value, progress=0,
-              created_by_id=user.id, created_at=utcnow())
+    job = Job(
+        id=new_job_id(),
+        kind=kind,
+        params=dict(params or {}),
+        state=JobState.QUEUED.value,
+        progress=0,
+        created_by_id=user.id,
+        created_at=utcnow(),
+    )
     db.session.add(job)
     db.session.flush()
     app = current_app._get_current_object()
@@ -132,13 +140,19 @@ def purge_expired() -> int:
     token = set_read_only(True)
     try:
         with db.engine.connect() as connection:
-            expired = connection.execute(
-                db.select(Job.id).where(Job.finished_at < cutoff, Job.result_name.is_not(None))).scalars().all()
+            expired = (
+                connection.execute(db.select(Job.id).where(Job.finished_at < cutoff, Job.result_name.is_not(None)))
+                .scalars()
+                .all()
+            )
             connection.rollback()
     finally:
         reset_read_only(token)
     for job_id in expired:
         remove_output(job_id)
-        write_now(update(Job).where(Job.id == job_id).values(
-            result_name=None, message="The result was removed after the retention period."))
+        write_now(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(result_name=None, message="The result was removed after the retention period.")
+        )
     return len(expired)

@@ -39,7 +39,7 @@ def job_folder(job_id: str) -> Path:
 def one_sentence(text: str) -> str:
     text = " ".join(str(text).split()) or "The job failed."
     if len(text) > MAX_ERROR:
-        text = text[:MAX_ERROR - 1].rstrip() + "…"
+        text = text[: MAX_ERROR - 1].rstrip() + "…"
     return text if text.endswith((".", "…", "!", "?")) else text + "."
 
 
@@ -72,14 +72,26 @@ def set_progress(job_id: str, percent: int, message: str | None = None) -> None:
 
 
 def mark_done(job_id: str, result_name: str) -> bool:
-    return write_now(_unfinished(job_id).values(
-        state=JobState.DONE.value, progress=100, result_name=result_name, finished_at=utcnow(), error=None)) == 1
+    return (
+        write_now(
+            _unfinished(job_id).values(
+                state=JobState.DONE.value, progress=100, result_name=result_name, finished_at=utcnow(), error=None
+            )
+        )
+        == 1
+    )
 
 
 def mark_failed(job_id: str, error: str) -> bool:
     """Fail an unfinished job and remove whatever it wrote: a failed job leaves no file."""
-    changed = write_now(_unfinished(job_id).values(
-        state=JobState.FAILED.value, error=one_sentence(error), finished_at=utcnow(), result_name=None)) == 1
+    changed = (
+        write_now(
+            _unfinished(job_id).values(
+                state=JobState.FAILED.value, error=one_sentence(error), finished_at=utcnow(), result_name=None
+            )
+        )
+        == 1
+    )
     if changed:  # a job that finished meanwhile keeps its result
         remove_output(job_id)
     return changed
@@ -102,5 +114,3 @@ def process_alive(pid: int) -> bool:
     except OSError:
         return True
     return stat.rsplit(")", 1)[-1].split()[0] != "Z"
-
-

@@ -34,8 +34,7 @@ def _describe(job) -> tuple[object, str]:
 @login_required
 def index():
     jobs = services.recent_jobs(current_user._get_current_object())
-    return render_template("jobs/index.html", jobs=[(job, *_describe(job)) for job in jobs],
-                           state_labels=STATE_LABELS)
+    return render_template("jobs/index.html", jobs=[(job, *_describe(job)) for job in jobs], state_labels=STATE_LABELS)
 
 
 @bp.route("/<job_id>")
@@ -43,8 +42,14 @@ def index():
 def view(job_id):
     job = services.job_for(current_user._get_current_object(), job_id)
     title, subject = _describe(job)
-    return render_template("jobs/view.html", job=job, title=title, subject=subject, state_labels=STATE_LABELS,
-                           refresh=REFRESH_SECONDS if not job.finished else None)
+    return render_template(
+        "jobs/view.html",
+        job=job,
+        title=title,
+        subject=subject,
+        state_labels=STATE_LABELS,
+        refresh=REFRESH_SECONDS if not job.finished else None,
+    )
 
 
 @bp.route("/<job_id>/download")

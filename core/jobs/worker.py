@@ -180,8 +180,9 @@ def run_job(job_id: str) -> str:
             _kill_group(pid)
             os.waitpid(pid, 0)
             _kill_group(pid)
-            states.mark_failed(job_id, f"The job took longer than its time limit of {time_limit:g} seconds "
-                                         "and was stopped")
+            states.mark_failed(
+                job_id, f"The job took longer than its time limit of {time_limit:g} seconds and was stopped"
+            )
             return _state(job_id)
         time.sleep(POLL_SECONDS)
     # Render workers the job started must not outlive it.

@@ -71,9 +71,14 @@ class MetricTargetSchema(Schema):
     target = fields.Raw(required=True)
     warning = fields.Raw(load_default=None, allow_none=True)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=4000))
-    row_version = fields.Integer(load_default=None, allow_none=True, metadata={
-        "description": "The version you read; required when the site has an override already (422 without it, "
-                       "409 when stale), left out for a first one."})
+    row_version = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "The version you read; required when the site has an override already (422 without it, "
+            "409 when stale), left out for a first one."
+        },
+    )
 
 
 class SeriesPointSchema(Schema):
@@ -89,8 +94,9 @@ class MetricSeriesArgs(Schema):
 
 
 class MeasurementImportArgs(Schema):
-    import_valid_rows = fields.Boolean(load_default=False, metadata={
-        "description": "Import the valid rows even when others have errors."})
+    import_valid_rows = fields.Boolean(
+        load_default=False, metadata={"description": "Import the valid rows even when others have errors."}
+    )
 
 
 class MeasurementImportReportSchema(Schema):
@@ -132,11 +138,13 @@ def create_measurement(body, key):
     """Record a value; 409 when the period has one already (correct it with PUT) or the metric is computed."""
     metric = services.definition(key)
     site = site_in_body(body["site"])
-    measurement = services.record(api_user(), metric, site, body["period"], _number(body["value"]),
-                                  source=Source.API)
+    measurement = services.record(api_user(), metric, site, body["period"], _number(body["value"]), source=Source.API)
     commit()
-    return measurement, 201, {"Location": url_for(".get_measurement", key=key, site=site.code,
-                                                  period=measurement.period)}
+    return (
+        measurement,
+        201,
+        {"Location": url_for(".get_measurement", key=key, site=site.code, period=measurement.period)},
+    )
 
 
 @bp.route("/<key>/measurements/<site>/<period>")
@@ -161,8 +169,9 @@ def correct_measurement(body, key, site, period):
     from core.accounts.services import site_by_code
 
     measurement = services.measurement_at(services.definition(key), site_by_code(site.upper()), period)
-    services.correct(api_user(), measurement, _number(body["value"]), reason=body["reason"],
-                     row_version=body["row_version"])
+    services.correct(
+        api_user(), measurement, _number(body["value"]), reason=body["reason"], row_version=body["row_version"]
+    )
     commit()
     return measurement
 
@@ -197,11 +206,15 @@ def set_target(body, key, site):
     """A site's own target and warning threshold (quality officers; the reason goes into the trail)."""
     from core.accounts.services import site_by_code
 
-    override = services.set_site_target(api_user(), services.definition(key), site_by_code(site.upper()),
-                                        target=_number(body["target"], "target"),
-                                        warning=None if body["warning"] is None else _number(body["warning"],
-                                                                                             "warning"),
-                                        reason=body["reason"], row_version=body["row_version"])
+    override = services.set_site_target(
+        api_user(),
+        services.definition(key),
+        site_by_code(site.upper()),
+        target=_number(body["target"], "target"),
+        warning=None if body["warning"] is None else _number(body["warning"], "warning"),
+        reason=body["reason"],
+        row_version=body["row_version"],
+    )
     commit()
     return override
 
@@ -214,8 +227,9 @@ def set_target(body, key, site):
 def series(args, key):
     """Values by period with their status (against the site's target)."""
     metric = services.definition(key)
-    return services.series(metric, site_in_body(args["site"]), period_from=args.get("period_from"),
-                           period_to=args.get("period_to"))
+    return services.series(
+        metric, site_in_body(args["site"]), period_from=args.get("period_from"), period_to=args.get("period_to")
+    )
 
 
 @bp.route("/imports", methods=["POST"])
@@ -237,7 +251,8 @@ def import_measurements(args):
     report = services.import_csv(api_user(), text, import_valid_rows=args["import_valid_rows"])
     commit()
     if report.errors and not report.imported:
-        raise ValidationFailed(f"{len(report.errors)} row(s) have errors; nothing was imported.",
-                               errors=[{"field": f"row {e['row']}.{e['column']}", "message": e["message"]}
-                                       for e in report.errors])
+        raise ValidationFailed(
+            f"{len(report.errors)} row(s) have errors; nothing was imported.",
+            errors=[{"field": f"row {e['row']}.{e['column']}", "message": e["message"]} for e in report.errors],
+        )
     return report

@@ -22,8 +22,12 @@ def metrics_group():
 @metrics_group.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--metric", "key", required=True, help="The metric every row of FILE is a value of.")
-@click.option("--as", "login", required=True, help="The user entering the values (a quality officer or the "
-                                                   "head of the metric's area).")
+@click.option(
+    "--as",
+    "login",
+    required=True,
+    help="The user entering the values (a quality officer or the head of the metric's area).",
+)
 @click.option("--valid-rows", is_flag=True, help="Import the valid rows even when other rows have errors.")
 @with_appcontext
 @domain_errors

@@ -18,8 +18,12 @@ from core.plugins.types import Kpi
 def sparkline(tile: services.Tile) -> Markup | None:
     if len(tile.history) < 2:
         return None
-    return charts.sparkline_svg(str(tile.metric.name), tuple(p.value for p in tile.history),
-                                tuple(p.status for p in tile.history), tile.thresholds.target)
+    return charts.sparkline_svg(
+        str(tile.metric.name),
+        tuple(p.value for p in tile.history),
+        tuple(p.status for p in tile.history),
+        tile.thresholds.target,
+    )
 
 
 def tile_value(value: float) -> str:
@@ -33,18 +37,26 @@ def tile_value(value: float) -> str:
 
 def tile_kpi(tile: services.Tile, site, group: str) -> Kpi:
     latest = tile.latest
-    return Kpi(label=str(tile.metric.name), value=tile_value(latest.value) if latest else "—",
-               unit=str(tile.metric.unit), period=latest.period if latest else "",
-               status=latest.status if latest else None, group=group, sparkline=sparkline(tile),
-               url=url_for("metrics.metric", key=tile.metric.key, site=site.code))
+    return Kpi(
+        label=str(tile.metric.name),
+        value=tile_value(latest.value) if latest else "—",
+        unit=str(tile.metric.unit),
+        period=latest.period if latest else "",
+        status=latest.status if latest else None,
+        group=group,
+        sparkline=sparkline(tile),
+        url=url_for("metrics.metric", key=tile.metric.key, site=site.code),
+    )
 
 
 def grid(site, *, measured_only: bool = False) -> list[tuple[str, list[Kpi]]]:
     """The site's KPI tiles grouped by area (the queries of :func:`services.kpi_grid`, whatever the data)."""
     if site is None:
         return []
-    return [(group.label or _("Other"), [tile_kpi(tile, site, group.label or _("Other")) for tile in group.tiles])
-            for group in services.kpi_grid(site, measured_only=measured_only)]
+    return [
+        (group.label or _("Other"), [tile_kpi(tile, site, group.label or _("Other")) for tile in group.tiles])
+        for group in services.kpi_grid(site, measured_only=measured_only)
+    ]
 
 
 def kpis(site, user) -> list[Kpi]:
@@ -58,19 +70,36 @@ def trend_chart(metric_key: str, site) -> Markup | None:
     if metric is None or site is None:
         return None
     thresholds = services.thresholds_for(metric, site)
-    points = services.series(metric, site, period_from=services.add_months(services.current_period(), -11),
-                             thresholds=thresholds)
+    points = services.series(
+        metric, site, period_from=services.add_months(services.current_period(), -11), thresholds=thresholds
+    )
     if not points:
         return None
-    return Markup('<div class="chart">{}</div>').format(_trend_svg(
-        f"{metric.name} · {site.code}", tuple(p.period for p in points), tuple(p.value for p in points),
-        thresholds.target, thresholds.warning, metric.direction, str(metric.unit), tuple(p.status for p in points)))
+    return Markup('<div class="chart">{}</div>').format(
+        _trend_svg(
+            f"{metric.name} · {site.code}",
+            tuple(p.period for p in points),
+            tuple(p.value for p in points),
+            thresholds.target,
+            thresholds.warning,
+            metric.direction,
+            str(metric.unit),
+            tuple(p.status for p in points),
+        )
+    )
 
 
 @lru_cache(maxsize=512)
 def _trend_svg(title, periods, values, target, warning, direction, unit, statuses) -> Markup:
     # Drawing takes tens of milliseconds and the dashboard shows the same data
     # on every visit until a value changes (the arguments are the cache key).
-    return charts.trend_svg(title=title, periods=list(periods), values=list(values), target=target,
-                            warning=warning, direction=direction, unit=unit, statuses=list(statuses))
-
+    return charts.trend_svg(
+        title=title,
+        periods=list(periods),
+        values=list(values),
+        target=target,
+        warning=warning,
+        direction=direction,
+        unit=unit,
+        statuses=list(statuses),
+    )

@@ -44,8 +44,11 @@ def populate(sites: list[Site], user: User) -> int:
     added = 0
     with acting_as(ACTOR):
         for rank, site in enumerate(sites):
-            measured = set(db.session.execute(db.select(Measurement.metric_key)
-                                              .where(Measurement.site_id == site.id).distinct()).scalars())
+            measured = set(
+                db.session.execute(
+                    db.select(Measurement.metric_key).where(Measurement.site_id == site.id).distinct()
+                ).scalars()
+            )
             for metric in services.definitions():
                 if metric.computed or metric.key in measured:
                     continue

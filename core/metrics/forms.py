@@ -20,15 +20,19 @@ PERIOD_MESSAGE = _l("Write the period as YYYY-MM.")
 
 class MeasurementForm(FlaskForm):
     site = HiddenField(validators=[DataRequired()])
-    period = StringField(_l("Period"), validators=[DataRequired(), Regexp(PERIOD_PATTERN, message=PERIOD_MESSAGE)],
-                         render_kw={"placeholder": "2026-03", "inputmode": "numeric"})
+    period = StringField(
+        _l("Period"),
+        validators=[DataRequired(), Regexp(PERIOD_PATTERN, message=PERIOD_MESSAGE)],
+        render_kw={"placeholder": "2026-03", "inputmode": "numeric"},
+    )
     value = FloatField(_l("Value"), validators=[InputRequired()])
 
 
 class CorrectionForm(VersionedForm):
     value = FloatField(_l("Corrected value"), validators=[InputRequired()])
-    reason = TextAreaField(_l("Reason for the correction"), validators=[DataRequired(), Length(max=4000)],
-                           render_kw={"rows": 3})
+    reason = TextAreaField(
+        _l("Reason for the correction"), validators=[DataRequired(), Length(max=4000)], render_kw={"rows": 3}
+    )
 
 
 class RecomputeForm(FlaskForm):
@@ -39,8 +43,9 @@ class RecomputeForm(FlaskForm):
 class TargetForm(FlaskForm):
     target = FloatField(_l("Target"), validators=[InputRequired()])
     warning = FloatField(_l("Warning threshold"), validators=[Optional()])
-    reason = TextAreaField(_l("Why this site's target differs"), validators=[DataRequired(), Length(max=4000)],
-                           render_kw={"rows": 3})
+    reason = TextAreaField(
+        _l("Why this site's target differs"), validators=[DataRequired(), Length(max=4000)], render_kw={"rows": 3}
+    )
     # Empty while the site has no override of its own; the service asks for it once one exists.
     row_version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 

@@ -46,6 +46,7 @@ IMPORT_COLUMNS = ("metric", "site", "period", "value")
 
 # Definitions and periods ------------------------------------------------------------
 
+
 def definitions() -> list[Metric]:
     return sorted(manager.registry().metrics.values(), key=lambda metric: (metric.area, metric.key))
 
@@ -68,8 +69,9 @@ def check_period(text, metric: Metric | None = None, field_name: str = "period")
     period = text.strip()
     month = int(period[5:])
     if metric is not None and metric.period == "quarter" and month not in (1, 4, 7, 10):
-        raise ValidationFailed.field(field_name, "a quarterly metric is recorded on the first month of the "
-                                                 "quarter (01, 04, 07 or 10)")
+        raise ValidationFailed.field(
+            field_name, "a quarterly metric is recorded on the first month of the quarter (01, 04, 07 or 10)"
+        )
     if metric is not None and metric.period == "year" and month != 1:
         raise ValidationFailed.field(field_name, "a yearly metric is recorded on January (YYYY-01)")
     return period
@@ -106,6 +108,7 @@ def _check_value(value, field_name: str = "value") -> float:
 
 # Thresholds and status --------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Thresholds:
     target: float
@@ -136,24 +139,26 @@ def thresholds_for(metric: Metric, site: Site | None) -> Thresholds:
 
 
 def _override(metric_key: str, site_id: int) -> SiteTarget | None:
-    return db.session.execute(db.select(SiteTarget).filter_by(metric_key=metric_key, site_id=site_id)) \
-        .scalar_one_or_none()
+    return db.session.execute(
+        db.select(SiteTarget).filter_by(metric_key=metric_key, site_id=site_id)
+    ).scalar_one_or_none()
 
 
 def thresholds_by_site_and_metric(site_ids) -> dict[tuple[int, str], Thresholds]:
     """Every override of the given sites, in one query."""
     rows = db.session.execute(db.select(SiteTarget).where(SiteTarget.site_id.in_(list(site_ids)))).scalars()
-    return {(row.site_id, row.metric_key): Thresholds(row.target, row.warning, True, row.row_version)
-            for row in rows}
+    return {(row.site_id, row.metric_key): Thresholds(row.target, row.warning, True, row.row_version) for row in rows}
 
 
 def _thresholds(metric: Metric, site_id: int, overrides: dict) -> Thresholds:
     return overrides.get((site_id, metric.key)) or Thresholds(
-        float(metric.target), None if metric.warning is None else float(metric.warning))
+        float(metric.target), None if metric.warning is None else float(metric.warning)
+    )
 
 
-def set_site_target(user: User, metric: Metric, site: Site, *, target, warning, reason: str,
-                    row_version: int | None = None) -> SiteTarget:
+def set_site_target(
+    user: User, metric: Metric, site: Site, *, target, warning, reason: str, row_version: int | None = None
+) -> SiteTarget:
     """A site's own target and warning threshold (quality officers only; the reason goes into the trail).
 
     Changing an existing override needs the ``row_version`` of the one read; a first one has none.
@@ -167,8 +172,15 @@ def set_site_target(user: User, metric: Metric, site: Site, *, target, warning, 
     override = _override(metric.key, site.id)
     with trail_reason(reason.strip()):
         if override is None:
-            override = SiteTarget(metric_key=metric.key, site=site, target=target, warning=warning,
-                                  reason=reason.strip(), set_by=user, set_at=utcnow())
+            override = SiteTarget(
+                metric_key=metric.key,
+                site=site,
+                target=target,
+                warning=warning,
+                reason=reason.strip(),
+                set_by=user,
+                set_at=utcnow(),
+            )
             db.session.add(override)
         else:
             require_row_version(override, row_version)
@@ -179,6 +191,7 @@ def set_site_target(user: User, metric: Metric, site: Site, *, target, warning, 
 
 
 # Recording --------------------------------------------------------------------------
+
 
 def _department_of(metric: Metric) -> int | None:
     if not metric.area:
@@ -191,8 +204,9 @@ def require_entry(user: User, metric: Metric) -> None:
 
 
 def find(metric: Metric, site: Site, period: str) -> Measurement | None:
-    return db.session.execute(db.select(Measurement).filter_by(metric_key=metric.key, site_id=site.id,
-                                                               period=period)).scalar_one_or_none()
+    return db.session.execute(
+        db.select(Measurement).filter_by(metric_key=metric.key, site_id=site.id, period=period)
+    ).scalar_one_or_none()
 
 
 def correction_path(metric: Metric, site: Site, period: str) -> str:
@@ -203,8 +217,10 @@ def record(user: User, metric: Metric, site: Site, period, value, *, source: str
     """A new measurement; a second one for the same metric, site and period is a conflict."""
     require_entry(user, metric)
     if metric.computed:
-        raise Conflict(f"{metric.key} is computed from form submissions; it takes no values by hand "
-                       f"(ask for a recomputation instead).")
+        raise Conflict(
+            f"{metric.key} is computed from form submissions; it takes no values by hand "
+            f"(ask for a recomputation instead)."
+        )
     period = check_period(period, metric)
     value = _check_value(value)
     if not site.active:
@@ -214,9 +230,17 @@ def record(user: User, metric: Metric, site: Site, period, value, *, source: str
         raise Conflict(
             f"{metric.key} already has a value for {site.code} in {period} ({existing.value:g}); correct it "
             f"with PUT {correction_path(metric, site, period)} {{value, reason, row_version}} "
-            f"(row_version {existing.row_version}) or on its page.")
-    measurement = Measurement(metric_key=metric.key, site=site, period=period, value=value, source=str(source),
-                              entered_by=user, entered_at=utcnow())
+            f"(row_version {existing.row_version}) or on its page."
+        )
+    measurement = Measurement(
+        metric_key=metric.key,
+        site=site,
+        period=period,
+        value=value,
+        source=str(source),
+        entered_by=user,
+        entered_at=utcnow(),
+    )
     db.session.add(measurement)
     db.session.flush()
     return measurement
@@ -256,8 +280,14 @@ def recompute(metric: Metric, site: Site, period: str) -> Measurement | None:
     value = float(value)
     existing = find(metric, site, period)
     if existing is None:
-        existing = Measurement(metric_key=metric.key, site=site, period=period, value=value,
-                               source=Source.COMPUTED.value, entered_at=utcnow())
+        existing = Measurement(
+            metric_key=metric.key,
+            site=site,
+            period=period,
+            value=value,
+            source=Source.COMPUTED.value,
+            entered_at=utcnow(),
+        )
         db.session.add(existing)
     elif existing.value != value:
         existing.value, existing.entered_at = value, utcnow()
@@ -288,6 +318,7 @@ def recompute_on_demand(user: User, metric: Metric, site: Site, period) -> Measu
 
 # CSV import -------------------------------------------------------------------------
 
+
 @dataclass
 class ImportReport:
     rows: int = 0
@@ -299,8 +330,7 @@ class ImportReport:
         return not self.errors
 
 
-def import_csv(user: User, text: str, *, import_valid_rows: bool = False,
-               metric: Metric | None = None) -> ImportReport:
+def import_csv(user: User, text: str, *, import_valid_rows: bool = False, metric: Metric | None = None) -> ImportReport:
     """Measurements from CSV (``metric,site,period,value``).
 
     Every row is checked first; with any error nothing is imported unless
@@ -317,8 +347,9 @@ def import_csv(user: User, text: str, *, import_valid_rows: bool = False,
     columns = IMPORT_COLUMNS if metric is None else IMPORT_COLUMNS[1:]
     missing = [name for name in columns if name not in header]
     if missing:
-        raise ValidationFailed.field("file", f"the header lacks the column(s) {', '.join(missing)}; it must be "
-                                             f"{','.join(columns)}")
+        raise ValidationFailed.field(
+            "file", f"the header lacks the column(s) {', '.join(missing)}; it must be {','.join(columns)}"
+        )
     reader.fieldnames = header
     sites = {site.code: site for site in db.session.execute(db.select(Site)).scalars()}
     seen: set[tuple[str, int, str]] = set()
@@ -330,8 +361,13 @@ def import_csv(user: User, text: str, *, import_valid_rows: bool = False,
         if metric is not None:
             named = (row.get("metric") or "").strip()
             if named and named != metric.key:
-                report.errors.append({"row": number, "column": "metric",
-                                      "message": f"{named!r} is not {metric.key}, the metric being imported"})
+                report.errors.append(
+                    {
+                        "row": number,
+                        "column": "metric",
+                        "message": f"{named!r} is not {metric.key}, the metric being imported",
+                    }
+                )
                 continue
             row["metric"] = metric.key
         problem = _import_row(user, row, sites, seen)
@@ -385,6 +421,7 @@ def _import_row(user, row, sites, seen):
 
 # Reading ----------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Point:
     period: str
@@ -392,23 +429,34 @@ class Point:
     status: str | None
 
 
-def series(metric: Metric, site: Site, *, period_from: str | None = None, period_to: str | None = None,
-           thresholds: Thresholds | None = None) -> list[Point]:
+def series(
+    metric: Metric,
+    site: Site,
+    *,
+    period_from: str | None = None,
+    period_to: str | None = None,
+    thresholds: Thresholds | None = None,
+) -> list[Point]:
     query = db.select(Measurement.period, Measurement.value).filter_by(metric_key=metric.key, site_id=site.id)
     if period_from:
         query = query.where(Measurement.period >= check_period(period_from, field_name="from"))
     if period_to:
         query = query.where(Measurement.period <= check_period(period_to, field_name="to"))
     thresholds = thresholds or thresholds_for(metric, site)
-    return [Point(period, value, status(metric, thresholds, value))
-            for period, value in db.session.execute(query.order_by(Measurement.period))]
+    return [
+        Point(period, value, status(metric, thresholds, value))
+        for period, value in db.session.execute(query.order_by(Measurement.period))
+    ]
 
 
 def series_rows(metric: Metric, site: Site, limit: int | None = None) -> list[Measurement]:
     """The measurements of ``metric`` at ``site``, newest first (the latest ``limit`` when given)."""
-    query = (db.select(Measurement).filter_by(metric_key=metric.key, site_id=site.id)
-             .options(selectinload(Measurement.entered_by))
-             .order_by(Measurement.period.desc()))
+    query = (
+        db.select(Measurement)
+        .filter_by(metric_key=metric.key, site_id=site.id)
+        .options(selectinload(Measurement.entered_by))
+        .order_by(Measurement.period.desc())
+    )
     return list(db.session.execute(query.limit(limit) if limit is not None else query).scalars())
 
 
@@ -424,28 +472,44 @@ class Tile:
 
 def site_overview(site: Site, *, months: int = 12) -> list[Tile]:
     """Every metric's latest value and last ``months`` periods at ``site``: three queries, whatever the data."""
-    latest_period = (db.select(Measurement.metric_key, func.max(Measurement.period).label("period"))
-                     .where(Measurement.site_id == site.id).group_by(Measurement.metric_key).subquery())
-    latest = {key: (period, value) for key, period, value in db.session.execute(
-        db.select(Measurement.metric_key, Measurement.period, Measurement.value)
-        .join(latest_period, (Measurement.metric_key == latest_period.c.metric_key)
-              & (Measurement.period == latest_period.c.period))
-        .where(Measurement.site_id == site.id))}
+    latest_period = (
+        db.select(Measurement.metric_key, func.max(Measurement.period).label("period"))
+        .where(Measurement.site_id == site.id)
+        .group_by(Measurement.metric_key)
+        .subquery()
+    )
+    latest = {
+        key: (period, value)
+        for key, period, value in db.session.execute(
+            db.select(Measurement.metric_key, Measurement.period, Measurement.value)
+            .join(
+                latest_period,
+                (Measurement.metric_key == latest_period.c.metric_key) & (Measurement.period == latest_period.c.period),
+            )
+            .where(Measurement.site_id == site.id)
+        )
+    }
     since = add_months(current_period(), -(months - 1))
     history = defaultdict(list)
     for key, period, value in db.session.execute(
-            db.select(Measurement.metric_key, Measurement.period, Measurement.value)
-            .where(Measurement.site_id == site.id, Measurement.period >= since)
-            .order_by(Measurement.metric_key, Measurement.period)):
+        db.select(Measurement.metric_key, Measurement.period, Measurement.value)
+        .where(Measurement.site_id == site.id, Measurement.period >= since)
+        .order_by(Measurement.metric_key, Measurement.period)
+    ):
         history[key].append((period, value))
     overrides = thresholds_by_site_and_metric([site.id])
     tiles = []
     for metric in definitions():
         thresholds = _thresholds(metric, site.id, overrides)
         last = latest.get(metric.key)
-        tiles.append(Tile(metric, thresholds,
-                          Point(last[0], last[1], status(metric, thresholds, last[1])) if last else None,
-                          tuple(Point(p, v, status(metric, thresholds, v)) for p, v in history[metric.key])))
+        tiles.append(
+            Tile(
+                metric,
+                thresholds,
+                Point(last[0], last[1], status(metric, thresholds, last[1])) if last else None,
+                tuple(Point(p, v, status(metric, thresholds, v)) for p, v in history[metric.key]),
+            )
+        )
     return tiles
 
 
@@ -467,14 +531,19 @@ def kpi_grid(site: Site, *, measured_only: bool = False, months: int = 12) -> li
     """
     tiles = [tile for tile in site_overview(site, months=months) if tile.latest is not None or not measured_only]
     codes = sorted({tile.metric.area for tile in tiles if tile.metric.area})
-    names = dict(db.session.execute(db.select(Department.code, Department.name)
-                                    .where(Department.code.in_(codes))).all()) if codes else {}
+    names = (
+        dict(db.session.execute(db.select(Department.code, Department.name).where(Department.code.in_(codes))).all())
+        if codes
+        else {}
+    )
     groups: dict[str, list[Tile]] = {}
     for tile in tiles:
         groups.setdefault(tile.metric.area, []).append(tile)
     names = {code: department_label(code, name) for code, name in names.items()}
-    return [AreaTiles(area, names.get(area, area), tuple(group))
-            for area, group in sorted(groups.items(), key=lambda item: (not item[0], names.get(item[0], item[0])))]
+    return [
+        AreaTiles(area, names.get(area, area), tuple(group))
+        for area, group in sorted(groups.items(), key=lambda item: (not item[0], names.get(item[0], item[0])))
+    ]
 
 
 @dataclass(frozen=True)
@@ -489,8 +558,11 @@ def comparison(metric: Metric, period: str) -> list[SiteValue]:
     """One metric across the active sites for a period, best first (sites without a value last)."""
     period = check_period(period, metric)
     sites = list(db.session.execute(db.select(Site).filter_by(active=True).order_by(Site.code)).scalars())
-    values = dict(db.session.execute(db.select(Measurement.site_id, Measurement.value)
-                                     .filter_by(metric_key=metric.key, period=period)).all())
+    values = dict(
+        db.session.execute(
+            db.select(Measurement.site_id, Measurement.value).filter_by(metric_key=metric.key, period=period)
+        ).all()
+    )
     overrides = thresholds_by_site_and_metric(site.id for site in sites)
     ranked = []
     for site in sites:

@@ -84,8 +84,13 @@ def may_enter(metric) -> bool:
 @bp.route("/")
 def index():
     site = _site()
-    return render_template("metrics/index.html", site=site, sites=_sites(), groups=dashboard.grid(site),
-                           may_import=can(_user(), Permission.ENTER_MEASUREMENTS))
+    return render_template(
+        "metrics/index.html",
+        site=site,
+        sites=_sites(),
+        groups=dashboard.grid(site),
+        may_import=can(_user(), Permission.ENTER_MEASUREMENTS),
+    )
 
 
 def _metric_page(metric, site, *, entry=None, recompute=None, status=200):
@@ -94,22 +99,40 @@ def _metric_page(metric, site, *, entry=None, recompute=None, status=200):
     rows = services.series_rows(metric, site, limit=PAGE_PERIODS)
     points = services.series(metric, site, period_from=rows[-1].period) if rows else []
     thresholds = services.thresholds_for(metric, site)
-    chart = charts.trend_svg(
-        title=f"{metric.name} · {site.code}", periods=[p.period for p in points], values=[p.value for p in points],
-        target=thresholds.target, warning=thresholds.warning, direction=metric.direction, unit=str(metric.unit),
-        statuses=[p.status for p in points]) if points else None
+    chart = (
+        charts.trend_svg(
+            title=f"{metric.name} · {site.code}",
+            periods=[p.period for p in points],
+            values=[p.value for p in points],
+            target=thresholds.target,
+            warning=thresholds.warning,
+            direction=metric.direction,
+            unit=str(metric.unit),
+            statuses=[p.status for p in points],
+        )
+        if points
+        else None
+    )
     allowed = may_enter(metric)
     if entry is None and allowed and not metric.computed:
         entry = MeasurementForm(site=site.code, period=services.current_period())
     if recompute is None and allowed and metric.computed:
         recompute = RecomputeForm(site=site.code, period=services.current_period())
     return render_template(
-        "metrics/metric.html", metric=metric, site=site, sites=_sites(), chart=chart, thresholds=thresholds,
-        rows=rows, status_of=lambda value: services.status(metric, thresholds, value), nc_url=nc_url,
+        "metrics/metric.html",
+        metric=metric,
+        site=site,
+        sites=_sites(),
+        chart=chart,
+        thresholds=thresholds,
+        rows=rows,
+        status_of=lambda value: services.status(metric, thresholds, value),
+        nc_url=nc_url,
         entry=entry if allowed and not metric.computed else None,
         recompute=recompute if allowed and metric.computed else None,
         may_correct=allowed and not metric.computed,
-        may_set_target=Role.QUALITY_OFFICER in _user().roles), status
+        may_set_target=Role.QUALITY_OFFICER in _user().roles,
+    ), status
 
 
 @bp.route("/<key>")
@@ -130,15 +153,22 @@ def record(key):
         try:
             services.record(_user(), metric, site, form.period.data, form.value.data)
             commit()
-            flash(_("Recorded %(value)s for %(period)s.", value=f"{form.value.data:g}", period=form.period.data),
-                  "success")
+            flash(
+                _("Recorded %(value)s for %(period)s.", value=f"{form.value.data:g}", period=form.period.data),
+                "success",
+            )
             return redirect(url_for(".metric", key=key, site=site.code))
         except DomainError as error:
             status = refusal_status(form, error)
             existing = services.find(metric, site, form.period.data)
             if existing is not None and status == 409:
-                form.form_errors[:] = [_("%(period)s already has a value (%(value)s); correct it instead.",
-                                         period=existing.period, value=f"{existing.value:g}")]
+                form.form_errors[:] = [
+                    _(
+                        "%(period)s already has a value (%(value)s); correct it instead.",
+                        period=existing.period,
+                        value=f"{existing.value:g}",
+                    )
+                ]
                 form.correct_url = url_for(".correct", key=key, site=site.code, period=existing.period)
             return _metric_page(metric, site, entry=form, status=status)
     return _metric_page(metric, site, entry=form, status=422)
@@ -154,8 +184,9 @@ def correct(key, site, period):
     status = 200
     if form.validate_on_submit():
         try:
-            services.correct(_user(), measurement, form.value.data, reason=form.reason.data,
-                             row_version=form.row_version.data)
+            services.correct(
+                _user(), measurement, form.value.data, reason=form.reason.data, row_version=form.row_version.data
+            )
             commit()
             flash(_("Corrected %(period)s.", period=period), "success")
             return redirect(url_for(".metric", key=key, site=site.code))
@@ -165,8 +196,7 @@ def correct(key, site, period):
         status = 422
     if request.method == "GET":
         form.value.data = measurement.value
-    return render_template("metrics/correct.html", metric=metric, site=site, measurement=measurement,
-                           form=form), status
+    return render_template("metrics/correct.html", metric=metric, site=site, measurement=measurement, form=form), status
 
 
 @bp.route("/<key>/recompute", methods=["POST"])
@@ -181,8 +211,7 @@ def recompute(key):
             if found is None:
                 flash(_("There is nothing to compute %(period)s from yet.", period=form.period.data), "warning")
             else:
-                flash(_("Recomputed %(period)s: %(value)s.", period=found.period, value=f"{found.value:g}"),
-                      "success")
+                flash(_("Recomputed %(period)s: %(value)s.", period=found.period, value=f"{found.value:g}"), "success")
             return redirect(url_for(".metric", key=key, site=site.code))
         except DomainError as error:
             status = refusal_status(form, error)
@@ -204,8 +233,15 @@ def target(key):
     status = 200
     if form.validate_on_submit():
         try:
-            services.set_site_target(_user(), metric, site, target=form.target.data, warning=form.warning.data,
-                                     reason=form.reason.data, row_version=form.row_version.data)
+            services.set_site_target(
+                _user(),
+                metric,
+                site,
+                target=form.target.data,
+                warning=form.warning.data,
+                reason=form.reason.data,
+                row_version=form.row_version.data,
+            )
             commit()
             flash(_("The target of %(site)s was changed.", site=site.code), "success")
             return redirect(url_for(".metric", key=key, site=site.code))
@@ -228,12 +264,21 @@ def compare():
         ranked = services.comparison(metric, period)
     except DomainError:
         abort(422)
-    chart = charts.comparison_svg(
-        title=f"{metric.name} · {period}", sites=[item.site.code for item in ranked],
-        values=[item.value for item in ranked], statuses=[item.status for item in ranked],
-        target=float(metric.target), unit=str(metric.unit)) if any(i.value is not None for i in ranked) else None
-    return render_template("metrics/compare.html", metrics=metrics, metric=metric, period=period, ranked=ranked,
-                           chart=chart)
+    chart = (
+        charts.comparison_svg(
+            title=f"{metric.name} · {period}",
+            sites=[item.site.code for item in ranked],
+            values=[item.value for item in ranked],
+            statuses=[item.status for item in ranked],
+            target=float(metric.target),
+            unit=str(metric.unit),
+        )
+        if any(i.value is not None for i in ranked)
+        else None
+    )
+    return render_template(
+        "metrics/compare.html", metrics=metrics, metric=metric, period=period, ranked=ranked, chart=chart
+    )
 
 
 @bp.route("/import", methods=["GET", "POST"])

@@ -11,8 +11,7 @@ from core.errors import NotFound
 from core.plugins.manager import describe_plugins, registry
 
 # No prefix: the blueprint serves the plugins and what they contribute.
-bp = Blueprint("plugins", __name__, url_prefix="",
-               description="Installed plugins and the checklists they contribute.")
+bp = Blueprint("plugins", __name__, url_prefix="", description="Installed plugins and the checklists they contribute.")
 
 
 class PluginCountsSchema(Schema):
@@ -58,8 +57,9 @@ class ChecklistSchema(Schema):
     description = TranslatedText()
     area = fields.String(metadata={"description": "The department code it is meant for, or empty."})
     version = fields.Integer()
-    plugin = fields.Function(lambda c: registry().plugin_of("checklists", c.key),
-                             metadata={"description": "The plugin that contributes it."})
+    plugin = fields.Function(
+        lambda c: registry().plugin_of("checklists", c.key), metadata={"description": "The plugin that contributes it."}
+    )
     questions = fields.List(fields.Nested(QuestionSchema))
 
 

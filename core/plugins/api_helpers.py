@@ -30,8 +30,9 @@ def api_user():
     return user()
 
 
-def problem(status: int, detail: str, *, title: str | None = None, errors: list[dict] | None = None,
-            headers: dict | None = None):
+def problem(
+    status: int, detail: str, *, title: str | None = None, errors: list[dict] | None = None, headers: dict | None = None
+):
     """An ``application/problem+json`` response (RFC 9457), the shape of every error of the API.
 
     Usually there is no need: raise ``NotFound``, ``Forbidden``,

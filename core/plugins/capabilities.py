@@ -13,9 +13,17 @@ class CapabilityMissing(RuntimeError):
     """No installed plugin provides a capability another plugin asked for."""
 
 
-def raise_nonconformity(*, title: str, description: str = "", severity: str = "minor", site: str,
-                        department: str, source: str = "manual", source_ref: str | None = None,
-                        raised_by: str | None = None) -> str:
+def raise_nonconformity(
+    *,
+    title: str,
+    description: str = "",
+    severity: str = "minor",
+    site: str,
+    department: str,
+    source: str = "manual",
+    source_ref: str | None = None,
+    raised_by: str | None = None,
+) -> str:
     """Raise a nonconformity; returns its reference (``NC-2026-0042``).
 
     Written in the caller's unit of work. Raises :class:`CapabilityMissing`
@@ -26,11 +34,20 @@ def raise_nonconformity(*, title: str, description: str = "", severity: str = "m
     from core.plugins.manager import plugin_manager
 
     reference = plugin_manager().hook.create_nonconformity(
-        title=title, description=description, severity=severity, site=site, department=department,
-        source=source, source_ref=source_ref, raised_by=raised_by)
+        title=title,
+        description=description,
+        severity=severity,
+        site=site,
+        department=department,
+        source=source,
+        source_ref=source_ref,
+        raised_by=raised_by,
+    )
     if reference is None:
-        raise CapabilityMissing("Cannot raise a nonconformity: no installed plugin provides create_nonconformity "
-                                "(is the audits feature installed and enabled?).")
+        raise CapabilityMissing(
+            "Cannot raise a nonconformity: no installed plugin provides create_nonconformity "
+            "(is the audits feature installed and enabled?)."
+        )
     return reference
 
 

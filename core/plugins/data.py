@@ -41,11 +41,17 @@ def submissions_between(form_key: str, site, first: str, last: str) -> list[dict
     from core.database import db
     from core.forms.models import FormSubmission
 
-    return list(db.session.execute(
-        db.select(FormSubmission.data).where(FormSubmission.form_key == form_key,
-                                             FormSubmission.site_id == site.id,
-                                             FormSubmission.period.between(first, last))
-        .order_by(FormSubmission.submitted_at, FormSubmission.id)).scalars())
+    return list(
+        db.session.execute(
+            db.select(FormSubmission.data)
+            .where(
+                FormSubmission.form_key == form_key,
+                FormSubmission.site_id == site.id,
+                FormSubmission.period.between(first, last),
+            )
+            .order_by(FormSubmission.submitted_at, FormSubmission.id)
+        ).scalars()
+    )
 
 
 def submit_form(form_key: str, data: dict, *, site: str, submitted_by: str, submitted_at=None) -> int:
@@ -61,8 +67,9 @@ def submit_form(form_key: str, data: dict, *, site: str, submitted_by: str, subm
     plugin's demo history, paper records typed in later. Returns the
     submission's id. To add many, :func:`submit_forms` is much faster.
     """
-    return submit_forms([{"form_key": form_key, "data": data, "site": site, "submitted_by": submitted_by,
-                          "submitted_at": submitted_at}])[0]
+    return submit_forms(
+        [{"form_key": form_key, "data": data, "site": site, "submitted_by": submitted_by, "submitted_at": submitted_at}]
+    )[0]
 
 
 def submit_forms(entries) -> list[int]:
@@ -91,8 +98,7 @@ def submit_forms(entries) -> list[int]:
         site = sites.get(entry["site"]) or sites.setdefault(entry["site"], site_by_code(entry["site"]))
         login = entry["submitted_by"]
         user = users.get(login) or users.setdefault(login, user_by_login(login))
-        submission = services.submit(user, form, site, cleaned, submitted_at=entry.get("submitted_at"),
-                                     recompute=False)
+        submission = services.submit(user, form, site, cleaned, submitted_at=entry.get("submitted_at"), recompute=False)
         touched.setdefault((site.code, submission.period), (site, submission.period, set()))[2].add(form.key)
         ids.append(submission.id)
     for site, month, forms in touched.values():

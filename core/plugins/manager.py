@@ -77,8 +77,8 @@ class Contribution:
     """How the registry knows a kind of contribution."""
 
     hook: str
-    kind: str          # registry attribute and counts key
-    label: str         # in messages
+    kind: str  # registry attribute and counts key
+    label: str  # in messages
     value_type: type
     key_attribute: str
     namespaced: bool
@@ -92,19 +92,31 @@ CONTRIBUTIONS = (
     Contribution("register_forms", "forms", "form", Form, "key", True),
     # Procedure codes follow the dealership's numbering (``UC-PR-001``), not
     # plugin names; they only have to be unique.
-    Contribution("register_procedure_templates", "procedure_templates", "procedure template", ProcedureTemplate,
-                 "code", False),
+    Contribution(
+        "register_procedure_templates", "procedure_templates", "procedure template", ProcedureTemplate, "code", False
+    ),
     Contribution("register_job_kinds", "job_kinds", "job kind", JobKind, "name", True, counted=False),
     Contribution("register_permissions", "permissions", "permission", PluginPermission, "key", True, counted=False),
 )
 # Where a definition names a department: (kind, attribute, is a list of codes).
 DEPARTMENT_ATTRIBUTES = (
-    ("checklists", "area", False), ("metrics", "area", False), ("forms", "area", False),
-    ("procedure_templates", "department", False), ("procedure_templates", "distribution_departments", True),
+    ("checklists", "area", False),
+    ("metrics", "area", False),
+    ("forms", "area", False),
+    ("procedure_templates", "department", False),
+    ("procedure_templates", "distribution_departments", True),
 )
 PLUGIN_CONFIG = "DEALERQMS_PLUGIN_CONFIG"
-EVENTS = frozenset({"form_submitted", "nonconformity_raised", "nonconformity_closed", "revision_effective",
-                    "audit_reported", "populate_instance"})
+EVENTS = frozenset(
+    {
+        "form_submitted",
+        "nonconformity_raised",
+        "nonconformity_closed",
+        "revision_effective",
+        "audit_reported",
+        "populate_instance",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -180,6 +192,7 @@ class PluginHost:
 
 # ---------------------------------------------------------------- access
 
+
 def new_plugin_manager() -> pluggy.PluginManager:
     pm = pluggy.PluginManager(PROJECT)
     pm.add_hookspecs(hookspecs)
@@ -205,6 +218,7 @@ def registry(app: Flask | None = None) -> Registry:
 
 
 # ---------------------------------------------------------------- loading
+
 
 def init_app(app: Flask) -> None:
     """Create the app's plugin manager and load the plugins its configuration allows.
@@ -256,8 +270,12 @@ def _load_default_plugins(host: PluginHost) -> None:
     version = _own_version()
     for module_name in DEFAULT_PLUGINS:
         name = module_name.removesuffix(".plugin")
-        _register(host, importlib.import_module(module_name), name,
-                  PluginInfo(name, version, BUILTIN_DISTRIBUTION, builtin=True, default=True))
+        _register(
+            host,
+            importlib.import_module(module_name),
+            name,
+            PluginInfo(name, version, BUILTIN_DISTRIBUTION, builtin=True, default=True),
+        )
 
 
 def _own_version() -> str | None:
@@ -294,15 +312,19 @@ def _load_entry_point(host: PluginHost, entry_point) -> None:
     try:
         plugin = entry_point.load()
     except Exception as error:  # any import-time failure is the plugin's
-        raise PluginError(name, f"cannot be imported from {entry_point.value!r} "
-                                f"({type(error).__name__}: {error})") from error
+        raise PluginError(
+            name, f"cannot be imported from {entry_point.value!r} ({type(error).__name__}: {error})"
+        ) from error
     info = PluginInfo(name, dist.version if dist else None, dist.name if dist else None, _is_builtin(entry_point))
     if _register(host, plugin, name, info) and not host.pm.get_hookcallers(plugin):
         # Usually an entry point naming the package instead of its module of hooks.
         host.pm.unregister(name=name)
         del host.plugins[name]
-        raise PluginError(name, f"{entry_point.value!r} has no @hookimpl functions: does the entry point name the "
-                                f"module that holds the hook implementations (e.g. '{entry_point.value}.plugin')?")
+        raise PluginError(
+            name,
+            f"{entry_point.value!r} has no @hookimpl functions: does the entry point name the "
+            f"module that holds the hook implementations (e.g. '{entry_point.value}.plugin')?",
+        )
 
 
 def _register(host: PluginHost, plugin, name: str, info: PluginInfo) -> bool:
@@ -325,6 +347,7 @@ def _register(host: PluginHost, plugin, name: str, info: PluginInfo) -> bool:
 
 
 # ---------------------------------------------------------------- start-up
+
 
 def startup(app: Flask) -> None:
     """Validate every plugin and collect what they contribute; mount their pages.
@@ -368,8 +391,10 @@ def _one_sentence(error: pluggy.PluginValidationError, plugin: str) -> str:
         return f"implements {match.group(1)!r}, which is not a dealerqms hook (see core.plugins.hookspecs)"
     if match := _UNKNOWN_ARGUMENTS.search(text):
         hook = match.group(1)
-        return (f"its {hook} takes {match.group(2)}, which the hook does not pass "
-                f"(arguments of {hook}: {', '.join(_spec_arguments(hook)) or 'none'})")
+        return (
+            f"its {hook} takes {match.group(2)}, which the hook does not pass "
+            f"(arguments of {hook}: {', '.join(_spec_arguments(hook)) or 'none'})"
+        )
     return " ".join(line.strip() for line in text.splitlines()).removeprefix(f"Plugin {plugin!r} ").strip()
 
 
@@ -383,8 +408,7 @@ def _name_of(host: PluginHost, plugin) -> str:
 
 
 def _hook_names(pm: pluggy.PluginManager) -> list[str]:
-    return sorted(name for name in dir(pm.hook) if not name.startswith("_")
-                  and getattr(pm.hook, name).spec is not None)
+    return sorted(name for name in dir(pm.hook) if not name.startswith("_") and getattr(pm.hook, name).spec is not None)
 
 
 def _implementations(host: PluginHost, hook_name: str, plugin: str | None = None):
@@ -428,8 +452,12 @@ def _as_list(plugin: str, hook_name: str, result, value_type) -> list:
             # Qualified names when the short ones would read the same (flask vs flask_smorest Blueprint).
             qualify = type(item).__name__ in {t.__name__ for t in expected}
             names = " or ".join(_type_name(t, qualify) for t in expected)
-            raise PluginError(plugin, f"{hook_name} returned a {_type_name(type(item), qualify)} where a {names} "
-                                      f"was expected: {item!r}"[:300])
+            raise PluginError(
+                plugin,
+                f"{hook_name} returned a {_type_name(type(item), qualify)} where a {names} was expected: {item!r}"[
+                    :300
+                ],
+            )
     return list(result)
 
 
@@ -447,8 +475,11 @@ def _collect_registry(host: PluginHost) -> Registry:
             for value in _call_for_list(impl, contribution.hook, contribution.value_type):
                 key = getattr(value, contribution.key_attribute)
                 if contribution.namespaced and not key.startswith(plugin + "."):
-                    raise PluginError(plugin, f"{contribution.label} key {key!r} is not namespaced by the plugin: "
-                                              f"it must start with {plugin + '.'!r}")
+                    raise PluginError(
+                        plugin,
+                        f"{contribution.label} key {key!r} is not namespaced by the plugin: "
+                        f"it must start with {plugin + '.'!r}",
+                    )
                 registry_.add(plugin, contribution, value)
     return registry_
 
@@ -467,17 +498,25 @@ def _warn_about_departments(host: PluginHost) -> None:
             codes = getattr(value, attribute) if is_list else (getattr(value, attribute),)
             for code in codes:
                 if code and code not in DEPARTMENTS:
-                    log.warning("plugin %r: %s %r names the department %r in %s, which is not a built-in department "
-                                "(%s); it has no department until an administrator adds one with that code",
-                                registry_.plugin_of(kind, key), label, key, code, attribute, ", ".join(DEPARTMENTS))
+                    log.warning(
+                        "plugin %r: %s %r names the department %r in %s, which is not a built-in department "
+                        "(%s); it has no department until an administrator adds one with that code",
+                        registry_.plugin_of(kind, key),
+                        label,
+                        key,
+                        code,
+                        attribute,
+                        ", ".join(DEPARTMENTS),
+                    )
 
 
 def _check_plugin_config(app: Flask, host: PluginHost) -> None:
     """``DEALERQMS_PLUGIN_CONFIG`` maps plugin names to dicts; a name no loaded plugin has is logged."""
     for name, values in (app.config.get(PLUGIN_CONFIG) or {}).items():
         if not isinstance(values, dict):
-            raise PluginError(name, f"{PLUGIN_CONFIG}[{name!r}] must be a dict of settings, "
-                                    f"not {type(values).__name__}")
+            raise PluginError(
+                name, f"{PLUGIN_CONFIG}[{name!r}] must be a dict of settings, not {type(values).__name__}"
+            )
         if name not in host.plugins:
             log.warning("%s has settings for plugin %r, which is not loaded", PLUGIN_CONFIG, name)
 
@@ -522,12 +561,15 @@ def api_blueprints(app: Flask | None = None) -> list[PluginBlueprint]:
             blueprints = _call_for_list(impl, "register_api_blueprints", ApiBlueprint)
             if _is_default_plugin(host, plugin):
                 # The core's areas are the API's own resources, each blueprint at its own prefix.
-                entries += [PluginBlueprint(plugin, blueprint, f"{blueprint.name}_api", blueprint.url_prefix or "")
-                            for blueprint in blueprints]
+                entries += [
+                    PluginBlueprint(plugin, blueprint, f"{blueprint.name}_api", blueprint.url_prefix or "")
+                    for blueprint in blueprints
+                ]
                 continue
             if len(blueprints) > 1:
-                raise PluginError(plugin, "register_api_blueprints returned more than one blueprint; "
-                                          "nest the others in one")
+                raise PluginError(
+                    plugin, "register_api_blueprints returned more than one blueprint; nest the others in one"
+                )
             for blueprint in blueprints:
                 _check_blueprint_name(plugin, blueprint, "register_api_blueprints")
                 # The product's own features live at the top of the API; the
@@ -555,14 +597,17 @@ def register_commands(app: Flask) -> None:
         try:
             _call(impl, {"cli": app.cli})
         except Exception as error:
-            raise PluginError(impl.plugin_name, f"register_commands failed ({type(error).__name__}: {error})") \
-                from error
+            raise PluginError(
+                impl.plugin_name, f"register_commands failed ({type(error).__name__}: {error})"
+            ) from error
 
 
 def _check_blueprint_name(plugin: str, blueprint: Blueprint, hook_name: str) -> None:
     if blueprint.name != plugin:
-        raise PluginError(plugin, f"{hook_name}: the blueprint is named {blueprint.name!r}; "
-                                  f"it must be named after the plugin ({plugin!r})")
+        raise PluginError(
+            plugin,
+            f"{hook_name}: the blueprint is named {blueprint.name!r}; it must be named after the plugin ({plugin!r})",
+        )
 
 
 def _mount_blueprints(app: Flask, host: PluginHost, plugin: str) -> None:
@@ -589,6 +634,7 @@ def _mount_blueprints(app: Flask, host: PluginHost, plugin: str) -> None:
 
 
 # ---------------------------------------------------------------- registering at run time
+
 
 def register(plugin, name: str, app: Flask | None = None) -> None:
     """Register ``plugin`` (a module or an object with ``@hookimpl`` methods) on a running app.
@@ -640,8 +686,9 @@ def _check_api_name_is_free(app: Flask, entry: PluginBlueprint) -> None:
     # The API mounts a blueprint inside a wrapper of that name: already ours.
     already_mounted = app.blueprints.get(f"{entry.name}.{entry.blueprint.name}") is entry.blueprint
     if taken is not None and taken is not entry.blueprint and not already_mounted:
-        raise PluginError(entry.plugin, f"its API blueprint cannot be mounted: the name {entry.name!r} is taken "
-                                        f"by another blueprint")
+        raise PluginError(
+            entry.plugin, f"its API blueprint cannot be mounted: the name {entry.name!r} is taken by another blueprint"
+        )
 
 
 def unregister(name: str, app: Flask | None = None) -> None:
@@ -659,6 +706,7 @@ def unregister(name: str, app: Flask | None = None) -> None:
 
 # ---------------------------------------------------------------- describing
 
+
 def describe_plugins(app: Flask | None = None, *, include_defaults: bool = False) -> list[dict[str, Any]]:
     """What ``dealerqms plugins --json`` and ``GET /api/v1/plugins`` show.
 
@@ -675,8 +723,13 @@ def describe_plugins(app: Flask | None = None, *, include_defaults: bool = False
             continue
         plugin = host.pm.get_plugin(name)
         hooks = sorted(caller.name for caller in host.pm.get_hookcallers(plugin) or ())
-        entry = {"name": name, "version": info.version, "builtin": info.builtin, "hooks": hooks,
-                 "counts": host.registry.counts(name)}
+        entry = {
+            "name": name,
+            "version": info.version,
+            "builtin": info.builtin,
+            "hooks": hooks,
+            "counts": host.registry.counts(name),
+        }
         if info.default:
             entry["default"] = True
         described.append(entry)
@@ -684,6 +737,7 @@ def describe_plugins(app: Flask | None = None, *, include_defaults: bool = False
 
 
 # ---------------------------------------------------------------- run-time hooks
+
 
 def _log_failure(plugin: str, hook_name: str) -> None:
     log.exception("plugin %r failed in %s; carrying on without it", plugin, hook_name)
@@ -754,8 +808,9 @@ def menu_links(user) -> list[MenuLink]:
     for impl in _implementations(_host(), "menu_links"):
         try:
             result = _as_list(impl.plugin_name, "menu_links", _call(impl, {"user": user}), MenuLink)
-            links.extend(link if link.url else replace(link, url=url_for(link.endpoint), endpoint=None)
-                         for link in result)
+            links.extend(
+                link if link.url else replace(link, url=url_for(link.endpoint), endpoint=None) for link in result
+            )
         except Exception:
             _log_failure(impl.plugin_name, "menu_links")
     return links
@@ -818,17 +873,42 @@ def compute_metric(metric: Metric, site, period: str):
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, numbers.Real | Decimal):
-            log.error("plugin %r returned %r for metric %r from compute_metric; a number was expected",
-                      impl.plugin_name, value, metric.key)
+            log.error(
+                "plugin %r returned %r for metric %r from compute_metric; a number was expected",
+                impl.plugin_name,
+                value,
+                metric.key,
+            )
             continue
         return value
     return None
 
 
 __all__ = [
-    "CONTRIBUTIONS", "DEFAULT_PLUGINS", "EVENTS", "PluginBlueprint", "PluginError", "PluginInfo", "Registry", "api_blueprints",
-    "compute_metric", "dashboard_kpis", "dashboard_overdue", "dashboard_panels", "describe_plugins", "job_kind",
-    "mount_api_blueprints", "init_app", "menu_links", "migration_locations",
-    "notify", "notify_after_commit", "pack_sections", "plugin_manager", "register", "registry", "startup",
+    "CONTRIBUTIONS",
+    "DEFAULT_PLUGINS",
+    "EVENTS",
+    "PluginBlueprint",
+    "PluginError",
+    "PluginInfo",
+    "Registry",
+    "api_blueprints",
+    "compute_metric",
+    "dashboard_kpis",
+    "dashboard_overdue",
+    "dashboard_panels",
+    "describe_plugins",
+    "job_kind",
+    "mount_api_blueprints",
+    "init_app",
+    "menu_links",
+    "migration_locations",
+    "notify",
+    "notify_after_commit",
+    "pack_sections",
+    "plugin_manager",
+    "register",
+    "registry",
+    "startup",
     "unregister",
 ]

@@ -61,8 +61,10 @@ def procedure_url(code: str) -> str:
 
 def _provided(endpoint: str, what: str, feature: str) -> str:
     if endpoint not in current_app.view_functions:
-        raise CapabilityMissing(f"Cannot link to {what}: no installed plugin provides them "
-                                f"(is the {feature} feature installed and enabled?).")
+        raise CapabilityMissing(
+            f"Cannot link to {what}: no installed plugin provides them "
+            f"(is the {feature} feature installed and enabled?)."
+        )
     return endpoint
 
 

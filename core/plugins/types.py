@@ -28,8 +28,22 @@ from flask_babel import LazyString
 # checklist shows in the reader's language.
 Text = str | LazyString
 
-FIELD_TYPES = ("text", "textarea", "integer", "decimal", "date", "datetime", "select", "multiselect",
-               "boolean", "rating", "email", "phone", "vin", "group")
+FIELD_TYPES = (
+    "text",
+    "textarea",
+    "integer",
+    "decimal",
+    "date",
+    "datetime",
+    "select",
+    "multiselect",
+    "boolean",
+    "rating",
+    "email",
+    "phone",
+    "vin",
+    "group",
+)
 NUMERIC_FIELD_TYPES = ("integer", "decimal")
 CHOICE_FIELD_TYPES = ("select", "multiselect")
 DIRECTIONS = ("higher", "lower")
@@ -39,15 +53,17 @@ ROLES = ("admin", "quality_officer", "department_head", "auditor", "staff")
 # The departments every instance has (``dealerqms init`` creates them): the codes an
 # ``area``, a procedure's ``department`` and a nonconformity's department name.
 # An administrator may add others; start-up warns about a code outside this list.
-DEPARTMENTS = MappingProxyType({
-    "SALES": "Sales",
-    "AFTERSALES": "After-sales",
-    "TRAINING": "Training",
-    "MARKETING": "Marketing",
-    "RISK": "Risk management",
-    "COMMS": "Communication",
-    "QUALITY": "Quality",
-})
+DEPARTMENTS = MappingProxyType(
+    {
+        "SALES": "Sales",
+        "AFTERSALES": "After-sales",
+        "TRAINING": "Training",
+        "MARKETING": "Marketing",
+        "RISK": "Risk management",
+        "COMMS": "Communication",
+        "QUALITY": "Quality",
+    }
+)
 
 # ``<plugin>.<name>``; the manager checks that the first part is the plugin's name.
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*$")
@@ -88,8 +104,9 @@ def _check_key(owner: str, value, pattern: re.Pattern = _KEY, what: str = "key")
     if not isinstance(value, str) or not value:
         _fail(owner, f"{what} must be a non-empty string, not {value!r}")
     if len(value) > MAX_KEY_LENGTH or not pattern.match(value):
-        _fail(owner, f"{what} {value!r} is not valid (lower-case letters, digits, '_' and '-', "
-                     f"parts separated by dots)")
+        _fail(
+            owner, f"{what} {value!r} is not valid (lower-case letters, digits, '_' and '-', parts separated by dots)"
+        )
 
 
 def _is_number(value) -> bool:
@@ -105,8 +122,9 @@ def _check_number(owner: str, name: str, value, *, optional: bool = False) -> No
 
 def _check_code(owner: str, name: str, value, pattern: re.Pattern = _CODE, limit: int = 32) -> None:
     if not isinstance(value, str) or not pattern.match(value) or len(value) > limit:
-        _fail(owner, f"{name} {value!r} is not a valid code (upper-case letters, digits, '-', at most "
-                     f"{limit} characters)")
+        _fail(
+            owner, f"{name} {value!r} is not a valid code (upper-case letters, digits, '-', at most {limit} characters)"
+        )
 
 
 def _tuple(instance, name: str) -> tuple:
@@ -143,7 +161,7 @@ def _checks_arguments(cls):
             _fail(owner, f"takes keyword arguments only: {cls.__name__}({names[0]}=…, …)")
         if len(args) > len(names):
             _fail(owner, f"takes at most {len(names)} values, not {len(args)}")
-        given = set(names[:len(args)])
+        given = set(names[: len(args)])
         for name in kwargs:
             if name not in names:
                 _fail(owner, f"has no field {name!r} (fields: {', '.join(names)})")
@@ -382,8 +400,11 @@ class Field:
                 _fail(owner, f"a {self.type} field takes no scale (only rating does)")
             return
         scale = self.scale
-        if (not isinstance(scale, tuple | list) or len(scale) != 2
-                or not all(isinstance(v, int) and not isinstance(v, bool) for v in scale)):
+        if (
+            not isinstance(scale, tuple | list)
+            or len(scale) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in scale)
+        ):
             _fail(owner, f"a rating needs scale=(lowest, highest) in whole numbers, not {scale!r}")
         if scale[0] >= scale[1]:
             _fail(owner, f"scale {tuple(scale)!r} must go from a lower to a higher number")
@@ -461,8 +482,7 @@ def _check_condition(owner: str, item: Field, earlier: dict[str, Field]) -> None
     if other.type == "boolean" and not isinstance(value, bool):
         _fail(owner, f"field {item.key!r} depends on the yes/no field {other_key!r}; give True or False")
     if other.type in CHOICE_FIELD_TYPES and value not in other.choice_values:
-        _fail(owner, f"field {item.key!r} depends on {other_key!r} being {value!r}, which is not one of its "
-                     f"choices")
+        _fail(owner, f"field {item.key!r} depends on {other_key!r} being {value!r}, which is not one of its choices")
 
 
 @_checks_arguments
@@ -664,8 +684,27 @@ class PluginPermission:
 
 
 __all__ = [
-    "CHOICE_FIELD_TYPES", "DEPARTMENTS", "DIRECTIONS", "FIELD_TYPES", "NUMERIC_FIELD_TYPES", "PERIODS",
-    "PROCEDURE_KINDS", "ROLES",
-    "Checklist", "DashboardPanel", "DefinitionError", "Field", "Form", "JobKind", "Kpi", "MenuLink", "Metric",
-    "OverdueItem", "OverdueList", "PackSection", "PluginPermission", "ProcedureTemplate", "Question",
+    "CHOICE_FIELD_TYPES",
+    "DEPARTMENTS",
+    "DIRECTIONS",
+    "FIELD_TYPES",
+    "NUMERIC_FIELD_TYPES",
+    "PERIODS",
+    "PROCEDURE_KINDS",
+    "ROLES",
+    "Checklist",
+    "DashboardPanel",
+    "DefinitionError",
+    "Field",
+    "Form",
+    "JobKind",
+    "Kpi",
+    "MenuLink",
+    "Metric",
+    "OverdueItem",
+    "OverdueList",
+    "PackSection",
+    "PluginPermission",
+    "ProcedureTemplate",
+    "Question",
 ]

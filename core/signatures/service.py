@@ -43,12 +43,19 @@ def sign(record: Signable, *, signer: User, password: str, meaning: str, comment
     if not password or not verify_password(signer, password):
         # A field error, not 401/403: the caller is who they say they are
         # (logged in or holding a token); this one value is wrong.
-        raise ValidationFailed("The password does not match; the signature was not applied.",
-                               errors=[{"field": "password", "message": "does not match"}])
+        raise ValidationFailed(
+            "The password does not match; the signature was not applied.",
+            errors=[{"field": "password", "message": "does not match"}],
+        )
     signature = Signature(
-        entity_type=entity_type_of(record), entity_id=entity_id_of(record),
-        signer=signer, signer_name=signer.display_name, signer_login=signer.login,
-        meaning=meaning, comment=comment or None, content_sha256=content_hash(record),
+        entity_type=entity_type_of(record),
+        entity_id=entity_id_of(record),
+        signer=signer,
+        signer_name=signer.display_name,
+        signer_login=signer.login,
+        meaning=meaning,
+        comment=comment or None,
+        content_sha256=content_hash(record),
     )
     db.session.add(signature)
     db.session.flush()
@@ -56,11 +63,13 @@ def sign(record: Signable, *, signer: User, password: str, meaning: str, comment
 
 
 def signatures_for(record) -> list[Signature]:
-    return list(db.session.execute(
-        db.select(Signature)
-        .where(Signature.entity_type == entity_type_of(record), Signature.entity_id == entity_id_of(record))
-        .order_by(Signature.signed_at, Signature.id)
-    ).scalars())
+    return list(
+        db.session.execute(
+            db.select(Signature)
+            .where(Signature.entity_type == entity_type_of(record), Signature.entity_id == entity_id_of(record))
+            .order_by(Signature.signed_at, Signature.id)
+        ).scalars()
+    )
 
 
 def signature_matches(signature: Signature, record: Signable) -> bool:
@@ -70,4 +79,6 @@ def signature_matches(signature: Signature, record: Signable) -> bool:
 
 def manifestation(signature: Signature) -> str:
     """Printed name, time (UTC) and meaning, as shown on screens and PDFs (11.50)."""
-    return f"{signature.signer_name} — {MEANINGS.get(signature.meaning, signature.meaning)} — {iso_utc(signature.signed_at)[:19].replace('T', ' ')} UTC"
+    meaning = MEANINGS.get(signature.meaning, signature.meaning)
+    signed_at = iso_utc(signature.signed_at)[:19].replace("T", " ")
+    return f"{signature.signer_name} — {meaning} — {signed_at} UTC"

@@ -13,8 +13,9 @@ from core.trail.chain import verify
 from core.trail.models import TrailEvent
 from core.trail.queries import events_query
 
-bp = Blueprint("trail", __name__, url_prefix="/trail",
-               description="The hash-chained audit trail (21 CFR Part 11 11.10(e)).")
+bp = Blueprint(
+    "trail", __name__, url_prefix="/trail", description="The hash-chained audit trail (21 CFR Part 11 11.10(e))."
+)
 
 
 class TrailEventSchema(Schema):
@@ -24,8 +25,10 @@ class TrailEventSchema(Schema):
     action = fields.String(metadata={"description": "`create`, `update`, `transition` or `delete`."})
     entity_type = fields.String()
     entity_id = fields.String()
-    changes = fields.Dict(attribute="changed_fields", metadata={
-        "description": "Changed fields: `{field: [old, new]}`; secrets show as `***`."})
+    changes = fields.Dict(
+        attribute="changed_fields",
+        metadata={"description": "Changed fields: `{field: [old, new]}`; secrets show as `***`."},
+    )
     reason = fields.String(allow_none=True)
     prev_hash = fields.String()
     hash = fields.String(metadata={"description": "SHA-256 over the canonical encoding of the event."})
@@ -35,10 +38,15 @@ class TrailArgs(Schema):
     entity_type = fields.String(metadata={"description": "E.g. `user_account`, `site`, `procedure`."})
     entity_id = fields.String(metadata={"description": "The record's id; needs `entity_type`."})
     actor = fields.String(metadata={"description": "Login of who acted."})
-    order = fields.String(load_default="asc", validate=validate.OneOf(["asc", "desc"]),
-                          metadata={"description": "`asc`: oldest first; `desc`: newest first."})
-    cursor = fields.Integer(validate=validate.Range(min=0), metadata={
-        "description": "Continue after this `seq` (in the chosen order); from the `next` link."})
+    order = fields.String(
+        load_default="asc",
+        validate=validate.OneOf(["asc", "desc"]),
+        metadata={"description": "`asc`: oldest first; `desc`: newest first."},
+    )
+    cursor = fields.Integer(
+        validate=validate.Range(min=0),
+        metadata={"description": "Continue after this `seq` (in the chosen order); from the `next` link."},
+    )
     limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT))
 
     @validates_schema
@@ -64,8 +72,9 @@ def list_events(args):
     Pages by cursor: the `next` link continues after the last `seq` of this
     page, as fast on the millionth event as on the first.
     """
-    query = events_query(entity_type=args.get("entity_type"), entity_id=args.get("entity_id"),
-                         actor=args.get("actor")).order_by(None)
+    query = events_query(
+        entity_type=args.get("entity_type"), entity_id=args.get("entity_id"), actor=args.get("actor")
+    ).order_by(None)
     ascending = args["order"] == "asc"
     query = query.order_by(TrailEvent.seq if ascending else TrailEvent.seq.desc())
     if "cursor" in args:

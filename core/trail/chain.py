@@ -89,9 +89,7 @@ def lock_and_read_head(connection: Connection) -> tuple[int, str]:
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_TRAIL_LOCK})
     # On SQLite the transaction began IMMEDIATE, so it already holds the write lock.
-    row = connection.execute(
-        select(TrailEvent.seq, TrailEvent.hash).order_by(TrailEvent.seq.desc()).limit(1)
-    ).first()
+    row = connection.execute(select(TrailEvent.seq, TrailEvent.hash).order_by(TrailEvent.seq.desc()).limit(1)).first()
     return (row.seq, row.hash) if row else (0, GENESIS)
 
 
@@ -105,13 +103,23 @@ def append(connection: Connection, events: list[PendingEvent]) -> None:
         seq += 1
         changes = canonical_json(event.changes)
         at_text = iso_utc(at)
-        digest = event_hash(seq, at_text, event.actor, event.action, event.entity_type,
-                            event.entity_id, changes, event.reason, prev)
-        rows.append({
-            "seq": seq, "at": at, "actor": event.actor, "action": event.action,
-            "entity_type": event.entity_type, "entity_id": event.entity_id,
-            "changes": changes, "reason": event.reason, "prev_hash": prev, "hash": digest,
-        })
+        digest = event_hash(
+            seq, at_text, event.actor, event.action, event.entity_type, event.entity_id, changes, event.reason, prev
+        )
+        rows.append(
+            {
+                "seq": seq,
+                "at": at,
+                "actor": event.actor,
+                "action": event.action,
+                "entity_type": event.entity_type,
+                "entity_id": event.entity_id,
+                "changes": changes,
+                "reason": event.reason,
+                "prev_hash": prev,
+                "hash": digest,
+            }
+        )
         prev = digest
     connection.execute(insert(TrailEvent), rows)
 
@@ -124,8 +132,7 @@ class VerifyResult:
     problem: str | None = None
 
     def as_dict(self) -> dict:
-        return {"ok": self.ok, "events": self.events, "first_bad_seq": self.first_bad_seq,
-                "problem": self.problem}
+        return {"ok": self.ok, "events": self.events, "first_bad_seq": self.first_bad_seq, "problem": self.problem}
 
 
 def verify(connection: Connection, batch_size: int = 5000) -> VerifyResult:
@@ -138,9 +145,18 @@ def verify(connection: Connection, batch_size: int = 5000) -> VerifyResult:
     hashes, is a shorter or different chain that verifies: compare the count
     and the head hash with a copy kept elsewhere (a backup, an evidence pack).
     """
-    columns = (TrailEvent.seq, type_coerce(TrailEvent.at, String), TrailEvent.actor, TrailEvent.action,
-               TrailEvent.entity_type, TrailEvent.entity_id, TrailEvent.changes,
-               TrailEvent.reason, TrailEvent.prev_hash, TrailEvent.hash)
+    columns = (
+        TrailEvent.seq,
+        type_coerce(TrailEvent.at, String),
+        TrailEvent.actor,
+        TrailEvent.action,
+        TrailEvent.entity_type,
+        TrailEvent.entity_id,
+        TrailEvent.changes,
+        TrailEvent.reason,
+        TrailEvent.prev_hash,
+        TrailEvent.hash,
+    )
     # Options on the statement, not the connection: Connection.execution_options
     # changes the caller's connection for good (a server-side cursor on
     # PostgreSQL would then break the caller's next UPDATE).
@@ -151,13 +167,19 @@ def verify(connection: Connection, batch_size: int = 5000) -> VerifyResult:
         for seq, at, actor, action, entity_type, entity_id, changes, reason_text, prev_hash, digest in result:
             if seq != expected_seq:
                 kind = "missing" if seq > expected_seq else "out of order"
-                return VerifyResult(False, count, expected_seq if seq > expected_seq else seq,
-                                    f"event {expected_seq} is {kind} (next found is {seq})")
+                return VerifyResult(
+                    False,
+                    count,
+                    expected_seq if seq > expected_seq else seq,
+                    f"event {expected_seq} is {kind} (next found is {seq})",
+                )
             if prev_hash != prev:
-                return VerifyResult(False, count, seq,
-                                    f"event {seq} does not follow event {seq - 1} (prev_hash mismatch)")
-            encoded = encode([seq, time_text(at), actor, action, entity_type, entity_id, changes, reason_text,
-                              prev_hash])
+                return VerifyResult(
+                    False, count, seq, f"event {seq} does not follow event {seq - 1} (prev_hash mismatch)"
+                )
+            encoded = encode(
+                [seq, time_text(at), actor, action, entity_type, entity_id, changes, reason_text, prev_hash]
+            )
             if sha256(encoded.encode("utf-8")).hexdigest() != digest:
                 return VerifyResult(False, count, seq, f"event {seq} was altered (hash mismatch)")
             prev = digest

@@ -23,6 +23,9 @@ def trail_verify():
     if result.ok:
         click.echo(f"Audit trail intact: {result.events} events verified.")
         return
-    click.echo(f"Audit trail broken at event {result.first_bad_seq}: {result.problem} "
-               f"({result.events} events verified before it).", err=True)
+    click.echo(
+        f"Audit trail broken at event {result.first_bad_seq}: {result.problem} "
+        f"({result.events} events verified before it).",
+        err=True,
+    )
     sys.exit(1)

@@ -8,11 +8,14 @@ from core.trail.recorder import entity_id_of, entity_type_of
 
 
 def history(entity_type: str, entity_id: str, *, limit: int = 500) -> list[TrailEvent]:
-    return list(db.session.execute(
-        db.select(TrailEvent)
-        .where(TrailEvent.entity_type == entity_type, TrailEvent.entity_id == str(entity_id))
-        .order_by(TrailEvent.seq).limit(limit)
-    ).scalars())
+    return list(
+        db.session.execute(
+            db.select(TrailEvent)
+            .where(TrailEvent.entity_type == entity_type, TrailEvent.entity_id == str(entity_id))
+            .order_by(TrailEvent.seq)
+            .limit(limit)
+        ).scalars()
+    )
 
 
 def history_of(record, *, limit: int = 500) -> list[TrailEvent]:
@@ -42,6 +45,7 @@ def history_with_parts(record, part_type: str, *, limit: int = 500) -> list[Trai
     parts = db.session.execute(
         db.select(TrailEvent)
         .where(TrailEvent.entity_type == part_type, TrailEvent.entity_id.startswith(f"{entity_id_of(record)}/"))
-        .order_by(TrailEvent.seq).limit(limit)
+        .order_by(TrailEvent.seq)
+        .limit(limit)
     ).scalars()
     return sorted([*history_of(record, limit=limit), *parts], key=lambda event: event.seq)[-limit:]

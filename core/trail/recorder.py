@@ -94,6 +94,7 @@ def _trailed(cls) -> bool:
 
 # Noting what the unit of work writes --------------------------------------------
 
+
 def _note_written(action: str):
     def listener(_mapper, _connection, target) -> None:
         if not _trailed(type(target)):
@@ -103,6 +104,7 @@ def _note_written(action: str):
             # A row inserted and then touched again in the same flush (a
             # post_update) stays one "create" event with its final values.
             session.info.setdefault(_WRITTEN, {}).setdefault(inspect(target), action)
+
     return listener
 
 
@@ -114,8 +116,15 @@ def _note_deleted(_mapper, _connection, target) -> None:
         return
     state = inspect(target)
     session.info.setdefault(_DELETED, []).append(
-        PendingEvent("delete", class_entity_type(state.class_), _entity_id(state), _deleted(state),
-                     current_actor(), current_reason()))
+        PendingEvent(
+            "delete",
+            class_entity_type(state.class_),
+            _entity_id(state),
+            _deleted(state),
+            current_actor(),
+            current_reason(),
+        )
+    )
 
 
 def _before_flush(session: Session, _flush_context, _instances) -> None:
@@ -203,7 +212,8 @@ def _refuse_bulk_writes(execute_state) -> None:
             verb = "INSERT" if execute_state.is_insert else "UPDATE" if execute_state.is_update else "DELETE"
             raise UntrailedWrite(
                 f"A bulk {verb} on {table.name} would bypass the audit trail; load the records and "
-                "change them through the session instead.")
+                "change them through the session instead."
+            )
 
 
 _LISTENERS = (

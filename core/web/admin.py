@@ -64,8 +64,11 @@ def _site_choices():
 
 def _head_choices():
     heads = db.session.execute(
-        db.select(User).join(UserRole).where(UserRole.role == Role.DEPARTMENT_HEAD.value, User.active.is_(True))
-        .order_by(User.display_name)).scalars()
+        db.select(User)
+        .join(UserRole)
+        .where(UserRole.role == Role.DEPARTMENT_HEAD.value, User.active.is_(True))
+        .order_by(User.display_name)
+    ).scalars()
     return [SelectChoice("", _("(none)"))] + [SelectChoice(u.login, f"{u.display_name} ({u.login})") for u in heads]
 
 
@@ -75,13 +78,15 @@ def _or_none(finder, code: str | None):
 
 # Users ------------------------------------------------------------------------
 
+
 @bp.route("/users")
 def users():
     query = db.select(User).options(selectinload(User.department), selectinload(User.site)).order_by(User.login)
     text = request.args.get("q", "").strip()
     if text:
-        query = query.where(db.or_(User.login.icontains(text, autoescape=True),
-                                   User.display_name.icontains(text, autoescape=True)))
+        query = query.where(
+            db.or_(User.login.icontains(text, autoescape=True), User.display_name.icontains(text, autoescape=True))
+        )
     pagination = db.paginate(query, page=_page(), per_page=USERS_PER_PAGE, error_out=False)
     return render_template("admin/users.html", pagination=pagination, q=text, role_labels=ROLE_LABELS)
 
@@ -97,11 +102,19 @@ def _user_form(form_class, **kwargs):
 def new_user():
     form = _user_form(NewUserForm)
     password = form.password.data or services.make_temporary_password()
-    outcome = run_form(form, lambda: services.create_user(
-        current_user, login=form.login.data, display_name=form.display_name.data,
-        email=form.email.data, roles=form.roles.data, password=password,
-        department=_or_none(services.department_by_code, form.department.data),
-        site=_or_none(services.site_by_code, form.site.data)))
+    outcome = run_form(
+        form,
+        lambda: services.create_user(
+            current_user,
+            login=form.login.data,
+            display_name=form.display_name.data,
+            email=form.email.data,
+            roles=form.roles.data,
+            password=password,
+            department=_or_none(services.department_by_code, form.department.data),
+            site=_or_none(services.site_by_code, form.site.data),
+        ),
+    )
     if not outcome.done:
         return render_template("admin/user_new.html", form=form), outcome.status
     user = outcome.result
@@ -113,26 +126,46 @@ def new_user():
 
 
 def _user_data(record: User) -> dict:
-    return {"display_name": record.display_name, "email": record.email or "", "active": record.active,
-            "department": record.department.code if record.department else "",
-            "site": record.site.code if record.site else "",
-            "roles": sorted(r.value for r in record.roles), "row_version": record.row_version}
+    return {
+        "display_name": record.display_name,
+        "email": record.email or "",
+        "active": record.active,
+        "department": record.department.code if record.department else "",
+        "site": record.site.code if record.site else "",
+        "roles": sorted(r.value for r in record.roles),
+        "row_version": record.row_version,
+    }
 
 
 def _render_user(record: User, form: UserForm, password_form: SetPasswordForm, status: int):
-    return render_template("admin/user_edit.html", form=form, user=record, password_form=password_form,
-                           history=history_with_parts(record, "user_role"), role_labels=ROLE_LABELS), status
+    return render_template(
+        "admin/user_edit.html",
+        form=form,
+        user=record,
+        password_form=password_form,
+        history=history_with_parts(record, "user_role"),
+        role_labels=ROLE_LABELS,
+    ), status
 
 
 @bp.route("/users/<login>", methods=["GET", "POST"])
 def user(login):
     record = _get(User, login=login)
     form = _user_form(UserForm, data=None if request.method == "POST" else _user_data(record))
-    outcome = run_form(form, lambda: services.update_user(
-        current_user, record, display_name=form.display_name.data, email=form.email.data,
-        roles=form.roles.data, active=form.active.data, row_version=form.row_version.data,
-        department=_or_none(services.department_by_code, form.department.data),
-        site=_or_none(services.site_by_code, form.site.data)))
+    outcome = run_form(
+        form,
+        lambda: services.update_user(
+            current_user,
+            record,
+            display_name=form.display_name.data,
+            email=form.email.data,
+            roles=form.roles.data,
+            active=form.active.data,
+            row_version=form.row_version.data,
+            department=_or_none(services.department_by_code, form.department.data),
+            site=_or_none(services.site_by_code, form.site.data),
+        ),
+    )
     if not outcome.done:
         return _render_user(record, form, SetPasswordForm(), outcome.status)
     if record.id == current_user.id:
@@ -147,8 +180,11 @@ def user(login):
 def set_user_password(login):
     record = _get(User, login=login)
     form = SetPasswordForm()
-    outcome = run_form(form, lambda: services.set_password(current_user, record, form.new_password.data),
-                       aliases={"password": "new_password"})
+    outcome = run_form(
+        form,
+        lambda: services.set_password(current_user, record, form.new_password.data),
+        aliases={"password": "new_password"},
+    )
     if not outcome.done:
         edit_form = _user_form(UserForm, formdata=None, data=_user_data(record))
         return _render_user(record, edit_form, form, outcome.status)
@@ -160,10 +196,12 @@ def set_user_password(login):
 
 # Sites ------------------------------------------------------------------------
 
+
 @bp.route("/sites")
 def sites():
-    pagination = db.paginate(db.select(Site).order_by(Site.code), page=_page(), per_page=USERS_PER_PAGE,
-                             error_out=False)
+    pagination = db.paginate(
+        db.select(Site).order_by(Site.code), page=_page(), per_page=USERS_PER_PAGE, error_out=False
+    )
     return render_template("admin/sites.html", pagination=pagination)
 
 
@@ -180,24 +218,36 @@ def new_site():
 @bp.route("/sites/<code>", methods=["GET", "POST"])
 def site(code):
     record = _get(Site, code=code)
-    form = SiteForm(data=None if request.method == "POST" else {
-        "name": record.name, "active": record.active, "row_version": record.row_version})
-    outcome = run_form(form, lambda: services.update_site(
-        current_user, record, name=form.name.data, active=form.active.data, row_version=form.row_version.data))
+    form = SiteForm(
+        data=None
+        if request.method == "POST"
+        else {"name": record.name, "active": record.active, "row_version": record.row_version}
+    )
+    outcome = run_form(
+        form,
+        lambda: services.update_site(
+            current_user, record, name=form.name.data, active=form.active.data, row_version=form.row_version.data
+        ),
+    )
     if not outcome.done:
-        return render_template("admin/site_edit.html", form=form, site=record,
-                               history=history_of(record)), outcome.status
+        return render_template(
+            "admin/site_edit.html", form=form, site=record, history=history_of(record)
+        ), outcome.status
     flash(_("Site %(code)s was saved.", code=record.code), "success")
     return redirect(url_for("admin.site", code=record.code))
 
 
 # Departments ------------------------------------------------------------------
 
+
 @bp.route("/departments")
 def departments():
-    pagination = db.paginate(db.select(Department).options(selectinload(Department.head))
-                             .order_by(Department.code), page=_page(),
-                             per_page=USERS_PER_PAGE, error_out=False)
+    pagination = db.paginate(
+        db.select(Department).options(selectinload(Department.head)).order_by(Department.code),
+        page=_page(),
+        per_page=USERS_PER_PAGE,
+        error_out=False,
+    )
     return render_template("admin/departments.html", pagination=pagination)
 
 
@@ -214,15 +264,25 @@ def new_department():
 @bp.route("/departments/<code>", methods=["GET", "POST"])
 def department(code):
     record = _get(Department, code=code)
-    form = DepartmentForm(data=None if request.method == "POST" else {
-        "name": record.name, "head": record.head.login if record.head else "",
-        "row_version": record.row_version})
+    form = DepartmentForm(
+        data=None
+        if request.method == "POST"
+        else {"name": record.name, "head": record.head.login if record.head else "", "row_version": record.row_version}
+    )
     form.head.choices = _head_choices()
-    outcome = run_form(form, lambda: services.update_department(
-        current_user, record, name=form.name.data, head=_or_none(services.user_by_login, form.head.data),
-        row_version=form.row_version.data))
+    outcome = run_form(
+        form,
+        lambda: services.update_department(
+            current_user,
+            record,
+            name=form.name.data,
+            head=_or_none(services.user_by_login, form.head.data),
+            row_version=form.row_version.data,
+        ),
+    )
     if not outcome.done:
-        return render_template("admin/department_edit.html", form=form, department=record,
-                               history=history_of(record)), outcome.status
+        return render_template(
+            "admin/department_edit.html", form=form, department=record, history=history_of(record)
+        ), outcome.status
     flash(_("Department %(code)s was saved.", code=record.code), "success")
     return redirect(url_for("admin.department", code=record.code))

@@ -61,8 +61,12 @@ class Dashboard:
 def build(site: Site | None, user: User) -> Dashboard:
     overdue, total = manager.dashboard_overdue(site, user)
     overdue.sort(key=lambda item: item.due)
-    return Dashboard(overdue=overdue[:OVERDUE_SHOWN], kpis=manager.dashboard_kpis(site, user),
-                     panels=_panels(site, user), overdue_total=total)
+    return Dashboard(
+        overdue=overdue[:OVERDUE_SHOWN],
+        kpis=manager.dashboard_kpis(site, user),
+        panels=_panels(site, user),
+        overdue_total=total,
+    )
 
 
 def _panels(site: Site | None, user: User) -> list[Panel]:
@@ -72,8 +76,12 @@ def _panels(site: Site | None, user: User) -> list[Panel]:
             # Plugin code is trusted like the core; it escapes what its users typed.
             panels.append(Panel(str(contributed.title), Markup(contributed.html)))
         elif contributed.chart not in definitions_by_key():
-            log.warning("plugin %r: its dashboard panel %r charts the metric %r, which no plugin defines",
-                        plugin, str(contributed.title), contributed.chart)
+            log.warning(
+                "plugin %r: its dashboard panel %r charts the metric %r, which no plugin defines",
+                plugin,
+                str(contributed.title),
+                contributed.chart,
+            )
         elif (chart := trend_chart(contributed.chart, site)) is not None:
             panels.append(Panel(str(contributed.title), chart))
     return panels

@@ -68,8 +68,15 @@ def domain_error(error: DomainError):
 
 
 def csrf_error(_error: CSRFError):
-    return _page(400, str(_l("The form was sent without a valid security token (it may have expired). "
-                             "Go back, reload the page and send it again.")))
+    return _page(
+        400,
+        str(
+            _l(
+                "The form was sent without a valid security token (it may have expired). "
+                "Go back, reload the page and send it again."
+            )
+        ),
+    )
 
 
 def stale_data(_error: StaleDataError):
@@ -92,7 +99,11 @@ def internal_error(error: InternalServerError):
 
 
 def init_app(app) -> None:
-    for error_class, handler in ((DomainError, domain_error), (CSRFError, csrf_error),
-                                 (StaleDataError, stale_data), (InternalServerError, internal_error),
-                                 (HTTPException, http_error)):
+    for error_class, handler in (
+        (DomainError, domain_error),
+        (CSRFError, csrf_error),
+        (StaleDataError, stale_data),
+        (InternalServerError, internal_error),
+        (HTTPException, http_error),
+    ):
         app.register_error_handler(error_class, _for_pages(handler))

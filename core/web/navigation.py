@@ -37,9 +37,11 @@ class NavGroup:
 
 
 def _core_links(user) -> list[NavLink]:
-    links = [NavLink(_l("Dashboard"), url_for("web.dashboard")),
-             NavLink(_l("Forms"), url_for("forms.index")),
-             NavLink(_l("KPIs"), url_for("metrics.index"))]
+    links = [
+        NavLink(_l("Dashboard"), url_for("web.dashboard")),
+        NavLink(_l("Forms"), url_for("forms.index")),
+        NavLink(_l("KPIs"), url_for("metrics.index")),
+    ]
     if can(user, Permission.READ_TRAIL):
         links.append(NavLink(_l("Audit trail"), url_for("web.trail")))
     return links
@@ -48,11 +50,14 @@ def _core_links(user) -> list[NavLink]:
 def _admin_group(user) -> NavGroup | None:
     if not can(user, Permission.MANAGE_USERS):
         return None
-    return NavGroup(_l("Administration"), (
-        NavLink(_l("Users"), url_for("admin.users")),
-        NavLink(_l("Sites"), url_for("admin.sites")),
-        NavLink(_l("Departments"), url_for("admin.departments")),
-    ))
+    return NavGroup(
+        _l("Administration"),
+        (
+            NavLink(_l("Users"), url_for("admin.users")),
+            NavLink(_l("Sites"), url_for("admin.sites")),
+            NavLink(_l("Departments"), url_for("admin.departments")),
+        ),
+    )
 
 
 def _plugin_links(user) -> list[NavLink]:

@@ -16,6 +16,10 @@ def register_blueprints():
 
 @hookimpl
 def register_commands(cli):
-    for command in (maintenance.init_command, backup.backup_command, backup.restore_command,
-                    demodata_commands.demo_data_command):
+    for command in (
+        maintenance.init_command,
+        backup.backup_command,
+        backup.restore_command,
+        demodata_commands.demo_data_command,
+    ):
         cli.add_command(command)

@@ -77,7 +77,10 @@ def trail():
 
     filters = {"entity_type": entity_type or "", "entity_id": entity_id or "", "actor": actor or ""}
     return render_template(
-        "web/trail.html", events=rows, filters=filters, verification=verification,
+        "web/trail.html",
+        events=rows,
+        filters=filters,
+        verification=verification,
         query_args={name: value for name, value in filters.items() if value},
         older=rows[-1].seq if has_older and rows else None,
         newer=rows[0].seq if has_newer and rows else None,

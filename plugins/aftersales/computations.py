@@ -50,8 +50,12 @@ def servqual_gaps(answers: list[dict]) -> dict[str, float]:
     """
     gaps = {}
     for dimension, items in SERVQUAL_DIMENSIONS.items():
-        differences = [a[f"p{n}"] - a[f"e{n}"] for a in answers for n in items
-                       if a.get(f"p{n}") is not None and a.get(f"e{n}") is not None]
+        differences = [
+            a[f"p{n}"] - a[f"e{n}"]
+            for a in answers
+            for n in items
+            if a.get(f"p{n}") is not None and a.get(f"e{n}") is not None
+        ]
         if differences:
             gaps[dimension] = sum(differences) / len(differences)
     return gaps
@@ -64,8 +68,9 @@ def _day(value) -> date | None:
 
 
 def _closed(complaints: list[dict]) -> list[dict]:
-    return [c for c in complaints if c.get("status") == "closed" and _day(c.get("closed_on"))
-            and _day(c.get("received_on"))]
+    return [
+        c for c in complaints if c.get("status") == "closed" and _day(c.get("closed_on")) and _day(c.get("received_on"))
+    ]
 
 
 def mean_resolution_days(complaints: list[dict]) -> float | None:
@@ -84,7 +89,8 @@ def closed_on_time_rate(complaints: list[dict]) -> float | None:
     on_time = 0
     for complaint in closed:
         due = _day(complaint.get("agreed_close_by")) or (
-            _day(complaint["received_on"]) + timedelta(days=DEFAULT_COMPLAINT_DAYS))
+            _day(complaint["received_on"]) + timedelta(days=DEFAULT_COMPLAINT_DAYS)
+        )
         on_time += _day(complaint["closed_on"]) <= due
     return on_time / len(closed) * 100
 
@@ -111,12 +117,12 @@ SANBAO_YEARS = 2
 SANBAO_KM = 50_000
 MAJOR_UNITS = ("engine", "transmission", "traction_battery", "drive_motor")
 SIXTY_DAY_SYSTEMS = ("steering", "brakes", "body", "fuel_system", "traction_battery")
-REPAIR_DAYS_LIMIT = 30          # more than 30 days in total
+REPAIR_DAYS_LIMIT = 30  # more than 30 days in total
 REPAIR_DAYS_WARNING = 20
-SAME_FAULT_LIMIT = 4            # repaired more than 4 times
+SAME_FAULT_LIMIT = 4  # repaired more than 4 times
 SAME_FAULT_WARNING = 3
-SAFETY_REPAIRS_LIMIT = 2        # a serious safety fault still there after 2 repairs
-PART_REPLACEMENTS_LIMIT = 2     # a major unit or the same main part replaced twice
+SAFETY_REPAIRS_LIMIT = 2  # a serious safety fault still there after 2 repairs
+PART_REPLACEMENTS_LIMIT = 2  # a major unit or the same main part replaced twice
 
 
 @dataclass(frozen=True)
@@ -178,12 +184,15 @@ def sanbao_flags(case: dict) -> list[SanbaoFlag]:
         mileage = repair.get("mileage") if repair.get("mileage") is not None else case.get("mileage")
         if repair.get("system") in MAJOR_UNITS and repair.get("main_part_replaced") and days <= 7:
             flags.append(SanbaoFlag("seven_day", "trigger", days, 7, repair["system"]))
-        if (repair.get("serious_safety") and repair.get("system") in SIXTY_DAY_SYSTEMS and days <= 60
-                and (mileage is None or mileage <= 3000)):
+        if (
+            repair.get("serious_safety")
+            and repair.get("system") in SIXTY_DAY_SYSTEMS
+            and days <= 60
+            and (mileage is None or mileage <= 3000)
+        ):
             flags.append(SanbaoFlag("sixty_day", "trigger", days, 60, repair["system"]))
 
-    rate("repair_days", sum(int(r.get("days_off_road") or 0) for r in repairs), REPAIR_DAYS_LIMIT,
-         REPAIR_DAYS_WARNING)
+    rate("repair_days", sum(int(r.get("days_off_road") or 0) for r in repairs), REPAIR_DAYS_LIMIT, REPAIR_DAYS_WARNING)
     by_fault: dict[str, list[dict]] = {}
     for repair in repairs:
         if _fault(repair):
@@ -213,6 +222,8 @@ def latest_cases(entries: list[dict]) -> list[dict]:
         if not number:
             continue
         known = latest.get(number)
-        if known is None or (_day(entry.get("record_date")) or date.min) >= (_day(known.get("record_date")) or date.min):
+        if known is None or (_day(entry.get("record_date")) or date.min) >= (
+            _day(known.get("record_date")) or date.min
+        ):
             latest[number] = entry
     return [latest[number] for number in sorted(latest)]

@@ -22,12 +22,25 @@ from core.plugins import (
     submit_forms,
 )
 
-REPAIR_ORDER, CSI, COMPLAINT, SERVQUAL, SANBAO = ("aftersales.repair_order", "aftersales.csi_survey",
-                                                   "aftersales.complaint", "aftersales.servqual",
-                                                   "aftersales.sanbao_case")
-CONCERNS = ("10,000 km service", "20,000 km service", "Brake noise when stopping", "Air conditioning not cold",
-            "Warning light on the dashboard", "Rattle from the dashboard", "Tyre pressure warning",
-            "Infotainment screen freezes", "Oil leak under the engine", "Battery does not hold charge")
+REPAIR_ORDER, CSI, COMPLAINT, SERVQUAL, SANBAO = (
+    "aftersales.repair_order",
+    "aftersales.csi_survey",
+    "aftersales.complaint",
+    "aftersales.servqual",
+    "aftersales.sanbao_case",
+)
+CONCERNS = (
+    "10,000 km service",
+    "20,000 km service",
+    "Brake noise when stopping",
+    "Air conditioning not cold",
+    "Warning light on the dashboard",
+    "Rattle from the dashboard",
+    "Tyre pressure warning",
+    "Infotainment screen freezes",
+    "Oil leak under the engine",
+    "Battery does not hold charge",
+)
 COMPLAINTS = (
     ("waiting_time", "Car was ready two hours after the promised time; nobody called."),
     ("repair_quality", "The same noise came back a week after the repair."),
@@ -82,8 +95,7 @@ def _month(rng, site, index: int, month: str) -> list[dict]:
     batch = []
 
     def add(form_key, data, by, when):
-        batch.append({"form_key": form_key, "data": data, "site": site.code, "submitted_by": by,
-                      "submitted_at": when})
+        batch.append({"form_key": form_key, "data": data, "site": site.code, "submitted_by": by, "submitted_at": when})
 
     # Comebacks follow the workshop's quality as a count, not a coin per car, so that six
     # months of ten repair orders show the slide instead of a run of luck.
@@ -93,56 +105,122 @@ def _month(rng, site, index: int, month: str) -> list[dict]:
         when = _when(rng, month)
         by = rng.choice(advisors)
         sold = round(rng.uniform(0.8, 4.0), 1)
-        add(REPAIR_ORDER, {
-            "ro_number": f"RO-{prefix}-{month.replace('-', '')}-{number + 1:03d}", "vin": _vin(rng),
-            "mileage": rng.randint(3000, 120000), "received_at": when.isoformat(),
-            "concern": rng.choice(CONCERNS), "estimate": round(sold * 380 + rng.uniform(0, 900), 2),
-            "promised_at": (when + timedelta(hours=6)).isoformat(), "parts_types": ["original"],
-            "customer_signed": True, "customer_updated": rng.random() < 0.6 + 0.4 * q, "final_check": True,
-            "comeback": number < comebacks,
-            "hours_sold": sold, "hours_clocked": round(sold / (0.72 + 0.5 * q + rng.gauss(0, 0.05)), 1),
-        }, by, when)
+        add(
+            REPAIR_ORDER,
+            {
+                "ro_number": f"RO-{prefix}-{month.replace('-', '')}-{number + 1:03d}",
+                "vin": _vin(rng),
+                "mileage": rng.randint(3000, 120000),
+                "received_at": when.isoformat(),
+                "concern": rng.choice(CONCERNS),
+                "estimate": round(sold * 380 + rng.uniform(0, 900), 2),
+                "promised_at": (when + timedelta(hours=6)).isoformat(),
+                "parts_types": ["original"],
+                "customer_signed": True,
+                "customer_updated": rng.random() < 0.6 + 0.4 * q,
+                "final_check": True,
+                "comeback": number < comebacks,
+                "hours_sold": sold,
+                "hours_clocked": round(sold / (0.72 + 0.5 * q + rng.gauss(0, 0.05)), 1),
+            },
+            by,
+            when,
+        )
         if number < 6:
             answered = when + timedelta(hours=5)
             mean = 6.0 + 3.6 * q
-            add(CSI, {"ro_number": f"RO-{prefix}-{month.replace('-', '')}-{number + 1:03d}",
-                      **{factor: _rating(rng, mean + shift, 1, 10) for factor, shift in
-                         (("initiation", 0.3), ("advisor", 0.2), ("facility", 0.5), ("pickup", -0.2),
-                          ("service_quality", -0.1))}}, by, answered)
-    for number in range(2):
+            add(
+                CSI,
+                {
+                    "ro_number": f"RO-{prefix}-{month.replace('-', '')}-{number + 1:03d}",
+                    **{
+                        factor: _rating(rng, mean + shift, 1, 10)
+                        for factor, shift in (
+                            ("initiation", 0.3),
+                            ("advisor", 0.2),
+                            ("facility", 0.5),
+                            ("pickup", -0.2),
+                            ("service_quality", -0.1),
+                        )
+                    },
+                },
+                by,
+                answered,
+            )
+    for _survey in range(2):
         when = _when(rng, month, 24)
         # Expectations stay high; what customers perceive follows the workshop's quality.
         answers = {f"e{n}": _rating(rng, 6.2, 1, 7) for n in range(1, 23)}
-        answers |= {f"p{n}": _rating(rng, 4.6 + 2.0 * q - (0.5 if 10 <= n <= 13 and site.rank else 0), 1, 7)
-                    for n in range(1, 23)}
+        answers |= {
+            f"p{n}": _rating(rng, 4.6 + 2.0 * q - (0.5 if 10 <= n <= 13 and site.rank else 0), 1, 7)
+            for n in range(1, 23)
+        }
         add(SERVQUAL, {"respondent": rng.choice(CUSTOMERS), **answers}, rng.choice(advisors), when)
     for number in range(1 + (rng.random() < 0.5)):
         received = _when(rng, month, 15)
         category, description = rng.choice(COMPLAINTS)
         complaint_id = f"C-{prefix}-{month.replace('-', '')}-{number + 1:02d}"
-        base = {"complaint_id": complaint_id, "received_on": received.date().isoformat(),
-                "channel": rng.choice(("phone", "in_person", "web", "hotline")), "category": category,
-                "severity": rng.choice(("low", "low", "medium")), "customer": rng.choice(CUSTOMERS),
-                "description": description, "owner": heads}
-        add(COMPLAINT, {**base, "entry": "new", "status": "open",
-                        "acknowledged_on": (received + timedelta(days=1)).date().isoformat()}, heads, received)
+        base = {
+            "complaint_id": complaint_id,
+            "received_on": received.date().isoformat(),
+            "channel": rng.choice(("phone", "in_person", "web", "hotline")),
+            "category": category,
+            "severity": rng.choice(("low", "low", "medium")),
+            "customer": rng.choice(CUSTOMERS),
+            "description": description,
+            "owner": heads,
+        }
+        add(
+            COMPLAINT,
+            {
+                **base,
+                "entry": "new",
+                "status": "open",
+                "acknowledged_on": (received + timedelta(days=1)).date().isoformat(),
+            },
+            heads,
+            received,
+        )
         days = max(1, round(rng.gauss(2.5 + 9 * (1 - q), 1.5)))
         closed = received + timedelta(days=min(days, 12))
-        add(COMPLAINT, {**base, "entry": "update", "status": "closed", "closed_on": closed.date().isoformat(),
-                        "root_cause": "Explained to the customer and corrected.",
-                        "action": "Advisor briefed; follow-up call made.",
-                        "customer_satisfied": days < 8}, heads, closed)
+        add(
+            COMPLAINT,
+            {
+                **base,
+                "entry": "update",
+                "status": "closed",
+                "closed_on": closed.date().isoformat(),
+                "root_cause": "Explained to the customer and corrected.",
+                "action": "Advisor briefed; follow-up call made.",
+                "customer_satisfied": days < 8,
+            },
+            heads,
+            closed,
+        )
     if index == len(site.months) - 1 and site.rank == 1:
         # Last month a customer's brakes failed again after a repair: a high-severity complaint.
         received = _when(rng, month, 20)
-        add(COMPLAINT, {"complaint_id": f"C-{prefix}-{month.replace('-', '')}-90", "entry": "new",
-                        "received_on": received.date().isoformat(), "channel": "hotline",
-                        "category": "repair_quality", "severity": "high", "customer": "周先生",
-                        "vin": "LFV3A28K9M3012345", "owner": heads, "status": "open",
-                        "description": "Brake pedal went soft on the ring road two days after the brake service; "
-                                       "the customer stopped safely and had the car towed in.",
-                        "remedy_sought": "Full inspection, written explanation, compensation for the tow.",
-                        "acknowledged_on": received.date().isoformat()}, heads, received)
+        add(
+            COMPLAINT,
+            {
+                "complaint_id": f"C-{prefix}-{month.replace('-', '')}-90",
+                "entry": "new",
+                "received_on": received.date().isoformat(),
+                "channel": "hotline",
+                "category": "repair_quality",
+                "severity": "high",
+                "customer": "周先生",
+                "vin": "LFV3A28K9M3012345",
+                "owner": heads,
+                "status": "open",
+                "description": "Brake pedal went soft on the ring road two days after the brake service; "
+                "the customer stopped safely and had the car towed in.",
+                "remedy_sought": "Full inspection, written explanation, compensation for the tow.",
+                "acknowledged_on": received.date().isoformat(),
+            },
+            heads,
+            received,
+        )
     return batch
 
 
@@ -156,13 +234,35 @@ def _recent_cases(site) -> list[dict]:
     repairs = []
     for n, (days_ago, off_road) in enumerate(((200, 6), (120, 8), (40, 9))):
         day_in = last - timedelta(days=days_ago)
-        repairs.append({"date_in": day_in.isoformat(), "date_out": (day_in + timedelta(days=off_road)).isoformat(),
-                        "days_off_road": off_road, "mileage": 6000 + 3500 * n,
-                        "fault": "Transmission judders when pulling away", "system": "transmission",
-                        "serious_safety": False, "main_part_replaced": False, "parts": "Valve body, fluid"})
-    return [{"form_key": SANBAO, "site": site.code, "submitted_by": site.heads["AFTERSALES"],
-             "submitted_at": local_time(last.year, last.month, last.day, 15),
-             "data": {"case_number": f"SB-{site.code}-{month[:4]}-003", "vin": "LFV2B25G8L5098765",
-                      "customer": "孙女士", "purchase_date": purchase.isoformat(), "record_date": last.isoformat(),
-                      "mileage": 13500, "repairs": repairs, "status": "open",
-                      "notes": "Third repair of the same judder; the customer asks about replacement."}}]
+        repairs.append(
+            {
+                "date_in": day_in.isoformat(),
+                "date_out": (day_in + timedelta(days=off_road)).isoformat(),
+                "days_off_road": off_road,
+                "mileage": 6000 + 3500 * n,
+                "fault": "Transmission judders when pulling away",
+                "system": "transmission",
+                "serious_safety": False,
+                "main_part_replaced": False,
+                "parts": "Valve body, fluid",
+            }
+        )
+    return [
+        {
+            "form_key": SANBAO,
+            "site": site.code,
+            "submitted_by": site.heads["AFTERSALES"],
+            "submitted_at": local_time(last.year, last.month, last.day, 15),
+            "data": {
+                "case_number": f"SB-{site.code}-{month[:4]}-003",
+                "vin": "LFV2B25G8L5098765",
+                "customer": "孙女士",
+                "purchase_date": purchase.isoformat(),
+                "record_date": last.isoformat(),
+                "mileage": 13500,
+                "repairs": repairs,
+                "status": "open",
+                "notes": "Third repair of the same judder; the customer asks about replacement.",
+            },
+        }
+    ]

@@ -62,21 +62,28 @@ def register_translations():
 def _servqual(dimension):
     def compute(site, period):
         return computations.servqual_gaps(submissions_in_period("aftersales.servqual", site, period)).get(dimension)
+
     return compute
 
 
 COMPUTATIONS = {
     "aftersales.csi": lambda site, period: computations.weighted_index(
-        submissions_in_period("aftersales.csi_survey", site, period), computations.CSI_WEIGHTS,
-        computations.CSI_SCALE_MAX),
+        submissions_in_period("aftersales.csi_survey", site, period),
+        computations.CSI_WEIGHTS,
+        computations.CSI_SCALE_MAX,
+    ),
     "aftersales.first_time_fix": lambda site, period: computations.first_time_fix_rate(
-        submissions_in_period("aftersales.repair_order", site, period)),
+        submissions_in_period("aftersales.repair_order", site, period)
+    ),
     "aftersales.technician_efficiency": lambda site, period: computations.technician_efficiency(
-        submissions_in_period("aftersales.repair_order", site, period)),
+        submissions_in_period("aftersales.repair_order", site, period)
+    ),
     "aftersales.complaints_on_time": lambda site, period: computations.closed_on_time_rate(
-        submissions_in_period("aftersales.complaint", site, period)),
+        submissions_in_period("aftersales.complaint", site, period)
+    ),
     "aftersales.complaint_resolution_days": lambda site, period: computations.mean_resolution_days(
-        submissions_in_period("aftersales.complaint", site, period)),
+        submissions_in_period("aftersales.complaint", site, period)
+    ),
     **{f"aftersales.servqual_{dimension}": _servqual(dimension) for dimension in computations.SERVQUAL_DIMENSIONS},
 }
 
@@ -93,20 +100,25 @@ def compute_metric(metric, site, period):
 @hookimpl
 def form_submitted(submission):
     data = submission.data
-    if (submission.form_key != "aftersales.complaint" or data.get("severity") != "high"
-            or data.get("entry") != "new"):
+    if submission.form_key != "aftersales.complaint" or data.get("severity") != "high" or data.get("entry") != "new":
         return
     category = dict(definitions.complaint_register().field("category").choices).get(data.get("category"), "")
     try:
         raise_nonconformity(
             title=_("High-severity complaint %(id)s: %(category)s", id=data["complaint_id"], category=category)[:300],
-            description=data.get("description", ""), severity="major", site=submission.site.code,
-            department=definitions.AREA, source="complaint", source_ref=f"form-submission:{submission.id}",
-            raised_by=getattr(submission.submitted_by, "login", None))
+            description=data.get("description", ""),
+            severity="major",
+            site=submission.site.code,
+            department=definitions.AREA,
+            source="complaint",
+            source_ref=f"form-submission:{submission.id}",
+            raised_by=getattr(submission.submitted_by, "login", None),
+        )
     except CapabilityMissing:
         # Without the audits feature there is nowhere to raise it; the complaint itself is stored.
-        current_app.logger.warning("complaint %s is high-severity but no plugin raises nonconformities",
-                                   data.get("complaint_id"))
+        current_app.logger.warning(
+            "complaint %s is high-severity but no plugin raises nonconformities", data.get("complaint_id")
+        )
 
 
 def open_sanbao_cases(site, today: date | None = None) -> list[tuple[dict, list]]:
@@ -131,34 +143,49 @@ def flag_text(flag: computations.SanbaoFlag) -> str:
     values = {"count": flag.count, "limit": flag.limit, "subject": subject}
     trigger = flag.level == "trigger"
     if flag.rule == "repair_days":
-        return (_("Repairs total %(count)s days (more than %(limit)s): replacement or refund is due.", **values)
-                if trigger else
-                _("Repairs total %(count)s days; more than %(limit)s triggers replacement or refund.", **values))
+        return (
+            _("Repairs total %(count)s days (more than %(limit)s): replacement or refund is due.", **values)
+            if trigger
+            else _("Repairs total %(count)s days; more than %(limit)s triggers replacement or refund.", **values)
+        )
     if flag.rule == "same_fault":
-        return (_("“%(subject)s” repaired %(count)s times (more than %(limit)s): replacement or refund is due.",
-                  **values) if trigger else
-                _("“%(subject)s” repaired %(count)s times; more than %(limit)s triggers replacement or refund.",
-                  **values))
+        return (
+            _("“%(subject)s” repaired %(count)s times (more than %(limit)s): replacement or refund is due.", **values)
+            if trigger
+            else _(
+                "“%(subject)s” repaired %(count)s times; more than %(limit)s triggers replacement or refund.", **values
+            )
+        )
     if flag.rule == "serious_safety":
-        return (_("Serious safety fault repaired %(count)s times: if it persists, replacement or refund is due.",
-                  **values) if trigger else
-                _("Serious safety fault repaired %(count)s time(s); if it persists after %(limit)s repairs, "
-                  "replacement or refund is due.", **values))
+        return (
+            _("Serious safety fault repaired %(count)s times: if it persists, replacement or refund is due.", **values)
+            if trigger
+            else _(
+                "Serious safety fault repaired %(count)s time(s); if it persists after %(limit)s repairs, "
+                "replacement or refund is due.",
+                **values,
+            )
+        )
     if flag.rule == "part_replaced":
-        return (_("%(subject)s replaced %(count)s times: if it still fails, replacement or refund is due.",
-                  **values) if trigger else
-                _("%(subject)s replaced once; if it fails after a second replacement, replacement or refund "
-                  "is due.", **values))
+        return (
+            _("%(subject)s replaced %(count)s times: if it still fails, replacement or refund is due.", **values)
+            if trigger
+            else _(
+                "%(subject)s replaced once; if it fails after a second replacement, replacement or refund is due.",
+                **values,
+            )
+        )
     if flag.rule == "seven_day":
         return _("%(subject)s replaced within 7 days of purchase: free replacement or refund is due.", **values)
-    return _("Serious %(subject)s fault within 60 days and 3,000 km of purchase: free replacement or refund is "
-             "due.", **values)
+    return _(
+        "Serious %(subject)s fault within 60 days and 3,000 km of purchase: free replacement or refund is due.",
+        **values,
+    )
 
 
 def _may_see_aftersales(user) -> bool:
     department = getattr(user, "department", None)
-    return (user.has_role("admin", "quality_officer", "auditor")
-            or getattr(department, "code", None) == definitions.AREA)
+    return user.has_role("admin", "quality_officer", "auditor") or getattr(department, "code", None) == definitions.AREA
 
 
 @hookimpl
@@ -170,19 +197,30 @@ def dashboard_panels(site, user):
     if cases:
         rows = Markup("").join(
             Markup('<li><strong>{}</strong> {} <span class="muted">{}</span><ul>{}</ul></li>').format(
-                case["case_number"], case["vin"], case.get("customer", ""),
-                Markup("").join(Markup('<li><span class="badge {}">{}</span> {}</li>').format(
-                    "badge-delete" if flag.level == "trigger" else "badge-update",
-                    _("Trigger") if flag.level == "trigger" else _("Warning"), flag_text(flag))
-                    for flag in flags))
-            for case, flags in cases[:CASES_SHOWN])
+                case["case_number"],
+                case["vin"],
+                case.get("customer", ""),
+                Markup("").join(
+                    Markup('<li><span class="badge {}">{}</span> {}</li>').format(
+                        "badge-delete" if flag.level == "trigger" else "badge-update",
+                        _("Trigger") if flag.level == "trigger" else _("Warning"),
+                        flag_text(flag),
+                    )
+                    for flag in flags
+                ),
+            )
+            for case, flags in cases[:CASES_SHOWN]
+        )
         html = Markup('<ul class="plain-list">{}</ul>').format(rows)
         if len(cases) > CASES_SHOWN:
             html += Markup('<p class="muted"><a href="{}">{}</a></p>').format(
-                submissions_url("aftersales.sanbao_case", site),
-                _("and %(count)d more", count=len(cases) - CASES_SHOWN))
-        panels.append(DashboardPanel(title=_("三包 cases near a replacement or refund trigger (%(count)d)",
-                                             count=len(cases)), html=str(html)))
+                submissions_url("aftersales.sanbao_case", site), _("and %(count)d more", count=len(cases) - CASES_SHOWN)
+            )
+        panels.append(
+            DashboardPanel(
+                title=_("三包 cases near a replacement or refund trigger (%(count)d)", count=len(cases)), html=str(html)
+            )
+        )
     return panels
 
 

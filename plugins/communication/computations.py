@@ -39,15 +39,21 @@ def actions_on_time_rate(meetings: list[dict], period: str) -> float | None:
     due = [a for a in latest_actions(meetings) if _day(a.get("due")) and _day(a["due"]) <= end]
     if not due:
         return None
-    on_time = sum(1 for a in due if a.get("status") == "done" and _day(a.get("closed_on"))
-                  and _day(a["closed_on"]) <= _day(a["due"]))
+    on_time = sum(
+        1
+        for a in due
+        if a.get("status") == "done" and _day(a.get("closed_on")) and _day(a["closed_on"]) <= _day(a["due"])
+    )
     return on_time / len(due) * 100
 
 
 def overdue_actions(meetings: list[dict], today: date) -> list[dict]:
     """Open actions whose due date has passed, the longest overdue first."""
-    late = [a for a in latest_actions(meetings)
-            if a.get("status") != "done" and _day(a.get("due")) and _day(a["due"]) < today]
+    late = [
+        a
+        for a in latest_actions(meetings)
+        if a.get("status") != "done" and _day(a.get("due")) and _day(a["due"]) < today
+    ]
     return sorted(late, key=lambda a: _day(a["due"]))
 
 

@@ -59,8 +59,7 @@ def register_translations():
 @hookimpl
 def compute_metric(metric, site, period):
     if metric.key == "communication.actions_on_time":
-        value = computations.actions_on_time_rate(submissions_in_period("communication.meeting", site, period),
-                                                  period)
+        value = computations.actions_on_time_rate(submissions_in_period("communication.meeting", site, period), period)
     elif metric.key == "communication.handoff_rate":
         value = computations.handoff_rate(submissions_in_period("communication.handoff", site, period))
     else:
@@ -84,15 +83,16 @@ def dashboard_panels(site, user):
     if late:
         rows = Markup("").join(
             Markup('<li>{} <span class="muted">{}</span></li>').format(
-                action["action"], _("%(owner)s, due %(date)s", owner=action["owner"], date=action["due"]))
-            for action in late[:OVERDUE_SHOWN])
+                action["action"], _("%(owner)s, due %(date)s", owner=action["owner"], date=action["due"])
+            )
+            for action in late[:OVERDUE_SHOWN]
+        )
         html = Markup('<ul class="plain-list">{}</ul>').format(rows)
         if len(late) > OVERDUE_SHOWN:
             html += Markup('<p class="muted"><a href="{}">{}</a></p>').format(
-                submissions_url("communication.meeting", site),
-                _("and %(count)d more", count=len(late) - OVERDUE_SHOWN))
-        panels.append(DashboardPanel(title=_("Meeting actions overdue (%(count)d)", count=len(late)),
-                                     html=str(html)))
+                submissions_url("communication.meeting", site), _("and %(count)d more", count=len(late) - OVERDUE_SHOWN)
+            )
+        panels.append(DashboardPanel(title=_("Meeting actions overdue (%(count)d)", count=len(late)), html=str(html)))
     panels.append(DashboardPanel(title=_l("Meeting actions closed on time"), chart="communication.actions_on_time"))
     return panels
 

@@ -50,11 +50,16 @@ def register_translations():
 
 @hookimpl
 def register_procedure_templates():
-    return [ProcedureTemplate(
-        code="MK-WI-001", title=_l("Legal review of advertisements and offers"), department="MARKETING",
-        kind="work_instruction", body=(HERE / "library" / "MK-WI-001-advertising-legal-review.md").read_text(
-            encoding="utf-8"),
-        distribution_departments=("MARKETING", "SALES"))]
+    return [
+        ProcedureTemplate(
+            code="MK-WI-001",
+            title=_l("Legal review of advertisements and offers"),
+            department="MARKETING",
+            kind="work_instruction",
+            body=(HERE / "library" / "MK-WI-001-advertising-legal-review.md").read_text(encoding="utf-8"),
+            distribution_departments=("MARKETING", "SALES"),
+        )
+    ]
 
 
 @hookimpl
@@ -78,30 +83,47 @@ def dashboard_panels(site):
     by_source = computations.cost_per_sale_by_source(evaluations)
     if by_source:
         rows = Markup("").join(
-            Markup('<tr><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>')
-            .format(labels.get(source, source), format_decimal(round(spend)), sales,
-                    "–" if cost is None else format_decimal(round(cost)))
-            for source, (spend, sales, cost) in sorted(by_source.items(), key=lambda item: _sort_key(item[1])))
-        head = Markup('<thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th>'
-                      '<th scope="col">{}</th></tr></thead>').format(
-            _("Lead source"), _("Spend (CNY)"), _("Sales (units)"), _("Cost per sale (CNY)"))
-        panels.append(DashboardPanel(
-            title=_("Cost per sale by lead source, last 12 months"),
-            html=str(Markup('<div class="table-wrap"><table class="data">{}<tbody>{}</tbody></table></div>')
-                     .format(head, rows))))
+            Markup('<tr><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>').format(
+                labels.get(source, source),
+                format_decimal(round(spend)),
+                sales,
+                "–" if cost is None else format_decimal(round(cost)),
+            )
+            for source, (spend, sales, cost) in sorted(by_source.items(), key=lambda item: _sort_key(item[1]))
+        )
+        head = Markup(
+            '<thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th>'
+            '<th scope="col">{}</th></tr></thead>'
+        ).format(_("Lead source"), _("Spend (CNY)"), _("Sales (units)"), _("Cost per sale (CNY)"))
+        panels.append(
+            DashboardPanel(
+                title=_("Cost per sale by lead source, last 12 months"),
+                html=str(
+                    Markup('<div class="table-wrap"><table class="data">{}<tbody>{}</tbody></table></div>').format(
+                        head, rows
+                    )
+                ),
+            )
+        )
     unreviewed = [plan for plan in plans if plan.get("legal_review") is False]
     if unreviewed:
-        items = Markup("").join(Markup("<li>{} ({})</li>").format(plan.get("campaign", ""),
-                                                                   plan.get("start_date", ""))
-                                for plan in unreviewed[:CAMPAIGNS_SHOWN])
-        html = Markup('<p>{}</p><ul>{}</ul>').format(
-            _("Review these offers and advertisements against the Advertising Law before launch."), items)
+        items = Markup("").join(
+            Markup("<li>{} ({})</li>").format(plan.get("campaign", ""), plan.get("start_date", ""))
+            for plan in unreviewed[:CAMPAIGNS_SHOWN]
+        )
+        html = Markup("<p>{}</p><ul>{}</ul>").format(
+            _("Review these offers and advertisements against the Advertising Law before launch."), items
+        )
         if len(unreviewed) > CAMPAIGNS_SHOWN:
             html += Markup('<p class="muted"><a href="{}">{}</a></p>').format(
                 submissions_url(definitions.PLAN, site),
-                _("and %(count)d more", count=len(unreviewed) - CAMPAIGNS_SHOWN))
-        panels.append(DashboardPanel(
-            title=_("Campaigns planned without legal review (%(count)d)", count=len(unreviewed)), html=str(html)))
+                _("and %(count)d more", count=len(unreviewed) - CAMPAIGNS_SHOWN),
+            )
+        panels.append(
+            DashboardPanel(
+                title=_("Campaigns planned without legal review (%(count)d)", count=len(unreviewed)), html=str(html)
+            )
+        )
     panels.append(DashboardPanel(title=_("Campaign return on investment"), chart="marketing.roi"))
     return panels
 
@@ -110,7 +132,6 @@ def _sort_key(totals):
     # Cheapest source first; sources that sold nothing last.
     _spend, _sales, cost = totals
     return (cost is None, cost or 0)
-
 
 
 @hookimpl

@@ -16,88 +16,198 @@ AREA = "RISK"
 
 CHECKLISTS = [
     Checklist(
-        key="risk.compliance", area=AREA, title=_l("Legal, market and data risk"),
-        description=_l("Regulatory compliance of the dealership and the coverage of its risk register "
-                       "(ISO 9001 6.1; risk prevention and response)."),
+        key="risk.compliance",
+        area=AREA,
+        title=_l("Legal, market and data risk"),
+        description=_l(
+            "Regulatory compliance of the dealership and the coverage of its risk register "
+            "(ISO 9001 6.1; risk prevention and response)."
+        ),
         questions=[
-            Question(key="filing", reference="销管办法 Art.27",
-                     text=_l("Was the dealership's basic information filed in the national automobile "
-                             "circulation information system within 90 days of its business licence, and kept "
-                             "up to date?"),
-                     guidance=_l("Compare the date on the business licence with the filing receipt; check that "
-                                 "later changes (address, brands) were filed too.")),
-            Question(key="authorisation", reference="销管办法 Art.12",
-                     text=_l("Does the dealership claim only the supplier authorisations it holds?"),
-                     guidance=_l("Compare the brand signs, website and advertisements with the authorisation "
-                                 "letters and their validity dates.")),
-            Question(key="prices", reference="销管办法 Art.10",
-                     text=_l("Are vehicles, parts and services sold at the displayed prices, with no mark-up "
-                             "or extra charge beyond them?"),
-                     guidance=_l("Take five recent invoices and compare each line with the price list shown on "
-                                 "that date; look for unlisted fees (service, PDI, 'handling').")),
-            Question(key="delivery_documents", reference="销管办法 Art.16",
-                     text=_l("Does every buyer receive the conformity certificate, consistency certificate, "
-                             "manuals and 三包 certificate at delivery?"),
-                     guidance=_l("Sample five delivery files for the signed document list; ask a recent buyer "
-                                 "if possible.")),
-            Question(key="sanbao", reference="家用汽车三包规定 (2022)",
-                     text=_l("Are open 三包 cases monitored against the replacement and refund triggers?"),
-                     guidance=_l("Look at the 三包 ledger: repair days per case (trigger over 30), repairs of the "
-                                 "same fault (over 4), serious safety faults after 2 repairs; check that cases "
-                                 "near a trigger were escalated.")),
-            Question(key="legal_basis", reference="PIPL Art.13, Art.17",
-                     text=_l("Is each use of customers' personal information mapped to a legal basis, with a "
-                             "notice given when it is collected?"),
-                     guidance=_l("Ask for the personal information inventory; pick three uses (lead follow-up, "
-                                 "marketing texts, vehicle data) and find their legal basis and the notice "
-                                 "text; sample consent records.")),
-            Question(key="sensitive", reference="PIPL Art.28, Art.29",
-                     text=_l("Is separate consent obtained before sensitive information (biometrics, location, "
-                             "credit, ID numbers) is processed?"),
-                     guidance=_l("Sample consent records that involve finance, face recognition or vehicle "
-                                 "location; each must show a separate consent.")),
-            Question(key="car_data", reference="汽车数据安全管理若干规定 Art.6",
-                     text=_l("Is vehicle data handled by the car-data principles: nothing collected by "
-                             "default, minimal precision and range, desensitised where possible?"),
-                     guidance=_l("Ask how connected-car data, dash-cam footage and diagnostic downloads are "
-                                 "collected, stored and deleted; check the default settings of the showroom "
-                                 "and workshop tools.")),
-            Question(key="contracts", reference="ISO 9001 6.1; risk prevention and response: legal risk",
-                     text=_l("Are sales, finance and supplier contract templates reviewed for legality before "
-                             "use and when the law changes?"),
-                     guidance=_l("Look for the legal review record of each template in use and its date; check "
-                                 "one recent contract against the approved template.")),
-            Question(key="register", reference="ISO 9001 6.1.1",
-                     text=_l("Does the risk register cover contract, intellectual property, tax, price, demand "
-                             "and competition risks, each with an owner and controls?"),
-                     guidance=_l("Read the register and the risk matrix; check every category has been "
-                                 "considered and that high risks have controls and a residual rating.")),
-            Question(key="review", reference="ISO 9001 6.1.2, 9.3.2 e",
-                     text=_l("Are risks reviewed by their review date, and is the effectiveness of the actions "
-                             "evaluated in management review?"),
-                     guidance=_l("Look at the risks flagged past their review date on the dashboard and at the "
-                                 "last management review minutes.")),
+            Question(
+                key="filing",
+                reference="销管办法 Art.27",
+                text=_l(
+                    "Was the dealership's basic information filed in the national automobile "
+                    "circulation information system within 90 days of its business licence, and kept "
+                    "up to date?"
+                ),
+                guidance=_l(
+                    "Compare the date on the business licence with the filing receipt; check that "
+                    "later changes (address, brands) were filed too."
+                ),
+            ),
+            Question(
+                key="authorisation",
+                reference="销管办法 Art.12",
+                text=_l("Does the dealership claim only the supplier authorisations it holds?"),
+                guidance=_l(
+                    "Compare the brand signs, website and advertisements with the authorisation "
+                    "letters and their validity dates."
+                ),
+            ),
+            Question(
+                key="prices",
+                reference="销管办法 Art.10",
+                text=_l(
+                    "Are vehicles, parts and services sold at the displayed prices, with no mark-up "
+                    "or extra charge beyond them?"
+                ),
+                guidance=_l(
+                    "Take five recent invoices and compare each line with the price list shown on "
+                    "that date; look for unlisted fees (service, PDI, 'handling')."
+                ),
+            ),
+            Question(
+                key="delivery_documents",
+                reference="销管办法 Art.16",
+                text=_l(
+                    "Does every buyer receive the conformity certificate, consistency certificate, "
+                    "manuals and 三包 certificate at delivery?"
+                ),
+                guidance=_l("Sample five delivery files for the signed document list; ask a recent buyer if possible."),
+            ),
+            Question(
+                key="sanbao",
+                reference="家用汽车三包规定 (2022)",
+                text=_l("Are open 三包 cases monitored against the replacement and refund triggers?"),
+                guidance=_l(
+                    "Look at the 三包 ledger: repair days per case (trigger over 30), repairs of the "
+                    "same fault (over 4), serious safety faults after 2 repairs; check that cases "
+                    "near a trigger were escalated."
+                ),
+            ),
+            Question(
+                key="legal_basis",
+                reference="PIPL Art.13, Art.17",
+                text=_l(
+                    "Is each use of customers' personal information mapped to a legal basis, with a "
+                    "notice given when it is collected?"
+                ),
+                guidance=_l(
+                    "Ask for the personal information inventory; pick three uses (lead follow-up, "
+                    "marketing texts, vehicle data) and find their legal basis and the notice "
+                    "text; sample consent records."
+                ),
+            ),
+            Question(
+                key="sensitive",
+                reference="PIPL Art.28, Art.29",
+                text=_l(
+                    "Is separate consent obtained before sensitive information (biometrics, location, "
+                    "credit, ID numbers) is processed?"
+                ),
+                guidance=_l(
+                    "Sample consent records that involve finance, face recognition or vehicle "
+                    "location; each must show a separate consent."
+                ),
+            ),
+            Question(
+                key="car_data",
+                reference="汽车数据安全管理若干规定 Art.6",
+                text=_l(
+                    "Is vehicle data handled by the car-data principles: nothing collected by "
+                    "default, minimal precision and range, desensitised where possible?"
+                ),
+                guidance=_l(
+                    "Ask how connected-car data, dash-cam footage and diagnostic downloads are "
+                    "collected, stored and deleted; check the default settings of the showroom "
+                    "and workshop tools."
+                ),
+            ),
+            Question(
+                key="contracts",
+                reference="ISO 9001 6.1; risk prevention and response: legal risk",
+                text=_l(
+                    "Are sales, finance and supplier contract templates reviewed for legality before "
+                    "use and when the law changes?"
+                ),
+                guidance=_l(
+                    "Look for the legal review record of each template in use and its date; check "
+                    "one recent contract against the approved template."
+                ),
+            ),
+            Question(
+                key="register",
+                reference="ISO 9001 6.1.1",
+                text=_l(
+                    "Does the risk register cover contract, intellectual property, tax, price, demand "
+                    "and competition risks, each with an owner and controls?"
+                ),
+                guidance=_l(
+                    "Read the register and the risk matrix; check every category has been "
+                    "considered and that high risks have controls and a residual rating."
+                ),
+            ),
+            Question(
+                key="review",
+                reference="ISO 9001 6.1.2, 9.3.2 e",
+                text=_l(
+                    "Are risks reviewed by their review date, and is the effectiveness of the actions "
+                    "evaluated in management review?"
+                ),
+                guidance=_l(
+                    "Look at the risks flagged past their review date on the dashboard and at the "
+                    "last management review minutes."
+                ),
+            ),
         ],
     ),
 ]
 
 METRICS = [
-    Metric(key="risk.compliance_score", area=AREA, name=_l("Compliance score"), unit="%", direction="higher",
-           target=100, warning=90, period="quarter",
-           formula=_l("Conforming checklist items ÷ applicable items × 100 in the quarter's compliance audits.")),
-    Metric(key="risk.hotline_complaints", area=AREA, name=_l("Consumer-hotline complaints per 1,000 sales"),
-           unit="‰", direction="lower", target=1, warning=3,
-           formula=_l("Complaints received through the consumer hotline (12315) or the regulator ÷ vehicles "
-                      "sold × 1,000.")),
-    Metric(key="risk.open_sanbao_cases", area=AREA, name=_l("Open 三包 cases"), unit=_l("cases"),
-           direction="lower", target=0, warning=2,
-           formula=_l("三包 cases open at the end of the month.")),
-    Metric(key="risk.sanbao_days_open", area=AREA, name=_l("Average days open of 三包 cases"), unit=_l("days"),
-           direction="lower", target=10, warning=20,
-           formula=_l("Sum of the days each open 三包 case has been open ÷ open cases, at the end of the month.")),
-    Metric(key="risk.data_incidents", area=AREA, name=_l("Personal data incidents"), unit=_l("incidents"),
-           direction="lower", target=0,
-           formula=_l("Personal information leaks, losses or unlawful uses found in the month.")),
+    Metric(
+        key="risk.compliance_score",
+        area=AREA,
+        name=_l("Compliance score"),
+        unit="%",
+        direction="higher",
+        target=100,
+        warning=90,
+        period="quarter",
+        formula=_l("Conforming checklist items ÷ applicable items × 100 in the quarter's compliance audits."),
+    ),
+    Metric(
+        key="risk.hotline_complaints",
+        area=AREA,
+        name=_l("Consumer-hotline complaints per 1,000 sales"),
+        unit="‰",
+        direction="lower",
+        target=1,
+        warning=3,
+        formula=_l(
+            "Complaints received through the consumer hotline (12315) or the regulator ÷ vehicles sold × 1,000."
+        ),
+    ),
+    Metric(
+        key="risk.open_sanbao_cases",
+        area=AREA,
+        name=_l("Open 三包 cases"),
+        unit=_l("cases"),
+        direction="lower",
+        target=0,
+        warning=2,
+        formula=_l("三包 cases open at the end of the month."),
+    ),
+    Metric(
+        key="risk.sanbao_days_open",
+        area=AREA,
+        name=_l("Average days open of 三包 cases"),
+        unit=_l("days"),
+        direction="lower",
+        target=10,
+        warning=20,
+        formula=_l("Sum of the days each open 三包 case has been open ÷ open cases, at the end of the month."),
+    ),
+    Metric(
+        key="risk.data_incidents",
+        area=AREA,
+        name=_l("Personal data incidents"),
+        unit=_l("incidents"),
+        direction="lower",
+        target=0,
+        formula=_l("Personal information leaks, losses or unlawful uses found in the month."),
+    ),
 ]
 
 CATEGORIES = [
@@ -115,62 +225,133 @@ CATEGORIES = [
 
 FORMS = [
     Form(
-        key="risk.register_entry", area=AREA, title=_l("Risk register entry"),
-        description=_l("A risk with its rating. To re-assess or close a risk, submit a new entry with the same "
-                       "risk ID; the latest entry counts."),
+        key="risk.register_entry",
+        area=AREA,
+        title=_l("Risk register entry"),
+        description=_l(
+            "A risk with its rating. To re-assess or close a risk, submit a new entry with the same "
+            "risk ID; the latest entry counts."
+        ),
         fields=[
             Field(key="risk_id", label=_l("Risk ID"), required=True, help=_l("e.g. RK-2026-004.")),
-            Field(key="risk", label=_l("Risk"), required=True,
-                  help=_l("What could happen, and what it would cause.")),
+            Field(key="risk", label=_l("Risk"), required=True, help=_l("What could happen, and what it would cause.")),
             Field(key="category", label=_l("Category"), type="select", required=True, choices=CATEGORIES),
-            Field(key="likelihood", label=_l("Likelihood"), type="rating", scale=(1, 5), required=True,
-                  help=_l("1 = rare, 5 = almost certain.")),
-            Field(key="impact", label=_l("Impact"), type="rating", scale=(1, 5), required=True,
-                  help=_l("1 = negligible, 5 = severe (e.g. a PIPL fine of up to RMB 50 million or 5 percent of "
-                          "turnover, loss of the franchise).")),
+            Field(
+                key="likelihood",
+                label=_l("Likelihood"),
+                type="rating",
+                scale=(1, 5),
+                required=True,
+                help=_l("1 = rare, 5 = almost certain."),
+            ),
+            Field(
+                key="impact",
+                label=_l("Impact"),
+                type="rating",
+                scale=(1, 5),
+                required=True,
+                help=_l(
+                    "1 = negligible, 5 = severe (e.g. a PIPL fine of up to RMB 50 million or 5 percent of "
+                    "turnover, loss of the franchise)."
+                ),
+            ),
             Field(key="owner", label=_l("Owner"), required=True),
-            Field(key="controls", label=_l("Controls"), type="textarea", required=True,
-                  help=_l("What is in place or planned to prevent it or limit its effect.")),
-            Field(key="treatment", label=_l("Treatment"), type="select", required=True, choices=[
-                ("reduce", _l("Reduce")), ("avoid", _l("Avoid")), ("transfer", _l("Transfer (insurance, "
-                                                                                  "contract)")),
-                ("accept", _l("Accept")),
-            ]),
-            Field(key="residual_likelihood", label=_l("Residual likelihood"), type="rating", scale=(1, 5),
-                  help=_l("Expected once the controls work.")),
+            Field(
+                key="controls",
+                label=_l("Controls"),
+                type="textarea",
+                required=True,
+                help=_l("What is in place or planned to prevent it or limit its effect."),
+            ),
+            Field(
+                key="treatment",
+                label=_l("Treatment"),
+                type="select",
+                required=True,
+                choices=[
+                    ("reduce", _l("Reduce")),
+                    ("avoid", _l("Avoid")),
+                    ("transfer", _l("Transfer (insurance, contract)")),
+                    ("accept", _l("Accept")),
+                ],
+            ),
+            Field(
+                key="residual_likelihood",
+                label=_l("Residual likelihood"),
+                type="rating",
+                scale=(1, 5),
+                help=_l("Expected once the controls work."),
+            ),
             Field(key="residual_impact", label=_l("Residual impact"), type="rating", scale=(1, 5)),
             Field(key="review_date", label=_l("Review date"), type="date", required=True),
-            Field(key="status", label=_l("Status"), type="select", required=True, choices=[
-                ("open", _l("Open")), ("closed", _l("Closed")),
-            ]),
+            Field(
+                key="status",
+                label=_l("Status"),
+                type="select",
+                required=True,
+                choices=[
+                    ("open", _l("Open")),
+                    ("closed", _l("Closed")),
+                ],
+            ),
         ],
     ),
     Form(
-        key="risk.consent_record", area=AREA, title=_l("Consent record"),
+        key="risk.consent_record",
+        area=AREA,
+        title=_l("Consent record"),
         description=_l("What a customer was told and agreed to about their personal information (PIPL)."),
         fields=[
             Field(key="customer", label=_l("Customer"), required=True),
             Field(key="phone", label=_l("Phone"), type="phone"),
-            Field(key="notice_given", label=_l("Notice given before collection"), type="boolean", required=True,
-                  help=_l("PIPL Art.17: who collects, for what, how long it is kept, how to withdraw.")),
+            Field(
+                key="notice_given",
+                label=_l("Notice given before collection"),
+                type="boolean",
+                required=True,
+                help=_l("PIPL Art.17: who collects, for what, how long it is kept, how to withdraw."),
+            ),
             Field(key="notice_version", label=_l("Notice version")),
-            Field(key="purposes", label=_l("Purposes agreed"), type="multiselect", required=True, choices=[
-                ("sales_contact", _l("Sales follow-up")),
-                ("service_reminders", _l("Service reminders")),
-                ("marketing", _l("Marketing calls and texts")),
-                ("finance", _l("Finance and credit check")),
-                ("vehicle_data", _l("Connected-vehicle data")),
-                ("third_party", _l("Sharing with the manufacturer or partners")),
-            ]),
-            Field(key="sensitive", label=_l("Sensitive information involved"), type="boolean", required=True,
-                  help=_l("Biometrics, precise location, credit or financial accounts, ID numbers (PIPL "
-                          "Art.28).")),
-            Field(key="separate_consent", label=_l("Separate consent obtained for it"), type="boolean",
-                  required=True, visible_when=("sensitive", True)),
-            Field(key="channel", label=_l("Channel"), type="select", required=True, choices=[
-                ("paper", _l("Signed paper form")), ("app", _l("App or website")), ("phone", _l("Phone call")),
-                ("showroom_tablet", _l("Showroom tablet")),
-            ]),
+            Field(
+                key="purposes",
+                label=_l("Purposes agreed"),
+                type="multiselect",
+                required=True,
+                choices=[
+                    ("sales_contact", _l("Sales follow-up")),
+                    ("service_reminders", _l("Service reminders")),
+                    ("marketing", _l("Marketing calls and texts")),
+                    ("finance", _l("Finance and credit check")),
+                    ("vehicle_data", _l("Connected-vehicle data")),
+                    ("third_party", _l("Sharing with the manufacturer or partners")),
+                ],
+            ),
+            Field(
+                key="sensitive",
+                label=_l("Sensitive information involved"),
+                type="boolean",
+                required=True,
+                help=_l("Biometrics, precise location, credit or financial accounts, ID numbers (PIPL Art.28)."),
+            ),
+            Field(
+                key="separate_consent",
+                label=_l("Separate consent obtained for it"),
+                type="boolean",
+                required=True,
+                visible_when=("sensitive", True),
+            ),
+            Field(
+                key="channel",
+                label=_l("Channel"),
+                type="select",
+                required=True,
+                choices=[
+                    ("paper", _l("Signed paper form")),
+                    ("app", _l("App or website")),
+                    ("phone", _l("Phone call")),
+                    ("showroom_tablet", _l("Showroom tablet")),
+                ],
+            ),
             Field(key="given_at", label=_l("Consent given at"), type="datetime", required=True),
             Field(key="withdrawn", label=_l("Withdrawn"), type="boolean"),
             Field(key="withdrawn_on", label=_l("Withdrawn on"), type="date", visible_when=("withdrawn", True)),
@@ -232,6 +413,11 @@ ISO 9001:2015 6.1; source chapter 11 (legal risks).
 """
 
 PROCEDURE_TEMPLATES = [
-    ProcedureTemplate(code="RK-PR-002", title=_l("Personal information and consent"), department=AREA,
-                      body=_PRIVACY_BODY, distribution_departments=("SALES", "AFTERSALES", "MARKETING", "RISK")),
+    ProcedureTemplate(
+        code="RK-PR-002",
+        title=_l("Personal information and consent"),
+        department=AREA,
+        body=_PRIVACY_BODY,
+        distribution_departments=("SALES", "AFTERSALES", "MARKETING", "RISK"),
+    ),
 ]

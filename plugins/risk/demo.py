@@ -23,22 +23,78 @@ REGISTER, CONSENT = "risk.register_entry", "risk.consent_record"
 REASSESSED = 16
 # risk id suffix, risk, category, likelihood, impact, controls, treatment
 RISKS = (
-    ("01", "Customer personal data leaked from the DMS or CRM", "personal_data", 3, 5,
-     "Role-based access, quarterly access review, encrypted backups", "reduce"),
-    ("02", "Manufacturer volume targets force pre-registration of unsold cars", "contract", 4, 3,
-     "Monthly stock review with the manufacturer; written target agreement", "reduce"),
-    ("03", "Price war with the competing dealer across the ring road", "competition", 4, 4,
-     "Weekly price watch; service bundles instead of discounts", "reduce"),
-    ("04", "Invoice amounts differ from contract (VAT exposure)", "tax", 2, 4,
-     "Finance checks every invoice against the contract before release", "reduce"),
-    ("05", "三包 replacement or refund claim lost in arbitration", "product", 2, 4,
-     "三包 case file with triggers; head of after-sales reviews open cases weekly", "reduce"),
-    ("06", "Marketing material uses a brand logo without licence", "ip", 2, 2,
-     "Legal review of every campaign plan", "avoid"),
-    ("07", "New-energy vehicle subsidy rules change mid-year", "regulatory", 3, 3,
-     "Subscribe to MIIT notices; quote prices net of subsidy", "accept"),
-    ("08", "Demand for petrol models falls faster than stock", "demand", 4, 3,
-     "Order mix reviewed monthly; hybrid share raised", "reduce"),
+    (
+        "01",
+        "Customer personal data leaked from the DMS or CRM",
+        "personal_data",
+        3,
+        5,
+        "Role-based access, quarterly access review, encrypted backups",
+        "reduce",
+    ),
+    (
+        "02",
+        "Manufacturer volume targets force pre-registration of unsold cars",
+        "contract",
+        4,
+        3,
+        "Monthly stock review with the manufacturer; written target agreement",
+        "reduce",
+    ),
+    (
+        "03",
+        "Price war with the competing dealer across the ring road",
+        "competition",
+        4,
+        4,
+        "Weekly price watch; service bundles instead of discounts",
+        "reduce",
+    ),
+    (
+        "04",
+        "Invoice amounts differ from contract (VAT exposure)",
+        "tax",
+        2,
+        4,
+        "Finance checks every invoice against the contract before release",
+        "reduce",
+    ),
+    (
+        "05",
+        "三包 replacement or refund claim lost in arbitration",
+        "product",
+        2,
+        4,
+        "三包 case file with triggers; head of after-sales reviews open cases weekly",
+        "reduce",
+    ),
+    (
+        "06",
+        "Marketing material uses a brand logo without licence",
+        "ip",
+        2,
+        2,
+        "Legal review of every campaign plan",
+        "avoid",
+    ),
+    (
+        "07",
+        "New-energy vehicle subsidy rules change mid-year",
+        "regulatory",
+        3,
+        3,
+        "Subscribe to MIIT notices; quote prices net of subsidy",
+        "accept",
+    ),
+    (
+        "08",
+        "Demand for petrol models falls faster than stock",
+        "demand",
+        4,
+        3,
+        "Order mix reviewed monthly; hybrid share raised",
+        "reduce",
+    ),
 )
 
 
@@ -56,12 +112,26 @@ def _entry(site, risk, year: int, month: int, review: date, rng) -> dict:
     suffix, text, category, likelihood, impact, controls, treatment = risk
     # Controls bring most risks down a notch over time; a few stay where they were.
     likelihood = max(1, likelihood - (rng.random() < 0.4))
-    return {"form_key": REGISTER, "site": site.code, "submitted_by": site.heads["RISK"],
-            "submitted_at": local_time(year, month, 10, 11), "data": {
-                "risk_id": f"R-{site.code}-{suffix}", "risk": text, "category": category,
-                "likelihood": likelihood, "impact": impact, "owner": site.heads["RISK"], "controls": controls,
-                "treatment": treatment, "residual_likelihood": max(1, likelihood - 1), "residual_impact": impact,
-                "review_date": review.isoformat(), "status": "open"}}
+    return {
+        "form_key": REGISTER,
+        "site": site.code,
+        "submitted_by": site.heads["RISK"],
+        "submitted_at": local_time(year, month, 10, 11),
+        "data": {
+            "risk_id": f"R-{site.code}-{suffix}",
+            "risk": text,
+            "category": category,
+            "likelihood": likelihood,
+            "impact": impact,
+            "owner": site.heads["RISK"],
+            "controls": controls,
+            "treatment": treatment,
+            "residual_likelihood": max(1, likelihood - 1),
+            "residual_impact": impact,
+            "review_date": review.isoformat(),
+            "status": "open",
+        },
+    }
 
 
 def _month(rng, site, index: int, month: str) -> list[dict]:
@@ -77,13 +147,24 @@ def _month(rng, site, index: int, month: str) -> list[dict]:
     for _ in range(2):
         sensitive = rng.random() < 0.15
         given = local_time(year, number, rng.randint(1, 28), rng.randint(9, 18))
-        data = {"customer": rng.choice(("王先生", "李女士", "张先生", "刘女士", "陈先生", "杨女士")),
-                "notice_given": True, "notice_version": "2024-01",
-                "purposes": rng.sample(["sales_contact", "service_reminders", "marketing", "finance"], 2),
-                "sensitive": sensitive, "channel": rng.choice(("paper", "showroom_tablet", "app")),
-                "given_at": given.isoformat()}
+        data = {
+            "customer": rng.choice(("王先生", "李女士", "张先生", "刘女士", "陈先生", "杨女士")),
+            "notice_given": True,
+            "notice_version": "2024-01",
+            "purposes": rng.sample(["sales_contact", "service_reminders", "marketing", "finance"], 2),
+            "sensitive": sensitive,
+            "channel": rng.choice(("paper", "showroom_tablet", "app")),
+            "given_at": given.isoformat(),
+        }
         if sensitive:
             data["separate_consent"] = True
-        batch.append({"form_key": CONSENT, "site": site.code, "submitted_by": site.logins["SALES"][0],
-                      "submitted_at": given, "data": data})
+        batch.append(
+            {
+                "form_key": CONSENT,
+                "site": site.code,
+                "submitted_by": site.logins["SALES"][0],
+                "submitted_at": given,
+                "data": data,
+            }
+        )
     return batch

@@ -60,7 +60,8 @@ def register_of(site) -> list[dict]:
     """The site's current risk register (latest entry of each open risk)."""
     year = today().year
     return computations.current_register(
-        submissions_between("risk.register_entry", site, f"{year - REGISTER_YEARS + 1}-01", f"{year}-12"))
+        submissions_between("risk.register_entry", site, f"{year - REGISTER_YEARS + 1}-01", f"{year}-12")
+    )
 
 
 @hookimpl
@@ -73,11 +74,17 @@ def form_submitted(submission):
     if data.get("sensitive") is True and data.get("separate_consent") is False:
         raise_nonconformity(
             title=f"Sensitive personal information without separate consent: {data.get('customer', '')}"[:300],
-            description=("A consent record shows sensitive personal information (biometrics, location, credit or "
-                         "ID numbers) processed without the separate consent PIPL Art.29 requires. Stop the "
-                         "processing, obtain the consent or delete the data, and find why it was collected."),
-            severity="major", site=submission.site.code, department="RISK", source="plugin:risk",
-            source_ref=f"form-submission:{submission.id}")
+            description=(
+                "A consent record shows sensitive personal information (biometrics, location, credit or "
+                "ID numbers) processed without the separate consent PIPL Art.29 requires. Stop the "
+                "processing, obtain the consent or delete the data, and find why it was collected."
+            ),
+            severity="major",
+            site=submission.site.code,
+            department="RISK",
+            source="plugin:risk",
+            source_ref=f"form-submission:{submission.id}",
+        )
 
 
 @hookimpl
@@ -99,27 +106,47 @@ def heat_map(register) -> Markup:
     for (likelihood, impact), count in sorted(counts.items()):
         x, y = left + (likelihood - 1) * CELL, top + (5 - impact) * CELL
         fill = FILLS[computations.level(likelihood * impact)]
-        cells.append(Markup('<rect x="{}" y="{}" width="{}" height="{}" fill="{}" stroke="#ffffff" '
-                            'stroke-width="2"/>').format(x, y, CELL, CELL, fill))
+        cells.append(
+            Markup('<rect x="{}" y="{}" width="{}" height="{}" fill="{}" stroke="#ffffff" stroke-width="2"/>').format(
+                x, y, CELL, CELL, fill
+            )
+        )
         if count:
-            cells.append(Markup('<text x="{}" y="{}" text-anchor="middle" dominant-baseline="central" '
-                                'font-size="16" font-weight="bold" fill="#1d2433">{}</text>')
-                         .format(x + CELL // 2, y + CELL // 2, count))
+            cells.append(
+                Markup(
+                    '<text x="{}" y="{}" text-anchor="middle" dominant-baseline="central" '
+                    'font-size="16" font-weight="bold" fill="#1d2433">{}</text>'
+                ).format(x + CELL // 2, y + CELL // 2, count)
+            )
     for n in computations.SCALE:
-        cells.append(Markup('<text x="{}" y="{}" text-anchor="middle" font-size="12" fill="#4a5468">{}</text>')
-                     .format(left + (n - 1) * CELL + CELL // 2, top + 5 * CELL + 16, n))
-        cells.append(Markup('<text x="{}" y="{}" text-anchor="end" dominant-baseline="central" font-size="12" '
-                            'fill="#4a5468">{}</text>').format(left - 8, top + (5 - n) * CELL + CELL // 2, n))
+        cells.append(
+            Markup('<text x="{}" y="{}" text-anchor="middle" font-size="12" fill="#4a5468">{}</text>').format(
+                left + (n - 1) * CELL + CELL // 2, top + 5 * CELL + 16, n
+            )
+        )
+        cells.append(
+            Markup(
+                '<text x="{}" y="{}" text-anchor="end" dominant-baseline="central" font-size="12" '
+                'fill="#4a5468">{}</text>'
+            ).format(left - 8, top + (5 - n) * CELL + CELL // 2, n)
+        )
     bottom = top + 5 * CELL + 36
-    cells.append(Markup('<text x="{}" y="{}" text-anchor="middle" font-size="12" fill="#1d2433">{}</text>')
-                 .format(left + 5 * CELL // 2, bottom, _("Likelihood")))
-    cells.append(Markup('<text x="12" y="{}" text-anchor="middle" font-size="12" fill="#1d2433" '
-                        'transform="rotate(-90 12 {})">{}</text>').format(top + 5 * CELL // 2, top + 5 * CELL // 2,
-                                                                         _("Impact")))
+    cells.append(
+        Markup('<text x="{}" y="{}" text-anchor="middle" font-size="12" fill="#1d2433">{}</text>').format(
+            left + 5 * CELL // 2, bottom, _("Likelihood")
+        )
+    )
+    cells.append(
+        Markup(
+            '<text x="12" y="{}" text-anchor="middle" font-size="12" fill="#1d2433" '
+            'transform="rotate(-90 12 {})">{}</text>'
+        ).format(top + 5 * CELL // 2, top + 5 * CELL // 2, _("Impact"))
+    )
     label = _("Risk matrix: %(count)d open risks by likelihood (1–5) and impact (1–5)", count=len(register))
-    return Markup('<svg class="risk-matrix" role="img" aria-label="{}" viewBox="0 0 {} {}" width="{}" height="{}" '
-                  'xmlns="http://www.w3.org/2000/svg">{}</svg>').format(
-        label, size, bottom + 8, size, bottom + 8, Markup("").join(cells))
+    return Markup(
+        '<svg class="risk-matrix" role="img" aria-label="{}" viewBox="0 0 {} {}" width="{}" height="{}" '
+        'xmlns="http://www.w3.org/2000/svg">{}</svg>'
+    ).format(label, size, bottom + 8, size, bottom + 8, Markup("").join(cells))
 
 
 def level_summary(register) -> Markup:
@@ -138,16 +165,22 @@ def overdue_list(register, on, everything: str | None = None) -> Markup:
         return Markup("<p>{}</p>").format(_("No open risk is past its review date."))
     rows = Markup("").join(
         Markup("<li><strong>{}</strong> {} ({}): {}</li>").format(
-            entry["risk_id"], entry["risk"], entry["owner"],
-            _("review was due %(date)s, score %(score)d", date=entry["review_date"],
-              score=computations.score(entry)))
-        for entry in late[:OVERDUE_SHOWN])
+            entry["risk_id"],
+            entry["risk"],
+            entry["owner"],
+            _("review was due %(date)s, score %(score)d", date=entry["review_date"], score=computations.score(entry)),
+        )
+        for entry in late[:OVERDUE_SHOWN]
+    )
     heading = _("Past their review date: %(count)d", count=len(late))
     html = Markup('<h3>{}</h3><ul class="risk-overdue">{}</ul>').format(heading, rows)
     if len(late) > OVERDUE_SHOWN:
         more = _("and %(count)d more", count=len(late) - OVERDUE_SHOWN)
-        html += (Markup('<p class="muted"><a href="{}">{}</a></p>').format(everything, more) if everything
-                 else Markup('<p class="muted">{}</p>').format(more))
+        html += (
+            Markup('<p class="muted"><a href="{}">{}</a></p>').format(everything, more)
+            if everything
+            else Markup('<p class="muted">{}</p>').format(more)
+        )
     return html
 
 

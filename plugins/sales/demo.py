@@ -27,8 +27,14 @@ MODELS = ("Camry 2.0 Hybrid", "RAV4 Hybrid", "bZ4X", "Corolla Cross", "Highlande
 SOURCES = ("walk_in", "walk_in", "walk_in", "walk_in", "walk_in", "phone", "website", "platform", "referral", "event")
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ("伟", "芳", "娜", "敏", "静", "强", "磊", "洋", "艳", "勇", "军", "杰", "涛", "明", "超", "霞")
-DOCUMENTS = ["invoice", "conformity_certificate", "consistency_certificate", "owner_manual", "warranty_manual",
-             "sanbao_certificate"]
+DOCUMENTS = [
+    "invoice",
+    "conformity_certificate",
+    "consistency_certificate",
+    "owner_manual",
+    "warranty_manual",
+    "sanbao_certificate",
+]
 VIN_CHARS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
 
 
@@ -75,8 +81,7 @@ def _month(rng, site, index: int, month: str) -> int:
     batch = []
 
     def add(form_key, data, by, when):
-        batch.append({"form_key": form_key, "data": data, "site": site.code, "submitted_by": by,
-                      "submitted_at": when})
+        batch.append({"form_key": form_key, "data": data, "site": site.code, "submitted_by": by, "submitted_at": when})
 
     for lead in range(round(9 * busy)):
         when = _when(rng, month)
@@ -86,37 +91,68 @@ def _month(rng, site, index: int, month: str) -> int:
         # Most test drives start from a showroom visit.
         drove = rng.random() < (0.3 + 0.5 * q if source == "walk_in" else 0.15)
         # Minutes to first response: a walk-in is greeted at once, remote leads wait.
-        minutes = (rng.randint(1, 4) if source == "walk_in"
-                   else max(1, round(rng.expovariate(1 / (2 + 14 * (1 - q))))))
-        add(LEAD_LOG, {
-            "received_at": when.isoformat(), "source": source, "customer_name": _name(rng),
-            "customer_phone": f"13{rng.randint(100000000, 999999999)}", "consultant": by,
-            "model": rng.choice(MODELS), "response_minutes": minutes, "test_drive": drove,
-            "privacy_notice": True, "marketing_consent": rng.random() < 0.6,
-        }, by, when)
+        minutes = rng.randint(1, 4) if source == "walk_in" else max(1, round(rng.expovariate(1 / (2 + 14 * (1 - q)))))
+        add(
+            LEAD_LOG,
+            {
+                "received_at": when.isoformat(),
+                "source": source,
+                "customer_name": _name(rng),
+                "customer_phone": f"13{rng.randint(100000000, 999999999)}",
+                "consultant": by,
+                "model": rng.choice(MODELS),
+                "response_minutes": minutes,
+                "test_drive": drove,
+                "privacy_notice": True,
+                "marketing_consent": rng.random() < 0.6,
+            },
+            by,
+            when,
+        )
         if drove and rng.random() < 0.3:
             out = when + timedelta(minutes=20)
-            add(TEST_DRIVE, {
-                "customer_name": _name(rng), "licence_number": str(rng.randint(110000, 659999) * 10**12
-                                                                   + rng.randint(10**11, 10**12 - 1)),
-                "licence_copied": True, "insurer": rng.choice(("PICC", "Ping An", "CPIC")), "vin": _vin(rng),
-                "route": rng.choice(("urban", "highway", "agreed")), "time_out": out.isoformat(),
-                "odometer_out": rng.randint(200, 9000), "time_in": (out + timedelta(minutes=35)).isoformat(),
-                "customer_signed": True, "consultant": by,
-            }, by, out)
+            add(
+                TEST_DRIVE,
+                {
+                    "customer_name": _name(rng),
+                    "licence_number": str(rng.randint(110000, 659999) * 10**12 + rng.randint(10**11, 10**12 - 1)),
+                    "licence_copied": True,
+                    "insurer": rng.choice(("PICC", "Ping An", "CPIC")),
+                    "vin": _vin(rng),
+                    "route": rng.choice(("urban", "highway", "agreed")),
+                    "time_out": out.isoformat(),
+                    "odometer_out": rng.randint(200, 9000),
+                    "time_in": (out + timedelta(minutes=35)).isoformat(),
+                    "customer_signed": True,
+                    "consultant": by,
+                },
+                by,
+                out,
+            )
     for delivery in range(round(7 * busy)):
         when = _when(rng, month)
         by = rng.choice(consultants)
         defects = rng.random() < 0.01 + 0.12 * (1 - q) ** 2
         data = {
-            "vin": _vin(rng), "delivery_date": when.date().isoformat(), "consultant": by,
-            "pdi_signed_off": True, "pdi_defects_found": defects, "documents": DOCUMENTS,
-            "configuration_matches": True, "feature_walkthrough": True, "sanbao_explained": True,
-            "first_service_booked": rng.random() < 0.7, "customer_signed": True,
+            "vin": _vin(rng),
+            "delivery_date": when.date().isoformat(),
+            "consultant": by,
+            "pdi_signed_off": True,
+            "pdi_defects_found": defects,
+            "documents": DOCUMENTS,
+            "configuration_matches": True,
+            "feature_walkthrough": True,
+            "sanbao_explained": True,
+            "first_service_booked": rng.random() < 0.7,
+            "customer_signed": True,
         }
         if defects:
-            data["pdi_defects"] = rng.choice(("Paint chip on the tailgate, touched up before handover.",
-                                              "Infotainment firmware out of date; updated at PDI."))
+            data["pdi_defects"] = rng.choice(
+                (
+                    "Paint chip on the tailgate, touched up before handover.",
+                    "Infotainment firmware out of date; updated at PDI.",
+                )
+            )
         if data["first_service_booked"]:
             data["first_service_date"] = (when + timedelta(days=180)).date().isoformat()
         add(DELIVERY, data, by, when)
@@ -127,13 +163,21 @@ def _month(rng, site, index: int, month: str) -> int:
             if period_of(answered) != month:
                 answered = when + timedelta(hours=3)
             mean = 6.6 + 3.0 * q
-            survey = {factor: _rating(rng, mean + shift) for factor, shift in
-                      (("salesperson", 0.3), ("delivery", 0.1), ("deal", -0.4), ("paperwork", -0.2),
-                       ("facility", 0.4))}
+            survey = {
+                factor: _rating(rng, mean + shift)
+                for factor, shift in (
+                    ("salesperson", 0.3),
+                    ("delivery", 0.1),
+                    ("deal", -0.4),
+                    ("paperwork", -0.2),
+                    ("facility", 0.4),
+                )
+            }
             if rng.random() < 0.4:
                 survey["website"] = _rating(rng, mean - 0.5)
-            survey.update(delivery_date=when.date().isoformat(), consultant=by,
-                          recommend=_rating(rng, 4.0 + 6.0 * q, 0, 10))
+            survey.update(
+                delivery_date=when.date().isoformat(), consultant=by, recommend=_rating(rng, 4.0 + 6.0 * q, 0, 10)
+            )
             add(SURVEY, survey, by, answered)
     submit_forms(batch)
     return len(batch)

@@ -21,8 +21,14 @@ from plugins.sales import computations, definitions
 
 HERE = Path(__file__).parent
 # 销管办法 Art.16: what a buyer must receive with the vehicle.
-REQUIRED_DOCUMENTS = ("invoice", "conformity_certificate", "consistency_certificate", "owner_manual",
-                      "warranty_manual", "sanbao_certificate")
+REQUIRED_DOCUMENTS = (
+    "invoice",
+    "conformity_certificate",
+    "consistency_certificate",
+    "owner_manual",
+    "warranty_manual",
+    "sanbao_certificate",
+)
 
 
 @hookimpl
@@ -48,12 +54,22 @@ def register_translations():
 @hookimpl
 def register_procedure_templates():
     return [
-        ProcedureTemplate(code="SA-WI-001", title=_l("Lead handling and response"), department="SALES",
-                          kind="work_instruction", body=_body("SA-WI-001-lead-handling.md"),
-                          distribution_departments=("SALES",)),
-        ProcedureTemplate(code="SA-WI-002", title=_l("Pre-delivery inspection"), department="SALES",
-                          kind="work_instruction", body=_body("SA-WI-002-pre-delivery-inspection.md"),
-                          distribution_departments=("SALES", "AFTERSALES")),
+        ProcedureTemplate(
+            code="SA-WI-001",
+            title=_l("Lead handling and response"),
+            department="SALES",
+            kind="work_instruction",
+            body=_body("SA-WI-001-lead-handling.md"),
+            distribution_departments=("SALES",),
+        ),
+        ProcedureTemplate(
+            code="SA-WI-002",
+            title=_l("Pre-delivery inspection"),
+            department="SALES",
+            kind="work_instruction",
+            body=_body("SA-WI-002-pre-delivery-inspection.md"),
+            distribution_departments=("SALES", "AFTERSALES"),
+        ),
     ]
 
 
@@ -86,9 +102,13 @@ def form_submitted(submission):
     raise_nonconformity(
         title=f"Delivery of {data.get('vin', '')} incomplete (销管办法 Art.16)",
         description=f"Delivery checklist of {data.get('delivery_date', '')}: " + "; ".join(problems) + ".",
-        severity="major" if mismatch else "minor", site=submission.site.code, department="SALES",
-        source="plugin:sales", source_ref=f"form-submission:{submission.id}",
-        raised_by=getattr(submission.submitted_by, "login", None))
+        severity="major" if mismatch else "minor",
+        site=submission.site.code,
+        department="SALES",
+        source="plugin:sales",
+        source_ref=f"form-submission:{submission.id}",
+        raised_by=getattr(submission.submitted_by, "login", None),
+    )
 
 
 @hookimpl
@@ -107,12 +127,16 @@ def dashboard_panels(site):
         (_("Survey answers"), str(len(surveys))),
         (_("Net promoter score"), _number(nps)),
     ]
-    body = Markup("").join(Markup("<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td></tr>").format(label, value)
-                           for label, value in rows)
-    html = Markup("<div class=\"table-wrap\"><table class=\"data\"><caption>{}</caption><tbody>{}</tbody></table></div>").format(
-        _("Month %(period)s", period=escape(period)), body)
-    return [DashboardPanel(title=_("Sales this month"), html=str(html)),
-            DashboardPanel(title=_("Sales satisfaction index (SSI)"), chart="sales.ssi")]
+    body = Markup("").join(
+        Markup('<tr><th scope="row">{}</th><td class="num">{}</td></tr>').format(label, value) for label, value in rows
+    )
+    html = Markup(
+        '<div class="table-wrap"><table class="data"><caption>{}</caption><tbody>{}</tbody></table></div>'
+    ).format(_("Month %(period)s", period=escape(period)), body)
+    return [
+        DashboardPanel(title=_("Sales this month"), html=str(html)),
+        DashboardPanel(title=_("Sales satisfaction index (SSI)"), chart="sales.ssi"),
+    ]
 
 
 def _number(value) -> str:

@@ -29,8 +29,12 @@ COURSES = (
     ("Complaint handling (ISO 10002)", "quality", True, "classroom"),
     ("Diagnosis of CAN bus faults", "technical", False, "manufacturer"),
 )
-ROLES = (("Sales consultant", "sales_consultant"), ("Service advisor", "service_advisor"),
-         ("Technician", "technician"), ("Customer care", "customer_care"))
+ROLES = (
+    ("Sales consultant", "sales_consultant"),
+    ("Service advisor", "service_advisor"),
+    ("Technician", "technician"),
+    ("Customer care", "customer_care"),
+)
 PEOPLE = ("王芳", "李强", "张伟", "刘敏", "陈磊", "杨洋", "赵静", "黄勇", "吴娜", "周杰", "徐涛", "孙艳")
 
 
@@ -71,21 +75,47 @@ def _month(rng, site, index: int, month: str) -> list[dict]:
                 row["score"] = round(min(100, max(30, rng.gauss(62 + 32 * q, 8))), 0)
                 row["reaction"] = max(1, min(5, round(rng.gauss(3.2 + 1.5 * q, 0.6))))
             attendees.append(row)
-        batch.append({"form_key": RECORD, "site": site.code, "submitted_by": by,
-                      "submitted_at": local_time(year, number, day.day, 17), "data": {
-                          "course": title, "course_type": course_type, "mandatory": mandatory, "method": method,
-                          "date": day.isoformat(), "hours": rng.choice((2, 3.5, 4, 7)), "trainer": by,
-                          "pass_mark": 80, "attendees": attendees,
-                          "behaviour_plan": "Supervisor observes two customer contacts within a month.",
-                          "result_measure": "csi" if course_type == "service_process" else "none"}})
+        batch.append(
+            {
+                "form_key": RECORD,
+                "site": site.code,
+                "submitted_by": by,
+                "submitted_at": local_time(year, number, day.day, 17),
+                "data": {
+                    "course": title,
+                    "course_type": course_type,
+                    "mandatory": mandatory,
+                    "method": method,
+                    "date": day.isoformat(),
+                    "hours": rng.choice((2, 3.5, 4, 7)),
+                    "trainer": by,
+                    "pass_mark": 80,
+                    "attendees": attendees,
+                    "behaviour_plan": "Supervisor observes two customer contacts within a month.",
+                    "result_measure": "csi" if course_type == "service_process" else "none",
+                },
+            }
+        )
     if number == 1:
         for role, key in ROLES:
-            batch.append({"form_key": NEEDS, "site": site.code, "submitted_by": by,
-                          "submitted_at": local_time(year, 1, 3, 10), "data": {
-                              "role": key, "competence": f"{role}: product and process knowledge",
-                              "current_level": rng.randint(2, 4), "required_level": 4,
-                              "gap": "New models and the updated 三包 rules.",
-                              "action": "manufacturer" if key == "technician" else "classroom",
-                              "course_type": "product", "due_date": date(year, 6, 30).isoformat(),
-                              "responsible": by, "status": "done" if index < len(site.months) - 10 else "planned"}})
+            batch.append(
+                {
+                    "form_key": NEEDS,
+                    "site": site.code,
+                    "submitted_by": by,
+                    "submitted_at": local_time(year, 1, 3, 10),
+                    "data": {
+                        "role": key,
+                        "competence": f"{role}: product and process knowledge",
+                        "current_level": rng.randint(2, 4),
+                        "required_level": 4,
+                        "gap": "New models and the updated 三包 rules.",
+                        "action": "manufacturer" if key == "technician" else "classroom",
+                        "course_type": "product",
+                        "due_date": date(year, 6, 30).isoformat(),
+                        "responsible": by,
+                        "status": "done" if index < len(site.months) - 10 else "planned",
+                    },
+                }
+            )
     return batch

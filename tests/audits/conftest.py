@@ -19,15 +19,30 @@ class FieldCheck:
     @hookimpl
     def register_checklists(self):
         return [
-            Checklist(key="fieldcheck.showroom", title="Showroom", area="SALES", version=self.version, questions=[
-                Question(key="greet", text="Is every visitor greeted within two minutes?", reference="SA-PR-001 §2",
-                         guidance="Watch the entrance for 15 minutes."),
-                Question(key="testdrive", text="Is a test drive offered and recorded?"),
-                Question(key="handover", text="Is the handover checklist signed by the customer?"),
-            ]),
-            Checklist(key="fieldcheck.workshop", title="Workshop", area="AFTERSALES", questions=[
-                Question(key="tools", text="Are torque wrenches calibrated?"),
-            ]),
+            Checklist(
+                key="fieldcheck.showroom",
+                title="Showroom",
+                area="SALES",
+                version=self.version,
+                questions=[
+                    Question(
+                        key="greet",
+                        text="Is every visitor greeted within two minutes?",
+                        reference="SA-PR-001 §2",
+                        guidance="Watch the entrance for 15 minutes.",
+                    ),
+                    Question(key="testdrive", text="Is a test drive offered and recorded?"),
+                    Question(key="handover", text="Is the handover checklist signed by the customer?"),
+                ],
+            ),
+            Checklist(
+                key="fieldcheck.workshop",
+                title="Workshop",
+                area="AFTERSALES",
+                questions=[
+                    Question(key="tools", text="Are torque wrenches calibrated?"),
+                ],
+            ),
         ]
 
 
@@ -54,6 +69,7 @@ def ctx(app):
 
 def user(login):
     from core.accounts.services import user_by_login
+
     return user_by_login(login)
 
 
@@ -62,9 +78,17 @@ def planned(**overrides):
     from core.clock import today
     from core.database import commit
 
-    fields = dict(title="Sales process audit", site="MAIN", departments=["SALES"], scope="Showroom",
-                  criteria=[], lead_auditor="auditor", auditors=["qo"], planned_date=today() + timedelta(days=3),
-                  checklists=["fieldcheck.showroom"])
+    fields = dict(
+        title="Sales process audit",
+        site="MAIN",
+        departments=["SALES"],
+        scope="Showroom",
+        criteria=[],
+        lead_auditor="auditor",
+        auditors=["qo"],
+        planned_date=today() + timedelta(days=3),
+        checklists=["fieldcheck.showroom"],
+    )
     fields.update(overrides)
     audit = audits.plan_audit(user(fields.pop("actor", "qo")), **fields)
     commit()

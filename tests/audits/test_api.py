@@ -10,9 +10,16 @@ from core.testing import TEST_PASSWORD
 from tests.audits.conftest import JPEG
 
 pytestmark = pytest.mark.usefixtures("cast")
-PLAN = {"title": "Sales process", "site": "MAIN", "departments": ["SALES"], "scope": "Showroom",
-        "criteria": [], "lead_auditor": "auditor", "auditors": ["qo"],
-        "checklists": ["fieldcheck.showroom"]}
+PLAN = {
+    "title": "Sales process",
+    "site": "MAIN",
+    "departments": ["SALES"],
+    "scope": "Showroom",
+    "criteria": [],
+    "lead_auditor": "auditor",
+    "auditors": ["qo"],
+    "checklists": ["fieldcheck.showroom"],
+}
 
 
 def _plan(api, **changes):
@@ -37,31 +44,46 @@ def test_plan_start_record_upload_report_close_through_the_api(api_as, app):
     items = auditor.get(f"/api/v1/audits/{reference}/items").json
     assert [i["question_key"] for i in items] == ["greet", "testdrive", "handover"]
 
-    missing = _problem(auditor.put(f"/api/v1/audits/{reference}/items/{items[0]['id']}",
-                                   json={"result": "major_nc", "note": "Nobody at reception"}), 422)
+    missing = _problem(
+        auditor.put(
+            f"/api/v1/audits/{reference}/items/{items[0]['id']}",
+            json={"result": "major_nc", "note": "Nobody at reception"},
+        ),
+        422,
+    )
     assert "row_version" in str(missing)
-    major = auditor.put(f"/api/v1/audits/{reference}/items/{items[0]['id']}",
-                        json={"result": "major_nc", "note": "Nobody at reception",
-                              "row_version": items[0]["row_version"]})
+    major = auditor.put(
+        f"/api/v1/audits/{reference}/items/{items[0]['id']}",
+        json={"result": "major_nc", "note": "Nobody at reception", "row_version": items[0]["row_version"]},
+    )
     assert major.status_code == 200 and major.json["nonconformity"].startswith("NC-")
     assert major.json["row_version"] == items[0]["row_version"] + 1
-    stale = _problem(auditor.put(f"/api/v1/audits/{reference}/items/{items[0]['id']}",
-                                 json={"result": "minor_nc", "note": "Late", "row_version": items[0]["row_version"]}),
-                     409)
+    stale = _problem(
+        auditor.put(
+            f"/api/v1/audits/{reference}/items/{items[0]['id']}",
+            json={"result": "minor_nc", "note": "Late", "row_version": items[0]["row_version"]},
+        ),
+        409,
+    )
     assert "changed by someone else" in stale["detail"]
-    photo = auditor.post(f"/api/v1/audits/{reference}/items/{items[0]['id']}/evidence",
-                         data={"file": (io.BytesIO(JPEG), "door.jpg", "image/jpeg")},
-                         content_type="multipart/form-data")
+    photo = auditor.post(
+        f"/api/v1/audits/{reference}/items/{items[0]['id']}/evidence",
+        data={"file": (io.BytesIO(JPEG), "door.jpg", "image/jpeg")},
+        content_type="multipart/form-data",
+    )
     assert photo.status_code == 201 and set(photo.json) >= {"sha256", "size", "name"}
     content = auditor.get(photo.json["url"])
     assert content.data == JPEG and content.headers["Content-Disposition"].startswith("attachment")
     for item in items[1:]:
-        auditor.put(f"/api/v1/audits/{reference}/items/{item['id']}",
-                    json={"result": "conforming", "row_version": item["row_version"]})
+        auditor.put(
+            f"/api/v1/audits/{reference}/items/{item['id']}",
+            json={"result": "conforming", "row_version": item["row_version"]},
+        )
 
-    report = auditor.post(f"/api/v1/audits/{reference}/report",
-                          json={"summary": "One major finding", "conclusion": "Not effective yet",
-                                "password": TEST_PASSWORD})
+    report = auditor.post(
+        f"/api/v1/audits/{reference}/report",
+        json={"summary": "One major finding", "conclusion": "Not effective yet", "password": TEST_PASSWORD},
+    )
     assert report.json["state"] == "reported"
     assert report.json["signatures"][0]["meaning"] == "report-issued"
     assert report.json["items_summary"]["counts"]["major_nc"] == 1
@@ -69,21 +91,38 @@ def test_plan_start_record_upload_report_close_through_the_api(api_as, app):
     refused = _problem(auditor.post(f"/api/v1/audits/{reference}/close", json={}), 409)
     assert nc_ref in refused["detail"]
 
-    assert head.post(f"/api/v1/nonconformities/{nc_ref}/transition",
-                     json={"to": "contained", "containment": "Desk staffed"}).status_code == 200
-    assert head.post(f"/api/v1/nonconformities/{nc_ref}/transition", json={
-        "to": "root_cause_identified",
-        "root_cause": {"method": "5why", "chain": [{"why": "Desk empty", "because": "No rota"}]}}).status_code == 200
-    action = head.post(f"/api/v1/nonconformities/{nc_ref}/actions",
-                       json={"description": "Rota", "owner": "staff",
-                             "due_date": (today() + timedelta(days=5)).isoformat()})
+    assert (
+        head.post(
+            f"/api/v1/nonconformities/{nc_ref}/transition", json={"to": "contained", "containment": "Desk staffed"}
+        ).status_code
+        == 200
+    )
+    assert (
+        head.post(
+            f"/api/v1/nonconformities/{nc_ref}/transition",
+            json={
+                "to": "root_cause_identified",
+                "root_cause": {"method": "5why", "chain": [{"why": "Desk empty", "because": "No rota"}]},
+            },
+        ).status_code
+        == 200
+    )
+    action = head.post(
+        f"/api/v1/nonconformities/{nc_ref}/actions",
+        json={"description": "Rota", "owner": "staff", "due_date": (today() + timedelta(days=5)).isoformat()},
+    )
     assert action.status_code == 201
     action_id = action.json["id"]
     assert head.post(f"/api/v1/nonconformities/{nc_ref}/transition", json={"to": "actions_planned"}).status_code == 200
     assert staff.post(f"/api/v1/actions/{action_id}/complete", json={"note": "Rota posted"}).status_code == 200
     assert head.post(f"/api/v1/nonconformities/{nc_ref}/transition", json={"to": "verifying"}).status_code == 200
-    assert qo.post(f"/api/v1/actions/{action_id}/verify",
-                   json={"effective": True, "note": "Checked", "password": TEST_PASSWORD}).status_code == 200
+    assert (
+        qo.post(
+            f"/api/v1/actions/{action_id}/verify",
+            json={"effective": True, "note": "Checked", "password": TEST_PASSWORD},
+        ).status_code
+        == 200
+    )
     closed = head.post(f"/api/v1/nonconformities/{nc_ref}/transition", json={"to": "closed"})
     assert closed.json["state"] == "closed"
     detail = qo.get(f"/api/v1/nonconformities/{nc_ref}").json
@@ -100,25 +139,40 @@ def test_refusals_are_problem_details(api_as):
     assert "own department" in partial["detail"]
     _problem(_plan(staff), 403)
     reference = _plan(qo).json["reference"]
-    _problem(auditor.post(f"/api/v1/audits/{reference}/report",
-                          json={"summary": "s", "conclusion": "c", "password": TEST_PASSWORD}), 409)
-    nc = qo.post("/api/v1/nonconformities", json={"title": "Dirty workshop", "severity": "minor", "site": "MAIN",
-                                                  "department": "AFTERSALES"})
+    _problem(
+        auditor.post(
+            f"/api/v1/audits/{reference}/report", json={"summary": "s", "conclusion": "c", "password": TEST_PASSWORD}
+        ),
+        409,
+    )
+    nc = qo.post(
+        "/api/v1/nonconformities",
+        json={"title": "Dirty workshop", "severity": "minor", "site": "MAIN", "department": "AFTERSALES"},
+    )
     assert nc.status_code == 201
     nc_ref = nc.json["reference"]
     missing = _problem(qo.post(f"/api/v1/nonconformities/{nc_ref}/transition", json={"to": "contained"}), 422)
     assert missing["errors"][0]["field"] == "containment"
     _problem(qo.post(f"/api/v1/nonconformities/{nc_ref}/transition", json={"to": "closed"}), 409)
-    _problem(staff.post(f"/api/v1/nonconformities/{nc_ref}/transition",
-                        json={"to": "contained", "containment": "x"}), 403)
+    _problem(
+        staff.post(f"/api/v1/nonconformities/{nc_ref}/transition", json={"to": "contained", "containment": "x"}), 403
+    )
     _problem(qo.get("/api/v1/audits/IA-1999-999"), 404)
 
 
 def test_nc_list_filters(api_as):
     qo = api_as("qo")
     for department, severity in (("SALES", "major"), ("AFTERSALES", "minor")):
-        qo.post("/api/v1/nonconformities", json={"title": f"{department} finding", "severity": severity,
-                                                 "site": "MAIN", "department": department, "source": "complaint"})
+        qo.post(
+            "/api/v1/nonconformities",
+            json={
+                "title": f"{department} finding",
+                "severity": severity,
+                "site": "MAIN",
+                "department": department,
+                "source": "complaint",
+            },
+        )
     listed = qo.get("/api/v1/nonconformities?department=SALES&state=open&source=complaint")
     assert [nc["department"] for nc in listed.json] == ["SALES"] and listed.headers["X-Total-Count"] == "1"
     assert qo.get("/api/v1/nonconformities?overdue=true").json == []
@@ -128,11 +182,14 @@ def test_nc_list_filters(api_as):
 def test_programme_coverage(api_as):
     qo = api_as("qo")
     year = today().year
-    entry = qo.post("/api/v1/audit-programme", json={"site": "MAIN", "year": year, "month": 1,
-                                                     "department": "SALES", "area": "Showroom"})
+    entry = qo.post(
+        "/api/v1/audit-programme",
+        json={"site": "MAIN", "year": year, "month": 1, "department": "SALES", "area": "Showroom"},
+    )
     assert entry.status_code == 201
-    duplicate = qo.post("/api/v1/audit-programme", json={"site": "MAIN", "year": year, "month": 1,
-                                                         "department": "SALES"})
+    duplicate = qo.post(
+        "/api/v1/audit-programme", json={"site": "MAIN", "year": year, "month": 1, "department": "SALES"}
+    )
     assert duplicate.status_code == 422
     coverage = qo.get(f"/api/v1/audit-programme?site=MAIN&year={year}").json
     assert coverage["entries"][0]["department"] == "SALES"

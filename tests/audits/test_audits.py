@@ -33,7 +33,9 @@ def test_an_unknown_checklist_is_refused_naming_it():
 
 @pytest.mark.parametrize("role", ["lead_auditor", "auditors"])
 def test_an_auditor_of_the_audited_department_is_refused_with_the_reason(role):
-    team = {"lead_auditor": "salesauditor", "auditors": []} if role == "lead_auditor" else {"auditors": ["salesauditor"]}
+    team = (
+        {"lead_auditor": "salesauditor", "auditors": []} if role == "lead_auditor" else {"auditors": ["salesauditor"]}
+    )
     with pytest.raises(ValidationFailed, match=r"own department \(ISO 9001 9\.2\.2 c\)") as caught:
         planned(**team)
     assert caught.value.errors[0]["field"] == role
@@ -85,8 +87,9 @@ def test_criteria_record_the_revision_in_force_on_the_audit_date():
     from core.accounts.services import department_by_code
     from procedures import services as procedure_services
 
-    procedure = procedure_services.create_procedure(user("qo2"), code="SA-PR-001", title="Reception",
-                                                    department=department_by_code("SALES"), body="# Reception\n")
+    procedure = procedure_services.create_procedure(
+        user("qo2"), code="SA-PR-001", title="Reception", department=department_by_code("SALES"), body="# Reception\n"
+    )
     commit()
     revision = procedure.revisions[0]
     procedure_services.submit(user("qo2"), revision, row_version=revision.row_version)
@@ -98,8 +101,9 @@ def test_criteria_record_the_revision_in_force_on_the_audit_date():
         planned(criteria=["XX-PR-9"])
     db.session.rollback()
     audit = started(criteria=["sa-pr-001"])
-    assert audit.criteria_revisions == {"SA-PR-001": {"revision": 1, "title": "Reception",
-                                                      "body_sha256": revision.body_sha256}}
+    assert audit.criteria_revisions == {
+        "SA-PR-001": {"revision": 1, "title": "Reception", "body_sha256": revision.body_sha256}
+    }
 
 
 def test_a_major_finding_raises_one_nc_linked_to_the_item():
@@ -204,6 +208,7 @@ def test_report_is_signed_and_announced_after_commit(app, register_plugin):
 
 def hookimpl_marker():
     from core.plugins import hookimpl
+
     return hookimpl
 
 
@@ -212,8 +217,9 @@ def test_closing_waits_for_every_nc_and_names_the_open_ones():
     record(audit, 0, "major_nc", "Slow greeting")
     record(audit, 1, "minor_nc", "No test drive record")
     record(audit, 2, "conforming")
-    audits.report_audit(user("auditor"), audit, summary="Two findings", conclusion="Partly effective",
-                        password=TEST_PASSWORD)
+    audits.report_audit(
+        user("auditor"), audit, summary="Two findings", conclusion="Partly effective", password=TEST_PASSWORD
+    )
     commit()
     refs = [nc.reference for nc in audits.nonconformities_of(audit)]
     with pytest.raises(Conflict) as caught:

@@ -33,10 +33,14 @@ def demo_counts(app):
         ncs = db.session.execute(db.select(Nonconformity)).scalars().all()
         actions = [a for nc in ncs for a in nc.actions]
         signatures = [s for record in [*audits, *actions] for s in signatures_for(record)]
-        return {"audits": sorted((a.site.code, a.title, a.state) for a in audits),
-                "ncs": sorted((nc.site.code, nc.title, nc.state) for nc in ncs),
-                "actions": len(actions), "items": sum(len(a.items) for a in audits), "signatures": len(signatures),
-                "evidence": db.session.execute(db.select(db.func.count(Evidence.id))).scalar()}
+        return {
+            "audits": sorted((a.site.code, a.title, a.state) for a in audits),
+            "ncs": sorted((nc.site.code, nc.title, nc.state) for nc in ncs),
+            "actions": len(actions),
+            "items": sum(len(a.items) for a in audits),
+            "signatures": len(signatures),
+            "evidence": db.session.execute(db.select(db.func.count(Evidence.id))).scalar(),
+        }
 
 
 def test_demo_adds_audits_and_nonconformities_in_every_state_at_both_sites_once(app):
@@ -44,9 +48,19 @@ def test_demo_adds_audits_and_nonconformities_in_every_state_at_both_sites_once(
     counts = demo_counts(app)
     for code in ("BJ01", "SH01"):
         assert {state for site, _, state in counts["audits"] if site == code} == {
-            "planned", "in_progress", "reported", "closed"}
+            "planned",
+            "in_progress",
+            "reported",
+            "closed",
+        }
     assert {state for *_, state in counts["ncs"]} == {
-        "open", "contained", "root_cause_identified", "actions_planned", "verifying", "closed"}
+        "open",
+        "contained",
+        "root_cause_identified",
+        "actions_planned",
+        "verifying",
+        "closed",
+    }
     # Four reports and two effectiveness verifications.
     assert counts["signatures"] == 6
     assert counts["evidence"] >= 8
@@ -66,9 +80,11 @@ def test_demo_adds_audits_and_nonconformities_in_every_state_at_both_sites_once(
         assert {signatures_for(action)[0].signer_login for action in verified} == {"bj.quality", "sh.quality"}
         assert sorted((nc.site.code, nc.title) for nc in nonconformities.overdue_nonconformities()) == [
             ("BJ01", "Customer complaint: trade-in valuation not explained"),
-            ("SH01", "Mandatory training completion below target")]
-        assert {nc.root_cause["method"] for nc in db.session.execute(db.select(Nonconformity)).scalars()
-                if nc.root_cause} == {"5why", "fishbone", "8d"}
+            ("SH01", "Mandatory training completion below target"),
+        ]
+        assert {
+            nc.root_cause["method"] for nc in db.session.execute(db.select(Nonconformity)).scalars() if nc.root_cause
+        } == {"5why", "fishbone", "8d"}
         for running in db.session.execute(db.select(Audit).filter_by(state="in_progress")).scalars():
             answered, total = running.progress
             assert 0 < answered < total
@@ -77,10 +93,25 @@ def test_demo_adds_audits_and_nonconformities_in_every_state_at_both_sites_once(
         waiting = db.session.execute(db.select(CorrectiveAction).filter_by(state="done")).scalars().all()
         assert {a.owner.login for a in waiting} == {"bj.sales", "sh.sales"}
         assert [a.label for a in actions.my_actions(waiting[0].owner)]
-        actors = set(db.session.execute(db.select(TrailEvent.actor).where(
-            TrailEvent.entity_type.in_(["audit", "audit_item", "nonconformity", "corrective_action"]))).scalars())
-        assert {"bj.quality", "bj.auditor", "bj.sales.head", "bj.service.head", "bj.sales",
-                "sh.quality", "sh.auditor", "sh.auditor2", "sh.marketing.head", "sh.training.head"} <= actors
+        actors = set(
+            db.session.execute(
+                db.select(TrailEvent.actor).where(
+                    TrailEvent.entity_type.in_(["audit", "audit_item", "nonconformity", "corrective_action"])
+                )
+            ).scalars()
+        )
+        assert {
+            "bj.quality",
+            "bj.auditor",
+            "bj.sales.head",
+            "bj.service.head",
+            "bj.sales",
+            "sh.quality",
+            "sh.auditor",
+            "sh.auditor2",
+            "sh.marketing.head",
+            "sh.training.head",
+        } <= actors
         assert verify(db.session.connection()).ok
 
     populate(app)
@@ -92,7 +123,11 @@ def test_without_checklists_the_demo_adds_only_the_nonconformities(app, monkeypa
     populate(app)
     counts = demo_counts(app)
     assert counts["audits"] == []
-    assert {state for *_, state in counts["ncs"]} == {"contained", "root_cause_identified", "actions_planned",
-                                                      "verifying"}
+    assert {state for *_, state in counts["ncs"]} == {
+        "contained",
+        "root_cause_identified",
+        "actions_planned",
+        "verifying",
+    }
     populate(app)
     assert demo_counts(app) == counts

@@ -27,8 +27,12 @@ def test_a_photo_is_stored_by_its_sha256_with_its_record(app):
     stored = evidence.attach_to_item(user("auditor"), item, io.BytesIO(JPEG), "C:\\camera\\IMG_0001.jpg", "image/jpeg")
     commit()
     digest = hashlib.sha256(JPEG).hexdigest()
-    assert (stored.sha256, stored.size, stored.media_type, stored.name) == (digest, len(JPEG), "image/jpeg",
-                                                                           "IMG_0001.jpg")
+    assert (stored.sha256, stored.size, stored.media_type, stored.name) == (
+        digest,
+        len(JPEG),
+        "image/jpeg",
+        "IMG_0001.jpg",
+    )
     assert stored.uploaded_by.login == "auditor" and stored.audit_id == audit.id
     assert file_store().read(digest) == JPEG
     assert [p.name for p in _files(app)] == [digest], "no temporary file is left behind"
@@ -43,13 +47,16 @@ def test_the_same_content_twice_is_one_file_two_records(app):
     assert db.session.execute(db.select(db.func.count(Evidence.id))).scalar() == 2
 
 
-@pytest.mark.parametrize("data, name, declared, message", [
-    (b"%PDF-1.7\n...", "photo.jpg", "image/jpeg", "says it is image/jpeg but its content is application/pdf"),
-    (JPEG, "report.pdf", "application/pdf", "says it is application/pdf but its content is image/jpeg"),
-    (b"MZ\x90\x00" + b"\x00" * 60, "tool.png", "image/png", "not accepted"),
-    (b"\x7fELF\x02\x01\x01" + b"\x00" * 60, "run", "application/octet-stream", "not accepted"),
-    (b"", "empty.jpg", "image/jpeg", "empty"),
-])
+@pytest.mark.parametrize(
+    "data, name, declared, message",
+    [
+        (b"%PDF-1.7\n...", "photo.jpg", "image/jpeg", "says it is image/jpeg but its content is application/pdf"),
+        (JPEG, "report.pdf", "application/pdf", "says it is application/pdf but its content is image/jpeg"),
+        (b"MZ\x90\x00" + b"\x00" * 60, "tool.png", "image/png", "not accepted"),
+        (b"\x7fELF\x02\x01\x01" + b"\x00" * 60, "run", "application/octet-stream", "not accepted"),
+        (b"", "empty.jpg", "image/jpeg", "empty"),
+    ],
+)
 def test_a_file_whose_content_lies_or_is_refused_stores_nothing(app, data, name, declared, message):
     audit = started()
     with pytest.raises(ValidationFailed, match=message):
@@ -61,8 +68,7 @@ def test_a_file_whose_content_lies_or_is_refused_stores_nothing(app, data, name,
 
 def test_plain_text_is_accepted_by_content():
     audit = started()
-    stored = evidence.attach_to_item(user("auditor"), audit.items[0], io.BytesIO("温度 ok\n".encode()), "log.txt",
-                                     None)
+    stored = evidence.attach_to_item(user("auditor"), audit.items[0], io.BytesIO("温度 ok\n".encode()), "log.txt", None)
     assert stored.media_type == "text/plain"
 
 
@@ -70,8 +76,9 @@ def test_an_upload_over_the_limit_is_too_large_and_leaves_no_file(app):
     app.config["DEALERQMS_EVIDENCE_MAX_BYTES"] = 1024
     audit = started()
     with pytest.raises(TooLarge):
-        evidence.attach_to_item(user("auditor"), audit.items[0], io.BytesIO(JPEG + b"\x00" * 4096), "big.jpg",
-                                "image/jpeg")
+        evidence.attach_to_item(
+            user("auditor"), audit.items[0], io.BytesIO(JPEG + b"\x00" * 4096), "big.jpg", "image/jpeg"
+        )
     db.session.rollback()
     assert _files(app) == [] and db.session.execute(db.select(Evidence)).first() is None
 
@@ -96,12 +103,14 @@ def test_a_write_that_fails_midway_leaves_no_partial_file(app):
 def test_evidence_only_while_the_audit_runs_and_only_by_the_team():
     audit = started()
     from core.errors import Forbidden
+
     with pytest.raises(Forbidden):
         evidence.attach_to_item(user("qo2"), audit.items[0], io.BytesIO(JPEG), "x.jpg", "image/jpeg")
     for position in range(3):
         record(audit, position, "conforming")
     from audits.services import audits
     from core.testing import TEST_PASSWORD
+
     audits.report_audit(user("auditor"), audit, summary="s", conclusion="c", password=TEST_PASSWORD)
     commit()
     with pytest.raises(Conflict):

@@ -47,15 +47,17 @@ def test_recording_a_result_through_the_api_is_a_bounded_number_of_statements(ap
     auditor = api_as("auditor")
     auditor.get("/api/v1/plugins")  # the token's first use is not what is measured
     with statements(app) as seen:
-        response = auditor.put(f"/api/v1/audits/{reference}/items/{item_id}",
-                               json={"result": result, "note": note, "row_version": version})
+        response = auditor.put(
+            f"/api/v1/audits/{reference}/items/{item_id}", json={"result": result, "note": note, "row_version": version}
+        )
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.json["result"] == result and response.json["row_version"] == version + 1
     assert (response.json["nonconformity"] or "").startswith("NC-") == (result == "major_nc")
     assert len(seen) <= MOST_STATEMENTS, "\n".join(seen)
     assert _trail_appends(seen) == 1
-    assert not any(re.search(r"FROM audit_item\s+WHERE audit_item.audit_id IN", s) for s in seen), \
+    assert not any(re.search(r"FROM audit_item\s+WHERE audit_item.audit_id IN", s) for s in seen), (
         "the audit's other items were loaded"
+    )
 
 
 def test_the_trail_still_records_the_item_and_the_nc_it_raised(app, api_as):
@@ -65,12 +67,17 @@ def test_the_trail_still_records_the_item_and_the_nc_it_raised(app, api_as):
         audit = started()
         reference, item_id, version = audit.reference, audit.items[0].id, audit.items[0].row_version
         before = db.session.execute(db.select(db.func.max(TrailEvent.seq))).scalar()
-    response = api_as("auditor").put(f"/api/v1/audits/{reference}/items/{item_id}",
-                                     json={"result": "minor_nc", "note": "Late", "row_version": version})
+    response = api_as("auditor").put(
+        f"/api/v1/audits/{reference}/items/{item_id}",
+        json={"result": "minor_nc", "note": "Late", "row_version": version},
+    )
     assert response.status_code == 200
     with app.app_context():
-        events = db.session.execute(db.select(TrailEvent).where(TrailEvent.seq > before)
-                                    .order_by(TrailEvent.seq)).scalars().all()
+        events = (
+            db.session.execute(db.select(TrailEvent).where(TrailEvent.seq > before).order_by(TrailEvent.seq))
+            .scalars()
+            .all()
+        )
         assert {(e.entity_type, e.action) for e in events} >= {("nonconformity", "create"), ("audit_item", "update")}
         from core.trail.chain import verify
 
@@ -85,8 +92,10 @@ def test_recording_a_result_on_the_page_is_a_bounded_number_of_statements(app, c
     page = client.get(f"/audits/{reference}").get_data(as_text=True)
     token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
     with statements(app) as seen:
-        response = client.post(f"/audits/{reference}/items/{item_id}", data={
-            "csrf_token": token, "result": "major_nc", "note": "Nobody at the desk", "row_version": version})
+        response = client.post(
+            f"/audits/{reference}/items/{item_id}",
+            data={"csrf_token": token, "result": "major_nc", "note": "Nobody at the desk", "row_version": version},
+        )
     assert response.status_code == 302, response.get_data(as_text=True)
     assert len(seen) <= MOST_STATEMENTS, "\n".join(seen)
     assert _trail_appends(seen) == 1

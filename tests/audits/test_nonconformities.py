@@ -16,13 +16,19 @@ from core.testing import TEST_PASSWORD
 from tests.audits.conftest import user
 
 pytestmark = pytest.mark.usefixtures("cast", "ctx")
-FIVE_WHY = {"method": "5why", "chain": [{"why": "Visitors waited", "because": "Nobody at the desk"},
-                                        {"why": "Nobody at the desk", "because": "No rota for lunch breaks"}]}
+FIVE_WHY = {
+    "method": "5why",
+    "chain": [
+        {"why": "Visitors waited", "because": "Nobody at the desk"},
+        {"why": "Nobody at the desk", "because": "No rota for lunch breaks"},
+    ],
+}
 
 
 def raised(**overrides):
-    fields = dict(title="Showroom greeting too slow", description="Ten minutes", severity="major", site="MAIN",
-                  department="SALES")
+    fields = dict(
+        title="Showroom greeting too slow", description="Ten minutes", severity="major", site="MAIN", department="SALES"
+    )
     fields.update(overrides)
     nc = ncs.raise_nonconformity(user(fields.pop("actor", "qo")), **fields)
     commit()
@@ -32,8 +38,9 @@ def raised(**overrides):
 def to_actions_planned(nc, owner="staff"):
     ncs.transition(user("head"), nc, to="contained", containment="Receptionist at the door")
     ncs.transition(user("head"), nc, to="root_cause_identified", root_cause=FIVE_WHY)
-    action = actions.add_action(user("head"), nc, description="Lunch rota", owner=owner,
-                                due_date=today() + timedelta(days=14))
+    action = actions.add_action(
+        user("head"), nc, description="Lunch rota", owner=owner, due_date=today() + timedelta(days=14)
+    )
     ncs.transition(user("head"), nc, to="actions_planned")
     commit()
     return action
@@ -48,19 +55,32 @@ def test_raising_numbers_defaults_owner_and_due_date_and_fires_after_commit(app,
             heard.append(nc.reference)
 
     register_plugin(Listener(), "listener")
-    nc = ncs.raise_nonconformity(user("staff"), title="Scratched car delivered", description="", severity="minor",
-                                 site="MAIN", department="SALES")
+    nc = ncs.raise_nonconformity(
+        user("staff"),
+        title="Scratched car delivered",
+        description="",
+        severity="minor",
+        site="MAIN",
+        department="SALES",
+    )
     assert heard == []
     commit()
     assert heard == [nc.reference] and nc.reference == f"NC-{today().year}-0001"
     assert nc.owner.login == "head" and nc.due_date == today() + timedelta(days=60)
 
 
-@pytest.mark.parametrize("field, overrides", [
-    ("title", {"title": " "}), ("severity", {"severity": "critical"}), ("site", {"site": "NOWHERE"}),
-    ("department", {"department": "NOPE"}), ("source", {"source": "gossip"}), ("source", {"source": "audit"}),
-    ("due_date", {"due_date": today() - timedelta(days=1)}),
-])
+@pytest.mark.parametrize(
+    "field, overrides",
+    [
+        ("title", {"title": " "}),
+        ("severity", {"severity": "critical"}),
+        ("site", {"site": "NOWHERE"}),
+        ("department", {"department": "NOPE"}),
+        ("source", {"source": "gossip"}),
+        ("source", {"source": "audit"}),
+        ("due_date", {"due_date": today() - timedelta(days=1)}),
+    ],
+)
 def test_raising_with_bad_fields_names_the_field(field, overrides):
     with pytest.raises(ValidationFailed) as caught:
         raised(**overrides)
@@ -84,8 +104,9 @@ def test_the_whole_way_to_closed_with_a_verified_action(app, register_plugin):
     actions.complete_action(user("staff"), action, note="Rota posted in the staff room")
     ncs.transition(user("head"), nc, to="verifying")
     commit()
-    actions.verify_action(user("qo"), action, effective=True, note="No waits observed over 2 weeks",
-                          password=TEST_PASSWORD)
+    actions.verify_action(
+        user("qo"), action, effective=True, note="No waits observed over 2 weeks", password=TEST_PASSWORD
+    )
     commit()
     [signature] = signatures_for(action)
     assert (signature.meaning, signature.signer_login) == ("verified-effective", "qo")
@@ -94,9 +115,12 @@ def test_the_whole_way_to_closed_with_a_verified_action(app, register_plugin):
     assert nc.state == "closed" and nc.closed_at is not None and closed == [nc.reference]
 
 
-@pytest.mark.parametrize("to, content, field", [
-    ("contained", {"containment": " "}, "containment"),
-])
+@pytest.mark.parametrize(
+    "to, content, field",
+    [
+        ("contained", {"containment": " "}, "containment"),
+    ],
+)
 def test_a_transition_without_its_content_names_the_field(to, content, field):
     nc = raised()
     with pytest.raises(ValidationFailed) as caught:
@@ -104,15 +128,18 @@ def test_a_transition_without_its_content_names_the_field(to, content, field):
     assert caught.value.errors[0]["field"] == field
 
 
-@pytest.mark.parametrize("root_cause, field", [
-    (None, "root_cause"),
-    ({"method": "guess"}, "root_cause.method"),
-    ({"method": "5why", "chain": []}, "root_cause.chain"),
-    ({"method": "5why", "chain": [{"why": "x", "because": ""}]}, "root_cause.chain[0].because"),
-    ({"method": "fishbone", "causes": {"money": ["x"]}}, "root_cause.causes.money"),
-    ({"method": "fishbone", "causes": {"man": []}}, "root_cause.causes"),
-    ({"method": "8d", "d0": "a", "d1": "b", "d2": "c", "d3": "d"}, "root_cause.d4"),
-])
+@pytest.mark.parametrize(
+    "root_cause, field",
+    [
+        (None, "root_cause"),
+        ({"method": "guess"}, "root_cause.method"),
+        ({"method": "5why", "chain": []}, "root_cause.chain"),
+        ({"method": "5why", "chain": [{"why": "x", "because": ""}]}, "root_cause.chain[0].because"),
+        ({"method": "fishbone", "causes": {"money": ["x"]}}, "root_cause.causes.money"),
+        ({"method": "fishbone", "causes": {"man": []}}, "root_cause.causes"),
+        ({"method": "8d", "d0": "a", "d1": "b", "d2": "c", "d3": "d"}, "root_cause.d4"),
+    ],
+)
 def test_root_cause_is_validated_per_method(root_cause, field):
     nc = raised()
     ncs.transition(user("head"), nc, to="contained", containment="Done")
@@ -124,10 +151,13 @@ def test_root_cause_is_validated_per_method(root_cause, field):
     assert db.session.get(Nonconformity, nc.id).state == "contained"
 
 
-@pytest.mark.parametrize("analysis", [
-    {"method": "fishbone", "causes": {"man": ["New receptionist"], "method": ["No rota", " "]}},
-    {"method": "8d", **{f"d{n}": f"section {n}" for n in range(5)}},
-])
+@pytest.mark.parametrize(
+    "analysis",
+    [
+        {"method": "fishbone", "causes": {"man": ["New receptionist"], "method": ["No rota", " "]}},
+        {"method": "8d", **{f"d{n}": f"section {n}" for n in range(5)}},
+    ],
+)
 def test_fishbone_and_8d_are_stored_structured(analysis):
     nc = raised()
     ncs.transition(user("head"), nc, to="contained", containment="Done")
@@ -162,8 +192,9 @@ def test_planning_needs_an_action_and_verifying_needs_them_done():
     with pytest.raises(ValidationFailed, match="at least one"):
         ncs.transition(user("head"), nc, to="actions_planned")
     db.session.rollback()
-    action = actions.add_action(user("head"), nc, description="Rota", owner="staff",
-                                due_date=today() + timedelta(days=3))
+    action = actions.add_action(
+        user("head"), nc, description="Rota", owner="staff", due_date=today() + timedelta(days=3)
+    )
     ncs.transition(user("head"), nc, to="actions_planned")
     commit()
     with pytest.raises(ValidationFailed, match=action.label):
@@ -212,8 +243,13 @@ def test_an_ineffective_action_sends_the_nc_back_to_planning_and_closing_needs_a
     with pytest.raises(ValidationFailed):
         ncs.transition(user("head"), nc, to="verifying")
     db.session.rollback()
-    second = actions.add_action(user("head"), nc, description="Second receptionist at lunch", owner="staff",
-                                due_date=today() + timedelta(days=7))
+    second = actions.add_action(
+        user("head"),
+        nc,
+        description="Second receptionist at lunch",
+        owner="staff",
+        due_date=today() + timedelta(days=7),
+    )
     actions.complete_action(user("staff"), second, note="Hired")
     ncs.transition(user("head"), nc, to="verifying")
     commit()
@@ -249,8 +285,9 @@ def test_overdue_lists_and_my_actions():
     assert actions.overdue_actions() == [action]
     assert actions.my_actions(user("staff")) == [action]
     assert actions.my_actions(user("qo")) == []
-    assert [n.reference for n in db.session.execute(ncs.list_query(user("staff"), overdue=True)).scalars()] \
-        == [nc.reference]
+    assert [n.reference for n in db.session.execute(ncs.list_query(user("staff"), overdue=True)).scalars()] == [
+        nc.reference
+    ]
 
 
 def test_similar_ncs_of_the_department_in_the_last_12_months():
@@ -262,12 +299,18 @@ def test_similar_ncs_of_the_department_in_the_last_12_months():
 
 
 def test_plugins_raise_ncs_through_the_public_capability():
-    reference = raise_nonconformity(title="Complaint: rude advisor", description="Customer complaint #12",
-                                    severity="major", site="MAIN", department="AFTERSALES",
-                                    source="plugin:aftersales", source_ref="form-submission:12", raised_by=None)
+    reference = raise_nonconformity(
+        title="Complaint: rude advisor",
+        description="Customer complaint #12",
+        severity="major",
+        site="MAIN",
+        department="AFTERSALES",
+        source="plugin:aftersales",
+        source_ref="form-submission:12",
+        raised_by=None,
+    )
     commit()
     nc = ncs.nc_by_reference(reference)
-    assert (nc.source, nc.source_ref, nc.raised_by, nc.owner) == ("plugin:aftersales", "form-submission:12", None,
-                                                                 None)
+    assert (nc.source, nc.source_ref, nc.raised_by, nc.owner) == ("plugin:aftersales", "form-submission:12", None, None)
     with pytest.raises(ValidationFailed):
         raise_nonconformity(title="x", severity="major", site="MAIN", department="NOPE")

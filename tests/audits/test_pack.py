@@ -22,10 +22,13 @@ def in_workers(monkeypatch):
 
     monkeypatch.setattr(render, "SMALL_JOBS", 0)
 
+
 IN_FORCE_BODY = "# Reception\n\nGreet every visitor within two minutes of arrival.\n"
 LATER_BODY = "# Reception\n\nRevisedLaterWording: greet within five minutes.\n"
-HOSTILE = ('<script>document.write("INJECTED")</script>'
-           '<link rel=attachment href=file:///etc/passwd><img src="http://127.0.0.1:9/x.png">')
+HOSTILE = (
+    '<script>document.write("INJECTED")</script>'
+    '<link rel=attachment href=file:///etc/passwd><img src="http://127.0.0.1:9/x.png">'
+)
 
 
 def _png() -> bytes:
@@ -40,8 +43,9 @@ def _effective_procedure(code="SA-PR-001"):
     from core.accounts.services import department_by_code
     from procedures import services
 
-    procedure = services.create_procedure(user("qo2"), code=code, title="Reception",
-                                          department=department_by_code("SALES"), body=IN_FORCE_BODY)
+    procedure = services.create_procedure(
+        user("qo2"), code=code, title="Reception", department=department_by_code("SALES"), body=IN_FORCE_BODY
+    )
     commit()
     _approve(procedure.revisions[0])
     return procedure
@@ -76,8 +80,7 @@ def _audit_with_findings():
 
 
 def _text(path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True,
-                          text=True).stdout
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True).stdout
 
 
 def _attachments(path) -> str:
@@ -105,12 +108,26 @@ def test_the_pack_shows_the_audit_as_of_its_date_and_verifies(app, tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
 
     text = _text(pdf)
-    pages = int(subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
-                .stdout.split("Pages:")[1].split()[0])
+    pages = int(
+        subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+        .stdout.split("Pages:")[1]
+        .split()[0]
+    )
     flat = " ".join(text.split())
-    for expected in (audit.reference, "Sales process audit", "MAIN", "SALES", "Lead auditor", "dealerqms",
-                     f"Page 1 of {pages}", f"Page {pages} of {pages}", "Is every visitor greeted within two minutes?",
-                     "Major NC", "showroom.png", hashlib.sha256(_png()).hexdigest()[:20]):
+    for expected in (
+        audit.reference,
+        "Sales process audit",
+        "MAIN",
+        "SALES",
+        "Lead auditor",
+        "dealerqms",
+        f"Page 1 of {pages}",
+        f"Page {pages} of {pages}",
+        "Is every visitor greeted within two minutes?",
+        "Major NC",
+        "showroom.png",
+        hashlib.sha256(_png()).hexdigest()[:20],
+    ):
         assert expected in flat, expected
     from audits.services.audits import nonconformities_of
 
@@ -131,20 +148,36 @@ def test_the_pack_shows_the_audit_as_of_its_date_and_verifies(app, tmp_path):
     subprocess.run(["pdfdetach", "-savefile", "manifest.json", "-o", str(tmp_path / "m.json"), str(pdf)], check=True)
     manifest = json.loads((tmp_path / "m.json").read_text())
     assert [f["sha256"] for f in manifest["files"]] == [hashlib.sha256(_png()).hexdigest()]
-    assert {s["key"] for s in manifest["sections"]} >= {"plan", "checklists", "nonconformities", "procedures",
-                                                        "evidence", "trail", "signatures"}
+    assert {s["key"] for s in manifest["sections"]} >= {
+        "plan",
+        "checklists",
+        "nonconformities",
+        "procedures",
+        "evidence",
+        "trail",
+        "signatures",
+    }
     assert manifest["trail"]["ok"] is True
-    assert hashlib.sha256(json.dumps(manifest, sort_keys=True, ensure_ascii=False, indent=1).encode()).hexdigest() \
-        in flat.replace(" ", "")
+    assert hashlib.sha256(
+        json.dumps(manifest, sort_keys=True, ensure_ascii=False, indent=1).encode()
+    ).hexdigest() in flat.replace(" ", "")
 
     check = subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True, text=True, check=False)
     assert check.returncode == 0, check.stdout + check.stderr
     metadata = subprocess.run(["pdfinfo", "-meta", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert 'pdfaid:part="3"' in metadata and 'pdfaid:conformance="B"' in metadata
-    outline = subprocess.run(["qpdf", "--json", "--json-key=outlines", str(pdf)], capture_output=True,
-                             text=True, check=True).stdout
-    for title in ("Audit plan and scope", "Checklist results", "Nonconformities", nc.reference, "Evidence index",
-                  "Audit trail", "Signatures"):
+    outline = subprocess.run(
+        ["qpdf", "--json", "--json-key=outlines", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
+    for title in (
+        "Audit plan and scope",
+        "Checklist results",
+        "Nonconformities",
+        nc.reference,
+        "Evidence index",
+        "Audit trail",
+        "Signatures",
+    ):
         assert title in outline, title
     assert "<script>" not in html.read_text().replace("&lt;script&gt;", "")
 
@@ -168,16 +201,34 @@ def _throwaway_signer(tmp_path):
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Pack Signer Test")])
     now = datetime.datetime.now(datetime.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=30))
-            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
-                                         data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                                         crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(key, hashes.SHA256())
+    )
     key_path, cert_path = tmp_path / "key.pem", tmp_path / "cert.pem"
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return key_path, cert_path
 
@@ -188,8 +239,20 @@ def test_a_signed_pack_verifies_and_a_one_byte_change_fails(app, tmp_path):
     key, cert = _throwaway_signer(tmp_path)
     pdf = tmp_path / "signed.pdf"
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["pack", audit.reference, "-o", str(pdf), "--sign-key", str(key),
-                                 "--sign-cert", str(cert), "--locale", "zh_CN"])
+    result = runner.invoke(
+        args=[
+            "pack",
+            audit.reference,
+            "-o",
+            str(pdf),
+            "--sign-key",
+            str(key),
+            "--sign-cert",
+            str(cert),
+            "--locale",
+            "zh_CN",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "signed" in result.output
     text = " ".join(_text(pdf).split())
@@ -218,8 +281,9 @@ def test_refusals_are_one_sentence_and_write_nothing(app, tmp_path):
     assert missing.exit_code == 1 and "IA-1999-999" in missing.output and "Traceback" not in missing.output
     assert list(out.iterdir()) == []
     (tmp_path / "key.pem").write_text("not a key")
-    half = runner.invoke(args=["pack", "IA-1999-999", "-o", str(tmp_path / "x.pdf"), "--sign-key",
-                               str(tmp_path / "key.pem")])
+    half = runner.invoke(
+        args=["pack", "IA-1999-999", "-o", str(tmp_path / "x.pdf"), "--sign-key", str(tmp_path / "key.pem")]
+    )
     assert half.exit_code == 1 and "--sign-cert" in half.output
     (tmp_path / "plain.pdf").write_bytes(b"%PDF-1.7\n%%EOF\n")
     not_a_pack = runner.invoke(args=["pack", "verify", str(tmp_path / "plain.pdf")])

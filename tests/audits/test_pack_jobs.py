@@ -128,9 +128,10 @@ def test_a_pack_job_killed_mid_render_fails_and_leaves_no_file(app, api_as, audi
 
     body, _seen = _poll(api, f"/api/v1/jobs/{job_id}")
     assert body["state"] == "failed"
-    assert body["error"] in ("The job's process was killed (SIGKILL).",
-                             ("The job's worker process is gone (it was stopped, or the server restarted); "
-                             "start the job again."))
+    assert body["error"] in (
+        "The job's process was killed (SIGKILL).",
+        ("The job's worker process is gone (it was stopped, or the server restarted); start the job again."),
+    )
     assert "result_url" not in body
     folder = _folder(app, job_id)
     assert not folder.exists() or os.listdir(folder) == []

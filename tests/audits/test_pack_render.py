@@ -36,14 +36,16 @@ def _audit():
 
 def _pages(path) -> list[str]:
     """The text of every page (pdftotext separates pages with a form feed)."""
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True,
-                          text=True).stdout
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True).stdout
     return [" ".join(page.split()) for page in text.split("\f")[:-1]]
 
 
 def _outline(path) -> list[tuple[int, str, int]]:
-    data = json.loads(subprocess.run(["qpdf", "--json", "--json-key=outlines", str(path)], capture_output=True,
-                                     check=True, text=True).stdout)
+    data = json.loads(
+        subprocess.run(
+            ["qpdf", "--json", "--json-key=outlines", str(path)], capture_output=True, check=True, text=True
+        ).stdout
+    )
     found = []
 
     def walk(items, level):
@@ -64,10 +66,15 @@ def _pack(tmp_path, reference, name="pack.pdf", **options):
 def test_page_numbers_bookmarks_and_contents_point_at_the_merged_pages(app, tmp_path):
     audit = _audit()
     steps = []
-    result = _pack(tmp_path, audit.reference, html_output=tmp_path / "pack.html",
-                   progress=lambda done, total, label: steps.append((done, total, label)))
-    assert len(result.rendered) > 10 and any(key.startswith("checklists/") and key.endswith("/1")
-                                             for key in result.rendered)
+    result = _pack(
+        tmp_path,
+        audit.reference,
+        html_output=tmp_path / "pack.html",
+        progress=lambda done, total, label: steps.append((done, total, label)),
+    )
+    assert len(result.rendered) > 10 and any(
+        key.startswith("checklists/") and key.endswith("/1") for key in result.rendered
+    )
     assert [key for key in result.peak_rss_kib if key.startswith("worker ")], "rendered in worker processes"
     assert steps[-1][0] == steps[-1][1] and [done for done, _t, _l in steps] == sorted(done for done, _t, _l in steps)
 
@@ -82,9 +89,19 @@ def test_page_numbers_bookmarks_and_contents_point_at_the_merged_pages(app, tmp_
 
     ncs = nonconformities_of(audit)
     titles = {title for _level, title, _page in outline}
-    for expected in ("Contents", "Audit plan and scope", "Checklist results", "Findings summary", "Nonconformities",
-                     "Procedures in force on the audit date", "Evidence index", "Audit trail", "Signatures",
-                     "Showroom", *(f"{nc.reference} — {nc.title}" for nc in ncs)):
+    for expected in (
+        "Contents",
+        "Audit plan and scope",
+        "Checklist results",
+        "Findings summary",
+        "Nonconformities",
+        "Procedures in force on the audit date",
+        "Evidence index",
+        "Audit trail",
+        "Signatures",
+        "Showroom",
+        *(f"{nc.reference} — {nc.title}" for nc in ncs),
+    ):
         assert expected in titles, expected
     for level, title, page in outline:
         # Every bookmark lands on the page where its section or record starts.
@@ -101,12 +118,14 @@ def test_page_numbers_bookmarks_and_contents_point_at_the_merged_pages(app, tmp_
     # The single HTML document renders the same pages in one plain WeasyPrint run.
     from weasyprint import HTML
 
-    HTML(filename=str(tmp_path / "pack.html"), url_fetcher=lambda url: (_ for _ in ()).throw(ValueError(url))) \
-        .write_pdf(tmp_path / "plain.pdf")
+    HTML(
+        filename=str(tmp_path / "pack.html"), url_fetcher=lambda url: (_ for _ in ()).throw(ValueError(url))
+    ).write_pdf(tmp_path / "plain.pdf")
     plain = _pages(tmp_path / "plain.pdf")
     assert len(plain) == len(pages) and f"Page {len(pages)} of {len(pages)}" in plain[-1]
-    assert [(title, page) for _l, title, page in _outline(tmp_path / "plain.pdf")] == \
-        [(title, page) for _l, title, page in outline]
+    assert [(title, page) for _l, title, page in _outline(tmp_path / "plain.pdf")] == [
+        (title, page) for _l, title, page in outline
+    ]
     # "Page n of N" is drawn where the plain render lays it out, right-aligned, on every page.
     for number in (1, len(pages)):
         drawn, laid_out = _page_of_box(tmp_path / "pack.pdf", number), _page_of_box(tmp_path / "plain.pdf", number)
@@ -115,11 +134,15 @@ def test_page_numbers_bookmarks_and_contents_point_at_the_merged_pages(app, tmp_
 
 def _page_of_box(path, number) -> tuple[float, float, float]:
     """Left, right and top of the words "Page n of N" on page ``number`` (PDF points)."""
-    xml = subprocess.run(["pdftotext", "-bbox", "-f", str(number), "-l", str(number), str(path), "-"],
-                         capture_output=True, check=True, text=True).stdout
+    xml = subprocess.run(
+        ["pdftotext", "-bbox", "-f", str(number), "-l", str(number), str(path), "-"],
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout
     words = re.findall(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)<', xml)
     start = next(n for n, word in enumerate(words) if word[3] == "Page" and words[n + 2][3] == "of")
-    line = words[start:start + 4]
+    line = words[start : start + 4]
     return float(line[0][0]), float(line[-1][2]), float(line[0][1])
 
 
@@ -135,8 +158,9 @@ def test_the_merged_pack_keeps_one_copy_of_each_font(app, tmp_path):
             for font in page.obj.Resources.get("/Font", {}).values():
                 described = font.DescendantFonts[0] if "/DescendantFonts" in font else font
                 descriptor = described.FontDescriptor
-                program = next(descriptor[key] for key in ("/FontFile", "/FontFile2", "/FontFile3")
-                               if key in descriptor)
+                program = next(
+                    descriptor[key] for key in ("/FontFile", "/FontFile2", "/FontFile3") if key in descriptor
+                )
                 programs.append((program.objgen, hashlib.sha256(program.read_raw_bytes()).hexdigest()))
     distinct = set(programs)
     assert len(programs) > len(distinct), "pages share fonts"
@@ -157,7 +181,9 @@ def test_a_repeat_pack_renders_only_what_changed(app, tmp_path):
     assert "checklists/fieldcheck.showroom/0" in changed.reused
     assert "procedures/SA-PR-001/1" in changed.reused, "the revision in force never renders twice"
     assert len([key for key in changed.reused if key.startswith("nonconformities/")]) == 2
-    assert set(changed.rendered) <= {chunk, "trail", "contents"} | {k for k in changed.rendered if k.startswith("trail/")}
+    assert set(changed.rendered) <= {chunk, "trail", "contents"} | {
+        k for k in changed.rendered if k.startswith("trail/")
+    }
     assert "one copy missing its date" in " ".join(_pages(tmp_path / "changed.pdf"))
 
 
@@ -170,8 +196,9 @@ def test_a_damaged_cache_entry_is_rendered_again(app, tmp_path):
     assert len(entries) > 10
 
     def text(entry) -> str:
-        return subprocess.run(["pdftotext", "-", "-"], input=entry.read_bytes()[64:], capture_output=True,
-                              check=True).stdout.decode()
+        return subprocess.run(
+            ["pdftotext", "-", "-"], input=entry.read_bytes()[64:], capture_output=True, check=True
+        ).stdout.decode()
 
     # A unit of the body (the page stamps are not counted among the rendered units).
     damaged = next(entry for entry in entries if "Nonconformities" in text(entry))
@@ -181,8 +208,9 @@ def test_a_damaged_cache_entry_is_rendered_again(app, tmp_path):
 
     result = _pack(tmp_path, audit.reference, "after.pdf")
     assert len(result.rendered) == 1
-    check = subprocess.run(["qpdf", "--check", str(tmp_path / "after.pdf")], capture_output=True, text=True,
-                           check=False)
+    check = subprocess.run(
+        ["qpdf", "--check", str(tmp_path / "after.pdf")], capture_output=True, text=True, check=False
+    )
     assert check.returncode == 0, check.stdout
     assert len(_pages(tmp_path / "after.pdf")) == result.pages
     assert _pack(tmp_path, audit.reference, "third.pdf").rendered == [], "the entry was written again, intact"
@@ -209,11 +237,19 @@ def test_the_instance_signing_key_signs_when_the_command_names_none(app, tmp_pat
     key, cert = _throwaway_signer(tmp_path)
     # The instance keeps its key encrypted, the passphrase in a file of its own.
     private = serialization.load_pem_private_key(key.read_bytes(), password=None)
-    key.write_bytes(private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                          serialization.BestAvailableEncryption(b"instance secret")))
+    key.write_bytes(
+        private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(b"instance secret"),
+        )
+    )
     (tmp_path / "passphrase").write_text("instance secret\n")
-    app.config.update(DEALERQMS_PACK_SIGN_KEY=str(key), DEALERQMS_PACK_SIGN_CERT=str(cert),
-                      DEALERQMS_PACK_SIGN_PASSPHRASE_FILE=str(tmp_path / "passphrase"))
+    app.config.update(
+        DEALERQMS_PACK_SIGN_KEY=str(key),
+        DEALERQMS_PACK_SIGN_CERT=str(cert),
+        DEALERQMS_PACK_SIGN_PASSPHRASE_FILE=str(tmp_path / "passphrase"),
+    )
     runner = app.test_cli_runner()
     built = runner.invoke(args=["pack", audit.reference, "-o", str(tmp_path / "signed.pdf")])
     assert built.exit_code == 0, built.output
@@ -247,10 +283,16 @@ class HostileSection:
     @hookimpl
     def pack_sections(self, audit):
         url = f"http://127.0.0.1:{self.port}"
-        return [PackSection(title="Hostile plugin", html=(
-            f'<p>Plugin text</p><img src="file:///etc/passwd"><img src="{url}/a.png">'
-            f'<link rel="attachment" href="file:///etc/passwd"><link rel="stylesheet" href="{url}/s.css">'
-            f'<a rel="attachment" href="{url}/redirect">x</a><div style="background: url({url}/b.png)">y</div>'))]
+        return [
+            PackSection(
+                title="Hostile plugin",
+                html=(
+                    f'<p>Plugin text</p><img src="file:///etc/passwd"><img src="{url}/a.png">'
+                    f'<link rel="attachment" href="file:///etc/passwd"><link rel="stylesheet" href="{url}/s.css">'
+                    f'<a rel="attachment" href="{url}/redirect">x</a><div style="background: url({url}/b.png)">y</div>'
+                ),
+            )
+        ]
 
 
 def test_workers_fetch_nothing_a_section_names(app, tmp_path, register_plugin):
@@ -267,8 +309,9 @@ def test_workers_fetch_nothing_a_section_names(app, tmp_path, register_plugin):
     assert _Counter.hits == 0
     text = " ".join(_pages(tmp_path / "pack.pdf"))
     assert "Plugin text" in text and "root:x:0:0" not in text
-    listed = subprocess.run(["pdfdetach", "-list", str(tmp_path / "pack.pdf")], capture_output=True, text=True,
-                            check=True).stdout
+    listed = subprocess.run(
+        ["pdfdetach", "-list", str(tmp_path / "pack.pdf")], capture_output=True, text=True, check=True
+    ).stdout
     assert "passwd" not in listed and "manifest.json" in listed
 
 

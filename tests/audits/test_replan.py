@@ -35,9 +35,16 @@ def test_the_lead_auditor_re_plans_date_team_and_checklists(app, api_as):
     reference, version = _plan(app)
     auditor = api_as("auditor")
     new_date = (today() + timedelta(days=20)).isoformat()
-    changed = auditor.patch(f"/api/v1/audits/{reference}", json={
-        "planned_date": new_date, "auditors": ["qo2"], "checklists": ["fieldcheck.showroom", "fieldcheck.workshop"],
-        "scope": "Showroom and workshop", "row_version": version})
+    changed = auditor.patch(
+        f"/api/v1/audits/{reference}",
+        json={
+            "planned_date": new_date,
+            "auditors": ["qo2"],
+            "checklists": ["fieldcheck.showroom", "fieldcheck.workshop"],
+            "scope": "Showroom and workshop",
+            "row_version": version,
+        },
+    )
     assert changed.status_code == 200, changed.get_data(as_text=True)
     body = changed.json
     assert body["planned_date"] == new_date and body["auditors"] == ["qo2"]
@@ -69,14 +76,22 @@ def test_stale_versions_and_started_audits_are_conflicts(app, api_as):
 def test_re_planning_keeps_the_planning_rules_and_writes_nothing_on_a_refusal(app, api_as):
     reference, version = _plan(app)
     qo = api_as("qo")
-    own = _problem(qo.patch(f"/api/v1/audits/{reference}", json={
-        "title": "Changed", "lead_auditor": "salesauditor", "row_version": version}), 422)
+    own = _problem(
+        qo.patch(
+            f"/api/v1/audits/{reference}",
+            json={"title": "Changed", "lead_auditor": "salesauditor", "row_version": version},
+        ),
+        422,
+    )
     assert own["errors"][0]["field"] == "lead_auditor" and "own department" in own["errors"][0]["message"]
-    team = _problem(qo.patch(f"/api/v1/audits/{reference}", json={
-        "auditors": ["salesauditor"], "row_version": version}), 422)
+    team = _problem(
+        qo.patch(f"/api/v1/audits/{reference}", json={"auditors": ["salesauditor"], "row_version": version}), 422
+    )
     assert team["errors"][0]["field"] == "auditors"
-    unknown = _problem(qo.patch(f"/api/v1/audits/{reference}", json={
-        "checklists": ["fieldcheck.nothing"], "row_version": version}), 422)
+    unknown = _problem(
+        qo.patch(f"/api/v1/audits/{reference}", json={"checklists": ["fieldcheck.nothing"], "row_version": version}),
+        422,
+    )
     assert "fieldcheck.nothing" in unknown["errors"][0]["message"]
     after = _get(qo, reference)
     assert after["title"] == "Sales process audit" and after["lead_auditor"] == "auditor"
@@ -87,8 +102,12 @@ def test_only_the_lead_auditor_or_a_quality_officer_re_plans(app, api_as):
     reference, version = _plan(app)
     _problem(api_as("staff").patch(f"/api/v1/audits/{reference}", json={"title": "X", "row_version": version}), 403)
     _problem(api_as("qo2").patch("/api/v1/audits/IA-1999-001", json={"title": "X", "row_version": 1}), 404)
-    assert api_as("qo2").patch(f"/api/v1/audits/{reference}",
-                               json={"title": "By another QO", "row_version": version}).status_code == 200
+    assert (
+        api_as("qo2")
+        .patch(f"/api/v1/audits/{reference}", json={"title": "By another QO", "row_version": version})
+        .status_code
+        == 200
+    )
 
 
 def test_the_re_plan_page_changes_the_plan_and_keeps_what_was_typed_on_a_refusal(app, client_as):
@@ -99,9 +118,17 @@ def test_the_re_plan_page_changes_the_plan_and_keeps_what_was_typed_on_a_refusal
     form = client.get(f"/audits/{reference}/edit").get_data(as_text=True)
     assert 'value="Sales process audit"' in form
     version = re.search(r'name="row_version" value="(\d+)"', form).group(1)
-    data = {"csrf_token": _token(form), "row_version": version, "title": "Showroom, second visit",
-            "planned_date": (today() + timedelta(days=9)).isoformat(), "lead_auditor": "auditor",
-            "auditors": "qo", "checklists": "fieldcheck.showroom", "scope": "Showroom", "criteria": ""}
+    data = {
+        "csrf_token": _token(form),
+        "row_version": version,
+        "title": "Showroom, second visit",
+        "planned_date": (today() + timedelta(days=9)).isoformat(),
+        "lead_auditor": "auditor",
+        "auditors": "qo",
+        "checklists": "fieldcheck.showroom",
+        "scope": "Showroom",
+        "criteria": "",
+    }
 
     refused = client.post(f"/audits/{reference}/edit", data={**data, "lead_auditor": "salesauditor"})
     body = refused.get_data(as_text=True)
@@ -132,7 +159,7 @@ def test_the_audit_page_shows_its_history_with_the_results(app, client_as):
         record(audit, 0, "major_nc", "Nobody greeted us")
         reference, item_id = audit.reference, audit.items[0].id
     page = client_as("qo").get(f"/audits/{reference}").get_data(as_text=True)
-    history = page[page.index('id="history-heading"'):]
+    history = page[page.index('id="history-heading"') :]
     assert "Sales process audit" in history  # the audit's creation
     assert "in_progress" in history  # started
     assert f"audit_item {item_id}" in history and "major_nc" in history and "Nobody greeted us" in history

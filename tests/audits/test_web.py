@@ -18,25 +18,45 @@ def _token(page: str) -> str:
 
 def _plan_and_start(client):
     page = client.get("/audits/new").get_data(as_text=True)
-    response = client.post("/audits/new", data={
-        "csrf_token": _token(page), "title": "Showroom audit", "site": "MAIN", "departments": "SALES",
-        "lead_auditor": "auditor", "auditors": "qo", "checklists": "fieldcheck.showroom",
-        "planned_date": (today() + timedelta(days=1)).isoformat()})
+    response = client.post(
+        "/audits/new",
+        data={
+            "csrf_token": _token(page),
+            "title": "Showroom audit",
+            "site": "MAIN",
+            "departments": "SALES",
+            "lead_auditor": "auditor",
+            "auditors": "qo",
+            "checklists": "fieldcheck.showroom",
+            "planned_date": (today() + timedelta(days=1)).isoformat(),
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     reference = response.headers["Location"].rsplit("/", 1)[-1]
     view = client.get(f"/audits/{reference}").get_data(as_text=True)
     version = re.search(r'name="row_version" value="(\d+)"', view).group(1)
-    assert client.post(f"/audits/{reference}/start",
-                       data={"csrf_token": _token(view), "row_version": version}).status_code == 302
+    assert (
+        client.post(f"/audits/{reference}/start", data={"csrf_token": _token(view), "row_version": version}).status_code
+        == 302
+    )
     return reference
 
 
 def test_planning_refusal_keeps_the_form_and_names_the_reason(client_as):
     client = client_as("qo")
     page = client.get("/audits/new").get_data(as_text=True)
-    response = client.post("/audits/new", data={
-        "csrf_token": _token(page), "title": "My typed title", "site": "MAIN", "departments": "SALES",
-        "lead_auditor": "salesauditor", "checklists": "fieldcheck.showroom", "planned_date": today().isoformat()})
+    response = client.post(
+        "/audits/new",
+        data={
+            "csrf_token": _token(page),
+            "title": "My typed title",
+            "site": "MAIN",
+            "departments": "SALES",
+            "lead_auditor": "salesauditor",
+            "checklists": "fieldcheck.showroom",
+            "planned_date": today().isoformat(),
+        },
+    )
     body = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "own department" in body and 'value="My typed title"' in body
@@ -51,33 +71,44 @@ def test_the_field_view_records_results_and_keeps_a_note_that_failed_to_save(cli
     item_id = re.search(r'id="item-(\d+)"', page).group(1)
     token = _token(page)
     version = re.search(rf'id="item-{item_id}".*?name="row_version" value="(\d+)"', page, re.S).group(1)
-    unversioned = client.post(f"/audits/{reference}/items/{item_id}",
-                              data={"csrf_token": token, "result": "conforming", "note": "Greeted at once"})
+    unversioned = client.post(
+        f"/audits/{reference}/items/{item_id}",
+        data={"csrf_token": token, "result": "conforming", "note": "Greeted at once"},
+    )
     assert unversioned.status_code == 422 and "reload it" in unversioned.get_data(as_text=True)
-    saved = client.post(f"/audits/{reference}/items/{item_id}", data={
-        "csrf_token": token, "result": "conforming", "note": "Greeted at once", "row_version": version})
+    saved = client.post(
+        f"/audits/{reference}/items/{item_id}",
+        data={"csrf_token": token, "result": "conforming", "note": "Greeted at once", "row_version": version},
+    )
     assert saved.status_code == 302 and saved.headers["Location"].endswith(f"#item-{item_id}")
-    stale = client.post(f"/audits/{reference}/items/{item_id}", data={
-        "csrf_token": token, "result": "observation", "note": "Typed on the showroom floor", "row_version": "1"})
+    stale = client.post(
+        f"/audits/{reference}/items/{item_id}",
+        data={"csrf_token": token, "result": "observation", "note": "Typed on the showroom floor", "row_version": "1"},
+    )
     body = stale.get_data(as_text=True)
     assert stale.status_code == 409
     assert "Typed on the showroom floor" in body and "changed by someone else" in body
-    missing_note = client.post(f"/audits/{reference}/items/{item_id}",
-                               data={"csrf_token": token, "result": "major_nc", "note": "",
-                                     "row_version": str(int(version) + 1)})
+    missing_note = client.post(
+        f"/audits/{reference}/items/{item_id}",
+        data={"csrf_token": token, "result": "major_nc", "note": "", "row_version": str(int(version) + 1)},
+    )
     assert missing_note.status_code == 422
-    photo = client.post(f"/audits/{reference}/items/{item_id}/evidence",
-                        data={"csrf_token": token, "file": (io.BytesIO(JPEG), "door.jpg", "image/jpeg")},
-                        content_type="multipart/form-data")
+    photo = client.post(
+        f"/audits/{reference}/items/{item_id}/evidence",
+        data={"csrf_token": token, "file": (io.BytesIO(JPEG), "door.jpg", "image/jpeg")},
+        content_type="multipart/form-data",
+    )
     assert photo.status_code == 302
     page = client.get(f"/audits/{reference}").get_data(as_text=True)
-    evidence_id = re.search(r'/evidence/(\d+)', page).group(1)
+    evidence_id = re.search(r"/evidence/(\d+)", page).group(1)
     shown = client.get(f"/evidence/{evidence_id}")
     assert shown.data == JPEG and shown.headers["Content-Disposition"].startswith("inline")
     assert client.get(f"/evidence/{evidence_id}?download=1").headers["Content-Disposition"].startswith("attachment")
-    lying = client.post(f"/audits/{reference}/items/{item_id}/evidence",
-                        data={"csrf_token": token, "file": (io.BytesIO(b"%PDF-1.4 x"), "x.jpg", "image/jpeg")},
-                        content_type="multipart/form-data")
+    lying = client.post(
+        f"/audits/{reference}/items/{item_id}/evidence",
+        data={"csrf_token": token, "file": (io.BytesIO(b"%PDF-1.4 x"), "x.jpg", "image/jpeg")},
+        content_type="multipart/form-data",
+    )
     assert lying.status_code == 422 and "its content is application/pdf" in lying.get_data(as_text=True)
 
 
@@ -87,9 +118,11 @@ def test_an_upload_over_the_limit_answers_413(app, client_as):
     reference = _plan_and_start(client)
     page = client.get(f"/audits/{reference}").get_data(as_text=True)
     item_id = re.search(r'id="item-(\d+)"', page).group(1)
-    response = client.post(f"/audits/{reference}/items/{item_id}/evidence",
-                           data={"csrf_token": _token(page), "file": (io.BytesIO(JPEG * 10), "big.jpg", "image/jpeg")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        f"/audits/{reference}/items/{item_id}/evidence",
+        data={"csrf_token": _token(page), "file": (io.BytesIO(JPEG * 10), "big.jpg", "image/jpeg")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 413
 
 
@@ -100,9 +133,18 @@ def test_raise_nonconformity_from_a_metric_is_prefilled(client_as):
     assert page.status_code == 200
     assert 'value="metric:sales.lead_response/MAIN/2026-05"' in body and "2026-05" in body
     assert '<option value="SALES" selected>' in body
-    response = client.post("/nonconformities/new", data={
-        "csrf_token": _token(body), "title": "Lead response off target", "severity": "minor", "site": "MAIN",
-        "department": "SALES", "source": "metric", "source_ref": "metric:sales.lead_response/MAIN/2026-05"})
+    response = client.post(
+        "/nonconformities/new",
+        data={
+            "csrf_token": _token(body),
+            "title": "Lead response off target",
+            "severity": "minor",
+            "site": "MAIN",
+            "department": "SALES",
+            "source": "metric",
+            "source_ref": "metric:sales.lead_response/MAIN/2026-05",
+        },
+    )
     assert response.status_code == 302
     nc_page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "metric:sales.lead_response/MAIN/2026-05" in nc_page
@@ -115,13 +157,22 @@ def test_overdue_work_and_my_actions_show_on_the_dashboard(app, client_as):
     from core.database import commit
 
     with app.app_context():
-        nc = ncs.raise_nonconformity(user_by_login("qo"), title="Late delivery", description="", severity="major",
-                                     site="MAIN", department="SALES")
+        nc = ncs.raise_nonconformity(
+            user_by_login("qo"),
+            title="Late delivery",
+            description="",
+            severity="major",
+            site="MAIN",
+            department="SALES",
+        )
         ncs.transition(user_by_login("head"), nc, to="contained", containment="Called customer")
-        ncs.transition(user_by_login("head"), nc, to="root_cause_identified",
-                       root_cause={"method": "fishbone", "causes": {"method": ["No delivery plan"]}})
-        actions.add_action(user_by_login("head"), nc, description="Delivery plan", owner="staff",
-                           due_date=today())
+        ncs.transition(
+            user_by_login("head"),
+            nc,
+            to="root_cause_identified",
+            root_cause={"method": "fishbone", "causes": {"method": ["No delivery plan"]}},
+        )
+        actions.add_action(user_by_login("head"), nc, description="Delivery plan", owner="staff", due_date=today())
         nc.due_date = today() - timedelta(days=3)
         commit()
         reference = nc.reference

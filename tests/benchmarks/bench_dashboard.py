@@ -34,9 +34,18 @@ PASSWORD = "benchmark password 1"
 class BenchPlugin:
     def __init__(self, count: int):
         areas = ("SALES", "AFTERSALES", "TRAINING", "MARKETING", "RISK", "COMMS")
-        self.metrics = [Metric(key=f"bench.m{n:02d}", name=f"Metric {n:02d}", unit="%",
-                               direction="higher" if n % 2 else "lower", target=50, warning=40 if n % 2 else 60,
-                               area=areas[n % len(areas)]) for n in range(count)]
+        self.metrics = [
+            Metric(
+                key=f"bench.m{n:02d}",
+                name=f"Metric {n:02d}",
+                unit="%",
+                direction="higher" if n % 2 else "lower",
+                target=50,
+                warning=40 if n % 2 else 60,
+                area=areas[n % len(areas)],
+            )
+            for n in range(count)
+        ]
 
     @hookimpl
     def register_metrics(self):
@@ -62,14 +71,30 @@ def build(app, sites: int, months: int) -> None:
         codes = ["MAIN"] + [f"S{n:02d}" for n in range(1, sites)]
         for code in codes[1:]:
             accounts.create_site(None, code, f"Site {code}")
-        accounts.create_user(None, login="qo", display_name="Quinn", roles=["quality_officer"], password=PASSWORD,
-                             site=accounts.site_by_code("MAIN"))
+        accounts.create_user(
+            None,
+            login="qo",
+            display_name="Quinn",
+            roles=["quality_officer"],
+            password=PASSWORD,
+            site=accounts.site_by_code("MAIN"),
+        )
         db.session.commit()
         site_ids = [accounts.site_by_code(code).id for code in codes]
-        rows = [{"metric_key": key, "site_id": site_id, "period": period, "value": random.uniform(20, 80),
-                 "source": "import", "entered_at": now,
-                 "row_version": 1}
-                for key in registry().metrics for site_id in site_ids for period in months_back(months)]
+        rows = [
+            {
+                "metric_key": key,
+                "site_id": site_id,
+                "period": period,
+                "value": random.uniform(20, 80),
+                "source": "import",
+                "entered_at": now,
+                "row_version": 1,
+            }
+            for key in registry().metrics
+            for site_id in site_ids
+            for period in months_back(months)
+        ]
         db.session.commit()
         # Straight through the engine, without a trail event per row: the benchmark measures reading.
         with db.engine.begin() as connection:
@@ -99,8 +124,10 @@ def measure(app, runs: int) -> None:
             assert response.get_data(as_text=True).count('class="kpi ') >= 30
         first, rest = timings[0], timings[1:]
         print(f"{label} ({path}): {len(statements)} SQL statements per request")
-        print(f"{label} ({path}): first request {first * 1000:.0f} ms (fills caches), median of {runs} "
-              f"{statistics.median(rest) * 1000:.0f} ms (min {min(rest) * 1000:.0f}, max {max(rest) * 1000:.0f})")
+        print(
+            f"{label} ({path}): first request {first * 1000:.0f} ms (fills caches), median of {runs} "
+            f"{statistics.median(rest) * 1000:.0f} ms (min {min(rest) * 1000:.0f}, max {max(rest) * 1000:.0f})"
+        )
 
 
 def run(url: str, folder: Path, args) -> None:
@@ -109,9 +136,16 @@ def run(url: str, folder: Path, args) -> None:
     from core.migration import upgrade
     from core.plugins import manager
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(folder), "SECRET_KEY": "bench",
-                      "SESSION_COOKIE_SECURE": False, "WTF_CSRF_ENABLED": True,
-                      "DEALERQMS_LOAD_ENTRYPOINTS": "builtin"})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "INSTANCE_PATH": str(folder),
+            "SECRET_KEY": "bench",
+            "SESSION_COOKIE_SECURE": False,
+            "WTF_CSRF_ENABLED": True,
+            "DEALERQMS_LOAD_ENTRYPOINTS": "builtin",
+        }
+    )
     with app.app_context():
         upgrade()
     manager.register(BenchPlugin(args.metrics), "bench", app=app)

@@ -36,23 +36,37 @@ from core.plugins import Checklist, Question, hookimpl
 PASSWORD = "benchmark password 1"
 REFERENCE_FILE = "reference.txt"
 
-NOTE = ("Observed at the showroom entrance between 10:00 and 10:45. The salesperson on duty greeted two of three "
-        "walk-in customers within the time the procedure asks; the third waited while the phone was answered. "
-        "Spoke with the sales manager, who confirmed the rota leaves one person alone at lunchtime. ")
-BODY_PARAGRAPH = ("Every step of this procedure is carried out by the person named in the rota for the day and "
-                  "recorded in the dealer management system before the end of the shift. Deviations are reported "
-                  "to the department head, who decides on containment and records the decision. ")
+NOTE = (
+    "Observed at the showroom entrance between 10:00 and 10:45. The salesperson on duty greeted two of three "
+    "walk-in customers within the time the procedure asks; the third waited while the phone was answered. "
+    "Spoke with the sales manager, who confirmed the rota leaves one person alone at lunchtime. "
+)
+BODY_PARAGRAPH = (
+    "Every step of this procedure is carried out by the person named in the rota for the day and "
+    "recorded in the dealer management system before the end of the shift. Deviations are reported "
+    "to the department head, who decides on containment and records the decision. "
+)
 
 
 class BenchPlugin:
     def __init__(self, checklists: int, questions: int):
         self.checklists = [
-            Checklist(key=f"bench.c{c}", title=f"Bench checklist {c + 1}", area="SALES", questions=[
-                Question(key=f"q{q}", text=f"Question {q + 1} of checklist {c + 1}: is the documented step "
-                                           f"carried out, recorded and checked by the responsible person?",
-                         reference=f"BP-PR-00{c % 3 + 1} §{q + 1}")
-                for q in range(questions)])
-            for c in range(checklists)]
+            Checklist(
+                key=f"bench.c{c}",
+                title=f"Bench checklist {c + 1}",
+                area="SALES",
+                questions=[
+                    Question(
+                        key=f"q{q}",
+                        text=f"Question {q + 1} of checklist {c + 1}: is the documented step "
+                        f"carried out, recorded and checked by the responsible person?",
+                        reference=f"BP-PR-00{c % 3 + 1} §{q + 1}",
+                    )
+                    for q in range(questions)
+                ],
+            )
+            for c in range(checklists)
+        ]
 
     @hookimpl
     def register_checklists(self):
@@ -63,8 +77,14 @@ def make_app(folder: Path, args):
     from core import create_app
     from core.plugins import manager
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite3'}",
-                      "INSTANCE_PATH": str(folder), "SECRET_KEY": "bench", "DEALERQMS_LOAD_ENTRYPOINTS": "builtin"})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite3'}",
+            "INSTANCE_PATH": str(folder),
+            "SECRET_KEY": "bench",
+            "DEALERQMS_LOAD_ENTRYPOINTS": "builtin",
+        }
+    )
     manager.register(BenchPlugin(args.checklists, args.questions), "bench", app=app)
     return app
 
@@ -79,21 +99,37 @@ def build(app, args) -> str:
     with app.app_context():
         upgrade()
         accounts.ensure_defaults()
-        people = {"qo": ("quality_officer", "QUALITY"), "qo2": ("quality_officer", "QUALITY"),
-                  "head": ("department_head", "SALES"), "auditor": ("auditor", "TRAINING")}
+        people = {
+            "qo": ("quality_officer", "QUALITY"),
+            "qo2": ("quality_officer", "QUALITY"),
+            "head": ("department_head", "SALES"),
+            "auditor": ("auditor", "TRAINING"),
+        }
         for login, (role, department) in people.items():
-            accounts.create_user(None, login=login, display_name=login.title(), roles=[role], password=PASSWORD,
-                                 department=accounts.department_by_code(department),
-                                 site=accounts.site_by_code("MAIN"))
+            accounts.create_user(
+                None,
+                login=login,
+                display_name=login.title(),
+                roles=[role],
+                password=PASSWORD,
+                department=accounts.department_by_code(department),
+                site=accounts.site_by_code("MAIN"),
+            )
         commit()
         user = accounts.user_by_login
         codes = []
         for number in range(args.procedures):
             code = f"BP-PR-{number + 1:03d}"
             body = f"# Procedure {number + 1}\n\n" + "\n\n".join(
-                f"## Step {step + 1}\n\n{BODY_PARAGRAPH * 3}" for step in range(12))
-            procedure = procedures.create_procedure(user("qo2"), code=code, title=f"Bench procedure {number + 1}",
-                                                    department=accounts.department_by_code("SALES"), body=body)
+                f"## Step {step + 1}\n\n{BODY_PARAGRAPH * 3}" for step in range(12)
+            )
+            procedure = procedures.create_procedure(
+                user("qo2"),
+                code=code,
+                title=f"Bench procedure {number + 1}",
+                department=accounts.department_by_code("SALES"),
+                body=body,
+            )
             commit()
             revision = procedure.revisions[0]
             procedures.submit(user("qo2"), revision, row_version=revision.row_version)
@@ -104,26 +140,48 @@ def build(app, args) -> str:
             codes.append(code)
         from core.clock import today
 
-        audit = audits.plan_audit(user("qo"), title="Benchmark audit", site="MAIN", departments=["SALES"],
-                                  scope="Showroom and handover", criteria=codes, lead_auditor="auditor",
-                                  auditors=["qo"], planned_date=today(),
-                                  checklists=[c.key for c in BenchPlugin(args.checklists, 1).checklists])
+        audit = audits.plan_audit(
+            user("qo"),
+            title="Benchmark audit",
+            site="MAIN",
+            departments=["SALES"],
+            scope="Showroom and handover",
+            criteria=codes,
+            lead_auditor="auditor",
+            auditors=["qo"],
+            planned_date=today(),
+            checklists=[c.key for c in BenchPlugin(args.checklists, 1).checklists],
+        )
         commit()
         audits.start_audit(user("auditor"), audit)
         commit()
-        grades = ["conforming", "conforming", "observation", "conforming", "ofi", "conforming", "minor_nc",
-                  "conforming", "conforming", "conforming", "conforming", "major_nc"]
+        grades = [
+            "conforming",
+            "conforming",
+            "observation",
+            "conforming",
+            "ofi",
+            "conforming",
+            "minor_nc",
+            "conforming",
+            "conforming",
+            "conforming",
+            "conforming",
+            "major_nc",
+        ]
         for index, item in enumerate(audit.items):
             result = grades[index % len(grades)] if index < args.nc_items else "conforming"
-            audits.record_result(user("auditor"), audit, item, result=result,
-                                 note=(NOTE * 2)[:args.note_chars + (index % 3) * 40])
+            audits.record_result(
+                user("auditor"), audit, item, result=result, note=(NOTE * 2)[: args.note_chars + (index % 3) * 40]
+            )
             commit()
         for nc in audits.nonconformities_of(audit):
             nonconformities.transition(user("qo"), nc, to="contained", containment=NOTE)
             commit()
             chain = [{"why": f"Why {n + 1}? {NOTE[:120]}", "because": f"Because {NOTE[:160]}"} for n in range(5)]
-            nonconformities.transition(user("qo"), nc, to="root_cause_identified",
-                                       root_cause={"method": "5why", "chain": chain})
+            nonconformities.transition(
+                user("qo"), nc, to="root_cause_identified", root_cause={"method": "5why", "chain": chain}
+            )
             commit()
         return audit.reference
 
@@ -136,8 +194,9 @@ def change_one_response(app, reference: str, run: int) -> None:
     with app.app_context():
         audit = audits.audit_by_reference(reference)
         item = audit.items[len(audit.items) // 2]
-        audits.record_result(user_by_login("auditor"), audit, item, result=item.result,
-                             note=f"{item.note} Re-checked (run {run}).")
+        audits.record_result(
+            user_by_login("auditor"), audit, item, result=item.result, note=f"{item.note} Re-checked (run {run})."
+        )
         commit()
 
 
@@ -163,14 +222,34 @@ def child(args) -> None:
         result = write_pack(args.reference, args.output, html_output=args.html)
         seconds = time.perf_counter() - started
         cpu = cpu_seconds() - cpu + sum(result.worker_cpu_seconds.values())
-    print(json.dumps({"seconds": seconds, "pages": result.pages, "rendered": len(result.rendered),
-                      "reused": len(result.reused), "peak_kib": result.peak_rss_kib,
-                      "render_seconds": result.render_seconds, "cpu": cpu}))
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "pages": result.pages,
+                "rendered": len(result.rendered),
+                "reused": len(result.reused),
+                "peak_kib": result.peak_rss_kib,
+                "render_seconds": result.render_seconds,
+                "cpu": cpu,
+            }
+        )
+    )
 
 
 def run_child(args, kind: str, **paths) -> dict:
-    command = [sys.executable, __file__, "--child", kind, "--instance", str(args.folder),
-               "--checklists", str(args.checklists), "--questions", str(args.questions)]
+    command = [
+        sys.executable,
+        __file__,
+        "--child",
+        kind,
+        "--instance",
+        str(args.folder),
+        "--checklists",
+        str(args.checklists),
+        "--questions",
+        str(args.questions),
+    ]
     for name, value in paths.items():
         command += [f"--{name}", str(value)]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -211,12 +290,14 @@ def main() -> None:
             change_one_response(app, reference, run)
             c = run_child(args, "pack", reference=reference, output=out, html=html)
             plain.append(a), first.append(b), repeat.append(c)
-            print(f"run {run}: plain {a['seconds']:.1f} s (CPU {a['cpu']:.1f} s) {a['peak_kib']['plain'] / 1024:.0f} MiB"
-                  f" | first pack {b['seconds']:.1f} s (CPU {b['cpu']:.1f} s, main and workers), {b['pages']} pages, "
-                  f"{b['rendered']} units rendered, peak "
-                  + ", ".join(f"{name} {kib / 1024:.0f} MiB" for name, kib in sorted(b["peak_kib"].items()))
-                  + f" | repeat {c['seconds']:.1f} s, {c['rendered']} rendered, {c['reused']} reused",
-                  file=sys.stderr)
+            print(
+                f"run {run}: plain {a['seconds']:.1f} s (CPU {a['cpu']:.1f} s) {a['peak_kib']['plain'] / 1024:.0f} MiB"
+                f" | first pack {b['seconds']:.1f} s (CPU {b['cpu']:.1f} s, main and workers), {b['pages']} pages, "
+                f"{b['rendered']} units rendered, peak "
+                + ", ".join(f"{name} {kib / 1024:.0f} MiB" for name, kib in sorted(b["peak_kib"].items()))
+                + f" | repeat {c['seconds']:.1f} s, {c['rendered']} rendered, {c['reused']} reused",
+                file=sys.stderr,
+            )
         median = statistics.median
         a_s, b_s, c_s = (median(r["seconds"] for r in rs) for rs in (plain, first, repeat))
         a_mem = median(r["peak_kib"]["plain"] for r in plain)
@@ -226,10 +307,14 @@ def main() -> None:
         print(f"  (a) plain WeasyPrint render of the same HTML: {a_s:.1f} s, peak RSS {a_mem / 1024:.0f} MiB")
         print(f"  (b) pack, empty cache: {b_s:.1f} s, peak RSS of its biggest process {b_mem / 1024:.0f} MiB")
         print(f"  (c) pack after one changed response: {c_s:.1f} s")
-        print(f"  b/a = {b_s / a_s:.2f} (target ≤ 0.6)   c/b = {c_s / b_s:.2f} (target ≤ 0.25)   "
-              f"memory b/a = {b_mem / a_mem:.2f} (target ≤ 1)")
-        print(f"  CPU time: (a) {a_cpu:.1f} s, (b) {b_cpu:.1f} s in all processes (b/a = {b_cpu / a_cpu:.2f}); on a "
-              f"machine busy with other work, the wall-clock ratios move with the load")
+        print(
+            f"  b/a = {b_s / a_s:.2f} (target ≤ 0.6)   c/b = {c_s / b_s:.2f} (target ≤ 0.25)   "
+            f"memory b/a = {b_mem / a_mem:.2f} (target ≤ 1)"
+        )
+        print(
+            f"  CPU time: (a) {a_cpu:.1f} s, (b) {b_cpu:.1f} s in all processes (b/a = {b_cpu / a_cpu:.2f}); on a "
+            f"machine busy with other work, the wall-clock ratios move with the load"
+        )
 
 
 if __name__ == "__main__":

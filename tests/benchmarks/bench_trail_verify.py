@@ -35,8 +35,14 @@ from core.trail.models import TrailEvent
 
 COLUMNS = "seq, at, actor, action, entity_type, entity_id, changes, reason, prev_hash, hash"
 ACTORS = ("qo", "head.sales", "auditor.li", "staff.wang", "system", "cli")
-KINDS = (("create", "nonconformity"), ("update", "revision"), ("transition", "audit"),
-         ("create", "form_submission"), ("update", "measurement"), ("create", "signature"))
+KINDS = (
+    ("create", "nonconformity"),
+    ("update", "revision"),
+    ("transition", "audit"),
+    ("create", "form_submission"),
+    ("update", "measurement"),
+    ("create", "signature"),
+)
 BATCH = 20_000
 
 
@@ -49,15 +55,27 @@ def events(count: int):
         action, entity_type = KINDS[seq % len(KINDS)]
         actor = ACTORS[seq % len(ACTORS)]
         entity_id = str(seq // 7 + 1)
-        changes = canonical_json({
-            "state": ["open", "contained"] if action == "transition" else [None, "draft"],
-            "title": [None, f"Brake test drive form #{seq} — 试驾记录"],
-            "row_version": [seq % 5, seq % 5 + 1],
-        })
+        changes = canonical_json(
+            {
+                "state": ["open", "contained"] if action == "transition" else [None, "draft"],
+                "title": [None, f"Brake test drive form #{seq} — 试驾记录"],
+                "row_version": [seq % 5, seq % 5 + 1],
+            }
+        )
         reason = "periodic correction" if seq % 97 == 0 else None
         digest = event_hash(seq, iso_utc(at), actor, action, entity_type, entity_id, changes, reason, prev)
-        yield {"seq": seq, "at": at, "actor": actor, "action": action, "entity_type": entity_type,
-               "entity_id": entity_id, "changes": changes, "reason": reason, "prev_hash": prev, "hash": digest}
+        yield {
+            "seq": seq,
+            "at": at,
+            "actor": actor,
+            "action": action,
+            "entity_type": entity_type,
+            "entity_id": entity_id,
+            "changes": changes,
+            "reason": reason,
+            "prev_hash": prev,
+            "hash": digest,
+        }
         prev = digest
 
 
@@ -105,8 +123,9 @@ def run_floor(engine: Engine) -> tuple[float, int]:
         while rows := cursor.fetchmany(BATCH):
             for seq, at, actor, action, entity_type, entity_id, changes, reason, prev_hash, _digest in rows:
                 at_text = at if isinstance(at, str) else at.isoformat()
-                sha256(encode([seq, at_text, actor, action, entity_type, entity_id, changes, reason,
-                               prev_hash]).encode()).hexdigest()
+                sha256(
+                    encode([seq, at_text, actor, action, entity_type, entity_id, changes, reason, prev_hash]).encode()
+                ).hexdigest()
                 count += 1
         cursor.close()
         raw.rollback()
@@ -129,13 +148,22 @@ def measure(label: str, engine: Engine, count: int, runs: int) -> dict:
                 raise SystemExit(f"{function.__name__} saw {seen} events, expected {count}")
             (floor_times if function is run_floor else verify_times).append(elapsed)
     verify_median, floor_median = statistics.median(verify_times), statistics.median(floor_times)
-    figures = {"database": label, "events": count, "runs": runs, "build_s": round(built, 2),
-               "verify_median_s": round(verify_median, 3), "floor_median_s": round(floor_median, 3),
-               "ratio": round(verify_median / floor_median, 2),
-               "verify_runs_s": [round(t, 3) for t in verify_times],
-               "floor_runs_s": [round(t, 3) for t in floor_times]}
-    print(f"[{label}] verify median {verify_median:.2f} s, floor median {floor_median:.2f} s, "
-          f"ratio {figures['ratio']:.2f} (target ≤ 2)", flush=True)
+    figures = {
+        "database": label,
+        "events": count,
+        "runs": runs,
+        "build_s": round(built, 2),
+        "verify_median_s": round(verify_median, 3),
+        "floor_median_s": round(floor_median, 3),
+        "ratio": round(verify_median / floor_median, 2),
+        "verify_runs_s": [round(t, 3) for t in verify_times],
+        "floor_runs_s": [round(t, 3) for t in floor_times],
+    }
+    print(
+        f"[{label}] verify median {verify_median:.2f} s, floor median {floor_median:.2f} s, "
+        f"ratio {figures['ratio']:.2f} (target ≤ 2)",
+        flush=True,
+    )
     return figures
 
 

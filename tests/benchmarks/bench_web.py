@@ -44,11 +44,11 @@ PASSWORD = "demo-data-password"
 LOGIN = "qo0001"
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
-PAGES = ("dashboard", "procedure list", "procedure view", "audit list", "audit view", "NC list",
-         "metric series")
+PAGES = ("dashboard", "procedure list", "procedure view", "audit list", "audit view", "NC list", "metric series")
 
 
 # ----------------------------------------------------------------- the bare endpoints
+
 
 def bare_app():
     """A Flask app running each page's main query on ``BENCH_DATABASE_URL`` (gunicorn ``bench_web:bare_app()``)."""
@@ -69,57 +69,86 @@ def bare_app():
 
     @app.get("/bare/dashboard")
     def dashboard():
-        return jsonify(rows("SELECT metric_key, period, value FROM measurement WHERE site_id = :site "
-                            "AND period >= :since ORDER BY metric_key, period",
-                            site=request.args["site_id"], since=request.args["since"]))
+        return jsonify(
+            rows(
+                "SELECT metric_key, period, value FROM measurement WHERE site_id = :site "
+                "AND period >= :since ORDER BY metric_key, period",
+                site=request.args["site_id"],
+                since=request.args["since"],
+            )
+        )
 
     @app.get("/bare/procedures")
     def procedures():
-        return jsonify(page(
-            "SELECT p.id, p.code, p.title, p.next_review_due, r.number, r.state FROM procedure p "
-            "JOIN procedure_revision r ON r.procedure_id = p.id WHERE p.id IN (SELECT id FROM procedure "
-            "WHERE withdrawn_at IS NULL ORDER BY code LIMIT 50) ORDER BY p.code, r.number",
-            "SELECT count(*) FROM procedure WHERE withdrawn_at IS NULL"))
+        return jsonify(
+            page(
+                "SELECT p.id, p.code, p.title, p.next_review_due, r.number, r.state FROM procedure p "
+                "JOIN procedure_revision r ON r.procedure_id = p.id WHERE p.id IN (SELECT id FROM procedure "
+                "WHERE withdrawn_at IS NULL ORDER BY code LIMIT 50) ORDER BY p.code, r.number",
+                "SELECT count(*) FROM procedure WHERE withdrawn_at IS NULL",
+            )
+        )
 
     @app.get("/bare/procedure")
     def procedure():
-        return jsonify(rows(
-            "SELECT p.code, p.title, r.number, r.state, r.body, s.signer_name, s.meaning, s.signed_at "
-            "FROM procedure p JOIN procedure_revision r ON r.procedure_id = p.id "
-            "LEFT JOIN signature s ON s.entity_type = 'procedure_revision' AND s.entity_id = CAST(r.id AS VARCHAR(40)) "
-            "WHERE p.code = :code ORDER BY r.number", code=request.args["code"]))
+        return jsonify(
+            rows(
+                "SELECT p.code, p.title, r.number, r.state, r.body, s.signer_name, s.meaning, s.signed_at "
+                "FROM procedure p JOIN procedure_revision r ON r.procedure_id = p.id "
+                "LEFT JOIN signature s ON s.entity_type = 'procedure_revision' "
+                "AND s.entity_id = CAST(r.id AS VARCHAR(40)) "
+                "WHERE p.code = :code ORDER BY r.number",
+                code=request.args["code"],
+            )
+        )
 
     @app.get("/bare/audits")
     def audits():
-        return jsonify(page(
-            "SELECT a.id, a.reference, a.title, a.state, a.planned_date, "
-            "(SELECT count(*) FROM audit_item i WHERE i.audit_id = a.id) AS items FROM audit a "
-            "ORDER BY a.planned_date DESC, a.id DESC LIMIT 50", "SELECT count(*) FROM audit"))
+        return jsonify(
+            page(
+                "SELECT a.id, a.reference, a.title, a.state, a.planned_date, "
+                "(SELECT count(*) FROM audit_item i WHERE i.audit_id = a.id) AS items FROM audit a "
+                "ORDER BY a.planned_date DESC, a.id DESC LIMIT 50",
+                "SELECT count(*) FROM audit",
+            )
+        )
 
     @app.get("/bare/audit")
     def audit():
-        return jsonify(rows(
-            "SELECT a.reference, a.title, a.state, i.id, i.text, i.result, i.note FROM audit a "
-            "JOIN audit_item i ON i.audit_id = a.id WHERE a.reference = :reference ORDER BY i.id",
-            reference=request.args["reference"]))
+        return jsonify(
+            rows(
+                "SELECT a.reference, a.title, a.state, i.id, i.text, i.result, i.note FROM audit a "
+                "JOIN audit_item i ON i.audit_id = a.id WHERE a.reference = :reference ORDER BY i.id",
+                reference=request.args["reference"],
+            )
+        )
 
     @app.get("/bare/nonconformities")
     def nonconformities():
-        return jsonify(page(
-            "SELECT n.id, n.reference, n.title, n.state, n.due_date, s.code AS site FROM nonconformity n "
-            "JOIN site s ON s.id = n.site_id ORDER BY n.raised_at DESC, n.id DESC LIMIT 50",
-            "SELECT count(*) FROM nonconformity"))
+        return jsonify(
+            page(
+                "SELECT n.id, n.reference, n.title, n.state, n.due_date, s.code AS site FROM nonconformity n "
+                "JOIN site s ON s.id = n.site_id ORDER BY n.raised_at DESC, n.id DESC LIMIT 50",
+                "SELECT count(*) FROM nonconformity",
+            )
+        )
 
     @app.get("/bare/series")
     def series():
-        return jsonify(rows("SELECT period, value, source FROM measurement WHERE metric_key = :key "
-                            "AND site_id = :site ORDER BY period",
-                            key=request.args["key"], site=request.args["site_id"]))
+        return jsonify(
+            rows(
+                "SELECT period, value, source FROM measurement WHERE metric_key = :key "
+                "AND site_id = :site ORDER BY period",
+                key=request.args["key"],
+                site=request.args["site_id"],
+            )
+        )
 
     return app
 
 
 # ----------------------------------------------------------------- instances and servers
+
 
 def build_instance(folder: Path, scale: str) -> None:
     folder.mkdir(parents=True, exist_ok=True)
@@ -127,8 +156,12 @@ def build_instance(folder: Path, scale: str) -> None:
     env.pop("DEALERQMS_DATABASE_URL", None)
     password = folder / "admin-password.txt"
     password.write_text("Benchmark-Admin-Password-1\n")
-    subprocess.run([BIN / "dealerqms", "init", "--admin-password-file", str(password)], env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [BIN / "dealerqms", "init", "--admin-password-file", str(password)],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     started = time.perf_counter()
     subprocess.run([BIN / "dealerqms", "demo-data", "--scale", scale], env=env, check=True)
     print(f"built {scale} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
@@ -149,13 +182,34 @@ class Server:
 
     def __init__(self, app: str, folder: Path, workers: int, threads: int):
         self.port = free_port()
-        env = {**os.environ, "DEALERQMS_INSTANCE": str(folder), "DEALERQMS_INSECURE_COOKIES": "1",
-               "BENCH_DATABASE_URL": database_url(folder)}
+        env = {
+            **os.environ,
+            "DEALERQMS_INSTANCE": str(folder),
+            "DEALERQMS_INSECURE_COOKIES": "1",
+            "BENCH_DATABASE_URL": database_url(folder),
+        }
         env.pop("DEALERQMS_DATABASE_URL", None)
         self.process = subprocess.Popen(
-            [BIN / "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers), "--threads",
-             str(threads), "--worker-class", "gthread", "--timeout", "120", "--log-level", "warning",
-             "--pythonpath", str(HERE), app], env=env)
+            [
+                BIN / "gunicorn",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(workers),
+                "--threads",
+                str(threads),
+                "--worker-class",
+                "gthread",
+                "--timeout",
+                "120",
+                "--log-level",
+                "warning",
+                "--pythonpath",
+                str(HERE),
+                app,
+            ],
+            env=env,
+        )
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -175,6 +229,7 @@ class Server:
 
 
 # ----------------------------------------------------------------- clients
+
 
 class Client:
     def __init__(self, server: Server):
@@ -202,19 +257,30 @@ def targets(folder: Path) -> dict[str, tuple[str, str]]:
     """Page → (page path, bare endpoint path), on data picked from the instance."""
     engine = create_engine(database_url(folder))
     with engine.connect() as connection:
-        site_id, site = connection.execute(text(
-            "SELECT s.id, s.code FROM user_account u JOIN site s ON s.id = u.site_id WHERE u.login = :login"),
-            {"login": LOGIN}).one()
-        code = connection.execute(text(
-            "SELECT p.code FROM procedure p JOIN procedure_revision r ON r.procedure_id = p.id "
-            "WHERE r.state = 'effective' ORDER BY p.code LIMIT 1")).scalar()
+        site_id, site = connection.execute(
+            text("SELECT s.id, s.code FROM user_account u JOIN site s ON s.id = u.site_id WHERE u.login = :login"),
+            {"login": LOGIN},
+        ).one()
+        code = connection.execute(
+            text(
+                "SELECT p.code FROM procedure p JOIN procedure_revision r ON r.procedure_id = p.id "
+                "WHERE r.state = 'effective' ORDER BY p.code LIMIT 1"
+            )
+        ).scalar()
         # The audit with the most items (50 at medium and large, 40 at small).
-        reference = connection.execute(text(
-            "SELECT a.reference FROM audit a JOIN audit_item i ON i.audit_id = a.id WHERE a.state = 'closed' "
-            "GROUP BY a.id, a.reference ORDER BY count(*) DESC, a.id LIMIT 1")).scalar()
-        metric = connection.execute(text(
-            "SELECT metric_key FROM measurement WHERE site_id = :site AND source = 'manual' "
-            "ORDER BY metric_key LIMIT 1"), {"site": site_id}).scalar()
+        reference = connection.execute(
+            text(
+                "SELECT a.reference FROM audit a JOIN audit_item i ON i.audit_id = a.id WHERE a.state = 'closed' "
+                "GROUP BY a.id, a.reference ORDER BY count(*) DESC, a.id LIMIT 1"
+            )
+        ).scalar()
+        metric = connection.execute(
+            text(
+                "SELECT metric_key FROM measurement WHERE site_id = :site AND source = 'manual' "
+                "ORDER BY metric_key LIMIT 1"
+            ),
+            {"site": site_id},
+        ).scalar()
         since = connection.execute(text("SELECT max(period) FROM measurement")).scalar()
     engine.dispose()
     since = f"{int(since[:4]) - 1}{since[4:]}"
@@ -231,7 +297,7 @@ def targets(folder: Path) -> dict[str, tuple[str, str]]:
 
 def medians(client: Client, paths: dict[str, str], runs: int) -> dict[str, float]:
     timings: dict[str, list[float]] = {page: [] for page in paths}
-    for page, path in paths.items():
+    for path in paths.values():
         status, _body = client.get(path)  # warm-up: caches, compiled templates
         if status != 200:
             raise RuntimeError(f"{path} answered {status}")
@@ -301,28 +367,35 @@ def main() -> None:
             try:
                 client = Client(server)
                 client.login()
-                results[scale] = medians(client, {page: page_path for page, (page_path, _b) in paths.items()},
-                                         args.runs)
+                results[scale] = medians(
+                    client, {page: page_path for page, (page_path, _b) in paths.items()}, args.runs
+                )
                 if scale == "large":
-                    loads[scale] = load(server, [page_path for page_path, _b in paths.values()], args.clients,
-                                        args.seconds)
+                    loads[scale] = load(
+                        server, [page_path for page_path, _b in paths.values()], args.clients, args.seconds
+                    )
             finally:
                 server.stop()
             server = Server("bench_web:bare_app()", folder, args.workers, args.threads)
             try:
-                bare[scale] = medians(Client(server), {page: bare_path for page, (_p, bare_path) in paths.items()},
-                                      args.runs)
+                bare[scale] = medians(
+                    Client(server), {page: bare_path for page, (_p, bare_path) in paths.items()}, args.runs
+                )
             finally:
                 server.stop()
     print(f"\nmedian of {args.runs} requests, ms (gunicorn {args.workers} workers × {args.threads} threads)")
     print(f"{'page':<16}{'small':>8}{'large':>8}{'large/small':>13}{'bare large':>12}{'page/bare':>11}")
     for page in PAGES:
         small, large, floor = results["small"][page], results["large"][page], bare["large"][page]
-        print(f"{page:<16}{small * 1000:>8.1f}{large * 1000:>8.1f}{large / small:>13.2f}{floor * 1000:>12.1f}"
-              f"{large / floor:>11.2f}")
+        print(
+            f"{page:<16}{small * 1000:>8.1f}{large * 1000:>8.1f}{large / small:>13.2f}{floor * 1000:>12.1f}"
+            f"{large / floor:>11.2f}"
+        )
     for scale, (requests, errors, samples) in loads.items():
-        print(f"\n{args.clients} concurrent clients for {args.seconds:.0f} s at {scale}: {requests} requests, "
-              f"{errors} errors" + (f" (e.g. {'; '.join(samples)})" if samples else ""))
+        print(
+            f"\n{args.clients} concurrent clients for {args.seconds:.0f} s at {scale}: {requests} requests, "
+            f"{errors} errors" + (f" (e.g. {'; '.join(samples)})" if samples else "")
+        )
 
 
 if __name__ == "__main__":

@@ -67,8 +67,11 @@ def test_audit_from_plan_to_close_on_a_tablet(live_server, browser, tmp_path):
         expect(auditor.get_by_text("3 of 3 answered")).to_be_visible()
         overflow = auditor.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"the audit page scrolls sideways by {overflow}px on a tablet"
-        nc_reference = auditor.locator("article.audit-item").first.get_by_role(
-            "link", name=re.compile(r"NC-\d{4}-\d{4}")).inner_text()
+        nc_reference = (
+            auditor.locator("article.audit-item")
+            .first.get_by_role("link", name=re.compile(r"NC-\d{4}-\d{4}"))
+            .inner_text()
+        )
 
         head_ctx, head, head_violations = _as(browser, live_server, "head")
         contexts.append(head_ctx)

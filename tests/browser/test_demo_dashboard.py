@@ -49,12 +49,15 @@ def test_the_demo_dashboard_in_english_and_in_chinese(demo_server, page, tmp_pat
         expect(page.locator("h3.kpi-area", has_text=area).first).to_be_visible()
     # The areas' own panels, with their charts and the 三包 and risk behaviours.
     titles = page.locator("section.plugin-panel > h2")
-    for title in ("Sales satisfaction index (SSI)", "Customer service index (CSI)", "Risk matrix",
-                  "三包 cases near a replacement or refund trigger"):
+    for title in (
+        "Sales satisfaction index (SSI)",
+        "Customer service index (CSI)",
+        "Risk matrix",
+        "三包 cases near a replacement or refund trigger",
+    ):
         expect(titles.filter(has_text=title).first).to_be_visible()
     assert page.locator("section.plugin-panel svg").count() >= 3, "charts and the risk matrix are drawn"
-    expect(page.locator("section.plugin-panel", has_text="Risk matrix")).to_contain_text(
-        "Past their review date: 3")
+    expect(page.locator("section.plugin-panel", has_text="Risk matrix")).to_contain_text("Past their review date: 3")
     page.screenshot(path=str(tmp_path / "demo-dashboard-en.png"), full_page=True)
 
     page.goto(demo_server + "/account")

@@ -30,8 +30,10 @@ def log_in(page, base, login):
 
 def test_survey_on_a_tablet_updates_the_nps_the_dashboard_and_offers_an_nc(sample, live_server, page, tmp_path):
     violations = []
-    page.on("console", lambda message: violations.append(message.text)
-            if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     page.set_viewport_size(TABLET)
     log_in(page, live_server, "staff")
 

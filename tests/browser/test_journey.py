@@ -16,8 +16,10 @@ TOUCH_TARGET = 44  # px, the smallest comfortable target for a finger
 
 def _policy_violations(page) -> list[str]:
     violations = []
-    page.on("console", lambda message: violations.append(message.text)
-            if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     return violations
 
 

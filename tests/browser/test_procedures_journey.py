@@ -23,8 +23,12 @@ def procedure(app, users, make_user):
     with app.app_context():
         author = user_by_login("qo2")
         procedure = services.create_procedure(
-            author, code="SA-PR-001", title="Showroom reception", department=department_by_code("SALES"),
-            body="# Showroom reception\n\nGreet every visitor within two minutes.\n")
+            author,
+            code="SA-PR-001",
+            title="Showroom reception",
+            department=department_by_code("SALES"),
+            body="# Showroom reception\n\nGreet every visitor within two minutes.\n",
+        )
         revision = procedure.revisions[0]
         services.submit(author, revision, row_version=revision.row_version)
         commit()
@@ -75,7 +79,8 @@ def test_draft_submit_approve_twice_and_acknowledge(live_server, browser, proced
         page.goto(base + "?rev=2")
         sign(page, "Approve")
         expect(page.locator(".flash")).to_contain_text(
-            "revision 2 is now effective" if login == "deputy" else "Signed: Approved.")
+            "revision 2 is now effective" if login == "deputy" else "Signed: Approved."
+        )
         context.close()
 
     context, page = log_in(browser, live_server, "staff")

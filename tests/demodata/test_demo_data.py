@@ -99,16 +99,25 @@ def test_pages_work_on_the_data_for_a_quality_officer(app, small, csrf_token):
     from procedures.models import Procedure
 
     client = app.test_client()
-    response = client.post("/login", data={"login": "qo0001", "password": DEMO_PASSWORD,
-                                           "csrf_token": csrf_token(client)})
+    response = client.post(
+        "/login", data={"login": "qo0001", "password": DEMO_PASSWORD, "csrf_token": csrf_token(client)}
+    )
     assert response.status_code == 302
     with app.app_context():
         procedure = db.session.execute(select(Procedure.code).limit(1)).scalar()
         audit = db.session.execute(select(Audit.reference).filter_by(state="closed").limit(1)).scalar()
         nc = db.session.execute(select(Nonconformity.reference).filter_by(state="closed").limit(1)).scalar()
-    for path in ("/", "/procedures/", f"/procedures/{procedure}", "/audits/", f"/audits/{audit}",
-                 "/nonconformities/", f"/nonconformities/{nc}", "/metrics/sales.lead_conversion",
-                 "/metrics/sales.nps"):
+    for path in (
+        "/",
+        "/procedures/",
+        f"/procedures/{procedure}",
+        "/audits/",
+        f"/audits/{audit}",
+        "/nonconformities/",
+        f"/nonconformities/{nc}",
+        "/metrics/sales.lead_conversion",
+        "/metrics/sales.nps",
+    ):
         page = client.get(path)
         assert page.status_code == 200, path
     assert audit in client.get(f"/audits/{audit}").get_data(as_text=True)
@@ -120,8 +129,9 @@ def test_the_api_serves_the_data(app, small):
     with app.app_context():
         _token, plain = services.create_token(None, services.user_by_login("qo0001"), "test")
         db.session.commit()
-        site = db.session.execute(select(__import__("core.accounts.models", fromlist=["Site"]).Site.code)
-                                  .limit(1)).scalar()
+        site = db.session.execute(
+            select(__import__("core.accounts.models", fromlist=["Site"]).Site.code).limit(1)
+        ).scalar()
     headers = {"Authorization": f"Bearer {plain}"}
     client = app.test_client()
     series = client.get(f"/api/v1/metrics/sales.lead_conversion/series?site={site}", headers=headers)

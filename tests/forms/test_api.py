@@ -14,8 +14,7 @@ def test_definition_with_json_schema(app, users, sample, api_as):
     assert fields["complaint_text"]["visible_when"] == {"field": "complaint", "value": True}
     assert fields["whys"]["fields"][0]["key"] == "why"
     schema = body["schema"]
-    assert schema["properties"]["mileage"] == {"type": "integer", "minimum": 0, "maximum": 2000000,
-                                               "title": "Mileage"}
+    assert schema["properties"]["mileage"] == {"type": "integer", "minimum": 0, "maximum": 2000000, "title": "Mileage"}
     assert set(schema["required"]) == {"customer", "mileage", "severity", "complaint", "vin"}
     assert "sample.survey" in {form["key"] for form in api_as("staff").get("/api/v1/forms").json}
 
@@ -31,8 +30,12 @@ def test_submit_and_read_back(app, users, sample, api_as):
     response = client.post("/api/v1/forms/sample.inspection/submissions", json={"site": "main", "data": GOOD})
     assert response.status_code == 201, response.json
     created = response.json
-    assert (created["form"], created["version"], created["site"], created["submitted_by"]) == \
-        ("sample.inspection", 1, "MAIN", "staff")
+    assert (created["form"], created["version"], created["site"], created["submitted_by"]) == (
+        "sample.inspection",
+        1,
+        "MAIN",
+        "staff",
+    )
     assert created["data"] == GOOD
     listed = client.get("/api/v1/forms/sample.inspection/submissions?site=MAIN").json
     assert [item["id"] for item in listed] == [created["id"]]
@@ -42,9 +45,13 @@ def test_submit_and_read_back(app, users, sample, api_as):
 
 
 def test_bad_submission_is_422_naming_each_field_and_stores_nothing(app, users, sample, api_as):
-    response = api_as("staff").post("/api/v1/forms/sample.inspection/submissions", json={
-        "site": "MAIN", "data": {**GOOD, "mileage": -5, "severity": "extreme", "vin": "123",
-                                 "whys": [{"because": "x"}]}})
+    response = api_as("staff").post(
+        "/api/v1/forms/sample.inspection/submissions",
+        json={
+            "site": "MAIN",
+            "data": {**GOOD, "mileage": -5, "severity": "extreme", "vin": "123", "whys": [{"because": "x"}]},
+        },
+    )
     assert response.status_code == 422
     assert response.mimetype == "application/problem+json"
     assert {error["field"] for error in response.json["errors"]} == {"mileage", "severity", "vin", "whys.0.why"}
@@ -54,8 +61,9 @@ def test_bad_submission_is_422_naming_each_field_and_stores_nothing(app, users, 
 
 
 def test_unknown_site_is_a_bad_value(app, users, sample, api_as):
-    response = api_as("staff").post("/api/v1/forms/sample.survey/submissions",
-                                    json={"site": "NOWHERE", "data": {"score": 9}})
+    response = api_as("staff").post(
+        "/api/v1/forms/sample.survey/submissions", json={"site": "NOWHERE", "data": {"score": 9}}
+    )
     assert response.status_code == 422
     assert response.json["errors"][0]["field"] == "site"
 
@@ -73,19 +81,28 @@ def test_a_new_version_leaves_stored_submissions_as_they_were(app, make_app, use
 
     manager.register(SamplePlugin(forms=[SURVEY]), "sample", app=app)
     client = api_as("staff")
-    old_id = client.post("/api/v1/forms/sample.survey/submissions",
-                         json={"site": "MAIN", "data": {"score": 8, "comment": "Fine"}}).json["id"]
+    old_id = client.post(
+        "/api/v1/forms/sample.survey/submissions", json={"site": "MAIN", "data": {"score": 8, "comment": "Fine"}}
+    ).json["id"]
     manager.unregister("sample", app=app)
-    survey_v2 = Form(key="sample.survey", title="Customer satisfaction survey", version=2, fields=[
-        Field(key="score", label="Recommend us (0-10)?", type="rating", scale=(0, 10), required=True),
-        Field(key="visit", label="Visit type", type="select", choices=["service", "sale"], required=True),
-    ])
+    survey_v2 = Form(
+        key="sample.survey",
+        title="Customer satisfaction survey",
+        version=2,
+        fields=[
+            Field(key="score", label="Recommend us (0-10)?", type="rating", scale=(0, 10), required=True),
+            Field(key="visit", label="Visit type", type="select", choices=["service", "sale"], required=True),
+        ],
+    )
     manager.register(SamplePlugin(forms=[survey_v2]), "sample", app=app)
     # Version 2 requires a field version 1 did not have: the old submission is still valid and readable.
-    assert client.post("/api/v1/forms/sample.survey/submissions",
-                       json={"site": "MAIN", "data": {"score": 8}}).status_code == 422
-    new = client.post("/api/v1/forms/sample.survey/submissions",
-                      json={"site": "MAIN", "data": {"score": 8, "visit": "sale"}}).json
+    assert (
+        client.post("/api/v1/forms/sample.survey/submissions", json={"site": "MAIN", "data": {"score": 8}}).status_code
+        == 422
+    )
+    new = client.post(
+        "/api/v1/forms/sample.survey/submissions", json={"site": "MAIN", "data": {"score": 8, "visit": "sale"}}
+    ).json
     assert new["version"] == 2
     old = client.get(f"/api/v1/forms/sample.survey/submissions/{old_id}").json
     assert (old["version"], old["data"]) == (1, {"score": 8, "comment": "Fine"})

@@ -16,14 +16,30 @@ def refused(data) -> dict[str, str]:
 
 
 def test_valid_data_is_cleaned_into_json_types(ctx):
-    data = {**GOOD, "hours": 1.5, "delivered_on": "2026-03-02", "appointment": "2026-03-02T09:30:00Z",
-            "areas": ["paint", "tyres"], "rating": 4, "email": "li@example.com", "phone": "+86 10 6552 9988",
-            "whys": [{"why": "Late", "because": "No parts"}, {"why": "No parts"}], "notes": "  "}
+    data = {
+        **GOOD,
+        "hours": 1.5,
+        "delivered_on": "2026-03-02",
+        "appointment": "2026-03-02T09:30:00Z",
+        "areas": ["paint", "tyres"],
+        "rating": 4,
+        "email": "li@example.com",
+        "phone": "+86 10 6552 9988",
+        "whys": [{"why": "Late", "because": "No parts"}, {"why": "No parts"}],
+        "notes": "  ",
+    }
     cleaned = services.validate_json(INSPECTION, data)
-    assert cleaned == {**GOOD, "hours": 1.5, "delivered_on": "2026-03-02", "appointment": "2026-03-02T09:30:00",
-                       "areas": ["paint", "tyres"], "rating": 4, "email": "li@example.com",
-                       "phone": "+86 10 6552 9988",
-                       "whys": [{"why": "Late", "because": "No parts"}, {"why": "No parts"}]}
+    assert cleaned == {
+        **GOOD,
+        "hours": 1.5,
+        "delivered_on": "2026-03-02",
+        "appointment": "2026-03-02T09:30:00",
+        "areas": ["paint", "tyres"],
+        "rating": 4,
+        "email": "li@example.com",
+        "phone": "+86 10 6552 9988",
+        "whys": [{"why": "Late", "because": "No parts"}, {"why": "No parts"}],
+    }
 
 
 def test_missing_required_fields_are_each_named(ctx):
@@ -31,35 +47,38 @@ def test_missing_required_fields_are_each_named(ctx):
     assert set(errors) == {"customer", "mileage", "severity", "complaint", "vin"}
 
 
-@pytest.mark.parametrize(("field", "value", "fragment"), [
-    ("mileage", -1, "between 0 and 2000000"),
-    ("mileage", 2000001, "between"),
-    ("mileage", "many", "whole number"),
-    ("mileage", True, "whole number"),
-    ("mileage", 1.5, "whole number"),
-    ("hours", 100, "between"),
-    ("hours", "1,5", "must be a number"),
-    ("delivered_on", "02/03/2026", "date"),
-    ("delivered_on", 20260302, "must be text"),
-    ("appointment", "tomorrow", "datetime"),
-    ("severity", "medium", "choice"),
-    ("areas", ["paint", "wheels"], "choice"),
-    ("areas", "paint", "list of choices"),
-    ("complaint", "yes", "true or false"),
-    ("rating", 6, "from 1 to 5"),
-    ("rating", 0, "from 1 to 5"),
-    ("email", "not-an-address", "email"),
-    ("phone", "call me", "telephone"),
-    ("phone", "12345", "telephone"),
-    ("customer", "x" * 1001, "1000"),
-    ("vin", "1M8GDM9AXKP04278", "17 characters"),
-    ("vin", "1M8GDM9AXKP04278O", "I, O and Q"),
-    ("vin", "1M8GDM9A1KP042788", "check digit"),
-    ("whys", [{"because": "No parts"}], "required"),
-    ("whys", [{"why": str(n)} for n in range(6)], "At most 5"),
-    ("whys", [{"why": "x", "who": "y"}], "not a field"),
-    ("colour", "red", "not a field"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "fragment"),
+    [
+        ("mileage", -1, "between 0 and 2000000"),
+        ("mileage", 2000001, "between"),
+        ("mileage", "many", "whole number"),
+        ("mileage", True, "whole number"),
+        ("mileage", 1.5, "whole number"),
+        ("hours", 100, "between"),
+        ("hours", "1,5", "must be a number"),
+        ("delivered_on", "02/03/2026", "date"),
+        ("delivered_on", 20260302, "must be text"),
+        ("appointment", "tomorrow", "datetime"),
+        ("severity", "medium", "choice"),
+        ("areas", ["paint", "wheels"], "choice"),
+        ("areas", "paint", "list of choices"),
+        ("complaint", "yes", "true or false"),
+        ("rating", 6, "from 1 to 5"),
+        ("rating", 0, "from 1 to 5"),
+        ("email", "not-an-address", "email"),
+        ("phone", "call me", "telephone"),
+        ("phone", "12345", "telephone"),
+        ("customer", "x" * 1001, "1000"),
+        ("vin", "1M8GDM9AXKP04278", "17 characters"),
+        ("vin", "1M8GDM9AXKP04278O", "I, O and Q"),
+        ("vin", "1M8GDM9A1KP042788", "check digit"),
+        ("whys", [{"because": "No parts"}], "required"),
+        ("whys", [{"why": str(n)} for n in range(6)], "At most 5"),
+        ("whys", [{"why": "x", "who": "y"}], "not a field"),
+        ("colour", "red", "not a field"),
+    ],
+)
 def test_bad_values_are_refused_naming_the_field(ctx, field, value, fragment):
     errors = refused({**GOOD, field: value})
     name = next(name for name in errors if name == field or name.startswith(field + "."))

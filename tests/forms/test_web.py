@@ -11,9 +11,18 @@ def post(client, data):
 
 def test_the_page_renders_every_field_type(app, users, sample, client_as):
     page = client_as("staff").get("/forms/sample.inspection/new").get_data(as_text=True)
-    for fragment in ('name="mileage" required type="number"', 'type="date"', 'type="datetime-local"', 'type="email"',
-                     'type="tel"', 'name="areas" type="checkbox"', 'name="rating" type="radio"',
-                     'name="whys-0-why"', 'data-visible-when-field="complaint"', 'data-visible-when-value="yes"'):
+    for fragment in (
+        'name="mileage" required type="number"',
+        'type="date"',
+        'type="datetime-local"',
+        'type="email"',
+        'type="tel"',
+        'name="areas" type="checkbox"',
+        'name="rating" type="radio"',
+        'name="whys-0-why"',
+        'data-visible-when-field="complaint"',
+        'data-visible-when-value="yes"',
+    ):
         assert fragment in page, fragment
     # Hidden until "yes" is chosen; the script that shows it is a file, not inline.
     assert re.search(r'data-visible-when-value="yes" hidden', page)
@@ -22,8 +31,17 @@ def test_the_page_renders_every_field_type(app, users, sample, client_as):
 
 def test_errors_show_beside_the_field_and_keep_what_was_typed(app, users, sample, client_as):
     client = client_as("staff")
-    response = post(client, {"customer": "Li Wei", "mileage": "lots", "severity": "low",
-                                         "complaint": "yes", "vin": "1M8GDM9A1KP042788", "whys-0-because": "x"})
+    response = post(
+        client,
+        {
+            "customer": "Li Wei",
+            "mileage": "lots",
+            "severity": "low",
+            "complaint": "yes",
+            "vin": "1M8GDM9A1KP042788",
+            "whys-0-because": "x",
+        },
+    )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'value="Li Wei"' in page and 'value="1M8GDM9A1KP042788"' in page
@@ -35,10 +53,22 @@ def test_errors_show_beside_the_field_and_keep_what_was_typed(app, users, sample
 
 def test_a_valid_post_is_stored_and_shown(app, users, sample, client_as):
     client = client_as("staff")
-    response = post(client, {"customer": "Li Wei", "mileage": "42000", "severity": "high",
-                                         "complaint": "no", "complaint_text": "ignored", "vin": VIN.lower(),
-                                         "areas": ["paint", "tyres"], "rating": "5",
-                                         "whys-0-why": "Late", "whys-0-because": "Parts", "whys-1-why": ""})
+    response = post(
+        client,
+        {
+            "customer": "Li Wei",
+            "mileage": "42000",
+            "severity": "high",
+            "complaint": "no",
+            "complaint_text": "ignored",
+            "vin": VIN.lower(),
+            "areas": ["paint", "tyres"],
+            "rating": "5",
+            "whys-0-why": "Late",
+            "whys-0-because": "Parts",
+            "whys-1-why": "",
+        },
+    )
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Li Wei" in page and VIN in page and "paint; tyres" in page and "Parts" in page
@@ -49,13 +79,19 @@ def test_a_valid_post_is_stored_and_shown(app, users, sample, client_as):
 def test_list_filter_and_csv_export(app, users, sample, client_as, api_as):
     api = api_as("qo")
     for name in ("=HYPERLINK(1)", "Zhang"):
-        api.post("/api/v1/forms/sample.inspection/submissions", json={"site": "MAIN", "data": {
-            "customer": name, "mileage": 10, "severity": "low", "complaint": False, "vin": VIN}})
+        api.post(
+            "/api/v1/forms/sample.inspection/submissions",
+            json={
+                "site": "MAIN",
+                "data": {"customer": name, "mileage": 10, "severity": "low", "complaint": False, "vin": VIN},
+            },
+        )
     client = client_as("auditor")
     listing = client.get("/forms/sample.inspection/submissions?site=MAIN").get_data(as_text=True)
     assert listing.count("/forms/submissions/") == 2
-    assert "/forms/submissions/" not in client.get(
-        "/forms/sample.inspection/submissions?to=2000-01-01").get_data(as_text=True)
+    assert "/forms/submissions/" not in client.get("/forms/sample.inspection/submissions?to=2000-01-01").get_data(
+        as_text=True
+    )
     export = client.get("/forms/sample.inspection/submissions.csv")
     assert export.mimetype == "text/csv"
     lines = export.get_data(as_text=True).splitlines()

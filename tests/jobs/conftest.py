@@ -67,8 +67,10 @@ class TestKinds:
 
     @hookimpl
     def register_job_kinds(self):
-        return [JobKind(name="test.echo", run=echo, title="Echo", describe=lambda params: params.get("text", "")),
-                *(JobKind(name=f"test.{run.__name__}", run=run) for run in (refuse, boom, sleep, suicide, hog))]
+        return [
+            JobKind(name="test.echo", run=echo, title="Echo", describe=lambda params: params.get("text", "")),
+            *(JobKind(name=f"test.{run.__name__}", run=run) for run in (refuse, boom, sleep, suicide, hog)),
+        ]
 
 
 @pytest.fixture

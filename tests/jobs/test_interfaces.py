@@ -15,10 +15,12 @@ def jobs(app, users):
     from core.database import read_only
 
     with app.app_context(), read_only():
-        made = {"queued": submitted("qo", "test.echo", text="waiting"),
-                "done": submitted("qo", "test.echo", text="finished"),
-                "failed": submitted("qo", "test.boom"),
-                "other": submitted("auditor", "test.echo", text="not yours")}
+        made = {
+            "queued": submitted("qo", "test.echo", text="waiting"),
+            "done": submitted("qo", "test.echo", text="finished"),
+            "failed": submitted("qo", "test.boom"),
+            "other": submitted("auditor", "test.echo", text="not yours"),
+        }
         for name in ("done", "failed"):
             states.record_process(made[name], os.getpid(), running=True)
             execute(made[name])
@@ -30,7 +32,11 @@ def test_the_api_reports_state_progress_and_result(api_as, jobs):
     queued = api.get(f"/api/v1/jobs/{jobs['queued']}")
     assert queued.status_code == 200
     assert {k: queued.json[k] for k in ("id", "kind", "state", "progress")} == {
-        "id": jobs["queued"], "kind": "test.echo", "state": "queued", "progress": 0}
+        "id": jobs["queued"],
+        "kind": "test.echo",
+        "state": "queued",
+        "progress": 0,
+    }
     assert "result_url" not in queued.json and "error" not in queued.json and "finished_at" not in queued.json
     conflict = api.get(f"/api/v1/jobs/{jobs['queued']}/result")
     assert conflict.status_code == 409 and conflict.mimetype == "application/problem+json"

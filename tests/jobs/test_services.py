@@ -131,8 +131,11 @@ def test_results_older_than_the_retention_period_are_removed(app):
 
     old, fresh = (running(submitted("qo", "test.echo", text=t)) for t in ("old", "fresh"))
     execute(old), execute(fresh)
-    states.write_now(update(Job).where(Job.id == old).values(
-        finished_at=utcnow() - timedelta(days=app.config["JOBS_RETENTION_DAYS"], hours=1)))
+    states.write_now(
+        update(Job)
+        .where(Job.id == old)
+        .values(finished_at=utcnow() - timedelta(days=app.config["JOBS_RETENTION_DAYS"], hours=1))
+    )
     assert services.purge_expired() == 1
     assert not states.job_folder(old).exists() and states.job_folder(fresh).exists()
     with pytest.raises(NotFound, match="removed"):

@@ -28,9 +28,11 @@ def north(app):
 
 def user(login):
     from core.accounts.services import user_by_login
+
     return user_by_login(login)
 
 
 def site(code="MAIN"):
     from core.accounts.services import site_by_code
+
     return site_by_code(code)

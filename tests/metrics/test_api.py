@@ -23,8 +23,10 @@ def test_record_then_duplicate_is_409_with_the_way_to_correct(app, users, sample
     duplicate = client.post(url, json={"site": "MAIN", "period": "2026-02", "value": 92})
     assert duplicate.status_code == 409
     assert "PUT /api/v1/metrics/sample.first_time_fix/measurements/MAIN/2026-02" in duplicate.json["detail"]
-    corrected = client.put(f"{url}/MAIN/2026-02", json={"value": 92, "reason": "Wrong month's report",
-                                                       "row_version": created.json["row_version"]})
+    corrected = client.put(
+        f"{url}/MAIN/2026-02",
+        json={"value": 92, "reason": "Wrong month's report", "row_version": created.json["row_version"]},
+    )
     assert corrected.status_code == 200
     assert (corrected.json["value"], corrected.json["status"]) == (92, "green")
     stale = client.put(f"{url}/MAIN/2026-02", json={"value": 93, "reason": "x", "row_version": 1})
@@ -40,8 +42,9 @@ def test_bad_measurements_are_422_or_403(app, users, sample, api_as):
     bad_value = api_as("qo").post(url, json={"site": "MAIN", "period": "2026-02", "value": "high"})
     assert (bad_value.status_code, bad_value.json["errors"][0]["field"]) == (422, "value")
     assert api_as("staff").post(url, json={"site": "MAIN", "period": "2026-02", "value": 1}).status_code == 403
-    computed = api_as("qo").post("/api/v1/metrics/sample.nps/measurements",
-                                 json={"site": "MAIN", "period": "2026-02", "value": 1})
+    computed = api_as("qo").post(
+        "/api/v1/metrics/sample.nps/measurements", json={"site": "MAIN", "period": "2026-02", "value": 1}
+    )
     assert computed.status_code == 409
     assert api_as("qo").get("/api/v1/metrics/sample.first_time_fix/series?site=MAIN&from=2026").status_code == 422
 
@@ -69,12 +72,14 @@ def test_site_target_override_only_by_quality_officer(app, users, sample, api_as
 def test_csv_import_report(app, users, sample, api_as):
     csv_text = "metric,site,period,value\nsample.first_time_fix,MAIN,2026-01,91\nsample.first_time_fix,MAIN,x,1\n"
     client = api_as("qo")
-    refused = client.post("/api/v1/metrics/imports", data={"file": (io.BytesIO(csv_text.encode()), "kpis.csv")},
-                          content_type="multipart/form-data")
+    refused = client.post(
+        "/api/v1/metrics/imports",
+        data={"file": (io.BytesIO(csv_text.encode()), "kpis.csv")},
+        content_type="multipart/form-data",
+    )
     assert refused.status_code == 422
     assert refused.json["errors"] == [{"field": "row 3.period", "message": "'x' is not a period; write it as YYYY-MM"}]
-    partial = client.post("/api/v1/metrics/imports?import_valid_rows=true", data=csv_text,
-                          content_type="text/csv")
+    partial = client.post("/api/v1/metrics/imports?import_valid_rows=true", data=csv_text, content_type="text/csv")
     assert partial.status_code == 200
     assert (partial.json["rows"], partial.json["imported"], len(partial.json["errors"])) == (2, 1, 1)
 
@@ -94,8 +99,9 @@ def test_changing_a_site_target_needs_the_version_read(app, users, sample, api_a
 
 def test_a_correction_needs_the_version_read(app, users, sample, api_as):
     client = api_as("qo")
-    created = client.post("/api/v1/metrics/sample.first_time_fix/measurements",
-                          json={"site": "MAIN", "period": "2026-03", "value": 91})
+    created = client.post(
+        "/api/v1/metrics/sample.first_time_fix/measurements", json={"site": "MAIN", "period": "2026-03", "value": 91}
+    )
     url = created.headers["Location"]
     unversioned = client.put(url, json={"value": 92, "reason": "Typo"})
     assert unversioned.status_code == 422

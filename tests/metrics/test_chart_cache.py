@@ -6,8 +6,16 @@ from core import charts
 
 
 def chart(values, title="First-time fix · MAIN"):
-    return charts.trend_svg(title=title, periods=["2026-01", "2026-02", "2026-03"], values=values, target=85,
-                            warning=80, direction="higher", unit="%", statuses=["green", "amber", "red"])
+    return charts.trend_svg(
+        title=title,
+        periods=["2026-01", "2026-02", "2026-03"],
+        values=values,
+        target=85,
+        warning=80,
+        direction="higher",
+        unit="%",
+        statuses=["green", "amber", "red"],
+    )
 
 
 def test_the_same_series_is_drawn_once_and_each_copy_has_its_own_ids(monkeypatch):

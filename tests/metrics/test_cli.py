@@ -15,6 +15,7 @@ def values(app):
 
 def main():
     from core.accounts.services import site_by_code
+
     return site_by_code("MAIN")
 
 
@@ -38,8 +39,10 @@ def test_a_file_with_errors_imports_nothing_and_names_row_and_column(app, users,
 
 def test_a_row_of_another_metric_is_an_error(app, users, sample, tmp_path):
     file = tmp_path / "mixed.csv"
-    file.write_text("metric,site,period,value\nsample.lead_response,MAIN,2026-01,20\n"
-                    "sample.first_time_fix,MAIN,2026-01,95\n", encoding="utf-8")
+    file.write_text(
+        "metric,site,period,value\nsample.lead_response,MAIN,2026-01,20\nsample.first_time_fix,MAIN,2026-01,95\n",
+        encoding="utf-8",
+    )
     outcome = run(app, str(file), "--metric", "sample.first_time_fix", "--as", "qo")
     assert outcome.exit_code == 1
     assert "row 2, metric: 'sample.lead_response' is not sample.first_time_fix" in outcome.stderr
@@ -58,12 +61,14 @@ def test_mistakes_are_one_sentence(app, users, sample, tmp_path):
     file.write_text("site,period,value\nMAIN,2026-01,91\n", encoding="utf-8")
     assert "no metric 'nope'" in one_sentence(run(app, str(file), "--metric", "nope", "--as", "qo"))
     assert "computed" in one_sentence(run(app, str(file), "--metric", "sample.nps", "--as", "qo"))
-    assert "Cannot read" in one_sentence(run(app, str(tmp_path / "missing.csv"), "--metric",
-                                             "sample.first_time_fix", "--as", "qo"))
+    assert "Cannot read" in one_sentence(
+        run(app, str(tmp_path / "missing.csv"), "--metric", "sample.first_time_fix", "--as", "qo")
+    )
     header = tmp_path / "header.csv"
     header.write_text("site,month,value\nMAIN,2026-01,91\n", encoding="utf-8")
-    assert "lacks the column(s) period" in one_sentence(run(app, str(header), "--metric", "sample.first_time_fix",
-                                                            "--as", "qo"))
+    assert "lacks the column(s) period" in one_sentence(
+        run(app, str(header), "--metric", "sample.first_time_fix", "--as", "qo")
+    )
     # Staff may not enter measurements: every row says so, nothing is imported.
     refused = run(app, str(file), "--metric", "sample.first_time_fix", "--as", "staff")
     assert refused.exit_code == 1 and "row 2, metric:" in refused.stderr

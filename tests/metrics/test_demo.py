@@ -18,8 +18,16 @@ from tests.forms.sample_plugin import (
     SamplePlugin,
 )
 
-QUARTERLY = Metric(key="sample.audit_score", name="Audit score", unit="%", direction="higher", target=80,
-                   warning=70, period="quarter", area="QUALITY")
+QUARTERLY = Metric(
+    key="sample.audit_score",
+    name="Audit score",
+    unit="%",
+    direction="higher",
+    target=80,
+    warning=70,
+    period="quarter",
+    area="QUALITY",
+)
 
 
 def populate(app):
@@ -36,8 +44,9 @@ def rows(app, code):
 
     with app.app_context():
         site = site_by_code(code)
-        found = db.session.execute(db.select(Measurement).filter_by(site_id=site.id)
-                                   .order_by(Measurement.metric_key, Measurement.period)).scalars()
+        found = db.session.execute(
+            db.select(Measurement).filter_by(site_id=site.id).order_by(Measurement.metric_key, Measurement.period)
+        ).scalars()
         return [(row.metric_key, row.period, row.value, row.source) for row in found]
 
 
@@ -60,8 +69,13 @@ def test_demo_fills_every_manual_metric_for_24_months_ending_last_month(app, reg
         quarters = [period for key, period, *_ in beijing if key == QUARTERLY.key]
         assert len(quarters) == 8 and all(int(p[5:]) in (1, 4, 7, 10) for p in quarters)
         manual = [str(i) for i in db.session.execute(db.select(Measurement.id)).scalars()]
-        actors = set(db.session.execute(db.select(TrailEvent.actor).where(
-            TrailEvent.entity_type == "measurement", TrailEvent.entity_id.in_(manual))).scalars())
+        actors = set(
+            db.session.execute(
+                db.select(TrailEvent.actor).where(
+                    TrailEvent.entity_type == "measurement", TrailEvent.entity_id.in_(manual)
+                )
+            ).scalars()
+        )
         assert actors == {"demo"}
 
     populate(app)

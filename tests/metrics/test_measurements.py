@@ -12,12 +12,20 @@ from tests.forms.sample_plugin import FIRST_TIME_FIX, LEAD_RESPONSE, SURVEY, SUR
 from tests.metrics.conftest import site, user
 
 
-@pytest.mark.parametrize(("metric", "value", "expected"), [
-    (FIRST_TIME_FIX, 95, "green"), (FIRST_TIME_FIX, 90, "green"), (FIRST_TIME_FIX, 87, "amber"),
-    (FIRST_TIME_FIX, 85, "amber"), (FIRST_TIME_FIX, 84.9, "red"),
-    (LEAD_RESPONSE, 20, "green"), (LEAD_RESPONSE, 30, "green"), (LEAD_RESPONSE, 45, "amber"),
-    (LEAD_RESPONSE, 61, "red"),
-])
+@pytest.mark.parametrize(
+    ("metric", "value", "expected"),
+    [
+        (FIRST_TIME_FIX, 95, "green"),
+        (FIRST_TIME_FIX, 90, "green"),
+        (FIRST_TIME_FIX, 87, "amber"),
+        (FIRST_TIME_FIX, 85, "amber"),
+        (FIRST_TIME_FIX, 84.9, "red"),
+        (LEAD_RESPONSE, 20, "green"),
+        (LEAD_RESPONSE, 30, "green"),
+        (LEAD_RESPONSE, 45, "amber"),
+        (LEAD_RESPONSE, 61, "red"),
+    ],
+)
 def test_status_follows_direction_target_and_warning(metric, value, expected):
     assert services.status(metric, services.Thresholds(metric.target, metric.warning), value) == expected
 
@@ -50,8 +58,9 @@ def test_a_correction_changes_the_row_and_leaves_a_reason_in_the_trail(app, user
     with pytest.raises(Conflict):
         services.correct(user("qo"), measurement, 92, reason="again", row_version=1)
     db.session.rollback()
-    event = db.session.execute(db.select(TrailEvent).filter_by(entity_type="measurement", action="update")
-                               ).scalars().one()
+    event = (
+        db.session.execute(db.select(TrailEvent).filter_by(entity_type="measurement", action="update")).scalars().one()
+    )
     assert event.reason == "Typing error in the workshop report"
     assert [float(v) for v in event.changed_fields["value"]] == [88.0, 91.0]
     assert db.session.execute(db.select(db.func.count(Measurement.id))).scalar() == 1
@@ -98,8 +107,9 @@ def test_site_target_override_is_for_quality_officers_and_trailed(app, users, sa
     with pytest.raises(Forbidden):
         services.set_site_target(user("head"), LEAD_RESPONSE, site(), target=20, warning=40, reason="busy")
     db.session.rollback()
-    services.set_site_target(user("qo"), FIRST_TIME_FIX, site(), target=80, warning=75,
-                             reason="New workshop, first year")
+    services.set_site_target(
+        user("qo"), FIRST_TIME_FIX, site(), target=80, warning=75, reason="New workshop, first year"
+    )
     commit()
     services.record(user("qo"), FIRST_TIME_FIX, site(), "2026-03", 82)
     services.record(user("qo"), FIRST_TIME_FIX, site("NORTH"), "2026-03", 82)
@@ -128,7 +138,13 @@ def test_csv_import_reports_each_bad_row_and_imports_nothing(app, users, sample,
     commit()
     assert (report.rows, report.imported) == (7, 0)
     assert [(e["row"], e["column"]) for e in report.errors] == [
-        (3, "period"), (4, "metric"), (5, "site"), (6, "value"), (7, "metric"), (8, "period")]
+        (3, "period"),
+        (4, "metric"),
+        (5, "site"),
+        (6, "value"),
+        (7, "metric"),
+        (8, "period"),
+    ]
     assert db.session.execute(db.select(db.func.count(Measurement.id))).scalar() == 0
 
 

@@ -12,10 +12,27 @@ from core.plugins import Metric, hookimpl, submissions_in_period
 from tests.forms.sample_plugin import SURVEY, SamplePlugin
 from tests.metrics.conftest import site, user
 
-QUARTERLY = Metric(key="periods.surveys_quarter", name="Surveys per quarter", unit="", direction="higher",
-                   target=3, period="quarter", computed=True, area="AFTERSALES")
-YEARLY = Metric(key="periods.mean_score_year", name="Mean score of the year", unit="", direction="higher",
-                target=8, warning=6, period="year", computed=True, area="AFTERSALES")
+QUARTERLY = Metric(
+    key="periods.surveys_quarter",
+    name="Surveys per quarter",
+    unit="",
+    direction="higher",
+    target=3,
+    period="quarter",
+    computed=True,
+    area="AFTERSALES",
+)
+YEARLY = Metric(
+    key="periods.mean_score_year",
+    name="Mean score of the year",
+    unit="",
+    direction="higher",
+    target=8,
+    warning=6,
+    period="year",
+    computed=True,
+    area="AFTERSALES",
+)
 
 
 class PeriodPlugin:
@@ -44,9 +61,16 @@ def survey(score, when):
     commit()
 
 
-@pytest.mark.parametrize(("span", "month", "start"), [
-    ("month", "2025-05", "2025-05"), ("quarter", "2025-05", "2025-04"), ("quarter", "2025-12", "2025-10"),
-    ("quarter", "2025-01", "2025-01"), ("year", "2025-11", "2025-01")])
+@pytest.mark.parametrize(
+    ("span", "month", "start"),
+    [
+        ("month", "2025-05", "2025-05"),
+        ("quarter", "2025-05", "2025-04"),
+        ("quarter", "2025-12", "2025-10"),
+        ("quarter", "2025-01", "2025-01"),
+        ("year", "2025-11", "2025-01"),
+    ],
+)
 def test_a_month_belongs_to_the_period_that_starts_at(span, month, start):
     assert services.period_start(span, month) == start
     assert month in services.months_of(span, start)
@@ -62,7 +86,9 @@ def test_quarterly_and_yearly_metrics_are_recomputed_by_each_submission(app, use
     # A submission of the next quarter starts the next quarter's value and leaves this one alone.
     survey(4, datetime(2024, 6, 30, 16, 30, tzinfo=UTC))
     assert [(p.period, p.value, p.status) for p in services.series(QUARTERLY, site())] == [
-        ("2024-04", 3.0, "green"), ("2024-07", 1.0, "red")]
+        ("2024-04", 3.0, "green"),
+        ("2024-07", 1.0, "red"),
+    ]
     # The year covers all four submissions, stored on January.
     assert [(p.period, p.value, p.status) for p in services.series(YEARLY, site())] == [("2024-01", 7.0, "amber")]
 

@@ -10,14 +10,24 @@ from tests.forms.conftest import token
 
 
 def record(api_as, key, period, value, site="MAIN"):
-    response = api_as("qo").post(f"/api/v1/metrics/{key}/measurements",
-                                 json={"site": site, "period": period, "value": value})
+    response = api_as("qo").post(
+        f"/api/v1/metrics/{key}/measurements", json={"site": site, "period": period, "value": value}
+    )
     assert response.status_code == 201, response.json
 
 
 def test_trend_chart_is_svg_with_the_series_target_and_bands(app):
-    svg = str(trend_svg(title="First-time fix", periods=["2026-01", "2026-02", "2026-03"], values=[91, 87, 80],
-                        target=90, warning=85, direction="higher", statuses=["green", "amber", "red"]))
+    svg = str(
+        trend_svg(
+            title="First-time fix",
+            periods=["2026-01", "2026-02", "2026-03"],
+            values=[91, 87, 80],
+            target=90,
+            warning=85,
+            direction="higher",
+            statuses=["green", "amber", "red"],
+        )
+    )
     assert svg.startswith("<svg") and 'role="img"' in svg
     for label in ("2026-01", "2026-02", "2026-03", ">91<", ">87<", ">80<", " 90<"):
         assert label in svg, label
@@ -29,8 +39,9 @@ def test_trend_chart_is_svg_with_the_series_target_and_bands(app):
 
 
 def test_comparison_chart_ranks_sites(app):
-    svg = str(comparison_svg(title="NPS", sites=["NORTH", "MAIN"], values=[60, None], statuses=["green", None],
-                             target=50))
+    svg = str(
+        comparison_svg(title="NPS", sites=["NORTH", "MAIN"], values=[60, None], statuses=["green", None], target=50)
+    )
     assert svg.index(">NORTH<") < svg.index(">MAIN<") or ">NORTH<" in svg
     assert ">60<" in svg.replace(" 60<", ">60<")
 
@@ -38,8 +49,15 @@ def test_comparison_chart_ranks_sites(app):
 def test_chart_in_a_pdf(app):
     from core.pdf import render_pdf
 
-    svg = trend_svg(title="Lead response", periods=["2026-01", "2026-02"], values=[25, 70], target=30,
-                    warning=60, direction="lower", statuses=["green", "red"])
+    svg = trend_svg(
+        title="Lead response",
+        periods=["2026-01", "2026-02"],
+        values=[25, 70],
+        target=30,
+        warning=60,
+        direction="lower",
+        statuses=["green", "red"],
+    )
     pdf = render_pdf(f"<html><body><h1>KPI</h1>{svg}</body></html>")
     assert pdf.startswith(b"%PDF") and len(pdf) > 2000
 
@@ -90,23 +108,25 @@ def test_red_measurement_offers_a_nonconformity(app, audits_endpoint, users, sam
 def test_manual_entry_duplicate_and_correction_on_the_web(app, users, sample, client_as):
     client = client_as("qo")
     url = "/metrics/sample.first_time_fix/measurements"
-    assert client.post(url, data={"csrf_token": token(client), "site": "MAIN", "period": "2026-03",
-                                  "value": "88"}).status_code == 302
-    again = client.post(url, data={"csrf_token": token(client), "site": "MAIN", "period": "2026-03",
-                                   "value": "90"})
+    assert (
+        client.post(
+            url, data={"csrf_token": token(client), "site": "MAIN", "period": "2026-03", "value": "88"}
+        ).status_code
+        == 302
+    )
+    again = client.post(url, data={"csrf_token": token(client), "site": "MAIN", "period": "2026-03", "value": "90"})
     assert again.status_code == 409
     assert "/metrics/sample.first_time_fix/measurements/MAIN/2026-03/correct" in again.get_data(as_text=True)
-    bad = client.post(url, data={"csrf_token": token(client), "site": "MAIN", "period": "March",
-                                 "value": "90"})
+    bad = client.post(url, data={"csrf_token": token(client), "site": "MAIN", "period": "March", "value": "90"})
     assert bad.status_code == 422 and "YYYY-MM" in bad.get_data(as_text=True)
     correct = "/metrics/sample.first_time_fix/measurements/MAIN/2026-03/correct"
     unversioned = client.post(correct, data={"csrf_token": token(client), "value": "90", "reason": "Typo"})
     assert unversioned.status_code == 422 and "row_version: This field is required." in unversioned.get_data(
-        as_text=True)
+        as_text=True
+    )
     no_reason = client.post(correct, data={"csrf_token": token(client), "value": "90", "row_version": "1"})
     assert no_reason.status_code == 422
-    done = client.post(correct, data={"csrf_token": token(client), "value": "90", "reason": "Typo",
-                                      "row_version": "1"})
+    done = client.post(correct, data={"csrf_token": token(client), "value": "90", "reason": "Typo", "row_version": "1"})
     assert done.status_code == 302
     assert "corrected: Typo" in client.get("/metrics/sample.first_time_fix?site=MAIN").get_data(as_text=True)
 
@@ -148,16 +168,17 @@ def test_dashboard_groups_the_kpi_grid_by_area_with_sparklines(app, users, sampl
     client = client_as("qo")
     before = statements_of(app, client, "/")
     page = client.get("/").get_data(as_text=True)
-    kpis = page[page.index('id="kpi-heading"'):]
-    kpis = kpis[:kpis.index("</section>")]
-    order = [kpis.index(text) for text in (">After-sales</h3>", "First-time fix rate", ">Sales</h3>",
-                                           "Lead response time")]
+    kpis = page[page.index('id="kpi-heading"') :]
+    kpis = kpis[: kpis.index("</section>")]
+    order = [
+        kpis.index(text) for text in (">After-sales</h3>", "First-time fix rate", ">Sales</h3>", "Lead response time")
+    ]
     assert order == sorted(order), "tiles grouped under their area"
-    after_sales = kpis[kpis.index(">After-sales</h3>"):kpis.index(">Sales</h3>")]
+    after_sales = kpis[kpis.index(">After-sales</h3>") : kpis.index(">Sales</h3>")]
     assert "kpi-red" in after_sales and ">80 <small>%</small>" in after_sales and "Off target" in after_sales
     assert 'class="kpi-spark"><svg' in after_sales, "a trend sparkline of the history"
-    sales = kpis[kpis.index(">Sales</h3>"):]
-    assert "kpi-green" in sales and "kpi-spark" not in sales[:sales.index("</li>")], "one value draws no line"
+    sales = kpis[kpis.index(">Sales</h3>") :]
+    assert "kpi-green" in sales and "kpi-spark" not in sales[: sales.index("</li>")], "one value draws no line"
     assert "Net promoter score" not in kpis, "the dashboard shows measured metrics only"
     assert 'href="/metrics/compare"' in kpis and 'href="/metrics/?site=MAIN"' in kpis
     # The same page from /metrics/ (all metrics, unmeasured ones too).
@@ -174,12 +195,14 @@ def test_csv_import_page_reports_rows(app, users, sample, client_as):
     import io
 
     client = client_as("qo")
-    data = {"csrf_token": token(client),
-            "file": (io.BytesIO(b"metric,site,period,value\nsample.first_time_fix,MAIN,2026-01,abc\n"), "k.csv")}
+    data = {
+        "csrf_token": token(client),
+        "file": (io.BytesIO(b"metric,site,period,value\nsample.first_time_fix,MAIN,2026-01,abc\n"), "k.csv"),
+    }
     response = client.post("/metrics/import", data=data, content_type="multipart/form-data")
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert "is not a number" in page and "<td class=\"num\">2</td>" in page
+    assert "is not a number" in page and '<td class="num">2</td>' in page
 
 
 def test_site_comparison_page(app, users, sample, north, client_as, api_as):
@@ -193,15 +216,35 @@ def test_site_comparison_page(app, users, sample, north, client_as, api_as):
 def test_only_quality_officers_change_targets_on_the_web(app, users, sample, client_as):
     assert client_as("head").get("/metrics/sample.lead_response/target?site=MAIN").status_code == 403
     client = client_as("qo")
-    response = client.post("/metrics/sample.lead_response/target?site=MAIN", data={
-        "csrf_token": token(client), "target": "20", "warning": "40", "reason": "Busy city site"})
+    response = client.post(
+        "/metrics/sample.lead_response/target?site=MAIN",
+        data={"csrf_token": token(client), "target": "20", "warning": "40", "reason": "Busy city site"},
+    )
     assert response.status_code == 302
-    unversioned = client.post("/metrics/sample.lead_response/target?site=MAIN", data={
-        "csrf_token": token(client), "target": "25", "warning": "45", "reason": "Busier still"})
+    unversioned = client.post(
+        "/metrics/sample.lead_response/target?site=MAIN",
+        data={"csrf_token": token(client), "target": "25", "warning": "45", "reason": "Busier still"},
+    )
     assert unversioned.status_code == 422 and "row_version: is required" in unversioned.get_data(as_text=True)
-    stale = client.post("/metrics/sample.lead_response/target?site=MAIN", data={
-        "csrf_token": token(client), "target": "25", "warning": "45", "reason": "Busier still", "row_version": "0"})
+    stale = client.post(
+        "/metrics/sample.lead_response/target?site=MAIN",
+        data={
+            "csrf_token": token(client),
+            "target": "25",
+            "warning": "45",
+            "reason": "Busier still",
+            "row_version": "0",
+        },
+    )
     assert stale.status_code == 409
-    again = client.post("/metrics/sample.lead_response/target?site=MAIN", data={
-        "csrf_token": token(client), "target": "25", "warning": "45", "reason": "Busier still", "row_version": "1"})
+    again = client.post(
+        "/metrics/sample.lead_response/target?site=MAIN",
+        data={
+            "csrf_token": token(client),
+            "target": "25",
+            "warning": "45",
+            "reason": "Busier still",
+            "row_version": "1",
+        },
+    )
     assert again.status_code == 302

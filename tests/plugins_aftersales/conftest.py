@@ -1,4 +1,3 @@
-
 import pytest
 
 from core.clock import current_period
@@ -23,9 +22,16 @@ def series(client, key, site="MAIN"):
 
 
 def repair_order(number, **overrides):
-    data = {"ro_number": number, "vin": VIN, "mileage": 12000, "received_at": "2026-03-02T01:30:00",
-            "concern": "Squeal from the front brakes when stopping", "customer_signed": True,
-            "final_check": True, "comeback": False}
+    data = {
+        "ro_number": number,
+        "vin": VIN,
+        "mileage": 12000,
+        "received_at": "2026-03-02T01:30:00",
+        "concern": "Squeal from the front brakes when stopping",
+        "customer_signed": True,
+        "final_check": True,
+        "comeback": False,
+    }
     data.update(overrides)
     return data
 

@@ -32,8 +32,14 @@ def series(client, key):
 
 
 def meeting(held, *actions, **extra):
-    return {"meeting_date": held, "meeting_type": "coordination", "departments": ["SALES", "AFTERSALES"],
-            "chair": "Zhang Min", "actions": list(actions), **extra}
+    return {
+        "meeting_date": held,
+        "meeting_type": "coordination",
+        "departments": ["SALES", "AFTERSALES"],
+        "chair": "Zhang Min",
+        "actions": list(actions),
+        **extra,
+    }
 
 
 def action(text, due, status="open", closed_on=None, owner="Li Na"):
@@ -44,9 +50,18 @@ def action(text, due, status="open", closed_on=None, owner="Li Na"):
 
 
 def handoff(introduced, **extra):
-    return {"delivery_date": day(1), "vin": VIN, "customer": "Chen Jie", "sales_consultant": "Wang Lei",
-            "service_advisor": "Zhao Min", "service_introduced": introduced, "first_service_explained": True,
-            "preferred_channel": "messaging", "contact_consent": False, **extra}
+    return {
+        "delivery_date": day(1),
+        "vin": VIN,
+        "customer": "Chen Jie",
+        "sales_consultant": "Wang Lei",
+        "service_advisor": "Zhao Min",
+        "service_introduced": introduced,
+        "first_service_explained": True,
+        "preferred_channel": "messaging",
+        "contact_consent": False,
+        **extra,
+    }
 
 
 def test_definitions_load_with_references_guidance_and_formulas(app, users, api_as):
@@ -58,8 +73,12 @@ def test_definitions_load_with_references_guidance_and_formulas(app, users, api_
         assert all(str(q.reference).strip() and str(q.guidance).strip() for q in checklist.questions)
         assert {"communication.matrix", "communication.meeting", "communication.handoff"} <= set(found.forms)
         metrics = {k: m for k, m in found.metrics.items() if k.startswith("communication.")}
-        assert set(metrics) == {"communication.actions_on_time", "communication.handoff_rate",
-                                "communication.ro_updates", "communication.survey_score"}
+        assert set(metrics) == {
+            "communication.actions_on_time",
+            "communication.handoff_rate",
+            "communication.ro_updates",
+            "communication.survey_score",
+        }
         assert all(str(m.formula).strip() for m in metrics.values())
         assert {code for code in found.procedure_templates if code.startswith("CM-")} == {"CM-WI-001", "CM-PR-002"}
 
@@ -74,13 +93,19 @@ def test_the_plugin_imports_only_the_public_plugin_api():
 
 
 MEETINGS = [
-    meeting(day(0), action("Fix the booking phone line", day(5)),
-            action("Share the CSI results", day(3), "done", day(2)),
-            action("Train advisors on 三包", day(10), "done", day(12)),
-            action("Plan the spring campaign", day(40))),
-    meeting(day(7), action("fix the booking  phone line", day(5), "done", day(6)),
-            action("Share the CSI results", day(3), "done", day(2)),
-            action("Order loan cars", day(8))),
+    meeting(
+        day(0),
+        action("Fix the booking phone line", day(5)),
+        action("Share the CSI results", day(3), "done", day(2)),
+        action("Train advisors on 三包", day(10), "done", day(12)),
+        action("Plan the spring campaign", day(40)),
+    ),
+    meeting(
+        day(7),
+        action("fix the booking  phone line", day(5), "done", day(6)),
+        action("Share the CSI results", day(3), "done", day(2)),
+        action("Order loan cars", day(8)),
+    ),
 ]
 
 
@@ -90,8 +115,9 @@ def test_actions_on_time_counts_each_action_once_as_last_recorded():
     # The spring campaign is due next month and not counted.
     assert computations.actions_on_time_rate(MEETINGS, PERIOD) == pytest.approx(25)
     # On day 9 only the loan cars (due day 8) are open and overdue.
-    assert [a["action"] for a in computations.overdue_actions(MEETINGS, FIRST + timedelta(days=9))] == \
-        ["Order loan cars"]
+    assert [a["action"] for a in computations.overdue_actions(MEETINGS, FIRST + timedelta(days=9))] == [
+        "Order loan cars"
+    ]
 
 
 def test_the_metrics_are_computed_from_the_forms(app, users, api_as):
@@ -107,17 +133,31 @@ def test_the_metrics_are_computed_from_the_forms(app, users, api_as):
 
 def test_forms_accept_valid_and_refuse_invalid_data(app, users, api_as):
     client = api_as("staff")
-    matrix = {"valid_from": day(0), "approved_by": "General manager", "rows": [
-        {"topic": "Recall notices", "frequency": "event", "audience": "Manufacturer", "external": True,
-         "channel": "portal", "responsible": "Warranty administrator"}]}
+    matrix = {
+        "valid_from": day(0),
+        "approved_by": "General manager",
+        "rows": [
+            {
+                "topic": "Recall notices",
+                "frequency": "event",
+                "audience": "Manufacturer",
+                "external": True,
+                "channel": "portal",
+                "responsible": "Warranty administrator",
+            }
+        ],
+    }
     assert submit(client, "communication.matrix", matrix).status_code == 201
     response = submit(client, "communication.matrix", {**matrix, "rows": []})
     assert response.status_code == 422 and {e["field"] for e in response.json["errors"]} == {"rows"}
     response = submit(client, "communication.matrix", {**matrix, "rows": [{**matrix["rows"][0], "channel": "fax"}]})
     assert {e["field"] for e in response.json["errors"]} == {"rows.0.channel"}
 
-    response = submit(client, "communication.meeting", meeting(day(0), {"action": "x", "due": day(1), "status": "open"},
-                                                               departments=["NOPE"]))
+    response = submit(
+        client,
+        "communication.meeting",
+        meeting(day(0), {"action": "x", "due": day(1), "status": "open"}, departments=["NOPE"]),
+    )
     assert response.status_code == 422
     assert {e["field"] for e in response.json["errors"]} == {"actions.0.owner", "departments"}
 
@@ -157,10 +197,18 @@ def test_an_audit_runs_end_to_end_with_the_communication_checklist(app, users):
     from core.clock import today
 
     with app.app_context():
-        audit = audits.plan_audit(user_by_login("qo"), title="Communication audit", site="MAIN",
-                                  departments=["COMMS"], scope="Matrix, meetings, handoffs", criteria=[],
-                                  lead_auditor="auditor", auditors=[], planned_date=today() + timedelta(days=2),
-                                  checklists=["communication.internal"])
+        audit = audits.plan_audit(
+            user_by_login("qo"),
+            title="Communication audit",
+            site="MAIN",
+            departments=["COMMS"],
+            scope="Matrix, meetings, handoffs",
+            criteria=[],
+            lead_auditor="auditor",
+            auditors=[],
+            planned_date=today() + timedelta(days=2),
+            checklists=["communication.internal"],
+        )
         commit()
         audits.start_audit(user_by_login("auditor"), audit)
         commit()
@@ -169,8 +217,13 @@ def test_an_audit_runs_end_to_end_with_the_communication_checklist(app, users):
             result = "observation" if item.question_key == "evaluation" else "conforming"
             audits.record_result(user_by_login("auditor"), audit, item, result=result)
             commit()
-        audits.report_audit(user_by_login("auditor"), audit, summary="Communication works; no survey yet",
-                            conclusion="Effective", password=TEST_PASSWORD)
+        audits.report_audit(
+            user_by_login("auditor"),
+            audit,
+            summary="Communication works; no survey yet",
+            conclusion="Effective",
+            password=TEST_PASSWORD,
+        )
         commit()
         assert audit.state == "reported" and audits.nonconformities_of(audit) == []
 

@@ -14,21 +14,46 @@ from plugins.marketing.plugin import last_periods
 
 ROOT = Path(__file__).resolve().parents[2]
 
-PLAN = {"campaign": "Spring SUV week", "kind": "vehicle_sales", "objective": "60 leads, 10 sales",
-        "segment": "Young families", "offer": "Free first two services with every SUV",
-        "channels": ["platform", "event"], "start_date": "2026-04-01", "end_date": "2026-04-14",
-        "budget": 30000, "target_leads": 60, "target_sales": 10, "legal_review": True,
-        "legal_reviewer": "Zhao Min", "contingency": "Transfer stock from the north site"}
+PLAN = {
+    "campaign": "Spring SUV week",
+    "kind": "vehicle_sales",
+    "objective": "60 leads, 10 sales",
+    "segment": "Young families",
+    "offer": "Free first two services with every SUV",
+    "channels": ["platform", "event"],
+    "start_date": "2026-04-01",
+    "end_date": "2026-04-14",
+    "budget": 30000,
+    "target_leads": 60,
+    "target_sales": 10,
+    "legal_review": True,
+    "legal_reviewer": "Zhao Min",
+    "contingency": "Transfer stock from the north site",
+}
 # Two campaigns evaluated in the same month (hand-worked totals in the tests below).
-EVALUATION_A = {"campaign": "Spring SUV week", "start_date": "2026-04-01", "end_date": "2026-04-14",
-                "channels": [{"source": "website", "spend": 10000, "leads": 50, "sales": 5},
-                             {"source": "event", "spend": 20000, "leads": 30, "sales": 5}],
-                "campaign_sales": 14, "baseline_sales": 10, "incremental_gross_profit": 45000,
-                "lessons": "Events bring buyers, at twice the cost."}
-EVALUATION_B = {"campaign": "Platform test", "start_date": "2026-04-01", "end_date": "2026-04-30",
-                "channels": [{"source": "platform", "spend": 6000, "leads": 40, "sales": 2}],
-                "campaign_sales": 4, "baseline_sales": 5, "incremental_gross_profit": 3000,
-                "lessons": "Platform leads need faster answers."}
+EVALUATION_A = {
+    "campaign": "Spring SUV week",
+    "start_date": "2026-04-01",
+    "end_date": "2026-04-14",
+    "channels": [
+        {"source": "website", "spend": 10000, "leads": 50, "sales": 5},
+        {"source": "event", "spend": 20000, "leads": 30, "sales": 5},
+    ],
+    "campaign_sales": 14,
+    "baseline_sales": 10,
+    "incremental_gross_profit": 45000,
+    "lessons": "Events bring buyers, at twice the cost.",
+}
+EVALUATION_B = {
+    "campaign": "Platform test",
+    "start_date": "2026-04-01",
+    "end_date": "2026-04-30",
+    "channels": [{"source": "platform", "spend": 6000, "leads": 40, "sales": 2}],
+    "campaign_sales": 4,
+    "baseline_sales": 5,
+    "incremental_gross_profit": 3000,
+    "lessons": "Platform leads need faster answers.",
+}
 
 
 def post(api, form, data):
@@ -43,7 +68,11 @@ def test_definitions_load(app):
     assert checklist.question("prices-match").reference == "销管办法 Art.10"
     metrics = {key: metric for key, metric in found.metrics.items() if key.startswith("marketing.")}
     assert {key for key, metric in metrics.items() if metric.computed} == {
-        "marketing.sales_lift", "marketing.cost_per_lead", "marketing.cost_per_sale", "marketing.roi"}
+        "marketing.sales_lift",
+        "marketing.cost_per_lead",
+        "marketing.cost_per_sale",
+        "marketing.roi",
+    }
     assert metrics["marketing.market_share"].period == "quarter" and not metrics["marketing.market_share"].computed
     assert metrics["marketing.cost_per_lead"].direction == "lower"
     assert {"marketing.campaign_plan", "marketing.campaign_evaluation"} <= set(found.forms)
@@ -59,8 +88,18 @@ def test_the_plugin_uses_only_the_public_plugin_api():
         imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
         assert {m for m in imported if m.split(".")[0] in {"core", "audits", "procedures"}} <= {"core.plugins"}, path
         # The demo records (demo.py) draw seeded random numbers from the standard library.
-        assert {m.split(".")[0] for m in imported} <= {"__future__", "collections", "datetime", "math", "pathlib",
-                                                      "random", "core", "flask_babel", "markupsafe", "plugins"}, path
+        assert {m.split(".")[0] for m in imported} <= {
+            "__future__",
+            "collections",
+            "datetime",
+            "math",
+            "pathlib",
+            "random",
+            "core",
+            "flask_babel",
+            "markupsafe",
+            "plugins",
+        }, path
 
 
 def test_the_starter_procedure_is_complete(app):
@@ -76,6 +115,7 @@ def test_the_starter_procedure_is_complete(app):
 
 # --- computations, hand-worked -----------------------------------------------------------------
 
+
 def test_campaign_metrics_sum_over_the_months_campaigns():
     evaluations = [EVALUATION_A, EVALUATION_B]
     # spend 10,000 + 20,000 + 6,000 = 36,000; leads 50 + 30 + 40 = 120; attributed sales 5 + 5 + 2 = 12
@@ -86,7 +126,10 @@ def test_campaign_metrics_sum_over_the_months_campaigns():
     # gross profit 45,000 + 3,000 = 48,000: (48,000 - 36,000) / 36,000 = 33.33 %
     assert computations.roi(evaluations) == pytest.approx(100 / 3)
     assert computations.cost_per_sale_by_source(evaluations) == {
-        "website": (10000.0, 5, 2000.0), "event": (20000.0, 5, 4000.0), "platform": (6000.0, 2, 3000.0)}
+        "website": (10000.0, 5, 2000.0),
+        "event": (20000.0, 5, 4000.0),
+        "platform": (6000.0, 2, 3000.0),
+    }
 
 
 def test_nothing_to_divide_by_gives_no_value():
@@ -121,13 +164,18 @@ def test_submitted_evaluations_compute_the_site_metrics(app, users, api_as):
 
 # --- forms ------------------------------------------------------------------------------------
 
+
 def test_valid_plans_and_evaluations_are_accepted(app, users, api_as):
     api = api_as("staff")
     assert post(api, "marketing.campaign_plan", PLAN).status_code == 201
     service = {**PLAN, "kind": "service", "capacity_checked": True, "channels": ["direct"]}
     assert post(api, "marketing.campaign_plan", service).status_code == 201
-    assert post(api, "marketing.campaign_evaluation", {**EVALUATION_A, "satisfaction": 4,
-                                                       "showroom_visits": 120}).status_code == 201
+    assert (
+        post(
+            api, "marketing.campaign_evaluation", {**EVALUATION_A, "satisfaction": 4, "showroom_visits": 120}
+        ).status_code
+        == 201
+    )
 
 
 def test_invalid_plans_and_evaluations_are_refused_naming_each_field(app, users, api_as):
@@ -136,10 +184,12 @@ def test_invalid_plans_and_evaluations_are_refused_naming_each_field(app, users,
     del plan["legal_reviewer"]
     response = post(api, "marketing.campaign_plan", plan)
     assert response.status_code == 422
-    assert {e["field"] for e in response.json["errors"]} == {"capacity_checked", "budget", "channels",
-                                                            "legal_reviewer"}
-    evaluation = {**EVALUATION_B, "baseline_sales": 0,
-                  "channels": [{"source": "radio", "spend": 100, "leads": 1, "sales": 0}]}
+    assert {e["field"] for e in response.json["errors"]} == {"capacity_checked", "budget", "channels", "legal_reviewer"}
+    evaluation = {
+        **EVALUATION_B,
+        "baseline_sales": 0,
+        "channels": [{"source": "radio", "spend": 100, "leads": 1, "sales": 0}],
+    }
     response = post(api, "marketing.campaign_evaluation", evaluation)
     assert {e["field"] for e in response.json["errors"]} == {"baseline_sales", "channels.0.source"}
     response = post(api, "marketing.campaign_evaluation", {**EVALUATION_B, "channels": []})
@@ -148,6 +198,7 @@ def test_invalid_plans_and_evaluations_are_refused_naming_each_field(app, users,
 
 
 # --- dashboard --------------------------------------------------------------------------------
+
 
 def test_the_dashboard_ranks_lead_sources_and_flags_unreviewed_plans(app, users, api_as, client_as):
     api = api_as("staff")
@@ -168,8 +219,12 @@ def test_the_unreviewed_campaigns_panel_lists_the_first_and_counts_them_all(app,
 
     api = api_as("staff")
     for n in range(CAMPAIGNS_SHOWN + 2):
-        assert post(api, "marketing.campaign_plan",
-                    {**PLAN, "campaign": f"Campaign {n:02d}", "legal_review": False}).status_code == 201
+        assert (
+            post(
+                api, "marketing.campaign_plan", {**PLAN, "campaign": f"Campaign {n:02d}", "legal_review": False}
+            ).status_code
+            == 201
+        )
     page = client_as("quality_officer").get("/").get_data(as_text=True)
     assert f"Campaigns planned without legal review ({CAMPAIGNS_SHOWN + 2})" in page
     assert sum(f"Campaign {n:02d} (" in page for n in range(CAMPAIGNS_SHOWN + 2)) == CAMPAIGNS_SHOWN
@@ -177,6 +232,7 @@ def test_the_unreviewed_campaigns_panel_lists_the_first_and_counts_them_all(app,
 
 
 # --- languages --------------------------------------------------------------------------------
+
 
 def test_questions_and_metrics_in_chinese(app):
     found = registry(app)
@@ -190,6 +246,7 @@ def test_questions_and_metrics_in_chinese(app):
 
 
 # --- an audit ---------------------------------------------------------------------------------
+
 
 def test_an_audit_runs_end_to_end_with_the_marketing_checklist(app, users, make_user):
     from datetime import timedelta
@@ -205,22 +262,38 @@ def test_an_audit_runs_end_to_end_with_the_marketing_checklist(app, users, make_
 
         load_starter_library()
         commit()
-        audit = audits.plan_audit(user_by_login("qo"), title="Marketing audit", site="MAIN",
-                                  departments=["MARKETING"], scope="Spring campaigns",
-                                  criteria=["MK-PR-001"], lead_auditor="auditor", auditors=[],
-                                  planned_date=today() + timedelta(days=1), checklists=["marketing.promotions"])
+        audit = audits.plan_audit(
+            user_by_login("qo"),
+            title="Marketing audit",
+            site="MAIN",
+            departments=["MARKETING"],
+            scope="Spring campaigns",
+            criteria=["MK-PR-001"],
+            lead_auditor="auditor",
+            auditors=[],
+            planned_date=today() + timedelta(days=1),
+            checklists=["marketing.promotions"],
+        )
         commit()
         audits.start_audit(user_by_login("auditor"), audit)
         commit()
         assert audit.criteria_revisions["MK-PR-001"]["revision"] == 1
         assert len(audit.items) == 11 and audit.checklists[0].plugin == "marketing"
         for item in audit.items:
-            result, note = ("major_nc", "An SMS campaign went to 300 numbers without consent records.") \
-                if item.question_key == "consent" else ("conforming", "")
+            result, note = (
+                ("major_nc", "An SMS campaign went to 300 numbers without consent records.")
+                if item.question_key == "consent"
+                else ("conforming", "")
+            )
             audits.record_result(user_by_login("auditor"), audit, item, result=result, note=note)
             commit()
-        audits.report_audit(user_by_login("auditor"), audit, summary="One major finding on consent.",
-                            conclusion="Not effective for direct marketing.", password=TEST_PASSWORD)
+        audits.report_audit(
+            user_by_login("auditor"),
+            audit,
+            summary="One major finding on consent.",
+            conclusion="Not effective for direct marketing.",
+            password=TEST_PASSWORD,
+        )
         commit()
         assert audit.state == "reported"
         [nc] = audits.nonconformities_of(audit)

@@ -14,18 +14,36 @@ PACKAGE = Path(__file__).resolve().parents[2] / "plugins" / "risk"
 
 
 def entry(risk_id="RK-2026-001", likelihood=3, impact=4, review_date="2030-01-31", status="open", **overrides):
-    return {"risk_id": risk_id, "risk": "Price war with the neighbouring dealer", "category": "competition",
-            "likelihood": likelihood, "impact": impact, "owner": "Chen Jing", "controls": "Weekly price watch",
-            "treatment": "reduce", "review_date": review_date, "status": status, **overrides}
+    return {
+        "risk_id": risk_id,
+        "risk": "Price war with the neighbouring dealer",
+        "category": "competition",
+        "likelihood": likelihood,
+        "impact": impact,
+        "owner": "Chen Jing",
+        "controls": "Weekly price watch",
+        "treatment": "reduce",
+        "review_date": review_date,
+        "status": status,
+        **overrides,
+    }
 
 
 def consent(**overrides):
-    return {"customer": "Liu Yang", "notice_given": True, "purposes": ["sales_contact", "finance"],
-            "sensitive": True, "separate_consent": True, "channel": "paper", "given_at": "2026-03-02T09:30:00",
-            **overrides}
+    return {
+        "customer": "Liu Yang",
+        "notice_given": True,
+        "purposes": ["sales_contact", "finance"],
+        "sensitive": True,
+        "separate_consent": True,
+        "channel": "paper",
+        "given_at": "2026-03-02T09:30:00",
+        **overrides,
+    }
 
 
 # Definitions ---------------------------------------------------------------------------
+
 
 def test_the_plugin_loads_through_its_entry_point(app):
     found = registry(app)
@@ -51,47 +69,74 @@ def test_the_plugin_imports_only_the_public_plugin_api():
 
 # The register, worked by hand ------------------------------------------------------------
 
-@pytest.mark.parametrize(("likelihood", "impact", "score", "level"), [
-    (1, 1, 1, "low"), (2, 2, 4, "low"), (1, 5, 5, "medium"), (3, 3, 9, "medium"), (2, 5, 10, "high"),
-    (4, 4, 16, "high"), (4, 5, 20, "critical"), (5, 5, 25, "critical"),
-])
+
+@pytest.mark.parametrize(
+    ("likelihood", "impact", "score", "level"),
+    [
+        (1, 1, 1, "low"),
+        (2, 2, 4, "low"),
+        (1, 5, 5, "medium"),
+        (3, 3, 9, "medium"),
+        (2, 5, 10, "high"),
+        (4, 4, 16, "high"),
+        (4, 5, 20, "critical"),
+        (5, 5, 25, "critical"),
+    ],
+)
 def test_score_is_likelihood_times_impact_in_four_bands(likelihood, impact, score, level):
     assert computations.score(entry(likelihood=likelihood, impact=impact)) == score
     assert computations.level(score) == level
 
 
 def test_the_register_keeps_the_latest_entry_of_each_open_risk():
-    entries = [entry("RK-1", 2, 2), entry("RK-2", 4, 5), entry("rk-1", 3, 4),  # RK-1 re-assessed
-               entry("RK-3", 1, 1), entry("RK-3", 1, 1, status="closed")]    # RK-3 closed
+    entries = [
+        entry("RK-1", 2, 2),
+        entry("RK-2", 4, 5),
+        entry("rk-1", 3, 4),  # RK-1 re-assessed
+        entry("RK-3", 1, 1),
+        entry("RK-3", 1, 1, status="closed"),
+    ]  # RK-3 closed
     register = computations.current_register(entries)
-    assert [(e["risk_id"].upper(), e["likelihood"], e["impact"]) for e in register] == [("RK-1", 3, 4),
-                                                                                       ("RK-2", 4, 5)]
+    assert [(e["risk_id"].upper(), e["likelihood"], e["impact"]) for e in register] == [("RK-1", 3, 4), ("RK-2", 4, 5)]
     counts = computations.matrix(register)
     assert len(counts) == 25 and counts[(3, 4)] == 1 and counts[(4, 5)] == 1 and sum(counts.values()) == 2
 
 
 def test_only_risks_whose_review_date_has_passed_are_flagged():
-    register = [entry("RK-1", review_date="2026-03-01"), entry("RK-2", review_date="2026-02-01"),
-                entry("RK-3", review_date="2026-03-02")]
+    register = [
+        entry("RK-1", review_date="2026-03-01"),
+        entry("RK-2", review_date="2026-02-01"),
+        entry("RK-3", review_date="2026-03-02"),
+    ]
     late = computations.overdue(register, date(2026, 3, 2))
     assert [e["risk_id"] for e in late] == ["RK-2", "RK-1"]  # longest overdue first; due today is not late
 
 
 # Forms ----------------------------------------------------------------------------------
 
+
 def test_a_register_entry_is_accepted(app, users, api_as):
-    response = api_as("head").post("/api/v1/forms/risk.register_entry/submissions",
-                                   json={"site": "MAIN", "data": entry(residual_likelihood=2, residual_impact=3)})
+    response = api_as("head").post(
+        "/api/v1/forms/risk.register_entry/submissions",
+        json={"site": "MAIN", "data": entry(residual_likelihood=2, residual_impact=3)},
+    )
     assert response.status_code == 201
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"likelihood": 6}, "likelihood"), ({"impact": 0}, "impact"), ({"category": "weather"}, "category"),
-    ({"review_date": "soon"}, "review_date"), ({"owner": ""}, "owner"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"likelihood": 6}, "likelihood"),
+        ({"impact": 0}, "impact"),
+        ({"category": "weather"}, "category"),
+        ({"review_date": "soon"}, "review_date"),
+        ({"owner": ""}, "owner"),
+    ],
+)
 def test_bad_register_entries_are_refused(app, users, api_as, change, field):
-    response = api_as("head").post("/api/v1/forms/risk.register_entry/submissions",
-                                   json={"site": "MAIN", "data": entry(**change)})
+    response = api_as("head").post(
+        "/api/v1/forms/risk.register_entry/submissions", json={"site": "MAIN", "data": entry(**change)}
+    )
     assert response.status_code == 422
     assert field in {error["field"] for error in response.json["errors"]}
 
@@ -100,8 +145,9 @@ def test_a_consent_record_needs_the_separate_consent_answer_only_for_sensitive_d
     client = api_as("staff")
     url = "/api/v1/forms/risk.consent_record/submissions"
     assert client.post(url, json={"site": "MAIN", "data": consent()}).status_code == 201
-    plain = {k: v for k, v in consent(sensitive=False, purposes=["service_reminders"]).items()
-             if k != "separate_consent"}
+    plain = {
+        k: v for k, v in consent(sensitive=False, purposes=["service_reminders"]).items() if k != "separate_consent"
+    }
     assert client.post(url, json={"site": "MAIN", "data": plain}).status_code == 201
     unanswered = {k: v for k, v in consent().items() if k != "separate_consent"}
     response = client.post(url, json={"site": "MAIN", "data": unanswered})
@@ -112,6 +158,7 @@ def test_a_consent_record_needs_the_separate_consent_answer_only_for_sensitive_d
 
 # Behaviour ------------------------------------------------------------------------------
 
+
 def test_sensitive_data_without_separate_consent_raises_a_major_nc(app, users, api_as):
     from audits.models import Nonconformity
     from core.database import db
@@ -120,8 +167,10 @@ def test_sensitive_data_without_separate_consent_raises_a_major_nc(app, users, a
     client.post("/api/v1/forms/risk.consent_record/submissions", json={"site": "MAIN", "data": consent()})
     with app.app_context():
         assert db.session.execute(db.select(Nonconformity)).scalars().all() == []
-    response = client.post("/api/v1/forms/risk.consent_record/submissions",
-                           json={"site": "MAIN", "data": consent(customer="Zhou Min", separate_consent=False)})
+    response = client.post(
+        "/api/v1/forms/risk.consent_record/submissions",
+        json={"site": "MAIN", "data": consent(customer="Zhou Min", separate_consent=False)},
+    )
     assert response.status_code == 201
     with app.app_context():
         [nc] = db.session.execute(db.select(Nonconformity)).scalars().all()
@@ -132,14 +181,22 @@ def test_sensitive_data_without_separate_consent_raises_a_major_nc(app, users, a
 def test_the_dashboard_shows_the_matrix_and_flags_overdue_reviews(app, users, api_as, client_as):
     yesterday = (plugin.today() - timedelta(days=1)).isoformat()
     client = api_as("head")
-    for data in (entry("RK-1", 4, 5, review_date=yesterday, risk="Tax audit of <b>2024</b> bonuses"),
-                 entry("RK-2", 2, 3), entry("RK-3", 4, 5), entry("RK-2", 2, 3, status="closed")):
-        assert client.post("/api/v1/forms/risk.register_entry/submissions",
-                           json={"site": "MAIN", "data": data}).status_code == 201
+    for data in (
+        entry("RK-1", 4, 5, review_date=yesterday, risk="Tax audit of <b>2024</b> bonuses"),
+        entry("RK-2", 2, 3),
+        entry("RK-3", 4, 5),
+        entry("RK-2", 2, 3, status="closed"),
+    ):
+        assert (
+            client.post(
+                "/api/v1/forms/risk.register_entry/submissions", json={"site": "MAIN", "data": data}
+            ).status_code
+            == 201
+        )
     page = client_as("qo").get("/").get_data(as_text=True)
     assert "Risk matrix" in page and 'aria-label="Risk matrix: 2 open risks' in page
     # the (4, 5) cell holds both open risks; RK-2 was closed
-    assert '>2</text>' in page
+    assert ">2</text>" in page
     assert "Critical: 2" in page and "Medium: 0" in page
     assert "Past their review date: 1" in page and "RK-1" in page and "RK-3</strong>" not in page
     assert "Tax audit of &lt;b&gt;2024&lt;/b&gt; bonuses" in page and "<b>2024</b>" not in page
@@ -152,6 +209,7 @@ def test_the_panel_says_when_nothing_is_overdue(app):
 
 
 # Languages ------------------------------------------------------------------------------
+
 
 def test_texts_follow_the_readers_language(app):
     found = registry(app)
@@ -168,6 +226,7 @@ def test_texts_follow_the_readers_language(app):
 
 # An audit with the checklist -------------------------------------------------------------
 
+
 def test_an_audit_runs_end_to_end_with_the_risk_checklist(app, users):
     from audits.services import audits
     from core.accounts.services import user_by_login
@@ -176,20 +235,39 @@ def test_an_audit_runs_end_to_end_with_the_risk_checklist(app, users):
 
     with app.app_context():
         auditor = user_by_login("auditor")
-        audit = audits.plan_audit(user_by_login("qo"), title="Compliance audit", site="MAIN", departments=["RISK"],
-                                  scope="Regulatory and data protection", criteria=[], lead_auditor="auditor",
-                                  auditors=["qo"], planned_date=today(), checklists=["risk.compliance"])
+        audit = audits.plan_audit(
+            user_by_login("qo"),
+            title="Compliance audit",
+            site="MAIN",
+            departments=["RISK"],
+            scope="Regulatory and data protection",
+            criteria=[],
+            lead_auditor="auditor",
+            auditors=["qo"],
+            planned_date=today(),
+            checklists=["risk.compliance"],
+        )
         commit()
         audits.start_audit(auditor, audit)
         commit()
         assert len(audit.items) == 11 and audit.items[0].reference == "销管办法 Art.27"
         for item in audit.items:
             result = "major_nc" if item.question_key == "sensitive" else "conforming"
-            audits.record_result(auditor, audit, item, result=result,
-                                 note="Finance applications without separate consent" if result == "major_nc" else "")
+            audits.record_result(
+                auditor,
+                audit,
+                item,
+                result=result,
+                note="Finance applications without separate consent" if result == "major_nc" else "",
+            )
             commit()
-        audits.report_audit(auditor, audit, summary="One major finding on consent", conclusion="Not yet effective",
-                            password=TEST_PASSWORD)
+        audits.report_audit(
+            auditor,
+            audit,
+            summary="One major finding on consent",
+            conclusion="Not yet effective",
+            password=TEST_PASSWORD,
+        )
         commit()
         assert audit.state == "reported"
         [nc] = audits.nonconformities_of(audit)
@@ -210,8 +288,10 @@ def test_the_starter_risk_procedure_is_loaded_as_effective(app):
 
 
 def test_the_overdue_list_shows_the_longest_overdue_and_links_to_the_register(app):
-    register = [entry(f"RK-{n:02d}", review_date=(date(2026, 3, 1) - timedelta(days=n)).isoformat())
-                for n in range(plugin.OVERDUE_SHOWN + 4)]
+    register = [
+        entry(f"RK-{n:02d}", review_date=(date(2026, 3, 1) - timedelta(days=n)).isoformat())
+        for n in range(plugin.OVERDUE_SHOWN + 4)
+    ]
     with app.test_request_context():
         html = plugin.panel_html(register, date(2026, 3, 2), "/forms/risk.register_entry/submissions?site=MAIN")
     assert f"Past their review date: {plugin.OVERDUE_SHOWN + 4}" in html

@@ -15,15 +15,39 @@ PLUGIN_DIR = Path(__file__).resolve().parents[2] / "plugins" / "sales"
 LIBRARY = Path(__file__).resolve().parents[2] / "procedures" / "library"
 VIN = "LSVAU2180N2183294"  # a Chinese VIN: no check digit is required
 
-LEAD = {"received_at": "2026-03-02T09:15:00", "source": "walk_in", "customer_name": "Wang Fang",
-        "customer_phone": "138 0013 8000", "consultant": "Li Lei", "model": "Sedan 2.0",
-        "response_minutes": 1, "test_drive": True, "privacy_notice": True, "marketing_consent": False}
-DELIVERY = {"vin": VIN, "delivery_date": "2026-03-05", "consultant": "Li Lei", "pdi_signed_off": True,
-            "pdi_defects_found": False,
-            "documents": ["invoice", "conformity_certificate", "consistency_certificate", "owner_manual",
-                          "warranty_manual", "sanbao_certificate"],
-            "configuration_matches": True, "feature_walkthrough": True, "sanbao_explained": True,
-            "first_service_booked": True, "first_service_date": "2026-06-05", "customer_signed": True}
+LEAD = {
+    "received_at": "2026-03-02T09:15:00",
+    "source": "walk_in",
+    "customer_name": "Wang Fang",
+    "customer_phone": "138 0013 8000",
+    "consultant": "Li Lei",
+    "model": "Sedan 2.0",
+    "response_minutes": 1,
+    "test_drive": True,
+    "privacy_notice": True,
+    "marketing_consent": False,
+}
+DELIVERY = {
+    "vin": VIN,
+    "delivery_date": "2026-03-05",
+    "consultant": "Li Lei",
+    "pdi_signed_off": True,
+    "pdi_defects_found": False,
+    "documents": [
+        "invoice",
+        "conformity_certificate",
+        "consistency_certificate",
+        "owner_manual",
+        "warranty_manual",
+        "sanbao_certificate",
+    ],
+    "configuration_matches": True,
+    "feature_walkthrough": True,
+    "sanbao_explained": True,
+    "first_service_booked": True,
+    "first_service_date": "2026-06-05",
+    "customer_signed": True,
+}
 FACTORS = ("salesperson", "delivery", "deal", "paperwork", "facility")
 
 
@@ -40,6 +64,7 @@ def post(api, form, data):
 
 # --- definitions -------------------------------------------------------------------------------
 
+
 def test_definitions_load_with_references_guidance_and_formulas(app):
     found = registry(app)
     compliance, process = found.checklists["sales.compliance"], found.checklists["sales.process"]
@@ -48,14 +73,25 @@ def test_definitions_load_with_references_guidance_and_formulas(app):
         assert all(str(q.reference).strip() and str(q.guidance).strip() for q in checklist.questions)
     assert compliance.question("delivery-documents").reference == "销管办法 Art.16"
     computed = {key for key, metric in found.metrics.items() if key.startswith("sales.") and metric.computed}
-    assert computed == {"sales.ssi", "sales.nps", "sales.lead_response_time", "sales.test_drive_ratio",
-                        "sales.pdi_defect_rate"}
+    assert computed == {
+        "sales.ssi",
+        "sales.nps",
+        "sales.lead_response_time",
+        "sales.test_drive_ratio",
+        "sales.pdi_defect_rate",
+    }
     assert not found.metrics["sales.lead_conversion"].computed
     assert all(str(found.metrics[key].formula) for key in found.metrics if key.startswith("sales."))
-    assert (found.metrics["sales.lead_response_time"].direction, found.metrics["sales.lead_response_time"].target) \
-        == ("lower", 5)
-    assert {"sales.lead_log", "sales.test_drive_agreement", "sales.delivery_checklist",
-            "sales.satisfaction_survey"} <= set(found.forms)
+    assert (found.metrics["sales.lead_response_time"].direction, found.metrics["sales.lead_response_time"].target) == (
+        "lower",
+        5,
+    )
+    assert {
+        "sales.lead_log",
+        "sales.test_drive_agreement",
+        "sales.delivery_checklist",
+        "sales.satisfaction_survey",
+    } <= set(found.forms)
     assert {"SA-WI-001", "SA-WI-002"} <= set(found.procedure_templates)
     [sales] = [plugin for plugin in describe_plugins(app) if plugin["name"] == "sales"]
     assert sales["builtin"] is True
@@ -69,8 +105,18 @@ def test_the_plugin_uses_only_the_public_plugin_api():
         imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
         assert {m for m in imported if m.split(".")[0] in {"core", "audits", "procedures"}} <= {"core.plugins"}, path
         # The demo records (demo.py) draw seeded random numbers from the standard library.
-        assert {m.split(".")[0] for m in imported} <= {"__future__", "collections", "datetime", "math", "pathlib",
-                                                      "random", "core", "flask_babel", "markupsafe", "plugins"}, path
+        assert {m.split(".")[0] for m in imported} <= {
+            "__future__",
+            "collections",
+            "datetime",
+            "math",
+            "pathlib",
+            "random",
+            "core",
+            "flask_babel",
+            "markupsafe",
+            "plugins",
+        }, path
 
 
 def test_starter_procedures_are_complete_and_codes_unique(app):
@@ -91,6 +137,7 @@ def test_starter_procedures_are_complete_and_codes_unique(app):
 
 
 # --- computations, hand-worked from the formulas --------------------------------------------------
+
 
 def test_nps_from_promoters_and_detractors():
     # 4 promoters (10, 9, 9, 10), 2 passives (8, 7), 2 detractors (6, 3) of 8: (4 - 2) / 8 = 25 %.
@@ -117,11 +164,13 @@ def test_ssi_leaves_out_a_factor_nobody_rated_and_rescales_the_weights():
 
 
 def test_lead_response_test_drive_ratio_and_pdi_defect_rate():
-    leads = [{"source": "walk_in", "response_minutes": 3, "test_drive": True},
-             {"source": "walk_in", "response_minutes": 12, "test_drive": True},
-             {"source": "walk_in", "response_minutes": 0, "test_drive": False},
-             {"source": "walk_in", "response_minutes": 5, "test_drive": True},
-             {"source": "website", "response_minutes": 0, "test_drive": True}]
+    leads = [
+        {"source": "walk_in", "response_minutes": 3, "test_drive": True},
+        {"source": "walk_in", "response_minutes": 12, "test_drive": True},
+        {"source": "walk_in", "response_minutes": 0, "test_drive": False},
+        {"source": "walk_in", "response_minutes": 5, "test_drive": True},
+        {"source": "website", "response_minutes": 0, "test_drive": True},
+    ]
     # (3 + 12 + 0 + 5 + 0) / 5 = 4 minutes; 3 of 4 walk-ins drove = 75 % (the web lead is no showroom visit).
     assert computations.mean_response_minutes(leads) == pytest.approx(4.0)
     assert computations.test_drive_ratio(leads) == pytest.approx(75.0)
@@ -154,31 +203,66 @@ def test_submitted_surveys_and_leads_compute_the_site_metrics(app, users, api_as
 
 # --- forms ------------------------------------------------------------------------------------
 
+
 def test_valid_forms_are_accepted(app, users, api_as):
     api = api_as("staff")
     assert post(api, "sales.lead_log", LEAD).status_code == 201
-    assert post(api, "sales.test_drive_agreement", {
-        "customer_name": "Wang Fang", "licence_number": "110101199003077777", "licence_copied": True,
-        "insurer": "PICC", "vin": VIN, "route": "urban", "time_out": "2026-03-02T10:00:00", "odometer_out": 1200,
-        "damage_before": "none", "time_in": "2026-03-02T10:40:00", "odometer_in": 1218,
-        "customer_signed": True, "consultant": "Li Lei"}).status_code == 201
+    assert (
+        post(
+            api,
+            "sales.test_drive_agreement",
+            {
+                "customer_name": "Wang Fang",
+                "licence_number": "110101199003077777",
+                "licence_copied": True,
+                "insurer": "PICC",
+                "vin": VIN,
+                "route": "urban",
+                "time_out": "2026-03-02T10:00:00",
+                "odometer_out": 1200,
+                "damage_before": "none",
+                "time_in": "2026-03-02T10:40:00",
+                "odometer_in": 1218,
+                "customer_signed": True,
+                "consultant": "Li Lei",
+            },
+        ).status_code
+        == 201
+    )
     assert post(api, "sales.delivery_checklist", DELIVERY).status_code == 201
     assert post(api, "sales.satisfaction_survey", survey(9, 10)).status_code == 201
 
 
 def test_invalid_forms_are_refused_naming_each_field(app, users, api_as):
     api = api_as("staff")
-    response = post(api, "sales.lead_log", {**LEAD, "source": "billboard", "response_minutes": -1,
-                                            "customer_phone": "call me"} | {"test_drive": None})
+    response = post(
+        api,
+        "sales.lead_log",
+        {**LEAD, "source": "billboard", "response_minutes": -1, "customer_phone": "call me"} | {"test_drive": None},
+    )
     assert response.status_code == 422
-    assert {e["field"] for e in response.json["errors"]} >= {"source", "response_minutes", "customer_phone",
-                                                            "test_drive"}
+    assert {e["field"] for e in response.json["errors"]} >= {
+        "source",
+        "response_minutes",
+        "customer_phone",
+        "test_drive",
+    }
     response = post(api, "sales.test_drive_agreement", {"customer_name": "Wang", "vin": "LSVAU2180N218329I"})
     assert response.status_code == 422
-    assert {"vin", "licence_number", "licence_copied", "insurer", "route", "time_out", "odometer_out",
-            "customer_signed", "consultant"} <= {e["field"] for e in response.json["errors"]}
-    response = post(api, "sales.delivery_checklist", {**DELIVERY, "pdi_defects_found": True,
-                                                      "documents": ["invoice", "brochure"]})
+    assert {
+        "vin",
+        "licence_number",
+        "licence_copied",
+        "insurer",
+        "route",
+        "time_out",
+        "odometer_out",
+        "customer_signed",
+        "consultant",
+    } <= {e["field"] for e in response.json["errors"]}
+    response = post(
+        api, "sales.delivery_checklist", {**DELIVERY, "pdi_defects_found": True, "documents": ["invoice", "brochure"]}
+    )
     assert {e["field"] for e in response.json["errors"]} == {"pdi_defects", "documents"}
     response = post(api, "sales.satisfaction_survey", {**survey(9, 10), "deal": 11, "recommend": None})
     assert {e["field"] for e in response.json["errors"]} == {"deal", "recommend"}
@@ -186,6 +270,7 @@ def test_invalid_forms_are_refused_naming_each_field(app, users, api_as):
 
 
 # --- behaviour --------------------------------------------------------------------------------
+
 
 def nonconformities(api):
     return api.get("/api/v1/nonconformities?source=plugin:sales").json
@@ -219,6 +304,7 @@ def test_the_dashboard_shows_this_months_sales(app, users, api_as, client_as):
 
 # --- languages --------------------------------------------------------------------------------
 
+
 def test_questions_metrics_and_forms_in_chinese(app):
     found = registry(app)
     question = found.checklists["sales.process"].question("test-drive-agreement")
@@ -241,6 +327,7 @@ def test_the_form_page_follows_the_users_language(app, users, client_as, csrf_to
 
 # --- an audit with the plugin's checklist ------------------------------------------------------
 
+
 def test_an_audit_runs_end_to_end_with_the_process_checklist(app, users):
     from datetime import timedelta
 
@@ -250,10 +337,18 @@ def test_an_audit_runs_end_to_end_with_the_process_checklist(app, users):
     from core.database import commit
 
     with app.app_context():
-        audit = audits.plan_audit(user_by_login("qo"), title="Sales process audit", site="MAIN",
-                                  departments=["SALES"], scope="Showroom, test drive and delivery", criteria=[],
-                                  lead_auditor="auditor", auditors=["qo"], planned_date=today() + timedelta(days=1),
-                                  checklists=["sales.process"])
+        audit = audits.plan_audit(
+            user_by_login("qo"),
+            title="Sales process audit",
+            site="MAIN",
+            departments=["SALES"],
+            scope="Showroom, test drive and delivery",
+            criteria=[],
+            lead_auditor="auditor",
+            auditors=["qo"],
+            planned_date=today() + timedelta(days=1),
+            checklists=["sales.process"],
+        )
         commit()
         audits.start_audit(user_by_login("auditor"), audit)
         commit()
@@ -261,13 +356,23 @@ def test_an_audit_runs_end_to_end_with_the_process_checklist(app, users):
         assert audit.checklists[0].plugin == "sales" and len(audit.items) == 10
         for item in audit.items:
             if item.question_key == "follow-up":
-                audits.record_result(user_by_login("auditor"), audit, item, result="minor_nc",
-                                     note="Four of ten buyers had no follow-up call within three days.")
+                audits.record_result(
+                    user_by_login("auditor"),
+                    audit,
+                    item,
+                    result="minor_nc",
+                    note="Four of ten buyers had no follow-up call within three days.",
+                )
             else:
                 audits.record_result(user_by_login("auditor"), audit, item, result="conforming")
             commit()
-        audits.report_audit(user_by_login("auditor"), audit, summary="One minor finding on follow-up.",
-                            conclusion="The sales process is effective.", password=TEST_PASSWORD)
+        audits.report_audit(
+            user_by_login("auditor"),
+            audit,
+            summary="One minor finding on follow-up.",
+            conclusion="The sales process is effective.",
+            password=TEST_PASSWORD,
+        )
         commit()
         assert audit.state == "reported"
         [nc] = audits.nonconformities_of(audit)

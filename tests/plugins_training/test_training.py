@@ -14,9 +14,16 @@ PACKAGE = ROOT / "plugins" / "training"
 
 
 def record(*attendees, mandatory=True, pass_mark=None, **overrides):
-    data = {"course": "High-voltage safety", "course_type": "ev_safety", "mandatory": mandatory,
-            "method": "classroom", "date": "2026-03-02", "hours": 4, "trainer": "Zhao Lei",
-            "attendees": [dict(name=f"Person {n}", role="technician", **row) for n, row in enumerate(attendees)]}
+    data = {
+        "course": "High-voltage safety",
+        "course_type": "ev_safety",
+        "mandatory": mandatory,
+        "method": "classroom",
+        "date": "2026-03-02",
+        "hours": 4,
+        "trainer": "Zhao Lei",
+        "attendees": [dict(name=f"Person {n}", role="technician", **row) for n, row in enumerate(attendees)],
+    }
     if pass_mark is not None:
         data["pass_mark"] = pass_mark
     data.update(overrides)
@@ -24,6 +31,7 @@ def record(*attendees, mandatory=True, pass_mark=None, **overrides):
 
 
 # Definitions ---------------------------------------------------------------------------
+
 
 def test_the_plugin_loads_through_its_entry_point(app):
     with app.app_context():
@@ -56,6 +64,7 @@ def test_plugins_lists_training_with_its_counts(app, api_as, users):
 
 # Computations, worked by hand from the formulas ------------------------------------------
 
+
 def test_mandatory_completion_counts_only_mandatory_courses():
     records = [
         # mandatory: 3 required, 2 completed
@@ -71,9 +80,10 @@ def test_mandatory_completion_counts_only_mandatory_courses():
 
 
 def test_reaction_score_is_the_mean_of_given_ratings():
-    records = [record({"completed": True, "reaction": 5}, {"completed": True, "reaction": 4},
-                      {"completed": True}),
-               record({"completed": True, "reaction": 3}, mandatory=False)]
+    records = [
+        record({"completed": True, "reaction": 5}, {"completed": True, "reaction": 4}, {"completed": True}),
+        record({"completed": True, "reaction": 3}, mandatory=False),
+    ]
     # (5 + 4 + 3) ÷ 3 = 4.0; the attendee without a rating is not counted
     assert computations.reaction_score(records) == pytest.approx(4.0)
     assert computations.reaction_score([record({"completed": True})]) is None
@@ -82,8 +92,12 @@ def test_reaction_score_is_the_mean_of_given_ratings():
 def test_pass_rate_compares_scores_with_each_courses_pass_mark():
     records = [
         # pass mark 80: 85 and 80 pass, 79.5 fails
-        record({"completed": True, "score": 85}, {"completed": True, "score": 80}, {"completed": True, "score": 79.5},
-               pass_mark=80),
+        record(
+            {"completed": True, "score": 85},
+            {"completed": True, "score": 80},
+            {"completed": True, "score": 79.5},
+            pass_mark=80,
+        ),
         # pass mark 60: 60 passes; the attendee without a score was not tested
         record({"completed": True, "score": 60}, {"completed": True}, pass_mark=60),
         # no pass mark: no test, left out even with a score
@@ -97,26 +111,34 @@ def test_completion_is_computed_from_submitted_training_records(app, users, api_
     from core.clock import current_period
 
     staff = api_as("staff")
-    for data in (record({"completed": True, "reaction": 5, "score": 90}, {"completed": False, "reaction": 3},
-                        pass_mark=80),
-                 record({"completed": True, "reaction": 4, "score": 70}, {"completed": True}, pass_mark=80)):
+    for data in (
+        record({"completed": True, "reaction": 5, "score": 90}, {"completed": False, "reaction": 3}, pass_mark=80),
+        record({"completed": True, "reaction": 4, "score": 70}, {"completed": True}, pass_mark=80),
+    ):
         response = staff.post("/api/v1/forms/training.record/submissions", json={"site": "MAIN", "data": data})
         assert response.status_code == 201, response.json
-    series = lambda key: staff.get(f"/api/v1/metrics/{key}/series?site=MAIN").json
+
+    def series(key):
+        return staff.get(f"/api/v1/metrics/{key}/series?site=MAIN").json
+
     # 3 of 4 required attendees completed: 75 % (below the 95 % warning: red)
     assert series("training.mandatory_completion") == [{"period": current_period(), "value": 75.0, "status": "red"}]
     # (5 + 3 + 4) ÷ 3 = 4.0: between warning 3.8 and target 4.2
     assert series("training.reaction_score") == [{"period": current_period(), "value": 4.0, "status": "amber"}]
     # 90 passes, 70 fails: 50 %
     assert series("training.test_pass_rate")[0]["value"] == 50.0
-    refused = api_as("qo").post("/api/v1/metrics/training.mandatory_completion/measurements",
-                                json={"site": "MAIN", "period": current_period(), "value": 100})
+    refused = api_as("qo").post(
+        "/api/v1/metrics/training.mandatory_completion/measurements",
+        json={"site": "MAIN", "period": current_period(), "value": 100},
+    )
     assert refused.status_code == 409
 
 
 def test_manual_metrics_take_entered_values(app, users, api_as):
-    response = api_as("qo").post("/api/v1/metrics/training.certified_technicians/measurements",
-                                 json={"site": "MAIN", "period": "2026-01", "value": 72})
+    response = api_as("qo").post(
+        "/api/v1/metrics/training.certified_technicians/measurements",
+        json={"site": "MAIN", "period": "2026-01", "value": 72},
+    )
     assert response.status_code == 201
     series = api_as("qo").get("/api/v1/metrics/training.certified_technicians/series?site=MAIN").json
     # 72 % is short of the 80 % target but above the 60 % warning
@@ -125,22 +147,30 @@ def test_manual_metrics_take_entered_values(app, users, api_as):
 
 # Forms ----------------------------------------------------------------------------------
 
+
 def test_a_training_record_with_attendees_is_accepted_and_kept(app, users, api_as):
-    data = record({"completed": True, "score": 92.5, "reaction": 5}, pass_mark=80,
-                  behaviour_plan="Mystery shop in 60 days", result_measure="csi")
+    data = record(
+        {"completed": True, "score": 92.5, "reaction": 5},
+        pass_mark=80,
+        behaviour_plan="Mystery shop in 60 days",
+        result_measure="csi",
+    )
     response = api_as("staff").post("/api/v1/forms/training.record/submissions", json={"site": "MAIN", "data": data})
     assert response.status_code == 201
     assert response.json["data"]["attendees"][0]["score"] == 92.5
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"attendees": []}, "attendees"),
-    ({"hours": 0}, "hours"),
-    ({"course_type": "cooking"}, "course_type"),
-    ({"pass_mark": 120}, "pass_mark"),
-    ({"attendees": [{"name": "Wang Fang", "role": "technician", "completed": True, "reaction": 6}]}, "attendees"),
-    ({"date": "2026-02-30"}, "date"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"attendees": []}, "attendees"),
+        ({"hours": 0}, "hours"),
+        ({"course_type": "cooking"}, "course_type"),
+        ({"pass_mark": 120}, "pass_mark"),
+        ({"attendees": [{"name": "Wang Fang", "role": "technician", "completed": True, "reaction": 6}]}, "attendees"),
+        ({"date": "2026-02-30"}, "date"),
+    ],
+)
 def test_bad_training_records_are_refused(app, users, api_as, change, field):
     data = {**record({"completed": True}), **change}
     response = api_as("staff").post("/api/v1/forms/training.record/submissions", json={"site": "MAIN", "data": data})
@@ -149,18 +179,28 @@ def test_bad_training_records_are_refused(app, users, api_as, change, field):
 
 
 def test_the_needs_matrix_takes_a_gap_and_refuses_a_missing_due_date(app, users, api_as):
-    entry = {"role": "technician", "competence": "High-voltage isolation", "current_level": 2, "required_level": 4,
-             "gap": "Cannot isolate the traction battery alone", "action": "manufacturer", "due_date": "2026-06-30",
-             "status": "planned"}
+    entry = {
+        "role": "technician",
+        "competence": "High-voltage isolation",
+        "current_level": 2,
+        "required_level": 4,
+        "gap": "Cannot isolate the traction battery alone",
+        "action": "manufacturer",
+        "due_date": "2026-06-30",
+        "status": "planned",
+    }
     client = api_as("head")
-    assert client.post("/api/v1/forms/training.needs_matrix/submissions",
-                       json={"site": "MAIN", "data": entry}).status_code == 201
+    assert (
+        client.post("/api/v1/forms/training.needs_matrix/submissions", json={"site": "MAIN", "data": entry}).status_code
+        == 201
+    )
     missing = {k: v for k, v in entry.items() if k != "due_date"}
     response = client.post("/api/v1/forms/training.needs_matrix/submissions", json={"site": "MAIN", "data": missing})
     assert response.status_code == 422 and response.json["errors"][0]["field"] == "due_date"
 
 
 # Languages ------------------------------------------------------------------------------
+
 
 def test_texts_follow_the_readers_language(app):
     found = registry(app)
@@ -187,6 +227,7 @@ def test_the_form_page_is_in_chinese_for_a_chinese_reader(app, client_as):
 
 # An audit with the checklist ---------------------------------------------------------------
 
+
 def test_an_audit_runs_end_to_end_with_the_training_checklist(app, users):
     from audits.services import audits
     from core.accounts.services import user_by_login
@@ -196,9 +237,18 @@ def test_an_audit_runs_end_to_end_with_the_training_checklist(app, users):
     with app.app_context():
         qo = user_by_login("qo")
         # The auditor belongs to TRAINING and may not audit it (ISO 9001 9.2.2 c); the quality officer leads.
-        audit = audits.plan_audit(qo, title="Training audit", site="MAIN", departments=["TRAINING"],
-                                  scope="Competence and training records", criteria=[], lead_auditor="qo",
-                                  auditors=[], planned_date=today(), checklists=["training.competence"])
+        audit = audits.plan_audit(
+            qo,
+            title="Training audit",
+            site="MAIN",
+            departments=["TRAINING"],
+            scope="Competence and training records",
+            criteria=[],
+            lead_auditor="qo",
+            auditors=[],
+            planned_date=today(),
+            checklists=["training.competence"],
+        )
         commit()
         audits.start_audit(qo, audit)
         commit()
@@ -206,11 +256,21 @@ def test_an_audit_runs_end_to_end_with_the_training_checklist(app, users):
         assert len(audit.items) == 10
         for item in audit.items:
             result = "minor_nc" if item.question_key == "certification" else "conforming"
-            audits.record_result(qo, audit, item, result=result,
-                                 note="Two expired high-voltage certificates" if result == "minor_nc" else "")
+            audits.record_result(
+                qo,
+                audit,
+                item,
+                result=result,
+                note="Two expired high-voltage certificates" if result == "minor_nc" else "",
+            )
             commit()
-        audits.report_audit(qo, audit, summary="Training is planned and recorded", conclusion="Effective with one "
-                            "finding", password=TEST_PASSWORD)
+        audits.report_audit(
+            qo,
+            audit,
+            summary="Training is planned and recorded",
+            conclusion="Effective with one finding",
+            password=TEST_PASSWORD,
+        )
         commit()
         assert audit.state == "reported"
         [nc] = audits.nonconformities_of(audit)

@@ -2,7 +2,10 @@ import pytest
 
 from core.testing import TEST_PASSWORD
 
-SALES_BODY = "# Showroom reception\n\n## Purpose\n\nGreet every visitor within two minutes.\n\n## Steps\n\n1. Greet\n2. Offer a drink\n"
+SALES_BODY = (
+    "# Showroom reception\n\n## Purpose\n\nGreet every visitor within two minutes.\n\n"
+    "## Steps\n\n1. Greet\n2. Offer a drink\n"
+)
 
 
 @pytest.fixture
@@ -22,6 +25,7 @@ def ctx(app):
 
 def user(login):
     from core.accounts.services import user_by_login
+
     return user_by_login(login)
 
 
@@ -30,8 +34,14 @@ def make_procedure(code="SA-PR-001", author="qo2", body=SALES_BODY, department="
     from core.database import commit
     from procedures import services
 
-    procedure = services.create_procedure(user(author), code=code, title="Showroom reception",
-                                          department=department_by_code(department), body=body, **kwargs)
+    procedure = services.create_procedure(
+        user(author),
+        code=code,
+        title="Showroom reception",
+        department=department_by_code(department),
+        body=body,
+        **kwargs,
+    )
     commit()
     return procedure
 

@@ -13,8 +13,10 @@ def api(app, people, api_as):
 
 
 def create(api, code="SA-PR-009", **extra):
-    return api["qo2"].post("/api/v1/procedures", json={
-        "code": code, "title": "Vehicle delivery", "department": "SALES", "body": BODY, **extra})
+    return api["qo2"].post(
+        "/api/v1/procedures",
+        json={"code": code, "title": "Vehicle delivery", "department": "SALES", "body": BODY, **extra},
+    )
 
 
 def problem(response, status):
@@ -27,38 +29,66 @@ def test_full_lifecycle_over_the_api(api):
     created = create(api)
     assert created.status_code == 201 and created.json["revisions"][0]["state"] == "draft"
     rev = api["qo2"].get("/api/v1/procedures/SA-PR-009/revisions/1").json
-    patched = api["qo2"].patch("/api/v1/procedures/SA-PR-009/revisions/1",
-                               json={"body": BODY + "\nCheck the VIN.\n", "row_version": rev["row_version"]})
+    patched = api["qo2"].patch(
+        "/api/v1/procedures/SA-PR-009/revisions/1",
+        json={"body": BODY + "\nCheck the VIN.\n", "row_version": rev["row_version"]},
+    )
     assert patched.status_code == 200 and "Check the VIN" in patched.json["html"]
-    stale = api["qo2"].patch("/api/v1/procedures/SA-PR-009/revisions/1",
-                             json={"body": "old copy", "row_version": rev["row_version"]})
+    stale = api["qo2"].patch(
+        "/api/v1/procedures/SA-PR-009/revisions/1", json={"body": "old copy", "row_version": rev["row_version"]}
+    )
     problem(stale, 409)
     unversioned = problem(api["qo2"].post("/api/v1/procedures/SA-PR-009/revisions/1/submit", json={}), 422)
     assert [e["field"] for e in unversioned["errors"]] == ["row_version"]
-    problem(api["qo2"].post("/api/v1/procedures/SA-PR-009/revisions/1/submit",
-                            json={"row_version": rev["row_version"]}), 409)
-    submitted = api["qo2"].post("/api/v1/procedures/SA-PR-009/revisions/1/submit",
-                                json={"row_version": patched.json["row_version"]})
+    problem(
+        api["qo2"].post("/api/v1/procedures/SA-PR-009/revisions/1/submit", json={"row_version": rev["row_version"]}),
+        409,
+    )
+    submitted = api["qo2"].post(
+        "/api/v1/procedures/SA-PR-009/revisions/1/submit", json={"row_version": patched.json["row_version"]}
+    )
     assert submitted.json["state"] == "in_review"
-    problem(api["qo2"].post("/api/v1/procedures/SA-PR-009/revisions/1/signatures",
-                            json={"meaning": "approved", "password": TEST_PASSWORD}), 403)
-    first = api["head"].post("/api/v1/procedures/SA-PR-009/revisions/1/signatures",
-                             json={"meaning": "approved", "password": TEST_PASSWORD})
+    problem(
+        api["qo2"].post(
+            "/api/v1/procedures/SA-PR-009/revisions/1/signatures",
+            json={"meaning": "approved", "password": TEST_PASSWORD},
+        ),
+        403,
+    )
+    first = api["head"].post(
+        "/api/v1/procedures/SA-PR-009/revisions/1/signatures", json={"meaning": "approved", "password": TEST_PASSWORD}
+    )
     assert first.status_code == 201 and not first.json["became_effective"]
-    problem(api["head"].post("/api/v1/procedures/SA-PR-009/revisions/1/signatures",
-                             json={"meaning": "approved", "password": TEST_PASSWORD}), 409)
-    wrong = problem(api["qo"].post("/api/v1/procedures/SA-PR-009/revisions/1/signatures",
-                                   json={"meaning": "approved", "password": "wrong password"}), 422)
+    problem(
+        api["head"].post(
+            "/api/v1/procedures/SA-PR-009/revisions/1/signatures",
+            json={"meaning": "approved", "password": TEST_PASSWORD},
+        ),
+        409,
+    )
+    wrong = problem(
+        api["qo"].post(
+            "/api/v1/procedures/SA-PR-009/revisions/1/signatures",
+            json={"meaning": "approved", "password": "wrong password"},
+        ),
+        422,
+    )
     assert wrong["errors"] == [{"field": "password", "message": "does not match"}]
     assert api["qo"].get("/api/v1/procedures/SA-PR-009/revisions/1").json["signatures"][-1]["signer"] == "head"
-    second = api["qo"].post("/api/v1/procedures/SA-PR-009/revisions/1/signatures",
-                            json={"meaning": "approved", "password": TEST_PASSWORD})
+    second = api["qo"].post(
+        "/api/v1/procedures/SA-PR-009/revisions/1/signatures", json={"meaning": "approved", "password": TEST_PASSWORD}
+    )
     assert second.json["became_effective"] and second.json["revision"]["state"] == "effective"
     signatures = second.json["revision"]["signatures"]
     assert [s["signer"] for s in signatures] == ["head", "qo"]
     assert all(len(s["content_sha256"]) == 64 for s in signatures)
-    problem(api["qo2"].patch("/api/v1/procedures/SA-PR-009/revisions/1",
-                             json={"body": "x", "row_version": second.json["revision"]["row_version"]}), 409)
+    problem(
+        api["qo2"].patch(
+            "/api/v1/procedures/SA-PR-009/revisions/1",
+            json={"body": "x", "row_version": second.json["revision"]["row_version"]},
+        ),
+        409,
+    )
 
     draft = api["head"].post("/api/v1/procedures/SA-PR-009/revisions", json={"change_summary": "VIN check"})
     assert draft.status_code == 201 and draft.json["number"] == 2 and draft.json["body"] == BODY + "\nCheck the VIN.\n"
@@ -77,8 +107,12 @@ def test_refusals(api):
     assert create(api).status_code == 201
     duplicate = problem(create(api), 422)
     assert duplicate["errors"][0]["field"] == "code"
-    problem(api["staff"].post("/api/v1/procedures", json={
-        "code": "SA-PR-010", "title": "t", "department": "SALES", "body": BODY}), 403)
+    problem(
+        api["staff"].post(
+            "/api/v1/procedures", json={"code": "SA-PR-010", "title": "t", "department": "SALES", "body": BODY}
+        ),
+        403,
+    )
     problem(create(api, code="SA-PR-011", body="x" * (600 * 1024)), 413)
     missing = problem(api["qo2"].post("/api/v1/procedures", json={"code": "SA-PR-012"}), 422)
     assert {e["field"] for e in missing["errors"]} >= {"title", "department", "body"}
@@ -94,11 +128,17 @@ def test_withdrawal_needs_the_version_of_the_procedure_read(api):
     created = create(api).json
     unversioned = problem(api["qo"].post("/api/v1/procedures/SA-PR-009/withdraw", json={"reason": "Obsolete"}), 422)
     assert [e["field"] for e in unversioned["errors"]] == ["row_version"]
-    renamed = api["qo2"].patch("/api/v1/procedures/SA-PR-009",
-                               json={"title": "Delivery", "row_version": created["row_version"]})
+    renamed = api["qo2"].patch(
+        "/api/v1/procedures/SA-PR-009", json={"title": "Delivery", "row_version": created["row_version"]}
+    )
     assert renamed.status_code == 200
-    problem(api["qo"].post("/api/v1/procedures/SA-PR-009/withdraw",
-                           json={"reason": "Obsolete", "row_version": created["row_version"]}), 409)
-    withdrawn = api["qo"].post("/api/v1/procedures/SA-PR-009/withdraw",
-                               json={"reason": "Obsolete", "row_version": renamed.json["row_version"]})
+    problem(
+        api["qo"].post(
+            "/api/v1/procedures/SA-PR-009/withdraw", json={"reason": "Obsolete", "row_version": created["row_version"]}
+        ),
+        409,
+    )
+    withdrawn = api["qo"].post(
+        "/api/v1/procedures/SA-PR-009/withdraw", json={"reason": "Obsolete", "row_version": renamed.json["row_version"]}
+    )
     assert withdrawn.status_code == 200 and withdrawn.json["withdrawn"]

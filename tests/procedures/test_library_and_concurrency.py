@@ -25,8 +25,15 @@ def test_init_loads_the_starter_library_as_effective_system_approved_revisions(a
         [revision] = manual.revisions
         assert revision.state == "effective" and revision.approved_by_system
         assert "Customer first" in revision.body and manual.department.code == "QUALITY"
-        assert manual.distribution["departments"] == ["AFTERSALES", "COMMS", "MARKETING", "QUALITY", "RISK",
-                                                      "SALES", "TRAINING"]
+        assert manual.distribution["departments"] == [
+            "AFTERSALES",
+            "COMMS",
+            "MARKETING",
+            "QUALITY",
+            "RISK",
+            "SALES",
+            "TRAINING",
+        ]
 
 
 @pytest.mark.usefixtures("people")
@@ -42,7 +49,8 @@ def test_export_then_import_creates_drafts_and_never_overwrites_effective_text(a
         assert report.unchanged == ["SA-PR-001"]
         exported.write_text(exported.read_text() + "\n## Records\n\nVisitor log.\n")
         (tmp_path / "SA-WI-002.md").write_text(
-            "---\ncode: SA-WI-002\ntitle: Test drive\ndepartment: SALES\nkind: work_instruction\n---\n# Test drive\n")
+            "---\ncode: SA-WI-002\ntitle: Test drive\ndepartment: SALES\nkind: work_instruction\n---\n# Test drive\n"
+        )
         report = library.import_library(user("qo"), tmp_path)
         commit()
         assert (report.drafted, report.created) == (["SA-PR-001"], ["SA-WI-002"])
@@ -87,8 +95,17 @@ def test_concurrent_activations_leave_exactly_one_effective_revision(app):
         # (data imported from an older system, say) is made directly, to race.
         from procedures.rendering import body_sha256
 
-        db.session.add(Revision(procedure=procedure, number=3, title=procedure.title, body="Variant B.",
-                                body_sha256=body_sha256("Variant B."), state="approved", effective_date=tomorrow))
+        db.session.add(
+            Revision(
+                procedure=procedure,
+                number=3,
+                title=procedure.title,
+                body="Variant B.",
+                body_sha256=body_sha256("Variant B."),
+                state="approved",
+                effective_date=tomorrow,
+            )
+        )
         commit()
         ids = [r.id for r in procedure.revisions[1:]]
 

@@ -19,20 +19,34 @@ XSS_PAYLOADS = [
     "<svg onload=alert(1)>",
     "[click](javascript:alert(1))",
     "[click](JaVaScRiPt:alert(1))",
-    "<a href=\"javascript&#58;alert(1)\">x</a>",
+    '<a href="javascript&#58;alert(1)">x</a>',
     "[data](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
     "![external](http://attacker.example/pixel.png)",
-    "<iframe src=\"https://attacker.example\"></iframe>",
+    '<iframe src="https://attacker.example"></iframe>',
     "<object data=x></object><embed src=x>",
-    "<div style=\"background:url(javascript:alert(1))\">x</div>",
+    '<div style="background:url(javascript:alert(1))">x</div>',
     "<form action=https://attacker.example><input name=p></form>",
-    "<a href=\"//attacker.example\">scheme-relative</a>",
+    '<a href="//attacker.example">scheme-relative</a>',
     "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
-    "<link rel=attachment href=\"file:///etc/passwd\">",
-    "<meta http-equiv=refresh content=\"0;url=https://attacker.example\">",
+    '<link rel=attachment href="file:///etc/passwd">',
+    '<meta http-equiv=refresh content="0;url=https://attacker.example">',
 ]
-FORBIDDEN_MARKUP = ["<script", "onerror", "onload", "javascript:", "data:text", "<iframe", "<object", "<embed",
-                    "attacker.example/pixel", "<form", "<link", "<meta", "<style", "//attacker.example\""]
+FORBIDDEN_MARKUP = [
+    "<script",
+    "onerror",
+    "onload",
+    "javascript:",
+    "data:text",
+    "<iframe",
+    "<object",
+    "<embed",
+    "attacker.example/pixel",
+    "<form",
+    "<link",
+    "<meta",
+    "<style",
+    '//attacker.example"',
+]
 
 
 @pytest.mark.parametrize("payload", XSS_PAYLOADS)
@@ -45,8 +59,12 @@ def test_hostile_markdown_is_sanitized(payload):
 
 
 def test_markdown_features_render():
-    html = str(render("[TOC]\n\n# One\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nNote[^1]\n\n[^1]: footnote\n\n"
-                      "```\ncode block\n```\n\n![evidence](/files/" + "a" * 64 + ")"))
+    html = str(
+        render(
+            "[TOC]\n\n# One\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nNote[^1]\n\n[^1]: footnote\n\n"
+            "```\ncode block\n```\n\n![evidence](/files/" + "a" * 64 + ")"
+        )
+    )
     assert "<table>" in html and '<div class="toc">' in html and "footnote" in html
     assert "<pre><code>code block" in html and f'src="/files/{"a" * 64}"' in html
 
@@ -54,8 +72,7 @@ def test_markdown_features_render():
 def pdf_text(pdf: bytes, tmp_path) -> str:
     path = tmp_path / "copy.pdf"
     path.write_bytes(pdf)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True).stdout
 
 
 @pytest.mark.usefixtures("people")
@@ -113,8 +130,10 @@ def test_pdf_rendering_fetches_neither_files_nor_the_network(app, tmp_path):
     try:
         from core.pdf import render_pdf
 
-        pdf = render_pdf(f'<link rel="attachment" href="file://{secret}"><link rel="stylesheet" href="{url}/s.css">'
-                         f'<img src="{url}/i.png"><img src="file://{secret}"><p>visible</p>')
+        pdf = render_pdf(
+            f'<link rel="attachment" href="file://{secret}"><link rel="stylesheet" href="{url}/s.css">'
+            f'<img src="{url}/i.png"><img src="file://{secret}"><p>visible</p>'
+        )
     finally:
         server.shutdown()
     assert _CountingHandler.hits == []

@@ -100,8 +100,9 @@ def test_rejection_returns_to_draft_with_the_comment_and_resets_approvals():
     with pytest.raises(ValidationFailed):
         services.sign_revision(user("qo"), revision, meaning="rejected", password=TEST_PASSWORD)
     db.session.rollback()
-    services.sign_revision(user("qo"), revision, meaning="rejected", password=TEST_PASSWORD,
-                           comment="Step 2 contradicts the hygiene rules")
+    services.sign_revision(
+        user("qo"), revision, meaning="rejected", password=TEST_PASSWORD, comment="Step 2 contradicts the hygiene rules"
+    )
     commit()
     assert revision.state == "draft" and revision.rejection_comment == "Step 2 contradicts the hygiene rules"
     services.submit(user("qo2"), revision, row_version=revision.row_version)
@@ -148,8 +149,13 @@ def test_new_draft_starts_from_effective_text_and_needs_a_change_summary():
     with pytest.raises(ValidationFailed, match="change_summary"):
         services.submit(user("head"), draft, row_version=draft.row_version)
     db.session.rollback()
-    services.edit_draft(user("head"), draft, row_version=draft.row_version, body=draft.body + "3. Walk around\n",
-                        change_summary="Adds the walk-around")
+    services.edit_draft(
+        user("head"),
+        draft,
+        row_version=draft.row_version,
+        body=draft.body + "3. Walk around\n",
+        change_summary="Adds the walk-around",
+    )
     services.submit(user("head"), draft, row_version=draft.row_version)
     commit()
     approve(draft, "qo", "qo2")
@@ -185,7 +191,9 @@ def test_future_effective_date_waits_until_its_day():
 def test_past_effective_date_is_refused():
     revision = make_procedure().revisions[0]
     with pytest.raises(ValidationFailed, match="effective_date"):
-        services.submit(user("qo2"), revision, row_version=revision.row_version, effective_date=today() - timedelta(days=1))
+        services.submit(
+            user("qo2"), revision, row_version=revision.row_version, effective_date=today() - timedelta(days=1)
+        )
 
 
 def test_database_refuses_a_second_effective_revision():
@@ -203,8 +211,13 @@ def test_periodic_review_moves_the_next_review_date():
     procedure.next_review_due = today() - timedelta(days=3)
     commit()
     assert procedure in services.overdue_reviews()
-    services.sign_revision(user("head"), procedure.effective_revision, meaning="periodic-review",
-                           password=TEST_PASSWORD, comment="Still valid")
+    services.sign_revision(
+        user("head"),
+        procedure.effective_revision,
+        meaning="periodic-review",
+        password=TEST_PASSWORD,
+        comment="Still valid",
+    )
     commit()
     assert procedure.next_review_due == services.add_months(today(), 12)
     assert procedure not in services.overdue_reviews()

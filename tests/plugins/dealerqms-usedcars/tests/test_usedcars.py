@@ -2,7 +2,6 @@
 plugin authors (no conftest needed): the plugin is loaded through its
 installed entry point, as on a real instance."""
 
-
 import pytest
 from dealerqms_usedcars import computations
 
@@ -11,8 +10,14 @@ from core.testing import describe_plugins, registry
 
 VIN = "LSVAU2180N2183294"
 THIS_MONTH = today().replace(day=1)
-RECORD = {"vin": VIN, "appraised_on": THIS_MONTH.isoformat(), "odometer_km": 48_200, "condition": 4,
-          "history_checked": True, "offer": 86000}
+RECORD = {
+    "vin": VIN,
+    "appraised_on": THIS_MONTH.isoformat(),
+    "odometer_km": 48_200,
+    "condition": 4,
+    "history_checked": True,
+    "offer": 86000,
+}
 
 
 @pytest.fixture
@@ -22,8 +27,9 @@ def app_config():
 
 
 def appraise(api, **changes):
-    return api.post("/api/v1/forms/usedcars.appraisal_record/submissions",
-                    json={"site": "MAIN", "data": RECORD | changes})
+    return api.post(
+        "/api/v1/forms/usedcars.appraisal_record/submissions", json={"site": "MAIN", "data": RECORD | changes}
+    )
 
 
 def test_the_appraisal_checklist_cites_the_appraisal_procedure(app):
@@ -49,17 +55,23 @@ def test_the_plugin_is_listed_by_the_api(app, api_as):
 
 def test_history_checked_rate_on_a_hand_worked_example():
     # Four records, three checked: 3 / 4 × 100 = 75 %.
-    records = [{"history_checked": True}, {"history_checked": True}, {"history_checked": False},
-               {"history_checked": True}]
+    records = [
+        {"history_checked": True},
+        {"history_checked": True},
+        {"history_checked": False},
+        {"history_checked": True},
+    ]
     assert computations.history_checked_rate(records) == 75.0
     assert computations.history_checked_rate([]) is None
 
 
 def test_reconditioning_days_leave_out_cars_still_in_the_workshop():
     # Ready after 5 and after 12 days; the third is not ready: (5 + 12) / 2 = 8.5 days.
-    records = [{"appraised_on": "2026-03-01", "ready_for_sale_on": "2026-03-06"},
-               {"appraised_on": "2026-03-10", "ready_for_sale_on": "2026-03-22"},
-               {"appraised_on": "2026-03-20"}]
+    records = [
+        {"appraised_on": "2026-03-01", "ready_for_sale_on": "2026-03-06"},
+        {"appraised_on": "2026-03-10", "ready_for_sale_on": "2026-03-22"},
+        {"appraised_on": "2026-03-20"},
+    ]
     assert computations.reconditioning_days(records) == 8.5
     assert computations.reconditioning_days(records[2:]) is None
 
