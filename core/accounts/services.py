@@ -36,20 +36,14 @@ from core.errors import (
     ValidationFailed,
     require_row_version,
 )
+from core.plugins.types import DEPARTMENTS
 
 LOGIN_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,31}$")
 TOKEN_PREFIX = "dqms_"
 
-DEFAULT_DEPARTMENTS = {
-    "SALES": "Sales",
-    "AFTERSALES": "After-sales",
-    "TRAINING": "Training",
-    "MARKETING": "Marketing",
-    "RISK": "Risk management",
-    "COMMS": "Communication",
-    "QUALITY": "Quality",
-}
+# The departments every instance starts with: the codes plugins name (core.plugins.DEPARTMENTS).
+DEFAULT_DEPARTMENTS = DEPARTMENTS
 
 
 # Look-ups -------------------------------------------------------------------
