@@ -138,7 +138,8 @@ def print_css(reference: str, title: str, audit_date: str) -> str:
 
 
 def _box(margins: str, name: str) -> str:
-    return next(line for line in margins.splitlines() if line.strip().startswith(f"@{name} ")) + "\n"
+    """One margin box's rule (``@top-left { … }``, over as many lines as it takes) from the margins CSS."""
+    return "  " + re.search(rf"@{name} \{{[^}}]*\}}", margins).group(0) + "\n"
 
 
 def static_stamp_css(reference: str, title: str, audit_date: str) -> str:
