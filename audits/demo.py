@@ -206,7 +206,7 @@ def _record_all(audit: Audit, findings: dict[int, tuple[str, str]], auditor: str
     """Results for the first ``answered`` items (all by default): ``findings`` by position, else conforming."""
     for index, item in enumerate(audit.items[:answered]):
         result, note = findings.get(index, ("conforming", None))
-        _as(auditor, audit_services.record_result, audit, item, result=result, note=note)
+        _as(auditor, audit_services.record_result, audit, item, result=result, note=note, row_version=item.row_version)
 
 
 def _nc_of(audit: Audit, position: int, people: People, owner: str) -> Nonconformity | None:
@@ -233,13 +233,20 @@ def _close_with_verified_action(
     verification: str,
 ) -> None:
     manager = nc.owner.login if nc.owner else people.quality
-    _as(manager, nc_services.transition, nc, to="contained", containment=containment)
-    _as(manager, nc_services.transition, nc, to="root_cause_identified", root_cause=root_cause)
+    _as(manager, nc_services.transition, nc, to="contained", containment=containment, row_version=nc.row_version)
+    _as(
+        manager,
+        nc_services.transition,
+        nc,
+        to="root_cause_identified",
+        root_cause=root_cause,
+        row_version=nc.row_version,
+    )
     planned = _as(
         manager, action_services.add_action, nc, description=action, owner=owner, due_date=today() + timedelta(days=14)
     )
-    _as(manager, nc_services.transition, nc, to="actions_planned")
-    _as(owner, action_services.complete_action, planned, note=completion)
+    _as(manager, nc_services.transition, nc, to="actions_planned", row_version=nc.row_version)
+    _as(owner, action_services.complete_action, planned, note=completion, row_version=planned.row_version)
     _scan(
         owner,
         evidence_services.attach_to_action,
@@ -247,9 +254,24 @@ def _close_with_verified_action(
         "completion-record.pdf",
         "Corrective action completed - record of the change",
     )
-    _as(manager, nc_services.transition, nc, to="verifying")
-    _as(people.quality, action_services.verify_action, planned, effective=True, note=verification, password=_password())
-    _as(people.quality, nc_services.transition, nc, to="closed", comment="Action verified effective.")
+    _as(manager, nc_services.transition, nc, to="verifying", row_version=nc.row_version)
+    _as(
+        people.quality,
+        action_services.verify_action,
+        planned,
+        effective=True,
+        note=verification,
+        password=_password(),
+        row_version=planned.row_version,
+    )
+    _as(
+        people.quality,
+        nc_services.transition,
+        nc,
+        to="closed",
+        comment="Action verified effective.",
+        row_version=nc.row_version,
+    )
 
 
 # Audits -----------------------------------------------------------------------------------
@@ -271,7 +293,7 @@ def _closed_audit(site: str, title: str, people: People) -> None:
         lead=people.auditor,
         team=[people.quality],
     )
-    _as(people.auditor, audit_services.start_audit, audit)
+    _as(people.auditor, audit_services.start_audit, audit, row_version=audit.row_version)
     _record_all(
         audit,
         {
@@ -288,6 +310,7 @@ def _closed_audit(site: str, title: str, people: People) -> None:
         summary="The sales process is followed; one minor nonconformity at reception.",
         conclusion="Effective, with one correction to make.",
         password=_password(),
+        row_version=audit.row_version,
     )
     nc = _nc_of(audit, 0, people, people.sales_head)
     if nc is not None:
@@ -311,7 +334,7 @@ def _closed_audit(site: str, title: str, people: People) -> None:
             completion="Rota changed from this month; the team was briefed.",
             verification="Four weekends observed: every visitor was greeted within two minutes.",
         )
-    _as(people.auditor, audit_services.close_audit, audit)
+    _as(people.auditor, audit_services.close_audit, audit, row_version=audit.row_version)
 
 
 def _closed_complaints_audit(site: str, title: str, people: People) -> None:
@@ -326,7 +349,7 @@ def _closed_complaints_audit(site: str, title: str, people: People) -> None:
         lead=people.auditor,
         team=[people.quality],
     )
-    _as(people.auditor, audit_services.start_audit, audit)
+    _as(people.auditor, audit_services.start_audit, audit, row_version=audit.row_version)
     _record_all(
         audit,
         {
@@ -343,6 +366,7 @@ def _closed_complaints_audit(site: str, title: str, people: People) -> None:
         summary="Complaints are recorded and closed; acknowledgement is sometimes late.",
         conclusion="Effective, with one correction to make.",
         password=_password(),
+        row_version=audit.row_version,
     )
     nc = _nc_of(audit, 1, people, people.service_head)
     if nc is not None:
@@ -362,7 +386,7 @@ def _closed_complaints_audit(site: str, title: str, people: People) -> None:
             completion="Deputy named; daily check added to the reception checklist.",
             verification="Eight weeks sampled: every complaint acknowledged within one working day.",
         )
-    _as(people.auditor, audit_services.close_audit, audit)
+    _as(people.auditor, audit_services.close_audit, audit, row_version=audit.row_version)
 
 
 def _reported_audit(site: str, title: str, people: People, department: str = "AFTERSALES") -> None:
@@ -381,7 +405,7 @@ def _reported_audit(site: str, title: str, people: People, department: str = "AF
         lead=people.auditor,
         team=[people.quality],
     )
-    _as(people.auditor, audit_services.start_audit, audit)
+    _as(people.auditor, audit_services.start_audit, audit, row_version=audit.row_version)
     finding = (
         "Three of ten job cards had no customer authorisation for extra work."
         if department == "AFTERSALES"
@@ -410,6 +434,7 @@ def _reported_audit(site: str, title: str, people: People, department: str = "AF
         else "Customer authorisation for additional work is not reliably recorded.",
         conclusion="Not effective until the major nonconformity is corrected.",
         password=_password(),
+        row_version=audit.row_version,
     )
     nc = _nc_of(audit, 0, people, head)
     if nc is None:
@@ -420,6 +445,7 @@ def _reported_audit(site: str, title: str, people: People, department: str = "AF
         nc,
         to="contained",
         containment="Every open record was checked and corrected; the people concerned were informed.",
+        row_version=nc.row_version,
     )
     _scan(
         head,
@@ -441,6 +467,7 @@ def _reported_audit(site: str, title: str, people: People, department: str = "AF
                 "machine": ["The system lets a record close without the step"],
             },
         },
+        row_version=nc.row_version,
     )
     _as(
         head,
@@ -450,7 +477,7 @@ def _reported_audit(site: str, title: str, people: People, department: str = "AF
         due_date=today() + timedelta(days=21),
         description="Make the step required in the system and train everyone who does it.",
     )
-    _as(head, nc_services.transition, nc, to="actions_planned")
+    _as(head, nc_services.transition, nc, to="actions_planned", row_version=nc.row_version)
 
 
 def _audit_in_progress(site: str, title: str, people: People, department: str = "SALES") -> None:
@@ -467,7 +494,7 @@ def _audit_in_progress(site: str, title: str, people: People, department: str = 
         lead=lead,
         team=[people.quality],
     )
-    _as(lead, audit_services.start_audit, audit)
+    _as(lead, audit_services.start_audit, audit, row_version=audit.row_version)
     answered = max(1, len(audit.items) // 2)
     _record_all(audit, {0: ("minor_nc", "Records of last week were not complete.")}, lead, answered=answered)
     _photo(lead, audit.items[0], "records-sampled.png", (120, 160, 90))
@@ -513,6 +540,7 @@ def _overdue_complaint(site: str, title: str, people: People) -> None:
         nc,
         to="contained",
         containment="The valuation was explained to the customer by phone; they accepted it.",
+        row_version=nc.row_version,
     )
     with trail_reason("Demo data: the due date is set in the past to show an overdue nonconformity."):
         _as(
@@ -543,6 +571,7 @@ def _eight_d_in_planning(site: str, title: str, people: People) -> None:
         nc,
         to="contained",
         containment="The car was repaired by the master technician and road-tested with the customer.",
+        row_version=nc.row_version,
     )
     _as(
         people.service_head,
@@ -558,6 +587,7 @@ def _eight_d_in_planning(site: str, title: str, people: People) -> None:
             "d4": "The leak test was skipped because the UV dye kit was missing.",
             "d5": "Keep two UV dye kits and add the leak test to the job card.",
         },
+        row_version=nc.row_version,
     )
     _as(
         people.service_head,
@@ -567,7 +597,7 @@ def _eight_d_in_planning(site: str, title: str, people: People) -> None:
         due_date=today() + timedelta(days=30),
         description="Buy a second UV dye kit and add the leak test to the air-conditioning job card.",
     )
-    _as(people.service_head, nc_services.transition, nc, to="actions_planned")
+    _as(people.service_head, nc_services.transition, nc, to="actions_planned", row_version=nc.row_version)
 
 
 def _root_cause_found(site: str, title: str, people: People) -> None:
@@ -590,6 +620,7 @@ def _root_cause_found(site: str, title: str, people: People) -> None:
         nc,
         to="contained",
         containment="Everyone who missed a mandatory course was booked on the next session.",
+        row_version=nc.row_version,
     )
     _as(
         people.training_head,
@@ -606,6 +637,7 @@ def _root_cause_found(site: str, title: str, people: People) -> None:
                 },
             ],
         },
+        row_version=nc.row_version,
     )
     with trail_reason("Demo data: the due date is set in the past to show an overdue nonconformity."):
         _as(
@@ -636,6 +668,7 @@ def _waiting_for_verification(site: str, title: str, people: People) -> None:
         nc,
         to="contained",
         containment="Both customers were asked for a copy; the files are complete.",
+        row_version=nc.row_version,
     )
     _as(
         people.sales_head,
@@ -652,6 +685,7 @@ def _waiting_for_verification(site: str, title: str, people: People) -> None:
                 },
             ],
         },
+        row_version=nc.row_version,
     )
     action = _as(
         people.sales_head,
@@ -661,14 +695,15 @@ def _waiting_for_verification(site: str, title: str, people: People) -> None:
         due_date=today() + timedelta(days=10),
         description="Hand out test-drive keys only against a scanned licence.",
     )
-    _as(people.sales_head, nc_services.transition, nc, to="actions_planned")
+    _as(people.sales_head, nc_services.transition, nc, to="actions_planned", row_version=nc.row_version)
     _as(
         people.staff,
         action_services.complete_action,
         action,
         note="Key cabinet now opens only from the CRM after the scan.",
+        row_version=action.row_version,
     )
-    _as(people.sales_head, nc_services.transition, nc, to="verifying")
+    _as(people.sales_head, nc_services.transition, nc, to="verifying", row_version=nc.row_version)
 
 
 def _variant(scenario, **fixed):

@@ -91,7 +91,7 @@ def _audit_action(reference, action, **kwargs):
 @bp.response(200, AuditDetailSchema)
 def start_audit(data, reference):
     """Planned → in progress; the checklists' questions are copied into the audit."""
-    return _audit_action(reference, audit_services.start_audit, row_version=data.get("row_version"))
+    return _audit_action(reference, audit_services.start_audit, row_version=data["row_version"])
 
 
 @bp.route("/audits/<reference>/items")
@@ -149,7 +149,7 @@ def report_audit(data, reference):
         summary=data["summary"],
         conclusion=data["conclusion"],
         password=data["password"],
-        row_version=data.get("row_version"),
+        row_version=data["row_version"],
     )
 
 
@@ -159,7 +159,7 @@ def report_audit(data, reference):
 @bp.response(200, AuditDetailSchema)
 def close_audit(data, reference):
     """Reported → closed, when every NC it raised is closed (409 naming the others)."""
-    return _audit_action(reference, audit_services.close_audit, row_version=data.get("row_version"))
+    return _audit_action(reference, audit_services.close_audit, row_version=data["row_version"])
 
 
 @bp.route("/audits/<reference>/cancel", methods=["POST"])
@@ -168,6 +168,4 @@ def close_audit(data, reference):
 @bp.response(200, AuditDetailSchema)
 def cancel_audit(data, reference):
     """Cancel a planned or running audit that raised no NC, with a reason."""
-    return _audit_action(
-        reference, audit_services.cancel_audit, reason=data["reason"], row_version=data.get("row_version")
-    )
+    return _audit_action(reference, audit_services.cancel_audit, reason=data["reason"], row_version=data["row_version"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import url_for
+from flask import jsonify, url_for
 
 from audits.api import UPLOAD_SCHEMA, _upload, bp
 from audits.api.schemas import (
@@ -81,10 +81,12 @@ def update_nonconformity(data, reference):
 def transition_nonconformity(data, reference):
     """Move the NC on: contained (containment), root_cause_identified (root_cause),
     actions_planned, verifying, closed."""
-    nc = nc_services.nc_by_reference(reference)
+    nc = nc_services.nc_to_change(reference)
     nc_services.transition(api_user(), nc, **data)
+    # Serialised before the commit expires what the answer shows, which would load it all again.
+    body = NonconformityDetailSchema().dump(nc)
     commit()
-    return nc
+    return jsonify(body)
 
 
 @bp.route("/nonconformities/<reference>/actions", methods=["POST"])

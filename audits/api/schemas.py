@@ -14,6 +14,11 @@ from core.api.schemas import SignatureSchema
 from core.signatures import signatures_for
 
 
+def _row_version():
+    """The version of the record the caller read: without it a stale change could not be told from a fresh one."""
+    return fields.Integer(required=True, metadata={"description": "The version you read; missing → 422, stale → 409."})
+
+
 class EvidenceSchema(Schema):
     id = fields.Integer()
     name = fields.String()
@@ -108,29 +113,29 @@ class AuditUpdateSchema(Schema):
     auditors = fields.List(fields.String())
     planned_date = fields.Date()
     checklists = fields.List(fields.String(), metadata={"description": "Checklist keys from plugins."})
-    row_version = fields.Integer(required=True)
+    row_version = _row_version()
 
 
 class AuditRowVersionSchema(Schema):
-    row_version = fields.Integer(load_default=None)
+    row_version = _row_version()
 
 
 class AuditItemUpdateSchema(Schema):
     result = fields.String(required=True, validate=validate.OneOf([r.value for r in Result]))
     note = fields.String(load_default=None, allow_none=True)
-    row_version = fields.Integer(required=True)
+    row_version = _row_version()
 
 
 class AuditReportSchema(Schema):
     summary = fields.String(required=True)
     conclusion = fields.String(required=True)
     password = fields.String(required=True, load_only=True)
-    row_version = fields.Integer(load_default=None)
+    row_version = _row_version()
 
 
 class AuditCancelSchema(Schema):
     reason = fields.String(required=True)
-    row_version = fields.Integer(load_default=None)
+    row_version = _row_version()
 
 
 class CorrectiveActionSchema(Schema):
@@ -237,7 +242,7 @@ class NcUpdateSchema(Schema):
     description = fields.String()
     owner = fields.String()
     due_date = fields.Date()
-    row_version = fields.Integer(required=True)
+    row_version = _row_version()
 
 
 class NcTransitionSchema(Schema):
@@ -245,7 +250,7 @@ class NcTransitionSchema(Schema):
     containment = fields.String(load_default=None)
     root_cause = fields.Raw(load_default=None, metadata={"description": "5why, fishbone or 8d analysis."})
     comment = fields.String(load_default=None)
-    row_version = fields.Integer(load_default=None)
+    row_version = _row_version()
 
 
 class ActionCreateSchema(Schema):
@@ -256,14 +261,14 @@ class ActionCreateSchema(Schema):
 
 class ActionCompleteSchema(Schema):
     note = fields.String(required=True)
-    row_version = fields.Integer(load_default=None)
+    row_version = _row_version()
 
 
 class ActionVerifySchema(Schema):
     effective = fields.Boolean(required=True)
     note = fields.String(required=True)
     password = fields.String(required=True, load_only=True)
-    row_version = fields.Integer(load_default=None)
+    row_version = _row_version()
 
 
 class ActionListArgs(PageArgs):

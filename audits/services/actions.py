@@ -28,6 +28,7 @@ from core.errors import (
     check_row_version,
     conflict,
     enforce,
+    require_row_version,
 )
 from core.signatures import sign
 
@@ -124,17 +125,15 @@ def verify_refusal(user: User, action: CorrectiveAction) -> Refusal | None:
     return _state_refusal(action, (ActionState.DONE,), _("only a done action can be verified."))
 
 
-def _enforce_around_row_version(refusal: Refusal | None, action: CorrectiveAction, row_version: int | None) -> None:
+def _enforce_around_row_version(refusal: Refusal | None, action: CorrectiveAction, row_version: int) -> None:
     """Who may act is answered before a stale copy; the state after it."""
     if refusal is not None and refusal.error is not Conflict:
         enforce(refusal)
-    check_row_version(action, row_version)
+    require_row_version(action, row_version)
     enforce(refusal)
 
 
-def complete_action(
-    actor: User, action: CorrectiveAction, *, note: str, row_version: int | None = None
-) -> CorrectiveAction:
+def complete_action(actor: User, action: CorrectiveAction, *, note: str, row_version: int) -> CorrectiveAction:
     _enforce_around_row_version(complete_refusal(actor, action), action, row_version)
     action.completion_note = required_text(note, "note")
     action.state = ActionState.DONE.value
@@ -145,7 +144,7 @@ def complete_action(
 
 
 def verify_action(
-    actor: User, action: CorrectiveAction, *, effective: bool, note: str, password: str, row_version: int | None = None
+    actor: User, action: CorrectiveAction, *, effective: bool, note: str, password: str, row_version: int
 ) -> CorrectiveAction:
     """Done → verified effective (signed ``verified-effective``) or ineffective.
 

@@ -42,9 +42,9 @@ from core.errors import (
     NotFound,
     Refusal,
     ValidationFailed,
-    check_row_version,
     conflict,
     enforce,
+    require_row_version,
 )
 from core.plugins.manager import notify_after_commit, registry
 from core.signatures import sign
@@ -366,7 +366,7 @@ def update_plan(
     actor: User,
     audit: Audit,
     *,
-    row_version: int | None,
+    row_version: int,
     title: str | None = None,
     scope: str | None = None,
     criteria=None,
@@ -377,7 +377,7 @@ def update_plan(
 ) -> Audit:
     """Change a planned audit (not its site or departments: plan another audit for those)."""
     enforce(manage_refusal(actor, audit))
-    check_row_version(audit, row_version)
+    require_row_version(audit, row_version)
     enforce(replan_refusal(actor, audit))
     if title is not None:
         audit.title = required_text(title, "title", 300)
@@ -428,14 +428,14 @@ def revisions_in_force(codes, on: date) -> dict:
     return found
 
 
-def start_audit(actor: User, audit: Audit, *, row_version: int | None = None) -> Audit:
+def start_audit(actor: User, audit: Audit, *, row_version: int) -> Audit:
     """Planned → in progress: copy the checklists' questions into the audit.
 
     The texts are copied in the instance's default language, so a recorded
     audit reads the same whoever started it and whatever the plugin does later.
     """
     require_conduct(actor, audit)
-    check_row_version(audit, row_version)
+    require_row_version(audit, row_version)
     enforce(start_refusal(actor, audit))
     known = registry().checklists
     missing = [key for key in audit.checklist_keys if key not in known]
@@ -492,7 +492,7 @@ def _department_for(audit: Audit, item: AuditItem):
 
 
 def record_result(
-    actor: User, audit: Audit, item: AuditItem, *, result: str, note: str | None = None, row_version: int | None = None
+    actor: User, audit: Audit, item: AuditItem, *, result: str, row_version: int, note: str | None = None
 ) -> AuditItem:
     """Record (or change) an item's result, keeping its NC consistent.
 
@@ -504,7 +504,7 @@ def record_result(
     to the trail's chain once (see :mod:`core.trail.recorder`).
     """
     enforce(record_refusal(actor, audit))
-    check_row_version(item, row_version)
+    require_row_version(item, row_version)
     if result not in RESULTS:
         raise ValidationFailed.field("result", f"one of {', '.join(RESULTS)}")
     note = optional_text(note)
@@ -589,14 +589,12 @@ def history(audit: Audit, *, limit: int = 2000) -> list:
 # Report, close, cancel ------------------------------------------------------------------
 
 
-def report_audit(
-    actor: User, audit: Audit, *, summary: str, conclusion: str, password: str, row_version: int | None = None
-) -> Audit:
+def report_audit(actor: User, audit: Audit, *, summary: str, conclusion: str, password: str, row_version: int) -> Audit:
     """In progress → reported, signed ``report-issued`` by the lead auditor."""
     refusal = report_refusal(actor, audit)
     if refusal is not None and refusal.error is not Conflict:
         enforce(refusal)
-    check_row_version(audit, row_version)
+    require_row_version(audit, row_version)
     enforce(refusal)
     audit.summary = required_text(summary, "summary")
     audit.conclusion = required_text(conclusion, "conclusion")
@@ -631,9 +629,9 @@ def nonconformities_of(audit: Audit) -> list[Nonconformity]:
     )
 
 
-def close_audit(actor: User, audit: Audit, *, row_version: int | None = None) -> Audit:
+def close_audit(actor: User, audit: Audit, *, row_version: int) -> Audit:
     enforce(manage_refusal(actor, audit))
-    check_row_version(audit, row_version)
+    require_row_version(audit, row_version)
     enforce(close_refusal(actor, audit))
     still_open = open_nonconformities(audit)
     if still_open:
@@ -647,11 +645,11 @@ def close_audit(actor: User, audit: Audit, *, row_version: int | None = None) ->
     return audit
 
 
-def cancel_audit(actor: User, audit: Audit, *, reason: str, row_version: int | None = None) -> Audit:
+def cancel_audit(actor: User, audit: Audit, *, reason: str, row_version: int) -> Audit:
     from core.trail import reason as trail_reason
 
     enforce(manage_refusal(actor, audit))
-    check_row_version(audit, row_version)
+    require_row_version(audit, row_version)
     enforce(cancel_refusal(actor, audit))
     reason = required_text(reason, "reason")
     if any(nc.state != NcState.CANCELLED for nc in nonconformities_of(audit)):

@@ -9,12 +9,15 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import or_
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from audits.models import (
     SEVERITIES,
     ActionState,
+    Audit,
     AuditItem,
+    CorrectiveAction,
+    Evidence,
     NcState,
     Nonconformity,
 )
@@ -38,7 +41,7 @@ from core.errors import (
     Forbidden,
     NotFound,
     ValidationFailed,
-    check_row_version,
+    require_row_version,
 )
 from core.plugins.manager import notify_after_commit
 from core.trail import reason as trail_reason
@@ -69,6 +72,42 @@ def nc_by_reference(reference: str) -> Nonconformity:
         .filter_by(reference=(reference or "").strip().upper())
         .options(selectinload(Nonconformity.actions))
     ).scalar_one_or_none()
+    if nc is None:
+        raise NotFound(f"There is no nonconformity {reference!r}.")
+    return nc
+
+
+def nc_to_change(reference: str) -> Nonconformity:
+    """The NC a request changes, with what its answer shows, in as few statements as it takes.
+
+    Its audit is there for its reference only: the audit's departments and
+    auditors load when something asks for them.
+    """
+    # The answer shows people by login: their roles are not loaded with them.
+    users = (lazyload(User.role_rows),)
+    nc = (
+        db.session.execute(
+            db.select(Nonconformity)
+            .filter_by(reference=(reference or "").strip().upper())
+            .options(
+                joinedload(Nonconformity.site),
+                joinedload(Nonconformity.department),
+                joinedload(Nonconformity.owner).options(*users),
+                joinedload(Nonconformity.raised_by).options(*users),
+                joinedload(Nonconformity.audit).options(lazyload(Audit.department_rows), lazyload(Audit.auditor_rows)),
+                joinedload(Nonconformity.audit_item).joinedload(AuditItem.checklist),
+                selectinload(Nonconformity.evidence).joinedload(Evidence.uploaded_by).options(*users),
+                selectinload(Nonconformity.actions).options(
+                    joinedload(CorrectiveAction.owner).options(*users),
+                    joinedload(CorrectiveAction.completed_by).options(*users),
+                    joinedload(CorrectiveAction.verified_by).options(*users),
+                    selectinload(CorrectiveAction.evidence).joinedload(Evidence.uploaded_by).options(*users),
+                ),
+            )
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     if nc is None:
         raise NotFound(f"There is no nonconformity {reference!r}.")
     return nc
@@ -201,14 +240,14 @@ def update_nonconformity(
     actor: User,
     nc: Nonconformity,
     *,
-    row_version: int | None,
+    row_version: int,
     title: str | None = None,
     description: str | None = None,
     owner: str | None = None,
     due_date: date | None = None,
 ) -> Nonconformity:
     require_manage(actor, nc)
-    check_row_version(nc, row_version)
+    require_row_version(nc, row_version)
     if not nc.is_open:
         raise Conflict(f"{nc.reference} is {nc.state}; it can no longer be edited.")
     if title is not None:
@@ -231,10 +270,10 @@ def transition(
     nc: Nonconformity,
     *,
     to: str,
+    row_version: int,
     containment: str | None = None,
     root_cause: dict | None = None,
     comment: str | None = None,
-    row_version: int | None = None,
 ) -> Nonconformity:
     """Move ``nc`` to state ``to`` with the content that state needs.
 
@@ -243,7 +282,7 @@ def transition(
     if to not in TRANSITIONS:
         raise ValidationFailed.field("to", f"one of {', '.join(s.value for s in TRANSITIONS)}")
     require_manage(actor, nc)
-    check_row_version(nc, row_version)
+    require_row_version(nc, row_version)
     target = NcState(to)
     if nc.state not in TRANSITIONS[target]:
         raise Conflict(
@@ -395,14 +434,9 @@ def similar(nc: Nonconformity, limit: int = 10) -> list[Nonconformity]:
 
 def timeline(nc: Nonconformity) -> list:
     """The NC's trail events with its actions' and evidence's, in order."""
-    from core.trail.queries import history_of
+    from core.trail.queries import history_of_all
 
-    events = history_of(nc)
-    for action in nc.actions:
-        events += history_of(action)
-    for evidence in nc.evidence:
-        events += history_of(evidence)
-    return sorted(events, key=lambda e: e.seq)
+    return history_of_all([nc, *nc.actions, *nc.evidence])
 
 
 def departments() -> list[Department]:

@@ -22,6 +22,30 @@ def history_of(record, *, limit: int = 500) -> list[TrailEvent]:
     return history(entity_type_of(record), entity_id_of(record), limit=limit)
 
 
+def history_of_all(records, *, limit: int = 500) -> list[TrailEvent]:
+    """The events of several records in one query, in order (at most ``limit`` per record)."""
+    ids_by_type: dict[str, list[str]] = {}
+    for record in records:
+        ids_by_type.setdefault(entity_type_of(record), []).append(entity_id_of(record))
+    if not ids_by_type:
+        return []
+    return list(
+        db.session.execute(
+            db.select(TrailEvent)
+            .where(
+                db.or_(
+                    *(
+                        db.and_(TrailEvent.entity_type == entity_type, TrailEvent.entity_id.in_(ids))
+                        for entity_type, ids in ids_by_type.items()
+                    )
+                )
+            )
+            .order_by(TrailEvent.seq)
+            .limit(limit * sum(len(ids) for ids in ids_by_type.values()))
+        ).scalars()
+    )
+
+
 def events_query(*, entity_type: str | None = None, entity_id: str | None = None, actor: str | None = None):
     """A select of events, newest first, for paginated lists."""
     query = db.select(TrailEvent)

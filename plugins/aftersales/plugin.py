@@ -13,7 +13,9 @@ from markupsafe import Markup
 from core.plugins import (
     CapabilityMissing,
     DashboardPanel,
+    PluginPermission,
     add_months,
+    can,
     hookimpl,
     raise_nonconformity,
     submissions_between,
@@ -32,6 +34,20 @@ __version__ = "1.0"
 SANBAO_MONTHS = 25
 # The cases the panel lists (those past a trigger first); its title counts them all.
 CASES_SHOWN = 10
+REVIEW_SERVICE = "aftersales.review_service"
+
+
+@hookimpl
+def register_permissions():
+    # The after-sales figures are the quality team's and the auditors' to review, whatever their
+    # department; the after-sales people see them as their own department's (``_may_see_aftersales``).
+    return [
+        PluginPermission(
+            key=REVIEW_SERVICE,
+            description="review the after-sales figures and warranty cases",
+            roles=("admin", "quality_officer", "auditor"),
+        )
+    ]
 
 
 @hookimpl
@@ -185,7 +201,7 @@ def flag_text(flag: computations.SanbaoFlag) -> str:
 
 def _may_see_aftersales(user) -> bool:
     department = getattr(user, "department", None)
-    return user.has_role("admin", "quality_officer", "auditor") or getattr(department, "code", None) == definitions.AREA
+    return can(user, REVIEW_SERVICE) or getattr(department, "code", None) == definitions.AREA
 
 
 @hookimpl

@@ -11,7 +11,9 @@ from markupsafe import Markup
 
 from core.plugins import (
     DashboardPanel,
+    PluginPermission,
     add_months,
+    can,
     hookimpl,
     submissions_between,
     submissions_in_period,
@@ -29,6 +31,19 @@ __version__ = "1.0"
 OVERDUE_MONTHS = 3
 # The longest overdue actions the panel lists; its title counts them all.
 OVERDUE_SHOWN = 10
+FOLLOW_UP_ACTIONS = "communication.follow_up_actions"
+
+
+@hookimpl
+def register_permissions():
+    # Those who chase meeting actions: the quality team and the department heads, not the auditors.
+    return [
+        PluginPermission(
+            key=FOLLOW_UP_ACTIONS,
+            description="follow up overdue meeting actions",
+            roles=("admin", "quality_officer", "department_head"),
+        )
+    ]
 
 
 @hookimpl
@@ -76,7 +91,7 @@ def overdue_actions(site, today: date | None = None) -> list[dict]:
 
 @hookimpl
 def dashboard_panels(site, user):
-    if not user.has_role("admin", "quality_officer", "department_head"):
+    if not can(user, FOLLOW_UP_ACTIONS):
         return []
     panels = []
     late = overdue_actions(site)

@@ -100,7 +100,7 @@ def started(starter="auditor", **overrides):
     from core.database import commit
 
     audit = planned(**overrides)
-    audits.start_audit(user(starter), audit)
+    audits.start_audit(user(starter), audit, row_version=audit.row_version)
     commit()
     return audit
 
@@ -110,7 +110,7 @@ def record(audit, position, result, note="", login="auditor"):
     from core.database import commit
 
     item = audit.items[position]
-    audits.record_result(user(login), audit, item, result=result, note=note)
+    audits.record_result(user(login), audit, item, result=result, note=note, row_version=item.row_version)
     commit()
     return item
 

@@ -39,7 +39,9 @@ def test_plan_start_record_upload_report_close_through_the_api(api_as, app):
     assert created.status_code == 201
     reference = created.json["reference"]
     assert created.headers["Location"].endswith(f"/api/v1/audits/{reference}")
-    started = auditor.post(f"/api/v1/audits/{reference}/start", json={})
+    missing = _problem(auditor.post(f"/api/v1/audits/{reference}/start", json={}), 422)
+    assert missing["errors"][0]["field"] == "row_version"
+    started = auditor.post(f"/api/v1/audits/{reference}/start", json={"row_version": created.json["row_version"]})
     assert started.json["state"] == "in_progress"
     items = auditor.get(f"/api/v1/audits/{reference}/items").json
     assert [i["question_key"] for i in items] == ["greet", "testdrive", "handover"]
@@ -82,53 +84,72 @@ def test_plan_start_record_upload_report_close_through_the_api(api_as, app):
 
     report = auditor.post(
         f"/api/v1/audits/{reference}/report",
-        json={"summary": "One major finding", "conclusion": "Not effective yet", "password": TEST_PASSWORD},
+        json={
+            "summary": "One major finding",
+            "conclusion": "Not effective yet",
+            "password": TEST_PASSWORD,
+            "row_version": started.json["row_version"],
+        },
     )
     assert report.json["state"] == "reported"
     assert report.json["signatures"][0]["meaning"] == "report-issued"
     assert report.json["items_summary"]["counts"]["major_nc"] == 1
     nc_ref = report.json["nonconformities"][0]["reference"]
-    refused = _problem(auditor.post(f"/api/v1/audits/{reference}/close", json={}), 409)
+    audit_version = report.json["row_version"]
+    refused = _problem(auditor.post(f"/api/v1/audits/{reference}/close", json={"row_version": audit_version}), 409)
     assert nc_ref in refused["detail"]
 
-    assert (
-        head.post(
-            f"/api/v1/nonconformities/{nc_ref}/transition", json={"to": "contained", "containment": "Desk staffed"}
-        ).status_code
-        == 200
+    nc_version = head.get(f"/api/v1/nonconformities/{nc_ref}").json["row_version"]
+
+    def move(to, **content):
+        nonlocal nc_version
+        moved = head.post(
+            f"/api/v1/nonconformities/{nc_ref}/transition", json={"to": to, **content, "row_version": nc_version}
+        )
+        assert moved.status_code == 200, moved.get_data(as_text=True)
+        nc_version = moved.json["row_version"]
+        return moved
+
+    stale = head.post(
+        f"/api/v1/nonconformities/{nc_ref}/transition",
+        json={"to": "contained", "containment": "Desk staffed", "row_version": nc_version - 1},
     )
-    assert (
-        head.post(
-            f"/api/v1/nonconformities/{nc_ref}/transition",
-            json={
-                "to": "root_cause_identified",
-                "root_cause": {"method": "5why", "chain": [{"why": "Desk empty", "because": "No rota"}]},
-            },
-        ).status_code
-        == 200
-    )
+    assert "changed by someone else" in _problem(stale, 409)["detail"]
+    move("contained", containment="Desk staffed")
+    move("root_cause_identified", root_cause={"method": "5why", "chain": [{"why": "Desk empty", "because": "No rota"}]})
     action = head.post(
         f"/api/v1/nonconformities/{nc_ref}/actions",
         json={"description": "Rota", "owner": "staff", "due_date": (today() + timedelta(days=5)).isoformat()},
     )
     assert action.status_code == 201
     action_id = action.json["id"]
-    assert head.post(f"/api/v1/nonconformities/{nc_ref}/transition", json={"to": "actions_planned"}).status_code == 200
-    assert staff.post(f"/api/v1/actions/{action_id}/complete", json={"note": "Rota posted"}).status_code == 200
-    assert head.post(f"/api/v1/nonconformities/{nc_ref}/transition", json={"to": "verifying"}).status_code == 200
+    move("actions_planned")
+    assert _problem(staff.post(f"/api/v1/actions/{action_id}/complete", json={"note": "Rota posted"}), 422)
+    completed = staff.post(
+        f"/api/v1/actions/{action_id}/complete", json={"note": "Rota posted", "row_version": action.json["row_version"]}
+    )
+    assert completed.status_code == 200
+    move("verifying")
     assert (
         qo.post(
             f"/api/v1/actions/{action_id}/verify",
-            json={"effective": True, "note": "Checked", "password": TEST_PASSWORD},
+            json={
+                "effective": True,
+                "note": "Checked",
+                "password": TEST_PASSWORD,
+                "row_version": completed.json["row_version"],
+            },
         ).status_code
         == 200
     )
-    closed = head.post(f"/api/v1/nonconformities/{nc_ref}/transition", json={"to": "closed"})
+    closed = move("closed")
     assert closed.json["state"] == "closed"
     detail = qo.get(f"/api/v1/nonconformities/{nc_ref}").json
     assert detail["links"]["audit"].endswith(reference) and detail["actions"][0]["state"] == "verified_effective"
     assert detail["history"] and detail["root_cause"]["method"] == "5why"
-    assert auditor.post(f"/api/v1/audits/{reference}/close", json={}).json["state"] == "closed"
+    assert (
+        auditor.post(f"/api/v1/audits/{reference}/close", json={"row_version": audit_version}).json["state"] == "closed"
+    )
 
 
 def test_refusals_are_problem_details(api_as):
@@ -141,7 +162,8 @@ def test_refusals_are_problem_details(api_as):
     reference = _plan(qo).json["reference"]
     _problem(
         auditor.post(
-            f"/api/v1/audits/{reference}/report", json={"summary": "s", "conclusion": "c", "password": TEST_PASSWORD}
+            f"/api/v1/audits/{reference}/report",
+            json={"summary": "s", "conclusion": "c", "password": TEST_PASSWORD, "row_version": 1},
         ),
         409,
     )
@@ -151,12 +173,14 @@ def test_refusals_are_problem_details(api_as):
     )
     assert nc.status_code == 201
     nc_ref = nc.json["reference"]
-    missing = _problem(qo.post(f"/api/v1/nonconformities/{nc_ref}/transition", json={"to": "contained"}), 422)
+    version = nc.json["row_version"]
+    transition = f"/api/v1/nonconformities/{nc_ref}/transition"
+    no_version = _problem(qo.post(transition, json={"to": "contained", "containment": "x"}), 422)
+    assert [e["field"] for e in no_version["errors"]] == ["row_version"]
+    missing = _problem(qo.post(transition, json={"to": "contained", "row_version": version}), 422)
     assert missing["errors"][0]["field"] == "containment"
-    _problem(qo.post(f"/api/v1/nonconformities/{nc_ref}/transition", json={"to": "closed"}), 409)
-    _problem(
-        staff.post(f"/api/v1/nonconformities/{nc_ref}/transition", json={"to": "contained", "containment": "x"}), 403
-    )
+    _problem(qo.post(transition, json={"to": "closed", "row_version": version}), 409)
+    _problem(staff.post(transition, json={"to": "contained", "containment": "x", "row_version": version}), 403)
     _problem(qo.get("/api/v1/audits/IA-1999-999"), 404)
 
 

@@ -44,7 +44,9 @@ def test_an_auditor_of_the_audited_department_is_refused_with_the_reason(role):
 def test_an_auditor_may_not_record_on_an_audit_of_their_own_department():
     audit = started(starter="qo", departments=["TRAINING"], lead_auditor="qo", auditors=[])
     with pytest.raises(Forbidden, match="own department"):
-        audits.record_result(user("auditor"), audit, audit.items[0], result="conforming")
+        audits.record_result(
+            user("auditor"), audit, audit.items[0], result="conforming", row_version=audit.items[0].row_version
+        )
 
 
 def test_staff_may_not_plan_and_outsiders_of_the_team_may_not_record():
@@ -52,7 +54,9 @@ def test_staff_may_not_plan_and_outsiders_of_the_team_may_not_record():
         planned(actor="staff")
     audit = started()
     with pytest.raises(Forbidden, match="not on the audit team"):
-        audits.record_result(user("qo2"), audit, audit.items[0], result="conforming")
+        audits.record_result(
+            user("qo2"), audit, audit.items[0], result="conforming", row_version=audit.items[0].row_version
+        )
 
 
 def test_starting_snapshots_the_checklist_and_survives_plugin_upgrade_and_removal(app, fieldcheck):
@@ -74,13 +78,13 @@ def test_starting_refuses_when_the_plugin_is_gone(app):
     audit = planned()
     manager.unregister("fieldcheck", app=app)
     with pytest.raises(ValidationFailed, match="fieldcheck.showroom"):
-        audits.start_audit(user("auditor"), audit)
+        audits.start_audit(user("auditor"), audit, row_version=audit.row_version)
 
 
 def test_start_twice_is_a_conflict():
     audit = started()
     with pytest.raises(Conflict):
-        audits.start_audit(user("auditor"), audit)
+        audits.start_audit(user("auditor"), audit, row_version=audit.row_version)
 
 
 def test_criteria_record_the_revision_in_force_on_the_audit_date():
@@ -118,7 +122,9 @@ def test_a_major_finding_raises_one_nc_linked_to_the_item():
 def test_an_nc_finding_needs_a_note():
     audit = started()
     with pytest.raises(ValidationFailed) as caught:
-        audits.record_result(user("auditor"), audit, audit.items[0], result="minor_nc", note=" ")
+        audits.record_result(
+            user("auditor"), audit, audit.items[0], result="minor_nc", note=" ", row_version=audit.items[0].row_version
+        )
     assert caught.value.errors[0]["field"] == "note"
 
 
@@ -139,10 +145,12 @@ def test_a_finding_whose_nc_is_being_worked_on_cannot_change():
     audit = started()
     item = record(audit, 0, "major_nc", "Slow greeting")
     nc = ncs.nc_for_item(item)
-    ncs.transition(user("head"), nc, to="contained", containment="Receptionist posted at the door")
+    ncs.transition(
+        user("head"), nc, to="contained", containment="Receptionist posted at the door", row_version=nc.row_version
+    )
     commit()
     with pytest.raises(Conflict, match="already contained"):
-        audits.record_result(user("auditor"), audit, item, result="conforming")
+        audits.record_result(user("auditor"), audit, item, result="conforming", row_version=item.row_version)
     db.session.rollback()
     assert db.session.get(AuditItem, item.id).result == "major_nc"
 
@@ -150,10 +158,12 @@ def test_a_finding_whose_nc_is_being_worked_on_cannot_change():
 def test_results_need_an_audit_in_progress_and_a_known_grade():
     audit = planned()
     with pytest.raises(Conflict):
-        audits.record_result(user("auditor"), audit, AuditItem(id=1), result="conforming")
+        audits.record_result(user("auditor"), audit, AuditItem(id=1), result="conforming", row_version=1)
     audit = started(title="Another")
     with pytest.raises(ValidationFailed, match="one of"):
-        audits.record_result(user("auditor"), audit, audit.items[0], result="great")
+        audits.record_result(
+            user("auditor"), audit, audit.items[0], result="great", row_version=audit.items[0].row_version
+        )
 
 
 def _answer_all(audit, result="conforming"):
@@ -165,19 +175,27 @@ def test_report_needs_every_item_summary_conclusion_and_the_lead_auditors_passwo
     audit = started()
     record(audit, 0, "observation", "Brochures out of date")
     with pytest.raises(ValidationFailed, match="2 checklist item"):
-        audits.report_audit(user("auditor"), audit, summary="s", conclusion="c", password=TEST_PASSWORD)
+        audits.report_audit(
+            user("auditor"), audit, summary="s", conclusion="c", password=TEST_PASSWORD, row_version=audit.row_version
+        )
     db.session.rollback()
     _answer_all(audits.audit_by_reference(audit.reference))
     audit = audits.audit_by_reference(audit.reference)
     with pytest.raises(ValidationFailed) as caught:
-        audits.report_audit(user("auditor"), audit, summary="", conclusion="c", password=TEST_PASSWORD)
+        audits.report_audit(
+            user("auditor"), audit, summary="", conclusion="c", password=TEST_PASSWORD, row_version=audit.row_version
+        )
     assert caught.value.errors[0]["field"] == "summary"
     db.session.rollback()
     with pytest.raises(Forbidden, match="lead auditor"):
-        audits.report_audit(user("qo"), audit, summary="s", conclusion="c", password=TEST_PASSWORD)
+        audits.report_audit(
+            user("qo"), audit, summary="s", conclusion="c", password=TEST_PASSWORD, row_version=audit.row_version
+        )
     db.session.rollback()
     with pytest.raises(ValidationFailed, match="password"):
-        audits.report_audit(user("auditor"), audit, summary="s", conclusion="c", password="wrong")
+        audits.report_audit(
+            user("auditor"), audit, summary="s", conclusion="c", password="wrong", row_version=audit.row_version
+        )
     db.session.rollback()
     assert db.session.get(Audit, audit.id).state == "in_progress"
     assert signatures_for(audit) == []
@@ -194,14 +212,21 @@ def test_report_is_signed_and_announced_after_commit(app, register_plugin):
     register_plugin(Listener(), "listener")
     audit = started()
     _answer_all(audit)
-    audits.report_audit(user("auditor"), audit, summary="All good", conclusion="Effective", password=TEST_PASSWORD)
+    audits.report_audit(
+        user("auditor"),
+        audit,
+        summary="All good",
+        conclusion="Effective",
+        password=TEST_PASSWORD,
+        row_version=audit.row_version,
+    )
     assert heard == []
     commit()
     assert heard == [audit.reference]
     [signature] = signatures_for(audit)
     assert (signature.meaning, signature.signer_login) == ("report-issued", "auditor")
     assert signature_matches(signature, audit)
-    audits.close_audit(user("auditor"), audit)
+    audits.close_audit(user("auditor"), audit, row_version=audit.row_version)
     commit()
     assert audit.state == "closed" and signature_matches(signature, audit)
 
@@ -218,12 +243,17 @@ def test_closing_waits_for_every_nc_and_names_the_open_ones():
     record(audit, 1, "minor_nc", "No test drive record")
     record(audit, 2, "conforming")
     audits.report_audit(
-        user("auditor"), audit, summary="Two findings", conclusion="Partly effective", password=TEST_PASSWORD
+        user("auditor"),
+        audit,
+        summary="Two findings",
+        conclusion="Partly effective",
+        password=TEST_PASSWORD,
+        row_version=audit.row_version,
     )
     commit()
     refs = [nc.reference for nc in audits.nonconformities_of(audit)]
     with pytest.raises(Conflict) as caught:
-        audits.close_audit(user("qo"), audit)
+        audits.close_audit(user("qo"), audit, row_version=audit.row_version)
     assert all(ref in caught.value.detail for ref in refs)
     assert audit.state == "reported" or db.session.rollback() is None
 
@@ -231,12 +261,12 @@ def test_closing_waits_for_every_nc_and_names_the_open_ones():
 def test_cancel_needs_a_reason_and_no_raised_nc():
     audit = planned()
     with pytest.raises(ValidationFailed):
-        audits.cancel_audit(user("qo"), audit, reason="")
+        audits.cancel_audit(user("qo"), audit, reason="", row_version=audit.row_version)
     db.session.rollback()
-    audits.cancel_audit(user("qo"), audit, reason="Site closed for renovation")
+    audits.cancel_audit(user("qo"), audit, reason="Site closed for renovation", row_version=audit.row_version)
     commit()
     assert audit.state == "cancelled"
     running = started(title="Running")
     record(running, 0, "minor_nc", "x")
     with pytest.raises(Conflict, match="raised nonconformities"):
-        audits.cancel_audit(user("qo"), running, reason="changed my mind")
+        audits.cancel_audit(user("qo"), running, reason="changed my mind", row_version=running.row_version)

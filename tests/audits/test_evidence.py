@@ -111,7 +111,9 @@ def test_evidence_only_while_the_audit_runs_and_only_by_the_team():
     from audits.services import audits
     from core.testing import TEST_PASSWORD
 
-    audits.report_audit(user("auditor"), audit, summary="s", conclusion="c", password=TEST_PASSWORD)
+    audits.report_audit(
+        user("auditor"), audit, summary="s", conclusion="c", password=TEST_PASSWORD, row_version=audit.row_version
+    )
     commit()
     with pytest.raises(Conflict):
         evidence.attach_to_item(user("auditor"), audit.items[0], io.BytesIO(JPEG), "x.jpg", "image/jpeg")

@@ -36,12 +36,12 @@ def raised(**overrides):
 
 
 def to_actions_planned(nc, owner="staff"):
-    ncs.transition(user("head"), nc, to="contained", containment="Receptionist at the door")
-    ncs.transition(user("head"), nc, to="root_cause_identified", root_cause=FIVE_WHY)
+    ncs.transition(user("head"), nc, to="contained", containment="Receptionist at the door", row_version=nc.row_version)
+    ncs.transition(user("head"), nc, to="root_cause_identified", root_cause=FIVE_WHY, row_version=nc.row_version)
     action = actions.add_action(
         user("head"), nc, description="Lunch rota", owner=owner, due_date=today() + timedelta(days=14)
     )
-    ncs.transition(user("head"), nc, to="actions_planned")
+    ncs.transition(user("head"), nc, to="actions_planned", row_version=nc.row_version)
     commit()
     return action
 
@@ -101,16 +101,21 @@ def test_the_whole_way_to_closed_with_a_verified_action(app, register_plugin):
     nc = raised()
     action = to_actions_planned(nc)
     assert nc.state == "actions_planned"
-    actions.complete_action(user("staff"), action, note="Rota posted in the staff room")
-    ncs.transition(user("head"), nc, to="verifying")
+    actions.complete_action(user("staff"), action, note="Rota posted in the staff room", row_version=action.row_version)
+    ncs.transition(user("head"), nc, to="verifying", row_version=nc.row_version)
     commit()
     actions.verify_action(
-        user("qo"), action, effective=True, note="No waits observed over 2 weeks", password=TEST_PASSWORD
+        user("qo"),
+        action,
+        effective=True,
+        note="No waits observed over 2 weeks",
+        password=TEST_PASSWORD,
+        row_version=action.row_version,
     )
     commit()
     [signature] = signatures_for(action)
     assert (signature.meaning, signature.signer_login) == ("verified-effective", "qo")
-    ncs.transition(user("head"), nc, to="closed")
+    ncs.transition(user("head"), nc, to="closed", row_version=nc.row_version)
     commit()
     assert nc.state == "closed" and nc.closed_at is not None and closed == [nc.reference]
 
@@ -124,7 +129,7 @@ def test_the_whole_way_to_closed_with_a_verified_action(app, register_plugin):
 def test_a_transition_without_its_content_names_the_field(to, content, field):
     nc = raised()
     with pytest.raises(ValidationFailed) as caught:
-        ncs.transition(user("head"), nc, to=to, **content)
+        ncs.transition(user("head"), nc, to=to, **content, row_version=nc.row_version)
     assert caught.value.errors[0]["field"] == field
 
 
@@ -142,10 +147,10 @@ def test_a_transition_without_its_content_names_the_field(to, content, field):
 )
 def test_root_cause_is_validated_per_method(root_cause, field):
     nc = raised()
-    ncs.transition(user("head"), nc, to="contained", containment="Done")
+    ncs.transition(user("head"), nc, to="contained", containment="Done", row_version=nc.row_version)
     commit()
     with pytest.raises(ValidationFailed) as caught:
-        ncs.transition(user("head"), nc, to="root_cause_identified", root_cause=root_cause)
+        ncs.transition(user("head"), nc, to="root_cause_identified", root_cause=root_cause, row_version=nc.row_version)
     assert caught.value.errors[0]["field"] == field
     db.session.rollback()
     assert db.session.get(Nonconformity, nc.id).state == "contained"
@@ -160,8 +165,8 @@ def test_root_cause_is_validated_per_method(root_cause, field):
 )
 def test_fishbone_and_8d_are_stored_structured(analysis):
     nc = raised()
-    ncs.transition(user("head"), nc, to="contained", containment="Done")
-    ncs.transition(user("head"), nc, to="root_cause_identified", root_cause=analysis)
+    ncs.transition(user("head"), nc, to="contained", containment="Done", row_version=nc.row_version)
+    ncs.transition(user("head"), nc, to="root_cause_identified", root_cause=analysis, row_version=nc.row_version)
     commit()
     db.session.expire_all()
     stored = db.session.get(Nonconformity, nc.id).root_cause
@@ -176,48 +181,52 @@ def test_fishbone_and_8d_are_stored_structured(analysis):
 def test_a_transition_from_the_wrong_state_is_a_conflict(to):
     nc = raised()
     with pytest.raises(Conflict):
-        ncs.transition(user("head"), nc, to=to, root_cause=FIVE_WHY)
+        ncs.transition(user("head"), nc, to=to, root_cause=FIVE_WHY, row_version=nc.row_version)
 
 
 def test_unknown_target_state_is_invalid():
     with pytest.raises(ValidationFailed):
-        ncs.transition(user("head"), raised(), to="done")
+        ncs.transition(user("head"), raised(), to="done", row_version=1)
 
 
 def test_planning_needs_an_action_and_verifying_needs_them_done():
     nc = raised()
-    ncs.transition(user("head"), nc, to="contained", containment="x")
-    ncs.transition(user("head"), nc, to="root_cause_identified", root_cause=FIVE_WHY)
+    ncs.transition(user("head"), nc, to="contained", containment="x", row_version=nc.row_version)
+    ncs.transition(user("head"), nc, to="root_cause_identified", root_cause=FIVE_WHY, row_version=nc.row_version)
     commit()
     with pytest.raises(ValidationFailed, match="at least one"):
-        ncs.transition(user("head"), nc, to="actions_planned")
+        ncs.transition(user("head"), nc, to="actions_planned", row_version=nc.row_version)
     db.session.rollback()
     action = actions.add_action(
         user("head"), nc, description="Rota", owner="staff", due_date=today() + timedelta(days=3)
     )
-    ncs.transition(user("head"), nc, to="actions_planned")
+    ncs.transition(user("head"), nc, to="actions_planned", row_version=nc.row_version)
     commit()
     with pytest.raises(ValidationFailed, match=action.label):
-        ncs.transition(user("head"), nc, to="verifying")
+        ncs.transition(user("head"), nc, to="verifying", row_version=nc.row_version)
 
 
 def test_only_qo_owner_or_head_manage_an_nc():
     nc = raised()
     with pytest.raises(Forbidden):
-        ncs.transition(user("staff"), nc, to="contained", containment="x")
+        ncs.transition(user("staff"), nc, to="contained", containment="x", row_version=nc.row_version)
     with pytest.raises(Forbidden):
-        ncs.transition(user("auditor"), nc, to="contained", containment="x")
+        ncs.transition(user("auditor"), nc, to="contained", containment="x", row_version=nc.row_version)
 
 
 def test_the_owner_may_not_verify_their_own_action_and_others_need_the_password():
     nc = raised()
     action = to_actions_planned(nc, owner="head")
-    actions.complete_action(user("head"), action, note="Done")
+    actions.complete_action(user("head"), action, note="Done", row_version=action.row_version)
     commit()
     with pytest.raises(Forbidden, match="owner"):
-        actions.verify_action(user("head"), action, effective=True, note="ok", password=TEST_PASSWORD)
+        actions.verify_action(
+            user("head"), action, effective=True, note="ok", password=TEST_PASSWORD, row_version=action.row_version
+        )
     with pytest.raises(ValidationFailed, match="password"):
-        actions.verify_action(user("qo"), action, effective=True, note="ok", password="wrong")
+        actions.verify_action(
+            user("qo"), action, effective=True, note="ok", password="wrong", row_version=action.row_version
+        )
     db.session.rollback()
     assert action.state == "done" and signatures_for(action) == []
 
@@ -226,22 +235,31 @@ def test_staff_complete_only_their_own_actions_and_verification_needs_a_done_act
     nc = raised()
     action = to_actions_planned(nc, owner="qo2")
     with pytest.raises(Forbidden):
-        actions.complete_action(user("staff"), action, note="x")
+        actions.complete_action(user("staff"), action, note="x", row_version=action.row_version)
     with pytest.raises(Conflict):
-        actions.verify_action(user("qo"), action, effective=True, note="x", password=TEST_PASSWORD)
+        actions.verify_action(
+            user("qo"), action, effective=True, note="x", password=TEST_PASSWORD, row_version=action.row_version
+        )
 
 
 def test_an_ineffective_action_sends_the_nc_back_to_planning_and_closing_needs_all_effective():
     nc = raised()
     action = to_actions_planned(nc)
-    actions.complete_action(user("staff"), action, note="Rota posted")
-    ncs.transition(user("head"), nc, to="verifying")
+    actions.complete_action(user("staff"), action, note="Rota posted", row_version=action.row_version)
+    ncs.transition(user("head"), nc, to="verifying", row_version=nc.row_version)
     commit()
-    actions.verify_action(user("qo"), action, effective=False, note="Still waits at lunch", password=TEST_PASSWORD)
+    actions.verify_action(
+        user("qo"),
+        action,
+        effective=False,
+        note="Still waits at lunch",
+        password=TEST_PASSWORD,
+        row_version=action.row_version,
+    )
     commit()
     assert (action.state, nc.state) == ("ineffective", "actions_planned")
     with pytest.raises(ValidationFailed):
-        ncs.transition(user("head"), nc, to="verifying")
+        ncs.transition(user("head"), nc, to="verifying", row_version=nc.row_version)
     db.session.rollback()
     second = actions.add_action(
         user("head"),
@@ -250,22 +268,24 @@ def test_an_ineffective_action_sends_the_nc_back_to_planning_and_closing_needs_a
         owner="staff",
         due_date=today() + timedelta(days=7),
     )
-    actions.complete_action(user("staff"), second, note="Hired")
-    ncs.transition(user("head"), nc, to="verifying")
+    actions.complete_action(user("staff"), second, note="Hired", row_version=second.row_version)
+    ncs.transition(user("head"), nc, to="verifying", row_version=nc.row_version)
     commit()
     with pytest.raises(ValidationFailed, match=second.label):
-        ncs.transition(user("head"), nc, to="closed")
+        ncs.transition(user("head"), nc, to="closed", row_version=nc.row_version)
     db.session.rollback()
-    actions.verify_action(user("qo"), second, effective=True, note="Fine now", password=TEST_PASSWORD)
-    ncs.transition(user("head"), nc, to="closed")
+    actions.verify_action(
+        user("qo"), second, effective=True, note="Fine now", password=TEST_PASSWORD, row_version=second.row_version
+    )
+    ncs.transition(user("head"), nc, to="closed", row_version=nc.row_version)
     commit()
     assert nc.state == "closed"
 
 
 def test_an_action_owner_must_be_allowed_to_own_actions_and_due_dates_are_checked():
     nc = raised()
-    ncs.transition(user("head"), nc, to="contained", containment="x")
-    ncs.transition(user("head"), nc, to="root_cause_identified", root_cause=FIVE_WHY)
+    ncs.transition(user("head"), nc, to="contained", containment="x", row_version=nc.row_version)
+    ncs.transition(user("head"), nc, to="root_cause_identified", root_cause=FIVE_WHY, row_version=nc.row_version)
     commit()
     with pytest.raises(ValidationFailed) as caught:
         actions.add_action(user("head"), nc, description="x", owner="auditor", due_date=today())

@@ -53,7 +53,7 @@ def test_the_lead_auditor_re_plans_date_team_and_checklists(app, api_as):
     assert body["title"] == "Sales process audit" and body["lead_auditor"] == "auditor"  # not sent, kept
     assert body["row_version"] > version
 
-    started_ = auditor.post(f"/api/v1/audits/{reference}/start", json={})
+    started_ = auditor.post(f"/api/v1/audits/{reference}/start", json={"row_version": body["row_version"]})
     items = auditor.get(f"/api/v1/audits/{reference}/items").json
     assert started_.json["state"] == "in_progress" and len(items) == 4  # both checklists were copied
 
@@ -67,8 +67,9 @@ def test_stale_versions_and_started_audits_are_conflicts(app, api_as):
     assert _get(qo, reference)["title"] == "First"
     _problem(qo.patch(f"/api/v1/audits/{reference}", json={"title": "No version"}), 422)
 
-    api_as("auditor").post(f"/api/v1/audits/{reference}/start", json={})
-    current = _get(qo, reference)["row_version"]
+    started_ = api_as("auditor").post(f"/api/v1/audits/{reference}/start", json={"row_version": version + 1})
+    assert started_.status_code == 200, started_.get_data(as_text=True)
+    current = started_.json["row_version"]
     refused = _problem(qo.patch(f"/api/v1/audits/{reference}", json={"title": "Late", "row_version": current}), 409)
     assert "in_progress" in refused["detail"] and "planned" in refused["detail"]
 

@@ -165,12 +165,15 @@ def test_overdue_work_and_my_actions_show_on_the_dashboard(app, client_as):
             site="MAIN",
             department="SALES",
         )
-        ncs.transition(user_by_login("head"), nc, to="contained", containment="Called customer")
+        ncs.transition(
+            user_by_login("head"), nc, to="contained", containment="Called customer", row_version=nc.row_version
+        )
         ncs.transition(
             user_by_login("head"),
             nc,
             to="root_cause_identified",
             root_cause={"method": "fishbone", "causes": {"method": ["No delivery plan"]}},
+            row_version=nc.row_version,
         )
         actions.add_action(user_by_login("head"), nc, description="Delivery plan", owner="staff", due_date=today())
         nc.due_date = today() - timedelta(days=3)

@@ -153,7 +153,7 @@ def build(app, args) -> str:
             checklists=[c.key for c in BenchPlugin(args.checklists, 1).checklists],
         )
         commit()
-        audits.start_audit(user("auditor"), audit)
+        audits.start_audit(user("auditor"), audit, row_version=audit.row_version)
         commit()
         grades = [
             "conforming",
@@ -172,15 +172,24 @@ def build(app, args) -> str:
         for index, item in enumerate(audit.items):
             result = grades[index % len(grades)] if index < args.nc_items else "conforming"
             audits.record_result(
-                user("auditor"), audit, item, result=result, note=(NOTE * 2)[: args.note_chars + (index % 3) * 40]
+                user("auditor"),
+                audit,
+                item,
+                result=result,
+                note=(NOTE * 2)[: args.note_chars + (index % 3) * 40],
+                row_version=item.row_version,
             )
             commit()
         for nc in audits.nonconformities_of(audit):
-            nonconformities.transition(user("qo"), nc, to="contained", containment=NOTE)
+            nonconformities.transition(user("qo"), nc, to="contained", containment=NOTE, row_version=nc.row_version)
             commit()
             chain = [{"why": f"Why {n + 1}? {NOTE[:120]}", "because": f"Because {NOTE[:160]}"} for n in range(5)]
             nonconformities.transition(
-                user("qo"), nc, to="root_cause_identified", root_cause={"method": "5why", "chain": chain}
+                user("qo"),
+                nc,
+                to="root_cause_identified",
+                root_cause={"method": "5why", "chain": chain},
+                row_version=nc.row_version,
             )
             commit()
         return audit.reference
@@ -195,7 +204,12 @@ def change_one_response(app, reference: str, run: int) -> None:
         audit = audits.audit_by_reference(reference)
         item = audit.items[len(audit.items) // 2]
         audits.record_result(
-            user_by_login("auditor"), audit, item, result=item.result, note=f"{item.note} Re-checked (run {run})."
+            user_by_login("auditor"),
+            audit,
+            item,
+            result=item.result,
+            note=f"{item.note} Re-checked (run {run}).",
+            row_version=item.row_version,
         )
         commit()
 

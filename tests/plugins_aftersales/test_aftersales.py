@@ -459,7 +459,7 @@ def test_an_audit_runs_end_to_end_with_the_service_checklist(app, users):
             checklists=["aftersales.service", "aftersales.complaints"],
         )
         commit()
-        audits.start_audit(user_by_login("auditor"), audit)
+        audits.start_audit(user_by_login("auditor"), audit, row_version=audit.row_version)
         commit()
         assert len(audit.items) == 11 + 10
         first = audit.items[0]
@@ -472,6 +472,7 @@ def test_an_audit_runs_end_to_end_with_the_service_checklist(app, users):
                 item,
                 result=result,
                 note="No 三包 ledger for two VINs" if result == "minor_nc" else "",
+                row_version=item.row_version,
             )
             commit()
         audits.report_audit(
@@ -480,6 +481,7 @@ def test_an_audit_runs_end_to_end_with_the_service_checklist(app, users):
             summary="One finding on the 三包 ledger",
             conclusion="Effective apart from the ledger",
             password=TEST_PASSWORD,
+            row_version=audit.row_version,
         )
         commit()
         assert audit.state == "reported"

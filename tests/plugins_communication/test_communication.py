@@ -210,12 +210,12 @@ def test_an_audit_runs_end_to_end_with_the_communication_checklist(app, users):
             checklists=["communication.internal"],
         )
         commit()
-        audits.start_audit(user_by_login("auditor"), audit)
+        audits.start_audit(user_by_login("auditor"), audit, row_version=audit.row_version)
         commit()
         assert [item.question_key for item in audit.items][:2] == ["matrix", "external"]
         for item in audit.items:
             result = "observation" if item.question_key == "evaluation" else "conforming"
-            audits.record_result(user_by_login("auditor"), audit, item, result=result)
+            audits.record_result(user_by_login("auditor"), audit, item, result=result, row_version=item.row_version)
             commit()
         audits.report_audit(
             user_by_login("auditor"),
@@ -223,6 +223,7 @@ def test_an_audit_runs_end_to_end_with_the_communication_checklist(app, users):
             summary="Communication works; no survey yet",
             conclusion="Effective",
             password=TEST_PASSWORD,
+            row_version=audit.row_version,
         )
         commit()
         assert audit.state == "reported" and audits.nonconformities_of(audit) == []

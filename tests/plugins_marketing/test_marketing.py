@@ -275,7 +275,7 @@ def test_an_audit_runs_end_to_end_with_the_marketing_checklist(app, users, make_
             checklists=["marketing.promotions"],
         )
         commit()
-        audits.start_audit(user_by_login("auditor"), audit)
+        audits.start_audit(user_by_login("auditor"), audit, row_version=audit.row_version)
         commit()
         assert audit.criteria_revisions["MK-PR-001"]["revision"] == 1
         assert len(audit.items) == 11 and audit.checklists[0].plugin == "marketing"
@@ -285,7 +285,9 @@ def test_an_audit_runs_end_to_end_with_the_marketing_checklist(app, users, make_
                 if item.question_key == "consent"
                 else ("conforming", "")
             )
-            audits.record_result(user_by_login("auditor"), audit, item, result=result, note=note)
+            audits.record_result(
+                user_by_login("auditor"), audit, item, result=result, note=note, row_version=item.row_version
+            )
             commit()
         audits.report_audit(
             user_by_login("auditor"),
@@ -293,6 +295,7 @@ def test_an_audit_runs_end_to_end_with_the_marketing_checklist(app, users, make_
             summary="One major finding on consent.",
             conclusion="Not effective for direct marketing.",
             password=TEST_PASSWORD,
+            row_version=audit.row_version,
         )
         commit()
         assert audit.state == "reported"

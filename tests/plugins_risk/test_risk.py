@@ -248,7 +248,7 @@ def test_an_audit_runs_end_to_end_with_the_risk_checklist(app, users):
             checklists=["risk.compliance"],
         )
         commit()
-        audits.start_audit(auditor, audit)
+        audits.start_audit(auditor, audit, row_version=audit.row_version)
         commit()
         assert len(audit.items) == 11 and audit.items[0].reference == "销管办法 Art.27"
         for item in audit.items:
@@ -259,6 +259,7 @@ def test_an_audit_runs_end_to_end_with_the_risk_checklist(app, users):
                 item,
                 result=result,
                 note="Finance applications without separate consent" if result == "major_nc" else "",
+                row_version=item.row_version,
             )
             commit()
         audits.report_audit(
@@ -267,6 +268,7 @@ def test_an_audit_runs_end_to_end_with_the_risk_checklist(app, users):
             summary="One major finding on consent",
             conclusion="Not yet effective",
             password=TEST_PASSWORD,
+            row_version=audit.row_version,
         )
         commit()
         assert audit.state == "reported"

@@ -350,7 +350,7 @@ def test_an_audit_runs_end_to_end_with_the_process_checklist(app, users):
             checklists=["sales.process"],
         )
         commit()
-        audits.start_audit(user_by_login("auditor"), audit)
+        audits.start_audit(user_by_login("auditor"), audit, row_version=audit.row_version)
         commit()
         assert [item.reference for item in audit.items][:1] == ["SA-PR-001 §4.1"]
         assert audit.checklists[0].plugin == "sales" and len(audit.items) == 10
@@ -362,9 +362,12 @@ def test_an_audit_runs_end_to_end_with_the_process_checklist(app, users):
                     item,
                     result="minor_nc",
                     note="Four of ten buyers had no follow-up call within three days.",
+                    row_version=item.row_version,
                 )
             else:
-                audits.record_result(user_by_login("auditor"), audit, item, result="conforming")
+                audits.record_result(
+                    user_by_login("auditor"), audit, item, result="conforming", row_version=item.row_version
+                )
             commit()
         audits.report_audit(
             user_by_login("auditor"),
@@ -372,6 +375,7 @@ def test_an_audit_runs_end_to_end_with_the_process_checklist(app, users):
             summary="One minor finding on follow-up.",
             conclusion="The sales process is effective.",
             password=TEST_PASSWORD,
+            row_version=audit.row_version,
         )
         commit()
         assert audit.state == "reported"

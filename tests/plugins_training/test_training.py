@@ -250,7 +250,7 @@ def test_an_audit_runs_end_to_end_with_the_training_checklist(app, users):
             checklists=["training.competence"],
         )
         commit()
-        audits.start_audit(qo, audit)
+        audits.start_audit(qo, audit, row_version=audit.row_version)
         commit()
         assert [item.question_key for item in audit.items][:2] == ["roles", "needs"]
         assert len(audit.items) == 10
@@ -262,6 +262,7 @@ def test_an_audit_runs_end_to_end_with_the_training_checklist(app, users):
                 item,
                 result=result,
                 note="Two expired high-voltage certificates" if result == "minor_nc" else "",
+                row_version=item.row_version,
             )
             commit()
         audits.report_audit(
@@ -270,6 +271,7 @@ def test_an_audit_runs_end_to_end_with_the_training_checklist(app, users):
             summary="Training is planned and recorded",
             conclusion="Effective with one finding",
             password=TEST_PASSWORD,
+            row_version=audit.row_version,
         )
         commit()
         assert audit.state == "reported"
