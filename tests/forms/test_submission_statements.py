@@ -39,5 +39,9 @@ def test_one_api_form_submission_stays_lean(app, users, api_as):
     # (5). The plugins' form_submitted implementations wrote nothing: they cost
     # no transaction and no refresh (each cost a BEGIN IMMEDIATE and a SELECT before).
     assert len(seen) <= 18, "\n".join(seen)
-    assert sum(statement.startswith("BEGIN") for statement in seen) == 2, "\n".join(seen)
+    with app.app_context():
+        dialect = db.engine.dialect.name
+    if dialect == "sqlite":
+        # SQLite's transactions are begun by statements the listener sees (psycopg begins implicitly).
+        assert sum(statement.startswith("BEGIN") for statement in seen) == 2, "\n".join(seen)
     assert sum(statement.startswith("INSERT INTO trail_event") for statement in seen) == 1
