@@ -63,7 +63,7 @@ def populate_instance(demo):
 
 @hookimpl
 def generate_demo_data(scale, loader):
-    from audits.demodata import generate
+    from audits.scaledata import generate
 
     generate(scale, loader)
 

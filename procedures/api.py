@@ -21,9 +21,9 @@ from core.database import commit
 from core.signatures import signatures_for
 from procedures import diff as diffing
 from procedures import services
+from procedures.markdown import render
 from procedures.models import Kind, RevisionState
 from procedures.pdf import controlled_copy_pdf
-from procedures.rendering import render
 
 bp = Blueprint("procedures", __name__, description="Controlled procedures and their revisions (ISO 9001 7.5).")
 

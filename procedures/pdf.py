@@ -8,8 +8,8 @@ from core.clock import utcnow
 from core.database import iso_utc
 from core.pdf import render_pdf
 from core.signatures import manifestation, signatures_for
+from procedures.markdown import render
 from procedures.models import Revision, RevisionState
-from procedures.rendering import render
 
 PRINT_CSS = """
 @page {

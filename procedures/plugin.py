@@ -55,7 +55,7 @@ def populate_instance(demo):
 
 @hookimpl
 def generate_demo_data(scale, loader):
-    from procedures.demodata import generate
+    from procedures.scaledata import generate
 
     generate(scale, loader)
 

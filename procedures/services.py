@@ -30,8 +30,8 @@ from core.errors import (
 from core.signatures import Signature, sign, signatures_for
 from core.trail import acting_as
 from core.trail import reason as trail_reason
+from procedures.markdown import body_sha256
 from procedures.models import Kind, Procedure, Revision, RevisionState
-from procedures.rendering import body_sha256
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._-]{1,31}$")
 MAX_BODY_BYTES = 512 * 1024

@@ -35,9 +35,9 @@ from procedures.forms import (
     SubmitForm,
     WithdrawForm,
 )
+from procedures.markdown import render
 from procedures.models import RevisionState
 from procedures.pdf import controlled_copy_pdf
-from procedures.rendering import render
 
 bp = Blueprint("procedures", __name__, template_folder="templates", url_prefix="/procedures")
 

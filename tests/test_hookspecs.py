@@ -329,9 +329,9 @@ def _world(app, module) -> dict:
     from core.accounts.models import Department
     from core.accounts.services import site_by_code, user_by_login
     from core.database import db
-    from core.demodata.sizes import SCALES
     from core.forms.models import FormSubmission
     from core.plugins import add_months, current_period, submit_form, utcnow
+    from core.scaledata.sizes import SCALES
     from procedures.models import Procedure, Revision
 
     site, user = site_by_code("MAIN"), user_by_login("qo")

@@ -1137,7 +1137,7 @@ def test_hook_generate_demo_data(app, register_plugin):
 
     from core.accounts.models import Site
     from core.database import db
-    from core.demodata.generate import generate
+    from core.scaledata.generate import generate
     from core.trail.chain import verify
     from core.trail.models import TrailEvent
 
@@ -1177,7 +1177,7 @@ def test_a_failing_generate_demo_data_leaves_nothing(app, register_plugin):
 
     from core.accounts.models import Site, User
     from core.database import db
-    from core.demodata.generate import generate
+    from core.scaledata.generate import generate
     from core.trail.models import TrailEvent
 
     class Broken:

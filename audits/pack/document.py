@@ -269,8 +269,8 @@ def findings_position(body: list[Unit]) -> int:
 def units(content: PackContent, memo=None, *, findings: bool = True) -> list[Unit]:
     """Every unit after the cover and the contents, in pack order. Without ``findings`` the findings
     summary is left out (its chart takes a while: :func:`findings_unit` makes it on its own)."""
-    from audits.rendering import fishbone_svg
-    from procedures.rendering import render
+    from audits.fishbone import fishbone_svg
+    from procedures.markdown import render
 
     env = _environment()
     helpers = _helpers()

@@ -6,8 +6,9 @@ from sqlalchemy import func
 
 from core.accounts.models import Department, Role, Site, User
 from core.accounts.permissions import Permission, require
+from core.accounts.services import department_by_code, site_by_code
 from core.database import db
-from core.errors import Forbidden, Refusal, ValidationFailed
+from core.errors import Forbidden, NotFound, Refusal, ValidationFailed
 
 
 def permission_refusal(user: User, permission: Permission, **scope) -> Refusal | None:
@@ -31,21 +32,24 @@ def next_sequence(model, year: int) -> int:
 
 
 def site_named(code: str | None, field: str = "site") -> Site:
+    """The site a field of a request names: unknown is that field's error (422), where an
+    address naming no site is a 404 (``site_by_code``, the one look-up both use)."""
     if not code:
         raise ValidationFailed.field(field, "is required")
-    site = db.session.execute(db.select(Site).filter_by(code=code.strip().upper())).scalar_one_or_none()
-    if site is None:
-        raise ValidationFailed.field(field, f"unknown site {code!r}")
-    return site
+    try:
+        return site_by_code(code.strip().upper())
+    except NotFound:
+        raise ValidationFailed.field(field, f"unknown site {code!r}") from None
 
 
 def department_named(code: str | None, field: str = "department") -> Department:
+    """The department a field of a request names (422 when unknown), through ``department_by_code``."""
     if not code:
         raise ValidationFailed.field(field, "is required")
-    department = db.session.execute(db.select(Department).filter_by(code=code.strip().upper())).scalar_one_or_none()
-    if department is None:
-        raise ValidationFailed.field(field, f"unknown department {code!r}")
-    return department
+    try:
+        return department_by_code(code.strip().upper())
+    except NotFound:
+        raise ValidationFailed.field(field, f"unknown department {code!r}") from None
 
 
 def user_named(login: str | None, field: str, *, required: bool = True) -> User | None:

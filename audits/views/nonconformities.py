@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from audits import rendering
+from audits import fishbone
 from audits.forms import WHY_ROWS, ActionForm, NonconformityForm, TransitionForm
 from audits.models import NcState
 from audits.services import actions as action_services
@@ -131,7 +131,7 @@ def _nc_page(nc, *, errors=None, values=None, status=200):
         fishbone_labels=FISHBONE_LABELS,
         eight_d_labels=EIGHT_D_LABELS,
         why_rows=WHY_ROWS,
-        fishbone_svg=rendering.fishbone_svg(nc.root_cause, FISHBONE_LABELS)
+        fishbone_svg=fishbone.fishbone_svg(nc.root_cause, FISHBONE_LABELS)
         if nc.root_cause_method == "fishbone"
         else None,
         owners=users(*OWNER_ROLES),

@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 from core import backup, maintenance
-from core.demodata import cli as demodata_commands
 from core.plugins import hookimpl
+from core.scaledata import cli as scaledata_commands
 from core.web import admin, views
 
 
@@ -20,6 +20,6 @@ def register_commands(cli):
         maintenance.init_command,
         backup.backup_command,
         backup.restore_command,
-        demodata_commands.demo_data_command,
+        scaledata_commands.demo_data_command,
     ):
         cli.add_command(command)

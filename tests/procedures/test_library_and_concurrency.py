@@ -93,7 +93,7 @@ def test_concurrent_activations_leave_exactly_one_effective_revision(app):
         assert draft.state == "approved"
         # The service allows one open revision at a time; a second approved one
         # (data imported from an older system, say) is made directly, to race.
-        from procedures.rendering import body_sha256
+        from procedures.markdown import body_sha256
 
         db.session.add(
             Revision(

@@ -9,8 +9,8 @@ import pytest
 
 from core.database import commit
 from procedures import services
+from procedures.markdown import render
 from procedures.pdf import controlled_copy_pdf
-from procedures.rendering import render
 from tests.procedures.conftest import approve, effective_procedure, make_procedure, user
 
 XSS_PAYLOADS = [

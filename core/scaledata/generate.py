@@ -18,14 +18,14 @@ from core.accounts.passwords import hash_password
 from core.accounts.services import ensure_defaults
 from core.clock import add_months, current_period, local, local_time
 from core.database import commit, db, read_only
-from core.demodata import fields as field_values
-from core.demodata.loader import BulkLoader, SiteRow, UserRow
-from core.demodata.sizes import SCALES, Sizes
 from core.errors import Conflict, ValidationFailed
 from core.forms.models import FormSubmission, FormVersion
 from core.forms.schema import definition_sha256, describe
 from core.metrics.models import Measurement, Source
 from core.plugins import manager
+from core.scaledata import fields as field_values
+from core.scaledata.loader import BulkLoader, SiteRow, UserRow
+from core.scaledata.sizes import SCALES, Sizes
 from core.signatures.models import Signature
 from core.trail import acting_as
 from core.trail.chain import VerifyResult, verify

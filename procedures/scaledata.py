@@ -13,8 +13,8 @@ from core.database import db
 from core.errors import Conflict
 from core.signatures import Signature
 from core.signatures.service import content_hash
+from procedures.markdown import body_sha256
 from procedures.models import Kind, Procedure, Revision, RevisionState
-from procedures.rendering import body_sha256
 
 PREFIXES = {
     "SALES": "SA",

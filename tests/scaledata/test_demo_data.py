@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import func, select
 
 from core.database import db
-from core.demodata import SCALES
-from core.demodata.generate import DEMO_PASSWORD, generate
 from core.errors import Conflict
+from core.scaledata import SCALES
+from core.scaledata.generate import DEMO_PASSWORD, generate
 
 SMALL = SCALES["small"]
 

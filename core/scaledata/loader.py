@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection
 
 from core.clock import utcnow
 from core.database import iso_utc
-from core.demodata.sizes import Sizes
+from core.scaledata.sizes import Sizes
 from core.trail.chain import canonical_json, event_hash, lock_and_read_head
 from core.trail.models import TrailEvent
 from core.trail.recorder import class_entity_type, column_keys, shown_value

@@ -6,7 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from core.cli import UserError, domain_errors
-from core.demodata.sizes import SCALES
+from core.scaledata.sizes import SCALES
 
 
 @click.command("demo-data")
@@ -21,7 +21,7 @@ from core.demodata.sizes import SCALES
 @domain_errors
 def demo_data_command(scale, seed):
     """Fill a new instance with synthetic data for demos and benchmarks."""
-    from core.demodata.generate import DEMO_PASSWORD, generate
+    from core.scaledata.generate import DEMO_PASSWORD, generate
 
     report = generate(scale, seed)
     width = max(len(name) for name in report.counts)
