@@ -12,7 +12,14 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+import click
+
 from core.clock import zone_named
+
+
+class ConfigurationError(click.ClickException):
+    """A setting the instance cannot run with: one sentence (exit status 1 on the command line)."""
+
 
 DEFAULTS = {
     "SQLALCHEMY_ENGINE_OPTIONS": {},
@@ -109,7 +116,10 @@ def load(app, test_config: dict | None) -> None:
         app.config["DEALERQMS_PLUGIN_CONFIG"] = _plugin_config(app.config["DEALERQMS_PLUGIN_CONFIG"], environ={})
 
     # A mistyped zone stops start-up with one sentence instead of shifting every month.
-    zone_named(app.config["DEALERQMS_TIME_ZONE"])
+    try:
+        zone_named(app.config["DEALERQMS_TIME_ZONE"])
+    except ValueError as error:
+        raise ConfigurationError(f"DEALERQMS_TIME_ZONE: {error}.") from None
     instance = Path(app.instance_path)
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", f"sqlite:///{instance / 'dealerqms.sqlite3'}")
     app.config.setdefault("DEALERQMS_STORAGE_PATH", str(instance / "files"))

@@ -98,3 +98,10 @@ def test_production_cookies_are_secure_unless_plain_http_development_is_asked_fo
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     clean_environment.setenv("DEALERQMS_INSECURE_COOKIES", "1")
     assert make().config["SESSION_COOKIE_SECURE"] is False
+
+
+def test_a_mistyped_time_zone_stops_start_up_with_one_sentence(make_app):
+    from core.config import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="DEALERQMS_TIME_ZONE: 'Asia/Shangai' is not a time zone name"):
+        make_app(DEALERQMS_TIME_ZONE="Asia/Shangai")
