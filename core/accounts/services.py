@@ -42,9 +42,6 @@ LOGIN_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,31}$")
 TOKEN_PREFIX = "dqms_"
 
-# The departments every instance starts with: the codes plugins name (core.plugins.DEPARTMENTS).
-DEFAULT_DEPARTMENTS = DEPARTMENTS
-
 
 # Look-ups -------------------------------------------------------------------
 
@@ -155,7 +152,8 @@ def ensure_defaults() -> Site:
     site = db.session.execute(db.select(Site).filter_by(code="MAIN")).scalar_one_or_none()
     if site is None:
         site = create_site(None, "MAIN", "Main dealership")
-    for code, name in DEFAULT_DEPARTMENTS.items():
+    # Every instance starts with the departments plugins name (core.plugins.DEPARTMENTS).
+    for code, name in DEPARTMENTS.items():
         if not db.session.execute(db.select(Department.id).filter_by(code=code)).first():
             create_department(None, code, name)
     return site
