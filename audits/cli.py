@@ -6,8 +6,8 @@ import click
 from flask.cli import with_appcontext
 
 from audits.services import actions, nonconformities, programme
-from core.cli import domain_errors
-from core.database import commit
+from core.cli import UserError, domain_errors
+from core.database import commit, read_only
 from core.trail import acting_as
 
 
@@ -89,10 +89,9 @@ def pack_group():
 @domain_errors
 def pack_build_command(reference, output, html_output, sign_key, sign_cert, locale):
     """Write the evidence pack of audit REFERENCE to a PDF/A-3b file."""
+    # The pack brings WeasyPrint (over a second to import): only the commands that build or check one pay for it.
     from audits.pack import write_pack
     from audits.pack.build import PackError
-    from core.cli import UserError
-    from core.database import read_only
 
     if bool(sign_key) != bool(sign_cert):
         raise UserError("Signing needs both --sign-key and --sign-cert.")
@@ -139,6 +138,7 @@ def pack_build_command(reference, output, html_output, sign_key, sign_cert, loca
 )
 def pack_verify_command(file, trust):
     """Check a pack's attachments against its manifest, and its signature when it has one."""
+    # The pack brings WeasyPrint: imported by the one command that needs it.
     from audits.pack import verify_pack
 
     report = verify_pack(file, trust_roots=list(trust))

@@ -29,8 +29,9 @@ from audits.services import programme as programme_services
 from core.accounts.services import department_by_code, site_by_code, user_by_login
 from core.clock import today
 from core.database import commit, db
+from core.demo import DEMO_PASSWORD, DEMO_SITES
 from core.errors import NotFound
-from core.plugins.manager import registry
+from core.plugin_engine.manager import registry
 from core.trail import acting_as
 from core.trail import reason as trail_reason
 
@@ -67,8 +68,6 @@ class People:
 
 def populate() -> int:
     """Add the demo scenarios missing at the demo sites; returns how many were added."""
-    from core.demo import DEMO_SITES
-
     with_checklists = bool(registry().checklists)
     added = 0
     for code, _name, prefix in DEMO_SITES:
@@ -100,8 +99,6 @@ def _as(login: str, action, *args, **kwargs):
 
 
 def _password() -> str:
-    from core.demo import DEMO_PASSWORD
-
     return DEMO_PASSWORD
 
 

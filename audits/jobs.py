@@ -31,6 +31,7 @@ def start_pack_export(user: User, reference: str) -> Job:
 
 
 def build_pack(context) -> str:
+    # The pack brings WeasyPrint: the job pays for it, not every importer of the job kinds.
     from audits.pack import write_pack
 
     reference = context.params["audit"]

@@ -10,9 +10,20 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
+from audits.api import bp as api_blueprint
+from audits.cli import audits_group, pack_group
+from audits.demo import populate
 from audits.jobs import PACK_JOB
+from audits.scaledata import generate
+from audits.services import actions, nonconformities
+from audits.services.common import user_named
+from audits.services.programme import load_starter_programme
+from audits.views import bp as page_blueprint
+from core.accounts.models import User
 from core.accounts.permissions import Permission, can
+from core.database import db
 from core.plugins import DashboardPanel, MenuLink, OverdueItem, OverdueList, hookimpl
+from core.web.dashboard import OVERDUE_SHOWN
 
 __version__ = "1.0"
 HERE = Path(__file__).parent
@@ -30,41 +41,29 @@ def register_translations():
 
 @hookimpl
 def register_commands(cli):
-    from audits.cli import audits_group, pack_group
-
     cli.add_command(audits_group)
     cli.add_command(pack_group)
 
 
 @hookimpl
 def register_blueprints():
-    from audits.views import bp
-
-    return [bp]
+    return [page_blueprint]
 
 
 @hookimpl
 def register_api_blueprints():
-    from audits.api import bp
-
-    return [bp]
+    return [api_blueprint]
 
 
 @hookimpl
 def populate_instance(demo):
-    from audits.services.programme import load_starter_programme
-
     load_starter_programme()
     if demo:
-        from audits.demo import populate
-
         populate()
 
 
 @hookimpl
 def generate_demo_data(scale, loader):
-    from audits.scaledata import generate
-
     generate(scale, loader)
 
 
@@ -81,9 +80,6 @@ def menu_links(user):
 
 @hookimpl
 def create_nonconformity(title, description, severity, site, department, source, source_ref, raised_by):
-    from audits.services import nonconformities
-    from audits.services.common import user_named
-
     actor = user_named(raised_by, "raised_by", required=False)
     nc = nonconformities.raise_nonconformity(
         actor,
@@ -111,8 +107,6 @@ def _list(rows) -> Markup:
 
 @hookimpl
 def dashboard_panels(site, user):
-    from audits.services import actions
-
     panels = []
     mine = actions.my_actions(user)
     if mine:
@@ -154,11 +148,6 @@ def dashboard_panels(site, user):
 
 @hookimpl
 def dashboard_overdue(site, user):
-    from audits.services import actions, nonconformities
-    from core.accounts.models import User
-    from core.database import db
-    from core.web.dashboard import OVERDUE_SHOWN
-
     if not can(user, Permission.RAISE_NC):
         return []
     # The dashboard shows the earliest OVERDUE_SHOWN of all its sources: the earliest as

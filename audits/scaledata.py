@@ -26,7 +26,7 @@ from audits.models import (
 from core.accounts.models import Department, Site, User
 from core.database import db
 from core.errors import Conflict
-from core.plugins.manager import registry
+from core.plugin_engine.manager import registry
 from core.signatures import Signature
 from core.signatures.service import content_hash
 

@@ -7,8 +7,14 @@ from pathlib import Path
 
 from flask import Flask
 
+import core.models  # noqa: F401  (all tables on the metadata)
 from core import config as config_module
-from core import database
+from core import database, i18n, security
+from core.api import init_app as init_api
+from core.extensions import migrate
+from core.plugin_engine import manager
+from core.trail import recorder
+from core.web import init_app as init_web
 
 log = logging.getLogger("dealerqms")
 
@@ -26,37 +32,23 @@ def create_app(test_config: dict | None = None) -> Flask:
     config_module.load(app, test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
-    import core.models  # noqa: F401  (all tables on the metadata)
-
     database.init_app(app)
-
-    from core.trail import recorder
 
     recorder.install()
 
-    from core.extensions import migrate
-
     migrate.init_app(app, database.db, directory=str(MIGRATIONS))
 
-    from core.plugins import manager
-
     manager.init_app(app)
-
-    from core import i18n, security
 
     i18n.init_app(app)
     security.init_app(app)
 
-    from core.web import init_app as init_web
-
     init_web(app)
 
-    # The core's own areas (core.plugins.manager.DEFAULT_PLUGINS) and every
+    # The core's own areas (core.plugin_engine.manager.DEFAULT_PLUGINS) and every
     # plugin: their pages, commands and contributions.
     manager.startup(app)
     i18n.add_translation_directories(app, manager.translation_directories(app))
     # After start-up has validated the plugins: their API blueprints join the core's.
-    from core.api import init_app as init_api
-
     init_api(app)
     return app

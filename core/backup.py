@@ -74,6 +74,7 @@ from core.cli import domain_errors
 from core.clock import utcnow
 from core.database import db, iso_utc, read_only
 from core.errors import DomainError
+from core.migration import upgrade as upgrade_all
 from core.trail.chain import verify
 
 FORMAT = "dealerqms-backup"
@@ -724,8 +725,6 @@ def _restore(source: Path, force: bool) -> Summary:
 
     upgraded = False
     if sorted(ScriptDirectory.from_config(_migrate_config()).get_heads()) != manifest["alembic_heads"]:
-        from core.migration import upgrade as upgrade_all
-
         upgrade_all()
         upgraded = True
     return _summary(manifest, upgraded)

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
+from core.database import db
 from core.errors import DomainError
 
 
@@ -26,8 +27,6 @@ def domain_errors(command):
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
-        from core.database import db
-
         try:
             return command(*args, **kwargs)
         except DomainError as error:
@@ -50,6 +49,8 @@ def read_password_file(path: str | None) -> str | None:
 
 
 def _create_app():
+    # Imported when a command runs: this module is imported by the public plugin
+    # API (UserError), which must not pull in the app and the plugin manager.
     from core import create_app
 
     return create_app()

@@ -20,6 +20,7 @@ from core.accounts.passwords import hash_password
 from core.clock import add_months, last_complete_period
 from core.database import db
 from core.errors import NotFound
+from core.metrics import demo as metrics_demo
 
 DEMO_PASSWORD = "demo-password"
 HISTORY_MONTHS = 24
@@ -166,8 +167,6 @@ def present_demo_sites() -> list[DemoSite]:
 
 def populate_demo() -> None:
     sites = add_demo_group()
-    from core.metrics import demo as metrics_demo
-
     metrics_demo.populate([sites[code] for code, *_ in DEMO_SITES], services.user_by_login(DEMO_QUALITY_OFFICER))
 
 

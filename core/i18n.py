@@ -31,6 +31,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 from werkzeug.datastructures import LanguageAccept
 
+from core.api.auth import token_user
 from core.api.problems import API_PATH_PREFIX
 from core.extensions import babel
 
@@ -64,8 +65,6 @@ def _api_locale(supported) -> str:
     wildcard asks for nothing. The session cookie a browser may send along
     plays no part: the caller of the API is the token's user.
     """
-    from core.api.auth import token_user
-
     asked = LanguageAccept([(value, quality) for value, quality in request.accept_languages if value != "*"])
     match = asked.best_match(supported)
     if match:

@@ -9,7 +9,9 @@ from core.accounts import services
 from core.accounts.models import Role, User
 from core.cli import domain_errors, read_password_file
 from core.database import commit, db
+from core.demo import DEMO_PASSWORD, DEMO_SITES, DEMO_USERS, populate_demo
 from core.migration import upgrade
+from core.plugin_engine.manager import notify
 from core.trail import acting_as
 
 ADMIN_LOGIN = "admin"
@@ -20,8 +22,6 @@ def initialise(*, demo: bool = False, admin_password: str | None = None) -> str 
 
     Returns the generated admin password when the admin was created without one.
     """
-    from core.plugins.manager import notify
-
     upgrade()
     generated = None
     with acting_as("init"):
@@ -40,8 +40,6 @@ def initialise(*, demo: bool = False, admin_password: str | None = None) -> str 
             )
         commit()
         if demo:
-            from core.demo import populate_demo
-
             populate_demo()
             commit()
         notify("populate_instance", demo=demo)
@@ -69,8 +67,6 @@ def init_command(demo, admin_password_file):
     if generated:
         click.echo(f"Created user admin. One-time password: {generated}")
     if demo:
-        from core.demo import DEMO_PASSWORD, DEMO_SITES, DEMO_USERS
-
         sites = ", ".join(code for code, *_rest in DEMO_SITES)
         click.echo(
             f"Demo dealer group: sites {sites}; {len(DEMO_USERS)} users (e.g. bj.quality, sh.quality, "

@@ -10,12 +10,11 @@ from flask import current_app
 from flask_migrate import upgrade as alembic_upgrade
 
 from core.extensions import migrate
+from core.plugin_engine.manager import migration_locations
 
 
 @migrate.configure
 def _add_plugin_version_locations(config):
-    from core.plugins.manager import migration_locations
-
     locations = [str(current_app.extensions["migrate"].directory) + "/versions"]
     locations += [str(path) for path in migration_locations()]
     config.set_main_option("path_separator", "os")

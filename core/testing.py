@@ -24,6 +24,9 @@ to ``True`` in ``app_config`` to load every installed one (your plugin too).
 
 from __future__ import annotations
 
+# The fixtures import the product inside themselves: pytest imports this
+# module (a pytest11 plugin) when it starts, before coverage and the test
+# clock begin, and a plugin author's suite may never need an app at all.
 import contextlib
 import os
 import re
@@ -332,7 +335,7 @@ def register_plugin(app):
     are validated as at start-up (a broken one raises ``PluginError``). Call
     it before the test's first request, or its blueprint cannot be mounted.
     """
-    from core.plugins import manager
+    from core.plugin_engine import manager
 
     registered = []
 
@@ -450,13 +453,13 @@ def registry(app):
 
         assert registry(app).checklists["usedcars.appraisal"].area == "SALES"
     """
-    from core.plugins.manager import registry as registry_of
+    from core.plugin_engine.manager import registry as registry_of
 
     return registry_of(app)
 
 
 def describe_plugins(app, *, include_defaults: bool = False) -> list[dict]:
     """What ``dealerqms plugins --json`` (and ``GET /api/v1/plugins``) shows for ``app``."""
-    from core.plugins.manager import describe_plugins as describe
+    from core.plugin_engine.manager import describe_plugins as describe
 
     return describe(app, include_defaults=include_defaults)

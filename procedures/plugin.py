@@ -11,6 +11,12 @@ from markupsafe import Markup, escape
 
 from core.accounts.permissions import Permission, can
 from core.plugins import DashboardPanel, MenuLink, hookimpl
+from procedures import services
+from procedures.api import bp as api_blueprint
+from procedures.cli import procedures_group
+from procedures.library import load_starter_library
+from procedures.scaledata import generate
+from procedures.views import bp as page_blueprint
 
 __version__ = "1.0"
 
@@ -27,36 +33,26 @@ def register_translations():
 
 @hookimpl
 def register_commands(cli):
-    from procedures.cli import procedures_group
-
     cli.add_command(procedures_group)
 
 
 @hookimpl
 def register_blueprints():
-    from procedures.views import bp
-
-    return [bp]
+    return [page_blueprint]
 
 
 @hookimpl
 def register_api_blueprints():
-    from procedures.api import bp
-
-    return [bp]
+    return [api_blueprint]
 
 
 @hookimpl
 def populate_instance(demo):
-    from procedures.library import load_starter_library
-
     load_starter_library()
 
 
 @hookimpl
 def generate_demo_data(scale, loader):
-    from procedures.scaledata import generate
-
     generate(scale, loader)
 
 
@@ -80,8 +76,6 @@ TO_READ_SHOWN = 20
 
 @hookimpl
 def dashboard_panels(site, user):
-    from procedures import services
-
     panels = []
     # The first few by code and how many in all: a new staff member owes hundreds in a large instance.
     pending = services.to_read(user, limit=TO_READ_SHOWN)

@@ -27,7 +27,9 @@ from core.errors import (
     enforce,
     require_row_version,
 )
-from core.signatures import Signature, sign, signatures_for
+from core.plugin_engine.manager import notify_after_commit
+from core.signatures import Signature, sign, signature_matches, signatures_for
+from core.signatures.service import content_hash
 from core.trail import acting_as
 from core.trail import reason as trail_reason
 from procedures.markdown import body_sha256
@@ -379,8 +381,6 @@ def is_head_of(user: User, department_id: int) -> bool:
 
 def current_approvals(revision: Revision) -> list[Signature]:
     """Approvals given since the revision was last submitted, on its present text."""
-    from core.signatures import signature_matches
-
     return [
         s
         for s in signatures_for(revision)
@@ -547,8 +547,6 @@ def make_effective(revision: Revision) -> None:
 
 
 def _announce_effective(revision: Revision) -> None:
-    from core.plugins.manager import notify_after_commit
-
     notify_after_commit("revision_effective", revision=revision)
 
 
@@ -575,8 +573,6 @@ def apply_due_if_any() -> None:
 
 
 def content_sha256(revision: Revision) -> str:
-    from core.signatures.service import content_hash
-
     return content_hash(revision)
 
 

@@ -21,7 +21,7 @@ from core.accounts.services import department_by_code
 from core.clock import today
 from core.database import commit, db
 from core.errors import DomainError
-from core.plugins.manager import registry
+from core.plugin_engine.manager import registry
 from core.signatures import MEANINGS, signatures_for
 from core.trail.queries import history_of
 from core.web.forms_support import refusal_status, run_form

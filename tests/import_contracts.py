@@ -2,7 +2,10 @@
 
 ``acyclic_modules``: no import cycle among the modules of a package, counting
 every import statement — those inside functions too (grimp reads them all),
-so that an import moved into a function cannot hide a cycle.
+so that an import moved into a function cannot hide a cycle — and counting
+the packages an import runs: ``import core.plugins.manager`` first runs
+``core/plugins/__init__.py``, so a package that re-exports from the rest of the
+core cannot sit on a path the rest of the core imports through.
 """
 
 from __future__ import annotations
@@ -13,9 +16,23 @@ from importlinter.domain import fields
 from importlinter.domain.contract import Contract, ContractCheck
 
 
+def _runs(importer: str, imported: str) -> set[str]:
+    """What importing ``imported`` from ``importer`` executes: the module and each
+    package above it that ``importer`` is not itself inside (those are already running)."""
+    parts = imported.split(".")
+    ancestors = {".".join(parts[:length]) for length in range(1, len(parts))}
+    return {imported} | {package for package in ancestors if not (importer + ".").startswith(package + ".")}
+
+
 def _cycles(graph: ImportGraph, modules: set[str]) -> list[list[str]]:
     """The strongly connected groups of more than one module (Tarjan, iteratively)."""
-    edges = {module: sorted(set(graph.find_modules_directly_imported_by(module)) & modules) for module in modules}
+    edges = {
+        module: sorted(
+            {ran for imported in graph.find_modules_directly_imported_by(module) for ran in _runs(module, imported)}
+            & modules - {module}
+        )
+        for module in modules
+    }
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []

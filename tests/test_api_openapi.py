@@ -11,8 +11,8 @@ from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 from sqlalchemy.exc import OperationalError
 
 from core.database import db
+from core.plugin_engine.manager import describe_plugins
 from core.plugins import hookimpl
-from core.plugins.manager import describe_plugins
 
 PROBLEM = "application/problem+json"
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}

@@ -22,7 +22,7 @@ from core.demo import DEMO_PASSWORD, DEMO_SITES, present_demo_sites
 from core.forms.models import FormSubmission
 from core.metrics import services as metric_services
 from core.metrics.models import Measurement
-from core.plugins.manager import registry
+from core.plugin_engine.manager import registry
 from core.signatures import signature_matches, signatures_for
 from core.trail.chain import verify
 from core.trail.models import TrailEvent

@@ -21,7 +21,7 @@ from core.clock import add_months, current_period, last_complete_period
 from core.database import db
 from core.demo import add_demo_group, present_demo_sites
 from core.metrics import services as metric_services
-from core.plugins import manager
+from core.plugin_engine import manager
 from plugins.aftersales import demo as aftersales_demo
 from plugins.communication import demo as communication_demo
 from plugins.marketing import demo as marketing_demo

@@ -18,7 +18,7 @@ from types import ModuleType, SimpleNamespace
 import pytest
 
 import core.plugins
-from core.plugins import hookspecs, manager, types
+from core.plugin_engine import hookspecs, manager, types
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / "docs" / "plugins.md"
@@ -170,7 +170,7 @@ def test_the_hooks_section_of_the_guide_is_generated_from_the_docstrings():
 
     guide = GUIDE.read_text(encoding="utf-8")
     assert reference.rewrite(guide) == guide, (
-        "docs/plugins.md differs from core/plugins/hookspecs.py: run python -m core.plugins.reference"
+        "docs/plugins.md differs from core/plugin_engine/hookspecs.py: run python -m core.plugins.reference"
     )
     assert reference.main(["--check"]) == 0
 
@@ -281,7 +281,7 @@ def _example_plugin(hook: str, tmp_path: Path, monkeypatch):
 
 
 def _arguments(hook: str, app, world) -> dict:
-    from core.plugins.types import Metric
+    from core.plugin_engine.types import Metric
 
     site, user = world["site"], world["user"]
     return {

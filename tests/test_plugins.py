@@ -9,6 +9,8 @@ from types import SimpleNamespace
 import pytest
 from flask import Blueprint
 
+from core.plugin_engine import manager
+from core.plugin_engine.manager import PluginError
 from core.plugins import (
     Checklist,
     DashboardPanel,
@@ -24,9 +26,7 @@ from core.plugins import (
     ProcedureTemplate,
     Question,
     hookimpl,
-    manager,
 )
-from core.plugins.manager import PluginError
 
 PLUGIN_LOG = "dealerqms.plugins"
 

@@ -4,34 +4,11 @@ One blueprint, its handlers in a module per sub-resource (as the services
 are split), its marshmallow schemas in :mod:`audits.api.schemas`.
 """
 
-from __future__ import annotations
+# Each module registers its handlers on bp when imported, in the order the document lists them.
+# isort: off
+from audits.api import programme, audits, nonconformities, actions, evidence, packs  # noqa: F401
 
-from flask import request
-from flask_smorest import Blueprint
+# isort: on
+from audits.api.shared import bp
 
-from core.errors import ValidationFailed
-
-bp = Blueprint(
-    "audits", __name__, description="Internal audits (ISO 9001 9.2), nonconformities and corrective actions (10.2)."
-)
-
-UPLOAD_SCHEMA = {
-    "multipart/form-data": {
-        "schema": {
-            "type": "object",
-            "properties": {"file": {"type": "string", "format": "binary"}},
-            "required": ["file"],
-        }
-    }
-}
-
-
-def _upload():
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise ValidationFailed.field("file", "send the file as multipart/form-data in the field 'file'")
-    return upload
-
-
-# The handlers register on ``bp`` when imported, in the order the document lists them.
-from audits.api import programme, audits, nonconformities, actions, evidence, packs  # noqa: E402, F401, I001
+__all__ = ["bp"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from audits.api import UPLOAD_SCHEMA, _upload, bp
 from audits.api.schemas import (
     ActionCompleteSchema,
     ActionListArgs,
@@ -10,6 +9,7 @@ from audits.api.schemas import (
     CorrectiveActionSchema,
     EvidenceSchema,
 )
+from audits.api.shared import UPLOAD_SCHEMA, _upload, bp
 from audits.services import actions as action_services
 from audits.services import evidence as evidence_services
 from core.accounts.permissions import Permission

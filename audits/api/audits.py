@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import jsonify, url_for
 
-from audits.api import UPLOAD_SCHEMA, _upload, bp
 from audits.api.schemas import (
     AuditCancelSchema,
     AuditCreateSchema,
@@ -18,6 +17,7 @@ from audits.api.schemas import (
     AuditUpdateSchema,
     EvidenceSchema,
 )
+from audits.api.shared import UPLOAD_SCHEMA, _upload, bp
 from audits.services import audits as audit_services
 from audits.services import evidence as evidence_services
 from audits.services import programme as programme_services

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import send_file
 
-from audits.api import bp
 from audits.api.schemas import EvidenceSchema
+from audits.api.shared import bp
 from audits.services import evidence as evidence_services
 from core.api import api_user, token_required
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import jsonify, url_for
 
-from audits.api import UPLOAD_SCHEMA, _upload, bp
 from audits.api.schemas import (
     ActionCreateSchema,
     CorrectiveActionSchema,
@@ -16,6 +15,7 @@ from audits.api.schemas import (
     NonconformityDetailSchema,
     NonconformitySchema,
 )
+from audits.api.shared import UPLOAD_SCHEMA, _upload, bp
 from audits.services import actions as action_services
 from audits.services import evidence as evidence_services
 from audits.services import nonconformities as nc_services

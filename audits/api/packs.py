@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from audits.api import bp
 from audits.api.schemas import PackJobSchema
+from audits.api.shared import bp
+from audits.jobs import start_pack_export
 from core.accounts.permissions import Permission
 from core.api import api_user, token_required
 from core.database import commit
+from core.jobs.api import job_url
 
 
 @bp.route("/audits/<reference>/packs", methods=["POST"])
@@ -15,9 +17,6 @@ from core.database import commit
 @bp.alt_response(404, response="NOT_FOUND")
 def start_pack(reference):
     """Start building the audit's evidence pack in the background; fetch it from the job once done."""
-    from audits.jobs import start_pack_export
-    from core.jobs.api import job_url
-
     job = start_pack_export(api_user(), reference)
     url = job_url(job)
     body = {"id": job.id, "state": job.state, "progress": job.progress, "url": url}

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from audits.api import bp
 from audits.api.schemas import (
     ProgrammeArgs,
     ProgrammeEntryCreateSchema,
     ProgrammeEntrySchema,
     ProgrammeSchema,
 )
+from audits.api.shared import bp
 from audits.services import programme as programme_services
 from audits.services.common import site_named
 from core.accounts.permissions import Permission

@@ -15,13 +15,17 @@ from datetime import date, datetime
 from audits.models import Audit, CorrectiveAction, Evidence, Nonconformity
 from audits.services import audits as audit_services
 from audits.services import nonconformities as nc_services
+from core import charts
 from core.clock import local, utcnow
 from core.database import db
-from core.signatures import signatures_for
+from core.metrics import services as metrics
+from core.plugin_engine import manager
+from core.signatures import signature_matches, signatures_for
 from core.signatures.models import Signature
 from core.trail.chain import VerifyResult, verify
 from core.trail.models import TrailEvent
 from core.trail.queries import history_of
+from procedures.models import Procedure, Revision
 
 KPI_MONTHS = 12
 
@@ -73,8 +77,6 @@ def audit_date(audit: Audit) -> date:
 
 
 def _criteria(audit: Audit) -> list[CriteriaRevision]:
-    from procedures.models import Procedure, Revision
-
     found = []
     recorded_all = audit.criteria_revisions or {}
     for code in audit.criteria:
@@ -96,9 +98,6 @@ def _criteria(audit: Audit) -> list[CriteriaRevision]:
 
 
 def _kpis(audit: Audit, on: date) -> list[KpiChart]:
-    from core import charts
-    from core.metrics import services as metrics
-
     audit_period = f"{on.year:04d}-{on.month:02d}"
     first, last = metrics.add_months(audit_period, -KPI_MONTHS), metrics.add_months(audit_period, -1)
     found = []
@@ -137,8 +136,6 @@ def _events(
 
 
 def _signatures(audit: Audit, ncs: list[Nonconformity], criteria: list[CriteriaRevision]):
-    from core.signatures import signature_matches
-
     found = [(s, audit.reference, signature_matches(s, audit)) for s in signatures_for(audit)]
     for nc in ncs:
         for action in nc.actions:
@@ -152,8 +149,6 @@ def _signatures(audit: Audit, ncs: list[Nonconformity], criteria: list[CriteriaR
 
 
 def gather(audit: Audit) -> PackContent:
-    from core.plugins import manager
-
     on = audit_date(audit)
     ncs = audit_services.nonconformities_of(audit)
     criteria = _criteria(audit)

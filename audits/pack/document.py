@@ -32,11 +32,15 @@ from flask_babel import gettext as _
 from jinja2 import FileSystemLoader
 from markupsafe import Markup
 
+from audits import labels
+from audits.fishbone import fishbone_svg
 from audits.pack.content import PackContent, owner_label
+from core import charts
 from core.database import iso_utc
 from core.pdf import FILES_PREFIX
 from core.signatures import manifestation
 from core.signatures.service import MEANINGS
+from procedures.markdown import render
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -188,13 +192,11 @@ def _environment():
 
 
 def _helpers() -> dict:
-    from audits import views
-
     return {
-        "result_labels": views.RESULT_LABELS,
-        "state_labels": views.STATE_LABELS,
-        "fishbone_labels": views.FISHBONE_LABELS,
-        "eight_d_labels": views.EIGHT_D_LABELS,
+        "result_labels": labels.RESULT_LABELS,
+        "state_labels": labels.STATE_LABELS,
+        "fishbone_labels": labels.FISHBONE_LABELS,
+        "eight_d_labels": labels.EIGHT_D_LABELS,
         "manifestation": manifestation,
         "owner_label": owner_label,
         "meaning": lambda signature: str(MEANINGS.get(signature.meaning, signature.meaning)),
@@ -224,8 +226,6 @@ GRADE_STATUS = {
 def findings_chart(counts: dict[str, int], labels: dict, memo=None) -> Markup:
     """Counts by grade as a bar chart. ``memo(key, produce)`` may keep the drawing: matplotlib
     takes longer to start than the rest of a repeat pack takes to gather."""
-    from core import charts
-
     keys = [*labels, "unanswered"]
     names = [str(labels.get(key, _("unanswered"))) for key in keys]
     values = [counts.get(k, 0) for k in keys]
@@ -269,9 +269,6 @@ def findings_position(body: list[Unit]) -> int:
 def units(content: PackContent, memo=None, *, findings: bool = True) -> list[Unit]:
     """Every unit after the cover and the contents, in pack order. Without ``findings`` the findings
     summary is left out (its chart takes a while: :func:`findings_unit` makes it on its own)."""
-    from audits.fishbone import fishbone_svg
-    from procedures.markdown import render
-
     env = _environment()
     helpers = _helpers()
     common = {"pack": content, "audit": content.audit, **helpers}

@@ -18,6 +18,7 @@ from audits.models import (
     AuditDepartment,
     AuditItem,
     AuditState,
+    Evidence,
     NcState,
     Nonconformity,
     ProgrammeEntry,
@@ -46,8 +47,12 @@ from core.errors import (
     enforce,
     require_row_version,
 )
-from core.plugins.manager import notify_after_commit, registry
+from core.plugin_engine.manager import notify_after_commit, registry
 from core.signatures import sign
+from core.trail import reason as trail_reason
+from core.trail.models import TrailEvent
+from core.trail.recorder import class_entity_type
+from procedures.models import Procedure, RevisionState
 
 RESULTS = tuple(r.value for r in Result)
 EDITABLE_STATES = (AuditState.PLANNED, AuditState.IN_PROGRESS)
@@ -277,8 +282,6 @@ def check_checklist_keys(keys) -> list[str]:
 
 
 def check_criteria(codes) -> list[str]:
-    from procedures.models import Procedure
-
     chosen = []
     for code in codes or []:
         code = (code or "").strip().upper()
@@ -406,8 +409,6 @@ def update_plan(
 
 def revisions_in_force(codes, on: date) -> dict:
     """For each procedure code, the revision that was effective on ``on``."""
-    from procedures.models import Procedure, RevisionState
-
     found = {}
     for code in codes:
         procedure = db.session.execute(db.select(Procedure).filter_by(code=code)).scalar_one_or_none()
@@ -551,16 +552,12 @@ def record_result(
 
 
 def _trail_type(cls) -> str:
-    from core.trail.recorder import class_entity_type
-
     return class_entity_type(cls)
 
 
 def history(audit: Audit, *, limit: int = 2000) -> list:
     """The audit's trail events with those of its departments, team, checklist
     snapshot, items (the results) and their evidence, in order."""
-    from audits.models import Evidence
-    from core.trail.models import TrailEvent
 
     def ids(rows):
         return [str(row.id) for row in rows]
@@ -646,8 +643,6 @@ def close_audit(actor: User, audit: Audit, *, row_version: int) -> Audit:
 
 
 def cancel_audit(actor: User, audit: Audit, *, reason: str, row_version: int) -> Audit:
-    from core.trail import reason as trail_reason
-
     enforce(manage_refusal(actor, audit))
     require_row_version(audit, row_version)
     enforce(cancel_refusal(actor, audit))

@@ -27,6 +27,9 @@ from audits.models import (
     Evidence,
     Nonconformity,
 )
+from audits.services import audits as audit_services
+from audits.services import nonconformities as ncs
+from audits.services.audits import evidence_refusal, is_on_team
 from core.accounts.models import User
 from core.database import db
 from core.errors import NotFound, Refusal, ValidationFailed, conflict, enforce
@@ -155,8 +158,6 @@ def _add(actor: User, stream: BinaryIO, name: str | None, declared: str | None, 
 def attach_to_item(
     actor: User, item: AuditItem, stream: BinaryIO, name: str | None, declared: str | None = None
 ) -> Evidence:
-    from audits.services.audits import evidence_refusal
-
     enforce(evidence_refusal(actor, item.audit))
     return _add(actor, stream, name, declared, audit_item_id=item.id, audit_id=item.audit_id)
 
@@ -177,8 +178,6 @@ def attach_to_action(
 
 def nc_evidence_refusal(user: User, nc: Nonconformity) -> Refusal | None:
     """Why ``user`` may not add evidence to ``nc``, or None: those who work on it, while it is open."""
-    from audits.services import nonconformities as ncs
-
     if not ncs.may_manage(user, nc) and not (nc.audit is not None and _on_team(user, nc.audit)):
         return Refusal(_("Only those who work on %(reference)s may add evidence to it.", reference=nc.reference))
     if not nc.is_open:
@@ -190,8 +189,6 @@ def nc_evidence_refusal(user: User, nc: Nonconformity) -> Refusal | None:
 
 def action_evidence_refusal(user: User, action: CorrectiveAction) -> Refusal | None:
     """Why ``user`` may not add evidence to ``action``, or None: its owner or who manages its NC, until verified."""
-    from audits.services import nonconformities as ncs
-
     if user.id != action.owner_id and not ncs.may_manage(user, action.nonconformity):
         return Refusal(
             _("Only the owner of %(label)s or those who manage its NC may add evidence to it.", label=action.label)
@@ -208,8 +205,6 @@ def action_evidence_refusal(user: User, action: CorrectiveAction) -> Refusal | N
 
 
 def _on_team(user: User, audit) -> bool:
-    from audits.services.audits import is_on_team
-
     return is_on_team(user, audit)
 
 
@@ -222,9 +217,6 @@ def evidence_by_id(evidence_id: int) -> Evidence:
 
 def require_read(user: User, evidence: Evidence) -> None:
     """Whoever may see the record the file belongs to may see the file."""
-    from audits.services import audits as audit_services
-    from audits.services import nonconformities as ncs
-
     if evidence.audit_item_id is not None:
         audit_services.require_read(user)
     else:

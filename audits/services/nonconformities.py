@@ -43,8 +43,9 @@ from core.errors import (
     ValidationFailed,
     require_row_version,
 )
-from core.plugins.manager import notify_after_commit
+from core.plugin_engine.manager import notify_after_commit
 from core.trail import reason as trail_reason
+from core.trail.queries import history_of_all
 
 SOURCE_KINDS = ("audit", "complaint", "metric", "manual")
 PLUGIN_SOURCE = re.compile(r"^plugin:[a-z0-9][a-z0-9_-]{0,60}$")
@@ -434,8 +435,6 @@ def similar(nc: Nonconformity, limit: int = 10) -> list[Nonconformity]:
 
 def timeline(nc: Nonconformity) -> list:
     """The NC's trail events with its actions' and evidence's, in order."""
-    from core.trail.queries import history_of_all
-
     return history_of_all([nc, *nc.actions, *nc.evidence])
 
 

@@ -16,6 +16,7 @@ from core.accounts.permissions import Permission, require
 from core.clock import today
 from core.database import db
 from core.errors import NotFound, ValidationFailed
+from core.plugin_engine.manager import registry
 
 STARTER_PROGRAMMES = Path(__file__).resolve().parent.parent / "programmes"
 DONE_STATES = (AuditState.REPORTED, AuditState.CLOSED)
@@ -122,8 +123,6 @@ def not_audited_recently(site: Site, on: date | None = None) -> list[tuple[Depar
 
 def suggested_checklists(department_code: str) -> list[str]:
     """Checklists whose area is the department: the usual choice when planning from the programme."""
-    from core.plugins.manager import registry
-
     return [key for key, checklist in registry().checklists.items() if checklist.area == department_code]
 
 

@@ -9,7 +9,7 @@ from audits.forms import CompleteActionForm, VerifyActionForm
 from audits.services import actions as action_services
 from audits.services import evidence as evidence_services
 from audits.services import nonconformities as nc_services
-from audits.views import bp, common, errors_of, submit, typed, upload_errors, user
+from audits.views.shared import bp, common, errors_of, submit, typed, upload_errors, user
 from core.accounts.permissions import Permission, require
 from core.database import commit, db
 from core.errors import DomainError, ValidationFailed

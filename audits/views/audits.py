@@ -16,12 +16,13 @@ from audits.forms import (
     ReportForm,
     ResultForm,
 )
+from audits.jobs import start_pack_export
 from audits.models import AuditState, NcState
 from audits.services import audits as audit_services
 from audits.services import evidence as evidence_services
 from audits.services import nonconformities as nc_services
 from audits.services import programme as programme_services
-from audits.views import (
+from audits.views.shared import (
     PER_PAGE,
     bp,
     common,
@@ -36,7 +37,7 @@ from core.accounts.models import Role
 from core.accounts.permissions import Permission, can, require
 from core.database import commit, db
 from core.errors import DomainError, ValidationFailed, enforce
-from core.plugins.manager import registry
+from core.plugin_engine.manager import registry
 from core.signatures import manifestation, signatures_for
 from core.web.forms_support import refusal_status
 
@@ -354,8 +355,6 @@ def cancel(reference):
 @bp.route("/audits/<reference>/packs", methods=["POST"])
 def export_pack(reference):
     """Start the evidence pack in the background and show its progress page."""
-    from audits.jobs import start_pack_export
-
     job_id = start_pack_export(user(), reference).id
     commit()
     return redirect(url_for("jobs.view", job_id=job_id))

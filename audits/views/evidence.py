@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request, send_file
 
 from audits.services import evidence as evidence_services
-from audits.views import bp, user
+from audits.views.shared import bp, user
 
 
 @bp.route("/evidence/<int:evidence_id>")

@@ -8,15 +8,13 @@ from flask_babel import gettext as _
 
 from audits import fishbone
 from audits.forms import WHY_ROWS, ActionForm, NonconformityForm, TransitionForm
+from audits.labels import EIGHT_D_LABELS, FISHBONE_LABELS, STATE_LABELS
 from audits.models import NcState
 from audits.services import actions as action_services
 from audits.services import evidence as evidence_services
 from audits.services import nonconformities as nc_services
-from audits.views import (
-    EIGHT_D_LABELS,
-    FISHBONE_LABELS,
+from audits.views.shared import (
     PER_PAGE,
-    STATE_LABELS,
     bp,
     common,
     errors_of,
@@ -30,7 +28,7 @@ from core.accounts.models import Role
 from core.accounts.permissions import Permission, require
 from core.database import commit, db
 from core.errors import DomainError, ValidationFailed
-from core.plugins.manager import registry
+from core.plugin_engine.manager import registry
 
 OWNER_ROLES = (Role.QUALITY_OFFICER, Role.DEPARTMENT_HEAD, Role.STAFF)
 

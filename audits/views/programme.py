@@ -10,7 +10,7 @@ from audits.services import audits as audit_services
 from audits.services import nonconformities as nc_services
 from audits.services import programme as programme_services
 from audits.services.common import site_named
-from audits.views import bp, common, errors_of, submit, typed, user
+from audits.views.shared import bp, common, errors_of, submit, typed, user
 from core.accounts.permissions import Permission, can
 from core.clock import today
 

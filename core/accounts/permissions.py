@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from core.accounts.models import Role, User
 from core.errors import Forbidden
+from core.plugin_engine.manager import registry
 
 
 class Permission(StrEnum):
@@ -86,8 +87,6 @@ def _holders(permission: Permission | str) -> tuple[frozenset[Role], str]:
     """The roles that hold ``permission`` and what it allows, in words."""
     if isinstance(permission, Permission):
         return MATRIX[permission], permission.value
-    from core.plugins.manager import registry
-
     declared = registry().permissions.get(permission)
     if declared is None:
         # A mistyped key must not quietly refuse everyone.

@@ -36,7 +36,7 @@ from core.errors import (
     ValidationFailed,
     require_row_version,
 )
-from core.plugins.types import DEPARTMENTS
+from core.plugin_engine.types import DEPARTMENTS
 
 LOGIN_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,31}$")

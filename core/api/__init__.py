@@ -37,11 +37,13 @@ from core.api.auth import (
     require_token,
     token_required,
 )
+from core.api.health import bp as health_bp
 from core.api.pagination import CURSOR_HEADERS, PAGE_HEADERS, PageArgs, paginate
 from core.api.problems import MEDIA_TYPE as PROBLEM_MEDIA_TYPE
 from core.api.problems import handle_api_error, problem, routing_problem
 from core.api.schemas import ProblemSchema, UTCDateTime
-from core.plugins import manager
+from core.extensions import csrf, login_manager
+from core.plugin_engine import manager
 
 API_PREFIX = "/api/v1"
 EXTENSION = manager.API_EXTENSION
@@ -156,8 +158,6 @@ class DealerApi(flask_smorest.Api):
         blueprint may share its name with its page blueprint. Every route
         needs a valid bearer token unless ``public``.
         """
-        from core.extensions import csrf
-
         name = name or f"{blp.name}_api"
         prefix = url_prefix if url_prefix is not None else API_PREFIX + (blp.url_prefix or "")
         mount = flask.Blueprint(name, __name__)
@@ -187,9 +187,6 @@ def register_api_blueprint(app: Flask, blueprint: flask_smorest.Blueprint, url_p
 
 
 def init_app(app: Flask) -> None:
-    from core.api.health import bp as health_bp
-    from core.extensions import login_manager
-
     app.config.setdefault("OPENAPI_URL_PREFIX", API_PREFIX)
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
     api = DealerApi(app)

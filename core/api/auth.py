@@ -20,6 +20,7 @@ from werkzeug.exceptions import Unauthorized
 
 from core.accounts.models import User
 from core.accounts.permissions import Permission, require
+from core.accounts.services import user_for_token
 from core.api.problems import API_PATH_PREFIX
 from core.trail.context import acting_as
 
@@ -37,8 +38,6 @@ def _bearer_token() -> str | None:
 def token_user() -> User | None:
     """The active user of the request's bearer token, or None; looked up once per request."""
     if "dealerqms_token_user" not in g:
-        from core.accounts.services import user_for_token
-
         token = _bearer_token()
         g.dealerqms_token_user = user_for_token(token) if token else None
     return g.dealerqms_token_user

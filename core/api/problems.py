@@ -23,6 +23,7 @@ from werkzeug.exceptions import (
     Unauthorized,
 )
 
+from core.database import db
 from core.errors import DomainError, ValidationFailed
 
 log = logging.getLogger("dealerqms.api")
@@ -165,8 +166,6 @@ def handle_api_error(error: Exception):
     The unit of work is rolled back first, so nothing of a refused request is
     written and the connection goes back to the pool clean.
     """
-    from core.database import db
-
     db.session.rollback()
     if isinstance(error, HTTPException):
         return _from_http_exception(error)

@@ -45,7 +45,8 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from core.plugins.types import Field, Form
+from core.i18n import current_locale
+from core.plugin_engine.types import Field, Form
 
 TEXT_LIMIT = 1000
 TEXTAREA_LIMIT = 10000
@@ -305,8 +306,6 @@ def form_class(definition: Form, csrf: bool = True) -> type[SubmissionForm]:
     object and language (labels are translated when the class is built).
     """
     from flask import has_request_context
-
-    from core.i18n import current_locale
 
     cache_key = (id(definition), csrf, current_locale() if has_request_context() else None)
     cached = _classes.get(cache_key)

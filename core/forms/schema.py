@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from core.plugins.types import Field, Form
+from core.plugin_engine.types import Field, Form
 
 
 def describe_field(field: Field) -> dict:

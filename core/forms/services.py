@@ -21,8 +21,10 @@ from core.errors import NotFound, ValidationFailed
 from core.forms.forms import clean_data, field_errors, form_class, formdata_from_json
 from core.forms.models import FormSubmission, FormVersion
 from core.forms.schema import definition_sha256, describe
-from core.plugins import manager
-from core.plugins.types import Form
+from core.metrics import services as metrics
+from core.metrics.services import months_of
+from core.plugin_engine import manager
+from core.plugin_engine.types import Form
 
 READ_ALL_ROLES = (Role.ADMIN, Role.QUALITY_OFFICER, Role.DEPARTMENT_HEAD, Role.AUDITOR)
 
@@ -103,8 +105,6 @@ def submit(
     )
     db.session.add(submission)
     db.session.flush()
-
-    from core.metrics import services as metrics
 
     if recompute:
         metrics.recompute_site_period(site, submission.period, forms={form.key})
@@ -267,8 +267,6 @@ def period_data(form_key: str, site: Site, period: str, span: str = "month") -> 
 
         answers = period_data("aftersales.survey", site, period, metric.period)
     """
-    from core.metrics.services import months_of
-
     # Sorted here, not in SQL: an ORDER BY submitted_at lets SQLite's planner
     # (without fresh statistics) prefer the (form_key, submitted_at) index and
     # read the form's whole history instead of this site's month.

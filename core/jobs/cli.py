@@ -9,6 +9,7 @@ from core.cli import UserError
 from core.database import db, iso_utc, read_only
 from core.jobs import services
 from core.jobs.models import Job
+from core.jobs.worker import run_job
 
 
 @click.group("jobs", help="Background jobs (evidence packs).")
@@ -46,8 +47,6 @@ def purge_command():
 @with_appcontext
 def run_command(job_id):
     """Run a queued job here, under its limits (what a queue's worker calls)."""
-    from core.jobs.worker import run_job
-
     with read_only():
         known = db.session.get(Job, job_id) is not None
     if not known:

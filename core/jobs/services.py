@@ -26,7 +26,7 @@ from core.jobs.states import (
     this_host,
     write_now,
 )
-from core.plugins.manager import job_kind
+from core.plugin_engine.manager import job_kind
 
 log = logging.getLogger("dealerqms.jobs")
 

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from core.jobs import services
 from core.jobs.models import JobState
-from core.plugins.manager import job_kind
+from core.plugin_engine.manager import job_kind
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 

@@ -20,11 +20,12 @@ from pathlib import Path
 
 from flask import current_app
 
+from core import create_app
 from core.database import db, read_only
 from core.errors import DomainError
 from core.jobs import states
 from core.jobs.models import Job, JobState
-from core.plugins.manager import job_kind
+from core.plugin_engine.manager import job_kind
 
 log = logging.getLogger("dealerqms.jobs")
 
@@ -206,8 +207,6 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1:
         print("usage: python -m core.jobs.worker JOB_ID", file=sys.stderr)
         return 2
-    from core import create_app
-
     app = create_app()
     with app.app_context():
         state = run_job(args[0])

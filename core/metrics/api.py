@@ -7,9 +7,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from core.accounts.api import KeyOf
+from core.accounts.services import site_by_code
 from core.api import UTCDateTime, api_user, token_required
 from core.database import commit
-from core.errors import ValidationFailed
+from core.errors import NotFound, ValidationFailed
 from core.forms.api import site_in_body
 from core.metrics import services
 from core.metrics.models import Source
@@ -153,8 +154,6 @@ def create_measurement(body, key):
 @bp.alt_response(404, response="NOT_FOUND")
 def get_measurement(key, site, period):
     """One measurement."""
-    from core.accounts.services import site_by_code
-
     return services.measurement_at(services.definition(key), site_by_code(site.upper()), period)
 
 
@@ -166,8 +165,6 @@ def get_measurement(key, site, period):
 @bp.alt_response(409, response="CONFLICT")
 def correct_measurement(body, key, site, period):
     """Correct a value: the same row changes; the trail keeps the old value and the reason."""
-    from core.accounts.services import site_by_code
-
     measurement = services.measurement_at(services.definition(key), site_by_code(site.upper()), period)
     services.correct(
         api_user(), measurement, _number(body["value"]), reason=body["reason"], row_version=body["row_version"]
@@ -189,8 +186,6 @@ def recompute(body, key):
     measurement = services.recompute_on_demand(api_user(), metric, site, body["period"])
     commit()
     if measurement is None:
-        from core.errors import NotFound
-
         raise NotFound(f"Nothing to compute {key} from for {site.code} in {body['period']}.")
     return measurement
 
@@ -204,8 +199,6 @@ def recompute(body, key):
 @bp.alt_response(409, response="CONFLICT")
 def set_target(body, key, site):
     """A site's own target and warning threshold (quality officers; the reason goes into the trail)."""
-    from core.accounts.services import site_by_code
-
     override = services.set_site_target(
         api_user(),
         services.definition(key),

@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from core import charts
 from core.metrics import services
-from core.plugins.types import Kpi
+from core.plugin_engine.types import Kpi
 
 
 def sparkline(tile: services.Tile) -> Markup | None:

@@ -19,7 +19,7 @@ from core.clock import add_months, last_complete_period
 from core.database import db
 from core.metrics import services
 from core.metrics.models import Measurement, Source
-from core.plugins.types import Metric
+from core.plugin_engine.types import Metric
 from core.trail import acting_as
 
 MONTHS = 24

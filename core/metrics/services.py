@@ -33,8 +33,8 @@ from core.errors import (
     require_row_version,
 )
 from core.metrics.models import Measurement, SiteTarget, Source
-from core.plugins import manager
-from core.plugins.types import Metric
+from core.plugin_engine import manager
+from core.plugin_engine.types import Metric
 from core.trail import reason as trail_reason
 
 PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")

@@ -10,7 +10,7 @@
                           questions=[Question(key="q1", text="…", reference="…")])]
 
 See ``docs/plugins.md`` for every hook (generated from
-:mod:`core.plugins.hookspecs`) and every name exported here.
+:mod:`core.plugin_engine.hookspecs`) and every name exported here.
 """
 
 import pluggy
@@ -27,20 +27,10 @@ from core.clock import (
     utcnow,
 )
 from core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
-from core.plugins.api_helpers import api_user, problem, token_required
-from core.plugins.capabilities import CapabilityMissing, raise_nonconformity
-from core.plugins.data import (
-    demo_random,
-    demo_sites,
-    submissions_between,
-    submissions_in_period,
-    submit_form,
-    submit_forms,
-)
-from core.plugins.errors import PluginError
-from core.plugins.pages import form_url, metric_url, nonconformity_url, procedure_url, submissions_url
-from core.plugins.settings import plugin_config
-from core.plugins.types import (
+from core.plugin_engine.capabilities import CapabilityMissing, raise_nonconformity
+from core.plugin_engine.errors import PluginError
+from core.plugin_engine.settings import plugin_config
+from core.plugin_engine.types import (
     DEPARTMENTS,
     FIELD_TYPES,
     ROLES,
@@ -60,6 +50,16 @@ from core.plugins.types import (
     ProcedureTemplate,
     Question,
 )
+from core.plugins.api_helpers import api_user, problem, token_required
+from core.plugins.data import (
+    demo_random,
+    demo_sites,
+    submissions_between,
+    submissions_in_period,
+    submit_form,
+    submit_forms,
+)
+from core.plugins.pages import form_url, metric_url, nonconformity_url, procedure_url, submissions_url
 
 hookimpl = pluggy.HookimplMarker("dealerqms")
 

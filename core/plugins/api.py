@@ -8,7 +8,7 @@ from marshmallow import Schema, fields
 
 from core.api import token_required
 from core.errors import NotFound
-from core.plugins.manager import describe_plugins, registry
+from core.plugin_engine.manager import describe_plugins, registry
 
 # No prefix: the blueprint serves the plugins and what they contribute.
 bp = Blueprint("plugins", __name__, url_prefix="", description="Installed plugins and the checklists they contribute.")

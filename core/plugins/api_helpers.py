@@ -1,12 +1,13 @@
 """What a plugin's JSON API needs from the core's: the bearer-token check,
-the caller, and RFC 9457 problem details.
-
-Each imports the core's API at call time: ``core.api`` imports the plugin
-manager, which imports this package, so an import here at module level
-would make the two packages import each other.
+the caller, and RFC 9457 problem details, with the signatures and texts a
+plugin author reads in the reference.
 """
 
 from __future__ import annotations
+
+from core.api.auth import api_user as user
+from core.api.auth import token_required as required
+from core.api.problems import problem as response
 
 
 def token_required(permission=None):
@@ -18,15 +19,11 @@ def token_required(permission=None):
     token is answered 401 before its body is validated. Without a permission
     it may be written without parentheses (``@token_required``).
     """
-    from core.api.auth import token_required as required
-
     return required(permission)
 
 
 def api_user():
     """The user of the current API request's bearer token (inside a view wrapped in :func:`token_required`)."""
-    from core.api.auth import api_user as user
-
     return user()
 
 
@@ -40,8 +37,6 @@ def problem(
     answers with problem details itself. ``errors`` is
     ``[{"field", "message"}]`` for refused request values.
     """
-    from core.api.problems import problem as response
-
     return response(status, detail, title=title, errors=errors, headers=headers)
 
 

@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from core.plugins.manager import describe_plugins
+from core.plugin_engine.manager import describe_plugins
 
 _COUNT_LABELS = (
     ("checklists", "checklist", "checklists"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import current_app, url_for
 
-from core.plugins.capabilities import CapabilityMissing
+from core.plugin_engine.capabilities import CapabilityMissing
 
 # The endpoints of the core's pages and of the built-in features' pages that
 # plugins may link to; tests/test_plugins_api.py checks each resolves.

@@ -13,7 +13,7 @@ import string
 from datetime import datetime, timedelta
 
 from core.forms.forms import vin_check_digit
-from core.plugins.types import Field, Form
+from core.plugin_engine.types import Field, Form
 
 WORDS = (
     "customer",

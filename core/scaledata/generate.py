@@ -22,7 +22,8 @@ from core.errors import Conflict, ValidationFailed
 from core.forms.models import FormSubmission, FormVersion
 from core.forms.schema import definition_sha256, describe
 from core.metrics.models import Measurement, Source
-from core.plugins import manager
+from core.metrics.services import period_start
+from core.plugin_engine import manager
 from core.scaledata import fields as field_values
 from core.scaledata.loader import BulkLoader, SiteRow, UserRow
 from core.scaledata.sizes import SCALES, Sizes
@@ -355,8 +356,6 @@ def _value(loader: BulkLoader, metric) -> float:
 
 
 def _periods_back(metric, months: int) -> list[str]:
-    from core.metrics.services import period_start
-
     latest = period_start(metric.period, current_period())
     return [add_months(latest, -_STEP[metric.period] * n) for n in range(months)]
 
@@ -422,8 +421,6 @@ def _computed_measurements(loader: BulkLoader) -> None:
 
 
 def _periods_for(metric, month: str) -> str:
-    from core.metrics.services import period_start
-
     return period_start(metric.period, month)
 
 

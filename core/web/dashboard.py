@@ -18,8 +18,8 @@ from markupsafe import Markup
 from core.accounts.models import Site, User
 from core.metrics.dashboard import trend_chart
 from core.metrics.services import definitions_by_key
-from core.plugins import manager
-from core.plugins.types import Kpi, OverdueItem
+from core.plugin_engine import manager
+from core.plugin_engine.types import Kpi, OverdueItem
 
 log = logging.getLogger("dealerqms.plugins")
 

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from core.accounts.permissions import Permission, can
+from core.plugin_engine import manager
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,6 @@ def _admin_group(user) -> NavGroup | None:
 
 
 def _plugin_links(user) -> list[NavLink]:
-    from core.plugins import manager
-
     # The manager has resolved endpoints to URLs and left out failing plugins.
     return [NavLink(str(link.label), link.url) for link in manager.menu_links(user)]
 

@@ -26,6 +26,7 @@ from core.plugins import (
     today as local_today,
 )
 from plugins.aftersales import computations, definitions
+from plugins.aftersales import demo as demo_records
 
 __version__ = "1.0"
 
@@ -243,6 +244,4 @@ def dashboard_panels(site, user):
 @hookimpl
 def populate_instance(demo):
     if demo:
-        from plugins.aftersales import demo as demo_records
-
         demo_records.populate()

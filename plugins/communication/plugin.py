@@ -23,6 +23,7 @@ from core.plugins import (
     today as local_today,
 )
 from plugins.communication import computations, definitions
+from plugins.communication import demo as demo_records
 
 __version__ = "1.0"
 
@@ -115,6 +116,4 @@ def dashboard_panels(site, user):
 @hookimpl
 def populate_instance(demo):
     if demo:
-        from plugins.communication import demo as demo_records
-
         demo_records.populate()

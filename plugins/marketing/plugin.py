@@ -19,6 +19,7 @@ from core.plugins import (
     submissions_url,
 )
 from plugins.marketing import computations, definitions
+from plugins.marketing import demo as demo_records
 
 HERE = Path(__file__).parent
 # The lead-source table looks back a year: campaigns are few, and a month
@@ -137,6 +138,4 @@ def _sort_key(totals):
 @hookimpl
 def populate_instance(demo):
     if demo:
-        from plugins.marketing import demo as demo_records
-
         demo_records.populate()

@@ -17,6 +17,7 @@ from core.plugins import (
     today,
 )
 from plugins.risk import computations
+from plugins.risk import demo as demo_records
 from plugins.risk.definitions import CHECKLISTS, FORMS, METRICS, PROCEDURE_TEMPLATES
 
 HERE = Path(__file__).parent
@@ -187,6 +188,4 @@ def overdue_list(register, on, everything: str | None = None) -> Markup:
 @hookimpl
 def populate_instance(demo):
     if demo:
-        from plugins.risk import demo as demo_records
-
         demo_records.populate()

@@ -18,6 +18,7 @@ from core.plugins import (
     submissions_in_period,
 )
 from plugins.sales import computations, definitions
+from plugins.sales import demo as demo_records
 
 HERE = Path(__file__).parent
 # 销管办法 Art.16: what a buyer must receive with the vehicle.
@@ -146,6 +147,4 @@ def _number(value) -> str:
 @hookimpl
 def populate_instance(demo):
     if demo:
-        from plugins.sales import demo as demo_records
-
         demo_records.populate()

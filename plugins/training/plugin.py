@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.plugins import DashboardPanel, hookimpl, submissions_in_period
 from plugins.training import computations
+from plugins.training import demo as demo_records
 from plugins.training.definitions import CHECKLISTS, FORMS, METRICS, PROCEDURE_TEMPLATES
 
 HERE = Path(__file__).parent
@@ -62,6 +63,4 @@ def dashboard_panels(site, user):
 @hookimpl
 def populate_instance(demo):
     if demo:
-        from plugins.training import demo as demo_records
-
         demo_records.populate()

@@ -7,7 +7,7 @@ from audits.services import audits
 from audits.services import nonconformities as ncs
 from core.database import commit, db
 from core.errors import Conflict, Forbidden, ValidationFailed
-from core.plugins import manager
+from core.plugin_engine import manager
 from core.signatures import signature_matches, signatures_for
 from core.testing import TEST_PASSWORD
 from tests.audits.conftest import planned, record, started, user

@@ -63,7 +63,7 @@ def build(app, sites: int, months: int) -> None:
     from core.clock import utcnow
     from core.database import db
     from core.metrics.models import Measurement
-    from core.plugins.manager import registry
+    from core.plugin_engine.manager import registry
 
     now = utcnow()
     with app.app_context():
@@ -134,7 +134,7 @@ def run(url: str, folder: Path, args) -> None:
     from core import create_app
     from core.database import db
     from core.migration import upgrade
-    from core.plugins import manager
+    from core.plugin_engine import manager
 
     app = create_app(
         {

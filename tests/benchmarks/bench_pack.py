@@ -75,7 +75,7 @@ class BenchPlugin:
 
 def make_app(folder: Path, args):
     from core import create_app
-    from core.plugins import manager
+    from core.plugin_engine import manager
 
     app = create_app(
         {

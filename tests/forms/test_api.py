@@ -77,7 +77,8 @@ def test_staff_see_only_their_own_submissions(app, users, sample, api_as):
 def test_a_new_version_leaves_stored_submissions_as_they_were(app, make_app, users, api_as):
     from core.forms import services
     from core.forms.schema import describe
-    from core.plugins import Field, Form, manager
+    from core.plugin_engine import manager
+    from core.plugins import Field, Form
 
     manager.register(SamplePlugin(forms=[SURVEY]), "sample", app=app)
     client = api_as("staff")

@@ -8,7 +8,7 @@ import pytest
 
 from core.clock import today as clock_today
 from core.database import commit, db
-from core.plugins.manager import registry
+from core.plugin_engine.manager import registry
 from core.testing import TEST_PASSWORD
 from plugins.aftersales import computations
 from plugins.aftersales.plugin import flag_text

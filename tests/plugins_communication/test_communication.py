@@ -9,7 +9,7 @@ import pytest
 
 from core.clock import today as clock_today
 from core.database import commit
-from core.plugins.manager import registry
+from core.plugin_engine.manager import registry
 from core.testing import TEST_PASSWORD
 from plugins.communication import computations
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from core.plugins.manager import describe_plugins, registry
+from core.plugin_engine.manager import describe_plugins, registry
 from core.testing import TEST_PASSWORD
 from plugins.marketing import computations
 from plugins.marketing.plugin import last_periods

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from core.plugins.manager import registry
+from core.plugin_engine.manager import registry
 from core.testing import TEST_PASSWORD
 from plugins.training import computations
 

@@ -73,7 +73,7 @@ def test_generated_submissions_pass_their_forms_own_validation(app, small):
     from core.forms.services import definition, validate_json
 
     with app.test_request_context():
-        from core.plugins.manager import registry
+        from core.plugin_engine.manager import registry
 
         keys = sorted(db.session.execute(select(FormSubmission.form_key).distinct()).scalars())
         assert keys == sorted(registry().forms)

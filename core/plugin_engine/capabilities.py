@@ -8,6 +8,8 @@ built-in audits feature) and says plainly when none does.
 
 from __future__ import annotations
 
+from core.plugin_engine.manager import plugin_manager
+
 
 class CapabilityMissing(RuntimeError):
     """No installed plugin provides a capability another plugin asked for."""
@@ -31,8 +33,6 @@ def raise_nonconformity(
     is not installed or is blocked), and ``core.errors.ValidationFailed``
     naming the field for invalid values.
     """
-    from core.plugins.manager import plugin_manager
-
     reference = plugin_manager().hook.create_nonconformity(
         title=title,
         description=description,

@@ -31,9 +31,10 @@ from typing import Any
 import pluggy
 from flask import Blueprint, Flask, current_app, url_for
 
-from core.plugins import hookspecs
-from core.plugins.errors import PluginError
-from core.plugins.types import (
+from core import database
+from core.plugin_engine import hookspecs
+from core.plugin_engine.errors import PluginError
+from core.plugin_engine.types import (
     DEPARTMENTS,
     Checklist,
     DashboardPanel,
@@ -204,7 +205,7 @@ def _host(app: Flask | None = None) -> PluginHost:
     try:
         return app.extensions[EXTENSION]
     except KeyError:
-        raise RuntimeError("the plugin manager is not set up for this app (core.plugins.manager.init_app)") from None
+        raise RuntimeError("the plugin manager is not set up for this app (manager.init_app)") from None
 
 
 def plugin_manager(app: Flask | None = None) -> pluggy.PluginManager:
@@ -388,7 +389,7 @@ def _one_sentence(error: pluggy.PluginValidationError, plugin: str) -> str:
     """pluggy's multi-line validation message as one sentence for the log and the command line."""
     text = str(error)
     if match := _UNKNOWN_HOOK.search(text):
-        return f"implements {match.group(1)!r}, which is not a dealerqms hook (see core.plugins.hookspecs)"
+        return f"implements {match.group(1)!r}, which is not a dealerqms hook (see core.plugin_engine.hookspecs)"
     if match := _UNKNOWN_ARGUMENTS.search(text):
         hook = match.group(1)
         return (
@@ -752,8 +753,6 @@ def notify(hook_name: str, **kwargs) -> list[str]:
     raises; a raising implementation is logged with its plugin's name and the
     others still run. Returns the names of the plugins that failed.
     """
-    from core import database
-
     if hook_name not in EVENTS:
         raise ValueError(f"{hook_name!r} is not an event hook (events: {', '.join(sorted(EVENTS))})")
     failed = []
@@ -776,8 +775,6 @@ def notify_after_commit(hook_name: str, **kwargs) -> None:
 
     A rollback drops it, so plugins never hear of a change that did not happen.
     """
-    from core import database
-
     if hook_name not in EVENTS:
         raise ValueError(f"{hook_name!r} is not an event hook (events: {', '.join(sorted(EVENTS))})")
     database.after_commit(lambda: notify(hook_name, **kwargs))

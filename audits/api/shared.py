@@ -1,0 +1,29 @@
+"""What every handler module of :mod:`audits.api` shares: the blueprint and its helpers."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_smorest import Blueprint
+
+from core.errors import ValidationFailed
+
+bp = Blueprint(
+    "audits", __name__, description="Internal audits (ISO 9001 9.2), nonconformities and corrective actions (10.2)."
+)
+
+UPLOAD_SCHEMA = {
+    "multipart/form-data": {
+        "schema": {
+            "type": "object",
+            "properties": {"file": {"type": "string", "format": "binary"}},
+            "required": ["file"],
+        }
+    }
+}
+
+
+def _upload():
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ValidationFailed.field("file", "send the file as multipart/form-data in the field 'file'")
+    return upload

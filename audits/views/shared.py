@@ -1,0 +1,121 @@
+"""What every page module of :mod:`audits.views` shares: the blueprint and its helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from flask import Blueprint
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from audits.labels import RESULT_LABELS, SOURCE_LABELS, STATE_LABELS
+from core.accounts.models import Role, User
+from core.clock import today
+from core.database import db
+from core.errors import DomainError
+from core.web.forms_support import FormOutcome, run_form
+
+bp = Blueprint(
+    "audits",
+    __name__,
+    template_folder="../templates",
+    static_folder="../static",
+    static_url_path="/audits/static",
+    url_prefix="/",
+)
+
+PER_PAGE = 50
+
+
+@bp.before_request
+@login_required
+def _logged_in():
+    return None
+
+
+@bp.app_context_processor
+def _labels():
+    return {"audit_state_labels": STATE_LABELS}
+
+
+def user() -> User:
+    return current_user._get_current_object()
+
+
+def users(*roles: Role) -> list[User]:
+    rows = db.session.execute(db.select(User).where(User.active.is_(True)).order_by(User.display_name)).scalars()
+    return [u for u in rows if not roles or u.has_role(*roles)]
+
+
+def common() -> dict:
+    return {
+        "result_labels": RESULT_LABELS,
+        "state_labels": STATE_LABELS,
+        "source_labels": SOURCE_LABELS,
+        "today": today(),
+    }
+
+
+def _root(name: str) -> str:
+    """``root_cause.chain[2]`` → ``root_cause``: the input a nested complaint belongs to."""
+    return name.split(".")[0].split("[")[0]
+
+
+def submit(form: FlaskForm, action: Callable[[], object]) -> FormOutcome:
+    """:func:`run_form`, with a service's complaint about a nested field put on the input it came from."""
+
+    def rooted():
+        try:
+            return action()
+        except DomainError as error:
+            for item in error.errors:
+                if "field" in item:
+                    item["field"] = _root(item["field"])
+            raise
+
+    return run_form(form, rooted)
+
+
+HIDDEN = ("csrf_token", "row_version")
+
+
+def errors_of(form: FlaskForm, prefix: str = "") -> dict:
+    """The form's complaints by input name, as the templates show them; those
+    about hidden inputs (an old page) and about no input go above the form, under ""."""
+    errors: dict[str, list] = {}
+    for name, field in form._fields.items():
+        if field.errors:
+            errors.setdefault("" if name in HIDDEN else prefix + name, []).extend(str(e) for e in field.errors)
+    if form.form_errors:
+        errors.setdefault("", []).extend(str(e) for e in form.form_errors)
+    return errors
+
+
+def upload_errors(error: DomainError) -> dict:
+    """An evidence upload's refusal, next to the file input (uploads come in request.files, not in a form)."""
+    return {"file": [item["message"] for item in error.errors] or [error.detail]}
+
+
+def _shown(value) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def typed(form: FlaskForm, *, lists: bool = False) -> dict:
+    """What the form holds, as the templates fill their inputs: what was typed
+    when it was sent (even when it was not valid), else its data; each value a
+    list of strings with ``lists``, else one string."""
+    values = {}
+    for name, field in form._fields.items():
+        if name in HIDDEN:
+            continue
+        if form.is_submitted() and field.raw_data is not None:
+            shown = [str(v) for v in field.raw_data]
+        elif isinstance(field.data, (list, tuple)):
+            shown = [_shown(v) for v in field.data]
+        else:
+            shown = [] if field.data is None else [_shown(field.data)]
+        values[name] = shown if lists else (shown[0] if shown else "")
+    return values
