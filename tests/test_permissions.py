@@ -1,6 +1,6 @@
 """The permission matrix of the product design, role by role and permission by
-permission, including where the answer depends on the department or on who
-owns the record."""
+permission, including where the answer depends on the department, the site
+(scope: one's own site, or every site for the group office) or on whose record it is."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from core.errors import Forbidden
 P = Permission
 OWN, OTHER = 10, 20  # department ids
 ME, SOMEONE = 1, 2  # user ids
+HERE, THERE = 100, 200  # site ids
 
 ADMIN, QO, HEAD, AUDITOR, STAFF = (Role.ADMIN, Role.QUALITY_OFFICER, Role.DEPARTMENT_HEAD, Role.AUDITOR, Role.STAFF)
 
@@ -33,6 +34,7 @@ EXPECTED: dict[Permission, dict[Role, str]] = {
     P.RUN_AUDITS: {ADMIN: "no", QO: "not_own_dept", HEAD: "no", AUDITOR: "not_own_dept", STAFF: "no"},
     P.EXPORT_PACK: {ADMIN: "no", QO: "yes", HEAD: "no", AUDITOR: "yes", STAFF: "no"},
     P.RAISE_NC: {ADMIN: "yes", QO: "yes", HEAD: "yes", AUDITOR: "yes", STAFF: "yes"},
+    P.READ_RECORDS: {ADMIN: "yes", QO: "yes", HEAD: "own_dept", AUDITOR: "yes", STAFF: "own_records"},
     P.OWN_ACTION: {ADMIN: "no", QO: "yes", HEAD: "yes", AUDITOR: "no", STAFF: "assigned"},
     # "The verifier is not the owner" binds everyone who may verify.
     P.VERIFY_EFFECTIVENESS: {ADMIN: "no", QO: "not_own_action", HEAD: "not_own_action", AUDITOR: "no", STAFF: "no"},
@@ -50,14 +52,27 @@ CONTEXTS = {
     "assigned": ([(None, ME)], [(None, SOMEONE)]),
     "not_own_action": ([(None, SOMEONE), (None, None)], [(None, ME)]),
 }
+# For READ_RECORDS: staff read what they raised or own (``people``), nothing else.
+OWN_RECORDS = ([(ME,), (SOMEONE, ME)], [(SOMEONE,)])
 
 
-def person(*roles: Role, department_id: int = OWN, active: bool = True) -> User:
+def test_staff_read_only_their_own_records():
+    staff = person(STAFF)
+    allowed, refused = OWN_RECORDS
+    for people in allowed:
+        assert can(staff, P.READ_RECORDS, people=people)
+    for people in refused:
+        assert not can(staff, P.READ_RECORDS, people=people)
+    assert can(person(QO), P.READ_RECORDS, people=(SOMEONE,))
+
+
+def person(*roles: Role, department_id: int = OWN, active: bool = True, site_id: int | None = HERE) -> User:
     return User(
         id=ME,
         login="someone",
         display_name="Someone",
         department_id=department_id,
+        site_id=site_id,
         active=active,
         role_rows=[UserRole(role=role.value) for role in roles],
     )
@@ -76,6 +91,8 @@ CASES = [(permission, role, rule) for permission, row in EXPECTED.items() for ro
 )
 def test_matrix(permission, role, rule):
     user = person(role)
+    if rule == "own_records":
+        rule = "yes"
     allowed, refused = CONTEXTS[rule]
     for department_id, owner_id in allowed:
         assert can(user, permission, department_id=department_id, owner_id=owner_id), (
@@ -118,3 +135,67 @@ def test_nobody_and_deactivated_users_may_do_nothing():
         assert not can(person(ADMIN, QO, HEAD, AUDITOR, STAFF, active=False), permission)
     with pytest.raises(Forbidden, match="must be logged in"):
         require(None, P.READ_EFFECTIVE_PROCEDURES)
+
+
+SITE_SCOPED = [p for p in Permission if p not in (P.READ_EFFECTIVE_PROCEDURES, P.MANAGE_USERS)]
+
+
+@pytest.mark.parametrize("permission", SITE_SCOPED, ids=[p.name.lower() for p in SITE_SCOPED])
+def test_scope_is_ones_own_site_or_every_site_for_the_group_office(permission):
+    for role in MATRIX[permission] - {ADMIN}:
+        at_a_site, group_office = person(role), person(role, site_id=None)
+        department = OTHER if permission is P.RUN_AUDITS else OWN
+        people = (ME,)
+        assert can(at_a_site, permission, site_id=HERE, department_id=department, people=people), role
+        assert not can(at_a_site, permission, site_id=THERE, department_id=department, people=people), role
+        assert can(group_office, permission, site_id=THERE, department_id=department, people=people), role
+    if ADMIN in MATRIX[permission]:
+        assert can(person(ADMIN), permission, site_id=THERE)
+
+
+def test_a_record_at_another_site_is_refused_with_the_reason():
+    with pytest.raises(Forbidden, match="another site"):
+        require(person(HEAD), P.ENTER_MEASUREMENTS, site_id=THERE, department_id=OWN)
+
+
+def test_the_sql_scope_selects_what_can_allows(app):
+    """scope_clause and can agree, row by row, for every role and permission that reads records."""
+    from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, select
+
+    from core.accounts.permissions import scope_clause
+
+    table = Table("record", MetaData(), *(Column(name, Integer) for name in ("id", "site", "department", "owner")))
+    engine = create_engine("sqlite://")
+    table.metadata.create_all(engine)
+    rows = [
+        {"id": index, "site": site, "department": department, "owner": owner}
+        for index, (site, department, owner) in enumerate(
+            (s, d, o) for s in (HERE, THERE) for d in (OWN, OTHER) for o in (ME, SOMEONE)
+        )
+    ]
+    with engine.begin() as connection:
+        connection.execute(insert(table), rows)
+        for permission in (P.READ_RECORDS, P.READ_DRAFTS, P.ENTER_MEASUREMENTS):
+            for role in Role:
+                for site_id in (HERE, None):
+                    user = person(role, site_id=site_id)
+                    clause = scope_clause(
+                        user,
+                        permission,
+                        site_column=table.c.site,
+                        department_column=table.c.department,
+                        people_columns=(table.c.owner,),
+                    )
+                    selected = set(connection.execute(select(table.c.id).where(clause)).scalars())
+                    expected = {
+                        row["id"]
+                        for row in rows
+                        if can(
+                            user,
+                            permission,
+                            site_id=row["site"],
+                            department_id=row["department"],
+                            people=(row["owner"],),
+                        )
+                    }
+                    assert selected == expected, (permission, role, site_id)

@@ -11,10 +11,13 @@ core's own permissions and their rules are not theirs to change.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from enum import StrEnum
 
+from sqlalchemy import ColumnElement, and_, false, or_, true
+
 from core.accounts.models import Role, User
-from core.errors import Forbidden
+from core.errors import Forbidden, NotFound
 from core.plugin_engine.manager import registry
 
 
@@ -26,6 +29,7 @@ class Permission(StrEnum):
     RUN_AUDITS = "plan and run audits"
     EXPORT_PACK = "export an evidence pack"
     RAISE_NC = "raise a nonconformity"
+    READ_RECORDS = "read nonconformities, actions, submissions and measurements"
     OWN_ACTION = "own or complete a corrective action"
     VERIFY_EFFECTIVENESS = "verify effectiveness"
     ENTER_MEASUREMENTS = "enter measurements"
@@ -37,8 +41,7 @@ class Permission(StrEnum):
 ANYONE = frozenset(Role)
 QO, HEAD, AUDITOR, STAFF, ADMIN = (Role.QUALITY_OFFICER, Role.DEPARTMENT_HEAD, Role.AUDITOR, Role.STAFF, Role.ADMIN)
 
-# Which roles may do what, and where a department head (or auditor) is limited
-# to their own (or, for auditors, any but their own) department.
+# Which roles may do what (the table "Roles and permissions" of the product design).
 MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.READ_EFFECTIVE_PROCEDURES: ANYONE,
     Permission.READ_DRAFTS: frozenset({ADMIN, QO, HEAD, AUDITOR}),
@@ -48,6 +51,7 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.RUN_AUDITS: frozenset({QO, AUDITOR}),
     Permission.EXPORT_PACK: frozenset({QO, AUDITOR}),
     Permission.RAISE_NC: ANYONE,
+    Permission.READ_RECORDS: ANYONE,
     Permission.OWN_ACTION: frozenset({QO, HEAD, STAFF}),
     Permission.VERIFY_EFFECTIVENESS: frozenset({QO, HEAD}),
     Permission.ENTER_MEASUREMENTS: frozenset({QO, HEAD}),
@@ -63,24 +67,86 @@ HEAD_OWN_DEPARTMENT = frozenset(
         Permission.EDIT_DRAFT,
         Permission.APPROVE_REVISION,
         Permission.ENTER_MEASUREMENTS,
+        Permission.READ_RECORDS,
     }
 )
+# For these, everyone but an administrator acts within their scope: the site
+# they work at, or every site for a member of the group office (no site).
+SITE_SCOPED = frozenset(
+    {
+        Permission.READ_DRAFTS,
+        Permission.READ_TRAIL,
+        Permission.EDIT_DRAFT,
+        Permission.APPROVE_REVISION,
+        Permission.RUN_AUDITS,
+        Permission.EXPORT_PACK,
+        Permission.RAISE_NC,
+        Permission.READ_RECORDS,
+        Permission.OWN_ACTION,
+        Permission.VERIFY_EFFECTIVENESS,
+        Permission.ENTER_MEASUREMENTS,
+        Permission.SUBMIT_FORMS,
+    }
+)
+# Staff read only the records that are theirs: raised by them or assigned to them.
+STAFF_OWN_RECORDS = frozenset({Permission.READ_RECORDS})
 
 
 def can(
-    user: User | None, permission: Permission | str, *, department_id: int | None = None, owner_id: int | None = None
+    user: User | None,
+    permission: Permission | str,
+    *,
+    department_id: int | None = None,
+    owner_id: int | None = None,
+    site_id: int | None = None,
+    people: Iterable[int | None] = (),
 ) -> bool:
-    """Whether ``user`` may do what ``permission`` allows: a :class:`Permission`, or a plugin's key."""
-    return _refusal(user, permission, department_id=department_id, owner_id=owner_id) is None
+    """Whether ``user`` may do what ``permission`` allows: a :class:`Permission`, or a plugin's key.
+
+    Give what is known of the record: its ``site_id`` and ``department_id``
+    (the scope), the ``owner_id`` of an action, and the ``people`` whose
+    record it is (who raised it, who owns it) for the rules that let staff
+    read their own. A value left out is not checked.
+    """
+    return (
+        refusal(user, permission, department_id=department_id, owner_id=owner_id, site_id=site_id, people=people)
+        is None
+    )
 
 
 def require(
-    user: User | None, permission: Permission | str, *, department_id: int | None = None, owner_id: int | None = None
+    user: User | None,
+    permission: Permission | str,
+    *,
+    department_id: int | None = None,
+    owner_id: int | None = None,
+    site_id: int | None = None,
+    people: Iterable[int | None] = (),
 ) -> None:
     """Raise :class:`~core.errors.Forbidden`, saying why, unless :func:`can`."""
-    refusal = _refusal(user, permission, department_id=department_id, owner_id=owner_id)
-    if refusal:
-        raise Forbidden(refusal)
+    reason = refusal(user, permission, department_id=department_id, owner_id=owner_id, site_id=site_id, people=people)
+    if reason:
+        raise Forbidden(reason)
+
+
+def require_visible(
+    user: User | None,
+    permission: Permission | str,
+    *,
+    department_id: int | None = None,
+    site_id: int | None = None,
+    people: Iterable[int | None] = (),
+    what: str = "record",
+) -> None:
+    """Raise :class:`~core.errors.NotFound` unless ``user`` may read the record:
+    a record outside one's scope is not there for them (its existence is not told)."""
+    if refusal(user, permission, department_id=department_id, site_id=site_id, people=people):
+        raise NotFound(f"No such {what}.")
+
+
+def in_group_office(user: User) -> bool:
+    """A member of the group office works at every site."""
+    return user.site_id is None
 
 
 def _holders(permission: Permission | str) -> tuple[frozenset[Role], str]:
@@ -97,7 +163,32 @@ def _holders(permission: Permission | str) -> tuple[frozenset[Role], str]:
     return frozenset(Role(role) for role in declared.roles), str(declared.description)
 
 
-def _refusal(user, permission, *, department_id, owner_id) -> str | None:
+def _role_refusal(user, role, permission, *, department_id, owner_id, site_id, people) -> str | None:
+    """Why ``role`` does not let ``user`` do it to this record, or None."""
+    if role is ADMIN:
+        return None
+    if permission in SITE_SCOPED and site_id is not None and not in_group_office(user) and user.site_id != site_id:
+        return "This record belongs to another site than yours."
+    if role is STAFF and permission in STAFF_OWN_RECORDS and people and user.id not in set(people):
+        return "Staff may read only the records they raised or that are assigned to them."
+    if role is STAFF and permission is Permission.OWN_ACTION and owner_id is not None and owner_id != user.id:
+        return "Staff may complete only the corrective actions assigned to them."
+    if role is HEAD and permission in HEAD_OWN_DEPARTMENT and department_id is not None:
+        if user.department_id != department_id:
+            return f"A department head may {permission.value} only for their own department."
+    return None
+
+
+def refusal(
+    user: User | None,
+    permission: Permission | str,
+    *,
+    department_id: int | None = None,
+    owner_id: int | None = None,
+    site_id: int | None = None,
+    people: Iterable[int | None] = (),
+) -> str | None:
+    """Why ``user`` may not do it, in one sentence, or None when they may."""
     holders, action = _holders(permission)
     if user is None or not getattr(user, "is_authenticated", False) or not user.active:
         return f"You must be logged in to {action}."
@@ -105,17 +196,47 @@ def _refusal(user, permission, *, department_id, owner_id) -> str | None:
     if not allowed:
         needed = ", ".join(sorted(r.value.replace("_", " ") for r in holders))
         return f"Your roles do not allow you to {action} (needs: {needed})."
-    own_department = department_id is not None and user.department_id == department_id
 
     # Rules that bind every role.
-    if permission is Permission.RUN_AUDITS and own_department:
+    if permission is Permission.RUN_AUDITS and department_id is not None and user.department_id == department_id:
         return "An auditor may not audit their own department (ISO 9001 9.2.2 c)."
     if permission is Permission.VERIFY_EFFECTIVENESS and owner_id is not None and owner_id == user.id:
         return "The owner of a corrective action may not verify its effectiveness."
 
-    # Rules that narrow a role which is the user's only way in.
-    if permission is Permission.OWN_ACTION and allowed == {STAFF} and owner_id is not None and owner_id != user.id:
-        return "Staff may complete only the corrective actions assigned to them."
-    if permission in HEAD_OWN_DEPARTMENT and allowed == {HEAD} and department_id is not None and not own_department:
-        return f"A department head may {permission.value} only for their own department."
-    return None
+    # Any role the user holds that allows it is enough.
+    reasons = [
+        _role_refusal(
+            user, role, permission, department_id=department_id, owner_id=owner_id, site_id=site_id, people=people
+        )
+        for role in sorted(allowed)
+    ]
+    if any(reason is None for reason in reasons):
+        return None
+    return reasons[0]
+
+
+def scope_clause(
+    user: User,
+    permission: Permission | str,
+    *,
+    site_column=None,
+    department_column=None,
+    people_columns: Sequence = (),
+) -> ColumnElement[bool]:
+    """The SQL condition of the rows ``user`` may ``permission``: the same rule as
+    :func:`can`, for list queries (filtered in the database, never fetched and hidden)."""
+    holders, _action = _holders(permission)
+    allowed = holders & user.roles if user.active else frozenset()
+    clauses = []
+    for role in sorted(allowed):
+        if role is ADMIN:
+            return true()
+        parts = []
+        if permission in SITE_SCOPED and site_column is not None and not in_group_office(user):
+            parts.append(site_column == user.site_id)
+        if role is STAFF and permission in STAFF_OWN_RECORDS and people_columns:
+            parts.append(or_(*(column == user.id for column in people_columns)))
+        if role is HEAD and permission in HEAD_OWN_DEPARTMENT and department_column is not None:
+            parts.append(department_column == user.department_id)
+        clauses.append(and_(true(), *parts))
+    return or_(false(), *clauses)
