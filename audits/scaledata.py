@@ -499,7 +499,7 @@ def _nc(
     rng = loader.random
     year = raised_at.year
     sequences[year] = sequences.get(year, 0) + 1
-    owner = heads.get(department) or raised_by
+    owner = loader.heads(site_id).get(department) or heads.get(department) or raised_by
     row = {
         "reference": f"NC-{year}-{sequences[year]:04d}",
         "year": year,

@@ -34,12 +34,17 @@ def zone_named(name: str) -> ZoneInfo:
         raise ValueError(f"{name!r} is not a time zone name such as Asia/Shanghai") from error
 
 
-def local_zone() -> tzinfo:
-    """The dealership's time zone: the configured one inside an app, the default outside."""
+def instance_zone_name() -> str:
+    """The instance's time zone name (``DEALERQMS_TIME_ZONE``): a new site's, and the group office's."""
     from flask import current_app, has_app_context
 
     name = current_app.config.get("DEALERQMS_TIME_ZONE") if has_app_context() else None
-    return zone_named(name or DEFAULT_TIME_ZONE)
+    return name or DEFAULT_TIME_ZONE
+
+
+def local_zone() -> tzinfo:
+    """The dealership's time zone: the configured one inside an app, the default outside."""
+    return zone_named(instance_zone_name())
 
 
 def local(moment: datetime, zone: tzinfo | None = None) -> datetime:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from core.accounts import services
-from core.accounts.models import Department, Role, Site, User
+from core.accounts.models import Role, Site, User
 from core.accounts.passwords import hash_password
 from core.clock import add_months, last_complete_period
 from core.database import db
@@ -188,20 +188,13 @@ def add_demo_group() -> dict[str, Site]:
 
 
 def _add_users(missing, sites: dict[str, Site]) -> None:
-    # An instance that already has department heads keeps them as the official ones.
-    heads_before = {
-        department.code: department.head
-        for department in db.session.execute(db.select(Department)).scalars()
-        if department.head is not None
-    }
     # argon2 is slow on purpose (about 0.3 s a hash); the demo users share one
     # published password, so one hash serves them all.
     services.check_password_strength(DEMO_PASSWORD)
     shared_hash = hash_password(DEMO_PASSWORD)
-    # A department has one official head, and creating a head makes them the
-    # head of their department: Beijing's heads, created last, are the
-    # official ones; Shanghai's hold the department_head role for their site.
-    for login, name, roles, department, site in reversed(missing):
+    # Each site's heads become the heads of their department at that site
+    # (unless the instance already named someone there).
+    for login, name, roles, department, site in missing:
         user = services.create_user(
             None,
             login=login,
@@ -212,6 +205,4 @@ def _add_users(missing, sites: dict[str, Site]) -> None:
             site=sites[site],
         )
         user.password_hash = shared_hash
-    for code, head in heads_before.items():
-        services.department_by_code(code).head = head
     db.session.flush()

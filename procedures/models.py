@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.accounts.models import Department, User
+from core.accounts.models import Department, Site, User
 from core.clock import utcnow
 from core.database import Model
 from core.errors import Conflict
@@ -46,6 +46,9 @@ class Procedure(Model):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     title: Mapped[str] = mapped_column(String(300))
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    # The dealership the procedure is written for, approved by its head of the
+    # owning department; none for a group-wide procedure (the function's group-level head).
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"), index=True)
     kind: Mapped[str] = mapped_column(String(32), default=Kind.PROCEDURE.value)
     review_interval_months: Mapped[int] = mapped_column(default=12)
     # Who must read and acknowledge it: department codes and role names.
@@ -58,6 +61,7 @@ class Procedure(Model):
     row_version: Mapped[int] = mapped_column(default=1)
 
     department: Mapped[Department] = relationship()
+    site: Mapped[Site | None] = relationship()
     revisions: Mapped[list[Revision]] = relationship(
         back_populates="procedure", order_by="Revision.number", cascade="all, delete-orphan"
     )

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import String, cast, false, func, or_
 from sqlalchemy.orm import contains_eager, selectinload
 
+from core.accounts import organisation
 from core.accounts.models import Department, Role, User, UserRole
 from core.accounts.permissions import Permission, can, require
 from core.clock import local, today, utcnow
@@ -372,11 +373,9 @@ def withdraw(actor: User, procedure: Procedure, *, reason: str, row_version: int
 # Signing -----------------------------------------------------------------------
 
 
-def is_head_of(user: User, department_id: int) -> bool:
-    department = db.session.get(Department, department_id)
-    if department is not None and department.head_id == user.id:
-        return True
-    return Role.DEPARTMENT_HEAD in user.roles and user.department_id == department_id
+def is_head_of(user: User, procedure: Procedure) -> bool:
+    """Whether ``user`` signs ``procedure`` as the head of its department (at its site, or group-wide)."""
+    return organisation.approves_as_head(user, procedure.department_id, procedure.site_id)
 
 
 def current_approvals(revision: Revision) -> list[Signature]:
@@ -392,9 +391,8 @@ def current_approvals(revision: Revision) -> list[Signature]:
 
 
 def approval_complete(revision: Revision, approvals: list[Signature]) -> bool:
-    department_id = revision.procedure.department_id
     signers = {s.signer_id: s.signer for s in approvals}
-    heads = {uid for uid, u in signers.items() if is_head_of(u, department_id)}
+    heads = {uid for uid, u in signers.items() if is_head_of(u, revision.procedure)}
     officers = {uid for uid, u in signers.items() if Role.QUALITY_OFFICER in u.roles}
     return any(h != q for h in heads for q in officers)
 
@@ -449,7 +447,16 @@ def decide_refusal(user: User, revision: Revision) -> Refusal | None:
         )
     if revision.author_id == user.id:
         return Refusal(_("The author of a revision may not approve or reject it; two other people must."))
-    if not (is_head_of(user, procedure.department_id) or Role.QUALITY_OFFICER in user.roles):
+    if not (is_head_of(user, procedure) or Role.QUALITY_OFFICER in user.roles):
+        if procedure.site is not None:
+            return Refusal(
+                _(
+                    "Only the head of %(department)s at %(site)s or a quality officer may approve %(code)s.",
+                    department=procedure.department.code,
+                    site=procedure.site.code,
+                    code=procedure.code,
+                )
+            )
         return Refusal(
             _(
                 "Only the head of %(department)s or a quality officer may approve %(code)s.",

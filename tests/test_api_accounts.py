@@ -22,7 +22,13 @@ def test_sites_are_listed_by_code_and_created_and_changed_by_an_admin(api_as, us
     admin = api_as("admin")
     created = admin.post("/api/v1/sites", json={"code": "north-2", "name": "North dealership"})
     assert created.status_code == 201
-    assert created.json == {"code": "NORTH-2", "name": "North dealership", "active": True, "row_version": 1}
+    assert created.json == {
+        "code": "NORTH-2",
+        "name": "North dealership",
+        "time_zone": "Asia/Shanghai",
+        "active": True,
+        "row_version": 1,
+    }
     assert created.headers["Location"] == "/api/v1/sites/NORTH-2"
 
     listed = api_as("staff").get("/api/v1/sites")
@@ -31,7 +37,13 @@ def test_sites_are_listed_by_code_and_created_and_changed_by_an_admin(api_as, us
 
     changed = admin.patch("/api/v1/sites/NORTH-2", json={"active": False, "row_version": 1})
     assert changed.status_code == 200
-    assert changed.json == {"code": "NORTH-2", "name": "North dealership", "active": False, "row_version": 2}
+    assert changed.json == {
+        "code": "NORTH-2",
+        "name": "North dealership",
+        "time_zone": "Asia/Shanghai",
+        "active": False,
+        "row_version": 2,
+    }
     assert [s["code"] for s in admin.get("/api/v1/sites?active=false").json] == ["NORTH-2"]
 
 
@@ -60,15 +72,23 @@ def test_row_version_is_required_on_a_change(api_as, users):
 def test_departments_have_heads_by_login(api_as, users):
     admin = api_as("admin")
     sales = admin.get("/api/v1/departments/SALES").json
-    assert sales["head"] == "head"
-    refused = admin.patch("/api/v1/departments/SALES", json={"head": "staff", "row_version": sales["row_version"]})
+    assert sales["heads"] == [{"site": "MAIN", "head": "head", "deputy": None}]
+    refused = admin.patch(
+        "/api/v1/departments/SALES",
+        json={"heads": [{"site": "MAIN", "head": "staff"}], "row_version": sales["row_version"]},
+    )
     assert refused.status_code == 422
-    assert refused.json["errors"] == [{"field": "head", "message": "staff does not hold the department_head role"}]
-    cleared = admin.patch("/api/v1/departments/SALES", json={"head": None, "row_version": sales["row_version"]})
-    assert cleared.status_code == 200 and cleared.json["head"] is None
+    assert refused.json["errors"] == [
+        {"field": "head", "message": "staff is not an active user with the department head role"}
+    ]
+    cleared = admin.patch(
+        "/api/v1/departments/SALES",
+        json={"heads": [{"site": "MAIN", "head": None}], "row_version": sales["row_version"]},
+    )
+    assert cleared.status_code == 200 and cleared.json["heads"] == [{"site": "MAIN", "head": None, "deputy": None}]
 
     created = admin.post("/api/v1/departments", json={"code": "USED", "name": "Used cars"})
-    assert created.status_code == 201 and created.json["head"] is None
+    assert created.status_code == 201 and created.json["heads"] == []
     assert "USED" in {d["code"] for d in admin.get("/api/v1/departments").json}
 
 
@@ -101,7 +121,9 @@ def test_users_are_created_with_roles_department_and_site_and_can_log_in(app, ap
     }
     assert created.json["created_at"].endswith("Z")
     assert "password" not in created.json
-    assert api_as("admin").get("/api/v1/departments/AFTERSALES").json["head"] == "wei.zhang"
+    assert api_as("admin").get("/api/v1/departments/AFTERSALES").json["heads"] == [
+        {"site": "MAIN", "head": "wei.zhang", "deputy": None}
+    ]
     with app.app_context():
         assert services.authenticate("wei.zhang", "a long enough password") is not None
 
@@ -118,9 +140,12 @@ def test_an_unknown_department_site_or_head_is_a_refused_value_not_a_missing_pag
     response = admin.patch("/api/v1/users/staff", json={"site": "NOPE", "row_version": staff["row_version"]})
     assert response.status_code == 422 and response.json["errors"][0]["field"] == "site"
     sales = admin.get("/api/v1/departments/SALES").json
-    response = admin.patch("/api/v1/departments/SALES", json={"head": "nobody", "row_version": sales["row_version"]})
+    response = admin.patch(
+        "/api/v1/departments/SALES",
+        json={"heads": [{"site": "MAIN", "head": "nobody"}], "row_version": sales["row_version"]},
+    )
     assert response.status_code == 422
-    assert response.json["errors"] == [{"field": "head", "message": "There is no user with login 'nobody'."}]
+    assert response.json["errors"] == [{"field": "heads.head", "message": "There is no user with login 'nobody'."}]
 
 
 def test_user_fields_for_administration_are_shown_to_admins_and_the_user_only(api_as, users):

@@ -15,6 +15,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from audits.models import Audit, Evidence, Nonconformity, ProgrammeEntry
+from core.accounts import organisation
 from core.accounts.models import Department, Role, Site, User
 from core.clock import last_complete_period, today
 from core.database import db
@@ -114,9 +115,14 @@ def test_two_dealerships_with_every_role_in_every_department(demo):
         auditor_departments = {user.department.code for user in people if Role.AUDITOR in user.roles}
         assert len(auditor_departments) == 2 and "QUALITY" not in auditor_departments
         assert all("(" in user.display_name and user.display_name.isascii() is False for user in people)
-    # One official head per department, holding the role; the other site's head holds the role too.
-    heads = db.session.execute(db.select(Department).where(Department.code.in_(AREAS))).scalars().all()
-    assert all(department.head is not None and department.head.site.code == "BJ01" for department in heads)
+    # Each site's department has its own head, who works at that site.
+    for department in db.session.execute(db.select(Department).where(Department.code.in_(AREAS))).scalars():
+        for code in codes:
+            head = organisation.head_of(department, _site(code))
+            assert head is not None and head.site.code == code and head.department_id == department.id, (
+                department.code,
+                code,
+            )
 
 
 def test_demo_users_log_in_with_the_printed_password(demo):

@@ -4,9 +4,9 @@ import re
 
 import pytest
 
-from core.accounts import services
+from core.accounts import organisation, services
 from core.accounts.models import Role
-from core.database import db
+from core.database import commit, db
 from core.testing import TEST_PASSWORD
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
@@ -268,35 +268,56 @@ def test_sites_create_edit_and_stale_edit(app, admin):
 
 
 def test_departments_create_and_set_a_head(app, admin, make_user):
+    """A department has its own head at each site; the page offers, per site, the
+    department's heads who work there, and refuses anyone else."""
     response = admin.post(
         "/admin/departments/new", data={"code": "BODY", "name": "Body shop", "csrf_token": page_token(admin)}
     )
     assert response.status_code == 302 and response.headers["Location"] == "/admin/departments/BODY"
+    with app.app_context():
+        services.create_site(None, "NORTH", "North Motors")
+        commit()
 
+    # Creating a head makes them head where they work, unless someone already is.
     make_user("bodyhead", "department_head", department="BODY", display_name="Bo Dyhead")
-    page = admin.get("/admin/departments/SALES").get_data(as_text=True)
-    assert '<option value="bodyhead">' in page and '<option value="staff">' not in page, (
-        "only department heads are offered"
-    )
+    make_user("northhead", "department_head", department="BODY", site="NORTH", display_name="Nora North")
+    make_user("bodyhead2", "department_head", department="BODY", display_name="Ben Second")
+    with app.app_context():
+        assert organisation.head_of(services.department_by_code("BODY"), services.site_by_code("MAIN")).login == (
+            "bodyhead"
+        )
+        assert organisation.head_of(services.department_by_code("BODY"), services.site_by_code("NORTH")).login == (
+            "northhead"
+        )
 
-    version = row_version(page)
+    page = admin.get("/admin/departments/BODY").get_data(as_text=True)
+    main_form = page.split('action="/admin/departments/BODY/heads/MAIN"', 1)[1].split("</form>", 1)[0]
+    assert '<option value="bodyhead2">' in main_form and '<option value="northhead">' not in main_form, (
+        "only the department's heads at that site are offered"
+    )
     response = admin.post(
-        "/admin/departments/SALES",
-        data={"name": "Sales", "head": "bodyhead", "row_version": version, "csrf_token": page_token(admin)},
+        "/admin/departments/BODY/heads/MAIN",
+        data={
+            "MAIN-head": "bodyhead2",
+            "MAIN-deputy": "bodyhead",
+            "MAIN-row_version": "1",
+            "MAIN-csrf_token": page_token(admin),
+        },
     )
     assert response.status_code == 302
     with app.app_context():
-        assert services.department_by_code("SALES").head.login == "bodyhead"
-    assert "Bo Dyhead" in admin.get("/admin/departments").get_data(as_text=True)
+        row = organisation.headship(services.department_by_code("BODY").id, services.site_by_code("MAIN").id)
+        assert (row.head.login, row.deputy.login) == ("bodyhead2", "bodyhead")
+    assert "Ben Second" in admin.get("/admin/departments").get_data(as_text=True)
 
-    version = row_version(admin.get("/admin/departments/SALES").get_data(as_text=True))
     response = admin.post(
-        "/admin/departments/SALES",
-        data={"name": "Sales", "head": "staff", "row_version": version, "csrf_token": page_token(admin)},
+        "/admin/departments/BODY/heads/MAIN",
+        data={"MAIN-head": "northhead", "MAIN-row_version": "2", "MAIN-csrf_token": page_token(admin)},
     )
-    assert response.status_code == 422, "a user without the role cannot head a department"
+    assert response.status_code == 422, "a head from another site cannot head this one"
     with app.app_context():
-        assert services.department_by_code("SALES").head.login == "bodyhead"
+        row = organisation.headship(services.department_by_code("BODY").id, services.site_by_code("MAIN").id)
+        assert row.head.login == "bodyhead2"
 
 
 def test_other_roles_are_refused_with_the_reason(client_as):

@@ -14,6 +14,7 @@ from audits.services.common import (
     required_text,
     user_named,
 )
+from core.accounts import organisation
 from core.accounts.models import Site, User
 from core.accounts.passwords import verify_password
 from core.accounts.permissions import Permission, can
@@ -75,12 +76,9 @@ def add_action(
     enforce(refusal)
     description = required_text(description, "description")
     owner_row = user_named(owner, "owner")
-    if not can(owner_row, Permission.OWN_ACTION):
-        raise ValidationFailed.field(
-            "owner",
-            f"{owner_row.display_name} ({owner_row.login}) may not own corrective "
-            f"actions (quality officers, department heads and staff may)",
-        )
+    refusal_of_owner = organisation.owner_refusal(owner_row, nc.site_id)
+    if refusal_of_owner:
+        raise ValidationFailed.field("owner", refusal_of_owner)
     if due_date is None:
         raise ValidationFailed.field("due_date", "is required")
     if due_date < today():

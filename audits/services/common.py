@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func
 
-from core.accounts.models import Department, Role, Site, User
+from core.accounts import organisation
+from core.accounts.models import Department, Site, User
 from core.accounts.permissions import Permission, require
 from core.accounts.services import department_by_code, site_by_code
 from core.database import db
@@ -77,23 +78,11 @@ def optional_text(value: str | None) -> str | None:
     return text.replace("\r\n", "\n") or None
 
 
-def is_head_of(user: User, department_id: int | None) -> bool:
-    if department_id is None or Role.DEPARTMENT_HEAD not in user.roles:
-        return False
-    department = db.session.get(Department, department_id)
-    return user.department_id == department_id or (department is not None and department.head_id == user.id)
+def is_head_of(user: User, department_id: int | None, site_id: int | None) -> bool:
+    """Whether ``user`` heads (or deputises for) the department at that site, or group-wide."""
+    return organisation.is_head_of(user, department_id, site_id)
 
 
-def head_of(department: Department) -> User | None:
-    if department.head is not None and department.head.active:
-        return department.head
-    return (
-        db.session.execute(
-            db.select(User)
-            .where(User.department_id == department.id, User.active.is_(True))
-            .where(User.role_rows.any(role=Role.DEPARTMENT_HEAD.value))
-            .order_by(User.id)
-        )
-        .scalars()
-        .first()
-    )
+def head_of(department: Department, site: Site | None) -> User | None:
+    """Who owns work raised for ``department`` at ``site``: the head there, else the deputy, else the group head."""
+    return organisation.head_of(department, site)

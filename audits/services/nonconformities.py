@@ -32,6 +32,7 @@ from audits.services.common import (
     site_named,
     user_named,
 )
+from core.accounts import organisation
 from core.accounts.models import Department, Role, Site, User
 from core.accounts.permissions import Permission, can, require
 from core.clock import local, today, utcnow
@@ -136,7 +137,9 @@ def may_manage(user: User, nc: Nonconformity) -> bool:
     """Contain, analyse, plan actions, close: a quality officer, the NC's owner or the head of its department."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.active:
         return False
-    return Role.QUALITY_OFFICER in user.roles or nc.owner_id == user.id or is_head_of(user, nc.department_id)
+    if Role.QUALITY_OFFICER in user.roles or nc.owner_id == user.id:
+        return True
+    return is_head_of(user, nc.department_id, nc.site_id)
 
 
 def manage_refusal_text(nc: Nonconformity) -> str:
@@ -186,7 +189,13 @@ def raise_nonconformity(
         raise ValidationFailed.field("severity", f"one of {', '.join(SEVERITIES)}")
     site_row = site if isinstance(site, Site) else site_named(site)
     department_row = department if isinstance(department, Department) else department_named(department)
-    owner_row = user_named(owner, "owner", required=False) or head_of(department_row)
+    owner_row = user_named(owner, "owner", required=False)
+    if owner_row is not None:
+        refusal = organisation.owner_refusal(owner_row, site_row.id)
+        if refusal:
+            raise ValidationFailed.field("owner", refusal)
+    else:
+        owner_row = head_of(department_row, site_row)
     if due_date is None:
         due_date = today() + timedelta(days=DEFAULT_DAYS[severity])
     elif due_date < today():
@@ -256,7 +265,11 @@ def update_nonconformity(
     if description is not None:
         nc.description = optional_text(description) or ""
     if owner is not None:
-        nc.owner = user_named(owner, "owner")
+        owner_row = user_named(owner, "owner")
+        refusal = organisation.owner_refusal(owner_row, nc.site_id)
+        if refusal:
+            raise ValidationFailed.field("owner", refusal)
+        nc.owner = owner_row
     if due_date is not None:
         nc.due_date = due_date
     db.session.flush()

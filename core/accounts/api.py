@@ -13,8 +13,8 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, post_dump, validate
 from sqlalchemy.orm import selectinload
 
-from core.accounts import services
-from core.accounts.models import ApiToken, Department, Role, Site, User, UserRole
+from core.accounts import organisation, services
+from core.accounts.models import ApiToken, Department, DepartmentHead, Role, Site, User, UserRole
 from core.accounts.passwords import MIN_LENGTH
 from core.accounts.permissions import Permission, can
 from core.api import (
@@ -78,9 +78,13 @@ def _site(code: str | None):
 # Sites ------------------------------------------------------------------------------
 
 
+TIME_ZONE = {"description": "The dealership's time zone, an IANA name such as Asia/Shanghai (default: the instance's)."}
+
+
 class SiteSchema(Schema):
     code = fields.String(dump_only=True)
     name = fields.String(dump_only=True)
+    time_zone = fields.String(dump_only=True, metadata=TIME_ZONE)
     active = fields.Boolean(dump_only=True)
     row_version = fields.Integer(dump_only=True, metadata={"description": "Send it back with a change."})
 
@@ -88,10 +92,12 @@ class SiteSchema(Schema):
 class SiteCreateSchema(Schema):
     code = _code(required=True, metadata={"description": "1–32 capital letters, digits, `-` or `_`."})
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    time_zone = fields.String(validate=validate.Length(min=1, max=64), metadata=TIME_ZONE)
 
 
 class SiteUpdateSchema(Schema):
     name = fields.String(validate=validate.Length(min=1, max=200))
+    time_zone = fields.String(validate=validate.Length(min=1, max=64), metadata=TIME_ZONE)
     active = fields.Boolean()
     row_version = fields.Integer(
         required=True, metadata={"description": "The version you read; a stale one is refused with 409."}
@@ -122,7 +128,7 @@ def list_sites(args):
 @sites_bp.alt_response(409, response="CONFLICT")
 def create_site(data):
     """Add a site."""
-    site = services.create_site(api_user(), data["code"], data["name"])
+    site = services.create_site(api_user(), data["code"], data["name"], data.get("time_zone"))
     commit()
     return site, 201, {"Location": url_for(".get_site", code=site.code)}
 
@@ -143,13 +149,14 @@ def get_site(code):
 @sites_bp.alt_response(404, response="NOT_FOUND")
 @sites_bp.alt_response(409, response="CONFLICT")
 def update_site(data, code):
-    """Rename a site or (de)activate it."""
+    """Rename a site, change its time zone or (de)activate it."""
     site = services.site_by_code(code.upper())
     services.update_site(
         api_user(),
         site,
         name=data.get("name", site.name),
         active=data.get("active", site.active),
+        time_zone=data.get("time_zone"),
         row_version=data["row_version"],
     )
     commit()
@@ -159,11 +166,36 @@ def update_site(data, code):
 # Departments ------------------------------------------------------------------------
 
 
+class HeadshipSchema(Schema):
+    site = fields.String(
+        allow_none=True, metadata={"description": "Site code, or null for the group-level head of the function."}
+    )
+    head = fields.String(allow_none=True, metadata={"description": "Login of the head, or null for none."})
+    deputy = fields.String(
+        allow_none=True, metadata={"description": "Login of the deputy (acts while the head is away), or null."}
+    )
+
+
 class DepartmentSchema(Schema):
     code = fields.String(dump_only=True)
     name = fields.String(dump_only=True)
-    head = KeyOf("login", metadata={"description": "Login of the department head, or null."})
+    heads = fields.Method(
+        "_heads",
+        metadata={"description": "Who heads the department at each site, and group-wide (site null)."},
+    )
     row_version = fields.Integer(dump_only=True, metadata={"description": "Send it back with a change."})
+
+    def _heads(self, department):
+        return HeadshipSchema(many=True).dump(
+            [
+                {
+                    "site": row.site.code if row.site else None,
+                    "head": row.head.login if row.head else None,
+                    "deputy": row.deputy.login if row.deputy else None,
+                }
+                for row in sorted(department.heads, key=lambda row: (row.site is not None, row.site and row.site.code))
+            ]
+        )
 
 
 class DepartmentCreateSchema(Schema):
@@ -173,8 +205,13 @@ class DepartmentCreateSchema(Schema):
 
 class DepartmentUpdateSchema(Schema):
     name = fields.String(validate=validate.Length(min=1, max=200))
-    head = fields.String(
-        allow_none=True, metadata={"description": "Login of a user holding the department_head role, or null for none."}
+    heads = fields.List(
+        fields.Nested(HeadshipSchema),
+        metadata={
+            "description": "Heads to name, one entry per site (or site null: group-wide); "
+            "sites not listed keep theirs. Each head and deputy holds the department_head role "
+            "and works in the department at that site."
+        },
     )
     row_version = fields.Integer(
         required=True, metadata={"description": "The version you read; a stale one is refused with 409."}
@@ -182,7 +219,17 @@ class DepartmentUpdateSchema(Schema):
 
 
 def _departments_query():
-    return db.select(Department).options(selectinload(Department.head)).order_by(Department.code)
+    return (
+        db.select(Department)
+        .options(
+            selectinload(Department.heads).options(
+                selectinload(DepartmentHead.site),
+                selectinload(DepartmentHead.head),
+                selectinload(DepartmentHead.deputy),
+            )
+        )
+        .order_by(Department.code)
+    )
 
 
 @departments_bp.route("/departments")
@@ -223,15 +270,22 @@ def get_department(code):
 @departments_bp.alt_response(404, response="NOT_FOUND")
 @departments_bp.alt_response(409, response="CONFLICT")
 def update_department(data, code):
-    """Rename a department or change its head."""
+    """Rename a department or name its head and deputy at a site (or group-wide)."""
     department = services.department_by_code(code.upper())
-    if "head" in data:
-        head = _referenced(services.user_by_login, "head", data["head"] and data["head"].lower())
-    else:
-        head = department.head
     services.update_department(
-        api_user(), department, name=data.get("name", department.name), head=head, row_version=data["row_version"]
+        api_user(), department, name=data.get("name", department.name), row_version=data["row_version"]
     )
+    for entry in data.get("heads", []):
+        site = _referenced(services.site_by_code, "heads.site", entry.get("site") and entry["site"].upper())
+        existing = organisation.headship(department.id, site.id if site else None)
+        organisation.set_heads(
+            api_user(),
+            department,
+            site,
+            head=_referenced(services.user_by_login, "heads.head", entry.get("head") and entry["head"].lower()),
+            deputy=_referenced(services.user_by_login, "heads.deputy", entry.get("deputy") and entry["deputy"].lower()),
+            row_version=existing.row_version if existing else None,
+        )
     commit()
     return department
 

@@ -138,6 +138,11 @@ class SetPasswordForm(FlaskForm):
 
 class SiteForm(VersionedForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    time_zone = StringField(
+        _l("Time zone"),
+        validators=[Optional(), Length(max=64)],
+        description=_l("The dealership's clock, e.g. Asia/Shanghai: its days, months and the times shown there."),
+    )
     active = BooleanField(_l("Active"), default=True)
 
 
@@ -149,15 +154,28 @@ class NewSiteForm(FlaskForm):
         render_kw={"autocapitalize": "characters"},
     )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    time_zone = StringField(
+        _l("Time zone"),
+        validators=[Optional(), Length(max=64)],
+        description=_l("The dealership's clock, e.g. Asia/Shanghai: its days, months and the times shown there."),
+    )
 
 
 class DepartmentForm(VersionedForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+
+
+class HeadshipForm(FlaskForm):
+    """The head and deputy of a department at one site, or group-wide; prefixed
+    with the site's code (or "group") so that a page can hold one per site."""
+
     head = SelectField(
-        _l("Head of department"),
+        _l("Head"),
         validators=[Optional()],
-        description=_l("Only active users with the department head role can be chosen."),
+        description=_l("Active department heads of this department who work there."),
     )
+    deputy = SelectField(_l("Deputy"), validators=[Optional()], description=_l("Acts while the head is away."))
+    row_version = HiddenField()
 
 
 class NewDepartmentForm(FlaskForm):

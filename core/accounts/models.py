@@ -5,10 +5,10 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.clock import utcnow
+from core.clock import instance_zone_name, utcnow, zone_named
 from core.database import Model
 
 
@@ -26,10 +26,16 @@ class Site(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # The dealership's clock: its days, months and the times shown to its people (an IANA name).
+    time_zone: Mapped[str] = mapped_column(String(64), default=instance_zone_name)
     active: Mapped[bool] = mapped_column(default=True)
     row_version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": row_version}
+
+    @property
+    def zone(self):
+        return zone_named(self.time_zone)
 
     def __repr__(self) -> str:
         return f"<Site {self.code}>"
@@ -59,10 +65,9 @@ class Department(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    head_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", use_alter=True))
     row_version: Mapped[int] = mapped_column(default=1)
 
-    head: Mapped[User | None] = relationship(foreign_keys=[head_id], post_update=True)
+    heads: Mapped[list[DepartmentHead]] = relationship(back_populates="department", cascade="all, delete-orphan")
 
     __mapper_args__ = {"version_id_col": row_version}
 
@@ -73,6 +78,48 @@ class Department(Model):
 
     def __repr__(self) -> str:
         return f"<Department {self.code}>"
+
+
+class DepartmentHead(Model):
+    """Who heads a department at one site (and their deputy), or — with no
+    site — the group-level head of the function, who owns its group-wide
+    procedures. Each site's department has its own head."""
+
+    __tablename__ = "department_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id", ondelete="CASCADE"))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"), index=True)
+    head_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    deputy_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    row_version: Mapped[int] = mapped_column(default=1)
+
+    department: Mapped[Department] = relationship(back_populates="heads")
+    site: Mapped[Site | None] = relationship()
+    head: Mapped[User | None] = relationship(foreign_keys=[head_id])
+    deputy: Mapped[User | None] = relationship(foreign_keys=[deputy_id])
+
+    __mapper_args__ = {"version_id_col": row_version}
+    __table_args__ = (
+        UniqueConstraint("department_id", "site_id", name="uq_department_head_department_id_site_id"),
+        # NULLs are distinct in a unique constraint: one group-level head per department needs its own index.
+        Index(
+            "uq_department_head_group",
+            "department_id",
+            unique=True,
+            sqlite_where=text("site_id IS NULL"),
+            postgresql_where=text("site_id IS NULL"),
+        ),
+    )
+
+    @property
+    def acting(self) -> User | None:
+        """The head, or the deputy while the head is away (inactive or not named)."""
+        if self.head is not None and self.head.active:
+            return self.head
+        if self.deputy is not None and self.deputy.active:
+            return self.deputy
+        return None
 
 
 class User(UserMixin, Model):

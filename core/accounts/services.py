@@ -20,6 +20,7 @@ from core.accounts.models import (
     User,
     UserRole,
 )
+from core.accounts.organisation import name_head_if_none
 from core.accounts.passwords import (
     MIN_LENGTH,
     hash_password,
@@ -27,7 +28,7 @@ from core.accounts.passwords import (
     verify_password,
 )
 from core.accounts.permissions import Permission, require
-from core.clock import utcnow
+from core.clock import instance_zone_name, utcnow, zone_named
 from core.database import commit, db, write_intent
 from core.errors import (
     Conflict,
@@ -91,7 +92,19 @@ def check_password_strength(password: str, login: str = "") -> None:
 # Sites and departments ------------------------------------------------------
 
 
-def create_site(actor: User | None, code: str, name: str) -> Site:
+def _zone(time_zone: str | None) -> str | None:
+    if time_zone is None:
+        return None
+    name = time_zone.strip()
+    try:
+        zone_named(name)
+    except ValueError:
+        raise ValidationFailed.field("time_zone", f"{name!r} is not a time zone name such as Asia/Shanghai") from None
+    return name
+
+
+def create_site(actor: User | None, code: str, name: str, time_zone: str | None = None) -> Site:
+    """Add a dealership; its clock is ``time_zone`` (an IANA name), else the instance's."""
     if actor is not None:
         require(actor, Permission.MANAGE_USERS)
     code = code.strip().upper()
@@ -101,18 +114,21 @@ def create_site(actor: User | None, code: str, name: str) -> Site:
         raise ValidationFailed.field("name", "is required")
     if db.session.execute(db.select(Site.id).filter_by(code=code)).first():
         raise Conflict(f"A site with code {code!r} already exists.")
-    site = Site(code=code, name=name.strip())
+    site = Site(code=code, name=name.strip(), time_zone=_zone(time_zone) or instance_zone_name())
     db.session.add(site)
     db.session.flush()
     return site
 
 
-def update_site(actor: User, site: Site, *, name: str, active: bool, row_version: int) -> Site:
+def update_site(
+    actor: User, site: Site, *, name: str, active: bool, row_version: int, time_zone: str | None = None
+) -> Site:
     require(actor, Permission.MANAGE_USERS)
     require_row_version(site, row_version)
     if not name.strip():
         raise ValidationFailed.field("name", "is required")
     site.name, site.active = name.strip(), active
+    site.time_zone = _zone(time_zone) or site.time_zone
     db.session.flush()
     return site
 
@@ -133,16 +149,13 @@ def create_department(actor: User | None, code: str, name: str) -> Department:
     return department
 
 
-def update_department(
-    actor: User, department: Department, *, name: str, head: User | None, row_version: int
-) -> Department:
+def update_department(actor: User, department: Department, *, name: str, row_version: int) -> Department:
+    """Rename a department; its heads are named per site (:func:`core.accounts.organisation.set_heads`)."""
     require(actor, Permission.MANAGE_USERS)
     require_row_version(department, row_version)
     if not name.strip():
         raise ValidationFailed.field("name", "is required")
-    if head is not None and Role.DEPARTMENT_HEAD not in head.roles:
-        raise ValidationFailed.field("head", f"{head.login} does not hold the department_head role")
-    department.name, department.head = name.strip(), head
+    department.name = name.strip()
     db.session.flush()
     return department
 
@@ -200,9 +213,7 @@ def create_user(
     )
     db.session.add(user)
     db.session.flush()
-    if Role.DEPARTMENT_HEAD in role_set:
-        department.head = user
-        db.session.flush()
+    name_head_if_none(user)
     return user
 
 

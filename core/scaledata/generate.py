@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import force_locale
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
-from core.accounts.models import Department, Site, User, UserRole
+from core.accounts.models import Department, DepartmentHead, Site, User, UserRole
 from core.accounts.passwords import hash_password
 from core.accounts.services import ensure_defaults
 from core.clock import add_months, current_period, local, local_time
@@ -247,16 +247,15 @@ def _users(loader: BulkLoader) -> None:
         UserRow(i, row["login"], row["display_name"], (role,), department, row["site_id"])
         for i, row, (role, department) in zip(ids, rows, roles, strict=True)
     ]
-    for code, head in loader.heads().items():
-        department = departments[code]
-        # Core UPDATE, recorded as the recorder would: the ORM must not write
-        # while the loader holds the chain head.
-        loader.connection.execute(
-            update(Department.__table__)
-            .where(Department.__table__.c.id == department.id)
-            .values(head_id=head.id, row_version=Department.__table__.c.row_version + 1)
-        )
-        loader.event(Department, department.id, {"head_id": (department.head_id, head.id)})
+    # Each head heads their department at the site where they work.
+    loader.insert(
+        DepartmentHead,
+        [
+            {"department_id": departments[user.department].id, "site_id": user.site_id, "head_id": user.id}
+            for user in loader.users
+            if "department_head" in user.roles
+        ],
+    )
 
 
 # ------------------------------------------------------------------ forms and metrics

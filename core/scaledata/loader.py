@@ -140,9 +140,16 @@ class BulkLoader:
     def users_with(self, role: str) -> list[UserRow]:
         return [user for user in self.users if role in user.roles]
 
-    def heads(self) -> dict[str, UserRow]:
-        """Department code → its head."""
-        return {user.department: user for user in self.users if "department_head" in user.roles}
+    def heads(self, site_id: int | None = None) -> dict[str, UserRow]:
+        """Department code → its head at ``site_id``, or its first head anywhere (group-wide work)."""
+        cache = self.__dict__.setdefault("_heads_by_site", {})
+        if site_id not in cache:
+            found: dict[str, UserRow] = {}
+            for user in self.users:
+                if "department_head" in user.roles and (site_id is None or user.site_id == site_id):
+                    found.setdefault(user.department, user)
+            cache[site_id] = found
+        return cache[site_id]
 
     # -------------------------------------------------------------- writing
 

@@ -12,10 +12,11 @@ from flask_login import current_user, login_required, login_user
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
-from core.accounts import services
+from core.accounts import organisation, services
 from core.accounts.forms import (
     ROLE_LABELS,
     DepartmentForm,
+    HeadshipForm,
     NewDepartmentForm,
     NewSiteForm,
     NewUserForm,
@@ -62,14 +63,44 @@ def _site_choices():
     return [SelectChoice("", _("(none)"))] + [SelectChoice(s.code, f"{s.code} · {s.name}") for s in sites]
 
 
-def _head_choices():
+def _head_choices(department: Department, site: Site | None):
+    """The people who may head ``department`` at ``site``: its department heads working there."""
     heads = db.session.execute(
         db.select(User)
         .join(UserRole)
-        .where(UserRole.role == Role.DEPARTMENT_HEAD.value, User.active.is_(True))
+        .where(
+            UserRole.role == Role.DEPARTMENT_HEAD.value,
+            User.active.is_(True),
+            User.department_id == department.id,
+            User.site_id.is_(None) if site is None else User.site_id == site.id,
+        )
         .order_by(User.display_name)
     ).scalars()
     return [SelectChoice("", _("(none)"))] + [SelectChoice(u.login, f"{u.display_name} ({u.login})") for u in heads]
+
+
+def _headship_forms(department: Department, submitted: HeadshipForm | None = None) -> list[tuple]:
+    """(site or None, form) for the group office and each active site; the submitted one keeps what was typed."""
+    sites = [None, *db.session.execute(db.select(Site).where(Site.active.is_(True)).order_by(Site.code)).scalars()]
+    rows = []
+    for site in sites:
+        key = _site_key(site)
+        if submitted is not None and submitted._prefix == f"{key}-":
+            form = submitted
+        else:
+            row = organisation.headship(department.id, site.id if site else None)
+            form = HeadshipForm(
+                formdata=None,
+                prefix=key,
+                data={
+                    "head": row.head.login if row and row.head else "",
+                    "deputy": row.deputy.login if row and row.deputy else "",
+                    "row_version": str(row.row_version) if row else "",
+                },
+            )
+        form.head.choices = form.deputy.choices = _head_choices(department, site)
+        rows.append((site, form))
+    return rows
 
 
 def _or_none(finder, code: str | None):
@@ -208,7 +239,9 @@ def sites():
 @bp.route("/sites/new", methods=["GET", "POST"])
 def new_site():
     form = NewSiteForm()
-    outcome = run_form(form, lambda: services.create_site(current_user, form.code.data, form.name.data))
+    outcome = run_form(
+        form, lambda: services.create_site(current_user, form.code.data, form.name.data, form.time_zone.data or None)
+    )
     if not outcome.done:
         return render_template("admin/site_new.html", form=form), outcome.status
     flash(_("Site %(code)s was created.", code=outcome.result.code), "success")
@@ -221,12 +254,22 @@ def site(code):
     form = SiteForm(
         data=None
         if request.method == "POST"
-        else {"name": record.name, "active": record.active, "row_version": record.row_version}
+        else {
+            "name": record.name,
+            "time_zone": record.time_zone,
+            "active": record.active,
+            "row_version": record.row_version,
+        }
     )
     outcome = run_form(
         form,
         lambda: services.update_site(
-            current_user, record, name=form.name.data, active=form.active.data, row_version=form.row_version.data
+            current_user,
+            record,
+            name=form.name.data,
+            active=form.active.data,
+            time_zone=form.time_zone.data or None,
+            row_version=form.row_version.data,
         ),
     )
     if not outcome.done:
@@ -243,7 +286,7 @@ def site(code):
 @bp.route("/departments")
 def departments():
     pagination = db.paginate(
-        db.select(Department).options(selectinload(Department.head)).order_by(Department.code),
+        db.select(Department).options(selectinload(Department.heads)).order_by(Department.code),
         page=_page(),
         per_page=USERS_PER_PAGE,
         error_out=False,
@@ -265,24 +308,57 @@ def new_department():
 def department(code):
     record = _get(Department, code=code)
     form = DepartmentForm(
-        data=None
-        if request.method == "POST"
-        else {"name": record.name, "head": record.head.login if record.head else "", "row_version": record.row_version}
+        data=None if request.method == "POST" else {"name": record.name, "row_version": record.row_version}
     )
-    form.head.choices = _head_choices()
     outcome = run_form(
         form,
         lambda: services.update_department(
-            current_user,
-            record,
-            name=form.name.data,
-            head=_or_none(services.user_by_login, form.head.data),
-            row_version=form.row_version.data,
+            current_user, record, name=form.name.data, row_version=form.row_version.data
         ),
     )
     if not outcome.done:
-        return render_template(
-            "admin/department_edit.html", form=form, department=record, history=history_of(record)
-        ), outcome.status
+        return _department_page(record, form), outcome.status
     flash(_("Department %(code)s was saved.", code=record.code), "success")
     return redirect(url_for("admin.department", code=record.code))
+
+
+GROUP_KEY = "group"
+
+
+def _site_key(site: Site | None) -> str:
+    return site.code if site else GROUP_KEY
+
+
+@bp.route("/departments/<code>/heads/<site_key>", methods=["POST"])
+def department_heads(code, site_key):
+    record = _get(Department, code=code)
+    site = None if site_key == GROUP_KEY else _get(Site, code=site_key)
+    heads = HeadshipForm(prefix=site_key)
+    heads.head.choices = heads.deputy.choices = _head_choices(record, site)
+    outcome = run_form(
+        heads,
+        lambda: organisation.set_heads(
+            current_user,
+            record,
+            site,
+            head=_or_none(services.user_by_login, heads.head.data),
+            deputy=_or_none(services.user_by_login, heads.deputy.data),
+            row_version=int(heads.row_version.data) if heads.row_version.data else None,
+        ),
+    )
+    if not outcome.done:
+        form = DepartmentForm(data={"name": record.name, "row_version": record.row_version})
+        return _department_page(record, form, heads), outcome.status
+    where = site.code if site else _("the group office")
+    flash(_("The heads of %(code)s at %(site)s were saved.", code=record.code, site=where), "success")
+    return redirect(url_for("admin.department", code=record.code))
+
+
+def _department_page(record: Department, form: DepartmentForm, submitted_heads: HeadshipForm | None = None):
+    return render_template(
+        "admin/department_edit.html",
+        form=form,
+        department=record,
+        headships=_headship_forms(record, submitted_heads),
+        history=history_of(record),
+    )
