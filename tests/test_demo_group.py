@@ -282,6 +282,12 @@ def test_nonconformities_at_every_stage_with_all_three_analyses(demo):
         ).scalars()
     )
     assert {"bj.quality", "sh.quality", "bj.sales", "sh.service", "sh.marketing.head"} <= actors
+    # Shanghai's NCs and actions are owned by Shanghai's people, Beijing's by Beijing's.
+    for nc in ncs:
+        assert nc.owner is not None and nc.owner.site_id in (nc.site_id, None), (nc.reference, nc.owner.login)
+        for action in nc.actions:
+            assert action.owner.site_id in (nc.site_id, None), (nc.reference, action.owner.login)
+    assert {nc.owner.login for nc in ncs if nc.site.code == "SH01"} & {"sh.sales.head", "sh.service.head"}
 
 
 def test_the_starter_programme_covers_the_six_areas_at_each_site(demo):
