@@ -1,0 +1,305 @@
+"""The world the access matrix is checked in: two sites, ten identities and,
+at each site, one record of every kind (procedure, audits, NC, action,
+submission, measurement, evidence, job)."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from core.plugins import Field, Form, hookimpl
+from core.testing import TEST_PASSWORD
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64 + b"\xff\xd9"
+FORM_KEY = "matrix.visit"
+METRIC_KEY = "sales.lead_conversion"  # a manual metric of SALES (built-in)
+CHECKLIST_KEY = "sales.process"
+PERIOD = "2025-06"
+FIVE_WHY = {"method": "5why", "chain": [{"why": "Visitors waited", "because": "No rota for lunch breaks"}]}
+
+
+class MatrixPlugin:
+    """A form of SALES with one field, so that a valid submission is one line."""
+
+    @hookimpl
+    def register_forms(self):
+        return [
+            Form(
+                key=FORM_KEY,
+                title="Showroom visit",
+                version=1,
+                area="SALES",
+                fields=[Field(key="note", label="Note", type="text", required=True)],
+            )
+        ]
+
+
+class NoRunner:
+    """Jobs stay queued: the matrix asks who may see them, not what they produce."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def submit(self, job_id: str) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class Identity:
+    name: str
+    roles: frozenset[str]
+    department: str | None
+    site: str | None  # None: the group office
+
+    def has(self, *roles: str) -> bool:
+        return bool(self.roles & set(roles))
+
+
+IDENTITIES = [
+    Identity("admin", frozenset({"admin"}), "QUALITY", None),
+    Identity("qo", frozenset({"quality_officer"}), "QUALITY", "MAIN"),
+    Identity("group_qo", frozenset({"quality_officer"}), "QUALITY", None),
+    Identity("head", frozenset({"department_head"}), "SALES", "MAIN"),
+    Identity("head_other_dept", frozenset({"department_head"}), "AFTERSALES", "MAIN"),
+    Identity("head_other_site", frozenset({"department_head"}), "SALES", "NORTH"),
+    Identity("auditor", frozenset({"auditor"}), "TRAINING", "MAIN"),
+    Identity("auditor_other_site", frozenset({"auditor"}), "TRAINING", "NORTH"),
+    Identity("staff", frozenset({"staff"}), "SALES", "MAIN"),
+    Identity("staff_other", frozenset({"staff"}), "SALES", "MAIN"),
+]
+BY_NAME = {identity.name: identity for identity in IDENTITIES}
+
+
+@dataclass
+class SiteRecords:
+    """The records of one site, all of SALES, and who is involved in them."""
+
+    site: str
+    department: str = "SALES"
+    procedure: str = ""
+    effective: int = 1
+    draft: int = 2
+    audit_planned: str = ""
+    audit: str = ""  # in progress, with checklist items and evidence
+    item: int = 0
+    evidence: int = 0
+    team: frozenset[str] = frozenset()
+    nc: str = ""
+    nc_people: frozenset[str] = frozenset()  # raised it, owns it, or owns one of its actions
+    action: int = 0
+    action_owner: str = ""
+    submission: int = 0
+    submitted_by: str = ""
+    measured_by: str = ""
+    job: str = ""
+    job_by: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class World:
+    sites: dict[str, SiteRecords]
+    spare_token: int  # an API token of staff_other's (a token id nobody else owns)
+    spare_token_plain: str = ""
+
+
+def _user(login):
+    from core.accounts.services import user_by_login
+
+    return user_by_login(login)
+
+
+def build(app) -> World:
+    from audits.services import actions, audits, evidence
+    from audits.services import nonconformities as ncs
+    from core.accounts import organisation, services
+    from core.clock import today
+    from core.database import commit, db
+    from core.forms import services as forms
+    from core.jobs.models import Job
+    from core.jobs.services import new_job_id
+    from core.metrics import services as metrics
+    from procedures import services as procedures
+
+    with app.app_context():
+        services.create_site(None, "NORTH", "North dealership")
+        commit()
+        for identity in IDENTITIES:
+            services.create_user(
+                None,
+                login=identity.name,
+                display_name=identity.name.replace("_", " ").title(),
+                roles=sorted(identity.roles),
+                password=TEST_PASSWORD,
+                department=services.department_by_code(identity.department) if identity.department else None,
+                site=services.site_by_code(identity.site) if identity.site else None,
+            )
+        commit()
+        sales = services.department_by_code("SALES")
+        for login, site in (("head", "MAIN"), ("head_other_site", "NORTH")):
+            row = organisation.headship(sales.id, services.site_by_code(site).id)
+            organisation.set_heads(
+                None,
+                sales,
+                services.site_by_code(site),
+                head=_user(login),
+                deputy=None,
+                row_version=row.row_version if row is not None else None,
+            )
+        commit()
+
+        sites = {}
+        plan = {
+            "MAIN": dict(qo="qo", head="head", lead="auditor", team=("qo", "group_qo"), owner="staff", raiser="qo"),
+            "NORTH": dict(
+                qo="group_qo",
+                head="head_other_site",
+                lead="auditor_other_site",
+                team=("group_qo",),
+                owner="head_other_site",
+                raiser="group_qo",
+            ),
+        }
+        for site, who in plan.items():
+            records = SiteRecords(site=site)
+            site_row = services.site_by_code(site)
+            # A procedure of the site: revision 1 effective, revision 2 a draft.
+            code = f"SA-{site}-001"
+            procedure = procedures.create_procedure(
+                None, code=code, title=f"Showroom reception at {site}", department=sales, body="# Reception\n\nGreet."
+            )
+            procedure.site_id = site_row.id
+            commit()
+            revision = procedure.revisions[0]
+            procedures.submit(_user(who["qo"]), revision, row_version=revision.row_version)
+            commit()
+            for signer in (who["head"], who["qo"]):
+                procedures.sign_revision(_user(signer), revision, meaning="approved", password=TEST_PASSWORD)
+                commit()
+            assert procedure.effective_revision is not None, f"{code} did not become effective"
+            procedures.new_draft(_user(who["qo"]), procedure, body="# Reception\n\nGreet warmly.", change_summary="x")
+            commit()
+            records.procedure = code
+
+            # Audits: one planned, one in progress with an item's evidence.
+            refs = []
+            for _ in range(2):
+                audit = audits.plan_audit(
+                    _user(who["qo"]),
+                    title=f"Sales audit at {site}",
+                    site=site,
+                    departments=["SALES"],
+                    scope="Showroom",
+                    criteria=[],
+                    lead_auditor=who["lead"],
+                    auditors=list(who["team"]),
+                    planned_date=today() + timedelta(days=3),
+                    checklists=[CHECKLIST_KEY],
+                )
+                commit()
+                refs.append(audit)
+            planned, running = refs
+            audits.start_audit(_user(who["lead"]), running, row_version=running.row_version)
+            commit()
+            item = running.items[0]
+            found = evidence.attach_to_item(_user(who["lead"]), item, io.BytesIO(JPEG), "photo.jpg")
+            commit()
+            records.audit_planned, records.audit, records.item, records.evidence = (
+                planned.reference,
+                running.reference,
+                item.id,
+                found.id,
+            )
+            records.team = frozenset({who["lead"], *who["team"]})
+
+            # An NC with one corrective action.
+            nc = ncs.raise_nonconformity(
+                _user(who["raiser"]),
+                title=f"Visitors wait at {site}",
+                description="Seen on the floor",
+                severity="minor",
+                site=site,
+                department="SALES",
+            )
+            commit()
+            assert nc.owner is not None and nc.owner.login == who["head"], nc.owner
+            head = _user(who["head"])
+            ncs.transition(head, nc, to="contained", containment="Door watch", row_version=nc.row_version)
+            ncs.transition(head, nc, to="root_cause_identified", root_cause=FIVE_WHY, row_version=nc.row_version)
+            action = actions.add_action(
+                head, nc, description="Lunch rota", owner=who["owner"], due_date=today() + timedelta(days=14)
+            )
+            ncs.transition(head, nc, to="actions_planned", row_version=nc.row_version)
+            commit()
+            records.nc, records.action, records.action_owner = nc.reference, action.id, who["owner"]
+            records.nc_people = frozenset({who["raiser"], who["head"], who["owner"]})
+
+            # A form submission and a measurement.
+            submitter = "staff" if site == "MAIN" else "group_qo"
+            submission = forms.submit(_user(submitter), forms.definition(FORM_KEY), site_row, {"note": "Busy"})
+            commit()
+            records.submission, records.submitted_by = submission.id, submitter
+            metrics.record(_user(who["qo"]), metrics.definition(METRIC_KEY), site_row, PERIOD, 11.5)
+            commit()
+            records.measured_by = who["qo"]
+
+            # An evidence pack job (queued: nothing runs it).
+            job = Job(
+                id=new_job_id(),
+                kind="audits.pack",
+                params={"audit": running.reference},
+                state="queued",
+                created_by_id=_user(who["qo"]).id,
+            )
+            db.session.add(job)
+            commit()
+            records.job, records.job_by = job.id, who["qo"]
+            sites[site] = records
+
+        token, plain = services.create_token(None, _user("staff_other"), "spare")
+        commit()
+        return World(sites=sites, spare_token=token.id, spare_token_plain=plain)
+
+
+# Saving and restoring the database around writes that went through -----------------
+
+
+def sqlite_path(app) -> str:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    assert uri.startswith("sqlite:///"), "the access matrix runs on SQLite (it restores the file after writes)"
+    return uri.removeprefix("sqlite:///")
+
+
+def _copy(source: str, target: str) -> None:
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
+
+
+def snapshot(app, target: str) -> None:
+    from core.database import db
+
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    _copy(sqlite_path(app), target)
+
+
+def restore(app, source: str) -> None:
+    from core.database import db
+
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    _copy(source, sqlite_path(app))
+
+
+def trail_head(app) -> int:
+    """The sequence number of the last trail event (every change writes one)."""
+    with sqlite3.connect(sqlite_path(app)) as connection:
+        value = connection.execute("SELECT COALESCE(MAX(seq), 0) FROM trail_event").fetchone()[0]
+    connection.close()
+    return value
