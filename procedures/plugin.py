@@ -57,6 +57,11 @@ def generate_demo_data(scale, loader):
 
 
 @hookimpl
+def trail_scope(user):
+    return services.trail_scope(user)
+
+
+@hookimpl
 def menu_links(user):
     if not can(user, Permission.READ_EFFECTIVE_PROCEDURES):
         return []

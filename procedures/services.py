@@ -90,6 +90,15 @@ def drafts_scope(user: User):
     )
 
 
+def trail_scope(user: User) -> dict:
+    """The procedures and revisions whose trail events ``user`` may read (their drafts' scope)."""
+    readable = drafts_scope(user)
+    return {
+        "procedure": db.select(cast(Procedure.id, String)).where(readable),
+        "procedure_revision": db.select(cast(Revision.id, String)).join(Revision.procedure).where(readable),
+    }
+
+
 PUBLIC_STATES = (RevisionState.EFFECTIVE, RevisionState.SUPERSEDED)
 
 
