@@ -85,6 +85,8 @@ def index():
         departments=[(c.value, c.label) for c in _department_choices()],
         states=[s.value for s in RevisionState],
         can_create=can(_user(), Permission.EDIT_DRAFT),
+        # Whose open revision the list may name: a draft's existence is for who may read it.
+        readable_drafts={p.id for p in pagination.items if services.can_read_drafts(_user(), p)},
         today=today(),
     )
 

@@ -161,3 +161,18 @@ def test_saving_a_draft_unchanged_does_not_make_an_editor(app, people):
         services.edit_draft(user("qo"), revision, row_version=revision.row_version, body=BODY, change_summary="x")
         commit()
         assert {u.login for u in revision.editors} == {"head"}
+
+
+def test_the_list_names_an_open_revision_only_to_who_may_read_it(app, client_as, people):
+    from core.database import commit
+    from procedures import services
+    from tests.procedures.conftest import effective_procedure
+
+    with app.app_context():
+        procedure = effective_procedure()
+        services.new_draft(user("head"), procedure)
+        commit()
+    assert ">draft</span>" in client_as("head").get("/procedures/").get_data(as_text=True)
+    for who in ("staff", "servicehead"):
+        page = client_as(who).get("/procedures/").get_data(as_text=True)
+        assert "SA-PR-001" in page and ">draft</span>" not in page, who
