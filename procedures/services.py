@@ -33,6 +33,7 @@ from core.signatures import Signature, sign, signature_matches, signatures_for
 from core.signatures.service import content_hash
 from core.trail import acting_as
 from core.trail import reason as trail_reason
+from core.trail.queries import history_of
 from procedures.markdown import body_sha256
 from procedures.models import Kind, Procedure, Revision, RevisionState
 
@@ -125,6 +126,20 @@ def readable_revision(user: User, procedure: Procedure, number: int | None) -> R
     if not is_public(revision) and not can_read_drafts(user, procedure):
         raise NotFound(f"{procedure.code} has no revision {number}.")
     return revision
+
+
+def require_visible_procedure(user: User, procedure: Procedure) -> None:
+    """Raise NotFound when ``user`` may see nothing of ``procedure``: nothing in force
+    (effective or superseded) and drafts they may not read."""
+    if not any(is_public(r) for r in procedure.revisions) and not can_read_drafts(user, procedure):
+        raise NotFound(f"There is no procedure with code {procedure.code!r}.")
+
+
+def history(user: User, procedure: Procedure) -> list:
+    """The trail events of ``procedure`` and its revisions, in order, for who may read them."""
+    require_visible_procedure(user, procedure)
+    require(user, Permission.READ_TRAIL, **scope(procedure))
+    return sorted(history_of(procedure) + [e for r in procedure.revisions for e in history_of(r)], key=lambda e: e.seq)
 
 
 def visible_revisions(user: User, procedure: Procedure) -> list[Revision]:
@@ -734,6 +749,7 @@ class AckStatus:
 
 
 def acknowledgement_status(actor: User, procedure: Procedure) -> AckStatus | None:
+    require_visible_procedure(actor, procedure)
     require(actor, Permission.READ_DRAFTS, **scope(procedure))
     revision = procedure.effective_revision
     if revision is None:

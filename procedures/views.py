@@ -23,7 +23,6 @@ from core.database import commit, db
 from core.errors import DomainError, Forbidden, enforce
 from core.plugin_engine.manager import registry
 from core.signatures import MEANINGS, signatures_for
-from core.trail.queries import history_of
 from core.web.forms_support import refusal_status, run_form
 from procedures import diff as diffing
 from procedures import services
@@ -174,10 +173,7 @@ def view(code):
 @bp.route("/<code>/history")
 def history(code):
     procedure = services.procedure_by_code(code)
-    require(_user(), Permission.READ_TRAIL, **services.scope(procedure))
-    events = sorted(
-        history_of(procedure) + [e for r in procedure.revisions for e in history_of(r)], key=lambda e: e.seq
-    )
+    events = services.history(_user(), procedure)
     return render_template("procedures/history.html", procedure=procedure, events=events)
 
 
