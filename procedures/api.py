@@ -198,14 +198,10 @@ def get_procedure(code):
     """The procedure with its revisions (drafts only for those who may read them)."""
     procedure = _procedure(code)
     services.readable_revision(api_user(), procedure, None)
-    if not services.can_read_drafts(api_user(), procedure):
-        return {
-            **ProcedureSchema().dump(procedure),
-            "revisions": RevisionSummarySchema(many=True).dump(
-                [r for r in procedure.revisions if r.state in (RevisionState.EFFECTIVE, RevisionState.SUPERSEDED)]
-            ),
-        }
-    return procedure
+    return {
+        **ProcedureSchema().dump(procedure),
+        "revisions": RevisionSummarySchema(many=True).dump(services.visible_revisions(api_user(), procedure)),
+    }
 
 
 @bp.route("/procedures/<code>", methods=["PATCH"])
@@ -267,7 +263,7 @@ def get_revision(code, number):
 @bp.response(200, RevisionSchema)
 def update_revision(data, code, number):
     """Edit a draft; a stale row_version or a non-draft is refused with 409."""
-    revision = services.revision_by_number(_procedure(code), number)
+    revision = services.readable_revision(api_user(), _procedure(code), number)
     services.edit_draft(
         api_user(),
         revision,
@@ -286,7 +282,7 @@ def update_revision(data, code, number):
 @bp.response(200, RevisionSchema)
 def submit_revision(data, code, number):
     """Draft → in review."""
-    revision = services.revision_by_number(_procedure(code), number)
+    revision = services.readable_revision(api_user(), _procedure(code), number)
     services.submit(api_user(), revision, row_version=data["row_version"], effective_date=data.get("effective_date"))
     commit()
     return revision
@@ -299,7 +295,7 @@ def submit_revision(data, code, number):
 def sign_revision(data, code, number):
     """Sign with the password: approved, rejected (with a comment), periodic-review, acknowledged."""
     procedure = _procedure(code)
-    revision = services.revision_by_number(procedure, number)
+    revision = services.readable_revision(api_user(), procedure, number)
     outcome = services.sign_revision(
         api_user(), revision, meaning=data["meaning"], password=data["password"], comment=data.get("comment")
     )

@@ -6,10 +6,12 @@ from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
+    Column,
     Date,
     ForeignKey,
     Index,
     String,
+    Table,
     Text,
     UniqueConstraint,
     event,
@@ -92,6 +94,16 @@ class Procedure(Model):
         return f"<Procedure {self.code}>"
 
 
+# Everyone who wrote (some of) a revision's text: its author and whoever edited
+# the draft since. None of them may approve it (two other people must).
+revision_editor = Table(
+    "procedure_revision_editor",
+    Model.metadata,
+    Column("revision_id", ForeignKey("procedure_revision.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("user_account.id"), primary_key=True),
+)
+
+
 class Revision(Model):
     __tablename__ = "procedure_revision"
     __trail_entity__ = "procedure_revision"
@@ -119,6 +131,7 @@ class Revision(Model):
 
     procedure: Mapped[Procedure] = relationship(back_populates="revisions")
     author: Mapped[User | None] = relationship()
+    editors: Mapped[list[User]] = relationship(secondary=revision_editor, order_by="User.id")
 
     __mapper_args__ = {"version_id_col": row_version}
     __table_args__ = (

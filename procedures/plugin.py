@@ -57,6 +57,11 @@ def generate_demo_data(scale, loader):
 
 
 @hookimpl
+def trail_scope(user):
+    return services.trail_scope(user)
+
+
+@hookimpl
 def menu_links(user):
     if not can(user, Permission.READ_EFFECTIVE_PROCEDURES):
         return []
@@ -98,9 +103,7 @@ def dashboard_panels(site, user):
             )
         )
     if can(user, Permission.READ_DRAFTS):
-        overdue = [
-            p for p in services.overdue_reviews() if can(user, Permission.READ_DRAFTS, department_id=p.department_id)
-        ]
+        overdue = [p for p in services.overdue_reviews() if services.can_read_drafts(user, p)]
         if overdue:
             title = _("Periodic reviews overdue")
             if len(overdue) > TO_READ_SHOWN:

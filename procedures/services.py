@@ -13,8 +13,8 @@ from sqlalchemy import String, cast, false, func, or_
 from sqlalchemy.orm import contains_eager, selectinload
 
 from core.accounts import organisation
-from core.accounts.models import Department, Role, User, UserRole
-from core.accounts.permissions import Permission, can, require
+from core.accounts.models import Department, Role, Site, User, UserRole
+from core.accounts.permissions import Permission, can, require, scope_clause
 from core.clock import local, today, utcnow
 from core.database import commit, db, write_intent
 from core.errors import (
@@ -33,6 +33,7 @@ from core.signatures import Signature, sign, signature_matches, signatures_for
 from core.signatures.service import content_hash
 from core.trail import acting_as
 from core.trail import reason as trail_reason
+from core.trail.queries import history_of
 from procedures.markdown import body_sha256
 from procedures.models import Kind, Procedure, Revision, RevisionState
 
@@ -67,12 +68,52 @@ def revision_by_number(procedure: Procedure, number: int) -> Revision:
     raise NotFound(f"{procedure.code} has no revision {number}.")
 
 
+def scope(procedure: Procedure) -> dict:
+    """What the permission check needs to know of ``procedure``: its department,
+    and its site (none for a group-wide procedure: read and written at every site)."""
+    return {"department_id": procedure.department_id, "site_id": procedure.site_id}
+
+
 def can_read_drafts(user: User, procedure: Procedure) -> bool:
-    return can(user, Permission.READ_DRAFTS, department_id=procedure.department_id)
+    """Whether ``user`` may read the drafts, the history and the trail of ``procedure``."""
+    return can(user, Permission.READ_DRAFTS, **scope(procedure))
+
+
+def drafts_scope(user: User):
+    """SQL: the procedures whose drafts ``user`` may read (the rule of :func:`can_read_drafts`)."""
+    return scope_clause(
+        user,
+        Permission.READ_DRAFTS,
+        # A group-wide procedure (no site) is in everyone's site scope: coalesce
+        # makes its missing site compare equal to the user's own.
+        site_column=func.coalesce(Procedure.site_id, user.site_id) if user.site_id is not None else None,
+        department_column=Procedure.department_id,
+    )
+
+
+def trail_scope(user: User) -> dict:
+    """The procedures and revisions whose trail events ``user`` may read (their drafts' scope)."""
+    readable = drafts_scope(user)
+    return {
+        "procedure": db.select(cast(Procedure.id, String)).where(readable),
+        "procedure_revision": db.select(cast(Revision.id, String)).join(Revision.procedure).where(readable),
+    }
+
+
+PUBLIC_STATES = (RevisionState.EFFECTIVE, RevisionState.SUPERSEDED)
+
+
+def is_public(revision: Revision) -> bool:
+    """The effective and superseded revisions: readable by everyone who reads procedures."""
+    return revision.state in PUBLIC_STATES
 
 
 def readable_revision(user: User, procedure: Procedure, number: int | None) -> Revision:
-    """The revision a user asked for (the effective one by default), if they may see it."""
+    """The revision a user asked for (the effective one by default), if they may see it.
+
+    A draft (or a revision in review or approved) that the user may not read is
+    not there for them: 404, its existence not told.
+    """
     require(user, Permission.READ_EFFECTIVE_PROCEDURES)
     if number is None:
         revision = procedure.effective_revision
@@ -82,10 +123,30 @@ def readable_revision(user: User, procedure: Procedure, number: int | None) -> R
             revision = procedure.latest_revision
         return revision
     revision = revision_by_number(procedure, number)
-    if revision.state != RevisionState.EFFECTIVE and not can_read_drafts(user, procedure):
-        if revision.state != RevisionState.SUPERSEDED:
-            raise Forbidden("Only the effective and superseded revisions are visible to your roles.")
+    if not is_public(revision) and not can_read_drafts(user, procedure):
+        raise NotFound(f"{procedure.code} has no revision {number}.")
     return revision
+
+
+def require_visible_procedure(user: User, procedure: Procedure) -> None:
+    """Raise NotFound when ``user`` may see nothing of ``procedure``: nothing in force
+    (effective or superseded) and drafts they may not read."""
+    if not any(is_public(r) for r in procedure.revisions) and not can_read_drafts(user, procedure):
+        raise NotFound(f"There is no procedure with code {procedure.code!r}.")
+
+
+def history(user: User, procedure: Procedure) -> list:
+    """The trail events of ``procedure`` and its revisions, in order, for who may read them."""
+    require_visible_procedure(user, procedure)
+    require(user, Permission.READ_TRAIL, **scope(procedure))
+    return sorted(history_of(procedure) + [e for r in procedure.revisions for e in history_of(r)], key=lambda e: e.seq)
+
+
+def visible_revisions(user: User, procedure: Procedure) -> list[Revision]:
+    """The revisions of ``procedure`` that ``user`` may read, oldest first."""
+    if can_read_drafts(user, procedure):
+        return list(procedure.revisions)
+    return [r for r in procedure.revisions if is_public(r)]
 
 
 def list_query(
@@ -104,12 +165,16 @@ def list_query(
         query = query.where(Department.code == department.upper())
     if not include_withdrawn and state != "withdrawn":
         query = query.where(Procedure.withdrawn_at.is_(None))
+    readable_drafts = drafts_scope(user)
     if state == "withdrawn":
         query = query.where(Procedure.withdrawn_at.is_not(None))
     elif state:
         if state not in {s.value for s in RevisionState}:
             raise ValidationFailed.field("state", f"unknown state {state!r}")
         query = query.where(Procedure.revisions.any(Revision.state == state))
+        if state not in PUBLIC_STATES:
+            # Which procedures have a draft is itself what a draft tells.
+            query = query.where(readable_drafts)
     if overdue:
         query = query.where(Procedure.next_review_due < today())
     if q:
@@ -121,18 +186,8 @@ def list_query(
                 Procedure.revisions.any((Revision.state == RevisionState.EFFECTIVE) & Revision.body.ilike(pattern)),
             )
         )
-    if not can(user, Permission.READ_DRAFTS):
-        query = query.where(
-            Procedure.revisions.any(Revision.state.in_([RevisionState.EFFECTIVE, RevisionState.SUPERSEDED]))
-        )
-    elif Role.DEPARTMENT_HEAD in user.roles and not user.has_role(Role.ADMIN, Role.QUALITY_OFFICER, Role.AUDITOR):
-        # Heads see drafts of their own department only; elsewhere, what is in force.
-        query = query.where(
-            or_(
-                Procedure.department_id == user.department_id,
-                Procedure.revisions.any(Revision.state.in_([RevisionState.EFFECTIVE, RevisionState.SUPERSEDED])),
-            )
-        )
+    # Procedures whose drafts one may read, and elsewhere what is in force.
+    query = query.where(or_(readable_drafts, Procedure.revisions.any(Revision.state.in_(PUBLIC_STATES))))
     return query.order_by(Procedure.code)
 
 
@@ -173,7 +228,7 @@ def _permission_refusal(user: User, permission: Permission, **scope) -> Refusal 
 
 def edit_refusal(user: User, procedure: Procedure) -> Refusal | None:
     """Why ``user`` may not write revisions of ``procedure``, or None."""
-    refusal = _permission_refusal(user, Permission.EDIT_DRAFT, department_id=procedure.department_id)
+    refusal = _permission_refusal(user, Permission.EDIT_DRAFT, **scope(procedure))
     if refusal:
         return refusal
     if procedure.withdrawn:
@@ -187,7 +242,7 @@ def _require_edit(actor: User, procedure: Procedure) -> None:
 
 def withdraw_refusal(user: User, procedure: Procedure) -> Refusal | None:
     """Why ``user`` may not withdraw ``procedure``, or None: a quality officer, once."""
-    refusal = _permission_refusal(user, Permission.APPROVE_REVISION, department_id=procedure.department_id)
+    refusal = _permission_refusal(user, Permission.APPROVE_REVISION, **scope(procedure))
     if refusal:
         return refusal
     if Role.QUALITY_OFFICER not in user.roles:
@@ -211,10 +266,14 @@ def create_procedure(
     review_interval_months: int = 12,
     distribution: dict | None = None,
     origin_plugin: str | None = None,
+    site: Site | None = None,
 ) -> Procedure:
-    """A new procedure with revision 1 as a draft. ``actor`` None: the installation itself."""
+    """A new procedure with revision 1 as a draft. ``actor`` None: the installation itself.
+
+    ``site``: the dealership it is written for; none for a group-wide procedure.
+    """
     if actor is not None:
-        require(actor, Permission.EDIT_DRAFT, department_id=department.id)
+        require(actor, Permission.EDIT_DRAFT, department_id=department.id, site_id=site.id if site else None)
     code = (code or "").strip().upper()
     if not CODE_PATTERN.match(code):
         raise ValidationFailed.field("code", "use 2–32 capital letters, digits, '.', '-' or '_'")
@@ -231,6 +290,7 @@ def create_procedure(
         code=code,
         title=title.strip(),
         department=department,
+        site=site,
         kind=kind,
         review_interval_months=int(review_interval_months),
         distribution=_check_distribution(distribution, department),
@@ -247,6 +307,7 @@ def create_procedure(
         author=actor,
         state=RevisionState.DRAFT.value,
     )
+    _note_editor(revision, actor)
     db.session.add(revision)
     db.session.flush()
     return procedure
@@ -304,6 +365,7 @@ def new_draft(
         change_summary=(change_summary or "").strip() or None,
         author=actor,
     )
+    _note_editor(revision, actor)
     db.session.add(revision)
     db.session.flush()
     return revision
@@ -324,6 +386,7 @@ def edit_draft(
             f"Revision {revision.number} of {revision.procedure.code} is {revision.state}; only a draft can be edited."
         )
     require_row_version(revision, row_version)
+    text_before = (revision.title, revision.body)
     if body is not None:
         revision.body = _check_body(body)
         revision.body_sha256 = body_sha256(revision.body)
@@ -333,8 +396,21 @@ def edit_draft(
         revision.title = title.strip()
     if change_summary is not None:
         revision.change_summary = change_summary.strip() or None
+    if (revision.title, revision.body) != text_before:
+        _note_editor(revision, actor)
     db.session.flush()
     return revision
+
+
+def _note_editor(revision: Revision, actor: User | None) -> None:
+    """Remember that ``actor`` wrote (some of) the text of ``revision``: they may not approve it."""
+    if actor is not None and actor not in revision.editors:
+        revision.editors.append(actor)
+
+
+def wrote_text_of(user: User, revision: Revision) -> bool:
+    """Whether ``user`` created ``revision`` or changed its text at any point."""
+    return revision.author_id == user.id or any(editor.id == user.id for editor in revision.editors)
 
 
 def submit(actor: User, revision: Revision, *, row_version: int, effective_date: date | None = None) -> Revision:
@@ -433,7 +509,7 @@ def sign_revision(
 def decide_refusal(user: User, revision: Revision) -> Refusal | None:
     """Why ``user`` may not reject ``revision`` (review it as head or quality officer), or None."""
     procedure = revision.procedure
-    refusal = _permission_refusal(user, Permission.APPROVE_REVISION, department_id=procedure.department_id)
+    refusal = _permission_refusal(user, Permission.APPROVE_REVISION, **scope(procedure))
     if refusal:
         return refusal
     if revision.state != RevisionState.IN_REVIEW:
@@ -445,8 +521,13 @@ def decide_refusal(user: User, revision: Revision) -> Refusal | None:
                 state=revision.state,
             )
         )
-    if revision.author_id == user.id:
-        return Refusal(_("The author of a revision may not approve or reject it; two other people must."))
+    if wrote_text_of(user, revision):
+        return Refusal(
+            _(
+                "The author of a revision, or whoever changed its text, may not approve or reject it; "
+                "two other people must."
+            )
+        )
     if not (is_head_of(user, procedure) or Role.QUALITY_OFFICER in user.roles):
         if procedure.site is not None:
             return Refusal(
@@ -493,11 +574,35 @@ def review_refusal(user: User, revision: Revision) -> Refusal | None:
                 state=revision.state,
             )
         )
-    refusal = _permission_refusal(user, Permission.APPROVE_REVISION, department_id=procedure.department_id)
+    refusal = _permission_refusal(user, Permission.APPROVE_REVISION, **scope(procedure))
     if refusal:
         return refusal
     if procedure.withdrawn:
         return conflict(_("%(code)s is withdrawn; it is no longer reviewed.", code=procedure.code))
+    return None
+
+
+def sign_refusal(user: User, revision: Revision, meaning: str) -> Refusal | None:
+    """Why ``user`` may not sign ``revision`` with ``meaning``, or None (the signing page asks it
+    before it shows the text to sign)."""
+    if meaning == "approved":
+        return approve_refusal(user, revision)
+    if meaning == "rejected":
+        return decide_refusal(user, revision)
+    if meaning == "periodic-review":
+        return review_refusal(user, revision)
+    refusal = _permission_refusal(user, Permission.READ_EFFECTIVE_PROCEDURES)
+    if refusal:
+        return refusal
+    if revision.state != RevisionState.EFFECTIVE:
+        return conflict(
+            _(
+                "Only the effective revision can be signed as %(meaning)s; revision %(number)s is %(state)s.",
+                meaning=meaning,
+                number=revision.number,
+                state=revision.state,
+            )
+        )
     return None
 
 
@@ -644,7 +749,8 @@ class AckStatus:
 
 
 def acknowledgement_status(actor: User, procedure: Procedure) -> AckStatus | None:
-    require(actor, Permission.READ_DRAFTS, department_id=procedure.department_id)
+    require_visible_procedure(actor, procedure)
+    require(actor, Permission.READ_DRAFTS, **scope(procedure))
     revision = procedure.effective_revision
     if revision is None:
         return None

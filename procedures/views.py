@@ -20,10 +20,9 @@ from core.accounts.permissions import Permission, can, require
 from core.accounts.services import department_by_code
 from core.clock import today
 from core.database import commit, db
-from core.errors import DomainError
+from core.errors import DomainError, Forbidden, enforce
 from core.plugin_engine.manager import registry
 from core.signatures import MEANINGS, signatures_for
-from core.trail.queries import history_of
 from core.web.forms_support import refusal_status, run_form
 from procedures import diff as diffing
 from procedures import services
@@ -85,6 +84,8 @@ def index():
         departments=[(c.value, c.label) for c in _department_choices()],
         states=[s.value for s in RevisionState],
         can_create=can(_user(), Permission.EDIT_DRAFT),
+        # Whose open revision the list may name: a draft's existence is for who may read it.
+        readable_drafts={p.id for p in pagination.items if services.can_read_drafts(_user(), p)},
         today=today(),
     )
 
@@ -152,12 +153,7 @@ def _view_context(procedure, revision):
         "may_read_drafts": services.can_read_drafts(user, procedure),
         "acknowledged": acknowledged,
         "today": today(),
-        "visible_revisions": [
-            r
-            for r in procedure.revisions
-            if services.can_read_drafts(user, procedure)
-            or r.state in (RevisionState.EFFECTIVE, RevisionState.SUPERSEDED)
-        ],
+        "visible_revisions": services.visible_revisions(user, procedure),
     }
 
 
@@ -177,10 +173,7 @@ def view(code):
 @bp.route("/<code>/history")
 def history(code):
     procedure = services.procedure_by_code(code)
-    require(_user(), Permission.READ_TRAIL, department_id=procedure.department_id)
-    events = sorted(
-        history_of(procedure) + [e for r in procedure.revisions for e in history_of(r)], key=lambda e: e.seq
-    )
+    events = services.history(_user(), procedure)
     return render_template("procedures/history.html", procedure=procedure, events=events)
 
 
@@ -198,8 +191,8 @@ def new_draft(code):
 @bp.route("/<code>/revisions/<int:number>/edit", methods=["GET", "POST"])
 def edit(code, number):
     procedure = services.procedure_by_code(code)
-    revision = services.revision_by_number(procedure, number)
-    require(_user(), Permission.EDIT_DRAFT, department_id=procedure.department_id)
+    revision = services.readable_revision(_user(), procedure, number)
+    require(_user(), Permission.EDIT_DRAFT, **services.scope(procedure))
     form = DraftForm(obj=revision) if request.method == "GET" else DraftForm()
     if request.method == "GET":
         form.row_version.data = revision.row_version
@@ -262,9 +255,14 @@ def submit(code, number):
 @bp.route("/<code>/revisions/<int:number>/sign/<meaning>", methods=["GET", "POST"])
 def sign(code, number, meaning):
     procedure = services.procedure_by_code(code)
-    revision = services.revision_by_number(procedure, number)
+    # A draft one may not read is not there (404); one may read but not sign: 403 with
+    # the reason, never the text.
+    revision = services.readable_revision(_user(), procedure, number)
     if meaning not in MEANING_TITLES:
         return redirect(url_for(".view", code=procedure.code, rev=number))
+    refusal = services.sign_refusal(_user(), revision, meaning)
+    if refusal is not None and refusal.error is Forbidden:
+        enforce(refusal)
     form = SignForm(meaning=meaning)
     status = 200
     if form.validate_on_submit():
@@ -317,12 +315,7 @@ def withdraw(code):
 @bp.route("/<code>/diff")
 def diff(code):
     procedure = services.procedure_by_code(code)
-    visible = [
-        r
-        for r in procedure.revisions
-        if services.can_read_drafts(_user(), procedure)
-        or r.state in (RevisionState.EFFECTIVE, RevisionState.SUPERSEDED)
-    ]
+    visible = services.visible_revisions(_user(), procedure)
     if len(visible) < 2:
         flash(_("There is only one revision to compare."), "info")
         return redirect(url_for(".view", code=procedure.code))

@@ -16,6 +16,7 @@ from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
 import pytest
+from sqlalchemy import literal, select
 
 import core.plugins
 from core.plugin_engine import hookspecs, manager, types
@@ -254,6 +255,7 @@ def _stand_ins(tmp_path: Path) -> dict:
         },
         "make_vin": lambda rng: "LSVAU2180N2183294",
         "Appraisal": type("Appraisal", (), {}),
+        "readable_appraisal_ids": lambda user: select(literal("1")),
         "schedule_inspection": _Recorder(),
         "notify_group_quality": _Recorder(),
         "schedule_briefing": _Recorder(),
@@ -287,6 +289,7 @@ def _arguments(hook: str, app, world) -> dict:
     return {
         "register_commands": {"cli": app.cli},
         "menu_links": {"user": user},
+        "trail_scope": {"user": user},
         "dashboard_panels": {"site": site, "user": user},
         "dashboard_overdue": {"site": site, "user": user},
         "dashboard_kpis": {"site": site, "user": user},

@@ -1193,3 +1193,34 @@ def test_a_failing_generate_demo_data_leaves_nothing(app, register_plugin):
         assert db.session.execute(select(func.count()).select_from(User)).scalar() == 0
         assert db.session.execute(select(func.count()).select_from(Site)).scalar() == 1
         assert db.session.execute(select(func.count()).select_from(TrailEvent)).scalar() == before
+
+
+def test_hook_trail_scope(app, users, register_plugin):
+    from sqlalchemy import String, cast, select
+
+    from core.accounts.models import Site
+    from core.accounts.services import user_by_login
+    from core.database import db
+    from core.trail.models import TrailEvent
+    from core.trail.queries import events_query
+
+    class Plugin:
+        @hookimpl
+        def trail_scope(self, user):
+            # Sites are this plugin's records here: none of them for anyone.
+            return {"site": select(cast(Site.id, String)).where(Site.id < 0)}
+
+    register_plugin(Plugin(), "tyres")
+
+    def types_seen(login):
+        query = events_query(user=user_by_login(login))
+        return {event.entity_type for event in db.session.execute(query).scalars()}
+
+    with app.test_request_context():
+        assert "site" in types_seen("admin"), "an administrator reads every event"
+        assert "site" not in types_seen("qo") and "user" in types_seen("qo")
+        assert types_seen("head") <= {"procedure", "procedure_revision"}, "a head reads only scoped types"
+        assert db.session.execute(select(TrailEvent).where(TrailEvent.entity_type == "site")).first()
+    register_plugin(Raising("trail_scope"), "flaky")
+    with app.test_request_context(), pytest.raises(PluginError, match="flaky"):
+        events_query(user=user_by_login("qo"))

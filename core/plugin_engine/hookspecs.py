@@ -424,6 +424,37 @@ def dashboard_kpis(site, user):
 
 
 @hookspec
+def trail_scope(user):
+    """Which of this plugin's records ``user`` may see in the audit trail.
+
+    Called for each listing of the trail (the trail page, ``GET /api/v1/trail``) by someone
+    who is not an administrator. The trail is filtered by entity type: for each type this
+    returns, only the events of the records it selects are shown. A quality officer or an
+    auditor sees the events of the types no plugin scopes as well; a department head sees
+    only events of scoped types — the records their department and site let them read.
+    Not tolerant: an implementation that raises stops the listing (a :class:`PluginError`
+    naming the plugin), as leaving its filter out would show every event of its records.
+
+    Args:
+        user: the user reading the trail.
+
+    Returns:
+        A dict: entity type (``__trail_entity__``, or the model's name in snake case) → a
+        SQLAlchemy ``select`` of the ids of the records of that type the user may read,
+        as text (the trail keeps ids as strings).
+
+    Example::
+
+        from core.plugins import hookimpl
+
+        @hookimpl
+        def trail_scope(user):
+            # Your query: select(cast(Appraisal.id, String)).where(<the user's site and department>)
+            return {"appraisal": readable_appraisal_ids(user)}
+    """
+
+
+@hookspec
 def register_job_kinds():
     """Kinds of background job this plugin runs (long work that must not block a web worker).
 

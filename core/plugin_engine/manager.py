@@ -838,6 +838,28 @@ def dashboard_kpis(site, user) -> list[Kpi]:
     return _collect_tolerant("dashboard_kpis", Kpi, {"site": site, "user": user})
 
 
+def trail_scope(user) -> dict[str, list]:
+    """Per entity type, the selects of the ids of the records ``user`` may see in the trail.
+
+    Not tolerant: a plugin whose filter is missing would show every event of its
+    records, so one that fails or answers something else raises :class:`PluginError`.
+    Two plugins scoping one type: a record must be in both.
+    """
+    scopes: dict[str, list] = {}
+    for impl in _implementations(_host(), "trail_scope"):
+        try:
+            result = _call(impl, {"user": user})
+        except Exception as error:
+            raise PluginError(impl.plugin_name, f"trail_scope: {error}") from error
+        if result is None:
+            continue
+        if not isinstance(result, dict):
+            raise PluginError(impl.plugin_name, f"trail_scope returned {type(result).__name__}, not a dict")
+        for entity_type, ids in result.items():
+            scopes.setdefault(str(entity_type), []).append(ids)
+    return scopes
+
+
 def job_kind(name: str, app: Flask | None = None) -> JobKind | None:
     """The job kind ``name`` that a plugin registered, or ``None``."""
     return registry(app).job_kinds.get(name)

@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from core.accounts.permissions import Permission
-from core.api import CURSOR_HEADERS, UTCDateTime, token_required
+from core.api import CURSOR_HEADERS, UTCDateTime, api_user, token_required
 from core.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, link_header, page_url
 from core.database import db, read_only
 from core.trail.chain import verify
@@ -73,7 +73,10 @@ def list_events(args):
     page, as fast on the millionth event as on the first.
     """
     query = events_query(
-        entity_type=args.get("entity_type"), entity_id=args.get("entity_id"), actor=args.get("actor")
+        entity_type=args.get("entity_type"),
+        entity_id=args.get("entity_id"),
+        actor=args.get("actor"),
+        user=api_user(),
     ).order_by(None)
     ascending = args["order"] == "asc"
     query = query.order_by(TrailEvent.seq if ascending else TrailEvent.seq.desc())

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy import ColumnElement, and_, false, or_, true
+
+from core.accounts.models import Role, User
 from core.database import db
+from core.plugin_engine import manager
 from core.trail.models import TrailEvent
 from core.trail.recorder import entity_id_of, entity_type_of
 
@@ -46,9 +50,17 @@ def history_of_all(records, *, limit: int = 500) -> list[TrailEvent]:
     )
 
 
-def events_query(*, entity_type: str | None = None, entity_id: str | None = None, actor: str | None = None):
-    """A select of events, newest first, for paginated lists."""
+def events_query(
+    *,
+    entity_type: str | None = None,
+    entity_id: str | None = None,
+    actor: str | None = None,
+    user: User | None = None,
+):
+    """A select of events, newest first, for paginated lists; those ``user`` may read when given."""
     query = db.select(TrailEvent)
+    if user is not None:
+        query = query.where(visible_to(user))
     if entity_type:
         query = query.where(TrailEvent.entity_type == entity_type)
     if entity_id:
@@ -73,3 +85,24 @@ def history_with_parts(record, part_type: str, *, limit: int = 500) -> list[Trai
         .limit(limit)
     ).scalars()
     return sorted([*history_of(record, limit=limit), *parts], key=lambda event: event.seq)[-limit:]
+
+
+def visible_to(user: User) -> ColumnElement[bool]:
+    """SQL: the trail events ``user`` may read.
+
+    An administrator reads every event. For everyone else, the events of the
+    entity types a plugin scopes (``trail_scope`` hook: procedures, revisions …)
+    are those of the records the plugin says the user may read. A quality
+    officer or an auditor also reads the events of the types nobody scopes
+    (accounts, sites …); a department head does not: only their records.
+    """
+    if Role.ADMIN in user.roles:
+        return true()
+    scopes = manager.trail_scope(user)
+    scoped = [
+        and_(TrailEvent.entity_type == entity_type, *(TrailEvent.entity_id.in_(ids) for ids in selects))
+        for entity_type, selects in scopes.items()
+    ]
+    if user.has_role(Role.QUALITY_OFFICER, Role.AUDITOR):
+        scoped.append(TrailEvent.entity_type.not_in(list(scopes)) if scopes else true())
+    return or_(false(), *scoped)

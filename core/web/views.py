@@ -56,7 +56,9 @@ def trail():
 
     # Keyset pages on seq: as fast on the millionth event as on the first,
     # where OFFSET would read and discard every row before the page.
-    query = events_query(entity_type=entity_type, entity_id=entity_id, actor=actor)
+    query = events_query(
+        entity_type=entity_type, entity_id=entity_id, actor=actor, user=current_user._get_current_object()
+    )
     if after is not None:
         query = query.where(TrailEvent.seq > after).order_by(None).order_by(TrailEvent.seq)
     elif before is not None:

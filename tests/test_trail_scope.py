@@ -1,0 +1,81 @@
+"""The audit trail shows each user what they may read: an administrator everything,
+a quality officer or auditor what is in their site scope, a head only the records of
+their department at their site, staff nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def world(app, users, make_user):
+    """A SALES procedure at MAIN, an AFTERSALES one at MAIN, a SALES one at NORTH."""
+    from core.accounts.services import create_site, department_by_code, site_by_code, user_by_login
+    from core.database import commit
+    from procedures import services
+
+    with app.app_context():
+        create_site(None, "NORTH", "North")
+        commit()
+    make_user("servicehead", "department_head", department="AFTERSALES")
+    make_user("northhead", "department_head", department="SALES", site="NORTH")
+    make_user("northqo", "quality_officer", department="QUALITY", site="NORTH")
+    ids = {}
+    with app.app_context():
+        for code, author, department, site in [
+            ("SA-PR-001", "head", "SALES", "MAIN"),
+            ("AS-PR-001", "servicehead", "AFTERSALES", "MAIN"),
+            ("SA-PR-NORTH", "northhead", "SALES", "NORTH"),
+        ]:
+            procedure = services.create_procedure(
+                user_by_login(author),
+                code=code,
+                title=code,
+                department=department_by_code(department),
+                body="# Text\n\nSteps.\n",
+                site=site_by_code(site),
+            )
+            commit()
+            ids[code] = str(procedure.id)
+    return ids
+
+
+def _procedures_seen(response):
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return {e["entity_id"] for e in response.get_json() if e["entity_type"] == "procedure"}
+
+
+def test_a_head_reads_only_the_trail_of_their_departments_records_at_their_site(api_as, world):
+    events = api_as("head").get("/api/v1/trail?limit=500").get_json()
+    assert {e["entity_type"] for e in events} <= {"procedure", "procedure_revision"}
+    assert {e["entity_id"] for e in events if e["entity_type"] == "procedure"} == {world["SA-PR-001"]}
+    assert _procedures_seen(api_as("servicehead").get("/api/v1/trail?limit=500")) == {world["AS-PR-001"]}
+    assert _procedures_seen(api_as("northhead").get("/api/v1/trail?limit=500")) == {world["SA-PR-NORTH"]}
+    # Asking for another department's record by id shows nothing either.
+    response = api_as("head").get(f"/api/v1/trail?entity_type=procedure&entity_id={world['AS-PR-001']}")
+    assert response.get_json() == []
+
+
+def test_a_head_does_not_read_the_trail_of_accounts(api_as, world):
+    assert api_as("head").get("/api/v1/trail?entity_type=user").get_json() == []
+
+
+def test_quality_officers_read_their_sites_records_and_the_rest(api_as, world):
+    assert _procedures_seen(api_as("qo").get("/api/v1/trail?limit=500")) == {world["SA-PR-001"], world["AS-PR-001"]}
+    assert _procedures_seen(api_as("northqo").get("/api/v1/trail?limit=500")) == {world["SA-PR-NORTH"]}
+    assert api_as("qo").get("/api/v1/trail?entity_type=user").get_json() != []
+
+
+def test_administrators_read_everything(api_as, world):
+    assert _procedures_seen(api_as("admin").get("/api/v1/trail?limit=500")) == set(world.values())
+
+
+def test_the_trail_page_is_filtered_too(client_as, world):
+    page = client_as("head").get("/trail?entity_type=procedure").get_data(as_text=True)
+    assert "AS-PR-001" not in page and "SA-PR-NORTH" not in page
+    assert "SA-PR-001" in page
+    assert client_as("staff").get("/trail").status_code == 403
+
+
+def test_staff_never_read_the_trail(api_as, world):
+    assert api_as("staff").get("/api/v1/trail").status_code == 403
