@@ -57,6 +57,7 @@ EXPECTED = {
     ("admin.new_department", "POST"): ADMIN_FORM,
     ("admin.department", "GET"): ADMIN_PAGE,
     ("admin.department", "POST"): ADMIN_FORM,
+    ("admin.department_heads", "POST"): ADMIN_FORM,
 }
 
 PAYLOADS = {("auth.language", "POST"): {"locale": "en"}}
@@ -72,7 +73,12 @@ def _routes(app):
 
 
 def _path(app, rule, token_id):
-    values = {"login": "staff", "code": "MAIN" if "site" in rule.endpoint else "SALES", "token_id": token_id}
+    values = {
+        "login": "staff",
+        "code": "MAIN" if "site" in rule.endpoint else "SALES",
+        "site_key": "MAIN",
+        "token_id": token_id,
+    }
     with app.test_request_context():
         from flask import url_for
 
