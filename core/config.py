@@ -32,8 +32,22 @@ DEFAULTS = {
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
     # Idle timeout: a session unused for this long must log in again.
     "DEALERQMS_IDLE_TIMEOUT": timedelta(minutes=30),
+    # Login throttling (docs/security.md): failures that cost no wait, per login
+    # and per client address; then each failure doubles the wait before the
+    # next, from DEALERQMS_LOGIN_DELAY up to DEALERQMS_LOGIN_MAX_DELAY.
     "DEALERQMS_LOGIN_MAX_FAILURES": 5,
-    "DEALERQMS_LOGIN_WINDOW": timedelta(minutes=15),
+    "DEALERQMS_LOGIN_ADDRESS_MAX_FAILURES": 20,
+    "DEALERQMS_LOGIN_DELAY": timedelta(seconds=30),
+    "DEALERQMS_LOGIN_MAX_DELAY": timedelta(minutes=15),
+    # Failures older than this are forgotten.
+    "DEALERQMS_LOGIN_WINDOW": timedelta(hours=1),
+    # How long a successful login makes its address the owner's, and login attempts are kept.
+    "DEALERQMS_LOGIN_MEMORY": timedelta(days=30),
+    # Session data in Redis (redis://host:6379/0) instead of the database, for several web nodes.
+    "DEALERQMS_REDIS_URL": None,
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are
+    # trusted: the client address that login throttling counts is theirs otherwise.
+    "DEALERQMS_TRUSTED_PROXIES": 0,
     "DEALERQMS_PLUGINS_SAFE_MODE": False,
     "DEALERQMS_PLUGINS_ALLOW": None,  # None: every installed plugin
     "DEALERQMS_PLUGINS_DENY": (),
@@ -74,6 +88,7 @@ ENV_SETTINGS = {
     "DEALERQMS_PACK_SIGN_KEY": "DEALERQMS_PACK_SIGN_KEY",
     "DEALERQMS_PACK_SIGN_CERT": "DEALERQMS_PACK_SIGN_CERT",
     "DEALERQMS_PACK_SIGN_PASSPHRASE_FILE": "DEALERQMS_PACK_SIGN_PASSPHRASE_FILE",
+    "DEALERQMS_REDIS_URL": "DEALERQMS_REDIS_URL",
 }
 
 
@@ -107,6 +122,11 @@ def load(app, test_config: dict | None) -> None:
         if value:
             app.config[name] = value if name == "JOBS_RUNNER" else float(value) if "." in value else int(value)
     app.config["DEALERQMS_PLUGIN_CONFIG"] = _plugin_config(app.config.get("DEALERQMS_PLUGIN_CONFIG"))
+    if os.environ.get("DEALERQMS_TRUSTED_PROXIES"):
+        value = os.environ["DEALERQMS_TRUSTED_PROXIES"]
+        if not value.isdigit():
+            raise ConfigurationError(f"DEALERQMS_TRUSTED_PROXIES must be a number of proxies such as 1, not {value!r}.")
+        app.config["DEALERQMS_TRUSTED_PROXIES"] = int(value)
     if os.environ.get("DEALERQMS_INSECURE_COOKIES"):
         # Plain-HTTP development only; production serves HTTPS.
         app.config["SESSION_COOKIE_SECURE"] = False

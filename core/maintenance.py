@@ -28,7 +28,7 @@ def initialise(*, demo: bool = False, admin_password: str | None = None) -> str 
         site = services.ensure_defaults()
         if db.session.execute(db.select(User.id).filter_by(login=ADMIN_LOGIN)).first() is None:
             if admin_password is None:
-                admin_password = generated = services.make_temporary_password()
+                admin_password = generated = services.make_temporary_password(ADMIN_LOGIN)
             services.create_user(
                 None,
                 login=ADMIN_LOGIN,

@@ -7,8 +7,10 @@ from core.accounts.models import (
     LoginAttempt,
     Role,
     Site,
+    StoredSession,
     User,
     UserRole,
+    UserSession,
 )
 from core.forms.models import FormSubmission, FormVersion
 from core.jobs.models import Job
@@ -28,7 +30,9 @@ __all__ = [
     "Signature",
     "Site",
     "SiteTarget",
+    "StoredSession",
     "TrailEvent",
     "User",
     "UserRole",
+    "UserSession",
 ]

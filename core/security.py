@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
 
-from flask import current_app, g, redirect, request, session, url_for
+from flask import g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core.accounts.services import load_session_user
+from core.accounts import services, sessions
 from core.clock import utcnow
-from core.database import reset_read_only, set_read_only
+from core.database import commit, reset_read_only, set_read_only, write_intent
 from core.extensions import csrf, login_manager
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -31,12 +31,26 @@ CSP = "; ".join(
 )
 
 
+def _load_user(user_id: str):
+    """The user of this browser session while it has not ended (logout, a new
+    password, an administrator, the idle timeout)."""
+    record = services.session_of(getattr(session, "sid", None))
+    if record is None or str(record.user_id) != user_id or not record.user.active:
+        return None
+    g.user_session = record
+    return record.user
+
+
 def init_app(app) -> None:
+    proxies = app.config["DEALERQMS_TRUSTED_PROXIES"]
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+    sessions.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.session_protection = "strong"
-    login_manager.user_loader(load_session_user)
+    login_manager.user_loader(_load_user)
     csrf.init_app(app)
 
     # First, so that every response (a redirect from the idle check too) has a nonce.
@@ -52,16 +66,25 @@ def init_app(app) -> None:
     def _idle_timeout():
         if request.endpoint == "static" or request.path.startswith("/api/") or not current_user.is_authenticated:
             return None
+        record = g.get("user_session")
+        if record is None:  # logged in by this very request
+            return None
         now = utcnow()
-        last = session.get("last_seen")
-        timeout = current_app.config["DEALERQMS_IDLE_TIMEOUT"]
-        if last and now - datetime.fromisoformat(last) > timeout:
+        if services.session_idle(record, now):
+            with write_intent():
+                services.end_session(None, record)
+                commit()
             logout_user()
             session.clear()
+            sessions.rotate(app, session)
             # Back to the page afterwards, but never to a form post: its data is gone.
             target = request.full_path.rstrip("?") if request.method == "GET" else None
             return redirect(url_for("auth.login", next=target, idle=1))
-        session["last_seen"] = now.isoformat()
+        if services.touch_due(record, now):
+            with write_intent():
+                services.touch_session(record, now)
+                commit()
+            g.setdefault(sessions.REFRESH_FLAG, True)
         return None
 
     @app.after_request

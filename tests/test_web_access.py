@@ -41,6 +41,9 @@ EXPECTED = {
     ("account.create_token", "POST"): EVERYONE,
     # The admin's own token: only the admin revokes it.
     ("account.revoke_token", "POST"): {role: 403 for role in ROLES} | {"admin": 302, ANONYMOUS: 302},
+    # Another browser's session of the admin: only the admin ends it; to others it does not exist.
+    ("account.end_session", "POST"): {role: 404 for role in ROLES} | {"admin": 302, ANONYMOUS: 302},
+    ("account.end_other_sessions", "POST"): {role: 302 for role in ROLES} | {ANONYMOUS: 302},
     ("admin.users", "GET"): ADMIN_PAGE,
     ("admin.new_user", "GET"): ADMIN_PAGE,
     ("admin.new_user", "POST"): ADMIN_FORM,
@@ -72,12 +75,13 @@ def _routes(app):
             yield rule.endpoint, method, rule
 
 
-def _path(app, rule, token_id):
+def _path(app, rule, token_id, session_id):
     values = {
         "login": "staff",
         "code": "MAIN" if "site" in rule.endpoint else "SALES",
         "site_key": "MAIN",
         "token_id": token_id,
+        "session_id": session_id,
     }
     with app.test_request_context():
         from flask import url_for
@@ -104,12 +108,16 @@ def test_route_role_matrix(app, users, client_as, client, role):
         token, _plain = services.create_token(None, services.user_by_login("admin"), "matrix")
         db.session.commit()
         token_id = token.id
+    client_as("admin")
+    with app.app_context():
+        (session_id,) = [record.id for record in services.active_sessions_of(services.user_by_login("admin"))]
     browser = client_as(role) if role else client
-    # Logging out ends the session the other requests need: it goes last.
-    routes = sorted(_routes(app), key=lambda route: route[0] == "auth.logout")
+    # Ending sessions and logging out end what the other requests need: they go last.
+    last = ("account.end_session", "account.end_other_sessions", "auth.logout")
+    routes = sorted(_routes(app), key=lambda route: last.index(route[0]) + 1 if route[0] in last else 0)
     wrong = []
     for endpoint, method, rule in routes:
-        path = _path(app, rule, token_id)
+        path = _path(app, rule, token_id, session_id)
         if method == "GET":
             response = browser.get(path)
         else:

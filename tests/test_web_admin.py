@@ -354,24 +354,32 @@ def test_an_unknown_record_is_not_found(admin):
     assert "There is no such page or record." in response.get_data(as_text=True)
 
 
-def test_a_password_login_works_after_admin_changes(app, admin, client_as):
-    """Changing another user's roles ends that user's sessions (the row version moves)."""
+def test_new_roles_apply_at_once_to_the_open_sessions(app, admin, client_as):
+    """Roles are read afresh at every request: a change needs no new login, and ends no session."""
     head = client_as("department_head")
-    version = row_version(admin.get("/admin/users/head").get_data(as_text=True))
-    response = admin.post(
-        "/admin/users/head",
-        data={
-            "display_name": "Hana Head",
-            "roles": ["department_head", "auditor"],
-            "department": "SALES",
-            "site": "MAIN",
-            "active": "y",
-            "row_version": version,
-            "csrf_token": page_token(admin),
-        },
-    )
-    assert response.status_code == 302
-    assert head.get("/").status_code == 302
+    assert head.get("/admin/users").status_code == 403
+
+    def give_roles(roles):
+        version = row_version(admin.get("/admin/users/head").get_data(as_text=True))
+        response = admin.post(
+            "/admin/users/head",
+            data={
+                "display_name": "Hana Head",
+                "roles": roles,
+                "department": "SALES",
+                "site": "MAIN",
+                "active": "y",
+                "row_version": version,
+                "csrf_token": page_token(admin),
+            },
+        )
+        assert response.status_code == 302
+
+    give_roles(["department_head", "admin"])
+    assert head.get("/admin/users").status_code == 200
+    give_roles(["department_head"])
+    assert head.get("/admin/users").status_code == 403
+    assert head.get("/").status_code == 200
     again = app.test_client()
     token = page_token(again, "/login")
     assert (

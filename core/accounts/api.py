@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from core.accounts import organisation, services
 from core.accounts.models import ApiToken, Department, DepartmentHead, Role, Site, User, UserRole
-from core.accounts.passwords import MIN_LENGTH
+from core.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from core.accounts.permissions import Permission, can
 from core.api import (
     PAGE_HEADERS,
@@ -326,6 +326,12 @@ def _locale_field():
     return fields.String(metadata={"description": "A language the installation offers (`en`, `zh_CN`)."})
 
 
+PASSWORD_RULES = (
+    f"{MIN_LENGTH}–{MAX_LENGTH} characters, not only spaces or digits, without the login, and not one of the "
+    "20,000 most common passwords; a refused one is a 422 naming the field `password`."
+)
+
+
 class UserCreateSchema(Schema):
     login = fields.String(
         required=True,
@@ -341,8 +347,8 @@ class UserCreateSchema(Schema):
     password = fields.String(
         required=True,
         load_only=True,
-        validate=validate.Length(min=MIN_LENGTH),
-        metadata={"description": f"At least {MIN_LENGTH} characters, without the login."},
+        validate=validate.Length(min=MIN_LENGTH, max=MAX_LENGTH),
+        metadata={"description": PASSWORD_RULES},
     )
 
 
@@ -369,7 +375,12 @@ class ProfileUpdateSchema(Schema):
 
 
 class PasswordSchema(Schema):
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=MIN_LENGTH))
+    password = fields.String(
+        required=True,
+        load_only=True,
+        validate=validate.Length(min=MIN_LENGTH, max=MAX_LENGTH),
+        metadata={"description": PASSWORD_RULES},
+    )
     current_password = fields.String(
         load_only=True, metadata={"description": "Needed when you change your own password."}
     )

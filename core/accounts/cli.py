@@ -38,7 +38,7 @@ def user_add(login, roles, display_name, department, site, email, password_file)
     password = read_password_file(password_file)
     generated = password is None
     if generated:
-        password = services.make_temporary_password()
+        password = services.make_temporary_password(login.strip().lower())
     with acting_as("cli"):
         user = services.create_user(
             None,
@@ -52,6 +52,26 @@ def user_add(login, roles, display_name, department, site, email, password_file)
         )
         commit()
     click.echo(f"Added user {user.login} ({', '.join(sorted(r.value for r in user.roles))}).")
+    if generated:
+        click.echo(f"One-time password: {password}")
+
+
+@user_group.command("set-password")
+@click.argument("login")
+@click.option("--password-file", type=click.Path(dir_okay=False), help="File holding the new password.")
+@with_appcontext
+@domain_errors
+def user_set_password(login, password_file):
+    """Set LOGIN's password (prints a one-time password unless one is given); ends all their sessions."""
+    password = read_password_file(password_file)
+    user = services.user_by_login(login.strip().lower())
+    generated = password is None
+    if generated:
+        password = services.make_temporary_password(user.login)
+    with acting_as("cli"):
+        services.set_password(None, user, password)
+        commit()
+    click.echo(f"Set the password of {user.login}; their sessions have ended.")
     if generated:
         click.echo(f"One-time password: {password}")
 

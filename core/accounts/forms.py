@@ -15,6 +15,7 @@ from wtforms import (
 from wtforms.validators import (
     DataRequired,
     EqualTo,
+    InputRequired,
     Length,
     Optional,
     Regexp,
@@ -22,12 +23,21 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.accounts.models import Role
+from core.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from core.i18n import LANGUAGE_NAMES, supported_locales
 from core.web.forms_support import VersionedForm
 
 # Only the shape: whether an address really receives mail is for the mail server to say.
 EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Enter an e-mail address such as name@example.com."))
 
+
+# The new-password fields check only that something was typed: the policy
+# (core.accounts.passwords) answers in the service, the same for every way in.
+PASSWORD_HELP = _l(
+    "At least %(min)d and at most %(max)d characters, not a common password, and without the login name.",
+    min=MIN_LENGTH,
+    max=MAX_LENGTH,
+)
 
 ROLE_LABELS = {
     Role.ADMIN.value: _l("Administrator"),
@@ -86,11 +96,14 @@ class PasswordChangeForm(FlaskForm):
         _l("Current password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
     )
     new_password = PasswordField(
-        _l("New password"), validators=[DataRequired(), Length(max=1024)], render_kw={"autocomplete": "new-password"}
+        _l("New password"),
+        validators=[InputRequired()],
+        description=PASSWORD_HELP,
+        render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
         _l("Repeat the new password"),
-        validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
+        validators=[InputRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
         render_kw={"autocomplete": "new-password"},
     )
 
@@ -124,7 +137,7 @@ class NewUserForm(UserForm):
     )
     password = PasswordField(
         _l("Initial password"),
-        validators=[Optional(), Length(max=1024)],
+        validators=[Optional()],
         description=_l("Leave empty to generate a temporary password, shown once."),
         render_kw={"autocomplete": "new-password"},
     )
@@ -132,7 +145,10 @@ class NewUserForm(UserForm):
 
 class SetPasswordForm(FlaskForm):
     new_password = PasswordField(
-        _l("New password"), validators=[DataRequired(), Length(max=1024)], render_kw={"autocomplete": "new-password"}
+        _l("New password"),
+        validators=[InputRequired()],
+        description=PASSWORD_HELP,
+        render_kw={"autocomplete": "new-password"},
     )
 
 

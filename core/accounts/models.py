@@ -5,7 +5,7 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.clock import instance_zone_name, utcnow, zone_named
@@ -157,11 +157,6 @@ class User(UserMixin, Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
 
-    def get_id(self) -> str:
-        # The row version is part of the session identity, so changing a
-        # password or roles (which bumps it) ends every other session.
-        return f"{self.id}:{self.row_version}"
-
     def __repr__(self) -> str:
         return f"<User {self.login}>"
 
@@ -212,4 +207,39 @@ class LoginAttempt(Model):
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     succeeded: Mapped[bool]
 
-    __table_args__ = (Index("ix_login_attempt_login_at", "login", "at"),)
+    __table_args__ = (
+        Index("ix_login_attempt_login_at", "login", "at"),
+        Index("ix_login_attempt_remote_addr_at", "remote_addr", "at"),
+    )
+
+
+class UserSession(Model):
+    """A browser logged in as a user: what the account page lists, and what
+    ending a session deletes. A security log like ``LoginAttempt``, not a
+    domain record, so the audit trail leaves it out."""
+
+    __tablename__ = "user_session"
+    __trailed__ = False
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # SHA-256 of the session id the cookie carries: a copy of this table opens no session.
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+
+    user: Mapped[User] = relationship()
+
+
+class StoredSession(Model):
+    """The session data of the database session store (core.accounts.sessions),
+    by the hash of the session id. Redis replaces this table when configured."""
+
+    __tablename__ = "session_store"
+    __trailed__ = False
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -3,33 +3,39 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import secrets
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import flag_modified
 
+from core.accounts import sessions
 from core.accounts.models import (
     ApiToken,
     Department,
     LoginAttempt,
     Role,
     Site,
+    StoredSession,
     User,
     UserRole,
+    UserSession,
 )
 from core.accounts.organisation import name_head_if_none
 from core.accounts.passwords import (
-    MIN_LENGTH,
+    check_password,
     hash_password,
     needs_rehash,
+    password_problem,
     verify_password,
 )
-from core.accounts.permissions import Permission, require
+from core.accounts.permissions import Permission, can, require
 from core.clock import instance_zone_name, utcnow, zone_named
-from core.database import commit, db, write_intent
+from core.database import after_commit, commit, db, write_intent
 from core.errors import (
     Conflict,
     NotFound,
@@ -83,10 +89,10 @@ def parse_roles(names: Iterable[str]) -> set[Role]:
 
 
 def check_password_strength(password: str, login: str = "") -> None:
-    if len(password) < MIN_LENGTH:
-        raise ValidationFailed.field("password", f"must be at least {MIN_LENGTH} characters long")
-    if login and login.lower() in password.lower():
-        raise ValidationFailed.field("password", "must not contain the login name")
+    """Refuse a new password the policy does not allow (core.accounts.passwords.password_problem)."""
+    problem = password_problem(password, login)
+    if problem:
+        raise ValidationFailed.field("password", problem)
 
 
 # Sites and departments ------------------------------------------------------
@@ -238,6 +244,7 @@ def update_user(
         raise Conflict("You cannot deactivate yourself or remove your own admin role.")
     if not display_name.strip():
         raise ValidationFailed.field("display_name", "is required")
+    deactivated = user.active and not active
     user.display_name, user.email = display_name.strip(), email or None
     user.department, user.site, user.active = department, site, active
     current = {row.role for row in user.role_rows}
@@ -247,14 +254,27 @@ def update_user(
             UserRole(role=r) for r in sorted(wanted - current)
         ]
         # Roles live in their own table; an UPDATE of the user row bumps its
-        # version, which ends the user's open sessions and refuses stale edits.
+        # version, so that an edit made on a copy from before is refused.
         flag_modified(user, "display_name")
     db.session.flush()
+    if deactivated:
+        end_sessions_of(user)
     return user
 
 
-def set_password(actor: User | None, user: User, new_password: str, *, current_password: str | None = None) -> None:
-    """Change a password: your own (with the current one) or, as admin, anyone's."""
+def set_password(
+    actor: User | None,
+    user: User,
+    new_password: str,
+    *,
+    current_password: str | None = None,
+    keep: UserSession | None = None,
+) -> None:
+    """Change a password: your own (with the current one) or, as admin, anyone's.
+
+    Every session of the user ends, except ``keep`` (the browser of the user
+    changing their own password); API tokens stay valid.
+    """
     if actor is not None and actor.id == user.id:
         if not current_password or not verify_password(user, current_password):
             raise ValidationFailed.field("current_password", "does not match")
@@ -263,6 +283,7 @@ def set_password(actor: User | None, user: User, new_password: str, *, current_p
     check_password_strength(new_password, user.login)
     user.password_hash = hash_password(new_password)
     db.session.flush()
+    end_sessions_of(user, keep=keep if keep is not None and keep.user_id == user.id else None)
 
 
 def update_profile(actor: User, user: User, *, display_name: str, email: str | None, row_version: int) -> User:
@@ -290,45 +311,209 @@ def _check_locale(locale: str) -> None:
         )
 
 
-def make_temporary_password() -> str:
-    return secrets.token_urlsafe(12)
+def make_temporary_password(login: str = "") -> str:
+    while True:
+        password = secrets.token_urlsafe(12)
+        # Random text can still hold a short login ("qo") by chance.
+        if password_problem(password, login) is None:
+            return password
 
 
 # Login ------------------------------------------------------------------------
 
 
-def authenticate(login: str, password: str, remote_addr: str | None = None) -> User | None:
-    """The user for these credentials, or None; refuses while the login is throttled."""
-    login = (login or "").strip().lower()
-    window = current_app.config["DEALERQMS_LOGIN_WINDOW"]
-    limit = current_app.config["DEALERQMS_LOGIN_MAX_FAILURES"]
-    since = utcnow() - window
-    failures = db.session.execute(
-        db.select(db.func.count(LoginAttempt.id)).where(
-            LoginAttempt.login == login, LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False)
+class LoginThrottled(TooManyAttempts):
+    """Too many failed logins lately: the next try is possible in ``retry_after`` seconds."""
+
+    def __init__(self, wait: timedelta):
+        self.retry_after = max(1, math.ceil(wait.total_seconds()))
+        super().__init__(f"Too many failed logins; try again in {self.retry_after} seconds.")
+
+
+def _failures(*conditions, since: datetime) -> tuple[int, datetime | None]:
+    count, last = db.session.execute(
+        db.select(db.func.count(LoginAttempt.id), db.func.max(LoginAttempt.at)).where(
+            *conditions, LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since
+        )
+    ).one()
+    return count, last
+
+
+def _last_success(*conditions, since: datetime) -> datetime | None:
+    return db.session.execute(
+        db.select(db.func.max(LoginAttempt.at)).where(
+            *conditions, LoginAttempt.succeeded.is_(True), LoginAttempt.at >= since
         )
     ).scalar_one()
-    if failures >= limit:
-        minutes = int(window / timedelta(minutes=1))
-        raise TooManyAttempts(f"Too many failed logins for this account; try again in {minutes} minutes.")
+
+
+def _free_again_at(failures: int, last: datetime | None, free: int) -> datetime | None:
+    """When the next try is allowed after ``failures``, the last at ``last``; ``free`` cost no wait."""
+    if last is None or failures < free:
+        return None
+    config = current_app.config
+    delay = min(config["DEALERQMS_LOGIN_MAX_DELAY"], config["DEALERQMS_LOGIN_DELAY"] * 2 ** (failures - free))
+    return last + delay
+
+
+def login_wait(login: str, remote_addr: str | None, now: datetime | None = None) -> timedelta:
+    """How long a login attempt for ``login`` from ``remote_addr`` must still wait (zero: none).
+
+    Failed attempts are counted per login and per client address (the logins
+    tried there that have never succeeded there). A few cost nothing; each
+    further one doubles the wait before the next, up to
+    ``DEALERQMS_LOGIN_MAX_DELAY``. Failures older than
+    ``DEALERQMS_LOGIN_WINDOW``, and a login's failures before its last
+    success, are forgotten. From an address the login has succeeded from
+    before, only the failures from that address count against the login:
+    someone guessing elsewhere cannot keep its owner out (docs/security.md).
+    """
+    config = current_app.config
+    now = now or utcnow()
+    since = now - config["DEALERQMS_LOGIN_WINDOW"]
+    moments = []
+    same_login = [LoginAttempt.login == login]
+    if remote_addr:
+        here = LoginAttempt.remote_addr == remote_addr
+        # Typing mistakes of people who log in here are theirs (counted below
+        # per login); what counts against the address is trying other logins.
+        known_here = db.select(LoginAttempt.login).where(
+            here, LoginAttempt.succeeded.is_(True), LoginAttempt.at >= now - _memory()
+        )
+        count, last = _failures(here, LoginAttempt.login.not_in(known_here), since=since)
+        moments.append(_free_again_at(count, last, config["DEALERQMS_LOGIN_ADDRESS_MAX_FAILURES"]))
+        if _last_success(*same_login, here, since=now - _memory()):
+            same_login.append(here)
+    success = _last_success(*same_login, since=since)
+    count, last = _failures(*same_login, since=max(since, success) if success else since)
+    moments.append(_free_again_at(count, last, config["DEALERQMS_LOGIN_MAX_FAILURES"]))
+    latest = max((moment for moment in moments if moment is not None), default=now)
+    return max(latest - now, timedelta(0))
+
+
+def _memory() -> timedelta:
+    return current_app.config["DEALERQMS_LOGIN_MEMORY"]
+
+
+def authenticate(login: str, password: str, remote_addr: str | None = None) -> User | None:
+    """The user for these credentials, or None; raises LoginThrottled while attempts must wait."""
+    login = (login or "").strip().lower()
+    wait = login_wait(login, remote_addr)
+    if wait:
+        raise LoginThrottled(wait)
     user = db.session.execute(db.select(User).filter_by(login=login)).scalar_one_or_none()
-    ok = user is not None and user.active and verify_password(user, password)
-    db.session.add(LoginAttempt(login=login, remote_addr=remote_addr, succeeded=ok))
+    # One password check whoever asks: an unknown or deactivated login takes as long as a real one.
+    ok = check_password(user.password_hash if user is not None else None, password)
+    ok = ok and user is not None and user.active
+    db.session.add(LoginAttempt(login=login[:64], remote_addr=remote_addr, succeeded=ok))
     if ok and needs_rehash(user):
         user.password_hash = hash_password(password)
     db.session.flush()
     return user if ok else None
 
 
-def load_session_user(session_id: str) -> User | None:
-    try:
-        user_id, version = (int(part) for part in session_id.split(":"))
-    except ValueError:
+# Sessions ---------------------------------------------------------------------
+
+
+def start_session(user: User, sid: str, *, remote_addr: str | None, user_agent: str | None) -> UserSession:
+    """Record the browser session ``sid`` (a fresh id) as logged in as ``user``."""
+    now = utcnow()
+    _purge(now)
+    record = UserSession(
+        key=sessions.session_key(sid),
+        user=user,
+        created_at=now,
+        last_seen_at=now,
+        remote_addr=remote_addr,
+        user_agent=(user_agent or "")[:300] or None,
+    )
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def _purge(now: datetime) -> None:
+    """Forget what can no longer matter: sessions whose data has expired, old login attempts."""
+    lifetime = current_app.config["PERMANENT_SESSION_LIFETIME"]
+    db.session.execute(db.delete(UserSession).where(UserSession.last_seen_at < now - lifetime))
+    db.session.execute(db.delete(StoredSession).where(StoredSession.expires_at < now))
+    db.session.execute(db.delete(LoginAttempt).where(LoginAttempt.at < now - _memory()))
+
+
+def session_of(sid: str | None) -> UserSession | None:
+    """The logged-in session with id ``sid`` (with its user), or None when there is none or it ended."""
+    if not sid:
         return None
-    user = db.session.get(User, user_id)
-    if user is None or not user.active or user.row_version != version:
-        return None
-    return user
+    return db.session.execute(
+        db.select(UserSession).options(joinedload(UserSession.user)).filter_by(key=sessions.session_key(sid))
+    ).scalar_one_or_none()
+
+
+def session_idle(record: UserSession, now: datetime | None = None) -> bool:
+    return (now or utcnow()) - record.last_seen_at > current_app.config["DEALERQMS_IDLE_TIMEOUT"]
+
+
+def _touch_interval() -> timedelta:
+    # Often enough for the idle timeout to be exact to a tenth, rarely
+    # enough that reading pages does not mean writing to the database.
+    return min(timedelta(minutes=1), current_app.config["DEALERQMS_IDLE_TIMEOUT"] / 10)
+
+
+def touch_due(record: UserSession, now: datetime | None = None) -> bool:
+    return (now or utcnow()) - record.last_seen_at >= _touch_interval()
+
+
+def touch_session(record: UserSession, now: datetime | None = None) -> None:
+    record.last_seen_at = now or utcnow()
+    db.session.flush()
+
+
+def renew_session(record: UserSession, sid: str) -> None:
+    """The session continues under the new id ``sid`` (after a rotation)."""
+    record.key = sessions.session_key(sid)
+    db.session.flush()
+
+
+def active_sessions_of(user: User) -> list[UserSession]:
+    """The user's sessions not yet ended by the idle timeout, the most recently used first."""
+    since = utcnow() - current_app.config["DEALERQMS_IDLE_TIMEOUT"]
+    return list(
+        db.session.execute(
+            db.select(UserSession)
+            .where(UserSession.user_id == user.id, UserSession.last_seen_at >= since)
+            .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
+        ).scalars()
+    )
+
+
+def end_session(actor: User | None, record: UserSession) -> None:
+    """End one session: yours, or as an administrator anyone's."""
+    if actor is not None and actor.id != record.user_id and not can(actor, Permission.MANAGE_USERS):
+        # Someone else's session is as unknown as a missing one.
+        raise NotFound("You have no such session.")
+    _end([record])
+
+
+def end_sessions_of(user: User, *, keep: UserSession | None = None) -> int:
+    """End every session of ``user`` but ``keep``; returns how many ended."""
+    query = db.select(UserSession).where(UserSession.user_id == user.id)
+    if keep is not None:
+        query = query.where(UserSession.id != keep.id)
+    records = list(db.session.execute(query).scalars())
+    _end(records)
+    return len(records)
+
+
+def _end(records: list[UserSession]) -> None:
+    keys = [record.key for record in records]
+    for record in records:
+        db.session.delete(record)
+    db.session.flush()
+    if keys:
+        app = current_app._get_current_object()
+        # Without its row the session opens nothing already; its data goes
+        # once that is committed (in Redis it cannot share the transaction).
+        after_commit(lambda: sessions.discard(app, keys))
 
 
 # API tokens -------------------------------------------------------------------

@@ -7,7 +7,9 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -15,9 +17,10 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
-from core.accounts import services
+from core.accounts import services, sessions
 from core.accounts.forms import (
     LanguageForm,
     LoginForm,
@@ -25,9 +28,9 @@ from core.accounts.forms import (
     ProfileForm,
     TokenForm,
 )
-from core.accounts.models import ApiToken
+from core.accounts.models import ApiToken, UserSession
 from core.database import commit, db
-from core.errors import DomainError, TooManyAttempts
+from core.errors import DomainError
 from core.web.forms_support import refusal_status
 
 bp = Blueprint("auth", __name__)
@@ -55,11 +58,63 @@ def _safe_next(target: str | None) -> str:
 
 
 def _reset_session() -> None:
-    """A fresh session: nothing from before (a planted value, the CSRF token)
-    survives into the next one, except the language."""
+    """A fresh session under a new id: nothing from before (a planted value,
+    the CSRF token) survives into the next one, except the language."""
     kept = {key: session[key] for key in _KEPT_ACROSS_LOGIN if key in session}
     session.clear()
     session.update(kept)
+    sessions.rotate(current_app, session)
+
+
+def _this_session() -> UserSession | None:
+    """The ``user_session`` row of this browser (set when the session was loaded)."""
+    return g.get("user_session")
+
+
+# First match wins: Edge and Opera also call themselves Chrome, Chrome calls itself Safari.
+_BROWSERS = (
+    ("Edg", "Edge"),
+    ("OPR/", "Opera"),
+    ("MicroMessenger", "WeChat"),
+    ("Firefox/", "Firefox"),
+    ("FxiOS", "Firefox"),
+    ("CriOS", "Chrome"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+)
+_SYSTEMS = (
+    ("Windows", "Windows"),
+    ("Android", "Android"),
+    ("iPhone", "iOS"),
+    ("iPad", "iPadOS"),
+    ("CrOS", "ChromeOS"),
+    ("Mac OS X", "macOS"),
+    ("Linux", "Linux"),
+)
+
+
+def browser_label(user_agent: str | None) -> str:
+    """A label such as "Chrome on Windows" for a User-Agent header: enough to recognise one's own devices."""
+    text = user_agent or ""
+    browser = next((name for mark, name in _BROWSERS if mark in text), None)
+    system = next((name for mark, name in _SYSTEMS if mark in text), None)
+    if browser and system:
+        return _("%(browser)s on %(system)s", browser=browser, system=system)
+    return browser or text[:60] or _("Unknown browser")
+
+
+def _wait_message(seconds: int) -> str:
+    if seconds < 60:
+        return ngettext(
+            "Too many failed logins. Try again in %(num)d second.",
+            "Too many failed logins. Try again in %(num)d seconds.",
+            seconds,
+        )
+    return ngettext(
+        "Too many failed logins. Try again in %(num)d minute.",
+        "Too many failed logins. Try again in %(num)d minutes.",
+        -(-seconds // 60),
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -73,15 +128,10 @@ def login():
         return render_template("auth/login.html", form=form), 422 if form.is_submitted() else 200
     try:
         user = services.authenticate(form.login.data, form.password.data, request.remote_addr)
-    except TooManyAttempts:
-        commit()
-        form.form_errors.append(
-            _(
-                "Too many failed logins for this account. Wait a few minutes "
-                "and try again, or ask an administrator to help."
-            )
-        )
-        return render_template("auth/login.html", form=form), 429
+    except services.LoginThrottled as refusal:
+        form.form_errors.append(_wait_message(refusal.retry_after))
+        page = render_template("auth/login.html", form=form)
+        return page, 429, {"Retry-After": str(refusal.retry_after)}
     if user is None:
         commit()
         form.form_errors.append(_("Unknown login or wrong password."))
@@ -89,8 +139,11 @@ def login():
     chosen = session.get("locale") if session.get(_CHOSEN_BEFORE_LOGIN) else None
     if chosen and chosen != user.locale:
         services.set_locale(user, chosen)
-    commit()
     _reset_session()
+    g.user_session = services.start_session(
+        user, session.sid, remote_addr=request.remote_addr, user_agent=request.user_agent.string
+    )
+    commit()
     login_user(user)
     return redirect(_safe_next(form.next.data))
 
@@ -98,10 +151,18 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    logout_user()
-    _reset_session()
+    _end_this_session()
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
+
+
+def _end_this_session() -> None:
+    record = _this_session()
+    if record is not None:
+        services.end_session(current_user, record)
+        commit()
+    logout_user()
+    _reset_session()
 
 
 @bp.route("/language", methods=["POST"])
@@ -117,9 +178,6 @@ def language():
             db.session.rollback()
             abort(400)
         commit()
-        # The locale is on the user row; saving it bumps the row version
-        # that the session identity carries.
-        login_user(current_user._get_current_object())
     else:
         session[_CHOSEN_BEFORE_LOGIN] = True
     return redirect(_safe_next(form.next.data))
@@ -129,6 +187,7 @@ def language():
 
 
 def _account_page(status: int = 200, *, profile=None, password=None, token=None, new_token=None):
+    this = _this_session()
     user = current_user._get_current_object()
     profile = profile or ProfileForm(
         formdata=None,
@@ -144,6 +203,8 @@ def _account_page(status: int = 200, *, profile=None, password=None, token=None,
         language_form=language,
         tokens=services.tokens_of(user),
         new_token=new_token,
+        sessions=[(record, browser_label(record.user_agent)) for record in services.active_sessions_of(user)],
+        this_session_id=this.id if this is not None else None,
     ), status
 
 
@@ -170,7 +231,6 @@ def save_profile():
         commit()
     except DomainError as error:
         return _account_page(refusal_status(form, error), profile=form)
-    login_user(current_user._get_current_object())
     flash(_("Your details were saved."), "success")
     return redirect(url_for("account.profile"))
 
@@ -181,19 +241,51 @@ def change_password():
     form = PasswordChangeForm()
     if not form.validate_on_submit():
         return _account_page(422, password=form)
+    this = _this_session()
     try:
         services.set_password(
-            current_user, current_user, form.new_password.data, current_password=form.current_password.data
+            current_user,
+            current_user,
+            form.new_password.data,
+            current_password=form.current_password.data,
+            keep=this,
         )
         commit()
     except DomainError as error:
         return _account_page(refusal_status(form, error, aliases={"password": "new_password"}), password=form)
-    # A new password ends every other session (it bumps the row version the
-    # session identity carries); this one continues, freshly rotated.
-    user = current_user._get_current_object()
-    _reset_session()
-    login_user(user)
+    # Every other session has ended; this one continues under a new id, so
+    # that a copy of its cookie taken before the change opens nothing either.
+    if this is not None:
+        sessions.rotate(current_app, session)
+        services.renew_session(this, session.sid)
+        commit()
     flash(_("Your password was changed."), "success")
+    return redirect(url_for("account.profile"))
+
+
+@account_bp.route("/sessions/<int:session_id>/end", methods=["POST"])
+@login_required
+def end_session(session_id):
+    record = db.session.get(UserSession, session_id)
+    this = _this_session()
+    if record is None:
+        abort(404)
+    if this is not None and record.id == this.id:
+        _end_this_session()
+        flash(_("You are logged out."), "info")
+        return redirect(url_for("auth.login"))
+    services.end_session(current_user, record)
+    commit()
+    flash(_("The session was ended: that browser must log in again."), "success")
+    return redirect(url_for("account.profile"))
+
+
+@account_bp.route("/sessions/end-others", methods=["POST"])
+@login_required
+def end_other_sessions():
+    ended = services.end_sessions_of(current_user, keep=_this_session())
+    commit()
+    flash(ngettext("%(num)d other session was ended.", "%(num)d other sessions were ended.", ended), "success")
     return redirect(url_for("account.profile"))
 
 

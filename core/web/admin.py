@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
@@ -132,7 +132,7 @@ def _user_form(form_class, **kwargs):
 @bp.route("/users/new", methods=["GET", "POST"])
 def new_user():
     form = _user_form(NewUserForm)
-    password = form.password.data or services.make_temporary_password()
+    password = form.password.data or services.make_temporary_password(form.login.data or "")
     outcome = run_form(
         form,
         lambda: services.create_user(
@@ -199,10 +199,6 @@ def user(login):
     )
     if not outcome.done:
         return _render_user(record, form, SetPasswordForm(), outcome.status)
-    if record.id == current_user.id:
-        # Editing yourself bumps your row version, which is part of the
-        # session identity: renew it, or this very save would log you out.
-        login_user(record)
     flash(_("User %(login)s was saved.", login=record.login), "success")
     return redirect(url_for("admin.user", login=record.login))
 
@@ -219,8 +215,6 @@ def set_user_password(login):
     if not outcome.done:
         edit_form = _user_form(UserForm, formdata=None, data=_user_data(record))
         return _render_user(record, edit_form, form, outcome.status)
-    if record.id == current_user.id:
-        login_user(record)
     flash(_("The password of %(login)s was changed.", login=record.login), "success")
     return redirect(url_for("admin.user", login=record.login))
 
