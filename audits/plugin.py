@@ -72,7 +72,7 @@ def menu_links(user):
     links = []
     if can(user, Permission.READ_DRAFTS):
         links.append(MenuLink(label=_l("Audits"), endpoint="audits.index"))
-    if can(user, Permission.RAISE_NC):
+    if can(user, Permission.READ_RECORDS):
         links.append(MenuLink(label=_l("Nonconformities"), endpoint="audits.nonconformities"))
         links.append(MenuLink(label=_l("My actions"), endpoint="audits.my_actions"))
     return links
@@ -80,9 +80,12 @@ def menu_links(user):
 
 @hookimpl
 def create_nonconformity(title, description, severity, site, department, source, source_ref, raised_by):
-    actor = user_named(raised_by, "raised_by", required=False)
+    # A plugin raises it for a form's submitter (staff raise NCs only this way): the
+    # submitter is recorded as who raised it, not checked as who may raise one by hand.
+    submitter = user_named(raised_by, "raised_by", required=False)
     nc = nonconformities.raise_nonconformity(
-        actor,
+        None,
+        raised_by=submitter,
         title=title,
         description=description,
         severity=severity,
