@@ -151,11 +151,11 @@ def dashboard_panels(site, user):
 
 @hookimpl
 def dashboard_overdue(site, user):
-    if not can(user, Permission.RAISE_NC):
+    if not can(user, Permission.READ_RECORDS):
         return []
     # The dashboard shows the earliest OVERDUE_SHOWN of all its sources: the earliest as
     # many of each kind are enough, and a large site has hundreds of each.
-    ncs = nonconformities.overdue_nonconformities(site, limit=OVERDUE_SHOWN)
+    ncs = nonconformities.overdue_nonconformities(site, limit=OVERDUE_SHOWN, reader=user)
     # The owners in one query: nc.owner then comes from the session instead of a query per NC.
     db.session.execute(db.select(User).where(User.id.in_({nc.owner_id for nc in ncs if nc.owner_id}))).all()
     items = [
@@ -176,9 +176,10 @@ def dashboard_overdue(site, user):
             due=a.due_date,
             owner=a.owner.display_name,
         )
-        for a in actions.overdue_actions(site, limit=OVERDUE_SHOWN)
+        for a in actions.overdue_actions(site, limit=OVERDUE_SHOWN, reader=user)
     ]
-    return OverdueList(items, total=nonconformities.overdue_count(site) + actions.overdue_actions_count(site))
+    total = nonconformities.overdue_count(site, reader=user) + actions.overdue_actions_count(site, reader=user)
+    return OverdueList(items, total=total)
 
 
 @hookimpl

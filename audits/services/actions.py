@@ -263,14 +263,14 @@ def awaiting_verification_count(user: User) -> int:
 
 
 def overdue_actions(
-    site: Site | None = None, owner: User | None = None, limit: int | None = None
+    site: Site | None = None, owner: User | None = None, limit: int | None = None, reader: User | None = None
 ) -> list[CorrectiveAction]:
-    query = actions_query(owner=owner, overdue=True, site=site)
+    query = actions_query(owner=owner, overdue=True, site=site, reader=reader)
     return list(db.session.execute(query.limit(limit) if limit is not None else query).scalars())
 
 
-def overdue_actions_count(site: Site | None = None, owner: User | None = None) -> int:
-    return _count(actions_query(owner=owner, overdue=True, site=site))
+def overdue_actions_count(site: Site | None = None, owner: User | None = None, reader: User | None = None) -> int:
+    return _count(actions_query(owner=owner, overdue=True, site=site, reader=reader))
 
 
 def _count(query) -> int:

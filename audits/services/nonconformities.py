@@ -465,10 +465,12 @@ def is_overdue(nc: Nonconformity) -> bool:
     return nc.is_open and nc.due_date is not None and nc.due_date < today()
 
 
-def _overdue_query(site: Site | None, owner: User | None):
+def _overdue_query(site: Site | None, owner: User | None, reader: User | None = None):
     query = db.select(Nonconformity).where(
         Nonconformity.due_date < today(), Nonconformity.state.not_in([NcState.CLOSED, NcState.CANCELLED])
     )
+    if reader is not None:
+        query = query.where(visible_clause(reader))
     if site is not None:
         query = query.where(Nonconformity.site_id == site.id)
     if owner is not None:
@@ -477,15 +479,17 @@ def _overdue_query(site: Site | None, owner: User | None):
 
 
 def overdue_nonconformities(
-    site: Site | None = None, owner: User | None = None, limit: int | None = None
+    site: Site | None = None, owner: User | None = None, limit: int | None = None, reader: User | None = None
 ) -> list[Nonconformity]:
-    """Open NCs past their due date, earliest first (the first ``limit`` when given)."""
-    query = _overdue_query(site, owner).order_by(Nonconformity.due_date, Nonconformity.id)
+    """Open NCs past their due date, earliest first (the first ``limit`` when given;
+    ``reader``: only those they may read)."""
+    query = _overdue_query(site, owner, reader).order_by(Nonconformity.due_date, Nonconformity.id)
     return list(db.session.execute(query.limit(limit) if limit is not None else query).scalars())
 
 
-def overdue_count(site: Site | None = None, owner: User | None = None) -> int:
-    return db.session.execute(db.select(db.func.count()).select_from(_overdue_query(site, owner).subquery())).scalar()
+def overdue_count(site: Site | None = None, owner: User | None = None, reader: User | None = None) -> int:
+    query = _overdue_query(site, owner, reader)
+    return db.session.execute(db.select(db.func.count()).select_from(query.subquery())).scalar()
 
 
 def similar(nc: Nonconformity, limit: int = 10) -> list[Nonconformity]:

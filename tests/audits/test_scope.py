@@ -214,3 +214,13 @@ def test_staff_read_only_the_ncs_and_actions_they_raised_or_are_assigned(world, 
     assert "timeline-heading" not in client_as("staff").get(f"/nonconformities/{own}").get_data(as_text=True)
     assert api_as("head").get(f"/api/v1/nonconformities/{own}").get_json()["history"] != []
     assert "timeline-heading" in client_as("head").get(f"/nonconformities/{own}").get_data(as_text=True)
+
+
+def test_the_dashboards_overdue_list_shows_only_what_one_may_read(world, client_as):
+    with world.app_context():
+        nc = _raise(owner="head")
+        nc.due_date = today() - timedelta(2)  # overdue (the service takes no past due date)
+        commit()
+        reference = nc.reference
+    assert reference in client_as("head").get("/").get_data(as_text=True)
+    assert reference not in client_as("staff2").get("/").get_data(as_text=True)
