@@ -72,7 +72,7 @@ def menu_links(user):
     links = []
     if can(user, Permission.READ_DRAFTS):
         links.append(MenuLink(label=_l("Audits"), endpoint="audits.index"))
-    if can(user, Permission.RAISE_NC):
+    if can(user, Permission.READ_RECORDS):
         links.append(MenuLink(label=_l("Nonconformities"), endpoint="audits.nonconformities"))
         links.append(MenuLink(label=_l("My actions"), endpoint="audits.my_actions"))
     return links
@@ -80,9 +80,12 @@ def menu_links(user):
 
 @hookimpl
 def create_nonconformity(title, description, severity, site, department, source, source_ref, raised_by):
-    actor = user_named(raised_by, "raised_by", required=False)
+    # A plugin raises it for a form's submitter (staff raise NCs only this way): the
+    # submitter is recorded as who raised it, not checked as who may raise one by hand.
+    submitter = user_named(raised_by, "raised_by", required=False)
     nc = nonconformities.raise_nonconformity(
-        actor,
+        None,
+        raised_by=submitter,
         title=title,
         description=description,
         severity=severity,
@@ -148,11 +151,11 @@ def dashboard_panels(site, user):
 
 @hookimpl
 def dashboard_overdue(site, user):
-    if not can(user, Permission.RAISE_NC):
+    if not can(user, Permission.READ_RECORDS):
         return []
     # The dashboard shows the earliest OVERDUE_SHOWN of all its sources: the earliest as
     # many of each kind are enough, and a large site has hundreds of each.
-    ncs = nonconformities.overdue_nonconformities(site, limit=OVERDUE_SHOWN)
+    ncs = nonconformities.overdue_nonconformities(site, limit=OVERDUE_SHOWN, reader=user)
     # The owners in one query: nc.owner then comes from the session instead of a query per NC.
     db.session.execute(db.select(User).where(User.id.in_({nc.owner_id for nc in ncs if nc.owner_id}))).all()
     items = [
@@ -173,9 +176,10 @@ def dashboard_overdue(site, user):
             due=a.due_date,
             owner=a.owner.display_name,
         )
-        for a in actions.overdue_actions(site, limit=OVERDUE_SHOWN)
+        for a in actions.overdue_actions(site, limit=OVERDUE_SHOWN, reader=user)
     ]
-    return OverdueList(items, total=nonconformities.overdue_count(site) + actions.overdue_actions_count(site))
+    total = nonconformities.overdue_count(site, reader=user) + actions.overdue_actions_count(site, reader=user)
+    return OverdueList(items, total=total)
 
 
 @hookimpl

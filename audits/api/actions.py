@@ -18,23 +18,28 @@ from core.database import commit
 
 
 @bp.route("/actions")
-@token_required(Permission.RAISE_NC)
+@token_required(Permission.READ_RECORDS)
 @bp.arguments(ActionListArgs, location="query")
 @bp.response(200, CorrectiveActionSchema(many=True), headers=PAGE_HEADERS)
 def list_actions(args):
     """Corrective actions by due date; ``mine`` for the caller's unverified ones, ``overdue``."""
     query = action_services.actions_query(
-        owner=api_user() if args["mine"] else None, open_only=args["mine"], overdue=args["overdue"]
+        owner=api_user() if args["mine"] else None,
+        open_only=args["mine"],
+        overdue=args["overdue"],
+        reader=api_user(),
     )
     return paginate(query, args)
 
 
 @bp.route("/actions/<int:action_id>")
-@token_required(Permission.RAISE_NC)
+@token_required(Permission.READ_RECORDS)
 @bp.response(200, CorrectiveActionSchema)
 def get_action(action_id):
-    """One corrective action with its evidence and signatures."""
-    return action_services.action_by_id(action_id)
+    """One corrective action with its evidence and signatures (404 outside one's scope)."""
+    action = action_services.action_by_id(action_id)
+    action_services.require_visible(api_user(), action)
+    return action
 
 
 @bp.route("/actions/<int:action_id>/complete", methods=["POST"])
@@ -62,7 +67,7 @@ def verify_action(data, action_id):
 
 
 @bp.route("/actions/<int:action_id>/evidence", methods=["POST"])
-@token_required(Permission.RAISE_NC)
+@token_required(Permission.READ_RECORDS)
 @bp.doc(requestBody={"content": UPLOAD_SCHEMA, "required": True})
 @bp.response(201, EvidenceSchema)
 def upload_action_evidence(action_id):

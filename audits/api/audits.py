@@ -60,8 +60,10 @@ def plan_audit(data):
 @token_required(Permission.READ_DRAFTS)
 @bp.response(200, AuditDetailSchema)
 def get_audit(reference):
-    """The audit with its state, a summary of its items, its NCs and signatures."""
-    return audit_services.audit_by_reference(reference)
+    """The audit with its state, a summary of its items, its NCs and signatures (404 outside one's scope)."""
+    audit = audit_services.audit_by_reference(reference)
+    audit_services.require_visible(api_user(), audit)
+    return audit
 
 
 @bp.route("/audits/<reference>", methods=["PATCH"])
@@ -98,8 +100,10 @@ def start_audit(data, reference):
 @token_required(Permission.READ_DRAFTS)
 @bp.response(200, AuditItemSchema(many=True))
 def list_items(reference):
-    """The audit's checklist items (its snapshot) with results, notes and evidence."""
-    return audit_services.audit_by_reference(reference).items
+    """The audit's checklist items (its snapshot) with results, notes and evidence (404 outside one's scope)."""
+    audit = audit_services.audit_by_reference(reference)
+    audit_services.require_visible(api_user(), audit)
+    return audit.items
 
 
 @bp.route("/audits/<reference>/items/<int:item_id>", methods=["PUT"])

@@ -25,7 +25,7 @@ from core.database import commit
 
 
 @bp.route("/nonconformities")
-@token_required(Permission.RAISE_NC)
+@token_required(Permission.READ_RECORDS)
 @bp.arguments(NcListArgs, location="query")
 @bp.response(200, NonconformitySchema(many=True), headers=PAGE_HEADERS)
 def list_nonconformities(args):
@@ -43,7 +43,7 @@ def list_nonconformities(args):
 
 
 @bp.route("/nonconformities", methods=["POST"])
-@token_required(Permission.RAISE_NC)
+@token_required(Permission.READ_RECORDS)
 @bp.arguments(NcCreateSchema)
 @bp.response(201, NonconformityDetailSchema)
 def raise_nonconformity(data):
@@ -54,16 +54,17 @@ def raise_nonconformity(data):
 
 
 @bp.route("/nonconformities/<reference>")
-@token_required(Permission.RAISE_NC)
+@token_required(Permission.READ_RECORDS)
 @bp.response(200, NonconformityDetailSchema)
 def get_nonconformity(reference):
     """The NC with its actions, evidence, links, similar NCs and history."""
-    nc_services.require_read(api_user())
-    return nc_services.nc_by_reference(reference)
+    nc = nc_services.nc_by_reference(reference)
+    nc_services.require_visible(api_user(), nc)
+    return nc
 
 
 @bp.route("/nonconformities/<reference>", methods=["PATCH"])
-@token_required(Permission.RAISE_NC)
+@token_required(Permission.READ_RECORDS)
 @bp.arguments(NcUpdateSchema)
 @bp.response(200, NonconformityDetailSchema)
 def update_nonconformity(data, reference):
@@ -75,7 +76,7 @@ def update_nonconformity(data, reference):
 
 
 @bp.route("/nonconformities/<reference>/transition", methods=["POST"])
-@token_required(Permission.RAISE_NC)
+@token_required(Permission.READ_RECORDS)
 @bp.arguments(NcTransitionSchema)
 @bp.response(200, NonconformityDetailSchema)
 def transition_nonconformity(data, reference):
@@ -90,7 +91,7 @@ def transition_nonconformity(data, reference):
 
 
 @bp.route("/nonconformities/<reference>/actions", methods=["POST"])
-@token_required(Permission.RAISE_NC)
+@token_required(Permission.READ_RECORDS)
 @bp.arguments(ActionCreateSchema)
 @bp.response(201, CorrectiveActionSchema)
 def add_action(data, reference):
@@ -102,7 +103,7 @@ def add_action(data, reference):
 
 
 @bp.route("/nonconformities/<reference>/evidence", methods=["POST"])
-@token_required(Permission.RAISE_NC)
+@token_required(Permission.READ_RECORDS)
 @bp.doc(requestBody={"content": UPLOAD_SCHEMA, "required": True})
 @bp.response(201, EvidenceSchema)
 def upload_nc_evidence(reference):

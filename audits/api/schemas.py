@@ -9,7 +9,7 @@ from audits.models import AuditState, NcState, Result
 from audits.services import actions as action_services
 from audits.services import audits as audit_services
 from audits.services import nonconformities as nc_services
-from core.api import PageArgs, UTCDateTime
+from core.api import PageArgs, UTCDateTime, api_user
 from core.api.schemas import SignatureSchema
 from core.signatures import signatures_for
 
@@ -200,7 +200,14 @@ class NonconformityDetailSchema(NonconformitySchema):
     evidence = fields.List(fields.Nested(EvidenceSchema))
     links = fields.Function(lambda nc: _links(nc))
     similar = fields.Function(lambda nc: [other.reference for other in nc_services.similar(nc)])
-    history = fields.Function(lambda nc: NcHistoryEventSchema(many=True).dump(nc_services.timeline(nc)))
+    # The trail is for those who may read it (not staff): the others get an empty list.
+    history = fields.Function(
+        lambda nc: (
+            NcHistoryEventSchema(many=True).dump(nc_services.timeline(nc))
+            if nc_services.may_read_history(api_user(), nc)
+            else []
+        )
+    )
 
 
 def _links(nc) -> dict:

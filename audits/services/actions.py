@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import gettext as _
+from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 
 from audits.models import ActionState, CorrectiveAction, NcState, Nonconformity
@@ -15,7 +16,7 @@ from audits.services.common import (
     user_named,
 )
 from core.accounts import organisation
-from core.accounts.models import Site, User
+from core.accounts.models import Role, Site, User
 from core.accounts.passwords import verify_password
 from core.accounts.permissions import Permission, can
 from core.clock import today, utcnow
@@ -106,16 +107,58 @@ def _state_refusal(action: CorrectiveAction, allowed, why: str) -> Refusal | Non
     )
 
 
-def complete_refusal(user: User, action: CorrectiveAction) -> Refusal | None:
-    """Why ``user`` may not complete ``action``, or None: its owner (or who may own it for them), while open."""
-    return permission_refusal(user, Permission.OWN_ACTION, owner_id=action.owner_id) or _state_refusal(
-        action, (ActionState.OPEN,), _("only an open action can be completed.")
+def is_visible(user: User, action: CorrectiveAction) -> bool:
+    """Whether ``user`` may read ``action``: its owner, or who may read its NC."""
+    return (user.id == action.owner_id and ncs.can_read(user)) or ncs.is_visible(user, action.nonconformity)
+
+
+def require_visible(user: User, action: CorrectiveAction) -> None:
+    """An action outside one's scope is not there for them (404)."""
+    ncs.require_read(user)
+    if not is_visible(user, action):
+        raise NotFound(f"There is no corrective action {action.id}.")
+
+
+def visible_clause(user: User):
+    """:func:`is_visible` as a SQL condition on :class:`CorrectiveAction`."""
+    return or_(CorrectiveAction.owner_id == user.id, CorrectiveAction.nonconformity.has(ncs.visible_clause(user)))
+
+
+def _for_someone_else_refusal(user: User, action: CorrectiveAction, what: str) -> Refusal | None:
+    """Why ``user`` may not act on ``action`` for its owner: a quality officer (in their scope, which
+    the permission checked) may, a head only for their department at the NC's site."""
+    nc = action.nonconformity
+    if Role.QUALITY_OFFICER in user.roles or ncs.is_head_of(user, nc.department_id, nc.site_id):
+        return None
+    return Refusal(
+        _(
+            "Only a quality officer or the head of %(department)s at %(site)s may %(what)s %(label)s.",
+            department=nc.department.code,
+            site=nc.site.code,
+            what=what,
+            label=action.label,
+        )
     )
 
 
+def complete_refusal(user: User, action: CorrectiveAction) -> Refusal | None:
+    """Why ``user`` may not complete ``action``, or None: its owner, a quality officer in their
+    scope or the head of its NC's department at its site, while open."""
+    site_id = action.nonconformity.site_id
+    refusal = permission_refusal(user, Permission.OWN_ACTION, owner_id=action.owner_id, site_id=site_id)
+    if refusal is None and user.id != action.owner_id:
+        refusal = _for_someone_else_refusal(user, action, _("complete"))
+    return refusal or _state_refusal(action, (ActionState.OPEN,), _("only an open action can be completed."))
+
+
 def verify_refusal(user: User, action: CorrectiveAction) -> Refusal | None:
-    """Why ``user`` may not verify ``action``'s effectiveness, or None: never whoever owns or completed it."""
-    refusal = permission_refusal(user, Permission.VERIFY_EFFECTIVENESS, owner_id=action.owner_id)
+    """Why ``user`` may not verify ``action``'s effectiveness, or None: a quality officer in their
+    scope or the head of its NC's department at its site, never whoever owns or completed it."""
+    site_id = action.nonconformity.site_id
+    refusal = permission_refusal(user, Permission.VERIFY_EFFECTIVENESS, owner_id=action.owner_id, site_id=site_id)
+    if refusal:
+        return refusal
+    refusal = _for_someone_else_refusal(user, action, _("verify"))
     if refusal:
         return refusal
     if user.id == action.completed_by_id:
@@ -168,11 +211,19 @@ def verify_action(
 
 
 def actions_query(
-    *, owner: User | None = None, open_only: bool = False, overdue: bool = False, site: Site | None = None
+    *,
+    owner: User | None = None,
+    open_only: bool = False,
+    overdue: bool = False,
+    site: Site | None = None,
+    reader: User | None = None,
 ):
+    """Actions by due date; ``reader``: only those they may read (filtered in SQL)."""
     query = db.select(CorrectiveAction).options(
         selectinload(CorrectiveAction.nonconformity), selectinload(CorrectiveAction.owner)
     )
+    if reader is not None:
+        query = query.where(visible_clause(reader))
     if owner is not None:
         query = query.where(CorrectiveAction.owner_id == owner.id)
     if open_only or overdue:
@@ -192,7 +243,9 @@ def my_actions(user: User) -> list[CorrectiveAction]:
 
 
 def _awaiting_verification_query(user: User):
-    return actions_query().where(CorrectiveAction.state == ActionState.DONE, CorrectiveAction.owner_id != user.id)
+    return actions_query(reader=user).where(
+        CorrectiveAction.state == ActionState.DONE, CorrectiveAction.owner_id != user.id
+    )
 
 
 def awaiting_verification(user: User, limit: int | None = None) -> list[CorrectiveAction]:
@@ -210,14 +263,14 @@ def awaiting_verification_count(user: User) -> int:
 
 
 def overdue_actions(
-    site: Site | None = None, owner: User | None = None, limit: int | None = None
+    site: Site | None = None, owner: User | None = None, limit: int | None = None, reader: User | None = None
 ) -> list[CorrectiveAction]:
-    query = actions_query(owner=owner, overdue=True, site=site)
+    query = actions_query(owner=owner, overdue=True, site=site, reader=reader)
     return list(db.session.execute(query.limit(limit) if limit is not None else query).scalars())
 
 
-def overdue_actions_count(site: Site | None = None, owner: User | None = None) -> int:
-    return _count(actions_query(owner=owner, overdue=True, site=site))
+def overdue_actions_count(site: Site | None = None, owner: User | None = None, reader: User | None = None) -> int:
+    return _count(actions_query(owner=owner, overdue=True, site=site, reader=reader))
 
 
 def _count(query) -> int:

@@ -26,6 +26,7 @@ from audits.models import (
 )
 from audits.services import nonconformities as ncs
 from audits.services.common import (
+    Related,
     department_named,
     next_sequence,
     optional_text,
@@ -35,7 +36,7 @@ from audits.services.common import (
     user_named,
 )
 from core.accounts.models import Role, Site, User
-from core.accounts.permissions import Permission, can, require
+from core.accounts.permissions import Permission, can, require, scope_clause
 from core.clock import local, today, utcnow
 from core.database import db
 from core.errors import (
@@ -115,7 +116,41 @@ def can_read(user: User) -> bool:
 
 
 def require_read(user: User) -> None:
+    """Whether ``user`` may read audits at all (403 with the reason); which ones is :func:`require_visible`."""
     require(user, Permission.READ_DRAFTS)
+
+
+def is_visible(user: User, audit: Audit) -> bool:
+    """Whether ``user`` may read ``audit``, its items and evidence: quality officers and
+    auditors in their scope, heads the audits of their department at their site, its team."""
+    if is_on_team(user, audit):
+        return True
+    department_ids = [row.department_id for row in audit.department_rows] or [None]
+    return any(
+        can(user, Permission.READ_DRAFTS, site_id=audit.site_id, department_id=department_id)
+        for department_id in department_ids
+    )
+
+
+def require_visible(user: User, audit: Audit) -> None:
+    """403 (with the reason) for who may read no audit; 404 for an audit outside one's scope."""
+    require_read(user)
+    if not is_visible(user, audit):
+        raise NotFound(f"There is no audit {audit.reference!r}.")
+
+
+def visible_clause(user: User):
+    """:func:`is_visible` as a SQL condition on :class:`Audit`."""
+    return db.or_(
+        scope_clause(
+            user,
+            Permission.READ_DRAFTS,
+            site_column=Audit.site_id,
+            department_column=Related(Audit.department_rows, AuditDepartment.department_id),
+        ),
+        Audit.lead_auditor_id == user.id,
+        Audit.auditor_rows.any(AuditAuditor.user_id == user.id),
+    )
 
 
 def list_query(
@@ -127,7 +162,7 @@ def list_query(
     department: str | None = None,
 ):
     require_read(user)
-    query = db.select(Audit).options(selectinload(Audit.items))
+    query = db.select(Audit).options(selectinload(Audit.items)).where(visible_clause(user))
     if state:
         if state not in {s.value for s in AuditState}:
             raise ValidationFailed.field("state", f"unknown state {state!r}")
@@ -165,11 +200,11 @@ def impartiality_refusal(auditor: User, department_ids) -> str | None:
 def conduct_refusal(user: User, audit: Audit) -> Refusal | None:
     """Why ``user`` may not work on ``audit``, or None: a member of its team, never for their own department."""
     for department in audit.departments:
-        refusal = permission_refusal(user, Permission.RUN_AUDITS, department_id=department.id)
+        refusal = permission_refusal(user, Permission.RUN_AUDITS, department_id=department.id, site_id=audit.site_id)
         if refusal:
             return refusal
     if not audit.department_rows:
-        refusal = permission_refusal(user, Permission.RUN_AUDITS)
+        refusal = permission_refusal(user, Permission.RUN_AUDITS, site_id=audit.site_id)
         if refusal:
             return refusal
     if not is_on_team(user, audit):
@@ -225,8 +260,9 @@ def report_refusal(user: User, audit: Audit) -> Refusal | None:
 
 
 def manage_refusal(user: User, audit: Audit) -> Refusal | None:
-    """Why ``user`` may not re-plan, close or cancel ``audit``: the lead auditor or a quality officer may."""
-    refusal = permission_refusal(user, Permission.RUN_AUDITS)
+    """Why ``user`` may not re-plan, close or cancel ``audit``: the lead auditor or a quality officer
+    (in their scope) may."""
+    refusal = permission_refusal(user, Permission.RUN_AUDITS, site_id=audit.site_id)
     if refusal:
         return refusal
     if user.id != audit.lead_auditor_id and Role.QUALITY_OFFICER not in user.roles:
@@ -328,6 +364,7 @@ def plan_audit(
     require(actor, Permission.RUN_AUDITS)
     title = required_text(title, "title", 300)
     site_row = site_named(site)
+    require(actor, Permission.RUN_AUDITS, site_id=site_row.id)
     department_rows = []
     for code in departments or []:
         if (code or "").strip():

@@ -12,6 +12,21 @@ from core.database import db
 from core.errors import Forbidden, NotFound, Refusal, ValidationFailed
 
 
+class Related:
+    """A to-many relation as a column of :func:`core.accounts.permissions.scope_clause`:
+    ``Related(Audit.department_rows, AuditDepartment.department_id) == 3`` holds when
+    any related row's column is 3 (an audit of several departments is each one's)."""
+
+    __hash__ = None  # compared, never hashed
+
+    def __init__(self, relationship, column):
+        self.relationship = relationship
+        self.column = column
+
+    def __eq__(self, value):  # type: ignore[override]
+        return self.relationship.any(self.column == value)
+
+
 def permission_refusal(user: User, permission: Permission, **scope) -> Refusal | None:
     """The permission matrix's reason as a :class:`Refusal`, or None."""
     try:

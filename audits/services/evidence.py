@@ -216,11 +216,20 @@ def evidence_by_id(evidence_id: int) -> Evidence:
 
 
 def require_read(user: User, evidence: Evidence) -> None:
-    """Whoever may see the record the file belongs to may see the file."""
+    """Whoever may see the record the file belongs to may see the file (404 for the others)."""
     if evidence.audit_item_id is not None:
-        audit_services.require_read(user)
+        audit = db.session.get(AuditItem, evidence.audit_item_id).audit
+        audit_services.require_visible(user, audit)
+        return
+    if evidence.nonconformity_id is not None:
+        nc = db.session.get(Nonconformity, evidence.nonconformity_id)
+        visible = ncs.is_visible(user, nc)
     else:
-        ncs.require_read(user)
+        action = db.session.get(CorrectiveAction, evidence.action_id)
+        visible = (user.id == action.owner_id) or ncs.is_visible(user, action.nonconformity)
+    ncs.require_read(user)
+    if not visible:
+        raise NotFound(f"There is no evidence file {evidence.id}.")
 
 
 def open_content(evidence: Evidence) -> BinaryIO:

@@ -23,6 +23,7 @@ from audits.models import (
 )
 from audits.services import rootcause
 from audits.services.common import (
+    Related,
     department_named,
     head_of,
     is_head_of,
@@ -34,14 +35,16 @@ from audits.services.common import (
 )
 from core.accounts import organisation
 from core.accounts.models import Department, Role, Site, User
-from core.accounts.permissions import Permission, can, require
+from core.accounts.permissions import Permission, can, in_group_office, require, scope_clause
 from core.clock import local, today, utcnow
 from core.database import db
 from core.errors import (
     Conflict,
     Forbidden,
     NotFound,
+    Refusal,
     ValidationFailed,
+    enforce,
     require_row_version,
 )
 from core.plugin_engine.manager import notify_after_commit
@@ -129,17 +132,80 @@ def check_source(source: str | None) -> str:
 
 
 def require_read(user: User) -> None:
-    # Everyone who may raise an NC may follow it; owners of actions are often staff.
-    require(user, Permission.RAISE_NC)
+    """Whether ``user`` may read NCs at all; which ones is :func:`require_visible`."""
+    require(user, Permission.READ_RECORDS)
+
+
+def people_of(nc: Nonconformity) -> tuple[int | None, ...]:
+    """Whose record ``nc`` is: who raised it, who owns it and who owns one of its actions."""
+    return (nc.raised_by_id, nc.owner_id, *(action.owner_id for action in nc.actions))
+
+
+def is_visible(user: User, nc: Nonconformity) -> bool:
+    """Whether ``user`` may read ``nc`` (READ_RECORDS): quality officers and auditors in their
+    scope, heads their department's at their site, everyone the NCs they raised or are assigned to."""
+    if user is not None and getattr(user, "is_authenticated", False) and user.id in people_of(nc):
+        return can(user, Permission.READ_RECORDS)
+    return can(user, Permission.READ_RECORDS, site_id=nc.site_id, department_id=nc.department_id, people=people_of(nc))
+
+
+def can_read(user: User) -> bool:
+    return can(user, Permission.READ_RECORDS)
+
+
+def require_visible(user: User, nc: Nonconformity) -> None:
+    """An NC outside one's scope is not there for them (404)."""
+    require_read(user)
+    if not is_visible(user, nc):
+        raise NotFound(f"There is no nonconformity {nc.reference!r}.")
+
+
+def visible_clause(user: User):
+    """:func:`is_visible` as a SQL condition on :class:`Nonconformity`."""
+    action_owner = Related(Nonconformity.actions, CorrectiveAction.owner_id)
+    return or_(
+        scope_clause(
+            user,
+            Permission.READ_RECORDS,
+            site_column=Nonconformity.site_id,
+            department_column=Nonconformity.department_id,
+            people_columns=(Nonconformity.raised_by_id, Nonconformity.owner_id, action_owner),
+        ),
+        Nonconformity.raised_by_id == user.id,
+        Nonconformity.owner_id == user.id,
+        action_owner == user.id,
+    )
+
+
+def in_scope(user: User, site_id: int | None) -> bool:
+    """Whether ``site_id`` is within ``user``'s scope: their site, or every site for the group office."""
+    return in_group_office(user) or site_id is None or user.site_id == site_id
 
 
 def may_manage(user: User, nc: Nonconformity) -> bool:
-    """Contain, analyse, plan actions, close: a quality officer, the NC's owner or the head of its department."""
+    """Contain, analyse, plan actions, close: a quality officer in their scope, the NC's owner or
+    the head of its department at its site."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.active:
         return False
-    if Role.QUALITY_OFFICER in user.roles or nc.owner_id == user.id:
+    if nc.owner_id == user.id:
+        return True
+    if Role.QUALITY_OFFICER in user.roles and in_scope(user, nc.site_id):
         return True
     return is_head_of(user, nc.department_id, nc.site_id)
+
+
+def raise_refusal(user: User | None, site: Site | None = None) -> Refusal | None:
+    """Why ``user`` may not raise an NC by hand (at ``site``), or None: staff raise theirs
+    through forms; everyone else at the sites in their scope."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Refusal(_("You must be logged in to raise a nonconformity."))
+    if user.roles and set(user.roles) <= {Role.STAFF}:
+        return Refusal(_("Staff raise nonconformities through the forms of their area, not directly."))
+    try:
+        require(user, Permission.RAISE_NC, site_id=site.id if site is not None else None)
+    except Forbidden as error:
+        return Refusal(error.detail)
+    return None
 
 
 def manage_refusal_text(nc: Nonconformity) -> str:
@@ -172,15 +238,17 @@ def raise_nonconformity(
     source_ref: str | None = None,
     audit=None,
     audit_item=None,
+    raised_by: User | None = None,
 ) -> Nonconformity:
     """A new NC in state ``open``; ``nonconformity_raised`` fires after commit.
 
-    ``actor`` None: raised by the system (a plugin reacting to an event).
+    ``actor`` None: raised by the system (a plugin reacting to an event), for
+    ``raised_by`` when given (who submitted the form it reacts to).
     ``site`` and ``department`` are codes, or the rows when the caller has them
     at hand (an audit finding), which saves looking them up again.
     """
     if actor is not None:
-        require(actor, Permission.RAISE_NC)
+        enforce(raise_refusal(actor))
     source = check_source(source)
     if source == "audit" and audit_item is None:
         raise ValidationFailed.field("source", "audit nonconformities are raised by recording an audit finding")
@@ -188,6 +256,8 @@ def raise_nonconformity(
     if severity not in SEVERITIES:
         raise ValidationFailed.field("severity", f"one of {', '.join(SEVERITIES)}")
     site_row = site if isinstance(site, Site) else site_named(site)
+    if actor is not None:
+        enforce(raise_refusal(actor, site_row))
     department_row = department if isinstance(department, Department) else department_named(department)
     owner_row = user_named(owner, "owner", required=False)
     if owner_row is not None:
@@ -218,7 +288,7 @@ def raise_nonconformity(
         owner=owner_row,
         due_date=due_date,
         state=NcState.OPEN.value,
-        raised_by=actor,
+        raised_by=actor if actor is not None else raised_by,
         raised_at=now,
         audit=audit,
         audit_item=audit_item,
@@ -362,6 +432,7 @@ def list_query(
     query = db.select(Nonconformity).options(
         selectinload(Nonconformity.site), selectinload(Nonconformity.department), selectinload(Nonconformity.owner)
     )
+    query = query.where(visible_clause(user))
     if state:
         if state == "not_closed":
             query = query.where(Nonconformity.state.not_in([NcState.CLOSED, NcState.CANCELLED]))
@@ -394,10 +465,12 @@ def is_overdue(nc: Nonconformity) -> bool:
     return nc.is_open and nc.due_date is not None and nc.due_date < today()
 
 
-def _overdue_query(site: Site | None, owner: User | None):
+def _overdue_query(site: Site | None, owner: User | None, reader: User | None = None):
     query = db.select(Nonconformity).where(
         Nonconformity.due_date < today(), Nonconformity.state.not_in([NcState.CLOSED, NcState.CANCELLED])
     )
+    if reader is not None:
+        query = query.where(visible_clause(reader))
     if site is not None:
         query = query.where(Nonconformity.site_id == site.id)
     if owner is not None:
@@ -406,15 +479,17 @@ def _overdue_query(site: Site | None, owner: User | None):
 
 
 def overdue_nonconformities(
-    site: Site | None = None, owner: User | None = None, limit: int | None = None
+    site: Site | None = None, owner: User | None = None, limit: int | None = None, reader: User | None = None
 ) -> list[Nonconformity]:
-    """Open NCs past their due date, earliest first (the first ``limit`` when given)."""
-    query = _overdue_query(site, owner).order_by(Nonconformity.due_date, Nonconformity.id)
+    """Open NCs past their due date, earliest first (the first ``limit`` when given;
+    ``reader``: only those they may read)."""
+    query = _overdue_query(site, owner, reader).order_by(Nonconformity.due_date, Nonconformity.id)
     return list(db.session.execute(query.limit(limit) if limit is not None else query).scalars())
 
 
-def overdue_count(site: Site | None = None, owner: User | None = None) -> int:
-    return db.session.execute(db.select(db.func.count()).select_from(_overdue_query(site, owner).subquery())).scalar()
+def overdue_count(site: Site | None = None, owner: User | None = None, reader: User | None = None) -> int:
+    query = _overdue_query(site, owner, reader)
+    return db.session.execute(db.select(db.func.count()).select_from(query.subquery())).scalar()
 
 
 def similar(nc: Nonconformity, limit: int = 10) -> list[Nonconformity]:
@@ -460,4 +535,9 @@ def sites() -> list[Site]:
 
 
 def can_raise(user: User) -> bool:
-    return can(user, Permission.RAISE_NC)
+    return raise_refusal(user) is None
+
+
+def may_read_history(user: User, nc: Nonconformity) -> bool:
+    """The NC's trail is for those who may read the trail of its department at its site (not staff)."""
+    return can(user, Permission.READ_TRAIL, site_id=nc.site_id, department_id=nc.department_id)

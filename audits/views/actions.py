@@ -10,7 +10,6 @@ from audits.services import actions as action_services
 from audits.services import evidence as evidence_services
 from audits.services import nonconformities as nc_services
 from audits.views.shared import bp, common, errors_of, submit, typed, upload_errors, user
-from core.accounts.permissions import Permission, require
 from core.database import commit, db
 from core.errors import DomainError, ValidationFailed
 from core.signatures import manifestation, signatures_for
@@ -19,7 +18,7 @@ from core.web.forms_support import refusal_status
 
 @bp.route("/actions/mine")
 def my_actions():
-    require(user(), Permission.RAISE_NC)
+    nc_services.require_read(user())
     return render_template(
         "audits/my_actions.html",
         mine=action_services.my_actions(user()),
@@ -48,8 +47,9 @@ def _action_page(action, *, errors=None, values=None, status=200):
 
 @bp.route("/actions/<int:action_id>")
 def action(action_id):
-    nc_services.require_read(user())
-    return _action_page(action_services.action_by_id(action_id))
+    action = action_services.action_by_id(action_id)
+    action_services.require_visible(user(), action)
+    return _action_page(action)
 
 
 @bp.route("/actions/<int:action_id>/complete", methods=["POST"])

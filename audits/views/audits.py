@@ -193,8 +193,9 @@ def _audit_page(audit, *, errors=None, failed_item=None, typed_values=None, stat
 
 @bp.route("/audits/<reference>")
 def audit(reference):
-    audit_services.require_read(user())
-    return _audit_page(audit_services.audit_by_reference(reference))
+    audit = audit_services.audit_by_reference(reference)
+    audit_services.require_visible(user(), audit)
+    return _audit_page(audit)
 
 
 def _state_change(reference, form, change, done_message):

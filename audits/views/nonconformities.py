@@ -22,15 +22,11 @@ from audits.views.shared import (
     typed,
     upload_errors,
     user,
-    users,
 )
-from core.accounts.models import Role
-from core.accounts.permissions import Permission, require
+from core.accounts import organisation
 from core.database import commit, db
-from core.errors import DomainError, ValidationFailed
+from core.errors import DomainError, ValidationFailed, enforce
 from core.plugin_engine.manager import registry
-
-OWNER_ROLES = (Role.QUALITY_OFFICER, Role.DEPARTMENT_HEAD, Role.STAFF)
 
 
 @bp.route("/nonconformities/")
@@ -59,7 +55,7 @@ def new_nonconformity():
     measurement), ``?source=complaint&ref=<record>&site=…&department=…``
     or ``?source=plugin:<name>&ref=…`` fill the form; the user completes it.
     """
-    require(user(), Permission.RAISE_NC)
+    enforce(nc_services.raise_refusal(user()))
     form = NonconformityForm(data=None if request.method == "POST" else _prefill(request.args))
     outcome = submit(
         form,
@@ -85,7 +81,7 @@ def new_nonconformity():
         errors=errors_of(form),
         sites=nc_services.sites(),
         departments=nc_services.departments(),
-        owners=users(*OWNER_ROLES),
+        owners=organisation.owner_candidates(user().site_id),
         **common(),
     ), outcome.status
 
@@ -123,7 +119,7 @@ def _nc_page(nc, *, errors=None, values=None, status=200):
         may_add_evidence=evidence_services.nc_evidence_refusal(current, nc) is None,
         may_plan_actions=action_services.plan_refusal(current, nc) is None,
         similar=nc_services.similar(nc),
-        events=nc_services.timeline(nc),
+        events=nc_services.timeline(nc) if nc_services.may_read_history(current, nc) else None,
         errors=errors or {},
         values=values or {},
         fishbone_labels=FISHBONE_LABELS,
@@ -132,7 +128,7 @@ def _nc_page(nc, *, errors=None, values=None, status=200):
         fishbone_svg=fishbone.fishbone_svg(nc.root_cause, FISHBONE_LABELS)
         if nc.root_cause_method == "fishbone"
         else None,
-        owners=users(*OWNER_ROLES),
+        owners=organisation.owner_candidates(nc.site_id, nc.department_id),
         is_overdue=nc_services.is_overdue(nc),
         **common(),
     ), status
@@ -140,8 +136,9 @@ def _nc_page(nc, *, errors=None, values=None, status=200):
 
 @bp.route("/nonconformities/<reference>")
 def nonconformity(reference):
-    nc_services.require_read(user())
-    return _nc_page(nc_services.nc_by_reference(reference))
+    nc = nc_services.nc_by_reference(reference)
+    nc_services.require_visible(user(), nc)
+    return _nc_page(nc)
 
 
 @bp.route("/nonconformities/<reference>/transition", methods=["POST"])

@@ -13,8 +13,8 @@ from flask_babel import force_locale
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from core.accounts.models import Role, Site, User
-from core.accounts.permissions import Permission, require
+from core.accounts.models import Department, Role, Site, User
+from core.accounts.permissions import Permission, can, require, scope_clause
 from core.clock import local_zone, period_of, utcnow
 from core.database import db, iso_utc
 from core.errors import NotFound, ValidationFailed
@@ -84,7 +84,8 @@ def submit(
     ``recompute=False`` leaves the recomputation to the caller, who submits
     many at once and then calls ``recompute_site_period`` once per site and month.
     """
-    require(user, Permission.SUBMIT_FORMS)
+    # A submission feeds its site's KPIs: one submits only for a site in one's scope.
+    require(user, Permission.SUBMIT_FORMS, site_id=site.id)
     if not site.active:
         raise ValidationFailed.field("site", f"site {site.code} is not active")
     now = utcnow()
@@ -130,7 +131,56 @@ def validate_json(form: Form, data) -> dict:
 
 
 def may_read_all(user: User) -> bool:
+    """Whether ``user`` reads others' submissions at all (which ones: :func:`visible_clause`)."""
     return user.has_role(*READ_ALL_ROLES)
+
+
+def form_department_id(form_key: str) -> int | None:
+    """The department a form belongs to: its plugin's ``area`` (None for a form of no area)."""
+    form = manager.registry().forms.get(form_key)
+    if form is None or not form.area:
+        return None
+    return db.session.execute(db.select(Department.id).filter_by(code=form.area)).scalar_one_or_none()
+
+
+class _FormDepartment:
+    """The department of a submission as a column of ``scope_clause``: its form's area."""
+
+    __hash__ = None  # compared, never hashed
+
+    def __eq__(self, department_id):  # type: ignore[override]
+        code = db.session.execute(db.select(Department.code).filter_by(id=department_id)).scalar_one_or_none()
+        keys = [form.key for form in manager.registry().forms.values() if code and form.area == code]
+        return FormSubmission.form_key.in_(keys)
+
+
+def is_visible(user: User, found: FormSubmission) -> bool:
+    """Whether ``user`` may read ``found`` (READ_RECORDS): their own, quality officers and
+    auditors in their scope, heads their department's forms at their site."""
+    if found.submitted_by_id == user.id:
+        return can(user, Permission.READ_RECORDS)
+    # A form of no department is no head's: 0 is no department's id.
+    return can(
+        user,
+        Permission.READ_RECORDS,
+        site_id=found.site_id,
+        department_id=form_department_id(found.form_key) or 0,
+        people=(found.submitted_by_id,),
+    )
+
+
+def visible_clause(user: User):
+    """:func:`is_visible` as a SQL condition on :class:`FormSubmission`."""
+    return db.or_(
+        scope_clause(
+            user,
+            Permission.READ_RECORDS,
+            site_column=FormSubmission.site_id,
+            department_column=_FormDepartment(),
+            people_columns=(FormSubmission.submitted_by_id,),
+        ),
+        FormSubmission.submitted_by_id == user.id,
+    )
 
 
 def list_query(
@@ -145,8 +195,7 @@ def list_query(
     query = db.select(FormSubmission).options(
         selectinload(FormSubmission.site), selectinload(FormSubmission.submitted_by)
     )
-    if not may_read_all(user):
-        query = query.where(FormSubmission.submitted_by_id == user.id)
+    query = query.where(visible_clause(user))
     if form_key:
         query = query.where(FormSubmission.form_key == form_key)
     if site is not None:
@@ -166,7 +215,7 @@ def _start_of(day: date) -> datetime:
 def submission(user: User, submission_id: int) -> FormSubmission:
     found = db.session.get(FormSubmission, submission_id)
     # Someone else's submission is as unknown to staff as a missing one.
-    if found is None or (not may_read_all(user) and found.submitted_by_id != user.id):
+    if found is None or not is_visible(user, found):
         raise NotFound(f"There is no form submission {submission_id}.")
     return found
 

@@ -199,8 +199,15 @@ def _department_of(metric: Metric) -> int | None:
     return db.session.execute(db.select(Department.id).filter_by(code=metric.area)).scalar_one_or_none()
 
 
-def require_entry(user: User, metric: Metric) -> None:
-    require(user, Permission.ENTER_MEASUREMENTS, department_id=_department_of(metric))
+def require_entry(user: User, metric: Metric, site: Site | None = None) -> None:
+    """Whether ``user`` may enter ``metric`` (at ``site``): quality officers in their scope,
+    heads for their department's metrics at their own site."""
+    require(
+        user,
+        Permission.ENTER_MEASUREMENTS,
+        department_id=_department_of(metric),
+        site_id=site.id if site is not None else None,
+    )
 
 
 def find(metric: Metric, site: Site, period: str) -> Measurement | None:
@@ -213,9 +220,22 @@ def correction_path(metric: Metric, site: Site, period: str) -> str:
     return f"/api/v1/metrics/{metric.key}/measurements/{site.code}/{period}"
 
 
-def record(user: User, metric: Metric, site: Site, period, value, *, source: str = Source.MANUAL) -> Measurement:
-    """A new measurement; a second one for the same metric, site and period is a conflict."""
-    require_entry(user, metric)
+def record(
+    user: User | None,
+    metric: Metric,
+    site: Site,
+    period,
+    value,
+    *,
+    source: str = Source.MANUAL,
+    entered_by: User | None = None,
+) -> Measurement:
+    """A new measurement; a second one for the same metric, site and period is a conflict.
+
+    ``user`` None: entered by the system (the demo data loader) for ``entered_by``, unchecked.
+    """
+    if user is not None:
+        require_entry(user, metric, site)
     if metric.computed:
         raise Conflict(
             f"{metric.key} is computed from form submissions; it takes no values by hand "
@@ -238,7 +258,7 @@ def record(user: User, metric: Metric, site: Site, period, value, *, source: str
         period=period,
         value=value,
         source=str(source),
-        entered_by=user,
+        entered_by=user if user is not None else entered_by,
         entered_at=utcnow(),
     )
     db.session.add(measurement)
@@ -249,7 +269,7 @@ def record(user: User, metric: Metric, site: Site, period, value, *, source: str
 def correct(user: User, measurement: Measurement, value, *, reason: str, row_version: int) -> Measurement:
     """Change a recorded value: the same row, a trail event with the old value and the reason."""
     metric = definition(measurement.metric_key)
-    require_entry(user, metric)
+    require_entry(user, metric, measurement.site)
     if metric.computed:
         raise Conflict(f"{metric.key} is computed from form submissions; recompute it instead of correcting it.")
     value = _check_value(value)
@@ -310,7 +330,7 @@ def recompute_site_period(site: Site, month: str, forms: Collection[str] | None 
 
 
 def recompute_on_demand(user: User, metric: Metric, site: Site, period) -> Measurement | None:
-    require_entry(user, metric)
+    require_entry(user, metric, site)
     if not metric.computed:
         raise Conflict(f"{metric.key} is entered by hand; there is nothing to recompute.")
     return recompute(metric, site, check_period(period, metric))
@@ -395,9 +415,9 @@ def _import_row(user, row, sites, seen):
     if site is None or not site.active:
         return problem("site", f"unknown or inactive site {row.get('site')!r}")
     try:
-        require_entry(user, metric)
+        require_entry(user, metric, site)
     except Forbidden as error:
-        return problem("metric", error.detail)
+        return problem("site" if "site" in error.detail else "metric", error.detail)
     if metric.computed:
         return problem("metric", f"{key} is computed from form submissions and takes no imported values")
     try:

@@ -73,9 +73,9 @@ def nc_url(metric_key: str, site: Site, period: str) -> str | None:
     return url_for(NC_ENDPOINT, source="metric", metric=metric_key, site=site.code, period=period)
 
 
-def may_enter(metric) -> bool:
+def may_enter(metric, site=None) -> bool:
     try:
-        services.require_entry(_user(), metric)
+        services.require_entry(_user(), metric, site)
     except Forbidden:
         return False
     return True
@@ -113,7 +113,7 @@ def _metric_page(metric, site, *, entry=None, recompute=None, status=200):
         if points
         else None
     )
-    allowed = may_enter(metric)
+    allowed = may_enter(metric, site)
     if entry is None and allowed and not metric.computed:
         entry = MeasurementForm(site=site.code, period=services.current_period())
     if recompute is None and allowed and metric.computed:
@@ -179,7 +179,7 @@ def correct(key, site, period):
     metric = services.definition(key)
     site = _site(site)
     measurement = services.measurement_at(metric, site, period)
-    services.require_entry(_user(), metric)
+    services.require_entry(_user(), metric, site)
     form = CorrectionForm(row_version=measurement.row_version) if request.method == "GET" else CorrectionForm()
     status = 200
     if form.validate_on_submit():

@@ -56,7 +56,7 @@ def test_raising_numbers_defaults_owner_and_due_date_and_fires_after_commit(app,
 
     register_plugin(Listener(), "listener")
     nc = ncs.raise_nonconformity(
-        user("staff"),
+        user("auditor"),
         title="Scratched car delivered",
         description="",
         severity="minor",

@@ -103,7 +103,9 @@ def test_nps_is_recomputed_when_a_survey_of_the_month_arrives(app, users, sample
     assert services.recompute_on_demand(user("qo"), SURVEY_NPS, site(), period).value == 25.0
 
 
-def test_site_target_override_is_for_quality_officers_and_trailed(app, users, sample, north, ctx):
+def test_site_target_override_is_for_quality_officers_and_trailed(app, users, sample, north, make_user, ctx):
+    # A quality officer enters values only at their site: NORTH's are the group office's.
+    make_user("group.qo", "quality_officer", department="QUALITY", site=None)
     with pytest.raises(Forbidden):
         services.set_site_target(user("head"), LEAD_RESPONSE, site(), target=20, warning=40, reason="busy")
     db.session.rollback()
@@ -112,7 +114,7 @@ def test_site_target_override_is_for_quality_officers_and_trailed(app, users, sa
     )
     commit()
     services.record(user("qo"), FIRST_TIME_FIX, site(), "2026-03", 82)
-    services.record(user("qo"), FIRST_TIME_FIX, site("NORTH"), "2026-03", 82)
+    services.record(user("group.qo"), FIRST_TIME_FIX, site("NORTH"), "2026-03", 82)
     commit()
     assert services.series(FIRST_TIME_FIX, site())[0].status == "green"
     assert services.series(FIRST_TIME_FIX, site("NORTH"))[0].status == "red"

@@ -9,8 +9,8 @@ from core.charts import comparison_svg, trend_svg
 from tests.forms.conftest import token
 
 
-def record(api_as, key, period, value, site="MAIN"):
-    response = api_as("qo").post(
+def record(api_as, key, period, value, site="MAIN", who="qo"):
+    response = api_as(who).post(
         f"/api/v1/metrics/{key}/measurements", json={"site": site, "period": period, "value": value}
     )
     assert response.status_code == 201, response.json
@@ -205,9 +205,11 @@ def test_csv_import_page_reports_rows(app, users, sample, client_as):
     assert "is not a number" in page and '<td class="num">2</td>' in page
 
 
-def test_site_comparison_page(app, users, sample, north, client_as, api_as):
+def test_site_comparison_page(app, users, sample, north, client_as, api_as, make_user):
+    # A quality officer enters values only at their site: NORTH's are the group office's.
+    make_user("group.qo", "quality_officer", department="QUALITY", site=None)
     record(api_as, "sample.first_time_fix", "2026-02", 80)
-    record(api_as, "sample.first_time_fix", "2026-02", 95, site="NORTH")
+    record(api_as, "sample.first_time_fix", "2026-02", 95, site="NORTH", who="group.qo")
     page = client_as("qo").get("/metrics/compare?metric=sample.first_time_fix&period=2026-02").get_data(as_text=True)
     assert "<svg" in page
     assert page.index("NORTH · North dealership") < page.index("MAIN · ")

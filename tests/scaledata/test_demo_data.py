@@ -105,8 +105,14 @@ def test_pages_work_on_the_data_for_a_quality_officer(app, small, csrf_token):
     assert response.status_code == 302
     with app.app_context():
         procedure = db.session.execute(select(Procedure.code).limit(1)).scalar()
-        audit = db.session.execute(select(Audit.reference).filter_by(state="closed").limit(1)).scalar()
-        nc = db.session.execute(select(Nonconformity.reference).filter_by(state="closed").limit(1)).scalar()
+        # A quality officer reads the audits and NCs of their site (their scope).
+        from core.accounts.services import user_by_login
+
+        site_id = user_by_login("qo0001").site_id
+        audit = db.session.execute(select(Audit.reference).filter_by(state="closed", site_id=site_id).limit(1)).scalar()
+        nc = db.session.execute(
+            select(Nonconformity.reference).filter_by(state="closed", site_id=site_id).limit(1)
+        ).scalar()
     for path in (
         "/",
         "/procedures/",
