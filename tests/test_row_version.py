@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from core.accounts import services
+from core.accounts import organisation, services
 from core.accounts.models import Department, Site, User
 from core.database import db
 from core.errors import Conflict, ValidationFailed
@@ -151,13 +151,13 @@ def test_update_department_refuses_an_outdated_row_version(app, people):
         admin = services.user_by_login("admin")
         sales = services.department_by_code("SALES")
         seen = sales.row_version
-        services.update_department(admin, sales, name="Sales and leasing", head=sales.head, row_version=seen)
+        services.update_department(admin, sales, name="Sales and leasing", row_version=seen)
         db.session.commit()
         with pytest.raises(Conflict):
-            services.update_department(admin, sales, name="Stale", head=None, row_version=seen)
+            services.update_department(admin, sales, name="Stale", row_version=seen)
         db.session.rollback()
         assert sales.name == "Sales and leasing"
-        assert sales.head is not None and sales.head.login == "head"
+        assert organisation.head_of(sales, services.site_by_code("MAIN")).login == "head"
 
 
 @pytest.mark.parametrize(
@@ -167,7 +167,7 @@ def test_update_department_refuses_an_outdated_row_version(app, people):
             admin, services.site_by_code("MAIN"), name="No version", active=True, row_version=None
         ),
         lambda admin: services.update_department(
-            admin, services.department_by_code("SALES"), name="No version", head=None, row_version=None
+            admin, services.department_by_code("SALES"), name="No version", row_version=None
         ),
         lambda admin: services.update_user(
             admin,

@@ -9,6 +9,7 @@ away; group-wide work goes to the group-level head.
 from __future__ import annotations
 
 from sqlalchemy import or_
+from sqlalchemy.orm import joinedload
 
 from core.accounts.models import Department, DepartmentHead, Role, Site, User, UserRole
 from core.accounts.permissions import MATRIX, Permission, require
@@ -22,7 +23,10 @@ def headship(department_id: int, site_id: int | None) -> DepartmentHead | None:
     """The row naming the head of ``department_id`` at ``site_id`` (None: group-wide)."""
     site_rule = DepartmentHead.site_id.is_(None) if site_id is None else DepartmentHead.site_id == site_id
     return db.session.execute(
-        db.select(DepartmentHead).where(DepartmentHead.department_id == department_id, site_rule)
+        db.select(DepartmentHead)
+        .where(DepartmentHead.department_id == department_id, site_rule)
+        # Routing reads who is head there at once: one statement, not three.
+        .options(joinedload(DepartmentHead.head), joinedload(DepartmentHead.deputy))
     ).scalar_one_or_none()
 
 

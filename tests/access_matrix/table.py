@@ -165,6 +165,8 @@ TARGET_SET = on_record(lambda i, r: True, lambda i, r: edits(i, r) and (i.has("q
 SUBMIT_AT = on_record(lambda i, r: True, submits_at)
 JOB_READ = on_record(sees_job, lambda i, r: True)
 TOKEN = on_record(token_owner, lambda i, r: True)
+# A browser session is its owner's; an administrator may end anyone's (a stolen laptop).
+SESSION = on_record(lambda i, r: token_owner(i, r) or i.has("admin"), lambda i, r: True)
 
 
 # The table ----------------------------------------------------------------------------
@@ -225,6 +227,8 @@ ENTRIES: list[Entry] = [
     *E("POST", "/account/profile", EVERYONE),
     *E("POST", "/account/tokens", EVERYONE),
     *E("POST", "/account/tokens/<int:token_id>/revoke", TOKEN, "/account/tokens/{token}/revoke", per_site=False),
+    *E("POST", "/account/sessions/<int:session_id>/end", SESSION, "/account/sessions/{session}/end", per_site=False),
+    *E("POST", "/account/sessions/end-others", EVERYONE),
     *E("GET,PATCH", "/api/v1/me", EVERYONE),
     *E("GET,POST", "/api/v1/tokens", EVERYONE),
     *E("GET,DELETE", "/api/v1/tokens/<int:token_id>", TOKEN, "/api/v1/tokens/{token}", per_site=False),
@@ -467,7 +471,7 @@ def check_cell(app, world, clients, saved, entry, site, identity) -> str | None:
     from tests.access_matrix import world as w
 
     records = world.sites[site] if site else world.sites["MAIN"]
-    values = {**records.__dict__, "token": world.spare_token}
+    values = {**records.__dict__, "token": world.spare_token, "session": world.spare_session}
     url = entry.url.format(**values)
     body = entry.body(records) if entry.body else None
     want = expected(entry, identity, records)

@@ -103,6 +103,7 @@ class World:
     sites: dict[str, SiteRecords]
     spare_token: int  # an API token of staff_other's (a token id nobody else owns)
     spare_token_plain: str = ""
+    spare_session: int = 0  # a browser session of staff_other's
 
 
 def _user(login):
@@ -115,6 +116,7 @@ def build(app) -> World:
     from audits.services import actions, audits, evidence
     from audits.services import nonconformities as ncs
     from core.accounts import organisation, services
+    from core.accounts.models import UserSession
     from core.clock import today
     from core.database import commit, db
     from core.forms import services as forms
@@ -259,8 +261,10 @@ def build(app) -> World:
             sites[site] = records
 
         token, plain = services.create_token(None, _user("staff_other"), "spare")
+        session = UserSession(key="0" * 64, user_id=_user("staff_other").id, user_agent="a browser elsewhere")
+        db.session.add(session)
         commit()
-        return World(sites=sites, spare_token=token.id, spare_token_plain=plain)
+        return World(sites=sites, spare_token=token.id, spare_token_plain=plain, spare_session=session.id)
 
 
 # Saving and restoring the database around writes that went through -----------------

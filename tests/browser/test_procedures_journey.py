@@ -14,13 +14,24 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def procedure(app, users, make_user):
-    from core.accounts.services import department_by_code, user_by_login
+    from core.accounts import organisation
+    from core.accounts.services import department_by_code, site_by_code, user_by_login
     from core.database import commit
     from procedures import services
 
     make_user("deputy", "department_head", department="SALES", display_name="Dana Deputy")
     make_user("qo2", "quality_officer", department="QUALITY", display_name="Quincy Second")
     with app.app_context():
+        # The deputy signs as head of sales while the head is the one who approved revision 1.
+        organisation.set_heads(
+            None,
+            department_by_code("SALES"),
+            site_by_code("MAIN"),
+            head=user_by_login("head"),
+            deputy=user_by_login("deputy"),
+            row_version=organisation.headship(department_by_code("SALES").id, site_by_code("MAIN").id).row_version,
+        )
+        commit()
         author = user_by_login("qo2")
         procedure = services.create_procedure(
             author,
