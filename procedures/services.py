@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import String, cast, false, func, or_
+from sqlalchemy import String, and_, cast, false, func, or_, true
 from sqlalchemy.orm import contains_eager, selectinload
 
 from core.accounts import organisation
 from core.accounts.models import Department, Role, Site, User, UserRole
-from core.accounts.permissions import Permission, can, require, scope_clause
+from core.accounts.permissions import Permission, can, in_group_office, require, scope_clause
 from core.clock import local, today, utcnow
 from core.database import commit, db, write_intent
 from core.errors import (
@@ -103,6 +103,24 @@ def trail_scope(user: User) -> dict:
 PUBLIC_STATES = (RevisionState.EFFECTIVE, RevisionState.SUPERSEDED)
 
 
+def applies_to(user: User, procedure: Procedure) -> bool:
+    """Whether ``procedure`` applies to ``user``: a group-wide one to everyone, a
+    site's own to the people of that site and of the group office (and administrators)."""
+    return (
+        procedure.site_id is None
+        or in_group_office(user)
+        or user.site_id == procedure.site_id
+        or Role.ADMIN in user.roles
+    )
+
+
+def applies_clause(user: User):
+    """SQL: the procedures that apply to ``user`` (the rule of :func:`applies_to`)."""
+    if in_group_office(user) or Role.ADMIN in user.roles:
+        return true()
+    return or_(Procedure.site_id.is_(None), Procedure.site_id == user.site_id)
+
+
 def is_public(revision: Revision) -> bool:
     """The effective and superseded revisions: readable by everyone who reads procedures."""
     return revision.state in PUBLIC_STATES
@@ -115,6 +133,7 @@ def readable_revision(user: User, procedure: Procedure, number: int | None) -> R
     not there for them: 404, its existence not told.
     """
     require(user, Permission.READ_EFFECTIVE_PROCEDURES)
+    require_visible_procedure(user, procedure)
     if number is None:
         revision = procedure.effective_revision
         if revision is None:
@@ -131,7 +150,9 @@ def readable_revision(user: User, procedure: Procedure, number: int | None) -> R
 def require_visible_procedure(user: User, procedure: Procedure) -> None:
     """Raise NotFound when ``user`` may see nothing of ``procedure``: nothing in force
     (effective or superseded) and drafts they may not read."""
-    if not any(is_public(r) for r in procedure.revisions) and not can_read_drafts(user, procedure):
+    if can_read_drafts(user, procedure):
+        return
+    if not applies_to(user, procedure) or not any(is_public(r) for r in procedure.revisions):
         raise NotFound(f"There is no procedure with code {procedure.code!r}.")
 
 
@@ -187,7 +208,9 @@ def list_query(
             )
         )
     # Procedures whose drafts one may read, and elsewhere what is in force.
-    query = query.where(or_(readable_drafts, Procedure.revisions.any(Revision.state.in_(PUBLIC_STATES))))
+    query = query.where(
+        or_(readable_drafts, and_(applies_clause(user), Procedure.revisions.any(Revision.state.in_(PUBLIC_STATES))))
+    )
     return query.order_by(Procedure.code)
 
 
@@ -788,6 +811,8 @@ def _to_read_query(user: User):
         .where(
             Revision.state == RevisionState.EFFECTIVE,
             Procedure.withdrawn_at.is_(None),
+            # Another site's own procedures are not theirs to read, whatever the distribution says.
+            applies_clause(user),
             or_(false(), *listed),
             ~acknowledged.exists(),
         )

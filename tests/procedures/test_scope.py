@@ -103,15 +103,18 @@ def test_drafts_of_another_site_are_not_there(api_as, client_as, north, in_revie
     assert api.get("/api/v1/procedures/SA-PR-001/diff?from=1&to=1").status_code == 404
 
 
-def test_the_history_of_a_procedure_in_force_elsewhere_is_refused_with_the_reason(app, client_as, north, people):
+def test_a_sites_own_procedure_is_not_there_for_another_site(app, client_as, north, people):
+    """A procedure written for one dealership applies to its people (and the group
+    office), not to another site's: there it is not found, in force or not."""
     from tests.procedures.conftest import effective_procedure
 
     with app.app_context():
         effective_procedure(site=_site("MAIN"))
     assert client_as("head").get("/procedures/SA-PR-001/history").status_code == 200
-    response = client_as("northhead").get("/procedures/SA-PR-001/history")
-    assert response.status_code == 403
-    assert "another site" in response.get_data(as_text=True)
+    assert client_as("staff").get("/procedures/SA-PR-001").status_code == 200
+    for path in ("/procedures/SA-PR-001", "/procedures/SA-PR-001/history"):
+        assert client_as("northhead").get(path).status_code == 404
+    assert "SA-PR-001" not in client_as("northhead").get("/procedures/").get_data(as_text=True)
 
 
 def test_a_quality_officer_of_another_site_may_not_edit_or_approve(app, north, in_review):
