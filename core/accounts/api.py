@@ -19,12 +19,17 @@ from core.accounts.passwords import MIN_LENGTH
 from core.accounts.permissions import Permission, can
 from core.api import (
     PAGE_HEADERS,
+    Boolean,
+    Integer,
+    NonEmptyString,
     PageArgs,
+    QueryBoolean,
     UTCDateTime,
     api_user,
     paginate,
     token_required,
 )
+from core.api.schemas import Pattern
 from core.database import commit, db
 from core.errors import NotFound, ValidationFailed
 
@@ -50,7 +55,15 @@ class KeyOf(fields.String):
 
 
 def _code(**kwargs):
-    return fields.String(validate=validate.Length(min=1, max=32), **kwargs)
+    # Either case: the service stores codes in capitals.
+    return fields.String(
+        validate=Pattern(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$", error="use 1–32 capital letters, digits, '-' or '_'"),
+        **kwargs,
+    )
+
+
+def _row_version():
+    return Integer(required=True, metadata={"description": "The version you read; a stale one is refused with 409."})
 
 
 def _referenced(finder, field: str, key: str | None):
@@ -92,14 +105,12 @@ class SiteCreateSchema(Schema):
 
 class SiteUpdateSchema(Schema):
     name = fields.String(validate=validate.Length(min=1, max=200))
-    active = fields.Boolean()
-    row_version = fields.Integer(
-        required=True, metadata={"description": "The version you read; a stale one is refused with 409."}
-    )
+    active = Boolean()
+    row_version = _row_version()
 
 
 class SiteListArgs(PageArgs):
-    active = fields.Boolean(metadata={"description": "Only active (true) or inactive (false) sites."})
+    active = QueryBoolean(metadata={"description": "Only active (true) or inactive (false) sites."})
 
 
 @sites_bp.route("/sites")
@@ -173,12 +184,10 @@ class DepartmentCreateSchema(Schema):
 
 class DepartmentUpdateSchema(Schema):
     name = fields.String(validate=validate.Length(min=1, max=200))
-    head = fields.String(
+    head = NonEmptyString(
         allow_none=True, metadata={"description": "Login of a user holding the department_head role, or null for none."}
     )
-    row_version = fields.Integer(
-        required=True, metadata={"description": "The version you read; a stale one is refused with 409."}
-    )
+    row_version = _row_version()
 
 
 def _departments_query():
@@ -269,20 +278,26 @@ def _roles_field(**kwargs):
 
 
 def _locale_field():
-    return fields.String(metadata={"description": "A language the installation offers (`en`, `zh_CN`)."})
+    return fields.String(
+        validate=Pattern(r"^[a-z]{2,3}(_[A-Za-z]{2,4})?$", error="a language code such as en or zh_CN"),
+        metadata={"description": "A language the installation offers (`en`, `zh_CN`)."},
+    )
 
 
 class UserCreateSchema(Schema):
     login = fields.String(
         required=True,
-        validate=validate.Length(min=2, max=64),
+        # Either case: the service stores logins in lower case.
+        validate=Pattern(
+            r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$", error="use 2–64 lower-case letters, digits, '.', '-' or '_'"
+        ),
         metadata={"description": "2–64 lower-case letters, digits, `.`, `-` or `_`."},
     )
     display_name = fields.String(validate=validate.Length(min=1, max=200))
     email = fields.Email(allow_none=True)
     roles = _roles_field(required=True)
-    department = fields.String(allow_none=True, metadata={"description": "Department code; needed by a head."})
-    site = fields.String(allow_none=True, metadata={"description": "Site code."})
+    department = NonEmptyString(allow_none=True, metadata={"description": "Department code; needed by a head."})
+    site = NonEmptyString(allow_none=True, metadata={"description": "Site code."})
     locale = _locale_field()
     password = fields.String(
         required=True,
@@ -296,22 +311,18 @@ class UserUpdateSchema(Schema):
     display_name = fields.String(validate=validate.Length(min=1, max=200))
     email = fields.Email(allow_none=True)
     roles = _roles_field()
-    department = fields.String(allow_none=True)
-    site = fields.String(allow_none=True)
-    active = fields.Boolean()
+    department = NonEmptyString(allow_none=True)
+    site = NonEmptyString(allow_none=True)
+    active = Boolean()
     locale = _locale_field()
-    row_version = fields.Integer(
-        required=True, metadata={"description": "The version you read; a stale one is refused with 409."}
-    )
+    row_version = _row_version()
 
 
 class ProfileUpdateSchema(Schema):
     display_name = fields.String(validate=validate.Length(min=1, max=200))
     email = fields.Email(allow_none=True)
     locale = _locale_field()
-    row_version = fields.Integer(
-        required=True, metadata={"description": "The version you read; a stale one is refused with 409."}
-    )
+    row_version = _row_version()
 
 
 class PasswordSchema(Schema):
@@ -324,9 +335,9 @@ class PasswordSchema(Schema):
 class UserListArgs(PageArgs):
     q = fields.String(metadata={"description": "Part of the login or the printed name."})
     role = fields.String(validate=validate.OneOf(ROLE_NAMES))
-    department = fields.String(metadata={"description": "Department code."})
-    site = fields.String(metadata={"description": "Site code."})
-    active = fields.Boolean()
+    department = NonEmptyString(metadata={"description": "Department code."})
+    site = NonEmptyString(metadata={"description": "Site code."})
+    active = QueryBoolean()
 
 
 def _users_query():
@@ -510,7 +521,8 @@ def list_tokens():
 
 @tokens_bp.route("/tokens", methods=["POST"])
 @token_required()
-@tokens_bp.arguments(TokenCreateSchema)
+# Every member is optional, so the body may be left out as well.
+@tokens_bp.arguments(TokenCreateSchema, required=False)
 @tokens_bp.response(201, NewTokenSchema)
 def create_token(data):
     """A new API token for yourself; the response is the only time it is shown."""

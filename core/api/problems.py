@@ -30,12 +30,14 @@ log = logging.getLogger("dealerqms.api")
 
 MEDIA_TYPE = "application/problem+json"
 API_PATH_PREFIX = "/api/"
+# Outside /api/ for load balancers, but in the API's document: its errors are the API's too.
+HEALTH_PATH = "/healthz"
 
 VALIDATION_TYPE = "urn:dealerqms:problem:validation-error"
 
 
 def is_api_request() -> bool:
-    return request.path.startswith(API_PATH_PREFIX)
+    return request.path.startswith(API_PATH_PREFIX) or request.path == HEALTH_PATH
 
 
 def problem(
