@@ -39,7 +39,7 @@ def evidence_content(evidence_id):
         evidence_services.open_content(evidence),
         mimetype=evidence.media_type,
         as_attachment=True,
-        download_name=evidence.name,
+        download_name=evidence_services.download_name(evidence),
         etag=evidence.sha256,
         conditional=True,
     )
