@@ -316,3 +316,28 @@ def test_paths_give_the_bounds_of_their_integers(spec):
     assert parameter["schema"] == {"type": "integer", "minimum": 0, "maximum": INT64_MAX}
     offset = next(p for p in spec["paths"]["/api/v1/sites"]["get"]["parameters"] if p["name"] == "offset")
     assert offset["schema"]["maximum"] == INT64_MAX
+
+
+# U+0000, which PostgreSQL cannot store in text -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        ("GET", "/api/v1/users?q=a%00b", None, "q"),
+        ("GET", "/api/v1/trail?ac%00tor=x", None, "actor"),
+        ("POST", "/api/v1/sites", {"code": "N\u0000", "name": "Nul"}, "code"),
+        ("PATCH", "/api/v1/procedures/SA-PR-001", {"distribution": {"roles": ["staff\u0000"]}}, "distribution.roles.0"),
+    ],
+)
+def test_a_nul_character_in_a_value_is_422_naming_it(api_as, method, path, body, field):
+    body = assert_refused(api_as("admin").open(method, path, json=body), 422, field)
+    assert "U+0000" in body["errors"][0]["message"]
+
+
+def test_a_nul_character_in_the_address_names_nothing(api_as):
+    assert_refused(api_as("admin").get("/api/v1/sites/MA%00IN"), 404)
+
+
+def test_the_token_is_asked_for_before_the_values_are_looked_at(client):
+    assert_refused(client.get("/api/v1/users?q=%00"), 401)

@@ -187,6 +187,43 @@ def handle_api_error(error: Exception):
     return _internal(error)
 
 
+NUL = "\x00"
+NUL_MESSAGE = "may not contain the NUL character (U+0000)"
+
+
+def _nul_fields(value, path: tuple[str, ...] = ()):
+    if isinstance(value, str):
+        if NUL in value:
+            yield ".".join(path) or None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if NUL in str(key):
+                yield ".".join((*path, str(key).replace(NUL, "")))
+            yield from _nul_fields(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _nul_fields(item, (*path, str(index)))
+
+
+def refuse_nul_characters():
+    """``before_request`` of every API blueprint: no U+0000 in the address, the query or a JSON body.
+
+    PostgreSQL cannot store it in text where SQLite can, so one database
+    would answer 500 to what the other stores. No text of the API needs it:
+    a path naming a record with it names nothing (404), a value with it is
+    refused like any invalid value (422).
+    """
+    if NUL in request.path:
+        return problem(404, f"There is nothing at {request.path.replace(NUL, '')}.")
+    names = [name for name, values in request.args.lists() if NUL in name or any(NUL in v for v in values)]
+    if request.is_json:
+        names += list(_nul_fields(request.get_json(silent=True)))
+    if not names:
+        return None
+    errors = [{"field": name.replace(NUL, "") if name else None, "message": NUL_MESSAGE} for name in names]
+    return problem(422, _fields_sentence(errors), title="Invalid field values", type_=VALIDATION_TYPE, errors=errors)
+
+
 def routing_problem():
     """For an /api/ address that matched no endpoint (404) or not with this method (405).
 
