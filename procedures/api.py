@@ -129,12 +129,12 @@ class ProcedureUpdateSchema(Schema):
 
 
 class DraftCreateSchema(Schema):
-    body = fields.String(metadata={"description": "Defaults to the effective text."})
+    body = NonEmptyString(metadata={"description": "Defaults to the effective text."})
     change_summary = fields.String()
 
 
 class DraftUpdateSchema(Schema):
-    body = fields.String()
+    body = NonEmptyString()
     title = fields.String(validate=validate.Length(min=1, max=300))
     change_summary = fields.String()
     row_version = Integer(required=True)

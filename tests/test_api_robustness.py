@@ -341,3 +341,18 @@ def test_a_nul_character_in_the_address_names_nothing(api_as):
 
 def test_the_token_is_asked_for_before_the_values_are_looked_at(client):
     assert_refused(client.get("/api/v1/users?q=%00"), 401)
+
+
+@pytest.mark.parametrize("body", ["[" * 100_000 + "]" * 100_000, '{"a":' * 50_000 + "1" + "}" * 50_000])
+def test_a_body_nested_deeper_than_json_can_be_read_is_400(api_as, body):
+    response = api_as("admin").patch("/api/v1/sites/MAIN", data=body, content_type="application/json")
+    assert_refused(response, 400)
+
+
+def test_a_body_nested_just_as_deep_as_json_can_be_read_is_looked_through(api_as):
+    import sys
+
+    depth = sys.getrecursionlimit() - 100
+    body = '{"name": ' + "[" * depth + '"\\u0000"' + "]" * depth + ', "row_version": 1}'
+    response = api_as("admin").patch("/api/v1/sites/MAIN", data=body, content_type="application/json")
+    assert response.status_code in (400, 422), response.get_data(as_text=True)

@@ -41,7 +41,7 @@ from core.api.converters import PeriodConverter, PluginKeyConverter, period_sche
 from core.api.health import bp as health_bp
 from core.api.pagination import CURSOR_HEADERS, PAGE_HEADERS, PageArgs, paginate
 from core.api.problems import MEDIA_TYPE as PROBLEM_MEDIA_TYPE
-from core.api.problems import handle_api_error, problem, refuse_nul_characters, routing_problem
+from core.api.problems import handle_api_error, problem, routing_problem, screen_request
 from core.api.schemas import (
     Boolean,
     Integer,
@@ -204,7 +204,7 @@ class DealerApi(flask_smorest.Api):
         if not public:
             # Even a view whose author forgot @token_required is not open to the world.
             mount.before_request(require_token)
-        mount.before_request(refuse_nul_characters)
+        mount.before_request(screen_request)
         mount.register_blueprint(blp, url_prefix=prefix)
         # No session cookie authenticates the API, so there is no request to forge.
         csrf.exempt(blp)

@@ -191,33 +191,46 @@ NUL = "\x00"
 NUL_MESSAGE = "may not contain the NUL character (U+0000)"
 
 
-def _nul_fields(value, path: tuple[str, ...] = ()):
-    if isinstance(value, str):
-        if NUL in value:
-            yield ".".join(path) or None
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if NUL in str(key):
-                yield ".".join((*path, str(key).replace(NUL, "")))
-            yield from _nul_fields(item, (*path, str(key)))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _nul_fields(item, (*path, str(index)))
+def _nul_fields(value) -> list[str | None]:
+    """The dotted names of the strings in a JSON value that hold U+0000 (None for the value itself)."""
+    found, pending = [], [((), value)]
+    # A loop, not recursion: a body nested nearly as deep as the parser allows would overflow the stack.
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, str):
+            if NUL in value:
+                found.append(".".join(path) or None)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if NUL in str(key):
+                    found.append(".".join((*path, str(key))))
+                pending.append(((*path, str(key)), item))
+        elif isinstance(value, list):
+            pending.extend(((*path, str(index)), item) for index, item in enumerate(value))
+    return sorted(found, key=lambda name: name or "")
 
 
-def refuse_nul_characters():
-    """``before_request`` of every API blueprint: no U+0000 in the address, the query or a JSON body.
+def screen_request():
+    """``before_request`` of every API blueprint: what no view can take, refused before any runs.
 
-    PostgreSQL cannot store it in text where SQLite can, so one database
-    would answer 500 to what the other stores. No text of the API needs it:
-    a path naming a record with it names nothing (404), a value with it is
-    refused like any invalid value (422).
+    U+0000 in the address, the query or a JSON body: PostgreSQL cannot store
+    it in text where SQLite can, so one database would answer 500 to what the
+    other stores, and no text of the API needs it. A path naming a record with
+    it names nothing (404); a value with it is refused like any invalid value
+    (422). And a JSON body nested deeper than the parser can follow (400).
     """
     if NUL in request.path:
         return problem(404, f"There is nothing at {request.path.replace(NUL, '')}.")
     names = [name for name, values in request.args.lists() if NUL in name or any(NUL in v for v in values)]
     if request.is_json:
-        names += list(_nul_fields(request.get_json(silent=True)))
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:
+            # The parser's own limit, which "silent" does not cover: it would be a 500.
+            return problem(
+                400, "The request body is nested too deeply.", errors=[{"field": None, "message": "nested too deeply"}]
+            )
+        names += _nul_fields(body)
     if not names:
         return None
     errors = [{"field": name.replace(NUL, "") if name else None, "message": NUL_MESSAGE} for name in names]
