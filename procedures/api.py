@@ -11,6 +11,7 @@ from core.accounts.permissions import Permission
 from core.accounts.services import department_by_code
 from core.api import (
     PAGE_HEADERS,
+    Date,
     Integer,
     NonEmptyString,
     PageArgs,
@@ -141,9 +142,7 @@ class DraftUpdateSchema(Schema):
 
 
 class SubmitSchema(Schema):
-    effective_date = fields.Date(
-        load_default=None, metadata={"description": "Defaults to the day both approvals are in."}
-    )
+    effective_date = Date(load_default=None, metadata={"description": "Defaults to the day both approvals are in."})
     row_version = Integer(required=True, metadata={"description": "The version of the draft you read."})
 
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 import pytest
 from marshmallow import fields
 
-from core.api.schemas import Boolean, Integer, QueryBoolean, QueryInteger
+from core.api.schemas import Boolean, Date, Integer, QueryBoolean, QueryInteger
 
 PROBLEM = "application/problem+json"
 TOO_BIG = "321234907192517357207552"
 INT64_MAX = 2**63 - 1
+# PostgreSQL's integer, the type of every id column: it refuses a larger number even in a comparison.
+ID_MAX = 2**31 - 1
 
 
 def assert_refused(response, status: int, field: str | None = None) -> dict:
@@ -58,24 +60,26 @@ def test_the_largest_64_bit_offset_is_an_empty_page(api_as):
         f"/api/v1/evidence/{TOO_BIG}/content",
         f"/api/v1/actions/{TOO_BIG}",
         f"/api/v1/tokens/{INT64_MAX + 1}",
+        f"/api/v1/tokens/{ID_MAX + 1}",
+        f"/api/v1/evidence/{ID_MAX + 1}/content",
         "/api/v1/tokens/\u0661\u0662",
     ],
 )
-def test_an_id_beyond_64_bits_in_the_address_is_404(api_as, path):
+def test_an_id_beyond_the_id_column_in_the_address_is_404(api_as, path):
     assert_refused(api_as("admin").get(path), 404)
 
 
-def test_an_id_beyond_64_bits_is_404_not_405_where_another_method_has_the_address(api_as):
+def test_an_id_beyond_the_id_column_is_404_not_405_where_another_method_has_the_address(api_as):
     # GET has the same address, so werkzeug would answer 405 "allowed: GET" had the conversion failed late.
-    response = api_as("admin").patch(f"/api/v1/procedures/SA-PR-001/revisions/{INT64_MAX + 1}", json={})
+    response = api_as("admin").patch(f"/api/v1/procedures/SA-PR-001/revisions/{ID_MAX + 1}", json={})
     assert_refused(response, 404)
 
 
-def test_the_largest_64_bit_id_is_an_ordinary_unknown_one(api_as):
-    assert_refused(api_as("admin").get(f"/api/v1/tokens/{INT64_MAX}"), 404)
+def test_the_largest_id_is_an_ordinary_unknown_one(api_as):
+    assert_refused(api_as("admin").get(f"/api/v1/tokens/{ID_MAX}"), 404)
 
 
-def test_a_page_with_an_id_beyond_64_bits_is_404(client_as):
+def test_a_page_with_an_id_beyond_the_id_column_is_404(client_as):
     assert client_as("admin").get(f"/evidence/{TOO_BIG}").status_code == 404
 
 
@@ -128,9 +132,22 @@ def test_empty_and_unknown_filter_values_are_422(api_as, path, field):
     assert_refused(api_as("admin").get(path), 422, field)
 
 
+@pytest.mark.parametrize("dates", ["to=9999-12-31", "from=0001-01-01", "from=1899-12-31", "to=3000-01-01"])
+def test_a_date_beyond_what_the_calendar_arithmetic_holds_is_422(api_as, dates):
+    response = api_as("admin").get(f"/api/v1/forms/sales.lead_log/submissions?{dates}")
+    assert_refused(response, 422, dates.split("=")[0])
+
+
+def test_the_first_and_last_dates_are_taken(api_as):
+    response = api_as("admin").get("/api/v1/forms/sales.lead_log/submissions?from=1900-01-01&to=2999-12-31")
+    assert response.status_code == 200
+
+
 @pytest.mark.parametrize(
     ("path", "body", "field"),
     [
+        ("/api/v1/nonconformities", {"due_date": "9999-12-31"}, "due_date"),
+        ("/api/v1/procedures/SA-PR-001/revisions/1/submit", {"effective_date": "9999-12-31"}, "effective_date"),
         ("/api/v1/nonconformities/NC-2026-0001/transition", {"to": "", "row_version": 1}, "to"),
         ("/api/v1/nonconformities/NC-2026-0001/transition", {"to": "reopened", "row_version": 1}, "to"),
         ("/api/v1/metrics/sales.nps/measurements", {"site": "", "period": "2026-01", "value": 1}, "site"),
@@ -138,13 +155,17 @@ def test_empty_and_unknown_filter_values_are_422(api_as, path, field):
         ("/api/v1/sites", {"code": "", "name": "Empty"}, "code"),
         ("/api/v1/sites", {"code": "MAIN\n", "name": "Newline"}, "code"),
         ("/api/v1/audit-programme", {"site": "MAIN", "year": 2026, "month": 13, "department": "SALES"}, "month"),
+        ("/api/v1/nonconformities", {"source": "audit"}, "source"),
+        # Longer than the column: PostgreSQL would refuse it with a 500 where SQLite stores it.
+        ("/api/v1/users", {"email": "a" * 250 + "@example.com"}, "email"),
     ],
 )
 def test_empty_and_unknown_body_values_are_422(runner, api_as, path, body, field):
     assert_refused(api_as("runner").post(path, json=body), 422, field)
 
 
-def test_an_unknown_programme_entry_is_a_wrong_value_not_a_missing_address(api_as):
+@pytest.mark.parametrize("entry", [99, ID_MAX + 1])
+def test_an_unknown_programme_entry_is_a_wrong_value_not_a_missing_address(api_as, entry):
     response = api_as("qo").post(
         "/api/v1/audits",
         json={
@@ -154,7 +175,7 @@ def test_an_unknown_programme_entry_is_a_wrong_value_not_a_missing_address(api_a
             "lead_auditor": "auditor",
             "planned_date": "2030-01-10",
             "checklists": ["sales.process"],
-            "programme_entry": 99,
+            "programme_entry": entry,
         },
     )
     assert_refused(response, 422, "programme_entry")
@@ -223,8 +244,9 @@ def _load_fields(schema):
             yield inner
 
 
-def test_every_integer_and_boolean_an_api_view_reads_is_strict_and_bounded(app):
-    """marshmallow's own read ``0``/``"yes"`` as booleans and numbers of any size; no view may use them."""
+def test_every_integer_boolean_and_date_an_api_view_reads_is_strict_and_bounded(app):
+    """marshmallow's own read ``0``/``"yes"`` as booleans, numbers of any size and dates up to 9999: no view
+    may use them."""
     loose = []
     checked = 0
     for endpoint, view in app.view_functions.items():
@@ -235,6 +257,8 @@ def test_every_integer_and_boolean_an_api_view_reads_is_strict_and_bounded(app):
                     expected = QueryInteger if from_query else Integer
                 elif isinstance(field, fields.Boolean):
                     expected = QueryBoolean if from_query else Boolean
+                elif isinstance(field, fields.Date):
+                    expected = Date
                 else:
                     continue
                 checked += 1
@@ -313,7 +337,7 @@ def test_evidence_content_is_documented_in_the_media_types_it_is_served_as(spec)
 
 def test_paths_give_the_bounds_of_their_integers(spec):
     [parameter] = spec["paths"]["/api/v1/tokens/{token_id}"]["parameters"]
-    assert parameter["schema"] == {"type": "integer", "minimum": 0, "maximum": INT64_MAX}
+    assert parameter["schema"] == {"type": "integer", "minimum": 0, "maximum": ID_MAX}
     offset = next(p for p in spec["paths"]["/api/v1/sites"]["get"]["parameters"] if p["name"] == "offset")
     assert offset["schema"]["maximum"] == INT64_MAX
 

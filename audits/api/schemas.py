@@ -9,8 +9,8 @@ from audits.models import AuditState, NcState, Result
 from audits.services import actions as action_services
 from audits.services import audits as audit_services
 from audits.services import nonconformities as nc_services
-from core.api import Boolean, Integer, NonEmptyString, PageArgs, QueryBoolean, QueryInteger, UTCDateTime
-from core.api.schemas import SignatureSchema
+from core.api import Boolean, Date, Integer, NonEmptyString, PageArgs, QueryBoolean, QueryInteger, UTCDateTime
+from core.api.schemas import ID_MAX, Pattern, SignatureSchema
 from core.signatures import signatures_for
 
 
@@ -104,14 +104,14 @@ class AuditCreateSchema(Schema):
     criteria = fields.List(NonEmptyString(), load_default=list, metadata={"description": "Procedure codes."})
     lead_auditor = NonEmptyString(required=True)
     auditors = fields.List(NonEmptyString(), load_default=list)
-    planned_date = fields.Date(required=True)
+    planned_date = Date(required=True)
     checklists = fields.List(
         NonEmptyString(),
         required=True,
         validate=validate.Length(min=1),
         metadata={"description": "Checklist keys from plugins."},
     )
-    programme_entry = Integer(load_default=None, allow_none=True)
+    programme_entry = Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=ID_MAX))
 
 
 class AuditUpdateSchema(Schema):
@@ -120,7 +120,7 @@ class AuditUpdateSchema(Schema):
     criteria = fields.List(NonEmptyString(), metadata={"description": "Procedure codes."})
     lead_auditor = NonEmptyString()
     auditors = fields.List(NonEmptyString())
-    planned_date = fields.Date()
+    planned_date = Date()
     checklists = fields.List(
         NonEmptyString(), validate=validate.Length(min=1), metadata={"description": "Checklist keys from plugins."}
     )
@@ -241,9 +241,15 @@ class NcCreateSchema(Schema):
     site = NonEmptyString(required=True)
     department = NonEmptyString(required=True)
     owner = NonEmptyString(load_default=None, allow_none=True)
-    due_date = fields.Date(load_default=None, allow_none=True)
+    due_date = Date(load_default=None, allow_none=True)
     source = fields.String(
-        load_default="manual", metadata={"description": "complaint, metric, manual or plugin:<name>"}
+        load_default="manual",
+        # "audit" NCs come from recording a finding, never from this body.
+        validate=Pattern(
+            r"^(complaint|metric|manual|plugin:[a-z0-9][a-z0-9_-]{0,60})$",
+            error="one of complaint, metric, manual or plugin:<name>",
+        ),
+        metadata={"description": "complaint, metric, manual or plugin:<name>"},
     )
     source_ref = fields.String(load_default=None, allow_none=True)
 
@@ -252,7 +258,7 @@ class NcUpdateSchema(Schema):
     title = fields.String(validate=validate.Length(min=1, max=300))
     description = fields.String()
     owner = NonEmptyString()
-    due_date = fields.Date()
+    due_date = Date()
     row_version = _row_version()
 
 
@@ -269,7 +275,7 @@ class NcTransitionSchema(Schema):
 class ActionCreateSchema(Schema):
     description = NonEmptyString(required=True)
     owner = NonEmptyString(required=True)
-    due_date = fields.Date(required=True)
+    due_date = Date(required=True)
 
 
 class ActionCompleteSchema(Schema):

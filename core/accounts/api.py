@@ -277,6 +277,11 @@ def _roles_field(**kwargs):
     return fields.List(fields.String(validate=validate.OneOf(ROLE_NAMES)), validate=validate.Length(min=1), **kwargs)
 
 
+def _email_field():
+    # The longest address RFC 5321 allows, and the column's length: PostgreSQL refuses a longer one.
+    return fields.Email(allow_none=True, validate=validate.Length(max=254))
+
+
 def _locale_field():
     return fields.String(
         validate=Pattern(r"^[a-z]{2,3}(_[A-Za-z]{2,4})?$", error="a language code such as en or zh_CN"),
@@ -294,7 +299,7 @@ class UserCreateSchema(Schema):
         metadata={"description": "2–64 lower-case letters, digits, `.`, `-` or `_`."},
     )
     display_name = fields.String(validate=validate.Length(min=1, max=200))
-    email = fields.Email(allow_none=True)
+    email = _email_field()
     roles = _roles_field(required=True)
     department = NonEmptyString(allow_none=True, metadata={"description": "Department code; needed by a head."})
     site = NonEmptyString(allow_none=True, metadata={"description": "Site code."})
@@ -309,7 +314,7 @@ class UserCreateSchema(Schema):
 
 class UserUpdateSchema(Schema):
     display_name = fields.String(validate=validate.Length(min=1, max=200))
-    email = fields.Email(allow_none=True)
+    email = _email_field()
     roles = _roles_field()
     department = NonEmptyString(allow_none=True)
     site = NonEmptyString(allow_none=True)
@@ -320,7 +325,7 @@ class UserUpdateSchema(Schema):
 
 class ProfileUpdateSchema(Schema):
     display_name = fields.String(validate=validate.Length(min=1, max=200))
-    email = fields.Email(allow_none=True)
+    email = _email_field()
     locale = _locale_field()
     row_version = _row_version()
 

@@ -44,6 +44,7 @@ from core.api.problems import MEDIA_TYPE as PROBLEM_MEDIA_TYPE
 from core.api.problems import handle_api_error, problem, routing_problem, screen_request
 from core.api.schemas import (
     Boolean,
+    Date,
     Integer,
     NonEmptyString,
     Number,
@@ -73,6 +74,7 @@ __all__ = [
     "PAGE_HEADERS",
     "PROBLEM_MEDIA_TYPE",
     "Boolean",
+    "Date",
     "Integer",
     "NonEmptyString",
     "Number",

@@ -2,8 +2,10 @@
 
 Werkzeug's accepts any number of digits, in any script, and hands the view a
 number no database column can hold: the lookup then failed with an
-OverflowError (a 500). This one matches ASCII digits up to the signed
-64-bit maximum; anything else matches no route, a 404 like any unknown id.
+OverflowError on SQLite, "integer out of range" on PostgreSQL (a 500 both).
+This one matches ASCII digits up to the largest id an integer column holds
+(``ID_MAX``, PostgreSQL's ``integer``); anything else matches no route, a 404
+like any unknown id.
 
 The bound is in the regular expression, not only in ``to_python``: when a
 conversion fails, werkzeug answers 405 if another method's rule matched
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 from werkzeug.routing import BaseConverter, IntegerConverter
 
-from core.api.schemas import INT64_MAX
+from core.api.schemas import ID_MAX
 
 
 def at_most(limit: int) -> str:
@@ -34,11 +36,11 @@ def at_most(limit: int) -> str:
     return f"0*(?:{'|'.join(choices)})"
 
 
-class Int64Converter(IntegerConverter):
-    regex = at_most(INT64_MAX)
+class IdConverter(IntegerConverter):
+    regex = at_most(ID_MAX)
     signed_regex = f"-?{regex}"
 
-    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = INT64_MAX, signed=False):
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = ID_MAX, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
@@ -71,6 +73,6 @@ def period_schema(_converter) -> dict:
 
 def init_app(app) -> None:
     """Before any route is added: a rule binds its converter when it is registered."""
-    app.url_map.converters["int"] = Int64Converter
+    app.url_map.converters["int"] = IdConverter
     app.url_map.converters["plugin_key"] = PluginKeyConverter
     app.url_map.converters["period"] = PeriodConverter

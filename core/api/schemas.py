@@ -5,13 +5,14 @@ promises (``"5"``, ``5.5``, ``true`` as a number; ``0``, ``1``, ``"yes"``
 as a boolean) and bound nothing, so an offset beyond 64 bits reached the
 database and came back as a 500. The fields here take exactly what the
 OpenAPI document says: in a JSON body the JSON type itself, in a query
-string its one text spelling, and whole numbers a 64-bit column can hold.
+string its one text spelling, and whole numbers a 64-bit column can hold
+(an id: ``ID_MAX``, what PostgreSQL's ``integer`` holds).
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC
+from datetime import UTC, date
 
 from marshmallow import Schema, fields, validate
 
@@ -19,6 +20,9 @@ from core.database import iso_utc
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
+# The largest id of a record: its column is an ``integer``, 32 bits on PostgreSQL,
+# which refuses a larger number even to compare ("integer out of range").
+ID_MAX = 2**31 - 1
 _QUERY_INTEGER = re.compile(r"-?[0-9]+")
 
 
@@ -65,6 +69,24 @@ class QueryInteger(_Int64):
         if not isinstance(value, str) or not _QUERY_INTEGER.fullmatch(value):
             raise self.make_error("invalid", input=value)
         return super()._validated(value)
+
+
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
+class Date(fields.Date):
+    """A date of a request (``YYYY-MM-DD``) from 1900-01-01 to 2999-12-31.
+
+    Beyond, the calendar arithmetic behind it (a review 120 months on, the
+    start of a day in the site's time zone) leaves the years Python's dates
+    hold: 9999-12-31 as a filter was an OverflowError (a 500).
+    """
+
+    def __init__(self, **kwargs):
+        # The same years as a pattern, which JSON Schema applies to a string (x-minimum/x-maximum it does not).
+        metadata = {"pattern": r"^(19|2[0-9])[0-9]{2}-", **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+        self.validators.insert(0, validate.Range(min=FIRST_DAY, max=LAST_DAY, error="Must be from {min} to {max}."))
 
 
 class Boolean(fields.Boolean):

@@ -11,6 +11,7 @@ from core.accounts import services as accounts
 from core.accounts.api import KeyOf
 from core.api import (
     PAGE_HEADERS,
+    Date,
     NonEmptyString,
     PageArgs,
     UTCDateTime,
@@ -77,8 +78,8 @@ class FormSubmitSchema(Schema):
 
 class FormSubmissionListArgs(PageArgs):
     site = NonEmptyString(metadata={"description": "Site code."})
-    date_from = fields.Date(data_key="from", metadata={"description": "Submitted on or after (YYYY-MM-DD)."})
-    date_to = fields.Date(data_key="to", metadata={"description": "Submitted on or before (YYYY-MM-DD)."})
+    date_from = Date(data_key="from", metadata={"description": "Submitted on or after (YYYY-MM-DD)."})
+    date_to = Date(data_key="to", metadata={"description": "Submitted on or before (YYYY-MM-DD)."})
 
 
 @bp.route("")
