@@ -359,6 +359,16 @@ def test_a_nul_character_in_a_value_is_422_naming_it(api_as, method, path, body,
     assert "U+0000" in body["errors"][0]["message"]
 
 
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [('{"code": "XY", "name": "a\\ud800b"}', "name"), ('{"code": "XY", "name": "N", "\\udfff": 1}', "\ufffd")],
+)
+def test_a_lone_surrogate_in_a_body_is_422_naming_it(api_as, body, field):
+    """JSON may escape half a UTF-16 pair; no database stores it (UnicodeEncodeError, a 500)."""
+    response = api_as("admin").post("/api/v1/sites", data=body, content_type="application/json")
+    assert "surrogate" in assert_refused(response, 422, field)["errors"][0]["message"]
+
+
 def test_a_nul_character_in_the_address_names_nothing(api_as):
     assert_refused(api_as("admin").get("/api/v1/sites/MA%00IN"), 404)
 

@@ -189,39 +189,66 @@ def handle_api_error(error: Exception):
 
 NUL = "\x00"
 NUL_MESSAGE = "may not contain the NUL character (U+0000)"
+SURROGATE_MESSAGE = "is not Unicode text: it holds a lone surrogate (\\ud800-\\udfff)"
 
 
-def _nul_fields(value) -> list[str | None]:
-    """The dotted names of the strings in a JSON value that hold U+0000 (None for the value itself)."""
+def _unstorable(text: str) -> str | None:
+    """Why no database takes ``text``, or None.
+
+    PostgreSQL refuses U+0000 where SQLite stores it; a lone surrogate, which
+    a JSON ``\\ud800`` escape makes, is not UTF-8 for either.
+    """
+    if NUL in text:
+        return NUL_MESSAGE
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return SURROGATE_MESSAGE
+    return None
+
+
+def _shown(name: str) -> str:
+    """``name`` as a problem can show it: without NUL, a lone surrogate as U+FFFD."""
+    return "".join("\ufffd" if "\ud800" <= char <= "\udfff" else char for char in name.replace(NUL, ""))
+
+
+def _unstorable_fields(value) -> list[dict]:
+    """The ``errors`` entries for the strings in a JSON value no database takes (field None: the value itself)."""
     found, pending = [], [((), value)]
     # A loop, not recursion: a body nested nearly as deep as the parser allows would overflow the stack.
     while pending:
         path, value = pending.pop()
         if isinstance(value, str):
-            if NUL in value:
-                found.append(".".join(path) or None)
+            if message := _unstorable(value):
+                found.append({"field": _shown(".".join(path)) or None, "message": message})
         elif isinstance(value, dict):
             for key, item in value.items():
-                if NUL in str(key):
-                    found.append(".".join((*path, str(key))))
-                pending.append(((*path, str(key)), item))
+                if message := _unstorable(key):
+                    found.append({"field": _shown(".".join((*path, key))), "message": message})
+                pending.append(((*path, key), item))
         elif isinstance(value, list):
             pending.extend(((*path, str(index)), item) for index, item in enumerate(value))
-    return sorted(found, key=lambda name: name or "")
+    return sorted(found, key=lambda entry: entry["field"] or "")
 
 
 def screen_request():
     """``before_request`` of every API blueprint: what no view can take, refused before any runs.
 
-    U+0000 in the address, the query or a JSON body: PostgreSQL cannot store
-    it in text where SQLite can, so one database would answer 500 to what the
-    other stores, and no text of the API needs it. A path naming a record with
-    it names nothing (404); a value with it is refused like any invalid value
-    (422). And a JSON body nested deeper than the parser can follow (400).
+    Text no database stores (U+0000, which PostgreSQL refuses where SQLite
+    takes it; lone surrogates, which neither takes) in the address, the query
+    or a JSON body: one database would answer 500 to what the other stores,
+    and no text of the API needs them. A path naming a record with it names
+    nothing (404); a value with it is refused like any invalid value (422).
+    And a JSON body nested deeper than the parser can follow (400).
     """
     if NUL in request.path:
-        return problem(404, f"There is nothing at {request.path.replace(NUL, '')}.")
-    names = [name for name, values in request.args.lists() if NUL in name or any(NUL in v for v in values)]
+        return problem(404, f"There is nothing at {_shown(request.path)}.")
+    # Werkzeug decodes the address and the query with replacement characters: no surrogates there.
+    errors = [
+        {"field": _shown(name), "message": NUL_MESSAGE}
+        for name, values in request.args.lists()
+        if NUL in name or any(NUL in v for v in values)
+    ]
     if request.is_json:
         try:
             body = request.get_json(silent=True)
@@ -230,10 +257,9 @@ def screen_request():
             return problem(
                 400, "The request body is nested too deeply.", errors=[{"field": None, "message": "nested too deeply"}]
             )
-        names += _nul_fields(body)
-    if not names:
+        errors += _unstorable_fields(body)
+    if not errors:
         return None
-    errors = [{"field": name.replace(NUL, "") if name else None, "message": NUL_MESSAGE} for name in names]
     return problem(422, _fields_sentence(errors), title="Invalid field values", type_=VALIDATION_TYPE, errors=errors)
 
 
