@@ -390,3 +390,9 @@ def test_a_body_nested_just_as_deep_as_json_can_be_read_is_looked_through(api_as
     body = '{"name": ' + "[" * depth + '"\\u0000"' + "]" * depth + ', "row_version": 1}'
     response = api_as("admin").patch("/api/v1/sites/MAIN", data=body, content_type="application/json")
     assert response.status_code in (400, 422), response.get_data(as_text=True)
+
+
+def test_a_csv_the_csv_module_cannot_read_is_422_naming_the_file(api_as):
+    body = b'metric,site,period,value\n"' + b"x" * 200_000 + b'",MAIN,2026-01,1\n'
+    response = api_as("admin").post("/api/v1/metrics/imports", data=body, content_type="text/csv")
+    assert "cannot be read as CSV" in assert_refused(response, 422, "file")["detail"]
