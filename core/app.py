@@ -10,6 +10,7 @@ from flask import Flask
 import core.models  # noqa: F401  (all tables on the metadata)
 from core import config as config_module
 from core import database, i18n, security
+from core.api import converters
 from core.api import init_app as init_api
 from core.extensions import migrate
 from core.plugin_engine import manager
@@ -30,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_relative_config=True,
     )
     config_module.load(app, test_config)
+    converters.init_app(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     database.init_app(app)

@@ -6,18 +6,26 @@ from flask import Response, url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from core.accounts.models import Role
 from core.accounts.permissions import Permission
 from core.accounts.services import department_by_code
 from core.api import (
     PAGE_HEADERS,
+    Date,
+    Integer,
+    NonEmptyString,
     PageArgs,
+    QueryBoolean,
+    QueryInteger,
     UTCDateTime,
     api_user,
+    may_refuse,
     paginate,
     token_required,
 )
-from core.api.schemas import SignatureSchema
+from core.api.schemas import Pattern, SignatureSchema
 from core.database import commit
+from core.errors import NotFound, ValidationFailed
 from core.signatures import signatures_for
 from procedures import diff as diffing
 from procedures import services
@@ -29,8 +37,8 @@ bp = Blueprint("procedures", __name__, description="Controlled procedures and th
 
 
 class DistributionSchema(Schema):
-    departments = fields.List(fields.String(), load_default=list)
-    roles = fields.List(fields.String(), load_default=list)
+    departments = fields.List(NonEmptyString(), load_default=list)
+    roles = fields.List(fields.String(validate=validate.OneOf([role.value for role in Role])), load_default=list)
 
 
 class RevisionSummarySchema(Schema):
@@ -72,51 +80,70 @@ class ProcedureSchema(Schema):
     row_version = fields.Integer()
 
 
+class ReadableRevisions(fields.List):
+    """The procedure's revisions; drafts and those in review only for a caller who may read its drafts.
+
+    Serialising the draft for anyone else would show what they may not read.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(fields.Nested(RevisionSummarySchema), **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and not services.can_read_drafts(api_user(), obj):
+            value = [r for r in value if r.state in (RevisionState.EFFECTIVE, RevisionState.SUPERSEDED)]
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
 class ProcedureDetailSchema(ProcedureSchema):
-    revisions = fields.List(fields.Nested(RevisionSummarySchema))
+    revisions = ReadableRevisions()
 
 
 class ProcedureListArgs(PageArgs):
-    department = fields.String()
+    department = NonEmptyString()
     state = fields.String(validate=validate.OneOf([s.value for s in RevisionState] + ["withdrawn"]))
     q = fields.String(metadata={"description": "Text in the code, title or effective body."})
-    overdue = fields.Boolean(metadata={"description": "Only procedures whose periodic review is overdue."})
+    overdue = QueryBoolean(metadata={"description": "Only procedures whose periodic review is overdue."})
 
 
 class ProcedureCreateSchema(Schema):
-    code = fields.String(required=True, validate=validate.Length(min=2, max=32))
+    # Either case: the service stores codes in capitals.
+    code = fields.String(
+        required=True,
+        validate=Pattern(
+            r"^[A-Za-z0-9][A-Za-z0-9._-]{1,31}$", error="use 2–32 capital letters, digits, '.', '-' or '_'"
+        ),
+    )
     title = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    department = fields.String(required=True)
+    department = NonEmptyString(required=True)
     kind = fields.String(load_default=Kind.PROCEDURE.value, validate=validate.OneOf([k.value for k in Kind]))
-    review_interval_months = fields.Integer(load_default=12, validate=validate.Range(min=1, max=120))
-    body = fields.String(required=True)
+    review_interval_months = Integer(load_default=12, validate=validate.Range(min=1, max=120))
+    body = NonEmptyString(required=True)
     distribution = fields.Nested(DistributionSchema, load_default=None)
 
 
 class ProcedureUpdateSchema(Schema):
     title = fields.String(validate=validate.Length(min=1, max=300))
-    review_interval_months = fields.Integer(validate=validate.Range(min=1, max=120))
+    review_interval_months = Integer(validate=validate.Range(min=1, max=120))
     distribution = fields.Nested(DistributionSchema)
-    row_version = fields.Integer(required=True)
+    row_version = Integer(required=True)
 
 
 class DraftCreateSchema(Schema):
-    body = fields.String(metadata={"description": "Defaults to the effective text."})
+    body = NonEmptyString(metadata={"description": "Defaults to the effective text."})
     change_summary = fields.String()
 
 
 class DraftUpdateSchema(Schema):
-    body = fields.String()
+    body = NonEmptyString()
     title = fields.String(validate=validate.Length(min=1, max=300))
     change_summary = fields.String()
-    row_version = fields.Integer(required=True)
+    row_version = Integer(required=True)
 
 
 class SubmitSchema(Schema):
-    effective_date = fields.Date(
-        load_default=None, metadata={"description": "Defaults to the day both approvals are in."}
-    )
-    row_version = fields.Integer(required=True, metadata={"description": "The version of the draft you read."})
+    effective_date = Date(load_default=None, metadata={"description": "Defaults to the day both approvals are in."})
+    row_version = Integer(required=True, metadata={"description": "The version of the draft you read."})
 
 
 class SignSchema(Schema):
@@ -133,12 +160,12 @@ class SignResultSchema(Schema):
 
 class WithdrawSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1))
-    row_version = fields.Integer(required=True, metadata={"description": "The version of the procedure you read."})
+    row_version = Integer(required=True, metadata={"description": "The version of the procedure you read."})
 
 
 class DiffArgs(Schema):
-    from_ = fields.Integer(required=True, data_key="from")
-    to = fields.Integer(required=True)
+    from_ = QueryInteger(required=True, data_key="from", validate=validate.Range(min=1))
+    to = QueryInteger(required=True, validate=validate.Range(min=1))
 
 
 class DiffSchema(Schema):
@@ -153,6 +180,14 @@ class DiffSchema(Schema):
 
 def _procedure(code):
     return services.procedure_by_code(code)
+
+
+def _department_in_body(code: str):
+    # An unknown code is a wrong value in the body (422), not a missing resource at the address (404).
+    try:
+        return department_by_code(code.upper())
+    except NotFound as error:
+        raise ValidationFailed.field("department", error.detail) from None
 
 
 @bp.route("/procedures")
@@ -181,7 +216,7 @@ def create_procedure(data):
         api_user(),
         code=data["code"],
         title=data["title"],
-        department=department_by_code(data["department"].upper()),
+        department=_department_in_body(data["department"]),
         body=data["body"],
         kind=data["kind"],
         review_interval_months=data["review_interval_months"],
@@ -198,16 +233,14 @@ def get_procedure(code):
     """The procedure with its revisions (drafts only for those who may read them)."""
     procedure = _procedure(code)
     services.readable_revision(api_user(), procedure, None)
-    return {
-        **ProcedureSchema().dump(procedure),
-        "revisions": RevisionSummarySchema(many=True).dump(services.visible_revisions(api_user(), procedure)),
-    }
+    return procedure
 
 
 @bp.route("/procedures/<code>", methods=["PATCH"])
 @token_required(Permission.EDIT_DRAFT)
 @bp.arguments(ProcedureUpdateSchema)
 @bp.response(200, ProcedureDetailSchema)
+@may_refuse(bp, 403, 409)
 def update_procedure(data, code):
     """Title, review interval or distribution."""
     procedure = _procedure(code)
@@ -227,6 +260,7 @@ def update_procedure(data, code):
 @token_required(Permission.APPROVE_REVISION)
 @bp.arguments(WithdrawSchema)
 @bp.response(200, ProcedureDetailSchema)
+@may_refuse(bp, 403, 409)
 def withdraw_procedure(data, code):
     """Withdraw a procedure as obsolete, with a reason (quality officer)."""
     procedure = _procedure(code)
@@ -239,6 +273,7 @@ def withdraw_procedure(data, code):
 @token_required(Permission.EDIT_DRAFT)
 @bp.arguments(DraftCreateSchema)
 @bp.response(201, RevisionSchema)
+@may_refuse(bp, 403, 409)
 def create_revision(data, code):
     """A new draft from the effective text."""
     procedure = _procedure(code)
@@ -252,6 +287,7 @@ def create_revision(data, code):
 @bp.route("/procedures/<code>/revisions/<int:number>")
 @token_required()
 @bp.response(200, RevisionSchema)
+@may_refuse(bp, 403)
 def get_revision(code, number):
     """Body, rendered HTML, state, row_version and signatures of one revision."""
     return services.readable_revision(api_user(), _procedure(code), number)
@@ -261,6 +297,7 @@ def get_revision(code, number):
 @token_required(Permission.EDIT_DRAFT)
 @bp.arguments(DraftUpdateSchema)
 @bp.response(200, RevisionSchema)
+@may_refuse(bp, 403, 409)
 def update_revision(data, code, number):
     """Edit a draft; a stale row_version or a non-draft is refused with 409."""
     revision = services.readable_revision(api_user(), _procedure(code), number)
@@ -280,6 +317,7 @@ def update_revision(data, code, number):
 @token_required(Permission.EDIT_DRAFT)
 @bp.arguments(SubmitSchema)
 @bp.response(200, RevisionSchema)
+@may_refuse(bp, 403, 409)
 def submit_revision(data, code, number):
     """Draft → in review."""
     revision = services.readable_revision(api_user(), _procedure(code), number)
@@ -292,6 +330,7 @@ def submit_revision(data, code, number):
 @token_required()
 @bp.arguments(SignSchema)
 @bp.response(201, SignResultSchema)
+@may_refuse(bp, 403, 409)
 def sign_revision(data, code, number):
     """Sign with the password: approved, rejected (with a comment), periodic-review, acknowledged."""
     procedure = _procedure(code)
@@ -306,6 +345,7 @@ def sign_revision(data, code, number):
 @bp.route("/procedures/<code>/revisions/<int:number>/pdf")
 @token_required()
 @bp.response(200, {"format": "binary", "type": "string"}, content_type="application/pdf")
+@may_refuse(bp, 403)
 def revision_pdf(code, number):
     """The controlled copy as PDF."""
     procedure = _procedure(code)
@@ -319,6 +359,7 @@ def revision_pdf(code, number):
 @token_required()
 @bp.arguments(DiffArgs, location="query")
 @bp.response(200, DiffSchema)
+@may_refuse(bp, 403)
 def diff_revisions(args, code):
     """Word-level differences between two revisions."""
     procedure = _procedure(code)

@@ -73,7 +73,9 @@ def test_token_calls_need_no_csrf_token_and_set_no_cookie(api_as):
 
 
 def _example_url(rule) -> str:
-    values = {argument: "1" for argument in rule.arguments}
+    # A value each argument's converter matches: a plugin key is dotted, a period is a month.
+    examples = {"PluginKeyConverter": "sales.1", "PeriodConverter": "2026-01"}
+    values = {argument: examples.get(type(rule._converters[argument]).__name__, "1") for argument in rule.arguments}
     return re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: values[m.group(1)], rule.rule)
 
 

@@ -13,7 +13,7 @@ from audits.api.shared import UPLOAD_SCHEMA, _upload, bp
 from audits.services import actions as action_services
 from audits.services import evidence as evidence_services
 from core.accounts.permissions import Permission
-from core.api import PAGE_HEADERS, api_user, paginate, token_required
+from core.api import PAGE_HEADERS, api_user, may_refuse, paginate, token_required
 from core.database import commit
 
 
@@ -46,6 +46,7 @@ def get_action(action_id):
 @token_required(Permission.OWN_ACTION)
 @bp.arguments(ActionCompleteSchema)
 @bp.response(200, CorrectiveActionSchema)
+@may_refuse(bp, 403, 409)
 def complete_action(data, action_id):
     """Open → done, with a note of what was done."""
     action = action_services.action_by_id(action_id)
@@ -58,6 +59,7 @@ def complete_action(data, action_id):
 @token_required(Permission.VERIFY_EFFECTIVENESS)
 @bp.arguments(ActionVerifySchema)
 @bp.response(200, CorrectiveActionSchema)
+@may_refuse(bp, 403, 409)
 def verify_action(data, action_id):
     """Done → verified_effective (signed, password) or ineffective; never by the action's owner."""
     action = action_services.action_by_id(action_id)
@@ -70,6 +72,7 @@ def verify_action(data, action_id):
 @token_required(Permission.READ_RECORDS)
 @bp.doc(requestBody={"content": UPLOAD_SCHEMA, "required": True})
 @bp.response(201, EvidenceSchema)
+@may_refuse(bp, 403, 409)
 def upload_action_evidence(action_id):
     """Upload a file for the action (multipart, field ``file``)."""
     action = action_services.action_by_id(action_id)

@@ -22,8 +22,9 @@ from audits.services import audits as audit_services
 from audits.services import evidence as evidence_services
 from audits.services import programme as programme_services
 from core.accounts.permissions import Permission
-from core.api import PAGE_HEADERS, api_user, paginate, token_required
+from core.api import PAGE_HEADERS, api_user, may_refuse, paginate, token_required
 from core.database import commit
+from core.errors import NotFound, ValidationFailed
 
 
 @bp.route("/audits")
@@ -49,11 +50,17 @@ def list_audits(args):
 def plan_audit(data):
     """Plan an audit; refuses unknown checklists and auditors of an audited department (422)."""
     entry = data.pop("programme_entry")
-    audit = audit_services.plan_audit(
-        api_user(), **data, programme_entry=programme_services.entry_by_id(entry) if entry else None
-    )
+    audit = audit_services.plan_audit(api_user(), **data, programme_entry=_programme_entry(entry) if entry else None)
     commit()
     return audit, 201, {"Location": url_for(".get_audit", reference=audit.reference)}
+
+
+def _programme_entry(entry_id: int):
+    # An unknown id is a wrong value in the body (422), not a missing resource at the address (404).
+    try:
+        return programme_services.entry_by_id(entry_id)
+    except NotFound as error:
+        raise ValidationFailed.field("programme_entry", error.detail) from None
 
 
 @bp.route("/audits/<reference>")
@@ -71,6 +78,7 @@ def get_audit(reference):
 @bp.arguments(AuditUpdateSchema)
 @bp.response(200, AuditDetailSchema)
 @bp.alt_response(409, response="CONFLICT")
+@may_refuse(bp, 403)
 def update_audit(data, reference):
     """Re-plan a planned audit (lead auditor or quality officer): only the fields sent change.
 
@@ -91,6 +99,7 @@ def _audit_action(reference, action, **kwargs):
 @token_required(Permission.RUN_AUDITS)
 @bp.arguments(AuditRowVersionSchema)
 @bp.response(200, AuditDetailSchema)
+@may_refuse(bp, 403, 409)
 def start_audit(data, reference):
     """Planned → in progress; the checklists' questions are copied into the audit."""
     return _audit_action(reference, audit_services.start_audit, row_version=data["row_version"])
@@ -110,6 +119,7 @@ def list_items(reference):
 @token_required(Permission.RUN_AUDITS)
 @bp.arguments(AuditItemUpdateSchema)
 @bp.response(200, AuditItemSchema)
+@may_refuse(bp, 403, 409)
 def record_item(data, reference, item_id):
     """Record a result and note; minor_nc/major_nc raise (or update) the item's NC.
 
@@ -131,6 +141,7 @@ def record_item(data, reference, item_id):
 @token_required(Permission.RUN_AUDITS)
 @bp.doc(requestBody={"content": UPLOAD_SCHEMA, "required": True})
 @bp.response(201, EvidenceSchema)
+@may_refuse(bp, 403, 409)
 def upload_item_evidence(reference, item_id):
     """Upload a file for an item (multipart, field ``file``): checked by content, stored by SHA-256."""
     audit = audit_services.audit_by_reference(reference)
@@ -145,6 +156,7 @@ def upload_item_evidence(reference, item_id):
 @token_required(Permission.RUN_AUDITS)
 @bp.arguments(AuditReportSchema)
 @bp.response(200, AuditDetailSchema)
+@may_refuse(bp, 403, 409)
 def report_audit(data, reference):
     """Issue the report, signed by the lead auditor with their password → reported."""
     return _audit_action(
@@ -161,6 +173,7 @@ def report_audit(data, reference):
 @token_required(Permission.RUN_AUDITS)
 @bp.arguments(AuditRowVersionSchema)
 @bp.response(200, AuditDetailSchema)
+@may_refuse(bp, 403, 409)
 def close_audit(data, reference):
     """Reported → closed, when every NC it raised is closed (409 naming the others)."""
     return _audit_action(reference, audit_services.close_audit, row_version=data["row_version"])
@@ -170,6 +183,7 @@ def close_audit(data, reference):
 @token_required(Permission.RUN_AUDITS)
 @bp.arguments(AuditCancelSchema)
 @bp.response(200, AuditDetailSchema)
+@may_refuse(bp, 403, 409)
 def cancel_audit(data, reference):
     """Cancel a planned or running audit that raised no NC, with a reason."""
     return _audit_action(reference, audit_services.cancel_audit, reason=data["reason"], row_version=data["row_version"])

@@ -7,12 +7,13 @@ from flask import send_file
 from audits.api.schemas import EvidenceSchema
 from audits.api.shared import bp
 from audits.services import evidence as evidence_services
-from core.api import api_user, token_required
+from core.api import api_user, file_responses, may_refuse, token_required
 
 
 @bp.route("/evidence/<int:evidence_id>")
 @token_required()
 @bp.response(200, EvidenceSchema)
+@may_refuse(bp, 403)
 def get_evidence(evidence_id):
     """Name, type, size, SHA-256, uploader and time of an evidence file."""
     evidence = evidence_services.evidence_by_id(evidence_id)
@@ -22,7 +23,13 @@ def get_evidence(evidence_id):
 
 @bp.route("/evidence/<int:evidence_id>/content")
 @token_required()
-@bp.response(200, {"format": "binary", "type": "string"}, content_type="application/octet-stream")
+@bp.doc(
+    responses=file_responses(
+        sorted(evidence_services.ACCEPTED),
+        "The file itself, as an attachment, in the media type its content was recognised as.",
+    )
+)
+@may_refuse(bp, 403)
 def evidence_content(evidence_id):
     """The file itself, as an attachment."""
     evidence = evidence_services.evidence_by_id(evidence_id)
@@ -32,7 +39,7 @@ def evidence_content(evidence_id):
         evidence_services.open_content(evidence),
         mimetype=evidence.media_type,
         as_attachment=True,
-        download_name=evidence.name,
+        download_name=evidence_services.download_name(evidence),
         etag=evidence.sha256,
         conditional=True,
     )

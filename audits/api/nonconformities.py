@@ -20,7 +20,7 @@ from audits.services import actions as action_services
 from audits.services import evidence as evidence_services
 from audits.services import nonconformities as nc_services
 from core.accounts.permissions import Permission
-from core.api import PAGE_HEADERS, api_user, paginate, token_required
+from core.api import PAGE_HEADERS, api_user, may_refuse, paginate, token_required
 from core.database import commit
 
 
@@ -67,6 +67,7 @@ def get_nonconformity(reference):
 @token_required(Permission.READ_RECORDS)
 @bp.arguments(NcUpdateSchema)
 @bp.response(200, NonconformityDetailSchema)
+@may_refuse(bp, 403, 409)
 def update_nonconformity(data, reference):
     """Title, description, owner or due date of an NC that is not closed."""
     nc = nc_services.nc_by_reference(reference)
@@ -79,6 +80,7 @@ def update_nonconformity(data, reference):
 @token_required(Permission.READ_RECORDS)
 @bp.arguments(NcTransitionSchema)
 @bp.response(200, NonconformityDetailSchema)
+@may_refuse(bp, 403, 409)
 def transition_nonconformity(data, reference):
     """Move the NC on: contained (containment), root_cause_identified (root_cause),
     actions_planned, verifying, closed."""
@@ -94,6 +96,7 @@ def transition_nonconformity(data, reference):
 @token_required(Permission.READ_RECORDS)
 @bp.arguments(ActionCreateSchema)
 @bp.response(201, CorrectiveActionSchema)
+@may_refuse(bp, 403, 409)
 def add_action(data, reference):
     """Plan a corrective action (once the root cause is identified)."""
     nc = nc_services.nc_by_reference(reference)
@@ -106,6 +109,7 @@ def add_action(data, reference):
 @token_required(Permission.READ_RECORDS)
 @bp.doc(requestBody={"content": UPLOAD_SCHEMA, "required": True})
 @bp.response(201, EvidenceSchema)
+@may_refuse(bp, 403, 409)
 def upload_nc_evidence(reference):
     """Upload a file for the NC (multipart, field ``file``)."""
     nc = nc_services.nc_by_reference(reference)

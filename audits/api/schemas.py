@@ -9,14 +9,24 @@ from audits.models import AuditState, NcState, Result
 from audits.services import actions as action_services
 from audits.services import audits as audit_services
 from audits.services import nonconformities as nc_services
-from core.api import PageArgs, UTCDateTime, api_user
-from core.api.schemas import SignatureSchema
+from core.api import (
+    Boolean,
+    Date,
+    Integer,
+    NonEmptyString,
+    PageArgs,
+    QueryBoolean,
+    QueryInteger,
+    UTCDateTime,
+    api_user,
+)
+from core.api.schemas import ID_MAX, Pattern, SignatureSchema
 from core.signatures import signatures_for
 
 
 def _row_version():
     """The version of the record the caller read: without it a stale change could not be told from a fresh one."""
-    return fields.Integer(required=True, metadata={"description": "The version you read; missing → 422, stale → 409."})
+    return Integer(required=True, metadata={"description": "The version you read; missing → 422, stale → 409."})
 
 
 class EvidenceSchema(Schema):
@@ -85,34 +95,45 @@ class AuditDetailSchema(AuditSchema):
     signatures = fields.Function(lambda a: SignatureSchema(many=True).dump(signatures_for(a)))
 
 
+# The years the programme plans (audits.services.programme); a date needs a year of four digits anyway.
+YEARS = validate.Range(min=2000, max=2100)
+
+
 class AuditListArgs(PageArgs):
     state = fields.String(validate=validate.OneOf([s.value for s in AuditState]))
-    site = fields.String()
-    department = fields.String()
-    year = fields.Integer()
+    site = NonEmptyString()
+    department = NonEmptyString()
+    year = QueryInteger(validate=YEARS)
 
 
 class AuditCreateSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    site = fields.String(required=True)
-    departments = fields.List(fields.String(), required=True)
+    site = NonEmptyString(required=True)
+    departments = fields.List(NonEmptyString(), required=True, validate=validate.Length(min=1))
     scope = fields.String(load_default="")
-    criteria = fields.List(fields.String(), load_default=list, metadata={"description": "Procedure codes."})
-    lead_auditor = fields.String(required=True)
-    auditors = fields.List(fields.String(), load_default=list)
-    planned_date = fields.Date(required=True)
-    checklists = fields.List(fields.String(), required=True, metadata={"description": "Checklist keys from plugins."})
-    programme_entry = fields.Integer(load_default=None)
+    criteria = fields.List(NonEmptyString(), load_default=list, metadata={"description": "Procedure codes."})
+    lead_auditor = NonEmptyString(required=True)
+    auditors = fields.List(NonEmptyString(), load_default=list)
+    planned_date = Date(required=True)
+    checklists = fields.List(
+        NonEmptyString(),
+        required=True,
+        validate=validate.Length(min=1),
+        metadata={"description": "Checklist keys from plugins."},
+    )
+    programme_entry = Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=ID_MAX))
 
 
 class AuditUpdateSchema(Schema):
     title = fields.String(validate=validate.Length(min=1, max=300))
     scope = fields.String()
-    criteria = fields.List(fields.String(), metadata={"description": "Procedure codes."})
-    lead_auditor = fields.String()
-    auditors = fields.List(fields.String())
-    planned_date = fields.Date()
-    checklists = fields.List(fields.String(), metadata={"description": "Checklist keys from plugins."})
+    criteria = fields.List(NonEmptyString(), metadata={"description": "Procedure codes."})
+    lead_auditor = NonEmptyString()
+    auditors = fields.List(NonEmptyString())
+    planned_date = Date()
+    checklists = fields.List(
+        NonEmptyString(), validate=validate.Length(min=1), metadata={"description": "Checklist keys from plugins."}
+    )
     row_version = _row_version()
 
 
@@ -223,23 +244,29 @@ def _links(nc) -> dict:
 
 class NcListArgs(PageArgs):
     state = fields.String(validate=validate.OneOf([s.value for s in NcState] + ["not_closed"]))
-    site = fields.String()
-    department = fields.String()
-    overdue = fields.Boolean()
-    source = fields.String()
-    owner = fields.String()
+    site = NonEmptyString()
+    department = NonEmptyString()
+    overdue = QueryBoolean()
+    source = NonEmptyString()
+    owner = NonEmptyString()
 
 
 class NcCreateSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=300))
     description = fields.String(load_default="")
     severity = fields.String(required=True, validate=validate.OneOf(["minor", "major"]))
-    site = fields.String(required=True)
-    department = fields.String(required=True)
-    owner = fields.String(load_default=None, allow_none=True)
-    due_date = fields.Date(load_default=None, allow_none=True)
+    site = NonEmptyString(required=True)
+    department = NonEmptyString(required=True)
+    owner = NonEmptyString(load_default=None, allow_none=True)
+    due_date = Date(load_default=None, allow_none=True)
     source = fields.String(
-        load_default="manual", metadata={"description": "complaint, metric, manual or plugin:<name>"}
+        load_default="manual",
+        # "audit" NCs come from recording a finding, never from this body.
+        validate=Pattern(
+            r"^(complaint|metric|manual|plugin:[a-z0-9][a-z0-9_-]{0,60})$",
+            error="one of complaint, metric, manual or plugin:<name>",
+        ),
+        metadata={"description": "complaint, metric, manual or plugin:<name>"},
     )
     source_ref = fields.String(load_default=None, allow_none=True)
 
@@ -247,45 +274,47 @@ class NcCreateSchema(Schema):
 class NcUpdateSchema(Schema):
     title = fields.String(validate=validate.Length(min=1, max=300))
     description = fields.String()
-    owner = fields.String()
-    due_date = fields.Date()
+    owner = NonEmptyString()
+    due_date = Date()
     row_version = _row_version()
 
 
 class NcTransitionSchema(Schema):
-    to = fields.String(required=True)
+    to = fields.String(required=True, validate=validate.OneOf([state.value for state in nc_services.TRANSITIONS]))
     containment = fields.String(load_default=None)
-    root_cause = fields.Raw(load_default=None, metadata={"description": "5why, fishbone or 8d analysis."})
+    root_cause = fields.Dict(
+        load_default=None, allow_none=True, metadata={"description": "5why, fishbone or 8d analysis."}
+    )
     comment = fields.String(load_default=None)
     row_version = _row_version()
 
 
 class ActionCreateSchema(Schema):
-    description = fields.String(required=True)
-    owner = fields.String(required=True)
-    due_date = fields.Date(required=True)
+    description = NonEmptyString(required=True)
+    owner = NonEmptyString(required=True)
+    due_date = Date(required=True)
 
 
 class ActionCompleteSchema(Schema):
-    note = fields.String(required=True)
+    note = NonEmptyString(required=True)
     row_version = _row_version()
 
 
 class ActionVerifySchema(Schema):
-    effective = fields.Boolean(required=True)
-    note = fields.String(required=True)
+    effective = Boolean(required=True)
+    note = NonEmptyString(required=True)
     password = fields.String(required=True, load_only=True)
     row_version = _row_version()
 
 
 class ActionListArgs(PageArgs):
-    mine = fields.Boolean(load_default=False)
-    overdue = fields.Boolean(load_default=False)
+    mine = QueryBoolean(load_default=False)
+    overdue = QueryBoolean(load_default=False)
 
 
 class ProgrammeArgs(Schema):
-    site = fields.String(required=True)
-    year = fields.Integer(required=True)
+    site = NonEmptyString(required=True)
+    year = QueryInteger(required=True, validate=YEARS)
 
 
 class ProgrammeEntrySchema(Schema):
@@ -305,10 +334,10 @@ class ProgrammeSchema(Schema):
 
 
 class ProgrammeEntryCreateSchema(Schema):
-    site = fields.String(required=True)
-    year = fields.Integer(required=True)
-    month = fields.Integer(required=True)
-    department = fields.String(required=True)
+    site = NonEmptyString(required=True)
+    year = Integer(required=True, validate=YEARS)
+    month = Integer(required=True, validate=validate.Range(min=1, max=12))
+    department = NonEmptyString(required=True)
     area = fields.String(load_default="")
     note = fields.String(load_default=None)
 

@@ -66,6 +66,34 @@ ALIASES = {
 }
 INLINE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp", "image/avif"}
 UNSPECIFIC = {"", "application/octet-stream", "binary/octet-stream"}
+# The extensions a stored name may end in for each accepted type, the first
+# being the one a name gets otherwise. Not the system's mimetypes table:
+# Debian's lists .bat and .pl for text/plain.
+EXTENSIONS = {
+    "image/jpeg": (".jpg", ".jpeg", ".jpe", ".jfif"),
+    "image/png": (".png",),
+    "image/gif": (".gif",),
+    "image/webp": (".webp",),
+    "image/heic": (".heic", ".heif"),
+    "image/avif": (".avif",),
+    "video/mp4": (".mp4", ".m4v"),
+    "video/quicktime": (".mov", ".qt"),
+    "video/webm": (".webm",),
+    "application/pdf": (".pdf",),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (".docx",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (".xlsx",),
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": (".pptx",),
+    "application/vnd.oasis.opendocument.text": (".odt",),
+    "application/vnd.oasis.opendocument.spreadsheet": (".ods",),
+    "text/plain": (".txt", ".text", ".log"),
+    "text/csv": (".csv",),
+}
+MAX_NAME = 200
+# Path separators, what Windows forbids in a name, and what ends a header parameter.
+_NEUTRALISED = re.compile(r'[\\/:*?"<>|;]')
+# Control and format characters (the bidirectional overrides among them:
+# U+202E shows "cod.exe" as "exe.doc"), surrogates and line breaks.
+_INVISIBLE = {"Cc", "Cf", "Cs", "Zl", "Zp"}
 
 
 def max_bytes() -> int:
@@ -78,9 +106,40 @@ def _normal(media_type: str | None) -> str:
 
 
 def safe_name(name: str | None) -> str:
+    """An uploaded file's name as it may be stored and offered: its last path component,
+    without invisible characters, with separators, quotes and semicolons as ``_``."""
     name = unicodedata.normalize("NFC", (name or "").replace("\\", "/").rsplit("/", 1)[-1])
-    name = re.sub(r"[\x00-\x1f\x7f\"<>|:*?]", "", name).strip(" .")
-    return name[:200] or "evidence"
+    name = "".join(char for char in name if unicodedata.category(char) not in _INVISIBLE)
+    name = " ".join(_NEUTRALISED.sub("_", name).split()).strip(" .")
+    return name[:MAX_NAME] or "evidence"
+
+
+def named_for(name: str, media_type: str) -> str:
+    """``name`` with an extension of ``media_type``, the type its content was recognised as.
+
+    An extension of another type is replaced (a PNG sent as ``poly.html`` is
+    ``poly.png``), so that the name a download is saved under cannot make
+    the file open as something else; a name without one gets the type's.
+    """
+    extensions = EXTENSIONS.get(media_type)
+    if not extensions:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    if dot and f".{suffix.lower()}" in extensions:
+        return name
+    if dot and stem and _is_extension(suffix):
+        name = stem
+    return name[: MAX_NAME - len(extensions[0])] + extensions[0]
+
+
+def _is_extension(suffix: str) -> bool:
+    suffix = f".{suffix.lower()}"
+    return mimetypes.guess_type(f"x{suffix}")[0] is not None or any(suffix in known for known in EXTENSIONS.values())
+
+
+def download_name(evidence: Evidence) -> str:
+    """The name a download is offered under; records stored before names were cleaned get it cleaned too."""
+    return named_for(safe_name(evidence.name), evidence.media_type)
 
 
 def detect(head: bytes, name: str, declared: str | None) -> str:
@@ -149,6 +208,7 @@ def _add(actor: User, stream: BinaryIO, name: str | None, declared: str | None, 
         raise ValidationFailed.field("file", "is required")
     name = safe_name(name)
     sha256, size, media_type = _store(stream, name, declared)
+    name = named_for(name, media_type)
     evidence = Evidence(sha256=sha256, name=name, media_type=media_type, size=size, uploaded_by=actor, **links)
     db.session.add(evidence)
     db.session.flush()

@@ -17,7 +17,7 @@ def evidence(evidence_id):
         evidence_services.open_content(item),
         mimetype=item.media_type,
         as_attachment=not inline,
-        download_name=item.name,
+        download_name=evidence_services.download_name(item),
         etag=item.sha256,
         conditional=True,
     )

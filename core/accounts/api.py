@@ -19,12 +19,17 @@ from core.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from core.accounts.permissions import Permission, can
 from core.api import (
     PAGE_HEADERS,
+    Boolean,
+    Integer,
+    NonEmptyString,
     PageArgs,
+    QueryBoolean,
     UTCDateTime,
     api_user,
     paginate,
     token_required,
 )
+from core.api.schemas import Pattern
 from core.database import commit, db
 from core.errors import NotFound, ValidationFailed
 
@@ -50,7 +55,15 @@ class KeyOf(fields.String):
 
 
 def _code(**kwargs):
-    return fields.String(validate=validate.Length(min=1, max=32), **kwargs)
+    # Either case: the service stores codes in capitals.
+    return fields.String(
+        validate=Pattern(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$", error="use 1–32 capital letters, digits, '-' or '_'"),
+        **kwargs,
+    )
+
+
+def _row_version():
+    return Integer(required=True, metadata={"description": "The version you read; a stale one is refused with 409."})
 
 
 def _referenced(finder, field: str, key: str | None):
@@ -92,20 +105,18 @@ class SiteSchema(Schema):
 class SiteCreateSchema(Schema):
     code = _code(required=True, metadata={"description": "1–32 capital letters, digits, `-` or `_`."})
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    time_zone = fields.String(validate=validate.Length(min=1, max=64), metadata=TIME_ZONE)
+    time_zone = NonEmptyString(validate=validate.Length(max=64), metadata=TIME_ZONE)
 
 
 class SiteUpdateSchema(Schema):
     name = fields.String(validate=validate.Length(min=1, max=200))
-    time_zone = fields.String(validate=validate.Length(min=1, max=64), metadata=TIME_ZONE)
-    active = fields.Boolean()
-    row_version = fields.Integer(
-        required=True, metadata={"description": "The version you read; a stale one is refused with 409."}
-    )
+    time_zone = NonEmptyString(validate=validate.Length(max=64), metadata=TIME_ZONE)
+    active = Boolean()
+    row_version = _row_version()
 
 
 class SiteListArgs(PageArgs):
-    active = fields.Boolean(metadata={"description": "Only active (true) or inactive (false) sites."})
+    active = QueryBoolean(metadata={"description": "Only active (true) or inactive (false) sites."})
 
 
 @sites_bp.route("/sites")
@@ -167,11 +178,11 @@ def update_site(data, code):
 
 
 class HeadshipSchema(Schema):
-    site = fields.String(
+    site = NonEmptyString(
         allow_none=True, metadata={"description": "Site code, or null for the group-level head of the function."}
     )
-    head = fields.String(allow_none=True, metadata={"description": "Login of the head, or null for none."})
-    deputy = fields.String(
+    head = NonEmptyString(allow_none=True, metadata={"description": "Login of the head, or null for none."})
+    deputy = NonEmptyString(
         allow_none=True, metadata={"description": "Login of the deputy (acts while the head is away), or null."}
     )
 
@@ -213,9 +224,7 @@ class DepartmentUpdateSchema(Schema):
             "and works in the department at that site."
         },
     )
-    row_version = fields.Integer(
-        required=True, metadata={"description": "The version you read; a stale one is refused with 409."}
-    )
+    row_version = _row_version()
 
 
 def _departments_query():
@@ -322,8 +331,16 @@ def _roles_field(**kwargs):
     return fields.List(fields.String(validate=validate.OneOf(ROLE_NAMES)), validate=validate.Length(min=1), **kwargs)
 
 
+def _email_field():
+    # The longest address RFC 5321 allows, and the column's length: PostgreSQL refuses a longer one.
+    return fields.Email(allow_none=True, validate=validate.Length(max=254))
+
+
 def _locale_field():
-    return fields.String(metadata={"description": "A language the installation offers (`en`, `zh_CN`)."})
+    return fields.String(
+        validate=Pattern(r"^[a-z]{2,3}(_[A-Za-z]{2,4})?$", error="a language code such as en or zh_CN"),
+        metadata={"description": "A language the installation offers (`en`, `zh_CN`)."},
+    )
 
 
 PASSWORD_RULES = (
@@ -335,14 +352,17 @@ PASSWORD_RULES = (
 class UserCreateSchema(Schema):
     login = fields.String(
         required=True,
-        validate=validate.Length(min=2, max=64),
+        # Either case: the service stores logins in lower case.
+        validate=Pattern(
+            r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$", error="use 2–64 lower-case letters, digits, '.', '-' or '_'"
+        ),
         metadata={"description": "2–64 lower-case letters, digits, `.`, `-` or `_`."},
     )
     display_name = fields.String(validate=validate.Length(min=1, max=200))
-    email = fields.Email(allow_none=True)
+    email = _email_field()
     roles = _roles_field(required=True)
-    department = fields.String(allow_none=True, metadata={"description": "Department code; needed by a head."})
-    site = fields.String(allow_none=True, metadata={"description": "Site code."})
+    department = NonEmptyString(allow_none=True, metadata={"description": "Department code; needed by a head."})
+    site = NonEmptyString(allow_none=True, metadata={"description": "Site code."})
     locale = _locale_field()
     password = fields.String(
         required=True,
@@ -354,24 +374,20 @@ class UserCreateSchema(Schema):
 
 class UserUpdateSchema(Schema):
     display_name = fields.String(validate=validate.Length(min=1, max=200))
-    email = fields.Email(allow_none=True)
+    email = _email_field()
     roles = _roles_field()
-    department = fields.String(allow_none=True)
-    site = fields.String(allow_none=True)
-    active = fields.Boolean()
+    department = NonEmptyString(allow_none=True)
+    site = NonEmptyString(allow_none=True)
+    active = Boolean()
     locale = _locale_field()
-    row_version = fields.Integer(
-        required=True, metadata={"description": "The version you read; a stale one is refused with 409."}
-    )
+    row_version = _row_version()
 
 
 class ProfileUpdateSchema(Schema):
     display_name = fields.String(validate=validate.Length(min=1, max=200))
-    email = fields.Email(allow_none=True)
+    email = _email_field()
     locale = _locale_field()
-    row_version = fields.Integer(
-        required=True, metadata={"description": "The version you read; a stale one is refused with 409."}
-    )
+    row_version = _row_version()
 
 
 class PasswordSchema(Schema):
@@ -389,9 +405,9 @@ class PasswordSchema(Schema):
 class UserListArgs(PageArgs):
     q = fields.String(metadata={"description": "Part of the login or the printed name."})
     role = fields.String(validate=validate.OneOf(ROLE_NAMES))
-    department = fields.String(metadata={"description": "Department code."})
-    site = fields.String(metadata={"description": "Site code."})
-    active = fields.Boolean()
+    department = NonEmptyString(metadata={"description": "Department code."})
+    site = NonEmptyString(metadata={"description": "Site code."})
+    active = QueryBoolean()
 
 
 def _users_query():
@@ -575,7 +591,8 @@ def list_tokens():
 
 @tokens_bp.route("/tokens", methods=["POST"])
 @token_required()
-@tokens_bp.arguments(TokenCreateSchema)
+# Every member is optional, so the body may be left out as well.
+@tokens_bp.arguments(TokenCreateSchema, required=False)
 @tokens_bp.response(201, NewTokenSchema)
 def create_token(data):
     """A new API token for yourself; the response is the only time it is shown."""

@@ -37,11 +37,22 @@ from core.api.auth import (
     require_token,
     token_required,
 )
+from core.api.converters import PeriodConverter, PluginKeyConverter, period_schema, plugin_key_schema
 from core.api.health import bp as health_bp
 from core.api.pagination import CURSOR_HEADERS, PAGE_HEADERS, PageArgs, paginate
 from core.api.problems import MEDIA_TYPE as PROBLEM_MEDIA_TYPE
-from core.api.problems import handle_api_error, problem, routing_problem
-from core.api.schemas import ProblemSchema, UTCDateTime
+from core.api.problems import handle_api_error, problem, routing_problem, screen_request
+from core.api.schemas import (
+    Boolean,
+    Date,
+    Integer,
+    NonEmptyString,
+    Number,
+    ProblemSchema,
+    QueryBoolean,
+    QueryInteger,
+    UTCDateTime,
+)
 from core.extensions import csrf, login_manager
 from core.plugin_engine import manager
 
@@ -58,15 +69,25 @@ in the `Link` header.
 
 __all__ = [
     "API_PREFIX",
+    "BINARY",
     "CURSOR_HEADERS",
     "PAGE_HEADERS",
     "PROBLEM_MEDIA_TYPE",
+    "Boolean",
+    "Date",
+    "Integer",
+    "NonEmptyString",
+    "Number",
     "PageArgs",
     "ProblemSchema",
+    "QueryBoolean",
+    "QueryInteger",
     "UTCDateTime",
     "api_for",
+    "file_responses",
     "api_user",
     "init_app",
+    "may_refuse",
     "paginate",
     "problem",
     "register_api_blueprint",
@@ -78,8 +99,14 @@ class _Conventions(BasePlugin):
     """What every operation of the document shares.
 
     Tags name the area's blueprint (``users``), not the name Flask mounted it
-    under (``users_api.users``); and every operation that needs the token
-    (all but ``/healthz``) documents its 401.
+    under (``users_api.users``). The error responses the plumbing itself
+    gives are documented on every operation where they can happen: 401
+    without a valid token (all but ``/healthz``), 404 for an address whose
+    parameters name nothing, 400 (malformed), 413 (too large) and 422
+    (invalid values) for a request body, 422 for query parameters. What a
+    service refuses beyond that (403, 409, 429) each operation declares.
+    There is no catch-all ``default`` response: a status the document does
+    not name for an operation is a finding of the API's own tests.
     """
 
     def __init__(self, tag_names: dict[str, str]):
@@ -92,8 +119,21 @@ class _Conventions(BasePlugin):
             if "tags" in operation:
                 operation["tags"] = [self.tag_names.get(tag, tag) for tag in operation["tags"]]
             responses = operation.setdefault("responses", {})
-            if operation.get("security") != [] and not {401, "401"} & responses.keys():
-                responses[401] = "UNAUTHORIZED"
+
+            def document(status: HTTPStatus, responses=responses):
+                if not {status.value, str(status.value)} & responses.keys():
+                    responses[status.value] = status.name
+
+            if operation.get("security") != []:
+                document(HTTPStatus.UNAUTHORIZED)
+            if "{" in (path or ""):
+                document(HTTPStatus.NOT_FOUND)
+            if "requestBody" in operation:
+                document(HTTPStatus.BAD_REQUEST)
+                document(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+                document(HTTPStatus.UNPROCESSABLE_ENTITY)
+            if any(isinstance(p, dict) and p.get("in") == "query" for p in operation.get("parameters", [])):
+                document(HTTPStatus.UNPROCESSABLE_ENTITY)
 
 
 class DealerApi(flask_smorest.Api):
@@ -110,6 +150,8 @@ class DealerApi(flask_smorest.Api):
     """
 
     ERROR_SCHEMA = ProblemSchema
+    # No catch-all response: see _Conventions.
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def __init__(self, app: Flask):
         self._tag_names: dict[str, str] = {}
@@ -121,6 +163,8 @@ class DealerApi(flask_smorest.Api):
             }
         )
         self.init_app(app)
+        self.register_converter(PluginKeyConverter, plugin_key_schema)
+        self.register_converter(PeriodConverter, period_schema)
         self.spec.components.security_scheme(
             SECURITY_SCHEME,
             {
@@ -141,9 +185,6 @@ class DealerApi(flask_smorest.Api):
                 response["schema"] = self.ERROR_SCHEMA
             prepare_response(response, self.spec, PROBLEM_MEDIA_TYPE)
             self.spec.components.response(status.name, response, lazy=True)
-        response = {"description": "An error, as RFC 9457 problem details.", "schema": self.ERROR_SCHEMA}
-        prepare_response(response, self.spec, PROBLEM_MEDIA_TYPE)
-        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
 
     def mount(self, entry: manager.PluginBlueprint) -> None:
         """Mount a plugin's API blueprint as the plugin manager laid it out."""
@@ -165,6 +206,7 @@ class DealerApi(flask_smorest.Api):
         if not public:
             # Even a view whose author forgot @token_required is not open to the world.
             mount.before_request(require_token)
+        mount.before_request(screen_request)
         mount.register_blueprint(blp, url_prefix=prefix)
         # No session cookie authenticates the API, so there is no request to forge.
         csrf.exempt(blp)
@@ -175,6 +217,58 @@ class DealerApi(flask_smorest.Api):
         self._app.extensions["flask-smorest"]["blp_name_to_api"][full_name] = self
         blp.register_views_in_doc(self, self._app, self.spec, name=full_name, parameters=parameters)
         self.spec.tag({"name": blp.name, "description": blp.description})
+
+
+BINARY = {"type": "string", "format": "binary"}
+
+
+def file_responses(media_types, description: str) -> dict:
+    """The responses of a view that serves a file with ``send_file``, for ``@blp.doc(responses=…)``.
+
+    ``send_file`` answers conditional and range requests itself: the whole
+    file (200), the byte range asked for (206, ``Range``), nothing when the
+    client's copy is current (304, ``If-None-Match``), or 416 for a range
+    beyond the end. The media types are those the file may have.
+    """
+    content = {media_type: {"schema": BINARY} for media_type in media_types}
+    return {
+        200: {
+            "description": description,
+            "content": content,
+            "headers": {
+                "Content-Disposition": {
+                    "description": "How to present the file, with its name (RFC 6266, `filename*` for non-ASCII).",
+                    "schema": {"type": "string"},
+                },
+                "ETag": {"description": "Send it back in `If-None-Match`.", "schema": {"type": "string"}},
+            },
+        },
+        206: {"description": "The byte range the request asked for (`Range`).", "content": content},
+        304: {"description": "The copy whose ETag the request sent (`If-None-Match`) is current."},
+        416: HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE.name,
+    }
+
+
+def may_refuse(blp: flask_smorest.Blueprint, *statuses: int):
+    """Document the refusals of the services behind a view (403, 409) as problem-details responses.
+
+    What the plumbing answers (401, 404 for an address, 400/413/422 for a
+    request's values) every operation documents by itself; see ``_Conventions``::
+
+        @bp.route("/audits/<reference>/start", methods=["POST"])
+        @token_required(Permission.RUN_AUDITS)
+        @bp.arguments(AuditRowVersionSchema)
+        @bp.response(200, AuditDetailSchema)
+        @may_refuse(bp, 403, 409)
+        def start_audit(data, reference): ...
+    """
+
+    def decorator(view):
+        for status in statuses:
+            view = blp.alt_response(status, response=HTTPStatus(status).name)(view)
+        return view
+
+    return decorator
 
 
 def api_for(app: Flask) -> DealerApi:

@@ -11,8 +11,9 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import request
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 
+from core.api.schemas import QueryInteger
 from core.database import db
 
 DEFAULT_LIMIT = 100
@@ -30,12 +31,12 @@ CURSOR_HEADERS = {"Link": LINK_HEADER}
 
 
 class PageArgs(Schema):
-    limit = fields.Integer(
+    limit = QueryInteger(
         load_default=DEFAULT_LIMIT,
         validate=validate.Range(min=1, max=MAX_LIMIT),
         metadata={"description": f"Items per page (1–{MAX_LIMIT})."},
     )
-    offset = fields.Integer(
+    offset = QueryInteger(
         load_default=0, validate=validate.Range(min=0), metadata={"description": "How many items to skip."}
     )
 

@@ -30,12 +30,14 @@ log = logging.getLogger("dealerqms.api")
 
 MEDIA_TYPE = "application/problem+json"
 API_PATH_PREFIX = "/api/"
+# Outside /api/ for load balancers, but in the API's document: its errors are the API's too.
+HEALTH_PATH = "/healthz"
 
 VALIDATION_TYPE = "urn:dealerqms:problem:validation-error"
 
 
 def is_api_request() -> bool:
-    return request.path.startswith(API_PATH_PREFIX)
+    return request.path.startswith(API_PATH_PREFIX) or request.path == HEALTH_PATH
 
 
 def problem(
@@ -183,6 +185,82 @@ def handle_api_error(error: Exception):
             422, _fields_sentence(errors), title="Invalid field values", type_=VALIDATION_TYPE, errors=errors
         )
     return _internal(error)
+
+
+NUL = "\x00"
+NUL_MESSAGE = "may not contain the NUL character (U+0000)"
+SURROGATE_MESSAGE = "is not Unicode text: it holds a lone surrogate (\\ud800-\\udfff)"
+
+
+def _unstorable(text: str) -> str | None:
+    """Why no database takes ``text``, or None.
+
+    PostgreSQL refuses U+0000 where SQLite stores it; a lone surrogate, which
+    a JSON ``\\ud800`` escape makes, is not UTF-8 for either.
+    """
+    if NUL in text:
+        return NUL_MESSAGE
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return SURROGATE_MESSAGE
+    return None
+
+
+def _shown(name: str) -> str:
+    """``name`` as a problem can show it: without NUL, a lone surrogate as U+FFFD."""
+    return "".join("\ufffd" if "\ud800" <= char <= "\udfff" else char for char in name.replace(NUL, ""))
+
+
+def _unstorable_fields(value) -> list[dict]:
+    """The ``errors`` entries for the strings in a JSON value no database takes (field None: the value itself)."""
+    found, pending = [], [((), value)]
+    # A loop, not recursion: a body nested nearly as deep as the parser allows would overflow the stack.
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, str):
+            if message := _unstorable(value):
+                found.append({"field": _shown(".".join(path)) or None, "message": message})
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if message := _unstorable(key):
+                    found.append({"field": _shown(".".join((*path, key))), "message": message})
+                pending.append(((*path, key), item))
+        elif isinstance(value, list):
+            pending.extend(((*path, str(index)), item) for index, item in enumerate(value))
+    return sorted(found, key=lambda entry: entry["field"] or "")
+
+
+def screen_request():
+    """``before_request`` of every API blueprint: what no view can take, refused before any runs.
+
+    Text no database stores (U+0000, which PostgreSQL refuses where SQLite
+    takes it; lone surrogates, which neither takes) in the address, the query
+    or a JSON body: one database would answer 500 to what the other stores,
+    and no text of the API needs them. A path naming a record with it names
+    nothing (404); a value with it is refused like any invalid value (422).
+    And a JSON body nested deeper than the parser can follow (400).
+    """
+    if NUL in request.path:
+        return problem(404, f"There is nothing at {_shown(request.path)}.")
+    # Werkzeug decodes the address and the query with replacement characters: no surrogates there.
+    errors = [
+        {"field": _shown(name), "message": NUL_MESSAGE}
+        for name, values in request.args.lists()
+        if NUL in name or any(NUL in v for v in values)
+    ]
+    if request.is_json:
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:
+            # The parser's own limit, which "silent" does not cover: it would be a 500.
+            return problem(
+                400, "The request body is nested too deeply.", errors=[{"field": None, "message": "nested too deeply"}]
+            )
+        errors += _unstorable_fields(body)
+    if not errors:
+        return None
+    return problem(422, _fields_sentence(errors), title="Invalid field values", type_=VALIDATION_TYPE, errors=errors)
 
 
 def routing_problem():

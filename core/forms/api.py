@@ -11,9 +11,12 @@ from core.accounts import services as accounts
 from core.accounts.api import KeyOf
 from core.api import (
     PAGE_HEADERS,
+    Date,
+    NonEmptyString,
     PageArgs,
     UTCDateTime,
     api_user,
+    may_refuse,
     paginate,
     token_required,
 )
@@ -69,14 +72,14 @@ class FormSubmissionSchema(Schema):
 
 
 class FormSubmitSchema(Schema):
-    site = fields.String(required=True, metadata={"description": "Site code."})
-    data = fields.Raw(required=True, metadata={"description": "Field values by key, as the form's `schema` says."})
+    site = NonEmptyString(required=True, metadata={"description": "Site code."})
+    data = fields.Dict(required=True, metadata={"description": "Field values by key, as the form's `schema` says."})
 
 
 class FormSubmissionListArgs(PageArgs):
-    site = fields.String(metadata={"description": "Site code."})
-    date_from = fields.Date(data_key="from", metadata={"description": "Submitted on or after (YYYY-MM-DD)."})
-    date_to = fields.Date(data_key="to", metadata={"description": "Submitted on or before (YYYY-MM-DD)."})
+    site = NonEmptyString(metadata={"description": "Site code."})
+    date_from = Date(data_key="from", metadata={"description": "Submitted on or after (YYYY-MM-DD)."})
+    date_to = Date(data_key="to", metadata={"description": "Submitted on or before (YYYY-MM-DD)."})
 
 
 @bp.route("")
@@ -103,6 +106,7 @@ def get_form(key):
 @bp.response(201, FormSubmissionSchema)
 @bp.alt_response(404, response="NOT_FOUND")
 @bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+@may_refuse(bp, 403)
 def submit(body, key):
     """Submit a form; 422 names every refused field (`whys.1.why` for a group's row)."""
     form = services.definition(key)

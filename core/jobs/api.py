@@ -8,7 +8,7 @@ from flask import send_file, url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, post_dump
 
-from core.api import UTCDateTime, api_user, token_required
+from core.api import UTCDateTime, api_user, file_responses, token_required
 from core.jobs import services
 from core.jobs.models import Job, JobState
 
@@ -70,7 +70,8 @@ def get_job(job_id):
 
 @bp.route("/<job_id>/result")
 @token_required()
-@bp.response(200, {"format": "binary", "type": "string"}, content_type="application/pdf")
+# The media type is the result file's, which the job kind decides (an evidence pack is application/pdf).
+@bp.doc(responses=file_responses(["*/*"], "The file the job produced, as an attachment."))
 @bp.alt_response(409, response="CONFLICT", description="The job is not done (yet).")
 @bp.alt_response(404, response="NOT_FOUND")
 def get_result(job_id):

@@ -8,7 +8,8 @@ from marshmallow import Schema, fields, validate
 
 from core.accounts.api import KeyOf
 from core.accounts.services import site_by_code
-from core.api import UTCDateTime, api_user, token_required
+from core.api import Integer, NonEmptyString, Number, QueryBoolean, UTCDateTime, api_user, may_refuse, token_required
+from core.api.schemas import Pattern
 from core.database import commit
 from core.errors import NotFound, ValidationFailed
 from core.forms.api import site_in_body
@@ -49,30 +50,38 @@ class MeasurementSchema(Schema):
         return services.status(metric, services.thresholds_for(metric, measurement.site), measurement.value)
 
 
+# YYYY-MM; the service checks what the metric's period allows (a quarter's first month, January).
+PERIOD = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+
+
+def _period(**kwargs):
+    return fields.String(validate=Pattern(PERIOD, error="{input!r} is not a period; write it as YYYY-MM"), **kwargs)
+
+
 class MeasurementCreateSchema(Schema):
-    site = fields.String(required=True)
-    period = fields.String(required=True, metadata={"description": "YYYY-MM."})
-    value = fields.Raw(required=True, metadata={"description": "A number."})
+    site = NonEmptyString(required=True)
+    period = _period(required=True, metadata={"description": "YYYY-MM."})
+    value = Number(required=True, metadata={"description": "A number."})
 
 
 class MeasurementCorrectionSchema(Schema):
-    value = fields.Raw(required=True, metadata={"description": "The corrected number."})
+    value = Number(required=True, metadata={"description": "The corrected number."})
     reason = fields.String(required=True, validate=validate.Length(min=1, max=4000))
-    row_version = fields.Integer(required=True)
+    row_version = Integer(required=True)
 
 
 class MetricRecomputeSchema(Schema):
-    site = fields.String(required=True)
-    period = fields.String(required=True)
+    site = NonEmptyString(required=True)
+    period = _period(required=True, metadata={"description": "YYYY-MM."})
 
 
 class MetricTargetSchema(Schema):
     metric = fields.String(attribute="metric_key", dump_only=True)
     site = KeyOf("code")
-    target = fields.Raw(required=True)
-    warning = fields.Raw(load_default=None, allow_none=True)
+    target = Number(required=True)
+    warning = Number(load_default=None, allow_none=True)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=4000))
-    row_version = fields.Integer(
+    row_version = Integer(
         load_default=None,
         allow_none=True,
         metadata={
@@ -89,13 +98,13 @@ class SeriesPointSchema(Schema):
 
 
 class MetricSeriesArgs(Schema):
-    site = fields.String(required=True)
-    period_from = fields.String(data_key="from", metadata={"description": "YYYY-MM, inclusive."})
-    period_to = fields.String(data_key="to", metadata={"description": "YYYY-MM, inclusive."})
+    site = NonEmptyString(required=True)
+    period_from = _period(data_key="from", metadata={"description": "YYYY-MM, inclusive."})
+    period_to = _period(data_key="to", metadata={"description": "YYYY-MM, inclusive."})
 
 
 class MeasurementImportArgs(Schema):
-    import_valid_rows = fields.Boolean(
+    import_valid_rows = QueryBoolean(
         load_default=False, metadata={"description": "Import the valid rows even when others have errors."}
     )
 
@@ -120,7 +129,7 @@ def list_metrics():
     return services.definitions()
 
 
-@bp.route("/<key>")
+@bp.route("/<plugin_key:key>")
 @token_required()
 @bp.response(200, MetricSchema)
 @bp.alt_response(404, response="NOT_FOUND")
@@ -129,12 +138,13 @@ def get_metric(key):
     return services.definition(key)
 
 
-@bp.route("/<key>/measurements", methods=["POST"])
+@bp.route("/<plugin_key:key>/measurements", methods=["POST"])
 @token_required()
 @bp.arguments(MeasurementCreateSchema)
 @bp.response(201, MeasurementSchema)
 @bp.alt_response(404, response="NOT_FOUND")
 @bp.alt_response(409, response="CONFLICT")
+@may_refuse(bp, 403)
 def create_measurement(body, key):
     """Record a value; 409 when the period has one already (correct it with PUT) or the metric is computed."""
     metric = services.definition(key)
@@ -148,7 +158,7 @@ def create_measurement(body, key):
     )
 
 
-@bp.route("/<key>/measurements/<site>/<period>")
+@bp.route("/<plugin_key:key>/measurements/<site>/<period:period>")
 @token_required()
 @bp.response(200, MeasurementSchema)
 @bp.alt_response(404, response="NOT_FOUND")
@@ -157,12 +167,13 @@ def get_measurement(key, site, period):
     return services.measurement_at(services.definition(key), site_by_code(site.upper()), period)
 
 
-@bp.route("/<key>/measurements/<site>/<period>", methods=["PUT"])
+@bp.route("/<plugin_key:key>/measurements/<site>/<period:period>", methods=["PUT"])
 @token_required()
 @bp.arguments(MeasurementCorrectionSchema)
 @bp.response(200, MeasurementSchema)
 @bp.alt_response(404, response="NOT_FOUND")
 @bp.alt_response(409, response="CONFLICT")
+@may_refuse(bp, 403)
 def correct_measurement(body, key, site, period):
     """Correct a value: the same row changes; the trail keeps the old value and the reason."""
     measurement = services.measurement_at(services.definition(key), site_by_code(site.upper()), period)
@@ -173,12 +184,13 @@ def correct_measurement(body, key, site, period):
     return measurement
 
 
-@bp.route("/<key>/recompute", methods=["POST"])
+@bp.route("/<plugin_key:key>/recompute", methods=["POST"])
 @token_required()
 @bp.arguments(MetricRecomputeSchema)
 @bp.response(200, MeasurementSchema)
 @bp.alt_response(404, response="NOT_FOUND")
 @bp.alt_response(409, response="CONFLICT")
+@may_refuse(bp, 403)
 def recompute(body, key):
     """Recompute a computed metric for a site and period from the form submissions."""
     metric = services.definition(key)
@@ -190,7 +202,7 @@ def recompute(body, key):
     return measurement
 
 
-@bp.route("/<key>/targets/<site>", methods=["PUT"])
+@bp.route("/<plugin_key:key>/targets/<site>", methods=["PUT"])
 @token_required()
 @bp.arguments(MetricTargetSchema)
 @bp.response(200, MetricTargetSchema)
@@ -212,7 +224,7 @@ def set_target(body, key, site):
     return override
 
 
-@bp.route("/<key>/series")
+@bp.route("/<plugin_key:key>/series")
 @token_required()
 @bp.arguments(MetricSeriesArgs, location="query")
 @bp.response(200, SeriesPointSchema(many=True))

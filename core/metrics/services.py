@@ -10,6 +10,7 @@ or better than target and red otherwise.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import math
@@ -363,7 +364,8 @@ def import_csv(user: User, text: str, *, import_valid_rows: bool = False, metric
         raise Conflict(f"{metric.key} is computed from form submissions and takes no imported values.")
     report = ImportReport()
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [name.strip().lower() for name in (reader.fieldnames or [])]
+    with _readable_csv():
+        header = [name.strip().lower() for name in (reader.fieldnames or [])]
     columns = IMPORT_COLUMNS if metric is None else IMPORT_COLUMNS[1:]
     missing = [name for name in columns if name not in header]
     if missing:
@@ -374,7 +376,7 @@ def import_csv(user: User, text: str, *, import_valid_rows: bool = False, metric
     sites = {site.code: site for site in db.session.execute(db.select(Site)).scalars()}
     seen: set[tuple[str, int, str]] = set()
     valid = []
-    for number, row in enumerate(reader, start=2):
+    for number, row in enumerate(_rows(reader), start=2):
         if number - 1 > MAX_IMPORT_ROWS:
             raise ValidationFailed.field("file", f"a file may hold at most {MAX_IMPORT_ROWS} rows")
         report.rows += 1
@@ -401,6 +403,20 @@ def import_csv(user: User, text: str, *, import_valid_rows: bool = False, metric
         record(user, row_metric, site, period, value, source=Source.IMPORT)
         report.imported += 1
     return report
+
+
+@contextlib.contextmanager
+def _readable_csv():
+    # What the csv module cannot read at all (a field beyond its size limit) is the file's error, not a 500.
+    try:
+        yield
+    except csv.Error as error:
+        raise ValidationFailed.field("file", f"cannot be read as CSV: {error}") from None
+
+
+def _rows(reader):
+    with _readable_csv():
+        yield from reader
 
 
 def _import_row(user, row, sites, seen):

@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from core.accounts.permissions import Permission
-from core.api import CURSOR_HEADERS, UTCDateTime, api_user, token_required
+from core.api import CURSOR_HEADERS, NonEmptyString, QueryInteger, UTCDateTime, api_user, token_required
 from core.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, link_header, page_url
 from core.database import db, read_only
 from core.trail.chain import verify
@@ -35,19 +35,19 @@ class TrailEventSchema(Schema):
 
 
 class TrailArgs(Schema):
-    entity_type = fields.String(metadata={"description": "E.g. `user_account`, `site`, `procedure`."})
-    entity_id = fields.String(metadata={"description": "The record's id; needs `entity_type`."})
-    actor = fields.String(metadata={"description": "Login of who acted."})
+    entity_type = NonEmptyString(metadata={"description": "E.g. `user_account`, `site`, `procedure`."})
+    entity_id = NonEmptyString(metadata={"description": "The record's id; needs `entity_type`."})
+    actor = NonEmptyString(metadata={"description": "Login of who acted."})
     order = fields.String(
         load_default="asc",
         validate=validate.OneOf(["asc", "desc"]),
         metadata={"description": "`asc`: oldest first; `desc`: newest first."},
     )
-    cursor = fields.Integer(
+    cursor = QueryInteger(
         validate=validate.Range(min=0),
         metadata={"description": "Continue after this `seq` (in the chosen order); from the `next` link."},
     )
-    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT))
+    limit = QueryInteger(load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT))
 
     @validates_schema
     def _entity_id_needs_type(self, data, **_kwargs):

@@ -45,10 +45,10 @@ EXPLANATIONS = {
 }
 
 
-def _page(status: int, detail: str):
+def _page(status: int, detail: str, headers: list[tuple[str, str]] | None = None):
     db.session.rollback()
     title = TITLES.get(status) or str(status)
-    return render_template("errors/error.html", status=status, title=title, detail=detail), status
+    return render_template("errors/error.html", status=status, title=title, detail=detail), status, headers or []
 
 
 def _for_pages(handler):
@@ -88,7 +88,9 @@ def stale_data(_error: StaleDataError):
 def http_error(error: HTTPException):
     status = error.code or 500
     explanation = EXPLANATIONS.get(status) or error.description
-    return _page(status, str(explanation))
+    # What the exception says besides its body: Allow of a 405 (RFC 9110 requires it), WWW-Authenticate, Retry-After.
+    headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
+    return _page(status, str(explanation), headers)
 
 
 def internal_error(error: InternalServerError):
