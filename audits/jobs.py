@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from audits.services import audits as audit_services
 from audits.services.audits import audit_by_reference
 from core.accounts.models import User
 from core.accounts.permissions import Permission, require
@@ -27,6 +28,8 @@ def start_pack_export(user: User, reference: str) -> Job:
     """Queue the evidence pack of audit ``reference`` for ``user``; the caller commits."""
     require(user, Permission.EXPORT_PACK)
     audit = audit_by_reference(reference)
+    audit_services.require_visible(user, audit)
+    require(user, Permission.EXPORT_PACK, site_id=audit.site_id)
     return submit(user, PACK, {"audit": audit.reference})
 
 

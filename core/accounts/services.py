@@ -536,8 +536,10 @@ def create_token(actor: User | None, user: User, name: str = "API token") -> tup
 
 
 def revoke_token(actor: User, token: ApiToken) -> None:
-    if actor.id != token.user_id:
-        require(actor, Permission.MANAGE_USERS)
+    """Revoke a token: one's own, or as an administrator anyone's."""
+    if actor.id != token.user_id and not can(actor, Permission.MANAGE_USERS):
+        # Someone else's token is as unknown as a missing one.
+        raise NotFound("You have no such token.")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         db.session.flush()

@@ -164,7 +164,7 @@ def create_measurement(body, key):
 @bp.alt_response(404, response="NOT_FOUND")
 def get_measurement(key, site, period):
     """One measurement."""
-    return services.measurement_at(services.definition(key), site_by_code(site.upper()), period)
+    return services.measurement_at(services.definition(key), site_by_code(site.upper()), period, reader=api_user())
 
 
 @bp.route("/<plugin_key:key>/measurements/<site>/<period:period>", methods=["PUT"])

@@ -19,18 +19,21 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 
 from core.accounts.models import Department, Role, Site, User, department_label
-from core.accounts.permissions import Permission, require
+from core.accounts.permissions import Permission, can, in_group_office, require
 from core.clock import add_months, current_period, utcnow
 from core.database import db
 from core.errors import (
     Conflict,
     Forbidden,
     NotFound,
+    Refusal,
     ValidationFailed,
+    enforce,
     require_row_version,
 )
 from core.metrics.models import Measurement, SiteTarget, Source
@@ -157,6 +160,15 @@ def _thresholds(metric: Metric, site_id: int, overrides: dict) -> Thresholds:
     )
 
 
+def target_refusal(user: User, site: Site) -> Refusal | None:
+    """Why ``user`` may not change ``site``'s targets, or None: a quality officer of that site or the group office."""
+    if Role.QUALITY_OFFICER not in user.roles:
+        return Refusal(_("Only a quality officer may change a site's target."))
+    if not in_group_office(user) and user.site_id != site.id:
+        return Refusal(_("A quality officer changes the targets of their own site only."))
+    return None
+
+
 def set_site_target(
     user: User, metric: Metric, site: Site, *, target, warning, reason: str, row_version: int | None = None
 ) -> SiteTarget:
@@ -164,8 +176,7 @@ def set_site_target(
 
     Changing an existing override needs the ``row_version`` of the one read; a first one has none.
     """
-    if Role.QUALITY_OFFICER not in user.roles:
-        raise Forbidden("Only a quality officer may change a site's target.")
+    enforce(target_refusal(user, site))
     target = _check_value(target, "target")
     warning = None if warning is None else _check_value(warning, "warning")
     if not (reason or "").strip():
@@ -286,9 +297,20 @@ def correct(user: User, measurement: Measurement, value, *, reason: str, row_ver
     return measurement
 
 
-def measurement_at(metric: Metric, site: Site, period: str) -> Measurement:
+def measurement_at(metric: Metric, site: Site, period: str, reader: User | None = None) -> Measurement:
+    """The measurement of ``metric`` at ``site`` in ``period``; with ``reader``, only if
+    they may read it (a value outside their scope is not there for them)."""
     found = find(metric, site, check_period(period, metric))
-    if found is None:
+    if found is None or (
+        reader is not None
+        and not can(
+            reader,
+            Permission.READ_RECORDS,
+            site_id=site.id,
+            department_id=_department_of(metric),
+            people=(found.entered_by_id,),
+        )
+    ):
         raise NotFound(f"{metric.key} has no value for {site.code} in {period}.")
     return found
 

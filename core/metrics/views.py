@@ -21,7 +21,7 @@ from core import charts
 from core.accounts.models import Role, Site
 from core.accounts.permissions import Permission, can
 from core.database import commit, db
-from core.errors import DomainError, Forbidden
+from core.errors import DomainError, Forbidden, enforce
 from core.metrics import dashboard, services
 from core.metrics.forms import (
     CorrectionForm,
@@ -223,8 +223,7 @@ def recompute(key):
 def target(key):
     metric = services.definition(key)
     site = _site()
-    if Role.QUALITY_OFFICER not in _user().roles:
-        raise Forbidden(_("Only a quality officer may change a site's target."))
+    enforce(services.target_refusal(_user(), site))
     current = services.thresholds_for(metric, site)
     form = TargetForm()
     if request.method == "GET":

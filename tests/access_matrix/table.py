@@ -65,8 +65,8 @@ MEASUREMENT_PEOPLE = sees_records(lambda r: frozenset({r.measured_by}))
 
 
 def sees_job(i, r) -> bool:
-    """An evidence pack job: whoever started it, admin, and whoever may export that audit's pack."""
-    return i.name == r.job_by or i.has("admin") or (i.has("quality_officer", "auditor") and in_scope(i, r))
+    """A job is its starter's (and an administrator's): another exporter starts their own pack."""
+    return i.name == r.job_by or i.has("admin")
 
 
 def on_record(sees: Callable, may: Callable) -> Rule:
@@ -160,12 +160,13 @@ ACTION_VERIFY = on_record(ACTION_PEOPLE, verifies)
 SUBMISSION_READ = on_record(SUBMISSION_PEOPLE, lambda i, r: True)
 MEASUREMENT_READ = on_record(MEASUREMENT_PEOPLE, lambda i, r: True)
 MEASUREMENT_CORRECT = on_record(MEASUREMENT_PEOPLE, edits)
-# A site is visible to all; setting its targets is entering its measurements.
-TARGET_SET = on_record(lambda i, r: True, lambda i, r: edits(i, r) and (i.has("quality_officer") or head_of_sales(i)))
+# A site is visible to all; its targets are set by a quality officer in scope (the group's
+# objectives, not a department's own).
+TARGET_SET = on_record(lambda i, r: True, lambda i, r: i.has("quality_officer") and in_scope(i, r))
 SUBMIT_AT = on_record(lambda i, r: True, submits_at)
 JOB_READ = on_record(sees_job, lambda i, r: True)
 TOKEN = on_record(token_owner, lambda i, r: True)
-# A browser session is its owner's; an administrator may end anyone's (a stolen laptop).
+# A browser session or an API token is its owner's; an administrator may end anyone's (a stolen laptop).
 SESSION = on_record(lambda i, r: token_owner(i, r) or i.has("admin"), lambda i, r: True)
 
 
@@ -226,11 +227,12 @@ ENTRIES: list[Entry] = [
     *E("POST", "/account/password", EVERYONE),
     *E("POST", "/account/profile", EVERYONE),
     *E("POST", "/account/tokens", EVERYONE),
-    *E("POST", "/account/tokens/<int:token_id>/revoke", TOKEN, "/account/tokens/{token}/revoke", per_site=False),
+    *E("POST", "/account/tokens/<int:token_id>/revoke", SESSION, "/account/tokens/{token}/revoke", per_site=False),
     *E("POST", "/account/sessions/<int:session_id>/end", SESSION, "/account/sessions/{session}/end", per_site=False),
     *E("POST", "/account/sessions/end-others", EVERYONE),
     *E("GET,PATCH", "/api/v1/me", EVERYONE),
     *E("GET,POST", "/api/v1/tokens", EVERYONE),
+    # API tokens are personal there: an administrator revokes someone's on their account pages.
     *E("GET,DELETE", "/api/v1/tokens/<int:token_id>", TOKEN, "/api/v1/tokens/{token}", per_site=False),
     # Administration: users, sites, departments, plugins
     *E("GET", "/admin/users", ADMIN_ONLY),
@@ -244,10 +246,13 @@ ENTRIES: list[Entry] = [
     *E("GET,POST", "/admin/departments/new", ADMIN_ONLY),
     *E("GET,POST", "/admin/departments/<code>", ADMIN_ONLY, "/admin/departments/SALES"),
     *E("POST", "/admin/departments/<code>/heads/<site_key>", ADMIN_ONLY, "/admin/departments/SALES/heads/NORTH"),
-    *E("GET", "/api/v1/users", ADMIN_ONLY, note="a list of people is user management"),
+    # Everyone reads who is who (owner pickers, signatures' printed names); only administrators change it.
+    *E("GET", "/api/v1/users", EVERYONE),
     *E("POST", "/api/v1/users", ADMIN_ONLY),
-    *E("GET,PATCH", "/api/v1/users/<login>", ADMIN_ONLY, "/api/v1/users/staff_other"),
-    *E("PUT", "/api/v1/users/<login>/password", ADMIN_ONLY, "/api/v1/users/staff_other/password"),
+    *E("GET", "/api/v1/users/<login>", EVERYONE, "/api/v1/users/staff_other"),
+    *E("PATCH", "/api/v1/users/<login>", ADMIN_ONLY, "/api/v1/users/staff_other"),
+    # An administrator sets anyone's; the user themself sets their own (with the current one).
+    *E("PUT", "/api/v1/users/<login>/password", SESSION, "/api/v1/users/staff_other/password"),
     *E("GET", "/api/v1/sites", EVERYONE),
     *E("POST", "/api/v1/sites", ADMIN_ONLY),
     *E("GET", "/api/v1/sites/<code>", EVERYONE, "/api/v1/sites/NORTH"),
@@ -302,7 +307,9 @@ ENTRIES: list[Entry] = [
     # Audits
     *E("GET", "/audits/", READ_AUDITS),
     *E("GET,POST", "/audits/new", RUN_AUDITS),
-    *E("GET,POST", "/audits/programme", RUN_AUDITS, note="GET shows the planning form"),
+    # Who reads audits sees the programme (a head: when their department is audited); planning is the auditors'.
+    *E("GET", "/audits/programme", READ_AUDITS),
+    *E("POST", "/audits/programme", RUN_AUDITS),
     *E("GET", "/audits/<reference>", AUDIT_READ, A),
     *E("GET,POST", "/audits/<reference>/edit", AUDIT_RUN, "/audits/{audit_planned}/edit"),
     *E("POST", "/audits/<reference>/start", AUDIT_RUN, "/audits/{audit_planned}/start"),
@@ -390,25 +397,27 @@ ENTRIES: list[Entry] = [
     ),
     *E("POST", "/metrics/<key>/recompute", ENTER_ROLE, MK + "/recompute"),
     *E("GET,POST", "/metrics/<key>/target", TARGET_SET, MK + "/target?site={site}", per_site=True),
-    *E("GET,POST", "/metrics/import", ENTER_ROLE),
+    # Any head may import their own department's values: the page is open to every head, each row is checked.
+    *E("GET", "/metrics/import", roles("quality_officer", "department_head")),
+    *E("POST", "/metrics/import", ENTER_ROLE),
     *E("GET", "/api/v1/metrics", EVERYONE),
-    *E("GET", "/api/v1/metrics/<key>", EVERYONE, MKA),
-    *E("GET", "/api/v1/metrics/<key>/series", EVERYONE, MKA + "/series"),
-    *E("POST", "/api/v1/metrics/<key>/measurements", ENTER_ROLE, MKA + "/measurements"),
+    *E("GET", "/api/v1/metrics/<plugin_key:key>", EVERYONE, MKA),
+    *E("GET", "/api/v1/metrics/<plugin_key:key>/series", EVERYONE, MKA + "/series"),
+    *E("POST", "/api/v1/metrics/<plugin_key:key>/measurements", ENTER_ROLE, MKA + "/measurements"),
     *E(
         "GET",
-        "/api/v1/metrics/<key>/measurements/<site>/<period>",
+        "/api/v1/metrics/<plugin_key:key>/measurements/<site>/<period:period>",
         MEASUREMENT_READ,
         MKA + "/measurements/{site}/" + PERIOD,
     ),
     *E(
         "PUT",
-        "/api/v1/metrics/<key>/measurements/<site>/<period>",
+        "/api/v1/metrics/<plugin_key:key>/measurements/<site>/<period:period>",
         MEASUREMENT_CORRECT,
         MKA + "/measurements/{site}/" + PERIOD,
     ),
-    *E("POST", "/api/v1/metrics/<key>/recompute", ENTER_ROLE, MKA + "/recompute"),
-    *E("PUT", "/api/v1/metrics/<key>/targets/<site>", TARGET_SET, MKA + "/targets/{site}"),
+    *E("POST", "/api/v1/metrics/<plugin_key:key>/recompute", ENTER_ROLE, MKA + "/recompute"),
+    *E("PUT", "/api/v1/metrics/<plugin_key:key>/targets/<site>", TARGET_SET, MKA + "/targets/{site}"),
     *E("POST", "/api/v1/metrics/imports", ENTER_ROLE),
     # Jobs
     *E("GET", "/jobs/", EVERYONE),
