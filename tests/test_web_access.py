@@ -40,7 +40,7 @@ EXPECTED = {
     ("account.change_password", "POST"): OWN_FORM,
     ("account.create_token", "POST"): EVERYONE,
     # The admin's own token: only the admin revokes it.
-    ("account.revoke_token", "POST"): {role: 403 for role in ROLES} | {"admin": 302, ANONYMOUS: 302},
+    ("account.revoke_token", "POST"): {role: 404 for role in ROLES} | {"admin": 302, ANONYMOUS: 302},
     # Another browser's session of the admin: only the admin ends it; to others it does not exist.
     ("account.end_session", "POST"): {role: 404 for role in ROLES} | {"admin": 302, ANONYMOUS: 302},
     ("account.end_other_sessions", "POST"): {role: 302 for role in ROLES} | {ANONYMOUS: 302},
