@@ -54,6 +54,7 @@ def matrix(_database_template, tmp_path_factory):
         clients[None] = (anonymous, csrf_token(anonymous), ApiClient(app.test_client(), ""))
         saved = str(folder / "saved.sqlite3")
         w.snapshot(app, saved)
+        stack.callback(w.drop_snapshot, app)
         yield app, world, clients, saved
 
 

@@ -270,10 +270,9 @@ def build(app) -> World:
 # Saving and restoring the database around writes that went through -----------------
 
 
-def sqlite_path(app) -> str:
+def sqlite_path(app) -> str | None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
-    assert uri.startswith("sqlite:///"), "the access matrix runs on SQLite (it restores the file after writes)"
-    return uri.removeprefix("sqlite:///")
+    return uri.removeprefix("sqlite:///") if uri.startswith("sqlite:///") else None
 
 
 def _copy(source: str, target: str) -> None:
@@ -283,27 +282,73 @@ def _copy(source: str, target: str) -> None:
     dst.close()
 
 
-def snapshot(app, target: str) -> None:
+def _server(app):
+    """(the server's administrative engine, this app's database name) on PostgreSQL."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    return create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT"), url.database
+
+
+def _disconnect(app) -> None:
     from core.database import db
 
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
-    _copy(sqlite_path(app), target)
+
+
+def snapshot(app, target: str) -> None:
+    """Keep the world as built: a file copy on SQLite, a template database on PostgreSQL."""
+    from sqlalchemy import text
+
+    _disconnect(app)
+    path = sqlite_path(app)
+    if path is not None:
+        _copy(path, target)
+        return
+    admin, name = _server(app)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}_saved"'))
+        connection.execute(text(f'CREATE DATABASE "{name}_saved" TEMPLATE "{name}"'))
+    admin.dispose()
 
 
 def restore(app, source: str) -> None:
-    from core.database import db
+    """Put the world back as :func:`snapshot` kept it."""
+    from sqlalchemy import text
 
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    _copy(source, sqlite_path(app))
+    _disconnect(app)
+    path = sqlite_path(app)
+    if path is not None:
+        _copy(source, path)
+        return
+    admin, name = _server(app)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{name}_saved"'))
+    admin.dispose()
+
+
+def drop_snapshot(app) -> None:
+    if sqlite_path(app) is not None:
+        return
+    from sqlalchemy import text
+
+    admin, name = _server(app)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}_saved" WITH (FORCE)'))
+    admin.dispose()
 
 
 def trail_head(app) -> int:
     """The sequence number of the last trail event (every change writes one)."""
-    with sqlite3.connect(sqlite_path(app)) as connection:
-        value = connection.execute("SELECT COALESCE(MAX(seq), 0) FROM trail_event").fetchone()[0]
-    connection.close()
+    from sqlalchemy import text
+
+    from core.database import db
+
+    with app.app_context():
+        value = db.session.execute(text("SELECT COALESCE(MAX(seq), 0) FROM trail_event")).scalar()
+        db.session.remove()
     return value
