@@ -197,8 +197,18 @@ def impartiality_refusal(auditor: User, department_ids) -> str | None:
     return None
 
 
+def _invisible(user: User, audit: Audit) -> Refusal | None:
+    """An audit outside one's scope is not there: the refusal is a 404, whatever one would have done to it."""
+    if is_visible(user, audit):
+        return None
+    return Refusal(_("There is no audit %(reference)s.", reference=audit.reference), NotFound)
+
+
 def conduct_refusal(user: User, audit: Audit) -> Refusal | None:
     """Why ``user`` may not work on ``audit``, or None: a member of its team, never for their own department."""
+    invisible = _invisible(user, audit)
+    if invisible:
+        return invisible
     for department in audit.departments:
         refusal = permission_refusal(user, Permission.RUN_AUDITS, department_id=department.id, site_id=audit.site_id)
         if refusal:
@@ -262,7 +272,7 @@ def report_refusal(user: User, audit: Audit) -> Refusal | None:
 def manage_refusal(user: User, audit: Audit) -> Refusal | None:
     """Why ``user`` may not re-plan, close or cancel ``audit``: the lead auditor or a quality officer
     (in their scope) may."""
-    refusal = permission_refusal(user, Permission.RUN_AUDITS, site_id=audit.site_id)
+    refusal = _invisible(user, audit) or permission_refusal(user, Permission.RUN_AUDITS, site_id=audit.site_id)
     if refusal:
         return refusal
     if user.id != audit.lead_auditor_id and Role.QUALITY_OFFICER not in user.roles:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from audits.forms import (
@@ -199,8 +199,11 @@ def audit(reference):
 
 
 def _state_change(reference, form, change, done_message):
-    """Start, close or cancel from the audit page: a refusal is flashed there."""
+    """Start, close or cancel from the audit page: a refusal is flashed there (an audit
+    outside one's scope is not there: 404)."""
     audit = audit_services.audit_by_reference(reference)
+    if not audit_services.is_visible(user(), audit):
+        abort(404)
     outcome = submit(form, lambda: change(audit))
     if outcome.done:
         flash(done_message(audit), "success")
