@@ -108,3 +108,11 @@ def conflict(reason: str) -> Refusal:
 def enforce(refusal: str | None) -> None:
     if refusal:
         raise getattr(refusal, "error", Forbidden)(str(refusal))
+
+
+def authorize(refusal: str | None) -> None:
+    """Enforce who may act (404 for a record outside one's scope, 403 with the reason)
+    before anything sent is read; a refusal for the record's state (409) is left to the
+    service, which answers it after the input, as it always has."""
+    if refusal and getattr(refusal, "error", Forbidden) is not Conflict:
+        enforce(refusal)

@@ -17,6 +17,18 @@ from core.api import PAGE_HEADERS, api_user, may_refuse, paginate, token_require
 from core.database import commit
 
 
+def _completing(user, action_id):
+    return action_services.complete_refusal(user, action_services.action_by_id(action_id))
+
+
+def _verifying(user, action_id):
+    return action_services.verify_refusal(user, action_services.action_by_id(action_id))
+
+
+def _adding_evidence(user, action_id):
+    return evidence_services.action_evidence_refusal(user, action_services.action_by_id(action_id))
+
+
 @bp.route("/actions")
 @token_required(Permission.READ_RECORDS)
 @bp.arguments(ActionListArgs, location="query")
@@ -43,7 +55,7 @@ def get_action(action_id):
 
 
 @bp.route("/actions/<int:action_id>/complete", methods=["POST"])
-@token_required(Permission.OWN_ACTION)
+@token_required(Permission.OWN_ACTION, guard=_completing)
 @bp.arguments(ActionCompleteSchema)
 @bp.response(200, CorrectiveActionSchema)
 @may_refuse(bp, 403, 409)
@@ -56,7 +68,7 @@ def complete_action(data, action_id):
 
 
 @bp.route("/actions/<int:action_id>/verify", methods=["POST"])
-@token_required(Permission.VERIFY_EFFECTIVENESS)
+@token_required(Permission.VERIFY_EFFECTIVENESS, guard=_verifying)
 @bp.arguments(ActionVerifySchema)
 @bp.response(200, CorrectiveActionSchema)
 @may_refuse(bp, 403, 409)
@@ -69,7 +81,7 @@ def verify_action(data, action_id):
 
 
 @bp.route("/actions/<int:action_id>/evidence", methods=["POST"])
-@token_required(Permission.READ_RECORDS)
+@token_required(Permission.READ_RECORDS, guard=_adding_evidence)
 @bp.doc(requestBody={"content": UPLOAD_SCHEMA, "required": True})
 @bp.response(201, EvidenceSchema)
 @may_refuse(bp, 403, 409)

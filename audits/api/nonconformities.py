@@ -24,6 +24,18 @@ from core.api import PAGE_HEADERS, api_user, may_refuse, paginate, token_require
 from core.database import commit
 
 
+def _managing(user, reference):
+    return nc_services.manage_refusal(user, nc_services.nc_by_reference(reference))
+
+
+def _planning(user, reference):
+    return action_services.plan_refusal(user, nc_services.nc_by_reference(reference))
+
+
+def _adding_evidence(user, reference):
+    return evidence_services.nc_evidence_refusal(user, nc_services.nc_by_reference(reference))
+
+
 @bp.route("/nonconformities")
 @token_required(Permission.READ_RECORDS)
 @bp.arguments(NcListArgs, location="query")
@@ -43,7 +55,7 @@ def list_nonconformities(args):
 
 
 @bp.route("/nonconformities", methods=["POST"])
-@token_required(Permission.READ_RECORDS)
+@token_required(Permission.READ_RECORDS, guard=lambda user: nc_services.raise_refusal(user))
 @bp.arguments(NcCreateSchema)
 @bp.response(201, NonconformityDetailSchema)
 def raise_nonconformity(data):
@@ -64,7 +76,7 @@ def get_nonconformity(reference):
 
 
 @bp.route("/nonconformities/<reference>", methods=["PATCH"])
-@token_required(Permission.READ_RECORDS)
+@token_required(Permission.READ_RECORDS, guard=_managing)
 @bp.arguments(NcUpdateSchema)
 @bp.response(200, NonconformityDetailSchema)
 @may_refuse(bp, 403, 409)
@@ -77,7 +89,7 @@ def update_nonconformity(data, reference):
 
 
 @bp.route("/nonconformities/<reference>/transition", methods=["POST"])
-@token_required(Permission.READ_RECORDS)
+@token_required(Permission.READ_RECORDS, guard=_managing)
 @bp.arguments(NcTransitionSchema)
 @bp.response(200, NonconformityDetailSchema)
 @may_refuse(bp, 403, 409)
@@ -93,7 +105,7 @@ def transition_nonconformity(data, reference):
 
 
 @bp.route("/nonconformities/<reference>/actions", methods=["POST"])
-@token_required(Permission.READ_RECORDS)
+@token_required(Permission.READ_RECORDS, guard=_planning)
 @bp.arguments(ActionCreateSchema)
 @bp.response(201, CorrectiveActionSchema)
 @may_refuse(bp, 403, 409)
@@ -106,7 +118,7 @@ def add_action(data, reference):
 
 
 @bp.route("/nonconformities/<reference>/evidence", methods=["POST"])
-@token_required(Permission.READ_RECORDS)
+@token_required(Permission.READ_RECORDS, guard=_adding_evidence)
 @bp.doc(requestBody={"content": UPLOAD_SCHEMA, "required": True})
 @bp.response(201, EvidenceSchema)
 @may_refuse(bp, 403, 409)

@@ -46,8 +46,9 @@ def action_by_id(action_id: int) -> CorrectiveAction:
 
 def plan_refusal(user: User, nc: Nonconformity) -> Refusal | None:
     """Why ``user`` may not plan a corrective action on ``nc`` now, or None."""
-    if not ncs.may_manage(user, nc):
-        return Refusal(ncs.manage_refusal_text(nc))
+    refusal = ncs.manage_refusal(user, nc)
+    if refusal:
+        return refusal
     if nc.state not in PLANNABLE_STATES:
         return conflict(
             _(
@@ -112,6 +113,13 @@ def is_visible(user: User, action: CorrectiveAction) -> bool:
     return (user.id == action.owner_id and ncs.can_read(user)) or ncs.is_visible(user, action.nonconformity)
 
 
+def invisible_refusal(user: User, action: CorrectiveAction) -> Refusal | None:
+    """An action outside one's scope is not there: the refusal is a 404, whatever one would have done to it."""
+    if is_visible(user, action):
+        return None
+    return Refusal(_("There is no corrective action %(number)s.", number=action.id), NotFound)
+
+
 def require_visible(user: User, action: CorrectiveAction) -> None:
     """An action outside one's scope is not there for them (404)."""
     ncs.require_read(user)
@@ -145,7 +153,9 @@ def complete_refusal(user: User, action: CorrectiveAction) -> Refusal | None:
     """Why ``user`` may not complete ``action``, or None: its owner, a quality officer in their
     scope or the head of its NC's department at its site, while open."""
     site_id = action.nonconformity.site_id
-    refusal = permission_refusal(user, Permission.OWN_ACTION, owner_id=action.owner_id, site_id=site_id)
+    refusal = invisible_refusal(user, action) or permission_refusal(
+        user, Permission.OWN_ACTION, owner_id=action.owner_id, site_id=site_id
+    )
     if refusal is None and user.id != action.owner_id:
         refusal = _for_someone_else_refusal(user, action, _("complete"))
     return refusal or _state_refusal(action, (ActionState.OPEN,), _("only an open action can be completed."))
@@ -155,7 +165,9 @@ def verify_refusal(user: User, action: CorrectiveAction) -> Refusal | None:
     """Why ``user`` may not verify ``action``'s effectiveness, or None: a quality officer in their
     scope or the head of its NC's department at its site, never whoever owns or completed it."""
     site_id = action.nonconformity.site_id
-    refusal = permission_refusal(user, Permission.VERIFY_EFFECTIVENESS, owner_id=action.owner_id, site_id=site_id)
+    refusal = invisible_refusal(user, action) or permission_refusal(
+        user, Permission.VERIFY_EFFECTIVENESS, owner_id=action.owner_id, site_id=site_id
+    )
     if refusal:
         return refusal
     refusal = _for_someone_else_refusal(user, action, _("verify"))

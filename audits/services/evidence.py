@@ -27,6 +27,7 @@ from audits.models import (
     Evidence,
     Nonconformity,
 )
+from audits.services import actions as action_services
 from audits.services import audits as audit_services
 from audits.services import nonconformities as ncs
 from audits.services.audits import evidence_refusal, is_on_team
@@ -238,7 +239,16 @@ def attach_to_action(
 
 def nc_evidence_refusal(user: User, nc: Nonconformity) -> Refusal | None:
     """Why ``user`` may not add evidence to ``nc``, or None: those who work on it, while it is open."""
-    if not ncs.may_manage(user, nc) and not (nc.audit is not None and _on_team(user, nc.audit)):
+    invisible = ncs.invisible_refusal(user, nc)
+    if invisible:
+        return invisible
+    # The owner of one of its actions works on it too: the photo of the fix belongs with the NC.
+    works_on_it = (
+        ncs.may_manage(user, nc)
+        or any(action.owner_id == user.id for action in nc.actions)
+        or (nc.audit is not None and _on_team(user, nc.audit))
+    )
+    if not works_on_it:
         return Refusal(_("Only those who work on %(reference)s may add evidence to it.", reference=nc.reference))
     if not nc.is_open:
         return conflict(
@@ -249,6 +259,9 @@ def nc_evidence_refusal(user: User, nc: Nonconformity) -> Refusal | None:
 
 def action_evidence_refusal(user: User, action: CorrectiveAction) -> Refusal | None:
     """Why ``user`` may not add evidence to ``action``, or None: its owner or who manages its NC, until verified."""
+    invisible = action_services.invisible_refusal(user, action)
+    if invisible:
+        return invisible
     if user.id != action.owner_id and not ncs.may_manage(user, action.nonconformity):
         return Refusal(
             _("Only the owner of %(label)s or those who manage its NC may add evidence to it.", label=action.label)

@@ -216,9 +216,23 @@ def manage_refusal_text(nc: Nonconformity) -> str:
     )
 
 
+def invisible_refusal(user: User, nc: Nonconformity) -> Refusal | None:
+    """An NC outside one's scope is not there: the refusal is a 404, whatever one would have done to it."""
+    if is_visible(user, nc):
+        return None
+    return Refusal(_("There is no nonconformity %(reference)s.", reference=nc.reference), NotFound)
+
+
+def manage_refusal(user: User, nc: Nonconformity) -> Refusal | None:
+    """Why ``user`` may not work on ``nc`` (edit, contain, analyse, close), or None."""
+    invisible = invisible_refusal(user, nc)
+    if invisible:
+        return invisible
+    return None if may_manage(user, nc) else Refusal(manage_refusal_text(nc))
+
+
 def require_manage(user: User, nc: Nonconformity) -> None:
-    if not may_manage(user, nc):
-        raise Forbidden(manage_refusal_text(nc))
+    enforce(manage_refusal(user, nc))
 
 
 # Raising -----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from audits.services import evidence as evidence_services
 from audits.services import nonconformities as nc_services
 from audits.views.shared import bp, common, errors_of, submit, typed, upload_errors, user
 from core.database import commit, db
-from core.errors import DomainError, ValidationFailed
+from core.errors import DomainError, ValidationFailed, authorize
 from core.signatures import manifestation, signatures_for
 from core.web.forms_support import refusal_status
 
@@ -55,6 +55,7 @@ def action(action_id):
 @bp.route("/actions/<int:action_id>/complete", methods=["POST"])
 def complete_action(action_id):
     action = action_services.action_by_id(action_id)
+    authorize(action_services.complete_refusal(user(), action))
     form = CompleteActionForm()
     outcome = submit(
         form,
@@ -73,6 +74,7 @@ def complete_action(action_id):
 @bp.route("/actions/<int:action_id>/verify", methods=["POST"])
 def verify_action(action_id):
     action = action_services.action_by_id(action_id)
+    authorize(action_services.verify_refusal(user(), action))
     form = VerifyActionForm()
     status = 200
     if form.validate_on_submit():
@@ -104,6 +106,7 @@ def verify_action(action_id):
 @bp.route("/actions/<int:action_id>/evidence", methods=["POST"])
 def action_evidence(action_id):
     action = action_services.action_by_id(action_id)
+    authorize(evidence_services.action_evidence_refusal(user(), action))
     upload = request.files.get("file")
     try:
         if upload is None or not upload.filename:

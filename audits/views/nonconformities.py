@@ -25,7 +25,7 @@ from audits.views.shared import (
 )
 from core.accounts import organisation
 from core.database import commit, db
-from core.errors import DomainError, ValidationFailed, enforce
+from core.errors import DomainError, ValidationFailed, authorize, enforce
 from core.plugin_engine.manager import registry
 
 
@@ -144,6 +144,7 @@ def nonconformity(reference):
 @bp.route("/nonconformities/<reference>/transition", methods=["POST"])
 def transition(reference):
     nc = nc_services.nc_by_reference(reference)
+    authorize(nc_services.manage_refusal(user(), nc))
     form = TransitionForm()
     to = form.to.data or ""
     outcome = submit(
@@ -169,6 +170,7 @@ def transition(reference):
 @bp.route("/nonconformities/<reference>/actions", methods=["POST"])
 def add_action(reference):
     nc = nc_services.nc_by_reference(reference)
+    authorize(action_services.plan_refusal(user(), nc))
     form = ActionForm()
     outcome = submit(
         form,
@@ -186,6 +188,7 @@ def add_action(reference):
 @bp.route("/nonconformities/<reference>/evidence", methods=["POST"])
 def nc_evidence(reference):
     nc = nc_services.nc_by_reference(reference)
+    authorize(evidence_services.nc_evidence_refusal(user(), nc))
     upload = request.files.get("file")
     try:
         if upload is None or not upload.filename:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import functools
+from collections.abc import Callable
 
 from flask import g, request
 from werkzeug.exceptions import Unauthorized
@@ -22,10 +23,14 @@ from core.accounts.models import User
 from core.accounts.permissions import Permission, require
 from core.accounts.services import user_for_token
 from core.api.problems import API_PATH_PREFIX
+from core.errors import authorize
 from core.trail.context import acting_as
 
 REALM = "dealerqms"
 SECURITY_SCHEME = "bearerAuth"
+
+# A service's refusal for the record a URL names: ``guard(user, **url_arguments)``.
+Guard = Callable[..., "str | None"]
 
 
 def _bearer_token() -> str | None:
@@ -90,7 +95,7 @@ def api_user() -> User:
     return user
 
 
-def token_required(permission: Permission | str | None = None):
+def token_required(permission: Permission | str | None = None, *, guard: Guard | None = None):
     """Require a valid bearer token (and, if given, a permission) before the view runs.
 
     ``permission`` is a core :class:`Permission` or the key of one a plugin
@@ -109,6 +114,13 @@ def token_required(permission: Permission | str | None = None):
     The permission check here answers 403 early; the service called by the
     view still checks the rule in full (department, owner), as it must for
     the web pages and the command line too.
+
+    ``guard`` is the service's refusal for the record the URL names, called
+    with the user and the URL's arguments (``guard(user, reference=...)``)
+    before the permission and before the body: a record outside the caller's
+    scope answers 404 and an action they may not take on it 403 with the
+    reason, never 422 for a body they were not allowed to send. The record's
+    state (409) is left to the service.
     """
     if callable(permission) and not isinstance(permission, str):
         return token_required()(permission)
@@ -117,25 +129,29 @@ def token_required(permission: Permission | str | None = None):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             user = authenticate()
+            if guard is not None:
+                with acting_as(user.login):
+                    authorize(guard(user, **kwargs))
             if permission is not None:
                 require(user, permission)
             g.dealerqms_api_user = user
             with acting_as(user.login):
                 return view(*args, **kwargs)
 
-        _document(wrapper, permission)
+        _document(wrapper, permission, guarded=guard is not None)
         return wrapper
 
     return decorator
 
 
-def _document(view, permission: Permission | str | None) -> None:
+def _document(view, permission: Permission | str | None, *, guarded: bool = False) -> None:
     """Add the bearer requirement and its error responses to the view's OpenAPI operation."""
     doc = copy.deepcopy(getattr(view, "_apidoc", {}))
     responses = doc.setdefault("response", {}).setdefault("responses", {})
     responses.setdefault(401, []).append("UNAUTHORIZED")
-    if permission is not None:
+    if permission is not None or guarded:
         responses.setdefault(403, []).append("FORBIDDEN")
+
     manual = doc.setdefault("manual_doc", {})
     manual["security"] = [{SECURITY_SCHEME: []}]
     if permission is not None:
