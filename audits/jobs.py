@@ -12,8 +12,8 @@ from flask_babel import lazy_gettext as _l
 from audits.services import audits as audit_services
 from audits.services.audits import audit_by_reference
 from core.accounts.models import User
-from core.accounts.permissions import Permission, require
 from core.database import read_only
+from core.errors import enforce
 from core.jobs import Job, submit
 from core.plugins import JobKind
 
@@ -26,10 +26,8 @@ def pack_file_name(reference: str) -> str:
 
 def start_pack_export(user: User, reference: str) -> Job:
     """Queue the evidence pack of audit ``reference`` for ``user``; the caller commits."""
-    require(user, Permission.EXPORT_PACK)
     audit = audit_by_reference(reference)
-    audit_services.require_visible(user, audit)
-    require(user, Permission.EXPORT_PACK, site_id=audit.site_id)
+    enforce(audit_services.export_refusal(user, audit))
     return submit(user, PACK, {"audit": audit.reference})
 
 

@@ -127,11 +127,14 @@ def example_url(path: str, *declarations: dict) -> str:
 def test_the_documented_body_schemas_are_the_ones_that_validate(app, make_user, api_as, spec):
     """An empty body is refused naming exactly the fields the document marks required."""
     # Holding every role, the caller passes every endpoint's role check and
-    # reaches the body validation, which comes before any record is looked up.
+    # reaches the body validation, which comes before any record is looked up
+    # except where the operation's guard answers for its record first (those
+    # are checked with real records by the access matrix and schemathesis).
     make_user("everyone", ["admin", "quality_officer", "department_head", "auditor", "staff"])
     api = api_as("everyone")
     schemas = spec["components"]["schemas"]
     checked = 0
+    guarded = []
     for path, item in spec["paths"].items():
         for method, operation in item.items():
             if method not in HTTP_METHODS:
@@ -143,6 +146,11 @@ def test_the_documented_body_schemas_are_the_ones_that_validate(app, make_user, 
             url = example_url(path, item, operation)
             if schema.get("required"):
                 response = api.open(method.upper(), url, json={})
+                if response.status_code == 404 and "{" in path:
+                    # An operation on a record answers for the record before the body: "1" names none.
+                    assert response.json["detail"].startswith("There is no"), (method, path, response.json)
+                    guarded.append((method, path))
+                    continue
                 assert response.status_code == 422, (method, path, response.json)
                 assert {e["field"] for e in response.json["errors"]} == set(schema["required"]), (method, path)
                 checked += 1
@@ -150,7 +158,7 @@ def test_the_documented_body_schemas_are_the_ones_that_validate(app, make_user, 
                 response = api.open(method.upper(), url, json={"not_a_field": 1})
                 assert response.status_code == 422, (method, path)
                 assert "not_a_field" in {e["field"] for e in response.json["errors"]}
-    assert checked >= 8
+    assert checked >= 8 and guarded
 
 
 def test_list_parameters_are_documented_from_the_schema_that_validates_them(spec, users, api_as):

@@ -17,16 +17,9 @@ from core.api import PAGE_HEADERS, api_user, may_refuse, paginate, token_require
 from core.database import commit
 
 
-def _completing(user, action_id):
-    return action_services.complete_refusal(user, action_services.action_by_id(action_id))
-
-
-def _verifying(user, action_id):
-    return action_services.verify_refusal(user, action_services.action_by_id(action_id))
-
-
-def _adding_evidence(user, action_id):
-    return evidence_services.action_evidence_refusal(user, action_services.action_by_id(action_id))
+def _guard(refusal_of):
+    """The guard of an operation on the action the URL names: ``refusal_of(user, action)``."""
+    return lambda user, action_id: refusal_of(user, action_services.action_by_id(action_id))
 
 
 @bp.route("/actions")
@@ -55,7 +48,7 @@ def get_action(action_id):
 
 
 @bp.route("/actions/<int:action_id>/complete", methods=["POST"])
-@token_required(Permission.OWN_ACTION, guard=_completing)
+@token_required(Permission.OWN_ACTION, guard=_guard(action_services.complete_refusal))
 @bp.arguments(ActionCompleteSchema)
 @bp.response(200, CorrectiveActionSchema)
 @may_refuse(bp, 403, 409)
@@ -68,7 +61,7 @@ def complete_action(data, action_id):
 
 
 @bp.route("/actions/<int:action_id>/verify", methods=["POST"])
-@token_required(Permission.VERIFY_EFFECTIVENESS, guard=_verifying)
+@token_required(Permission.VERIFY_EFFECTIVENESS, guard=_guard(action_services.verify_refusal))
 @bp.arguments(ActionVerifySchema)
 @bp.response(200, CorrectiveActionSchema)
 @may_refuse(bp, 403, 409)
@@ -81,7 +74,7 @@ def verify_action(data, action_id):
 
 
 @bp.route("/actions/<int:action_id>/evidence", methods=["POST"])
-@token_required(Permission.READ_RECORDS, guard=_adding_evidence)
+@token_required(Permission.READ_RECORDS, guard=_guard(evidence_services.action_evidence_refusal))
 @bp.doc(requestBody={"content": UPLOAD_SCHEMA, "required": True})
 @bp.response(201, EvidenceSchema)
 @may_refuse(bp, 403, 409)

@@ -22,9 +22,14 @@ from audits.services import audits as audit_services
 from audits.services import evidence as evidence_services
 from audits.services import programme as programme_services
 from core.accounts.permissions import Permission
-from core.api import PAGE_HEADERS, api_user, may_refuse, paginate, token_required
+from core.api import PAGE_HEADERS, api_user, loaded, may_refuse, paginate, token_required
 from core.database import commit
 from core.errors import NotFound, ValidationFailed
+
+
+def _guard(refusal_of, loader=audit_services.audit_by_reference):
+    """The guard of an operation on the audit the URL names: ``refusal_of(user, audit)``."""
+    return lambda user, reference, **_: refusal_of(user, loaded(loader, reference))
 
 
 @bp.route("/audits")
@@ -64,17 +69,17 @@ def _programme_entry(entry_id: int):
 
 
 @bp.route("/audits/<reference>")
-@token_required(Permission.READ_DRAFTS)
+@token_required(Permission.READ_DRAFTS, guard=_guard(audit_services.invisible_refusal))
 @bp.response(200, AuditDetailSchema)
 def get_audit(reference):
     """The audit with its state, a summary of its items, its NCs and signatures (404 outside one's scope)."""
-    audit = audit_services.audit_by_reference(reference)
+    audit = loaded(audit_services.audit_by_reference, reference)
     audit_services.require_visible(api_user(), audit)
     return audit
 
 
 @bp.route("/audits/<reference>", methods=["PATCH"])
-@token_required(Permission.RUN_AUDITS)
+@token_required(Permission.RUN_AUDITS, guard=_guard(audit_services.manage_refusal))
 @bp.arguments(AuditUpdateSchema)
 @bp.response(200, AuditDetailSchema)
 @bp.alt_response(409, response="CONFLICT")
@@ -89,14 +94,14 @@ def update_audit(data, reference):
 
 
 def _audit_action(reference, action, **kwargs):
-    audit = audit_services.audit_by_reference(reference)
+    audit = loaded(audit_services.audit_by_reference, reference)
     action(api_user(), audit, **kwargs)
     commit()
     return audit
 
 
 @bp.route("/audits/<reference>/start", methods=["POST"])
-@token_required(Permission.RUN_AUDITS)
+@token_required(Permission.RUN_AUDITS, guard=_guard(audit_services.start_refusal))
 @bp.arguments(AuditRowVersionSchema)
 @bp.response(200, AuditDetailSchema)
 @may_refuse(bp, 403, 409)
@@ -106,17 +111,17 @@ def start_audit(data, reference):
 
 
 @bp.route("/audits/<reference>/items")
-@token_required(Permission.READ_DRAFTS)
+@token_required(Permission.READ_DRAFTS, guard=_guard(audit_services.invisible_refusal))
 @bp.response(200, AuditItemSchema(many=True))
 def list_items(reference):
     """The audit's checklist items (its snapshot) with results, notes and evidence (404 outside one's scope)."""
-    audit = audit_services.audit_by_reference(reference)
+    audit = loaded(audit_services.audit_by_reference, reference)
     audit_services.require_visible(api_user(), audit)
     return audit.items
 
 
 @bp.route("/audits/<reference>/items/<int:item_id>", methods=["PUT"])
-@token_required(Permission.RUN_AUDITS)
+@token_required(Permission.RUN_AUDITS, guard=_guard(audit_services.record_refusal, audit_services.audit_for_recording))
 @bp.arguments(AuditItemUpdateSchema)
 @bp.response(200, AuditItemSchema)
 @may_refuse(bp, 403, 409)
@@ -126,7 +131,7 @@ def record_item(data, reference, item_id):
     ``row_version`` is the item's, as last read: a stale one is a 409.
     """
     # Field work sends this request once per question: it loads the one item, not the audit's others.
-    audit = audit_services.audit_for_recording(reference)
+    audit = loaded(audit_services.audit_for_recording, reference)
     item = audit_services.item_of(audit, item_id)
     audit_services.record_result(
         api_user(), audit, item, result=data["result"], note=data.get("note"), row_version=data["row_version"]
@@ -138,13 +143,13 @@ def record_item(data, reference, item_id):
 
 
 @bp.route("/audits/<reference>/items/<int:item_id>/evidence", methods=["POST"])
-@token_required(Permission.RUN_AUDITS)
+@token_required(Permission.RUN_AUDITS, guard=_guard(audit_services.evidence_refusal))
 @bp.doc(requestBody={"content": UPLOAD_SCHEMA, "required": True})
 @bp.response(201, EvidenceSchema)
 @may_refuse(bp, 403, 409)
 def upload_item_evidence(reference, item_id):
     """Upload a file for an item (multipart, field ``file``): checked by content, stored by SHA-256."""
-    audit = audit_services.audit_by_reference(reference)
+    audit = loaded(audit_services.audit_by_reference, reference)
     item = audit_services.item_of(audit, item_id)
     upload = _upload()
     evidence = evidence_services.attach_to_item(api_user(), item, upload.stream, upload.filename, upload.mimetype)
@@ -153,7 +158,7 @@ def upload_item_evidence(reference, item_id):
 
 
 @bp.route("/audits/<reference>/report", methods=["POST"])
-@token_required(Permission.RUN_AUDITS)
+@token_required(Permission.RUN_AUDITS, guard=_guard(audit_services.report_refusal))
 @bp.arguments(AuditReportSchema)
 @bp.response(200, AuditDetailSchema)
 @may_refuse(bp, 403, 409)
@@ -170,7 +175,7 @@ def report_audit(data, reference):
 
 
 @bp.route("/audits/<reference>/close", methods=["POST"])
-@token_required(Permission.RUN_AUDITS)
+@token_required(Permission.RUN_AUDITS, guard=_guard(audit_services.close_refusal))
 @bp.arguments(AuditRowVersionSchema)
 @bp.response(200, AuditDetailSchema)
 @may_refuse(bp, 403, 409)
@@ -180,7 +185,7 @@ def close_audit(data, reference):
 
 
 @bp.route("/audits/<reference>/cancel", methods=["POST"])
-@token_required(Permission.RUN_AUDITS)
+@token_required(Permission.RUN_AUDITS, guard=_guard(audit_services.cancel_refusal))
 @bp.arguments(AuditCancelSchema)
 @bp.response(200, AuditDetailSchema)
 @may_refuse(bp, 403, 409)

@@ -20,20 +20,13 @@ from audits.services import actions as action_services
 from audits.services import evidence as evidence_services
 from audits.services import nonconformities as nc_services
 from core.accounts.permissions import Permission
-from core.api import PAGE_HEADERS, api_user, may_refuse, paginate, token_required
+from core.api import PAGE_HEADERS, api_user, loaded, may_refuse, paginate, token_required
 from core.database import commit
 
 
-def _managing(user, reference):
-    return nc_services.manage_refusal(user, nc_services.nc_by_reference(reference))
-
-
-def _planning(user, reference):
-    return action_services.plan_refusal(user, nc_services.nc_by_reference(reference))
-
-
-def _adding_evidence(user, reference):
-    return evidence_services.nc_evidence_refusal(user, nc_services.nc_by_reference(reference))
+def _guard(refusal_of, loader=nc_services.nc_by_reference):
+    """The guard of an operation on the NC the URL names: ``refusal_of(user, nc)``."""
+    return lambda user, reference: refusal_of(user, loaded(loader, reference))
 
 
 @bp.route("/nonconformities")
@@ -76,27 +69,27 @@ def get_nonconformity(reference):
 
 
 @bp.route("/nonconformities/<reference>", methods=["PATCH"])
-@token_required(Permission.READ_RECORDS, guard=_managing)
+@token_required(Permission.READ_RECORDS, guard=_guard(nc_services.manage_refusal))
 @bp.arguments(NcUpdateSchema)
 @bp.response(200, NonconformityDetailSchema)
 @may_refuse(bp, 403, 409)
 def update_nonconformity(data, reference):
     """Title, description, owner or due date of an NC that is not closed."""
-    nc = nc_services.nc_by_reference(reference)
+    nc = loaded(nc_services.nc_by_reference, reference)
     nc_services.update_nonconformity(api_user(), nc, **data)
     commit()
     return nc
 
 
 @bp.route("/nonconformities/<reference>/transition", methods=["POST"])
-@token_required(Permission.READ_RECORDS, guard=_managing)
+@token_required(Permission.READ_RECORDS, guard=_guard(nc_services.manage_refusal, nc_services.nc_to_change))
 @bp.arguments(NcTransitionSchema)
 @bp.response(200, NonconformityDetailSchema)
 @may_refuse(bp, 403, 409)
 def transition_nonconformity(data, reference):
     """Move the NC on: contained (containment), root_cause_identified (root_cause),
     actions_planned, verifying, closed."""
-    nc = nc_services.nc_to_change(reference)
+    nc = loaded(nc_services.nc_to_change, reference)
     nc_services.transition(api_user(), nc, **data)
     # Serialised before the commit expires what the answer shows, which would load it all again.
     body = NonconformityDetailSchema().dump(nc)
@@ -105,26 +98,26 @@ def transition_nonconformity(data, reference):
 
 
 @bp.route("/nonconformities/<reference>/actions", methods=["POST"])
-@token_required(Permission.READ_RECORDS, guard=_planning)
+@token_required(Permission.READ_RECORDS, guard=_guard(action_services.plan_refusal))
 @bp.arguments(ActionCreateSchema)
 @bp.response(201, CorrectiveActionSchema)
 @may_refuse(bp, 403, 409)
 def add_action(data, reference):
     """Plan a corrective action (once the root cause is identified)."""
-    nc = nc_services.nc_by_reference(reference)
+    nc = loaded(nc_services.nc_by_reference, reference)
     action = action_services.add_action(api_user(), nc, **data)
     commit()
     return action, 201
 
 
 @bp.route("/nonconformities/<reference>/evidence", methods=["POST"])
-@token_required(Permission.READ_RECORDS, guard=_adding_evidence)
+@token_required(Permission.READ_RECORDS, guard=_guard(evidence_services.nc_evidence_refusal))
 @bp.doc(requestBody={"content": UPLOAD_SCHEMA, "required": True})
 @bp.response(201, EvidenceSchema)
 @may_refuse(bp, 403, 409)
 def upload_nc_evidence(reference):
     """Upload a file for the NC (multipart, field ``file``)."""
-    nc = nc_services.nc_by_reference(reference)
+    nc = loaded(nc_services.nc_by_reference, reference)
     upload = _upload()
     evidence = evidence_services.attach_to_nonconformity(
         api_user(), nc, upload.stream, upload.filename, upload.mimetype

@@ -197,7 +197,7 @@ def impartiality_refusal(auditor: User, department_ids) -> str | None:
     return None
 
 
-def _invisible(user: User, audit: Audit) -> Refusal | None:
+def invisible_refusal(user: User, audit: Audit) -> Refusal | None:
     """An audit outside one's scope is not there: the refusal is a 404, whatever one would have done to it."""
     if is_visible(user, audit):
         return None
@@ -206,7 +206,7 @@ def _invisible(user: User, audit: Audit) -> Refusal | None:
 
 def conduct_refusal(user: User, audit: Audit) -> Refusal | None:
     """Why ``user`` may not work on ``audit``, or None: a member of its team, never for their own department."""
-    invisible = _invisible(user, audit)
+    invisible = invisible_refusal(user, audit)
     if invisible:
         return invisible
     for department in audit.departments:
@@ -220,6 +220,11 @@ def conduct_refusal(user: User, audit: Audit) -> Refusal | None:
     if not is_on_team(user, audit):
         return Refusal(_("You are not on the audit team of %(reference)s.", reference=audit.reference))
     return None
+
+
+def export_refusal(user: User, audit: Audit) -> Refusal | None:
+    """Why ``user`` may not export ``audit``'s evidence pack, or None: an exporter in the audit's scope."""
+    return invisible_refusal(user, audit) or permission_refusal(user, Permission.EXPORT_PACK, site_id=audit.site_id)
 
 
 def require_conduct(user: User, audit: Audit) -> None:
@@ -272,7 +277,7 @@ def report_refusal(user: User, audit: Audit) -> Refusal | None:
 def manage_refusal(user: User, audit: Audit) -> Refusal | None:
     """Why ``user`` may not re-plan, close or cancel ``audit``: the lead auditor or a quality officer
     (in their scope) may."""
-    refusal = _invisible(user, audit) or permission_refusal(user, Permission.RUN_AUDITS, site_id=audit.site_id)
+    refusal = invisible_refusal(user, audit) or permission_refusal(user, Permission.RUN_AUDITS, site_id=audit.site_id)
     if refusal:
         return refusal
     if user.id != audit.lead_auditor_id and Role.QUALITY_OFFICER not in user.roles:

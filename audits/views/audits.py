@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from audits.forms import (
@@ -36,7 +36,7 @@ from audits.views.shared import (
 from core.accounts.models import Role
 from core.accounts.permissions import Permission, can, require
 from core.database import commit, db
-from core.errors import DomainError, ValidationFailed, enforce
+from core.errors import DomainError, ValidationFailed, authorize, enforce
 from core.plugin_engine.manager import registry
 from core.signatures import manifestation, signatures_for
 from core.web.forms_support import refusal_status
@@ -183,7 +183,7 @@ def _audit_page(audit, *, errors=None, failed_item=None, typed_values=None, stat
         may_close=audit_services.close_refusal(current, audit) is None,
         may_cancel=audit_services.cancel_refusal(current, audit) is None,
         history=audit_services.history(audit),
-        may_export=can(current, Permission.EXPORT_PACK),
+        may_export=audit_services.export_refusal(current, audit) is None,
         errors=errors or {},
         failed_item=failed_item,
         typed=typed_values or {},
@@ -198,12 +198,11 @@ def audit(reference):
     return _audit_page(audit)
 
 
-def _state_change(reference, form, change, done_message):
-    """Start, close or cancel from the audit page: a refusal is flashed there (an audit
-    outside one's scope is not there: 404)."""
+def _state_change(reference, form, refusal_of, change, done_message):
+    """Start, close or cancel from the audit page: who may not is answered 404 (outside their
+    scope) or 403 with the reason; the audit's state or a missing reason is flashed there."""
     audit = audit_services.audit_by_reference(reference)
-    if not audit_services.is_visible(user(), audit):
-        abort(404)
+    authorize(refusal_of(user(), audit))
     outcome = submit(form, lambda: change(audit))
     if outcome.done:
         flash(done_message(audit), "success")
@@ -220,6 +219,7 @@ def start(reference):
     return _state_change(
         reference,
         form,
+        audit_services.start_refusal,
         lambda audit: audit_services.start_audit(user(), audit, row_version=form.row_version.data),
         lambda audit: _("Audit started: the checklists are copied into %(reference)s.", reference=audit.reference),
     )
@@ -230,6 +230,7 @@ def record(reference, item_id):
     # Field work sends this once per question: it loads the one item, not the audit's others.
     audit = audit_services.audit_for_recording(reference)
     item = audit_services.item_of(audit, item_id)
+    authorize(audit_services.record_refusal(user(), audit))
     form = ResultForm()
 
     def record_it():
@@ -270,6 +271,7 @@ def record(reference, item_id):
 def item_evidence(reference, item_id):
     audit = audit_services.audit_by_reference(reference)
     item = audit_services.item_of(audit, item_id)
+    authorize(audit_services.evidence_refusal(user(), audit))
     upload = request.files.get("file")
     try:
         if upload is None or not upload.filename:
@@ -293,7 +295,7 @@ def item_evidence(reference, item_id):
 @bp.route("/audits/<reference>/report", methods=["GET", "POST"])
 def report(reference):
     audit = audit_services.audit_by_reference(reference)
-    audit_services.require_conduct(user(), audit)
+    authorize(audit_services.report_refusal(user(), audit))
     form = ReportForm()
     if not form.is_submitted():
         form.summary.data, form.conclusion.data = audit.summary or "", audit.conclusion or ""
@@ -338,6 +340,7 @@ def close(reference):
     return _state_change(
         reference,
         form,
+        audit_services.close_refusal,
         lambda audit: audit_services.close_audit(user(), audit, row_version=form.row_version.data),
         lambda audit: _("%(reference)s is closed.", reference=audit.reference),
     )
@@ -349,6 +352,7 @@ def cancel(reference):
     return _state_change(
         reference,
         form,
+        audit_services.cancel_refusal,
         lambda audit: audit_services.cancel_audit(
             user(), audit, reason=form.reason.data or "", row_version=form.row_version.data
         ),

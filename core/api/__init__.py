@@ -34,6 +34,7 @@ from core.api.auth import (
     SECURITY_SCHEME,
     api_user,
     load_user_from_request,
+    loaded,
     require_token,
     token_required,
 )
@@ -87,6 +88,7 @@ __all__ = [
     "file_responses",
     "api_user",
     "init_app",
+    "loaded",
     "may_refuse",
     "paginate",
     "problem",

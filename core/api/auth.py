@@ -95,6 +95,16 @@ def api_user() -> User:
     return user
 
 
+def loaded(loader: Callable, *args):
+    """``loader(*args)``, called once per request: a guard and the handler after it share
+    the record, so authorizing first costs no second load of it."""
+    cache = g.setdefault("dealerqms_loaded", {})
+    key = (loader, args)
+    if key not in cache:
+        cache[key] = loader(*args)
+    return cache[key]
+
+
 def token_required(permission: Permission | str | None = None, *, guard: Guard | None = None):
     """Require a valid bearer token (and, if given, a permission) before the view runs.
 

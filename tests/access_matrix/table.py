@@ -149,6 +149,8 @@ PROC_HISTORY = on_record(sees_effective, sees_drafts)
 PROC_EDIT = on_record(sees_effective, edits)
 AUDIT_READ = on_record(sees_drafts, lambda i, r: True)
 AUDIT_RUN = on_record(sees_drafts, runs_audit)
+# The report is signed by the lead auditor alone.
+AUDIT_REPORT = on_record(sees_drafts, lambda i, r: runs_audit(i, r) and i.name == r.lead)
 AUDIT_EXPORT = on_record(sees_drafts, exports)
 EVIDENCE_READ = AUDIT_READ
 NC_READ = on_record(NC_PEOPLE, lambda i, r: True)
@@ -316,7 +318,7 @@ ENTRIES: list[Entry] = [
     *E("POST", "/audits/<reference>/cancel", AUDIT_RUN, "/audits/{audit_planned}/cancel"),
     *E("POST", "/audits/<reference>/items/<int:item_id>", AUDIT_RUN, A + "/items/{item}"),
     *E("POST", "/audits/<reference>/items/<int:item_id>/evidence", AUDIT_RUN, A + "/items/{item}/evidence"),
-    *E("GET,POST", "/audits/<reference>/report", AUDIT_RUN, A + "/report"),
+    *E("GET,POST", "/audits/<reference>/report", AUDIT_REPORT, A + "/report"),
     *E("POST", "/audits/<reference>/close", AUDIT_RUN, A + "/close"),
     *E("POST", "/audits/<reference>/packs", AUDIT_EXPORT, A + "/packs"),
     *E("GET", "/evidence/<int:evidence_id>", EVIDENCE_READ, "/evidence/{evidence}"),
@@ -331,7 +333,7 @@ ENTRIES: list[Entry] = [
     *E("GET", "/api/v1/audits/<reference>/items", AUDIT_READ, AA + "/items"),
     *E("PUT", "/api/v1/audits/<reference>/items/<int:item_id>", AUDIT_RUN, AA + "/items/{item}"),
     *E("POST", "/api/v1/audits/<reference>/items/<int:item_id>/evidence", AUDIT_RUN, AA + "/items/{item}/evidence"),
-    *E("POST", "/api/v1/audits/<reference>/report", AUDIT_RUN, AA + "/report"),
+    *E("POST", "/api/v1/audits/<reference>/report", AUDIT_REPORT, AA + "/report"),
     *E("POST", "/api/v1/audits/<reference>/close", AUDIT_RUN, AA + "/close"),
     *E("POST", "/api/v1/audits/<reference>/packs", AUDIT_EXPORT, AA + "/packs"),
     *E("GET", "/api/v1/evidence/<int:evidence_id>", EVIDENCE_READ, "/api/v1/evidence/{evidence}"),

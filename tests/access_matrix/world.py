@@ -86,6 +86,7 @@ class SiteRecords:
     item: int = 0
     evidence: int = 0
     team: frozenset[str] = frozenset()
+    lead: str = ""
     nc: str = ""
     nc_people: frozenset[str] = frozenset()  # raised it, owns it, or owns one of its actions
     action: int = 0
@@ -215,6 +216,7 @@ def build(app) -> World:
                 found.id,
             )
             records.team = frozenset({who["lead"], *who["team"]})
+            records.lead = who["lead"]
 
             # An NC with one corrective action.
             nc = ncs.raise_nonconformity(
