@@ -133,10 +133,9 @@ def is_visible(user: User, audit: Audit) -> bool:
 
 
 def require_visible(user: User, audit: Audit) -> None:
-    """403 (with the reason) for who may read no audit; 404 for an audit outside one's scope."""
-    require_read(user)
-    if not is_visible(user, audit):
-        raise NotFound(f"There is no audit {audit.reference!r}.")
+    """404 for an audit outside one's scope, and for who may read no audit at all (staff): a
+    record one may not read is not there for them. The list tells them why (:func:`require_read`)."""
+    enforce(invisible_refusal(user, audit))
 
 
 def visible_clause(user: User):

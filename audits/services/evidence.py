@@ -295,12 +295,9 @@ def require_read(user: User, evidence: Evidence) -> None:
         audit_services.require_visible(user, audit)
         return
     if evidence.nonconformity_id is not None:
-        nc = db.session.get(Nonconformity, evidence.nonconformity_id)
-        visible = ncs.is_visible(user, nc)
+        visible = ncs.is_visible(user, db.session.get(Nonconformity, evidence.nonconformity_id))
     else:
-        action = db.session.get(CorrectiveAction, evidence.action_id)
-        visible = (user.id == action.owner_id) or ncs.is_visible(user, action.nonconformity)
-    ncs.require_read(user)
+        visible = action_services.is_visible(user, db.session.get(CorrectiveAction, evidence.action_id))
     if not visible:
         raise NotFound(f"There is no evidence file {evidence.id}.")
 

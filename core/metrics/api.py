@@ -139,7 +139,7 @@ def get_metric(key):
 
 
 @bp.route("/<plugin_key:key>/measurements", methods=["POST"])
-@token_required()
+@token_required(guard=lambda user, key: services.entry_refusal(user, services.definition(key)))
 @bp.arguments(MeasurementCreateSchema)
 @bp.response(201, MeasurementSchema)
 @bp.alt_response(404, response="NOT_FOUND")
@@ -168,7 +168,11 @@ def get_measurement(key, site, period):
 
 
 @bp.route("/<plugin_key:key>/measurements/<site>/<period:period>", methods=["PUT"])
-@token_required()
+@token_required(
+    guard=lambda user, key, site, period: services.correction_refusal(
+        user, services.definition(key), site_by_code(site.upper()), period
+    )
+)
 @bp.arguments(MeasurementCorrectionSchema)
 @bp.response(200, MeasurementSchema)
 @bp.alt_response(404, response="NOT_FOUND")
@@ -185,7 +189,7 @@ def correct_measurement(body, key, site, period):
 
 
 @bp.route("/<plugin_key:key>/recompute", methods=["POST"])
-@token_required()
+@token_required(guard=lambda user, key: services.entry_refusal(user, services.definition(key)))
 @bp.arguments(MetricRecomputeSchema)
 @bp.response(200, MeasurementSchema)
 @bp.alt_response(404, response="NOT_FOUND")
@@ -203,7 +207,7 @@ def recompute(body, key):
 
 
 @bp.route("/<plugin_key:key>/targets/<site>", methods=["PUT"])
-@token_required()
+@token_required(guard=lambda user, key, site: services.target_refusal(user, site_by_code(site.upper())))
 @bp.arguments(MetricTargetSchema)
 @bp.response(200, MetricTargetSchema)
 @bp.alt_response(403, response="FORBIDDEN")
@@ -238,7 +242,7 @@ def series(args, key):
 
 
 @bp.route("/imports", methods=["POST"])
-@token_required()
+@token_required(guard=lambda user: services.entry_refusal(user))
 @bp.arguments(MeasurementImportArgs, location="query")
 @bp.response(200, MeasurementImportReportSchema)
 @bp.alt_response(422, response="UNPROCESSABLE_ENTITY")

@@ -24,7 +24,8 @@ from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 
 from core.accounts.models import Department, Role, Site, User, department_label
-from core.accounts.permissions import Permission, can, in_group_office, require
+from core.accounts.permissions import Permission, can, in_group_office
+from core.accounts.permissions import refusal as permission_refusal
 from core.clock import add_months, current_period, utcnow
 from core.database import db
 from core.errors import (
@@ -211,15 +212,31 @@ def _department_of(metric: Metric) -> int | None:
     return db.session.execute(db.select(Department.id).filter_by(code=metric.area)).scalar_one_or_none()
 
 
-def require_entry(user: User, metric: Metric, site: Site | None = None) -> None:
-    """Whether ``user`` may enter ``metric`` (at ``site``): quality officers in their scope,
-    heads for their department's metrics at their own site."""
-    require(
+def entry_refusal(user: User, metric: Metric | None = None, site: Site | None = None) -> Refusal | None:
+    """Why ``user`` may not enter ``metric`` (at ``site``), or None: quality officers in their
+    scope, heads for their department's metrics at their own site. Without a metric: whether
+    they may enter any."""
+    reason = permission_refusal(
         user,
         Permission.ENTER_MEASUREMENTS,
-        department_id=_department_of(metric),
+        department_id=_department_of(metric) if metric is not None else None,
         site_id=site.id if site is not None else None,
     )
+    return Refusal(reason) if reason else None
+
+
+def require_entry(user: User, metric: Metric, site: Site | None = None) -> None:
+    enforce(entry_refusal(user, metric, site))
+
+
+def correction_refusal(user: User, metric: Metric, site: Site, period: str) -> Refusal | None:
+    """Why ``user`` may not correct ``metric``'s value at ``site`` in ``period``: a value outside
+    their scope is not there for them (404); one they read but may not enter, 403."""
+    try:
+        measurement_at(metric, site, period, reader=user)
+    except NotFound as error:
+        return Refusal(error.detail, NotFound)
+    return entry_refusal(user, metric, site)
 
 
 def find(metric: Metric, site: Site, period: str) -> Measurement | None:

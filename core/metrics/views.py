@@ -21,7 +21,7 @@ from core import charts
 from core.accounts.models import Role, Site
 from core.accounts.permissions import Permission, can
 from core.database import commit, db
-from core.errors import DomainError, Forbidden, enforce
+from core.errors import DomainError, authorize, enforce
 from core.metrics import dashboard, services
 from core.metrics.forms import (
     CorrectionForm,
@@ -74,11 +74,7 @@ def nc_url(metric_key: str, site: Site, period: str) -> str | None:
 
 
 def may_enter(metric, site=None) -> bool:
-    try:
-        services.require_entry(_user(), metric, site)
-    except Forbidden:
-        return False
-    return True
+    return services.entry_refusal(_user(), metric, site) is None
 
 
 @bp.route("/")
@@ -147,6 +143,7 @@ def metric(key):
 @bp.route("/<key>/measurements", methods=["POST"])
 def record(key):
     metric = services.definition(key)
+    authorize(services.entry_refusal(_user(), metric))
     form = MeasurementForm()
     site = _site(form.site.data or "")
     if form.validate_on_submit():
@@ -178,8 +175,8 @@ def record(key):
 def correct(key, site, period):
     metric = services.definition(key)
     site = _site(site)
+    authorize(services.correction_refusal(_user(), metric, site, period))
     measurement = services.measurement_at(metric, site, period)
-    services.require_entry(_user(), metric, site)
     form = CorrectionForm(row_version=measurement.row_version) if request.method == "GET" else CorrectionForm()
     status = 200
     if form.validate_on_submit():
@@ -202,6 +199,7 @@ def correct(key, site, period):
 @bp.route("/<key>/recompute", methods=["POST"])
 def recompute(key):
     metric = services.definition(key)
+    authorize(services.entry_refusal(_user(), metric))
     form = RecomputeForm()
     site = _site(form.site.data or "")
     if form.validate_on_submit():
@@ -282,8 +280,7 @@ def compare():
 
 @bp.route("/import", methods=["GET", "POST"])
 def import_csv():
-    if not can(_user(), Permission.ENTER_MEASUREMENTS):
-        raise Forbidden(_("Your roles do not allow you to enter measurements."))
+    authorize(services.entry_refusal(_user()))
     form = ImportForm()
     report, status = None, 200
     if form.validate_on_submit():

@@ -401,7 +401,8 @@ ENTRIES: list[Entry] = [
     *E("GET,POST", "/metrics/<key>/target", TARGET_SET, MK + "/target?site={site}", per_site=True),
     # Any head may import their own department's values: the page is open to every head, each row is checked.
     *E("GET", "/metrics/import", roles("quality_officer", "department_head")),
-    *E("POST", "/metrics/import", ENTER_ROLE),
+    # A head imports their department's rows (the others are refused row by row).
+    *E("POST", "/metrics/import", roles("quality_officer", "department_head")),
     *E("GET", "/api/v1/metrics", EVERYONE),
     *E("GET", "/api/v1/metrics/<plugin_key:key>", EVERYONE, MKA),
     *E("GET", "/api/v1/metrics/<plugin_key:key>/series", EVERYONE, MKA + "/series"),
@@ -420,7 +421,7 @@ ENTRIES: list[Entry] = [
     ),
     *E("POST", "/api/v1/metrics/<plugin_key:key>/recompute", ENTER_ROLE, MKA + "/recompute"),
     *E("PUT", "/api/v1/metrics/<plugin_key:key>/targets/<site>", TARGET_SET, MKA + "/targets/{site}"),
-    *E("POST", "/api/v1/metrics/imports", ENTER_ROLE),
+    *E("POST", "/api/v1/metrics/imports", roles("quality_officer", "department_head")),
     # Jobs
     *E("GET", "/jobs/", EVERYONE),
     *E("GET", "/jobs/<job_id>", JOB_READ, "/jobs/{job}"),
