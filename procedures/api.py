@@ -19,6 +19,7 @@ from core.api import (
     QueryInteger,
     UTCDateTime,
     api_user,
+    loaded,
     may_refuse,
     paginate,
     token_required,
@@ -179,7 +180,17 @@ class DiffSchema(Schema):
 
 
 def _procedure(code):
-    return services.procedure_by_code(code)
+    return loaded(services.procedure_by_code, code)
+
+
+def _on_procedure(refusal_of):
+    """The guard of an operation on the procedure the URL names: ``refusal_of(user, procedure)``."""
+    return lambda user, code: refusal_of(user, _procedure(code))
+
+
+def _on_revision(refusal_of):
+    """The guard of an operation on the revision the URL names: ``refusal_of(user, revision)``."""
+    return lambda user, code, number: refusal_of(user, services.revision_by_number(_procedure(code), number))
 
 
 def _department_in_body(code: str):
@@ -237,7 +248,7 @@ def get_procedure(code):
 
 
 @bp.route("/procedures/<code>", methods=["PATCH"])
-@token_required(Permission.EDIT_DRAFT)
+@token_required(Permission.EDIT_DRAFT, guard=_on_procedure(services.edit_refusal))
 @bp.arguments(ProcedureUpdateSchema)
 @bp.response(200, ProcedureDetailSchema)
 @may_refuse(bp, 403, 409)
@@ -257,7 +268,7 @@ def update_procedure(data, code):
 
 
 @bp.route("/procedures/<code>/withdraw", methods=["POST"])
-@token_required(Permission.APPROVE_REVISION)
+@token_required(Permission.APPROVE_REVISION, guard=_on_procedure(services.withdraw_refusal))
 @bp.arguments(WithdrawSchema)
 @bp.response(200, ProcedureDetailSchema)
 @may_refuse(bp, 403, 409)
@@ -270,7 +281,7 @@ def withdraw_procedure(data, code):
 
 
 @bp.route("/procedures/<code>/revisions", methods=["POST"])
-@token_required(Permission.EDIT_DRAFT)
+@token_required(Permission.EDIT_DRAFT, guard=_on_procedure(services.edit_refusal))
 @bp.arguments(DraftCreateSchema)
 @bp.response(201, RevisionSchema)
 @may_refuse(bp, 403, 409)
@@ -294,7 +305,7 @@ def get_revision(code, number):
 
 
 @bp.route("/procedures/<code>/revisions/<int:number>", methods=["PATCH"])
-@token_required(Permission.EDIT_DRAFT)
+@token_required(Permission.EDIT_DRAFT, guard=_on_revision(services.draft_edit_refusal))
 @bp.arguments(DraftUpdateSchema)
 @bp.response(200, RevisionSchema)
 @may_refuse(bp, 403, 409)
@@ -314,7 +325,7 @@ def update_revision(data, code, number):
 
 
 @bp.route("/procedures/<code>/revisions/<int:number>/submit", methods=["POST"])
-@token_required(Permission.EDIT_DRAFT)
+@token_required(Permission.EDIT_DRAFT, guard=_on_revision(services.draft_edit_refusal))
 @bp.arguments(SubmitSchema)
 @bp.response(200, RevisionSchema)
 @may_refuse(bp, 403, 409)
@@ -327,7 +338,7 @@ def submit_revision(data, code, number):
 
 
 @bp.route("/procedures/<code>/revisions/<int:number>/signatures", methods=["POST"])
-@token_required()
+@token_required(guard=_on_revision(services.signing_refusal))
 @bp.arguments(SignSchema)
 @bp.response(201, SignResultSchema)
 @may_refuse(bp, 403, 409)
@@ -356,7 +367,7 @@ def revision_pdf(code, number):
 
 
 @bp.route("/procedures/<code>/diff")
-@token_required()
+@token_required(guard=_on_procedure(services.invisible_refusal))
 @bp.arguments(DiffArgs, location="query")
 @bp.response(200, DiffSchema)
 @may_refuse(bp, 403)

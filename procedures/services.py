@@ -147,13 +147,30 @@ def readable_revision(user: User, procedure: Procedure, number: int | None) -> R
     return revision
 
 
-def require_visible_procedure(user: User, procedure: Procedure) -> None:
-    """Raise NotFound when ``user`` may see nothing of ``procedure``: nothing in force
+def invisible_refusal(user: User, procedure: Procedure) -> Refusal | None:
+    """A 404 refusal when ``user`` may see nothing of ``procedure``: nothing in force
     (effective or superseded) and drafts they may not read."""
     if can_read_drafts(user, procedure):
-        return
+        return None
     if not applies_to(user, procedure) or not any(is_public(r) for r in procedure.revisions):
-        raise NotFound(f"There is no procedure with code {procedure.code!r}.")
+        return Refusal(_("There is no procedure with code %(code)s.", code=procedure.code), NotFound)
+    return None
+
+
+def require_visible_procedure(user: User, procedure: Procedure) -> None:
+    enforce(invisible_refusal(user, procedure))
+
+
+def revision_invisible_refusal(user: User, revision: Revision) -> Refusal | None:
+    """A 404 refusal when ``user`` may not read ``revision``: a draft (or one in review or
+    approved) they may not read is not there for them, as its procedure may not be."""
+    procedure = revision.procedure
+    refusal = invisible_refusal(user, procedure)
+    if refusal is None and not is_public(revision) and not can_read_drafts(user, procedure):
+        refusal = Refusal(
+            _("%(code)s has no revision %(number)s.", code=procedure.code, number=revision.number), NotFound
+        )
+    return refusal
 
 
 def history(user: User, procedure: Procedure) -> list:
@@ -251,7 +268,7 @@ def _permission_refusal(user: User, permission: Permission, **scope) -> Refusal 
 
 def edit_refusal(user: User, procedure: Procedure) -> Refusal | None:
     """Why ``user`` may not write revisions of ``procedure``, or None."""
-    refusal = _permission_refusal(user, Permission.EDIT_DRAFT, **scope(procedure))
+    refusal = invisible_refusal(user, procedure) or _permission_refusal(user, Permission.EDIT_DRAFT, **scope(procedure))
     if refusal:
         return refusal
     if procedure.withdrawn:
@@ -263,9 +280,25 @@ def _require_edit(actor: User, procedure: Procedure) -> None:
     enforce(edit_refusal(actor, procedure))
 
 
+def draft_edit_refusal(user: User, revision: Revision) -> Refusal | None:
+    """Why ``user`` may not edit or submit ``revision``, or None (its state is the service's to say)."""
+    return revision_invisible_refusal(user, revision) or edit_refusal(user, revision.procedure)
+
+
+def signing_refusal(user: User, revision: Revision) -> Refusal | None:
+    """Who may sign ``revision`` at all, before knowing what they sign: a revision not in force
+    is signed only by its reviewers (approved or rejected); one in force by those who read it."""
+    refusal = revision_invisible_refusal(user, revision)
+    if refusal is None and not is_public(revision):
+        refusal = decide_refusal(user, revision)
+    return refusal
+
+
 def withdraw_refusal(user: User, procedure: Procedure) -> Refusal | None:
     """Why ``user`` may not withdraw ``procedure``, or None: a quality officer, once."""
-    refusal = _permission_refusal(user, Permission.APPROVE_REVISION, **scope(procedure))
+    refusal = invisible_refusal(user, procedure) or _permission_refusal(
+        user, Permission.APPROVE_REVISION, **scope(procedure)
+    )
     if refusal:
         return refusal
     if Role.QUALITY_OFFICER not in user.roles:

@@ -20,7 +20,7 @@ from core.accounts.permissions import Permission, can, require
 from core.accounts.services import department_by_code
 from core.clock import today
 from core.database import commit, db
-from core.errors import DomainError, Forbidden, enforce
+from core.errors import DomainError, Forbidden, authorize, enforce
 from core.plugin_engine.manager import registry
 from core.signatures import MEANINGS, signatures_for
 from core.web.forms_support import refusal_status, run_form
@@ -180,6 +180,7 @@ def history(code):
 @bp.route("/<code>/revisions", methods=["POST"])
 def new_draft(code):
     procedure = services.procedure_by_code(code)
+    authorize(services.edit_refusal(_user(), procedure))
     if NewDraftForm().validate_on_submit():
         revision = services.new_draft(_user(), procedure)
         commit()
@@ -236,6 +237,7 @@ def edit(code, number):
 def submit(code, number):
     procedure = services.procedure_by_code(code)
     revision = services.revision_by_number(procedure, number)
+    authorize(services.draft_edit_refusal(_user(), revision))
     form = SubmitForm()
     if not form.validate_on_submit():
         flash(_("The effective date is not a valid date."), "error")
@@ -302,6 +304,7 @@ def sign(code, number, meaning):
 @bp.route("/<code>/withdraw", methods=["POST"])
 def withdraw(code):
     procedure = services.procedure_by_code(code)
+    authorize(services.withdraw_refusal(_user(), procedure))
     form = WithdrawForm()
     if not form.validate_on_submit():
         flash(_("A withdrawal needs a reason."), "error")
@@ -315,13 +318,13 @@ def withdraw(code):
 @bp.route("/<code>/diff")
 def diff(code):
     procedure = services.procedure_by_code(code)
+    services.require_visible_procedure(_user(), procedure)
     visible = services.visible_revisions(_user(), procedure)
-    if len(visible) < 2:
+    old_number = request.args.get("from", type=int) or (visible[-2].number if len(visible) > 1 else None)
+    new_number = request.args.get("to", type=int) or visible[-1].number
+    if old_number is None:
         flash(_("There is only one revision to compare."), "info")
         return redirect(url_for(".view", code=procedure.code))
-    newest = visible[-1].number
-    old_number = request.args.get("from", type=int) or visible[-2].number
-    new_number = request.args.get("to", type=int) or newest
     old = services.readable_revision(_user(), procedure, old_number)
     new = services.readable_revision(_user(), procedure, new_number)
     chunks = diffing.word_diff(old.body, new.body)

@@ -9,8 +9,6 @@ entry there fails ``test_every_route_has_an_entry``.
 from __future__ import annotations
 
 import contextlib
-import os
-from pathlib import Path
 
 import pytest
 
@@ -72,44 +70,12 @@ def test_no_entry_names_a_route_that_is_gone(matrix):
     assert not stale, f"entries for routes the app does not have: {stale}"
 
 
-# The cells the product does not yet answer as the design says, each with what it
-# answered: the work left (see docs/organisation.md). A cell listed here that
-# answers rightly fails the test too, so that the list only ever shrinks.
-# DEALERQMS_MATRIX_RECORD_GAPS=<file> writes the failing cells to <file> instead of failing.
-GAPS_FILE = Path(__file__).parent / "access_matrix" / "gaps.tsv"
-
-
-def _gap_key(entry, variant, identity) -> tuple:
-    return (entry.method, entry.rule, variant or "-", identity.name if identity else "anonymous")
-
-
-def _known_gaps() -> set[tuple]:
-    if not GAPS_FILE.exists():
-        return set()
-    lines = GAPS_FILE.read_text(encoding="utf-8").splitlines()
-    return {tuple(line.split("\t")[:4]) for line in lines if line and not line.startswith("#")}
-
-
-KNOWN_GAPS = _known_gaps()
-
-
 @pytest.mark.parametrize("entry, variant", cells_of(ENTRIES), ids=lambda v: v if isinstance(v, str) else str(v))
 def test_access(matrix, entry, variant):
     app, world, clients, saved = matrix
-    wrong, fixed, gaps = [], [], []
-    for identity in [None, *w.IDENTITIES]:
-        problem = check_cell(app, world, clients, saved, entry, variant, identity)
-        key = _gap_key(entry, variant, identity)
-        if problem is not None:
-            gaps.append("\t".join((*key, problem.replace("\n", " ").replace("\t", " "))))
-        if key in KNOWN_GAPS:
-            if problem is None:
-                fixed.append(f"{' '.join(key)}: now as designed; remove it from {GAPS_FILE.name}")
-        elif problem is not None:
-            wrong.append(problem)
-    record = os.environ.get("DEALERQMS_MATRIX_RECORD_GAPS")
-    if record:
-        with open(record, "a", encoding="utf-8") as out:
-            out.writelines(line + "\n" for line in gaps)
-        return
-    assert not wrong and not fixed, "\n".join(wrong + fixed)
+    wrong = [
+        problem
+        for identity in [None, *w.IDENTITIES]
+        if (problem := check_cell(app, world, clients, saved, entry, variant, identity)) is not None
+    ]
+    assert not wrong, "\n".join(wrong)

@@ -496,7 +496,7 @@ def update_user(data, login):
 
 
 @users_bp.route("/users/<login>/password", methods=["PUT"])
-@token_required()
+@token_required(guard=lambda user, login: services.password_refusal(user, services.user_by_login(login.lower())))
 @users_bp.arguments(PasswordSchema)
 @users_bp.response(204)
 @users_bp.alt_response(403, response="FORBIDDEN")

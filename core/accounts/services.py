@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -39,8 +40,10 @@ from core.database import after_commit, commit, db, write_intent
 from core.errors import (
     Conflict,
     NotFound,
+    Refusal,
     TooManyAttempts,
     ValidationFailed,
+    enforce,
     require_row_version,
 )
 from core.plugin_engine.types import DEPARTMENTS
@@ -262,6 +265,13 @@ def update_user(
     return user
 
 
+def password_refusal(actor: User | None, user: User) -> Refusal | None:
+    """Why ``actor`` may not set ``user``'s password, or None: their own, or an administrator anyone's."""
+    if actor is None or actor.id == user.id or can(actor, Permission.MANAGE_USERS):
+        return None
+    return Refusal(_("You may set only your own password; an administrator sets other people's."))
+
+
 def set_password(
     actor: User | None,
     user: User,
@@ -275,11 +285,10 @@ def set_password(
     Every session of the user ends, except ``keep`` (the browser of the user
     changing their own password); API tokens stay valid.
     """
+    enforce(password_refusal(actor, user))
     if actor is not None and actor.id == user.id:
         if not current_password or not verify_password(user, current_password):
             raise ValidationFailed.field("current_password", "does not match")
-    elif actor is not None:
-        require(actor, Permission.MANAGE_USERS)
     check_password_strength(new_password, user.login)
     user.password_hash = hash_password(new_password)
     db.session.flush()

@@ -147,6 +147,8 @@ DRAFT_EDIT = on_record(sees_drafts, edits)
 PROC_READ = on_record(sees_effective, lambda i, r: True)
 PROC_HISTORY = on_record(sees_effective, sees_drafts)
 PROC_EDIT = on_record(sees_effective, edits)
+# Withdrawing a procedure from the library is a quality officer's decision, not the department's.
+PROC_WITHDRAW = on_record(sees_effective, lambda i, r: i.has("quality_officer") and in_scope(i, r))
 AUDIT_READ = on_record(sees_drafts, lambda i, r: True)
 AUDIT_RUN = on_record(sees_drafts, runs_audit)
 # The report is signed by the lead auditor alone.
@@ -170,6 +172,8 @@ JOB_READ = on_record(sees_job, lambda i, r: True)
 TOKEN = on_record(token_owner, lambda i, r: True)
 # A browser session or an API token is its owner's; an administrator may end anyone's (a stolen laptop).
 SESSION = on_record(lambda i, r: token_owner(i, r) or i.has("admin"), lambda i, r: True)
+# Everyone sees who is who; a password is its owner's to change (an administrator sets anyone's).
+PASSWORD = on_record(lambda i, r: True, lambda i, r: token_owner(i, r) or i.has("admin"))
 
 
 # The table ----------------------------------------------------------------------------
@@ -254,7 +258,7 @@ ENTRIES: list[Entry] = [
     *E("GET", "/api/v1/users/<login>", EVERYONE, "/api/v1/users/staff_other"),
     *E("PATCH", "/api/v1/users/<login>", ADMIN_ONLY, "/api/v1/users/staff_other"),
     # An administrator sets anyone's; the user themself sets their own (with the current one).
-    *E("PUT", "/api/v1/users/<login>/password", SESSION, "/api/v1/users/staff_other/password"),
+    *E("PUT", "/api/v1/users/<login>/password", PASSWORD, "/api/v1/users/staff_other/password"),
     *E("GET", "/api/v1/sites", EVERYONE),
     *E("POST", "/api/v1/sites", ADMIN_ONLY),
     *E("GET", "/api/v1/sites/<code>", EVERYONE, "/api/v1/sites/NORTH"),
@@ -275,10 +279,11 @@ ENTRIES: list[Entry] = [
     *E("GET,POST", "/procedures/new", EDIT_ROLE),
     *E("GET", "/procedures/<code>", PROC_READ, P),
     *E("GET", "/procedures/<code>/history", PROC_HISTORY, P + "/history"),
-    *E("GET", "/procedures/<code>/diff", PROC_HISTORY, P + "/diff?a=1&b=2"),
+    # Comparing with a draft is reading the draft: not there for who may not read it.
+    *E("GET", "/procedures/<code>/diff", READ_DRAFT, P + "/diff?from=1&to=2"),
     *E("GET", "/procedures/<code>/acknowledgements", PROC_HISTORY, P + "/acknowledgements"),
     *E("POST", "/procedures/<code>/revisions", PROC_EDIT, P + "/revisions"),
-    *E("POST", "/procedures/<code>/withdraw", PROC_EDIT, P + "/withdraw"),
+    *E("POST", "/procedures/<code>/withdraw", PROC_WITHDRAW, P + "/withdraw"),
     *E("GET,POST", "/procedures/<code>/revisions/<int:number>/edit", DRAFT_EDIT, P + "/revisions/{draft}/edit"),
     *E("GET", "/procedures/<code>/revisions/<int:number>/pdf", PROC_READ, P + "/revisions/{effective}/pdf"),
     *E(
@@ -293,7 +298,7 @@ ENTRIES: list[Entry] = [
     *E("POST", "/api/v1/procedures", EDIT_ROLE),
     *E("GET", "/api/v1/procedures/<code>", PROC_READ, PR),
     *E("PATCH", "/api/v1/procedures/<code>", PROC_EDIT, PR),
-    *E("GET", "/api/v1/procedures/<code>/diff", PROC_HISTORY, PR + "/diff?from=1&to=2"),
+    *E("GET", "/api/v1/procedures/<code>/diff", READ_DRAFT, PR + "/diff?from=1&to=2"),
     *E("POST", "/api/v1/procedures/<code>/revisions", PROC_EDIT, PR + "/revisions"),
     *E("GET", "/api/v1/procedures/<code>/revisions/<int:number>", READ_DRAFT, PR + "/revisions/{draft}"),
     *E("PATCH", "/api/v1/procedures/<code>/revisions/<int:number>", DRAFT_EDIT, PR + "/revisions/{draft}"),
@@ -305,7 +310,7 @@ ENTRIES: list[Entry] = [
         PR + "/revisions/{draft}/signatures",
     ),
     *E("POST", "/api/v1/procedures/<code>/revisions/<int:number>/submit", DRAFT_EDIT, PR + "/revisions/{draft}/submit"),
-    *E("POST", "/api/v1/procedures/<code>/withdraw", PROC_EDIT, PR + "/withdraw"),
+    *E("POST", "/api/v1/procedures/<code>/withdraw", PROC_WITHDRAW, PR + "/withdraw"),
     # Audits
     *E("GET", "/audits/", READ_AUDITS),
     *E("GET,POST", "/audits/new", RUN_AUDITS),
