@@ -35,11 +35,29 @@ def assert_refused(response, status: int, field: str | None = None) -> dict:
         (f"/api/v1/procedures?offset={TOO_BIG}", "offset"),
         (f"/api/v1/trail?cursor={TOO_BIG}", "cursor"),
         (f"/api/v1/audits?year={TOO_BIG}", "year"),
-        (f"/api/v1/procedures/SA-PR-001/diff?from={TOO_BIG}&to=1", "from"),
     ],
 )
 def test_a_query_integer_beyond_64_bits_is_422_naming_it(api_as, path, field):
     assert_refused(api_as("admin").get(path), 422, field)
+
+
+def test_a_revision_number_beyond_64_bits_is_422_naming_it(app, make_user, api_as):
+    # The procedure must exist: who may read it is answered before the query is read.
+    from core.accounts.services import department_by_code, user_by_login
+    from core.database import commit
+    from procedures import services
+
+    make_user("author", ["quality_officer"])
+    with app.app_context():
+        services.create_procedure(
+            user_by_login("author"),
+            code="SA-PR-001",
+            title="Reception",
+            department=department_by_code("SALES"),
+            body="# Reception\n",
+        )
+        commit()
+    assert_refused(api_as("admin").get(f"/api/v1/procedures/SA-PR-001/diff?from={TOO_BIG}&to=1"), 422, "from")
 
 
 @pytest.mark.parametrize("value", ["-1", "1.5", " 5", "5_0", "\u0665", "0x10", ""])
@@ -89,7 +107,7 @@ def test_a_body_integer_beyond_64_bits_is_422(api_as):
 
 
 def test_a_number_no_double_holds_is_422_not_an_overflow(api_as):
-    response = api_as("admin").post(
+    response = api_as("qo").post(
         "/api/v1/metrics/sales.nps/measurements",
         data='{"site": "MAIN", "period": "2026-01", "value": ' + "9" * 400 + "}",
         content_type="application/json",
@@ -101,9 +119,24 @@ def test_a_number_no_double_holds_is_422_not_an_overflow(api_as):
 
 
 @pytest.fixture
-def runner(make_user, users):
-    """Holding every right these requests need, so that they reach the values' validation."""
+def runner(app, make_user, users):
+    """Holding every right these requests need, with the records they name (who may act on a
+    record is answered before its body), so that they reach the values' validation."""
+    from audits.services import nonconformities
+    from core.accounts.services import department_by_code, user_by_login
+    from core.database import commit
+    from procedures import services as procedures
+
     make_user("runner", ["admin", "quality_officer"], department="QUALITY")
+    with app.app_context():
+        runner = user_by_login("runner")
+        procedures.create_procedure(
+            runner, code="SA-PR-001", title="Reception", department=department_by_code("SALES"), body="# Reception\n"
+        )
+        nonconformities.raise_nonconformity(
+            runner, title="Visitors wait", description="", severity="minor", site="MAIN", department="SALES"
+        )
+        commit()
     return "runner"
 
 
@@ -394,5 +427,5 @@ def test_a_body_nested_just_as_deep_as_json_can_be_read_is_looked_through(api_as
 
 def test_a_csv_the_csv_module_cannot_read_is_422_naming_the_file(api_as):
     body = b'metric,site,period,value\n"' + b"x" * 200_000 + b'",MAIN,2026-01,1\n'
-    response = api_as("admin").post("/api/v1/metrics/imports", data=body, content_type="text/csv")
+    response = api_as("qo").post("/api/v1/metrics/imports", data=body, content_type="text/csv")
     assert "cannot be read as CSV" in assert_refused(response, 422, "file")["detail"]
