@@ -15,7 +15,7 @@ from audits.cli import audits_group, pack_group
 from audits.demo import populate
 from audits.jobs import PACK_JOB
 from audits.scaledata import generate
-from audits.services import actions, nonconformities
+from audits.services import actions, nonconformities, trail
 from audits.services.common import user_named
 from audits.services.programme import load_starter_programme
 from audits.views import bp as page_blueprint
@@ -43,6 +43,11 @@ def register_translations():
 def register_commands(cli):
     cli.add_command(audits_group)
     cli.add_command(pack_group)
+
+
+@hookimpl
+def trail_scope(user):
+    return trail.trail_scope(user)
 
 
 @hookimpl

@@ -79,3 +79,55 @@ def test_the_trail_page_is_filtered_too(client_as, world):
 
 def test_staff_never_read_the_trail(api_as, world):
     assert api_as("staff").get("/api/v1/trail").status_code == 403
+
+
+@pytest.fixture
+def records(app, world):
+    """NCs of SALES and AFTERSALES at MAIN and of SALES at NORTH; a SALES measurement at each site."""
+    from audits.services import nonconformities
+    from core.accounts.services import site_by_code, user_by_login
+    from core.database import commit
+    from core.metrics import services as metrics
+
+    ids = {}
+    with app.app_context():
+        admin = user_by_login("admin")
+        for name, site, department in [
+            ("nc_main_sales", "MAIN", "SALES"),
+            ("nc_main_service", "MAIN", "AFTERSALES"),
+            ("nc_north_sales", "NORTH", "SALES"),
+        ]:
+            nc = nonconformities.raise_nonconformity(
+                admin, title=name, description="", severity="minor", site=site, department=department
+            )
+            commit()
+            ids[name] = str(nc.id)
+        metric = metrics.definition("sales.lead_conversion")
+        for name, site in [("measured_main", "MAIN"), ("measured_north", "NORTH")]:
+            measurement = metrics.record(None, metric, site_by_code(site), "2026-01", 50, entered_by=admin)
+            commit()
+            ids[name] = str(measurement.id)
+    return ids
+
+
+def _seen(api, entity_type) -> set[str]:
+    response = api.get(f"/api/v1/trail?entity_type={entity_type}&limit=500")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return {event["entity_id"] for event in response.get_json()}
+
+
+@pytest.mark.parametrize(
+    ("who", "ncs", "measurements"),
+    [
+        ("head", {"nc_main_sales"}, {"measured_main"}),
+        ("servicehead", {"nc_main_service"}, set()),
+        ("northhead", {"nc_north_sales"}, {"measured_north"}),
+        ("qo", {"nc_main_sales", "nc_main_service"}, {"measured_main"}),
+        ("northqo", {"nc_north_sales"}, {"measured_north"}),
+        ("admin", {"nc_main_sales", "nc_main_service", "nc_north_sales"}, {"measured_main", "measured_north"}),
+    ],
+)
+def test_the_trail_of_ncs_and_measurements_follows_who_may_read_them(api_as, records, who, ncs, measurements):
+    api = api_as(who)
+    assert _seen(api, "nonconformity") == {records[name] for name in ncs}
+    assert _seen(api, "measurement") == {records[name] for name in measurements}

@@ -548,6 +548,11 @@ def sites() -> list[Site]:
     return list(db.session.execute(db.select(Site).where(Site.active.is_(True)).order_by(Site.code)).scalars())
 
 
+def sites_to_raise_at(user: User) -> list[Site]:
+    """The active sites where ``user`` may raise an NC by hand: their own, or every one from the group office."""
+    return [site for site in sites() if raise_refusal(user, site) is None]
+
+
 def can_raise(user: User) -> bool:
     return raise_refusal(user) is None
 

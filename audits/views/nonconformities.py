@@ -79,7 +79,7 @@ def new_nonconformity():
         "audits/nc_new.html",
         values=typed(form),
         errors=errors_of(form),
-        sites=nc_services.sites(),
+        sites=nc_services.sites_to_raise_at(user()),
         departments=nc_services.departments(),
         owners=organisation.owner_candidates(user().site_id),
         **common(),

@@ -11,12 +11,13 @@ core's own permissions and their rules are not theirs to change.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, and_, false, or_, true
 
-from core.accounts.models import Role, User
+from core.accounts.models import Department, Role, User
+from core.database import db
 from core.errors import Forbidden, NotFound
 from core.plugin_engine.manager import registry
 
@@ -240,3 +241,20 @@ def scope_clause(
             parts.append(department_column == user.department_id)
         clauses.append(and_(true(), *parts))
     return or_(false(), *clauses)
+
+
+class AreaDepartment:
+    """The department of a row whose plugin definition belongs to an area (a form's submission,
+    a metric's measurement), as the ``department_column`` of :func:`scope_clause`: compared with
+    a department's id, it selects the rows whose key is a definition of that department's area."""
+
+    __hash__ = None  # compared, never hashed
+
+    def __init__(self, key_column, definitions: Callable[[], Iterable]):
+        self.key_column = key_column
+        self.definitions = definitions
+
+    def __eq__(self, department_id):  # type: ignore[override]
+        code = db.session.execute(db.select(Department.code).filter_by(id=department_id)).scalar_one_or_none()
+        keys = [definition.key for definition in self.definitions() if code and definition.area == code]
+        return self.key_column.in_(keys)

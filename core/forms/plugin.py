@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.forms import api, views
+from core.forms import api, services, views
 from core.plugins import hookimpl
 
 
@@ -14,3 +14,8 @@ def register_blueprints():
 @hookimpl
 def register_api_blueprints():
     return [api.bp]
+
+
+@hookimpl
+def trail_scope(user):
+    return services.trail_scope(user)

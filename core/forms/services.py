@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import force_locale
+from sqlalchemy import String, cast
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from core.accounts.models import Department, Role, Site, User
-from core.accounts.permissions import Permission, can, require, scope_clause
+from core.accounts.permissions import AreaDepartment, Permission, can, require, scope_clause
 from core.clock import local_zone, period_of, utcnow
 from core.database import db, iso_utc
 from core.errors import NotFound, ValidationFailed
@@ -143,17 +144,6 @@ def form_department_id(form_key: str) -> int | None:
     return db.session.execute(db.select(Department.id).filter_by(code=form.area)).scalar_one_or_none()
 
 
-class _FormDepartment:
-    """The department of a submission as a column of ``scope_clause``: its form's area."""
-
-    __hash__ = None  # compared, never hashed
-
-    def __eq__(self, department_id):  # type: ignore[override]
-        code = db.session.execute(db.select(Department.code).filter_by(id=department_id)).scalar_one_or_none()
-        keys = [form.key for form in manager.registry().forms.values() if code and form.area == code]
-        return FormSubmission.form_key.in_(keys)
-
-
 def is_visible(user: User, found: FormSubmission) -> bool:
     """Whether ``user`` may read ``found`` (READ_RECORDS): their own, quality officers and
     auditors in their scope, heads their department's forms at their site."""
@@ -176,7 +166,7 @@ def visible_clause(user: User):
             user,
             Permission.READ_RECORDS,
             site_column=FormSubmission.site_id,
-            department_column=_FormDepartment(),
+            department_column=AreaDepartment(FormSubmission.form_key, lambda: manager.registry().forms.values()),
             people_columns=(FormSubmission.submitted_by_id,),
         ),
         FormSubmission.submitted_by_id == user.id,
@@ -327,3 +317,8 @@ def period_data(form_key: str, site: Site, period: str, span: str = "month") -> 
         )
     ).all()
     return [data for _submitted_at, _id, data in sorted(rows, key=lambda row: (row[0], row[1]))]
+
+
+def trail_scope(user: User) -> dict:
+    """The submissions whose trail events ``user`` may read: those they may read."""
+    return {"form_submission": db.select(cast(FormSubmission.id, String)).where(visible_clause(user))}

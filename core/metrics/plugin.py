@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.metrics import api, dashboard, views
+from core.metrics import api, dashboard, services, views
 from core.metrics import cli as commands
 from core.plugins import hookimpl
 
@@ -25,3 +25,8 @@ def register_commands(cli):
 @hookimpl
 def dashboard_kpis(site, user):
     return dashboard.kpis(site, user)
+
+
+@hookimpl
+def trail_scope(user):
+    return services.trail_scope(user)

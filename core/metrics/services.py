@@ -20,11 +20,11 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import func
+from sqlalchemy import String, cast, func
 from sqlalchemy.orm import selectinload
 
 from core.accounts.models import Department, Role, Site, User, department_label
-from core.accounts.permissions import Permission, can, in_group_office
+from core.accounts.permissions import AreaDepartment, Permission, can, in_group_office, scope_clause
 from core.accounts.permissions import refusal as permission_refusal
 from core.clock import add_months, current_period, utcnow
 from core.database import db
@@ -312,6 +312,33 @@ def correct(user: User, measurement: Measurement, value, *, reason: str, row_ver
         measurement.entered_by = user
         db.session.flush()
     return measurement
+
+
+def visible_clause(user: User):
+    """SQL: the measurements ``user`` may read as records (READ_RECORDS: who entered them,
+    corrections): quality officers and auditors in their scope, heads their department's
+    metrics at their site, everyone what they entered. The values themselves are the group's
+    KPIs, which everyone reads on the dashboards."""
+    return db.or_(
+        scope_clause(
+            user,
+            Permission.READ_RECORDS,
+            site_column=Measurement.site_id,
+            department_column=AreaDepartment(Measurement.metric_key, definitions),
+            people_columns=(Measurement.entered_by_id,),
+        ),
+        Measurement.entered_by_id == user.id,
+    )
+
+
+def trail_scope(user: User) -> dict:
+    """The measurements and site targets whose trail events ``user`` may read."""
+    return {
+        "measurement": db.select(cast(Measurement.id, String)).where(visible_clause(user)),
+        "metric_site_target": db.select(cast(SiteTarget.id, String)).where(
+            scope_clause(user, Permission.READ_RECORDS, site_column=SiteTarget.site_id)
+        ),
+    }
 
 
 def measurement_at(metric: Metric, site: Site, period: str, reader: User | None = None) -> Measurement:

@@ -225,3 +225,15 @@ def test_the_dashboards_overdue_list_shows_only_what_one_may_read(world, client_
         reference = nc.reference
     assert reference in client_as("head").get("/").get_data(as_text=True)
     assert reference not in client_as("staff2").get("/").get_data(as_text=True)
+
+
+def test_the_new_nc_page_offers_only_the_sites_where_one_may_raise_it(world, client_as, make_user):
+    make_user("group.qo", "quality_officer", department="QUALITY", site=None)
+
+    def offered(who):
+        page = client_as(who).get("/nonconformities/new").get_data(as_text=True)
+        return {site for site in ("MAIN", "NORTH") if f'<option value="{site}"' in page}
+
+    assert offered("qo") == {"MAIN"}
+    assert offered("north.qo") == {"NORTH"}
+    assert offered("group.qo") == {"MAIN", "NORTH"}

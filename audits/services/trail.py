@@ -1,0 +1,69 @@
+"""Which trail events of audits, nonconformities and corrective actions a user may read: those
+of the records they may read (the ``trail_scope`` hook), selected in SQL like the lists."""
+
+from __future__ import annotations
+
+from sqlalchemy import String, cast, or_
+
+from audits.models import (
+    Audit,
+    AuditAuditor,
+    AuditChecklist,
+    AuditDepartment,
+    AuditItem,
+    CorrectiveAction,
+    Evidence,
+    Nonconformity,
+    ProgrammeEntry,
+)
+from audits.services import actions, audits, nonconformities
+from core.accounts.models import User
+from core.accounts.permissions import Permission, scope_clause
+from core.database import db
+
+
+def _id(column):
+    # The trail keeps ids as text.
+    return cast(column, String)
+
+
+def _pair(first, second):
+    # The trail names a row of an association table by its key's parts joined with "/".
+    return _id(first) + "/" + _id(second)
+
+
+def trail_scope(user: User) -> dict:
+    """Entity type → the ids of the records of that type ``user`` may read."""
+    readable_audits = db.select(Audit.id).where(audits.visible_clause(user))
+    readable_items = db.select(AuditItem.id).where(AuditItem.audit_id.in_(readable_audits))
+    readable_ncs = db.select(Nonconformity.id).where(nonconformities.visible_clause(user))
+    readable_actions = db.select(CorrectiveAction.id).where(actions.visible_clause(user))
+    return {
+        "audit": db.select(_id(Audit.id)).where(Audit.id.in_(readable_audits)),
+        "audit_department": db.select(_pair(AuditDepartment.audit_id, AuditDepartment.department_id)).where(
+            AuditDepartment.audit_id.in_(readable_audits)
+        ),
+        "audit_auditor": db.select(_pair(AuditAuditor.audit_id, AuditAuditor.user_id)).where(
+            AuditAuditor.audit_id.in_(readable_audits)
+        ),
+        "audit_checklist": db.select(_id(AuditChecklist.id)).where(AuditChecklist.audit_id.in_(readable_audits)),
+        "audit_item": db.select(_id(AuditItem.id)).where(AuditItem.id.in_(readable_items)),
+        "nonconformity": db.select(_id(Nonconformity.id)).where(Nonconformity.id.in_(readable_ncs)),
+        "corrective_action": db.select(_id(CorrectiveAction.id)).where(CorrectiveAction.id.in_(readable_actions)),
+        "evidence": db.select(_id(Evidence.id)).where(
+            or_(
+                Evidence.audit_item_id.in_(readable_items),
+                Evidence.nonconformity_id.in_(readable_ncs),
+                Evidence.action_id.in_(readable_actions),
+            )
+        ),
+        # The programme is read by who reads audits: in their scope, a head their department's lines.
+        "programme_entry": db.select(_id(ProgrammeEntry.id)).where(
+            scope_clause(
+                user,
+                Permission.READ_DRAFTS,
+                site_column=ProgrammeEntry.site_id,
+                department_column=ProgrammeEntry.department_id,
+            )
+        ),
+    }
