@@ -131,3 +131,18 @@ def test_the_trail_of_ncs_and_measurements_follows_who_may_read_them(api_as, rec
     api = api_as(who)
     assert _seen(api, "nonconformity") == {records[name] for name in ncs}
     assert _seen(api, "measurement") == {records[name] for name in measurements}
+
+
+def test_a_signature_is_in_the_trail_of_who_may_read_what_was_signed(app, api_as, world):
+    from core.accounts.services import user_by_login
+    from core.database import commit
+    from core.testing import TEST_PASSWORD
+    from procedures import services
+
+    with app.app_context():
+        revision = services.procedure_by_code("AS-PR-001").revisions[0]
+        services.submit(user_by_login("servicehead"), revision, row_version=revision.row_version)
+        services.sign_revision(user_by_login("qo"), revision, meaning="approved", password=TEST_PASSWORD)
+        commit()
+    for who, sees in [("servicehead", True), ("qo", True), ("admin", True), ("head", False), ("northqo", False)]:
+        assert bool(_seen(api_as(who), "signature")) is sees, who

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, false, or_, true
+from sqlalchemy import ColumnElement, String, and_, cast, false, or_, true
 
 from core.accounts.models import Role, User
 from core.database import db
 from core.plugin_engine import manager
+from core.signatures.models import Signature
 from core.trail.models import TrailEvent
 from core.trail.recorder import entity_id_of, entity_type_of
 
@@ -87,6 +88,16 @@ def history_with_parts(record, part_type: str, *, limit: int = 500) -> list[Trai
     return sorted([*history_of(record, limit=limit), *parts], key=lambda event: event.seq)[-limit:]
 
 
+def _signatures_on(scopes: dict[str, list]):
+    """SQL: the ids (as text) of the signatures on records of the scoped types one may read:
+    a signature's event tells who signed what, so it is as readable as what was signed."""
+    on_readable = [
+        and_(Signature.entity_type == entity_type, *(Signature.entity_id.in_(ids) for ids in selects))
+        for entity_type, selects in scopes.items()
+    ]
+    return db.select(cast(Signature.id, String)).where(or_(*on_readable))
+
+
 def visible_to(user: User) -> ColumnElement[bool]:
     """SQL: the trail events ``user`` may read.
 
@@ -99,6 +110,8 @@ def visible_to(user: User) -> ColumnElement[bool]:
     if Role.ADMIN in user.roles:
         return true()
     scopes = manager.trail_scope(user)
+    if scopes:
+        scopes["signature"] = [_signatures_on(scopes)]
     scoped = [
         and_(TrailEvent.entity_type == entity_type, *(TrailEvent.entity_id.in_(ids) for ids in selects))
         for entity_type, selects in scopes.items()
