@@ -23,6 +23,7 @@ from core.database import commit, db
 from core.errors import DomainError, Forbidden, authorize, enforce
 from core.plugin_engine.manager import registry
 from core.signatures import MEANINGS, signatures_for
+from core.tasks.views import after_done
 from core.web.forms_support import refusal_status, run_form
 from procedures import diff as diffing
 from procedures import services
@@ -279,7 +280,7 @@ def sign(code, number, meaning):
                 )
             else:
                 flash(_("Signed: %(meaning)s.", meaning=MEANING_TITLES[meaning]), "success")
-            return redirect(url_for(".view", code=procedure.code, rev=number))
+            return redirect(after_done(url_for(".view", code=procedure.code, rev=number)))
         except DomainError as error:
             if error.status == 403:
                 db.session.rollback()

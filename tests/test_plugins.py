@@ -392,6 +392,42 @@ def test_hook_dashboard_panels(app, register_plugin, plugin_log):
     ]
 
 
+def test_hook_user_tasks(app, register_plugin, plugin_log):
+    from datetime import date
+
+    from core.plugins import Task, TaskList
+
+    def task(title, due):
+        return Task(kind="tyres.fit", kind_label="Fit tyres", title=title, url="/p/tyres/1", why="You fit", due=due)
+
+    class Plugin:
+        @hookimpl
+        def user_tasks(self, user, kind, limit):
+            found = [task("Fit MAIN-2", date(2025, 3, 2)), task("Fit MAIN-1", date(2025, 3, 1))]
+            return TaskList(found[:limit] if kind in (None, "tyres.fit") else [], total=5)
+
+    class Plain:
+        @hookimpl
+        def user_tasks(self):
+            return [Task(kind="plain.read", kind_label="Read", title="Read it", url="/r/1", why="Yours")]
+
+    register_plugin(Plugin(), "tyres")
+    register_plugin(Plain(), "plain")
+    register_plugin(Raising("user_tasks"), "flaky")
+    with app.test_request_context():
+        from core.tasks import services
+
+        inbox = services.inbox(None)
+        only = services.inbox(None, "tyres.fit")
+        counted = manager.user_tasks(None, None, 0)
+    # Earliest due first; no due date last; a TaskList counts its total, a plain list its length.
+    assert [str(t.title) for t in inbox.tasks] == ["Fit MAIN-1", "Fit MAIN-2", "Read it"]
+    assert inbox.total == 6 and [str(t.title) for t in only.tasks] == ["Fit MAIN-1", "Fit MAIN-2"]
+    assert counted[1] == 6
+    failure = "plugin 'flaky' failed in user_tasks; carrying on without it"
+    assert logged_failures(plugin_log, "user_tasks") == [failure] * 3
+
+
 def test_hook_dashboard_overdue(app, register_plugin, plugin_log):
     from datetime import date
 

@@ -13,6 +13,7 @@ from audits.views.shared import bp, common, errors_of, submit, typed, upload_err
 from core.database import commit, db
 from core.errors import DomainError, ValidationFailed, authorize
 from core.signatures import manifestation, signatures_for
+from core.tasks.views import after_done
 from core.web.forms_support import refusal_status
 
 
@@ -65,7 +66,7 @@ def complete_action(action_id):
     )
     if outcome.done:
         flash(_("%(label)s is done; it now waits for an effectiveness check.", label=action.label), "success")
-        return redirect(url_for(".action", action_id=action_id))
+        return redirect(after_done(url_for(".action", action_id=action_id)))
     return _action_page(
         action_services.action_by_id(action_id), errors=errors_of(form), values=typed(form), status=outcome.status
     )
@@ -89,7 +90,7 @@ def verify_action(action_id):
             )
             commit()
             flash(_("Verification of %(label)s recorded.", label=action.label), "success")
-            return redirect(url_for(".action", action_id=action_id))
+            return redirect(after_done(url_for(".action", action_id=action_id)))
         except DomainError as error:
             if error.status == 403 and "password" in error.detail:
                 db.session.rollback()

@@ -40,7 +40,7 @@ from core.api.auth import (
 )
 from core.api.converters import PeriodConverter, PluginKeyConverter, period_schema, plugin_key_schema
 from core.api.health import bp as health_bp
-from core.api.pagination import CURSOR_HEADERS, PAGE_HEADERS, PageArgs, paginate
+from core.api.pagination import CURSOR_HEADERS, PAGE_HEADERS, PageArgs, page_headers, paginate
 from core.api.problems import MEDIA_TYPE as PROBLEM_MEDIA_TYPE
 from core.api.problems import handle_api_error, problem, routing_problem, screen_request
 from core.api.schemas import (
@@ -90,6 +90,7 @@ __all__ = [
     "init_app",
     "loaded",
     "may_refuse",
+    "page_headers",
     "paginate",
     "problem",
     "register_api_blueprint",

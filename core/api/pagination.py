@@ -60,9 +60,15 @@ def paginate(query, args: dict) -> tuple[list, dict]:
     limit, offset = args["limit"], args["offset"]
     total = db.session.execute(db.select(db.func.count()).select_from(query.order_by(None).subquery())).scalar_one()
     items = list(db.session.execute(query.limit(limit).offset(offset)).scalars())
+    return items, page_headers(total, args)
+
+
+def page_headers(total: int, args: dict) -> dict:
+    """``X-Total-Count`` and the ``Link`` header of the page ``args`` asks for in a list of ``total``."""
+    limit, offset = args["limit"], args["offset"]
     links = {}
     if offset + limit < total:
         links["next"] = page_url(offset=offset + limit, limit=limit)
     if offset > 0:
         links["prev"] = page_url(offset=max(offset - limit, 0), limit=limit)
-    return items, {"X-Total-Count": str(total), **link_header(links)}
+    return {"X-Total-Count": str(total), **link_header(links)}

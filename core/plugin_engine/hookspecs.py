@@ -395,6 +395,40 @@ def dashboard_overdue(site, user):
 
 
 @hookspec
+def user_tasks(user, kind, limit):
+    """The work of this plugin's records that waits for ``user``: their task inbox.
+
+    Called for the inbox, its count in the navigation, the dashboard and ``GET /api/v1/tasks``;
+    an implementation that raises is logged with the plugin's name and left out. Return only
+    what ``user`` may do now (ask the same refusal functions the pages ask), earliest due
+    first, at most ``limit`` tasks (``0``: none, only the count) in a ``TaskList`` whose
+    ``total`` says how many there are; with ``kind`` set, only tasks of that kind.
+
+    Args:
+        user: the signed-in user.
+        kind: a task kind key, or None for every kind.
+        limit: how many tasks to list at most.
+
+    Returns:
+        A ``TaskList`` of ``Task`` (or a plain list of ``Task``).
+
+    Example::
+
+        from core.plugins import Task, TaskList, hookimpl
+
+        @hookimpl
+        def user_tasks(user, kind, limit):
+            if kind not in (None, "usedcars.appraise"):
+                return []
+            waiting = appraisals_waiting_for(user)  # your query, earliest due first
+            return TaskList([Task(kind="usedcars.appraise", kind_label="Appraise a trade-in",
+                                  title=f"Appraise {a['vin']}", url=appraisal_url(a), due=a["due"],
+                                  why="You are the used-car appraiser at your site")
+                             for a in waiting[:limit]], total=len(waiting))
+    """
+
+
+@hookspec
 def dashboard_kpis(site, user):
     """KPI tiles the dashboard shows for ``site``.
 

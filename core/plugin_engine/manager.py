@@ -48,6 +48,7 @@ from core.plugin_engine.types import (
     PackSection,
     PluginPermission,
     ProcedureTemplate,
+    Task,
 )
 
 log = logging.getLogger("dealerqms.plugins")
@@ -68,6 +69,7 @@ DEFAULT_PLUGINS = (
     "core.forms.plugin",
     "core.metrics.plugin",
     "core.jobs.plugin",
+    "core.tasks.plugin",
     "core.web.plugin",
     "core.plugins.plugin",
 )
@@ -831,6 +833,22 @@ def dashboard_overdue(site, user) -> tuple[list[OverdueItem], int]:
         items += found
         total += getattr(result, "total", len(found))
     return items, total
+
+
+def user_tasks(user, kind: str | None = None, limit: int = 50) -> tuple[list[Task], int]:
+    """Every plugin's tasks for ``user`` (of ``kind``), at most ``limit`` from each, and how
+    many there are in all; a plugin that fails is logged and left out."""
+    tasks, total = [], 0
+    for impl in _implementations(_host(), "user_tasks"):
+        try:
+            result = _call(impl, {"user": user, "kind": kind, "limit": limit})
+            found = _as_list(impl.plugin_name, "user_tasks", result, Task)
+        except Exception:
+            _log_failure(impl.plugin_name, "user_tasks")
+            continue
+        tasks += [task for task in found if kind is None or task.kind == kind]
+        total += getattr(result, "total", len(found))
+    return tasks, total
 
 
 def dashboard_kpis(site, user) -> list[Kpi]:

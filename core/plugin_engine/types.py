@@ -615,6 +615,36 @@ class JobKind:
 
 @_checks_arguments
 @dataclass(frozen=True)
+class Task:
+    """A piece of work waiting for a user, in their inbox (``user_tasks``).
+
+    ``kind`` is a namespaced key (``procedures.approve``) that groups tasks for the
+    inbox's filter and for "next"; ``kind_label`` names the kind for people. ``title``
+    says what is to be done, ``record`` which record, ``why`` why it is this user's;
+    ``url`` opens the page where it is done. ``due`` (a date, or None for no deadline)
+    sorts the inbox; a task past it is shown overdue.
+    """
+
+    kind: str
+    kind_label: Text
+    title: Text
+    url: str
+    why: Text
+    due: date | None = None
+    record: str = ""
+
+
+class TaskList(list):
+    """The first tasks of a source (earliest due first) and ``total``, how many it has in all:
+    the count in the navigation is the sum of the totals, without listing every task."""
+
+    def __init__(self, items=(), total: int | None = None):
+        super().__init__(items)
+        self.total = len(self) if total is None else total
+
+
+@_checks_arguments
+@dataclass(frozen=True)
 class OverdueItem:
     """One overdue piece of work on the dashboard (``dashboard_overdue``)."""
 

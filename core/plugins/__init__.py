@@ -49,6 +49,8 @@ from core.plugin_engine.types import (
     PluginPermission,
     ProcedureTemplate,
     Question,
+    Task,
+    TaskList,
 )
 from core.plugins.api_helpers import api_user, problem, token_required
 from core.plugins.data import (
@@ -80,6 +82,8 @@ __all__ = [
     "PluginPermission",
     "ProcedureTemplate",
     "Question",
+    "Task",
+    "TaskList",
     "DEPARTMENTS",
     "FIELD_TYPES",
     "ROLES",

@@ -1,4 +1,4 @@
-"""What the dashboard shows: overdue work, KPIs and the plugins' panels.
+"""What the dashboard shows: the user's tasks first, then overdue work, KPIs and the plugins' panels.
 
 Every area contributes through hooks, the core's own as any plugin's:
 ``dashboard_overdue`` (procedures' overdue reviews, audits' overdue NCs and
@@ -20,6 +20,7 @@ from core.metrics.dashboard import trend_chart
 from core.metrics.services import definitions_by_key
 from core.plugin_engine import manager
 from core.plugin_engine.types import Kpi, OverdueItem
+from core.tasks import services as tasks
 
 log = logging.getLogger("dealerqms.plugins")
 
@@ -32,10 +33,13 @@ class Panel:
 
 # The earliest overdue items shown; the heading counts them all (hundreds at a large site).
 OVERDUE_SHOWN = 50
+# The first tasks of the user's inbox; the whole inbox is a click away.
+TASKS_SHOWN = 10
 
 
 @dataclass(frozen=True)
 class Dashboard:
+    tasks: tasks.Inbox
     overdue: list[OverdueItem]
     kpis: list[Kpi]
     panels: list[Panel]
@@ -47,7 +51,7 @@ class Dashboard:
 
     @property
     def empty(self) -> bool:
-        return not (self.overdue or self.kpis or self.panels)
+        return not (self.tasks.total or self.overdue or self.kpis or self.panels)
 
     @property
     def kpi_groups(self) -> list[tuple[str, list[Kpi]]]:
@@ -62,6 +66,7 @@ def build(site: Site | None, user: User) -> Dashboard:
     overdue, total = manager.dashboard_overdue(site, user)
     overdue.sort(key=lambda item: item.due)
     return Dashboard(
+        tasks=tasks.inbox(user, limit=TASKS_SHOWN),
         overdue=overdue[:OVERDUE_SHOWN],
         kpis=manager.dashboard_kpis(site, user),
         panels=_panels(site, user),

@@ -14,6 +14,7 @@ from flask_login import current_user
 
 from core.accounts.permissions import Permission, can
 from core.plugin_engine import manager
+from core.tasks import services as tasks
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,8 @@ class NavLink:
     url: str
     # Paths under this prefix mark the link as the current page.
     section: str | None = None
+    # A number shown next to the label (the tasks waiting), when there is one.
+    badge: int | None = None
 
     @property
     def current(self) -> bool:
@@ -38,8 +41,10 @@ class NavGroup:
 
 
 def _core_links(user) -> list[NavLink]:
+    waiting = tasks.count(user)
     links = [
         NavLink(_l("Dashboard"), url_for("web.dashboard")),
+        NavLink(_l("My tasks"), url_for("tasks.index"), badge=waiting or None),
         NavLink(_l("Forms"), url_for("forms.index")),
         NavLink(_l("KPIs"), url_for("metrics.index")),
     ]

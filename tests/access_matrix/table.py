@@ -270,6 +270,10 @@ ENTRIES: list[Entry] = [
     *E("GET", "/api/v1/plugins", EVERYONE),
     *E("GET", "/api/v1/checklists", EVERYONE),
     *E("GET", "/api/v1/checklists/<key>", EVERYONE, "/api/v1/checklists/sales.process"),
+    # Everyone's own inbox
+    *E("GET", "/tasks/", EVERYONE),
+    *E("GET", "/tasks/next", EVERYONE, "/tasks/next?kind=procedures.acknowledge"),
+    *E("GET", "/api/v1/tasks", EVERYONE),
     # Trail
     *E("GET", "/trail", READ_TRAIL),
     *E("GET", "/api/v1/trail", READ_TRAIL),

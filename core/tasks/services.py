@@ -1,0 +1,69 @@
+"""What waits for a user: every area's tasks (the ``user_tasks`` hook), earliest due first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from flask import g
+
+from core.accounts.models import User
+from core.clock import today
+from core.plugin_engine import manager
+from core.plugin_engine.types import Task
+
+# The inbox lists this many at most; the count says how many there are in all.
+INBOX_SIZE = 200
+
+
+@dataclass(frozen=True)
+class Inbox:
+    tasks: list[Task]
+    total: int
+
+
+def _sort_key(task: Task):
+    # No deadline goes last; then by title, so the order holds from one view to the next.
+    return (task.due is None, task.due or date.max, str(task.title))
+
+
+def inbox(user: User, kind: str | None = None, limit: int = INBOX_SIZE) -> Inbox:
+    """``user``'s tasks (of ``kind``), earliest due first, at most ``limit``, and how many in all."""
+    tasks, total = manager.user_tasks(user, kind, limit)
+    return Inbox(sorted(tasks, key=_sort_key)[:limit], total)
+
+
+def count(user: User) -> int:
+    """How many tasks wait for ``user`` (once per request: the navigation asks on every page)."""
+    cached = g.get("dealerqms_task_count")
+    if cached is None:
+        cached = g.dealerqms_task_count = manager.user_tasks(user, None, 0)[1]
+    return cached
+
+
+def is_overdue(task: Task) -> bool:
+    return task.due is not None and task.due < today()
+
+
+def kinds(tasks: list[Task]) -> list[tuple[str, str, int]]:
+    """The kinds among ``tasks``: key, label and how many, in the order they first appear."""
+    seen: dict[str, list] = {}
+    for task in tasks:
+        entry = seen.setdefault(task.kind, [str(task.kind_label), 0])
+        entry[1] += 1
+    return [(key, label, number) for key, (label, number) in seen.items()]
+
+
+def with_task(url: str, kind: str) -> str:
+    """``url`` with ``task=<kind>``: the page where the work is done knows it came from the
+    inbox, and offers the next task of the same kind once it is done."""
+    parts = urlsplit(url)
+    query = [(name, value) for name, value in parse_qsl(parts.query) if name != "task"]
+    return urlunsplit(parts._replace(query=urlencode([*query, ("task", kind)])))
+
+
+def next_task(user: User, kind: str) -> Task | None:
+    """The first task of ``kind`` still waiting for ``user``."""
+    found = inbox(user, kind, limit=1).tasks
+    return found[0] if found else None

@@ -1,0 +1,63 @@
+"""The inbox page, and "next": from one task of a kind straight to the next one."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from core.tasks import services
+
+bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+
+
+@bp.before_request
+@login_required
+def _logged_in():
+    return None
+
+
+@bp.app_template_global("task_overdue")
+def _task_overdue(task) -> bool:
+    return services.is_overdue(task)
+
+
+@bp.app_template_global("task_url")
+def _task_url(task) -> str:
+    return services.with_task(task.url, task.kind)
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+@bp.route("/")
+def index():
+    kind = request.args.get("kind") or None
+    every = services.inbox(_user())
+    shown = [task for task in every.tasks if kind is None or task.kind == kind]
+    return render_template(
+        "tasks/inbox.html",
+        tasks=shown,
+        total=every.total,
+        kinds=services.kinds(every.tasks),
+        kind=kind,
+    )
+
+
+@bp.route("/next")
+def next_task():
+    """The next task of ``kind``, or the inbox when none is left."""
+    kind = request.args.get("kind") or ""
+    task = services.next_task(_user(), kind) if kind else None
+    if task is None:
+        flash(_("Nothing more of this kind is waiting for you."), "success")
+        return redirect(url_for(".index"))
+    return redirect(services.with_task(task.url, task.kind))
+
+
+def after_done(default_url: str) -> str:
+    """Where a page sends its user once the work is done: the next task of the kind they
+    came for from the inbox (``task`` in the form or the address), else ``default_url``."""
+    kind = request.values.get("task")
+    return url_for("tasks.next_task", kind=kind) if kind else default_url

@@ -1,0 +1,133 @@
+"""The document-control work waiting for a user, for their task inbox: revisions to approve,
+procedures to review, effective revisions to read and acknowledge."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from core.accounts.models import User
+from core.accounts.permissions import Permission, can
+from core.clock import today
+from core.database import db
+from core.plugins import Task, TaskList
+from procedures import services
+from procedures.models import Procedure, Revision, RevisionState
+
+APPROVE, REVIEW, ACKNOWLEDGE = "procedures.approve", "procedures.review", "procedures.acknowledge"
+KIND_LABELS = {
+    APPROVE: _l("Approve a revision"),
+    REVIEW: _l("Periodic review"),
+    ACKNOWLEDGE: _l("Read and acknowledge"),
+}
+# Staff are asked to read a new revision within two weeks of it taking effect.
+ACKNOWLEDGE_WITHIN = timedelta(days=14)
+# A periodic review shows in the inbox this long before it is due.
+REVIEW_NOTICE = timedelta(days=30)
+
+
+def _sign_url(revision: Revision, meaning: str) -> str:
+    return url_for("procedures.sign", code=revision.procedure.code, number=revision.number, meaning=meaning)
+
+
+def _approver_why(user: User, procedure: Procedure) -> str:
+    if services.is_head_of(user, procedure):
+        return _("You head %(department)s, which owns it.", department=procedure.department.code)
+    return _("Quality officers approve procedures.")
+
+
+def _approvals(user: User) -> list[Task]:
+    if not can(user, Permission.APPROVE_REVISION):
+        return []
+    waiting = db.session.execute(
+        db.select(Revision)
+        .join(Revision.procedure)
+        .where(Revision.state == RevisionState.IN_REVIEW, services.drafts_scope(user))
+        .order_by(Revision.submitted_at)
+    ).scalars()
+    return [
+        Task(
+            kind=APPROVE,
+            kind_label=KIND_LABELS[APPROVE],
+            title=_(
+                "Approve revision %(number)s of %(code)s — %(title)s",
+                number=revision.number,
+                code=revision.procedure.code,
+                title=revision.title,
+            ),
+            url=_sign_url(revision, "approved"),
+            why=_approver_why(user, revision.procedure),
+            due=revision.effective_date,
+            record=f"{revision.procedure.code} rev {revision.number}",
+        )
+        for revision in waiting
+        if services.approve_refusal(user, revision) is None
+    ]
+
+
+def _reviews(user: User) -> list[Task]:
+    if not can(user, Permission.APPROVE_REVISION):
+        return []
+    due = db.session.execute(
+        db.select(Procedure)
+        .where(
+            Procedure.withdrawn_at.is_(None),
+            Procedure.next_review_due <= today() + REVIEW_NOTICE,
+            services.drafts_scope(user),
+        )
+        .order_by(Procedure.next_review_due)
+    ).scalars()
+    tasks = []
+    for procedure in due:
+        revision = procedure.effective_revision
+        if revision is None or services.review_refusal(user, revision) is not None:
+            continue
+        tasks.append(
+            Task(
+                kind=REVIEW,
+                kind_label=KIND_LABELS[REVIEW],
+                title=_("Review %(code)s — %(title)s: is it still right?", code=procedure.code, title=revision.title),
+                url=_sign_url(revision, "periodic-review"),
+                why=_approver_why(user, procedure),
+                due=procedure.next_review_due,
+                record=procedure.code,
+            )
+        )
+    return tasks
+
+
+def _acknowledgements(user: User, limit: int) -> TaskList:
+    total = services.to_read_count(user)
+    revisions = services.to_read(user, limit=limit) if limit else []
+    return TaskList(
+        [
+            Task(
+                kind=ACKNOWLEDGE,
+                kind_label=KIND_LABELS[ACKNOWLEDGE],
+                title=_("Read %(code)s — %(title)s", code=revision.procedure.code, title=revision.title),
+                url=_sign_url(revision, "acknowledged"),
+                why=_("It is distributed to your role or department."),
+                due=(revision.effective_date or today()) + ACKNOWLEDGE_WITHIN,
+                record=f"{revision.procedure.code} rev {revision.number}",
+            )
+            for revision in revisions
+        ],
+        total=total,
+    )
+
+
+def user_tasks(user: User, kind: str | None, limit: int) -> TaskList:
+    tasks, total = [], 0
+    for key, source in ((APPROVE, _approvals), (REVIEW, _reviews)):
+        if kind in (None, key):
+            found = source(user)
+            tasks += found[:limit]
+            total += len(found)
+    if kind in (None, ACKNOWLEDGE):
+        found = _acknowledgements(user, limit)
+        tasks += found
+        total += found.total
+    return TaskList(tasks, total=total)

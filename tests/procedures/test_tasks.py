@@ -1,0 +1,111 @@
+"""Document control in the task inbox: a revision to approve reaches its approvers, a
+procedure to read reaches its readers, and "next" walks from one to the next."""
+
+from __future__ import annotations
+
+import re
+
+from core.testing import TEST_PASSWORD
+from tests.procedures.conftest import effective_procedure, make_procedure, user
+
+
+def _csrf(page: str) -> str:
+    return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+
+
+def _submitted(app, code="SA-PR-001"):
+    from core.database import commit
+    from procedures import services
+
+    with app.app_context():
+        procedure = make_procedure(code)
+        revision = procedure.revisions[0]
+        services.submit(user("qo2"), revision, row_version=revision.row_version)
+        commit()
+
+
+def test_a_submitted_revision_waits_in_its_approvers_inboxes_with_the_count(app, people, client_as, api_as):
+    _submitted(app)
+    for who in ("qo", "head"):
+        tasks = api_as(who).get("/api/v1/tasks").get_json()
+        assert [(t["kind"], t["record"]) for t in tasks] == [("procedures.approve", "SA-PR-001 rev 1")], who
+        assert tasks[0]["url"] == "/procedures/SA-PR-001/revisions/1/sign/approved"
+    # The author, another department's head and staff have nothing to approve.
+    for who in ("qo2", "servicehead", "staff"):
+        assert api_as(who).get("/api/v1/tasks?kind=procedures.approve").get_json() == [], who
+    page = client_as("qo").get("/").get_data(as_text=True)
+    assert "Approve revision 1 of SA-PR-001" in page
+    assert re.search(r'My tasks <span class="badge nav-count"[^>]*>1</span>', page)
+
+
+def test_signing_from_the_inbox_comes_back_to_it(app, people, client_as):
+    _submitted(app)
+    qo = client_as("qo")
+    inbox = qo.get("/tasks/").get_data(as_text=True)
+    link = re.search(r'href="(/procedures/SA-PR-001/revisions/1/sign/approved\?task=procedures.approve)"', inbox)
+    assert link, inbox
+    page = qo.get(link.group(1)).get_data(as_text=True)
+    assert 'name="task" value="procedures.approve"' in page
+    done = qo.post(
+        "/procedures/SA-PR-001/revisions/1/sign/approved",
+        data={
+            "csrf_token": _csrf(page),
+            "meaning": "approved",
+            "password": TEST_PASSWORD,
+            "task": "procedures.approve",
+        },
+    )
+    assert done.status_code == 302 and done.headers["Location"].endswith("/tasks/next?kind=procedures.approve")
+    # Nothing more to approve: back to the inbox, which says so.
+    after = qo.get(done.headers["Location"], follow_redirects=True).get_data(as_text=True)
+    assert "Nothing more of this kind is waiting for you." in after
+
+
+def test_staff_acknowledge_three_procedures_in_a_row_with_next(app, people, client_as, api_as):
+    with app.app_context():
+        for code in ("SA-PR-001", "SA-PR-002", "SA-PR-003"):
+            effective_procedure(code)
+    staff = client_as("staff")
+    assert [t["record"] for t in api_as("staff").get("/api/v1/tasks?kind=procedures.acknowledge").get_json()] == [
+        "SA-PR-001 rev 1",
+        "SA-PR-002 rev 1",
+        "SA-PR-003 rev 1",
+    ]
+    location = "/tasks/next?kind=procedures.acknowledge"
+    signed = []
+    while True:
+        response = staff.get(location)
+        assert response.status_code == 302
+        location = response.headers["Location"]
+        if location.endswith("/tasks/"):
+            break
+        code = re.search(r"/procedures/([A-Z0-9-]+)/revisions/1/sign/acknowledged\?task=", location).group(1)
+        page = staff.get(location).get_data(as_text=True)
+        response = staff.post(
+            f"/procedures/{code}/revisions/1/sign/acknowledged",
+            data={
+                "csrf_token": _csrf(page),
+                "meaning": "acknowledged",
+                "password": TEST_PASSWORD,
+                "task": "procedures.acknowledge",
+            },
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
+        signed.append(code)
+        location = response.headers["Location"]
+    assert signed == ["SA-PR-001", "SA-PR-002", "SA-PR-003"]
+    assert api_as("staff").get("/api/v1/tasks").get_json() == []
+
+
+def test_the_task_list_is_paginated_and_refuses_bad_arguments(app, people, api_as):
+    with app.app_context():
+        for code in ("SA-PR-001", "SA-PR-002", "SA-PR-003"):
+            effective_procedure(code)
+    api = api_as("staff")
+    first = api.get("/api/v1/tasks?limit=2")
+    assert first.headers["X-Total-Count"] == "3" and len(first.get_json()) == 2
+    assert 'rel="next"' in first.headers["Link"]
+    second = api.get("/api/v1/tasks?limit=2&offset=2").get_json()
+    assert [t["record"] for t in second] == ["SA-PR-003 rev 1"]
+    refused = api.get("/api/v1/tasks?limit=0")
+    assert refused.status_code == 422 and refused.mimetype == "application/problem+json"
