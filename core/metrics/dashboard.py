@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from core import charts
+from core.accounts.models import Role
 from core.metrics import services
 from core.plugin_engine.types import Kpi
 
@@ -49,19 +50,42 @@ def tile_kpi(tile: services.Tile, site, group: str) -> Kpi:
     )
 
 
-def grid(site, *, measured_only: bool = False) -> list[tuple[str, list[Kpi]]]:
-    """The site's KPI tiles grouped by area (the queries of :func:`services.kpi_grid`, whatever the data)."""
+def grid(site, *, measured_only: bool = False, area: str | None = None) -> list[tuple[str, list[Kpi]]]:
+    """The site's KPI tiles grouped by area, or of one ``area`` (the queries of
+    :func:`services.kpi_grid`, whatever the data)."""
     if site is None:
         return []
     return [
         (group.label or _("Other"), [tile_kpi(tile, site, group.label or _("Other")) for tile in group.tiles])
         for group in services.kpi_grid(site, measured_only=measured_only)
+        if area is None or group.area == area
     ]
 
 
+def areas(site) -> list[tuple[str, str]]:
+    """The areas with metrics: code and name, for the KPI pages' filter."""
+    if site is None:
+        return []
+    return [(group.area, group.label or _("Other")) for group in services.kpi_grid(site)]
+
+
 def kpis(site, user) -> list[Kpi]:
-    """Every metric measured at the site, as dashboard tiles."""
-    return [kpi for _group, tiles in grid(site, measured_only=True) for kpi in tiles]
+    """The KPI tiles a person's job asks for first (every tile is on the KPI pages): a department
+    head their department's at the site; quality officers, auditors and administrators the site's
+    off-target ones; staff none."""
+    if site is None or user is None or not user.roles - {Role.STAFF}:
+        return []
+    if user.roles & {Role.QUALITY_OFFICER, Role.AUDITOR, Role.ADMIN}:
+        wanted = lambda area, tile: tile.latest is not None and tile.latest.status == "red"  # noqa: E731
+    else:
+        department = user.department.code if user.department else None
+        wanted = lambda area, tile: area == department  # noqa: E731
+    return [
+        tile_kpi(tile, site, group.label or _("Other"))
+        for group in services.kpi_grid(site, measured_only=True)
+        for tile in group.tiles
+        if wanted(group.area, tile)
+    ]
 
 
 def trend_chart(metric_key: str, site) -> Markup | None:

@@ -80,11 +80,14 @@ def may_enter(metric, site=None) -> bool:
 @bp.route("/")
 def index():
     site = _site()
+    area = request.args.get("area") or None
     return render_template(
         "metrics/index.html",
         site=site,
         sites=_sites(),
-        groups=dashboard.grid(site),
+        area=area,
+        areas=dashboard.areas(site),
+        groups=dashboard.grid(site, area=area),
         may_import=can(_user(), Permission.ENTER_MEASUREMENTS),
     )
 

@@ -131,10 +131,16 @@ def test_manual_entry_duplicate_and_correction_on_the_web(app, users, sample, cl
     assert "corrected: Typo" in client.get("/metrics/sample.first_time_fix?site=MAIN").get_data(as_text=True)
 
 
-def test_dashboard_shows_kpis_with_status(app, users, sample, client_as, api_as):
+def test_the_dashboard_shows_the_kpis_of_ones_job(app, users, sample, client_as, api_as):
     record(api_as, "sample.lead_response", "2026-02", 45)
-    page = client_as("staff").get("/").get_data(as_text=True)
+    # The head of SALES: their department's KPIs at their site, whatever their status.
+    page = client_as("head").get("/").get_data(as_text=True)
     assert "Lead response time" in page and "kpi-amber" in page and ">45" in page
+    # A quality officer: only what is off target; staff: none (the KPI pages show them all).
+    assert "Lead response time" not in client_as("qo").get("/").get_data(as_text=True)
+    staff = client_as("staff").get("/").get_data(as_text=True)
+    assert 'id="kpi-heading"' not in staff
+    assert "Lead response time" in client_as("staff").get("/metrics/?site=MAIN").get_data(as_text=True)
 
 
 def statements_of(app, client, path):
@@ -172,15 +178,12 @@ def test_dashboard_groups_the_kpi_grid_by_area_with_sparklines(app, users, sampl
     page = client.get("/").get_data(as_text=True)
     kpis = page[page.index('id="kpi-heading"') :]
     kpis = kpis[: kpis.index("</section>")]
-    order = [
-        kpis.index(text) for text in (">After-sales</h3>", "First-time fix rate", ">Sales</h3>", "Lead response time")
-    ]
-    assert order == sorted(order), "tiles grouped under their area"
-    after_sales = kpis[kpis.index(">After-sales</h3>") : kpis.index(">Sales</h3>")]
+    # A quality officer sees what is off target first, grouped under its area; the rest is on the KPI pages.
+    after_sales = kpis[kpis.index(">After-sales</h3>") :]
+    assert after_sales.index(">After-sales</h3>") < after_sales.index("First-time fix rate")
     assert "kpi-red" in after_sales and ">80 <small>%</small>" in after_sales and "Off target" in after_sales
     assert 'class="kpi-spark"><svg' in after_sales, "a trend sparkline of the history"
-    sales = kpis[kpis.index(">Sales</h3>") :]
-    assert "kpi-green" in sales and "kpi-spark" not in sales[: sales.index("</li>")], "one value draws no line"
+    assert "Lead response time" not in kpis and ">Sales</h3>" not in kpis, "on target: not on the dashboard"
     assert "Net promoter score" not in kpis, "the dashboard shows measured metrics only"
     assert 'href="/metrics/compare"' in kpis and 'href="/metrics/?site=MAIN"' in kpis
     # The same page from /metrics/ (all metrics, unmeasured ones too).
@@ -252,3 +255,12 @@ def test_only_quality_officers_change_targets_on_the_web(app, users, sample, cli
         },
     )
     assert again.status_code == 302
+
+
+def test_the_kpi_page_shows_one_area_at_a_time_when_asked(app, users, sample, client_as):
+    client = client_as("staff")
+    every = client.get("/metrics/?site=MAIN").get_data(as_text=True)
+    assert "Lead response time" in every and "First-time fix rate" in every
+    sales = client.get("/metrics/?site=MAIN&area=SALES").get_data(as_text=True)
+    assert "Lead response time" in sales and "First-time fix rate" not in sales
+    assert 'href="/metrics/?site=MAIN&amp;area=AFTERSALES"' in sales
