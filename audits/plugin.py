@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
-from audits import tasks
+from audits import notices, tasks
 from audits.api import bp as api_blueprint
 from audits.cli import audits_group, pack_group
 from audits.demo import populate
@@ -44,6 +44,16 @@ def register_translations():
 def register_commands(cli):
     cli.add_command(audits_group)
     cli.add_command(pack_group)
+
+
+@hookimpl
+def register_notification_kinds():
+    return notices.KINDS
+
+
+@hookimpl
+def tick(now):
+    return notices.remind(now)
 
 
 @hookimpl

@@ -13,6 +13,7 @@ from core import database, i18n, security
 from core.api import converters
 from core.api import init_app as init_api
 from core.extensions import migrate
+from core.notifications import mail
 from core.plugin_engine import manager
 from core.trail import recorder
 from core.web import init_app as init_web
@@ -44,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     i18n.init_app(app)
     security.init_app(app)
+    mail.init_app(app)
 
     init_web(app)
 

@@ -78,6 +78,31 @@ DEFAULTS = {
     "JOBS_TIME_LIMIT": 900,  # seconds of wall-clock time before the job's processes are killed
     "JOBS_MEMORY_LIMIT_MB": 4096,  # address space of the job and its render workers; 0: no limit
     "JOBS_RETENTION_DAYS": 7,  # results are removed this long after the job finished
+    # E-mail (docs/notifications.md): Flask-Mailman's settings, from DEALERQMS_MAIL_*.
+    # Always SMTP, also under test: the tests run a real SMTP server.
+    "MAIL_BACKEND": "smtp",
+    "MAIL_SERVER": "localhost",
+    "MAIL_PORT": 25,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_TIMEOUT": 10,
+    "MAIL_DEFAULT_SENDER": "dealerqms <noreply@localhost>",
+    # Where the links in e-mails point: the address users open dealerqms at.
+    "DEALERQMS_BASE_URL": "http://localhost:5000",
+}
+
+# DEALERQMS_MAIL_SERVER … set MAIL_SERVER …; numbers and yes/no are read as such.
+MAIL_SETTINGS = {
+    "SERVER": str,
+    "PORT": int,
+    "USERNAME": str,
+    "PASSWORD": str,
+    "USE_TLS": bool,
+    "USE_SSL": bool,
+    "TIMEOUT": int,
+    "DEFAULT_SENDER": str,
 }
 
 ENV_SETTINGS = {
@@ -89,12 +114,25 @@ ENV_SETTINGS = {
     "DEALERQMS_PACK_SIGN_CERT": "DEALERQMS_PACK_SIGN_CERT",
     "DEALERQMS_PACK_SIGN_PASSPHRASE_FILE": "DEALERQMS_PACK_SIGN_PASSPHRASE_FILE",
     "DEALERQMS_REDIS_URL": "DEALERQMS_REDIS_URL",
+    "DEALERQMS_BASE_URL": "DEALERQMS_BASE_URL",
 }
 
 
 # DEALERQMS_PLUGIN_CONFIG_USEDCARS='{"stock_age_limit": 90}': settings of the plugin
 # "usedcars" (its name upper-cased, '-' as '_'), over those of the config file.
 PLUGIN_CONFIG_ENV_PREFIX = "DEALERQMS_PLUGIN_CONFIG_"
+
+
+def _setting(name: str, value: str, kind: type):
+    if kind is bool:
+        if value.lower() not in ("1", "0", "true", "false", "yes", "no"):
+            raise ConfigurationError(f"{name} must be yes or no, not {value!r}.")
+        return value.lower() in ("1", "true", "yes")
+    if kind is int:
+        if not value.isdigit():
+            raise ConfigurationError(f"{name} must be a whole number, not {value!r}.")
+        return int(value)
+    return value
 
 
 def _split(value: str) -> tuple[str, ...]:
@@ -122,6 +160,10 @@ def load(app, test_config: dict | None) -> None:
         if value:
             app.config[name] = value if name == "JOBS_RUNNER" else float(value) if "." in value else int(value)
     app.config["DEALERQMS_PLUGIN_CONFIG"] = _plugin_config(app.config.get("DEALERQMS_PLUGIN_CONFIG"))
+    for name, kind in MAIL_SETTINGS.items():
+        value = os.environ.get(f"DEALERQMS_MAIL_{name}")
+        if value:
+            app.config[f"MAIL_{name}"] = _setting(f"DEALERQMS_MAIL_{name}", value, kind)
     if os.environ.get("DEALERQMS_TRUSTED_PROXIES"):
         value = os.environ["DEALERQMS_TRUSTED_PROXIES"]
         if not value.isdigit():

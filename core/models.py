@@ -15,6 +15,7 @@ from core.accounts.models import (
 from core.forms.models import FormSubmission, FormVersion
 from core.jobs.models import Job
 from core.metrics.models import Measurement, SiteTarget
+from core.notifications.models import Notification, NotificationPreference
 from core.signatures.models import Signature
 from core.trail.models import TrailEvent
 
@@ -26,6 +27,8 @@ __all__ = [
     "Job",
     "LoginAttempt",
     "Measurement",
+    "Notification",
+    "NotificationPreference",
     "Role",
     "Signature",
     "Site",

@@ -463,3 +463,48 @@ def describe_plugins(app, *, include_defaults: bool = False) -> list[dict]:
     from core.plugin_engine.manager import describe_plugins as describe
 
     return describe(app, include_defaults=include_defaults)
+
+
+class SmtpInbox:
+    """What a real SMTP server (aiosmtpd, on a free local port) received; ``refuse`` makes it
+    answer every message with a temporary failure, as a mail server under load does."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.messages: list = []
+        self.refuse = False
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's handler name)
+        import email
+        import email.policy
+
+        if self.refuse:
+            return "451 4.3.0 Try again later"
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 OK"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    """A running SMTP server; point the app at it with ``mail_config(smtp_server)``."""
+    from aiosmtpd.controller import Controller
+
+    inbox = SmtpInbox(free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
+    controller.start()
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+def mail_config(inbox: SmtpInbox) -> dict:
+    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": inbox.port, "DEALERQMS_BASE_URL": "https://qms.example.com"}

@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 
 from core.accounts.permissions import Permission, can
 from core.plugins import DashboardPanel, MenuLink, hookimpl
-from procedures import services, tasks
+from procedures import notices, services, tasks
 from procedures.api import bp as api_blueprint
 from procedures.cli import procedures_group
 from procedures.library import load_starter_library
@@ -19,6 +19,11 @@ from procedures.scaledata import generate
 from procedures.views import bp as page_blueprint
 
 __version__ = "1.0"
+
+
+@hookimpl
+def register_notification_kinds():
+    return notices.KINDS
 
 
 @hookimpl

@@ -34,6 +34,7 @@ from core.signatures.service import content_hash
 from core.trail import acting_as
 from core.trail import reason as trail_reason
 from core.trail.queries import history_of
+from procedures import notices
 from procedures.markdown import body_sha256
 from procedures.models import Kind, Procedure, Revision, RevisionState
 
@@ -483,6 +484,7 @@ def submit(actor: User, revision: Revision, *, row_version: int, effective_date:
     revision.submitted_at = utcnow()
     revision.rejection_comment = None
     db.session.flush()
+    notices.approval_asked(revision, approve_refusal)
     return revision
 
 
@@ -673,6 +675,7 @@ def _sign_review(actor, revision, meaning, password, comment) -> SignOutcome:
             revision.state = RevisionState.DRAFT.value
             revision.rejection_comment = comment.strip()
             db.session.flush()
+        notices.rejected(revision, actor, comment.strip(), signature.id)
         return SignOutcome(signature, revision, False)
     signature = sign(revision, signer=actor, password=password, meaning=meaning, comment=comment)
     became_effective = False
@@ -711,6 +714,7 @@ def make_effective(revision: Revision) -> None:
         revision.effective_date or local(now).date(), procedure.review_interval_months
     )
     db.session.flush()
+    notices.effective(revision)
     _announce_effective(revision)
 
 

@@ -247,6 +247,7 @@ def _stand_ins(tmp_path: Path) -> dict:
         "count_over_90": lambda site: 2,
         "appraisals_waiting_for": lambda user: [{"vin": "LSVAU2180N2183294", "due": date(2026, 1, 5)}],
         "appraisal_url": lambda appraisal: f"/p/usedcars/{appraisal['vin']}",
+        "appraisals_due_tomorrow": lambda now: [],
         "list_stock": lambda site: [{"vin": "LSVAU2180N2183294"}],
         "StockSchema": StockSchema,
         "write_report": write_report,
@@ -293,6 +294,7 @@ def _arguments(hook: str, app, world) -> dict:
         "menu_links": {"user": user},
         "trail_scope": {"user": user},
         "user_tasks": {"user": user, "kind": None, "limit": 50},
+        "tick": {"now": world["now"]},
         "dashboard_panels": {"site": site, "user": user},
         "dashboard_overdue": {"site": site, "user": user},
         "dashboard_kpis": {"site": site, "user": user},
@@ -380,6 +382,7 @@ def _world(app, module) -> dict:
         "audit": audit,
         "scale": SCALES["small"],
         "loader": loader,
+        "now": now,
     }
 
 

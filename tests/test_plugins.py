@@ -428,6 +428,48 @@ def test_hook_user_tasks(app, register_plugin, plugin_log):
     assert logged_failures(plugin_log, "user_tasks") == [failure] * 3
 
 
+def test_hook_register_notification_kinds(app, register_plugin, make_user):
+    from core.database import commit
+    from core.notifications import services
+    from core.plugins import NotificationKind, notify
+
+    class Plugin:
+        @hookimpl
+        def register_notification_kinds(self):
+            return [NotificationKind(key="tyres.fitted", title="Tyres fitted", subject="Tyres of %(plate)s fitted")]
+
+    register_plugin(Plugin(), "tyres")
+    make_user("fitter", "staff")
+    with app.test_request_context():
+        from core.accounts.services import user_by_login
+
+        fitter = user_by_login("fitter")
+        assert notify([fitter], "tyres.fitted", {"plate": "京A12345"}, url="/p/tyres/1", event="fitted:1") == 1
+        assert notify([fitter], "tyres.fitted", {"plate": "京A12345"}, url="/p/tyres/1", event="fitted:1") == 0
+        commit()
+        [told] = services.recent(fitter)
+        assert services.texts(told) == ("Tyres of 京A12345 fitted", "")
+        with pytest.raises(ValueError, match="unknown notification kind"):
+            notify([fitter], "tyres.unknown", {}, url="/", event="x")
+
+
+def test_hook_tick(app, register_plugin, plugin_log):
+    seen = []
+
+    class Plugin:
+        @hookimpl
+        def tick(self, now):
+            seen.append(now)
+            return ["2 tyre reminders"]
+
+    register_plugin(Plugin(), "tyres")
+    register_plugin(Raising("tick"), "flaky")
+    result = app.test_cli_runner().invoke(args=["tick"])
+    assert result.exit_code == 0 and "tyres: 2 tyre reminders" in result.output
+    assert len(seen) == 1 and seen[0].tzinfo is not None
+    assert logged_failures(plugin_log, "tick") == ["plugin 'flaky' failed in tick; carrying on without it"]
+
+
 def test_hook_dashboard_overdue(app, register_plugin, plugin_log):
     from datetime import date
 

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 
+from audits import notices
 from audits.models import ActionState, CorrectiveAction, NcState, Nonconformity
 from audits.services import nonconformities as ncs
 from audits.services.common import (
@@ -96,6 +97,7 @@ def add_action(
     )
     db.session.add(action)
     db.session.flush()
+    notices.action_assigned(action)
     ncs.back_to_actions_planned(nc, f"Corrective action {action.label} was added.")
     return action
 
@@ -218,6 +220,7 @@ def verify_action(
             raise Forbidden("The password does not match; the verification was not recorded.")
         action.state = ActionState.INEFFECTIVE.value
         db.session.flush()
+        notices.action_ineffective(action, actor, note)
         ncs.back_to_actions_planned(action.nonconformity, f"Corrective action {action.label} proved ineffective.")
     return action
 

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from audits import notices
 from audits.models import (
     NC_RESULTS,
     Audit,
@@ -413,6 +414,7 @@ def plan_audit(
     audit.auditor_rows = [AuditAuditor(user_id=u.id, user=u) for u in team]
     db.session.add(audit)
     db.session.flush()
+    notices.audit_planned(audit)
     return audit
 
 

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
+from audits import notices
 from audits.models import (
     SEVERITIES,
     ActionState,
@@ -309,6 +310,7 @@ def raise_nonconformity(
     )
     db.session.add(nc)
     db.session.flush()
+    notices.nc_raised(nc)
     notify_after_commit("nonconformity_raised", nc=nc)
     return nc
 

@@ -429,6 +429,64 @@ def user_tasks(user, kind, limit):
 
 
 @hookspec
+def register_notification_kinds():
+    """Kinds of notification this plugin sends: events that need a person.
+
+    Called once at start-up; keys are namespaced by the plugin. Send one with
+    ``notify(users, kind, params, url, event)`` from the service that changes the record,
+    inside its transaction: the in-app notification appears with the change, and the e-mail
+    goes out after the commit (by ``dealerqms tick``), once per user and event, in the
+    user's language and as often as they chose. See `docs/notifications.md`.
+
+    Returns:
+        A list of ``NotificationKind``.
+
+    Example::
+
+        from flask_babel import lazy_gettext as _l
+
+        from core.plugins import NotificationKind, hookimpl
+
+        @hookimpl
+        def register_notification_kinds():
+            return [NotificationKind(key="usedcars.appraisal_due", title=_l("Appraisal due"),
+                                     subject=_l("Appraise %(vin)s by %(due)s"),
+                                     message=_l("A trade-in waits for your appraisal."))]
+    """
+
+
+@hookspec
+def tick(now):
+    """This plugin's periodic work up to ``now``: reminders, escalations, occurrences of schedules.
+
+    Called by ``dealerqms tick`` (every few minutes from cron or a systemd timer, or the
+    ``dealerqms scheduler`` loop). It must be idempotent: two ticks at once, or twice in a
+    minute, do nothing twice — key what you create by the moment it is for (``notify``'s
+    ``event`` does this for notifications) and commit what you did. An implementation that
+    raises is logged; the next tick tries again.
+
+    Args:
+        now: the current time (UTC, aware).
+
+    Returns:
+        A list of lines saying what was done (empty when nothing was due).
+
+    Example::
+
+        from core.plugins import hookimpl, notify
+
+        @hookimpl
+        def tick(now):
+            due = appraisals_due_tomorrow(now)  # your query
+            for appraisal in due:
+                notify([appraisal["appraiser"]], "usedcars.appraisal_due",
+                       {"vin": appraisal["vin"], "due": appraisal["due"]},
+                       url=f"/p/usedcars/{appraisal['vin']}", event=f"due:{appraisal['vin']}")
+            return [f"{len(due)} appraisal reminders"] if due else []
+    """
+
+
+@hookspec
 def dashboard_kpis(site, user):
     """KPI tiles the dashboard shows for ``site``.
 

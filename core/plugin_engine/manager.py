@@ -44,6 +44,7 @@ from core.plugin_engine.types import (
     Kpi,
     MenuLink,
     Metric,
+    NotificationKind,
     OverdueItem,
     PackSection,
     PluginPermission,
@@ -70,6 +71,7 @@ DEFAULT_PLUGINS = (
     "core.metrics.plugin",
     "core.jobs.plugin",
     "core.tasks.plugin",
+    "core.notifications.plugin",
     "core.web.plugin",
     "core.plugins.plugin",
 )
@@ -100,6 +102,15 @@ CONTRIBUTIONS = (
     ),
     Contribution("register_job_kinds", "job_kinds", "job kind", JobKind, "name", True, counted=False),
     Contribution("register_permissions", "permissions", "permission", PluginPermission, "key", True, counted=False),
+    Contribution(
+        "register_notification_kinds",
+        "notification_kinds",
+        "notification kind",
+        NotificationKind,
+        "key",
+        True,
+        counted=False,
+    ),
 )
 # Where a definition names a department: (kind, attribute, is a list of codes).
 DEPARTMENT_ATTRIBUTES = (
@@ -157,6 +168,7 @@ class Registry:
         self.procedure_templates: dict[str, ProcedureTemplate] = {}
         self.job_kinds: dict[str, JobKind] = {}
         self.permissions: dict[str, PluginPermission] = {}
+        self.notification_kinds: dict[str, NotificationKind] = {}
         self._origin: dict[tuple[str, str], str] = {}
 
     def add(self, plugin: str, contribution: Contribution, value) -> None:
@@ -849,6 +861,22 @@ def user_tasks(user, kind: str | None = None, limit: int = 50) -> tuple[list[Tas
         tasks += [task for task in found if kind is None or task.kind == kind]
         total += getattr(result, "total", len(found))
     return tasks, total
+
+
+def tick(now) -> list[str]:
+    """Every plugin's periodic work up to ``now`` (``dealerqms tick``); what each did, in a line.
+
+    A plugin that fails is logged and the others carry on: the next tick tries again.
+    """
+    done = []
+    for impl in _implementations(_host(), "tick"):
+        try:
+            result = _call(impl, {"now": now})
+        except Exception:
+            _log_failure(impl.plugin_name, "tick")
+            continue
+        done.extend(f"{impl.plugin_name}: {line}" for line in (result or []))
+    return done
 
 
 def dashboard_kpis(site, user) -> list[Kpi]:

@@ -614,6 +614,33 @@ class JobKind:
 
 
 @_checks_arguments
+@dataclass(frozen=True, kw_only=True)
+class NotificationKind:
+    """A kind of notification (``register_notification_kinds``): an event that needs a person.
+
+    ``title`` names the kind on the preferences page; ``subject`` and ``message`` are
+    ``%``-format texts (mark them with ``lazy_gettext``) filled with a notification's
+    parameters in the recipient's language: the in-app line and the e-mail's subject, and
+    the e-mail's text above the link to the record. A ``mandatory`` kind (a signature asked
+    of someone) cannot be turned off; the others can be sent at once, in a daily digest, or
+    not by e-mail.
+    """
+
+    key: str
+    title: Text
+    subject: Text
+    message: Text = ""
+    mandatory: bool = False
+
+    def __post_init__(self):
+        owner = f"notification kind {self.key!r}"
+        _check_key(owner, self.key)
+        _check_text(owner, "title", self.title, limit=MAX_TITLE_LENGTH)
+        _check_text(owner, "subject", self.subject, limit=MAX_TITLE_LENGTH)
+        _check_text(owner, "message", self.message, required=False)
+
+
+@_checks_arguments
 @dataclass(frozen=True)
 class Task:
     """A piece of work waiting for a user, in their inbox (``user_tasks``).

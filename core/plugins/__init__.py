@@ -27,6 +27,7 @@ from core.clock import (
     utcnow,
 )
 from core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from core.notifications.services import notify
 from core.plugin_engine.capabilities import CapabilityMissing, raise_nonconformity
 from core.plugin_engine.errors import PluginError
 from core.plugin_engine.settings import plugin_config
@@ -43,6 +44,7 @@ from core.plugin_engine.types import (
     Kpi,
     MenuLink,
     Metric,
+    NotificationKind,
     OverdueItem,
     OverdueList,
     PackSection,
@@ -76,6 +78,7 @@ __all__ = [
     "Kpi",
     "MenuLink",
     "Metric",
+    "NotificationKind",
     "OverdueItem",
     "OverdueList",
     "PackSection",
@@ -113,6 +116,7 @@ __all__ = [
     "form_url",
     "metric_url",
     "nonconformity_url",
+    "notify",
     "procedure_url",
     "submissions_url",
     # the JSON API

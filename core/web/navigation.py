@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from core.accounts.permissions import Permission, can
+from core.notifications import services as notifications
 from core.plugin_engine import manager
 from core.tasks import services as tasks
 
@@ -45,6 +46,7 @@ def _core_links(user) -> list[NavLink]:
     links = [
         NavLink(_l("Dashboard"), url_for("web.dashboard")),
         NavLink(_l("My tasks"), url_for("tasks.index"), badge=waiting or None),
+        NavLink(_l("Notifications"), url_for("notifications.index"), badge=notifications.unread_count(user) or None),
         NavLink(_l("Forms"), url_for("forms.index")),
         NavLink(_l("KPIs"), url_for("metrics.index")),
     ]
@@ -62,6 +64,7 @@ def _admin_group(user) -> NavGroup | None:
             NavLink(_l("Users"), url_for("admin.users")),
             NavLink(_l("Sites"), url_for("admin.sites")),
             NavLink(_l("Departments"), url_for("admin.departments")),
+            NavLink(_l("E-mail waiting"), url_for("notifications.waiting_mail")),
         ),
     )
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from core import backup, maintenance
+from core import backup, maintenance, scheduler
 from core.plugins import hookimpl
 from core.scaledata import cli as scaledata_commands
 from core.web import admin, views
@@ -21,5 +21,7 @@ def register_commands(cli):
         backup.backup_command,
         backup.restore_command,
         scaledata_commands.demo_data_command,
+        scheduler.tick_command,
+        scheduler.scheduler_command,
     ):
         cli.add_command(command)

@@ -170,6 +170,8 @@ TARGET_SET = on_record(lambda i, r: True, lambda i, r: i.has("quality_officer") 
 SUBMIT_AT = on_record(lambda i, r: True, submits_at)
 JOB_READ = on_record(sees_job, lambda i, r: True)
 TOKEN = on_record(token_owner, lambda i, r: True)
+# A notification is its recipient's alone: not even an administrator opens someone else's.
+OWN = TOKEN
 # A browser session or an API token is its owner's; an administrator may end anyone's (a stolen laptop).
 SESSION = on_record(lambda i, r: token_owner(i, r) or i.has("admin"), lambda i, r: True)
 # Everyone sees who is who; a password is its owner's to change (an administrator sets anyone's).
@@ -270,6 +272,21 @@ ENTRIES: list[Entry] = [
     *E("GET", "/api/v1/plugins", EVERYONE),
     *E("GET", "/api/v1/checklists", EVERYONE),
     *E("GET", "/api/v1/checklists/<key>", EVERYONE, "/api/v1/checklists/sales.process"),
+    # Everyone's own notifications; the e-mail waiting is the administrator's to see.
+    *E("GET", "/notifications/", EVERYONE),
+    *E("GET,POST", "/notifications/preferences", EVERYONE),
+    *E("POST", "/notifications/read", EVERYONE),
+    *E("POST", "/notifications/<int:notification_id>/open", OWN, "/notifications/{notification}/open", per_site=False),
+    *E("GET", "/notifications/mail", ADMIN_ONLY),
+    *E("GET", "/api/v1/notifications", EVERYONE),
+    *E("POST", "/api/v1/notifications/read", EVERYONE),
+    *E(
+        "POST",
+        "/api/v1/notifications/<int:notification_id>/read",
+        OWN,
+        "/api/v1/notifications/{notification}/read",
+        per_site=False,
+    ),
     # Everyone's own inbox
     *E("GET", "/tasks/", EVERYONE),
     *E("GET", "/tasks/next", EVERYONE, "/tasks/next?kind=procedures.acknowledge"),
@@ -492,7 +509,12 @@ def check_cell(app, world, clients, saved, entry, site, identity) -> str | None:
     from tests.access_matrix import world as w
 
     records = world.sites[site] if site else world.sites["MAIN"]
-    values = {**records.__dict__, "token": world.spare_token, "session": world.spare_session}
+    values = {
+        **records.__dict__,
+        "token": world.spare_token,
+        "session": world.spare_session,
+        "notification": world.spare_notification,
+    }
     url = entry.url.format(**values)
     body = entry.body(records) if entry.body else None
     want = expected(entry, identity, records)

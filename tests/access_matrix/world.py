@@ -105,6 +105,7 @@ class World:
     spare_token: int  # an API token of staff_other's (a token id nobody else owns)
     spare_token_plain: str = ""
     spare_session: int = 0  # a browser session of staff_other's
+    spare_notification: int = 0  # a notification of staff_other's
 
 
 def _user(login):
@@ -124,6 +125,8 @@ def build(app) -> World:
     from core.jobs.models import Job
     from core.jobs.services import new_job_id
     from core.metrics import services as metrics
+    from core.notifications.models import Notification
+    from core.notifications.services import notify
     from procedures import services as procedures
 
     with app.app_context():
@@ -265,8 +268,16 @@ def build(app) -> World:
         token, plain = services.create_token(None, _user("staff_other"), "spare")
         session = UserSession(key="0" * 64, user_id=_user("staff_other").id, user_agent="a browser elsewhere")
         db.session.add(session)
+        notify([_user("staff_other")], "procedures.effective", {}, url="/", event="matrix")
         commit()
-        return World(sites=sites, spare_token=token.id, spare_token_plain=plain, spare_session=session.id)
+        notification = db.session.execute(db.select(Notification).filter_by(event="matrix")).scalar_one()
+        return World(
+            sites=sites,
+            spare_token=token.id,
+            spare_token_plain=plain,
+            spare_session=session.id,
+            spare_notification=notification.id,
+        )
 
 
 # Saving and restoring the database around writes that went through -----------------

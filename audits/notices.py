@@ -1,0 +1,182 @@
+"""Who the audit area tells, and of what: an NC's owner when it is raised, an action's owner
+when it is assigned, proves ineffective, comes due and runs late — and, when it stays late,
+the head of the department and then the quality officers; the audit team when an audit is planned."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+
+from audits.models import ActionState, Audit, CorrectiveAction, Nonconformity
+from core.accounts import organisation
+from core.accounts.models import Role, User, UserRole
+from core.clock import local, today
+from core.database import commit, db
+from core.notifications.services import notify, path_for
+from core.plugins import NotificationKind
+
+NC_RAISED = "audits.nc_raised"
+ACTION_ASSIGNED = "audits.action_assigned"
+ACTION_DUE = "audits.action_due"
+ACTION_OVERDUE = "audits.action_overdue"
+ACTION_ESCALATED = "audits.action_escalated"
+ACTION_INEFFECTIVE = "audits.action_ineffective"
+AUDIT_PLANNED = "audits.audit_planned"
+
+# Reminders: an action is announced this many days before it is due; a late one goes to the
+# head of the NC's department after HEAD_AFTER days and to the quality officers after QO_AFTER.
+DUE_SOON = timedelta(days=3)
+HEAD_AFTER = timedelta(days=7)
+QO_AFTER = timedelta(days=14)
+
+KINDS = [
+    NotificationKind(
+        key=NC_RAISED,
+        title=_l("A nonconformity was raised for you to own"),
+        subject=_l("%(reference)s raised: %(title)s"),
+        message=_l("A %(severity)s nonconformity of %(department)s at %(site)s is yours: contain it by %(due)s."),
+    ),
+    NotificationKind(
+        key=ACTION_ASSIGNED,
+        title=_l("A corrective action was assigned to you"),
+        subject=_l("%(label)s is yours: %(description)s"),
+        message=_l("Due %(due)s."),
+    ),
+    NotificationKind(
+        key=ACTION_DUE,
+        title=_l("A corrective action of yours is due soon"),
+        subject=_l("%(label)s is due %(due)s"),
+        message=_l("%(description)s"),
+    ),
+    NotificationKind(
+        key=ACTION_OVERDUE,
+        title=_l("A corrective action of yours is overdue"),
+        subject=_l("%(label)s is overdue since %(due)s"),
+        message=_l("%(description)s"),
+    ),
+    NotificationKind(
+        key=ACTION_ESCALATED,
+        title=_l("A corrective action in your area is long overdue"),
+        subject=_l("%(label)s, owned by %(owner)s, is overdue since %(due)s"),
+        message=_l("%(description)s"),
+    ),
+    NotificationKind(
+        key=ACTION_INEFFECTIVE,
+        title=_l("A corrective action proved ineffective"),
+        subject=_l("%(label)s did not work: plan again"),
+        message=_l("%(verifier)s wrote: %(note)s"),
+    ),
+    NotificationKind(
+        key=AUDIT_PLANNED,
+        title=_l("An audit was planned with you on the team"),
+        subject=_l("%(reference)s on %(date)s: %(title)s"),
+        message=_l("%(lead)s leads it."),
+    ),
+]
+
+
+def _action_params(action: CorrectiveAction) -> dict:
+    return {
+        "label": action.label,
+        "description": action.description,
+        "due": action.due_date,
+        "owner": action.owner.display_name,
+    }
+
+
+def _action_url(action: CorrectiveAction) -> str:
+    return path_for("audits.action", action_id=action.id)
+
+
+def nc_raised(nc: Nonconformity) -> None:
+    notify(
+        [nc.owner],
+        NC_RAISED,
+        {
+            "reference": nc.reference,
+            "title": nc.title,
+            "severity": nc.severity,
+            "department": nc.department.code,
+            "site": nc.site.code,
+            "due": nc.due_date,
+        },
+        url=path_for("audits.nonconformity", reference=nc.reference),
+        event=f"nc-raised:{nc.id}",
+    )
+
+
+def action_assigned(action: CorrectiveAction) -> None:
+    notify(
+        [action.owner],
+        ACTION_ASSIGNED,
+        _action_params(action),
+        url=_action_url(action),
+        event=f"action-assigned:{action.id}:{action.owner_id}",
+    )
+
+
+def action_ineffective(action: CorrectiveAction, verifier: User, note: str) -> None:
+    notify(
+        [action.owner, action.nonconformity.owner],
+        ACTION_INEFFECTIVE,
+        {**_action_params(action), "verifier": verifier.display_name, "note": note},
+        url=path_for("audits.nonconformity", reference=action.nonconformity.reference),
+        event=f"action-ineffective:{action.id}:{action.verified_at.isoformat()}",
+    )
+
+
+def audit_planned(audit: Audit) -> None:
+    notify(
+        [audit.lead_auditor, *audit.auditors],
+        AUDIT_PLANNED,
+        {
+            "reference": audit.reference,
+            "title": audit.title,
+            "date": audit.planned_date,
+            "lead": audit.lead_auditor.display_name,
+        },
+        url=path_for("audits.audit", reference=audit.reference),
+        event=f"audit-planned:{audit.id}",
+    )
+
+
+def _quality_officers_for(site_id: int) -> list[User]:
+    officers = db.session.execute(
+        db.select(User).where(User.active.is_(True), User.role_rows.any(UserRole.role == Role.QUALITY_OFFICER.value))
+    ).scalars()
+    return [user for user in officers if user.site_id in (None, site_id)]
+
+
+def remind(now) -> list[str]:
+    """Due-soon and overdue reminders, and escalation of long-overdue actions (the tick)."""
+    day = local(now).date() if now else today()
+    open_actions = list(
+        db.session.execute(
+            db.select(CorrectiveAction)
+            .where(CorrectiveAction.state == ActionState.OPEN, CorrectiveAction.due_date <= day + DUE_SOON)
+            .order_by(CorrectiveAction.due_date)
+        ).scalars()
+    )
+    told = 0
+    for action in open_actions:
+        params, url, due = _action_params(action), _action_url(action), action.due_date
+        # Each reminder is one event per action and due date: a moved due date reminds again.
+        if due >= day:
+            told += notify([action.owner], ACTION_DUE, params, url=url, event=f"action-due:{action.id}:{due}")
+            continue
+        told += notify([action.owner], ACTION_OVERDUE, params, url=url, event=f"action-overdue:{action.id}:{due}")
+        nc = action.nonconformity
+        if day - due >= HEAD_AFTER:
+            head = organisation.head_of(nc.department, nc.site)
+            told += notify([head], ACTION_ESCALATED, params, url=url, event=f"action-escalated-head:{action.id}:{due}")
+        if day - due >= QO_AFTER:
+            told += notify(
+                _quality_officers_for(nc.site_id),
+                ACTION_ESCALATED,
+                params,
+                url=url,
+                event=f"action-escalated-qo:{action.id}:{due}",
+            )
+    commit()
+    return [f"action reminders and escalations: {told}"] if told else []

@@ -1,0 +1,51 @@
+"""The audit area's notifications: an NC's owner and an action's owner are told at once; an
+action coming due and running late reminds its owner, then the head, then the quality officers,
+each once however often the scheduler ticks."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from core.clock import today, utcnow
+from tests.audits.test_nonconformities import raised, to_actions_planned
+
+pytestmark = pytest.mark.usefixtures("cast")
+
+
+def _kinds(api):
+    return [(n["kind"], n["subject"]) for n in api.get("/api/v1/notifications").get_json()]
+
+
+def test_the_owner_of_a_new_nc_and_of_a_new_action_are_told(app, api_as):
+    with app.app_context():
+        nc = raised()
+        reference = nc.reference
+        label = to_actions_planned(nc, owner="staff").label
+    assert _kinds(api_as("head")) == [("audits.nc_raised", f"{reference} raised: Showroom greeting too slow")]
+    assert _kinds(api_as("staff")) == [("audits.action_assigned", f"{label} is yours: Lunch rota")]
+
+
+def test_a_late_action_reminds_its_owner_then_the_head_then_the_quality_officers_once_each(app, api_as):
+    from audits.notices import remind
+
+    with app.app_context():
+        action = to_actions_planned(raised(), owner="staff")
+        label = action.label
+        due = today() + timedelta(days=14)
+
+        def tick(days_after_due):
+            return remind(utcnow() + timedelta(days=14 + days_after_due))
+
+        assert tick(-10) == []
+        told = "action reminders and escalations: 1"
+        assert tick(-2) == [told] and tick(-2) == []
+        assert tick(1) == [told]
+        assert tick(8) == [told]
+        assert tick(15) != [] and tick(20) == []
+    staff = [kind for kind, _subject in _kinds(api_as("staff"))]
+    assert staff.count("audits.action_due") == 1 and staff.count("audits.action_overdue") == 1
+    head = _kinds(api_as("head"))
+    assert ("audits.action_escalated", f"{label}, owned by Sam Staff, is overdue since {due.isoformat()}") in head
+    assert "audits.action_escalated" in [kind for kind, _s in _kinds(api_as("qo"))]
