@@ -13,7 +13,8 @@ from core.accounts import organisation
 from core.accounts.models import Role, User, UserRole
 from core.clock import local, today
 from core.database import commit, db
-from core.notifications.services import notify, path_for
+from core.notifications.services import notify
+from core.paths import path_for
 from core.plugins import NotificationKind
 
 NC_RAISED = "audits.nc_raised"

@@ -3,7 +3,6 @@ auditor, nonconformities to move on as their owner, corrective actions to comple
 
 from __future__ import annotations
 
-from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -11,6 +10,7 @@ from audits.models import ActionState, Audit, AuditState, CorrectiveAction, NcSt
 from audits.services import actions as action_services
 from core.accounts.models import User
 from core.database import db
+from core.paths import path_for
 from core.plugins import Task, TaskList
 
 AUDIT, NC, COMPLETE, VERIFY = "audits.audit", "audits.nonconformity", "audits.complete", "audits.verify"
@@ -46,7 +46,7 @@ def _audits(user: User, limit: int) -> TaskList:
                     if audit.state == AuditState.PLANNED
                     else _("Finish and report %(reference)s — %(title)s", reference=audit.reference, title=audit.title)
                 ),
-                url=url_for("audits.audit", reference=audit.reference),
+                url=path_for("audits.audit", reference=audit.reference),
                 why=_("You are its lead auditor."),
                 due=audit.planned_date,
                 record=audit.reference,
@@ -70,7 +70,7 @@ def _nonconformities(user: User, limit: int) -> TaskList:
                 kind=NC,
                 kind_label=KIND_LABELS[NC],
                 title=str(NC_NEXT_STEP[NcState(nc.state)]) % {"reference": nc.reference, "title": nc.title},
-                url=url_for("audits.nonconformity", reference=nc.reference),
+                url=path_for("audits.nonconformity", reference=nc.reference),
                 why=_("You own it."),
                 due=nc.due_date,
                 record=nc.reference,
@@ -94,7 +94,7 @@ def _to_complete(user: User, limit: int) -> TaskList:
                 kind=COMPLETE,
                 kind_label=KIND_LABELS[COMPLETE],
                 title=_("Do %(label)s: %(description)s", label=action.label, description=action.description),
-                url=url_for("audits.action", action_id=action.id),
+                url=path_for("audits.action", action_id=action.id),
                 why=_("It is assigned to you."),
                 due=action.due_date,
                 record=action.label,
@@ -119,7 +119,7 @@ def _to_verify(user: User, limit: int) -> TaskList:
                 title=_(
                     "Check that %(label)s worked: %(description)s", label=action.label, description=action.description
                 ),
-                url=url_for("audits.action", action_id=action.id),
+                url=path_for("audits.action", action_id=action.id),
                 why=_(
                     "It is done; a quality officer or the head of %(department)s checks its effect.",
                     department=action.nonconformity.department.code,

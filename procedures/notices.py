@@ -7,7 +7,8 @@ from flask_babel import lazy_gettext as _l
 
 from core.accounts.models import Role, User, UserRole
 from core.database import db
-from core.notifications.services import notify, path_for
+from core.notifications.services import notify
+from core.paths import path_for
 from core.plugins import NotificationKind
 from procedures.models import Revision
 

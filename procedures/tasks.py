@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -13,6 +12,7 @@ from core.accounts.models import User
 from core.accounts.permissions import Permission, can
 from core.clock import today
 from core.database import db
+from core.paths import path_for
 from core.plugins import Task, TaskList
 from procedures import services
 from procedures.models import Procedure, Revision, RevisionState
@@ -30,7 +30,7 @@ REVIEW_NOTICE = timedelta(days=30)
 
 
 def _sign_url(revision: Revision, meaning: str) -> str:
-    return url_for("procedures.sign", code=revision.procedure.code, number=revision.number, meaning=meaning)
+    return path_for("procedures.sign", code=revision.procedure.code, number=revision.number, meaning=meaning)
 
 
 def _approver_why(user: User, procedure: Procedure) -> str:

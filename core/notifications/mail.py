@@ -15,7 +15,8 @@ from flask_mailman import EmailMessage, Mail
 
 from core.database import commit, db
 from core.notifications.models import MailState, Notification
-from core.notifications.services import path_for, texts
+from core.notifications.services import texts
+from core.paths import path_for
 
 log = logging.getLogger("dealerqms.mail")
 

@@ -21,12 +21,6 @@ IMMEDIATELY, DAILY, OFF = "immediately", "daily", "off"
 MODES = (IMMEDIATELY, DAILY, OFF)
 
 
-def path_for(endpoint: str, **values) -> str:
-    """The path of a page, also outside a request (a tick, the command line): links in
-    notifications are paths, made absolute with ``DEALERQMS_BASE_URL`` in e-mail."""
-    return current_app.url_map.bind("localhost").build(endpoint, values)
-
-
 def kind_named(key: str) -> NotificationKind:
     kind = registry().notification_kinds.get(key)
     if kind is None:

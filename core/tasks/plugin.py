@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.plugins import hookimpl
 from core.tasks import api, views
+from core.tasks import cli as commands
 
 
 @hookimpl
@@ -14,3 +15,8 @@ def register_blueprints():
 @hookimpl
 def register_api_blueprints():
     return [api.bp]
+
+
+@hookimpl
+def register_commands(cli):
+    cli.add_command(commands.tasks_command)

@@ -109,3 +109,14 @@ def test_the_task_list_is_paginated_and_refuses_bad_arguments(app, people, api_a
     assert [t["record"] for t in second] == ["SA-PR-003 rev 1"]
     refused = api.get("/api/v1/tasks?limit=0")
     assert refused.status_code == 422 and refused.mimetype == "application/problem+json"
+
+
+def test_the_command_line_lists_a_users_tasks(app, people):
+    with app.app_context():
+        effective_procedure("SA-PR-001")
+    result = app.test_cli_runner().invoke(args=["tasks", "--as", "staff"])
+    assert result.exit_code == 0, result.output
+    assert "Read SA-PR-001 — Showroom reception  [procedures.acknowledge]" in result.output
+    assert result.output.strip().endswith("1 task(s) waiting for staff.")
+    unknown = app.test_cli_runner().invoke(args=["tasks", "--as", "nobody"])
+    assert unknown.exit_code == 1 and "nobody" in unknown.output
