@@ -41,6 +41,12 @@ def test_a_query_integer_beyond_64_bits_is_422_naming_it(api_as, path, field):
     assert_refused(api_as("admin").get(path), 422, field)
 
 
+@pytest.mark.parametrize("listed", ["notifications", "tasks"])
+def test_an_offset_past_every_list_is_an_empty_page(api_as, listed):
+    response = api_as("admin").get(f"/api/v1/{listed}?offset={INT64_MAX - 1}")
+    assert response.status_code == 200 and response.get_json() == []
+
+
 def test_a_revision_number_beyond_64_bits_is_422_naming_it(app, make_user, api_as):
     # The procedure must exist: who may read it is answered before the query is read.
     from core.accounts.services import department_by_code, user_by_login

@@ -36,10 +36,9 @@ class ReadSchema(Schema):
 @bp.response(200, NotificationSchema(many=True), headers=PAGE_HEADERS)
 def list_notifications(args):
     """The caller's notifications, newest first."""
-    offset, limit = args["offset"], args["limit"]
-    found = services.recent(api_user(), limit=offset + limit, unread_only=args["unread"])
+    found = services.recent(api_user(), limit=args["limit"], offset=args["offset"], unread_only=args["unread"])
     total = services.unread_count(api_user()) if args["unread"] else services.count(api_user())
-    return found[offset:], page_headers(total, args)
+    return found, page_headers(total, args)
 
 
 @bp.route("/notifications/<int:notification_id>/read", methods=["POST"])

@@ -139,11 +139,11 @@ def texts(notification: Notification, locale: str | None = None) -> tuple[str, s
             return str(kind.title), ""
 
 
-def recent(user: User, limit: int = 50, *, unread_only: bool = False) -> list[Notification]:
+def recent(user: User, limit: int = 50, *, unread_only: bool = False, offset: int = 0) -> list[Notification]:
     query = db.select(Notification).filter_by(user_id=user.id)
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
-    return list(db.session.execute(query.order_by(Notification.id.desc()).limit(limit)).scalars())
+    return list(db.session.execute(query.order_by(Notification.id.desc()).offset(offset).limit(limit)).scalars())
 
 
 def count(user: User) -> int:

@@ -33,5 +33,6 @@ class TaskSchema(Schema):
 def list_tasks(args):
     """The caller's tasks, earliest due first (no due date last); ``kind`` filters."""
     offset, limit = args["offset"], args["limit"]
-    inbox = services.inbox(api_user(), args.get("kind"), limit=offset + limit)
+    # Pages are cut from the merged list: past its end there is nothing, whatever the offset.
+    inbox = services.inbox(api_user(), args.get("kind"), limit=min(offset + limit, services.INBOX_LIMIT))
     return inbox.tasks[offset : offset + limit], page_headers(inbox.total, args)

@@ -13,8 +13,10 @@ from core.clock import today
 from core.plugin_engine import manager
 from core.plugin_engine.types import Task
 
-# The inbox lists this many at most; the count says how many there are in all.
+# The inbox page lists this many at most; the count says how many there are in all.
 INBOX_SIZE = 200
+# The API pages through at most this many (each area lists up to it before they are merged).
+INBOX_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
