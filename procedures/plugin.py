@@ -11,6 +11,7 @@ from markupsafe import Markup, escape
 
 from core.accounts.permissions import Permission, can
 from core.plugins import DashboardPanel, MenuLink, hookimpl
+from procedures import demo as procedures_demo
 from procedures import notices, services, tasks
 from procedures.api import bp as api_blueprint
 from procedures.cli import procedures_group
@@ -59,6 +60,8 @@ def register_api_blueprints():
 @hookimpl
 def populate_instance(demo):
     load_starter_library()
+    if demo:
+        procedures_demo.populate()
 
 
 @hookimpl

@@ -139,6 +139,25 @@ def test_demo_users_log_in_with_the_printed_password(demo):
     assert response.status_code != 302
 
 
+def test_every_demo_person_finds_work_in_their_inbox(demo):
+    from core.accounts.services import user_by_login
+    from core.tasks import services as tasks
+
+    with demo.test_request_context():
+        kinds = {}
+        for person in db.session.execute(db.select(User).where(User.site_id.is_not(None))).scalars():
+            inbox = tasks.inbox(person)
+            assert inbox.total > 0, person.login
+            kinds[person.login] = {task.kind for task in inbox.tasks}
+        # The head of sales has a site procedure to approve and NCs to work on; staff have procedures to read.
+        for prefix in ("bj", "sh"):
+            assert {"procedures.approve", "audits.nonconformity"} <= kinds[f"{prefix}.sales.head"]
+            assert "procedures.acknowledge" in kinds[f"{prefix}.sales"]
+            assert "audits.verify" in kinds[f"{prefix}.quality"]
+        assert "audits.complete" in kinds["bj.service.head"]
+        assert tasks.count(user_by_login("bj.auditor")) > 0
+
+
 def test_plugins_see_the_demo_sites_strongest_first(demo):
     sites = present_demo_sites()
     assert [(site.code, site.rank) for site in sites] == [("BJ01", 0), ("SH01", 1)]

@@ -38,10 +38,10 @@ def inbox(user: User, kind: str | None = None, limit: int = INBOX_SIZE) -> Inbox
 
 def count(user: User) -> int:
     """How many tasks wait for ``user`` (once per request: the navigation asks on every page)."""
-    cached = g.get("dealerqms_task_count")
-    if cached is None:
-        cached = g.dealerqms_task_count = manager.user_tasks(user, None, 0)[1]
-    return cached
+    counted = g.setdefault("dealerqms_task_counts", {})
+    if user.id not in counted:
+        counted[user.id] = manager.user_tasks(user, None, 0)[1]
+    return counted[user.id]
 
 
 def is_overdue(task: Task) -> bool:
