@@ -32,7 +32,13 @@ STATE_LABELS = {
     "scheduled": _l("scheduled"),
     "overdue": _l("overdue"),
 }
-SOURCE_LABELS = {"audit": _l("Audit"), "complaint": _l("Complaint"), "metric": _l("Metric"), "manual": _l("Manual")}
+SOURCE_LABELS = {
+    "audit": _l("Audit"),
+    "inspection": _l("Inspection"),
+    "complaint": _l("Complaint"),
+    "metric": _l("Metric"),
+    "manual": _l("Manual"),
+}
 FISHBONE_LABELS = {
     "man": _l("Man (people)"),
     "machine": _l("Machine"),

@@ -14,6 +14,7 @@ from audits import notices, tasks
 from audits.api import bp as api_blueprint
 from audits.cli import audits_group, pack_group
 from audits.demo import populate
+from audits.inspections import services as inspection_services
 from audits.jobs import PACK_JOB
 from audits.scaledata import generate
 from audits.services import actions, nonconformities, trail
@@ -22,11 +23,24 @@ from audits.services.programme import load_starter_programme
 from audits.views import bp as page_blueprint
 from core.accounts.models import User
 from core.accounts.permissions import Permission, can
-from core.database import db
-from core.plugins import DashboardPanel, MenuLink, OverdueItem, OverdueList, hookimpl
+from core.database import commit, db
+from core.plugins import DashboardPanel, MenuLink, Metric, OverdueItem, OverdueList, hookimpl
 from core.web.dashboard import OVERDUE_SHOWN
 
 __version__ = "1.0"
+
+# How many of a site's scheduled checks of the month were done: the rhythm holding.
+INSPECTION_COMPLETION = Metric(
+    key=inspection_services.COMPLETION_METRIC,
+    name=_l("Scheduled checks done"),
+    unit="%",
+    direction="higher",
+    target=95,
+    warning=85,
+    computed=True,
+    formula=_l("checks recorded ÷ checks due in the month × 100"),
+    area="QUALITY",
+)
 HERE = Path(__file__).parent
 
 
@@ -53,7 +67,21 @@ def register_notification_kinds():
 
 @hookimpl
 def tick(now):
-    return notices.remind(now)
+    created = inspection_services.create_due(now)
+    commit()
+    return ([f"scheduled checks created: {created}"] if created else []) + notices.remind(now)
+
+
+@hookimpl
+def register_metrics():
+    return [INSPECTION_COMPLETION]
+
+
+@hookimpl
+def compute_metric(metric, site, period):
+    if metric.key == INSPECTION_COMPLETION.key:
+        return inspection_services.completion_rate(site, period)
+    return None
 
 
 @hookimpl
@@ -96,6 +124,7 @@ def menu_links(user):
     if can(user, Permission.READ_RECORDS):
         links.append(MenuLink(label=_l("Nonconformities"), endpoint="audits.nonconformities"))
         links.append(MenuLink(label=_l("My actions"), endpoint="audits.my_actions"))
+        links.append(MenuLink(label=_l("Scheduled checks"), endpoint="audits.inspections.index"))
     return links
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from audits.inspections import services as inspections
+from audits.inspections.models import Inspection
 from audits.models import ActionState, Audit, AuditState, CorrectiveAction, NcState, Nonconformity
 from audits.services import actions as action_services
 from core.accounts.models import User
@@ -14,11 +16,13 @@ from core.paths import path_for
 from core.plugins import Task, TaskList
 
 AUDIT, NC, COMPLETE, VERIFY = "audits.audit", "audits.nonconformity", "audits.complete", "audits.verify"
+INSPECTION = "audits.inspection"
 KIND_LABELS = {
     AUDIT: _l("Run an audit"),
     NC: _l("Work on a nonconformity"),
     COMPLETE: _l("Complete a corrective action"),
     VERIFY: _l("Verify effectiveness"),
+    INSPECTION: _l("Scheduled check"),
 }
 # What the owner of an NC does next, by its state (NCs waiting for their actions ask nothing of them).
 NC_NEXT_STEP = {
@@ -133,7 +137,34 @@ def _to_verify(user: User, limit: int) -> TaskList:
     )
 
 
-SOURCES = {AUDIT: _audits, NC: _nonconformities, COMPLETE: _to_complete, VERIFY: _to_verify}
+def _inspections(user: User, limit: int) -> TaskList:
+    query = db.select(Inspection).where(inspections.to_do_clause(user)).order_by(Inspection.occurs_on, Inspection.id)
+    total = db.session.execute(db.select(db.func.count()).select_from(query.order_by(None).subquery())).scalar()
+    found = db.session.execute(query.limit(limit)).scalars() if limit else []
+    return TaskList(
+        [
+            Task(
+                kind=INSPECTION,
+                kind_label=KIND_LABELS[INSPECTION],
+                title=_("%(title)s — %(site)s", title=inspection.title, site=inspection.site.code),
+                url=path_for("audits.inspections.inspection", inspection_id=inspection.id),
+                why=(
+                    _("It is assigned to you.")
+                    if inspection.assignee_id == user.id
+                    else _(
+                        "It is for the people of %(department)s at your site.", department=inspection.department.code
+                    )
+                ),
+                due=inspection.occurs_on,
+                record=inspection.reference,
+            )
+            for inspection in found
+        ],
+        total=total,
+    )
+
+
+SOURCES = {AUDIT: _audits, NC: _nonconformities, COMPLETE: _to_complete, VERIFY: _to_verify, INSPECTION: _inspections}
 
 
 def user_tasks(user: User, kind: str | None, limit: int) -> TaskList:

@@ -10,5 +10,9 @@ from audits.api import programme, audits, nonconformities, actions, evidence, pa
 
 # isort: on
 from audits.api.shared import bp
+from audits.inspections.api import bp as inspections_bp
+
+# The plugin mounts one API blueprint: the recurring checks' is nested in it.
+bp.register_blueprint(inspections_bp)
 
 __all__ = ["bp"]

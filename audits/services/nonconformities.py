@@ -52,7 +52,7 @@ from core.plugin_engine.manager import notify_after_commit
 from core.trail import reason as trail_reason
 from core.trail.queries import history_of_all
 
-SOURCE_KINDS = ("audit", "complaint", "metric", "manual")
+SOURCE_KINDS = ("audit", "inspection", "complaint", "metric", "manual")
 PLUGIN_SOURCE = re.compile(r"^plugin:[a-z0-9][a-z0-9_-]{0,60}$")
 # Days to deal with an NC when whoever raises it gives no due date.
 DEFAULT_DAYS = {"major": 30, "minor": 60}
@@ -267,6 +267,8 @@ def raise_nonconformity(
     source = check_source(source)
     if source == "audit" and audit_item is None:
         raise ValidationFailed.field("source", "audit nonconformities are raised by recording an audit finding")
+    if source == "inspection" and actor is not None:
+        raise ValidationFailed.field("source", "inspection nonconformities are raised by recording an inspection")
     title = required_text(title, "title", 300)
     if severity not in SEVERITIES:
         raise ValidationFailed.field("severity", f"one of {', '.join(SEVERITIES)}")

@@ -212,7 +212,8 @@ class DealerApi(flask_smorest.Api):
         mount.before_request(screen_request)
         mount.register_blueprint(blp, url_prefix=prefix)
         # No session cookie authenticates the API, so there is no request to forge.
-        csrf.exempt(blp)
+        for exempt in _with_nested(blp):
+            csrf.exempt(exempt)
         self._app.register_blueprint(mount)
 
         full_name = f"{name}.{blp.name}"
@@ -220,6 +221,14 @@ class DealerApi(flask_smorest.Api):
         self._app.extensions["flask-smorest"]["blp_name_to_api"][full_name] = self
         blp.register_views_in_doc(self, self._app, self.spec, name=full_name, parameters=parameters)
         self.spec.tag({"name": blp.name, "description": blp.description})
+
+
+def _with_nested(blp) -> list:
+    """``blp`` and the blueprints nested in it, at any depth."""
+    found = [blp]
+    for child, _options in getattr(blp, "_blueprints", []):
+        found.extend(_with_nested(child))
+    return found
 
 
 BINARY = {"type": "string", "format": "binary"}

@@ -169,6 +169,20 @@ MEASUREMENT_CORRECT = on_record(MEASUREMENT_PEOPLE, edits)
 TARGET_SET = on_record(lambda i, r: True, lambda i, r: i.has("quality_officer") and in_scope(i, r))
 SUBMIT_AT = on_record(lambda i, r: True, submits_at)
 JOB_READ = on_record(sees_job, lambda i, r: True)
+
+
+def does_check(i, r) -> bool:
+    """A scheduled check of SALES at a site: anyone of SALES there; a quality officer in scope stands in."""
+    return (i.department == r.department and i.site == r.site) or (i.has("quality_officer") and in_scope(i, r))
+
+
+def sees_check(i, r) -> bool:
+    return does_check(i, r) or (i.has("quality_officer", "auditor", "admin") and in_scope(i, r))
+
+
+CHECK_READ = on_record(sees_check, lambda i, r: True)
+CHECK_RECORD = on_record(sees_check, does_check)
+SCHEDULE_ROLE = roles("quality_officer", "department_head")
 TOKEN = on_record(token_owner, lambda i, r: True)
 # A notification is its recipient's alone: not even an administrator opens someone else's.
 OWN = TOKEN
@@ -272,6 +286,16 @@ ENTRIES: list[Entry] = [
     *E("GET", "/api/v1/plugins", EVERYONE),
     *E("GET", "/api/v1/checklists", EVERYONE),
     *E("GET", "/api/v1/checklists/<key>", EVERYONE, "/api/v1/checklists/sales.process"),
+    # Recurring checks
+    *E("GET", "/inspections/", EVERYONE),
+    *E("GET,POST", "/inspections/schedules/new", SCHEDULE_ROLE),
+    *E("GET", "/inspections/<int:inspection_id>", CHECK_READ, "/inspections/{inspection}"),
+    *E("POST", "/inspections/<int:inspection_id>", CHECK_RECORD, "/inspections/{inspection}"),
+    *E("GET", "/api/v1/inspection-schedules", EVERYONE),
+    *E("POST", "/api/v1/inspection-schedules", SCHEDULE_ROLE),
+    *E("GET", "/api/v1/inspections", EVERYONE),
+    *E("GET", "/api/v1/inspections/<int:inspection_id>", CHECK_READ, "/api/v1/inspections/{inspection}"),
+    *E("PUT", "/api/v1/inspections/<int:inspection_id>", CHECK_RECORD, "/api/v1/inspections/{inspection}"),
     # Everyone's own notifications; the e-mail waiting is the administrator's to see.
     *E("GET", "/notifications/", EVERYONE),
     *E("GET,POST", "/notifications/preferences", EVERYONE),

@@ -87,6 +87,7 @@ class SiteRecords:
     evidence: int = 0
     team: frozenset[str] = frozenset()
     lead: str = ""
+    inspection: int = 0
     nc: str = ""
     nc_people: frozenset[str] = frozenset()  # raised it, owns it, or owns one of its actions
     action: int = 0
@@ -115,11 +116,13 @@ def _user(login):
 
 
 def build(app) -> World:
+    from audits.inspections import services as inspections
+    from audits.inspections.models import Inspection
     from audits.services import actions, audits, evidence
     from audits.services import nonconformities as ncs
     from core.accounts import organisation, services
-    from core.accounts.models import UserSession
-    from core.clock import today
+    from core.accounts.models import Site, UserSession
+    from core.clock import today, utcnow
     from core.database import commit, db
     from core.forms import services as forms
     from core.jobs.models import Job
@@ -263,6 +266,16 @@ def build(app) -> World:
             db.session.add(job)
             commit()
             records.job, records.job_by = job.id, who["qo"]
+            # A daily check of SALES at the site, for anyone of the department there.
+            inspections.create_schedule(
+                _user(who["qo"]), site=site, checklist="sales.process", frequency="daily", starts_on=today()
+            )
+            commit()
+            inspections.create_due(utcnow())
+            commit()
+            records.inspection = db.session.execute(
+                db.select(Inspection.id).join(Inspection.site).where(Site.code == site)
+            ).scalar_one()
             sites[site] = records
 
         token, plain = services.create_token(None, _user("staff_other"), "spare")

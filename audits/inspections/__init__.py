@@ -1,0 +1,3 @@
+"""Recurring checks: schedules per site (daily showroom walks, weekly workshop 5S), each
+occurrence a short inspection with its checklist snapshot, done on a tablet; failed points
+raise a nonconformity. Occurrences are created by ``dealerqms tick`` in the site's time zone."""

@@ -1,0 +1,313 @@
+"""Recurring checks: who may schedule them and do them, the days they fall on (in the site's
+time zone), creating each day's inspections once however often the scheduler ticks, and
+recording one, which raises a nonconformity for the points that failed."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from audits.inspections.models import Frequency, Inspection, InspectionItem, InspectionSchedule
+from audits.services import nonconformities
+from audits.services.common import department_named, site_named, user_named
+from core.accounts import organisation
+from core.accounts.models import Role, Site, User
+from core.accounts.permissions import in_group_office
+from core.clock import local, today, utcnow, zone_named
+from core.database import db
+from core.errors import NotFound, Refusal, ValidationFailed, enforce, require_row_version
+from core.metrics import services as metrics
+from core.plugin_engine.manager import registry
+
+RESULTS = ("ok", "not_ok", "na")
+COMPLETION_METRIC = "audits.inspection_completion"
+# A schedule started (or a scheduler stopped) long ago catches up this many days, not years.
+CATCH_UP_DAYS = 7
+
+
+# Days --------------------------------------------------------------------------------
+
+
+def falls_on(schedule: InspectionSchedule, day: date) -> bool:
+    if day < schedule.starts_on:
+        return False
+    if schedule.frequency == Frequency.DAILY:
+        return True
+    if schedule.frequency == Frequency.WEEKLY:
+        return day.weekday() in (schedule.weekdays or [])
+    last = calendar.monthrange(day.year, day.month)[1]
+    return day.day == min(schedule.day_of_month or 1, last)
+
+
+def site_today(site: Site, now: datetime | None = None) -> date:
+    """The date at ``site`` (its own time zone, else the instance's)."""
+    zone = zone_named(site.time_zone) if site.time_zone else None
+    return local(now or utcnow(), zone).date()
+
+
+# Who may ---------------------------------------------------------------------------------
+
+
+def _in_scope(user: User, site_id: int) -> bool:
+    return in_group_office(user) or user.site_id == site_id
+
+
+def scheduler_refusal(user: User) -> Refusal | None:
+    """Whether ``user`` may schedule checks at all: quality officers and department heads."""
+    if user.roles & {Role.QUALITY_OFFICER, Role.DEPARTMENT_HEAD}:
+        return None
+    return Refusal(_("Only a quality officer or the head of the department at the site may schedule its checks."))
+
+
+def schedule_refusal(user: User, site_id: int, department_id: int) -> Refusal | None:
+    """Why ``user`` may not schedule checks for ``department`` at ``site``: quality officers in
+    their scope and the head of the department at that site may."""
+    if Role.QUALITY_OFFICER in user.roles and _in_scope(user, site_id):
+        return None
+    if organisation.is_head_of(user, department_id, site_id):
+        return None
+    return Refusal(_("Only a quality officer or the head of the department at the site may schedule its checks."))
+
+
+def is_visible(user: User, inspection: Inspection) -> bool:
+    """The people who may do it, quality officers and auditors in scope, the department's head there."""
+    if perform_refusal(user, inspection, check_visible=False) is None:
+        return True
+    if user.roles & {Role.QUALITY_OFFICER, Role.AUDITOR, Role.ADMIN} and _in_scope(user, inspection.site_id):
+        return True
+    return organisation.is_head_of(user, inspection.department_id, inspection.site_id)
+
+
+def perform_refusal(user: User, inspection: Inspection, *, check_visible: bool = True) -> Refusal | None:
+    """Why ``user`` may not record ``inspection``: it is its assignee's, or — nobody named —
+    anyone's of the department at the site; a quality officer in scope may stand in."""
+    if check_visible and not is_visible(user, inspection):
+        return Refusal(_("There is no inspection %(number)s.", number=inspection.id), NotFound)
+    if inspection.assignee_id is not None:
+        if user.id == inspection.assignee_id:
+            return None
+    elif user.site_id == inspection.site_id and user.department_id == inspection.department_id:
+        return None
+    if Role.QUALITY_OFFICER in user.roles and _in_scope(user, inspection.site_id):
+        return None
+    return Refusal(_("This check is assigned to someone else."))
+
+
+def visible_clause(user: User):
+    """SQL: the inspections ``user`` may see (the rule of :func:`is_visible`, for lists and tasks)."""
+    mine = db.or_(
+        Inspection.assignee_id == user.id,
+        db.and_(
+            Inspection.assignee_id.is_(None),
+            Inspection.site_id == user.site_id,
+            Inspection.department_id == user.department_id,
+        ),
+    )
+    clauses = [mine]
+    if user.roles & {Role.QUALITY_OFFICER, Role.AUDITOR, Role.ADMIN}:
+        clauses.append(db.true() if in_group_office(user) else Inspection.site_id == user.site_id)
+    if Role.DEPARTMENT_HEAD in user.roles:
+        clauses.append(db.and_(Inspection.site_id == user.site_id, Inspection.department_id == user.department_id))
+    return db.or_(*clauses)
+
+
+def to_do_clause(user: User):
+    """SQL: the open inspections that are ``user``'s to do (not those they may only stand in for)."""
+    return db.and_(
+        Inspection.state == "open",
+        db.or_(
+            Inspection.assignee_id == user.id,
+            db.and_(
+                Inspection.assignee_id.is_(None),
+                Inspection.site_id == user.site_id,
+                Inspection.department_id == user.department_id,
+            ),
+        ),
+    )
+
+
+# Scheduling ------------------------------------------------------------------------------
+
+
+def create_schedule(
+    actor: User,
+    *,
+    site: str,
+    checklist: str,
+    frequency: str,
+    starts_on: date | None = None,
+    weekdays: list[int] | None = None,
+    day_of_month: int | None = None,
+    department: str | None = None,
+    assignee: str | None = None,
+    title: str | None = None,
+) -> InspectionSchedule:
+    definition = registry().checklists.get(checklist or "")
+    if definition is None:
+        raise ValidationFailed.field("checklist", "is not a checklist of an installed plugin")
+    site_row = site_named(site)
+    department_row = department_named(department or definition.area)
+    enforce(schedule_refusal(actor, site_row.id, department_row.id))
+    if frequency not in tuple(Frequency):
+        raise ValidationFailed.field("frequency", f"one of {', '.join(Frequency)}")
+    weekdays = sorted(set(weekdays or []))
+    if frequency == Frequency.WEEKLY and (not weekdays or any(d not in range(7) for d in weekdays)):
+        raise ValidationFailed.field("weekdays", "choose the weekdays, Monday 0 to Sunday 6")
+    if frequency == Frequency.MONTHLY and (day_of_month is None or not 1 <= day_of_month <= 31):
+        raise ValidationFailed.field("day_of_month", "a day from 1 to 31")
+    assignee_row = user_named(assignee, "assignee", required=False)
+    if assignee_row is not None and assignee_row.site_id not in (None, site_row.id):
+        raise ValidationFailed.field("assignee", f"{assignee_row.login} does not work at {site_row.code}")
+    schedule = InspectionSchedule(
+        site=site_row,
+        department=department_row,
+        checklist_key=definition.key,
+        title=(title or "").strip()[:300] or str(definition.title),
+        frequency=frequency,
+        weekdays=weekdays if frequency == Frequency.WEEKLY else [],
+        day_of_month=day_of_month if frequency == Frequency.MONTHLY else None,
+        assignee=assignee_row,
+        starts_on=starts_on or site_today(site_row),
+        created_by_id=actor.id,
+    )
+    db.session.add(schedule)
+    db.session.flush()
+    return schedule
+
+
+def _occurrence(schedule: InspectionSchedule, day: date) -> Inspection | None:
+    """The inspection of ``schedule`` on ``day``, created with its checklist snapshot unless it exists."""
+    definition = registry().checklists.get(schedule.checklist_key)
+    if definition is None:
+        return None
+    inspection = Inspection(
+        schedule=schedule,
+        site_id=schedule.site_id,
+        department_id=schedule.department_id,
+        title=schedule.title,
+        checklist_key=definition.key,
+        checklist_version=definition.version,
+        occurs_on=day,
+        assignee_id=schedule.assignee_id,
+        items=[
+            InspectionItem(
+                position=position,
+                question_key=question.key,
+                text=str(question.text),
+                guidance=str(question.guidance or ""),
+            )
+            for position, question in enumerate(definition.questions, start=1)
+        ],
+    )
+    try:
+        # A second tick at the same moment meets the unique (schedule, day): it adds nothing.
+        with db.session.begin_nested():
+            db.session.add(inspection)
+            db.session.flush()
+    except IntegrityError:
+        return None
+    return inspection
+
+
+def create_due(now: datetime) -> int:
+    """Create every inspection due up to ``now``'s date at each site; how many were new."""
+    created = 0
+    schedules = db.session.execute(db.select(InspectionSchedule).filter_by(active=True)).scalars().all()
+    for schedule in schedules:
+        last_day = site_today(schedule.site, now)
+        first_day = max(schedule.starts_on, last_day - timedelta(days=CATCH_UP_DAYS))
+        existing = set(
+            db.session.execute(
+                db.select(Inspection.occurs_on).where(
+                    Inspection.schedule_id == schedule.id, Inspection.occurs_on >= first_day
+                )
+            ).scalars()
+        )
+        day = first_day
+        while day <= last_day:
+            if day not in existing and falls_on(schedule, day) and _occurrence(schedule, day) is not None:
+                created += 1
+                refresh_completion(schedule.site, day)
+            day += timedelta(days=1)
+    return created
+
+
+def refresh_completion(site: Site, day: date) -> None:
+    """Recompute the site's completion rate of ``day``'s month (a new check due, or one done)."""
+    metric = metrics.definitions_by_key().get(COMPLETION_METRIC)
+    if metric is not None:
+        metrics.recompute(metric, site, f"{day.year:04d}-{day.month:02d}")
+
+
+# Doing one ------------------------------------------------------------------------------
+
+
+def inspection_by_id(inspection_id: int) -> Inspection:
+    found = db.session.get(Inspection, inspection_id)
+    if found is None:
+        raise NotFound(f"There is no inspection {inspection_id}.")
+    return found
+
+
+def require_visible(user: User, inspection: Inspection) -> None:
+    if not is_visible(user, inspection):
+        raise NotFound(f"There is no inspection {inspection.id}.")
+
+
+def record(actor: User, inspection: Inspection, answers: dict, *, row_version) -> Inspection:
+    """Record every point (``{item_id: (result, note)}``) and close the inspection; the points
+    that are not OK raise one nonconformity of the department at the site, owned by its head."""
+    enforce(perform_refusal(actor, inspection))
+    require_row_version(inspection, row_version)
+    if inspection.state != "open":
+        enforce(Refusal(_("This check is already recorded."), ValidationFailed))
+    errors = []
+    for item in inspection.items:
+        result, note = answers.get(item.id, (None, None))
+        if result not in RESULTS:
+            errors.append({"field": f"item-{item.id}", "message": "choose OK, not OK or not applicable"})
+        elif result == "not_ok" and not (note or "").strip():
+            errors.append({"field": f"item-{item.id}", "message": "say what was wrong"})
+    if errors:
+        raise ValidationFailed("Some points are not recorded.", errors=errors)
+    for item in inspection.items:
+        item.result, note = answers[item.id][0], answers[item.id][1]
+        item.note = (note or "").strip() or None
+    inspection.state = "done"
+    inspection.completed_by_id = actor.id
+    inspection.completed_at = utcnow()
+    db.session.flush()
+    refresh_completion(inspection.site, inspection.occurs_on)
+    failed = [item for item in inspection.items if item.result == "not_ok"]
+    if failed:
+        nonconformities.raise_nonconformity(
+            None,
+            title=f"{inspection.title}: {len(failed)} point(s) not OK on {inspection.occurs_on.isoformat()}",
+            description="\n".join(f"- {item.text}: {item.note}" for item in failed),
+            severity="minor",
+            site=inspection.site,
+            department=inspection.department,
+            source="inspection",
+            source_ref=f"inspection:{inspection.id}",
+            raised_by=actor,
+        )
+    return inspection
+
+
+def completion_rate(site: Site, period: str) -> float | None:
+    """Share of the month's inspections at ``site`` that were done (percent), None without any."""
+    year, month = (int(part) for part in period.split("-"))
+    first = date(year, month, 1)
+    last = date(year, month, calendar.monthrange(year, month)[1])
+    rows = db.session.execute(
+        db.select(Inspection.state, db.func.count())
+        .where(Inspection.site_id == site.id, Inspection.occurs_on.between(first, min(last, today())))
+        .group_by(Inspection.state)
+    ).all()
+    total = sum(count for _state, count in rows)
+    if not total:
+        return None
+    return 100.0 * sum(count for state, count in rows if state == "done") / total

@@ -1,0 +1,148 @@
+"""The recurring-check pages: what is to be checked, scheduling a check, doing one on a tablet."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from audits.inspections import services
+from audits.inspections.models import Frequency, Inspection, InspectionSchedule
+from audits.services import nonconformities
+from core.clock import today
+from core.database import commit, db
+from core.errors import DomainError, authorize
+from core.plugin_engine.manager import registry
+from core.tasks.views import after_done
+
+FREQUENCY_LABELS = {
+    Frequency.DAILY.value: _l("Every day"),
+    Frequency.WEEKLY.value: _l("Every week, on the days ticked"),
+    Frequency.MONTHLY.value: _l("Every month, on one day"),
+}
+RESULT_LABELS = {"ok": _l("OK"), "not_ok": _l("Not OK"), "na": _l("Not applicable")}
+WEEKDAY_LABELS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
+
+bp = Blueprint("inspections", __name__, template_folder="../templates", url_prefix="/inspections")
+
+
+@bp.before_request
+@login_required
+def _logged_in():
+    return None
+
+
+def user():
+    return current_user._get_current_object()
+
+
+@bp.route("/")
+def index():
+    current = user()
+    to_do = db.session.execute(
+        db.select(Inspection)
+        .where(services.visible_clause(current), Inspection.state == "open")
+        .order_by(Inspection.occurs_on, Inspection.id)
+        .limit(100)
+    ).scalars()
+    schedules = db.session.execute(
+        db.select(InspectionSchedule)
+        .join(Inspection, Inspection.schedule_id == InspectionSchedule.id, isouter=True)
+        .where(InspectionSchedule.active.is_(True))
+        .order_by(InspectionSchedule.site_id, InspectionSchedule.title)
+        .distinct()
+    ).scalars()
+    visible_schedules = [
+        schedule
+        for schedule in schedules
+        if services.schedule_refusal(current, schedule.site_id, schedule.department_id) is None
+    ]
+    return render_template(
+        "audits/inspections.html",
+        to_do=list(to_do),
+        schedules=visible_schedules,
+        frequency_labels=FREQUENCY_LABELS,
+        weekday_labels=WEEKDAY_LABELS,
+        today=today(),
+    )
+
+
+@bp.route("/schedules/new", methods=["GET", "POST"])
+def new_schedule():
+    current = user()
+    authorize(services.scheduler_refusal(current))
+    values = request.form.to_dict() if request.method == "POST" else {"frequency": "daily"}
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            starts = request.form.get("starts_on") or None
+            day_of_month = request.form.get("day_of_month", "")
+            schedule = services.create_schedule(
+                current,
+                site=request.form.get("site", ""),
+                checklist=request.form.get("checklist", ""),
+                frequency=request.form.get("frequency", ""),
+                weekdays=[int(day) for day in request.form.getlist("weekdays") if day.isdigit()],
+                day_of_month=int(day_of_month) if day_of_month.isdigit() else None,
+                assignee=request.form.get("assignee") or None,
+                starts_on=date.fromisoformat(starts) if starts else None,
+                title=request.form.get("title") or None,
+            )
+            commit()
+            flash(_("%(title)s is scheduled.", title=schedule.title), "success")
+            return redirect(url_for(".index"))
+        except ValueError:
+            db.session.rollback()
+            errors, status = {"starts_on": [_("Write the date as YYYY-MM-DD.")]}, 422
+        except DomainError as error:
+            db.session.rollback()
+            if error.status == 403:
+                raise
+            errors = {item.get("field", ""): [item["message"]] for item in error.errors} or {"": [error.detail]}
+            status = error.status
+    return render_template(
+        "audits/schedule_new.html",
+        values=values,
+        weekdays=request.form.getlist("weekdays"),
+        errors=errors,
+        checklists=registry().checklists,
+        sites=nonconformities.sites(),
+        frequency_labels=FREQUENCY_LABELS,
+        weekday_labels=WEEKDAY_LABELS,
+    ), status
+
+
+@bp.route("/<int:inspection_id>", methods=["GET", "POST"])
+def inspection(inspection_id):
+    found = services.inspection_by_id(inspection_id)
+    current = user()
+    services.require_visible(current, found)
+    errors, status = {}, 200
+    if request.method == "POST":
+        authorize(services.perform_refusal(current, found))
+        answers = {
+            item.id: (request.form.get(f"item-{item.id}"), request.form.get(f"note-{item.id}")) for item in found.items
+        }
+        try:
+            services.record(current, found, answers, row_version=request.form.get("row_version"))
+            commit()
+            flash(
+                _("%(title)s of %(date)s is recorded.", title=found.title, date=found.occurs_on.isoformat()), "success"
+            )
+            return redirect(after_done(url_for(".index")))
+        except DomainError as error:
+            db.session.rollback()
+            found = services.inspection_by_id(inspection_id)
+            errors = {item.get("field", ""): item["message"] for item in error.errors} or {"": error.detail}
+            status = error.status
+    return render_template(
+        "audits/inspection.html",
+        inspection=found,
+        may_record=found.state == "open" and services.perform_refusal(current, found) is None,
+        errors=errors,
+        values=request.form,
+        result_labels=RESULT_LABELS,
+    ), status
