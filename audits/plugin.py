@@ -14,6 +14,7 @@ from audits import notices, tasks
 from audits.api import bp as api_blueprint
 from audits.cli import audits_group, pack_group
 from audits.demo import populate
+from audits.inspections import demo as inspections_demo
 from audits.inspections import services as inspection_services
 from audits.jobs import PACK_JOB
 from audits.scaledata import generate
@@ -109,6 +110,7 @@ def populate_instance(demo):
     load_starter_programme()
     if demo:
         populate()
+        inspections_demo.populate()
 
 
 @hookimpl

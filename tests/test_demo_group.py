@@ -158,6 +158,31 @@ def test_every_demo_person_finds_work_in_their_inbox(demo):
         assert tasks.count(user_by_login("bj.auditor")) > 0
 
 
+def test_a_week_of_scheduled_checks_done_in_beijing_and_partly_missed_in_shanghai(demo):
+    from audits.inspections.models import Inspection
+    from core.clock import current_period
+    from core.metrics import services as metrics
+
+    for code, recorded_all in (("BJ01", True), ("SH01", False)):
+        rows = db.session.execute(db.select(Inspection).filter_by(site_id=_site(code).id)).scalars().all()
+        walks = [row for row in rows if row.checklist_key == "sales.showroom_walk"]
+        assert len(walks) == 7 and any(row.checklist_key == "aftersales.workshop_5s" for row in rows)
+        past = [row for row in rows if row.occurs_on < max(walk.occurs_on for walk in walks)]
+        assert all(row.state == "done" for row in past) is recorded_all, code
+    done = metrics.find(metrics.definition("audits.inspection_completion"), _site("BJ01"), current_period())
+    assert done is not None and done.value > 0
+    sh_ncs = (
+        db.session.execute(
+            db.select(Nonconformity).where(
+                Nonconformity.source == "inspection", Nonconformity.site_id == _site("SH01").id
+            )
+        )
+        .scalars()
+        .all()
+    )
+    assert sh_ncs and "not OK" in sh_ncs[0].title
+
+
 def test_plugins_see_the_demo_sites_strongest_first(demo):
     sites = present_demo_sites()
     assert [(site.code, site.rank) for site in sites] == [("BJ01", 0), ("SH01", 1)]
@@ -198,7 +223,10 @@ def test_metrics_have_two_years_some_red_and_some_green_last_month(demo):
     for metric in metric_services.definitions():
         for code in ("BJ01", "SH01"):
             series = metric_services.series(metric, _site(code))
-            if metric.period == "month":
+            if metric.key == "audits.inspection_completion":
+                # Recurring checks start with the demo's week of them.
+                assert 1 <= len(series) <= 2, f"{metric.key} at {code} has {len(series)} months"
+            elif metric.period == "month":
                 assert len(series) == 24, f"{metric.key} at {code} has {len(series)} months"
             statuses[code, _status(metric.key, code, last)] += 1
     assert statuses["SH01", "red"] >= 5 and statuses["BJ01", "green"] >= 20

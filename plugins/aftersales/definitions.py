@@ -17,6 +17,27 @@ AREA = "AFTERSALES"
 LIBRARY = Path(__file__).parent / "library"
 
 
+def workshop_5s_checklist() -> Checklist:
+    """The weekly 5S round of the workshop (source chapter 6: workshop standards)."""
+    return Checklist(
+        key="aftersales.workshop_5s",
+        area=AREA,
+        title=_l("Weekly workshop 5S check"),
+        description=_l("Sort, set in order, shine, standardise, sustain — and safety — in the workshop bays."),
+        questions=[
+            Question(key="sort", text=_l("Sort: is nothing in the bays that the jobs of the day do not need?")),
+            Question(key="order", text=_l("Set in order: are tools on their shadow boards and parts labelled?")),
+            Question(key="shine", text=_l("Shine: are floors, lifts and benches clean, with no oil or fluid spills?")),
+            Question(key="standardise", text=_l("Standardise: are the bay checklists posted and filled in?")),
+            Question(key="sustain", text=_l("Sustain: were last week's findings put right?")),
+            Question(
+                key="safety",
+                text=_l("Safety: are extinguishers checked, exits clear and protective equipment worn?"),
+            ),
+        ],
+    )
+
+
 def service_checklist() -> Checklist:
     return Checklist(
         key="aftersales.service",

@@ -53,7 +53,7 @@ def register_permissions():
 
 @hookimpl
 def register_checklists():
-    return [definitions.service_checklist(), definitions.complaint_checklist()]
+    return [definitions.service_checklist(), definitions.complaint_checklist(), definitions.workshop_5s_checklist()]
 
 
 @hookimpl

@@ -30,8 +30,32 @@ DELIVERY = "sales.delivery_checklist"
 SURVEY = "sales.satisfaction_survey"
 
 
+def showroom_walk() -> Checklist:
+    """The daily walk through the showroom before opening (source chapter 3: showroom
+    standards), scheduled as a recurring check."""
+    return Checklist(
+        key="sales.showroom_walk",
+        area=AREA,
+        title=_l("Daily showroom walk"),
+        description=_l("A five-minute walk through the showroom before the doors open."),
+        questions=[
+            Question(key="entrance", text=_l("Are the entrance, car park and signs clean and lit?")),
+            Question(key="cars", text=_l("Are the display cars clean, charged or fuelled, unlocked and priced?")),
+            Question(key="reception", text=_l("Is the reception desk staffed, with the visitor log open?")),
+            Question(key="lounge", text=_l("Is the customer lounge tidy, with drinks and today's papers?")),
+            Question(key="test-drive", text=_l("Is a test-drive car ready, with insurance papers in the car?")),
+            Question(
+                key="price-notices",
+                reference="销管办法 Art.13",
+                text=_l("Are prices and fees displayed as the regulations require?"),
+            ),
+        ],
+    )
+
+
 def checklists() -> list[Checklist]:
     return [
+        showroom_walk(),
         Checklist(
             key="sales.compliance",
             area=AREA,

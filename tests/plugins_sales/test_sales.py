@@ -95,7 +95,7 @@ def test_definitions_load_with_references_guidance_and_formulas(app):
     assert {"SA-WI-001", "SA-WI-002"} <= set(found.procedure_templates)
     [sales] = [plugin for plugin in describe_plugins(app) if plugin["name"] == "sales"]
     assert sales["builtin"] is True
-    assert sales["counts"] == {"checklists": 2, "metrics": 6, "forms": 4, "procedure_templates": 2}
+    assert sales["counts"] == {"checklists": 3, "metrics": 6, "forms": 4, "procedure_templates": 2}
 
 
 def test_the_plugin_uses_only_the_public_plugin_api():
