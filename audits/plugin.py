@@ -16,6 +16,7 @@ from audits.cli import audits_group, pack_group
 from audits.demo import populate
 from audits.inspections import demo as inspections_demo
 from audits.inspections import services as inspection_services
+from audits.inspections.cli import checks_group
 from audits.jobs import PACK_JOB
 from audits.scaledata import generate
 from audits.services import actions, nonconformities, trail
@@ -59,6 +60,7 @@ def register_translations():
 def register_commands(cli):
     cli.add_command(audits_group)
     cli.add_command(pack_group)
+    cli.add_command(checks_group)
 
 
 @hookimpl

@@ -65,3 +65,40 @@ def test_a_new_instance_from_the_command_line(environment, tmp_path):
     backed_up = dealerqms(environment, "backup", str(archive))
     assert backed_up.returncode == 0, backed_up.stderr
     assert archive.is_file()
+
+
+def test_two_ticks_at_once_create_each_scheduled_check_once(environment):
+    """Two schedulers ticking at the same moment (two machines' cron) on the suite's database."""
+    assert dealerqms(environment, "init").returncode == 0
+    added = dealerqms(environment, "user", "add", "quinn", "--role", "quality_officer", "--department", "QUALITY")
+    assert added.returncode == 0, added.stderr
+    scheduled = dealerqms(environment, "checks", "schedule", "MAIN", "sales.showroom_walk", "--as", "quinn")
+    assert scheduled.returncode == 0 and "Scheduled Daily showroom walk at MAIN (daily)" in scheduled.stdout
+    weekly = dealerqms(
+        environment,
+        "checks",
+        "schedule",
+        "MAIN",
+        "aftersales.workshop_5s",
+        "--as",
+        "quinn",
+        "--weekly",
+        "0,1,2,3,4,5,6",
+    )
+    assert weekly.returncode == 0, weekly.stderr
+    ticks = [
+        subprocess.Popen(
+            [console_script(), "tick"], env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    outputs = [tick.communicate(timeout=120) for tick in ticks]
+    assert all(tick.returncode == 0 for tick in ticks), outputs
+    listed = dealerqms(environment, "checks", "list", "--as", "quinn")
+    assert listed.returncode == 0 and listed.stdout.strip().endswith("2 inspection(s)."), listed.stdout
+    again = dealerqms(environment, "tick")
+    assert again.returncode == 0 and "scheduled checks created" not in again.stdout
+    refused = dealerqms(
+        environment, "checks", "schedule", "MAIN", "sales.showroom_walk", "--as", "quinn", "--weekly", "x"
+    )
+    assert refused.returncode == 1 and "weekday numbers" in refused.stderr

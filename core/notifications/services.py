@@ -82,8 +82,9 @@ def notify(users: Iterable[User | None], kind: str, params: dict, *, url: str, e
         )
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     # Two ticks (or a retried request) telling the same event insert nothing twice.
-    statement = dialect.insert(Notification).values(rows).on_conflict_do_nothing()
-    return db.session.execute(statement).rowcount or 0
+    statement = dialect.insert(Notification).values(rows).on_conflict_do_nothing().returning(Notification.id)
+    # Counted from what came back: drivers differ in the row count they give a multi-row insert.
+    return len(db.session.execute(statement).all())
 
 
 def _preferences_of_all(users: dict[int, User]) -> dict[int, dict[str, str]]:
