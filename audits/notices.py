@@ -24,6 +24,7 @@ ACTION_OVERDUE = "audits.action_overdue"
 ACTION_ESCALATED = "audits.action_escalated"
 ACTION_INEFFECTIVE = "audits.action_ineffective"
 AUDIT_PLANNED = "audits.audit_planned"
+REPORT_SIGNED = "audits.report_signed"
 
 # Reminders: an action is announced this many days before it is due; a late one goes to the
 # head of the NC's department after HEAD_AFTER days and to the quality officers after QO_AFTER.
@@ -67,6 +68,12 @@ KINDS = [
         title=_l("A corrective action proved ineffective"),
         subject=_l("%(label)s did not work: plan again"),
         message=_l("%(verifier)s wrote: %(note)s"),
+    ),
+    NotificationKind(
+        key=REPORT_SIGNED,
+        title=_l("The report of an audit of your department was issued"),
+        subject=_l("Report of %(reference)s issued: %(title)s"),
+        message=_l("%(lead)s signed it. Read the findings and the nonconformities raised."),
     ),
     NotificationKind(
         key=AUDIT_PLANNED,
@@ -139,6 +146,18 @@ def audit_planned(audit: Audit) -> None:
         },
         url=path_for("audits.audit", reference=audit.reference),
         event=f"audit-planned:{audit.id}",
+    )
+
+
+def report_signed(audit: Audit) -> None:
+    """The heads of the audited departments at the audit's site hear that its report is out."""
+    heads = [organisation.head_of(department, audit.site) for department in audit.departments]
+    notify(
+        heads,
+        REPORT_SIGNED,
+        {"reference": audit.reference, "title": audit.title, "lead": audit.lead_auditor.display_name},
+        url=path_for("audits.audit", reference=audit.reference),
+        event=f"report-signed:{audit.id}",
     )
 
 

@@ -657,6 +657,7 @@ def report_audit(actor: User, audit: Audit, *, summary: str, conclusion: str, pa
     audit.reported_at = utcnow()
     db.session.flush()
     sign(audit, signer=actor, password=password, meaning="report-issued")
+    notices.report_signed(audit)
     notify_after_commit("audit_reported", audit=audit)
     return audit
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.jobs import api, views
+from core.jobs import api, notices, views
 from core.jobs import cli as commands
 from core.plugins import hookimpl
 
@@ -20,3 +20,13 @@ def register_api_blueprints():
 @hookimpl
 def register_commands(cli):
     cli.add_command(commands.jobs_group)
+
+
+@hookimpl
+def register_notification_kinds():
+    return notices.KINDS
+
+
+@hookimpl
+def tick(now):
+    return notices.announce_finished(now)

@@ -49,3 +49,31 @@ def test_a_late_action_reminds_its_owner_then_the_head_then_the_quality_officers
     head = _kinds(api_as("head"))
     assert ("audits.action_escalated", f"{label}, owned by Sam Staff, is overdue since {due.isoformat()}") in head
     assert "audits.action_escalated" in [kind for kind, _s in _kinds(api_as("qo"))]
+
+
+def test_the_team_hears_of_a_planned_audit_and_the_audited_head_of_its_report(app, api_as):
+    from audits.services import audits
+    from core.database import commit
+    from core.testing import TEST_PASSWORD
+    from tests.audits.conftest import record, started, user
+
+    with app.app_context():
+        audit = started()
+        reference = audit.reference
+        for position in range(len(audit.items)):
+            record(audit, position, "conforming")
+        audit = audits.audit_by_reference(reference)
+        audits.report_audit(
+            user("auditor"), audit, summary="s", conclusion="c", password=TEST_PASSWORD, row_version=audit.row_version
+        )
+        commit()
+    for who in ("auditor", "qo"):
+        assert (
+            "audits.audit_planned",
+            f"{reference} on {_planned_day(api_as, reference)}: Sales process audit",
+        ) in _kinds(api_as(who))
+    assert ("audits.report_signed", f"Report of {reference} issued: Sales process audit") in _kinds(api_as("head"))
+
+
+def _planned_day(api_as, reference):
+    return api_as("qo").get(f"/api/v1/audits/{reference}").get_json()["planned_date"]

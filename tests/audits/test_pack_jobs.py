@@ -86,6 +86,14 @@ def test_the_api_starts_a_pack_job_that_ends_with_the_pdf(app, api_as, audit_ref
     text = _pdf_text(result.data, tmp_path)
     assert audit_ref in text and "Two visitors waited ten minutes" in text
     assert os.listdir(_folder(app, job_id)) == [f"{audit_ref}-evidence-pack.pdf"]
+    # The next tick tells whoever started it, once.
+    from core.scheduler import run_tick
+
+    with app.app_context():
+        assert "core.jobs: finished jobs announced: 1" in run_tick()
+        assert not any("finished jobs" in line for line in run_tick())
+    told = [n for n in api.get("/api/v1/notifications").json if n["kind"] == "core.jobs.done"]
+    assert [n["subject"] for n in told] == [f"Your job {audit_ref} is done"] and told[0]["url"] == f"/jobs/{job_id}"
 
 
 # Who may do what needs no pack to be built: the runner only records the jobs.

@@ -86,3 +86,32 @@ def test_from_submission_to_signature_and_three_acknowledgements_with_next(live_
     expect(page).to_have_url(re.compile(r"/tasks/$"))
     expect(page.locator(".flash-success").last).to_contain_text("这类事项已全部处理完毕")
     context.close()
+
+
+def test_a_daily_showroom_walk_scheduled_ticked_and_done_on_a_tablet(live_server, browser, app, tmp_path):
+    context, page = log_in(browser, live_server, "head")
+    page.goto(f"{live_server}/inspections/schedules/new")
+    page.locator("#f-checklist").select_option("sales.showroom_walk")
+    page.locator("#f-title").fill("Daily showroom walk")
+    page.get_by_role("button", name="Schedule", exact=True).click()
+    expect(page.locator(".flash-success")).to_contain_text("Daily showroom walk is scheduled.")
+    context.close()
+
+    from core.clock import utcnow
+    from core.scheduler import run_tick
+
+    with app.app_context():
+        assert utcnow() and any("scheduled checks created: 1" in line for line in run_tick())
+
+    context, page = log_in(browser, live_server, "staff")
+    page.get_by_role("button", name="中文").click()
+    page.goto(f"{live_server}/tasks/?kind=audits.inspection")
+    page.locator("li.task a.task-title").first.click()
+    expect(page.locator("h1")).to_have_text("Daily showroom walk")
+    for radio in page.locator("input[type=radio][value=ok]").all():
+        radio.check()
+    page.screenshot(path=str(tmp_path / "showroom-walk-zh-tablet.png"), full_page=True)
+    page.locator("form button[type=submit]").last.click()
+    expect(page).to_have_url(re.compile(r"/tasks/$"))
+    expect(page.locator(".flash-success").first).to_contain_text("已记录")
+    context.close()
