@@ -42,6 +42,8 @@ INSPECTION_COMPLETION = Metric(
     computed=True,
     formula=_l("checks recorded ÷ checks due in the month × 100"),
     area="QUALITY",
+    # Fed by inspections, not forms: no form submission recomputes it.
+    inputs=("audits.inspections",),
 )
 HERE = Path(__file__).parent
 

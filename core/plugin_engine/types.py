@@ -264,6 +264,8 @@ class Metric:
     ``formula`` says in words how they are computed. ``inputs`` names the
     forms a computed metric reads: a submission of another form then does
     not recompute it (without ``inputs``, every submission at the site does).
+    A metric fed by other records names those (``audits.inspections``): no
+    submission recomputes it, and its plugin recomputes it when they change.
     """
 
     key: str
