@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from core.accounts.models import Site, User
+from core.accounts.models import Role, Site, User
 from core.metrics.dashboard import trend_chart
 from core.metrics.services import definitions_by_key
 from core.plugin_engine import manager
@@ -34,7 +34,7 @@ class Panel:
 # The earliest overdue items shown; the heading counts them all (hundreds at a large site).
 OVERDUE_SHOWN = 50
 # The first tasks of the user's inbox; the whole inbox is a click away.
-TASKS_SHOWN = 10
+TASKS_SHOWN = 6
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,8 @@ def build(site: Site | None, user: User) -> Dashboard:
         tasks=tasks.inbox(user, limit=TASKS_SHOWN),
         overdue=overdue[:OVERDUE_SHOWN],
         kpis=manager.dashboard_kpis(site, user),
-        panels=_panels(site, user),
+        # The areas' panels are management views: staff see their tasks, on one tablet screen.
+        panels=_panels(site, user) if user.roles - {Role.STAFF} else [],
         overdue_total=total,
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
-from core.accounts.models import Site
+from core.accounts.models import Role, Site
 from core.accounts.permissions import Permission, require
 from core.database import db, read_only
 from core.trail import chain
@@ -35,8 +35,15 @@ def _dashboard_site() -> Site | None:
 @login_required
 def dashboard():
     site = _dashboard_site()
-    sites = db.session.execute(db.select(Site).filter_by(active=True).order_by(Site.code)).scalars().all()
-    content = dashboard_content.build(site, current_user._get_current_object())
+    user = current_user._get_current_object()
+    # Staff work at their site: no site to choose, and their tasks fit on one tablet screen.
+    staff_only = not user.roles - {Role.STAFF}
+    sites = (
+        []
+        if staff_only
+        else db.session.execute(db.select(Site).filter_by(active=True).order_by(Site.code)).scalars().all()
+    )
+    content = dashboard_content.build(site, user)
     return render_template("web/dashboard.html", site=site, sites=sites, content=content)
 
 

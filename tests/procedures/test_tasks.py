@@ -120,3 +120,14 @@ def test_the_command_line_lists_a_users_tasks(app, people):
     assert result.output.strip().endswith("1 task(s) waiting for staff.")
     unknown = app.test_cli_runner().invoke(args=["tasks", "--as", "nobody"])
     assert unknown.exit_code == 1 and "nobody" in unknown.output
+
+
+def test_a_staff_dashboard_is_their_first_tasks_and_nothing_else(app, people, client_as):
+    with app.app_context():
+        for number in range(1, 9):
+            effective_procedure(f"SA-PR-{number:03d}")
+    page = client_as("staff").get("/").get_data(as_text=True)
+    assert page.count('class="task"') == 6 and "6 of 8 shown." in page
+    assert "plugin-panel" not in page and 'id="kpi-heading"' not in page and 'id="site-select"' not in page
+    # A head's dashboard keeps the areas' panels.
+    assert "plugin-panel" in client_as("head").get("/").get_data(as_text=True)
