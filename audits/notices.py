@@ -15,6 +15,7 @@ from core.clock import local, today
 from core.database import commit, db
 from core.notifications.services import notify
 from core.paths import path_for
+from core.plugin_engine.settings import plugin_config
 from core.plugins import NotificationKind
 
 NC_RAISED = "audits.nc_raised"
@@ -23,14 +24,20 @@ ACTION_DUE = "audits.action_due"
 ACTION_OVERDUE = "audits.action_overdue"
 ACTION_ESCALATED = "audits.action_escalated"
 ACTION_INEFFECTIVE = "audits.action_ineffective"
+NC_ESCALATED = "audits.nc_escalated"
 AUDIT_PLANNED = "audits.audit_planned"
 REPORT_SIGNED = "audits.report_signed"
 
-# Reminders: an action is announced this many days before it is due; a late one goes to the
-# head of the NC's department after HEAD_AFTER days and to the quality officers after QO_AFTER.
-DUE_SOON = timedelta(days=3)
-HEAD_AFTER = timedelta(days=7)
-QO_AFTER = timedelta(days=14)
+# Reminders (the instance may change them: DEALERQMS_PLUGIN_CONFIG_AUDITS='{"escalate_to_head_after_days": 5}'):
+# an action is announced this many days before it is due; a late action or NC goes to the head of
+# the department after so many days and to the quality officers after so many more.
+DEFAULTS = {"remind_days_before": 3, "escalate_to_head_after_days": 7, "escalate_to_quality_after_days": 14}
+
+
+def _days(name: str) -> timedelta:
+    value = plugin_config("audits").get(name, DEFAULTS[name])
+    return timedelta(days=int(value))
+
 
 KINDS = [
     NotificationKind(
@@ -62,6 +69,12 @@ KINDS = [
         title=_l("A corrective action in your area is long overdue"),
         subject=_l("%(label)s, owned by %(owner)s, is overdue since %(due)s"),
         message=_l("%(description)s"),
+    ),
+    NotificationKind(
+        key=NC_ESCALATED,
+        title=_l("A nonconformity in your area is long overdue"),
+        subject=_l("%(reference)s, owned by %(owner)s, is overdue since %(due)s"),
+        message=_l("%(title)s"),
     ),
     NotificationKind(
         key=ACTION_INEFFECTIVE,
@@ -168,13 +181,27 @@ def _quality_officers_for(site_id: int) -> list[User]:
     return [user for user in officers if user.site_id in (None, site_id)]
 
 
+def _escalate(item_id: str, department, site, due, day, kind: str, params: dict, url: str) -> int:
+    """The head of the department at the site after some days late, the quality officers after more."""
+    told = 0
+    if day - due >= _days("escalate_to_head_after_days"):
+        head = organisation.head_of(department, site)
+        told += notify([head], kind, params, url=url, event=f"{item_id}-escalated-head:{due}")
+    if day - due >= _days("escalate_to_quality_after_days"):
+        told += notify(_quality_officers_for(site.id), kind, params, url=url, event=f"{item_id}-escalated-qo:{due}")
+    return told
+
+
 def remind(now) -> list[str]:
-    """Due-soon and overdue reminders, and escalation of long-overdue actions (the tick)."""
+    """Due-soon and overdue reminders, and escalation of long-overdue actions and NCs (the tick)."""
     day = local(now).date() if now else today()
     open_actions = list(
         db.session.execute(
             db.select(CorrectiveAction)
-            .where(CorrectiveAction.state == ActionState.OPEN, CorrectiveAction.due_date <= day + DUE_SOON)
+            .where(
+                CorrectiveAction.state == ActionState.OPEN,
+                CorrectiveAction.due_date <= day + _days("remind_days_before"),
+            )
             .order_by(CorrectiveAction.due_date)
         ).scalars()
     )
@@ -187,16 +214,21 @@ def remind(now) -> list[str]:
             continue
         told += notify([action.owner], ACTION_OVERDUE, params, url=url, event=f"action-overdue:{action.id}:{due}")
         nc = action.nonconformity
-        if day - due >= HEAD_AFTER:
-            head = organisation.head_of(nc.department, nc.site)
-            told += notify([head], ACTION_ESCALATED, params, url=url, event=f"action-escalated-head:{action.id}:{due}")
-        if day - due >= QO_AFTER:
-            told += notify(
-                _quality_officers_for(nc.site_id),
-                ACTION_ESCALATED,
-                params,
-                url=url,
-                event=f"action-escalated-qo:{action.id}:{due}",
-            )
+        told += _escalate(f"action-{action.id}", nc.department, nc.site, due, day, ACTION_ESCALATED, params, url)
+    late_ncs = db.session.execute(
+        db.select(Nonconformity).where(
+            Nonconformity.state.not_in(["closed", "cancelled"]),
+            Nonconformity.due_date < day - _days("escalate_to_head_after_days") + timedelta(days=1),
+        )
+    ).scalars()
+    for nc in late_ncs:
+        params = {
+            "reference": nc.reference,
+            "title": nc.title,
+            "owner": nc.owner.display_name if nc.owner else "",
+            "due": nc.due_date,
+        }
+        url = path_for("audits.nonconformity", reference=nc.reference)
+        told += _escalate(f"nc-{nc.id}", nc.department, nc.site, nc.due_date, day, NC_ESCALATED, params, url)
     commit()
     return [f"action reminders and escalations: {told}"] if told else []

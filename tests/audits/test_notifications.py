@@ -77,3 +77,18 @@ def test_the_team_hears_of_a_planned_audit_and_the_audited_head_of_its_report(ap
 
 def _planned_day(api_as, reference):
     return api_as("qo").get(f"/api/v1/audits/{reference}").get_json()["planned_date"]
+
+
+@pytest.mark.parametrize("app_config", [{"DEALERQMS_PLUGIN_CONFIG": {"audits": {"escalate_to_head_after_days": 2}}}])
+def test_a_late_nc_is_escalated_after_the_days_the_instance_configured(app, api_as):
+    from audits.notices import remind
+
+    with app.app_context():
+        nc = raised(owner="qo2")
+        reference, due = nc.reference, nc.due_date
+        days_late = (due - today()).days
+        assert remind(utcnow() + timedelta(days=days_late + 1)) == []
+        assert remind(utcnow() + timedelta(days=days_late + 2)) == ["action reminders and escalations: 1"]
+        assert remind(utcnow() + timedelta(days=days_late + 3)) == []
+    subject = f"{reference}, owned by Quincy Second, is overdue since {due.isoformat()}"
+    assert ("audits.nc_escalated", subject) in _kinds(api_as("head"))
