@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.metrics import api, dashboard, services, views
+from core.metrics import api, dashboard, services, tasks, views
 from core.metrics import cli as commands
 from core.plugins import hookimpl
 
@@ -30,3 +30,8 @@ def dashboard_kpis(site, user):
 @hookimpl
 def trail_scope(user):
     return services.trail_scope(user)
+
+
+@hookimpl
+def user_tasks(user, kind, limit):
+    return tasks.user_tasks(user, kind, limit)
