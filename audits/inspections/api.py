@@ -113,6 +113,18 @@ def create_schedule(data):
     return schedule, 201
 
 
+@bp.route("/inspection-schedules/<int:schedule_id>", methods=["DELETE"])
+@token_required(
+    guard=lambda user, schedule_id: services.stop_refusal(user, loaded(services.schedule_by_id, schedule_id))
+)
+@bp.response(204)
+def stop_schedule(schedule_id):
+    """Stop a schedule: no more checks from it; those created stay."""
+    services.stop_schedule(api_user(), loaded(services.schedule_by_id, schedule_id))
+    commit()
+    return ""
+
+
 @bp.route("/inspections")
 @token_required()
 @bp.arguments(InspectionListArgs, location="query")

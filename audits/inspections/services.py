@@ -178,6 +178,28 @@ def create_schedule(
     return schedule
 
 
+def schedule_by_id(schedule_id: int) -> InspectionSchedule:
+    found = db.session.get(InspectionSchedule, schedule_id)
+    if found is None:
+        raise NotFound(f"There is no schedule {schedule_id}.")
+    return found
+
+
+def stop_refusal(user: User, schedule: InspectionSchedule) -> Refusal | None:
+    """Who may stop a schedule: who may schedule for its site and department (404 for the others)."""
+    if schedule_refusal(user, schedule.site_id, schedule.department_id) is not None:
+        return Refusal(_("There is no schedule %(number)s.", number=schedule.id), NotFound)
+    return None
+
+
+def stop_schedule(actor: User, schedule: InspectionSchedule) -> InspectionSchedule:
+    """No more checks from ``schedule``; those already created stay, done or to do."""
+    enforce(stop_refusal(actor, schedule))
+    schedule.active = False
+    db.session.flush()
+    return schedule
+
+
 def _occurrence(schedule: InspectionSchedule, day: date) -> Inspection | None:
     """The inspection of ``schedule`` on ``day``, created with its checklist snapshot unless it exists."""
     definition = registry().checklists.get(schedule.checklist_key)

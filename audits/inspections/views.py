@@ -115,6 +115,16 @@ def new_schedule():
     ), status
 
 
+@bp.route("/schedules/<int:schedule_id>/stop", methods=["POST"])
+def stop_schedule(schedule_id):
+    schedule = services.schedule_by_id(schedule_id)
+    authorize(services.stop_refusal(user(), schedule))
+    services.stop_schedule(user(), schedule)
+    commit()
+    flash(_("%(title)s is stopped: no more checks from it.", title=schedule.title), "success")
+    return redirect(url_for(".index"))
+
+
 @bp.route("/<int:inspection_id>", methods=["GET", "POST"])
 def inspection(inspection_id):
     found = services.inspection_by_id(inspection_id)

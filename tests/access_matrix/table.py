@@ -183,6 +183,13 @@ def sees_check(i, r) -> bool:
 CHECK_READ = on_record(sees_check, lambda i, r: True)
 CHECK_RECORD = on_record(sees_check, does_check)
 SCHEDULE_ROLE = roles("quality_officer", "department_head")
+# A schedule of SALES at a site is managed by a quality officer in scope and the head of SALES there.
+SCHEDULE_STOP = on_record(
+    lambda i, r: (
+        (i.has("quality_officer") and in_scope(i, r)) or (i.has("department_head") and own_dept_own_site(i, r))
+    ),
+    lambda i, r: True,
+)
 TOKEN = on_record(token_owner, lambda i, r: True)
 # A notification is its recipient's alone: not even an administrator opens someone else's.
 OWN = TOKEN
@@ -294,6 +301,15 @@ ENTRIES: list[Entry] = [
     *E("GET", "/api/v1/inspection-schedules", EVERYONE),
     *E("POST", "/api/v1/inspection-schedules", SCHEDULE_ROLE),
     *E("GET", "/api/v1/inspections", EVERYONE),
+    *E(
+        "POST", "/inspections/schedules/<int:schedule_id>/stop", SCHEDULE_STOP, "/inspections/schedules/{schedule}/stop"
+    ),
+    *E(
+        "DELETE",
+        "/api/v1/inspection-schedules/<int:schedule_id>",
+        SCHEDULE_STOP,
+        "/api/v1/inspection-schedules/{schedule}",
+    ),
     *E("GET", "/api/v1/inspections/<int:inspection_id>", CHECK_READ, "/api/v1/inspections/{inspection}"),
     *E("PUT", "/api/v1/inspections/<int:inspection_id>", CHECK_RECORD, "/api/v1/inspections/{inspection}"),
     # Everyone's own notifications; the e-mail waiting is the administrator's to see.

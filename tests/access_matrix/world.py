@@ -88,6 +88,7 @@ class SiteRecords:
     team: frozenset[str] = frozenset()
     lead: str = ""
     inspection: int = 0
+    schedule: int = 0
     nc: str = ""
     nc_people: frozenset[str] = frozenset()  # raised it, owns it, or owns one of its actions
     action: int = 0
@@ -267,10 +268,11 @@ def build(app) -> World:
             commit()
             records.job, records.job_by = job.id, who["qo"]
             # A daily check of SALES at the site, for anyone of the department there.
-            inspections.create_schedule(
+            schedule = inspections.create_schedule(
                 _user(who["qo"]), site=site, checklist="sales.process", frequency="daily", starts_on=today()
             )
             commit()
+            records.schedule = schedule.id
             inspections.create_due(utcnow())
             commit()
             records.inspection = db.session.execute(

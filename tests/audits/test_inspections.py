@@ -120,3 +120,11 @@ def test_staff_record_it_from_their_tasks_and_a_failed_point_raises_an_nc(app, c
 
         today = date.today()
         assert services.completion_rate(site_by_code("MAIN"), f"{today:%Y-%m}") == 100.0
+
+
+def test_a_stopped_schedule_creates_no_more_checks(app, api_as):
+    schedule_id = _schedule(app, starts_on=date.today())
+    assert api_as("staff").delete(f"/api/v1/inspection-schedules/{schedule_id}").status_code == 404
+    assert api_as("head").delete(f"/api/v1/inspection-schedules/{schedule_id}").status_code == 204
+    assert _tick(app, datetime.now(UTC)) == 0
+    assert api_as("head").get("/api/v1/inspection-schedules").get_json() == []
