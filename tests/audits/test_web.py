@@ -180,7 +180,7 @@ def test_overdue_work_and_my_actions_show_on_the_dashboard(app, client_as):
         commit()
         reference = nc.reference
     dashboard = client_as("staff").get("/").get_data(as_text=True)
-    assert "My corrective actions" in dashboard and "Delivery plan" in dashboard
+    assert "Do " in dashboard and "Delivery plan" in dashboard and "Overdue" in dashboard
     assert reference in dashboard
     nc_page = client_as("head").get(f"/nonconformities/{reference}").get_data(as_text=True)
     assert "<svg" in nc_page and "No delivery plan" in nc_page

@@ -27,7 +27,7 @@ def _submitted(app, code="SA-PR-001"):
 def test_a_submitted_revision_waits_in_its_approvers_inboxes_with_the_count(app, people, client_as, api_as):
     _submitted(app)
     for who in ("qo", "head"):
-        tasks = api_as(who).get("/api/v1/tasks").get_json()
+        tasks = api_as(who).get("/api/v1/tasks?kind=procedures.approve").get_json()
         assert [(t["kind"], t["record"]) for t in tasks] == [("procedures.approve", "SA-PR-001 rev 1")], who
         assert tasks[0]["url"] == "/procedures/SA-PR-001/revisions/1/sign/approved"
     # The author, another department's head and staff have nothing to approve.

@@ -106,7 +106,7 @@ def test_plugin_templates_are_offered_when_creating(app, register_plugin, client
 
 def test_staff_dashboard_lists_what_to_read(client_as, sales_procedure):
     page = client_as("staff").get("/").get_data(as_text=True)
-    assert "To read and acknowledge" in page and "SA-PR-001" in page
+    assert "Read SA-PR-001" in page and "/procedures/SA-PR-001/revisions/1/sign/acknowledged?task=" in page
     assert TEST_PASSWORD not in page
 
 
