@@ -37,6 +37,8 @@ class ScheduleSchema(Schema):
     day_of_month = fields.Integer(allow_none=True)
     assignee = fields.Function(lambda s: s.assignee.login if s.assignee else None)
     starts_on = fields.Date()
+    done_this_month = fields.Function(lambda s: services.month_counts(s)[0], metadata={"type": "integer"})
+    due_this_month = fields.Function(lambda s: services.month_counts(s)[1], metadata={"type": "integer"})
 
 
 class ScheduleCreateSchema(Schema):

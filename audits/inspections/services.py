@@ -319,6 +319,18 @@ def record(actor: User, inspection: Inspection, answers: dict, *, row_version) -
     return inspection
 
 
+def month_counts(schedule: InspectionSchedule, day: date | None = None) -> tuple[int, int]:
+    """How many of ``schedule``'s checks of the month (of ``day``, the site's today) were done, and were due."""
+    day = day or site_today(schedule.site)
+    first = day.replace(day=1)
+    rows = db.session.execute(
+        db.select(Inspection.state, db.func.count())
+        .where(Inspection.schedule_id == schedule.id, Inspection.occurs_on.between(first, day))
+        .group_by(Inspection.state)
+    ).all()
+    return sum(count for state, count in rows if state == "done"), sum(count for _state, count in rows)
+
+
 def completion_rate(site: Site, period: str) -> float | None:
     """Share of the month's inspections at ``site`` that were done (percent), None without any."""
     year, month = (int(part) for part in period.split("-"))

@@ -67,6 +67,7 @@ def index():
         frequency_labels=FREQUENCY_LABELS,
         weekday_labels=WEEKDAY_LABELS,
         today=today(),
+        month_counts=services.month_counts,
     )
 
 

@@ -120,6 +120,9 @@ def test_staff_record_it_from_their_tasks_and_a_failed_point_raises_an_nc(app, c
 
         today = date.today()
         assert services.completion_rate(site_by_code("MAIN"), f"{today:%Y-%m}") == 100.0
+    [schedule] = api_as("head").get("/api/v1/inspection-schedules").get_json()
+    assert (schedule["done_this_month"], schedule["due_this_month"]) == (1, 1)
+    assert "1 of 1 done" in client_as("head").get("/inspections/").get_data(as_text=True)
 
 
 def test_a_stopped_schedule_creates_no_more_checks(app, api_as):
