@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.notifications import api, mail, views
+from core.notifications import cli as commands
 from core.plugins import hookimpl
 
 
@@ -26,3 +27,8 @@ def tick(now):
     if digests:
         done.append(f"{digests} daily digests sent")
     return done
+
+
+@hookimpl
+def register_commands(cli):
+    cli.add_command(commands.notifications_command)

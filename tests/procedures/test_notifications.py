@@ -154,3 +154,15 @@ def test_opening_a_notification_marks_it_read_and_goes_to_the_record(app, emails
     assert api_as("qo").get("/api/v1/notifications?unread=true").get_json() == []
     # Someone else's notification is not there.
     assert api_as("head").post(f"/api/v1/notifications/{notification['id']}/read").status_code == 404
+
+
+def test_the_command_line_lists_notifications_and_the_mail_waiting(app, emails, smtp_server):
+    smtp_server.refuse = True
+    _submitted(app)
+    _tick(app)
+    mine = app.test_cli_runner().invoke(args=["notifications", "--as", "qo"])
+    assert mine.exit_code == 0 and "* " in mine.output and "Approve revision 1 of SA-PR-001" in mine.output
+    assert mine.output.strip().endswith("1 unread.")
+    waiting = app.test_cli_runner().invoke(args=["notifications", "--waiting"])
+    assert waiting.exit_code == 0 and "qo@dealer.example.cn" in waiting.output and "451" in waiting.output
+    assert app.test_cli_runner().invoke(args=["notifications"]).exit_code == 2
