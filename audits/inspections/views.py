@@ -50,10 +50,8 @@ def index():
     ).scalars()
     schedules = db.session.execute(
         db.select(InspectionSchedule)
-        .join(Inspection, Inspection.schedule_id == InspectionSchedule.id, isouter=True)
         .where(InspectionSchedule.active.is_(True))
         .order_by(InspectionSchedule.site_id, InspectionSchedule.title)
-        .distinct()
     ).scalars()
     visible_schedules = [
         schedule
