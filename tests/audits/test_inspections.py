@@ -11,6 +11,7 @@ import pytest
 
 from audits.inspections import services
 from audits.inspections.models import Inspection, InspectionSchedule
+from core.clock import today, utcnow
 from core.database import commit, db
 from tests.audits.conftest import user
 
@@ -82,8 +83,8 @@ def test_who_may_schedule_and_who_does_it(app, make_user, api_as):
 
 def test_staff_record_it_from_their_tasks_and_a_failed_point_raises_an_nc(app, client_as, api_as, make_user):
     make_user("service.staff", "staff", department="AFTERSALES")
-    _schedule(app, starts_on=date.today())
-    _tick(app, datetime.now(UTC))
+    _schedule(app, starts_on=today())
+    _tick(app, utcnow())
     tasks = api_as("staff").get("/api/v1/tasks?kind=audits.inspection").get_json()
     assert [t["title"] for t in tasks] == ["Daily showroom walk — MAIN"]
     inspection_id = int(tasks[0]["url"].rsplit("/", 1)[1])
@@ -118,16 +119,15 @@ def test_staff_record_it_from_their_tasks_and_a_failed_point_raises_an_nc(app, c
     with app.app_context():
         from core.accounts.services import site_by_code
 
-        today = date.today()
-        assert services.completion_rate(site_by_code("MAIN"), f"{today:%Y-%m}") == 100.0
+        assert services.completion_rate(site_by_code("MAIN"), f"{today():%Y-%m}") == 100.0
     [schedule] = api_as("head").get("/api/v1/inspection-schedules").get_json()
     assert (schedule["done_this_month"], schedule["due_this_month"]) == (1, 1)
     assert "1 of 1 done" in client_as("head").get("/inspections/").get_data(as_text=True)
 
 
 def test_a_stopped_schedule_creates_no_more_checks(app, api_as):
-    schedule_id = _schedule(app, starts_on=date.today())
+    schedule_id = _schedule(app, starts_on=today())
     assert api_as("staff").delete(f"/api/v1/inspection-schedules/{schedule_id}").status_code == 404
     assert api_as("head").delete(f"/api/v1/inspection-schedules/{schedule_id}").status_code == 204
-    assert _tick(app, datetime.now(UTC)) == 0
+    assert _tick(app, utcnow()) == 0
     assert api_as("head").get("/api/v1/inspection-schedules").get_json() == []
