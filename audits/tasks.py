@@ -33,31 +33,39 @@ NC_NEXT_STEP = {
 }
 
 
+def _listed(query, limit: int, task_of) -> TaskList:
+    """The first ``limit`` rows of ``query`` as tasks, the total counted in the database (the
+    navigation asks only for the count, on every page)."""
+    total = db.session.execute(db.select(db.func.count()).select_from(query.order_by(None).subquery())).scalar()
+    rows = db.session.execute(query.limit(limit)).scalars() if limit else []
+    return TaskList([task_of(row) for row in rows], total=total)
+
+
+def _task(kind: str, title: str, url: str, why: str, due, record: str) -> Task:
+    return Task(kind=kind, kind_label=KIND_LABELS[kind], title=title, url=url, why=why, due=due, record=record)
+
+
 def _audits(user: User, limit: int) -> TaskList:
     query = (
         db.select(Audit)
         .where(Audit.lead_auditor_id == user.id, Audit.state.in_([AuditState.PLANNED, AuditState.IN_PROGRESS]))
         .order_by(Audit.planned_date, Audit.id)
     )
-    found = list(db.session.execute(query).scalars())
-    return TaskList(
-        [
-            Task(
-                kind=AUDIT,
-                kind_label=KIND_LABELS[AUDIT],
-                title=(
-                    _("Start %(reference)s — %(title)s", reference=audit.reference, title=audit.title)
-                    if audit.state == AuditState.PLANNED
-                    else _("Finish and report %(reference)s — %(title)s", reference=audit.reference, title=audit.title)
-                ),
-                url=path_for("audits.audit", reference=audit.reference),
-                why=_("You are its lead auditor."),
-                due=audit.planned_date,
-                record=audit.reference,
-            )
-            for audit in found[:limit]
-        ],
-        total=len(found),
+    step = {
+        AuditState.PLANNED: _l("Start %(reference)s — %(title)s"),
+        AuditState.IN_PROGRESS: _l("Finish and report %(reference)s — %(title)s"),
+    }
+    return _listed(
+        query,
+        limit,
+        lambda audit: _task(
+            AUDIT,
+            str(step[AuditState(audit.state)]) % {"reference": audit.reference, "title": audit.title},
+            path_for("audits.audit", reference=audit.reference),
+            _("You are its lead auditor."),
+            audit.planned_date,
+            audit.reference,
+        ),
     )
 
 
@@ -67,21 +75,17 @@ def _nonconformities(user: User, limit: int) -> TaskList:
         .where(Nonconformity.owner_id == user.id, Nonconformity.state.in_(list(NC_NEXT_STEP)))
         .order_by(Nonconformity.due_date, Nonconformity.id)
     )
-    found = list(db.session.execute(query).scalars())
-    return TaskList(
-        [
-            Task(
-                kind=NC,
-                kind_label=KIND_LABELS[NC],
-                title=str(NC_NEXT_STEP[NcState(nc.state)]) % {"reference": nc.reference, "title": nc.title},
-                url=path_for("audits.nonconformity", reference=nc.reference),
-                why=_("You own it."),
-                due=nc.due_date,
-                record=nc.reference,
-            )
-            for nc in found[:limit]
-        ],
-        total=len(found),
+    return _listed(
+        query,
+        limit,
+        lambda nc: _task(
+            NC,
+            str(NC_NEXT_STEP[NcState(nc.state)]) % {"reference": nc.reference, "title": nc.title},
+            path_for("audits.nonconformity", reference=nc.reference),
+            _("You own it."),
+            nc.due_date,
+            nc.reference,
+        ),
     )
 
 
@@ -91,25 +95,22 @@ def _to_complete(user: User, limit: int) -> TaskList:
         .where(CorrectiveAction.owner_id == user.id, CorrectiveAction.state == ActionState.OPEN)
         .order_by(CorrectiveAction.due_date, CorrectiveAction.id)
     )
-    found = list(db.session.execute(query).scalars())
-    return TaskList(
-        [
-            Task(
-                kind=COMPLETE,
-                kind_label=KIND_LABELS[COMPLETE],
-                title=_("Do %(label)s: %(description)s", label=action.label, description=action.description),
-                url=path_for("audits.action", action_id=action.id),
-                why=_("It is assigned to you."),
-                due=action.due_date,
-                record=action.label,
-            )
-            for action in found[:limit]
-        ],
-        total=len(found),
+    return _listed(
+        query,
+        limit,
+        lambda action: _task(
+            COMPLETE,
+            _("Do %(label)s: %(description)s", label=action.label, description=action.description),
+            path_for("audits.action", action_id=action.id),
+            _("It is assigned to you."),
+            action.due_date,
+            action.label,
+        ),
     )
 
 
 def _to_verify(user: User, limit: int) -> TaskList:
+    # Who completed an action may not verify it: asked of the refusal, as the page asks it.
     found = [
         action
         for action in action_services.awaiting_verification(user)
@@ -117,19 +118,16 @@ def _to_verify(user: User, limit: int) -> TaskList:
     ]
     return TaskList(
         [
-            Task(
-                kind=VERIFY,
-                kind_label=KIND_LABELS[VERIFY],
-                title=_(
-                    "Check that %(label)s worked: %(description)s", label=action.label, description=action.description
-                ),
-                url=path_for("audits.action", action_id=action.id),
-                why=_(
+            _task(
+                VERIFY,
+                _("Check that %(label)s worked: %(description)s", label=action.label, description=action.description),
+                path_for("audits.action", action_id=action.id),
+                _(
                     "It is done; a quality officer or the head of %(department)s checks its effect.",
                     department=action.nonconformity.department.code,
                 ),
-                due=action.due_date,
-                record=action.label,
+                action.due_date,
+                action.label,
             )
             for action in found[:limit]
         ],
@@ -139,28 +137,19 @@ def _to_verify(user: User, limit: int) -> TaskList:
 
 def _inspections(user: User, limit: int) -> TaskList:
     query = db.select(Inspection).where(inspections.to_do_clause(user)).order_by(Inspection.occurs_on, Inspection.id)
-    total = db.session.execute(db.select(db.func.count()).select_from(query.order_by(None).subquery())).scalar()
-    found = db.session.execute(query.limit(limit)).scalars() if limit else []
-    return TaskList(
-        [
-            Task(
-                kind=INSPECTION,
-                kind_label=KIND_LABELS[INSPECTION],
-                title=_("%(title)s — %(site)s", title=inspection.title, site=inspection.site.code),
-                url=path_for("audits.inspections.inspection", inspection_id=inspection.id),
-                why=(
-                    _("It is assigned to you.")
-                    if inspection.assignee_id == user.id
-                    else _(
-                        "It is for the people of %(department)s at your site.", department=inspection.department.code
-                    )
-                ),
-                due=inspection.occurs_on,
-                record=inspection.reference,
-            )
-            for inspection in found
-        ],
-        total=total,
+    return _listed(
+        query,
+        limit,
+        lambda inspection: _task(
+            INSPECTION,
+            _("%(title)s — %(site)s", title=inspection.title, site=inspection.site.code),
+            path_for("audits.inspections.inspection", inspection_id=inspection.id),
+            _("It is assigned to you.")
+            if inspection.assignee_id == user.id
+            else _("It is for the people of %(department)s at your site.", department=inspection.department.code),
+            inspection.occurs_on,
+            inspection.reference,
+        ),
     )
 
 

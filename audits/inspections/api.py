@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from audits.inspections import services
-from audits.inspections.models import Frequency, Inspection, InspectionSchedule
+from audits.inspections.models import Frequency, InspectionSchedule
 from core.api import (
     PAGE_HEADERS,
     Date,
@@ -96,11 +96,10 @@ class RecordSchema(Schema):
 @bp.response(200, ScheduleSchema(many=True), headers=PAGE_HEADERS)
 def list_schedules(args):
     """The active schedules of the sites and departments the caller may schedule for."""
-    user = api_user()
-    rows = db.session.execute(db.select(InspectionSchedule).filter_by(active=True)).scalars()
-    allowed = [s.id for s in rows if services.schedule_refusal(user, s.site_id, s.department_id) is None]
-    query = db.select(InspectionSchedule).where(InspectionSchedule.id.in_(allowed)).order_by(InspectionSchedule.id)
-    return paginate(query, args)
+    ids = [schedule.id for schedule in services.schedules_for(api_user())]
+    return paginate(
+        db.select(InspectionSchedule).where(InspectionSchedule.id.in_(ids)).order_by(InspectionSchedule.id), args
+    )
 
 
 @bp.route("/inspection-schedules", methods=["POST"])
@@ -133,10 +132,7 @@ def stop_schedule(schedule_id):
 @bp.response(200, InspectionSchema(many=True), headers=PAGE_HEADERS)
 def list_inspections(args):
     """The inspections the caller may see, latest day first; ``open`` for those to do."""
-    query = db.select(Inspection).where(services.visible_clause(api_user()))
-    if args["open"]:
-        query = query.where(Inspection.state == "open")
-    return paginate(query.order_by(Inspection.occurs_on.desc(), Inspection.id.desc()), args)
+    return paginate(services.inspections_query(api_user(), open_only=args["open"]), args)
 
 
 @bp.route("/inspections/<int:inspection_id>")

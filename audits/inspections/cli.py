@@ -6,7 +6,6 @@ import click
 from flask.cli import with_appcontext
 
 from audits.inspections import services
-from audits.inspections.models import Inspection
 from core.accounts.services import user_by_login
 from core.cli import UserError, domain_errors
 from core.database import commit, db
@@ -65,10 +64,7 @@ def schedule_command(site, checklist, login, frequency, weekdays, day_of_month, 
 @domain_errors
 def list_command(login, open_only):
     """List the inspections a user may see, latest day first."""
-    query = db.select(Inspection).where(services.visible_clause(user_by_login(login)))
-    if open_only:
-        query = query.where(Inspection.state == "open")
-    rows = db.session.execute(query.order_by(Inspection.occurs_on.desc(), Inspection.id.desc())).scalars().all()
+    rows = db.session.execute(services.inspections_query(user_by_login(login), open_only=open_only)).scalars().all()
     for inspection in rows:
         click.echo(
             f"{inspection.occurs_on.isoformat()}  {inspection.site.code}  {inspection.state:<5}  {inspection.title}"

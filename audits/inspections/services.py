@@ -129,6 +129,24 @@ def to_do_clause(user: User):
     )
 
 
+def inspections_query(user: User, *, open_only: bool = False):
+    """The inspections ``user`` may see, latest day first (to do ones: earliest first)."""
+    query = db.select(Inspection).where(visible_clause(user))
+    if open_only:
+        return query.where(Inspection.state == "open").order_by(Inspection.occurs_on, Inspection.id)
+    return query.order_by(Inspection.occurs_on.desc(), Inspection.id.desc())
+
+
+def schedules_for(user: User) -> list[InspectionSchedule]:
+    """The active schedules ``user`` manages: those of the sites and departments they may schedule for."""
+    rows = db.session.execute(
+        db.select(InspectionSchedule)
+        .where(InspectionSchedule.active.is_(True))
+        .order_by(InspectionSchedule.site_id, InspectionSchedule.title)
+    ).scalars()
+    return [row for row in rows if schedule_refusal(user, row.site_id, row.department_id) is None]
+
+
 # Scheduling ------------------------------------------------------------------------------
 
 

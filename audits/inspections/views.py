@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from audits.inspections import services
-from audits.inspections.models import Frequency, Inspection, InspectionSchedule
+from audits.inspections.models import Frequency
 from audits.services import nonconformities
 from core.clock import today
 from core.database import commit, db
@@ -42,22 +42,8 @@ def user():
 @bp.route("/")
 def index():
     current = user()
-    to_do = db.session.execute(
-        db.select(Inspection)
-        .where(services.visible_clause(current), Inspection.state == "open")
-        .order_by(Inspection.occurs_on, Inspection.id)
-        .limit(100)
-    ).scalars()
-    schedules = db.session.execute(
-        db.select(InspectionSchedule)
-        .where(InspectionSchedule.active.is_(True))
-        .order_by(InspectionSchedule.site_id, InspectionSchedule.title)
-    ).scalars()
-    visible_schedules = [
-        schedule
-        for schedule in schedules
-        if services.schedule_refusal(current, schedule.site_id, schedule.department_id) is None
-    ]
+    to_do = db.session.execute(services.inspections_query(current, open_only=True).limit(100)).scalars()
+    visible_schedules = services.schedules_for(current)
     return render_template(
         "audits/inspections.html",
         to_do=list(to_do),
