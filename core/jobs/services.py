@@ -34,8 +34,12 @@ GONE = "The job's worker process is gone (it was stopped, or the server restarte
 
 
 def new_job_id() -> str:
-    # Unguessable, so a job's address reveals nothing about other jobs.
-    return secrets.token_urlsafe(16)
+    # Unguessable, so a job's address reveals nothing about other jobs; never
+    # starting with "-", so `dealerqms jobs run ID` is not read as an option.
+    while True:
+        job_id = secrets.token_urlsafe(16)
+        if not job_id.startswith("-"):
+            return job_id
 
 
 # Submitting and reading -------------------------------------------------------

@@ -107,3 +107,12 @@ def test_the_jobs_commands(app, jobs):
     assert unknown.exit_code == 1 and "There is no job 'nope'." in unknown.output
     finished = runner.invoke(args=["jobs", "run", jobs["done"]])  # a job runs once
     assert finished.exit_code == 0 and finished.output == f"Job {jobs['done']}: done.\n"
+
+
+def test_a_job_id_can_be_typed_after_a_command():
+    # One random id in 64 would start with "-" and be read by the shell's
+    # command as an option: `dealerqms jobs run -chKe…` was a usage error.
+    from core.jobs.services import new_job_id
+
+    ids = {new_job_id() for _ in range(2000)}
+    assert len(ids) == 2000 and not any(job_id.startswith("-") for job_id in ids)
