@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from audits.inspections import services
-from audits.inspections.models import Frequency, InspectionSchedule
+from audits.inspections.models import InspectionSchedule
 from core.api import (
     PAGE_HEADERS,
     Date,
@@ -22,6 +22,7 @@ from core.api import (
     token_required,
 )
 from core.database import commit, db
+from core.rhythm import Frequency
 
 bp = Blueprint("inspections", __name__, description="Recurring checks: schedules and their inspections.")
 

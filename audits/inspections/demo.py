@@ -14,6 +14,7 @@ from core.database import commit, db
 from core.demo import DEMO_SITES
 from core.errors import NotFound
 from core.plugin_engine.manager import registry
+from core.rhythm import site_today
 
 WALK, FIVE_S = "sales.showroom_walk", "aftersales.workshop_5s"
 
@@ -30,7 +31,7 @@ def populate() -> int:
             continue
         if db.session.execute(db.select(InspectionSchedule.id).filter_by(site_id=site.id)).first():
             continue
-        week_ago = services.site_today(site) - timedelta(days=6)
+        week_ago = site_today(site) - timedelta(days=6)
         services.create_schedule(quality, site=code, checklist=WALK, frequency="daily", starts_on=week_ago)
         services.create_schedule(
             quality, site=code, checklist=FIVE_S, frequency="weekly", weekdays=[0, 3], starts_on=week_ago
@@ -44,7 +45,7 @@ def populate() -> int:
 
 
 def _record_the_week(site, prefix: str) -> None:
-    today = services.site_today(site)
+    today = site_today(site)
     done_by = {"SALES": user_by_login(f"{prefix}.sales"), "AFTERSALES": user_by_login(f"{prefix}.service")}
     inspections = db.session.execute(
         db.select(Inspection).where(Inspection.site_id == site.id).order_by(Inspection.occurs_on)

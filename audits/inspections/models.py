@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -9,12 +8,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.accounts.models import Department, Site, User
 from core.clock import utcnow
 from core.database import Model
-
-
-class Frequency(StrEnum):
-    DAILY = "daily"
-    WEEKLY = "weekly"  # on the weekdays listed (Monday is 0)
-    MONTHLY = "monthly"  # on one day of the month (the last day in a shorter month)
 
 
 class InspectionSchedule(Model):

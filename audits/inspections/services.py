@@ -5,47 +5,26 @@ recording one, which raises a nonconformity for the points that failed."""
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from audits.inspections.models import Frequency, Inspection, InspectionItem, InspectionSchedule
+from audits.inspections.models import Inspection, InspectionItem, InspectionSchedule
 from audits.services import nonconformities
 from audits.services.common import department_named, site_named, user_named
 from core.accounts import organisation
 from core.accounts.models import Role, Site, User
 from core.accounts.permissions import in_group_office
-from core.clock import local, today, utcnow, zone_named
+from core.clock import today, utcnow
 from core.database import db
 from core.errors import NotFound, Refusal, ValidationFailed, enforce, require_row_version
 from core.metrics import services as metrics
 from core.plugin_engine.manager import registry
+from core.rhythm import checked, days_due, site_today
 
 RESULTS = ("ok", "not_ok", "na")
 COMPLETION_METRIC = "audits.inspection_completion"
-# A schedule started (or a scheduler stopped) long ago catches up this many days, not years.
-CATCH_UP_DAYS = 7
-
-
-# Days --------------------------------------------------------------------------------
-
-
-def falls_on(schedule: InspectionSchedule, day: date) -> bool:
-    if day < schedule.starts_on:
-        return False
-    if schedule.frequency == Frequency.DAILY:
-        return True
-    if schedule.frequency == Frequency.WEEKLY:
-        return day.weekday() in (schedule.weekdays or [])
-    last = calendar.monthrange(day.year, day.month)[1]
-    return day.day == min(schedule.day_of_month or 1, last)
-
-
-def site_today(site: Site, now: datetime | None = None) -> date:
-    """The date at ``site`` (its own time zone, else the instance's)."""
-    zone = zone_named(site.time_zone) if site.time_zone else None
-    return local(now or utcnow(), zone).date()
 
 
 # Who may ---------------------------------------------------------------------------------
@@ -137,6 +116,11 @@ def inspections_query(user: User, *, open_only: bool = False):
     return query.order_by(Inspection.occurs_on.desc(), Inspection.id.desc())
 
 
+def sites_to_schedule_at(user: User) -> list[Site]:
+    """The active sites ``user`` may schedule checks at: their own, or every one from the group office."""
+    return [site for site in nonconformities.sites() if _in_scope(user, site.id)]
+
+
 def schedules_for(user: User) -> list[InspectionSchedule]:
     """The active schedules ``user`` manages: those of the sites and departments they may schedule for."""
     rows = db.session.execute(
@@ -169,13 +153,7 @@ def create_schedule(
     site_row = site_named(site)
     department_row = department_named(department or definition.area)
     enforce(schedule_refusal(actor, site_row.id, department_row.id))
-    if frequency not in tuple(Frequency):
-        raise ValidationFailed.field("frequency", f"one of {', '.join(Frequency)}")
-    weekdays = sorted(set(weekdays or []))
-    if frequency == Frequency.WEEKLY and (not weekdays or any(d not in range(7) for d in weekdays)):
-        raise ValidationFailed.field("weekdays", "choose the weekdays, Monday 0 to Sunday 6")
-    if frequency == Frequency.MONTHLY and (day_of_month is None or not 1 <= day_of_month <= 31):
-        raise ValidationFailed.field("day_of_month", "a day from 1 to 31")
+    rhythm = checked(frequency, weekdays, day_of_month)
     assignee_row = user_named(assignee, "assignee", required=False)
     if assignee_row is not None and assignee_row.site_id not in (None, site_row.id):
         raise ValidationFailed.field("assignee", f"{assignee_row.login} does not work at {site_row.code}")
@@ -184,12 +162,10 @@ def create_schedule(
         department=department_row,
         checklist_key=definition.key,
         title=(title or "").strip()[:300] or str(definition.title),
-        frequency=frequency,
-        weekdays=weekdays if frequency == Frequency.WEEKLY else [],
-        day_of_month=day_of_month if frequency == Frequency.MONTHLY else None,
         assignee=assignee_row,
         starts_on=starts_on or site_today(site_row),
         created_by_id=actor.id,
+        **rhythm,
     )
     db.session.add(schedule)
     db.session.flush()
@@ -257,21 +233,20 @@ def create_due(now: datetime) -> int:
     created = 0
     schedules = db.session.execute(db.select(InspectionSchedule).filter_by(active=True)).scalars().all()
     for schedule in schedules:
-        last_day = site_today(schedule.site, now)
-        first_day = max(schedule.starts_on, last_day - timedelta(days=CATCH_UP_DAYS))
+        days = days_due(schedule, site_today(schedule.site, now))
+        if not days:
+            continue
         existing = set(
             db.session.execute(
                 db.select(Inspection.occurs_on).where(
-                    Inspection.schedule_id == schedule.id, Inspection.occurs_on >= first_day
+                    Inspection.schedule_id == schedule.id, Inspection.occurs_on >= days[0]
                 )
             ).scalars()
         )
-        day = first_day
-        while day <= last_day:
-            if day not in existing and falls_on(schedule, day) and _occurrence(schedule, day) is not None:
+        for day in days:
+            if day not in existing and _occurrence(schedule, day) is not None:
                 created += 1
                 refresh_completion(schedule.site, day)
-            day += timedelta(days=1)
     return created
 
 

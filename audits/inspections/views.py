@@ -10,21 +10,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from audits.inspections import services
-from audits.inspections.models import Frequency
-from audits.services import nonconformities
 from core.clock import today
 from core.database import commit, db
 from core.errors import DomainError, authorize
 from core.plugin_engine.manager import registry
+from core.rhythm import FREQUENCY_LABELS, WEEKDAY_LABELS
 from core.tasks.views import after_done
 
-FREQUENCY_LABELS = {
-    Frequency.DAILY.value: _l("Every day"),
-    Frequency.WEEKLY.value: _l("Every week, on the days ticked"),
-    Frequency.MONTHLY.value: _l("Every month, on one day"),
-}
 RESULT_LABELS = {"ok": _l("OK"), "not_ok": _l("Not OK"), "na": _l("Not applicable")}
-WEEKDAY_LABELS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
 
 bp = Blueprint("inspections", __name__, template_folder="../templates", url_prefix="/inspections")
 
@@ -94,7 +87,7 @@ def new_schedule():
         weekdays=request.form.getlist("weekdays"),
         errors=errors,
         checklists=registry().checklists,
-        sites=nonconformities.sites(),
+        sites=services.sites_to_schedule_at(current),
         frequency_labels=FREQUENCY_LABELS,
         weekday_labels=WEEKDAY_LABELS,
     ), status

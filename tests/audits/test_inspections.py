@@ -13,6 +13,7 @@ from audits.inspections import services
 from audits.inspections.models import Inspection, InspectionSchedule
 from core.clock import today, utcnow
 from core.database import commit, db
+from core.rhythm import falls_on
 from tests.audits.conftest import user
 
 pytestmark = pytest.mark.usefixtures("cast")
@@ -37,18 +38,16 @@ def _tick(app, now):
 
 def test_the_days_a_schedule_falls_on():
     weekly = InspectionSchedule(frequency="weekly", weekdays=[0, 3], starts_on=date(2026, 11, 30))
-    assert [
-        d.day for d in (date(2026, 11, 30) + timedelta(days=n) for n in range(14)) if services.falls_on(weekly, d)
-    ] == [
+    assert [d.day for d in (date(2026, 11, 30) + timedelta(days=n) for n in range(14)) if falls_on(weekly, d)] == [
         30,
         3,
         7,
         10,
     ]
     monthly = InspectionSchedule(frequency="monthly", day_of_month=31, starts_on=date(2026, 1, 1))
-    assert services.falls_on(monthly, date(2027, 2, 28)) and not services.falls_on(monthly, date(2027, 2, 27))
+    assert falls_on(monthly, date(2027, 2, 28)) and not falls_on(monthly, date(2027, 2, 27))
     daily = InspectionSchedule(frequency="daily", starts_on=date(2026, 12, 5))
-    assert not services.falls_on(daily, date(2026, 12, 4)) and services.falls_on(daily, date(2026, 12, 5))
+    assert not falls_on(daily, date(2026, 12, 4)) and falls_on(daily, date(2026, 12, 5))
 
 
 def test_each_tick_creates_the_days_checks_once_in_the_sites_time_zone(app):
