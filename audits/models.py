@@ -425,13 +425,16 @@ class Evidence(Model):
     audit_item_id: Mapped[int | None] = mapped_column(ForeignKey("audit_item.id"), index=True)
     nonconformity_id: Mapped[int | None] = mapped_column(ForeignKey("nonconformity.id"), index=True)
     action_id: Mapped[int | None] = mapped_column(ForeignKey("corrective_action.id"), index=True)
+    # A photo taken on a recurring check's point.
+    inspection_item_id: Mapped[int | None] = mapped_column(ForeignKey("inspection_item.id"), index=True)
 
     uploaded_by: Mapped[User] = relationship()
 
     __table_args__ = (
         CheckConstraint(
             "(CASE WHEN audit_item_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN nonconformity_id IS NULL THEN 0 "
-            "ELSE 1 END) + (CASE WHEN action_id IS NULL THEN 0 ELSE 1 END) = 1",
+            "ELSE 1 END) + (CASE WHEN action_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN inspection_item_id IS NULL "
+            "THEN 0 ELSE 1 END) = 1",
             name="one_owner",
         ),
     )

@@ -5,8 +5,11 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from audits.api.schemas import EvidenceSchema
+from audits.api.shared import UPLOAD_SCHEMA, _upload
 from audits.inspections import services
 from audits.inspections.models import InspectionSchedule
+from audits.services import evidence as evidence_services
 from core.api import (
     PAGE_HEADERS,
     Date,
@@ -40,6 +43,10 @@ class ScheduleSchema(Schema):
     starts_on = fields.Date()
     done_this_month = fields.Function(lambda s: services.month_counts(s)[0], metadata={"type": "integer"})
     due_this_month = fields.Function(lambda s: services.month_counts(s)[1], metadata={"type": "integer"})
+    completion_this_month = fields.Function(
+        lambda s: services.schedule_completion(s),
+        metadata={"type": "number", "nullable": True, "description": "Percent of this month's checks done so far."},
+    )
 
 
 class ScheduleCreateSchema(Schema):
@@ -60,6 +67,7 @@ class ItemSchema(Schema):
     guidance = fields.String()
     result = fields.String(allow_none=True)
     note = fields.String(allow_none=True)
+    evidence = fields.List(fields.Nested(EvidenceSchema))
 
 
 class InspectionSchema(Schema):
@@ -162,3 +170,23 @@ def record_inspection(data, inspection_id):
     services.record(api_user(), found, answers, row_version=data["row_version"])
     commit()
     return found
+
+
+def _adding_photos(user, inspection_id, item_id):
+    return evidence_services.inspection_evidence_refusal(user, loaded(services.inspection_by_id, inspection_id))
+
+
+@bp.route("/inspections/<int:inspection_id>/items/<int:item_id>/evidence", methods=["POST"])
+@token_required(guard=_adding_photos)
+@bp.doc(requestBody={"content": UPLOAD_SCHEMA, "required": True})
+@bp.response(201, EvidenceSchema)
+@may_refuse(bp, 403, 409)
+def upload_item_photo(inspection_id, item_id):
+    """Add a photo to a point of an open check (multipart, field ``file``); a point not OK carries it to its NC."""
+    item = services.item_of(loaded(services.inspection_by_id, inspection_id), item_id)
+    upload = _upload()
+    evidence = evidence_services.attach_to_inspection_item(
+        api_user(), item, upload.stream, upload.filename, upload.mimetype
+    )
+    commit()
+    return evidence, 201

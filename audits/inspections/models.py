@@ -5,6 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from audits.models import Evidence
 from core.accounts.models import Department, Site, User
 from core.clock import utcnow
 from core.database import Model
@@ -91,3 +92,6 @@ class InspectionItem(Model):
     note: Mapped[str | None] = mapped_column(Text)
 
     inspection: Mapped[Inspection] = relationship(back_populates="items")
+    evidence: Mapped[list[Evidence]] = relationship(
+        primaryjoin="Evidence.inspection_item_id == InspectionItem.id", order_by="Evidence.id", viewonly=True
+    )

@@ -10,12 +10,14 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+# Pages, API and tasks ask the rules of this module; they live in access.py so that the
+# evidence module, which this one uses to store photos, can ask them without a cycle.
+from audits.inspections.access import in_scope, is_visible, perform_refusal, to_do_clause, visible_clause  # noqa: F401
 from audits.inspections.models import Inspection, InspectionItem, InspectionSchedule
-from audits.services import nonconformities
+from audits.services import evidence, nonconformities
 from audits.services.common import department_named, site_named, user_named
 from core.accounts import organisation
 from core.accounts.models import Role, Site, User
-from core.accounts.permissions import in_group_office
 from core.clock import today, utcnow
 from core.database import db
 from core.errors import NotFound, Refusal, ValidationFailed, enforce, require_row_version
@@ -30,10 +32,6 @@ COMPLETION_METRIC = "audits.inspection_completion"
 # Who may ---------------------------------------------------------------------------------
 
 
-def _in_scope(user: User, site_id: int) -> bool:
-    return in_group_office(user) or user.site_id == site_id
-
-
 def scheduler_refusal(user: User) -> Refusal | None:
     """Whether ``user`` may schedule checks at all: quality officers and department heads."""
     if user.roles & {Role.QUALITY_OFFICER, Role.DEPARTMENT_HEAD}:
@@ -44,68 +42,11 @@ def scheduler_refusal(user: User) -> Refusal | None:
 def schedule_refusal(user: User, site_id: int, department_id: int) -> Refusal | None:
     """Why ``user`` may not schedule checks for ``department`` at ``site``: quality officers in
     their scope and the head of the department at that site may."""
-    if Role.QUALITY_OFFICER in user.roles and _in_scope(user, site_id):
+    if Role.QUALITY_OFFICER in user.roles and in_scope(user, site_id):
         return None
     if organisation.is_head_of(user, department_id, site_id):
         return None
     return Refusal(_("Only a quality officer or the head of the department at the site may schedule its checks."))
-
-
-def is_visible(user: User, inspection: Inspection) -> bool:
-    """The people who may do it, quality officers and auditors in scope, the department's head there."""
-    if perform_refusal(user, inspection, check_visible=False) is None:
-        return True
-    if user.roles & {Role.QUALITY_OFFICER, Role.AUDITOR, Role.ADMIN} and _in_scope(user, inspection.site_id):
-        return True
-    return organisation.is_head_of(user, inspection.department_id, inspection.site_id)
-
-
-def perform_refusal(user: User, inspection: Inspection, *, check_visible: bool = True) -> Refusal | None:
-    """Why ``user`` may not record ``inspection``: it is its assignee's, or — nobody named —
-    anyone's of the department at the site; a quality officer in scope may stand in."""
-    if check_visible and not is_visible(user, inspection):
-        return Refusal(_("There is no inspection %(number)s.", number=inspection.id), NotFound)
-    if inspection.assignee_id is not None:
-        if user.id == inspection.assignee_id:
-            return None
-    elif user.site_id == inspection.site_id and user.department_id == inspection.department_id:
-        return None
-    if Role.QUALITY_OFFICER in user.roles and _in_scope(user, inspection.site_id):
-        return None
-    return Refusal(_("This check is assigned to someone else."))
-
-
-def visible_clause(user: User):
-    """SQL: the inspections ``user`` may see (the rule of :func:`is_visible`, for lists and tasks)."""
-    mine = db.or_(
-        Inspection.assignee_id == user.id,
-        db.and_(
-            Inspection.assignee_id.is_(None),
-            Inspection.site_id == user.site_id,
-            Inspection.department_id == user.department_id,
-        ),
-    )
-    clauses = [mine]
-    if user.roles & {Role.QUALITY_OFFICER, Role.AUDITOR, Role.ADMIN}:
-        clauses.append(db.true() if in_group_office(user) else Inspection.site_id == user.site_id)
-    if Role.DEPARTMENT_HEAD in user.roles:
-        clauses.append(db.and_(Inspection.site_id == user.site_id, Inspection.department_id == user.department_id))
-    return db.or_(*clauses)
-
-
-def to_do_clause(user: User):
-    """SQL: the open inspections that are ``user``'s to do (not those they may only stand in for)."""
-    return db.and_(
-        Inspection.state == "open",
-        db.or_(
-            Inspection.assignee_id == user.id,
-            db.and_(
-                Inspection.assignee_id.is_(None),
-                Inspection.site_id == user.site_id,
-                Inspection.department_id == user.department_id,
-            ),
-        ),
-    )
 
 
 def inspections_query(user: User, *, open_only: bool = False):
@@ -118,7 +59,7 @@ def inspections_query(user: User, *, open_only: bool = False):
 
 def sites_to_schedule_at(user: User) -> list[Site]:
     """The active sites ``user`` may schedule checks at: their own, or every one from the group office."""
-    return [site for site in nonconformities.sites() if _in_scope(user, site.id)]
+    return [site for site in nonconformities.sites() if in_scope(user, site.id)]
 
 
 def schedules_for(user: User) -> list[InspectionSchedule]:
@@ -267,14 +208,24 @@ def inspection_by_id(inspection_id: int) -> Inspection:
     return found
 
 
+def item_of(inspection: Inspection, item_id: int) -> InspectionItem:
+    for item in inspection.items:
+        if item.id == item_id:
+            return item
+    raise NotFound(f"Inspection {inspection.id} has no point {item_id}.")
+
+
 def require_visible(user: User, inspection: Inspection) -> None:
     if not is_visible(user, inspection):
         raise NotFound(f"There is no inspection {inspection.id}.")
 
 
-def record(actor: User, inspection: Inspection, answers: dict, *, row_version) -> Inspection:
-    """Record every point (``{item_id: (result, note)}``) and close the inspection; the points
-    that are not OK raise one nonconformity of the department at the site, owned by its head."""
+def record(
+    actor: User, inspection: Inspection, answers: dict, *, row_version, photos: dict | None = None
+) -> Inspection:
+    """Record every point (``{item_id: (result, note)}``) with its photos (``{item_id: [(stream,
+    name, media type)]}``) and close the inspection; the points that are not OK raise one
+    nonconformity of the department at the site, owned by its head, with their photos."""
     enforce(perform_refusal(actor, inspection))
     require_row_version(inspection, row_version)
     if inspection.state != "open":
@@ -291,6 +242,7 @@ def record(actor: User, inspection: Inspection, answers: dict, *, row_version) -
     for item in inspection.items:
         item.result, note = answers[item.id][0], answers[item.id][1]
         item.note = (note or "").strip() or None
+    _attach_photos(actor, inspection, photos or {})
     inspection.state = "done"
     inspection.completed_by_id = actor.id
     inspection.completed_at = utcnow()
@@ -298,7 +250,7 @@ def record(actor: User, inspection: Inspection, answers: dict, *, row_version) -
     refresh_completion(inspection.site, inspection.occurs_on)
     failed = [item for item in inspection.items if item.result == "not_ok"]
     if failed:
-        nonconformities.raise_nonconformity(
+        nc = nonconformities.raise_nonconformity(
             None,
             title=f"{inspection.title}: {len(failed)} point(s) not OK on {inspection.occurs_on.isoformat()}",
             description="\n".join(f"- {item.text}: {item.note}" for item in failed),
@@ -309,7 +261,27 @@ def record(actor: User, inspection: Inspection, answers: dict, *, row_version) -
             source_ref=f"inspection:{inspection.id}",
             raised_by=actor,
         )
+        for item in failed:
+            for photo in item.evidence:
+                evidence.copy_to_nonconformity(photo, nc)
+        db.session.flush()
     return inspection
+
+
+def _attach_photos(actor: User, inspection: Inspection, photos: dict) -> None:
+    """Store each point's photos; a file that is refused names its point, and nothing is kept."""
+    errors = []
+    for item in inspection.items:
+        for stream, name, media_type in photos.get(item.id, []):
+            try:
+                evidence.attach_to_inspection_item(actor, item, stream, name, media_type)
+            except ValidationFailed as error:
+                reason = error.errors[0]["message"] if error.errors else error.detail
+                errors.append({"field": f"photo-{item.id}", "message": f"{name}: {reason}"})
+        # The photos just filed are read back below (to go with the NC) and on the page.
+        db.session.expire(item, ["evidence"])
+    if errors:
+        raise ValidationFailed("Some photos could not be added.", errors=errors)
 
 
 def month_counts(schedule: InspectionSchedule, day: date | None = None) -> tuple[int, int]:
@@ -322,6 +294,12 @@ def month_counts(schedule: InspectionSchedule, day: date | None = None) -> tuple
         .group_by(Inspection.state)
     ).all()
     return sum(count for state, count in rows if state == "done"), sum(count for _state, count in rows)
+
+
+def schedule_completion(schedule: InspectionSchedule, day: date | None = None) -> float | None:
+    """Percent of ``schedule``'s checks of the month so far that were done; None before the first."""
+    done, due = month_counts(schedule, day)
+    return round(100.0 * done / due, 1) if due else None
 
 
 def completion_rate(site: Site, period: str) -> float | None:

@@ -114,8 +114,16 @@ def inspection(inspection_id):
         answers = {
             item.id: (request.form.get(f"item-{item.id}"), request.form.get(f"note-{item.id}")) for item in found.items
         }
+        photos = {
+            item.id: [
+                (upload.stream, upload.filename, upload.mimetype)
+                for upload in request.files.getlist(f"photo-{item.id}")
+                if upload.filename
+            ]
+            for item in found.items
+        }
         try:
-            services.record(current, found, answers, row_version=request.form.get("row_version"))
+            services.record(current, found, answers, row_version=request.form.get("row_version"), photos=photos)
             commit()
             flash(
                 _("%(title)s of %(date)s is recorded.", title=found.title, date=found.occurs_on.isoformat()), "success"

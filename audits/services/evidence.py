@@ -20,6 +20,8 @@ import filetype
 from flask import current_app
 from flask_babel import gettext as _
 
+from audits.inspections import access as inspection_access
+from audits.inspections.models import Inspection, InspectionItem
 from audits.models import (
     ActionState,
     AuditItem,
@@ -237,6 +239,40 @@ def attach_to_action(
     return _add(actor, stream, name, declared, action_id=action.id, audit_id=action.nonconformity.audit_id)
 
 
+def attach_to_inspection_item(
+    actor: User, item: InspectionItem, stream: BinaryIO, name: str | None, declared: str | None = None
+) -> Evidence:
+    enforce(inspection_evidence_refusal(actor, item.inspection))
+    return _add(actor, stream, name, declared, inspection_item_id=item.id)
+
+
+def copy_to_nonconformity(evidence: Evidence, nc: Nonconformity) -> Evidence:
+    """The same file, also filed with ``nc`` (a photo of a failed check point goes with the NC it raised).
+    The bytes are stored once: the store is addressed by content."""
+    copy = Evidence(
+        sha256=evidence.sha256,
+        name=evidence.name,
+        media_type=evidence.media_type,
+        size=evidence.size,
+        uploaded_by_id=evidence.uploaded_by_id,
+        uploaded_at=evidence.uploaded_at,
+        nonconformity_id=nc.id,
+        audit_id=nc.audit_id,
+    )
+    db.session.add(copy)
+    return copy
+
+
+def inspection_evidence_refusal(user: User, inspection: Inspection) -> Refusal | None:
+    """Why ``user`` may not add a photo to ``inspection``'s points: who may record it, while it is open."""
+    refusal = inspection_access.perform_refusal(user, inspection)
+    if refusal is not None:
+        return refusal
+    if inspection.state != "open":
+        return conflict(_("This check is already recorded; no more photos can be added."))
+    return None
+
+
 def nc_evidence_refusal(user: User, nc: Nonconformity) -> Refusal | None:
     """Why ``user`` may not add evidence to ``nc``, or None: those who work on it, while it is open."""
     invisible = ncs.invisible_refusal(user, nc)
@@ -294,7 +330,10 @@ def require_read(user: User, evidence: Evidence) -> None:
         audit = db.session.get(AuditItem, evidence.audit_item_id).audit
         audit_services.require_visible(user, audit)
         return
-    if evidence.nonconformity_id is not None:
+    if evidence.inspection_item_id is not None:
+        inspection = db.session.get(InspectionItem, evidence.inspection_item_id).inspection
+        visible = inspection_access.is_visible(user, inspection)
+    elif evidence.nonconformity_id is not None:
         visible = ncs.is_visible(user, db.session.get(Nonconformity, evidence.nonconformity_id))
     else:
         visible = action_services.is_visible(user, db.session.get(CorrectiveAction, evidence.action_id))

@@ -312,6 +312,12 @@ ENTRIES: list[Entry] = [
     ),
     *E("GET", "/api/v1/inspections/<int:inspection_id>", CHECK_READ, "/api/v1/inspections/{inspection}"),
     *E("PUT", "/api/v1/inspections/<int:inspection_id>", CHECK_RECORD, "/api/v1/inspections/{inspection}"),
+    *E(
+        "POST",
+        "/api/v1/inspections/<int:inspection_id>/items/<int:item_id>/evidence",
+        CHECK_RECORD,
+        "/api/v1/inspections/{inspection}/items/{inspection_item}/evidence",
+    ),
     # Everyone's own notifications; the e-mail waiting is the administrator's to see.
     *E("GET", "/notifications/", EVERYONE),
     *E("GET,POST", "/notifications/preferences", EVERYONE),

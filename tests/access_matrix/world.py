@@ -88,6 +88,7 @@ class SiteRecords:
     team: frozenset[str] = frozenset()
     lead: str = ""
     inspection: int = 0
+    inspection_item: int = 0
     schedule: int = 0
     nc: str = ""
     nc_people: frozenset[str] = frozenset()  # raised it, owns it, or owns one of its actions
@@ -278,6 +279,7 @@ def build(app) -> World:
             records.inspection = db.session.execute(
                 db.select(Inspection.id).join(Inspection.site).where(Site.code == site)
             ).scalar_one()
+            records.inspection_item = db.session.get(Inspection, records.inspection).items[0].id
             sites[site] = records
 
         token, plain = services.create_token(None, _user("staff_other"), "spare")

@@ -4,6 +4,7 @@ a tablet; a point not OK raises a nonconformity; the month's completion rate is 
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import UTC, date, datetime, timedelta
 
@@ -14,7 +15,7 @@ from audits.inspections.models import Inspection, InspectionSchedule
 from core.clock import today, utcnow
 from core.database import commit, db
 from core.rhythm import falls_on
-from tests.audits.conftest import user
+from tests.audits.conftest import JPEG, PNG, user
 
 pytestmark = pytest.mark.usefixtures("cast")
 
@@ -120,8 +121,8 @@ def test_staff_record_it_from_their_tasks_and_a_failed_point_raises_an_nc(app, c
 
         assert services.completion_rate(site_by_code("MAIN"), f"{today():%Y-%m}") == 100.0
     [schedule] = api_as("head").get("/api/v1/inspection-schedules").get_json()
-    assert (schedule["done_this_month"], schedule["due_this_month"]) == (1, 1)
-    assert "1 of 1 done" in client_as("head").get("/inspections/").get_data(as_text=True)
+    assert (schedule["done_this_month"], schedule["due_this_month"], schedule["completion_this_month"]) == (1, 1, 100.0)
+    assert "1 of 1 done (100%)" in client_as("head").get("/inspections/").get_data(as_text=True)
 
 
 def test_a_stopped_schedule_creates_no_more_checks(app, api_as):
@@ -130,3 +131,64 @@ def test_a_stopped_schedule_creates_no_more_checks(app, api_as):
     assert api_as("head").delete(f"/api/v1/inspection-schedules/{schedule_id}").status_code == 204
     assert _tick(app, utcnow()) == 0
     assert api_as("head").get("/api/v1/inspection-schedules").get_json() == []
+
+
+def test_photos_taken_on_the_points_go_with_the_nc_they_raise(app, client_as, api_as, make_user):
+    make_user("service.staff", "staff", department="AFTERSALES")
+    _schedule(app, starts_on=today())
+    _tick(app, utcnow())
+    [task] = api_as("staff").get("/api/v1/tasks?kind=audits.inspection").get_json()
+    inspection_id = int(task["url"].rsplit("/", 1)[1])
+    client = client_as("staff")
+    page = client.get(task["url"]).get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in page and 'capture="environment"' in page
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    items = [int(n) for n in re.findall(r'name="item-(\d+)" value="ok"', page)]
+    answers = {f"item-{item}": "ok" for item in items}
+    answers.update({f"item-{items[1]}": "not_ok", f"note-{items[1]}": "Brochure stand empty"})
+    form = {"csrf_token": token, "row_version": "1", **answers}
+
+    # A photo the store refuses names its point, and nothing of the check is recorded.
+    refused = client.post(
+        f"/inspections/{inspection_id}",
+        data={**form, f"photo-{items[1]}": (io.BytesIO(b"MZ\x90\x00" + b"\x00" * 60), "stand.png")},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422 and "stand.png: " in refused.get_data(as_text=True)
+    assert api_as("qo").get(f"/api/v1/inspections/{inspection_id}").get_json()["state"] == "open"
+
+    # A photo added over the API while the check is open, then one with the recorded result.
+    added = api_as("staff").post(
+        f"/api/v1/inspections/{inspection_id}/items/{items[0]}/evidence",
+        data={"file": (io.BytesIO(PNG), "entrance.png")},
+        content_type="multipart/form-data",
+    )
+    assert added.status_code == 201 and added.get_json()["name"] == "entrance.png"
+    done = client.post(
+        f"/inspections/{inspection_id}",
+        data={**form, f"photo-{items[1]}": (io.BytesIO(JPEG), "stand.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert done.status_code == 302
+    recorded = api_as("qo").get(f"/api/v1/inspections/{inspection_id}").get_json()
+    assert [[e["name"] for e in item["evidence"]] for item in recorded["items"][:2]] == [
+        ["entrance.png"],
+        ["stand.jpg"],
+    ]
+    stand = recorded["items"][1]["evidence"][0]
+    shown = client.get(f"/inspections/{inspection_id}").get_data(as_text=True)
+    assert f'src="/evidence/{stand["id"]}"' in shown and 'name="photo-' not in shown
+
+    # The NC raised for the failed point carries its photo (the same bytes), not the passed point's.
+    [nc] = api_as("head").get("/api/v1/nonconformities?source=inspection").get_json()
+    nc_files = api_as("head").get(f"/api/v1/nonconformities/{nc['reference']}").get_json()["evidence"]
+    assert [(f["name"], f["sha256"]) for f in nc_files] == [("stand.jpg", stand["sha256"])]
+    assert api_as("head").get(f"/api/v1/evidence/{stand['id']}/content").data == JPEG
+    # Outside the check's department the photo does not exist; after recording, no more photos.
+    assert api_as("service.staff").get(f"/api/v1/evidence/{stand['id']}/content").status_code == 404
+    late = api_as("staff").post(
+        f"/api/v1/inspections/{inspection_id}/items/{items[0]}/evidence",
+        data={"file": (io.BytesIO(PNG), "late.png")},
+        content_type="multipart/form-data",
+    )
+    assert late.status_code == 409
