@@ -19,9 +19,11 @@ install-test: $(BIN)/python
 	$(BIN)/pip install -q -e $(EXAMPLE_PLUGIN)
 
 # The app with demo data on SQLite, served on http://127.0.0.1:5000 (log in as
-# admin with the printed password, or as a demo user).
+# admin with the printed password, or as a demo user), with the scheduler beside
+# it (reminders, e-mail, each day's checks), stopped with the server.
 demo: install
 	DEALERQMS_INSECURE_COOKIES=1 $(BIN)/dealerqms init --demo
+	@$(BIN)/dealerqms scheduler & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	DEALERQMS_INSECURE_COOKIES=1 $(BIN)/dealerqms run --host 127.0.0.1 --port 5000
 
 # The whole suite, on SQLite and then on PostgreSQL (Debian packages and the
