@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 
 from audits import notices, tasks
 from audits.api import bp as api_blueprint
+from audits.checklists import quality_system
 from audits.cli import audits_group, pack_group
 from audits.demo import populate
 from audits.inspections import demo as inspections_demo
@@ -75,6 +76,11 @@ def tick(now):
     created = inspection_services.create_due(now)
     commit()
     return ([f"scheduled checks created: {created}"] if created else []) + notices.remind(now)
+
+
+@hookimpl
+def register_checklists():
+    return [quality_system()]
 
 
 @hookimpl

@@ -270,3 +270,15 @@ def test_cancel_needs_a_reason_and_no_raised_nc():
     record(running, 0, "minor_nc", "x")
     with pytest.raises(Conflict, match="raised nonconformities"):
         audits.cancel_audit(user("qo"), running, reason="changed my mind", row_version=running.row_version)
+
+
+def test_the_quality_system_has_a_checklist_so_the_starter_programmes_quality_audit_runs(app, cast, ctx):
+    from audits.services.programme import suggested_checklists
+
+    assert suggested_checklists("QUALITY") == ["audits.quality_system"]
+    audit = started(
+        title="Quality system audit", departments=["QUALITY"], auditors=[], checklists=suggested_checklists("QUALITY")
+    )
+    references = [item.reference for item in audit.items]
+    assert len(references) == 13 and "ISO 9001 9.3" in references and "ISO 9001 9.2.2 c; ISO 19011 4" in references
+    assert any("impartial" in item.text for item in audit.items)
