@@ -31,6 +31,10 @@ STATE_LABELS = {
     "ineffective": _l("ineffective"),
     "scheduled": _l("scheduled"),
     "overdue": _l("overdue"),
+    # A re-check of a fixed finding.
+    "due": _l("due"),
+    "passed": _l("passed"),
+    "failed": _l("failed: reopened"),
 }
 SOURCE_LABELS = {
     "audit": _l("Audit"),

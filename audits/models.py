@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -23,6 +24,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.accounts.models import Department, Site, User
 from core.clock import utcnow
 from core.database import Model, iso_utc
+
+if TYPE_CHECKING:
+    # The recurring checks' models import this module (their photos are evidence).
+    from audits.inspections.models import InspectionItem
 
 
 class AuditState(StrEnum):
@@ -321,6 +326,9 @@ class Nonconformity(Model):
     evidence: Mapped[list[Evidence]] = relationship(
         primaryjoin="Evidence.nonconformity_id == Nonconformity.id", order_by="Evidence.id", viewonly=True
     )
+    rechecks: Mapped[list[Recheck]] = relationship(
+        primaryjoin="Recheck.nonconformity_id == Nonconformity.id", order_by="Recheck.id", viewonly=True
+    )
 
     __mapper_args__ = {"version_id_col": row_version}
     __table_args__ = (
@@ -442,3 +450,53 @@ class Evidence(Model):
     @property
     def is_image(self) -> bool:
         return self.media_type.startswith("image/")
+
+
+class RecheckState(StrEnum):
+    DUE = "due"
+    PASSED = "passed"
+    FAILED = "failed"
+
+
+class Recheck(Model):
+    """The closed loop: once an NC an audit raised is closed, its checklist point is checked
+    again where it was found — in the next audit of that department at the site, or the next
+    recurring check of the same checklist there. A failed re-check reopens the NC."""
+
+    __tablename__ = "recheck"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nonconformity_id: Mapped[int] = mapped_column(ForeignKey("nonconformity.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    checklist_key: Mapped[str] = mapped_column(String(100))
+    question_key: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)
+    reference: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(16), default=RecheckState.DUE.value)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Where it is (or was) checked: a point of an audit or of a recurring check.
+    audit_item_id: Mapped[int | None] = mapped_column(ForeignKey("audit_item.id"), index=True)
+    inspection_item_id: Mapped[int | None] = mapped_column(ForeignKey("inspection_item.id"), index=True)
+    checked_at: Mapped[datetime | None]
+    checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    row_version: Mapped[int] = mapped_column(default=1)
+
+    nonconformity: Mapped[Nonconformity] = relationship()
+    site: Mapped[Site] = relationship()
+    department: Mapped[Department] = relationship()
+    audit_item: Mapped[AuditItem | None] = relationship()
+    inspection_item_of: Mapped[InspectionItem | None] = relationship("InspectionItem")
+    checked_by: Mapped[User | None] = relationship()
+
+    @property
+    def checked_in(self) -> str | None:
+        """The reference of the audit or the recurring check that decided it."""
+        if self.audit_item is not None:
+            return self.audit_item.audit.reference
+        if self.inspection_item_id is not None:
+            return f"IN-{self.inspection_item_of.inspection_id}"
+        return None
+
+    __mapper_args__ = {"version_id_col": row_version}
+    __table_args__ = (Index("ix_recheck_site_department_state", "site_id", "department_id", "state"),)

@@ -25,6 +25,7 @@ ACTION_OVERDUE = "audits.action_overdue"
 ACTION_ESCALATED = "audits.action_escalated"
 ACTION_INEFFECTIVE = "audits.action_ineffective"
 NC_ESCALATED = "audits.nc_escalated"
+NC_REOPENED = "audits.nc_reopened"
 AUDIT_PLANNED = "audits.audit_planned"
 REPORT_SIGNED = "audits.report_signed"
 
@@ -81,6 +82,12 @@ KINDS = [
         title=_l("A corrective action proved ineffective"),
         subject=_l("%(label)s did not work: plan again"),
         message=_l("%(verifier)s wrote: %(note)s"),
+    ),
+    NotificationKind(
+        key=NC_REOPENED,
+        title=_l("A closed nonconformity of yours was found again"),
+        subject=_l("%(reference)s reopened: the re-check in %(where)s failed"),
+        message=_l("%(title)s — %(note)s Plan a new corrective action."),
     ),
     NotificationKind(
         key=REPORT_SIGNED,
@@ -144,6 +151,16 @@ def action_ineffective(action: CorrectiveAction, verifier: User, note: str) -> N
         {**_action_params(action), "verifier": verifier.display_name, "note": note},
         url=path_for("audits.nonconformity", reference=action.nonconformity.reference),
         event=f"action-ineffective:{action.id}:{action.verified_at.isoformat()}",
+    )
+
+
+def nc_reopened(nc: Nonconformity, where: str, note: str) -> None:
+    notify(
+        [nc.owner],
+        NC_REOPENED,
+        {"reference": nc.reference, "title": nc.title, "where": where, "note": note},
+        url=path_for("audits.nonconformity", reference=nc.reference),
+        event=f"nc-reopened:{nc.id}:{where}",
     )
 
 

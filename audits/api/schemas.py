@@ -212,6 +212,16 @@ class NcHistoryEventSchema(Schema):
     reason = fields.String(allow_none=True)
 
 
+class RecheckSchema(Schema):
+    id = fields.Integer()
+    text = fields.String()
+    reference = fields.String()
+    state = fields.String(metadata={"description": "due, passed or failed (a failure reopened the NC)"})
+    checked_in = fields.String(allow_none=True, metadata={"description": "the audit or recurring check"})
+    checked_at = UTCDateTime(allow_none=True)
+    checked_by = fields.Function(lambda r: r.checked_by.login if r.checked_by else None)
+
+
 class NonconformityDetailSchema(NonconformitySchema):
     containment = fields.String(allow_none=True)
     contained_at = UTCDateTime(allow_none=True)
@@ -219,6 +229,7 @@ class NonconformityDetailSchema(NonconformitySchema):
     root_cause_at = UTCDateTime(allow_none=True)
     actions = fields.List(fields.Nested(CorrectiveActionSchema))
     evidence = fields.List(fields.Nested(EvidenceSchema))
+    rechecks = fields.List(fields.Nested(RecheckSchema))
     links = fields.Function(lambda nc: _links(nc))
     similar = fields.Function(lambda nc: [other.reference for other in nc_services.similar(nc)])
     # The trail is for those who may read it (not staff): the others get an empty list.

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 # evidence module, which this one uses to store photos, can ask them without a cycle.
 from audits.inspections.access import in_scope, is_visible, perform_refusal, to_do_clause, visible_clause  # noqa: F401
 from audits.inspections.models import Inspection, InspectionItem, InspectionSchedule
-from audits.services import evidence, nonconformities
+from audits.services import evidence, nonconformities, rechecks
 from audits.services.common import department_named, site_named, user_named
 from core.accounts import organisation
 from core.accounts.models import Role, Site, User
@@ -159,6 +159,17 @@ def _occurrence(schedule: InspectionSchedule, day: date) -> Inspection | None:
             for position, question in enumerate(definition.questions, start=1)
         ],
     )
+    for position, recheck in enumerate(
+        rechecks.due(schedule.site_id, [schedule.department_id], definition.key), start=len(definition.questions) + 1
+    ):
+        inspection.items.append(
+            InspectionItem(
+                position=position,
+                question_key=rechecks.point_key(recheck),
+                text=rechecks.point_text(recheck),
+                guidance=rechecks.point_guidance(recheck),
+            )
+        )
     try:
         # A second tick at the same moment meets the unique (schedule, day): it adds nothing.
         with db.session.begin_nested():
@@ -248,7 +259,12 @@ def record(
     inspection.completed_at = utcnow()
     db.session.flush()
     refresh_completion(inspection.site, inspection.occurs_on)
-    failed = [item for item in inspection.items if item.result == "not_ok"]
+    for item in inspection.items:
+        recheck = rechecks.recheck_of_point(item.question_key)
+        if recheck is not None:
+            rechecks.decide_from_inspection(recheck, item, item.result, actor, where=inspection.reference)
+    # A failed re-check reopens the NC it re-checks: it raises no new one.
+    failed = [item for item in inspection.items if item.result == "not_ok" and not rechecks.is_key(item.question_key)]
     if failed:
         nc = nonconformities.raise_nonconformity(
             None,

@@ -26,6 +26,7 @@ from audits.models import (
     Result,
 )
 from audits.services import nonconformities as ncs
+from audits.services import rechecks
 from audits.services.common import (
     Related,
     department_named,
@@ -527,6 +528,7 @@ def start_audit(actor: User, audit: Audit, *, row_version: int) -> Audit:
                         guidance=str(question.guidance or ""),
                     )
                 )
+        rechecks.add_to_audit(audit, position)
     audit.criteria_revisions = revisions_in_force(audit.criteria, today())
     audit.state = AuditState.IN_PROGRESS.value
     audit.started_at = utcnow()
@@ -564,6 +566,12 @@ def record_result(
     note = optional_text(note)
     if result in NC_RESULTS and not note:
         raise ValidationFailed.field("note", "describe the nonconformity you found")
+    if rechecks.is_recheck_point(item):
+        # A re-check point raises nothing: its result reopens the NC it re-checks when the report is signed.
+        item.result, item.note = result, note
+        item.answered_by, item.answered_at = actor, utcnow()
+        db.session.flush()
+        return item
     nc = item.nonconformity if item.id is not None else None
     if (
         nc is not None
@@ -656,6 +664,7 @@ def report_audit(actor: User, audit: Audit, *, summary: str, conclusion: str, pa
     audit.state = AuditState.REPORTED.value
     audit.reported_at = utcnow()
     db.session.flush()
+    rechecks.decide_from_audit(audit, actor)
     sign(audit, signer=actor, password=password, meaning="report-issued")
     notices.report_signed(audit)
     notify_after_commit("audit_reported", audit=audit)

@@ -22,7 +22,7 @@ from audits.models import (
     NcState,
     Nonconformity,
 )
-from audits.services import rootcause
+from audits.services import rechecks, rootcause
 from audits.services.common import (
     Related,
     department_named,
@@ -400,7 +400,11 @@ def transition(
     elif target is NcState.ACTIONS_PLANNED:
         if not nc.live_actions:
             raise ValidationFailed.field("actions", "plan at least one corrective action first")
-    elif target is NcState.VERIFYING:
+    if target in (NcState.VERIFYING, NcState.CLOSED):
+        again = rechecks.new_action_refusal(nc)
+        if again:
+            raise ValidationFailed.field("actions", again)
+    if target is NcState.VERIFYING:
         pending = [a for a in nc.live_actions if a.state == ActionState.OPEN]
         if not nc.live_actions or pending:
             raise ValidationFailed.field(
@@ -421,6 +425,7 @@ def transition(
         nc.state = target.value
         db.session.flush()
     if target is NcState.CLOSED:
+        rechecks.schedule_for(nc)
         notify_after_commit("nonconformity_closed", nc=nc)
     return nc
 

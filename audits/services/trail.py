@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import String, cast, or_
 
+from audits.inspections import access as inspections
+from audits.inspections.models import Inspection, InspectionItem, InspectionSchedule
 from audits.models import (
     Audit,
     AuditAuditor,
@@ -15,6 +17,7 @@ from audits.models import (
     Evidence,
     Nonconformity,
     ProgrammeEntry,
+    Recheck,
 )
 from audits.services import actions, audits, nonconformities
 from core.accounts.models import User
@@ -38,6 +41,10 @@ def trail_scope(user: User) -> dict:
     readable_items = db.select(AuditItem.id).where(AuditItem.audit_id.in_(readable_audits))
     readable_ncs = db.select(Nonconformity.id).where(nonconformities.visible_clause(user))
     readable_actions = db.select(CorrectiveAction.id).where(actions.visible_clause(user))
+    readable_inspections = db.select(Inspection.id).where(inspections.visible_clause(user))
+    readable_inspection_items = db.select(InspectionItem.id).where(
+        InspectionItem.inspection_id.in_(readable_inspections)
+    )
     return {
         "audit": db.select(_id(Audit.id)).where(Audit.id.in_(readable_audits)),
         "audit_department": db.select(_pair(AuditDepartment.audit_id, AuditDepartment.department_id)).where(
@@ -55,6 +62,19 @@ def trail_scope(user: User) -> dict:
                 Evidence.audit_item_id.in_(readable_items),
                 Evidence.nonconformity_id.in_(readable_ncs),
                 Evidence.action_id.in_(readable_actions),
+                Evidence.inspection_item_id.in_(readable_inspection_items),
+            )
+        ),
+        "recheck": db.select(_id(Recheck.id)).where(Recheck.nonconformity_id.in_(readable_ncs)),
+        "inspection": db.select(_id(Inspection.id)).where(Inspection.id.in_(readable_inspections)),
+        "inspection_item": db.select(_id(InspectionItem.id)).where(InspectionItem.id.in_(readable_inspection_items)),
+        # Schedules are read like the programme: in one's scope, a head their department's.
+        "inspection_schedule": db.select(_id(InspectionSchedule.id)).where(
+            scope_clause(
+                user,
+                Permission.READ_DRAFTS,
+                site_column=InspectionSchedule.site_id,
+                department_column=InspectionSchedule.department_id,
             )
         ),
         # The programme is read by who reads audits: in their scope, a head their department's lines.
