@@ -110,9 +110,7 @@ def quality_system() -> Checklist:
             Question(
                 key="competence",
                 reference="ISO 9001 7.2",
-                text=_l(
-                    "Are the competences of each role defined, and are training records and certificates current?"
-                ),
+                text=_l("Are the competences of each role defined, and are training records and certificates current?"),
                 guidance=_l("Sample staff of three departments: compare their records with the training matrix."),
             ),
             Question(
