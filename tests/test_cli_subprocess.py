@@ -68,7 +68,8 @@ def test_a_new_instance_from_the_command_line(environment, tmp_path):
 
 
 def test_two_ticks_at_once_create_each_scheduled_check_once(environment):
-    """Two schedulers ticking at the same moment (two machines' cron) on the suite's database."""
+    """Two schedulers ticking at the same moment (two machines' cron) on the suite's database:
+    each scheduled check and each form due is created once."""
     assert dealerqms(environment, "init").returncode == 0
     added = dealerqms(environment, "user", "add", "quinn", "--role", "quality_officer", "--department", "QUALITY")
     assert added.returncode == 0, added.stderr
@@ -86,6 +87,20 @@ def test_two_ticks_at_once_create_each_scheduled_check_once(environment):
         "0,1,2,3,4,5,6",
     )
     assert weekly.returncode == 0, weekly.stderr
+    form = dealerqms(
+        environment,
+        "forms",
+        "schedule",
+        "--as",
+        "quinn",
+        "--site",
+        "MAIN",
+        "--form",
+        "communication.meeting",
+        "--frequency",
+        "daily",
+    )
+    assert form.returncode == 0 and "Scheduled Meeting action log at MAIN (daily)" in form.stdout, form.stderr
     ticks = [
         subprocess.Popen(
             [console_script(), "tick"], env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -96,8 +111,13 @@ def test_two_ticks_at_once_create_each_scheduled_check_once(environment):
     assert all(tick.returncode == 0 for tick in ticks), outputs
     listed = dealerqms(environment, "checks", "list", "--as", "quinn")
     assert listed.returncode == 0 and listed.stdout.strip().endswith("2 inspection(s)."), listed.stdout
+    # Today's form due, once between the two ticks.
+    assert "".join(stdout for stdout, _stderr in outputs).count("form dues created: 1") == 1, outputs
+    forms = dealerqms(environment, "forms", "schedules", "--as", "quinn")
+    assert forms.returncode == 0 and "0/1 this month" in forms.stdout, forms.stdout
     again = dealerqms(environment, "tick")
     assert again.returncode == 0 and "scheduled checks created" not in again.stdout
+    assert "form dues created" not in again.stdout
     refused = dealerqms(
         environment, "checks", "schedule", "MAIN", "sales.showroom_walk", "--as", "quinn", "--weekly", "x"
     )

@@ -1,29 +1,34 @@
-"""Form definitions and submissions as JSON. Validation is the web form's
-(:func:`core.forms.services.validate_json`), so both refuse the same values."""
+"""Form definitions and submissions as JSON, and the schedules of recurring forms. Validation is
+the web form's (:func:`core.forms.services.validate_json`), so both refuse the same values."""
 
 from __future__ import annotations
 
 from flask import url_for
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from core.accounts import services as accounts
 from core.accounts.api import KeyOf
 from core.api import (
     PAGE_HEADERS,
     Date,
+    Integer,
     NonEmptyString,
     PageArgs,
+    QueryBoolean,
     UTCDateTime,
     api_user,
+    loaded,
     may_refuse,
     paginate,
     token_required,
 )
-from core.database import commit
+from core.database import commit, db
 from core.errors import NotFound, ValidationFailed
-from core.forms import services
+from core.forms import schedules, services
+from core.forms.models import FormSchedule
 from core.forms.schema import describe, json_schema
+from core.rhythm import Frequency
 
 bp = Blueprint("forms", __name__, url_prefix="/forms", description="Plugin-defined forms and their submissions.")
 
@@ -145,3 +150,97 @@ def get_submission(key, submission_id):
     if found.form_key != key:
         raise NotFound(f"Form {key} has no submission {submission_id}.")
     return found
+
+
+# Recurring forms: a blueprint of their own, at /api/v1/form-schedules and /api/v1/form-dues ----
+
+schedules_bp = Blueprint("form_schedules", __name__, description="Recurring forms: schedules and the dues they create.")
+
+
+class FormScheduleSchema(Schema):
+    id = fields.Integer()
+    site = fields.Function(lambda s: s.site.code)
+    department = fields.Function(lambda s: s.department.code)
+    form = fields.String(attribute="form_key")
+    title = fields.String()
+    frequency = fields.String()
+    weekdays = fields.List(fields.Integer())
+    day_of_month = fields.Integer(allow_none=True)
+    assignee = fields.Function(lambda s: s.assignee.login if s.assignee else None)
+    starts_on = fields.Date()
+    done_this_month = fields.Function(lambda s: schedules.month_counts(s)[0], metadata={"type": "integer"})
+    due_this_month = fields.Function(lambda s: schedules.month_counts(s)[1], metadata={"type": "integer"})
+
+
+class FormScheduleCreateSchema(Schema):
+    site = NonEmptyString(required=True)
+    form = NonEmptyString(required=True)
+    frequency = fields.String(required=True, validate=validate.OneOf([f.value for f in Frequency]))
+    weekdays = fields.List(Integer(validate=validate.Range(min=0, max=6)), load_default=None)
+    day_of_month = Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=31))
+    department = NonEmptyString(load_default=None, allow_none=True)
+    assignee = NonEmptyString(load_default=None, allow_none=True)
+    starts_on = Date(load_default=None, allow_none=True)
+    title = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+
+
+class FormDueSchema(Schema):
+    id = fields.Integer()
+    schedule = fields.Integer(attribute="schedule_id")
+    title = fields.Function(lambda d: d.schedule.title)
+    form = fields.String(attribute="form_key")
+    site = fields.Function(lambda d: d.site.code)
+    department = fields.Function(lambda d: d.department.code)
+    occurs_on = fields.Date()
+    state = fields.String()
+    assignee = fields.Function(lambda d: d.assignee.login if d.assignee else None)
+    submission = fields.Integer(attribute="submission_id", allow_none=True)
+    done_at = UTCDateTime(allow_none=True)
+
+
+class FormDueListArgs(PageArgs):
+    open = QueryBoolean(load_default=False, metadata={"description": "Only those not yet submitted."})
+
+
+@schedules_bp.route("/form-schedules")
+@token_required()
+@schedules_bp.arguments(PageArgs, location="query")
+@schedules_bp.response(200, FormScheduleSchema(many=True), headers=PAGE_HEADERS)
+def list_schedules(args):
+    """The active form schedules of the sites and departments the caller may schedule for."""
+    ids = [schedule.id for schedule in schedules.schedules_for(api_user())]
+    return paginate(db.select(FormSchedule).where(FormSchedule.id.in_(ids)).order_by(FormSchedule.id), args)
+
+
+@schedules_bp.route("/form-schedules", methods=["POST"])
+@token_required(guard=lambda user: schedules.scheduler_refusal(user))
+@schedules_bp.arguments(FormScheduleCreateSchema)
+@schedules_bp.response(201, FormScheduleSchema)
+@may_refuse(schedules_bp, 403)
+def create_schedule(data):
+    """Schedule a form at a site: daily, weekly on weekdays (Monday 0) or monthly on a day.
+    The department is the form's area unless named."""
+    schedule = schedules.create_schedule(api_user(), **data)
+    commit()
+    return schedule, 201
+
+
+@schedules_bp.route("/form-schedules/<int:schedule_id>", methods=["DELETE"])
+@token_required(
+    guard=lambda user, schedule_id: schedules.stop_refusal(user, loaded(schedules.schedule_by_id, schedule_id))
+)
+@schedules_bp.response(204)
+def stop_schedule(schedule_id):
+    """Stop a schedule: the form falls due no more; the dues already created stay."""
+    schedules.stop_schedule(api_user(), loaded(schedules.schedule_by_id, schedule_id))
+    commit()
+    return ""
+
+
+@schedules_bp.route("/form-dues")
+@token_required()
+@schedules_bp.arguments(FormDueListArgs, location="query")
+@schedules_bp.response(200, FormDueSchema(many=True), headers=PAGE_HEADERS)
+def list_dues(args):
+    """The form dues the caller may see, latest day first; ``open`` for those not yet submitted."""
+    return paginate(schedules.dues_query(api_user(), open_only=args["open"]), args)

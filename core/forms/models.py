@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.accounts.models import Site, User
+from core.accounts.models import Department, Site, User
 from core.clock import utcnow
 from core.database import Model
 
@@ -59,3 +59,72 @@ class FormSubmission(Model):
 
     def __repr__(self) -> str:
         return f"<FormSubmission {self.form_key} #{self.id}>"
+
+
+class FormSchedule(Model):
+    """A form to fill in at a site on a rhythm, by a person or by the department's people."""
+
+    __tablename__ = "form_schedule"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    form_key: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(300))
+    frequency: Mapped[str] = mapped_column(String(16))
+    weekdays: Mapped[list] = mapped_column(JSON, default=list)
+    day_of_month: Mapped[int | None]
+    # Nobody named: anyone of the department at the site may fill it in.
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    starts_on: Mapped[date] = mapped_column(Date)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    row_version: Mapped[int] = mapped_column(default=1)
+
+    site: Mapped[Site] = relationship()
+    department: Mapped[Department] = relationship()
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+    def __repr__(self) -> str:
+        return f"<FormSchedule {self.form_key} #{self.id}>"
+
+
+class FormDue(Model):
+    """One occurrence of a form schedule: the form is due at the site that day, until a
+    submission of it there closes it."""
+
+    __tablename__ = "form_due"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("form_schedule.id", ondelete="CASCADE"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    form_key: Mapped[str] = mapped_column(String(100))
+    occurs_on: Mapped[date] = mapped_column(Date)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("form_submission.id"))
+    done_at: Mapped[datetime | None]
+
+    schedule: Mapped[FormSchedule] = relationship()
+    site: Mapped[Site] = relationship()
+    department: Mapped[Department] = relationship()
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    submission: Mapped[FormSubmission | None] = relationship()
+
+    # One due per schedule and day, however many ticks create it; the tasks and the
+    # submission that closes one look for the open ones of a site, earliest first.
+    __table_args__ = (
+        UniqueConstraint("schedule_id", "occurs_on"),
+        Index("ix_form_due_site_state_occurs_on", "site_id", "state", "occurs_on"),
+    )
+
+    @property
+    def reference(self) -> str:
+        return f"FD-{self.id}"
+
+    def __repr__(self) -> str:
+        return f"<FormDue {self.form_key} {self.occurs_on} #{self.id}>"

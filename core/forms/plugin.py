@@ -1,8 +1,12 @@
-"""Forms — the pages and API through which staff fill in the plugins' forms."""
+"""Forms — the pages and API through which staff fill in the plugins' forms, and recurring
+forms: schedules whose dues wait in the task inbox until the form is submitted."""
 
 from __future__ import annotations
 
-from core.forms import api, services, views
+from core.database import commit
+from core.forms import api, schedules, services, tasks, views
+from core.forms import cli as commands
+from core.forms import demo as demo_forms
 from core.plugins import hookimpl
 
 
@@ -13,9 +17,32 @@ def register_blueprints():
 
 @hookimpl
 def register_api_blueprints():
-    return [api.bp]
+    return [api.bp, api.schedules_bp]
+
+
+@hookimpl
+def register_commands(cli):
+    cli.add_command(commands.forms_group)
 
 
 @hookimpl
 def trail_scope(user):
-    return services.trail_scope(user)
+    return {**services.trail_scope(user), **schedules.trail_scope(user)}
+
+
+@hookimpl
+def tick(now):
+    created = schedules.create_due(now)
+    commit()
+    return [f"form dues created: {created}"] if created else []
+
+
+@hookimpl
+def user_tasks(user, kind, limit):
+    return tasks.user_tasks(user, kind, limit)
+
+
+@hookimpl
+def populate_instance(demo):
+    if demo:
+        demo_forms.populate()

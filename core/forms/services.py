@@ -21,6 +21,7 @@ from core.database import db, iso_utc
 from core.errors import NotFound, ValidationFailed
 from core.forms.forms import clean_data, field_errors, form_class, formdata_from_json
 from core.forms.models import FormSubmission, FormVersion
+from core.forms.schedules import close_due
 from core.forms.schema import definition_sha256, describe
 from core.metrics import services as metrics
 from core.metrics.services import months_of
@@ -79,7 +80,9 @@ def submit(
 
     Computed metrics of the site whose month, quarter or year holds the
     submission are recomputed in the same unit of work; ``form_submitted``
-    fires once it commits. ``submitted_at`` (UTC, not in the future) dates
+    fires once it commits. The earliest open due of a schedule of the form
+    at the site (:mod:`core.forms.schedules`) is done with it, in the same
+    unit of work. ``submitted_at`` (UTC, not in the future) dates
     a record taken earlier, e.g. a paper survey typed in later or a
     plugin's demo data; the web pages and the API do not offer it.
     ``recompute=False`` leaves the recomputation to the caller, who submits
@@ -107,6 +110,8 @@ def submit(
     )
     db.session.add(submission)
     db.session.flush()
+    # A form scheduled at the site is due until a submission there: this one closes the earliest.
+    close_due(submission)
 
     if recompute:
         metrics.recompute_site_period(site, submission.period, forms={form.key})

@@ -17,12 +17,14 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from core.accounts.models import Site
+from core.accounts.models import Department, Site
 from core.accounts.permissions import Permission, require
 from core.database import commit, db
-from core.errors import DomainError
-from core.forms import services
+from core.errors import DomainError, authorize
+from core.forms import schedules, services
 from core.forms.forms import clean_data, form_class
+from core.rhythm import FREQUENCY_LABELS, WEEKDAY_LABELS
+from core.tasks.views import after_done
 from core.web.forms_support import refusal_status
 
 bp = Blueprint("forms", __name__, url_prefix="/forms", static_folder="static", static_url_path="/static")
@@ -47,7 +49,10 @@ def _sites():
 @bp.route("/")
 def index():
     return render_template(
-        "forms/index.html", forms=services.definitions(), may_read_all=services.may_read_all(_user())
+        "forms/index.html",
+        forms=services.definitions(),
+        may_read_all=services.may_read_all(_user()),
+        may_schedule=schedules.scheduler_refusal(_user()) is None,
     )
 
 
@@ -57,8 +62,11 @@ def fill(key):
     definition = services.definition(key)
     form = form_class(definition)()
     sites = _sites()
-    chosen = request.form.get("site") or (
-        current_user.site.code if current_user.site else (sites[0].code if sites else "")
+    # A task of a form due at a site opens the page on that site (?site=).
+    chosen = (
+        request.form.get("site")
+        or request.args.get("site")
+        or (current_user.site.code if current_user.site else (sites[0].code if sites else ""))
     )
     status = 200
     if form.validate_on_submit():
@@ -71,7 +79,7 @@ def fill(key):
                 submission = services.submit(_user(), definition, site, clean_data(form))
                 commit()
                 flash(_("Thank you: %(title)s was submitted.", title=definition.title), "success")
-                return redirect(url_for(".view", submission_id=submission.id))
+                return redirect(after_done(url_for(".view", submission_id=submission.id)))
             except DomainError as error:
                 status = refusal_status(form, error)
     elif form.is_submitted():
@@ -139,3 +147,79 @@ def view(submission_id):
     found = services.submission(_user(), submission_id)
     shown = services.shown_definition(found)
     return render_template("forms/view.html", submission=found, shown=shown, display=services.display_value)
+
+
+# Recurring forms ------------------------------------------------------------------------
+
+
+@bp.route("/schedules")
+def schedules_index():
+    current = _user()
+    authorize(schedules.scheduler_refusal(current))
+    return render_template(
+        "forms/schedules.html",
+        schedules=schedules.schedules_for(current),
+        forms={form.key: form for form in services.definitions()},
+        frequency_labels=FREQUENCY_LABELS,
+        weekday_labels=WEEKDAY_LABELS,
+        month_counts=schedules.month_counts,
+    )
+
+
+@bp.route("/schedules/new", methods=["GET", "POST"])
+def new_schedule():
+    current = _user()
+    authorize(schedules.scheduler_refusal(current))
+    values = request.form.to_dict() if request.method == "POST" else {"frequency": "weekly"}
+    errors, status = {}, 200
+    if request.method == "POST":
+        starts = (request.form.get("starts_on") or "").strip()
+        day_of_month = request.form.get("day_of_month", "").strip()
+        try:
+            starts_on = date.fromisoformat(starts) if starts else None
+        except ValueError:
+            errors, status = {"starts_on": [_("Write the date as YYYY-MM-DD.")]}, 422
+        if not errors:
+            try:
+                schedule = schedules.create_schedule(
+                    current,
+                    site=request.form.get("site", ""),
+                    form=request.form.get("form", ""),
+                    frequency=request.form.get("frequency", ""),
+                    weekdays=[int(day) for day in request.form.getlist("weekdays") if day.isdecimal()],
+                    day_of_month=int(day_of_month) if day_of_month.isdecimal() else None,
+                    department=request.form.get("department") or None,
+                    assignee=request.form.get("assignee") or None,
+                    starts_on=starts_on,
+                    title=request.form.get("title") or None,
+                )
+                commit()
+                flash(_("%(title)s is scheduled.", title=schedule.title), "success")
+                return redirect(url_for(".schedules_index"))
+            except DomainError as error:
+                db.session.rollback()
+                if error.status == 403:
+                    raise
+                errors = {item.get("field", ""): [item["message"]] for item in error.errors} or {"": [error.detail]}
+                status = error.status
+    return render_template(
+        "forms/schedule_new.html",
+        values=values,
+        weekdays=request.form.getlist("weekdays"),
+        errors=errors,
+        forms=services.definitions(),
+        sites=schedules.sites_to_schedule_at(current),
+        departments=db.session.execute(db.select(Department).order_by(Department.code)).scalars().all(),
+        frequency_labels=FREQUENCY_LABELS,
+        weekday_labels=WEEKDAY_LABELS,
+    ), status
+
+
+@bp.route("/schedules/<int:schedule_id>/stop", methods=["POST"])
+def stop_schedule(schedule_id):
+    schedule = schedules.schedule_by_id(schedule_id)
+    authorize(schedules.stop_refusal(_user(), schedule))
+    schedules.stop_schedule(_user(), schedule)
+    commit()
+    flash(_("%(title)s is stopped: it falls due no more.", title=schedule.title), "success")
+    return redirect(url_for(".schedules_index"))

@@ -441,6 +441,15 @@ ENTRIES: list[Entry] = [
     *E("GET", "/forms/<key>/submissions", EVERYONE, f"/forms/{FORM_KEY}/submissions", note="staff: their own"),
     *E("GET", "/forms/<key>/submissions.csv", EVERYONE, f"/forms/{FORM_KEY}/submissions.csv"),
     *E("GET", "/forms/submissions/<int:submission_id>", SUBMISSION_READ, "/forms/submissions/{submission}"),
+    # Recurring forms: scheduled as checks are (a quality officer in scope, the head of the
+    # form's department at the site); their dues are tasks, listed to whoever may see them.
+    *E("GET", "/forms/schedules", SCHEDULE_ROLE),
+    *E("GET,POST", "/forms/schedules/new", SCHEDULE_ROLE),
+    *E("POST", "/forms/schedules/<int:schedule_id>/stop", SCHEDULE_STOP, "/forms/schedules/{form_schedule}/stop"),
+    *E("GET", "/api/v1/form-schedules", EVERYONE),
+    *E("POST", "/api/v1/form-schedules", SCHEDULE_ROLE),
+    *E("DELETE", "/api/v1/form-schedules/<int:schedule_id>", SCHEDULE_STOP, "/api/v1/form-schedules/{form_schedule}"),
+    *E("GET", "/api/v1/form-dues", EVERYONE),
     *E("GET", "/api/v1/forms", EVERYONE),
     *E("GET", "/api/v1/forms/<key>", EVERYONE, f"/api/v1/forms/{FORM_KEY}"),
     *E(

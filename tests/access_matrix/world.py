@@ -1,6 +1,6 @@
 """The world the access matrix is checked in: two sites, ten identities and,
 at each site, one record of every kind (procedure, audits, NC, action,
-submission, measurement, evidence, job)."""
+submission, measurement, evidence, job, check and form schedules)."""
 
 from __future__ import annotations
 
@@ -126,6 +126,7 @@ def build(app) -> World:
     from core.accounts.models import Site, UserSession
     from core.clock import today, utcnow
     from core.database import commit, db
+    from core.forms import schedules as form_schedules
     from core.forms import services as forms
     from core.jobs.models import Job
     from core.jobs.services import new_job_id
@@ -279,6 +280,14 @@ def build(app) -> World:
             records.inspection = db.session.execute(
                 db.select(Inspection.id).join(Inspection.site).where(Site.code == site)
             ).scalar_one()
+            # A daily form of SALES at the site, due for anyone of the department there.
+            form_schedule = form_schedules.create_schedule(
+                _user(who["qo"]), site=site, form=FORM_KEY, frequency="daily", starts_on=today()
+            )
+            commit()
+            records.form_schedule = form_schedule.id
+            form_schedules.create_due(utcnow())
+            commit()
             records.inspection_item = db.session.get(Inspection, records.inspection).items[0].id
             sites[site] = records
 
