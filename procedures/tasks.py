@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.accounts.models import User
 from core.accounts.permissions import Permission, can
-from core.clock import today
+from core.clock import local, today
 from core.database import db
 from core.paths import path_for
 from core.plugins import Task, TaskList
@@ -27,6 +27,9 @@ KIND_LABELS = {
 ACKNOWLEDGE_WITHIN = timedelta(days=14)
 # A periodic review shows in the inbox this long before it is due.
 REVIEW_NOTICE = timedelta(days=30)
+# A submitted revision is signed within a working week unless it names its effective date: an
+# approval with no date would sort after everything else and never reach the dashboard.
+APPROVE_WITHIN = timedelta(days=7)
 
 
 def _sign_url(revision: Revision, meaning: str) -> str:
@@ -37,6 +40,10 @@ def _approver_why(user: User, procedure: Procedure) -> str:
     if services.is_head_of(user, procedure):
         return _("You head %(department)s, which owns it.", department=procedure.department.code)
     return _("Quality officers approve procedures.")
+
+
+def _approval_due(revision: Revision):
+    return local(revision.submitted_at).date() + APPROVE_WITHIN if revision.submitted_at else None
 
 
 def _approvals(user: User) -> list[Task]:
@@ -60,7 +67,7 @@ def _approvals(user: User) -> list[Task]:
             ),
             url=_sign_url(revision, "approved"),
             why=_approver_why(user, revision.procedure),
-            due=revision.effective_date,
+            due=revision.effective_date or _approval_due(revision),
             record=f"{revision.procedure.code} rev {revision.number}",
         )
         for revision in waiting

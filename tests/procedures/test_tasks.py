@@ -4,7 +4,9 @@ procedure to read reaches its readers, and "next" walks from one to the next."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
+from core.clock import today
 from core.testing import TEST_PASSWORD
 from tests.procedures.conftest import effective_procedure, make_procedure, user
 
@@ -30,6 +32,8 @@ def test_a_submitted_revision_waits_in_its_approvers_inboxes_with_the_count(app,
         tasks = api_as(who).get("/api/v1/tasks?kind=procedures.approve").get_json()
         assert [(t["kind"], t["record"]) for t in tasks] == [("procedures.approve", "SA-PR-001 rev 1")], who
         assert tasks[0]["url"] == "/procedures/SA-PR-001/revisions/1/sign/approved"
+        # Undated, it would sort after every dated task and never reach the dashboard's first six.
+        assert tasks[0]["due"] == (today() + timedelta(days=7)).isoformat(), who
     # The author, another department's head and staff have nothing to approve.
     for who in ("qo2", "servicehead", "staff"):
         assert api_as(who).get("/api/v1/tasks?kind=procedures.approve").get_json() == [], who
