@@ -15,10 +15,15 @@ from audits.api import bp as api_blueprint
 from audits.checklists import quality_system
 from audits.cli import audits_group, pack_group
 from audits.demo import populate
+from audits.improvements import demo as improvements_demo
+from audits.improvements import kpis as improvement_signals
+from audits.improvements.cli import improvements_group
 from audits.inspections import demo as inspections_demo
 from audits.inspections import services as inspection_services
 from audits.inspections.cli import checks_group
 from audits.jobs import PACK_JOB
+from audits.objectives import demo as objectives_demo
+from audits.objectives import tasks as objective_tasks
 from audits.scaledata import generate
 from audits.services import actions, nonconformities, trail
 from audits.services.common import user_named
@@ -27,7 +32,7 @@ from audits.views import bp as page_blueprint
 from core.accounts.models import User
 from core.accounts.permissions import Permission, can
 from core.database import commit, db
-from core.plugins import DashboardPanel, MenuLink, Metric, OverdueItem, OverdueList, hookimpl
+from core.plugins import DashboardPanel, MenuLink, Metric, OverdueItem, OverdueList, TaskList, hookimpl
 from core.web.dashboard import OVERDUE_SHOWN
 
 __version__ = "1.0"
@@ -64,6 +69,7 @@ def register_commands(cli):
     cli.add_command(audits_group)
     cli.add_command(pack_group)
     cli.add_command(checks_group)
+    cli.add_command(improvements_group)
 
 
 @hookimpl
@@ -75,7 +81,13 @@ def register_notification_kinds():
 def tick(now):
     created = inspection_services.create_due(now)
     commit()
-    return ([f"scheduled checks created: {created}"] if created else []) + notices.remind(now)
+    raised = improvement_signals.scan(now)
+    commit()
+    return (
+        ([f"scheduled checks created: {created}"] if created else [])
+        + ([f"improvements raised from KPIs: {raised}"] if raised else [])
+        + notices.remind(now)
+    )
 
 
 @hookimpl
@@ -97,7 +109,9 @@ def compute_metric(metric, site, period):
 
 @hookimpl
 def user_tasks(user, kind, limit):
-    return tasks.user_tasks(user, kind, limit)
+    audit_work = tasks.user_tasks(user, kind, limit)
+    updates_owed = objective_tasks.user_tasks(user, kind, limit)
+    return TaskList(audit_work + updates_owed, total=audit_work.total + updates_owed.total)
 
 
 @hookimpl
@@ -121,6 +135,8 @@ def populate_instance(demo):
     if demo:
         populate()
         inspections_demo.populate()
+        improvements_demo.populate()
+        objectives_demo.populate()
 
 
 @hookimpl
@@ -137,6 +153,8 @@ def menu_links(user):
         links.append(MenuLink(label=_l("Nonconformities"), endpoint="audits.nonconformities"))
         links.append(MenuLink(label=_l("My actions"), endpoint="audits.my_actions"))
         links.append(MenuLink(label=_l("Scheduled checks"), endpoint="audits.inspections.index"))
+        links.append(MenuLink(label=_l("Improvements"), endpoint="audits.improvements.index"))
+        links.append(MenuLink(label=_l("Objectives"), endpoint="audits.objectives.index"))
     return links
 
 

@@ -1,11 +1,14 @@
 """The audit work waiting for a user, for their task inbox: audits to start and report as lead
-auditor, nonconformities to move on as their owner, corrective actions to complete or verify."""
+auditor, nonconformities to move on as their owner, corrective actions to complete or verify,
+improvements they own that are due."""
 
 from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from audits.improvements import services as improvements
+from audits.improvements.models import Improvement, Stage
 from audits.inspections import services as inspections
 from audits.inspections.models import Inspection
 from audits.models import ActionState, Audit, AuditState, CorrectiveAction, NcState, Nonconformity
@@ -17,12 +20,14 @@ from core.plugins import Task, TaskList
 
 AUDIT, NC, COMPLETE, VERIFY = "audits.audit", "audits.nonconformity", "audits.complete", "audits.verify"
 INSPECTION = "audits.inspection"
+IMPROVEMENT = "audits.improvement"
 KIND_LABELS = {
     AUDIT: _l("Run an audit"),
     NC: _l("Work on a nonconformity"),
     COMPLETE: _l("Complete a corrective action"),
     VERIFY: _l("Verify effectiveness"),
     INSPECTION: _l("Scheduled check"),
+    IMPROVEMENT: _l("Work on an improvement"),
 }
 # What the owner of an NC does next, by its state (NCs waiting for their actions ask nothing of them).
 NC_NEXT_STEP = {
@@ -153,7 +158,43 @@ def _inspections(user: User, limit: int) -> TaskList:
     )
 
 
-SOURCES = {AUDIT: _audits, NC: _nonconformities, COMPLETE: _to_complete, VERIFY: _to_verify, INSPECTION: _inspections}
+# What the owner of an improvement does next, by its PDCA stage.
+IMPROVEMENT_NEXT_STEP = {
+    Stage.PLAN: _l("Plan %(reference)s — %(title)s"),
+    Stage.DO: _l("Carry out %(reference)s — %(title)s"),
+    Stage.CHECK: _l("Check the result of %(reference)s — %(title)s"),
+    Stage.ACT: _l("Act on %(reference)s — %(title)s: adopt it or start again"),
+}
+
+
+def _improvements(user: User, limit: int) -> TaskList:
+    query = (
+        db.select(Improvement)
+        .where(improvements.work_waiting_clause(user))
+        .order_by(Improvement.due_date.is_(None), Improvement.due_date, Improvement.id)
+    )
+    return _listed(
+        query,
+        limit,
+        lambda item: _task(
+            IMPROVEMENT,
+            str(IMPROVEMENT_NEXT_STEP[Stage(item.stage)]) % {"reference": item.reference, "title": item.title},
+            path_for("audits.improvements.improvement", reference=item.reference),
+            _("You own it."),
+            item.due_date,
+            item.reference,
+        ),
+    )
+
+
+SOURCES = {
+    AUDIT: _audits,
+    NC: _nonconformities,
+    COMPLETE: _to_complete,
+    VERIFY: _to_verify,
+    INSPECTION: _inspections,
+    IMPROVEMENT: _improvements,
+}
 
 
 def user_tasks(user: User, kind: str | None, limit: int) -> TaskList:

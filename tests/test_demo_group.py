@@ -209,6 +209,27 @@ def test_weekly_meeting_logs_written_up_in_beijing_and_the_latest_missed_in_shan
         )
 
 
+def test_objectives_at_both_sites_with_their_status_from_the_data(demo):
+    from audits.objectives import services as objectives
+    from audits.objectives.models import Objective
+    from core.accounts.services import user_by_login
+    from core.tasks import services as tasks
+
+    with demo.test_request_context():
+        status = {
+            (o.site.code, o.department.code): objectives.progress(o).status
+            for o in db.session.execute(db.select(Objective)).scalars()
+        }
+        assert len(status) == 6 and status[("SH01", "TRAINING")] == "at_risk"
+        assert status[("SH01", "SALES")] in ("at_risk", "missed")
+        # Shanghai's head of training still owes last month's word; Beijing's gave it.
+        owed = {
+            login: [t.kind for t in tasks.inbox(user_by_login(login)).tasks if t.kind == "audits.objective_update"]
+            for login in ("sh.training.head", "bj.training.head")
+        }
+        assert owed == {"sh.training.head": ["audits.objective_update"], "bj.training.head": []}
+
+
 def test_plugins_see_the_demo_sites_strongest_first(demo):
     sites = present_demo_sites()
     assert [(site.code, site.rank) for site in sites] == [("BJ01", 0), ("SH01", 1)]
@@ -376,6 +397,23 @@ def test_the_starter_programme_covers_the_six_areas_at_each_site(demo):
         for code in ("BJ01", "SH01")
     }
     assert months == {"BJ01": [3], "SH01": [4]}, "the second site is audited a month later"
+
+
+def test_the_improvement_register_has_audit_findings_suggestions_and_a_dmaic_project(demo):
+    from audits.improvements import services as improvements
+    from audits.improvements.models import Improvement
+
+    for code in ("BJ01", "SH01"):
+        items = db.session.execute(db.select(Improvement).filter_by(site_id=_site(code).id)).scalars().all()
+        sources = Counter(item.source for item in items)
+        assert sources["suggestion"] == 2 and sources["audit_observation"] + sources["audit_ofi"] >= 1, code
+        assert all(item.owner is not None for item in items), code
+    beijing = db.session.execute(db.select(Improvement).filter_by(site_id=_site("BJ01").id, stage="act")).scalars()
+    assert [item.source for item in beijing] == ["audit_observation"]
+    [project] = db.session.execute(db.select(Improvement).filter_by(method="dmaic")).scalars().all()
+    baseline, current = improvements.sixsigma_figures(project)
+    assert (project.site.code, project.source, project.phase) == ("SH01", "red_kpi", "control")
+    assert current.sigma > baseline.sigma and improvements.control_points(project)
 
 
 def test_the_trail_is_intact_after_the_demo(demo):

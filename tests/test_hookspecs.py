@@ -245,6 +245,7 @@ def _stand_ins(tmp_path: Path) -> dict:
         "old_stock": lambda site: [{"vin": "LSVAU2180N2183294"}],
         "overdue_appraisals": lambda site: [{"vin": "LSVAU2180N2183294", "due": date(2026, 1, 5)}],
         "count_over_90": lambda site: 2,
+        "aged_stock": lambda site: 4,
         "appraisals_waiting_for": lambda user: [{"vin": "LSVAU2180N2183294", "due": date(2026, 1, 5)}],
         "appraisal_url": lambda appraisal: f"/p/usedcars/{appraisal['vin']}",
         "appraisals_due_tomorrow": lambda now: [],
@@ -298,6 +299,7 @@ def _arguments(hook: str, app, world) -> dict:
         "dashboard_panels": {"site": site, "user": user},
         "dashboard_overdue": {"site": site, "user": user},
         "dashboard_kpis": {"site": site, "user": user},
+        "audit_risk_factors": {"site": site, "department": world["department"]},
         "pack_sections": {"audit": world["audit"]},
         "compute_metric": {
             "metric": Metric(
@@ -383,6 +385,7 @@ def _world(app, module) -> dict:
         "scale": SCALES["small"],
         "loader": loader,
         "now": now,
+        "department": sales,
     }
 
 

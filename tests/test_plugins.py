@@ -14,6 +14,7 @@ from core.plugin_engine.manager import PluginError
 from core.plugins import (
     Checklist,
     DashboardPanel,
+    DefinitionError,
     Field,
     Form,
     JobKind,
@@ -468,6 +469,33 @@ def test_hook_tick(app, register_plugin, plugin_log):
     assert result.exit_code == 0 and "tyres: 2 tyre reminders" in result.output
     assert len(seen) == 1 and seen[0].tzinfo is not None
     assert logged_failures(plugin_log, "tick") == ["plugin 'flaky' failed in tick; carrying on without it"]
+
+
+def test_hook_audit_risk_factors(app, register_plugin, plugin_log):
+    from core.accounts.services import department_by_code, site_by_code
+    from core.plugins import RiskFactor
+
+    class Plugin:
+        @hookimpl
+        def audit_risk_factors(self, site, department):
+            if department.code != "SALES":
+                return []
+            return [RiskFactor(points=2, reason=f"4 used cars over 90 days in stock at {site.code}")]
+
+    register_plugin(Plugin(), "usedcars")
+    register_plugin(Raising("audit_risk_factors"), "flaky")
+    with app.app_context():
+        site = site_by_code("MAIN")
+        assert manager.audit_risk_factors(site, department_by_code("SALES")) == [
+            ("usedcars", RiskFactor(points=2, reason="4 used cars over 90 days in stock at MAIN"))
+        ]
+        assert manager.audit_risk_factors(site, department_by_code("AFTERSALES")) == []
+    assert (
+        logged_failures(plugin_log, "audit_risk_factors")
+        == ["plugin 'flaky' failed in audit_risk_factors; carrying on without it"] * 2
+    )
+    with pytest.raises(DefinitionError, match="points must be a whole number from 0 to 10"):
+        RiskFactor(points=11, reason="too much")
 
 
 def test_hook_dashboard_overdue(app, register_plugin, plugin_log):

@@ -10,9 +10,13 @@ from audits.api import programme, audits, nonconformities, actions, evidence, pa
 
 # isort: on
 from audits.api.shared import bp
+from audits.improvements.api import bp as improvements_bp
 from audits.inspections.api import bp as inspections_bp
+from audits.objectives.api import bp as objectives_bp
 
 # The plugin mounts one API blueprint: the recurring checks' is nested in it.
 bp.register_blueprint(inspections_bp)
+bp.register_blueprint(improvements_bp)
+bp.register_blueprint(objectives_bp)
 
 __all__ = ["bp"]

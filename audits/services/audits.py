@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from audits import notices
+from audits.improvements import services as improvements
 from audits.models import (
     NC_RESULTS,
     Audit,
@@ -582,6 +583,7 @@ def record_result(
             f"{nc.reference} raised by this finding is already {nc.state.replace('_', ' ')}; "
             f"its result can no longer change."
         )
+    previous = item.result
     with db.session.no_autoflush:
         item.result, item.note = result, note
         item.answered_by, item.answered_at = actor, utcnow()
@@ -605,6 +607,8 @@ def record_result(
                 ncs.sync_from_finding(nc, severity=severity, description=note)
         elif nc is not None and nc.state == NcState.OPEN:
             ncs.cancel_for_finding(nc, f"The audit result of the finding was changed to {result}.")
+        # Observations and OFIs go to the improvement register as NC grades go to NCs.
+        improvements.follow_finding(actor, audit, item, previous=previous, department=_department_for(audit, item))
     db.session.flush()
     return item
 

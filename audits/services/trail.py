@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import String, cast, or_
 
+from audits.improvements import services as improvements
+from audits.improvements.models import Improvement
 from audits.inspections import access as inspections
 from audits.inspections.models import Inspection, InspectionItem, InspectionSchedule
 from audits.models import (
@@ -19,6 +21,8 @@ from audits.models import (
     ProgrammeEntry,
     Recheck,
 )
+from audits.objectives import services as objectives
+from audits.objectives.models import Objective, ObjectiveUpdate
 from audits.services import actions, audits, nonconformities
 from core.accounts.models import User
 from core.accounts.permissions import Permission, scope_clause
@@ -65,7 +69,12 @@ def trail_scope(user: User) -> dict:
                 Evidence.inspection_item_id.in_(readable_inspection_items),
             )
         ),
+        "quality_objective": db.select(_id(Objective.id)).where(objectives.visible_clause(user)),
+        "quality_objective_update": db.select(_id(ObjectiveUpdate.id)).where(
+            ObjectiveUpdate.objective_id.in_(db.select(Objective.id).where(objectives.visible_clause(user)))
+        ),
         "recheck": db.select(_id(Recheck.id)).where(Recheck.nonconformity_id.in_(readable_ncs)),
+        "improvement": db.select(_id(Improvement.id)).where(improvements.visible_clause(user)),
         "inspection": db.select(_id(Inspection.id)).where(Inspection.id.in_(readable_inspections)),
         "inspection_item": db.select(_id(InspectionItem.id)).where(InspectionItem.id.in_(readable_inspection_items)),
         # Schedules are read like the programme: in one's scope, a head their department's.

@@ -7,11 +7,15 @@ checklist item, so a note typed in the field is never lost. The pages of each
 sub-resource live in their own module, as the services do.
 """
 
+from audits.improvements.views import bp as improvements_bp
 from audits.inspections.views import bp as inspections_bp
+from audits.objectives.views import bp as objectives_bp
 from audits.views import actions, audits, evidence, nonconformities, programme  # noqa: F401  (each registers its pages on bp)
 from audits.views.shared import bp
 
-# The plugin mounts one page blueprint: the recurring checks' pages are nested in it.
+# The plugin mounts one page blueprint: the recurring checks' and the improvement register's pages are nested in it.
 bp.register_blueprint(inspections_bp)
+bp.register_blueprint(improvements_bp)
+bp.register_blueprint(objectives_bp)
 
 __all__ = ["bp"]

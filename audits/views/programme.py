@@ -9,10 +9,13 @@ from audits.forms import ProgrammeEntryForm
 from audits.services import audits as audit_services
 from audits.services import nonconformities as nc_services
 from audits.services import programme as programme_services
+from audits.services import proposal
 from audits.services.common import site_named
 from audits.views.shared import bp, common, errors_of, submit, typed, user
 from core.accounts.permissions import Permission, can
 from core.clock import today
+from core.database import commit, db
+from core.errors import DomainError, authorize
 
 
 @bp.route("/audits/programme", methods=["GET", "POST"])
@@ -49,3 +52,37 @@ def programme():
         can_plan=can(user(), Permission.RUN_AUDITS),
         **common(),
     ), outcome.status
+
+
+@bp.route("/audits/programme/proposal", methods=["GET", "POST"])
+def programme_proposal():
+    site = site_named(request.values.get("site") or (user().site.code if user().site else "MAIN"))
+    authorize(proposal.refusal(user(), site))
+    year = request.values.get("year", type=int) or today().year
+    if request.method == "POST":
+        authorize(proposal.refusal(user(), site, accepting=True))
+        chosen = {
+            key.removeprefix("count-"): int(value)
+            for key, value in request.form.items()
+            if key.startswith("count-") and value.isdigit()
+        }
+        try:
+            created = proposal.accept(user(), site=site.code, year=year, audits_a_year=chosen)
+            commit()
+            flash(
+                _("The programme of %(year)s is in place: %(count)s audits planned.", year=year, count=len(created)),
+                "success",
+            )
+            return redirect(url_for(".programme", site=site.code, year=year))
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.detail, "error")
+    return render_template(
+        "audits/programme_proposal.html",
+        site=site,
+        year=year,
+        lines=proposal.propose(site, year),
+        choices=proposal.CHOICES,
+        may_accept=proposal.refusal(user(), site, accepting=True) is None,
+        **common(),
+    )

@@ -487,6 +487,38 @@ def tick(now):
 
 
 @hookspec
+def audit_risk_factors(site, department):
+    """What this plugin's records say about how risky ``department`` at ``site`` is to leave
+    unaudited: the risk-based audit programme (ISO 9001 9.2.2 a) adds the points of every
+    plugin to those of past audits, open NCs, red KPIs and the time since the last audit, and
+    writes each reason next to the department's line.
+
+    Called when a quality officer opens the programme proposal; an implementation that raises
+    is logged with the plugin's name and left out. Keep it to what your area knows (a risk
+    register, a complaint trend), a few points each: 8 points or more propose four audits a
+    year, 4 or more two, fewer one.
+
+    Args:
+        site: the ``Site``.
+        department: the ``Department`` (``department.code`` is an area such as ``SALES``).
+
+    Returns:
+        A list of ``RiskFactor(points, reason)`` (points 0 to 10).
+
+    Example::
+
+        from core.plugins import RiskFactor, hookimpl
+
+        @hookimpl
+        def audit_risk_factors(site, department):
+            if department.code != "SALES":
+                return []
+            unsold = aged_stock(site)  # your query
+            return [RiskFactor(points=2, reason=f"{unsold} used cars over 90 days in stock")] if unsold else []
+    """
+
+
+@hookspec
 def dashboard_kpis(site, user):
     """KPI tiles the dashboard shows for ``site``.
 

@@ -49,6 +49,7 @@ from core.plugin_engine.types import (
     PackSection,
     PluginPermission,
     ProcedureTemplate,
+    RiskFactor,
     Task,
 )
 
@@ -877,6 +878,12 @@ def tick(now) -> list[str]:
             continue
         done.extend(f"{impl.plugin_name}: {line}" for line in (result or []))
     return done
+
+
+def audit_risk_factors(site, department) -> list[tuple[str, RiskFactor]]:
+    """Every plugin's risk factors for ``department`` at ``site``, with the plugin's name;
+    a failing plugin is logged and skipped."""
+    return _collect_tolerant("audit_risk_factors", RiskFactor, {"site": site, "department": department}, True)
 
 
 def dashboard_kpis(site, user) -> list[Kpi]:

@@ -698,6 +698,22 @@ class OverdueList(list):
 
 @_checks_arguments
 @dataclass(frozen=True)
+class RiskFactor:
+    """What a plugin knows that makes a department riskier to leave unaudited
+    (``audit_risk_factors``): points towards more audits a year, and why, in words."""
+
+    points: int
+    reason: str
+
+    def __post_init__(self):
+        owner = "RiskFactor"
+        if not isinstance(self.points, int) or isinstance(self.points, bool) or not 0 <= self.points <= 10:
+            _fail(owner, f"points must be a whole number from 0 to 10, not {self.points!r}")
+        _check_text(owner, "reason", self.reason)
+
+
+@_checks_arguments
+@dataclass(frozen=True)
 class Kpi:
     """A KPI tile on the dashboard (``dashboard_kpis``)."""
 

@@ -51,6 +51,7 @@ from core.plugin_engine.types import (
     PluginPermission,
     ProcedureTemplate,
     Question,
+    RiskFactor,
     Task,
     TaskList,
 )
@@ -85,6 +86,7 @@ __all__ = [
     "PluginPermission",
     "ProcedureTemplate",
     "Question",
+    "RiskFactor",
     "Task",
     "TaskList",
     "DEPARTMENTS",

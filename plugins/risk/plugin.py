@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from core.plugins import (
     DashboardPanel,
+    RiskFactor,
     hookimpl,
     raise_nonconformity,
     submissions_between,
@@ -63,6 +64,45 @@ def register_of(site) -> list[dict]:
     return computations.current_register(
         submissions_between("risk.register_entry", site, f"{year - REGISTER_YEARS + 1}-01", f"{year}-12")
     )
+
+
+# Which department's processes a risk of a category is found in, for the audit programme.
+DEPARTMENT_OF_CATEGORY = {
+    "price": "SALES",
+    "demand": "SALES",
+    "competition": "MARKETING",
+    "product": "AFTERSALES",
+    "contract": "RISK",
+    "ip": "RISK",
+    "tax": "RISK",
+    "regulatory": "RISK",
+    "personal_data": "RISK",
+    "other": "RISK",
+}
+
+
+@hookimpl
+def audit_risk_factors(site, department):
+    """High and critical open risks in the department's processes ask for more audits there."""
+    serious = [
+        entry
+        for entry in register_of(site)
+        if DEPARTMENT_OF_CATEGORY.get(entry.get("category")) == department.code
+        and computations.level(computations.score(entry)) in ("high", "critical")
+    ]
+    if not serious:
+        return []
+    critical = sum(1 for entry in serious if computations.level(computations.score(entry)) == "critical")
+    return [
+        RiskFactor(
+            points=min(4, len(serious) + critical),
+            reason=_(
+                "%(count)s high or critical risks in the register (%(critical)s critical)",
+                count=len(serious),
+                critical=critical,
+            ),
+        )
+    ]
 
 
 @hookimpl

@@ -190,6 +190,27 @@ SCHEDULE_STOP = on_record(
     ),
     lambda i, r: True,
 )
+
+
+def sets_objectives(i, r) -> bool:
+    """An objective of SALES at a site: set by a quality officer in scope and the head of SALES there."""
+    return (i.has("quality_officer") and in_scope(i, r)) or (i.has("department_head") and own_dept_own_site(i, r))
+
+
+def sees_objective(i, r) -> bool:
+    """Objectives are meant to be known: the department's people at the site, overseers in scope."""
+    own_department = i.department == r.department and (i.site is None or i.site == r.site)
+    return own_department or (i.has("quality_officer", "auditor", "admin") and in_scope(i, r))
+
+
+OBJECTIVE_READ = on_record(sees_objective, lambda i, r: True)
+OBJECTIVE_SET = on_record(sees_objective, sets_objectives)
+# The owner (the head of SALES there) gives the monthly word, or who sets it.
+OBJECTIVE_UPDATE = OBJECTIVE_SET
+IMPROVEMENT_PEOPLE = sees_records(lambda r: r.improvement_people)
+IMPROVEMENT_READ = on_record(IMPROVEMENT_PEOPLE, lambda i, r: True)
+# Its owner works on an improvement; a quality officer in scope and the head of SALES there too.
+IMPROVEMENT_WORK = on_record(IMPROVEMENT_PEOPLE, lambda i, r: edits(i, r) or i.name == r.improvement_owner)
 TOKEN = on_record(token_owner, lambda i, r: True)
 # A notification is its recipient's alone: not even an administrator opens someone else's.
 OWN = TOKEN
@@ -312,11 +333,53 @@ ENTRIES: list[Entry] = [
     ),
     *E("GET", "/api/v1/inspections/<int:inspection_id>", CHECK_READ, "/api/v1/inspections/{inspection}"),
     *E("PUT", "/api/v1/inspections/<int:inspection_id>", CHECK_RECORD, "/api/v1/inspections/{inspection}"),
+    *E("GET", "/objectives/", EVERYONE),
+    *E("GET,POST", "/objectives/new", SCHEDULE_ROLE),
+    *E("GET", "/objectives/<int:objective_id>", OBJECTIVE_READ, "/objectives/{objective}"),
+    *E("POST", "/objectives/<int:objective_id>", OBJECTIVE_UPDATE, "/objectives/{objective}"),
+    *E("POST", "/objectives/<int:objective_id>/withdraw", OBJECTIVE_SET, "/objectives/{objective}/withdraw"),
+    *E("GET", "/api/v1/objectives", EVERYONE),
+    *E("POST", "/api/v1/objectives", SCHEDULE_ROLE),
+    *E("GET", "/api/v1/objectives/<int:objective_id>", OBJECTIVE_READ, "/api/v1/objectives/{objective}"),
+    *E(
+        "POST",
+        "/api/v1/objectives/<int:objective_id>/updates",
+        OBJECTIVE_UPDATE,
+        "/api/v1/objectives/{objective}/updates",
+    ),
+    *E(
+        "POST",
+        "/api/v1/objectives/<int:objective_id>/withdraw",
+        OBJECTIVE_SET,
+        "/api/v1/objectives/{objective}/withdraw",
+    ),
     *E(
         "POST",
         "/api/v1/inspections/<int:inspection_id>/items/<int:item_id>/evidence",
         CHECK_RECORD,
         "/api/v1/inspections/{inspection}/items/{inspection_item}/evidence",
+    ),
+    # The improvement register: everyone suggests (at their own site, checked on the body) and sees their own.
+    *E("GET", "/improvements/", EVERYONE),
+    *E("GET,POST", "/improvements/suggest", EVERYONE),
+    *E("GET", "/improvements/<reference>", IMPROVEMENT_READ, "/improvements/{improvement}"),
+    *E("POST", "/improvements/<reference>/update", IMPROVEMENT_WORK, "/improvements/{improvement}/update"),
+    *E("POST", "/improvements/<reference>/stage", IMPROVEMENT_WORK, "/improvements/{improvement}/stage"),
+    *E("POST", "/improvements/<reference>/dmaic", IMPROVEMENT_WORK, "/improvements/{improvement}/dmaic"),
+    *E("GET,POST", "/api/v1/improvements", EVERYONE),
+    *E("GET", "/api/v1/improvements/<reference>", IMPROVEMENT_READ, "/api/v1/improvements/{improvement}"),
+    *E("PATCH", "/api/v1/improvements/<reference>", IMPROVEMENT_WORK, "/api/v1/improvements/{improvement}"),
+    *E(
+        "POST",
+        "/api/v1/improvements/<reference>/stage",
+        IMPROVEMENT_WORK,
+        "/api/v1/improvements/{improvement}/stage",
+    ),
+    *E(
+        "PUT",
+        "/api/v1/improvements/<reference>/dmaic",
+        IMPROVEMENT_WORK,
+        "/api/v1/improvements/{improvement}/dmaic",
     ),
     # Everyone's own notifications; the e-mail waiting is the administrator's to see.
     *E("GET", "/notifications/", EVERYONE),
@@ -384,6 +447,9 @@ ENTRIES: list[Entry] = [
     # Who reads audits sees the programme (a head: when their department is audited); planning is the auditors'.
     *E("GET", "/audits/programme", READ_AUDITS),
     *E("POST", "/audits/programme", RUN_AUDITS),
+    # The risk-based proposal: quality officers and auditors read it, quality officers accept it.
+    *E("GET", "/audits/programme/proposal", RUN_AUDITS),
+    *E("POST", "/audits/programme/proposal", roles("quality_officer")),
     *E("GET", "/audits/<reference>", AUDIT_READ, A),
     *E("GET,POST", "/audits/<reference>/edit", AUDIT_RUN, "/audits/{audit_planned}/edit"),
     *E("POST", "/audits/<reference>/start", AUDIT_RUN, "/audits/{audit_planned}/start"),
@@ -398,6 +464,8 @@ ENTRIES: list[Entry] = [
     *E("POST", "/api/v1/audits", RUN_AUDITS),
     *E("GET", "/api/v1/audit-programme", READ_AUDITS),
     *E("POST", "/api/v1/audit-programme", RUN_AUDITS),
+    *E("GET", "/api/v1/audit-programme/proposal", RUN_AUDITS),
+    *E("POST", "/api/v1/audit-programme/proposal", roles("quality_officer")),
     *E("GET", "/api/v1/audits/<reference>", AUDIT_READ, AA),
     *E("PATCH", "/api/v1/audits/<reference>", AUDIT_RUN, "/api/v1/audits/{audit_planned}"),
     *E("POST", "/api/v1/audits/<reference>/start", AUDIT_RUN, "/api/v1/audits/{audit_planned}/start"),

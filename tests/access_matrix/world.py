@@ -89,6 +89,10 @@ class SiteRecords:
     lead: str = ""
     inspection: int = 0
     inspection_item: int = 0
+    improvement: str = ""
+    improvement_people: frozenset[str] = frozenset()  # raised it or owns it
+    improvement_owner: str = ""
+    objective: int = 0
     schedule: int = 0
     nc: str = ""
     nc_people: frozenset[str] = frozenset()  # raised it, owns it, or owns one of its actions
@@ -118,8 +122,10 @@ def _user(login):
 
 
 def build(app) -> World:
+    from audits.improvements import services as improvements
     from audits.inspections import services as inspections
     from audits.inspections.models import Inspection
+    from audits.objectives import services as objectives
     from audits.services import actions, audits, evidence
     from audits.services import nonconformities as ncs
     from core.accounts import organisation, services
@@ -289,6 +295,45 @@ def build(app) -> World:
             form_schedules.create_due(utcnow())
             commit()
             records.inspection_item = db.session.get(Inspection, records.inspection).items[0].id
+            # An objective of SALES at the site, owned by the department's head there.
+            objective = objectives.create(
+                _user(who["qo"]),
+                site=site,
+                department="SALES",
+                title=f"Convert more leads at {site}",
+                measure="Leads converted",
+                unit="%",
+                direction="higher",
+                target=20,
+                due_date=today() + timedelta(days=200),
+                owner=who["head"],
+                plan_what="Call back within the hour",
+            )
+            commit()
+            records.objective = objective.id
+            # An improvement of SALES at the site: at MAIN a suggestion of staff's, handed back to them to
+            # carry out; at NORTH the quality officer's own, owned by the head of SALES there.
+            if site == "MAIN":
+                improvement = improvements.raise_improvement(
+                    _user("staff"), title="Greet with the visitor's name", site=site, department="SALES"
+                )
+                commit()
+                improvements.update_improvement(
+                    _user("qo"), improvement, row_version=improvement.row_version, owner="staff"
+                )
+                people = frozenset({"staff"})
+            else:
+                improvement = improvements.raise_improvement(
+                    _user("group_qo"),
+                    title="Greet with the visitor's name",
+                    site=site,
+                    department="SALES",
+                    source="manual",
+                )
+                people = frozenset({"group_qo", "head_other_site"})
+            commit()
+            records.improvement, records.improvement_people = improvement.reference, people
+            records.improvement_owner = improvement.owner.login
             sites[site] = records
 
         token, plain = services.create_token(None, _user("staff_other"), "spare")
