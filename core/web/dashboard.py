@@ -35,6 +35,8 @@ class Panel:
 OVERDUE_SHOWN = 50
 # The first tasks of the user's inbox; the whole inbox is a click away.
 TASKS_SHOWN = 6
+# Staff see only their tasks, and on one tablet screen even when every title takes two lines.
+STAFF_TASKS_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ def build(site: Site | None, user: User) -> Dashboard:
     overdue, total = manager.dashboard_overdue(site, user)
     overdue.sort(key=lambda item: item.due)
     return Dashboard(
-        tasks=tasks.inbox(user, limit=TASKS_SHOWN),
+        tasks=tasks.inbox(user, limit=TASKS_SHOWN if user.roles - {Role.STAFF} else STAFF_TASKS_SHOWN),
         overdue=overdue[:OVERDUE_SHOWN],
         kpis=manager.dashboard_kpis(site, user),
         # The areas' panels are management views: staff see their tasks, on one tablet screen.
