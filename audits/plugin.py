@@ -24,12 +24,14 @@ from audits.inspections.cli import checks_group
 from audits.jobs import PACK_JOB
 from audits.objectives import demo as objectives_demo
 from audits.objectives import tasks as objective_tasks
+from audits.reviews import demo as reviews_demo
+from audits.reviews.cli import review_group
 from audits.scaledata import generate
 from audits.services import actions, nonconformities, trail
 from audits.services.common import user_named
 from audits.services.programme import load_starter_programme
 from audits.views import bp as page_blueprint
-from core.accounts.models import User
+from core.accounts.models import Role, User
 from core.accounts.permissions import Permission, can
 from core.database import commit, db
 from core.plugins import DashboardPanel, MenuLink, Metric, OverdueItem, OverdueList, TaskList, hookimpl
@@ -70,6 +72,7 @@ def register_commands(cli):
     cli.add_command(pack_group)
     cli.add_command(checks_group)
     cli.add_command(improvements_group)
+    cli.add_command(review_group)
 
 
 @hookimpl
@@ -137,6 +140,7 @@ def populate_instance(demo):
         inspections_demo.populate()
         improvements_demo.populate()
         objectives_demo.populate()
+        reviews_demo.populate()
 
 
 @hookimpl
@@ -155,6 +159,8 @@ def menu_links(user):
         links.append(MenuLink(label=_l("Scheduled checks"), endpoint="audits.inspections.index"))
         links.append(MenuLink(label=_l("Improvements"), endpoint="audits.improvements.index"))
         links.append(MenuLink(label=_l("Objectives"), endpoint="audits.objectives.index"))
+    if Role.QUALITY_OFFICER in user.roles:
+        links.append(MenuLink(label=_l("Management review"), endpoint="audits.reviews.index"))
     return links
 
 

@@ -445,3 +445,16 @@ def test_a_second_init_demo_adds_nothing(demo):
     _init_demo(demo)
     assert counts() == before
     assert registry().checklists, "the area plugins are loaded"
+
+
+def test_last_quarters_management_review_is_compiled_at_both_sites(demo):
+    from audits.reviews import inputs
+    from audits.reviews.models import ManagementReview
+
+    found = {r.site.code: r for r in db.session.execute(db.select(ManagementReview)).scalars()}
+    assert sorted(found) == ["BJ01", "SH01"]
+    for review in found.values():
+        assert review.state == "compiled" and review.inputs_sha256 == inputs.sha256_of(review.inputs)
+        assert review.period_to < review.planned_date or review.planned_date == review.period_to
+        keys = [section["key"] for section in review.inputs["sections"]]
+        assert {"nonconformities", "audits", "objectives", "aftersales.complaints", "risk.register"} <= set(keys)

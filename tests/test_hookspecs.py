@@ -246,6 +246,7 @@ def _stand_ins(tmp_path: Path) -> dict:
         "overdue_appraisals": lambda site: [{"vin": "LSVAU2180N2183294", "due": date(2026, 1, 5)}],
         "count_over_90": lambda site: 2,
         "aged_stock": lambda site: 4,
+        "used_cars_sold": lambda site, first, last: 12,
         "appraisals_waiting_for": lambda user: [{"vin": "LSVAU2180N2183294", "due": date(2026, 1, 5)}],
         "appraisal_url": lambda appraisal: f"/p/usedcars/{appraisal['vin']}",
         "appraisals_due_tomorrow": lambda now: [],
@@ -300,6 +301,7 @@ def _arguments(hook: str, app, world) -> dict:
         "dashboard_overdue": {"site": site, "user": user},
         "dashboard_kpis": {"site": site, "user": user},
         "audit_risk_factors": {"site": site, "department": world["department"]},
+        "review_inputs": {"site": site, "period_from": date(2026, 7, 1), "period_to": date(2026, 9, 30)},
         "pack_sections": {"audit": world["audit"]},
         "compute_metric": {
             "metric": Metric(

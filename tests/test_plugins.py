@@ -498,6 +498,42 @@ def test_hook_audit_risk_factors(app, register_plugin, plugin_log):
         RiskFactor(points=11, reason="too much")
 
 
+def test_hook_review_inputs(app, register_plugin, plugin_log):
+    from datetime import date
+
+    from core.accounts.services import site_by_code
+    from core.plugins import ReviewInput
+
+    class Plugin:
+        @hookimpl
+        def review_inputs(self, site, period_from, period_to):
+            return [
+                ReviewInput(
+                    key="usedcars.sales",
+                    title="Used cars sold",
+                    rows=[("Sold", 12), ("From", f"{period_from:%Y-%m} at {site.code}")],
+                )
+            ]
+
+    register_plugin(Plugin(), "usedcars")
+    register_plugin(Raising("review_inputs"), "flaky")
+    with app.app_context():
+        found = manager.review_inputs(site_by_code("MAIN"), date(2026, 7, 1), date(2026, 9, 30))
+    assert found == [
+        (
+            "usedcars",
+            ReviewInput(key="usedcars.sales", title="Used cars sold", rows=[("Sold", 12), ("From", "2026-07 at MAIN")]),
+        )
+    ]
+    assert logged_failures(plugin_log, "review_inputs") == [
+        "plugin 'flaky' failed in review_inputs; carrying on without it"
+    ]
+    with pytest.raises(DefinitionError, match="must be text or a number"):
+        ReviewInput(key="usedcars.sales", title="Used cars sold", rows=[("Sold", [12])])
+    with pytest.raises(DefinitionError, match=r"\(label, value\) pair"):
+        ReviewInput(key="usedcars.sales", title="Used cars sold", rows=["Sold"])
+
+
 def test_hook_dashboard_overdue(app, register_plugin, plugin_log):
     from datetime import date
 

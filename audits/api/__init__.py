@@ -13,10 +13,12 @@ from audits.api.shared import bp
 from audits.improvements.api import bp as improvements_bp
 from audits.inspections.api import bp as inspections_bp
 from audits.objectives.api import bp as objectives_bp
+from audits.reviews.api import bp as reviews_bp
 
 # The plugin mounts one API blueprint: the recurring checks' is nested in it.
 bp.register_blueprint(inspections_bp)
 bp.register_blueprint(improvements_bp)
 bp.register_blueprint(objectives_bp)
+bp.register_blueprint(reviews_bp)
 
 __all__ = ["bp"]

@@ -10,6 +10,7 @@ sub-resource live in their own module, as the services do.
 from audits.improvements.views import bp as improvements_bp
 from audits.inspections.views import bp as inspections_bp
 from audits.objectives.views import bp as objectives_bp
+from audits.reviews.views import bp as reviews_bp
 from audits.views import actions, audits, evidence, nonconformities, programme  # noqa: F401  (each registers its pages on bp)
 from audits.views.shared import bp
 
@@ -17,5 +18,6 @@ from audits.views.shared import bp
 bp.register_blueprint(inspections_bp)
 bp.register_blueprint(improvements_bp)
 bp.register_blueprint(objectives_bp)
+bp.register_blueprint(reviews_bp)
 
 __all__ = ["bp"]

@@ -519,6 +519,39 @@ def audit_risk_factors(site, department):
 
 
 @hookspec
+def review_inputs(site, period_from, period_to):
+    """Sections this plugin adds to the inputs of a management review (ISO 9001 9.3.2): what
+    its records say about ``site`` from ``period_from`` to ``period_to`` (both dates included),
+    such as complaints by category or the risk register.
+
+    Called when a review is compiled, once per site it covers (every active site for a review
+    of the group, whose sections are merged by ``key`` with the site's code before each row);
+    an implementation that raises is logged with the plugin's name and left out. The compiled
+    inputs are kept as they were, so give figures and short texts, not links or HTML; a title
+    or label given with ``lazy_gettext`` is stored in English and shown in the reader's
+    language.
+
+    Args:
+        site: the ``Site``.
+        period_from: the first day of the period (a ``date``).
+        period_to: the last day of the period (a ``date``).
+
+    Returns:
+        A list of ``ReviewInput(key, title, rows)``: ``key`` namespaced by the plugin,
+        ``rows`` a list of ``(label, value)`` pairs of text and numbers.
+
+    Example::
+
+        from core.plugins import ReviewInput, hookimpl
+
+        @hookimpl
+        def review_inputs(site, period_from, period_to):
+            sold = used_cars_sold(site, period_from, period_to)  # your query
+            return [ReviewInput(key="usedcars.sales", title="Used cars sold", rows=[("Sold", sold)])]
+    """
+
+
+@hookspec
 def dashboard_kpis(site, user):
     """KPI tiles the dashboard shows for ``site``.
 

@@ -49,6 +49,7 @@ from core.plugin_engine.types import (
     PackSection,
     PluginPermission,
     ProcedureTemplate,
+    ReviewInput,
     RiskFactor,
     Task,
 )
@@ -884,6 +885,14 @@ def audit_risk_factors(site, department) -> list[tuple[str, RiskFactor]]:
     """Every plugin's risk factors for ``department`` at ``site``, with the plugin's name;
     a failing plugin is logged and skipped."""
     return _collect_tolerant("audit_risk_factors", RiskFactor, {"site": site, "department": department}, True)
+
+
+def review_inputs(site, period_from, period_to) -> list[tuple[str, ReviewInput]]:
+    """Every plugin's sections of a management review's inputs for ``site`` and the period,
+    with the plugin's name; a failing plugin is logged and skipped."""
+    return _collect_tolerant(
+        "review_inputs", ReviewInput, {"site": site, "period_from": period_from, "period_to": period_to}, True
+    )
 
 
 def dashboard_kpis(site, user) -> list[Kpi]:

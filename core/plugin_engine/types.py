@@ -714,6 +714,31 @@ class RiskFactor:
 
 @_checks_arguments
 @dataclass(frozen=True)
+class ReviewInput:
+    """A section a plugin adds to a management review's inputs (``review_inputs``): a title
+    and (label, value) rows of text and numbers, kept as compiled."""
+
+    key: str
+    title: str
+    rows: tuple = ()
+
+    def __post_init__(self):
+        owner = "ReviewInput"
+        _check_key(owner, self.key)
+        _check_text(owner, "title", self.title, limit=200)
+        rows = _tuple(self, "rows")
+        for row in rows:
+            if not isinstance(row, list | tuple) or len(row) != 2:
+                _fail(owner, f"each row must be a (label, value) pair, not {row!r}")
+            label, value = row
+            _check_text(owner, "a row's label", label, limit=300)
+            if not (value is None or isinstance(value, str | LazyString) or _is_number(value)):
+                _fail(owner, f"the value of {str(label)!r} must be text or a number, not {type(value).__name__}")
+        _set(self, "rows", tuple(tuple(row) for row in rows))
+
+
+@_checks_arguments
+@dataclass(frozen=True)
 class Kpi:
     """A KPI tile on the dashboard (``dashboard_kpis``)."""
 

@@ -227,3 +227,30 @@ def latest_cases(entries: list[dict]) -> list[dict]:
         ):
             latest[number] = entry
     return [latest[number] for number in sorted(latest)]
+
+
+@dataclass(frozen=True)
+class ComplaintFigures:
+    """What a management review asks of the complaint register for a period."""
+
+    received_by_category: dict[str, int]
+    closed: int
+    mean_days_to_close: float | None
+
+
+def complaint_figures(entries: list[dict], first: date, last: date) -> ComplaintFigures:
+    """Complaints received from ``first`` to ``last`` by category (their registration entry),
+    and those closed in it with the mean days from receipt to closing (their latest entry)."""
+    received: dict[str, int] = {}
+    latest: dict[str, dict] = {}
+    for entry in entries:
+        complaint = str(entry.get("complaint_id") or "").strip().upper()
+        if not complaint:
+            continue
+        latest[complaint] = entry
+        received_on = _day(entry.get("received_on"))
+        if entry.get("entry") == "new" and received_on is not None and first <= received_on <= last:
+            category = entry.get("category") or "other"
+            received[category] = received.get(category, 0) + 1
+    closed = [c for c in _closed(list(latest.values())) if first <= _day(c["closed_on"]) <= last]
+    return ComplaintFigures(received, len(closed), mean_resolution_days(closed) if closed else None)

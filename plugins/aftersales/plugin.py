@@ -14,6 +14,7 @@ from core.plugins import (
     CapabilityMissing,
     DashboardPanel,
     PluginPermission,
+    ReviewInput,
     add_months,
     can,
     hookimpl,
@@ -203,6 +204,24 @@ def flag_text(flag: computations.SanbaoFlag) -> str:
 def _may_see_aftersales(user) -> bool:
     department = getattr(user, "department", None)
     return can(user, REVIEW_SERVICE) or getattr(department, "code", None) == definitions.AREA
+
+
+@hookimpl
+def review_inputs(site, period_from, period_to):
+    """Customer feedback for the management review (ISO 9001 9.3.2 c 1): the complaints received
+    in the period by category, and how fast those closed in it were closed."""
+    entries = submissions_between("aftersales.complaint", site, f"{period_from:%Y-%m}", f"{period_to:%Y-%m}")
+    figures = computations.complaint_figures(entries, period_from, period_to)
+    categories = dict(definitions.complaint_register().field("category").choices)
+    rows = [(_l("Complaints received"), sum(figures.received_by_category.values()))]
+    rows += [
+        (categories.get(key, key), count)
+        for key, count in sorted(figures.received_by_category.items(), key=lambda pair: (-pair[1], pair[0]))
+    ]
+    rows.append((_l("Complaints closed"), figures.closed))
+    if figures.mean_days_to_close is not None:
+        rows.append((_l("Mean days to close"), round(figures.mean_days_to_close, 1)))
+    return [ReviewInput(key="aftersales.complaints", title=_l("Complaints by category"), rows=rows)]
 
 
 @hookimpl

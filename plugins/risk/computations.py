@@ -56,3 +56,11 @@ def overdue(register, today: date) -> list[dict]:
 
 
 __all__ = ["LEVELS", "current_register", "level", "matrix", "overdue", "score"]
+
+
+def register_changes(earlier, in_period) -> tuple[int, int]:
+    """(risks added, risks changed) in a period: risk IDs with an entry in it, new or already
+    registered before (``earlier``: the entries before the period)."""
+    known = {str(entry.get("risk_id", "")).strip().upper() for entry in earlier}
+    touched = {str(entry.get("risk_id", "")).strip().upper() for entry in in_period} - {""}
+    return len(touched - known), len(touched & known)

@@ -10,7 +10,9 @@ from markupsafe import Markup
 
 from core.plugins import (
     DashboardPanel,
+    ReviewInput,
     RiskFactor,
+    add_months,
     hookimpl,
     raise_nonconformity,
     submissions_between,
@@ -66,6 +68,14 @@ def register_of(site) -> list[dict]:
     )
 
 
+LEVEL_LABELS = {
+    "critical": _l("Open risks rated critical"),
+    "high": _l("Open risks rated high"),
+    "medium": _l("Open risks rated medium"),
+    "low": _l("Open risks rated low"),
+}
+
+
 # Which department's processes a risk of a category is found in, for the audit programme.
 DEPARTMENT_OF_CATEGORY = {
     "price": "SALES",
@@ -103,6 +113,25 @@ def audit_risk_factors(site, department):
             ),
         )
     ]
+
+
+@hookimpl
+def review_inputs(site, period_from, period_to):
+    """Risks and opportunities for the management review (ISO 9001 9.3.2 e): the current register
+    by level, and the risks added or re-assessed in the months of the period."""
+    levels = {name: 0 for name, _lowest in computations.LEVELS}
+    for entry in register_of(site):
+        levels[computations.level(computations.score(entry))] += 1
+    first, last = f"{period_from:%Y-%m}", f"{period_to:%Y-%m}"
+    earlier = submissions_between(
+        "risk.register_entry", site, f"{period_from.year - REGISTER_YEARS + 1}-01", add_months(first, -1)
+    )
+    added, changed = computations.register_changes(
+        earlier, submissions_between("risk.register_entry", site, first, last)
+    )
+    rows = [(LEVEL_LABELS[name], count) for name, count in levels.items()]
+    rows += [(_l("Risks added in the period"), added), (_l("Risks re-assessed in the period"), changed)]
+    return [ReviewInput(key="risk.register", title=_l("Risk register"), rows=rows)]
 
 
 @hookimpl

@@ -207,6 +207,22 @@ OBJECTIVE_READ = on_record(sees_objective, lambda i, r: True)
 OBJECTIVE_SET = on_record(sees_objective, sets_objectives)
 # The owner (the head of SALES there) gives the monthly word, or who sets it.
 OBJECTIVE_UPDATE = OBJECTIVE_SET
+
+
+def sees_review(i, r) -> bool:
+    """A management review of a site: its chair and participants, quality officers and auditors in scope."""
+    return i.name in r.review_people or (i.has("quality_officer", "auditor") and in_scope(i, r))
+
+
+def plans_review(i, r) -> bool:
+    return i.has("quality_officer") and in_scope(i, r)
+
+
+REVIEW_READ = on_record(sees_review, lambda i, r: True)
+REVIEW_COMPILE = on_record(sees_review, plans_review)
+# The hand-written inputs: who plans it, or its chair.
+REVIEW_WRITE = on_record(sees_review, lambda i, r: plans_review(i, r) or i.name == r.review_chair)
+PLAN_REVIEW = roles("quality_officer")
 IMPROVEMENT_PEOPLE = sees_records(lambda r: r.improvement_people)
 IMPROVEMENT_READ = on_record(IMPROVEMENT_PEOPLE, lambda i, r: True)
 # Its owner works on an improvement; a quality officer in scope and the head of SALES there too.
@@ -359,6 +375,17 @@ ENTRIES: list[Entry] = [
         CHECK_RECORD,
         "/api/v1/inspections/{inspection}/items/{inspection_item}/evidence",
     ),
+    # Management reviews: planned by quality officers; read by their people and overseers in scope.
+    *E("GET", "/reviews/", EVERYONE),
+    *E("GET,POST", "/reviews/new", PLAN_REVIEW),
+    *E("GET", "/reviews/<reference>", REVIEW_READ, "/reviews/{review}"),
+    *E("POST", "/reviews/<reference>", REVIEW_WRITE, "/reviews/{review}"),
+    *E("POST", "/reviews/<reference>/compile", REVIEW_COMPILE, "/reviews/{review}/compile"),
+    *E("GET", "/api/v1/reviews", EVERYONE),
+    *E("POST", "/api/v1/reviews", PLAN_REVIEW),
+    *E("GET", "/api/v1/reviews/<reference>", REVIEW_READ, "/api/v1/reviews/{review}"),
+    *E("PATCH", "/api/v1/reviews/<reference>", REVIEW_WRITE, "/api/v1/reviews/{review}"),
+    *E("POST", "/api/v1/reviews/<reference>/compile", REVIEW_COMPILE, "/api/v1/reviews/{review}/compile"),
     # The improvement register: everyone suggests (at their own site, checked on the body) and sees their own.
     *E("GET", "/improvements/", EVERYONE),
     *E("GET,POST", "/improvements/suggest", EVERYONE),

@@ -93,6 +93,9 @@ class SiteRecords:
     improvement_people: frozenset[str] = frozenset()  # raised it or owns it
     improvement_owner: str = ""
     objective: int = 0
+    review: str = ""
+    review_chair: str = ""
+    review_people: frozenset[str] = frozenset()  # its chair and participants
     schedule: int = 0
     nc: str = ""
     nc_people: frozenset[str] = frozenset()  # raised it, owns it, or owns one of its actions
@@ -126,6 +129,7 @@ def build(app) -> World:
     from audits.inspections import services as inspections
     from audits.inspections.models import Inspection
     from audits.objectives import services as objectives
+    from audits.reviews import services as reviews
     from audits.services import actions, audits, evidence
     from audits.services import nonconformities as ncs
     from core.accounts import organisation, services
@@ -311,6 +315,19 @@ def build(app) -> World:
             )
             commit()
             records.objective = objective.id
+            # A management review of the site: chaired by its quality officer, with the head of SALES there.
+            review = reviews.plan(
+                _user(who["qo"]),
+                site=site,
+                period_from=today() - timedelta(days=90),
+                period_to=today() - timedelta(days=1),
+                planned_date=today(),
+                chair=who["qo"],
+                participants=[who["head"]],
+            )
+            commit()
+            records.review, records.review_chair = review.reference, who["qo"]
+            records.review_people = frozenset({who["qo"], who["head"]})
             # An improvement of SALES at the site: at MAIN a suggestion of staff's, handed back to them to
             # carry out; at NORTH the quality officer's own, owned by the head of SALES there.
             if site == "MAIN":

@@ -515,3 +515,43 @@ def test_the_sanbao_panel_lists_the_first_cases_and_counts_them_all(app, users, 
     # Cases past a trigger come first, so the three that only warn are the ones left out.
     assert listed == list(range(3, CASES_SHOWN + 3))
     assert 'href="/forms/aftersales.sanbao_case/submissions?site=MAIN">and 3 more</a>' in page
+
+
+def test_the_management_review_counts_complaints_by_category_and_the_days_to_close_them(app, users, api_as):
+    from datetime import timedelta
+
+    from core.accounts.services import site_by_code
+    from plugins.aftersales import plugin
+
+    day = clock_today()
+    client = api_as("staff")
+    for data in (
+        complaint("C-1", entry="new", received_on=f"{day - timedelta(days=10)}"),
+        complaint(
+            "C-1", received_on=f"{day - timedelta(days=10)}", status="closed", closed_on=f"{day - timedelta(days=6)}"
+        ),
+        complaint(
+            "C-2",
+            entry="new",
+            category="price",
+            received_on=f"{day - timedelta(days=5)}",
+            status="closed",
+            closed_on=f"{day}",
+        ),
+        complaint("C-3", entry="new", received_on=f"{day - timedelta(days=3)}"),
+        # Received before the period: not counted among those received in it.
+        complaint("C-4", entry="new", category="parts", received_on=f"{day - timedelta(days=120)}"),
+    ):
+        assert submit(client, "aftersales.complaint", data).status_code == 201, data
+    with app.test_request_context():
+        [section] = plugin.review_inputs(site_by_code("MAIN"), day - timedelta(days=60), day)
+        rows = [(str(label), value) for label, value in section.rows]
+    # Received: C-1 and C-3 waiting time, C-2 price; closed: C-1 in 4 days, C-2 in 5: 4.5 days.
+    assert (section.key, str(section.title)) == ("aftersales.complaints", "Complaints by category")
+    assert rows == [
+        ("Complaints received", 3),
+        ("Waiting time", 2),
+        ("Price or invoice", 1),
+        ("Complaints closed", 2),
+        ("Mean days to close", 4.5),
+    ]

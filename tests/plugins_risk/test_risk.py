@@ -303,3 +303,35 @@ def test_the_overdue_list_shows_the_longest_overdue_and_links_to_the_register(ap
     assert '<a href="/forms/risk.register_entry/submissions?site=MAIN">and 4 more</a>' in html
     # The matrix still counts every open risk.
     assert f'aria-label="Risk matrix: {plugin.OVERDUE_SHOWN + 4} open risks' in html
+
+
+def test_risks_added_and_re_assessed_in_a_period():
+    earlier = [entry("RK-1"), entry("RK-2")]
+    in_period = [entry("rk-1", likelihood=5), entry("RK-3"), entry("RK-3", impact=5)]
+    assert computations.register_changes(earlier, in_period) == (1, 1)
+
+
+def test_the_management_review_shows_the_register_by_level_and_its_changes(app, users, api_as):
+    from core.accounts.services import site_by_code
+    from core.clock import today
+
+    for data in (entry("RK-1", likelihood=5, impact=5), entry("RK-2", likelihood=2, impact=3), entry("RK-2")):
+        assert (
+            api_as("head")
+            .post("/api/v1/forms/risk.register_entry/submissions", json={"site": "MAIN", "data": data})
+            .status_code
+            == 201
+        )
+    with app.test_request_context():
+        [section] = plugin.review_inputs(site_by_code("MAIN"), today() - timedelta(days=30), today())
+        rows = {str(label): value for label, value in section.rows}
+    # RK-1 scores 25 (critical); RK-2's latest entry 3 × 4 = 12 (high). Both first entered in the period.
+    assert section.key == "risk.register"
+    assert rows == {
+        "Open risks rated critical": 1,
+        "Open risks rated high": 1,
+        "Open risks rated medium": 0,
+        "Open risks rated low": 0,
+        "Risks added in the period": 2,
+        "Risks re-assessed in the period": 0,
+    }

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.accounts.models import Site, User
+from core.clock import utcnow
+from core.database import Model
+
+
+class ReviewState(StrEnum):
+    PLANNED = "planned"
+    COMPILED = "compiled"
+    # The meeting record and the chair's signature (part 2) freeze the inputs from here on.
+    HELD = "held"
+    SIGNED = "signed"
+
+
+class ManagementReview(Model):
+    """A management review of one site, or of the group (no site), over a period.
+
+    The inputs compiled from the data are kept as JSON exactly as compiled, with the SHA-256 of
+    their canonical form, so that the chair's signature can later cover what was reviewed."""
+
+    __tablename__ = "management_review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    year: Mapped[int]
+    sequence: Mapped[int]
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"), index=True)
+    period_from: Mapped[date] = mapped_column(Date)
+    period_to: Mapped[date] = mapped_column(Date)
+    planned_date: Mapped[date] = mapped_column(Date, index=True)
+    chair_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # Logins, as the API names people; checked against the active users when planned.
+    participants: Mapped[list] = mapped_column(JSON, default=list)
+    state: Mapped[str] = mapped_column(String(16), default=ReviewState.PLANNED.value, index=True)
+    inputs: Mapped[dict | None] = mapped_column(JSON)
+    compiled_at: Mapped[datetime | None]
+    compiled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    inputs_sha256: Mapped[str | None] = mapped_column(String(64))
+    # What the data cannot say (9.3.2 b, e; 9.3.2 d 7 until there is a register of providers).
+    context_changes: Mapped[str] = mapped_column(Text, default="")
+    resources: Mapped[str] = mapped_column(Text, default="")
+    external_providers: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    row_version: Mapped[int] = mapped_column(default=1)
+
+    site: Mapped[Site | None] = relationship()
+    chair: Mapped[User] = relationship(foreign_keys=[chair_id])
+    compiled_by: Mapped[User | None] = relationship(foreign_keys=[compiled_by_id])
+
+    __mapper_args__ = {"version_id_col": row_version}
+    __table_args__ = (UniqueConstraint("year", "sequence"),)
+
+    def __repr__(self) -> str:
+        return f"<ManagementReview {self.reference} {self.state}>"

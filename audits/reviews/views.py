@@ -1,0 +1,146 @@
+"""Management reviews: the list, planning one, and a review's page with its compiled inputs."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from audits.reviews import inputs, services
+from core.database import commit, db
+from core.errors import DomainError, ValidationFailed, authorize
+
+bp = Blueprint("reviews", __name__, template_folder="../templates", url_prefix="/reviews")
+
+
+@bp.before_request
+@login_required
+def _logged_in():
+    return None
+
+
+def user():
+    return current_user._get_current_object()
+
+
+def _field_errors(error: DomainError) -> dict:
+    return {item.get("field", ""): item["message"] for item in error.errors} or {"": error.detail}
+
+
+def _date(text: str | None, field: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed.field(field, "write the date as YYYY-MM-DD") from None
+
+
+@bp.route("/")
+def index():
+    current = user()
+    rows = db.session.execute(services.list_query(current)).scalars().all()
+    return render_template(
+        "audits/reviews.html",
+        reviews=rows,
+        state_labels=services.STATE_LABELS,
+        may_plan=services.planner_refusal(current) is None,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    current = user()
+    authorize(services.planner_refusal(current))
+    values = (
+        request.form.to_dict()
+        if request.method == "POST"
+        else {"site": current.site.code if current.site else "", "chair": current.login}
+    )
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            review = services.plan(
+                current,
+                site=request.form.get("site") or None,
+                period_from=_date(request.form.get("period_from"), "period_from"),
+                period_to=_date(request.form.get("period_to"), "period_to"),
+                planned_date=_date(request.form.get("planned_date"), "planned_date"),
+                chair=request.form.get("chair") or None,
+                participants=request.form.get("participants") or None,
+            )
+            commit()
+            flash(_("%(reference)s is planned.", reference=review.reference), "success")
+            return redirect(url_for(".review", reference=review.reference))
+        except DomainError as error:
+            db.session.rollback()
+            if error.status == 403:
+                raise
+            errors, status = _field_errors(error), error.status
+    return render_template(
+        "audits/review_new.html",
+        values=values,
+        errors=errors,
+        sites=services.sites_to_plan_at(current),
+        group_office=current.site_id is None,
+    ), status
+
+
+def _page(found, *, errors=None, form=None, status=200):
+    current = user()
+    return render_template(
+        "audits/review.html",
+        review=found,
+        participants=services.participant_users(found),
+        state_labels=services.STATE_LABELS,
+        label=inputs.label,
+        section_titles=inputs.SECTION_TITLES,
+        may_compile=services.compile_refusal(current, found) is None,
+        may_edit=services.edit_refusal(current, found) is None,
+        errors=errors or {},
+        form=form if form is not None else {},
+    ), status
+
+
+@bp.route("/<reference>", methods=["GET", "POST"])
+def review(reference):
+    found = services.review_by_reference(reference)
+    current = user()
+    services.require_visible(current, found)
+    if request.method == "POST":
+        authorize(services.edit_refusal(current, found))
+        try:
+            services.write_inputs(
+                current,
+                found,
+                row_version=request.form.get("row_version"),
+                context_changes=request.form.get("context_changes"),
+                resources=request.form.get("resources"),
+                external_providers=request.form.get("external_providers"),
+            )
+            commit()
+            flash(_("%(reference)s is saved.", reference=found.reference), "success")
+            return redirect(url_for(".review", reference=found.reference))
+        except DomainError as error:
+            db.session.rollback()
+            found = services.review_by_reference(reference)
+            return _page(found, errors=_field_errors(error), form=request.form, status=error.status)
+    return _page(found)
+
+
+@bp.route("/<reference>/compile", methods=["POST"])
+def compile_inputs(reference):
+    found = services.review_by_reference(reference)
+    authorize(services.compile_refusal(user(), found))
+    try:
+        services.compile_inputs(user(), found)
+        commit()
+        flash(_("The inputs of %(reference)s are compiled.", reference=found.reference), "success")
+    except DomainError as error:
+        db.session.rollback()
+        if error.status not in (409, 422):
+            raise
+        flash(error.detail, "error")
+    return redirect(url_for(".review", reference=reference))

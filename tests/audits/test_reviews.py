@@ -1,0 +1,337 @@
+"""Management reviews (ISO 9001 9.3), part 1: who plans and reads them, and the inputs compiled
+from the data of the period, checked against counts worked out here from the records made."""
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from audits.reviews import inputs as compiled
+from audits.reviews import services
+from audits.reviews.models import ManagementReview
+from core.accounts.services import site_by_code
+from core.clock import local_time, today
+from core.database import commit, db
+from core.metrics import services as metrics
+from core.plugins import ReviewInput, hookimpl
+from tests.audits.conftest import TEST_PASSWORD, record, started, user
+
+pytestmark = pytest.mark.usefixtures("cast")
+FIVE_WHY = {"method": "5why", "chain": [{"why": "Visitors waited", "because": "No rota for lunch breaks"}]}
+RED_KPI = "sales.lead_conversion"  # kept by hand, higher is better
+
+
+def _period():
+    """The last three complete months: whatever the day, the period's last month is complete."""
+    last = today().replace(day=1) - timedelta(days=1)
+    first_month = (last.replace(day=1) - timedelta(days=1)).replace(day=1)
+    first = (first_month - timedelta(days=1)).replace(day=1)
+    return first, last
+
+
+def _at(day, hour=12):
+    return local_time(day.year, day.month, day.day, hour)
+
+
+def _plan(app, actor="qo", **overrides):
+    first, last = _period()
+    fields = dict(site="MAIN", period_from=first, period_to=last, planned_date=today(), chair="qo")
+    fields.update(overrides)
+    with app.app_context():
+        review = services.plan(user(actor), **fields)
+        commit()
+        return review.reference
+
+
+def _compile(app, reference, actor="qo"):
+    with app.app_context():
+        review = services.review_by_reference(reference)
+        services.compile_inputs(user(actor), review)
+        commit()
+        return review.inputs, review.inputs_sha256
+
+
+def _section(inputs, key):
+    return next(section for section in inputs["sections"] if section["key"] == key)
+
+
+def _table(inputs, section, table):
+    return next(t for t in _section(inputs, section)["tables"] if t["key"] == table)["rows"]
+
+
+def _nc(title, severity="minor", department="SALES", raised_at=None):
+    from audits.services import nonconformities as ncs
+
+    nc = ncs.raise_nonconformity(
+        user("qo"), title=title, description="Seen", severity=severity, site="MAIN", department=department
+    )
+    if raised_at is not None:
+        nc.raised_at = raised_at
+    commit()
+    return nc
+
+
+def test_a_quality_officer_plans_in_scope_and_the_people_of_the_review_read_it(app, api_as, make_user):
+    from core.accounts import services as accounts
+
+    with app.app_context():
+        accounts.create_site(None, "NORTH", "North dealership")
+        commit()
+    make_user("group.qo", "quality_officer", department="QUALITY", site=None)
+    make_user("north.qo", "quality_officer", department="QUALITY", site="NORTH")
+    first, last = _period()
+    body = {
+        "site": "MAIN",
+        "period_from": first.isoformat(),
+        "period_to": last.isoformat(),
+        "planned_date": today().isoformat(),
+        "chair": "qo",
+        "participants": ["head", "head"],
+    }
+    for who in ("staff", "head", "auditor", "north.qo"):
+        assert api_as(who).post("/api/v1/reviews", json=body).status_code == 403, who
+    created = api_as("qo").post("/api/v1/reviews", json=body)
+    assert created.status_code == 201, created.get_json()
+    review = created.get_json()
+    assert re.fullmatch(r"MR-\d{4}-01", review["reference"]) and review["state"] == "planned"
+    assert review["participants"] == ["head"] and review["inputs"] is None
+    group = {**body, "site": None, "chair": "group.qo", "participants": []}
+    assert api_as("qo").post("/api/v1/reviews", json=group).status_code == 403
+    assert api_as("group.qo").post("/api/v1/reviews", json=group).get_json()["reference"].endswith("-02")
+    url = f"/api/v1/reviews/{review['reference']}"
+    for who, status in [("head", 200), ("auditor", 200), ("group.qo", 200), ("staff", 404), ("north.qo", 404)]:
+        assert api_as(who).get(url).status_code == status, who
+    assert [r["reference"] for r in api_as("head").get("/api/v1/reviews").get_json()] == [review["reference"]]
+    assert api_as("staff").get("/api/v1/reviews").get_json() == []
+    # A participant reads it but neither compiles it nor writes its inputs.
+    assert api_as("head").post(url + "/compile").status_code == 403
+    assert api_as("head").patch(url, json={"resources": "x", "row_version": 1}).status_code == 403
+    assert api_as("staff").post(url + "/compile").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"period_to": "2020-01-01"}, "period_to"),
+        ({"chair": "nobody"}, "chair"),
+        ({"participants": ["head", "nobody"]}, "participants"),
+        ({"site": "NOWHERE"}, "site"),
+        ({"planned_date": "not a date"}, "planned_date"),
+    ],
+)
+def test_bad_input_names_the_field_and_plans_nothing(app, api_as, change, field):
+    first, last = _period()
+    body = {
+        "site": "MAIN",
+        "period_from": first.isoformat(),
+        "period_to": last.isoformat(),
+        "planned_date": today().isoformat(),
+        "chair": "qo",
+    }
+    refused = api_as("qo").post("/api/v1/reviews", json={**body, **change})
+    assert refused.status_code == 422 and refused.headers["Content-Type"] == "application/problem+json"
+    assert field in str(refused.get_json()["errors"])
+    with app.app_context():
+        assert db.session.execute(db.select(ManagementReview)).first() is None
+
+
+class FigurePlugin:
+    @hookimpl
+    def review_inputs(self, site, period_from, period_to):
+        return [ReviewInput(key="figures.calls", title="Calls answered", rows=[("Calls", 3), ("Site", site.code)])]
+
+
+def test_the_inputs_are_compiled_from_the_records_of_the_period(app, register_plugin):
+    from audits.objectives import services as objectives
+    from audits.services import audits
+
+    register_plugin(FigurePlugin(), "figures")
+    first, last = _period()
+    inside = _at(last - timedelta(days=5))
+    reference = _plan(app, participants=["head"])
+    with app.app_context():
+        analysed = _nc("Visitors wait", raised_at=inside)
+        analysed.root_cause = FIVE_WHY
+        analysed.state, analysed.closed_at = "closed", inside + timedelta(days=1)
+        _nc("Brake fluid spilt", severity="major", department="AFTERSALES", raised_at=_at(first))
+        _nc("Old finding", raised_at=_at(last - timedelta(days=100)))
+        _nc("After the period")  # raised now: after the period's end, counted nowhere
+        commit()
+        objective = objectives.create(
+            user("qo"),
+            site="MAIN",
+            department="SALES",
+            title="Certify every consultant",
+            measure="Share certified",
+            unit="%",
+            direction="higher",
+            target=100,
+            starts_on=first,
+            due_date=today() + timedelta(days=200),
+            owner="head",
+            plan_what="Courses",
+        )
+        commit()
+        expected_status, objective_reference = objectives.progress(objective).status, objective.reference
+        metric = metrics.definitions_by_key()[RED_KPI]
+        metrics.record(None, metric, site_by_code("MAIN"), f"{last:%Y-%m}", 0, entered_by=user("qo"))
+        commit()
+        red_name = str(metric.name)
+        audit = started()
+        for position, result in enumerate(["minor_nc", "observation", "conforming"]):
+            record(audit, position, result, note="Seen on the floor")
+        audit = audits.audit_by_reference(audit.reference)
+        audits.report_audit(
+            user("auditor"),
+            audit,
+            summary="Done",
+            conclusion="Mostly fine",
+            password=TEST_PASSWORD,
+            row_version=audit.row_version,
+        )
+        audit.reported_at = inside
+        commit()
+        audit_reference = audit.reference
+
+    inputs, sha = _compile(app, reference)
+    counts = dict(_table(inputs, "nonconformities", "nc_counts"))
+    # Raised in the period: the analysed one and the major one; the old one and today's are not.
+    assert counts == {"raised": 2, "closed": 1, "open_at_end": 2, "overdue_at_end": counts["overdue_at_end"]}
+    # Open at the end: the major one, raised on the first day, and the old one, 100 days before the end.
+    ages = [(last - first).days, 100]
+    assert dict(_table(inputs, "nonconformities", "nc_ageing")) == {
+        "0-30": sum(age <= 30 for age in ages),
+        "31-90": sum(30 < age <= 90 for age in ages),
+        ">90": sum(age > 90 for age in ages),
+    }
+    assert _table(inputs, "nonconformities", "nc_by_severity") == [["minor", 1, 1], ["major", 1, 1]]
+    assert _table(inputs, "nonconformities", "nc_by_area") == [["AFTERSALES", 1, 1], ["SALES", 1, 1]]
+    assert _table(inputs, "nonconformities", "root_cause_causes") == [["No rota for lunch breaks", 1, 100.0]]
+    assert _table(inputs, "objectives", "objective_list") == [
+        [objective_reference, "Certify every consultant", "MAIN", expected_status, None, 100]
+    ]
+    assert _table(inputs, "process_performance", "kpi_status") == [["SALES", 0, 0, 1, red_name]]
+    findings = dict(_table(inputs, "audits", "findings"))
+    assert (findings["minor_nc"], findings["observation"], findings["conforming"]) == (1, 1, 1)
+    assert _table(inputs, "audits", "audits_reported")[0][:2] == [audit_reference, "MAIN"]
+    plugin = _section(inputs, "figures.calls")
+    assert plugin["title"] == "Calls answered" and plugin["tables"][0]["rows"] == [["Calls", 3], ["Site", "MAIN"]]
+    assert _section(inputs, "previous_reviews")["notes"][0] == "outputs_come_with_the_meeting_record"
+    assert sha == compiled.sha256_of(inputs) and len(sha) == 64
+
+    # Compiling again replaces the inputs with what the data say now.
+    with app.app_context():
+        _nc("One more", raised_at=inside)
+    again, again_sha = _compile(app, reference)
+    assert dict(_table(again, "nonconformities", "nc_counts"))["raised"] == 3 and again_sha != sha
+    with app.app_context():
+        review = services.review_by_reference(reference)
+        assert review.state == "compiled" and review.inputs_sha256 == again_sha
+        # Part 2 holds the meeting: from then on the inputs are kept as they were.
+        review.state = "held"
+        commit()
+    with pytest.raises(Exception, match="has been held"), app.app_context():
+        services.compile_inputs(user("qo"), services.review_by_reference(reference))
+
+
+def test_a_group_review_counts_every_site_and_names_the_previous_review(app, make_user, register_plugin):
+    from core.accounts import services as accounts
+
+    register_plugin(FigurePlugin(), "figures")
+    with app.app_context():
+        accounts.create_site(None, "NORTH", "North dealership")
+        commit()
+    make_user("group.qo", "quality_officer", department="QUALITY", site=None)
+    first, last = _period()
+    earlier = _plan(app, "group.qo", site=None, chair="group.qo", period_to=first + timedelta(days=10))
+    reference = _plan(app, "group.qo", site=None, chair="group.qo")
+    with app.app_context():
+        _nc("Visitors wait", raised_at=_at(last - timedelta(days=3)))
+    inputs, _sha = _compile(app, reference, "group.qo")
+    assert inputs["site"] is None and inputs["sites"] == ["MAIN", "NORTH"]
+    assert _table(inputs, "previous_reviews", "previous_review")[0] == ["reference", earlier]
+    assert dict(_table(inputs, "nonconformities", "nc_counts"))["raised"] == 1
+    assert _section(inputs, "figures.calls")["tables"][0]["rows"] == [
+        ["MAIN", "Calls", 3],
+        ["MAIN", "Site", "MAIN"],
+        ["NORTH", "Calls", 3],
+        ["NORTH", "Site", "NORTH"],
+    ]
+
+
+def test_the_api_writes_the_hand_written_inputs_and_compiles(app, api_as):
+    reference = _plan(app, participants=["head"])
+    url = f"/api/v1/reviews/{reference}"
+    written = api_as("qo").patch(url, json={"external_providers": "Parts on time 94%", "row_version": 1})
+    assert written.status_code == 200 and written.get_json()["external_providers"] == "Parts on time 94%"
+    stale = api_as("qo").patch(url, json={"resources": "One advisor short", "row_version": 1})
+    assert stale.status_code == 409
+    assert api_as("qo").patch(url, json={"resources": "x"}).status_code == 422
+    compiled = api_as("qo").post(url + "/compile")
+    assert compiled.status_code == 200, compiled.get_json()
+    body = compiled.get_json()
+    assert body["state"] == "compiled" and len(body["inputs_sha256"]) == 64
+    providers = next(s for s in body["inputs"]["sections"] if s["key"] == "external_providers")
+    assert providers["tables"][0]["rows"] == [["external_providers", "Parts on time 94%"]]
+    assert api_as("head").get(url).get_json()["inputs_sha256"] == body["inputs_sha256"]
+    assert api_as("qo").post("/api/v1/reviews/MR-1999-01/compile").status_code == 404
+
+
+def test_the_command_line_compiles_one_line_per_section(app):
+    reference = _plan(app)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["review", "compile", reference, "--as", "qo"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        sections = services.review_by_reference(reference).inputs["sections"]
+    lines = result.output.strip().splitlines()
+    assert len(lines) == len(sections) + 1 and lines[-1].startswith(f"{reference} compiled")
+    assert lines[0].startswith("Status of actions from previous management reviews")
+    for args, words in [
+        (["review", "compile", "MR-1999-01", "--as", "qo"], "There is no management review MR-1999-01."),
+        (["review", "compile", reference, "--as", "staff"], "There is no management review"),
+        (["review", "compile", reference, "--as", "nobody"], "There is no user with login 'nobody'."),
+    ]:
+        refused = runner.invoke(args=args)
+        assert refused.exit_code != 0 and words in refused.output and "Traceback" not in refused.output
+
+
+def test_the_pages_in_chinese_plan_write_and_compile(app, client_as):
+    with app.app_context():
+        user("qo").locale = "zh_CN"
+        commit()
+    client = client_as("qo")
+    assert "管理评审" in client.get("/").get_data(as_text=True)
+    page = client.get("/reviews/new").get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    first, last = _period()
+    form = {
+        "csrf_token": token,
+        "site": "MAIN",
+        "period_from": first.isoformat(),
+        "period_to": "",
+        "planned_date": today().isoformat(),
+        "chair": "qo",
+        "participants": "head, auditor",
+    }
+    assert "评审期间" in page and "主持人" in page
+    refused = client.post("/reviews/new", data=form)
+    assert refused.status_code == 422 and "is required" in refused.get_data(as_text=True)
+    created = client.post("/reviews/new", data={**form, "period_to": last.isoformat()})
+    assert created.status_code == 302
+    url = created.headers["Location"]
+    written = client.post(url, data={"csrf_token": token, "row_version": "1", "resources": "一名服务顾问空缺"})
+    assert written.status_code == 302
+    compiled = client.post(url + "/compile", data={"csrf_token": token})
+    assert compiled.status_code == 302
+    shown = client.get(url).get_data(as_text=True)
+    assert "一名服务顾问空缺" in shown and "审核结果" in shown and "不符合项和纠正措施" in shown
+    assert "Audit results" not in shown
+    # The area plugins' sections, compiled in English, read in Chinese too.
+    assert "按类别的投诉" in shown and "期间内收到的投诉" in shown and "风险登记册" in shown
+    assert client_as("staff").get(url).status_code == 404
+    # A participant reads the review; planning one is a quality officer's.
+    assert client_as("head").get(url).status_code == 200
+    assert client_as("head").get("/reviews/new").status_code == 403
+    with app.app_context():
+        assert services.review_by_reference(url.rsplit("/", 1)[1]).participants == ["head", "auditor"]
