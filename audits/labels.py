@@ -42,6 +42,7 @@ SOURCE_LABELS = {
     "complaint": _l("Complaint"),
     "metric": _l("Metric"),
     "manual": _l("Manual"),
+    "review": _l("Management review"),
 }
 FISHBONE_LABELS = {
     "man": _l("Man (people)"),

@@ -42,7 +42,21 @@ class ReviewSchema(Schema):
         allow_none=True,
         metadata={"description": "The compiled inputs: sections of tables of keys, texts and numbers"},
     )
+    present = fields.List(fields.String(), metadata={"description": "Logins of the chair and participants present"})
+    guests = fields.String()
+    decisions = fields.Dict(metadata={"description": "Per section key of the inputs: discussion and decision"})
+    held_at = UTCDateTime(allow_none=True)
     row_version = fields.Integer()
+
+
+class ReviewOutputSchema(Schema):
+    kind = fields.String(metadata={"description": "improvement, objective or nonconformity"})
+    reference = fields.String(attribute="record_reference", metadata={"description": "The record created"})
+    description = fields.String()
+    owner = fields.Function(lambda o: o.owner.login if o.owner else None)
+    due_date = fields.Date(allow_none=True)
+    state = fields.Function(lambda o: services.output_state(o)[0], metadata={"description": "The record's state now"})
+    created_at = UTCDateTime()
 
 
 class ReviewListArgs(PageArgs):
@@ -64,6 +78,32 @@ class ReviewUpdateSchema(Schema):
     resources = fields.String(load_default=None)
     external_providers = fields.String(load_default=None)
     row_version = Integer(required=True)
+
+
+class ReviewRecordSchema(Schema):
+    present = fields.List(fields.String(), load_default=None)
+    guests = fields.String(load_default=None)
+    decisions = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(),
+        load_default=None,
+        metadata={"description": "{section key: {discussion, decision}}"},
+    )
+    row_version = Integer(required=True)
+
+
+class ReviewOutputCreateSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf([k.value for k in services.OutputKind]))
+    title = NonEmptyString(required=True)
+    description = fields.String(load_default=None)
+    owner = fields.String(load_default=None)
+    due_date = Date(load_default=None)
+    site = fields.String(load_default=None, metadata={"description": "Default: the review's site"})
+    department = fields.String(load_default=None, metadata={"description": "Required for an improvement or an NC"})
+    target = fields.Float(load_default=None, metadata={"description": "Required for an objective"})
+    measure = fields.String(load_default=None, metadata={"description": "An objective's measure; default: its title"})
+    direction = fields.String(load_default=None, metadata={"description": "An objective's: higher (default) or lower"})
+    severity = fields.String(load_default=None, validate=validate.OneOf(["major", "minor"]))
 
 
 @bp.route("/reviews")
@@ -124,3 +164,57 @@ def compile_review(reference):
     services.compile_inputs(api_user(), found)
     commit()
     return found
+
+
+@bp.route("/reviews/<reference>/record", methods=["POST"])
+@token_required(
+    guard=lambda user, reference: services.record_refusal(user, loaded(services.review_by_reference, reference))
+)
+@bp.arguments(ReviewRecordSchema)
+@bp.response(200, ReviewSchema)
+@may_refuse(bp, 403, 409)
+def record_review(data, reference):
+    """The meeting record: who was present, guests, a discussion and decision per input section."""
+    found = loaded(services.review_by_reference, reference)
+    services.record_meeting(api_user(), found, **data)
+    commit()
+    return found
+
+
+@bp.route("/reviews/<reference>/hold", methods=["POST"])
+@token_required(
+    guard=lambda user, reference: services.record_refusal(user, loaded(services.review_by_reference, reference))
+)
+@bp.response(200, ReviewSchema)
+@may_refuse(bp, 403, 409)
+def hold_review(reference):
+    """The meeting is held: its inputs are frozen from now on."""
+    found = loaded(services.review_by_reference, reference)
+    services.hold(api_user(), found)
+    commit()
+    return found
+
+
+@bp.route("/reviews/<reference>/outputs")
+@token_required()
+@bp.response(200, ReviewOutputSchema(many=True))
+def list_outputs(reference):
+    """The outputs of a review with the current state of the records they created."""
+    found = services.review_by_reference(reference)
+    services.require_visible(api_user(), found)
+    return services.outputs_of(found)
+
+
+@bp.route("/reviews/<reference>/outputs", methods=["POST"])
+@token_required(
+    guard=lambda user, reference: services.output_refusal(user, loaded(services.review_by_reference, reference))
+)
+@bp.arguments(ReviewOutputCreateSchema)
+@bp.response(201, ReviewOutputSchema)
+@may_refuse(bp, 403, 409)
+def add_output(data, reference):
+    """An output (9.3.3) created as an improvement item, a quality objective or an NC, linked back."""
+    found = loaded(services.review_by_reference, reference)
+    output = services.add_output(api_user(), found, **data)
+    commit()
+    return output, 201

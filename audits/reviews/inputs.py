@@ -95,6 +95,14 @@ LABELS = {
     # columns and row labels
     "reference": _l("Reference"),
     "open_outputs": _l("Open outputs"),
+    "open_outputs_of_previous": _l("Outputs of the previous review still open"),
+    "output_kind": _l("Kind of output"),
+    "output_state": _l("State now"),
+    "owner": _l("Owner"),
+    "due_date": _l("Due date"),
+    "improvement": _l("Improvement action"),
+    "objective": _l("Quality objective"),
+    "nonconformity": _l("Nonconformity"),
     "note": _l("Note"),
     "kpi": _l("KPI"),
     "site": _l("Site"),
@@ -167,10 +175,6 @@ LABELS = {
     "item": _l("Item"),
     "rows": _l("rows"),
     # notes
-    "outputs_come_with_the_meeting_record": _l(
-        "The outputs of a review (actions, objectives, nonconformities) are recorded with its meeting; "
-        "until then none are open."
-    ),
     "no_previous_review": _l("This is the first review of this scope."),
     "pareto_since_start": _l("Counted over the nonconformities raised since the period's first day."),
     "nothing_written": _l("Nothing has been written yet: write it on the review's page."),
@@ -249,9 +253,36 @@ def _previous_reviews(scope: _Scope) -> dict:
         .order_by(ManagementReview.period_to.desc(), ManagementReview.id.desc())
         .limit(1)
     ).scalar()
-    rows = [["reference", previous or "none"], ["open_outputs", 0]]
-    notes = ["outputs_come_with_the_meeting_record"] + ([] if previous else ["no_previous_review"])
-    return _section("previous_reviews", [_table("previous_review", ["item", "value"], rows)], notes)
+    open_rows = _open_outputs(previous) if previous else []
+    rows = [["reference", previous or "none"], ["open_outputs", len(open_rows)]]
+    notes = [] if previous else ["no_previous_review"]
+    tables = [_table("previous_review", ["item", "value"], rows)]
+    if previous:
+        columns = ["output_kind", "reference", "title", "owner", "due_date", "output_state"]
+        tables.append(_table("open_outputs_of_previous", columns, open_rows))
+    return _section("previous_reviews", tables, notes)
+
+
+def _open_outputs(reference: str) -> list[list]:
+    """The outputs of the previous review whose records are still open, with their state now."""
+    from audits.reviews import services
+
+    previous = services.review_by_reference(reference)
+    rows = []
+    for output in services.outputs_of(previous):
+        state, still_open = services.output_state(output)
+        if still_open:
+            rows.append(
+                [
+                    output.kind,
+                    output.record_reference,
+                    output.description,
+                    output.owner.login if output.owner else None,
+                    output.due_date.isoformat() if output.due_date else None,
+                    state,
+                ]
+            )
+    return rows
 
 
 def _customer_satisfaction(scope: _Scope) -> dict:

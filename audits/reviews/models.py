@@ -47,6 +47,12 @@ class ManagementReview(Model):
     context_changes: Mapped[str] = mapped_column(Text, default="")
     resources: Mapped[str] = mapped_column(Text, default="")
     external_providers: Mapped[str] = mapped_column(Text, default="")
+    # The meeting record (part 2a): logins present, guests, a decision per input section's key.
+    present: Mapped[list] = mapped_column(JSON, default=list)
+    guests: Mapped[str] = mapped_column(Text, default="")
+    decisions: Mapped[dict] = mapped_column(JSON, default=dict)
+    held_at: Mapped[datetime | None]
+    held_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     row_version: Mapped[int] = mapped_column(default=1)
@@ -60,3 +66,29 @@ class ManagementReview(Model):
 
     def __repr__(self) -> str:
         return f"<ManagementReview {self.reference} {self.state}>"
+
+
+class OutputKind(StrEnum):
+    IMPROVEMENT = "improvement"
+    OBJECTIVE = "objective"
+    NONCONFORMITY = "nonconformity"
+
+
+class ReviewOutput(Model):
+    """An output of a review (9.3.3), created as a tracked record and linked back to it."""
+
+    __tablename__ = "management_review_output"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("management_review.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    record_id: Mapped[int]
+    record_reference: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(Text, default="")
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    due_date: Mapped[date | None] = mapped_column(Date)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    review: Mapped[ManagementReview] = relationship()
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])

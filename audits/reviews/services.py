@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from audits.reviews import inputs as compiled
-from audits.reviews.models import ManagementReview, ReviewState
-from audits.services.common import next_sequence, optional_text, site_named, user_named
+from audits.reviews.models import ManagementReview, OutputKind, ReviewOutput, ReviewState
+from audits.services.common import next_sequence, optional_text, required_text, site_named, user_named
 from core.accounts.models import Role, Site, User
 from core.accounts.permissions import in_group_office
 from core.clock import local, utcnow
@@ -255,3 +255,220 @@ def compile_inputs(actor: User, review: ManagementReview) -> ManagementReview:
     review.state = ReviewState.COMPILED.value
     db.session.flush()
     return review
+
+
+# The meeting record and its outputs (9.3.3) --------------------------------------------------
+
+OUTPUT_STATES = (ReviewState.COMPILED.value, ReviewState.HELD.value)
+
+
+def record_refusal(user: User, review: ManagementReview) -> Refusal | None:
+    """The chair or who plans the review records the meeting and holds it, once compiled and
+    until held."""
+    refusal = edit_refusal(user, review)
+    if refusal:
+        return refusal
+    if review.state != ReviewState.COMPILED.value:
+        return conflict(_("Compile the inputs of %(reference)s first.", reference=review.reference))
+    return None
+
+
+def output_refusal(user: User, review: ManagementReview) -> Refusal | None:
+    """The chair or a quality officer in scope adds outputs while the review is compiled or held."""
+    refusal = _invisible(user, review)
+    if refusal:
+        return refusal
+    if user.id != review.chair_id and plan_refusal(user, review.site_id):
+        return Refusal(
+            _("Only the chair of %(reference)s, or a quality officer, adds its outputs.", reference=review.reference)
+        )
+    if review.state not in OUTPUT_STATES:
+        return conflict(_("%(reference)s has no outputs before its inputs are compiled.", reference=review.reference))
+    return None
+
+
+def _section_keys(review: ManagementReview) -> set[str]:
+    return {section["key"] for section in (review.inputs or {}).get("sections", [])}
+
+
+def record_meeting(
+    actor: User,
+    review: ManagementReview,
+    *,
+    row_version,
+    present=None,
+    guests: str | None = None,
+    decisions: dict | None = None,
+) -> ManagementReview:
+    """Who was there (of the chair and participants), guests, and a decision per input section.
+    A field left out (None) is kept; a decision merges into those recorded."""
+    enforce(record_refusal(actor, review))
+    require_row_version(review, row_version)
+    if present is not None:
+        if isinstance(present, str):
+            present = present.replace(",", " ").split()
+        people = _people(review)
+        logins = []
+        for login in present:
+            if login not in people:
+                raise ValidationFailed.field("present", f"{login} is neither the chair nor a participant")
+            if login not in logins:
+                logins.append(login)
+        review.present = logins
+    if guests is not None:
+        review.guests = optional_text(guests) or ""
+    if decisions is not None:
+        if not isinstance(decisions, dict):
+            raise ValidationFailed.field("decisions", "a decision per section key")
+        keys = _section_keys(review)
+        merged = dict(review.decisions or {})
+        for key, value in decisions.items():
+            if key not in keys:
+                raise ValidationFailed.field("decisions", f"{key} is not a section of the inputs")
+            if not isinstance(value, dict):
+                raise ValidationFailed.field("decisions", f"{key}: a discussion and a decision")
+            merged[key] = {
+                "discussion": optional_text(value.get("discussion")) or "",
+                "decision": optional_text(value.get("decision")) or "",
+            }
+        review.decisions = merged
+    db.session.flush()
+    return review
+
+
+def hold(actor: User, review: ManagementReview) -> ManagementReview:
+    """The meeting is held: the compiled inputs and the hand-written ones are frozen."""
+    enforce(record_refusal(actor, review))
+    if not review.present:
+        raise ValidationFailed.field("present", "record who was present first")
+    review.state = ReviewState.HELD.value
+    review.held_at = utcnow()
+    review.held_by_id = actor.id
+    db.session.flush()
+    return review
+
+
+def add_output(
+    actor: User,
+    review: ManagementReview,
+    *,
+    kind: str | None,
+    title: str | None,
+    description: str | None = None,
+    owner: str | None = None,
+    due_date: date | None = None,
+    site: str | None = None,
+    department: str | None = None,
+    target=None,
+    measure: str | None = None,
+    direction: str | None = None,
+    severity: str | None = None,
+) -> ReviewOutput:
+    """An output created as a tracked record, linked back to the review by its reference."""
+    enforce(output_refusal(actor, review))
+    kinds = [k.value for k in OutputKind]
+    if kind not in kinds:
+        raise ValidationFailed.field("kind", f"one of {', '.join(kinds)}")
+    title = required_text(title, "title", 300)
+    site = site or (review.site.code if review.site else None)
+    if kind == OutputKind.IMPROVEMENT:
+        from audits.improvements import services as improvements
+
+        if not site:
+            raise ValidationFailed.field("site", "is required for a review of the group")
+        if not department:
+            raise ValidationFailed.field("department", "is required")
+        record = improvements.raise_improvement(
+            actor,
+            title=title,
+            description=description,
+            site=site,
+            department=department,
+            source="review",
+            source_ref=review.reference,
+            owner=owner,
+            due_date=due_date,
+        )
+        reference, owner_row, due = record.reference, record.owner, record.due_date
+    elif kind == OutputKind.OBJECTIVE:
+        from audits.objectives import services as objectives
+
+        if target is None:
+            raise ValidationFailed.field("target", "is required")
+        record = objectives.create(
+            actor,
+            title=title,
+            target=target,
+            due_date=due_date,
+            owner=owner,
+            plan_what=description,
+            site=site,
+            department=department,
+            why=review.reference,
+            # Measured by hand unless said otherwise: by what the objective says it achieves.
+            measure=measure or title,
+            direction=direction or "higher",
+        )
+        reference, owner_row, due = record.reference, record.owner, record.due_date
+    else:
+        from audits.services import nonconformities as ncs
+
+        if not site:
+            raise ValidationFailed.field("site", "is required for a review of the group")
+        if not department:
+            raise ValidationFailed.field("department", "is required")
+        record = ncs.raise_nonconformity(
+            actor,
+            title=title,
+            description=description,
+            severity=severity or "minor",
+            site=site,
+            department=department,
+            owner=owner,
+            due_date=due_date,
+            source="review",
+            source_ref=review.reference,
+        )
+        reference, owner_row, due = record.reference, record.owner, record.due_date
+    output = ReviewOutput(
+        review=review,
+        kind=kind,
+        record_id=record.id,
+        record_reference=reference,
+        description=optional_text(description) or title,
+        owner=owner_row,
+        due_date=due,
+        created_by_id=actor.id,
+        created_at=utcnow(),
+    )
+    db.session.add(output)
+    db.session.flush()
+    return output
+
+
+def outputs_of(review: ManagementReview) -> list[ReviewOutput]:
+    return list(
+        db.session.execute(db.select(ReviewOutput).filter_by(review_id=review.id).order_by(ReviewOutput.id)).scalars()
+    )
+
+
+def output_state(output: ReviewOutput) -> tuple[str, bool]:
+    """The current state of the record an output created, and whether it is still open."""
+    if output.kind == OutputKind.IMPROVEMENT:
+        from audits.improvements.models import Improvement
+
+        row = db.session.get(Improvement, output.record_id)
+        return row.stage, row.stage not in ("closed", "rejected")
+    if output.kind == OutputKind.OBJECTIVE:
+        from audits.objectives import services as objectives
+        from audits.objectives.models import Objective
+
+        row = db.session.get(Objective, output.record_id)
+        if row.state != objectives.ACTIVE:
+            return row.state, False
+        status = objectives.progress(row).status
+        return status, status != "achieved"
+    from audits.models import Nonconformity
+
+    row = db.session.get(Nonconformity, output.record_id)
+    return row.state, row.state not in ("closed", "cancelled")

@@ -99,6 +99,10 @@ def _page(found, *, errors=None, form=None, status=200):
         section_titles=inputs.SECTION_TITLES,
         may_compile=services.compile_refusal(current, found) is None,
         may_edit=services.edit_refusal(current, found) is None,
+        may_record=services.record_refusal(current, found) is None,
+        may_add_output=services.output_refusal(current, found) is None,
+        outputs=[(output, services.output_state(output)[0]) for output in services.outputs_of(found)],
+        output_kinds=[kind.value for kind in services.OutputKind],
         errors=errors or {},
         form=form if form is not None else {},
     ), status
@@ -144,3 +148,88 @@ def compile_inputs(reference):
             raise
         flash(error.detail, "error")
     return redirect(url_for(".review", reference=reference))
+
+
+def _act(reference, refusal, action, done):
+    """A form posted from the review's page: refused by role or state before anything is read."""
+    found = services.review_by_reference(reference)
+    authorize(refusal(user(), found))
+    try:
+        action(found)
+        commit()
+        flash(done(found), "success")
+    except DomainError as error:
+        db.session.rollback()
+        if error.status not in (409, 422):
+            raise
+        flash(error.detail + "".join(f" {item.get('field', '')}: {item['message']}" for item in error.errors), "error")
+    return redirect(url_for(".review", reference=reference))
+
+
+@bp.route("/<reference>/record", methods=["POST"])
+def record(reference):
+    def action(found):
+        keys = [section["key"] for section in (found.inputs or {}).get("sections", [])]
+        decisions = {
+            key: {
+                "discussion": request.form.get(f"discussion-{key}", ""),
+                "decision": request.form.get(f"decision-{key}", ""),
+            }
+            for key in keys
+            if f"decision-{key}" in request.form or f"discussion-{key}" in request.form
+        }
+        services.record_meeting(
+            user(),
+            found,
+            row_version=request.form.get("row_version"),
+            present=request.form.getlist("present"),
+            guests=request.form.get("guests"),
+            decisions=decisions,
+        )
+
+    return _act(
+        reference,
+        services.record_refusal,
+        action,
+        lambda found: _("The meeting record of %(reference)s is saved.", reference=found.reference),
+    )
+
+
+@bp.route("/<reference>/hold", methods=["POST"])
+def hold(reference):
+    return _act(
+        reference,
+        services.record_refusal,
+        lambda found: services.hold(user(), found),
+        lambda found: _("%(reference)s is held.", reference=found.reference),
+    )
+
+
+@bp.route("/<reference>/outputs", methods=["POST"])
+def add_output(reference):
+    def action(found):
+        target = request.form.get("target") or None
+        try:
+            target = float(target) if target is not None else None
+        except ValueError:
+            raise ValidationFailed.field("target", "is not a number") from None
+        services.add_output(
+            user(),
+            found,
+            kind=request.form.get("kind"),
+            title=request.form.get("title"),
+            description=request.form.get("description"),
+            owner=request.form.get("owner") or None,
+            due_date=_date(request.form.get("due_date"), "due_date"),
+            site=request.form.get("site") or None,
+            department=request.form.get("department") or None,
+            target=target,
+            severity=request.form.get("severity") or None,
+        )
+
+    return _act(
+        reference,
+        services.output_refusal,
+        action,
+        lambda found: _("The output is recorded on %(reference)s.", reference=found.reference),
+    )

@@ -52,7 +52,7 @@ from core.plugin_engine.manager import notify_after_commit
 from core.trail import reason as trail_reason
 from core.trail.queries import history_of_all
 
-SOURCE_KINDS = ("audit", "inspection", "complaint", "metric", "manual")
+SOURCE_KINDS = ("audit", "inspection", "complaint", "metric", "manual", "review")
 PLUGIN_SOURCE = re.compile(r"^plugin:[a-z0-9][a-z0-9_-]{0,60}$")
 # Days to deal with an NC when whoever raises it gives no due date.
 DEFAULT_DAYS = {"major": 30, "minor": 60}

@@ -24,7 +24,7 @@ from audits.models import (
 from audits.objectives import services as objectives
 from audits.objectives.models import Objective, ObjectiveUpdate
 from audits.reviews import services as reviews
-from audits.reviews.models import ManagementReview
+from audits.reviews.models import ManagementReview, ReviewOutput
 from audits.services import actions, audits, nonconformities
 from core.accounts.models import User
 from core.accounts.permissions import Permission, scope_clause
@@ -76,6 +76,9 @@ def trail_scope(user: User) -> dict:
             ObjectiveUpdate.objective_id.in_(db.select(Objective.id).where(objectives.visible_clause(user)))
         ),
         "management_review": db.select(_id(ManagementReview.id)).where(reviews.visible_clause(user)),
+        "management_review_output": db.select(_id(ReviewOutput.id)).where(
+            ReviewOutput.review_id.in_(db.select(ManagementReview.id).where(reviews.visible_clause(user)))
+        ),
         "recheck": db.select(_id(Recheck.id)).where(Recheck.nonconformity_id.in_(readable_ncs)),
         "improvement": db.select(_id(Improvement.id)).where(improvements.visible_clause(user)),
         "inspection": db.select(_id(Inspection.id)).where(Inspection.id.in_(readable_inspections)),

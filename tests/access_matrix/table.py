@@ -222,6 +222,9 @@ REVIEW_READ = on_record(sees_review, lambda i, r: True)
 REVIEW_COMPILE = on_record(sees_review, plans_review)
 # The hand-written inputs: who plans it, or its chair.
 REVIEW_WRITE = on_record(sees_review, lambda i, r: plans_review(i, r) or i.name == r.review_chair)
+# The meeting record and holding it: as the hand-written inputs; outputs: the chair or who plans it.
+REVIEW_RECORD = REVIEW_WRITE
+REVIEW_OUTPUTS = REVIEW_WRITE
 PLAN_REVIEW = roles("quality_officer")
 IMPROVEMENT_PEOPLE = sees_records(lambda r: r.improvement_people)
 IMPROVEMENT_READ = on_record(IMPROVEMENT_PEOPLE, lambda i, r: True)
@@ -381,11 +384,18 @@ ENTRIES: list[Entry] = [
     *E("GET", "/reviews/<reference>", REVIEW_READ, "/reviews/{review}"),
     *E("POST", "/reviews/<reference>", REVIEW_WRITE, "/reviews/{review}"),
     *E("POST", "/reviews/<reference>/compile", REVIEW_COMPILE, "/reviews/{review}/compile"),
+    *E("POST", "/reviews/<reference>/record", REVIEW_RECORD, "/reviews/{review}/record"),
+    *E("POST", "/reviews/<reference>/hold", REVIEW_RECORD, "/reviews/{review}/hold"),
+    *E("POST", "/reviews/<reference>/outputs", REVIEW_OUTPUTS, "/reviews/{review}/outputs"),
     *E("GET", "/api/v1/reviews", EVERYONE),
     *E("POST", "/api/v1/reviews", PLAN_REVIEW),
     *E("GET", "/api/v1/reviews/<reference>", REVIEW_READ, "/api/v1/reviews/{review}"),
     *E("PATCH", "/api/v1/reviews/<reference>", REVIEW_WRITE, "/api/v1/reviews/{review}"),
     *E("POST", "/api/v1/reviews/<reference>/compile", REVIEW_COMPILE, "/api/v1/reviews/{review}/compile"),
+    *E("POST", "/api/v1/reviews/<reference>/record", REVIEW_RECORD, "/api/v1/reviews/{review}/record"),
+    *E("POST", "/api/v1/reviews/<reference>/hold", REVIEW_RECORD, "/api/v1/reviews/{review}/hold"),
+    *E("GET", "/api/v1/reviews/<reference>/outputs", REVIEW_READ, "/api/v1/reviews/{review}/outputs"),
+    *E("POST", "/api/v1/reviews/<reference>/outputs", REVIEW_OUTPUTS, "/api/v1/reviews/{review}/outputs"),
     # The improvement register: everyone suggests (at their own site, checked on the body) and sees their own.
     *E("GET", "/improvements/", EVERYONE),
     *E("GET,POST", "/improvements/suggest", EVERYONE),

@@ -216,7 +216,7 @@ def test_the_inputs_are_compiled_from_the_records_of_the_period(app, register_pl
     assert _table(inputs, "audits", "audits_reported")[0][:2] == [audit_reference, "MAIN"]
     plugin = _section(inputs, "figures.calls")
     assert plugin["title"] == "Calls answered" and plugin["tables"][0]["rows"] == [["Calls", 3], ["Site", "MAIN"]]
-    assert _section(inputs, "previous_reviews")["notes"][0] == "outputs_come_with_the_meeting_record"
+    assert _section(inputs, "previous_reviews")["notes"] == ["no_previous_review"]
     assert sha == compiled.sha256_of(inputs) and len(sha) == 64
 
     # Compiling again replaces the inputs with what the data say now.
@@ -335,3 +335,201 @@ def test_the_pages_in_chinese_plan_write_and_compile(app, client_as):
     assert client_as("head").get("/reviews/new").status_code == 403
     with app.app_context():
         assert services.review_by_reference(url.rsplit("/", 1)[1]).participants == ["head", "auditor"]
+
+
+# Part 2a: the meeting record and its outputs (9.3.3) -----------------------------------------
+
+
+def _held(app, api_as):
+    """A compiled review of MAIN chaired by qo with head, its meeting recorded and held."""
+    reference = _plan(app, participants=["head"])
+    _compile(app, reference)
+    url = f"/api/v1/reviews/{reference}"
+    recorded = api_as("qo").post(
+        url + "/record",
+        json={
+            "present": ["qo", "head"],
+            "guests": "Wang, the general manager",
+            "decisions": {"audits": {"discussion": "Two minor NCs", "decision": "Audit SALES again"}},
+            "row_version": api_as("qo").get(url).get_json()["row_version"],
+        },
+    )
+    assert recorded.status_code == 200, recorded.get_json()
+    assert api_as("qo").post(url + "/hold").status_code == 200
+    return reference, url
+
+
+def test_the_meeting_is_recorded_and_holding_it_freezes_the_inputs(app, api_as):
+    reference = _plan(app, participants=["head"])
+    url = f"/api/v1/reviews/{reference}"
+    # Nothing to record before the inputs are compiled; a participant records nothing.
+    assert api_as("qo").post(url + "/record", json={"present": ["qo"], "row_version": 1}).status_code == 409
+    assert api_as("qo").post(url + "/hold").status_code == 409
+    _compile(app, reference)
+    version = api_as("qo").get(url).get_json()["row_version"]
+    assert api_as("head").post(url + "/record", json={"present": ["qo"], "row_version": version}).status_code == 403
+    assert api_as("staff").post(url + "/record", json={"present": ["qo"], "row_version": version}).status_code == 404
+    for body, field in [
+        ({"present": ["qo", "staff"]}, "present"),
+        ({"decisions": {"no_such_section": {"decision": "x"}}}, "decisions"),
+    ]:
+        refused = api_as("qo").post(url + "/record", json={**body, "row_version": version})
+        assert refused.status_code == 422 and field in str(refused.get_json()), refused.get_json()
+    # Holding wants to know who was there.
+    held = api_as("qo").post(url + "/hold")
+    assert held.status_code == 422 and "present" in str(held.get_json())
+    recorded = (
+        api_as("qo")
+        .post(
+            url + "/record",
+            json={
+                "present": ["head", "qo"],
+                "guests": "Wang",
+                "decisions": {"audits": {"discussion": "Two minor NCs", "decision": "Audit SALES again"}},
+                "row_version": version,
+            },
+        )
+        .get_json()
+    )
+    assert recorded["present"] == ["head", "qo"] and recorded["guests"] == "Wang"
+    assert recorded["decisions"] == {"audits": {"discussion": "Two minor NCs", "decision": "Audit SALES again"}}
+    held = api_as("qo").post(url + "/hold").get_json()
+    assert held["state"] == "held" and held["held_at"]
+    with app.app_context():
+        assert services.review_by_reference(reference).held_at.date() <= today() + timedelta(days=1)
+    # Held: compiled and hand-written inputs and the record are frozen.
+    version = held["row_version"]
+    assert api_as("qo").post(url + "/compile").status_code == 409
+    assert api_as("qo").patch(url, json={"resources": "x", "row_version": version}).status_code == 409
+    assert api_as("qo").post(url + "/record", json={"guests": "x", "row_version": version}).status_code == 409
+    assert api_as("qo").post(url + "/hold").status_code == 409
+
+
+def test_each_output_creates_its_record_linked_back(app, api_as):
+    from audits.improvements.models import Improvement
+    from audits.models import Nonconformity
+    from audits.objectives.models import Objective
+
+    reference, url = _held(app, api_as)
+    due = (today() + timedelta(days=60)).isoformat()
+    improvement = api_as("qo").post(
+        url + "/outputs",
+        json={"kind": "improvement", "title": "Lunch rota", "department": "SALES", "owner": "head", "due_date": due},
+    )
+    assert improvement.status_code == 201, improvement.get_json()
+    objective = api_as("qo").post(
+        url + "/outputs",
+        json={
+            "kind": "objective",
+            "title": "Answer leads faster",
+            "target": 90,
+            "owner": "head",
+            "due_date": due,
+            "department": "SALES",
+            "description": "A rota",
+        },
+    )
+    assert objective.status_code == 201, objective.get_json()
+    nc = api_as("qo").post(url + "/outputs", json={"kind": "nonconformity", "title": "No rota", "department": "SALES"})
+    assert nc.status_code == 201, nc.get_json()
+    listed = api_as("head").get(url + "/outputs").get_json()
+    assert [(o["kind"], o["state"]) for o in listed] == [
+        ("improvement", "plan"),
+        ("objective", "no_data"),
+        ("nonconformity", "open"),
+    ]
+    with app.app_context():
+        item = db.session.execute(
+            db.select(Improvement).filter_by(reference=improvement.get_json()["reference"])
+        ).scalar_one()
+        assert (item.source, item.source_ref, item.owner.login, item.due_date.isoformat()) == (
+            "review",
+            reference,
+            "head",
+            due,
+        )
+        goal = db.session.execute(db.select(Objective).where(Objective.title == "Answer leads faster")).scalar_one()
+        assert goal.reference == objective.get_json()["reference"] and goal.target == 90
+        raised = db.session.execute(
+            db.select(Nonconformity).filter_by(reference=nc.get_json()["reference"])
+        ).scalar_one()
+        assert (raised.source, raised.source_ref) == ("review", reference)
+
+
+def test_outputs_are_refused_outside_scope_in_the_wrong_state_and_naming_the_field(app, api_as):
+    planned = _plan(app)
+    body = {"kind": "improvement", "title": "Lunch rota", "department": "SALES"}
+    assert api_as("qo").post(f"/api/v1/reviews/{planned}/outputs", json=body).status_code == 409
+    reference, url = _held(app, api_as)
+    assert api_as("head").post(url + "/outputs", json=body).status_code == 403
+    assert api_as("staff").post(url + "/outputs", json=body).status_code == 404
+    for change, field in [
+        ({"kind": "wish"}, "kind"),
+        ({"title": ""}, "title"),
+        ({"department": None}, "department"),
+        ({"kind": "objective"}, "target"),
+        ({"owner": "nobody"}, "owner"),
+    ]:
+        refused = api_as("qo").post(url + "/outputs", json={**body, **change})
+        assert refused.status_code == 422 and field in str(refused.get_json()), (change, refused.get_json())
+    assert api_as("qo").get(url + "/outputs").get_json() == []
+
+
+def test_the_next_review_lists_the_outputs_still_open(app, api_as):
+    from audits.models import Nonconformity
+
+    reference, url = _held(app, api_as)
+    for title in ("Lunch rota", "Greeting script"):
+        created = api_as("qo").post(
+            url + "/outputs", json={"kind": "improvement", "title": title, "department": "SALES"}
+        )
+        assert created.status_code == 201
+    nc = api_as("qo").post(url + "/outputs", json={"kind": "nonconformity", "title": "No rota", "department": "SALES"})
+    finished = nc.get_json()["reference"]
+    with app.app_context():
+        row = db.session.execute(db.select(Nonconformity).filter_by(reference=finished)).scalar_one()
+        row.state = "cancelled"
+        commit()
+    first, last = _period()
+    later = _plan(app, period_from=first + timedelta(days=1), period_to=last + timedelta(days=1))
+    inputs, _sha = _compile(app, later)
+    assert _table(inputs, "previous_reviews", "previous_review") == [["reference", reference], ["open_outputs", 2]]
+    rows = _table(inputs, "previous_reviews", "open_outputs_of_previous")
+    assert [(row[0], row[2], row[5]) for row in rows] == [
+        ("improvement", "Lunch rota", "plan"),
+        ("improvement", "Greeting script", "plan"),
+    ]
+    assert finished not in str(rows)
+
+
+def test_the_meeting_and_outputs_on_the_review_page(app, client_as, api_as):
+    reference = _plan(app, participants=["head"])
+    _compile(app, reference)
+    client = client_as("qo")
+    url = f"/reviews/{reference}"
+    page = client.get(url).get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    assert "Hold the meeting" in page
+    recorded = client.post(
+        url + "/record",
+        data={
+            "csrf_token": token,
+            "row_version": "2",
+            "present": ["qo", "head"],
+            "guests": "Wang",
+            "decision-audits": "Audit SALES again",
+        },
+    )
+    assert recorded.status_code == 302
+    assert client.post(url + "/hold", data={"csrf_token": token}).status_code == 302
+    added = client.post(
+        url + "/outputs",
+        data={"csrf_token": token, "kind": "improvement", "title": "Lunch rota", "department": "SALES"},
+    )
+    assert added.status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert "Audit SALES again" in page and "Lunch rota" in page and "/improvements/OFI-" in page
+    assert "Hold the meeting" not in page
+    # A participant reads the outputs and may add none; the page of an outsider is not there.
+    assert "Record the output" not in client_as("head").get(url).get_data(as_text=True)
+    assert client_as("staff").get(url).status_code == 404
