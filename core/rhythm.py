@@ -11,7 +11,9 @@ from typing import Protocol
 
 from flask_babel import lazy_gettext as _l
 
-from core.accounts.models import Site
+from core.accounts import organisation
+from core.accounts.models import Role, Site, User
+from core.accounts.permissions import works_at
 from core.clock import local, utcnow, zone_named
 from core.errors import ValidationFailed
 
@@ -31,6 +33,19 @@ FREQUENCY_LABELS = {
     Frequency.MONTHLY.value: _l("Every month, on one day"),
 }
 WEEKDAY_LABELS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
+
+
+def may_schedule_at_all(user: User) -> bool:
+    """Quality officers and department heads schedule recurring work; nobody else does."""
+    return bool(user.roles & {Role.QUALITY_OFFICER, Role.DEPARTMENT_HEAD})
+
+
+def may_schedule(user: User, site_id: int, department_id: int) -> bool:
+    """Who schedules a department's recurring work at a site: a quality officer in scope, or the
+    head of that department at that site (checks and forms alike)."""
+    if Role.QUALITY_OFFICER in user.roles and works_at(user, site_id):
+        return True
+    return organisation.is_head_of(user, department_id, site_id)
 
 
 class Rhythm(Protocol):

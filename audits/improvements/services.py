@@ -28,7 +28,7 @@ from audits.services.common import (
 )
 from core.accounts import organisation
 from core.accounts.models import Department, Role, Site, User, UserRole
-from core.accounts.permissions import Permission, can, in_group_office, scope_clause
+from core.accounts.permissions import Permission, can, scope_clause, works_at
 from core.clock import local, today, utcnow
 from core.database import db
 from core.errors import Conflict, NotFound, Refusal, ValidationFailed, enforce, require_row_version
@@ -114,7 +114,7 @@ def visible_clause(user: User):
 
 
 def in_scope(user: User, site_id: int) -> bool:
-    return in_group_office(user) or user.site_id == site_id
+    return works_at(user, site_id)
 
 
 def manages(user: User, site_id: int, department_id: int) -> bool:

@@ -7,13 +7,13 @@ from flask_babel import gettext as _
 from audits.inspections.models import Inspection
 from core.accounts import organisation
 from core.accounts.models import Role, User
-from core.accounts.permissions import in_group_office
+from core.accounts.permissions import in_group_office, works_at
 from core.database import db
 from core.errors import NotFound, Refusal
 
 
 def in_scope(user: User, site_id: int) -> bool:
-    return in_group_office(user) or user.site_id == site_id
+    return works_at(user, site_id)
 
 
 def is_visible(user: User, inspection: Inspection) -> bool:

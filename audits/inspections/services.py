@@ -16,14 +16,13 @@ from audits.inspections.access import in_scope, is_visible, perform_refusal, to_
 from audits.inspections.models import Inspection, InspectionItem, InspectionSchedule
 from audits.services import evidence, nonconformities, rechecks
 from audits.services.common import department_named, site_named, user_named
-from core.accounts import organisation
-from core.accounts.models import Role, Site, User
+from core.accounts.models import Site, User
 from core.clock import today, utcnow
 from core.database import db
 from core.errors import NotFound, Refusal, ValidationFailed, enforce, require_row_version
 from core.metrics import services as metrics
 from core.plugin_engine.manager import registry
-from core.rhythm import checked, days_due, site_today
+from core.rhythm import checked, days_due, may_schedule, may_schedule_at_all, site_today
 
 RESULTS = ("ok", "not_ok", "na")
 COMPLETION_METRIC = "audits.inspection_completion"
@@ -34,7 +33,7 @@ COMPLETION_METRIC = "audits.inspection_completion"
 
 def scheduler_refusal(user: User) -> Refusal | None:
     """Whether ``user`` may schedule checks at all: quality officers and department heads."""
-    if user.roles & {Role.QUALITY_OFFICER, Role.DEPARTMENT_HEAD}:
+    if may_schedule_at_all(user):
         return None
     return Refusal(_("Only a quality officer or the head of the department at the site may schedule its checks."))
 
@@ -42,9 +41,7 @@ def scheduler_refusal(user: User) -> Refusal | None:
 def schedule_refusal(user: User, site_id: int, department_id: int) -> Refusal | None:
     """Why ``user`` may not schedule checks for ``department`` at ``site``: quality officers in
     their scope and the head of the department at that site may."""
-    if Role.QUALITY_OFFICER in user.roles and in_scope(user, site_id):
-        return None
-    if organisation.is_head_of(user, department_id, site_id):
+    if may_schedule(user, site_id, department_id):
         return None
     return Refusal(_("Only a quality officer or the head of the department at the site may schedule its checks."))
 

@@ -15,7 +15,7 @@ from audits.objectives.models import Objective, ObjectiveUpdate
 from audits.services.common import department_named, optional_text, required_text, site_named, user_named
 from core.accounts import organisation
 from core.accounts.models import Role, Site, User
-from core.accounts.permissions import in_group_office
+from core.accounts.permissions import in_group_office, works_at
 from core.clock import last_complete_period, today
 from core.database import db
 from core.errors import NotFound, Refusal, ValidationFailed, conflict, enforce, require_row_version
@@ -47,9 +47,7 @@ def setter_refusal(user: User) -> Refusal | None:
 def manage_refusal(user: User, site_id: int | None, department_id: int | None) -> Refusal | None:
     """Who sets objectives: a quality officer for their site (the group office for the group's),
     the head of a department for their department at their site."""
-    if Role.QUALITY_OFFICER in user.roles and (
-        in_group_office(user) or (site_id is not None and user.site_id == site_id)
-    ):
+    if Role.QUALITY_OFFICER in user.roles and (works_at(user, site_id)):
         return None
     if department_id is not None and site_id is not None and organisation.is_head_of(user, department_id, site_id):
         return None

@@ -14,7 +14,7 @@ from audits.reviews import inputs as compiled
 from audits.reviews.models import ManagementReview, OutputKind, ReviewOutput, ReviewState
 from audits.services.common import next_sequence, optional_text, required_text, site_named, user_named
 from core.accounts.models import Role, Site, User
-from core.accounts.permissions import in_group_office
+from core.accounts.permissions import in_group_office, works_at
 from core.clock import local, utcnow
 from core.database import db
 from core.errors import NotFound, Refusal, ValidationFailed, conflict, enforce, require_row_version
@@ -46,7 +46,7 @@ def plan_refusal(user: User, site_id: int | None) -> Refusal | None:
     refusal = planner_refusal(user)
     if refusal:
         return refusal
-    if in_group_office(user) or (site_id is not None and user.site_id == site_id):
+    if works_at(user, site_id):
         return None
     if site_id is None:
         return Refusal(_("A review of the group is planned by a quality officer of the group office."))

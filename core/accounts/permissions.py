@@ -150,6 +150,12 @@ def in_group_office(user: User) -> bool:
     return user.site_id is None
 
 
+def works_at(user: User, site_id: int | None) -> bool:
+    """Whether ``site_id`` is in ``user``'s scope: their own site, or every one from the group office
+    (a record of the group itself, ``None``, only from the group office)."""
+    return in_group_office(user) or (site_id is not None and user.site_id == site_id)
+
+
 def _holders(permission: Permission | str) -> tuple[frozenset[Role], str]:
     """The roles that hold ``permission`` and what it allows, in words."""
     if isinstance(permission, Permission):

@@ -10,15 +10,14 @@ from flask_babel import gettext as _
 from sqlalchemy import String, cast
 from sqlalchemy.exc import IntegrityError
 
-from core.accounts import organisation
 from core.accounts.models import Department, Role, Site, User
-from core.accounts.permissions import in_group_office
+from core.accounts.permissions import in_group_office, works_at
 from core.clock import utcnow
 from core.database import db
 from core.errors import NotFound, Refusal, ValidationFailed, enforce
 from core.forms.models import FormDue, FormSchedule, FormSubmission
 from core.plugin_engine.manager import registry
-from core.rhythm import CATCH_UP_DAYS, checked, days_due, site_today
+from core.rhythm import CATCH_UP_DAYS, checked, days_due, may_schedule, may_schedule_at_all, site_today
 
 OPEN, DONE = "open", "done"
 
@@ -26,13 +25,9 @@ OPEN, DONE = "open", "done"
 # Who may ---------------------------------------------------------------------------------
 
 
-def _in_scope(user: User, site_id: int) -> bool:
-    return in_group_office(user) or user.site_id == site_id
-
-
 def scheduler_refusal(user: User) -> Refusal | None:
     """Whether ``user`` may schedule forms at all: quality officers and department heads."""
-    if user.roles & {Role.QUALITY_OFFICER, Role.DEPARTMENT_HEAD}:
+    if may_schedule_at_all(user):
         return None
     return Refusal(_("Only a quality officer or the head of the department at the site may schedule its forms."))
 
@@ -40,9 +35,7 @@ def scheduler_refusal(user: User) -> Refusal | None:
 def schedule_refusal(user: User, site_id: int, department_id: int) -> Refusal | None:
     """Why ``user`` may not schedule forms of ``department`` at ``site``: quality officers in
     their scope and the head of the department at that site may."""
-    if Role.QUALITY_OFFICER in user.roles and _in_scope(user, site_id):
-        return None
-    if organisation.is_head_of(user, department_id, site_id):
+    if may_schedule(user, site_id, department_id):
         return None
     return Refusal(_("Only a quality officer or the head of the department at the site may schedule its forms."))
 
@@ -117,7 +110,7 @@ def trail_scope(user: User) -> dict:
 def sites_to_schedule_at(user: User) -> list[Site]:
     """The active sites ``user`` may schedule forms at: their own, or every one from the group office."""
     sites = db.session.execute(db.select(Site).where(Site.active.is_(True)).order_by(Site.code)).scalars()
-    return [site for site in sites if _in_scope(user, site.id)]
+    return [site for site in sites if works_at(user, site.id)]
 
 
 def schedules_for(user: User) -> list[FormSchedule]:
