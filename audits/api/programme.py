@@ -56,7 +56,7 @@ class ProposalLineSchema(Schema):
     points = fields.Integer()
     reasons = fields.List(fields.String())
     audits_a_year = fields.Integer()
-    months = fields.Function(lambda line: line.months, metadata={"type": "array", "items": {"type": "integer"}})
+    months = fields.Function(lambda line: line.months(), metadata={"type": "array", "items": {"type": "integer"}})
     last_audit = fields.Function(lambda line: line.last_audit.reference if line.last_audit else None)
 
 
@@ -71,12 +71,6 @@ class ProposalAcceptSchema(Schema):
     )
 
 
-def _with_months(lines, year):
-    for offset, line in enumerate(sorted(lines, key=lambda line: line.department.code)):
-        line.months = proposal.months_for(line.audits_a_year, offset, year)
-    return lines
-
-
 @bp.route("/audit-programme/proposal")
 @token_required(guard=lambda user: proposal.role_refusal(user))
 @bp.arguments(ProgrammeArgs, location="query")
@@ -86,7 +80,7 @@ def get_programme_proposal(args):
     """The risk-based programme proposed for a site and year: points, reasons and audits a year per department."""
     site = site_named(args["site"])
     enforce(proposal.refusal(api_user(), site))
-    return _with_months(proposal.propose(site, args["year"]), args["year"])
+    return proposal.propose(site, args["year"])
 
 
 @bp.route("/audit-programme/proposal", methods=["POST"])

@@ -16,7 +16,7 @@ from audits.models import Audit, AuditDepartment, NcState, Nonconformity, Progra
 from audits.services.common import site_named
 from audits.services.programme import DONE_STATES
 from core.accounts.models import Department, Role, Site, User
-from core.accounts.permissions import in_group_office
+from core.accounts.permissions import works_at
 from core.clock import last_complete_period, today
 from core.database import db
 from core.errors import Refusal, ValidationFailed, enforce
@@ -32,6 +32,9 @@ CHOICES = (0, 1, 2, 3, 4)
 @dataclass
 class Line:
     department: Department
+    year: int
+    # Departments are shifted a month from each other, so that they do not all fall in January.
+    offset: int = 0
     points: int = 0
     reasons: list[str] = field(default_factory=list)
     last_audit: Audit | None = None
@@ -41,6 +44,10 @@ class Line:
         if self.points >= FOUR_TIMES:
             return 4
         return 2 if self.points >= TWICE else 1
+
+    def months(self, audits_a_year: int | None = None) -> list[int]:
+        """The months of the audits (the proposed number of them unless told another)."""
+        return months_for(self.audits_a_year if audits_a_year is None else audits_a_year, self.offset, self.year)
 
     def add(self, points: int, reason: str) -> None:
         self.points += points
@@ -59,9 +66,7 @@ def refusal(user: User, site: Site, *, accepting: bool = False) -> Refusal | Non
     """Quality officers in scope (their site, or every site from the group office) accept a
     proposal; auditors in scope may read it too."""
     return role_refusal(user, accepting=accepting) or (
-        None
-        if in_group_office(user) or user.site_id == site.id
-        else Refusal(_("Only a quality officer of the site plans its audit programme."))
+        None if works_at(user, site.id) else Refusal(_("Only a quality officer of the site plans its audit programme."))
     )
 
 
@@ -152,8 +157,8 @@ def propose(site: Site, year: int, on: date | None = None) -> list[Line]:
     """One line per department, with its points, its reasons and the audits a year they ask for."""
     on = on or today()
     lines = []
-    for department in _departments():
-        line = Line(department)
+    for offset, department in enumerate(_departments()):
+        line = Line(department, year=year, offset=offset)
         _weigh_last_audit(line, site, on)
         _weigh_open_ncs(line, site)
         _weigh_red_kpis(line, site)
@@ -200,7 +205,7 @@ def accept(actor: User, *, site: str, year: int, audits_a_year: dict[str, int] |
             db.session.delete(entry)
     db.session.flush()
     created = []
-    for offset, (code, line) in enumerate(sorted(lines.items())):
+    for code, line in sorted(lines.items()):
         count = changes.get(code, line.audits_a_year)
         note = "; ".join(line.reasons)
         if code in changes and changes[code] != line.audits_a_year:
@@ -210,7 +215,7 @@ def accept(actor: User, *, site: str, year: int, audits_a_year: dict[str, int] |
                 chosen=count,
                 who=actor.display_name,
             )
-        for month in months_for(count, offset, year):
+        for month in line.months(count):
             if (line.department.id, month) in kept:
                 continue
             entry = ProgrammeEntry(
