@@ -435,6 +435,8 @@ class Evidence(Model):
     action_id: Mapped[int | None] = mapped_column(ForeignKey("corrective_action.id"), index=True)
     # A photo taken on a recurring check's point.
     inspection_item_id: Mapped[int | None] = mapped_column(ForeignKey("inspection_item.id"), index=True)
+    # A record of an improvement's result (the register's table comes from the improvements branch).
+    improvement_id: Mapped[int | None] = mapped_column(ForeignKey("improvement.id"), index=True)
 
     uploaded_by: Mapped[User] = relationship()
 
@@ -442,7 +444,7 @@ class Evidence(Model):
         CheckConstraint(
             "(CASE WHEN audit_item_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN nonconformity_id IS NULL THEN 0 "
             "ELSE 1 END) + (CASE WHEN action_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN inspection_item_id IS NULL "
-            "THEN 0 ELSE 1 END) = 1",
+            "THEN 0 ELSE 1 END) + (CASE WHEN improvement_id IS NULL THEN 0 ELSE 1 END) = 1",
             name="one_owner",
         ),
     )

@@ -15,6 +15,7 @@ from audits.api import bp as api_blueprint
 from audits.checklists import quality_system
 from audits.cli import audits_group, pack_group
 from audits.demo import populate
+from audits.improvements import charts as improvement_charts
 from audits.improvements import demo as improvements_demo
 from audits.improvements import kpis as improvement_signals
 from audits.improvements.cli import improvements_group
@@ -132,7 +133,9 @@ def register_api_blueprints():
     return [api_blueprint]
 
 
-@hookimpl
+# Last: the demo's objectives, improvement items and management reviews read the KPIs and
+# complaints that the areas' demo records produce.
+@hookimpl(trylast=True)
 def populate_instance(demo):
     load_starter_programme()
     if demo:
@@ -233,6 +236,16 @@ def dashboard_panels(site, user):
         )
     # Overdue NCs and actions are not a panel: they are in the dashboard's overdue list (dashboard_overdue).
     return panels
+
+
+@hookimpl
+def kpi_panels(site, area, user):
+    # Where the site's NCs come from, next to the KPIs they explain (ISO 9001 10.3; issue #15).
+    found = improvement_charts.kpi_panel(site, area, user)
+    if found is None:
+        return []
+    title, html = found
+    return [DashboardPanel(title=title, html=html)]
 
 
 @hookimpl

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from flask_babel import gettext as _
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -72,3 +73,26 @@ def render_document(
     ``document.write_pdf(**options)`` then writes it."""
     fetcher = RestrictedURLFetcher(read_file, media_types)
     return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(font_config=font_config, **options)
+
+
+def css_string(text: str) -> str:
+    """``text`` as a CSS string literal (every character that could end or escape it is hex-escaped)."""
+    return '"' + "".join(c if c.isalnum() or c in " .-_:/()" else f"\\{ord(c):x} " for c in text) + '"'
+
+
+def page_of_css() -> str:
+    """The CSS ``content`` of "Page n of N" in the reader's language (the words around the counters)."""
+    page_of = _("Page %(n)s of %(total)s", n="\x00", total="\x01")
+    before, _sep, rest = page_of.partition("\x00")
+    middle, _sep, after = rest.partition("\x01")
+    return " ".join(
+        part
+        for part in (
+            css_string(before) if before else "",
+            "counter(page)",
+            css_string(middle) if middle else "",
+            "counter(pages)",
+            css_string(after) if after else "",
+        )
+        if part
+    )

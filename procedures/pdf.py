@@ -6,7 +6,7 @@ from flask import render_template
 
 from core.clock import utcnow
 from core.database import iso_utc
-from core.pdf import render_pdf
+from core.pdf import page_of_css, render_pdf
 from core.signatures import manifestation, signatures_for
 from procedures.markdown import render
 from procedures.models import Revision, RevisionState
@@ -17,7 +17,7 @@ PRINT_CSS = """
   margin: 34mm 16mm 30mm 16mm;
   @top-center { content: element(copy-header); width: 100%; }
   @bottom-left { content: element(copy-footer); width: 80%; }
-  @bottom-right { content: "Page " counter(page) " of " counter(pages); width: 20%; font-size: 8pt;
+  @bottom-right { content: PAGE_OF; width: 20%; font-size: 8pt;
                   text-align: right; vertical-align: top; padding-top: 2pt; }
 }
 html { font-family: "Noto Sans CJK SC", "Noto Sans", "DejaVu Sans", sans-serif; font-size: 10pt; line-height: 1.45; }
@@ -64,4 +64,5 @@ def controlled_copy_html(revision: Revision) -> str:
 
 
 def controlled_copy_pdf(revision: Revision) -> bytes:
-    return render_pdf(controlled_copy_html(revision), stylesheets=[PRINT_CSS])
+    # "Page n of N" in the reader's language.
+    return render_pdf(controlled_copy_html(revision), stylesheets=[PRINT_CSS.replace("PAGE_OF", page_of_css())])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import timedelta
 
 import pytest
@@ -216,9 +216,13 @@ def test_objectives_at_both_sites_with_their_status_from_the_data(demo):
     from core.tasks import services as tasks
 
     with demo.test_request_context():
+        every = db.session.execute(db.select(Objective)).scalars().all()
+        # Besides the objectives of the year, each site's last management review set one (why: the review).
+        assert sorted(o.site.code for o in every if o.why.startswith("MR-")) == ["BJ01", "SH01"]
         status = {
             (o.site.code, o.department.code): objectives.progress(o).status
-            for o in db.session.execute(db.select(Objective)).scalars()
+            for o in every
+            if not o.why.startswith("MR-")
         }
         assert len(status) == 6 and status[("SH01", "TRAINING")] == "at_risk"
         assert status[("SH01", "SALES")] in ("at_risk", "missed")
@@ -447,14 +451,25 @@ def test_a_second_init_demo_adds_nothing(demo):
     assert registry().checklists, "the area plugins are loaded"
 
 
-def test_last_quarters_management_review_is_compiled_at_both_sites(demo):
-    from audits.reviews import inputs
+def test_last_quarters_management_review_is_held_and_signed_at_both_sites_and_the_next_is_planned(demo):
+    from audits.reviews import inputs, services
     from audits.reviews.models import ManagementReview
 
-    found = {r.site.code: r for r in db.session.execute(db.select(ManagementReview)).scalars()}
+    found = defaultdict(list)
+    for review in db.session.execute(db.select(ManagementReview).order_by(ManagementReview.period_to)).scalars():
+        found[review.site.code].append(review)
     assert sorted(found) == ["BJ01", "SH01"]
-    for review in found.values():
-        assert review.state == "compiled" and review.inputs_sha256 == inputs.sha256_of(review.inputs)
-        assert review.period_to < review.planned_date or review.planned_date == review.period_to
-        keys = [section["key"] for section in review.inputs["sections"]]
+    for past, upcoming in found.values():
+        assert past.state == "signed" and past.inputs_sha256 == inputs.sha256_of(past.inputs)
+        assert past.period_to < past.planned_date or past.planned_date == past.period_to
+        keys = [section["key"] for section in past.inputs["sections"]]
         assert {"nonconformities", "audits", "objectives", "aftersales.complaints", "risk.register"} <= set(keys)
+        signature, intact = services.chair_signature(past)
+        assert signature.signer_login == past.chair.login and signature.meaning == "approved" and intact
+        states = [(output.kind, services.output_state(output)) for output in services.outputs_of(past)]
+        # Outputs in progress: the rota being done, the training planned, the objective measured by its KPI.
+        assert [kind for kind, _state in states] == ["improvement", "improvement", "objective"]
+        assert states[0][1] == ("do", True) and states[1][1] == ("plan", True) and states[2][1][1]
+        assert len(past.decisions) >= 5 and set(past.present) <= {past.chair.login, *past.participants}
+        assert upcoming.state == "planned" and upcoming.period_from == past.period_to + timedelta(days=1)
+        assert upcoming.planned_date > upcoming.period_to

@@ -298,6 +298,7 @@ def _arguments(hook: str, app, world) -> dict:
         "user_tasks": {"user": user, "kind": None, "limit": 50},
         "tick": {"now": world["now"]},
         "dashboard_panels": {"site": site, "user": user},
+        "kpi_panels": {"site": site, "area": "SALES", "user": user},
         "dashboard_overdue": {"site": site, "user": user},
         "dashboard_kpis": {"site": site, "user": user},
         "audit_risk_factors": {"site": site, "department": world["department"]},

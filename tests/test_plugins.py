@@ -393,6 +393,60 @@ def test_hook_dashboard_panels(app, register_plugin, plugin_log):
     ]
 
 
+def test_hook_kpi_panels(app, register_plugin, plugin_log, client_as):
+    from core.accounts.services import site_by_code
+
+    seen = []
+
+    class Plugin:
+        @hookimpl
+        def register_metrics(self):
+            return [
+                Metric(
+                    key="tyres.fitting_time",
+                    name="Fitting time",
+                    unit="min",
+                    direction="lower",
+                    target=30,
+                    area="SALES",
+                )
+            ]
+
+        @hookimpl
+        def kpi_panels(self, site, area, user):
+            seen.append((area, user.login if user else None))
+            if area not in (None, "SALES"):
+                return []
+            return [DashboardPanel(title=f"Tyres at {site.code}", html=f"<p>12 sets for {area or 'every area'}</p>")]
+
+    class WrongType:
+        @hookimpl
+        def kpi_panels(self):
+            return [{"title": "Not a panel"}]
+
+    register_plugin(Plugin(), "tyres")
+    register_plugin(Raising("kpi_panels"), "flaky")
+    register_plugin(WrongType(), "sloppy")
+    with app.test_request_context():
+        panels = manager.kpi_panels(site_by_code("MAIN"), "SALES", None)
+    assert [(plugin, p.title, p.html) for plugin, p in panels] == [
+        ("tyres", "Tyres at MAIN", "<p>12 sets for SALES</p>")
+    ]
+    assert sorted(logged_failures(plugin_log, "kpi_panels")) == [
+        "plugin 'flaky' failed in kpi_panels; carrying on without it",
+        "plugin 'sloppy' failed in kpi_panels; carrying on without it",
+    ]
+
+    head = client_as("head")
+    assert "<p>12 sets for every area</p>" in head.get("/metrics/?site=MAIN").get_data(as_text=True)
+    assert "<p>12 sets for SALES</p>" in head.get("/metrics/?site=MAIN&area=SALES").get_data(as_text=True)
+    assert "Tyres at MAIN" not in head.get("/metrics/?site=MAIN&area=AFTERSALES").get_data(as_text=True)
+    # A metric's page shows the panels of its area.
+    metric_page = head.get("/metrics/tyres.fitting_time?site=MAIN").get_data(as_text=True)
+    assert "<p>12 sets for SALES</p>" in metric_page
+    assert seen[-4:] == [(None, "head"), ("SALES", "head"), ("AFTERSALES", "head"), ("SALES", "head")]
+
+
 def test_hook_user_tasks(app, register_plugin, plugin_log):
     from datetime import date
 

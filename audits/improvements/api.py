@@ -1,5 +1,5 @@
 """The improvement register over the API: the list, suggestions (and a manager's own items),
-one item with its stage changes, its work, its PDCA stage and its DMAIC figures."""
+one item with its stage changes, its work, its PDCA stage, its DMAIC figures and its evidence files."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from flask import url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from audits.api.schemas import EvidenceSchema
+from audits.api.shared import UPLOAD_SCHEMA, _upload
 from audits.improvements import services
 from core.api import (
     PAGE_HEADERS,
@@ -99,6 +101,10 @@ class ImprovementDetailSchema(ImprovementSchema):
         lambda i: StageChangeSchema(many=True).dump(services.stage_changes(i)),
         metadata={"type": "array", "items": {"type": "object"}},
     )
+    evidence = fields.List(
+        fields.Nested(EvidenceSchema),
+        metadata={"description": "The files that show the result; each one's content is at its url."},
+    )
 
 
 class ImprovementListArgs(PageArgs):
@@ -164,6 +170,10 @@ class DmaicUpdateSchema(Schema):
 
 def _working(user, reference):
     return services.work_refusal(user, loaded(services.improvement_by_reference, reference))
+
+
+def _adding_evidence(user, reference):
+    return services.evidence_refusal(user, loaded(services.improvement_by_reference, reference))
 
 
 @bp.route("/improvements")
@@ -239,3 +249,18 @@ def set_dmaic(data, reference):
     services.set_dmaic(api_user(), item, **data)
     commit()
     return item
+
+
+@bp.route("/improvements/<reference>/evidence", methods=["POST"])
+@token_required(guard=_adding_evidence)
+@bp.doc(requestBody={"content": UPLOAD_SCHEMA, "required": True})
+@bp.response(201, EvidenceSchema)
+@may_refuse(bp, 403, 409)
+def upload_improvement_evidence(reference):
+    """Upload a file that shows the item's result (multipart, field ``file``): by who may work on it,
+    while it is open (409 once completed or not taken up)."""
+    item = loaded(services.improvement_by_reference, reference)
+    upload = _upload()
+    evidence = services.attach_evidence(api_user(), item, upload.stream, upload.filename, upload.mimetype)
+    commit()
+    return evidence, 201

@@ -2,7 +2,8 @@
 demo people: the audits' observations and OFIs are already in it (recording them raised them),
 and Beijing's first observation is taken round PDCA; two staff suggestions, one taken up; and at
 Shanghai, whose KPIs slipped, mandatory training red two months running, raised as the scheduler
-raises it and run as a DMAIC project with its baseline and current figures.
+raises it and run as a DMAIC project with its baseline and current figures. The observation's
+check keeps its sample (a one-page PDF, as the audits demo's scans) as evidence of the result.
 
 The other red KPIs and SERVQUAL gaps are the scheduler's: its first tick raises them (the
 after-sales figures are not even there yet when this runs). Each step is recognised by what it
@@ -11,8 +12,10 @@ leaves (a title, a stage, a DMAIC project at the site), so a second ``init --dem
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
+from audits.demo import _pdf as one_page_pdf
 from audits.improvements import kpis, services
 from audits.improvements.models import Improvement, Method, Source, Stage
 from core.accounts.models import Site
@@ -149,6 +152,14 @@ def _finding_taken_round(site: Site) -> int:
         item,
         row_version=item.row_version,
         result="Four weeks on, every test drive sampled (20) is in the CRM with the licence copy attached.",
+    )
+    _as(
+        owner,
+        services.attach_evidence,
+        item,
+        io.BytesIO(one_page_pdf("Check of the test-drive records: 20 of 20 sampled are in the CRM")),
+        "test-drive-sample.pdf",
+        "application/pdf",
     )
     _as(owner, services.change_stage, item, to=Stage.ACT.value, row_version=item.row_version)
     return 1

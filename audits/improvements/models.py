@@ -6,7 +6,7 @@ from enum import StrEnum
 from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from audits.models import AuditItem
+from audits.models import AuditItem, Evidence
 from core.accounts.models import Department, Site, User
 from core.clock import utcnow
 from core.database import Model
@@ -103,6 +103,10 @@ class Improvement(Model):
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
     raised_by: Mapped[User | None] = relationship(foreign_keys=[raised_by_id])
     audit_item: Mapped[AuditItem | None] = relationship()
+    # The records that show the result: photos, measurements, the changed form.
+    evidence: Mapped[list[Evidence]] = relationship(
+        primaryjoin="Evidence.improvement_id == Improvement.id", order_by="Evidence.id", viewonly=True
+    )
 
     __mapper_args__ = {"version_id_col": row_version}
     __table_args__ = (

@@ -1,13 +1,15 @@
 """The improvement register's rules: who sees an item and who works on it, raising one (a staff
 suggestion, a manager's own, an audit observation or OFI), its PDCA stages, its DMAIC figures,
-lists, counts and the owner's work waiting.
+the files that show its result, lists, counts and the owner's work waiting.
 
 Every function flushes and leaves the commit to its caller: one business action, one transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import BinaryIO
 
 from flask_babel import gettext as _
 from sqlalchemy import or_
@@ -15,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from audits.improvements import sixsigma
 from audits.improvements.models import OPEN_STAGES, ActionType, Improvement, Method, Phase, Source, Stage
-from audits.models import AuditItem, Result
+from audits.models import AuditItem, Evidence, Result
 from audits.services.common import (
     department_named,
     head_of,
@@ -31,10 +33,19 @@ from core.accounts.models import Department, Role, Site, User, UserRole
 from core.accounts.permissions import Permission, can, scope_clause, works_at
 from core.clock import local, today, utcnow
 from core.database import db
-from core.errors import Conflict, NotFound, Refusal, ValidationFailed, enforce, require_row_version
+from core.errors import (
+    Conflict,
+    NotFound,
+    Refusal,
+    TooLarge,
+    ValidationFailed,
+    conflict,
+    enforce,
+    require_row_version,
+)
 from core.metrics import services as metrics
 from core.trail import reason as trail_reason
-from core.trail.queries import history_of
+from core.trail.queries import history_of, history_of_all
 
 STAGES = tuple(stage.value for stage in Stage)
 SOURCES = tuple(source.value for source in Source)
@@ -452,6 +463,59 @@ def change_stage(actor: User, item: Improvement, *, to: str, row_version, reason
     return item
 
 
+# Evidence of the result ---------------------------------------------------------------------
+
+
+def evidence_refusal(user: User, item: Improvement) -> Refusal | None:
+    """Why ``user`` may not add a file to ``item``, or None: who may work on it, while it is open."""
+    refusal = work_refusal(user, item)
+    if refusal is not None:
+        return refusal
+    if not item.is_open:
+        return conflict(
+            _("%(reference)s is %(state)s; no more evidence can be added.", reference=item.reference, state=item.stage)
+        )
+    return None
+
+
+def attach_evidence(
+    actor: User, item: Improvement, stream: BinaryIO, name: str | None, declared: str | None = None
+) -> Evidence:
+    """One file as evidence of ``item``'s result, checked and stored as every evidence file is."""
+    # The evidence module asks this one who may read an improvement's files.
+    from audits.services import evidence
+
+    enforce(evidence_refusal(actor, item))
+    stored = evidence.add_file(actor, stream, name, declared, improvement_id=item.id)
+    db.session.expire(item, ["evidence"])
+    return stored
+
+
+def attach_files(
+    actor: User, item: Improvement, files: Iterable[tuple[BinaryIO, str | None, str | None]]
+) -> list[Evidence]:
+    """Several files at once (the page's upload field), each ``(stream, name, declared type)``.
+
+    A refused file is named in the error (field ``file``); then none of them is kept: the
+    caller rolls the transaction back, as for any refusal."""
+    enforce(evidence_refusal(actor, item))
+    files = list(files)
+    if not files:
+        raise ValidationFailed.field("file", "choose a photo or file first")
+    if len(files) == 1:
+        return [attach_evidence(actor, item, *files[0])]
+    stored, refused = [], []
+    for stream, name, declared in files:
+        try:
+            stored.append(attach_evidence(actor, item, stream, name, declared))
+        except (ValidationFailed, TooLarge) as error:
+            reason = error.errors[0]["message"] if error.errors else error.detail
+            refused.append({"field": "file", "message": f"{name}: {reason}"})
+    if refused:
+        raise ValidationFailed("Some files could not be added.", errors=refused)
+    return stored
+
+
 # DMAIC ----------------------------------------------------------------------------------------
 
 
@@ -612,7 +676,8 @@ def stage_changes(item: Improvement) -> list[dict]:
 
 
 def history(item: Improvement) -> list:
-    return history_of(item)
+    """The item's trail events with its evidence files', in order."""
+    return history_of_all([item, *item.evidence])
 
 
 def may_read_history(user: User, item: Improvement) -> bool:

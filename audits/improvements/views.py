@@ -1,16 +1,14 @@
 """The improvement pages: the register with its stage counts and the Pareto of NC root causes,
-suggesting an improvement, and an item with its PDCA stages and DMAIC panel. Thin: the rules are
-in :mod:`audits.improvements.services`."""
+suggesting an improvement, and an item with its PDCA stages, DMAIC panel and evidence files.
+Thin: the rules are in :mod:`audits.improvements.services`."""
 
 from __future__ import annotations
-
-from functools import lru_cache
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from audits.improvements import pareto, services
+from audits.improvements import charts, pareto, services
 from audits.improvements.forms import DmaicForm, StageForm, SuggestionForm, UpdateForm
 from audits.improvements.labels import (
     ACTION_TYPE_LABELS,
@@ -24,10 +22,9 @@ from audits.improvements.models import Stage
 from audits.labels import FISHBONE_LABELS
 from audits.services import nonconformities as nc_services
 from audits.services.common import department_named, site_named
-from audits.views.shared import PER_PAGE, errors_of, submit, typed
-from core import charts
-from core.database import db
-from core.errors import authorize
+from audits.views.shared import PER_PAGE, errors_of, submit, typed, upload_errors
+from core.database import commit, db
+from core.errors import DomainError, authorize
 from core.metrics import dashboard
 
 bp = Blueprint("improvements", __name__, template_folder="../templates", url_prefix="/improvements")
@@ -54,29 +51,6 @@ def _labels() -> dict:
     }
 
 
-@lru_cache(maxsize=256)
-def _pareto_svg(title: str, labels: tuple[str, ...], counts: tuple[int, ...], vital: tuple[bool, ...]):
-    # Drawing takes a tenth of a second; the register shows the same counts until an NC changes.
-    return charts.counts_svg(
-        title=title, labels=list(labels), counts=list(counts), statuses=["red" if v else None for v in vital]
-    )
-
-
-def _chart(title: str, bars: list[pareto.Bar], label_of) -> object:
-    if not bars:
-        return None
-    return _pareto_svg(
-        title,
-        tuple(f"{label_of(bar.key)} · {bar.cumulative:g} %" for bar in bars),
-        tuple(bar.count for bar in bars),
-        tuple(bar.vital for bar in bars),
-    )
-
-
-def _cause_label(key: str) -> str:
-    return key or _("Other causes")
-
-
 @bp.route("/")
 def index():
     current = user()
@@ -96,12 +70,10 @@ def index():
         sites=nc_services.sites(),
         departments=nc_services.departments(),
         causes=causes,
-        fishbone_chart=_chart(
-            _("Root causes by fishbone category"), causes.fishbone, lambda key: str(FISHBONE_LABELS.get(key, key))
-        ),
-        five_why_chart=_chart(_("Root causes found by 5-why"), causes.five_why, _cause_label),
+        fishbone_chart=charts.fishbone_chart(causes),
+        five_why_chart=charts.five_why_chart(causes),
         fishbone_labels=FISHBONE_LABELS,
-        cause_label=_cause_label,
+        cause_label=charts.cause_label,
         is_overdue=services.is_overdue,
         **_labels(),
     )
@@ -188,6 +160,7 @@ def _page(item, *, errors=None, values=None, status=200):
         item=item,
         may_work=may_work and item.is_open,
         may_manage=services.may_manage(current, item),
+        may_add_evidence=services.evidence_refusal(current, item) is None,
         next_stages=[
             stage
             for stage, sources in services.TRANSITIONS.items()
@@ -310,3 +283,24 @@ def dmaic(reference):
         values=typed(form),
         status=outcome.status,
     )
+
+
+@bp.route("/<reference>/evidence", methods=["POST"])
+def evidence(reference):
+    item = services.improvement_by_reference(reference)
+    authorize(services.evidence_refusal(user(), item))
+    files = [
+        (upload.stream, upload.filename, upload.mimetype) for upload in request.files.getlist("file") if upload.filename
+    ]
+    try:
+        names = ", ".join(stored.name for stored in services.attach_files(user(), item, files))
+        commit()
+    except DomainError as error:
+        db.session.rollback()
+        if error.status not in (409, 413, 422):
+            raise
+        # Once the item is finished the page has no upload field: the reason goes above the page.
+        errors = {"": [error.detail]} if error.status == 409 else upload_errors(error)
+        return _page(services.improvement_by_reference(reference), errors=errors, status=error.status)
+    flash(_("%(name)s added as evidence.", name=names), "success")
+    return redirect(url_for(".improvement", reference=item.reference, _anchor="evidence"))

@@ -37,7 +37,7 @@ from audits.fishbone import fishbone_svg
 from audits.pack.content import PackContent, owner_label
 from core import charts
 from core.database import iso_utc
-from core.pdf import FILES_PREFIX
+from core.pdf import FILES_PREFIX, css_string, page_of_css
 from core.signatures import manifestation
 from core.signatures.service import MEANINGS
 from procedures.markdown import render
@@ -103,28 +103,6 @@ BOOKMARK_CSS = """
 """
 
 
-def css_string(text: str) -> str:
-    """``text`` as a CSS string literal (every character that could end or escape it is hex-escaped)."""
-    return '"' + "".join(c if c.isalnum() or c in " .-_:/()" else f"\\{ord(c):x} " for c in text) + '"'
-
-
-def _page_of() -> str:
-    page_of = _("Page %(n)s of %(total)s", n="\x00", total="\x01")
-    before, _sep, rest = page_of.partition("\x00")
-    middle, _sep, after = rest.partition("\x01")
-    return " ".join(
-        part
-        for part in (
-            css_string(before) if before else "",
-            "counter(page)",
-            css_string(middle) if middle else "",
-            "counter(pages)",
-            css_string(after) if after else "",
-        )
-        if part
-    )
-
-
 def _margins(reference: str, title: str, audit_date: str, page_of: str) -> str:
     return (
         MARGIN_BOXES.replace("PAGE_OF", page_of)
@@ -137,7 +115,9 @@ def _margins(reference: str, title: str, audit_date: str, page_of: str) -> str:
 def print_css(reference: str, title: str, audit_date: str) -> str:
     """The CSS of the whole document: pages with the running header, "Page n of N" and the reference."""
     return (
-        PAGE_RULES.replace("MARGIN_BOXES", _margins(reference, title, audit_date, _page_of())) + BODY_CSS + BOOKMARK_CSS
+        PAGE_RULES.replace("MARGIN_BOXES", _margins(reference, title, audit_date, page_of_css()))
+        + BODY_CSS
+        + BOOKMARK_CSS
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from audits.reviews import services
+from audits.reviews import pdf, services
 from core.api import (
     PAGE_HEADERS,
     Date,
@@ -19,6 +19,7 @@ from core.api import (
     paginate,
     token_required,
 )
+from core.api.schemas import SignatureSchema
 from core.database import commit
 
 bp = Blueprint("reviews", __name__, description="Management reviews (ISO 9001 9.3): planning and their inputs.")
@@ -46,12 +47,21 @@ class ReviewSchema(Schema):
     guests = fields.String()
     decisions = fields.Dict(metadata={"description": "Per section key of the inputs: discussion and decision"})
     held_at = UTCDateTime(allow_none=True)
+    signature = fields.Function(
+        lambda r: SignatureSchema().dump(services.chair_signature(r)[0]) if services.chair_signature(r)[0] else None,
+        metadata={"description": "The chair's approved signature over the record, once signed"},
+    )
+    signature_intact = fields.Function(
+        lambda r: services.chair_signature(r)[1],
+        metadata={"description": "Whether the record still has the content the chair signed"},
+    )
     row_version = fields.Integer()
 
 
 class ReviewOutputSchema(Schema):
     kind = fields.String(metadata={"description": "improvement, objective or nonconformity"})
     reference = fields.String(attribute="record_reference", metadata={"description": "The record created"})
+    title = fields.String()
     description = fields.String()
     owner = fields.Function(lambda o: o.owner.login if o.owner else None)
     due_date = fields.Date(allow_none=True)
@@ -92,6 +102,11 @@ class ReviewRecordSchema(Schema):
     row_version = Integer(required=True)
 
 
+class ReviewSignSchema(Schema):
+    password = fields.String(required=True, load_only=True)
+    comment = fields.String(load_default=None)
+
+
 class ReviewOutputCreateSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf([k.value for k in services.OutputKind]))
     title = NonEmptyString(required=True)
@@ -101,7 +116,10 @@ class ReviewOutputCreateSchema(Schema):
     site = fields.String(load_default=None, metadata={"description": "Default: the review's site"})
     department = fields.String(load_default=None, metadata={"description": "Required for an improvement or an NC"})
     target = fields.Float(load_default=None, metadata={"description": "Required for an objective"})
-    measure = fields.String(load_default=None, metadata={"description": "An objective's measure; default: its title"})
+    metric = fields.String(load_default=None, metadata={"description": "The KPI measuring an objective"})
+    measure = fields.String(
+        load_default=None, metadata={"description": "An objective measured by hand: its measure; default: its title"}
+    )
     direction = fields.String(load_default=None, metadata={"description": "An objective's: higher (default) or lower"})
     severity = fields.String(load_default=None, validate=validate.OneOf(["major", "minor"]))
 
@@ -218,3 +236,28 @@ def add_output(data, reference):
     output = services.add_output(api_user(), found, **data)
     commit()
     return output, 201
+
+
+@bp.route("/reviews/<reference>/sign", methods=["POST"])
+@token_required(
+    guard=lambda user, reference: services.sign_refusal(user, loaded(services.review_by_reference, reference))
+)
+@bp.arguments(ReviewSignSchema)
+@bp.response(200, ReviewSchema)
+@may_refuse(bp, 403, 409)
+def sign_review(data, reference):
+    """The chair signs the minutes (``approved``, with their password) once the meeting is held."""
+    found = loaded(services.review_by_reference, reference)
+    services.sign_minutes(api_user(), found, **data)
+    commit()
+    return found
+
+
+@bp.route("/reviews/<reference>/pdf")
+@token_required()
+@bp.response(200, {"format": "binary", "type": "string"}, content_type="application/pdf")
+def review_pdf(reference):
+    """The review's record as PDF/A, in the language of Accept-Language (else the caller's)."""
+    found = services.review_by_reference(reference)
+    services.require_visible(api_user(), found)
+    return pdf.record_download(found)

@@ -1,32 +1,135 @@
-"""Last quarter's management review at each demo dealership, planned and compiled: chaired by
-the quality manager with the heads of the areas, so the page shows every input filled from the
-demo's NCs, audits, KPIs, objectives and improvements."""
+"""Management reviews at each demo dealership: last quarter's, held and signed by the quality
+manager with decisions on its inputs and outputs in progress, and this quarter's, planned. The
+past review's page and PDF show every input filled from the demo's NCs, audits, KPIs, objectives
+and improvements; the next one will list the outputs still open."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
+from audits.improvements import services as improvements
 from audits.reviews import services
 from audits.reviews.models import ManagementReview
 from core.accounts.services import site_by_code, user_by_login
 from core.clock import today
 from core.database import commit, db
-from core.demo import DEMO_SITES
+from core.demo import DEMO_PASSWORD, DEMO_SITES
 from core.errors import NotFound
 
 HEADS = ("sales.head", "service.head", "training.head", "marketing.head", "risk.head", "comms.head")
+# Who came to the meeting: the quality manager chairs; two heads sent their apologies.
+PRESENT = ("quality.head", "quality", "sales.head", "service.head", "training.head", "risk.head")
+DECISIONS = {
+    "previous_reviews": (
+        "首次管理评审。First management review.",
+        "以后每季度评审一次。Review every quarter from now on.",
+    ),
+    "customer_satisfaction": (
+        "售后 CSI 低于目标，投诉集中在等待时间。After-sales CSI below target; complaints are about waiting time.",
+        "缩短交车等待时间，下季度跟踪。Shorten the waiting at handover; follow next quarter.",
+    ),
+    "nonconformities": (
+        "展厅接待类不符合项重复出现。Showroom reception NCs keep coming back.",
+        "午休时段安排轮班。A lunch-break rota in the showroom.",
+    ),
+    "audits": (
+        "审核方案按计划执行。The audit programme ran as planned.",
+        "维持当前审核频次。Keep the audit frequency.",
+    ),
+    "improvements": (
+        "新能源车型维修能力不足。Not enough EV repair skills.",
+        "安排技师新能源培训。EV training for the technicians.",
+    ),
+}
+
+
+def quarter_of(on: date) -> tuple[date, date]:
+    first = date(on.year, (on.month - 1) // 3 * 3 + 1, 1)
+    after = date(first.year + (first.month + 2) // 12, (first.month + 2) % 12 + 1, 1)
+    return first, after - timedelta(days=1)
 
 
 def last_quarter(on: date) -> tuple[date, date]:
-    first_of_this = date(on.year, (on.month - 1) // 3 * 3 + 1, 1)
-    last = first_of_this - timedelta(days=1)
-    return date(last.year, (last.month - 1) // 3 * 3 + 1, 1), last
+    return quarter_of(quarter_of(on)[0] - timedelta(days=1))
+
+
+def _held_and_signed(chair, code: str, prefix: str) -> ManagementReview:
+    period_from, period_to = last_quarter(today())
+    review = services.plan(
+        chair,
+        site=code,
+        period_from=period_from,
+        period_to=period_to,
+        planned_date=min(period_to + timedelta(days=10), today()),
+        chair=chair.login,
+        participants=[f"{prefix}.quality", *(f"{prefix}.{head}" for head in HEADS)],
+    )
+    services.write_inputs(
+        chair,
+        review,
+        row_version=review.row_version,
+        context_changes="新能源车型占比上升，售后技能需更新 More electric models: after-sales skills need updating",
+        resources="服务顾问空缺 1 名 One service-advisor post vacant",
+        external_providers="配件供应商准时交付率 94% Parts supplier on time 94%",
+    )
+    services.compile_inputs(chair, review)
+    services.record_meeting(
+        chair,
+        review,
+        row_version=review.row_version,
+        present=[f"{prefix}.{who}" for who in PRESENT],
+        guests="总经理 General manager",
+        decisions={
+            key: {"discussion": discussion, "decision": decision} for key, (discussion, decision) in DECISIONS.items()
+        },
+    )
+    services.hold(chair, review)
+    rota = services.add_output(
+        chair,
+        review,
+        kind="improvement",
+        title="展厅午休轮班 A lunch-break rota in the showroom",
+        description="午休时段至少两名销售顾问在岗 Two consultants on the floor over lunch",
+        department="SALES",
+        owner=f"{prefix}.sales.head",
+        due_date=today() + timedelta(days=45),
+    )
+    services.add_output(
+        chair,
+        review,
+        kind="improvement",
+        title="技师新能源培训 EV repair training for the technicians",
+        description="全部技师完成高压安全培训 Every technician trained in high-voltage safety",
+        department="AFTERSALES",
+        owner=f"{prefix}.service.head",
+        due_date=today() + timedelta(days=90),
+    )
+    services.add_output(
+        chair,
+        review,
+        kind="objective",
+        title="线索 5 分钟内响应 Answer leads within 5 minutes",
+        description="线索分配轮值表 A rota for incoming leads",
+        department="SALES",
+        owner=f"{prefix}.sales.head",
+        due_date=today() + timedelta(days=180),
+        metric="sales.lead_response_time",
+        target=5,
+    )
+    services.sign_minutes(chair, review, password=DEMO_PASSWORD, comment="会议纪要已确认 Minutes approved")
+    # The rota is under way: its actions written and being done.
+    item = improvements.improvement_by_reference(rota.record_reference)
+    head = user_by_login(f"{prefix}.sales.head")
+    improvements.update_improvement(
+        head, item, row_version=item.row_version, actions="排班表已发布 The rota is published; floor checks at noon"
+    )
+    improvements.change_stage(head, item, to="do", row_version=item.row_version)
+    return review
 
 
 def populate() -> int:
     if db.session.execute(db.select(ManagementReview.id).limit(1)).first():
         return 0
-    period_from, period_to = last_quarter(today())
     added = 0
     for code, _name, prefix in DEMO_SITES:
         try:
@@ -34,24 +137,18 @@ def populate() -> int:
             chair = user_by_login(f"{prefix}.quality.head")
         except NotFound:
             continue
-        review = services.plan(
+        _held_and_signed(chair, code, prefix)
+        # This quarter's review, planned for ten days after it ends.
+        period_from, period_to = quarter_of(today())
+        services.plan(
             chair,
             site=code,
             period_from=period_from,
             period_to=period_to,
-            planned_date=min(period_to + timedelta(days=10), today()),
+            planned_date=period_to + timedelta(days=10),
             chair=chair.login,
             participants=[f"{prefix}.quality", *(f"{prefix}.{head}" for head in HEADS)],
         )
-        services.write_inputs(
-            chair,
-            review,
-            row_version=review.row_version,
-            context_changes="新能源车型占比上升，售后技能需更新 More electric models: after-sales skills need updating",
-            resources="服务顾问空缺 1 名 One service-advisor post vacant",
-            external_providers="配件供应商准时交付率 94% Parts supplier on time 94%",
-        )
-        services.compile_inputs(chair, review)
         commit()
         added += 1
     return added

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 
 from audits.improvements import pareto
 from audits.improvements.models import Improvement, Stage
+from audits.labels import FISHBONE_LABELS
 from audits.models import (
     ActionState,
     Audit,
@@ -187,7 +188,7 @@ def label(key) -> str:
     (a KPI's name, a plugin's title, compiled in English) through the catalogues, else as it is."""
     if not isinstance(key, str):
         return key
-    known = LABELS.get(key) or SECTION_TITLES.get(key)
+    known = LABELS.get(key) or SECTION_TITLES.get(key) or FISHBONE_LABELS.get(key)
     return str(known) if known is not None else (_(key) if key else key)
 
 
@@ -276,7 +277,7 @@ def _open_outputs(reference: str) -> list[list]:
                 [
                     output.kind,
                     output.record_reference,
-                    output.description,
+                    output.title or output.description,
                     output.owner.login if output.owner else None,
                     output.due_date.isoformat() if output.due_date else None,
                     state,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -60,12 +61,45 @@ class ManagementReview(Model):
     site: Mapped[Site | None] = relationship()
     chair: Mapped[User] = relationship(foreign_keys=[chair_id])
     compiled_by: Mapped[User | None] = relationship(foreign_keys=[compiled_by_id])
+    outputs: Mapped[list[ReviewOutput]] = relationship(back_populates="review", order_by="ReviewOutput.id")
 
     __mapper_args__ = {"version_id_col": row_version}
     __table_args__ = (UniqueConstraint("year", "sequence"),)
 
     def __repr__(self) -> str:
         return f"<ManagementReview {self.reference} {self.state}>"
+
+    def signable_content(self) -> bytes:
+        """What the chair's signature vouches for: the review's plan, the inputs as compiled (by
+        their hash) and as written, the meeting record and the outputs decided (not their later
+        progress, which the next review reports)."""
+        record = {
+            "reference": self.reference,
+            "site": self.site.code if self.site else None,
+            "period": [self.period_from.isoformat(), self.period_to.isoformat()],
+            "planned_date": self.planned_date.isoformat(),
+            "chair": self.chair.login,
+            "participants": list(self.participants or []),
+            "inputs_sha256": self.inputs_sha256,
+            "context_changes": self.context_changes,
+            "resources": self.resources,
+            "external_providers": self.external_providers,
+            "present": list(self.present or []),
+            "guests": self.guests,
+            "decisions": self.decisions or {},
+            "outputs": [
+                [
+                    output.kind,
+                    output.record_reference,
+                    output.title,
+                    output.description,
+                    output.owner.login if output.owner else None,
+                    output.due_date.isoformat() if output.due_date else None,
+                ]
+                for output in self.outputs
+            ],
+        }
+        return json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 class OutputKind(StrEnum):
@@ -84,11 +118,12 @@ class ReviewOutput(Model):
     kind: Mapped[str] = mapped_column(String(16))
     record_id: Mapped[int]
     record_reference: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(300), default="", server_default="")
     description: Mapped[str] = mapped_column(Text, default="")
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     due_date: Mapped[date | None] = mapped_column(Date)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    review: Mapped[ManagementReview] = relationship()
+    review: Mapped[ManagementReview] = relationship(back_populates="outputs")
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])

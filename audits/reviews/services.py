@@ -18,6 +18,7 @@ from core.accounts.permissions import in_group_office, works_at
 from core.clock import local, utcnow
 from core.database import db
 from core.errors import NotFound, Refusal, ValidationFailed, conflict, enforce, require_row_version
+from core.signatures import sign, signature_matches, signatures_for
 
 # The longest period one review covers: a year and a bit, for a review that slipped.
 MAX_PERIOD_DAYS = 31 * 15
@@ -360,6 +361,7 @@ def add_output(
     site: str | None = None,
     department: str | None = None,
     target=None,
+    metric: str | None = None,
     measure: str | None = None,
     direction: str | None = None,
     severity: str | None = None,
@@ -405,9 +407,10 @@ def add_output(
             site=site,
             department=department,
             why=review.reference,
-            # Measured by hand unless said otherwise: by what the objective says it achieves.
-            measure=measure or title,
-            direction=direction or "higher",
+            metric=metric,
+            # Without a metric, measured by hand: by what the objective says it achieves.
+            measure=None if metric else (measure or title),
+            direction=None if metric else (direction or "higher"),
         )
         reference, owner_row, due = record.reference, record.owner, record.due_date
     else:
@@ -435,7 +438,8 @@ def add_output(
         kind=kind,
         record_id=record.id,
         record_reference=reference,
-        description=optional_text(description) or title,
+        title=title,
+        description=optional_text(description) or "",
         owner=owner_row,
         due_date=due,
         created_by_id=actor.id,
@@ -472,3 +476,38 @@ def output_state(output: ReviewOutput) -> tuple[str, bool]:
 
     row = db.session.get(Nonconformity, output.record_id)
     return row.state, row.state not in ("closed", "cancelled")
+
+
+# The chair's signature ------------------------------------------------------------------------
+
+
+def sign_refusal(user: User, review: ManagementReview) -> Refusal | None:
+    """The chair signs the minutes, once the meeting is held, and once."""
+    refusal = _invisible(user, review)
+    if refusal:
+        return refusal
+    if user.id != review.chair_id:
+        return Refusal(_("Only the chair of %(reference)s signs its minutes.", reference=review.reference))
+    if review.state == ReviewState.SIGNED.value:
+        return conflict(_("%(reference)s is signed already.", reference=review.reference))
+    if review.state != ReviewState.HELD.value:
+        return conflict(_("Hold the meeting of %(reference)s before signing its minutes.", reference=review.reference))
+    return None
+
+
+def sign_minutes(actor: User, review: ManagementReview, *, password: str | None, comment: str | None = None):
+    """The chair's ``approved`` signature over the content hash of the record (the inputs' hash,
+    the meeting record and the outputs); the review is signed and nothing of it changes after."""
+    enforce(sign_refusal(actor, review))
+    signature = sign(review, signer=actor, password=password or "", meaning="approved", comment=optional_text(comment))
+    review.state = ReviewState.SIGNED.value
+    db.session.flush()
+    return signature
+
+
+def chair_signature(review: ManagementReview):
+    """The chair's signature and whether the record still has the content signed (None: unsigned)."""
+    found = [s for s in signatures_for(review) if s.meaning == "approved"]
+    if not found:
+        return None, False
+    return found[-1], signature_matches(found[-1], review)

@@ -8,9 +8,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from audits.reviews import inputs, services
+from audits.reviews import charts, inputs, pdf, services
 from core.database import commit, db
 from core.errors import DomainError, ValidationFailed, authorize
+from core.metrics import services as metrics
+from core.signatures import manifestation
 
 bp = Blueprint("reviews", __name__, template_folder="../templates", url_prefix="/reviews")
 
@@ -101,6 +103,11 @@ def _page(found, *, errors=None, form=None, status=200):
         may_edit=services.edit_refusal(current, found) is None,
         may_record=services.record_refusal(current, found) is None,
         may_add_output=services.output_refusal(current, found) is None,
+        may_sign=services.sign_refusal(current, found) is None,
+        charts={s["key"]: charts.section_charts(s) for s in (found.inputs or {}).get("sections", [])},
+        kpis=sorted(((key, _(str(m.name))) for key, m in metrics.definitions_by_key().items()), key=lambda p: p[1]),
+        signature=services.chair_signature(found),
+        manifestation=manifestation,
         outputs=[(output, services.output_state(output)[0]) for output in services.outputs_of(found)],
         output_kinds=[kind.value for kind in services.OutputKind],
         errors=errors or {},
@@ -224,6 +231,7 @@ def add_output(reference):
             site=request.form.get("site") or None,
             department=request.form.get("department") or None,
             target=target,
+            metric=request.form.get("metric") or None,
             severity=request.form.get("severity") or None,
         )
 
@@ -233,3 +241,22 @@ def add_output(reference):
         action,
         lambda found: _("The output is recorded on %(reference)s.", reference=found.reference),
     )
+
+
+@bp.route("/<reference>/sign", methods=["POST"])
+def sign(reference):
+    return _act(
+        reference,
+        services.sign_refusal,
+        lambda found: services.sign_minutes(
+            user(), found, password=request.form.get("password"), comment=request.form.get("comment")
+        ),
+        lambda found: _("The minutes of %(reference)s are signed.", reference=found.reference),
+    )
+
+
+@bp.route("/<reference>/record.pdf")
+def record_pdf(reference):
+    found = services.review_by_reference(reference)
+    services.require_visible(user(), found)
+    return pdf.record_download(found)

@@ -1,5 +1,6 @@
 """Evidence files: checked by content, stored content-addressed, linked to a
-checklist item, a nonconformity or a corrective action.
+checklist item, a nonconformity, a corrective action, a recurring check's point
+or an improvement item.
 
 The type is read from the bytes (``filetype``: magic numbers, no native
 library), never trusted from the name or the browser; a file that claims one
@@ -20,6 +21,8 @@ import filetype
 from flask import current_app
 from flask_babel import gettext as _
 
+from audits.improvements import services as improvements
+from audits.improvements.models import Improvement
 from audits.inspections import access as inspection_access
 from audits.inspections.models import Inspection, InspectionItem
 from audits.models import (
@@ -206,7 +209,10 @@ def _store(stream: BinaryIO, name: str, declared: str | None) -> tuple[str, int,
     return sha256, size, media_type
 
 
-def _add(actor: User, stream: BinaryIO, name: str | None, declared: str | None, **links) -> Evidence:
+def add_file(actor: User, stream: BinaryIO, name: str | None, declared: str | None, **links) -> Evidence:
+    """Check, store and record one uploaded file for the record ``links`` names (its owner column).
+
+    Who may add it, and when, is the owner's rule: its service enforces that first."""
     if stream is None:
         raise ValidationFailed.field("file", "is required")
     name = safe_name(name)
@@ -222,28 +228,28 @@ def attach_to_item(
     actor: User, item: AuditItem, stream: BinaryIO, name: str | None, declared: str | None = None
 ) -> Evidence:
     enforce(evidence_refusal(actor, item.audit))
-    return _add(actor, stream, name, declared, audit_item_id=item.id, audit_id=item.audit_id)
+    return add_file(actor, stream, name, declared, audit_item_id=item.id, audit_id=item.audit_id)
 
 
 def attach_to_nonconformity(
     actor: User, nc: Nonconformity, stream: BinaryIO, name: str | None, declared: str | None = None
 ) -> Evidence:
     enforce(nc_evidence_refusal(actor, nc))
-    return _add(actor, stream, name, declared, nonconformity_id=nc.id, audit_id=nc.audit_id)
+    return add_file(actor, stream, name, declared, nonconformity_id=nc.id, audit_id=nc.audit_id)
 
 
 def attach_to_action(
     actor: User, action: CorrectiveAction, stream: BinaryIO, name: str | None, declared: str | None = None
 ) -> Evidence:
     enforce(action_evidence_refusal(actor, action))
-    return _add(actor, stream, name, declared, action_id=action.id, audit_id=action.nonconformity.audit_id)
+    return add_file(actor, stream, name, declared, action_id=action.id, audit_id=action.nonconformity.audit_id)
 
 
 def attach_to_inspection_item(
     actor: User, item: InspectionItem, stream: BinaryIO, name: str | None, declared: str | None = None
 ) -> Evidence:
     enforce(inspection_evidence_refusal(actor, item.inspection))
-    return _add(actor, stream, name, declared, inspection_item_id=item.id)
+    return add_file(actor, stream, name, declared, inspection_item_id=item.id)
 
 
 def copy_to_nonconformity(evidence: Evidence, nc: Nonconformity) -> Evidence:
@@ -333,6 +339,8 @@ def require_read(user: User, evidence: Evidence) -> None:
     if evidence.inspection_item_id is not None:
         inspection = db.session.get(InspectionItem, evidence.inspection_item_id).inspection
         visible = inspection_access.is_visible(user, inspection)
+    elif evidence.improvement_id is not None:
+        visible = improvements.is_visible(user, db.session.get(Improvement, evidence.improvement_id))
     elif evidence.nonconformity_id is not None:
         visible = ncs.is_visible(user, db.session.get(Nonconformity, evidence.nonconformity_id))
     else:

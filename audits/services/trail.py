@@ -51,6 +51,7 @@ def trail_scope(user: User) -> dict:
     readable_inspection_items = db.select(InspectionItem.id).where(
         InspectionItem.inspection_id.in_(readable_inspections)
     )
+    readable_improvements = db.select(Improvement.id).where(improvements.visible_clause(user))
     return {
         "audit": db.select(_id(Audit.id)).where(Audit.id.in_(readable_audits)),
         "audit_department": db.select(_pair(AuditDepartment.audit_id, AuditDepartment.department_id)).where(
@@ -69,6 +70,7 @@ def trail_scope(user: User) -> dict:
                 Evidence.nonconformity_id.in_(readable_ncs),
                 Evidence.action_id.in_(readable_actions),
                 Evidence.inspection_item_id.in_(readable_inspection_items),
+                Evidence.improvement_id.in_(readable_improvements),
             )
         ),
         "quality_objective": db.select(_id(Objective.id)).where(objectives.visible_clause(user)),

@@ -30,6 +30,8 @@ from core.metrics.forms import (
     RecomputeForm,
     TargetForm,
 )
+from core.plugin_engine import manager
+from core.web.dashboard import panels
 from core.web.forms_support import refusal_status
 
 bp = Blueprint("metrics", __name__, url_prefix="/metrics")
@@ -77,6 +79,11 @@ def may_enter(metric, site=None) -> bool:
     return services.entry_refusal(_user(), metric, site) is None
 
 
+def _panels(site: Site | None, area: str | None):
+    """What plugins show below the KPIs of ``site`` (of one area): the audits area's Pareto of NC root causes."""
+    return panels(manager.kpi_panels(site, area, _user()), site) if site is not None else []
+
+
 @bp.route("/")
 def index():
     site = _site()
@@ -88,6 +95,7 @@ def index():
         area=area,
         areas=dashboard.areas(site),
         groups=dashboard.grid(site, area=area),
+        panels=_panels(site, area),
         may_import=can(_user(), Permission.ENTER_MEASUREMENTS),
     )
 
@@ -131,6 +139,8 @@ def _metric_page(metric, site, *, entry=None, recompute=None, status=200):
         recompute=recompute if allowed and metric.computed else None,
         may_correct=allowed and not metric.computed,
         may_set_target=Role.QUALITY_OFFICER in _user().roles,
+        # A metric of no area belongs to no part of the site the panels could narrow to.
+        panels=_panels(site, metric.area) if metric.area else [],
     ), status
 
 

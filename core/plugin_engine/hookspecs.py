@@ -365,6 +365,46 @@ def dashboard_panels(site, user):
 
 
 @hookspec
+def kpi_panels(site, area, user):
+    """Panels to show below a site's KPIs: what explains the figures, such as where
+    nonconformities come from (the audits area's Pareto of root causes).
+
+    Called for each view of the KPI page of a site (``area`` set when it is filtered to one
+    area) and of a metric's page (``area`` the metric's, when it has one); an implementation
+    that raises is logged with the plugin's name and left out. Panels are the dashboard's
+    ``DashboardPanel`` and cost the same care (see ``dashboard_panels``): a bounded query, the
+    first rows of a list. Return nothing rather than an empty panel when there is nothing to
+    show, and only what ``user`` may read.
+
+    Args:
+        site: the site whose KPIs are shown.
+        area: the code of the area shown (a department code such as ``SALES``, as a metric's
+            ``area``), or ``None`` for every area.
+        user: the signed-in user: show only what they may see.
+
+    Returns:
+        A list of ``DashboardPanel``: a title with HTML, or with the key of a metric whose
+        trend the page draws.
+
+    Example::
+
+        from markupsafe import escape
+
+        from core.plugins import DashboardPanel, can, hookimpl
+
+        @hookimpl
+        def kpi_panels(site, area, user):
+            if area not in (None, "SALES") or not can(user, "usedcars.appraise"):
+                return []
+            old = old_stock(site)  # your query: the cars over 90 days in stock, oldest first
+            if not old:
+                return []
+            rows = "".join(f"<li>{escape(car['vin'])}</li>" for car in old[:10])
+            return [DashboardPanel(title=f"Cars over 90 days in stock ({len(old)})", html=f"<ul>{rows}</ul>")]
+    """
+
+
+@hookspec
 def dashboard_overdue(site, user):
     """Overdue work of this plugin's records that the dashboard lists for ``user``.
 

@@ -834,6 +834,12 @@ def dashboard_panels(site, user) -> list[tuple[str, DashboardPanel]]:
     return _collect_tolerant("dashboard_panels", DashboardPanel, {"site": site, "user": user}, with_plugin=True)
 
 
+def kpi_panels(site, area: str | None, user) -> list[tuple[str, DashboardPanel]]:
+    """The plugins' panels for the KPIs of ``site`` (of one ``area``, or every area when None),
+    with the plugin of each; a failing plugin is logged and skipped."""
+    return _collect_tolerant("kpi_panels", DashboardPanel, {"site": site, "area": area, "user": user}, True)
+
+
 def dashboard_overdue(site, user) -> tuple[list[OverdueItem], int]:
     """The plugins' overdue items and how many there are in all (a source may list only its earliest)."""
     items, total = [], 0
@@ -980,6 +986,7 @@ __all__ = [
     "dashboard_panels",
     "describe_plugins",
     "job_kind",
+    "kpi_panels",
     "mount_api_blueprints",
     "init_app",
     "menu_links",

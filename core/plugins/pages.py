@@ -4,7 +4,7 @@ URLs or endpoint names.
 
 Each needs a request context, as ``flask.url_for`` does: call them inside a
 hook that runs for a page (``menu_links``, ``dashboard_panels``,
-``dashboard_overdue``, ``dashboard_kpis``) or inside a view.
+``kpi_panels``, ``dashboard_overdue``, ``dashboard_kpis``) or inside a view.
 """
 
 from __future__ import annotations

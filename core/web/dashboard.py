@@ -19,7 +19,7 @@ from core.accounts.models import Role, Site, User
 from core.metrics.dashboard import trend_chart
 from core.metrics.services import definitions_by_key
 from core.plugin_engine import manager
-from core.plugin_engine.types import Kpi, OverdueItem
+from core.plugin_engine.types import DashboardPanel, Kpi, OverdueItem
 from core.tasks import services as tasks
 
 log = logging.getLogger("dealerqms.plugins")
@@ -72,24 +72,26 @@ def build(site: Site | None, user: User) -> Dashboard:
         overdue=overdue[:OVERDUE_SHOWN],
         kpis=manager.dashboard_kpis(site, user),
         # The areas' panels are management views: staff see their tasks, on one tablet screen.
-        panels=_panels(site, user) if user.roles - {Role.STAFF} else [],
+        panels=panels(manager.dashboard_panels(site, user), site) if user.roles - {Role.STAFF} else [],
         overdue_total=total,
     )
 
 
-def _panels(site: Site | None, user: User) -> list[Panel]:
-    panels = []
-    for plugin, contributed in manager.dashboard_panels(site, user):
+def panels(contributions: list[tuple[str, DashboardPanel]], site: Site | None) -> list[Panel]:
+    """The panels plugins contributed (``dashboard_panels``, ``kpi_panels``) as a page shows
+    them: HTML as given, a chart panel as its metric's trend at ``site`` once it has values."""
+    shown = []
+    for plugin, contributed in contributions:
         if contributed.html is not None:
             # Plugin code is trusted like the core; it escapes what its users typed.
-            panels.append(Panel(str(contributed.title), Markup(contributed.html)))
+            shown.append(Panel(str(contributed.title), Markup(contributed.html)))
         elif contributed.chart not in definitions_by_key():
             log.warning(
-                "plugin %r: its dashboard panel %r charts the metric %r, which no plugin defines",
+                "plugin %r: its panel %r charts the metric %r, which no plugin defines",
                 plugin,
                 str(contributed.title),
                 contributed.chart,
             )
         elif (chart := trend_chart(contributed.chart, site)) is not None:
-            panels.append(Panel(str(contributed.title), chart))
-    return panels
+            shown.append(Panel(str(contributed.title), chart))
+    return shown

@@ -225,6 +225,8 @@ REVIEW_WRITE = on_record(sees_review, lambda i, r: plans_review(i, r) or i.name 
 # The meeting record and holding it: as the hand-written inputs; outputs: the chair or who plans it.
 REVIEW_RECORD = REVIEW_WRITE
 REVIEW_OUTPUTS = REVIEW_WRITE
+# The minutes are signed by the chair alone.
+REVIEW_SIGN = on_record(sees_review, lambda i, r: i.name == r.review_chair)
 PLAN_REVIEW = roles("quality_officer")
 IMPROVEMENT_PEOPLE = sees_records(lambda r: r.improvement_people)
 IMPROVEMENT_READ = on_record(IMPROVEMENT_PEOPLE, lambda i, r: True)
@@ -387,6 +389,8 @@ ENTRIES: list[Entry] = [
     *E("POST", "/reviews/<reference>/record", REVIEW_RECORD, "/reviews/{review}/record"),
     *E("POST", "/reviews/<reference>/hold", REVIEW_RECORD, "/reviews/{review}/hold"),
     *E("POST", "/reviews/<reference>/outputs", REVIEW_OUTPUTS, "/reviews/{review}/outputs"),
+    *E("POST", "/reviews/<reference>/sign", REVIEW_SIGN, "/reviews/{review}/sign"),
+    *E("GET", "/reviews/<reference>/record.pdf", REVIEW_READ, "/reviews/{review}/record.pdf"),
     *E("GET", "/api/v1/reviews", EVERYONE),
     *E("POST", "/api/v1/reviews", PLAN_REVIEW),
     *E("GET", "/api/v1/reviews/<reference>", REVIEW_READ, "/api/v1/reviews/{review}"),
@@ -396,6 +400,8 @@ ENTRIES: list[Entry] = [
     *E("POST", "/api/v1/reviews/<reference>/hold", REVIEW_RECORD, "/api/v1/reviews/{review}/hold"),
     *E("GET", "/api/v1/reviews/<reference>/outputs", REVIEW_READ, "/api/v1/reviews/{review}/outputs"),
     *E("POST", "/api/v1/reviews/<reference>/outputs", REVIEW_OUTPUTS, "/api/v1/reviews/{review}/outputs"),
+    *E("POST", "/api/v1/reviews/<reference>/sign", REVIEW_SIGN, "/api/v1/reviews/{review}/sign"),
+    *E("GET", "/api/v1/reviews/<reference>/pdf", REVIEW_READ, "/api/v1/reviews/{review}/pdf"),
     # The improvement register: everyone suggests (at their own site, checked on the body) and sees their own.
     *E("GET", "/improvements/", EVERYONE),
     *E("GET,POST", "/improvements/suggest", EVERYONE),
@@ -403,6 +409,7 @@ ENTRIES: list[Entry] = [
     *E("POST", "/improvements/<reference>/update", IMPROVEMENT_WORK, "/improvements/{improvement}/update"),
     *E("POST", "/improvements/<reference>/stage", IMPROVEMENT_WORK, "/improvements/{improvement}/stage"),
     *E("POST", "/improvements/<reference>/dmaic", IMPROVEMENT_WORK, "/improvements/{improvement}/dmaic"),
+    *E("POST", "/improvements/<reference>/evidence", IMPROVEMENT_WORK, "/improvements/{improvement}/evidence"),
     *E("GET,POST", "/api/v1/improvements", EVERYONE),
     *E("GET", "/api/v1/improvements/<reference>", IMPROVEMENT_READ, "/api/v1/improvements/{improvement}"),
     *E("PATCH", "/api/v1/improvements/<reference>", IMPROVEMENT_WORK, "/api/v1/improvements/{improvement}"),
@@ -417,6 +424,12 @@ ENTRIES: list[Entry] = [
         "/api/v1/improvements/<reference>/dmaic",
         IMPROVEMENT_WORK,
         "/api/v1/improvements/{improvement}/dmaic",
+    ),
+    *E(
+        "POST",
+        "/api/v1/improvements/<reference>/evidence",
+        IMPROVEMENT_WORK,
+        "/api/v1/improvements/{improvement}/evidence",
     ),
     # Everyone's own notifications; the e-mail waiting is the administrator's to see.
     *E("GET", "/notifications/", EVERYONE),

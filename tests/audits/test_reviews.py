@@ -1,7 +1,10 @@
 """Management reviews (ISO 9001 9.3), part 1: who plans and reads them, and the inputs compiled
 from the data of the period, checked against counts worked out here from the records made."""
 
+import hashlib
+import json
 import re
+import subprocess
 from datetime import timedelta
 
 import pytest
@@ -533,3 +536,112 @@ def test_the_meeting_and_outputs_on_the_review_page(app, client_as, api_as):
     # A participant reads the outputs and may add none; the page of an outsider is not there.
     assert "Record the output" not in client_as("head").get(url).get_data(as_text=True)
     assert client_as("staff").get(url).status_code == 404
+
+
+# Part 2b: the chair's signature and the record as a PDF ----------------------------------------
+
+
+def _pdf_text(pdf: bytes, tmp_path, name="review.pdf") -> str:
+    path = tmp_path / name
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True).stdout
+
+
+def test_the_chair_signs_the_held_minutes_and_nothing_changes_after(app, api_as):
+    planned = _plan(app, participants=["head"])
+    assert api_as("qo").post(f"/api/v1/reviews/{planned}/sign", json={"password": TEST_PASSWORD}).status_code == 409
+    reference, url = _held(app, api_as)
+    created = api_as("qo").post(url + "/outputs", json={"kind": "improvement", "title": "Rota", "department": "SALES"})
+    assert created.status_code == 201
+    # A participant does not sign; an outsider does not see the review; a wrong password signs nothing.
+    assert api_as("head").post(url + "/sign", json={"password": TEST_PASSWORD}).status_code == 403
+    assert api_as("staff").post(url + "/sign", json={"password": TEST_PASSWORD}).status_code == 404
+    wrong = api_as("qo").post(url + "/sign", json={"password": "not it"})
+    assert wrong.status_code == 422 and "password" in str(wrong.get_json())
+    assert api_as("qo").get(url).get_json()["signature"] is None
+    signed = api_as("qo").post(url + "/sign", json={"password": TEST_PASSWORD, "comment": "Approved as minuted"})
+    assert signed.status_code == 200, signed.get_json()
+    body = signed.get_json()
+    assert body["state"] == "signed" and body["signature_intact"] is True
+    assert (body["signature"]["signer"], body["signature"]["meaning"]) == ("qo", "approved")
+    with app.app_context():
+        review = services.review_by_reference(reference)
+        content = json.loads(review.signable_content())
+        # The signature covers the inputs by their hash, the meeting record and the outputs decided.
+        assert content["inputs_sha256"] == review.inputs_sha256
+        assert content["decisions"]["audits"]["decision"] == "Audit SALES again"
+        assert [row[0] for row in content["outputs"]] == ["improvement"]
+        assert body["signature"]["content_sha256"] == hashlib.sha256(review.signable_content()).hexdigest()
+    # Signed: no more outputs, no second signature.
+    more = {"kind": "improvement", "title": "More", "department": "SALES"}
+    assert api_as("qo").post(url + "/outputs", json=more).status_code == 409
+    assert api_as("qo").post(url + "/sign", json={"password": TEST_PASSWORD}).status_code == 409
+    # A record changed behind the product's back no longer matches what was signed.
+    with app.app_context():
+        review = services.review_by_reference(reference)
+        review.decisions = {**review.decisions, "audits": {"discussion": "", "decision": "Nothing"}}
+        commit()
+    assert api_as("head").get(url).get_json()["signature_intact"] is False
+
+
+def test_the_record_pdf_has_every_input_the_decisions_and_the_signature_in_english_and_chinese(app, api_as, tmp_path):
+    reference, url = _held(app, api_as)
+    api_as("qo").post(
+        url + "/outputs",
+        json={"kind": "improvement", "title": "Lunch rota", "department": "SALES", "owner": "head"},
+    )
+    # Unsigned, the record says it is a draft of the minutes.
+    draft = _pdf_text(api_as("head").get(url + "/pdf").data, tmp_path, "draft.pdf")
+    assert "Not signed" in draft
+    assert api_as("qo").post(url + "/sign", json={"password": TEST_PASSWORD}).status_code == 200
+    answer = api_as("head").get(url + "/pdf", headers={"Accept-Language": "en"})
+    assert answer.status_code == 200 and answer.mimetype == "application/pdf"
+    path = tmp_path / "review.pdf"
+    path.write_bytes(answer.data)
+    text = _pdf_text(answer.data, tmp_path)
+    with app.app_context():
+        review = services.review_by_reference(reference)
+        sections = review.inputs["sections"]
+        name = review.chair.display_name
+    flat = " ".join(text.split())
+    for section in sections:
+        title = str(compiled.SECTION_TITLES.get(section["key"], section.get("title")))
+        assert " ".join(title.split()) in flat, title
+    assert "Audit SALES again" in flat and "Two minor NCs" in flat and "Lunch rota" in flat
+    assert f"{name} — Approved" in flat and "The record is as it was signed." in flat
+    pages = int(re.search(r"Pages:\s+(\d+)", _pdfinfo(path)).group(1))
+    assert pages >= 2 and f"Page 1 of {pages}" in flat and f"Page {pages} of {pages}" in flat
+    metadata = subprocess.run(["pdfinfo", "-meta", str(path)], capture_output=True, text=True, check=True).stdout
+    assert 'pdfaid:part="3"' in metadata and 'pdfaid:conformance="B"' in metadata
+    # In Chinese: the product's words, the "page n of N" and the signature's meaning.
+    chinese = " ".join(
+        _pdf_text(
+            api_as("head").get(url + "/pdf", headers={"Accept-Language": "zh-CN"}).data, tmp_path, "zh.pdf"
+        ).split()
+    )
+    assert "管理评审" in chinese and f"第 1 页，共 {pages} 页".replace(" ", "") in chinese.replace(" ", "")
+    assert "Audit SALES again" in chinese and name in chinese
+    assert "Extent to which quality objectives have been met" not in chinese
+
+
+def _pdfinfo(path) -> str:
+    return subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+
+
+def test_the_review_page_signs_and_offers_the_pdf(app, client_as, api_as):
+    reference, url = _held(app, api_as)
+    client = client_as("qo")
+    page = client.get(f"/reviews/{reference}").get_data(as_text=True)
+    assert "Sign the minutes" in page and f"/reviews/{reference}/record.pdf" in page
+    assert "Sign the minutes" not in client_as("head").get(f"/reviews/{reference}").get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    refused = client.post(f"/reviews/{reference}/sign", data={"csrf_token": token, "password": "wrong"})
+    assert refused.status_code == 302
+    assert "does not match" in client.get(f"/reviews/{reference}").get_data(as_text=True)
+    signed = client.post(f"/reviews/{reference}/sign", data={"csrf_token": token, "password": TEST_PASSWORD})
+    assert signed.status_code == 302
+    page = client.get(f"/reviews/{reference}").get_data(as_text=True)
+    assert "— Approved —" in page and "The record is as it was signed." in page and "Sign the minutes" not in page
+    pdf = client.get(f"/reviews/{reference}/record.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert client_as("staff").get(f"/reviews/{reference}/record.pdf").status_code == 404

@@ -5,9 +5,14 @@ The browser is the system's (``chromium`` on the PATH), never one that
 """
 
 import shutil
+import threading
+from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+from tests.test_demo_group import demo_app
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -36,3 +41,24 @@ def page(browser):
         yield context.new_page()
     finally:
         context.close()
+
+
+@pytest.fixture(scope="package")
+def demo_instance(_database_template, tmp_path_factory):
+    """An ``init --demo`` instance served on a free port, built once for the browser tests that
+    walk through the demo: its ``url`` and its ``app`` (to count what a page should show)."""
+    with demo_app(_database_template, tmp_path_factory) as app:
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, name="demo-server", daemon=True)
+        thread.start()
+        try:
+            yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", app=app)
+        finally:
+            server.shutdown()
+            thread.join(timeout=10)
+            server.server_close()
+
+
+@pytest.fixture
+def demo_server(demo_instance):
+    return demo_instance.url

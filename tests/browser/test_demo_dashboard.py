@@ -3,30 +3,12 @@ officer: the dashboard is alive (overdue work, red and green KPI tiles, the
 areas' panels and charts); switching the account to Chinese shows the same
 dashboard in Chinese."""
 
-import threading
-
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from core.demo import DEMO_PASSWORD
-from tests.test_demo_group import demo_app
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def demo_server(_database_template, tmp_path_factory):
-    with demo_app(_database_template, tmp_path_factory) as app:
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, name="demo-server", daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{server.server_port}"
-        finally:
-            server.shutdown()
-            thread.join(timeout=10)
-            server.server_close()
 
 
 def test_the_demo_dashboard_in_english_and_in_chinese(demo_server, page, tmp_path):
