@@ -3,7 +3,7 @@ report (signed by the lead auditor), closing and cancelling."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -197,6 +197,41 @@ def impartiality_refusal(auditor: User, department_ids) -> str | None:
                 f"audit their own department (ISO 9001 9.2.2 c)."
             )
     return None
+
+
+def auditor_candidates(site: Site | None, department_ids=()) -> list[User]:
+    """Who may be on the team of an audit at ``site``: active auditors and quality officers who
+    work there or at the group office (every site for a user of the group office), and — once
+    the audited departments are known — belong to none of them."""
+    rows = db.session.execute(db.select(User).where(User.active.is_(True)).order_by(User.display_name)).scalars()
+    return [
+        user
+        for user in rows
+        if (site is None or user.site_id in (None, site.id)) and impartiality_refusal(user, department_ids) is None
+    ]
+
+
+def default_lead_auditor(actor: User, site: Site | None, department_ids=()) -> User | None:
+    """The planner when they may audit those departments there, else the first who may: a form
+    never offers a lead auditor that planning would refuse."""
+    candidates = auditor_candidates(site, department_ids)
+    if actor in candidates:
+        return actor
+    return candidates[0] if candidates else None
+
+
+def next_working_day(after: date) -> date:
+    """The first Monday-to-Friday day after ``after``: an audit is planned for a day staff are in."""
+    day = after + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def default_planned_date(entry_month: date | None = None) -> date:
+    """The programme entry's month, but never a past day: the next working day at the earliest."""
+    earliest = next_working_day(today())
+    return max(entry_month, earliest) if entry_month is not None else earliest
 
 
 def invisible_refusal(user: User, audit: Audit) -> Refusal | None:

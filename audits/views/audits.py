@@ -31,9 +31,7 @@ from audits.views.shared import (
     typed,
     upload_errors,
     user,
-    users,
 )
-from core.accounts.models import Role
 from core.accounts.permissions import Permission, can, require
 from core.database import commit, db
 from core.errors import DomainError, ValidationFailed, authorize, enforce
@@ -67,17 +65,23 @@ def new_audit():
     require(user(), Permission.RUN_AUDITS)
     entry = programme_services.entry_by_id(request.args.get("entry", type=int)) if request.args.get("entry") else None
     form = AuditPlanForm()
+    site = entry.site if entry is not None else user().site
     if not form.is_submitted():
-        form.site.data = user().site.code if user().site else "MAIN"
-        form.lead_auditor.data = user().login
+        form.site.data = site.code if site else "MAIN"
+        departments = [entry.department.id] if entry is not None else []
+        lead = audit_services.default_lead_auditor(user(), site, departments)
+        form.lead_auditor.data = lead.login if lead else None
+        form.planned_date.data = audit_services.default_planned_date(
+            date(entry.year, entry.month, 1) if entry is not None else None
+        )
         if entry is not None:
-            form.site.data, form.departments.data = entry.site.code, [entry.department.code]
+            form.departments.data = [entry.department.code]
             form.title.data = (
                 _("Internal audit %(department)s — %(area)s", department=entry.department.name, area=entry.area)
                 if entry.area
                 else entry.department.name
             )
-            form.scope.data, form.planned_date.data = entry.area, date(entry.year, entry.month, 1)
+            form.scope.data = entry.area
             form.checklists.data = programme_services.suggested_checklists(entry.department.code)
     outcome = submit(
         form,
@@ -105,7 +109,7 @@ def new_audit():
         entry=entry,
         sites=nc_services.sites(),
         departments=nc_services.departments(),
-        auditors=users(Role.AUDITOR, Role.QUALITY_OFFICER),
+        auditors=audit_services.auditor_candidates(site),
         checklists=registry().checklists,
         **common(),
     ), outcome.status
@@ -156,7 +160,7 @@ def edit_audit(reference):
         values=values,
         errors=errors_of(form),
         gone=gone,
-        auditors=users(Role.AUDITOR, Role.QUALITY_OFFICER),
+        auditors=audit_services.auditor_candidates(audit.site, [d.id for d in audit.departments]),
         checklists=known,
         **common(),
     ), outcome.status

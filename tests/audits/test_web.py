@@ -216,3 +216,46 @@ def test_the_pages_speak_chinese(app, client_as, fresh_translations):
     client.post("/language", data={"csrf_token": token, "locale": "zh_CN", "next": "/nonconformities/"})
     page = client.get("/nonconformities/").get_data(as_text=True)
     assert "提出不符合" in page and "仅逾期" in page
+
+
+def test_planning_from_the_programme_prefills_what_planning_accepts(app, client_as, make_user):
+    """A QUALITY audit planned by a quality officer of QUALITY: the form offers an impartial lead
+    auditor and no past date, only auditors who work at the site, and submitting it as offered
+    plans the audit."""
+    from audits.services import audits, programme
+    from core.accounts.services import create_site
+    from core.database import commit
+
+    with app.app_context():
+        create_site(None, "NORTH", "North")
+        commit()
+    make_user("north.auditor", "auditor", department="TRAINING", site="NORTH")
+    with app.app_context():
+        past = today().replace(day=1) - timedelta(days=40)
+        entry = programme.add_entry(None, year=past.year, month=past.month, site="MAIN", department="QUALITY")
+        commit()
+        entry_id = entry.id
+        assert audits.next_working_day(today()).weekday() < 5
+    client = client_as("qo")
+    page = client.get(f"/audits/new?entry={entry_id}").get_data(as_text=True)
+    lead = re.search(r'<select id="f-lead" name="lead_auditor">(.*?)</select>', page, re.S).group(1)
+    chosen = re.search(r'<option value="([^"]+)" selected>', lead).group(1)
+    assert chosen == "auditor", "qo belongs to QUALITY and may not lead its audit"
+    assert 'value="north.auditor"' not in page, "an auditor of another site is not offered"
+    # The date is the next working day, not the past month of the programme.
+    planned_for = re.search(r'name="planned_date"[^>]*value="([^"]+)"', page).group(1)
+    assert planned_for == audits.next_working_day(today()).isoformat()
+    values = dict(re.findall(r'<input[^>]*name="(title|scope)"[^>]*value="([^"]*)"', page))
+    answer = client.post(
+        f"/audits/new?entry={entry_id}",
+        data={
+            "csrf_token": _token(page),
+            "title": values.get("title") or "Quality system audit",
+            "site": "MAIN",
+            "departments": "QUALITY",
+            "lead_auditor": chosen,
+            "checklists": "audits.quality_system",
+            "planned_date": planned_for,
+        },
+    )
+    assert answer.status_code == 302, answer.get_data(as_text=True)[-2000:]
