@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import String, cast
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from core.accounts.models import Department, Role, Site, User
+from core.accounts.models import Department, Role, Site, User, department_label
 from core.accounts.permissions import AreaDepartment, Permission, can, require, scope_clause
 from core.clock import local_zone, period_of, utcnow
 from core.database import db, iso_utc
@@ -36,6 +37,52 @@ READ_ALL_ROLES = (Role.ADMIN, Role.QUALITY_OFFICER, Role.DEPARTMENT_HEAD, Role.A
 
 def definitions() -> list[Form]:
     return sorted(manager.registry().forms.values(), key=lambda form: form.key)
+
+
+@dataclass(frozen=True)
+class AreaForms:
+    """The forms of one area (a department's code; "" for forms of no area) under its name."""
+
+    area: str
+    label: str
+    forms: tuple[Form, ...]
+
+
+def _matches(form: Form, words: list[str]) -> bool:
+    text = f"{form.key} {form.title} {form.description}".casefold()
+    return all(word in text for word in words)
+
+
+def forms_by_area(*, area: str | None = None, text: str | None = None) -> list[AreaForms]:
+    """The forms grouped by area, areas by their name and forms by title, in the reader's
+    language; narrowed to one area and to forms whose title, description or key hold every word
+    of ``text``."""
+    words = (text or "").casefold().split()
+    chosen = [
+        form for form in definitions() if (area is None or form.area == area) and (not words or _matches(form, words))
+    ]
+    codes = {form.area for form in chosen if form.area}
+    names = (
+        dict(db.session.execute(db.select(Department.code, Department.name).where(Department.code.in_(codes))).all())
+        if codes
+        else {}
+    )
+    groups: dict[str, list[Form]] = {}
+    for form in chosen:
+        groups.setdefault(form.area, []).append(form)
+    labelled = [
+        AreaForms(code, department_label(code, names[code]) if code in names else (code or _("Other")), ())
+        for code in groups
+    ]
+    return [
+        AreaForms(group.area, group.label, tuple(sorted(groups[group.area], key=lambda form: str(form.title))))
+        for group in sorted(labelled, key=lambda group: (not group.area, group.label))
+    ]
+
+
+def areas_with_forms() -> list[tuple[str, str]]:
+    """Every area that has forms (code, name), for the filter."""
+    return [(group.area, group.label) for group in forms_by_area()]
 
 
 def definition(key: str) -> Form:

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from core.accounts.models import Department, Site
-from core.accounts.permissions import Permission, require
+from core.accounts.permissions import Permission, can, require
 from core.database import commit, db
 from core.errors import DomainError, authorize
 from core.forms import schedules, services
@@ -48,9 +48,14 @@ def _sites():
 
 @bp.route("/")
 def index():
+    area = request.args.get("area") or None
+    text = (request.args.get("q") or "").strip()[:100]
     return render_template(
         "forms/index.html",
-        forms=services.definitions(),
+        groups=services.forms_by_area(area=area, text=text),
+        areas=services.areas_with_forms(),
+        area=area,
+        text=text,
         may_read_all=services.may_read_all(_user()),
         may_schedule=schedules.scheduler_refusal(_user()) is None,
     )
@@ -146,7 +151,11 @@ def export(key):
 def view(submission_id):
     found = services.submission(_user(), submission_id)
     shown = services.shown_definition(found)
-    return render_template("forms/view.html", submission=found, shown=shown, display=services.display_value)
+    # Who just logged one is offered the next, at the same site: a lead log is filled many times a day.
+    log_another = found.submitted_by_id == _user().id and shown.current and can(_user(), Permission.SUBMIT_FORMS)
+    return render_template(
+        "forms/view.html", submission=found, shown=shown, display=services.display_value, log_another=log_another
+    )
 
 
 # Recurring forms ------------------------------------------------------------------------

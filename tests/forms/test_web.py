@@ -73,6 +73,9 @@ def test_a_valid_post_is_stored_and_shown(app, users, sample, client_as):
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Li Wei" in page and VIN in page and "paint; tyres" in page and "Parts" in page
     assert "ignored" not in page
+    # The next one is a click away, at the same site; someone else reading it is not offered it.
+    assert 'href="/forms/sample.inspection/new?site=MAIN">Log another' in page
+    assert "Log another" not in client_as("qo").get(response.headers["Location"]).get_data(as_text=True)
     assert sample.submitted[0][3]["whys"] == [{"why": "Late", "because": "Parts"}]
 
 
@@ -103,3 +106,19 @@ def test_list_filter_and_csv_export(app, users, sample, client_as, api_as):
 
 def test_unknown_form_is_404(app, users, sample, client_as):
     assert client_as("staff").get("/forms/sample.nothing/new").status_code == 404
+
+
+def test_the_forms_are_grouped_by_area_and_found_by_words(app, users, sample, client_as):
+    client = client_as("staff")
+    page = client.get("/forms/").get_data(as_text=True)
+    # Areas by name, forms of no area last under "Other"; no header without words.
+    headings = re.findall(r"<h2>([^<]+)</h2>", page)
+    assert headings.index("After-sales") < headings.index("Other")
+    assert '<th scope="col"></th>' not in page
+    survey = page.index("Customer satisfaction survey")
+    assert page.index("<h2>After-sales</h2>") < survey < page.index("<h2>Other</h2>") < page.index("Vehicle inspection")
+    found = client.get("/forms/?q=inspection").get_data(as_text=True)
+    assert "Vehicle inspection" in found and "Customer satisfaction survey" not in found
+    narrowed = client.get("/forms/?area=AFTERSALES").get_data(as_text=True)
+    assert "Customer satisfaction survey" in narrowed and "Vehicle inspection" not in narrowed
+    assert "No form matches." in client.get("/forms/?q=nothing-like-this").get_data(as_text=True)
