@@ -12,7 +12,15 @@ from flask_babel import lazy_gettext as _l
 
 from audits.reviews import inputs as compiled
 from audits.reviews.models import ManagementReview, OutputKind, ReviewOutput, ReviewState
-from audits.services.common import next_sequence, optional_text, required_text, site_named, user_named
+from audits.services.common import (
+    department_named,
+    head_of,
+    next_sequence,
+    optional_text,
+    required_text,
+    site_named,
+    user_named,
+)
 from core.accounts.models import Role, Site, User
 from core.accounts.permissions import in_group_office, works_at
 from core.clock import local, utcnow
@@ -397,6 +405,10 @@ def add_output(
 
         if target is None:
             raise ValidationFailed.field("target", "is required")
+        if not owner and department and site:
+            # As for the other outputs: the head of the department there, unless someone is named.
+            head = head_of(department_named(department), site_named(site))
+            owner = head.login if head else None
         record = objectives.create(
             actor,
             title=title,

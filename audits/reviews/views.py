@@ -9,6 +9,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from audits.reviews import charts, inputs, pdf, services
+from audits.services import nonconformities as nc_services
+from core.accounts import organisation
 from core.database import commit, db
 from core.errors import DomainError, ValidationFailed, authorize
 from core.metrics import services as metrics
@@ -104,6 +106,8 @@ def _page(found, *, errors=None, form=None, status=200):
         may_record=services.record_refusal(current, found) is None,
         may_add_output=services.output_refusal(current, found) is None,
         may_sign=services.sign_refusal(current, found) is None,
+        owners=organisation.owner_candidates(found.site_id),
+        departments=nc_services.departments(),
         charts={s["key"]: charts.section_charts(s) for s in (found.inputs or {}).get("sections", [])},
         kpis=sorted(((key, _(str(m.name))) for key, m in metrics.definitions_by_key().items()), key=lambda p: p[1]),
         signature=services.chair_signature(found),

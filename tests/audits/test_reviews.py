@@ -459,6 +459,15 @@ def test_each_output_creates_its_record_linked_back(app, api_as):
         assert (raised.source, raised.source_ref) == ("review", reference)
 
 
+def test_an_objective_decided_without_an_owner_is_the_department_heads(app, api_as):
+    reference, url = _held(app, api_as)
+    due = (today() + timedelta(days=90)).isoformat()
+    body = {"kind": "objective", "title": "Fewer repeat repairs", "target": 2, "due_date": due}
+    created = api_as("qo").post(url + "/outputs", json={**body, "department": "SALES", "description": "A check"})
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["owner"] == "head"
+
+
 def test_outputs_are_refused_outside_scope_in_the_wrong_state_and_naming_the_field(app, api_as):
     planned = _plan(app)
     body = {"kind": "improvement", "title": "Lunch rota", "department": "SALES"}

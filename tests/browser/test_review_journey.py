@@ -145,8 +145,8 @@ def test_the_quality_manager_runs_a_management_review_for_shanghai(demo_instance
         page.locator("#f-kind").select_option(kind)
         page.fill("#f-title", title)
         page.fill("#f-description", f"Decided at {reference}")
-        page.fill("#f-department", department)
-        page.fill("#f-owner", owner)
+        page.locator("#f-department").select_option(department)
+        page.locator("#f-owner").select_option(owner)
         page.fill("#f-due_date", due)
         if kind == "objective":
             page.fill("#f-target", "5")
