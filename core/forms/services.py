@@ -27,6 +27,7 @@ from core.metrics import services as metrics
 from core.metrics.services import months_of
 from core.plugin_engine import manager
 from core.plugin_engine.types import Form
+from core.times import parse_stored, when
 
 READ_ALL_ROLES = (Role.ADMIN, Role.QUALITY_OFFICER, Role.DEPARTMENT_HEAD, Role.AUDITOR)
 
@@ -103,7 +104,8 @@ def submit(
         form_version=form.version,
         definition=version,
         site=site,
-        period=period_of(now),
+        # The site's month: a lead logged at 00:30 on 1 January in Shanghai counts for January.
+        period=period_of(now, site.zone),
         data=data,
         submitted_by=user,
         submitted_at=now,
@@ -251,6 +253,15 @@ def display_value(field: dict, value) -> str:
     if field["type"] == "group":
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)
+
+
+def page_value(field: dict, value) -> str:
+    """A stored value as a page shows it: a date-time on the reader's clock, the rest as :func:`display_value`."""
+    if field["type"] == "datetime" and isinstance(value, str):
+        moment = parse_stored(value)
+        if moment is not None:
+            return when(moment)
+    return display_value(field, value)
 
 
 def export_csv(query, form: Form) -> Iterator[str]:
