@@ -100,6 +100,13 @@ def test_each_reader_sees_their_own_sites_clock_and_the_group_office_the_instanc
     assert "Submitted 2027-01-01 00:30" in at_the_group_office
     assert "Times in Asia/Shanghai (UTC+08:00)." in at_the_group_office
 
+    # A day asked for is the site's day: 31 December in Berlin, 1 January at the group office.
+    listing = "/forms/sales.lead_log/submissions?from={day}&to={day}&site={site}"
+    group = client_as("group.qo")
+    assert path in group.get(listing.format(day="2026-12-31", site="BER")).get_data(as_text=True)
+    assert path not in group.get(listing.format(day="2027-01-01", site="BER")).get_data(as_text=True)
+    assert path in group.get(listing.format(day="2027-01-01", site="")).get_data(as_text=True)
+
 
 @pytest.mark.usefixtures("month_end")
 def test_the_api_keeps_utc_and_takes_any_offset(app, api_as):
