@@ -21,7 +21,7 @@ from flask import has_request_context
 from flask_babel import get_locale
 from flask_login import current_user
 
-from core.clock import instance_zone_name, local_zone, utcnow, zone_named
+from core.clock import local_zone, utcnow, zone_named
 
 DATE = "yyyy-MM-dd"
 MINUTES = "yyyy-MM-dd HH:mm"
@@ -53,7 +53,7 @@ def offset_label(zone: tzinfo, at: datetime | None = None) -> str:
 def zone_label(zone: tzinfo | None = None) -> str:
     """``Asia/Shanghai (UTC+08:00)``: the footer's and a PDF's statement of the zone."""
     zone = zone or viewer_zone()
-    return f"{getattr(zone, 'key', None) or instance_zone_name()} ({offset_label(zone)})"
+    return f"{getattr(zone, 'key', None) or zone} ({offset_label(zone)})"
 
 
 def when(
