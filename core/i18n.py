@@ -23,14 +23,13 @@ the ``.po`` files or when a string is not in the catalogs.
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 from babel import Locale
 from flask import current_app, has_request_context, request, session
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import get_locale
 from flask_login import current_user
 from werkzeug.datastructures import LanguageAccept
 
+from core import times
 from core.api.auth import token_user
 from core.api.problems import API_PATH_PREFIX
 from core.extensions import babel
@@ -89,15 +88,6 @@ def current_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def _when(value: datetime | date | None) -> str:
-    """ISO-style dates in every language: unambiguous for auditors, and sortable."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return format_datetime(value, "yyyy-MM-dd HH:mm:ss")
-    return format_date(value, "yyyy-MM-dd")
-
-
 def add_translation_directories(app, folders) -> None:
     """Merge plugins' catalogs (``register_translations``) with the core's."""
     from flask_babel import get_babel
@@ -117,4 +107,5 @@ def init_app(app) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["current_locale"] = current_locale
     app.jinja_env.globals["language_names"] = LANGUAGE_NAMES
-    app.jinja_env.filters["when"] = _when
+    # Times show in the reader's zone (core.times), not UTC.
+    times.init_app(app)

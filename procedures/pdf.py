@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import render_template
 
 from core.clock import utcnow
-from core.database import iso_utc
 from core.pdf import page_of_css, render_pdf
 from core.signatures import manifestation, signatures_for
+from core.times import when, zone_of
 from procedures.markdown import render
 from procedures.models import Revision, RevisionState
 
@@ -51,15 +51,18 @@ def status_mark(revision: Revision) -> str | None:
 
 def controlled_copy_html(revision: Revision) -> str:
     signatures = [s for s in signatures_for(revision) if s.meaning in ("approved", "periodic-review")]
+    # A copy is read away from the screen: its times are its site's (the group's for a group procedure), named.
+    zone = zone_of(revision.procedure.site)
     return render_template(
         "procedures/controlled_copy.html",
         revision=revision,
         procedure=revision.procedure,
         body=render(revision.body),
         signatures=signatures,
-        manifestation=manifestation,
+        manifestation=lambda signature: manifestation(signature, zone),
+        zone=zone,
         status_mark=status_mark(revision),
-        printed_at=iso_utc(utcnow())[:19].replace("T", " ") + " UTC",
+        printed_at=when(utcnow(), zone, named=True),
     )
 
 

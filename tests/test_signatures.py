@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -135,7 +136,7 @@ def test_a_signature_stops_matching_when_the_record_changes(app, qo, signable_si
         assert signature_matches(signature, site)
 
 
-def test_the_manifestation_shows_printed_name_meaning_and_utc_time(app, qo, signable_site):
+def test_the_manifestation_shows_printed_name_meaning_and_the_time_with_its_offset(app, qo, signable_site):
     with app.test_request_context("/"):
         signer = services.user_by_login(qo)
         signature = sign(
@@ -145,7 +146,12 @@ def test_the_manifestation_shows_printed_name_meaning_and_utc_time(app, qo, sign
         text = manifestation(signature)
         assert "Quinn Quality" in text
         assert "Periodic review: still valid" in text
-        assert signature.signed_at.strftime("%Y-%m-%d %H:%M:%S") + " UTC" in text
+        # With nobody signed in the time is the instance's (Asia/Shanghai), its offset named.
+        shanghai = signature.signed_at.astimezone(ZoneInfo("Asia/Shanghai"))
+        assert shanghai.strftime("%Y-%m-%d %H:%M:%S") + " UTC+08:00" in text
+        berlin = signature.signed_at.astimezone(ZoneInfo("Europe/Berlin"))
+        offset = "UTC+01:00" if berlin.utcoffset().total_seconds() == 3600 else "UTC+02:00"
+        assert berlin.strftime("%Y-%m-%d %H:%M:%S") + " " + offset in manifestation(signature, berlin.tzinfo)
 
 
 def test_a_later_rename_does_not_change_what_the_signature_showed(app, qo, signable_site):

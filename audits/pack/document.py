@@ -36,10 +36,10 @@ from audits import labels
 from audits.fishbone import fishbone_svg
 from audits.pack.content import PackContent, owner_label
 from core import charts
-from core.database import iso_utc
 from core.pdf import FILES_PREFIX, css_string, page_of_css
 from core.signatures import manifestation
 from core.signatures.service import MEANINGS
+from core.times import when, zone_of
 from procedures.markdown import render
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -171,16 +171,18 @@ def _environment():
     return current_app.jinja_env.overlay(loader=FileSystemLoader(str(TEMPLATES)))
 
 
-def _helpers() -> dict:
+def _helpers(content: PackContent) -> dict:
+    # The pack is read by auditors anywhere, years later: the audit's site's clock, named.
+    zone = zone_of(content.audit.site)
     return {
         "result_labels": labels.RESULT_LABELS,
         "state_labels": labels.STATE_LABELS,
         "fishbone_labels": labels.FISHBONE_LABELS,
         "eight_d_labels": labels.EIGHT_D_LABELS,
-        "manifestation": manifestation,
+        "manifestation": lambda signature: manifestation(signature, zone),
         "owner_label": owner_label,
         "meaning": lambda signature: str(MEANINGS.get(signature.meaning, signature.meaning)),
-        "when": lambda value: iso_utc(value)[:19].replace("T", " ") + " UTC" if value else "",
+        "when": lambda value: when(value, zone, named=True, seconds=True),
         "file_url": lambda evidence: f"{FILES_PREFIX}{evidence.sha256}",
     }
 
@@ -223,7 +225,7 @@ def findings_chart(counts: dict[str, int], labels: dict, memo=None) -> Markup:
 
 def findings_unit(content: PackContent, memo=None) -> Unit:
     """The findings summary (``memo``: see :func:`findings_chart`)."""
-    helpers = _helpers()
+    helpers = _helpers(content)
     title = _("Findings summary")
     counts = content.audit.result_counts()
     html = (
@@ -250,7 +252,7 @@ def units(content: PackContent, memo=None, *, findings: bool = True) -> list[Uni
     """Every unit after the cover and the contents, in pack order. Without ``findings`` the findings
     summary is left out (its chart takes a while: :func:`findings_unit` makes it on its own)."""
     env = _environment()
-    helpers = _helpers()
+    helpers = _helpers(content)
     common = {"pack": content, "audit": content.audit, **helpers}
     found: list[Unit] = []
 
@@ -401,7 +403,7 @@ def cover(content: PackContent, manifest_sha256: str) -> Unit:
     html = (
         _environment()
         .get_template("cover.html")
-        .render(pack=content, audit=content.audit, manifest_sha256=manifest_sha256, **_helpers())
+        .render(pack=content, audit=content.audit, manifest_sha256=manifest_sha256, **_helpers(content))
     )
     return Unit(
         "cover", "cover", content.audit.reference, Markup(html), [Mark(1, content.audit.reference)], cacheable=False

@@ -8,16 +8,15 @@ site's time zone (the group office's for a review of the group).
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Response, render_template
 from flask_babel import gettext as _
 
 from audits.reviews import charts, inputs, services
 from audits.reviews.models import ManagementReview
-from core.clock import local, local_zone, utcnow
+from core.clock import utcnow
 from core.pdf import css_string, page_of_css, render_pdf
 from core.signatures import manifestation
+from core.times import when, zone_of
 
 PDF_VARIANT = "pdf/a-3b"
 
@@ -52,12 +51,8 @@ td.number { text-align: right; }
 """
 
 
-def _when(moment: datetime | None, zone) -> str:
-    return local(moment, zone).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
 def record_html(review: ManagementReview) -> str:
-    zone = review.site.zone if review.site else local_zone()
+    zone = zone_of(review.site)
     signature, intact = services.chair_signature(review)
     sections = (review.inputs or {}).get("sections", [])
     return render_template(
@@ -72,10 +67,10 @@ def record_html(review: ManagementReview) -> str:
         state_labels=services.STATE_LABELS,
         signature=signature,
         signature_intact=intact,
-        manifestation=manifestation,
-        when=lambda moment: _when(moment, zone),
+        manifestation=lambda signature: manifestation(signature, zone),
+        when=lambda value: when(value, zone),
         zone_name=str(zone),
-        printed_at=_when(utcnow(), zone),
+        printed_at=when(utcnow(), zone),
     )
 
 

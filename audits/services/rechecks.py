@@ -22,7 +22,7 @@ from audits.models import (
     RecheckState,
 )
 from core.accounts.models import User
-from core.clock import utcnow
+from core.clock import local, utcnow
 from core.database import db
 from core.trail import reason as trail_reason
 
@@ -86,7 +86,8 @@ def point_text(recheck: Recheck) -> str:
 
 def point_guidance(recheck: Recheck) -> str:
     nc = recheck.nonconformity
-    closed = nc.closed_at.date().isoformat() if nc.closed_at else ""
+    # The day it was closed at its site, not in UTC.
+    closed = local(nc.closed_at, nc.site.zone).date().isoformat() if nc.closed_at else ""
     return _(
         "Found here before and closed as fixed on %(date)s. Check that it has not come back: a "
         "nonconformity now reopens %(reference)s.",

@@ -10,6 +10,7 @@ submission; :func:`formdata_from_json` feeds an API body to the same class.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -45,8 +46,10 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from core.clock import utcnow
 from core.i18n import current_locale
 from core.plugin_engine.types import Field, Form
+from core.times import from_wall_clock, wall_clock
 
 TEXT_LIMIT = 1000
 TEXTAREA_LIMIT = 10000
@@ -324,10 +327,18 @@ def _build_class(definition: Form, csrf: bool) -> type[SubmissionForm]:
     return type(f"Form_{definition.key.replace('.', '_')}_v{definition.version}", (SubmissionForm,), attributes)
 
 
+def prefill_times(form: SubmissionForm, zone: tzinfo) -> None:
+    """A new form's required date-times start at now on the site's clock: most are logged as they happen."""
+    now = wall_clock(utcnow(), zone)
+    for field in form.definition.fields:
+        if field.type == "datetime" and field.required and form[field.key].data is None:
+            form[field.key].data = now
+
+
 # Stored data ------------------------------------------------------------------------
 
 
-def _clean_value(field: Field, wtf_field):
+def _clean_value(field: Field, wtf_field, zone: tzinfo):
     data = wtf_field.data
     match field.type:
         case "boolean":
@@ -337,13 +348,14 @@ def _clean_value(field: Field, wtf_field):
         case "date":
             return None if data is None else data.isoformat()
         case "datetime":
-            return None if data is None else data.isoformat(timespec="seconds")
+            # Stored in UTC, without an offset, as datetime values always were.
+            return None if data is None else from_wall_clock(data, zone).replace(tzinfo=None).isoformat("T", "seconds")
         case "multiselect":
             return list(data or []) or None
         case "group":
             rows = []
             for entry in wtf_field.entries:
-                row = {sub.key: _clean_value(sub, entry.form[sub.key]) for sub in field.fields}
+                row = {sub.key: _clean_value(sub, entry.form[sub.key], zone) for sub in field.fields}
                 rows.append({key: value for key, value in row.items() if value is not None})
             return rows or None
         case "text" | "textarea" | "email" | "phone" | "vin" | "select":
@@ -351,13 +363,17 @@ def _clean_value(field: Field, wtf_field):
     return data
 
 
-def clean_data(form: SubmissionForm) -> dict:
-    """The submission as stored: visible, answered fields only, in JSON types."""
+def clean_data(form: SubmissionForm, zone: tzinfo = UTC) -> dict:
+    """The submission as stored: visible, answered fields only, in JSON types.
+
+    A date-time is typed on the wall clock of ``zone`` (the site's, on the
+    web page; UTC through the API) and stored in UTC.
+    """
     cleaned = {}
     for field in form.definition.fields:
         if not form.visible(field):
             continue
-        value = _clean_value(field, form[field.key])
+        value = _clean_value(field, form[field.key], zone)
         if value is not None:
             cleaned[field.key] = value
     return cleaned
@@ -404,8 +420,14 @@ def _as_form_text(field: Field, value) -> list[str]:
     if field.type == "multiselect":
         return [str(v) for v in value]
     if field.type == "datetime":
-        # Times are UTC everywhere; an explicit UTC suffix is accepted and dropped.
-        return [re.sub(r"(Z|[+-]00:?00)$", "", value)]
+        # The API's times are UTC: a value with an offset is moved to UTC, one without is UTC already.
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return [value]
+        if moment.tzinfo is not None:
+            return [moment.astimezone(UTC).replace(tzinfo=None).isoformat("T", "seconds")]
+        return [value]
     return [str(value)]
 
 

@@ -7,7 +7,7 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from core.accounts.models import Department, Role, Site, User, department_label
 from core.accounts.permissions import AreaDepartment, Permission, can, require, scope_clause
-from core.clock import local_zone, period_of, utcnow
+from core.clock import period_of, utcnow
 from core.database import db, iso_utc
 from core.errors import NotFound, ValidationFailed
 from core.forms.forms import clean_data, field_errors, form_class, formdata_from_json
@@ -28,6 +28,7 @@ from core.metrics import services as metrics
 from core.metrics.services import months_of
 from core.plugin_engine import manager
 from core.plugin_engine.types import Form
+from core.times import parse_stored, when, zone_of
 
 READ_ALL_ROLES = (Role.ADMIN, Role.QUALITY_OFFICER, Role.DEPARTMENT_HEAD, Role.AUDITOR)
 
@@ -150,7 +151,8 @@ def submit(
         form_version=form.version,
         definition=version,
         site=site,
-        period=period_of(now),
+        # The site's month: a lead logged at 00:30 on 1 January in Shanghai counts for January.
+        period=period_of(now, site.zone),
         data=data,
         submitted_by=user,
         submitted_at=now,
@@ -242,16 +244,17 @@ def list_query(
         query = query.where(FormSubmission.form_key == form_key)
     if site is not None:
         query = query.where(FormSubmission.site_id == site.id)
+    # The days of the site asked for, else the reader's: "to 31 December" includes the evening of the 31st in China.
+    zone = zone_of(site if site is not None else user.site)
     if date_from is not None:
-        query = query.where(FormSubmission.submitted_at >= _start_of(date_from))
+        query = query.where(FormSubmission.submitted_at >= _start_of(date_from, zone))
     if date_to is not None:
-        query = query.where(FormSubmission.submitted_at < _start_of(date_to + timedelta(days=1)))
+        query = query.where(FormSubmission.submitted_at < _start_of(date_to + timedelta(days=1), zone))
     return query.order_by(FormSubmission.submitted_at.desc(), FormSubmission.id.desc())
 
 
-def _start_of(day: date) -> datetime:
-    # The dealership's day, not UTC's: "to 31 December" includes the evening of the 31st in China.
-    return datetime.combine(day, time.min, tzinfo=local_zone())
+def _start_of(day: date, zone: tzinfo) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=zone)
 
 
 def submission(user: User, submission_id: int) -> FormSubmission:
@@ -298,6 +301,15 @@ def display_value(field: dict, value) -> str:
     if field["type"] == "group":
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)
+
+
+def page_value(field: dict, value) -> str:
+    """A stored value as a page shows it: a date-time on the reader's clock, the rest as :func:`display_value`."""
+    if field["type"] == "datetime" and isinstance(value, str):
+        moment = parse_stored(value)
+        if moment is not None:
+            return when(moment)
+    return display_value(field, value)
 
 
 def export_csv(query, form: Form) -> Iterator[str]:

@@ -22,9 +22,10 @@ from core.accounts.permissions import Permission, can, require
 from core.database import commit, db
 from core.errors import DomainError, authorize
 from core.forms import schedules, services
-from core.forms.forms import clean_data, form_class
+from core.forms.forms import clean_data, form_class, prefill_times
 from core.rhythm import FREQUENCY_LABELS, WEEKDAY_LABELS
 from core.tasks.views import after_done
+from core.times import zone_of
 from core.web.forms_support import refusal_status
 
 bp = Blueprint("forms", __name__, url_prefix="/forms", static_folder="static", static_url_path="/static")
@@ -74,14 +75,16 @@ def fill(key):
         or (current_user.site.code if current_user.site else (sites[0].code if sites else ""))
     )
     status = 200
+    site = next((s for s in sites if s.code == chosen), None)
+    # Date-times are typed and shown on the wall clock of the site the form is about.
+    zone = zone_of(site)
     if form.validate_on_submit():
-        site = next((s for s in sites if s.code == chosen), None)
         if site is None:
             form.form_errors.append(_("Choose the site this form is about."))
             status = 422
         else:
             try:
-                submission = services.submit(_user(), definition, site, clean_data(form))
+                submission = services.submit(_user(), definition, site, clean_data(form, zone))
                 commit()
                 flash(_("Thank you: %(title)s was submitted.", title=definition.title), "success")
                 return redirect(after_done(url_for(".view", submission_id=submission.id)))
@@ -89,6 +92,8 @@ def fill(key):
                 status = refusal_status(form, error)
     elif form.is_submitted():
         status = 422
+    else:
+        prefill_times(form, zone)
     _pad_groups(form)
     return render_template("forms/fill.html", definition=definition, form=form, sites=sites, chosen=chosen), status
 
@@ -154,7 +159,7 @@ def view(submission_id):
     # Who just logged one is offered the next, at the same site: a lead log is filled many times a day.
     log_another = found.submitted_by_id == _user().id and shown.current and can(_user(), Permission.SUBMIT_FORMS)
     return render_template(
-        "forms/view.html", submission=found, shown=shown, display=services.display_value, log_another=log_another
+        "forms/view.html", submission=found, shown=shown, display=services.page_value, log_another=log_another
     )
 
 

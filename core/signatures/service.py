@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import tzinfo
 from typing import Protocol
 
 from flask_babel import lazy_gettext as _l
 
 from core.accounts.models import User
 from core.accounts.passwords import verify_password
-from core.database import db, iso_utc
+from core.database import db
 from core.errors import Forbidden, ValidationFailed
 from core.signatures.models import Signature
+from core.times import when
 from core.trail.recorder import entity_id_of, entity_type_of
 
 MEANINGS = {
@@ -77,8 +79,13 @@ def signature_matches(signature: Signature, record: Signable) -> bool:
     return signature.content_sha256 == content_hash(record)
 
 
-def manifestation(signature: Signature) -> str:
-    """Printed name, time (UTC) and meaning, as shown on screens and PDFs (11.50)."""
+def manifestation(signature: Signature, zone: tzinfo | None = None) -> str:
+    """Printed name, time and meaning, as shown on screens and PDFs (11.50).
+
+    The time is on the wall clock of ``zone`` (a PDF passes its record's
+    site's; a page the reader's) and names its offset, so that the moment is
+    unambiguous wherever the copy is read.
+    """
     meaning = MEANINGS.get(signature.meaning, signature.meaning)
-    signed_at = iso_utc(signature.signed_at)[:19].replace("T", " ")
-    return f"{signature.signer_name} — {meaning} — {signed_at} UTC"
+    signed_at = when(signature.signed_at, zone, named=True, seconds=True)
+    return f"{signature.signer_name} — {meaning} — {signed_at}"

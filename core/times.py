@@ -1,0 +1,107 @@
+"""How a time shows: in the reader's time zone, formatted for their language.
+
+Times are stored in UTC (aware datetimes from :mod:`core.database`). A page
+shows them on the wall clock of whoever reads it — the signed-in user's
+site, or the instance's zone (``DEALERQMS_TIME_ZONE``) for the group office
+and for signed-out pages. A printed record (a PDF, a signature on it) is
+about one site and is read later by people anywhere, so it shows the
+record's site's zone and names it (``UTC+08:00``).
+
+Dates (a due date, a KPI month) are already the site's days: they are
+formatted, never shifted. Year-month-day order in every language: auditors
+compare dates across languages and sort them by eye.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, tzinfo
+
+from babel.dates import format_date, format_datetime
+from flask import has_request_context
+from flask_babel import get_locale
+from flask_login import current_user
+
+from core.clock import local_zone, utcnow, zone_named
+
+DATE = "yyyy-MM-dd"
+MINUTES = "yyyy-MM-dd HH:mm"
+SECONDS = "yyyy-MM-dd HH:mm:ss"
+
+
+def viewer_zone() -> tzinfo:
+    """The zone the current reader sees times in: their site's, else the instance's."""
+    if has_request_context() and getattr(current_user, "is_authenticated", False):
+        site = getattr(current_user, "site", None)
+        if site is not None and site.time_zone:
+            return zone_named(site.time_zone)
+    return local_zone()
+
+
+def zone_of(site) -> tzinfo:
+    """A record's site's zone; the instance's for a record of the group (no site)."""
+    return zone_named(site.time_zone) if site is not None and site.time_zone else local_zone()
+
+
+def offset_label(zone: tzinfo, at: datetime | None = None) -> str:
+    """``UTC+08:00``: the zone's offset at ``at`` (now by default), unambiguous in every language."""
+    offset = (at or utcnow()).astimezone(zone).utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    sign = "-" if minutes < 0 else "+"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def zone_label(zone: tzinfo | None = None) -> str:
+    """``Asia/Shanghai (UTC+08:00)``: the footer's and a PDF's statement of the zone."""
+    zone = zone or viewer_zone()
+    return f"{getattr(zone, 'key', None) or zone} ({offset_label(zone)})"
+
+
+def when(
+    value: datetime | date | None,
+    zone: tzinfo | None = None,
+    *,
+    named: bool = False,
+    seconds: bool = False,
+) -> str:
+    """A stored time on the wall clock of ``zone`` (the reader's by default), or a date as it is.
+
+    ``named`` adds the offset (``2027-01-01 00:30 UTC+08:00``): for what is
+    printed, signed or read outside the app. A naive datetime is UTC, as
+    older stored values are.
+    """
+    if value is None:
+        return ""
+    locale = get_locale() or "en"
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        zone = zone or viewer_zone()
+        text = format_datetime(moment, SECONDS if seconds else MINUTES, tzinfo=zone, locale=locale)
+        return f"{text} {offset_label(zone, moment)}" if named else text
+    return format_date(value, DATE, locale=locale)
+
+
+def parse_stored(text: str) -> datetime | None:
+    """A datetime form value as stored (ISO 8601; naive means UTC), aware; None if it is not one."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def wall_clock(moment: datetime, zone: tzinfo) -> datetime:
+    """``moment`` as the naive wall-clock time a ``datetime-local`` input shows at ``zone``."""
+    return moment.astimezone(zone).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def from_wall_clock(value: datetime, zone: tzinfo) -> datetime:
+    """What a ``datetime-local`` input's naive value means at ``zone``, as an aware UTC time."""
+    if value.tzinfo is not None:
+        return value.astimezone(UTC)
+    return value.replace(tzinfo=zone).astimezone(UTC)
+
+
+def init_app(app) -> None:
+    app.jinja_env.filters["when"] = when
+    app.jinja_env.globals["when"] = when
+    app.jinja_env.globals["zone_label"] = zone_label
