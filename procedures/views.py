@@ -281,10 +281,9 @@ def edit(code, number):
 
 def _preview_response(revision=None):
     """The editor's live preview: the text as the controlled copy renders it (JSON, CSRF-checked)."""
-    body = (request.get_json(silent=True) or {}).get("body")
-    if not isinstance(body, str):
-        return jsonify(error=_("Send the text to preview as JSON: {\"body\": \"…\"}.")), 400
-    return jsonify(html=str(services.preview(_user(), body, revision=revision)))
+    sent = request.get_json(silent=True)
+    body = sent.get("body") if isinstance(sent, dict) else request.form.get("body")
+    return jsonify(html=str(services.preview(_user(), body if isinstance(body, str) else "", revision=revision)))
 
 
 @bp.route("/preview", methods=["POST"])
