@@ -86,6 +86,7 @@ def _editor(preview_url: str) -> dict:
         "quote": _("Quote"),
         "table": _("Insert a table"),
         "link": _("Insert a link"),
+        "linkShort": _("Link"),
         "rule": _("Horizontal line"),
         "undo": _("Undo"),
         "redo": _("Redo"),

@@ -81,9 +81,10 @@
       horizontalRule: ["", "\n\n---\n\n"],
     },
     toolbar: [
-      button("heading-1", EasyMDE.toggleHeading1, "H1", labels.heading1),
-      button("heading-2", EasyMDE.toggleHeading2, "H2", labels.heading2),
-      button("heading-3", EasyMDE.toggleHeading3, "H3", labels.heading3),
+      // "H": EasyMDE's stylesheet adds the level as a subscript.
+      button("heading-1", EasyMDE.toggleHeading1, "H", labels.heading1),
+      button("heading-2", EasyMDE.toggleHeading2, "H", labels.heading2),
+      button("heading-3", EasyMDE.toggleHeading3, "H", labels.heading3),
       "|",
       button("bold", EasyMDE.toggleBold, "B", labels.bold),
       button("italic", EasyMDE.toggleItalic, "I", labels.italic),
@@ -92,7 +93,7 @@
       button("ordered-list", EasyMDE.toggleOrderedList, "1.", labels.numberedList),
       button("quote", EasyMDE.toggleBlockquote, "❝", labels.quote),
       button("table", EasyMDE.drawTable, "▦", labels.table),
-      button("link", EasyMDE.drawLink, "🔗", labels.link),
+      button("link", EasyMDE.drawLink, labels.linkShort, labels.link),
       button("horizontal-rule", EasyMDE.drawHorizontalRule, "—", labels.rule),
       "|",
       button("undo", EasyMDE.undo, "↶", labels.undo),
