@@ -111,3 +111,32 @@ def test_edit_with_the_toolbar_and_live_preview_save_and_see_the_rendered_diff(
     page.screenshot(path=tmp_path / "editor-zh.png", full_page=True)
     context.close()
     assert not problems, problems
+
+
+def test_a_new_procedure_is_written_with_the_editor_and_its_table_button(live_server, browser, procedure, tmp_path):
+    context = browser.new_context(viewport=TABLET, locale="en-US")
+    page = context.new_page()
+    problems = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(live_server + "/login")
+    page.get_by_label("Login", exact=True).fill("head")
+    page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(live_server + "/")
+
+    page.goto(live_server + "/procedures/new")
+    page.get_by_label("编号", exact=True).fill("SA-WI-010")
+    page.get_by_label("标题", exact=True).fill("试驾车辆检查")
+    page.locator(".CodeMirror").click()
+    page.keyboard.insert_text("# 试驾车辆检查\n\n出车前检查：")
+    page.locator(".editor-toolbar").get_by_role("button", name="插入表格").click()
+    preview = page.locator(".editor-preview-side")
+    expect(preview.locator("h1")).to_have_text("试驾车辆检查")
+    expect(preview.locator("table th").first).to_have_text("列 1")
+    page.screenshot(path=tmp_path / "new-zh.png", full_page=True)
+    page.get_by_role("button", name="创建草稿").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("编辑草稿版本 1")
+    expect(page.locator(".editor-preview-side table")).to_be_visible()
+    context.close()
+    assert not problems, problems
