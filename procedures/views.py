@@ -76,6 +76,7 @@ def _editor(preview_url: str) -> dict:
     """The attributes that turn the body's textarea into the editor (``static/editor.js``):
     where to render the preview, and the toolbar's words in the reader's language."""
     labels = {
+        "toolbar": _("Formatting"),
         "heading1": _("Heading 1"),
         "heading2": _("Heading 2"),
         "heading3": _("Heading 3"),

@@ -112,6 +112,16 @@
   if (label) {
     editor.codemirror.getInputField().setAttribute("aria-label", label.textContent.trim());
   }
+  // EasyMDE takes its buttons out of the tab order (they have shortcuts); every action
+  // is to be reachable by keyboard, so they are put back, in one named toolbar.
+  var toolbar = editor.toolbar_div;
+  if (toolbar) {
+    toolbar.setAttribute("role", "toolbar");
+    toolbar.setAttribute("aria-label", labels.toolbar || "Formatting");
+    toolbar.querySelectorAll("button").forEach(function (element) {
+      element.tabIndex = 0;
+    });
+  }
   // The server-side preview button is for pages without this script.
   document.querySelectorAll("[data-without-editor]").forEach(function (element) {
     element.hidden = true;

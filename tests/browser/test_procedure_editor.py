@@ -67,8 +67,11 @@ def test_edit_with_the_toolbar_and_live_preview_save_and_see_the_rendered_diff(
     expect(page.get_by_role("heading", level=1)).to_have_text("编辑草稿版本 2")
 
     # The toolbar speaks Chinese, and the preview sits beside the text at tablet width.
-    toolbar = page.locator(".editor-toolbar")
+    toolbar = page.get_by_role("toolbar", name="格式")
     expect(toolbar.get_by_role("button", name="插入表格")).to_be_visible()
+    page.get_by_label("变更摘要").focus()
+    page.keyboard.press("Tab")  # the toolbar is reachable by keyboard, not only by shortcuts
+    expect(toolbar.get_by_role("button", name="一级标题")).to_be_focused()
     expect(toolbar.get_by_role("button", name="粗体")).to_be_visible()
     preview = page.locator(".editor-preview-side")
     expect(preview).to_be_visible()
