@@ -223,3 +223,11 @@ def test_the_diff_api_keeps_its_source_diff_and_adds_the_rendered_one(app, peopl
         '<div class="diff-block diff-changed"><p>Greet every visitor within <del>two</del><ins>one</ins>'
         in (answer["rendered_html"])
     )
+
+
+def test_comparing_a_revision_with_itself_says_the_text_is_the_same(app, client_as, people):
+    with app.app_context():
+        effective_procedure(body=OLD)
+    page = client_as("qo").get("/procedures/SA-PR-001/diff?from=1&to=1").get_data(as_text=True)
+    assert "The two revisions have the same text." in page
+    assert "<ins>" not in page.split('class="document rendered-diff"')[1]
