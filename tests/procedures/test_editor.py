@@ -231,3 +231,28 @@ def test_comparing_a_revision_with_itself_says_the_text_is_the_same(app, client_
     page = client_as("qo").get("/procedures/SA-PR-001/diff?from=1&to=1").get_data(as_text=True)
     assert "The two revisions have the same text." in page
     assert "<ins>" not in page.split('class="document rendered-diff"')[1]
+
+
+def test_without_the_script_the_preview_button_renders_on_the_server_and_saves_nothing(
+    app, client_as, second_revision, csrf_token
+):
+    client = client_as("qo2")
+    before = _draft(app)
+    response = client.post(
+        "/procedures/SA-PR-001/revisions/2/edit",
+        data={
+            "csrf_token": csrf_token(client),
+            "title": "Showroom reception",
+            "change_summary": "",
+            "body": "# Reception\n\n**Greet** at once.\n",
+            "row_version": before["row_version"],
+            "action": "preview",
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert (
+        '<article class="document"><h1 id="reception">Reception</h1>\n<p><strong>Greet</strong> at once.</p></article>'
+        in (page)
+    )
+    assert _draft(app) == before
