@@ -176,7 +176,13 @@ class DiffSchema(Schema):
     inserted_words = fields.Integer()
     deleted_words = fields.Integer()
     chunks = fields.List(fields.Dict())
-    html = fields.String()
+    html = fields.String(metadata={"description": "The Markdown source with <ins> and <del> around changed words."})
+    rendered_html = fields.String(
+        metadata={
+            "description": "The new revision's rendered document: each top-level block in a div of class "
+            "diff-same, diff-changed, diff-inserted or diff-deleted, changed words in <ins> and <del>; sanitised."
+        }
+    )
 
 
 def _procedure(code):
@@ -384,4 +390,5 @@ def diff_revisions(args, code):
         **diffing.stats(chunks),
         "chunks": [{"op": c.op, "text": c.text} for c in chunks],
         "html": str(diffing.render_inline(chunks)),
+        "rendered_html": str(diffing.rendered_html(diffing.rendered_diff(render(old.body), render(new.body)))),
     }

@@ -117,17 +117,26 @@ def body_sha256(body: str) -> str:
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def render(body: str) -> Markup:
+def render(body: str, *, cache: bool = True) -> Markup:
+    """``body`` as sanitised HTML. ``cache=False`` for text being typed (the editor's
+    live preview): a keystroke's text is seen once and would push out the HTML of the
+    revisions people read."""
+    if not cache:
+        return _convert(body)
     key = body_sha256(body)
     with _cache_lock:
         cached = _cache.get(key)
         if cached is not None:
             _cache.move_to_end(key)
             return cached
-    converter = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
-    html = Markup(sanitize(converter.convert(body)))
+    html = _convert(body)
     with _cache_lock:
         _cache[key] = html
         if len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
     return html
+
+
+def _convert(body: str) -> Markup:
+    converter = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
+    return Markup(sanitize(converter.convert(body)))

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import String, and_, cast, false, func, or_, true
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -35,7 +36,7 @@ from core.trail import acting_as
 from core.trail import reason as trail_reason
 from core.trail.queries import history_of
 from procedures import notices
-from procedures.markdown import body_sha256
+from procedures.markdown import body_sha256, render
 from procedures.models import Kind, Procedure, Revision, RevisionState
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._-]{1,31}$")
@@ -443,6 +444,10 @@ def edit_draft(
             f"Revision {revision.number} of {revision.procedure.code} is {revision.state}; only a draft can be edited."
         )
     require_row_version(revision, row_version)
+    # Saving checks what submitting will, before anything changes: a draft that
+    # could not be submitted as saved is refused while its author has the form open.
+    summary = (change_summary.strip() or None) if change_summary is not None else revision.change_summary
+    _require_change_summary(revision.number, summary)
     text_before = (revision.title, revision.body)
     if body is not None:
         revision.body = _check_body(body)
@@ -452,11 +457,34 @@ def edit_draft(
             raise ValidationFailed.field("title", "is required")
         revision.title = title.strip()
     if change_summary is not None:
-        revision.change_summary = change_summary.strip() or None
+        revision.change_summary = summary
     if (revision.title, revision.body) != text_before:
         _note_editor(revision, actor)
     db.session.flush()
     return revision
+
+
+def _require_change_summary(number: int, summary: str | None) -> None:
+    """Revision 2 and later say what changed and why: readers and approvers see it first."""
+    if number > 1 and not summary:
+        raise ValidationFailed.field(
+            "change_summary",
+            _("Say what changed and why: revision %(number)s needs a change summary.", number=number),
+        )
+
+
+def preview(actor: User, body: str, *, revision: Revision | None = None) -> Markup:
+    """``body`` rendered exactly as the controlled copy will show it, for the editor's
+    live preview: for whoever may edit ``revision`` (a draft), or write a new procedure."""
+    if revision is None:
+        require(actor, Permission.EDIT_DRAFT)
+    else:
+        enforce(draft_edit_refusal(actor, revision))
+        if not revision.editable:
+            raise Conflict(f"Revision {revision.number} is {revision.state}; only a draft can be edited.")
+    if not (body or "").strip():
+        return Markup("")
+    return render(_check_body(body), cache=False)
 
 
 def _note_editor(revision: Revision, actor: User | None) -> None:
@@ -475,8 +503,7 @@ def submit(actor: User, revision: Revision, *, row_version: int, effective_date:
     if revision.state != RevisionState.DRAFT:
         raise Conflict(f"Revision {revision.number} is {revision.state}; only a draft can be submitted.")
     require_row_version(revision, row_version)
-    if revision.number > 1 and not revision.change_summary:
-        raise ValidationFailed.field("change_summary", "is required from revision 2 on")
+    _require_change_summary(revision.number, revision.change_summary)
     if effective_date is not None and effective_date < today():
         raise ValidationFailed.field("effective_date", "cannot be in the past")
     revision.effective_date = effective_date

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import (
     Blueprint,
     Response,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -39,7 +42,14 @@ from procedures.markdown import render
 from procedures.models import RevisionState
 from procedures.pdf import controlled_copy_pdf
 
-bp = Blueprint("procedures", __name__, template_folder="templates", url_prefix="/procedures")
+bp = Blueprint(
+    "procedures",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+    url_prefix="/procedures",
+)
 
 PER_PAGE = 50
 MEANING_TITLES = {
@@ -53,11 +63,41 @@ MEANING_TITLES = {
 @bp.before_request
 @login_required
 def _logged_in():
+    if request.endpoint == "procedures.static":
+        return  # the editor's files: nothing of the library to bring up to date
     services.apply_due_if_any()
 
 
 def _user():
     return current_user._get_current_object()
+
+
+def _editor(preview_url: str) -> dict:
+    """The attributes that turn the body's textarea into the editor (``static/editor.js``):
+    where to render the preview, and the toolbar's words in the reader's language."""
+    labels = {
+        "toolbar": _("Formatting"),
+        "heading1": _("Heading 1"),
+        "heading2": _("Heading 2"),
+        "heading3": _("Heading 3"),
+        "bold": _("Bold"),
+        "italic": _("Italic"),
+        "bulletList": _("Bulleted list"),
+        "numberedList": _("Numbered list"),
+        "quote": _("Quote"),
+        "table": _("Insert a table"),
+        "link": _("Insert a link"),
+        "linkShort": _("Link"),
+        "rule": _("Horizontal line"),
+        "undo": _("Undo"),
+        "redo": _("Redo"),
+        "sideBySide": _("Side by side"),
+        "preview": _("Preview"),
+        "column": _("Column"),
+        "text": _("Text"),
+        "previewFailed": _("The preview could not be rendered; the text is not lost."),
+    }
+    return {"data_preview_url": preview_url, "data_editor_labels": json.dumps(labels, ensure_ascii=False)}
 
 
 def _department_choices():
@@ -126,7 +166,9 @@ def new():
         ),
     )
     if not outcome.done:
-        return render_template("procedures/new.html", form=form), outcome.status
+        return render_template(
+            "procedures/new.html", form=form, editor=_editor(url_for(".preview_new"))
+        ), outcome.status
     flash(_("Procedure %(code)s created as draft revision 1.", code=outcome.result.code), "success")
     return redirect(url_for(".edit", code=outcome.result.code, number=1))
 
@@ -230,8 +272,31 @@ def edit(code, number):
         )
         return redirect(url_for(".view", code=procedure.code, rev=revision.number))
     return render_template(
-        "procedures/edit.html", procedure=procedure, revision=revision, form=form, preview=preview
+        "procedures/edit.html",
+        procedure=procedure,
+        revision=revision,
+        form=form,
+        preview=preview,
+        editor=_editor(url_for(".preview", code=procedure.code, number=revision.number)),
     ), status
+
+
+def _preview_response(revision=None):
+    """The editor's live preview: the text as the controlled copy renders it (JSON, CSRF-checked)."""
+    sent = request.get_json(silent=True)
+    body = sent.get("body") if isinstance(sent, dict) else request.form.get("body")
+    return jsonify(html=str(services.preview(_user(), body if isinstance(body, str) else "", revision=revision)))
+
+
+@bp.route("/preview", methods=["POST"])
+def preview_new():
+    return _preview_response()
+
+
+@bp.route("/<code>/revisions/<int:number>/preview", methods=["POST"])
+def preview(code, number):
+    procedure = services.procedure_by_code(code)
+    return _preview_response(services.readable_revision(_user(), procedure, number))
 
 
 @bp.route("/<code>/revisions/<int:number>/submit", methods=["POST"])
@@ -329,6 +394,8 @@ def diff(code):
     old = services.readable_revision(_user(), procedure, old_number)
     new = services.readable_revision(_user(), procedure, new_number)
     chunks = diffing.word_diff(old.body, new.body)
+    # The rendered document by default; the Markdown source one click away.
+    source = request.args.get("view") == "source"
     mode = "side" if request.args.get("mode") == "side" else "inline"
     left, right = diffing.render_side_by_side(chunks)
     return render_template(
@@ -336,6 +403,8 @@ def diff(code):
         procedure=procedure,
         old=old,
         new=new,
+        source=source,
+        runs=[] if source else diffing.runs(diffing.rendered_diff(render(old.body), render(new.body))),
         mode=mode,
         inline=diffing.render_inline(chunks),
         left=left,

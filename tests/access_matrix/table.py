@@ -474,6 +474,9 @@ ENTRIES: list[Entry] = [
         note="the draft is not submitted: an approver gets 409, not 403",
     ),
     *E("POST", "/procedures/<code>/revisions/<int:number>/submit", DRAFT_EDIT, P + "/revisions/{draft}/submit"),
+    # The editor's live preview: for who may edit that draft, or write a new procedure.
+    *E("POST", "/procedures/<code>/revisions/<int:number>/preview", DRAFT_EDIT, P + "/revisions/{draft}/preview"),
+    *E("POST", "/procedures/preview", EDIT_ROLE),
     *E("GET", "/api/v1/procedures", EVERYONE),
     *E("POST", "/api/v1/procedures", EDIT_ROLE),
     *E("GET", "/api/v1/procedures/<code>", PROC_READ, PR),
@@ -632,7 +635,7 @@ ENTRIES: list[Entry] = [
 
 # Static files are public by nature.
 IGNORED_RULES = {("GET", "/static/<path:filename>"), ("GET", "/audits/static/<path:filename>")}
-IGNORED_RULES |= {("GET", "/forms/static/<path:filename>")}
+IGNORED_RULES |= {("GET", "/forms/static/<path:filename>"), ("GET", "/procedures/static/<path:filename>")}
 
 
 def route_keys(app) -> set[tuple[str, str]]:
