@@ -210,7 +210,9 @@ class ContentDigest:
 
 def _reflect(connection: Connection) -> MetaData:
     metadata = MetaData()
-    metadata.reflect(bind=connection)
+    # The search index is derived data (and on SQLite an FTS5 table with shadow tables):
+    # `dealerqms search reindex` rebuilds it after a restore.
+    metadata.reflect(bind=connection, only=lambda name, _metadata: not name.startswith("search_"))
     return metadata
 
 
