@@ -31,7 +31,8 @@ def world(app, users, make_user):
         procedure = procedures.procedure_by_code("SA-PR-002")
         procedure.title = "试驾流程"
         commit()
-        make_procedure("AS-PR-009", author="servicehead", department="AFTERSALES", body="# 维修草稿\n\n三包索赔的保密草稿。\n")
+        draft_body = "# 维修草稿\n\n三包索赔的保密草稿。\n"
+        make_procedure("AS-PR-009", author="servicehead", department="AFTERSALES", body=draft_body)
         here = nonconformities.raise_nonconformity(
             None,
             title="Damaged car handed over",

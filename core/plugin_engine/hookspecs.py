@@ -668,23 +668,20 @@ def search_sources():
 
     Example::
 
-        from sqlalchemy import String, cast
         from core.plugins import SearchDocument, SearchSource, hookimpl
 
         def appraisal_documents(keys):
-            query = select(Appraisal)
-            if keys is not None:
-                query = query.where(Appraisal.id.in_([int(key) for key in keys]))
-            for appraisal in db.session.execute(query).scalars():
+            # keys None: every appraisal (a reindex); else those a commit changed.
+            for appraisal in appraisals(keys):
                 yield SearchDocument(key=str(appraisal.id), title=appraisal.title, body=appraisal.notes,
                                      url=f"/p/usedcars/appraisals/{appraisal.id}", site_id=appraisal.site_id)
 
         @hookimpl
         def search_sources():
             return [SearchSource(kind="usedcars.appraisal", label="Appraisal", documents=appraisal_documents,
-                                 models=(Appraisal,), keys_of=lambda appraisal: [str(appraisal.id)],
-                                 readable=lambda user: select(cast(Appraisal.id, String)).where(
-                                     Appraisal.site_id == user.site_id))]
+                                 models=(Appraisal,), keys_of=lambda appraisal: [appraisal.id],
+                                 # Your query: select(cast(Appraisal.id, String)).where(<the user's site>)
+                                 readable=readable_appraisal_ids)]
     """
 
 

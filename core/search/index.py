@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from core.database import db
 from core.plugin_engine import manager
+from core.plugin_engine.errors import PluginError
 from core.plugin_engine.types import SearchDocument, SearchSource
 from core.search import segment
 
@@ -192,8 +193,14 @@ def reindex(kinds: Iterable[str] | None = None) -> dict[str, int]:
 
 
 def _watched() -> dict[type, list[SearchSource]]:
+    try:
+        sources = manager.search_sources()
+    except PluginError:
+        # A broken plugin must not stop every write: its records wait for a reindex.
+        log.exception("search: the sources could not be collected; the index does not follow this change")
+        return {}
     by_class: dict[type, list[SearchSource]] = {}
-    for source in manager.search_sources().values():
+    for source in sources.values():
         for model in source.models:
             by_class.setdefault(model, []).append(source)
     return by_class
