@@ -175,3 +175,23 @@ def test_reindex_rebuilds_the_index(app, api_as, world):
     assert result.exit_code == 0, result.output
     assert "nonconformity: 2" in result.output
     assert world["here"] in _references(_found(api_as("qo"), "windscreen"))
+
+
+def test_text_is_cut_into_character_pairs_and_words():
+    from core.search import segment
+
+    assert segment.terms("客户满意度 AS-PR-003") == ["客户", "户满", "满意", "意度", "度", "as", "pr", "003"]
+    assert segment.terms("车") == ["车"]
+    parts = segment.parse("满意度  Complain NC-2026-0001 满意度")
+    assert [(p.terms, p.prefix) for p in parts] == [
+        (("满意", "意度"), False),
+        (("complain",), True),
+        (("nc", "2026", "0001"), True),
+    ]
+    assert segment.parse("!!! ，。") == []
+
+
+def test_an_nc_is_found_by_its_reference(api_as, world):
+    hits = _found(api_as("qo"), world["here"])
+    assert hits[0]["reference"] == world["here"] and hits[0]["kind"] == "nonconformity"
+    assert api_as("qo").get("/api/v1/search?q=%21%21%21").status_code == 422

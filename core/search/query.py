@@ -82,10 +82,10 @@ def tsquery(parts: list[segment.QueryPart]) -> str:
     """A PostgreSQL ``tsquery``, written out: ``('客户' <-> '户满') & 'complain':*``."""
     written = []
     for part in parts:
+        terms = [f"'{term}'" for term in part.terms]
         if part.prefix:
-            written.append(f"'{part.terms[0]}':*")
-        else:
-            written.append("(" + " <-> ".join(f"'{term}'" for term in part.terms) + ")")
+            terms[-1] += ":*"
+        written.append("(" + " <-> ".join(terms) + ")")
     return " & ".join(written)
 
 

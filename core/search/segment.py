@@ -60,14 +60,22 @@ def parse(query: str, limit: int = 12) -> list[QueryPart]:
 
     A Chinese run is a phrase of its pairs (the run's last character alone is not asked for:
     inside a longer text it is part of a pair); one Chinese character, and a word of other
-    letters, is a prefix, so ``complain`` finds ``complaints``.
+    letters, is a prefix, so ``complain`` finds ``complaints``; a code (words joined by
+    punctuation, ``AS-PR-003``) is a phrase of its words.
     """
     parts = []
-    for run in runs(query):
-        if _is_cjk(run) and len(run) > 1:
-            part = QueryPart(run, tuple(run[i : i + 2] for i in range(len(run) - 1)), prefix=False)
+    for chunk in (query or "").split():
+        found = runs(chunk)
+        if len(found) > 1 and not any(_is_cjk(run) for run in found):
+            # A code typed whole (AS-PR-003, NC-2026-0042): its words in a row, the last one a prefix.
+            candidates = [QueryPart(chunk.lower(), tuple(found), prefix=True)]
         else:
-            part = QueryPart(run, (run,), prefix=True)
-        if part not in parts:
-            parts.append(part)
+            candidates = [_part(run) for run in found]
+        parts.extend(part for part in candidates if part not in parts)
     return parts[:limit]
+
+
+def _part(run: str) -> QueryPart:
+    if _is_cjk(run) and len(run) > 1:
+        return QueryPart(run, tuple(run[i : i + 2] for i in range(len(run) - 1)), prefix=False)
+    return QueryPart(run, (run,), prefix=True)
