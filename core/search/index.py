@@ -185,6 +185,9 @@ def reindex(kinds: Iterable[str] | None = None) -> dict[str, int]:
         ]
         for kind in stale:
             _delete(connection, kind, None)
+    if dialect() == "sqlite":
+        # One segment after a rebuild: FTS5 otherwise keeps the deleted terms until it merges.
+        db.session.connection().execute(text("INSERT INTO search_fts (search_fts) VALUES ('optimize')"))
     db.session.info.pop(_PENDING, None)
     return counts
 
