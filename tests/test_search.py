@@ -195,3 +195,14 @@ def test_an_nc_is_found_by_its_reference(api_as, world):
     hits = _found(api_as("qo"), world["here"])
     assert hits[0]["reference"] == world["here"] and hits[0]["kind"] == "nonconformity"
     assert api_as("qo").get("/api/v1/search?q=%21%21%21").status_code == 422
+
+
+def test_hits_are_counted_by_kind_and_filtered_to_one(api_as, client_as, world):
+    mixed = _found(api_as("qo"), "试驾")
+    assert {hit["kind"] for hit in mixed} >= {"procedure"}
+    only = api_as("qo").get("/api/v1/search", query_string={"q": "windscreen", "kind": "nonconformity"})
+    assert {hit["kind"] for hit in only.get_json()} == {"nonconformity"}
+    unknown = api_as("qo").get("/api/v1/search", query_string={"q": "windscreen", "kind": "nope"})
+    assert unknown.status_code == 422
+    page = client_as("servicehead").get("/search?q=三包").get_data(as_text=True)
+    assert 'kind=procedure_draft"' in page and 'kind=procedure"' in page

@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from core.api import PAGE_HEADERS, PageArgs, api_user, page_headers, token_required
+from core.api import PAGE_HEADERS, NonEmptyString, PageArgs, api_user, page_headers, token_required
 from core.search import query as search
 
 bp = Blueprint("search", __name__, description="Search across the records the caller may read.")
 
 
 class SearchArgs(PageArgs):
+    kind = NonEmptyString(metadata={"description": "Only records of this kind, e.g. `procedure`, `nonconformity`."})
     q = fields.String(
         required=True,
         metadata={
@@ -39,6 +40,6 @@ def search_records(args):
 
     `X-Total-Count` stops counting at 1,000 (`1001` means more).
     """
-    results = search.search(api_user(), args["q"], limit=args["limit"], offset=args["offset"])
+    results = search.search(api_user(), args["q"], limit=args["limit"], offset=args["offset"], kind=args.get("kind"))
     total = results.total + (1 if results.capped else 0)
     return results.hits, page_headers(total, args)

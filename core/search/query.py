@@ -48,6 +48,9 @@ class Results:
     capped: bool
     # What to highlight: the parts of the query as typed.
     words: list[str] = field(default_factory=list)
+    # (kind, label, how many) of every kind found, whichever kind the page shows.
+    kinds: list[tuple[str, str, int]] = field(default_factory=list)
+    kind: str | None = None
 
 
 def check_query(q: str | None) -> list[segment.QueryPart]:
@@ -106,16 +109,23 @@ def _ranked(parts: list[segment.QueryPart]):
     return query, rank
 
 
-def search(user: User, q: str | None, *, limit: int = 20, offset: int = 0) -> Results:
-    """The records ``user`` may read that match ``q``, best first, a page of them."""
+def search(user: User, q: str | None, *, limit: int = 20, offset: int = 0, kind: str | None = None) -> Results:
+    """The records ``user`` may read that match ``q``, best first, a page of them (of ``kind`` only when given)."""
     parts = check_query(q)
+    sources = manager.search_sources()
+    if kind is not None and kind not in sources:
+        raise ValidationFailed.field("kind", f"one of {', '.join(sorted(sources))}")
     query, rank = _ranked(parts)
     query = query.where(_readable(user))
+    found = query.with_only_columns(entry.c.kind).limit(COUNT_CAP * len(sources) + 1).subquery()
+    by_kind = dict(db.session.execute(select(found.c.kind, func.count()).group_by(found.c.kind)).all())
+    kinds = [(k, str(source.label), by_kind[k]) for k, source in sources.items() if by_kind.get(k)]
+    if kind is not None:
+        query = query.where(entry.c.kind == kind)
     counted = db.session.execute(
         select(func.count()).select_from(query.with_only_columns(entry.c.id).limit(COUNT_CAP + 1).subquery())
     ).scalar_one()
     rows = db.session.execute(query.order_by(rank, entry.c.id).limit(limit).offset(offset)).all()
-    sources = manager.search_sources()
     site_codes = _site_codes({row.site_id for row in rows if row.site_id is not None})
     words = [part.text for part in parts]
     hits = [
@@ -132,7 +142,13 @@ def search(user: User, q: str | None, *, limit: int = 20, offset: int = 0) -> Re
         for row in rows
     ]
     return Results(
-        query=(q or "").strip(), hits=hits, total=min(counted, COUNT_CAP), capped=counted > COUNT_CAP, words=words
+        query=(q or "").strip(),
+        hits=hits,
+        total=min(counted, COUNT_CAP),
+        capped=counted > COUNT_CAP,
+        words=words,
+        kinds=kinds,
+        kind=kind,
     )
 
 

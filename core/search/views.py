@@ -26,11 +26,14 @@ def _highlighted(piece: str, words: list[str]):
 @bp.route("")
 def index():
     q = request.args.get("q")
+    kind = request.args.get("kind") or None
     page = max(request.args.get("page", 1, type=int), 1)
     results, problem = None, None
     if q is not None:
         try:
-            results = search.search(current_user._get_current_object(), q, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+            results = search.search(
+                current_user._get_current_object(), q, limit=PER_PAGE, offset=(page - 1) * PER_PAGE, kind=kind
+            )
         except ValidationFailed as error:
             problem = error.errors[0]["message"] if error.errors else str(error)
     status = 422 if problem else 200
