@@ -28,7 +28,7 @@ from audits.objectives import tasks as objective_tasks
 from audits.reviews import demo as reviews_demo
 from audits.reviews.cli import review_group
 from audits.scaledata import generate
-from audits.services import actions, nonconformities, trail
+from audits.services import actions, nonconformities, search, trail
 from audits.services.common import user_named
 from audits.services.programme import load_starter_programme
 from audits.views import bp as page_blueprint
@@ -284,3 +284,8 @@ def dashboard_overdue(site, user):
 @hookimpl
 def register_job_kinds():
     return [PACK_JOB]
+
+
+@hookimpl
+def search_sources():
+    return search.SOURCES

@@ -15,6 +15,7 @@ from core.api import init_app as init_api
 from core.extensions import migrate
 from core.notifications import mail
 from core.plugin_engine import manager
+from core.search import index as search_index
 from core.trail import recorder
 from core.web import init_app as init_web
 
@@ -38,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     database.init_app(app)
 
     recorder.install()
+    search_index.install()
 
     migrate.init_app(app, database.db, directory=str(MIGRATIONS))
 

@@ -72,9 +72,10 @@ from sqlalchemy.schema import sort_tables_and_constraints
 
 from core.cli import domain_errors
 from core.clock import utcnow
-from core.database import db, iso_utc, read_only
+from core.database import commit, db, iso_utc, read_only
 from core.errors import DomainError
 from core.migration import upgrade as upgrade_all
+from core.search import index as search_index
 from core.trail.chain import verify
 
 FORMAT = "dealerqms-backup"
@@ -210,7 +211,9 @@ class ContentDigest:
 
 def _reflect(connection: Connection) -> MetaData:
     metadata = MetaData()
-    metadata.reflect(bind=connection)
+    # The search index is derived data (and on SQLite an FTS5 table with shadow tables):
+    # `dealerqms search reindex` rebuilds it after a restore.
+    metadata.reflect(bind=connection, only=lambda name, _metadata: not name.startswith("search_"))
     return metadata
 
 
@@ -659,7 +662,12 @@ def _check_loaded(source: Path, connection: Connection, tables: dict[str, Table]
 
 def restore_backup(source: Path, *, force: bool = False) -> Summary:
     with _database_errors(f"The database refused the restore of {source}; nothing was changed"):
-        return _restore(Path(source), force)
+        summary = _restore(Path(source), force)
+    # The search index is not in the backup: it is rebuilt from the records restored.
+    db.session.rollback()
+    search_index.reindex()
+    commit()
+    return summary
 
 
 def _restore(source: Path, force: bool) -> Summary:

@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 from core.accounts.permissions import Permission, can
 from core.plugins import DashboardPanel, MenuLink, hookimpl
 from procedures import demo as procedures_demo
-from procedures import notices, services, tasks
+from procedures import notices, search, services, tasks
 from procedures.api import bp as api_blueprint
 from procedures.cli import procedures_group
 from procedures.library import load_starter_library
@@ -136,3 +136,8 @@ def dashboard_panels(site, user):
                 )
             )
     return panels
+
+
+@hookimpl
+def search_sources():
+    return search.SOURCES

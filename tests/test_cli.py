@@ -49,6 +49,8 @@ def row_counts(app) -> dict[str, int]:
         return {
             name: connection.execute(select(func.count()).select_from(table)).scalar_one()
             for name, table in metadata.tables.items()
+            # FTS5's own pages, whose number follows the index's history, not its content.
+            if not name.startswith("search_fts")
         }
 
 

@@ -1420,3 +1420,53 @@ def test_hook_trail_scope(app, users, register_plugin):
     register_plugin(Raising("trail_scope"), "flaky")
     with app.test_request_context(), pytest.raises(PluginError, match="flaky"):
         events_query(user=user_by_login("qo"))
+
+
+def test_hook_search_sources(app, users, register_plugin):
+    from sqlalchemy import String, cast, false, select, true
+
+    from core.accounts.models import Role, Site
+    from core.accounts.services import create_site, user_by_login
+    from core.database import commit, db
+    from core.paths import path_for
+    from core.plugins import SearchDocument, SearchSource
+    from core.search import index, query
+
+    def site_documents(keys):
+        sites = select(Site)
+        if keys is not None:
+            sites = sites.where(Site.id.in_([int(key) for key in keys]))
+        for site in db.session.execute(sites).scalars():
+            yield SearchDocument(key=str(site.id), title=site.name, reference=site.code, url=path_for("admin.sites"))
+
+    def readable(user):
+        # Sites are this plugin's records here: only administrators open them.
+        return select(cast(Site.id, String)).where(true() if Role.ADMIN in user.roles else false())
+
+    class Plugin:
+        @hookimpl
+        def search_sources(self):
+            return [
+                SearchSource(
+                    kind="tyres.site",
+                    label="Site",
+                    documents=site_documents,
+                    readable=readable,
+                    models=(Site,),
+                    keys_of=lambda site: [site.id],
+                )
+            ]
+
+    register_plugin(Plugin(), "tyres")
+    with app.test_request_context():
+        assert index.reindex(["tyres.site"]) == {"tyres.site": 1}
+        commit()
+        # A site added later is found at once: the index follows the commit.
+        create_site(None, "WEST", "Westfield motors")
+        commit()
+        hits = query.search(user_by_login("admin"), "westfield").hits
+        assert [(hit.kind, hit.reference) for hit in hits] == [("tyres.site", "WEST")]
+        assert query.search(user_by_login("qo"), "westfield").hits == []
+    register_plugin(Raising("search_sources"), "flaky")
+    with app.test_request_context(), pytest.raises(PluginError, match="flaky"):
+        query.search(user_by_login("qo"), "westfield")

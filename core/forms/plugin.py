@@ -4,7 +4,7 @@ forms: schedules whose dues wait in the task inbox until the form is submitted."
 from __future__ import annotations
 
 from core.database import commit
-from core.forms import api, schedules, services, tasks, views
+from core.forms import api, schedules, search, services, tasks, views
 from core.forms import cli as commands
 from core.forms import demo as demo_forms
 from core.plugins import hookimpl
@@ -46,3 +46,8 @@ def user_tasks(user, kind, limit):
 def populate_instance(demo):
     if demo:
         demo_forms.populate()
+
+
+@hookimpl
+def search_sources():
+    return search.SOURCES

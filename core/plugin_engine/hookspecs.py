@@ -652,6 +652,40 @@ def trail_scope(user):
 
 
 @hookspec
+def search_sources():
+    """The kinds of record this plugin lets search find, and who may read each.
+
+    Called when search indexes or answers a query. The core keeps one index of every
+    source's documents (text cut into Chinese character pairs and words, see
+    `docs/search.md`), follows each commit that changes one of a source's ``models``, and
+    answers a query only with the records ``readable(user)`` selects, so the rule must be the
+    one the record's page enforces. Not tolerant: a source that fails stops the query (a
+    :class:`PluginError` naming the plugin), as leaving its filter out would show titles of
+    records the user may not open. A kind named twice stops it too.
+
+    Returns:
+        A list of ``SearchSource``.
+
+    Example::
+
+        from core.plugins import SearchDocument, SearchSource, hookimpl
+
+        def appraisal_documents(keys):
+            # keys None: every appraisal (a reindex); else those a commit changed.
+            for appraisal in appraisals(keys):
+                yield SearchDocument(key=str(appraisal.id), title=appraisal.title, body=appraisal.notes,
+                                     url=f"/p/usedcars/appraisals/{appraisal.id}", site_id=appraisal.site_id)
+
+        @hookimpl
+        def search_sources():
+            return [SearchSource(kind="usedcars.appraisal", label="Appraisal", documents=appraisal_documents,
+                                 models=(Appraisal,), keys_of=lambda appraisal: [appraisal.id],
+                                 # Your query: select(cast(Appraisal.id, String)).where(<the user's site>)
+                                 readable=readable_appraisal_ids)]
+    """
+
+
+@hookspec
 def register_job_kinds():
     """Kinds of background job this plugin runs (long work that must not block a web worker).
 

@@ -51,6 +51,7 @@ from core.plugin_engine.types import (
     ProcedureTemplate,
     ReviewInput,
     RiskFactor,
+    SearchSource,
     Task,
 )
 
@@ -73,6 +74,7 @@ DEFAULT_PLUGINS = (
     "core.metrics.plugin",
     "core.jobs.plugin",
     "core.tasks.plugin",
+    "core.search.plugin",
     "core.notifications.plugin",
     "core.web.plugin",
     "core.plugins.plugin",
@@ -205,6 +207,8 @@ class PluginHost:
     blueprints: dict[str, Blueprint] = field(default_factory=dict)
     _migrations: list[Path] | None = None
     _api_blueprints: list[PluginBlueprint] | None = None
+    # The implementations they were collected from, and the sources by kind.
+    _search_sources: tuple[tuple, dict[str, SearchSource]] | None = None
 
 
 # ---------------------------------------------------------------- access
@@ -926,6 +930,28 @@ def trail_scope(user) -> dict[str, list]:
         for entity_type, ids in result.items():
             scopes.setdefault(str(entity_type), []).append(ids)
     return scopes
+
+
+def search_sources(app: Flask | None = None) -> dict[str, SearchSource]:
+    """Every plugin's search sources by kind, collected once per app.
+
+    Not tolerant: a source missing would leave its records out of the index and its filter
+    out of queries, so a plugin that fails, or names a kind another already named, raises
+    :class:`PluginError`.
+    """
+    host = _host(app)
+    impls = _in_loading_order(host, "search_sources")
+    # A plugin registered later (a test's) is asked too.
+    signature = tuple(impl.function for impl in impls)
+    if host._search_sources is None or host._search_sources[0] != signature:
+        sources: dict[str, SearchSource] = {}
+        for impl in impls:
+            for source in _call_for_list(impl, "search_sources", SearchSource):
+                if source.kind in sources:
+                    raise PluginError(impl.plugin_name, f"search_sources: the kind {source.kind!r} is named twice")
+                sources[source.kind] = source
+        host._search_sources = (signature, sources)
+    return host._search_sources[1]
 
 
 def job_kind(name: str, app: Flask | None = None) -> JobKind | None:

@@ -808,3 +808,69 @@ __all__ = [
     "ProcedureTemplate",
     "Question",
 ]
+
+
+@_checks_arguments
+@dataclass(frozen=True, kw_only=True)
+class SearchDocument:
+    """One record as search indexes it (what a ``SearchSource``'s ``documents`` yields).
+
+    ``key`` is the record's id within its kind, as text; ``title`` and ``reference`` (a code,
+    a number) rank above ``body``; ``url`` is the path of the record's page; ``site_id`` the
+    site the record belongs to (None for the group's).
+    """
+
+    key: str
+    title: str
+    url: str
+    reference: str = ""
+    body: str = ""
+    site_id: int | None = None
+
+    def __post_init__(self):
+        owner = f"SearchDocument {self.key!r}"
+        if not isinstance(self.key, str) or not self.key or len(self.key) > 100:
+            _fail(owner, "key must be non-empty text of at most 100 characters")
+        _check_text(owner, "title", self.title, required=False)
+        _check_text(owner, "url", self.url, limit=500)
+        _check_text(owner, "reference", self.reference, required=False, limit=100)
+        _check_text(owner, "body", self.body, required=False)
+        if self.site_id is not None and not isinstance(self.site_id, int):
+            _fail(owner, f"site_id must be an int or None, not {self.site_id!r}")
+
+
+@_checks_arguments
+@dataclass(frozen=True, kw_only=True)
+class SearchSource:
+    """A kind of record search finds (``search_sources``): how to index it and who may read it.
+
+    ``kind`` names the kind (``nonconformity``; unique across plugins), ``label`` shows on
+    results. ``documents(keys)`` yields a :class:`SearchDocument` for each record of ``keys``
+    that still exists and is to be found (every such record when ``keys`` is None); a key it
+    does not yield leaves the index. ``models`` are the mapped classes whose changes alter
+    those documents, and ``keys_of(obj)`` the keys a changed ``obj`` of one of them touches: the
+    index follows each commit through them. ``readable(user)`` is a SQL ``select`` of the keys
+    (as text) of the records ``user`` may open — the same rule as the record's page; search
+    shows nothing else.
+    """
+
+    kind: str
+    label: Text
+    documents: Callable
+    readable: Callable
+    models: tuple = ()
+    keys_of: Callable | None = None
+
+    def __post_init__(self):
+        owner = f"SearchSource {self.kind!r}"
+        _check_key(owner, self.kind, what="kind")
+        _check_text(owner, "label", self.label, limit=100)
+        for name in ("documents", "readable"):
+            if not callable(getattr(self, name)):
+                _fail(owner, f"{name} must be callable")
+        models = _tuple(self, "models")
+        if models and not callable(self.keys_of):
+            _fail(owner, "keys_of is required with models: it names the records a change touches")
+        for model in models:
+            if not isinstance(model, type):
+                _fail(owner, f"models must be mapped classes, not {model!r}")

@@ -53,6 +53,8 @@ from core.plugin_engine.types import (
     Question,
     ReviewInput,
     RiskFactor,
+    SearchDocument,
+    SearchSource,
     Task,
     TaskList,
 )
@@ -89,6 +91,8 @@ __all__ = [
     "Question",
     "ReviewInput",
     "RiskFactor",
+    "SearchDocument",
+    "SearchSource",
     "Task",
     "TaskList",
     "DEPARTMENTS",

@@ -450,6 +450,9 @@ ENTRIES: list[Entry] = [
     *E("GET", "/tasks/", EVERYONE),
     *E("GET", "/tasks/next", EVERYONE, "/tasks/next?kind=procedures.acknowledge"),
     *E("GET", "/api/v1/tasks", EVERYONE),
+    # Search: everyone searches; what they find is their own (tests/test_search.py checks the hits).
+    *E("GET", "/search", EVERYONE, "/search?q=windscreen"),
+    *E("GET", "/api/v1/search", EVERYONE, "/api/v1/search?q=windscreen"),
     # Trail
     *E("GET", "/trail", READ_TRAIL),
     *E("GET", "/api/v1/trail", READ_TRAIL),

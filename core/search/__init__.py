@@ -1,0 +1,1 @@
+"""Search across procedures, audits, NCs, actions, forms and submissions (docs/search.md)."""
