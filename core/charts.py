@@ -278,7 +278,13 @@ def _trend_svg(
                 )
         step = _every(len(periods))
         shown = [period if (len(periods) - 1 - x) % step == 0 else "" for x, period in enumerate(periods)]
-        axes.set_xticks(positions, shown, rotation=45 if len(periods) > 8 else 0, fontsize=8, ha="right" if len(periods) > 8 else "center")
+        axes.set_xticks(
+            positions,
+            shown,
+            rotation=45 if len(periods) > 8 else 0,
+            fontsize=8,
+            ha="right" if len(periods) > 8 else "center",
+        )
         axes.set_ylim(bottom, top)
         axes.set_xlim(-0.5, max(len(periods) - 0.5, 0.5))
         axes.tick_params(axis="y", labelsize=8)

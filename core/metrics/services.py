@@ -633,24 +633,23 @@ class Tile:
 def site_overview(site: Site, *, months: int = 12, month: str | None = None) -> list[Tile]:
     """Every metric's value and last ``months`` periods at ``site``, up to the period shown for
     ``month`` (by default the last complete one, see :func:`shown_period`); a metric without a
-    value in that period shows its latest before it. Three queries, whatever the data."""
+    value in that period shows its latest before it.
+
+    By default a metric with no value in any complete period (a survey begun this month) shows
+    its period to date instead of nothing; :attr:`Tile.to_date` says so. Three queries, whatever
+    the data.
+    """
     metrics = definitions()
     if not metrics:
         return []
     cutoffs = {metric.key: shown_period(metric, month) for metric in metrics}
-    by_cutoff = defaultdict(list)
-    for key, cutoff in cutoffs.items():
-        by_cutoff[cutoff].append(key)
-    # A month that has not come yet shows nothing: there is no "latest" from the future.
-    up_to = db.or_(
-        *(
-            (Measurement.metric_key.in_(keys)) & (Measurement.period <= cutoff)
-            for cutoff, keys in sorted(by_cutoff.items())
-        )
-    )
+    # Nothing later than the period to date: a value typed in for a month to come is no "latest".
+    uppers = {
+        metric.key: cutoffs[metric.key] if month else shown_period(metric, current_period()) for metric in metrics
+    }
     latest_period = (
         db.select(Measurement.metric_key, func.max(Measurement.period).label("period"))
-        .where(Measurement.site_id == site.id, up_to)
+        .where(Measurement.site_id == site.id, _periods_up_to(cutoffs))
         .group_by(Measurement.metric_key)
         .subquery()
     )
@@ -665,29 +664,44 @@ def site_overview(site: Site, *, months: int = 12, month: str | None = None) -> 
             .where(Measurement.site_id == site.id)
         )
     }
-    last = max(cutoffs.values())
-    since = add_months(last, -(months - 1))
-    history = defaultdict(list)
+    since = add_months(max(cutoffs.values()), -(months - 1))
+    history, to_date_values = defaultdict(list), {}
     for key, period, value in db.session.execute(
         db.select(Measurement.metric_key, Measurement.period, Measurement.value)
-        .where(Measurement.site_id == site.id, Measurement.period >= since, up_to)
+        .where(Measurement.site_id == site.id, Measurement.period >= since, _periods_up_to(uppers))
         .order_by(Measurement.metric_key, Measurement.period)
     ):
-        history[key].append((period, value))
+        if period <= cutoffs[key]:
+            history[key].append((period, value))
+        else:
+            to_date_values[key] = (period, value)
     overrides = thresholds_by_site_and_metric([site.id])
     tiles = []
     for metric in metrics:
         thresholds = _thresholds(metric, site.id, overrides)
-        last_value = latest.get(metric.key)
+        shown = latest.get(metric.key) or to_date_values.get(metric.key)
         tiles.append(
             Tile(
                 metric,
                 thresholds,
-                Point(last_value[0], last_value[1], status(metric, thresholds, last_value[1])) if last_value else None,
+                Point(shown[0], shown[1], status(metric, thresholds, shown[1])) if shown else None,
                 tuple(Point(p, v, status(metric, thresholds, v)) for p, v in history[metric.key]),
             )
         )
     return tiles
+
+
+def _periods_up_to(last: dict[str, str]):
+    """SQL: measurements of the metrics in ``last`` up to each one's period there."""
+    by_period = defaultdict(list)
+    for key, period in last.items():
+        by_period[period].append(key)
+    return db.or_(
+        *(
+            Measurement.metric_key.in_(keys) & (Measurement.period <= period)
+            for period, keys in sorted(by_period.items())
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -699,9 +713,7 @@ class AreaTiles:
     tiles: tuple[Tile, ...]
 
 
-def kpi_grid(
-    site: Site, *, measured_only: bool = False, months: int = 12, month: str | None = None
-) -> list[AreaTiles]:
+def kpi_grid(site: Site, *, measured_only: bool = False, months: int = 12, month: str | None = None) -> list[AreaTiles]:
     """A site's KPI grid: every metric's value for the period shown (``month``, by default the
     last complete one), its status and history, grouped by area.
 
@@ -709,7 +721,9 @@ def kpi_grid(
     three of :func:`site_overview` and the names of the areas). With
     ``measured_only`` a metric without any value at the site is left out.
     """
-    tiles = [tile for tile in site_overview(site, months=months, month=month) if tile.latest is not None or not measured_only]
+    tiles = [
+        tile for tile in site_overview(site, months=months, month=month) if tile.latest is not None or not measured_only
+    ]
     codes = sorted({tile.metric.area for tile in tiles if tile.metric.area})
     names = (
         dict(db.session.execute(db.select(Department.code, Department.name).where(Department.code.in_(codes))).all())
