@@ -136,7 +136,7 @@ def _page_count(pdf: bytes) -> int:
 class _Pages:
     """Unit PDFs as they arrive, from the cache or from the workers."""
 
-    def __init__(self, cache: UnitCache, total: int, progress: Progress | None):
+    def __init__(self, cache: UnitCache, total: int, progress: Progress | None, start: int = 0):
         self.cache = cache
         self.pdfs: dict[str, bytes] = {}
         self.counts: dict[str, int] = {}
@@ -149,12 +149,14 @@ class _Pages:
         self.cache_keys: dict[str, str | None] = {}
         self.total = total
         self.progress = progress
+        # Steps done before the first unit (gathering the records).
+        self.start = start
 
     def _tick(self, key: str, label: str) -> None:
         # Progress counts the body's units; the contents and the stamps are steps of their own.
         if self.progress is not None and not key.startswith(("stamps/", "contents")):
             self.body_done += 1
-            self.progress(self.body_done, self.total, label)
+            self.progress(self.start + self.body_done, self.total, label)
 
     def reuse(self, unit: document.Unit, key: str) -> bool:
         from pikepdf import PdfError
@@ -439,6 +441,7 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
     workers = _workers()
     warm_up(workers)
     with force_locale(locale or config.get("BABEL_DEFAULT_LOCALE", "en")):
+        _tick(progress, 0, 1, "gathering the records")
         content = pack_content.gather(audit)
         cache = _cache()
         files = _read_evidence(content)
@@ -446,8 +449,9 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
         versions = _versions()
         # The findings chart takes a while to draw (matplotlib): the other units go to the workers first.
         body = document.units(content, memo=cache.text, findings=False)
-        # Steps besides the body's units: the findings, the contents, the page stamps, the merge.
-        pages = _Pages(cache, len(body) + 4, progress)
+        # Steps besides the body's units: gathering, the findings, the contents, the page stamps, the merge.
+        pages = _Pages(cache, len(body) + 5, progress, start=1)
+        _tick(progress, 1, len(body) + 5, "laying out the pack")
 
         def jobs_for(units: list[document.Unit]) -> list[Job]:
             jobs = []
@@ -499,6 +503,8 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
                 html = document.document(content, [cover, document.contents(body)], body)
                 here(findings)
                 renderer.check()
+                # Between this process's own steps, the units the workers finished count at once.
+                renderer.collect(pages.rendered_one)
                 cover_pdf = _render_here(
                     document.unit_document(cover),
                     files,
@@ -506,6 +512,7 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
                     attachments=_attachments(content, files, manifest_bytes),
                 )
                 pages.counts[cover.key] = _page_count(cover_pdf)
+                renderer.collect(pages.rendered_one)
                 static_pdf = here(document.static_stamp(content))
                 numbers = _number_glyphs(document.number_glyphs(content))
                 # The contents' length (not its numbers) shifts the pages after it: a draft with placeholder
@@ -513,9 +520,10 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
                 assumed = _laid_out_pages(
                     document.unit_document(document.contents(body, dict.fromkeys((unit.key for unit in body), 9999)))
                 )
+                renderer.collect(pages.rendered_one)
                 renderer.wait(pages.rendered_one)
                 contents, _contents_pdf = _contents(body, pages.counts, pages.counts[cover.key] + 1, here, assumed)
-                _tick(progress, len(body) + 1, len(body) + 3, "contents")
+                _tick(progress, len(body) + 2, len(body) + 4, "contents")
                 order = [cover, contents, *body]
                 marks = [
                     mark_list
@@ -527,8 +535,8 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
             raise PackError(str(error)) from None
         pages.cache.evict()
     pdf = _merge(cover_pdf, [pages.pdfs[unit.key] for unit in order[1:]], static_pdf, numbers, marks)
-    _tick(progress, len(body) + 2, len(body) + 3, "page numbers")
-    _tick(progress, len(body) + 3, len(body) + 3, "merged")
+    _tick(progress, len(body) + 3, len(body) + 4, "page numbers")
+    _tick(progress, len(body) + 4, len(body) + 4, "merged")
     pages.peaks["main"] = peak_rss_kib()
     return PackResult(
         audit.reference,
