@@ -48,15 +48,25 @@ def chart_numbers(metric) -> dict:
     return {"decimals": services.decimals(metric), "locale": str(get_locale() or "en")}
 
 
+def period_name(metric, period: str) -> str:
+    """A period as readers name it: ``2026-11``, ``2026 Q3`` (stored as its first month), ``2026``."""
+    if metric.period == "quarter":
+        return _("%(year)s Q%(quarter)d", year=period[:4], quarter=(int(period[5:]) - 1) // 3 + 1)
+    if metric.period == "year":
+        return period[:4]
+    return period
+
+
 def period_label(metric, period: str) -> str:
     """A tile's period; one that has not ended says so (its figure is partial)."""
+    name = period_name(metric, period)
     if not services.to_date(metric, period):
-        return period
+        return name
     if metric.period == "quarter":
-        return _("%(period)s, quarter to date", period=period)
+        return _("%(period)s, quarter to date", period=name)
     if metric.period == "year":
-        return _("%(period)s, year to date", period=period)
-    return _("%(period)s, month to date", period=period)
+        return _("%(period)s, year to date", period=name)
+    return _("%(period)s, month to date", period=name)
 
 
 def tile_kpi(tile: services.Tile, site, group: str) -> Kpi:

@@ -132,7 +132,6 @@ UNIT_DECIMALS = {
     "min": 1,
     "hours": 1,
     "days": 1,
-    "points": 0,
     "cny": 0,
     "rmb": 0,
     "yuan": 0,
@@ -145,7 +144,8 @@ UNIT_DECIMALS = {
 
 def decimals(metric: Metric) -> int:
     """How many decimals ``metric``'s values are shown with: the plugin's ``decimals``, else by unit,
-    else by the size of its thresholds (an index in the hundreds needs none)."""
+    else by the size of its thresholds: an index in the hundreds (SSI, 850 points) needs none, a gap
+    of a few points (SERVQUAL, -0.6) one."""
     if metric.decimals is not None:
         return metric.decimals
     with force_locale("en"):

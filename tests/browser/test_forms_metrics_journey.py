@@ -56,6 +56,8 @@ def test_survey_on_a_tablet_updates_the_nps_the_dashboard_and_offers_an_nc(sampl
     tile = page.locator(".kpi", has_text="Net promoter score").first
     expect(tile).to_have_class(re.compile(r"\bkpi-red\b"))
     expect(tile.locator(".kpi-value")).to_contain_text("-100")
+    # Only this month has a value: shown, and said to be partial.
+    expect(tile.locator(".kpi-period")).to_contain_text("month to date")
     page.screenshot(path=tmp_path / "kpis-tablet.png", full_page=True)
     page.get_by_role("button", name="Log out").click()
 

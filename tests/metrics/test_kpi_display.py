@@ -138,3 +138,17 @@ def test_comparison_opens_on_a_metric_with_values(app, users, sample, north, cli
     assert '<option value="sample.lead_response" selected>' in page
     assert f'value="{last}"' in page and "<svg" in page
     assert '<td class="num">42.1</td>' in page
+
+
+def test_quarters_and_years_are_named_as_readers_name_them(app):
+    quarterly = Metric(key="t.q", name="Q", unit="%", direction="higher", target=1, period="quarter")
+    yearly = Metric(key="t.y", name="Y", unit="%", direction="higher", target=1, period="year")
+    with app.test_request_context():
+        current = current_period()
+        assert dashboard.period_label(quarterly, "2020-07") == "2020 Q3"
+        assert dashboard.period_label(yearly, "2020-01") == "2020"
+        this_quarter = services.period_start("quarter", current)
+        quarter = (int(this_quarter[5:]) - 1) // 3 + 1
+        assert dashboard.period_label(quarterly, this_quarter) == f"{current[:4]} Q{quarter}, quarter to date"
+        with force_locale("zh_CN"):
+            assert dashboard.period_label(quarterly, "2020-07") == "2020年第3季度"
