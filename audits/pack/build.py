@@ -30,6 +30,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from audits.pack import content as pack_content
 from audits.pack import document
@@ -170,7 +171,7 @@ class _Pages:
             return False
         self.pdfs[unit.key], self.counts[unit.key] = pdf, count
         self.reused.append(unit.key)
-        self._tick(unit.key, f"reused {unit.key}")
+        self._tick(unit.key, _("Rendering the pages"))
         return True
 
     def rendered_one(self, result: Rendered, job: Job) -> None:
@@ -183,7 +184,7 @@ class _Pages:
             self.cpu[process] = max(self.cpu.get(process, 0.0), result.cpu_seconds)
         if self.cache_keys.get(job.key) is not None:
             self.cache.put(self.cache_keys[job.key], result.pdf)
-        self._tick(job.key, f"rendered {job.label}")
+        self._tick(job.key, _("Rendering the pages"))
 
 
 def _read_evidence(content) -> dict[str, bytes]:
@@ -441,7 +442,8 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
     workers = _workers()
     warm_up(workers)
     with force_locale(locale or config.get("BABEL_DEFAULT_LOCALE", "en")):
-        _tick(progress, 0, 1, "gathering the records")
+        # The job page shows these steps to whoever started the pack, in the pack's language.
+        _tick(progress, 0, 1, _("Gathering the records"))
         content = pack_content.gather(audit)
         cache = _cache()
         files = _read_evidence(content)
@@ -451,7 +453,7 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
         body = document.units(content, memo=cache.text, findings=False)
         # Steps besides the body's units: gathering, the findings, the contents, the page stamps, the merge.
         pages = _Pages(cache, len(body) + 5, progress, start=1)
-        _tick(progress, 1, len(body) + 5, "laying out the pack")
+        _tick(progress, 1, len(body) + 5, _("Laying out the pack"))
 
         def jobs_for(units: list[document.Unit]) -> list[Job]:
             jobs = []
@@ -523,20 +525,21 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
                 renderer.collect(pages.rendered_one)
                 renderer.wait(pages.rendered_one)
                 contents, _contents_pdf = _contents(body, pages.counts, pages.counts[cover.key] + 1, here, assumed)
-                _tick(progress, len(body) + 2, len(body) + 4, "contents")
+                _tick(progress, len(body) + 2, len(body) + 4, _("Writing the contents"))
                 order = [cover, contents, *body]
                 marks = [
                     mark_list
                     for unit in order
-                    for mark_list in [unit.marks] + [[] for _ in range(pages.counts[unit.key] - 1)]
+                    for mark_list in [unit.marks] + [[] for _page in range(pages.counts[unit.key] - 1)]
                 ]
                 numbers.labels = [document.page_of_tokens(n, len(marks)) for n in range(1, len(marks) + 1)]
         except RenderFailed as error:
             raise PackError(str(error)) from None
         pages.cache.evict()
     pdf = _merge(cover_pdf, [pages.pdfs[unit.key] for unit in order[1:]], static_pdf, numbers, marks)
-    _tick(progress, len(body) + 3, len(body) + 4, "page numbers")
-    _tick(progress, len(body) + 4, len(body) + 4, "merged")
+    with force_locale(locale or config.get("BABEL_DEFAULT_LOCALE", "en")):
+        _tick(progress, len(body) + 3, len(body) + 4, _("Numbering the pages"))
+        _tick(progress, len(body) + 4, len(body) + 4, _("Merging the pages"))
     pages.peaks["main"] = peak_rss_kib()
     return PackResult(
         audit.reference,
