@@ -4,12 +4,13 @@ comparison that opens on a metric with values."""
 
 import re
 
+import pytest
 from flask_babel import force_locale
 
 from core.charts import trend_svg
 from core.clock import add_months, current_period, last_complete_period
 from core.metrics import dashboard, services
-from core.plugin_engine.types import Metric
+from core.plugin_engine.types import DefinitionError, Metric
 from tests.metrics.test_web import record
 
 
@@ -99,10 +100,6 @@ def test_decimals_follow_the_unit_and_numbers_the_locale(app):
 
 
 def test_metric_refuses_odd_decimals():
-    import pytest
-
-    from core.plugin_engine.types import DefinitionError
-
     with pytest.raises(DefinitionError, match="decimals"):
         Metric(key="t.m", name="M", unit="%", direction="higher", target=1, decimals=7)
 
