@@ -24,6 +24,7 @@ import warnings
 import xml.etree.ElementTree as ET
 from functools import lru_cache
 
+from babel.numbers import format_decimal
 from markupsafe import Markup
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -156,8 +157,22 @@ def _presentable(svg: str, title: str) -> str:
     return re.sub(r"\s+\n", "\n", text)
 
 
-def _axis_value(value: float) -> str:
-    return f"{value:g}"
+# More annotated points than this overlap on a 7.5-inch chart: every n-th is labelled instead.
+MAX_LABELS = 12
+
+
+def _axis_value(value: float, decimals: int | None = None, locale: str | None = None) -> str:
+    """A value as a chart label: ``decimals`` places in ``locale``'s digits, or, without them,
+    one decimal from 10 up and three significant digits below (66.7, 4.25; never 66.6667)."""
+    if decimals is None:
+        return f"{round(value, 1) + 0.0:g}" if abs(value) >= 10 else f"{value:.3g}"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(round(value, decimals) + 0.0, format=pattern, locale=locale or "en")
+
+
+def _every(count: int) -> int:
+    """The step between labelled points, so that at most about MAX_LABELS are labelled."""
+    return max(1, -(-count // MAX_LABELS))
 
 
 def trend_svg(
@@ -170,8 +185,11 @@ def trend_svg(
     direction: str,
     unit: str = "",
     statuses: list[str | None] | None = None,
+    decimals: int | None = None,
+    locale: str | None = None,
 ) -> Markup:
-    """Values over periods with the target line and green/amber/red bands.
+    """Values over periods with the target line and green/amber/red bands; values labelled with
+    ``decimals`` places for ``locale`` (see :func:`_axis_value`).
 
     Cached by content: drawing takes 100 ms or more, and a metric's page and the
     dashboard show the same series on every visit until a value, a threshold
@@ -186,6 +204,8 @@ def trend_svg(
         direction,
         str(unit),
         None if statuses is None else tuple(statuses),
+        decimals,
+        locale,
     )
     return _fresh_ids(svg)
 
@@ -207,6 +227,8 @@ def _trend_svg(
     direction: str,
     unit: str,
     statuses: tuple[str | None, ...] | None,
+    decimals: int | None = None,
+    locale: str | None = None,
 ) -> Markup:
     with _lock:
         figure = _pyplot_free_figure(7.5, 3.0)
@@ -240,9 +262,13 @@ def _trend_svg(
                 edgecolors=LINE,
                 linewidths=0.6,
             )
+            # Many points: every n-th and always the latest carry their value (the table has them all).
+            step = _every(len(values))
             for x, value in zip(positions, values, strict=True):
+                if (len(values) - 1 - x) % step:
+                    continue
                 axes.annotate(
-                    _axis_value(value),
+                    _axis_value(value, decimals, locale),
                     (x, value),
                     textcoords="offset points",
                     xytext=(0, 7),
@@ -250,14 +276,22 @@ def _trend_svg(
                     fontsize=8,
                     color=LINE,
                 )
-        axes.set_xticks(positions, periods, rotation=45 if len(periods) > 8 else 0, fontsize=8)
+        step = _every(len(periods))
+        shown = [period if (len(periods) - 1 - x) % step == 0 else "" for x, period in enumerate(periods)]
+        axes.set_xticks(
+            positions,
+            shown,
+            rotation=45 if len(periods) > 8 else 0,
+            fontsize=8,
+            ha="right" if len(periods) > 8 else "center",
+        )
         axes.set_ylim(bottom, top)
         axes.set_xlim(-0.5, max(len(periods) - 0.5, 0.5))
         axes.tick_params(axis="y", labelsize=8)
         axes.text(
             1.0,
             target,
-            f" {_axis_value(target)}",
+            f" {_axis_value(target, decimals, locale)}",
             transform=axes.get_yaxis_transform(),
             va="center",
             fontsize=8,
@@ -276,8 +310,11 @@ def comparison_svg(
     statuses: list[str | None],
     target: float,
     unit: str = "",
+    decimals: int | None = None,
+    locale: str | None = None,
 ) -> Markup:
-    """One metric across sites for a period, ranked (first = best), bars coloured by status."""
+    """One metric across sites for a period, ranked (first = best), bars coloured by status;
+    values labelled as :func:`_axis_value` writes them."""
     with _lock:
         figure = _pyplot_free_figure(7.5, max(1.6, 0.38 * len(sites) + 0.8))
         axes = figure.add_subplot()
@@ -289,7 +326,7 @@ def comparison_svg(
             axes.text(
                 value or 0,
                 y,
-                f" {_axis_value(value)}" if value is not None else " —",
+                f" {_axis_value(value, decimals, locale)}" if value is not None else " —",
                 va="center",
                 fontsize=8,
                 color=LINE,

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from audits.pack import content as pack_content
 from audits.pack import document
@@ -136,7 +137,7 @@ def _page_count(pdf: bytes) -> int:
 class _Pages:
     """Unit PDFs as they arrive, from the cache or from the workers."""
 
-    def __init__(self, cache: UnitCache, total: int, progress: Progress | None):
+    def __init__(self, cache: UnitCache, total: int, progress: Progress | None, start: int = 0):
         self.cache = cache
         self.pdfs: dict[str, bytes] = {}
         self.counts: dict[str, int] = {}
@@ -149,12 +150,14 @@ class _Pages:
         self.cache_keys: dict[str, str | None] = {}
         self.total = total
         self.progress = progress
+        # Steps done before the first unit (gathering the records).
+        self.start = start
 
     def _tick(self, key: str, label: str) -> None:
         # Progress counts the body's units; the contents and the stamps are steps of their own.
         if self.progress is not None and not key.startswith(("stamps/", "contents")):
             self.body_done += 1
-            self.progress(self.body_done, self.total, label)
+            self.progress(self.start + self.body_done, self.total, label)
 
     def reuse(self, unit: document.Unit, key: str) -> bool:
         from pikepdf import PdfError
@@ -168,7 +171,7 @@ class _Pages:
             return False
         self.pdfs[unit.key], self.counts[unit.key] = pdf, count
         self.reused.append(unit.key)
-        self._tick(unit.key, f"reused {unit.key}")
+        self._tick(unit.key, _("Rendering the pages"))
         return True
 
     def rendered_one(self, result: Rendered, job: Job) -> None:
@@ -181,7 +184,7 @@ class _Pages:
             self.cpu[process] = max(self.cpu.get(process, 0.0), result.cpu_seconds)
         if self.cache_keys.get(job.key) is not None:
             self.cache.put(self.cache_keys[job.key], result.pdf)
-        self._tick(job.key, f"rendered {job.label}")
+        self._tick(job.key, _("Rendering the pages"))
 
 
 def _read_evidence(content) -> dict[str, bytes]:
@@ -439,6 +442,8 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
     workers = _workers()
     warm_up(workers)
     with force_locale(locale or config.get("BABEL_DEFAULT_LOCALE", "en")):
+        # The job page shows these steps to whoever started the pack, in the pack's language.
+        _tick(progress, 0, 1, _("Gathering the records"))
         content = pack_content.gather(audit)
         cache = _cache()
         files = _read_evidence(content)
@@ -446,8 +451,9 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
         versions = _versions()
         # The findings chart takes a while to draw (matplotlib): the other units go to the workers first.
         body = document.units(content, memo=cache.text, findings=False)
-        # Steps besides the body's units: the findings, the contents, the page stamps, the merge.
-        pages = _Pages(cache, len(body) + 4, progress)
+        # Steps besides the body's units: gathering, the findings, the contents, the page stamps, the merge.
+        pages = _Pages(cache, len(body) + 5, progress, start=1)
+        _tick(progress, 1, len(body) + 5, _("Laying out the pack"))
 
         def jobs_for(units: list[document.Unit]) -> list[Job]:
             jobs = []
@@ -499,6 +505,8 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
                 html = document.document(content, [cover, document.contents(body)], body)
                 here(findings)
                 renderer.check()
+                # Between this process's own steps, the units the workers finished count at once.
+                renderer.collect(pages.rendered_one)
                 cover_pdf = _render_here(
                     document.unit_document(cover),
                     files,
@@ -506,6 +514,7 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
                     attachments=_attachments(content, files, manifest_bytes),
                 )
                 pages.counts[cover.key] = _page_count(cover_pdf)
+                renderer.collect(pages.rendered_one)
                 static_pdf = here(document.static_stamp(content))
                 numbers = _number_glyphs(document.number_glyphs(content))
                 # The contents' length (not its numbers) shifts the pages after it: a draft with placeholder
@@ -513,22 +522,24 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
                 assumed = _laid_out_pages(
                     document.unit_document(document.contents(body, dict.fromkeys((unit.key for unit in body), 9999)))
                 )
+                renderer.collect(pages.rendered_one)
                 renderer.wait(pages.rendered_one)
                 contents, _contents_pdf = _contents(body, pages.counts, pages.counts[cover.key] + 1, here, assumed)
-                _tick(progress, len(body) + 1, len(body) + 3, "contents")
+                _tick(progress, len(body) + 2, len(body) + 4, _("Writing the contents"))
                 order = [cover, contents, *body]
                 marks = [
                     mark_list
                     for unit in order
-                    for mark_list in [unit.marks] + [[] for _ in range(pages.counts[unit.key] - 1)]
+                    for mark_list in [unit.marks] + [[] for _page in range(pages.counts[unit.key] - 1)]
                 ]
                 numbers.labels = [document.page_of_tokens(n, len(marks)) for n in range(1, len(marks) + 1)]
         except RenderFailed as error:
             raise PackError(str(error)) from None
         pages.cache.evict()
     pdf = _merge(cover_pdf, [pages.pdfs[unit.key] for unit in order[1:]], static_pdf, numbers, marks)
-    _tick(progress, len(body) + 2, len(body) + 3, "page numbers")
-    _tick(progress, len(body) + 3, len(body) + 3, "merged")
+    with force_locale(locale or config.get("BABEL_DEFAULT_LOCALE", "en")):
+        _tick(progress, len(body) + 3, len(body) + 4, _("Numbering the pages"))
+        _tick(progress, len(body) + 4, len(body) + 4, _("Merging the pages"))
     pages.peaks["main"] = peak_rss_kib()
     return PackResult(
         audit.reference,

@@ -218,16 +218,26 @@ class Renderer:
             if not ready:
                 raise RenderFailed(f"rendering took longer than the limit of {self.timeout:g} seconds")
             for future in ready:
-                batch = self.pending.pop(future)
-                label = ", ".join(job.label for job in batch)[:200]
-                try:
-                    finished = results(future.result())
-                except BrokenProcessPool:
-                    raise RenderFailed(
-                        f"a render worker died while rendering {label} (over its memory limit?)"
-                    ) from None
-                except MemoryError:
-                    raise RenderFailed(f"{label} needs more memory than a render worker may use") from None
-                by_key = {job.key: job for job in batch}
-                for result in finished:
-                    done(result, by_key[result.key])
+                self._finish(future, done)
+
+    def collect(self, done: Callable[[Rendered, Job], None]) -> None:
+        """Call ``done`` for the submitted jobs the workers have finished by now, without waiting: the
+        pack's progress moves while this process does its own share, not only when it waits at the end."""
+        if self._submitting is not None and self._submitting.is_alive():
+            return  # the hand-over thread is still filling ``pending``
+        self._join()
+        for future in [future for future in self.pending if future.done()]:
+            self._finish(future, done)
+
+    def _finish(self, future: futures.Future, done: Callable[[Rendered, Job], None]) -> None:
+        batch = self.pending.pop(future)
+        label = ", ".join(job.label for job in batch)[:200]
+        try:
+            finished = results(future.result())
+        except BrokenProcessPool:
+            raise RenderFailed(f"a render worker died while rendering {label} (over its memory limit?)") from None
+        except MemoryError:
+            raise RenderFailed(f"{label} needs more memory than a render worker may use") from None
+        by_key = {job.key: job for job in batch}
+        for result in finished:
+            done(result, by_key[result.key])

@@ -13,6 +13,7 @@ from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.accounts.models import Role, User
+from core.accounts.permissions import Permission, can
 from core.clock import utcnow
 from core.database import after_commit, db, reset_read_only, set_read_only
 from core.errors import Conflict, NotFound, ValidationFailed
@@ -82,6 +83,12 @@ def submit(user: User, kind: str, params: dict | None = None) -> Job:
 
 def may_see(user: User, job: Job) -> bool:
     return job.created_by_id == user.id or Role.ADMIN in user.roles
+
+
+def runs_jobs(user: User) -> bool:
+    """Whether ``user`` has jobs to follow ("My jobs" in the menu): who may start the one kind
+    the product has (an evidence pack: EXPORT_PACK), and administrators, who see everyone's."""
+    return Role.ADMIN in user.roles or can(user, Permission.EXPORT_PACK)
 
 
 def job_for(user: User, job_id: str) -> Job:

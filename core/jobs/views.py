@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import mimetypes
 
-from flask import Blueprint, render_template, send_file
+from flask import Blueprint, jsonify, render_template, send_file, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -20,9 +21,12 @@ STATE_LABELS = {
     JobState.DONE.value: _l("done"),
     JobState.FAILED.value: _l("failed"),
 }
-# Seconds between reloads of a page that shows an unfinished job; a meta
-# refresh needs no script, so the strict CSP stays as it is.
+# Seconds between reloads of a page that shows an unfinished job in a browser
+# without script (a meta refresh inside <noscript>); with script, the page
+# asks /jobs/<id>/status instead and changes in place (static/js/job-progress.js).
 REFRESH_SECONDS = 2
+# Milliseconds between two questions of that script.
+POLL_MILLISECONDS = 1000
 
 
 def _describe(job) -> tuple[object, str]:
@@ -49,7 +53,33 @@ def view(job_id):
         subject=subject,
         state_labels=STATE_LABELS,
         refresh=REFRESH_SECONDS if not job.finished else None,
+        poll=POLL_MILLISECONDS,
     )
+
+
+def status_of(job) -> dict:
+    """What the job page shows, as JSON for its script: the same words the page would print."""
+    done = job.state == JobState.DONE.value and bool(job.result_name)
+    return {
+        "state": job.state,
+        "state_label": str(STATE_LABELS.get(job.state, job.state)),
+        "progress": job.progress,
+        "message": job.message or "",
+        "finished": bool(job.finished),
+        "download_url": url_for("jobs.download", job_id=job.id) if done else None,
+        "download_label": _("Download %(name)s", name=job.result_name) if done else None,
+        "error": job.error or None,
+    }
+
+
+@bp.route("/<job_id>/status")
+@login_required
+def status(job_id):
+    """The job's state and progress for the page's script (the API's ``/api/v1/jobs/{id}`` takes a token)."""
+    response = jsonify(status_of(services.job_for(current_user._get_current_object(), job_id)))
+    # Progress changes by the second: no cache may answer for the server.
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/<job_id>/download")

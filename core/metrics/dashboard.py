@@ -7,6 +7,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from flask import url_for
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -27,22 +28,54 @@ def sparkline(tile: services.Tile) -> Markup | None:
     )
 
 
-def tile_value(value: float) -> str:
-    """A tile's figure: one decimal from 10 up (66.7, 856), three significant digits below (4.25, 0.346).
+def number_format(places: int) -> str:
+    """A Babel pattern: thousands grouped, exactly ``places`` decimals."""
+    return "#,##0" + ("." + "0" * places if places else "")
 
-    Computed metrics store exact quotients (2 of 3 trained: 66.666…); the
-    tile shows what a reader compares with the target, not float noise.
-    """
-    return f"{round(value, 1):g}" if abs(value) >= 10 else f"{value:.3g}"
+
+def value_text(metric, value: float | None) -> str:
+    """A value as readers see it: rounded by the metric's unit (:func:`services.decimals`), in their
+    locale's digits and separators (computed metrics store exact quotients: 2 of 3 is 66.666…)."""
+    if value is None:
+        return "—"
+    places = services.decimals(metric)
+    # + 0.0 turns a rounded -0.0 into 0.0, which no reader wants to see signed.
+    return format_decimal(round(value, places) + 0.0, format=number_format(places))
+
+
+def chart_numbers(metric) -> dict:
+    """What a chart needs to write a metric's values as :func:`value_text` does."""
+    return {"decimals": services.decimals(metric), "locale": str(get_locale() or "en")}
+
+
+def period_name(metric, period: str) -> str:
+    """A period as readers name it: ``2026-11``, ``2026 Q3`` (stored as its first month), ``2026``."""
+    if metric.period == "quarter":
+        return _("%(year)s Q%(quarter)d", year=period[:4], quarter=(int(period[5:]) - 1) // 3 + 1)
+    if metric.period == "year":
+        return period[:4]
+    return period
+
+
+def period_label(metric, period: str) -> str:
+    """A tile's period; one that has not ended says so (its figure is partial)."""
+    name = period_name(metric, period)
+    if not services.to_date(metric, period):
+        return name
+    if metric.period == "quarter":
+        return _("%(period)s, quarter to date", period=name)
+    if metric.period == "year":
+        return _("%(period)s, year to date", period=name)
+    return _("%(period)s, month to date", period=name)
 
 
 def tile_kpi(tile: services.Tile, site, group: str) -> Kpi:
     latest = tile.latest
     return Kpi(
         label=str(tile.metric.name),
-        value=tile_value(latest.value) if latest else "—",
+        value=value_text(tile.metric, latest.value if latest else None),
         unit=str(tile.metric.unit),
-        period=latest.period if latest else "",
+        period=period_label(tile.metric, latest.period) if latest else "",
         status=latest.status if latest else None,
         group=group,
         sparkline=sparkline(tile),
@@ -50,14 +83,16 @@ def tile_kpi(tile: services.Tile, site, group: str) -> Kpi:
     )
 
 
-def grid(site, *, measured_only: bool = False, area: str | None = None) -> list[tuple[str, list[Kpi]]]:
-    """The site's KPI tiles grouped by area, or of one ``area`` (the queries of
-    :func:`services.kpi_grid`, whatever the data)."""
+def grid(
+    site, *, measured_only: bool = False, area: str | None = None, month: str | None = None
+) -> list[tuple[str, list[Kpi]]]:
+    """The site's KPI tiles for ``month`` (by default the last complete period) grouped by area,
+    or of one ``area`` (the queries of :func:`services.kpi_grid`, whatever the data)."""
     if site is None:
         return []
     return [
         (group.label or _("Other"), [tile_kpi(tile, site, group.label or _("Other")) for tile in group.tiles])
-        for group in services.kpi_grid(site, measured_only=measured_only)
+        for group in services.kpi_grid(site, measured_only=measured_only, month=month)
         if area is None or group.area == area
     ]
 
@@ -109,12 +144,13 @@ def trend_chart(metric_key: str, site) -> Markup | None:
             metric.direction,
             str(metric.unit),
             tuple(p.status for p in points),
+            **chart_numbers(metric),
         )
     )
 
 
 @lru_cache(maxsize=512)
-def _trend_svg(title, periods, values, target, warning, direction, unit, statuses) -> Markup:
+def _trend_svg(title, periods, values, target, warning, direction, unit, statuses, decimals, locale) -> Markup:
     # Drawing takes tens of milliseconds and the dashboard shows the same data
     # on every visit until a value changes (the arguments are the cache key).
     return charts.trend_svg(
@@ -126,4 +162,6 @@ def _trend_svg(title, periods, values, target, warning, direction, unit, statuse
         direction=direction,
         unit=unit,
         statuses=list(statuses),
+        decimals=decimals,
+        locale=locale,
     )

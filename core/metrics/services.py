@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import String, cast, func
 from sqlalchemy.orm import selectinload
@@ -101,6 +102,58 @@ def recent_periods(metric: Metric, months: int = 12) -> list[str]:
     """The metric's periods that start within the last ``months`` months, oldest first."""
     window = [add_months(current_period(), -n) for n in range(months - 1, -1, -1)]
     return [month for month in window if period_start(metric.period, month) == month]
+
+
+def last_complete(span: str) -> str:
+    """The first month of the last ``month``/``quarter``/``year`` that has ended."""
+    return add_months(period_start(span, current_period()), -MONTHS_IN[span])
+
+
+def shown_period(metric: Metric, month: str | None = None) -> str:
+    """The period of ``metric`` that pages show for the month a reader picked: the one holding it.
+
+    Without a pick, the last complete one: a month that has just begun holds
+    a lead or two, and its figure says nothing yet about how the site does.
+    """
+    return period_start(metric.period, month) if month else last_complete(metric.period)
+
+
+def to_date(metric: Metric, period: str) -> bool:
+    """Whether ``period`` of ``metric`` has not ended yet (its figure is month, quarter or year to date)."""
+    return months_of(metric.period, period)[-1] >= current_period()
+
+
+# Decimals by unit, keyed by the unit as plugins write it (English): what a
+# reader compares with the target, not the float noise of a computed quotient.
+UNIT_DECIMALS = {
+    "%": 1,
+    "‰": 1,
+    "minutes": 1,
+    "min": 1,
+    "hours": 1,
+    "days": 1,
+    "cny": 0,
+    "rmb": 0,
+    "yuan": 0,
+    "¥": 0,
+    "cases": 0,
+    "incidents": 0,
+    "/5": 2,
+}
+
+
+def decimals(metric: Metric) -> int:
+    """How many decimals ``metric``'s values are shown with: the plugin's ``decimals``, else by unit,
+    else by the size of its thresholds: an index in the hundreds (SSI, 850 points) needs none, a gap
+    of a few points (SERVQUAL, -0.6) one."""
+    if metric.decimals is not None:
+        return metric.decimals
+    with force_locale("en"):
+        unit = str(metric.unit or "").strip().lower()
+    if unit in UNIT_DECIMALS:
+        return UNIT_DECIMALS[unit]
+    scale = max(abs(metric.target), abs(metric.warning or 0))
+    return 0 if scale >= 100 else 1
 
 
 def _check_value(value, field_name: str = "value") -> float:
@@ -571,12 +624,32 @@ class Tile:
     latest: Point | None
     history: tuple[Point, ...]
 
+    @property
+    def to_date(self) -> bool:
+        """The value shown is of a period that has not ended (month to date)."""
+        return self.latest is not None and to_date(self.metric, self.latest.period)
 
-def site_overview(site: Site, *, months: int = 12) -> list[Tile]:
-    """Every metric's latest value and last ``months`` periods at ``site``: three queries, whatever the data."""
+
+def site_overview(site: Site, *, months: int = 12, month: str | None = None) -> list[Tile]:
+    """Every metric's value and last ``months`` periods at ``site``, up to the period shown for
+    ``month`` (by default the last complete one, see :func:`shown_period`); a metric without a
+    value in that period shows its latest before it.
+
+    By default a metric with no value in any complete period (a survey begun this month) shows
+    its period to date instead of nothing; :attr:`Tile.to_date` says so. Three queries, whatever
+    the data.
+    """
+    metrics = definitions()
+    if not metrics:
+        return []
+    cutoffs = {metric.key: shown_period(metric, month) for metric in metrics}
+    # Nothing later than the period to date: a value typed in for a month to come is no "latest".
+    uppers = {
+        metric.key: cutoffs[metric.key] if month else shown_period(metric, current_period()) for metric in metrics
+    }
     latest_period = (
         db.select(Measurement.metric_key, func.max(Measurement.period).label("period"))
-        .where(Measurement.site_id == site.id)
+        .where(Measurement.site_id == site.id, _periods_up_to(cutoffs))
         .group_by(Measurement.metric_key)
         .subquery()
     )
@@ -591,28 +664,44 @@ def site_overview(site: Site, *, months: int = 12) -> list[Tile]:
             .where(Measurement.site_id == site.id)
         )
     }
-    since = add_months(current_period(), -(months - 1))
-    history = defaultdict(list)
+    since = add_months(max(cutoffs.values()), -(months - 1))
+    history, to_date_values = defaultdict(list), {}
     for key, period, value in db.session.execute(
         db.select(Measurement.metric_key, Measurement.period, Measurement.value)
-        .where(Measurement.site_id == site.id, Measurement.period >= since)
+        .where(Measurement.site_id == site.id, Measurement.period >= since, _periods_up_to(uppers))
         .order_by(Measurement.metric_key, Measurement.period)
     ):
-        history[key].append((period, value))
+        if period <= cutoffs[key]:
+            history[key].append((period, value))
+        else:
+            to_date_values[key] = (period, value)
     overrides = thresholds_by_site_and_metric([site.id])
     tiles = []
-    for metric in definitions():
+    for metric in metrics:
         thresholds = _thresholds(metric, site.id, overrides)
-        last = latest.get(metric.key)
+        shown = latest.get(metric.key) or to_date_values.get(metric.key)
         tiles.append(
             Tile(
                 metric,
                 thresholds,
-                Point(last[0], last[1], status(metric, thresholds, last[1])) if last else None,
+                Point(shown[0], shown[1], status(metric, thresholds, shown[1])) if shown else None,
                 tuple(Point(p, v, status(metric, thresholds, v)) for p, v in history[metric.key]),
             )
         )
     return tiles
+
+
+def _periods_up_to(last: dict[str, str]):
+    """SQL: measurements of the metrics in ``last`` up to each one's period there."""
+    by_period = defaultdict(list)
+    for key, period in last.items():
+        by_period[period].append(key)
+    return db.or_(
+        *(
+            Measurement.metric_key.in_(keys) & (Measurement.period <= period)
+            for period, keys in sorted(by_period.items())
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -624,14 +713,17 @@ class AreaTiles:
     tiles: tuple[Tile, ...]
 
 
-def kpi_grid(site: Site, *, measured_only: bool = False, months: int = 12) -> list[AreaTiles]:
-    """A site's KPI grid: every metric's latest value, status and history, grouped by area.
+def kpi_grid(site: Site, *, measured_only: bool = False, months: int = 12, month: str | None = None) -> list[AreaTiles]:
+    """A site's KPI grid: every metric's value for the period shown (``month``, by default the
+    last complete one), its status and history, grouped by area.
 
     Four queries whatever the number of metrics, periods and sites (the
     three of :func:`site_overview` and the names of the areas). With
     ``measured_only`` a metric without any value at the site is left out.
     """
-    tiles = [tile for tile in site_overview(site, months=months) if tile.latest is not None or not measured_only]
+    tiles = [
+        tile for tile in site_overview(site, months=months, month=month) if tile.latest is not None or not measured_only
+    ]
     codes = sorted({tile.metric.area for tile in tiles if tile.metric.area})
     names = (
         dict(db.session.execute(db.select(Department.code, Department.name).where(Department.code.in_(codes))).all())
@@ -654,6 +746,26 @@ class SiteValue:
     value: float | None
     status: str | None
     thresholds: Thresholds
+
+
+def comparison_opening(month: str | None = None) -> tuple[Metric, str] | None:
+    """The metric and period the comparison opens on: the first metric of the grid's order that
+    some active site measured in its shown period (the last complete one), else the first metric.
+    One query."""
+    metrics = definitions()
+    if not metrics:
+        return None
+    periods = {metric.key: shown_period(metric, month) for metric in metrics}
+    measured = set(
+        db.session.execute(
+            db.select(Measurement.metric_key, Measurement.period)
+            .distinct()
+            .join(Site, Site.id == Measurement.site_id)
+            .where(Site.active.is_(True), Measurement.period.in_(sorted(set(periods.values()))))
+        ).all()
+    )
+    chosen = next((metric for metric in metrics if (metric.key, periods[metric.key]) in measured), metrics[0])
+    return chosen, periods[chosen.key]
 
 
 def comparison(metric: Metric, period: str) -> list[SiteValue]:

@@ -84,17 +84,34 @@ def _panels(site: Site | None, area: str | None):
     return panels(manager.kpi_panels(site, area, _user()), site) if site is not None else []
 
 
+# The months the KPI page's picker offers, newest first.
+PICKER_MONTHS = 24
+
+
+def _month() -> str | None:
+    """The month a reader picked (``?period=YYYY-MM``), or None for the default (the last complete period)."""
+    picked = request.args.get("period") or None
+    if picked is not None and not services.PERIOD.match(picked):
+        abort(404)
+    return picked
+
+
 @bp.route("/")
 def index():
     site = _site()
     area = request.args.get("area") or None
+    month = _month()
+    current = services.current_period()
     return render_template(
         "metrics/index.html",
         site=site,
         sites=_sites(),
         area=area,
+        month=month,
+        months=[services.add_months(current, -n) for n in range(PICKER_MONTHS)],
+        current_month=current,
         areas=dashboard.areas(site),
-        groups=dashboard.grid(site, area=area),
+        groups=dashboard.grid(site, area=area, month=month),
         panels=_panels(site, area),
         may_import=can(_user(), Permission.ENTER_MEASUREMENTS),
     )
@@ -116,6 +133,7 @@ def _metric_page(metric, site, *, entry=None, recompute=None, status=200):
             direction=metric.direction,
             unit=str(metric.unit),
             statuses=[p.status for p in points],
+            **dashboard.chart_numbers(metric),
         )
         if points
         else None
@@ -134,6 +152,7 @@ def _metric_page(metric, site, *, entry=None, recompute=None, status=200):
         thresholds=thresholds,
         rows=rows,
         status_of=lambda value: services.status(metric, thresholds, value),
+        value_text=lambda value: dashboard.value_text(metric, value),
         nc_url=nc_url,
         entry=entry if allowed and not metric.computed else None,
         recompute=recompute if allowed and metric.computed else None,
@@ -265,11 +284,12 @@ def target(key):
 @bp.route("/compare")
 def compare():
     metrics = services.definitions()
-    key = request.args.get("metric") or (metrics[0].key if metrics else None)
-    if key is None:
+    opening = services.comparison_opening()
+    if opening is None:
         return render_template("metrics/compare.html", metrics=[], metric=None, period=None, ranked=[], chart=None)
-    metric = services.definition(key)
-    period = request.args.get("period") or services.current_period()
+    key = request.args.get("metric")
+    metric = services.definition(key) if key else opening[0]
+    period = request.args.get("period") or services.shown_period(metric)
     try:
         ranked = services.comparison(metric, period)
     except DomainError:
@@ -282,12 +302,19 @@ def compare():
             statuses=[item.status for item in ranked],
             target=float(metric.target),
             unit=str(metric.unit),
+            **dashboard.chart_numbers(metric),
         )
         if any(i.value is not None for i in ranked)
         else None
     )
     return render_template(
-        "metrics/compare.html", metrics=metrics, metric=metric, period=period, ranked=ranked, chart=chart
+        "metrics/compare.html",
+        metrics=metrics,
+        metric=metric,
+        period=period,
+        ranked=ranked,
+        chart=chart,
+        value_text=lambda value: dashboard.value_text(metric, value),
     )
 
 

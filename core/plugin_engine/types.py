@@ -266,6 +266,8 @@ class Metric:
     not recompute it (without ``inputs``, every submission at the site does).
     A metric fed by other records names those (``audits.inspections``): no
     submission recomputes it, and its plugin recomputes it when they change.
+    ``decimals`` is how many decimals its values are shown with; without it the
+    core chooses by unit (``core.metrics.services.decimals``).
     """
 
     key: str
@@ -280,11 +282,16 @@ class Metric:
     description: Text = ""
     area: str = ""
     inputs: tuple[str, ...] = ()
+    decimals: int | None = None
 
     def __post_init__(self):
         owner = _describe(self)
         _check_key(owner, self.key)
         _check_text(owner, "name", self.name, limit=MAX_TITLE_LENGTH)
+        if self.decimals is not None and (
+            isinstance(self.decimals, bool) or not isinstance(self.decimals, int) or not 0 <= self.decimals <= 4
+        ):
+            _fail(owner, f"decimals must be a whole number from 0 to 4, not {self.decimals!r}")
         object.__setattr__(self, "inputs", tuple(self.inputs))
         for form_key in self.inputs:
             _check_key(owner, form_key)

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from core.accounts.permissions import Permission, can
+from core.jobs import services as jobs
 from core.notifications import services as notifications
 from core.plugin_engine import manager
 from core.tasks import services as tasks
@@ -50,6 +51,8 @@ def _core_links(user) -> list[NavLink]:
         NavLink(_l("Forms"), url_for("forms.index")),
         NavLink(_l("KPIs"), url_for("metrics.index")),
     ]
+    if jobs.runs_jobs(user):
+        links.append(NavLink(_l("My jobs"), url_for("jobs.index")))
     if can(user, Permission.READ_TRAIL):
         links.append(NavLink(_l("Audit trail"), url_for("web.trail")))
     return links

@@ -631,6 +631,7 @@ ENTRIES: list[Entry] = [
     *E("GET", "/jobs/", EVERYONE),
     *E("GET", "/jobs/<job_id>", JOB_READ, "/jobs/{job}"),
     *E("GET", "/jobs/<job_id>/download", JOB_READ, "/jobs/{job}/download"),
+    *E("GET", "/jobs/<job_id>/status", JOB_READ, "/jobs/{job}/status"),
     *E("GET", "/api/v1/jobs", EVERYONE),
     *E("GET", "/api/v1/jobs/<job_id>", JOB_READ, "/api/v1/jobs/{job}"),
     *E("GET", "/api/v1/jobs/<job_id>/result", JOB_READ, "/api/v1/jobs/{job}/result"),

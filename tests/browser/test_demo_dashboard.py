@@ -3,6 +3,8 @@ officer: the dashboard is alive (overdue work, red and green KPI tiles, the
 areas' panels and charts); switching the account to Chinese shows the same
 dashboard in Chinese."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -46,6 +48,20 @@ def test_the_demo_dashboard_in_english_and_in_chinese(demo_server, page, tmp_pat
     assert page.locator("li.kpi.kpi-green").count() >= 5
     for area in ("Sales", "After-sales", "Training", "Marketing", "Risk management", "Communication"):
         expect(page.locator("h2", has_text=area).first).to_be_visible()
+    # The demo's records end last month: every tile shows that complete month, rounded by its unit.
+    periods = set(page.locator(".kpi-period").all_inner_texts())
+    assert len({period for period in periods if re.fullmatch(r"\d{4}-\d{2}", period)}) == 1, periods
+    assert not [period for period in periods if "to date" in period], periods
+    values = page.locator(".kpi-value").all_inner_texts()
+    assert not [value for value in values if re.search(r"\d\.\d{3}", value)], values
+    # The comparison opens on a metric with values, charted; a metric's chart labels are rounded.
+    page.get_by_role("link", name="Compare sites").click()
+    expect(page.locator(".chart svg")).to_be_visible()
+    expect(page.locator("table.data td.num", has_text=re.compile(r"\d"))).not_to_have_count(0)
+    page.goto(demo_server + "/metrics/sales.lead_response_time?site=SH01")
+    chart_labels = page.locator(".chart svg text").all_text_contents()
+    assert chart_labels and not [label for label in chart_labels if re.search(r"\d\.\d{2}", label)], chart_labels
+    page.screenshot(path=str(tmp_path / "demo-metric-en.png"), full_page=True)
 
     page.goto(demo_server + "/account")
     page.get_by_role("region", name="Language").get_by_label("Language").select_option("zh_CN")

@@ -56,6 +56,8 @@ def test_survey_on_a_tablet_updates_the_nps_the_dashboard_and_offers_an_nc(sampl
     tile = page.locator(".kpi", has_text="Net promoter score").first
     expect(tile).to_have_class(re.compile(r"\bkpi-red\b"))
     expect(tile.locator(".kpi-value")).to_contain_text("-100")
+    # Only this month has a value: shown, and said to be partial.
+    expect(tile.locator(".kpi-period")).to_contain_text("month to date")
     page.screenshot(path=tmp_path / "kpis-tablet.png", full_page=True)
     page.get_by_role("button", name="Log out").click()
 
@@ -73,3 +75,39 @@ def test_survey_on_a_tablet_updates_the_nps_the_dashboard_and_offers_an_nc(sampl
     page.screenshot(path=tmp_path / "raise-nc.png", full_page=True)
 
     assert not violations, f"the Content Security Policy blocked something: {violations}"
+
+
+def test_date_time_phone_and_file_inputs_take_a_finger_on_a_tablet_in_chinese(app, sample, live_server, page, tmp_path):
+    from core.accounts.services import user_by_login
+    from core.database import db
+
+    page.set_viewport_size(TABLET)
+    log_in(page, live_server, "qo")
+    with app.app_context():
+        user_by_login("qo").locale = "zh_CN"
+        db.session.commit()
+    page.goto(live_server + "/forms/sample.inspection/new")
+    expect(page.get_by_role("heading", level=1, name="Vehicle inspection")).to_be_visible()
+
+    def box(selector):
+        found = page.locator(selector).first.bounding_box()
+        assert found, selector
+        return found
+
+    text = box("input[name='customer']")
+    for selector in ("input[type='date']", "input[type='datetime-local']", "input[type='tel']", "select"):
+        shown = box(selector)
+        assert shown["height"] >= 44, (selector, shown)
+        # As wide as a text input: a full line of the form on an upright tablet.
+        assert abs(shown["width"] - text["width"]) <= 1, (selector, shown, text)
+    # The native pickers stay: a tap opens the tablet's own calendar or wheel.
+    page.locator("input[type='date']").first.fill("2026-12-24")
+    expect(page.locator("input[type='date']").first).to_have_value("2026-12-24")
+    # Buttons side by side keep a gap.
+    submit, cancel = box("main button[type='submit']"), box("main .actions a.btn")
+    assert cancel["x"] - (submit["x"] + submit["width"]) >= 8 or cancel["y"] - (submit["y"] + submit["height"]) >= 8
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    page.screenshot(path=tmp_path / "inputs-tablet-zh.png", full_page=True)
+
+    page.goto(live_server + "/metrics/import")
+    assert box("input[type='file']")["height"] >= 44

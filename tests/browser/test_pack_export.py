@@ -30,9 +30,29 @@ def test_export_the_evidence_pack_and_download_it(app, live_server, page, tmp_pa
     page.get_by_role("button", name="Export evidence pack").click()
     expect(page.get_by_role("heading", level=1, name=f"Evidence pack · {reference}")).to_be_visible()
     assert re.search(r"/jobs/[\w-]{20,}$", page.url)
-    # The page reloads itself (no script) until the link appears.
+    # From here the page follows the job in place: no navigation, only its status asked as JSON.
+    navigations, reported = [], []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url) if frame == page.main_frame else None)
+    page.on(
+        "response",
+        lambda response: reported.append(response.json()["progress"]) if response.url.endswith("/status") else None,
+    )
+    shown, steps = set(), set()
     link = page.get_by_role("link", name=re.compile(r"^Download "))
-    expect(link).to_be_visible(timeout=90_000)
+    for _ in range(900):
+        if link.is_visible():
+            break
+        if page.locator("[data-job-percent]").is_visible():
+            shown.add(page.locator("[data-job-percent]").inner_text())
+            steps.add(page.locator("[data-job-message]").inner_text())
+        page.wait_for_timeout(100)
+    expect(link).to_be_visible(timeout=1_000)
+    assert navigations == [], "the page changed in place"
+    assert reported and reported[-1] == 100, reported
+    # The percentage moved on the page before the link replaced it.
+    assert len(shown) >= 2 or len(set(reported)) >= 3, (shown, reported)
+    # In words, the step it is at.
+    assert steps & {"Gathering the records", "Laying out the pack", "Rendering the pages"}, steps
     with page.expect_download() as download_info:
         link.click()
     download = download_info.value

@@ -61,7 +61,9 @@ def test_the_api_reports_state_progress_and_result(api_as, jobs):
 def test_the_job_page_refreshes_until_the_job_ends(client_as, jobs):
     client = client_as("qo")
     queued = client.get(f"/jobs/{jobs['queued']}").get_data(as_text=True)
-    assert '<meta http-equiv="refresh" content="2">' in queued
+    # Without script only: with it, the page asks the status URL and changes in place.
+    assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in queued
+    assert f'data-job-status="/jobs/{jobs["queued"]}/status"' in queued and "js/job-progress.js" in queued
     assert "waiting to start" in queued and '<progress value="0" max="100"' in queued
     assert "Echo · waiting" in queued
 
@@ -80,6 +82,48 @@ def test_the_job_page_refreshes_until_the_job_ends(client_as, jobs):
     assert f"/jobs/{jobs['other']}" not in listing
     assert client.get(f"/jobs/{jobs['other']}").status_code == 404
     assert client_as("staff").get(f"/jobs/{jobs['done']}/download").status_code == 404
+
+
+def test_the_status_answers_the_pages_script_for_whoever_sees_the_job(app, client_as, jobs):
+    from core.jobs import states
+
+    client = client_as("qo")
+    with app.app_context():
+        states.record_process(jobs["queued"], os.getpid(), running=True)
+        states.set_progress(jobs["queued"], 42, "rendered findings")
+    queued = client.get(f"/jobs/{jobs['queued']}/status")
+    assert queued.status_code == 200 and queued.mimetype == "application/json"
+    assert queued.headers["Cache-Control"] == "no-store"
+    assert queued.json == {
+        "state": "running",
+        "state_label": "running",
+        "progress": 42,
+        "message": "rendered findings",
+        "finished": False,
+        "download_url": None,
+        "download_label": None,
+        "error": None,
+    }
+    done = client.get(f"/jobs/{jobs['done']}/status").json
+    assert done["finished"] and done["progress"] == 100
+    assert done["download_url"] == f"/jobs/{jobs['done']}/download" and done["download_label"] == "Download echo.txt"
+    failed = client.get(f"/jobs/{jobs['failed']}/status").json
+    assert failed["finished"] and failed["error"] == "The job failed: disk on fire." and failed["download_url"] is None
+    # Anyone else learns nothing of it; an administrator sees every job.
+    assert client.get(f"/jobs/{jobs['other']}/status").status_code == 404
+    assert client_as("staff").get(f"/jobs/{jobs['done']}/status").status_code == 404
+    assert client_as("admin").get(f"/jobs/{jobs['done']}/status").status_code == 200
+    assert app.test_client().get(f"/jobs/{jobs['done']}/status").status_code in (302, 401)
+
+
+def test_my_jobs_is_in_the_menu_of_who_runs_jobs(client_as, users):
+    def menu(who):
+        page = client_as(who).get("/").get_data(as_text=True)
+        return page[page.index('<nav class="main-nav"') : page.index("</nav>")]
+
+    for who in ("qo", "auditor", "admin"):
+        assert '<a href="/jobs/">My jobs</a>' in menu(who), who
+    assert "/jobs/" not in menu("staff")
 
 
 def test_the_job_page_in_chinese(app, client_as, jobs):
