@@ -15,7 +15,7 @@ from core.api import init_app as init_api
 from core.extensions import migrate
 from core.notifications import mail
 from core.plugin_engine import manager
-from core.trail import recorder
+from core.trail import readable, recorder
 from core.web import init_app as init_web
 
 log = logging.getLogger("dealerqms")
@@ -44,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     manager.init_app(app)
 
     i18n.init_app(app)
+    readable.init_app(app)
     security.init_app(app)
     mail.init_app(app)
 

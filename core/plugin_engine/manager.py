@@ -52,6 +52,7 @@ from core.plugin_engine.types import (
     ReviewInput,
     RiskFactor,
     Task,
+    TrailEntity,
 )
 
 log = logging.getLogger("dealerqms.plugins")
@@ -113,6 +114,10 @@ CONTRIBUTIONS = (
         True,
         counted=False,
     ),
+    # Entity types are the trail's names of tables, which no plugin prefix governs.
+    Contribution(
+        "register_trail_entities", "trail_entities", "trail entity", TrailEntity, "entity_type", False, counted=False
+    ),
 )
 # Where a definition names a department: (kind, attribute, is a list of codes).
 DEPARTMENT_ATTRIBUTES = (
@@ -171,6 +176,7 @@ class Registry:
         self.job_kinds: dict[str, JobKind] = {}
         self.permissions: dict[str, PluginPermission] = {}
         self.notification_kinds: dict[str, NotificationKind] = {}
+        self.trail_entities: dict[str, TrailEntity] = {}
         self._origin: dict[tuple[str, str], str] = {}
 
     def add(self, plugin: str, contribution: Contribution, value) -> None:

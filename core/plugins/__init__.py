@@ -55,6 +55,7 @@ from core.plugin_engine.types import (
     RiskFactor,
     Task,
     TaskList,
+    TrailEntity,
 )
 from core.plugins.api_helpers import api_user, problem, token_required
 from core.plugins.data import (
@@ -91,6 +92,7 @@ __all__ = [
     "RiskFactor",
     "Task",
     "TaskList",
+    "TrailEntity",
     "DEPARTMENTS",
     "FIELD_TYPES",
     "ROLES",
