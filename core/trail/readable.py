@@ -129,8 +129,8 @@ def short_hash(value: str | None) -> str:
 def _moment(text: str) -> datetime | date | None:
     if _DATETIME.match(text):
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        # Stored times are naive UTC, which is what the time helper expects.
-        return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+        # As the database hands times back: aware, in UTC.
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
     if _DATE.match(text):
         return date.fromisoformat(text)
     return None
@@ -229,16 +229,16 @@ def _sentence(template, who: str, record: str, link: str | None, **more) -> Mark
     return escape(str(template)) % arguments
 
 
-def _signature(event: TrailEvent, who: str) -> ReadableEvent:
+def _signature(event: TrailEvent, who: str, links: bool) -> ReadableEvent:
     from core.signatures.service import MEANINGS
 
     if event.action != "create":
-        return _plain(event, who, entities().get("signature"))
+        return _plain(event, who, entities().get("signature"), links)
     values = {key: pair[1] if pair[1] is not None else pair[0] for key, pair in event.changed_fields.items()}
     signer = values.get("signer_name") or who
     signed_type, signed_id = values.get("entity_type"), values.get("entity_id")
     record = record_name(signed_type, signed_id) if signed_type else record_name("signature", event.entity_id)
-    link = record_link(signed_type, signed_id) if signed_type else None
+    link = record_link(signed_type, signed_id) if signed_type and links else None
     meaning = values.get("meaning") or ""
     template = SIGNED.get(meaning, _l("%(who)s signed %(record)s"))
     note = _("meaning: %(meaning)s", meaning=MEANINGS.get(meaning, meaning))
@@ -249,9 +249,9 @@ def _signature(event: TrailEvent, who: str) -> ReadableEvent:
     )
 
 
-def _plain(event: TrailEvent, who: str, entity: TrailEntity | None) -> ReadableEvent:
+def _plain(event: TrailEvent, who: str, entity: TrailEntity | None, links: bool) -> ReadableEvent:
     record = record_name(event.entity_type, event.entity_id)
-    link = record_link(event.entity_type, event.entity_id)
+    link = record_link(event.entity_type, event.entity_id) if links else None
     changes = changes_of(event, entity)
     fields = event.changed_fields
     if event.action == "transition" and "state" in fields:
@@ -277,8 +277,12 @@ def _plain(event: TrailEvent, who: str, entity: TrailEntity | None) -> ReadableE
     return ReadableEvent(event=event, who=who, record=record, link=link, sentence=sentence, note=note, changes=changes)
 
 
-def readable(events) -> list[ReadableEvent]:
-    """``events`` (trail events, in the order given) as sentences with their changes."""
+def readable(events, *, links: bool = True) -> list[ReadableEvent]:
+    """``events`` (trail events, in the order given) as sentences with their changes.
+
+    ``links=False`` for a document made outside a request (the evidence pack built by a
+    worker): no pages to link to, and no request to build their addresses from.
+    """
     events = list(events)
     people = _people(events)
     known = entities()
@@ -286,9 +290,9 @@ def readable(events) -> list[ReadableEvent]:
     for event in events:
         who = _who(event.actor, people)
         if event.entity_type == "signature":
-            found.append(_signature(event, who))
+            found.append(_signature(event, who, links))
         else:
-            found.append(_plain(event, who, known.get(event.entity_type)))
+            found.append(_plain(event, who, known.get(event.entity_type), links))
     return found
 
 

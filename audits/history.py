@@ -1,0 +1,148 @@
+"""How audits, nonconformities and their actions read in the trail: the labels of their
+forms and the words of their states, so a history says "Due date: … → …", not ``due_date``."""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from audits.improvements.models import Improvement
+from audits.labels import SOURCE_LABELS, STATE_LABELS
+from audits.models import Audit, CorrectiveAction, Nonconformity
+from core.database import db
+from core.plugins import TrailEntity
+
+SEVERITY_LABELS = {"minor": _l("Minor NC"), "major": _l("Major NC")}
+
+
+def _get(model, entity_id: str):
+    return db.session.get(model, int(entity_id)) if entity_id.isdigit() else None
+
+
+def _nc_name(entity_id: str) -> str | None:
+    nc = _get(Nonconformity, entity_id)
+    return _("nonconformity %(reference)s", reference=nc.reference) if nc else None
+
+
+def _nc_link(entity_id: str) -> str | None:
+    nc = _get(Nonconformity, entity_id)
+    return url_for("audits.nonconformity", reference=nc.reference) if nc else None
+
+
+def _action_name(entity_id: str) -> str | None:
+    action = _get(CorrectiveAction, entity_id)
+    return _("corrective action %(label)s", label=action.label) if action else None
+
+
+def _action_link(entity_id: str) -> str | None:
+    action = _get(CorrectiveAction, entity_id)
+    if action is None:
+        return None
+    return url_for("audits.nonconformity", reference=action.nonconformity.reference)
+
+
+def _audit_name(entity_id: str) -> str | None:
+    audit = _get(Audit, entity_id)
+    return _("audit %(reference)s", reference=audit.reference) if audit else None
+
+
+def _audit_link(entity_id: str) -> str | None:
+    audit = _get(Audit, entity_id)
+    return url_for("audits.audit", reference=audit.reference) if audit else None
+
+
+def _improvement_name(entity_id: str) -> str | None:
+    item = _get(Improvement, entity_id)
+    return f"{item.reference} {item.title}" if item else None
+
+
+def _improvement_link(entity_id: str) -> str | None:
+    item = _get(Improvement, entity_id)
+    return url_for("improvements.improvement", reference=item.reference) if item else None
+
+
+ENTITIES = (
+    TrailEntity(
+        entity_type="nonconformity",
+        label=_l("nonconformity"),
+        fields={
+            "reference": _l("Reference"),
+            "title": _l("Title"),
+            "description": _l("Description"),
+            "severity": _l("Severity"),
+            "source": _l("Source"),
+            "site_id": _l("Site"),
+            "department_id": _l("Department"),
+            "owner_id": _l("Owner"),
+            "due_date": _l("Due date"),
+            "state": _l("State"),
+            "containment": _l("Immediate containment"),
+            "root_cause": _l("Root cause"),
+            "raised_by_id": _l("Raised by"),
+            "contained_at": _l("Contained"),
+            "root_cause_at": _l("Root cause identified"),
+            "closed_at": _l("Closed"),
+        },
+        values={"state": STATE_LABELS, "severity": SEVERITY_LABELS, "source": SOURCE_LABELS},
+        hidden={"year", "sequence", "audit_id", "audit_item_id", "source_ref", "raised_at"},
+        references={"site_id": "site", "department_id": "department", "owner_id": "user", "raised_by_id": "user"},
+        transitions={
+            "contained": _l("%(who)s recorded the containment of %(record)s"),
+            "root_cause_identified": _l("%(who)s recorded the root cause of %(record)s"),
+            "closed": _l("%(who)s closed %(record)s"),
+        },
+        name=_nc_name,
+        link=_nc_link,
+    ),
+    TrailEntity(
+        entity_type="corrective_action",
+        label=_l("corrective action"),
+        fields={
+            "number": _l("Action"),
+            "description": _l("Description"),
+            "owner_id": _l("Owner"),
+            "due_date": _l("Due date"),
+            "state": _l("State"),
+            "completion_note": _l("What was done"),
+            "completed_at": _l("Completed"),
+            "completed_by_id": _l("Completed by"),
+            "verification_note": _l("Verification"),
+            "verified_at": _l("Verified"),
+            "verified_by_id": _l("Verified by"),
+        },
+        values={"state": STATE_LABELS},
+        hidden={"nonconformity_id"},
+        references={"owner_id": "user", "completed_by_id": "user", "verified_by_id": "user"},
+        transitions={
+            "done": _l("%(who)s completed %(record)s"),
+            "verified_effective": _l("%(who)s verified %(record)s effective"),
+            "ineffective": _l("%(who)s found %(record)s ineffective"),
+        },
+        name=_action_name,
+        link=_action_link,
+    ),
+    TrailEntity(
+        entity_type="audit",
+        label=_l("audit"),
+        fields={"state": _l("State"), "site_id": _l("Site"), "lead_auditor_id": _l("Lead auditor")},
+        values={"state": STATE_LABELS},
+        references={"site_id": "site", "lead_auditor_id": "user"},
+        transitions={"reported": _l("%(who)s issued the report of %(record)s")},
+        name=_audit_name,
+        link=_audit_link,
+    ),
+    TrailEntity(
+        entity_type="improvement",
+        label=_l("improvement"),
+        fields={
+            "title": _l("Title"),
+            "owner_id": _l("Owner"),
+            "site_id": _l("Site"),
+            "department_id": _l("Department"),
+        },
+        references={"site_id": "site", "department_id": "department", "owner_id": "user"},
+        name=_improvement_name,
+        link=_improvement_link,
+    ),
+)
