@@ -837,7 +837,9 @@ class TrailEntity:
     added and removed instead of printed. ``references`` name the entity type a column
     points to (``{"owner_id": "user"}``), so the value shows as that record's name.
 
-    ``transitions`` are the sentences of a change of ``state`` by its new value,
+    ``actions`` replace the sentence of a creation, change or deletion (``{"create":
+    _l("%(who)s gave %(record)s")}``). ``transitions`` are the sentences of a change of
+    ``state`` by its new value,
     ``%``-format texts with ``%(who)s`` and ``%(record)s`` (``{"closed": _l("%(who)s
     closed %(record)s")}``); other state changes read "moved … from … to …". ``name``
     returns how people call the record with the given id (``revision 2 of SA-PR-001``),
@@ -851,6 +853,7 @@ class TrailEntity:
     hidden: Any = frozenset()
     long_text: Any = frozenset()
     references: Any = dataclass_field(default_factory=dict)
+    actions: Any = dataclass_field(default_factory=dict)
     transitions: Any = dataclass_field(default_factory=dict)
     name: Callable[[str], Any] | None = None
     link: Callable[[str], str | None] | None = None
@@ -861,6 +864,10 @@ class TrailEntity:
         _check_text(owner, "label", self.label)
         _set(self, "fields", _text_mapping(owner, "fields", self.fields))
         _set(self, "transitions", _text_mapping(owner, "transitions", self.transitions))
+        _set(self, "actions", _text_mapping(owner, "actions", self.actions))
+        unknown = set(self.actions) - {"create", "update", "delete"}
+        if unknown:
+            _fail(owner, f"actions has {', '.join(sorted(unknown))}: only create, update and delete have sentences")
         if not isinstance(self.values, dict | MappingProxyType):
             _fail(owner, f"values must be a mapping, not {type(self.values).__name__}")
         _set(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.accounts.forms import ROLE_LABELS
@@ -36,9 +37,9 @@ def _department_name(entity_id: str) -> str | None:
 
 
 def _role_name(entity_id: str) -> str:
-    """``<user id>/<role>``: the role and whose it is."""
+    """``<user id>/<role>``: whose role, and which."""
     user_id, _slash, role = entity_id.partition("/")
-    return f"{ROLE_LABELS.get(role, role)} — {_user_name(user_id) or user_id}"
+    return _("%(user)s: %(role)s", user=_user_name(user_id) or user_id, role=ROLE_LABELS.get(role, role))
 
 
 def _department_head_name(entity_id: str) -> str | None:
@@ -74,6 +75,10 @@ ENTITIES = (
         fields={"role": _l("Role"), "user_id": _l("User")},
         values={"role": ROLE_LABELS},
         references={"user_id": "user"},
+        actions={
+            "create": _l("%(who)s gave a role — %(record)s"),
+            "delete": _l("%(who)s took a role away — %(record)s"),
+        },
         name=_role_name,
     ),
     TrailEntity(

@@ -272,7 +272,8 @@ def _plain(event: TrailEvent, who: str, entity: TrailEntity | None, links: bool)
         state_label = str(entity.fields["state"]) if entity and "state" in entity.fields else words("state")
         changes = tuple(change for change in changes if change.label != state_label)
     else:
-        sentence = _sentence(SENTENCES.get(event.action, SENTENCES["update"]), who, record, link)
+        own = entity.actions.get(event.action) if entity else None
+        sentence = _sentence(own or SENTENCES.get(event.action, SENTENCES["update"]), who, record, link)
     note = _("Reason: %(reason)s", reason=event.reason) if event.reason else None
     return ReadableEvent(event=event, who=who, record=record, link=link, sentence=sentence, note=note, changes=changes)
 
