@@ -830,7 +830,8 @@ class TrailEntity:
     or its class name in snake case); ``label`` what people call one (``revision``).
 
     ``fields`` gives each column the label of its form field (``{"due_date": _l("Due
-    date")}``); an unlisted column shows as its key in words (``due date``). ``values``
+    date")}``); an unlisted column shows as its key in words (``due date``), and a key of a
+    JSON column's value is labelled as ``"<column>.<key>"``. ``values``
     translates stored values per column (``{"state": {"open": _l("open")}}``). ``hidden``
     columns are bookkeeping nobody reads (ids, hashes, the moment a row was created: the
     event has it). ``long_text`` columns (a procedure's body) are summarised as characters

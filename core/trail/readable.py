@@ -149,7 +149,8 @@ def value_words(entity: TrailEntity | None, key: str, value) -> str | None:
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, dict):
-        parts = [f"{words(k)}: {value_words(None, k, v) or '—'}" for k, v in value.items()]
+        labels = entity.fields if entity is not None else {}
+        parts = [f"{labels.get(f'{key}.{k}') or words(k)}: {value_words(None, k, v) or '—'}" for k, v in value.items()]
         return "; ".join(parts) or None
     if isinstance(value, list):
         return ", ".join(value_words(None, key, v) or "—" for v in value) or None
