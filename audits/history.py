@@ -7,6 +7,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from audits.improvements.labels import METHOD_LABELS, PHASE_LABELS, STAGE_LABELS
 from audits.improvements.models import Improvement
 from audits.labels import SOURCE_LABELS, STATE_LABELS
 from audits.models import Audit, CorrectiveAction, Nonconformity
@@ -59,7 +60,7 @@ def _improvement_name(entity_id: str) -> str | None:
 
 def _improvement_link(entity_id: str) -> str | None:
     item = _get(Improvement, entity_id)
-    return url_for("improvements.improvement", reference=item.reference) if item else None
+    return url_for("audits.improvements.improvement", reference=item.reference) if item else None
 
 
 ENTITIES = (
@@ -137,10 +138,26 @@ ENTITIES = (
         label=_l("improvement"),
         fields={
             "title": _l("Title"),
+            "description": _l("Description"),
+            "stage": _l("PDCA stage"),
+            "stage_reason": _l("Comment or reason"),
+            "method": _l("Run as"),
+            "phase": _l("Phase"),
+            "expected_benefit": _l("Expected benefit"),
+            "actions": _l("Actions"),
+            "result": _l("Result"),
+            "due_date": _l("Due date"),
             "owner_id": _l("Owner"),
             "site_id": _l("Site"),
             "department_id": _l("Department"),
+            "defect_metric": _l("Defect metric"),
+            "opportunities": _l("Opportunities per unit"),
+            "baseline_defects": _l("Baseline defects"),
+            "baseline_units": _l("Baseline units"),
+            "closed_at": _l("Closed"),
         },
+        values={"stage": STAGE_LABELS, "method": METHOD_LABELS, "phase": PHASE_LABELS, "source": SOURCE_LABELS},
+        hidden={"year", "sequence", "audit_item_id", "source_ref", "raised_at", "raised_by_id"},
         references={"site_id": "site", "department_id": "department", "owner_id": "user"},
         name=_improvement_name,
         link=_improvement_link,

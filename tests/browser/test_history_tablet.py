@@ -33,7 +33,7 @@ def _page_width(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth")
 
 
-def test_the_trail_fits_a_tablet_with_short_hashes(live_server, browser, history):
+def test_the_trail_fits_a_tablet_with_short_hashes(live_server, browser, history, tmp_path):
     context, page = log_in(browser, live_server, "qo")
     try:
         page.goto(f"{live_server}/trail")
@@ -45,6 +45,7 @@ def test_the_trail_fits_a_tablet_with_short_hashes(live_server, browser, history
         first = page.locator("td.hash code").first
         full = first.get_attribute("title")
         assert len(full) == 64 and first.inner_text() == full[:12] + "…"
+        page.screenshot(path=str(tmp_path / "trail-tablet.png"))
     finally:
         context.close()
 
