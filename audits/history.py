@@ -9,10 +9,11 @@ from flask_babel import lazy_gettext as _l
 
 from audits.improvements.labels import METHOD_LABELS, PHASE_LABELS, STAGE_LABELS
 from audits.improvements.models import Improvement
-from audits.labels import SOURCE_LABELS, STATE_LABELS
-from audits.models import Audit, CorrectiveAction, Nonconformity
+from audits.labels import RESULT_LABELS, SOURCE_LABELS, STATE_LABELS
+from audits.models import Audit, AuditChecklist, AuditItem, CorrectiveAction, Evidence, Nonconformity
 from core.database import db
 from core.plugins import TrailEntity
+from core.trail.readable import record_name
 
 SEVERITY_LABELS = {"minor": _l("Minor NC"), "major": _l("Major NC")}
 
@@ -63,6 +64,34 @@ def _improvement_link(entity_id: str) -> str | None:
     return url_for("audits.improvements.improvement", reference=item.reference) if item else None
 
 
+def _part_name(entity_id: str, kind: str) -> str | None:
+    """``<audit id>/<user or department id>``: who or what, and of which audit."""
+    audit_id, _slash, part_id = entity_id.partition("/")
+    audit = _get(Audit, audit_id)
+    if audit is None:
+        return None
+    return _("%(part)s (audit %(reference)s)", part=record_name(kind, part_id), reference=audit.reference)
+
+
+def _checklist_name(entity_id: str) -> str | None:
+    checklist = _get(AuditChecklist, entity_id)
+    if checklist is None:
+        return None
+    return _("checklist %(title)s of audit %(reference)s", title=checklist.title, reference=checklist.audit.reference)
+
+
+def _item_name(entity_id: str) -> str | None:
+    item = _get(AuditItem, entity_id)
+    if item is None:
+        return None
+    return _("point %(number)s of audit %(reference)s", number=item.position, reference=item.audit.reference)
+
+
+def _evidence_name(entity_id: str) -> str | None:
+    evidence = _get(Evidence, entity_id)
+    return _("evidence file %(name)s", name=evidence.name) if evidence else None
+
+
 ENTITIES = (
     TrailEntity(
         entity_type="nonconformity",
@@ -81,7 +110,7 @@ ENTITIES = (
             "containment": _l("Immediate containment"),
             "root_cause": _l("Root cause"),
             "raised_by_id": _l("Raised by"),
-            "contained_at": _l("Contained"),
+            "contained_at": _l("Contained on"),
             "root_cause_at": _l("Root cause identified"),
             "closed_at": _l("Closed"),
         },
@@ -109,7 +138,7 @@ ENTITIES = (
             "completed_at": _l("Completed"),
             "completed_by_id": _l("Completed by"),
             "verification_note": _l("Verification"),
-            "verified_at": _l("Verified"),
+            "verified_at": _l("Verified on"),
             "verified_by_id": _l("Verified by"),
         },
         values={"state": STATE_LABELS},
@@ -126,12 +155,92 @@ ENTITIES = (
     TrailEntity(
         entity_type="audit",
         label=_l("audit"),
-        fields={"state": _l("State"), "site_id": _l("Site"), "lead_auditor_id": _l("Lead auditor")},
+        fields={
+            "reference": _l("Reference"),
+            "title": _l("Title"),
+            "state": _l("State"),
+            "site_id": _l("Site"),
+            "lead_auditor_id": _l("Lead auditor"),
+            "planned_date": _l("Planned date"),
+            "scope": _l("Scope"),
+            "criteria": _l("Criteria"),
+            "checklist_keys": _l("Checklists"),
+            "summary": _l("Summary"),
+            "conclusion": _l("Conclusion"),
+            "cancel_reason": _l("Reason for cancelling"),
+            "created_by_id": _l("Planned by"),
+            "started_at": _l("Started"),
+            "reported_at": _l("Reported"),
+            "closed_at": _l("Closed"),
+            "cancelled_at": _l("Cancelled on"),
+        },
         values={"state": STATE_LABELS},
-        references={"site_id": "site", "lead_auditor_id": "user"},
+        hidden={"year", "sequence", "criteria_revisions", "programme_entry_id"},
+        references={"site_id": "site", "lead_auditor_id": "user", "created_by_id": "user"},
         transitions={"reported": _l("%(who)s issued the report of %(record)s")},
         name=_audit_name,
         link=_audit_link,
+    ),
+    TrailEntity(
+        entity_type="audit_auditor",
+        label=_l("auditor"),
+        fields={"user_id": _l("Auditor")},
+        hidden={"audit_id"},
+        references={"user_id": "user"},
+        actions={
+            "create": _l("%(who)s added %(record)s to the audit team"),
+            "delete": _l("%(who)s took %(record)s off the audit team"),
+        },
+        name=lambda entity_id: _part_name(entity_id, "user"),
+    ),
+    TrailEntity(
+        entity_type="audit_department",
+        label=_l("audited department"),
+        fields={"department_id": _l("Department")},
+        hidden={"audit_id"},
+        references={"department_id": "department"},
+        actions={
+            "create": _l("%(who)s added %(record)s to the audit's scope"),
+            "delete": _l("%(who)s took %(record)s out of the audit's scope"),
+        },
+        name=lambda entity_id: _part_name(entity_id, "department"),
+    ),
+    TrailEntity(
+        entity_type="audit_checklist",
+        label=_l("checklist"),
+        fields={"title": _l("Title"), "area": _l("Department"), "version": _l("Version")},
+        hidden={"audit_id", "position", "plugin", "key"},
+        name=_checklist_name,
+    ),
+    TrailEntity(
+        entity_type="audit_item",
+        label=_l("checklist point"),
+        fields={
+            "text": _l("Question"),
+            "reference": _l("Reference"),
+            "result": _l("Result"),
+            "note": _l("Note"),
+            "answered_by_id": _l("Answered by"),
+            "answered_at": _l("Answered on"),
+        },
+        values={"result": RESULT_LABELS},
+        hidden={"audit_id", "checklist_id", "position", "question_key", "guidance"},
+        references={"answered_by_id": "user"},
+        name=_item_name,
+    ),
+    TrailEntity(
+        entity_type="evidence",
+        label=_l("evidence"),
+        fields={
+            "name": _l("File"),
+            "media_type": _l("Type"),
+            "size": _l("Size (bytes)"),
+            "uploaded_by_id": _l("Uploaded by"),
+        },
+        hidden={"sha256", "uploaded_at", "audit_id", "audit_item_id", "nonconformity_id", "action_id"}
+        | {"inspection_item_id", "improvement_id"},
+        references={"uploaded_by_id": "user"},
+        name=_evidence_name,
     ),
     TrailEntity(
         entity_type="improvement",
