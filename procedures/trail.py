@@ -49,6 +49,15 @@ def _revision_link(entity_id: str) -> str | None:
     return url_for("procedures.view", code=revision.procedure.code, rev=revision.number)
 
 
+def _revision_diff(entity_id: str) -> str | None:
+    revision = _get(Revision, entity_id)
+    if revision is None or revision.number < 2:
+        return None
+    return url_for(
+        "procedures.diff", code=revision.procedure.code, **{"from": revision.number - 1, "to": revision.number}
+    )
+
+
 ENTITIES = (
     TrailEntity(
         entity_type="procedure",
@@ -104,5 +113,6 @@ ENTITIES = (
         },
         name=_revision_name,
         link=_revision_link,
+        compare=_revision_diff,
     ),
 )

@@ -844,7 +844,8 @@ class TrailEntity:
     ``%``-format texts with ``%(who)s`` and ``%(record)s`` (``{"closed": _l("%(who)s
     closed %(record)s")}``); other state changes read "moved … from … to …". ``name``
     returns how people call the record with the given id (``revision 2 of SA-PR-001``),
-    or None when it is gone; ``link`` its page, or None.
+    or None when it is gone; ``link`` its page, or None; ``compare`` the page that shows
+    how its long text changed (a procedure revision's diff), or None.
     """
 
     entity_type: str
@@ -858,6 +859,7 @@ class TrailEntity:
     transitions: Any = dataclass_field(default_factory=dict)
     name: Callable[[str], Any] | None = None
     link: Callable[[str], str | None] | None = None
+    compare: Callable[[str], str | None] | None = None
 
     def __post_init__(self):
         owner = f"trail entity {self.entity_type!r}"
@@ -886,6 +888,6 @@ class TrailEntity:
             if isinstance(value, str) or not hasattr(value, "__iter__"):
                 _fail(owner, f"{name} must be a set of column names, not {type(value).__name__}")
             _set(self, name, frozenset(value))
-        for name in ("name", "link"):
+        for name in ("name", "link", "compare"):
             if getattr(self, name) is not None and not callable(getattr(self, name)):
                 _fail(owner, f"{name} must be a function of the record's id")

@@ -64,6 +64,8 @@ class Change:
     before: str | None
     after: str | None
     summary: str | None = None
+    # For a long text: the page that shows what changed in it.
+    link: str | None = None
 
 
 @dataclass(frozen=True)
@@ -181,7 +183,7 @@ def text_summary(before: str | None, after: str | None) -> str:
     return _("text changed (+%(added)d / −%(removed)d characters)", added=added, removed=removed)
 
 
-def changes_of(event: TrailEvent, entity: TrailEntity | None) -> tuple[Change, ...]:
+def changes_of(event: TrailEvent, entity: TrailEntity | None, links: bool = False) -> tuple[Change, ...]:
     hidden = ALWAYS_HIDDEN | (entity.hidden if entity else frozenset())
     labels = entity.fields if entity else {}
     long_text = entity.long_text if entity else frozenset()
@@ -194,7 +196,8 @@ def changes_of(event: TrailEvent, entity: TrailEntity | None) -> tuple[Change, .
             continue  # an empty field of a new or deleted record says nothing
         label = str(labels[key]) if key in labels else words(key)
         if key in long_text:
-            found.append(Change(label, None, None, summary=text_summary(before, after)))
+            compare = entity.compare(str(event.entity_id)) if links and entity and entity.compare else None
+            found.append(Change(label, None, None, summary=text_summary(before, after), link=compare))
         else:
             found.append(Change(label, value_words(entity, key, before), value_words(entity, key, after)))
     # Labelled fields first, in the order the area gave them; then the others by label.
@@ -253,7 +256,7 @@ def _signature(event: TrailEvent, who: str, links: bool) -> ReadableEvent:
 def _plain(event: TrailEvent, who: str, entity: TrailEntity | None, links: bool) -> ReadableEvent:
     record = record_name(event.entity_type, event.entity_id)
     link = record_link(event.entity_type, event.entity_id) if links else None
-    changes = changes_of(event, entity)
+    changes = changes_of(event, entity, links)
     fields = event.changed_fields
     if event.action == "transition" and "state" in fields:
         before, after = fields["state"]

@@ -68,6 +68,7 @@ def test_the_history_is_a_table_of_revisions_and_one_sentence_per_step(app, peop
     assert "Change summary: — → Returning customers" in text
     assert f"Text: text changed (+{len(''.join(MORE.splitlines()))} / −0 characters)" in text
     assert "Offer a drink again" not in text
+    assert '<a href="/procedures/SA-PR-001/diff?from=1&amp;to=2">text changed' in page
     for raw in ("body_sha256", "change_summary", "procedure_revision", "in_review", "{", "author_id"):
         assert raw not in text, raw
 
