@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
-from audits import notices, tasks
+from audits import history, notices, tasks
 from audits.api import bp as api_blueprint
 from audits.checklists import quality_system
 from audits.cli import audits_group, pack_group
@@ -289,3 +289,8 @@ def register_job_kinds():
 @hookimpl
 def search_sources():
     return search.SOURCES
+
+
+@hookimpl
+def register_trail_entities():
+    return list(history.ENTITIES)

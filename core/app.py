@@ -16,7 +16,7 @@ from core.extensions import migrate
 from core.notifications import mail
 from core.plugin_engine import manager
 from core.search import index as search_index
-from core.trail import recorder
+from core.trail import readable, recorder
 from core.web import init_app as init_web
 
 log = logging.getLogger("dealerqms")
@@ -46,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     manager.init_app(app)
 
     i18n.init_app(app)
+    readable.init_app(app)
     security.init_app(app)
     mail.init_app(app)
 

@@ -17,6 +17,7 @@ from procedures.api import bp as api_blueprint
 from procedures.cli import procedures_group
 from procedures.library import load_starter_library
 from procedures.scaledata import generate
+from procedures.trail import ENTITIES
 from procedures.views import bp as page_blueprint
 
 __version__ = "1.0"
@@ -141,3 +142,8 @@ def dashboard_panels(site, user):
 @hookimpl
 def search_sources():
     return search.SOURCES
+
+
+@hookimpl
+def register_trail_entities():
+    return list(ENTITIES)

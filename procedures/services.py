@@ -34,7 +34,7 @@ from core.signatures import Signature, sign, signature_matches, signatures_for
 from core.signatures.service import content_hash
 from core.trail import acting_as
 from core.trail import reason as trail_reason
-from core.trail.queries import history_of
+from core.trail.queries import history_of_all
 from procedures import notices
 from procedures.markdown import body_sha256, render
 from procedures.models import Kind, Procedure, Revision, RevisionState
@@ -179,7 +179,31 @@ def history(user: User, procedure: Procedure) -> list:
     """The trail events of ``procedure`` and its revisions, in order, for who may read them."""
     require_visible_procedure(user, procedure)
     require(user, Permission.READ_TRAIL, **scope(procedure))
-    return sorted(history_of(procedure) + [e for r in procedure.revisions for e in history_of(r)], key=lambda e: e.seq)
+    # Read-and-understood signatures have a page of their own: by the hundred, they would bury the approvals.
+    signed = [s for s in revision_signatures(procedure.revisions).values() if s.meaning != "acknowledged"]
+    return history_of_all([procedure, *procedure.revisions, *signed])
+
+
+def revision_signatures(revisions) -> dict[int, Signature]:
+    """The signatures on ``revisions`` (approvals, rejections, reviews, read-and-understood), by id, oldest first."""
+    ids = [str(r.id) for r in revisions]
+    if not ids:
+        return {}
+    found = db.session.execute(
+        db.select(Signature)
+        .where(Signature.entity_type == "procedure_revision", Signature.entity_id.in_(ids))
+        .order_by(Signature.signed_at, Signature.id)
+    ).scalars()
+    return {s.id: s for s in found}
+
+
+def approvals_by_revision(revisions) -> dict[int, list[Signature]]:
+    """Each revision's approving and rejecting signatures, for the table of revisions."""
+    found: dict[int, list[Signature]] = {r.id: [] for r in revisions}
+    for signature in revision_signatures(revisions).values():
+        if signature.meaning in ("approved", "rejected"):
+            found[int(signature.entity_id)].append(signature)
+    return found
 
 
 def visible_revisions(user: User, procedure: Procedure) -> list[Revision]:

@@ -41,6 +41,7 @@ from procedures.forms import (
 from procedures.markdown import render
 from procedures.models import RevisionState
 from procedures.pdf import controlled_copy_pdf
+from procedures.trail import STATE_LABELS
 
 bp = Blueprint(
     "procedures",
@@ -197,6 +198,18 @@ def _view_context(procedure, revision):
         "acknowledged": acknowledged,
         "today": today(),
         "visible_revisions": services.visible_revisions(user, procedure),
+        **_revisions_context(user, procedure),
+    }
+
+
+def _revisions_context(user, procedure) -> dict:
+    """What the table of revisions needs: those the user may read, their approvals, the words of states."""
+    revisions = services.visible_revisions(user, procedure)
+    return {
+        "revision_rows": revisions,
+        "revision_approvals": services.approvals_by_revision(revisions),
+        "state_labels": STATE_LABELS,
+        "meanings": MEANINGS,
     }
 
 
@@ -217,7 +230,9 @@ def view(code):
 def history(code):
     procedure = services.procedure_by_code(code)
     events = services.history(_user(), procedure)
-    return render_template("procedures/history.html", procedure=procedure, events=events)
+    return render_template(
+        "procedures/history.html", procedure=procedure, events=events, **_revisions_context(_user(), procedure)
+    )
 
 
 @bp.route("/<code>/revisions", methods=["POST"])

@@ -508,6 +508,75 @@ def test_hook_register_notification_kinds(app, register_plugin, make_user):
             notify([fitter], "tyres.unknown", {}, url="/", event="x")
 
 
+def test_hook_register_trail_entities(app, users, register_plugin, make_app):
+    import json
+
+    from core.accounts.services import user_by_login
+    from core.plugins import TrailEntity, utcnow
+    from core.trail.models import TrailEvent
+    from core.trail.readable import readable
+
+    class Plugin:
+        @hookimpl
+        def register_trail_entities(self):
+            return [
+                TrailEntity(
+                    entity_type="tyre_fitting",
+                    label="tyre fitting",
+                    fields={"plate": "Number plate", "fitter_id": "Fitter"},
+                    values={"state": {"booked": "booked", "fitted": "fitted"}},
+                    transitions={"fitted": "%(who)s fitted the tyres of %(record)s"},
+                    references={"fitter_id": "user"},
+                    name=lambda entity_id: f"car {entity_id}",
+                )
+            ]
+
+    register_plugin(Plugin(), "tyres")
+    with app.test_request_context():
+        fitter = user_by_login("staff")
+
+        def event(seq, action, changes):
+            # Events as the trail stores them; built here, since no tyre table exists to record them.
+            return TrailEvent(
+                seq=seq,
+                at=utcnow(),
+                actor="qo",
+                action=action,
+                entity_type="tyre_fitting",
+                entity_id="7",
+                changes=json.dumps(changes),
+                reason=None,
+                prev_hash="0" * 64,
+                hash=f"{seq}" * 64,
+            )
+
+        changed, fitted = readable(
+            [
+                event(
+                    1,
+                    "update",
+                    {"plate": ["京A12345", "京A12346"], "fitter_id": [None, fitter.id], "torque_nm": [110, 120]},
+                ),
+                event(2, "transition", {"state": ["booked", "fitted"]}),
+            ]
+        )
+    assert changed.text == "Quinn Quality changed car 7"
+    assert [(c.label, c.before, c.after) for c in changed.changes] == [
+        ("Number plate", "京A12345", "京A12346"),
+        ("Fitter", None, "Sam Staff"),
+        ("Torque nm", "110", "120"),  # not described: the column's name in words
+    ]
+    assert fitted.text == "Quinn Quality fitted the tyres of car 7" and fitted.changes == ()
+
+    class Squatter:
+        @hookimpl
+        def register_trail_entities(self):
+            return [TrailEntity(entity_type="site", label="dealership")]
+
+    with pytest.raises(PluginError, match="'squatter'.*trail entity 'site' is registered already by plugin"):
+        make_app(plugins={"squatter": Squatter()})
+
+
 def test_hook_tick(app, register_plugin, plugin_log):
     seen = []
 

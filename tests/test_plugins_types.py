@@ -254,3 +254,23 @@ def test_texts_may_be_translatable():
     from flask_babel import lazy_gettext
 
     assert question(text=lazy_gettext("Is the appraisal recorded?")).text == "Is the appraisal recorded?"
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"entity_type": "Tyre Fitting"}, "entity_type 'Tyre Fitting' is not valid"),
+        ({"label": ""}, "label is empty"),
+        ({"fields": ["plate"]}, "fields must be a mapping"),
+        ({"fields": {"plate": 3}}, r"fields\['plate'\] must be text"),
+        ({"values": {"state": {"fitted": None}}}, r"values\['state'\]\['fitted'\] must be text"),
+        ({"hidden": "id"}, "hidden must be a set of column names"),
+        ({"actions": {"approve": "%(who)s approved %(record)s"}}, "only create, update and delete have sentences"),
+        ({"link": "/p/tyres"}, "link must be a function of the record's id"),
+    ],
+)
+def test_malformed_trail_entities_are_refused_with_the_reason(overrides, message):
+    from core.plugins import TrailEntity
+
+    with pytest.raises(DefinitionError, match=message):
+        TrailEntity(**{"entity_type": "tyre_fitting", "label": "tyre fitting", **overrides})

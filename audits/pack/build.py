@@ -112,6 +112,23 @@ def _manifest(content, units: list[document.Unit]) -> dict:
             "events": content.chain.events,
             "head_seq": head.seq if head else None,
             "head_hash": head.hash if head else None,
+            # The appendix reads as sentences with shortened hashes; here is each event as
+            # stored, for anyone who recomputes the chain.
+            "entries": [
+                {
+                    "seq": e.seq,
+                    "at": iso_utc(e.at),  # the text the event's hash covers
+                    "actor": e.actor,
+                    "action": e.action,
+                    "entity_type": e.entity_type,
+                    "entity_id": e.entity_id,
+                    "changes": e.changes,
+                    "reason": e.reason,
+                    "prev_hash": e.prev_hash,
+                    "hash": e.hash,
+                }
+                for e in content.events
+            ],
         },
     }
 

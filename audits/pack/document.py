@@ -80,6 +80,7 @@ th { background: #eef1f6; }
 tr { page-break-inside: avoid; }
 .hash, .mono { font-family: "DejaVu Sans Mono", monospace; font-size: 7pt; overflow-wrap: anywhere; }
 .small { font-size: 7.5pt; }
+table.trail .hash { font-size: 6.5pt; white-space: nowrap; }
 .note { white-space: pre-wrap; }
 .thumb { width: 28mm; max-height: 28mm; margin: 1pt; }
 .figure { page-break-inside: avoid; margin: 6pt 0; }

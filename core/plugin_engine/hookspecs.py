@@ -496,6 +496,36 @@ def register_notification_kinds():
 
 
 @hookspec
+def register_trail_entities():
+    """How this plugin's records read in their history and on the trail page.
+
+    Called once at start-up. Every change to a record is in the audit trail as the
+    columns the database holds; a ``TrailEntity`` per entity type turns an event into a
+    sentence ("Wei Wang closed appraisal LSVAU2180N2183294") and its changes into the
+    labels of the record's form ("Condition: 2 → 4"). A type nobody registers still
+    reads, with its column names in words. Entity types are unique across plugins.
+
+    Returns:
+        A list of ``TrailEntity``.
+
+    Example::
+
+        from flask_babel import lazy_gettext as _l
+
+        from core.plugins import TrailEntity, hookimpl
+
+        @hookimpl
+        def register_trail_entities():
+            return [TrailEntity(entity_type="appraisal", label=_l("appraisal"),
+                                fields={"vin": _l("VIN"), "condition": _l("Condition")},
+                                values={"state": {"open": _l("open"), "done": _l("done")}},
+                                transitions={"done": _l("%(who)s finished %(record)s")},
+                                hidden={"id", "created_at"}, references={"appraiser_id": "user"},
+                                link=lambda entity_id: f"/p/usedcars/{entity_id}")]
+    """
+
+
+@hookspec
 def tick(now):
     """This plugin's periodic work up to ``now``: reminders, escalations, occurrences of schedules.
 

@@ -53,6 +53,7 @@ from core.plugin_engine.types import (
     RiskFactor,
     SearchSource,
     Task,
+    TrailEntity,
 )
 
 log = logging.getLogger("dealerqms.plugins")
@@ -115,6 +116,10 @@ CONTRIBUTIONS = (
         True,
         counted=False,
     ),
+    # Entity types are the trail's names of tables, which no plugin prefix governs.
+    Contribution(
+        "register_trail_entities", "trail_entities", "trail entity", TrailEntity, "entity_type", False, counted=False
+    ),
 )
 # Where a definition names a department: (kind, attribute, is a list of codes).
 DEPARTMENT_ATTRIBUTES = (
@@ -173,6 +178,7 @@ class Registry:
         self.job_kinds: dict[str, JobKind] = {}
         self.permissions: dict[str, PluginPermission] = {}
         self.notification_kinds: dict[str, NotificationKind] = {}
+        self.trail_entities: dict[str, TrailEntity] = {}
         self._origin: dict[tuple[str, str], str] = {}
 
     def add(self, plugin: str, contribution: Contribution, value) -> None:

@@ -16,6 +16,7 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import MISSING, dataclass, fields
+from dataclasses import field as dataclass_field
 from datetime import date
 from decimal import Decimal
 from numbers import Real
@@ -881,3 +882,85 @@ class SearchSource:
         for model in models:
             if not isinstance(model, type):
                 _fail(owner, f"models must be mapped classes, not {model!r}")
+
+
+def _text_mapping(owner: str, name: str, value) -> MappingProxyType:
+    if not isinstance(value, dict | MappingProxyType):
+        _fail(owner, f"{name} must be a mapping, not {type(value).__name__}")
+    for key, text in value.items():
+        _check_text(owner, f"{name}[{key!r}]", text)
+    return MappingProxyType(dict(value))
+
+
+@_checks_arguments
+@dataclass(frozen=True, kw_only=True)
+class TrailEntity:
+    """How one kind of record reads in its history (``register_trail_entities``).
+
+    The trail stores what the database held: ``department_id: 3 → 5``, states such as
+    ``in_review``. This says it in the words of the record's pages. ``entity_type`` is
+    the trail's name of the record (``procedure_revision``; a model's ``__trail_entity__``
+    or its class name in snake case); ``label`` what people call one (``revision``).
+
+    ``fields`` gives each column the label of its form field (``{"due_date": _l("Due
+    date")}``); an unlisted column shows as its key in words (``due date``), and a key of a
+    JSON column's value is labelled as ``"<column>.<key>"``. ``values``
+    translates stored values per column (``{"state": {"open": _l("open")}}``). ``hidden``
+    columns are bookkeeping nobody reads (ids, hashes, the moment a row was created: the
+    event has it). ``long_text`` columns (a procedure's body) are summarised as characters
+    added and removed instead of printed. ``references`` name the entity type a column
+    points to (``{"owner_id": "user"}``), so the value shows as that record's name.
+
+    ``actions`` replace the sentence of a creation, change or deletion (``{"create":
+    _l("%(who)s gave %(record)s")}``). ``transitions`` are the sentences of a change of
+    ``state`` by its new value,
+    ``%``-format texts with ``%(who)s`` and ``%(record)s`` (``{"closed": _l("%(who)s
+    closed %(record)s")}``); other state changes read "moved … from … to …". ``name``
+    returns how people call the record with the given id (``revision 2 of SA-PR-001``),
+    or None when it is gone; ``link`` its page, or None; ``compare`` the page that shows
+    how its long text changed (a procedure revision's diff), or None.
+    """
+
+    entity_type: str
+    label: Text
+    fields: Any = dataclass_field(default_factory=dict)
+    values: Any = dataclass_field(default_factory=dict)
+    hidden: Any = frozenset()
+    long_text: Any = frozenset()
+    references: Any = dataclass_field(default_factory=dict)
+    actions: Any = dataclass_field(default_factory=dict)
+    transitions: Any = dataclass_field(default_factory=dict)
+    name: Callable[[str], Any] | None = None
+    link: Callable[[str], str | None] | None = None
+    compare: Callable[[str], str | None] | None = None
+
+    def __post_init__(self):
+        owner = f"trail entity {self.entity_type!r}"
+        _check_key(owner, self.entity_type, _FIELD_KEY, "entity_type")
+        _check_text(owner, "label", self.label)
+        _set(self, "fields", _text_mapping(owner, "fields", self.fields))
+        _set(self, "transitions", _text_mapping(owner, "transitions", self.transitions))
+        _set(self, "actions", _text_mapping(owner, "actions", self.actions))
+        unknown = set(self.actions) - {"create", "update", "delete"}
+        if unknown:
+            _fail(owner, f"actions has {', '.join(sorted(unknown))}: only create, update and delete have sentences")
+        if not isinstance(self.values, dict | MappingProxyType):
+            _fail(owner, f"values must be a mapping, not {type(self.values).__name__}")
+        _set(
+            self,
+            "values",
+            MappingProxyType(
+                {column: _text_mapping(owner, f"values[{column!r}]", words) for column, words in self.values.items()}
+            ),
+        )
+        if not isinstance(self.references, dict | MappingProxyType):
+            _fail(owner, f"references must be a mapping, not {type(self.references).__name__}")
+        _set(self, "references", MappingProxyType(dict(self.references)))
+        for name in ("hidden", "long_text"):
+            value = getattr(self, name)
+            if isinstance(value, str) or not hasattr(value, "__iter__"):
+                _fail(owner, f"{name} must be a set of column names, not {type(value).__name__}")
+            _set(self, name, frozenset(value))
+        for name in ("name", "link", "compare"):
+            if getattr(self, name) is not None and not callable(getattr(self, name)):
+                _fail(owner, f"{name} must be a function of the record's id")

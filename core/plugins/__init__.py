@@ -57,6 +57,7 @@ from core.plugin_engine.types import (
     SearchSource,
     Task,
     TaskList,
+    TrailEntity,
 )
 from core.plugins.api_helpers import api_user, problem, token_required
 from core.plugins.data import (
@@ -95,6 +96,7 @@ __all__ = [
     "SearchSource",
     "Task",
     "TaskList",
+    "TrailEntity",
     "DEPARTMENTS",
     "FIELD_TYPES",
     "ROLES",

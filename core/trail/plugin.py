@@ -5,6 +5,7 @@ from __future__ import annotations
 from core.plugins import hookimpl
 from core.trail import api
 from core.trail import cli as commands
+from core.trail.entities import ENTITIES
 
 
 @hookimpl
@@ -15,3 +16,8 @@ def register_api_blueprints():
 @hookimpl
 def register_commands(cli):
     cli.add_command(commands.trail_group)
+
+
+@hookimpl
+def register_trail_entities():
+    return list(ENTITIES)

@@ -136,6 +136,12 @@ def test_the_pack_shows_the_audit_as_of_its_date_and_verifies(app, tmp_path):
     assert "Greet every visitor within two minutes of arrival." in flat
     assert "RevisedLaterWording" not in flat
     assert "接待不及时" in flat
+    # The trail appendix reads as sentences in a table with the chain's columns; no JSON.
+    appendix = flat[flat.index("Chain verification at generation time") :]
+    appendix = appendix[: appendix.index("Signatures")]
+    assert "Hash Previous hash" in appendix and "What happened" in appendix
+    assert f"created nonconformity {nc.reference}" in appendix
+    assert "{" not in appendix and '":' not in appendix and "_id" not in appendix
     # The hostile note is printed as text; nothing it names was fetched or run.
     assert "<script>document.write(" in flat
     assert "root:x:0:0" not in text
@@ -158,6 +164,21 @@ def test_the_pack_shows_the_audit_as_of_its_date_and_verifies(app, tmp_path):
         "signatures",
     }
     assert manifest["trail"]["ok"] is True
+    # The manifest keeps each event as stored: its hash recomputes, and the appendix shows it shortened.
+    from core.trail.chain import event_hash
+
+    entries = manifest["trail"]["entries"]
+    assert entries and all(
+        event_hash(
+            *(e[k] for k in ("seq", "at", "actor", "action", "entity_type", "entity_id", "changes")),
+            e["reason"],
+            e["prev_hash"],
+        )
+        == e["hash"]
+        for e in entries
+    )
+    for entry in entries:
+        assert f"{entry['seq']} " in appendix and entry["hash"][:12] in appendix.replace(" ", ""), entry["seq"]
     assert hashlib.sha256(
         json.dumps(manifest, sort_keys=True, ensure_ascii=False, indent=1).encode()
     ).hexdigest() in flat.replace(" ", "")

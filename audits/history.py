@@ -1,0 +1,274 @@
+"""How audits, nonconformities and their actions read in the trail: the labels of their
+forms and the words of their states, so a history says "Due date: … → …", not ``due_date``."""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from audits.improvements.labels import METHOD_LABELS, PHASE_LABELS, STAGE_LABELS
+from audits.improvements.models import Improvement
+from audits.labels import RESULT_LABELS, SOURCE_LABELS, STATE_LABELS
+from audits.models import Audit, AuditChecklist, AuditItem, CorrectiveAction, Evidence, Nonconformity
+from core.database import db
+from core.plugins import TrailEntity
+from core.trail.readable import record_name
+
+SEVERITY_LABELS = {"minor": _l("Minor NC"), "major": _l("Major NC")}
+
+
+def _get(model, entity_id: str):
+    return db.session.get(model, int(entity_id)) if entity_id.isdigit() else None
+
+
+def _nc_name(entity_id: str) -> str | None:
+    nc = _get(Nonconformity, entity_id)
+    return _("nonconformity %(reference)s", reference=nc.reference) if nc else None
+
+
+def _nc_link(entity_id: str) -> str | None:
+    nc = _get(Nonconformity, entity_id)
+    return url_for("audits.nonconformity", reference=nc.reference) if nc else None
+
+
+def _action_name(entity_id: str) -> str | None:
+    action = _get(CorrectiveAction, entity_id)
+    return _("corrective action %(label)s", label=action.label) if action else None
+
+
+def _action_link(entity_id: str) -> str | None:
+    action = _get(CorrectiveAction, entity_id)
+    if action is None:
+        return None
+    return url_for("audits.nonconformity", reference=action.nonconformity.reference)
+
+
+def _audit_name(entity_id: str) -> str | None:
+    audit = _get(Audit, entity_id)
+    return _("audit %(reference)s", reference=audit.reference) if audit else None
+
+
+def _audit_link(entity_id: str) -> str | None:
+    audit = _get(Audit, entity_id)
+    return url_for("audits.audit", reference=audit.reference) if audit else None
+
+
+def _improvement_name(entity_id: str) -> str | None:
+    item = _get(Improvement, entity_id)
+    return f"{item.reference} {item.title}" if item else None
+
+
+def _improvement_link(entity_id: str) -> str | None:
+    item = _get(Improvement, entity_id)
+    return url_for("audits.improvements.improvement", reference=item.reference) if item else None
+
+
+def _part_name(entity_id: str, kind: str) -> str | None:
+    """``<audit id>/<user or department id>``: who or what, and of which audit."""
+    audit_id, _slash, part_id = entity_id.partition("/")
+    audit = _get(Audit, audit_id)
+    if audit is None:
+        return None
+    return _("%(part)s (audit %(reference)s)", part=record_name(kind, part_id), reference=audit.reference)
+
+
+def _checklist_name(entity_id: str) -> str | None:
+    checklist = _get(AuditChecklist, entity_id)
+    if checklist is None:
+        return None
+    return _("checklist %(title)s of audit %(reference)s", title=checklist.title, reference=checklist.audit.reference)
+
+
+def _item_name(entity_id: str) -> str | None:
+    item = _get(AuditItem, entity_id)
+    if item is None:
+        return None
+    return _("point %(number)s of audit %(reference)s", number=item.position, reference=item.audit.reference)
+
+
+def _evidence_name(entity_id: str) -> str | None:
+    evidence = _get(Evidence, entity_id)
+    return _("evidence file %(name)s", name=evidence.name) if evidence else None
+
+
+ENTITIES = (
+    TrailEntity(
+        entity_type="nonconformity",
+        label=_l("nonconformity"),
+        fields={
+            "reference": _l("Reference"),
+            "title": _l("Title"),
+            "description": _l("Description"),
+            "severity": _l("Severity"),
+            "source": _l("Source"),
+            "site_id": _l("Site"),
+            "department_id": _l("Department"),
+            "owner_id": _l("Owner"),
+            "due_date": _l("Due date"),
+            "state": _l("State"),
+            "containment": _l("Immediate containment"),
+            "root_cause": _l("Root cause"),
+            "raised_by_id": _l("Raised by"),
+            "contained_at": _l("Contained on"),
+            "root_cause_at": _l("Root cause identified"),
+            "closed_at": _l("Closed"),
+        },
+        values={"state": STATE_LABELS, "severity": SEVERITY_LABELS, "source": SOURCE_LABELS},
+        hidden={"year", "sequence", "audit_id", "audit_item_id", "source_ref", "raised_at"},
+        references={"site_id": "site", "department_id": "department", "owner_id": "user", "raised_by_id": "user"},
+        transitions={
+            "contained": _l("%(who)s recorded the containment of %(record)s"),
+            "root_cause_identified": _l("%(who)s recorded the root cause of %(record)s"),
+            "closed": _l("%(who)s closed %(record)s"),
+        },
+        name=_nc_name,
+        link=_nc_link,
+    ),
+    TrailEntity(
+        entity_type="corrective_action",
+        label=_l("corrective action"),
+        fields={
+            "number": _l("Action"),
+            "description": _l("Description"),
+            "owner_id": _l("Owner"),
+            "due_date": _l("Due date"),
+            "state": _l("State"),
+            "completion_note": _l("What was done"),
+            "completed_at": _l("Completed"),
+            "completed_by_id": _l("Completed by"),
+            "verification_note": _l("Verification"),
+            "verified_at": _l("Verified on"),
+            "verified_by_id": _l("Verified by"),
+        },
+        values={"state": STATE_LABELS},
+        hidden={"nonconformity_id"},
+        references={"owner_id": "user", "completed_by_id": "user", "verified_by_id": "user"},
+        transitions={
+            "done": _l("%(who)s completed %(record)s"),
+            "verified_effective": _l("%(who)s verified %(record)s effective"),
+            "ineffective": _l("%(who)s found %(record)s ineffective"),
+        },
+        name=_action_name,
+        link=_action_link,
+    ),
+    TrailEntity(
+        entity_type="audit",
+        label=_l("audit"),
+        fields={
+            "reference": _l("Reference"),
+            "title": _l("Title"),
+            "state": _l("State"),
+            "site_id": _l("Site"),
+            "lead_auditor_id": _l("Lead auditor"),
+            "planned_date": _l("Planned date"),
+            "scope": _l("Scope"),
+            "criteria": _l("Criteria"),
+            "checklist_keys": _l("Checklists"),
+            "summary": _l("Summary"),
+            "conclusion": _l("Conclusion"),
+            "cancel_reason": _l("Reason for cancelling"),
+            "created_by_id": _l("Planned by"),
+            "started_at": _l("Started"),
+            "reported_at": _l("Reported"),
+            "closed_at": _l("Closed"),
+            "cancelled_at": _l("Cancelled on"),
+        },
+        values={"state": STATE_LABELS},
+        hidden={"year", "sequence", "criteria_revisions", "programme_entry_id"},
+        references={"site_id": "site", "lead_auditor_id": "user", "created_by_id": "user"},
+        transitions={"reported": _l("%(who)s issued the report of %(record)s")},
+        name=_audit_name,
+        link=_audit_link,
+    ),
+    TrailEntity(
+        entity_type="audit_auditor",
+        label=_l("auditor"),
+        fields={"user_id": _l("Auditor")},
+        hidden={"audit_id"},
+        references={"user_id": "user"},
+        actions={
+            "create": _l("%(who)s added %(record)s to the audit team"),
+            "delete": _l("%(who)s took %(record)s off the audit team"),
+        },
+        name=lambda entity_id: _part_name(entity_id, "user"),
+    ),
+    TrailEntity(
+        entity_type="audit_department",
+        label=_l("audited department"),
+        fields={"department_id": _l("Department")},
+        hidden={"audit_id"},
+        references={"department_id": "department"},
+        actions={
+            "create": _l("%(who)s added %(record)s to the audit's scope"),
+            "delete": _l("%(who)s took %(record)s out of the audit's scope"),
+        },
+        name=lambda entity_id: _part_name(entity_id, "department"),
+    ),
+    TrailEntity(
+        entity_type="audit_checklist",
+        label=_l("checklist"),
+        fields={"title": _l("Title"), "area": _l("Department"), "version": _l("Version")},
+        hidden={"audit_id", "position", "plugin", "key"},
+        name=_checklist_name,
+    ),
+    TrailEntity(
+        entity_type="audit_item",
+        label=_l("checklist point"),
+        fields={
+            "text": _l("Question"),
+            "reference": _l("Reference"),
+            "result": _l("Result"),
+            "note": _l("Note"),
+            "answered_by_id": _l("Answered by"),
+            "answered_at": _l("Answered on"),
+        },
+        values={"result": RESULT_LABELS},
+        hidden={"audit_id", "checklist_id", "position", "question_key", "guidance"},
+        references={"answered_by_id": "user"},
+        name=_item_name,
+    ),
+    TrailEntity(
+        entity_type="evidence",
+        label=_l("evidence"),
+        fields={
+            "name": _l("File"),
+            "media_type": _l("Type"),
+            "size": _l("Size (bytes)"),
+            "uploaded_by_id": _l("Uploaded by"),
+        },
+        hidden={"sha256", "uploaded_at", "audit_id", "audit_item_id", "nonconformity_id", "action_id"}
+        | {"inspection_item_id", "improvement_id"},
+        references={"uploaded_by_id": "user"},
+        name=_evidence_name,
+    ),
+    TrailEntity(
+        entity_type="improvement",
+        label=_l("improvement"),
+        fields={
+            "title": _l("Title"),
+            "description": _l("Description"),
+            "stage": _l("PDCA stage"),
+            "stage_reason": _l("Comment or reason"),
+            "method": _l("Run as"),
+            "phase": _l("Phase"),
+            "expected_benefit": _l("Expected benefit"),
+            "actions": _l("Actions"),
+            "result": _l("Result"),
+            "due_date": _l("Due date"),
+            "owner_id": _l("Owner"),
+            "site_id": _l("Site"),
+            "department_id": _l("Department"),
+            "defect_metric": _l("Defect metric"),
+            "opportunities": _l("Opportunities per unit"),
+            "baseline_defects": _l("Baseline defects"),
+            "baseline_units": _l("Baseline units"),
+            "closed_at": _l("Closed"),
+        },
+        values={"stage": STAGE_LABELS, "method": METHOD_LABELS, "phase": PHASE_LABELS, "source": SOURCE_LABELS},
+        hidden={"year", "sequence", "audit_item_id", "source_ref", "raised_at", "raised_by_id"},
+        references={"site_id": "site", "department_id": "department", "owner_id": "user"},
+        name=_improvement_name,
+        link=_improvement_link,
+    ),
+)
