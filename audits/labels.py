@@ -36,6 +36,10 @@ STATE_LABELS = {
     "passed": _l("passed"),
     "failed": _l("failed: reopened"),
 }
+SEVERITY_LABELS = {
+    "minor": _l("minor"),
+    "major": _l("major"),
+}
 SOURCE_LABELS = {
     "audit": _l("Audit"),
     "inspection": _l("Inspection"),

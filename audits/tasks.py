@@ -85,7 +85,7 @@ def _nonconformities(user: User, limit: int) -> TaskList:
         limit,
         lambda nc: _task(
             NC,
-            str(NC_NEXT_STEP[NcState(nc.state)]) % {"reference": nc.reference, "title": nc.title},
+            str(NC_NEXT_STEP[NcState(nc.state)]) % {"reference": nc.reference, "title": nc.shown("title")},
             path_for("audits.nonconformity", reference=nc.reference),
             _("You own it."),
             nc.due_date,

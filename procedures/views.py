@@ -35,11 +35,18 @@ from procedures.forms import (
     SubmitForm,
     WithdrawForm,
 )
+from procedures.labels import revision_state
 from procedures.markdown import render
 from procedures.models import RevisionState
 from procedures.pdf import controlled_copy_pdf
 
 bp = Blueprint("procedures", __name__, template_folder="templates", url_prefix="/procedures")
+
+
+@bp.app_context_processor
+def _labels():
+    return {"revision_state": revision_state}
+
 
 PER_PAGE = 50
 MEANING_TITLES = {

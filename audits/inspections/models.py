@@ -5,7 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from audits.models import Evidence
+from audits.models import Evidence, KeepsLanguages
 from core.accounts.models import Department, Site, User
 from core.clock import utcnow
 from core.database import Model
@@ -79,7 +79,7 @@ class Inspection(Model):
         return f"IN-{self.id}"
 
 
-class InspectionItem(Model):
+class InspectionItem(KeepsLanguages, Model):
     __tablename__ = "inspection_item"
 
     id: Mapped[int] = mapped_column(primary_key=True)

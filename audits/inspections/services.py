@@ -20,6 +20,7 @@ from core.accounts.models import Site, User
 from core.clock import today, utcnow
 from core.database import db
 from core.errors import NotFound, Refusal, ValidationFailed, enforce, require_row_version
+from core.i18n import default_language, in_every_language
 from core.metrics import services as metrics
 from core.plugin_engine.manager import registry
 from core.rhythm import checked, days_due, may_schedule, may_schedule_at_all, site_today
@@ -137,36 +138,41 @@ def _occurrence(schedule: InspectionSchedule, day: date) -> Inspection | None:
     definition = registry().checklists.get(schedule.checklist_key)
     if definition is None:
         return None
-    inspection = Inspection(
-        schedule=schedule,
-        site_id=schedule.site_id,
-        department_id=schedule.department_id,
-        title=schedule.title,
-        checklist_key=definition.key,
-        checklist_version=definition.version,
-        occurs_on=day,
-        assignee_id=schedule.assignee_id,
-        items=[
-            InspectionItem(
-                position=position,
-                question_key=question.key,
-                text=str(question.text),
-                guidance=str(question.guidance or ""),
-            )
-            for position, question in enumerate(definition.questions, start=1)
-        ],
-    )
-    for position, recheck in enumerate(
-        rechecks.due(schedule.site_id, [schedule.department_id], definition.key), start=len(definition.questions) + 1
-    ):
-        inspection.items.append(
-            InspectionItem(
-                position=position,
-                question_key=rechecks.point_key(recheck),
-                text=rechecks.point_text(recheck),
-                guidance=rechecks.point_guidance(recheck),
-            )
+    # The default language in the text columns, whoever's request makes the check, as audits do.
+    with default_language():
+        inspection = Inspection(
+            schedule=schedule,
+            site_id=schedule.site_id,
+            department_id=schedule.department_id,
+            title=schedule.title,
+            checklist_key=definition.key,
+            checklist_version=definition.version,
+            occurs_on=day,
+            assignee_id=schedule.assignee_id,
+            items=[
+                InspectionItem(
+                    position=position,
+                    question_key=question.key,
+                    text=str(question.text),
+                    guidance=str(question.guidance or ""),
+                    translations=in_every_language(
+                        lambda question=question: {"text": str(question.text), "guidance": str(question.guidance or "")}
+                    ),
+                )
+                for position, question in enumerate(definition.questions, start=1)
+            ],
         )
+        due = rechecks.due(schedule.site_id, [schedule.department_id], definition.key)
+        for position, recheck in enumerate(due, start=len(definition.questions) + 1):
+            inspection.items.append(
+                InspectionItem(
+                    position=position,
+                    question_key=rechecks.point_key(recheck),
+                    text=rechecks.point_text(recheck),
+                    guidance=rechecks.point_guidance(recheck),
+                    translations=in_every_language(lambda recheck=recheck: rechecks.point_texts(recheck)),
+                )
+            )
     try:
         # A second tick at the same moment meets the unique (schedule, day): it adds nothing.
         with db.session.begin_nested():

@@ -34,6 +34,7 @@ from audits.services.common import (
     next_sequence,
     optional_text,
     permission_refusal,
+    question_texts,
     required_text,
     site_named,
     user_named,
@@ -51,6 +52,7 @@ from core.errors import (
     enforce,
     require_row_version,
 )
+from core.i18n import in_every_language
 from core.plugin_engine.manager import notify_after_commit, registry
 from core.signatures import sign
 from core.trail import reason as trail_reason
@@ -487,8 +489,10 @@ def revisions_in_force(codes, on: date) -> dict:
 def start_audit(actor: User, audit: Audit, *, row_version: int) -> Audit:
     """Planned → in progress: copy the checklists' questions into the audit.
 
-    The texts are copied in the instance's default language, so a recorded
-    audit reads the same whoever started it and whatever the plugin does later.
+    The texts are copied in every installed language: the default language's
+    in the text columns (what the report's signature covers), the others in
+    ``translations``, so a recorded audit reads the same whoever started it
+    and whatever the plugin does later, and each reader reads their own.
     """
     require_conduct(actor, audit)
     require_row_version(audit, row_version)
@@ -514,6 +518,7 @@ def start_audit(actor: User, audit: Audit, *, row_version: int) -> Audit:
                 version=definition.version,
                 plugin=registry().plugin_of("checklists", key),
                 area=definition.area or "",
+                translations=in_every_language(lambda definition=definition: {"title": str(definition.title)}),
             )
             db.session.add(snapshot)
             for question in definition.questions:
@@ -527,6 +532,7 @@ def start_audit(actor: User, audit: Audit, *, row_version: int) -> Audit:
                         text=str(question.text),
                         reference=str(question.reference or ""),
                         guidance=str(question.guidance or ""),
+                        translations=in_every_language(lambda question=question: question_texts(question)),
                     )
                 )
         rechecks.add_to_audit(audit, position)
@@ -593,6 +599,9 @@ def record_result(
                 nc = ncs.raise_nonconformity(
                     actor,
                     title=f"{item.checklist.title}: {item.text}"[:300],
+                    translations=in_every_language(
+                        lambda: {"title": f"{item.checklist.shown('title')}: {item.shown('text')}"[:300]}
+                    ),
                     description=note,
                     severity=severity,
                     site=audit.site,

@@ -101,3 +101,12 @@ def is_head_of(user: User, department_id: int | None, site_id: int | None) -> bo
 def head_of(department: Department, site: Site | None) -> User | None:
     """Who owns work raised for ``department`` at ``site``: the head there, else the deputy, else the group head."""
     return organisation.head_of(department, site)
+
+
+def question_texts(question) -> dict[str, str]:
+    """A checklist question's texts in the current language, as a snapshot keeps them per language."""
+    return {
+        "text": str(question.text),
+        "reference": str(question.reference or ""),
+        "guidance": str(question.guidance or ""),
+    }

@@ -48,6 +48,7 @@ from core.errors import (
     enforce,
     require_row_version,
 )
+from core.i18n import default_language, in_every_language
 from core.plugin_engine.manager import notify_after_commit
 from core.trail import reason as trail_reason
 from core.trail.queries import history_of_all
@@ -254,6 +255,7 @@ def raise_nonconformity(
     audit=None,
     audit_item=None,
     raised_by: User | None = None,
+    translations: dict | None = None,
 ) -> Nonconformity:
     """A new NC in state ``open``; ``nonconformity_raised`` fires after commit.
 
@@ -261,7 +263,16 @@ def raise_nonconformity(
     ``raised_by`` when given (who submitted the form it reacts to).
     ``site`` and ``department`` are codes, or the rows when the caller has them
     at hand (an audit finding), which saves looking them up again.
+
+    A title built from texts in the catalogs comes in every language: as a
+    lazy string (``_l``), or as ``translations`` (``{"zh_CN": {"title": …}}``)
+    beside the default language's ``title``. Readers see their own; a title
+    somebody writes (or edits) is kept as written.
     """
+    if not isinstance(title, str):
+        translations = in_every_language(lambda: {"title": str(title)[:300]})
+        with default_language():
+            title = str(title)[:300]
     if actor is not None:
         enforce(raise_refusal(actor))
     source = check_source(source)
@@ -309,6 +320,7 @@ def raise_nonconformity(
         raised_at=now,
         audit=audit,
         audit_item=audit_item,
+        translations=translations,
     )
     db.session.add(nc)
     db.session.flush()
@@ -349,7 +361,10 @@ def update_nonconformity(
     if not nc.is_open:
         raise Conflict(f"{nc.reference} is {nc.state}; it can no longer be edited.")
     if title is not None:
-        nc.title = required_text(title, "title", 300)
+        written = required_text(title, "title", 300)
+        if written != nc.shown("title"):
+            # Somebody wrote their own title: it reads the same in every language.
+            nc.title, nc.translations = written, None
     if description is not None:
         nc.description = optional_text(description) or ""
     if owner is not None:

@@ -1,0 +1,102 @@
+"""Bilingual content: an audit keeps its questions in every installed language, whoever starts it,
+and each reader reads their own; NC titles built from them follow the reader, a written one stays."""
+
+import re
+
+import pytest
+from flask_babel import force_locale
+
+from audits.services import audits
+from audits.services import nonconformities as ncs
+from core.accounts.services import user_by_login
+from core.database import commit, db
+from tests.audits.conftest import record, started
+
+pytestmark = pytest.mark.usefixtures("cast")
+
+QUESTION_EN = "Have the staff who apply each procedure acknowledged its effective revision?"
+QUESTION_ZH = "执行各程序文件的员工是否已确认阅读其现行版本？"
+
+
+def _quality_audit(app, starter_locale):
+    with app.app_context():
+        # Whoever starts it, in whatever language: the record is the same.
+        with force_locale(starter_locale):
+            audit = started(
+                title="Quality system audit", departments=["QUALITY"], auditors=[], checklists=["audits.quality_system"]
+            )
+        item = next(i for i in audit.items if i.question_key == "read-and-understood")
+        return audit.reference, item.position - 1
+
+
+def _reader(client_as, app, login, locale):
+    with app.app_context():
+        user_by_login(login).locale = locale
+        commit()
+    return client_as(login)
+
+
+def _text(response) -> str:
+    assert response.status_code == 200
+    return re.sub(r"\s+", " ", response.get_data(as_text=True))
+
+
+def _checklists(response) -> str:
+    """The audit page's checklists, without its history (which shows the record's default-language columns)."""
+    page = _text(response)
+    return page[page.index('class="panel checklist"') : page.rindex("</article>")]
+
+
+@pytest.mark.parametrize("starter_locale", ["zh_CN", "en"])
+def test_an_audit_keeps_its_questions_in_every_language_and_each_reader_reads_their_own(app, client_as, starter_locale):
+    reference, _ = _quality_audit(app, starter_locale)
+    with app.app_context():
+        audit = audits.audit_by_reference(reference)
+        # The record (what the report's signature covers) stays in the instance's language.
+        assert QUESTION_EN in [item.text for item in audit.items]
+        assert audit.checklists[0].title == "Quality management system"
+    chinese = _checklists(_reader(client_as, app, "qo", "zh_CN").get(f"/audits/{reference}"))
+    assert QUESTION_ZH in chinese and "质量管理体系" in chinese and QUESTION_EN not in chinese
+    english = _checklists(_reader(client_as, app, "auditor", "en").get(f"/audits/{reference}"))
+    assert QUESTION_EN in english and QUESTION_ZH not in english
+
+
+def test_the_texts_stay_when_the_plugin_changes_its_translation_later(app, client_as):
+    reference, _ = _quality_audit(app, "en")
+    with app.app_context():
+        item = next(i for i in audits.audit_by_reference(reference).items if i.question_key == "read-and-understood")
+        # As if the catalog had said this when the audit started: what was kept is what is shown.
+        item.translations = {**item.translations, "zh_CN": {**item.translations["zh_CN"], "text": "当时的译文"}}
+        commit()
+    page = _checklists(_reader(client_as, app, "qo", "zh_CN").get(f"/audits/{reference}"))
+    assert "当时的译文" in page and QUESTION_ZH not in page
+
+
+def test_an_nc_raised_from_a_checklist_item_is_titled_in_the_readers_language(app, client_as):
+    reference, position = _quality_audit(app, "zh_CN")
+    with app.app_context():
+        item = record(audits.audit_by_reference(reference), position, "major_nc", "Two staff never read it")
+        nc = ncs.nc_for_item(item)
+        nc_reference = nc.reference
+        assert nc.title == f"Quality management system: {QUESTION_EN}"
+    chinese_reader = _reader(client_as, app, "qo", "zh_CN")
+    page = _text(chinese_reader.get(f"/nonconformities/{nc_reference}"))
+    assert f"质量管理体系: {QUESTION_ZH}" in page and "严重" in page
+    listed = _text(chinese_reader.get("/nonconformities/"))
+    assert f"质量管理体系: {QUESTION_ZH}" in listed and ">严重<" in listed.replace(" <", "<").replace("> ", ">")
+    english = _text(_reader(client_as, app, "auditor", "en").get(f"/nonconformities/{nc_reference}"))
+    assert f"Quality management system: {QUESTION_EN}" in english and "major" in english
+
+
+def test_a_title_somebody_writes_reads_the_same_in_every_language(app, client_as):
+    reference, position = _quality_audit(app, "en")
+    with app.app_context():
+        item = record(audits.audit_by_reference(reference), position, "minor_nc", "One never read it")
+        nc = ncs.nc_for_item(item)
+        ncs.update_nonconformity(user_by_login("qo"), nc, row_version=nc.row_version, title="培训记录缺失")
+        commit()
+        nc_reference = nc.reference
+        db.session.expire_all()
+    for login, locale in (("qo", "zh_CN"), ("auditor", "en")):
+        page = _text(_reader(client_as, app, login, locale).get(f"/nonconformities/{nc_reference}"))
+        assert f"<h1>{nc_reference} — 培训记录缺失</h1>" in page
