@@ -58,7 +58,7 @@ def procedure_by_code(code: str) -> Procedure:
         db.select(Procedure).filter_by(code=code.upper()).options(selectinload(Procedure.revisions))
     ).scalar_one_or_none()
     if procedure is None:
-        raise NotFound(f"There is no procedure with code {code!r}.")
+        raise NotFound(_("There is no procedure with code '%(code)s'.", code=code))
     return procedure
 
 
@@ -66,7 +66,7 @@ def revision_by_number(procedure: Procedure, number: int) -> Revision:
     for revision in procedure.revisions:
         if revision.number == number:
             return revision
-    raise NotFound(f"{procedure.code} has no revision {number}.")
+    raise NotFound(_("%(code)s has no revision %(number)s.", code=procedure.code, number=number))
 
 
 def scope(procedure: Procedure) -> dict:
@@ -139,12 +139,12 @@ def readable_revision(user: User, procedure: Procedure, number: int | None) -> R
         revision = procedure.effective_revision
         if revision is None:
             if not can_read_drafts(user, procedure):
-                raise NotFound(f"{procedure.code} has no effective revision yet.")
+                raise NotFound(_("%(code)s has no effective revision yet.", code=procedure.code))
             revision = procedure.latest_revision
         return revision
     revision = revision_by_number(procedure, number)
     if not is_public(revision) and not can_read_drafts(user, procedure):
-        raise NotFound(f"{procedure.code} has no revision {number}.")
+        raise NotFound(_("%(code)s has no revision %(number)s.", code=procedure.code, number=number))
     return revision
 
 

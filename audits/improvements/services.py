@@ -77,7 +77,7 @@ def improvement_by_reference(reference: str) -> Improvement:
         db.select(Improvement).filter_by(reference=(reference or "").strip().upper())
     ).scalar_one_or_none()
     if found is None:
-        raise NotFound(f"There is no improvement {reference!r}.")
+        raise NotFound(_("There is no improvement '%(reference)s'.", reference=reference))
     return found
 
 

@@ -8,6 +8,7 @@ import calendar
 from datetime import date, datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 # Pages, API and tasks ask the rules of this module; they live in access.py so that the
@@ -114,7 +115,7 @@ def create_schedule(
 def schedule_by_id(schedule_id: int) -> InspectionSchedule:
     found = db.session.get(InspectionSchedule, schedule_id)
     if found is None:
-        raise NotFound(f"There is no schedule {schedule_id}.")
+        raise NotFound(_("There is no schedule %(schedule_id)s.", schedule_id=schedule_id))
     return found
 
 
@@ -218,7 +219,7 @@ def refresh_completion(site: Site, day: date) -> None:
 def inspection_by_id(inspection_id: int) -> Inspection:
     found = db.session.get(Inspection, inspection_id)
     if found is None:
-        raise NotFound(f"There is no inspection {inspection_id}.")
+        raise NotFound(_("There is no inspection %(inspection_id)s.", inspection_id=inspection_id))
     return found
 
 
@@ -226,12 +227,12 @@ def item_of(inspection: Inspection, item_id: int) -> InspectionItem:
     for item in inspection.items:
         if item.id == item_id:
             return item
-    raise NotFound(f"Inspection {inspection.id} has no point {item_id}.")
+    raise NotFound(_("Inspection %(number)s has no point %(item_id)s.", number=inspection.id, item_id=item_id))
 
 
 def require_visible(user: User, inspection: Inspection) -> None:
     if not is_visible(user, inspection):
-        raise NotFound(f"There is no inspection {inspection.id}.")
+        raise NotFound(_("There is no inspection %(number)s.", number=inspection.id))
 
 
 def record(
@@ -271,7 +272,13 @@ def record(
     if failed:
         nc = nonconformities.raise_nonconformity(
             None,
-            title=f"{inspection.title}: {len(failed)} point(s) not OK on {inspection.occurs_on.isoformat()}",
+            # Lazy: the NC keeps its title in every language.
+            title=_l(
+                "%(title)s: %(count)s point(s) not OK on %(date)s",
+                title=inspection.title,
+                count=len(failed),
+                date=inspection.occurs_on.isoformat(),
+            ),
             description="\n".join(f"- {item.text}: {item.note}" for item in failed),
             severity="minor",
             site=inspection.site,

@@ -241,7 +241,7 @@ def withdraw(actor: User, objective: Objective, *, reason: str, row_version) -> 
 def objective_by_id(objective_id: int) -> Objective:
     found = db.session.get(Objective, objective_id)
     if found is None:
-        raise NotFound(f"There is no objective OBJ-{objective_id}.")
+        raise NotFound(_("There is no objective OBJ-%(objective_id)s.", objective_id=objective_id))
     return found
 
 

@@ -78,7 +78,7 @@ def audit_by_reference(reference: str) -> Audit:
         )
     ).scalar_one_or_none()
     if audit is None:
-        raise NotFound(f"There is no audit {reference!r}.")
+        raise NotFound(_("There is no audit '%(reference)s'.", reference=reference))
     return audit
 
 
@@ -95,7 +95,7 @@ def audit_for_recording(reference: str) -> Audit:
         .scalar_one_or_none()
     )
     if audit is None:
-        raise NotFound(f"There is no audit {reference!r}.")
+        raise NotFound(_("There is no audit '%(reference)s'.", reference=reference))
     return audit
 
 
@@ -113,7 +113,7 @@ def item_of(audit: Audit, item_id: int) -> AuditItem:
         ).scalar_one_or_none()
         if item is not None:
             return item
-    raise NotFound(f"{audit.reference} has no checklist item {item_id}.")
+    raise NotFound(_("%(reference)s has no checklist item %(item_id)s.", reference=audit.reference, item_id=item_id))
 
 
 def can_read(user: User) -> bool:

@@ -326,7 +326,7 @@ def _on_team(user: User, audit) -> bool:
 def evidence_by_id(evidence_id: int) -> Evidence:
     evidence = db.session.get(Evidence, evidence_id)
     if evidence is None:
-        raise NotFound(f"There is no evidence file {evidence_id}.")
+        raise NotFound(_("There is no evidence file %(evidence_id)s.", evidence_id=evidence_id))
     return evidence
 
 
@@ -346,7 +346,7 @@ def require_read(user: User, evidence: Evidence) -> None:
     else:
         visible = action_services.is_visible(user, db.session.get(CorrectiveAction, evidence.action_id))
     if not visible:
-        raise NotFound(f"There is no evidence file {evidence.id}.")
+        raise NotFound(_("There is no evidence file %(number)s.", number=evidence.id))
 
 
 def open_content(evidence: Evidence) -> BinaryIO:

@@ -80,7 +80,7 @@ def nc_by_reference(reference: str) -> Nonconformity:
         .options(selectinload(Nonconformity.actions))
     ).scalar_one_or_none()
     if nc is None:
-        raise NotFound(f"There is no nonconformity {reference!r}.")
+        raise NotFound(_("There is no nonconformity '%(reference)s'.", reference=reference))
     return nc
 
 
@@ -116,7 +116,7 @@ def nc_to_change(reference: str) -> Nonconformity:
         .scalar_one_or_none()
     )
     if nc is None:
-        raise NotFound(f"There is no nonconformity {reference!r}.")
+        raise NotFound(_("There is no nonconformity '%(reference)s'.", reference=reference))
     return nc
 
 
@@ -159,7 +159,7 @@ def require_visible(user: User, nc: Nonconformity) -> None:
     """An NC outside one's scope is not there for them (404)."""
     require_read(user)
     if not is_visible(user, nc):
-        raise NotFound(f"There is no nonconformity {nc.reference!r}.")
+        raise NotFound(_("There is no nonconformity '%(reference)s'.", reference=nc.reference))
 
 
 def visible_clause(user: User):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import String, cast
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -41,7 +42,7 @@ def definitions() -> list[Form]:
 def definition(key: str) -> Form:
     found = manager.registry().forms.get(key)
     if found is None:
-        raise NotFound(f"There is no form {key!r}.")
+        raise NotFound(_("There is no form '%(key)s'.", key=key))
     return found
 
 
@@ -211,7 +212,7 @@ def submission(user: User, submission_id: int) -> FormSubmission:
     found = db.session.get(FormSubmission, submission_id)
     # Someone else's submission is as unknown to staff as a missing one.
     if found is None or not is_visible(user, found):
-        raise NotFound(f"There is no form submission {submission_id}.")
+        raise NotFound(_("There is no form submission %(submission_id)s.", submission_id=submission_id))
     return found
 
 

@@ -2,6 +2,7 @@
 and each reader reads their own; NC titles built from them follow the reader, a written one stays."""
 
 import re
+import subprocess
 
 import pytest
 from flask_babel import force_locale
@@ -82,6 +83,8 @@ def test_an_nc_raised_from_a_checklist_item_is_titled_in_the_readers_language(ap
     chinese_reader = _reader(client_as, app, "qo", "zh_CN")
     page = _text(chinese_reader.get(f"/nonconformities/{nc_reference}"))
     assert f"质量管理体系: {QUESTION_ZH}" in page and "严重" in page
+    # The history's columns: who did it and what they did (not the communication matrix's 责任人/沟通内容).
+    assert '<th scope="col">操作人</th>' in page and '<th scope="col">操作</th>' in page
     listed = _text(chinese_reader.get("/nonconformities/"))
     assert f"质量管理体系: {QUESTION_ZH}" in listed and ">严重<" in listed.replace(" <", "<").replace("> ", ">")
     english = _text(_reader(client_as, app, "auditor", "en").get(f"/nonconformities/{nc_reference}"))
@@ -100,3 +103,18 @@ def test_a_title_somebody_writes_reads_the_same_in_every_language(app, client_as
     for login, locale in (("qo", "zh_CN"), ("auditor", "en")):
         page = _text(_reader(client_as, app, login, locale).get(f"/nonconformities/{nc_reference}"))
         assert f"<h1>{nc_reference} — 培训记录缺失</h1>" in page
+
+
+def test_the_evidence_pack_in_chinese_keeps_the_checklists_chinese(app, tmp_path):
+    reference, position = _quality_audit(app, "en")
+    with app.app_context():
+        record(audits.audit_by_reference(reference), position, "minor_nc", "两名员工未确认")
+    pdf = tmp_path / "pack.pdf"
+    result = app.test_cli_runner().invoke(args=["pack", reference, "-o", str(pdf), "--locale", "zh_CN"])
+    assert result.exit_code == 0, result.output
+    shown = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, check=True, text=True)
+    # Up to the audit trail (named in the contents, then as a section), which shows the records' stored values.
+    text = "".join("".join(shown.stdout.split()).split("审计追踪")[:2])
+    assert "质量管理体系" in text and "执行各程序文件的员工是否已确认阅读其现行版本" in text and "轻微" in text
+    for english in ("Quality management system", "acknowledged", "Compare the acknowledgement", "minor"):
+        assert english.replace(" ", "") not in text, english
