@@ -3,14 +3,20 @@ and each reader reads their own; NC titles built from them follow the reader, a 
 
 import re
 import subprocess
+import uuid
 
 import pytest
 from flask_babel import force_locale
+from flask_migrate import downgrade as alembic_downgrade
+from sqlalchemy import inspect
 
 from audits.services import audits
 from audits.services import nonconformities as ncs
+from core import create_app
 from core.accounts.services import user_by_login
 from core.database import commit, db
+from core.migration import upgrade
+from core.testing import PLUGIN_TEST_CONFIG
 from tests.audits.conftest import record, started
 
 pytestmark = pytest.mark.usefixtures("cast")
@@ -118,3 +124,45 @@ def test_the_evidence_pack_in_chinese_keeps_the_checklists_chinese(app, tmp_path
     assert "质量管理体系" in text and "执行各程序文件的员工是否已确认阅读其现行版本" in text and "轻微" in text
     for english in ("Quality management system", "acknowledged", "Compare the acknowledgement", "minor"):
         assert english.replace(" ", "") not in text, english
+
+
+def test_an_audit_started_before_the_languages_were_kept_shows_its_text_to_everyone(app, client_as):
+    reference, _ = _quality_audit(app, "en")
+    with app.app_context():
+        for item in audits.audit_by_reference(reference).items:
+            item.translations = None
+        commit()
+    page = _checklists(_reader(client_as, app, "qo", "zh_CN").get(f"/audits/{reference}"))
+    assert QUESTION_EN in page and "质量管理体系" in page
+
+
+SNAPSHOT_TABLES = ("audit_checklist", "audit_item", "inspection_item", "recheck", "nonconformity")
+
+
+def test_the_migration_adds_the_languages_beside_the_texts_and_takes_them_away_again(tmp_path, empty_database):
+    folder = tmp_path / f"migrate-{uuid.uuid4().hex[:6]}"
+    migrating = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": empty_database(None, folder),
+            "SECRET_KEY": "migrate",
+            "INSTANCE_PATH": str(folder / "instance"),
+            **PLUGIN_TEST_CONFIG,
+        }
+    )
+
+    def kept() -> set[str]:
+        db.session.remove()
+        db.engine.dispose()
+        found = inspect(db.engine)
+        return {t for t in SNAPSHOT_TABLES if "translations" in {c["name"] for c in found.get_columns(t)}}
+
+    with migrating.app_context():
+        upgrade()
+        assert kept() == set(SNAPSHOT_TABLES)
+        alembic_downgrade(revision="audits_0006")
+        assert kept() == set()
+        upgrade()
+        assert kept() == set(SNAPSHOT_TABLES)
+        db.session.remove()
+        db.engine.dispose()
