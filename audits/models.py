@@ -45,6 +45,12 @@ class KeepsLanguages:
     def shown(self, field: str) -> str:
         return in_reader_language(self.translations, field, getattr(self, field) or "")
 
+    # For the API's schemas, which name attributes.
+    shown_text = property(lambda self: self.shown("text"))
+    shown_reference = property(lambda self: self.shown("reference"))
+    shown_guidance = property(lambda self: self.shown("guidance"))
+    shown_title = property(lambda self: self.shown("title"))
+
 
 class AuditState(StrEnum):
     PLANNED = "planned"

@@ -237,7 +237,7 @@ def list_query(
 
 def _check_body(body: str | None) -> str:
     if body is None or not body.strip():
-        raise ValidationFailed.field("body", "is required")
+        raise ValidationFailed.field("body", _("is required"))
     if len(body.encode("utf-8")) > MAX_BODY_BYTES:
         raise TooLarge(f"The text is larger than the limit of {MAX_BODY_BYTES // 1024} KiB.")
     return body.replace("\r\n", "\n")
@@ -333,15 +333,15 @@ def create_procedure(
         require(actor, Permission.EDIT_DRAFT, department_id=department.id, site_id=site.id if site else None)
     code = (code or "").strip().upper()
     if not CODE_PATTERN.match(code):
-        raise ValidationFailed.field("code", "use 2–32 capital letters, digits, '.', '-' or '_'")
+        raise ValidationFailed.field("code", _("use 2–32 capital letters, digits, '.', '-' or '_'"))
     if db.session.execute(db.select(Procedure.id).filter_by(code=code)).first():
         raise ValidationFailed.field("code", f"{code} is already used by another procedure")
     if not (title or "").strip():
-        raise ValidationFailed.field("title", "is required")
+        raise ValidationFailed.field("title", _("is required"))
     if kind not in {k.value for k in Kind}:
         raise ValidationFailed.field("kind", f"one of {', '.join(k.value for k in Kind)}")
     if not 1 <= int(review_interval_months) <= 120:
-        raise ValidationFailed.field("review_interval_months", "must be between 1 and 120")
+        raise ValidationFailed.field("review_interval_months", _("must be between 1 and 120"))
     body = _check_body(body)
     procedure = Procedure(
         code=code,
@@ -384,11 +384,11 @@ def update_procedure(
     require_row_version(procedure, row_version)
     if title is not None:
         if not title.strip():
-            raise ValidationFailed.field("title", "is required")
+            raise ValidationFailed.field("title", _("is required"))
         procedure.title = title.strip()
     if review_interval_months is not None:
         if not 1 <= int(review_interval_months) <= 120:
-            raise ValidationFailed.field("review_interval_months", "must be between 1 and 120")
+            raise ValidationFailed.field("review_interval_months", _("must be between 1 and 120"))
         procedure.review_interval_months = int(review_interval_months)
     if distribution is not None:
         procedure.distribution = _check_distribution(distribution, procedure.department)
@@ -449,7 +449,7 @@ def edit_draft(
         revision.body_sha256 = body_sha256(revision.body)
     if title is not None:
         if not title.strip():
-            raise ValidationFailed.field("title", "is required")
+            raise ValidationFailed.field("title", _("is required"))
         revision.title = title.strip()
     if change_summary is not None:
         revision.change_summary = change_summary.strip() or None
@@ -476,9 +476,9 @@ def submit(actor: User, revision: Revision, *, row_version: int, effective_date:
         raise Conflict(f"Revision {revision.number} is {revision.state}; only a draft can be submitted.")
     require_row_version(revision, row_version)
     if revision.number > 1 and not revision.change_summary:
-        raise ValidationFailed.field("change_summary", "is required from revision 2 on")
+        raise ValidationFailed.field("change_summary", _("is required from revision 2 on"))
     if effective_date is not None and effective_date < today():
-        raise ValidationFailed.field("effective_date", "cannot be in the past")
+        raise ValidationFailed.field("effective_date", _("cannot be in the past"))
     revision.effective_date = effective_date
     revision.state = RevisionState.IN_REVIEW.value
     revision.submitted_at = utcnow()
@@ -495,7 +495,7 @@ def withdraw(actor: User, procedure: Procedure, *, reason: str, row_version: int
     require_row_version(procedure, row_version)
     enforce(refusal)
     if not (reason or "").strip():
-        raise ValidationFailed.field("reason", "is required")
+        raise ValidationFailed.field("reason", _("is required"))
     with trail_reason(reason.strip()):
         procedure.withdrawn_at = utcnow()
         procedure.withdrawal_reason = reason.strip()
@@ -669,7 +669,7 @@ def _sign_review(actor, revision, meaning, password, comment) -> SignOutcome:
     enforce(approve_refusal(actor, revision, approvals) if meaning == "approved" else decide_refusal(actor, revision))
     if meaning == "rejected":
         if not (comment or "").strip():
-            raise ValidationFailed.field("comment", "a rejection needs a comment for the author")
+            raise ValidationFailed.field("comment", _("a rejection needs a comment for the author"))
         signature = sign(revision, signer=actor, password=password, meaning=meaning, comment=comment)
         with trail_reason(comment.strip()):
             revision.state = RevisionState.DRAFT.value

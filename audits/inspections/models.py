@@ -11,7 +11,7 @@ from core.clock import utcnow
 from core.database import Model
 
 
-class InspectionSchedule(Model):
+class InspectionSchedule(KeepsLanguages, Model):
     """A checklist to go through at a site on a rhythm, by a person or by the department's people."""
 
     __tablename__ = "inspection_schedule"
@@ -39,7 +39,7 @@ class InspectionSchedule(Model):
     __mapper_args__ = {"version_id_col": row_version}
 
 
-class Inspection(Model):
+class Inspection(KeepsLanguages, Model):
     """One occurrence of a schedule: its checklist as it was that day, and the results."""
 
     __tablename__ = "inspection"

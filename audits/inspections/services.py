@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy.exc import IntegrityError
 
 # Pages, API and tasks ask the rules of this module; they live in access.py so that the
@@ -97,11 +98,17 @@ def create_schedule(
     assignee_row = user_named(assignee, "assignee", required=False)
     if assignee_row is not None and assignee_row.site_id not in (None, site_row.id):
         raise ValidationFailed.field("assignee", f"{assignee_row.login} does not work at {site_row.code}")
+    # Titled after the checklist unless somebody wrote a title: then in every language, as the checklist is.
+    written = (title or "").strip()[:300]
+    titles = None if written else in_every_language(lambda: {"title": str(definition.title)[:300]})
+    with default_language():
+        default_title = str(definition.title)[:300]
     schedule = InspectionSchedule(
         site=site_row,
         department=department_row,
         checklist_key=definition.key,
-        title=(title or "").strip()[:300] or str(definition.title),
+        title=written or default_title,
+        translations=titles,
         assignee=assignee_row,
         starts_on=starts_on or site_today(site_row),
         created_by_id=actor.id,
@@ -146,6 +153,7 @@ def _occurrence(schedule: InspectionSchedule, day: date) -> Inspection | None:
             site_id=schedule.site_id,
             department_id=schedule.department_id,
             title=schedule.title,
+            translations=schedule.translations,
             checklist_key=definition.key,
             checklist_version=definition.version,
             occurs_on=day,
@@ -275,7 +283,7 @@ def record(
             # Lazy: the NC keeps its title in every language.
             title=_l(
                 "%(title)s: %(count)s point(s) not OK on %(date)s",
-                title=inspection.title,
+                title=LazyString(lambda: inspection.shown("title")),
                 count=len(failed),
                 date=inspection.occurs_on.isoformat(),
             ),

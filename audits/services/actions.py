@@ -83,9 +83,9 @@ def add_action(
     if refusal_of_owner:
         raise ValidationFailed.field("owner", refusal_of_owner)
     if due_date is None:
-        raise ValidationFailed.field("due_date", "is required")
+        raise ValidationFailed.field("due_date", _("is required"))
     if due_date < today():
-        raise ValidationFailed.field("due_date", "is in the past")
+        raise ValidationFailed.field("due_date", _("is in the past"))
     number = max((a.number for a in nc.actions), default=0) + 1
     action = CorrectiveAction(
         nonconformity=nc,

