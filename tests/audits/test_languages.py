@@ -189,3 +189,12 @@ def test_the_migration_adds_the_languages_beside_the_texts_and_takes_them_away_a
         assert kept() == set(SNAPSHOT_TABLES)
         db.session.remove()
         db.engine.dispose()
+
+
+def test_an_objective_on_a_kpi_shows_the_kpis_unit_in_the_readers_language(app, client_as):
+    from tests.audits.test_objectives import _objective
+
+    with app.app_context(), force_locale("en"):
+        objective_id = _objective(app, metric="sales.lead_response_time", baseline=30, target=10, direction="lower")
+    page = _text(_reader(client_as, app, "head", "zh_CN").get(f"/objectives/{objective_id}"))
+    assert "≤ 10.0 分钟" in page and "minutes" not in page
