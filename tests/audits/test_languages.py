@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from flask_migrate import downgrade as alembic_downgrade
 from sqlalchemy import inspect
 
@@ -16,6 +17,7 @@ from core import create_app
 from core.accounts.services import user_by_login
 from core.database import commit, db
 from core.migration import upgrade
+from core.plugins import Checklist, Question, hookimpl
 from core.testing import PLUGIN_TEST_CONFIG
 from tests.audits.conftest import record, started
 
@@ -198,3 +200,29 @@ def test_an_objective_on_a_kpi_shows_the_kpis_unit_in_the_readers_language(app, 
         objective_id = _objective(app, metric="sales.lead_response_time", baseline=30, target=10, direction="lower")
     page = _text(_reader(client_as, app, "head", "zh_CN").get(f"/objectives/{objective_id}"))
     assert "≤ 10.0 分钟" in page and "minutes" not in page
+
+
+class SalesCheck:
+    """A sales checklist in the catalogs' words, so that the sales head owns what it raises."""
+
+    @hookimpl
+    def register_checklists(self):
+        return [
+            Checklist(
+                key="salescheck.quality",
+                title=_l("Quality management system"),
+                area="SALES",
+                questions=[Question(key="read", text=_l(QUESTION_EN))],
+            )
+        ]
+
+
+def test_the_owner_of_an_nc_from_a_checklist_is_told_in_their_language(app, client_as, register_plugin):
+    register_plugin(SalesCheck(), "salescheck")
+    with app.app_context():
+        user_by_login("head").locale = "zh_CN"
+        commit()
+        audit = started(checklists=["salescheck.quality"])
+        record(audit, 0, "minor_nc", "两名员工未确认")
+    page = _text(client_as("head").get("/notifications/"))
+    assert f"质量管理体系: {QUESTION_ZH}" in page and "轻微" in page and QUESTION_EN not in page
