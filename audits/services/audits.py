@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from audits import notices
 from audits.improvements import services as improvements
+from audits.labels import state_label
 from audits.models import (
     NC_RESULTS,
     Audit,
@@ -586,8 +587,11 @@ def record_result(
         and (result not in NC_RESULTS or NC_RESULTS[result] != nc.severity)
     ):
         raise Conflict(
-            f"{nc.reference} raised by this finding is already {nc.state.replace('_', ' ')}; "
-            f"its result can no longer change."
+            _(
+                "%(reference)s raised by this finding is already %(state)s; its result can no longer change.",
+                reference=nc.reference,
+                state=state_label(nc.state),
+            )
         )
     previous = item.result
     with db.session.no_autoflush:
@@ -709,8 +713,11 @@ def close_audit(actor: User, audit: Audit, *, row_version: int) -> Audit:
     still_open = open_nonconformities(audit)
     if still_open:
         raise Conflict(
-            f"{audit.reference} cannot close: its nonconformities "
-            f"{', '.join(nc.reference for nc in still_open)} are not closed yet."
+            _(
+                "%(reference)s cannot close: its nonconformities %(open)s are not closed yet.",
+                reference=audit.reference,
+                open=", ".join(nc.reference for nc in still_open),
+            )
         )
     audit.state = AuditState.CLOSED.value
     audit.closed_at = utcnow()
@@ -724,7 +731,12 @@ def cancel_audit(actor: User, audit: Audit, *, reason: str, row_version: int) ->
     enforce(cancel_refusal(actor, audit))
     reason = required_text(reason, "reason")
     if any(nc.state != NcState.CANCELLED for nc in nonconformities_of(audit)):
-        raise Conflict(f"{audit.reference} has raised nonconformities; report it instead of cancelling it.")
+        raise Conflict(
+            _(
+                "%(reference)s has raised nonconformities; report it instead of cancelling it.",
+                reference=audit.reference,
+            )
+        )
     with trail_reason(reason):
         audit.state = AuditState.CANCELLED.value
         audit.cancel_reason = reason

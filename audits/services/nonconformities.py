@@ -12,6 +12,7 @@ from sqlalchemy import or_
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from audits import notices
+from audits.labels import state_label
 from audits.models import (
     SEVERITIES,
     ActionState,
@@ -359,7 +360,13 @@ def update_nonconformity(
     require_manage(actor, nc)
     require_row_version(nc, row_version)
     if not nc.is_open:
-        raise Conflict(f"{nc.reference} is {nc.state}; it can no longer be edited.")
+        raise Conflict(
+            _(
+                "%(reference)s is %(state)s; it can no longer be edited.",
+                reference=nc.reference,
+                state=state_label(nc.state),
+            )
+        )
     if title is not None:
         written = required_text(title, "title", 300)
         if written != nc.shown("title"):
@@ -403,7 +410,12 @@ def transition(
     target = NcState(to)
     if nc.state not in TRANSITIONS[target]:
         raise Conflict(
-            f"{nc.reference} is {nc.state.replace('_', ' ')}; it cannot move to {to.replace('_', ' ')} from there."
+            _(
+                "%(reference)s is %(state)s; it cannot move to %(to)s from there.",
+                reference=nc.reference,
+                state=state_label(nc.state),
+                to=state_label(to),
+            )
         )
     now = utcnow()
     if target is NcState.CONTAINED:

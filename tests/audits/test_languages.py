@@ -226,3 +226,14 @@ def test_the_owner_of_an_nc_from_a_checklist_is_told_in_their_language(app, clie
         record(audit, 0, "minor_nc", "两名员工未确认")
     page = _text(client_as("head").get("/notifications/"))
     assert f"质量管理体系: {QUESTION_ZH}" in page and "轻微" in page and QUESTION_EN not in page
+
+
+def test_a_refusal_of_a_service_reads_in_the_readers_language(app):
+    from core.errors import Conflict
+
+    reference, position = _quality_audit(app, "en")
+    with app.app_context():
+        nc = ncs.nc_for_item(record(audits.audit_by_reference(reference), position, "minor_nc", "未确认"))
+        with force_locale("zh_CN"), pytest.raises(Conflict) as refused:
+            ncs.transition(user_by_login("qo"), nc, to="verifying", row_version=nc.row_version)
+    assert refused.value.detail == f"{nc.reference} 的状态为“待处理”，不能从该状态转为“验证中”。"
