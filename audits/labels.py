@@ -36,6 +36,17 @@ STATE_LABELS = {
     "passed": _l("passed"),
     "failed": _l("failed: reopened"),
 }
+
+
+def state_label(state: str) -> str:
+    """A state in the reader's words (an unknown one as stored, underscores as spaces)."""
+    return str(STATE_LABELS.get(state, state.replace("_", " ")))
+
+
+SEVERITY_LABELS = {
+    "minor": _l("minor"),
+    "major": _l("major"),
+}
 SOURCE_LABELS = {
     "audit": _l("Audit"),
     "inspection": _l("Inspection"),

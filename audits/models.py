@@ -24,10 +24,32 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.accounts.models import Department, Site, User
 from core.clock import utcnow
 from core.database import Model, iso_utc
+from core.i18n import in_reader_language
 
 if TYPE_CHECKING:
     # The recurring checks' models import this module (their photos are evidence).
     from audits.inspections.models import InspectionItem
+
+
+class KeepsLanguages:
+    """A record holding texts copied from a plugin (or built from them) in every
+    installed language: its text columns keep the instance's default language
+    (what signatures and the trail cover), ``translations`` the others
+    (``{"zh_CN": {"text": …}}``), and :meth:`shown` picks the reader's.
+    """
+
+    translations: Mapped[dict | None] = mapped_column(JSON)
+    # Derived from the catalogs at the time of copying; the default-language columns are what the trail keeps.
+    __trail_ignore__ = frozenset({"translations"})
+
+    def shown(self, field: str) -> str:
+        return in_reader_language(self.translations, field, getattr(self, field) or "")
+
+    # For the API's schemas, which name attributes.
+    shown_text = property(lambda self: self.shown("text"))
+    shown_reference = property(lambda self: self.shown("reference"))
+    shown_guidance = property(lambda self: self.shown("guidance"))
+    shown_title = property(lambda self: self.shown("title"))
 
 
 class AuditState(StrEnum):
@@ -228,7 +250,7 @@ class Audit(Model):
         return f"<Audit {self.reference} {self.state}>"
 
 
-class AuditChecklist(Model):
+class AuditChecklist(KeepsLanguages, Model):
     """A checklist as it was when the audit started (the plugin may change or go)."""
 
     __tablename__ = "audit_checklist"
@@ -248,7 +270,7 @@ class AuditChecklist(Model):
     __table_args__ = (UniqueConstraint("audit_id", "key"),)
 
 
-class AuditItem(Model):
+class AuditItem(KeepsLanguages, Model):
     """One question of a snapshot checklist and the auditor's response to it."""
 
     __tablename__ = "audit_item"
@@ -284,7 +306,7 @@ class AuditItem(Model):
         return f"item-{self.id}"
 
 
-class Nonconformity(Model):
+class Nonconformity(KeepsLanguages, Model):
     __tablename__ = "nonconformity"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -460,7 +482,7 @@ class RecheckState(StrEnum):
     FAILED = "failed"
 
 
-class Recheck(Model):
+class Recheck(KeepsLanguages, Model):
     """The closed loop: once an NC an audit raised is closed, its checklist point is checked
     again where it was found — in the next audit of that department at the site, or the next
     recurring check of the same checklist there. A failed re-check reopens the NC."""

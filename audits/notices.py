@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from audits.labels import SEVERITY_LABELS
 from audits.models import ActionState, Audit, CorrectiveAction, Nonconformity
 from core.accounts import organisation
 from core.accounts.models import Role, User, UserRole
@@ -117,14 +119,27 @@ def _action_url(action: CorrectiveAction) -> str:
     return path_for("audits.action", action_id=action.id)
 
 
+def _in_language_of(reader: User | None, make):
+    """A text of a notice to one person, made in their language (the notice keeps it as made)."""
+    if reader is None or not reader.locale:
+        return make()
+    with force_locale(reader.locale):
+        return make()
+
+
+def _title_for(nc: Nonconformity, reader: User | None) -> str:
+    """The NC's title in the reader's language (titles built from a checklist keep every language)."""
+    return _in_language_of(reader, lambda: nc.shown("title"))
+
+
 def nc_raised(nc: Nonconformity) -> None:
     notify(
         [nc.owner],
         NC_RAISED,
         {
             "reference": nc.reference,
-            "title": nc.title,
-            "severity": nc.severity,
+            "title": _title_for(nc, nc.owner),
+            "severity": _in_language_of(nc.owner, lambda: str(SEVERITY_LABELS.get(nc.severity, nc.severity))),
             "department": nc.department.code,
             "site": nc.site.code,
             "due": nc.due_date,
@@ -158,7 +173,7 @@ def nc_reopened(nc: Nonconformity, where: str, note: str) -> None:
     notify(
         [nc.owner],
         NC_REOPENED,
-        {"reference": nc.reference, "title": nc.title, "where": where, "note": note},
+        {"reference": nc.reference, "title": _title_for(nc, nc.owner), "where": where, "note": note},
         url=path_for("audits.nonconformity", reference=nc.reference),
         event=f"nc-reopened:{nc.id}:{where}",
     )

@@ -260,7 +260,7 @@ def dashboard_overdue(site, user):
     items = [
         OverdueItem(
             kind=str(_l("Nonconformity")),
-            label=f"{nc.reference} {nc.title}",
+            label=f"{nc.reference} {nc.shown('title')}",
             url=url_for("audits.nonconformity", reference=nc.reference),
             due=nc.due_date,
             owner=nc.owner.display_name if nc.owner else None,

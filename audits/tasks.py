@@ -85,7 +85,7 @@ def _nonconformities(user: User, limit: int) -> TaskList:
         limit,
         lambda nc: _task(
             NC,
-            str(NC_NEXT_STEP[NcState(nc.state)]) % {"reference": nc.reference, "title": nc.title},
+            str(NC_NEXT_STEP[NcState(nc.state)]) % {"reference": nc.reference, "title": nc.shown("title")},
             path_for("audits.nonconformity", reference=nc.reference),
             _("You own it."),
             nc.due_date,
@@ -147,7 +147,7 @@ def _inspections(user: User, limit: int) -> TaskList:
         limit,
         lambda inspection: _task(
             INSPECTION,
-            _("%(title)s — %(site)s", title=inspection.title, site=inspection.site.code),
+            _("%(title)s — %(site)s", title=inspection.shown("title"), site=inspection.site.code),
             path_for("audits.inspections.inspection", inspection_id=inspection.id),
             _("It is assigned to you.")
             if inspection.assignee_id == user.id

@@ -62,7 +62,7 @@ class Model(DeclarativeBase):
     __trailed__ = True
     # Columns whose values never go into the trail (only the fact they changed).
     __trail_secret__: frozenset[str] = frozenset()
-    # Columns whose changes alone are not worth an event (usage counters).
+    # Columns not worth an event (usage counters, texts derived from catalogs), nor a place in a creation's.
     __trail_ignore__: frozenset[str] = frozenset()
 
 

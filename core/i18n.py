@@ -23,9 +23,12 @@ the ``.po`` files or when a string is not in the catalogs.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 from babel import Locale
 from flask import current_app, has_request_context, request, session
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_login import current_user
 from werkzeug.datastructures import LanguageAccept
 
@@ -86,6 +89,39 @@ def current_locale() -> str:
         if Locale.parse(code) == shown:
             return code
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def default_language():
+    """The instance's language for the duration of a ``with``: texts records keep as the record."""
+    return force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "en"))
+
+
+def in_every_language(make: Callable[[], Any]) -> dict[str, Any]:
+    """What ``make()`` gives in each installed language, keyed by locale code.
+
+    Records that copy texts from plugins (an audit's questions, an NC titled
+    after one) keep them in every language at the time of copying, so each
+    reader sees their own years later, whatever the plugin does meanwhile.
+    """
+    found = {}
+    for code in supported_locales():
+        with force_locale(code):
+            found[code] = make()
+    return found
+
+
+def in_reader_language(translations: Mapping[str, Any] | None, field: str | None, default: str) -> str:
+    """The reader's language's text kept by :func:`in_every_language`, else ``default``.
+
+    ``field`` picks one text of a dict kept per language (None: the value is the text).
+    Records copied before the languages were kept have only ``default``.
+    """
+    if not translations:
+        return default
+    kept = translations.get(current_locale())
+    if field is not None and isinstance(kept, Mapping):
+        kept = kept.get(field)
+    return kept if isinstance(kept, str) and kept else default
 
 
 def add_translation_directories(app, folders) -> None:

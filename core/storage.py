@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from core.errors import NotFound, TooLarge
 
@@ -35,7 +36,7 @@ class LocalFileStore:
 
     def _path(self, sha256: str) -> Path:
         if not SHA256.match(sha256 or ""):
-            raise NotFound("No such file.")
+            raise NotFound(_("No such file."))
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
     def put(self, stream: BinaryIO, *, max_bytes: int | None = None) -> tuple[str, int]:
@@ -71,7 +72,7 @@ class LocalFileStore:
     def open(self, sha256: str) -> BinaryIO:
         path = self._path(sha256)
         if not path.is_file():
-            raise NotFound("No such file.")
+            raise NotFound(_("No such file."))
         return path.open("rb")
 
     def read(self, sha256: str) -> bytes:

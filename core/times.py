@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, tzinfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, get_timezone_location
 from flask import has_request_context
 from flask_babel import get_locale
 from flask_login import current_user
@@ -51,9 +51,14 @@ def offset_label(zone: tzinfo, at: datetime | None = None) -> str:
 
 
 def zone_label(zone: tzinfo | None = None) -> str:
-    """``Asia/Shanghai (UTC+08:00)``: the footer's and a PDF's statement of the zone."""
+    """``Shanghai (UTC+08:00)``, ``上海 (UTC+08:00)``: the footer's and a PDF's statement of the
+    zone, its city in the reader's language (Babel's CLDR names) rather than the tz database's key."""
     zone = zone or viewer_zone()
-    return f"{getattr(zone, 'key', None) or zone} ({offset_label(zone)})"
+    try:
+        city = get_timezone_location(zone, locale=get_locale() or "en", return_city=True)
+    except (LookupError, ValueError):
+        city = getattr(zone, "key", None) or str(zone)
+    return f"{city} ({offset_label(zone)})"
 
 
 def when(

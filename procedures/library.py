@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from flask_babel import gettext as _
 
 from core.accounts.models import User
 from core.accounts.services import department_by_code
@@ -78,7 +79,7 @@ def render_file(procedure: Procedure) -> str:
 
 def read_folder(folder: Path) -> list[LibraryDocument]:
     if not folder.is_dir():
-        raise NotFound(f"{folder} is not a folder.")
+        raise NotFound(_("%(folder)s is not a folder.", folder=folder))
     return [parse(path.read_text(encoding="utf-8"), path.name) for path in sorted(folder.glob("*.md"))]
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from flask import render_template
+from flask_babel import gettext as _
 
 from core.clock import utcnow
 from core.pdf import page_of_css, render_pdf
-from core.signatures import manifestation, signatures_for
+from core.signatures import MEANINGS, manifestation, signatures_for
 from core.times import when, zone_of
+from procedures.labels import revision_state
 from procedures.markdown import render
 from procedures.models import Revision, RevisionState
 
@@ -40,12 +42,13 @@ h1, h2, h3 { page-break-after: avoid; }
 
 
 def status_mark(revision: Revision) -> str | None:
+    """The mark across a copy that is not in force, in the language of the copy."""
     if revision.procedure.withdrawn:
-        return "OBSOLETE — WITHDRAWN"
+        return _("OBSOLETE — WITHDRAWN")
     if revision.state == RevisionState.SUPERSEDED:
-        return "SUPERSEDED"
+        return _("SUPERSEDED")
     if revision.state != RevisionState.EFFECTIVE:
-        return f"{revision.state.upper().replace('_', ' ')} — NOT IN FORCE"
+        return _("%(state)s — NOT IN FORCE", state=revision_state(revision.state).upper())
     return None
 
 
@@ -61,6 +64,8 @@ def controlled_copy_html(revision: Revision) -> str:
         signatures=signatures,
         manifestation=lambda signature: manifestation(signature, zone),
         zone=zone,
+        meaning=lambda signature: str(MEANINGS.get(signature.meaning, signature.meaning)),
+        revision_state=revision_state,
         status_mark=status_mark(revision),
         printed_at=when(utcnow(), zone, named=True),
     )

@@ -59,7 +59,7 @@ def procedure_by_code(code: str) -> Procedure:
         db.select(Procedure).filter_by(code=code.upper()).options(selectinload(Procedure.revisions))
     ).scalar_one_or_none()
     if procedure is None:
-        raise NotFound(f"There is no procedure with code {code!r}.")
+        raise NotFound(_("There is no procedure with code '%(code)s'.", code=code))
     return procedure
 
 
@@ -67,7 +67,7 @@ def revision_by_number(procedure: Procedure, number: int) -> Revision:
     for revision in procedure.revisions:
         if revision.number == number:
             return revision
-    raise NotFound(f"{procedure.code} has no revision {number}.")
+    raise NotFound(_("%(code)s has no revision %(number)s.", code=procedure.code, number=number))
 
 
 def scope(procedure: Procedure) -> dict:
@@ -140,12 +140,12 @@ def readable_revision(user: User, procedure: Procedure, number: int | None) -> R
         revision = procedure.effective_revision
         if revision is None:
             if not can_read_drafts(user, procedure):
-                raise NotFound(f"{procedure.code} has no effective revision yet.")
+                raise NotFound(_("%(code)s has no effective revision yet.", code=procedure.code))
             revision = procedure.latest_revision
         return revision
     revision = revision_by_number(procedure, number)
     if not is_public(revision) and not can_read_drafts(user, procedure):
-        raise NotFound(f"{procedure.code} has no revision {number}.")
+        raise NotFound(_("%(code)s has no revision %(number)s.", code=procedure.code, number=number))
     return revision
 
 
@@ -262,7 +262,7 @@ def list_query(
 
 def _check_body(body: str | None) -> str:
     if body is None or not body.strip():
-        raise ValidationFailed.field("body", "is required")
+        raise ValidationFailed.field("body", _("is required"))
     if len(body.encode("utf-8")) > MAX_BODY_BYTES:
         raise TooLarge(f"The text is larger than the limit of {MAX_BODY_BYTES // 1024} KiB.")
     return body.replace("\r\n", "\n")
@@ -358,15 +358,15 @@ def create_procedure(
         require(actor, Permission.EDIT_DRAFT, department_id=department.id, site_id=site.id if site else None)
     code = (code or "").strip().upper()
     if not CODE_PATTERN.match(code):
-        raise ValidationFailed.field("code", "use 2–32 capital letters, digits, '.', '-' or '_'")
+        raise ValidationFailed.field("code", _("use 2–32 capital letters, digits, '.', '-' or '_'"))
     if db.session.execute(db.select(Procedure.id).filter_by(code=code)).first():
         raise ValidationFailed.field("code", f"{code} is already used by another procedure")
     if not (title or "").strip():
-        raise ValidationFailed.field("title", "is required")
+        raise ValidationFailed.field("title", _("is required"))
     if kind not in {k.value for k in Kind}:
         raise ValidationFailed.field("kind", f"one of {', '.join(k.value for k in Kind)}")
     if not 1 <= int(review_interval_months) <= 120:
-        raise ValidationFailed.field("review_interval_months", "must be between 1 and 120")
+        raise ValidationFailed.field("review_interval_months", _("must be between 1 and 120"))
     body = _check_body(body)
     procedure = Procedure(
         code=code,
@@ -409,11 +409,11 @@ def update_procedure(
     require_row_version(procedure, row_version)
     if title is not None:
         if not title.strip():
-            raise ValidationFailed.field("title", "is required")
+            raise ValidationFailed.field("title", _("is required"))
         procedure.title = title.strip()
     if review_interval_months is not None:
         if not 1 <= int(review_interval_months) <= 120:
-            raise ValidationFailed.field("review_interval_months", "must be between 1 and 120")
+            raise ValidationFailed.field("review_interval_months", _("must be between 1 and 120"))
         procedure.review_interval_months = int(review_interval_months)
     if distribution is not None:
         procedure.distribution = _check_distribution(distribution, procedure.department)
@@ -478,7 +478,7 @@ def edit_draft(
         revision.body_sha256 = body_sha256(revision.body)
     if title is not None:
         if not title.strip():
-            raise ValidationFailed.field("title", "is required")
+            raise ValidationFailed.field("title", _("is required"))
         revision.title = title.strip()
     if change_summary is not None:
         revision.change_summary = summary
@@ -529,7 +529,7 @@ def submit(actor: User, revision: Revision, *, row_version: int, effective_date:
     require_row_version(revision, row_version)
     _require_change_summary(revision.number, revision.change_summary)
     if effective_date is not None and effective_date < today():
-        raise ValidationFailed.field("effective_date", "cannot be in the past")
+        raise ValidationFailed.field("effective_date", _("cannot be in the past"))
     revision.effective_date = effective_date
     revision.state = RevisionState.IN_REVIEW.value
     revision.submitted_at = utcnow()
@@ -546,7 +546,7 @@ def withdraw(actor: User, procedure: Procedure, *, reason: str, row_version: int
     require_row_version(procedure, row_version)
     enforce(refusal)
     if not (reason or "").strip():
-        raise ValidationFailed.field("reason", "is required")
+        raise ValidationFailed.field("reason", _("is required"))
     with trail_reason(reason.strip()):
         procedure.withdrawn_at = utcnow()
         procedure.withdrawal_reason = reason.strip()
@@ -720,7 +720,7 @@ def _sign_review(actor, revision, meaning, password, comment) -> SignOutcome:
     enforce(approve_refusal(actor, revision, approvals) if meaning == "approved" else decide_refusal(actor, revision))
     if meaning == "rejected":
         if not (comment or "").strip():
-            raise ValidationFailed.field("comment", "a rejection needs a comment for the author")
+            raise ValidationFailed.field("comment", _("a rejection needs a comment for the author"))
         signature = sign(revision, signer=actor, password=password, meaning=meaning, comment=comment)
         with trail_reason(comment.strip()):
             revision.state = RevisionState.DRAFT.value

@@ -68,7 +68,7 @@ def _approvals(user: User) -> list[Task]:
             url=_sign_url(revision, "approved"),
             why=_approver_why(user, revision.procedure),
             due=revision.effective_date or _approval_due(revision),
-            record=f"{revision.procedure.code} rev {revision.number}",
+            record=_("%(code)s rev %(number)s", code=revision.procedure.code, number=revision.number),
         )
         for revision in waiting
         if services.approve_refusal(user, revision) is None
@@ -118,7 +118,7 @@ def _acknowledgements(user: User, limit: int) -> TaskList:
                 url=_sign_url(revision, "acknowledged"),
                 why=_("It is distributed to your role or department."),
                 due=(revision.effective_date or today()) + ACKNOWLEDGE_WITHIN,
-                record=f"{revision.procedure.code} rev {revision.number}",
+                record=_("%(code)s rev %(number)s", code=revision.procedure.code, number=revision.number),
             )
             for revision in revisions
         ],

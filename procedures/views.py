@@ -38,6 +38,7 @@ from procedures.forms import (
     SubmitForm,
     WithdrawForm,
 )
+from procedures.labels import revision_state
 from procedures.markdown import render
 from procedures.models import RevisionState
 from procedures.pdf import controlled_copy_pdf
@@ -51,6 +52,12 @@ bp = Blueprint(
     static_url_path="/static",
     url_prefix="/procedures",
 )
+
+
+@bp.app_context_processor
+def _labels():
+    return {"revision_state": revision_state}
+
 
 PER_PAGE = 50
 MEANING_TITLES = {

@@ -81,7 +81,7 @@ def test_a_lead_logged_at_the_utc_month_end_is_new_year_at_a_shanghai_site(app, 
     assert "Submitted 2027-01-01 00:30 by Sam Staff" in page
     assert "2027-01-01 00:30" in page.split("Received at", 1)[1][:200]
     assert "T00:30" not in page and "16:30" not in page
-    assert "Times in Asia/Shanghai (UTC+08:00)." in page
+    assert "Times in Shanghai (UTC+08:00)." in page
 
 
 @pytest.mark.usefixtures("month_end", "berlin")
@@ -94,11 +94,11 @@ def test_each_reader_sees_their_own_sites_clock_and_the_group_office_the_instanc
 
     in_berlin = text_of(client_as("ber.sales").get(path))
     assert "Submitted 2026-12-31 17:30" in in_berlin
-    assert "Times in Europe/Berlin (UTC+01:00)." in in_berlin
+    assert "Times in Berlin (UTC+01:00)." in in_berlin
 
     at_the_group_office = text_of(client_as("group.qo").get(path))
     assert "Submitted 2027-01-01 00:30" in at_the_group_office
-    assert "Times in Asia/Shanghai (UTC+08:00)." in at_the_group_office
+    assert "Times in Shanghai (UTC+08:00)." in at_the_group_office
 
     # A day asked for is the site's day: 31 December in Berlin, 1 January at the group office.
     listing = "/forms/sales.lead_log/submissions?from={day}&to={day}&site={site}"
@@ -126,7 +126,7 @@ def test_the_footer_names_the_zone_in_chinese(app, client_as):
     client = client_as("staff")
     client.post("/language", data={"csrf_token": token(client, "/account"), "locale": "zh_CN"})
     page = text_of(client.get("/account"))
-    assert "所示时间为 Asia/Shanghai (UTC+08:00) 时间。" in page
+    assert "所示时间为 上海 (UTC+08:00) 时间。" in page
 
 
 @pytest.mark.usefixtures("month_end", "people")

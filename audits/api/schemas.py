@@ -44,9 +44,12 @@ class AuditItemSchema(Schema):
     id = fields.Integer()
     checklist = fields.Function(lambda i: i.checklist.key)
     question_key = fields.String()
-    text = fields.String()
-    reference = fields.String()
-    guidance = fields.String()
+    text = fields.String(
+        attribute="shown_text",
+        metadata={"description": "in the language of the response (the record keeps every installed language)"},
+    )
+    reference = fields.String(attribute="shown_reference")
+    guidance = fields.String(attribute="shown_guidance")
     result = fields.String(allow_none=True)
     note = fields.String(allow_none=True)
     answered_by = fields.Function(lambda i: i.answered_by.login if i.answered_by else None)
@@ -182,7 +185,10 @@ class CorrectiveActionSchema(Schema):
 
 class NonconformitySchema(Schema):
     reference = fields.String()
-    title = fields.String()
+    title = fields.String(
+        attribute="shown_title",
+        metadata={"description": "in the language of the response (the record keeps every installed language)"},
+    )
     description = fields.String()
     source = fields.String()
     source_ref = fields.String(allow_none=True)
@@ -214,7 +220,10 @@ class NcHistoryEventSchema(Schema):
 
 class RecheckSchema(Schema):
     id = fields.Integer()
-    text = fields.String()
+    text = fields.String(
+        attribute="shown_text",
+        metadata={"description": "in the language of the response (the record keeps every installed language)"},
+    )
     reference = fields.String()
     state = fields.String(metadata={"description": "due, passed or failed (a failure reopened the NC)"})
     checked_in = fields.String(allow_none=True, metadata={"description": "the audit or recurring check"})

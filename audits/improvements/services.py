@@ -77,7 +77,7 @@ def improvement_by_reference(reference: str) -> Improvement:
         db.select(Improvement).filter_by(reference=(reference or "").strip().upper())
     ).scalar_one_or_none()
     if found is None:
-        raise NotFound(f"There is no improvement {reference!r}.")
+        raise NotFound(_("There is no improvement '%(reference)s'.", reference=reference))
     return found
 
 
@@ -272,7 +272,7 @@ def raise_improvement(
     source = _choice(source, SOURCES, "source", Source.SUGGESTION.value)
     if actor is not None and source in WATCHED_SOURCES:
         raise ValidationFailed.field(
-            "source", "audit findings, SERVQUAL gaps and red KPIs raise their improvements themselves"
+            "source", _("audit findings, SERVQUAL gaps and red KPIs raise their improvements themselves")
         )
     if actor is not None:
         site = site or (actor.site.code if actor.site else None)
@@ -283,14 +283,14 @@ def raise_improvement(
         enforce(raise_refusal(actor, source, site_row, department_row))
     title = required_text(title, "title", 300)
     if owner and source == Source.SUGGESTION:
-        raise ValidationFailed.field("owner", "a suggestion goes to the head of the department; they hand it on")
+        raise ValidationFailed.field("owner", _("a suggestion goes to the head of the department; they hand it on"))
     owner_row = user_named(owner, "owner", required=False)
     if owner_row is not None:
         refusal = organisation.owner_refusal(owner_row, site_row.id)
         if refusal:
             raise ValidationFailed.field("owner", refusal)
     if due_date is not None and due_date < today():
-        raise ValidationFailed.field("due_date", "is in the past")
+        raise ValidationFailed.field("due_date", _("is in the past"))
     now = utcnow()
     # The dealership's year: an item raised on 1 January in China is OFI-<new year>.
     year = local(now).year
@@ -418,7 +418,7 @@ def update_improvement(
         item.owner = new_owner
     if due_date is not None and due_date != item.due_date:
         if due_date < today():
-            raise ValidationFailed.field("due_date", "is in the past")
+            raise ValidationFailed.field("due_date", _("is in the past"))
         item.due_date = due_date
     if action_type is not None:
         item.action_type = _choice(action_type, ACTION_TYPES, "action_type", item.action_type)
@@ -445,16 +445,16 @@ def change_stage(actor: User, item: Improvement, *, to: str, row_version, reason
         raise Conflict(f"{item.reference} is at {item.stage}; it cannot move to {to} from there.")
     reason = optional_text(reason)
     if target is Stage.DO and not item.actions:
-        raise ValidationFailed.field("actions", "say what will be done before doing it")
+        raise ValidationFailed.field("actions", _("say what will be done before doing it"))
     if target in (Stage.ACT, Stage.CLOSED) and not item.result:
-        raise ValidationFailed.field("result", "record what the check found first")
+        raise ValidationFailed.field("result", _("record what the check found first"))
     if target is Stage.CLOSED and item.is_dmaic:
         if item.phase != Phase.CONTROL:
-            raise ValidationFailed.field("phase", "a DMAIC project closes from its control phase")
+            raise ValidationFailed.field("phase", _("a DMAIC project closes from its control phase"))
         if sixsigma_figures(item)[1] is None:
-            raise ValidationFailed.field("current_defects", "measure the process after the change first")
+            raise ValidationFailed.field("current_defects", _("measure the process after the change first"))
     if target is Stage.REJECTED and not reason:
-        raise ValidationFailed.field("reason", "say why it is not taken up")
+        raise ValidationFailed.field("reason", _("say why it is not taken up"))
     with trail_reason(reason):
         item.stage = target.value
         item.stage_reason = reason if target in (Stage.CLOSED, Stage.REJECTED) else None
@@ -501,7 +501,7 @@ def attach_files(
     enforce(evidence_refusal(actor, item))
     files = list(files)
     if not files:
-        raise ValidationFailed.field("file", "choose a photo or file first")
+        raise ValidationFailed.field("file", _("choose a photo or file first"))
     if len(files) == 1:
         return [attach_evidence(actor, item, *files[0])]
     stored, refused = [], []
@@ -524,11 +524,11 @@ def _count(value, field: str, *, least: int = 0) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValidationFailed.field(field, "must be a whole number")
+        raise ValidationFailed.field(field, _("must be a whole number"))
     try:
         number = int(value.strip() if isinstance(value, str) else value)
     except ValueError:
-        raise ValidationFailed.field(field, "must be a whole number") from None
+        raise ValidationFailed.field(field, _("must be a whole number")) from None
     if number < least:
         raise ValidationFailed.field(field, f"must be at least {least}")
     return number
@@ -577,12 +577,14 @@ def set_dmaic(
         counts["baseline_defects"],
         counts["baseline_units"],
     ):
-        raise ValidationFailed.field("baseline_defects", "measure the baseline (defects, units, opportunities) first")
+        raise ValidationFailed.field(
+            "baseline_defects", _("measure the baseline (defects, units, opportunities) first")
+        )
     if later >= PHASES.index(Phase.CONTROL) and None in (counts["current_defects"], counts["current_units"]):
-        raise ValidationFailed.field("current_defects", "measure the process after the change before controlling it")
+        raise ValidationFailed.field("current_defects", _("measure the process after the change before controlling it"))
     metric_text = optional_text(defect_metric)
     if metric_text is not None and len(metric_text) > 200:
-        raise ValidationFailed.field("defect_metric", "is longer than 200 characters")
+        raise ValidationFailed.field("defect_metric", _("is longer than 200 characters"))
     item.method, item.phase, item.defect_metric = method, phase, metric_text
     for field, value in counts.items():
         setattr(item, field, value)

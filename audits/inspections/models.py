@@ -5,13 +5,13 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from audits.models import Evidence
+from audits.models import Evidence, KeepsLanguages
 from core.accounts.models import Department, Site, User
 from core.clock import utcnow
 from core.database import Model
 
 
-class InspectionSchedule(Model):
+class InspectionSchedule(KeepsLanguages, Model):
     """A checklist to go through at a site on a rhythm, by a person or by the department's people."""
 
     __tablename__ = "inspection_schedule"
@@ -39,7 +39,7 @@ class InspectionSchedule(Model):
     __mapper_args__ = {"version_id_col": row_version}
 
 
-class Inspection(Model):
+class Inspection(KeepsLanguages, Model):
     """One occurrence of a schedule: its checklist as it was that day, and the results."""
 
     __tablename__ = "inspection"
@@ -79,7 +79,7 @@ class Inspection(Model):
         return f"IN-{self.id}"
 
 
-class InspectionItem(Model):
+class InspectionItem(KeepsLanguages, Model):
     __tablename__ = "inspection_item"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,6 +8,8 @@ import calendar
 from datetime import date, datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy.exc import IntegrityError
 
 # Pages, API and tasks ask the rules of this module; they live in access.py so that the
@@ -20,6 +22,7 @@ from core.accounts.models import Site, User
 from core.clock import today, utcnow
 from core.database import db
 from core.errors import NotFound, Refusal, ValidationFailed, enforce, require_row_version
+from core.i18n import default_language, in_every_language
 from core.metrics import services as metrics
 from core.plugin_engine.manager import registry
 from core.rhythm import checked, days_due, may_schedule, may_schedule_at_all, site_today
@@ -95,11 +98,17 @@ def create_schedule(
     assignee_row = user_named(assignee, "assignee", required=False)
     if assignee_row is not None and assignee_row.site_id not in (None, site_row.id):
         raise ValidationFailed.field("assignee", f"{assignee_row.login} does not work at {site_row.code}")
+    # Titled after the checklist unless somebody wrote a title: then in every language, as the checklist is.
+    written = (title or "").strip()[:300]
+    titles = None if written else in_every_language(lambda: {"title": str(definition.title)[:300]})
+    with default_language():
+        default_title = str(definition.title)[:300]
     schedule = InspectionSchedule(
         site=site_row,
         department=department_row,
         checklist_key=definition.key,
-        title=(title or "").strip()[:300] or str(definition.title),
+        title=written or default_title,
+        translations=titles,
         assignee=assignee_row,
         starts_on=starts_on or site_today(site_row),
         created_by_id=actor.id,
@@ -113,7 +122,7 @@ def create_schedule(
 def schedule_by_id(schedule_id: int) -> InspectionSchedule:
     found = db.session.get(InspectionSchedule, schedule_id)
     if found is None:
-        raise NotFound(f"There is no schedule {schedule_id}.")
+        raise NotFound(_("There is no schedule %(schedule_id)s.", schedule_id=schedule_id))
     return found
 
 
@@ -137,36 +146,42 @@ def _occurrence(schedule: InspectionSchedule, day: date) -> Inspection | None:
     definition = registry().checklists.get(schedule.checklist_key)
     if definition is None:
         return None
-    inspection = Inspection(
-        schedule=schedule,
-        site_id=schedule.site_id,
-        department_id=schedule.department_id,
-        title=schedule.title,
-        checklist_key=definition.key,
-        checklist_version=definition.version,
-        occurs_on=day,
-        assignee_id=schedule.assignee_id,
-        items=[
-            InspectionItem(
-                position=position,
-                question_key=question.key,
-                text=str(question.text),
-                guidance=str(question.guidance or ""),
-            )
-            for position, question in enumerate(definition.questions, start=1)
-        ],
-    )
-    for position, recheck in enumerate(
-        rechecks.due(schedule.site_id, [schedule.department_id], definition.key), start=len(definition.questions) + 1
-    ):
-        inspection.items.append(
-            InspectionItem(
-                position=position,
-                question_key=rechecks.point_key(recheck),
-                text=rechecks.point_text(recheck),
-                guidance=rechecks.point_guidance(recheck),
-            )
+    # The default language in the text columns, whoever's request makes the check, as audits do.
+    with default_language():
+        inspection = Inspection(
+            schedule=schedule,
+            site_id=schedule.site_id,
+            department_id=schedule.department_id,
+            title=schedule.title,
+            translations=schedule.translations,
+            checklist_key=definition.key,
+            checklist_version=definition.version,
+            occurs_on=day,
+            assignee_id=schedule.assignee_id,
+            items=[
+                InspectionItem(
+                    position=position,
+                    question_key=question.key,
+                    text=str(question.text),
+                    guidance=str(question.guidance or ""),
+                    translations=in_every_language(
+                        lambda question=question: {"text": str(question.text), "guidance": str(question.guidance or "")}
+                    ),
+                )
+                for position, question in enumerate(definition.questions, start=1)
+            ],
         )
+        due = rechecks.due(schedule.site_id, [schedule.department_id], definition.key)
+        for position, recheck in enumerate(due, start=len(definition.questions) + 1):
+            inspection.items.append(
+                InspectionItem(
+                    position=position,
+                    question_key=rechecks.point_key(recheck),
+                    text=rechecks.point_text(recheck),
+                    guidance=rechecks.point_guidance(recheck),
+                    translations=in_every_language(lambda recheck=recheck: rechecks.point_texts(recheck)),
+                )
+            )
     try:
         # A second tick at the same moment meets the unique (schedule, day): it adds nothing.
         with db.session.begin_nested():
@@ -212,7 +227,7 @@ def refresh_completion(site: Site, day: date) -> None:
 def inspection_by_id(inspection_id: int) -> Inspection:
     found = db.session.get(Inspection, inspection_id)
     if found is None:
-        raise NotFound(f"There is no inspection {inspection_id}.")
+        raise NotFound(_("There is no inspection %(inspection_id)s.", inspection_id=inspection_id))
     return found
 
 
@@ -220,12 +235,12 @@ def item_of(inspection: Inspection, item_id: int) -> InspectionItem:
     for item in inspection.items:
         if item.id == item_id:
             return item
-    raise NotFound(f"Inspection {inspection.id} has no point {item_id}.")
+    raise NotFound(_("Inspection %(number)s has no point %(item_id)s.", number=inspection.id, item_id=item_id))
 
 
 def require_visible(user: User, inspection: Inspection) -> None:
     if not is_visible(user, inspection):
-        raise NotFound(f"There is no inspection {inspection.id}.")
+        raise NotFound(_("There is no inspection %(number)s.", number=inspection.id))
 
 
 def record(
@@ -265,7 +280,13 @@ def record(
     if failed:
         nc = nonconformities.raise_nonconformity(
             None,
-            title=f"{inspection.title}: {len(failed)} point(s) not OK on {inspection.occurs_on.isoformat()}",
+            # Lazy: the NC keeps its title in every language.
+            title=_l(
+                "%(title)s: %(count)s point(s) not OK on %(date)s",
+                title=LazyString(lambda: inspection.shown("title")),
+                count=len(failed),
+                date=inspection.occurs_on.isoformat(),
+            ),
             description="\n".join(f"- {item.text}: {item.note}" for item in failed),
             severity="minor",
             site=inspection.site,

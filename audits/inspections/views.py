@@ -70,7 +70,7 @@ def new_schedule():
                 title=request.form.get("title") or None,
             )
             commit()
-            flash(_("%(title)s is scheduled.", title=schedule.title), "success")
+            flash(_("%(title)s is scheduled.", title=schedule.shown("title")), "success")
             return redirect(url_for(".index"))
         except ValueError:
             db.session.rollback()
@@ -99,7 +99,7 @@ def stop_schedule(schedule_id):
     authorize(services.stop_refusal(user(), schedule))
     services.stop_schedule(user(), schedule)
     commit()
-    flash(_("%(title)s is stopped: no more checks from it.", title=schedule.title), "success")
+    flash(_("%(title)s is stopped: no more checks from it.", title=schedule.shown("title")), "success")
     return redirect(url_for(".index"))
 
 
@@ -126,7 +126,8 @@ def inspection(inspection_id):
             services.record(current, found, answers, row_version=request.form.get("row_version"), photos=photos)
             commit()
             flash(
-                _("%(title)s of %(date)s is recorded.", title=found.title, date=found.occurs_on.isoformat()), "success"
+                _("%(title)s of %(date)s is recorded.", title=found.shown("title"), date=found.occurs_on.isoformat()),
+                "success",
             )
             return redirect(after_done(url_for(".index")))
         except DomainError as error:

@@ -56,6 +56,15 @@ class Objective(Model):
     def reference(self) -> str:
         return f"OBJ-{self.id}"
 
+    @property
+    def shown_unit(self) -> str:
+        """The unit in the reader's language: a KPI's as its plugin says it now (``unit`` keeps
+        it in the language of whoever set the objective), a measure's as it was written."""
+        from core.plugin_engine.manager import registry
+
+        metric = registry().metrics.get(self.metric_key) if self.metric_key else None
+        return str(metric.unit) if metric is not None else self.unit
+
 
 class ObjectiveUpdate(Model):
     """The owner's word on a month: the value of a measure kept by hand, and how it goes."""

@@ -122,14 +122,14 @@ def sites_to_set_at(user: User) -> list[Site]:
 def _number(value, field: str, *, required: bool) -> float | None:
     if value in (None, ""):
         if required:
-            raise ValidationFailed.field(field, "is required")
+            raise ValidationFailed.field(field, _("is required"))
         return None
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ValidationFailed.field(field, "must be a number") from None
+        raise ValidationFailed.field(field, _("must be a number")) from None
     if number != number or number in (float("inf"), float("-inf")):
-        raise ValidationFailed.field(field, "must be a number")
+        raise ValidationFailed.field(field, _("must be a number"))
     return number
 
 
@@ -160,7 +160,7 @@ def create(
     site_row = site_named(site) if site else None
     department_row = department_named(department) if department else None
     if department_row is not None and site_row is None:
-        raise ValidationFailed.field("site", "a department's objective belongs to a site")
+        raise ValidationFailed.field("site", _("a department's objective belongs to a site"))
     enforce(manage_refusal(actor, site_row.id if site_row else None, department_row.id if department_row else None))
     if metric:
         definition = metrics.definitions_by_key().get(metric)
@@ -170,12 +170,12 @@ def create(
     else:
         measure = required_text(measure, "measure", 300)
         if direction not in ("higher", "lower"):
-            raise ValidationFailed.field("direction", "higher or lower: which way is better")
+            raise ValidationFailed.field("direction", _("higher or lower: which way is better"))
     starts_on = starts_on or today()
     if due_date is None:
-        raise ValidationFailed.field("due_date", "is required")
+        raise ValidationFailed.field("due_date", _("is required"))
     if due_date <= starts_on:
-        raise ValidationFailed.field("due_date", "must be after the start")
+        raise ValidationFailed.field("due_date", _("must be after the start"))
     owner_row = user_named(owner, "owner")
     if site_row is not None and owner_row.site_id not in (None, site_row.id):
         raise ValidationFailed.field("owner", f"{owner_row.login} does not work at {site_row.code}")
@@ -241,7 +241,7 @@ def withdraw(actor: User, objective: Objective, *, reason: str, row_version) -> 
 def objective_by_id(objective_id: int) -> Objective:
     found = db.session.get(Objective, objective_id)
     if found is None:
-        raise NotFound(f"There is no objective OBJ-{objective_id}.")
+        raise NotFound(_("There is no objective OBJ-%(objective_id)s.", objective_id=objective_id))
     return found
 
 

@@ -178,6 +178,7 @@ def _helpers(content: PackContent) -> dict:
     return {
         "result_labels": labels.RESULT_LABELS,
         "state_labels": labels.STATE_LABELS,
+        "severity_labels": labels.SEVERITY_LABELS,
         "fishbone_labels": labels.FISHBONE_LABELS,
         "eight_d_labels": labels.EIGHT_D_LABELS,
         "manifestation": lambda signature: manifestation(signature, zone),
@@ -271,7 +272,7 @@ def units(content: PackContent, memo=None, *, findings: bool = True) -> list[Uni
         for start in range(0, max(len(items), 1), CHECKLIST_CHUNK):
             chunk = items[start : start + CHECKLIST_CHUNK]
             marks = ([Mark(1, title)] if number == 0 and start == 0 else []) + (
-                [Mark(2, checklist.title)] if start == 0 else []
+                [Mark(2, checklist.shown("title"))] if start == 0 else []
             )
             add(
                 f"checklists/{checklist.key}/{start // CHECKLIST_CHUNK}",
@@ -301,7 +302,7 @@ def units(content: PackContent, memo=None, *, findings: bool = True) -> list[Uni
             nc=None,
         )
     for number, nc in enumerate(content.nonconformities):
-        label = f"{nc.reference} — {nc.title}"
+        label = f"{nc.reference} — {nc.shown('title')}"
         marks = ([Mark(1, title)] if number == 0 else []) + [Mark(2, label)]
         add(
             f"nonconformities/{nc.reference}",

@@ -231,7 +231,7 @@ def review_by_reference(reference: str) -> ManagementReview:
         db.select(ManagementReview).filter_by(reference=(reference or "").strip().upper())
     ).scalar_one_or_none()
     if found is None:
-        raise NotFound(f"There is no management review {reference}.")
+        raise NotFound(_("There is no management review %(reference)s.", reference=reference))
     return found
 
 

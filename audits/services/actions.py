@@ -41,7 +41,7 @@ PLANNABLE_STATES = (NcState.ROOT_CAUSE_IDENTIFIED, NcState.ACTIONS_PLANNED, NcSt
 def action_by_id(action_id: int) -> CorrectiveAction:
     action = db.session.get(CorrectiveAction, action_id)
     if action is None:
-        raise NotFound(f"There is no corrective action {action_id}.")
+        raise NotFound(_("There is no corrective action %(action_id)s.", action_id=action_id))
     return action
 
 
@@ -83,9 +83,9 @@ def add_action(
     if refusal_of_owner:
         raise ValidationFailed.field("owner", refusal_of_owner)
     if due_date is None:
-        raise ValidationFailed.field("due_date", "is required")
+        raise ValidationFailed.field("due_date", _("is required"))
     if due_date < today():
-        raise ValidationFailed.field("due_date", "is in the past")
+        raise ValidationFailed.field("due_date", _("is in the past"))
     number = max((a.number for a in nc.actions), default=0) + 1
     action = CorrectiveAction(
         nonconformity=nc,
@@ -126,7 +126,7 @@ def require_visible(user: User, action: CorrectiveAction) -> None:
     """An action outside one's scope is not there for them (404)."""
     ncs.require_read(user)
     if not is_visible(user, action):
-        raise NotFound(f"There is no corrective action {action.id}.")
+        raise NotFound(_("There is no corrective action %(number)s.", number=action.id))
 
 
 def visible_clause(user: User):

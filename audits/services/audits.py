@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from audits import notices
 from audits.improvements import services as improvements
+from audits.labels import state_label
 from audits.models import (
     NC_RESULTS,
     Audit,
@@ -34,6 +35,7 @@ from audits.services.common import (
     next_sequence,
     optional_text,
     permission_refusal,
+    question_texts,
     required_text,
     site_named,
     user_named,
@@ -51,6 +53,7 @@ from core.errors import (
     enforce,
     require_row_version,
 )
+from core.i18n import in_every_language
 from core.plugin_engine.manager import notify_after_commit, registry
 from core.signatures import sign
 from core.trail import reason as trail_reason
@@ -76,7 +79,7 @@ def audit_by_reference(reference: str) -> Audit:
         )
     ).scalar_one_or_none()
     if audit is None:
-        raise NotFound(f"There is no audit {reference!r}.")
+        raise NotFound(_("There is no audit '%(reference)s'.", reference=reference))
     return audit
 
 
@@ -93,7 +96,7 @@ def audit_for_recording(reference: str) -> Audit:
         .scalar_one_or_none()
     )
     if audit is None:
-        raise NotFound(f"There is no audit {reference!r}.")
+        raise NotFound(_("There is no audit '%(reference)s'.", reference=reference))
     return audit
 
 
@@ -111,7 +114,7 @@ def item_of(audit: Audit, item_id: int) -> AuditItem:
         ).scalar_one_or_none()
         if item is not None:
             return item
-    raise NotFound(f"{audit.reference} has no checklist item {item_id}.")
+    raise NotFound(_("%(reference)s has no checklist item %(item_id)s.", reference=audit.reference, item_id=item_id))
 
 
 def can_read(user: User) -> bool:
@@ -365,7 +368,7 @@ def check_checklist_keys(keys) -> list[str]:
         if key not in chosen:
             chosen.append(key)
     if not chosen:
-        raise ValidationFailed.field("checklists", "choose at least one checklist")
+        raise ValidationFailed.field("checklists", _("choose at least one checklist"))
     return chosen
 
 
@@ -424,9 +427,9 @@ def plan_audit(
             if department not in department_rows:
                 department_rows.append(department)
     if not department_rows:
-        raise ValidationFailed.field("departments", "choose at least one department")
+        raise ValidationFailed.field("departments", _("choose at least one department"))
     if planned_date is None:
-        raise ValidationFailed.field("planned_date", "is required")
+        raise ValidationFailed.field("planned_date", _("is required"))
     keys = check_checklist_keys(checklists)
     codes = check_criteria(criteria)
     lead, team = _team(lead_auditor, auditors, [d.id for d in department_rows])
@@ -522,8 +525,10 @@ def revisions_in_force(codes, on: date) -> dict:
 def start_audit(actor: User, audit: Audit, *, row_version: int) -> Audit:
     """Planned → in progress: copy the checklists' questions into the audit.
 
-    The texts are copied in the instance's default language, so a recorded
-    audit reads the same whoever started it and whatever the plugin does later.
+    The texts are copied in every installed language: the default language's
+    in the text columns (what the report's signature covers), the others in
+    ``translations``, so a recorded audit reads the same whoever started it
+    and whatever the plugin does later, and each reader reads their own.
     """
     require_conduct(actor, audit)
     require_row_version(audit, row_version)
@@ -549,6 +554,7 @@ def start_audit(actor: User, audit: Audit, *, row_version: int) -> Audit:
                 version=definition.version,
                 plugin=registry().plugin_of("checklists", key),
                 area=definition.area or "",
+                translations=in_every_language(lambda definition=definition: {"title": str(definition.title)}),
             )
             db.session.add(snapshot)
             for question in definition.questions:
@@ -562,6 +568,7 @@ def start_audit(actor: User, audit: Audit, *, row_version: int) -> Audit:
                         text=str(question.text),
                         reference=str(question.reference or ""),
                         guidance=str(question.guidance or ""),
+                        translations=in_every_language(lambda question=question: question_texts(question)),
                     )
                 )
         rechecks.add_to_audit(audit, position)
@@ -601,7 +608,7 @@ def record_result(
         raise ValidationFailed.field("result", f"one of {', '.join(RESULTS)}")
     note = optional_text(note)
     if result in NC_RESULTS and not note:
-        raise ValidationFailed.field("note", "describe the nonconformity you found")
+        raise ValidationFailed.field("note", _("describe the nonconformity you found"))
     if rechecks.is_recheck_point(item):
         # A re-check point raises nothing: its result reopens the NC it re-checks when the report is signed.
         item.result, item.note = result, note
@@ -615,8 +622,11 @@ def record_result(
         and (result not in NC_RESULTS or NC_RESULTS[result] != nc.severity)
     ):
         raise Conflict(
-            f"{nc.reference} raised by this finding is already {nc.state.replace('_', ' ')}; "
-            f"its result can no longer change."
+            _(
+                "%(reference)s raised by this finding is already %(state)s; its result can no longer change.",
+                reference=nc.reference,
+                state=state_label(nc.state),
+            )
         )
     previous = item.result
     with db.session.no_autoflush:
@@ -628,6 +638,9 @@ def record_result(
                 nc = ncs.raise_nonconformity(
                     actor,
                     title=f"{item.checklist.title}: {item.text}"[:300],
+                    translations=in_every_language(
+                        lambda: {"title": f"{item.checklist.shown('title')}: {item.shown('text')}"[:300]}
+                    ),
                     description=note,
                     severity=severity,
                     site=audit.site,
@@ -735,8 +748,11 @@ def close_audit(actor: User, audit: Audit, *, row_version: int) -> Audit:
     still_open = open_nonconformities(audit)
     if still_open:
         raise Conflict(
-            f"{audit.reference} cannot close: its nonconformities "
-            f"{', '.join(nc.reference for nc in still_open)} are not closed yet."
+            _(
+                "%(reference)s cannot close: its nonconformities %(open)s are not closed yet.",
+                reference=audit.reference,
+                open=", ".join(nc.reference for nc in still_open),
+            )
         )
     audit.state = AuditState.CLOSED.value
     audit.closed_at = utcnow()
@@ -750,7 +766,12 @@ def cancel_audit(actor: User, audit: Audit, *, reason: str, row_version: int) ->
     enforce(cancel_refusal(actor, audit))
     reason = required_text(reason, "reason")
     if any(nc.state != NcState.CANCELLED for nc in nonconformities_of(audit)):
-        raise Conflict(f"{audit.reference} has raised nonconformities; report it instead of cancelling it.")
+        raise Conflict(
+            _(
+                "%(reference)s has raised nonconformities; report it instead of cancelling it.",
+                reference=audit.reference,
+            )
+        )
     with trail_reason(reason):
         audit.state = AuditState.CANCELLED.value
         audit.cancel_reason = reason

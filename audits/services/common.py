@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import func
 
 from core.accounts import organisation
@@ -51,7 +52,7 @@ def site_named(code: str | None, field: str = "site") -> Site:
     """The site a field of a request names: unknown is that field's error (422), where an
     address naming no site is a 404 (``site_by_code``, the one look-up both use)."""
     if not code:
-        raise ValidationFailed.field(field, "is required")
+        raise ValidationFailed.field(field, _("is required"))
     try:
         return site_by_code(code.strip().upper())
     except NotFound:
@@ -61,7 +62,7 @@ def site_named(code: str | None, field: str = "site") -> Site:
 def department_named(code: str | None, field: str = "department") -> Department:
     """The department a field of a request names (422 when unknown), through ``department_by_code``."""
     if not code:
-        raise ValidationFailed.field(field, "is required")
+        raise ValidationFailed.field(field, _("is required"))
     try:
         return department_by_code(code.strip().upper())
     except NotFound:
@@ -71,7 +72,7 @@ def department_named(code: str | None, field: str = "department") -> Department:
 def user_named(login: str | None, field: str, *, required: bool = True) -> User | None:
     if not login:
         if required:
-            raise ValidationFailed.field(field, "is required")
+            raise ValidationFailed.field(field, _("is required"))
         return None
     user = db.session.execute(db.select(User).filter_by(login=login.strip())).scalar_one_or_none()
     if user is None or not user.active:
@@ -82,9 +83,9 @@ def user_named(login: str | None, field: str, *, required: bool = True) -> User 
 def required_text(value: str | None, field: str, limit: int | None = None) -> str:
     text = (value or "").strip()
     if not text:
-        raise ValidationFailed.field(field, "is required")
+        raise ValidationFailed.field(field, _("is required"))
     if limit is not None and len(text) > limit:
-        raise ValidationFailed.field(field, f"is longer than {limit} characters")
+        raise ValidationFailed.field(field, _("is longer than %(limit)s characters", limit=limit))
     return text.replace("\r\n", "\n")
 
 
@@ -101,3 +102,12 @@ def is_head_of(user: User, department_id: int | None, site_id: int | None) -> bo
 def head_of(department: Department, site: Site | None) -> User | None:
     """Who owns work raised for ``department`` at ``site``: the head there, else the deputy, else the group head."""
     return organisation.head_of(department, site)
+
+
+def question_texts(question) -> dict[str, str]:
+    """A checklist question's texts in the current language, as a snapshot keeps them per language."""
+    return {
+        "text": str(question.text),
+        "reference": str(question.reference or ""),
+        "guidance": str(question.guidance or ""),
+    }

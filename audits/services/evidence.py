@@ -203,7 +203,7 @@ class _Rejoined(io.RawIOBase):
 def _store(stream: BinaryIO, name: str, declared: str | None) -> tuple[str, int, str]:
     head = stream.read(SNIFF_BYTES)
     if not head:
-        raise ValidationFailed.field("file", "is empty")
+        raise ValidationFailed.field("file", _("is empty"))
     media_type = detect(head, name, declared)
     sha256, size = file_store().put(_Rejoined(head, stream), max_bytes=max_bytes())
     return sha256, size, media_type
@@ -214,7 +214,7 @@ def add_file(actor: User, stream: BinaryIO, name: str | None, declared: str | No
 
     Who may add it, and when, is the owner's rule: its service enforces that first."""
     if stream is None:
-        raise ValidationFailed.field("file", "is required")
+        raise ValidationFailed.field("file", _("is required"))
     name = safe_name(name)
     sha256, size, media_type = _store(stream, name, declared)
     name = named_for(name, media_type)
@@ -326,7 +326,7 @@ def _on_team(user: User, audit) -> bool:
 def evidence_by_id(evidence_id: int) -> Evidence:
     evidence = db.session.get(Evidence, evidence_id)
     if evidence is None:
-        raise NotFound(f"There is no evidence file {evidence_id}.")
+        raise NotFound(_("There is no evidence file %(evidence_id)s.", evidence_id=evidence_id))
     return evidence
 
 
@@ -346,7 +346,7 @@ def require_read(user: User, evidence: Evidence) -> None:
     else:
         visible = action_services.is_visible(user, db.session.get(CorrectiveAction, evidence.action_id))
     if not visible:
-        raise NotFound(f"There is no evidence file {evidence.id}.")
+        raise NotFound(_("There is no evidence file %(number)s.", number=evidence.id))
 
 
 def open_content(evidence: Evidence) -> BinaryIO:

@@ -12,6 +12,7 @@ from sqlalchemy import or_
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from audits import notices
+from audits.labels import state_label
 from audits.models import (
     SEVERITIES,
     ActionState,
@@ -48,6 +49,7 @@ from core.errors import (
     enforce,
     require_row_version,
 )
+from core.i18n import default_language, in_every_language
 from core.plugin_engine.manager import notify_after_commit
 from core.trail import reason as trail_reason
 from core.trail.queries import history_of_all
@@ -79,7 +81,7 @@ def nc_by_reference(reference: str) -> Nonconformity:
         .options(selectinload(Nonconformity.actions))
     ).scalar_one_or_none()
     if nc is None:
-        raise NotFound(f"There is no nonconformity {reference!r}.")
+        raise NotFound(_("There is no nonconformity '%(reference)s'.", reference=reference))
     return nc
 
 
@@ -115,7 +117,7 @@ def nc_to_change(reference: str) -> Nonconformity:
         .scalar_one_or_none()
     )
     if nc is None:
-        raise NotFound(f"There is no nonconformity {reference!r}.")
+        raise NotFound(_("There is no nonconformity '%(reference)s'.", reference=reference))
     return nc
 
 
@@ -158,7 +160,7 @@ def require_visible(user: User, nc: Nonconformity) -> None:
     """An NC outside one's scope is not there for them (404)."""
     require_read(user)
     if not is_visible(user, nc):
-        raise NotFound(f"There is no nonconformity {nc.reference!r}.")
+        raise NotFound(_("There is no nonconformity '%(reference)s'.", reference=nc.reference))
 
 
 def visible_clause(user: User):
@@ -254,6 +256,7 @@ def raise_nonconformity(
     audit=None,
     audit_item=None,
     raised_by: User | None = None,
+    translations: dict | None = None,
 ) -> Nonconformity:
     """A new NC in state ``open``; ``nonconformity_raised`` fires after commit.
 
@@ -261,14 +264,23 @@ def raise_nonconformity(
     ``raised_by`` when given (who submitted the form it reacts to).
     ``site`` and ``department`` are codes, or the rows when the caller has them
     at hand (an audit finding), which saves looking them up again.
+
+    A title built from texts in the catalogs comes in every language: as a
+    lazy string (``_l``), or as ``translations`` (``{"zh_CN": {"title": …}}``)
+    beside the default language's ``title``. Readers see their own; a title
+    somebody writes (or edits) is kept as written.
     """
+    if not isinstance(title, str):
+        translations = in_every_language(lambda: {"title": str(title)[:300]})
+        with default_language():
+            title = str(title)[:300]
     if actor is not None:
         enforce(raise_refusal(actor))
     source = check_source(source)
     if source == "audit" and audit_item is None:
-        raise ValidationFailed.field("source", "audit nonconformities are raised by recording an audit finding")
+        raise ValidationFailed.field("source", _("audit nonconformities are raised by recording an audit finding"))
     if source == "inspection" and actor is not None:
-        raise ValidationFailed.field("source", "inspection nonconformities are raised by recording an inspection")
+        raise ValidationFailed.field("source", _("inspection nonconformities are raised by recording an inspection"))
     title = required_text(title, "title", 300)
     if severity not in SEVERITIES:
         raise ValidationFailed.field("severity", f"one of {', '.join(SEVERITIES)}")
@@ -286,7 +298,7 @@ def raise_nonconformity(
     if due_date is None:
         due_date = today() + timedelta(days=DEFAULT_DAYS[severity])
     elif due_date < today():
-        raise ValidationFailed.field("due_date", "is in the past")
+        raise ValidationFailed.field("due_date", _("is in the past"))
     now = utcnow()
     # The year of the reference is the dealership's: an NC raised on 1 January in China is NC-<new year>.
     year = local(now).year
@@ -309,6 +321,7 @@ def raise_nonconformity(
         raised_at=now,
         audit=audit,
         audit_item=audit_item,
+        translations=translations,
     )
     db.session.add(nc)
     db.session.flush()
@@ -347,9 +360,18 @@ def update_nonconformity(
     require_manage(actor, nc)
     require_row_version(nc, row_version)
     if not nc.is_open:
-        raise Conflict(f"{nc.reference} is {nc.state}; it can no longer be edited.")
+        raise Conflict(
+            _(
+                "%(reference)s is %(state)s; it can no longer be edited.",
+                reference=nc.reference,
+                state=state_label(nc.state),
+            )
+        )
     if title is not None:
-        nc.title = required_text(title, "title", 300)
+        written = required_text(title, "title", 300)
+        if written != nc.shown("title"):
+            # Somebody wrote their own title: it reads the same in every language.
+            nc.title, nc.translations = written, None
     if description is not None:
         nc.description = optional_text(description) or ""
     if owner is not None:
@@ -388,7 +410,12 @@ def transition(
     target = NcState(to)
     if nc.state not in TRANSITIONS[target]:
         raise Conflict(
-            f"{nc.reference} is {nc.state.replace('_', ' ')}; it cannot move to {to.replace('_', ' ')} from there."
+            _(
+                "%(reference)s is %(state)s; it cannot move to %(to)s from there.",
+                reference=nc.reference,
+                state=state_label(nc.state),
+                to=state_label(to),
+            )
         )
     now = utcnow()
     if target is NcState.CONTAINED:
@@ -399,7 +426,7 @@ def transition(
         nc.root_cause_at = now
     elif target is NcState.ACTIONS_PLANNED:
         if not nc.live_actions:
-            raise ValidationFailed.field("actions", "plan at least one corrective action first")
+            raise ValidationFailed.field("actions", _("plan at least one corrective action first"))
     if target in (NcState.VERIFYING, NcState.CLOSED):
         again = rechecks.new_action_refusal(nc)
         if again:

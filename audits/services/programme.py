@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import yaml
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from audits.models import Audit, AuditDepartment, AuditState, ProgrammeEntry
@@ -26,7 +27,7 @@ COVERAGE_WINDOW_DAYS = 365
 def entry_by_id(entry_id: int) -> ProgrammeEntry:
     entry = db.session.get(ProgrammeEntry, entry_id)
     if entry is None:
-        raise NotFound(f"There is no programme entry {entry_id}.")
+        raise NotFound(_("There is no programme entry %(entry_id)s.", entry_id=entry_id))
     return entry
 
 

@@ -24,6 +24,7 @@ from audits.models import (
 from core.accounts.models import User
 from core.clock import local, utcnow
 from core.database import db
+from core.i18n import in_every_language
 from core.trail import reason as trail_reason
 
 # The extra checklist of an audit that carries its re-checks (points keyed "recheck-<id>").
@@ -45,6 +46,11 @@ def schedule_for(nc: Nonconformity) -> Recheck | None:
         question_key=item.question_key,
         text=item.text,
         reference=item.reference or "",
+        translations={
+            code: {"text": kept.get("text", ""), "reference": kept.get("reference", "")}
+            for code, kept in (item.translations or {}).items()
+        }
+        or None,
     )
     db.session.add(recheck)
     db.session.flush()
@@ -81,7 +87,8 @@ def recheck_of_point(question_key: str) -> Recheck | None:
 
 
 def point_text(recheck: Recheck) -> str:
-    return _("Re-check of %(reference)s: %(text)s", reference=recheck.nonconformity.reference, text=recheck.text)
+    reference = recheck.nonconformity.reference
+    return _("Re-check of %(reference)s: %(text)s", reference=reference, text=recheck.shown("text"))
 
 
 def point_guidance(recheck: Recheck) -> str:
@@ -96,9 +103,14 @@ def point_guidance(recheck: Recheck) -> str:
     )
 
 
+def point_texts(recheck: Recheck) -> dict[str, str]:
+    """A re-check point's texts in the current language, as snapshots keep them per language."""
+    return {"text": point_text(recheck), "reference": recheck.shown("reference"), "guidance": point_guidance(recheck)}
+
+
 def add_to_audit(audit: Audit, position: int) -> int:
     """Put the re-checks due in ``audit``'s departments into it, as a checklist of their own
-    after the others (in the instance's language, like the rest of the snapshot)."""
+    after the others (in every language, like the rest of the snapshot)."""
     rechecks = due(audit.site_id, [department.id for department in audit.departments])
     if not rechecks:
         return position
@@ -111,6 +123,7 @@ def add_to_audit(audit: Audit, position: int) -> int:
             version=1,
             plugin="audits",
             area="",
+            translations=in_every_language(lambda: {"title": _("Re-check of closed findings")}),
         )
         db.session.add(snapshot)
         for recheck in rechecks:
@@ -124,6 +137,7 @@ def add_to_audit(audit: Audit, position: int) -> int:
                     text=point_text(recheck),
                     reference=recheck.reference,
                     guidance=point_guidance(recheck),
+                    translations=in_every_language(lambda recheck=recheck: point_texts(recheck)),
                 )
             )
     return position

@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from core.errors import ValidationFailed
 
 METHODS = ("5why", "fishbone", "8d")
@@ -20,10 +22,10 @@ MAX_TEXT = 4000
 
 def _text(value, field: str, required: bool = True) -> str:
     if value is not None and not isinstance(value, str):
-        raise ValidationFailed.field(field, "must be text")
+        raise ValidationFailed.field(field, _("must be text"))
     text = (value or "").strip()
     if required and not text:
-        raise ValidationFailed.field(field, "is required")
+        raise ValidationFailed.field(field, _("is required"))
     if len(text) > MAX_TEXT:
         raise ValidationFailed.field(field, f"is longer than {MAX_TEXT} characters")
     return text
@@ -32,7 +34,7 @@ def _text(value, field: str, required: bool = True) -> str:
 def validate(data) -> dict:
     """The analysis in its canonical form, or ValidationFailed naming the bad part."""
     if not isinstance(data, dict):
-        raise ValidationFailed.field("root_cause", "is required: an object with a method")
+        raise ValidationFailed.field("root_cause", _("is required: an object with a method"))
     method = data.get("method")
     if method not in METHODS:
         raise ValidationFailed.field("root_cause.method", f"one of {', '.join(METHODS)}")

@@ -9,7 +9,7 @@ from flask import Blueprint
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from audits.labels import RESULT_LABELS, SOURCE_LABELS, STATE_LABELS
+from audits.labels import RESULT_LABELS, SEVERITY_LABELS, SOURCE_LABELS, STATE_LABELS
 from core.accounts.models import Role, User
 from core.clock import today
 from core.database import db
@@ -36,7 +36,7 @@ def _logged_in():
 
 @bp.app_context_processor
 def _labels():
-    return {"audit_state_labels": STATE_LABELS}
+    return {"audit_state_labels": STATE_LABELS, "severity_labels": SEVERITY_LABELS}
 
 
 def user() -> User:

@@ -9,6 +9,7 @@ service functions.
 from __future__ import annotations
 
 from flask import current_app, url_for
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, post_dump, validate
 from sqlalchemy.orm import selectinload
@@ -577,7 +578,7 @@ def _own_token(token_id: int) -> ApiToken:
     token = db.session.get(ApiToken, token_id)
     # Someone else's token is as unknown as a missing one: its existence is not the caller's business.
     if token is None or token.user_id != api_user().id:
-        raise NotFound(f"You have no API token {token_id}.")
+        raise NotFound(_("You have no API token %(token_id)s.", token_id=token_id))
     return token
 
 

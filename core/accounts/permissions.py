@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, false, or_, true
 
 from core.accounts.models import Department, Role, User
@@ -142,7 +143,7 @@ def require_visible(
     """Raise :class:`~core.errors.NotFound` unless ``user`` may read the record:
     a record outside one's scope is not there for them (its existence is not told)."""
     if refusal(user, permission, department_id=department_id, site_id=site_id, people=people):
-        raise NotFound(f"No such {what}.")
+        raise NotFound(_("No such %(what)s.", what=what))
 
 
 def in_group_office(user: User) -> bool:

@@ -59,21 +59,21 @@ TOKEN_PREFIX = "dqms_"
 def site_by_code(code: str) -> Site:
     site = db.session.execute(db.select(Site).filter_by(code=code)).scalar_one_or_none()
     if site is None:
-        raise NotFound(f"There is no site with code {code!r}.")
+        raise NotFound(_("There is no site with code '%(code)s'.", code=code))
     return site
 
 
 def department_by_code(code: str) -> Department:
     department = db.session.execute(db.select(Department).filter_by(code=code)).scalar_one_or_none()
     if department is None:
-        raise NotFound(f"There is no department with code {code!r}.")
+        raise NotFound(_("There is no department with code '%(code)s'.", code=code))
     return department
 
 
 def user_by_login(login: str) -> User:
     user = db.session.execute(db.select(User).filter_by(login=login)).scalar_one_or_none()
     if user is None:
-        raise NotFound(f"There is no user with login {login!r}.")
+        raise NotFound(_("There is no user with login '%(login)s'.", login=login))
     return user
 
 
@@ -499,7 +499,7 @@ def end_session(actor: User | None, record: UserSession) -> None:
     """End one session: yours, or as an administrator anyone's."""
     if actor is not None and actor.id != record.user_id and not can(actor, Permission.MANAGE_USERS):
         # Someone else's session is as unknown as a missing one.
-        raise NotFound("You have no such session.")
+        raise NotFound(_("You have no such session."))
     _end([record])
 
 
@@ -548,7 +548,7 @@ def revoke_token(actor: User, token: ApiToken) -> None:
     """Revoke a token: one's own, or as an administrator anyone's."""
     if actor.id != token.user_id and not can(actor, Permission.MANAGE_USERS):
         # Someone else's token is as unknown as a missing one.
-        raise NotFound("You have no such token.")
+        raise NotFound(_("You have no such token."))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         db.session.flush()

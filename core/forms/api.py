@@ -4,6 +4,7 @@ the web form's (:func:`core.forms.services.validate_json`), so both refuse the s
 from __future__ import annotations
 
 from flask import url_for
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
@@ -148,7 +149,7 @@ def get_submission(key, submission_id):
     """One submission, with the form version it was made with."""
     found = services.submission(api_user(), submission_id)
     if found.form_key != key:
-        raise NotFound(f"Form {key} has no submission {submission_id}.")
+        raise NotFound(_("Form %(key)s has no submission %(submission_id)s.", key=key, submission_id=submission_id))
     return found
 
 

@@ -197,7 +197,7 @@ def create_schedule(
 def schedule_by_id(schedule_id: int) -> FormSchedule:
     found = db.session.get(FormSchedule, schedule_id)
     if found is None:
-        raise NotFound(f"There is no form schedule {schedule_id}.")
+        raise NotFound(_("There is no form schedule %(schedule_id)s.", schedule_id=schedule_id))
     return found
 
 

@@ -89,7 +89,7 @@ def areas_with_forms() -> list[tuple[str, str]]:
 def definition(key: str) -> Form:
     found = manager.registry().forms.get(key)
     if found is None:
-        raise NotFound(f"There is no form {key!r}.")
+        raise NotFound(_("There is no form '%(key)s'.", key=key))
     return found
 
 
@@ -261,7 +261,7 @@ def submission(user: User, submission_id: int) -> FormSubmission:
     found = db.session.get(FormSubmission, submission_id)
     # Someone else's submission is as unknown to staff as a missing one.
     if found is None or not is_visible(user, found):
-        raise NotFound(f"There is no form submission {submission_id}.")
+        raise NotFound(_("There is no form submission %(submission_id)s.", submission_id=submission_id))
     return found
 
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -95,7 +96,7 @@ def job_for(user: User, job_id: str) -> Job:
     """The job, for its creator or an administrator; anyone else learns nothing of it (404)."""
     job = db.session.get(Job, job_id) if job_id else None
     if job is None or not may_see(user, job):
-        raise NotFound(f"There is no job {job_id!r}.")
+        raise NotFound(_("There is no job '%(job_id)s'.", job_id=job_id))
     reap_if_gone(job)
     return job
 
@@ -117,7 +118,7 @@ def result_file(user: User, job_id: str) -> tuple[Job, Path]:
         raise Conflict(f"Job {job.id} is {job.state}; its result can be fetched once it is done.")
     path = job_folder(job.id) / (job.result_name or "")
     if not job.result_name or not path.is_file():
-        raise NotFound(f"The result of job {job.id} has been removed; start the job again.")
+        raise NotFound(_("The result of job %(number)s has been removed; start the job again.", number=job.id))
     return job, path
 
 

@@ -64,7 +64,7 @@ def definitions_by_key() -> dict[str, Metric]:
 def definition(key: str) -> Metric:
     found = manager.registry().metrics.get(key)
     if found is None:
-        raise NotFound(f"There is no metric {key!r}.")
+        raise NotFound(_("There is no metric '%(key)s'.", key=key))
     return found
 
 

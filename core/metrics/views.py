@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from core import charts
@@ -39,6 +40,14 @@ PAGE_PERIODS = 36
 
 # The audits package raises nonconformities; the button appears only when it is installed.
 NC_ENDPOINT = "audits.new_nonconformity"
+
+# Where a value came from, in the reader's words.
+SOURCE_LABELS = {
+    "manual": _l("entered"),
+    "import": _l("imported"),
+    "api": _l("API"),
+    "computed": _l("computed"),
+}
 
 
 @bp.before_request
@@ -154,6 +163,7 @@ def _metric_page(metric, site, *, entry=None, recompute=None, status=200):
         status_of=lambda value: services.status(metric, thresholds, value),
         value_text=lambda value: dashboard.value_text(metric, value),
         nc_url=nc_url,
+        source_labels=SOURCE_LABELS,
         entry=entry if allowed and not metric.computed else None,
         recompute=recompute if allowed and metric.computed else None,
         may_correct=allowed and not metric.computed,

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.accounts.models import User
@@ -166,7 +167,7 @@ def notification_of(user: User, notification_id: int) -> Notification:
     """One of ``user``'s notifications (someone else's is not there for them)."""
     found = db.session.get(Notification, notification_id)
     if found is None or found.user_id != user.id:
-        raise NotFound(f"There is no notification {notification_id}.")
+        raise NotFound(_("There is no notification %(notification_id)s.", notification_id=notification_id))
     return found
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
@@ -85,5 +86,5 @@ def get_checklist(key):
     """One checklist with its questions, in the caller's language."""
     checklist = registry().checklists.get(key)
     if checklist is None:
-        raise NotFound(f"No installed plugin contributes a checklist {key!r}.")
+        raise NotFound(_("No installed plugin contributes a checklist '%(key)s'.", key=key))
     return checklist

@@ -62,7 +62,11 @@ def shown_value(cls, key, value):
 
 def _created(state: InstanceState) -> dict:
     cls = state.class_
-    return {key: [None, shown_value(cls, key, state.dict.get(key))] for key in column_keys(state.mapper)}
+    return {
+        key: [None, shown_value(cls, key, state.dict.get(key))]
+        for key in column_keys(state.mapper)
+        if key not in cls.__trail_ignore__
+    }
 
 
 def _updated(state: InstanceState) -> dict:

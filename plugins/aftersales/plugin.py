@@ -123,7 +123,8 @@ def form_submitted(submission):
     category = dict(definitions.complaint_register().field("category").choices).get(data.get("category"), "")
     try:
         raise_nonconformity(
-            title=_("High-severity complaint %(id)s: %(category)s", id=data["complaint_id"], category=category)[:300],
+            # Lazy: the NC keeps its title in every language (the category's name is translated too).
+            title=_l("High-severity complaint %(id)s: %(category)s", id=data["complaint_id"], category=category),
             description=data.get("description", ""),
             severity="major",
             site=submission.site.code,

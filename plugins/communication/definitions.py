@@ -6,6 +6,10 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
+# Lazy, under the name pybabel extracts with a context (pgettext:1c,2): the matrix's column
+# headings are short English words other screens use with other meanings (the history's "Who").
+from flask_babel import lazy_pgettext as pgettext
+
 from core.plugins import Checklist, Field, Form, Metric, ProcedureTemplate, Question
 
 AREA = "COMMS"
@@ -221,10 +225,10 @@ def matrix_form() -> Form:
                 min=1,
                 max=100,
                 fields=[
-                    Field(key="topic", label=_l("What"), required=True),
+                    Field(key="topic", label=pgettext("communication matrix", "What"), required=True),
                     Field(
                         key="frequency",
-                        label=_l("When"),
+                        label=pgettext("communication matrix", "When"),
                         type="select",
                         required=True,
                         choices=[
@@ -236,10 +240,16 @@ def matrix_form() -> Form:
                             ("event", _l("When it happens")),
                         ],
                     ),
-                    Field(key="audience", label=_l("With whom"), required=True),
+                    Field(key="audience", label=pgettext("communication matrix", "With whom"), required=True),
                     Field(key="external", label=_l("External party"), type="boolean"),
-                    Field(key="channel", label=_l("How"), type="select", required=True, choices=CHANNELS),
-                    Field(key="responsible", label=_l("Who"), required=True),
+                    Field(
+                        key="channel",
+                        label=pgettext("communication matrix", "How"),
+                        type="select",
+                        required=True,
+                        choices=CHANNELS,
+                    ),
+                    Field(key="responsible", label=pgettext("communication matrix", "Who"), required=True),
                 ],
             ),
             Field(key="next_review", label=_l("Next review"), type="date"),

@@ -106,6 +106,22 @@ def test_superseded_copy_says_so_on_every_page(app, tmp_path):
     assert pages >= 2 and text.count("SUPERSEDED") >= pages
 
 
+@pytest.mark.usefixtures("people")
+def test_a_chinese_controlled_copy_says_its_state_and_signatures_in_chinese(app, tmp_path):
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        procedure = effective_procedure(body="# 展厅接待\n\n欢迎光临。")
+        first = procedure.revisions[0]
+        current = pdf_text(controlled_copy_pdf(first), tmp_path)
+        draft = services.new_draft(user("qo2"), procedure, change_summary="Shorter")
+        commit()
+        in_draft = pdf_text(controlled_copy_pdf(draft), tmp_path)
+    # The state, the meaning of each signature and the mark of a copy not in force, all in Chinese.
+    assert "生效" in current and "批准" in current
+    for english in ("effective", "approved", "Revision", "Controlled copy", "Uncontrolled"):
+        assert english not in current, english
+    assert "草稿" in in_draft and "未生效" in in_draft and "NOT IN FORCE" not in in_draft and "DRAFT" not in in_draft
+
+
 class _CountingHandler(http.server.BaseHTTPRequestHandler):
     hits = []
 

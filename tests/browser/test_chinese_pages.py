@@ -1,0 +1,186 @@
+"""Every main page in 中文 holds no English word but codes, names, units and the few words an
+allowlist names: what a plugin contributes, what a service says and what a record keeps from a
+checklist must reach a Chinese reader in Chinese."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from core.demo import DEMO_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+# Words that stay as they are in a Chinese page: abbreviations and names of things
+# Chinese dealership staff use in Latin letters, and units.
+ALLOWED = {
+    "dealerqms",
+    "PDF",
+    "CSV",
+    "KPI",
+    "KPIs",
+    "API",
+    "ISO",
+    "IATF",
+    "UTC",
+    "PDCA",
+    "DMAIC",
+    "OFI",
+    "NC",
+    "NCs",
+    "SSI",
+    "CSI",
+    "NPS",
+    "CRM",
+    "DMS",
+    "PIPL",
+    "VIN",
+    "SOP",
+    "FMEA",
+    "ID",
+    "OK",
+    "SHA",
+    "km",
+    "kg",
+    "min",
+    "ppm",
+    "Excel",
+    "Word",
+    "WeChat",
+    "PDF/A",
+    "Markdown",
+    "Pareto",
+    "D0",
+    "Art",
+    # Each language is named in itself in the language menus.
+    "English",
+    # The account page: the API's header as a script sends it, and the browsers of one's sessions.
+    "Authorization",
+    "Bearer",
+    "Chrome",
+    "Chromium",
+    "Firefox",
+    "Safari",
+    "Linux",
+    "Windows",
+    "Android",
+}
+# A word counts as English from three letters on; codes (SH01, AS-PR-003, NC-2026-0001, SALES) are not words.
+WORD = re.compile(r"(?<![\w-])[A-Za-z][a-z]{2,}(?![\w-])")
+
+# (list page, a detail page's address pattern to follow from it, or None)
+PAGES = [
+    ("/", None),
+    ("/tasks/", None),
+    ("/procedures/", r"^/procedures/[A-Z0-9-]+$"),
+    ("/audits/", r"^/audits/AU-\d{4}-\d+$"),
+    ("/nonconformities/", r"^/nonconformities/NC-\d{4}-\d+$"),
+    ("/actions/mine", None),
+    ("/forms/", r"^/forms/[a-z0-9_.]+$"),
+    ("/metrics/", r"^/metrics/[a-z0-9_.]+"),
+    ("/inspections/", None),
+    ("/trail", None),
+    ("/improvements/", r"^/improvements/[A-Z]+-\d{4}-\d+$"),
+    ("/objectives/", r"^/objectives/\d+$"),
+    ("/reviews/", r"^/reviews/MR-\d{4}-\d+$"),
+    ("/notifications/", None),
+    ("/account", None),
+]
+
+
+def _names(app) -> set[str]:
+    """The words of people's names and logins and of sites' names: proper names stay as they are written."""
+    from core.accounts.models import Site, User
+    from core.database import db
+
+    with app.app_context():
+        words = set()
+        for name, login in db.session.execute(db.select(User.display_name, User.login)):
+            words.update(WORD.findall(name) + WORD.findall(login.replace(".", " ")))
+        for (name,) in db.session.execute(db.select(Site.name)):
+            words.update(WORD.findall(name))
+        return words
+
+
+def _english(page, allowed) -> list[str]:
+    text = page.evaluate("document.body.innerText")
+    return sorted({word for word in WORD.findall(text) if word not in allowed})
+
+
+def _in_chinese(page, server, login):
+    page.goto(server + "/login")
+    page.get_by_label("Login", exact=True).fill(login)
+    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(server + "/account")
+    page.get_by_role("region", name="Language").get_by_label("Language").select_option("zh_CN")
+    page.get_by_role("button", name="Use this language").click()
+    page.goto(server + "/")
+    expect(page.get_by_role("heading", level=1, name="仪表板")).to_be_visible()
+
+
+# Pages not finished yet, with what keeps them English. Each must still show English to one of
+# the users (when none does, take it off this list), and every other page must show none.
+DEMO = "records the demo writes in English (titles, descriptions and notes of NCs, risks, complaints, improvements)"
+LIBRARY = "the starter procedure library (the plugins' procedure templates: titles and bodies) has no Chinese yet"
+HISTORY = "history tables show the stored field names and values"
+UNFINISHED = {
+    "/": f"{DEMO}; {LIBRARY}",
+    "/tasks/": f"{DEMO}; {LIBRARY}",
+    "/procedures/": LIBRARY,
+    r"/procedures/[A-Z0-9-]+": LIBRARY,
+    "/audits/": f"{DEMO} (the audits' titles and scopes)",
+    "/nonconformities/": DEMO,
+    r"/nonconformities/NC-\d{4}-\d+": f"{DEMO}; {HISTORY}",
+    "/actions/mine": DEMO,
+    "/forms/schedules": "a form schedule is titled after its form in the language it was made in (as checks were)",
+    "/metrics/": f"{DEMO} (why a KPI is red)",
+    "/trail": HISTORY,
+    "/improvements/": DEMO,
+    r"/improvements/[A-Z]+-\d{4}-\d+": f"{DEMO}; {HISTORY}",
+    "/objectives/": DEMO,
+    r"/objectives/\d+": DEMO,
+    "/notifications/": DEMO,
+}
+WHO = ["sh.quality", "sh.sales.head", "sh.sales"]
+
+
+def test_every_main_page_is_chinese_in_chinese(demo_instance, browser):
+    allowed = ALLOWED | _names(demo_instance.app)
+    english, unfinished = {}, {pattern: [] for pattern in UNFINISHED}
+    for login in WHO:
+        context = browser.new_context(
+            viewport={"width": 1024, "height": 768}, locale="en-US"
+        )  # logs in in English, then chooses 中文
+        try:
+            page = context.new_page()
+            for path, words in _visit(page, demo_instance.url, login, allowed).items():
+                pattern = next((p for p in UNFINISHED if re.fullmatch(p, path)), None)
+                if pattern is not None:
+                    unfinished[pattern] += words
+                elif words:
+                    english[f"{login} {path}"] = words
+        finally:
+            context.close()
+    assert not english, "English on Chinese pages:\n" + "\n".join(f"{p}: {' '.join(w)}" for p, w in english.items())
+    done = sorted(pattern for pattern, words in unfinished.items() if not words)
+    assert not done, f"no English left on {done}: take them off UNFINISHED"
+
+
+def _visit(page, server, login, allowed) -> dict[str, list[str]]:
+    """The English words of every main page (and one record of each list) as ``login`` sees them in 中文."""
+    _in_chinese(page, server, login)
+    found = {}
+    for path, detail in PAGES:
+        response = page.goto(server + path)
+        if response.status in (403, 404):
+            continue  # not this user's page
+        assert response.status == 200, path
+        found[path] = _english(page, allowed)
+        if detail:
+            links = page.eval_on_selector_all("a[href]", "as => as.map(a => a.getAttribute('href'))")
+            target = next((href for href in links if re.match(detail, href.split("?")[0])), None)
+            if target:
+                page.goto(server + target)
+                found[target] = _english(page, allowed)
+    return found
