@@ -14,6 +14,8 @@ compare dates across languages and sort them by eye.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, tzinfo
 
 from babel.dates import format_date, format_datetime, get_timezone_location
@@ -28,8 +30,27 @@ MINUTES = "yyyy-MM-dd HH:mm"
 SECONDS = "yyyy-MM-dd HH:mm:ss"
 
 
+# A document about one site's records (an evidence pack) shows them on that site's clock, whoever
+# renders it and wherever: set for the rendering with :func:`shown_in`.
+_shown_zone: ContextVar[tzinfo | None] = ContextVar("shown_zone", default=None)
+
+
+@contextmanager
+def shown_in(zone: tzinfo):
+    """Times shown in ``zone`` while the block runs, whoever the reader is."""
+    token = _shown_zone.set(zone)
+    try:
+        yield
+    finally:
+        _shown_zone.reset(token)
+
+
 def viewer_zone() -> tzinfo:
-    """The zone the current reader sees times in: their site's, else the instance's."""
+    """The zone the current reader sees times in: a document's (:func:`shown_in`), else their
+    site's, else the instance's."""
+    forced = _shown_zone.get()
+    if forced is not None:
+        return forced
     if has_request_context() and getattr(current_user, "is_authenticated", False):
         site = getattr(current_user, "site", None)
         if site is not None and site.time_zone:

@@ -39,7 +39,7 @@ from core import charts
 from core.pdf import FILES_PREFIX, css_string, page_of_css
 from core.signatures import manifestation
 from core.signatures.service import MEANINGS
-from core.times import when, zone_of
+from core.times import shown_in, when, zone_of
 from procedures.markdown import render
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -259,7 +259,8 @@ def units(content: PackContent, memo=None, *, findings: bool = True) -> list[Uni
     found: list[Unit] = []
 
     def add(key: str, section: str, title: str, template: str, marks: list[Mark], files=(), **extra) -> None:
-        html = env.get_template(template).render(title=title, **common, **extra)
+        with shown_in(zone_of(content.audit.site)):
+            html = env.get_template(template).render(title=title, **common, **extra)
         found.append(Unit(key, section, title, Markup(html), marks, tuple(files)))
 
     add("plan", "plan", _("Audit plan and scope"), "plan.html", [Mark(1, _("Audit plan and scope"))])
