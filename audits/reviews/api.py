@@ -25,6 +25,15 @@ from core.database import commit
 bp = Blueprint("reviews", __name__, description="Management reviews (ISO 9001 9.3): planning and their inputs.")
 
 
+def _on_review(refusal):
+    """A route's guard: ``refusal`` of the review its path names (404 for an unknown reference)."""
+    return lambda user, reference: refusal(user, loaded(services.review_by_reference, reference))
+
+
+def _dumped(signature):
+    return SignatureSchema().dump(signature) if signature is not None else None
+
+
 class ReviewSchema(Schema):
     reference = fields.String()
     site = fields.Function(lambda r: r.site.code if r.site else None, metadata={"description": "None: the group"})
@@ -48,7 +57,7 @@ class ReviewSchema(Schema):
     decisions = fields.Dict(metadata={"description": "Per section key of the inputs: discussion and decision"})
     held_at = UTCDateTime(allow_none=True)
     signature = fields.Function(
-        lambda r: SignatureSchema().dump(services.chair_signature(r)[0]) if services.chair_signature(r)[0] else None,
+        lambda r: _dumped(services.chair_signature(r)[0]),
         metadata={"description": "The chair's approved signature over the record, once signed"},
     )
     signature_intact = fields.Function(
@@ -156,9 +165,7 @@ def get_review(reference):
 
 
 @bp.route("/reviews/<reference>", methods=["PATCH"])
-@token_required(
-    guard=lambda user, reference: services.edit_refusal(user, loaded(services.review_by_reference, reference))
-)
+@token_required(guard=_on_review(services.edit_refusal))
 @bp.arguments(ReviewUpdateSchema)
 @bp.response(200, ReviewSchema)
 @may_refuse(bp, 403, 409)
@@ -171,9 +178,7 @@ def update_review(data, reference):
 
 
 @bp.route("/reviews/<reference>/compile", methods=["POST"])
-@token_required(
-    guard=lambda user, reference: services.compile_refusal(user, loaded(services.review_by_reference, reference))
-)
+@token_required(guard=_on_review(services.compile_refusal))
 @bp.response(200, ReviewSchema)
 @may_refuse(bp, 403, 409)
 def compile_review(reference):
@@ -185,9 +190,7 @@ def compile_review(reference):
 
 
 @bp.route("/reviews/<reference>/record", methods=["POST"])
-@token_required(
-    guard=lambda user, reference: services.record_refusal(user, loaded(services.review_by_reference, reference))
-)
+@token_required(guard=_on_review(services.record_refusal))
 @bp.arguments(ReviewRecordSchema)
 @bp.response(200, ReviewSchema)
 @may_refuse(bp, 403, 409)
@@ -200,9 +203,7 @@ def record_review(data, reference):
 
 
 @bp.route("/reviews/<reference>/hold", methods=["POST"])
-@token_required(
-    guard=lambda user, reference: services.record_refusal(user, loaded(services.review_by_reference, reference))
-)
+@token_required(guard=_on_review(services.record_refusal))
 @bp.response(200, ReviewSchema)
 @may_refuse(bp, 403, 409)
 def hold_review(reference):
@@ -224,9 +225,7 @@ def list_outputs(reference):
 
 
 @bp.route("/reviews/<reference>/outputs", methods=["POST"])
-@token_required(
-    guard=lambda user, reference: services.output_refusal(user, loaded(services.review_by_reference, reference))
-)
+@token_required(guard=_on_review(services.output_refusal))
 @bp.arguments(ReviewOutputCreateSchema)
 @bp.response(201, ReviewOutputSchema)
 @may_refuse(bp, 403, 409)
@@ -239,9 +238,7 @@ def add_output(data, reference):
 
 
 @bp.route("/reviews/<reference>/sign", methods=["POST"])
-@token_required(
-    guard=lambda user, reference: services.sign_refusal(user, loaded(services.review_by_reference, reference))
-)
+@token_required(guard=_on_review(services.sign_refusal))
 @bp.arguments(ReviewSignSchema)
 @bp.response(200, ReviewSchema)
 @may_refuse(bp, 403, 409)
