@@ -110,6 +110,8 @@ ENV_SETTINGS = {
     "DEALERQMS_SECRET_KEY": "SECRET_KEY",
     "DEALERQMS_STORAGE_PATH": "DEALERQMS_STORAGE_PATH",
     "DEALERQMS_TIME_ZONE": "DEALERQMS_TIME_ZONE",
+    # The instance's language: of users who chose none and whose browser names none we have, and of the demo's records.
+    "DEALERQMS_LANGUAGE": "BABEL_DEFAULT_LOCALE",
     "DEALERQMS_PACK_SIGN_KEY": "DEALERQMS_PACK_SIGN_KEY",
     "DEALERQMS_PACK_SIGN_CERT": "DEALERQMS_PACK_SIGN_CERT",
     "DEALERQMS_PACK_SIGN_PASSPHRASE_FILE": "DEALERQMS_PACK_SIGN_PASSPHRASE_FILE",
@@ -182,6 +184,11 @@ def load(app, test_config: dict | None) -> None:
         zone_named(app.config["DEALERQMS_TIME_ZONE"])
     except ValueError as error:
         raise ConfigurationError(f"DEALERQMS_TIME_ZONE: {error}.") from None
+    if app.config["BABEL_DEFAULT_LOCALE"] not in app.config["DEALERQMS_LOCALES"]:
+        raise ConfigurationError(
+            f"DEALERQMS_LANGUAGE must be one of {', '.join(app.config['DEALERQMS_LOCALES'])},"
+            f" not {app.config['BABEL_DEFAULT_LOCALE']!r}."
+        )
     instance = Path(app.instance_path)
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", f"sqlite:///{instance / 'dealerqms.sqlite3'}")
     app.config.setdefault("DEALERQMS_STORAGE_PATH", str(instance / "files"))

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from flask import current_app
+
 from core.accounts import services
 from core.accounts.models import Role, Site, User
 from core.accounts.passwords import hash_password
@@ -206,3 +208,22 @@ def _add_users(missing, sites: dict[str, Site]) -> None:
         )
         user.password_hash = shared_hash
     db.session.flush()
+
+
+def demo_language() -> str:
+    """The language the demo's records are written in: the instance's (``DEALERQMS_LANGUAGE``).
+
+    People write a dealership's records in their own language, and one record has one: a
+    Chinese dealer group's demo reads as theirs would, an English evaluator's as theirs.
+    """
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def demo_text(en: str, zh: str) -> str:
+    """The words of one demo record in the demo's language: ``zh`` when the instance's language
+    (``DEALERQMS_LANGUAGE``) is Chinese, ``en`` otherwise. A record is written in one language,
+    as people write them; give both so that either demo reads as its dealership's::
+
+        description = demo_text("Brochure stand empty at the entrance", "入口处资料架空了")
+    """
+    return zh if demo_language().startswith("zh") else en

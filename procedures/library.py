@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from flask import current_app
 from flask_babel import gettext as _
 
 from core.accounts.models import User
@@ -83,8 +84,21 @@ def read_folder(folder: Path) -> list[LibraryDocument]:
     return [parse(path.read_text(encoding="utf-8"), path.name) for path in sorted(folder.glob("*.md"))]
 
 
-def load_starter_library(folder: Path = STARTER_LIBRARY) -> int:
+def starter_library_folder(language: str) -> Path:
+    """The starter library written in ``language`` (``library/zh_CN``) where it exists, else the English one.
+
+    A controlled document is written in one language; an instance loads the starter set once,
+    in its own (``DEALERQMS_LANGUAGE``).
+    """
+    for candidate in (language, language.split("_")[0]):
+        if (STARTER_LIBRARY / candidate).is_dir():
+            return STARTER_LIBRARY / candidate
+    return STARTER_LIBRARY
+
+
+def load_starter_library(folder: Path | None = None) -> int:
     """Starter documents as effective revision 1, approved by the system; skips codes that exist."""
+    folder = folder or starter_library_folder(current_app.config["BABEL_DEFAULT_LOCALE"])
     loaded = 0
     for document in read_folder(folder):
         if db.session.execute(db.select(Procedure.id).filter_by(code=document.code)).first():
@@ -102,7 +116,7 @@ def load_starter_library(folder: Path = STARTER_LIBRARY) -> int:
         revision = procedure.revisions[0]
         now = utcnow()
         revision.approved_by_system = True
-        revision.change_summary = "Starter library, approved by the system at installation."
+        revision.change_summary = _("Starter library, approved by the system at installation.")
         revision.state = RevisionState.APPROVED.value
         revision.approved_at = now
         revision.effective_date = local(now).date()

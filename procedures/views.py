@@ -14,6 +14,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
@@ -153,7 +154,8 @@ def new():
     if request.method == "GET" and request.args.get("template") in templates:
         template = templates[request.args["template"]]
         form.template.data = template.code
-        form.code.data, form.title.data, form.body.data = template.code, str(template.title), template.body
+        body = template.body_in(str(get_locale()))
+        form.code.data, form.title.data, form.body.data = template.code, str(template.title), body
         form.department.data, form.kind.data = template.department, template.kind
         form.review_interval_months.data = template.review_interval_months
     if not form.is_submitted() and _user().department and not form.department.data:
@@ -166,7 +168,7 @@ def new():
             code=form.code.data,
             title=form.title.data,
             department=department_by_code(form.department.data),
-            body=form.body.data or (template.body if template else ""),
+            body=form.body.data or (template.body_in(str(get_locale())) if template else ""),
             kind=form.kind.data,
             review_interval_months=form.review_interval_months.data,
             distribution={"departments": form.distribution_departments.data, "roles": form.distribution_roles.data},

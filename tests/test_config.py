@@ -105,3 +105,11 @@ def test_a_mistyped_time_zone_stops_start_up_with_one_sentence(make_app):
 
     with pytest.raises(ConfigurationError, match="DEALERQMS_TIME_ZONE: 'Asia/Shangai' is not a time zone name"):
         make_app(DEALERQMS_TIME_ZONE="Asia/Shangai")
+
+
+def test_the_instance_language_must_be_one_users_can_choose(make_app):
+    from core.config import ConfigurationError
+
+    assert make_app(BABEL_DEFAULT_LOCALE="zh_CN").config["BABEL_DEFAULT_LOCALE"] == "zh_CN"
+    with pytest.raises(ConfigurationError, match="DEALERQMS_LANGUAGE must be one of en, zh_CN, not 'fr'"):
+        make_app(BABEL_DEFAULT_LOCALE="fr")

@@ -274,3 +274,14 @@ def test_malformed_trail_entities_are_refused_with_the_reason(overrides, message
 
     with pytest.raises(DefinitionError, match=message):
         TrailEntity(**{"entity_type": "tyre_fitting", "label": "tyre fitting", **overrides})
+
+
+def test_a_template_written_in_several_languages_starts_a_procedure_in_its_authors():
+    made = template(body={"en": "# Purpose\n", "zh_CN": "# 目的\n"})
+    assert made.body_in("zh_CN") == made.body_in("zh") == "# 目的\n"
+    assert made.body_in("en") == made.body_in("de") == "# Purpose\n"
+    assert template().body_in("zh_CN") == "# Purpose\n"  # written in one language: that one
+    with pytest.raises(DefinitionError, match=r"body\['zh_CN'\] is empty"):
+        template(body={"en": "# Purpose\n", "zh_CN": " "})
+    with pytest.raises(DefinitionError, match="body has no language"):
+        template(body={})

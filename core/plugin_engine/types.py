@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, fields
 from dataclasses import field as dataclass_field
 from datetime import date
@@ -500,15 +500,17 @@ def _check_condition(owner: str, item: Field, earlier: dict[str, Field]) -> None
 class ProcedureTemplate:
     """A starter procedure, offered as the starting point of a new one.
 
-    ``department`` is the owning department's code; ``body`` is Markdown;
-    ``distribution_departments``/``distribution_roles`` say who must read and
-    acknowledge it.
+    ``department`` is the owning department's code; ``body`` is Markdown, or a
+    mapping of language (``en``, ``zh_CN``) to Markdown when the document is
+    written in several — a new procedure starts from the one in its author's
+    language (:meth:`body_in`); ``distribution_departments``/``distribution_roles``
+    say who must read and acknowledge it.
     """
 
     code: str
     title: Text
     department: str
-    body: str
+    body: str | Mapping[str, str]
     kind: str = "procedure"
     review_interval_months: int = 12
     distribution_departments: tuple[str, ...] = ()
@@ -519,7 +521,14 @@ class ProcedureTemplate:
         _check_code(owner, "code", self.code, _PROCEDURE_CODE, MAX_PROCEDURE_CODE_LENGTH)
         _check_text(owner, "title", self.title, limit=MAX_TITLE_LENGTH)
         _check_code(owner, "department", self.department)
-        _check_text(owner, "body", self.body)
+        if isinstance(self.body, Mapping):
+            if not self.body:
+                _fail(owner, "body has no language")
+            for language, text in self.body.items():
+                _check_text(owner, f"body[{language!r}]", text)
+            object.__setattr__(self, "body", MappingProxyType(dict(self.body)))
+        else:
+            _check_text(owner, "body", self.body)
         if self.kind not in PROCEDURE_KINDS:
             _fail(owner, f"kind must be one of {', '.join(PROCEDURE_KINDS)}, not {self.kind!r}")
         interval = self.review_interval_months
@@ -530,6 +539,16 @@ class ProcedureTemplate:
         for role in _tuple(self, "distribution_roles"):
             if role not in ROLES:
                 _fail(owner, f"unknown role {role!r} in distribution_roles (known: {', '.join(ROLES)})")
+
+    def body_in(self, language: str) -> str:
+        """The Markdown in ``language`` (``zh_CN``; ``zh`` matches it too), else in English, else the first."""
+        if isinstance(self.body, str):
+            return self.body
+        for candidate in (language, language.split("_")[0], "en"):
+            for key, text in self.body.items():
+                if key == candidate or key.split("_")[0] == candidate:
+                    return text
+        return next(iter(self.body.values()))
 
 
 @_checks_arguments

@@ -63,6 +63,7 @@ from core.plugins.api_helpers import api_user, problem, token_required
 from core.plugins.data import (
     demo_random,
     demo_sites,
+    demo_text,
     submissions_between,
     submissions_in_period,
     submit_form,
@@ -117,6 +118,7 @@ __all__ = [
     # the core's records and capabilities
     "demo_random",
     "demo_sites",
+    "demo_text",
     "raise_nonconformity",
     "submissions_between",
     "submissions_in_period",

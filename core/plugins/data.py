@@ -8,11 +8,21 @@ import random
 
 from core.accounts.services import site_by_code, user_by_login
 from core.database import commit, db
-from core.demo import present_demo_sites
+from core.demo import demo_text, present_demo_sites
 from core.forms import services
 from core.forms.models import FormSubmission
 from core.forms.services import period_data
 from core.metrics.services import recompute_site_period
+
+__all__ = [
+    "demo_random",
+    "demo_sites",
+    "demo_text",
+    "submissions_between",
+    "submissions_in_period",
+    "submit_form",
+    "submit_forms",
+]
 
 
 def submissions_in_period(form_key: str, site, period: str, span: str = "month") -> list[dict]:
