@@ -7,15 +7,26 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from audits.improvements.labels import METHOD_LABELS, PHASE_LABELS, STAGE_LABELS
+from audits.improvements.labels import ACTION_TYPE_LABELS, METHOD_LABELS, PHASE_LABELS, STAGE_LABELS
+from audits.improvements.labels import SOURCE_LABELS as IMPROVEMENT_SOURCES
 from audits.improvements.models import Improvement
 from audits.labels import RESULT_LABELS, SOURCE_LABELS, STATE_LABELS
-from audits.models import Audit, AuditChecklist, AuditItem, CorrectiveAction, Evidence, Nonconformity
+from audits.models import (
+    Audit,
+    AuditChecklist,
+    AuditItem,
+    CorrectiveAction,
+    Evidence,
+    Nonconformity,
+    ProgrammeEntry,
+    Recheck,
+)
 from core.database import db
 from core.plugins import TrailEntity
 from core.trail.readable import record_name
 
 SEVERITY_LABELS = {"minor": _l("Minor NC"), "major": _l("Major NC")}
+RECHECK_STATES = {"due": _l("due"), "passed": _l("passed"), "failed": _l("failed")}
 
 
 def _get(model, entity_id: str):
@@ -92,7 +103,67 @@ def _evidence_name(entity_id: str) -> str | None:
     return _("evidence file %(name)s", name=evidence.name) if evidence else None
 
 
+def _programme_name(entity_id: str) -> str | None:
+    entry = _get(ProgrammeEntry, entity_id)
+    if entry is None:
+        return None
+    return _(
+        "audit programme %(year)s: %(department)s in month %(month)s",
+        year=entry.year,
+        department=entry.department.name,
+        month=entry.month,
+    )
+
+
+def _recheck_name(entity_id: str) -> str | None:
+    found = _get(Recheck, entity_id)
+    return _("re-check of %(reference)s", reference=found.nonconformity.reference) if found else None
+
+
+def _recheck_link(entity_id: str) -> str | None:
+    found = _get(Recheck, entity_id)
+    return _nc_link(str(found.nonconformity_id)) if found else None
+
+
 ENTITIES = (
+    TrailEntity(
+        entity_type="programme_entry",
+        label=_l("audit programme entry"),
+        fields={
+            "year": _l("Year"),
+            "month": _l("Month"),
+            "site_id": _l("Site"),
+            "department_id": _l("Department"),
+            "area": _l("Area"),
+            "note": _l("Note"),
+        },
+        references={"site_id": "site", "department_id": "department"},
+        name=_programme_name,
+    ),
+    TrailEntity(
+        entity_type="recheck",
+        label=_l("re-check"),
+        fields={
+            "state": _l("State"),
+            "site_id": _l("Site"),
+            "department_id": _l("Department"),
+            "checked_at": _l("Checked"),
+            "checked_by_id": _l("Checked by"),
+            "nonconformity_id": _l("Nonconformity"),
+        },
+        values={"state": RECHECK_STATES},
+        # The point is the checklist's, kept in every language; the NC it re-checks names it.
+        hidden={"checklist_key", "question_key", "text", "reference", "audit_item_id", "inspection_item_id"}
+        | {"translations"},
+        references={"site_id": "site", "department_id": "department", "checked_by_id": "user"}
+        | {"nonconformity_id": "nonconformity"},
+        transitions={
+            "passed": _l("%(who)s found %(record)s passed"),
+            "failed": _l("%(who)s found %(record)s failed: the NC is reopened"),
+        },
+        name=_recheck_name,
+        link=_recheck_link,
+    ),
     TrailEntity(
         entity_type="nonconformity",
         label=_l("nonconformity"),
@@ -263,9 +334,20 @@ ENTITIES = (
             "opportunities": _l("Opportunities per unit"),
             "baseline_defects": _l("Baseline defects"),
             "baseline_units": _l("Baseline units"),
+            "current_defects": _l("Defects now"),
+            "current_units": _l("Units now"),
+            "action_type": _l("Kind of action"),
+            "reference": _l("Reference"),
+            "source": _l("Source"),
             "closed_at": _l("Closed"),
         },
-        values={"stage": STAGE_LABELS, "method": METHOD_LABELS, "phase": PHASE_LABELS, "source": SOURCE_LABELS},
+        values={
+            "stage": STAGE_LABELS,
+            "method": METHOD_LABELS,
+            "phase": PHASE_LABELS,
+            "source": IMPROVEMENT_SOURCES,
+            "action_type": ACTION_TYPE_LABELS,
+        },
         hidden={"year", "sequence", "audit_item_id", "source_ref", "raised_at", "raised_by_id"},
         references={"site_id": "site", "department_id": "department", "owner_id": "user"},
         name=_improvement_name,

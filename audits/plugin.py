@@ -20,12 +20,15 @@ from audits.improvements import demo as improvements_demo
 from audits.improvements import kpis as improvement_signals
 from audits.improvements.cli import improvements_group
 from audits.inspections import demo as inspections_demo
+from audits.inspections import history as inspection_history
 from audits.inspections import services as inspection_services
 from audits.inspections.cli import checks_group
 from audits.jobs import PACK_JOB
 from audits.objectives import demo as objectives_demo
+from audits.objectives import history as objective_history
 from audits.objectives import tasks as objective_tasks
 from audits.reviews import demo as reviews_demo
+from audits.reviews import history as review_history
 from audits.reviews.cli import review_group
 from audits.scaledata import generate
 from audits.services import actions, nonconformities, search, trail
@@ -293,4 +296,4 @@ def search_sources():
 
 @hookimpl
 def register_trail_entities():
-    return list(history.ENTITIES)
+    return [*history.ENTITIES, *inspection_history.ENTITIES, *review_history.ENTITIES, *objective_history.ENTITIES]

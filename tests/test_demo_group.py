@@ -30,7 +30,7 @@ from core.trail.chain import verify
 from core.trail.models import TrailEvent
 
 AREAS = ("SALES", "AFTERSALES", "TRAINING", "MARKETING", "RISK", "COMMS")
-_BUILT: dict[str, tuple] = {}
+_BUILT: dict[str, tuple] = {}  # on SQLite, by language: the pristine demo's database and instance folder
 
 
 def _init_demo(app) -> None:
@@ -42,12 +42,12 @@ def _init_demo(app) -> None:
 
 
 @contextlib.contextmanager
-def demo_app(template, tmp_path_factory):
-    """An app on a database where ``init --demo`` has run.
+def demo_app(template, tmp_path_factory, language: str = "en"):
+    """An app on a database where ``init --demo`` has run, on an instance whose language
+    (``DEALERQMS_LANGUAGE``: the demo's records are written in it) is ``language``.
 
-    On SQLite the demo is built once per test session and copied (database
-    and instance folder) for each module that asks; on PostgreSQL each
-    module builds its own.
+    On SQLite the demo is built once per test session and language and copied (database
+    and instance folder) for each module that asks; on PostgreSQL each module builds its own.
     """
     from core.accounts import passwords
     from core.testing import _test_app
@@ -56,7 +56,8 @@ def demo_app(template, tmp_path_factory):
         # The suite's cheap argon2 parameters (as core.testing's autouse fixture sets them per test).
         patch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
         folder = tmp_path_factory.mktemp("demo-group")
-        built = _BUILT.get(template[0]) if template[0] == "sqlite" else None
+        settings = {"BABEL_DEFAULT_LOCALE": language}
+        built = _BUILT.get(language) if template[0] == "sqlite" else None
         if built is not None:
             database, instance = built
             target = folder / "copy"
@@ -69,14 +70,15 @@ def demo_app(template, tmp_path_factory):
             with _test_app(
                 template,
                 folder,
-                {
+                settings
+                | {
                     "SQLALCHEMY_DATABASE_URI": f"sqlite:///{target / 'demo.sqlite3'}",
                     "INSTANCE_PATH": str(target / "instance"),
                 },
             ) as app:
                 yield app
             return
-        with _test_app(template, folder, {}) as app:
+        with _test_app(template, folder, settings) as app:
             _init_demo(app)
             if template[0] == "sqlite":
                 # A pristine copy, before the module's tests write to their own.
@@ -86,7 +88,7 @@ def demo_app(template, tmp_path_factory):
                 pristine.mkdir()
                 shutil.copyfile(folder / "dealerqms.sqlite3", pristine / "dealerqms.sqlite3")
                 shutil.copytree(folder / "instance", pristine / "instance")
-                _BUILT["sqlite"] = (pristine / "dealerqms.sqlite3", pristine / "instance")
+                _BUILT[language] = (pristine / "dealerqms.sqlite3", pristine / "instance")
             yield app
 
 
@@ -423,6 +425,29 @@ def test_the_improvement_register_has_audit_findings_suggestions_and_a_dmaic_pro
 def test_the_trail_is_intact_after_the_demo(demo):
     result = verify(db.session.connection())
     assert result.ok and result.events > 3000
+
+
+def test_every_record_of_the_demo_reads_in_its_history_with_the_labels_of_its_pages(demo):
+    """No column name shows through: every kind of record the demo writes says what its fields
+    are called (or hides what nobody reads), and every event names its record in words."""
+    from flask_babel import force_locale
+
+    from core.trail import readable
+
+    described = readable.entities()
+    unlabelled = defaultdict(set)
+    events = db.session.execute(db.select(TrailEvent)).scalars().all()
+    for event in events:
+        entity = described.get(event.entity_type)
+        for key in event.changed_fields or {}:
+            if entity is None or key not in {*entity.fields, *entity.hidden, *readable.ALWAYS_HIDDEN}:
+                unlabelled[event.entity_type].add(key)
+    assert not unlabelled
+    with demo.test_request_context(), force_locale("zh_CN"):
+        kinds = {event.entity_type: event for event in events}
+        names = {kind: readable.record_name(kind, str(event.entity_id)) for kind, event in kinds.items()}
+    assert names["form_submission"].endswith("号提交") and names["measurement"].startswith(("BJ01", "SH01"))
+    assert not [name for kind, name in names.items() if name.startswith(kind.replace("_", " "))]
 
 
 def test_a_second_init_demo_adds_nothing(demo):

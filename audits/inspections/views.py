@@ -6,18 +6,16 @@ from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from audits.inspections import services
+from audits.inspections.history import RESULT_LABELS
 from core.clock import today
 from core.database import commit, db
 from core.errors import DomainError, authorize
 from core.plugin_engine.manager import registry
 from core.rhythm import FREQUENCY_LABELS, WEEKDAY_LABELS
 from core.tasks.views import after_done
-
-RESULT_LABELS = {"ok": _l("OK"), "not_ok": _l("Not OK"), "na": _l("Not applicable")}
 
 bp = Blueprint("inspections", __name__, template_folder="../templates", url_prefix="/inspections")
 

@@ -4,7 +4,7 @@ forms: schedules whose dues wait in the task inbox until the form is submitted."
 from __future__ import annotations
 
 from core.database import commit
-from core.forms import api, schedules, search, services, tasks, views
+from core.forms import api, history, schedules, search, services, tasks, views
 from core.forms import cli as commands
 from core.forms import demo as demo_forms
 from core.plugins import hookimpl
@@ -51,3 +51,8 @@ def populate_instance(demo):
 @hookimpl
 def search_sources():
     return search.SOURCES
+
+
+@hookimpl
+def register_trail_entities():
+    return list(history.ENTITIES)

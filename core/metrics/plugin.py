@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.metrics import api, dashboard, services, tasks, views
+from core.metrics import api, dashboard, history, services, tasks, views
 from core.metrics import cli as commands
 from core.plugins import hookimpl
 
@@ -35,3 +35,8 @@ def trail_scope(user):
 @hookimpl
 def user_tasks(user, kind, limit):
     return tasks.user_tasks(user, kind, limit)
+
+
+@hookimpl
+def register_trail_entities():
+    return list(history.ENTITIES)

@@ -15,7 +15,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from core import charts
@@ -31,6 +30,7 @@ from core.metrics.forms import (
     RecomputeForm,
     TargetForm,
 )
+from core.metrics.history import SOURCE_WORDS
 from core.plugin_engine import manager
 from core.web.dashboard import panels
 from core.web.forms_support import refusal_status
@@ -42,12 +42,7 @@ PAGE_PERIODS = 36
 NC_ENDPOINT = "audits.new_nonconformity"
 
 # Where a value came from, in the reader's words.
-SOURCE_LABELS = {
-    "manual": _l("entered"),
-    "import": _l("imported"),
-    "api": _l("API"),
-    "computed": _l("computed"),
-}
+SOURCE_LABELS = SOURCE_WORDS
 
 
 @bp.before_request

@@ -108,7 +108,12 @@ ENTITIES = (
     TrailEntity(
         entity_type="signature",
         label=_l("signature"),
-        fields={"meaning": _l("Meaning"), "comment": _l("Comment"), "signer_name": _l("Signed by")},
+        fields={
+            "meaning": _l("Meaning"),
+            "comment": _l("Comment"),
+            "signer_name": _l("Signed by"),
+            "signed_at": _l("Signed"),
+        },
         hidden={"content_sha256", "signer_id", "signer_login", "entity_type", "entity_id"},
     ),
 )

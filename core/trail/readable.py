@@ -152,10 +152,13 @@ def value_words(entity: TrailEntity | None, key: str, value) -> str | None:
         return _("yes") if value else _("no")
     if isinstance(value, dict):
         labels = entity.fields if entity is not None else {}
-        parts = [f"{labels.get(f'{key}.{k}') or words(k)}: {value_words(None, k, v) or '—'}" for k, v in value.items()]
+        parts = [
+            f"{labels.get(f'{key}.{k}') or words(k)}: {value_words(entity, f'{key}.{k}', v) or '—'}"
+            for k, v in value.items()
+        ]
         return "; ".join(parts) or None
     if isinstance(value, list):
-        return ", ".join(value_words(None, key, v) or "—" for v in value) or None
+        return ", ".join(value_words(entity, key, v) or "—" for v in value) or None
     if isinstance(value, str):
         moment = _moment(value)
         if moment is not None:

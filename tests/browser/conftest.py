@@ -4,6 +4,7 @@ The browser is the system's (``chromium`` on the PATH), never one that
 ``playwright install`` would download.
 """
 
+import contextlib
 import shutil
 import threading
 from types import SimpleNamespace
@@ -43,20 +44,34 @@ def page(browser):
         context.close()
 
 
+@contextlib.contextmanager
+def served(app):
+    """``app`` served on a free port: its ``url`` and the ``app`` (to count what a page should show)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="demo-server", daemon=True)
+    thread.start()
+    try:
+        yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", app=app)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
 @pytest.fixture(scope="package")
 def demo_instance(_database_template, tmp_path_factory):
     """An ``init --demo`` instance served on a free port, built once for the browser tests that
-    walk through the demo: its ``url`` and its ``app`` (to count what a page should show)."""
-    with demo_app(_database_template, tmp_path_factory) as app:
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, name="demo-server", daemon=True)
-        thread.start()
-        try:
-            yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", app=app)
-        finally:
-            server.shutdown()
-            thread.join(timeout=10)
-            server.server_close()
+    walk through the demo."""
+    with demo_app(_database_template, tmp_path_factory) as app, served(app) as instance:
+        yield instance
+
+
+@pytest.fixture(scope="package")
+def chinese_demo_instance(_database_template, tmp_path_factory):
+    """The demo of an instance whose language is Chinese (``DEALERQMS_LANGUAGE=zh_CN``): its
+    starter procedures and records written in Chinese, as a Chinese dealer group's are."""
+    with demo_app(_database_template, tmp_path_factory, language="zh_CN") as app, served(app) as instance:
+        yield instance
 
 
 @pytest.fixture
