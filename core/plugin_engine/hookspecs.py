@@ -99,7 +99,9 @@ def register_procedure_templates():
     Called once at start-up. The procedure library offers each template as the starting
     point of a new procedure (code, title, department, kind, review interval and body filled
     in), remembering the plugin as its origin. Keep a long body in a Markdown file beside
-    the code and read it here.
+    the code and read it here. A body written in several languages is a mapping of
+    language to Markdown (``{"en": ..., "zh_CN": ...}``): a procedure is written in one
+    language, so a new one starts from the body in its author's (English if there is none).
 
     Returns:
         A list of ``ProcedureTemplate``; codes follow the dealership's numbering

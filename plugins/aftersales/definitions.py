@@ -736,7 +736,7 @@ def procedure_templates() -> list[ProcedureTemplate]:
             title=title,
             department=AREA,
             kind=kind,
-            body=(LIBRARY / body_file).read_text(encoding="utf-8"),
+            body=_body(body_file),
             distribution_departments=(AREA,),
             distribution_roles=("department_head", "quality_officer"),
         )
@@ -744,13 +744,21 @@ def procedure_templates() -> list[ProcedureTemplate]:
     return [
         template(
             "AS-WI-001",
-            "三包 case handling (三包案件处理作业指导书)",
+            _l("三包 case handling"),
             "AS-WI-001-sanbao-cases.md",
             kind="work_instruction",
         ),
         template(
             "AS-PR-003",
-            "Service satisfaction measurement and SERVQUAL gap analysis (服务满意度测量程序)",
+            _l("Service satisfaction measurement and SERVQUAL gap analysis"),
             "AS-PR-003-satisfaction-measurement.md",
         ),
     ]
+
+
+def _body(name: str) -> dict[str, str]:
+    """A template's Markdown in each language it is written in: English, and Chinese from ``library/zh_CN``."""
+    return {
+        "en": (LIBRARY / name).read_text(encoding="utf-8"),
+        "zh_CN": (LIBRARY / "zh_CN" / name).read_text(encoding="utf-8"),
+    }

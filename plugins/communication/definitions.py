@@ -385,7 +385,7 @@ def procedure_templates() -> list[ProcedureTemplate]:
             title=title,
             department=AREA,
             kind=kind,
-            body=(LIBRARY / body_file).read_text(encoding="utf-8"),
+            body=_body(body_file),
             distribution_departments=departments,
             distribution_roles=("department_head",),
         )
@@ -393,15 +393,23 @@ def procedure_templates() -> list[ProcedureTemplate]:
     return [
         template(
             "CM-WI-001",
-            "Sales-to-service handoff at delivery (交车时销售与售后交接作业指导书)",
+            _l("Sales-to-service handoff at delivery"),
             "CM-WI-001-handoff.md",
             kind="work_instruction",
             departments=("SALES", "AFTERSALES"),
         ),
         template(
             "CM-PR-002",
-            "Cross-department meetings and action tracking (跨部门会议与行动跟踪程序)",
+            _l("Cross-department meetings and action tracking"),
             "CM-PR-002-meetings.md",
             departments=("SALES", "AFTERSALES", "MARKETING", "TRAINING"),
         ),
     ]
+
+
+def _body(name: str) -> dict[str, str]:
+    """A template's Markdown in each language it is written in: English, and Chinese from ``library/zh_CN``."""
+    return {
+        "en": (LIBRARY / name).read_text(encoding="utf-8"),
+        "zh_CN": (LIBRARY / "zh_CN" / name).read_text(encoding="utf-8"),
+    }

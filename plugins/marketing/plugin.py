@@ -57,10 +57,18 @@ def register_procedure_templates():
             title=_l("Legal review of advertisements and offers"),
             department="MARKETING",
             kind="work_instruction",
-            body=(HERE / "library" / "MK-WI-001-advertising-legal-review.md").read_text(encoding="utf-8"),
+            body=_body("MK-WI-001-advertising-legal-review.md"),
             distribution_departments=("MARKETING", "SALES"),
         )
     ]
+
+
+def _body(name: str) -> dict[str, str]:
+    """The template's Markdown in each language it is written in: English, and Chinese from ``library/zh_CN``."""
+    return {
+        "en": (HERE / "library" / name).read_text(encoding="utf-8"),
+        "zh_CN": (HERE / "library" / "zh_CN" / name).read_text(encoding="utf-8"),
+    }
 
 
 @hookimpl

@@ -8,11 +8,14 @@ Law (PIPL, 2021) and the car-data rules (汽车数据安全管理若干规定, 2
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask_babel import lazy_gettext as _l
 
 from core.plugins import Checklist, Field, Form, Metric, ProcedureTemplate, Question
 
 AREA = "RISK"
+LIBRARY = Path(__file__).parent / "library"
 
 CHECKLISTS = [
     Checklist(
@@ -359,65 +362,21 @@ FORMS = [
     ),
 ]
 
-_PRIVACY_BODY = """# Personal information and consent
 
-## 1. Purpose
+def _body(name: str) -> dict[str, str]:
+    """A template's Markdown in each language it is written in: English, and Chinese from ``library/zh_CN``."""
+    return {
+        "en": (LIBRARY / name).read_text(encoding="utf-8"),
+        "zh_CN": (LIBRARY / "zh_CN" / name).read_text(encoding="utf-8"),
+    }
 
-To collect and use customers' personal information only on a legal basis, with a clear
-notice, with separate consent for sensitive information, and to handle vehicle data by the
-car-data principles — so that customers keep control of their data and the dealership avoids
-PIPL penalties (up to RMB 50 million or 5 % of the previous year's turnover).
-
-## 2. Scope
-
-Every collection and use of customer and prospect information at every site: showroom
-visits, leads, test drives, sales and finance contracts, service and warranty, marketing,
-connected-vehicle and diagnostic data.
-
-## 3. Responsibilities
-
-- **Personal information officer** (RISK department) — keeps the inventory of uses and their
-  legal bases, the notice texts and this procedure; handles requests and incidents.
-- **Department heads** — make sure their staff collect only what the inventory allows.
-- **Staff** — give the notice, record consent on the consent record, never refuse a service
-  because an optional consent is refused.
-
-## 4. Procedure
-
-1. **Inventory.** Each use of personal information is listed with its purpose, legal basis
-   (PIPL Art.13: consent, contract, legal obligation …), data items, retention and who
-   receives it.
-2. **Notice.** Before collection the customer receives the current notice (who collects,
-   purposes, retention, how to withdraw — PIPL Art.17); its version is recorded.
-3. **Consent.** Where consent is the basis, the customer chooses each purpose separately;
-   the consent record names the purposes, the channel and the time.
-4. **Sensitive information.** Biometrics, precise location, credit and financial data and ID
-   numbers need a separate, explicit consent (PIPL Art.28–29); a consent record showing
-   sensitive information without it raises a nonconformity automatically.
-5. **Vehicle data.** Nothing is collected by default; location and images are kept at the
-   least precision and for the shortest time needed and desensitised where possible
-   (汽车数据安全管理若干规定 Art.6).
-6. **Withdrawal and requests.** A withdrawal is recorded on the consent record and takes effect
-   within 15 working days; access and deletion requests are answered within the same time.
-7. **Incidents.** A leak, loss or unlawful use is reported to the officer at once, contained,
-   counted in the data-incident metric and notified as the law requires.
-
-## 5. Records
-
-Personal information inventory; notice versions; consent records; request and incident log.
-
-## 6. References
-
-PIPL (个人信息保护法, 2021) Art.13, 14, 17, 28, 29; 汽车数据安全管理若干规定 (2021);
-ISO 9001:2015 6.1; source chapter 11 (legal risks).
-"""
 
 PROCEDURE_TEMPLATES = [
     ProcedureTemplate(
         code="RK-PR-002",
         title=_l("Personal information and consent"),
         department=AREA,
-        body=_PRIVACY_BODY,
+        body=_body("RK-PR-002-personal-information.md"),
         distribution_departments=("SALES", "AFTERSALES", "MARKETING", "RISK"),
     ),
 ]

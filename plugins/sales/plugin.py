@@ -74,8 +74,12 @@ def register_procedure_templates():
     ]
 
 
-def _body(name: str) -> str:
-    return (HERE / "library" / name).read_text(encoding="utf-8")
+def _body(name: str) -> dict[str, str]:
+    """The template's Markdown in each language it is written in: English, and Chinese from ``library/zh_CN``."""
+    return {
+        "en": (HERE / "library" / name).read_text(encoding="utf-8"),
+        "zh_CN": (HERE / "library" / "zh_CN" / name).read_text(encoding="utf-8"),
+    }
 
 
 @hookimpl

@@ -6,11 +6,14 @@ paths) and ISO 9001 7.2 (competence) and 7.3 (awareness).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask_babel import lazy_gettext as _l
 
 from core.plugins import Checklist, Field, Form, Metric, ProcedureTemplate, Question
 
 AREA = "TRAINING"
+LIBRARY = Path(__file__).parent / "library"
 
 CHECKLISTS = [
     Checklist(
@@ -404,57 +407,21 @@ FORMS = [
     ),
 ]
 
-_CAREER_BODY = """# Career development paths
 
-## 1. Purpose
+def _body(name: str) -> dict[str, str]:
+    """A template's Markdown in each language it is written in: English, and Chinese from ``library/zh_CN``."""
+    return {
+        "en": (LIBRARY / name).read_text(encoding="utf-8"),
+        "zh_CN": (LIBRARY / "zh_CN" / name).read_text(encoding="utf-8"),
+    }
 
-To give every employee a visible way to grow in the dealership — upwards and sideways — and
-to tie each step to the competences and training it needs, so that development is planned
-rather than left to chance.
-
-## 2. Scope
-
-All permanent staff of sales, after-sales, parts, customer care and support functions.
-
-## 3. Responsibilities
-
-- **General manager** — approves the career paths and the grade structure.
-- **Training coordinator** — maintains the paths and links each step to courses and
-  certificates; keeps the training needs matrix.
-- **Department heads** — hold a development review with each employee every year.
-- **Employees** — take part in their review and in the agreed training.
-
-## 4. Procedure
-
-1. For each job family (sales, service advisory, technical, parts, customer care) define the
-   steps, for example technician → senior technician → master technician → workshop
-   foreman, and the lateral moves (technician → service advisor).
-2. For each step write the competences, certifications and experience required.
-3. In the yearly development review the head and the employee compare the employee's
-   competence with the next step, agree the gaps and record them in the training needs
-   matrix with actions and due dates.
-4. Training coordinator plans the actions into the training plan; completed training is
-   recorded on training records and certificates in the certificate register.
-5. Promotion decisions refer to the competence evidence; an unsuccessful candidate receives
-   the gaps to close.
-6. Once a year the paths are reviewed against the dealership's strategy and brand standards.
-
-## 5. Records
-
-Career path descriptions; development review notes; training needs matrix; training records;
-certificate register.
-
-## 6. References
-
-ISO 9001:2015 7.1.2, 7.2; source chapter 8 (training and development: career paths).
-"""
 
 PROCEDURE_TEMPLATES = [
     ProcedureTemplate(
         code="TR-PR-002",
         title=_l("Career development paths"),
         department=AREA,
-        body=_CAREER_BODY,
+        body=_body("TR-PR-002-career-paths.md"),
         distribution_roles=("department_head",),
     ),
 ]

@@ -61,7 +61,7 @@ def test_the_plugin_is_loaded_through_its_entry_point_with_its_definitions(app, 
         assert not metrics["aftersales.service_retention"].computed and metrics["aftersales.csi"].computed
         templates = {code for code in found.procedure_templates if code.startswith("AS-")}
         assert templates == {"AS-WI-001", "AS-PR-003"}
-        assert "三包" in found.procedure_templates["AS-WI-001"].body
+        assert "三包" in found.procedure_templates["AS-WI-001"].body_in("en")
 
 
 def test_the_servqual_survey_rates_22_items_twice_on_seven_points(app):
