@@ -163,9 +163,6 @@ def test_every_main_page_is_chinese_in_chinese(chinese_demo_instance, browser):
                     english[f"{login} {path}"] = words
         finally:
             context.close()
-    import json, os
-    if os.environ.get("SCAN_DUMP"):
-        open(os.environ["SCAN_DUMP"], "w").write(json.dumps({"english": english, "unfinished": unfinished}, ensure_ascii=False, indent=1))
     assert not english, "English on Chinese pages:\n" + "\n".join(f"{p}: {' '.join(w)}" for p, w in english.items())
     done = sorted(pattern for pattern, words in unfinished.items() if not words)
     assert not done, f"no English left on {done}: take them off UNFINISHED"
