@@ -29,7 +29,7 @@ from audits.services import programme as programme_services
 from core.accounts.services import department_by_code, site_by_code, user_by_login
 from core.clock import today
 from core.database import commit, db
-from core.demo import DEMO_PASSWORD, DEMO_SITES
+from core.demo import DEMO_PASSWORD, DEMO_SITES, demo_text
 from core.errors import NotFound
 from core.plugin_engine.manager import registry
 from core.trail import acting_as
@@ -75,7 +75,8 @@ def populate() -> int:
             site = site_by_code(code)
         except NotFound:
             continue
-        for title, scenario, needs_checklists in SCENARIOS[prefix]:
+        for (title_en, title_zh), scenario, needs_checklists in SCENARIOS[prefix]:
+            title = demo_text(title_en, title_zh)
             if (needs_checklists and not with_checklists) or _exists(site, title):
                 continue
             scenario(site.code, title, People.at(prefix))
@@ -248,7 +249,7 @@ def _close_with_verified_action(
         owner,
         evidence_services.attach_to_action,
         planned,
-        "completion-record.pdf",
+        demo_text("completion-record.pdf", "整改完成记录.pdf"),
         "Corrective action completed - record of the change",
     )
     _as(manager, nc_services.transition, nc, to="verifying", row_version=nc.row_version)
@@ -266,7 +267,7 @@ def _close_with_verified_action(
         nc_services.transition,
         nc,
         to="closed",
-        comment="Action verified effective.",
+        comment=demo_text("Action verified effective.", "纠正措施经验证有效。"),
         row_version=nc.row_version,
     )
 
@@ -285,7 +286,7 @@ def _closed_audit(site: str, title: str, people: People) -> None:
         title,
         "SALES",
         -90,
-        "Showroom, test drives and vehicle handover",
+        demo_text("Showroom, test drives and vehicle handover", "展厅接待、试乘试驾及交车"),
         planner=people.quality,
         lead=people.auditor,
         team=[people.quality],
@@ -294,18 +295,33 @@ def _closed_audit(site: str, title: str, people: People) -> None:
     _record_all(
         audit,
         {
-            0: ("minor_nc", "Two of five visitors waited more than five minutes without a greeting."),
-            1: ("observation", "The test-drive log is kept on paper and on the CRM."),
+            0: (
+                "minor_nc",
+                demo_text(
+                    "Two of five visitors waited more than five minutes without a greeting.",
+                    "抽查 5 批来店客户，其中 2 批等候超过 5 分钟无人接待。",
+                ),
+            ),
+            1: (
+                "observation",
+                demo_text(
+                    "The test-drive log is kept on paper and on the CRM.",
+                    "试驾登记同时记录在纸质台账和 CRM 系统中，重复登记。",
+                ),
+            ),
         },
         people.auditor,
     )
-    _photo(people.auditor, audit.items[0], "reception-desk-unattended.png")
+    _photo(people.auditor, audit.items[0], demo_text("reception-desk-unattended.png", "前台无人接待.png"))
     _as(
         people.auditor,
         audit_services.report_audit,
         audit,
-        summary="The sales process is followed; one minor nonconformity at reception.",
-        conclusion="Effective, with one correction to make.",
+        summary=demo_text(
+            "The sales process is followed; one minor nonconformity at reception.",
+            "销售流程总体得到执行；展厅前台接待存在一项轻微不符合项。",
+        ),
+        conclusion=demo_text("Effective, with one correction to make.", "体系运行有效，有一项需整改。"),
         password=_password(),
         row_version=audit.row_version,
     )
@@ -314,22 +330,42 @@ def _closed_audit(site: str, title: str, people: People) -> None:
         _close_with_verified_action(
             nc,
             people,
-            containment="A second consultant now covers reception during the Saturday peak.",
+            containment=demo_text(
+                "A second consultant now covers reception during the Saturday peak.",
+                "周六客流高峰时段已增派一名销售顾问协助前台接待。",
+            ),
             root_cause={
                 "method": "5why",
                 "chain": [
-                    {"why": "Why were visitors not greeted?", "because": "Nobody was at the reception desk."},
-                    {"why": "Why was nobody at the desk?", "because": "The receptionist was covering test drives."},
                     {
-                        "why": "Why was the receptionist covering test drives?",
-                        "because": "The weekend rota has no test-drive cover.",
+                        "why": demo_text("Why were visitors not greeted?", "为什么来店客户无人接待？"),
+                        "because": demo_text("Nobody was at the reception desk.", "当时前台没有人。"),
+                    },
+                    {
+                        "why": demo_text("Why was nobody at the desk?", "为什么前台没有人？"),
+                        "because": demo_text(
+                            "The receptionist was covering test drives.", "前台接待员临时顶岗陪同试驾。"
+                        ),
+                    },
+                    {
+                        "why": demo_text(
+                            "Why was the receptionist covering test drives?", "为什么前台接待员要顶岗陪同试驾？"
+                        ),
+                        "because": demo_text(
+                            "The weekend rota has no test-drive cover.", "周末排班表中没有安排试驾专人。"
+                        ),
                     },
                 ],
             },
-            action="Add test-drive cover to the weekend rota.",
+            action=demo_text("Add test-drive cover to the weekend rota.", "在周末排班表中增设试驾专人。"),
             owner=people.staff,
-            completion="Rota changed from this month; the team was briefed.",
-            verification="Four weekends observed: every visitor was greeted within two minutes.",
+            completion=demo_text(
+                "Rota changed from this month; the team was briefed.", "自本月起已调整排班，并已向团队宣贯。"
+            ),
+            verification=demo_text(
+                "Four weekends observed: every visitor was greeted within two minutes.",
+                "连续观察 4 个周末：所有来店客户均在 2 分钟内得到接待。",
+            ),
         )
     _as(people.auditor, audit_services.close_audit, audit, row_version=audit.row_version)
 
@@ -341,7 +377,7 @@ def _closed_complaints_audit(site: str, title: str, people: People) -> None:
         title,
         "AFTERSALES",
         -120,
-        "Complaint register, acknowledgement and closure",
+        demo_text("Complaint register, acknowledgement and closure", "投诉登记、受理回复及结案"),
         planner=people.quality,
         lead=people.auditor,
         team=[people.quality],
@@ -350,18 +386,33 @@ def _closed_complaints_audit(site: str, title: str, people: People) -> None:
     _record_all(
         audit,
         {
-            1: ("minor_nc", "Four of twelve complaints were acknowledged after more than two days."),
-            3: ("ofi", "A short SMS on receipt would reassure customers."),
+            1: (
+                "minor_nc",
+                demo_text(
+                    "Four of twelve complaints were acknowledged after more than two days.",
+                    "抽查 12 起投诉，其中 4 起超过 2 天才受理回复。",
+                ),
+            ),
+            3: (
+                "ofi",
+                demo_text(
+                    "A short SMS on receipt would reassure customers.",
+                    "收到投诉后即发短信告知客户已受理，能让客户更安心。",
+                ),
+            ),
         },
         people.auditor,
     )
-    _photo(people.auditor, audit.items[1], "complaint-register-page.png", (90, 140, 200))
+    _photo(people.auditor, audit.items[1], demo_text("complaint-register-page.png", "投诉登记表.png"), (90, 140, 200))
     _as(
         people.auditor,
         audit_services.report_audit,
         audit,
-        summary="Complaints are recorded and closed; acknowledgement is sometimes late.",
-        conclusion="Effective, with one correction to make.",
+        summary=demo_text(
+            "Complaints are recorded and closed; acknowledgement is sometimes late.",
+            "投诉均已登记并结案，但受理回复有时不及时。",
+        ),
+        conclusion=demo_text("Effective, with one correction to make.", "体系运行有效，有一项需整改。"),
         password=_password(),
         row_version=audit.row_version,
     )
@@ -370,18 +421,38 @@ def _closed_complaints_audit(site: str, title: str, people: People) -> None:
         _close_with_verified_action(
             nc,
             people,
-            containment="Every open complaint was acknowledged the same day the finding was made.",
+            containment=demo_text(
+                "Every open complaint was acknowledged the same day the finding was made.",
+                "发现问题当天，已对所有未结投诉逐一回复客户。",
+            ),
             root_cause={
                 "method": "5why",
                 "chain": [
-                    {"why": "Why were complaints acknowledged late?", "because": "The hotline inbox is read weekly."},
-                    {"why": "Why weekly?", "because": "Nobody was named to read it when the coordinator left."},
+                    {
+                        "why": demo_text("Why were complaints acknowledged late?", "为什么投诉受理回复不及时？"),
+                        "because": demo_text("The hotline inbox is read weekly.", "投诉热线信箱每周才查看一次。"),
+                    },
+                    {
+                        "why": demo_text("Why weekly?", "为什么每周才查看一次？"),
+                        "because": demo_text(
+                            "Nobody was named to read it when the coordinator left.",
+                            "原客服协调员离职后，没有指定专人负责查看。",
+                        ),
+                    },
                 ],
             },
-            action="Name a deputy for the hotline inbox and read it daily.",
+            action=demo_text(
+                "Name a deputy for the hotline inbox and read it daily.", "指定投诉热线信箱的代理负责人，每天查看。"
+            ),
             owner=people.service_staff,
-            completion="Deputy named; daily check added to the reception checklist.",
-            verification="Eight weeks sampled: every complaint acknowledged within one working day.",
+            completion=demo_text(
+                "Deputy named; daily check added to the reception checklist.",
+                "已指定代理负责人；每日查看已列入前台检查清单。",
+            ),
+            verification=demo_text(
+                "Eight weeks sampled: every complaint acknowledged within one working day.",
+                "抽查 8 周记录：所有投诉均在 1 个工作日内受理回复。",
+            ),
         )
     _as(people.auditor, audit_services.close_audit, audit, row_version=audit.row_version)
 
@@ -395,18 +466,24 @@ def _reported_audit(site: str, title: str, people: People, department: str = "AF
         title,
         department,
         -30,
-        "Service reception, workshop and vehicle return"
+        demo_text("Service reception, workshop and vehicle return", "服务接待、车间维修及交车")
         if department == "AFTERSALES"
-        else "Campaign planning, legal review and evaluation",
+        else demo_text("Campaign planning, legal review and evaluation", "活动策划、合规审查及效果评估"),
         planner=people.quality,
         lead=people.auditor,
         team=[people.quality],
     )
     _as(people.auditor, audit_services.start_audit, audit, row_version=audit.row_version)
     finding = (
-        "Three of ten job cards had no customer authorisation for extra work."
+        demo_text(
+            "Three of ten job cards had no customer authorisation for extra work.",
+            "抽查 10 张维修工单，其中 3 张的增项维修没有客户授权签字。",
+        )
         if department == "AFTERSALES"
-        else "Two of six campaign plans went out without the legal review the procedure requires."
+        else demo_text(
+            "Two of six campaign plans went out without the legal review the procedure requires.",
+            "抽查 6 份活动方案，其中 2 份未按程序要求经合规审查即已发布。",
+        )
     )
     _record_all(
         audit,
@@ -414,22 +491,30 @@ def _reported_audit(site: str, title: str, people: People, department: str = "AF
             0: ("major_nc", finding),
             1: (
                 "ofi",
-                "Photos at vehicle reception would settle later disputes."
+                demo_text(
+                    "Photos at vehicle reception would settle later disputes.", "接车时拍照留存，可避免日后发生纠纷。"
+                )
                 if department == "AFTERSALES"
-                else "Evaluate campaigns by channel, not only in total.",
+                else demo_text(
+                    "Evaluate campaigns by channel, not only in total.", "活动效果应按渠道分别评估，而不只看总量。"
+                ),
             ),
         },
         people.auditor,
     )
-    _photo(people.auditor, audit.items[0], "sampled-records.png", (160, 60, 60))
+    _photo(people.auditor, audit.items[0], demo_text("sampled-records.png", "抽查记录.png"), (160, 60, 60))
     _as(
         people.auditor,
         audit_services.report_audit,
         audit,
-        summary="The key control is not reliably applied."
+        summary=demo_text("The key control is not reliably applied.", "关键控制点未得到有效执行。")
         if department != "AFTERSALES"
-        else "Customer authorisation for additional work is not reliably recorded.",
-        conclusion="Not effective until the major nonconformity is corrected.",
+        else demo_text(
+            "Customer authorisation for additional work is not reliably recorded.", "增项维修的客户授权未能可靠记录。"
+        ),
+        conclusion=demo_text(
+            "Not effective until the major nonconformity is corrected.", "严重不符合项整改完成前，判定为运行无效。"
+        ),
         password=_password(),
         row_version=audit.row_version,
     )
@@ -441,14 +526,17 @@ def _reported_audit(site: str, title: str, people: People, department: str = "AF
         nc_services.transition,
         nc,
         to="contained",
-        containment="Every open record was checked and corrected; the people concerned were informed.",
+        containment=demo_text(
+            "Every open record was checked and corrected; the people concerned were informed.",
+            "已逐一检查并更正所有未结记录，并已通知相关人员。",
+        ),
         row_version=nc.row_version,
     )
     _scan(
         head,
         evidence_services.attach_to_nonconformity,
         nc,
-        "containment-check.pdf",
+        demo_text("containment-check.pdf", "围堵措施检查清单.pdf"),
         "Containment: list of records checked and corrected",
     )
     _as(
@@ -459,9 +547,11 @@ def _reported_audit(site: str, title: str, people: People, department: str = "AF
         root_cause={
             "method": "fishbone",
             "causes": {
-                "man": ["New staff not trained on the step"],
-                "method": ["The procedure does not say when to ask again"],
-                "machine": ["The system lets a record close without the step"],
+                "man": [demo_text("New staff not trained on the step", "新员工未接受该步骤的培训")],
+                "method": [demo_text("The procedure does not say when to ask again", "程序文件未规定何时需再次确认")],
+                "machine": [
+                    demo_text("The system lets a record close without the step", "系统允许未完成该步骤即关闭记录")
+                ],
             },
         },
         row_version=nc.row_version,
@@ -472,7 +562,10 @@ def _reported_audit(site: str, title: str, people: People, department: str = "AF
         nc,
         owner=head,
         due_date=today() + timedelta(days=21),
-        description="Make the step required in the system and train everyone who does it.",
+        description=demo_text(
+            "Make the step required in the system and train everyone who does it.",
+            "在系统中将该步骤设为必填项，并对所有相关人员进行培训。",
+        ),
     )
     _as(head, nc_services.transition, nc, to="actions_planned", row_version=nc.row_version)
 
@@ -486,15 +579,20 @@ def _audit_in_progress(site: str, title: str, people: People, department: str = 
         title,
         department,
         -2,
-        "Follow-up of customers and records",
+        demo_text("Follow-up of customers and records", "客户跟进及相关记录"),
         planner=people.quality,
         lead=lead,
         team=[people.quality],
     )
     _as(lead, audit_services.start_audit, audit, row_version=audit.row_version)
     answered = max(1, len(audit.items) // 2)
-    _record_all(audit, {0: ("minor_nc", "Records of last week were not complete.")}, lead, answered=answered)
-    _photo(lead, audit.items[0], "records-sampled.png", (120, 160, 90))
+    _record_all(
+        audit,
+        {0: ("minor_nc", demo_text("Records of last week were not complete.", "上周记录不完整。"))},
+        lead,
+        answered=answered,
+    )
+    _photo(lead, audit.items[0], demo_text("records-sampled.png", "记录抽查.png"), (120, 160, 90))
 
 
 def _planned_audit(site: str, title: str, people: People, department: str = "AFTERSALES") -> None:
@@ -507,7 +605,7 @@ def _planned_audit(site: str, title: str, people: People, department: str = "AFT
         title,
         department,
         30,
-        "Records and controls of the area",
+        demo_text("Records and controls of the area", "本区域的记录与控制措施"),
         planner=people.quality,
         lead=lead,
         team=[people.quality],
@@ -529,17 +627,28 @@ def _overdue_complaint(site: str, title: str, people: People) -> None:
         owner=people.sales_head,
         source="complaint",
         source_ref=f"complaint:{site}-0007",
-        description="The customer was not told how the trade-in value of their car was worked out.",
+        description=demo_text(
+            "The customer was not told how the trade-in value of their car was worked out.",
+            "未向客户说明其旧车置换评估价的计算依据。",
+        ),
     )
     _as(
         people.sales_head,
         nc_services.transition,
         nc,
         to="contained",
-        containment="The valuation was explained to the customer by phone; they accepted it.",
+        containment=demo_text(
+            "The valuation was explained to the customer by phone; they accepted it.",
+            "已电话向客户解释评估价，客户表示认可。",
+        ),
         row_version=nc.row_version,
     )
-    with trail_reason("Demo data: the due date is set in the past to show an overdue nonconformity."):
+    with trail_reason(
+        demo_text(
+            "Demo data: the due date is set in the past to show an overdue nonconformity.",
+            "演示数据：将到期日设为过去的日期，以展示逾期的不符合项。",
+        )
+    ):
         _as(
             people.quality,
             nc_services.update_nonconformity,
@@ -560,14 +669,20 @@ def _eight_d_in_planning(site: str, title: str, people: People) -> None:
         department="AFTERSALES",
         owner=people.service_head,
         source="manual",
-        description="A customer's car came back twice for the same air-conditioning fault.",
+        description=demo_text(
+            "A customer's car came back twice for the same air-conditioning fault.",
+            "一位客户的车辆因同一空调故障两次返修。",
+        ),
     )
     _as(
         people.service_head,
         nc_services.transition,
         nc,
         to="contained",
-        containment="The car was repaired by the master technician and road-tested with the customer.",
+        containment=demo_text(
+            "The car was repaired by the master technician and road-tested with the customer.",
+            "由首席技师修复车辆，并与客户一起路试确认。",
+        ),
         row_version=nc.row_version,
     )
     _as(
@@ -577,12 +692,19 @@ def _eight_d_in_planning(site: str, title: str, people: People) -> None:
         to="root_cause_identified",
         root_cause={
             "method": "8d",
-            "d0": "Repeat repair reported by the customer.",
-            "d1": "Service head, master technician.",
-            "d2": "Air-conditioning leak not found at the first two visits.",
-            "d3": "Repaired by the master technician; customer informed.",
-            "d4": "The leak test was skipped because the UV dye kit was missing.",
-            "d5": "Keep two UV dye kits and add the leak test to the job card.",
+            "d0": demo_text("Repeat repair reported by the customer.", "客户反映车辆返修。"),
+            "d1": demo_text("Service head, master technician.", "服务经理、首席技师。"),
+            "d2": demo_text(
+                "Air-conditioning leak not found at the first two visits.", "前两次进店维修均未查出空调泄漏点。"
+            ),
+            "d3": demo_text("Repaired by the master technician; customer informed.", "由首席技师修复，已告知客户。"),
+            "d4": demo_text(
+                "The leak test was skipped because the UV dye kit was missing.", "因缺少荧光检漏工具，检漏步骤被跳过。"
+            ),
+            "d5": demo_text(
+                "Keep two UV dye kits and add the leak test to the job card.",
+                "配备两套荧光检漏工具，并将检漏步骤写入维修工单。",
+            ),
         },
         row_version=nc.row_version,
     )
@@ -592,7 +714,10 @@ def _eight_d_in_planning(site: str, title: str, people: People) -> None:
         nc,
         owner=people.service_head,
         due_date=today() + timedelta(days=30),
-        description="Buy a second UV dye kit and add the leak test to the air-conditioning job card.",
+        description=demo_text(
+            "Buy a second UV dye kit and add the leak test to the air-conditioning job card.",
+            "再购置一套荧光检漏工具，并将检漏步骤写入空调维修工单。",
+        ),
     )
     _as(people.service_head, nc_services.transition, nc, to="actions_planned", row_version=nc.row_version)
 
@@ -609,14 +734,19 @@ def _root_cause_found(site: str, title: str, people: People) -> None:
         owner=people.training_head,
         source="metric",
         source_ref="metric:training.mandatory_completion",
-        description="Mandatory training completion fell to two thirds last month.",
+        description=demo_text(
+            "Mandatory training completion fell to two thirds last month.", "上月必修培训完成率降至三分之二。"
+        ),
     )
     _as(
         people.training_head,
         nc_services.transition,
         nc,
         to="contained",
-        containment="Everyone who missed a mandatory course was booked on the next session.",
+        containment=demo_text(
+            "Everyone who missed a mandatory course was booked on the next session.",
+            "所有缺训人员均已安排参加下一期必修课程。",
+        ),
         row_version=nc.row_version,
     )
     _as(
@@ -627,16 +757,27 @@ def _root_cause_found(site: str, title: str, people: People) -> None:
         root_cause={
             "method": "5why",
             "chain": [
-                {"why": "Why were mandatory courses missed?", "because": "Sessions clashed with the sales festival."},
                 {
-                    "why": "Why did they clash?",
-                    "because": "The training plan is not checked against the campaign calendar.",
+                    "why": demo_text("Why were mandatory courses missed?", "为什么有人缺席必修课程？"),
+                    "because": demo_text("Sessions clashed with the sales festival.", "培训场次与购车节活动撞期。"),
+                },
+                {
+                    "why": demo_text("Why did they clash?", "为什么会撞期？"),
+                    "because": demo_text(
+                        "The training plan is not checked against the campaign calendar.",
+                        "制定培训计划时没有对照市场活动日历。",
+                    ),
                 },
             ],
         },
         row_version=nc.row_version,
     )
-    with trail_reason("Demo data: the due date is set in the past to show an overdue nonconformity."):
+    with trail_reason(
+        demo_text(
+            "Demo data: the due date is set in the past to show an overdue nonconformity.",
+            "演示数据：将到期日设为过去的日期，以展示逾期的不符合项。",
+        )
+    ):
         _as(
             people.quality,
             nc_services.update_nonconformity,
@@ -657,14 +798,19 @@ def _waiting_for_verification(site: str, title: str, people: People) -> None:
         department="SALES",
         owner=people.sales_head,
         source="manual",
-        description="Two test drives in March have no copy of the driving licence on file.",
+        description=demo_text(
+            "Two test drives in March have no copy of the driving licence on file.",
+            "3 月有 2 次试驾未留存驾驶证复印件。",
+        ),
     )
     _as(
         people.sales_head,
         nc_services.transition,
         nc,
         to="contained",
-        containment="Both customers were asked for a copy; the files are complete.",
+        containment=demo_text(
+            "Both customers were asked for a copy; the files are complete.", "已联系两位客户补交复印件，档案已补齐。"
+        ),
         row_version=nc.row_version,
     )
     _as(
@@ -675,10 +821,13 @@ def _waiting_for_verification(site: str, title: str, people: People) -> None:
         root_cause={
             "method": "5why",
             "chain": [
-                {"why": "Why is the copy missing?", "because": "The consultant forgot to scan it."},
                 {
-                    "why": "Why could the test drive start without it?",
-                    "because": "The key is handed out without a check.",
+                    "why": demo_text("Why is the copy missing?", "为什么缺少复印件？"),
+                    "because": demo_text("The consultant forgot to scan it.", "销售顾问忘记扫描存档。"),
+                },
+                {
+                    "why": demo_text("Why could the test drive start without it?", "为什么没有复印件也能开始试驾？"),
+                    "because": demo_text("The key is handed out without a check.", "发放试驾车钥匙时没有核查。"),
                 },
             ],
         },
@@ -690,14 +839,18 @@ def _waiting_for_verification(site: str, title: str, people: People) -> None:
         nc,
         owner=people.staff,
         due_date=today() + timedelta(days=10),
-        description="Hand out test-drive keys only against a scanned licence.",
+        description=demo_text(
+            "Hand out test-drive keys only against a scanned licence.", "须凭已扫描存档的驾驶证方可领取试驾车钥匙。"
+        ),
     )
     _as(people.sales_head, nc_services.transition, nc, to="actions_planned", row_version=nc.row_version)
     _as(
         people.staff,
         action_services.complete_action,
         action,
-        note="Key cabinet now opens only from the CRM after the scan.",
+        note=demo_text(
+            "Key cabinet now opens only from the CRM after the scan.", "钥匙柜现已改为扫描驾驶证后由 CRM 系统开启。"
+        ),
         row_version=action.row_version,
     )
     _as(people.sales_head, nc_services.transition, nc, to="verifying", row_version=nc.row_version)
@@ -711,23 +864,36 @@ def _variant(scenario, **fixed):
     return run
 
 
-# Per site: title (what a second run looks for), scenario, whether it needs a checklist.
+# Per site: title in English and Chinese (the demo's language's is what a second run looks for),
+# scenario, whether it needs a checklist.
 SCENARIOS = {
     "bj": [
-        ("Sales process audit (spring)", _closed_audit, True),
-        ("After-sales process audit", _reported_audit, True),
-        ("Sales follow-up audit", _audit_in_progress, True),
-        ("After-sales audit (autumn)", _planned_audit, True),
-        ("Customer complaint: trade-in valuation not explained", _overdue_complaint, False),
-        ("Repeat repair on the same vehicle within 30 days", _eight_d_in_planning, False),
-        ("Test-drive licence check not recorded", _waiting_for_verification, False),
+        (("Sales process audit (spring)", "销售流程审核（春季）"), _closed_audit, True),
+        (("After-sales process audit", "售后服务流程审核"), _reported_audit, True),
+        (("Sales follow-up audit", "销售客户跟进审核"), _audit_in_progress, True),
+        (("After-sales audit (autumn)", "售后服务审核（秋季）"), _planned_audit, True),
+        (
+            ("Customer complaint: trade-in valuation not explained", "客户投诉：未向客户解释旧车置换评估价"),
+            _overdue_complaint,
+            False,
+        ),
+        (("Repeat repair on the same vehicle within 30 days", "同一车辆 30 天内重复返修"), _eight_d_in_planning, False),
+        (("Test-drive licence check not recorded", "试驾驾驶证查验未记录"), _waiting_for_verification, False),
     ],
     "sh": [
-        ("Complaint handling audit", _closed_complaints_audit, True),
-        ("Marketing and promotions audit", _variant(_reported_audit, department="MARKETING"), True),
-        ("Training and competence audit", _variant(_audit_in_progress, department="TRAINING"), True),
-        ("Risk and compliance audit", _variant(_planned_audit, department="RISK"), True),
-        ("Mandatory training completion below target", _root_cause_found, False),
-        ("Test-drive licence check not recorded", _waiting_for_verification, False),
+        (("Complaint handling audit", "投诉处理审核"), _closed_complaints_audit, True),
+        (
+            ("Marketing and promotions audit", "市场营销与促销活动审核"),
+            _variant(_reported_audit, department="MARKETING"),
+            True,
+        ),
+        (
+            ("Training and competence audit", "培训与能力审核"),
+            _variant(_audit_in_progress, department="TRAINING"),
+            True,
+        ),
+        (("Risk and compliance audit", "风险与合规审核"), _variant(_planned_audit, department="RISK"), True),
+        (("Mandatory training completion below target", "必修培训完成率未达标"), _root_cause_found, False),
+        (("Test-drive licence check not recorded", "试驾驾驶证查验未记录"), _waiting_for_verification, False),
     ],
 }

@@ -5,22 +5,36 @@ from __future__ import annotations
 
 from core.accounts.services import department_by_code, site_by_code, user_by_login
 from core.database import commit, db
-from core.demo import DEMO_SITES
+from core.demo import DEMO_SITES, demo_text
 from core.errors import NotFound
 from procedures import services
 from procedures.models import Procedure
 
-BODY = """# 展厅接待 Showroom greeting
+# One record, one language: the procedure reads in the demo's language only.
+BODY_EN = """# Showroom greeting
 
-## 目的 Purpose
+## Purpose
 
-每位来店客户在两分钟内得到问候。Every visitor is greeted within two minutes.
+Every visitor is greeted within two minutes.
 
-## 步骤 Steps
+## Steps
 
-1. 前台顾问起身问候，递上饮品单。The receptionist stands, greets and offers the drinks menu.
-2. 登记来店信息并在十分钟内交给销售顾问。The visit is logged and handed to a sales consultant within ten minutes.
+1. The receptionist stands, greets and offers the drinks menu.
+2. The visit is logged and handed to a sales consultant within ten minutes.
 """
+BODY_ZH = """# 展厅接待
+
+## 目的
+
+每位来店客户在两分钟内得到问候。
+
+## 步骤
+
+1. 前台接待员起身问候，递上饮品单。
+2. 登记来店信息，并在十分钟内交给销售顾问。
+"""
+# What a Chinese title calls each demo site (its name less the group's).
+PLACES = {"bj": "北京朝阳店", "sh": "上海浦东店"}
 
 
 def populate() -> int:
@@ -37,9 +51,9 @@ def populate() -> int:
         procedure = services.create_procedure(
             author,
             code=procedure_code,
-            title=f"Showroom greeting at {code}",
+            title=demo_text(f"Showroom greeting at {code}", f"{PLACES.get(prefix, code)}展厅接待程序"),
             department=department_by_code("SALES"),
-            body=BODY,
+            body=demo_text(BODY_EN, BODY_ZH),
             site=site,
         )
         commit()

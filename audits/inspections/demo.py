@@ -11,7 +11,7 @@ from audits.inspections.models import Inspection, InspectionSchedule
 from core.accounts.services import site_by_code, user_by_login
 from core.clock import utcnow
 from core.database import commit, db
-from core.demo import DEMO_SITES
+from core.demo import DEMO_SITES, demo_text
 from core.errors import NotFound
 from core.plugin_engine.manager import registry
 from core.rhythm import site_today
@@ -57,6 +57,9 @@ def _record_the_week(site, prefix: str) -> None:
         answers = {item.id: ("ok", None) for item in inspection.items}
         if prefix == "sh" and inspection.checklist_key == WALK and number % 3 == 2:
             test_drive = next(item for item in inspection.items if item.question_key == "test-drive")
-            answers[test_drive.id] = ("not_ok", "测试车未加油，保险单不在车内 No fuel, insurance papers missing")
+            answers[test_drive.id] = (
+                "not_ok",
+                demo_text("No fuel, insurance papers missing", "试驾车未加油，保险单不在车内"),
+            )
         services.record(done_by[inspection.department.code], inspection, answers, row_version=inspection.row_version)
         commit()

@@ -11,7 +11,7 @@ from audits.objectives.models import Objective
 from core.accounts.services import site_by_code, user_by_login
 from core.clock import add_months, last_complete_period, today
 from core.database import commit, db
-from core.demo import DEMO_SITES
+from core.demo import DEMO_SITES, demo_text
 from core.errors import NotFound
 from core.metrics.services import definitions_by_key
 
@@ -38,47 +38,49 @@ def populate() -> int:
         services.create(
             quality,
             department="SALES",
-            title="销售满意度 SSI 达到 880 分 Sales satisfaction (SSI) at 880",
-            why="质量方针：让每位购车顾客满意 Quality policy: every buyer satisfied",
+            title=demo_text("Sales satisfaction (SSI) at 880", "销售满意度 SSI 达到 880 分"),
+            why=demo_text("Quality policy: every buyer satisfied", "质量方针：让每位购车客户满意"),
             metric=SSI,
             baseline=840,
             target=880,
             owner=f"{prefix}.sales.head",
-            plan_what=(
-                "交车回访 48 小时内完成；每月分析低分问卷 "
-                "Follow-up call within 48 h of delivery; low scores reviewed monthly"
+            plan_what=demo_text(
+                "Follow-up call within 48 h of delivery; low scores reviewed monthly",
+                "交车后 48 小时内完成回访；每月分析低分问卷",
             ),
-            plan_resources="客服专员 1 名 One customer-care assistant",
-            plan_who="销售经理 Sales manager",
-            plan_when="每月 Monthly",
+            plan_resources=demo_text("One customer-care assistant", "客服专员 1 名"),
+            plan_who=demo_text("Sales manager", "销售经理"),
+            plan_when=demo_text("Monthly", "每月"),
             **common,
         )
         services.create(
             quality,
             department="AFTERSALES",
-            title="一次修复率 ≥ 92% First-time fix at 92% or better",
-            why="返修投诉占投诉总数的三分之一 Repeat repairs are a third of complaints",
+            title=demo_text("First-time fix at 92% or better", "一次修复率 ≥ 92%"),
+            why=demo_text("Repeat repairs are a third of complaints", "返修投诉占投诉总数的三分之一"),
             metric=FIRST_TIME_FIX,
             baseline=86,
             target=92,
             owner=f"{prefix}.service.head",
-            plan_what="疑难故障技术会诊；返修 8D 分析 Technical huddle on hard faults; 8D on every comeback",
-            plan_who="服务经理 Service manager",
-            plan_when="每周 Weekly",
+            plan_what=demo_text(
+                "Technical huddle on hard faults; 8D on every comeback", "疑难故障组织技术会诊；每次返修做 8D 分析"
+            ),
+            plan_who=demo_text("Service manager", "服务经理"),
+            plan_when=demo_text("Weekly", "每周"),
             **common,
         )
         certified = services.create(
             quality,
             department="TRAINING",
-            title="销售顾问 100% 持证上岗 Every sales consultant certified",
-            measure="持证销售顾问占比 Share of sales consultants certified",
+            title=demo_text("Every sales consultant certified", "销售顾问 100% 持证上岗"),
+            measure=demo_text("Share of sales consultants certified", "持证销售顾问占比"),
             unit="%",
             direction="higher",
             baseline=60,
             target=100,
             owner=f"{prefix}.training.head",
-            plan_what="每月两期认证培训 Two certification courses a month",
-            plan_resources="厂家培训师 The manufacturer's trainer",
+            plan_what=demo_text("Two certification courses a month", "每月举办两期认证培训"),
+            plan_resources=demo_text("The manufacturer's trainer", "厂家培训师"),
             **common,
         )
         commit()
@@ -92,7 +94,11 @@ def populate() -> int:
                 continue
             value = 86 + 6 * back if prefix == "bj" else 62 + 8 * back
             services.record_update(
-                certified.owner, certified, value=value, period=month, comment=f"{value}% 已持证 certified"
+                certified.owner,
+                certified,
+                value=value,
+                period=month,
+                comment=demo_text(f"{value}% certified", f"已持证 {value}%"),
             )
         commit()
         added += 1

@@ -13,32 +13,33 @@ from audits.reviews.models import ManagementReview
 from core.accounts.services import site_by_code, user_by_login
 from core.clock import today
 from core.database import commit, db
-from core.demo import DEMO_PASSWORD, DEMO_SITES
+from core.demo import DEMO_PASSWORD, DEMO_SITES, demo_text
 from core.errors import NotFound
 
 HEADS = ("sales.head", "service.head", "training.head", "marketing.head", "risk.head", "comms.head")
 # Who came to the meeting: the quality manager chairs; two heads sent their apologies.
 PRESENT = ("quality.head", "quality", "sales.head", "service.head", "training.head", "risk.head")
+# Per input: what was discussed and what was decided, each as (English, Chinese).
 DECISIONS = {
     "previous_reviews": (
-        "首次管理评审。First management review.",
-        "以后每季度评审一次。Review every quarter from now on.",
+        ("First management review.", "首次管理评审。"),
+        ("Review every quarter from now on.", "以后每季度评审一次。"),
     ),
     "customer_satisfaction": (
-        "售后 CSI 低于目标，投诉集中在等待时间。After-sales CSI below target; complaints are about waiting time.",
-        "缩短交车等待时间，下季度跟踪。Shorten the waiting at handover; follow next quarter.",
+        ("After-sales CSI below target; complaints are about waiting time.", "售后 CSI 低于目标，投诉集中在等待时间。"),
+        ("Shorten the waiting at handover; follow next quarter.", "缩短交车等待时间，下季度跟踪。"),
     ),
     "nonconformities": (
-        "展厅接待类不符合项重复出现。Showroom reception NCs keep coming back.",
-        "午休时段安排轮班。A lunch-break rota in the showroom.",
+        ("Showroom reception NCs keep coming back.", "展厅接待类不符合项重复出现。"),
+        ("A lunch-break rota in the showroom.", "午休时段安排展厅轮班。"),
     ),
     "audits": (
-        "审核方案按计划执行。The audit programme ran as planned.",
-        "维持当前审核频次。Keep the audit frequency.",
+        ("The audit programme ran as planned.", "审核方案按计划执行。"),
+        ("Keep the audit frequency.", "维持当前审核频次。"),
     ),
     "improvements": (
-        "新能源车型维修能力不足。Not enough EV repair skills.",
-        "安排技师新能源培训。EV training for the technicians.",
+        ("Not enough EV repair skills.", "新能源车型维修能力不足。"),
+        ("EV training for the technicians.", "安排技师参加新能源培训。"),
     ),
 }
 
@@ -68,9 +69,11 @@ def _held_and_signed(chair, code: str, prefix: str) -> ManagementReview:
         chair,
         review,
         row_version=review.row_version,
-        context_changes="新能源车型占比上升，售后技能需更新 More electric models: after-sales skills need updating",
-        resources="服务顾问空缺 1 名 One service-advisor post vacant",
-        external_providers="配件供应商准时交付率 94% Parts supplier on time 94%",
+        context_changes=demo_text(
+            "More electric models: after-sales skills need updating", "新能源车型占比上升，售后技能需更新"
+        ),
+        resources=demo_text("One service-advisor post vacant", "服务顾问空缺 1 名"),
+        external_providers=demo_text("Parts supplier on time 94%", "配件供应商准时交付率 94%"),
     )
     services.compile_inputs(chair, review)
     services.record_meeting(
@@ -78,9 +81,10 @@ def _held_and_signed(chair, code: str, prefix: str) -> ManagementReview:
         review,
         row_version=review.row_version,
         present=[f"{prefix}.{who}" for who in PRESENT],
-        guests="总经理 General manager",
+        guests=demo_text("General manager", "总经理"),
         decisions={
-            key: {"discussion": discussion, "decision": decision} for key, (discussion, decision) in DECISIONS.items()
+            key: {"discussion": demo_text(*discussion), "decision": demo_text(*decision)}
+            for key, (discussion, decision) in DECISIONS.items()
         },
     )
     services.hold(chair, review)
@@ -88,8 +92,8 @@ def _held_and_signed(chair, code: str, prefix: str) -> ManagementReview:
         chair,
         review,
         kind="improvement",
-        title="展厅午休轮班 A lunch-break rota in the showroom",
-        description="午休时段至少两名销售顾问在岗 Two consultants on the floor over lunch",
+        title=demo_text("A lunch-break rota in the showroom", "展厅午休轮班"),
+        description=demo_text("Two consultants on the floor over lunch", "午休时段至少两名销售顾问在岗"),
         department="SALES",
         owner=f"{prefix}.sales.head",
         due_date=today() + timedelta(days=45),
@@ -98,8 +102,8 @@ def _held_and_signed(chair, code: str, prefix: str) -> ManagementReview:
         chair,
         review,
         kind="improvement",
-        title="技师新能源培训 EV repair training for the technicians",
-        description="全部技师完成高压安全培训 Every technician trained in high-voltage safety",
+        title=demo_text("EV repair training for the technicians", "技师新能源维修培训"),
+        description=demo_text("Every technician trained in high-voltage safety", "全部技师完成高压安全培训"),
         department="AFTERSALES",
         owner=f"{prefix}.service.head",
         due_date=today() + timedelta(days=90),
@@ -108,20 +112,25 @@ def _held_and_signed(chair, code: str, prefix: str) -> ManagementReview:
         chair,
         review,
         kind="objective",
-        title="线索 5 分钟内响应 Answer leads within 5 minutes",
-        description="线索分配轮值表 A rota for incoming leads",
+        title=demo_text("Answer leads within 5 minutes", "线索 5 分钟内响应"),
+        description=demo_text("A rota for incoming leads", "制定线索分配轮值表"),
         department="SALES",
         owner=f"{prefix}.sales.head",
         due_date=today() + timedelta(days=180),
         metric="sales.lead_response_time",
         target=5,
     )
-    services.sign_minutes(chair, review, password=DEMO_PASSWORD, comment="会议纪要已确认 Minutes approved")
+    services.sign_minutes(
+        chair, review, password=DEMO_PASSWORD, comment=demo_text("Minutes approved", "会议纪要已确认")
+    )
     # The rota is under way: its actions written and being done.
     item = improvements.improvement_by_reference(rota.record_reference)
     head = user_by_login(f"{prefix}.sales.head")
     improvements.update_improvement(
-        head, item, row_version=item.row_version, actions="排班表已发布 The rota is published; floor checks at noon"
+        head,
+        item,
+        row_version=item.row_version,
+        actions=demo_text("The rota is published; floor checks at noon", "排班表已发布；每天中午巡查展厅在岗情况"),
     )
     improvements.change_stage(head, item, to="do", row_version=item.row_version)
     return review
