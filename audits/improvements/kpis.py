@@ -14,6 +14,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from audits.improvements import services
@@ -133,9 +134,24 @@ def raise_for_red_kpis(site: Site, period: str, keys: Collection[str] | None = N
                     metric,
                     period,
                     Source.RED_KPI,
-                    f"{metric.name} red in {previous} and {period} at {site.code}",
-                    f"{metric.name}: {values[key, previous]:g} {unit} in {previous}, {values[key, period]:g} {unit} "
-                    f"in {period}; target {thresholds.target:g} {unit}.",
+                    _(
+                        "%(metric)s red in %(previous)s and %(period)s at %(site)s",
+                        metric=metric.name,
+                        previous=previous,
+                        period=period,
+                        site=site.code,
+                    ),
+                    _(
+                        "%(metric)s: %(before)s %(unit)s in %(previous)s, %(now)s %(unit)s in %(period)s;"
+                        " target %(target)s %(unit)s.",
+                        metric=metric.name,
+                        before=f"{values[key, previous]:g}",
+                        now=f"{values[key, period]:g}",
+                        target=f"{thresholds.target:g}",
+                        unit=unit,
+                        previous=previous,
+                        period=period,
+                    ),
                 )
             )
     return [item for item in created if item is not None]
@@ -161,9 +177,20 @@ def raise_for_servqual_gaps(site: Site, period: str, threshold: float | None = N
                     metric,
                     period,
                     Source.SERVQUAL_GAP,
-                    f"{metric.name} {gap:+.2f} in {period} at {site.code}",
-                    f"Customers rated this dimension {abs(gap):.2f} points below what they expected in {period} "
-                    f"(threshold {threshold:+.2f}).",
+                    _(
+                        "%(metric)s %(gap)s in %(period)s at %(site)s",
+                        metric=metric.name,
+                        gap=f"{gap:+.2f}",
+                        period=period,
+                        site=site.code,
+                    ),
+                    _(
+                        "Customers rated this dimension %(points)s points below what they expected in %(period)s"
+                        " (threshold %(threshold)s).",
+                        points=f"{abs(gap):.2f}",
+                        period=period,
+                        threshold=f"{threshold:+.2f}",
+                    ),
                 )
             )
     return [item for item in created if item is not None]
