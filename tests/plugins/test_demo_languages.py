@@ -13,6 +13,7 @@ plugins' generators alone (as tests/test_demo_story.py does).
 
 from __future__ import annotations
 
+import copy
 import re
 from datetime import UTC, datetime
 
@@ -131,10 +132,7 @@ def test_the_demo_tells_the_same_story_in_either_language(demos, area):
 
 def _without_texts(data: dict, texts: dict) -> dict:
     """``data`` with its free texts blanked, by their paths from :func:`_free_texts`."""
-    blanked = {
-        key: [dict(row) for row in value] if isinstance(value, list) and value and isinstance(value[0], dict) else value
-        for key, value in data.items()
-    }
+    blanked = copy.deepcopy(data)
     for path in texts:
         *group, key = path.split(".")
         target = blanked
