@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from core.plugins import (
     demo_random,
     demo_sites,
+    demo_text,
     local_time,
     submissions_in_period,
     submit_forms,
@@ -29,25 +30,34 @@ REPAIR_ORDER, CSI, COMPLAINT, SERVQUAL, SANBAO = (
     "aftersales.servqual",
     "aftersales.sanbao_case",
 )
+# What customers and advisors write, in English and as a Chinese workshop writes it (demo_text picks one).
 CONCERNS = (
-    "10,000 km service",
-    "20,000 km service",
-    "Brake noise when stopping",
-    "Air conditioning not cold",
-    "Warning light on the dashboard",
-    "Rattle from the dashboard",
-    "Tyre pressure warning",
-    "Infotainment screen freezes",
-    "Oil leak under the engine",
-    "Battery does not hold charge",
+    ("10,000 km service", "1万公里保养"),
+    ("20,000 km service", "2万公里保养"),
+    ("Brake noise when stopping", "刹车时有异响"),
+    ("Air conditioning not cold", "空调不制冷"),
+    ("Warning light on the dashboard", "仪表盘故障灯亮"),
+    ("Rattle from the dashboard", "仪表台有异响"),
+    ("Tyre pressure warning", "胎压报警"),
+    ("Infotainment screen freezes", "中控屏死机"),
+    ("Oil leak under the engine", "发动机底部漏油"),
+    ("Battery does not hold charge", "蓄电池亏电"),
 )
 COMPLAINTS = (
-    ("waiting_time", "Car was ready two hours after the promised time; nobody called."),
-    ("repair_quality", "The same noise came back a week after the repair."),
-    ("price", "The invoice was higher than the estimate without a call first."),
-    ("attitude", "The service advisor was dismissive on the phone."),
-    ("parts", "The part was on back order for ten days."),
-    ("warranty", "Warranty repair refused without a written reason."),
+    (
+        "waiting_time",
+        "Car was ready two hours after the promised time; nobody called.",
+        "比承诺的交车时间晚了两个小时，也没人打电话通知。",
+    ),
+    ("repair_quality", "The same noise came back a week after the repair.", "修完一周后，同样的异响又出现了。"),
+    (
+        "price",
+        "The invoice was higher than the estimate without a call first.",
+        "结算金额比估价高，事先没有打电话确认。",
+    ),
+    ("attitude", "The service advisor was dismissive on the phone.", "服务顾问在电话里态度敷衍。"),
+    ("parts", "The part was on back order for ten days.", "配件缺货，等了十天。"),
+    ("warranty", "Warranty repair refused without a written reason.", "保修被拒，也没有给书面理由。"),
 )
 CUSTOMERS = ("王先生", "李女士", "张先生", "刘女士", "陈先生", "杨女士", "赵先生", "黄女士", "周先生", "吴女士")
 VIN_CHARS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
@@ -112,7 +122,7 @@ def _month(rng, site, index: int, month: str) -> list[dict]:
                 "vin": _vin(rng),
                 "mileage": rng.randint(3000, 120000),
                 "received_at": when.isoformat(),
-                "concern": rng.choice(CONCERNS),
+                "concern": demo_text(*rng.choice(CONCERNS)),
                 "estimate": round(sold * 380 + rng.uniform(0, 900), 2),
                 "promised_at": (when + timedelta(hours=6)).isoformat(),
                 "parts_types": ["original"],
@@ -158,7 +168,7 @@ def _month(rng, site, index: int, month: str) -> list[dict]:
         add(SERVQUAL, {"respondent": rng.choice(CUSTOMERS), **answers}, rng.choice(advisors), when)
     for number in range(1 + (rng.random() < 0.5)):
         received = _when(rng, month, 15)
-        category, description = rng.choice(COMPLAINTS)
+        category, *description = rng.choice(COMPLAINTS)
         complaint_id = f"C-{prefix}-{month.replace('-', '')}-{number + 1:02d}"
         base = {
             "complaint_id": complaint_id,
@@ -167,7 +177,7 @@ def _month(rng, site, index: int, month: str) -> list[dict]:
             "category": category,
             "severity": rng.choice(("low", "low", "medium")),
             "customer": rng.choice(CUSTOMERS),
-            "description": description,
+            "description": demo_text(*description),
             "owner": heads,
         }
         add(
@@ -190,8 +200,8 @@ def _month(rng, site, index: int, month: str) -> list[dict]:
                 "entry": "update",
                 "status": "closed",
                 "closed_on": closed.date().isoformat(),
-                "root_cause": "Explained to the customer and corrected.",
-                "action": "Advisor briefed; follow-up call made.",
+                "root_cause": demo_text("Explained to the customer and corrected.", "已向客户解释并整改。"),
+                "action": demo_text("Advisor briefed; follow-up call made.", "已提醒服务顾问，并完成电话回访。"),
                 "customer_satisfied": days < 8,
             },
             heads,
@@ -213,9 +223,15 @@ def _month(rng, site, index: int, month: str) -> list[dict]:
                 "vin": "LFV3A28K9M3012345",
                 "owner": heads,
                 "status": "open",
-                "description": "Brake pedal went soft on the ring road two days after the brake service; "
-                "the customer stopped safely and had the car towed in.",
-                "remedy_sought": "Full inspection, written explanation, compensation for the tow.",
+                "description": demo_text(
+                    "Brake pedal went soft on the ring road two days after the brake service; "
+                    "the customer stopped safely and had the car towed in.",
+                    "刹车保养两天后，在环路上刹车踏板发软，客户安全停车后叫拖车拖回店里。",
+                ),
+                "remedy_sought": demo_text(
+                    "Full inspection, written explanation, compensation for the tow.",
+                    "全面检查车辆，给出书面说明，并赔偿拖车费。",
+                ),
                 "acknowledged_on": received.date().isoformat(),
             },
             heads,
@@ -240,11 +256,11 @@ def _recent_cases(site) -> list[dict]:
                 "date_out": (day_in + timedelta(days=off_road)).isoformat(),
                 "days_off_road": off_road,
                 "mileage": 6000 + 3500 * n,
-                "fault": "Transmission judders when pulling away",
+                "fault": demo_text("Transmission judders when pulling away", "起步时变速箱抖动"),
                 "system": "transmission",
                 "serious_safety": False,
                 "main_part_replaced": False,
-                "parts": "Valve body, fluid",
+                "parts": demo_text("Valve body, fluid", "阀体、变速箱油"),
             }
         )
     return [
@@ -262,7 +278,10 @@ def _recent_cases(site) -> list[dict]:
                 "mileage": 13500,
                 "repairs": repairs,
                 "status": "open",
-                "notes": "Third repair of the same judder; the customer asks about replacement.",
+                "notes": demo_text(
+                    "Third repair of the same judder; the customer asks about replacement.",
+                    "同一抖动问题第三次维修，客户询问能否换车。",
+                ),
             },
         }
     ]

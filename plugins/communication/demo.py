@@ -13,19 +13,21 @@ from datetime import date, timedelta
 from core.plugins import (
     demo_random,
     demo_sites,
+    demo_text,
     local_time,
     submissions_in_period,
     submit_forms,
 )
 
 MEETING, HANDOFF, MATRIX = "communication.meeting", "communication.handoff", "communication.matrix"
+# In English and as a Chinese dealership writes them (demo_text picks one).
 ACTIONS = (
-    "Share the weekend test-drive rota with after-sales",
-    "Update the courtesy-car booking sheet",
-    "Call back every customer who rated service below 7",
-    "Check parts stock for the recall campaign",
-    "Brief reception on the new complaint hotline",
-    "Post the campaign calendar on the notice board",
+    ("Share the weekend test-drive rota with after-sales", "把周末试驾排班表发给售后"),
+    ("Update the courtesy-car booking sheet", "更新代步车预约登记表"),
+    ("Call back every customer who rated service below 7", "回访所有服务评分低于7分的客户"),
+    ("Check parts stock for the recall campaign", "核查召回活动所需配件库存"),
+    ("Brief reception on the new complaint hotline", "向前台说明新的客户投诉热线"),
+    ("Post the campaign calendar on the notice board", "在公告栏张贴活动日历"),
 )
 VIN_CHARS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
 
@@ -46,25 +48,27 @@ def _matrix(site) -> dict:
     start = date(int(first[:4]), int(first[5:]), 2)
     rows = [
         {
-            "topic": "Daily huddle: bookings, deliveries, open complaints",
+            "topic": demo_text(
+                "Daily huddle: bookings, deliveries, open complaints", "每日晨会：预约、交车、未结客户投诉"
+            ),
             "frequency": "daily",
-            "audience": "Sales and after-sales teams",
+            "audience": demo_text("Sales and after-sales teams", "销售和售后团队"),
             "external": False,
             "channel": "meeting",
             "responsible": site.heads["COMMS"],
         },
         {
-            "topic": "Monthly KPI report",
+            "topic": demo_text("Monthly KPI report", "月度KPI报告"),
             "frequency": "monthly",
-            "audience": "Department heads",
+            "audience": demo_text("Department heads", "各部门负责人"),
             "external": False,
             "channel": "report",
             "responsible": site.logins["QUALITY"][0],
         },
         {
-            "topic": "Service reminders and recall notices",
+            "topic": demo_text("Service reminders and recall notices", "保养提醒与召回通知"),
             "frequency": "event",
-            "audience": "Customers",
+            "audience": demo_text("Customers", "客户"),
             "external": True,
             "channel": "sms",
             "responsible": site.heads["AFTERSALES"],
@@ -94,7 +98,7 @@ def _month(rng, site, index: int, month: str) -> list[dict]:
         due = held + timedelta(days=10 + 5 * n)
         done = rng.random() < on_time
         action = {
-            "action": ACTIONS[(index + n) % len(ACTIONS)],
+            "action": demo_text(*ACTIONS[(index + n) % len(ACTIONS)]),
             "owner": rng.choice(sorted(site.heads.values())),
             "due": due.isoformat(),
             "status": "done" if done else "open",
@@ -114,7 +118,9 @@ def _month(rng, site, index: int, month: str) -> list[dict]:
                 "meeting_type": "coordination",
                 "departments": ["SALES", "AFTERSALES", "MARKETING", "QUALITY"],
                 "chair": site.heads["COMMS"],
-                "decisions": "Weekend cover agreed; recall letters go out this week.",
+                "decisions": demo_text(
+                    "Weekend cover agreed; recall letters go out this week.", "周末值班已安排好；召回通知函本周寄出。"
+                ),
                 "actions": actions,
             },
         }

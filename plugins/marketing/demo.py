@@ -14,25 +14,27 @@ from datetime import date, timedelta
 from core.plugins import (
     demo_random,
     demo_sites,
+    demo_text,
     local_time,
     submissions_in_period,
     submit_forms,
 )
 
 PLAN, EVALUATION = "marketing.campaign_plan", "marketing.campaign_evaluation"
+# Each month's campaign, in English and as a Chinese dealership names it (demo_text picks one).
 THEMES = (
-    "Spring test-drive weekend",
-    "May Day trade-in offer",
-    "Summer air-conditioning check",
-    "Mid-year hybrid bonus",
-    "Back-to-school family SUV",
-    "National Day sales festival",
-    "Autumn service campaign",
-    "Double Eleven online offer",
-    "Winter tyre and battery check",
-    "Year-end clearance",
-    "New Year owner gathering",
-    "Lantern Festival showroom event",
+    ("Spring test-drive weekend", "春季试驾周末"),
+    ("May Day trade-in offer", "五一置换优惠"),
+    ("Summer air-conditioning check", "夏季空调免费检测"),
+    ("Mid-year hybrid bonus", "年中双擎车型购车礼"),
+    ("Back-to-school family SUV", "开学季家庭SUV专场"),
+    ("National Day sales festival", "国庆购车节"),
+    ("Autumn service campaign", "秋季服务月"),
+    ("Double Eleven online offer", "双十一线上特惠"),
+    ("Winter tyre and battery check", "冬季轮胎及蓄电池检测"),
+    ("Year-end clearance", "年末清库促销"),
+    ("New Year owner gathering", "新春车主联谊会"),
+    ("Lantern Festival showroom event", "元宵节展厅活动"),
 )
 
 
@@ -48,7 +50,8 @@ def populate() -> int:
 
 def _month(rng, site, index: int, month: str) -> list[dict]:
     year, number = int(month[:4]), int(month[5:])
-    theme = THEMES[(number - 1) % 12]
+    english, chinese = THEMES[(number - 1) % 12]
+    theme = demo_text(english, chinese)
     start = date(year, number, 3)
     end = start + timedelta(days=20)
     slipping = site.rank == 1 and index > len(site.months) - 4
@@ -66,13 +69,16 @@ def _month(rng, site, index: int, month: str) -> list[dict]:
     baseline = rng.randint(28, 36)
     lift = rng.gauss(0.2 if site.rank == 0 else 0.12, 0.06) * (0.2 if slipping else 1)
     by = site.logins["MARKETING"][0]
-    kind = "service" if "check" in theme or "service" in theme else "vehicle_sales"
+    kind = "service" if "check" in english or "service" in english else "vehicle_sales"
     plan = {
         "campaign": theme,
         "kind": kind,
-        "objective": f"{theme}: more showroom visits and test drives than an ordinary month.",
-        "segment": "Owners of cars 3–6 years old within 30 km",
-        "offer": "Trade-in bonus and free first service",
+        "objective": demo_text(
+            f"{english}: more showroom visits and test drives than an ordinary month.",
+            f"{chinese}：展厅到店和试驾量高于平常月份。",
+        ),
+        "segment": demo_text("Owners of cars 3–6 years old within 30 km", "30公里内车龄3–6年的车主"),
+        "offer": demo_text("Trade-in bonus and free first service", "置换补贴加免费首保"),
         "channels": ["platform", "search", "social", "outdoor"],
         "start_date": start.isoformat(),
         "end_date": end.isoformat(),
@@ -109,7 +115,10 @@ def _month(rng, site, index: int, month: str) -> list[dict]:
                     spend * rng.gauss(2.4 if site.rank == 0 else 2.0, 0.3) * (0.45 if slipping else 1), 0
                 ),
                 "satisfaction": rng.randint(3, 5),
-                "lessons": "Platform leads converted best; follow up within the hour.",
+                "lessons": demo_text(
+                    "Platform leads converted best; follow up within the hour.",
+                    "汽车平台线索转化最好，需一小时内跟进。",
+                ),
             },
         },
     ]

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from core.plugins import (
     demo_random,
     demo_sites,
+    demo_text,
     local_time,
     period_of,
     submissions_in_period,
@@ -23,7 +24,20 @@ from core.plugins import (
 )
 from plugins.sales.definitions import DELIVERY, LEAD_LOG, SURVEY, TEST_DRIVE
 
-MODELS = ("Camry 2.0 Hybrid", "RAV4 Hybrid", "bZ4X", "Corolla Cross", "Highlander", "Sienna")
+# Each in English and as a Chinese showroom writes it (demo_text picks the demo's language).
+MODELS = (
+    ("Camry 2.0 Hybrid", "凯美瑞 2.0 双擎"),
+    ("RAV4 Hybrid", "荣放双擎"),
+    ("bZ4X", "bZ4X"),
+    ("Corolla Cross", "卡罗拉锐放"),
+    ("Highlander", "汉兰达"),
+    ("Sienna", "赛那"),
+)
+INSURERS = (("PICC", "人保财险"), ("Ping An", "平安保险"), ("CPIC", "太平洋保险"))
+PDI_DEFECTS = (
+    ("Paint chip on the tailgate, touched up before handover.", "尾门漆面有小崩点，交车前已补漆。"),
+    ("Infotainment firmware out of date; updated at PDI.", "车机系统版本过旧，PDI时已升级。"),
+)
 SOURCES = ("walk_in", "walk_in", "walk_in", "walk_in", "walk_in", "phone", "website", "platform", "referral", "event")
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ("伟", "芳", "娜", "敏", "静", "强", "磊", "洋", "艳", "勇", "军", "杰", "涛", "明", "超", "霞")
@@ -100,7 +114,7 @@ def _month(rng, site, index: int, month: str) -> int:
                 "customer_name": _name(rng),
                 "customer_phone": f"13{rng.randint(100000000, 999999999)}",
                 "consultant": by,
-                "model": rng.choice(MODELS),
+                "model": demo_text(*rng.choice(MODELS)),
                 "response_minutes": minutes,
                 "test_drive": drove,
                 "privacy_notice": True,
@@ -117,7 +131,7 @@ def _month(rng, site, index: int, month: str) -> int:
                     "customer_name": _name(rng),
                     "licence_number": str(rng.randint(110000, 659999) * 10**12 + rng.randint(10**11, 10**12 - 1)),
                     "licence_copied": True,
-                    "insurer": rng.choice(("PICC", "Ping An", "CPIC")),
+                    "insurer": demo_text(*rng.choice(INSURERS)),
                     "vin": _vin(rng),
                     "route": rng.choice(("urban", "highway", "agreed")),
                     "time_out": out.isoformat(),
@@ -147,12 +161,7 @@ def _month(rng, site, index: int, month: str) -> int:
             "customer_signed": True,
         }
         if defects:
-            data["pdi_defects"] = rng.choice(
-                (
-                    "Paint chip on the tailgate, touched up before handover.",
-                    "Infotainment firmware out of date; updated at PDI.",
-                )
-            )
+            data["pdi_defects"] = demo_text(*rng.choice(PDI_DEFECTS))
         if data["first_service_booked"]:
             data["first_service_date"] = (when + timedelta(days=180)).date().isoformat()
         add(DELIVERY, data, by, when)

@@ -13,27 +13,29 @@ from datetime import date
 from core.plugins import (
     demo_random,
     demo_sites,
+    demo_text,
     local_time,
     submissions_in_period,
     submit_forms,
 )
 
 RECORD, NEEDS = "training.record", "training.needs_matrix"
+# Titles and roles in English and as a Chinese dealership writes them (demo_text picks one).
 COURSES = (
-    ("New model launch: bZ4X", "product", False, "manufacturer"),
-    ("High-voltage safety for EV service", "ev_safety", True, "classroom"),
-    ("Showroom reception and needs analysis", "sales_process", False, "on_the_job"),
-    ("Service reception and walk-around", "service_process", False, "classroom"),
-    ("Warranty and 三包 rules", "warranty", True, "online"),
-    ("Personal information protection (PIPL)", "compliance", True, "online"),
-    ("Complaint handling (ISO 10002)", "quality", True, "classroom"),
-    ("Diagnosis of CAN bus faults", "technical", False, "manufacturer"),
+    (("New model launch: bZ4X", "新车型上市培训：bZ4X"), "product", False, "manufacturer"),
+    (("High-voltage safety for EV service", "新能源车维修高压安全"), "ev_safety", True, "classroom"),
+    (("Showroom reception and needs analysis", "展厅接待与需求分析"), "sales_process", False, "on_the_job"),
+    (("Service reception and walk-around", "售后接待与环车检查"), "service_process", False, "classroom"),
+    (("Warranty and 三包 rules", "保修与三包政策"), "warranty", True, "online"),
+    (("Personal information protection (PIPL)", "个人信息保护（PIPL）"), "compliance", True, "online"),
+    (("Complaint handling (ISO 10002)", "客户投诉处理（ISO 10002）"), "quality", True, "classroom"),
+    (("Diagnosis of CAN bus faults", "CAN总线故障诊断"), "technical", False, "manufacturer"),
 )
 ROLES = (
-    ("Sales consultant", "sales_consultant"),
-    ("Service advisor", "service_advisor"),
-    ("Technician", "technician"),
-    ("Customer care", "customer_care"),
+    (("Sales consultant", "销售顾问"), "sales_consultant"),
+    (("Service advisor", "服务顾问"), "service_advisor"),
+    (("Technician", "维修技师"), "technician"),
+    (("Customer care", "客服专员"), "customer_care"),
 )
 PEOPLE = ("王芳", "李强", "张伟", "刘敏", "陈磊", "杨洋", "赵静", "黄勇", "吴娜", "周杰", "徐涛", "孙艳")
 
@@ -67,7 +69,7 @@ def _month(rng, site, index: int, month: str) -> list[dict]:
         day = date(year, number, 6 + 10 * slot)
         attendees = []
         for seat, person in enumerate(rng.sample(PEOPLE, 6)):
-            role = rng.choice(ROLES)[0]
+            role = demo_text(*rng.choice(ROLES)[0])
             # The first seat always completes: reaction and pass rate have someone to measure every month.
             completed = seat == 0 or rng.random() < (0.93 + 0.07 * q if site.rank == 0 else 0.55 + 0.45 * q)
             row = {"name": person, "role": role, "completed": completed}
@@ -82,7 +84,7 @@ def _month(rng, site, index: int, month: str) -> list[dict]:
                 "submitted_by": by,
                 "submitted_at": local_time(year, number, day.day, 17),
                 "data": {
-                    "course": title,
+                    "course": demo_text(*title),
                     "course_type": course_type,
                     "mandatory": mandatory,
                     "method": method,
@@ -91,7 +93,10 @@ def _month(rng, site, index: int, month: str) -> list[dict]:
                     "trainer": by,
                     "pass_mark": 80,
                     "attendees": attendees,
-                    "behaviour_plan": "Supervisor observes two customer contacts within a month.",
+                    "behaviour_plan": demo_text(
+                        "Supervisor observes two customer contacts within a month.",
+                        "一个月内由主管现场观察两次客户接待。",
+                    ),
                     "result_measure": "csi" if course_type == "service_process" else "none",
                 },
             }
@@ -106,10 +111,12 @@ def _month(rng, site, index: int, month: str) -> list[dict]:
                     "submitted_at": local_time(year, 1, 3, 10),
                     "data": {
                         "role": key,
-                        "competence": f"{role}: product and process knowledge",
+                        "competence": demo_text(
+                            f"{role[0]}: product and process knowledge", f"{role[1]}：产品与流程知识"
+                        ),
                         "current_level": rng.randint(2, 4),
                         "required_level": 4,
-                        "gap": "New models and the updated 三包 rules.",
+                        "gap": demo_text("New models and the updated 三包 rules.", "新车型及新版三包规定。"),
                         "action": "manufacturer" if key == "technician" else "classroom",
                         "course_type": "product",
                         "due_date": date(year, 6, 30).isoformat(),
