@@ -9,7 +9,7 @@ from datetime import timedelta
 from core.accounts.services import site_by_code, user_by_login
 from core.clock import local_time, utcnow
 from core.database import commit, db
-from core.demo import DEMO_SITES
+from core.demo import DEMO_SITES, demo_text
 from core.errors import NotFound
 from core.forms import schedules, services
 from core.forms.models import FormDue, FormSchedule
@@ -68,7 +68,10 @@ def _write_up_the_meetings(site, prefix: str) -> None:
                 "meeting_type": "coordination",
                 "departments": ["SALES", "AFTERSALES", "COMMS"],
                 "chair": f"{prefix}.comms.head",
-                "decisions": "Weekend cover and this week's deliveries agreed; complaints reviewed.",
+                "decisions": demo_text(
+                    "Weekend cover and this week's deliveries agreed; complaints reviewed.",
+                    "周末值班与本周交车安排已确定；已复盘客户投诉。",
+                ),
             },
         )
         # Submitted the afternoon of the meeting: it closes that Monday's due.
