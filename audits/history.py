@@ -110,7 +110,7 @@ def _programme_name(entity_id: str) -> str | None:
     return _(
         "audit programme %(year)s: %(department)s in month %(month)s",
         year=entry.year,
-        department=entry.department.name,
+        department=entry.department.label,
         month=entry.month,
     )
 

@@ -3,9 +3,12 @@ root-cause categories, 8D steps): one table for the pages and the evidence pack.
 
 from __future__ import annotations
 
+from flask import url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from audits.models import Result
+from core.plugin_engine.manager import registry
 
 RESULT_LABELS = {
     Result.CONFORMING.value: _l("Conforming"),
@@ -74,3 +77,16 @@ EIGHT_D_LABELS = {
     "d7": _l("D7 Prevent recurrence"),
     "d8": _l("D8 Recognise the team"),
 }
+
+
+def source_reference(source_ref: str | None) -> tuple[str, str | None]:
+    """Where an NC came from, as its page names and links it: ``inspection:14`` is check IN-14,
+    ``form-submission:2668`` a form's submission, ``metric:sales.ssi`` the KPI by its name."""
+    kind, _colon, key = (source_ref or "").partition(":")
+    if kind == "inspection" and key.isdigit():
+        return f"IN-{key}", url_for("audits.inspections.inspection", inspection_id=int(key))
+    if kind == "form-submission" and key.isdigit():
+        return _("form submission %(number)s", number=key), url_for("forms.view", submission_id=int(key))
+    if kind == "metric" and key in registry().metrics:
+        return str(registry().metrics[key].name), url_for("metrics.metric", key=key)
+    return (key if kind == "complaint" else source_ref or ""), None

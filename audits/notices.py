@@ -15,6 +15,7 @@ from core.accounts import organisation
 from core.accounts.models import Role, User, UserRole
 from core.clock import local, today
 from core.database import commit, db
+from core.i18n import default_language
 from core.notifications.services import notify
 from core.paths import path_for
 from core.plugin_engine.settings import plugin_config
@@ -120,9 +121,12 @@ def _action_url(action: CorrectiveAction) -> str:
 
 
 def _in_language_of(reader: User | None, make):
-    """A text of a notice to one person, made in their language (the notice keeps it as made)."""
+    """A text of a notice to one person, made in their language (the notice keeps it as made);
+    for someone who chose none, the instance's — not that of whatever made the notice (a job,
+    the scheduler, someone else's request)."""
     if reader is None or not reader.locale:
-        return make()
+        with default_language():
+            return make()
     with force_locale(reader.locale):
         return make()
 

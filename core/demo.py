@@ -39,29 +39,29 @@ STAFF, HEAD, QO, AUDITOR, ADMIN = (
     Role.ADMIN.value,
 )
 
-# Per site: (login suffix, roles, department, English role) — the login is "<prefix>.<suffix>".
+# Per site: (login suffix, roles, department, role in English, in Chinese) — the login is "<prefix>.<suffix>".
 _PEOPLE = [
-    ("admin", [ADMIN], "QUALITY", "IT administrator"),
-    ("quality", [QO], "QUALITY", "Quality officer"),
-    ("quality.head", [HEAD, QO], "QUALITY", "Quality manager"),
+    ("admin", [ADMIN], "QUALITY", "IT administrator", "IT管理员"),
+    ("quality", [QO], "QUALITY", "Quality officer", "质量专员"),
+    ("quality.head", [HEAD, QO], "QUALITY", "Quality manager", "质量经理"),
     # Internal auditors come from other departments than those they audit
     # (ISO 9001 9.2.2 c): one from training, one from risk, so every area has one who may audit it.
-    ("auditor", [AUDITOR], "TRAINING", "Internal auditor"),
-    ("auditor2", [AUDITOR], "RISK", "Internal auditor"),
-    ("sales.head", [HEAD], "SALES", "Head of sales"),
-    ("sales", [STAFF], "SALES", "Sales consultant"),
-    ("sales2", [STAFF], "SALES", "Sales consultant"),
-    ("service.head", [HEAD], "AFTERSALES", "Head of after-sales"),
-    ("service", [STAFF], "AFTERSALES", "Service advisor"),
-    ("service2", [STAFF], "AFTERSALES", "Technician"),
-    ("training.head", [HEAD], "TRAINING", "Head of training"),
-    ("training", [STAFF], "TRAINING", "Training coordinator"),
-    ("marketing.head", [HEAD], "MARKETING", "Head of marketing"),
-    ("marketing", [STAFF], "MARKETING", "Marketing specialist"),
-    ("risk.head", [HEAD], "RISK", "Head of risk and compliance"),
-    ("risk", [STAFF], "RISK", "Compliance officer"),
-    ("comms.head", [HEAD], "COMMS", "Head of communication"),
-    ("comms", [STAFF], "COMMS", "Customer care specialist"),
+    ("auditor", [AUDITOR], "TRAINING", "Internal auditor", "内审员"),
+    ("auditor2", [AUDITOR], "RISK", "Internal auditor", "内审员"),
+    ("sales.head", [HEAD], "SALES", "Head of sales", "销售经理"),
+    ("sales", [STAFF], "SALES", "Sales consultant", "销售顾问"),
+    ("sales2", [STAFF], "SALES", "Sales consultant", "销售顾问"),
+    ("service.head", [HEAD], "AFTERSALES", "Head of after-sales", "售后经理"),
+    ("service", [STAFF], "AFTERSALES", "Service advisor", "服务顾问"),
+    ("service2", [STAFF], "AFTERSALES", "Technician", "维修技师"),
+    ("training.head", [HEAD], "TRAINING", "Head of training", "培训经理"),
+    ("training", [STAFF], "TRAINING", "Training coordinator", "培训专员"),
+    ("marketing.head", [HEAD], "MARKETING", "Head of marketing", "市场经理"),
+    ("marketing", [STAFF], "MARKETING", "Marketing specialist", "市场专员"),
+    ("risk.head", [HEAD], "RISK", "Head of risk and compliance", "风控合规经理"),
+    ("risk", [STAFF], "RISK", "Compliance officer", "合规专员"),
+    ("comms.head", [HEAD], "COMMS", "Head of communication", "客服经理"),
+    ("comms", [STAFF], "COMMS", "Customer care specialist", "客服专员"),
 ]
 _NAMES = {
     "bj": [
@@ -110,13 +110,24 @@ _NAMES = {
 
 
 def _users() -> list[tuple[str, str, list[str], str, str]]:
-    """(login, printed name, roles, department, site code) of every demo user, Beijing's first."""
+    """(login, printed name, roles, department, site code) of every demo user, Beijing's first;
+    the printed name as an English demo shows it (:func:`printed_name` gives the demo's)."""
     users = []
     for code, _name, prefix in DEMO_SITES:
         city = "Beijing" if prefix == "bj" else "Shanghai"
-        for (suffix, roles, department, role), person in zip(_PEOPLE, _NAMES[prefix], strict=True):
+        for (suffix, roles, department, role, _role_zh), person in zip(_PEOPLE, _NAMES[prefix], strict=True):
             users.append((f"{prefix}.{suffix}", f"{person} ({role}, {city})", roles, department, code))
     return users
+
+
+def printed_name(login: str) -> str:
+    """A demo person's name as the demo's language writes it: ``赵磊 Zhao Lei (Sales consultant,
+    Beijing)``, or ``赵磊（销售顾问，北京）`` in a demo written in Chinese."""
+    prefix, suffix = login.split(".", 1)
+    index = next(i for i, person in enumerate(_PEOPLE) if person[0] == suffix)
+    person, (_suffix, _roles, _department, role, role_zh) = _NAMES[prefix][index], _PEOPLE[index]
+    city, city_zh = ("Beijing", "北京") if prefix == "bj" else ("Shanghai", "上海")
+    return demo_text(f"{person} ({role}, {city})", f"{person.split()[0]}（{role_zh}，{city_zh}）")
 
 
 DEMO_USERS = _users()
@@ -196,11 +207,11 @@ def _add_users(missing, sites: dict[str, Site]) -> None:
     shared_hash = hash_password(DEMO_PASSWORD)
     # Each site's heads become the heads of their department at that site
     # (unless the instance already named someone there).
-    for login, name, roles, department, site in missing:
+    for login, _name, roles, department, site in missing:
         user = services.create_user(
             None,
             login=login,
-            display_name=name,
+            display_name=printed_name(login),
             roles=roles,
             password=None,
             department=services.department_by_code(department),

@@ -111,7 +111,7 @@ def _editor(preview_url: str) -> dict:
 
 def _department_choices():
     return [
-        SelectChoice(d.code, f"{d.code} — {d.name}")
+        SelectChoice(d.code, f"{d.code} — {d.label}")
         for d in db.session.execute(db.select(Department).order_by(Department.code)).scalars()
     ]
 

@@ -77,9 +77,9 @@ def new_audit():
         if entry is not None:
             form.departments.data = [entry.department.code]
             form.title.data = (
-                _("Internal audit %(department)s — %(area)s", department=entry.department.name, area=entry.area)
+                _("Internal audit %(department)s — %(area)s", department=entry.department.label, area=entry.area)
                 if entry.area
-                else entry.department.name
+                else entry.department.label
             )
             form.scope.data = entry.area
             form.checklists.data = programme_services.suggested_checklists(entry.department.code)

@@ -9,7 +9,7 @@ from flask import Blueprint
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from audits.labels import RESULT_LABELS, SEVERITY_LABELS, SOURCE_LABELS, STATE_LABELS
+from audits.labels import RESULT_LABELS, SEVERITY_LABELS, SOURCE_LABELS, STATE_LABELS, source_reference
 from core.accounts.models import Role, User
 from core.clock import today
 from core.database import db
@@ -53,6 +53,7 @@ def common() -> dict:
         "result_labels": RESULT_LABELS,
         "state_labels": STATE_LABELS,
         "source_labels": SOURCE_LABELS,
+        "source_reference": source_reference,
         "today": today(),
     }
 

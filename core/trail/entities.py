@@ -33,7 +33,7 @@ def _site_name(entity_id: str) -> str | None:
 
 def _department_name(entity_id: str) -> str | None:
     department = _get(Department, entity_id)
-    return department.name if department else None
+    return department.label if department else None
 
 
 def _role_name(entity_id: str) -> str:
@@ -48,7 +48,7 @@ def _department_head_name(entity_id: str) -> str | None:
     row = _get(DepartmentHead, entity_id)
     if row is None:
         return None
-    return f"{row.department.name} @ {row.site.code}" if row.site else row.department.name
+    return f"{row.department.label} @ {row.site.code}" if row.site else row.department.label
 
 
 ENTITIES = (

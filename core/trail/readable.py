@@ -220,9 +220,19 @@ def _people(events) -> dict[str, str]:
     return {login: name for login, name in rows}
 
 
+# Who acted when no person did: the names the trail stores for the system's own hands.
+SYSTEM_ACTORS = {
+    "system": _l("The system"),
+    "init": _l("Installation (dealerqms init)"),
+    "cli": _l("An administrator's command"),
+    "scheduler": _l("The scheduler"),
+    "demo-data": _l("The demo data generator"),
+}
+
+
 def _who(actor: str, people: dict[str, str]) -> str:
-    if actor == "system":
-        return _("The system")
+    if actor in SYSTEM_ACTORS and actor not in people:
+        return str(SYSTEM_ACTORS[actor])
     return people.get(actor) or actor
 
 

@@ -55,7 +55,7 @@ def _get(model, **key):
 
 def _department_choices():
     departments = db.session.execute(db.select(Department).order_by(Department.code)).scalars()
-    return [SelectChoice("", _("(none)"))] + [SelectChoice(d.code, f"{d.code} · {d.name}") for d in departments]
+    return [SelectChoice("", _("(none)"))] + [SelectChoice(d.code, f"{d.code} · {d.label}") for d in departments]
 
 
 def _site_choices():
