@@ -44,6 +44,7 @@ from core.errors import (
     require_row_version,
 )
 from core.metrics import services as metrics
+from core.times import site_today
 from core.trail import reason as trail_reason
 from core.trail.queries import history_of, history_of_all
 
@@ -289,7 +290,7 @@ def raise_improvement(
         refusal = organisation.owner_refusal(owner_row, site_row.id)
         if refusal:
             raise ValidationFailed.field("owner", refusal)
-    if due_date is not None and due_date < today():
+    if due_date is not None and due_date < site_today(site_row):
         raise ValidationFailed.field("due_date", _("is in the past"))
     now = utcnow()
     # The dealership's year: an item raised on 1 January in China is OFI-<new year>.
@@ -417,7 +418,7 @@ def update_improvement(
             raise ValidationFailed.field("owner", refusal)
         item.owner = new_owner
     if due_date is not None and due_date != item.due_date:
-        if due_date < today():
+        if due_date < site_today(item.site):
             raise ValidationFailed.field("due_date", _("is in the past"))
         item.due_date = due_date
     if action_type is not None:
@@ -706,4 +707,4 @@ def work_waiting_clause(user: User, day: date | None = None):
 
 
 def is_overdue(item: Improvement) -> bool:
-    return item.is_open and item.due_date is not None and item.due_date < today()
+    return item.is_open and item.due_date is not None and item.due_date < site_today(item.site)
