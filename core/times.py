@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from babel.dates import format_date, format_datetime, get_timezone_location
 from flask import has_request_context
@@ -70,8 +70,9 @@ def site_today(site, now: datetime | None = None) -> date:
     return now.astimezone(zone).date() if now is not None else today(zone)
 
 
-def before_site_today(site_id_column, date_column, now: datetime | None = None):
-    """SQL: ``date_column`` is before the day (now, or at ``now``) at the row's site.
+def before_site_today(site_id_column, date_column, now: datetime | None = None, days: int = 0):
+    """SQL: ``date_column`` is before the day (now, or at ``now``) at the row's site — or, with
+    ``days``, before that many days after it (``days=8``: due within the coming week).
 
     One condition per time zone among the sites (a group has few), so a list of records over many
     sites judges each on its own clock; a row with no site is the group's, on the instance's clock.
@@ -89,7 +90,7 @@ def before_site_today(site_id_column, date_column, now: datetime | None = None):
 
     def day_in(name: str) -> date:
         zone = zone_named(name)
-        return now.astimezone(zone).date() if now is not None else today(zone)
+        return (now.astimezone(zone).date() if now is not None else today(zone)) + timedelta(days=days)
 
     if set(by_zone) <= {instance}:
         return date_column < day_in(instance)

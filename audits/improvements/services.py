@@ -31,7 +31,7 @@ from audits.services.common import (
 from core.accounts import organisation
 from core.accounts.models import Department, Role, Site, User, UserRole
 from core.accounts.permissions import Permission, can, scope_clause, works_at
-from core.clock import local, today, utcnow
+from core.clock import local, utcnow
 from core.database import db
 from core.errors import (
     Conflict,
@@ -44,7 +44,7 @@ from core.errors import (
     require_row_version,
 )
 from core.metrics import services as metrics
-from core.times import site_today
+from core.times import before_site_today, site_today
 from core.trail import reason as trail_reason
 from core.trail.queries import history_of, history_of_all
 
@@ -695,12 +695,17 @@ def owner_candidates(item: Improvement) -> list[User]:
 def work_waiting_clause(user: User, day: date | None = None):
     """SQL: the open items ``user`` owns that are due within :data:`DUE_SOON_DAYS` or late, and the
     ones still to plan with no due date yet (somebody has to decide what to do with them)."""
-    soon = (day or today()) + timedelta(days=DUE_SOON_DAYS)
+    due_soon = (
+        Improvement.due_date <= day + timedelta(days=DUE_SOON_DAYS)
+        if day is not None
+        # Soon on the item's site's days: due on or before the DUE_SOON_DAYS-th day from today there.
+        else before_site_today(Improvement.site_id, Improvement.due_date, days=DUE_SOON_DAYS + 1)
+    )
     return db.and_(
         Improvement.owner_id == user.id,
         Improvement.stage.in_([stage.value for stage in OPEN_STAGES]),
         or_(
-            Improvement.due_date <= soon,
+            due_soon,
             db.and_(Improvement.due_date.is_(None), Improvement.stage == Stage.PLAN.value),
         ),
     )
