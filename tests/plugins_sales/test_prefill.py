@@ -8,8 +8,8 @@ import time_machine
 from core.accounts.services import site_by_code
 from core.database import commit
 
-# 09:30 on 15 June in Urumqi (UTC+6), 11:30 in Shanghai.
-MOMENT = datetime(2026, 6, 15, 3, 30, tzinfo=UTC)
+# 02:30 on 15 June in Urumqi (UTC+6), still 14 June in UTC.
+MOMENT = datetime(2026, 6, 14, 20, 30, tzinfo=UTC)
 
 
 def value_of(page: str, name: str) -> str | None:
@@ -28,9 +28,14 @@ def test_the_lead_log_opens_with_the_consultant_and_the_local_time(app, users, m
     with time_machine.travel(MOMENT, tick=False):
         page = client.get("/forms/sales.lead_log/new").get_data(as_text=True)
     assert value_of(page, "consultant") == "Li Lei"
-    assert value_of(page, "received_at") == "2026-06-15T09:30"
+    assert value_of(page, "received_at") == "2026-06-15T02:30"
     # Fields without a prefill start empty.
     assert not value_of(page, "customer_name")
+    # A delivery is recorded on the day it happens there.
+    with time_machine.travel(MOMENT, tick=False):
+        page = client.get("/forms/sales.delivery_checklist/new").get_data(as_text=True)
+    assert value_of(page, "delivery_date") == "2026-06-15"
+    assert value_of(page, "consultant") == "Li Lei"
 
     # What was typed stays, even where it was cleared, when the page comes back with errors.
     with time_machine.travel(MOMENT, tick=False):
