@@ -13,13 +13,14 @@ from audits.labels import SEVERITY_LABELS
 from audits.models import ActionState, Audit, CorrectiveAction, Nonconformity
 from core.accounts import organisation
 from core.accounts.models import Role, User, UserRole
-from core.clock import local, today
+from core.clock import utcnow
 from core.database import commit, db
 from core.i18n import default_language
 from core.notifications.services import notify
 from core.paths import path_for
 from core.plugin_engine.settings import plugin_config
 from core.plugins import NotificationKind
+from core.times import site_today
 
 NC_RAISED = "audits.nc_raised"
 ACTION_ASSIGNED = "audits.action_assigned"
@@ -230,13 +231,16 @@ def _escalate(item_id: str, department, site, due, day, kind: str, params: dict,
 
 def remind(now) -> list[str]:
     """Due-soon and overdue reminders, and escalation of long-overdue actions and NCs (the tick)."""
-    day = local(now).date() if now else today()
+    now = now or utcnow()
+    # Each record is judged on its site's day; the query only narrows to what may be due anywhere
+    # (no site's day is more than one day ahead of UTC's).
+    latest_day = now.date() + timedelta(days=1)
     open_actions = list(
         db.session.execute(
             db.select(CorrectiveAction)
             .where(
                 CorrectiveAction.state == ActionState.OPEN,
-                CorrectiveAction.due_date <= day + _days("remind_days_before"),
+                CorrectiveAction.due_date <= latest_day + _days("remind_days_before"),
             )
             .order_by(CorrectiveAction.due_date)
         ).scalars()
@@ -244,6 +248,9 @@ def remind(now) -> list[str]:
     told = 0
     for action in open_actions:
         params, url, due = _action_params(action), _action_url(action), action.due_date
+        day = site_today(action.nonconformity.site, now)
+        if due > day + _days("remind_days_before"):
+            continue
         # Each reminder is one event per action and due date: a moved due date reminds again.
         if due >= day:
             told += notify([action.owner], ACTION_DUE, params, url=url, event=f"action-due:{action.id}:{due}")
@@ -254,10 +261,13 @@ def remind(now) -> list[str]:
     late_ncs = db.session.execute(
         db.select(Nonconformity).where(
             Nonconformity.state.not_in(["closed", "cancelled"]),
-            Nonconformity.due_date < day - _days("escalate_to_head_after_days") + timedelta(days=1),
+            Nonconformity.due_date < latest_day - _days("escalate_to_head_after_days") + timedelta(days=1),
         )
     ).scalars()
     for nc in late_ncs:
+        day = site_today(nc.site, now)
+        if day - nc.due_date < _days("escalate_to_head_after_days"):
+            continue
         params = {
             "reference": nc.reference,
             "title": nc.title,

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from babel.dates import format_date, format_datetime, get_timezone_location
 from flask import has_request_context
 from flask_babel import get_locale
 from flask_login import current_user
 
-from core.clock import local_zone, utcnow, zone_named
+from core.clock import instance_zone_name, local_zone, today, utcnow, zone_named
 
 DATE = "yyyy-MM-dd"
 MINUTES = "yyyy-MM-dd HH:mm"
@@ -61,6 +61,48 @@ def viewer_zone() -> tzinfo:
 def zone_of(site) -> tzinfo:
     """A record's site's zone; the instance's for a record of the group (no site)."""
     return zone_named(site.time_zone) if site is not None and site.time_zone else local_zone()
+
+
+def site_today(site, now: datetime | None = None) -> date:
+    """The day at ``site`` now (or at ``now``): a due date there means that site's day, which in
+    Shanghai may already be tomorrow while it is still today in Los Angeles."""
+    zone = zone_of(site)
+    return now.astimezone(zone).date() if now is not None else today(zone)
+
+
+def before_site_today(site_id_column, date_column, now: datetime | None = None, days: int = 0):
+    """SQL: ``date_column`` is before the day (now, or at ``now``) at the row's site — or, with
+    ``days``, before that many days after it (``days=8``: due within the coming week).
+
+    One condition per time zone among the sites (a group has few), so a list of records over many
+    sites judges each on its own clock; a row with no site is the group's, on the instance's clock.
+    With a single zone it is a plain comparison, which keeps the date index usable.
+    """
+    from sqlalchemy import and_, false, or_, select
+
+    from core.accounts.models import Site
+    from core.database import db
+
+    instance = instance_zone_name()
+    by_zone: dict[str, list[int]] = {}
+    for site_id, name in db.session.execute(select(Site.id, Site.time_zone)):
+        by_zone.setdefault(name or instance, []).append(site_id)
+
+    def day_in(name: str) -> date:
+        zone = zone_named(name)
+        return (now.astimezone(zone).date() if now is not None else today(zone)) + timedelta(days=days)
+
+    if set(by_zone) <= {instance}:
+        return date_column < day_in(instance)
+    conditions = []
+    for name, site_ids in sorted(by_zone.items()):
+        at_sites = site_id_column.in_(site_ids)
+        if name == instance:
+            at_sites = or_(at_sites, site_id_column.is_(None))
+        conditions.append(and_(at_sites, date_column < day_in(name)))
+    if instance not in by_zone:
+        conditions.append(and_(site_id_column.is_(None), date_column < day_in(instance)))
+    return or_(*conditions) if conditions else false()
 
 
 def offset_label(zone: tzinfo, at: datetime | None = None) -> str:

@@ -157,6 +157,13 @@ def test_rating_scales_and_group_bounds_are_kept():
         ({"type": "group", "fields": [Field(key="x", label="X")], "min": -1}, "number of rows"),
         ({"type": "text", "fields": [Field(key="x", label="X")]}, "a text field takes no fields"),
         ({"visible_when": "other"}, "visible_when must be a pair"),
+        ({"type": "date", "prefill": "now"}, "prefill 'now' fits a datetime field, not a date field"),
+        ({"type": "integer", "prefill": "me"}, "prefill 'me' fits a text field, not a integer field"),
+        ({"type": "datetime", "prefill": "yesterday"}, "unknown prefill 'yesterday' \\(known: now, today, me\\)"),
+        (
+            {"type": "group", "fields": [Field(key="on", label="On", type="date", prefill="today")]},
+            "inside a group cannot have a prefill",
+        ),
     ],
 )
 def test_malformed_fields_are_refused_with_the_reason(kwargs, message):

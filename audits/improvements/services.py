@@ -31,7 +31,7 @@ from audits.services.common import (
 from core.accounts import organisation
 from core.accounts.models import Department, Role, Site, User, UserRole
 from core.accounts.permissions import Permission, can, scope_clause, works_at
-from core.clock import local, today, utcnow
+from core.clock import local, utcnow
 from core.database import db
 from core.errors import (
     Conflict,
@@ -44,6 +44,7 @@ from core.errors import (
     require_row_version,
 )
 from core.metrics import services as metrics
+from core.times import before_site_today, site_today
 from core.trail import reason as trail_reason
 from core.trail.queries import history_of, history_of_all
 
@@ -289,7 +290,7 @@ def raise_improvement(
         refusal = organisation.owner_refusal(owner_row, site_row.id)
         if refusal:
             raise ValidationFailed.field("owner", refusal)
-    if due_date is not None and due_date < today():
+    if due_date is not None and due_date < site_today(site_row):
         raise ValidationFailed.field("due_date", _("is in the past"))
     now = utcnow()
     # The dealership's year: an item raised on 1 January in China is OFI-<new year>.
@@ -417,7 +418,7 @@ def update_improvement(
             raise ValidationFailed.field("owner", refusal)
         item.owner = new_owner
     if due_date is not None and due_date != item.due_date:
-        if due_date < today():
+        if due_date < site_today(item.site):
             raise ValidationFailed.field("due_date", _("is in the past"))
         item.due_date = due_date
     if action_type is not None:
@@ -694,16 +695,21 @@ def owner_candidates(item: Improvement) -> list[User]:
 def work_waiting_clause(user: User, day: date | None = None):
     """SQL: the open items ``user`` owns that are due within :data:`DUE_SOON_DAYS` or late, and the
     ones still to plan with no due date yet (somebody has to decide what to do with them)."""
-    soon = (day or today()) + timedelta(days=DUE_SOON_DAYS)
+    due_soon = (
+        Improvement.due_date <= day + timedelta(days=DUE_SOON_DAYS)
+        if day is not None
+        # Soon on the item's site's days: due on or before the DUE_SOON_DAYS-th day from today there.
+        else before_site_today(Improvement.site_id, Improvement.due_date, days=DUE_SOON_DAYS + 1)
+    )
     return db.and_(
         Improvement.owner_id == user.id,
         Improvement.stage.in_([stage.value for stage in OPEN_STAGES]),
         or_(
-            Improvement.due_date <= soon,
+            due_soon,
             db.and_(Improvement.due_date.is_(None), Improvement.stage == Stage.PLAN.value),
         ),
     )
 
 
 def is_overdue(item: Improvement) -> bool:
-    return item.is_open and item.due_date is not None and item.due_date < today()
+    return item.is_open and item.due_date is not None and item.due_date < site_today(item.site)

@@ -6,7 +6,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import or_
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from audits import notices
 from audits.models import ActionState, CorrectiveAction, NcState, Nonconformity
@@ -20,7 +20,7 @@ from core.accounts import organisation
 from core.accounts.models import Role, Site, User
 from core.accounts.passwords import verify_password
 from core.accounts.permissions import Permission, can
-from core.clock import today, utcnow
+from core.clock import utcnow
 from core.database import db
 from core.errors import (
     Conflict,
@@ -34,8 +34,21 @@ from core.errors import (
     require_row_version,
 )
 from core.signatures import sign
+from core.times import before_site_today, site_today
 
 PLANNABLE_STATES = (NcState.ROOT_CAUSE_IDENTIFIED, NcState.ACTIONS_PLANNED, NcState.VERIFYING)
+
+
+# An action's site is its NC's; looked up per row so that "overdue" needs no join (see actions_query).
+def _site_of_action():
+    # An alias, so that a query that also joins the NC (by site, by reader) still finds it here.
+    nc = aliased(Nonconformity)
+    return (
+        db.select(nc.site_id)
+        .where(nc.id == CorrectiveAction.nonconformity_id)
+        .correlate(CorrectiveAction)
+        .scalar_subquery()
+    )
 
 
 def action_by_id(action_id: int) -> CorrectiveAction:
@@ -84,7 +97,7 @@ def add_action(
         raise ValidationFailed.field("owner", refusal_of_owner)
     if due_date is None:
         raise ValidationFailed.field("due_date", _("is required"))
-    if due_date < today():
+    if due_date < site_today(nc.site):
         raise ValidationFailed.field("due_date", _("is in the past"))
     number = max((a.number for a in nc.actions), default=0) + 1
     action = CorrectiveAction(
@@ -244,7 +257,9 @@ def actions_query(
     if open_only or overdue:
         query = query.where(CorrectiveAction.state.in_([ActionState.OPEN, ActionState.DONE]))
     if overdue:
-        query = query.where(CorrectiveAction.due_date < today(), CorrectiveAction.state == ActionState.OPEN)
+        query = query.where(
+            before_site_today(_site_of_action(), CorrectiveAction.due_date), CorrectiveAction.state == ActionState.OPEN
+        )
     if site is not None:
         # Joined only when filtering by site: without the join, the lists by state walk the
         # (state, due_date) index and stop at the rows shown.
@@ -293,4 +308,4 @@ def _count(query) -> int:
 
 
 def is_overdue(action: CorrectiveAction) -> bool:
-    return action.state == ActionState.OPEN and action.due_date < today()
+    return action.state == ActionState.OPEN and action.due_date < site_today(action.nonconformity.site)

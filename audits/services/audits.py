@@ -223,6 +223,27 @@ def default_lead_auditor(actor: User, site: Site | None, department_ids=()) -> U
     return candidates[0] if candidates else None
 
 
+def no_auditor_advice(site: Site | None, department_ids=()) -> str | None:
+    """Why nobody can be offered to audit those departments at ``site``, and what to do about it;
+    None when somebody can. A planning form says this instead of showing an empty list."""
+    if auditor_candidates(site, department_ids):
+        return None
+    place = site.name if site is not None else _("the group")
+    if auditor_candidates(site):
+        return _(
+            "Everyone who may audit at %(site)s works in a department being audited, and nobody may audit "
+            "their own department (ISO 9001 9.2.2 c). Ask an administrator to give the auditor role to "
+            "someone from another department at %(site)s or at the group office, then choose them here.",
+            site=place,
+        )
+    return _(
+        "Nobody can audit at %(site)s yet: nobody who works there or at the group office is an auditor or "
+        "a quality officer. Ask an administrator to give someone at %(site)s the auditor role, or to give it "
+        "to someone at the group office, who may audit every site; then plan this audit again.",
+        site=place,
+    )
+
+
 def next_working_day(after: date) -> date:
     """The first Monday-to-Friday day after ``after``: an audit is planned for a day staff are in."""
     day = after + timedelta(days=1)

@@ -38,7 +38,7 @@ from audits.services.common import (
 from core.accounts import organisation
 from core.accounts.models import Department, Role, Site, User
 from core.accounts.permissions import Permission, can, in_group_office, require, scope_clause
-from core.clock import local, today, utcnow
+from core.clock import local, utcnow
 from core.database import db
 from core.errors import (
     Conflict,
@@ -51,6 +51,7 @@ from core.errors import (
 )
 from core.i18n import default_language, in_every_language
 from core.plugin_engine.manager import notify_after_commit
+from core.times import before_site_today, site_today
 from core.trail import reason as trail_reason
 from core.trail.queries import history_of_all
 
@@ -295,9 +296,11 @@ def raise_nonconformity(
             raise ValidationFailed.field("owner", refusal)
     else:
         owner_row = head_of(department_row, site_row)
+    # The due date is a day at the NC's site, which may be ahead of (or behind) the instance's.
+    site_day = site_today(site_row)
     if due_date is None:
-        due_date = today() + timedelta(days=DEFAULT_DAYS[severity])
-    elif due_date < today():
+        due_date = site_day + timedelta(days=DEFAULT_DAYS[severity])
+    elif due_date < site_day:
         raise ValidationFailed.field("due_date", _("is in the past"))
     now = utcnow()
     # The year of the reference is the dealership's: an NC raised on 1 January in China is NC-<new year>.
@@ -506,18 +509,20 @@ def list_query(
         query = query.where(Nonconformity.audit_id == audit_id)
     if overdue:
         query = query.where(
-            Nonconformity.due_date < today(), Nonconformity.state.not_in([NcState.CLOSED, NcState.CANCELLED])
+            before_site_today(Nonconformity.site_id, Nonconformity.due_date),
+            Nonconformity.state.not_in([NcState.CLOSED, NcState.CANCELLED]),
         )
     return query.order_by(Nonconformity.raised_at.desc(), Nonconformity.id.desc())
 
 
 def is_overdue(nc: Nonconformity) -> bool:
-    return nc.is_open and nc.due_date is not None and nc.due_date < today()
+    return nc.is_open and nc.due_date is not None and nc.due_date < site_today(nc.site)
 
 
 def _overdue_query(site: Site | None, owner: User | None, reader: User | None = None):
     query = db.select(Nonconformity).where(
-        Nonconformity.due_date < today(), Nonconformity.state.not_in([NcState.CLOSED, NcState.CANCELLED])
+        before_site_today(Nonconformity.site_id, Nonconformity.due_date),
+        Nonconformity.state.not_in([NcState.CLOSED, NcState.CANCELLED]),
     )
     if reader is not None:
         query = query.where(visible_clause(reader))

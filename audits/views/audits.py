@@ -110,6 +110,7 @@ def new_audit():
         sites=nc_services.sites(),
         departments=nc_services.departments(),
         auditors=audit_services.auditor_candidates(site),
+        no_auditor=audit_services.no_auditor_advice(site, [entry.department.id] if entry is not None else []),
         checklists=registry().checklists,
         **common(),
     ), outcome.status
@@ -161,6 +162,7 @@ def edit_audit(reference):
         errors=errors_of(form),
         gone=gone,
         auditors=audit_services.auditor_candidates(audit.site, [d.id for d in audit.departments]),
+        no_auditor=audit_services.no_auditor_advice(audit.site, [d.id for d in audit.departments]),
         checklists=known,
         **common(),
     ), outcome.status

@@ -327,12 +327,19 @@ def _build_class(definition: Form, csrf: bool) -> type[SubmissionForm]:
     return type(f"Form_{definition.key.replace('.', '_')}_v{definition.version}", (SubmissionForm,), attributes)
 
 
-def prefill_times(form: SubmissionForm, zone: tzinfo) -> None:
-    """A new form's required date-times start at now on the site's clock: most are logged as they happen."""
-    now = wall_clock(utcnow(), zone)
+def prefill(form: SubmissionForm, zone: tzinfo, person_name: str) -> None:
+    """A form opened empty starts with what its fields' ``prefill`` asks for: now or today on the
+    site's clock (most records are logged as they happen), the signed-in person's name. Only the
+    web page calls this, and only before anything is typed."""
+    moment = utcnow()
+    values = {
+        "now": wall_clock(moment, zone),
+        "today": moment.astimezone(zone).date(),
+        "me": person_name,
+    }
     for field in form.definition.fields:
-        if field.type == "datetime" and field.required and form[field.key].data is None:
-            form[field.key].data = now
+        if field.prefill is not None and form[field.key].data in (None, ""):
+            form[field.key].data = values[field.prefill]
 
 
 # Stored data ------------------------------------------------------------------------

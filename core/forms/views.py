@@ -22,7 +22,7 @@ from core.accounts.permissions import Permission, can, require
 from core.database import commit, db
 from core.errors import DomainError, authorize
 from core.forms import schedules, services
-from core.forms.forms import clean_data, form_class, prefill_times
+from core.forms.forms import clean_data, form_class, prefill
 from core.rhythm import FREQUENCY_LABELS, WEEKDAY_LABELS
 from core.tasks.views import after_done
 from core.times import zone_of
@@ -93,7 +93,7 @@ def fill(key):
     elif form.is_submitted():
         status = 422
     else:
-        prefill_times(form, zone)
+        prefill(form, zone, current_user.display_name)
     _pad_groups(form)
     return render_template("forms/fill.html", definition=definition, form=form, sites=sites, chosen=chosen), status
 

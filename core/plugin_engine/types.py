@@ -48,6 +48,9 @@ FIELD_TYPES = (
 NUMERIC_FIELD_TYPES = ("integer", "decimal")
 CHOICE_FIELD_TYPES = ("select", "multiselect")
 DIRECTIONS = ("higher", "lower")
+# What a field may start with when its form is opened empty on the web, and the field types it fits:
+# the current time or day on the site's clock, or the signed-in person's name.
+PREFILLS = {"now": ("datetime",), "today": ("date",), "me": ("text",)}
 PERIODS = ("month", "quarter", "year")
 PROCEDURE_KINDS = ("manual", "procedure", "work_instruction", "form_template")
 ROLES = ("admin", "quality_officer", "department_head", "auditor", "staff")
@@ -328,6 +331,11 @@ class Field:
     - ``visible_when``: ``(other_field_key, value)``: the field shows (and is
       required, if ``required``) only while the earlier field has that value
       (for a multiselect: while that value is among those chosen).
+    - ``prefill``: what the field starts with when somebody opens the form
+      on the web (never over what they typed; the API and the command line
+      take values as given): ``"now"`` (datetime: the current time on the
+      site's clock), ``"today"`` (date: the site's day) or ``"me"`` (text:
+      the signed-in person's name).
     """
 
     key: str
@@ -341,6 +349,7 @@ class Field:
     scale: tuple[int, int] | None = None
     fields: tuple[Field, ...] = ()
     visible_when: tuple[str, Any] | None = None
+    prefill: str | None = None
 
     def __post_init__(self):
         owner = f"field {self.key!r}"
@@ -355,6 +364,7 @@ class Field:
         self._check_bounds(owner)
         self._check_scale(owner)
         self._check_group(owner)
+        self._check_prefill(owner)
         if self.visible_when is not None:
             condition = self.visible_when
             if isinstance(condition, dict) and len(condition) == 1:
@@ -420,6 +430,15 @@ class Field:
             _fail(owner, f"scale {tuple(scale)!r} must go from a lower to a higher number")
         _set(self, "scale", tuple(scale))
 
+    def _check_prefill(self, owner: str) -> None:
+        if self.prefill is None:
+            return
+        if self.prefill not in PREFILLS:
+            _fail(owner, f"unknown prefill {self.prefill!r} (known: {', '.join(PREFILLS)})")
+        fits = PREFILLS[self.prefill]
+        if self.type not in fits:
+            _fail(owner, f"prefill {self.prefill!r} fits a {' or '.join(fits)} field, not a {self.type} field")
+
     def _check_group(self, owner: str) -> None:
         fields = _tuple(self, "fields")
         if self.type != "group":
@@ -435,6 +454,8 @@ class Field:
                 _fail(owner, f"group {sub.key!r} cannot be nested inside another group")
             if sub.visible_when is not None:
                 _fail(owner, f"field {sub.key!r} inside a group cannot have visible_when")
+            if sub.prefill is not None:
+                _fail(owner, f"field {sub.key!r} inside a group cannot have a prefill (rows start empty)")
         _unique(owner, "field key", (sub.key for sub in fields))
 
 

@@ -12,6 +12,7 @@ from core.accounts.models import User
 from core.clock import today
 from core.plugin_engine import manager
 from core.plugin_engine.types import Task
+from core.times import viewer_zone
 
 # The inbox page lists this many at most; the count says how many there are in all.
 INBOX_SIZE = 200
@@ -45,7 +46,8 @@ def count(user: User) -> int:
 
 
 def is_overdue(task: Task) -> bool:
-    return task.due is not None and task.due < today()
+    # A task is the reader's own work: late when its day has passed on their site's clock.
+    return task.due is not None and task.due < today(viewer_zone())
 
 
 def kinds(tasks: list[Task]) -> list[tuple[str, str, int]]:

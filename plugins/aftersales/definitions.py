@@ -456,7 +456,7 @@ def repair_order() -> Form:
             Field(key="ro_number", label=_l("Repair order number"), required=True),
             Field(key="vin", label=_l("VIN"), type="vin", required=True),
             Field(key="mileage", label=_l("Mileage (km)"), type="integer", min=0, max=2_000_000, required=True),
-            Field(key="received_at", label=_l("Vehicle received"), type="datetime", required=True),
+            Field(key="received_at", label=_l("Vehicle received"), type="datetime", required=True, prefill="now"),
             Field(key="concern", label=_l("Concern in the customer's words"), type="textarea", required=True),
             Field(
                 key="existing_damage",

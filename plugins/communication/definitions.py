@@ -267,7 +267,7 @@ def meeting_form() -> Form:
             "over to the next meeting's log with their status."
         ),
         fields=[
-            Field(key="meeting_date", label=_l("Meeting date"), type="date", required=True),
+            Field(key="meeting_date", label=_l("Meeting date"), type="date", required=True, prefill="today"),
             Field(
                 key="meeting_type",
                 label=_l("Meeting"),
@@ -321,10 +321,10 @@ def handoff_form() -> Form:
         title=_l("Sales-to-service handoff"),
         description=_l("Filled in at delivery: the customer meets the service team before leaving."),
         fields=[
-            Field(key="delivery_date", label=_l("Delivery date"), type="date", required=True),
+            Field(key="delivery_date", label=_l("Delivery date"), type="date", required=True, prefill="today"),
             Field(key="vin", label=_l("VIN"), type="vin", required=True),
             Field(key="customer", label=_l("Customer"), required=True),
-            Field(key="sales_consultant", label=_l("Sales consultant"), required=True),
+            Field(key="sales_consultant", label=_l("Sales consultant"), required=True, prefill="me"),
             Field(key="service_advisor", label=_l("Service advisor"), required=True),
             Field(
                 key="service_introduced",

@@ -355,7 +355,7 @@ FORMS = [
                     ("showroom_tablet", _l("Showroom tablet")),
                 ],
             ),
-            Field(key="given_at", label=_l("Consent given at"), type="datetime", required=True),
+            Field(key="given_at", label=_l("Consent given at"), type="datetime", required=True, prefill="now"),
             Field(key="withdrawn", label=_l("Withdrawn"), type="boolean"),
             Field(key="withdrawn_on", label=_l("Withdrawn on"), type="date", visible_when=("withdrawn", True)),
         ],

@@ -407,7 +407,7 @@ def forms() -> list[Form]:
             title=_l("Lead log"),
             description=_l("One entry per enquiry, whatever the channel, recorded when it arrives."),
             fields=[
-                Field(key="received_at", label=_l("Received at"), type="datetime", required=True),
+                Field(key="received_at", label=_l("Received at"), type="datetime", required=True, prefill="now"),
                 Field(
                     key="source",
                     label=_l("Source"),
@@ -424,7 +424,7 @@ def forms() -> list[Form]:
                 ),
                 Field(key="customer_name", label=_l("Customer name"), required=True),
                 Field(key="customer_phone", label=_l("Customer phone"), type="phone"),
-                Field(key="consultant", label=_l("Sales consultant"), required=True),
+                Field(key="consultant", label=_l("Sales consultant"), required=True, prefill="me"),
                 Field(key="model", label=_l("Model of interest")),
                 Field(
                     key="response_minutes",
@@ -467,7 +467,7 @@ def forms() -> list[Form]:
                         ("agreed", _l("Route agreed with the customer")),
                     ],
                 ),
-                Field(key="time_out", label=_l("Time out"), type="datetime", required=True),
+                Field(key="time_out", label=_l("Time out"), type="datetime", required=True, prefill="now"),
                 Field(key="odometer_out", label=_l("Odometer out (km)"), type="integer", required=True, min=0),
                 Field(
                     key="damage_before",
@@ -479,7 +479,7 @@ def forms() -> list[Form]:
                 Field(key="odometer_in", label=_l("Odometer in (km)"), type="integer", min=0),
                 Field(key="damage_after", label=_l("Damage found after the drive"), type="textarea"),
                 Field(key="customer_signed", label=_l("Signed by the customer"), type="boolean", required=True),
-                Field(key="consultant", label=_l("Accompanying consultant"), required=True),
+                Field(key="consultant", label=_l("Accompanying consultant"), required=True, prefill="me"),
             ],
         ),
         Form(
@@ -489,8 +489,8 @@ def forms() -> list[Form]:
             description=_l("Completed with the customer at handover; the pre-delivery inspection comes first."),
             fields=[
                 Field(key="vin", label=_l("VIN"), type="vin", required=True),
-                Field(key="delivery_date", label=_l("Delivery date"), type="date", required=True),
-                Field(key="consultant", label=_l("Sales consultant"), required=True),
+                Field(key="delivery_date", label=_l("Delivery date"), type="date", required=True, prefill="today"),
+                Field(key="consultant", label=_l("Sales consultant"), required=True, prefill="me"),
                 Field(
                     key="pdi_signed_off", label=_l("Pre-delivery inspection signed off"), type="boolean", required=True
                 ),

@@ -1,5 +1,6 @@
 """The pages: planning, the field view keeping what was typed, prefilled NCs, evidence serving, dashboard."""
 
+import html
 import io
 import re
 from datetime import timedelta
@@ -259,3 +260,33 @@ def test_planning_from_the_programme_prefills_what_planning_accepts(app, client_
         },
     )
     assert answer.status_code == 302, answer.get_data(as_text=True)[-2000:]
+
+
+def test_planning_where_nobody_can_audit_says_what_to_do(app, client_as, make_user):
+    """A site without an auditor: the planning form says so, and whom to ask, instead of an empty list."""
+    from audits.services import programme
+    from core.accounts.services import create_site
+    from core.database import commit
+
+    with app.app_context():
+        create_site(None, "EAST", "East dealership")
+        entry = programme.add_entry(None, year=today().year, month=12, site="EAST", department="SALES")
+        commit()
+        entry_id = entry.id
+    client = client_as("qo")
+
+    def advice() -> str | None:
+        page = client.get(f"/audits/new?entry={entry_id}").get_data(as_text=True)
+        found = re.search(r'<div class="alert alert-warning" id="no-auditor" role="status"><p>(.*?)</p>', page, re.S)
+        if found:
+            assert 'aria-describedby="no-auditor"' in page
+        return html.unescape(found.group(1)) if found else None
+
+    said = advice()
+    assert said.startswith("Nobody can audit at East dealership yet")
+    assert "Ask an administrator to give someone at East dealership the auditor role" in said
+    # An auditor there, but from the audited department: impartiality leaves nobody either.
+    make_user("east.sales", "auditor", department="SALES", site="EAST")
+    assert "nobody may audit their own department" in advice()
+    make_user("east.trainer", "auditor", department="TRAINING", site="EAST")
+    assert advice() is None
