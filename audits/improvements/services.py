@@ -47,6 +47,7 @@ from core.metrics import services as metrics
 from core.times import before_site_today, site_today
 from core.trail import reason as trail_reason
 from core.trail.queries import history_of, history_of_all
+from core.trail.readable import actor_names
 
 STAGES = tuple(stage.value for stage in Stage)
 SOURCES = tuple(source.value for source in Source)
@@ -667,14 +668,17 @@ def stage_counts(user: User, **filters) -> dict[str, int]:
 
 
 def stage_changes(item: Improvement) -> list[dict]:
-    """The item's way through the stages, from the trail: when, who, from, to and why."""
+    """The item's way through the stages, from the trail: when, who (``actor``, the login; ``by``,
+    in words), from, to and why."""
     changes = []
-    for event in history_of(item):
-        fields = event.changed_fields
-        if "stage" not in fields:
-            continue
-        before, after = fields["stage"]
-        changes.append({"at": event.at, "actor": event.actor, "from": before, "to": after, "reason": event.reason})
+    events = [event for event in history_of(item) if "stage" in event.changed_fields]
+    names = actor_names(events)
+    for event in events:
+        before, after = event.changed_fields["stage"]
+        changes.append(
+            {"at": event.at, "actor": event.actor, "by": names[event.actor], "from": before, "to": after}
+            | {"reason": event.reason}
+        )
     return changes
 
 

@@ -194,9 +194,10 @@ def create_user(
     department: Department | None = None,
     site: Site | None = None,
     email: str | None = None,
-    locale: str = "en",
+    locale: str | None = None,
 ) -> User:
-    """Add a user. ``actor`` None means the installation itself (``init``, CLI)."""
+    """Add a user. ``actor`` None means the installation itself (``init``, CLI). A new
+    account speaks the instance's language (``DEALERQMS_LANGUAGE``) until its owner picks another."""
     if actor is not None:
         require(actor, Permission.MANAGE_USERS)
     login = login.strip().lower()
@@ -209,6 +210,7 @@ def create_user(
         raise ValidationFailed.field("department", "a department head needs a department")
     if password is not None:
         check_password_strength(password, login)
+    locale = locale or current_app.config["BABEL_DEFAULT_LOCALE"]
     _check_locale(locale)
     user = User(
         login=login,

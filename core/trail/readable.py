@@ -230,6 +230,12 @@ SYSTEM_ACTORS = {
 }
 
 
+def actor_names(events) -> dict[str, str]:
+    """Who acted in each of ``events``, by the trail's actor (a login, or the system's hands), in words."""
+    people = _people(events)
+    return {event.actor: _who(event.actor, people) for event in events}
+
+
 def _who(actor: str, people: dict[str, str]) -> str:
     if actor in SYSTEM_ACTORS and actor not in people:
         return str(SYSTEM_ACTORS[actor])
