@@ -127,6 +127,9 @@ def test_pages_work_on_the_data_for_a_quality_officer(app, small, csrf_token):
         page = client.get(path)
         assert page.status_code == 200, path
     assert audit in client.get(f"/audits/{audit}").get_data(as_text=True)
+    # The generated records are found by search like any other (the loader writes around the ORM).
+    found = client.get("/search", query_string={"q": nc})
+    assert found.status_code == 200 and f'href="/nonconformities/{nc}"' in found.get_data(as_text=True)
 
 
 def test_the_api_serves_the_data(app, small):
