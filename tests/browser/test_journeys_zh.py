@@ -118,6 +118,7 @@ def test_the_quality_officer_audits_the_showroom(browser, demo, tmp_path):
         page.get_by_role("button", name="计划审核").click()
         expect(page.get_by_text(re.compile(r"已计划审核 IA-\d{4}-\d{3}"))).to_be_visible()
         expect(page.get_by_role("heading", level=1)).to_contain_text("展厅内部审核")
+        expect(page.locator("dt", has_text="检查表").locator("+ dd")).to_contain_text("每日展厅巡检")
 
         page.get_by_role("button", name="开始审核").click()
         expect(page.get_by_text("审核已开始", exact=False)).to_be_visible()
