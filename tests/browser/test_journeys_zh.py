@@ -74,6 +74,15 @@ def _revision_2_in_review():
         commit()
 
 
+def _names_at(demo, site_code):
+    from core.accounts.models import Site, User
+    from core.database import db
+
+    with demo.app.app_context():
+        site = db.session.execute(db.select(Site).filter_by(code=site_code)).scalar_one()
+        return set(db.session.execute(db.select(User.display_name).filter_by(site_id=site.id)).scalars())
+
+
 def _in_chinese(browser, demo, login):
     """A tablet in ``login``'s hands, logged in and switched to 中文 with the header's button."""
     context = browser.new_context(viewport=TABLET, locale="zh-CN")
@@ -111,6 +120,8 @@ def test_the_quality_officer_audits_the_showroom(browser, demo, tmp_path):
         expect(page.get_by_role("heading", level=1, name="计划审核")).to_be_visible()
         # The form pre-fills the site, the date and the lead auditor; they are taken as they are.
         expect(page.get_by_label("门店")).to_have_value("SH01")
+        expect(page.get_by_label("审核组长")).to_have_value("sh.quality")
+        assert page.get_by_label("计划日期").input_value() >= today().isoformat()
         page.get_by_label("标题").fill("展厅内部审核")
         page.get_by_role("checkbox", name="SALES — 销售").check()
         page.get_by_role("checkbox", name=re.compile("^每日展厅巡检")).check()
@@ -131,6 +142,7 @@ def test_the_quality_officer_audits_the_showroom(browser, demo, tmp_path):
         test_drive.get_by_role("button", name="轻微不符合", exact=True).click()
         expect(page.get_by_text("已回答 2 / 6")).to_be_visible()
         expect(test_drive.get_by_text("轻微不符合", exact=True).first).to_be_visible()
+        expect(test_drive.get_by_label("备注")).to_have_value("试驾车内没有保险单")
         nc = test_drive.get_by_role("link", name=re.compile(r"^NC-\d{4}-\d{4}$")).inner_text()
         _fits(page)
 
@@ -143,7 +155,8 @@ def test_the_quality_officer_audits_the_showroom(browser, demo, tmp_path):
         expect(page.get_by_text("4 项检查表问题尚无结果（第一项：展车是否清洁", exact=False)).to_be_visible()
         page.get_by_role("link", name="取消").click()
         for number in (2, 3, 4, 6):
-            items.filter(has_text=f"{number}. ").get_by_role("button", name="符合", exact=True).click()
+            item = items.filter(has=page.get_by_role("heading", name=re.compile(rf"^{number}\. ")))
+            item.get_by_role("button", name="符合", exact=True).click()
         expect(page.get_by_text("已回答 6 / 6")).to_be_visible()
 
         page.get_by_role("link", name="编写并签署报告").click()
@@ -209,9 +222,10 @@ def test_the_head_of_sales_approves_a_revision_and_handles_an_nc(browser, demo, 
 
         expect(page.get_by_role("heading", name="计划措施")).to_be_visible()
         owner = page.get_by_label("负责人")
-        names = owner.locator("option").all_inner_texts()
-        people = [name for name in names if name.strip() and name.strip() != "—"]
-        assert people and all("Shanghai" in name or "上海" in name for name in people), names
+        # The owner picker offers the people of the NC's site, Shanghai, and nobody from Beijing.
+        people = [name.strip() for name in owner.locator("option").all_inner_texts()]
+        shanghai, beijing = _names_at(demo, "SH01"), _names_at(demo, "BJ01")
+        assert people and set(people) <= shanghai and not set(people) & beijing, people
         page.get_by_label("描述").fill("每天开店前由值班顾问检查试驾车油量和保险单。")
         owner.select_option(label=next(name for name in people if "韩梅" in name))
         page.get_by_label("截止日期").fill((today() + timedelta(days=14)).isoformat())
