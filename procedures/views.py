@@ -28,6 +28,7 @@ from core.errors import DomainError, Forbidden, authorize, enforce
 from core.plugin_engine.manager import registry
 from core.signatures import MEANINGS, signatures_for
 from core.tasks.views import after_done
+from core.times import when
 from core.web.forms_support import refusal_status, run_form
 from procedures import diff as diffing
 from procedures import services
@@ -368,7 +369,15 @@ def sign(code, number, meaning):
                     _("Signed. Both approvals are in: revision %(number)s is now effective.", number=number), "success"
                 )
             else:
-                flash(_("Signed: %(meaning)s.", meaning=MEANING_TITLES[meaning]), "success")
+                # The signer's proof that it is done: the moment, on their own wall clock.
+                flash(
+                    _(
+                        "Signed: %(meaning)s, %(time)s.",
+                        meaning=MEANING_TITLES[meaning],
+                        time=when(outcome.signature.signed_at),
+                    ),
+                    "success",
+                )
             return redirect(after_done(url_for(".view", code=procedure.code, rev=number)))
         except DomainError as error:
             if error.status == 403:

@@ -732,7 +732,12 @@ def report_audit(actor: User, audit: Audit, *, summary: str, conclusion: str, pa
     unanswered = [item for item in audit.items if not item.result]
     if unanswered:
         raise ValidationFailed.field(
-            "items", f"{len(unanswered)} checklist item(s) have no result yet (first: {unanswered[0].text[:80]})"
+            "items",
+            _(
+                "%(count)s checklist item(s) have no result yet (first: %(question)s)",
+                count=len(unanswered),
+                question=unanswered[0].shown("text")[:80],
+            ),
         )
     audit.state = AuditState.REPORTED.value
     audit.reported_at = utcnow()

@@ -189,6 +189,8 @@ def _audit_page(audit, *, errors=None, failed_item=None, typed_values=None, stat
         may_close=audit_services.close_refusal(current, audit) is None,
         may_cancel=audit_services.cancel_refusal(current, audit) is None,
         history=audit_services.history(audit),
+        # Until it starts, a planned audit has only its checklists' keys: their titles come from the plugins.
+        known_checklists=registry().checklists,
         may_export=audit_services.export_refusal(current, audit) is None,
         errors=errors or {},
         failed_item=failed_item,

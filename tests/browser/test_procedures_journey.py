@@ -91,7 +91,7 @@ def test_draft_submit_approve_twice_and_acknowledge(live_server, browser, proced
         page.goto(base + "?rev=2")
         sign(page, "Approve")
         expect(page.locator(".flash")).to_contain_text(
-            "revision 2 is now effective" if login == "deputy" else "Signed: Approved."
+            "revision 2 is now effective" if login == "deputy" else "Signed: Approved, "
         )
         context.close()
 
