@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from audits.improvements.labels import ACTION_TYPE_LABELS, METHOD_LABELS, PHASE_LABELS, STAGE_LABELS
 from audits.improvements.labels import SOURCE_LABELS as IMPROVEMENT_SOURCES
 from audits.improvements.models import Improvement
-from audits.labels import RESULT_LABELS, SOURCE_LABELS, STATE_LABELS
+from audits.labels import EIGHT_D_LABELS, FISHBONE_LABELS, RESULT_LABELS, SOURCE_LABELS, STATE_LABELS
 from audits.models import (
     Audit,
     AuditChecklist,
@@ -26,6 +26,17 @@ from core.plugins import TrailEntity
 from core.trail.readable import record_name
 
 SEVERITY_LABELS = {"minor": _l("Minor NC"), "major": _l("Major NC")}
+ANALYSIS_METHODS = {"5why": _l("5 Why"), "fishbone": _l("Fishbone diagram"), "8d": _l("8D")}
+# The root cause is one JSON value: each part under the words of the NC's page.
+ROOT_CAUSE_FIELDS = {
+    "root_cause.method": _l("Method"),
+    "root_cause.chain": _l("5 Why"),
+    "root_cause.chain.why": _l("Why?"),
+    "root_cause.chain.because": _l("Because"),
+    "root_cause.causes": _l("Causes"),
+    **{f"root_cause.causes.{key}": label for key, label in FISHBONE_LABELS.items()},
+    **{f"root_cause.{key}": label for key, label in EIGHT_D_LABELS.items()},
+}
 RECHECK_STATES = {"due": _l("due"), "passed": _l("passed"), "failed": _l("failed")}
 
 
@@ -184,8 +195,14 @@ ENTITIES = (
             "contained_at": _l("Contained on"),
             "root_cause_at": _l("Root cause identified"),
             "closed_at": _l("Closed"),
+            **ROOT_CAUSE_FIELDS,
         },
-        values={"state": STATE_LABELS, "severity": SEVERITY_LABELS, "source": SOURCE_LABELS},
+        values={
+            "state": STATE_LABELS,
+            "severity": SEVERITY_LABELS,
+            "source": SOURCE_LABELS,
+            "root_cause.method": ANALYSIS_METHODS,
+        },
         hidden={"year", "sequence", "audit_id", "audit_item_id", "source_ref", "raised_at"},
         references={"site_id": "site", "department_id": "department", "owner_id": "user", "raised_by_id": "user"},
         transitions={

@@ -611,6 +611,11 @@ def _department_for(audit: Audit, item: AuditItem):
     return audit.departments[0]
 
 
+def _finding_title(checklist: str, question: str) -> str:
+    """An NC's title from the checklist point it was found at, punctuated as the language writes it."""
+    return _("%(checklist)s: %(question)s", checklist=checklist, question=question)[:300]
+
+
 def record_result(
     actor: User, audit: Audit, item: AuditItem, *, result: str, row_version: int, note: str | None = None
 ) -> AuditItem:
@@ -658,9 +663,9 @@ def record_result(
             if nc is None:
                 nc = ncs.raise_nonconformity(
                     actor,
-                    title=f"{item.checklist.title}: {item.text}"[:300],
+                    title=_finding_title(item.checklist.title, item.text),
                     translations=in_every_language(
-                        lambda: {"title": f"{item.checklist.shown('title')}: {item.shown('text')}"[:300]}
+                        lambda: {"title": _finding_title(item.checklist.shown("title"), item.shown("text"))}
                     ),
                     description=note,
                     severity=severity,

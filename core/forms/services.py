@@ -121,6 +121,12 @@ def _version_row(form: Form) -> FormVersion:
 # Submitting -------------------------------------------------------------------------
 
 
+def sites_to_submit_for(user: User) -> list[Site]:
+    """The active sites ``user`` may submit forms for: the site picker offers no other."""
+    sites = db.session.execute(db.select(Site).filter_by(active=True).order_by(Site.code)).scalars()
+    return [site for site in sites if can(user, Permission.SUBMIT_FORMS, site_id=site.id)]
+
+
 def submit(
     user: User, form: Form, site: Site, data: dict, *, submitted_at: datetime | None = None, recompute: bool = True
 ) -> FormSubmission:

@@ -67,7 +67,7 @@ def fill(key):
     require(_user(), Permission.SUBMIT_FORMS)
     definition = services.definition(key)
     form = form_class(definition)()
-    sites = _sites()
+    sites = services.sites_to_submit_for(_user())
     # A task of a form due at a site opens the page on that site (?site=).
     chosen = (
         request.form.get("site")

@@ -171,7 +171,7 @@ def test_the_quality_officer_audits_the_showroom(browser, demo, tmp_path):
         expect(page.get_by_text(f"无法关闭：其不符合项 {nc} 尚未关闭")).to_be_visible()
         expect(page.locator(".page-header .badge")).to_have_text("已报告")
 
-        _menu(page, "不符合")
+        _menu(page, "不符合项")
         row = page.get_by_role("row").filter(has=page.get_by_role("link", name=nc))
         expect(row).to_contain_text("试驾车是否备好，车内有保险单据？")
         expect(row).to_contain_text("轻微")

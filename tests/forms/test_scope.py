@@ -23,6 +23,14 @@ def test_staff_submit_only_for_their_own_site(app, users, sample, make_user, api
     assert api_as("staff").post(SURVEY, json={"site": "MAIN", "data": {"score": 9}}).status_code == 201
 
 
+def test_the_form_page_offers_only_the_sites_one_may_submit_for(app, users, sample, client_as):
+    _north(app)
+    staff_page = client_as("staff").get("/forms/sample.survey/new").get_data(as_text=True)
+    assert 'value="MAIN"' in staff_page and 'value="NORTH"' not in staff_page
+    group_page = client_as("qo").get("/forms/sample.survey/new").get_data(as_text=True)
+    assert 'value="MAIN"' in group_page
+
+
 def test_submissions_are_read_in_scope(app, users, sample, make_user, api_as):
     _north(app)
     make_user("as.head", "department_head", department="AFTERSALES")
