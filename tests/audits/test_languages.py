@@ -90,11 +90,11 @@ def test_an_nc_raised_from_a_checklist_item_is_titled_in_the_readers_language(ap
         assert nc.title == f"Quality management system: {QUESTION_EN}"
     chinese_reader = _reader(client_as, app, "qo", "zh_CN")
     page = _text(chinese_reader.get(f"/nonconformities/{nc_reference}"))
-    assert f"质量管理体系: {QUESTION_ZH}" in page and "严重" in page
+    assert f"质量管理体系：{QUESTION_ZH}" in page and "严重" in page
     # The history reads as sentences; the communication matrix's words (沟通内容) are not borrowed.
     assert "沟通内容" not in page
     listed = _text(chinese_reader.get("/nonconformities/"))
-    assert f"质量管理体系: {QUESTION_ZH}" in listed and ">严重<" in listed.replace(" <", "<").replace("> ", ">")
+    assert f"质量管理体系：{QUESTION_ZH}" in listed and ">严重<" in listed.replace(" <", "<").replace("> ", ">")
     english = _text(_reader(client_as, app, "auditor", "en").get(f"/nonconformities/{nc_reference}"))
     assert f"Quality management system: {QUESTION_EN}" in english and "major" in english
 
@@ -107,7 +107,7 @@ def test_the_api_answers_in_the_language_asked_for(app, api_as):
         ).reference
     api = api_as("qo")
     chinese = api.get(f"/api/v1/nonconformities/{nc_reference}", headers={"Accept-Language": "zh-CN"}).json
-    assert chinese["title"] == f"质量管理体系: {QUESTION_ZH}"
+    assert chinese["title"] == f"质量管理体系：{QUESTION_ZH}"
     english = api.get(f"/api/v1/audits/{reference}/items", headers={"Accept-Language": "en"}).json
     assert QUESTION_EN in [item["text"] for item in english]
     chinese = api.get(f"/api/v1/audits/{reference}/items", headers={"Accept-Language": "zh-CN"}).json
@@ -225,7 +225,7 @@ def test_the_owner_of_an_nc_from_a_checklist_is_told_in_their_language(app, clie
         audit = started(checklists=["salescheck.quality"])
         record(audit, 0, "minor_nc", "两名员工未确认")
     page = _text(client_as("head").get("/notifications/"))
-    assert f"质量管理体系: {QUESTION_ZH}" in page and "轻微" in page and QUESTION_EN not in page
+    assert f"质量管理体系：{QUESTION_ZH}" in page and "轻微" in page and QUESTION_EN not in page
 
 
 def test_a_refusal_of_a_service_reads_in_the_readers_language(app):
