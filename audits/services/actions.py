@@ -217,7 +217,10 @@ def verify_action(
         sign(action, signer=actor, password=password, meaning="verified-effective", comment=note)
     else:
         if not password or not verify_password(actor, password):
-            raise Forbidden("The password does not match; the verification was not recorded.")
+            raise ValidationFailed(
+                _("The password is not the one of your account: the verification was not recorded."),
+                errors=[{"field": "password", "message": _("This is not the password of your account; type it again.")}],
+            )
         action.state = ActionState.INEFFECTIVE.value
         db.session.flush()
         notices.action_ineffective(action, actor, note)

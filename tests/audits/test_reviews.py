@@ -646,7 +646,7 @@ def test_the_review_page_signs_and_offers_the_pdf(app, client_as, api_as):
     token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
     refused = client.post(f"/reviews/{reference}/sign", data={"csrf_token": token, "password": "wrong"})
     assert refused.status_code == 302
-    assert "does not match" in client.get(f"/reviews/{reference}").get_data(as_text=True)
+    assert "not the one of your account" in client.get(f"/reviews/{reference}").get_data(as_text=True)
     signed = client.post(f"/reviews/{reference}/sign", data={"csrf_token": token, "password": TEST_PASSWORD})
     assert signed.status_code == 302
     page = client.get(f"/reviews/{reference}").get_data(as_text=True)

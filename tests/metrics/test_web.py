@@ -233,7 +233,7 @@ def test_only_quality_officers_change_targets_on_the_web(app, users, sample, cli
         "/metrics/sample.lead_response/target?site=MAIN",
         data={"csrf_token": token(client), "target": "25", "warning": "45", "reason": "Busier still"},
     )
-    assert unversioned.status_code == 422 and "row_version: is required" in unversioned.get_data(as_text=True)
+    assert unversioned.status_code == 422 and "Version: send the version" in unversioned.get_data(as_text=True)
     stale = client.post(
         "/metrics/sample.lead_response/target?site=MAIN",
         data={

@@ -84,7 +84,7 @@ def test_wrong_password_records_nothing():
     revision = procedure.revisions[0]
     services.submit(user("qo2"), revision, row_version=revision.row_version)
     commit()
-    with pytest.raises(ValidationFailed, match="password does not match"):
+    with pytest.raises(ValidationFailed, match="password is not the one of your account"):
         services.sign_revision(user("qo"), revision, meaning="approved", password="not my password")
     db.session.rollback()
     assert db.session.execute(db.select(db.func.count(Signature.id))).scalar_one() == 0
