@@ -317,7 +317,7 @@ def test_the_command_line_schedules_and_lists(app):
     listed = runner.invoke(args=["forms", "schedules", "--as", "head"])
     assert listed.exit_code == 0 and "weekly 0,3" in listed.output and listed.output.endswith("1 schedule(s).\n")
     for extra, message in [
-        (["--frequency", "weekly"], "Error: weekdays: choose the weekdays, Monday 0 to Sunday 6"),
+        (["--frequency", "weekly"], "Error: Weekdays: choose the weekdays, Monday 0 to Sunday 6"),
         (["--frequency", "weekly", "--weekday", "x"], "Error: --weekday takes a whole number, not 'x'."),
         (["--frequency", "daily", "--day", "3"], "Error: --day goes with --frequency monthly."),
         (
