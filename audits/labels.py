@@ -6,6 +6,55 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from audits.models import Result
+from core.errors import label_fields
+
+# The audit-area fields services name in their errors, as the pages label them.
+label_fields(
+    {
+        "actions": _l("Corrective actions"),
+        "auditors": _l("Auditors"),
+        "audits_a_year": _l("Audits a year"),
+        "chair": _l("Chair"),
+        "checklist": _l("Checklist"),
+        "checklists": _l("Checklists"),
+        "comment": _l("Comment"),
+        "conclusion": _l("Conclusion"),
+        "containment": _l("Containment"),
+        "criteria": _l("Audit criteria"),
+        "current_defects": _l("Current defects"),
+        "decisions": _l("Decisions"),
+        "defect_metric": _l("Defect measure"),
+        "departments": _l("Departments"),
+        "direction": _l("Direction"),
+        "entry": _l("Programme entry"),
+        "items": _l("Checklist items"),
+        "lead_auditor": _l("Lead auditor"),
+        "measure": _l("Measure"),
+        "metric": _l("KPI"),
+        "month": _l("Month"),
+        "participants": _l("Participants"),
+        "period_from": _l("Period from"),
+        "period_to": _l("Period to"),
+        "phase": _l("Phase"),
+        "plan_what": _l("What is planned"),
+        "present": _l("Present"),
+        "programme_entry": _l("Programme entry"),
+        "raised_by": _l("Raised by"),
+        "reference": _l("Reference"),
+        "result": _l("Result"),
+        "root_cause": _l("Root cause"),
+        "root_cause.causes": _l("Causes"),
+        "root_cause.chain": _l("Why-why chain"),
+        "root_cause.method": _l("Root-cause method"),
+        "severity": _l("Severity"),
+        "source": _l("Source"),
+        "stage": _l("Stage"),
+        "state": _l("State"),
+        "summary": _l("Summary"),
+        "to": _l("Next state"),
+        "year": _l("Year"),
+    }
+)
 
 RESULT_LABELS = {
     Result.CONFORMING.value: _l("Conforming"),

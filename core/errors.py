@@ -83,6 +83,19 @@ class DomainError(Exception):
         self.errors = errors or []
 
 
+def in_words(error: DomainError) -> str:
+    """The whole complaint of ``error`` as one text for a person: its detail, then
+    each field error the detail does not already say, the field named by its label."""
+    extra = [
+        _("%(label)s: %(message)s", label=field_label(item.get("field") or ""), message=item["message"])
+        if item.get("field")
+        else item["message"]
+        for item in error.errors
+        if item.get("message") and item["message"] not in error.detail
+    ]
+    return " ".join([error.detail, *extra])
+
+
 class NotFound(DomainError):
     status = 404
     title = "Not found"

@@ -73,7 +73,9 @@ def test_a_wrong_password_is_refused_and_nothing_is_stored(app, qo, signable_sit
         before = signature_count()
         with pytest.raises(ValidationFailed, match="password is not the one of your account") as refused:
             sign(site, signer=signer, password="not my password", meaning="approved")
-        assert refused.value.errors == [{"field": "password", "message": "This is not the password of your account; type it again."}]
+        assert refused.value.errors == [
+            {"field": "password", "message": "This is not the password of your account; type it again."}
+        ]
         with pytest.raises(ValidationFailed):
             sign(site, signer=signer, password="", meaning="approved")
         db.session.commit()

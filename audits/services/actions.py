@@ -24,7 +24,6 @@ from core.clock import today, utcnow
 from core.database import db
 from core.errors import (
     Conflict,
-    Forbidden,
     NotFound,
     Refusal,
     ValidationFailed,
@@ -83,7 +82,7 @@ def add_action(
     if refusal_of_owner:
         raise ValidationFailed.field("owner", refusal_of_owner)
     if due_date is None:
-        raise ValidationFailed.field("due_date", _("is required"))
+        raise ValidationFailed.required("due_date")
     if due_date < today():
         raise ValidationFailed.field("due_date", _("is in the past"))
     number = max((a.number for a in nc.actions), default=0) + 1
@@ -219,7 +218,9 @@ def verify_action(
         if not password or not verify_password(actor, password):
             raise ValidationFailed(
                 _("The password is not the one of your account: the verification was not recorded."),
-                errors=[{"field": "password", "message": _("This is not the password of your account; type it again.")}],
+                errors=[
+                    {"field": "password", "message": _("This is not the password of your account; type it again.")}
+                ],
             )
         action.state = ActionState.INEFFECTIVE.value
         db.session.flush()
