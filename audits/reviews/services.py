@@ -389,7 +389,9 @@ def add_output(
         from audits.improvements import services as improvements
 
         if not site:
-            raise ValidationFailed.field("site", _("is required for a review of the group"))
+            raise ValidationFailed.about(
+                "site", _("Choose the site: a review of the group names the site of each output.")
+            )
         if not department:
             raise ValidationFailed.required("department")
         record = improvements.raise_improvement(
@@ -433,7 +435,9 @@ def add_output(
         from audits.services import nonconformities as ncs
 
         if not site:
-            raise ValidationFailed.field("site", _("is required for a review of the group"))
+            raise ValidationFailed.about(
+                "site", _("Choose the site: a review of the group names the site of each output.")
+            )
         if not department:
             raise ValidationFailed.required("department")
         record = ncs.raise_nonconformity(
