@@ -66,8 +66,10 @@ def field_label(key: str) -> str:
     return str(label) if label is not None else key.replace("_", " ")
 
 
-def _in_sentence(label: str) -> str:
-    # "Change summary" reads "the change summary" inside an English sentence; "NC" stays.
+def label_in_sentence(key: str) -> str:
+    """The field's label as it reads inside a sentence: "the change summary", not "the Change summary"."""
+    label = field_label(key)
+    # An acronym ("NC", "KPI") keeps its capitals.
     if len(label) > 1 and label[0].isupper() and label[1].islower():
         return label[0].lower() + label[1:]
     return label
@@ -131,7 +133,7 @@ class ValidationFailed(DomainError):
     @classmethod
     def required(cls, field: str) -> ValidationFailed:
         """``field`` was left empty: say what to fill in, by its label."""
-        return cls.about(field, _("Enter the %(label)s.", label=_in_sentence(field_label(field))))
+        return cls.about(field, _("Enter the %(label)s.", label=label_in_sentence(field)))
 
 
 class TooLarge(DomainError):

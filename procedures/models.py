@@ -181,7 +181,7 @@ def _refuse_changes_to_non_drafts(_mapper, _connection, revision: Revision) -> N
         # Imported here: the labels are defined over this module's states.
         from flask_babel import gettext as _
 
-        from core.errors import field_label
+        from core.errors import label_in_sentence
         from procedures.labels import revision_state
 
         raise Conflict(
@@ -189,6 +189,6 @@ def _refuse_changes_to_non_drafts(_mapper, _connection, revision: Revision) -> N
                 "Revision %(number)s is %(state)s: its %(fields)s can no longer be changed.",
                 number=revision.number,
                 state=revision_state(previous),
-                fields=", ".join(dict.fromkeys(field_label(name) for name in changed)),
+                fields=", ".join(dict.fromkeys(label_in_sentence(name) for name in changed)),
             )
         )
