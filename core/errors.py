@@ -23,7 +23,7 @@ _FIELD_LABELS: dict[str, object] = {
     "deputy": _l("Deputy"),
     "department": _l("Department"),
     "description": _l("Description"),
-    "display_name": _l("Name"),
+    "display_name": _l("Display name"),
     "due_date": _l("Due date"),
     "email": _l("E-mail"),
     "file": _l("File"),
