@@ -31,7 +31,7 @@ from core.errors import (
 )
 from core.plugin_engine.manager import notify_after_commit
 from core.signatures import Signature, sign, signature_matches, signatures_for
-from core.signatures.service import content_hash
+from core.signatures.service import MEANINGS, content_hash
 from core.trail import acting_as
 from core.trail import reason as trail_reason
 from core.trail.queries import history_of_all
@@ -664,7 +664,7 @@ def decide_refusal(user: User, revision: Revision) -> Refusal | None:
                 "Revision %(number)s of %(code)s is %(state)s, not in review.",
                 number=revision.number,
                 code=procedure.code,
-                state=revision.state,
+                state=revision_state(revision.state),
             )
         )
     if wrote_text_of(user, revision):
@@ -715,9 +715,9 @@ def review_refusal(user: User, revision: Revision) -> Refusal | None:
         return conflict(
             _(
                 "Only the effective revision can be signed as %(meaning)s; revision %(number)s is %(state)s.",
-                meaning="periodic-review",
+                meaning=MEANINGS["periodic-review"],
                 number=revision.number,
-                state=revision.state,
+                state=revision_state(revision.state),
             )
         )
     refusal = _permission_refusal(user, Permission.APPROVE_REVISION, **scope(procedure))
@@ -744,9 +744,9 @@ def sign_refusal(user: User, revision: Revision, meaning: str) -> Refusal | None
         return conflict(
             _(
                 "Only the effective revision can be signed as %(meaning)s; revision %(number)s is %(state)s.",
-                meaning=meaning,
+                meaning=MEANINGS.get(meaning, meaning),
                 number=revision.number,
-                state=revision.state,
+                state=revision_state(revision.state),
             )
         )
     return None

@@ -487,7 +487,11 @@ def evidence_refusal(user: User, item: Improvement) -> Refusal | None:
         return refusal
     if not item.is_open:
         return conflict(
-            _("%(reference)s is %(state)s; no more evidence can be added.", reference=item.reference, state=item.stage)
+            _(
+                "%(reference)s is %(state)s; no more evidence can be added.",
+                reference=item.reference,
+                state=STAGE_LABELS.get(item.stage, item.stage),
+            )
         )
     return None
 

@@ -9,6 +9,7 @@ from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 
 from audits import notices
+from audits.labels import state_label
 from audits.models import ActionState, CorrectiveAction, NcState, Nonconformity
 from audits.services import nonconformities as ncs
 from audits.services.common import (
@@ -55,7 +56,7 @@ def plan_refusal(user: User, nc: Nonconformity) -> Refusal | None:
                 "%(reference)s is %(state)s; actions are planned once the root cause is identified and "
                 "until the NC is closed.",
                 reference=nc.reference,
-                state=nc.state.replace("_", " "),
+                state=state_label(nc.state),
             )
         )
     return None
@@ -104,9 +105,7 @@ def add_action(
 def _state_refusal(action: CorrectiveAction, allowed, why: str) -> Refusal | None:
     if action.state in allowed:
         return None
-    return conflict(
-        _("%(label)s is %(state)s; %(why)s", label=action.label, state=action.state.replace("_", " "), why=why)
-    )
+    return conflict(_("%(label)s is %(state)s; %(why)s", label=action.label, state=state_label(action.state), why=why))
 
 
 def is_visible(user: User, action: CorrectiveAction) -> bool:

@@ -274,7 +274,9 @@ def require_conduct(user: User, audit: Audit) -> None:
 def _state_refusal(audit: Audit, allowed, why: str) -> Refusal | None:
     if audit.state in allowed:
         return None
-    return conflict(_("%(reference)s is %(state)s; %(why)s", reference=audit.reference, state=audit.state, why=why))
+    return conflict(
+        _("%(reference)s is %(state)s; %(why)s", reference=audit.reference, state=state_label(audit.state), why=why)
+    )
 
 
 def start_refusal(user: User, audit: Audit) -> Refusal | None:

@@ -25,6 +25,7 @@ from audits.improvements import services as improvements
 from audits.improvements.models import Improvement
 from audits.inspections import access as inspection_access
 from audits.inspections.models import Inspection, InspectionItem
+from audits.labels import state_label
 from audits.models import (
     ActionState,
     AuditItem,
@@ -301,7 +302,11 @@ def nc_evidence_refusal(user: User, nc: Nonconformity) -> Refusal | None:
         return Refusal(_("Only those who work on %(reference)s may add evidence to it.", reference=nc.reference))
     if not nc.is_open:
         return conflict(
-            _("%(reference)s is %(state)s; no more evidence can be added.", reference=nc.reference, state=nc.state)
+            _(
+                "%(reference)s is %(state)s; no more evidence can be added.",
+                reference=nc.reference,
+                state=state_label(nc.state),
+            )
         )
     return None
 
@@ -320,7 +325,7 @@ def action_evidence_refusal(user: User, action: CorrectiveAction) -> Refusal | N
             _(
                 "%(label)s is %(state)s; no more evidence can be added.",
                 label=action.label,
-                state=action.state.replace("_", " "),
+                state=state_label(action.state),
             )
         )
     return None
