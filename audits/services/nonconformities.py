@@ -130,7 +130,9 @@ def nc_for_item(item: AuditItem) -> Nonconformity | None:
 def check_source(source: str | None) -> str:
     source = (source or "manual").strip()
     if source not in SOURCE_KINDS and not PLUGIN_SOURCE.match(source):
-        raise ValidationFailed.field("source", _("one of %(known)s or plugin:<name>", known=", ".join(SOURCE_KINDS)))
+        raise ValidationFailed.field(
+            "source", _("one of %(known)s, or plugin:NAME for a plugin", known=", ".join(SOURCE_KINDS))
+        )
     return source
 
 
