@@ -8,7 +8,67 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from audits.models import Result
+from core.errors import label_fields
 from core.plugin_engine.manager import registry
+
+# The audit-area fields services name in their errors, as the pages label them.
+label_fields(
+    {
+        "actions": _l("Corrective actions"),
+        "auditors": _l("Auditors"),
+        "audits_a_year": _l("Audits a year"),
+        "chair": _l("Chair"),
+        "checklist": _l("Checklist"),
+        "checklists": _l("Checklists"),
+        "comment": _l("Comment"),
+        "conclusion": _l("Conclusion"),
+        "containment": _l("Immediate containment"),
+        "criteria": _l("Criteria (procedure codes)"),
+        "current_defects": _l("Defects now"),
+        "decisions": _l("Decisions"),
+        "defect_metric": _l("Defect metric"),
+        "departments": _l("Departments"),
+        "direction": _l("Direction"),
+        "entry": _l("Programme entry"),
+        "items": _l("Checklist items"),
+        "lead_auditor": _l("Lead auditor"),
+        "measure": _l("Measure"),
+        "metric": _l("KPI"),
+        "month": _l("Month"),
+        "participants": _l("Participants"),
+        "period_from": _l("Review period from"),
+        "period_to": _l("Review period to"),
+        "phase": _l("Phase"),
+        "plan_what": _l("What will be done"),
+        "plan_resources": _l("Resources"),
+        "plan_who": _l("Who"),
+        "plan_when": _l("When"),
+        "scope": _l("Scope"),
+        "why": _l("Why (the policy, risk or finding it answers)"),
+        "expected_benefit": _l("Expected benefit"),
+        "baseline_defects": _l("Baseline defects"),
+        "baseline_units": _l("Baseline units"),
+        "current_units": _l("Units now"),
+        "opportunities": _l("Opportunities per unit"),
+        "verification_note": _l("Evidence of effectiveness"),
+        "present": _l("Present"),
+        "programme_entry": _l("Programme entry"),
+        "raised_by": _l("Raised by"),
+        "reference": _l("Reference"),
+        "result": _l("Result"),
+        "root_cause": _l("Root cause"),
+        "root_cause.causes": _l("Causes"),
+        "root_cause.chain": _l("Why-why chain"),
+        "root_cause.method": _l("Root-cause method"),
+        "severity": _l("Severity"),
+        "source": _l("Source"),
+        "stage": _l("Stage"),
+        "state": _l("State"),
+        "summary": _l("Summary"),
+        "to": _l("Next state"),
+        "year": _l("Year"),
+    }
+)
 
 RESULT_LABELS = {
     Result.CONFORMING.value: _l("Conforming"),

@@ -218,14 +218,23 @@ def _quality_officers_for(site_id: int) -> list[User]:
     return [user for user in officers if user.site_id in (None, site_id)]
 
 
-def _escalate(item_id: str, department, site, due, day, kind: str, params: dict, url: str) -> int:
-    """The head of the department at the site after some days late, the quality officers after more."""
+def _escalate(item_id: str, department, site, due, day, kind: str, params, url: str) -> int:
+    """The head of the department at the site after some days late, the quality officers after more.
+
+    ``params`` is a dict, or a function of the reader giving them in the reader's
+    language (an NC's title kept in every language): each is then told on their own.
+    """
+
+    def tell(readers, event):
+        if not callable(params):
+            return notify(readers, kind, params, url=url, event=event)
+        return sum(notify([reader], kind, params(reader), url=url, event=event) for reader in readers)
+
     told = 0
     if day - due >= _days("escalate_to_head_after_days"):
-        head = organisation.head_of(department, site)
-        told += notify([head], kind, params, url=url, event=f"{item_id}-escalated-head:{due}")
+        told += tell([organisation.head_of(department, site)], f"{item_id}-escalated-head:{due}")
     if day - due >= _days("escalate_to_quality_after_days"):
-        told += notify(_quality_officers_for(site.id), kind, params, url=url, event=f"{item_id}-escalated-qo:{due}")
+        told += tell(_quality_officers_for(site.id), f"{item_id}-escalated-qo:{due}")
     return told
 
 
@@ -268,13 +277,16 @@ def remind(now) -> list[str]:
         day = site_today(nc.site, now)
         if day - nc.due_date < _days("escalate_to_head_after_days"):
             continue
-        params = {
-            "reference": nc.reference,
-            "title": nc.title,
-            "owner": nc.owner.display_name if nc.owner else "",
-            "due": nc.due_date,
-        }
+
+        def params_for(reader, nc=nc):
+            return {
+                "reference": nc.reference,
+                "title": _title_for(nc, reader),
+                "owner": nc.owner.display_name if nc.owner else "",
+                "due": nc.due_date,
+            }
+
         url = path_for("audits.nonconformity", reference=nc.reference)
-        told += _escalate(f"nc-{nc.id}", nc.department, nc.site, nc.due_date, day, NC_ESCALATED, params, url)
+        told += _escalate(f"nc-{nc.id}", nc.department, nc.site, nc.due_date, day, NC_ESCALATED, params_for, url)
     commit()
     return [f"action reminders and escalations: {told}"] if told else []

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.accounts import organisation
@@ -86,12 +87,12 @@ def days_due(rhythm: Rhythm, last_day: date, *, catch_up: int = CATCH_UP_DAYS) -
 def checked(frequency: str, weekdays: list[int] | None, day_of_month: int | None) -> dict:
     """The rhythm's fields as a schedule stores them; ValidationFailed naming the field that is wrong."""
     if frequency not in tuple(Frequency):
-        raise ValidationFailed.field("frequency", f"one of {', '.join(Frequency)}")
+        raise ValidationFailed.field("frequency", _("one of %(known)s", known=", ".join(Frequency)))
     weekdays = sorted(set(weekdays or []))
     if frequency == Frequency.WEEKLY and (not weekdays or any(d not in range(7) for d in weekdays)):
-        raise ValidationFailed.field("weekdays", "choose the weekdays, Monday 0 to Sunday 6")
+        raise ValidationFailed.field("weekdays", _("choose the weekdays, Monday 0 to Sunday 6"))
     if frequency == Frequency.MONTHLY and (day_of_month is None or not 1 <= day_of_month <= 31):
-        raise ValidationFailed.field("day_of_month", "a day from 1 to 31")
+        raise ValidationFailed.field("day_of_month", _("choose a day from 1 to 31"))
     return {
         "frequency": frequency,
         "weekdays": weekdays if frequency == Frequency.WEEKLY else [],

@@ -49,7 +49,12 @@ class LocalFileStore:
                 while chunk := stream.read(CHUNK):
                     size += len(chunk)
                     if max_bytes is not None and size > max_bytes:
-                        raise TooLarge(f"The file is larger than the limit of {max_bytes // (1024 * 1024)} MiB.")
+                        raise TooLarge(
+                            _(
+                                "The file is larger than the limit of %(limit)s MiB: send a smaller one.",
+                                limit=max_bytes // (1024 * 1024),
+                            )
+                        )
                     digest.update(chunk)
                     temp.write(chunk)
                 temp.flush()

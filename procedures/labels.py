@@ -4,7 +4,23 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from core.errors import label_fields
 from procedures.models import RevisionState
+
+# The procedure fields services name in their errors, as the forms label them.
+label_fields(
+    {
+        "body": _l("Text"),
+        "change_summary": _l("Change summary"),
+        "distribution": _l("Distribution"),
+        "effective_date": _l("Effective date"),
+        "review_interval_months": _l("Review interval (months)"),
+        "body_sha256": _l("Text"),
+        "number": _l("Revision number"),
+        "procedure_id": _l("Procedure"),
+        "state": _l("State"),
+    }
+)
 
 REVISION_STATE_LABELS = {
     RevisionState.DRAFT.value: _l("draft"),

@@ -178,4 +178,17 @@ def _refuse_changes_to_non_drafts(_mapper, _connection, revision: Revision) -> N
         return
     changed = [name for name in IMMUTABLE_FIELDS if state.attrs[name].history.has_changes()]
     if changed:
-        raise Conflict(f"Revision {revision.number} is {previous}: its {', '.join(changed)} is immutable.")
+        # Imported here: the labels are defined over this module's states.
+        from flask_babel import gettext as _
+
+        from core.errors import label_in_sentence
+        from procedures.labels import revision_state
+
+        raise Conflict(
+            _(
+                "Revision %(number)s is %(state)s: its %(fields)s can no longer be changed.",
+                number=revision.number,
+                state=revision_state(previous),
+                fields=", ".join(dict.fromkeys(label_in_sentence(name) for name in changed)),
+            )
+        )

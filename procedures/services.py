@@ -31,11 +31,12 @@ from core.errors import (
 )
 from core.plugin_engine.manager import notify_after_commit
 from core.signatures import Signature, sign, signature_matches, signatures_for
-from core.signatures.service import content_hash
+from core.signatures.service import MEANINGS, content_hash
 from core.trail import acting_as
 from core.trail import reason as trail_reason
 from core.trail.queries import history_of_all
 from procedures import notices
+from procedures.labels import revision_state
 from procedures.markdown import body_sha256, render
 from procedures.models import Kind, Procedure, Revision, RevisionState
 
@@ -234,7 +235,7 @@ def list_query(
         query = query.where(Procedure.withdrawn_at.is_not(None))
     elif state:
         if state not in {s.value for s in RevisionState}:
-            raise ValidationFailed.field("state", f"unknown state {state!r}")
+            raise ValidationFailed.field("state", _("unknown state %(state)s", state=repr(state)))
         query = query.where(Procedure.revisions.any(Revision.state == state))
         if state not in PUBLIC_STATES:
             # Which procedures have a draft is itself what a draft tells.
@@ -262,9 +263,11 @@ def list_query(
 
 def _check_body(body: str | None) -> str:
     if body is None or not body.strip():
-        raise ValidationFailed.field("body", _("is required"))
+        raise ValidationFailed.required("body")
     if len(body.encode("utf-8")) > MAX_BODY_BYTES:
-        raise TooLarge(f"The text is larger than the limit of {MAX_BODY_BYTES // 1024} KiB.")
+        raise TooLarge(
+            _("The text is larger than the limit of %(limit)s KiB: shorten it.", limit=MAX_BODY_BYTES // 1024)
+        )
     return body.replace("\r\n", "\n")
 
 
@@ -275,10 +278,10 @@ def _check_distribution(distribution: dict | None, department: Department) -> di
     known = set(db.session.execute(db.select(Department.code)).scalars())
     for code in departments:
         if code not in known:
-            raise ValidationFailed.field("distribution", f"unknown department {code!r}")
+            raise ValidationFailed.field("distribution", _("unknown department %(code)s", code=repr(code)))
     for role in roles:
         if role not in {r.value for r in Role}:
-            raise ValidationFailed.field("distribution", f"unknown role {role!r}")
+            raise ValidationFailed.field("distribution", _("unknown role %(role)s", role=repr(role)))
     if not departments and not roles:
         departments = [department.code]
     return {"departments": departments, "roles": roles}
@@ -360,11 +363,13 @@ def create_procedure(
     if not CODE_PATTERN.match(code):
         raise ValidationFailed.field("code", _("use 2–32 capital letters, digits, '.', '-' or '_'"))
     if db.session.execute(db.select(Procedure.id).filter_by(code=code)).first():
-        raise ValidationFailed.field("code", f"{code} is already used by another procedure")
+        raise ValidationFailed.field(
+            "code", _("%(code)s is already used by another procedure; choose another code", code=code)
+        )
     if not (title or "").strip():
-        raise ValidationFailed.field("title", _("is required"))
+        raise ValidationFailed.required("title")
     if kind not in {k.value for k in Kind}:
-        raise ValidationFailed.field("kind", f"one of {', '.join(k.value for k in Kind)}")
+        raise ValidationFailed.field("kind", _("one of %(known)s", known=", ".join(k.value for k in Kind)))
     if not 1 <= int(review_interval_months) <= 120:
         raise ValidationFailed.field("review_interval_months", _("must be between 1 and 120"))
     body = _check_body(body)
@@ -409,7 +414,7 @@ def update_procedure(
     require_row_version(procedure, row_version)
     if title is not None:
         if not title.strip():
-            raise ValidationFailed.field("title", _("is required"))
+            raise ValidationFailed.required("title")
         procedure.title = title.strip()
     if review_interval_months is not None:
         if not 1 <= int(review_interval_months) <= 120:
@@ -433,8 +438,12 @@ def new_draft(
     pending = open_revision(procedure)
     if pending is not None:
         raise Conflict(
-            f"{procedure.code} already has revision {pending.number} in state {pending.state}; "
-            f"finish or reject it first."
+            _(
+                "%(code)s already has revision %(number)s, which is %(state)s; finish or reject it first.",
+                code=procedure.code,
+                number=pending.number,
+                state=revision_state(pending.state),
+            )
         )
     base = procedure.effective_revision or procedure.latest_revision
     text = _check_body(body) if body is not None else base.body
@@ -465,7 +474,12 @@ def edit_draft(
     _require_edit(actor, revision.procedure)
     if not revision.editable:
         raise Conflict(
-            f"Revision {revision.number} of {revision.procedure.code} is {revision.state}; only a draft can be edited."
+            _(
+                "Revision %(number)s of %(code)s is %(state)s; only a draft can be edited.",
+                number=revision.number,
+                code=revision.procedure.code,
+                state=revision_state(revision.state),
+            )
         )
     require_row_version(revision, row_version)
     # Saving checks what submitting will, before anything changes: a draft that
@@ -478,7 +492,7 @@ def edit_draft(
         revision.body_sha256 = body_sha256(revision.body)
     if title is not None:
         if not title.strip():
-            raise ValidationFailed.field("title", _("is required"))
+            raise ValidationFailed.required("title")
         revision.title = title.strip()
     if change_summary is not None:
         revision.change_summary = summary
@@ -491,7 +505,7 @@ def edit_draft(
 def _require_change_summary(number: int, summary: str | None) -> None:
     """Revision 2 and later say what changed and why: readers and approvers see it first."""
     if number > 1 and not summary:
-        raise ValidationFailed.field(
+        raise ValidationFailed.about(
             "change_summary",
             _("Say what changed and why: revision %(number)s needs a change summary.", number=number),
         )
@@ -505,7 +519,13 @@ def preview(actor: User, body: str, *, revision: Revision | None = None) -> Mark
     else:
         enforce(draft_edit_refusal(actor, revision))
         if not revision.editable:
-            raise Conflict(f"Revision {revision.number} is {revision.state}; only a draft can be edited.")
+            raise Conflict(
+                _(
+                    "Revision %(number)s is %(state)s; only a draft can be edited.",
+                    number=revision.number,
+                    state=revision_state(revision.state),
+                )
+            )
     if not (body or "").strip():
         return Markup("")
     return render(_check_body(body), cache=False)
@@ -525,7 +545,13 @@ def wrote_text_of(user: User, revision: Revision) -> bool:
 def submit(actor: User, revision: Revision, *, row_version: int, effective_date: date | None = None) -> Revision:
     _require_edit(actor, revision.procedure)
     if revision.state != RevisionState.DRAFT:
-        raise Conflict(f"Revision {revision.number} is {revision.state}; only a draft can be submitted.")
+        raise Conflict(
+            _(
+                "Revision %(number)s is %(state)s; only a draft can be submitted.",
+                number=revision.number,
+                state=revision_state(revision.state),
+            )
+        )
     require_row_version(revision, row_version)
     _require_change_summary(revision.number, revision.change_summary)
     if effective_date is not None and effective_date < today():
@@ -546,7 +572,7 @@ def withdraw(actor: User, procedure: Procedure, *, reason: str, row_version: int
     require_row_version(procedure, row_version)
     enforce(refusal)
     if not (reason or "").strip():
-        raise ValidationFailed.field("reason", _("is required"))
+        raise ValidationFailed.required("reason")
     with trail_reason(reason.strip()):
         procedure.withdrawn_at = utcnow()
         procedure.withdrawal_reason = reason.strip()
@@ -593,13 +619,18 @@ def sign_revision(
     actor: User, revision: Revision, *, meaning: str, password: str, comment: str | None = None
 ) -> SignOutcome:
     if meaning not in SIGNING_MEANINGS:
-        raise ValidationFailed.field("meaning", f"one of {', '.join(SIGNING_MEANINGS)}")
+        raise ValidationFailed.field("meaning", _("one of %(known)s", known=", ".join(SIGNING_MEANINGS)))
     procedure = revision.procedure
     if meaning in ("approved", "rejected"):
         return _sign_review(actor, revision, meaning, password, comment)
     if revision.state != RevisionState.EFFECTIVE:
         raise Conflict(
-            f"Only the effective revision can be signed as {meaning}; revision {revision.number} is {revision.state}."
+            _(
+                "Only the effective revision can be signed for a periodic review or an acknowledgement; "
+                "revision %(number)s is %(state)s.",
+                number=revision.number,
+                state=revision_state(revision.state),
+            )
         )
     if meaning == "periodic-review":
         enforce(review_refusal(actor, revision))
@@ -610,7 +641,13 @@ def sign_revision(
     # acknowledged
     require(actor, Permission.READ_EFFECTIVE_PROCEDURES)
     if any(s.signer_id == actor.id for s in acknowledgements(revision)):
-        raise Conflict(f"You have already acknowledged revision {revision.number} of {procedure.code}.")
+        raise Conflict(
+            _(
+                "You have already acknowledged revision %(number)s of %(code)s.",
+                number=revision.number,
+                code=procedure.code,
+            )
+        )
     signature = sign(revision, signer=actor, password=password, meaning=meaning, comment=comment)
     return SignOutcome(signature, revision, False)
 
@@ -627,7 +664,7 @@ def decide_refusal(user: User, revision: Revision) -> Refusal | None:
                 "Revision %(number)s of %(code)s is %(state)s, not in review.",
                 number=revision.number,
                 code=procedure.code,
-                state=revision.state,
+                state=revision_state(revision.state),
             )
         )
     if wrote_text_of(user, revision):
@@ -678,9 +715,9 @@ def review_refusal(user: User, revision: Revision) -> Refusal | None:
         return conflict(
             _(
                 "Only the effective revision can be signed as %(meaning)s; revision %(number)s is %(state)s.",
-                meaning="periodic-review",
+                meaning=MEANINGS["periodic-review"],
                 number=revision.number,
-                state=revision.state,
+                state=revision_state(revision.state),
             )
         )
     refusal = _permission_refusal(user, Permission.APPROVE_REVISION, **scope(procedure))
@@ -707,9 +744,9 @@ def sign_refusal(user: User, revision: Revision, meaning: str) -> Refusal | None
         return conflict(
             _(
                 "Only the effective revision can be signed as %(meaning)s; revision %(number)s is %(state)s.",
-                meaning=meaning,
+                meaning=MEANINGS.get(meaning, meaning),
                 number=revision.number,
-                state=revision.state,
+                state=revision_state(revision.state),
             )
         )
     return None
@@ -748,7 +785,13 @@ def make_effective(revision: Revision) -> None:
     db.session.execute(db.select(Procedure.id).where(Procedure.id == revision.procedure_id).with_for_update())
     db.session.refresh(revision)
     if revision.state != RevisionState.APPROVED:
-        raise Conflict(f"Revision {revision.number} is {revision.state}; only an approved revision takes effect.")
+        raise Conflict(
+            _(
+                "Revision %(number)s is %(state)s; only an approved revision takes effect.",
+                number=revision.number,
+                state=revision_state(revision.state),
+            )
+        )
     procedure = revision.procedure
     now = utcnow()
     current = db.session.execute(

@@ -71,9 +71,11 @@ def test_a_wrong_password_is_refused_and_nothing_is_stored(app, qo, signable_sit
         signer = services.user_by_login(qo)
         site = services.site_by_code("MAIN")
         before = signature_count()
-        with pytest.raises(ValidationFailed, match="password does not match") as refused:
+        with pytest.raises(ValidationFailed, match="password is not the one of your account") as refused:
             sign(site, signer=signer, password="not my password", meaning="approved")
-        assert refused.value.errors == [{"field": "password", "message": "does not match"}]
+        assert refused.value.errors == [
+            {"field": "password", "message": "This is not the password of your account; type it again."}
+        ]
         with pytest.raises(ValidationFailed):
             sign(site, signer=signer, password="", meaning="approved")
         db.session.commit()

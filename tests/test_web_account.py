@@ -71,7 +71,7 @@ def test_changing_the_password_needs_the_current_one(app, staff, client_as):
         data={"current_password": "wrong", "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD, "csrf_token": token},
     )
     assert response.status_code == 422
-    assert "does not match" in response.get_data(as_text=True)
+    assert "not your current password" in response.get_data(as_text=True)
 
     response = staff.post(
         "/account/password",

@@ -152,7 +152,7 @@ def test_a_taken_login_is_a_conflict(admin):
         },
     )
     assert response.status_code == 409
-    assert "A user with login &#39;qo&#39; already exists." in response.get_data(as_text=True)
+    assert "A user with login &#39;qo&#39; already exists" in response.get_data(as_text=True)
 
 
 def test_edit_a_user_records_the_change(app, admin):

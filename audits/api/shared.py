@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import request
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from core.errors import ValidationFailed
@@ -25,5 +26,5 @@ UPLOAD_SCHEMA = {
 def _upload():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise ValidationFailed.field("file", "send the file as multipart/form-data in the field 'file'")
+        raise ValidationFailed.field("file", _("send the file as multipart/form-data in the field 'file'"))
     return upload

@@ -16,6 +16,7 @@ from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 
 from audits.improvements import sixsigma
+from audits.improvements.labels import STAGE_LABELS
 from audits.improvements.models import OPEN_STAGES, ActionType, Improvement, Method, Phase, Source, Stage
 from audits.models import AuditItem, Evidence, Result
 from audits.services.common import (
@@ -197,7 +198,13 @@ def stage_refusal(user: User, item: Improvement, to: str | None = None) -> Refus
 
 def _open_refusal(item: Improvement) -> None:
     if not item.is_open:
-        raise Conflict(f"{item.reference} is {item.stage}; it can no longer change.")
+        raise Conflict(
+            _(
+                "%(reference)s is %(stage)s; it can no longer change.",
+                reference=item.reference,
+                stage=STAGE_LABELS.get(item.stage, item.stage),
+            )
+        )
 
 
 # Raising ---------------------------------------------------------------------------------------
@@ -246,7 +253,7 @@ def default_owner(department: Department, site: Site) -> User | None:
 def _choice(value: str | None, allowed: tuple[str, ...], field: str, default: str) -> str:
     value = (value or default).strip()
     if value not in allowed:
-        raise ValidationFailed.field(field, f"one of {', '.join(allowed)}")
+        raise ValidationFailed.field(field, _("one of %(known)s", known=", ".join(allowed)))
     return value
 
 
@@ -440,11 +447,18 @@ def change_stage(actor: User, item: Improvement, *, to: str, row_version, reason
     """
     enforce(stage_refusal(actor, item, to))
     if to not in STAGES:
-        raise ValidationFailed.field("to", f"one of {', '.join(STAGES)}")
+        raise ValidationFailed.field("to", _("one of %(known)s", known=", ".join(STAGES)))
     require_row_version(item, row_version)
     target = Stage(to)
     if item.stage not in TRANSITIONS[target]:
-        raise Conflict(f"{item.reference} is at {item.stage}; it cannot move to {to} from there.")
+        raise Conflict(
+            _(
+                "%(reference)s is at %(stage)s; it cannot move to %(to)s from there.",
+                reference=item.reference,
+                stage=STAGE_LABELS.get(item.stage, item.stage),
+                to=STAGE_LABELS.get(to, to),
+            )
+        )
     reason = optional_text(reason)
     if target is Stage.DO and not item.actions:
         raise ValidationFailed.field("actions", _("say what will be done before doing it"))
@@ -475,7 +489,11 @@ def evidence_refusal(user: User, item: Improvement) -> Refusal | None:
         return refusal
     if not item.is_open:
         return conflict(
-            _("%(reference)s is %(state)s; no more evidence can be added.", reference=item.reference, state=item.stage)
+            _(
+                "%(reference)s is %(state)s; no more evidence can be added.",
+                reference=item.reference,
+                state=STAGE_LABELS.get(item.stage, item.stage),
+            )
         )
     return None
 
@@ -512,9 +530,9 @@ def attach_files(
             stored.append(attach_evidence(actor, item, stream, name, declared))
         except (ValidationFailed, TooLarge) as error:
             reason = error.errors[0]["message"] if error.errors else error.detail
-            refused.append({"field": "file", "message": f"{name}: {reason}"})
+            refused.append({"field": "file", "message": _("%(name)s: %(reason)s", name=name, reason=reason)})
     if refused:
-        raise ValidationFailed("Some files could not be added.", errors=refused)
+        raise ValidationFailed(_("Some files could not be added."), errors=refused)
     return stored
 
 
@@ -532,7 +550,7 @@ def _count(value, field: str, *, least: int = 0) -> int | None:
     except ValueError:
         raise ValidationFailed.field(field, _("must be a whole number")) from None
     if number < least:
-        raise ValidationFailed.field(field, f"must be at least {least}")
+        raise ValidationFailed.field(field, _("must be at least %(least)s", least=least))
     return number
 
 
@@ -572,7 +590,7 @@ def set_dmaic(
     for when in ("baseline", "current"):
         defects, units = counts[f"{when}_defects"], counts[f"{when}_units"]
         if None not in (defects, units, counts["opportunities"]) and defects > units * counts["opportunities"]:
-            raise ValidationFailed.field(f"{when}_defects", "cannot exceed units × opportunities per unit")
+            raise ValidationFailed.field(f"{when}_defects", _("cannot exceed units × opportunities per unit"))
     later = PHASES.index(phase)
     if later >= PHASES.index(Phase.ANALYSE) and None in (
         counts["opportunities"],
@@ -639,7 +657,7 @@ def list_query(
         if stage == "open":
             query = query.where(Improvement.stage.in_([s.value for s in OPEN_STAGES]))
         elif stage not in STAGES:
-            raise ValidationFailed.field("stage", f"one of open, {', '.join(STAGES)}")
+            raise ValidationFailed.field("stage", _("one of open, %(known)s", known=", ".join(STAGES)))
         else:
             query = query.where(Improvement.stage == stage)
     return query.order_by(Improvement.raised_at.desc(), Improvement.id.desc())

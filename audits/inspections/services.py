@@ -90,14 +90,16 @@ def create_schedule(
 ) -> InspectionSchedule:
     definition = registry().checklists.get(checklist or "")
     if definition is None:
-        raise ValidationFailed.field("checklist", "is not a checklist of an installed plugin")
+        raise ValidationFailed.field("checklist", _("is not a checklist of an installed plugin"))
     site_row = site_named(site)
     department_row = department_named(department or definition.area)
     enforce(schedule_refusal(actor, site_row.id, department_row.id))
     rhythm = checked(frequency, weekdays, day_of_month)
     assignee_row = user_named(assignee, "assignee", required=False)
     if assignee_row is not None and assignee_row.site_id not in (None, site_row.id):
-        raise ValidationFailed.field("assignee", f"{assignee_row.login} does not work at {site_row.code}")
+        raise ValidationFailed.field(
+            "assignee", _("%(login)s does not work at %(site)s", login=assignee_row.login, site=site_row.code)
+        )
     # Titled after the checklist unless somebody wrote a title: then in every language, as the checklist is.
     written = (title or "").strip()[:300]
     titles = None if written else in_every_language(lambda: {"title": str(definition.title)[:300]})
@@ -257,11 +259,11 @@ def record(
     for item in inspection.items:
         result, note = answers.get(item.id, (None, None))
         if result not in RESULTS:
-            errors.append({"field": f"item-{item.id}", "message": "choose OK, not OK or not applicable"})
+            errors.append({"field": f"item-{item.id}", "message": _("choose OK, not OK or not applicable")})
         elif result == "not_ok" and not (note or "").strip():
-            errors.append({"field": f"item-{item.id}", "message": "say what was wrong"})
+            errors.append({"field": f"item-{item.id}", "message": _("say what was wrong")})
     if errors:
-        raise ValidationFailed("Some points are not recorded.", errors=errors)
+        raise ValidationFailed(_("Some points are not recorded."), errors=errors)
     for item in inspection.items:
         item.result, note = answers[item.id][0], answers[item.id][1]
         item.note = (note or "").strip() or None
@@ -311,11 +313,13 @@ def _attach_photos(actor: User, inspection: Inspection, photos: dict) -> None:
                 evidence.attach_to_inspection_item(actor, item, stream, name, media_type)
             except ValidationFailed as error:
                 reason = error.errors[0]["message"] if error.errors else error.detail
-                errors.append({"field": f"photo-{item.id}", "message": f"{name}: {reason}"})
+                errors.append(
+                    {"field": f"photo-{item.id}", "message": _("%(name)s: %(reason)s", name=name, reason=reason)}
+                )
         # The photos just filed are read back below (to go with the NC) and on the page.
         db.session.expire(item, ["evidence"])
     if errors:
-        raise ValidationFailed("Some photos could not be added.", errors=errors)
+        raise ValidationFailed(_("Some photos could not be added."), errors=errors)
 
 
 def month_counts(schedule: InspectionSchedule, day: date | None = None) -> tuple[int, int]:

@@ -122,7 +122,7 @@ def sites_to_set_at(user: User) -> list[Site]:
 def _number(value, field: str, *, required: bool) -> float | None:
     if value in (None, ""):
         if required:
-            raise ValidationFailed.field(field, _("is required"))
+            raise ValidationFailed.required(field)
         return None
     try:
         number = float(value)
@@ -165,7 +165,7 @@ def create(
     if metric:
         definition = metrics.definitions_by_key().get(metric)
         if definition is None:
-            raise ValidationFailed.field("metric", f"unknown KPI {metric!r}")
+            raise ValidationFailed.field("metric", _("unknown KPI %(metric)s", metric=repr(metric)))
         unit, direction, measure = str(definition.unit), definition.direction, None
     else:
         measure = required_text(measure, "measure", 300)
@@ -173,12 +173,14 @@ def create(
             raise ValidationFailed.field("direction", _("higher or lower: which way is better"))
     starts_on = starts_on or today()
     if due_date is None:
-        raise ValidationFailed.field("due_date", _("is required"))
+        raise ValidationFailed.required("due_date")
     if due_date <= starts_on:
         raise ValidationFailed.field("due_date", _("must be after the start"))
     owner_row = user_named(owner, "owner")
     if site_row is not None and owner_row.site_id not in (None, site_row.id):
-        raise ValidationFailed.field("owner", f"{owner_row.login} does not work at {site_row.code}")
+        raise ValidationFailed.field(
+            "owner", _("%(login)s does not work at %(site)s", login=owner_row.login, site=site_row.code)
+        )
     objective = Objective(
         site=site_row,
         department=department_row,

@@ -97,7 +97,7 @@ def _date(text: str | None, field: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ValidationFailed.field(field, "write the date as YYYY-MM-DD") from None
+        raise ValidationFailed.field(field, _("write the date as YYYY-MM-DD")) from None
 
 
 @bp.route("/<int:objective_id>", methods=["GET", "POST"])

@@ -161,21 +161,23 @@ def plan(
     # empty form is told what it lacks rather than that the group's reviews are not its sender's.
     site_row = site_named(site) if site else None
     if period_from is None:
-        raise ValidationFailed.field("period_from", "is required")
+        raise ValidationFailed.required("period_from")
     if period_to is None:
-        raise ValidationFailed.field("period_to", "is required")
+        raise ValidationFailed.required("period_to")
     if period_to < period_from:
-        raise ValidationFailed.field("period_to", "must not be before the period's first day")
+        raise ValidationFailed.field("period_to", _("must not be before the period's first day"))
     if (period_to - period_from).days > MAX_PERIOD_DAYS:
-        raise ValidationFailed.field("period_to", "a review covers at most fifteen months")
+        raise ValidationFailed.field("period_to", _("a review covers at most fifteen months"))
     if planned_date is None:
-        raise ValidationFailed.field("planned_date", "is required")
+        raise ValidationFailed.required("planned_date")
     if planned_date < period_from:
-        raise ValidationFailed.field("planned_date", "must not be before the period it reviews")
+        raise ValidationFailed.field("planned_date", _("must not be before the period it reviews"))
     enforce(plan_refusal(actor, site_row.id if site_row else None))
     chair_row = user_named(chair, "chair")
     if site_row is not None and chair_row.site_id not in (None, site_row.id):
-        raise ValidationFailed.field("chair", f"{chair_row.login} does not work at {site_row.code}")
+        raise ValidationFailed.field(
+            "chair", _("%(login)s does not work at %(site)s", login=chair_row.login, site=site_row.code)
+        )
     people = [login for login in _participants(participants) if login != chair_row.login]
     now = utcnow()
     # The dealership's year: a review planned on 1 January in China is MR-<new year>.
@@ -320,7 +322,9 @@ def record_meeting(
         logins = []
         for login in present:
             if login not in people:
-                raise ValidationFailed.field("present", f"{login} is neither the chair nor a participant")
+                raise ValidationFailed.field(
+                    "present", _("%(login)s is neither the chair nor a participant", login=login)
+                )
             if login not in logins:
                 logins.append(login)
         review.present = logins
@@ -328,14 +332,14 @@ def record_meeting(
         review.guests = optional_text(guests) or ""
     if decisions is not None:
         if not isinstance(decisions, dict):
-            raise ValidationFailed.field("decisions", "a decision per section key")
+            raise ValidationFailed.field("decisions", _("a decision per section key"))
         keys = _section_keys(review)
         merged = dict(review.decisions or {})
         for key, value in decisions.items():
             if key not in keys:
-                raise ValidationFailed.field("decisions", f"{key} is not a section of the inputs")
+                raise ValidationFailed.field("decisions", _("%(key)s is not a section of the inputs", key=key))
             if not isinstance(value, dict):
-                raise ValidationFailed.field("decisions", f"{key}: a discussion and a decision")
+                raise ValidationFailed.field("decisions", _("%(key)s: write a discussion and a decision", key=key))
             merged[key] = {
                 "discussion": optional_text(value.get("discussion")) or "",
                 "decision": optional_text(value.get("decision")) or "",
@@ -349,7 +353,7 @@ def hold(actor: User, review: ManagementReview) -> ManagementReview:
     """The meeting is held: the compiled inputs and the hand-written ones are frozen."""
     enforce(record_refusal(actor, review))
     if not review.present:
-        raise ValidationFailed.field("present", "record who was present first")
+        raise ValidationFailed.field("present", _("record who was present first"))
     review.state = ReviewState.HELD.value
     review.held_at = utcnow()
     review.held_by_id = actor.id
@@ -378,16 +382,18 @@ def add_output(
     enforce(output_refusal(actor, review))
     kinds = [k.value for k in OutputKind]
     if kind not in kinds:
-        raise ValidationFailed.field("kind", f"one of {', '.join(kinds)}")
+        raise ValidationFailed.field("kind", _("one of %(known)s", known=", ".join(kinds)))
     title = required_text(title, "title", 300)
     site = site or (review.site.code if review.site else None)
     if kind == OutputKind.IMPROVEMENT:
         from audits.improvements import services as improvements
 
         if not site:
-            raise ValidationFailed.field("site", "is required for a review of the group")
+            raise ValidationFailed.about(
+                "site", _("Choose the site: a review of the group names the site of each output.")
+            )
         if not department:
-            raise ValidationFailed.field("department", "is required")
+            raise ValidationFailed.required("department")
         record = improvements.raise_improvement(
             actor,
             title=title,
@@ -404,7 +410,7 @@ def add_output(
         from audits.objectives import services as objectives
 
         if target is None:
-            raise ValidationFailed.field("target", "is required")
+            raise ValidationFailed.required("target")
         if not owner and department and site:
             # As for the other outputs: the head of the department there, unless someone is named.
             head = head_of(department_named(department), site_named(site))
@@ -429,9 +435,11 @@ def add_output(
         from audits.services import nonconformities as ncs
 
         if not site:
-            raise ValidationFailed.field("site", "is required for a review of the group")
+            raise ValidationFailed.about(
+                "site", _("Choose the site: a review of the group names the site of each output.")
+            )
         if not department:
-            raise ValidationFailed.field("department", "is required")
+            raise ValidationFailed.required("department")
         record = ncs.raise_nonconformity(
             actor,
             title=title,

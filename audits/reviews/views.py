@@ -12,7 +12,7 @@ from audits.reviews import charts, inputs, pdf, services
 from audits.services import nonconformities as nc_services
 from core.accounts import organisation
 from core.database import commit, db
-from core.errors import DomainError, ValidationFailed, authorize
+from core.errors import DomainError, ValidationFailed, authorize, in_words
 from core.metrics import services as metrics
 from core.signatures import manifestation
 
@@ -39,7 +39,7 @@ def _date(text: str | None, field: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ValidationFailed.field(field, "write the date as YYYY-MM-DD") from None
+        raise ValidationFailed.field(field, _("write the date as YYYY-MM-DD")) from None
 
 
 @bp.route("/")
@@ -173,7 +173,7 @@ def _act(reference, refusal, action, done):
         db.session.rollback()
         if error.status not in (409, 422):
             raise
-        flash(error.detail + "".join(f" {item.get('field', '')}: {item['message']}" for item in error.errors), "error")
+        flash(in_words(error), "error")
     return redirect(url_for(".review", reference=reference))
 
 
@@ -223,7 +223,7 @@ def add_output(reference):
         try:
             target = float(target) if target is not None else None
         except ValueError:
-            raise ValidationFailed.field("target", "is not a number") from None
+            raise ValidationFailed.field("target", _("is not a number")) from None
         services.add_output(
             user(),
             found,

@@ -9,6 +9,7 @@ from sqlalchemy import or_
 from sqlalchemy.orm import aliased, selectinload
 
 from audits import notices
+from audits.labels import state_label
 from audits.models import ActionState, CorrectiveAction, NcState, Nonconformity
 from audits.services import nonconformities as ncs
 from audits.services.common import (
@@ -24,7 +25,6 @@ from core.clock import utcnow
 from core.database import db
 from core.errors import (
     Conflict,
-    Forbidden,
     NotFound,
     Refusal,
     ValidationFailed,
@@ -69,7 +69,7 @@ def plan_refusal(user: User, nc: Nonconformity) -> Refusal | None:
                 "%(reference)s is %(state)s; actions are planned once the root cause is identified and "
                 "until the NC is closed.",
                 reference=nc.reference,
-                state=nc.state.replace("_", " "),
+                state=state_label(nc.state),
             )
         )
     return None
@@ -96,7 +96,7 @@ def add_action(
     if refusal_of_owner:
         raise ValidationFailed.field("owner", refusal_of_owner)
     if due_date is None:
-        raise ValidationFailed.field("due_date", _("is required"))
+        raise ValidationFailed.required("due_date")
     if due_date < site_today(nc.site):
         raise ValidationFailed.field("due_date", _("is in the past"))
     number = max((a.number for a in nc.actions), default=0) + 1
@@ -118,9 +118,7 @@ def add_action(
 def _state_refusal(action: CorrectiveAction, allowed, why: str) -> Refusal | None:
     if action.state in allowed:
         return None
-    return conflict(
-        _("%(label)s is %(state)s; %(why)s", label=action.label, state=action.state.replace("_", " "), why=why)
-    )
+    return conflict(_("%(label)s is %(state)s; %(why)s", label=action.label, state=state_label(action.state), why=why))
 
 
 def is_visible(user: User, action: CorrectiveAction) -> bool:
@@ -230,7 +228,12 @@ def verify_action(
         sign(action, signer=actor, password=password, meaning="verified-effective", comment=note)
     else:
         if not password or not verify_password(actor, password):
-            raise Forbidden("The password does not match; the verification was not recorded.")
+            raise ValidationFailed(
+                _("The password is not the one of your account: the verification was not recorded."),
+                errors=[
+                    {"field": "password", "message": _("This is not the password of your account; type it again.")}
+                ],
+            )
         action.state = ActionState.INEFFECTIVE.value
         db.session.flush()
         notices.action_ineffective(action, actor, note)

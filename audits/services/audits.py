@@ -170,7 +170,7 @@ def list_query(
     query = db.select(Audit).options(selectinload(Audit.items)).where(visible_clause(user))
     if state:
         if state not in {s.value for s in AuditState}:
-            raise ValidationFailed.field("state", f"unknown state {state!r}")
+            raise ValidationFailed.field("state", _("unknown state %(state)s", state=repr(state)))
         query = query.where(Audit.state == state)
     if site:
         query = query.join(Audit.site).where(Site.code == site.upper())
@@ -295,7 +295,9 @@ def require_conduct(user: User, audit: Audit) -> None:
 def _state_refusal(audit: Audit, allowed, why: str) -> Refusal | None:
     if audit.state in allowed:
         return None
-    return conflict(_("%(reference)s is %(state)s; %(why)s", reference=audit.reference, state=audit.state, why=why))
+    return conflict(
+        _("%(reference)s is %(state)s; %(why)s", reference=audit.reference, state=state_label(audit.state), why=why)
+    )
 
 
 def start_refusal(user: User, audit: Audit) -> Refusal | None:
@@ -385,7 +387,7 @@ def check_checklist_keys(keys) -> list[str]:
         if not key:
             continue
         if key not in known:
-            raise ValidationFailed.field("checklists", f"unknown checklist {key!r}")
+            raise ValidationFailed.field("checklists", _("unknown checklist %(key)s", key=repr(key)))
         if key not in chosen:
             chosen.append(key)
     if not chosen:
@@ -400,7 +402,7 @@ def check_criteria(codes) -> list[str]:
         if not code or code in chosen:
             continue
         if db.session.execute(db.select(Procedure.id).filter_by(code=code)).first() is None:
-            raise ValidationFailed.field("criteria", f"unknown procedure {code!r}")
+            raise ValidationFailed.field("criteria", _("unknown procedure %(code)s", code=repr(code)))
         chosen.append(code)
     return chosen
 
@@ -450,7 +452,7 @@ def plan_audit(
     if not department_rows:
         raise ValidationFailed.field("departments", _("choose at least one department"))
     if planned_date is None:
-        raise ValidationFailed.field("planned_date", _("is required"))
+        raise ValidationFailed.required("planned_date")
     keys = check_checklist_keys(checklists)
     codes = check_criteria(criteria)
     lead, team = _team(lead_auditor, auditors, [d.id for d in department_rows])
@@ -559,7 +561,10 @@ def start_audit(actor: User, audit: Audit, *, row_version: int) -> Audit:
     if missing:
         raise ValidationFailed.field(
             "checklists",
-            f"unknown checklist {missing[0]!r} (its plugin is not installed any more); re-plan the audit without it",
+            _(
+                "unknown checklist %(key)s (its plugin is not installed any more); re-plan the audit without it",
+                key=repr(missing[0]),
+            ),
         )
     from flask import current_app
 
@@ -631,7 +636,7 @@ def record_result(
     enforce(record_refusal(actor, audit))
     require_row_version(item, row_version)
     if result not in RESULTS:
-        raise ValidationFailed.field("result", f"one of {', '.join(RESULTS)}")
+        raise ValidationFailed.field("result", _("one of %(known)s", known=", ".join(RESULTS)))
     note = optional_text(note)
     if result in NC_RESULTS and not note:
         raise ValidationFailed.field("note", _("describe the nonconformity you found"))

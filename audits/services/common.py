@@ -52,38 +52,38 @@ def site_named(code: str | None, field: str = "site") -> Site:
     """The site a field of a request names: unknown is that field's error (422), where an
     address naming no site is a 404 (``site_by_code``, the one look-up both use)."""
     if not code:
-        raise ValidationFailed.field(field, _("is required"))
+        raise ValidationFailed.required(field)
     try:
         return site_by_code(code.strip().upper())
     except NotFound:
-        raise ValidationFailed.field(field, f"unknown site {code!r}") from None
+        raise ValidationFailed.field(field, _("unknown site %(code)s", code=repr(code))) from None
 
 
 def department_named(code: str | None, field: str = "department") -> Department:
     """The department a field of a request names (422 when unknown), through ``department_by_code``."""
     if not code:
-        raise ValidationFailed.field(field, _("is required"))
+        raise ValidationFailed.required(field)
     try:
         return department_by_code(code.strip().upper())
     except NotFound:
-        raise ValidationFailed.field(field, f"unknown department {code!r}") from None
+        raise ValidationFailed.field(field, _("unknown department %(code)s", code=repr(code))) from None
 
 
 def user_named(login: str | None, field: str, *, required: bool = True) -> User | None:
     if not login:
         if required:
-            raise ValidationFailed.field(field, _("is required"))
+            raise ValidationFailed.required(field)
         return None
     user = db.session.execute(db.select(User).filter_by(login=login.strip())).scalar_one_or_none()
     if user is None or not user.active:
-        raise ValidationFailed.field(field, f"unknown or deactivated user {login!r}")
+        raise ValidationFailed.field(field, _("unknown or deactivated user %(login)s", login=repr(login)))
     return user
 
 
 def required_text(value: str | None, field: str, limit: int | None = None) -> str:
     text = (value or "").strip()
     if not text:
-        raise ValidationFailed.field(field, _("is required"))
+        raise ValidationFailed.required(field)
     if limit is not None and len(text) > limit:
         raise ValidationFailed.field(field, _("is longer than %(limit)s characters", limit=limit))
     return text.replace("\r\n", "\n")

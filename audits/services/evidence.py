@@ -25,6 +25,7 @@ from audits.improvements import services as improvements
 from audits.improvements.models import Improvement
 from audits.inspections import access as inspection_access
 from audits.inspections.models import Inspection, InspectionItem
+from audits.labels import state_label
 from audits.models import (
     ActionState,
     AuditItem,
@@ -157,18 +158,25 @@ def detect(head: bytes, name: str, declared: str | None) -> str:
     if kind is not None:
         actual = _normal(kind.mime)
         if actual not in ACCEPTED:
-            raise ValidationFailed.field("file", f"files of type {actual} are not accepted as evidence")
+            raise ValidationFailed.field("file", _("files of type %(type)s are not accepted as evidence", type=actual))
         if claimed not in UNSPECIFIC and claimed != actual:
-            raise ValidationFailed.field("file", f"the file says it is {claimed} but its content is {actual}")
+            raise ValidationFailed.field(
+                "file",
+                _("the file says it is %(claimed)s but its content is %(actual)s", claimed=claimed, actual=actual),
+            )
         return actual
     if _looks_like_text(head) and (claimed in TEXT_TYPES or claimed in UNSPECIFIC):
         return claimed if claimed in TEXT_TYPES else "text/plain"
     if claimed not in UNSPECIFIC:
-        raise ValidationFailed.field("file", f"the file says it is {claimed} but its content is not")
+        raise ValidationFailed.field(
+            "file", _("the file says it is %(claimed)s but its content is not", claimed=claimed)
+        )
     raise ValidationFailed.field(
         "file",
-        "the type of this file could not be recognised; accepted are photos, "
-        "videos, PDF, office documents and plain text",
+        _(
+            "the type of this file could not be recognised; accepted are photos, "
+            "videos, PDF, office documents and plain text"
+        ),
     )
 
 
@@ -214,7 +222,7 @@ def add_file(actor: User, stream: BinaryIO, name: str | None, declared: str | No
 
     Who may add it, and when, is the owner's rule: its service enforces that first."""
     if stream is None:
-        raise ValidationFailed.field("file", _("is required"))
+        raise ValidationFailed.required("file")
     name = safe_name(name)
     sha256, size, media_type = _store(stream, name, declared)
     name = named_for(name, media_type)
@@ -294,7 +302,11 @@ def nc_evidence_refusal(user: User, nc: Nonconformity) -> Refusal | None:
         return Refusal(_("Only those who work on %(reference)s may add evidence to it.", reference=nc.reference))
     if not nc.is_open:
         return conflict(
-            _("%(reference)s is %(state)s; no more evidence can be added.", reference=nc.reference, state=nc.state)
+            _(
+                "%(reference)s is %(state)s; no more evidence can be added.",
+                reference=nc.reference,
+                state=state_label(nc.state),
+            )
         )
     return None
 
@@ -313,7 +325,7 @@ def action_evidence_refusal(user: User, action: CorrectiveAction) -> Refusal | N
             _(
                 "%(label)s is %(state)s; no more evidence can be added.",
                 label=action.label,
-                state=action.state.replace("_", " "),
+                state=state_label(action.state),
             )
         )
     return None

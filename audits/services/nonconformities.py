@@ -131,7 +131,9 @@ def nc_for_item(item: AuditItem) -> Nonconformity | None:
 def check_source(source: str | None) -> str:
     source = (source or "manual").strip()
     if source not in SOURCE_KINDS and not PLUGIN_SOURCE.match(source):
-        raise ValidationFailed.field("source", f"one of {', '.join(SOURCE_KINDS)} or plugin:<name>")
+        raise ValidationFailed.field(
+            "source", _("one of %(known)s, or plugin:NAME for a plugin", known=", ".join(SOURCE_KINDS))
+        )
     return source
 
 
@@ -284,7 +286,7 @@ def raise_nonconformity(
         raise ValidationFailed.field("source", _("inspection nonconformities are raised by recording an inspection"))
     title = required_text(title, "title", 300)
     if severity not in SEVERITIES:
-        raise ValidationFailed.field("severity", f"one of {', '.join(SEVERITIES)}")
+        raise ValidationFailed.field("severity", _("one of %(known)s", known=", ".join(SEVERITIES)))
     site_row = site if isinstance(site, Site) else site_named(site)
     if actor is not None:
         enforce(raise_refusal(actor, site_row))
@@ -407,7 +409,7 @@ def transition(
     A wrong starting state is a 409; missing content a 422 naming the field.
     """
     if to not in TRANSITIONS:
-        raise ValidationFailed.field("to", f"one of {', '.join(s.value for s in TRANSITIONS)}")
+        raise ValidationFailed.field("to", _("one of %(known)s", known=", ".join(s.value for s in TRANSITIONS)))
     require_manage(actor, nc)
     require_row_version(nc, row_version)
     target = NcState(to)
@@ -439,16 +441,20 @@ def transition(
         if not nc.live_actions or pending:
             raise ValidationFailed.field(
                 "actions",
-                "every corrective action must be done first (open: "
-                f"{', '.join(a.label for a in pending) or 'none planned'})",
+                _(
+                    "every corrective action must be done first (open: %(open)s)",
+                    open=", ".join(a.label for a in pending) or _("none planned"),
+                ),
             )
     elif target is NcState.CLOSED:
         unverified = [a for a in nc.live_actions if a.state != ActionState.VERIFIED_EFFECTIVE]
         if not nc.live_actions or unverified:
             raise ValidationFailed.field(
                 "actions",
-                "every corrective action must be verified effective first "
-                f"(not yet: {', '.join(a.label for a in unverified)})",
+                _(
+                    "every corrective action must be verified effective first (not yet: %(pending)s)",
+                    pending=", ".join(a.label for a in unverified),
+                ),
             )
         nc.closed_at = now
     with trail_reason(optional_text(comment)):
@@ -490,7 +496,7 @@ def list_query(
         if state == "not_closed":
             query = query.where(Nonconformity.state.not_in([NcState.CLOSED, NcState.CANCELLED]))
         elif state not in STATES:
-            raise ValidationFailed.field("state", f"unknown state {state!r}")
+            raise ValidationFailed.field("state", _("unknown state %(state)s", state=repr(state)))
         else:
             query = query.where(Nonconformity.state == state)
     if site:

@@ -37,9 +37,9 @@ def add_entry(
     if actor is not None:
         require(actor, Permission.RUN_AUDITS)
     if not 2000 <= int(year) <= 2100:
-        raise ValidationFailed.field("year", "must be between 2000 and 2100")
+        raise ValidationFailed.field("year", _("must be between 2000 and 2100"))
     if not 1 <= int(month) <= 12:
-        raise ValidationFailed.field("month", "must be between 1 and 12")
+        raise ValidationFailed.field("month", _("must be between 1 and 12"))
     site_row, department_row = site_named(site), department_named(department)
     duplicate = db.session.execute(
         db.select(ProgrammeEntry.id).filter_by(
@@ -48,7 +48,13 @@ def add_entry(
     ).first()
     if duplicate:
         raise ValidationFailed.field(
-            "month", f"{department_row.code} is already planned at {site_row.code} in {year}-{int(month):02d}"
+            "month",
+            _(
+                "%(department)s is already planned at %(site)s in %(month)s",
+                department=department_row.code,
+                site=site_row.code,
+                month=f"{year}-{int(month):02d}",
+            ),
         )
     entry = ProgrammeEntry(
         year=int(year),
@@ -66,7 +72,7 @@ def add_entry(
 def remove_entry(actor: User, entry: ProgrammeEntry) -> None:
     require(actor, Permission.RUN_AUDITS)
     if entry.audits:
-        raise ValidationFailed.field("entry", "audits were planned from this entry; it stays in the programme")
+        raise ValidationFailed.field("entry", _("audits were planned from this entry; it stays in the programme"))
     db.session.delete(entry)
     db.session.flush()
 

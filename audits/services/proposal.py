@@ -187,17 +187,19 @@ def accept(actor: User, *, site: str, year: int, audits_a_year: dict[str, int] |
     site_row = site_named(site)
     enforce(refusal(actor, site_row, accepting=True))
     if not 2000 <= int(year) <= 2100:
-        raise ValidationFailed.field("year", "must be between 2000 and 2100")
+        raise ValidationFailed.field("year", _("must be between 2000 and 2100"))
     if year < today().year:
-        raise ValidationFailed.field("year", "a past year's programme is history; propose this year's or a later one")
+        raise ValidationFailed.field(
+            "year", _("a past year's programme is history; propose this year's or a later one")
+        )
     changes = audits_a_year or {}
     lines = {line.department.code: line for line in propose(site_row, year)}
     unknown = sorted(set(changes) - set(lines))
     if unknown:
-        raise ValidationFailed.field("audits_a_year", f"no programme line for {', '.join(unknown)}")
+        raise ValidationFailed.field("audits_a_year", _("no programme line for %(lines)s", lines=", ".join(unknown)))
     bad = sorted(code for code, count in changes.items() if count not in CHOICES)
     if bad:
-        raise ValidationFailed.field("audits_a_year", f"0 to 4 audits a year ({', '.join(bad)})")
+        raise ValidationFailed.field("audits_a_year", _("0 to 4 audits a year (%(lines)s)", lines=", ".join(bad)))
     existing = db.session.execute(db.select(ProgrammeEntry).filter_by(site_id=site_row.id, year=year)).scalars().all()
     kept = {(entry.department_id, entry.month) for entry in existing if entry.audits}
     for entry in existing:

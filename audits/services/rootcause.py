@@ -25,9 +25,9 @@ def _text(value, field: str, required: bool = True) -> str:
         raise ValidationFailed.field(field, _("must be text"))
     text = (value or "").strip()
     if required and not text:
-        raise ValidationFailed.field(field, _("is required"))
+        raise ValidationFailed.required(field)
     if len(text) > MAX_TEXT:
-        raise ValidationFailed.field(field, f"is longer than {MAX_TEXT} characters")
+        raise ValidationFailed.field(field, _("is longer than %(limit)s characters", limit=MAX_TEXT))
     return text
 
 
@@ -37,7 +37,7 @@ def validate(data) -> dict:
         raise ValidationFailed.field("root_cause", _("is required: an object with a method"))
     method = data.get("method")
     if method not in METHODS:
-        raise ValidationFailed.field("root_cause.method", f"one of {', '.join(METHODS)}")
+        raise ValidationFailed.field("root_cause.method", _("one of %(known)s", known=", ".join(METHODS)))
     if method == "5why":
         return _five_why(data)
     if method == "fishbone":
@@ -48,20 +48,20 @@ def validate(data) -> dict:
 def _unknown(data: dict, allowed) -> None:
     extra = sorted(set(data) - set(allowed) - {"method"})
     if extra:
-        raise ValidationFailed.field(f"root_cause.{extra[0]}", "is not part of this method")
+        raise ValidationFailed.field(f"root_cause.{extra[0]}", _("is not part of this method"))
 
 
 def _five_why(data: dict) -> dict:
     _unknown(data, ("chain",))
     chain = data.get("chain")
     if not isinstance(chain, list) or not chain:
-        raise ValidationFailed.field("root_cause.chain", "give at least one why and because")
+        raise ValidationFailed.field("root_cause.chain", _("give at least one why and because"))
     if len(chain) > MAX_WHYS:
-        raise ValidationFailed.field("root_cause.chain", f"at most {MAX_WHYS} steps")
+        raise ValidationFailed.field("root_cause.chain", _("at most %(count)s steps", count=MAX_WHYS))
     steps = []
     for index, step in enumerate(chain):
         if not isinstance(step, dict):
-            raise ValidationFailed.field(f"root_cause.chain[{index}]", "must have why and because")
+            raise ValidationFailed.field(f"root_cause.chain[{index}]", _("must have why and because"))
         steps.append(
             {
                 "why": _text(step.get("why"), f"root_cause.chain[{index}].why"),
@@ -76,25 +76,26 @@ def _fishbone(data: dict) -> dict:
     causes = data.get("causes")
     if not isinstance(causes, dict):
         raise ValidationFailed.field(
-            "root_cause.causes", f"an object with lists under {', '.join(FISHBONE_CATEGORIES)}"
+            "root_cause.causes", _("an object with lists under %(known)s", known=", ".join(FISHBONE_CATEGORIES))
         )
     unknown = sorted(set(causes) - set(FISHBONE_CATEGORIES))
     if unknown:
         raise ValidationFailed.field(
-            f"root_cause.causes.{unknown[0]}", f"not a fishbone category (one of {', '.join(FISHBONE_CATEGORIES)})"
+            f"root_cause.causes.{unknown[0]}",
+            _("not a fishbone category (one of %(known)s)", known=", ".join(FISHBONE_CATEGORIES)),
         )
     clean = {}
     for category in FISHBONE_CATEGORIES:
         values = causes.get(category) or []
         if not isinstance(values, list):
-            raise ValidationFailed.field(f"root_cause.causes.{category}", "must be a list of causes")
+            raise ValidationFailed.field(f"root_cause.causes.{category}", _("must be a list of causes"))
         clean[category] = [
             _text(v, f"root_cause.causes.{category}[{i}]")
             for i, v in enumerate(values)
             if not (isinstance(v, str) and not v.strip())
         ]
     if not any(clean.values()):
-        raise ValidationFailed.field("root_cause.causes", "name at least one cause")
+        raise ValidationFailed.field("root_cause.causes", _("name at least one cause"))
     return {"method": "fishbone", "causes": clean}
 
 

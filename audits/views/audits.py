@@ -283,7 +283,7 @@ def item_evidence(reference, item_id):
     upload = request.files.get("file")
     try:
         if upload is None or not upload.filename:
-            raise ValidationFailed.field("file", "choose a photo or file first")
+            raise ValidationFailed.field("file", _("choose a photo or file first"))
         evidence = evidence_services.attach_to_item(user(), item, upload.stream, upload.filename, upload.mimetype)
         commit()
         flash(_("%(name)s added as evidence.", name=evidence.name), "success")

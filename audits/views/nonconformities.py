@@ -192,7 +192,7 @@ def nc_evidence(reference):
     upload = request.files.get("file")
     try:
         if upload is None or not upload.filename:
-            raise ValidationFailed.field("file", "choose a photo or file first")
+            raise ValidationFailed.field("file", _("choose a photo or file first"))
         item = evidence_services.attach_to_nonconformity(user(), nc, upload.stream, upload.filename, upload.mimetype)
         commit()
         flash(_("%(name)s added as evidence.", name=item.name), "success")

@@ -8,6 +8,7 @@ away; group-wide work goes to the group-level head.
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import or_
 from sqlalchemy.orm import joinedload
 
@@ -115,14 +116,21 @@ def set_heads(
         if person is None:
             continue
         if Role.DEPARTMENT_HEAD not in person.roles or not person.active:
-            raise ValidationFailed.field(field, f"{person.login} is not an active user with the department head role")
+            raise ValidationFailed.field(
+                field, _("%(login)s is not an active user with the department head role", login=person.login)
+            )
         if person.department_id != department.id:
-            raise ValidationFailed.field(field, f"{person.login} does not work in {department.code}")
+            raise ValidationFailed.field(
+                field, _("%(login)s does not work in %(department)s", login=person.login, department=department.code)
+            )
         if person.site_id != (site.id if site else None):
-            where = f"at {site.code}" if site else "in the group office"
-            raise ValidationFailed.field(field, f"{person.login} does not work {where}")
+            if site:
+                raise ValidationFailed.field(
+                    field, _("%(login)s does not work at %(site)s", login=person.login, site=site.code)
+                )
+            raise ValidationFailed.field(field, _("%(login)s does not work in the group office", login=person.login))
     if head is not None and deputy is not None and head.id == deputy.id:
-        raise ValidationFailed.field("deputy", "the deputy must be someone other than the head")
+        raise ValidationFailed.field("deputy", _("the deputy must be someone other than the head"))
     if row is None:
         row = DepartmentHead(department=department, site=site)
         db.session.add(row)

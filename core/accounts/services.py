@@ -84,10 +84,10 @@ def parse_roles(names: Iterable[str]) -> set[Role]:
             roles.add(Role(name))
         except ValueError:
             raise ValidationFailed.field(
-                "roles", f"unknown role {name!r}; one of {', '.join(r.value for r in Role)}"
+                "roles", _("unknown role %(name)s; one of %(known)s", name=name, known=", ".join(r.value for r in Role))
             ) from None
     if not roles:
-        raise ValidationFailed.field("roles", "at least one role is needed")
+        raise ValidationFailed.field("roles", _("choose at least one role"))
     return roles
 
 
@@ -108,7 +108,9 @@ def _zone(time_zone: str | None) -> str | None:
     try:
         zone_named(name)
     except ValueError:
-        raise ValidationFailed.field("time_zone", f"{name!r} is not a time zone name such as Asia/Shanghai") from None
+        raise ValidationFailed.field(
+            "time_zone", _("%(name)s is not a time zone name such as Asia/Shanghai", name=name)
+        ) from None
     return name
 
 
@@ -118,11 +120,11 @@ def create_site(actor: User | None, code: str, name: str, time_zone: str | None 
         require(actor, Permission.MANAGE_USERS)
     code = code.strip().upper()
     if not CODE_PATTERN.match(code):
-        raise ValidationFailed.field("code", "use 1–32 capital letters, digits, '-' or '_'")
+        raise ValidationFailed.field("code", _("use 1–32 capital letters, digits, '-' or '_'"))
     if not name.strip():
-        raise ValidationFailed.field("name", "is required")
+        raise ValidationFailed.required("name")
     if db.session.execute(db.select(Site.id).filter_by(code=code)).first():
-        raise Conflict(f"A site with code {code!r} already exists.")
+        raise Conflict(_("A site with code %(code)s already exists: choose another code.", code=repr(code)))
     site = Site(code=code, name=name.strip(), time_zone=_zone(time_zone) or instance_zone_name())
     db.session.add(site)
     db.session.flush()
@@ -135,7 +137,7 @@ def update_site(
     require(actor, Permission.MANAGE_USERS)
     require_row_version(site, row_version)
     if not name.strip():
-        raise ValidationFailed.field("name", "is required")
+        raise ValidationFailed.required("name")
     site.name, site.active = name.strip(), active
     site.time_zone = _zone(time_zone) or site.time_zone
     db.session.flush()
@@ -147,11 +149,11 @@ def create_department(actor: User | None, code: str, name: str) -> Department:
         require(actor, Permission.MANAGE_USERS)
     code = code.strip().upper()
     if not CODE_PATTERN.match(code):
-        raise ValidationFailed.field("code", "use 1–32 capital letters, digits, '-' or '_'")
+        raise ValidationFailed.field("code", _("use 1–32 capital letters, digits, '-' or '_'"))
     if not name.strip():
-        raise ValidationFailed.field("name", "is required")
+        raise ValidationFailed.required("name")
     if db.session.execute(db.select(Department.id).filter_by(code=code)).first():
-        raise Conflict(f"A department with code {code!r} already exists.")
+        raise Conflict(_("A department with code %(code)s already exists: choose another code.", code=repr(code)))
     department = Department(code=code, name=name.strip())
     db.session.add(department)
     db.session.flush()
@@ -163,7 +165,7 @@ def update_department(actor: User, department: Department, *, name: str, row_ver
     require(actor, Permission.MANAGE_USERS)
     require_row_version(department, row_version)
     if not name.strip():
-        raise ValidationFailed.field("name", "is required")
+        raise ValidationFailed.required("name")
     department.name = name.strip()
     db.session.flush()
     return department
@@ -202,12 +204,12 @@ def create_user(
         require(actor, Permission.MANAGE_USERS)
     login = login.strip().lower()
     if not LOGIN_PATTERN.match(login):
-        raise ValidationFailed.field("login", "use 2–64 lower-case letters, digits, '.', '-' or '_'")
+        raise ValidationFailed.field("login", _("use 2–64 lower-case letters, digits, '.', '-' or '_'"))
     if db.session.execute(db.select(User.id).filter_by(login=login)).first():
-        raise Conflict(f"A user with login {login!r} already exists.")
+        raise Conflict(_("A user with login %(login)s already exists: choose another login.", login=repr(login)))
     role_set = parse_roles(roles)
     if Role.DEPARTMENT_HEAD in role_set and department is None:
-        raise ValidationFailed.field("department", "a department head needs a department")
+        raise ValidationFailed.field("department", _("a department head needs a department"))
     if password is not None:
         check_password_strength(password, login)
     locale = locale or current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -244,11 +246,11 @@ def update_user(
     require_row_version(user, row_version)
     role_set = parse_roles(roles)
     if Role.DEPARTMENT_HEAD in role_set and department is None:
-        raise ValidationFailed.field("department", "a department head needs a department")
+        raise ValidationFailed.field("department", _("a department head needs a department"))
     if user.id == actor.id and (not active or Role.ADMIN not in role_set):
-        raise Conflict("You cannot deactivate yourself or remove your own admin role.")
+        raise Conflict(_("You cannot deactivate yourself or remove your own admin role."))
     if not display_name.strip():
-        raise ValidationFailed.field("display_name", "is required")
+        raise ValidationFailed.required("display_name")
     deactivated = user.active and not active
     user.display_name, user.email = display_name.strip(), email or None
     user.department, user.site, user.active = department, site, active
@@ -290,7 +292,7 @@ def set_password(
     enforce(password_refusal(actor, user))
     if actor is not None and actor.id == user.id:
         if not current_password or not verify_password(user, current_password):
-            raise ValidationFailed.field("current_password", "does not match")
+            raise ValidationFailed.field("current_password", _("This is not your current password; type it again."))
     check_password_strength(new_password, user.login)
     user.password_hash = hash_password(new_password)
     db.session.flush()
@@ -303,7 +305,7 @@ def update_profile(actor: User, user: User, *, display_name: str, email: str | N
         require(actor, Permission.MANAGE_USERS)
     require_row_version(user, row_version)
     if not display_name.strip():
-        raise ValidationFailed.field("display_name", "is required")
+        raise ValidationFailed.required("display_name")
     user.display_name, user.email = display_name.strip(), (email or "").strip() or None
     db.session.flush()
     return user
@@ -318,7 +320,12 @@ def set_locale(user: User, locale: str) -> None:
 def _check_locale(locale: str) -> None:
     if locale not in current_app.config["DEALERQMS_LOCALES"]:
         raise ValidationFailed.field(
-            "locale", f"unsupported language {locale!r}; one of {', '.join(current_app.config['DEALERQMS_LOCALES'])}"
+            "locale",
+            _(
+                "unsupported language %(locale)s; one of %(known)s",
+                locale=locale,
+                known=", ".join(current_app.config["DEALERQMS_LOCALES"]),
+            ),
         )
 
 

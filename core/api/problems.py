@@ -12,6 +12,7 @@ import logging
 from http import HTTPStatus
 
 from flask import current_app, json, request
+from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import (
@@ -24,7 +25,7 @@ from werkzeug.exceptions import (
 )
 
 from core.database import db
-from core.errors import DomainError, ValidationFailed
+from core.errors import DomainError, ValidationFailed, field_label
 
 log = logging.getLogger("dealerqms.api")
 
@@ -142,10 +143,10 @@ def _about_json(error: HTTPException) -> bool:
 
 
 def _fields_sentence(errors: list[dict]) -> str:
-    fields = sorted({entry["field"] for entry in errors if entry["field"]})
+    fields = sorted({field_label(entry["field"]) for entry in errors if entry["field"]})
     if not fields:
-        return "The request body has invalid values."
-    return f"Invalid value{'s' if len(fields) > 1 else ''} for {', '.join(fields)}."
+        return _("The request body has invalid values.")
+    return _("Check these fields: %(names)s.", names=", ".join(fields))
 
 
 def _from_domain_error(error: DomainError):

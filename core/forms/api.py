@@ -163,7 +163,7 @@ class FormScheduleSchema(Schema):
     site = fields.Function(lambda s: s.site.code)
     department = fields.Function(lambda s: s.department.code)
     form = fields.String(attribute="form_key")
-    title = fields.String()
+    title = fields.String(attribute="shown_title")
     frequency = fields.String()
     weekdays = fields.List(fields.Integer())
     day_of_month = fields.Integer(allow_none=True)
@@ -188,7 +188,7 @@ class FormScheduleCreateSchema(Schema):
 class FormDueSchema(Schema):
     id = fields.Integer()
     schedule = fields.Integer(attribute="schedule_id")
-    title = fields.Function(lambda d: d.schedule.title)
+    title = fields.Function(lambda d: d.schedule.shown_title)
     form = fields.String(attribute="form_key")
     site = fields.Function(lambda d: d.site.code)
     department = fields.Function(lambda d: d.department.code)

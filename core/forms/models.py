@@ -78,6 +78,24 @@ class FormSchedule(Model):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     starts_on: Mapped[date] = mapped_column(Date)
     active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the reader's language when it is its form's title.
+
+        A schedule given no name of its own stores its form's title in the language
+        its maker read; a reader of another language gets the form's title in theirs.
+        A name someone typed is shown as typed.
+        """
+        # Imported here: the registry loads the plugins, whose forms use these models.
+        from core.i18n import in_every_language
+        from core.plugin_engine.manager import registry
+
+        definition = registry().forms.get(self.form_key)
+        if definition is None or self.title not in in_every_language(lambda: str(definition.title)).values():
+            return self.title
+        return str(definition.title)
+
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     row_version: Mapped[int] = mapped_column(default=1)

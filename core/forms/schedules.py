@@ -127,21 +127,21 @@ def schedules_for(user: User) -> list[FormSchedule]:
 def _site_named(code: str | None) -> Site:
     """The site a request names: unknown is the field's error (422), not a missing page (404)."""
     if not code or not code.strip():
-        raise ValidationFailed.field("site", "is required")
+        raise ValidationFailed.required("site")
     site = db.session.execute(db.select(Site).filter_by(code=code.strip().upper())).scalar_one_or_none()
     if site is None:
-        raise ValidationFailed.field("site", f"unknown site {code!r}")
+        raise ValidationFailed.field("site", _("unknown site %(code)s", code=repr(code)))
     if not site.active:
-        raise ValidationFailed.field("site", f"site {site.code} is not active")
+        raise ValidationFailed.field("site", _("site %(site)s is not active", site=site.code))
     return site
 
 
 def _department_named(code: str | None) -> Department:
     if not code or not code.strip():
-        raise ValidationFailed.field("department", "is required: the form belongs to no department")
+        raise ValidationFailed.about("department", _("Choose the department: the form belongs to no department."))
     department = db.session.execute(db.select(Department).filter_by(code=code.strip().upper())).scalar_one_or_none()
     if department is None:
-        raise ValidationFailed.field("department", f"unknown department {code!r}")
+        raise ValidationFailed.field("department", _("unknown department %(code)s", code=repr(code)))
     return department
 
 
@@ -150,10 +150,12 @@ def _assignee_named(login: str | None, site: Site) -> User | None:
         return None
     user = db.session.execute(db.select(User).filter_by(login=login.strip().lower())).scalar_one_or_none()
     if user is None or not user.active:
-        raise ValidationFailed.field("assignee", f"unknown or deactivated user {login.strip()!r}")
+        raise ValidationFailed.field("assignee", _("unknown or deactivated user %(login)s", login=repr(login.strip())))
     # Someone of another site cannot submit the form for this one.
     if user.site_id not in (None, site.id):
-        raise ValidationFailed.field("assignee", f"{user.login} does not work at {site.code}")
+        raise ValidationFailed.field(
+            "assignee", _("%(login)s does not work at %(site)s", login=user.login, site=site.code)
+        )
     return user
 
 
@@ -173,7 +175,7 @@ def create_schedule(
     """Schedule ``form`` at ``site`` for ``department`` (the form's area unless named)."""
     definition = registry().forms.get((form or "").strip())
     if definition is None:
-        raise ValidationFailed.field("form", "is not a form of an installed plugin")
+        raise ValidationFailed.field("form", _("is not a form of an installed plugin"))
     site_row = _site_named(site)
     department_row = _department_named(department or definition.area)
     enforce(schedule_refusal(actor, site_row.id, department_row.id))

@@ -145,11 +145,11 @@ def submit(
     # A submission feeds its site's KPIs: one submits only for a site in one's scope.
     require(user, Permission.SUBMIT_FORMS, site_id=site.id)
     if not site.active:
-        raise ValidationFailed.field("site", f"site {site.code} is not active")
+        raise ValidationFailed.field("site", _("site %(site)s is not active", site=site.code))
     now = utcnow()
     if submitted_at is not None:
         if submitted_at.tzinfo is None or submitted_at > now:
-            raise ValidationFailed.field("submitted_at", "must be a UTC time that is not in the future")
+            raise ValidationFailed.field("submitted_at", _("must be a UTC time that is not in the future"))
         now = submitted_at.astimezone(UTC)
     version = _version_row(form)
     submission = FormSubmission(
@@ -183,8 +183,10 @@ def validate_json(form: Form, data) -> dict:
     # A field already refused for its JSON type is not reported twice.
     errors += [entry for entry in field_errors(wtf) if entry["field"] not in bad]
     if errors:
-        names = ", ".join(sorted({entry["field"] for entry in errors}))
-        raise ValidationFailed(f"Invalid values for {names}.", errors=errors)
+        labels = {field.key: str(field.label) for field in form.fields}
+        # A group row's field (attendees.0.name) is named after its group.
+        names = ", ".join(sorted({labels.get(entry["field"].split(".")[0], entry["field"]) for entry in errors}))
+        raise ValidationFailed(_("Check these fields: %(names)s.", names=names), errors=errors)
     return clean_data(wtf)
 
 

@@ -21,7 +21,7 @@ def _task(user: User, due: FormDue) -> Task:
     return Task(
         kind=FILL,
         kind_label=KIND_LABEL,
-        title=_("%(title)s — %(site)s", title=due.schedule.title, site=due.site.code),
+        title=_("%(title)s — %(site)s", title=due.schedule.shown_title, site=due.site.code),
         # The fill page opens on the due's site: the submission there is what closes it.
         url=path_for("forms.fill", key=due.form_key, site=due.site.code),
         why=_("It is assigned to you.")

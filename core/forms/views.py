@@ -208,7 +208,7 @@ def new_schedule():
                     title=request.form.get("title") or None,
                 )
                 commit()
-                flash(_("%(title)s is scheduled.", title=schedule.title), "success")
+                flash(_("%(title)s is scheduled.", title=schedule.shown_title), "success")
                 return redirect(url_for(".schedules_index"))
             except DomainError as error:
                 db.session.rollback()
@@ -235,5 +235,5 @@ def stop_schedule(schedule_id):
     authorize(schedules.stop_refusal(_user(), schedule))
     schedules.stop_schedule(_user(), schedule)
     commit()
-    flash(_("%(title)s is stopped: it falls due no more.", title=schedule.title), "success")
+    flash(_("%(title)s is stopped: it falls due no more.", title=schedule.shown_title), "success")
     return redirect(url_for(".schedules_index"))

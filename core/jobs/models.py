@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -19,6 +20,14 @@ class JobState(StrEnum):
     DONE = "done"
     FAILED = "failed"
 
+
+# How a job's state reads on its page and in the messages about it.
+STATE_LABELS = {
+    JobState.QUEUED.value: _l("waiting to start"),
+    JobState.RUNNING.value: _l("running"),
+    JobState.DONE.value: _l("done"),
+    JobState.FAILED.value: _l("failed"),
+}
 
 UNFINISHED = (JobState.QUEUED.value, JobState.RUNNING.value)
 

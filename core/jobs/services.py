@@ -18,7 +18,7 @@ from core.accounts.permissions import Permission, can
 from core.clock import utcnow
 from core.database import after_commit, db, reset_read_only, set_read_only
 from core.errors import Conflict, NotFound, ValidationFailed
-from core.jobs.models import UNFINISHED, Job, JobState
+from core.jobs.models import STATE_LABELS, UNFINISHED, Job, JobState
 from core.jobs.runner import runner_for
 from core.jobs.states import (
     job_folder,
@@ -54,7 +54,7 @@ def submit(user: User, kind: str, params: dict | None = None) -> Job:
     evidence pack needs EXPORT_PACK); this only needs a known kind.
     """
     if job_kind(kind) is None:
-        raise ValidationFailed.field("kind", f"unknown job kind {kind!r}")
+        raise ValidationFailed.field("kind", _("unknown job kind %(kind)s", kind=kind))
     job = Job(
         id=new_job_id(),
         kind=kind,
@@ -115,7 +115,13 @@ def recent_jobs(user: User | None = None, limit: int = 50) -> list[Job]:
 def result_file(user: User, job_id: str) -> tuple[Job, Path]:
     job = job_for(user, job_id)
     if job.state != JobState.DONE.value:
-        raise Conflict(f"Job {job.id} is {job.state}; its result can be fetched once it is done.")
+        raise Conflict(
+            _(
+                "Job %(number)s is %(state)s; its result can be downloaded once it is done.",
+                number=job.id,
+                state=STATE_LABELS.get(job.state, job.state),
+            )
+        )
     path = job_folder(job.id) / (job.result_name or "")
     if not job.result_name or not path.is_file():
         raise NotFound(_("The result of job %(number)s has been removed; start the job again.", number=job.id))

@@ -6,21 +6,14 @@ import mimetypes
 
 from flask import Blueprint, jsonify, render_template, send_file, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from core.jobs import services
-from core.jobs.models import JobState
+from core.jobs.models import STATE_LABELS, JobState
 from core.plugin_engine.manager import job_kind
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 
-STATE_LABELS = {
-    JobState.QUEUED.value: _l("waiting to start"),
-    JobState.RUNNING.value: _l("running"),
-    JobState.DONE.value: _l("done"),
-    JobState.FAILED.value: _l("failed"),
-}
 # Seconds between reloads of a page that shows an unfinished job in a browser
 # without script (a meta refresh inside <noscript>); with script, the page
 # asks /jobs/<id>/status instead and changes in place (static/js/job-progress.js).

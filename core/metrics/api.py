@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import url_for
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
@@ -117,7 +118,7 @@ class MeasurementImportReportSchema(Schema):
 
 def _number(value, name="value"):
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValidationFailed.field(name, "must be a number")
+        raise ValidationFailed.field(name, _("write a number, such as 42 or 3.5"))
     return value
 
 
@@ -202,7 +203,14 @@ def recompute(body, key):
     measurement = services.recompute_on_demand(api_user(), metric, site, body["period"])
     commit()
     if measurement is None:
-        raise NotFound(f"Nothing to compute {key} from for {site.code} in {body['period']}.")
+        raise NotFound(
+            _(
+                "No form submission to compute %(metric)s from for %(site)s in %(period)s.",
+                metric=metric.name,
+                site=site.code,
+                period=body["period"],
+            )
+        )
     return measurement
 
 
@@ -261,7 +269,7 @@ def import_measurements(args):
     commit()
     if report.errors and not report.imported:
         raise ValidationFailed(
-            f"{len(report.errors)} row(s) have errors; nothing was imported.",
+            _("%(count)s row(s) have errors; nothing was imported.", count=len(report.errors)),
             errors=[{"field": f"row {e['row']}.{e['column']}", "message": e["message"]} for e in report.errors],
         )
     return report

@@ -71,15 +71,15 @@ def definition(key: str) -> Metric:
 def check_period(text, metric: Metric | None = None, field_name: str = "period") -> str:
     """``YYYY-MM``; quarterly and yearly metrics are recorded on their first month."""
     if not isinstance(text, str) or not PERIOD.match(text.strip()):
-        raise ValidationFailed.field(field_name, f"{text!r} is not a period; write it as YYYY-MM")
+        raise ValidationFailed.field(field_name, _("%(text)s is not a period; write it as YYYY-MM", text=repr(text)))
     period = text.strip()
     month = int(period[5:])
     if metric is not None and metric.period == "quarter" and month not in (1, 4, 7, 10):
         raise ValidationFailed.field(
-            field_name, "a quarterly metric is recorded on the first month of the quarter (01, 04, 07 or 10)"
+            field_name, _("a quarterly metric is recorded on the first month of the quarter (01, 04, 07 or 10)")
         )
     if metric is not None and metric.period == "year" and month != 1:
-        raise ValidationFailed.field(field_name, "a yearly metric is recorded on January (YYYY-01)")
+        raise ValidationFailed.field(field_name, _("a yearly metric is recorded on January (YYYY-01)"))
     return period
 
 
@@ -158,9 +158,9 @@ def decimals(metric: Metric) -> int:
 
 def _check_value(value, field_name: str = "value") -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValidationFailed.field(field_name, "must be a number")
+        raise ValidationFailed.field(field_name, _("write a number, such as 42 or 3.5"))
     if not math.isfinite(value):
-        raise ValidationFailed.field(field_name, "must be a finite number")
+        raise ValidationFailed.field(field_name, _("write a number, such as 42 or 3.5"))
     return float(value)
 
 
@@ -234,7 +234,7 @@ def set_site_target(
     target = _check_value(target, "target")
     warning = None if warning is None else _check_value(warning, "warning")
     if not (reason or "").strip():
-        raise ValidationFailed.field("reason", "say why this site's target differs")
+        raise ValidationFailed.field("reason", _("say why this site's target differs"))
     override = _override(metric.key, site.id)
     with trail_reason(reason.strip()):
         if override is None:
@@ -320,19 +320,29 @@ def record(
         require_entry(user, metric, site)
     if metric.computed:
         raise Conflict(
-            f"{metric.key} is computed from form submissions; it takes no values by hand "
-            f"(ask for a recomputation instead)."
+            _(
+                "%(metric)s is computed from form submissions; it takes no values by hand "
+                "(ask for a recomputation instead).",
+                metric=metric.name,
+            )
         )
     period = check_period(period, metric)
     value = _check_value(value)
     if not site.active:
-        raise ValidationFailed.field("site", f"site {site.code} is not active")
+        raise ValidationFailed.field("site", _("site %(site)s is not active", site=site.code))
     existing = find(metric, site, period)
     if existing is not None:
         raise Conflict(
-            f"{metric.key} already has a value for {site.code} in {period} ({existing.value:g}); correct it "
-            f"with PUT {correction_path(metric, site, period)} {{value, reason, row_version}} "
-            f"(row_version {existing.row_version}) or on its page."
+            _(
+                "%(metric)s already has a value for %(site)s in %(period)s (%(value)s); correct it on its page "
+                "or with PUT %(path)s {value, reason, row_version} (row_version %(row_version)s).",
+                metric=metric.name,
+                site=site.code,
+                period=period,
+                value=f"{existing.value:g}",
+                path=correction_path(metric, site, period),
+                row_version=existing.row_version,
+            )
         )
     measurement = Measurement(
         metric_key=metric.key,
@@ -353,10 +363,15 @@ def correct(user: User, measurement: Measurement, value, *, reason: str, row_ver
     metric = definition(measurement.metric_key)
     require_entry(user, metric, measurement.site)
     if metric.computed:
-        raise Conflict(f"{metric.key} is computed from form submissions; recompute it instead of correcting it.")
+        raise Conflict(
+            _(
+                "%(metric)s is computed from form submissions; recompute it instead of correcting it.",
+                metric=metric.name,
+            )
+        )
     value = _check_value(value)
     if not (reason or "").strip():
-        raise ValidationFailed.field("reason", "a correction needs a reason")
+        raise ValidationFailed.field("reason", _("say why the value is corrected"))
     require_row_version(measurement, row_version)
     with trail_reason(reason.strip()):
         measurement.value = value
@@ -408,7 +423,9 @@ def measurement_at(metric: Metric, site: Site, period: str, reader: User | None 
             people=(found.entered_by_id,),
         )
     ):
-        raise NotFound(f"{metric.key} has no value for {site.code} in {period}.")
+        raise NotFound(
+            _("%(metric)s has no value for %(site)s in %(period)s.", metric=metric.name, site=site.code, period=period)
+        )
     return found
 
 
@@ -452,7 +469,7 @@ def recompute_site_period(site: Site, month: str, forms: Collection[str] | None 
 def recompute_on_demand(user: User, metric: Metric, site: Site, period) -> Measurement | None:
     require_entry(user, metric, site)
     if not metric.computed:
-        raise Conflict(f"{metric.key} is entered by hand; there is nothing to recompute.")
+        raise Conflict(_("%(metric)s is entered by hand; there is nothing to recompute.", metric=metric.name))
     return recompute(metric, site, check_period(period, metric))
 
 
@@ -480,7 +497,9 @@ def import_csv(user: User, text: str, *, import_valid_rows: bool = False, metric
     is an error.
     """
     if metric is not None and metric.computed:
-        raise Conflict(f"{metric.key} is computed from form submissions and takes no imported values.")
+        raise Conflict(
+            _("%(metric)s is computed from form submissions and takes no imported values.", metric=metric.name)
+        )
     report = ImportReport()
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     with _readable_csv():
@@ -489,7 +508,12 @@ def import_csv(user: User, text: str, *, import_valid_rows: bool = False, metric
     missing = [name for name in columns if name not in header]
     if missing:
         raise ValidationFailed.field(
-            "file", f"the header lacks the column(s) {', '.join(missing)}; it must be {','.join(columns)}"
+            "file",
+            _(
+                "the header lacks the column(s) %(missing)s; it must be %(columns)s",
+                missing=", ".join(missing),
+                columns=",".join(columns),
+            ),
         )
     reader.fieldnames = header
     sites = {site.code: site for site in db.session.execute(db.select(Site)).scalars()}
@@ -497,7 +521,7 @@ def import_csv(user: User, text: str, *, import_valid_rows: bool = False, metric
     valid = []
     for number, row in enumerate(_rows(reader), start=2):
         if number - 1 > MAX_IMPORT_ROWS:
-            raise ValidationFailed.field("file", f"a file may hold at most {MAX_IMPORT_ROWS} rows")
+            raise ValidationFailed.field("file", _("a file may hold at most %(count)s rows", count=MAX_IMPORT_ROWS))
         report.rows += 1
         if metric is not None:
             named = (row.get("metric") or "").strip()
@@ -506,7 +530,9 @@ def import_csv(user: User, text: str, *, import_valid_rows: bool = False, metric
                     {
                         "row": number,
                         "column": "metric",
-                        "message": f"{named!r} is not {metric.key}, the metric being imported",
+                        "message": _(
+                            "%(named)s is not %(key)s, the metric being imported", named=repr(named), key=metric.key
+                        ),
                     }
                 )
                 continue
@@ -530,7 +556,7 @@ def _readable_csv():
     try:
         yield
     except csv.Error as error:
-        raise ValidationFailed.field("file", f"cannot be read as CSV: {error}") from None
+        raise ValidationFailed.field("file", _("cannot be read as CSV: %(error)s", error=error)) from None
 
 
 def _rows(reader):
@@ -545,16 +571,16 @@ def _import_row(user, row, sites, seen):
     key = (row.get("metric") or "").strip()
     metric = manager.registry().metrics.get(key)
     if metric is None:
-        return problem("metric", f"unknown metric {key!r}")
+        return problem("metric", _("unknown metric %(key)s", key=repr(key)))
     site = sites.get((row.get("site") or "").strip().upper())
     if site is None or not site.active:
-        return problem("site", f"unknown or inactive site {row.get('site')!r}")
+        return problem("site", _("unknown or inactive site %(site)s", site=repr(row.get("site"))))
     try:
         require_entry(user, metric, site)
     except Forbidden as error:
         return problem("site" if "site" in error.detail else "metric", error.detail)
     if metric.computed:
-        return problem("metric", f"{key} is computed from form submissions and takes no imported values")
+        return problem("metric", _("%(key)s is computed from form submissions and takes no imported values", key=key))
     try:
         period = check_period(row.get("period") or "", metric)
     except ValidationFailed as error:
@@ -564,13 +590,24 @@ def _import_row(user, row, sites, seen):
         if not math.isfinite(value):
             raise ValueError
     except ValueError:
-        return problem("value", f"{row.get('value')!r} is not a number")
+        return problem("value", _("%(value)s is not a number", value=repr(row.get("value"))))
     if (key, site.id, period) in seen:
-        return problem("period", f"{key} for {site.code} in {period} appears twice in the file")
+        return problem(
+            "period",
+            _("%(key)s for %(site)s in %(period)s appears twice in the file", key=key, site=site.code, period=period),
+        )
     seen.add((key, site.id, period))
     existing = find(metric, site, period)
     if existing is not None:
-        return problem("period", f"{key} already has a value for {site.code} in {period}; correct it instead")
+        return problem(
+            "period",
+            _(
+                "%(key)s already has a value for %(site)s in %(period)s; correct it instead",
+                key=key,
+                site=site.code,
+                period=period,
+            ),
+        )
     return metric, site, period, value
 
 

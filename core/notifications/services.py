@@ -106,11 +106,11 @@ def set_preferences(user: User, modes: dict[str, str]) -> None:
     known = registry().notification_kinds
     for key, mode in modes.items():
         if key not in known:
-            raise ValidationFailed.field(key, "is not a kind of notification")
+            raise ValidationFailed.field(key, _("is not a kind of notification"))
         if mode not in MODES:
-            raise ValidationFailed.field(key, f"must be one of {', '.join(MODES)}")
+            raise ValidationFailed.field(key, _("must be one of %(known)s", known=", ".join(MODES)))
         if mode == OFF and known[key].mandatory:
-            raise ValidationFailed.field(key, "cannot be turned off: it asks for your signature")
+            raise ValidationFailed.field(key, _("cannot be turned off: it asks for your signature"))
     current = {row.kind: row for row in _preference_rows(user)}
     for key, mode in modes.items():
         if key in current:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, false, func, literal_column, or_, select, text
 
@@ -114,7 +115,7 @@ def search(user: User, q: str | None, *, limit: int = 20, offset: int = 0, kind:
     parts = check_query(q)
     sources = manager.search_sources()
     if kind is not None and kind not in sources:
-        raise ValidationFailed.field("kind", f"one of {', '.join(sorted(sources))}")
+        raise ValidationFailed.field("kind", _("one of %(known)s", known=", ".join(sorted(sources))))
     query, rank = _ranked(parts)
     query = query.where(_readable(user))
     found = query.with_only_columns(entry.c.kind).limit(COUNT_CAP * len(sources) + 1).subquery()

@@ -6,6 +6,7 @@ import hashlib
 from datetime import tzinfo
 from typing import Protocol
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.accounts.models import User
@@ -39,15 +40,18 @@ def content_hash(record: Signable) -> str:
 def sign(record: Signable, *, signer: User, password: str, meaning: str, comment: str | None = None) -> Signature:
     """Sign ``record`` as ``signer``; the caller commits with the rest of its business action."""
     if meaning not in MEANINGS:
-        raise ValidationFailed.field("meaning", f"unknown meaning {meaning!r}; one of {', '.join(MEANINGS)}")
+        raise ValidationFailed.field(
+            "meaning",
+            _("unknown meaning %(meaning)s; one of %(known)s", meaning=repr(meaning), known=", ".join(MEANINGS)),
+        )
     if not signer.active:
-        raise Forbidden(f"The account {signer.login} is deactivated and cannot sign.")
+        raise Forbidden(_("The account %(login)s is deactivated and cannot sign.", login=signer.login))
     if not password or not verify_password(signer, password):
         # A field error, not 401/403: the caller is who they say they are
         # (logged in or holding a token); this one value is wrong.
         raise ValidationFailed(
-            "The password does not match; the signature was not applied.",
-            errors=[{"field": "password", "message": "does not match"}],
+            _("The password is not the one of your account: the signature was not recorded."),
+            errors=[{"field": "password", "message": _("This is not the password of your account; type it again.")}],
         )
     signature = Signature(
         entity_type=entity_type_of(record),

@@ -92,3 +92,26 @@ def test_a_late_nc_is_escalated_after_the_days_the_instance_configured(app, api_
         assert remind(utcnow() + timedelta(days=days_late + 3)) == []
     subject = f"{reference}, owned by Quincy Second, is overdue since {due.isoformat()}"
     assert ("audits.nc_escalated", subject) in _kinds(api_as("head"))
+
+
+@pytest.mark.parametrize("app_config", [{"DEALERQMS_PLUGIN_CONFIG": {"audits": {"escalate_to_head_after_days": 2}}}])
+def test_a_late_nc_is_escalated_to_each_reader_in_their_language(app, api_as):
+    from audits.notices import remind
+    from core.database import commit
+    from tests.audits.conftest import user
+
+    with app.app_context():
+        nc = raised(owner="qo2")
+        # Titled after a checklist point, the NC keeps its title in every language.
+        nc.translations = {"zh_CN": {"title": "展厅接待太慢"}}
+        user("head").locale = "zh_CN"
+        commit()
+        reference, due = nc.reference, nc.due_date
+        days_late = (due - today()).days
+        assert remind(utcnow() + timedelta(days=days_late + 20)) != []
+    chinese = [n for n in api_as("head").get("/api/v1/notifications").get_json() if n["kind"] == "audits.nc_escalated"]
+    assert [(n["subject"], n["message"]) for n in chinese] == [
+        (f"{reference}（负责人 Quincy Second）自 {due.isoformat()} 起逾期", "展厅接待太慢")
+    ]
+    english = [n for n in api_as("qo").get("/api/v1/notifications").get_json() if n["kind"] == "audits.nc_escalated"]
+    assert [n["message"] for n in english] == ["Showroom greeting too slow"]

@@ -196,7 +196,7 @@ def test_the_pages_in_chinese_set_update_and_withdraw(app, client_as):
     assert "设定目标" in page and "以关键绩效指标衡量" in page
     refused = client.post("/objectives/new", data=form)
     # The service's message in the reader's language.
-    assert refused.status_code == 422 and "为必填项" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "请填写将做什么。" in refused.get_data(as_text=True)
     created = client.post("/objectives/new", data={**form, "plan_what": "Call back within the hour"})
     assert created.status_code == 302
     objective_url = created.headers["Location"]

@@ -71,7 +71,7 @@ def test_stale_versions_and_started_audits_are_conflicts(app, api_as):
     assert started_.status_code == 200, started_.get_data(as_text=True)
     current = started_.json["row_version"]
     refused = _problem(qo.patch(f"/api/v1/audits/{reference}", json={"title": "Late", "row_version": current}), 409)
-    assert "in_progress" in refused["detail"] and "planned" in refused["detail"]
+    assert "is in progress" in refused["detail"] and "planned" in refused["detail"]
 
 
 def test_re_planning_keeps_the_planning_rules_and_writes_nothing_on_a_refusal(app, api_as):

@@ -319,7 +319,7 @@ def test_the_pages_in_chinese_plan_write_and_compile(app, client_as):
     }
     assert "评审期间" in page and "主持人" in page
     refused = client.post("/reviews/new", data=form)
-    assert refused.status_code == 422 and "is required" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "请填写评审期间至。" in refused.get_data(as_text=True)
     created = client.post("/reviews/new", data={**form, "period_to": last.isoformat()})
     assert created.status_code == 302
     url = created.headers["Location"]
@@ -646,7 +646,7 @@ def test_the_review_page_signs_and_offers_the_pdf(app, client_as, api_as):
     token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
     refused = client.post(f"/reviews/{reference}/sign", data={"csrf_token": token, "password": "wrong"})
     assert refused.status_code == 302
-    assert "does not match" in client.get(f"/reviews/{reference}").get_data(as_text=True)
+    assert "not the one of your account" in client.get(f"/reviews/{reference}").get_data(as_text=True)
     signed = client.post(f"/reviews/{reference}/sign", data={"csrf_token": token, "password": TEST_PASSWORD})
     assert signed.status_code == 302
     page = client.get(f"/reviews/{reference}").get_data(as_text=True)
@@ -654,3 +654,27 @@ def test_the_review_page_signs_and_offers_the_pdf(app, client_as, api_as):
     pdf = client.get(f"/reviews/{reference}/record.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     assert client_as("staff").get(f"/reviews/{reference}/record.pdf").status_code == 404
+
+
+def test_the_review_page_names_a_refused_field_by_its_label_in_the_readers_language(app, client_as):
+    reference = _plan(app, participants=["head"])
+    _compile(app, reference)
+    with app.app_context():
+        version = services.review_by_reference(reference).row_version
+    for locale, words in [
+        ("en", "Present: zz is neither the chair nor a participant"),
+        ("zh_CN", "出席人员：zz 既不是主持人也不是参加人员"),
+    ]:
+        with app.app_context():
+            user("qo").locale = locale
+            commit()
+        client = client_as("qo")
+        page = client.get(f"/reviews/{reference}").get_data(as_text=True)
+        token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+        refused = client.post(
+            f"/reviews/{reference}/record",
+            data={"csrf_token": token, "row_version": str(version), "present": ["qo", "zz"]},
+        )
+        assert refused.status_code == 302
+        shown = client.get(f"/reviews/{reference}").get_data(as_text=True)
+        assert words in shown and "present:" not in shown

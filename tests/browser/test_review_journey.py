@@ -161,7 +161,7 @@ def test_the_quality_manager_runs_a_management_review_for_shanghai(demo_instance
     # The chair signs with their password; a wrong one signs nothing.
     page.fill("#f-password", "not my password")
     page.get_by_role("button", name="Sign the minutes").click()
-    expect(page.locator(".flash-error")).to_contain_text("does not match")
+    expect(page.locator(".flash-error")).to_contain_text("not the one of your account")
     page.fill("#f-password", DEMO_PASSWORD)
     page.get_by_role("button", name="Sign the minutes").click()
     expect(page.locator("#signature")).to_contain_text("— Approved —")

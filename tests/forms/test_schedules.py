@@ -317,7 +317,7 @@ def test_the_command_line_schedules_and_lists(app):
     listed = runner.invoke(args=["forms", "schedules", "--as", "head"])
     assert listed.exit_code == 0 and "weekly 0,3" in listed.output and listed.output.endswith("1 schedule(s).\n")
     for extra, message in [
-        (["--frequency", "weekly"], "Error: weekdays: choose the weekdays, Monday 0 to Sunday 6"),
+        (["--frequency", "weekly"], "Error: Weekdays: choose the weekdays, Monday 0 to Sunday 6"),
         (["--frequency", "weekly", "--weekday", "x"], "Error: --weekday takes a whole number, not 'x'."),
         (["--frequency", "daily", "--day", "3"], "Error: --day goes with --frequency monthly."),
         (
@@ -356,3 +356,44 @@ def test_a_chinese_page_and_task_are_translated(app, client_as):
     _tick(app)
     inbox = client_as("staff").get("/tasks/").get_data(as_text=True)
     assert "待填表单" in inbox and "Showroom visit log — MAIN" in inbox
+
+
+def _visit_title() -> str:
+    from flask_babel import get_locale
+
+    return "展厅来访登记" if str(get_locale()).startswith("zh") else "Showroom visit register"
+
+
+class Bilingual:
+    """A form whose title has a Chinese translation, as the area plugins' forms do."""
+
+    @hookimpl
+    def register_forms(self):
+        from flask_babel.speaklater import LazyString
+
+        return [
+            Form(
+                key="bilingual.visit",
+                title=LazyString(_visit_title),
+                version=1,
+                area="SALES",
+                fields=[Field(key="note", label="Note", type="text", required=True)],
+            )
+        ]
+
+
+def test_a_schedule_named_after_its_form_reads_in_each_readers_language(app, register_plugin, client_as):
+    from core.database import commit
+
+    register_plugin(Bilingual(), "bilingual")
+    _schedule(app, form="bilingual.visit")  # made by an English reader: stored in English
+    _schedule(app, form=ROUTINE, title="Weekly meeting action log")
+    with app.app_context():
+        _user("qo").locale = "zh_CN"
+        commit()
+    chinese = client_as("qo").get("/forms/schedules").get_data(as_text=True)
+    assert "展厅来访登记" in chinese and "Showroom visit register" not in chinese
+    # A name someone typed is theirs: it is shown as typed.
+    assert "Weekly meeting action log" in chinese
+    english = client_as("head").get("/forms/schedules").get_data(as_text=True)
+    assert "Showroom visit register" in english and "展厅来访登记" not in english

@@ -121,7 +121,7 @@ def test_manual_entry_duplicate_and_correction_on_the_web(app, users, sample, cl
     assert bad.status_code == 422 and "YYYY-MM" in bad.get_data(as_text=True)
     correct = "/metrics/sample.first_time_fix/measurements/MAIN/2026-03/correct"
     unversioned = client.post(correct, data={"csrf_token": token(client), "value": "90", "reason": "Typo"})
-    assert unversioned.status_code == 422 and "row_version: This field is required." in unversioned.get_data(
+    assert unversioned.status_code == 422 and "reload it and make your change again" in unversioned.get_data(
         as_text=True
     )
     no_reason = client.post(correct, data={"csrf_token": token(client), "value": "90", "row_version": "1"})
@@ -233,7 +233,7 @@ def test_only_quality_officers_change_targets_on_the_web(app, users, sample, cli
         "/metrics/sample.lead_response/target?site=MAIN",
         data={"csrf_token": token(client), "target": "25", "warning": "45", "reason": "Busier still"},
     )
-    assert unversioned.status_code == 422 and "row_version: is required" in unversioned.get_data(as_text=True)
+    assert unversioned.status_code == 422 and "Version: send the version" in unversioned.get_data(as_text=True)
     stale = client.post(
         "/metrics/sample.lead_response/target?site=MAIN",
         data={

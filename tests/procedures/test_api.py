@@ -73,7 +73,9 @@ def test_full_lifecycle_over_the_api(api):
         ),
         422,
     )
-    assert wrong["errors"] == [{"field": "password", "message": "does not match"}]
+    assert wrong["errors"] == [
+        {"field": "password", "message": "This is not the password of your account; type it again."}
+    ]
     assert api["qo"].get("/api/v1/procedures/SA-PR-009/revisions/1").json["signatures"][-1]["signer"] == "head"
     second = api["qo"].post(
         "/api/v1/procedures/SA-PR-009/revisions/1/signatures", json={"meaning": "approved", "password": TEST_PASSWORD}

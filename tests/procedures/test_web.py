@@ -79,7 +79,7 @@ def test_a_wrong_signing_password_is_shown_and_nothing_is_signed(app, client_as,
         "/procedures/SA-PR-001/revisions/1/sign/approved",
         data={"csrf_token": csrf_token(client), "meaning": "approved", "password": "not it"},
     )
-    assert response.status_code == 422 and "does not match" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "not the password of your account" in response.get_data(as_text=True)
     page = client.get("/procedures/SA-PR-001?rev=1").get_data(as_text=True)
     assert "No approvals yet." in page
 
@@ -116,7 +116,7 @@ def test_a_draft_edit_or_withdrawal_without_the_version_read_is_refused(client_a
         "/procedures/SA-PR-002/revisions/1/edit",
         data={"csrf_token": csrf_token(client), "title": "Typed title", "body": "Typed body"},
     )
-    assert edit.status_code == 422 and "row_version: is required" in edit.get_data(as_text=True)
+    assert edit.status_code == 422 and "Version: send the version" in edit.get_data(as_text=True)
     stale = client.post(
         "/procedures/SA-PR-002/revisions/1/edit",
         data={"csrf_token": csrf_token(client), "title": "Typed title", "body": "Typed body", "row_version": "0"},
@@ -126,5 +126,5 @@ def test_a_draft_edit_or_withdrawal_without_the_version_read_is_refused(client_a
     withdrawal = quality.post(
         "/procedures/SA-PR-001/withdraw", data={"csrf_token": csrf_token(quality), "reason": "Obsolete"}
     )
-    assert withdrawal.status_code == 422 and "row_version: is required" in withdrawal.get_data(as_text=True)
+    assert withdrawal.status_code == 422 and "Version: send the version" in withdrawal.get_data(as_text=True)
     assert "Withdrawn" not in quality.get("/procedures/SA-PR-001").get_data(as_text=True)
