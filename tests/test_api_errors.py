@@ -98,7 +98,7 @@ def test_wrong_method_is_405_with_allow(api_as):
 
 def test_duplicate_key_is_409(api_as):
     body = assert_problem(api_as("admin").post("/api/v1/sites", json={"code": "MAIN", "name": "Again"}), 409)
-    assert body["detail"] == "A site with code 'MAIN' already exists."
+    assert body["detail"] == "A site with code 'MAIN' already exists: choose another code."
 
 
 def test_row_changed_underneath_a_write_is_409_and_nothing_is_written(app, api_as):

@@ -51,7 +51,9 @@ def test_a_new_instance_from_the_command_line(environment, tmp_path):
 
     duplicate = dealerqms(environment, "user", "add", "dora", "--role", "staff")
     assert duplicate.returncode == 1
-    assert duplicate.stderr.strip().splitlines() == ["Error: A user with login 'dora' already exists."]
+    assert duplicate.stderr.strip().splitlines() == [
+        "Error: A user with login 'dora' already exists: choose another login."
+    ]
 
     token = dealerqms(environment, "token", "create", "dora")
     assert token.returncode == 0, token.stderr

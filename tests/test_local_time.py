@@ -153,7 +153,7 @@ def test_signatures_on_a_page_name_the_readers_offset(app, client_as):
         site.time_zone = "Europe/Berlin"
         commit()
     page = text_of(client_as("quality_officer").get("/procedures/SA-PR-001"))
-    assert re.search(r"<td>Hana Head</td><td>approved</td><td[^>]*>2026-12-31 17:30:00 UTC\+01:00</td>", page)
+    assert re.search(r"<td>Hana Head</td><td>Approved</td><td[^>]*>2026-12-31 17:30:00 UTC\+01:00</td>", page)
 
 
 def test_when_formats_dates_as_they_are_and_times_on_the_zones_clock(app):

@@ -75,7 +75,8 @@ def fill(key):
         or (current_user.site.code if current_user.site else (sites[0].code if sites else ""))
     )
     status = 200
-    site = next((s for s in sites if s.code == chosen), None)
+    # A site named but not offered (another's) is the service's to refuse: forbidden, not a typo.
+    site = next((s for s in _sites() if s.code == chosen), None)
     # Date-times are typed and shown on the wall clock of the site the form is about.
     zone = zone_of(site)
     if form.validate_on_submit():

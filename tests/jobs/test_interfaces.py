@@ -134,7 +134,7 @@ def test_the_job_page_in_chinese(app, client_as, jobs):
         user_by_login("qo").locale = "zh_CN"
         db.session.commit()
     page = client_as("qo").get(f"/jobs/{jobs['failed']}").get_data(as_text=True)
-    assert "任务失败，未保留任何文件。" in page and "失败" in page
+    assert "后台作业失败，未保留任何文件。" in page and "失败" in page
 
 
 def test_the_jobs_commands(app, jobs):

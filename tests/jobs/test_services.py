@@ -39,7 +39,7 @@ def test_submit_queues_the_job_and_starts_it_only_after_the_commit():
 def test_an_unknown_kind_is_refused():
     with pytest.raises(ValidationFailed) as refused:
         submitted("qo", "nobody.knows")
-    assert refused.value.errors == [{"field": "kind", "message": "unknown job kind 'nobody.knows'"}]
+    assert refused.value.errors == [{"field": "kind", "message": "unknown job kind nobody.knows"}]
 
 
 def test_a_job_is_seen_by_its_creator_and_the_administrator_only():
@@ -97,7 +97,7 @@ def test_the_result_of_an_unfinished_job_is_a_conflict():
     from core.errors import Conflict
 
     job_id = submitted("qo", "test.echo", text="x")
-    with pytest.raises(Conflict, match="queued"):
+    with pytest.raises(Conflict, match="waiting to start"):
         services.result_file(user("qo"), job_id)
 
 
