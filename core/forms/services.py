@@ -339,10 +339,20 @@ def export_sheet(query, form: Form) -> Sheet:
                 row.site.code,
                 row.submitted_at,
                 row.submitted_by.display_name,
-                *(page_value(field, row.data.get(field["key"])) for field in columns),
+                *(_export_value(field, row.data.get(field["key"])) for field in columns),
             ]
 
     return Sheet(str(form.title), header, lines())
+
+
+def _export_value(field: dict, value):
+    """A number stays a number (a spreadsheet sums it); the rest as the page shows it."""
+    if field["type"] in NUMBER_TYPES and isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    return page_value(field, value)
+
+
+NUMBER_TYPES = ("integer", "decimal", "rating")
 
 
 # For plugins computing metrics ------------------------------------------------------
