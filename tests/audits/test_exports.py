@@ -4,8 +4,10 @@ note that looks like a formula never runs in their spreadsheet."""
 
 import io
 import subprocess
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from openpyxl import load_workbook
 
 from audits.services import actions as action_services
@@ -13,6 +15,7 @@ from audits.services import nonconformities as ncs
 from core.accounts.services import user_by_login
 from core.clock import today
 from core.database import commit
+from core.times import zone_of
 from tests.audits.conftest import planned, record, started
 from tests.audits.test_nonconformities import FIVE_WHY
 
@@ -209,3 +212,17 @@ def test_blank_checklist_pdf_reads_in_chinese_for_a_chinese_reader(app, client_a
     _reader(app, "qo", "zh_CN")
     text = _pdf_text(client_as("qo").get(f"/audits/{reference}/checklist.pdf"), tmp_path)
     assert QUESTION_ZH.rstrip("？") in text.replace("\n", "")
+
+
+def test_times_are_on_the_readers_clock(app, client_as):
+    moment = datetime(2026, 12, 31, 16, 30, tzinfo=UTC)
+    with app.app_context(), time_machine.travel(moment, tick=False):
+        audit = started()
+        record(audit, 0, "conforming")
+        reference = audit.reference
+        wall = moment.astimezone(zone_of(audit.site)).replace(tzinfo=None)
+    client = client_as("qo")
+    rows = _rows(_workbook(client.get(f"/audits/{reference}/results.xlsx")).active)
+    # A real date-time in the workbook (sortable), on the wall clock of the reader's site.
+    assert rows[1][7] == wall
+    assert f",{wall:%Y-%m-%d %H:%M}," in _csv(client.get(f"/audits/{reference}/results.csv"))
