@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
@@ -18,8 +15,9 @@ from sqlalchemy.orm import selectinload
 from core.accounts.models import Department, Role, Site, User, department_label
 from core.accounts.permissions import AreaDepartment, Permission, can, require, scope_clause
 from core.clock import period_of, utcnow
-from core.database import db, iso_utc
+from core.database import db
 from core.errors import NotFound, ValidationFailed
+from core.exports import Sheet
 from core.forms.forms import clean_data, field_errors, form_class, formdata_from_json
 from core.forms.models import FormSubmission, FormVersion
 from core.forms.schedules import close_due
@@ -320,50 +318,41 @@ def page_value(field: dict, value) -> str:
     return display_value(field, value)
 
 
-def export_csv(query, form: Form) -> Iterator[str]:
-    """The submissions of a query as CSV rows (the current definition's columns,
-    then any field only older versions had)."""
+def export_sheet(query, form: Form) -> Sheet:
+    """The submissions of a query as a table of the reader's words: the current definition's
+    fields by their labels, then any field only older versions had (by its key); date-times on
+    the reader's clock. :mod:`core.exports` writes it as CSV or XLSX and neutralises formulas."""
     fields = describe(form)["fields"]
     known = {field["key"] for field in fields}
     rows = db.session.execute(query).scalars().all()
     extra = sorted({key for row in rows for key in row.data} - known)
-    columns = [*fields, *({"key": key, "type": "text"} for key in extra)]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
-        ["id", "form", "version", "site", "submitted_at", "submitted_by", *(field["key"] for field in columns)]
-    )
-    yield _drain(buffer)
-    for row in rows:
-        writer.writerow(
-            [
+    columns = [*fields, *({"key": key, "label": key, "type": "text"} for key in extra)]
+    header = [_("Number"), _("Form"), _("Version"), _("Site"), _("Submitted at"), _("Submitted by")]
+    header += [field["label"] or field["key"] for field in columns]
+
+    def lines():
+        for row in rows:
+            yield [
                 row.id,
                 row.form_key,
                 row.form_version,
                 row.site.code,
-                iso_utc(row.submitted_at),
-                row.submitted_by.login,
-                *(_cell(display_value(field, row.data.get(field["key"]))) for field in columns),
+                row.submitted_at,
+                row.submitted_by.display_name,
+                *(_export_value(field, row.data.get(field["key"])) for field in columns),
             ]
-        )
-        yield _drain(buffer)
+
+    return Sheet(str(form.title), header, lines())
 
 
-def _cell(text: str) -> str:
-    # A spreadsheet would run a cell starting with these as a formula.
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        try:
-            float(text)
-        except ValueError:
-            return "'" + text
-    return text
+def _export_value(field: dict, value):
+    """A number stays a number (a spreadsheet sums it); the rest as the page shows it."""
+    if field["type"] in NUMBER_TYPES and isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    return page_value(field, value)
 
 
-def _drain(buffer: io.StringIO) -> str:
-    text = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return text
+NUMBER_TYPES = ("integer", "decimal", "rating")
 
 
 # For plugins computing metrics ------------------------------------------------------

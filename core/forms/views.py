@@ -6,12 +6,10 @@ from datetime import date
 
 from flask import (
     Blueprint,
-    Response,
     flash,
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -21,6 +19,7 @@ from core.accounts.models import Department, Site
 from core.accounts.permissions import Permission, can, require
 from core.database import commit, db
 from core.errors import DomainError, authorize
+from core.exports import download
 from core.forms import schedules, services
 from core.forms.forms import clean_data, form_class, prefill
 from core.rhythm import FREQUENCY_LABELS, WEEKDAY_LABELS
@@ -141,16 +140,13 @@ def submissions(key):
     )
 
 
-@bp.route("/<key>/submissions.csv")
-def export(key):
+@bp.route("/<key>/submissions.csv", defaults={"kind": "csv"})
+@bp.route("/<key>/submissions.xlsx", defaults={"kind": "xlsx"})
+def export(key, kind):
+    """The submissions the list's filters select and the reader may see, as CSV or XLSX."""
     definition = services.definition(key)
     query = services.list_query(_user(), form_key=key, **_filters())
-    filename = f"{key}-submissions.csv"
-    return Response(
-        stream_with_context(services.export_csv(query, definition)),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return download(kind, f"{key}-submissions", [services.export_sheet(query, definition)])
 
 
 @bp.route("/submissions/<int:submission_id>")

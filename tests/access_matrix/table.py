@@ -499,6 +499,9 @@ ENTRIES: list[Entry] = [
     *E("POST", "/api/v1/procedures/<code>/withdraw", PROC_WITHDRAW, PR + "/withdraw"),
     # Audits
     *E("GET", "/audits/", READ_AUDITS),
+    # Exports are read as the page they export.
+    *E("GET", "/audits/export.csv", READ_AUDITS),
+    *E("GET", "/audits/export.xlsx", READ_AUDITS),
     *E("GET,POST", "/audits/new", RUN_AUDITS),
     # Who reads audits sees the programme (a head: when their department is audited); planning is the auditors'.
     *E("GET", "/audits/programme", READ_AUDITS),
@@ -507,6 +510,9 @@ ENTRIES: list[Entry] = [
     *E("GET", "/audits/programme/proposal", RUN_AUDITS),
     *E("POST", "/audits/programme/proposal", roles("quality_officer")),
     *E("GET", "/audits/<reference>", AUDIT_READ, A),
+    *E("GET", "/audits/<reference>/results.csv", AUDIT_READ, A + "/results.csv"),
+    *E("GET", "/audits/<reference>/results.xlsx", AUDIT_READ, A + "/results.xlsx"),
+    *E("GET", "/audits/<reference>/checklist.pdf", AUDIT_READ, A + "/checklist.pdf"),
     *E("GET,POST", "/audits/<reference>/edit", AUDIT_RUN, "/audits/{audit_planned}/edit"),
     *E("POST", "/audits/<reference>/start", AUDIT_RUN, "/audits/{audit_planned}/start"),
     *E("POST", "/audits/<reference>/cancel", AUDIT_RUN, "/audits/{audit_planned}/cancel"),
@@ -536,12 +542,16 @@ ENTRIES: list[Entry] = [
     *E("GET", "/api/v1/evidence/<int:evidence_id>/content", EVIDENCE_READ, "/api/v1/evidence/{evidence}/content"),
     # Nonconformities and corrective actions
     *E("GET", "/nonconformities/", EVERYONE),
+    *E("GET", "/nonconformities/export.csv", EVERYONE, note="staff: their own"),
+    *E("GET", "/nonconformities/export.xlsx", EVERYONE, note="staff: their own"),
     *E("GET,POST", "/nonconformities/new", RAISE_NC_DIRECTLY),
     *E("GET", "/nonconformities/<reference>", NC_READ, NC),
     *E("POST", "/nonconformities/<reference>/actions", NC_MANAGE, NC + "/actions"),
     *E("POST", "/nonconformities/<reference>/transition", NC_MANAGE, NC + "/transition"),
     *E("POST", "/nonconformities/<reference>/evidence", NC_EVIDENCE, NC + "/evidence"),
     *E("GET", "/actions/mine", EVERYONE),
+    *E("GET", "/actions/mine.csv", EVERYONE),
+    *E("GET", "/actions/mine.xlsx", EVERYONE),
     *E("GET", "/actions/<int:action_id>", ACTION_READ, "/actions/{action}"),
     *E("POST", "/actions/<int:action_id>/complete", ACTION_COMPLETE, "/actions/{action}/complete"),
     *E("POST", "/actions/<int:action_id>/evidence", ACTION_COMPLETE, "/actions/{action}/evidence"),
@@ -564,6 +574,7 @@ ENTRIES: list[Entry] = [
     *E("POST", "/forms/<key>/new", SUBMIT_AT, f"/forms/{FORM_KEY}/new", per_site=True, body=WEB_SUBMIT_BODY),
     *E("GET", "/forms/<key>/submissions", EVERYONE, f"/forms/{FORM_KEY}/submissions", note="staff: their own"),
     *E("GET", "/forms/<key>/submissions.csv", EVERYONE, f"/forms/{FORM_KEY}/submissions.csv"),
+    *E("GET", "/forms/<key>/submissions.xlsx", EVERYONE, f"/forms/{FORM_KEY}/submissions.xlsx"),
     *E("GET", "/forms/submissions/<int:submission_id>", SUBMISSION_READ, "/forms/submissions/{submission}"),
     # Recurring forms: scheduled as checks are (a quality officer in scope, the head of the
     # form's department at the site); their dues are tasks, listed to whoever may see them.

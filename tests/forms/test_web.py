@@ -1,6 +1,9 @@
 """Filling in a form in the browser's way: field errors beside the field, what was typed kept."""
 
+import io
 import re
+
+from openpyxl import load_workbook
 
 from tests.forms.conftest import VIN, token
 
@@ -97,11 +100,45 @@ def test_list_filter_and_csv_export(app, users, sample, client_as, api_as):
     )
     export = client.get("/forms/sample.inspection/submissions.csv")
     assert export.mimetype == "text/csv"
-    lines = export.get_data(as_text=True).splitlines()
-    assert lines[0].startswith("id,form,version,site,submitted_at,submitted_by,customer,")
+    # A byte-order mark first, so that Excel reads UTF-8; columns by their labels.
+    lines = export.get_data(as_text=True).removeprefix("\ufeff").splitlines()
+    assert lines[0].startswith("Number,Form,Version,Site,Submitted at,Submitted by,Customer,")
     assert any(",Zhang," in line for line in lines)
     # A formula is exported as text, not run by the spreadsheet.
     assert any(",'=HYPERLINK(1)," in line for line in lines)
+
+
+def test_xlsx_export_has_the_filtered_rows_a_reader_may_see_and_runs_no_formula(app, users, sample, client_as, api_as):
+    for who, name in (("qo", "=SUM(1)"), ("staff", "Zhang")):
+        api_as(who).post(
+            "/api/v1/forms/sample.inspection/submissions",
+            json={
+                "site": "MAIN",
+                "data": {"customer": name, "mileage": 10, "severity": "low", "complaint": False, "vin": VIN},
+            },
+        )
+
+    def rows(client, query=""):
+        response = client.get(f"/forms/sample.inspection/submissions.xlsx{query}")
+        assert response.status_code == 200
+        sheet = load_workbook(io.BytesIO(response.get_data())).active
+        return sheet, [[cell.value for cell in row] for row in sheet.iter_rows()]
+
+    sheet, seen = rows(client_as("auditor"))
+    assert seen[0][:7] == ["Number", "Form", "Version", "Site", "Submitted at", "Submitted by", "Customer"]
+    assert sorted(row[6] for row in seen[1:]) == ["=SUM(1)", "Zhang"]
+    formula_row = next(index for index, row in enumerate(seen, start=1) if row[6] == "=SUM(1)")
+    # Kept as typed, as text: the spreadsheet shows it and does not compute it.
+    assert sheet.cell(row=formula_row, column=7).data_type == "s"
+    assert rows(client_as("auditor"), "?to=2000-01-01")[1][1:] == []
+    # Staff export their own submissions only, as the list shows them.
+    assert [row[6] for row in rows(client_as("staff"))[1][1:]] == ["Zhang"]
+    assert (
+        client_as("auditor")
+        .get("/forms/sample.inspection/submissions")
+        .get_data(as_text=True)
+        .count("/forms/sample.inspection/submissions.xlsx")
+    )
 
 
 def test_unknown_form_is_404(app, users, sample, client_as):
