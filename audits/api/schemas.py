@@ -238,10 +238,6 @@ class CorrectiveActionSchema(Schema):
     verified_by = fields.Function(lambda a: a.verified_by.login if a.verified_by else None)
     evidence = fields.List(fields.Nested(EvidenceSchema))
     signatures = fields.Function(lambda a: SignatureSchema(many=True).dump(signatures_for(a)))
-    score = fields.Function(
-        lambda a: scoring.as_json(scoring.score_audit(a)),
-        metadata={"description": "As GET /audits/{reference}/score gives it."},
-    )
     row_version = fields.Integer()
 
 
