@@ -354,3 +354,30 @@ def test_the_migration_adds_the_scoring_columns_and_takes_them_away_again(tmp_pa
         assert "points" in columns("audit_item")
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_evidence_pack_shows_the_score_table_of_a_scored_checklist(app, ctx, brand):
+    from audits.pack.content import gather
+    from audits.pack.document import units
+
+    audit = _started_brand_audit()
+    _answer(audit, "cars", "conforming", points="2")
+    _answer(audit, "agreement", "major_nc", note="Not signed")
+    html = re.sub(r"\s+", " ", " ".join(str(u.html) for u in units(gather(audit), findings=False)))
+    # Display 100 %, process 0 %: (100 + 3 × 0) / 4 = 25 %, and the must-pass item failed.
+    assert "25.0 %" in html and "pass mark 80 %" in html and "Failed" in html
+    assert "Must-pass items failed" in html and "2 of 2 points given" in html
+
+
+def test_a_chinese_reader_reads_the_score_and_the_sections_in_chinese(app, client_as):
+    with app.app_context():
+        audit = started(checklists=["sales.process"])
+        reference = audit.reference
+        item = next(i for i in audit.items if i.question_key == "greeting")
+        audits.record_result(user("auditor"), audit, item, result="conforming", points="1", row_version=1)
+        commit()
+        user("auditor").locale = "zh_CN"
+        commit()
+    page = re.sub(r"\s+", " ", client_as("auditor").get(f"/audits/{reference}").get_data(as_text=True))
+    assert "得分（0–2）" in page and "试乘试驾" in page and "展厅接待与需求咨询" in page
+    assert "合格线：80%" in page and "50.0 %" in page
