@@ -3,6 +3,7 @@ report (signed by the lead auditor), closing and cancelling."""
 
 from __future__ import annotations
 
+import math
 from datetime import date, timedelta
 
 from flask_babel import force_locale
@@ -640,7 +641,7 @@ def _points(item: AuditItem, result: str, points) -> float | None:
         value = float(str(points).strip().rstrip("%").replace(",", ".")) if isinstance(points, str) else points
     except ValueError:
         value = None
-    if not isinstance(value, int | float) or isinstance(value, bool) or value != value:
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
         raise ValidationFailed.field("points", _("points must be a number from 0 to %(highest)s", highest=highest))
     if checklist.scale == "percent":
         if not 0 <= value <= 100:

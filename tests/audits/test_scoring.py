@@ -240,6 +240,8 @@ def test_points_are_checked_against_the_scale(app, ctx, brand):
         ("3", "whole points from 0 to 2"),
         ("1.5", "whole points from 0 to 2"),
         ("lots", "points must be a number from 0 to 2"),
+        ("inf", "points must be a number from 0 to 2"),
+        ("-1", "whole points from 0 to 2"),
     ]:
         with pytest.raises(ValidationFailed, match=message):
             _answer(audit, "cars", "conforming", points=points)
