@@ -86,6 +86,8 @@ class ResultForm(FlaskForm):
 
     result = StringField()
     note = TextAreaField()
+    # On a checklist scored in points or percent: what the auditor gives beside the grade.
+    points = StringField()
     row_version = _row_version()
 
 

@@ -38,6 +38,13 @@ ROOT_CAUSE_FIELDS = {
     **{f"root_cause.{key}": label for key, label in EIGHT_D_LABELS.items()},
 }
 RECHECK_STATES = {"due": _l("due"), "passed": _l("passed"), "failed": _l("failed")}
+SCALE_LABELS = {
+    "grades": _l("ISO grades, not scored"),
+    "yes_no": _l("yes / no"),
+    "points_0_2": _l("points 0–2"),
+    "points_0_3": _l("points 0–3"),
+    "percent": _l("percent"),
+}
 
 
 def _get(model, entity_id: str):
@@ -296,8 +303,16 @@ ENTITIES = (
     TrailEntity(
         entity_type="audit_checklist",
         label=_l("checklist"),
-        fields={"title": _l("Title"), "area": _l("Department"), "version": _l("Version")},
-        hidden={"audit_id", "position", "plugin", "key"},
+        fields={
+            "title": _l("Title"),
+            "area": _l("Department"),
+            "version": _l("Version"),
+            "scale": _l("Scale"),
+            "pass_threshold": _l("Pass mark (%)"),
+        },
+        # The grade points and sections are shown with the score; as JSON they read as nothing in a history.
+        hidden={"audit_id", "position", "plugin", "key", "grade_points", "sections"},
+        values={"scale": SCALE_LABELS},
         name=_checklist_name,
     ),
     TrailEntity(
@@ -310,9 +325,12 @@ ENTITIES = (
             "note": _l("Note"),
             "answered_by_id": _l("Answered by"),
             "answered_at": _l("Answered on"),
+            "points": _l("Points"),
+            "weight": _l("Weight"),
+            "must_pass": _l("Must pass"),
         },
         values={"result": RESULT_LABELS},
-        hidden={"audit_id", "checklist_id", "position", "question_key", "guidance"},
+        hidden={"audit_id", "checklist_id", "position", "question_key", "guidance", "section"},
         references={"answered_by_id": "user"},
         name=_item_name,
     ),

@@ -25,6 +25,7 @@ from core.accounts.models import Department, Site, User
 from core.clock import utcnow
 from core.database import Model, iso_utc
 from core.i18n import in_reader_language
+from core.plugin_engine.types import SCALE_MAXIMUM
 
 if TYPE_CHECKING:
     # The recurring checks' models import this module (their photos are evidence).
@@ -263,11 +264,31 @@ class AuditChecklist(KeepsLanguages, Model):
     version: Mapped[int]
     plugin: Mapped[str] = mapped_column(String(100))
     area: Mapped[str] = mapped_column(String(32), default="")
+    # Scoring as the checklist defined it when the audit started (``grades``: not scored).
+    scale: Mapped[str] = mapped_column(String(16), default="grades")
+    pass_threshold: Mapped[float | None]
+    grade_points: Mapped[dict | None] = mapped_column(JSON)
+    # [{"key", "title", "weight"}]; the titles in other languages are in ``translations``
+    # under ``section:<key>``.
+    sections: Mapped[list | None] = mapped_column(JSON)
 
     audit: Mapped[Audit] = relationship(back_populates="checklists")
     items: Mapped[list[AuditItem]] = relationship(back_populates="checklist", order_by="AuditItem.position")
 
     __table_args__ = (UniqueConstraint("audit_id", "key"),)
+
+    @property
+    def scored(self) -> bool:
+        return self.scale != "grades"
+
+    @property
+    def highest_points(self) -> int:
+        """The most points an item can be given on this checklist's scale (a percent: 100)."""
+        return SCALE_MAXIMUM.get(self.scale, 1)
+
+    def section_title(self, key: str) -> str:
+        default = next((s["title"] for s in self.sections or () if s["key"] == key), key)
+        return in_reader_language(self.translations, f"section:{key}", default)
 
 
 class AuditItem(KeepsLanguages, Model):
@@ -287,6 +308,12 @@ class AuditItem(KeepsLanguages, Model):
     note: Mapped[str | None] = mapped_column(Text)
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     answered_at: Mapped[datetime | None]
+    # Scoring, as the question defined it when the audit started.
+    weight: Mapped[float] = mapped_column(default=1)
+    section: Mapped[str] = mapped_column(String(100), default="")
+    must_pass: Mapped[bool] = mapped_column(default=False)
+    # What the auditor gave on a points or percent scale; without it the grade decides.
+    points: Mapped[float | None]
     row_version: Mapped[int] = mapped_column(default=1)
 
     audit: Mapped[Audit] = relationship(back_populates="items")

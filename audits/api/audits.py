@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify, url_for
 
+from audits import scoring
 from audits.api.schemas import (
     AuditCancelSchema,
     AuditCreateSchema,
@@ -14,6 +15,7 @@ from audits.api.schemas import (
     AuditReportSchema,
     AuditRowVersionSchema,
     AuditSchema,
+    AuditScoreSchema,
     AuditUpdateSchema,
     EvidenceSchema,
 )
@@ -110,6 +112,17 @@ def start_audit(data, reference):
     return _audit_action(reference, audit_services.start_audit, row_version=data["row_version"])
 
 
+@bp.route("/audits/<reference>/score")
+@token_required(Permission.READ_DRAFTS, guard=_guard(audit_services.invisible_refusal))
+@bp.response(200, AuditScoreSchema)
+def get_score(reference):
+    """The audit's score on its scored checklists: overall and per section (percent), pass or fail,
+    failed must-pass items; ``scored`` false for an audit answered in grades only (404 outside one's scope)."""
+    audit = loaded(audit_services.audit_by_reference, reference)
+    audit_services.require_visible(api_user(), audit)
+    return scoring.as_json(scoring.score_audit(audit))
+
+
 @bp.route("/audits/<reference>/items")
 @token_required(Permission.READ_DRAFTS, guard=_guard(audit_services.invisible_refusal))
 @bp.response(200, AuditItemSchema(many=True))
@@ -134,7 +147,13 @@ def record_item(data, reference, item_id):
     audit = loaded(audit_services.audit_for_recording, reference)
     item = audit_services.item_of(audit, item_id)
     audit_services.record_result(
-        api_user(), audit, item, result=data["result"], note=data.get("note"), row_version=data["row_version"]
+        api_user(),
+        audit,
+        item,
+        result=data["result"],
+        note=data.get("note"),
+        points=data.get("points"),
+        row_version=data["row_version"],
     )
     # Serialised before the commit expires what the answer shows, which would load it all again.
     body = AuditItemSchema().dump(item)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import url_for
 from marshmallow import Schema, fields, validate
 
+from audits import scoring
 from audits.models import AuditState, NcState, Result
 from audits.services import actions as action_services
 from audits.services import audits as audit_services
@@ -56,7 +57,52 @@ class AuditItemSchema(Schema):
     answered_at = UTCDateTime(allow_none=True)
     nonconformity = fields.Function(lambda i: i.nonconformity.reference if i.nonconformity else None)
     evidence = fields.List(fields.Nested(EvidenceSchema))
+    weight = fields.Float(metadata={"description": "The item's share of its section (scored checklists)."})
+    section = fields.String(metadata={"description": "The key of the item's section (empty: none)."})
+    must_pass = fields.Boolean(metadata={"description": "Failing it fails the audit whatever the score."})
+    points = fields.Float(
+        allow_none=True, metadata={"description": "Points (or percent) the auditor gave; null: the result decides."}
+    )
     row_version = fields.Integer()
+
+
+class SectionScoreSchema(Schema):
+    checklist = fields.String()
+    key = fields.String(metadata={"description": "empty for a checklist without sections"})
+    title = fields.String(metadata={"description": "in the language of the response"})
+    weight = fields.Float()
+    score = fields.Float(allow_none=True, metadata={"description": "percent; null while nothing in it counts"})
+    counted = fields.Integer(metadata={"description": "items that count (answered, not N/A)"})
+    items = fields.Integer()
+
+
+class ChecklistScoreSchema(Schema):
+    key = fields.String()
+    scale = fields.String()
+    score = fields.Float(allow_none=True)
+    pass_threshold = fields.Float(allow_none=True)
+    passed = fields.Boolean(allow_none=True)
+
+
+class FailedMustPassSchema(Schema):
+    item_id = fields.Integer()
+    question_key = fields.String()
+    text = fields.String()
+
+
+class AuditScoreSchema(Schema):
+    scored = fields.Boolean(metadata={"description": "false: the audit's checklists are answered in grades only"})
+    overall = fields.Float(allow_none=True, metadata={"description": "percent, the scored checklists averaged"})
+    passed = fields.Boolean(
+        allow_none=True,
+        metadata={
+            "description": "false when a checklist is below its pass mark or a must-pass item failed; "
+            "null without a pass mark or must-pass items"
+        },
+    )
+    sections = fields.List(fields.Nested(SectionScoreSchema))
+    checklists = fields.List(fields.Nested(ChecklistScoreSchema))
+    failed_must_pass = fields.List(fields.Nested(FailedMustPassSchema))
 
 
 class AuditSchema(Schema):
@@ -96,6 +142,10 @@ class AuditDetailSchema(AuditSchema):
         ]
     )
     signatures = fields.Function(lambda a: SignatureSchema(many=True).dump(signatures_for(a)))
+    score = fields.Function(
+        lambda a: scoring.as_json(scoring.score_audit(a)),
+        metadata={"description": "As GET /audits/{reference}/score gives it."},
+    )
 
 
 # The years the programme plans (audits.services.programme); a date needs a year of four digits anyway.
@@ -147,6 +197,14 @@ class AuditRowVersionSchema(Schema):
 class AuditItemUpdateSchema(Schema):
     result = fields.String(required=True, validate=validate.OneOf([r.value for r in Result]))
     note = fields.String(load_default=None, allow_none=True)
+    points = fields.Float(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "On a checklist scored in points (0–2, 0–3) or percent (0–100): what the auditor gives "
+            "beside the result; null or left out: the result decides the item's score."
+        },
+    )
     row_version = _row_version()
 
 

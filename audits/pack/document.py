@@ -32,7 +32,7 @@ from flask_babel import gettext as _
 from jinja2 import FileSystemLoader
 from markupsafe import Markup
 
-from audits import labels
+from audits import labels, scoring
 from audits.fishbone import fishbone_svg
 from audits.pack.content import PackContent, owner_label
 from core import charts
@@ -286,6 +286,7 @@ def units(content: PackContent, memo=None, *, findings: bool = True) -> list[Uni
                 checklist=checklist,
                 items=chunk,
                 first=start == 0,
+                score=scoring.score_checklist(checklist, items) if checklist.scored and start == 0 else None,
             )
 
     if findings:

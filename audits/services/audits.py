@@ -3,6 +3,7 @@ report (signed by the lead auditor), closing and cancelling."""
 
 from __future__ import annotations
 
+import math
 from datetime import date, timedelta
 
 from flask_babel import force_locale
@@ -10,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from audits import notices
+from audits import notices, scoring
 from audits.improvements import services as improvements
 from audits.labels import state_label
 from audits.models import (
@@ -31,6 +32,7 @@ from audits.services import nonconformities as ncs
 from audits.services import rechecks
 from audits.services.common import (
     Related,
+    checklist_texts,
     department_named,
     next_sequence,
     optional_text,
@@ -580,7 +582,8 @@ def start_audit(actor: User, audit: Audit, *, row_version: int) -> Audit:
                 version=definition.version,
                 plugin=registry().plugin_of("checklists", key),
                 area=definition.area or "",
-                translations=in_every_language(lambda definition=definition: {"title": str(definition.title)}),
+                translations=in_every_language(lambda definition=definition: checklist_texts(definition)),
+                **scoring.definition_of(definition),
             )
             db.session.add(snapshot)
             for question in definition.questions:
@@ -595,6 +598,9 @@ def start_audit(actor: User, audit: Audit, *, row_version: int) -> Audit:
                         reference=str(question.reference or ""),
                         guidance=str(question.guidance or ""),
                         translations=in_every_language(lambda question=question: question_texts(question)),
+                        weight=float(question.weight),
+                        section=question.section,
+                        must_pass=question.must_pass,
                     )
                 )
         rechecks.add_to_audit(audit, position)
@@ -621,10 +627,44 @@ def _finding_title(checklist: str, question: str) -> str:
     return _("%(checklist)s: %(question)s", checklist=checklist, question=question)[:300]
 
 
+def _points(item: AuditItem, result: str, points) -> float | None:
+    """The points given for ``item`` on its checklist's scale, checked (None: the grade decides)."""
+    if points is None or (isinstance(points, str) and not points.strip()):
+        return None
+    checklist = item.checklist
+    if not scoring.takes_points(checklist):
+        raise ValidationFailed.field("points", _("this checklist is answered by the grade alone; leave points empty"))
+    if result == Result.NOT_APPLICABLE.value:
+        raise ValidationFailed.field("points", _("an item that is not applicable takes no points; leave them empty"))
+    highest = scoring.maximum(checklist)
+    try:
+        value = float(str(points).strip().rstrip("%").replace(",", ".")) if isinstance(points, str) else points
+    except ValueError:
+        value = None
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+        raise ValidationFailed.field("points", _("points must be a number from 0 to %(highest)s", highest=highest))
+    if checklist.scale == "percent":
+        if not 0 <= value <= 100:
+            raise ValidationFailed.field("points", _("a percent from 0 to 100"))
+    elif value != int(value) or not 0 <= value <= highest:
+        raise ValidationFailed.field("points", _("whole points from 0 to %(highest)s", highest=highest))
+    return float(value)
+
+
 def record_result(
-    actor: User, audit: Audit, item: AuditItem, *, result: str, row_version: int, note: str | None = None
+    actor: User,
+    audit: Audit,
+    item: AuditItem,
+    *,
+    result: str,
+    row_version: int,
+    note: str | None = None,
+    points=None,
 ) -> AuditItem:
     """Record (or change) an item's result, keeping its NC consistent.
+
+    On a checklist scored in points or percent, ``points`` are what the
+    auditor gave beside the grade (empty: the grade decides the item's score).
 
     ``minor_nc``/``major_nc`` raise one NC for the item (or reopen the one
     it had); changing to another grade cancels that NC while nobody has
@@ -640,6 +680,9 @@ def record_result(
     note = optional_text(note)
     if result in NC_RESULTS and not note:
         raise ValidationFailed.field("note", _("describe the nonconformity you found"))
+    given = _points(item, result, points)
+    if item.points != given:
+        item.points = given
     if rechecks.is_recheck_point(item):
         # A re-check point raises nothing: its result reopens the NC it re-checks when the report is signed.
         item.result, item.note = result, note

@@ -111,3 +111,11 @@ def question_texts(question) -> dict[str, str]:
         "reference": str(question.reference or ""),
         "guidance": str(question.guidance or ""),
     }
+
+
+def checklist_texts(checklist) -> dict[str, str]:
+    """A checklist's title and its sections' titles (``section:<key>``) in the current language."""
+    texts = {"title": str(checklist.title)}
+    for section in checklist.sections:
+        texts[f"section:{section.key}"] = str(section.title)
+    return texts

@@ -8,6 +8,7 @@ from datetime import date
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from audits import scoring
 from audits.forms import (
     AuditCancelForm,
     AuditPlanForm,
@@ -179,6 +180,8 @@ def _audit_page(audit, *, errors=None, failed_item=None, typed_values=None, stat
         answered=answered,
         total=total,
         counts=audit.result_counts(),
+        score=scoring.score_audit(audit),
+        takes_points=scoring.takes_points,
         ncs=audit_services.nonconformities_of(audit),
         signatures=[(s, manifestation(s)) for s in signatures_for(audit)],
         may_conduct=audit_services.record_refusal(current, audit) is None,
@@ -249,6 +252,7 @@ def record(reference, item_id):
             result=form.result.data or item.result or "",
             note=form.note.data,
             row_version=form.row_version.data,
+            points=form.points.data if "points" in request.form else item.points,
         )
         nc = item.nonconformity
         # Read before the commit expires them.
@@ -267,7 +271,11 @@ def record(reference, item_id):
             errors=errors_of(form),
             failed_item=item_id,
             status=outcome.status,
-            typed_values={"note": form.note.data or "", "result": form.result.data or ""},
+            typed_values={
+                "note": form.note.data or "",
+                "result": form.result.data or "",
+                "points": form.points.data or "",
+            },
         )
     audit_reference, anchor, raised = outcome.result
     if raised:
@@ -338,6 +346,7 @@ def report(reference):
         values={k: values[k] for k in ("summary", "conclusion")},
         errors=errors_of(form),
         counts=audit.result_counts(),
+        score=scoring.score_audit(audit),
         **common(),
     ), status
 

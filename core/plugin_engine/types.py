@@ -52,6 +52,26 @@ DIRECTIONS = ("higher", "lower")
 # the current time or day on the site's clock, or the signed-in person's name.
 PREFILLS = {"now": ("datetime",), "today": ("date",), "me": ("text",)}
 PERIODS = ("month", "quarter", "year")
+# How a checklist's items are answered: ``grades`` (ISO 19011 grades only, no score)
+# or a scored scale the auditor gives points on (``yes_no``: the grade's yes or no).
+SCALES = ("grades", "yes_no", "points_0_2", "points_0_3", "percent")
+# The highest points an item can be given on each scored scale.
+SCALE_MAXIMUM = MappingProxyType({"yes_no": 1, "points_0_2": 2, "points_0_3": 3, "percent": 100})
+# The ISO 19011 grades a scored checklist maps onto its scale (N/A is left out of the score).
+SCORED_GRADES = ("conforming", "minor_nc", "major_nc", "observation", "ofi")
+# What each grade earns of an item's points unless the checklist says otherwise: a conforming
+# item or an observation earns all of them, an OFI or a minor nonconformity half, a major none.
+# A yes/no checklist has no half: only a nonconformity is a "no".
+DEFAULT_GRADE_POINTS = MappingProxyType(
+    {
+        "yes_no": MappingProxyType(
+            {"conforming": 1.0, "observation": 1.0, "ofi": 1.0, "minor_nc": 0.0, "major_nc": 0.0}
+        ),
+        "points": MappingProxyType(
+            {"conforming": 1.0, "observation": 1.0, "ofi": 0.5, "minor_nc": 0.5, "major_nc": 0.0}
+        ),
+    }
+)
 PROCEDURE_KINDS = ("manual", "procedure", "work_instruction", "form_template")
 ROLES = ("admin", "quality_officer", "department_head", "auditor", "staff")
 # The departments every instance has (``dealerqms init`` creates them): the codes an
@@ -210,6 +230,11 @@ class Question:
     text: Text
     reference: Text = ""
     guidance: Text = ""
+    # Scoring (checklists with a scored ``scale``): the question's share of its section,
+    # the section it belongs to, and whether failing it fails the audit whatever the score.
+    weight: float = 1
+    section: str = ""
+    must_pass: bool = False
 
     def __post_init__(self):
         owner = f"question {self.key!r}"
@@ -217,13 +242,47 @@ class Question:
         _check_text(owner, "text", self.text)
         _check_text(owner, "reference", self.reference, required=False)
         _check_text(owner, "guidance", self.guidance, required=False)
+        _check_weight(owner, self.weight)
+        if not isinstance(self.section, str):
+            _fail(owner, f"section must be the key of one of the checklist's sections, not {self.section!r}")
+        if not isinstance(self.must_pass, bool):
+            _fail(owner, f"must_pass must be True or False, not {self.must_pass!r}")
+
+
+def _check_weight(owner: str, weight) -> None:
+    if not _is_number(weight) or not weight > 0 or weight != weight or weight == float("inf"):
+        _fail(owner, f"weight must be a number greater than 0, not {weight!r}")
+
+
+@_checks_arguments
+@dataclass(frozen=True, kw_only=True)
+class Section:
+    """A part of a scored checklist: its questions are scored together, and the
+    section counts in the audit's score by its ``weight``."""
+
+    key: str
+    title: Text
+    weight: float = 1
+
+    def __post_init__(self):
+        owner = f"section {self.key!r}"
+        _check_key(owner, self.key, _QUESTION_KEY)
+        _check_text(owner, "title", self.title, limit=MAX_TITLE_LENGTH)
+        _check_weight(owner, self.weight)
 
 
 @_checks_arguments
 @dataclass(frozen=True, kw_only=True)
 class Checklist:
     """An audit checklist. Recorded audits keep a copy of the questions, so a
-    new ``version`` never changes an audit already started."""
+    new ``version`` never changes an audit already started.
+
+    Scoring: ``scale`` is ``grades`` (ISO 19011 grades, no score) or a scored
+    scale (:data:`SCALES`); ``sections`` group the questions (each question names
+    its ``section``); ``pass_threshold`` is the percent an audit needs to pass;
+    ``grade_points`` says what fraction of an item's points each grade earns when
+    the auditor gives no points (:data:`DEFAULT_GRADE_POINTS` otherwise).
+    """
 
     key: str
     title: Text
@@ -231,6 +290,10 @@ class Checklist:
     area: str = ""
     version: int = 1
     description: Text = ""
+    sections: tuple[Section, ...] = ()
+    scale: str = "grades"
+    pass_threshold: float | None = None
+    grade_points: Mapping[str, float] | None = None
 
     def __post_init__(self):
         owner = _describe(self)
@@ -247,6 +310,59 @@ class Checklist:
             if not isinstance(question, Question):
                 _fail(owner, f"questions must be Question values, not {type(question).__name__}")
         _unique(owner, "question key", (q.key for q in questions))
+        self._check_scoring(owner)
+
+    def _check_scoring(self, owner: str) -> None:
+        if self.scale not in SCALES:
+            _fail(owner, f"scale must be one of {', '.join(SCALES)}, not {self.scale!r}")
+        sections = _tuple(self, "sections")
+        for section in sections:
+            if not isinstance(section, Section):
+                _fail(owner, f"sections must be Section values, not {type(section).__name__}")
+        _unique(owner, "section key", (s.key for s in sections))
+        known = {s.key for s in sections}
+        for question in self.questions:
+            if question.section and question.section not in known:
+                if not sections:
+                    _fail(
+                        owner, f"question {question.key!r} names section {question.section!r} but there are no sections"
+                    )
+                _fail(
+                    owner,
+                    f"question {question.key!r} names section {question.section!r}, "
+                    f"which is not one of the checklist's sections ({', '.join(sorted(known))})",
+                )
+            if sections and not question.section:
+                _fail(owner, f"question {question.key!r} names no section (the checklist has sections)")
+        if self.pass_threshold is not None:
+            if not _is_number(self.pass_threshold) or not 0 <= self.pass_threshold <= 100:
+                _fail(owner, f"pass_threshold must be a percent from 0 to 100, not {self.pass_threshold!r}")
+        if self.grade_points is not None:
+            if not isinstance(self.grade_points, Mapping):
+                _fail(owner, f"grade_points must map grades to fractions, not {type(self.grade_points).__name__}")
+            for grade, fraction in self.grade_points.items():
+                if grade not in SCORED_GRADES:
+                    _fail(owner, f"grade_points: unknown grade {grade!r} (known: {', '.join(SCORED_GRADES)})")
+                if not _is_number(fraction) or not 0 <= fraction <= 1:
+                    _fail(owner, f"grade_points: {grade} must be a fraction from 0 to 1, not {fraction!r}")
+            _set(self, "grade_points", MappingProxyType(dict(self.grade_points)))
+        if self.scale == "grades" and (
+            self.pass_threshold is not None
+            or self.grade_points is not None
+            or any(q.must_pass or q.weight != 1 for q in self.questions)
+            or any(s.weight != 1 for s in sections)
+        ):
+            _fail(owner, "weights, must-pass items, a pass threshold and grade points need a scored scale")
+
+    @property
+    def scored(self) -> bool:
+        return self.scale != "grades"
+
+    @property
+    def points_per_grade(self) -> Mapping[str, float]:
+        """What each grade earns of an item's points: the checklist's own mapping over the scale's default."""
+        default = DEFAULT_GRADE_POINTS["yes_no" if self.scale == "yes_no" else "points"]
+        return MappingProxyType({**default, **(self.grade_points or {})})
 
     def question(self, key: str) -> Question:
         return next(q for q in self.questions if q.key == key)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from core.plugins import Checklist, Field, Form, Metric, Question
+from core.plugins import Checklist, Field, Form, Metric, Question, Section
 
 AREA = "SALES"
 
@@ -180,6 +180,14 @@ def checklists() -> list[Checklist]:
         Checklist(
             key="sales.process",
             area=AREA,
+            # Scored in points like a brand's showroom standard, so the demo shows an audit's score.
+            scale="points_0_2",
+            pass_threshold=80,
+            sections=[
+                Section(key="showroom", title=_l("Showroom and consultation")),
+                Section(key="test-drive", title=_l("Test drive")),
+                Section(key="delivery", title=_l("Order and delivery"), weight=2),
+            ],
             title=_l("Showroom, test-drive and delivery process"),
             description=_l(
                 "Whether the sales steps of the procedure are followed, observed in the showroom "
@@ -188,6 +196,7 @@ def checklists() -> list[Checklist]:
             questions=[
                 Question(
                     key="greeting",
+                    section="showroom",
                     reference="SA-PR-001 §4.1",
                     text=_l("Is every visitor greeted promptly and asked how they can be helped?"),
                     guidance=_l(
@@ -197,6 +206,7 @@ def checklists() -> list[Checklist]:
                 ),
                 Question(
                     key="needs-analysis",
+                    section="showroom",
                     reference="SA-PR-001 §4.2",
                     text=_l(
                         "Are the customer's needs (use, budget, timing, trade-in) asked and recorded "
@@ -208,6 +218,7 @@ def checklists() -> list[Checklist]:
                 ),
                 Question(
                     key="presentation",
+                    section="showroom",
                     reference="SA-PR-001 §4.3",
                     text=_l(
                         "Is the vehicle presented against the customer's stated needs, with "
@@ -220,6 +231,7 @@ def checklists() -> list[Checklist]:
                 ),
                 Question(
                     key="test-drive-offered",
+                    section="test-drive",
                     reference="SA-PR-001 §4.4",
                     text=_l("Is a test drive offered to every serious prospect and recorded?"),
                     guidance=_l(
@@ -229,6 +241,8 @@ def checklists() -> list[Checklist]:
                 ),
                 Question(
                     key="test-drive-agreement",
+                    section="test-drive",
+                    must_pass=True,
                     reference="SA-PR-001 §4.4",
                     text=_l(
                         "Before each test drive, is the licence checked and copied and the agreement "
@@ -241,6 +255,7 @@ def checklists() -> list[Checklist]:
                 ),
                 Question(
                     key="order-handling",
+                    section="delivery",
                     reference="SA-PR-001 §4.5",
                     text=_l(
                         "Are orders confirmed in writing with configuration, price, deposit and "
@@ -253,6 +268,9 @@ def checklists() -> list[Checklist]:
                 ),
                 Question(
                     key="pdi",
+                    section="delivery",
+                    must_pass=True,
+                    weight=2,
                     reference="SA-PR-002 §4.2",
                     text=_l(
                         "Is a pre-delivery inspection completed and signed off before every delivery, "
@@ -265,6 +283,7 @@ def checklists() -> list[Checklist]:
                 ),
                 Question(
                     key="handover",
+                    section="delivery",
                     reference="SA-PR-002 §4.4; 销管办法 Art.16",
                     text=_l(
                         "At handover, are the features walked through, the documents given and the "
@@ -277,6 +296,7 @@ def checklists() -> list[Checklist]:
                 ),
                 Question(
                     key="service-introduction",
+                    section="delivery",
                     reference="SA-PR-002 §4.5",
                     text=_l("Is the customer introduced to service and the first service booked?"),
                     guidance=_l(
@@ -286,6 +306,7 @@ def checklists() -> list[Checklist]:
                 ),
                 Question(
                     key="follow-up",
+                    section="delivery",
                     reference="SA-PR-002 §4.6",
                     text=_l("Is the customer called within three days of delivery and the satisfaction survey sent?"),
                     guidance=_l(

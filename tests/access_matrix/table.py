@@ -533,6 +533,7 @@ ENTRIES: list[Entry] = [
     *E("POST", "/api/v1/audits/<reference>/start", AUDIT_RUN, "/api/v1/audits/{audit_planned}/start"),
     *E("POST", "/api/v1/audits/<reference>/cancel", AUDIT_RUN, "/api/v1/audits/{audit_planned}/cancel"),
     *E("GET", "/api/v1/audits/<reference>/items", AUDIT_READ, AA + "/items"),
+    *E("GET", "/api/v1/audits/<reference>/score", AUDIT_READ, AA + "/score"),
     *E("PUT", "/api/v1/audits/<reference>/items/<int:item_id>", AUDIT_RUN, AA + "/items/{item}"),
     *E("POST", "/api/v1/audits/<reference>/items/<int:item_id>/evidence", AUDIT_RUN, AA + "/items/{item}/evidence"),
     *E("POST", "/api/v1/audits/<reference>/report", AUDIT_REPORT, AA + "/report"),
