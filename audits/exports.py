@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from audits import scoring
 from audits.labels import RESULT_LABELS, SEVERITY_LABELS, SOURCE_LABELS, state_label
 from audits.models import Audit
 from audits.services import actions as action_services
@@ -183,6 +184,28 @@ def results_sheets(audit: Audit) -> list[Sheet]:
 
 
 def score_sheets(audit: Audit) -> list[Sheet]:
-    """Scoring hook: the sheets of the audit's score (overall and per section) once the audit has
-    one (``audits.scoring``, built separately). Until then an audit has no score: no sheet."""
-    return []
+    """The audit's score as a sheet (overall, per checklist and per section, with pass or fail),
+    once one of its checklists is scored; none for an audit answered by grades alone."""
+    score = scoring.score_audit(audit)
+    if not score.scored:
+        return []
+    header = [_("Checklist"), _("Section"), _("Weight"), _("Score (%)"), _("Points"), _("Of"), _("Result")]
+
+    def verdict(passed: bool | None) -> str:
+        return "" if passed is None else _("passed") if passed else _("failed")
+
+    def rows():
+        yield [_("Overall"), "", "", _percent(score.overall), "", "", verdict(score.passed)]
+        for checklist in score.checklists:
+            title = checklist.checklist.shown("title")
+            yield [title, "", "", _percent(checklist.score), "", "", verdict(checklist.passed)]
+            for section in checklist.sections:
+                yield [title, section.title, section.weight, _percent(section.score), section.earned, section.possible]
+        for item in score.failed_must_pass:
+            yield [item.checklist.shown("title"), _("Must-pass item failed"), "", "", "", "", item.shown("text")]
+
+    return [Sheet(_("Score"), header, rows())]
+
+
+def _percent(value: float | None) -> float | str:
+    return "" if value is None else round(value, 1)

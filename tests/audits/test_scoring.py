@@ -2,10 +2,12 @@
 score per section and overall against hand-worked examples; points entered on the page and through
 the API; a running audit keeping the scoring it started with."""
 
+import io
 import re
 import uuid
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import inspect
 
 from audits import scoring
@@ -297,6 +299,13 @@ def test_the_audit_page_takes_points_and_shows_the_score_as_results_are_entered(
 
     report = re.sub(r"\s+", " ", client_as("auditor").get(f"/audits/{reference}/report").get_data(as_text=True))
     assert "53.1 %" in report and "Display" in report
+
+    # The results export carries the score on its own sheet.
+    workbook = load_workbook(io.BytesIO(client.get(f"/audits/{reference}/results.xlsx").data))
+    score = [[cell for cell in row] for row in workbook["Score"].iter_rows(values_only=True)]
+    assert score[1][0] == "Overall" and score[1][3] == 53.1 and score[1][6] == "failed"
+    assert ["Display", 1.0, 62.5] == [score[3][1], score[3][2], score[3][3]]
+    assert score[-1][1] == "Must-pass item failed" and score[-1][6] == "Test-drive agreement signed?"
 
 
 def test_the_api_gives_the_score_and_takes_points(app, api_as, brand):
