@@ -47,7 +47,7 @@ def _first_record(page, url: str, listing: str) -> str | None:
     page.goto(url + listing)
     prefix = listing.split("?")[0].rstrip("/") + "/"
     for href in page.locator("main a[href^='/']").evaluate_all("links => links.map(a => a.getAttribute('href'))"):
-        if href.startswith(prefix) and "?" not in href and not href.endswith((".csv", "/new")):
+        if href.startswith(prefix) and "?" not in href and not href.endswith((".csv", ".xlsx", ".pdf", "/new")):
             return href
     return None
 

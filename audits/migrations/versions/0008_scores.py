@@ -1,5 +1,7 @@
-"""scored checklists: an audit's checklist keeps its scale, pass threshold, grade points and
-sections; each item its weight, section and must-pass, and the points the auditor gave
+"""scored checklists: scale, pass threshold, grade points and sections; each item's weight, section, must-pass, points
+
+An audit's checklist keeps its scale, pass threshold, grade points and sections; each item its
+weight, section and must-pass, and the points the auditor gave.
 
 Revision ID: audits_0008_scores
 Revises: audits_0007
