@@ -21,9 +21,8 @@ from audits.models import (
     ProgrammeEntry,
     Recheck,
 )
-from core.database import db
 from core.plugins import TrailEntity
-from core.trail.readable import record_name
+from core.trail.readable import of_record, record, record_name
 
 SEVERITY_LABELS = {"minor": _l("Minor NC"), "major": _l("Major NC")}
 ANALYSIS_METHODS = {"5why": _l("5 Why"), "fishbone": _l("Fishbone diagram"), "8d": _l("8D")}
@@ -47,100 +46,55 @@ SCALE_LABELS = {
 }
 
 
-def _get(model, entity_id: str):
-    return db.session.get(model, int(entity_id)) if entity_id.isdigit() else None
+def _nc_page(nc: Nonconformity) -> str:
+    return url_for("audits.nonconformity", reference=nc.reference)
 
 
-def _nc_name(entity_id: str) -> str | None:
-    nc = _get(Nonconformity, entity_id)
-    return _("nonconformity %(reference)s", reference=nc.reference) if nc else None
-
-
-def _nc_link(entity_id: str) -> str | None:
-    nc = _get(Nonconformity, entity_id)
-    return url_for("audits.nonconformity", reference=nc.reference) if nc else None
-
-
-def _action_name(entity_id: str) -> str | None:
-    action = _get(CorrectiveAction, entity_id)
-    return _("corrective action %(label)s", label=action.label) if action else None
-
-
-def _action_link(entity_id: str) -> str | None:
-    action = _get(CorrectiveAction, entity_id)
-    if action is None:
-        return None
-    return url_for("audits.nonconformity", reference=action.nonconformity.reference)
-
-
-def _audit_name(entity_id: str) -> str | None:
-    audit = _get(Audit, entity_id)
-    return _("audit %(reference)s", reference=audit.reference) if audit else None
-
-
-def _audit_link(entity_id: str) -> str | None:
-    audit = _get(Audit, entity_id)
-    return url_for("audits.audit", reference=audit.reference) if audit else None
-
-
-def _improvement_name(entity_id: str) -> str | None:
-    item = _get(Improvement, entity_id)
-    return f"{item.reference} {item.title}" if item else None
-
-
-def _improvement_link(entity_id: str) -> str | None:
-    item = _get(Improvement, entity_id)
-    return url_for("audits.improvements.improvement", reference=item.reference) if item else None
+_nc_name = of_record(Nonconformity, lambda nc: _("nonconformity %(reference)s", reference=nc.reference))
+_nc_link = of_record(Nonconformity, _nc_page)
+_action_name = of_record(CorrectiveAction, lambda action: _("corrective action %(label)s", label=action.label))
+_action_link = of_record(CorrectiveAction, lambda action: _nc_page(action.nonconformity))
+_audit_name = of_record(Audit, lambda audit: _("audit %(reference)s", reference=audit.reference))
+_audit_link = of_record(Audit, lambda audit: url_for("audits.audit", reference=audit.reference))
+_improvement_name = of_record(Improvement, lambda item: f"{item.reference} {item.title}")
+_improvement_link = of_record(
+    Improvement, lambda item: url_for("audits.improvements.improvement", reference=item.reference)
+)
+_checklist_name = of_record(
+    AuditChecklist,
+    lambda checklist: _(
+        "checklist %(title)s of audit %(reference)s",
+        title=checklist.shown("title"),
+        reference=checklist.audit.reference,
+    ),
+)
+_item_name = of_record(
+    AuditItem,
+    lambda item: _("point %(number)s of audit %(reference)s", number=item.position, reference=item.audit.reference),
+)
+_evidence_name = of_record(Evidence, lambda evidence: _("evidence file %(name)s", name=evidence.name))
+_programme_name = of_record(
+    ProgrammeEntry,
+    lambda entry: _(
+        "audit programme %(year)s: %(department)s in month %(month)s",
+        year=entry.year,
+        department=entry.department.label,
+        month=entry.month,
+    ),
+)
+_recheck_name = of_record(
+    Recheck, lambda found: _("re-check of %(reference)s", reference=found.nonconformity.reference)
+)
+_recheck_link = of_record(Recheck, lambda found: _nc_page(found.nonconformity))
 
 
 def _part_name(entity_id: str, kind: str) -> str | None:
     """``<audit id>/<user or department id>``: who or what, and of which audit."""
     audit_id, _slash, part_id = entity_id.partition("/")
-    audit = _get(Audit, audit_id)
+    audit = record(Audit, audit_id)
     if audit is None:
         return None
     return _("%(part)s (audit %(reference)s)", part=record_name(kind, part_id), reference=audit.reference)
-
-
-def _checklist_name(entity_id: str) -> str | None:
-    checklist = _get(AuditChecklist, entity_id)
-    if checklist is None:
-        return None
-    return _("checklist %(title)s of audit %(reference)s", title=checklist.title, reference=checklist.audit.reference)
-
-
-def _item_name(entity_id: str) -> str | None:
-    item = _get(AuditItem, entity_id)
-    if item is None:
-        return None
-    return _("point %(number)s of audit %(reference)s", number=item.position, reference=item.audit.reference)
-
-
-def _evidence_name(entity_id: str) -> str | None:
-    evidence = _get(Evidence, entity_id)
-    return _("evidence file %(name)s", name=evidence.name) if evidence else None
-
-
-def _programme_name(entity_id: str) -> str | None:
-    entry = _get(ProgrammeEntry, entity_id)
-    if entry is None:
-        return None
-    return _(
-        "audit programme %(year)s: %(department)s in month %(month)s",
-        year=entry.year,
-        department=entry.department.label,
-        month=entry.month,
-    )
-
-
-def _recheck_name(entity_id: str) -> str | None:
-    found = _get(Recheck, entity_id)
-    return _("re-check of %(reference)s", reference=found.nonconformity.reference) if found else None
-
-
-def _recheck_link(entity_id: str) -> str | None:
-    found = _get(Recheck, entity_id)
-    return _nc_link(str(found.nonconformity_id)) if found else None
 
 
 ENTITIES = (

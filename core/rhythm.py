@@ -34,6 +34,8 @@ FREQUENCY_LABELS = {
     Frequency.MONTHLY.value: _l("Every month, on one day"),
 }
 WEEKDAY_LABELS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
+# As a history reads a stored list of weekday numbers.
+WEEKDAY_WORDS = {str(day): label for day, label in enumerate(WEEKDAY_LABELS)}
 
 
 def may_schedule_at_all(user: User) -> bool:

@@ -7,8 +7,8 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core.database import db
 from core.plugins import TrailEntity
+from core.trail.readable import record
 from procedures.forms import KIND_LABELS
 from procedures.models import Procedure, Revision, RevisionState
 
@@ -21,36 +21,32 @@ STATE_LABELS = {
 }
 
 
-def _get(model, entity_id: str):
-    return db.session.get(model, int(entity_id)) if entity_id.isdigit() else None
-
-
 def _procedure_name(entity_id: str) -> str | None:
-    procedure = _get(Procedure, entity_id)
+    procedure = record(Procedure, entity_id)
     return f"{procedure.code} {procedure.title}" if procedure else None
 
 
 def _procedure_link(entity_id: str) -> str | None:
-    procedure = _get(Procedure, entity_id)
+    procedure = record(Procedure, entity_id)
     return url_for("procedures.view", code=procedure.code) if procedure else None
 
 
 def _revision_name(entity_id: str) -> str | None:
-    revision = _get(Revision, entity_id)
+    revision = record(Revision, entity_id)
     if revision is None:
         return None
     return _("revision %(number)s of %(code)s", number=revision.number, code=revision.procedure.code)
 
 
 def _revision_link(entity_id: str) -> str | None:
-    revision = _get(Revision, entity_id)
+    revision = record(Revision, entity_id)
     if revision is None:
         return None
     return url_for("procedures.view", code=revision.procedure.code, rev=revision.number)
 
 
 def _revision_diff(entity_id: str) -> str | None:
-    revision = _get(Revision, entity_id)
+    revision = record(Revision, entity_id)
     if revision is None or revision.number < 2:
         return None
     return url_for(

@@ -8,39 +8,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from audits.inspections.models import Inspection, InspectionItem, InspectionSchedule
-from core.database import db
 from core.plugins import TrailEntity
-from core.rhythm import FREQUENCY_LABELS, WEEKDAY_LABELS
+from core.rhythm import FREQUENCY_LABELS, WEEKDAY_WORDS
+from core.trail.readable import of_record
 
 RESULT_LABELS = {"ok": _l("OK"), "not_ok": _l("Not OK"), "na": _l("Not applicable")}
 STATE_LABELS = {"open": _l("open"), "done": _l("done")}
-WEEKDAYS = {str(day): label for day, label in enumerate(WEEKDAY_LABELS)}
-
-
-def _get(model, entity_id: str):
-    return db.session.get(model, int(entity_id)) if entity_id.isdigit() else None
-
-
-def _schedule_name(entity_id: str) -> str | None:
-    found = _get(InspectionSchedule, entity_id)
-    return _("schedule %(title)s", title=found.shown("title")) if found else None
-
-
-def _inspection_name(entity_id: str) -> str | None:
-    found = _get(Inspection, entity_id)
-    return _("check %(reference)s %(title)s", reference=found.reference, title=found.shown("title")) if found else None
-
-
-def _inspection_link(entity_id: str) -> str | None:
-    found = _get(Inspection, entity_id)
-    return url_for("audits.inspections.inspection", inspection_id=found.id) if found else None
-
-
-def _item_name(entity_id: str) -> str | None:
-    found = _get(InspectionItem, entity_id)
-    if found is None:
-        return None
-    return _("point %(number)s of check %(reference)s", number=found.position, reference=found.inspection.reference)
 
 
 _WHERE = {"site_id": _l("Site"), "department_id": _l("Department"), "assignee_id": _l("Assignee")}
@@ -60,11 +33,11 @@ ENTITIES = (
             "active": _l("Active"),
             "created_by_id": _l("Created by"),
         },
-        values={"frequency": FREQUENCY_LABELS, "weekdays": WEEKDAYS},
+        values={"frequency": FREQUENCY_LABELS, "weekdays": WEEKDAY_WORDS},
         # The title and checklist are kept in every language (translations): the name says them in the reader's.
         hidden={"checklist_key", "checklist_version", "translations"},
         references={**_REFERENCES, "created_by_id": "user"},
-        name=_schedule_name,
+        name=of_record(InspectionSchedule, lambda found: _("schedule %(title)s", title=found.shown("title"))),
     ),
     TrailEntity(
         entity_type="inspection",
@@ -81,8 +54,11 @@ ENTITIES = (
         hidden={"checklist_key", "checklist_version", "schedule_id", "translations"},
         references={**_REFERENCES, "completed_by_id": "user"},
         transitions={"done": _l("%(who)s completed %(record)s")},
-        name=_inspection_name,
-        link=_inspection_link,
+        name=of_record(
+            Inspection,
+            lambda found: _("check %(reference)s %(title)s", reference=found.reference, title=found.shown("title")),
+        ),
+        link=of_record(Inspection, lambda found: url_for("audits.inspections.inspection", inspection_id=found.id)),
     ),
     TrailEntity(
         entity_type="inspection_item",
@@ -91,6 +67,11 @@ ENTITIES = (
         values={"result": RESULT_LABELS},
         # The question is the checklist's, kept in every language; the point's number names it.
         hidden={"inspection_id", "position", "question_key", "text", "guidance", "translations"},
-        name=_item_name,
+        name=of_record(
+            InspectionItem,
+            lambda found: _(
+                "point %(number)s of check %(reference)s", number=found.position, reference=found.inspection.reference
+            ),
+        ),
     ),
 )

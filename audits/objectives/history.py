@@ -8,36 +8,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from audits.objectives.models import Objective, ObjectiveUpdate
-from core.database import db
 from core.plugins import TrailEntity
+from core.trail.readable import of_record
 
 DIRECTIONS = {"higher": _l("higher is better"), "lower": _l("lower is better")}
 STATES = {"active": _l("active"), "withdrawn": _l("withdrawn")}
 
 
-def _get(model, entity_id: str):
-    return db.session.get(model, int(entity_id)) if entity_id.isdigit() else None
-
-
-def _objective_name(entity_id: str) -> str | None:
-    found = _get(Objective, entity_id)
-    return f"{found.reference} {found.title}" if found else None
-
-
-def _objective_link(entity_id: str) -> str | None:
-    return url_for("audits.objectives.objective", objective_id=int(entity_id)) if _get(Objective, entity_id) else None
-
-
-def _update_name(entity_id: str) -> str | None:
-    found = _get(ObjectiveUpdate, entity_id)
-    if found is None:
-        return None
-    return _("%(period)s update of %(objective)s", period=found.period, objective=found.objective.reference)
-
-
-def _update_link(entity_id: str) -> str | None:
-    found = _get(ObjectiveUpdate, entity_id)
-    return url_for("audits.objectives.objective", objective_id=found.objective_id) if found else None
+def _objective_page(objective_id: int) -> str:
+    return url_for("audits.objectives.objective", objective_id=objective_id)
 
 
 ENTITIES = (
@@ -69,8 +48,8 @@ ENTITIES = (
         references={"site_id": "site", "department_id": "department", "owner_id": "user", "created_by_id": "user"}
         | {"metric_key": "metric"},
         transitions={"withdrawn": _l("%(who)s withdrew %(record)s")},
-        name=_objective_name,
-        link=_objective_link,
+        name=of_record(Objective, lambda found: f"{found.reference} {found.title}"),
+        link=of_record(Objective, lambda found: _objective_page(found.id)),
     ),
     TrailEntity(
         entity_type="objective_update",
@@ -84,7 +63,12 @@ ENTITIES = (
         },
         hidden={"objective_id"},
         references={"by_id": "user"},
-        name=_update_name,
-        link=_update_link,
+        name=of_record(
+            ObjectiveUpdate,
+            lambda found: _(
+                "%(period)s update of %(objective)s", period=found.period, objective=found.objective.reference
+            ),
+        ),
+        link=of_record(ObjectiveUpdate, lambda found: _objective_page(found.objective_id)),
     ),
 )

@@ -11,40 +11,14 @@ from flask_babel import lazy_gettext as _l
 from audits.reviews.inputs import LABELS
 from audits.reviews.models import ManagementReview, ReviewOutput
 from audits.reviews.services import STATE_LABELS
-from core.database import db
 from core.plugins import TrailEntity
+from core.trail.readable import of_record
 
 OUTPUT_KINDS = {kind: LABELS[kind] for kind in ("improvement", "objective", "nonconformity")}
 
 
-def _get(model, entity_id: str):
-    return db.session.get(model, int(entity_id)) if entity_id.isdigit() else None
-
-
-def _review_name(entity_id: str) -> str | None:
-    found = _get(ManagementReview, entity_id)
-    return _("management review %(reference)s", reference=found.reference) if found else None
-
-
-def _review_link(entity_id: str) -> str | None:
-    found = _get(ManagementReview, entity_id)
-    return url_for("audits.reviews.review", reference=found.reference) if found else None
-
-
-def _output_name(entity_id: str) -> str | None:
-    found = _get(ReviewOutput, entity_id)
-    if found is None:
-        return None
-    return _(
-        "output %(record)s of management review %(reference)s",
-        record=found.record_reference,
-        reference=found.review.reference,
-    )
-
-
-def _output_link(entity_id: str) -> str | None:
-    found = _get(ReviewOutput, entity_id)
-    return url_for("audits.reviews.review", reference=found.review.reference) if found else None
+def _review_page(review: ManagementReview) -> str:
+    return url_for("audits.reviews.review", reference=review.reference)
 
 
 ENTITIES = (
@@ -81,8 +55,8 @@ ENTITIES = (
             "held": _l("%(who)s recorded the meeting of %(record)s"),
             "signed": _l("%(who)s signed the minutes of %(record)s"),
         },
-        name=_review_name,
-        link=_review_link,
+        name=of_record(ManagementReview, lambda found: _("management review %(reference)s", reference=found.reference)),
+        link=of_record(ManagementReview, _review_page),
     ),
     TrailEntity(
         entity_type="review_output",
@@ -100,7 +74,14 @@ ENTITIES = (
         hidden={"review_id", "record_id"},
         references={"owner_id": "user", "created_by_id": "user"},
         actions={"create": _l("%(who)s decided %(record)s")},
-        name=_output_name,
-        link=_output_link,
+        name=of_record(
+            ReviewOutput,
+            lambda found: _(
+                "output %(record)s of management review %(reference)s",
+                record=found.record_reference,
+                reference=found.review.reference,
+            ),
+        ),
+        link=of_record(ReviewOutput, lambda found: _review_page(found.review)),
     ),
 )

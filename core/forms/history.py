@@ -8,54 +8,19 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core.database import db
 from core.forms.models import FormDue, FormSchedule, FormSubmission, FormVersion
 from core.plugin_engine import manager
 from core.plugin_engine.types import TrailEntity
-from core.rhythm import FREQUENCY_LABELS, WEEKDAY_LABELS
+from core.rhythm import FREQUENCY_LABELS, WEEKDAY_WORDS
+from core.trail.readable import of_record
 
-WEEKDAYS = {str(day): label for day, label in enumerate(WEEKDAY_LABELS)}
 DUE_STATES = {"open": _l("open"), "done": _l("done")}
-
-
-def _get(model, entity_id: str):
-    return db.session.get(model, int(entity_id)) if entity_id.isdigit() else None
 
 
 def form_title(form_key: str, stored: str | None = None) -> str:
     """The form's title in the reader's language while the form is installed; else the title it was stored with."""
     form = manager.registry().forms.get(form_key)
     return str(form.title) if form else (stored or form_key)
-
-
-def _submission_name(entity_id: str) -> str | None:
-    found = _get(FormSubmission, entity_id)
-    if found is None:
-        return None
-    return _("submission %(number)s of %(form)s", number=found.id, form=form_title(found.form_key))
-
-
-def _submission_link(entity_id: str) -> str | None:
-    return url_for("forms.view", submission_id=int(entity_id)) if _get(FormSubmission, entity_id) else None
-
-
-def _version_name(entity_id: str) -> str | None:
-    found = _get(FormVersion, entity_id)
-    if found is None:
-        return None
-    return _("version %(version)s of %(form)s", version=found.version, form=form_title(found.form_key, found.title))
-
-
-def _schedule_name(entity_id: str) -> str | None:
-    found = _get(FormSchedule, entity_id)
-    return _("schedule of %(form)s", form=form_title(found.form_key, found.title)) if found else None
-
-
-def _due_name(entity_id: str) -> str | None:
-    found = _get(FormDue, entity_id)
-    if found is None:
-        return None
-    return _("%(form)s due on %(day)s", form=form_title(found.form_key), day=found.occurs_on.isoformat())
 
 
 _WHERE = {"site_id": _l("Site"), "department_id": _l("Department")}
@@ -74,8 +39,11 @@ ENTITIES = (
         # The answers read on the submission's page, under the labels of the form they were given in.
         hidden={"data", "form_key", "form_version", "form_version_id"},
         references={**_REFERENCES, "submitted_by_id": "user"},
-        name=_submission_name,
-        link=_submission_link,
+        name=of_record(
+            FormSubmission,
+            lambda found: _("submission %(number)s of %(form)s", number=found.id, form=form_title(found.form_key)),
+        ),
+        link=of_record(FormSubmission, lambda found: url_for("forms.view", submission_id=found.id)),
     ),
     TrailEntity(
         entity_type="form_version",
@@ -83,7 +51,12 @@ ENTITIES = (
         fields={"title": _l("Title"), "version": _l("Version"), "recorded_at": _l("Recorded")},
         hidden={"definition", "definition_sha256", "form_key"},
         actions={"create": _l("%(who)s recorded %(record)s")},
-        name=_version_name,
+        name=of_record(
+            FormVersion,
+            lambda found: _(
+                "version %(version)s of %(form)s", version=found.version, form=form_title(found.form_key, found.title)
+            ),
+        ),
     ),
     TrailEntity(
         entity_type="form_schedule",
@@ -99,10 +72,10 @@ ENTITIES = (
             "active": _l("Active"),
             "created_by_id": _l("Created by"),
         },
-        values={"frequency": FREQUENCY_LABELS, "weekdays": WEEKDAYS},
+        values={"frequency": FREQUENCY_LABELS, "weekdays": WEEKDAY_WORDS},
         hidden={"form_key"},
         references={**_REFERENCES, "assignee_id": "user", "created_by_id": "user"},
-        name=_schedule_name,
+        name=of_record(FormSchedule, lambda found: _("schedule of %(form)s", form=found.shown_title)),
     ),
     TrailEntity(
         entity_type="form_due",
@@ -118,6 +91,11 @@ ENTITIES = (
         values={"state": DUE_STATES},
         hidden={"form_key", "schedule_id"},
         references={**_REFERENCES, "assignee_id": "user", "submission_id": "form_submission"},
-        name=_due_name,
+        name=of_record(
+            FormDue,
+            lambda found: _(
+                "%(form)s due on %(day)s", form=form_title(found.form_key), day=found.occurs_on.isoformat()
+            ),
+        ),
     ),
 )

@@ -7,17 +7,13 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core.accounts.models import Site
-from core.database import db
 from core.metrics.models import Measurement
 from core.plugin_engine import manager
 from core.plugin_engine.types import TrailEntity
+from core.trail.readable import of_record
 
-SOURCE_WORDS = {"manual": _l("entered"), "import": _l("imported"), "api": _l("API"), "computed": _l("computed")}
-
-
-def _measurement(entity_id: str) -> Measurement | None:
-    return db.session.get(Measurement, int(entity_id)) if entity_id.isdigit() else None
+# Where a value came from, in the reader's words.
+SOURCE_LABELS = {"manual": _l("entered"), "import": _l("imported"), "api": _l("API"), "computed": _l("computed")}
 
 
 def metric_name(key: str) -> str:
@@ -29,22 +25,13 @@ def metric_link(key: str) -> str | None:
     return url_for("metrics.metric", key=key) if key in manager.registry().metrics else None
 
 
-def _name(entity_id: str) -> str | None:
-    found = _measurement(entity_id)
-    if found is None:
-        return None
-    site = db.session.get(Site, found.site_id)
+def _name(found: Measurement) -> str:
     return _(
         "%(metric)s at %(site)s for %(period)s",
         metric=metric_name(found.metric_key),
-        site=site.code if site else found.site_id,
+        site=found.site.code,
         period=found.period,
     )
-
-
-def _link(entity_id: str) -> str | None:
-    found = _measurement(entity_id)
-    return url_for("metrics.metric", key=found.metric_key) if found else None
 
 
 ENTITIES = (
@@ -64,11 +51,11 @@ ENTITIES = (
             "corrected_at": _l("Corrected"),
             "correction_reason": _l("Reason for the correction"),
         },
-        values={"source": SOURCE_WORDS},
+        values={"source": SOURCE_LABELS},
         hidden={"metric_key"},
         references={"site_id": "site", "entered_by_id": "user"},
         actions={"create": _l("%(who)s recorded %(record)s")},
-        name=_name,
-        link=_link,
+        name=of_record(Measurement, _name),
+        link=of_record(Measurement, lambda found: metric_link(found.metric_key)),
     ),
 )

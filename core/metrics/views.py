@@ -30,7 +30,7 @@ from core.metrics.forms import (
     RecomputeForm,
     TargetForm,
 )
-from core.metrics.history import SOURCE_WORDS
+from core.metrics.history import SOURCE_LABELS
 from core.plugin_engine import manager
 from core.web.dashboard import panels
 from core.web.forms_support import refusal_status
@@ -40,9 +40,6 @@ PAGE_PERIODS = 36
 
 # The audits package raises nonconformities; the button appears only when it is installed.
 NC_ENDPOINT = "audits.new_nonconformity"
-
-# Where a value came from, in the reader's words.
-SOURCE_LABELS = SOURCE_WORDS
 
 
 @bp.before_request

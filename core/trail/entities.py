@@ -8,31 +8,27 @@ from flask_babel import lazy_gettext as _l
 
 from core.accounts.forms import ROLE_LABELS
 from core.accounts.models import Department, Site, User
-from core.database import db
 from core.plugin_engine.types import TrailEntity
-
-
-def _get(model, entity_id: str):
-    return db.session.get(model, int(entity_id)) if entity_id.isdigit() else None
+from core.trail.readable import record
 
 
 def _user_name(entity_id: str) -> str | None:
-    user = _get(User, entity_id)
+    user = record(User, entity_id)
     return user.display_name if user else None
 
 
 def _user_link(entity_id: str) -> str | None:
-    user = _get(User, entity_id)
+    user = record(User, entity_id)
     return url_for("admin.user", login=user.login) if user else None
 
 
 def _site_name(entity_id: str) -> str | None:
-    site = _get(Site, entity_id)
+    site = record(Site, entity_id)
     return f"{site.name} ({site.code})" if site else None
 
 
 def _department_name(entity_id: str) -> str | None:
-    department = _get(Department, entity_id)
+    department = record(Department, entity_id)
     return department.label if department else None
 
 
@@ -45,7 +41,7 @@ def _role_name(entity_id: str) -> str:
 def _department_head_name(entity_id: str) -> str | None:
     from core.accounts.models import DepartmentHead
 
-    row = _get(DepartmentHead, entity_id)
+    row = record(DepartmentHead, entity_id)
     if row is None:
         return None
     return f"{row.department.label} @ {row.site.code}" if row.site else row.department.label

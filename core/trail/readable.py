@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from types import MappingProxyType
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -107,6 +109,22 @@ def words(key: str) -> str:
 def entity_label(entity_type: str) -> str:
     entity = entities().get(entity_type)
     return str(entity.label) if entity else words(entity_type).lower()
+
+
+def record(model, entity_id: str):
+    """The row of ``model`` a trail event is about, or None once it is gone (or the id is no row's)."""
+    return db.session.get(model, int(entity_id)) if entity_id.isdigit() else None
+
+
+def of_record(model, make: Callable[[Any], Any]) -> Callable[[str], Any]:
+    """A :class:`TrailEntity`'s ``name``, ``link`` or ``compare`` from a function of the record:
+    ``name=of_record(Audit, lambda audit: audit.reference)``; None once the record is gone."""
+
+    def of(entity_id: str):
+        found = record(model, entity_id)
+        return None if found is None else make(found)
+
+    return of
 
 
 def record_name(entity_type: str, entity_id: str) -> str:
