@@ -4,15 +4,12 @@ The browser is the system's (``chromium`` on the PATH), never one that
 ``playwright install`` would download.
 """
 
-import contextlib
 import shutil
-import threading
-from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import sync_playwright
-from werkzeug.serving import make_server
 
+from tests.browser.serving import served
 from tests.test_demo_group import demo_app
 
 CHROMIUM_ARGS = [
@@ -42,20 +39,6 @@ def page(browser):
         yield context.new_page()
     finally:
         context.close()
-
-
-@contextlib.contextmanager
-def served(app):
-    """``app`` served on a free port: its ``url`` and the ``app`` (to count what a page should show)."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="demo-server", daemon=True)
-    thread.start()
-    try:
-        yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", app=app)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
 
 
 @pytest.fixture(scope="package")
