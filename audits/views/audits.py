@@ -25,6 +25,7 @@ from audits.services import nonconformities as nc_services
 from audits.services import programme as programme_services
 from audits.views.shared import (
     PER_PAGE,
+    audit_filters,
     bp,
     common,
     errors_of,
@@ -43,11 +44,7 @@ from core.web.forms_support import refusal_status
 
 @bp.route("/audits/")
 def index():
-    filters = {
-        "state": request.args.get("state") or None,
-        "site": request.args.get("site") or None,
-        "year": request.args.get("year", type=int),
-    }
+    filters = audit_filters()
     query = audit_services.list_query(user(), **filters)
     pagination = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False)
     return render_template(

@@ -3,12 +3,10 @@ and the reader may see), an audit's results, and its blank checklist to print.""
 
 from __future__ import annotations
 
-from flask import request
-
 from audits import exports
 from audits.checklist_pdf import checklist_download
 from audits.services import audits as audit_services
-from audits.views.shared import bp, user
+from audits.views.shared import audit_filters, bp, nonconformity_filters, user
 from core.exports import download
 
 # "/audits/export.xlsx" and not "/audits.xlsx": beside the list page, whose filters it takes.
@@ -28,20 +26,12 @@ def _routes(rule: str, endpoint: str):
 
 @_routes("/audits/export", "audits_export")
 def audits_export(kind):
-    sheet = exports.audits_sheet(
-        user(),
-        state=request.args.get("state") or None,
-        site=request.args.get("site") or None,
-        year=request.args.get("year", type=int),
-    )
-    return download(kind, "audits", [sheet])
+    return download(kind, "audits", [exports.audits_sheet(user(), **audit_filters())])
 
 
 @_routes("/nonconformities/export", "nonconformities_export")
 def nonconformities_export(kind):
-    filters = {key: request.args.get(key) or None for key in ("state", "site", "department", "source", "owner")}
-    filters["overdue"] = request.args.get("overdue") == "1"
-    return download(kind, "nonconformities", [exports.nonconformities_sheet(user(), **filters)])
+    return download(kind, "nonconformities", [exports.nonconformities_sheet(user(), **nonconformity_filters())])
 
 
 @_routes("/actions/mine", "my_actions_export")

@@ -18,6 +18,7 @@ from audits.views.shared import (
     bp,
     common,
     errors_of,
+    nonconformity_filters,
     submit,
     typed,
     upload_errors,
@@ -31,8 +32,7 @@ from core.plugin_engine.manager import registry
 
 @bp.route("/nonconformities/")
 def nonconformities():
-    filters = {key: request.args.get(key) or None for key in ("state", "site", "department", "source", "owner")}
-    filters["overdue"] = request.args.get("overdue") == "1"
+    filters = nonconformity_filters()
     query = nc_services.list_query(user(), **filters)
     pagination = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False)
     return render_template(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from flask import Blueprint
+from flask import Blueprint, request
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
@@ -56,6 +56,22 @@ def common() -> dict:
         "source_reference": source_reference,
         "today": today(),
     }
+
+
+def audit_filters() -> dict:
+    """The audit list's filters as the page's query string gives them (the list and its export)."""
+    return {
+        "state": request.args.get("state") or None,
+        "site": request.args.get("site") or None,
+        "year": request.args.get("year", type=int),
+    }
+
+
+def nonconformity_filters() -> dict:
+    """The NC list's filters as the page's query string gives them (the list and its export)."""
+    filters = {key: request.args.get(key) or None for key in ("state", "site", "department", "source", "owner")}
+    filters["overdue"] = request.args.get("overdue") == "1"
+    return filters
 
 
 def _root(name: str) -> str:
