@@ -192,7 +192,7 @@ def score_sheets(audit: Audit) -> list[Sheet]:
     header = [_("Checklist"), _("Section"), _("Weight"), _("Score (%)"), _("Points"), _("Of"), _("Result")]
 
     def verdict(passed: bool | None) -> str:
-        return "" if passed is None else _("passed") if passed else _("failed")
+        return "" if passed is None else _("Passed") if passed else _("Failed")
 
     def rows():
         yield [_("Overall"), "", "", _percent(score.overall), "", "", verdict(score.passed)]

@@ -36,7 +36,7 @@ ROOT_CAUSE_FIELDS = {
     **{f"root_cause.causes.{key}": label for key, label in FISHBONE_LABELS.items()},
     **{f"root_cause.{key}": label for key, label in EIGHT_D_LABELS.items()},
 }
-RECHECK_STATES = {"due": _l("due"), "passed": _l("passed"), "failed": _l("failed")}
+RECHECK_STATES = {"due": _l("due"), "passed": _l("passed"), "failed": _l("not passed")}
 SCALE_LABELS = {
     "grades": _l("ISO grades, not scored"),
     "yes_no": _l("yes / no"),

@@ -115,7 +115,7 @@ SOURCE_LABELS = {
     "inspection": _l("Inspection"),
     "complaint": _l("Complaint"),
     "metric": _l("Metric"),
-    "manual": _l("Manual"),
+    "manual": _l("Entered by hand"),
     "review": _l("Management review"),
 }
 FISHBONE_LABELS = {

@@ -151,7 +151,9 @@ def _inspections(user: User, limit: int) -> TaskList:
             path_for("audits.inspections.inspection", inspection_id=inspection.id),
             _("It is assigned to you.")
             if inspection.assignee_id == user.id
-            else _("It is for the people of %(department)s at your site.", department=inspection.department.code),
+            else _(
+                "This check is for the people of %(department)s at your site.", department=inspection.department.code
+            ),
             inspection.occurs_on,
             inspection.reference,
         ),

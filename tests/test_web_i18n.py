@@ -46,6 +46,20 @@ def test_the_core_and_document_control_have_catalogs():
     assert {"core", "procedures"} <= set(PACKAGES)
 
 
+@pytest.mark.parametrize("locale", [locale for locale in LOCALES if locale != "en"])
+def test_one_english_text_reads_the_same_in_every_catalog(locale):
+    """The catalogs are merged into one at run time, the last loaded winning: an English text two
+    packages translate differently would show one package's word on the other's page (the NC
+    source "Manual" read 手册, handbook). Texts that mean different things get different English."""
+    translations: dict[str, dict[str, str]] = {}
+    for package in PACKAGES:
+        for message in catalog(package, locale):
+            if message.id and message.string and isinstance(message.id, str):
+                translations.setdefault(message.id, {})[package] = message.string
+    conflicting = {text: found for text, found in translations.items() if len(set(found.values())) > 1}
+    assert not conflicting, f"one English text, several translations ({HOW_TO_UPDATE}): {conflicting}"
+
+
 def source_messages(package) -> set:
     """Every marked string of a package, as ``pybabel extract -F <package>/babel.cfg`` would find them."""
     with open(ROOT / package / "babel.cfg") as handle:

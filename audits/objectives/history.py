@@ -12,7 +12,7 @@ from core.plugins import TrailEntity
 from core.trail.readable import of_record
 
 DIRECTIONS = {"higher": _l("higher is better"), "lower": _l("lower is better")}
-STATES = {"active": _l("active"), "withdrawn": _l("withdrawn")}
+STATES = {"active": _l("ongoing"), "withdrawn": _l("withdrawn")}
 
 
 def _objective_page(objective_id: int) -> str:

@@ -135,7 +135,7 @@ LABELS = {
     "verified_effective": _l("verified effective"),
     "ineffective": _l("ineffective"),
     "passed": _l("passed"),
-    "failed": _l("failed"),
+    "failed": _l("not passed"),
     "reported_on": _l("Reported on"),
     "grade": _l("Grade"),
     "conforming": _l("conforming"),

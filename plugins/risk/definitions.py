@@ -356,8 +356,8 @@ FORMS = [
                 ],
             ),
             Field(key="given_at", label=_l("Consent given at"), type="datetime", required=True, prefill="now"),
-            Field(key="withdrawn", label=_l("Withdrawn"), type="boolean"),
-            Field(key="withdrawn_on", label=_l("Withdrawn on"), type="date", visible_when=("withdrawn", True)),
+            Field(key="withdrawn", label=_l("Consent withdrawn"), type="boolean"),
+            Field(key="withdrawn_on", label=_l("Consent withdrawn on"), type="date", visible_when=("withdrawn", True)),
         ],
     ),
 ]

@@ -263,7 +263,7 @@ FORMS = [
         fields=[
             Field(
                 key="role",
-                label=_l("Role"),
+                label=_l("Job role"),
                 type="select",
                 required=True,
                 choices=[
@@ -356,8 +356,8 @@ FORMS = [
                 min=1,
                 max=100,
                 fields=[
-                    Field(key="name", label=_l("Name"), required=True),
-                    Field(key="role", label=_l("Role"), required=True),
+                    Field(key="name", label=_l("Person"), required=True),
+                    Field(key="role", label=_l("Job role"), required=True),
                     Field(key="completed", label=_l("Completed"), type="boolean", required=True),
                     Field(key="score", label=_l("Test score"), type="decimal", min=0, max=100),
                     Field(key="reaction", label=_l("Reaction (1–5)"), type="rating", scale=(1, 5)),
@@ -392,7 +392,7 @@ FORMS = [
         description=_l("A certification held by an employee, with its expiry date."),
         fields=[
             Field(key="employee", label=_l("Employee"), required=True),
-            Field(key="role", label=_l("Role"), required=True),
+            Field(key="role", label=_l("Job role"), required=True),
             Field(
                 key="certificate",
                 label=_l("Certificate"),

@@ -303,7 +303,7 @@ def test_the_audit_page_takes_points_and_shows_the_score_as_results_are_entered(
     # The results export carries the score on its own sheet.
     workbook = load_workbook(io.BytesIO(client.get(f"/audits/{reference}/results.xlsx").data))
     score = [[cell for cell in row] for row in workbook["Score"].iter_rows(values_only=True)]
-    assert score[1][0] == "Overall" and score[1][3] == 53.1 and score[1][6] == "failed"
+    assert score[1][0] == "Overall" and score[1][3] == 53.1 and score[1][6] == "Failed"
     assert ["Display", 1.0, 62.5] == [score[3][1], score[3][2], score[3][3]]
     assert score[-1][1] == "Must-pass item failed" and score[-1][6] == "Test-drive agreement signed?"
 

@@ -219,7 +219,7 @@ def test_the_head_of_sales_approves_a_revision_and_handles_an_nc(browser, demo, 
         assert people and set(people) <= shanghai and not set(people) & beijing, people
         page.get_by_label("描述").fill("每天开店前由值班顾问检查试驾车油量和保险单。")
         owner.select_option(label=next(name for name in people if "韩梅" in name))
-        page.get_by_label("截止日期").fill((today() + timedelta(days=14)).isoformat())
+        page.get_by_label("到期日").fill((today() + timedelta(days=14)).isoformat())
         page.get_by_role("button", name="添加措施").click()
         actions = page.get_by_role("row").filter(has_text="每天开店前由值班顾问检查")
         expect(actions).to_contain_text("韩梅")
