@@ -178,12 +178,16 @@ def run_job(job_id: str) -> str:
         if finished:
             break
         if time.monotonic() > deadline:
-            _kill_group(pid)
-            os.waitpid(pid, 0)
-            _kill_group(pid)
+            # Failed first, killed second: once the work process is dead, anyone reading the
+            # job would otherwise find its pid gone and report it lost instead of timed out.
             states.mark_failed(
                 job_id, f"The job took longer than its time limit of {time_limit:g} seconds and was stopped"
             )
+            _kill_group(pid)
+            os.waitpid(pid, 0)
+            _kill_group(pid)
+            if _state(job_id) == JobState.FAILED.value:
+                states.remove_output(job_id)  # whatever it wrote between the two
             return _state(job_id)
         time.sleep(POLL_SECONDS)
     # Render workers the job started must not outlive it.
