@@ -982,6 +982,11 @@ YAML_HEADER = """\
 """
 
 
+def _plain(number: float) -> int | float:
+    # Weights of 20 read better than 20.0; parse makes them floats again.
+    return int(number) if float(number).is_integer() else number
+
+
 def _friendly(content: dict) -> dict:
     """The content as a person would write it: defaults (empty guidance, no section) left out."""
     out = {
@@ -993,12 +998,12 @@ def _friendly(content: dict) -> dict:
     out["departments"] = list(content["departments"])
     out["scale"] = content["scale"]
     if content["pass_threshold"] is not None:
-        out["pass_threshold"] = content["pass_threshold"]
+        out["pass_threshold"] = _plain(content["pass_threshold"])
     if content["grade_points"]:
-        out["grade_points"] = dict(content["grade_points"])
+        out["grade_points"] = {grade: _plain(points) for grade, points in content["grade_points"].items()}
     if content["sections"]:
         out["sections"] = [
-            {"key": s["key"], "title": dict(s["title"]), "weight": s["weight"]} for s in content["sections"]
+            {"key": s["key"], "title": dict(s["title"]), "weight": _plain(s["weight"])} for s in content["sections"]
         ]
     questions = []
     for q in content["questions"]:
@@ -1010,7 +1015,7 @@ def _friendly(content: dict) -> dict:
             item["guidance"] = dict(q["guidance"])
         if q["reference"]:
             item["reference"] = q["reference"]
-        item["weight"] = q["weight"]
+        item["weight"] = _plain(q["weight"])
         item["must_pass"] = q["must_pass"]
         questions.append(item)
     out["questions"] = questions
