@@ -93,6 +93,9 @@ REQUIRED_COLUMNS = {
     SHEET_QUESTIONS: ("key", *_texts("text")),
 }
 
+# The Checklist sheet's rows that must be there.
+REQUIRED_FIELDS = ("key", *_texts("title"), "departments", "scale")
+
 # What each field is, for messages ("the question text is missing.") and the spreadsheet's notes.
 _WHAT = {
     "key": _l("the key"),
@@ -555,8 +558,9 @@ def _read_xlsx(data: bytes) -> tuple[dict | None, list[Problem]]:
         if not found:
             return None, problems
 
-        def rows(name: str):
-            """(row number, [(letter, header, _Cell)]) of a sheet's rows after the header."""
+        def rows(name: str, known: tuple[str, ...]):
+            """(row number, [(letter, header, _Cell)]) of a sheet's rows after the header, of the
+            columns the format knows: others (an auditor's notes, a computed column) are not read."""
             sheet = workbook[name]
             header: list[tuple[int, str, str]] = []
             for number, row in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, max_row=MAX_SHEET_ROWS + 1), 1):
@@ -571,7 +575,7 @@ def _read_xlsx(data: bytes) -> tuple[dict | None, list[Problem]]:
                     header = [
                         (index, get_column_letter(index + 1), str(cell.value).strip())
                         for index, cell in enumerate(row)
-                        if cell.value is not None and str(cell.value).strip()
+                        if cell.value is not None and _field(str(cell.value)) in known
                     ]
                     yield 1, header
                     continue
@@ -587,14 +591,24 @@ def _read_xlsx(data: bytes) -> tuple[dict | None, list[Problem]]:
                 elif any(c.refused for _, _, c in cells):
                     yield number, cells
 
-        records["checklist"] = _read_checklist_sheet(rows(sheets[SHEET_CHECKLIST.lower()]), problems)
+        records["checklist"] = _read_checklist_sheet(
+            rows(sheets[SHEET_CHECKLIST.lower()], ("field", "value")), problems
+        )
         records["questions"] = _read_table(
-            SHEET_QUESTIONS, rows(sheets[SHEET_QUESTIONS.lower()]), QUESTION_FIELDS, MAX_QUESTIONS, problems
+            SHEET_QUESTIONS,
+            rows(sheets[SHEET_QUESTIONS.lower()], QUESTION_FIELDS),
+            QUESTION_FIELDS,
+            MAX_QUESTIONS,
+            problems,
         )
         records["questions_where"] = _Where(SHEET_QUESTIONS, None, None)
         if SHEET_SECTIONS.lower() in sheets:
             records["sections"] = _read_table(
-                SHEET_SECTIONS, rows(sheets[SHEET_SECTIONS.lower()]), SECTION_FIELDS, MAX_SECTIONS, problems
+                SHEET_SECTIONS,
+                rows(sheets[SHEET_SECTIONS.lower()], SECTION_FIELDS),
+                SECTION_FIELDS,
+                MAX_SECTIONS,
+                problems,
             )
     finally:
         workbook.close()
@@ -716,8 +730,12 @@ def _read_checklist_sheet(rows, problems: list[Problem]) -> _Record:
             record[field] = value_cell
     if columns.keys() >= {"field", "value"}:
         for field in CHECKLIST_FIELDS:
-            if field not in record:
-                record[field] = _Cell(None, _Where(sheet, None, field))
+            if field in record:
+                continue
+            required = field in REQUIRED_FIELDS
+            if required:
+                problems.append(Problem(sheet, None, None, gettext("The row %(field)s is missing.", field=field)))
+            record[field] = _Cell(None, _Where(sheet, None, field), refused=required)
     return record
 
 
@@ -756,22 +774,34 @@ def _read_yaml(data: bytes) -> tuple[dict | None, list[Problem]]:
     except yaml.YAMLError as error:
         return None, [Problem(None, None, None, gettext("The file is not valid YAML: %(reason)s.", reason=error))]
     lines: dict[tuple, int] = {}
+    twice: list[tuple[tuple, int]] = []
     if node is not None:
-        _node_lines(node, (), lines)
-    return _YamlReader(lines).records(loaded)
+        _node_lines(node, (), lines, twice)
+    reader = _YamlReader(lines)
+    for path, line in twice:
+        where = reader.where(path)
+        reader.problems.append(
+            Problem(None, line, where.column, gettext("The field %(field)s is given twice.", field=path[-1]))
+        )
+    return reader.records(loaded)
 
 
-def _node_lines(node, path: tuple, lines: dict) -> None:
+def _node_lines(node, path: tuple, lines: dict, twice: list) -> None:
+    """The line of each path (a mapping's entry: the line of its key), and the paths of keys
+    given twice in one mapping (safe_load would silently keep the last)."""
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
+        seen = set()
         for key, value in node.value:
             if isinstance(key, yaml.ScalarNode):
+                _node_lines(value, (*path, key.value), lines, twice)
                 lines[(*path, key.value)] = key.start_mark.line + 1
-                _node_lines(value, (*path, key.value), lines)
-                lines[(*path, key.value)] = key.start_mark.line + 1
+                if key.value in seen:
+                    twice.append(((*path, key.value), key.start_mark.line + 1))
+                seen.add(key.value)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _node_lines(item, (*path, index), lines)
+            _node_lines(item, (*path, index), lines, twice)
 
 
 class _YamlReader:

@@ -447,3 +447,39 @@ def test_the_content_is_plain_json(showroom):
 
     assert json.loads(json.dumps(showroom)) == showroom
     assert checklist_format.LANGUAGES == ("en", "zh_CN")
+
+
+def test_a_yaml_field_given_twice_is_reported():
+    text = SMALL.replace("weight: heavy", "weight: 2\n    weight: 3").replace(
+        "      en: Second\n", "      en: Second\n      zh_CN: 第二\n"
+    )
+    (problem,) = problems_of("small.yaml", yaml_file(text))
+    assert (problem.row, problem.column) == (13, "questions[2].weight")
+
+
+def test_a_missing_row_of_the_checklist_sheet_is_reported_once(showroom):
+    def edit(workbook):
+        workbook["Checklist"].delete_rows(8)  # scale
+
+    (problem,) = problems_of("s.xlsx", xlsx_of(showroom, edit))
+    assert (problem.sheet, problem.row, problem.column) == ("Checklist", None, None)
+    assert "scale" in problem.message
+
+
+def test_columns_the_format_does_not_know_are_not_read(showroom):
+    def edit(workbook):
+        questions = workbook["Questions"]
+        questions["K1"] = "score check"
+        questions["K2"] = "=H2*2"  # a formula in the auditor's own column: ignored, not run
+        questions["K45"] = "a note below the last question"
+
+    assert parse("s.xlsx", xlsx_of(showroom, edit)) == showroom
+
+
+def test_the_yaml_example_of_the_documentation_reads():
+    import re
+    from pathlib import Path
+
+    documentation = (Path(__file__).resolve().parents[2] / "docs" / "checklists.md").read_text()
+    example_yaml = re.search(r"```yaml\n(.*?)```", documentation, re.S).group(1)
+    assert parse("docs.yaml", example_yaml.encode())["key"] == "brand.example"
