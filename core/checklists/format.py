@@ -23,6 +23,7 @@ import re
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from pathlib import Path
 
 import yaml
@@ -101,7 +102,7 @@ _WHAT = {
     "key": _l("the key"),
     "title": _l("the title"),
     "description": _l("the description"),
-    "departments": _l("the departments"),
+    "departments": _l("the list of departments"),
     "scale": _l("the scale"),
     "pass_threshold": _l("the pass threshold"),
     "grade_points": _l("the grade points"),
@@ -618,11 +619,17 @@ def _read_xlsx(data: bytes) -> tuple[dict | None, list[Problem]]:
 def _xlsx_cell(cell, where: _Where, problems: list[Problem]) -> _Cell:
     if cell is None or cell.value is None:
         return _Cell(None, where)
-    if cell.data_type == "f" or not isinstance(cell.value, str | int | float | bool):
+    # An array or data-table formula comes as an object, not as text.
+    if cell.data_type == "f" or not isinstance(cell.value, str | int | float | bool | date | time):
         # Never evaluated: a formula's result could come from anywhere (another file, a web query).
         problems.append(where.problem(gettext("A formula: type the value itself.")))
         return _Cell(None, where, refused=True)
     value = cell.value
+    if isinstance(value, datetime | date | time):
+        # Excel turns some typed texts into dates (a reference such as 2024-1): read what it shows.
+        value = (
+            value.date().isoformat() if isinstance(value, datetime) and value.time() == time() else value.isoformat()
+        )
     if isinstance(value, str) and len(value) > MAX_CELL_LENGTH:
         problems.append(where.problem(gettext("Longer than %(limit)s characters.", limit=MAX_CELL_LENGTH)))
         return _Cell(None, where, refused=True)

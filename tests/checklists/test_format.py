@@ -483,3 +483,25 @@ def test_the_yaml_example_of_the_documentation_reads():
     documentation = (Path(__file__).resolve().parents[2] / "docs" / "checklists.md").read_text()
     example_yaml = re.search(r"```yaml\n(.*?)```", documentation, re.S).group(1)
     assert parse("docs.yaml", example_yaml.encode())["key"] == "brand.example"
+
+
+def test_a_date_excel_made_of_a_reference_is_read_as_the_text_it_shows(showroom):
+    from datetime import datetime
+
+    def edit(workbook):
+        workbook["Questions"]["G2"] = datetime(2024, 3, 1)
+        workbook["Questions"]["H3"] = datetime(2024, 3, 1)
+
+    (problem,) = problems_of("s.xlsx", xlsx_of(showroom, edit))
+    assert (problem.row, problem.column) == (3, "H (weight)")
+    assert "2024-03-01" in problem.message
+
+
+def test_an_array_formula_is_reported_too(showroom):
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    def edit(workbook):
+        workbook["Questions"]["H2"] = ArrayFormula("H2", "=SUM(1,2)")
+
+    (problem,) = problems_of("s.xlsx", xlsx_of(showroom, edit))
+    assert (problem.row, problem.column) == (2, "H (weight)") and "formula" in problem.message
