@@ -21,6 +21,7 @@ import json
 import math
 import re
 import zipfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -592,25 +593,29 @@ def _read_xlsx(data: bytes) -> tuple[dict | None, list[Problem]]:
                 elif any(c.refused for _, _, c in cells):
                     yield number, cells
 
-        records["checklist"] = _read_checklist_sheet(
-            rows(sheets[SHEET_CHECKLIST.lower()], ("field", "value")), problems
-        )
-        records["questions"] = _read_table(
-            SHEET_QUESTIONS,
-            rows(sheets[SHEET_QUESTIONS.lower()], QUESTION_FIELDS),
-            QUESTION_FIELDS,
-            MAX_QUESTIONS,
-            problems,
-        )
-        records["questions_where"] = _Where(SHEET_QUESTIONS, None, None)
-        if SHEET_SECTIONS.lower() in sheets:
-            records["sections"] = _read_table(
-                SHEET_SECTIONS,
-                rows(sheets[SHEET_SECTIONS.lower()], SECTION_FIELDS),
-                SECTION_FIELDS,
-                MAX_SECTIONS,
+        try:
+            records["checklist"] = _read_checklist_sheet(
+                rows(sheets[SHEET_CHECKLIST.lower()], ("field", "value")), problems
+            )
+            records["questions"] = _read_table(
+                SHEET_QUESTIONS,
+                rows(sheets[SHEET_QUESTIONS.lower()], QUESTION_FIELDS),
+                QUESTION_FIELDS,
+                MAX_QUESTIONS,
                 problems,
             )
+            records["questions_where"] = _Where(SHEET_QUESTIONS, None, None)
+            if SHEET_SECTIONS.lower() in sheets:
+                records["sections"] = _read_table(
+                    SHEET_SECTIONS,
+                    rows(sheets[SHEET_SECTIONS.lower()], SECTION_FIELDS),
+                    SECTION_FIELDS,
+                    MAX_SECTIONS,
+                    problems,
+                )
+        except (SyntaxError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile, zlib.error):
+            # A sheet's XML is read only now, row by row: a damaged one fails here, not when opened.
+            return None, not_workbook
     finally:
         workbook.close()
     return records, problems

@@ -505,3 +505,20 @@ def test_an_array_formula_is_reported_too(showroom):
 
     (problem,) = problems_of("s.xlsx", xlsx_of(showroom, edit))
     assert (problem.row, problem.column) == (2, "H (weight)") and "formula" in problem.message
+
+
+def test_a_workbook_with_a_damaged_sheet_is_one_problem(showroom):
+    import zipfile
+
+    damaged = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(to_xlsx(showroom))) as original,
+        zipfile.ZipFile(damaged, "w") as copy,
+    ):
+        for member in original.infolist():
+            data = original.read(member.filename)
+            if member.filename == "xl/worksheets/sheet3.xml":
+                data = data[: len(data) // 2]
+            copy.writestr(member, data)
+    (problem,) = problems_of("damaged.xlsx", damaged.getvalue())
+    assert problem.message == "The file is not an Excel workbook (.xlsx)."
