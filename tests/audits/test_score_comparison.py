@@ -1,0 +1,213 @@
+"""Sites compared on a scored checklist: the ranking of the sites on one checklist version, their
+scores over time, on the scores page, the API, the KPI pages and the group office's dashboard.
+
+MAIN and NORTH are two sites; the group office (group.qo, group.auditor) audits both. The brand's
+showroom standard is scored in points 0–2 with a pass mark of 80 % and one must-pass item; it
+comes in version 1 and, later, version 2.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+
+from audits.services import audits
+from audits.services import score_comparison as comparison
+from core.database import commit
+from core.errors import Forbidden, NotFound
+from core.plugins import Checklist, Question, Section, hookimpl
+from core.testing import TEST_PASSWORD
+from tests.audits.conftest import user
+
+KEY = "rank.showroom"
+
+
+class Brand:
+    version = 1
+
+    @hookimpl
+    def register_checklists(self):
+        return [
+            Checklist(
+                key=KEY,
+                title="Brand showroom standard",
+                area="SALES",
+                version=self.version,
+                scale="points_0_2",
+                pass_threshold=80,
+                sections=[Section(key="display", title="Display"), Section(key="process", title="Process")],
+                questions=[
+                    Question(key="cars", text="Display cars clean?", section="display"),
+                    Question(key="prices", text="Prices shown?", section="display"),
+                    Question(key="agreement", text="Test-drive agreement signed?", section="process", must_pass=True),
+                    Question(key="followup", text="Follow-up call made?", section="process"),
+                ],
+            )
+        ]
+
+
+@pytest.fixture
+def brand(app, register_plugin, users, make_user):
+    from core.accounts.services import create_site
+
+    plugin = register_plugin(Brand(), "rank")
+    with app.app_context():
+        create_site(None, "NORTH", "North")
+        commit()
+    make_user("group.qo", "quality_officer", department="QUALITY", site=None, display_name="Gao Group")
+    make_user("group.auditor", "auditor", department="TRAINING", site=None, display_name="Guo Auditor")
+    make_user("north.qo", "quality_officer", department="QUALITY", site="NORTH", display_name="Niu North")
+    return plugin
+
+
+def _audit(site: str, when: datetime, points: dict[str, int], *, report: bool = True, close: bool = False):
+    """An audit of the brand standard at ``site`` started at ``when``, with ``points`` per question
+    (the others given full points), reported (and closed) unless told otherwise."""
+    with time_machine.travel(when, tick=False):
+        audit = audits.plan_audit(
+            user("group.qo"),
+            title=f"Brand audit at {site}",
+            site=site,
+            departments=["SALES"],
+            scope="Showroom",
+            criteria=[],
+            lead_auditor="group.auditor",
+            auditors=[],
+            planned_date=when.date(),
+            checklists=[KEY],
+        )
+        commit()
+        audits.start_audit(user("group.auditor"), audit, row_version=audit.row_version)
+        commit()
+        for item in audit.items:
+            given = points.get(item.question_key, 2)
+            audits.record_result(
+                user("group.auditor"),
+                audit,
+                item,
+                result="conforming" if given == 2 else "minor_nc",
+                note="seen",
+                points=given,
+                row_version=item.row_version,
+            )
+            commit()
+        if report:
+            audits.report_audit(
+                user("group.auditor"),
+                audit,
+                summary="Done",
+                conclusion="See findings",
+                password=TEST_PASSWORD,
+                row_version=audit.row_version,
+            )
+            commit()
+        if close:
+            audits.close_audit(user("group.qo"), audit, row_version=audit.row_version)
+            commit()
+    return audit.reference
+
+
+def _new_version(app, plugin, version: int):
+    """The brand publishes a new version of its standard: the plugin is upgraded."""
+    from core.plugin_engine import manager
+
+    plugin.version = version
+    manager.unregister("rank", app=app)
+    manager.register(plugin, "rank", app=app)
+
+
+JAN = datetime(2026, 1, 12, 2, 0, tzinfo=UTC)
+FEB = datetime(2026, 2, 9, 2, 0, tzinfo=UTC)
+MAR = datetime(2026, 3, 9, 2, 0, tzinfo=UTC)
+APR = datetime(2026, 4, 13, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def scored(app, brand):
+    """Version 1: MAIN 62.5 % (Jan) then 100 % (Feb, closed); NORTH 87.5 % (Jan), its Mar audit still
+    running at 25 %. Version 2: NORTH 100 % (Apr)."""
+    with app.app_context():
+        refs = {
+            "main_jan": _audit("MAIN", JAN, {"prices": 0, "followup": 1}),
+            "main_feb": _audit("MAIN", FEB, {}, close=True),
+            "north_jan": _audit("NORTH", JAN, {"followup": 1, "cars": 1}),
+            "north_running": _audit("NORTH", MAR, {"cars": 0, "prices": 0, "followup": 0}, report=False),
+        }
+        _new_version(app, brand, 2)
+        refs["north_v2"] = _audit("NORTH", APR, {})
+    return refs
+
+
+def test_the_ranking_puts_the_best_latest_score_first(app, scored):
+    with app.app_context():
+        ranking = comparison.site_ranking(user("group.qo"), KEY, 1)
+    assert [(r.rank, r.site.code, r.score, r.passed, r.audit) for r in ranking] == [
+        (1, "MAIN", 100.0, True, scored["main_feb"]),
+        (2, "NORTH", 75.0, False, scored["north_jan"]),
+    ]
+    # NORTH's January audit: 75 % on display (1 of 2 on cars) and on process (1 of 2 on the follow-up).
+    assert ranking[1].must_pass_failed == 0
+    assert ranking[0].date.isoformat() == "2026-02-09"
+
+
+def test_a_running_audit_counts_nowhere(app, scored):
+    with app.app_context():
+        history = comparison.score_history(user("group.qo"), KEY, 1)
+    north = next(line for line in history if line.site.code == "NORTH")
+    assert [p.audit for p in north.points] == [scored["north_jan"]]
+    assert scored["north_running"] not in {p.audit for line in history for p in line.points}
+
+
+def test_versions_are_never_mixed_in_a_ranking(app, scored):
+    with app.app_context():
+        group = user("group.qo")
+        second = comparison.site_ranking(group, KEY, 2)
+        assert [(r.site.code, r.score, r.audit) for r in second] == [("NORTH", 100.0, scored["north_v2"])]
+        # The history of every version says which version each point is of.
+        north = next(line for line in comparison.score_history(group, KEY) if line.site.code == "NORTH")
+        assert [(p.audit, p.version) for p in north.points] == [(scored["north_jan"], 1), (scored["north_v2"], 2)]
+        listed = [(c.key, c.version, c.audits) for c in comparison.scored_checklists(group)]
+        # The most recently audited first.
+        assert listed == [(KEY, 2, 1), (KEY, 1, 3)]
+        # Without a version, the comparison is of the newest.
+        assert comparison.comparison(group, KEY).version == 2
+
+
+def test_history_is_each_sites_scores_over_time(app, scored):
+    with app.app_context():
+        history = comparison.score_history(user("group.qo"), KEY, 1)
+    assert [(line.site.code, [(p.date.isoformat(), p.score) for p in line.points]) for line in history] == [
+        ("MAIN", [("2026-01-12", 62.5), ("2026-02-09", 100.0)]),
+        ("NORTH", [("2026-01-12", 75.0)]),
+    ]
+
+
+def test_a_site_sees_only_its_own_line(app, scored):
+    with app.app_context():
+        assert [r.site.code for r in comparison.site_ranking(user("qo"), KEY, 1)] == ["MAIN"]
+        assert [r.site.code for r in comparison.site_ranking(user("north.qo"), KEY, 1)] == ["NORTH"]
+        assert [line.site.code for line in comparison.score_history(user("qo"), KEY)] == ["MAIN"]
+        # MAIN never audited version 2: it is not MAIN's to list.
+        assert [(c.version) for c in comparison.scored_checklists(user("qo"))] == [1]
+        with pytest.raises(Forbidden):
+            comparison.scored_checklists(user("staff"))
+
+
+def test_an_unknown_checklist_or_version_is_not_found(app, scored):
+    with app.app_context():
+        with pytest.raises(NotFound):
+            comparison.comparison(user("group.qo"), "rank.nothing")
+        with pytest.raises(NotFound):
+            comparison.comparison(user("group.qo"), KEY, 3)
+        # A version the reader sees no audit of is known, with nobody ranked.
+        assert comparison.comparison(user("qo"), KEY, 2).ranking == []
+
+
+def test_equal_scores_share_a_rank_in_site_order(app, brand):
+    with app.app_context():
+        _audit("NORTH", JAN, {"followup": 1})
+        _audit("MAIN", JAN, {"followup": 1})
+        ranking = comparison.site_ranking(user("group.qo"), KEY, 1)
+    assert [(r.rank, r.site.code, r.score) for r in ranking] == [(1, "MAIN", 87.5), (1, "NORTH", 87.5)]
