@@ -211,3 +211,90 @@ def test_equal_scores_share_a_rank_in_site_order(app, brand):
         _audit("MAIN", JAN, {"followup": 1})
         ranking = comparison.site_ranking(user("group.qo"), KEY, 1)
     assert [(r.rank, r.site.code, r.score) for r in ranking] == [(1, "MAIN", 87.5), (1, "NORTH", 87.5)]
+
+
+# ---------------------------------------------------------------- the page
+
+
+def _rows(html: str, table: str) -> list[str]:
+    body = html.split(f'class="data {table}"', 1)[1].split("</tbody>", 1)[0]
+    return [row for row in body.split("<tr>")[2:]]
+
+
+def test_the_scores_page_ranks_the_sites_with_charts(scored, client_as):
+    html = client_as("group.qo").get(f"/audits/scores?checklist={KEY}&version=1").get_data(as_text=True)
+    rows = _rows(html, "score-ranking")
+    assert ["MAIN" in rows[0], "NORTH" in rows[1]] == [True, True]
+    assert "100.0 %" in rows[0] and "score-passed" in rows[0] and scored["main_feb"] in rows[0]
+    assert "75.0 %" in rows[1] and "score-failed" in rows[1] and "2026-01-12" in rows[1]
+    # The ranking's bars and the lines over time, drawn inline.
+    assert html.count("<svg") == 2
+    assert "ranking of the sites" in html and "scores over time" in html
+    # The picker offers both versions.
+    assert f"checklist={KEY}&amp;version=2" in html
+
+
+def test_the_scores_page_opens_on_the_most_recently_audited_version(scored, client_as):
+    html = client_as("group.qo").get("/audits/scores").get_data(as_text=True)
+    assert [scored["north_v2"] in row for row in _rows(html, "score-ranking")] == [True]
+
+
+def test_a_site_user_sees_only_their_sites_line_and_staff_none(scored, client_as):
+    html = client_as("qo").get(f"/audits/scores?checklist={KEY}&version=1").get_data(as_text=True)
+    rows = _rows(html, "score-ranking")
+    assert len(rows) == 1 and "MAIN" in rows[0] and "NORTH" not in html.split("score-ranking")[1]
+    assert client_as("staff").get("/audits/scores").status_code == 403
+    assert client_as("group.qo").get("/audits/scores?checklist=rank.nothing").status_code == 404
+
+
+def test_the_audit_and_the_audit_list_link_to_the_comparison(scored, client_as):
+    client = client_as("group.qo")
+    audit_page = client.get(f"/audits/{scored['main_feb']}").get_data(as_text=True)
+    assert f"/audits/scores?checklist={KEY}&amp;version=1" in audit_page
+    assert "/audits/scores" in client.get("/audits/").get_data(as_text=True)
+
+
+# ---------------------------------------------------------------- the API
+
+
+def test_the_api_lists_the_scored_versions_and_gives_a_comparison(scored, api_as):
+    api = api_as("group.qo")
+    listed = api.get("/api/v1/audit-scores").get_json()
+    assert [(c["checklist"], c["version"], c["audits"]) for c in listed] == [(KEY, 2, 1), (KEY, 1, 3)]
+    assert listed[0]["title"] == "Brand showroom standard" and listed[0]["pass_threshold"] == 80
+    found = api.get(f"/api/v1/audit-scores/{KEY}?version=1").get_json()
+    assert found["checklist"] == KEY and found["version"] == 1 and found["title"] == "Brand showroom standard"
+    assert found["ranking"] == [
+        {
+            "rank": 1,
+            "site": "MAIN",
+            "score": 100.0,
+            "passed": True,
+            "must_pass_failed": 0,
+            "audit": scored["main_feb"],
+            "date": "2026-02-09",
+        },
+        {
+            "rank": 2,
+            "site": "NORTH",
+            "score": 75.0,
+            "passed": False,
+            "must_pass_failed": 0,
+            "audit": scored["north_jan"],
+            "date": "2026-01-12",
+        },
+    ]
+    assert [(line["site"], [p["score"] for p in line["points"]]) for line in found["history"]] == [
+        ("MAIN", [62.5, 100.0]),
+        ("NORTH", [75.0]),
+    ]
+    assert api.get(f"/api/v1/audit-scores/{KEY}").get_json()["version"] == 2
+
+
+def test_the_api_is_scoped_and_says_what_is_unknown(scored, api_as):
+    ranking = api_as("north.qo").get(f"/api/v1/audit-scores/{KEY}?version=1").get_json()["ranking"]
+    assert [row["site"] for row in ranking] == ["NORTH"]
+    missing = api_as("group.qo").get(f"/api/v1/audit-scores/{KEY}?version=7")
+    assert missing.status_code == 404 and missing.content_type.startswith("application/problem+json")
+    assert "version 7" in missing.get_json()["detail"]
+    assert api_as("staff").get("/api/v1/audit-scores").status_code == 403
