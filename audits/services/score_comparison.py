@@ -28,7 +28,7 @@ from sqlalchemy.orm import joinedload
 
 from audits import scoring
 from audits.models import Audit, AuditChecklist, AuditItem, AuditState
-from audits.services.audits import require_read, visible_clause
+from audits.services.audits import can_read, require_read, visible_clause
 from core.accounts.models import Site, User
 from core.database import db
 from core.errors import NotFound
@@ -104,6 +104,11 @@ def _counted(user: User):
             visible_clause(user),
         )
     )
+
+
+def may_compare(user: User) -> bool:
+    """Whether ``user`` reads audits at all (staff do not): which ones is the audit list's rule."""
+    return can_read(user)
 
 
 def scored_checklists(user: User, *, site: Site | None = None, area: str | None = None) -> list[ScoredChecklist]:

@@ -298,3 +298,34 @@ def test_the_api_is_scoped_and_says_what_is_unknown(scored, api_as):
     assert missing.status_code == 404 and missing.content_type.startswith("application/problem+json")
     assert "version 7" in missing.get_json()["detail"]
     assert api_as("staff").get("/api/v1/audit-scores").status_code == 403
+
+
+# ---------------------------------------------------------------- the KPI pages and the dashboard
+
+
+def _panel(html: str, title: str) -> str:
+    assert title in html, f"no panel {title!r}"
+    return html.split(title, 1)[1].split("</section>", 1)[0]
+
+
+def test_the_kpi_page_shows_the_sites_score_and_rank(scored, client_as):
+    group = client_as("group.qo")
+    north = _panel(group.get("/metrics/?site=NORTH&area=SALES").get_data(as_text=True), "Audit scores compared")
+    # NORTH's latest version is 2, where it is alone; on the KPI page of MAIN, version 1.
+    assert "rank 1 of 1" in north and "100.0 %" in north and f"{KEY} v2" in north
+    main = _panel(group.get("/metrics/?site=MAIN").get_data(as_text=True), "Audit scores compared")
+    assert "rank 1 of 2" in main and f"{KEY} v1" in main and f"checklist={KEY}&amp;version=1" in main
+    # A site's people rank among what they may see: their own site.
+    own = _panel(client_as("qo").get("/metrics/?site=MAIN").get_data(as_text=True), "Audit scores compared")
+    assert "rank 1 of 1" in own
+    # Another area has no scored audit: no panel.
+    assert "Audit scores compared" not in group.get("/metrics/?site=MAIN&area=AFTERSALES").get_data(as_text=True)
+
+
+def test_the_group_offices_dashboard_ranks_the_sites(scored, client_as):
+    panel = _panel(client_as("group.qo").get("/").get_data(as_text=True), "Sites ranked by audit score")
+    version_2, version_1 = panel.split(f"{KEY} v1")
+    assert "1. NORTH" in version_2 and "MAIN" not in version_2
+    assert version_1.index("1. MAIN") < version_1.index("2. NORTH")
+    # A site's quality officer has the KPI pages; the group ranking is the group office's.
+    assert "Sites ranked by audit score" not in client_as("qo").get("/").get_data(as_text=True)
