@@ -329,3 +329,23 @@ def test_the_group_offices_dashboard_ranks_the_sites(scored, client_as):
     assert version_1.index("1. MAIN") < version_1.index("2. NORTH")
     # A site's quality officer has the KPI pages; the group ranking is the group office's.
     assert "Sites ranked by audit score" not in client_as("qo").get("/").get_data(as_text=True)
+
+
+def test_a_ranking_costs_the_same_few_queries_however_many_audits(app, brand, scored):
+    from tests.audits.test_hot_path import statements
+
+    def ranked() -> int:
+        with statements(app) as seen, app.app_context():
+            reader = user("group.qo")
+            seen.clear()
+            comparison.site_ranking(reader, KEY, 1)
+            comparison.comparison(reader, KEY, 1)
+        return len(seen)
+
+    before = ranked()
+    with app.app_context():
+        _new_version(app, brand, 1)
+        for month in (5, 6, 7):
+            _audit("MAIN", datetime(2026, month, 11, 2, 0, tzinfo=UTC), {"cars": 1})
+        assert comparison.site_ranking(user("group.qo"), KEY, 1)[0].score == 87.5
+    assert ranked() == before <= 10
