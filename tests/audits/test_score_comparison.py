@@ -349,3 +349,17 @@ def test_a_ranking_costs_the_same_few_queries_however_many_audits(app, brand, sc
             _audit("MAIN", datetime(2026, month, 11, 2, 0, tzinfo=UTC), {"cars": 1})
         assert comparison.site_ranking(user("group.qo"), KEY, 1)[0].score == 87.5
     assert ranked() == before <= 10
+
+
+def test_a_chinese_reader_reads_the_comparison_in_chinese(app, scored, client_as):
+    from core.accounts.services import user_by_login
+
+    with app.app_context():
+        user_by_login("group.qo").locale = "zh_CN"
+        commit()
+    client = client_as("group.qo")
+    page = client.get(f"/audits/scores?checklist={KEY}&version=1").get_data(as_text=True)
+    assert "审核得分：门店对比" in page and "排名" in page and "通过" in page
+    panel = _panel(client.get("/metrics/?site=MAIN").get_data(as_text=True), "审核得分门店对比")
+    assert "排名第 1（共 2 家）" in panel
+    assert "门店审核得分排名" in client.get("/").get_data(as_text=True)
