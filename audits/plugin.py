@@ -35,6 +35,7 @@ from audits.services import actions, nonconformities, search, trail
 from audits.services.common import user_named
 from audits.services.programme import load_starter_programme
 from audits.views import bp as page_blueprint
+from audits.views import scores as score_views
 from core.accounts.models import Role, User
 from core.accounts.permissions import Permission, can
 from core.database import commit, db
@@ -237,6 +238,10 @@ def dashboard_panels(site, user):
                 ),
             )
         )
+    # The group office compares its sites (a site's people see their own scores on the KPI pages).
+    ranked = score_views.dashboard_panel(user)
+    if ranked is not None:
+        panels.append(DashboardPanel(title=ranked[0], html=ranked[1]))
     # Overdue NCs and actions are not a panel: they are in the dashboard's overdue list (dashboard_overdue).
     return panels
 
@@ -244,11 +249,12 @@ def dashboard_panels(site, user):
 @hookimpl
 def kpi_panels(site, area, user):
     # Where the site's NCs come from, next to the KPIs they explain (ISO 9001 10.3; issue #15).
-    found = improvement_charts.kpi_panel(site, area, user)
-    if found is None:
-        return []
-    title, html = found
-    return [DashboardPanel(title=title, html=html)]
+    found = [
+        improvement_charts.kpi_panel(site, area, user),
+        # How the site's audit scores compare with the other sites' (issue #17).
+        score_views.kpi_panel(site, area, user),
+    ]
+    return [DashboardPanel(title=title, html=html) for title, html in filter(None, found)]
 
 
 @hookimpl

@@ -22,6 +22,7 @@ import threading
 import uuid
 import warnings
 import xml.etree.ElementTree as ET
+from datetime import date, timedelta
 from functools import lru_cache
 
 from babel.numbers import format_decimal
@@ -308,20 +309,26 @@ def comparison_svg(
     sites: list[str],
     values: list[float | None],
     statuses: list[str | None],
-    target: float,
+    target: float | None,
     unit: str = "",
     decimals: int | None = None,
     locale: str | None = None,
+    limits: tuple[float, float] | None = None,
 ) -> Markup:
     """One metric across sites for a period, ranked (first = best), bars coloured by status;
-    values labelled as :func:`_axis_value` writes them."""
+    values labelled as :func:`_axis_value` writes them. No target: no line; ``limits``: the
+    value axis's range (a percent: 0 to 100)."""
     with _lock:
         figure = _pyplot_free_figure(7.5, max(1.6, 0.38 * len(sites) + 0.8))
         axes = figure.add_subplot()
         shown = [value if value is not None else 0 for value in values]
         positions = list(range(len(sites)))[::-1]
         axes.barh(positions, shown, color=[COLOURS[s] for s in statuses], height=0.6)
-        axes.axvline(target, color=LINE, linestyle="--", linewidth=1.2)
+        if target is not None:
+            axes.axvline(target, color=LINE, linestyle="--", linewidth=1.2)
+        if limits is not None:
+            # Room on the right for the last bar's label.
+            axes.set_xlim(limits[0], limits[1] * 1.12)
         for y, value in zip(positions, values, strict=True):
             axes.text(
                 value or 0,
@@ -335,6 +342,89 @@ def comparison_svg(
         axes.tick_params(axis="x", labelsize=8)
         if unit:
             axes.set_xlabel(unit, fontsize=8)
+        return _render(figure, title)
+
+
+# Lines told apart by colour and marker both (a printout in black and white, a colour-blind reader).
+SERIES_COLOURS = ("#1565c0", "#ef6c00", "#6a1b9a", "#00838f", "#ad1457", "#558b2f", "#4e342e", "#37474f")
+SERIES_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+
+def lines_svg(
+    *,
+    title: str,
+    series: list[tuple[str, list[tuple[date, float]]]],
+    threshold: float | None = None,
+    unit: str = "",
+    limits: tuple[float, float] | None = None,
+) -> Markup:
+    """Several named series of dated values on one time axis (e.g. each site's audit scores), each
+    line's latest value labelled, with a dashed ``threshold`` line; dates written year-month-day.
+
+    Cached by content, as :func:`trend_svg` is.
+    """
+    frozen = tuple((str(name), tuple((day, float(value)) for day, value in points)) for name, points in series)
+    return _fresh_ids(_lines_svg(str(title), frozen, threshold, str(unit), limits))
+
+
+@lru_cache(maxsize=256)
+def _lines_svg(title, series, threshold, unit, limits) -> Markup:
+    from matplotlib.dates import AutoDateLocator, DateFormatter
+
+    with _lock:
+        figure = _pyplot_free_figure(7.5, 3.2)
+        axes = figure.add_subplot()
+        days = [day for _name, points in series for day, _value in points]
+        for index, (name, points) in enumerate(series):
+            if not points:
+                continue
+            colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
+            axes.plot(
+                [day for day, _value in points],
+                [value for _day, value in points],
+                color=colour,
+                marker=SERIES_MARKERS[index % len(SERIES_MARKERS)],
+                markersize=5,
+                linewidth=1.6,
+                label=name,
+            )
+            day, value = points[-1]
+            axes.annotate(
+                _axis_value(value),
+                (day, value),
+                textcoords="offset points",
+                xytext=(0, 7),
+                ha="center",
+                fontsize=8,
+                color=colour,
+            )
+        if threshold is not None:
+            axes.axhline(threshold, color=LINE, linestyle="--", linewidth=1.2)
+            axes.text(
+                1.0,
+                threshold,
+                f" {_axis_value(threshold)}",
+                transform=axes.get_yaxis_transform(),
+                va="center",
+                fontsize=8,
+                color=LINE,
+            )
+        if days:
+            first, last = min(days), max(days)
+            # A single day (or one audit) still gets a readable axis around it.
+            margin = max((last - first) * 0.05, timedelta(days=15))
+            axes.set_xlim(first - margin, last + margin)
+        locator = AutoDateLocator(maxticks=8)
+        axes.xaxis.set_major_locator(locator)
+        axes.xaxis.set_major_formatter(DateFormatter("%Y-%m-%d"))
+        axes.tick_params(axis="x", labelsize=8, rotation=30)
+        axes.tick_params(axis="y", labelsize=8)
+        if limits is not None:
+            axes.set_ylim(limits[0], limits[1] * 1.08)
+        if unit:
+            axes.set_ylabel(unit, fontsize=8)
+        if len(series) > 1:
+            axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
         return _render(figure, title)
 
 

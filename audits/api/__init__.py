@@ -6,7 +6,7 @@ are split), its marshmallow schemas in :mod:`audits.api.schemas`.
 
 # Each module registers its handlers on bp when imported, in the order the document lists them.
 # isort: off
-from audits.api import programme, audits, nonconformities, actions, evidence, packs  # noqa: F401
+from audits.api import programme, audits, nonconformities, actions, evidence, packs, scores  # noqa: F401
 
 # isort: on
 from audits.api.shared import bp

@@ -11,7 +11,7 @@ from audits.improvements.views import bp as improvements_bp
 from audits.inspections.views import bp as inspections_bp
 from audits.objectives.views import bp as objectives_bp
 from audits.reviews.views import bp as reviews_bp
-from audits.views import actions, audits, evidence, exports, nonconformities, programme  # noqa: F401  (each registers its pages on bp)
+from audits.views import actions, audits, evidence, exports, nonconformities, programme, scores  # noqa: F401  (each registers its pages on bp)
 from audits.views.shared import bp
 
 # The plugin mounts one page blueprint: the recurring checks' and the improvement register's pages are nested in it.

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tests.access_matrix.world import FORM_KEY, METRIC_KEY, PERIOD, Identity, SiteRecords
+from tests.access_matrix.world import CHECKLIST_KEY, FORM_KEY, METRIC_KEY, PERIOD, Identity, SiteRecords
 
 OK, DENY, HIDE = "ok", 403, 404
 SITES = ("MAIN", "NORTH")
@@ -505,6 +505,10 @@ ENTRIES: list[Entry] = [
     *E("GET,POST", "/audits/new", RUN_AUDITS),
     # Who reads audits sees the programme (a head: when their department is audited); planning is the auditors'.
     *E("GET", "/audits/programme", READ_AUDITS),
+    # Who reads audits compares the sites' scores: the audits they may read, the page and the API alike.
+    *E("GET", "/audits/scores", READ_AUDITS),
+    *E("GET", "/api/v1/audit-scores", READ_AUDITS),
+    *E("GET", "/api/v1/audit-scores/<key>", READ_AUDITS, "/api/v1/audit-scores/" + CHECKLIST_KEY),
     *E("POST", "/audits/programme", RUN_AUDITS),
     # The risk-based proposal: quality officers and auditors read it, quality officers accept it.
     *E("GET", "/audits/programme/proposal", RUN_AUDITS),
