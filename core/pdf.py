@@ -3,18 +3,17 @@
 WeasyPrint's default URL fetcher reads local files and the network: one
 ``<link rel=attachment href=file:///etc/passwd>`` in user content would put
 that file into the PDF. Every render here goes through
-:class:`RestrictedURLFetcher`, which serves only ``data:`` URLs and the
+:func:`restricted_fetcher`, which serves only ``data:`` URLs and the
 product's own stored files, with redirects off.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 
 from flask_babel import gettext as _
-from weasyprint import CSS, HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 log = logging.getLogger(__name__)
 
@@ -28,22 +27,35 @@ class RefusedURL(ValueError):
     pass
 
 
-class RestrictedURLFetcher(URLFetcher):
-    def __init__(self, read_file: Callable[[str], bytes] | None = None, media_types: dict[str, str] | None = None):
-        super().__init__(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
-        self._read_file = read_file
-        self._media_types = media_types or {}
+def restricted_fetcher(read_file: Callable[[str], bytes] | None = None, media_types: dict[str, str] | None = None):
+    """A WeasyPrint URL fetcher that serves ``data:`` URLs and the product's stored files only."""
+    return _restricted_fetcher_class()(read_file, media_types)
 
-    def fetch(self, url, headers=None):
-        if url.startswith("data:"):
-            return super().fetch(url, headers)
-        if url.startswith(FILES_PREFIX) and self._read_file is not None:
-            sha256 = url[len(FILES_PREFIX) :].split("?")[0].split("#")[0]
-            body = self._read_file(sha256)
-            media_type = self._media_types.get(sha256, "application/octet-stream")
-            return URLFetcherResponse(url, body, {"Content-Type": media_type})
-        log.warning("PDF rendering refused to fetch %s", url[:200])
-        raise RefusedURL(f"refused to fetch {url[:200]}")
+
+# WeasyPrint is imported on the first render, not with this module: it takes over a second to
+# import, and every command, page and job that never renders a PDF would pay it at start-up.
+@functools.cache
+def _restricted_fetcher_class():
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class RestrictedURLFetcher(URLFetcher):
+        def __init__(self, read_file, media_types):
+            super().__init__(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
+            self._read_file = read_file
+            self._media_types = media_types or {}
+
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            if url.startswith(FILES_PREFIX) and self._read_file is not None:
+                sha256 = url[len(FILES_PREFIX) :].split("?")[0].split("#")[0]
+                body = self._read_file(sha256)
+                media_type = self._media_types.get(sha256, "application/octet-stream")
+                return URLFetcherResponse(url, body, {"Content-Type": media_type})
+            log.warning("PDF rendering refused to fetch %s", url[:200])
+            raise RefusedURL(f"refused to fetch {url[:200]}")
+
+    return RestrictedURLFetcher
 
 
 def render_pdf(
@@ -55,7 +67,9 @@ def render_pdf(
     pdf_variant: str | None = None,
     **options,
 ) -> bytes:
-    fetcher = RestrictedURLFetcher(read_file, media_types)
+    from weasyprint import CSS, HTML
+
+    fetcher = restricted_fetcher(read_file, media_types)
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
     css = [CSS(string=sheet, url_fetcher=fetcher, base_url=BASE_URL) for sheet in stylesheets]
     return document.write_pdf(stylesheets=css, pdf_variant=pdf_variant, **options)
@@ -71,7 +85,9 @@ def render_document(
 ):
     """The laid-out WeasyPrint document (its pages and their anchors), through the restricted fetcher;
     ``document.write_pdf(**options)`` then writes it."""
-    fetcher = RestrictedURLFetcher(read_file, media_types)
+    from weasyprint import HTML
+
+    fetcher = restricted_fetcher(read_file, media_types)
     return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(font_config=font_config, **options)
 
 

@@ -124,3 +124,17 @@ def test_two_ticks_at_once_create_each_scheduled_check_once(environment):
         environment, "checks", "schedule", "MAIN", "sales.showroom_walk", "--as", "quinn", "--weekly", "x"
     )
     assert refused.returncode == 1 and "weekday numbers" in refused.stderr
+
+
+def test_starting_the_app_does_not_load_the_pdf_engine(environment):
+    """WeasyPrint takes over a second to import; a command, a page or a job that renders no PDF
+    must not wait for it (it is loaded on the first render)."""
+    probe = (
+        "import sys; from core import create_app; create_app(); "
+        "print(sorted(name for name in sys.modules if name.split('.')[0] == 'weasyprint'))"
+    )
+    started = subprocess.run(
+        [sys.executable, "-c", probe], env=environment, capture_output=True, text=True, timeout=120
+    )
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.strip() == "[]"

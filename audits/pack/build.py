@@ -47,7 +47,7 @@ from audits.pack.render import (
 from audits.pack.worker import PDF_VARIANT, font_config, peak_rss_kib, render_batch
 from audits.services.audits import audit_by_reference
 from core.database import iso_utc
-from core.pdf import RefusedURL, RestrictedURLFetcher, render_document, render_pdf
+from core.pdf import RefusedURL, render_document, render_pdf, restricted_fetcher
 from core.storage import file_store
 
 MANIFEST_NAME = "manifest.json"
@@ -323,7 +323,7 @@ def _attachments(content, files: dict[str, bytes], manifest_bytes: bytes) -> lis
     from weasyprint import Attachment
 
     # Attachments come from bytes the product hands over, never from a URL.
-    fetcher = RestrictedURLFetcher()
+    fetcher = restricted_fetcher()
     found = [
         Attachment(
             file_obj=io.BytesIO(files[e.sha256]),
