@@ -106,8 +106,14 @@ def _file_problems(error: services.ChecklistFileProblems):
     return response
 
 
-def _result(row, created: bool) -> dict:
-    return {**ChecklistVersionSchema().dump(row), "created": created}
+class _Imported:
+    """A version and whether the import made it, as ``ImportResultSchema`` reads them."""
+
+    def __init__(self, row, created: bool):
+        self._row, self.created = row, created
+
+    def __getattr__(self, name):
+        return getattr(self._row, name)
 
 
 @bp.route("/import", methods=["POST"])
@@ -137,7 +143,7 @@ def import_checklist():
     except services.ChecklistFileProblems as error:
         return _file_problems(error)
     commit()
-    return _result(row, created), 201 if created else 200
+    return _Imported(row, created), 201 if created else 200
 
 
 @bp.route("/<key>/versions")
