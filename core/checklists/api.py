@@ -146,7 +146,7 @@ def import_checklist():
     return _Imported(row, created), 201 if created else 200
 
 
-@bp.route("/<key>/versions")
+@bp.route("/<plugin_key:key>/versions")
 @token_required(guard=_read_refusal)
 @bp.response(200, ChecklistVersionSchema(many=True))
 @may_refuse(bp, 403)
@@ -155,7 +155,7 @@ def list_versions(key):
     return services.versions(key)
 
 
-@bp.route("/<key>/versions/<int:number>/retire", methods=["POST"])
+@bp.route("/<plugin_key:key>/versions/<int:number>/retire", methods=["POST"])
 @token_required(guard=_manage_refusal)
 @bp.response(200, ChecklistVersionSchema)
 @may_refuse(bp, 403, 409)
@@ -166,7 +166,7 @@ def retire_version(key, number):
     return row
 
 
-@bp.route("/<key>/export")
+@bp.route("/<plugin_key:key>/export")
 @token_required(guard=_read_refusal)
 @bp.arguments(ExportArgs, location="query")
 @bp.doc(responses=file_responses(sorted(services.MEDIA_TYPES.values()), "The checklist as a file, an attachment."))

@@ -103,7 +103,7 @@ def list_checklists():
     return [checklists[key] for key in sorted(checklists)]
 
 
-@bp.route("/checklists/<key>")
+@bp.route("/checklists/<plugin_key:key>")
 @token_required()
 @bp.doc(tags=["checklists"])
 @bp.response(200, ChecklistSchema)

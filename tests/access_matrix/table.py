@@ -336,7 +336,7 @@ ENTRIES: list[Entry] = [
     *E("PATCH", "/api/v1/departments/<code>", ADMIN_ONLY, "/api/v1/departments/SALES"),
     *E("GET", "/api/v1/plugins", EVERYONE),
     *E("GET", "/api/v1/checklists", EVERYONE),
-    *E("GET", "/api/v1/checklists/<key>", EVERYONE, "/api/v1/checklists/sales.process"),
+    *E("GET", "/api/v1/checklists/<plugin_key:key>", EVERYONE, "/api/v1/checklists/sales.process"),
     # Checklist libraries: read by who plans audits, imported and retired by quality officers
     # (of any site: the library is the group's) and the administrator.
     *E("GET", "/checklists/", READ_CHECKLISTS),
@@ -353,19 +353,19 @@ ENTRIES: list[Entry] = [
     *E("POST", "/api/v1/checklists/import", MANAGE_CHECKLISTS),
     *E(
         "GET",
-        "/api/v1/checklists/<key>/versions",
+        "/api/v1/checklists/<plugin_key:key>/versions",
         READ_CHECKLISTS,
         f"/api/v1/checklists/{IMPORTED_CHECKLIST}/versions",
     ),
     *E(
         "POST",
-        "/api/v1/checklists/<key>/versions/<int:number>/retire",
+        "/api/v1/checklists/<plugin_key:key>/versions/<int:number>/retire",
         MANAGE_CHECKLISTS,
         f"/api/v1/checklists/{IMPORTED_CHECKLIST}/versions/1/retire",
     ),
     *E(
         "GET",
-        "/api/v1/checklists/<key>/export",
+        "/api/v1/checklists/<plugin_key:key>/export",
         READ_CHECKLISTS,
         f"/api/v1/checklists/{IMPORTED_CHECKLIST}/export?format=yaml",
     ),

@@ -137,6 +137,12 @@ def test_the_key_of_a_plugins_checklist_is_refused(ctx):
     assert db.session.execute(db.select(ChecklistVersion)).first() is None
 
 
+def test_a_key_without_a_dot_is_refused(ctx):
+    with pytest.raises(services.ChecklistFileProblems) as refused:
+        imported(library(key="lounge"))
+    assert [p.column for p in refused.value.problems] == ["key"]
+
+
 def test_unknown_departments_are_located_problems_and_nothing_is_imported(ctx):
     with pytest.raises(services.ChecklistFileProblems) as refused:
         imported(library(departments=["SALES", "BODYSHOP"]))

@@ -47,7 +47,10 @@ def test_the_api_imports_201_then_200_when_unchanged_and_lists_the_versions(api_
     assert changed.status_code == 201 and changed.json["version"] == 2
     versions = api_as("auditor").get("/api/v1/checklists/brand.lounge/versions")
     assert versions.status_code == 200
-    assert [(v["version"], v["imported_by"], v["retired"]) for v in versions.json] == [(2, "qo", False), (1, "qo", False)]
+    assert [(v["version"], v["imported_by"], v["retired"]) for v in versions.json] == [
+        (2, "qo", False),
+        (1, "qo", False),
+    ]
 
 
 def test_the_api_shows_an_imported_checklist_like_a_plugins(api_as):
@@ -155,7 +158,7 @@ def test_the_import_page_shows_a_table_of_problems_and_imports_nothing(client_as
     )
     assert page.status_code == 422
     text = _text(page)
-    assert "Nothing was imported" in text and "<th scope=\"col\">Sheet</th>" in text and "weight" in text
+    assert "Nothing was imported" in text and '<th scope="col">Sheet</th>' in text and "weight" in text
     assert qo.get("/checklists/brand.lounge").status_code == 404
 
 
