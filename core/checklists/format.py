@@ -21,8 +21,10 @@ import json
 import math
 import re
 import zipfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from pathlib import Path
 
 import yaml
@@ -93,12 +95,15 @@ REQUIRED_COLUMNS = {
     SHEET_QUESTIONS: ("key", *_texts("text")),
 }
 
+# The Checklist sheet's rows that must be there.
+REQUIRED_FIELDS = ("key", *_texts("title"), "departments", "scale")
+
 # What each field is, for messages ("the question text is missing.") and the spreadsheet's notes.
 _WHAT = {
     "key": _l("the key"),
     "title": _l("the title"),
     "description": _l("the description"),
-    "departments": _l("the departments"),
+    "departments": _l("the list of departments"),
     "scale": _l("the scale"),
     "pass_threshold": _l("the pass threshold"),
     "grade_points": _l("the grade points"),
@@ -555,8 +560,9 @@ def _read_xlsx(data: bytes) -> tuple[dict | None, list[Problem]]:
         if not found:
             return None, problems
 
-        def rows(name: str):
-            """(row number, [(letter, header, _Cell)]) of a sheet's rows after the header."""
+        def rows(name: str, known: tuple[str, ...]):
+            """(row number, [(letter, header, _Cell)]) of a sheet's rows after the header, of the
+            columns the format knows: others (an auditor's notes, a computed column) are not read."""
             sheet = workbook[name]
             header: list[tuple[int, str, str]] = []
             for number, row in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, max_row=MAX_SHEET_ROWS + 1), 1):
@@ -571,7 +577,7 @@ def _read_xlsx(data: bytes) -> tuple[dict | None, list[Problem]]:
                     header = [
                         (index, get_column_letter(index + 1), str(cell.value).strip())
                         for index, cell in enumerate(row)
-                        if cell.value is not None and str(cell.value).strip()
+                        if cell.value is not None and _field(str(cell.value)) in known
                     ]
                     yield 1, header
                     continue
@@ -587,15 +593,29 @@ def _read_xlsx(data: bytes) -> tuple[dict | None, list[Problem]]:
                 elif any(c.refused for _, _, c in cells):
                     yield number, cells
 
-        records["checklist"] = _read_checklist_sheet(rows(sheets[SHEET_CHECKLIST.lower()]), problems)
-        records["questions"] = _read_table(
-            SHEET_QUESTIONS, rows(sheets[SHEET_QUESTIONS.lower()]), QUESTION_FIELDS, MAX_QUESTIONS, problems
-        )
-        records["questions_where"] = _Where(SHEET_QUESTIONS, None, None)
-        if SHEET_SECTIONS.lower() in sheets:
-            records["sections"] = _read_table(
-                SHEET_SECTIONS, rows(sheets[SHEET_SECTIONS.lower()]), SECTION_FIELDS, MAX_SECTIONS, problems
+        try:
+            records["checklist"] = _read_checklist_sheet(
+                rows(sheets[SHEET_CHECKLIST.lower()], ("field", "value")), problems
             )
+            records["questions"] = _read_table(
+                SHEET_QUESTIONS,
+                rows(sheets[SHEET_QUESTIONS.lower()], QUESTION_FIELDS),
+                QUESTION_FIELDS,
+                MAX_QUESTIONS,
+                problems,
+            )
+            records["questions_where"] = _Where(SHEET_QUESTIONS, None, None)
+            if SHEET_SECTIONS.lower() in sheets:
+                records["sections"] = _read_table(
+                    SHEET_SECTIONS,
+                    rows(sheets[SHEET_SECTIONS.lower()], SECTION_FIELDS),
+                    SECTION_FIELDS,
+                    MAX_SECTIONS,
+                    problems,
+                )
+        except (SyntaxError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile, zlib.error):
+            # A sheet's XML is read only now, row by row: a damaged one fails here, not when opened.
+            return None, not_workbook
     finally:
         workbook.close()
     return records, problems
@@ -604,11 +624,17 @@ def _read_xlsx(data: bytes) -> tuple[dict | None, list[Problem]]:
 def _xlsx_cell(cell, where: _Where, problems: list[Problem]) -> _Cell:
     if cell is None or cell.value is None:
         return _Cell(None, where)
-    if cell.data_type == "f" or not isinstance(cell.value, str | int | float | bool):
+    # An array or data-table formula comes as an object, not as text.
+    if cell.data_type == "f" or not isinstance(cell.value, str | int | float | bool | date | time):
         # Never evaluated: a formula's result could come from anywhere (another file, a web query).
         problems.append(where.problem(gettext("A formula: type the value itself.")))
         return _Cell(None, where, refused=True)
     value = cell.value
+    if isinstance(value, datetime | date | time):
+        # Excel turns some typed texts into dates (a reference such as 2024-1): read what it shows.
+        value = (
+            value.date().isoformat() if isinstance(value, datetime) and value.time() == time() else value.isoformat()
+        )
     if isinstance(value, str) and len(value) > MAX_CELL_LENGTH:
         problems.append(where.problem(gettext("Longer than %(limit)s characters.", limit=MAX_CELL_LENGTH)))
         return _Cell(None, where, refused=True)
@@ -716,8 +742,12 @@ def _read_checklist_sheet(rows, problems: list[Problem]) -> _Record:
             record[field] = value_cell
     if columns.keys() >= {"field", "value"}:
         for field in CHECKLIST_FIELDS:
-            if field not in record:
-                record[field] = _Cell(None, _Where(sheet, None, field))
+            if field in record:
+                continue
+            required = field in REQUIRED_FIELDS
+            if required:
+                problems.append(Problem(sheet, None, None, gettext("The row %(field)s is missing.", field=field)))
+            record[field] = _Cell(None, _Where(sheet, None, field), refused=required)
     return record
 
 
@@ -756,22 +786,34 @@ def _read_yaml(data: bytes) -> tuple[dict | None, list[Problem]]:
     except yaml.YAMLError as error:
         return None, [Problem(None, None, None, gettext("The file is not valid YAML: %(reason)s.", reason=error))]
     lines: dict[tuple, int] = {}
+    twice: list[tuple[tuple, int]] = []
     if node is not None:
-        _node_lines(node, (), lines)
-    return _YamlReader(lines).records(loaded)
+        _node_lines(node, (), lines, twice)
+    reader = _YamlReader(lines)
+    for path, line in twice:
+        where = reader.where(path)
+        reader.problems.append(
+            Problem(None, line, where.column, gettext("The field %(field)s is given twice.", field=path[-1]))
+        )
+    return reader.records(loaded)
 
 
-def _node_lines(node, path: tuple, lines: dict) -> None:
+def _node_lines(node, path: tuple, lines: dict, twice: list) -> None:
+    """The line of each path (a mapping's entry: the line of its key), and the paths of keys
+    given twice in one mapping (safe_load would silently keep the last)."""
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
+        seen = set()
         for key, value in node.value:
             if isinstance(key, yaml.ScalarNode):
+                _node_lines(value, (*path, key.value), lines, twice)
                 lines[(*path, key.value)] = key.start_mark.line + 1
-                _node_lines(value, (*path, key.value), lines)
-                lines[(*path, key.value)] = key.start_mark.line + 1
+                if key.value in seen:
+                    twice.append(((*path, key.value), key.start_mark.line + 1))
+                seen.add(key.value)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _node_lines(item, (*path, index), lines)
+            _node_lines(item, (*path, index), lines, twice)
 
 
 class _YamlReader:
@@ -982,6 +1024,11 @@ YAML_HEADER = """\
 """
 
 
+def _plain(number: float) -> int | float:
+    # Weights of 20 read better than 20.0; parse makes them floats again.
+    return int(number) if float(number).is_integer() else number
+
+
 def _friendly(content: dict) -> dict:
     """The content as a person would write it: defaults (empty guidance, no section) left out."""
     out = {
@@ -993,12 +1040,12 @@ def _friendly(content: dict) -> dict:
     out["departments"] = list(content["departments"])
     out["scale"] = content["scale"]
     if content["pass_threshold"] is not None:
-        out["pass_threshold"] = content["pass_threshold"]
+        out["pass_threshold"] = _plain(content["pass_threshold"])
     if content["grade_points"]:
-        out["grade_points"] = dict(content["grade_points"])
+        out["grade_points"] = {grade: _plain(points) for grade, points in content["grade_points"].items()}
     if content["sections"]:
         out["sections"] = [
-            {"key": s["key"], "title": dict(s["title"]), "weight": s["weight"]} for s in content["sections"]
+            {"key": s["key"], "title": dict(s["title"]), "weight": _plain(s["weight"])} for s in content["sections"]
         ]
     questions = []
     for q in content["questions"]:
@@ -1010,7 +1057,7 @@ def _friendly(content: dict) -> dict:
             item["guidance"] = dict(q["guidance"])
         if q["reference"]:
             item["reference"] = q["reference"]
-        item["weight"] = q["weight"]
+        item["weight"] = _plain(q["weight"])
         item["must_pass"] = q["must_pass"]
         questions.append(item)
     out["questions"] = questions
@@ -1026,15 +1073,15 @@ def to_yaml(content: dict) -> str:
 # What each column means, shown as a note on its header and in the Checklist sheet's notes.
 _COLUMN_NOTES = {
     "key": _l("Lower-case letters, digits, '-', '_' and '.'; unique. Keep it when the text changes."),
-    "title": _l("The title, one column per language; both are required."),
-    "description": _l("What the checklist covers (optional), one column per language."),
+    "title": _l("The title in each language (…_en, …_zh_CN); both are required."),
+    "description": _l("What the checklist covers, in each language (optional)."),
     "departments": _l("Department codes separated by commas (SALES, AFTERSALES …); the first is the checklist's area."),
     "scale": _l("grades, yes_no, points_0_2, points_0_3 or percent."),
     "pass_threshold": _l("The percent an audit needs to pass (0–100), or empty."),
     "grade_points": _l("Optional: what each grade earns of an item's points, such as minor_nc=0.5; ofi=0.5."),
     "section": _l("The key of a section on the Sections sheet (required when there are sections)."),
-    "text": _l("The question, one column per language; both are required."),
-    "guidance": _l("What the auditor looks at (optional), one column per language."),
+    "text": _l("The question in each language (text_en, text_zh_CN); both are required."),
+    "guidance": _l("What the auditor looks at, in each language (optional)."),
     "reference": _l("The clause or manual section checked against (optional)."),
     "weight": _l("A number greater than 0; empty means 1."),
     "must_pass": _l("yes or no: failing a must-pass item fails the audit whatever the score."),
