@@ -37,6 +37,20 @@ PARTLY = (
     "审核当天部分符合，现场已安排整改。",
 )
 DAYS_AGO = {"bj": -45, "sh": -38}
+# What the Shanghai auditor found at the must-pass item of the shipped standard.
+MUST_PASS_FINDINGS = {
+    "sr-01": (
+        "Two of eight display cars had no price label showing the configuration and the extra charges.",
+        "抽查 8 台展车，其中 2 台未张贴标明配置及附加费用的价格标签，不符合明码标价要求。",
+    ),
+}
+
+
+def _missed(text: str) -> tuple[str, str]:
+    return (
+        f"Not met on the day of the audit, and this item must be met whatever the score: {text[:120]}",
+        f"审核当天未达到要求，该项为必达项，不论得分多少均判定审核不通过：{text[:120]}",
+    )
 
 
 def import_standard() -> bool:
@@ -92,10 +106,7 @@ def _audit(site: str, title: str, prefix: str, people: People) -> None:
         result, note = "conforming", None
         if item is failing:
             result, points = "major_nc", 0 if points is not None else None
-            note = demo_text(
-                f"Not met on the day of the audit, and this item must be met whatever the score: {item.text[:120]}",
-                f"审核当天未达到要求，该项为必达项，不论得分多少均判定审核不通过：{item.text[:120]}",
-            )
+            note = demo_text(*MUST_PASS_FINDINGS.get(item.question_key, _missed(item.text)))
         elif position in HALF_POINTS[prefix] and not item.must_pass:
             result, note = "ofi", demo_text(*PARTLY)
             points = highest / 2 if points is not None else None
