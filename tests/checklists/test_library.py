@@ -249,3 +249,40 @@ def test_texts_follow_the_readers_language(app, ctx):
 def test_the_xlsx_of_a_version_parses_to_its_content(ctx):
     row, _ = imported()
     assert parse("x.xlsx", to_xlsx(row.content)) == row.content
+
+
+def test_the_migration_adds_the_library_table_and_takes_it_away_again(tmp_path, empty_database):
+    import uuid
+
+    from flask_migrate import downgrade as alembic_downgrade
+    from sqlalchemy import inspect
+
+    from core import create_app
+    from core.migration import upgrade
+    from core.testing import PLUGIN_TEST_CONFIG
+
+    folder = tmp_path / f"migrate-{uuid.uuid4().hex[:6]}"
+    migrating = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": empty_database(None, folder),
+            "SECRET_KEY": "migrate",
+            "INSTANCE_PATH": str(folder / "instance"),
+            **PLUGIN_TEST_CONFIG,
+        }
+    )
+
+    def tables() -> set[str]:
+        db.session.remove()
+        db.engine.dispose()
+        return set(inspect(db.engine).get_table_names())
+
+    with migrating.app_context():
+        upgrade()
+        assert "checklist_version" in tables()
+        alembic_downgrade(revision="0008_search")
+        assert "checklist_version" not in tables() and "search_entry" in tables()
+        upgrade()
+        assert "checklist_version" in tables()
+        db.session.remove()
+        db.engine.dispose()
