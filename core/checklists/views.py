@@ -15,6 +15,7 @@ from flask_wtf import FlaskForm
 from wtforms import FileField
 from wtforms.validators import DataRequired
 
+from core.accounts.models import Department
 from core.checklists import catalog, services
 from core.database import commit, db
 from core.errors import DomainError, TooLarge, authorize
@@ -60,6 +61,12 @@ def _entries():
     ]
 
 
+def _department_labels(codes) -> list[str]:
+    """The departments by the names their pages use, in the checklist's order."""
+    rows = {row.code: row for row in db.session.execute(db.select(Department)).scalars()}
+    return [rows[code].label if code in rows else code for code in codes]
+
+
 @bp.route("/")
 def index():
     authorize(services.read_refusal(_user()))
@@ -97,7 +104,9 @@ def view(key):
         checklist=shown,
         offered=checklist is not None,
         plugin=catalog.plugin_of(key),
-        departments=catalog.departments().get(key) or tuple(versions[0].content.get("departments") or ()),
+        departments=_department_labels(
+            catalog.departments().get(key) or tuple(versions[0].content.get("departments") or ())
+        ),
         groups=[(sections.get(section_key), questions) for section_key, questions in groups],
         versions=versions,
         scale_labels=SCALE_LABELS,

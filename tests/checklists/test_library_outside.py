@@ -181,6 +181,8 @@ def test_importing_on_the_web_flashes_the_version_and_the_page_shows_it(client_a
         follow_redirects=True,
     )
     assert "brand.lounge is unchanged: still version 1." in _text(again)
+    planning = _text(qo.get("/audits/new"))
+    assert "Customer lounge standard" in planning and "brand.lounge · 3" in planning
     listing = _text(qo.get("/checklists/"))
     assert "Customer lounge standard" in listing and "Imported" in listing and "Plugin sales" in listing
     retired = qo.post(
