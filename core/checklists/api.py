@@ -14,6 +14,7 @@ from marshmallow import Schema, fields, validate
 from core.api import (
     PROBLEM_MEDIA_TYPE,
     ProblemSchema,
+    QueryInteger,
     UTCDateTime,
     api_user,
     file_responses,
@@ -80,7 +81,7 @@ class ExportArgs(Schema):
     format = fields.String(
         load_default="xlsx", validate=validate.OneOf(services.KINDS), metadata={"description": "xlsx or yaml."}
     )
-    version = fields.Integer(
+    version = QueryInteger(
         load_default=None,
         validate=validate.Range(min=1, max=2**31 - 1),
         metadata={"description": "A version's number; the one in use if left out."},
