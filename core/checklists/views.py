@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired
 
 from core.accounts.models import Department
 from core.checklists import catalog, services
+from core.checklists.models import ChecklistVersion
 from core.database import commit, db
 from core.errors import DomainError, TooLarge, authorize
 from core.plugin_engine.types import SCALES
@@ -72,9 +73,7 @@ def index():
     authorize(services.read_refusal(_user()))
     current = catalog.current_versions()
     # Imports whose versions are all retired: listed apart, so one can see what was retired.
-    retired_keys = sorted(
-        set(db.session.execute(db.select(services.ChecklistVersion.key).distinct()).scalars()) - set(current)
-    )
+    retired_keys = sorted(set(db.session.execute(db.select(ChecklistVersion.key).distinct()).scalars()) - set(current))
     return render_template(
         "checklists/index.html",
         entries=_entries(),

@@ -70,23 +70,29 @@ class ChecklistSchema(Schema):
     title = TranslatedText()
     description = TranslatedText()
     area = fields.String(metadata={"description": "The department code it is meant for first, or empty."})
-    departments = fields.Function(
-        lambda c: list(catalog.departments().get(c.key, ())),
-        metadata={"description": "Every department it applies to."},
-    )
+    departments = fields.List(fields.String(), metadata={"description": "Every department it applies to."})
     version = fields.Integer(metadata={"description": "The version audits started now record."})
-    origin = fields.Function(
-        lambda c: catalog.origin(c.key), metadata={"description": "The plugin that contributes it, or `import`."}
-    )
-    plugin = fields.Function(
-        lambda c: catalog.plugin_of(c.key),
-        allow_none=True,
-        metadata={"description": "The plugin that contributes it; null for an imported checklist."},
+    origin = fields.String(metadata={"description": "The plugin that contributes it, or `import`."})
+    plugin = fields.String(
+        allow_none=True, metadata={"description": "The plugin that contributes it; null for an imported checklist."}
     )
     scale = fields.String(metadata={"description": "grades, yes_no, points_0_2, points_0_3 or percent."})
     pass_threshold = fields.Float(allow_none=True, metadata={"description": "The percent an audit needs to pass."})
     sections = fields.List(fields.Nested(SectionSchema))
     questions = fields.List(fields.Nested(QuestionSchema))
+
+
+class _Shown:
+    """A checklist with where it comes from and its departments, found once for a whole list."""
+
+    def __init__(self, checklist, departments: dict):
+        self._checklist = checklist
+        self.plugin = catalog.plugin_of(checklist.key)
+        self.origin = self.plugin or catalog.IMPORTED
+        self.departments = list(departments.get(checklist.key, ()))
+
+    def __getattr__(self, name):
+        return getattr(self._checklist, name)
 
 
 @bp.route("/checklists")
@@ -99,8 +105,8 @@ def list_checklists():
 
     The language is the request's ``Accept-Language``, else the token user's.
     """
-    checklists = catalog.checklists()
-    return [checklists[key] for key in sorted(checklists)]
+    checklists, departments = catalog.checklists(), catalog.departments()
+    return [_Shown(checklists[key], departments) for key in sorted(checklists)]
 
 
 @bp.route("/checklists/<plugin_key:key>")
@@ -113,4 +119,4 @@ def get_checklist(key):
     checklist = catalog.checklist(key)
     if checklist is None:
         raise NotFound(_("No installed plugin or imported library offers a checklist '%(key)s'.", key=key))
-    return checklist
+    return _Shown(checklist, catalog.departments())
