@@ -17,9 +17,9 @@ from flask_babel import gettext as _
 
 from audits.labels import RESULT_LABELS
 from audits.models import Audit
+from core.checklists import catalog
 from core.clock import utcnow
 from core.pdf import css_string, page_of_css, render_pdf
-from core.plugin_engine.manager import registry
 from core.times import when, zone_of
 
 PAGE_CSS = """
@@ -75,7 +75,7 @@ def blank_checklists(audit: Audit) -> list[BlankChecklist]:
             )
             for checklist in audit.checklists
         ]
-    known = registry().checklists
+    known = catalog.checklists()
     printed, position = [], 0
     for key in audit.checklist_keys:
         definition = known.get(key)

@@ -27,11 +27,11 @@ from audits.services import evidence as evidence_services
 from audits.services import nonconformities as nc_services
 from audits.services import programme as programme_services
 from core.accounts.services import department_by_code, site_by_code, user_by_login
+from core.checklists import catalog
 from core.clock import today
 from core.database import commit, db
 from core.demo import DEMO_PASSWORD, DEMO_SITES, demo_text
 from core.errors import NotFound
-from core.plugin_engine.manager import registry
 from core.trail import acting_as
 from core.trail import reason as trail_reason
 
@@ -68,7 +68,7 @@ class People:
 
 def populate() -> int:
     """Add the demo scenarios missing at the demo sites; returns how many were added."""
-    with_checklists = bool(registry().checklists)
+    with_checklists = bool(catalog.checklists())
     added = 0
     for code, _name, prefix in DEMO_SITES:
         try:
@@ -81,7 +81,9 @@ def populate() -> int:
                 continue
             scenario(site.code, title, People.at(prefix))
             added += 1
-    return added
+    from audits import demo_brand  # it builds on this module's helpers
+
+    return added + demo_brand.populate()
 
 
 def _exists(site, title: str) -> bool:
@@ -152,8 +154,9 @@ def _scan(login: str, attach, record, name: str, text: str) -> None:
 
 
 def _checklists_for(department: str) -> list[str]:
-    """The checklists meant for the department, else the first installed one."""
-    known = registry().checklists
+    """The plugin checklists meant for the department, else the first installed one (the
+    imported brand standard has audits of its own: audits.demo_brand)."""
+    known = {key: checklist for key, checklist in catalog.checklists().items() if catalog.plugin_of(key)}
     chosen = [key for key in sorted(known) if known[key].area == department]
     return chosen[:2] or sorted(known)[:1]
 
@@ -181,6 +184,7 @@ def _plan(
     planner: str,
     lead: str,
     team: list[str],
+    checklists: list[str] | None = None,
 ) -> Audit:
     planned = today() + timedelta(days=days_from_today)
     # In early January an audit of 90 days ago belongs to last year's programme: put it in place too.
@@ -195,7 +199,7 @@ def _plan(
         lead_auditor=lead,
         auditors=team,
         planned_date=planned,
-        checklists=_checklists_for(department),
+        checklists=checklists or _checklists_for(department),
         programme_entry=_programme_entry(site, department, planned.year),
     )
 

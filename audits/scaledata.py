@@ -24,9 +24,9 @@ from audits.models import (
     Result,
 )
 from core.accounts.models import Department, Site, User
+from core.checklists import catalog
 from core.database import db
 from core.errors import Conflict
-from core.plugin_engine.manager import registry
 from core.signatures import Signature
 from core.signatures.service import content_hash
 
@@ -82,7 +82,7 @@ def generate(scale, loader) -> None:
         raise Conflict(
             "This instance already holds audits or nonconformities; demo data goes only into a new instance."
         )
-    checklists = sorted(registry().checklists.values(), key=lambda c: c.key)
+    checklists = sorted(catalog.checklists().values(), key=lambda c: c.key)
     if not checklists:
         return
     rng = loader.random
@@ -134,7 +134,7 @@ def generate(scale, loader) -> None:
                 "key": checklist.key,
                 "title": str(checklist.title),
                 "version": checklist.version,
-                "plugin": registry().plugin_of("checklists", checklist.key),
+                "plugin": catalog.origin(checklist.key),
                 "area": checklist.area or "",
             }
             snapshots.append(snapshot)

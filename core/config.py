@@ -55,6 +55,8 @@ DEFAULTS = {
     # Each plugin's own settings, by plugin name: core.plugins.plugin_config(name).
     "DEALERQMS_PLUGIN_CONFIG": {},
     "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
+    # The largest checklist library file (XLSX or YAML) an import accepts, in bytes.
+    "CHECKLIST_IMPORT_MAX_BYTES": 5 * 1024 * 1024,
     "BABEL_DEFAULT_LOCALE": "en",
     "BABEL_DEFAULT_TIMEZONE": "UTC",
     # The dealership's day and month (KPI periods, due dates, "overdue"): core.clock.

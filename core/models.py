@@ -12,6 +12,7 @@ from core.accounts.models import (
     UserRole,
     UserSession,
 )
+from core.checklists.models import ChecklistVersion
 from core.forms.models import FormSubmission, FormVersion
 from core.jobs.models import Job
 from core.metrics.models import Measurement, SiteTarget
@@ -21,6 +22,7 @@ from core.trail.models import TrailEvent
 
 __all__ = [
     "ApiToken",
+    "ChecklistVersion",
     "Department",
     "FormSubmission",
     "FormVersion",

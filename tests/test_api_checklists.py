@@ -59,16 +59,32 @@ def test_the_list_and_one_checklist_carry_their_questions(api_as, walkaround):
         "title": "Yard walk-around",
         "description": "Outside the showroom",
         "area": "SALES",
+        "departments": ["SALES"],
         "version": 2,
         "plugin": "walkaround",
+        "origin": "walkaround",
+        "scale": "grades",
+        "pass_threshold": None,
+        "sections": [],
         "questions": [
             {
                 "key": "signs",
                 "text": "Are prices shown on every car?",
                 "reference": "ISO 9001 8.2.1",
                 "guidance": "Walk the whole yard.",
+                "section": "",
+                "weight": 1.0,
+                "must_pass": False,
             },
-            {"key": "history", "text": "History", "reference": "", "guidance": ""},
+            {
+                "key": "history",
+                "text": "History",
+                "reference": "",
+                "guidance": "",
+                "section": "",
+                "weight": 1.0,
+                "must_pass": False,
+            },
         ],
     }
     assert [c["key"] for c in listed.json] == sorted(c["key"] for c in listed.json)

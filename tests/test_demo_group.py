@@ -358,6 +358,32 @@ def test_audits_at_both_sites_in_every_state_with_findings_and_evidence(demo):
         assert entry.site_id == audit.site_id and entry.department in audit.departments
 
 
+def test_the_example_brand_standard_is_imported_and_audited_at_both_sites_with_different_scores(demo):
+    from audits import scoring
+    from core.checklists import catalog
+    from core.checklists.models import ChecklistVersion
+
+    (version,) = db.session.execute(db.select(ChecklistVersion)).scalars().all()
+    assert (version.key, version.version, version.imported_by.login) == ("brand.showroom", 1, "bj.quality")
+    assert catalog.origin("brand.showroom") == "import"
+    audits = {
+        audit.site.code: audit
+        for audit in db.session.execute(db.select(Audit)).scalars()
+        if "brand.showroom" in audit.checklist_keys
+    }
+    assert set(audits) == {"BJ01", "SH01"}
+    beijing, shanghai = scoring.score_audit(audits["BJ01"]), scoring.score_audit(audits["SH01"])
+    assert audits["BJ01"].state == "closed" and beijing.passed and 88 <= beijing.overall <= 98
+    assert audits["SH01"].state == "reported" and shanghai.passed is False
+    assert shanghai.overall < beijing.overall
+    (failed,) = shanghai.failed_must_pass
+    assert failed.question_key == "sr-01" and failed.result == "major_nc"
+    nc = db.session.execute(db.select(Nonconformity).filter_by(audit_item_id=failed.id)).scalar_one()
+    assert nc.severity == "major" and nc.owner.login == "sh.sales.head"
+    (snapshot,) = audits["SH01"].checklists
+    assert (snapshot.version, snapshot.plugin) == (1, "import")
+
+
 def test_nonconformities_at_every_stage_with_all_three_analyses(demo):
     ncs = db.session.execute(db.select(Nonconformity)).scalars().all()
     assert {nc.state for nc in ncs} >= {

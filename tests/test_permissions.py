@@ -41,6 +41,7 @@ EXPECTED: dict[Permission, dict[Role, str]] = {
     P.ENTER_MEASUREMENTS: {ADMIN: "no", QO: "yes", HEAD: "own_dept", AUDITOR: "no", STAFF: "no"},
     P.SUBMIT_FORMS: {ADMIN: "yes", QO: "yes", HEAD: "yes", AUDITOR: "yes", STAFF: "yes"},
     P.MANAGE_USERS: {ADMIN: "yes", QO: "no", HEAD: "no", AUDITOR: "no", STAFF: "no"},
+    P.MANAGE_CHECKLISTS: {ADMIN: "yes", QO: "yes", HEAD: "no", AUDITOR: "no", STAFF: "no"},
 }
 
 # For each rule: the contexts (department, owner) that must be allowed and refused.
@@ -137,7 +138,13 @@ def test_nobody_and_deactivated_users_may_do_nothing():
         require(None, P.READ_EFFECTIVE_PROCEDURES)
 
 
-SITE_SCOPED = [p for p in Permission if p not in (P.READ_EFFECTIVE_PROCEDURES, P.MANAGE_USERS)]
+# Checklist libraries are the group's: a quality officer at any site manages them.
+SITE_SCOPED = [p for p in Permission if p not in (P.READ_EFFECTIVE_PROCEDURES, P.MANAGE_USERS, P.MANAGE_CHECKLISTS)]
+
+
+def test_a_quality_officer_of_any_site_manages_the_checklist_library():
+    assert can(person(QO), P.MANAGE_CHECKLISTS, site_id=THERE)
+    assert can(person(QO, site_id=None), P.MANAGE_CHECKLISTS)
 
 
 @pytest.mark.parametrize("permission", SITE_SCOPED, ids=[p.name.lower() for p in SITE_SCOPED])

@@ -9,18 +9,18 @@ from datetime import timedelta
 from audits.inspections import services
 from audits.inspections.models import Inspection, InspectionSchedule
 from core.accounts.services import site_by_code, user_by_login
+from core.checklists import catalog
 from core.clock import utcnow
 from core.database import commit, db
 from core.demo import DEMO_SITES, demo_text
 from core.errors import NotFound
-from core.plugin_engine.manager import registry
 from core.rhythm import site_today
 
 WALK, FIVE_S = "sales.showroom_walk", "aftersales.workshop_5s"
 
 
 def populate() -> int:
-    if not {WALK, FIVE_S} <= set(registry().checklists):
+    if not {WALK, FIVE_S} <= set(catalog.checklists()):
         return 0
     added = 0
     for code, _name, prefix in DEMO_SITES:

@@ -19,12 +19,12 @@ from audits.inspections.models import Inspection, InspectionItem, InspectionSche
 from audits.services import evidence, nonconformities, rechecks
 from audits.services.common import department_named, site_named, user_named
 from core.accounts.models import Site, User
+from core.checklists import catalog
 from core.clock import today, utcnow
 from core.database import db
 from core.errors import NotFound, Refusal, ValidationFailed, enforce, require_row_version
 from core.i18n import default_language, in_every_language
 from core.metrics import services as metrics
-from core.plugin_engine.manager import registry
 from core.rhythm import checked, days_due, may_schedule, may_schedule_at_all, site_today
 
 RESULTS = ("ok", "not_ok", "na")
@@ -88,7 +88,7 @@ def create_schedule(
     assignee: str | None = None,
     title: str | None = None,
 ) -> InspectionSchedule:
-    definition = registry().checklists.get(checklist or "")
+    definition = catalog.checklist(checklist or "")
     if definition is None:
         raise ValidationFailed.field("checklist", _("is not a checklist of an installed plugin"))
     site_row = site_named(site)
@@ -145,7 +145,7 @@ def stop_schedule(actor: User, schedule: InspectionSchedule) -> InspectionSchedu
 
 def _occurrence(schedule: InspectionSchedule, day: date) -> Inspection | None:
     """The inspection of ``schedule`` on ``day``, created with its checklist snapshot unless it exists."""
-    definition = registry().checklists.get(schedule.checklist_key)
+    definition = catalog.checklist(schedule.checklist_key)
     if definition is None:
         return None
     # The default language in the text columns, whoever's request makes the check, as audits do.

@@ -10,10 +10,10 @@ from flask_login import current_user, login_required
 
 from audits.inspections import services
 from audits.inspections.history import RESULT_LABELS
+from core.checklists import catalog
 from core.clock import today
 from core.database import commit, db
 from core.errors import DomainError, authorize
-from core.plugin_engine.manager import registry
 from core.rhythm import FREQUENCY_LABELS, WEEKDAY_LABELS
 from core.tasks.views import after_done
 
@@ -84,7 +84,7 @@ def new_schedule():
         values=values,
         weekdays=request.form.getlist("weekdays"),
         errors=errors,
-        checklists=registry().checklists,
+        checklists=catalog.checklists(),
         sites=services.sites_to_schedule_at(current),
         frequency_labels=FREQUENCY_LABELS,
         weekday_labels=WEEKDAY_LABELS,

@@ -44,6 +44,7 @@ from audits.services.common import (
 )
 from core.accounts.models import Role, Site, User
 from core.accounts.permissions import Permission, can, require, scope_clause
+from core.checklists import catalog
 from core.clock import local, today, utcnow
 from core.database import db
 from core.errors import (
@@ -56,7 +57,7 @@ from core.errors import (
     require_row_version,
 )
 from core.i18n import in_every_language
-from core.plugin_engine.manager import notify_after_commit, registry
+from core.plugin_engine.manager import notify_after_commit
 from core.signatures import sign
 from core.trail import reason as trail_reason
 from core.trail.models import TrailEvent
@@ -382,7 +383,7 @@ def cancel_refusal(user: User, audit: Audit) -> Refusal | None:
 
 
 def check_checklist_keys(keys) -> list[str]:
-    known = registry().checklists
+    known = catalog.checklists()
     chosen = []
     for key in keys or []:
         key = (key or "").strip()
@@ -558,13 +559,14 @@ def start_audit(actor: User, audit: Audit, *, row_version: int) -> Audit:
     require_conduct(actor, audit)
     require_row_version(audit, row_version)
     enforce(start_refusal(actor, audit))
-    known = registry().checklists
+    known = catalog.checklists()
     missing = [key for key in audit.checklist_keys if key not in known]
     if missing:
         raise ValidationFailed.field(
             "checklists",
             _(
-                "unknown checklist %(key)s (its plugin is not installed any more); re-plan the audit without it",
+                "unknown checklist %(key)s (its plugin is not installed or all its versions are retired); "
+                "re-plan the audit without it",
                 key=repr(missing[0]),
             ),
         )
@@ -580,7 +582,7 @@ def start_audit(actor: User, audit: Audit, *, row_version: int) -> Audit:
                 key=key,
                 title=str(definition.title),
                 version=definition.version,
-                plugin=registry().plugin_of("checklists", key),
+                plugin=catalog.origin(key),
                 area=definition.area or "",
                 translations=in_every_language(lambda definition=definition: checklist_texts(definition)),
                 **scoring.definition_of(definition),

@@ -14,10 +14,10 @@ from audits.models import Audit, AuditDepartment, AuditState, ProgrammeEntry
 from audits.services.common import department_named, optional_text, site_named
 from core.accounts.models import Department, Site, User
 from core.accounts.permissions import Permission, require
+from core.checklists import catalog
 from core.clock import today
 from core.database import db
 from core.errors import NotFound, ValidationFailed
-from core.plugin_engine.manager import registry
 
 STARTER_PROGRAMMES = Path(__file__).resolve().parent.parent / "programmes"
 DONE_STATES = (AuditState.REPORTED, AuditState.CLOSED)
@@ -129,8 +129,9 @@ def not_audited_recently(site: Site, on: date | None = None) -> list[tuple[Depar
 
 
 def suggested_checklists(department_code: str) -> list[str]:
-    """Checklists whose area is the department: the usual choice when planning from the programme."""
-    return [key for key, checklist in registry().checklists.items() if checklist.area == department_code]
+    """Checklists that apply to the department (any of an imported one's departments, not only
+    its first): the usual choice when planning from the programme."""
+    return [key for key, departments in catalog.departments().items() if department_code in departments]
 
 
 def load_starter_programme(year: int | None = None, folder: Path = STARTER_PROGRAMMES) -> int:

@@ -17,12 +17,12 @@ from audits.services.common import site_named
 from audits.services.programme import DONE_STATES
 from core.accounts.models import Department, Role, Site, User
 from core.accounts.permissions import works_at
+from core.checklists import catalog
 from core.clock import last_complete_period, today
 from core.database import db
 from core.errors import Refusal, ValidationFailed, enforce
 from core.metrics import services as metrics
 from core.plugin_engine import manager
-from core.plugin_engine.manager import registry
 
 # The points that ask for two and four audits a year.
 TWICE, FOUR_TIMES = 4, 8
@@ -72,7 +72,7 @@ def refusal(user: User, site: Site, *, accepting: bool = False) -> Refusal | Non
 
 def _departments() -> list[Department]:
     """The departments the programme covers: the areas with checklists to audit them by."""
-    areas = {checklist.area for checklist in registry().checklists.values() if checklist.area}
+    areas = {code for departments in catalog.departments().values() for code in departments}
     rows = db.session.execute(db.select(Department).order_by(Department.code)).scalars()
     return [department for department in rows if department.code in areas]
 

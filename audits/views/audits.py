@@ -35,9 +35,9 @@ from audits.views.shared import (
     user,
 )
 from core.accounts.permissions import Permission, can, require
+from core.checklists import catalog
 from core.database import commit, db
 from core.errors import DomainError, ValidationFailed, authorize, enforce
-from core.plugin_engine.manager import registry
 from core.signatures import manifestation, signatures_for
 from core.web.forms_support import refusal_status
 
@@ -109,7 +109,7 @@ def new_audit():
         departments=nc_services.departments(),
         auditors=audit_services.auditor_candidates(site),
         no_auditor=audit_services.no_auditor_advice(site, [entry.department.id] if entry is not None else []),
-        checklists=registry().checklists,
+        checklists=catalog.checklists(),
         **common(),
     ), outcome.status
 
@@ -150,7 +150,7 @@ def edit_audit(reference):
         audit = audit_services.audit_by_reference(reference)
     values = typed(form, lists=True)
     values["row_version"] = [str(form.row_version.data if form.row_version.data is not None else audit.row_version)]
-    known = registry().checklists
+    known = catalog.checklists()
     # A chosen checklist whose plugin is gone stays visible, so it can be unticked.
     gone = [key for key in audit.checklist_keys if key not in known]
     return render_template(
@@ -190,7 +190,7 @@ def _audit_page(audit, *, errors=None, failed_item=None, typed_values=None, stat
         may_cancel=audit_services.cancel_refusal(current, audit) is None,
         history=audit_services.history(audit),
         # Until it starts, a planned audit has only its checklists' keys: their titles come from the plugins.
-        known_checklists=registry().checklists,
+        known_checklists=catalog.checklists(),
         may_export=audit_services.export_refusal(current, audit) is None,
         errors=errors or {},
         failed_item=failed_item,

@@ -38,6 +38,7 @@ class Permission(StrEnum):
     SUBMIT_FORMS = "submit forms"
     MANAGE_USERS = "manage users, sites and plugins"
     READ_TRAIL = "read the audit trail"
+    MANAGE_CHECKLISTS = "import and retire checklists"
 
 
 ANYONE = frozenset(Role)
@@ -59,6 +60,9 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.ENTER_MEASUREMENTS: frozenset({QO, HEAD}),
     Permission.SUBMIT_FORMS: ANYONE,
     Permission.MANAGE_USERS: frozenset({ADMIN}),
+    # Checklist libraries are the group's (brand standards apply at every site): any quality
+    # officer, whatever their site, and the administrator who installs the product.
+    Permission.MANAGE_CHECKLISTS: frozenset({ADMIN, QO}),
 }
 
 # For these, a department head acts only within their own department.

@@ -73,6 +73,7 @@ DEFAULT_PLUGINS = (
     "core.trail.plugin",
     "core.forms.plugin",
     "core.metrics.plugin",
+    "core.checklists.plugin",
     "core.jobs.plugin",
     "core.tasks.plugin",
     "core.search.plugin",

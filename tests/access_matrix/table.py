@@ -14,7 +14,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tests.access_matrix.world import CHECKLIST_KEY, FORM_KEY, METRIC_KEY, PERIOD, Identity, SiteRecords
+from tests.access_matrix.world import (
+    CHECKLIST_KEY,
+    FORM_KEY,
+    IMPORTED_CHECKLIST,
+    METRIC_KEY,
+    PERIOD,
+    Identity,
+    SiteRecords,
+)
 
 OK, DENY, HIDE = "ok", 403, 404
 SITES = ("MAIN", "NORTH")
@@ -92,6 +100,8 @@ READ_AUDITS = READ_TRAIL
 RUN_AUDITS = roles("quality_officer", "auditor")
 RAISE_NC_DIRECTLY = roles("admin", "quality_officer", "department_head", "auditor")  # staff: via forms only
 EDIT_ROLE = roles("quality_officer", "department_head")
+READ_CHECKLISTS = roles("admin", "quality_officer", "auditor")
+MANAGE_CHECKLISTS = roles("admin", "quality_officer")
 
 
 def head_of_sales(i) -> bool:
@@ -334,7 +344,39 @@ ENTRIES: list[Entry] = [
     *E("PATCH", "/api/v1/departments/<code>", ADMIN_ONLY, "/api/v1/departments/SALES"),
     *E("GET", "/api/v1/plugins", EVERYONE),
     *E("GET", "/api/v1/checklists", EVERYONE),
-    *E("GET", "/api/v1/checklists/<key>", EVERYONE, "/api/v1/checklists/sales.process"),
+    *E("GET", "/api/v1/checklists/<plugin_key:key>", EVERYONE, "/api/v1/checklists/sales.process"),
+    # Checklist libraries: read by who plans audits, imported and retired by quality officers
+    # (of any site: the library is the group's) and the administrator.
+    *E("GET", "/checklists/", READ_CHECKLISTS),
+    *E("GET", "/checklists/<key>", READ_CHECKLISTS, f"/checklists/{IMPORTED_CHECKLIST}"),
+    *E("GET,POST", "/checklists/import", MANAGE_CHECKLISTS),
+    *E(
+        "POST",
+        "/checklists/<key>/versions/<int:version>/retire",
+        MANAGE_CHECKLISTS,
+        f"/checklists/{IMPORTED_CHECKLIST}/versions/1/retire",
+    ),
+    *E("GET", "/checklists/<key>/export/<kind>", READ_CHECKLISTS, f"/checklists/{IMPORTED_CHECKLIST}/export/yaml"),
+    *E("GET", "/checklists/files/<name>.<kind>", READ_CHECKLISTS, "/checklists/files/template.yaml"),
+    *E("POST", "/api/v1/checklists/import", MANAGE_CHECKLISTS),
+    *E(
+        "GET",
+        "/api/v1/checklists/<plugin_key:key>/versions",
+        READ_CHECKLISTS,
+        f"/api/v1/checklists/{IMPORTED_CHECKLIST}/versions",
+    ),
+    *E(
+        "POST",
+        "/api/v1/checklists/<plugin_key:key>/versions/<int:number>/retire",
+        MANAGE_CHECKLISTS,
+        f"/api/v1/checklists/{IMPORTED_CHECKLIST}/versions/1/retire",
+    ),
+    *E(
+        "GET",
+        "/api/v1/checklists/<plugin_key:key>/export",
+        READ_CHECKLISTS,
+        f"/api/v1/checklists/{IMPORTED_CHECKLIST}/export?format=yaml",
+    ),
     # Recurring checks
     *E("GET", "/inspections/", EVERYONE),
     *E("GET,POST", "/inspections/schedules/new", SCHEDULE_ROLE),

@@ -16,6 +16,7 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" +
 FORM_KEY = "matrix.visit"
 METRIC_KEY = "sales.lead_conversion"  # a manual metric of SALES (built-in)
 CHECKLIST_KEY = "sales.process"
+IMPORTED_CHECKLIST = "brand.matrix"  # an imported checklist library, version 1
 PERIOD = "2025-06"
 FIVE_WHY = {"method": "5why", "chain": [{"why": "Visitors waited", "because": "No rota for lunch breaks"}]}
 
@@ -353,6 +354,7 @@ def build(app) -> World:
             records.improvement_owner = improvement.owner.login
             sites[site] = records
 
+        _import_checklist()
         token, plain = services.create_token(None, _user("staff_other"), "spare")
         session = UserSession(key="0" * 64, user_id=_user("staff_other").id, user_agent="a browser elsewhere")
         db.session.add(session)
@@ -366,6 +368,23 @@ def build(app) -> World:
             spare_session=session.id,
             spare_notification=notification.id,
         )
+
+
+def _import_checklist() -> None:
+    from core.checklists import services as checklists
+    from core.database import commit
+
+    text = f"""
+key: {IMPORTED_CHECKLIST}
+title: {{en: Matrix standard, zh_CN: 矩阵标准}}
+departments: [SALES]
+scale: yes_no
+questions:
+  - key: q1
+    text: {{en: "Is it there?", zh_CN: 是否具备？}}
+"""
+    checklists.import_file(_user("admin"), "matrix.yaml", text.encode("utf-8"))
+    commit()
 
 
 # Saving and restoring the database around writes that went through -----------------
