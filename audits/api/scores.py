@@ -21,7 +21,7 @@ class ScoredChecklistSchema(Schema):
     title = fields.String(metadata={"description": "In the caller's language."})
     area = fields.String()
     pass_threshold = fields.Float(allow_none=True, metadata={"description": "percent; null without a pass mark"})
-    audits = fields.Integer(metadata={"description": "Reported or closed audits of this version the caller may read."})
+    audits = fields.Integer(metadata={"description": "Reported or closed audits of this version, at every site."})
 
 
 class RankedSiteSchema(Schema):
@@ -30,12 +30,17 @@ class RankedSiteSchema(Schema):
     score = fields.Float(allow_none=True, metadata={"description": "percent, one decimal"})
     passed = fields.Boolean(allow_none=True)
     must_pass_failed = fields.Integer(metadata={"description": "How many must-pass items failed."})
-    audit = fields.String(metadata={"description": "The reference of the site's latest counted audit."})
+    audit = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The reference of the site's latest counted audit; null if the caller may not read it."
+        },
+    )
     date = Date(metadata={"description": "The day its fieldwork started, on the site's clock."})
 
 
 class ScorePointSchema(Schema):
-    audit = fields.String()
+    audit = fields.String(allow_none=True, metadata={"description": "null when the caller may not read the audit."})
     date = Date()
     score = fields.Float(allow_none=True)
     passed = fields.Boolean(allow_none=True)
@@ -59,7 +64,7 @@ class ScoreComparisonSchema(Schema):
 
 class ScoreComparisonArgs(Schema):
     version = QueryInteger(
-        validate=VERSIONS, metadata={"description": "Default: the newest version with audits you may read."}
+        validate=VERSIONS, metadata={"description": "Default: the newest version with reported or closed audits."}
     )
 
 
@@ -67,8 +72,8 @@ class ScoreComparisonArgs(Schema):
 @token_required(Permission.READ_DRAFTS)
 @bp.response(200, ScoredChecklistSchema(many=True))
 def list_scored_checklists():
-    """The scored checklist versions with reported or closed audits the caller may read, the most
-    recently audited first. A ranking is always of one version."""
+    """The scored checklist versions with reported or closed audits at any site, the most recently
+    audited first. A ranking is always of one version."""
     return score_comparison.scored_checklists(api_user())
 
 
@@ -78,6 +83,7 @@ def list_scored_checklists():
 @bp.response(200, ScoreComparisonSchema)
 def get_score_comparison(args, key):
     """The sites ranked on one checklist version by their latest reported or closed audit (best
-    first), and each site's scores over time on that version; only the audits the caller may
-    read. 404 when no audit was ever scored on that checklist (version)."""
+    first), and each site's scores over time on that version. Every site of the group is ranked (a
+    score is published like a KPI value); an audit's reference is given only to callers who may
+    read that audit. 404 when no audit was ever scored on that checklist (version)."""
     return score_comparison.comparison(api_user(), key, args.get("version"))

@@ -11,8 +11,10 @@ What counts:
 - one checklist version at a time: a new version may weigh, add or drop questions, so a
   ranking never puts a site audited against version 1 next to one audited against version 2.
   The history shows every version, each point saying which;
-- only audits the reader may read (the audit list's rule, in SQL): a site's people see their
-  site's line, the group office every site.
+- every site of the group, whoever reads: a score is a performance figure like a KPI value, and
+  a dealer group publishes its sites' standings to all of them, as KPI values are (see
+  docs/organisation.md). Who may compare at all is who reads audits (not staff); an audit's
+  reference is given only to those who may read the audit, so the record itself stays in scope.
 
 An audit's date is the day its fieldwork started on its site's clock.
 """
@@ -60,13 +62,14 @@ class SiteScore:
     score: float | None
     passed: bool | None
     must_pass_failed: int
-    audit: str
+    # The audit's reference, None for a reader who may not read the audit itself.
+    audit: str | None
     date: date
 
 
 @dataclass(frozen=True)
 class ScorePoint:
-    audit: str
+    audit: str | None  # None for a reader who may not read the audit itself
     date: date
     score: float | None
     version: int
@@ -94,16 +97,12 @@ class Comparison:
         return self.checklist.version
 
 
-def _counted(user: User):
-    """The snapshots of scored checklists of the counted audits ``user`` may read."""
+def _counted():
+    """The snapshots of scored checklists of the counted audits, at every site."""
     return (
         db.select(AuditChecklist)
         .join(AuditChecklist.audit)
-        .where(
-            AuditChecklist.scale != "grades",
-            Audit.state.in_(COUNTED_STATES),
-            visible_clause(user),
-        )
+        .where(AuditChecklist.scale != "grades", Audit.state.in_(COUNTED_STATES))
     )
 
 
@@ -113,8 +112,8 @@ def may_compare(user: User) -> bool:
 
 
 def scored_checklists(user: User, *, site: Site | None = None, area: str | None = None) -> list[ScoredChecklist]:
-    """Every scored checklist version with counted audits ``user`` may read (at ``site``, of
-    ``area`` when given), the most recently audited first; titles in the reader's language."""
+    """Every scored checklist version with counted audits (at ``site``, of ``area`` when given),
+    the most recently audited first; titles in the reader's language."""
     require_read(user)
     counts = (
         db.select(
@@ -125,7 +124,7 @@ def scored_checklists(user: User, *, site: Site | None = None, area: str | None 
             func.max(AuditChecklist.id).label("newest"),
         )
         .join(AuditChecklist.audit)
-        .where(AuditChecklist.scale != "grades", Audit.state.in_(COUNTED_STATES), visible_clause(user))
+        .where(AuditChecklist.scale != "grades", Audit.state.in_(COUNTED_STATES))
         .group_by(AuditChecklist.key, AuditChecklist.version)
     )
     if site is not None:
@@ -167,12 +166,13 @@ def latest_versions(checklists: list[ScoredChecklist]) -> list[ScoredChecklist]:
 
 def _scores(
     user: User, key: str, version: int | None, *, latest_only: bool = False
-) -> list[tuple[AuditChecklist, scoring.ChecklistScore]]:
+) -> list[tuple[AuditChecklist, scoring.ChecklistScore, bool]]:
     """Each counted snapshot of ``key`` (of ``version``, or every version) with its score, oldest
     audit first: the snapshots in one query, their audits in a second, their items in a third,
     whatever their number. ``latest_only``: each site's latest only (a ranking on the dashboard
-    costs the same after ten years of audits as after one)."""
-    query = _counted(user).where(AuditChecklist.key == key)
+    costs the same after ten years of audits as after one). The third of each triple: whether
+    ``user`` may read the audit itself."""
+    query = _counted().where(AuditChecklist.key == key)
     if version is not None:
         query = query.where(AuditChecklist.version == version)
     if latest_only:
@@ -200,13 +200,17 @@ def _scores(
     }
     for snapshot in snapshots:
         set_committed_value(snapshot, "audit", audits[snapshot.audit_id])
+    readable = set(db.session.execute(db.select(Audit.id).where(Audit.id.in_(audits), visible_clause(user))).scalars())
     items: dict[int, list[AuditItem]] = {s.id: [] for s in snapshots}
     for item in db.session.execute(
         db.select(AuditItem).where(AuditItem.checklist_id.in_(items)).order_by(AuditItem.position)
     ).scalars():
         items[item.checklist_id].append(item)
     snapshots = sorted(snapshots, key=lambda s: (audits[s.audit_id].started_at, s.audit_id))
-    return [(snapshot, scoring.score_checklist(snapshot, items[snapshot.id])) for snapshot in snapshots]
+    return [
+        (snapshot, scoring.score_checklist(snapshot, items[snapshot.id]), snapshot.audit_id in readable)
+        for snapshot in snapshots
+    ]
 
 
 def _day(audit: Audit) -> date:
@@ -215,7 +219,7 @@ def _day(audit: Audit) -> date:
     return audit.started_at.astimezone(zone_of(audit.site)).date()
 
 
-def _ranked(latest: list[tuple[AuditChecklist, scoring.ChecklistScore]]) -> list[SiteScore]:
+def _ranked(latest: list[tuple[AuditChecklist, scoring.ChecklistScore, bool]]) -> list[SiteScore]:
     """Best first; sites with the same score (as shown, to one decimal) share a rank and keep the
     order of their codes; a site whose audit counted nothing comes last."""
 
@@ -225,7 +229,7 @@ def _ranked(latest: list[tuple[AuditChecklist, scoring.ChecklistScore]]) -> list
     ordered = sorted(latest, key=lambda pair: pair[0].audit.site.code)
     ordered.sort(key=lambda pair: (shown(pair[1]) is None, -(shown(pair[1]) or 0)))
     ranking = []
-    for position, (snapshot, score) in enumerate(ordered):
+    for position, (snapshot, score, readable) in enumerate(ordered):
         tied = ranking and shown(score) == ranking[-1].score
         ranking.append(
             SiteScore(
@@ -234,7 +238,7 @@ def _ranked(latest: list[tuple[AuditChecklist, scoring.ChecklistScore]]) -> list
                 score=shown(score),
                 passed=score.passed,
                 must_pass_failed=len(score.failed_must_pass),
-                audit=snapshot.audit.reference,
+                audit=snapshot.audit.reference if readable else None,
                 date=_day(snapshot.audit),
             )
         )
@@ -249,19 +253,19 @@ def site_ranking(user: User, key: str, version: int) -> list[SiteScore]:
 
 def _ranking(scores) -> list[SiteScore]:
     latest: dict[int, tuple] = {}
-    for snapshot, score in scores:  # oldest first: the last one of a site is its latest
-        latest[snapshot.audit.site_id] = (snapshot, score)
+    for snapshot, score, readable in scores:  # oldest first: the last one of a site is its latest
+        latest[snapshot.audit.site_id] = (snapshot, score, readable)
     return _ranked(list(latest.values()))
 
 
 def _history(scores) -> list[SiteHistory]:
     by_site: dict[int, SiteHistory] = {}
-    for snapshot, score in scores:
+    for snapshot, score, readable in scores:
         site = snapshot.audit.site
         line = by_site.setdefault(site.id, SiteHistory(site=site, points=[]))
         line.points.append(
             ScorePoint(
-                audit=snapshot.audit.reference,
+                audit=snapshot.audit.reference if readable else None,
                 date=_day(snapshot.audit),
                 score=None if score.score is None else round(score.score, 1),
                 version=snapshot.version,
@@ -286,8 +290,8 @@ def _unknown(key: str, version: int | None) -> NotFound:
 
 def comparison(user: User, key: str, version: int | None = None) -> Comparison:
     """The ranking of the sites on ``key`` at ``version`` (default: the newest version with counted
-    audits ``user`` may read) and the history of that version. 404 when no audit was ever scored
-    on that checklist version; a version the reader may see nothing of gives an empty ranking."""
+    audits) and the history of that version. 404 when no audit was ever scored on that checklist
+    version; a version whose audits are all still open gives an empty ranking."""
     require_read(user)
     available = [c for c in scored_checklists(user) if c.key == key]
     if version is None and available:
@@ -300,7 +304,7 @@ def comparison(user: User, key: str, version: int | None = None) -> Comparison:
 
 
 def _known(key: str, version: int | None) -> ScoredChecklist:
-    """A scored checklist version that audits started with, none of them counted for the reader."""
+    """A scored checklist version that audits started with, none of them reported yet."""
     query = db.select(AuditChecklist).where(AuditChecklist.key == key, AuditChecklist.scale != "grades")
     if version is not None:
         query = query.where(AuditChecklist.version == version)

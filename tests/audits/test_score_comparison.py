@@ -184,13 +184,17 @@ def test_history_is_each_sites_scores_over_time(app, scored):
     ]
 
 
-def test_a_site_sees_only_its_own_line(app, scored):
+def test_every_site_is_ranked_for_every_reader_but_an_audit_opens_only_in_scope(app, scored):
+    """A score is published across the group like a KPI value; the audit record stays in scope."""
     with app.app_context():
-        assert [r.site.code for r in comparison.site_ranking(user("qo"), KEY, 1)] == ["MAIN"]
-        assert [r.site.code for r in comparison.site_ranking(user("north.qo"), KEY, 1)] == ["NORTH"]
-        assert [line.site.code for line in comparison.score_history(user("qo"), KEY)] == ["MAIN"]
-        # MAIN never audited version 2: it is not MAIN's to list.
-        assert [(c.version) for c in comparison.scored_checklists(user("qo"))] == [1]
+        for reader in ("qo", "north.qo", "group.qo"):
+            ranking = comparison.site_ranking(user(reader), KEY, 1)
+            assert sorted(r.site.code for r in ranking) == ["MAIN", "NORTH"]
+        mine = {r.site.code: r.audit for r in comparison.site_ranking(user("qo"), KEY, 1)}
+        assert mine["MAIN"] is not None and mine["NORTH"] is None
+        history = {line.site.code: line.points for line in comparison.score_history(user("qo"), KEY)}
+        assert all(p.audit is None for p in history["NORTH"]) and all(p.audit for p in history["MAIN"])
+        assert {c.version for c in comparison.scored_checklists(user("qo"))} == {1, 2}
         with pytest.raises(Forbidden):
             comparison.scored_checklists(user("staff"))
 
@@ -201,8 +205,6 @@ def test_an_unknown_checklist_or_version_is_not_found(app, scored):
             comparison.comparison(user("group.qo"), "rank.nothing")
         with pytest.raises(NotFound):
             comparison.comparison(user("group.qo"), KEY, 3)
-        # A version the reader sees no audit of is known, with nobody ranked.
-        assert comparison.comparison(user("qo"), KEY, 2).ranking == []
 
 
 def test_equal_scores_share_a_rank_in_site_order(app, brand):
@@ -239,10 +241,13 @@ def test_the_scores_page_opens_on_the_most_recently_audited_version(scored, clie
     assert [scored["north_v2"] in row for row in _rows(html, "score-ranking")] == [True]
 
 
-def test_a_site_user_sees_only_their_sites_line_and_staff_none(scored, client_as):
+def test_a_site_user_sees_every_sites_score_and_opens_only_their_own_audits_and_staff_none(scored, client_as):
     html = client_as("qo").get(f"/audits/scores?checklist={KEY}&version=1").get_data(as_text=True)
     rows = _rows(html, "score-ranking")
-    assert len(rows) == 1 and "MAIN" in rows[0] and "NORTH" not in html.split("score-ranking")[1]
+    assert len(rows) == 2
+    main, north = sorted(rows, key=lambda row: "NORTH" in row)
+    assert "MAIN" in main and 'href="/audits/IA-' in main
+    assert "NORTH" in north and "href=" not in north and "<td>—</td>" in north
     assert client_as("staff").get("/audits/scores").status_code == 403
     assert client_as("group.qo").get("/audits/scores?checklist=rank.nothing").status_code == 404
 
@@ -291,9 +296,9 @@ def test_the_api_lists_the_scored_versions_and_gives_a_comparison(scored, api_as
     assert api.get(f"/api/v1/audit-scores/{KEY}").get_json()["version"] == 2
 
 
-def test_the_api_is_scoped_and_says_what_is_unknown(scored, api_as):
+def test_the_api_ranks_every_site_gives_audits_in_scope_and_says_what_is_unknown(scored, api_as):
     ranking = api_as("north.qo").get(f"/api/v1/audit-scores/{KEY}?version=1").get_json()["ranking"]
-    assert [row["site"] for row in ranking] == ["NORTH"]
+    assert {row["site"]: row["audit"] is not None for row in ranking} == {"MAIN": False, "NORTH": True}
     missing = api_as("group.qo").get(f"/api/v1/audit-scores/{KEY}?version=7")
     assert missing.status_code == 404 and missing.content_type.startswith("application/problem+json")
     assert "version 7" in missing.get_json()["detail"]
@@ -315,9 +320,9 @@ def test_the_kpi_page_shows_the_sites_score_and_rank(scored, client_as):
     assert "rank 1 of 1" in north and "100.0 %" in north and f"{KEY} v2" in north
     main = _panel(group.get("/metrics/?site=MAIN").get_data(as_text=True), "Audit scores compared")
     assert "rank 1 of 2" in main and f"{KEY} v1" in main and f"checklist={KEY}&amp;version=1" in main
-    # A site's people rank among what they may see: their own site.
+    # A site's people see their place among all the sites, as the group office does.
     own = _panel(client_as("qo").get("/metrics/?site=MAIN").get_data(as_text=True), "Audit scores compared")
-    assert "rank 1 of 1" in own
+    assert "rank 1 of 2" in own
     # Another area has no scored audit: no panel.
     assert "Audit scores compared" not in group.get("/metrics/?site=MAIN&area=AFTERSALES").get_data(as_text=True)
 
