@@ -22,7 +22,7 @@ from core.accounts.services import site_by_code, user_by_login
 from core.checklists import catalog
 from core.checklists import services as checklist_services
 from core.database import commit
-from core.demo import DEMO_QUALITY_OFFICER, DEMO_SITES, demo_text
+from core.demo import DEMO_SITES, GROUP_QUALITY_DIRECTOR, demo_text
 from core.errors import NotFound
 from core.trail import acting_as
 
@@ -54,9 +54,9 @@ def _missed(text: str) -> tuple[str, str]:
 
 
 def import_standard() -> bool:
-    """Import the example brand standard as the demo's quality officer; True if a version was added."""
+    """Import the example brand standard as the group's quality director; True if a version was added."""
     try:
-        officer = user_by_login(DEMO_QUALITY_OFFICER)
+        officer = user_by_login(GROUP_QUALITY_DIRECTOR)
     except NotFound:
         return False
     with acting_as(officer.login):

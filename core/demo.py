@@ -109,20 +109,34 @@ _NAMES = {
 }
 
 
-def _users() -> list[tuple[str, str, list[str], str, str]]:
-    """(login, printed name, roles, department, site code) of every demo user, Beijing's first;
-    the printed name as an English demo shows it (:func:`printed_name` gives the demo's)."""
+# The group office: people of the dealer group who work across its sites (no site of their own).
+GROUP_QUALITY_DIRECTOR = "group.quality"
+_GROUP_OFFICE = [
+    (GROUP_QUALITY_DIRECTOR, [QO], "QUALITY", "Group quality director", "集团质量总监", "欧阳明 Ouyang Ming"),
+]
+
+
+def _users() -> list[tuple[str, str, list[str], str, str | None]]:
+    """(login, printed name, roles, department, site code) of every demo user, Beijing's first and
+    the group office last (site None); the printed name as an English demo shows it
+    (:func:`printed_name` gives the demo's)."""
     users = []
     for code, _name, prefix in DEMO_SITES:
         city = "Beijing" if prefix == "bj" else "Shanghai"
         for (suffix, roles, department, role, _role_zh), person in zip(_PEOPLE, _NAMES[prefix], strict=True):
             users.append((f"{prefix}.{suffix}", f"{person} ({role}, {city})", roles, department, code))
+    for login, roles, department, role, _role_zh, person in _GROUP_OFFICE:
+        users.append((login, f"{person} ({role})", roles, department, None))
     return users
 
 
 def printed_name(login: str) -> str:
     """A demo person's name as the demo's language writes it: ``赵磊 Zhao Lei (Sales consultant,
     Beijing)``, or ``赵磊（销售顾问，北京）`` in a demo written in Chinese."""
+    group = next((person for person in _GROUP_OFFICE if person[0] == login), None)
+    if group is not None:
+        _login, _roles, _department, role, role_zh, person = group
+        return demo_text(f"{person} ({role})", f"{person.split()[0]}（{role_zh}）")
     prefix, suffix = login.split(".", 1)
     index = next(i for i, person in enumerate(_PEOPLE) if person[0] == suffix)
     person, (_suffix, _roles, _department, role, role_zh) = _NAMES[prefix][index], _PEOPLE[index]
@@ -215,7 +229,7 @@ def _add_users(missing, sites: dict[str, Site]) -> None:
             roles=roles,
             password=None,
             department=services.department_by_code(department),
-            site=sites[site],
+            site=sites[site] if site else None,
         )
         user.password_hash = shared_hash
     db.session.flush()

@@ -69,6 +69,6 @@ def init_command(demo, admin_password_file):
     if demo:
         sites = ", ".join(code for code, *_rest in DEMO_SITES)
         click.echo(
-            f"Demo dealer group: sites {sites}; {len(DEMO_USERS)} users (e.g. bj.quality, sh.quality, "
+            f"Demo dealer group: sites {sites}; {len(DEMO_USERS)} users (e.g. group.quality, bj.quality, sh.quality, "
             f"bj.sales.head; all logins in the README) with the password {DEMO_PASSWORD!r}."
         )

@@ -364,7 +364,7 @@ def test_the_example_brand_standard_is_imported_and_audited_at_both_sites_with_d
     from core.checklists.models import ChecklistVersion
 
     (version,) = db.session.execute(db.select(ChecklistVersion)).scalars().all()
-    assert (version.key, version.version, version.imported_by.login) == ("brand.showroom", 1, "bj.quality")
+    assert (version.key, version.version, version.imported_by.login) == ("brand.showroom", 1, "group.quality")
     assert catalog.origin("brand.showroom") == "import"
     audits = {
         audit.site.code: audit
