@@ -107,13 +107,17 @@ def service_checklist() -> Checklist:
             ),
             Question(
                 key="sanbao_ledger",
-                reference="家用汽车三包规定 (2022)",
+                reference="家用汽车三包规定 (2022) Art.18, Art.21, Art.24, Art.40",
                 text=_l(
-                    "Does a 三包 ledger per VIN track total repair days and repairs per fault within the 三包 period?"
+                    "Does a 三包 ledger per VIN track, from the invoice or delivery date, the repair days "
+                    "(a repair under 24 hours is one day), the repairs per fault, the replacements per main "
+                    "part and the loan car owed for a repair of more than 5 days?"
                 ),
                 guidance=_l(
-                    "Pick two vehicles with repeat repairs and rebuild their days off the road "
-                    "and repair counts from the repair orders; compare with the ledger."
+                    "Pick two vehicles with repeat repairs and rebuild their repair days from the agreed "
+                    "and completed times on the repair orders, their repair counts and their main parts "
+                    "replaced; compare with the ledger, and check a loan car or transport compensation "
+                    "was given from the 6th day of every repair over 5 days."
                 ),
             ),
             Question(
@@ -440,6 +444,9 @@ SYSTEMS = [
     ("drive_motor", _l("Drive motor")),
     ("steering", _l("Steering")),
     ("brakes", _l("Brakes")),
+    ("suspension", _l("Suspension")),
+    ("drivetrain", _l("Drivetrain (传动系统)")),
+    ("pollution_control", _l("Pollution-control device")),
     ("body", _l("Body structure")),
     ("fuel_system", _l("Fuel system")),
     ("electrical", _l("Electrical")),
@@ -586,20 +593,38 @@ def complaint_register() -> Form:
 
 
 def sanbao_case() -> Form:
+    # Version 2: the periods' start (Art.18), the repair's agreed and completed times (Art.40),
+    # the loan car (Art.21), the unit and the main part replaced (Art.24(2), (3)).
     return Form(
         key="aftersales.sanbao_case",
         area=AREA,
+        version=2,
         title=_l("三包 case file"),
         description=_l(
-            "One case per vehicle under 三包 (家用汽车产品修理更换退货责任规定, 2022). Submit "
-            "it again with every repair; the dashboard warns as the case nears a "
-            "replacement or refund trigger."
+            "One case per vehicle under 三包 (家用汽车产品修理更换退货责任规定, SAMR Order No. 43, "
+            "2022). Submit it again with every repair; the dashboard warns as the case nears a "
+            "replacement or refund trigger, and when a repair passes 5 days."
         ),
         fields=[
             Field(key="case_number", label=_l("Case number"), required=True),
             Field(key="vin", label=_l("VIN"), type="vin", required=True),
             Field(key="customer", label=_l("Customer"), required=True),
-            Field(key="purchase_date", label=_l("Invoice (purchase) date"), type="date", required=True),
+            Field(
+                key="purchase_date",
+                label=_l("Purchase invoice date"),
+                type="date",
+                required=True,
+                help=_l("The 三包 period and the repair warranty run from this date (Art.18)."),
+            ),
+            Field(
+                key="delivery_date",
+                label=_l("Delivery date, if not the invoice date"),
+                type="date",
+                help=_l(
+                    "Where the vehicle was delivered on another day than the invoice's, the periods run "
+                    "from the delivery (Art.18)."
+                ),
+            ),
             Field(key="record_date", label=_l("Date of this update"), type="date", required=True),
             Field(key="mileage", label=_l("Mileage now (km)"), type="integer", min=0, max=2_000_000, required=True),
             Field(
@@ -612,12 +637,22 @@ def sanbao_case() -> Form:
                     Field(key="date_in", label=_l("Date in"), type="date", required=True),
                     Field(key="date_out", label=_l("Date out"), type="date"),
                     Field(
+                        key="agreed_at",
+                        label=_l("Repair agreed with the customer at"),
+                        type="datetime",
+                        help=_l("Art.40: a repair's time runs from this moment to its completion."),
+                    ),
+                    Field(key="completed_at", label=_l("Repair completed at"), type="datetime"),
+                    Field(
                         key="days_off_road",
                         label=_l("Days off the road"),
                         type="integer",
                         min=0,
                         max=365,
-                        required=True,
+                        help=_l(
+                            "Counted from the two times above when both are given: every 24 hours "
+                            "begun is a day, so a repair shorter than 24 hours is one day (Art.40)."
+                        ),
                     ),
                     Field(key="mileage", label=_l("Mileage (km)"), type="integer", min=0, max=2_000_000),
                     Field(
@@ -636,8 +671,31 @@ def sanbao_case() -> Form:
                             "that endangers life."
                         ),
                     ),
-                    Field(key="main_part_replaced", label=_l("Major unit or main part replaced"), type="boolean"),
+                    Field(
+                        key="unit_replaced",
+                        label=_l("Whole major unit replaced"),
+                        type="boolean",
+                        help=_l(
+                            "The engine, transmission, traction battery or drive motor itself (Art.24(2)); "
+                            "not added to its main parts' replacements."
+                        ),
+                    ),
+                    Field(key="main_part_replaced", label=_l("Main part replaced"), type="boolean"),
+                    Field(
+                        key="main_part",
+                        label=_l("Main part"),
+                        help=_l(
+                            "Name the main part the same way each time: replacements are counted per main "
+                            "part, not per system (Art.24(3))."
+                        ),
+                    ),
                     Field(key="parts", label=_l("Parts replaced")),
+                    Field(
+                        key="loan_car",
+                        label=_l("Loan car or transport compensation given"),
+                        type="boolean",
+                        help=_l("Owed from the 6th day of a repair of more than 5 days (Art.21)."),
+                    ),
                 ],
             ),
             Field(
@@ -657,12 +715,13 @@ def sanbao_case() -> Form:
                 label=_l("Clause triggered"),
                 type="select",
                 choices=[
-                    ("seven_day", _l("7 days: major unit replaced")),
-                    ("sixty_day", _l("60 days / 3,000 km: serious safety fault")),
-                    ("serious_safety", _l("Serious safety fault after 2 repairs")),
-                    ("part_replaced", _l("Major unit or main part replaced twice")),
-                    ("repair_days", _l("Repairs over 30 days in total")),
-                    ("same_fault", _l("Same fault repaired more than 4 times")),
+                    ("seven_day", _l("Art.22 — 7 days: major unit or its main part to be replaced")),
+                    ("sixty_day", _l("Art.23 — 60 days / 3,000 km: serious safety fault")),
+                    ("serious_safety", _l("Art.24(1) — serious safety fault after 2 repairs")),
+                    ("unit_replaced", _l("Art.24(2) — major unit replaced twice")),
+                    ("part_replaced", _l("Art.24(3) — same main part replaced twice")),
+                    ("repair_days", _l("Art.24(4) — repairs over 30 days in total")),
+                    ("same_fault", _l("Art.24(4) — same fault repaired more than 4 times")),
                 ],
             ),
             Field(key="notes", label=_l("Notes"), type="textarea"),

@@ -260,6 +260,7 @@ def _recent_cases(site) -> list[dict]:
                 "system": "transmission",
                 "serious_safety": False,
                 "main_part_replaced": False,
+                "loan_car": True,
                 "parts": demo_text("Valve body, fluid", "阀体、变速箱油"),
             }
         )

@@ -72,12 +72,17 @@ CHECKLISTS = [
             ),
             Question(
                 key="sanbao",
-                reference="家用汽车三包规定 (2022)",
+                reference="家用汽车三包规定 (2022) Art.18, Art.21–24, Art.40",
                 text=_l("Are open 三包 cases monitored against the replacement and refund triggers?"),
                 guidance=_l(
-                    "Look at the 三包 ledger: repair days per case (trigger over 30), repairs of the "
-                    "same fault (over 4), serious safety faults after 2 repairs; check that cases "
-                    "near a trigger were escalated."
+                    "Look at the 三包 ledger: periods counted from the invoice date, or the delivery date "
+                    "where it differs (Art.18); repair days per case, a repair under 24 hours counting as "
+                    "one day (Art.40; trigger over 30, Art.24(4)); repairs of the same fault (over 4); "
+                    "serious safety faults after 2 repairs; a major unit or the same main part of the "
+                    "engine, transmission, traction battery, drive motor, steering, brakes, suspension, "
+                    "drivetrain, pollution-control device or body replaced twice (Art.24(2), (3)); a loan "
+                    "car or transport compensation from the 6th day of a repair over 5 days (Art.21). "
+                    "Check that cases near a trigger were escalated."
                 ),
             ),
             Question(
