@@ -100,14 +100,44 @@ CHECKLISTS = [
             ),
             Question(
                 key="sensitive",
-                reference="PIPL Art.28, Art.29",
+                reference="PIPL Art.28, Art.29, Art.31",
                 text=_l(
-                    "Is separate consent obtained before sensitive information (biometrics, location, "
-                    "credit, ID numbers) is processed?"
+                    "Is separate consent obtained before sensitive personal information is processed: "
+                    "biometrics, religious belief, specific identity, medical and health data, financial "
+                    "accounts, whereabouts, and any personal information of a minor under 14 (with a "
+                    "parent's or guardian's consent)?"
                 ),
                 guidance=_l(
-                    "Sample consent records that involve finance, face recognition or vehicle "
-                    "location; each must show a separate consent."
+                    "Sample consent records that involve finance, face recognition, vehicle location, "
+                    "health information or a child's data; each must show a separate consent, and a "
+                    "minor's the guardian's."
+                ),
+            ),
+            Question(
+                key="third_party",
+                reference="PIPL Art.23",
+                text=_l(
+                    "Before personal information is given to another processor (the manufacturer, a "
+                    "finance or insurance partner), is the customer told the recipient's name, contact, "
+                    "purpose, processing method and data items, and is their separate consent obtained?"
+                ),
+                guidance=_l(
+                    "Take the data flows to the manufacturer and partners in the inventory; sample consent "
+                    "records of customers whose data went to them: each must show the separate consent and "
+                    "name the recipient."
+                ),
+            ),
+            Question(
+                key="electronic_ads",
+                reference="广告法 Art.43",
+                text=_l(
+                    "Are advertisements sent by text, e-mail or instant message only to people who agreed "
+                    "or asked for them, with the sender's true identity and contact and a way to refuse "
+                    "further messages?"
+                ),
+                guidance=_l(
+                    "Take three recent campaign messages: check the recipients' consent records, the "
+                    "sender's name and contact in the message and a working opt-out."
                 ),
             ),
             Question(
@@ -231,6 +261,17 @@ CATEGORIES = [
     ("other", _l("Other")),
 ]
 
+# PIPL Art.28: the sensitive personal information it names.
+SENSITIVE_KINDS = [
+    ("biometrics", _l("Biometrics (face, fingerprint, voice)")),
+    ("religion", _l("Religious belief")),
+    ("specific_identity", _l("Specific identity")),
+    ("medical_health", _l("Medical and health data")),
+    ("financial_accounts", _l("Financial accounts, credit")),
+    ("whereabouts", _l("Whereabouts and location tracks")),
+    ("minor", _l("Personal information of a minor under 14")),
+]
+
 FORMS = [
     Form(
         key="risk.register_entry",
@@ -309,6 +350,9 @@ FORMS = [
         area=AREA,
         title=_l("Consent record"),
         description=_l("What a customer was told and agreed to about their personal information (PIPL)."),
+        # Version 2: the sensitive categories as PIPL Art.28 lists them, a minor's guardian (Art.31),
+        # and giving the information to another processor only with separate consent (Art.23).
+        version=2,
         fields=[
             Field(key="customer", label=_l("Customer"), required=True),
             Field(key="phone", label=_l("Phone"), type="phone"),
@@ -331,15 +375,28 @@ FORMS = [
                     ("marketing", _l("Marketing calls and texts")),
                     ("finance", _l("Finance and credit check")),
                     ("vehicle_data", _l("Connected-vehicle data")),
-                    ("third_party", _l("Sharing with the manufacturer or partners")),
                 ],
+                help=_l(
+                    "Giving the information to the manufacturer or a partner is not a purpose here: it "
+                    "needs the separate consent below (PIPL Art.23)."
+                ),
             ),
             Field(
                 key="sensitive",
                 label=_l("Sensitive information involved"),
                 type="boolean",
                 required=True,
-                help=_l("Biometrics, precise location, credit or financial accounts, ID numbers (PIPL Art.28)."),
+                help=_l(
+                    "Biometrics, religious belief, specific identity, medical and health data, financial "
+                    "accounts, whereabouts, or any personal information of a minor under 14 (PIPL Art.28)."
+                ),
+            ),
+            Field(
+                key="sensitive_kinds",
+                label=_l("Sensitive information"),
+                type="multiselect",
+                choices=SENSITIVE_KINDS,
+                visible_when=("sensitive", True),
             ),
             Field(
                 key="separate_consent",
@@ -347,6 +404,40 @@ FORMS = [
                 type="boolean",
                 required=True,
                 visible_when=("sensitive", True),
+            ),
+            Field(
+                key="guardian_consent",
+                label=_l("Consent of the parent or guardian"),
+                type="boolean",
+                required=True,
+                visible_when=("sensitive_kinds", "minor"),
+                help=_l("A minor under 14's information needs the consent of a parent or guardian (PIPL Art.31)."),
+            ),
+            Field(
+                key="third_party_consent",
+                label=_l("Separate consent to give the information to another processor"),
+                type="boolean",
+                required=True,
+                help=_l(
+                    "PIPL Art.23: the customer was told the recipient's name and contact, the purpose, the "
+                    "processing method and the data items, and agreed to this transfer separately. "
+                    "Without it, no recipient can be recorded."
+                ),
+            ),
+            Field(
+                key="recipients",
+                label=_l("Recipients (name and contact)"),
+                type="textarea",
+                required=True,
+                visible_when=("third_party_consent", True),
+                help=_l("e.g. the manufacturer's customer centre, the finance company; one per line."),
+            ),
+            Field(
+                key="transfer_purpose",
+                label=_l("Purpose and data items given"),
+                type="textarea",
+                required=True,
+                visible_when=("third_party_consent", True),
             ),
             Field(
                 key="channel",

@@ -137,17 +137,22 @@ def review_inputs(site, period_from, period_to):
 @hookimpl
 def form_submitted(submission):
     """Sensitive personal information processed without separate consent is a
-    breach of PIPL Art.29: it becomes a major nonconformity at once."""
+    breach of PIPL Art.29 (a minor's without the guardian's consent, of Art.31):
+    it becomes a major nonconformity at once."""
     if submission.form_key != "risk.consent_record":
         return
     data = submission.data
-    if data.get("sensitive") is True and data.get("separate_consent") is False:
+    if data.get("sensitive") is True and (
+        data.get("separate_consent") is False or data.get("guardian_consent") is False
+    ):
         raise_nonconformity(
             title=f"Sensitive personal information without separate consent: {data.get('customer', '')}"[:300],
             description=(
-                "A consent record shows sensitive personal information (biometrics, location, credit or "
-                "ID numbers) processed without the separate consent PIPL Art.29 requires. Stop the "
-                "processing, obtain the consent or delete the data, and find why it was collected."
+                "A consent record shows sensitive personal information (PIPL Art.28: biometrics, religious "
+                "belief, specific identity, medical and health data, financial accounts, whereabouts, a minor "
+                "under 14's information) processed without the separate consent PIPL Art.29 requires, or a "
+                "minor's without the guardian's consent (Art.31). Stop the processing, obtain the consent or "
+                "delete the data, and find why it was collected."
             ),
             severity="major",
             site=submission.site.code,
