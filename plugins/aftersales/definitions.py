@@ -42,6 +42,8 @@ def service_checklist() -> Checklist:
     return Checklist(
         key="aftersales.service",
         area=AREA,
+        # Version 2: the 三包 ledger question as SAMR Order No. 43 has the rules.
+        version=2,
         title=_l("After-sales service process"),
         description=_l("Workshop reception to vehicle return, warranty and 三包 records (source chapter 6)."),
         questions=[
@@ -169,12 +171,14 @@ def complaint_checklist() -> Checklist:
     return Checklist(
         key="aftersales.complaints",
         area=AREA,
+        # Version 2: clause numbers as ISO 10002:2018 has them.
+        version=2,
         title=_l("Complaint handling"),
         description=_l("Complaints handled as ISO 10002 describes (source chapter 4.3)."),
         questions=[
             Question(
                 key="channels",
-                reference="ISO 10002 §4.3, §6.1",
+                reference="ISO 10002:2018 §4.5, §4.8, §7.1",
                 text=_l("Are complaint channels publicised, easy to reach and free of charge?"),
                 guidance=_l(
                     "Look for the channels on the website, at reception and on invoices; try the phone number."
@@ -182,7 +186,7 @@ def complaint_checklist() -> Checklist:
             ),
             Question(
                 key="commitment",
-                reference="ISO 10002 §5.1–5.3",
+                reference="ISO 10002:2018 §5.2–5.4",
                 text=_l("Has management set a complaint-handling policy with named responsibilities?"),
                 guidance=_l(
                     "Read the policy and the complaint procedure; ask the complaint owner what they may decide."
@@ -190,7 +194,7 @@ def complaint_checklist() -> Checklist:
             ),
             Question(
                 key="registration",
-                reference="ISO 10002 §7.2",
+                reference="ISO 10002:2018 §7.2",
                 text=_l(
                     "Does every complaint get a unique ID and is it registered with the channel, "
                     "category and the remedy sought?"
@@ -202,13 +206,13 @@ def complaint_checklist() -> Checklist:
             ),
             Question(
                 key="acknowledgement",
-                reference="ISO 10002 §7.3",
+                reference="ISO 10002:2018 §7.4",
                 text=_l("Is each complaint acknowledged promptly (target: within 24 hours)?"),
                 guidance=_l("Compare the received and acknowledged dates of a sample of complaints."),
             ),
             Question(
                 key="triage",
-                reference="ISO 10002 §7.4",
+                reference="ISO 10002:2018 §7.5",
                 text=_l(
                     "Is each complaint triaged for severity, and are high-severity complaints "
                     "escalated as nonconformities?"
@@ -219,7 +223,7 @@ def complaint_checklist() -> Checklist:
             ),
             Question(
                 key="investigation",
-                reference="ISO 10002 §7.6",
+                reference="ISO 10002:2018 §7.6",
                 text=_l("Is each complaint investigated and its root cause recorded before it is answered?"),
                 guidance=_l(
                     'Read the root cause and action of five closed complaints; are they more than "customer informed"?'
@@ -227,7 +231,7 @@ def complaint_checklist() -> Checklist:
             ),
             Question(
                 key="response",
-                reference="ISO 10002 §7.7–7.8",
+                reference="ISO 10002:2018 §7.7–7.9",
                 text=_l(
                     "Is the decision communicated to the customer and the complaint formally closed "
                     "with the customer's response recorded?"
@@ -236,7 +240,7 @@ def complaint_checklist() -> Checklist:
             ),
             Question(
                 key="timeliness",
-                reference="ISO 10002 §7.7",
+                reference="ISO 10002:2018 §4.15, §7.3",
                 text=_l("Are complaints closed by the agreed date (typically within 7 days)?"),
                 guidance=_l(
                     "Check the complaint closure on-time rate and the mean resolution time of "
@@ -245,7 +249,7 @@ def complaint_checklist() -> Checklist:
             ),
             Question(
                 key="analysis",
-                reference="ISO 10002 §8.3–8.4; ISO 9001 9.3.2 c",
+                reference="ISO 10002:2018 §8.2, §8.6; ISO 9001 9.3.2 c",
                 text=_l("Are complaints analysed for trends and reviewed by management?"),
                 guidance=_l(
                     "Look for a monthly complaint analysis by category and its discussion in management review."
@@ -253,7 +257,7 @@ def complaint_checklist() -> Checklist:
             ),
             Question(
                 key="fairness",
-                reference="Source ch. 4.3; ISO 10002 §4.6",
+                reference="Source ch. 4.3; ISO 10002:2018 §4.7, §4.10",
                 text=_l(
                     "Is the complaint handled fairly and confidentially, with the customer's personal data protected?"
                 ),
@@ -275,14 +279,21 @@ def metrics() -> list[Metric]:
             unit="",
             direction="higher",
             target=800,
-            warning=759,
+            warning=750,
             computed=True,
             formula=_l(
                 "Σ(weight × factor mean ÷ 10) × 1000 over the CSI survey answers of the month; "
                 "weights: service quality 32 %, advisor 19 %, vehicle pick-up 19 %, facility 15 %, "
                 "service initiation 15 %."
             ),
-            description=_l("J.D. Power CSI weighting; the 2023 China industry average is 759."),
+            description=_l(
+                "Scale 0 to 1000 from five ratings of 1 to 10 each, so the lowest possible index is 100. "
+                "The weights are those of J.D. Power's U.S. Customer Service Index study (2022). The "
+                "default target of 800 and warning of 750 are round starting values for this index, not "
+                "J.D. Power figures: J.D. Power's China after-sales study uses its own factor model, so "
+                "its averages (759 in 2023, 773 in 2024) cannot be compared with it. Each site sets its "
+                "own target from its own baseline."
+            ),
         ),
         Metric(
             key="aftersales.first_time_fix",

@@ -40,6 +40,8 @@ CHANNELS = [
 def checklist() -> Checklist:
     return Checklist(
         key="communication.internal",
+        # Version 2: the ISO 10002:2018 clause of complaint decisions.
+        version=2,
         area=AREA,
         title=_l("Internal and external communication"),
         description=_l("Channels, cross-department meetings and handoffs (source chapter 10)."),
@@ -114,7 +116,7 @@ def checklist() -> Checklist:
             ),
             Question(
                 key="complaint_decisions",
-                reference="ISO 10002 §7.8, §8.3",
+                reference="ISO 10002:2018 §7.8",
                 text=_l("Are complaint decisions shared with the staff involved?"),
                 guidance=_l(
                     "Pick two closed complaints and ask the staff involved whether they know the outcome and the cause."

@@ -30,6 +30,8 @@ def checklists() -> list[Checklist]:
     return [
         Checklist(
             key="marketing.promotions",
+            # Version 2: the 广告法 Art.43 question.
+            version=2,
             area=AREA,
             title=_l("Marketing and promotions"),
             description=_l("From market analysis to the post-campaign review: planned, lawful, measured."),

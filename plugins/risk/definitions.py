@@ -20,6 +20,8 @@ LIBRARY = Path(__file__).parent / "library"
 CHECKLISTS = [
     Checklist(
         key="risk.compliance",
+        # Version 2: PIPL Art.23 and 广告法 Art.43 questions, the Art.28 list, the 三包 articles.
+        version=2,
         area=AREA,
         title=_l("Legal, market and data risk"),
         description=_l(
