@@ -113,6 +113,18 @@ def technician_efficiency(repair_orders: list[dict]) -> float | None:
     return sum(float(ro["hours_sold"]) for ro in rows) / clocked * 100
 
 
+def on_time_delivery_rate(repair_orders: list[dict]) -> float | None:
+    """Repair orders ready by the promised time ÷ repair orders that give both times, %."""
+    timed = [
+        (_moment(ro["promised_at"]), _moment(ro["completed_at"]))
+        for ro in repair_orders
+        if ro.get("promised_at") and ro.get("completed_at")
+    ]
+    if not timed:
+        return None
+    return sum(1 for promised, completed in timed if completed <= promised) / len(timed) * 100
+
+
 # 家用汽车产品修理更换退货责任规定 (SAMR Order No. 43, in force 2022-01-01): the periods and the triggers.
 SANBAO_YEARS = 2  # Art.18: the 三包 period, at least 2 years or 50,000 km, whichever comes first
 SANBAO_KM = 50_000

@@ -70,6 +70,7 @@ def populate() -> int:
             continue
         for index, month in enumerate(site.months):
             added += len(submit_forms(_month(demo_random("aftersales", site, month), site, index, month)))
+        added += len(submit_forms(_sanbao_history(site)))
         added += len(submit_forms(_recent_cases(site)))
     return added
 
@@ -125,6 +126,7 @@ def _month(rng, site, index: int, month: str) -> list[dict]:
                 "concern": demo_text(*rng.choice(CONCERNS)),
                 "estimate": round(sold * 380 + rng.uniform(0, 900), 2),
                 "promised_at": (when + timedelta(hours=6)).isoformat(),
+                "completed_at": (when + timedelta(hours=6) + _lateness(site, month, number, q)).isoformat(),
                 "parts_types": ["original"],
                 "customer_signed": True,
                 "customer_updated": rng.random() < 0.6 + 0.4 * q,
@@ -237,6 +239,86 @@ def _month(rng, site, index: int, month: str) -> list[dict]:
             heads,
             received,
         )
+    return batch
+
+
+def _lateness(site, month: str, number: int, q: float) -> timedelta:
+    """How much later than promised a repair order's car was ready (negative: early). Drawn from its
+    own generator, so the month's other records stay as they were; the weaker the month, the more
+    cars are late."""
+    rng = demo_random("aftersales-completion", site, f"{month}-{number}")
+    if rng.random() < 0.02 + 0.3 * (1 - q):
+        return timedelta(minutes=rng.randint(20, 240))
+    return -timedelta(minutes=rng.randint(0, 90))
+
+
+SANBAO_FAULTS = (
+    ("Infotainment screen freezes", "中控屏死机"),
+    ("Window regulator noise", "车窗升降异响"),
+    ("Air conditioning weak", "空调制冷弱"),
+    ("Door seal wind noise", "门密封条风噪"),
+    ("Parking sensor false alarm", "倒车雷达误报"),
+    ("Wiper judder", "雨刮抖动"),
+)
+
+
+def _sanbao_history(site) -> list[dict]:
+    """三包 case files opened and updated over the demo's history, all closed before last month, so
+    the open-case metrics have values month by month (the weaker site opens more cases). Each
+    update repeats the case's repairs so far; no repair comes near a trigger."""
+    cases: list[dict] = []
+    batch = []
+    history = site.months[:-1]
+    for index, month in enumerate(history):
+        rng = demo_random("aftersales-sanbao", site, month)
+        year, number = int(month[:4]), int(month[5:])
+        if rng.random() < (0.35 if site.rank == 0 else 0.6):
+            opened = date(year, number, rng.randint(1, 10))
+            cases.append(
+                {
+                    "case_number": f"SB-{site.code}-{month.replace('-', '')}",
+                    "vin": "LFV2B25G" + "".join(rng.choice(VIN_CHARS) for _ in range(9)),
+                    "customer": rng.choice(CUSTOMERS),
+                    "purchase_date": (opened - timedelta(days=rng.randint(120, 500))).isoformat(),
+                    "months": rng.randint(1, 3),
+                    "repairs": [],
+                }
+            )
+        for case in [case for case in cases if case["months"] > 0]:
+            case["months"] -= 1
+            day = date(year, number, rng.randint(11, 26))
+            fault = SANBAO_FAULTS[len(case["repairs"]) % len(SANBAO_FAULTS)]
+            case["repairs"].append(
+                {
+                    "date_in": (day - timedelta(days=2)).isoformat(),
+                    "days_off_road": rng.randint(1, 3),
+                    "mileage": 8000 + 1500 * len(case["repairs"]),
+                    "fault": demo_text(*fault),
+                    "system": "electrical",
+                    "loan_car": False,
+                }
+            )
+            closing = case["months"] == 0 or index == len(history) - 1
+            batch.append(
+                {
+                    "form_key": SANBAO,
+                    "site": site.code,
+                    "submitted_by": site.heads["AFTERSALES"],
+                    "submitted_at": local_time(year, number, day.day, 16),
+                    "data": {
+                        "case_number": case["case_number"],
+                        "vin": case["vin"],
+                        "customer": case["customer"],
+                        "purchase_date": case["purchase_date"],
+                        "record_date": day.isoformat(),
+                        "mileage": 8000 + 1500 * len(case["repairs"]),
+                        "repairs": list(case["repairs"]),
+                        "status": "closed" if closing else "open",
+                    },
+                }
+            )
+            if closing:
+                case["months"] = 0
     return batch
 
 

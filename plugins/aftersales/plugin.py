@@ -96,6 +96,9 @@ COMPUTATIONS = {
     "aftersales.technician_efficiency": lambda site, period: computations.technician_efficiency(
         submissions_in_period("aftersales.repair_order", site, period)
     ),
+    "aftersales.on_time_delivery": lambda site, period: computations.on_time_delivery_rate(
+        submissions_in_period("aftersales.repair_order", site, period)
+    ),
     "aftersales.complaints_on_time": lambda site, period: computations.closed_on_time_rate(
         submissions_in_period("aftersales.complaint", site, period)
     ),

@@ -15,6 +15,8 @@ from flask_babel import lazy_gettext as _l
 from core.plugins import Checklist, Field, Form, Metric, ProcedureTemplate, Question
 
 AREA = "RISK"
+# The after-sales area's 三包 case file, read by key through the core (a plugin imports no other plugin).
+SANBAO_CASE = "aftersales.sanbao_case"
 LIBRARY = Path(__file__).parent / "library"
 
 CHECKLISTS = [
@@ -227,7 +229,16 @@ METRICS = [
         direction="lower",
         target=0,
         warning=2,
-        formula=_l("三包 cases open at the end of the month."),
+        computed=True,
+        inputs=(SANBAO_CASE,),
+        formula=_l(
+            "三包 cases whose latest case-file entry up to the end of the month (today, for the current "
+            "month) has the status open."
+        ),
+        description=_l(
+            "Computed from the 三包 case files of the after-sales area; months entered by hand before "
+            "keep their values until a case file of that month is filed."
+        ),
     ),
     Metric(
         key="risk.sanbao_days_open",
@@ -237,7 +248,16 @@ METRICS = [
         direction="lower",
         target=10,
         warning=20,
-        formula=_l("Sum of the days each open 三包 case has been open ÷ open cases, at the end of the month."),
+        computed=True,
+        inputs=(SANBAO_CASE,),
+        formula=_l(
+            "Sum over the open 三包 cases of the days from the first entry of the case file to the end of "
+            "the month (today, for the current month) ÷ open cases."
+        ),
+        description=_l(
+            "Computed from the 三包 case files of the after-sales area; months entered by hand before "
+            "keep their values until a case file of that month is filed."
+        ),
     ),
     Metric(
         key="risk.data_incidents",
