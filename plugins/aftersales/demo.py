@@ -263,62 +263,63 @@ SANBAO_FAULTS = (
 
 
 def _sanbao_history(site) -> list[dict]:
-    """三包 case files opened and updated over the demo's history, all closed before last month, so
-    the open-case metrics have values month by month (the weaker site opens more cases). Each
-    update repeats the case's repairs so far; no repair comes near a trigger."""
+    """三包 case files opened and updated month by month, so that the open-case metrics have a value
+    every month: at least one case is open at every month's end, and the weaker site opens more.
+    Each update repeats the case's repairs so far; no repair comes near a trigger, so none of these
+    cases shows on the dashboard."""
     cases: list[dict] = []
     batch = []
-    history = site.months[:-1]
-    for index, month in enumerate(history):
+
+    def update(case, year, number, rng):
+        case["months"] -= 1
+        day = date(year, number, rng.randint(11, 26))
+        fault = SANBAO_FAULTS[len(case["repairs"]) % len(SANBAO_FAULTS)]
+        case["repairs"].append(
+            {
+                "date_in": (day - timedelta(days=2)).isoformat(),
+                "days_off_road": rng.randint(1, 3),
+                "mileage": 8000 + 1500 * len(case["repairs"]),
+                "fault": demo_text(*fault),
+                "system": "electrical",
+                "loan_car": False,
+            }
+        )
+        batch.append(
+            {
+                "form_key": SANBAO,
+                "site": site.code,
+                "submitted_by": site.heads["AFTERSALES"],
+                "submitted_at": local_time(year, number, day.day, 16),
+                "data": {
+                    "case_number": case["case_number"],
+                    "vin": case["vin"],
+                    "customer": case["customer"],
+                    "purchase_date": case["purchase_date"],
+                    "record_date": day.isoformat(),
+                    "mileage": 8000 + 1500 * len(case["repairs"]),
+                    "repairs": list(case["repairs"]),
+                    "status": "open" if case["months"] > 0 else "closed",
+                },
+            }
+        )
+
+    for month in site.months:
         rng = demo_random("aftersales-sanbao", site, month)
         year, number = int(month[:4]), int(month[5:])
-        if rng.random() < (0.35 if site.rank == 0 else 0.6):
-            opened = date(year, number, rng.randint(1, 10))
-            cases.append(
-                {
-                    "case_number": f"SB-{site.code}-{month.replace('-', '')}",
-                    "vin": "LFV2B25G" + "".join(rng.choice(VIN_CHARS) for _ in range(9)),
-                    "customer": rng.choice(CUSTOMERS),
-                    "purchase_date": (opened - timedelta(days=rng.randint(120, 500))).isoformat(),
-                    "months": rng.randint(1, 3),
-                    "repairs": [],
-                }
-            )
         for case in [case for case in cases if case["months"] > 0]:
-            case["months"] -= 1
-            day = date(year, number, rng.randint(11, 26))
-            fault = SANBAO_FAULTS[len(case["repairs"]) % len(SANBAO_FAULTS)]
-            case["repairs"].append(
-                {
-                    "date_in": (day - timedelta(days=2)).isoformat(),
-                    "days_off_road": rng.randint(1, 3),
-                    "mileage": 8000 + 1500 * len(case["repairs"]),
-                    "fault": demo_text(*fault),
-                    "system": "electrical",
-                    "loan_car": False,
-                }
-            )
-            closing = case["months"] == 0 or index == len(history) - 1
-            batch.append(
-                {
-                    "form_key": SANBAO,
-                    "site": site.code,
-                    "submitted_by": site.heads["AFTERSALES"],
-                    "submitted_at": local_time(year, number, day.day, 16),
-                    "data": {
-                        "case_number": case["case_number"],
-                        "vin": case["vin"],
-                        "customer": case["customer"],
-                        "purchase_date": case["purchase_date"],
-                        "record_date": day.isoformat(),
-                        "mileage": 8000 + 1500 * len(case["repairs"]),
-                        "repairs": list(case["repairs"]),
-                        "status": "closed" if closing else "open",
-                    },
-                }
-            )
-            if closing:
-                case["months"] = 0
+            update(case, year, number, rng)
+        if rng.random() < (0.3 if site.rank == 0 else 0.5) or not any(case["months"] > 0 for case in cases):
+            case = {
+                "case_number": f"SB-{site.code}-{month.replace('-', '')}",
+                "vin": "LFV2B25G" + "".join(rng.choice(VIN_CHARS) for _ in range(9)),
+                "customer": rng.choice(CUSTOMERS),
+                "purchase_date": (date(year, number, 1) - timedelta(days=rng.randint(120, 500))).isoformat(),
+                # Updated in this month and the next one to three, closed at the last update.
+                "months": rng.randint(2, 4),
+                "repairs": [],
+            }
+            cases.append(case)
+            update(case, year, number, rng)
     return batch
 
 
