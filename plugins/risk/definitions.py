@@ -69,10 +69,16 @@ CHECKLISTS = [
                 key="delivery_documents",
                 reference="销管办法 Art.16",
                 text=_l(
-                    "Does every buyer receive the conformity certificate, consistency certificate, "
-                    "manuals and 三包 certificate at delivery?"
+                    "Does every buyer receive at delivery the documents Art.16 lists for the vehicle's origin "
+                    "(conformity certificate; chassis certificate for a vehicle converted on a Chinese-made "
+                    "chassis; import certificate and import inspection certificate for an import), the "
+                    "consistency certificate or an import's special-certification report, the Chinese "
+                    "owner's manual, the warranty and maintenance manual and the 三包 certificate?"
                 ),
-                guidance=_l("Sample five delivery files for the signed document list; ask a recent buyer if possible."),
+                guidance=_l(
+                    "Sample five delivery files for the signed document list, checked against each vehicle's "
+                    "origin; ask a recent buyer if possible. The true invoice is Art.15's rule."
+                ),
             ),
             Question(
                 key="sanbao",
