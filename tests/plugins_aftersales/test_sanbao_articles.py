@@ -191,3 +191,24 @@ def test_art_24_3_the_case_file_offers_every_listed_system():
 def test_art_21_the_warning_ends_once_the_loan_car_is_recorded():
     given = repair("2025-03-01", days_off_road=8, loan_car=True)
     assert "loan_car" not in {flag.rule for flag in computations.sanbao_flags(case(given))}
+
+
+def test_art_21_and_art_24_warnings_read_in_both_languages(app):
+    from plugins.aftersales.plugin import flag_text
+
+    loan = computations.SanbaoFlag("loan_car", "warning", 6, 5, "gearbox slips")
+    unit = computations.SanbaoFlag("unit_replaced", "trigger", 2, 2, "transmission")
+    part = computations.SanbaoFlag("part_replaced", "warning", 1, 2, "front strut")
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert flag_text(loan) == (
+            "A repair took 6 days (more than 5): a loan car or transport compensation is owed from the 6th day "
+            "(三包 Art.21)."
+        )
+        assert flag_text(unit).startswith("Transmission replaced 2 times")
+        assert flag_text(part).startswith("front strut replaced once")
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        assert (
+            flag_text(loan)
+            == "单次维修用时 6 日（超过 5 日）：自第 6 日起应提供备用车或交通费用补偿（三包规定第二十一条）。"
+        )
+        assert flag_text(unit).startswith("变速器")
