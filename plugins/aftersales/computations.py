@@ -6,8 +6,9 @@ hand-worked example.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 # J.D. Power U.S. Customer Service Index study 2022: factor weights.
 CSI_WEIGHTS = {"service_quality": 0.32, "advisor": 0.19, "pickup": 0.19, "facility": 0.15, "initiation": 0.15}
@@ -112,17 +113,37 @@ def technician_efficiency(repair_orders: list[dict]) -> float | None:
     return sum(float(ro["hours_sold"]) for ro in rows) / clocked * 100
 
 
-# 家用汽车产品修理更换退货责任规定 (2022): the 三包 period and the triggers.
-SANBAO_YEARS = 2
+def on_time_delivery_rate(repair_orders: list[dict]) -> float | None:
+    """Repair orders ready by the promised time ÷ repair orders that give both times, %."""
+    timed = [
+        (_moment(ro["promised_at"]), _moment(ro["completed_at"]))
+        for ro in repair_orders
+        if ro.get("promised_at") and ro.get("completed_at")
+    ]
+    if not timed:
+        return None
+    return sum(1 for promised, completed in timed if completed <= promised) / len(timed) * 100
+
+
+# 家用汽车产品修理更换退货责任规定 (SAMR Order No. 43, in force 2022-01-01): the periods and the triggers.
+SANBAO_YEARS = 2  # Art.18: the 三包 period, at least 2 years or 50,000 km, whichever comes first
 SANBAO_KM = 50_000
+WARRANTY_YEARS = 3  # Art.18: the repair warranty (包修期), at least 3 years or 60,000 km
+WARRANTY_KM = 60_000
+# Art.22 and Art.24(2): the major units. Art.24 ¶2: a unit's own replacements and those of its
+# main parts are counted apart, never added together.
 MAJOR_UNITS = ("engine", "transmission", "traction_battery", "drive_motor")
-SIXTY_DAY_SYSTEMS = ("steering", "brakes", "body", "fuel_system", "traction_battery")
-REPAIR_DAYS_LIMIT = 30  # more than 30 days in total
+# Art.24(3): the systems in which the same main part replaced twice triggers replacement or refund.
+MAIN_PART_SYSTEMS = (*MAJOR_UNITS, "steering", "brakes", "suspension", "drivetrain", "pollution_control", "body")
+SIXTY_DAY_SYSTEMS = ("steering", "brakes", "body", "fuel_system", "traction_battery")  # Art.23
+REPAIR_DAYS_LIMIT = 30  # Art.24(4): more than 30 days of repairs in total
 REPAIR_DAYS_WARNING = 20
-SAME_FAULT_LIMIT = 4  # repaired more than 4 times
+SAME_FAULT_LIMIT = 4  # Art.24(4): the same fault repaired more than 4 times
 SAME_FAULT_WARNING = 3
-SAFETY_REPAIRS_LIMIT = 2  # a serious safety fault still there after 2 repairs
-PART_REPLACEMENTS_LIMIT = 2  # a major unit or the same main part replaced twice
+SAFETY_REPAIRS_LIMIT = 2  # Art.24(1): a serious safety fault still there after 2 repairs
+REPLACEMENTS_LIMIT = 2  # Art.24(2), (3): a major unit, or the same main part, replaced twice
+LOAN_CAR_DAYS = 5  # Art.21: one repair of more than 5 days owes a loan car or transport costs from day 6
+HOURS_PER_DAY = 24
 
 
 @dataclass(frozen=True)
@@ -130,7 +151,7 @@ class SanbaoFlag:
     """One rule a 三包 case has reached (``trigger``) or is close to (``warning``).
 
     ``rule`` names the rule; ``count`` and ``limit`` are in the rule's unit
-    (days or repairs); ``subject`` is the fault or system concerned.
+    (days or repairs); ``subject`` is the fault, system or main part concerned.
     """
 
     rule: str
@@ -147,29 +168,71 @@ def _add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-def _within_period(purchase: date, repair: dict, case_mileage) -> bool:
+def _moment(value) -> datetime | None:
+    if value in (None, ""):
+        return None
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def repair_days(started, completed) -> int | None:
+    """Art.40: a single repair's time runs from when the customer and the repairer agree on the
+    repair to when it is completed, counted in hours: each full 24 hours is one day and a
+    remainder under 24 hours is one more day. So 23 h 59 is 1 day, 24 h is 1 day, 24 h 01 is 2."""
+    start, end = _moment(started), _moment(completed)
+    if start is None or end is None or end < start:
+        return None
+    return max(1, math.ceil((end - start).total_seconds() / (HOURS_PER_DAY * 3600)))
+
+
+def days_of(repair: dict) -> int:
+    """A repair's days off the road: from its agreed and completed times (Art.40) when it has
+    both, else as typed on the case file."""
+    counted = repair_days(repair.get("agreed_at"), repair.get("completed_at"))
+    return counted if counted is not None else int(repair.get("days_off_road") or 0)
+
+
+def period_start(case: dict) -> date | None:
+    """Art.18 ¶2: the periods run from the date on the purchase invoice; where the vehicle was
+    delivered on another day, from the delivery date."""
+    return _day(case.get("delivery_date")) or _day(case.get("purchase_date"))
+
+
+def _within(start: date, repair: dict, case_mileage, years: int, km: int) -> bool:
     repaired = _day(repair.get("date_in"))
     mileage = repair.get("mileage") if repair.get("mileage") is not None else case_mileage
-    if repaired is None or repaired > _add_years(purchase, SANBAO_YEARS):
+    if repaired is None or repaired > _add_years(start, years):
         return False
-    return mileage is None or mileage <= SANBAO_KM
+    return mileage is None or mileage <= km
+
+
+def _words(text) -> str:
+    return " ".join(str(text or "").lower().split())
 
 
 def _fault(repair: dict) -> str:
-    return " ".join(str(repair.get("fault") or "").lower().split())
+    return _words(repair.get("fault"))
+
+
+def _main_part(repair: dict) -> str:
+    """The main part replaced, in the words of the case file (the part's own field, else the
+    parts replaced): replacements of one part are matched by these words."""
+    return _words(repair.get("main_part") or repair.get("parts"))
 
 
 def sanbao_flags(case: dict) -> list[SanbaoFlag]:
     """The 三包 rules a case has triggered or is approaching, most serious first.
 
-    Only repairs inside the 三包 period (2 years / 50,000 km from purchase)
-    count. Faults are "the same" when their descriptions match ignoring case
-    and spacing, so the case file asks for the same words each time.
+    Replacement and refund rules count only repairs inside the 三包 period (Art.18: 2 years /
+    50,000 km from the invoice date, or the delivery date where it differs); the loan-car rule
+    (Art.21) every repair inside the repair warranty (3 years / 60,000 km). Faults are "the
+    same" when their descriptions match ignoring case and spacing, and main parts likewise, so
+    the case file asks for the same words each time.
     """
-    purchase = _day(case.get("purchase_date"))
-    if purchase is None:
+    start = period_start(case)
+    if start is None:
         return []
-    repairs = [r for r in case.get("repairs") or [] if _within_period(purchase, r, case.get("mileage"))]
+    mileage_now = case.get("mileage")
+    repairs = [r for r in case.get("repairs") or [] if _within(start, r, mileage_now, SANBAO_YEARS, SANBAO_KM)]
     flags: list[SanbaoFlag] = []
 
     def rate(rule, count, limit, warning_at, subject="", over=True):
@@ -179,20 +242,29 @@ def sanbao_flags(case: dict) -> list[SanbaoFlag]:
         elif count >= warning_at:
             flags.append(SanbaoFlag(rule, "warning", count, limit, subject))
 
+    for repair in case.get("repairs") or []:
+        # Art.21: a compensation the repairer owes, not a replacement trigger: a warning until the
+        # case file records it given.
+        days = days_of(repair)
+        owed = days > LOAN_CAR_DAYS and not repair.get("loan_car")
+        if owed and _within(start, repair, mileage_now, WARRANTY_YEARS, WARRANTY_KM):
+            flags.append(SanbaoFlag("loan_car", "warning", days, LOAN_CAR_DAYS, _fault(repair)))
+
     for repair in repairs:
-        days = (_day(repair["date_in"]) - purchase).days
-        mileage = repair.get("mileage") if repair.get("mileage") is not None else case.get("mileage")
-        if repair.get("system") in MAJOR_UNITS and repair.get("main_part_replaced") and days <= 7:
+        days = (_day(repair["date_in"]) - start).days
+        mileage = repair.get("mileage") if repair.get("mileage") is not None else mileage_now
+        replaced = repair.get("unit_replaced") or repair.get("main_part_replaced")
+        if repair.get("system") in MAJOR_UNITS and replaced and days <= 7:  # Art.22
             flags.append(SanbaoFlag("seven_day", "trigger", days, 7, repair["system"]))
         if (
             repair.get("serious_safety")
             and repair.get("system") in SIXTY_DAY_SYSTEMS
             and days <= 60
             and (mileage is None or mileage <= 3000)
-        ):
+        ):  # Art.23
             flags.append(SanbaoFlag("sixty_day", "trigger", days, 60, repair["system"]))
 
-    rate("repair_days", sum(int(r.get("days_off_road") or 0) for r in repairs), REPAIR_DAYS_LIMIT, REPAIR_DAYS_WARNING)
+    rate("repair_days", sum(days_of(r) for r in repairs), REPAIR_DAYS_LIMIT, REPAIR_DAYS_WARNING)
     by_fault: dict[str, list[dict]] = {}
     for repair in repairs:
         if _fault(repair):
@@ -204,12 +276,22 @@ def sanbao_flags(case: dict) -> list[SanbaoFlag]:
     safety = sum(1 for r in repairs if r.get("serious_safety"))
     if safety:
         rate("serious_safety", safety, SAFETY_REPAIRS_LIMIT, 1, over=False)
-    replaced: dict[str, int] = {}
+    # Art.24(2): a major unit itself replaced twice.
+    units: dict[str, int] = {}
     for repair in repairs:
-        if repair.get("main_part_replaced") and repair.get("system"):
-            replaced[repair["system"]] = replaced.get(repair["system"], 0) + 1
-    for system, count in sorted(replaced.items()):
-        rate("part_replaced", count, PART_REPLACEMENTS_LIMIT, 1, system, over=False)
+        if repair.get("unit_replaced") and repair.get("system") in MAJOR_UNITS:
+            units[repair["system"]] = units.get(repair["system"], 0) + 1
+    for system, count in sorted(units.items()):
+        rate("unit_replaced", count, REPLACEMENTS_LIMIT, 1, system, over=False)
+    # Art.24(3): the same main part replaced twice; two different parts of one system are two
+    # first replacements. A replacement whose part is not named cannot be matched with another.
+    parts: dict[tuple[str, str], int] = {}
+    for repair in repairs:
+        if repair.get("main_part_replaced") and repair.get("system") in MAIN_PART_SYSTEMS and _main_part(repair):
+            key = (repair["system"], _main_part(repair))
+            parts[key] = parts.get(key, 0) + 1
+    for (_system, part), count in sorted(parts.items()):
+        rate("part_replaced", count, REPLACEMENTS_LIMIT, 1, part, over=False)
     flags.sort(key=lambda flag: flag.level != "trigger")
     return flags
 

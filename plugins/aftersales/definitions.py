@@ -42,6 +42,8 @@ def service_checklist() -> Checklist:
     return Checklist(
         key="aftersales.service",
         area=AREA,
+        # Version 2: the 三包 ledger question as SAMR Order No. 43 has the rules.
+        version=2,
         title=_l("After-sales service process"),
         description=_l("Workshop reception to vehicle return, warranty and 三包 records (source chapter 6)."),
         questions=[
@@ -107,13 +109,17 @@ def service_checklist() -> Checklist:
             ),
             Question(
                 key="sanbao_ledger",
-                reference="家用汽车三包规定 (2022)",
+                reference="家用汽车三包规定 (2022) Art.18, Art.21, Art.24, Art.40",
                 text=_l(
-                    "Does a 三包 ledger per VIN track total repair days and repairs per fault within the 三包 period?"
+                    "Does a 三包 ledger per VIN track, from the invoice or delivery date, the repair days "
+                    "(a repair under 24 hours is one day), the repairs per fault, the replacements per main "
+                    "part and the loan car owed for a repair of more than 5 days?"
                 ),
                 guidance=_l(
-                    "Pick two vehicles with repeat repairs and rebuild their days off the road "
-                    "and repair counts from the repair orders; compare with the ledger."
+                    "Pick two vehicles with repeat repairs and rebuild their repair days from the agreed "
+                    "and completed times on the repair orders, their repair counts and their main parts "
+                    "replaced; compare with the ledger, and check a loan car or transport compensation "
+                    "was given from the 6th day of every repair over 5 days."
                 ),
             ),
             Question(
@@ -165,12 +171,14 @@ def complaint_checklist() -> Checklist:
     return Checklist(
         key="aftersales.complaints",
         area=AREA,
+        # Version 2: clause numbers as ISO 10002:2018 has them.
+        version=2,
         title=_l("Complaint handling"),
         description=_l("Complaints handled as ISO 10002 describes (source chapter 4.3)."),
         questions=[
             Question(
                 key="channels",
-                reference="ISO 10002 §4.3, §6.1",
+                reference="ISO 10002:2018 §4.5, §4.8, §7.1",
                 text=_l("Are complaint channels publicised, easy to reach and free of charge?"),
                 guidance=_l(
                     "Look for the channels on the website, at reception and on invoices; try the phone number."
@@ -178,7 +186,7 @@ def complaint_checklist() -> Checklist:
             ),
             Question(
                 key="commitment",
-                reference="ISO 10002 §5.1–5.3",
+                reference="ISO 10002:2018 §5.2–5.4",
                 text=_l("Has management set a complaint-handling policy with named responsibilities?"),
                 guidance=_l(
                     "Read the policy and the complaint procedure; ask the complaint owner what they may decide."
@@ -186,7 +194,7 @@ def complaint_checklist() -> Checklist:
             ),
             Question(
                 key="registration",
-                reference="ISO 10002 §7.2",
+                reference="ISO 10002:2018 §7.2",
                 text=_l(
                     "Does every complaint get a unique ID and is it registered with the channel, "
                     "category and the remedy sought?"
@@ -198,13 +206,13 @@ def complaint_checklist() -> Checklist:
             ),
             Question(
                 key="acknowledgement",
-                reference="ISO 10002 §7.3",
+                reference="ISO 10002:2018 §7.4",
                 text=_l("Is each complaint acknowledged promptly (target: within 24 hours)?"),
                 guidance=_l("Compare the received and acknowledged dates of a sample of complaints."),
             ),
             Question(
                 key="triage",
-                reference="ISO 10002 §7.4",
+                reference="ISO 10002:2018 §7.5",
                 text=_l(
                     "Is each complaint triaged for severity, and are high-severity complaints "
                     "escalated as nonconformities?"
@@ -215,7 +223,7 @@ def complaint_checklist() -> Checklist:
             ),
             Question(
                 key="investigation",
-                reference="ISO 10002 §7.6",
+                reference="ISO 10002:2018 §7.6",
                 text=_l("Is each complaint investigated and its root cause recorded before it is answered?"),
                 guidance=_l(
                     'Read the root cause and action of five closed complaints; are they more than "customer informed"?'
@@ -223,7 +231,7 @@ def complaint_checklist() -> Checklist:
             ),
             Question(
                 key="response",
-                reference="ISO 10002 §7.7–7.8",
+                reference="ISO 10002:2018 §7.7–7.9",
                 text=_l(
                     "Is the decision communicated to the customer and the complaint formally closed "
                     "with the customer's response recorded?"
@@ -232,7 +240,7 @@ def complaint_checklist() -> Checklist:
             ),
             Question(
                 key="timeliness",
-                reference="ISO 10002 §7.7",
+                reference="ISO 10002:2018 §4.15, §7.3",
                 text=_l("Are complaints closed by the agreed date (typically within 7 days)?"),
                 guidance=_l(
                     "Check the complaint closure on-time rate and the mean resolution time of "
@@ -241,7 +249,7 @@ def complaint_checklist() -> Checklist:
             ),
             Question(
                 key="analysis",
-                reference="ISO 10002 §8.3–8.4; ISO 9001 9.3.2 c",
+                reference="ISO 10002:2018 §8.2, §8.6; ISO 9001 9.3.2 c",
                 text=_l("Are complaints analysed for trends and reviewed by management?"),
                 guidance=_l(
                     "Look for a monthly complaint analysis by category and its discussion in management review."
@@ -249,7 +257,7 @@ def complaint_checklist() -> Checklist:
             ),
             Question(
                 key="fairness",
-                reference="Source ch. 4.3; ISO 10002 §4.6",
+                reference="Source ch. 4.3; ISO 10002:2018 §4.7, §4.10",
                 text=_l(
                     "Is the complaint handled fairly and confidentially, with the customer's personal data protected?"
                 ),
@@ -271,14 +279,21 @@ def metrics() -> list[Metric]:
             unit="",
             direction="higher",
             target=800,
-            warning=759,
+            warning=750,
             computed=True,
             formula=_l(
                 "Σ(weight × factor mean ÷ 10) × 1000 over the CSI survey answers of the month; "
                 "weights: service quality 32 %, advisor 19 %, vehicle pick-up 19 %, facility 15 %, "
                 "service initiation 15 %."
             ),
-            description=_l("J.D. Power CSI weighting; the 2023 China industry average is 759."),
+            description=_l(
+                "Scale 0 to 1000 from five ratings of 1 to 10 each, so the lowest possible index is 100. "
+                "The weights are those of J.D. Power's U.S. Customer Service Index study (2022). The "
+                "default target of 800 and warning of 750 are round starting values for this index, not "
+                "J.D. Power figures: J.D. Power's China after-sales study uses its own factor model, so "
+                "its averages (759 in 2023, 773 in 2024) cannot be compared with it. Each site sets its "
+                "own target from its own baseline."
+            ),
         ),
         Metric(
             key="aftersales.first_time_fix",
@@ -293,6 +308,25 @@ def metrics() -> list[Metric]:
             formula=_l(
                 "Repair orders of the month not marked as a comeback for the same concern within "
                 "30 days ÷ repair orders of the month × 100."
+            ),
+        ),
+        Metric(
+            key="aftersales.on_time_delivery",
+            area=AREA,
+            inputs=("aftersales.repair_order",),
+            name=_l("Vehicles ready on time"),
+            unit="%",
+            direction="higher",
+            target=95,
+            warning=90,
+            computed=True,
+            formula=_l(
+                "Repair orders of the month whose vehicle was ready by the promised time ÷ repair orders "
+                "of the month that give both times × 100."
+            ),
+            description=_l(
+                "From the repair orders' promised and completion times. The default target of 95 % "
+                "(warning 90 %) is a common workshop standard, not a legal or brand figure; a site sets its own."
             ),
         ),
         Metric(
@@ -440,6 +474,9 @@ SYSTEMS = [
     ("drive_motor", _l("Drive motor")),
     ("steering", _l("Steering")),
     ("brakes", _l("Brakes")),
+    ("suspension", _l("Suspension")),
+    ("drivetrain", _l("Drivetrain (传动系统)")),
+    ("pollution_control", _l("Pollution-control device")),
     ("body", _l("Body structure")),
     ("fuel_system", _l("Fuel system")),
     ("electrical", _l("Electrical")),
@@ -451,6 +488,8 @@ def repair_order() -> Form:
     return Form(
         key="aftersales.repair_order",
         area=AREA,
+        # Version 2: the completion time, for the on-time delivery rate.
+        version=2,
         title=_l("Repair order"),
         fields=[
             Field(key="ro_number", label=_l("Repair order number"), required=True),
@@ -466,6 +505,12 @@ def repair_order() -> Form:
             ),
             Field(key="estimate", label=_l("Estimate (CNY)"), type="decimal", min=0),
             Field(key="promised_at", label=_l("Promised time"), type="datetime"),
+            Field(
+                key="completed_at",
+                label=_l("Vehicle ready for the customer at"),
+                type="datetime",
+                help=_l("When the work and the final check were finished: compared with the promised time."),
+            ),
             Field(key="parts_types", label=_l("Parts used"), type="multiselect", choices=PARTS_TYPES),
             Field(
                 key="non_original_agreed",
@@ -586,20 +631,38 @@ def complaint_register() -> Form:
 
 
 def sanbao_case() -> Form:
+    # Version 2: the periods' start (Art.18), the repair's agreed and completed times (Art.40),
+    # the loan car (Art.21), the unit and the main part replaced (Art.24(2), (3)).
     return Form(
         key="aftersales.sanbao_case",
         area=AREA,
+        version=2,
         title=_l("三包 case file"),
         description=_l(
-            "One case per vehicle under 三包 (家用汽车产品修理更换退货责任规定, 2022). Submit "
-            "it again with every repair; the dashboard warns as the case nears a "
-            "replacement or refund trigger."
+            "One case per vehicle under 三包 (家用汽车产品修理更换退货责任规定, SAMR Order No. 43, "
+            "2022). Submit it again with every repair; the dashboard warns as the case nears a "
+            "replacement or refund trigger, and when a repair passes 5 days."
         ),
         fields=[
             Field(key="case_number", label=_l("Case number"), required=True),
             Field(key="vin", label=_l("VIN"), type="vin", required=True),
             Field(key="customer", label=_l("Customer"), required=True),
-            Field(key="purchase_date", label=_l("Invoice (purchase) date"), type="date", required=True),
+            Field(
+                key="purchase_date",
+                label=_l("Purchase invoice date"),
+                type="date",
+                required=True,
+                help=_l("The 三包 period and the repair warranty run from this date (Art.18)."),
+            ),
+            Field(
+                key="delivery_date",
+                label=_l("Delivery date, if not the invoice date"),
+                type="date",
+                help=_l(
+                    "Where the vehicle was delivered on another day than the invoice's, the periods run "
+                    "from the delivery (Art.18)."
+                ),
+            ),
             Field(key="record_date", label=_l("Date of this update"), type="date", required=True),
             Field(key="mileage", label=_l("Mileage now (km)"), type="integer", min=0, max=2_000_000, required=True),
             Field(
@@ -612,12 +675,22 @@ def sanbao_case() -> Form:
                     Field(key="date_in", label=_l("Date in"), type="date", required=True),
                     Field(key="date_out", label=_l("Date out"), type="date"),
                     Field(
+                        key="agreed_at",
+                        label=_l("Repair agreed with the customer at"),
+                        type="datetime",
+                        help=_l("Art.40: a repair's time runs from this moment to its completion."),
+                    ),
+                    Field(key="completed_at", label=_l("Repair completed at"), type="datetime"),
+                    Field(
                         key="days_off_road",
                         label=_l("Days off the road"),
                         type="integer",
                         min=0,
                         max=365,
-                        required=True,
+                        help=_l(
+                            "Counted from the two times above when both are given: every 24 hours "
+                            "begun is a day, so a repair shorter than 24 hours is one day (Art.40)."
+                        ),
                     ),
                     Field(key="mileage", label=_l("Mileage (km)"), type="integer", min=0, max=2_000_000),
                     Field(
@@ -636,8 +709,31 @@ def sanbao_case() -> Form:
                             "that endangers life."
                         ),
                     ),
-                    Field(key="main_part_replaced", label=_l("Major unit or main part replaced"), type="boolean"),
+                    Field(
+                        key="unit_replaced",
+                        label=_l("Whole major unit replaced"),
+                        type="boolean",
+                        help=_l(
+                            "The engine, transmission, traction battery or drive motor itself (Art.24(2)); "
+                            "not added to its main parts' replacements."
+                        ),
+                    ),
+                    Field(key="main_part_replaced", label=_l("Main part replaced"), type="boolean"),
+                    Field(
+                        key="main_part",
+                        label=_l("Main part"),
+                        help=_l(
+                            "Name the main part the same way each time: replacements are counted per main "
+                            "part, not per system (Art.24(3))."
+                        ),
+                    ),
                     Field(key="parts", label=_l("Parts replaced")),
+                    Field(
+                        key="loan_car",
+                        label=_l("Loan car or transport compensation given"),
+                        type="boolean",
+                        help=_l("Owed from the 6th day of a repair of more than 5 days (Art.21)."),
+                    ),
                 ],
             ),
             Field(
@@ -657,12 +753,13 @@ def sanbao_case() -> Form:
                 label=_l("Clause triggered"),
                 type="select",
                 choices=[
-                    ("seven_day", _l("7 days: major unit replaced")),
-                    ("sixty_day", _l("60 days / 3,000 km: serious safety fault")),
-                    ("serious_safety", _l("Serious safety fault after 2 repairs")),
-                    ("part_replaced", _l("Major unit or main part replaced twice")),
-                    ("repair_days", _l("Repairs over 30 days in total")),
-                    ("same_fault", _l("Same fault repaired more than 4 times")),
+                    ("seven_day", _l("Art.22 — 7 days: major unit or its main part to be replaced")),
+                    ("sixty_day", _l("Art.23 — 60 days / 3,000 km: serious safety fault")),
+                    ("serious_safety", _l("Art.24(1) — serious safety fault after 2 repairs")),
+                    ("unit_replaced", _l("Art.24(2) — major unit replaced twice")),
+                    ("part_replaced", _l("Art.24(3) — same main part replaced twice")),
+                    ("repair_days", _l("Art.24(4) — repairs over 30 days in total")),
+                    ("same_fault", _l("Art.24(4) — same fault repaired more than 4 times")),
                 ],
             ),
             Field(key="notes", label=_l("Notes"), type="textarea"),

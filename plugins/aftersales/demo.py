@@ -70,6 +70,7 @@ def populate() -> int:
             continue
         for index, month in enumerate(site.months):
             added += len(submit_forms(_month(demo_random("aftersales", site, month), site, index, month)))
+        added += len(submit_forms(_sanbao_history(site)))
         added += len(submit_forms(_recent_cases(site)))
     return added
 
@@ -125,6 +126,7 @@ def _month(rng, site, index: int, month: str) -> list[dict]:
                 "concern": demo_text(*rng.choice(CONCERNS)),
                 "estimate": round(sold * 380 + rng.uniform(0, 900), 2),
                 "promised_at": (when + timedelta(hours=6)).isoformat(),
+                "completed_at": (when + timedelta(hours=6) + _lateness(site, month, number, q)).isoformat(),
                 "parts_types": ["original"],
                 "customer_signed": True,
                 "customer_updated": rng.random() < 0.6 + 0.4 * q,
@@ -240,6 +242,87 @@ def _month(rng, site, index: int, month: str) -> list[dict]:
     return batch
 
 
+def _lateness(site, month: str, number: int, q: float) -> timedelta:
+    """How much later than promised a repair order's car was ready (negative: early). Drawn from its
+    own generator, so the month's other records stay as they were; the weaker the month, the more
+    cars are late."""
+    rng = demo_random("aftersales-completion", site, f"{month}-{number}")
+    if rng.random() < 0.02 + 0.3 * (1 - q):
+        return timedelta(minutes=rng.randint(20, 240))
+    return -timedelta(minutes=rng.randint(0, 90))
+
+
+SANBAO_FAULTS = (
+    ("Infotainment screen freezes", "中控屏死机"),
+    ("Window regulator noise", "车窗升降异响"),
+    ("Air conditioning weak", "空调制冷弱"),
+    ("Door seal wind noise", "门密封条风噪"),
+    ("Parking sensor false alarm", "倒车雷达误报"),
+    ("Wiper judder", "雨刮抖动"),
+)
+
+
+def _sanbao_history(site) -> list[dict]:
+    """三包 case files opened and updated month by month, so that the open-case metrics have a value
+    every month: at least one case is open at every month's end, and the weaker site opens more.
+    Each update repeats the case's repairs so far; no repair comes near a trigger, so none of these
+    cases shows on the dashboard."""
+    cases: list[dict] = []
+    batch = []
+
+    def update(case, year, number, rng):
+        case["months"] -= 1
+        day = date(year, number, rng.randint(11, 26))
+        fault = SANBAO_FAULTS[len(case["repairs"]) % len(SANBAO_FAULTS)]
+        case["repairs"].append(
+            {
+                "date_in": (day - timedelta(days=2)).isoformat(),
+                "days_off_road": rng.randint(1, 3),
+                "mileage": 8000 + 1500 * len(case["repairs"]),
+                "fault": demo_text(*fault),
+                "system": "electrical",
+                "loan_car": False,
+            }
+        )
+        batch.append(
+            {
+                "form_key": SANBAO,
+                "site": site.code,
+                "submitted_by": site.heads["AFTERSALES"],
+                "submitted_at": local_time(year, number, day.day, 16),
+                "data": {
+                    "case_number": case["case_number"],
+                    "vin": case["vin"],
+                    "customer": case["customer"],
+                    "purchase_date": case["purchase_date"],
+                    "record_date": day.isoformat(),
+                    "mileage": 8000 + 1500 * len(case["repairs"]),
+                    "repairs": list(case["repairs"]),
+                    "status": "open" if case["months"] > 0 else "closed",
+                },
+            }
+        )
+
+    for month in site.months:
+        rng = demo_random("aftersales-sanbao", site, month)
+        year, number = int(month[:4]), int(month[5:])
+        for case in [case for case in cases if case["months"] > 0]:
+            update(case, year, number, rng)
+        if rng.random() < (0.3 if site.rank == 0 else 0.5) or not any(case["months"] > 0 for case in cases):
+            case = {
+                "case_number": f"SB-{site.code}-{month.replace('-', '')}",
+                "vin": "LFV2B25G" + "".join(rng.choice(VIN_CHARS) for _ in range(9)),
+                "customer": rng.choice(CUSTOMERS),
+                "purchase_date": (date(year, number, 1) - timedelta(days=rng.randint(120, 500))).isoformat(),
+                # Updated in this month and the next one to three, closed at the last update.
+                "months": rng.randint(2, 4),
+                "repairs": [],
+            }
+            cases.append(case)
+            update(case, year, number, rng)
+    return batch
+
+
 def _recent_cases(site) -> list[dict]:
     """An open 三包 case in its last update, near its triggers at the weaker site."""
     if site.rank == 0:
@@ -260,6 +343,7 @@ def _recent_cases(site) -> list[dict]:
                 "system": "transmission",
                 "serious_safety": False,
                 "main_part_replaced": False,
+                "loan_car": True,
                 "parts": demo_text("Valve body, fluid", "阀体、变速箱油"),
             }
         )

@@ -31,9 +31,9 @@ from plugins.aftersales import demo as demo_records
 
 __version__ = "1.0"
 
-# A 三包 case can only trigger within two years of purchase; one more month
-# covers an update filed at the very end of that period.
-SANBAO_MONTHS = 25
+# A 三包 case warns of a loan car within the three-year repair warranty (三包规定 Art.18, Art.21)
+# and triggers within its two-year 三包 period; one more month covers an update filed at the very end.
+SANBAO_MONTHS = 37
 # The cases the panel lists (those past a trigger first); its title counts them all.
 CASES_SHOWN = 10
 REVIEW_SERVICE = "aftersales.review_service"
@@ -94,6 +94,9 @@ COMPUTATIONS = {
         submissions_in_period("aftersales.repair_order", site, period)
     ),
     "aftersales.technician_efficiency": lambda site, period: computations.technician_efficiency(
+        submissions_in_period("aftersales.repair_order", site, period)
+    ),
+    "aftersales.on_time_delivery": lambda site, period: computations.on_time_delivery_rate(
         submissions_in_period("aftersales.repair_order", site, period)
     ),
     "aftersales.complaints_on_time": lambda site, period: computations.closed_on_time_rate(
@@ -185,7 +188,7 @@ def flag_text(flag: computations.SanbaoFlag) -> str:
                 **values,
             )
         )
-    if flag.rule == "part_replaced":
+    if flag.rule in ("part_replaced", "unit_replaced"):
         return (
             _("%(subject)s replaced %(count)s times: if it still fails, replacement or refund is due.", **values)
             if trigger
@@ -194,8 +197,18 @@ def flag_text(flag: computations.SanbaoFlag) -> str:
                 **values,
             )
         )
+    if flag.rule == "loan_car":
+        return _(
+            "A repair took %(count)s days (more than %(limit)s): a loan car or transport compensation is owed "
+            "from the 6th day (三包 Art.21).",
+            **values,
+        )
     if flag.rule == "seven_day":
-        return _("%(subject)s replaced within 7 days of purchase: free replacement or refund is due.", **values)
+        return _(
+            "%(subject)s or its main part replaced within 7 days of the start of the 三包 period: free "
+            "replacement or refund is due.",
+            **values,
+        )
     return _(
         "Serious %(subject)s fault within 60 days and 3,000 km of purchase: free replacement or refund is due.",
         **values,

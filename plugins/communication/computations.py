@@ -62,3 +62,11 @@ def handoff_rate(handoffs: list[dict]) -> float | None:
     if not handoffs:
         return None
     return sum(1 for h in handoffs if h.get("service_introduced")) / len(handoffs) * 100
+
+
+def ro_update_rate(repair_orders: list[dict]) -> float | None:
+    """Repair orders whose customer was updated during the service ÷ repair orders, %; a repair
+    order that does not record an update counts as one without."""
+    if not repair_orders:
+        return None
+    return sum(1 for ro in repair_orders if ro.get("customer_updated") is True) / len(repair_orders) * 100

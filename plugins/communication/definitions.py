@@ -13,6 +13,8 @@ from flask_babel import lazy_pgettext as pgettext
 from core.plugins import Checklist, Field, Form, Metric, ProcedureTemplate, Question
 
 AREA = "COMMS"
+# The after-sales area's repair order, read by key through the core (a plugin imports no other plugin).
+REPAIR_ORDER = "aftersales.repair_order"
 LIBRARY = Path(__file__).parent / "library"
 
 DEPARTMENTS = [
@@ -40,6 +42,8 @@ CHANNELS = [
 def checklist() -> Checklist:
     return Checklist(
         key="communication.internal",
+        # Version 2: the ISO 10002:2018 clause of complaint decisions.
+        version=2,
         area=AREA,
         title=_l("Internal and external communication"),
         description=_l("Channels, cross-department meetings and handoffs (source chapter 10)."),
@@ -114,7 +118,7 @@ def checklist() -> Checklist:
             ),
             Question(
                 key="complaint_decisions",
-                reference="ISO 10002 §7.8, §8.3",
+                reference="ISO 10002:2018 §7.8",
                 text=_l("Are complaint decisions shared with the staff involved?"),
                 guidance=_l(
                     "Pick two closed complaints and ask the staff involved whether they know the outcome and the cause."
@@ -189,7 +193,16 @@ def metrics() -> list[Metric]:
             direction="higher",
             target=95,
             warning=85,
-            formula=_l("Repair orders with at least one customer update during the service ÷ repair orders × 100."),
+            computed=True,
+            inputs=(REPAIR_ORDER,),
+            formula=_l(
+                "Repair orders of the month marked “customer updated during the service” ÷ repair orders of "
+                "the month × 100 (a repair order that records no update counts as one without)."
+            ),
+            description=_l(
+                "Computed from the after-sales area's repair orders; months entered by hand before keep "
+                "their values until a repair order of that month is filed."
+            ),
         ),
         Metric(
             key="communication.survey_score",

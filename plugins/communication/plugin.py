@@ -78,6 +78,8 @@ def compute_metric(metric, site, period):
         value = computations.actions_on_time_rate(submissions_in_period("communication.meeting", site, period), period)
     elif metric.key == "communication.handoff_rate":
         value = computations.handoff_rate(submissions_in_period("communication.handoff", site, period))
+    elif metric.key == "communication.ro_updates":
+        value = computations.ro_update_rate(submissions_in_period(definitions.REPAIR_ORDER, site, period))
     else:
         return None
     return None if value is None else round(value, 2)

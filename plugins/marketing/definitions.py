@@ -21,7 +21,7 @@ CHANNELS = (
     ("search", _l("Search advertising")),
     ("outdoor", _l("Print and outdoor")),
     ("event", _l("Event or roadshow")),
-    ("direct", _l("Direct messages to consenting customers")),
+    ("direct", _l("Text, e-mail or WeChat messages to consenting customers")),
     ("referral", _l("Referral programme")),
 )
 
@@ -30,6 +30,8 @@ def checklists() -> list[Checklist]:
     return [
         Checklist(
             key="marketing.promotions",
+            # Version 2: the 广告法 Art.43 question.
+            version=2,
             area=AREA,
             title=_l("Marketing and promotions"),
             description=_l("From market analysis to the post-campaign review: planned, lawful, measured."),
@@ -85,6 +87,20 @@ def checklists() -> list[Checklist]:
                     guidance=_l(
                         "Find the legal review record in each plan and the evidence kept for claims "
                         "about fuel use, range, prices and rankings."
+                    ),
+                ),
+                Question(
+                    key="electronic-ads",
+                    reference="广告法 Art.43",
+                    text=_l(
+                        "Are advertisements sent by text, e-mail or WeChat message only to people who agreed "
+                        "to or asked for them, showing the sender's true identity and contact and a way to "
+                        "refuse further messages?"
+                    ),
+                    guidance=_l(
+                        "Take the last message campaign: its plan must confirm the recipients' consent and "
+                        "give the sender's identity and the opt-out; compare with a message actually sent "
+                        "and try the opt-out."
                     ),
                 ),
                 Question(
@@ -235,6 +251,9 @@ def forms() -> list[Form]:
             area=AREA,
             title=_l("Campaign plan"),
             description=_l("Approved before launch; the legal review comes before any advertisement is published."),
+            # Version 2: a plan that advertises by text, e-mail or WeChat message states what
+            # 广告法 Art.43 requires of electronic advertising.
+            version=2,
             fields=[
                 Field(key="campaign", label=_l("Campaign name"), required=True),
                 Field(
@@ -253,6 +272,36 @@ def forms() -> list[Form]:
                 Field(key="segment", label=_l("Target segment"), required=True),
                 Field(key="offer", label=_l("Offer and its terms"), type="textarea", required=True),
                 Field(key="channels", label=_l("Channels"), type="multiselect", required=True, choices=CHANNELS),
+                # 广告法 Art.43: no advertisement by electronic message without the recipient's consent
+                # or request; each message shows the sender's true identity and contact and a way to refuse.
+                Field(
+                    key="message_consent",
+                    label=_l("Recipients of the messages"),
+                    type="select",
+                    required=True,
+                    visible_when=("channels", "direct"),
+                    choices=[
+                        (
+                            "confirmed",
+                            _l("Only people who agreed to or asked for these messages (广告法 Art.43)"),
+                        )
+                    ],
+                    help=_l("Advertising by text, e-mail or WeChat message needs the recipient's consent or request."),
+                ),
+                Field(
+                    key="sender_identity",
+                    label=_l("Sender's true identity and contact shown in each message"),
+                    required=True,
+                    visible_when=("channels", "direct"),
+                    help=_l("e.g. the dealership's registered name and its service telephone (广告法 Art.43)."),
+                ),
+                Field(
+                    key="opt_out",
+                    label=_l("How a recipient refuses further messages"),
+                    required=True,
+                    visible_when=("channels", "direct"),
+                    help=_l("e.g. reply TD, an unsubscribe link, a WeChat setting (广告法 Art.43)."),
+                ),
                 Field(key="start_date", label=_l("Start date"), type="date", required=True),
                 Field(key="end_date", label=_l("End date"), type="date", required=True),
                 Field(key="budget", label=_l("Budget (CNY)"), type="decimal", required=True, min=0),

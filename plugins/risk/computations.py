@@ -64,3 +64,37 @@ def register_changes(earlier, in_period) -> tuple[int, int]:
     known = {str(entry.get("risk_id", "")).strip().upper() for entry in earlier}
     touched = {str(entry.get("risk_id", "")).strip().upper() for entry in in_period} - {""}
     return len(touched - known), len(touched & known)
+
+
+def _day(value) -> date | None:
+    return date.fromisoformat(str(value)[:10]) if value else None
+
+
+def open_sanbao_cases(entries, on: date) -> list[tuple[str, date]] | None:
+    """The 三包 cases open on ``on`` (their latest entry up to that day says "open"), each with the
+    day its case file was opened (its earliest entry); ``None`` when no case file was filed at all.
+
+    ``entries`` are the data of the after-sales plugin's 三包 case file (``aftersales.sanbao_case``),
+    one submission per update of a case, identified by its case number.
+    """
+    cases: dict[str, list[dict]] = {}
+    for entry in entries:
+        number = str(entry.get("case_number") or "").strip().upper()
+        recorded = _day(entry.get("record_date"))
+        if number and recorded is not None and recorded <= on:
+            cases.setdefault(number, []).append(entry)
+    if not cases:
+        return None
+    found = []
+    for number, updates in sorted(cases.items()):
+        latest = max(updates, key=lambda entry: _day(entry["record_date"]))
+        if latest.get("status") == "open":
+            found.append((number, min(_day(entry["record_date"]) for entry in updates)))
+    return found
+
+
+def sanbao_days_open(cases: list[tuple[str, date]], on: date) -> float | None:
+    """Mean days the open cases have been open on ``on``; ``None`` without an open case."""
+    if not cases:
+        return None
+    return sum((on - opened).days for _number, opened in cases) / len(cases)

@@ -15,11 +15,15 @@ from flask_babel import lazy_gettext as _l
 from core.plugins import Checklist, Field, Form, Metric, ProcedureTemplate, Question
 
 AREA = "RISK"
+# The after-sales area's 三包 case file, read by key through the core (a plugin imports no other plugin).
+SANBAO_CASE = "aftersales.sanbao_case"
 LIBRARY = Path(__file__).parent / "library"
 
 CHECKLISTS = [
     Checklist(
         key="risk.compliance",
+        # Version 2: PIPL Art.23 and 广告法 Art.43 questions, the Art.28 list, the 三包 articles.
+        version=2,
         area=AREA,
         title=_l("Legal, market and data risk"),
         description=_l(
@@ -65,19 +69,30 @@ CHECKLISTS = [
                 key="delivery_documents",
                 reference="销管办法 Art.16",
                 text=_l(
-                    "Does every buyer receive the conformity certificate, consistency certificate, "
-                    "manuals and 三包 certificate at delivery?"
+                    "Does every buyer receive at delivery the documents Art.16 lists for the vehicle's origin "
+                    "(conformity certificate; chassis certificate for a vehicle converted on a Chinese-made "
+                    "chassis; import certificate and import inspection certificate for an import), the "
+                    "consistency certificate or an import's special-certification report, the Chinese "
+                    "owner's manual, the warranty and maintenance manual and the 三包 certificate?"
                 ),
-                guidance=_l("Sample five delivery files for the signed document list; ask a recent buyer if possible."),
+                guidance=_l(
+                    "Sample five delivery files for the signed document list, checked against each vehicle's "
+                    "origin; ask a recent buyer if possible. The true invoice is Art.15's rule."
+                ),
             ),
             Question(
                 key="sanbao",
-                reference="家用汽车三包规定 (2022)",
+                reference="家用汽车三包规定 (2022) Art.18, Art.21–24, Art.40",
                 text=_l("Are open 三包 cases monitored against the replacement and refund triggers?"),
                 guidance=_l(
-                    "Look at the 三包 ledger: repair days per case (trigger over 30), repairs of the "
-                    "same fault (over 4), serious safety faults after 2 repairs; check that cases "
-                    "near a trigger were escalated."
+                    "Look at the 三包 ledger: periods counted from the invoice date, or the delivery date "
+                    "where it differs (Art.18); repair days per case, a repair under 24 hours counting as "
+                    "one day (Art.40; trigger over 30, Art.24(4)); repairs of the same fault (over 4); "
+                    "serious safety faults after 2 repairs; a major unit or the same main part of the "
+                    "engine, transmission, traction battery, drive motor, steering, brakes, suspension, "
+                    "drivetrain, pollution-control device or body replaced twice (Art.24(2), (3)); a loan "
+                    "car or transport compensation from the 6th day of a repair over 5 days (Art.21). "
+                    "Check that cases near a trigger were escalated."
                 ),
             ),
             Question(
@@ -95,14 +110,44 @@ CHECKLISTS = [
             ),
             Question(
                 key="sensitive",
-                reference="PIPL Art.28, Art.29",
+                reference="PIPL Art.28, Art.29, Art.31",
                 text=_l(
-                    "Is separate consent obtained before sensitive information (biometrics, location, "
-                    "credit, ID numbers) is processed?"
+                    "Is separate consent obtained before sensitive personal information is processed: "
+                    "biometrics, religious belief, specific identity, medical and health data, financial "
+                    "accounts, whereabouts, and any personal information of a minor under 14 (with a "
+                    "parent's or guardian's consent)?"
                 ),
                 guidance=_l(
-                    "Sample consent records that involve finance, face recognition or vehicle "
-                    "location; each must show a separate consent."
+                    "Sample consent records that involve finance, face recognition, vehicle location, "
+                    "health information or a child's data; each must show a separate consent, and a "
+                    "minor's the guardian's."
+                ),
+            ),
+            Question(
+                key="third_party",
+                reference="PIPL Art.23",
+                text=_l(
+                    "Before personal information is given to another processor (the manufacturer, a "
+                    "finance or insurance partner), is the customer told the recipient's name, contact, "
+                    "purpose, processing method and data items, and is their separate consent obtained?"
+                ),
+                guidance=_l(
+                    "Take the data flows to the manufacturer and partners in the inventory; sample consent "
+                    "records of customers whose data went to them: each must show the separate consent and "
+                    "name the recipient."
+                ),
+            ),
+            Question(
+                key="electronic_ads",
+                reference="广告法 Art.43",
+                text=_l(
+                    "Are advertisements sent by text, e-mail or instant message only to people who agreed "
+                    "or asked for them, with the sender's true identity and contact and a way to refuse "
+                    "further messages?"
+                ),
+                guidance=_l(
+                    "Take three recent campaign messages: check the recipients' consent records, the "
+                    "sender's name and contact in the message and a working opt-out."
                 ),
             ),
             Question(
@@ -190,7 +235,16 @@ METRICS = [
         direction="lower",
         target=0,
         warning=2,
-        formula=_l("三包 cases open at the end of the month."),
+        computed=True,
+        inputs=(SANBAO_CASE,),
+        formula=_l(
+            "三包 cases whose latest case-file entry up to the end of the month (today, for the current "
+            "month) has the status open."
+        ),
+        description=_l(
+            "Computed from the 三包 case files of the after-sales area; months entered by hand before "
+            "keep their values until a case file of that month is filed."
+        ),
     ),
     Metric(
         key="risk.sanbao_days_open",
@@ -200,7 +254,16 @@ METRICS = [
         direction="lower",
         target=10,
         warning=20,
-        formula=_l("Sum of the days each open 三包 case has been open ÷ open cases, at the end of the month."),
+        computed=True,
+        inputs=(SANBAO_CASE,),
+        formula=_l(
+            "Sum over the open 三包 cases of the days from the first entry of the case file to the end of "
+            "the month (today, for the current month) ÷ open cases."
+        ),
+        description=_l(
+            "Computed from the 三包 case files of the after-sales area; months entered by hand before "
+            "keep their values until a case file of that month is filed."
+        ),
     ),
     Metric(
         key="risk.data_incidents",
@@ -224,6 +287,17 @@ CATEGORIES = [
     ("personal_data", _l("Personal data")),
     ("product", _l("Product and 三包")),
     ("other", _l("Other")),
+]
+
+# PIPL Art.28: the sensitive personal information it names.
+SENSITIVE_KINDS = [
+    ("biometrics", _l("Biometrics (face, fingerprint, voice)")),
+    ("religion", _l("Religious belief")),
+    ("specific_identity", _l("Specific identity")),
+    ("medical_health", _l("Medical and health data")),
+    ("financial_accounts", _l("Financial accounts, credit")),
+    ("whereabouts", _l("Whereabouts and location tracks")),
+    ("minor", _l("Personal information of a minor under 14")),
 ]
 
 FORMS = [
@@ -304,6 +378,9 @@ FORMS = [
         area=AREA,
         title=_l("Consent record"),
         description=_l("What a customer was told and agreed to about their personal information (PIPL)."),
+        # Version 2: the sensitive categories as PIPL Art.28 lists them, a minor's guardian (Art.31),
+        # and giving the information to another processor only with separate consent (Art.23).
+        version=2,
         fields=[
             Field(key="customer", label=_l("Customer"), required=True),
             Field(key="phone", label=_l("Phone"), type="phone"),
@@ -326,15 +403,28 @@ FORMS = [
                     ("marketing", _l("Marketing calls and texts")),
                     ("finance", _l("Finance and credit check")),
                     ("vehicle_data", _l("Connected-vehicle data")),
-                    ("third_party", _l("Sharing with the manufacturer or partners")),
                 ],
+                help=_l(
+                    "Giving the information to the manufacturer or a partner is not a purpose here: it "
+                    "needs the separate consent below (PIPL Art.23)."
+                ),
             ),
             Field(
                 key="sensitive",
                 label=_l("Sensitive information involved"),
                 type="boolean",
                 required=True,
-                help=_l("Biometrics, precise location, credit or financial accounts, ID numbers (PIPL Art.28)."),
+                help=_l(
+                    "Biometrics, religious belief, specific identity, medical and health data, financial "
+                    "accounts, whereabouts, or any personal information of a minor under 14 (PIPL Art.28)."
+                ),
+            ),
+            Field(
+                key="sensitive_kinds",
+                label=_l("Sensitive information"),
+                type="multiselect",
+                choices=SENSITIVE_KINDS,
+                visible_when=("sensitive", True),
             ),
             Field(
                 key="separate_consent",
@@ -342,6 +432,40 @@ FORMS = [
                 type="boolean",
                 required=True,
                 visible_when=("sensitive", True),
+            ),
+            Field(
+                key="guardian_consent",
+                label=_l("Consent of the parent or guardian"),
+                type="boolean",
+                required=True,
+                visible_when=("sensitive_kinds", "minor"),
+                help=_l("A minor under 14's information needs the consent of a parent or guardian (PIPL Art.31)."),
+            ),
+            Field(
+                key="third_party_consent",
+                label=_l("Separate consent to give the information to another processor"),
+                type="boolean",
+                required=True,
+                help=_l(
+                    "PIPL Art.23: the customer was told the recipient's name and contact, the purpose, the "
+                    "processing method and the data items, and agreed to this transfer separately. "
+                    "Without it, no recipient can be recorded."
+                ),
+            ),
+            Field(
+                key="recipients",
+                label=_l("Recipients (name and contact)"),
+                type="textarea",
+                required=True,
+                visible_when=("third_party_consent", True),
+                help=_l("e.g. the manufacturer's customer centre, the finance company; one per line."),
+            ),
+            Field(
+                key="transfer_purpose",
+                label=_l("Purpose and data items given"),
+                type="textarea",
+                required=True,
+                visible_when=("third_party_consent", True),
             ),
             Field(
                 key="channel",

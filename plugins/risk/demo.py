@@ -166,9 +166,18 @@ def _month(rng, site, index: int, month: str) -> list[dict]:
             "sensitive": sensitive,
             "channel": rng.choice(("paper", "showroom_tablet", "app")),
             "given_at": given.isoformat(),
+            "third_party_consent": False,
         }
         if sensitive:
             data["separate_consent"] = True
+            data["sensitive_kinds"] = ["financial_accounts"]
+        if "finance" in data["purposes"]:
+            # The finance company is another processor: its own separate consent (PIPL Art.23).
+            data["third_party_consent"] = True
+            data["recipients"] = demo_text("Brand finance company, 400 hotline", "品牌汽车金融公司，400 客服热线")
+            data["transfer_purpose"] = demo_text(
+                "Credit check for the loan: name, ID number, income", "贷款征信审核：姓名、身份证号、收入"
+            )
         batch.append(
             {
                 "form_key": CONSENT,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
 from flask_babel import gettext as _
@@ -21,7 +22,7 @@ from core.plugins import (
 )
 from plugins.risk import computations
 from plugins.risk import demo as demo_records
-from plugins.risk.definitions import CHECKLISTS, FORMS, METRICS, PROCEDURE_TEMPLATES
+from plugins.risk.definitions import CHECKLISTS, FORMS, METRICS, PROCEDURE_TEMPLATES, SANBAO_CASE
 
 HERE = Path(__file__).parent
 # Risks are re-assessed at least yearly; three calendar years of entries hold
@@ -33,6 +34,9 @@ FILLS = {"low": "#cfe8cf", "medium": "#fff0a8", "high": "#ffc58a", "critical": "
 CELL = 46
 # The longest overdue risks the panel lists; the heading counts them all (a large site has hundreds).
 OVERDUE_SHOWN = 10
+# A 三包 case lives through the three-year repair warranty (三包规定 Art.18); one more month covers
+# an update filed at its very end.
+SANBAO_MONTHS = 37
 
 
 @hookimpl
@@ -134,20 +138,47 @@ def review_inputs(site, period_from, period_to):
     return [ReviewInput(key="risk.register", title=_l("Risk register"), rows=rows)]
 
 
+def _end_of(period: str) -> date:
+    """The last day of a month, or today while the month is not over."""
+    following = add_months(period, 1)
+    last = date(int(following[:4]), int(following[5:]), 1) - timedelta(days=1)
+    return min(last, today())
+
+
+@hookimpl
+def compute_metric(metric, site, period):
+    if metric.key not in ("risk.open_sanbao_cases", "risk.sanbao_days_open"):
+        return None
+    on = _end_of(period)
+    entries = submissions_between(SANBAO_CASE, site, add_months(period, 1 - SANBAO_MONTHS), period)
+    cases = computations.open_sanbao_cases(entries, on)
+    if cases is None:
+        return None
+    if metric.key == "risk.open_sanbao_cases":
+        return len(cases)
+    days = computations.sanbao_days_open(cases, on)
+    return None if days is None else round(days, 1)
+
+
 @hookimpl
 def form_submitted(submission):
     """Sensitive personal information processed without separate consent is a
-    breach of PIPL Art.29: it becomes a major nonconformity at once."""
+    breach of PIPL Art.29 (a minor's without the guardian's consent, of Art.31):
+    it becomes a major nonconformity at once."""
     if submission.form_key != "risk.consent_record":
         return
     data = submission.data
-    if data.get("sensitive") is True and data.get("separate_consent") is False:
+    if data.get("sensitive") is True and (
+        data.get("separate_consent") is False or data.get("guardian_consent") is False
+    ):
         raise_nonconformity(
             title=f"Sensitive personal information without separate consent: {data.get('customer', '')}"[:300],
             description=(
-                "A consent record shows sensitive personal information (biometrics, location, credit or "
-                "ID numbers) processed without the separate consent PIPL Art.29 requires. Stop the "
-                "processing, obtain the consent or delete the data, and find why it was collected."
+                "A consent record shows sensitive personal information (PIPL Art.28: biometrics, religious "
+                "belief, specific identity, medical and health data, financial accounts, whereabouts, a minor "
+                "under 14's information) processed without the separate consent PIPL Art.29 requires, or a "
+                "minor's without the guardian's consent (Art.31). Stop the processing, obtain the consent or "
+                "delete the data, and find why it was collected."
             ),
             severity="major",
             site=submission.site.code,

@@ -8,6 +8,7 @@ misleading zero on a trend chart).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from datetime import date
 
 from core.plugins import submissions_in_period
 from plugins.sales.definitions import DELIVERY, LEAD_LOG, SSI_SCALE, SSI_WEIGHTS, SURVEY
@@ -65,6 +66,42 @@ def pdi_defect_rate(deliveries: list[Mapping]) -> float | None:
     return sum(1 for d in inspected if d["pdi_defects_found"] is True) * 100 / len(inspected)
 
 
+def _day(value) -> date | None:
+    return date.fromisoformat(str(value)[:10]) if value else None
+
+
+def order_processing_days(deliveries: list[Mapping]) -> float | None:
+    """Mean days from the order (contract) date to the delivery date, over deliveries that give both."""
+    spans = [
+        (_day(d["delivery_date"]) - _day(d["order_date"])).days
+        for d in deliveries
+        if d.get("order_date") and d.get("delivery_date")
+    ]
+    return sum(spans) / len(spans) if spans else None
+
+
+# 销管办法 Art.16: what each vehicle's buyer receives, by where the vehicle comes from.
+COMMON_DOCUMENTS = ("owner_manual", "warranty_manual", "sanbao_certificate")
+ORIGIN_DOCUMENTS = {
+    "domestic": ("conformity_certificate", "consistency_certificate"),  # Art.16(1), (4)
+    "domestic_chassis": ("conformity_certificate", "chassis_certificate", "consistency_certificate"),  # (1), (2), (4)
+    "imported": ("import_certificate", "import_inspection_certificate"),  # Art.16(3)
+}
+# Art.16(4): an imported vehicle has the consistency certificate or the special-certification report.
+EITHER_FOR_IMPORTS = ("consistency_certificate", "special_certification_report")
+
+
+def missing_documents(delivery: Mapping) -> list[str]:
+    """The Art.16 documents a delivery did not hand over; a record without an origin (made
+    before the field existed) is taken as a vehicle made in China."""
+    given = set(delivery.get("documents") or [])
+    origin = delivery.get("origin") or "domestic"
+    missing = [doc for doc in (*ORIGIN_DOCUMENTS.get(origin, ()), *COMMON_DOCUMENTS) if doc not in given]
+    if origin == "imported" and not given & set(EITHER_FOR_IMPORTS):
+        missing.insert(2, "consistency_certificate")
+    return missing
+
+
 # metric key → (form it reads, computation)
 COMPUTED: dict[str, tuple[str, Callable[[list[Mapping]], float | None]]] = {
     "sales.ssi": (SURVEY, ssi),
@@ -72,6 +109,7 @@ COMPUTED: dict[str, tuple[str, Callable[[list[Mapping]], float | None]]] = {
     "sales.lead_response_time": (LEAD_LOG, mean_response_minutes),
     "sales.test_drive_ratio": (LEAD_LOG, test_drive_ratio),
     "sales.pdi_defect_rate": (DELIVERY, pdi_defect_rate),
+    "sales.order_processing_days": (DELIVERY, order_processing_days),
 }
 
 

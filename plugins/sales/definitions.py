@@ -58,6 +58,8 @@ def checklists() -> list[Checklist]:
         showroom_walk(),
         Checklist(
             key="sales.compliance",
+            # Version 2: the delivery documents as 销管办法 Art.16 lists them.
+            version=2,
             area=AREA,
             title=_l("Sales compliance and customer rights"),
             description=_l(
@@ -102,13 +104,18 @@ def checklists() -> list[Checklist]:
                     key="delivery-documents",
                     reference="销管办法 Art.16",
                     text=_l(
-                        "At delivery, are the conformity certificate, consistency certificate, "
-                        "manuals and 三包 certificate handed over, and does the configuration match "
+                        "At delivery, does the buyer receive the documents Art.16 lists — the vehicle "
+                        "conformity certificate (for a vehicle converted on a Chinese-made chassis also the "
+                        "chassis certificate; for an import the goods import certificate and the import "
+                        "inspection certificate), the consistency certificate (or an import's "
+                        "special-certification report), the Chinese owner's manual, the warranty and "
+                        "maintenance manual and the 三包 certificate — and does the configuration match "
                         "what was sold?"
                     ),
                     guidance=_l(
-                        "Compare delivery checklists with their contracts: documents ticked, "
-                        "customer signature, configuration and VIN as ordered."
+                        "Compare delivery checklists with their contracts: origin, documents ticked for "
+                        "that origin, customer signature, configuration and VIN as ordered. The invoice "
+                        "is checked under Art.15."
                     ),
                 ),
                 Question(
@@ -319,6 +326,28 @@ def checklists() -> list[Checklist]:
     ]
 
 
+# 销管办法 Art.16: the documents handed over with the vehicle.
+ORIGINS = [
+    ("domestic", _l("Made in China")),
+    ("domestic_chassis", _l("Converted on a Chinese-made chassis")),
+    ("imported", _l("Imported")),
+]
+DOCUMENTS = [
+    ("conformity_certificate", _l("Vehicle conformity certificate (整车出厂合格证, made in China)")),
+    ("chassis_certificate", _l("Chassis conformity certificate (converted on a Chinese-made chassis)")),
+    ("import_certificate", _l("Goods import certificate (imported)")),
+    ("import_inspection_certificate", _l("Imported vehicle inspection certificate (imported)")),
+    ("consistency_certificate", _l("Vehicle consistency certificate")),
+    (
+        "special_certification_report",
+        _l("Special-certification inspection report (imported, instead of the consistency certificate)"),
+    ),
+    ("owner_manual", _l("Owner's manual in Chinese")),
+    ("warranty_manual", _l("Warranty and maintenance manual")),
+    ("sanbao_certificate", _l("三包 certificate")),
+]
+
+
 def metrics() -> list[Metric]:
     return [
         Metric(
@@ -337,7 +366,14 @@ def metrics() -> list[Metric]:
                 "paperwork 0.16, facility 0.13, website 0.04; a factor nobody rated is left out and "
                 "the other weights are scaled up to add up to 1."
             ),
-            description=_l("0 to 1000, from the sales satisfaction survey."),
+            description=_l(
+                "Scale 0 to 1000 from the sales satisfaction survey's ratings of 1 to 10, so the lowest "
+                "possible index is 100. The weights are those of J.D. Power's U.S. Sales Satisfaction "
+                "Index study (2017). The default target of 850 and warning of 800 are round starting "
+                "values for this index, not J.D. Power figures: J.D. Power's China sales study uses its "
+                "own factor model, so its scores cannot be compared with it. Each site sets its own "
+                "target from its own baseline."
+            ),
         ),
         Metric(
             key="sales.nps",
@@ -353,7 +389,10 @@ def metrics() -> list[Metric]:
                 "Percentage of promoters (9 or 10) minus percentage of detractors (0 to 6) among "
                 "the answers to the likelihood to recommend, from -100 to 100."
             ),
-            description=_l("From the sales satisfaction survey."),
+            description=_l(
+                "From the sales satisfaction survey. The default target of 50 and warning of 30 are common "
+                "starting values for car retail, not a published benchmark; each site sets its own."
+            ),
         ),
         Metric(
             key="sales.lead_conversion",
@@ -396,6 +435,26 @@ def metrics() -> list[Metric]:
             formula=_l(
                 "Showroom visitors who took a test drive divided by showroom visitors (walk-in leads "
                 "of the lead log), in per cent."
+            ),
+        ),
+        Metric(
+            key="sales.order_processing_days",
+            area=AREA,
+            computed=True,
+            inputs=(DELIVERY,),
+            unit=_l("days"),
+            direction="lower",
+            target=14,
+            warning=21,
+            name=_l("Order processing time"),
+            formula=_l(
+                "Mean of (delivery date − order date) in days over the delivery checklists of the month "
+                "that give an order date."
+            ),
+            description=_l(
+                "From the delivery records. The default target of 14 days (warning 21) is a common "
+                "dealer standard for vehicles in stock, not a legal limit; a site sets its own, e.g. "
+                "longer for vehicles ordered from the factory."
             ),
         ),
         Metric(
@@ -508,8 +567,17 @@ def forms() -> list[Form]:
             area=AREA,
             title=_l("Delivery checklist"),
             description=_l("Completed with the customer at handover; the pre-delivery inspection comes first."),
+            # Version 2: the vehicle documents as 销管办法 Art.16 lists them by origin, the invoice
+            # apart (Art.15), and the order date for the order-processing time.
+            version=2,
             fields=[
                 Field(key="vin", label=_l("VIN"), type="vin", required=True),
+                Field(
+                    key="order_date",
+                    label=_l("Order date"),
+                    type="date",
+                    help=_l("The day the sales contract was signed: the order-processing time runs from it."),
+                ),
                 Field(key="delivery_date", label=_l("Delivery date"), type="date", required=True, prefill="today"),
                 Field(key="consultant", label=_l("Sales consultant"), required=True, prefill="me"),
                 Field(
@@ -529,19 +597,34 @@ def forms() -> list[Form]:
                     visible_when=("pdi_defects_found", True),
                 ),
                 Field(
+                    key="origin",
+                    label=_l("Vehicle origin"),
+                    type="select",
+                    required=True,
+                    choices=ORIGINS,
+                    help=_l("Which certificates 销管办法 Art.16 asks for depends on it."),
+                ),
+                Field(
                     key="documents",
                     label=_l("Documents handed over"),
                     type="multiselect",
                     required=True,
-                    help=_l("销管办法 Art.16 requires all of them."),
-                    choices=[
-                        ("invoice", _l("Invoice")),
-                        ("conformity_certificate", _l("Certificate of conformity")),
-                        ("consistency_certificate", _l("Consistency certificate")),
-                        ("owner_manual", _l("Owner's manual")),
-                        ("warranty_manual", _l("Warranty manual")),
-                        ("sanbao_certificate", _l("三包 certificate")),
-                    ],
+                    help=_l(
+                        "销管办法 Art.16: the certificates that apply to the vehicle's origin, the consistency "
+                        "certificate (or an import's special-certification report), the Chinese owner's manual, "
+                        "the warranty and maintenance manual and the 三包 certificate."
+                    ),
+                    choices=DOCUMENTS,
+                ),
+                Field(
+                    key="invoice_issued",
+                    label=_l("True sales invoice issued to the buyer"),
+                    type="boolean",
+                    required=True,
+                    help=_l(
+                        "销管办法 Art.15: a sales invoice that states the true price; handed over with the "
+                        "vehicle's documents (三包规定 Art.13)."
+                    ),
                 ),
                 Field(
                     key="configuration_matches",

@@ -41,8 +41,8 @@ PDI_DEFECTS = (
 SOURCES = ("walk_in", "walk_in", "walk_in", "walk_in", "walk_in", "phone", "website", "platform", "referral", "event")
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ("伟", "芳", "娜", "敏", "静", "强", "磊", "洋", "艳", "勇", "军", "杰", "涛", "明", "超", "霞")
+# 销管办法 Art.16 for a vehicle made in China (the invoice is Art.15's, recorded apart).
 DOCUMENTS = [
-    "invoice",
     "conformity_certificate",
     "consistency_certificate",
     "owner_manual",
@@ -147,13 +147,19 @@ def _month(rng, site, index: int, month: str) -> int:
         when = _when(rng, month)
         by = rng.choice(consultants)
         defects = rng.random() < 0.01 + 0.12 * (1 - q) ** 2
+        vin = _vin(rng)
         data = {
-            "vin": _vin(rng),
+            "vin": vin,
+            # 3 to 22 days from the contract, from the VIN rather than the generator: the other
+            # records of the month stay as they were.
+            "order_date": (when - timedelta(days=3 + sum(map(ord, vin)) % 20)).date().isoformat(),
             "delivery_date": when.date().isoformat(),
             "consultant": by,
             "pdi_signed_off": True,
             "pdi_defects_found": defects,
+            "origin": "domestic",
             "documents": DOCUMENTS,
+            "invoice_issued": True,
             "configuration_matches": True,
             "feature_walkthrough": True,
             "sanbao_explained": True,

@@ -21,15 +21,6 @@ from plugins.sales import computations, definitions
 from plugins.sales import demo as demo_records
 
 HERE = Path(__file__).parent
-# 销管办法 Art.16: what a buyer must receive with the vehicle.
-REQUIRED_DOCUMENTS = (
-    "invoice",
-    "conformity_certificate",
-    "consistency_certificate",
-    "owner_manual",
-    "warranty_manual",
-    "sanbao_certificate",
-)
 
 
 @hookimpl
@@ -95,17 +86,22 @@ def form_submitted(submission):
     if submission.form_key != definitions.DELIVERY:
         return
     data = submission.data
-    missing = [doc for doc in REQUIRED_DOCUMENTS if doc not in (data.get("documents") or [])]
+    missing = computations.missing_documents(data)
     mismatch = data.get("configuration_matches") is False
-    if not missing and not mismatch:
+    # 销管办法 Art.15: the invoice is a rule of its own (a record made before the field existed has none).
+    no_invoice = data.get("invoice_issued") is False
+    if not missing and not mismatch and not no_invoice:
         return
     problems = []
     if missing:
-        problems.append("documents not handed over: " + ", ".join(missing))
+        problems.append("documents not handed over (Art.16): " + ", ".join(missing))
+    if no_invoice:
+        problems.append("no true sales invoice issued (Art.15)")
     if mismatch:
         problems.append("configuration does not match the contract")
+    articles = ", ".join(([] if not (missing or mismatch) else ["Art.16"]) + (["Art.15"] if no_invoice else []))
     raise_nonconformity(
-        title=f"Delivery of {data.get('vin', '')} incomplete (销管办法 Art.16)",
+        title=f"Delivery of {data.get('vin', '')} incomplete (销管办法 {articles})",
         description=f"Delivery checklist of {data.get('delivery_date', '')}: " + "; ".join(problems) + ".",
         severity="major" if mismatch else "minor",
         site=submission.site.code,

@@ -6,6 +6,8 @@ formulas are tested without a database.
 
 from __future__ import annotations
 
+from datetime import date
+
 
 def _attendees(records):
     for record in records:
@@ -49,4 +51,27 @@ def pass_rate(records) -> float | None:
     return passed / tested * 100 if tested else None
 
 
-__all__ = ["mandatory_completion", "pass_rate", "reaction_score"]
+def _day(value):
+    return date.fromisoformat(str(value)[:10]) if value else None
+
+
+def certified_ratio(rosters) -> float | None:
+    """Technicians of the latest roster with a brand or high-voltage certification valid on the
+    roster's date ÷ technicians on it × 100; ``None`` without a roster or a technician on it."""
+    dated = [roster for roster in rosters if _day(roster.get("roster_date"))]
+    if not dated:
+        return None
+    latest = max(dated, key=lambda roster: _day(roster["roster_date"]))
+    on = _day(latest["roster_date"])
+    people = latest.get("technicians") or []
+    if not people:
+        return None
+    certified = sum(
+        1
+        for person in people
+        if any((_day(person.get(key)) or date.min) >= on for key in ("brand_certified_until", "hv_certified_until"))
+    )
+    return certified / len(people) * 100
+
+
+__all__ = ["certified_ratio", "mandatory_completion", "pass_rate", "reaction_score"]

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from core.plugins import Checklist, Field, Form, Metric, ProcedureTemplate, Question
 
 AREA = "TRAINING"
+ROSTER = "training.technician_roster"
 LIBRARY = Path(__file__).parent / "library"
 
 CHECKLISTS = [
@@ -217,7 +218,16 @@ METRICS = [
         direction="higher",
         target=80,
         warning=60,
-        formula=_l("Technicians holding a valid brand or high-voltage certification ÷ technicians × 100."),
+        computed=True,
+        inputs=(ROSTER,),
+        formula=_l(
+            "Technicians on the month's latest technician roster holding a brand or high-voltage "
+            "certification valid on the roster's date ÷ technicians on it × 100."
+        ),
+        description=_l(
+            "Computed from the technician roster; months entered by hand before keep their values until a "
+            "roster of that month is filed."
+        ),
     ),
     Metric(
         key="training.procedure_acknowledgement",
@@ -230,6 +240,10 @@ METRICS = [
         formula=_l(
             "Read-and-understood acknowledgements given ÷ acknowledgements due for effective "
             "procedures × 100, from the document control records."
+        ),
+        description=_l(
+            "Entered each month from the document control pages: the plugin interface does not yet give "
+            "plugins the read-and-understood records to compute it from."
         ),
     ),
 ]
@@ -255,6 +269,30 @@ _METHODS = [
 ]
 
 FORMS = [
+    Form(
+        key=ROSTER,
+        area=AREA,
+        title=_l("Technician roster"),
+        description=_l(
+            "The workshop's technicians at a date, with their certifications' expiry dates; filed each month "
+            "(the latest roster of the month counts)."
+        ),
+        fields=[
+            Field(key="roster_date", label=_l("Roster date"), type="date", required=True, prefill="today"),
+            Field(
+                key="technicians",
+                label=_l("Technicians"),
+                type="group",
+                required=True,
+                max=200,
+                fields=[
+                    Field(key="name", label=_l("Technician's name"), required=True),
+                    Field(key="brand_certified_until", label=_l("Brand certification valid until"), type="date"),
+                    Field(key="hv_certified_until", label=_l("High-voltage certification valid until"), type="date"),
+                ],
+            ),
+        ],
+    ),
     Form(
         key="training.needs_matrix",
         area=AREA,

@@ -19,7 +19,7 @@ from core.plugins import (
     submit_forms,
 )
 
-RECORD, NEEDS = "training.record", "training.needs_matrix"
+RECORD, NEEDS, ROSTER = "training.record", "training.needs_matrix", "training.technician_roster"
 # Titles and roles in English and as a Chinese dealership writes them (demo_text picks one).
 COURSES = (
     (("New model launch: bZ4X", "新车型上市培训：bZ4X"), "product", False, "manufacturer"),
@@ -46,8 +46,38 @@ def populate() -> int:
         if submissions_in_period(RECORD, site, site.months[0]):
             continue
         for index, month in enumerate(site.months):
-            added += len(submit_forms(_month(demo_random("training", site, month), site, index, month)))
+            batch = _month(demo_random("training", site, month), site, index, month)
+            batch.append(_roster(site, index, month))
+            added += len(submit_forms(batch))
     return added
+
+
+TECHNICIANS = ("张伟", "李强", "陈磊", "黄勇", "周杰", "徐涛", "孙浩", "马超", "朱军", "胡斌")
+
+
+def _roster(site, index: int, month: str) -> dict:
+    """The month's technician roster: Beijing keeps nine in ten certified; Shanghai's two new
+    technicians of half a year ago are not yet, and one certification lapsed. Drawn from its own
+    generator, so the training records stay as they were."""
+    rng = demo_random("training-roster", site, month)
+    year, number = int(month[:4]), int(month[5:])
+    on = date(year, number, 25)
+    uncertified = 1 if site.rank == 0 else (2 if index < 17 else 4)
+    rows = []
+    for position, name in enumerate(TECHNICIANS):
+        row = {"name": name}
+        if position >= uncertified:
+            row["brand_certified_until"] = date(on.year + 1 + rng.randint(0, 1), rng.randint(1, 12), 1).isoformat()
+            if position % 3 == 0:
+                row["hv_certified_until"] = date(on.year + 2, number, 1).isoformat()
+        rows.append(row)
+    return {
+        "form_key": ROSTER,
+        "site": site.code,
+        "submitted_by": site.heads["TRAINING"],
+        "submitted_at": local_time(year, number, 25, 11),
+        "data": {"roster_date": on.isoformat(), "technicians": rows},
+    }
 
 
 def quality(site, index: int) -> float:

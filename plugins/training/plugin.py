@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from core.plugins import DashboardPanel, hookimpl, submissions_in_period
 from plugins.training import computations
 from plugins.training import demo as demo_records
-from plugins.training.definitions import CHECKLISTS, FORMS, METRICS, PROCEDURE_TEMPLATES
+from plugins.training.definitions import CHECKLISTS, FORMS, METRICS, PROCEDURE_TEMPLATES, ROSTER
 
 HERE = Path(__file__).parent
 
@@ -48,6 +48,9 @@ def register_translations():
 
 @hookimpl
 def compute_metric(metric, site, period):
+    if metric.key == "training.certified_technicians":
+        value = computations.certified_ratio(submissions_in_period(ROSTER, site, period))
+        return None if value is None else round(value, 1)
     compute = _COMPUTED.get(metric.key)
     if compute is None:
         return None

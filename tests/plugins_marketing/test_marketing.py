@@ -168,7 +168,16 @@ def test_submitted_evaluations_compute_the_site_metrics(app, users, api_as):
 def test_valid_plans_and_evaluations_are_accepted(app, users, api_as):
     api = api_as("staff")
     assert post(api, "marketing.campaign_plan", PLAN).status_code == 201
-    service = {**PLAN, "kind": "service", "capacity_checked": True, "channels": ["direct"]}
+    service = {
+        **PLAN,
+        "kind": "service",
+        "capacity_checked": True,
+        "channels": ["direct"],
+        # 广告法 Art.43 (see test_advertising_law.py).
+        "message_consent": "confirmed",
+        "sender_identity": "Shanghai Demo Motors, 021-5555 0000",
+        "opt_out": "Reply TD",
+    }
     assert post(api, "marketing.campaign_plan", service).status_code == 201
     assert (
         post(
@@ -278,7 +287,7 @@ def test_an_audit_runs_end_to_end_with_the_marketing_checklist(app, users, make_
         audits.start_audit(user_by_login("auditor"), audit, row_version=audit.row_version)
         commit()
         assert audit.criteria_revisions["MK-PR-001"]["revision"] == 1
-        assert len(audit.items) == 11 and audit.checklists[0].plugin == "marketing"
+        assert len(audit.items) == 12 and audit.checklists[0].plugin == "marketing"
         for item in audit.items:
             result, note = (
                 ("major_nc", "An SMS campaign went to 300 numbers without consent records.")

@@ -38,6 +38,7 @@ def consent(**overrides):
         "separate_consent": True,
         "channel": "paper",
         "given_at": "2026-03-02T09:30:00",
+        "third_party_consent": False,
         **overrides,
     }
 
@@ -250,7 +251,7 @@ def test_an_audit_runs_end_to_end_with_the_risk_checklist(app, users):
         commit()
         audits.start_audit(auditor, audit, row_version=audit.row_version)
         commit()
-        assert len(audit.items) == 11 and audit.items[0].reference == "销管办法 Art.27"
+        assert len(audit.items) == 13 and audit.items[0].reference == "销管办法 Art.27"
         for item in audit.items:
             result = "major_nc" if item.question_key == "sensitive" else "conforming"
             audits.record_result(

@@ -33,8 +33,9 @@ DELIVERY = {
     "consultant": "Li Lei",
     "pdi_signed_off": True,
     "pdi_defects_found": False,
+    "origin": "domestic",
+    "invoice_issued": True,
     "documents": [
-        "invoice",
         "conformity_certificate",
         "consistency_certificate",
         "owner_manual",
@@ -79,6 +80,7 @@ def test_definitions_load_with_references_guidance_and_formulas(app):
         "sales.lead_response_time",
         "sales.test_drive_ratio",
         "sales.pdi_defect_rate",
+        "sales.order_processing_days",
     }
     assert not found.metrics["sales.lead_conversion"].computed
     assert all(str(found.metrics[key].formula) for key in found.metrics if key.startswith("sales."))
@@ -95,7 +97,7 @@ def test_definitions_load_with_references_guidance_and_formulas(app):
     assert {"SA-WI-001", "SA-WI-002"} <= set(found.procedure_templates)
     [sales] = [plugin for plugin in describe_plugins(app) if plugin["name"] == "sales"]
     assert sales["builtin"] is True
-    assert sales["counts"] == {"checklists": 3, "metrics": 6, "forms": 4, "procedure_templates": 2}
+    assert sales["counts"] == {"checklists": 3, "metrics": 7, "forms": 4, "procedure_templates": 2}
 
 
 def test_the_plugin_uses_only_the_public_plugin_api():
@@ -261,7 +263,9 @@ def test_invalid_forms_are_refused_naming_each_field(app, users, api_as):
         "consultant",
     } <= {e["field"] for e in response.json["errors"]}
     response = post(
-        api, "sales.delivery_checklist", {**DELIVERY, "pdi_defects_found": True, "documents": ["invoice", "brochure"]}
+        api,
+        "sales.delivery_checklist",
+        {**DELIVERY, "pdi_defects_found": True, "documents": ["owner_manual", "brochure"]},
     )
     assert {e["field"] for e in response.json["errors"]} == {"pdi_defects", "documents"}
     response = post(api, "sales.satisfaction_survey", {**survey(9, 10), "deal": 11, "recommend": None})
@@ -280,7 +284,7 @@ def test_an_incomplete_delivery_raises_a_nonconformity(app, users, api_as):
     api = api_as("staff")
     assert post(api, "sales.delivery_checklist", DELIVERY).status_code == 201
     assert nonconformities(api_as("qo")) == []
-    missing = {**DELIVERY, "documents": ["invoice", "owner_manual", "warranty_manual", "sanbao_certificate"]}
+    missing = {**DELIVERY, "documents": ["owner_manual", "warranty_manual", "sanbao_certificate"]}
     assert post(api, "sales.delivery_checklist", missing).status_code == 201
     [nc] = nonconformities(api_as("qo"))
     assert nc["severity"] == "minor" and nc["department"] == "SALES" and "Art.16" in nc["title"]

@@ -41,7 +41,12 @@ def test_the_plugin_loads_through_its_entry_point(app):
         assert all(q.reference and q.guidance for q in checklist.questions)
         assert {"training.needs_matrix", "training.record", "training.certificate"} <= set(found.forms)
         computed = {key for key, metric in found.metrics.items() if key.startswith("training.") and metric.computed}
-        assert computed == {"training.mandatory_completion", "training.reaction_score", "training.test_pass_rate"}
+        assert computed == {
+            "training.mandatory_completion",
+            "training.reaction_score",
+            "training.test_pass_rate",
+            "training.certified_technicians",
+        }
         assert found.metrics["training.mandatory_completion"].target == 100
         assert "TR-PR-002" in found.procedure_templates
         assert found.plugin_of("checklists", "training.competence") == "training"
@@ -58,7 +63,7 @@ def test_the_plugin_imports_only_the_public_plugin_api():
 
 def test_plugins_lists_training_with_its_counts(app, api_as, users):
     [training] = [p for p in api_as("auditor").get("/api/v1/plugins").json if p["name"] == "training"]
-    assert training["counts"] == {"checklists": 1, "forms": 3, "metrics": 7, "procedure_templates": 1}
+    assert training["counts"] == {"checklists": 1, "forms": 4, "metrics": 7, "procedure_templates": 1}
     assert training["builtin"] is True
 
 
@@ -135,14 +140,15 @@ def test_completion_is_computed_from_submitted_training_records(app, users, api_
 
 
 def test_manual_metrics_take_entered_values(app, users, api_as):
+    # The certified technician ratio is computed from the technician roster now (test_computed_training.py).
     response = api_as("qo").post(
-        "/api/v1/metrics/training.certified_technicians/measurements",
-        json={"site": "MAIN", "period": "2026-01", "value": 72},
+        "/api/v1/metrics/training.procedure_acknowledgement/measurements",
+        json={"site": "MAIN", "period": "2026-01", "value": 95},
     )
     assert response.status_code == 201
-    series = api_as("qo").get("/api/v1/metrics/training.certified_technicians/series?site=MAIN").json
-    # 72 % is short of the 80 % target but above the 60 % warning
-    assert series == [{"period": "2026-01", "value": 72.0, "status": "amber"}]
+    series = api_as("qo").get("/api/v1/metrics/training.procedure_acknowledgement/series?site=MAIN").json
+    # 95 % is short of the 100 % target but above the 90 % warning
+    assert series == [{"period": "2026-01", "value": 95.0, "status": "amber"}]
 
 
 # Forms ----------------------------------------------------------------------------------
