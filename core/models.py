@@ -13,6 +13,7 @@ from core.accounts.models import (
     UserSession,
 )
 from core.forms.models import FormSubmission, FormVersion
+from core.intake.models import ComplaintNumber, IntakeAttempt, SurveyToken
 from core.jobs.models import Job
 from core.metrics.models import Measurement, SiteTarget
 from core.notifications.models import Notification, NotificationPreference
@@ -21,9 +22,11 @@ from core.trail.models import TrailEvent
 
 __all__ = [
     "ApiToken",
+    "ComplaintNumber",
     "Department",
     "FormSubmission",
     "FormVersion",
+    "IntakeAttempt",
     "Job",
     "LoginAttempt",
     "Measurement",
@@ -34,6 +37,7 @@ __all__ = [
     "Site",
     "SiteTarget",
     "StoredSession",
+    "SurveyToken",
     "TrailEvent",
     "User",
     "UserRole",

@@ -1,0 +1,18 @@
+"""Public intake — the customers' survey and complaint pages, and the one-time survey link
+each delivery or repair order issues (see docs/intake.md)."""
+
+from __future__ import annotations
+
+from core.intake import services, views
+from core.plugins import hookimpl
+
+
+@hookimpl
+def register_blueprints():
+    return [views.public, views.staff]
+
+
+@hookimpl
+def form_submitted(submission):
+    # A transaction (a delivery, a repair order) gets its survey link as soon as it is recorded.
+    services.issue_tokens(submission)
