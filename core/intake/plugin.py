@@ -4,7 +4,7 @@ each delivery or repair order issues (see docs/intake.md)."""
 from __future__ import annotations
 
 from core.forms.models import FormSubmission
-from core.intake import services, views
+from core.intake import history, services, views
 from core.plugins import hookimpl
 
 
@@ -19,3 +19,8 @@ def form_submitted(submission):
     # anything else announced as a submission (a stand-in in a plugin's test) is none of ours.
     if isinstance(submission, FormSubmission):
         services.issue_tokens(submission)
+
+
+@hookimpl
+def register_trail_entities():
+    return list(history.ENTITIES)

@@ -260,4 +260,12 @@ def _transaction_link():
             "expires_at": token.expires_at,
         }
 
-    return {"survey_link_of": survey_link_of}
+    def site_links_url():
+        """The user's site's printable customer links, for those who may print them."""
+        user = current_user._get_current_object()
+        site = getattr(user, "site", None)
+        if site is None or not services.may_print_site_links(user, site):
+            return None
+        return url_for("intake.site_links", site=site.code)
+
+    return {"survey_link_of": survey_link_of, "site_links_url": site_links_url}

@@ -337,3 +337,16 @@ def test_quality_officers_print_the_sites_qr_codes_and_staff_may_not(app, users,
     assert text.count('class="qr-code"') == 2
     assert "http://localhost/c/MAIN" in text and "http://localhost/w/MAIN/aftersales.csi_survey" in text
     assert client_as("staff").get("/intake/sites/MAIN").status_code == 403
+    # Found from the forms page by those who may print them.
+    assert 'href="/intake/sites/MAIN"' in client_as("qo").get("/forms/").get_data(as_text=True)
+    assert "/intake/sites/" not in client_as("staff").get("/forms/").get_data(as_text=True)
+
+
+def test_the_trail_tells_a_links_use_in_words(app, deliver, client, client_as):
+    submission_id, path = deliver()
+    post_public(client, path, answers(9, 9))
+    with app.app_context():
+        token_id = db.session.execute(db.select(SurveyToken.id)).scalar_one()
+    page = client_as("qo").get(f"/trail?entity_type=survey_token&entity_id={token_id}").get_data(as_text=True)
+    assert "A customer (public page)" in page
+    assert path.removeprefix("/s/") not in page
