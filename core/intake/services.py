@@ -30,8 +30,8 @@ from core.trail.context import acting_as
 
 # A survey link is answered within weeks of the delivery or repair, or not at all.
 TOKEN_LIFETIME = timedelta(days=60)
-# Posts from one client address per hour, and tries of one survey link (a typo-ridden
-# answer needs a few; a script guessing at a link's form needs many).
+# Posts from one client address per hour, and tries of one survey link per hour (a
+# typo-ridden answer needs a few; a script hammering a link needs many).
 ADDRESS_LIMIT = 10
 ADDRESS_WINDOW = timedelta(hours=1)
 TOKEN_LIMIT = 5
@@ -166,12 +166,14 @@ def count_attempt(remote_addr: str | None, token: SurveyToken | None = None) -> 
     if count >= ADDRESS_LIMIT:
         raise RateLimited(math.ceil((first + ADDRESS_WINDOW - now).total_seconds()))
     if token is not None:
-        tries = db.session.execute(
-            db.select(db.func.count(IntakeAttempt.id)).where(IntakeAttempt.token_id == token.id)
-        ).scalar_one()
+        # From any address: a script spreading its guesses over many addresses still hits this.
+        tries, first_try = db.session.execute(
+            db.select(db.func.count(IntakeAttempt.id), db.func.min(IntakeAttempt.at)).where(
+                IntakeAttempt.token_id == token.id, IntakeAttempt.at >= since
+            )
+        ).one()
         if tries >= TOKEN_LIMIT:
-            # A link tried this often is blocked for good: staff can hand out the site's walk-in link.
-            raise RateLimited(int(ADDRESS_WINDOW.total_seconds()))
+            raise RateLimited(math.ceil((first_try + ADDRESS_WINDOW - now).total_seconds()))
     db.session.add(IntakeAttempt(remote_addr=remote_addr, token_id=token.id if token else None, at=now))
     # Attempts older than a day count for nothing: they go.
     db.session.execute(db.delete(IntakeAttempt).where(IntakeAttempt.at < now - timedelta(days=1)))

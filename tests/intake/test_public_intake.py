@@ -313,6 +313,10 @@ def test_too_many_tries_of_one_link_answer_429(app, deliver):
     refused = client.post(path, data={"csrf_token": token, **answers(9, 9)}, environ_base={"REMOTE_ADDR": "10.0.2.1"})
     assert refused.status_code == 429 and "Retry-After" in refused.headers
     assert surveys(app) == []
+    # An hour later the customer may try again.
+    with time_machine.travel(utcnow() + services.ADDRESS_WINDOW + timedelta(minutes=1), tick=False):
+        later = client.post(path, data={"csrf_token": token, **answers(9, 9)}, environ_base={"REMOTE_ADDR": "10.0.2.1"})
+    assert later.status_code == 200
 
 
 def test_an_oversized_post_answers_413(app, client):
