@@ -154,7 +154,13 @@ def public_account() -> User:
     under, made on first use: it has no password and is inactive, so nobody logs in as it."""
     user = db.session.execute(db.select(User).filter_by(login=PUBLIC_LOGIN)).scalar_one_or_none()
     if user is None:
-        user = User(login=PUBLIC_LOGIN, display_name="Customer (public page)", active=False, password_hash=None)
+        from core.i18n import default_language
+        from core.trail.readable import SYSTEM_ACTORS
+
+        # Named as the trail names a customer, in the instance's language (lists show this name).
+        with default_language():
+            name = str(SYSTEM_ACTORS["public"])
+        user = User(login=PUBLIC_LOGIN, display_name=name, active=False, password_hash=None)
         db.session.add(user)
         db.session.flush()
     return user

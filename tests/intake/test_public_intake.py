@@ -150,6 +150,9 @@ def test_the_answer_carries_the_deliverys_consultant_and_is_recorded_as_the_publ
     with app.app_context():
         token = db.session.execute(db.select(SurveyToken)).scalar_one()
         assert token.used_at is not None and token.answer.data["recommend"] == 9
+        # Lists name who submitted it as the trail names a customer; nobody can log in as it.
+        assert token.answer.submitted_by.display_name == "A customer (public page)"
+        assert not token.answer.submitted_by.active and token.answer.submitted_by.password_hash is None
         actors = set(db.session.execute(db.select(TrailEvent.actor).filter_by(entity_type="survey_token")).scalars())
         assert "public" in actors
 
