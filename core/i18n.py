@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from babel import Locale
-from flask import current_app, has_request_context, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_babel import force_locale, get_locale
 from flask_login import current_user
 from werkzeug.datastructures import LanguageAccept
@@ -52,6 +52,9 @@ def select_locale() -> str:
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     if request.path.startswith(API_PATH_PREFIX):
         return _api_locale(supported)
+    # A page that chooses its own language: a customer's public survey page (core.intake).
+    if g.get("page_locale") in supported:
+        return g.page_locale
     if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in supported:
         return current_user.locale
     if session.get("locale") in supported:

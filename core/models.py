@@ -14,6 +14,7 @@ from core.accounts.models import (
 )
 from core.checklists.models import ChecklistVersion
 from core.forms.models import FormSubmission, FormVersion
+from core.intake.models import ComplaintNumber, IntakeAttempt, SurveyToken
 from core.jobs.models import Job
 from core.metrics.models import Measurement, SiteTarget
 from core.notifications.models import Notification, NotificationPreference
@@ -23,9 +24,11 @@ from core.trail.models import TrailEvent
 __all__ = [
     "ApiToken",
     "ChecklistVersion",
+    "ComplaintNumber",
     "Department",
     "FormSubmission",
     "FormVersion",
+    "IntakeAttempt",
     "Job",
     "LoginAttempt",
     "Measurement",
@@ -36,6 +39,7 @@ __all__ = [
     "Site",
     "SiteTarget",
     "StoredSession",
+    "SurveyToken",
     "TrailEvent",
     "User",
     "UserRole",

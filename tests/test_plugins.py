@@ -135,6 +135,62 @@ def test_hook_register_forms(app, register_plugin):
     assert (inspection.version, inspection.field("depth_mm").max) == (3, 20)
 
 
+def test_hook_register_public_forms(app, users, register_plugin):
+    import re
+
+    from core.database import db
+    from core.forms.models import FormSubmission
+    from core.intake.models import SurveyToken
+    from core.plugins import PublicForm, submit_form
+
+    class Plugin:
+        @hookimpl
+        def register_forms(self):
+            return [
+                Form(key="tyres.fitting", title="Tyre fitting", fields=[Field(key="fitter", label="Fitter")]),
+                Form(
+                    key="tyres.survey",
+                    title="Tyre survey",
+                    fields=[
+                        Field(key="fitter", label="Fitter"),
+                        Field(key="score", label="Score", type="rating", scale=(1, 5), required=True),
+                    ],
+                ),
+            ]
+
+        @hookimpl
+        def register_public_forms(self):
+            return [PublicForm(form="tyres.survey", after="tyres.fitting", carry={"fitter": "fitter"}, walk_in=True)]
+
+    register_plugin(Plugin(), "tyres")
+    assert manager.registry(app).public_forms["tyres.survey"].after == "tyres.fitting"
+    with app.test_request_context():
+        fitting = submit_form("tyres.fitting", {"fitter": "Zhou"}, site="MAIN", submitted_by=users["staff"])
+        link = "/s/" + db.session.execute(db.select(SurveyToken.token).filter_by(source_submission_id=fitting)).scalar()
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get(link).get_data(as_text=True)).group(1)
+    assert client.post(link, data={"csrf_token": token, "score": "5"}).status_code == 200
+    with app.app_context():
+        [answer] = db.session.execute(db.select(FormSubmission).filter_by(form_key="tyres.survey")).scalars()
+        assert answer.data == {"fitter": "Zhou", "score": 5}
+    assert app.test_client().get("/w/MAIN/tyres.survey").status_code == 200
+
+
+def test_a_public_form_must_be_reachable_and_namespaced(app, register_plugin):
+    from core.plugins import PublicForm
+
+    with pytest.raises(DefinitionError, match="reachable by no link"):
+        PublicForm(form="tyres.survey")
+
+    class Plugin:
+        @hookimpl
+        def register_public_forms(self):
+            return [PublicForm(form="sales.satisfaction_survey", walk_in=True)]
+
+    with pytest.raises(PluginError, match="not namespaced"):
+        register_plugin(Plugin(), "tyres")
+
+
 def test_hook_register_procedure_templates(app, register_plugin):
     class Plugin:
         @hookimpl

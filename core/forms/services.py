@@ -142,6 +142,41 @@ def submit(
     """
     # A submission feeds its site's KPIs: one submits only for a site in one's scope.
     require(user, Permission.SUBMIT_FORMS, site_id=site.id)
+    return _record(user, form, site, data, submitted_at=submitted_at, recompute=recompute)
+
+
+# Who public submissions are recorded as: a customer on a public page has no account.
+PUBLIC_LOGIN = "public-intake"
+
+
+def public_account() -> User:
+    """The account a customer's answer on a public page (:mod:`core.intake`) is recorded
+    under, made on first use: it has no password and is inactive, so nobody logs in as it."""
+    user = db.session.execute(db.select(User).filter_by(login=PUBLIC_LOGIN)).scalar_one_or_none()
+    if user is None:
+        from core.i18n import default_language
+        from core.trail.readable import SYSTEM_ACTORS
+
+        # Named as the trail names a customer, in the instance's language (lists show this name).
+        with default_language():
+            name = str(SYSTEM_ACTORS["public"])
+        user = User(login=PUBLIC_LOGIN, display_name=name, active=False, password_hash=None)
+        db.session.add(user)
+        db.session.flush()
+    return user
+
+
+def submit_public(form: Form, site: Site, data: dict) -> FormSubmission:
+    """Store a customer's answer from a public page: ``data`` cleaned by the same form class
+    (:func:`core.forms.forms.form_class`) as the staff page, so it is validated alike; the caller
+    (:mod:`core.intake`) decides which forms are public and at which site. Recorded as the
+    :func:`public_account`; metrics and ``form_submitted`` as for :func:`submit`."""
+    return _record(public_account(), form, site, data, submitted_at=None, recompute=True)
+
+
+def _record(
+    user: User, form: Form, site: Site, data: dict, *, submitted_at: datetime | None, recompute: bool
+) -> FormSubmission:
     if not site.active:
         raise ValidationFailed.field("site", _("site %(site)s is not active", site=site.code))
     now = utcnow()

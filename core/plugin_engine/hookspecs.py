@@ -93,6 +93,37 @@ def register_forms():
 
 
 @hookspec
+def register_public_forms():
+    """Which of this plugin's forms customers fill in themselves, on a public page without login.
+
+    Called once at start-up. A survey after a transaction names the transaction's form
+    (``after``): each submission of it (a delivery, a repair order) issues a one-time link,
+    shown with its QR code on the submission's page, valid for one answer (see
+    `docs/intake.md`). ``walk_in`` offers the form at the site's own link too; a
+    ``complaint`` form is the site's complaint intake, with a reference number and an
+    acknowledgement. The answer is validated and stored like a staff member's, so the
+    computed metrics and ``form_submitted`` see it as any other submission.
+
+    Returns:
+        A list of ``PublicForm``, one per form (``form`` is the key of a form of this plugin).
+
+    Example::
+
+        from core.plugins import PublicForm, hookimpl
+
+        @hookimpl
+        def register_public_forms():
+            return [
+                PublicForm(form="usedcars.buyer_survey", after="usedcars.sale",
+                           carry={"appraiser": "appraiser"}, walk_in=True),
+                PublicForm(form="usedcars.complaint", complaint=True, reference_field="number",
+                           fixed={"channel": "web"}, received_field="received_on",
+                           personal=("customer_name", "customer_phone"), handled_within_days=5),
+            ]
+    """
+
+
+@hookspec
 def register_procedure_templates():
     """Starter procedures this plugin contributes.
 

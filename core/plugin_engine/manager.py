@@ -49,6 +49,7 @@ from core.plugin_engine.types import (
     PackSection,
     PluginPermission,
     ProcedureTemplate,
+    PublicForm,
     ReviewInput,
     RiskFactor,
     SearchSource,
@@ -72,6 +73,7 @@ DEFAULT_PLUGINS = (
     "core.accounts.plugin",
     "core.trail.plugin",
     "core.forms.plugin",
+    "core.intake.plugin",
     "core.metrics.plugin",
     "core.checklists.plugin",
     "core.jobs.plugin",
@@ -101,6 +103,8 @@ CONTRIBUTIONS = (
     Contribution("register_checklists", "checklists", "checklist", Checklist, "key", True),
     Contribution("register_metrics", "metrics", "metric", Metric, "key", True),
     Contribution("register_forms", "forms", "form", Form, "key", True),
+    # A public form names a form of the plugin: its key is the form's.
+    Contribution("register_public_forms", "public_forms", "public form", PublicForm, "form", True, counted=False),
     # Procedure codes follow the dealership's numbering (``UC-PR-001``), not
     # plugin names; they only have to be unique.
     Contribution(
@@ -175,6 +179,7 @@ class Registry:
         self.checklists: dict[str, Checklist] = {}
         self.metrics: dict[str, Metric] = {}
         self.forms: dict[str, Form] = {}
+        self.public_forms: dict[str, PublicForm] = {}
         self.procedure_templates: dict[str, ProcedureTemplate] = {}
         self.job_kinds: dict[str, JobKind] = {}
         self.permissions: dict[str, PluginPermission] = {}

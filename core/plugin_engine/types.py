@@ -947,6 +947,85 @@ class PluginPermission:
         _unique(owner, "role", roles)
 
 
+@_checks_arguments
+@dataclass(frozen=True, kw_only=True)
+class PublicForm:
+    """A form customers fill in on a public page, without logging in (``register_public_forms``).
+
+    ``form`` is the key of one of the plugin's forms; what the customer sends is
+    validated and stored by the same rules as the staff page, so its computed metrics
+    update as if staff had typed it in. How the customer reaches it:
+
+    - ``after``: the key of a transaction form (a delivery, a repair order): each of
+      its submissions issues a one-time link with a QR code (``/s/<token>``) for one
+      answer of this form. ``carry`` copies fields of the transaction into the answer
+      (``{"consultant": "consultant"}``: the survey's field from the delivery's), so
+      that results can later be read per consultant or order; carried fields are not
+      asked.
+    - ``walk_in``: also offered at the site's link, without a token (a walk-in customer).
+    - ``complaint``: the site's complaint intake (``/c/<site>``); each gets a reference
+      number ``<prefix>-<site>-<year>-<number>``, written into ``reference_field``.
+
+    ``asks`` names the fields shown to the customer (empty: every field not carried,
+    fixed or set by the intake); ``fixed`` sets the others a staff member would choose
+    (``{"channel": "web"}``); ``received_field`` gets the day of the submission on the
+    site's clock. ``personal`` names the fields that hold personal data (a name, a
+    phone number): the page shows the PIPL notice, and they are stored only with the
+    customer's explicit consent. ``handled_within_days`` is what the acknowledgement
+    promises. ``labels`` words a field for the customer where its staff label would read
+    oddly (``{"customer": _l("Your name")}``).
+    """
+
+    form: str
+    after: str = ""
+    carry: Any = dataclass_field(default_factory=dict)
+    walk_in: bool = False
+    complaint: bool = False
+    asks: tuple[str, ...] = ()
+    fixed: Any = dataclass_field(default_factory=dict)
+    reference_field: str = ""
+    received_field: str = ""
+    personal: tuple[str, ...] = ()
+    labels: Any = dataclass_field(default_factory=dict)
+    prefix: str = "CP"
+    handled_within_days: int = 7
+
+    @property
+    def key(self) -> str:
+        return self.form
+
+    def __post_init__(self):
+        owner = f"PublicForm {self.form!r}"
+        _check_key(owner, self.form, what="form")
+        if self.after:
+            _check_key(owner, self.after, what="after")
+        if not (self.after or self.walk_in or self.complaint):
+            _fail(owner, "is reachable by no link: give after, walk_in or complaint")
+        if self.complaint and self.after:
+            _fail(owner, "a complaint is made at the site's link, not after a transaction")
+        if not isinstance(self.carry, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in self.carry.items()
+        ):
+            _fail(owner, "carry must map the form's field keys to the transaction's field keys")
+        if self.carry and not self.after:
+            _fail(owner, "carry needs after: it copies fields of the transaction")
+        if not isinstance(self.fixed, dict):
+            _fail(owner, "fixed must map field keys to values")
+        if not isinstance(self.labels, dict):
+            _fail(owner, "labels must map field keys to texts")
+        for key, label in self.labels.items():
+            _check_text(owner, f"label of {key!r}", label, limit=MAX_TITLE_LENGTH)
+        _unique(owner, "asked field", _tuple(self, "asks"))
+        _unique(owner, "personal field", _tuple(self, "personal"))
+        if self.complaint and not self.reference_field:
+            _fail(owner, "a complaint needs reference_field, the field that receives its reference number")
+        _check_code(owner, "prefix", self.prefix, limit=8)
+        if isinstance(self.handled_within_days, bool) or not isinstance(self.handled_within_days, int):
+            _fail(owner, "handled_within_days must be a whole number")
+        if self.handled_within_days < 1:
+            _fail(owner, "handled_within_days must be at least 1")
+
+
 __all__ = [
     "CHOICE_FIELD_TYPES",
     "DEPARTMENTS",
@@ -969,6 +1048,7 @@ __all__ = [
     "OverdueList",
     "PackSection",
     "PluginPermission",
+    "PublicForm",
     "ProcedureTemplate",
     "Question",
 ]

@@ -245,6 +245,7 @@ SYSTEM_ACTORS = {
     "cli": _l("An administrator's command"),
     "scheduler": _l("The scheduler"),
     "demo-data": _l("The demo data generator"),
+    "public": _l("A customer (public page)"),
 }
 
 

@@ -542,6 +542,8 @@ def complaint_register() -> Form:
     return Form(
         key="aftersales.complaint",
         area=AREA,
+        # 2: the customer's phone, for complaints customers make on the public page.
+        version=2,
         title=_l("Complaint register entry"),
         description=_l(
             "Register a new complaint, or record its progress and closure under the same ID. "
@@ -597,6 +599,7 @@ def complaint_register() -> Form:
                 help=_l("High: safety, legal or 三包 exposure, media attention, or a customer lost."),
             ),
             Field(key="customer", label=_l("Customer"), required=True),
+            Field(key="customer_phone", label=_l("Customer's phone"), type="phone"),
             Field(key="vin", label=_l("VIN"), type="vin"),
             Field(key="description", label=_l("What the customer says"), type="textarea", required=True),
             Field(key="remedy_sought", label=_l("Remedy sought"), type="textarea"),

@@ -14,6 +14,7 @@ from core.plugins import (
     CapabilityMissing,
     DashboardPanel,
     PluginPermission,
+    PublicForm,
     ReviewInput,
     add_months,
     can,
@@ -65,6 +66,39 @@ def register_metrics():
 @hookimpl
 def register_forms():
     return definitions.forms()
+
+
+@hookimpl
+def register_public_forms():
+    return [
+        # Each repair order issues its customer a one-time CSI survey link; walk-in customers
+        # answer at the site's link.
+        PublicForm(
+            form="aftersales.csi_survey",
+            after="aftersales.repair_order",
+            carry={"ro_number": "ro_number"},
+            walk_in=True,
+        ),
+        # ISO 10002: a complaint is registered as it arrives, numbered, and acknowledged; the
+        # customer says what and who, staff triage severity and owner afterwards.
+        PublicForm(
+            form="aftersales.complaint",
+            complaint=True,
+            reference_field="complaint_id",
+            received_field="received_on",
+            asks=("category", "customer", "customer_phone", "vin", "description", "remedy_sought"),
+            fixed={"entry": "new", "channel": "web", "severity": "medium", "status": "open", "owner": "待分派"},
+            personal=("customer", "customer_phone"),
+            labels={
+                "customer": _l("Your name"),
+                "customer_phone": _l("Your phone number"),
+                "description": _l("What happened?"),
+                "remedy_sought": _l("What would you like us to do?"),
+                "vin": _l("VIN (optional, on the vehicle licence)"),
+            },
+            handled_within_days=computations.DEFAULT_COMPLAINT_DAYS,
+        ),
+    ]
 
 
 @hookimpl

@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 from core.plugins import (
     DashboardPanel,
     ProcedureTemplate,
+    PublicForm,
     current_period,
     hookimpl,
     raise_nonconformity,
@@ -36,6 +37,20 @@ def register_metrics():
 @hookimpl
 def register_forms():
     return definitions.forms()
+
+
+@hookimpl
+def register_public_forms():
+    # Each delivery issues the buyer a one-time survey link (SA-PR-002: within a week of
+    # delivery); the consultant and the delivery date come from the delivery, so SSI can be
+    # read per consultant. No walk-in link: SSI is the buyers' index.
+    return [
+        PublicForm(
+            form=definitions.SURVEY,
+            after=definitions.DELIVERY,
+            carry={"delivery_date": "delivery_date", "consultant": "consultant"},
+        )
+    ]
 
 
 @hookimpl

@@ -108,6 +108,11 @@ def head_of_sales(i) -> bool:
     return i.has("department_head") and i.department == "SALES"
 
 
+PRINTS_SITE_LINKS: Rule = lambda i, r: (  # noqa: E731
+    OK
+    if i.has("admin") or (i.has("quality_officer", "department_head") and (i.site is None or i.site == r.site))
+    else DENY
+)
 ENTER_ROLE: Rule = lambda i, r: OK if i.has("quality_officer") or head_of_sales(i) else DENY  # noqa: E731
 
 
@@ -302,6 +307,13 @@ ENTRIES: list[Entry] = [
     *E("GET", "/api/v1/openapi.json", EVERYONE, public=True),
     *E("GET,POST", "/login", EVERYONE, public=True),
     *E("POST", "/language", EVERYONE, public=True),
+    # Customers' public pages (core.intake): no login; a post without an answer is refused 422
+    # (or 429 once the address has posted often), never with a login.
+    *E("GET,POST", "/s/<token>", EVERYONE, "/s/{extra[survey]}", public=True),
+    *E("GET,POST", "/c/<site>", EVERYONE, "/c/{site}", public=True),
+    *E("GET,POST", "/w/<site>/<form_key>", EVERYONE, "/w/{site}/aftersales.csi_survey", public=True),
+    # The site's printable customer links: administrators, the site's quality officers and heads.
+    *E("GET", "/intake/sites/<site>", PRINTS_SITE_LINKS, "/intake/sites/{site}"),
     *E("POST", "/logout", EVERYONE, fresh_client=True),
     *E("GET", "/", EVERYONE),
     *E("GET", "/account", EVERYONE),
@@ -698,6 +710,7 @@ ENTRIES: list[Entry] = [
 # Static files are public by nature.
 IGNORED_RULES = {("GET", "/static/<path:filename>"), ("GET", "/audits/static/<path:filename>")}
 IGNORED_RULES |= {("GET", "/forms/static/<path:filename>"), ("GET", "/procedures/static/<path:filename>")}
+IGNORED_RULES |= {("GET", "/public-static/<path:filename>")}
 
 
 def route_keys(app) -> set[tuple[str, str]]:

@@ -265,6 +265,22 @@ def build(app) -> World:
             submission = forms.submit(_user(submitter), forms.definition(FORM_KEY), site_row, {"note": "Busy"})
             commit()
             records.submission, records.submitted_by = submission.id, submitter
+            # A customer's one-time survey link, as a repair order issues (core.intake).
+            from core.intake.models import SurveyToken
+
+            link = f"matrix-survey-link-{site.lower()}"
+            db.session.add(
+                SurveyToken(
+                    token=link,
+                    form_key="aftersales.csi_survey",
+                    site_id=site_row.id,
+                    source_submission_id=submission.id,
+                    created_at=utcnow(),
+                    expires_at=utcnow() + timedelta(days=60),
+                )
+            )
+            commit()
+            records.extra["survey"] = link
             metrics.record(_user(who["qo"]), metrics.definition(METRIC_KEY), site_row, PERIOD, 11.5)
             commit()
             records.measured_by = who["qo"]

@@ -1,0 +1,26 @@
+"""Public intake — the customers' survey and complaint pages, and the one-time survey link
+each delivery or repair order issues (see docs/intake.md)."""
+
+from __future__ import annotations
+
+from core.forms.models import FormSubmission
+from core.intake import history, services, views
+from core.plugins import hookimpl
+
+
+@hookimpl
+def register_blueprints():
+    return [views.public, views.staff]
+
+
+@hookimpl
+def form_submitted(submission):
+    # A transaction (a delivery, a repair order) gets its survey link as soon as it is recorded;
+    # anything else announced as a submission (a stand-in in a plugin's test) is none of ours.
+    if isinstance(submission, FormSubmission):
+        services.issue_tokens(submission)
+
+
+@hookimpl
+def register_trail_entities():
+    return list(history.ENTITIES)
