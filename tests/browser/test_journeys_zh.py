@@ -66,10 +66,13 @@ def _revision_2_in_review():
 
 
 def _names_at(demo, site_code):
+    """The names of the people of a site, or of the group office (``site_code`` None)."""
     from core.accounts.models import Site, User
     from core.database import db
 
     with demo.app.app_context():
+        if site_code is None:
+            return set(db.session.execute(db.select(User.display_name).where(User.site_id.is_(None))).scalars())
         site = db.session.execute(db.select(Site).filter_by(code=site_code)).scalar_one()
         return set(db.session.execute(db.select(User.display_name).filter_by(site_id=site.id)).scalars())
 
@@ -213,9 +216,10 @@ def test_the_head_of_sales_approves_a_revision_and_handles_an_nc(browser, demo, 
 
         expect(page.get_by_role("heading", name="计划措施")).to_be_visible()
         owner = page.get_by_label("负责人")
-        # The owner picker offers the people of the NC's site, Shanghai, and nobody from Beijing.
+        # The owner picker offers the people of the NC's site, Shanghai, and of the group office
+        # (who work across sites), and nobody from Beijing.
         people = [name.strip() for name in owner.locator("option").all_inner_texts()]
-        shanghai, beijing = _names_at(demo, "SH01"), _names_at(demo, "BJ01")
+        shanghai, beijing = _names_at(demo, "SH01") | _names_at(demo, None), _names_at(demo, "BJ01")
         assert people and set(people) <= shanghai and not set(people) & beijing, people
         page.get_by_label("描述").fill("每天开店前由值班顾问检查试驾车油量和保险单。")
         owner.select_option(label=next(name for name in people if "韩梅" in name))

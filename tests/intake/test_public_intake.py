@@ -24,8 +24,9 @@ DELIVERY = {
     "consultant": "Li Lei",
     "pdi_signed_off": True,
     "pdi_defects_found": False,
+    "origin": "domestic",
+    "invoice_issued": True,
     "documents": [
-        "invoice",
         "conformity_certificate",
         "consistency_certificate",
         "owner_manual",
