@@ -330,7 +330,7 @@ def checklists() -> list[Checklist]:
 ORIGINS = [
     ("domestic", _l("Made in China")),
     ("domestic_chassis", _l("Converted on a Chinese-made chassis")),
-    ("imported", _l("Imported")),
+    ("imported", _l("Imported vehicle")),
 ]
 DOCUMENTS = [
     ("conformity_certificate", _l("Vehicle conformity certificate (整车出厂合格证, made in China)")),

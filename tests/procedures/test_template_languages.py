@@ -55,8 +55,23 @@ def test_every_template_has_a_chinese_body_with_the_english_sections(templates):
         assert not english_runs(chinese), f"{code} has English left in its Chinese body: {english_runs(chinese)}"
 
 
+CHINESE_DIGITS = {c: n for n, c in enumerate("零一二三四五六七八九")}
+
+
+def chinese_number(numerals: str) -> str:
+    """第十七条, 二十一至二十四: Chinese legal texts cite articles in Chinese numerals (up to 99 here)."""
+    tens, _ten, units = numerals.rpartition("十")
+    if not _ten:
+        return str(CHINESE_DIGITS[units]) if len(units) == 1 else numerals
+    return str((CHINESE_DIGITS[tens] if tens else 1) * 10 + (CHINESE_DIGITS[units] if units else 0))
+
+
 def numbers(text: str) -> set[str]:
-    """The figures of a text, amounts in millions (English) and 万 (Chinese) written out."""
+    """The figures of a text, amounts in millions (English) and 万 (Chinese) written out, articles
+    cited in Chinese numerals as digits."""
+    text = re.sub(
+        r"[一二三四五六七八九]?十[一二三四五六七八九]?|[一二三四五六七八九]", lambda m: chinese_number(m.group()), text
+    )
     text = text.replace(",", "")
     text = re.sub(r"(\d+) million", lambda m: str(int(m.group(1)) * 1_000_000), text)
     text = re.sub(r"(\d+) ?万", lambda m: str(int(m.group(1)) * 10_000), text)
