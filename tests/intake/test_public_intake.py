@@ -16,28 +16,8 @@ from core.forms.models import FormSubmission
 from core.intake import services
 from core.intake.models import SurveyToken
 from core.trail.models import TrailEvent
+from tests.plugins_sales.test_sales import DELIVERY
 
-VIN = "LSVAU2180N2183294"
-DELIVERY = {
-    "vin": VIN,
-    "delivery_date": "2026-03-05",
-    "consultant": "Li Lei",
-    "pdi_signed_off": True,
-    "pdi_defects_found": False,
-    "origin": "domestic",
-    "invoice_issued": True,
-    "documents": [
-        "conformity_certificate",
-        "consistency_certificate",
-        "owner_manual",
-        "warranty_manual",
-        "sanbao_certificate",
-    ],
-    "configuration_matches": True,
-    "feature_walkthrough": True,
-    "sanbao_explained": True,
-    "customer_signed": True,
-}
 FACTORS = ("salesperson", "delivery", "deal", "paperwork", "facility")
 
 
