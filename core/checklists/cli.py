@@ -61,7 +61,8 @@ def import_command(file, login):
             db.session.rollback()
             for problem in error.problems:
                 click.echo(str(problem), err=True)
-            raise UserError(f"Nothing was imported: {len(error.problems)} problem(s) in {file}.") from None
+            count = len(error.problems)
+            raise UserError(f"Nothing was imported: {count} problem{'' if count == 1 else 's'} in {file}.") from None
         commit()
     if created:
         click.echo(f"Imported version {row.version} of {row.key} ({row.questions_count} questions).")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from core.accounts.models import Department, User
 from core.accounts.permissions import Permission, can, require
@@ -32,7 +33,11 @@ class ChecklistFileProblems(ValidationFailed):
     def __init__(self, problems: list):
         self.problems = list(problems)
         super().__init__(
-            _("The file has %(count)s problem(s); nothing was imported.", count=len(self.problems)),
+            ngettext(
+                "The file has %(num)d problem; nothing was imported.",
+                "The file has %(num)d problems; nothing was imported.",
+                len(self.problems),
+            ),
             errors=[{"field": "file", "message": str(problem)} for problem in self.problems],
         )
 
