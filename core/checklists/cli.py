@@ -8,14 +8,13 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from core.accounts.models import Role, User, UserRole
 from core.accounts.services import user_by_login
 from core.checklists import catalog, services
 from core.cli import UserError, domain_errors
 from core.database import commit, db
 from core.trail import acting_as
 
-AS_HELP = "A quality officer or an administrator (default: the first active administrator)."
+AS_HELP = "Who acts: a quality officer or an administrator (the command line names its user, like the others)."
 
 
 @click.group("checklists", help="Audit checklists: import brand standards from XLSX or YAML, export, retire.")
@@ -23,25 +22,9 @@ def checklists_group():
     pass
 
 
-def _actor(login: str | None) -> User:
-    if login:
-        return user_by_login(login)
-    # At the server's console the operator acts as the installation's administrator.
-    admin = db.session.execute(
-        db.select(User)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == Role.ADMIN.value, User.active.is_(True))
-        .order_by(User.id)
-        .limit(1)
-    ).scalar_one_or_none()
-    if admin is None:
-        raise UserError("There is no active administrator; name who imports with --as LOGIN.")
-    return admin
-
-
 @checklists_group.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--as", "login", help=AS_HELP)
+@click.option("--as", "login", required=True, help=AS_HELP)
 @with_appcontext
 @domain_errors
 def import_command(file, login):
@@ -53,7 +36,7 @@ def import_command(file, login):
         data = Path(file).read_bytes()
     except OSError as error:
         raise UserError(f"Cannot read {file}: {error.strerror}.") from None
-    user = _actor(login)
+    user = user_by_login(login)
     with acting_as(user.login):
         try:
             row, created = services.import_file(user, Path(file).name, data)
@@ -101,12 +84,12 @@ def list_command():
 @checklists_group.command("retire")
 @click.argument("key")
 @click.argument("version", type=int)
-@click.option("--as", "login", help=AS_HELP)
+@click.option("--as", "login", required=True, help=AS_HELP)
 @with_appcontext
 @domain_errors
 def retire_command(key, version, login):
     """Retire VERSION of the imported checklist KEY: new audits no longer use it."""
-    user = _actor(login)
+    user = user_by_login(login)
     with acting_as(user.login):
         row = services.retire(user, key, version)
         commit()

@@ -175,6 +175,12 @@ def versions(key: str) -> list[ChecklistVersion]:
     return rows
 
 
+def retired_keys() -> list[str]:
+    """Imported keys whose every version is retired: nothing offers them any more."""
+    imported = set(db.session.execute(db.select(ChecklistVersion.key).distinct()).scalars())
+    return sorted(imported - set(catalog.current_versions()))
+
+
 def version_of(key: str, number: int | None = None) -> ChecklistVersion:
     """Version ``number`` of the imported ``key``, or its current one."""
     if number is None:

@@ -17,7 +17,6 @@ from wtforms.validators import DataRequired
 
 from core.accounts.models import Department
 from core.checklists import catalog, services
-from core.checklists.models import ChecklistVersion
 from core.database import commit, db
 from core.errors import DomainError, TooLarge, authorize
 from core.plugin_engine.types import SCALES
@@ -71,13 +70,10 @@ def _department_labels(codes) -> list[str]:
 @bp.route("/")
 def index():
     authorize(services.read_refusal(_user()))
-    current = catalog.current_versions()
-    # Imports whose versions are all retired: listed apart, so one can see what was retired.
-    retired_keys = sorted(set(db.session.execute(db.select(ChecklistVersion.key).distinct()).scalars()) - set(current))
     return render_template(
         "checklists/index.html",
         entries=_entries(),
-        retired_keys=retired_keys,
+        retired_keys=services.retired_keys(),
         scale_labels=SCALE_LABELS,
         may_manage=services.manage_refusal(_user()) is None,
     )
@@ -184,8 +180,6 @@ def download(name, kind):
     if name not in DOWNLOADS or kind not in services.KINDS:
         abort(404)
     data = (checklist_format.template if name == "template" else checklist_format.example)(kind)
-    if isinstance(data, str):
-        data = data.encode("utf-8")
     download_name = f"checklist-template.{kind}" if name == "template" else f"showroom-standard.{kind}"
     return send_file(
         BytesIO(data), mimetype=services.MEDIA_TYPES[kind], as_attachment=True, download_name=download_name

@@ -120,7 +120,7 @@ def test_the_command_line_imports_lists_exports_and_retires(app, users, tmp_path
     done = runner.invoke(args=["checklists", "import", str(source), "--as", "qo"])
     assert done.exit_code == 0, done.output
     assert "Imported version 1 of brand.lounge (3 questions)." in done.output
-    again = runner.invoke(args=["checklists", "import", str(source)])
+    again = runner.invoke(args=["checklists", "import", str(source), "--as", "qo"])
     assert again.exit_code == 0 and "brand.lounge is unchanged: still version 1." in again.output
     listed = runner.invoke(args=["checklists", "list"])
     assert "brand.lounge  v1  import  3 questions  points_0_2" in listed.output
