@@ -96,7 +96,7 @@ def _link(checklist) -> str:
 
 def kpi_panel(site: Site, area: str | None, reader: User) -> tuple[str, Markup] | None:
     """``site``'s latest score on each scored checklist of ``area`` (every area when None) and its
-    rank among the sites ``reader`` may see; None when the site has no counted scored audit."""
+    rank among the group's sites; None when the site has no counted scored audit."""
     if not score_comparison.may_compare(reader):
         return None
     checklists = score_comparison.latest_versions(score_comparison.scored_checklists(reader, site=site, area=area))
@@ -124,7 +124,7 @@ def kpi_panel(site: Site, area: str | None, reader: User) -> tuple[str, Markup] 
     html = Markup('<p class="muted">{}</p><ul class="plain-list">{}</ul>').format(
         _(
             "The latest reported or closed audit of %(site)s on each scored checklist,"
-            " ranked among the sites you may see.",
+            " ranked among all the sites of the group.",
             site=site.code,
         ),
         Markup("").join(lines),
@@ -151,7 +151,7 @@ def dashboard_panel(reader: User) -> tuple[str, Markup] | None:
         blocks.append(
             Markup(
                 '<div><h3><a href="{}">{}</a> <span class="muted">{} v{}</span></h3>'
-                '<ol class="plain-list">{}</ol></div>'
+                '<ul class="plain-list">{}</ul></div>'
             ).format(_link(checklist), checklist.title, checklist.key, checklist.version, rows)
         )
     if not blocks:

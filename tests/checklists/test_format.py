@@ -438,7 +438,7 @@ def test_problems_are_told_in_the_readers_language(app, showroom):
 
     with app.test_request_context(), force_locale("zh_CN"):
         (problem,) = problems_of("s.xlsx", xlsx_of(showroom, edit))
-        assert "问题" in problem.message
+        assert "检查项" in problem.message
         assert "第 7 行" in str(problem)
 
 
