@@ -91,20 +91,6 @@ def _instance_problems(filename: str, content: dict) -> list:
                     ),
                 )
             )
-    if "." not in content["key"]:
-        # Like a plugin's, so that the key reads as the owner's and its name (and the API's
-        # /checklists/{key} addresses, which take dotted keys, reach it).
-        problems.append(
-            Problem(
-                sheet,
-                None,
-                "key",
-                _(
-                    "the key needs a dot between its owner and its name, for example brand.%(key)s.",
-                    key=content["key"],
-                ),
-            )
-        )
     if catalog.is_plugin_key(content["key"]):
         problems.append(
             Problem(

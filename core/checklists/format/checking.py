@@ -135,7 +135,9 @@ class Checker:
 
     def key(self, cell: Cell | None, pattern: re.Pattern, *, checklist: bool = False) -> str:
         key = self.plain_text(cell, "key", required=True)
-        if key and (len(key) > MAX_KEY_LENGTH or not pattern.match(key)):
+        # A checklist's key has a dot, like a plugin's (owner.name): the API's checklist addresses
+        # take dotted keys only, so an undotted one could be imported and never reached.
+        if key and (len(key) > MAX_KEY_LENGTH or not pattern.match(key) or (checklist and "." not in key)):
             if checklist:
                 message = gettext(
                     "%(key)s is not a valid checklist key: lower-case letters, digits, '_' and '-', "
