@@ -157,26 +157,25 @@ def count_attempt(remote_addr: str | None, token: SurveyToken | None = None) -> 
     counts too (that is what a script sends).
     """
     now = utcnow()
-    since = now - ADDRESS_WINDOW
-    count, first = db.session.execute(
-        db.select(db.func.count(IntakeAttempt.id), db.func.min(IntakeAttempt.at)).where(
-            IntakeAttempt.remote_addr == remote_addr, IntakeAttempt.at >= since
-        )
-    ).one()
-    if count >= ADDRESS_LIMIT:
-        raise RateLimited(math.ceil((first + ADDRESS_WINDOW - now).total_seconds()))
+    _refuse_over(IntakeAttempt.remote_addr == remote_addr, ADDRESS_LIMIT, now)
     if token is not None:
         # From any address: a script spreading its guesses over many addresses still hits this.
-        tries, first_try = db.session.execute(
-            db.select(db.func.count(IntakeAttempt.id), db.func.min(IntakeAttempt.at)).where(
-                IntakeAttempt.token_id == token.id, IntakeAttempt.at >= since
-            )
-        ).one()
-        if tries >= TOKEN_LIMIT:
-            raise RateLimited(math.ceil((first_try + ADDRESS_WINDOW - now).total_seconds()))
+        _refuse_over(IntakeAttempt.token_id == token.id, TOKEN_LIMIT, now)
     db.session.add(IntakeAttempt(remote_addr=remote_addr, token_id=token.id if token else None, at=now))
     # Attempts older than a day count for nothing: they go.
     db.session.execute(db.delete(IntakeAttempt).where(IntakeAttempt.at < now - timedelta(days=1)))
+
+
+def _refuse_over(which, limit: int, now) -> None:
+    """:class:`RateLimited` when ``which`` attempts reached ``limit`` within the window, with the
+    wait until the oldest of them leaves it."""
+    count, first = db.session.execute(
+        db.select(db.func.count(IntakeAttempt.id), db.func.min(IntakeAttempt.at)).where(
+            which, IntakeAttempt.at >= now - ADDRESS_WINDOW
+        )
+    ).one()
+    if count >= limit:
+        raise RateLimited(math.ceil((first + ADDRESS_WINDOW - now).total_seconds()))
 
 
 # Answers ----------------------------------------------------------------------------
