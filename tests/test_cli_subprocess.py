@@ -27,6 +27,29 @@ def environment(tmp_path, empty_database):
     yield env
 
 
+def at_the_dealerships_noon(env: dict, folder: Path) -> dict:
+    """``env`` for processes whose clock reads noon of the dealership's current day, ticking on.
+
+    A test whose commands schedule work for "today" and then tick must not straddle the
+    dealership's midnight (16:00 UTC in Shanghai): the tick would rightly catch up a second day.
+    The processes are moved the way ``pytest --clock`` moves them (``core.testing``).
+    """
+    import time
+    from datetime import datetime
+    from datetime import time as wall_time
+
+    from core.clock import local_zone, today
+    from core.testing import _SITECUSTOMIZE
+
+    moment = datetime.combine(today(), wall_time(12, 0), tzinfo=local_zone())
+    real_now = time.time() - float(os.environ.get("DEALERQMS_TEST_CLOCK_OFFSET") or 0)
+    (folder / "sitecustomize.py").write_text(_SITECUSTOMIZE)
+    return env | {
+        "DEALERQMS_TEST_CLOCK_OFFSET": repr(moment.timestamp() - real_now),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(folder), env.get("PYTHONPATH")])),
+    }
+
+
 def dealerqms(env, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([console_script(), *args], env=env, capture_output=True, text=True, timeout=120)
 
@@ -69,9 +92,10 @@ def test_a_new_instance_from_the_command_line(environment, tmp_path):
     assert archive.is_file()
 
 
-def test_two_ticks_at_once_create_each_scheduled_check_once(environment):
+def test_two_ticks_at_once_create_each_scheduled_check_once(environment, tmp_path):
     """Two schedulers ticking at the same moment (two machines' cron) on the suite's database:
     each scheduled check and each form due is created once."""
+    environment = at_the_dealerships_noon(environment, tmp_path)
     assert dealerqms(environment, "init").returncode == 0
     added = dealerqms(environment, "user", "add", "quinn", "--role", "quality_officer", "--department", "QUALITY")
     assert added.returncode == 0, added.stderr
