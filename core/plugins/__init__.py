@@ -73,6 +73,7 @@ from core.plugins.data import (
     submit_forms,
 )
 from core.plugins.pages import form_url, metric_url, nonconformity_url, procedure_url, submissions_url
+from core.plugins.people import department_head, department_people, is_department_head, quality_officers
 
 hookimpl = pluggy.HookimplMarker("dealerqms")
 
@@ -130,6 +131,11 @@ __all__ = [
     "submissions_in_period",
     "submit_form",
     "submit_forms",
+    # the people of the organisation
+    "department_head",
+    "department_people",
+    "is_department_head",
+    "quality_officers",
     # the core's pages
     "form_url",
     "metric_url",

@@ -1,0 +1,65 @@
+"""Who works where, for plugins: the people a plugin's task, notification or per-person figure
+is for — a department's head and people at a site, the site's quality officers — without
+importing the core's account internals."""
+
+from __future__ import annotations
+
+from sqlalchemy import or_
+
+from core.accounts import organisation
+from core.accounts.models import Department, Role, Site, User, UserRole
+from core.database import db
+
+__all__ = ["department_head", "department_people", "is_department_head", "quality_officers"]
+
+
+def _site(site: Site | str) -> Site:
+    if isinstance(site, Site):
+        return site
+    from core.accounts.services import site_by_code
+
+    return site_by_code(site)
+
+
+def _department(code: str) -> Department | None:
+    return db.session.execute(db.select(Department).filter_by(code=code)).scalar_one_or_none()
+
+
+def department_head(department: str, site: Site | str) -> User | None:
+    """The head of ``department`` (its code, e.g. ``sales``) at ``site`` (a site or its code):
+    the site's own head, else the group-level head of that function; None when nobody is named."""
+    found = _department(department)
+    return organisation.head_of(found, _site(site)) if found is not None else None
+
+
+def is_department_head(user: User, department: str, site: Site | str) -> bool:
+    """Whether ``user`` heads (or deputises for) ``department`` at ``site``."""
+    found = _department(department)
+    return found is not None and organisation.is_head_of(user, found.id, _site(site).id)
+
+
+def department_people(department: str, site: Site | str) -> list[User]:
+    """The active people of ``department`` working at ``site``, by name."""
+    found = _department(department)
+    if found is None:
+        return []
+    query = (
+        db.select(User)
+        .where(User.active.is_(True), User.department_id == found.id, User.site_id == _site(site).id)
+        .order_by(User.display_name)
+    )
+    return list(db.session.execute(query).scalars())
+
+
+def quality_officers(site: Site | str) -> list[User]:
+    """The active quality officers who look after ``site``: its own and the group office's."""
+    query = (
+        db.select(User)
+        .where(
+            User.active.is_(True),
+            User.role_rows.any(UserRole.role == Role.QUALITY_OFFICER.value),
+            or_(User.site_id == _site(site).id, User.site_id.is_(None)),
+        )
+        .order_by(User.display_name)
+    )
+    return list(db.session.execute(query).scalars())
