@@ -9,7 +9,7 @@ from flask import Flask
 
 import core.models  # noqa: F401  (all tables on the metadata)
 from core import config as config_module
-from core import database, i18n, security
+from core import database, i18n, security, storage
 from core.api import converters
 from core.api import init_app as init_api
 from core.extensions import migrate
@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_relative_config=True,
     )
     config_module.load(app, test_config)
+    storage.init_app(app)
     converters.init_app(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 

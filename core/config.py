@@ -54,6 +54,10 @@ DEFAULTS = {
     "DEALERQMS_LOAD_ENTRYPOINTS": True,
     # Each plugin's own settings, by plugin name: core.plugins.plugin_config(name).
     "DEALERQMS_PLUGIN_CONFIG": {},
+    # Files in an S3 bucket (s3://bucket/prefix) instead of DEALERQMS_STORAGE_PATH: docs/deployment.md.
+    "DEALERQMS_STORAGE_URL": None,
+    # The S3 endpoint of a store other than AWS (SeaweedFS, MinIO…); else AWS_ENDPOINT_URL(_S3) or AWS itself.
+    "DEALERQMS_S3_ENDPOINT_URL": None,
     "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
     # The largest checklist library file (XLSX or YAML) an import accepts, in bytes.
     "CHECKLIST_IMPORT_MAX_BYTES": 5 * 1024 * 1024,
@@ -111,6 +115,8 @@ ENV_SETTINGS = {
     "DEALERQMS_DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
     "DEALERQMS_SECRET_KEY": "SECRET_KEY",
     "DEALERQMS_STORAGE_PATH": "DEALERQMS_STORAGE_PATH",
+    "DEALERQMS_STORAGE_URL": "DEALERQMS_STORAGE_URL",
+    "DEALERQMS_S3_ENDPOINT_URL": "DEALERQMS_S3_ENDPOINT_URL",
     "DEALERQMS_TIME_ZONE": "DEALERQMS_TIME_ZONE",
     # The instance's language: of users who chose none and whose browser names none we have, and of the demo's records.
     "DEALERQMS_LANGUAGE": "BABEL_DEFAULT_LOCALE",

@@ -6,6 +6,9 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
+# The S3 object store's fixtures (SeaweedFS), for the tests of storage and of evidence kept there.
+pytest_plugins = ["tests.object_store"]
+
 
 @pytest.fixture
 def live_server(app, users):

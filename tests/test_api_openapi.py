@@ -50,9 +50,12 @@ def _spec_path(rule: str) -> str:
     return re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule)
 
 
+HEALTH_CHECKS = ("/healthz", "/readyz")
+
+
 def _api_rules(app):
     for rule in app.url_map.iter_rules():
-        if (rule.rule.startswith("/api/") or rule.rule == "/healthz") and rule.rule != "/api/v1/openapi.json":
+        if (rule.rule.startswith("/api/") or rule.rule in HEALTH_CHECKS) and rule.rule != "/api/v1/openapi.json":
             yield rule
 
 
@@ -73,7 +76,7 @@ def test_the_document_lists_every_route_and_method(app, spec):
     assert spec["paths"]["/api/v1/p/tyres/stock"]["get"]["tags"] == ["tyres"]
 
 
-def test_every_operation_but_healthz_needs_the_bearer_token_and_documents_401(spec):
+def test_every_operation_but_the_health_checks_needs_the_bearer_token_and_documents_401(spec):
     assert spec["components"]["securitySchemes"]["bearerAuth"] == {
         "type": "http",
         "scheme": "bearer",
@@ -84,7 +87,7 @@ def test_every_operation_but_healthz_needs_the_bearer_token_and_documents_401(sp
         for method, operation in item.items():
             if method not in HTTP_METHODS:
                 continue
-            if path == "/healthz":
+            if path in HEALTH_CHECKS:
                 assert operation["security"] == []
                 continue
             assert operation.get("security", spec["security"]) == [{"bearerAuth": []}], (method, path)
@@ -194,7 +197,7 @@ def test_healthz_answers_without_a_token(client):
     assert response.status_code == 200 and response.json == {"status": "ok"}
 
 
-def test_healthz_is_503_when_the_database_is_unreachable(app, client, monkeypatch):
+def test_healthz_asks_nothing_of_the_database_and_readyz_names_it_when_it_is_unreachable(app, client, monkeypatch):
     def refuse(*_args, **_kwargs):
         raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
 
@@ -203,5 +206,8 @@ def test_healthz_is_503_when_the_database_is_unreachable(app, client, monkeypatc
         monkeypatch.setattr(db.engine, "raw_connection", refuse)
         monkeypatch.setattr(db.engine.pool, "connect", refuse)
     response = client.get("/healthz")
+    assert response.status_code == 200 and response.json == {"status": "ok"}
+    response = client.get("/readyz")
     assert response.status_code == 503 and response.mimetype == PROBLEM
-    assert response.json["detail"] == "The database is unreachable."
+    assert response.json["detail"] == "Not ready: database, migrations failed."
+    assert response.json["checks"] == {"database": "failed", "migrations": "failed"}

@@ -1,40 +1,58 @@
-"""``GET /healthz``: liveness for load balancers, without a token."""
+"""``GET /healthz`` (the process lives) and ``GET /readyz`` (it can serve): for load balancers, without a token."""
 
 from __future__ import annotations
 
-import logging
-
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
+from core import readiness
 from core.api.problems import problem
-from core.database import db
 
-log = logging.getLogger("dealerqms.api")
-
-bp = Blueprint("health", __name__, description="Liveness of the service.")
+bp = Blueprint("health", __name__, description="Liveness and readiness of the service.")
 
 
 class HealthSchema(Schema):
     status = fields.String(metadata={"description": "`ok`"})
 
 
+class ReadySchema(Schema):
+    status = fields.String(metadata={"description": "`ok`"})
+    checks = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={
+            "description": "Each check by name (`database`, `migrations`, and `redis` and `object_store` where "
+            "configured): `ok` or `failed`."
+        },
+    )
+
+
 @bp.route("/healthz")
 @bp.doc(security=[])
 @bp.response(200, HealthSchema)
-@bp.alt_response(503, response="SERVICE_UNAVAILABLE")
 def healthz():
-    """The service and its database answer.
+    """The process answers; it asks nothing of the database or any other service.
 
-    503 when the database does not: a process that cannot reach it should be
-    taken out of the load balancer's rotation.
+    A liveness probe: restarting a process because the database is down
+    would not bring the database back. Readiness is ``/readyz``.
     """
-    try:
-        db.session.execute(text("SELECT 1"))
-    except SQLAlchemyError as error:
-        log.error("health check: the database is unreachable: %s", error)
-        db.session.rollback()
-        return problem(503, "The database is unreachable.")
     return {"status": "ok"}
+
+
+@bp.route("/readyz")
+@bp.doc(security=[])
+@bp.response(200, ReadySchema)
+@bp.alt_response(503, response="SERVICE_UNAVAILABLE")
+def readyz():
+    """The database answers and its schema is at the migration heads of the core and every plugin; Redis
+    and the object store answer where they are configured.
+
+    503 names the failed checks (its `checks` member lists them all): the
+    process should be taken out of the load balancer's rotation until they pass.
+    """
+    results = readiness.checks()
+    checks = {name: "ok" if passed else "failed" for name, passed in results.items()}
+    failed = [name for name, passed in results.items() if not passed]
+    if failed:
+        return problem(503, f"Not ready: {', '.join(failed)} failed.", extensions={"checks": checks})
+    return {"status": "ok", "checks": checks}

@@ -31,14 +31,14 @@ log = logging.getLogger("dealerqms.api")
 
 MEDIA_TYPE = "application/problem+json"
 API_PATH_PREFIX = "/api/"
-# Outside /api/ for load balancers, but in the API's document: its errors are the API's too.
-HEALTH_PATH = "/healthz"
+# Outside /api/ for load balancers, but in the API's document: their errors are the API's too.
+HEALTH_PATHS = ("/healthz", "/readyz")
 
 VALIDATION_TYPE = "urn:dealerqms:problem:validation-error"
 
 
 def is_api_request() -> bool:
-    return request.path.startswith(API_PATH_PREFIX) or request.path == HEALTH_PATH
+    return request.path.startswith(API_PATH_PREFIX) or request.path in HEALTH_PATHS
 
 
 def problem(
@@ -49,8 +49,9 @@ def problem(
     type_: str = "about:blank",
     errors: list[dict] | None = None,
     headers: dict | None = None,
+    extensions: dict | None = None,
 ):
-    """A ``application/problem+json`` response."""
+    """A ``application/problem+json`` response; ``extensions`` are more members of its body (RFC 9457 §3.2)."""
     body = {
         "type": type_,
         "title": title or HTTPStatus(status).phrase,
@@ -60,6 +61,7 @@ def problem(
     }
     if errors is not None:
         body["errors"] = errors
+    body.update(extensions or {})
     response = current_app.response_class(json.dumps(body), status=status, mimetype=MEDIA_TYPE)
     for name, value in (headers or {}).items():
         response.headers[name] = value

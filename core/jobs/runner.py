@@ -42,6 +42,9 @@ def worker_environment(app: Flask) -> dict[str, str]:
             "DEALERQMS_JOBS_MEMORY_LIMIT_MB": str(config["JOBS_MEMORY_LIMIT_MB"] or 0),
         }
     )
+    for name in ("DEALERQMS_STORAGE_URL", "DEALERQMS_S3_ENDPOINT_URL"):
+        if config.get(name):
+            env[name] = config[name]
     if config.get("DEALERQMS_PLUGINS_SAFE_MODE"):
         env["DEALERQMS_PLUGINS_SAFE_MODE"] = "1"
     if config.get("DEALERQMS_PLUGINS_ALLOW") is not None:

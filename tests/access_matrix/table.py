@@ -304,6 +304,7 @@ WEB_SUBMIT_BODY = lambda r: {"site": r.site, "note": "Seen"}  # noqa: E731
 ENTRIES: list[Entry] = [
     # Public and personal
     *E("GET", "/healthz", EVERYONE, public=True),
+    *E("GET", "/readyz", EVERYONE, public=True),
     *E("GET", "/api/v1/openapi.json", EVERYONE, public=True),
     *E("GET,POST", "/login", EVERYONE, public=True),
     *E("POST", "/language", EVERYONE, public=True),

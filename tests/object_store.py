@@ -1,0 +1,67 @@
+"""A real S3 object store for the tests: SeaweedFS, started by .ci/system-setup.
+
+``make test`` sets ``DEALERQMS_TEST_S3_ENDPOINT`` (http://127.0.0.1:8333) after
+.ci/system-setup has started SeaweedFS there. Without the variable the tests
+of the object store are skipped, saying so; with it, a store that does not
+answer fails them: in CI a missing store is a failure, never a silent skip.
+Run them by hand with::
+
+    .ci/system-setup >/dev/null
+    DEALERQMS_TEST_S3_ENDPOINT=http://127.0.0.1:8333 python -m pytest tests/storage
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+# The key pair .ci/system-setup gives SeaweedFS: it checks the signature of every request.
+ACCESS_KEY, SECRET_KEY = "dealerqms-tests", "dealerqms-tests-secret"
+BUCKET = "dealerqms-tests"
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> str:
+    endpoint = os.environ.get("DEALERQMS_TEST_S3_ENDPOINT")
+    if not endpoint:
+        pytest.skip("DEALERQMS_TEST_S3_ENDPOINT is not set: `make test` starts SeaweedFS and sets it")
+    return endpoint
+
+
+@pytest.fixture
+def s3_credentials(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def s3_client(s3_endpoint, s3_credentials):
+    """A boto3 client of the test store, its bucket made if it is not there."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from core.storage.s3 import make_client
+
+    client = make_client(s3_endpoint)
+    try:
+        client.head_bucket(Bucket=BUCKET)
+    except ClientError as error:
+        if error.response["Error"]["Code"] not in ("404", "NoSuchBucket"):
+            raise
+        client.create_bucket(Bucket=BUCKET)
+    except BotoCoreError as error:
+        pytest.fail(f"The S3 store at {s3_endpoint} (DEALERQMS_TEST_S3_ENDPOINT) does not answer: {error}")
+    return client
+
+
+@pytest.fixture
+def s3_config(s3_endpoint, s3_client) -> dict:
+    """The app settings of a store of this test's own: the shared bucket, a prefix nobody else uses."""
+    return {
+        "DEALERQMS_STORAGE_URL": f"s3://{BUCKET}/test-{uuid.uuid4().hex}",
+        "DEALERQMS_S3_ENDPOINT_URL": s3_endpoint,
+    }
