@@ -4,6 +4,11 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 EXAMPLE_PLUGIN := tests/plugins/dealerqms-usedcars
 PYTEST_ARGS ?= -n 2
+# The S3 API of the SeaweedFS that .ci/system-setup starts for the tests (tests/object_store.py).
+TEST_S3_PORT ?= 8333
+export DEALERQMS_TEST_S3_PORT := $(TEST_S3_PORT)
+export DEALERQMS_TEST_S3_ENDPOINT := http://127.0.0.1:$(TEST_S3_PORT)
+export WEED := $(abspath $(BIN))/weed
 
 .PHONY: demo test test-dates install install-test
 
@@ -26,8 +31,8 @@ demo: install
 	@$(BIN)/dealerqms scheduler & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	DEALERQMS_INSECURE_COOKIES=1 $(BIN)/dealerqms run --host 127.0.0.1 --port 5000
 
-# The whole suite, on SQLite and then on PostgreSQL (Debian packages and the
-# database server are installed and started by .ci/system-setup).
+# The whole suite, on SQLite and then on PostgreSQL (Debian packages, the
+# database server and the S3 store are installed and started by .ci/system-setup).
 test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
