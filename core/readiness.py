@@ -10,6 +10,7 @@ import logging
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import to_tuple
 from flask import current_app
 from redis import Redis
 from sqlalchemy import text
@@ -19,25 +20,43 @@ from core.database import db
 
 log = logging.getLogger("dealerqms.readiness")
 
-SCRIPT_HEADS = "dealerqms-migration-heads"
+SCRIPTS = "dealerqms-migration-scripts"
 
 
 def _database() -> None:
     db.session.execute(text("SELECT 1"))
 
 
-def _script_heads() -> set[str]:
-    # The migration scripts of the core and the plugins cannot change while the process runs: read once.
-    heads = current_app.extensions.get(SCRIPT_HEADS)
-    if heads is None:
+def _scripts() -> ScriptDirectory:
+    # The migration scripts of the core and the plugins cannot change while the process runs: read them once.
+    scripts = current_app.extensions.get(SCRIPTS)
+    if scripts is None:
         config = current_app.extensions["migrate"].migrate.get_config()
-        heads = current_app.extensions[SCRIPT_HEADS] = frozenset(ScriptDirectory.from_config(config).get_heads())
-    return heads
+        scripts = current_app.extensions[SCRIPTS] = ScriptDirectory.from_config(config)
+    return scripts
+
+
+def _applied(script: ScriptDirectory, current: tuple[str, ...]) -> set[str]:
+    """Every revision the database has: its recorded heads and all they come from or depend on.
+
+    Alembic records only the heads; a plugin's migration that another
+    depends on (``depends_on``) is no head there, though it is one of the scripts.
+    """
+    applied: set[str] = set()
+    waiting = list(current)
+    while waiting:
+        revision = script.get_revision(waiting.pop())
+        if revision is None or revision.revision in applied:
+            continue
+        applied.add(revision.revision)
+        waiting += [*to_tuple(revision.down_revision, default=()), *to_tuple(revision.dependencies, default=())]
+    return applied
 
 
 def _migrations() -> None:
-    current = set(MigrationContext.configure(db.session.connection()).get_current_heads())
-    behind = _script_heads() - current
+    scripts = _scripts()
+    current = MigrationContext.configure(db.session.connection()).get_current_heads()
+    behind = set(scripts.get_heads()) - _applied(scripts, current)
     if behind:
         raise RuntimeError(f"the database is not at the migration heads {', '.join(sorted(behind))}")
 
