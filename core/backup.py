@@ -8,9 +8,11 @@ A backup is one gzipped tar archive:
   The first line names the columns, each further line is one row as a JSON
   array. Values are written by column type, not by database, so a SQLite
   backup restores into PostgreSQL and the other way round.
-- ``files/…``: the evidence files folder (``DEALERQMS_STORAGE_PATH``), copied
-  after the database snapshot: stored files are content-addressed and never
-  change, so every file the snapshot refers to is there.
+- ``files/…``: the evidence files (the folder ``DEALERQMS_STORAGE_PATH``, or
+  the S3 bucket of ``DEALERQMS_STORAGE_URL``: ``files/ab/cd/<sha256>`` either
+  way, so a backup restores into either), copied after the database snapshot:
+  stored files are content-addressed and never change, so every file the
+  snapshot refers to is there.
 - ``manifest.json`` (last, so a truncated archive has none): format version,
   the migration heads of the schema, per table the row count, the SHA-256 of
   its file and a digest of its content, per stored file size and SHA-256, and
@@ -76,6 +78,8 @@ from core.database import commit, db, iso_utc, read_only
 from core.errors import DomainError
 from core.migration import upgrade as upgrade_all
 from core.search import index as search_index
+from core.storage import LocalFileStore, file_store
+from core.storage.base import nested_name
 from core.trail.chain import verify
 
 FORMAT = "dealerqms-backup"
@@ -262,6 +266,26 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _stored_entries(store, tar: tarfile.TarFile):
+    """(path in the files folder, tar header, opener) of every stored file, on disk or in a bucket."""
+    if isinstance(store, LocalFileStore):
+        for path in _stored_files(store.root):
+            relative = path.relative_to(store.root).as_posix()
+            yield relative, tar.gettarinfo(path, arcname=f"{FILES}/{relative}"), lambda path=path: path.open("rb")
+        return
+    for sha256 in store.all_hashes():
+        relative = nested_name(sha256)
+        info = tarfile.TarInfo(f"{FILES}/{relative}")
+        info.size, info.mtime, info.mode = store.size(sha256), int(utcnow().timestamp()), 0o600
+        yield relative, info, lambda sha256=sha256: store.open(sha256)
+
+
+def _has_files(store) -> bool:
+    if isinstance(store, LocalFileStore):
+        return next(_stored_files(store.root), None) is not None
+    return next(iter(store.all_hashes()), None) is not None
+
+
 def _stored_files(root: Path) -> Iterator[Path]:
     """Regular files of the evidence folder; dot-files are uploads still being written."""
     if not root.is_dir():
@@ -350,7 +374,7 @@ def _backup(target: Path) -> Summary:
         raise BackupError(f"The folder {target.parent} does not exist.")
     if target.is_dir():
         raise BackupError(f"{target} is a folder; give the name of the backup file to write.")
-    storage = Path(current_app.config["DEALERQMS_STORAGE_PATH"])
+    store = file_store()
     partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.partial")
     try:
         with tempfile.TemporaryDirectory(dir=target.parent, prefix=".dealerqms-backup-") as staging_name:
@@ -368,10 +392,8 @@ def _backup(target: Path) -> Summary:
             with os.fdopen(descriptor, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz", compresslevel=6) as tar:
                 for entry in manifest["tables"]:
                     tar.add(staging / entry["file"], arcname=entry["file"], recursive=False)
-                for path in _stored_files(storage):
-                    relative = path.relative_to(storage).as_posix()
-                    info = tar.gettarinfo(path, arcname=f"{FILES}/{relative}")
-                    with path.open("rb") as handle:
+                for relative, info, opened in _stored_entries(store, tar):
+                    with opened() as handle:
                         reader = _HashingReader(handle)
                         tar.addfile(info, reader)
                     files.append({"path": relative, "size": info.size, "sha256": reader.digest.hexdigest()})
@@ -506,7 +528,7 @@ def _occupied(connection: Connection, tables: list[Table]) -> dict[str, int]:
     return counts
 
 
-def _refuse_non_empty(counts: dict[str, int], storage: Path) -> None:
+def _refuse_non_empty(counts: dict[str, int], store) -> None:
     if counts:
         parts = []
         if counts.get("user_account"):
@@ -519,9 +541,10 @@ def _refuse_non_empty(counts: dict[str, int], storage: Path) -> None:
             f"This instance is not empty ({', '.join(parts)}); restore into an empty instance, "
             "or add --force to replace everything in it."
         )
-    if next(_stored_files(storage), None) is not None:
+    if _has_files(store):
+        kind = "folder" if isinstance(store, LocalFileStore) else "store"
         raise BackupError(
-            f"The evidence folder {storage} is not empty; restore into an empty instance, "
+            f"The evidence {kind} {store} is not empty; restore into an empty instance, "
             "or add --force to replace everything in it."
         )
 
@@ -673,6 +696,7 @@ def restore_backup(source: Path, *, force: bool = False) -> Summary:
 def _restore(source: Path, force: bool) -> Summary:
     if not source.is_file():
         raise BackupError(f"There is no backup file {source}.")
+    store = file_store()
     storage = Path(current_app.config["DEALERQMS_STORAGE_PATH"]).absolute()
     storage.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=storage.parent, prefix=".dealerqms-restore-") as staging_name:
@@ -700,7 +724,7 @@ def _restore(source: Path, force: bool) -> Summary:
                 )
             counts = _occupied(connection, tables)
             if not force:
-                _refuse_non_empty(counts, storage)
+                _refuse_non_empty(counts, store)
             recreate = _suspend_triggers(connection, tables)
             if counts:
                 _clear(connection, tables)
@@ -722,11 +746,19 @@ def _restore(source: Path, force: bool) -> Summary:
             _reset_sequences(connection, tables)
             _check_loaded(source, connection, metadata.tables, manifest)
 
-            replaced = _swap_in(staging / FILES, storage)
+            local = isinstance(store, LocalFileStore)
+            replaced = None
+            if local:
+                replaced = _swap_in(staging / FILES, storage)
+            else:
+                # Uploaded before the commit: a failed commit leaves files nothing refers to, never records
+                # without their files. With --force the bucket's other files stay (content-addressed, harmless).
+                _upload(staging / FILES, manifest, store)
             try:
                 transaction.commit()
             except BaseException:
-                _swap_back(storage, replaced)
+                if local:
+                    _swap_back(storage, replaced)
                 raise
         if replaced is not None:
             shutil.rmtree(replaced, ignore_errors=True)
@@ -736,6 +768,12 @@ def _restore(source: Path, force: bool) -> Summary:
         upgrade_all()
         upgraded = True
     return _summary(manifest, upgraded)
+
+
+def _upload(restored: Path, manifest: dict, store) -> None:
+    for entry in manifest["files"]:
+        with (restored / entry["path"]).open("rb") as handle:
+            store.put(handle)
 
 
 def _swap_in(restored: Path, storage: Path) -> Path | None:
