@@ -12,6 +12,7 @@ Run them by hand with::
 
 from __future__ import annotations
 
+import datetime
 import os
 import uuid
 
@@ -37,6 +38,26 @@ def s3_credentials(monkeypatch):
     monkeypatch.setenv("AWS_REGION", "us-east-1")
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
         monkeypatch.delenv(name, raising=False)
+    _sign_with_the_real_time(monkeypatch)
+
+
+def _sign_with_the_real_time(monkeypatch):
+    """Under a moved clock (``--clock``), requests are still signed with the real time.
+
+    An S3 signature carries the moment it was made, and the store, outside
+    the test run and its moved clock, refuses one more than 15 minutes off.
+    """
+    import time_machine
+
+    if not time_machine.escape_hatch.is_travelling():
+        return
+    import botocore.auth
+
+    def real_now(remove_tzinfo=True):
+        now = time_machine.escape_hatch.datetime.datetime.now(datetime.UTC)
+        return now.replace(tzinfo=None) if remove_tzinfo else now
+
+    monkeypatch.setattr(botocore.auth, "get_current_datetime", real_now)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from typing import BinaryIO
 from flask_babel import gettext as _
 
 from core.errors import NotFound
-from core.storage.base import SHA256, StoreUnavailable, checked_key, copy_counted, nested_name
+from core.storage.base import SHA256, checked_key, copy_counted, nested_name
 
 
 class LocalFileStore:
@@ -74,12 +74,3 @@ class LocalFileStore:
         for path in sorted(self.root.glob("??/??/*")):
             if SHA256.match(path.name):
                 yield path.name
-
-    def check(self) -> None:
-        """The folder is there (or can be made) and takes files."""
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            if not os.access(self.root, os.W_OK | os.X_OK):
-                raise StoreUnavailable(f"The files folder {self.root} is not writable.")
-        except OSError as error:
-            raise StoreUnavailable(f"The files folder {self.root} cannot be used ({error.strerror}).") from None
