@@ -7,6 +7,7 @@ import logging
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -25,6 +26,7 @@ from core.jobs.states import (
     mark_failed,
     process_alive,
     remove_output,
+    result_store,
     this_host,
     write_now,
 )
@@ -112,7 +114,8 @@ def recent_jobs(user: User | None = None, limit: int = 50) -> list[Job]:
     return jobs
 
 
-def result_file(user: User, job_id: str) -> tuple[Job, Path]:
+def result_file(user: User, job_id: str) -> tuple[Job, Path | BinaryIO]:
+    """The job and its result: a file in the job's folder, or a stream from the object store."""
     job = job_for(user, job_id)
     if job.state != JobState.DONE.value:
         raise Conflict(
@@ -122,9 +125,18 @@ def result_file(user: User, job_id: str) -> tuple[Job, Path]:
                 state=STATE_LABELS.get(job.state, job.state),
             )
         )
-    path = job_folder(job.id) / (job.result_name or "")
-    if not job.result_name or not path.is_file():
-        raise NotFound(_("The result of job %(number)s has been removed; start the job again.", number=job.id))
+    removed = NotFound(_("The result of job %(number)s has been removed; start the job again.", number=job.id))
+    if not job.result_name:
+        raise removed
+    store = result_store()
+    if store is not None:
+        try:
+            return job, store.open_result(job.id, job.result_name)
+        except NotFound:
+            raise removed from None
+    path = job_folder(job.id) / job.result_name
+    if not path.is_file():
+        raise removed
     return job, path
 
 

@@ -9,6 +9,7 @@ a job that has finished cannot be moved back (a late watchdog cannot turn
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import socket
@@ -20,6 +21,9 @@ from sqlalchemy import update
 from core.clock import utcnow
 from core.database import db, reset_read_only, set_read_only
 from core.jobs.models import UNFINISHED, Job, JobState
+from core.storage import S3FileStore, StoreUnavailable, file_store, uses_object_store
+
+log = logging.getLogger("dealerqms.jobs")
 
 MAX_ERROR = 500
 
@@ -97,8 +101,20 @@ def mark_failed(job_id: str, error: str) -> bool:
     return changed
 
 
+def result_store() -> S3FileStore | None:
+    """The object store that keeps job results, when files live in one; None: they stay in the job's folder."""
+    return file_store() if uses_object_store() else None
+
+
 def remove_output(job_id: str) -> None:
     shutil.rmtree(job_folder(job_id), ignore_errors=True)
+    store = result_store()
+    if store is not None:
+        try:
+            store.remove_results(job_id)
+        except StoreUnavailable as error:
+            # The job's state is what matters here; an object left behind costs only space.
+            log.warning("the result of job %s stays in the object store: %s", job_id, error)
 
 
 def process_alive(pid: int) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import resource
+import shutil
 import signal
 import sys
 import time
@@ -26,6 +27,7 @@ from core.errors import DomainError
 from core.jobs import states
 from core.jobs.models import Job, JobState
 from core.plugin_engine.manager import job_kind
+from core.storage import StoreUnavailable
 
 log = logging.getLogger("dealerqms.jobs")
 
@@ -94,7 +96,17 @@ def execute(job_id: str) -> bool:
     if not name or not (folder / name).is_file():
         states.mark_failed(job_id, "The job ended without writing its result")
         return False
-    states.mark_done(job_id, name)
+    store = states.result_store()
+    if store is not None:
+        # Any app server may be asked for the result: it goes where they all look.
+        try:
+            store.put_result(job_id, folder / name)
+        except StoreUnavailable as error:
+            states.mark_failed(job_id, f"The result could not be stored: {error}")
+            return False
+        shutil.rmtree(folder, ignore_errors=True)
+    if not states.mark_done(job_id, name) and store is not None:
+        states.remove_output(job_id)  # failed meanwhile (its watchdog): it keeps no result
     return True
 
 

@@ -21,6 +21,7 @@ import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO
 
 from flask_babel import gettext as _
@@ -198,6 +199,32 @@ class S3FileStore:
                         yield name
         except (BotoCoreError, ClientError) as error:
             raise self._unavailable(error) from error
+
+    # Job results (core.jobs): named files under "jobs/<job id>/", apart from the
+    # content-addressed evidence (a pack PDF uploaded as evidence has the same SHA-256,
+    # and a result is deleted when it expires; evidence never is).
+
+    def _results(self, job_id: str) -> str:
+        return f"{self.location.prefix}jobs/{job_id}/"
+
+    def put_result(self, job_id: str, path: Path) -> None:
+        from boto3.s3.transfer import TransferConfig
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self.client.upload_file(
+                str(path), self.bucket, self._results(job_id) + path.name, Config=TransferConfig(use_threads=False)
+            )
+        except (BotoCoreError, ClientError) as error:
+            raise self._unavailable(error) from error
+
+    def open_result(self, job_id: str, name: str) -> BinaryIO:
+        return self._call("get_object", Key=self._results(job_id) + name)["Body"]
+
+    def remove_results(self, job_id: str) -> None:
+        listing = self._call("list_objects_v2", Prefix=self._results(job_id))
+        for entry in listing.get("Contents", ()):
+            self._call("delete_object", Key=entry["Key"])
 
     def check(self) -> None:
         """The bucket answers to our credentials; StoreUnavailable in one sentence otherwise."""
