@@ -123,6 +123,7 @@ def test_the_plugin_uses_only_the_public_plugin_api():
             "flask_login",
             "flask_smorest",
             "markupsafe",
+            "marshmallow",
             "plugins",
         }
         # core.plugins has no way to look a site up by its code: sites.py does, and only it.
