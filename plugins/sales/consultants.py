@@ -165,17 +165,8 @@ class ConsultantReport:
     targets: dict[str, float] = field(default_factory=default_targets)
 
 
-def scope_refusal(user, site) -> str | None:
-    """Why ``user`` may not read the consultants' figures at ``site``, or None."""
-    if _scope(user, site) is None:
-        return _(
-            "Only the site's sales people (their own figures), its head of sales and the quality officers "
-            "who look after it may read the sales figures per consultant."
-        )
-    return None
-
-
 def _scope(user, site) -> str | None:
+    """``"team"``, ``"own"``, or None when ``user`` may not read the figures at ``site``."""
     if can(user, Permission.MANAGE_USERS):
         return "team"
     if can(user, READ_ALL) and (user.site_id is None or user.site_id == site.id):
@@ -202,7 +193,12 @@ def consultant_figures(user, site, period: Period) -> ConsultantReport:
     """
     scope = _scope(user, site)
     if scope is None:
-        raise Forbidden(scope_refusal(user, site))
+        raise Forbidden(
+            _(
+                "Only the site's sales people (their own figures), its head of sales and the quality officers "
+                "who look after it may read the sales figures per consultant."
+            )
+        )
     leads = submissions_between(LEAD_LOG, site, period.first, period.last)
     deliveries = submissions_between(DELIVERY, site, period.first, period.last)
     answers = submissions_between(SURVEY, site, period.first, period.last)
