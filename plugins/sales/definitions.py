@@ -28,6 +28,7 @@ LEAD_LOG = "sales.lead_log"
 TEST_DRIVE = "sales.test_drive_agreement"
 DELIVERY = "sales.delivery_checklist"
 SURVEY = "sales.satisfaction_survey"
+APPRAISAL = "sales.appraisal"
 
 
 def showroom_walk() -> Checklist:
@@ -479,6 +480,140 @@ def _rating(key: str, label, *, required: bool = True, help="") -> Field:
     return Field(key=key, label=label, type="rating", scale=SSI_SCALE, required=required, help=help)
 
 
+def _ability(key: str, label, help) -> Field:
+    return Field(key=key, label=label, type="rating", scale=(1, 5), required=True, help=help)
+
+
+def appraisal() -> Form:
+    """The periodic appraisal of a sales consultant (seed chapter 3, §1.1.10–1.1.12): its fields
+    follow the five steps of the appraisal process, and its indicators are the seed's three kinds
+    (results, ability, attitude)."""
+    return Form(
+        key=APPRAISAL,
+        area=AREA,
+        title=_l("Sales consultant appraisal"),
+        description=_l(
+            "Seed §1.1.12, in five steps: 1. plan (who, which period, the purpose and method); 2. collect the "
+            "data (sales reports, customer feedback, colleagues' views); 3. analyse them and rate ability and "
+            "attitude; 4. feed the result back to the consultant with suggestions; 5. follow up. The page "
+            "Sales figures per consultant shows the results to copy in."
+        ),
+        fields=[
+            # 1. 制定评估计划
+            Field(
+                key="consultant",
+                label=_l("Sales consultant appraised"),
+                required=True,
+                help=_l("Step 1, plan: the name as dealerqms writes it (the consultant's display name)."),
+            ),
+            Field(
+                key="period",
+                label=_l("Period appraised"),
+                required=True,
+                help=_l("A month (2026-05) or a quarter (2026-Q2)."),
+            ),
+            Field(key="appraiser", label=_l("Appraiser"), required=True, prefill="me"),
+            Field(key="purpose", label=_l("Purpose of the appraisal"), type="textarea"),
+            Field(
+                key="method",
+                label=_l("Appraisal method"),
+                type="select",
+                required=True,
+                choices=[
+                    ("quantitative", _l("Quantitative (figures)")),
+                    ("qualitative", _l("Qualitative (observation and views)")),
+                    ("combined", _l("Combined")),
+                ],
+                help=_l("Seed §1.1.11: a combined appraisal weighs the figures and the observed behaviour."),
+            ),
+            # 2. 收集评估数据: the results indicators (业绩指标)
+            Field(
+                key="units_sold",
+                label=_l("Vehicles sold"),
+                type="integer",
+                required=True,
+                min=0,
+                help=_l("Step 2, collect the data: results indicators (seed §1.1.10), from the sales reports."),
+            ),
+            Field(key="units_target", label=_l("Sales target (vehicles)"), type="integer", min=0),
+            Field(
+                key="conversion",
+                label=_l("Lead conversion (%)"),
+                type="decimal",
+                min=0,
+                help=_l("Deliveries divided by leads of the consultant in the period."),
+            ),
+            Field(key="ssi", label=_l("Sales satisfaction index (SSI)"), type="decimal", min=0, max=1000),
+            Field(key="ssi_answers", label=_l("Survey answers behind the SSI"), type="integer", min=0),
+            Field(key="market_share", label=_l("Market share (%)"), type="decimal", min=0, max=100),
+            Field(
+                key="sources",
+                label=_l("Data collected"),
+                type="multiselect",
+                required=True,
+                choices=[
+                    ("sales_reports", _l("Sales reports")),
+                    ("customer_feedback", _l("Customer feedback")),
+                    ("colleagues", _l("Colleagues' views")),
+                ],
+            ),
+            # 3. 分析评估数据: ability (能力指标) and attitude (态度指标)
+            _ability(
+                "sales_skills",
+                _l("Sales skills"),
+                _l(
+                    "Step 3, analyse: rate each indicator from 1 (poor) to 5 (excellent); "
+                    "ability indicators, seed §1.1.10."
+                ),
+            ),
+            _ability("market_analysis", _l("Market analysis"), ""),
+            _ability("teamwork", _l("Teamwork"), ""),
+            _ability("work_attitude", _l("Work attitude"), _l("Attitude indicators, seed §1.1.10.")),
+            _ability("dedication", _l("Dedication"), ""),
+            _ability("team_spirit", _l("Team spirit"), ""),
+            Field(key="strengths", label=_l("Strengths"), type="textarea"),
+            Field(key="to_improve", label=_l("Areas to improve"), type="textarea"),
+            Field(
+                key="overall",
+                label=_l("Overall result"),
+                type="select",
+                required=True,
+                choices=[
+                    ("exceeds", _l("Exceeds expectations")),
+                    ("meets", _l("Meets expectations")),
+                    ("partly", _l("Partly meets expectations")),
+                    ("below", _l("Below expectations")),
+                ],
+            ),
+            # 4. 反馈评估结果
+            Field(
+                key="feedback_on",
+                label=_l("Feedback given on"),
+                type="date",
+                help=_l(
+                    "Step 4, feed back: the day the result and the suggestions were discussed with the consultant."
+                ),
+            ),
+            Field(key="suggestions", label=_l("Suggestions to the consultant"), type="textarea"),
+            Field(key="consultant_comment", label=_l("The consultant's comment"), type="textarea"),
+            Field(
+                key="acknowledged",
+                label=_l("Acknowledged by the consultant"),
+                type="boolean",
+                help=_l("The consultant has read the appraisal; agreeing with it is not required."),
+            ),
+            # 5. 持续跟踪
+            Field(
+                key="actions",
+                label=_l("Improvement actions"),
+                type="textarea",
+                help=_l("Step 5, follow up: what the consultant and the head of sales will do, and by when."),
+            ),
+            Field(key="next_review_on", label=_l("Next review on"), type="date"),
+        ],
+    )
+
+
 def forms() -> list[Form]:
     return [
         Form(
@@ -676,4 +811,5 @@ def forms() -> list[Form]:
                 Field(key="comments", label=_l("Comments"), type="textarea"),
             ],
         ),
+        appraisal(),
     ]

@@ -6,6 +6,10 @@ steady and slowly improving; Shanghai was close to target and has slipped
 since its most experienced consultant left (slower responses, fewer test
 drives, a lower SSI and NPS in the last months). Busy in autumn, quiet
 around the Chinese New Year.
+
+The records name their consultant as the web forms do, by the person's display name, so
+that the figures per consultant find the demo's sales people; and the head of sales of each
+site has appraised one consultant over the last complete quarter.
 """
 
 from __future__ import annotations
@@ -14,15 +18,19 @@ import math
 from datetime import datetime, timedelta
 
 from core.plugins import (
+    add_months,
     demo_random,
     demo_sites,
     demo_text,
+    department_people,
     local_time,
     period_of,
+    submissions_between,
     submissions_in_period,
     submit_forms,
 )
-from plugins.sales.definitions import DELIVERY, LEAD_LOG, SURVEY, TEST_DRIVE
+from plugins.sales.consultants import figures_of, quarter_of
+from plugins.sales.definitions import APPRAISAL, AREA, DELIVERY, LEAD_LOG, SURVEY, TEST_DRIVE
 
 # Each in English and as a Chinese showroom writes it (demo_text picks the demo's language).
 MODELS = (
@@ -57,8 +65,10 @@ def populate() -> int:
     for site in demo_sites():
         if submissions_in_period(LEAD_LOG, site, site.months[0]):
             continue
+        names = {person.login: person.display_name for person in department_people(AREA, site.code)}
         for index, month in enumerate(site.months):
-            added += _month(demo_random("sales", site, month), site, index, month)
+            added += _month(demo_random("sales", site, month), site, index, month, names)
+        added += _appraisal(site, names)
     return added
 
 
@@ -88,7 +98,7 @@ def _rating(rng, mean: float, low: int = 1, high: int = 10, spread: float = 1.0)
     return max(low, min(high, round(rng.gauss(mean, spread))))
 
 
-def _month(rng, site, index: int, month: str) -> int:
+def _month(rng, site, index: int, month: str, names: dict[str, str]) -> int:
     q = quality(site, index, month)
     consultants = site.logins["SALES"]
     busy = 1 + 0.25 * math.cos(2 * math.pi * (int(month[5:]) - 10) / 12)
@@ -113,7 +123,7 @@ def _month(rng, site, index: int, month: str) -> int:
                 "source": source,
                 "customer_name": _name(rng),
                 "customer_phone": f"13{rng.randint(100000000, 999999999)}",
-                "consultant": by,
+                "consultant": names.get(by, by),
                 "model": demo_text(*rng.choice(MODELS)),
                 "response_minutes": minutes,
                 "test_drive": drove,
@@ -138,7 +148,7 @@ def _month(rng, site, index: int, month: str) -> int:
                     "odometer_out": rng.randint(200, 9000),
                     "time_in": (out + timedelta(minutes=35)).isoformat(),
                     "customer_signed": True,
-                    "consultant": by,
+                    "consultant": names.get(by, by),
                 },
                 by,
                 out,
@@ -154,7 +164,7 @@ def _month(rng, site, index: int, month: str) -> int:
             # records of the month stay as they were.
             "order_date": (when - timedelta(days=3 + sum(map(ord, vin)) % 20)).date().isoformat(),
             "delivery_date": when.date().isoformat(),
-            "consultant": by,
+            "consultant": names.get(by, by),
             "pdi_signed_off": True,
             "pdi_defects_found": defects,
             "origin": "domestic",
@@ -194,9 +204,67 @@ def _month(rng, site, index: int, month: str) -> int:
             spread = 0.6 if site.rank == 0 else 1.0
             survey.update(
                 delivery_date=when.date().isoformat(),
-                consultant=by,
+                consultant=names.get(by, by),
                 recommend=_rating(rng, 4.0 + 6.0 * q, 0, 10, spread=spread),
             )
             add(SURVEY, survey, by, answered)
     submit_forms(batch)
     return len(batch)
+
+
+def _appraisal(site, names: dict[str, str]) -> int:
+    """The head of sales' appraisal of the site's first consultant over the last complete quarter,
+    with the figures the page per consultant shows copied in (seed §1.1.12's five steps)."""
+    login, head = site.logins["SALES"][0], site.heads.get("SALES")
+    if head is None:
+        return 0
+    last = site.months[-1]
+    # The quarter that ends with the last demo month, or the one before it.
+    end = last if int(last[5:]) % 3 == 0 else add_months(last, -(int(last[5:]) % 3))
+    first = add_months(end, -2)
+    name = names.get(login, login)
+    rows = {kind: submissions_between(form, site, first, end) for kind, form in _APPRAISED}
+    mine = {kind: [r for r in records if r.get("consultant") == name] for kind, records in rows.items()}
+    figures = figures_of(name, **mine)
+    strong = site.rank == 0
+    on = local_time(int(end[:4]), int(end[5:]), 28, 16)
+    data = {
+        "consultant": name,
+        "period": quarter_of(end),
+        "appraiser": names.get(head, head),
+        "purpose": demo_text("Quarterly appraisal.", "季度绩效评估。"),
+        "method": "combined",
+        "units_sold": figures.deliveries,
+        "units_target": figures.deliveries + (0 if strong else 3),
+        "sources": ["sales_reports", "customer_feedback", "colleagues"],
+        "sales_skills": 4 if strong else 3,
+        "market_analysis": 3,
+        "teamwork": 4,
+        "work_attitude": 5 if strong else 3,
+        "dedication": 4 if strong else 3,
+        "team_spirit": 4,
+        "overall": "meets" if strong else "partly",
+        "strengths": demo_text("Warm reception; buyers name them in the survey.", "接待热情，客户在问卷中点名表扬。"),
+        "feedback_on": f"{end}-28",
+        "suggestions": demo_text("Offer a test drive to every showroom visitor.", "为每位到店客户主动提供试驾。"),
+        "consultant_comment": demo_text(
+            "Agreed; I will ask the lead desk to page me.", "同意，我会请线索专员及时提醒我。"
+        ),
+        "acknowledged": True,
+        "actions": demo_text(
+            "Answer web leads within five minutes; review weekly with the head of sales.",
+            "网络线索五分钟内响应；每周与销售经理复盘。",
+        ),
+        "next_review_on": f"{add_months(end, 3)}-28",
+    }
+    if not strong:
+        data["to_improve"] = demo_text("Web leads wait too long for a first answer.", "网络线索的首次响应太慢。")
+    for key, value in (("conversion", figures.conversion), ("ssi", figures.ssi)):
+        if value is not None:
+            data[key] = value
+    data["ssi_answers"] = figures.answers
+    submit_forms([{"form_key": APPRAISAL, "data": data, "site": site.code, "submitted_by": head, "submitted_at": on}])
+    return 1
+
+
+_APPRAISED = (("leads", LEAD_LOG), ("deliveries", DELIVERY), ("answers", SURVEY))

@@ -11,6 +11,7 @@ from markupsafe import Markup, escape
 
 from core.plugins import (
     DashboardPanel,
+    MenuLink,
     ProcedureTemplate,
     PublicForm,
     current_period,
@@ -18,8 +19,10 @@ from core.plugins import (
     raise_nonconformity,
     submissions_in_period,
 )
-from plugins.sales import computations, definitions
+from plugins.sales import computations, consultants, definitions
 from plugins.sales import demo as demo_records
+from plugins.sales.api import api
+from plugins.sales.web import bp
 
 HERE = Path(__file__).parent
 
@@ -51,6 +54,29 @@ def register_public_forms():
             carry={"delivery_date": "delivery_date", "consultant": "consultant"},
         )
     ]
+
+
+@hookimpl
+def register_permissions():
+    return consultants.PERMISSIONS
+
+
+@hookimpl
+def register_blueprints():
+    return [bp]
+
+
+@hookimpl
+def register_api_blueprints():
+    return [api]
+
+
+@hookimpl
+def menu_links(user):
+    # The consultants' own figures for them, their team's for the heads and the quality officers.
+    if consultants.may_read_any(user):
+        return [MenuLink(label=_l("Sales figures per consultant"), endpoint="sales.consultants_page")]
+    return []
 
 
 @hookimpl

@@ -186,6 +186,19 @@ SUBMIT_AT = on_record(lambda i, r: True, submits_at)
 JOB_READ = on_record(sees_job, lambda i, r: True)
 
 
+def reads_consultant_figures(i, r) -> bool:
+    """Sales figures per consultant: the site's sales people (their own row) and its head of sales,
+    quality officers in scope, the administrator."""
+    return (
+        i.has("admin")
+        or (i.has("quality_officer") and in_scope(i, r))
+        or (i.department == "SALES" and i.site == r.site)
+    )
+
+
+CONSULTANT_FIGURES = on_record(lambda i, r: True, reads_consultant_figures)
+
+
 def does_check(i, r) -> bool:
     """A scheduled check of SALES at a site: anyone of SALES there; a quality officer in scope stands in."""
     return (i.department == r.department and i.site == r.site) or (i.has("quality_officer") and in_scope(i, r))
@@ -390,6 +403,9 @@ ENTRIES: list[Entry] = [
         READ_CHECKLISTS,
         f"/api/v1/checklists/{IMPORTED_CHECKLIST}/export?format=yaml",
     ),
+    # The sales plugin's figures per consultant
+    *E("GET", "/sales/consultants", CONSULTANT_FIGURES, "/sales/consultants?site={site}"),
+    *E("GET", "/api/v1/sales/consultants", CONSULTANT_FIGURES, "/api/v1/sales/consultants?site={site}"),
     # Recurring checks
     *E("GET", "/inspections/", EVERYONE),
     *E("GET,POST", "/inspections/schedules/new", SCHEDULE_ROLE),

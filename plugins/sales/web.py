@@ -1,0 +1,45 @@
+"""The sales plugin's pages: the figures per consultant."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_babel import format_decimal
+from flask_login import current_user, login_required
+
+from core.plugins import add_months, current_period, form_url
+from plugins.sales import consultants, sites
+from plugins.sales.definitions import APPRAISAL
+
+bp = Blueprint("sales", __name__, url_prefix="/sales", template_folder="templates")
+
+
+@bp.route("/consultants")
+@login_required
+def consultants_page():
+    user = current_user._get_current_object()
+    site = sites.site_named(user, request.args.get("site"))
+    period = consultants.parse_period(request.args.get("period"), site.zone)
+    report = consultants.consultant_figures(user, site, period)
+    this_month = current_period(site.zone)
+    months = [add_months(this_month, -back) for back in range(0, 12)]
+    quarters = list(dict.fromkeys(consultants.quarter_of(month) for month in months))
+    return render_template(
+        "sales/consultants.html",
+        report=report,
+        # The picker: the group office's readers choose the site; a site's own people see theirs.
+        sites=sites.active_sites(user) if user.site is None else [],
+        months=months,
+        quarters=quarters,
+        appraisal_url=form_url(APPRAISAL),
+        small_sample=consultants.SMALL_SAMPLE,
+        number=_number,
+        percent=_percent,
+    )
+
+
+def _number(value) -> str:
+    return "–" if value is None else format_decimal(value)
+
+
+def _percent(value) -> str:
+    return "–" if value is None else f"{format_decimal(value)} %"
