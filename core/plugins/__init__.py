@@ -73,7 +73,14 @@ from core.plugins.data import (
     submit_forms,
 )
 from core.plugins.pages import form_url, metric_url, nonconformity_url, procedure_url, submissions_url
-from core.plugins.people import department_head, department_people, is_department_head, quality_officers
+from core.plugins.people import (
+    active_sites,
+    department_head,
+    department_people,
+    find_site,
+    is_department_head,
+    quality_officers,
+)
 
 hookimpl = pluggy.HookimplMarker("dealerqms")
 
@@ -131,7 +138,9 @@ __all__ = [
     "submissions_in_period",
     "submit_form",
     "submit_forms",
-    # the people of the organisation
+    # the sites and people of the organisation
+    "active_sites",
+    "find_site",
     "department_head",
     "department_people",
     "is_department_head",

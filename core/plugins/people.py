@@ -10,15 +10,30 @@ from core.accounts import organisation
 from core.accounts.models import Department, Role, Site, User, UserRole
 from core.database import db
 
-__all__ = ["department_head", "department_people", "is_department_head", "quality_officers"]
+__all__ = [
+    "active_sites",
+    "department_head",
+    "department_people",
+    "find_site",
+    "is_department_head",
+    "quality_officers",
+]
+
+
+def find_site(code: str) -> Site:
+    """The site with ``code``; ``NotFound`` (a 404, or one sentence on the command line) if none."""
+    from core.accounts.services import site_by_code
+
+    return site_by_code(code)
+
+
+def active_sites() -> list[Site]:
+    """Every active site of the group, by code (a picker's choices)."""
+    return list(db.session.execute(db.select(Site).filter_by(active=True).order_by(Site.code)).scalars())
 
 
 def _site(site: Site | str) -> Site:
-    if isinstance(site, Site):
-        return site
-    from core.accounts.services import site_by_code
-
-    return site_by_code(site)
+    return site if isinstance(site, Site) else find_site(site)
 
 
 def _department(code: str) -> Department | None:

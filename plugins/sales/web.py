@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import format_decimal
 from flask_login import current_user, login_required
 
-from core.plugins import add_months, current_period, form_url
+from core.plugins import active_sites, add_months, current_period, form_url
 from plugins.sales import consultants, sites
 from plugins.sales.definitions import APPRAISAL
 
@@ -27,7 +27,7 @@ def consultants_page():
         "sales/consultants.html",
         report=report,
         # The picker: the group office's readers choose the site; a site's own people see theirs.
-        sites=sites.active_sites(user) if user.site is None else [],
+        sites=active_sites() if user.site is None else [],
         months=months,
         quarters=quarters,
         appraisal_url=form_url(APPRAISAL),

@@ -126,9 +126,6 @@ def test_the_plugin_uses_only_the_public_plugin_api():
             "marshmallow",
             "plugins",
         }
-        # core.plugins has no way to look a site up by its code: sites.py does, and only it.
-        if path.name == "sites.py":
-            allowed.add("sqlalchemy")
         assert {m.split(".")[0] for m in imported} <= allowed, path
 
 
