@@ -4,7 +4,7 @@ forms: schedules whose dues wait in the task inbox until the form is submitted."
 from __future__ import annotations
 
 from core.database import commit
-from core.forms import api, follow_ups, history, schedules, search, services, tasks, views
+from core.forms import api, follow_ups, history, notices, schedules, search, services, tasks, views
 from core.forms import cli as commands
 from core.forms import demo as demo_forms
 from core.plugins import hookimpl
@@ -53,6 +53,11 @@ def populate_instance(demo):
 @hookimpl
 def search_sources():
     return search.SOURCES
+
+
+@hookimpl
+def register_notification_kinds():
+    return notices.KINDS
 
 
 @hookimpl

@@ -19,6 +19,7 @@ from core.clock import period_of, utcnow
 from core.database import db
 from core.errors import NotFound, ValidationFailed
 from core.exports import Sheet
+from core.forms import notices
 from core.forms.forms import clean_data, field_errors, form_class, formdata_from_json
 from core.forms.models import FormSubmission, FormVersion, SurveyFollowUp
 from core.forms.schedules import close_due
@@ -272,6 +273,7 @@ def open_follow_up(submission: FormSubmission, form: Form) -> SurveyFollowUp | N
     )
     db.session.add(follow_up)
     db.session.flush()
+    notices.tell_the_head(follow_up)
     return follow_up
 
 

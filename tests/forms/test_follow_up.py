@@ -87,6 +87,35 @@ def test_a_low_score_by_survey_link_is_the_sales_heads_task_due_in_two_days(app,
     # Nobody else heads SALES at MAIN.
     for other in ("staff", "qo", "auditor"):
         assert _tasks(api_as, other).total == 0
+    # The head is told too, once, with the link to the survey.
+    [told] = [item for item in api_as("head").get("/api/v1/notifications").get_json() if item["kind"] == TASK]
+    assert told["url"].endswith(f"/forms/submissions/{low}")
+    assert told["subject"] == f"Survey follow-up {task['record']} at MAIN: call the customer by {due_on}"
+
+
+def test_a_paper_survey_typed_in_after_its_follow_up_was_due_is_overdue_without_a_notification(app, users):
+    from core.clock import utcnow
+    from core.plugins import submit_forms
+
+    data = dict.fromkeys(("salesperson", "delivery", "deal", "paperwork", "facility", "recommend"), 3)
+    with app.app_context():
+        submit_forms(
+            [
+                {
+                    "form_key": SURVEY,
+                    "site": "MAIN",
+                    "data": data,
+                    "submitted_by": "staff",
+                    "submitted_at": utcnow() - timedelta(days=5),
+                }
+            ]
+        )
+    [(_submission, _ratings, due_on, _result)] = _follow_ups(app)
+    assert due_on < _main_today(app)
+    with app.app_context():
+        from core.notifications.models import Notification
+
+        assert db.session.execute(db.select(db.func.count(Notification.id))).scalar_one() == 0
 
 
 def test_any_low_factor_or_a_low_recommendation_is_followed_up(app, users, api_as):
