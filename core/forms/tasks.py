@@ -47,7 +47,12 @@ def _follow_up_task(found: SurveyFollowUp) -> Task:
             scores=follow_ups.low_scores_in_words(found),
         ),
         url=path_for("forms.view", submission_id=found.submission_id),
-        why=_("You head %(department)s at the site.", department=follow_ups.department_name(found)),
+        # Said of the head's place, not the person: a deputy or a group-level head acts in it.
+        why=_(
+            "It is for the head of %(department)s at %(site)s.",
+            department=follow_ups.department_name(found),
+            site=found.site.code,
+        ),
         due=found.due_on,
         record=found.reference,
     )
