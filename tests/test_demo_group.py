@@ -211,6 +211,32 @@ def test_weekly_meeting_logs_written_up_in_beijing_and_the_latest_missed_in_shan
         )
 
 
+def test_the_historys_low_survey_scores_were_followed_up_but_the_last_few_days(demo):
+    from core.accounts.services import user_by_login
+    from core.forms import follow_ups
+    from core.forms.models import SurveyFollowUp
+    from core.times import site_today
+
+    rows = db.session.execute(db.select(SurveyFollowUp)).scalars().all()
+    # Two years of answers hold low scores at both sites, in sales and in the workshop.
+    assert {(row.site.code, row.department.code) for row in rows} == {
+        (site, area) for site in ("BJ01", "SH01") for area in ("SALES", "AFTERSALES")
+    }
+    still_open = [row for row in rows if row.is_open]
+    assert len(still_open) < len(rows) / 10
+    assert all(row.due_on >= site_today(row.site) - timedelta(days=2) for row in still_open)
+    done = [row for row in rows if not row.is_open]
+    assert {row.result for row in done} == set(follow_ups.RESULTS)
+    # Called the day after the answer, by the head of the department there.
+    assert all(row.recorded_at <= row.submission.submitted_at + timedelta(days=1) for row in done)
+    assert all(row.recorded_by.department_id == row.department_id for row in done)
+    # The heads' inboxes hold only the recent ones.
+    head = user_by_login("bj.sales.head")
+    assert db.session.execute(
+        db.select(db.func.count()).select_from(follow_ups.to_do_query(head).subquery())
+    ).scalar() == len([row for row in still_open if row.site.code == "BJ01" and row.department.code == "SALES"])
+
+
 def test_objectives_at_both_sites_with_their_status_from_the_data(demo):
     from audits.objectives import services as objectives
     from audits.objectives.models import Objective

@@ -26,7 +26,7 @@ from core.api import (
 )
 from core.database import commit, db
 from core.errors import NotFound, ValidationFailed
-from core.forms import schedules, services
+from core.forms import follow_ups, schedules, services
 from core.forms.models import FormSchedule
 from core.forms.schema import describe, json_schema
 from core.rhythm import Frequency
@@ -245,3 +245,82 @@ def stop_schedule(schedule_id):
 def list_dues(args):
     """The form dues the caller may see, latest day first; ``open`` for those not yet submitted."""
     return paginate(schedules.dues_query(api_user(), open_only=args["open"]), args)
+
+
+# Follow-ups of low survey scores: at /api/v1/follow-ups ------------------------------------
+
+follow_ups_bp = Blueprint(
+    "survey_follow_ups",
+    __name__,
+    description="Follow-ups of customers' low survey scores: open until the head records how the call ended.",
+)
+
+
+class FollowUpSchema(Schema):
+    id = fields.Integer()
+    submission = fields.Integer(attribute="submission_id")
+    form = fields.String(attribute="form_key")
+    site = fields.Function(lambda f: f.site.code)
+    department = fields.Function(lambda f: f.department.code)
+    low_ratings = fields.Dict(
+        keys=fields.String(), values=fields.Integer(), metadata={"description": "The low ratings, by field key."}
+    )
+    due_on = fields.Date(metadata={"description": "The site's day by which the customer is called."})
+    state = fields.Function(lambda f: follow_ups.OPEN if f.is_open else follow_ups.DONE, metadata={"type": "string"})
+    overdue = fields.Function(follow_ups.is_overdue, metadata={"type": "boolean"})
+    result = fields.String(allow_none=True, metadata={"description": "One of " + ", ".join(follow_ups.RESULTS) + "."})
+    note = fields.String()
+    recorded_by = fields.Function(lambda f: f.recorded_by.login if f.recorded_by else None)
+    recorded_at = UTCDateTime(allow_none=True)
+    created_at = UTCDateTime()
+
+
+class FollowUpListArgs(PageArgs):
+    state = fields.String(
+        load_default=None,
+        validate=validate.OneOf([follow_ups.OPEN, follow_ups.DONE]),
+        metadata={"description": "`open` (earliest due first) or `done` (latest recorded first)."},
+    )
+
+
+class FollowUpOutcomeSchema(Schema):
+    result = fields.String(required=True, validate=validate.OneOf(list(follow_ups.RESULTS)))
+    note = fields.String(
+        load_default="",
+        validate=validate.Length(max=follow_ups.MAX_NOTE_LENGTH),
+        metadata={"description": "What the customer said and what was done; required unless `resolved`."},
+    )
+
+
+@follow_ups_bp.route("/follow-ups")
+@token_required()
+@follow_ups_bp.arguments(FollowUpListArgs, location="query")
+@follow_ups_bp.response(200, FollowUpSchema(many=True), headers=PAGE_HEADERS)
+def list_follow_ups(args):
+    """The follow-ups of the survey answers the caller may read."""
+    return paginate(follow_ups.list_query(api_user(), args.get("state")), args)
+
+
+@follow_ups_bp.route("/follow-ups/<int:follow_up_id>")
+@token_required()
+@follow_ups_bp.response(200, FollowUpSchema)
+@follow_ups_bp.alt_response(404, response="NOT_FOUND")
+def get_follow_up(follow_up_id):
+    """One follow-up."""
+    return follow_ups.follow_up(api_user(), follow_up_id)
+
+
+@follow_ups_bp.route("/follow-ups/<int:follow_up_id>/outcome", methods=["POST"])
+@token_required(
+    guard=lambda user, follow_up_id: follow_ups.outcome_refusal(user, loaded(follow_ups.follow_up, user, follow_up_id))
+)
+@follow_ups_bp.arguments(FollowUpOutcomeSchema)
+@follow_ups_bp.response(200, FollowUpSchema)
+@follow_ups_bp.alt_response(404, response="NOT_FOUND")
+@may_refuse(follow_ups_bp, 403, 409)
+def record_follow_up_outcome(body, follow_up_id):
+    """Record how the call to the customer ended (once: 409 after); the follow-up leaves the head's tasks."""
+    found = loaded(follow_ups.follow_up, api_user(), follow_up_id)
+    follow_ups.record_outcome(api_user(), found, result=body["result"], note=body["note"])
+    commit()
+    return found

@@ -10,12 +10,15 @@ from flask.cli import with_appcontext
 from core.accounts.services import user_by_login
 from core.cli import UserError, domain_errors
 from core.database import commit
-from core.forms import schedules
+from core.forms import follow_ups, schedules
 from core.rhythm import Frequency
 from core.trail import acting_as
 
 
-@click.group("forms", help="Forms: recurring forms and the dues they create (see dealerqms tick).")
+@click.group(
+    "forms",
+    help="Forms: recurring forms and the dues they create (see dealerqms tick), and follow-ups of low survey scores.",
+)
 def forms_group():
     pass
 
@@ -90,3 +93,21 @@ def schedules_command(login):
             f"{done}/{due} this month  {schedule.form_key}  {schedule.title}"
         )
     click.echo(f"{len(rows)} schedule(s).")
+
+
+@forms_group.command("follow-up")
+@click.argument("follow_up_id")
+@click.option("--as", "login", required=True, help="The head of the department at the site, or a quality officer.")
+@click.option("--result", required=True, help="resolved, complaint (a complaint was registered) or unreachable.")
+@click.option("--note", default="", help="What the customer said and what was done (required unless resolved).")
+@with_appcontext
+@domain_errors
+def follow_up_command(follow_up_id, login, result, note):
+    """Record the outcome of a low survey score's follow-up (FU-12 or 12)."""
+    number = _whole_number("ID", follow_up_id.upper().removeprefix("FU-"))
+    actor = user_by_login(login)
+    with acting_as(actor.login):
+        found = follow_ups.follow_up(actor, number)
+        follow_ups.record_outcome(actor, found, result=result, note=note)
+        commit()
+    click.echo(f"Recorded the outcome of {found.reference} ({found.result}) on submission {found.submission_id}.")

@@ -8,7 +8,8 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core.forms.models import FormDue, FormSchedule, FormSubmission, FormVersion
+from core.forms.follow_ups import RESULTS
+from core.forms.models import FormDue, FormSchedule, FormSubmission, FormVersion, SurveyFollowUp
 from core.plugin_engine import manager
 from core.plugin_engine.types import TrailEntity
 from core.rhythm import FREQUENCY_LABELS, WEEKDAY_WORDS
@@ -97,5 +98,31 @@ ENTITIES = (
                 "%(form)s due on %(day)s", form=form_title(found.form_key), day=found.occurs_on.isoformat()
             ),
         ),
+    ),
+    TrailEntity(
+        entity_type="survey_follow_up",
+        label=_l("survey follow-up"),
+        fields={
+            **_WHERE,
+            "submission_id": _l("Survey"),
+            "low_ratings": _l("Low scores"),
+            "due_on": _l("Due on"),
+            "result": _l("Outcome"),
+            "note": _l("Note"),
+            "recorded_by_id": _l("Recorded by"),
+            "recorded_at": _l("Recorded"),
+        },
+        values={"result": RESULTS},
+        hidden={"form_key", "created_at"},
+        references={**_REFERENCES, "submission_id": "form_submission", "recorded_by_id": "user"},
+        name=of_record(
+            SurveyFollowUp,
+            lambda found: _(
+                "follow-up of submission %(number)s of %(form)s",
+                number=found.submission_id,
+                form=form_title(found.form_key),
+            ),
+        ),
+        link=of_record(SurveyFollowUp, lambda found: url_for("forms.view", submission_id=found.submission_id)),
     ),
 )

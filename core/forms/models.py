@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.accounts.models import Department, Site, User
@@ -146,3 +146,46 @@ class FormDue(Model):
 
     def __repr__(self) -> str:
         return f"<FormDue {self.form_key} {self.occurs_on} #{self.id}>"
+
+
+class SurveyFollowUp(Model):
+    """A customer's low score on a survey, to be followed up by the head of a department at the
+    site within days (``Form.follow_up``); open until its outcome is recorded on it."""
+
+    __tablename__ = "survey_follow_up"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("form_submission.id"), unique=True)
+    form_key: Mapped[str] = mapped_column(String(100))
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    # The ratings that were low, by field key: what the head asks the customer about.
+    low_ratings: Mapped[dict] = mapped_column(JSON)
+    due_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # None while open; then one of core.forms.follow_ups.RESULTS.
+    result: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime | None]
+    row_version: Mapped[int] = mapped_column(default=1)
+
+    submission: Mapped[FormSubmission] = relationship()
+    site: Mapped[Site] = relationship()
+    department: Mapped[Department] = relationship()
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+
+    __mapper_args__ = {"version_id_col": row_version}
+    # A head's open follow-ups, earliest due first, are read on every page (the task count).
+    __table_args__ = (Index("ix_survey_follow_up_open", "department_id", "site_id", "result", "due_on"),)
+
+    @property
+    def is_open(self) -> bool:
+        return self.result is None
+
+    @property
+    def reference(self) -> str:
+        return f"FU-{self.id}"
+
+    def __repr__(self) -> str:
+        return f"<SurveyFollowUp {self.form_key} #{self.id}>"

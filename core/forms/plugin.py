@@ -4,7 +4,7 @@ forms: schedules whose dues wait in the task inbox until the form is submitted."
 from __future__ import annotations
 
 from core.database import commit
-from core.forms import api, history, schedules, search, services, tasks, views
+from core.forms import api, follow_ups, history, notices, schedules, search, services, tasks, views
 from core.forms import cli as commands
 from core.forms import demo as demo_forms
 from core.plugins import hookimpl
@@ -17,7 +17,7 @@ def register_blueprints():
 
 @hookimpl
 def register_api_blueprints():
-    return [api.bp, api.schedules_bp]
+    return [api.bp, api.schedules_bp, api.follow_ups_bp]
 
 
 @hookimpl
@@ -27,7 +27,7 @@ def register_commands(cli):
 
 @hookimpl
 def trail_scope(user):
-    return {**services.trail_scope(user), **schedules.trail_scope(user)}
+    return {**services.trail_scope(user), **schedules.trail_scope(user), **follow_ups.trail_scope(user)}
 
 
 @hookimpl
@@ -42,15 +42,22 @@ def user_tasks(user, kind, limit):
     return tasks.user_tasks(user, kind, limit)
 
 
-@hookimpl
+# After the areas' demo data: their history's surveys are what it follows up.
+@hookimpl(trylast=True)
 def populate_instance(demo):
     if demo:
         demo_forms.populate()
+        demo_forms.follow_up_the_history()
 
 
 @hookimpl
 def search_sources():
     return search.SOURCES
+
+
+@hookimpl
+def register_notification_kinds():
+    return notices.KINDS
 
 
 @hookimpl

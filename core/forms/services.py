@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
@@ -18,15 +19,19 @@ from core.clock import period_of, utcnow
 from core.database import db
 from core.errors import NotFound, ValidationFailed
 from core.exports import Sheet
+from core.forms import notices
 from core.forms.forms import clean_data, field_errors, form_class, formdata_from_json
-from core.forms.models import FormSubmission, FormVersion
+from core.forms.models import FormSubmission, FormVersion, SurveyFollowUp
 from core.forms.schedules import close_due
 from core.forms.schema import definition_sha256, describe
 from core.metrics import services as metrics
 from core.metrics.services import months_of
 from core.plugin_engine import manager
+from core.plugin_engine.settings import PLUGIN_CONFIG, plugin_config
 from core.plugin_engine.types import Form
 from core.times import parse_stored, when, zone_of
+
+log = logging.getLogger(__name__)
 
 READ_ALL_ROLES = (Role.ADMIN, Role.QUALITY_OFFICER, Role.DEPARTMENT_HEAD, Role.AUDITOR)
 
@@ -200,11 +205,76 @@ def _record(
     db.session.flush()
     # A form scheduled at the site is due until a submission there: this one closes the earliest.
     close_due(submission)
+    # The customer's low score becomes the head's task in the same unit of work, whatever the route.
+    open_follow_up(submission, form)
 
     if recompute:
         metrics.recompute_site_period(site, submission.period, forms={form.key})
     manager.notify_after_commit("form_submitted", submission=submission)
     return submission
+
+
+def follow_up_threshold(form: Form) -> int:
+    """The highest score still followed up: the instance's ``follow_up_at_most`` for the form's
+    plugin (:func:`core.plugin_engine.settings.plugin_config`), else the form's own."""
+    registry = manager.registry()
+    try:
+        plugin = registry.plugin_of("forms", form.key)
+    except KeyError:
+        return form.follow_up.at_most
+    configured = plugin_config(plugin).get("follow_up_at_most")
+    if configured is None:
+        return form.follow_up.at_most
+    if not isinstance(configured, int) or isinstance(configured, bool):
+        log.warning(
+            "%s['%s']['follow_up_at_most'] is not a whole number; using %s",
+            PLUGIN_CONFIG,
+            plugin,
+            form.follow_up.at_most,
+        )
+        return form.follow_up.at_most
+    return configured
+
+
+def low_ratings(form: Form, data: dict) -> dict[str, int]:
+    """The watched ratings of ``data`` at or below the threshold, by field key."""
+    if form.follow_up is None:
+        return {}
+    at_most = follow_up_threshold(form)
+    return {
+        item.key: data[item.key]
+        for item in form.watched_ratings
+        if isinstance(data.get(item.key), int) and not isinstance(data[item.key], bool) and data[item.key] <= at_most
+    }
+
+
+def open_follow_up(submission: FormSubmission, form: Form) -> SurveyFollowUp | None:
+    """The follow-up a low score on ``submission`` calls for (``Form.follow_up``), added to the
+    session; None when no watched rating is low. Due ``within_days`` after the site's day of
+    the answer: a survey answered at 23:30 in Shanghai is followed up from that Shanghai day."""
+    low = low_ratings(form, submission.data)
+    if not low:
+        return None
+    department = db.session.execute(
+        db.select(Department).filter_by(code=form.follow_up.department)
+    ).scalar_one_or_none()
+    if department is None:
+        # Logged at start-up too (an unknown department); nobody could follow it up.
+        log.warning("form %s follows up with department %s, which does not exist", form.key, form.follow_up.department)
+        return None
+    answered_on = submission.submitted_at.replace(tzinfo=UTC).astimezone(zone_of(submission.site)).date()
+    follow_up = SurveyFollowUp(
+        submission=submission,
+        form_key=form.key,
+        site=submission.site,
+        department=department,
+        low_ratings=low,
+        due_on=answered_on + timedelta(days=form.follow_up.within_days),
+    )
+    db.session.add(follow_up)
+    db.session.flush()
+    notices.tell_the_head(follow_up)
+    return follow_up
 
 
 def validate_json(form: Form, data) -> dict:

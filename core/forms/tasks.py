@@ -1,5 +1,6 @@
-"""The recurring forms waiting for a user, for their task inbox: each open due of an active
-schedule that is theirs — assigned to them, or, nobody named, of their department at the site."""
+"""The forms waiting for a user, for their task inbox: each open due of an active schedule that
+is theirs — assigned to them, or, nobody named, of their department at the site — and, for a
+department's head, the customers' low survey scores to follow up."""
 
 from __future__ import annotations
 
@@ -8,13 +9,16 @@ from flask_babel import lazy_gettext as _l
 
 from core.accounts.models import User
 from core.database import db
-from core.forms import schedules
-from core.forms.models import FormDue
+from core.forms import follow_ups, schedules
+from core.forms.history import form_title
+from core.forms.models import FormDue, SurveyFollowUp
 from core.paths import path_for
 from core.plugin_engine.types import Task, TaskList
 
 FILL = "core.forms.fill"
 KIND_LABEL = _l("Form due")
+FOLLOW_UP = "core.forms.follow_up"
+FOLLOW_UP_LABEL = _l("Survey follow-up")
 
 
 def _task(user: User, due: FormDue) -> Task:
@@ -32,12 +36,49 @@ def _task(user: User, due: FormDue) -> Task:
     )
 
 
+def _follow_up_task(found: SurveyFollowUp) -> Task:
+    return Task(
+        kind=FOLLOW_UP,
+        kind_label=FOLLOW_UP_LABEL,
+        title=_(
+            "Call the customer of %(form)s — %(site)s (low scores: %(scores)s)",
+            form=form_title(found.form_key),
+            site=found.site.code,
+            scores=follow_ups.low_scores_in_words(found),
+        ),
+        url=path_for("forms.view", submission_id=found.submission_id),
+        # Said of the head's place, not the person: a deputy or a group-level head acts in it.
+        why=_(
+            "It is for the head of %(department)s at %(site)s.",
+            department=follow_ups.department_name(found),
+            site=found.site.code,
+        ),
+        due=found.due_on,
+        record=found.reference,
+    )
+
+
+def _counted(query) -> int:
+    # Counted in the database: the navigation asks for the count alone on every page.
+    return db.session.execute(db.select(db.func.count()).select_from(query.order_by(None).subquery())).scalar()
+
+
 def user_tasks(user: User, kind: str | None, limit: int) -> TaskList:
     # The engine may ask for nobody's tasks (its own tests do): nobody has any.
-    if kind not in (None, FILL) or user is None:
+    if kind not in (None, FILL, FOLLOW_UP) or user is None:
         return TaskList()
-    query = schedules.to_do_query(user)
-    # Counted in the database: the navigation asks for the count alone on every page.
-    total = db.session.execute(db.select(db.func.count()).select_from(query.order_by(None).subquery())).scalar()
-    rows = db.session.execute(query.limit(limit)).scalars().all() if limit else []
-    return TaskList([_task(user, due) for due in rows], total=total)
+    tasks: list[Task] = []
+    total = 0
+    if kind in (None, FILL):
+        query = schedules.to_do_query(user)
+        total += _counted(query)
+        rows = db.session.execute(query.limit(limit)).scalars().all() if limit else []
+        tasks += [_task(user, due) for due in rows]
+    if kind in (None, FOLLOW_UP):
+        query = follow_ups.to_do_query(user)
+        total += _counted(query)
+        rows = db.session.execute(query.limit(limit)).scalars().all() if limit else []
+        tasks += [_follow_up_task(found) for found in rows]
+    # The earliest due of both, as the inbox sorts them.
+    tasks.sort(key=lambda task: task.due)
+    return TaskList(tasks[:limit], total=total)

@@ -18,9 +18,9 @@ from flask_login import current_user, login_required
 from core.accounts.models import Department, Site
 from core.accounts.permissions import Permission, can, require
 from core.database import commit, db
-from core.errors import DomainError, authorize
+from core.errors import DomainError, NotFound, authorize
 from core.exports import download
-from core.forms import schedules, services
+from core.forms import follow_ups, schedules, services
 from core.forms.forms import clean_data, form_class, prefill
 from core.rhythm import FREQUENCY_LABELS, WEEKDAY_LABELS
 from core.tasks.views import after_done
@@ -150,14 +150,45 @@ def export(key, kind):
 
 
 @bp.route("/submissions/<int:submission_id>")
-def view(submission_id):
+def view(submission_id, outcome_errors=None, status=200):
     found = services.submission(_user(), submission_id)
     shown = services.shown_definition(found)
     # Who just logged one is offered the next, at the same site: a lead log is filled many times a day.
     log_another = found.submitted_by_id == _user().id and shown.current and can(_user(), Permission.SUBMIT_FORMS)
+    follow_up = follow_ups.for_submission(found)
     return render_template(
-        "forms/view.html", submission=found, shown=shown, display=services.page_value, log_another=log_another
-    )
+        "forms/view.html",
+        submission=found,
+        shown=shown,
+        display=services.page_value,
+        log_another=log_another,
+        follow_up=follow_up,
+        follow_ups=follow_ups,
+        may_record=follow_up is not None and follow_ups.outcome_refusal(_user(), follow_up) is None,
+        outcome_errors=outcome_errors or {},
+        values=request.form,
+    ), status
+
+
+@bp.route("/submissions/<int:submission_id>/follow-up", methods=["POST"])
+def record_follow_up(submission_id):
+    """The outcome of a low score's follow-up, recorded on the survey it follows up."""
+    found = services.submission(_user(), submission_id)
+    follow_up = follow_ups.for_submission(found)
+    if follow_up is None:
+        raise NotFound(_("Submission %(number)s has no follow-up.", number=submission_id))
+    authorize(follow_ups.outcome_refusal(_user(), follow_up))
+    try:
+        follow_ups.record_outcome(_user(), follow_up, result=request.form.get("result"), note=request.form.get("note"))
+        commit()
+    except DomainError as error:
+        db.session.rollback()
+        if error.status in (403, 404):
+            raise
+        errors = {item.get("field", ""): [item["message"]] for item in error.errors} or {"": [error.detail]}
+        return view(submission_id, outcome_errors=errors, status=error.status)
+    flash(_("The outcome of the follow-up is recorded."), "success")
+    return redirect(after_done(url_for(".view", submission_id=submission_id)))
 
 
 # Recurring forms ------------------------------------------------------------------------

@@ -581,11 +581,44 @@ def _pair(owner: str, choice) -> tuple:
     return tuple(choice)
 
 
+def _whole(owner: str, name: str, value, lowest: int, highest: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or not lowest <= value <= highest:
+        _fail(owner, f"{name} must be a whole number from {lowest} to {highest}, not {value!r}")
+
+
+@_checks_arguments
+@dataclass(frozen=True, kw_only=True)
+class FollowUp:
+    """What a low score on a survey form sets going (``Form.follow_up``): a follow-up for the
+    head of ``department`` at the site, due ``within_days`` after the site's day of the answer.
+
+    A score is low when a watched rating is ``at_most`` or less; ``fields`` names the watched
+    ratings (empty: every rating field of the form). An instance may set its own threshold for
+    every follow-up of a plugin's forms: ``plugin_config(<plugin>)["follow_up_at_most"]``.
+    """
+
+    department: str
+    at_most: int = 6
+    within_days: int = 2
+    fields: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        owner = "FollowUp"
+        _check_code(owner, "department", self.department)
+        _whole(owner, "at_most", self.at_most, -1000, 1000)
+        _whole(owner, "within_days", self.within_days, 0, 365)
+        watched = _tuple(self, "fields")
+        for key in watched:
+            _check_key(owner, key, _FIELD_KEY, "field")
+        _unique(owner, "field", watched)
+
+
 @_checks_arguments
 @dataclass(frozen=True, kw_only=True)
 class Form:
     """A form definition. Submissions keep the ``version`` they were made
-    with, so a new version never invalidates what is already stored."""
+    with, so a new version never invalidates what is already stored.
+    ``follow_up`` (a :class:`FollowUp`) makes a low rating a task for a head."""
 
     key: str
     title: Text
@@ -593,6 +626,7 @@ class Form:
     version: int = 1
     description: Text = ""
     area: str = ""
+    follow_up: FollowUp | None = None
 
     def __post_init__(self):
         owner = _describe(self)
@@ -614,9 +648,36 @@ class Form:
             if item.visible_when is not None:
                 _check_condition(owner, item, earlier)
             earlier[item.key] = item
+        if self.follow_up is not None:
+            self._check_follow_up(owner, earlier)
 
     def field(self, key: str) -> Field:
         return next(f for f in self.fields if f.key == key)
+
+    @property
+    def watched_ratings(self) -> tuple[Field, ...]:
+        """The rating fields whose low score starts a follow-up (none without ``follow_up``)."""
+        if self.follow_up is None:
+            return ()
+        if self.follow_up.fields:
+            return tuple(self.field(key) for key in self.follow_up.fields)
+        return tuple(item for item in self.fields if item.type == "rating")
+
+    def _check_follow_up(self, owner: str, by_key: dict[str, Field]) -> None:
+        if not isinstance(self.follow_up, FollowUp):
+            _fail(owner, f"follow_up must be a FollowUp value, not {type(self.follow_up).__name__}")
+        for key in self.follow_up.fields:
+            if key not in by_key:
+                _fail(owner, f"follow_up watches {key!r}, which is not a field of the form")
+            if by_key[key].type != "rating":
+                _fail(owner, f"follow_up watches {key!r}, a {by_key[key].type} field; only ratings have scores")
+        watched = self.watched_ratings
+        if not watched:
+            _fail(owner, "has a follow_up but no rating field to watch")
+        for item in watched:
+            # A threshold at or above a rating's top would follow up every answer.
+            if self.follow_up.at_most >= item.scale[1]:
+                _fail(owner, f"follow_up at_most {self.follow_up.at_most} is not below the top of {item.key!r}")
 
 
 def _check_condition(owner: str, item: Field, earlier: dict[str, Field]) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
-from core.plugins import Checklist, Field, Form, Metric, ProcedureTemplate, Question
+from core.plugins import Checklist, Field, FollowUp, Form, Metric, ProcedureTemplate, Question
 
 AREA = "AFTERSALES"
 LIBRARY = Path(__file__).parent / "library"
@@ -813,6 +813,8 @@ def csi_survey() -> Form:
         key="aftersales.csi_survey",
         area=AREA,
         title=_l("Service satisfaction survey (CSI)"),
+        # A factor rated 6 or less: the after-sales manager calls the customer within two days.
+        follow_up=FollowUp(department=AREA, at_most=6, within_days=2),
         fields=[
             Field(key="ro_number", label=_l("Repair order number")),
             factor("initiation", _l("Service initiation"), _l("Booking, ease of arranging the visit, welcome.")),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from core.plugins import Checklist, Field, Form, Metric, Question, Section
+from core.plugins import Checklist, Field, FollowUp, Form, Metric, Question, Section
 
 AREA = "SALES"
 
@@ -783,6 +783,9 @@ def forms() -> list[Form]:
             key=SURVEY,
             area=AREA,
             title=_l("Sales satisfaction survey"),
+            # SA-PR-002 §4.6: a factor or the likelihood to recommend at 6 or less goes to the
+            # sales manager, who calls the customer within two days.
+            follow_up=FollowUp(department=AREA, at_most=6, within_days=2),
             description=_l(
                 "Sent to the buyer within a week of delivery; each factor is rated from 1 (very "
                 "poor) to 10 (excellent)."

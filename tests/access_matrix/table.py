@@ -177,6 +177,17 @@ ACTION_READ = on_record(ACTION_PEOPLE, lambda i, r: True)
 ACTION_COMPLETE = on_record(ACTION_PEOPLE, completes)
 ACTION_VERIFY = on_record(ACTION_PEOPLE, verifies)
 SUBMISSION_READ = on_record(SUBMISSION_PEOPLE, lambda i, r: True)
+# A customer's answer (the world's follow-up is of one) is nobody's own: read as drafts are; its
+# outcome is recorded by the head of SALES at the site, a quality officer in scope or an admin.
+FOLLOW_UP_READ = on_record(sees_drafts, lambda i, r: True)
+FOLLOW_UP_RECORD = on_record(
+    sees_drafts,
+    lambda i, r: (
+        i.has("admin")
+        or (i.has("quality_officer") and in_scope(i, r))
+        or (i.has("department_head") and own_dept_own_site(i, r))
+    ),
+)
 MEASUREMENT_READ = on_record(MEASUREMENT_PEOPLE, lambda i, r: True)
 MEASUREMENT_CORRECT = on_record(MEASUREMENT_PEOPLE, edits)
 # A site is visible to all; its targets are set by a quality officer in scope (the group's
@@ -652,6 +663,21 @@ ENTRIES: list[Entry] = [
     *E("GET", "/forms/<key>/submissions.csv", EVERYONE, f"/forms/{FORM_KEY}/submissions.csv"),
     *E("GET", "/forms/<key>/submissions.xlsx", EVERYONE, f"/forms/{FORM_KEY}/submissions.xlsx"),
     *E("GET", "/forms/submissions/<int:submission_id>", SUBMISSION_READ, "/forms/submissions/{submission}"),
+    # Follow-ups of low survey scores: an empty outcome is refused 422 once authorized.
+    *E(
+        "POST",
+        "/forms/submissions/<int:submission_id>/follow-up",
+        FOLLOW_UP_RECORD,
+        "/forms/submissions/{extra[follow_up_survey]}/follow-up",
+    ),
+    *E("GET", "/api/v1/follow-ups", EVERYONE),
+    *E("GET", "/api/v1/follow-ups/<int:follow_up_id>", FOLLOW_UP_READ, "/api/v1/follow-ups/{extra[follow_up]}"),
+    *E(
+        "POST",
+        "/api/v1/follow-ups/<int:follow_up_id>/outcome",
+        FOLLOW_UP_RECORD,
+        "/api/v1/follow-ups/{extra[follow_up]}/outcome",
+    ),
     # Recurring forms: scheduled as checks are (a quality officer in scope, the head of the
     # form's department at the site); their dues are tasks, listed to whoever may see them.
     *E("GET", "/forms/schedules", SCHEDULE_ROLE),

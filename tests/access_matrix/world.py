@@ -139,6 +139,7 @@ def build(app) -> World:
     from core.database import commit, db
     from core.forms import schedules as form_schedules
     from core.forms import services as forms
+    from core.forms.models import SurveyFollowUp
     from core.jobs.models import Job
     from core.jobs.services import new_job_id
     from core.metrics import services as metrics
@@ -281,6 +282,18 @@ def build(app) -> World:
             )
             commit()
             records.extra["survey"] = link
+            # A customer's low score on the sales survey: the follow-up of SALES's head at the site.
+            low = forms.validate_json(
+                forms.definition("sales.satisfaction_survey"),
+                {
+                    **{factor: 4 for factor in ("salesperson", "delivery", "deal", "paperwork", "facility")},
+                    "recommend": 3,
+                },
+            )
+            answer = forms.submit_public(forms.definition("sales.satisfaction_survey"), site_row, low)
+            commit()
+            follow_up = db.session.execute(db.select(SurveyFollowUp).filter_by(submission_id=answer.id)).scalar_one()
+            records.extra["follow_up"], records.extra["follow_up_survey"] = follow_up.id, answer.id
             metrics.record(_user(who["qo"]), metrics.definition(METRIC_KEY), site_row, PERIOD, 11.5)
             commit()
             records.measured_by = who["qo"]
