@@ -250,7 +250,7 @@ def _contact_delay(site, month: str, number: int, q: float, index: int) -> timed
     Beijing called everyone in time and Shanghai missed its first complaint."""
     rng = demo_random("aftersales-acknowledgement", site, f"{month}-{number}")
     last = index == len(site.months) - 1
-    late = (site.rank == 1 and number == 0) if last else rng.random() < 0.03 + 0.45 * (1 - q) ** 1.5
+    late = (site.rank == 1 and number == 0) if last else rng.random() < 0.03 + 0.9 * (1 - q) ** 2
     if late:
         return timedelta(hours=rng.randint(26, 60), minutes=rng.randint(0, 59))
     return timedelta(hours=rng.randint(0, 20), minutes=rng.randint(5, 59))
