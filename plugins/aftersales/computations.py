@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 # J.D. Power U.S. Customer Service Index study 2022: factor weights.
 CSI_WEIGHTS = {"service_quality": 0.32, "advisor": 0.19, "pickup": 0.19, "facility": 0.15, "initiation": 0.15}
@@ -336,3 +336,154 @@ def complaint_figures(entries: list[dict], first: date, last: date) -> Complaint
             received[category] = received.get(category, 0) + 1
     closed = [c for c in _closed(list(latest.values())) if first <= _day(c["closed_on"]) <= last]
     return ComplaintFigures(received, len(closed), mean_resolution_days(closed) if closed else None)
+
+
+# ISO 10002 §7.3 asks for prompt acknowledgement; the usual internal target is a person's
+# contact within 24 hours of receipt (areas.md).
+ACKNOWLEDGE_WITHIN = timedelta(hours=24)
+# The panel's ages since receipt, in calendar days on the site's clock: ≤ 1, 2–7, 8–30, > 30.
+AGE_BANDS = (1, 7, 30)
+
+
+def _instant(value) -> datetime | None:
+    """A stored date-time as an aware moment (a naive one is UTC, as the forms store it)."""
+    moment = _moment(value)
+    if moment is None:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _start_of(day: date, zone: tzinfo) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=zone)
+
+
+@dataclass(frozen=True)
+class Complaint:
+    """One complaint as its register entries tell it.
+
+    ``received`` is the moment of receipt when the register knows it (the time it
+    was registered, or the start of ``received_on`` on the site's clock when that
+    day is earlier: registered late); None when only the day is known (the public
+    page, older entries). ``acknowledged`` likewise: the first time a person
+    contacted the complainant, or None when only the day (``acknowledged_on``) or
+    nothing is known. ``latest`` is the newest entry: its status, severity, owner.
+    """
+
+    complaint_id: str
+    received_on: date
+    received: datetime | None
+    acknowledged_on: date | None
+    acknowledged: datetime | None
+    latest: dict
+
+    @property
+    def is_open(self) -> bool:
+        return self.latest.get("status") == "open"
+
+    def acknowledgement_due(self, zone: tzinfo) -> datetime:
+        """The moment after which an unacknowledged complaint is late: 24 h after receipt; with only
+        the day of receipt known, the end of the next day (a date counts as within 24 h only
+        when it is the day of receipt or the next)."""
+        if self.received is not None:
+            return self.received + ACKNOWLEDGE_WITHIN
+        return _start_of(self.received_on + timedelta(days=2), zone)
+
+    def acknowledged_in_time(self) -> bool | None:
+        """Whether the first contact came within 24 h of receipt; None when there was none."""
+        if self.acknowledged_on is None:
+            return None
+        if self.received is not None and self.acknowledged is not None:
+            return self.acknowledged - self.received <= ACKNOWLEDGE_WITHIN
+        return (self.acknowledged_on - self.received_on).days <= 1
+
+    def unacknowledged_late(self, now: datetime, zone: tzinfo) -> bool:
+        return self.acknowledged_on is None and now > self.acknowledgement_due(zone)
+
+    def close_by(self) -> date:
+        """The agreed closing date, else 7 days after receipt (as the on-time rate counts it)."""
+        return _day(self.latest.get("agreed_close_by")) or self.received_on + timedelta(days=DEFAULT_COMPLAINT_DAYS)
+
+
+def _local_day(moment: datetime, zone: tzinfo) -> date:
+    return moment.astimezone(zone).date()
+
+
+def complaints(entries: list[dict], zone: tzinfo) -> list[Complaint]:
+    """The complaints of register entries (oldest first), those with a ``new`` entry, by ID.
+
+    The receipt comes from the ``new`` entry; the acknowledgement is the earliest any entry
+    records (``acknowledged_at``, or ``acknowledged_on`` of form version 2, a day only);
+    the newest entry gives the state.
+    """
+    registered: dict[str, dict] = {}
+    latest: dict[str, dict] = {}
+    contacts: dict[str, list] = {}
+    for entry in entries:
+        complaint_id = str(entry.get("complaint_id") or "").strip().upper()
+        if not complaint_id:
+            continue
+        latest[complaint_id] = entry
+        if entry.get("entry") == "new" and _day(entry.get("received_on")) and complaint_id not in registered:
+            registered[complaint_id] = entry
+        moment = _instant(entry.get("acknowledged_at"))
+        day = _local_day(moment, zone) if moment else _day(entry.get("acknowledged_on"))
+        if day is not None:
+            contacts.setdefault(complaint_id, []).append((day, moment))
+    found = []
+    for complaint_id, new in registered.items():
+        received_on = _day(new["received_on"])
+        received = _instant(new.get("received_at"))
+        if received is not None and _local_day(received, zone) > received_on:
+            received = _start_of(received_on, zone).astimezone(UTC)
+        # The first contact; a day-only one earlier than every timed one leaves the hour unknown.
+        known = contacts.get(complaint_id)
+        first = min(known, key=lambda contact: (contact[0], contact[1] is None, contact[1])) if known else (None, None)
+        found.append(Complaint(complaint_id, received_on, received, first[0], first[1], latest[complaint_id]))
+    return found
+
+
+def acknowledged_within_rate(entries: list[dict], period: str, zone: tzinfo, now: datetime) -> float | None:
+    """Complaints received in ``period`` (the site's month) acknowledged within 24 h of receipt ÷
+    complaints received in it, %, leaving out those still inside their first 24 h and unacknowledged."""
+    within = counted = 0
+    for complaint in complaints(entries, zone):
+        if complaint.received_on.strftime("%Y-%m") != period:
+            continue
+        in_time = complaint.acknowledged_in_time()
+        if in_time is None and not complaint.unacknowledged_late(now, zone):
+            continue
+        counted += 1
+        within += bool(in_time)
+    return within / counted * 100 if counted else None
+
+
+def age_band(days: int) -> int:
+    """The panel's column of a complaint ``days`` old: 0 (≤ 1 day) to 3 (> 30 days)."""
+    return next((band for band, limit in enumerate(AGE_BANDS) if days <= limit), len(AGE_BANDS))
+
+
+@dataclass(frozen=True)
+class OpenComplaint:
+    complaint: Complaint
+    age_days: int
+    overdue: bool
+    unacknowledged: bool
+
+
+def open_complaints(entries: list[dict], zone: tzinfo, now: datetime) -> list[OpenComplaint]:
+    """The open complaints, oldest first, with their age in days since receipt on the site's
+    clock, whether they are past their closing date, and whether they wait for a first contact
+    after 24 h."""
+    today = _local_day(now, zone)
+    found = [
+        OpenComplaint(
+            complaint,
+            (today - complaint.received_on).days,
+            today > complaint.close_by(),
+            complaint.unacknowledged_late(now, zone),
+        )
+        for complaint in complaints(entries, zone)
+        if complaint.is_open
+    ]
+    found.sort(key=lambda item: (item.complaint.received_on, item.complaint.complaint_id))
+    return found

@@ -182,19 +182,18 @@ def _month(rng, site, index: int, month: str) -> list[dict]:
             "description": demo_text(*description),
             "owner": heads,
         }
-        add(
-            COMPLAINT,
-            {
-                **base,
-                "entry": "new",
-                "status": "open",
-                "acknowledged_on": (received + timedelta(days=1)).date().isoformat(),
-            },
-            heads,
-            received,
-        )
+        add(COMPLAINT, {**base, "entry": "new", "status": "open", "received_at": received.isoformat()}, heads, received)
         days = max(1, round(rng.gauss(2.5 + 9 * (1 - q), 1.5)))
         closed = received + timedelta(days=min(days, 12))
+        # The first call to the customer, recorded when it was made (before the complaint is closed).
+        wait = min(_contact_delay(site, month, number, q, index), closed - received - timedelta(hours=1))
+        contacted = received + wait
+        add(
+            COMPLAINT,
+            {**base, "entry": "update", "status": "open", "acknowledged_at": contacted.isoformat()},
+            heads,
+            contacted,
+        )
         add(
             COMPLAINT,
             {
@@ -234,12 +233,65 @@ def _month(rng, site, index: int, month: str) -> list[dict]:
                     "Full inspection, written explanation, compensation for the tow.",
                     "全面检查车辆，给出书面说明，并赔偿拖车费。",
                 ),
-                "acknowledged_on": received.date().isoformat(),
+                "received_at": received.isoformat(),
+                "acknowledged_at": (received + timedelta(hours=3)).isoformat(),
             },
             heads,
             received,
         )
+    if index == len(site.months) - 1:
+        batch += _open_complaints(site, month, prefix, heads)
     return batch
+
+
+def _contact_delay(site, month: str, number: int, q: float, index: int) -> timedelta:
+    """How long a complainant waited for a first call. Drawn from its own generator, so the month's
+    other records stay as they were; the weaker the month, the more wait over 24 hours. Last month
+    Beijing called everyone in time and Shanghai missed its first complaint."""
+    rng = demo_random("aftersales-acknowledgement", site, f"{month}-{number}")
+    last = index == len(site.months) - 1
+    late = (site.rank == 1 and number == 0) if last else rng.random() < 0.03 + 0.9 * (1 - q) ** 2
+    if late:
+        return timedelta(hours=rng.randint(26, 60), minutes=rng.randint(0, 59))
+    return timedelta(hours=rng.randint(0, 20), minutes=rng.randint(5, 59))
+
+
+def _open_complaints(site, month: str, prefix: str, heads: str) -> list[dict]:
+    """Last month's complaints still open, for the ageing panel: in Beijing a part on back order
+    with a closing date agreed with the customer; in Shanghai one made on the public page that
+    nobody has called back yet, past its week."""
+    received = local_time(int(month[:4]), int(month[5:]), 18, 10, 20)
+    complaint = {
+        "complaint_id": f"C-{prefix}-{month.replace('-', '')}-80",
+        "entry": "new",
+        "received_on": received.date().isoformat(),
+        "status": "open",
+    }
+    if site.rank == 0:
+        complaint |= {
+            "received_at": received.isoformat(),
+            "channel": "phone",
+            "category": "parts",
+            "severity": "low",
+            "customer": "刘女士",
+            "description": demo_text(*COMPLAINTS[4][1:]),
+            "owner": heads,
+            "acknowledged_at": (received + timedelta(hours=1)).isoformat(),
+            "agreed_close_by": (received + timedelta(days=30)).date().isoformat(),
+        }
+    else:
+        # As the public page registers it: the day only, a fixed severity, nobody assigned.
+        complaint |= {
+            "channel": "web",
+            "category": "attitude",
+            "severity": "medium",
+            "customer": "吴女士",
+            "description": demo_text(*COMPLAINTS[3][1:]),
+            "owner": "待分派",
+        }
+    return [
+        {"form_key": COMPLAINT, "data": complaint, "site": site.code, "submitted_by": heads, "submitted_at": received}
+    ]
 
 
 def _lateness(site, month: str, number: int, q: float) -> timedelta:

@@ -8,26 +8,31 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from markupsafe import Markup
 
 from core.plugins import (
     CapabilityMissing,
     DashboardPanel,
+    OverdueItem,
+    OverdueList,
     PluginPermission,
     PublicForm,
     ReviewInput,
     add_months,
     can,
+    form_url,
     hookimpl,
     raise_nonconformity,
     submissions_between,
     submissions_in_period,
     submissions_url,
+    utcnow,
 )
 from core.plugins import (
     today as local_today,
 )
-from plugins.aftersales import computations, definitions
+from plugins.aftersales import computations, definitions, escalation
 from plugins.aftersales import demo as demo_records
 
 __version__ = "1.0"
@@ -37,6 +42,9 @@ __version__ = "1.0"
 SANBAO_MONTHS = 37
 # The cases the panel lists (those past a trigger first); its title counts them all.
 CASES_SHOWN = 10
+# The oldest open complaints the ageing panel names; its table counts them all.
+COMPLAINTS_SHOWN = 5
+OVERDUE_SHOWN = 50
 REVIEW_SERVICE = "aftersales.review_service"
 
 
@@ -102,6 +110,11 @@ def register_public_forms():
 
 
 @hookimpl
+def register_notification_kinds():
+    return escalation.KINDS
+
+
+@hookimpl
 def register_procedure_templates():
     return definitions.procedure_templates()
 
@@ -138,6 +151,10 @@ COMPUTATIONS = {
     ),
     "aftersales.complaint_resolution_days": lambda site, period: computations.mean_resolution_days(
         submissions_in_period("aftersales.complaint", site, period)
+    ),
+    # The next month too: a complaint of the month's last day is acknowledged, or registered, in it.
+    "aftersales.complaints_acknowledged_24h": lambda site, period: computations.acknowledged_within_rate(
+        submissions_between("aftersales.complaint", site, period, add_months(period, 1)), period, site.zone, utcnow()
     ),
     **{f"aftersales.servqual_{dimension}": _servqual(dimension) for dimension in computations.SERVQUAL_DIMENSIONS},
 }
@@ -305,7 +322,95 @@ def dashboard_panels(site, user):
                 title=_("三包 cases near a replacement or refund trigger (%(count)d)", count=len(cases)), html=str(html)
             )
         )
+    waiting = escalation.open_complaints(site, utcnow())
+    if waiting:
+        panels.append(
+            DashboardPanel(
+                title=_("Open complaints (%(count)d)", count=len(waiting)), html=complaint_ageing(site, waiting)
+            )
+        )
     return panels
+
+
+def _days_old(days: int) -> str:
+    return ngettext("%(num)d day", "%(num)d days", days)
+
+
+def complaint_ageing(site, waiting: list[computations.OpenComplaint]) -> str:
+    """Open complaints by severity and age since receipt; how many are overdue or wait for a first
+    contact; the oldest few by name."""
+    severities = dict(definitions.SEVERITIES)
+    counts = {severity: [0] * (len(computations.AGE_BANDS) + 1) for severity in ("high", "medium", "low")}
+    for item in waiting:
+        row = counts.get(item.complaint.latest.get("severity")) or counts["medium"]
+        row[computations.age_band(item.age_days)] += 1
+    bands = (_("≤ 1 day"), _("2–7 days"), _("8–30 days"), _("> 30 days"))
+    head = Markup("").join(Markup('<th class="num">{}</th>').format(band) for band in (*bands, _("Total")))
+    rows = Markup("").join(
+        Markup("<tr><th>{}</th>{}</tr>").format(
+            severities[severity],
+            Markup("").join(Markup('<td class="num">{}</td>').format(count or "–") for count in (*row, sum(row))),
+        )
+        for severity, row in counts.items()
+    )
+    table = Markup(
+        '<div class="table-wrap"><table class="data">'
+        "<thead><tr><th>{}</th>{}</tr></thead><tbody>{}</tbody></table></div>"
+    ).format(_("Severity"), head, rows)
+    overdue = sum(item.overdue for item in waiting)
+    silent = sum(item.unacknowledged for item in waiting)
+    summary = Markup('<p><span class="badge {}">{}</span> <span class="badge {}">{}</span></p>').format(
+        "badge-delete" if overdue else "badge-muted",
+        _("Past the closing date: %(count)d", count=overdue),
+        "badge-delete" if silent else "badge-muted",
+        _("No contact after 24 hours: %(count)d", count=silent),
+    )
+    register = submissions_url("aftersales.complaint", site)
+    oldest = Markup("").join(
+        Markup('<li><a href="{}">{}</a> <span class="muted">{} · {} · {}</span>{}{}</li>').format(
+            register,
+            item.complaint.complaint_id,
+            severities.get(item.complaint.latest.get("severity"), ""),
+            _days_old(item.age_days),
+            item.complaint.latest.get("owner", ""),
+            Markup(' <span class="badge badge-delete">{}</span>').format(_("Past its date")) if item.overdue else "",
+            Markup(' <span class="badge badge-update">{}</span>').format(_("No contact yet"))
+            if item.unacknowledged
+            else "",
+        )
+        for item in waiting[:COMPLAINTS_SHOWN]
+    )
+    links = Markup('<p><a href="{}">{}</a> · <a href="{}">{}</a></p>').format(
+        register, _("Complaint register"), form_url("aftersales.complaint"), _("Record a complaint or an update")
+    )
+    return str(
+        table
+        + summary
+        + Markup('<p class="muted">{}</p><ul class="plain-list">{}</ul>').format(_("Oldest open complaints"), oldest)
+        + links
+    )
+
+
+@hookimpl
+def dashboard_overdue(site, user):
+    if site is None or not _may_see_aftersales(user):
+        return []
+    late = [item for item in escalation.open_complaints(site, utcnow()) if item.overdue]
+    late.sort(key=lambda item: (item.complaint.close_by(), item.complaint.complaint_id))
+    url = submissions_url("aftersales.complaint", site)
+    return OverdueList(
+        [
+            OverdueItem(
+                kind=_("Complaint"),
+                label=item.complaint.complaint_id,
+                url=url,
+                due=item.complaint.close_by(),
+                owner=item.complaint.latest.get("owner") or None,
+            )
+            for item in late[:OVERDUE_SHOWN]
+        ],
+        total=len(late),
+    )
 
 
 @hookimpl
