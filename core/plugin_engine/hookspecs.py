@@ -565,8 +565,9 @@ def tick(now):
     Called by ``dealerqms tick`` (every few minutes from cron or a systemd timer, or the
     ``dealerqms scheduler`` loop). It must be idempotent: two ticks at once, or twice in a
     minute, do nothing twice — key what you create by the moment it is for (``notify``'s
-    ``event`` does this for notifications) and commit what you did. An implementation that
-    raises is logged; the next tick tries again.
+    ``event`` does this for notifications). The core commits what each plugin's tick did when
+    it returns; an implementation that raises is logged, what it did is rolled back, and the
+    next tick tries again. Page links (``submissions_url`` …) work here too, as paths.
 
     Args:
         now: the current time (UTC, aware).

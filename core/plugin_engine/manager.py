@@ -896,7 +896,12 @@ def tick(now) -> list[str]:
     for impl in _implementations(_host(), "tick"):
         try:
             result = _call(impl, {"now": now})
+            # What a plugin's tick did is kept whatever the next plugin does: a plugin has no
+            # commit of its own (it sees only core.plugins), so the core commits for it.
+            if database.has_work():
+                database.commit()
         except Exception:
+            database.db.session.rollback()
             _log_failure(impl.plugin_name, "tick")
             continue
         done.extend(f"{impl.plugin_name}: {line}" for line in (result or []))

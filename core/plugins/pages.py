@@ -2,16 +2,22 @@
 a dashboard panel, an overdue item), so that it never spells out the core's
 URLs or endpoint names.
 
-Each needs a request context, as ``flask.url_for`` does: call them inside a
-hook that runs for a page (``menu_links``, ``dashboard_panels``,
-``kpi_panels``, ``dashboard_overdue``, ``dashboard_kpis``) or inside a view.
+In a request they are ``flask.url_for``'s; outside one (a ``tick``, a command)
+they are the same paths, for a notification's link (e-mail makes it absolute).
 """
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context
+from flask import url_for as _request_url_for
 
+from core.paths import path_for
 from core.plugin_engine.capabilities import CapabilityMissing
+
+
+def _url(endpoint: str, **values) -> str:
+    return _request_url_for(endpoint, **values) if has_request_context() else path_for(endpoint, **values)
+
 
 # The endpoints of the core's pages and of the built-in features' pages that
 # plugins may link to; tests/test_plugins_api.py checks each resolves.
@@ -24,7 +30,7 @@ PROCEDURE_ENDPOINT = "procedures.view"
 
 def form_url(form_key: str) -> str:
     """The page where a user fills in the form ``form_key`` (``/forms/<key>/new``)."""
-    return url_for(FORM_ENDPOINT, key=form_key)
+    return _url(FORM_ENDPOINT, key=form_key)
 
 
 def submissions_url(form_key: str, site=None) -> str:
@@ -33,12 +39,12 @@ def submissions_url(form_key: str, site=None) -> str:
     The full list a dashboard panel that shows its first rows links to
     ("and 40 more").
     """
-    return url_for(SUBMISSIONS_ENDPOINT, key=form_key, **({"site": site.code} if site is not None else {}))
+    return _url(SUBMISSIONS_ENDPOINT, key=form_key, **({"site": site.code} if site is not None else {}))
 
 
 def metric_url(metric_key: str, site=None) -> str:
     """The page of the metric ``metric_key``: its trend, values and target (at ``site`` when given)."""
-    return url_for(METRIC_ENDPOINT, key=metric_key, **({"site": site.code} if site is not None else {}))
+    return _url(METRIC_ENDPOINT, key=metric_key, **({"site": site.code} if site is not None else {}))
 
 
 def nonconformity_url(reference: str) -> str:
@@ -47,7 +53,7 @@ def nonconformity_url(reference: str) -> str:
     Raises :class:`CapabilityMissing` when the feature that keeps
     nonconformities (the built-in audits) is not installed or is blocked.
     """
-    return url_for(_provided(NONCONFORMITY_ENDPOINT, "nonconformity pages", "audits"), reference=reference)
+    return _url(_provided(NONCONFORMITY_ENDPOINT, "nonconformity pages", "audits"), reference=reference)
 
 
 def procedure_url(code: str) -> str:
@@ -56,7 +62,7 @@ def procedure_url(code: str) -> str:
     Raises :class:`CapabilityMissing` when the procedures feature is not
     installed or is blocked.
     """
-    return url_for(_provided(PROCEDURE_ENDPOINT, "procedure pages", "procedures"), code=code)
+    return _url(_provided(PROCEDURE_ENDPOINT, "procedure pages", "procedures"), code=code)
 
 
 def _provided(endpoint: str, what: str, feature: str) -> str:

@@ -19,6 +19,7 @@ from core.plugins import (
     PluginPermission,
     PublicForm,
     ReviewInput,
+    active_sites,
     add_months,
     can,
     form_url,
@@ -112,6 +113,13 @@ def register_public_forms():
 @hookimpl
 def register_notification_kinds():
     return escalation.KINDS
+
+
+@hookimpl
+def tick(now):
+    # Every active site's waiting complaints, each step told once (notify's event key).
+    told = sum(escalation.escalate(site, now) for site in active_sites())
+    return [f"complaint reminders and escalations: {told}"] if told else []
 
 
 @hookimpl

@@ -351,3 +351,19 @@ def test_escalations_read_in_the_readers_language(app, waiting, api_as):
     assert _escalate(app, waiting + timedelta(hours=25)) == 1
     (notice,) = api_as("ashead").get("/api/v1/notifications").get_json()
     assert notice["subject"] == f"投诉 CP-1（{waiting.astimezone(SHANGHAI).date()} 接收）仍未确认受理"
+
+
+def test_the_tick_takes_the_steps_for_every_site_outside_a_request_and_keeps_them(app, waiting, api_as):
+    from core.plugin_engine import manager
+
+    received = waiting
+    with app.app_context():
+        done = manager.tick(received + timedelta(hours=25))
+    assert "aftersales: complaint reminders and escalations: 1" in done
+    # Kept by the core's commit after the plugin's tick, with the register's page as its link.
+    notices = api_as("ashead").get("/api/v1/notifications").get_json()
+    assert [n["kind"] for n in notices] == ["aftersales.complaint_unacknowledged"]
+    assert notices[0]["url"].startswith("/forms/aftersales.complaint/")
+    with app.app_context():
+        again = manager.tick(received + timedelta(hours=26))
+    assert not any(line.startswith("aftersales:") for line in again)
