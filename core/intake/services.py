@@ -75,7 +75,7 @@ def complaint_form() -> PublicForm | None:
 
 def asked_fields(public: PublicForm, form: Form) -> list:
     """The fields the customer sees, in the form's order."""
-    set_by_intake = {*public.carry, *public.fixed, public.reference_field, public.received_field}
+    set_by_intake = {*public.carry, *public.fixed, public.reference_field, *public.received_field}
     if public.asks:
         return [field for field in form.fields if field.key in public.asks]
     return [field for field in form.fields if field.key not in set_by_intake]
@@ -202,15 +202,17 @@ def relabel(public: PublicForm, wtf: SubmissionForm) -> SubmissionForm:
     return wtf
 
 
-def _server_values(public: PublicForm, site: Site, token: SurveyToken | None) -> dict:
+def _server_values(public: PublicForm, form: Form, site: Site, token: SurveyToken | None) -> dict:
     """The values the intake sets, in the JSON form the API takes: fixed ones, the day, and the
     transaction's fields carried into the survey."""
     values = dict(public.fixed)
     if public.reference_field:
         # Drawn once the rest is valid (a refused complaint uses no number); checked as text meanwhile.
         values[public.reference_field] = "CP-PENDING"
-    if public.received_field:
-        values[public.received_field] = utcnow().astimezone(site.zone).date().isoformat()
+    # As the page's own fields are read: on the site's clock (a date-time without an offset).
+    here, types = utcnow().astimezone(site.zone).replace(tzinfo=None), {field.key: field.type for field in form.fields}
+    for key in public.received_field:
+        values[key] = here.isoformat("T", "seconds") if types.get(key) == "datetime" else here.date().isoformat()
     if token is not None:
         source = token.source.data
         for key, from_key in public.carry.items():
@@ -237,7 +239,7 @@ def check_answer(
     form = forms.definition(public.form)
     asked = asked_fields(public, form)
     formdata = _asked_formdata(form, asked, posted)
-    server, problems = formdata_from_json(form, _server_values(public, site, token))
+    server, problems = formdata_from_json(form, _server_values(public, form, site, token))
     if problems:
         # A declaration that names a field the form lacks: the plugin's bug, not the customer's.
         raise ValueError(f"public form {public.form}: {problems}")

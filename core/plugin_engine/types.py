@@ -1029,12 +1029,14 @@ class PublicForm:
 
     ``asks`` names the fields shown to the customer (empty: every field not carried,
     fixed or set by the intake); ``fixed`` sets the others a staff member would choose
-    (``{"channel": "web"}``); ``received_field`` gets the day of the submission on the
-    site's clock. ``personal`` names the fields that hold personal data (a name, a
-    phone number): the page shows the PIPL notice, and they are stored only with the
-    customer's explicit consent. ``handled_within_days`` is what the acknowledgement
-    promises. ``labels`` words a field for the customer where its staff label would read
-    oddly (``{"customer": _l("Your name")}``).
+    (``{"channel": "web"}``); ``received_field`` (a field key, or a tuple of them) is
+    set to when the customer sent it: a date field to the day on the site's clock, a
+    date-time field to the moment (a complaint's 24 hours start then). ``personal``
+    names the fields that hold personal data (a name, a phone number): the page shows
+    the PIPL notice, and they are stored only with the customer's explicit consent.
+    ``handled_within_days`` is what the acknowledgement promises. ``labels`` words a
+    field for the customer where its staff label would read oddly
+    (``{"customer": _l("Your name")}``).
     """
 
     form: str
@@ -1045,7 +1047,7 @@ class PublicForm:
     asks: tuple[str, ...] = ()
     fixed: Any = dataclass_field(default_factory=dict)
     reference_field: str = ""
-    received_field: str = ""
+    received_field: Any = ""
     personal: tuple[str, ...] = ()
     labels: Any = dataclass_field(default_factory=dict)
     prefix: str = "CP"
@@ -1076,6 +1078,10 @@ class PublicForm:
             _fail(owner, "labels must map field keys to texts")
         for key, label in self.labels.items():
             _check_text(owner, f"label of {key!r}", label, limit=MAX_TITLE_LENGTH)
+        received = (self.received_field,) if isinstance(self.received_field, str) else self.received_field
+        if not isinstance(received, tuple | list) or not all(isinstance(key, str) for key in received):
+            _fail(owner, "received_field must be a field key or a tuple of field keys")
+        _set(self, "received_field", tuple(key for key in received if key))
         _unique(owner, "asked field", _tuple(self, "asks"))
         _unique(owner, "personal field", _tuple(self, "personal"))
         if self.complaint and not self.reference_field:

@@ -94,7 +94,8 @@ def register_public_forms():
             form="aftersales.complaint",
             complaint=True,
             reference_field="complaint_id",
-            received_field="received_on",
+            # The day for the register, the moment for the 24 hours of the acknowledgement.
+            received_field=("received_on", "received_at"),
             asks=("category", "customer", "customer_phone", "vin", "description", "remedy_sought"),
             fixed={"entry": "new", "channel": "web", "severity": "medium", "status": "open", "owner": "待分派"},
             personal=("customer", "customer_phone"),

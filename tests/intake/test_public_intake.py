@@ -245,6 +245,8 @@ def test_a_complaint_gets_a_reference_and_an_acknowledgement(app, client):
     assert [c["complaint_id"] for c in stored] == ["CP-MAIN-2026-0001", "CP-MAIN-2026-0002"]
     assert stored[0] | {} == stored[0] and stored[0]["entry"] == "new" and stored[0]["channel"] == "web"
     assert stored[0]["received_on"] == "2026-03-10" and stored[0]["customer_phone"] == "138 0013 8000"
+    # The moment too, in UTC as every stored time: the complaint's 24 hours start then.
+    assert stored[0]["received_at"] == "2026-03-10T02:00:00"
 
 
 def test_a_complaint_number_starts_again_each_year(app, client):
