@@ -641,10 +641,11 @@ def complaint_register() -> Form:
                 key="acknowledged_at",
                 label=_l("Acknowledged at"),
                 type="datetime",
-                prefill="now",
+                # Not prefilled: the metric counts this moment, so it is typed when it happened.
                 help=_l(
-                    "When a person first contacted the complainant (a call, a visit, a message). "
-                    "Clear it if nobody has yet."
+                    "When a person first contacted the complainant (a call, a visit, a message); for "
+                    "a complaint made in person or by phone, the time of that conversation. Leave it "
+                    "empty until then."
                 ),
             ),
             Field(
