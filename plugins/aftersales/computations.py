@@ -338,7 +338,7 @@ def complaint_figures(entries: list[dict], first: date, last: date) -> Complaint
     return ComplaintFigures(received, len(closed), mean_resolution_days(closed) if closed else None)
 
 
-# ISO 10002 §7.3 asks for prompt acknowledgement; the usual internal target is a person's
+# ISO 10002:2018 §7.4 asks for prompt acknowledgement; the usual internal target is a person's
 # contact within 24 hours of receipt (areas.md).
 ACKNOWLEDGE_WITHIN = timedelta(hours=24)
 # The panel's ages since receipt, in calendar days on the site's clock: ≤ 1, 2–7, 8–30, > 30.

@@ -171,8 +171,9 @@ def complaint_checklist() -> Checklist:
     return Checklist(
         key="aftersales.complaints",
         area=AREA,
-        # Version 2: clause numbers as ISO 10002:2018 has them.
-        version=2,
+        # Version 2: clause numbers as ISO 10002:2018 has them. Version 3: acknowledgement
+        # checked against the recorded times and the 24-hour metric.
+        version=3,
         title=_l("Complaint handling"),
         description=_l("Complaints handled as ISO 10002 describes (source chapter 4.3)."),
         questions=[
@@ -208,7 +209,10 @@ def complaint_checklist() -> Checklist:
                 key="acknowledgement",
                 reference="ISO 10002:2018 §7.4",
                 text=_l("Is each complaint acknowledged promptly (target: within 24 hours)?"),
-                guidance=_l("Compare the received and acknowledged dates of a sample of complaints."),
+                guidance=_l(
+                    "Compare the received and acknowledged times of a sample of complaints with the "
+                    "month's 'Complaints acknowledged within 24 hours'."
+                ),
             ),
             Question(
                 key="triage",
@@ -404,13 +408,12 @@ def metrics() -> list[Metric]:
                 "their first 24 hours and not yet acknowledged."
             ),
             description=_l(
-                "ISO 10002 §7.3: acknowledge each complaint promptly; 24 hours is the usual internal "
+                "ISO 10002:2018 §7.4: acknowledge each complaint promptly; 24 hours is the usual internal "
                 "target. Receipt is the time of receipt on the register, or the start of the day of receipt "
                 "when the complaint was registered on a later day; the public page's automatic receipt is not an "
-                "acknowledgement. Where only a date is known (complaints from the public page, entries "
-                "before version 3 of the register), a contact on the day of receipt or the next counts "
-                "as within 24 hours. A contact recorded after the month has ended counts once the "
-                "month is recomputed."
+                "acknowledgement. Where only a date is known (entries before version 3 of the register), a "
+                "contact on the day of receipt or the next counts as within 24 hours. A contact recorded "
+                "after the month has ended counts once the month is recomputed."
             ),
         ),
         Metric(

@@ -1,4 +1,4 @@
-"""Who hears of a complaint left waiting (ISO 10002 §7.3 acknowledgement, §7.9 closing): the
+"""Who hears of a complaint left waiting (ISO 10002:2018 §7.4 acknowledgement, §7.9 closing): the
 site's after-sales head when nobody has contacted the complainant 24 h after receipt and when
 it passes its closing date; the site's quality officers when it is still open some days later."""
 
