@@ -327,6 +327,15 @@ def _build_class(definition: Form, csrf: bool) -> type[SubmissionForm]:
     return type(f"Form_{definition.key.replace('.', '_')}_v{definition.version}", (SubmissionForm,), attributes)
 
 
+def start_with(form: SubmissionForm, args) -> None:
+    """A form opened by a link that names values (``/forms/<key>/new?consultant=…&units_sold=12``)
+    starts with them, read as typed values are: a page that computed figures hands them over
+    instead of asking someone to copy them. Nothing is validated or stored until it is sent."""
+    for field in form.definition.fields:
+        if field.type != "group" and field.key in args:
+            form[field.key].process(MultiDict([(field.key, value) for value in args.getlist(field.key)]))
+
+
 def prefill(form: SubmissionForm, zone: tzinfo, person_name: str) -> None:
     """A form opened empty starts with what its fields' ``prefill`` asks for: now or today on the
     site's clock (most records are logged as they happen), the signed-in person's name. Only the

@@ -21,7 +21,7 @@ from core.database import commit, db
 from core.errors import DomainError, NotFound, authorize
 from core.exports import download
 from core.forms import follow_ups, schedules, services
-from core.forms.forms import clean_data, form_class, prefill
+from core.forms.forms import clean_data, form_class, prefill, start_with
 from core.rhythm import FREQUENCY_LABELS, WEEKDAY_LABELS
 from core.tasks.views import after_done
 from core.times import zone_of
@@ -93,6 +93,7 @@ def fill(key):
     elif form.is_submitted():
         status = 422
     else:
+        start_with(form, request.args)
         prefill(form, zone, current_user.display_name)
     _pad_groups(form)
     return render_template("forms/fill.html", definition=definition, form=form, sites=sites, chosen=chosen), status

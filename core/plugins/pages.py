@@ -28,9 +28,10 @@ NONCONFORMITY_ENDPOINT = "audits.nonconformity"
 PROCEDURE_ENDPOINT = "procedures.view"
 
 
-def form_url(form_key: str) -> str:
-    """The page where a user fills in the form ``form_key`` (``/forms/<key>/new``)."""
-    return _url(FORM_ENDPOINT, key=form_key)
+def form_url(form_key: str, site=None, **values) -> str:
+    """The page where a user fills in the form ``form_key`` (``/forms/<key>/new``), about ``site``
+    when given, starting with ``values`` (field key → value) where a page already knows them."""
+    return _url(FORM_ENDPOINT, key=form_key, **({"site": site.code} if site is not None else {}), **values)
 
 
 def submissions_url(form_key: str, site=None) -> str:

@@ -496,7 +496,7 @@ def appraisal() -> Form:
             "Seed §1.1.12, in five steps: 1. plan (who, which period, the purpose and method); 2. collect the "
             "data (sales reports, customer feedback, colleagues' views); 3. analyse them and rate ability and "
             "attitude; 4. feed the result back to the consultant with suggestions; 5. follow up. The page "
-            "Sales figures per consultant shows the results to copy in."
+            "Sales figures per consultant starts this form with the consultant's results."
         ),
         fields=[
             # 1. 制定评估计划

@@ -30,11 +30,18 @@ def consultants_page():
         sites=active_sites() if user.site is None else [],
         months=months,
         quarters=quarters,
-        appraisal_url=form_url(APPRAISAL),
+        appraisal_url=lambda row: _appraisal_url(site, report.period.label, row),
         small_sample=consultants.SMALL_SAMPLE,
         number=_number,
         percent=_percent,
     )
+
+
+def _appraisal_url(site, period: str, row) -> str:
+    """The appraisal form, started with the figures of the consultant's row (step 2's results)."""
+    figures = {"units_sold": row.deliveries, "conversion": row.conversion, "ssi": row.ssi, "ssi_answers": row.answers}
+    known = {key: value for key, value in figures.items() if value is not None}
+    return form_url(APPRAISAL, site, consultant=row.name, period=period, **known)
 
 
 def _number(value) -> str:

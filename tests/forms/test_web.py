@@ -32,6 +32,22 @@ def test_the_page_renders_every_field_type(app, users, sample, client_as):
     assert "<script>" not in page and " style=" not in page
 
 
+def test_a_link_may_start_the_form_with_values_read_as_typed_and_nothing_is_stored(
+    app, users, sample, client_as, api_as
+):
+    client = client_as("staff")
+    page = client.get(
+        "/forms/sample.inspection/new?site=MAIN&customer=Wang+Fang&mileage=12000&areas=paint&areas=tyres&junk=1"
+    ).get_data(as_text=True)
+    assert 'value="Wang Fang"' in page and 'value="12000"' in page
+    assert re.search(r'checked[^>]*value="paint"|value="paint"[^>]*checked', page)
+    assert re.search(r'checked[^>]*value="tyres"|value="tyres"[^>]*checked', page)
+    assert 'name="junk"' not in page
+    # A value a field cannot take is shown as typed, refused only when the form is sent.
+    assert 'value="lots"' in client.get("/forms/sample.inspection/new?mileage=lots").get_data(as_text=True)
+    assert api_as("qo").get("/api/v1/forms/sample.inspection/submissions").json == []
+
+
 def test_errors_show_beside_the_field_and_keep_what_was_typed(app, users, sample, client_as):
     client = client_as("staff")
     response = post(

@@ -3,6 +3,9 @@ Chinese, the API, and the appraisal form."""
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 
 from core.plugins import local_time, submit_forms
@@ -183,7 +186,12 @@ def test_the_page_in_chinese(month, client_as, csrf_token):
     page = client.get(f"/sales/consultants?period={MONTH}").get_data(as_text=True)
     assert "销售顾问业绩" in page and "Sam Staff" in page and "Wang Gone" in page
     assert "不在销售团队中" in page and "样本较少" in page and "开始考评" in page
-    assert "/forms/sales.appraisal/new?site=MAIN" in page
+    # The appraisal starts with Sam Staff's figures of the month (step 2's results).
+    link = html.unescape(re.search(r'href="(/forms/sales\.appraisal/new\?site=MAIN[^"]*consultant=Sam[^"]*)"', page)[1])
+    form = client.get(link).get_data(as_text=True)
+    assert 'value="Sam Staff"' in form and f'value="{MONTH}"' in form
+    for key, value in (("units_sold", "1"), ("ssi", "800"), ("ssi_answers", "2")):
+        assert re.search(rf'<input[^>]*name="{key}"[^>]*value="{value}', form), key
     # A consultant's page has their own figures only, and no appraisal to start.
     own = client_as("staff").get(f"/sales/consultants?period={MONTH}").get_data(as_text=True)
     assert "Sam Staff" in own and "Li Lei" not in own and "Wang Gone" not in own
