@@ -6,17 +6,18 @@ import calendar
 import re
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import String, and_, cast, false, func, or_, true
+from sqlalchemy import String, and_, case, cast, false, func, or_, true, union
 from sqlalchemy.orm import contains_eager, selectinload
 
 from core.accounts import organisation
 from core.accounts.models import Department, Role, Site, User, UserRole
 from core.accounts.permissions import Permission, can, in_group_office, require, scope_clause
-from core.clock import local, today, utcnow
+from core.clock import add_months as add_months_to_period
+from core.clock import current_period, local, local_time, period_of, today, utcnow
 from core.database import commit, db, write_intent
 from core.errors import (
     Conflict,
@@ -29,9 +30,11 @@ from core.errors import (
     enforce,
     require_row_version,
 )
+from core.metrics import services as metric_services
 from core.plugin_engine.manager import notify_after_commit
 from core.signatures import Signature, sign, signature_matches, signatures_for
 from core.signatures.service import MEANINGS, content_hash
+from core.times import zone_of
 from core.trail import acting_as
 from core.trail import reason as trail_reason
 from core.trail.queries import history_of_all
@@ -578,6 +581,7 @@ def withdraw(actor: User, procedure: Procedure, *, reason: str, row_version: int
         procedure.withdrawal_reason = reason.strip()
         procedure.next_review_due = None
         db.session.flush()
+    _refresh_where_it_applies(procedure)
     return procedure
 
 
@@ -649,6 +653,8 @@ def sign_revision(
             )
         )
     signature = sign(revision, signer=actor, password=password, meaning=meaning, comment=comment)
+    if actor.site is not None:
+        refresh_acknowledgement_metrics(actor.site, [current_period(zone_of(actor.site))])
     return SignOutcome(signature, revision, False)
 
 
@@ -808,6 +814,7 @@ def make_effective(revision: Revision) -> None:
         revision.effective_date or local(now).date(), procedure.review_interval_months
     )
     db.session.flush()
+    _refresh_where_it_applies(procedure)
     notices.effective(revision)
     _announce_effective(revision)
 
@@ -913,29 +920,41 @@ def acknowledgement_status(actor: User, procedure: Procedure) -> AckStatus | Non
     return AckStatus(revision, owed, done)
 
 
+def _distribution_list(kind: str):
+    """SQL: the procedure's distribution under ``kind`` (``departments`` or ``roles``), as a table of ``value``."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.json_array_elements_text(Procedure.distribution.op("->")(kind)).table_valued("value")
+    return func.json_each(Procedure.distribution, f"$.{kind}").table_valued("value")
+
+
 def _distributed_to(kind: str, value: str):
     """SQL: the procedure's distribution lists ``value`` under ``kind`` (``departments`` or ``roles``).
 
     Evaluated by the database, so that what a user owes is found without
     loading every effective revision (thousands in a large instance).
     """
-    if db.session.get_bind().dialect.name == "postgresql":
-        listed = func.json_array_elements_text(Procedure.distribution.op("->")(kind)).table_valued("value")
-    else:
-        listed = func.json_each(Procedure.distribution, f"$.{kind}").table_valued("value")
+    listed = _distribution_list(kind)
     return db.select(1).select_from(listed).where(listed.c.value == value).exists()
+
+
+def _acknowledged_by(signer, revision=Revision.id, before: datetime | None = None):
+    """SQL: ``signer`` acknowledged ``revision`` (each a user's or revision's id, or a column holding
+    one) — before the moment ``before``, when given."""
+    acknowledged = db.select(Signature.id).where(
+        Signature.entity_type == "procedure_revision",
+        Signature.entity_id == cast(revision, String),
+        Signature.signer_id == signer,
+        Signature.meaning == "acknowledged",
+    )
+    if before is not None:
+        acknowledged = acknowledged.where(Signature.signed_at < before)
+    return acknowledged.exists()
 
 
 def _to_read_query(user: User):
     listed = [_distributed_to("roles", role.value) for role in user.roles]
     if user.department is not None:
         listed.append(_distributed_to("departments", user.department.code))
-    acknowledged = db.select(Signature.id).where(
-        Signature.entity_type == "procedure_revision",
-        Signature.entity_id == cast(Revision.id, String),
-        Signature.signer_id == user.id,
-        Signature.meaning == "acknowledged",
-    )
     return (
         db.select(Revision)
         .join(Revision.procedure)
@@ -945,7 +964,7 @@ def _to_read_query(user: User):
             # Another site's own procedures are not theirs to read, whatever the distribution says.
             applies_clause(user),
             or_(false(), *listed),
-            ~acknowledged.exists(),
+            ~_acknowledged_by(user.id),
         )
     )
 
@@ -960,6 +979,103 @@ def to_read(user: User, limit: int | None = None) -> list[Revision]:
 
 def to_read_count(user: User) -> int:
     return db.session.execute(db.select(func.count()).select_from(_to_read_query(user).subquery())).scalar()
+
+
+def _month_end(site: Site, period: str) -> datetime:
+    """The moment the month ``period`` ends at ``site``: midnight of the next month's first day on its clock."""
+    following = add_months_to_period(period, 1)
+    return local_time(int(following[:4]), int(following[5:7]), 1, zone=zone_of(site))
+
+
+def acknowledgement_completion(site: Site, period: str) -> tuple[int, int]:
+    """``(due, given)`` at ``site`` at the end of the month ``period`` (now, for a month not over):
+    each active person working at the site owes an acknowledgement of each revision then in force
+    of a procedure that applies there and is distributed to their department or one of their
+    roles (the rule of :func:`to_read`); given means signed by then."""
+    end = _month_end(site, period)
+    # A month not over yet is counted with everything so far, up to this very moment.
+    at = end if end <= utcnow() else None
+
+    def by_then(column):
+        return true() if at is None else column < at
+
+    def still_then(column):
+        return column.is_(None) if at is None else or_(column.is_(None), column >= at)
+
+    in_force = and_(
+        Revision.state.in_((RevisionState.EFFECTIVE.value, RevisionState.SUPERSEDED.value)),
+        Revision.effective_at.is_not(None),
+        by_then(Revision.effective_at),
+        still_then(Revision.superseded_at),
+        still_then(Procedure.withdrawn_at),
+        or_(Procedure.site_id.is_(None), Procedure.site_id == site.id),
+    )
+    # Who worked there is known only as it is now: the site, department and roles people have today.
+    at_the_site = and_(User.site_id == site.id, User.active.is_(True), by_then(User.created_at))
+    # The distribution's lists joined to the people they name, rather than asked of every pair of a
+    # revision and a person: thousands of procedures and a site's hundred people stay one join.
+    departments, roles = _distribution_list("departments"), _distribution_list("roles")
+    by_department = (
+        db.select(Revision.id.label("revision_id"), User.id.label("user_id"))
+        .join(Procedure, Revision.procedure_id == Procedure.id)
+        .join(departments, true())
+        .join(Department, Department.code == departments.c.value)
+        .join(User, and_(User.department_id == Department.id, at_the_site))
+        .where(in_force)
+    )
+    by_role = (
+        db.select(Revision.id.label("revision_id"), User.id.label("user_id"))
+        .join(Procedure, Revision.procedure_id == Procedure.id)
+        .join(roles, true())
+        .join(UserRole, UserRole.role == roles.c.value)
+        .join(User, and_(User.id == UserRole.user_id, at_the_site))
+        .where(in_force)
+    )
+    owed = union(by_department, by_role).subquery()
+    given = _acknowledged_by(owed.c.user_id, owed.c.revision_id, before=at)
+    due, done = db.session.execute(
+        db.select(func.count(), func.coalesce(func.sum(case((given, 1), else_=0)), 0)).select_from(owed)
+    ).one()
+    return int(due), int(done)
+
+
+# The name a computed metric gives in its ``inputs`` to be fed by read-and-understood records:
+# no form submission recomputes it; document control does, as acknowledgements come in.
+ACKNOWLEDGEMENTS = "procedures.acknowledgements"
+
+
+def _acknowledgement_metrics() -> list:
+    return [m for m in metric_services.definitions() if m.computed and ACKNOWLEDGEMENTS in m.inputs]
+
+
+def refresh_acknowledgement_metrics(site: Site, periods: list[str]) -> None:
+    """Recompute the metrics fed by read-and-understood records at ``site`` for those months."""
+    for metric in _acknowledgement_metrics():
+        for period in periods:
+            metric_services.recompute(metric, site, metric_services.period_start(metric.period, period))
+
+
+def _refresh_where_it_applies(procedure: Procedure) -> None:
+    """This month's figures of the sites ``procedure`` applies to: its own, or every one for the group's."""
+    if not _acknowledgement_metrics():
+        return
+    sites = (
+        [procedure.site]
+        if procedure.site is not None
+        else db.session.execute(db.select(Site).filter_by(active=True).order_by(Site.code)).scalars()
+    )
+    for site in sites:
+        refresh_acknowledgement_metrics(site, [current_period(zone_of(site))])
+
+
+def start_acknowledgement_months(now: datetime) -> None:
+    """Each site's month gets its figure on its first tick, though nobody has signed yet and no
+    revision has taken effect: signing and revisions taking effect keep it up to date from then on."""
+    for metric in _acknowledgement_metrics():
+        for site in db.session.execute(db.select(Site).filter_by(active=True).order_by(Site.code)).scalars():
+            period = metric_services.period_start(metric.period, period_of(now, zone_of(site)))
+            if metric_services.find(metric, site, period) is None:
+                metric_services.recompute(metric, site, period)
 
 
 def overdue_reviews(on: date | None = None) -> list[Procedure]:

@@ -72,6 +72,7 @@ from core.plugins.data import (
     submit_form,
     submit_forms,
 )
+from core.plugins.documents import procedure_acknowledgements
 from core.plugins.pages import form_url, metric_url, nonconformity_url, procedure_url, submissions_url
 from core.plugins.people import department_head, department_people, is_department_head, quality_officers
 
@@ -126,6 +127,7 @@ __all__ = [
     "demo_random",
     "demo_sites",
     "demo_text",
+    "procedure_acknowledgements",
     "raise_nonconformity",
     "submissions_between",
     "submissions_in_period",
