@@ -66,7 +66,7 @@ def populate_instance(demo):
     if demo:
         procedures_demo.populate()
         # The starter library took effect just now: the demo's acknowledgement figures start this month.
-        services.start_acknowledgement_months(utcnow())
+        services.start_acknowledgement_months(utcnow(), everywhere=True)
         commit()
 
 

@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import String, and_, case, cast, false, func, or_, true, union
+from sqlalchemy import String, and_, cast, false, func, or_, true
 from sqlalchemy.orm import contains_eager, selectinload
 
 from core.accounts import organisation
@@ -31,6 +31,7 @@ from core.errors import (
     require_row_version,
 )
 from core.metrics import services as metric_services
+from core.metrics.models import Measurement
 from core.plugin_engine.manager import notify_after_commit
 from core.signatures import Signature, sign, signature_matches, signatures_for
 from core.signatures.service import MEANINGS, content_hash
@@ -920,41 +921,29 @@ def acknowledgement_status(actor: User, procedure: Procedure) -> AckStatus | Non
     return AckStatus(revision, owed, done)
 
 
-def _distribution_list(kind: str):
-    """SQL: the procedure's distribution under ``kind`` (``departments`` or ``roles``), as a table of ``value``."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return func.json_array_elements_text(Procedure.distribution.op("->")(kind)).table_valued("value")
-    return func.json_each(Procedure.distribution, f"$.{kind}").table_valued("value")
-
-
 def _distributed_to(kind: str, value: str):
     """SQL: the procedure's distribution lists ``value`` under ``kind`` (``departments`` or ``roles``).
 
     Evaluated by the database, so that what a user owes is found without
     loading every effective revision (thousands in a large instance).
     """
-    listed = _distribution_list(kind)
+    if db.session.get_bind().dialect.name == "postgresql":
+        listed = func.json_array_elements_text(Procedure.distribution.op("->")(kind)).table_valued("value")
+    else:
+        listed = func.json_each(Procedure.distribution, f"$.{kind}").table_valued("value")
     return db.select(1).select_from(listed).where(listed.c.value == value).exists()
-
-
-def _acknowledged_by(signer, revision=Revision.id, before: datetime | None = None):
-    """SQL: ``signer`` acknowledged ``revision`` (each a user's or revision's id, or a column holding
-    one) — before the moment ``before``, when given."""
-    acknowledged = db.select(Signature.id).where(
-        Signature.entity_type == "procedure_revision",
-        Signature.entity_id == cast(revision, String),
-        Signature.signer_id == signer,
-        Signature.meaning == "acknowledged",
-    )
-    if before is not None:
-        acknowledged = acknowledged.where(Signature.signed_at < before)
-    return acknowledged.exists()
 
 
 def _to_read_query(user: User):
     listed = [_distributed_to("roles", role.value) for role in user.roles]
     if user.department is not None:
         listed.append(_distributed_to("departments", user.department.code))
+    acknowledged = db.select(Signature.id).where(
+        Signature.entity_type == "procedure_revision",
+        Signature.entity_id == cast(Revision.id, String),
+        Signature.signer_id == user.id,
+        Signature.meaning == "acknowledged",
+    )
     return (
         db.select(Revision)
         .join(Revision.procedure)
@@ -964,7 +953,7 @@ def _to_read_query(user: User):
             # Another site's own procedures are not theirs to read, whatever the distribution says.
             applies_clause(user),
             or_(false(), *listed),
-            ~_acknowledged_by(user.id),
+            ~acknowledged.exists(),
         )
     )
 
@@ -1011,31 +1000,41 @@ def acknowledgement_completion(site: Site, period: str) -> tuple[int, int]:
         or_(Procedure.site_id.is_(None), Procedure.site_id == site.id),
     )
     # Who worked there is known only as it is now: the site, department and roles people have today.
-    at_the_site = and_(User.site_id == site.id, User.active.is_(True), by_then(User.created_at))
-    # The distribution's lists joined to the people they name, rather than asked of every pair of a
-    # revision and a person: thousands of procedures and a site's hundred people stay one join.
-    departments, roles = _distribution_list("departments"), _distribution_list("roles")
-    by_department = (
-        db.select(Revision.id.label("revision_id"), User.id.label("user_id"))
-        .join(Procedure, Revision.procedure_id == Procedure.id)
-        .join(departments, true())
-        .join(Department, Department.code == departments.c.value)
-        .join(User, and_(User.department_id == Department.id, at_the_site))
-        .where(in_force)
+    people = list(
+        db.session.execute(
+            db.select(User)
+            .options(selectinload(User.department))
+            .where(User.site_id == site.id, User.active.is_(True), by_then(User.created_at))
+        ).scalars()
     )
-    by_role = (
-        db.select(Revision.id.label("revision_id"), User.id.label("user_id"))
+    if not people:
+        return 0, 0
+    # The site's few people against each revision's lists, in memory: a join of thousands of
+    # revisions with each person's department and roles cost SQLite a loop over every pair.
+    named: dict[tuple[str, str], set[int]] = {}
+    for person in people:
+        if person.department is not None:
+            named.setdefault(("departments", person.department.code), set()).add(person.id)
+        for role in person.roles:
+            named.setdefault(("roles", role.value), set()).add(person.id)
+    revisions = db.session.execute(
+        db.select(Revision.id, Procedure.distribution)
         .join(Procedure, Revision.procedure_id == Procedure.id)
-        .join(roles, true())
-        .join(UserRole, UserRole.role == roles.c.value)
-        .join(User, and_(User.id == UserRole.user_id, at_the_site))
         .where(in_force)
+    ).all()
+    owed = set()
+    for revision_id, distribution in revisions:
+        for kind in ("departments", "roles"):
+            for value in (distribution or {}).get(kind) or ():
+                owed.update((str(revision_id), person_id) for person_id in named.get((kind, value), ()))
+    signed = db.select(Signature.entity_id, Signature.signer_id).where(
+        Signature.entity_type == "procedure_revision",
+        Signature.signer_id.in_([person.id for person in people]),
+        Signature.meaning == "acknowledged",
+        by_then(Signature.signed_at),
     )
-    owed = union(by_department, by_role).subquery()
-    given = _acknowledged_by(owed.c.user_id, owed.c.revision_id, before=at)
-    due, done = db.session.execute(
-        db.select(func.count(), func.coalesce(func.sum(case((given, 1), else_=0)), 0)).select_from(owed)
-    ).one()
+    done = len(owed & {(entity_id, signer_id) for entity_id, signer_id in db.session.execute(signed)})
+    due = len(owed)
     return int(due), int(done)
 
 
@@ -1055,9 +1054,17 @@ def refresh_acknowledgement_metrics(site: Site, periods: list[str]) -> None:
             metric_services.recompute(metric, site, metric_services.period_start(metric.period, period))
 
 
+def _has_figures(metric, site: Site) -> bool:
+    """Whether ``site`` has a series of ``metric`` yet: it starts with the first acknowledgement
+    signed there, so that ``init``'s starter procedures alone leave a new instance without one."""
+    found = db.select(Measurement.id).where(Measurement.metric_key == metric.key, Measurement.site_id == site.id)
+    return db.session.execute(found.limit(1)).first() is not None
+
+
 def _refresh_where_it_applies(procedure: Procedure) -> None:
     """This month's figures of the sites ``procedure`` applies to: its own, or every one for the group's."""
-    if not _acknowledgement_metrics():
+    metrics = _acknowledgement_metrics()
+    if not metrics:
         return
     sites = (
         [procedure.site]
@@ -1065,16 +1072,20 @@ def _refresh_where_it_applies(procedure: Procedure) -> None:
         else db.session.execute(db.select(Site).filter_by(active=True).order_by(Site.code)).scalars()
     )
     for site in sites:
-        refresh_acknowledgement_metrics(site, [current_period(zone_of(site))])
+        period = current_period(zone_of(site))
+        for metric in metrics:
+            if _has_figures(metric, site):
+                metric_services.recompute(metric, site, metric_services.period_start(metric.period, period))
 
 
-def start_acknowledgement_months(now: datetime) -> None:
-    """Each site's month gets its figure on its first tick, though nobody has signed yet and no
-    revision has taken effect: signing and revisions taking effect keep it up to date from then on."""
+def start_acknowledgement_months(now: datetime, *, everywhere: bool = False) -> None:
+    """A site's series goes on into a month where nobody has signed yet: the month's first tick
+    gives it its figure, which signing and revisions taking effect then keep up to date. Only at
+    sites with a series already (``everywhere``: at every site, for the demo)."""
     for metric in _acknowledgement_metrics():
         for site in db.session.execute(db.select(Site).filter_by(active=True).order_by(Site.code)).scalars():
             period = metric_services.period_start(metric.period, period_of(now, zone_of(site)))
-            if metric_services.find(metric, site, period) is None:
+            if metric_services.find(metric, site, period) is None and (everywhere or _has_figures(metric, site)):
                 metric_services.recompute(metric, site, period)
 
 

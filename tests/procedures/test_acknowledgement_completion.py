@@ -143,3 +143,23 @@ def test_a_revision_taking_effect_counts_at_once_and_a_tick_starts_a_quiet_month
             effective_procedure("SA-PR-002", distribution={"departments": ["TRAINING"]})
             # Aiden owes one more: 2 of 6, without anyone signing or a tick.
             assert metrics.find(metric, main, "2026-05").value == round(2 / 6 * 100, 1)
+
+
+def test_a_new_instance_has_no_figure_until_somebody_acknowledges(app, make_user):
+    from core.metrics import services as metrics
+    from core.plugin_engine import manager
+    from core.plugins import current_period, utcnow
+
+    for login, role, department in (("qo", "quality_officer", "QUALITY"), ("qo2", "quality_officer", "QUALITY")):
+        make_user(login, role, department=department)
+    make_user("head", "department_head", department="SALES")
+    make_user("sam", "staff", department="SALES")
+    with app.app_context():
+        main, metric = site_by_code("MAIN"), metrics.definition(ACK_METRIC)
+        procedure = effective_procedure("SA-PR-001")
+        manager.tick(utcnow())
+        # `demo-data` fills only an instance without measurements: `init`'s starter procedures leave none.
+        assert metrics.series_rows(metric, main) == []
+        acknowledge("sam", procedure.effective_revision)
+        [figure] = metrics.series_rows(metric, main)
+        assert (figure.period, figure.value) == (current_period(), 50.0)
