@@ -10,6 +10,8 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from core.accounts.permissions import Permission, can
+from core.clock import utcnow
+from core.database import commit
 from core.plugins import DashboardPanel, MenuLink, hookimpl
 from procedures import demo as procedures_demo
 from procedures import notices, search, services, tasks
@@ -63,11 +65,26 @@ def populate_instance(demo):
     load_starter_library()
     if demo:
         procedures_demo.populate()
+        # The starter library took effect just now: the demo's acknowledgement figures start this month.
+        services.start_acknowledgement_months(utcnow(), everywhere=True)
+        commit()
 
 
 @hookimpl
 def generate_demo_data(scale, loader):
     generate(scale, loader)
+
+
+@hookimpl
+def acknowledgement_completion(site, period):
+    return services.acknowledgement_completion(site, period)
+
+
+@hookimpl
+def tick(now):
+    services.start_acknowledgement_months(now)
+    commit()
+    return []
 
 
 @hookimpl

@@ -6,7 +6,7 @@ import calendar
 import re
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -16,7 +16,8 @@ from sqlalchemy.orm import contains_eager, selectinload
 from core.accounts import organisation
 from core.accounts.models import Department, Role, Site, User, UserRole
 from core.accounts.permissions import Permission, can, in_group_office, require, scope_clause
-from core.clock import local, today, utcnow
+from core.clock import add_months as add_months_to_period
+from core.clock import current_period, local, local_time, period_of, today, utcnow
 from core.database import commit, db, write_intent
 from core.errors import (
     Conflict,
@@ -29,9 +30,12 @@ from core.errors import (
     enforce,
     require_row_version,
 )
+from core.metrics import services as metric_services
+from core.metrics.models import Measurement
 from core.plugin_engine.manager import notify_after_commit
 from core.signatures import Signature, sign, signature_matches, signatures_for
 from core.signatures.service import MEANINGS, content_hash
+from core.times import zone_of
 from core.trail import acting_as
 from core.trail import reason as trail_reason
 from core.trail.queries import history_of_all
@@ -578,6 +582,7 @@ def withdraw(actor: User, procedure: Procedure, *, reason: str, row_version: int
         procedure.withdrawal_reason = reason.strip()
         procedure.next_review_due = None
         db.session.flush()
+    _refresh_where_it_applies(procedure)
     return procedure
 
 
@@ -649,6 +654,8 @@ def sign_revision(
             )
         )
     signature = sign(revision, signer=actor, password=password, meaning=meaning, comment=comment)
+    if actor.site is not None:
+        refresh_acknowledgement_metrics(actor.site, [current_period(zone_of(actor.site))])
     return SignOutcome(signature, revision, False)
 
 
@@ -808,6 +815,7 @@ def make_effective(revision: Revision) -> None:
         revision.effective_date or local(now).date(), procedure.review_interval_months
     )
     db.session.flush()
+    _refresh_where_it_applies(procedure)
     notices.effective(revision)
     _announce_effective(revision)
 
@@ -960,6 +968,125 @@ def to_read(user: User, limit: int | None = None) -> list[Revision]:
 
 def to_read_count(user: User) -> int:
     return db.session.execute(db.select(func.count()).select_from(_to_read_query(user).subquery())).scalar()
+
+
+def _month_end(site: Site, period: str) -> datetime:
+    """The moment the month ``period`` ends at ``site``: midnight of the next month's first day on its clock."""
+    following = add_months_to_period(period, 1)
+    return local_time(int(following[:4]), int(following[5:7]), 1, zone=zone_of(site))
+
+
+def acknowledgement_completion(site: Site, period: str) -> tuple[int, int]:
+    """``(due, given)`` at ``site`` at the end of the month ``period`` (now, for a month not over):
+    each active person working at the site owes an acknowledgement of each revision then in force
+    of a procedure that applies there and is distributed to their department or one of their
+    roles (the rule of :func:`to_read`); given means signed by then."""
+    end = _month_end(site, period)
+    # A month not over yet is counted with everything so far, up to this very moment.
+    at = end if end <= utcnow() else None
+
+    def by_then(column):
+        return true() if at is None else column < at
+
+    def still_then(column):
+        return column.is_(None) if at is None else or_(column.is_(None), column >= at)
+
+    in_force = and_(
+        Revision.state.in_((RevisionState.EFFECTIVE.value, RevisionState.SUPERSEDED.value)),
+        Revision.effective_at.is_not(None),
+        by_then(Revision.effective_at),
+        still_then(Revision.superseded_at),
+        still_then(Procedure.withdrawn_at),
+        or_(Procedure.site_id.is_(None), Procedure.site_id == site.id),
+    )
+    # Who worked there is known only as it is now: the site, department and roles people have today.
+    people = list(
+        db.session.execute(
+            db.select(User)
+            .options(selectinload(User.department))
+            .where(User.site_id == site.id, User.active.is_(True), by_then(User.created_at))
+        ).scalars()
+    )
+    if not people:
+        return 0, 0
+    # The site's few people against each revision's lists, in memory: a join of thousands of
+    # revisions with each person's department and roles cost SQLite a loop over every pair.
+    named: dict[tuple[str, str], set[int]] = {}
+    for person in people:
+        if person.department is not None:
+            named.setdefault(("departments", person.department.code), set()).add(person.id)
+        for role in person.roles:
+            named.setdefault(("roles", role.value), set()).add(person.id)
+    revisions = db.session.execute(
+        db.select(Revision.id, Procedure.distribution)
+        .join(Procedure, Revision.procedure_id == Procedure.id)
+        .where(in_force)
+    ).all()
+    owed = set()
+    for revision_id, distribution in revisions:
+        for kind in ("departments", "roles"):
+            for value in (distribution or {}).get(kind) or ():
+                owed.update((str(revision_id), person_id) for person_id in named.get((kind, value), ()))
+    signed = db.select(Signature.entity_id, Signature.signer_id).where(
+        Signature.entity_type == "procedure_revision",
+        Signature.signer_id.in_([person.id for person in people]),
+        Signature.meaning == "acknowledged",
+        by_then(Signature.signed_at),
+    )
+    done = len(owed & {(entity_id, signer_id) for entity_id, signer_id in db.session.execute(signed)})
+    due = len(owed)
+    return int(due), int(done)
+
+
+# The name a computed metric gives in its ``inputs`` to be fed by read-and-understood records:
+# no form submission recomputes it; document control does, as acknowledgements come in.
+ACKNOWLEDGEMENTS = "procedures.acknowledgements"
+
+
+def _acknowledgement_metrics() -> list:
+    return [m for m in metric_services.definitions() if m.computed and ACKNOWLEDGEMENTS in m.inputs]
+
+
+def refresh_acknowledgement_metrics(site: Site, periods: list[str]) -> None:
+    """Recompute the metrics fed by read-and-understood records at ``site`` for those months."""
+    for metric in _acknowledgement_metrics():
+        for period in periods:
+            metric_services.recompute(metric, site, metric_services.period_start(metric.period, period))
+
+
+def _has_figures(metric, site: Site) -> bool:
+    """Whether ``site`` has a series of ``metric`` yet: it starts with the first acknowledgement
+    signed there, so that ``init``'s starter procedures alone leave a new instance without one."""
+    found = db.select(Measurement.id).where(Measurement.metric_key == metric.key, Measurement.site_id == site.id)
+    return db.session.execute(found.limit(1)).first() is not None
+
+
+def _refresh_where_it_applies(procedure: Procedure) -> None:
+    """This month's figures of the sites ``procedure`` applies to: its own, or every one for the group's."""
+    metrics = _acknowledgement_metrics()
+    if not metrics:
+        return
+    sites = (
+        [procedure.site]
+        if procedure.site is not None
+        else db.session.execute(db.select(Site).filter_by(active=True).order_by(Site.code)).scalars()
+    )
+    for site in sites:
+        period = current_period(zone_of(site))
+        for metric in metrics:
+            if _has_figures(metric, site):
+                metric_services.recompute(metric, site, metric_services.period_start(metric.period, period))
+
+
+def start_acknowledgement_months(now: datetime, *, everywhere: bool = False) -> None:
+    """A site's series goes on into a month where nobody has signed yet: the month's first tick
+    gives it its figure, which signing and revisions taking effect then keep up to date. Only at
+    sites with a series already (``everywhere``: at every site, for the demo)."""
+    for metric in _acknowledgement_metrics():
+        for site in db.session.execute(db.select(Site).filter_by(active=True).order_by(Site.code)).scalars():
+            period = metric_services.period_start(metric.period, period_of(now, zone_of(site)))
+            if metric_services.find(metric, site, period) is None and (everywhere or _has_figures(metric, site)):
+                metric_services.recompute(metric, site, period)
 
 
 def overdue_reviews(on: date | None = None) -> list[Procedure]:

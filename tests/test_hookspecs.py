@@ -399,12 +399,16 @@ def _world(app, module) -> dict:
 def test_every_example_runs_as_a_registered_plugin(
     hook, app, users, register_plugin, client_as, api_as, tmp_path, monkeypatch
 ):
+    from core.plugin_engine.types import Metric
+
     module = _example_plugin(hook, tmp_path, monkeypatch)
     register_plugin(module, "usedcars")
     pm = manager.plugin_manager(app)
     others = [plugin for name, plugin in pm.list_name_plugin() if name != "usedcars"]
     implemented = sorted(caller.name for caller in pm.get_hookcallers(module))
-    assert hook in implemented or hook == "create_nonconformity", f"the example of {hook} does not implement it"
+    # A capability's example shows the plugin that asks for it, not the one that provides it.
+    capabilities = ("create_nonconformity", "acknowledgement_completion")
+    assert hook in implemented or hook in capabilities, f"the example of {hook} does not implement it"
     with app.test_request_context():
         world = _world(app, module)
         results = {
@@ -428,6 +432,17 @@ def test_every_example_runs_as_a_registered_plugin(
                 ("Used cars", None),
                 ("Appraise a trade-in", "/forms/usedcars.appraisal_record/new"),
             ]
+        if hook == "acknowledgement_completion":
+            read = Metric(
+                key="usedcars.procedures_read",
+                name="Procedures read",
+                unit="%",
+                direction="higher",
+                target=100,
+                computed=True,
+            )
+            # Document control answers; nothing is distributed at a new site, so there is no figure.
+            assert module.compute_metric(metric=read, site=world["site"], period=world["period"]) is None
         if hook in ("form_submitted", "create_nonconformity"):
             assert module.schedule_inspection.calls or hook == "create_nonconformity"
     if hook == "register_blueprints":

@@ -1448,6 +1448,36 @@ def test_hook_create_nonconformity(app, register_plugin):
     assert received == [fields]
 
 
+def test_hook_acknowledgement_completion(app, register_plugin):
+    """A capability: the first plugin keeping read-and-understood records answers; none is a
+    plain error a metric can turn into no value. Document control's own answer is worked by hand
+    in tests/procedures/test_acknowledgement_completion.py."""
+    from core.plugins import CapabilityMissing, procedure_acknowledgements
+
+    with app.app_context():
+        with pytest.raises(CapabilityMissing, match="acknowledgement_completion"):
+            procedure_acknowledgements("MAIN", "2026-03")
+
+    asked = []
+
+    class Declines:
+        @hookimpl
+        def acknowledgement_completion(self):
+            return None
+
+    class Keeper:
+        @hookimpl
+        def acknowledgement_completion(self, site, period):
+            asked.append((site.code, period))
+            return (12, 9)
+
+    register_plugin(Keeper(), "keeper")
+    register_plugin(Declines(), "declines")
+    with app.app_context():
+        assert procedure_acknowledgements("MAIN", "2026-03") == (12, 9)
+    assert asked == [("MAIN", "2026-03")]
+
+
 # ---------------------------------------------------------------- demo data
 
 

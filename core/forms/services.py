@@ -165,9 +165,13 @@ def public_account() -> User:
         # Named as the trail names a customer, in the instance's language (lists show this name).
         with default_language():
             name = str(SYSTEM_ACTORS["public"])
-        user = User(login=PUBLIC_LOGIN, display_name=name, active=False, password_hash=None)
-        db.session.add(user)
-        db.session.flush()
+        try:
+            with db.session.begin_nested():
+                user = User(login=PUBLIC_LOGIN, display_name=name, active=False, password_hash=None)
+                db.session.add(user)
+        except IntegrityError:
+            # Another customer's first answer made it a moment ago (two first posts at once).
+            user = db.session.execute(db.select(User).filter_by(login=PUBLIC_LOGIN)).scalar_one()
     return user
 
 

@@ -906,6 +906,43 @@ def create_nonconformity(title, description, severity, site, department, source,
     """
 
 
+@hookspec(firstresult=True)
+def acknowledgement_completion(site, period):
+    """Count the read-and-understood acknowledgements due at a site (a capability, not an event):
+    document control answers it.
+
+    Area plugins never import the procedures package; they call ``procedure_acknowledgements``,
+    which calls this hook and raises ``CapabilityMissing`` when no installed plugin provides it.
+    ``firstresult``: the first implementation that returns counts decides.
+
+    Counted at the end of the month (midnight on the site's clock, its time zone), or now for a
+    month not over yet: each active person working at the site owes one acknowledgement for each
+    procedure in force there then (the group's and the site's own, not withdrawn) whose
+    distribution names their department or one of their roles, of the revision in force then;
+    it counts as given when that person signed it before that moment. A new revision starts a
+    new round, and an acknowledgement of the one it superseded no longer counts.
+
+    Args:
+        site: the ``Site``.
+        period: the month, ``"YYYY-MM"``.
+
+    Returns:
+        A pair of whole numbers ``(due, given)``, or ``None`` from an implementation that does
+        not keep read-and-understood records.
+
+    Example::
+
+        from core.plugins import hookimpl, procedure_acknowledgements
+
+        @hookimpl
+        def compute_metric(metric, site, period):
+            if metric.key != "usedcars.procedures_read":
+                return None
+            due, given = procedure_acknowledgements(site, period)
+            return given * 100 / due if due else None
+    """
+
+
 @hookspec
 def nonconformity_raised(nc):
     """Event: a nonconformity was raised (called after commit).

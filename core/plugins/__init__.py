@@ -73,6 +73,7 @@ from core.plugins.data import (
     submit_form,
     submit_forms,
 )
+from core.plugins.documents import procedure_acknowledgements
 from core.plugins.pages import form_url, metric_url, nonconformity_url, procedure_url, submissions_url
 from core.plugins.people import (
     active_sites,
@@ -135,6 +136,7 @@ __all__ = [
     "demo_random",
     "demo_sites",
     "demo_text",
+    "procedure_acknowledgements",
     "raise_nonconformity",
     "submissions_between",
     "submissions_in_period",

@@ -74,4 +74,10 @@ def certified_ratio(rosters) -> float | None:
     return certified / len(people) * 100
 
 
-__all__ = ["certified_ratio", "mandatory_completion", "pass_rate", "reaction_score"]
+def acknowledgement_completion(due: int, given: int) -> float | None:
+    """Acknowledgements given ÷ due × 100; ``None`` when nobody owed any (no procedure is
+    distributed to the site's people): nothing to complete is not 100 %."""
+    return round(given / due * 100, 1) if due else None
+
+
+__all__ = ["acknowledgement_completion", "certified_ratio", "mandatory_completion", "pass_rate", "reaction_score"]

@@ -14,6 +14,8 @@ from core.plugins import Checklist, Field, Form, Metric, ProcedureTemplate, Ques
 
 AREA = "TRAINING"
 ROSTER = "training.technician_roster"
+# Not a form: document control's read-and-understood records, which recompute the metric naming them.
+ACKNOWLEDGEMENTS = "procedures.acknowledgements"
 LIBRARY = Path(__file__).parent / "library"
 
 CHECKLISTS = [
@@ -237,13 +239,16 @@ METRICS = [
         direction="higher",
         target=100,
         warning=90,
+        computed=True,
+        inputs=(ACKNOWLEDGEMENTS,),
         formula=_l(
-            "Read-and-understood acknowledgements given ÷ acknowledgements due for effective "
-            "procedures × 100, from the document control records."
+            "Read-and-understood acknowledgements given ÷ acknowledgements due × 100 at the end of the month "
+            "(now, for the current month): each person at the site owes one for the revision in force of each "
+            "procedure distributed to their department or role."
         ),
         description=_l(
-            "Entered each month from the document control pages: the plugin interface does not yet give "
-            "plugins the read-and-understood records to compute it from."
+            "Computed from the document control records as acknowledgements are signed; months entered by hand "
+            "before keep their values until they are recomputed."
         ),
     ),
 ]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
-from core.plugins import DashboardPanel, hookimpl, submissions_in_period
+from core.plugins import CapabilityMissing, DashboardPanel, hookimpl, procedure_acknowledgements, submissions_in_period
 from plugins.training import computations
 from plugins.training import demo as demo_records
 from plugins.training.definitions import CHECKLISTS, FORMS, METRICS, PROCEDURE_TEMPLATES, ROSTER
@@ -48,6 +48,12 @@ def register_translations():
 
 @hookimpl
 def compute_metric(metric, site, period):
+    if metric.key == "training.procedure_acknowledgement":
+        try:
+            due, given = procedure_acknowledgements(site, period)
+        except CapabilityMissing:  # document control is not installed: no records to compute from
+            return None
+        return computations.acknowledgement_completion(due, given)
     if metric.key == "training.certified_technicians":
         value = computations.certified_ratio(submissions_in_period(ROSTER, site, period))
         return None if value is None else round(value, 1)

@@ -46,6 +46,7 @@ def test_the_plugin_loads_through_its_entry_point(app):
             "training.reaction_score",
             "training.test_pass_rate",
             "training.certified_technicians",
+            "training.procedure_acknowledgement",
         }
         assert found.metrics["training.mandatory_completion"].target == 100
         assert "TR-PR-002" in found.procedure_templates
@@ -140,15 +141,21 @@ def test_completion_is_computed_from_submitted_training_records(app, users, api_
 
 
 def test_manual_metrics_take_entered_values(app, users, api_as):
-    # The certified technician ratio is computed from the technician roster now (test_computed_training.py).
+    # The certified technician ratio is computed from the technician roster now (test_computed_training.py),
+    # the procedure acknowledgement from the read-and-understood records (tests/procedures).
     response = api_as("qo").post(
+        "/api/v1/metrics/training.behaviour_change/measurements",
+        json={"site": "MAIN", "period": "2026-01", "value": 3},
+    )
+    assert response.status_code == 201
+    series = api_as("qo").get("/api/v1/metrics/training.behaviour_change/series?site=MAIN").json
+    # 3 points is short of the 5-point target but above the 0-point warning
+    assert series == [{"period": "2026-01", "value": 3.0, "status": "amber"}]
+    refused = api_as("qo").post(
         "/api/v1/metrics/training.procedure_acknowledgement/measurements",
         json={"site": "MAIN", "period": "2026-01", "value": 95},
     )
-    assert response.status_code == 201
-    series = api_as("qo").get("/api/v1/metrics/training.procedure_acknowledgement/series?site=MAIN").json
-    # 95 % is short of the 100 % target but above the 90 % warning
-    assert series == [{"period": "2026-01", "value": 95.0, "status": "amber"}]
+    assert refused.status_code == 409
 
 
 # Forms ----------------------------------------------------------------------------------
