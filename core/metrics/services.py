@@ -321,7 +321,7 @@ def record(
     if metric.computed:
         raise Conflict(
             _(
-                "%(metric)s is computed from form submissions; it takes no values by hand "
+                "%(metric)s is computed from the records; it takes no values by hand "
                 "(ask for a recomputation instead).",
                 metric=metric.name,
             )
@@ -365,7 +365,7 @@ def correct(user: User, measurement: Measurement, value, *, reason: str, row_ver
     if metric.computed:
         raise Conflict(
             _(
-                "%(metric)s is computed from form submissions; recompute it instead of correcting it.",
+                "%(metric)s is computed from the records; recompute it instead of correcting it.",
                 metric=metric.name,
             )
         )
@@ -497,9 +497,7 @@ def import_csv(user: User, text: str, *, import_valid_rows: bool = False, metric
     is an error.
     """
     if metric is not None and metric.computed:
-        raise Conflict(
-            _("%(metric)s is computed from form submissions and takes no imported values.", metric=metric.name)
-        )
+        raise Conflict(_("%(metric)s is computed from the records and takes no imported values.", metric=metric.name))
     report = ImportReport()
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     with _readable_csv():
@@ -580,7 +578,7 @@ def _import_row(user, row, sites, seen):
     except Forbidden as error:
         return problem("site" if "site" in error.detail else "metric", error.detail)
     if metric.computed:
-        return problem("metric", _("%(key)s is computed from form submissions and takes no imported values", key=key))
+        return problem("metric", _("%(key)s is computed from the records and takes no imported values", key=key))
     try:
         period = check_period(row.get("period") or "", metric)
     except ValidationFailed as error:
