@@ -19,8 +19,8 @@ def test_ready_with_the_database_at_the_heads(client):
 def test_a_database_behind_the_migration_heads_is_not_ready(app, client):
     with app.app_context():
         script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
-        head = script.get_revision("0010_public_intake")
-        assert head.is_head, "the core's newest migration moved: name it here"
+        # The core's newest migration, whichever it is (plugins' branches have heads of their own).
+        [head] = [rev for rev in script.get_revisions("heads") if "/core/migrations/" in rev.path]
         db.session.execute(
             text("UPDATE alembic_version SET version_num = :older WHERE version_num = :head"),
             {"older": head.down_revision, "head": head.revision},
@@ -30,7 +30,7 @@ def test_a_database_behind_the_migration_heads_is_not_ready(app, client):
     assert response.status_code == 503 and response.mimetype == PROBLEM
     assert response.json["detail"] == "Not ready: migrations failed."
     assert response.json["checks"] == {"database": "ok", "migrations": "failed"}
-    assert "0010" not in response.get_data(as_text=True)
+    assert head.revision not in response.get_data(as_text=True)
 
 
 def test_redis_is_checked_when_sessions_live_there(app, client):
