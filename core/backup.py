@@ -75,10 +75,10 @@ from sqlalchemy.schema import sort_tables_and_constraints
 from core.cli import domain_errors
 from core.clock import utcnow
 from core.database import commit, db, iso_utc, read_only
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
 from core.migration import upgrade as upgrade_all
 from core.search import index as search_index
-from core.storage import LocalFileStore, file_store
+from core.storage import CorruptFile, LocalFileStore, StoreUnavailable, file_store
 from core.storage.base import nested_name
 from core.trail.chain import verify
 
@@ -280,10 +280,11 @@ def _stored_entries(store, tar: tarfile.TarFile):
         yield relative, info, lambda sha256=sha256: store.open(sha256)
 
 
-def _has_files(store) -> bool:
+def _has_files_besides(store, known: set[str]) -> bool:
+    """Whether the store holds a file that is not among ``known`` (the backup's own files)."""
     if isinstance(store, LocalFileStore):
-        return next(_stored_files(store.root), None) is not None
-    return next(iter(store.all_hashes()), None) is not None
+        return any(path.relative_to(store.root).as_posix() not in known for path in _stored_files(store.root))
+    return any(nested_name(sha256) not in known for sha256 in store.all_hashes())
 
 
 def _stored_files(root: Path) -> Iterator[Path]:
@@ -528,7 +529,7 @@ def _occupied(connection: Connection, tables: list[Table]) -> dict[str, int]:
     return counts
 
 
-def _refuse_non_empty(counts: dict[str, int], store) -> None:
+def _refuse_non_empty(counts: dict[str, int], store, manifest: dict) -> None:
     if counts:
         parts = []
         if counts.get("user_account"):
@@ -541,7 +542,8 @@ def _refuse_non_empty(counts: dict[str, int], store) -> None:
             f"This instance is not empty ({', '.join(parts)}); restore into an empty instance, "
             "or add --force to replace everything in it."
         )
-    if _has_files(store):
+    # Files the backup holds too are no loss: `dealerqms migrate-storage` may have copied them there already.
+    if _has_files_besides(store, {entry["path"] for entry in manifest["files"]}):
         kind = "folder" if isinstance(store, LocalFileStore) else "store"
         raise BackupError(
             f"The evidence {kind} {store} is not empty; restore into an empty instance, "
@@ -724,7 +726,7 @@ def _restore(source: Path, force: bool) -> Summary:
                 )
             counts = _occupied(connection, tables)
             if not force:
-                _refuse_non_empty(counts, store)
+                _refuse_non_empty(counts, store, manifest)
             recreate = _suspend_triggers(connection, tables)
             if counts:
                 _clear(connection, tables)
@@ -771,9 +773,34 @@ def _restore(source: Path, force: bool) -> Summary:
 
 
 def _upload(restored: Path, manifest: dict, store) -> None:
-    for entry in manifest["files"]:
-        with (restored / entry["path"]).open("rb") as handle:
-            store.put(handle)
+    """Put every file of the backup into the bucket, each read back and checked against its SHA-256.
+
+    A file already there and intact (copied by ``dealerqms migrate-storage``) is
+    not sent again; one there but damaged is replaced.
+    """
+    try:
+        for entry in manifest["files"]:
+            sha256 = entry["sha256"]
+            if _intact_in(store, sha256):
+                continue
+            store.put_file(sha256, restored / entry["path"])
+            if not _intact_in(store, sha256):
+                raise BackupError(
+                    f"The copy of {entry['path']} in {store} does not match its checksum after the upload; "
+                    "nothing was changed."
+                )
+    except StoreUnavailable as error:
+        raise BackupError(f"{error} Nothing was changed.") from None
+
+
+def _intact_in(store, sha256: str) -> bool:
+    try:
+        with store.open(sha256) as handle:
+            while handle.read(CHUNK):
+                pass
+    except (NotFound, CorruptFile):
+        return False
+    return True
 
 
 def _swap_in(restored: Path, storage: Path) -> Path | None:

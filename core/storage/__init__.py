@@ -24,6 +24,7 @@ __all__ = [
     "StoreUnavailable",
     "file_store",
     "init_app",
+    "object_store_at",
     "uses_object_store",
 ]
 
@@ -38,8 +39,14 @@ def _store_of(app) -> LocalFileStore | S3FileStore:
     url = app.config.get("DEALERQMS_STORAGE_URL")
     if not url:
         return LocalFileStore(app.config["DEALERQMS_STORAGE_PATH"])
+    return object_store_at(url, app=app)
+
+
+def object_store_at(url: str, *, setting: str = "DEALERQMS_STORAGE_URL", app=None) -> S3FileStore:
+    """The bucket of ``url`` at the configured endpoint; ConfigurationError naming ``setting`` if misnamed."""
+    app = app or current_app
     try:
-        location = parse_url(url)
+        location = parse_url(url, setting)
     except ValueError as error:
         raise ConfigurationError(f"{error}.") from None
     endpoint = endpoint_from(app.config.get("DEALERQMS_S3_ENDPOINT_URL"))

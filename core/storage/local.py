@@ -28,6 +28,10 @@ class LocalFileStore:
     def _path(self, sha256: str) -> Path:
         return self.root / nested_name(checked_key(sha256))
 
+    def path(self, sha256: str) -> Path:
+        """Where the file of ``sha256`` is (or would be) on disk."""
+        return self._path(sha256)
+
     def put(self, stream: BinaryIO, *, max_bytes: int | None = None) -> tuple[str, int]:
         """Store a stream; returns (sha256, size). Same content, same file."""
         self.root.mkdir(parents=True, exist_ok=True)

@@ -56,15 +56,15 @@ class Location:
         return f"s3://{self.bucket}/{self.prefix}"
 
 
-def parse_url(url: str) -> Location:
-    """``s3://bucket`` or ``s3://bucket/some/prefix``; ValueError with the reason otherwise."""
+def parse_url(url: str, setting: str = "DEALERQMS_STORAGE_URL") -> Location:
+    """``s3://bucket`` or ``s3://bucket/some/prefix``; ValueError with the reason (naming ``setting``) otherwise."""
     scheme, _sep, rest = url.partition("://")
     if scheme != "s3" or not _sep:
-        raise ValueError(f"DEALERQMS_STORAGE_URL must look like s3://bucket/prefix, not {url!r}")
+        raise ValueError(f"{setting} must look like s3://bucket/prefix, not {url!r}")
     bucket, _slash, prefix = rest.partition("/")
     if not BUCKET.match(bucket):
         raise ValueError(
-            f"DEALERQMS_STORAGE_URL names the bucket {bucket!r}; a bucket name is 3 to 63 lower-case letters, "
+            f"{setting} names the bucket {bucket!r}; a bucket name is 3 to 63 lower-case letters, "
             "digits, dots and hyphens"
         )
     prefix = prefix.strip("/")
@@ -158,6 +158,16 @@ class S3FileStore:
                     raise self._unavailable(error) from error
         return sha256, size
 
+    def put_file(self, sha256: str, path: Path) -> None:
+        """Send a local file that is known to hash to ``sha256`` under its key, replacing what is there."""
+        from boto3.s3.transfer import TransferConfig
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self.client.upload_file(str(path), self.bucket, self.key(sha256), Config=TransferConfig(use_threads=False))
+        except (BotoCoreError, ClientError) as error:
+            raise self._unavailable(error) from error
+
     def exists(self, sha256: str) -> bool:
         try:
             self._call("head_object", Key=self.key(sha256))
@@ -217,6 +227,9 @@ class S3FileStore:
             )
         except (BotoCoreError, ClientError) as error:
             raise self._unavailable(error) from error
+
+    def result_size(self, job_id: str, name: str) -> int:
+        return int(self._call("head_object", Key=self._results(job_id) + name)["ContentLength"])
 
     def open_result(self, job_id: str, name: str) -> BinaryIO:
         return self._call("get_object", Key=self._results(job_id) + name)["Body"]

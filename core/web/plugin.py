@@ -1,9 +1,9 @@
 """The web shell — home and dashboard, administration — and the instance's own commands
-(``init``, ``backup``/``restore``, ``demo-data``)."""
+(``init``, ``backup``/``restore``, ``migrate-storage``, ``demo-data``)."""
 
 from __future__ import annotations
 
-from core import backup, maintenance, scheduler
+from core import backup, maintenance, scheduler, storage_migration
 from core.plugins import hookimpl
 from core.scaledata import cli as scaledata_commands
 from core.web import admin, views
@@ -20,6 +20,7 @@ def register_commands(cli):
         maintenance.init_command,
         backup.backup_command,
         backup.restore_command,
+        storage_migration.migrate_storage_command,
         scaledata_commands.demo_data_command,
         scheduler.tick_command,
         scheduler.scheduler_command,
