@@ -458,7 +458,7 @@ def acknowledged_within_rate(entries: list[dict], period: str, zone: tzinfo, now
 
 
 def age_band(days: int) -> int:
-    """The panel's column of a complaint ``days`` old: 0 (≤ 1 day) to 3 (> 30 days)."""
+    """The panel's column of a complaint ``days`` old: 0 (≤ 1 day) to 3 (over 30 days)."""
     return next((band for band, limit in enumerate(AGE_BANDS) if days <= limit), len(AGE_BANDS))
 
 

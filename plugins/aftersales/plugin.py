@@ -353,7 +353,7 @@ def complaint_ageing(site, waiting: list[computations.OpenComplaint]) -> str:
     for item in waiting:
         row = counts.get(item.complaint.latest.get("severity")) or counts["medium"]
         row[computations.age_band(item.age_days)] += 1
-    bands = (_("≤ 1 day"), _("2–7 days"), _("8–30 days"), _("> 30 days"))
+    bands = (_("≤ 1 day"), _("2–7 days"), _("8–30 days"), _("Over 30 days"))
     head = Markup("").join(Markup('<th class="num">{}</th>').format(band) for band in (*bands, _("Total")))
     rows = Markup("").join(
         Markup("<tr><th>{}</th>{}</tr>").format(
