@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, current_app
+from flask import Flask
 from redis import Redis, RedisError
 
 from core.config import ConfigurationError
@@ -62,7 +62,8 @@ class RqRunner:
 
     def submit(self, job_id: str) -> None:
         queue_for(self.app).enqueue_call(
-            perform,
+            # By name: the web process need not import the worker's side.
+            "core.jobs.worker.run_queued",
             args=(job_id,),
             timeout=self.timeout,
             description=f"dealerqms job {job_id}",
@@ -103,20 +104,6 @@ class Lease:
             self.redis.delete(self.key)
         except RedisError:
             pass  # it expires by itself
-
-
-def perform(job_id: str) -> str:
-    """The RQ job: run one dealerqms job here under its supervisor, holding its lease meanwhile."""
-    from core.jobs.worker import run_job
-
-    app = current_app._get_current_object()
-    lease = Lease(app, job_id)
-    # Held before the job is marked running, so no reader ever sees it running without one.
-    lease.renew()
-    try:
-        return run_job(job_id, waiting=lease.renew)
-    finally:
-        lease.release()
 
 
 def work(app: Flask, *, burst: bool) -> None:

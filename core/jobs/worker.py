@@ -256,6 +256,19 @@ def _supervise(job_id: str, pid: int, go_write: int, time_limit: float, waiting:
     return _state(job_id)
 
 
+def run_queued(job_id: str) -> str:
+    """What a queue worker runs (JOBS_RUNNER = rq): the job under its supervisor, holding its lease meanwhile."""
+    from core.jobs.queue import Lease
+
+    lease = Lease(current_app._get_current_object(), job_id)
+    # Held before the job is marked running, so no reader ever sees it running without one.
+    lease.renew()
+    try:
+        return run_job(job_id, waiting=lease.renew)
+    finally:
+        lease.release()
+
+
 def _state(job_id: str) -> str:
     with read_only():
         state = db.session.execute(db.select(Job.state).where(Job.id == job_id)).scalar()
