@@ -58,7 +58,6 @@ class RqRunner:
     def __init__(self, app: Flask):
         self.app = app
         self.timeout = int(float(app.config["JOBS_TIME_LIMIT"])) + BACKSTOP_SECONDS
-        redis_for(app)  # a missing URL stops start-up, not the first export
 
     def submit(self, job_id: str) -> None:
         queue_for(self.app).enqueue_call(
@@ -110,7 +109,18 @@ def work(app: Flask, *, burst: bool) -> None:
     """Take jobs from the queue one after another until stopped (or, with ``burst``, until it is empty)."""
     from rq import SimpleWorker
 
-    # SimpleWorker runs each job in this process: run_job forks the process that does the work
-    # (its own limits and process group) itself, and this app context is the job's.
-    worker = SimpleWorker([queue_for(app)], connection=redis_for(app))
-    worker.work(burst=burst, logging_level="WARNING")
+    class Worker(SimpleWorker):
+        # SimpleWorker runs each job in this process: run_job forks the process that does the
+        # work (its own limits and process group) itself, and this app context is the job's.
+
+        def unsubscribe(self):
+            # RQ listens for its commands in a daemon thread that waits up to 60 s per read;
+            # redis-py 8's stop() waits for that read to end, holding up every exit by a minute.
+            # The thread ends with the process.
+            if self.pubsub_thread:
+                try:
+                    self.pubsub.unsubscribe()
+                except RedisError:
+                    pass
+
+    Worker([queue_for(app)], connection=redis_for(app)).work(burst=burst, logging_level="WARNING")

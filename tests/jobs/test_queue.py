@@ -122,3 +122,14 @@ def test_a_running_job_whose_worker_elsewhere_lost_its_lease_is_failed_when_read
     job(job_id)
     assert services.job_for(user("qo"), job_id).state == "failed"
     assert job(job_id).error == services.GONE
+
+
+def test_the_queue_needs_redis_and_says_so(make_app, app):
+    from core.config import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="DEALERQMS_REDIS_URL"):
+        make_app(JOBS_RUNNER="rq", DEALERQMS_REDIS_URL=None)
+    app.config["DEALERQMS_REDIS_URL"] = None
+    refused = app.test_cli_runner().invoke(args=["worker", "--burst"])
+    assert refused.exit_code == 1
+    assert "set DEALERQMS_REDIS_URL" in refused.output
