@@ -260,6 +260,9 @@ def run_queued(job_id: str) -> str:
     """What a queue worker runs (JOBS_RUNNER = rq): the job under its supervisor, holding its lease meanwhile."""
     from core.jobs.queue import Lease
 
+    state = _state(job_id)
+    if state != JobState.QUEUED.value:
+        return state  # delivered twice: the lease, if any, is another worker's
     lease = Lease(current_app._get_current_object(), job_id)
     # Held before the job is marked running, so no reader ever sees it running without one.
     lease.renew()
