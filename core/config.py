@@ -187,6 +187,9 @@ def load(app, test_config: dict | None) -> None:
         app.config.from_mapping(test_config)
         app.config["DEALERQMS_PLUGIN_CONFIG"] = _plugin_config(app.config["DEALERQMS_PLUGIN_CONFIG"], environ={})
 
+    if app.config["JOBS_RUNNER"] == "rq" and not app.config.get("DEALERQMS_REDIS_URL"):
+        # At start-up, not at the first export: the queue lives in Redis.
+        raise ConfigurationError('JOBS_RUNNER "rq" needs DEALERQMS_REDIS_URL (redis://host:6379/0).')
     # A mistyped zone stops start-up with one sentence instead of shifting every month.
     try:
         zone_named(app.config["DEALERQMS_TIME_ZONE"])

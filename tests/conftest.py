@@ -1,7 +1,11 @@
 """The project's own tests use the same fixtures plugin authors get
 (``core.testing``, loaded through the ``pytest11`` entry point)."""
 
+import shutil
+import socket
+import subprocess
 import threading
+import time
 
 import pytest
 from werkzeug.serving import make_server
@@ -25,3 +29,33 @@ def live_server(app, users):
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
+
+
+REDIS_SERVER = shutil.which("redis-server")
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A redis-server of this test's own, on a Unix socket (no port, nothing outside the test)."""
+    # The test command's set-up (.ci/system-setup) installs it: missing, Redis sessions and the
+    # Redis job queue would go untested.
+    assert REDIS_SERVER is not None, "redis-server is not installed: run .ci/system-setup (make test does)"
+    sock = tmp_path / "redis.sock"
+    server = subprocess.Popen(
+        [REDIS_SERVER, "--port", "0", "--unixsocket", str(sock), "--save", "", "--appendonly", "no"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                with socket.socket(socket.AF_UNIX) as probe:
+                    probe.connect(str(sock))
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield f"unix://{sock}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

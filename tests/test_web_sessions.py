@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
-import socket
-import subprocess
-import time
 
 import pytest
 from sqlalchemy import inspect, select
@@ -271,34 +267,6 @@ def test_the_session_tables_come_from_the_migration_not_from_start_up(tmp_path, 
 
 
 # Redis ------------------------------------------------------------------------------------
-
-REDIS_SERVER = shutil.which("redis-server")
-
-
-@pytest.fixture
-def redis_url(tmp_path):
-    """A redis-server of this test's own, on a Unix socket (no port, nothing outside the test)."""
-    # The test command's set-up (.ci/system-setup) installs it: missing, the Redis store would go untested.
-    assert REDIS_SERVER is not None, "redis-server is not installed: run .ci/system-setup (make test does)"
-    sock = tmp_path / "redis.sock"
-    server = subprocess.Popen(
-        [REDIS_SERVER, "--port", "0", "--unixsocket", str(sock), "--save", "", "--appendonly", "no"],
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            try:
-                with socket.socket(socket.AF_UNIX) as probe:
-                    probe.connect(str(sock))
-                break
-            except OSError:
-                time.sleep(0.05)
-        yield f"unix://{sock}"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ from __future__ import annotations
 import sys
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from core.cli import UserError
@@ -55,3 +56,15 @@ def run_command(job_id):
     click.echo(f"Job {job_id}: {state}.")
     if state != "done":
         sys.exit(1)
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Run the jobs waiting now, then exit.")
+@with_appcontext
+def worker_command(burst):
+    """Run queued jobs (JOBS_RUNNER = rq), one at a time, each under its time and memory limits."""
+    from core.jobs.queue import work
+
+    if not current_app.config.get("DEALERQMS_REDIS_URL"):
+        raise UserError("dealerqms worker takes jobs from Redis: set DEALERQMS_REDIS_URL (redis://host:6379/0).")
+    work(current_app._get_current_object(), burst=burst)

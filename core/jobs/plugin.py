@@ -20,6 +20,7 @@ def register_api_blueprints():
 @hookimpl
 def register_commands(cli):
     cli.add_command(commands.jobs_group)
+    cli.add_command(commands.worker_command)
 
 
 @hookimpl

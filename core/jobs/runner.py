@@ -4,7 +4,8 @@ A runner is any object with ``submit(job_id: str) -> None`` that makes
 ``dealerqms jobs run JOB_ID`` (or :func:`core.jobs.worker.run_job`) happen
 once, soon, somewhere that sees the same database and instance folder. It
 is chosen by ``JOBS_RUNNER``: ``"local"`` (the default, a worker process
-on this machine) or ``"package.module:ClassName"``, a class built with the
+on this machine), ``"rq"`` (a Redis queue, :mod:`core.jobs.queue`) or
+``"package.module:ClassName"``, a class built with the
 app (``ClassName(app)``) — for example one that puts the id on a queue that
 workers on other machines take from (docs/jobs.md).
 """
@@ -27,6 +28,9 @@ EXTENSION = "dealerqms-jobs-runner"
 
 class JobRunner(Protocol):
     def submit(self, job_id: str) -> None: ...
+
+    # Optional: ``lost(job) -> bool``, whether an unfinished job's worker is known to be gone
+    # (checked whenever a job is read; a pid on this machine is checked without it).
 
 
 def worker_environment(app: Flask) -> dict[str, str]:
@@ -83,9 +87,13 @@ class LocalProcessRunner:
 def _load(spec: str, app: Flask) -> JobRunner:
     if spec == "local":
         return LocalProcessRunner(app)
+    if spec == "rq":
+        from core.jobs.queue import RqRunner  # RQ is imported only where it is used
+
+        return RqRunner(app)
     module_name, _, class_name = spec.partition(":")
     if not class_name:
-        raise ValueError(f'JOBS_RUNNER must be "local" or "package.module:ClassName", not {spec!r}')
+        raise ValueError(f'JOBS_RUNNER must be "local", "rq" or "package.module:ClassName", not {spec!r}')
     return getattr(importlib.import_module(module_name), class_name)(app)
 
 

@@ -141,12 +141,17 @@ def result_file(user: User, job_id: str) -> tuple[Job, Path | BinaryIO]:
 
 
 def reap_if_gone(job: Job) -> bool:
-    """Fail an unfinished job whose process no longer exists on this machine.
+    """Fail an unfinished job whose process no longer exists on this machine, or that its runner has lost.
 
-    A job on another app server (another host) is left to that server's
-    runner; a queued job without a process yet is left to its runner.
+    A pid is checked only on the machine it belongs to; a runner whose
+    workers run elsewhere (a queue) answers for them with its ``lost(job)``.
+    A queued job without a process yet is left to its runner.
     """
-    if job.state not in UNFINISHED or job.pid is None or job.host != this_host() or process_alive(job.pid):
+    if job.state not in UNFINISHED:
+        return False
+    here_and_dead = job.pid is not None and job.host == this_host() and not process_alive(job.pid)
+    lost = getattr(runner_for(current_app._get_current_object()), "lost", None)
+    if not here_and_dead and not (lost is not None and lost(job)):
         return False
     mark_failed(job.id, GONE)
     # The session may hold an older snapshot; show what was just written without dirtying it.

@@ -16,7 +16,9 @@ import resource
 import shutil
 import signal
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import current_app
@@ -105,8 +107,8 @@ def execute(job_id: str) -> bool:
             states.mark_failed(job_id, f"The result could not be stored: {error}")
             return False
         shutil.rmtree(folder, ignore_errors=True)
-    if not states.mark_done(job_id, name) and store is not None:
-        states.remove_output(job_id)  # failed meanwhile (its watchdog): it keeps no result
+    if not states.mark_done(job_id, name):
+        states.remove_output(job_id)  # failed meanwhile (its watchdog, a lost lease): it keeps no result
     return True
 
 
@@ -117,13 +119,34 @@ def _limit_memory(megabytes: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def _work(job_id: str, go: int) -> int:
+SUPERVISOR_GONE = "The job's worker was stopped before the job ended; start the job again"
+
+
+def _watch_supervisor(app, job_id: str, lifeline: int) -> None:
+    """Fail the job and end its processes once the supervisor is gone.
+
+    Nothing else would enforce the time limit, and on another machine nobody
+    could check this process's pid: the work ends with its supervisor.
+    """
+    try:
+        while os.read(lifeline, 1):
+            pass
+    except OSError:
+        pass
+    # End of file: the supervisor's end of the pipe is closed, which only its exit does while we run.
+    with app.app_context():
+        states.mark_failed(job_id, SUPERVISOR_GONE)
+    _kill_group(os.getpgid(0))
+
+
+def _work(job_id: str, lifeline: int) -> int:
     """The forked process: its own group, its limits, its own database connections."""
     os.setpgid(0, 0)
     # Connections inherited from the supervisor belong to it; never reuse them here.
     db.engine.dispose(close=False)
-    os.read(go, 1)  # the supervisor has recorded this process as the job's
-    os.close(go)
+    os.read(lifeline, 1)  # the supervisor has recorded this process as the job's
+    app = current_app._get_current_object()
+    threading.Thread(target=_watch_supervisor, args=(app, job_id, lifeline), name="lifeline", daemon=True).start()
     _limit_memory(current_app.config["JOBS_MEMORY_LIMIT_MB"])
     return 0 if execute(job_id) else 1
 
@@ -151,8 +174,12 @@ def _ending(status: int) -> str | None:
     return f"The job's process stopped unexpectedly (exit status {code})"
 
 
-def run_job(job_id: str) -> str:
-    """Run a queued job under the time and memory limits; returns its final state."""
+def run_job(job_id: str, waiting: Callable[[], None] | None = None) -> str:
+    """Run a queued job under the time and memory limits; returns its final state.
+
+    ``waiting`` is called again and again while the work goes on (a queue
+    worker renews its lease on the job with it).
+    """
     with read_only():
         job = db.session.get(Job, job_id)
         state = job.state if job else None
@@ -176,9 +203,25 @@ def run_job(job_id: str) -> str:
         os.setpgid(pid, pid)
     except (PermissionError, ProcessLookupError):
         pass  # the child did it first, or is already gone
+    try:
+        return _supervise(job_id, pid, go_write, time_limit, waiting)
+    except BaseException:
+        # Stopped while waiting (a worker's cold shutdown, RQ's backstop timeout): the work stops too.
+        states.mark_failed(job_id, SUPERVISOR_GONE)
+        _kill_group(pid)
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+        raise
+    finally:
+        # The work process's lifeline: while this end is open, it knows its supervisor is there.
+        os.close(go_write)
+
+
+def _supervise(job_id: str, pid: int, go_write: int, time_limit: float, waiting: Callable[[], None] | None) -> str:
     started = states.record_process(job_id, pid, running=True)
     os.write(go_write, b"g")
-    os.close(go_write)
     if not started:  # finished (or failed) while we were starting it
         _kill_group(pid)
         os.waitpid(pid, 0)
@@ -189,6 +232,8 @@ def run_job(job_id: str) -> str:
         finished, status = os.waitpid(pid, os.WNOHANG)
         if finished:
             break
+        if waiting is not None:
+            waiting()
         if time.monotonic() > deadline:
             # Failed first, killed second: once the work process is dead, anyone reading the
             # job would otherwise find its pid gone and report it lost instead of timed out.
@@ -209,6 +254,22 @@ def run_job(job_id: str) -> str:
     elif _state(job_id) == JobState.FAILED.value:
         states.remove_output(job_id)
     return _state(job_id)
+
+
+def run_queued(job_id: str) -> str:
+    """What a queue worker runs (JOBS_RUNNER = rq): the job under its supervisor, holding its lease meanwhile."""
+    from core.jobs.queue import Lease
+
+    state = _state(job_id)
+    if state != JobState.QUEUED.value:
+        return state  # delivered twice: the lease, if any, is another worker's
+    lease = Lease(current_app._get_current_object(), job_id)
+    # Held before the job is marked running, so no reader ever sees it running without one.
+    lease.renew()
+    try:
+        return run_job(job_id, waiting=lease.renew)
+    finally:
+        lease.release()
 
 
 def _state(job_id: str) -> str:

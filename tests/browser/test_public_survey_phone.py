@@ -1,5 +1,6 @@
-"""A buyer scans the QR code printed with the delivery, answers the sales survey on a phone in
-Chinese, without an account, and sees the thank-you page; the month's NPS has the answer."""
+"""Customers on a phone, in Chinese, without an account: a buyer scans the QR code printed with
+the delivery, answers the sales survey and sees the thank-you page (the month's NPS has the
+answer); a customer scans the site's complaint code, complains and gets a reference number."""
 
 import pytest
 from playwright.sync_api import expect
@@ -68,3 +69,33 @@ def test_a_customer_scans_the_delivery_qr_code_and_answers_in_chinese_on_a_phone
 
     [point] = api_as("qo").get("/api/v1/metrics/sales.nps/series?site=MAIN").json
     assert point["value"] == 100.0
+
+
+def test_a_customer_scans_the_sites_complaint_code_complains_in_chinese_and_gets_a_reference(
+    app, users, api_as, live_server, browser, tmp_path
+):
+    phone = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
+    page = phone.new_page()
+    try:
+        # The code on the reception desk's stand opens the site's complaint page.
+        page.goto(live_server + "/c/MAIN")
+        page.get_by_label("类别").select_option(label="等待时间")
+        page.get_by_label("您的姓名").fill("王芳")
+        page.get_by_label("您的电话号码").fill("138 0013 8000")
+        page.get_by_label("发生了什么？").fill("保养等了四个小时，没有人告诉我进度。")
+        page.get_by_label("您希望我们如何处理？").fill("下次保养请按时交车。")
+        page.locator("label.public-consent input").check()
+        assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+        page.screenshot(path=tmp_path / "complaint-phone.png", full_page=True)
+        page.get_by_role("button", name="提交").tap()
+        expect(page.get_by_role("heading", level=1, name="谢谢")).to_be_visible()
+        reference = page.locator(".public-reference").inner_text()
+        assert reference.startswith("CP-MAIN-")
+        expect(page.get_by_text("24 小时内")).to_be_visible()
+    finally:
+        phone.close()
+
+    # The register has it as a new, open complaint from the web, not yet acknowledged by anyone.
+    [stored] = api_as("qo").get("/api/v1/forms/aftersales.complaint/submissions").json
+    assert stored["data"]["complaint_id"] == reference and stored["data"]["channel"] == "web"
+    assert stored["data"]["received_at"] and "acknowledged_at" not in stored["data"]
