@@ -15,7 +15,7 @@ api = Blueprint("sales", __name__, description="Sales: the figures per consultan
 class ConsultantFiguresArgs(Schema):
     site = fields.String(metadata={"description": "A site's code; the caller's own site when left out."})
     period = fields.String(
-        metadata={"description": "A month (`YYYY-MM`) or a quarter (`YYYY-Qn`); the current month when left out."}
+        metadata={"description": "A month (`YYYY-MM`) or a quarter (`YYYY-Qn`); the last complete month when left out."}
     )
 
 

@@ -26,9 +26,9 @@ from core.plugins import (
     PluginPermission,
     ValidationFailed,
     can,
-    current_period,
     department_people,
     is_department_head,
+    last_complete_period,
     submissions_between,
 )
 from plugins.sales import computations
@@ -66,8 +66,9 @@ class Period:
 
 
 def parse_period(text: str | None, zone=None) -> Period:
-    """The period ``text`` names; the current month (on ``zone``'s clock) when it is empty."""
-    text = (text or "").strip() or current_period(zone)
+    """The period ``text`` names; when it is empty, the last complete month on ``zone``'s clock (an
+    appraisal looks at a finished month, as the dashboards do; this month is one choice away)."""
+    text = (text or "").strip() or last_complete_period(zone)
     found = PERIOD_PATTERN.match(text)
     if found is None:
         raise ValidationFailed.field(

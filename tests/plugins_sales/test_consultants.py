@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import html
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from core.plugins import local_time, submit_forms
+from core.plugins import last_complete_period, local_time, submit_forms
 from tests.plugins_sales.test_sales import DELIVERY, LEAD, survey
 
 MONTH = "2025-06"
@@ -174,7 +175,9 @@ def test_bad_site_and_period_are_problems(month, api_as):
     bad = figures(api, period="2025-13")
     assert bad.status_code == 422
     assert [error["field"] for error in bad.json["errors"]] == ["period"]
-    assert api.get("/api/v1/sales/consultants").status_code == 200  # the caller's site, this month
+    # Without a period: the caller's site and the last complete month, as the dashboards show.
+    plain = api.get("/api/v1/sales/consultants")
+    assert plain.status_code == 200 and plain.json["period"] == last_complete_period(ZoneInfo("Asia/Shanghai"))
     assert api_as("staff").get("/api/v1/sales/consultants", headers={"Authorization": ""}).status_code == 401
 
 
@@ -192,6 +195,8 @@ def test_the_page_in_chinese(month, client_as, csrf_token):
     assert 'value="Sam Staff"' in form and f'value="{MONTH}"' in form
     for key, value in (("units_sold", "1"), ("ssi", "800"), ("ssi_answers", "2")):
         assert re.search(rf'<input[^>]*name="{key}"[^>]*value="{value}', form), key
+    # The head of sales, in the team's list, is not offered to appraise themself.
+    assert "consultant=Hana" not in page
     # A consultant's page has their own figures only, and no appraisal to start.
     own = client_as("staff").get(f"/sales/consultants?period={MONTH}").get_data(as_text=True)
     assert "Sam Staff" in own and "Li Lei" not in own and "Wang Gone" not in own
