@@ -25,7 +25,8 @@ from core.rhythm import site_today
 MEETING = "communication.meeting"
 MONDAY = 0
 HISTORY_DAYS = 20
-# The follow-ups due this many days ago or later are left open, the heads' current work.
+# The follow-ups due this many days ago or later are left open, the heads' current work; and
+# each head's newest one, so that the demo shows a follow-up waiting (the history ends last month).
 STILL_OPEN_DAYS = 2
 
 
@@ -89,14 +90,18 @@ def _write_up_the_meetings(site, prefix: str) -> None:
 
 
 def follow_up_the_history() -> int:
-    """Record an outcome on every open follow-up of the history but the last few days', as its
-    site's head would have the day after the answer; returns how many."""
+    """Record an outcome on every open follow-up of the history but the last few days' and each
+    head's newest, as its site's head would have the day after the answer; returns how many."""
     closed = 0
     rows = db.session.execute(
         db.select(SurveyFollowUp).where(SurveyFollowUp.result.is_(None)).order_by(SurveyFollowUp.id)
     ).scalars()
-    for found in list(rows):
+    rows = list(rows)
+    newest = {(found.site_id, found.department_id): found.id for found in rows}
+    for found in rows:
         if found.due_on >= site_today(found.site) - timedelta(days=STILL_OPEN_DAYS):
+            continue
+        if newest[(found.site_id, found.department_id)] == found.id:
             continue
         head = head_of(found.department, found.site)
         if head is None:
