@@ -79,10 +79,16 @@ class Cluster:
 
     def _start(self, name: str, command: list[str]) -> subprocess.Popen:
         env = self.env | {"DEALERQMS_INSTANCE": str(self._instance(name))}
-        log = (self.tmp_path / f"{name}.log").open("ab")
-        process = subprocess.Popen(
-            command, env=env, cwd=self.tmp_path, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True
-        )
+        with (self.tmp_path / f"{name}.log").open("ab") as log:
+            process = subprocess.Popen(
+                command,
+                env=env,
+                cwd=self.tmp_path,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+            )
         self.processes[name] = process
         return process
 
@@ -221,7 +227,7 @@ def test_two_app_nodes_and_a_worker_share_evidence_packs_and_sessions(app, clust
         lambda: (body := job_state(node_b, auditor_api, pack_id))["state"] in ("done", "failed") and body,
         what="the pack",
     )
-    assert done["state"] == "done", done
+    assert done["state"] == "done", f"{done}\n{cluster.log('worker')}"
     pack = requests.get(f"{node_b}/api/v1/jobs/{pack_id}/result", headers=auditor_api, timeout=30)
     assert pack.status_code == 200 and pack.content.startswith(b"%PDF-")
     pack_digest = hashlib.sha256(pack.content).hexdigest()
@@ -244,7 +250,8 @@ def test_two_app_nodes_and_a_worker_share_evidence_packs_and_sessions(app, clust
 
     def building():  # past its first step: the pack is being built, not only taken by the worker
         body = job_state(node_b, auditor_api, killed_id)
-        return body if body["state"] in ("done", "failed") or (body["state"] == "running" and body["progress"]) else None
+        ended = body["state"] in ("done", "failed")
+        return body if ended or (body["state"] == "running" and body["progress"]) else None
 
     running = wait_for(building, what="the worker to start building the pack")
     assert running["state"] == "running", f"the pack ended before the worker could be killed: {running}"
@@ -259,7 +266,9 @@ def test_two_app_nodes_and_a_worker_share_evidence_packs_and_sessions(app, clust
     refused = requests.get(f"{node_b}/api/v1/jobs/{killed_id}/result", headers=auditor_api, timeout=30)
     assert refused.status_code == 409
     assert bucket_keys(app, killed_id) == [], "a killed pack leaves nothing in the bucket"
-    assert not (tmp_path / "instance-worker" / "jobs" / killed_id).exists(), "nor in the worker's folder"
+    # The job is marked failed first, then its work process removes its folder and ends.
+    folder = tmp_path / "instance-worker" / "jobs" / killed_id
+    wait_for(lambda: not folder.exists(), seconds=15, what="the killed pack's folder to be removed")
     timings.step(f"worker killed mid-pack at {running['progress']} %, job failed, nothing left")
 
     # A logout on A ends the session on B.
