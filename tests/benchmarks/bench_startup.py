@@ -31,7 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-FLOOR_APP = '''\
+FLOOR_APP = """\
 from flask import Blueprint, Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -66,7 +66,7 @@ def create_app():
 
 
 create_app()
-'''
+"""
 
 DEALERQMS_CLI = "import sys; from core.cli import main; sys.argv[0] = 'dealerqms'; sys.exit(main())"
 
