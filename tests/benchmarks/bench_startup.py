@@ -95,9 +95,10 @@ def contenders(folder: Path) -> dict[str, list[str]]:
     }
 
 
-def seconds(command: list[str], env: dict[str, str]) -> float:
+def seconds(command: list[str], env: dict[str, str], folder: Path) -> float:
     started = time.perf_counter()
-    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # In the temporary folder: ``python -c`` puts the working folder first on sys.path.
+    subprocess.run(command, env=env, cwd=folder, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - started
 
 
@@ -113,16 +114,18 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as name:
         folder = Path(name)
         env = environment(folder)
-        subprocess.run([sys.executable, "-c", DEALERQMS_CLI, "init"], env=env, check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-c", DEALERQMS_CLI, "init"], env=env, cwd=folder, check=True, capture_output=True
+        )
         commands = contenders(folder)
         for command in commands.values():  # fills the bytecode cache
-            seconds(command, env)
+            seconds(command, env, folder)
 
         load_before = load()
         times: dict[str, list[float]] = {label: [] for label in commands}
         for _ in range(args.runs):
             for label, command in commands.items():
-                times[label].append(seconds(command, env))
+                times[label].append(seconds(command, env, folder))
         load_after = load()
 
     medians = {label: statistics.median(values) for label, values in times.items()}
