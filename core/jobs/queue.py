@@ -145,11 +145,11 @@ def _unaccounted_for(app: Flask, redis: Redis, only: set[str] | None = None) -> 
     if not queued:
         return {}
     waiting = _waiting(redis, app)
-    leased = [job_id for job_id in queued if job_id not in waiting]
-    held = redis.exists(*(lease_key(job_id) for job_id in leased)) if leased else 0
-    if held:  # rare (a worker between its lease and its claim): ask one by one which
-        leased = [job_id for job_id in leased if not redis.exists(lease_key(job_id))]
-    return {job_id: queued[job_id] for job_id in leased}
+    unseen = [job_id for job_id in queued if job_id not in waiting]
+    if unseen and redis.exists(*(lease_key(job_id) for job_id in unseen)):
+        # Rare (a worker between taking a job and claiming it): ask one by one which are leased.
+        unseen = [job_id for job_id in unseen if not redis.exists(lease_key(job_id))]
+    return {job_id: queued[job_id] for job_id in unseen}
 
 
 def recover_lost(app: Flask) -> list[str]:
@@ -169,7 +169,7 @@ def recover_lost(app: Flask) -> list[str]:
             time.sleep(SECOND_LOOK_SECONDS)
             suspects = _unaccounted_for(app, redis, only=set(suspects))
         for job_id, message in suspects.items():
-            if message == REQUEUED:
+            if message is not None:  # nothing but a put-back writes on a job no worker has begun
                 failed += states.fail_queued(job_id, LOST_AGAIN)
                 continue
             # The mark is the record of the retry: written first, and only once, whoever else looks.
@@ -239,7 +239,11 @@ def work(app: Flask, *, burst: bool) -> None:
         def run_maintenance_tasks(self):
             # RQ's maintenance runs when the worker starts and every maintenance_interval.
             super().run_maintenance_tasks()
-            recover_lost(app)
+            try:
+                recover_lost(app)
+            except Exception:
+                # The database out of reach for a moment must not stop the worker: it looks again later.
+                log.exception("looking for jobs the queue lost failed")
 
         def unsubscribe(self):
             # RQ listens for its commands in a daemon thread that waits up to 60 s per read;

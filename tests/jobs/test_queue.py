@@ -252,3 +252,13 @@ def test_a_job_delivered_twice_is_run_once(app, ctx, redis_url, start_worker):
 
     assert job(job_id).state == "done"
     assert waiting_on_the_queue(redis_url) == []
+
+
+def test_of_two_workers_given_the_same_job_only_the_first_to_claim_it_runs_it(app, ctx):
+    job_id = submitted("qo", "test.echo", text="claimed")
+
+    assert states.record_process(job_id, 4242, running=True)
+    assert not states.record_process(job_id, 4343, running=True)  # both had read it as queued
+
+    claimed = job(job_id)
+    assert (claimed.state, claimed.pid) == ("running", 4242)
