@@ -21,6 +21,13 @@ A backup is one gzipped tar archive:
 The archive is written under a temporary name and renamed into place, so
 FILE is either a complete backup or absent.
 
+In an object store (``dealerqms backup s3://bucket/key``, or with no FILE on a
+deployment with ``DEALERQMS_STORAGE_URL``: ``prefix/backups/<UTC time>.tar.gz``)
+the archive is written to a temporary file in the instance folder, then sent
+in parts with its SHA-256 as the object's metadata: S3 shows an object only
+once its upload is complete. ``dealerqms restore s3://…`` downloads it the
+same way and checks that SHA-256 before anything else is looked at.
+
 Restore checks every checksum before it touches anything, loads all tables
 in foreign-key order in one transaction with Core statements (the restored
 rows are history: they must not create new trail events, and triggers such
@@ -38,6 +45,7 @@ import importlib.metadata
 import io
 import json
 import os
+import re
 import shutil
 import tarfile
 import tempfile
@@ -71,13 +79,22 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.schema import sort_tables_and_constraints
 
 from core.cli import domain_errors
-from core.clock import utcnow
+from core.clock import local, utcnow
 from core.database import commit, db, iso_utc, read_only
 from core.errors import DomainError, NotFound
 from core.migration import upgrade as upgrade_all
 from core.search import index as search_index
-from core.storage import CorruptFile, LocalFileStore, StoreUnavailable, file_store
+from core.storage import (
+    CorruptFile,
+    LocalFileStore,
+    S3FileStore,
+    StoreUnavailable,
+    file_store,
+    object_store_at,
+    uses_object_store,
+)
 from core.storage.base import nested_name
+from core.storage.s3 import BUCKET
 from core.trail.chain import verify
 
 FORMAT = "dealerqms-backup"
@@ -88,6 +105,8 @@ FILES = "files"
 # Alembic's own bookkeeping: a restore brings the schema to the backup's heads itself.
 NOT_BACKED_UP = frozenset({"alembic_version"})
 BATCH = 2000
+# Where `dealerqms backup` without FILE puts backups: under the prefix of DEALERQMS_STORAGE_URL.
+BACKUPS = "backups/"
 CHUNK = 1024 * 1024
 _MODULUS = 1 << 256
 
@@ -434,16 +453,16 @@ def _summary(manifest: dict, upgraded: bool = False) -> Summary:
 # Restore ---------------------------------------------------------------------------
 
 
-def _extract(source: Path, staging: Path) -> dict:
+def _extract(path: Path, staging: Path, source: str) -> dict:
     """Unpack the archive into ``staging`` and check it against its manifest."""
     try:
         # Read the whole gzip stream first: its checksum is only checked at the
         # end, and tarfile stops quietly at the first damaged header after the
         # first one, which would look like a shorter archive.
-        with gzip.open(source, "rb") as stream:
+        with gzip.open(path, "rb") as stream:
             while stream.read(CHUNK):
                 pass
-        with tarfile.open(source, "r:gz") as tar:
+        with tarfile.open(path, "r:gz") as tar:
             for member in tar.getmembers():
                 if not (member.isfile() or member.isdir()):
                     raise BackupError(
@@ -484,7 +503,7 @@ def _extract(source: Path, staging: Path) -> dict:
     return manifest
 
 
-def _check_member(source: Path, path: Path, name: str, sha256: str) -> None:
+def _check_member(source: str, path: Path, name: str, sha256: str) -> None:
     if not path.is_file():
         raise BackupError(f"{source} is incomplete: {name} is missing.")
     if _sha256_file(path) != sha256:
@@ -498,7 +517,7 @@ def _rows(path: Path) -> Iterator[list]:
             yield json.loads(line)
 
 
-def _check_schema(source: Path, manifest: dict, connection: Connection) -> bool:
+def _check_schema(source: str, manifest: dict, connection: Connection) -> bool:
     """True when the database has no schema yet and must be created at the backup's heads."""
     from alembic.script import ScriptDirectory
 
@@ -660,7 +679,7 @@ def _reset_sequences(connection: Connection, tables: list[Table]) -> None:
                 )
 
 
-def _check_loaded(source: Path, connection: Connection, tables: dict[str, Table], manifest: dict) -> None:
+def _check_loaded(source: str, connection: Connection, tables: dict[str, Table], manifest: dict) -> None:
     for entry in manifest["tables"]:
         table = tables[entry["name"]]
         ordered = [table.c[name] for name in entry["columns"]]
@@ -687,9 +706,11 @@ def _check_loaded(source: Path, connection: Connection, tables: dict[str, Table]
             )
 
 
-def restore_backup(source: Path, *, force: bool = False) -> Summary:
-    with _database_errors(f"The database refused the restore of {source}; nothing was changed"):
-        summary = _restore(Path(source), force)
+def restore_backup(source: Path, *, force: bool = False, name: str | None = None) -> Summary:
+    """Restore the archive ``source``; ``name`` is what messages call it (where it was downloaded from)."""
+    name = name or str(source)
+    with _database_errors(f"The database refused the restore of {name}; nothing was changed"):
+        summary = _restore(Path(source), force, name)
     # The search index is not in the backup: it is rebuilt from the records restored.
     db.session.rollback()
     search_index.reindex()
@@ -697,15 +718,15 @@ def restore_backup(source: Path, *, force: bool = False) -> Summary:
     return summary
 
 
-def _restore(source: Path, force: bool) -> Summary:
-    if not source.is_file():
+def _restore(path: Path, force: bool, source: str) -> Summary:
+    if not path.is_file():
         raise BackupError(f"There is no backup file {source}.")
     store = file_store()
     storage = Path(current_app.config["DEALERQMS_STORAGE_PATH"]).absolute()
     storage.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=storage.parent, prefix=".dealerqms-restore-") as staging_name:
         staging = Path(staging_name)
-        manifest = _extract(source, staging)
+        manifest = _extract(path, staging, source)
         (staging / FILES).mkdir(exist_ok=True)
 
         with db.engine.connect() as connection:
@@ -823,6 +844,111 @@ def _swap_back(storage: Path, replaced: Path | None) -> None:
         os.replace(replaced, storage)
 
 
+# In an object store ----------------------------------------------------------------
+
+
+def is_object_url(text: str | None) -> bool:
+    return bool(text) and text.startswith("s3://")
+
+
+def _object_at(url: str, *, folder: bool = False) -> tuple[S3FileStore, str]:
+    """The bucket of ``s3://bucket/key`` (at the configured endpoint) and the key; ``folder``: a key prefix."""
+    bucket, _slash, key = url.removeprefix("s3://").partition("/")
+    if not BUCKET.match(bucket):
+        raise BackupError(
+            f"{url} does not name a bucket: a bucket name is 3 to 63 lower-case letters, digits, dots and hyphens."
+        )
+    if folder:
+        key = key.strip("/")
+        return object_store_at(f"s3://{bucket}"), f"{key}/" if key else ""
+    if not key or key.endswith("/") or re.search(r"(^|/)\.{0,2}(/|$)", key):
+        raise BackupError(f"{url} names no object; give the whole key, e.g. s3://{bucket}/backups/nightly.tar.gz.")
+    return object_store_at(f"s3://{bucket}"), key
+
+
+def _configured_store(action: str) -> S3FileStore:
+    if not uses_object_store():
+        raise BackupError(
+            f"Without DEALERQMS_STORAGE_URL there is no default place to {action}; name a FILE or an s3://bucket/key."
+        )
+    return file_store()
+
+
+def _scratch() -> Path:
+    """Where an archive on its way to or from the store is kept meanwhile: the node's instance folder."""
+    folder = Path(current_app.instance_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def create_backup_in_store(url: str | None = None) -> tuple[Summary, str]:
+    """Back up into the object ``url`` (``s3://bucket/key``), or by default under the configured
+    store's ``backups/``; returns the summary and the object's URL."""
+    if url:
+        store, name = _object_at(url)
+    else:
+        store = _configured_store("write a backup")
+        name = f"{BACKUPS}{utcnow():%Y%m%dT%H%M%SZ}.tar.gz"
+    where = store.url_of(name)
+    try:
+        # Before the snapshot is read: a misnamed bucket costs a moment, not the whole backup.
+        store.check()
+        with tempfile.TemporaryDirectory(dir=_scratch(), prefix=".dealerqms-backup-upload-") as folder:
+            archive = Path(folder) / "backup.tar.gz"
+            with _database_errors(f"The database could not be read for the backup {where}; none was written"):
+                summary = _backup(archive)
+            store.upload_named(name, archive, sha256=_sha256_file(archive))
+    except StoreUnavailable as error:
+        raise BackupError(f"{error} No backup was written to {where}.") from None
+    except OSError as error:
+        raise BackupError(f"Cannot write the backup {where} on its way: {error.strerror or error}.") from None
+    return summary, where
+
+
+def restore_backup_from_store(url: str, *, force: bool = False) -> Summary:
+    """Download ``s3://bucket/key``, check it against the SHA-256 recorded with it, then restore it."""
+    store, name = _object_at(url)
+    with tempfile.TemporaryDirectory(dir=_scratch(), prefix=".dealerqms-restore-download-") as folder:
+        archive = Path(folder) / "backup.tar.gz"
+        try:
+            with archive.open("wb") as handle:
+                recorded, received = store.download_named(name, handle)
+        except NotFound:
+            raise BackupError(f"There is no backup {url}; nothing was changed.") from None
+        except StoreUnavailable as error:
+            raise BackupError(f"{error} Nothing was changed.") from None
+        except OSError as error:
+            raise BackupError(f"Cannot download {url}: {error.strerror or error}; nothing was changed.") from None
+        if recorded is None:
+            raise BackupError(
+                f"{url} has no SHA-256 recorded with it (it was not written by dealerqms backup); "
+                "download it and restore the file."
+            )
+        if recorded != received:
+            raise BackupError(
+                f"{url} is damaged: its content does not match the SHA-256 recorded when it was written; "
+                "nothing was changed."
+            )
+        return restore_backup(archive, force=force, name=url)
+
+
+def list_backups(url: str | None = None) -> list[tuple[str, int, datetime]]:
+    """(URL, size, upload time) of the backups under ``url`` or the configured store's ``backups/``, oldest first."""
+    if url:
+        store, folder = _object_at(url, folder=True)
+    else:
+        store, folder = _configured_store("look for backups"), BACKUPS
+    try:
+        found = [
+            (store.url_of(name), size, modified)
+            for name, size, modified in store.list_named(folder)
+            if name.endswith(".tar.gz")
+        ]
+    except StoreUnavailable as error:
+        raise BackupError(str(error)) from None
+    return sorted(found, key=lambda backup: (backup[2], backup[0]))
+
+
 # Commands --------------------------------------------------------------------------
 
 
@@ -843,25 +969,47 @@ def _trail_note(summary: Summary) -> str | None:
 
 
 @click.command("backup")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", required=False)
+@click.option(
+    "--list",
+    "listing",
+    is_flag=True,
+    help="List the backups in the object store (under s3://bucket/folder/ if given) instead of making one.",
+)
 @with_appcontext
 @domain_errors
-def backup_command(file):
-    """Write a consistent backup of the database and the evidence files to FILE."""
-    summary = create_backup(Path(file))
-    click.echo(f"Backed up {_describe(summary)} to {file}.")
+def backup_command(file, listing):
+    """Write a consistent backup of the database and the evidence files to FILE.
+
+    FILE may be an object, s3://bucket/key.tar.gz; without FILE, a deployment
+    with DEALERQMS_STORAGE_URL writes to backups/<UTC time>.tar.gz under its prefix.
+    """
+    if listing:
+        if file and not is_object_url(file):
+            raise BackupError(f"--list looks in an object store; {file} is not an s3://bucket/folder/.")
+        for where, size, modified in list_backups(file):
+            click.echo(f"{where}\t{size:,} bytes\t{local(modified):%Y-%m-%d %H:%M %Z}")
+        return
+    if file and not is_object_url(file):
+        summary, where = create_backup(Path(file)), file
+    else:
+        summary, where = create_backup_in_store(file)
+    click.echo(f"Backed up {_describe(summary)} to {where}.")
     if note := _trail_note(summary):
         click.echo(note, err=True)
 
 
 @click.command("restore")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file")
 @click.option("--force", is_flag=True, help="Replace the contents of an instance that is not empty.")
 @with_appcontext
 @domain_errors
 def restore_command(file, force):
-    """Restore a backup made by `dealerqms backup` into this instance."""
-    summary = restore_backup(Path(file), force=force)
+    """Restore a backup made by `dealerqms backup` (FILE, or s3://bucket/key) into this instance."""
+    if is_object_url(file):
+        summary = restore_backup_from_store(file, force=force)
+    else:
+        summary = restore_backup(Path(file), force=force)
     click.echo(f"Restored {_describe(summary)} from {file}.")
     if summary.upgraded:
         click.echo("The schema was then upgraded to this version of dealerqms.")

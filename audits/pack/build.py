@@ -34,7 +34,7 @@ from flask_babel import gettext as _
 
 from audits.pack import content as pack_content
 from audits.pack import document
-from audits.pack.cache import UnitCache, cache_key
+from audits.pack.cache import UnitCache, cache_key, shared_store
 from audits.pack.render import (
     Job,
     Rendered,
@@ -135,7 +135,7 @@ def _manifest(content, units: list[document.Unit]) -> dict:
 
 def _cache() -> UnitCache:
     megabytes = current_app.config.get("DEALERQMS_PACK_CACHE_MB", 512) or 0
-    return UnitCache(Path(current_app.instance_path) / "cache" / "pack", int(megabytes) * 1024 * 1024)
+    return UnitCache(Path(current_app.instance_path) / "cache" / "pack", int(megabytes) * 1024 * 1024, shared_store())
 
 
 def _versions() -> tuple[str, ...]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from flask import current_app
+
 from core.jobs import api, notices, views
 from core.jobs import cli as commands
+from core.jobs.runner import runner_for
 from core.plugins import hookimpl
 
 
@@ -30,4 +33,7 @@ def register_notification_kinds():
 
 @hookimpl
 def tick(now):
-    return notices.announce_finished(now)
+    # Lost jobs first: one failed now is announced in the same tick.
+    recover = getattr(runner_for(current_app._get_current_object()), "recover", None)
+    recovered = recover() if recover is not None else []
+    return recovered + notices.announce_finished(now)

@@ -31,6 +31,8 @@ class JobRunner(Protocol):
 
     # Optional: ``lost(job) -> bool``, whether an unfinished job's worker is known to be gone
     # (checked whenever a job is read; a pid on this machine is checked without it).
+    # Optional: ``recover() -> list[str]``, called by ``dealerqms tick``: find the queued jobs the
+    # runner lost before they started, start them again or fail them; returns what it did, in lines.
 
 
 def worker_environment(app: Flask) -> dict[str, str]:

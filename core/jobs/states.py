@@ -62,9 +62,17 @@ def _unfinished(job_id: str):
 
 
 def record_process(job_id: str, pid: int, *, running: bool) -> bool:
+    """Record the process doing the job; ``running``: claim the job for it.
+
+    The claim takes only a job still ``queued``: a job delivered twice (a queue
+    that put it back after losing it) is run by whichever worker claims it first,
+    and the other stops before the work begins.
+    """
     values = {"pid": pid, "host": this_host()}
     if running:
         values.update(state=JobState.RUNNING.value, started_at=utcnow())
+        claim = update(Job).where(Job.id == job_id, Job.state == JobState.QUEUED.value)
+        return write_now(claim.values(**values)) == 1
     return write_now(_unfinished(job_id).values(**values)) == 1
 
 
@@ -99,6 +107,16 @@ def mark_failed(job_id: str, error: str) -> bool:
     if changed:  # a job that finished meanwhile keeps its result
         remove_output(job_id)
     return changed
+
+
+def fail_queued(job_id: str, error: str) -> bool:
+    """Fail a job that no worker has begun; one that began meanwhile is left to its worker."""
+    failed = write_now(
+        update(Job)
+        .where(Job.id == job_id, Job.state == JobState.QUEUED.value)
+        .values(state=JobState.FAILED.value, error=one_sentence(error), finished_at=utcnow(), result_name=None)
+    )
+    return failed == 1
 
 
 def result_store() -> S3FileStore | None:

@@ -144,7 +144,10 @@ def _work(job_id: str, lifeline: int) -> int:
     os.setpgid(0, 0)
     # Connections inherited from the supervisor belong to it; never reuse them here.
     db.engine.dispose(close=False)
-    os.read(lifeline, 1)  # the supervisor has recorded this process as the job's
+    if os.read(lifeline, 1) != b"g":
+        # The supervisor died before it claimed the job: the job is still queued, untouched, and
+        # the queue's recovery (or another delivery) starts it again; nothing here may change it.
+        return 1
     app = current_app._get_current_object()
     threading.Thread(target=_watch_supervisor, args=(app, job_id, lifeline), name="lifeline", daemon=True).start()
     _limit_memory(current_app.config["JOBS_MEMORY_LIMIT_MB"])
@@ -221,11 +224,13 @@ def run_job(job_id: str, waiting: Callable[[], None] | None = None) -> str:
 
 def _supervise(job_id: str, pid: int, go_write: int, time_limit: float, waiting: Callable[[], None] | None) -> str:
     started = states.record_process(job_id, pid, running=True)
-    os.write(go_write, b"g")
-    if not started:  # finished (or failed) while we were starting it
+    if not started:
+        # Claimed by another worker (a job the queue delivered twice), or failed meanwhile: the
+        # work process, still waiting for the go, ends before it has touched the job.
         _kill_group(pid)
         os.waitpid(pid, 0)
         return _state(job_id)
+    os.write(go_write, b"g")
 
     deadline = time.monotonic() + time_limit
     while True:

@@ -21,6 +21,7 @@ import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -28,6 +29,7 @@ from flask_babel import gettext as _
 
 from core.errors import NotFound
 from core.storage.base import (
+    CHUNK,
     SHA256,
     CheckedStream,
     CorruptFile,
@@ -238,6 +240,99 @@ class S3FileStore:
         listing = self._call("list_objects_v2", Prefix=self._results(job_id))
         for entry in listing.get("Contents", ()):
             self._call("delete_object", Key=entry["Key"])
+
+    # Named objects under the prefix, apart from the content-addressed evidence (whose listing,
+    # all_hashes, passes them over): backups (core.backup, "backups/…") and the pack render cache
+    # (audits.pack.cache, "cache/pack/…").
+
+    def url_of(self, name: str) -> str:
+        return f"s3://{self.bucket}/{self.location.prefix}{name}"
+
+    def _upload_failed(self, error) -> StoreUnavailable:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        if isinstance(error, (BotoCoreError, ClientError)):
+            return self._unavailable(error)
+        # boto3's S3UploadFailedError: a part or the completion of a multipart upload was refused.
+        reason = (str(error).splitlines() or [type(error).__name__])[0].rstrip(".")
+        return StoreUnavailable(f"The object store {self} cannot be used: the upload failed ({reason}).")
+
+    def upload_named(self, name: str, path: Path, *, sha256: str) -> None:
+        """Send a local file under ``prefix + name``, its SHA-256 as the object's metadata.
+
+        Read from the disk a part at a time (parts of 8 MiB beyond 8 MiB): never
+        whole in memory. S3 makes the object visible only once the single PUT or
+        the multipart upload is complete, so the key holds the whole file or what
+        was there before; then its size and recorded SHA-256 are checked.
+        """
+        from boto3.exceptions import Boto3Error
+        from boto3.s3.transfer import TransferConfig
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        key = self.location.prefix + name
+        try:
+            self.client.upload_file(
+                str(path),
+                self.bucket,
+                key,
+                ExtraArgs={"Metadata": {"sha256": sha256}},
+                Config=TransferConfig(use_threads=False),
+            )
+        except (BotoCoreError, ClientError, Boto3Error) as error:
+            raise self._upload_failed(error) from error
+        head = self._call("head_object", Key=key)
+        if int(head["ContentLength"]) != path.stat().st_size or head.get("Metadata", {}).get("sha256") != sha256:
+            raise StoreUnavailable(
+                f"The object store {self} cannot be used: {self.url_of(name)} is not what was sent after the upload."
+            )
+
+    def download_named(self, name: str, target: BinaryIO) -> tuple[str | None, str]:
+        """Copy the object ``prefix + name`` into ``target`` a chunk at a time.
+
+        Returns the SHA-256 recorded when it was uploaded (None if it has none) and the
+        SHA-256 of the bytes received; NotFound if there is no such object.
+        """
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        response = self._call("get_object", Key=self.location.prefix + name)
+        digest = hashlib.sha256()
+        try:
+            with response["Body"] as body:
+                while chunk := body.read(CHUNK):
+                    digest.update(chunk)
+                    target.write(chunk)
+        except (BotoCoreError, ClientError) as error:
+            raise self._unavailable(error) from error
+        return response.get("Metadata", {}).get("sha256"), digest.hexdigest()
+
+    def list_named(self, folder: str) -> Iterator[tuple[str, int, datetime]]:
+        """(name under the prefix, size, time of the upload) of every object under ``prefix + folder``."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=self.location.prefix + folder
+        )
+        try:
+            for page in pages:
+                for entry in page.get("Contents", ()):
+                    yield entry["Key"][len(self.location.prefix) :], int(entry["Size"]), entry["LastModified"]
+        except (BotoCoreError, ClientError) as error:
+            raise self._unavailable(error) from error
+
+    def read_named(self, name: str) -> bytes:
+        """A small object's bytes (NotFound if there is none)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        response = self._call("get_object", Key=self.location.prefix + name)
+        try:
+            with response["Body"] as body:
+                return body.read()
+        except (BotoCoreError, ClientError) as error:
+            raise self._unavailable(error) from error
+
+    def write_named(self, name: str, data: bytes) -> None:
+        """A small object, in one PUT: whole or absent."""
+        self._call("put_object", Key=self.location.prefix + name, Body=data)
 
     def check(self) -> None:
         """The bucket answers to our credentials; StoreUnavailable in one sentence otherwise."""

@@ -133,3 +133,132 @@ def test_the_queue_needs_redis_and_says_so(make_app, app):
     refused = app.test_cli_runner().invoke(args=["worker", "--burst"])
     assert refused.exit_code == 1
     assert "set DEALERQMS_REDIS_URL" in refused.output
+
+
+# Jobs lost before they start ------------------------------------------------------
+
+
+def queued_a_while_ago(job_id):
+    """As if submitted longer ago than the grace a fresh job gets to reach the queue."""
+    from core.clock import utcnow
+    from core.jobs.queue import QUEUED_GRACE
+
+    states.write_now(update(Job).where(Job.id == job_id).values(created_at=utcnow() - QUEUED_GRACE * 2))
+
+
+def waiting_on_the_queue(redis_url):
+    from redis import Redis
+
+    from core.jobs.queue import QUEUE_NAME
+
+    return [raw.decode() for raw in Redis.from_url(redis_url).lrange(f"rq:queue:{QUEUE_NAME}", 0, -1)]
+
+
+def forget_everything(redis_url):
+    """What a Redis without persistence forgets when it restarts: the queue, RQ's records, the leases."""
+    from redis import Redis
+
+    Redis.from_url(redis_url).flushall()
+
+
+def test_a_job_redis_forgot_is_put_back_on_the_queue_by_a_starting_worker_and_runs(
+    app, qo_api, ctx, redis_url, start_worker
+):
+    job_id = submitted("qo", "test.echo", text="run after all")
+    assert waiting_on_the_queue(redis_url) == [job_id]
+    forget_everything(redis_url)
+    queued_a_while_ago(job_id)
+
+    assert start_worker("--burst").wait(timeout=60) == 0
+
+    done = job(job_id)
+    assert (done.state, done.progress) == ("done", 100)
+    assert qo_api.get(f"/api/v1/jobs/{job_id}/result").data == b"run after all"
+
+
+def test_a_fresh_job_not_yet_on_the_queue_is_left_alone(app, ctx, redis_url):
+    from core.jobs.queue import recover_lost
+
+    job_id = submitted("qo", "test.echo", text="just submitted")
+    forget_everything(redis_url)  # as if submit() had not reached Redis yet
+
+    assert recover_lost(app) == []
+    assert (job(job_id).state, job(job_id).message) == ("queued", None)
+
+
+def test_tick_puts_a_lost_job_back_once_and_fails_it_when_it_is_lost_again(app, ctx, redis_url):
+    from core.jobs.queue import LOST_AGAIN, REQUEUED
+
+    job_id = submitted("qo", "test.echo", text="lost twice")
+    forget_everything(redis_url)
+    queued_a_while_ago(job_id)
+
+    first = app.test_cli_runner().invoke(args=["tick"])
+    assert "jobs lost from the queue put back: 1" in first.output
+    assert (job(job_id).state, job(job_id).message) == ("queued", REQUEUED)  # the retry, on record
+    assert waiting_on_the_queue(redis_url) == [f"{job_id}-again"]
+    assert "put back" not in app.test_cli_runner().invoke(args=["tick"]).output  # waiting again: nothing to do
+
+    forget_everything(redis_url)
+    second = app.test_cli_runner().invoke(args=["tick"])
+
+    assert "jobs lost from the queue again, failed: 1" in second.output
+    failed = job(job_id)
+    assert (failed.state, failed.error, failed.result_name) == ("failed", LOST_AGAIN + ".", None)
+    assert waiting_on_the_queue(redis_url) == []
+
+
+def test_a_job_whose_worker_died_after_taking_it_and_before_starting_it_is_run_by_the_next_worker(
+    app, qo_api, ctx, redis_url, start_worker
+):
+    from redis import Redis
+
+    from core.database import db, reset_read_only, set_read_only
+    from core.jobs.queue import lease_key
+
+    job_id = submitted("qo", "test.echo", text="second worker")
+    redis = Redis.from_url(redis_url)
+    token = set_read_only(False)
+    try:
+        # Holding the job's row keeps the first worker between taking the job and claiming it.
+        with db.engine.connect() as holder:
+            holder.execute(update(Job).where(Job.id == job_id).values(progress=0))
+            first = start_worker()
+            wait_for(lambda: redis.exists(lease_key(job_id)))  # taken off the queue, about to claim it
+            os.kill(first.pid, signal.SIGKILL)
+            first.wait(timeout=10)
+            holder.rollback()
+    finally:
+        reset_read_only(token)
+    time.sleep(1)  # the dead worker's work process, had it gone on, would have touched the job by now
+    assert (job(job_id).state, waiting_on_the_queue(redis_url)) == ("queued", [])  # the gap: nobody will run it
+    redis.delete(lease_key(job_id))  # as when the dead worker's lease expires
+    queued_a_while_ago(job_id)
+
+    assert start_worker("--burst").wait(timeout=60) == 0
+
+    assert job(job_id).state == "done"
+    assert qo_api.get(f"/api/v1/jobs/{job_id}/result").data == b"second worker"
+
+
+def test_a_job_delivered_twice_is_run_once(app, ctx, redis_url, start_worker):
+    from core.jobs.queue import RqRunner
+
+    job_id = submitted("qo", "test.echo", text="once")
+    RqRunner(app).submit(job_id, again=True)  # put back while the first delivery still waits
+    assert len(waiting_on_the_queue(redis_url)) == 2
+
+    assert start_worker("--burst").wait(timeout=60) == 0
+
+    assert job(job_id).state == "done"
+    assert waiting_on_the_queue(redis_url) == []
+
+
+def test_of_two_workers_given_the_same_job_only_the_first_to_claim_it_runs_it(app, ctx):
+    job_id = submitted("qo", "test.echo", text="claimed")
+
+    assert states.record_process(job_id, 4242, running=True)
+    assert not states.record_process(job_id, 4343, running=True)  # both had read it as queued
+
+    claimed = job(job_id)
+    assert (claimed.state, claimed.pid) == ("running", 4242)

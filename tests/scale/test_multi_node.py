@@ -100,9 +100,10 @@ class Cluster:
         while True:
             assert self.processes[name].poll() is None, self.log(name)
             try:
-                if requests.get(f"{url}/login", timeout=5).status_code == 200:
+                if requests.get(f"{url}/login", timeout=30).status_code == 200:
                     return url
-            except requests.ConnectionError:
+            # A node still starting under a loaded machine may take its time over the first page.
+            except (requests.ConnectionError, requests.Timeout):
                 pass
             assert time.monotonic() < deadline, f"node {name} did not answer in 60 s\n{self.log(name)}"
             time.sleep(0.1)
