@@ -27,8 +27,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 class LazilyBuiltRule(Rule):
     """Werkzeug's URL rule, whose two URL builders are compiled the first time ``url_for``
-    builds the rule's URL: compiling them for every route of every plugin is a seventh of
-    the start-up, and a command or a worker builds few URLs, if any."""
+    builds the rule's URL: compiling them for every route of every plugin took a seventh of
+    ``create_app()``, and a command or a worker builds few URLs, if any."""
 
     def _compile_builder(self, append_unknown: bool = True):
         compile_builder = super()._compile_builder
