@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import Rule
 
 import core.models  # noqa: F401  (all tables on the metadata)
 from core import config as config_module
@@ -24,6 +25,24 @@ log = logging.getLogger("dealerqms")
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+class LazilyBuiltRule(Rule):
+    """Werkzeug's URL rule, whose two URL builders are compiled the first time ``url_for``
+    builds the rule's URL: compiling them for every route of every plugin took a seventh of
+    ``create_app()``, and a command or a worker builds few URLs, if any."""
+
+    def _compile_builder(self, append_unknown: bool = True):
+        compile_builder = super()._compile_builder
+        compiled = None
+
+        def build(rule, *args, **kwargs):
+            nonlocal compiled
+            if compiled is None:
+                compiled = compile_builder(append_unknown).__get__(rule, None)
+            return compiled(*args, **kwargs)
+
+        return build
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         "core",
@@ -32,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         else str(test_config["INSTANCE_PATH"]),
         instance_relative_config=True,
     )
+    app.url_rule_class = LazilyBuiltRule
     config_module.load(app, test_config)
     storage.init_app(app)
     converters.init_app(app)

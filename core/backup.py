@@ -59,8 +59,6 @@ from decimal import Decimal
 from pathlib import Path, PurePosixPath
 
 import click
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import (
@@ -271,6 +269,8 @@ def _migrate_config():
 
 
 def _heads(connection: Connection) -> list[str]:
+    from alembic.runtime.migration import MigrationContext
+
     return sorted(MigrationContext.configure(connection).get_current_heads())
 
 
@@ -519,6 +519,8 @@ def _rows(path: Path) -> Iterator[list]:
 
 def _check_schema(source: str, manifest: dict, connection: Connection) -> bool:
     """True when the database has no schema yet and must be created at the backup's heads."""
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(_migrate_config())
     known = {revision.revision for revision in script.walk_revisions()}
     wanted = manifest["alembic_heads"]
@@ -785,6 +787,8 @@ def _restore(path: Path, force: bool, source: str) -> Summary:
                 raise
         if replaced is not None:
             shutil.rmtree(replaced, ignore_errors=True)
+
+    from alembic.script import ScriptDirectory
 
     upgraded = False
     if sorted(ScriptDirectory.from_config(_migrate_config()).get_heads()) != manifest["alembic_heads"]:

@@ -1,11 +1,71 @@
 """Flask extensions, created unbound and attached in the app factory."""
 
+from __future__ import annotations
+
+import click
 from flask_babel import Babel
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
 from core.database import db
+
+
+class Migrate:
+    """Flask-Migrate's ``Migrate``, with Flask-Migrate itself loaded when a migration needs it.
+
+    Flask-Migrate imports Alembic, a tenth of a second that only ``init``, upgrades,
+    backups and ``/readyz`` need, so the app gets what Flask-Migrate's ``init_app``
+    would give it (``app.extensions["migrate"]`` and the ``db`` command group) and
+    Flask-Migrate's own objects are made on first use.
+    """
+
+    def __init__(self):
+        self._callbacks = []
+
+    def configure(self, callback):
+        """Flask-Migrate's ``@migrate.configure``: ``callback(config)`` returns the Alembic config to use."""
+        self._callbacks.append(callback)
+        return callback
+
+    def init_app(self, app, db, directory: str) -> None:
+        app.extensions["migrate"] = _MigrateConfig(self, db, directory)
+        app.cli.add_command(_MigrationCommands())
+
+
+class _MigrateConfig:
+    """What Flask-Migrate keeps at ``app.extensions["migrate"]``, read by its commands and ``env.py``."""
+
+    def __init__(self, owner: Migrate, db, directory: str):
+        self.db = db
+        self.directory = str(directory)
+        self.configure_args = {"compare_type": True, "render_as_batch": True}
+        self._owner = owner
+        self._migrate = None
+
+    @property
+    def migrate(self):
+        """Flask-Migrate's ``Migrate`` of this app (``.get_config()``), made on first use."""
+        if self._migrate is None:
+            from flask_migrate import Migrate as FlaskMigrate
+
+            migrate_ = FlaskMigrate(db=self.db, directory=self.directory, **self.configure_args)
+            migrate_.configure_callbacks = self._owner._callbacks
+            self._migrate = migrate_
+        return self._migrate
+
+
+class _MigrationCommands(click.Command):
+    """Flask-Migrate's ``db`` command group, imported when it runs."""
+
+    def __init__(self):
+        super().__init__("db", help="Perform database migrations.", add_help_option=False)
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        from flask_migrate.cli import db as commands
+
+        # The context is the real group's: click then invokes it, subcommands, options and help alike.
+        return commands.make_context(info_name, args, parent=parent, **extra)
+
 
 migrate = Migrate()
 login_manager = LoginManager()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 
 from flask import current_app
-from flask_migrate import upgrade as alembic_upgrade
 
 from core.extensions import migrate
 from core.plugin_engine.manager import migration_locations
@@ -23,4 +22,6 @@ def _add_plugin_version_locations(config):
 
 
 def upgrade() -> None:
+    from flask_migrate import upgrade as alembic_upgrade
+
     alembic_upgrade(revision="heads")

@@ -7,16 +7,16 @@ Each check answers ok or failed; why one failed goes to the log, never to the
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import to_tuple
 from flask import current_app
-from redis import Redis
 from sqlalchemy import text
 
 from core import storage
 from core.database import db
+
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
 
 log = logging.getLogger("dealerqms.readiness")
 
@@ -28,6 +28,9 @@ def _database() -> None:
 
 
 def _scripts() -> ScriptDirectory:
+    # Alembic (0.1 s to import) and Redis's client are imported when /readyz asks, not at start-up.
+    from alembic.script import ScriptDirectory
+
     # The migration scripts of the core and the plugins cannot change while the process runs: read them once.
     scripts = current_app.extensions.get(SCRIPTS)
     if scripts is None:
@@ -42,6 +45,8 @@ def _applied(script: ScriptDirectory, current: tuple[str, ...]) -> set[str]:
     Alembic records only the heads; a plugin's migration that another
     depends on (``depends_on``) is no head there, though it is one of the scripts.
     """
+    from alembic.util import to_tuple
+
     applied: set[str] = set()
     waiting = list(current)
     while waiting:
@@ -54,6 +59,8 @@ def _applied(script: ScriptDirectory, current: tuple[str, ...]) -> set[str]:
 
 
 def _migrations() -> None:
+    from alembic.runtime.migration import MigrationContext
+
     scripts = _scripts()
     current = MigrationContext.configure(db.session.connection()).get_current_heads()
     behind = set(scripts.get_heads()) - _applied(scripts, current)
@@ -62,6 +69,8 @@ def _migrations() -> None:
 
 
 def _redis() -> None:
+    from redis import Redis
+
     client = Redis.from_url(current_app.config["DEALERQMS_REDIS_URL"], socket_timeout=2, socket_connect_timeout=2)
     try:
         client.ping()

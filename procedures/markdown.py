@@ -14,7 +14,6 @@ import threading
 from collections import OrderedDict
 from urllib.parse import urlsplit
 
-import markdown
 import nh3
 from markupsafe import Markup
 
@@ -138,5 +137,7 @@ def render(body: str, *, cache: bool = True) -> Markup:
 
 
 def _convert(body: str) -> Markup:
+    import markdown  # on the first page that shows a procedure, not at every start
+
     converter = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
     return Markup(sanitize(converter.convert(body)))

@@ -22,6 +22,7 @@ core's own here, the plugins' through the ``register_api_blueprints`` hook
 
 from __future__ import annotations
 
+import threading
 from http import HTTPStatus
 
 import flask
@@ -158,6 +159,9 @@ class DealerApi(flask_smorest.Api):
 
     def __init__(self, app: Flask):
         self._tag_names: dict[str, str] = {}
+        # Blueprints mounted whose operations the document does not describe yet (see ``spec``).
+        self._undocumented: list[tuple[flask_smorest.Blueprint, str, list | None]] = []
+        self._documenting = threading.Lock()
         super().__init__(
             spec_kwargs={
                 "extra_plugins": [_Conventions(self._tag_names)],
@@ -176,6 +180,26 @@ class DealerApi(flask_smorest.Api):
                 "description": "An API token, from the account page or `dealerqms token create`.",
             },
         )
+
+    @property
+    def spec(self):
+        """The OpenAPI document, with every blueprint mounted so far described in it.
+
+        Describing the operations (resolving each marshmallow schema) takes a fifth of
+        a second that only ``/api/v1/openapi.json`` and the API's tests need, so it
+        happens here, the first time the document is read, not when a blueprint is mounted.
+        """
+        if self._undocumented:
+            with self._documenting:
+                while self._undocumented:
+                    blp, full_name, parameters = self._undocumented.pop(0)
+                    blp.register_views_in_doc(self, self._app, self._spec, name=full_name, parameters=parameters)
+                    self._spec.tag({"name": blp.name, "description": blp.description})
+        return self._spec
+
+    @spec.setter
+    def spec(self, value):
+        self._spec = value
 
     def _register_error_handlers(self):
         self._app.before_request(routing_problem)
@@ -219,8 +243,7 @@ class DealerApi(flask_smorest.Api):
         full_name = f"{name}.{blp.name}"
         self._tag_names[full_name] = blp.name
         self._app.extensions["flask-smorest"]["blp_name_to_api"][full_name] = self
-        blp.register_views_in_doc(self, self._app, self.spec, name=full_name, parameters=parameters)
-        self.spec.tag({"name": blp.name, "description": blp.description})
+        self._undocumented.append((blp, full_name, parameters))
 
 
 def _with_nested(blp) -> list:

@@ -12,7 +12,6 @@ asks :func:`api_user`, never ``current_user``.
 
 from __future__ import annotations
 
-import copy
 import functools
 from collections.abc import Callable
 
@@ -156,13 +155,16 @@ def token_required(permission: Permission | str | None = None, *, guard: Guard |
 
 def _document(view, permission: Permission | str | None, *, guarded: bool = False) -> None:
     """Add the bearer requirement and its error responses to the view's OpenAPI operation."""
-    doc = copy.deepcopy(getattr(view, "_apidoc", {}))
-    responses = doc.setdefault("response", {}).setdefault("responses", {})
-    responses.setdefault(401, []).append("UNAUTHORIZED")
+    # functools.wraps shares the view's documentation with the wrapper: a copy of each level
+    # changed here, not a deep copy of the schemas in it (a fifth of the API's import time).
+    doc = dict(getattr(view, "_apidoc", {}))
+    response = doc["response"] = dict(doc.get("response", {}))
+    responses = response["responses"] = dict(response.get("responses", {}))
+    responses[401] = [*responses.get(401, []), "UNAUTHORIZED"]
     if permission is not None or guarded:
-        responses.setdefault(403, []).append("FORBIDDEN")
+        responses[403] = [*responses.get(403, []), "FORBIDDEN"]
 
-    manual = doc.setdefault("manual_doc", {})
+    manual = doc["manual_doc"] = dict(doc.get("manual_doc", {}))
     manual["security"] = [{SECURITY_SCHEME: []}]
     if permission is not None:
         manual["x-permission"] = str(permission)
