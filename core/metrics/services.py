@@ -439,11 +439,21 @@ def measurement_at(metric: Metric, site: Site, period: str, reader: User | None 
     return found
 
 
-def recompute(metric: Metric, site: Site, period: str) -> Measurement | None:
-    """Ask the plugins for a computed metric's value and store it (the one row of that period)."""
+class ComputationFailed(RuntimeError):
+    """A plugin raised while computing a metric's value (it is logged): the mark stays pending."""
+
+
+def recompute(metric: Metric, site: Site, period: str, *, strict: bool = False) -> Measurement | None:
+    """Ask the plugins for a computed metric's value and store it (the one row of that period).
+
+    ``strict``: raise :class:`ComputationFailed` when no plugin gave a value because one raised.
+    """
     # One computation of a metric's period at a time: two would both add its one row.
     _lock(metric.key, site.id, period)
-    value = manager.compute_metric(metric, site, period)
+    failed: list[str] = []
+    value = manager.compute_metric(metric, site, period, failed=failed)
+    if value is None and failed and strict:
+        raise ComputationFailed(f"plugin(s) {', '.join(failed)} failed computing {metric.key}")
     if value is None:
         return None
     value = float(value)
@@ -571,13 +581,14 @@ def drain(
         try:
             with db.session.begin_nested():
                 if metric is not None and metric.computed:
-                    recompute(metric, db.session.get(Site, site_id), period)
+                    recompute(metric, db.session.get(Site, site_id), period, strict=True)
                 db.session.execute(
                     db.delete(PendingRecompute)
                     .where(PendingRecompute.id == mark.id, PendingRecompute.generation == mark.generation)
                     .execution_options(synchronize_session=False)
                 )
         except Exception:
+            # The plugin's own failure is logged already; this says what waits for the next drain.
             log.exception("recomputing %s of site %s for %s failed; it stays pending", key, site_id, period)
             continue
         done += 1
