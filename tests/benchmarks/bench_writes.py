@@ -12,8 +12,8 @@ adds two sites (EMPTY and FULL) and a group quality officer who is also an audit
 - FULL's current month with ``--submissions`` sales satisfaction surveys, through the plugins'
   bulk path (``submit_forms``), and computes its metrics once (so no mark is pending);
 - FULL with ``--ncs`` nonconformities (EMPTY has only the ones the runs move on);
-- an audit of a ``--items``-question checklist and one of a 5-question checklist (a
-  benchmark plugin registers both).
+- an audit of a ``--items``-question checklist and one of a checklist with a question per run
+  (a benchmark plugin registers both).
 
 Then it serves the instance with gunicorn and, alternating few/many so that a noisy moment
 hits both, makes each write through the API ``--runs`` times (after a warm-up): a survey
@@ -58,7 +58,7 @@ LOGIN = "bench.qo"
 class BenchChecklists:
     """A short and a long checklist for the audits the runs record results in."""
 
-    def __init__(self, items: int):
+    def __init__(self, short: int, items: int):
         self.checklists = [
             Checklist(
                 key=f"benchwrites.{name}",
@@ -66,7 +66,7 @@ class BenchChecklists:
                 area="SALES",
                 questions=tuple(Question(key=f"q{n:04d}", text=f"Question {n}") for n in range(count)),
             )
-            for name, count in (("short", 5), ("long", items))
+            for name, count in (("short", short), ("long", items))
         ]
 
     @hookimpl
@@ -88,7 +88,9 @@ def bench_app():
             "DEALERQMS_LOAD_ENTRYPOINTS": "builtin",
         }
     )
-    manager.register(BenchChecklists(int(os.environ["BENCH_ITEMS"])), "benchwrites", app=app)
+    manager.register(
+        BenchChecklists(int(os.environ["BENCH_SHORT"]), int(os.environ["BENCH_ITEMS"])), "benchwrites", app=app
+    )
     return app
 
 
@@ -189,6 +191,7 @@ class Server:
             "BENCH_DATABASE_URL": url,
             "BENCH_INSTANCE": str(folder),
             "BENCH_ITEMS": str(args.items),
+            "BENCH_SHORT": str(args.runs + 1),
         }
         self.process = subprocess.Popen(
             [
@@ -302,7 +305,7 @@ def report(timings, args, label: str) -> None:
     )
     sizes = {
         "survey submission": f"month of 0 / {args.submissions} surveys",
-        "checklist result": f"audit of 5 / {args.items} items",
+        "checklist result": f"audit of {args.runs + 1} / {args.items} items",
         "NC transition": f"site with 0 / {args.ncs} NCs",
         "KPI read": f"after a submission, month of 0 / {args.submissions}",
     }
@@ -317,7 +320,14 @@ def report(timings, args, label: str) -> None:
 
 
 def run(url: str, folder: Path, args, label: str) -> None:
-    os.environ.update({"BENCH_DATABASE_URL": url, "BENCH_INSTANCE": str(folder), "BENCH_ITEMS": str(args.items)})
+    os.environ.update(
+        {
+            "BENCH_DATABASE_URL": url,
+            "BENCH_INSTANCE": str(folder),
+            "BENCH_ITEMS": str(args.items),
+            "BENCH_SHORT": str(args.runs + 1),
+        }
+    )
     data = build(bench_app(), args)
     server = Server(url, folder, args)
     try:
