@@ -550,9 +550,7 @@ def refresh(*, sites: Collection[int] | None = None, metrics: Collection[Metric]
         commit()
 
 
-def drain(
-    *, sites: Collection[int] | None = None, metrics: Collection[Metric] | None = None, wait: bool = True
-) -> int:
+def drain(*, sites: Collection[int] | None = None, metrics: Collection[Metric] | None = None, wait: bool = True) -> int:
     """Compute the pending marks (of ``sites``' ids, of ``metrics``; None: all) and remove them;
     returns how many were computed. Does not commit.
 

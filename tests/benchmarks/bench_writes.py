@@ -127,9 +127,9 @@ def build(app, args) -> dict:
         step = (now - first) / max(args.submissions, 1)
         batch = []
         for n in range(args.submissions):
-            batch.append(
-                {"form_key": FORM, "data": SURVEY, "site": "FULL", "submitted_by": LOGIN, "submitted_at": first + n * step}
-            )
+            when = first + n * step
+            entry = {"form_key": FORM, "data": SURVEY, "site": "FULL", "submitted_by": LOGIN}
+            batch.append(entry | {"submitted_at": when})
             if len(batch) == 1000:
                 submit_forms(batch)
                 batch = []
