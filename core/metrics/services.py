@@ -43,6 +43,7 @@ from core.errors import (
 from core.metrics.models import Measurement, PendingRecompute, SiteTarget, Source
 from core.plugin_engine import manager
 from core.plugin_engine.types import Metric
+from core.trail import acting_as
 from core.trail import reason as trail_reason
 
 log = logging.getLogger(__name__)
@@ -577,7 +578,8 @@ def drain(*, sites: Collection[int] | None = None, metrics: Collection[Metric] |
             continue
         metric = registry.get(key)
         try:
-            with db.session.begin_nested():
+            # The value is the system's work, whoever's read or write brought it about.
+            with db.session.begin_nested(), acting_as("system"):
                 if metric is not None and metric.computed:
                     recompute(metric, db.session.get(Site, site_id), period, strict=True)
                 db.session.execute(
