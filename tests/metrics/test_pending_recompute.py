@@ -164,3 +164,35 @@ def test_two_drainers_at_once_store_one_value(app, users, counting, ctx, caplog)
     assert [record.getMessage() for record in caplog.records if record.levelname == "ERROR"] == []
     assert sorted(done) == [0, 1]
     assert _marks() == [] and _stored_nps() == [100.0]
+
+
+def test_a_submission_costs_the_same_in_a_full_month(app, users, counting, api_as):
+    from sqlalchemy import event
+
+    staff = api_as("staff")
+
+    def submit():
+        assert staff.post("/api/v1/forms/sample.survey/submissions", json={"site": "MAIN", "data": {"score": 9}})
+
+    def statements_of_one():
+        seen = []
+
+        def note(_conn, _cursor, statement, _parameters, _context, _executemany):
+            seen.append(statement)
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            submit()
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
+        return seen
+
+    submit()  # the form's version and the token's first use are not what is measured
+    first = statements_of_one()
+    for _ in range(30):
+        submit()
+    later = statements_of_one()
+    assert len(later) == len(first)
+    assert counting.computations == 0, "a submission computed its month"
