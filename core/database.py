@@ -81,6 +81,11 @@ def reset_read_only(token: contextvars.Token) -> None:
     _read_only.reset(token)
 
 
+def is_read_only() -> bool:
+    """Whether the current unit of work began as a read (a GET request, :func:`read_only`)."""
+    return _read_only.get()
+
+
 @contextmanager
 def read_only():
     """Run long reads (trail verification, exports) without taking SQLite's write lock."""

@@ -10,6 +10,7 @@ from core.accounts.models import Role, User
 from core.cli import domain_errors, read_password_file
 from core.database import commit, db
 from core.demo import DEMO_PASSWORD, DEMO_SITES, DEMO_USERS, populate_demo
+from core.metrics.services import drain_all
 from core.migration import upgrade
 from core.plugin_engine.manager import notify
 from core.trail import acting_as
@@ -44,6 +45,8 @@ def initialise(*, demo: bool = False, admin_password: str | None = None) -> str 
             commit()
         notify("populate_instance", demo=demo)
         commit()
+        # The metrics of the records the areas just added are computed here, not by the first reader.
+        drain_all()
     return generated
 
 

@@ -275,6 +275,9 @@ def _metric_values(objective: Objective, up_to: str) -> list[tuple[str, float]]:
     """(period, value) of the objective's KPI from its start to ``up_to``: the site's, or the
     mean of the sites measured that month for a group objective."""
     first = f"{objective.starts_on:%Y-%m}"
+    metric = metrics.definitions_by_key().get(objective.metric_key)
+    if metric is not None:
+        metrics.refresh(sites=None if objective.site_id is None else [objective.site_id], metrics=[metric])
     query = db.select(Measurement.period, db.func.avg(Measurement.value)).where(
         Measurement.metric_key == objective.metric_key, Measurement.period.between(first, up_to)
     )

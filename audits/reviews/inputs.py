@@ -356,6 +356,7 @@ def _process_performance(scope: _Scope) -> dict:
     codes = {site.id: site.code for site in scope.sites}
     counts: dict[str, Counter] = defaultdict(Counter)
     reds: dict[str, list[str]] = defaultdict(list)
+    metrics.refresh(sites=scope.site_ids)
     measured = db.session.execute(
         db.select(Measurement.metric_key, Measurement.site_id, Measurement.value)
         .where(Measurement.period == scope.last_month, scope.on_sites(Measurement.site_id))
@@ -486,6 +487,7 @@ def _nonconformities(scope: _Scope) -> dict:
 def _monitoring(scope: _Scope) -> dict:
     known = metrics.definitions_by_key()
     counts = Counter()
+    metrics.refresh(sites=scope.site_ids)
     for key, count in db.session.execute(
         db.select(Measurement.metric_key, db.func.count())
         .where(

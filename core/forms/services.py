@@ -136,14 +136,16 @@ def submit(
     """Store validated ``data`` (as :func:`core.forms.forms.clean_data` made it).
 
     Computed metrics of the site whose month, quarter or year holds the
-    submission are recomputed in the same unit of work; ``form_submitted``
+    submission are marked for recomputation in the same unit of work (computed
+    by the next read that shows them, or by tick: see
+    :func:`core.metrics.services.mark_site_period`); ``form_submitted``
     fires once it commits. The earliest open due of a schedule of the form
     at the site (:mod:`core.forms.schedules`) is done with it, in the same
     unit of work. ``submitted_at`` (UTC, not in the future) dates
     a record taken earlier, e.g. a paper survey typed in later or a
     plugin's demo data; the web pages and the API do not offer it.
-    ``recompute=False`` leaves the recomputation to the caller, who submits
-    many at once and then calls ``recompute_site_period`` once per site and month.
+    ``recompute=False`` leaves the marking to the caller, who submits
+    many at once and then calls ``mark_site_period`` once per site and month.
     """
     # A submission feeds its site's KPIs: one submits only for a site in one's scope.
     require(user, Permission.SUBMIT_FORMS, site_id=site.id)
@@ -213,7 +215,7 @@ def _record(
     open_follow_up(submission, form)
 
     if recompute:
-        metrics.recompute_site_period(site, submission.period, forms={form.key})
+        metrics.mark_site_period(site, submission.period, forms={form.key})
     manager.notify_after_commit("form_submitted", submission=submission)
     return submission
 

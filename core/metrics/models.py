@@ -74,3 +74,28 @@ class SiteTarget(Model):
 
     __mapper_args__ = {"version_id_col": row_version}
     __table_args__ = (UniqueConstraint("metric_key", "site_id"),)
+
+
+class PendingRecompute(Model):
+    """A computed metric of a site whose period's records changed since it was last computed.
+
+    A form submission leaves one (its own unit of work) instead of recomputing the
+    period from all of its submissions there and then, which costs more the fuller
+    the month; the value is computed once for any number of marks, by the next read
+    that shows it or by ``tick`` (:func:`core.metrics.services.drain`). ``generation``
+    counts the writes since the mark was made: a drain removes the mark only if no
+    write came in while it computed.
+    """
+
+    __tablename__ = "metric_pending_recompute"
+    # Bookkeeping of the computation, not a record: the measurement it leads to is trailed.
+    __trailed__ = False
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    metric_key: Mapped[str] = mapped_column(String(100))
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    period: Mapped[str] = mapped_column(String(7))
+    generation: Mapped[int] = mapped_column(default=1)
+    marked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("metric_key", "site_id", "period"),)

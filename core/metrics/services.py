@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import logging
 import math
 import re
 from collections import defaultdict
@@ -22,13 +23,14 @@ from dataclasses import dataclass, field
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import String, cast, func
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from core.accounts.models import Department, Role, Site, User, department_label
 from core.accounts.permissions import AreaDepartment, Permission, can, in_group_office, scope_clause
 from core.accounts.permissions import refusal as permission_refusal
 from core.clock import add_months, current_period, utcnow
-from core.database import db
+from core.database import commit, db, is_read_only, write_intent
 from core.errors import (
     Conflict,
     Forbidden,
@@ -38,10 +40,13 @@ from core.errors import (
     enforce,
     require_row_version,
 )
-from core.metrics.models import Measurement, SiteTarget, Source
+from core.metrics.models import Measurement, PendingRecompute, SiteTarget, Source
 from core.plugin_engine import manager
 from core.plugin_engine.types import Metric
+from core.trail import acting_as
 from core.trail import reason as trail_reason
+
+log = logging.getLogger(__name__)
 
 PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 GREEN, AMBER, RED = "green", "amber", "red"
@@ -293,6 +298,12 @@ def correction_refusal(user: User, metric: Metric, site: Site, period: str) -> R
 
 
 def find(metric: Metric, site: Site, period: str) -> Measurement | None:
+    if metric.computed:
+        refresh(sites=[site.id], metrics=[metric])
+    return _stored(metric, site, period)
+
+
+def _stored(metric: Metric, site: Site, period: str) -> Measurement | None:
     return db.session.execute(
         db.select(Measurement).filter_by(metric_key=metric.key, site_id=site.id, period=period)
     ).scalar_one_or_none()
@@ -429,13 +440,25 @@ def measurement_at(metric: Metric, site: Site, period: str, reader: User | None 
     return found
 
 
-def recompute(metric: Metric, site: Site, period: str) -> Measurement | None:
-    """Ask the plugins for a computed metric's value and store it (the one row of that period)."""
-    value = manager.compute_metric(metric, site, period)
+class ComputationFailed(RuntimeError):
+    """A plugin raised while computing a metric's value (it is logged): the mark stays pending."""
+
+
+def recompute(metric: Metric, site: Site, period: str, *, strict: bool = False) -> Measurement | None:
+    """Ask the plugins for a computed metric's value and store it (the one row of that period).
+
+    ``strict``: raise :class:`ComputationFailed` when no plugin gave a value because one raised.
+    """
+    # One computation of a metric's period at a time: two would both add its one row.
+    _lock(metric.key, site.id, period)
+    failed: list[str] = []
+    value = manager.compute_metric(metric, site, period, failed=failed)
+    if value is None and failed and strict:
+        raise ComputationFailed(f"plugin(s) {', '.join(failed)} failed computing {metric.key}")
     if value is None:
         return None
     value = float(value)
-    existing = find(metric, site, period)
+    existing = _stored(metric, site, period)
     if existing is None:
         existing = Measurement(
             metric_key=metric.key,
@@ -458,12 +481,136 @@ def recompute_site_period(site: Site, month: str, forms: Collection[str] | None 
     With ``forms`` (the forms whose submissions changed), a metric that
     names its ``inputs`` is recomputed only when one of them is among those.
     """
-    for metric in definitions():
-        if not metric.computed:
-            continue
-        if forms is not None and metric.inputs and not set(metric.inputs) & set(forms):
-            continue
+    for metric in _fed_by(forms):
         recompute(metric, site, period_start(metric.period, month))
+
+
+def _fed_by(forms: Collection[str] | None) -> list[Metric]:
+    return [
+        metric
+        for metric in definitions()
+        if metric.computed and (forms is None or not metric.inputs or set(metric.inputs) & set(forms))
+    ]
+
+
+# Pending recomputations -------------------------------------------------------------
+#
+# A computed metric reads every record of its period: recomputed by each write, a
+# submission would cost more the fuller its month. A write leaves a mark instead
+# (one per metric, site and period, however many writes); the value is computed
+# once, by the next read that shows it (refresh) or by tick (drain_all).
+
+
+def mark_site_period(site: Site, month: str, forms: Collection[str] | None = None) -> None:
+    """Mark the computed metrics of ``site`` whose period holds ``month`` (fed by ``forms``) for
+    recomputation, in the current unit of work: one statement, whatever the records."""
+    rows = sorted({(metric.key, period_start(metric.period, month)) for metric in _fed_by(forms)})
+    if not rows:
+        return
+    now = utcnow()
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(PendingRecompute).values(
+        [
+            {"metric_key": key, "site_id": site.id, "period": period, "generation": 1, "marked_at": now}
+            for key, period in rows
+        ]
+    )
+    db.session.execute(
+        insert.on_conflict_do_update(
+            index_elements=["metric_key", "site_id", "period"],
+            set_={"generation": PendingRecompute.generation + 1, "marked_at": now},
+        )
+    )
+
+
+def _pending(sites: Collection[int] | None, metrics: Collection[Metric] | None):
+    query = db.select(PendingRecompute.metric_key, PendingRecompute.site_id, PendingRecompute.period)
+    if sites is not None:
+        query = query.where(PendingRecompute.site_id.in_(list(sites)))
+    if metrics is not None:
+        query = query.where(PendingRecompute.metric_key.in_([metric.key for metric in metrics if metric.computed]))
+    return query
+
+
+def refresh(*, sites: Collection[int] | None = None, metrics: Collection[Metric] | None = None) -> None:
+    """Compute what is pending for the values about to be read (of ``sites``' ids, of ``metrics``;
+    None: all), so that a reader never sees a value that a write already changed.
+
+    One query when nothing is pending. In a read (a GET) the computed values are committed on
+    their own; in a write they belong to its unit of work (a rollback leaves the marks).
+    """
+    if metrics is not None and not any(metric.computed for metric in metrics):
+        return
+    if db.session.execute(_pending(sites, metrics).limit(1)).first() is None:
+        return
+    if not is_read_only():
+        drain(sites=sites, metrics=metrics)
+        return
+    with write_intent():
+        drain(sites=sites, metrics=metrics)
+        commit()
+
+
+def drain(*, sites: Collection[int] | None = None, metrics: Collection[Metric] | None = None, wait: bool = True) -> int:
+    """Compute the pending marks (of ``sites``' ids, of ``metrics``; None: all) and remove them;
+    returns how many were computed. Does not commit.
+
+    Each mark is taken by one drainer at a time (on PostgreSQL a transaction lock per metric,
+    site and period; SQLite writes one at a time): ``wait=False`` (tick) passes over one that
+    another is computing. A mark that a write renewed while it was computed stays for the next
+    drain; one whose computation fails stays too (logged), and the others are computed.
+    """
+    registry = definitions_by_key()
+    done = 0
+    pending = _pending(sites, metrics).order_by(
+        PendingRecompute.metric_key, PendingRecompute.site_id, PendingRecompute.period
+    )
+    for key, site_id, period in db.session.execute(pending).all():
+        if not _lock(key, site_id, period, wait=wait):
+            continue
+        mark = db.session.execute(
+            db.select(PendingRecompute.id, PendingRecompute.generation).filter_by(
+                metric_key=key, site_id=site_id, period=period
+            )
+        ).first()
+        if mark is None:
+            # Another drainer computed it while this one waited.
+            continue
+        metric = registry.get(key)
+        try:
+            # The value is the system's work, whoever's read or write brought it about.
+            with db.session.begin_nested(), acting_as("system"):
+                if metric is not None and metric.computed:
+                    recompute(metric, db.session.get(Site, site_id), period, strict=True)
+                db.session.execute(
+                    db.delete(PendingRecompute)
+                    .where(PendingRecompute.id == mark.id, PendingRecompute.generation == mark.generation)
+                    .execution_options(synchronize_session=False)
+                )
+        except Exception:
+            # The plugin's own failure is logged already; this says what waits for the next drain.
+            log.exception("recomputing %s of site %s for %s failed; it stays pending", key, site_id, period)
+            continue
+        done += 1
+    return done
+
+
+def drain_all() -> int:
+    """Tick's part: compute every pending mark that no reader is computing, and commit."""
+    done = drain(wait=False)
+    commit()
+    return done
+
+
+def _lock(key: str, site_id: int, period: str, *, wait: bool = True) -> bool:
+    """Hold the lock on the computation of ``key`` at ``site_id`` for ``period`` until the
+    transaction ends (PostgreSQL); False when ``wait`` is False and another holds it."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return True
+    name = func.hashtext(f"metric_recompute:{key}:{period}")
+    lock = func.pg_advisory_xact_lock if wait else func.pg_try_advisory_xact_lock
+    acquired = db.session.execute(db.select(lock(name, site_id))).scalar()
+    return wait or bool(acquired)
 
 
 def recompute_on_demand(user: User, metric: Metric, site: Site, period) -> Measurement | None:
@@ -627,6 +774,7 @@ def series(
     period_to: str | None = None,
     thresholds: Thresholds | None = None,
 ) -> list[Point]:
+    refresh(sites=[site.id], metrics=[metric])
     query = db.select(Measurement.period, Measurement.value).filter_by(metric_key=metric.key, site_id=site.id)
     if period_from:
         query = query.where(Measurement.period >= check_period(period_from, field_name="from"))
@@ -641,6 +789,7 @@ def series(
 
 def series_rows(metric: Metric, site: Site, limit: int | None = None) -> list[Measurement]:
     """The measurements of ``metric`` at ``site``, newest first (the latest ``limit`` when given)."""
+    refresh(sites=[site.id], metrics=[metric])
     query = (
         db.select(Measurement)
         .filter_by(metric_key=metric.key, site_id=site.id)
@@ -677,6 +826,7 @@ def site_overview(site: Site, *, months: int = 12, month: str | None = None) -> 
     metrics = definitions()
     if not metrics:
         return []
+    refresh(sites=[site.id])
     cutoffs = {metric.key: shown_period(metric, month) for metric in metrics}
     # Nothing later than the period to date: a value typed in for a month to come is no "latest".
     uppers = {
@@ -790,6 +940,7 @@ def comparison_opening(month: str | None = None) -> tuple[Metric, str] | None:
     metrics = definitions()
     if not metrics:
         return None
+    refresh()
     periods = {metric.key: shown_period(metric, month) for metric in metrics}
     measured = set(
         db.session.execute(
@@ -806,6 +957,7 @@ def comparison_opening(month: str | None = None) -> tuple[Metric, str] | None:
 def comparison(metric: Metric, period: str) -> list[SiteValue]:
     """One metric across the active sites for a period, best first (sites without a value last)."""
     period = check_period(period, metric)
+    refresh(metrics=[metric])
     sites = list(db.session.execute(db.select(Site).filter_by(active=True).order_by(Site.code)).scalars())
     values = dict(
         db.session.execute(

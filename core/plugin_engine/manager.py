@@ -988,17 +988,20 @@ def pack_sections(audit) -> list[PackSection]:
     return sections
 
 
-def compute_metric(metric: Metric, site, period: str):
+def compute_metric(metric: Metric, site, period: str, failed: list[str] | None = None):
     """The first value a plugin computes for ``metric`` at ``site`` in ``period``, or ``None``.
 
     A plugin that raises or returns something that is not a number is logged
-    and the next one asked; the measurement is simply not computed.
+    and the next one asked; the measurement is simply not computed. The names
+    of the plugins that raised are added to ``failed`` when given.
     """
     for impl in _implementations(_host(), "compute_metric"):
         try:
             value = _call(impl, {"metric": metric, "site": site, "period": period})
         except Exception:
             _log_failure(impl.plugin_name, "compute_metric")
+            if failed is not None:
+                failed.append(impl.plugin_name)
             continue
         if value is None:
             continue

@@ -12,7 +12,7 @@ from core.demo import demo_text, present_demo_sites
 from core.forms import services
 from core.forms.models import FormSubmission
 from core.forms.services import period_data
-from core.metrics.services import recompute_site_period
+from core.metrics.services import mark_site_period
 
 __all__ = [
     "demo_random",
@@ -74,8 +74,8 @@ def submit_form(form_key: str, data: dict, *, site: str, submitted_by: str, subm
     data are validated exactly as the API validates a submission's body
     (JSON values: dates as ``"YYYY-MM-DD"``, datetimes in ISO 8601; a bad
     value raises ``core.errors.ValidationFailed`` naming each field), the
-    submission is stored and committed with the computed metrics of its
-    site and month, and ``form_submitted`` fires. ``submitted_at`` (a
+    submission is stored and committed, the computed metrics of its site
+    and month are marked for recomputation, and ``form_submitted`` fires. ``submitted_at`` (a
     timezone-aware time, not in the future) dates a record taken earlier: a
     plugin's demo history, paper records typed in later. Returns the
     submission's id. To add many, :func:`submit_forms` is much faster.
@@ -92,7 +92,7 @@ def submit_forms(entries) -> list[int]:
     ``data``, ``site``, ``submitted_by``, optional ``submitted_at``). All are
     validated and stored, or none (the first bad entry raises
     ``ValidationFailed``); the computed metrics of each site and month are
-    recomputed once, after the last entry, instead of after each; then it
+    marked once, after the last entry, and computed when next read; then it
     commits and ``form_submitted`` fires for every submission. Batches of
     a month or so keep memory and the events' work small::
 
@@ -110,7 +110,7 @@ def submit_forms(entries) -> list[int]:
         touched.setdefault((site.code, submission.period), (site, submission.period, set()))[2].add(form.key)
         ids.append(submission.id)
     for site, month, forms in touched.values():
-        recompute_site_period(site, month, forms)
+        mark_site_period(site, month, forms)
     commit()
     return ids
 

@@ -35,7 +35,7 @@ def test_one_api_form_submission_stays_lean(app, users, api_as):
     seen = statements_of(app, lambda: responses.append(api.post(SURVEY, json={"site": "MAIN", "data": ANSWER})))
     assert responses[0].status_code == 201
     # One write transaction for the submission, its trail event, the scheduled due
-    # it may close (one SELECT when none is open) and the computed metrics (14
+    # it may close (one SELECT when none is open) and the mark of its computed metrics (14
     # statements), then the response reads the committed rows back (5). The
     # plugins' form_submitted implementations wrote nothing: they cost no
     # transaction and no refresh (each cost a BEGIN IMMEDIATE and a SELECT before). The search
