@@ -273,12 +273,14 @@ def targets(url: str) -> dict[str, tuple[str, str]]:
                 "WHERE r.state = 'effective' ORDER BY p.code LIMIT 1"
             )
         ).scalar()
-        # The audit with the most items (50 at medium and large, 40 at small).
+        # The audit with the most items (50 at medium and large, 40 at small), at the officer's
+        # own site: a quality officer of a site sees only that site's audits.
         reference = connection.execute(
             text(
                 "SELECT a.reference FROM audit a JOIN audit_item i ON i.audit_id = a.id WHERE a.state = 'closed' "
-                "GROUP BY a.id, a.reference ORDER BY count(*) DESC, a.id LIMIT 1"
-            )
+                "AND a.site_id = :site GROUP BY a.id, a.reference ORDER BY count(*) DESC, a.id LIMIT 1"
+            ),
+            {"site": site_id},
         ).scalar()
         metric = connection.execute(
             text(
