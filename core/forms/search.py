@@ -60,22 +60,25 @@ def _text_values(data: dict) -> str:
 
 
 def submission_documents(keys):
-    # A rebuild reads every submission (millions at scale): the rows are streamed, and each
-    # form version's title is read once instead of joining its whole definition to every row.
-    titles = dict(db.session.execute(select(FormVersion.id, FormVersion.title)).all())
-    query = select(
-        FormSubmission.id,
-        FormSubmission.form_version_id,
-        FormSubmission.submitted_at,
-        FormSubmission.data,
-        FormSubmission.site_id,
-    ).order_by(FormSubmission.id)
+    # A rebuild reads every submission (millions at scale): the rows are streamed, and only
+    # the form version's title is joined, not its whole definition.
+    query = (
+        select(
+            FormSubmission.id,
+            FormSubmission.submitted_at,
+            FormSubmission.data,
+            FormSubmission.site_id,
+            FormVersion.title,
+        )
+        .join(FormVersion, FormSubmission.form_version_id == FormVersion.id)
+        .order_by(FormSubmission.id)
+    )
     if keys is not None:
         query = query.where(FormSubmission.id.in_([int(key) for key in keys]))
     for submission in db.session.execute(query.execution_options(yield_per=1000)):
         yield SearchDocument(
             key=str(submission.id),
-            title=f"{titles[submission.form_version_id]} {submission.submitted_at:%Y-%m-%d}",
+            title=f"{submission.title} {submission.submitted_at:%Y-%m-%d}",
             reference=f"#{submission.id}",
             body=_text_values(submission.data),
             url=path_for("forms.view", submission_id=submission.id),
