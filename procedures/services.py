@@ -594,16 +594,36 @@ def is_head_of(user: User, procedure: Procedure) -> bool:
     return organisation.approves_as_head(user, procedure.department_id, procedure.site_id)
 
 
-def current_approvals(revision: Revision) -> list[Signature]:
-    """Approvals given since the revision was last submitted, on its present text."""
+def current_approvals(revision: Revision, signatures: list[Signature] | None = None) -> list[Signature]:
+    """Approvals given since the revision was last submitted, on its present text.
+
+    ``signatures``: the revision's signatures (:func:`approvals_of`), when the caller read them already.
+    """
     return [
         s
-        for s in signatures_for(revision)
+        for s in (signatures_for(revision) if signatures is None else signatures)
         if s.meaning == "approved"
         and revision.submitted_at
         and s.signed_at >= revision.submitted_at
         and signature_matches(s, revision)
     ]
+
+
+def approvals_of(revisions: list[Revision]) -> dict[int, list[Signature]]:
+    """The ``approved`` signatures of ``revisions`` in one query: revision id → signatures, in signing order."""
+    found: dict[int, list[Signature]] = {revision.id: [] for revision in revisions}
+    if found:
+        for signature in db.session.execute(
+            db.select(Signature)
+            .where(
+                Signature.entity_type == "procedure_revision",
+                Signature.entity_id.in_([str(revision_id) for revision_id in found]),
+                Signature.meaning == "approved",
+            )
+            .order_by(Signature.signed_at, Signature.id)
+        ).scalars():
+            found[int(signature.entity_id)].append(signature)
+    return found
 
 
 def approval_complete(revision: Revision, approvals: list[Signature]) -> bool:

@@ -49,12 +49,18 @@ def _approval_due(revision: Revision):
 def _approvals(user: User) -> list[Task]:
     if not can(user, Permission.APPROVE_REVISION):
         return []
-    waiting = db.session.execute(
-        db.select(Revision)
-        .join(Revision.procedure)
-        .where(Revision.state == RevisionState.IN_REVIEW, services.drafts_scope(user))
-        .order_by(Revision.submitted_at)
-    ).scalars()
+    waiting = list(
+        db.session.execute(
+            db.select(Revision)
+            .join(Revision.procedure)
+            .where(Revision.state == RevisionState.IN_REVIEW, services.drafts_scope(user))
+            .order_by(Revision.submitted_at)
+            # Every page counts these tasks: the procedure, the editors and the approvals come with
+            # the revisions, not one query each a revision.
+            .options(db.contains_eager(Revision.procedure), db.selectinload(Revision.editors))
+        ).scalars()
+    )
+    signed = services.approvals_of(waiting)
     return [
         Task(
             kind=APPROVE,
@@ -71,7 +77,7 @@ def _approvals(user: User) -> list[Task]:
             record=_("%(code)s rev %(number)s", code=revision.procedure.code, number=revision.number),
         )
         for revision in waiting
-        if services.approve_refusal(user, revision) is None
+        if services.approve_refusal(user, revision, services.current_approvals(revision, signed[revision.id])) is None
     ]
 
 
@@ -86,6 +92,8 @@ def _reviews(user: User) -> list[Task]:
             services.drafts_scope(user),
         )
         .order_by(Procedure.next_review_due)
+        # The revisions of all of them in one query, not one query a procedure (every page counts these tasks).
+        .options(db.selectinload(Procedure.revisions))
     ).scalars()
     tasks = []
     for procedure in due:

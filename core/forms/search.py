@@ -11,7 +11,7 @@ from core.accounts.models import User
 from core.accounts.permissions import Permission, can
 from core.database import db
 from core.forms import services
-from core.forms.models import FormSubmission
+from core.forms.models import FormSubmission, FormVersion
 from core.paths import path_for
 from core.plugin_engine import manager
 from core.plugin_engine.types import SearchDocument, SearchSource
@@ -60,13 +60,25 @@ def _text_values(data: dict) -> str:
 
 
 def submission_documents(keys):
-    query = select(FormSubmission).options(db.joinedload(FormSubmission.definition)).order_by(FormSubmission.id)
+    # A rebuild reads every submission (millions at scale): the rows are streamed, and only
+    # the form version's title is joined, not its whole definition.
+    query = (
+        select(
+            FormSubmission.id,
+            FormSubmission.submitted_at,
+            FormSubmission.data,
+            FormSubmission.site_id,
+            FormVersion.title,
+        )
+        .join(FormVersion, FormSubmission.form_version_id == FormVersion.id)
+        .order_by(FormSubmission.id)
+    )
     if keys is not None:
         query = query.where(FormSubmission.id.in_([int(key) for key in keys]))
-    for submission in db.session.execute(query).scalars():
+    for submission in db.session.execute(query.execution_options(yield_per=1000)):
         yield SearchDocument(
             key=str(submission.id),
-            title=f"{submission.definition.title} {submission.submitted_at:%Y-%m-%d}",
+            title=f"{submission.title} {submission.submitted_at:%Y-%m-%d}",
             reference=f"#{submission.id}",
             body=_text_values(submission.data),
             url=path_for("forms.view", submission_id=submission.id),

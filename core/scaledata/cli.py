@@ -1,4 +1,4 @@
-"""``dealerqms demo-data --scale small|medium|large [--seed N]``."""
+"""``dealerqms demo-data --scale small|medium|large|xlarge [--seed N]``."""
 
 from __future__ import annotations
 

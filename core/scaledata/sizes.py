@@ -76,4 +76,20 @@ SCALES: dict[str, Sizes] = {
         measurements=200_000,
         trail_events=1_000_000,
     ),
+    # Beyond the quality bar's table: issue #19's scale-out check on PostgreSQL
+    # (about 200 sites, 5,000 users and at least 5 million trail events).
+    "xlarge": Sizes(
+        "xlarge",
+        sites=200,
+        users=5_000,
+        procedures=20_000,
+        revisions_per_procedure=4,
+        audits=12_000,
+        items_per_audit=50,
+        nonconformities=80_000,
+        actions=160_000,
+        submissions=2_000_000,
+        measurements=800_000,
+        trail_events=5_000_000,
+    ),
 }

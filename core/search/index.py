@@ -100,6 +100,12 @@ def _delete(connection, kind: str, keys: list[str] | None) -> None:
     connection.execute(text(f"DELETE FROM search_entry WHERE {condition}").bindparams(*expanding), params)
 
 
+_INSERT_WITH_TERMS = text(
+    "INSERT INTO search_entry (kind, key, site_id, reference, title, body, url, tsv) "
+    "VALUES (:kind, :key, :site_id, :reference, :title, :body, :url, CAST(:tsv AS tsvector))"
+)
+
+
 def _insert(connection, kind: str, documents: list[SearchDocument]) -> None:
     if not documents:
         return
@@ -117,6 +123,13 @@ def _insert(connection, kind: str, documents: list[SearchDocument]) -> None:
                 "url": document.url,
             }
         )
+    if connection.dialect.name == "postgresql":
+        # The terms go in with the row: inserting and then updating each entry wrote every
+        # row and its GIN entries twice.
+        for row in rows:
+            row["tsv"] = tsvector_literal(row["title"], row["reference"], row["body"])
+        connection.execute(_INSERT_WITH_TERMS, rows)
+        return
     ids = connection.execute(entry.insert().returning(entry.c.id, sort_by_parameter_order=True), rows).scalars().all()
     if connection.dialect.name == "sqlite":
         connection.execute(
@@ -128,14 +141,6 @@ def _insert(connection, kind: str, documents: list[SearchDocument]) -> None:
                     "reference": segment.segmented(row["reference"]),
                     "body": segment.segmented(row["body"]),
                 }
-                for row_id, row in zip(ids, rows, strict=True)
-            ],
-        )
-    else:
-        connection.execute(
-            text("UPDATE search_entry SET tsv = CAST(:tsv AS tsvector) WHERE id = :id"),
-            [
-                {"id": row_id, "tsv": tsvector_literal(row["title"], row["reference"], row["body"])}
                 for row_id, row in zip(ids, rows, strict=True)
             ],
         )

@@ -78,3 +78,42 @@ def test_verifying_from_the_inbox_goes_on_to_the_next_verification(app, client_a
     )
     assert done.status_code == 302, done.get_data(as_text=True)
     assert qo.get(done.headers["Location"]).headers["Location"] == f"/actions/{ids[1]}?task=audits.verify"
+
+
+def test_every_page_counts_the_actions_to_verify_without_queries_for_each(app, client_as):
+    """The menu counts one's tasks on every page: five actions waiting for verification cost
+    that page no more statements than one (on PostgreSQL each statement is a round trip)."""
+    from sqlalchemy import event
+
+    from audits.services import actions
+    from core.database import db
+    from tests.audits.conftest import user
+
+    def done_action(title):
+        with app.app_context():
+            action = to_actions_planned(raised(title=title), owner="staff")
+            actions.complete_action(user("staff"), action, note="Done", row_version=action.row_version)
+            commit()
+
+    def statements():
+        seen = []
+        with app.app_context():
+            engine = db.engine
+
+        def count(*args):
+            seen.append(1)
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert qo.get("/audits/").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len(seen)
+
+    done_action("Greeting too slow")
+    qo = client_as("qo")
+    qo.get("/audits/")  # the first request of a session reads what later ones keep
+    with_one = statements()
+    for number in range(2, 6):
+        done_action(f"Brochures missing {number}")
+    assert statements() == with_one

@@ -2,11 +2,16 @@
 
     python tests/benchmarks/bench_web.py                      # builds both instances (large takes minutes)
     python tests/benchmarks/bench_web.py --small-instance S --large-instance L --runs 15 --seconds 20
+    python tests/benchmarks/bench_web.py --small-instance S --small-database-url URL \
+        --large-instance L --large-database-url URL      # instances on PostgreSQL
 
 An instance is a folder made by ``dealerqms init`` and ``dealerqms demo-data``
-(SQLite database ``dealerqms.sqlite3`` in it, the default); without
-``--small-instance``/``--large-instance`` the script makes them in a
-temporary folder. Each instance is served by gunicorn, and a tiny Flask app
+(SQLite database ``dealerqms.sqlite3`` in it, the default, or the database
+``--small-database-url``/``--large-database-url`` names, as
+``DEALERQMS_DATABASE_URL`` did when it was made); without
+``--small-instance``/``--large-instance`` the script makes them (SQLite) in a
+temporary folder. "large" is whichever instance is given as the large one
+(e.g. an ``xlarge`` one). Each instance is served by gunicorn, and a tiny Flask app
 (``bare_app`` below) is served the same way on the same database: each of
 its endpoints runs the main query of one page with SQLAlchemy Core and
 answers JSON, which is the floor a page can be compared with.
@@ -167,8 +172,8 @@ def build_instance(folder: Path, scale: str) -> None:
     print(f"built {scale} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
 
 
-def database_url(folder: Path) -> str:
-    return f"sqlite:///{folder / 'dealerqms.sqlite3'}"
+def database_url(folder: Path, given: str | None = None) -> str:
+    return given or f"sqlite:///{folder / 'dealerqms.sqlite3'}"
 
 
 def free_port() -> int:
@@ -180,15 +185,16 @@ def free_port() -> int:
 class Server:
     """gunicorn serving ``app`` (a factory call) until stopped."""
 
-    def __init__(self, app: str, folder: Path, workers: int, threads: int):
+    def __init__(self, app: str, folder: Path, url: str, workers: int, threads: int):
         self.port = free_port()
+        # The app and the bare endpoints read the same database.
         env = {
             **os.environ,
             "DEALERQMS_INSTANCE": str(folder),
             "DEALERQMS_INSECURE_COOKIES": "1",
-            "BENCH_DATABASE_URL": database_url(folder),
+            "DEALERQMS_DATABASE_URL": url,
+            "BENCH_DATABASE_URL": url,
         }
-        env.pop("DEALERQMS_DATABASE_URL", None)
         self.process = subprocess.Popen(
             [
                 BIN / "gunicorn",
@@ -253,9 +259,9 @@ class Client:
                 raise RuntimeError(f"could not log in as {LOGIN}")
 
 
-def targets(folder: Path) -> dict[str, tuple[str, str]]:
-    """Page → (page path, bare endpoint path), on data picked from the instance."""
-    engine = create_engine(database_url(folder))
+def targets(url: str) -> dict[str, tuple[str, str]]:
+    """Page → (page path, bare endpoint path), on data picked from the instance's database."""
+    engine = create_engine(url)
     with engine.connect() as connection:
         site_id, site = connection.execute(
             text("SELECT s.id, s.code FROM user_account u JOIN site s ON s.id = u.site_id WHERE u.login = :login"),
@@ -267,12 +273,14 @@ def targets(folder: Path) -> dict[str, tuple[str, str]]:
                 "WHERE r.state = 'effective' ORDER BY p.code LIMIT 1"
             )
         ).scalar()
-        # The audit with the most items (50 at medium and large, 40 at small).
+        # The audit with the most items (50 at medium and large, 40 at small), at the officer's
+        # own site: a quality officer of a site sees only that site's audits.
         reference = connection.execute(
             text(
                 "SELECT a.reference FROM audit a JOIN audit_item i ON i.audit_id = a.id WHERE a.state = 'closed' "
-                "GROUP BY a.id, a.reference ORDER BY count(*) DESC, a.id LIMIT 1"
-            )
+                "AND a.site_id = :site GROUP BY a.id, a.reference ORDER BY count(*) DESC, a.id LIMIT 1"
+            ),
+            {"site": site_id},
         ).scalar()
         metric = connection.execute(
             text(
@@ -348,22 +356,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--small-instance", type=Path)
     parser.add_argument("--large-instance", type=Path)
+    parser.add_argument("--small-database-url", help="the small instance's database (default: its SQLite file)")
+    parser.add_argument("--large-database-url", help="the large instance's database (default: its SQLite file)")
     parser.add_argument("--runs", type=int, default=11)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
     parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
+    given_urls = {"small": args.small_database_url, "large": args.large_database_url}
+    for scale, url in given_urls.items():
+        if url and not getattr(args, f"{scale}_instance"):
+            parser.error(f"--{scale}-database-url needs --{scale}-instance (the folder its instance was made with)")
     with tempfile.TemporaryDirectory() as temporary:
-        folders = {}
+        folders, urls = {}, {}
         for scale, given in (("small", args.small_instance), ("large", args.large_instance)):
             folders[scale] = given.resolve() if given else Path(temporary) / scale
+            urls[scale] = database_url(folders[scale], given_urls[scale])
             if not given:
                 build_instance(folders[scale], scale)
         results, bare, loads = {}, {}, {}
         for scale, folder in folders.items():
-            paths = targets(folder)
-            server = Server("core:create_app()", folder, args.workers, args.threads)
+            paths = targets(urls[scale])
+            server = Server("core:create_app()", folder, urls[scale], args.workers, args.threads)
             try:
                 client = Client(server)
                 client.login()
@@ -376,14 +391,18 @@ def main() -> None:
                     )
             finally:
                 server.stop()
-            server = Server("bench_web:bare_app()", folder, args.workers, args.threads)
+            server = Server("bench_web:bare_app()", folder, urls[scale], args.workers, args.threads)
             try:
                 bare[scale] = medians(
                     Client(server), {page: bare_path for page, (_p, bare_path) in paths.items()}, args.runs
                 )
             finally:
                 server.stop()
-    print(f"\nmedian of {args.runs} requests, ms (gunicorn {args.workers} workers × {args.threads} threads)")
+    engines = ", ".join(f"{scale}: {urls[scale].split(':', 1)[0]}" for scale in urls)
+    print(
+        f"\nmedian of {args.runs} requests, ms (gunicorn {args.workers} workers × {args.threads} threads; "
+        f"{engines}; load average {os.getloadavg()[0]:.1f})"
+    )
     print(f"{'page':<16}{'small':>8}{'large':>8}{'large/small':>13}{'bare large':>12}{'page/bare':>11}")
     for page in PAGES:
         small, large, floor = results["small"][page], results["large"][page], bare["large"][page]

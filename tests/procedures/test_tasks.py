@@ -136,3 +136,37 @@ def test_a_staff_dashboard_is_their_first_tasks_and_nothing_else(app, people, cl
     assert "plugin-panel" not in page and 'id="kpi-heading"' not in page and 'id="site-select"' not in page
     # A head's dashboard keeps the areas' panels.
     assert "plugin-panel" in client_as("head").get("/").get_data(as_text=True)
+
+
+def _statements(app, client, path) -> int:
+    from sqlalchemy import event
+
+    from core.database import db
+
+    seen = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(*args):
+        seen.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_every_page_counts_the_revisions_to_approve_without_a_query_for_each(app, people, client_as):
+    """The menu counts one's tasks on every page: ten revisions waiting for approval cost that
+    page no more statements than one (on PostgreSQL each statement is a round trip)."""
+    _submitted(app, "SA-PR-001")
+    qo = client_as("qo")
+    qo.get("/nonconformities/")  # the first request of a session reads what later ones keep
+    with_one = _statements(app, qo, "/nonconformities/")
+    for number in range(2, 11):
+        _submitted(app, f"SA-PR-{number:03d}")
+    page = qo.get("/nonconformities/").get_data(as_text=True)
+    assert re.search(r'My tasks <span class="badge nav-count"[^>]*>10</span>', page)
+    assert _statements(app, qo, "/nonconformities/") == with_one

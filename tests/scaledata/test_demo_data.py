@@ -201,3 +201,11 @@ def test_dashboard_lists_show_their_first_rows_and_count_them_all(app, small):
         late = actions.overdue_actions()
         assert actions.overdue_actions_count() == len(late)
         assert actions.overdue_actions(limit=1) == late[:1]
+
+
+def test_the_xlarge_scale_is_offered_by_the_command(app, users):
+    """``--scale xlarge`` is a choice of the command (refused here only because the instance is in use)."""
+    result = app.test_cli_runner().invoke(args=["demo-data", "--scale", "xlarge"])
+    assert result.exit_code == 1
+    assert result.output.strip().startswith("Error: This instance already holds users")
+    assert "xlarge" in app.test_cli_runner().invoke(args=["demo-data", "--help"]).output
