@@ -18,7 +18,9 @@ page, draws each page's number from the pieces and writes the outline.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import importlib.metadata
 import io
 import json
 import os
@@ -55,6 +57,8 @@ MANIFEST_FORMAT = "dealerqms-evidence-pack/1"
 SIGNATURE_FIELD = "EvidencePack"
 # Bumped when the way units become pages changes, so older cache entries stop matching.
 RENDER_FORMAT = "units/2"
+# Bumped when what a finished pack is made from changes (see _pack_key).
+PACK_FORMAT = "pack/1"
 
 Progress = Callable[[int, int, str], None]
 
@@ -77,6 +81,7 @@ class PackResult:
     peak_rss_kib: dict[str, int] = field(default_factory=dict)  # "main" and each worker's pid
     render_seconds: float = 0.0  # summed over the units rendered for this pack
     worker_cpu_seconds: dict[str, float] = field(default_factory=dict)  # CPU time of each render worker
+    from_cache: bool = False  # the whole pack was the one made last time from the same inputs
 
 
 def attachment_name(evidence) -> str:
@@ -139,9 +144,69 @@ def _cache() -> UnitCache:
 
 
 def _versions() -> tuple[str, ...]:
-    import weasyprint
+    # From the package's metadata: importing WeasyPrint takes over a second, which a pack answered from
+    # the cache never needs.
+    return pack_content.product_version(), importlib.metadata.version("weasyprint"), RENDER_FORMAT
 
-    return pack_content.product_version(), weasyprint.__version__, RENDER_FORMAT
+
+def _pack_key(content, body: list[document.Unit], versions: tuple[str, ...]) -> str:
+    """The finished pack's address: everything it shows but the time it was generated.
+
+    The same audit, records, trail head, language and versions make the same pages, so a pack asked for
+    again with nothing changed is the file made last time (its cover keeps that time). The findings
+    chart stands in by the address of its drawing, so that nothing is drawn to tell."""
+    findings = document.findings_unit(content, memo=lambda key, _draw: key)
+    sketch = list(body)
+    sketch.insert(document.findings_position(sketch), findings)
+    manifest = _manifest(content, sketch)
+    del manifest["generated_at"]
+    manifest_bytes = canonical_json(manifest)
+    undated = dataclasses.replace(
+        content, generated_at=content.generated_at.replace(year=2000, month=1, day=1, hour=0, minute=0, second=0)
+    )
+    cover = document.cover(undated, hashlib.sha256(manifest_bytes).hexdigest())
+    digest = hashlib.sha256(manifest_bytes)
+    for unit in [cover, *sketch, document.static_stamp(content), document.number_glyphs(content)]:
+        digest.update(b"\x00" + document.unit_document(unit).encode("utf-8"))
+    return cache_key(digest.hexdigest(), *versions, PACK_FORMAT)
+
+
+def _pack_meta_key(pack_key: str) -> str:
+    return cache_key("meta", pack_key)
+
+
+def _reuse_pack(cache: UnitCache, pack_key: str, reference: str) -> PackResult | None:
+    """The pack made last time from the same inputs, when the cache still has it."""
+    meta, pdf = cache.get(_pack_meta_key(pack_key)), cache.get(pack_key)
+    if meta is None or pdf is None:
+        return None
+    try:
+        kept = json.loads(meta)
+        return PackResult(
+            reference,
+            pdf,
+            kept["html"],
+            kept["manifest"],
+            kept["manifest_sha256"],
+            pages=kept["pages"],
+            reused=kept["units"],
+            peak_rss_kib={"main": peak_rss_kib()},
+            from_cache=True,
+        )
+    except (ValueError, KeyError, TypeError):  # not written by this code: make the pack afresh
+        return None
+
+
+def _keep_pack(cache: UnitCache, pack_key: str, result: PackResult, units: list[str]) -> None:
+    kept = {
+        "html": result.html,
+        "manifest": result.manifest,
+        "manifest_sha256": result.manifest_sha256,
+        "pages": result.pages,
+        "units": units,
+    }
+    cache.put(pack_key, result.pdf)
+    cache.put(_pack_meta_key(pack_key), json.dumps(kept, ensure_ascii=False).encode("utf-8"))
 
 
 def _page_count(pdf: bytes) -> int:
@@ -461,13 +526,18 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
     with force_locale(locale or config.get("BABEL_DEFAULT_LOCALE", "en")):
         # The job page shows these steps to whoever started the pack, in the pack's language.
         _tick(progress, 0, 1, _("Gathering the records"))
-        content = pack_content.gather(audit)
         cache = _cache()
-        files = _read_evidence(content)
-        media_types = {e.sha256: e.media_type for e in content.evidence}
+        content = pack_content.gather(audit, memo=cache.text)
         versions = _versions()
         # The findings chart takes a while to draw (matplotlib): the other units go to the workers first.
         body = document.units(content, memo=cache.text, findings=False)
+        pack_key = _pack_key(content, body, versions)
+        kept = _reuse_pack(cache, pack_key, audit.reference)
+        if kept is not None:
+            _tick(progress, 1, 1, _("Merging the pages"))
+            return kept
+        files = _read_evidence(content)
+        media_types = {e.sha256: e.media_type for e in content.evidence}
         # Steps besides the body's units: gathering, the findings, the contents, the page stamps, the merge.
         pages = _Pages(cache, len(body) + 5, progress, start=1)
         _tick(progress, 1, len(body) + 5, _("Laying out the pack"))
@@ -552,13 +622,12 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
                 numbers.labels = [document.page_of_tokens(n, len(marks)) for n in range(1, len(marks) + 1)]
         except RenderFailed as error:
             raise PackError(str(error)) from None
-        pages.cache.evict()
     pdf = _merge(cover_pdf, [pages.pdfs[unit.key] for unit in order[1:]], static_pdf, numbers, marks)
     with force_locale(locale or config.get("BABEL_DEFAULT_LOCALE", "en")):
         _tick(progress, len(body) + 3, len(body) + 4, _("Numbering the pages"))
         _tick(progress, len(body) + 4, len(body) + 4, _("Merging the pages"))
     pages.peaks["main"] = peak_rss_kib()
-    return PackResult(
+    result = PackResult(
         audit.reference,
         pdf,
         html,
@@ -571,6 +640,9 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
         render_seconds=pages.seconds,
         worker_cpu_seconds=pages.cpu,
     )
+    _keep_pack(cache, pack_key, result, [unit.key for unit in order])
+    cache.evict()
+    return result
 
 
 def _tick(progress: Progress | None, done: int, total: int, label: str) -> None:
