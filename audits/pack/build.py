@@ -35,21 +35,12 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from audits.pack import content as pack_content
-from audits.pack import document
+from audits.pack import document, worker
 from audits.pack.cache import UnitCache, cache_key, shared_store
-from audits.pack.render import (
-    Job,
-    Rendered,
-    Renderer,
-    RenderFailed,
-    default_workers,
-    results,
-    warm_up,
-)
-from audits.pack.worker import PDF_VARIANT, font_config, peak_rss_kib, render_batch
+from audits.pack.render import Job, Rendered, Renderer, RenderFailed, default_workers, warm_up
+from audits.pack.worker import peak_rss_kib
 from audits.services.audits import audit_by_reference
 from core.database import iso_utc
-from core.pdf import RefusedURL, render_document, render_pdf, restricted_fetcher
 from core.storage import file_store
 
 MANIFEST_NAME = "manifest.json"
@@ -278,23 +269,6 @@ def _read_evidence(content) -> dict[str, bytes]:
     return files
 
 
-def _render_here(html: str, files: dict[str, bytes], media_types: dict[str, str], **options) -> bytes:
-    def read_file(sha256: str) -> bytes:
-        # Only the audit's own evidence may be pulled into its pack.
-        if sha256 not in files:
-            raise RefusedURL(f"{sha256[:64]} is not evidence of this audit")
-        return files[sha256]
-
-    return render_pdf(
-        html,
-        read_file=read_file,
-        media_types=media_types,
-        pdf_variant=PDF_VARIANT,
-        font_config=font_config(),
-        **options,
-    )
-
-
 def _contents(
     body: list[document.Unit],
     counts: dict[str, int],
@@ -331,25 +305,28 @@ class _NumberGlyphs:
     labels: list[list[str]] = field(default_factory=list)  # each page's pieces, in the pack's language
 
 
-PX = 0.75  # PDF points per CSS pixel
+def _number_glyphs(cache: UnitCache, unit: document.Unit, versions: tuple[str, ...], renderer: Renderer):
+    """The pieces of the page numbers, from the cache (they change only with the header and the language) or
+    measured by a worker; returns a function that waits for them."""
+    html = document.unit_document(unit)
+    key = cache_key(html, *versions)
+    kept_pdf, kept = cache.get(key), cache.get(cache_key("measures", key))
+    if kept_pdf is not None and kept is not None:
+        try:
+            widths, starts, right = json.loads(kept)
+            glyphs = _NumberGlyphs(kept_pdf, document.number_tokens(), widths, starts, right)
+            return lambda: glyphs
+        except (ValueError, TypeError):
+            pass
+    future = renderer.call(worker.number_glyphs, html)
 
+    def measured() -> _NumberGlyphs:
+        pdf, widths, starts, right = renderer.outcome(future, "the page numbers")
+        cache.put(key, pdf)
+        cache.put(cache_key("measures", key), json.dumps([widths, starts, right]).encode("ascii"))
+        return _NumberGlyphs(pdf, document.number_tokens(), widths, starts, right)
 
-def _number_glyphs(unit: document.Unit) -> _NumberGlyphs:
-    def boxes(box):
-        yield box
-        for child in getattr(box, "children", None) or ():
-            yield from boxes(child)
-
-    laid_out = render_document(document.unit_document(unit), font_config=font_config())
-    widths, starts, right = [], [], 0.0
-    for page in laid_out.pages:
-        # The layout's own measurements (WeasyPrint's box tree): exactly where and how wide each piece is drawn.
-        margin = next(box for box in boxes(page._page_box) if getattr(box, "at_keyword", None) == "@bottom-right")
-        texts = [box for box in boxes(margin) if getattr(box, "text", None)]
-        widths.append(sum(box.width for box in texts) * PX)
-        starts.append(min(box.position_x for box in texts) * PX)
-        right = (margin.content_box_x() + margin.width) * PX
-    return _NumberGlyphs(laid_out.write_pdf(pdf_variant=PDF_VARIANT), document.number_tokens(), widths, starts, right)
+    return measured
 
 
 def _draw_page_numbers(merged, glyphs: _NumberGlyphs) -> None:
@@ -379,36 +356,12 @@ def _draw_page_numbers(merged, glyphs: _NumberGlyphs) -> None:
             page.contents_add(merged.make_stream(" ".join(operators).encode("ascii")), prepend=False)
 
 
-def _laid_out_pages(html: str) -> int:
-    """How many pages ``html`` lays out to (no PDF written)."""
-    return len(render_document(html, font_config=font_config()).pages)
-
-
-def _attachments(content, files: dict[str, bytes], manifest_bytes: bytes) -> list:
-    from weasyprint import Attachment
-
-    # Attachments come from bytes the product hands over, never from a URL.
-    fetcher = restricted_fetcher()
-    found = [
-        Attachment(
-            file_obj=io.BytesIO(files[e.sha256]),
-            name=attachment_name(e),
-            description=f"{e.name} ({e.sha256})",
-            relationship="Data",
-            url_fetcher=fetcher,
-        )
-        for e in content.evidence
+def _attached(content, files: dict[str, bytes], manifest_bytes: bytes) -> list[tuple[str, str, bytes]]:
+    """What the cover's file carries: every evidence file and the manifest, as (name, description, bytes)."""
+    return [
+        *((attachment_name(e), f"{e.name} ({e.sha256})", files[e.sha256]) for e in content.evidence),
+        (MANIFEST_NAME, "SHA-256 of every section and file", manifest_bytes),
     ]
-    found.append(
-        Attachment(
-            file_obj=io.BytesIO(manifest_bytes),
-            name=MANIFEST_NAME,
-            description="SHA-256 of every section and file",
-            relationship="Data",
-            url_fetcher=fetcher,
-        )
-    )
-    return found
 
 
 def _without_internal_links(page) -> None:
@@ -563,14 +516,10 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
                 )
             return jobs
 
-        def here(unit: document.Unit) -> bytes:
-            """A small unit rendered in this process (through the cache)."""
+        def render_now(unit: document.Unit) -> bytes:
+            """One unit rendered now (through the cache)."""
             renderer.check()
-            for job in jobs_for([unit]):
-                (result,) = results(
-                    render_batch(job.prefix, [(job.key, job.anchor, job.body)], job.files, job.media_types)
-                )
-                pages.rendered_one(result, job)
+            renderer.render_now(jobs_for([unit]), pages.rendered_one)
             return pages.pdfs[unit.key]
 
         try:
@@ -580,9 +529,10 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
                 timeout=float(config.get("DEALERQMS_PACK_TIMEOUT", 900)),
             ) as renderer:
                 renderer.submit(jobs_for(body), background=True)
-                # While the workers render the body, this process makes and renders what is left: the
-                # findings, the cover (with the document-level PDF/A-3b structure and the attachments), the
-                # margins every page shares and the pieces of the page numbers.
+                # While the workers render the body, this process draws the findings chart and writes what is
+                # left, which goes to the workers after the body: the findings, the cover (with the
+                # document-level PDF/A-3b structure and the attachments), the margins every page shares, the
+                # pieces of the page numbers and a draft of the contents.
                 findings = document.findings_unit(content, memo=cache.text)
                 body.insert(document.findings_position(body), findings)
                 manifest = _manifest(content, body)
@@ -590,28 +540,31 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
                 manifest_sha256 = hashlib.sha256(manifest_bytes).hexdigest()
                 cover = document.cover(content, manifest_sha256)
                 html = document.document(content, [cover, document.contents(body)], body)
-                here(findings)
-                renderer.check()
-                # Between this process's own steps, the units the workers finished count at once.
-                renderer.collect(pages.rendered_one)
-                cover_pdf = _render_here(
+                static = document.static_stamp(content)
+                renderer.submit(jobs_for([findings, static]))
+                cover_pdf = renderer.call(
+                    worker.render_cover,
                     document.unit_document(cover),
                     files,
                     media_types,
-                    attachments=_attachments(content, files, manifest_bytes),
+                    _attached(content, files, manifest_bytes),
                 )
-                pages.counts[cover.key] = _page_count(cover_pdf)
-                renderer.collect(pages.rendered_one)
-                static_pdf = here(document.static_stamp(content))
-                numbers = _number_glyphs(document.number_glyphs(content))
+                numbers = _number_glyphs(cache, document.number_glyphs(content), versions, renderer)
                 # The contents' length (not its numbers) shifts the pages after it: a draft with placeholder
-                # numbers, laid out now, is the length to assume, so the real contents renders once.
-                assumed = _laid_out_pages(
-                    document.unit_document(document.contents(body, dict.fromkeys((unit.key for unit in body), 9999)))
+                # numbers, laid out meanwhile, is the length to assume, so the real contents renders once.
+                assumed = renderer.call(
+                    worker.laid_out_pages,
+                    document.unit_document(document.contents(body, dict.fromkeys((unit.key for unit in body), 9999))),
                 )
-                renderer.collect(pages.rendered_one)
                 renderer.wait(pages.rendered_one)
-                contents, _contents_pdf = _contents(body, pages.counts, pages.counts[cover.key] + 1, here, assumed)
+                cover_pdf = renderer.outcome(cover_pdf, "the cover")
+                pages.counts[cover.key] = _page_count(cover_pdf)
+                static_pdf = pages.pdfs[static.key]
+                numbers = numbers()
+                assumed = renderer.outcome(assumed, "the contents")
+                contents, _contents_pdf = _contents(
+                    body, pages.counts, pages.counts[cover.key] + 1, render_now, assumed
+                )
                 _tick(progress, len(body) + 2, len(body) + 4, _("Writing the contents"))
                 order = [cover, contents, *body]
                 marks = [

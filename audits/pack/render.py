@@ -5,10 +5,13 @@ worker starts in milliseconds with WeasyPrint loaded, and inherits neither
 the database connections nor the Flask state of the process that asks
 (unlike a plain fork of a web or job process). Units are shared out in one
 batch of equal weight per worker (more for a very large pack), each batch laid
-out as one document and split by page (see :func:`audits.pack.worker.render_batch`). Each worker has
+out as one document and split by page (see :func:`audits.pack.worker.render_batch`); the
+pack's other pieces (the cover, the page-number pieces, the contents) go to the
+same workers, so the calling process never imports WeasyPrint itself: the fork
+server has, while the pack was being gathered. Each worker has
 an address-space ceiling; the whole render has a deadline, after which the
-workers are killed. In a daemon process (which may not have children), with
-no workers configured, or for a few small units, they render in this process.
+workers are killed. In a daemon process (which may not have children), or with
+no workers configured, everything renders in this process.
 """
 
 from __future__ import annotations
@@ -81,8 +84,6 @@ def _render_batch(batch: list[Job]):
     return batch[0].prefix, [(job.key, job.anchor, job.body) for job in batch], files, media_types
 
 
-# Below this much HTML, starting workers costs more than it saves.
-SMALL_JOBS = 15_000
 # Each document has fixed costs (styles computed afresh for every document, font subsets, about half a
 # CPU second for a pack's body), which outweigh evening out the workers' loads with smaller batches: one
 # batch per worker, shared out by weight, finished within a few tenths of a second of each other when measured.
@@ -160,18 +161,9 @@ class Renderer:
         self._join()
         if not jobs:
             return
-        if self.executor is None and (
-            not may_use_workers(self.workers) or sum(job.weight for job in jobs) < SMALL_JOBS
-        ):
+        if self._pool() is None:
             self.queued += jobs
             return
-        if self.executor is None:
-            self.executor = futures.ProcessPoolExecutor(
-                max_workers=self.workers,
-                mp_context=_context(),
-                initializer=worker.start_worker,
-                initargs=(self.memory_limit_mb,),
-            )
         count = max(BATCHES_PER_WORKER * self.workers, -(-sum(job.weight for job in jobs) // MAX_BATCH_WEIGHT))
         shared = batches(jobs, count)
         if background:
@@ -179,6 +171,59 @@ class Renderer:
             self._submitting.start()
         else:
             self._hand_over(shared)
+
+    def _pool(self) -> futures.ProcessPoolExecutor | None:
+        """The worker pool, started on first use; None where this process renders everything itself."""
+        if self.executor is None and may_use_workers(self.workers):
+            # Workers are forked from the fork server :func:`warm_up` started: it has imported WeasyPrint
+            # meanwhile, so even one small unit costs a fork, not an import.
+            self.executor = futures.ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=_context(),
+                initializer=worker.start_worker,
+                initargs=(self.memory_limit_mb,),
+            )
+        return self.executor
+
+    def call(self, function: Callable, *args) -> futures.Future:
+        """``function(*args)`` (a function of :mod:`audits.pack.worker`) in a worker, or here without workers;
+        :meth:`outcome` waits for it."""
+        pool = self._pool()
+        if pool is not None:
+            return pool.submit(function, *args)
+        self.check()
+        done: futures.Future = futures.Future()
+        done.set_result(function(*args))
+        return done
+
+    def outcome(self, future: futures.Future, label: str):
+        """What a :meth:`call` returned, within the deadline."""
+        left = self.deadline - time.monotonic()
+        if left <= 0 and not future.done():
+            raise RenderFailed(f"rendering took longer than the limit of {self.timeout:g} seconds")
+        try:
+            return future.result(timeout=max(left, 0))
+        except futures.TimeoutError:
+            raise RenderFailed(f"rendering took longer than the limit of {self.timeout:g} seconds") from None
+        except BrokenProcessPool:
+            raise RenderFailed(f"a render worker died while rendering {label} (over its memory limit?)") from None
+        except MemoryError:
+            raise RenderFailed(f"{label} needs more memory than a render worker may use") from None
+
+    def render_now(self, jobs: list[Job], done: Callable[[Rendered, Job], None]) -> None:
+        """Render ``jobs`` (one batch each prefix) and wait for just them."""
+        self._join()
+        pool = self._pool()
+        for batch in batches(jobs, 1):
+            by_key = {job.key: job for job in batch}
+            if pool is None:
+                self.check()
+                finished = results(worker.render_batch(*_render_batch(batch)))
+            else:
+                label = ", ".join(job.label for job in batch)[:200]
+                finished = results(self.outcome(pool.submit(worker.render_batch, *_render_batch(batch)), label))
+            for result in finished:
+                done(result, by_key[result.key])
 
     def _hand_over(self, shared: list[list[Job]]) -> None:
         try:
@@ -231,13 +276,7 @@ class Renderer:
 
     def _finish(self, future: futures.Future, done: Callable[[Rendered, Job], None]) -> None:
         batch = self.pending.pop(future)
-        label = ", ".join(job.label for job in batch)[:200]
-        try:
-            finished = results(future.result())
-        except BrokenProcessPool:
-            raise RenderFailed(f"a render worker died while rendering {label} (over its memory limit?)") from None
-        except MemoryError:
-            raise RenderFailed(f"{label} needs more memory than a render worker may use") from None
+        finished = results(self.outcome(future, ", ".join(job.label for job in batch)[:200]))
         by_key = {job.key: job for job in batch}
         for result in finished:
             done(result, by_key[result.key])
