@@ -94,7 +94,7 @@ MAX_BATCH_WEIGHT = 600_000
 
 def _context():
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([worker.__name__])
+    context.set_forkserver_preload([worker.__name__, f"{__package__}.warm"])
     return context
 
 

@@ -65,6 +65,22 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+# The pack's font families and the kinds of boxes its units are made of (see audits.pack.document).
+_WARM_UP = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><style>
+@page { size: A4; margin: 24mm 15mm 22mm 15mm; @bottom-right { content: "1 / 1"; font-size: 8pt; } }
+html { font-family: "Noto Sans CJK SC", "Noto Sans", "DejaVu Sans", sans-serif; font-size: 9.5pt; }
+table { width: 100%; table-layout: fixed; border-collapse: collapse; } th, td { border: 0.5pt solid #888; }
+.hash { font-family: "DejaVu Sans Mono", monospace; font-size: 7pt; }
+</style></head><body><section id="u-warm"><h1>证据包 Evidence pack</h1><table><tr><th>审核 Audit</th>
+<td class="hash">0123456789abcdef</td></tr></table><p><b>粗体</b> <i>italic</i> 页 1 / 1</p></section></body></html>"""
+
+
+def warm() -> None:
+    """Lay out and write one small document, so that this process (the fork server) has loaded the fonts and
+    WeasyPrint's lazily imported parts for the workers forked from it."""
+    render_document(_WARM_UP, font_config=font_config()).write_pdf(pdf_variant=PDF_VARIANT)
+
+
 def _reader(files: dict[str, bytes]):
     def read_file(sha256: str) -> bytes:
         # Only the audit's own evidence may be pulled into its pack.
