@@ -259,7 +259,7 @@ def child(args) -> None:
                 "reused": len(result.reused),
                 "peak_kib": result.peak_rss_kib,
                 "render_seconds": result.render_seconds,
-                "from_cache": result.from_cache,
+                "from_cache": getattr(result, "from_cache", False),  # absent before whole packs were kept
                 "cpu": cpu,
             }
         )
