@@ -674,6 +674,9 @@ def write_pack(
     passphrase = None
     if not sign_key:
         sign_key, sign_cert, passphrase = instance_signing_key()
+    # The fork server's start (importing WeasyPrint, loading the fonts) is the longest step before the first
+    # unit can render: it begins before anything else, even the audit's lookup.
+    warm_up(_workers())
     audit = audit_by_reference(reference)
     result = build_pack(audit, locale=locale, progress=progress)
     if sign_key:

@@ -187,7 +187,12 @@ def test_a_repeat_pack_renders_only_what_changed(app, tmp_path):
     assert set(changed.rendered) <= {chunk, "trail", "contents"} | {
         k for k in changed.rendered if k.startswith("trail/")
     }
-    assert "one copy missing its date" in " ".join(_pages(tmp_path / "changed.pdf"))
+    pages = _pages(tmp_path / "changed.pdf")
+    assert "one copy missing its date" in " ".join(pages)
+    # The pieces of the page numbers came from the cache, with their measurements.
+    for number, text in enumerate(pages, start=1):
+        assert f"Page {number} of {len(pages)}" in text, number
+        assert text.count(audit.reference) >= 2
 
 
 def test_a_damaged_cache_entry_is_rendered_again(app, tmp_path):
