@@ -593,7 +593,7 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
         render_seconds=pages.seconds,
         worker_cpu_seconds=pages.cpu,
     )
-    _keep_pack(cache, pack_key, result, [unit.key for unit in order])
+    _keep_pack(cache, pack_key, result, [*result.rendered, *result.reused])
     cache.evict()
     return result
 
