@@ -10,8 +10,9 @@ pack's other pieces (the cover, the page-number pieces, the contents) go to the
 same workers, so the calling process never imports WeasyPrint itself: the fork
 server has, while the pack was being gathered. Each worker has
 an address-space ceiling; the whole render has a deadline, after which the
-workers are killed. In a daemon process (which may not have children), or with
-no workers configured, everything renders in this process.
+workers are killed. In a daemon process (which may not have children), with
+no workers configured, or when the body has little to render (a repeat pack after a small change),
+everything renders in this process.
 """
 
 from __future__ import annotations
@@ -84,6 +85,9 @@ def _render_batch(batch: list[Job]):
     return batch[0].prefix, [(job.key, job.anchor, job.body) for job in batch], files, media_types
 
 
+# Below this much HTML to render (a repeat pack after a small change), everything renders in the calling
+# process: importing WeasyPrint there costs less than the fork server's start (it imports the app as well).
+SMALL_JOBS = 15_000
 # Each document has fixed costs (styles computed afresh for every document, font subsets, about half a
 # CPU second for a pack's body), which outweigh evening out the workers' loads with smaller batches: one
 # batch per worker, shared out by weight, finished within a few tenths of a second of each other when measured.
@@ -128,6 +132,7 @@ class Renderer:
         self.pending: dict[futures.Future, list[Job]] = {}
         self.queued: list[Job] = []
         self._submitting: threading.Thread | None = None
+        self.in_process: bool | None = None  # decided by the first submit: how much there is to render
         self._submit_error: BaseException | None = None
 
     def __enter__(self) -> Self:
@@ -159,6 +164,8 @@ class Renderer:
         :func:`warm_up`); with ``background`` the jobs are handed over from a thread, so that this process
         goes on with its own work meanwhile (the thread is joined by the next submit or wait)."""
         self._join()
+        if self.in_process is None:
+            self.in_process = sum(job.weight for job in jobs) < SMALL_JOBS
         if not jobs:
             return
         if self._pool() is None:
@@ -174,11 +181,13 @@ class Renderer:
 
     def _pool(self) -> futures.ProcessPoolExecutor | None:
         """The worker pool, started on first use; None where this process renders everything itself."""
-        if self.executor is None and may_use_workers(self.workers):
+        if self.executor is None and may_use_workers(self.workers) and not self.in_process:
             # Workers are forked from the fork server :func:`warm_up` started: it has imported WeasyPrint
             # meanwhile, so even one small unit costs a fork, not an import.
+            # One more worker than batches of the body: the pack's small documents (findings, cover, margins,
+            # page-number pieces, contents draft) render beside the body instead of after it.
             self.executor = futures.ProcessPoolExecutor(
-                max_workers=self.workers,
+                max_workers=self.workers + 1,
                 mp_context=_context(),
                 initializer=worker.start_worker,
                 initargs=(self.memory_limit_mb,),

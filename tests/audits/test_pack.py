@@ -15,6 +15,14 @@ from tests.audits.conftest import TEST_PASSWORD, record, started, user
 pytestmark = pytest.mark.usefixtures("cast", "ctx")
 
 
+@pytest.fixture(autouse=True)
+def in_workers(monkeypatch):
+    """Even these small packs render in the worker processes, the path big packs take."""
+    from audits.pack import render
+
+    monkeypatch.setattr(render, "SMALL_JOBS", 0)
+
+
 IN_FORCE_BODY = "# Reception\n\nGreet every visitor within two minutes of arrival.\n"
 LATER_BODY = "# Reception\n\nRevisedLaterWording: greet within five minutes.\n"
 HOSTILE = (

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from audits.pack import document
+from audits.pack import document, render
 from core.plugins import PackSection, hookimpl
 from tests.audits.conftest import record, started
 from tests.audits.test_pack import _effective_procedure, _throwaway_signer
@@ -19,9 +19,10 @@ pytestmark = pytest.mark.usefixtures("cast", "ctx")
 
 @pytest.fixture(autouse=True)
 def small_units(monkeypatch):
-    """Small audits cut into several units."""
+    """Small audits cut into several units, rendered by the worker processes (not in the test process)."""
     monkeypatch.setattr(document, "CHECKLIST_CHUNK", 2)
     monkeypatch.setattr(document, "TRAIL_CHUNK", 6)
+    monkeypatch.setattr(render, "SMALL_JOBS", 0)
 
 
 def _audit():

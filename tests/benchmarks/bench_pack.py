@@ -370,8 +370,9 @@ def main() -> None:
         )
         print(f"  load average while measuring: {', '.join(f'{load:.1f}' for load in os.getloadavg())}")
         print(
-            f"  CPU time: (a) {a_cpu:.1f} s, (b) {b_cpu:.1f} s in all processes (b/a = {b_cpu / a_cpu:.2f}); on a "
-            f"machine busy with other work, the wall-clock ratios move with the load"
+            f"  CPU time: (a) {a_cpu:.1f} s, (b) {b_cpu:.1f} s in the calling process and the workers (b/a = "
+            f"{b_cpu / a_cpu:.2f}; the fork server's start, about 1.2 s, is not counted); on a machine busy with other "
+            f"work, the wall-clock ratios move with the load"
         )
 
 
