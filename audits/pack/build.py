@@ -18,7 +18,9 @@ page, draws each page's number from the pieces and writes the outline.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import importlib.metadata
 import io
 import json
 import os
@@ -33,21 +35,12 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from audits.pack import content as pack_content
-from audits.pack import document
+from audits.pack import document, worker
 from audits.pack.cache import UnitCache, cache_key, shared_store
-from audits.pack.render import (
-    Job,
-    Rendered,
-    Renderer,
-    RenderFailed,
-    default_workers,
-    results,
-    warm_up,
-)
-from audits.pack.worker import PDF_VARIANT, font_config, peak_rss_kib, render_batch
+from audits.pack.render import Job, Rendered, Renderer, RenderFailed, default_workers, warm_up
+from audits.pack.worker import peak_rss_kib
 from audits.services.audits import audit_by_reference
 from core.database import iso_utc
-from core.pdf import RefusedURL, render_document, render_pdf, restricted_fetcher
 from core.storage import file_store
 
 MANIFEST_NAME = "manifest.json"
@@ -55,6 +48,8 @@ MANIFEST_FORMAT = "dealerqms-evidence-pack/1"
 SIGNATURE_FIELD = "EvidencePack"
 # Bumped when the way units become pages changes, so older cache entries stop matching.
 RENDER_FORMAT = "units/2"
+# Bumped when what a finished pack is made from changes (see _pack_key).
+PACK_FORMAT = "pack/1"
 
 Progress = Callable[[int, int, str], None]
 
@@ -77,6 +72,7 @@ class PackResult:
     peak_rss_kib: dict[str, int] = field(default_factory=dict)  # "main" and each worker's pid
     render_seconds: float = 0.0  # summed over the units rendered for this pack
     worker_cpu_seconds: dict[str, float] = field(default_factory=dict)  # CPU time of each render worker
+    from_cache: bool = False  # the whole pack was the one made last time from the same inputs
 
 
 def attachment_name(evidence) -> str:
@@ -139,9 +135,69 @@ def _cache() -> UnitCache:
 
 
 def _versions() -> tuple[str, ...]:
-    import weasyprint
+    # From the package's metadata: importing WeasyPrint takes over a second, which a pack answered from
+    # the cache never needs.
+    return pack_content.product_version(), importlib.metadata.version("weasyprint"), RENDER_FORMAT
 
-    return pack_content.product_version(), weasyprint.__version__, RENDER_FORMAT
+
+def _pack_key(content, body: list[document.Unit], versions: tuple[str, ...]) -> str:
+    """The finished pack's address: everything it shows but the time it was generated.
+
+    The same audit, records, trail head, language and versions make the same pages, so a pack asked for
+    again with nothing changed is the file made last time (its cover keeps that time). The findings
+    chart stands in by the address of its drawing, so that nothing is drawn to tell."""
+    findings = document.findings_unit(content, memo=lambda key, _draw: key)
+    sketch = list(body)
+    sketch.insert(document.findings_position(sketch), findings)
+    manifest = _manifest(content, sketch)
+    del manifest["generated_at"]
+    manifest_bytes = canonical_json(manifest)
+    undated = dataclasses.replace(
+        content, generated_at=content.generated_at.replace(year=2000, month=1, day=1, hour=0, minute=0, second=0)
+    )
+    cover = document.cover(undated, hashlib.sha256(manifest_bytes).hexdigest())
+    digest = hashlib.sha256(manifest_bytes)
+    for unit in [cover, *sketch, document.static_stamp(content), document.number_glyphs(content)]:
+        digest.update(b"\x00" + document.unit_document(unit).encode("utf-8"))
+    return cache_key(digest.hexdigest(), *versions, PACK_FORMAT)
+
+
+def _pack_meta_key(pack_key: str) -> str:
+    return cache_key("meta", pack_key)
+
+
+def _reuse_pack(cache: UnitCache, pack_key: str, reference: str) -> PackResult | None:
+    """The pack made last time from the same inputs, when the cache still has it."""
+    meta, pdf = cache.get(_pack_meta_key(pack_key)), cache.get(pack_key)
+    if meta is None or pdf is None:
+        return None
+    try:
+        kept = json.loads(meta)
+        return PackResult(
+            reference,
+            pdf,
+            kept["html"],
+            kept["manifest"],
+            kept["manifest_sha256"],
+            pages=kept["pages"],
+            reused=kept["units"],
+            peak_rss_kib={"main": peak_rss_kib()},
+            from_cache=True,
+        )
+    except (ValueError, KeyError, TypeError):  # not written by this code: make the pack afresh
+        return None
+
+
+def _keep_pack(cache: UnitCache, pack_key: str, result: PackResult, units: list[str]) -> None:
+    kept = {
+        "html": result.html,
+        "manifest": result.manifest,
+        "manifest_sha256": result.manifest_sha256,
+        "pages": result.pages,
+        "units": units,
+    }
+    cache.put(pack_key, result.pdf)
+    cache.put(_pack_meta_key(pack_key), json.dumps(kept, ensure_ascii=False).encode("utf-8"))
 
 
 def _page_count(pdf: bytes) -> int:
@@ -213,23 +269,6 @@ def _read_evidence(content) -> dict[str, bytes]:
     return files
 
 
-def _render_here(html: str, files: dict[str, bytes], media_types: dict[str, str], **options) -> bytes:
-    def read_file(sha256: str) -> bytes:
-        # Only the audit's own evidence may be pulled into its pack.
-        if sha256 not in files:
-            raise RefusedURL(f"{sha256[:64]} is not evidence of this audit")
-        return files[sha256]
-
-    return render_pdf(
-        html,
-        read_file=read_file,
-        media_types=media_types,
-        pdf_variant=PDF_VARIANT,
-        font_config=font_config(),
-        **options,
-    )
-
-
 def _contents(
     body: list[document.Unit],
     counts: dict[str, int],
@@ -266,25 +305,28 @@ class _NumberGlyphs:
     labels: list[list[str]] = field(default_factory=list)  # each page's pieces, in the pack's language
 
 
-PX = 0.75  # PDF points per CSS pixel
+def _number_glyphs(cache: UnitCache, unit: document.Unit, versions: tuple[str, ...], renderer: Renderer):
+    """The pieces of the page numbers, from the cache (they change only with the header and the language) or
+    measured by a worker; returns a function that waits for them."""
+    html = document.unit_document(unit)
+    key = cache_key(html, *versions)
+    kept_pdf, kept = cache.get(key), cache.get(cache_key("measures", key))
+    if kept_pdf is not None and kept is not None:
+        try:
+            widths, starts, right = json.loads(kept)
+            glyphs = _NumberGlyphs(kept_pdf, document.number_tokens(), widths, starts, right)
+            return lambda: glyphs
+        except (ValueError, TypeError):
+            pass
+    future = renderer.call(worker.number_glyphs, html)
 
+    def measured() -> _NumberGlyphs:
+        pdf, widths, starts, right = renderer.outcome(future, "the page numbers")
+        cache.put(key, pdf)
+        cache.put(cache_key("measures", key), json.dumps([widths, starts, right]).encode("ascii"))
+        return _NumberGlyphs(pdf, document.number_tokens(), widths, starts, right)
 
-def _number_glyphs(unit: document.Unit) -> _NumberGlyphs:
-    def boxes(box):
-        yield box
-        for child in getattr(box, "children", None) or ():
-            yield from boxes(child)
-
-    laid_out = render_document(document.unit_document(unit), font_config=font_config())
-    widths, starts, right = [], [], 0.0
-    for page in laid_out.pages:
-        # The layout's own measurements (WeasyPrint's box tree): exactly where and how wide each piece is drawn.
-        margin = next(box for box in boxes(page._page_box) if getattr(box, "at_keyword", None) == "@bottom-right")
-        texts = [box for box in boxes(margin) if getattr(box, "text", None)]
-        widths.append(sum(box.width for box in texts) * PX)
-        starts.append(min(box.position_x for box in texts) * PX)
-        right = (margin.content_box_x() + margin.width) * PX
-    return _NumberGlyphs(laid_out.write_pdf(pdf_variant=PDF_VARIANT), document.number_tokens(), widths, starts, right)
+    return measured
 
 
 def _draw_page_numbers(merged, glyphs: _NumberGlyphs) -> None:
@@ -314,36 +356,12 @@ def _draw_page_numbers(merged, glyphs: _NumberGlyphs) -> None:
             page.contents_add(merged.make_stream(" ".join(operators).encode("ascii")), prepend=False)
 
 
-def _laid_out_pages(html: str) -> int:
-    """How many pages ``html`` lays out to (no PDF written)."""
-    return len(render_document(html, font_config=font_config()).pages)
-
-
-def _attachments(content, files: dict[str, bytes], manifest_bytes: bytes) -> list:
-    from weasyprint import Attachment
-
-    # Attachments come from bytes the product hands over, never from a URL.
-    fetcher = restricted_fetcher()
-    found = [
-        Attachment(
-            file_obj=io.BytesIO(files[e.sha256]),
-            name=attachment_name(e),
-            description=f"{e.name} ({e.sha256})",
-            relationship="Data",
-            url_fetcher=fetcher,
-        )
-        for e in content.evidence
+def _attached(content, files: dict[str, bytes], manifest_bytes: bytes) -> list[tuple[str, str, bytes]]:
+    """What the cover's file carries: every evidence file and the manifest, as (name, description, bytes)."""
+    return [
+        *((attachment_name(e), f"{e.name} ({e.sha256})", files[e.sha256]) for e in content.evidence),
+        (MANIFEST_NAME, "SHA-256 of every section and file", manifest_bytes),
     ]
-    found.append(
-        Attachment(
-            file_obj=io.BytesIO(manifest_bytes),
-            name=MANIFEST_NAME,
-            description="SHA-256 of every section and file",
-            relationship="Data",
-            url_fetcher=fetcher,
-        )
-    )
-    return found
 
 
 def _without_internal_links(page) -> None:
@@ -461,13 +479,18 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
     with force_locale(locale or config.get("BABEL_DEFAULT_LOCALE", "en")):
         # The job page shows these steps to whoever started the pack, in the pack's language.
         _tick(progress, 0, 1, _("Gathering the records"))
-        content = pack_content.gather(audit)
         cache = _cache()
-        files = _read_evidence(content)
-        media_types = {e.sha256: e.media_type for e in content.evidence}
+        content = pack_content.gather(audit, memo=cache.text)
         versions = _versions()
         # The findings chart takes a while to draw (matplotlib): the other units go to the workers first.
         body = document.units(content, memo=cache.text, findings=False)
+        pack_key = _pack_key(content, body, versions)
+        kept = _reuse_pack(cache, pack_key, audit.reference)
+        if kept is not None:
+            _tick(progress, 1, 1, _("Merging the pages"))
+            return kept
+        files = _read_evidence(content)
+        media_types = {e.sha256: e.media_type for e in content.evidence}
         # Steps besides the body's units: gathering, the findings, the contents, the page stamps, the merge.
         pages = _Pages(cache, len(body) + 5, progress, start=1)
         _tick(progress, 1, len(body) + 5, _("Laying out the pack"))
@@ -493,14 +516,10 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
                 )
             return jobs
 
-        def here(unit: document.Unit) -> bytes:
-            """A small unit rendered in this process (through the cache)."""
+        def render_now(unit: document.Unit) -> bytes:
+            """One unit rendered now (through the cache)."""
             renderer.check()
-            for job in jobs_for([unit]):
-                (result,) = results(
-                    render_batch(job.prefix, [(job.key, job.anchor, job.body)], job.files, job.media_types)
-                )
-                pages.rendered_one(result, job)
+            renderer.render_now(jobs_for([unit]), pages.rendered_one)
             return pages.pdfs[unit.key]
 
         try:
@@ -510,9 +529,10 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
                 timeout=float(config.get("DEALERQMS_PACK_TIMEOUT", 900)),
             ) as renderer:
                 renderer.submit(jobs_for(body), background=True)
-                # While the workers render the body, this process makes and renders what is left: the
-                # findings, the cover (with the document-level PDF/A-3b structure and the attachments), the
-                # margins every page shares and the pieces of the page numbers.
+                # While the workers render the body, this process draws the findings chart and writes what is
+                # left, which goes to the workers after the body: the findings, the cover (with the
+                # document-level PDF/A-3b structure and the attachments), the margins every page shares, the
+                # pieces of the page numbers and a draft of the contents.
                 findings = document.findings_unit(content, memo=cache.text)
                 body.insert(document.findings_position(body), findings)
                 manifest = _manifest(content, body)
@@ -520,28 +540,31 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
                 manifest_sha256 = hashlib.sha256(manifest_bytes).hexdigest()
                 cover = document.cover(content, manifest_sha256)
                 html = document.document(content, [cover, document.contents(body)], body)
-                here(findings)
-                renderer.check()
-                # Between this process's own steps, the units the workers finished count at once.
-                renderer.collect(pages.rendered_one)
-                cover_pdf = _render_here(
+                static = document.static_stamp(content)
+                renderer.submit(jobs_for([findings, static]))
+                cover_pdf = renderer.call(
+                    worker.render_cover,
                     document.unit_document(cover),
                     files,
                     media_types,
-                    attachments=_attachments(content, files, manifest_bytes),
+                    _attached(content, files, manifest_bytes),
                 )
-                pages.counts[cover.key] = _page_count(cover_pdf)
-                renderer.collect(pages.rendered_one)
-                static_pdf = here(document.static_stamp(content))
-                numbers = _number_glyphs(document.number_glyphs(content))
+                numbers = _number_glyphs(cache, document.number_glyphs(content), versions, renderer)
                 # The contents' length (not its numbers) shifts the pages after it: a draft with placeholder
-                # numbers, laid out now, is the length to assume, so the real contents renders once.
-                assumed = _laid_out_pages(
-                    document.unit_document(document.contents(body, dict.fromkeys((unit.key for unit in body), 9999)))
+                # numbers, laid out meanwhile, is the length to assume, so the real contents renders once.
+                assumed = renderer.call(
+                    worker.laid_out_pages,
+                    document.unit_document(document.contents(body, dict.fromkeys((unit.key for unit in body), 9999))),
                 )
-                renderer.collect(pages.rendered_one)
                 renderer.wait(pages.rendered_one)
-                contents, _contents_pdf = _contents(body, pages.counts, pages.counts[cover.key] + 1, here, assumed)
+                cover_pdf = renderer.outcome(cover_pdf, "the cover")
+                pages.counts[cover.key] = _page_count(cover_pdf)
+                static_pdf = pages.pdfs[static.key]
+                numbers = numbers()
+                assumed = renderer.outcome(assumed, "the contents")
+                contents, _contents_pdf = _contents(
+                    body, pages.counts, pages.counts[cover.key] + 1, render_now, assumed
+                )
                 _tick(progress, len(body) + 2, len(body) + 4, _("Writing the contents"))
                 order = [cover, contents, *body]
                 marks = [
@@ -552,13 +575,12 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
                 numbers.labels = [document.page_of_tokens(n, len(marks)) for n in range(1, len(marks) + 1)]
         except RenderFailed as error:
             raise PackError(str(error)) from None
-        pages.cache.evict()
     pdf = _merge(cover_pdf, [pages.pdfs[unit.key] for unit in order[1:]], static_pdf, numbers, marks)
     with force_locale(locale or config.get("BABEL_DEFAULT_LOCALE", "en")):
         _tick(progress, len(body) + 3, len(body) + 4, _("Numbering the pages"))
         _tick(progress, len(body) + 4, len(body) + 4, _("Merging the pages"))
     pages.peaks["main"] = peak_rss_kib()
-    return PackResult(
+    result = PackResult(
         audit.reference,
         pdf,
         html,
@@ -571,6 +593,9 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
         render_seconds=pages.seconds,
         worker_cpu_seconds=pages.cpu,
     )
+    _keep_pack(cache, pack_key, result, [*result.rendered, *result.reused])
+    cache.evict()
+    return result
 
 
 def _tick(progress: Progress | None, done: int, total: int, label: str) -> None:
@@ -649,6 +674,9 @@ def write_pack(
     passphrase = None
     if not sign_key:
         sign_key, sign_cert, passphrase = instance_signing_key()
+    # The fork server's start (importing WeasyPrint, loading the fonts) is the longest step before the first
+    # unit can render: it begins before anything else, even the audit's lookup.
+    warm_up(_workers())
     audit = audit_by_reference(reference)
     result = build_pack(audit, locale=locale, progress=progress)
     if sign_key:

@@ -8,7 +8,9 @@ time, which the cover prints.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -97,7 +99,7 @@ def _criteria(audit: Audit) -> list[CriteriaRevision]:
     return found
 
 
-def _kpis(audit: Audit, on: date) -> list[KpiChart]:
+def _kpis(audit: Audit, on: date, memo=None) -> list[KpiChart]:
     audit_period = f"{on.year:04d}-{on.month:02d}"
     first, last = metrics.add_months(audit_period, -KPI_MONTHS), metrics.add_months(audit_period, -1)
     found = []
@@ -110,16 +112,26 @@ def _kpis(audit: Audit, on: date) -> list[KpiChart]:
         if not points:
             continue
         periods, values = [p.period for p in points], [p.value for p in points]
-        svg = charts.trend_svg(
-            title=f"{metric.name} · {audit.site.code}",
-            periods=periods,
-            values=values,
-            target=thresholds.target,
-            warning=thresholds.warning,
-            direction=metric.direction,
-            unit=str(metric.unit),
-            statuses=[p.status for p in points],
-        )
+        drawing = {
+            "title": f"{metric.name} · {audit.site.code}",
+            "periods": periods,
+            "values": values,
+            "target": thresholds.target,
+            "warning": thresholds.warning,
+            "direction": metric.direction,
+            "unit": str(metric.unit),
+            "statuses": [p.status for p in points],
+        }
+
+        def draw(drawing=drawing) -> str:
+            return str(charts.trend_svg(**drawing))
+
+        if memo is None:
+            svg = draw()
+        else:
+            # Starting matplotlib costs more than the rest of a repeat pack: the same series draws the same chart.
+            key = json.dumps(["kpi-chart/1", product_version(), drawing], sort_keys=True, default=str)
+            svg = memo(hashlib.sha256(key.encode("utf-8")).hexdigest(), draw)
         found.append(KpiChart(metric=metric, svg=svg, periods=periods, values=values))
     return found
 
@@ -148,7 +160,8 @@ def _signatures(audit: Audit, ncs: list[Nonconformity], criteria: list[CriteriaR
     return found
 
 
-def gather(audit: Audit) -> PackContent:
+def gather(audit: Audit, memo=None) -> PackContent:
+    """Everything the pack shows. ``memo(key, produce)`` may keep the KPI charts (see ``UnitCache.text``)."""
     on = audit_date(audit)
     ncs = audit_services.nonconformities_of(audit)
     criteria = _criteria(audit)
@@ -166,7 +179,7 @@ def gather(audit: Audit) -> PackContent:
         product_version=product_version(),
         nonconformities=ncs,
         criteria=criteria,
-        kpis=_kpis(audit, on),
+        kpis=_kpis(audit, on, memo),
         plugin_sections=manager.pack_sections(audit),
         evidence=evidence,
         events=events,

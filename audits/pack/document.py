@@ -169,7 +169,13 @@ class Unit:
 
 
 def _environment():
-    return current_app.jinja_env.overlay(loader=FileSystemLoader(str(TEMPLATES)))
+    # One overlay per app: each new overlay starts with its own template cache, compiling every template
+    # again (a few tenths of a second a pack, more than a repeat pack's own work).
+    env = current_app.extensions.get("audits.pack.templates")
+    if env is None or env.linked_to is not current_app.jinja_env:
+        env = current_app.jinja_env.overlay(loader=FileSystemLoader(str(TEMPLATES)))
+        current_app.extensions["audits.pack.templates"] = env
+    return env
 
 
 def _helpers(content: PackContent) -> dict:

@@ -5,10 +5,14 @@ worker starts in milliseconds with WeasyPrint loaded, and inherits neither
 the database connections nor the Flask state of the process that asks
 (unlike a plain fork of a web or job process). Units are shared out in one
 batch of equal weight per worker (more for a very large pack), each batch laid
-out as one document and split by page (see :func:`audits.pack.worker.render_batch`). Each worker has
+out as one document and split by page (see :func:`audits.pack.worker.render_batch`); the
+pack's other pieces (the cover, the page-number pieces, the contents) go to the
+same workers, so the calling process never imports WeasyPrint itself: the fork
+server has, while the pack was being gathered. Each worker has
 an address-space ceiling; the whole render has a deadline, after which the
 workers are killed. In a daemon process (which may not have children), with
-no workers configured, or for a few small units, they render in this process.
+no workers configured, or when the body has little to render (a repeat pack after a small change),
+everything renders in this process.
 """
 
 from __future__ import annotations
@@ -81,7 +85,8 @@ def _render_batch(batch: list[Job]):
     return batch[0].prefix, [(job.key, job.anchor, job.body) for job in batch], files, media_types
 
 
-# Below this much HTML, starting workers costs more than it saves.
+# Below this much HTML to render (a repeat pack after a small change), everything renders in the calling
+# process: importing WeasyPrint there costs less than the fork server's start (it imports the app as well).
 SMALL_JOBS = 15_000
 # Each document has fixed costs (styles computed afresh for every document, font subsets, about half a
 # CPU second for a pack's body), which outweigh evening out the workers' loads with smaller batches: one
@@ -93,7 +98,7 @@ MAX_BATCH_WEIGHT = 600_000
 
 def _context():
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([worker.__name__])
+    context.set_forkserver_preload([worker.__name__, f"{__package__}.warm"])
     return context
 
 
@@ -127,6 +132,7 @@ class Renderer:
         self.pending: dict[futures.Future, list[Job]] = {}
         self.queued: list[Job] = []
         self._submitting: threading.Thread | None = None
+        self.in_process: bool | None = None  # decided by the first submit: how much there is to render
         self._submit_error: BaseException | None = None
 
     def __enter__(self) -> Self:
@@ -158,20 +164,13 @@ class Renderer:
         :func:`warm_up`); with ``background`` the jobs are handed over from a thread, so that this process
         goes on with its own work meanwhile (the thread is joined by the next submit or wait)."""
         self._join()
+        if self.in_process is None:
+            self.in_process = sum(job.weight for job in jobs) < SMALL_JOBS
         if not jobs:
             return
-        if self.executor is None and (
-            not may_use_workers(self.workers) or sum(job.weight for job in jobs) < SMALL_JOBS
-        ):
+        if self._pool() is None:
             self.queued += jobs
             return
-        if self.executor is None:
-            self.executor = futures.ProcessPoolExecutor(
-                max_workers=self.workers,
-                mp_context=_context(),
-                initializer=worker.start_worker,
-                initargs=(self.memory_limit_mb,),
-            )
         count = max(BATCHES_PER_WORKER * self.workers, -(-sum(job.weight for job in jobs) // MAX_BATCH_WEIGHT))
         shared = batches(jobs, count)
         if background:
@@ -179,6 +178,61 @@ class Renderer:
             self._submitting.start()
         else:
             self._hand_over(shared)
+
+    def _pool(self) -> futures.ProcessPoolExecutor | None:
+        """The worker pool, started on first use; None where this process renders everything itself."""
+        if self.executor is None and may_use_workers(self.workers) and not self.in_process:
+            # Workers are forked from the fork server :func:`warm_up` started: it has imported WeasyPrint
+            # meanwhile, so even one small unit costs a fork, not an import.
+            # One more worker than batches of the body: the pack's small documents (findings, cover, margins,
+            # page-number pieces, contents draft) render beside the body instead of after it.
+            self.executor = futures.ProcessPoolExecutor(
+                max_workers=self.workers + 1,
+                mp_context=_context(),
+                initializer=worker.start_worker,
+                initargs=(self.memory_limit_mb,),
+            )
+        return self.executor
+
+    def call(self, function: Callable, *args) -> futures.Future:
+        """``function(*args)`` (a function of :mod:`audits.pack.worker`) in a worker, or here without workers;
+        :meth:`outcome` waits for it."""
+        pool = self._pool()
+        if pool is not None:
+            return pool.submit(function, *args)
+        self.check()
+        done: futures.Future = futures.Future()
+        done.set_result(function(*args))
+        return done
+
+    def outcome(self, future: futures.Future, label: str):
+        """What a :meth:`call` returned, within the deadline."""
+        left = self.deadline - time.monotonic()
+        if left <= 0 and not future.done():
+            raise RenderFailed(f"rendering took longer than the limit of {self.timeout:g} seconds")
+        try:
+            return future.result(timeout=max(left, 0))
+        except futures.TimeoutError:
+            raise RenderFailed(f"rendering took longer than the limit of {self.timeout:g} seconds") from None
+        except BrokenProcessPool:
+            raise RenderFailed(f"a render worker died while rendering {label} (over its memory limit?)") from None
+        except MemoryError:
+            raise RenderFailed(f"{label} needs more memory than a render worker may use") from None
+
+    def render_now(self, jobs: list[Job], done: Callable[[Rendered, Job], None]) -> None:
+        """Render ``jobs`` (one batch each prefix) and wait for just them."""
+        self._join()
+        pool = self._pool()
+        for batch in batches(jobs, 1):
+            by_key = {job.key: job for job in batch}
+            if pool is None:
+                self.check()
+                finished = results(worker.render_batch(*_render_batch(batch)))
+            else:
+                label = ", ".join(job.label for job in batch)[:200]
+                finished = results(self.outcome(pool.submit(worker.render_batch, *_render_batch(batch)), label))
+            for result in finished:
+                done(result, by_key[result.key])
 
     def _hand_over(self, shared: list[list[Job]]) -> None:
         try:
@@ -231,13 +285,7 @@ class Renderer:
 
     def _finish(self, future: futures.Future, done: Callable[[Rendered, Job], None]) -> None:
         batch = self.pending.pop(future)
-        label = ", ".join(job.label for job in batch)[:200]
-        try:
-            finished = results(future.result())
-        except BrokenProcessPool:
-            raise RenderFailed(f"a render worker died while rendering {label} (over its memory limit?)") from None
-        except MemoryError:
-            raise RenderFailed(f"{label} needs more memory than a render worker may use") from None
+        finished = results(self.outcome(future, ", ".join(job.label for job in batch)[:200]))
         by_key = {job.key: job for job in batch}
         for result in finished:
             done(result, by_key[result.key])

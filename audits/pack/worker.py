@@ -1,4 +1,5 @@
-"""What a render worker process runs: one unit's HTML to PDF, nothing else.
+"""What a render worker process runs: units' HTML to PDF, the cover with its attachments, the pieces of the
+page numbers with their measurements and a draft's page count; nothing else.
 
 Workers get the HTML and the bytes of the evidence files it shows, and return
 the PDF; they never open the database or the file store. Rendering goes
@@ -15,7 +16,7 @@ import time
 
 import pikepdf
 
-from core.pdf import RefusedURL, render_document
+from core.pdf import RefusedURL, render_document, render_pdf, restricted_fetcher
 
 PDF_VARIANT = "pdf/a-3b"
 
@@ -64,6 +65,84 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+# The pack's font families and the kinds of boxes its units are made of (see audits.pack.document).
+_WARM_UP = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><style>
+@page { size: A4; margin: 24mm 15mm 22mm 15mm; @bottom-right { content: "1 / 1"; font-size: 8pt; } }
+html { font-family: "Noto Sans CJK SC", "Noto Sans", "DejaVu Sans", sans-serif; font-size: 9.5pt; }
+table { width: 100%; table-layout: fixed; border-collapse: collapse; } th, td { border: 0.5pt solid #888; }
+.hash { font-family: "DejaVu Sans Mono", monospace; font-size: 7pt; }
+</style></head><body><section id="u-warm"><h1>证据包 Evidence pack</h1><table><tr><th>审核 Audit</th>
+<td class="hash">0123456789abcdef</td></tr></table><p><b>粗体</b> <i>italic</i> 页 1 / 1</p></section></body></html>"""
+
+
+def warm() -> None:
+    """Lay out and write one small document, so that this process (the fork server) has loaded the fonts and
+    WeasyPrint's lazily imported parts for the workers forked from it."""
+    render_document(_WARM_UP, font_config=font_config()).write_pdf(pdf_variant=PDF_VARIANT)
+
+
+def _reader(files: dict[str, bytes]):
+    def read_file(sha256: str) -> bytes:
+        # Only the audit's own evidence may be pulled into its pack.
+        if sha256 not in files:
+            raise RefusedURL(f"{sha256[:64]} is not evidence of this audit")
+        return files[sha256]
+
+    return read_file
+
+
+def render_cover(
+    html: str, files: dict[str, bytes], media_types: dict[str, str], attached: list[tuple[str, str, bytes]]
+) -> bytes:
+    """The cover as PDF/A-3b with every ``(name, description, bytes)`` attached: the pack's base file."""
+    from weasyprint import Attachment
+
+    # Attachments come from bytes the product hands over, never from a URL.
+    fetcher = restricted_fetcher()
+    attachments = [
+        Attachment(
+            file_obj=io.BytesIO(data), name=name, description=description, relationship="Data", url_fetcher=fetcher
+        )
+        for name, description, data in attached
+    ]
+    return render_pdf(
+        html,
+        read_file=_reader(files),
+        media_types=media_types,
+        pdf_variant=PDF_VARIANT,
+        font_config=font_config(),
+        attachments=attachments,
+    )
+
+
+PX = 0.75  # PDF points per CSS pixel
+
+
+def number_glyphs(html: str) -> tuple[bytes, list[float], list[float], float]:
+    """The pieces of "Page n of N", one a page, as a PDF, with each piece's width, the x where it starts and the
+    x where a page number must end, in PDF points: the layout's own measurements (WeasyPrint's box tree)."""
+
+    def boxes(box):
+        yield box
+        for child in getattr(box, "children", None) or ():
+            yield from boxes(child)
+
+    laid_out = render_document(html, font_config=font_config())
+    widths, starts, right = [], [], 0.0
+    for page in laid_out.pages:
+        margin = next(box for box in boxes(page._page_box) if getattr(box, "at_keyword", None) == "@bottom-right")
+        texts = [box for box in boxes(margin) if getattr(box, "text", None)]
+        widths.append(sum(box.width for box in texts) * PX)
+        starts.append(min(box.position_x for box in texts) * PX)
+        right = (margin.content_box_x() + margin.width) * PX
+    return laid_out.write_pdf(pdf_variant=PDF_VARIANT), widths, starts, right
+
+
+def laid_out_pages(html: str) -> int:
+    """How many pages ``html`` lays out to (no PDF written)."""
+    return len(render_document(html, font_config=font_config()).pages)
+
+
 def render_batch(prefix: str, bodies: list[tuple[str, str, str]], files: dict[str, bytes], media_types: dict[str, str]):
     """Several units laid out as one document and split back into one PDF per unit.
 
@@ -75,15 +154,9 @@ def render_batch(prefix: str, bodies: list[tuple[str, str, str]], files: dict[st
     Returns ``([(key, pdf bytes), …], seconds, peak RSS in KiB, worker pid, this process's CPU seconds so far)``.
     """
     started = time.perf_counter()
-
-    def read_file(sha256: str) -> bytes:
-        if sha256 not in files:
-            raise RefusedURL(f"{sha256[:64]} is not evidence of this audit")
-        return files[sha256]
-
     html = compose(prefix, [body for _key, _anchor, body in bodies])
     document = render_document(
-        html, read_file=read_file, media_types=media_types, font_config=font_config(), pdf_variant=PDF_VARIANT
+        html, read_file=_reader(files), media_types=media_types, font_config=font_config(), pdf_variant=PDF_VARIANT
     )
     starts = []
     for _key, anchor, _body in bodies:

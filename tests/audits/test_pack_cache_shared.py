@@ -14,7 +14,7 @@ from core import create_app
 from core.database import db
 from core.storage import file_store
 from core.testing import PLUGIN_TEST_CONFIG
-from tests.audits.conftest import FieldCheck
+from tests.audits.conftest import FieldCheck, record
 from tests.audits.test_pack_render import _audit, _pack, small_units  # noqa: F401 — a fixture
 
 pytestmark = pytest.mark.usefixtures("cast", "ctx")
@@ -66,6 +66,15 @@ def shared_entries(app) -> dict[str, bytes]:
         }
 
 
+def unit_entries(app, first) -> dict[str, bytes]:
+    """The bucket's rendered units: not the finished pack (``first``'s file) nor its note of what it is made of."""
+    return {
+        name: entry
+        for name, entry in shared_entries(app).items()
+        if name.endswith(".pdfunit") and entry[64:68] == b"%PDF" and entry[64:] != first.pdf
+    }
+
+
 def pdf_text(entry: bytes) -> str:
     return subprocess.run(["pdftotext", "-", "-"], input=entry[64:], capture_output=True, check=True).stdout.decode()
 
@@ -80,13 +89,26 @@ def test_a_unit_rendered_on_one_node_is_reused_on_another(app, other_node, tmp_p
         path.name for path in local_cache(app).glob("*.pdfunit")
     }, "every unit rendered here went to the bucket too"
 
-    elsewhere = pack_on(other_node, tmp_path, audit.reference)
+    reference = audit.reference
+    elsewhere = pack_on(other_node, tmp_path, reference)
     assert elsewhere.rendered == [], "the other node renders nothing anew"
+    assert elsewhere.from_cache and elsewhere.pdf == first.pdf, "nothing changed: the pack made on the first node"
     assert sorted(elsewhere.reused) == sorted(first.rendered)
-    assert {path.name for path in local_cache(other_node).glob("*.pdfunit")} >= {
-        name for name in shared if name.endswith(".pdfunit")
-    }, "what it found in the bucket is kept in its own folder as well"
     assert elsewhere.pages == first.pages
+
+    with other_node.app_context():
+        from audits.services.audits import audit_by_reference
+
+        record(audit_by_reference(reference), 2, "conforming", "Signed handover sheets seen; one copy missing its date")
+    changed = pack_on(other_node, tmp_path, reference)
+    chunk = "checklists/fieldcheck.showroom/1"
+    assert chunk in changed.rendered and "checklists/fieldcheck.showroom/0" in changed.reused
+    trail_chunks = {key for key in changed.rendered if key.startswith("trail/")}
+    assert set(changed.rendered) <= {chunk, "trail", "contents"} | trail_chunks
+    assert len(changed.reused) > 5, "the other node's units came from the bucket"
+    assert len(list(local_cache(other_node).glob("*.pdfunit"))) >= len(changed.reused), (
+        "what it found in the bucket is kept in its own folder as well"
+    )
 
 
 def test_a_damaged_object_in_the_bucket_is_rendered_again_and_replaced(app, other_node, tmp_path):
@@ -94,16 +116,15 @@ def test_a_damaged_object_in_the_bucket_is_rendered_again_and_replaced(app, othe
     db.session.commit()
     first = pack_on(app, tmp_path, audit.reference)
     # A unit of the body (the page stamps are not counted among the rendered units).
-    name = next(
-        name
-        for name, entry in shared_entries(app).items()
-        if name.endswith(".pdfunit") and "Nonconformities" in pdf_text(entry)
-    )
+    name = next(name for name, entry in unit_entries(app, first).items() if "Nonconformities" in pdf_text(entry))
+    whole = next(name for name, entry in shared_entries(app).items() if entry[64:] == first.pdf)
     with app.app_context():
         store = file_store()
-        data = bytearray(store.read_named(SHARED_FOLDER + name))
-        data[len(data) // 2] ^= 0xFF
-        store.write_named(SHARED_FOLDER + name, bytes(data))
+        # The unit, and the finished pack made of it (else the other node answers with that file).
+        for damaged in (whole, name):
+            data = bytearray(store.read_named(SHARED_FOLDER + damaged))
+            data[len(data) // 2] ^= 0xFF
+            store.write_named(SHARED_FOLDER + damaged, bytes(data))
 
     again = pack_on(other_node, tmp_path, audit.reference)
     assert len(again.rendered) == 1 and again.pages == first.pages

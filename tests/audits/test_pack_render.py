@@ -173,9 +173,13 @@ def test_a_repeat_pack_renders_only_what_changed(app, tmp_path):
     assert first.reused == []
     again = _pack(tmp_path, audit.reference, "again.pdf")
     assert again.rendered == [], "nothing changed: every unit comes from the cache"
+    # Nothing changed: the pack is the file made the first time (its cover keeps that generation time).
+    assert again.from_cache and (tmp_path / "again.pdf").read_bytes() == (tmp_path / "pack.pdf").read_bytes()
+    assert again.manifest == first.manifest and again.pages == first.pages
 
     record(audit, 2, "conforming", "Signed handover sheets seen; one copy missing its date")
     changed = _pack(tmp_path, audit.reference, "changed.pdf")
+    assert not changed.from_cache
     chunk = "checklists/fieldcheck.showroom/1"  # items 3 and 4 of the checklist
     assert chunk in changed.rendered
     assert "checklists/fieldcheck.showroom/0" in changed.reused
@@ -184,36 +188,51 @@ def test_a_repeat_pack_renders_only_what_changed(app, tmp_path):
     assert set(changed.rendered) <= {chunk, "trail", "contents"} | {
         k for k in changed.rendered if k.startswith("trail/")
     }
-    assert "one copy missing its date" in " ".join(_pages(tmp_path / "changed.pdf"))
+    pages = _pages(tmp_path / "changed.pdf")
+    assert "one copy missing its date" in " ".join(pages)
+    # The pieces of the page numbers came from the cache, with their measurements.
+    for number, text in enumerate(pages, start=1):
+        assert f"Page {number} of {len(pages)}" in text, number
+        assert text.count(audit.reference) >= 2
 
 
 def test_a_damaged_cache_entry_is_rendered_again(app, tmp_path):
     from pathlib import Path
 
     audit = _audit()
-    _pack(tmp_path, audit.reference)
+    first = _pack(tmp_path, audit.reference)
     entries = sorted((Path(app.instance_path) / "cache" / "pack").glob("*.pdfunit"))
-    assert len(entries) > 10
+    # The finished pack is kept too (with a note of what it is made of), next to its units.
+    pdfs = [entry for entry in entries if entry.read_bytes()[64:68] == b"%PDF"]
+    whole = next(entry for entry in pdfs if entry.read_bytes()[64:] == first.pdf)
+    units = [entry for entry in pdfs if entry != whole]
+    assert len(units) > 10
 
     def text(entry) -> str:
         return subprocess.run(
             ["pdftotext", "-", "-"], input=entry.read_bytes()[64:], capture_output=True, check=True
         ).stdout.decode()
 
-    # A unit of the body (the page stamps are not counted among the rendered units).
-    damaged = next(entry for entry in entries if "Nonconformities" in text(entry))
-    data = bytearray(damaged.read_bytes())
-    data[len(data) // 2] ^= 0xFF
-    damaged.write_bytes(bytes(data))
+    def damage(entry) -> None:
+        data = bytearray(entry.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        entry.write_bytes(bytes(data))
+
+    # A unit of the body (the page stamps are not counted among the rendered units), and the pack made of it.
+    damage(next(entry for entry in units if "Nonconformities" in text(entry)))
+    damage(whole)
 
     result = _pack(tmp_path, audit.reference, "after.pdf")
+    assert not result.from_cache
     assert len(result.rendered) == 1
     check = subprocess.run(
         ["qpdf", "--check", str(tmp_path / "after.pdf")], capture_output=True, text=True, check=False
     )
     assert check.returncode == 0, check.stdout
     assert len(_pages(tmp_path / "after.pdf")) == result.pages
-    assert _pack(tmp_path, audit.reference, "third.pdf").rendered == [], "the entry was written again, intact"
+    third = _pack(tmp_path, audit.reference, "third.pdf")
+    assert third.from_cache and third.rendered == [], "the entries were written again, intact"
+    assert (tmp_path / "third.pdf").read_bytes() == (tmp_path / "after.pdf").read_bytes()
 
 
 def test_the_cache_stays_under_its_cap(app, tmp_path):
