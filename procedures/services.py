@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import json
 import re
 import time
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import String, and_, cast, false, func, or_, true
+from sqlalchemy import String, Text, and_, cast, false, func, or_, true
 from sqlalchemy.orm import contains_eager, selectinload
 
 from core.accounts import organisation
@@ -1029,32 +1030,55 @@ def acknowledgement_completion(site: Site, period: str) -> tuple[int, int]:
     )
     if not people:
         return 0, 0
-    # The site's few people against each revision's lists, in memory: a join of thousands of
-    # revisions with each person's department and roles cost SQLite a loop over every pair.
     named: dict[tuple[str, str], set[int]] = {}
     for person in people:
         if person.department is not None:
             named.setdefault(("departments", person.department.code), set()).add(person.id)
         for role in person.roles:
             named.setdefault(("roles", role.value), set()).add(person.id)
-    revisions = db.session.execute(
-        db.select(Revision.id, Procedure.distribution)
+    readers_of: dict[str | None, frozenset[int]] = {}
+
+    def readers(distribution_text: str | None) -> frozenset[int]:
+        """The site's people a distribution names (by department or role, each counted once)."""
+        if distribution_text not in readers_of:
+            distribution = (json.loads(distribution_text) if distribution_text else None) or {}
+            readers_of[distribution_text] = frozenset(
+                person_id
+                for kind in ("departments", "roles")
+                for value in distribution.get(kind) or ()
+                for person_id in named.get((kind, value), ())
+            )
+        return readers_of[distribution_text]
+
+    # A group has thousands of revisions in force but only a few distinct distributions: the
+    # database counts the revisions of each, so that the cost does not grow with the revisions.
+    # (Cast to text: PostgreSQL cannot group json; equal lists written differently merely make
+    # two groups.)
+    distribution_text = cast(Procedure.distribution, Text)
+    revisions_by_distribution = db.session.execute(
+        db.select(distribution_text, func.count(Revision.id))
         .join(Procedure, Revision.procedure_id == Procedure.id)
         .where(in_force)
+        .group_by(distribution_text)
     ).all()
-    owed = set()
-    for revision_id, distribution in revisions:
-        for kind in ("departments", "roles"):
-            for value in (distribution or {}).get(kind) or ():
-                owed.update((str(revision_id), person_id) for person_id in named.get((kind, value), ()))
-    signed = db.select(Signature.entity_id, Signature.signer_id).where(
-        Signature.entity_type == "procedure_revision",
-        Signature.signer_id.in_([person.id for person in people]),
-        Signature.meaning == "acknowledged",
-        by_then(Signature.signed_at),
+    due = sum(count * len(readers(text)) for text, count in revisions_by_distribution)
+    # Each acknowledgement by the site's people of a revision in force counts if the revision's
+    # distribution names the signer (a signature for a revision not theirs to read does not):
+    # counted per signer and distribution, so that a few rows come back however many they signed.
+    signed = (
+        db.select(Signature.signer_id, distribution_text, func.count(Signature.entity_id.distinct()))
+        .join(Revision, Signature.entity_id == cast(Revision.id, String))
+        .join(Procedure, Revision.procedure_id == Procedure.id)
+        .where(
+            Signature.entity_type == "procedure_revision",
+            Signature.signer_id.in_([person.id for person in people]),
+            Signature.meaning == "acknowledged",
+            by_then(Signature.signed_at),
+            in_force,
+        )
+        .group_by(Signature.signer_id, distribution_text)
     )
-    done = len(owed & {(entity_id, signer_id) for entity_id, signer_id in db.session.execute(signed)})
-    due = len(owed)
+    done = sum(count for signer_id, text, count in db.session.execute(signed) if signer_id in readers(text))
     return int(due), int(done)
 
 
