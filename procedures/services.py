@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import String, Text, and_, cast, false, func, or_, true
+from sqlalchemy import String, Text, and_, cast, false, func, null, or_, true, union_all
 from sqlalchemy.orm import contains_eager, selectinload
 
 from core.accounts import organisation
@@ -1051,34 +1051,38 @@ def acknowledgement_completion(site: Site, period: str) -> tuple[int, int]:
         return readers_of[distribution_text]
 
     # A group has thousands of revisions in force but only a few distinct distributions: the
-    # database counts the revisions of each, so that the cost does not grow with the revisions.
-    # (Cast to text: PostgreSQL cannot group json; equal lists written differently merely make
-    # two groups.)
-    distribution_text = cast(Procedure.distribution, Text)
-    revisions_by_distribution = db.session.execute(
-        db.select(distribution_text, func.count(Revision.id))
+    # database counts the revisions of each, and a few rows come back however many revisions
+    # there are (it still scans them, about ten times faster than reading them into Python).
+    # Cast to text: PostgreSQL cannot group json; equal lists written differently merely make
+    # two groups.
+    revisions = (
+        db.select(Revision.id, cast(Procedure.distribution, Text).label("distribution"))
         .join(Procedure, Revision.procedure_id == Procedure.id)
         .where(in_force)
-        .group_by(distribution_text)
-    ).all()
-    due = sum(count * len(readers(text)) for text, count in revisions_by_distribution)
+        .cte("in_force")
+    )
+    due_by_distribution = db.select(revisions.c.distribution, null(), func.count()).group_by(revisions.c.distribution)
     # Each acknowledgement by the site's people of a revision in force counts if the revision's
     # distribution names the signer (a signature for a revision not theirs to read does not):
     # counted per signer and distribution, so that a few rows come back however many they signed.
-    signed = (
-        db.select(Signature.signer_id, distribution_text, func.count(Signature.entity_id.distinct()))
-        .join(Revision, Signature.entity_id == cast(Revision.id, String))
-        .join(Procedure, Revision.procedure_id == Procedure.id)
+    given_by_signer = (
+        db.select(revisions.c.distribution, Signature.signer_id, func.count(Signature.entity_id.distinct()))
+        .join(revisions, Signature.entity_id == cast(revisions.c.id, String))
         .where(
             Signature.entity_type == "procedure_revision",
             Signature.signer_id.in_([person.id for person in people]),
             Signature.meaning == "acknowledged",
             by_then(Signature.signed_at),
-            in_force,
         )
-        .group_by(Signature.signer_id, distribution_text)
+        .group_by(revisions.c.distribution, Signature.signer_id)
     )
-    done = sum(count for signer_id, text, count in db.session.execute(signed) if signer_id in readers(text))
+    due = done = 0
+    # One statement, so that the revisions in force are read once.
+    for text, signer_id, count in db.session.execute(union_all(due_by_distribution, given_by_signer)):
+        if signer_id is None:
+            due += count * len(readers(text))
+        elif signer_id in readers(text):
+            done += count
     return int(due), int(done)
 
 
