@@ -163,3 +163,91 @@ def test_a_new_instance_has_no_figure_until_somebody_acknowledges(app, make_user
         acknowledge("sam", procedure.effective_revision)
         [figure] = metrics.series_rows(metric, main)
         assert (figure.period, figure.value) == (current_period(), 50.0)
+
+
+def test_many_revisions_with_a_few_distributions_count_as_each_person_against_each_revision(app, make_user):
+    """The figure counted by distribution agrees with the plain rule applied pair by pair."""
+    from core.accounts.models import User
+    from core.accounts.services import create_site
+    from core.database import db
+    from core.signatures import Signature
+    from procedures.models import Revision, RevisionState
+
+    distributions = [
+        {"departments": ["SALES"], "roles": []},
+        # Sam is named twice over (department and role) and owes it once.
+        {"departments": ["SALES"], "roles": ["staff"]},
+        {"departments": [], "roles": ["auditor"]},
+        {"departments": ["QUALITY", "TRAINING"]},
+        {"departments": ["AFTERSALES"], "roles": []},
+    ]
+    with app.app_context():
+        create_site(None, "NORTH", "North")
+        commit()
+    with at(2026, 2, 20, 2, 0):
+        make_user("qo", "quality_officer", department="QUALITY")
+        make_user("qo2", "quality_officer", department="QUALITY")
+        make_user("head", "department_head", department="SALES")
+        make_user("sam", "staff", department="SALES")
+        make_user("aiden", "auditor", department="TRAINING")
+        make_user("norah", "staff", department="SALES", site="NORTH")
+    with app.app_context():
+        main = site_by_code("MAIN")
+        procedures = []
+        with at(2026, 3, 2, 2, 0):
+            for number in range(30):
+                procedures.append(
+                    effective_procedure(f"SA-PR-{number:03}", distribution=distributions[number % len(distributions)])
+                )
+        with at(2026, 3, 5, 2, 0):
+            for procedure in procedures[:7]:
+                acknowledge("sam", procedure.effective_revision)
+        with at(2026, 3, 10, 2, 0):
+            for procedure in procedures[:6]:
+                new_revision(procedure)
+            services.withdraw(user("qo"), procedures[6], reason="Merged", row_version=procedures[6].row_version)
+            commit()
+        with at(2026, 3, 20, 3, 0):
+            for login in ("sam", "aiden", "head", "norah"):
+                for procedure in procedures[7:20]:
+                    acknowledge(login, procedure.effective_revision)
+        with at(2026, 4, 5, 2, 0):
+            for procedure in procedures[20:25]:
+                acknowledge("aiden", procedure.effective_revision)
+        with at(2026, 4, 10, 2, 0):
+            figure = services.acknowledgement_completion(main, "2026-03")
+
+            end = datetime(2026, 3, 31, 16, 0, tzinfo=UTC)  # midnight of 1 April in Shanghai
+            people = db.session.execute(db.select(User).filter_by(site_id=main.id, active=True)).scalars().all()
+            due = given = 0
+            for revision in db.session.execute(db.select(Revision)).scalars():
+                procedure = revision.procedure
+                in_force = (
+                    revision.state in (RevisionState.EFFECTIVE, RevisionState.SUPERSEDED)
+                    and revision.effective_at is not None
+                    and revision.effective_at < end
+                    and (revision.superseded_at is None or revision.superseded_at >= end)
+                    and (procedure.withdrawn_at is None or procedure.withdrawn_at >= end)
+                )
+                if not in_force:
+                    continue
+                for person in people:
+                    named = (person.department and person.department.code in procedure.distribution_departments) or any(
+                        role.value in procedure.distribution_roles for role in person.roles
+                    )
+                    if not named:
+                        continue
+                    due += 1
+                    given += any(
+                        signature.signed_at < end
+                        for signature in db.session.execute(
+                            db.select(Signature).filter_by(
+                                entity_type="procedure_revision",
+                                entity_id=str(revision.id),
+                                signer_id=person.id,
+                                meaning="acknowledged",
+                            )
+                        ).scalars()
+                    )
+    assert figure == (due, given)
+    assert 0 < given < due
