@@ -34,7 +34,7 @@ from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import Engine, make_url
 
 from core.database import configure_engine, iso_utc
-from core.trail.chain import GENESIS, canonical_json, event_hash, verify
+from core.trail.chain import GENESIS, PG_ISO_UTC, canonical_json, event_hash, verify
 from core.trail.models import TrailEvent
 
 COLUMNS = "seq, at, actor, action, entity_type, entity_id, changes, reason, prev_hash, hash"
@@ -111,25 +111,35 @@ def run_verify(engine: Engine) -> tuple[float, int]:
 
 
 def run_floor(engine: Engine) -> tuple[float, int]:
-    """Read every row through the driver's own cursor and hash it, nothing else."""
+    """Read every row through the driver's own cursor and hash it, nothing else.
+
+    It hashes the very bytes verify hashes (the canonical encoding, ``at`` as
+    ``iso_utc`` text) and compares each hash with the stored one: a floor that
+    hashed some cheaper text would not be verifying anything.
+    """
     sha256 = hashlib.sha256
     encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
     started = time.perf_counter()
     count = 0
     raw = engine.raw_connection()
     try:
-        if engine.dialect.name == "postgresql":
+        postgresql = engine.dialect.name == "postgresql"
+        if postgresql:
+            # The server writes the time as iso_utc text: the cheapest way to get it.
             cursor = raw.driver_connection.cursor(name=f"floor_{uuid.uuid4().hex[:8]}")
             cursor.itersize = BATCH
+            columns = COLUMNS.replace(" at,", f" to_char(at, '{PG_ISO_UTC}'),")
         else:
             cursor = raw.cursor()
-        cursor.execute(f"SELECT {COLUMNS} FROM trail_event ORDER BY seq")
+            columns = COLUMNS
+        cursor.execute(f"SELECT {columns} FROM trail_event ORDER BY seq")
         while rows := cursor.fetchmany(BATCH):
-            for seq, at, actor, action, entity_type, entity_id, changes, reason, prev_hash, _digest in rows:
-                at_text = at if isinstance(at, str) else at.isoformat()
-                sha256(
-                    encode([seq, at_text, actor, action, entity_type, entity_id, changes, reason, prev_hash]).encode()
-                ).hexdigest()
+            for seq, at, actor, action, entity_type, entity_id, changes, reason, prev_hash, digest in rows:
+                # SQLite holds "YYYY-MM-DD HH:MM:SS.ffffff" (naive UTC).
+                at_text = at if postgresql else f"{at[:10]}T{at[11:]}Z"
+                encoded = encode([seq, at_text, actor, action, entity_type, entity_id, changes, reason, prev_hash])
+                if sha256(encoded.encode()).hexdigest() != digest:
+                    raise SystemExit(f"the floor's hash of event {seq} differs from the stored one")
                 count += 1
         cursor.close()
         raw.rollback()
