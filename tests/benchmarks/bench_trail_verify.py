@@ -34,7 +34,7 @@ from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import Engine, make_url
 
 from core.database import configure_engine, iso_utc
-from core.trail.chain import GENESIS, PG_ISO_UTC, canonical_json, event_hash, verify
+from core.trail.chain import GENESIS, canonical_json, event_hash, verify
 from core.trail.models import TrailEvent
 
 COLUMNS = "seq, at, actor, action, entity_type, entity_id, changes, reason, prev_hash, hash"
@@ -125,18 +125,16 @@ def run_floor(engine: Engine) -> tuple[float, int]:
     try:
         postgresql = engine.dialect.name == "postgresql"
         if postgresql:
-            # The server writes the time as iso_utc text: the cheapest way to get it.
             cursor = raw.driver_connection.cursor(name=f"floor_{uuid.uuid4().hex[:8]}")
             cursor.itersize = BATCH
-            columns = COLUMNS.replace(" at,", f" to_char(at, '{PG_ISO_UTC}'),")
         else:
             cursor = raw.cursor()
-            columns = COLUMNS
-        cursor.execute(f"SELECT {columns} FROM trail_event ORDER BY seq")
+        cursor.execute(f"SELECT {COLUMNS} FROM trail_event ORDER BY seq")
         while rows := cursor.fetchmany(BATCH):
             for seq, at, actor, action, entity_type, entity_id, changes, reason, prev_hash, digest in rows:
-                # SQLite holds "YYYY-MM-DD HH:MM:SS.ffffff" (naive UTC).
-                at_text = at if postgresql else f"{at[:10]}T{at[11:]}Z"
+                # iso_utc of a naive UTC datetime (PostgreSQL) or of SQLite's
+                # "YYYY-MM-DD HH:MM:SS.ffffff" text.
+                at_text = at.isoformat(timespec="microseconds") + "Z" if postgresql else f"{at[:10]}T{at[11:]}Z"
                 encoded = encode([seq, at_text, actor, action, entity_type, entity_id, changes, reason, prev_hash])
                 if sha256(encoded.encode()).hexdigest() != digest:
                     raise SystemExit(f"the floor's hash of event {seq} differs from the stored one")
