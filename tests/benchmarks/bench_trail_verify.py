@@ -111,25 +111,33 @@ def run_verify(engine: Engine) -> tuple[float, int]:
 
 
 def run_floor(engine: Engine) -> tuple[float, int]:
-    """Read every row through the driver's own cursor and hash it, nothing else."""
+    """Read every row through the driver's own cursor and hash it, nothing else.
+
+    It hashes the very bytes verify hashes (the canonical encoding, ``at`` as
+    ``iso_utc`` text) and compares each hash with the stored one: a floor that
+    hashed some cheaper text would not be verifying anything.
+    """
     sha256 = hashlib.sha256
     encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
     started = time.perf_counter()
     count = 0
     raw = engine.raw_connection()
     try:
-        if engine.dialect.name == "postgresql":
+        postgresql = engine.dialect.name == "postgresql"
+        if postgresql:
             cursor = raw.driver_connection.cursor(name=f"floor_{uuid.uuid4().hex[:8]}")
             cursor.itersize = BATCH
         else:
             cursor = raw.cursor()
         cursor.execute(f"SELECT {COLUMNS} FROM trail_event ORDER BY seq")
         while rows := cursor.fetchmany(BATCH):
-            for seq, at, actor, action, entity_type, entity_id, changes, reason, prev_hash, _digest in rows:
-                at_text = at if isinstance(at, str) else at.isoformat()
-                sha256(
-                    encode([seq, at_text, actor, action, entity_type, entity_id, changes, reason, prev_hash]).encode()
-                ).hexdigest()
+            for seq, at, actor, action, entity_type, entity_id, changes, reason, prev_hash, digest in rows:
+                # iso_utc of a naive UTC datetime (PostgreSQL) or of SQLite's
+                # "YYYY-MM-DD HH:MM:SS.ffffff" text.
+                at_text = at.isoformat(timespec="microseconds") + "Z" if postgresql else f"{at[:10]}T{at[11:]}Z"
+                encoded = encode([seq, at_text, actor, action, entity_type, entity_id, changes, reason, prev_hash])
+                if sha256(encoded.encode()).hexdigest() != digest:
+                    raise SystemExit(f"the floor's hash of event {seq} differs from the stored one")
                 count += 1
         cursor.close()
         raw.rollback()
