@@ -556,6 +556,9 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
                     worker.laid_out_pages,
                     document.unit_document(document.contents(body, dict.fromkeys((unit.key for unit in body), 9999))),
                 )
+                # The body's units count as they arrive below; a small pack's body renders here in one go,
+                # so the job page learns now that the rendering has begun rather than at the end.
+                _tick(progress, 2, len(body) + 5, _("Rendering the pages"))
                 renderer.wait(pages.rendered_one)
                 cover_pdf = renderer.outcome(cover_pdf, "the cover")
                 pages.counts[cover.key] = _page_count(cover_pdf)
