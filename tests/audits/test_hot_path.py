@@ -3,13 +3,12 @@ question: it stays a handful of statements, whatever the size of the audit,
 and adds to the trail's chain once."""
 
 import re
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 
 from core.database import db
 from tests.audits.conftest import started
+from tests.statements import statements
 
 pytestmark = pytest.mark.usefixtures("cast")
 
@@ -19,22 +18,6 @@ pytestmark = pytest.mark.usefixtures("cast")
 # (5 statements: read it, remove its old entry from the table and the FTS index, write both).
 # The bound leaves room for a plugin's event handler.
 MOST_STATEMENTS = 27
-
-
-@contextmanager
-def statements(app):
-    seen = []
-
-    def note(_conn, _cursor, statement, _parameters, _context, _executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
 
 
 def _trail_appends(seen) -> int:

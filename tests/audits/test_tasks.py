@@ -10,6 +10,7 @@ import pytest
 from core.database import commit
 from core.testing import TEST_PASSWORD
 from tests.audits.test_nonconformities import raised, to_actions_planned
+from tests.statements import statements_of_page
 
 pytestmark = pytest.mark.usefixtures("cast")
 
@@ -83,10 +84,8 @@ def test_verifying_from_the_inbox_goes_on_to_the_next_verification(app, client_a
 def test_every_page_counts_the_actions_to_verify_without_queries_for_each(app, client_as):
     """The menu counts one's tasks on every page: five actions waiting for verification cost
     that page no more statements than one (on PostgreSQL each statement is a round trip)."""
-    from sqlalchemy import event
 
     from audits.services import actions
-    from core.database import db
     from tests.audits.conftest import user
 
     def done_action(title):
@@ -96,19 +95,7 @@ def test_every_page_counts_the_actions_to_verify_without_queries_for_each(app, c
             commit()
 
     def statements():
-        seen = []
-        with app.app_context():
-            engine = db.engine
-
-        def count(*args):
-            seen.append(1)
-
-        event.listen(engine, "before_cursor_execute", count)
-        try:
-            assert qo.get("/audits/").status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
-        return len(seen)
+        return statements_of_page(app, qo, "/audits/")
 
     done_action("Greeting too slow")
     qo = client_as("qo")

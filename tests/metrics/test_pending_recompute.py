@@ -19,6 +19,7 @@ from core.plugin_engine import manager
 from core.plugins import hookimpl
 from tests.forms.sample_plugin import SURVEY, SURVEY_NPS, SamplePlugin
 from tests.metrics.conftest import site, user
+from tests.statements import statements
 
 
 class CountingPlugin(SamplePlugin):
@@ -167,7 +168,6 @@ def test_two_drainers_at_once_store_one_value(app, users, counting, ctx, caplog)
 
 
 def test_a_submission_costs_the_same_in_a_full_month(app, users, counting, api_as):
-    from sqlalchemy import event
 
     staff = api_as("staff")
 
@@ -175,18 +175,8 @@ def test_a_submission_costs_the_same_in_a_full_month(app, users, counting, api_a
         assert staff.post("/api/v1/forms/sample.survey/submissions", json={"site": "MAIN", "data": {"score": 9}})
 
     def statements_of_one():
-        seen = []
-
-        def note(_conn, _cursor, statement, _parameters, _context, _executemany):
-            seen.append(statement)
-
-        with app.app_context():
-            engine = db.engine
-        event.listen(engine, "before_cursor_execute", note)
-        try:
+        with statements(app) as seen:
             submit()
-        finally:
-            event.remove(engine, "before_cursor_execute", note)
         return seen
 
     submit()  # the form's version and the token's first use are not what is measured

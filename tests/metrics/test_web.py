@@ -7,6 +7,7 @@ from flask import Blueprint
 
 from core.charts import comparison_svg, trend_svg
 from tests.forms.conftest import token
+from tests.statements import statements_of_page
 
 
 def record(api_as, key, period, value, site="MAIN", who="qo"):
@@ -143,26 +144,6 @@ def test_the_dashboard_shows_the_kpis_of_ones_job(app, users, sample, client_as,
     assert "Lead response time" in client_as("staff").get("/metrics/?site=MAIN").get_data(as_text=True)
 
 
-def statements_of(app, client, path):
-    from sqlalchemy import event
-
-    from core.database import db
-
-    seen = []
-    with app.app_context():
-        engine = db.engine
-
-    def count(*args):
-        seen.append(1)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(seen)
-
-
 def test_dashboard_groups_the_kpi_grid_by_area_with_sparklines(app, users, sample, client_as, api_as):
     from core.clock import add_months, current_period
 
@@ -174,8 +155,8 @@ def test_dashboard_groups_the_kpi_grid_by_area_with_sparklines(app, users, sampl
     record(api_as, "sample.lead_response", months[-2], 20)
     client = client_as("qo")
     # The first page of a session also records when it was last seen (at most once a minute): not counted.
-    statements_of(app, client, "/")
-    before = statements_of(app, client, "/")
+    statements_of_page(app, client, "/")
+    before = statements_of_page(app, client, "/")
     page = client.get("/").get_data(as_text=True)
     kpis = page[page.index('id="kpi-heading"') :]
     kpis = kpis[: kpis.index("</section>")]
@@ -194,7 +175,7 @@ def test_dashboard_groups_the_kpi_grid_by_area_with_sparklines(app, users, sampl
     for month in months[:2]:
         record(api_as, "sample.first_time_fix", month, 91)
         record(api_as, "sample.lead_response", month, 70)
-    assert statements_of(app, client, "/") == before
+    assert statements_of_page(app, client, "/") == before
 
 
 def test_csv_import_page_reports_rows(app, users, sample, client_as):

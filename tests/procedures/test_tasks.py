@@ -9,6 +9,7 @@ from datetime import timedelta
 from core.clock import today
 from core.testing import TEST_PASSWORD
 from tests.procedures.conftest import effective_procedure, make_procedure, user
+from tests.statements import statements_of_page
 
 
 def _csrf(page: str) -> str:
@@ -138,35 +139,15 @@ def test_a_staff_dashboard_is_their_first_tasks_and_nothing_else(app, people, cl
     assert "plugin-panel" in client_as("head").get("/").get_data(as_text=True)
 
 
-def _statements(app, client, path) -> int:
-    from sqlalchemy import event
-
-    from core.database import db
-
-    seen = []
-    with app.app_context():
-        engine = db.engine
-
-    def count(*args):
-        seen.append(1)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(seen)
-
-
 def test_every_page_counts_the_revisions_to_approve_without_a_query_for_each(app, people, client_as):
     """The menu counts one's tasks on every page: ten revisions waiting for approval cost that
     page no more statements than one (on PostgreSQL each statement is a round trip)."""
     _submitted(app, "SA-PR-001")
     qo = client_as("qo")
     qo.get("/nonconformities/")  # the first request of a session reads what later ones keep
-    with_one = _statements(app, qo, "/nonconformities/")
+    with_one = statements_of_page(app, qo, "/nonconformities/")
     for number in range(2, 11):
         _submitted(app, f"SA-PR-{number:03d}")
     page = qo.get("/nonconformities/").get_data(as_text=True)
     assert re.search(r'My tasks <span class="badge nav-count"[^>]*>10</span>', page)
-    assert _statements(app, qo, "/nonconformities/") == with_one
+    assert statements_of_page(app, qo, "/nonconformities/") == with_one
