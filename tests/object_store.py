@@ -89,3 +89,37 @@ def s3_config(s3_endpoint, s3_client) -> dict:
         "DEALERQMS_STORAGE_URL": f"s3://{BUCKET}/test-{uuid.uuid4().hex}",
         "DEALERQMS_S3_ENDPOINT_URL": s3_endpoint,
     }
+
+
+@pytest.fixture
+def new_deployment(tmp_path, empty_database, s3_config):
+    """``new_deployment(**settings)``: another deployment over the same store — an empty database of
+    the suite's kind (no schema), no instance folder, and a bucket prefix nobody has written to —
+    for a restore to land in."""
+    made = []
+
+    def make(**settings):
+        from core import create_app
+
+        folder = tmp_path / f"deployment-{uuid.uuid4().hex[:6]}"
+        application = create_app(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": empty_database(None, folder),
+                "SECRET_KEY": folder.name,
+                "INSTANCE_PATH": str(folder / "instance"),
+                **s3_config,
+                "DEALERQMS_STORAGE_URL": f"s3://{BUCKET}/{folder.name}-{uuid.uuid4().hex}",
+                **settings,
+            }
+        )
+        made.append(application)
+        return application
+
+    yield make
+    from core.database import db
+
+    for application in made:
+        with application.app_context():
+            db.session.remove()
+            db.engine.dispose()

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect
 
-from core import create_app
 from core.database import db
 from core.storage import file_store
 from core.testing import PLUGIN_TEST_CONFIG, TEST_PASSWORD, csrf_token
@@ -31,26 +30,11 @@ def app_config(s3_config):
 
 
 @pytest.fixture
-def fresh(tmp_path, empty_database, s3_config):
-    """A new deployment: an empty database of the suite's kind, an empty prefix of the bucket, no instance folder."""
-    folder = tmp_path / f"fresh-{uuid.uuid4().hex[:6]}"
-    application = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": empty_database(None, folder),
-            "SECRET_KEY": "fresh",
-            "INSTANCE_PATH": str(folder / "instance"),
-            "SESSION_COOKIE_SECURE": False,
-            **PLUGIN_TEST_CONFIG,
-            "DEALERQMS_EXTRA_PLUGINS": {"fieldcheck": FieldCheck()},
-            **s3_config,
-            "DEALERQMS_STORAGE_URL": f"s3://{BUCKET}/fresh-{uuid.uuid4().hex}",
-        }
+def fresh(new_deployment):
+    """A new deployment with this file's plugins, whose pages a user logs in to."""
+    return new_deployment(
+        SESSION_COOKIE_SECURE=False, **PLUGIN_TEST_CONFIG, DEALERQMS_EXTRA_PLUGINS={"fieldcheck": FieldCheck()}
     )
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 def run(app, *args):

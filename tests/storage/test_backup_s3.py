@@ -6,7 +6,6 @@ import io
 import json
 import os
 import tarfile
-import uuid
 from pathlib import Path
 
 import pytest
@@ -24,23 +23,8 @@ EVIDENCE = [b"photo of the showroom checklist", "试驾记录 — test-drive log
 
 
 @pytest.fixture
-def empty_instance(tmp_path, empty_database, s3_config):
-    """A new instance: a database without schema, and a bucket prefix of its own."""
-    folder = tmp_path / "target"
-    application = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": empty_database(None, folder),
-            "SECRET_KEY": "target",
-            "INSTANCE_PATH": str(folder / "instance"),
-            **s3_config,
-            "DEALERQMS_STORAGE_URL": f"s3://{BUCKET}/restored-{uuid.uuid4().hex}",
-        }
-    )
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
+def empty_instance(new_deployment):
+    return new_deployment()
 
 
 def run(app, *args):
@@ -82,7 +66,7 @@ def test_restore_refuses_a_bucket_that_already_holds_files(make_app, s3_config, 
         file_store().put(io.BytesIO(b"someone else's evidence"))
     outcome = run(empty_instance, "restore", str(archive))
     assert outcome.exit_code == 1
-    assert "The evidence store s3://dealerqms-tests/restored-" in outcome.output
+    assert f"The evidence store {empty_instance.config['DEALERQMS_STORAGE_URL']}/ at " in outcome.output
     assert outcome.output.strip().endswith(
         "is not empty; restore into an empty instance, or add --force to replace everything in it."
     )
