@@ -136,15 +136,24 @@ def remove_output(job_id: str) -> None:
 
 
 def process_alive(pid: int) -> bool:
+    """Whether the process ``pid`` is still running, or has ended and is about to be accounted for.
+
+    A job's work process that has just ended stays listed (a zombie) until its supervisor, polling,
+    collects it and records how it ended (done, its time limit, the signal that crashed it). Until
+    then it counts as alive: otherwise a reader polling the job in that moment would fail it as
+    "gone" and hide the real reason. A zombie whose parent is gone too (adopted by init) is dead.
+    """
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    # A dead child its parent has not waited for yet is still listed; it does no work.
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()
     except OSError:
         return True
-    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+    state, parent = fields[0], int(fields[1])
+    if state != "Z":
+        return True
+    return parent > 1 and process_alive(parent)

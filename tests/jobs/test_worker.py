@@ -52,3 +52,21 @@ def test_a_job_over_its_memory_limit_fails_and_leaves_no_file(app):
     error = job(job_id).error
     assert "memory" in error and str(app.config["JOBS_MEMORY_LIMIT_MB"]) in error
     assert not states.job_folder(job_id).exists()
+
+
+def test_a_work_process_that_just_ended_is_not_gone_until_its_supervisor_has_collected_it():
+    # A reader polling the job between the end of its work and the supervisor's verdict must not
+    # fail it as "gone": the supervisor is about to record how it ended (done, crashed, timed out).
+    import os
+    import time
+
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover — the child ends at once
+        os._exit(0)
+    for _ in range(100):  # until the child is a zombie of this (living) process
+        if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] == "Z":
+            break
+        time.sleep(0.01)
+    assert states.process_alive(pid), "ended, but its parent has not collected it yet"
+    os.waitpid(pid, 0)
+    assert not states.process_alive(pid)
