@@ -153,7 +153,10 @@ def reap_if_gone(job: Job) -> bool:
     lost = getattr(runner_for(current_app._get_current_object()), "lost", None)
     if not here_and_dead and not (lost is not None and lost(job)):
         return False
-    mark_failed(job.id, GONE)
+    if not mark_failed(job.id, GONE):
+        # It finished after this reader's snapshot was taken (the process ended because the job was
+        # done): not gone, and the next read shows how it ended.
+        return False
     # The session may hold an older snapshot; show what was just written without dirtying it.
     set_committed_value(job, "state", JobState.FAILED.value)
     set_committed_value(job, "error", GONE)

@@ -115,6 +115,21 @@ def test_a_job_whose_process_is_gone_is_failed_when_read():
     assert not states.job_folder(job_id).exists()
 
 
+def test_a_job_that_finished_after_the_reader_looked_is_not_reported_gone():
+    # The reader's snapshot says running; meanwhile the work finished, was recorded done, and its
+    # process ended. The reader must not tell the user the job was lost.
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    job_id = submitted("qo", "test.echo", text="x")
+    states.record_process(job_id, ended.pid, running=True)
+    stale = job(job_id)
+    assert stale.state == "running"
+    assert states.mark_done(job_id, "echo.txt")
+    assert services.reap_if_gone(stale) is False
+    assert stale.state == "running", "the reader keeps its snapshot; the next read shows the outcome"
+    assert job(job_id).state == "done"
+
+
 def test_a_finished_job_is_never_reopened_by_a_late_failure():
     job_id = running(submitted("qo", "test.echo", text="x"))
     execute(job_id)
