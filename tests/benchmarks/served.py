@@ -26,13 +26,15 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    """gunicorn (gthread workers) serving ``app`` (a factory call such as ``core:create_app()``) until stopped.
+    """gunicorn serving ``app`` (a factory call such as ``core:create_app()``) until stopped.
 
     ``env`` is added to this process's environment; the benchmark modules are importable (``--pythonpath``),
     so an app of their own (``bench_web:bare_app()``) is served the same way as the product."""
 
-    def __init__(self, app: str, env: dict[str, str], workers: int, threads: int = 1, log_level: str = "warning"):
+    def __init__(self, app: str, env: dict[str, str], workers: int, threads: int | None = None):
         self.port = free_port()
+        # Without threads, gunicorn's default sync workers: one request at a time per process.
+        threading = [] if threads is None else ["--threads", str(threads), "--worker-class", "gthread"]
         self.process = subprocess.Popen(
             [
                 BIN / "gunicorn",
@@ -40,14 +42,11 @@ class Gunicorn:
                 f"127.0.0.1:{self.port}",
                 "--workers",
                 str(workers),
-                "--threads",
-                str(threads),
-                "--worker-class",
-                "gthread",
+                *threading,
                 "--timeout",
                 "120",
                 "--log-level",
-                log_level,
+                "warning",
                 "--pythonpath",
                 str(HERE),
                 app,
