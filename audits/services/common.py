@@ -11,6 +11,7 @@ from core.accounts.permissions import Permission, require
 from core.accounts.services import department_by_code, site_by_code
 from core.database import db
 from core.errors import Forbidden, NotFound, Refusal, ValidationFailed
+from core.trail.chain import hold_lock
 
 
 class Related:
@@ -41,9 +42,13 @@ def next_sequence(model, year: int) -> int:
     """The next number of ``model``'s references in ``year``.
 
     Two writers cannot both read the same maximum: SQLite's write
-    transactions are serialised (BEGIN IMMEDIATE) and on PostgreSQL the
-    unique (year, sequence) constraint refuses the second.
+    transactions are serialised (BEGIN IMMEDIATE); on PostgreSQL the
+    numbering waits for the trail's lock, which the record's insert would
+    take a moment later anyway and which a writer holds until it commits.
+    (The unique (year, sequence) constraint alone turned the second of two
+    NCs raised at once into a 500.)
     """
+    hold_lock(db.session.connection())
     current = db.session.execute(db.select(func.max(model.sequence)).where(model.year == year)).scalar()
     return (current or 0) + 1
 

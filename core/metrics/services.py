@@ -45,6 +45,7 @@ from core.plugin_engine import manager
 from core.plugin_engine.types import Metric
 from core.trail import acting_as
 from core.trail import reason as trail_reason
+from core.trail.chain import hold_lock
 
 log = logging.getLogger(__name__)
 
@@ -607,6 +608,8 @@ def _lock(key: str, site_id: int, period: str, *, wait: bool = True) -> bool:
     transaction ends (PostgreSQL); False when ``wait`` is False and another holds it."""
     if db.session.get_bind().dialect.name != "postgresql":
         return True
+    # Storing the value appends to the trail: its lock comes first (chain.hold_lock says why).
+    hold_lock(db.session.connection())
     name = func.hashtext(f"metric_recompute:{key}:{period}")
     lock = func.pg_advisory_xact_lock if wait else func.pg_try_advisory_xact_lock
     acquired = db.session.execute(db.select(lock(name, site_id))).scalar()

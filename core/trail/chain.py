@@ -85,9 +85,21 @@ class PendingEvent:
     reason: str | None
 
 
-def lock_and_read_head(connection: Connection) -> tuple[int, str]:
+def hold_lock(connection: Connection) -> None:
+    """Take the chain's lock now, until the transaction ends, as its first append would (PostgreSQL).
+
+    Every transaction that writes a trailed record holds this lock from its first flush to its
+    commit. One that needs another lock too (a metric's computation, the next reference number)
+    must take this one first: holding the other and then waiting for this one, it waits for a
+    holder of this one that may be waiting for the other (a deadlock, found under load). Taking
+    it again in the same transaction costs one round trip.
+    """
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_TRAIL_LOCK})
+
+
+def lock_and_read_head(connection: Connection) -> tuple[int, str]:
+    hold_lock(connection)
     # On SQLite the transaction began IMMEDIATE, so it already holds the write lock.
     row = connection.execute(select(TrailEvent.seq, TrailEvent.hash).order_by(TrailEvent.seq.desc()).limit(1)).first()
     return (row.seq, row.hash) if row else (0, GENESIS)

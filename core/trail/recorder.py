@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapper, Session, object_session
 from sqlalchemy.orm.state import InstanceState
 
 from core.database import Model
-from core.trail.chain import PendingEvent, append, plain
+from core.trail.chain import PendingEvent, append, hold_lock, plain
 from core.trail.context import current_actor, current_reason
 
 _REDACTED = "***"
@@ -26,6 +26,8 @@ _WRITTEN = "dealerqms_trail_written"
 # session.info key: delete events, made while the deleted row's values are at hand.
 _DELETED = "dealerqms_trail_deleted"
 _ORDER = {"create": 0, "update": 1, "transition": 1, "delete": 2}
+# session.info key: the (root) transaction that holds the chain's lock already.
+_LOCKED = "dealerqms_trail_locked"
 
 
 def entity_type_of(obj) -> str:
@@ -131,8 +133,23 @@ def _note_deleted(_mapper, _connection, target) -> None:
     )
 
 
+def _writes_trailed_rows(session: Session) -> bool:
+    return (
+        any(_trailed(type(obj)) for obj in session.new)
+        or any(_trailed(type(obj)) for obj in session.deleted)
+        or any(_trailed(type(obj)) and session.is_modified(obj) for obj in session.dirty)
+    )
+
+
 def _before_flush(session: Session, _flush_context, _instances) -> None:
     _forget(session)
+    # The chain's lock before the flush's own statements: they lock the rows they update, and a
+    # transaction holding a row while it waits for the chain's lock deadlocks with a holder of
+    # that lock about to update the same row (found under load on PostgreSQL).
+    transaction = session.get_transaction()
+    if session.info.get(_LOCKED) is not transaction and _writes_trailed_rows(session):
+        hold_lock(session.connection())
+        session.info[_LOCKED] = transaction
     # A deleted row's last values go into its event: load any that are expired
     # now, while the row still exists.
     for obj in session.deleted:

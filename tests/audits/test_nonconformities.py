@@ -1,5 +1,7 @@
 """Nonconformities and corrective actions: every transition, its content and its refusals."""
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -335,3 +337,32 @@ def test_plugins_raise_ncs_through_the_public_capability():
     assert (nc.source, nc.source_ref, nc.raised_by, nc.owner) == ("plugin:aftersales", "form-submission:12", None, None)
     with pytest.raises(ValidationFailed):
         raise_nonconformity(title="x", severity="major", site="MAIN", department="NOPE")
+
+
+def _raise_when_told(app, first_written: threading.Event, references: list, errors: list) -> None:
+    with app.app_context():
+        first_written.wait()
+        try:
+            references.append(raised(title="Second finding").reference)
+        except Exception as error:  # every failure is a finding, not a crash of the thread
+            errors.append(repr(error))
+        db.session.remove()
+
+
+def test_two_ncs_raised_at_once_get_the_next_two_numbers(app):
+    """Under load on PostgreSQL the second of two NCs raised at once took the number the first
+    had not committed yet, and its insert failed on the unique reference: a 500 to its user."""
+    first_written, references, errors = threading.Event(), [], []
+    other = threading.Thread(target=_raise_when_told, args=(app, first_written, references, errors))
+    other.start()
+    first = ncs.raise_nonconformity(
+        user("qo"), title="First finding", description="", severity="minor", site="MAIN", department="SALES"
+    )
+    db.session.flush()  # numbered and inserted, not committed: the other raise starts now
+    first_written.set()
+    time.sleep(0.3)
+    commit()
+    other.join()
+    assert errors == []
+    year, number = first.reference.rsplit("-", 1)
+    assert references == [f"{year}-{int(number) + 1:04d}"]

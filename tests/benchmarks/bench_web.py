@@ -31,7 +31,6 @@ import http.client
 import http.cookiejar
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -45,10 +44,11 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from served import BIN, Gunicorn  # noqa: E402
+
 PASSWORD = "demo-data-password"
 LOGIN = "qo0001"
-HERE = Path(__file__).resolve().parent
-BIN = Path(sys.executable).parent
 PAGES = ("dashboard", "procedure list", "procedure view", "audit list", "audit view", "NC list", "metric series")
 
 
@@ -160,7 +160,7 @@ def build_instance(folder: Path, scale: str) -> None:
     env = {**os.environ, "DEALERQMS_INSTANCE": str(folder)}
     env.pop("DEALERQMS_DATABASE_URL", None)
     password = folder / "admin-password.txt"
-    password.write_text("Benchmark-Admin-Password-1\n")
+    password.write_text("Benchmark-Root-Password-1\n")
     subprocess.run(
         [BIN / "dealerqms", "init", "--admin-password-file", str(password)],
         env=env,
@@ -176,69 +176,22 @@ def database_url(folder: Path, given: str | None = None) -> str:
     return given or f"sqlite:///{folder / 'dealerqms.sqlite3'}"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """gunicorn serving ``app`` (a factory call) until stopped."""
-
-    def __init__(self, app: str, folder: Path, url: str, workers: int, threads: int):
-        self.port = free_port()
-        # The app and the bare endpoints read the same database.
-        env = {
-            **os.environ,
-            "DEALERQMS_INSTANCE": str(folder),
-            "DEALERQMS_INSECURE_COOKIES": "1",
-            "DEALERQMS_DATABASE_URL": url,
-            "BENCH_DATABASE_URL": url,
-        }
-        self.process = subprocess.Popen(
-            [
-                BIN / "gunicorn",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                str(workers),
-                "--threads",
-                str(threads),
-                "--worker-class",
-                "gthread",
-                "--timeout",
-                "120",
-                "--log-level",
-                "warning",
-                "--pythonpath",
-                str(HERE),
-                app,
-            ],
-            env=env,
-        )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    raise RuntimeError(f"gunicorn did not start for {app}") from None
-                time.sleep(0.2)
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
+def serve(app: str, folder: Path, url: str, workers: int, threads: int) -> Gunicorn:
+    """gunicorn serving ``app`` (a factory call); the app and the bare endpoints read the same database."""
+    env = {
+        "DEALERQMS_INSTANCE": str(folder),
+        "DEALERQMS_INSECURE_COOKIES": "1",
+        "DEALERQMS_DATABASE_URL": url,
+        "BENCH_DATABASE_URL": url,
+    }
+    return Gunicorn(app, env, workers, threads)
 
 
 # ----------------------------------------------------------------- clients
 
 
 class Client:
-    def __init__(self, server: Server):
+    def __init__(self, server: Gunicorn):
         self.server = server
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
 
@@ -320,7 +273,7 @@ def medians(client: Client, paths: dict[str, str], runs: int) -> dict[str, float
     return {page: statistics.median(values) for page, values in timings.items()}
 
 
-def load(server: Server, paths: list[str], clients: int, seconds: float) -> tuple[int, int, list[str]]:
+def load(server: Gunicorn, paths: list[str], clients: int, seconds: float) -> tuple[int, int, list[str]]:
     sessions = []
     for _ in range(clients):
         client = Client(server)
@@ -378,7 +331,7 @@ def main() -> None:
         results, bare, loads = {}, {}, {}
         for scale, folder in folders.items():
             paths = targets(urls[scale])
-            server = Server("core:create_app()", folder, urls[scale], args.workers, args.threads)
+            server = serve("core:create_app()", folder, urls[scale], args.workers, args.threads)
             try:
                 client = Client(server)
                 client.login()
@@ -391,7 +344,7 @@ def main() -> None:
                     )
             finally:
                 server.stop()
-            server = Server("bench_web:bare_app()", folder, urls[scale], args.workers, args.threads)
+            server = serve("bench_web:bare_app()", folder, urls[scale], args.workers, args.threads)
             try:
                 bare[scale] = medians(
                     Client(server), {page: bare_path for page, (_p, bare_path) in paths.items()}, args.runs

@@ -29,25 +29,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-
 from core.plugins import Checklist, Question, hookimpl
 
-HERE = Path(__file__).resolve().parent
-BIN = Path(sys.executable).parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from served import Gunicorn, temporary_database  # noqa: E402
+
 FORM = "sales.satisfaction_survey"
 KPI = "sales.ssi"
 FACTORS = ("salesperson", "delivery", "deal", "paperwork", "facility")
@@ -177,56 +172,8 @@ def build(app, args) -> dict:
 # ----------------------------------------------------------------- the server and the client
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    def __init__(self, url: str, folder: Path, args):
-        self.port = free_port()
-        env = {
-            **os.environ,
-            "BENCH_DATABASE_URL": url,
-            "BENCH_INSTANCE": str(folder),
-            "BENCH_ITEMS": str(args.items),
-            "BENCH_SHORT": str(args.runs + 1),
-        }
-        self.process = subprocess.Popen(
-            [
-                BIN / "gunicorn",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                str(args.workers),
-                "--timeout",
-                "120",
-                "--log-level",
-                "warning",
-                "--pythonpath",
-                str(HERE),
-                "bench_writes:bench_app()",
-            ],
-            env=env,
-        )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    raise RuntimeError("gunicorn did not start") from None
-                time.sleep(0.2)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
-
-
 class Api:
-    def __init__(self, server: Server, token: str):
+    def __init__(self, server: Gunicorn, token: str):
         self.base = f"http://127.0.0.1:{server.port}/api/v1"
         self.token = token
 
@@ -320,16 +267,15 @@ def report(timings, args, label: str) -> None:
 
 
 def run(url: str, folder: Path, args, label: str) -> None:
-    os.environ.update(
-        {
-            "BENCH_DATABASE_URL": url,
-            "BENCH_INSTANCE": str(folder),
-            "BENCH_ITEMS": str(args.items),
-            "BENCH_SHORT": str(args.runs + 1),
-        }
-    )
+    env = {
+        "BENCH_DATABASE_URL": url,
+        "BENCH_INSTANCE": str(folder),
+        "BENCH_ITEMS": str(args.items),
+        "BENCH_SHORT": str(args.runs + 1),
+    }
+    os.environ.update(env)
     data = build(bench_app(), args)
-    server = Server(url, folder, args)
+    server = Gunicorn("bench_writes:bench_app()", env, workers=args.workers)
     try:
         report(measure(Api(server, data["token"]), data, args.runs), args, label)
     finally:
@@ -345,22 +291,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--database-url", help="a PostgreSQL server URL whose user may create databases")
     args = parser.parse_args()
-    sys.path.insert(0, str(HERE))
     with tempfile.TemporaryDirectory() as folder:
         if not args.database_url:
             run(f"sqlite:///{Path(folder) / 'dealerqms.sqlite3'}", Path(folder), args, "SQLite")
             return
-        base = make_url(args.database_url)
-        name = f"flatwrites_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            run(base.set(database=name).render_as_string(hide_password=False), Path(folder), args, "PostgreSQL")
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+        with temporary_database(args.database_url, "flatwrites_bench") as url:
+            run(url, Path(folder), args, "PostgreSQL")
 
 
 if __name__ == "__main__":

@@ -186,3 +186,39 @@ def test_a_submission_costs_the_same_in_a_full_month(app, users, counting, api_a
     later = statements_of_one()
     assert len(later) == len(first)
     assert counting.computations == 0, "a submission computed its month"
+
+
+def _tick_when_told(app, written: threading.Event, errors: list) -> None:
+    with app.app_context():
+        written.wait()
+        try:
+            services.drain_all()
+        except Exception as error:  # every failure is a finding, not a crash of the thread
+            errors.append(repr(error))
+        db.session.remove()
+
+
+def test_a_write_showing_its_kpi_and_tick_computing_it_meanwhile_both_finish(app, users, counting, ctx, caplog):
+    """Under load on PostgreSQL a write held the trail's lock (it had appended) and waited for a
+    metric's lock that a drainer held, while the drainer waited for the trail's to store the value:
+    a deadlock, one of them a 500."""
+    forms.submit(user("staff"), SURVEY, site(), {"score": 10})
+    commit()
+    db.session.remove()
+    counting.pause = 0.3  # tick would still be computing when the write reads the KPI
+    written, errors = threading.Event(), []
+    tick = threading.Thread(target=_tick_when_told, args=(app, written, errors))
+    tick.start()
+    forms.submit(user("staff"), SURVEY, site(), {"score": 0})
+    db.session.flush()  # appended to the trail: this transaction holds its lock until the commit
+    written.set()
+    time.sleep(0.1)
+    try:
+        services.refresh(sites=[site().id])
+        commit()
+    except Exception as error:
+        errors.append(repr(error))
+    tick.join()
+    assert errors == []
+    assert [record.getMessage() for record in caplog.records if record.levelname == "ERROR"] == []
+    assert _marks() == [] and _stored_nps() == [0.0]
