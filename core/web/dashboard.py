@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from core.accounts.models import Role, Site, User
-from core.metrics.dashboard import trend_chart
+from core.metrics.dashboard import Trend, trend
 from core.metrics.services import definitions_by_key
 from core.plugin_engine import manager
 from core.plugin_engine.types import DashboardPanel, Kpi, OverdueItem
@@ -77,10 +77,20 @@ def build(site: Site | None, user: User) -> Dashboard:
     )
 
 
+# Charts drawn in full on the dashboard; the other chart panels show their latest value and a link.
+# A chart is about 8 KB of SVG and a dealer group's areas contribute a dozen: all of them made
+# the page 150 KB and more.
+CHARTS_DRAWN = 3
+# Which charts are drawn: the metrics furthest from target first, then in the panels' order.
+_SEVERITY = {"red": 0, "amber": 1}
+
+
 def panels(contributions: list[tuple[str, DashboardPanel]], site: Site | None) -> list[Panel]:
     """The panels plugins contributed (``dashboard_panels``, ``kpi_panels``) as a page shows
-    them: HTML as given, a chart panel as its metric's trend at ``site`` once it has values."""
-    shown = []
+    them: HTML as given, a chart panel as its metric's trend at ``site`` once it has values —
+    drawn for the :data:`CHARTS_DRAWN` metrics furthest from target, a line with the latest
+    value and a link to the trend for the others."""
+    shown: list[Panel | tuple[str, Trend]] = []
     for plugin, contributed in contributions:
         if contributed.html is not None:
             # Plugin code is trusted like the core; it escapes what its users typed.
@@ -92,6 +102,13 @@ def panels(contributions: list[tuple[str, DashboardPanel]], site: Site | None) -
                 str(contributed.title),
                 contributed.chart,
             )
-        elif (chart := trend_chart(contributed.chart, site)) is not None:
-            shown.append(Panel(str(contributed.title), chart))
-    return shown
+        elif (found := trend(contributed.chart, site)) is not None:
+            shown.append((str(contributed.title), found))
+    trends = [entry for entry in shown if isinstance(entry, tuple)]
+    drawn = {id(entry) for entry in sorted(trends, key=lambda e: _SEVERITY.get(e[1].latest.status, 2))[:CHARTS_DRAWN]}
+    return [
+        entry
+        if isinstance(entry, Panel)
+        else Panel(entry[0], entry[1].chart() if id(entry) in drawn else entry[1].summary())
+        for entry in shown
+    ]
