@@ -38,6 +38,7 @@ from audits.views import bp as page_blueprint
 from audits.views import scores as score_views
 from core.accounts.models import Role, User
 from core.accounts.permissions import Permission, can
+from core.counts import count_text
 from core.database import commit, db
 from core.plugins import DashboardPanel, MenuLink, Metric, OverdueItem, OverdueList, TaskList, hookimpl
 from core.web.dashboard import OVERDUE_SHOWN
@@ -228,7 +229,7 @@ def dashboard_panels(site, user):
     if verify:
         title = _("Actions waiting for effectiveness verification")
         if len(verify) == PANEL_ROWS:
-            title = f"{title} ({actions.awaiting_verification_count(user)})"
+            title = f"{title} ({count_text(actions.awaiting_verification_count(user))})"
         panels.append(
             DashboardPanel(
                 title=title,

@@ -22,6 +22,7 @@ from core.accounts.models import Role, Site, User
 from core.accounts.passwords import verify_password
 from core.accounts.permissions import Permission, can
 from core.clock import utcnow
+from core.counts import capped_count
 from core.database import db
 from core.errors import (
     Conflict,
@@ -307,7 +308,7 @@ def overdue_actions_count(site: Site | None = None, owner: User | None = None, r
 
 
 def _count(query) -> int:
-    return db.session.execute(db.select(db.func.count()).select_from(query.order_by(None).subquery())).scalar()
+    return capped_count(query)
 
 
 def is_overdue(action: CorrectiveAction) -> bool:

@@ -1,0 +1,207 @@
+"""Pages whose cost and size do not grow with the data (issue #20): counts stop at 1,000 and read
+"1,000+", the dashboard draws a few charts whatever the areas contribute, and the trail page
+reads its events' records in one query per kind."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from core.plugins import DashboardPanel, Field, Form, Metric, hookimpl
+from tests.statements import statements_of_page
+from tests.test_web_i18n import switch
+
+# ------------------------------------------------------------------ counts past a thousand
+
+ROUTINE = "flat.routine"
+
+
+class Routine:
+    @hookimpl
+    def register_forms(self):
+        return [
+            Form(
+                key=ROUTINE,
+                title="Showroom visit log",
+                version=1,
+                area="SALES",
+                fields=[Field(key="note", label="Note", type="text", required=True)],
+            )
+        ]
+
+
+def _dues_for(app, login: str, count: int) -> None:
+    """``count`` open dues of a daily form, one a day back from today, assigned to ``login``."""
+    from core.accounts.services import site_by_code, user_by_login
+    from core.database import commit, db
+    from core.forms import schedules
+    from core.forms.models import FormDue
+    from core.rhythm import site_today
+
+    with app.app_context():
+        site = site_by_code("MAIN")
+        today = site_today(site)
+        schedule = schedules.create_schedule(
+            user_by_login("head"),
+            site="MAIN",
+            form=ROUTINE,
+            frequency="daily",
+            starts_on=today - timedelta(days=count),
+            assignee=login,
+        )
+        assignee = user_by_login(login)
+        db.session.add_all(
+            FormDue(
+                schedule_id=schedule.id,
+                site_id=site.id,
+                department_id=schedule.department_id,
+                form_key=ROUTINE,
+                occurs_on=today - timedelta(days=day),
+                assignee_id=assignee.id,
+                state="open",
+            )
+            for day in range(count)
+        )
+        commit()
+
+
+@pytest.fixture
+def routine(app, users, register_plugin):
+    register_plugin(Routine(), "flat")
+    return users
+
+
+def test_more_than_a_thousand_tasks_read_1000_plus_in_english_and_chinese(app, routine, client_as, make_user):
+    make_user("busy", "staff", department="SALES")
+    _dues_for(app, "busy", 1_200)
+    client = client_as("busy")
+    page = client.get("/").get_data(as_text=True)
+    # The inbox's heading, its footer and the menu's badge: the count stops, the page says so.
+    assert 'Waiting for you <span class="badge">1,000+</span>' in page
+    assert "5 of 1,000+ shown." in page
+    assert '<span class="badge nav-count" aria-label="1,000+ waiting">1,000+</span>' in page
+    assert "1,200" not in page
+    switch(client, "zh_CN", "/")
+    chinese = client.get("/").get_data(as_text=True)
+    assert '<span class="badge">1,000+</span>' in chinese and '<html lang="zh-CN">' in chinese
+    # The inbox page says the same.
+    assert '<span class="badge">1,000+</span>' in client.get("/tasks/").get_data(as_text=True)
+
+
+def test_a_thousand_tasks_or_fewer_are_counted_exactly(app, routine, client_as, make_user):
+    make_user("busy", "staff", department="SALES")
+    _dues_for(app, "busy", 1_000)
+    page = client_as("busy").get("/").get_data(as_text=True)
+    assert 'Waiting for you <span class="badge">1,000</span>' in page and "1,000+" not in page
+
+
+# ------------------------------------------------------------------ the dashboard's charts
+
+# More chart panels than the dashboard draws, each with a year of values.
+CHARTED = 8
+
+
+def _metric(number: int) -> Metric:
+    return Metric(
+        key=f"flat.metric_{number}",
+        name=f"Flat metric {number}",
+        unit="%",
+        direction="higher",
+        target=90,
+        warning=80,
+        area="SALES",
+    )
+
+
+class ManyCharts:
+    @hookimpl
+    def register_metrics(self):
+        return [_metric(number) for number in range(CHARTED)]
+
+    @hookimpl
+    def dashboard_panels(self, site, user):
+        return [DashboardPanel(title=f"Trend {number}", chart=f"flat.metric_{number}") for number in range(CHARTED)]
+
+
+def _year_of_values(app) -> None:
+    """Twelve months of each metric: metrics 5 and 6 end off target, the others on target."""
+    from core.accounts.services import site_by_code
+    from core.clock import add_months, current_period
+    from core.database import commit
+    from core.metrics import services
+
+    with app.app_context():
+        site = site_by_code("MAIN")
+        for number in range(CHARTED):
+            metric = services.definition(f"flat.metric_{number}")
+            for back in range(12, 0, -1):
+                latest = back == 1
+                value = 60 + back if latest and number in (5, 6) else 92 + (back % 5)
+                services.record(None, metric, site, add_months(current_period(), -back), value)
+        commit()
+
+
+def test_the_dashboard_draws_the_charts_furthest_from_target_and_stays_under_60_kb(
+    app, users, client_as, register_plugin
+):
+    from core.web.dashboard import CHARTS_DRAWN
+
+    register_plugin(ManyCharts(), "flat")
+    _year_of_values(app)
+    page = client_as("qo").get("/").get_data(as_text=True)
+    assert len(page.encode()) <= 60 * 1024, f"{len(page.encode()) / 1024:.1f} KB"
+    assert page.count('<div class="chart">') == CHARTS_DRAWN
+    for number in range(CHARTED):
+        assert f"<h2>Trend {number}</h2>" in page, "every panel is there"
+    # The two off target are drawn; the rest say where they stand and link to their trend.
+    panel = {number: page[page.index(f"<h2>Trend {number}</h2>") :][:12_000] for number in range(CHARTED)}
+    for number in (5, 6):
+        assert panel[number].index('<div class="chart">') < panel[number].index("</section>")
+    own = {number: text.split("</section>")[0] for number, text in panel.items()}
+    on_target = [number for number in range(CHARTED) if '<div class="chart">' not in own[number]]
+    assert len(on_target) == CHARTED - CHARTS_DRAWN
+    first = own[on_target[0]]
+    assert "On target" in first and f'href="/metrics/flat.metric_{on_target[0]}?site=MAIN">See the trend</a>' in first
+
+
+def test_a_sparkline_is_a_line_and_a_dot(app, users, client_as, register_plugin):
+    register_plugin(ManyCharts(), "flat")
+    _year_of_values(app)
+    page = client_as("qo").get("/metrics/?site=MAIN").get_data(as_text=True)
+    spark = page[page.index('class="kpi-spark"><svg') :]
+    spark = spark[: spark.index("</svg>") + 6]
+    assert "<polyline" in spark and "<circle" in spark and "<title>Flat metric" in spark
+    assert len(spark) < 700, "a few hundred bytes per tile, not matplotlib's two kilobytes"
+
+
+# ------------------------------------------------------------------ the trail page
+
+
+def test_the_trail_page_reads_its_records_in_a_fixed_number_of_statements(app, users, client_as, register_plugin):
+    """A page of events about many measurements reads them at once, not one (or two) per event."""
+    from core.accounts.services import site_by_code
+    from core.clock import add_months, current_period
+    from core.database import commit
+    from core.metrics import services
+
+    register_plugin(ManyCharts(), "flat")
+    client = client_as("qo")
+
+    def record(metrics: range) -> None:
+        with app.app_context():
+            site = site_by_code("MAIN")
+            for number in metrics:
+                metric = services.definition(f"flat.metric_{number}")
+                for back in range(1, 6):
+                    services.record(None, metric, site, add_months(current_period(), -back), 90)
+            commit()
+
+    record(range(1))
+    statements_of_page(app, client, "/trail")
+    few = statements_of_page(app, client, "/trail")
+    record(range(1, CHARTED))
+    page = client.get("/trail").get_data(as_text=True)
+    assert page.count("Flat metric") >= 2 * 5, "the events name their measurements"
+    # Fewer kinds of record on the page (its 50 events are now all measurements): fewer queries.
+    assert statements_of_page(app, client, "/trail") <= few
