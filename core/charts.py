@@ -199,6 +199,15 @@ def _unwrap_groups(parent: ET.Element) -> None:
         _unwrap_groups(child)
         if child.tag == "g" and not child.attrib:
             children.extend(child)
+        elif (
+            child.tag == "g"
+            and child.keys() == ["clip-path"]
+            and len(child) == 1
+            and "clip-path" not in child[0].keys()
+        ):
+            # matplotlib clips each scatter point through a group of its own: the point can say it.
+            child[0].set("clip-path", child.get("clip-path"))
+            children.append(child[0])
         elif not (child.tag == "defs" and len(child) == 0):
             children.append(child)
     parent[:] = children
