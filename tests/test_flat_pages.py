@@ -205,3 +205,43 @@ def test_the_trail_page_reads_its_records_in_a_fixed_number_of_statements(app, u
     assert page.count("Flat metric") >= 2 * 5, "the events name their measurements"
     # Fewer kinds of record on the page (its 50 events are now all measurements): fewer queries.
     assert statements_of_page(app, client, "/trail") <= few
+
+
+# ------------------------------------------------------------------ a head's own actions
+
+
+def test_a_heads_dashboard_lists_their_earliest_actions_and_counts_the_rest(app, users, client_as):
+    """A head of a large site owns hundreds of actions: the panel shows the first 20 by due date,
+    counts them all in its title and links to the list of them all."""
+    from audits.plugin import PANEL_ROWS
+    from audits.services import actions
+    from audits.services import nonconformities as ncs
+    from core.accounts.services import user_by_login
+    from core.clock import today
+    from core.database import commit
+    from tests.audits.test_nonconformities import FIVE_WHY
+
+    owned = PANEL_ROWS + 5
+    with app.app_context():
+        head = user_by_login("head")
+        nc = ncs.raise_nonconformity(
+            user_by_login("qo"),
+            title="Slow greeting",
+            description="Ten minutes",
+            severity="major",
+            site="MAIN",
+            department="SALES",
+        )
+        ncs.transition(head, nc, to="contained", containment="At the door", row_version=nc.row_version)
+        ncs.transition(head, nc, to="root_cause_identified", root_cause=FIVE_WHY, row_version=nc.row_version)
+        for day in range(owned):
+            actions.add_action(
+                head, nc, description=f"Step {day:02d}", owner="head", due_date=today() + timedelta(days=day + 1)
+            )
+        commit()
+    page = client_as("head").get("/").get_data(as_text=True)
+    panel = page[page.index(f"<h2>My corrective actions ({owned})</h2>") :]
+    panel = panel[: panel.index("</section>")]
+    assert panel.count("<li>") == PANEL_ROWS
+    assert "Step 00" in panel and f"Step {PANEL_ROWS - 1:02d}" in panel and f"Step {PANEL_ROWS:02d}" not in panel
+    assert '<a href="/actions/mine">My actions</a>' in panel

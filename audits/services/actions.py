@@ -271,9 +271,15 @@ def actions_query(
     return query.order_by(CorrectiveAction.due_date, CorrectiveAction.id)
 
 
-def my_actions(user: User) -> list[CorrectiveAction]:
-    """Actions the user owns that are not verified yet (open, or done and waiting for a verifier)."""
-    return list(db.session.execute(actions_query(owner=user, open_only=True)).scalars())
+def my_actions(user: User, limit: int | None = None) -> list[CorrectiveAction]:
+    """Actions the user owns that are not verified yet (open, or done and waiting for a verifier),
+    earliest due first (the first ``limit`` when given)."""
+    query = actions_query(owner=user, open_only=True)
+    return list(db.session.execute(query.limit(limit) if limit is not None else query).scalars())
+
+
+def my_actions_count(user: User) -> int:
+    return _count(actions_query(owner=user, open_only=True))
 
 
 def _awaiting_verification_query(user: User):
