@@ -38,6 +38,9 @@ OVERDUE_SHOWN = 20
 TASKS_SHOWN = 6
 # Staff see only their tasks, and on one tablet screen even when every title takes two lines.
 STAFF_TASKS_SHOWN = 5
+# The first KPI tiles (a quality officer's are the site's off-target ones: 23 of them at a large
+# site, a kilobyte each); the KPI pages have them all.
+KPIS_SHOWN = 12
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class Dashboard:
     kpis: list[Kpi]
     panels: list[Panel]
     overdue_total: int | None = None
+    kpi_total: int = 0
 
     @property
     def overdue_count(self) -> int:
@@ -68,29 +72,34 @@ class Dashboard:
 def build(site: Site | None, user: User) -> Dashboard:
     overdue, total = manager.dashboard_overdue(site, user)
     overdue.sort(key=lambda item: item.due)
+    kpis = manager.dashboard_kpis(site, user)
     return Dashboard(
         tasks=tasks.inbox(user, limit=TASKS_SHOWN if user.roles - {Role.STAFF} else STAFF_TASKS_SHOWN),
         overdue=overdue[:OVERDUE_SHOWN],
-        kpis=manager.dashboard_kpis(site, user),
+        kpis=kpis[:KPIS_SHOWN],
         # The areas' panels are management views: staff see their tasks, on one tablet screen.
-        panels=panels(manager.dashboard_panels(site, user), site) if user.roles - {Role.STAFF} else [],
+        # Their charts are a click away: the KPI tiles above already draw each off-target trend.
+        panels=panels(manager.dashboard_panels(site, user), site, charts=0) if user.roles - {Role.STAFF} else [],
         overdue_total=total,
+        kpi_total=len(kpis),
     )
 
 
-# Charts drawn in full on the dashboard; the other chart panels show their latest value and a link.
-# A chart is about 8 KB of SVG and a dealer group's areas contribute a dozen: all of them made
-# the page 150 KB and more.
+# Charts drawn in full on a page of panels (the KPI pages); the other chart panels show their
+# latest value and a link. A chart is about 8 KB of SVG and a dealer group's areas contribute a
+# dozen: all of them made the dashboard 150 KB and more, so it draws none.
 CHARTS_DRAWN = 2
 # Which charts are drawn: the metrics furthest from target first, then in the panels' order.
 _SEVERITY = {"red": 0, "amber": 1}
 
 
-def panels(contributions: list[tuple[str, DashboardPanel]], site: Site | None) -> list[Panel]:
+def panels(
+    contributions: list[tuple[str, DashboardPanel]], site: Site | None, charts: int = CHARTS_DRAWN
+) -> list[Panel]:
     """The panels plugins contributed (``dashboard_panels``, ``kpi_panels``) as a page shows
     them: HTML as given, a chart panel as its metric's trend at ``site`` once it has values —
-    drawn for the :data:`CHARTS_DRAWN` metrics furthest from target, a line with the latest
-    value and a link to the trend for the others."""
+    drawn for the ``charts`` metrics furthest from target, a line with the latest value and a
+    link to the trend for the others."""
     shown: list[Panel | tuple[str, Trend]] = []
     for plugin, contributed in contributions:
         if contributed.html is not None:
@@ -106,7 +115,7 @@ def panels(contributions: list[tuple[str, DashboardPanel]], site: Site | None) -
         elif (found := trend(contributed.chart, site)) is not None:
             shown.append((str(contributed.title), found))
     trends = [entry for entry in shown if isinstance(entry, tuple)]
-    drawn = {id(entry) for entry in sorted(trends, key=lambda e: _SEVERITY.get(e[1].latest.status, 2))[:CHARTS_DRAWN]}
+    drawn = {id(entry) for entry in sorted(trends, key=lambda e: _SEVERITY.get(e[1].latest.status, 2))[:charts]}
     return [
         entry
         if isinstance(entry, Panel)
