@@ -85,8 +85,10 @@ def test_more_than_a_thousand_tasks_read_1000_plus_in_english_and_chinese(app, r
     switch(client, "zh_CN", "/")
     chinese = client.get("/").get_data(as_text=True)
     assert '<span class="badge">1,000+</span>' in chinese and '<html lang="zh-CN">' in chinese
-    # The inbox page says the same.
+    # The inbox page and the command line say the same.
     assert '<span class="badge">1,000+</span>' in client.get("/tasks/").get_data(as_text=True)
+    result = app.test_cli_runner().invoke(args=["tasks", "--as", "busy"])
+    assert result.exit_code == 0 and result.output.strip().endswith("1,000+ task(s) waiting for busy.")
 
 
 def test_a_thousand_tasks_or_fewer_are_counted_exactly(app, routine, client_as, make_user):
