@@ -14,6 +14,7 @@ from audits.inspections.models import Inspection
 from audits.models import ActionState, Audit, AuditState, CorrectiveAction, NcState, Nonconformity
 from audits.services import actions as action_services
 from core.accounts.models import User
+from core.counts import capped_count
 from core.database import db
 from core.paths import path_for
 from core.plugins import Task, TaskList
@@ -41,7 +42,7 @@ NC_NEXT_STEP = {
 def _listed(query, limit: int, task_of) -> TaskList:
     """The first ``limit`` rows of ``query`` as tasks, the total counted in the database (the
     navigation asks only for the count, on every page)."""
-    total = db.session.execute(db.select(db.func.count()).select_from(query.order_by(None).subquery())).scalar()
+    total = capped_count(query)
     rows = db.session.execute(query.limit(limit)).scalars() if limit else []
     return TaskList([task_of(row) for row in rows], total=total)
 

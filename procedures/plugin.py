@@ -11,6 +11,7 @@ from markupsafe import Markup, escape
 
 from core.accounts.permissions import Permission, can
 from core.clock import utcnow
+from core.counts import count_text
 from core.database import commit
 from core.plugins import DashboardPanel, MenuLink, hookimpl
 from procedures import demo as procedures_demo
@@ -118,7 +119,7 @@ def dashboard_panels(site, user):
     if pending:
         title = _("To read and acknowledge")
         if len(pending) == TO_READ_SHOWN:
-            title = f"{title} ({services.to_read_count(user)})"
+            title = f"{title} ({count_text(services.to_read_count(user))})"
         panels.append(
             DashboardPanel(
                 title=title,

@@ -19,6 +19,7 @@ from core.accounts.models import Department, Role, Site, User, UserRole
 from core.accounts.permissions import Permission, can, in_group_office, require, scope_clause
 from core.clock import add_months as add_months_to_period
 from core.clock import current_period, local, local_time, period_of, today, utcnow
+from core.counts import capped_count
 from core.database import commit, db, write_intent
 from core.errors import (
     Conflict,
@@ -988,7 +989,7 @@ def to_read(user: User, limit: int | None = None) -> list[Revision]:
 
 
 def to_read_count(user: User) -> int:
-    return db.session.execute(db.select(func.count()).select_from(_to_read_query(user).subquery())).scalar()
+    return capped_count(_to_read_query(user))
 
 
 def _month_end(site: Site, period: str) -> datetime:

@@ -8,6 +8,7 @@ from datetime import timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from core.accounts import organisation
 from core.accounts.models import User
 from core.accounts.permissions import Permission, can
 from core.clock import local, today
@@ -138,7 +139,9 @@ def user_tasks(user: User, kind: str | None, limit: int) -> TaskList:
     tasks, total = [], 0
     for key, source in ((APPROVE, _approvals), (REVIEW, _reviews)):
         if kind in (None, key):
-            found = source(user)
+            # Whether the reader heads each procedure's department, asked once per department and site.
+            with organisation.headships_remembered():
+                found = source(user)
             tasks += found[:limit]
             total += len(found)
     if kind in (None, ACKNOWLEDGE):

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from audits.objectives import services
 from core.accounts.models import User
 from core.clock import last_complete_period, today
+from core.counts import capped_count
 from core.database import db
 from core.paths import path_for
 from core.plugins import Task, TaskList
@@ -22,7 +23,7 @@ def user_tasks(user: User, kind: str | None, limit: int) -> TaskList:
     if kind not in (None, UPDATE):
         return TaskList()
     query = services.updates_owed_query(user)
-    total = db.session.execute(db.select(db.func.count()).select_from(query.order_by(None).subquery())).scalar()
+    total = capped_count(query)
     rows = db.session.execute(query.limit(limit)).scalars() if limit else []
     period = last_complete_period()
     due = today().replace(day=DUE_DAY)

@@ -22,6 +22,7 @@ from core.accounts.models import Role, Site, User
 from core.accounts.passwords import verify_password
 from core.accounts.permissions import Permission, can
 from core.clock import utcnow
+from core.counts import capped_count
 from core.database import db
 from core.errors import (
     Conflict,
@@ -270,9 +271,15 @@ def actions_query(
     return query.order_by(CorrectiveAction.due_date, CorrectiveAction.id)
 
 
-def my_actions(user: User) -> list[CorrectiveAction]:
-    """Actions the user owns that are not verified yet (open, or done and waiting for a verifier)."""
-    return list(db.session.execute(actions_query(owner=user, open_only=True)).scalars())
+def my_actions(user: User, limit: int | None = None) -> list[CorrectiveAction]:
+    """Actions the user owns that are not verified yet (open, or done and waiting for a verifier),
+    earliest due first (the first ``limit`` when given)."""
+    query = actions_query(owner=user, open_only=True)
+    return list(db.session.execute(query.limit(limit) if limit is not None else query).scalars())
+
+
+def my_actions_count(user: User) -> int:
+    return _count(actions_query(owner=user, open_only=True))
 
 
 def _awaiting_verification_query(user: User):
@@ -307,7 +314,7 @@ def overdue_actions_count(site: Site | None = None, owner: User | None = None, r
 
 
 def _count(query) -> int:
-    return db.session.execute(db.select(db.func.count()).select_from(query.order_by(None).subquery())).scalar()
+    return capped_count(query)
 
 
 def is_overdue(action: CorrectiveAction) -> bool:

@@ -39,6 +39,7 @@ from core.accounts import organisation
 from core.accounts.models import Department, Role, Site, User
 from core.accounts.permissions import Permission, can, in_group_office, require, scope_clause
 from core.clock import local, utcnow
+from core.counts import capped_count
 from core.database import db
 from core.errors import (
     Conflict,
@@ -550,7 +551,7 @@ def overdue_nonconformities(
 
 def overdue_count(site: Site | None = None, owner: User | None = None, reader: User | None = None) -> int:
     query = _overdue_query(site, owner, reader)
-    return db.session.execute(db.select(db.func.count()).select_from(query.subquery())).scalar()
+    return capped_count(query)
 
 
 def similar(nc: Nonconformity, limit: int = 10) -> list[Nonconformity]:

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.accounts.models import User
+from core.counts import capped_count
 from core.database import db
 from core.forms import follow_ups, schedules
 from core.forms.history import form_title
@@ -60,7 +61,7 @@ def _follow_up_task(found: SurveyFollowUp) -> Task:
 
 def _counted(query) -> int:
     # Counted in the database: the navigation asks for the count alone on every page.
-    return db.session.execute(db.select(db.func.count()).select_from(query.order_by(None).subquery())).scalar()
+    return capped_count(query)
 
 
 def user_tasks(user: User, kind: str | None, limit: int) -> TaskList:

@@ -4,9 +4,10 @@ shared by the dashboard and ``/metrics/``, and the dashboard's metric charts
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
-from flask import url_for
+from flask import get_template_attribute, url_for
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -123,8 +124,61 @@ def kpis(site, user) -> list[Kpi]:
     ]
 
 
-def trend_chart(metric_key: str, site) -> Markup | None:
-    """A plugin panel's chart: the metric's last 12 months at the site (two queries)."""
+@dataclass(frozen=True)
+class Trend:
+    """A metric's last 12 months at a site, as a plugin panel shows it."""
+
+    metric: object
+    site: object
+    points: list[services.Point]
+    thresholds: services.Thresholds
+
+    @property
+    def latest(self) -> services.Point:
+        return self.points[-1]
+
+    @property
+    def url(self) -> str:
+        return url_for("metrics.metric", key=self.metric.key, site=self.site.code)
+
+    def chart(self) -> Markup:
+        return Markup('<div class="chart">{}</div>').format(
+            _trend_svg(
+                f"{self.metric.name} · {self.site.code}",
+                tuple(p.period for p in self.points),
+                tuple(p.value for p in self.points),
+                self.thresholds.target,
+                self.thresholds.warning,
+                self.metric.direction,
+                str(self.metric.unit),
+                tuple(p.status for p in self.points),
+                **chart_numbers(self.metric),
+            )
+        )
+
+    def summary(self) -> Markup:
+        """One line instead of the chart: the latest value, its status and the way to the trend."""
+        latest = self.latest
+        return Markup(
+            '<p class="trend-summary"><span class="kpi-value">{value} <small>{unit}</small></span> '
+            '<span class="kpi-period">{period}</span> {status} <a href="{url}">{see}</a></p>'
+        ).format(
+            value=value_text(self.metric, latest.value),
+            unit=str(self.metric.unit),
+            period=period_label(self.metric, latest.period),
+            status=status_badge(latest.status),
+            url=self.url,
+            see=_("See the trend"),
+        )
+
+
+def status_badge(status: str | None) -> Markup:
+    """The status as the KPI pages show it (their own macro)."""
+    return Markup(get_template_attribute("metrics/_status.html", "badge")(status))
+
+
+def trend(metric_key: str, site) -> Trend | None:
+    """The metric's last 12 months at the site (two queries); None without a value."""
     metric = services.definitions_by_key().get(metric_key)
     if metric is None or site is None:
         return None
@@ -132,21 +186,13 @@ def trend_chart(metric_key: str, site) -> Markup | None:
     points = services.series(
         metric, site, period_from=services.add_months(services.current_period(), -11), thresholds=thresholds
     )
-    if not points:
-        return None
-    return Markup('<div class="chart">{}</div>').format(
-        _trend_svg(
-            f"{metric.name} · {site.code}",
-            tuple(p.period for p in points),
-            tuple(p.value for p in points),
-            thresholds.target,
-            thresholds.warning,
-            metric.direction,
-            str(metric.unit),
-            tuple(p.status for p in points),
-            **chart_numbers(metric),
-        )
-    )
+    return Trend(metric, site, points, thresholds) if points else None
+
+
+def trend_chart(metric_key: str, site) -> Markup | None:
+    """A plugin panel's chart: the metric's last 12 months at the site (two queries)."""
+    found = trend(metric_key, site)
+    return found.chart() if found is not None else None
 
 
 @lru_cache(maxsize=512)

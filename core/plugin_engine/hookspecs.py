@@ -371,7 +371,9 @@ def dashboard_panels(site, user):
     - a figure the plugin also stores as a metric is better shown as that metric's chart
       (``chart="usedcars.stock_age"``) than recomputed. A chart panel shows once the metric
       has values at the site; one naming a metric no plugin defines is left out and logged
-      with the plugin's name.
+      with the plugin's name. The dashboard shows it as the metric's latest value, status
+      and a link to its trend (no inline chart: a dozen made the page 150 KB); the KPI
+      pages (``kpi_panels``) draw the two furthest from target.
 
     Args:
         site: the site the dashboard shows.
@@ -379,7 +381,7 @@ def dashboard_panels(site, user):
 
     Returns:
         A list of ``DashboardPanel``: a title with HTML, or with the key of a metric whose
-        trend the dashboard draws.
+        latest value and trend the dashboard links to.
 
     Example::
 

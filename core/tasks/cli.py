@@ -7,6 +7,7 @@ from flask.cli import with_appcontext
 
 from core.accounts.services import user_by_login
 from core.cli import domain_errors
+from core.counts import count_text
 from core.tasks import services
 
 
@@ -23,4 +24,4 @@ def tasks_command(login, kind):
         due = task.due.isoformat() if task.due else "-"
         flag = " OVERDUE" if services.is_overdue(task) else ""
         click.echo(f"{due}{flag}  {task.title}  [{task.kind}]  {task.url}")
-    click.echo(f"{inbox.total} task(s) waiting for {user.login}.")
+    click.echo(f"{count_text(inbox.total)} task(s) waiting for {user.login}.")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from core.accounts.models import Role, Site, User
-from core.metrics.dashboard import trend_chart
+from core.metrics.dashboard import Trend, trend
 from core.metrics.services import definitions_by_key
 from core.plugin_engine import manager
 from core.plugin_engine.types import DashboardPanel, Kpi, OverdueItem
@@ -31,12 +31,16 @@ class Panel:
     html: Markup
 
 
-# The earliest overdue items shown; the heading counts them all (hundreds at a large site).
-OVERDUE_SHOWN = 50
+# The earliest overdue items shown; the heading counts them all (hundreds at a large site). Twenty
+# are a screen and a half: 50 rows were a fifth of the page's HTML at large and nobody reads on.
+OVERDUE_SHOWN = 20
 # The first tasks of the user's inbox; the whole inbox is a click away.
 TASKS_SHOWN = 6
 # Staff see only their tasks, and on one tablet screen even when every title takes two lines.
 STAFF_TASKS_SHOWN = 5
+# The first KPI tiles (a quality officer's are the site's off-target ones: 23 of them at a large
+# site, a kilobyte each); the KPI pages have them all.
+KPIS_SHOWN = 12
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class Dashboard:
     kpis: list[Kpi]
     panels: list[Panel]
     overdue_total: int | None = None
+    kpi_total: int = 0
 
     @property
     def overdue_count(self) -> int:
@@ -67,20 +72,35 @@ class Dashboard:
 def build(site: Site | None, user: User) -> Dashboard:
     overdue, total = manager.dashboard_overdue(site, user)
     overdue.sort(key=lambda item: item.due)
+    kpis = manager.dashboard_kpis(site, user)
     return Dashboard(
         tasks=tasks.inbox(user, limit=TASKS_SHOWN if user.roles - {Role.STAFF} else STAFF_TASKS_SHOWN),
         overdue=overdue[:OVERDUE_SHOWN],
-        kpis=manager.dashboard_kpis(site, user),
+        kpis=kpis[:KPIS_SHOWN],
         # The areas' panels are management views: staff see their tasks, on one tablet screen.
-        panels=panels(manager.dashboard_panels(site, user), site) if user.roles - {Role.STAFF} else [],
+        # Their charts are a click away: the KPI tiles above already draw each off-target trend.
+        panels=panels(manager.dashboard_panels(site, user), site, charts=0) if user.roles - {Role.STAFF} else [],
         overdue_total=total,
+        kpi_total=len(kpis),
     )
 
 
-def panels(contributions: list[tuple[str, DashboardPanel]], site: Site | None) -> list[Panel]:
+# Charts drawn in full on a page of panels (the KPI pages); the other chart panels show their
+# latest value and a link. A chart is about 8 KB of SVG and a dealer group's areas contribute a
+# dozen: all of them made the dashboard 150 KB and more, so it draws none.
+CHARTS_DRAWN = 2
+# Which charts are drawn: the metrics furthest from target first, then in the panels' order.
+_SEVERITY = {"red": 0, "amber": 1}
+
+
+def panels(
+    contributions: list[tuple[str, DashboardPanel]], site: Site | None, charts: int = CHARTS_DRAWN
+) -> list[Panel]:
     """The panels plugins contributed (``dashboard_panels``, ``kpi_panels``) as a page shows
-    them: HTML as given, a chart panel as its metric's trend at ``site`` once it has values."""
-    shown = []
+    them: HTML as given, a chart panel as its metric's trend at ``site`` once it has values —
+    drawn for the ``charts`` metrics furthest from target, a line with the latest value and a
+    link to the trend for the others."""
+    shown: list[Panel | tuple[str, Trend]] = []
     for plugin, contributed in contributions:
         if contributed.html is not None:
             # Plugin code is trusted like the core; it escapes what its users typed.
@@ -92,6 +112,13 @@ def panels(contributions: list[tuple[str, DashboardPanel]], site: Site | None) -
                 str(contributed.title),
                 contributed.chart,
             )
-        elif (chart := trend_chart(contributed.chart, site)) is not None:
-            shown.append(Panel(str(contributed.title), chart))
-    return shown
+        elif (found := trend(contributed.chart, site)) is not None:
+            shown.append((str(contributed.title), found))
+    trends = [entry for entry in shown if isinstance(entry, tuple)]
+    drawn = {id(entry) for entry in sorted(trends, key=lambda e: _SEVERITY.get(e[1].latest.status, 2))[:charts]}
+    return [
+        entry
+        if isinstance(entry, Panel)
+        else Panel(entry[0], entry[1].chart() if id(entry) in drawn else entry[1].summary())
+        for entry in shown
+    ]

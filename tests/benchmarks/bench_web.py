@@ -16,12 +16,17 @@ temporary folder. "large" is whichever instance is given as the large one
 its endpoints runs the main query of one page with SQLAlchemy Core and
 answers JSON, which is the floor a page can be compared with.
 
-As a generated quality officer (``qo0001``), the script requests each page
-``--runs`` times in turn (after a warm-up) and prints the median latency at
-both scales, the ratio large/small (quality bar: ≤ 1.3) and the ratio
-page/bare endpoint at large (≤ 3). Then ``--clients`` threads, each logged in
-with its own session, request the pages for ``--seconds`` seconds and the
-script prints the requests made and the errors (anything but 200; target 0).
+The script logs in as the generated users of each role — quality officer
+(``qo0001``), department head (``head0001``), auditor (``auditor0001``) and
+staff (``staff0001``) — and requests each page ``--runs`` times in turn (after a
+warm-up): the dashboard as each of them, the other main pages (KPI pages,
+audits, NCs, actions, procedures, trail, search, tasks) as the quality officer.
+It prints the median latency at both scales, the ratio large/small (issue #20:
+≤ 1.3) and, where the page has one, the ratio page/bare endpoint at large
+(≤ 3); then the size of each role's dashboard HTML (≤ 60 KB). Then
+``--clients`` threads, each logged in as the quality officer with its own
+session, request the pages for ``--seconds`` seconds and the script prints the
+requests made and the errors (anything but 200; target 0).
 """
 
 from __future__ import annotations
@@ -49,7 +54,26 @@ from served import BIN, Gunicorn  # noqa: E402
 
 PASSWORD = "demo-data-password"
 LOGIN = "qo0001"
-PAGES = ("dashboard", "procedure list", "procedure view", "audit list", "audit view", "NC list", "metric series")
+# The dashboard of each role: each sees other sections (staff only their tasks).
+ROLES = {"QO": "qo0001", "head": "head0001", "auditor": "auditor0001", "staff": "staff0001"}
+DASHBOARDS = tuple(f"dashboard {role}" for role in ROLES)
+PAGES = (
+    *DASHBOARDS,
+    "KPI overview",
+    "site comparison",
+    "metric series",
+    "audit list",
+    "audit view",
+    "NC list",
+    "my actions",
+    "procedure list",
+    "procedure view",
+    "trail",
+    "search",
+    "tasks",
+)
+# The issue's bound on the dashboard's HTML.
+DASHBOARD_BYTES = 60 * 1024
 
 
 # ----------------------------------------------------------------- the bare endpoints
@@ -191,8 +215,8 @@ def serve(app: str, folder: Path, url: str, workers: int, threads: int) -> Gunic
 
 
 class Client:
-    def __init__(self, server: Gunicorn):
-        self.server = server
+    def __init__(self, server: Gunicorn, login: str = LOGIN):
+        self.server, self.login_name = server, login
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
 
     def get(self, path: str) -> tuple[int, bytes]:
@@ -205,15 +229,15 @@ class Client:
     def login(self) -> None:
         _status, page = self.get("/login")
         token = re.search(rb'name="csrf-token" content="([^"]+)"', page).group(1).decode()
-        data = urllib.parse.urlencode({"login": LOGIN, "password": PASSWORD, "csrf_token": token}).encode()
+        data = urllib.parse.urlencode({"login": self.login_name, "password": PASSWORD, "csrf_token": token}).encode()
         request = urllib.request.Request(self.server.url("/login"), data=data, method="POST")
         with self.opener.open(request, timeout=60) as response:
             if response.url.rstrip("/").endswith("/login"):
-                raise RuntimeError(f"could not log in as {LOGIN}")
+                raise RuntimeError(f"could not log in as {self.login_name}")
 
 
-def targets(url: str) -> dict[str, tuple[str, str]]:
-    """Page → (page path, bare endpoint path), on data picked from the instance's database."""
+def targets(url: str) -> dict[str, tuple[str, str | None, str]]:
+    """Page → (page path, bare endpoint path or None, who asks), on data picked from the instance's database."""
     engine = create_engine(url)
     with engine.connect() as connection:
         site_id, site = connection.execute(
@@ -245,32 +269,44 @@ def targets(url: str) -> dict[str, tuple[str, str]]:
         since = connection.execute(text("SELECT max(period) FROM measurement")).scalar()
     engine.dispose()
     since = f"{int(since[:4]) - 1}{since[4:]}"
+    bare_dashboard = f"/bare/dashboard?site_id={site_id}&since={since}"
     return {
-        "dashboard": ("/", f"/bare/dashboard?site_id={site_id}&since={since}"),
-        "procedure list": ("/procedures/", "/bare/procedures"),
-        "procedure view": (f"/procedures/{code}", f"/bare/procedure?code={code}"),
-        "audit list": ("/audits/", "/bare/audits"),
-        "audit view": (f"/audits/{reference}", f"/bare/audit?reference={reference}"),
-        "NC list": ("/nonconformities/", "/bare/nonconformities"),
-        "metric series": (f"/metrics/{metric}?site={site}", f"/bare/series?key={metric}&site_id={site_id}"),
+        **{f"dashboard {role}": ("/", bare_dashboard if role == "QO" else None, who) for role, who in ROLES.items()},
+        "KPI overview": (f"/metrics/?site={site}", None, LOGIN),
+        "site comparison": ("/metrics/compare", None, LOGIN),
+        "metric series": (f"/metrics/{metric}?site={site}", f"/bare/series?key={metric}&site_id={site_id}", LOGIN),
+        "audit list": ("/audits/", "/bare/audits", LOGIN),
+        "audit view": (f"/audits/{reference}", f"/bare/audit?reference={reference}", LOGIN),
+        "NC list": ("/nonconformities/", "/bare/nonconformities", LOGIN),
+        "my actions": ("/actions/mine", None, LOGIN),
+        "procedure list": ("/procedures/", "/bare/procedures", LOGIN),
+        "procedure view": (f"/procedures/{code}", f"/bare/procedure?code={code}", LOGIN),
+        "trail": ("/trail", None, LOGIN),
+        "search": ("/search?q=%E8%BD%A6", None, LOGIN),  # 车, in most records' text
+        "tasks": ("/tasks/", None, LOGIN),
     }
 
 
-def medians(client: Client, paths: dict[str, str], runs: int) -> dict[str, float]:
+def medians(
+    clients: dict[str, Client], paths: dict[str, tuple[str, str]], runs: int
+) -> tuple[dict[str, float], dict[str, int]]:
+    """Page → median latency, and page → size of its HTML; ``paths``: page → (path, login)."""
     timings: dict[str, list[float]] = {page: [] for page in paths}
-    for path in paths.values():
-        status, _body = client.get(path)  # warm-up: caches, compiled templates
+    sizes = {}
+    for path, login in paths.values():
+        status, _body = clients[login].get(path)  # warm-up: caches, compiled templates
         if status != 200:
-            raise RuntimeError(f"{path} answered {status}")
+            raise RuntimeError(f"{path} answered {status} to {login}")
     for _ in range(runs):
         # Pages in turn, so that a noisy moment spreads over all of them.
-        for page, path in paths.items():
+        for page, (path, login) in paths.items():
             start = time.perf_counter()
-            status, _body = client.get(path)
+            status, body = clients[login].get(path)
             timings[page].append(time.perf_counter() - start)
+            sizes[page] = len(body)
             if status != 200:
-                raise RuntimeError(f"{path} answered {status}")
-    return {page: statistics.median(values) for page, values in timings.items()}
+                raise RuntimeError(f"{path} answered {status} to {login}")
+    return {page: statistics.median(values) for page, values in timings.items()}, sizes
 
 
 def load(server: Gunicorn, paths: list[str], clients: int, seconds: float) -> tuple[int, int, list[str]]:
@@ -328,26 +364,30 @@ def main() -> None:
             urls[scale] = database_url(folders[scale], given_urls[scale])
             if not given:
                 build_instance(folders[scale], scale)
-        results, bare, loads = {}, {}, {}
+        results, sizes, bare, loads = {}, {}, {}, {}
         for scale, folder in folders.items():
             paths = targets(urls[scale])
             server = serve("core:create_app()", folder, urls[scale], args.workers, args.threads)
             try:
-                client = Client(server)
-                client.login()
-                results[scale] = medians(
-                    client, {page: page_path for page, (page_path, _b) in paths.items()}, args.runs
+                clients = {login: Client(server, login) for login in {login for _p, _b, login in paths.values()}}
+                for client in clients.values():
+                    client.login()
+                results[scale], sizes[scale] = medians(
+                    clients, {page: (page_path, login) for page, (page_path, _b, login) in paths.items()}, args.runs
                 )
                 if scale == "large":
                     loads[scale] = load(
-                        server, [page_path for page_path, _b in paths.values()], args.clients, args.seconds
+                        server, [page_path for page_path, _b, _l in paths.values()], args.clients, args.seconds
                     )
             finally:
                 server.stop()
             server = serve("bench_web:bare_app()", folder, urls[scale], args.workers, args.threads)
             try:
-                bare[scale] = medians(
-                    Client(server), {page: bare_path for page, (_p, bare_path) in paths.items()}, args.runs
+                bare_client = Client(server)
+                bare[scale], _sizes = medians(
+                    {LOGIN: bare_client},
+                    {page: (bare_path, LOGIN) for page, (_p, bare_path, _l) in paths.items() if bare_path},
+                    args.runs,
                 )
             finally:
                 server.stop()
@@ -356,13 +396,16 @@ def main() -> None:
         f"\nmedian of {args.runs} requests, ms (gunicorn {args.workers} workers × {args.threads} threads; "
         f"{engines}; load average {os.getloadavg()[0]:.1f})"
     )
-    print(f"{'page':<16}{'small':>8}{'large':>8}{'large/small':>13}{'bare large':>12}{'page/bare':>11}")
+    print(f"{'page':<20}{'small':>8}{'large':>8}{'large/small':>13}{'bare large':>12}{'page/bare':>11}")
     for page in PAGES:
-        small, large, floor = results["small"][page], results["large"][page], bare["large"][page]
+        small, large, floor = results["small"][page], results["large"][page], bare["large"].get(page)
         print(
-            f"{page:<16}{small * 1000:>8.1f}{large * 1000:>8.1f}{large / small:>13.2f}{floor * 1000:>12.1f}"
-            f"{large / floor:>11.2f}"
+            f"{page:<20}{small * 1000:>8.1f}{large * 1000:>8.1f}{large / small:>13.2f}"
+            + (f"{floor * 1000:>12.1f}{large / floor:>11.2f}" if floor else f"{'–':>12}{'–':>11}")
         )
+    print(f"\ndashboard HTML, KB (target ≤ {DASHBOARD_BYTES // 1024})")
+    for page in DASHBOARDS:
+        print(f"{page:<20}" + "".join(f"{sizes[scale][page] / 1024:>8.1f}" for scale in ("small", "large")))
     for scale, (requests, errors, samples) in loads.items():
         print(
             f"\n{args.clients} concurrent clients for {args.seconds:.0f} s at {scale}: {requests} requests, "

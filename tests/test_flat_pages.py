@@ -1,0 +1,290 @@
+"""Pages whose cost and size do not grow with the data (issue #20): counts stop at 1,000 and read
+"1,000+", the dashboard draws a few charts whatever the areas contribute, and the trail page
+reads its events' records in one query per kind."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from core.plugins import DashboardPanel, Field, Form, Metric, hookimpl
+from tests.statements import statements_of_page
+from tests.test_web_i18n import switch
+
+# ------------------------------------------------------------------ counts past a thousand
+
+ROUTINE = "flat.routine"
+
+
+class Routine:
+    @hookimpl
+    def register_forms(self):
+        return [
+            Form(
+                key=ROUTINE,
+                title="Showroom visit log",
+                version=1,
+                area="SALES",
+                fields=[Field(key="note", label="Note", type="text", required=True)],
+            )
+        ]
+
+
+def _dues_for(app, login: str, count: int) -> None:
+    """``count`` open dues of a daily form, one a day back from today, assigned to ``login``."""
+    from core.accounts.services import site_by_code, user_by_login
+    from core.database import commit, db
+    from core.forms import schedules
+    from core.forms.models import FormDue
+    from core.rhythm import site_today
+
+    with app.app_context():
+        site = site_by_code("MAIN")
+        today = site_today(site)
+        schedule = schedules.create_schedule(
+            user_by_login("head"),
+            site="MAIN",
+            form=ROUTINE,
+            frequency="daily",
+            starts_on=today - timedelta(days=count),
+            assignee=login,
+        )
+        assignee = user_by_login(login)
+        db.session.add_all(
+            FormDue(
+                schedule_id=schedule.id,
+                site_id=site.id,
+                department_id=schedule.department_id,
+                form_key=ROUTINE,
+                occurs_on=today - timedelta(days=day),
+                assignee_id=assignee.id,
+                state="open",
+            )
+            for day in range(count)
+        )
+        commit()
+
+
+@pytest.fixture
+def routine(app, users, register_plugin):
+    register_plugin(Routine(), "flat")
+    return users
+
+
+def test_more_than_a_thousand_tasks_read_1000_plus_in_english_and_chinese(app, routine, client_as, make_user):
+    make_user("busy", "staff", department="SALES")
+    _dues_for(app, "busy", 1_200)
+    client = client_as("busy")
+    page = client.get("/").get_data(as_text=True)
+    # The inbox's heading, its footer and the menu's badge: the count stops, the page says so.
+    assert 'Waiting for you <span class="badge">1,000+</span>' in page
+    assert "5 of 1,000+ shown." in page
+    assert '<span class="badge nav-count" aria-label="1,000+ waiting">1,000+</span>' in page
+    assert "1,200" not in page
+    switch(client, "zh_CN", "/")
+    chinese = client.get("/").get_data(as_text=True)
+    assert '<span class="badge">1,000+</span>' in chinese and '<html lang="zh-CN">' in chinese
+    # The inbox page and the command line say the same.
+    assert '<span class="badge">1,000+</span>' in client.get("/tasks/").get_data(as_text=True)
+    result = app.test_cli_runner().invoke(args=["tasks", "--as", "busy"])
+    assert result.exit_code == 0 and result.output.strip().endswith("1,000+ task(s) waiting for busy.")
+
+
+def test_a_thousand_tasks_or_fewer_are_counted_exactly(app, routine, client_as, make_user):
+    make_user("busy", "staff", department="SALES")
+    _dues_for(app, "busy", 1_000)
+    page = client_as("busy").get("/").get_data(as_text=True)
+    assert 'Waiting for you <span class="badge">1,000</span>' in page and "1,000+" not in page
+
+
+# ------------------------------------------------------------------ the dashboard's charts
+
+# More chart panels than the dashboard draws, each with a year of values.
+CHARTED = 8
+
+
+def _metric(number: int) -> Metric:
+    return Metric(
+        key=f"flat.metric_{number}",
+        name=f"Flat metric {number}",
+        unit="%",
+        direction="higher",
+        target=90,
+        warning=80,
+        area="SALES",
+    )
+
+
+class ManyCharts:
+    @hookimpl
+    def register_metrics(self):
+        return [_metric(number) for number in range(CHARTED)]
+
+    @hookimpl
+    def dashboard_panels(self, site, user):
+        return [DashboardPanel(title=f"Trend {number}", chart=f"flat.metric_{number}") for number in range(CHARTED)]
+
+    @hookimpl
+    def kpi_panels(self, site, area, user):
+        return self.dashboard_panels(site, user)
+
+
+def _year_of_values(app) -> None:
+    """Twelve months of each metric: metrics 5 and 6 end off target, the others on target."""
+    from core.accounts.services import site_by_code
+    from core.clock import add_months, current_period
+    from core.database import commit
+    from core.metrics import services
+
+    with app.app_context():
+        site = site_by_code("MAIN")
+        for number in range(CHARTED):
+            metric = services.definition(f"flat.metric_{number}")
+            for back in range(12, 0, -1):
+                latest = back == 1
+                value = 60 + back if latest and number in (5, 6) else 92 + (back % 5)
+                services.record(None, metric, site, add_months(current_period(), -back), value)
+        commit()
+
+
+def _panels(page: str) -> dict[int, str]:
+    found = {}
+    for number in range(CHARTED):
+        assert f"<h2>Trend {number}</h2>" in page, "every panel is there"
+        found[number] = page[page.index(f"<h2>Trend {number}</h2>") :].split("</section>")[0]
+    return found
+
+
+def test_the_kpi_page_draws_the_charts_furthest_from_target_and_the_dashboard_none(
+    app, users, client_as, register_plugin
+):
+    from core.web.dashboard import CHARTS_DRAWN
+
+    register_plugin(ManyCharts(), "flat")
+    _year_of_values(app)
+    client = client_as("qo")
+    # The KPI page: the two off target are drawn; the rest say where they stand and link to their trend.
+    panels = _panels(client.get("/metrics/?site=MAIN").get_data(as_text=True))
+    drawn = [number for number, panel in panels.items() if '<div class="chart">' in panel]
+    assert drawn == [5, 6] and CHARTS_DRAWN == 2
+    assert "On target" in panels[0] and 'href="/metrics/flat.metric_0?site=MAIN">See the trend</a>' in panels[0]
+    # The dashboard: every panel, none drawn (the off-target KPI tiles above carry their sparklines).
+    page = client.get("/").get_data(as_text=True)
+    assert len(page.encode()) <= 60 * 1024, f"{len(page.encode()) / 1024:.1f} KB"
+    panels = _panels(page)
+    assert not any('<div class="chart">' in panel for panel in panels.values())
+    assert "Off target" in panels[5] and 'href="/metrics/flat.metric_5?site=MAIN">See the trend</a>' in panels[5]
+
+
+def test_the_dashboard_shows_the_first_off_target_kpis_and_how_many_there_are(app, users, client_as, register_plugin):
+    from core.web.dashboard import KPIS_SHOWN
+
+    class Many(ManyCharts):
+        @hookimpl
+        def register_metrics(self):
+            return [_metric(number) for number in range(KPIS_SHOWN + 3)]
+
+        @hookimpl
+        def dashboard_panels(self, site, user):
+            return []
+
+    register_plugin(Many(), "flat")
+    from core.accounts.services import site_by_code
+    from core.clock import add_months, current_period
+    from core.database import commit
+    from core.metrics import services
+
+    with app.app_context():
+        site = site_by_code("MAIN")
+        for number in range(KPIS_SHOWN + 3):
+            metric = services.definition(f"flat.metric_{number}")
+            for back in range(1, 4):
+                services.record(None, metric, site, add_months(current_period(), -back), 50)
+        commit()
+    page = client_as("qo").get("/").get_data(as_text=True)
+    kpis = page[page.index('id="kpi-heading"') :].split("</section>")[0]
+    assert kpis.count('<tr class="kpi kpi-red">') == KPIS_SHOWN
+    assert f"{KPIS_SHOWN} of {KPIS_SHOWN + 3} shown." in kpis and 'href="/metrics/?site=MAIN"' in kpis
+
+
+def test_a_sparkline_is_a_line_and_a_dot(app, users, client_as, register_plugin):
+    register_plugin(ManyCharts(), "flat")
+    _year_of_values(app)
+    page = client_as("qo").get("/metrics/?site=MAIN").get_data(as_text=True)
+    spark = page[page.index('class="kpi-spark"><svg') :]
+    spark = spark[: spark.index("</svg>") + 6]
+    assert "<polyline" in spark and "<circle" in spark and "<title>Flat metric" in spark
+    assert len(spark) < 700, "a few hundred bytes per tile, not matplotlib's two kilobytes"
+
+
+# ------------------------------------------------------------------ the trail page
+
+
+def test_the_trail_page_reads_its_records_in_a_fixed_number_of_statements(app, users, client_as, register_plugin):
+    """A page of events about many measurements reads them at once, not one (or two) per event."""
+    from core.accounts.services import site_by_code
+    from core.clock import add_months, current_period
+    from core.database import commit
+    from core.metrics import services
+
+    register_plugin(ManyCharts(), "flat")
+    client = client_as("qo")
+
+    def record(metrics: range) -> None:
+        with app.app_context():
+            site = site_by_code("MAIN")
+            for number in metrics:
+                metric = services.definition(f"flat.metric_{number}")
+                for back in range(1, 6):
+                    services.record(None, metric, site, add_months(current_period(), -back), 90)
+            commit()
+
+    record(range(1))
+    statements_of_page(app, client, "/trail")
+    few = statements_of_page(app, client, "/trail")
+    record(range(1, CHARTED))
+    page = client.get("/trail").get_data(as_text=True)
+    assert page.count("Flat metric") >= 2 * 5, "the events name their measurements"
+    # Fewer kinds of record on the page (its 50 events are now all measurements): fewer queries.
+    assert statements_of_page(app, client, "/trail") <= few
+
+
+# ------------------------------------------------------------------ a head's own actions
+
+
+def test_a_heads_dashboard_lists_their_earliest_actions_and_counts_the_rest(app, users, client_as):
+    """A head of a large site owns hundreds of actions: the panel shows the first 20 by due date,
+    counts them all in its title and links to the list of them all."""
+    from audits.plugin import PANEL_ROWS
+    from audits.services import actions
+    from audits.services import nonconformities as ncs
+    from core.accounts.services import user_by_login
+    from core.clock import today
+    from core.database import commit
+    from tests.audits.test_nonconformities import FIVE_WHY
+
+    owned = PANEL_ROWS + 5
+    with app.app_context():
+        head = user_by_login("head")
+        nc = ncs.raise_nonconformity(
+            user_by_login("qo"),
+            title="Slow greeting",
+            description="Ten minutes",
+            severity="major",
+            site="MAIN",
+            department="SALES",
+        )
+        ncs.transition(head, nc, to="contained", containment="At the door", row_version=nc.row_version)
+        ncs.transition(head, nc, to="root_cause_identified", root_cause=FIVE_WHY, row_version=nc.row_version)
+        for day in range(owned):
+            actions.add_action(
+                head, nc, description=f"Step {day:02d}", owner="head", due_date=today() + timedelta(days=day + 1)
+            )
+        commit()
+    page = client_as("head").get("/").get_data(as_text=True)
+    panel = page[page.index(f"<h2>My corrective actions ({owned})</h2>") :]
+    panel = panel[: panel.index("</section>")]
+    assert panel.count("<li>") == PANEL_ROWS
+    assert "Step 00" in panel and f"Step {PANEL_ROWS - 1:02d}" in panel and f"Step {PANEL_ROWS:02d}" not in panel
+    assert '<a href="/actions/mine">My actions</a>' in panel
