@@ -551,20 +551,25 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
                 )
                 numbers = _number_glyphs(cache, document.number_glyphs(content), versions, renderer)
                 # The contents' length (not its numbers) shifts the pages after it: a draft with placeholder
-                # numbers, laid out meanwhile, is the length to assume, so the real contents renders once.
-                assumed = renderer.call(
-                    worker.laid_out_pages,
-                    document.unit_document(document.contents(body, dict.fromkeys((unit.key for unit in body), 9999))),
+                # numbers, laid out meanwhile by a worker, is the length to assume, so the real contents renders
+                # once. Rendering here, the draft would cost as much as the contents: one page is assumed (a pack
+                # small enough to render here has a one-page contents) and corrected if wrong.
+                assumed = (
+                    None
+                    if renderer.here
+                    else renderer.call(
+                        worker.laid_out_pages,
+                        document.unit_document(
+                            document.contents(body, dict.fromkeys((unit.key for unit in body), 9999))
+                        ),
+                    )
                 )
-                # The body's units count as they arrive below; a small pack's body renders here in one go,
-                # so the job page learns now that the rendering has begun rather than at the end.
-                _tick(progress, 2, len(body) + 5, _("Rendering the pages"))
                 renderer.wait(pages.rendered_one)
                 cover_pdf = renderer.outcome(cover_pdf, "the cover")
                 pages.counts[cover.key] = _page_count(cover_pdf)
                 static_pdf = pages.pdfs[static.key]
                 numbers = numbers()
-                assumed = renderer.outcome(assumed, "the contents")
+                assumed = 1 if assumed is None else renderer.outcome(assumed, "the contents")
                 contents, _contents_pdf = _contents(
                     body, pages.counts, pages.counts[cover.key] + 1, render_now, assumed
                 )

@@ -23,6 +23,7 @@ def small_units(monkeypatch):
     monkeypatch.setattr(document, "CHECKLIST_CHUNK", 2)
     monkeypatch.setattr(document, "TRAIL_CHUNK", 6)
     monkeypatch.setattr(render, "SMALL_JOBS", 0)
+    monkeypatch.setattr(render, "SERIAL_JOBS", 0)
 
 
 def _audit():
@@ -63,7 +64,17 @@ def _pack(tmp_path, reference, name="pack.pdf", **options):
     return write_pack(reference, tmp_path / name, **options)
 
 
-def test_page_numbers_bookmarks_and_contents_point_at_the_merged_pages(app, tmp_path):
+@pytest.fixture(params=["workers", "here"])
+def where(request, monkeypatch):
+    """Where the units render: in the worker processes, or in this process, as a pack of up to about 40
+    pages does when every core is busy (no fork server, no draft of the contents)."""
+    if request.param == "here":
+        monkeypatch.setattr(render, "SERIAL_JOBS", 10**9)
+        monkeypatch.setattr(render, "load_average", lambda: 1000.0)
+    return request.param
+
+
+def test_page_numbers_bookmarks_and_contents_point_at_the_merged_pages(app, tmp_path, where):
     audit = _audit()
     steps = []
     result = _pack(
@@ -75,8 +86,13 @@ def test_page_numbers_bookmarks_and_contents_point_at_the_merged_pages(app, tmp_
     assert len(result.rendered) > 10 and any(
         key.startswith("checklists/") and key.endswith("/1") for key in result.rendered
     )
-    assert [key for key in result.peak_rss_kib if key.startswith("worker ")], "rendered in worker processes"
+    workers = [key for key in result.peak_rss_kib if key.startswith("worker ")]
+    assert workers if where == "workers" else not workers, result.peak_rss_kib
     assert steps[-1][0] == steps[-1][1] and [done for done, _t, _l in steps] == sorted(done for done, _t, _l in steps)
+    # The progress counts every unit of the body as it is rendered, one step each.
+    rendering = [done for done, _t, label in steps if label == "Rendering the pages"]
+    assert len(rendering) == len([key for key in result.rendered if key != "contents"])
+    assert rendering == list(range(rendering[0], rendering[0] + len(rendering)))
 
     pages = _pages(tmp_path / "pack.pdf")
     assert len(pages) == result.pages
