@@ -359,3 +359,17 @@ def test_a_render_over_its_time_limit_writes_nothing(app, tmp_path):
     result = runner.invoke(args=["pack", audit.reference, "-o", str(out / "pack.pdf")])
     assert result.exit_code == 1 and "longer than the limit" in result.output and "Traceback" not in result.output
     assert list(out.iterdir()) == []
+
+
+def test_a_small_pack_renders_in_workers_only_with_a_core_to_spare(monkeypatch):
+    """Workers cost CPU time of their own (the fork server, each batch's styles and fonts): on a machine with
+    every core taken, a pack of up to about 40 pages renders faster in the calling process; a large pack still
+    uses the workers, which bound each process's memory."""
+    monkeypatch.undo()  # the module's own thresholds, not this file's
+    cores = render.default_workers()
+    typical, large = 76_000, 410_000  # characters of HTML of bench_pack.py's 28- and 151-page packs
+    monkeypatch.setattr(render, "load_average", lambda: cores + 0.5)
+    assert render.renders_here(typical) and not render.renders_here(large)
+    monkeypatch.setattr(render, "load_average", lambda: cores - 1.0)
+    assert not render.renders_here(typical) and not render.renders_here(large)
+    assert render.renders_here(render.SMALL_JOBS - 1)  # a small change renders here whatever the load
