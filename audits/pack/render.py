@@ -86,11 +86,11 @@ def _render_batch(batch: list[Job]):
 
 
 # Below this much HTML to render (a repeat pack after a small change), everything renders in the calling
-# process: importing WeasyPrint there costs less than the fork server's start (it imports the app as well).
+# process: importing WeasyPrint there costs less than the fork server's start (WeasyPrint and a warm-up document).
 SMALL_JOBS = 15_000
 # Below this much (a pack of up to about 40 pages) everything renders in the calling process too when the
 # machine has no core to spare: workers then only add CPU time of their own (the fork server's start, each
-# batch's styles and font subsets), about 1.8 times the serial render's for a 28-page pack, and share the
+# batch's styles and font subsets), 1.5-1.7 times the serial render's for a 28-page pack, and share the
 # same cores. With a core idle, they finish sooner than one process would.
 SERIAL_JOBS = 120_000
 # Each document has fixed costs (styles computed afresh for every document, font subsets, about half a
@@ -113,7 +113,7 @@ def may_use_workers(workers: int) -> bool:
 
 def warm_up(workers: int) -> None:
     """Start the fork server now, so that it imports WeasyPrint while this process gathers the pack; only
-    with a core to spare: otherwise its start (over a CPU second) competes with the gathering, and the pack
+    with a core to spare: otherwise its start (about 0.75 CPU seconds) competes with the gathering, and the pack
     may not need it at all (nothing changed, a small change, a small pack: see :func:`renders_here`).
     The pool starts it when the workers are needed."""
     if may_use_workers(workers) and not cores_busy():
