@@ -269,6 +269,15 @@ def _read_evidence(content) -> dict[str, bytes]:
     return files
 
 
+def _contents_at(body: list[document.Unit], counts: dict[str, int], first_page: int) -> document.Unit:
+    """The contents when the body starts on ``first_page``."""
+    pages, page = {}, first_page
+    for unit in body:
+        pages[unit.key] = page
+        page += counts[unit.key]
+    return document.contents(body, pages)
+
+
 def _contents(
     body: list[document.Unit],
     counts: dict[str, int],
@@ -279,11 +288,7 @@ def _contents(
     """The contents with real page numbers. Its own length shifts every number after it, so it is
     rendered again until the length it assumed is the length it has (once at most, in practice)."""
     for _attempt in range(4):
-        pages, page = {}, first_page + assumed
-        for unit in body:
-            pages[unit.key] = page
-            page += counts[unit.key]
-        unit = document.contents(body, pages)
+        unit = _contents_at(body, counts, first_page + assumed)
         pdf = cached(unit)
         actual = _page_count(pdf)
         if actual == assumed:
@@ -551,20 +556,41 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
                 )
                 numbers = _number_glyphs(cache, document.number_glyphs(content), versions, renderer)
                 # The contents' length (not its numbers) shifts the pages after it: a draft with placeholder
-                # numbers, laid out meanwhile, is the length to assume, so the real contents renders once.
-                assumed = renderer.call(
-                    worker.laid_out_pages,
-                    document.unit_document(document.contents(body, dict.fromkeys((unit.key for unit in body), 9999))),
+                # numbers, laid out meanwhile by a worker, is the length to assume, so the real contents renders
+                # once. Rendering here, the draft would cost as much as the contents: the length assumed is that
+                # of a contents with these pages already in the cache (a repeat pack whose pages did not move),
+                # else one page (a pack small enough to render here has a one-page contents), corrected if wrong.
+                assumed = (
+                    None
+                    if renderer.here
+                    else renderer.call(
+                        worker.laid_out_pages,
+                        document.unit_document(
+                            document.contents(body, dict.fromkeys((unit.key for unit in body), 9999))
+                        ),
+                    )
                 )
-                # The body's units count as they arrive below; a small pack's body renders here in one go,
-                # so the job page learns now that the rendering has begun rather than at the end.
-                _tick(progress, 2, len(body) + 5, _("Rendering the pages"))
                 renderer.wait(pages.rendered_one)
                 cover_pdf = renderer.outcome(cover_pdf, "the cover")
                 pages.counts[cover.key] = _page_count(cover_pdf)
                 static_pdf = pages.pdfs[static.key]
                 numbers = numbers()
-                assumed = renderer.outcome(assumed, "the contents")
+                if assumed is None:
+                    first = pages.counts[cover.key] + 1
+                    assumed = next(
+                        (
+                            length
+                            for length in range(1, 5)
+                            if cache.has(
+                                cache_key(
+                                    document.unit_document(_contents_at(body, pages.counts, first + length)), *versions
+                                )
+                            )
+                        ),
+                        1,
+                    )
+                else:
+                    assumed = renderer.outcome(assumed, "the contents")
                 contents, _contents_pdf = _contents(
                     body, pages.counts, pages.counts[cover.key] + 1, render_now, assumed
                 )

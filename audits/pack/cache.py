@@ -92,6 +92,10 @@ class UnitCache:
             pass
         return pdf
 
+    def has(self, key: str) -> bool:
+        """Whether this node's folder has an entry under ``key`` (not read, not checked: a hint)."""
+        return self.max_bytes > 0 and self._path(key).is_file()
+
     def text(self, key: str, produce) -> str:
         """``produce()``'s text, kept under ``key`` (e.g. a chart that takes seconds to draw)."""
         path = self.folder / f"{key}{TEXT_SUFFIX}"

@@ -29,7 +29,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from jinja2 import FileSystemLoader
+from jinja2 import FileSystemBytecodeCache, FileSystemLoader
 from markupsafe import Markup
 
 from audits import labels, scoring
@@ -173,7 +173,15 @@ def _environment():
     # again (a few tenths of a second a pack, more than a repeat pack's own work).
     env = current_app.extensions.get("audits.pack.templates")
     if env is None or env.linked_to is not current_app.jinja_env:
-        env = current_app.jinja_env.overlay(loader=FileSystemLoader(str(TEMPLATES)))
+        # Compiled templates are kept in the instance too: a pack made by a fresh process (a job) would compile
+        # them all again, 0.1-0.15 CPU seconds, a third of what a pack with nothing changed costs.
+        compiled = Path(current_app.instance_path) / "cache" / "pack-templates"
+        try:
+            compiled.mkdir(parents=True, exist_ok=True)
+            kept = FileSystemBytecodeCache(str(compiled))
+        except OSError:  # an instance folder that cannot be written: compiled each time, as before
+            kept = None
+        env = current_app.jinja_env.overlay(loader=FileSystemLoader(str(TEMPLATES)), bytecode_cache=kept)
         current_app.extensions["audits.pack.templates"] = env
     return env
 

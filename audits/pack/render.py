@@ -86,8 +86,13 @@ def _render_batch(batch: list[Job]):
 
 
 # Below this much HTML to render (a repeat pack after a small change), everything renders in the calling
-# process: importing WeasyPrint there costs less than the fork server's start (it imports the app as well).
+# process: importing WeasyPrint there costs less than the fork server's start (WeasyPrint and a warm-up document).
 SMALL_JOBS = 15_000
+# Below this much (a pack of up to about 40 pages) everything renders in the calling process too when the
+# machine has no core to spare: workers then only add CPU time of their own (the fork server's start, each
+# batch's styles and font subsets), 1.5-1.7 times the serial render's for a 28-page pack, and share the
+# same cores. With a core idle, they finish sooner than one process would.
+SERIAL_JOBS = 120_000
 # Each document has fixed costs (styles computed afresh for every document, font subsets, about half a
 # CPU second for a pack's body), which outweigh evening out the workers' loads with smaller batches: one
 # batch per worker, shared out by weight, finished within a few tenths of a second of each other when measured.
@@ -107,8 +112,11 @@ def may_use_workers(workers: int) -> bool:
 
 
 def warm_up(workers: int) -> None:
-    """Start the fork server now, so that it imports WeasyPrint while this process gathers the pack."""
-    if may_use_workers(workers):
+    """Start the fork server now, so that it imports WeasyPrint while this process gathers the pack; only
+    with a core to spare: otherwise its start (about 0.75 CPU seconds) competes with the gathering, and the pack
+    may not need it at all (nothing changed, a small change, a small pack: see :func:`renders_here`).
+    The pool starts it when the workers are needed."""
+    if may_use_workers(workers) and not cores_busy():
         from multiprocessing import forkserver
 
         _context()
@@ -117,6 +125,24 @@ def warm_up(workers: int) -> None:
 
 def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def load_average() -> float:
+    """Processes running or waiting for a core, over the last minute (0 where the system does not say)."""
+    try:
+        return os.getloadavg()[0]
+    except (OSError, AttributeError):
+        return 0.0
+
+
+def cores_busy() -> bool:
+    """Whether every core this process may use is taken already (by it and by others)."""
+    return load_average() >= default_workers()
+
+
+def renders_here(weight: int) -> bool:
+    """Whether ``weight`` worth of units renders in the calling process rather than in workers."""
+    return weight < SMALL_JOBS or (weight < SERIAL_JOBS and cores_busy())
 
 
 class Renderer:
@@ -133,6 +159,7 @@ class Renderer:
         self.queued: list[Job] = []
         self._submitting: threading.Thread | None = None
         self.in_process: bool | None = None  # decided by the first submit: how much there is to render
+        self.weight = 0  # of the first submit's jobs
         self._submit_error: BaseException | None = None
 
     def __enter__(self) -> Self:
@@ -165,7 +192,8 @@ class Renderer:
         goes on with its own work meanwhile (the thread is joined by the next submit or wait)."""
         self._join()
         if self.in_process is None:
-            self.in_process = sum(job.weight for job in jobs) < SMALL_JOBS
+            self.weight = sum(job.weight for job in jobs)
+            self.in_process = renders_here(self.weight)
         if not jobs:
             return
         if self._pool() is None:
@@ -178,6 +206,11 @@ class Renderer:
             self._submitting.start()
         else:
             self._hand_over(shared)
+
+    @property
+    def here(self) -> bool:
+        """Whether this process renders everything itself (known after the first :meth:`submit`)."""
+        return bool(self.in_process) or not may_use_workers(self.workers)
 
     def _pool(self) -> futures.ProcessPoolExecutor | None:
         """The worker pool, started on first use; None where this process renders everything itself."""

@@ -49,16 +49,60 @@ class JobContext:
         self.folder = folder
         self._last_write = 0.0
         self._last_percent = -1
+        # A value the throttle held back, written by a timer once the interval has passed: a step that
+        # reports and then works for seconds (a pack's render) is shown while it works, not after.
+        self._held: tuple[int, str | None] | None = None
+        self._timer: threading.Timer | None = None
+        self._lock = threading.Lock()
+        self._app = current_app._get_current_object()
 
     def progress(self, done: int, total: int, message: str | None = None) -> None:
-        """Report ``done`` of ``total`` steps; written to the job at most twice a second."""
+        """Report ``done`` of ``total`` steps; written to the job at most twice a second, the last value
+        held back by that limit written as soon as it allows (or by :meth:`flush`)."""
         percent = int(done * 100 / total) if total else 0
         # 100 is for a finished job only: the file may still be on its way into place.
         percent = min(percent, 99)
-        now = time.monotonic()
-        if percent == self._last_percent or (now - self._last_write < PROGRESS_INTERVAL and done < total):
-            return
-        self._last_write, self._last_percent = now, percent
+        with self._lock:
+            if percent == self._last_percent and self._held is None:
+                return
+            wait = PROGRESS_INTERVAL - (time.monotonic() - self._last_write)
+            if wait > 0 and done < total:
+                self._held = (percent, message)
+                if self._timer is None:
+                    self._timer = threading.Timer(wait, self._write_held)
+                    self._timer.daemon = True
+                    self._timer.start()
+                return
+            self._held = None
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            self._write(percent, message)
+
+    def flush(self) -> None:
+        """Write the value the throttle still holds back, now (the work has ended)."""
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            if self._held is not None:
+                held, self._held = self._held, None
+                self._write(*held)
+
+    def _write_held(self) -> None:
+        with self._lock:
+            self._timer = None
+            if self._held is None:
+                return
+            held, self._held = self._held, None
+            try:
+                with self._app.app_context():
+                    self._write(*held)
+            except Exception:  # noqa: BLE001 - a progress value is not worth failing the job; the next one is written
+                log.warning("job %s: its progress could not be written", self.job_id, exc_info=True)
+
+    def _write(self, percent: int, message: str | None) -> None:
+        self._last_write, self._last_percent = time.monotonic(), percent
         states.set_progress(self.job_id, percent, message)
 
 
@@ -79,7 +123,11 @@ def execute(job_id: str) -> bool:
         return False
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        name = kind.run(context)
+        try:
+            name = kind.run(context)
+        finally:
+            # Nothing writes progress after the job has ended; the last step counted is shown until then.
+            context.flush()
         db.session.rollback()
     except DomainError as error:
         db.session.rollback()

@@ -21,6 +21,7 @@ def in_workers(monkeypatch):
     from audits.pack import render
 
     monkeypatch.setattr(render, "SMALL_JOBS", 0)
+    monkeypatch.setattr(render, "SERIAL_JOBS", 0)
 
 
 IN_FORCE_BODY = "# Reception\n\nGreet every visitor within two minutes of arrival.\n"

@@ -23,6 +23,7 @@ def small_units(monkeypatch):
     monkeypatch.setattr(document, "CHECKLIST_CHUNK", 2)
     monkeypatch.setattr(document, "TRAIL_CHUNK", 6)
     monkeypatch.setattr(render, "SMALL_JOBS", 0)
+    monkeypatch.setattr(render, "SERIAL_JOBS", 0)
 
 
 def _audit():
@@ -63,7 +64,17 @@ def _pack(tmp_path, reference, name="pack.pdf", **options):
     return write_pack(reference, tmp_path / name, **options)
 
 
-def test_page_numbers_bookmarks_and_contents_point_at_the_merged_pages(app, tmp_path):
+@pytest.fixture(params=["workers", "here"])
+def where(request, monkeypatch):
+    """Where the units render: in the worker processes, or in this process, as a pack of up to about 40
+    pages does when every core is busy (no fork server, no draft of the contents)."""
+    if request.param == "here":
+        monkeypatch.setattr(render, "SERIAL_JOBS", 10**9)
+        monkeypatch.setattr(render, "load_average", lambda: 1000.0)
+    return request.param
+
+
+def test_page_numbers_bookmarks_and_contents_point_at_the_merged_pages(app, tmp_path, where):
     audit = _audit()
     steps = []
     result = _pack(
@@ -75,8 +86,13 @@ def test_page_numbers_bookmarks_and_contents_point_at_the_merged_pages(app, tmp_
     assert len(result.rendered) > 10 and any(
         key.startswith("checklists/") and key.endswith("/1") for key in result.rendered
     )
-    assert [key for key in result.peak_rss_kib if key.startswith("worker ")], "rendered in worker processes"
+    workers = [key for key in result.peak_rss_kib if key.startswith("worker ")]
+    assert workers if where == "workers" else not workers, result.peak_rss_kib
     assert steps[-1][0] == steps[-1][1] and [done for done, _t, _l in steps] == sorted(done for done, _t, _l in steps)
+    # The progress counts every unit of the body as it is rendered, one step each.
+    rendering = [done for done, _t, label in steps if label == "Rendering the pages"]
+    assert len(rendering) == len([key for key in result.rendered if key != "contents"])
+    assert rendering == list(range(rendering[0], rendering[0] + len(rendering)))
 
     pages = _pages(tmp_path / "pack.pdf")
     assert len(pages) == result.pages
@@ -167,7 +183,7 @@ def test_the_merged_pack_keeps_one_copy_of_each_font(app, tmp_path):
     assert len({digest for _objgen, digest in distinct}) == len(distinct), "no font program is embedded twice"
 
 
-def test_a_repeat_pack_renders_only_what_changed(app, tmp_path):
+def test_a_repeat_pack_renders_only_what_changed(app, tmp_path, where):
     audit = _audit()
     first = _pack(tmp_path, audit.reference)
     assert first.reused == []
@@ -190,6 +206,8 @@ def test_a_repeat_pack_renders_only_what_changed(app, tmp_path):
     }
     pages = _pages(tmp_path / "changed.pdf")
     assert "one copy missing its date" in " ".join(pages)
+    if len(pages) == first.pages:  # no page moved: the contents is the one rendered the first time
+        assert "contents" in changed.reused and "contents" not in changed.rendered
     # The pieces of the page numbers came from the cache, with their measurements.
     for number, text in enumerate(pages, start=1):
         assert f"Page {number} of {len(pages)}" in text, number
@@ -343,3 +361,17 @@ def test_a_render_over_its_time_limit_writes_nothing(app, tmp_path):
     result = runner.invoke(args=["pack", audit.reference, "-o", str(out / "pack.pdf")])
     assert result.exit_code == 1 and "longer than the limit" in result.output and "Traceback" not in result.output
     assert list(out.iterdir()) == []
+
+
+def test_a_small_pack_renders_in_workers_only_with_a_core_to_spare(monkeypatch):
+    """Workers cost CPU time of their own (the fork server, each batch's styles and fonts): on a machine with
+    every core taken, a pack of up to about 40 pages renders faster in the calling process; a large pack still
+    uses the workers, which bound each process's memory."""
+    monkeypatch.undo()  # the module's own thresholds, not this file's
+    cores = render.default_workers()
+    typical, large = 76_000, 410_000  # characters of HTML of bench_pack.py's 28- and 151-page packs
+    monkeypatch.setattr(render, "load_average", lambda: cores + 0.5)
+    assert render.renders_here(typical) and not render.renders_here(large)
+    monkeypatch.setattr(render, "load_average", lambda: cores - 1.0)
+    assert not render.renders_here(typical) and not render.renders_here(large)
+    assert render.renders_here(render.SMALL_JOBS - 1)  # a small change renders here whatever the load

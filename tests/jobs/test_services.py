@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import time
 from datetime import timedelta
 
 import pytest
@@ -71,10 +72,42 @@ def test_progress_is_written_while_running_but_never_shown_as_finished():
     context = JobContext(job(job_id), states.job_folder(job_id))
     context.progress(1, 4, "Rendering checklist results")
     assert (job(job_id).progress, job(job_id).message) == (25, "Rendering checklist results")
-    context.progress(2, 4, "too soon")  # within the throttle interval: not written
+    context.progress(2, 4, "too soon")  # within the throttle interval: held back for now
     assert job(job_id).progress == 25
     context.progress(4, 4, "Merging")  # the last step always is, but 100 % is for a finished job
     assert (job(job_id).progress, job(job_id).message) == (99, "Merging")
+
+
+def test_a_step_held_back_by_the_throttle_is_shown_while_the_next_one_works():
+    """A job that reports a step and then works for seconds (a pack rendering its pages): the page must
+    show that step during those seconds, not only when the next report comes."""
+    from core.jobs.worker import PROGRESS_INTERVAL, JobContext
+
+    job_id = running(submitted("qo", "test.echo", text="x"))
+    context = JobContext(job(job_id), states.job_folder(job_id))
+    context.progress(1, 10, "Gathering the records")
+    context.progress(2, 10, "Laying out the pack")
+    context.progress(3, 10, "Rendering the pages")
+    assert (job(job_id).progress, job(job_id).message) == (10, "Gathering the records")
+    deadline = time.monotonic() + PROGRESS_INTERVAL + 5
+    while job(job_id).progress == 10 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert (job(job_id).progress, job(job_id).message) == (30, "Rendering the pages")
+
+
+def test_the_last_step_held_back_is_written_when_the_work_ends():
+    from core.jobs.worker import JobContext
+
+    job_id = running(submitted("qo", "test.echo", text="x"))
+    context = JobContext(job(job_id), states.job_folder(job_id))
+    context.progress(1, 10, "Gathering the records")
+    context.progress(6, 10, "Merging the pages")
+    assert job(job_id).progress == 10
+    context.flush()
+    assert (job(job_id).progress, job(job_id).message) == (60, "Merging the pages")
+    context.progress(6, 10, "Merging the pages")  # nothing new: not written again, nothing held
+    context.flush()
+    assert job(job_id).progress == 60
 
 
 def test_a_refused_job_fails_with_its_sentence_and_leaves_no_file():
