@@ -8,11 +8,12 @@ its commands in its own ``cli`` module, added through the ``register_commands`` 
 from __future__ import annotations
 
 import functools
+import importlib
 import sys
 from pathlib import Path
 
 import click
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 
 from core.database import db
 from core.errors import DomainError
@@ -48,6 +49,21 @@ def read_password_file(path: str | None) -> str | None:
     return text
 
 
+class CommandLoadedWhenRun(click.Command):
+    """The command (or group) at ``target`` (``module:name``), imported when it runs: its
+    name and help are all that listing it needs, and its module may be costly to import."""
+
+    def __init__(self, name: str, help: str, target: str):
+        super().__init__(name, help=help, add_help_option=False)
+        self.target = target
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        module, _, attribute = self.target.partition(":")
+        command = getattr(importlib.import_module(module), attribute)
+        # The context is the real command's: click then invokes it, subcommands, options and help alike.
+        return command.make_context(info_name, args, parent=parent, **extra)
+
+
 def _create_app():
     # Imported when a command runs: this module is imported by the public plugin
     # API (UserError), which must not pull in the app and the plugin manager.
@@ -56,8 +72,66 @@ def _create_app():
     return create_app()
 
 
+def _command_line_app():
+    """The instance's configuration, its plugins and their commands, and nothing else: the
+    models, pages and API that ``create_app`` adds are what made ``--help`` take a second."""
+    from core import config
+    from core.extensions import MIGRATIONS, migrate
+    from core.plugin_engine import manager
+
+    app = config.new_app()
+    migrate.init_app(app, db, directory=str(MIGRATIONS))
+    manager.init_app(app)
+    manager.register_commands(app)
+    # What flask-smorest adds to the app's commands (core.api).
+    app.cli.add_command(CommandLoadedWhenRun("openapi", "OpenAPI commands.", "flask_smorest.spec:openapi_cli"))
+    return app
+
+
+class DealerqmsGroup(FlaskGroup):
+    """Flask's command group, whose help lists the commands without building the app.
+
+    Flask lists the commands of the app it builds; the help of ``dealerqms`` lists those of
+    :func:`_command_line_app` instead, the same commands from the same plugins. A command
+    that runs still gets the whole app. With ``--app`` or a ``ScriptInfo`` of their own
+    (``flask --app core``, tests) the listing is Flask's.
+    """
+
+    def format_commands(self, ctx: click.Context, formatter) -> None:
+        ctx.meta[_LISTING] = True
+        try:
+            super().format_commands(ctx, formatter)
+        finally:
+            del ctx.meta[_LISTING]
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        app = self._listing_app(ctx)
+        if app is None:
+            return super().list_commands(ctx)
+        self._load_plugin_commands()
+        return sorted({*click.Group.list_commands(self, ctx), *app.cli.list_commands(ctx)})
+
+    def get_command(self, ctx: click.Context, name: str):
+        app = self._listing_app(ctx) if ctx.meta.get(_LISTING) else None
+        if app is None:
+            return super().get_command(ctx, name)
+        return click.Group.get_command(self, ctx, name) or app.cli.get_command(ctx, name)
+
+    def _listing_app(self, ctx: click.Context):
+        info = ctx.ensure_object(ScriptInfo)
+        if info.create_app is not _create_app or info.app_import_path or info._loaded_app is not None:
+            return None
+        if _LISTING_APP not in ctx.meta:
+            ctx.meta[_LISTING_APP] = _command_line_app()
+        return ctx.meta[_LISTING_APP]
+
+
+_LISTING = "dealerqms.listing"
+_LISTING_APP = "dealerqms.listing_app"
+
+
 @click.group(
-    cls=FlaskGroup,
+    cls=DealerqmsGroup,
     create_app=_create_app,
     add_version_option=False,
     help="dealerqms: quality management for car dealerships.",

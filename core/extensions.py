@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-import click
+from pathlib import Path
+
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
+from core.cli import CommandLoadedWhenRun
 from core.database import db
+
+# The core's Alembic scripts; each plugin adds its own folder (register_migrations).
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 class Migrate:
@@ -29,7 +34,7 @@ class Migrate:
 
     def init_app(self, app, db, directory: str) -> None:
         app.extensions["migrate"] = _MigrateConfig(self, db, directory)
-        app.cli.add_command(_MigrationCommands())
+        app.cli.add_command(CommandLoadedWhenRun("db", "Perform database migrations.", "flask_migrate.cli:db"))
 
 
 class _MigrateConfig:
@@ -54,22 +59,9 @@ class _MigrateConfig:
         return self._migrate
 
 
-class _MigrationCommands(click.Command):
-    """Flask-Migrate's ``db`` command group, imported when it runs."""
-
-    def __init__(self):
-        super().__init__("db", help="Perform database migrations.", add_help_option=False)
-
-    def make_context(self, info_name, args, parent=None, **extra):
-        from flask_migrate.cli import db as commands
-
-        # The context is the real group's: click then invokes it, subcommands, options and help alike.
-        return commands.make_context(info_name, args, parent=parent, **extra)
-
-
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 
-__all__ = ["babel", "csrf", "db", "login_manager", "migrate"]
+__all__ = ["MIGRATIONS", "babel", "csrf", "db", "login_manager", "migrate"]

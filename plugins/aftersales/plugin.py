@@ -33,8 +33,7 @@ from core.plugins import (
 from core.plugins import (
     today as local_today,
 )
-from plugins.aftersales import computations, definitions, escalation
-from plugins.aftersales import demo as demo_records
+from plugins.aftersales import computations, definitions
 
 __version__ = "1.0"
 
@@ -113,11 +112,15 @@ def register_public_forms():
 
 @hookimpl
 def register_notification_kinds():
+    from plugins.aftersales import escalation
+
     return escalation.KINDS
 
 
 @hookimpl
 def tick(now):
+    from plugins.aftersales import escalation
+
     # Every active site's waiting complaints, each step told once (notify's event key).
     told = sum(escalation.escalate(site, now) for site in active_sites())
     return [f"complaint reminders and escalations: {told}"] if told else []
@@ -300,6 +303,8 @@ def review_inputs(site, period_from, period_to):
 
 @hookimpl
 def dashboard_panels(site, user):
+    from plugins.aftersales import escalation
+
     if not _may_see_aftersales(user):
         return []
     panels = [DashboardPanel(title=_l("Customer service index (CSI)"), chart="aftersales.csi")]
@@ -402,6 +407,8 @@ def complaint_ageing(site, waiting: list[computations.OpenComplaint]) -> str:
 
 @hookimpl
 def dashboard_overdue(site, user):
+    from plugins.aftersales import escalation
+
     if site is None or not _may_see_aftersales(user):
         return []
     late = [item for item in escalation.open_complaints(site, utcnow()) if item.overdue]
@@ -424,5 +431,7 @@ def dashboard_overdue(site, user):
 
 @hookimpl
 def populate_instance(demo):
+    from plugins.aftersales import demo as demo_records
+
     if demo:
         demo_records.populate()

@@ -23,7 +23,6 @@ from core.plugins import (
     today as local_today,
 )
 from plugins.communication import computations, definitions
-from plugins.communication import demo as demo_records
 
 __version__ = "1.0"
 
@@ -117,5 +116,7 @@ def dashboard_panels(site, user):
 
 @hookimpl
 def populate_instance(demo):
+    from plugins.communication import demo as demo_records
+
     if demo:
         demo_records.populate()

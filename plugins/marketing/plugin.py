@@ -19,7 +19,6 @@ from core.plugins import (
     submissions_url,
 )
 from plugins.marketing import computations, definitions
-from plugins.marketing import demo as demo_records
 
 HERE = Path(__file__).parent
 # The lead-source table looks back a year: campaigns are few, and a month
@@ -145,5 +144,7 @@ def _sort_key(totals):
 
 @hookimpl
 def populate_instance(demo):
+    from plugins.marketing import demo as demo_records
+
     if demo:
         demo_records.populate()

@@ -21,7 +21,6 @@ from core.plugins import (
     today,
 )
 from plugins.risk import computations
-from plugins.risk import demo as demo_records
 from plugins.risk.definitions import CHECKLISTS, FORMS, METRICS, PROCEDURE_TEMPLATES, SANBAO_CASE
 
 HERE = Path(__file__).parent
@@ -287,5 +286,7 @@ def overdue_list(register, on, everything: str | None = None) -> Markup:
 
 @hookimpl
 def populate_instance(demo):
+    from plugins.risk import demo as demo_records
+
     if demo:
         demo_records.populate()

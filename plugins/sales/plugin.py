@@ -19,10 +19,7 @@ from core.plugins import (
     raise_nonconformity,
     submissions_in_period,
 )
-from plugins.sales import computations, consultants, definitions
-from plugins.sales import demo as demo_records
-from plugins.sales.api import api
-from plugins.sales.web import bp
+from plugins.sales import computations, definitions
 
 HERE = Path(__file__).parent
 
@@ -58,21 +55,29 @@ def register_public_forms():
 
 @hookimpl
 def register_permissions():
+    from plugins.sales import consultants
+
     return consultants.PERMISSIONS
 
 
 @hookimpl
 def register_blueprints():
+    from plugins.sales.web import bp
+
     return [bp]
 
 
 @hookimpl
 def register_api_blueprints():
+    from plugins.sales.api import api
+
     return [api]
 
 
 @hookimpl
 def menu_links(user):
+    from plugins.sales import consultants
+
     # The consultants' own figures for them, their team's for the heads and the quality officers.
     if consultants.may_read_any(user):
         return [MenuLink(label=_l("Sales figures per consultant"), endpoint="sales.consultants_page")]
@@ -187,5 +192,7 @@ def _number(value) -> str:
 
 @hookimpl
 def populate_instance(demo):
+    from plugins.sales import demo as demo_records
+
     if demo:
         demo_records.populate()

@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 
 from core.plugins import CapabilityMissing, DashboardPanel, hookimpl, procedure_acknowledgements, submissions_in_period
 from plugins.training import computations
-from plugins.training import demo as demo_records
 from plugins.training.definitions import CHECKLISTS, FORMS, METRICS, PROCEDURE_TEMPLATES, ROSTER
 
 HERE = Path(__file__).parent
@@ -71,5 +70,7 @@ def dashboard_panels(site, user):
 
 @hookimpl
 def populate_instance(demo):
+    from plugins.training import demo as demo_records
+
     if demo:
         demo_records.populate()
