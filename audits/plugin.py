@@ -2,8 +2,7 @@
 core through its hooks (the core never imports this package).
 
 Each hook imports what it uses when it is called, so that importing the hooks stays cheap
-(``dealerqms --help`` imports every area's hooks); the models are the exception: their
-tables must be on the metadata before the first query.
+(``dealerqms --help`` imports every area's hooks).
 """
 
 from __future__ import annotations
@@ -15,12 +14,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
-import audits.improvements.models  # noqa: F401
-import audits.inspections.models  # noqa: F401
-import audits.models  # noqa: F401
-import audits.objectives.models  # noqa: F401
-import audits.reviews.models  # noqa: F401
-from core.accounts.permissions import Permission, can
 from core.database import commit, db
 from core.plugins import DashboardPanel, MenuLink, Metric, OverdueItem, OverdueList, TaskList, hookimpl
 
@@ -31,6 +24,14 @@ HERE = Path(__file__).parent
 
 @hookimpl
 def register_migrations():
+    # The tables the migrations create, on the metadata before the first query: start-up asks
+    # for the migrations, listing the commands does not.
+    import audits.improvements.models  # noqa: F401
+    import audits.inspections.models  # noqa: F401
+    import audits.models  # noqa: F401
+    import audits.objectives.models  # noqa: F401
+    import audits.reviews.models  # noqa: F401
+
     return [HERE / "migrations" / "versions"]
 
 
@@ -175,6 +176,7 @@ def generate_demo_data(scale, loader):
 @hookimpl
 def menu_links(user):
     from core.accounts.models import Role
+    from core.accounts.permissions import Permission, can
 
     links = []
     if can(user, Permission.READ_DRAFTS):
@@ -289,6 +291,7 @@ def kpi_panels(site, area, user):
 def dashboard_overdue(site, user):
     from audits.services import actions, nonconformities
     from core.accounts.models import User
+    from core.accounts.permissions import Permission, can
     from core.web.dashboard import OVERDUE_SHOWN
 
     if not can(user, Permission.READ_RECORDS):

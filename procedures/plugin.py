@@ -1,8 +1,7 @@
 """Document control, plugged into the core through its hooks (the core never imports it).
 
 Each hook imports what it uses when it is called, so that importing the hooks stays cheap
-(``dealerqms --help`` imports every area's hooks); the models are the exception: their
-tables must be on the metadata before the first query.
+(``dealerqms --help`` imports every area's hooks).
 """
 
 from __future__ import annotations
@@ -14,8 +13,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
-import procedures.models  # noqa: F401
-from core.accounts.permissions import Permission, can
 from core.clock import utcnow
 from core.database import commit
 from core.plugins import DashboardPanel, MenuLink, hookimpl
@@ -39,6 +36,10 @@ def user_tasks(user, kind, limit):
 
 @hookimpl
 def register_migrations():
+    # The tables the migrations create, on the metadata before the first query: start-up asks
+    # for the migrations, listing the commands does not.
+    import procedures.models  # noqa: F401
+
     return [Path(__file__).parent / "migrations" / "versions"]
 
 
@@ -114,6 +115,8 @@ def trail_scope(user):
 
 @hookimpl
 def menu_links(user):
+    from core.accounts.permissions import Permission, can
+
     if not can(user, Permission.READ_EFFECTIVE_PROCEDURES):
         return []
     return [MenuLink(label=_l("Procedures"), endpoint="procedures.index")]
@@ -132,6 +135,7 @@ TO_READ_SHOWN = 20
 
 @hookimpl
 def dashboard_panels(site, user):
+    from core.accounts.permissions import Permission, can
     from procedures import services
 
     panels = []

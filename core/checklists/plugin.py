@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from core.accounts.permissions import Permission, can
 from core.plugin_engine.types import MenuLink
 from core.plugins import hookimpl
 
@@ -42,6 +41,8 @@ def register_trail_entities():
 
 @hookimpl
 def menu_links(user):
+    from core.accounts.permissions import Permission, can
+
     if not can(user, Permission.MANAGE_CHECKLISTS):
         return []
     return [MenuLink(label=_l("Checklists"), endpoint="checklists.index")]

@@ -5,9 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from core.accounts.services import user_by_login
 from core.cli import domain_errors
-from core.tasks import services
 
 
 @click.command("tasks")
@@ -17,6 +15,9 @@ from core.tasks import services
 @domain_errors
 def tasks_command(login, kind):
     """List what waits for a user, earliest due first."""
+    from core.accounts.services import user_by_login
+    from core.tasks import services
+
     user = user_by_login(login)
     inbox = services.inbox(user, kind)
     for task in inbox.tasks:

@@ -17,7 +17,6 @@ from core.plugins import (
     current_period,
     hookimpl,
     raise_nonconformity,
-    submissions_in_period,
 )
 from plugins.sales import computations, definitions
 
@@ -160,6 +159,8 @@ def form_submitted(submission):
 
 @hookimpl
 def dashboard_panels(site):
+    from core.plugins import submissions_in_period
+
     period = current_period()
     leads = submissions_in_period(definitions.LEAD_LOG, site, period)
     deliveries = submissions_in_period(definitions.DELIVERY, site, period)

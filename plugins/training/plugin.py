@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
-from core.plugins import CapabilityMissing, DashboardPanel, hookimpl, procedure_acknowledgements, submissions_in_period
+from core.plugins import CapabilityMissing, DashboardPanel, hookimpl
 from plugins.training import computations
 from plugins.training.definitions import CHECKLISTS, FORMS, METRICS, PROCEDURE_TEMPLATES, ROSTER
 
@@ -47,6 +47,8 @@ def register_translations():
 
 @hookimpl
 def compute_metric(metric, site, period):
+    from core.plugins import procedure_acknowledgements, submissions_in_period
+
     if metric.key == "training.procedure_acknowledgement":
         try:
             due, given = procedure_acknowledgements(site, period)
