@@ -63,10 +63,28 @@ from core.plugin_engine.types import (
     TaskList,
     TrailEntity,
 )
+from core.plugins.data import (
+    demo_random,
+    demo_sites,
+    submissions_between,
+    submissions_in_period,
+    submit_form,
+    submit_forms,
+)
+from core.plugins.documents import procedure_acknowledgements
 from core.plugins.pages import form_url, metric_url, nonconformity_url, procedure_url, submissions_url
+from core.plugins.people import (
+    active_sites,
+    department_head,
+    department_people,
+    find_site,
+    is_department_head,
+    quality_officers,
+)
 
 # Imported on first use (PEP 562): they bring the models, the API and the services with them,
-# and every plugin's hooks import this package, so ``dealerqms --help`` would pay for them all.
+# and every plugin's hooks import this package, so ``dealerqms --help`` would pay for them all
+# (the functions of data, documents and people import what they use when called).
 _LAZY = {
     "Permission": "core.accounts.permissions",
     "can": "core.accounts.permissions",
@@ -75,20 +93,7 @@ _LAZY = {
     "api_user": "core.plugins.api_helpers",
     "problem": "core.plugins.api_helpers",
     "token_required": "core.plugins.api_helpers",
-    "demo_random": "core.plugins.data",
-    "demo_sites": "core.plugins.data",
-    "demo_text": "core.plugins.data",
-    "submissions_between": "core.plugins.data",
-    "submissions_in_period": "core.plugins.data",
-    "submit_form": "core.plugins.data",
-    "submit_forms": "core.plugins.data",
-    "procedure_acknowledgements": "core.plugins.documents",
-    "active_sites": "core.plugins.people",
-    "department_head": "core.plugins.people",
-    "department_people": "core.plugins.people",
-    "find_site": "core.plugins.people",
-    "is_department_head": "core.plugins.people",
-    "quality_officers": "core.plugins.people",
+    "demo_text": "core.demo",
 }
 
 
