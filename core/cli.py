@@ -8,7 +8,6 @@ its commands in its own ``cli`` module, added through the ``register_commands`` 
 from __future__ import annotations
 
 import functools
-import importlib
 import sys
 from pathlib import Path
 
@@ -49,21 +48,6 @@ def read_password_file(path: str | None) -> str | None:
     return text
 
 
-class CommandLoadedWhenRun(click.Command):
-    """The command (or group) at ``target`` (``module:name``), imported when it runs: its
-    name and help are all that listing it needs, and its module may be costly to import."""
-
-    def __init__(self, name: str, help: str, target: str):
-        super().__init__(name, help=help, add_help_option=False)
-        self.target = target
-
-    def make_context(self, info_name, args, parent=None, **extra):
-        module, _, attribute = self.target.partition(":")
-        command = getattr(importlib.import_module(module), attribute)
-        # The context is the real command's: click then invokes it, subcommands, options and help alike.
-        return command.make_context(info_name, args, parent=parent, **extra)
-
-
 def _create_app():
     # Imported when a command runs: this module is imported by the public plugin
     # API (UserError), which must not pull in the app and the plugin manager.
@@ -76,7 +60,7 @@ def _command_line_app():
     """The instance's configuration, its plugins and their commands, and nothing else: the
     models, pages and API that ``create_app`` adds are what made ``--help`` take a second."""
     from core import config
-    from core.extensions import MIGRATIONS, migrate
+    from core.extensions import MIGRATIONS, CommandLoadedWhenRun, migrate
     from core.plugin_engine import manager
 
     app = config.new_app()
