@@ -89,24 +89,29 @@ class DealerqmsGroup(FlaskGroup):
             del ctx.meta[_LISTING]
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        app = self._listing_app(ctx)
-        if app is None:
+        if not self._lists_without_the_app(ctx):
             return super().list_commands(ctx)
         self._load_plugin_commands()
-        return sorted({*click.Group.list_commands(self, ctx), *app.cli.list_commands(ctx)})
+        app = self._listing_app(ctx)
+        return sorted({*click.Group.list_commands(self, ctx), *(app.cli.list_commands(ctx) if app else ())})
 
     def get_command(self, ctx: click.Context, name: str):
-        app = self._listing_app(ctx) if ctx.meta.get(_LISTING) else None
-        if app is None:
+        if not (ctx.meta.get(_LISTING) and self._lists_without_the_app(ctx)):
             return super().get_command(ctx, name)
-        return click.Group.get_command(self, ctx, name) or app.cli.get_command(ctx, name)
+        app = self._listing_app(ctx)
+        return click.Group.get_command(self, ctx, name) or (app.cli.get_command(ctx, name) if app else None)
+
+    def _lists_without_the_app(self, ctx: click.Context) -> bool:
+        info = ctx.ensure_object(ScriptInfo)
+        return info.create_app is _create_app and not info.app_import_path
 
     def _listing_app(self, ctx: click.Context):
-        info = ctx.ensure_object(ScriptInfo)
-        if info.create_app is not _create_app or info.app_import_path or info._loaded_app is not None:
-            return None
         if _LISTING_APP not in ctx.meta:
-            ctx.meta[_LISTING_APP] = _command_line_app()
+            try:
+                ctx.meta[_LISTING_APP] = _command_line_app()
+            except Exception as error:  # a broken plugin or setting: said once, and Flask's own commands listed
+                click.secho(f"Error: {error}\n", err=True, fg="red")
+                ctx.meta[_LISTING_APP] = None
         return ctx.meta[_LISTING_APP]
 
 

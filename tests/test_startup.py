@@ -187,3 +187,20 @@ def test_the_migration_commands_load_alembic_when_they_run(environment):
     loaded, help_text = started(environment, RUN_CLI, "db", "--help")
     assert "upgrade" in help_text
     assert {"alembic", "flask_migrate"} <= loaded
+
+
+def test_the_help_of_an_instance_with_a_mistyped_setting_says_so_in_one_sentence(environment):
+    environment["DEALERQMS_TIME_ZONE"] = "Asia/Shanghia"
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE.format(action=RUN_CLI), "", "--help"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0
+    assert (
+        done.stderr.strip()
+        == "Error: DEALERQMS_TIME_ZONE: 'Asia/Shanghia' is not a time zone name such as Asia/Shanghai."
+    )
+    assert "  run " in done.stdout and "  init " not in done.stdout
