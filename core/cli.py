@@ -13,6 +13,8 @@ from pathlib import Path
 
 import click
 from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
+from sqlalchemy import inspect
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from core.database import db
 from core.errors import DomainError
@@ -32,8 +34,19 @@ def domain_errors(command):
         except DomainError as error:
             db.session.rollback()
             raise UserError(error.detail) from None
+        except (OperationalError, ProgrammingError):
+            db.session.rollback()
+            # A database `init` never ran on has no tables: the driver's "no such
+            # table" is the symptom, not something the user can act on.
+            if not _database_set_up():
+                raise UserError("This database is not set up yet: run `dealerqms init` first.") from None
+            raise
 
     return wrapper
+
+
+def _database_set_up() -> bool:
+    return inspect(db.engine).has_table("alembic_version")
 
 
 def read_password_file(path: str | None) -> str | None:

@@ -200,3 +200,16 @@ def test_token_create_for_an_unknown_or_deactivated_user_is_one_sentence(initial
         services.user_by_login("leaver").active = False
         db.session.commit()
     assert "deactivated" in one_sentence_error(run(initialised, "token", "create", "leaver"))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("demo-data", "--scale", "small"),
+        ("user", "add", "alice", "--role", "staff"),
+        ("token", "create", "admin"),
+    ],
+)
+def test_a_command_on_a_database_init_never_ran_on_says_to_run_init(fresh, args):
+    outcome = run(fresh, *args)
+    assert one_sentence_error(outcome) == "Error: This database is not set up yet: run `dealerqms init` first."
