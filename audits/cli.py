@@ -5,10 +5,8 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from audits.services import actions, nonconformities, programme
 from core.cli import UserError, domain_errors
 from core.database import commit, read_only
-from core.trail import acting_as
 
 
 @click.group("audits", help="Internal audits, nonconformities and corrective actions.")
@@ -22,6 +20,9 @@ def audits_group():
 @domain_errors
 def load_programme_command(year):
     """Put the starter audit programme in place for the default site (skipped when it has one)."""
+    from audits.services import programme
+    from core.trail import acting_as
+
     with acting_as("init"):
         added = programme.load_starter_programme(year)
         commit()
@@ -33,6 +34,8 @@ def load_programme_command(year):
 @domain_errors
 def overdue_command():
     """List overdue nonconformities and corrective actions (for a daily mail or a cron log)."""
+    from audits.services import actions, nonconformities
+
     ncs = nonconformities.overdue_nonconformities()
     overdue_actions = actions.overdue_actions()
     for nc in ncs:

@@ -1,5 +1,9 @@
 """Internal audits, nonconformities and corrective actions, plugged into the
-core through its hooks (the core never imports this package)."""
+core through its hooks (the core never imports this package).
+
+Each hook imports what it uses when it is called, so that importing the hooks stays cheap
+(``dealerqms --help`` imports every area's hooks).
+"""
 
 from __future__ import annotations
 
@@ -10,60 +14,25 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
-from audits import history, notices, tasks
-from audits.api import bp as api_blueprint
-from audits.checklists import quality_system
-from audits.cli import audits_group, pack_group
-from audits.demo import populate
-from audits.improvements import charts as improvement_charts
-from audits.improvements import demo as improvements_demo
-from audits.improvements import kpis as improvement_signals
-from audits.improvements.cli import improvements_group
-from audits.inspections import demo as inspections_demo
-from audits.inspections import history as inspection_history
-from audits.inspections import services as inspection_services
-from audits.inspections.cli import checks_group
-from audits.jobs import PACK_JOB
-from audits.objectives import demo as objectives_demo
-from audits.objectives import history as objective_history
-from audits.objectives import tasks as objective_tasks
-from audits.reviews import demo as reviews_demo
-from audits.reviews import history as review_history
-from audits.reviews.cli import review_group
-from audits.scaledata import generate
-from audits.services import actions, nonconformities, search, trail
-from audits.services.common import user_named
-from audits.services.programme import load_starter_programme
-from audits.views import bp as page_blueprint
-from audits.views import scores as score_views
-from core.accounts.models import Role, User
-from core.accounts.permissions import Permission, can
 from core.counts import count_text
 from core.database import commit, db
 from core.plugins import DashboardPanel, MenuLink, Metric, OverdueItem, OverdueList, TaskList, hookimpl
-from core.web.dashboard import OVERDUE_SHOWN
 
 __version__ = "1.0"
 
-# How many of a site's scheduled checks of the month were done: the rhythm holding.
-INSPECTION_COMPLETION = Metric(
-    key=inspection_services.COMPLETION_METRIC,
-    name=_l("Scheduled checks done"),
-    unit="%",
-    direction="higher",
-    target=95,
-    warning=85,
-    computed=True,
-    formula=_l("checks recorded ÷ checks due in the month × 100"),
-    area="QUALITY",
-    # Fed by inspections, not forms: no form submission recomputes it.
-    inputs=("audits.inspections",),
-)
 HERE = Path(__file__).parent
 
 
 @hookimpl
 def register_migrations():
+    # The tables the migrations create, on the metadata before the first query: start-up asks
+    # for the migrations, listing the commands does not.
+    import audits.improvements.models  # noqa: F401
+    import audits.inspections.models  # noqa: F401
+    import audits.models  # noqa: F401
+    import audits.objectives.models  # noqa: F401
+    import audits.reviews.models  # noqa: F401
+
     return [HERE / "migrations" / "versions"]
 
 
@@ -74,6 +43,11 @@ def register_translations():
 
 @hookimpl
 def register_commands(cli):
+    from audits.cli import audits_group, pack_group
+    from audits.improvements.cli import improvements_group
+    from audits.inspections.cli import checks_group
+    from audits.reviews.cli import review_group
+
     cli.add_command(audits_group)
     cli.add_command(pack_group)
     cli.add_command(checks_group)
@@ -83,11 +57,17 @@ def register_commands(cli):
 
 @hookimpl
 def register_notification_kinds():
+    from audits import notices
+
     return notices.KINDS
 
 
 @hookimpl
 def tick(now):
+    from audits import notices
+    from audits.improvements import kpis as improvement_signals
+    from audits.inspections import services as inspection_services
+
     created = inspection_services.create_due(now)
     commit()
     raised = improvement_signals.scan(now)
@@ -101,23 +81,46 @@ def tick(now):
 
 @hookimpl
 def register_checklists():
+    from audits.checklists import quality_system
+
     return [quality_system()]
 
 
 @hookimpl
 def register_metrics():
-    return [INSPECTION_COMPLETION]
+    from audits.inspections import services as inspection_services
+
+    # How many of a site's scheduled checks of the month were done: the rhythm holding.
+    inspection_completion = Metric(
+        key=inspection_services.COMPLETION_METRIC,
+        name=_l("Scheduled checks done"),
+        unit="%",
+        direction="higher",
+        target=95,
+        warning=85,
+        computed=True,
+        formula=_l("checks recorded ÷ checks due in the month × 100"),
+        area="QUALITY",
+        # Fed by inspections, not forms: no form submission recomputes it.
+        inputs=("audits.inspections",),
+    )
+    return [inspection_completion]
 
 
 @hookimpl
 def compute_metric(metric, site, period):
-    if metric.key == INSPECTION_COMPLETION.key:
+    from audits.inspections import services as inspection_services
+
+    if metric.key == inspection_services.COMPLETION_METRIC:
         return inspection_services.completion_rate(site, period)
     return None
 
 
 @hookimpl
 def user_tasks(user, kind, limit):
+    from audits import tasks
+    from audits.objectives import tasks as objective_tasks
+
     audit_work = tasks.user_tasks(user, kind, limit)
     updates_owed = objective_tasks.user_tasks(user, kind, limit)
     return TaskList(audit_work + updates_owed, total=audit_work.total + updates_owed.total)
@@ -125,16 +128,22 @@ def user_tasks(user, kind, limit):
 
 @hookimpl
 def trail_scope(user):
+    from audits.services import trail
+
     return trail.trail_scope(user)
 
 
 @hookimpl
 def register_blueprints():
+    from audits.views import bp as page_blueprint
+
     return [page_blueprint]
 
 
 @hookimpl
 def register_api_blueprints():
+    from audits.api import bp as api_blueprint
+
     return [api_blueprint]
 
 
@@ -142,6 +151,13 @@ def register_api_blueprints():
 # complaints that the areas' demo records produce.
 @hookimpl(trylast=True)
 def populate_instance(demo):
+    from audits.demo import populate
+    from audits.improvements import demo as improvements_demo
+    from audits.inspections import demo as inspections_demo
+    from audits.objectives import demo as objectives_demo
+    from audits.reviews import demo as reviews_demo
+    from audits.services.programme import load_starter_programme
+
     load_starter_programme()
     if demo:
         populate()
@@ -153,11 +169,16 @@ def populate_instance(demo):
 
 @hookimpl
 def generate_demo_data(scale, loader):
+    from audits.scaledata import generate
+
     generate(scale, loader)
 
 
 @hookimpl
 def menu_links(user):
+    from core.accounts.models import Role
+    from core.accounts.permissions import Permission, can
+
     links = []
     if can(user, Permission.READ_DRAFTS):
         links.append(MenuLink(label=_l("Audits"), endpoint="audits.index"))
@@ -174,6 +195,9 @@ def menu_links(user):
 
 @hookimpl
 def create_nonconformity(title, description, severity, site, department, source, source_ref, raised_by):
+    from audits.services import nonconformities
+    from audits.services.common import user_named
+
     # A plugin raises it for a form's submitter (staff raise NCs only this way): the
     # submitter is recorded as who raised it, not checked as who may raise one by hand.
     submitter = user_named(raised_by, "raised_by", required=False)
@@ -204,6 +228,9 @@ def _list(rows) -> Markup:
 
 @hookimpl
 def dashboard_panels(site, user):
+    from audits.services import actions
+    from audits.views import scores as score_views
+
     panels = []
     # The earliest due of them: a department head of a large site owns hundreds (the whole list
     # made the dashboard 450 KB); the list page has them all.
@@ -259,6 +286,9 @@ def dashboard_panels(site, user):
 
 @hookimpl
 def kpi_panels(site, area, user):
+    from audits.improvements import charts as improvement_charts
+    from audits.views import scores as score_views
+
     # Where the site's NCs come from, next to the KPIs they explain (ISO 9001 10.3; issue #15).
     found = [
         improvement_charts.kpi_panel(site, area, user),
@@ -270,6 +300,11 @@ def kpi_panels(site, area, user):
 
 @hookimpl
 def dashboard_overdue(site, user):
+    from audits.services import actions, nonconformities
+    from core.accounts.models import User
+    from core.accounts.permissions import Permission, can
+    from core.web.dashboard import OVERDUE_SHOWN
+
     if not can(user, Permission.READ_RECORDS):
         return []
     # The dashboard shows the earliest OVERDUE_SHOWN of all its sources: the earliest as
@@ -303,14 +338,23 @@ def dashboard_overdue(site, user):
 
 @hookimpl
 def register_job_kinds():
+    from audits.jobs import PACK_JOB
+
     return [PACK_JOB]
 
 
 @hookimpl
 def search_sources():
+    from audits.services import search
+
     return search.SOURCES
 
 
 @hookimpl
 def register_trail_entities():
+    from audits import history
+    from audits.inspections import history as inspection_history
+    from audits.objectives import history as objective_history
+    from audits.reviews import history as review_history
+
     return [*history.ENTITIES, *inspection_history.ENTITIES, *review_history.ENTITIES, *objective_history.ENTITIES]

@@ -13,7 +13,7 @@ from core import config as config_module
 from core import database, i18n, security, storage
 from core.api import converters
 from core.api import init_app as init_api
-from core.extensions import migrate
+from core.extensions import MIGRATIONS, migrate
 from core.notifications import mail
 from core.plugin_engine import manager
 from core.search import index as search_index
@@ -21,8 +21,6 @@ from core.trail import readable, recorder
 from core.web import init_app as init_web
 
 log = logging.getLogger("dealerqms")
-
-MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 class LazilyBuiltRule(Rule):
@@ -44,15 +42,8 @@ class LazilyBuiltRule(Rule):
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(
-        "core",
-        instance_path=str(config_module.instance_path_from_env())
-        if not (test_config or {}).get("INSTANCE_PATH")
-        else str(test_config["INSTANCE_PATH"]),
-        instance_relative_config=True,
-    )
+    app = config_module.new_app(test_config)
     app.url_rule_class = LazilyBuiltRule
-    config_module.load(app, test_config)
     storage.init_app(app)
     converters.init_app(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)

@@ -82,8 +82,6 @@ from core.cli import domain_errors
 from core.clock import local, utcnow
 from core.database import commit, db, iso_utc, read_only
 from core.errors import DomainError, NotFound
-from core.migration import upgrade as upgrade_all
-from core.search import index as search_index
 from core.storage import (
     CorruptFile,
     LocalFileStore,
@@ -95,7 +93,6 @@ from core.storage import (
 )
 from core.storage.base import nested_name
 from core.storage.s3 import BUCKET
-from core.trail.chain import verify
 
 FORMAT = "dealerqms-backup"
 FORMAT_VERSION = 1
@@ -320,6 +317,8 @@ def _stored_files(root: Path) -> Iterator[Path]:
 
 def _snapshot(connection: Connection, staging: Path) -> dict:
     """Write every table into ``staging``; returns the database part of the manifest."""
+    from core.trail.chain import verify
+
     heads = _heads(connection)
     tables, _late = _ordered(_reflect(connection))
     entries = []
@@ -680,6 +679,8 @@ def _reset_sequences(connection: Connection, tables: list[Table]) -> None:
 
 
 def _check_loaded(source: str, connection: Connection, tables: dict[str, Table], manifest: dict) -> None:
+    from core.trail.chain import verify
+
     for entry in manifest["tables"]:
         table = tables[entry["name"]]
         ordered = [table.c[name] for name in entry["columns"]]
@@ -708,6 +709,8 @@ def _check_loaded(source: str, connection: Connection, tables: dict[str, Table],
 
 def restore_backup(source: Path, *, force: bool = False, name: str | None = None) -> Summary:
     """Restore the archive ``source``; ``name`` is what messages call it (where it was downloaded from)."""
+    from core.search import index as search_index
+
     name = name or str(source)
     with _database_errors(f"The database refused the restore of {name}; nothing was changed"):
         summary = _restore(Path(source), force, name)
@@ -719,6 +722,8 @@ def restore_backup(source: Path, *, force: bool = False, name: str | None = None
 
 
 def _restore(path: Path, force: bool, source: str) -> Summary:
+    from core.migration import upgrade as upgrade_all
+
     if not path.is_file():
         raise BackupError(f"There is no backup file {source}.")
     store = file_store()

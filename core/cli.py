@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import click
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 from sqlalchemy import inspect
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
@@ -69,8 +69,71 @@ def _create_app():
     return create_app()
 
 
+def _command_line_app():
+    """The instance's configuration, its plugins and their commands, and nothing else: the
+    models, pages and API that ``create_app`` adds are what made ``--help`` take a second."""
+    from core import config
+    from core.extensions import MIGRATIONS, CommandLoadedWhenRun, migrate
+    from core.plugin_engine import manager
+
+    app = config.new_app()
+    migrate.init_app(app, db, directory=str(MIGRATIONS))
+    manager.init_app(app)
+    manager.register_commands(app)
+    # What flask-smorest adds to the app's commands (core.api).
+    app.cli.add_command(CommandLoadedWhenRun("openapi", "OpenAPI commands.", "flask_smorest.spec:openapi_cli"))
+    return app
+
+
+class DealerqmsGroup(FlaskGroup):
+    """Flask's command group, whose help lists the commands without building the app.
+
+    Flask lists the commands of the app it builds; the help of ``dealerqms`` lists those of
+    :func:`_command_line_app` instead, the same commands from the same plugins. A command
+    that runs still gets the whole app. With ``--app`` or a ``ScriptInfo`` of their own
+    (``flask --app core``, tests) the listing is Flask's.
+    """
+
+    def format_commands(self, ctx: click.Context, formatter) -> None:
+        ctx.meta[_LISTING] = True
+        try:
+            super().format_commands(ctx, formatter)
+        finally:
+            del ctx.meta[_LISTING]
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        if not self._lists_without_the_app(ctx):
+            return super().list_commands(ctx)
+        self._load_plugin_commands()
+        app = self._listing_app(ctx)
+        return sorted({*click.Group.list_commands(self, ctx), *(app.cli.list_commands(ctx) if app else ())})
+
+    def get_command(self, ctx: click.Context, name: str):
+        if not (ctx.meta.get(_LISTING) and self._lists_without_the_app(ctx)):
+            return super().get_command(ctx, name)
+        app = self._listing_app(ctx)
+        return click.Group.get_command(self, ctx, name) or (app.cli.get_command(ctx, name) if app else None)
+
+    def _lists_without_the_app(self, ctx: click.Context) -> bool:
+        info = ctx.ensure_object(ScriptInfo)
+        return info.create_app is _create_app and not info.app_import_path
+
+    def _listing_app(self, ctx: click.Context):
+        if _LISTING_APP not in ctx.meta:
+            try:
+                ctx.meta[_LISTING_APP] = _command_line_app()
+            except Exception as error:  # a broken plugin or setting: said once, and Flask's own commands listed
+                click.secho(f"Error: {error}\n", err=True, fg="red")
+                ctx.meta[_LISTING_APP] = None
+        return ctx.meta[_LISTING_APP]
+
+
+_LISTING = "dealerqms.listing"
+_LISTING_APP = "dealerqms.listing_app"
+
+
 @click.group(
-    cls=FlaskGroup,
+    cls=DealerqmsGroup,
     create_app=_create_app,
     add_version_option=False,
     help="dealerqms: quality management for car dealerships.",

@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import click
+from flask import Flask
 
 from core.clock import zone_named
 
@@ -151,6 +152,15 @@ def _split(value: str) -> tuple[str, ...]:
 
 def instance_path_from_env() -> Path:
     return Path(os.environ.get("DEALERQMS_INSTANCE", "instance")).resolve()
+
+
+def new_app(test_config: dict | None = None) -> Flask:
+    """A Flask app with the instance's configuration and nothing else yet: where ``create_app``
+    starts, and all that listing the commands needs besides the plugins (``core.cli``)."""
+    instance = (test_config or {}).get("INSTANCE_PATH") or instance_path_from_env()
+    app = Flask("core", instance_path=str(instance), instance_relative_config=True)
+    load(app, test_config)
+    return app
 
 
 def load(app, test_config: dict | None) -> None:

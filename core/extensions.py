@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+import importlib
+from pathlib import Path
+
 import click
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
 from core.database import db
+
+# The core's Alembic scripts; each plugin adds its own folder (register_migrations).
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class CommandLoadedWhenRun(click.Command):
+    """The command (or group) at ``target`` (``module:name``), imported when it runs: its
+    name and help are all that listing it needs, and its module may be costly to import."""
+
+    def __init__(self, name: str, help: str, target: str):
+        super().__init__(name, help=help, add_help_option=False)
+        self.target = target
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        module, _, attribute = self.target.partition(":")
+        command = getattr(importlib.import_module(module), attribute)
+        # The context is the real command's: click then invokes it, subcommands, options and help alike.
+        return command.make_context(info_name, args, parent=parent, **extra)
 
 
 class Migrate:
@@ -29,7 +50,7 @@ class Migrate:
 
     def init_app(self, app, db, directory: str) -> None:
         app.extensions["migrate"] = _MigrateConfig(self, db, directory)
-        app.cli.add_command(_MigrationCommands())
+        app.cli.add_command(CommandLoadedWhenRun("db", "Perform database migrations.", "flask_migrate.cli:db"))
 
 
 class _MigrateConfig:
@@ -54,22 +75,9 @@ class _MigrateConfig:
         return self._migrate
 
 
-class _MigrationCommands(click.Command):
-    """Flask-Migrate's ``db`` command group, imported when it runs."""
-
-    def __init__(self):
-        super().__init__("db", help="Perform database migrations.", add_help_option=False)
-
-    def make_context(self, info_name, args, parent=None, **extra):
-        from flask_migrate.cli import db as commands
-
-        # The context is the real group's: click then invokes it, subcommands, options and help alike.
-        return commands.make_context(info_name, args, parent=parent, **extra)
-
-
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 
-__all__ = ["babel", "csrf", "db", "login_manager", "migrate"]
+__all__ = ["MIGRATIONS", "CommandLoadedWhenRun", "babel", "csrf", "db", "login_manager", "migrate"]

@@ -5,15 +5,9 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from core.accounts import services
-from core.accounts.models import Role, User
 from core.cli import domain_errors, read_password_file
 from core.database import commit, db
-from core.demo import DEMO_PASSWORD, DEMO_SITES, DEMO_USERS, populate_demo
-from core.metrics.services import drain_all
-from core.migration import upgrade
 from core.plugin_engine.manager import notify
-from core.trail import acting_as
 
 ADMIN_LOGIN = "admin"
 
@@ -23,6 +17,13 @@ def initialise(*, demo: bool = False, admin_password: str | None = None) -> str 
 
     Returns the generated admin password when the admin was created without one.
     """
+    from core.accounts import services
+    from core.accounts.models import Role, User
+    from core.demo import populate_demo
+    from core.metrics.services import drain_all
+    from core.migration import upgrade
+    from core.trail import acting_as
+
     upgrade()
     generated = None
     with acting_as("init"):
@@ -61,6 +62,9 @@ def initialise(*, demo: bool = False, admin_password: str | None = None) -> str 
 @domain_errors
 def init_command(demo, admin_password_file):
     """Create or upgrade the database and the starting content."""
+    from core.accounts import services
+    from core.demo import DEMO_PASSWORD, DEMO_SITES, DEMO_USERS
+
     admin_password = read_password_file(admin_password_file)
     if admin_password is not None:
         # Refused before the schema is touched, not after a migration ran.

@@ -27,8 +27,6 @@ from core.cli import UserError
 from core.config import ConfigurationError
 from core.database import db
 from core.errors import NotFound
-from core.jobs.models import Job, JobState
-from core.jobs.states import job_folder
 from core.storage import LocalFileStore, S3FileStore, StoreUnavailable, object_store_at
 from core.storage.base import CHUNK, CorruptFile
 
@@ -114,6 +112,9 @@ def _move_one(source: LocalFileStore, target: S3FileStore, sha256: str, tally: T
 
 def _move_results(target: S3FileStore, tally: Tally) -> None:
     """Results of finished jobs, so that their downloads keep working once the app reads the bucket."""
+    from core.jobs.models import Job, JobState
+    from core.jobs.states import job_folder
+
     done = db.session.execute(
         db.select(Job.id, Job.result_name).where(Job.state == JobState.DONE.value, Job.result_name.is_not(None))
     ).all()

@@ -5,11 +5,8 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from core.accounts.services import user_by_login
 from core.cli import UserError, domain_errors
 from core.database import commit
-from core.trail import acting_as
-from procedures import library, services
 
 
 @click.group("procedures", help="Document control: the procedure library.")
@@ -24,6 +21,9 @@ def procedures_group():
 @domain_errors
 def export_command(folder, login):
     """Write every procedure's effective text as Markdown with a header into FOLDER."""
+    from core.accounts.services import user_by_login
+    from procedures import library
+
     count = library.export_library(user_by_login(login), Path(folder))
     click.echo(f"Exported {count} procedures to {folder}.")
 
@@ -35,6 +35,10 @@ def export_command(folder, login):
 @domain_errors
 def import_command(folder, login):
     """Import a library: new codes and changed texts become drafts; nothing effective is overwritten."""
+    from core.accounts.services import user_by_login
+    from core.trail import acting_as
+    from procedures import library
+
     if not Path(folder).is_dir():
         raise UserError(f"{folder} is not a folder.")
     author = user_by_login(login)
@@ -54,6 +58,9 @@ def import_command(folder, login):
 @domain_errors
 def apply_due_command():
     """Make approved revisions whose effective date has come effective (run daily)."""
+    from core.trail import acting_as
+    from procedures import services
+
     with acting_as("scheduler"):
         due = services.apply_due()
         commit()

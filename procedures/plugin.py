@@ -1,4 +1,8 @@
-"""Document control, plugged into the core through its hooks (the core never imports it)."""
+"""Document control, plugged into the core through its hooks (the core never imports it).
+
+Each hook imports what it uses when it is called, so that importing the hooks stays cheap
+(``dealerqms --help`` imports every area's hooks).
+"""
 
 from __future__ import annotations
 
@@ -9,35 +13,34 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
-from core.accounts.permissions import Permission, can
 from core.clock import utcnow
 from core.counts import count_text
 from core.database import commit
 from core.plugins import DashboardPanel, MenuLink, hookimpl
-from procedures import demo as procedures_demo
-from procedures import notices, search, services, tasks
-from procedures.api import bp as api_blueprint
-from procedures.cli import procedures_group
-from procedures.library import load_starter_library
-from procedures.scaledata import generate
-from procedures.trail import ENTITIES
-from procedures.views import bp as page_blueprint
 
 __version__ = "1.0"
 
 
 @hookimpl
 def register_notification_kinds():
+    from procedures import notices
+
     return notices.KINDS
 
 
 @hookimpl
 def user_tasks(user, kind, limit):
+    from procedures import tasks
+
     return tasks.user_tasks(user, kind, limit)
 
 
 @hookimpl
 def register_migrations():
+    # The tables the migrations create, on the metadata before the first query: start-up asks
+    # for the migrations, listing the commands does not.
+    import procedures.models  # noqa: F401
+
     return [Path(__file__).parent / "migrations" / "versions"]
 
 
@@ -48,21 +51,31 @@ def register_translations():
 
 @hookimpl
 def register_commands(cli):
+    from procedures.cli import procedures_group
+
     cli.add_command(procedures_group)
 
 
 @hookimpl
 def register_blueprints():
+    from procedures.views import bp as page_blueprint
+
     return [page_blueprint]
 
 
 @hookimpl
 def register_api_blueprints():
+    from procedures.api import bp as api_blueprint
+
     return [api_blueprint]
 
 
 @hookimpl
 def populate_instance(demo):
+    from procedures import demo as procedures_demo
+    from procedures import services
+    from procedures.library import load_starter_library
+
     load_starter_library()
     if demo:
         procedures_demo.populate()
@@ -73,16 +86,22 @@ def populate_instance(demo):
 
 @hookimpl
 def generate_demo_data(scale, loader):
+    from procedures.scaledata import generate
+
     generate(scale, loader)
 
 
 @hookimpl
 def acknowledgement_completion(site, period):
+    from procedures import services
+
     return services.acknowledgement_completion(site, period)
 
 
 @hookimpl
 def tick(now):
+    from procedures import services
+
     services.start_acknowledgement_months(now)
     commit()
     return []
@@ -90,11 +109,15 @@ def tick(now):
 
 @hookimpl
 def trail_scope(user):
+    from procedures import services
+
     return services.trail_scope(user)
 
 
 @hookimpl
 def menu_links(user):
+    from core.accounts.permissions import Permission, can
+
     if not can(user, Permission.READ_EFFECTIVE_PROCEDURES):
         return []
     return [MenuLink(label=_l("Procedures"), endpoint="procedures.index")]
@@ -113,6 +136,9 @@ TO_READ_SHOWN = 20
 
 @hookimpl
 def dashboard_panels(site, user):
+    from core.accounts.permissions import Permission, can
+    from procedures import services
+
     panels = []
     # The first few by code and how many in all: a new staff member owes hundreds in a large instance.
     pending = services.to_read(user, limit=TO_READ_SHOWN)
@@ -159,9 +185,13 @@ def dashboard_panels(site, user):
 
 @hookimpl
 def search_sources():
+    from procedures import search
+
     return search.SOURCES
 
 
 @hookimpl
 def register_trail_entities():
+    from procedures.trail import ENTITIES
+
     return list(ENTITIES)

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+import textwrap
 
 import pytest
 
@@ -38,8 +40,7 @@ ALWAYS = ("flask", "sqlalchemy", "flask_smorest")
 PROBE = """
 import json, sys
 {action}
-loaded = {{name.split(".")[0] for name in sys.modules}}
-print("\\nMODULES " + json.dumps(sorted(loaded & set(json.loads(sys.argv[1])))))
+print("\\nMODULES " + json.dumps(sorted(sys.modules)))
 """
 RUN_CLI = """
 from core.cli import main
@@ -59,11 +60,23 @@ def environment(tmp_path, empty_database):
     return env
 
 
+# An area's pages and JSON API (``audits.views``, ``core.accounts.api``, ``plugins.sales.web``…),
+# and what only filling an instance with demo or generated records needs.
+PAGES_AND_API = re.compile(r"(core\.\w+|audits(\.\w+)?|procedures|plugins\.\w+)\.(views|api|web)(\..+)?")
+DEMO_DATA = re.compile(r"(core|audits|procedures|plugins)(\.\w+)*\.(demo|scaledata\.generate)")
+
+
 def started(env: dict, action: str, *args: str) -> tuple[set[str], str]:
-    """The watched modules a fresh process has loaded after ``action``, and what it printed."""
-    watched = json.dumps([*LAZY, *ALWAYS])
+    """The packages among the watched ones that a fresh process has loaded after ``action``,
+    and what it printed."""
+    modules, output = started_modules(env, action, *args)
+    return {name.split(".")[0] for name in modules} & {*LAZY, *ALWAYS}, output
+
+
+def started_modules(env: dict, action: str, *args: str) -> tuple[set[str], str]:
+    """Every module a fresh process has loaded after ``action``, and what it printed."""
     done = subprocess.run(
-        [sys.executable, "-c", PROBE.format(action=action), watched, *args],
+        [sys.executable, "-c", PROBE.format(action=action), "", *args],
         env=env,
         capture_output=True,
         text=True,
@@ -74,17 +87,94 @@ def started(env: dict, action: str, *args: str) -> tuple[set[str], str]:
     return set(json.loads(modules)), output
 
 
+def listed_commands(help_text: str) -> set[str]:
+    commands = help_text.partition("\nCommands:\n")[2]
+    return {line.split()[0] for line in commands.splitlines() if line.startswith("  ") and not line.startswith("   ")}
+
+
 def test_create_app_loads_nothing_that_only_some_requests_need(environment):
-    loaded, _ = started(environment, "from core import create_app; create_app()")
+    modules, _ = started_modules(environment, "from core import create_app; create_app()")
+    loaded = {name.split(".")[0] for name in modules}
     assert loaded & set(LAZY) == set()
     assert set(ALWAYS) <= loaded
+    assert {name for name in modules if DEMO_DATA.fullmatch(name)} == set()
+    # The probe sees the areas: their pages are mounted at start-up.
+    assert {"audits.views", "procedures.views", "plugins.sales.web"} <= modules
 
 
 def test_the_command_line_help_lists_every_command_without_loading_them(environment):
-    loaded, help_text = started(environment, RUN_CLI, "--help")
+    modules, help_text = started_modules(environment, RUN_CLI, "--help")
+    loaded = {name.split(".")[0] for name in modules}
     assert loaded & set(LAZY) == set()
-    for command in ("init", "plugins", "user", "backup", "db", "worker"):
+    assert {name for name in modules if PAGES_AND_API.fullmatch(name)} == set()
+    assert {name for name in modules if DEMO_DATA.fullmatch(name)} == set()
+    for command in ("init", "plugins", "user", "backup", "db", "worker", "openapi", "audits", "procedures"):
         assert f"  {command} " in help_text, command
+    assert "  audits  " in help_text and "Internal audits" in help_text
+
+
+def test_the_help_lists_exactly_the_commands_the_app_runs(environment):
+    _, help_text = started_modules(environment, RUN_CLI, "--help")
+    _, app_commands = started_modules(
+        environment,
+        "from core.cli import main; from core import create_app; "
+        "print(json.dumps(sorted({*main.commands, *create_app().cli.commands})))",
+    )
+    assert listed_commands(help_text) == set(json.loads(app_commands))
+
+
+PLUGIN = '''
+import click
+from flask import current_app
+
+from core.plugins import hookimpl
+
+
+@click.command("fleet")
+def fleet_command():
+    """Count the demonstrator cars of the fleet."""
+    click.echo(f"fleet of {current_app.name}: {len(current_app.blueprints)} blueprints mounted")
+
+
+@hookimpl
+def register_commands(cli):
+    cli.add_command(fleet_command)
+'''
+
+
+@pytest.fixture
+def fleet_plugin(environment, tmp_path):
+    """A plugin configured in the instance's config file, with a command of its own."""
+    (tmp_path / "fleet_plugin.py").write_text(PLUGIN, encoding="utf-8")
+    instance = tmp_path / "instance"
+    instance.mkdir(exist_ok=True)
+    (instance / "config.py").write_text(
+        textwrap.dedent("""
+            import fleet_plugin
+            DEALERQMS_EXTRA_PLUGINS = {"fleet": fleet_plugin}
+        """),
+        encoding="utf-8",
+    )
+    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tmp_path), environment.get("PYTHONPATH")]))
+    return environment
+
+
+def test_a_plugins_command_is_listed_from_the_configuration_and_runs_in_the_whole_app(fleet_plugin):
+    _, help_text = started_modules(fleet_plugin, RUN_CLI, "--help")
+    assert "  fleet " in help_text
+    assert "Count the demonstrator cars of the fleet." in help_text
+
+    _, output = started_modules(fleet_plugin, RUN_CLI, "fleet")
+    blueprints = int(re.search(r"fleet of core: (\d+) blueprints mounted", output).group(1))
+    assert blueprints > 10  # the whole app, not the one the help was listed from
+
+
+def test_a_denied_plugins_command_is_not_listed(fleet_plugin):
+    fleet_plugin["DEALERQMS_PLUGINS_DENY"] = "fleet,audits"
+    _, help_text = started_modules(fleet_plugin, RUN_CLI, "--help")
+    assert "  fleet " not in help_text
+    assert "  audits " not in help_text
+    assert "  procedures " in help_text
 
 
 def test_an_everyday_command_loads_nothing_it_does_not_use(environment):
@@ -97,3 +187,20 @@ def test_the_migration_commands_load_alembic_when_they_run(environment):
     loaded, help_text = started(environment, RUN_CLI, "db", "--help")
     assert "upgrade" in help_text
     assert {"alembic", "flask_migrate"} <= loaded
+
+
+def test_the_help_of_an_instance_with_a_mistyped_setting_says_so_in_one_sentence(environment):
+    environment["DEALERQMS_TIME_ZONE"] = "Asia/Shanghia"
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE.format(action=RUN_CLI), "", "--help"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0
+    assert (
+        done.stderr.strip()
+        == "Error: DEALERQMS_TIME_ZONE: 'Asia/Shanghia' is not a time zone name such as Asia/Shanghai."
+    )
+    assert "  run " in done.stdout and "  init " not in done.stdout

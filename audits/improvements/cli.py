@@ -5,13 +5,10 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from audits.improvements import kpis, services
-from audits.services.common import site_named
-from core.accounts.services import user_by_login
+from audits.improvements import services
 from core.cli import domain_errors
 from core.clock import utcnow
 from core.database import commit, db
-from core.metrics.services import check_period
 
 
 @click.group("improvements", help="The improvement register: opportunities for improvement through PDCA and DMAIC.")
@@ -27,6 +24,10 @@ def improvements_group():
 def scan_command(period, site_code):
     """Raise an improvement for each KPI red two months running and each SERVQUAL gap below the
     threshold (what the scheduler's tick does for last month; safe to repeat)."""
+    from audits.improvements import kpis
+    from audits.services.common import site_named
+    from core.metrics.services import check_period
+
     month = check_period(period) if period else None
     sites = [site_named(site_code)] if site_code else None
     created = kpis.scan(utcnow(), sites=sites, period=month)
@@ -42,6 +43,8 @@ def scan_command(period, site_code):
 @domain_errors
 def list_command(login, stage, site):
     """List the improvements a user may see, newest first."""
+    from core.accounts.services import user_by_login
+
     rows = db.session.execute(services.list_query(user_by_login(login), stage=stage, site=site)).scalars().all()
     for item in rows:
         owner = item.owner.login if item.owner else "-"

@@ -5,11 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from audits.inspections import services
-from core.accounts.services import user_by_login
 from core.cli import UserError, domain_errors
 from core.database import commit, db
-from core.trail import acting_as
 
 
 @click.group("checks", help="Recurring checks: schedules and the inspections they create (see dealerqms tick).")
@@ -38,6 +35,10 @@ def _days(text: str) -> list[int]:
 @domain_errors
 def schedule_command(site, checklist, login, frequency, weekdays, day_of_month, assignee, starts_on, title):
     """Schedule CHECKLIST at SITE."""
+    from audits.inspections import services
+    from core.accounts.services import user_by_login
+    from core.trail import acting_as
+
     if weekdays and day_of_month:
         raise UserError("Choose --weekly or --monthly, not both.")
     actor = user_by_login(login)
@@ -64,6 +65,9 @@ def schedule_command(site, checklist, login, frequency, weekdays, day_of_month, 
 @domain_errors
 def list_command(login, open_only):
     """List the inspections a user may see, latest day first."""
+    from audits.inspections import services
+    from core.accounts.services import user_by_login
+
     rows = db.session.execute(services.inspections_query(user_by_login(login), open_only=open_only)).scalars().all()
     for inspection in rows:
         click.echo(

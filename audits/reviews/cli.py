@@ -5,8 +5,6 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from audits.reviews import inputs, services
-from core.accounts.services import user_by_login
 from core.cli import domain_errors
 from core.database import commit
 
@@ -23,6 +21,9 @@ def review_group():
 @domain_errors
 def compile_command(reference, login):
     """Compile a review's inputs from the data of its period; one line per section."""
+    from audits.reviews import inputs, services
+    from core.accounts.services import user_by_login
+
     actor = user_by_login(login)
     review = services.review_by_reference(reference)
     services.compile_inputs(actor, review)

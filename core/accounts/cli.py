@@ -3,11 +3,9 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from core.accounts import services
 from core.accounts.models import Role
 from core.cli import UserError, domain_errors, read_password_file
 from core.database import commit
-from core.trail import acting_as
 
 
 @click.group("user", help="Manage users.")
@@ -35,6 +33,9 @@ def user_group():
 @domain_errors
 def user_add(login, roles, display_name, department, site, email, password_file):
     """Add a user; prints a one-time password unless one is given."""
+    from core.accounts import services
+    from core.trail import acting_as
+
     password = read_password_file(password_file)
     generated = password is None
     if generated:
@@ -63,6 +64,9 @@ def user_add(login, roles, display_name, department, site, email, password_file)
 @domain_errors
 def user_set_password(login, password_file):
     """Set LOGIN's password (prints a one-time password unless one is given); ends all their sessions."""
+    from core.accounts import services
+    from core.trail import acting_as
+
     password = read_password_file(password_file)
     user = services.user_by_login(login.strip().lower())
     generated = password is None
@@ -88,6 +92,9 @@ def token_group():
 @domain_errors
 def token_create(login, name):
     """Print a new API token for LOGIN (shown once; stored hashed)."""
+    from core.accounts import services
+    from core.trail import acting_as
+
     user = services.user_by_login(login.lower())
     if not user.active:
         raise UserError(f"User {user.login} is deactivated.")

@@ -8,11 +8,8 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from core.accounts.services import user_by_login
-from core.checklists import catalog, services
 from core.cli import UserError, domain_errors
 from core.database import commit, db
-from core.trail import acting_as
 
 AS_HELP = "Who acts: a quality officer or an administrator (the command line names its user, like the others)."
 
@@ -32,6 +29,10 @@ def import_command(file, login):
 
     A changed file becomes the checklist's next version; with any problem nothing is imported.
     """
+    from core.accounts.services import user_by_login
+    from core.checklists import services
+    from core.trail import acting_as
+
     try:
         data = Path(file).read_bytes()
     except OSError as error:
@@ -61,6 +62,8 @@ def import_command(file, login):
 @domain_errors
 def export_command(key, output, number):
     """Write the imported checklist KEY to a file, XLSX or YAML by the file's extension."""
+    from core.checklists import services
+
     kind = services.kind_of(output)
     if kind is None:
         raise UserError(f"Name the file .xlsx, .yaml or .yml, not {output}.")
@@ -73,6 +76,8 @@ def export_command(key, output, number):
 @with_appcontext
 def list_command():
     """Every checklist on offer: key, origin, version, questions and scale."""
+    from core.checklists import catalog
+
     for key, checklist in sorted(catalog.checklists().items()):
         origin = catalog.origin(key) or "?"
         click.echo(
@@ -89,6 +94,10 @@ def list_command():
 @domain_errors
 def retire_command(key, version, login):
     """Retire VERSION of the imported checklist KEY: new audits no longer use it."""
+    from core.accounts.services import user_by_login
+    from core.checklists import catalog, services
+    from core.trail import acting_as
+
     user = user_by_login(login)
     with acting_as(user.login):
         row = services.retire(user, key, version)

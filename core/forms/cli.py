@@ -7,12 +7,9 @@ from datetime import date
 import click
 from flask.cli import with_appcontext
 
-from core.accounts.services import user_by_login
 from core.cli import UserError, domain_errors
 from core.database import commit
-from core.forms import follow_ups, schedules
 from core.rhythm import Frequency
-from core.trail import acting_as
 
 
 @click.group(
@@ -47,6 +44,10 @@ def _whole_number(option: str, text: str | None) -> int | None:
 @domain_errors
 def schedule_command(login, site, form_key, frequency, weekdays, day_of_month, department, assignee, title, starts_on):
     """Schedule a form at a site."""
+    from core.accounts.services import user_by_login
+    from core.forms import schedules
+    from core.trail import acting_as
+
     # Wrong input is one sentence, as the service's own refusals are (click's usage errors are not).
     if weekdays and frequency != Frequency.WEEKLY:
         raise UserError("--weekday goes with --frequency weekly.")
@@ -80,6 +81,9 @@ def schedule_command(login, site, form_key, frequency, weekdays, day_of_month, d
 @domain_errors
 def schedules_command(login):
     """List the active form schedules a user manages, with this month's dues done."""
+    from core.accounts.services import user_by_login
+    from core.forms import schedules
+
     rows = schedules.schedules_for(user_by_login(login))
     for schedule in rows:
         done, due = schedules.month_counts(schedule)
@@ -104,6 +108,10 @@ def schedules_command(login):
 @domain_errors
 def follow_up_command(follow_up_id, login, result, note):
     """Record the outcome of a low survey score's follow-up (FU-12 or 12)."""
+    from core.accounts.services import user_by_login
+    from core.forms import follow_ups
+    from core.trail import acting_as
+
     number = _whole_number("ID", follow_up_id.upper().removeprefix("FU-"))
     actor = user_by_login(login)
     with acting_as(actor.login):

@@ -1,37 +1,47 @@
 """Forms — the pages and API through which staff fill in the plugins' forms, and recurring
-forms: schedules whose dues wait in the task inbox until the form is submitted."""
+forms: schedules whose dues wait in the task inbox until the form is submitted.
+
+Each hook imports what it uses when it is called: importing the hooks stays cheap.
+"""
 
 from __future__ import annotations
 
-from core.database import commit
-from core.forms import api, follow_ups, history, notices, schedules, search, services, tasks, views
-from core.forms import cli as commands
-from core.forms import demo as demo_forms
 from core.plugins import hookimpl
 
 
 @hookimpl
 def register_blueprints():
+    from core.forms import views
+
     return [views.bp]
 
 
 @hookimpl
 def register_api_blueprints():
+    from core.forms import api
+
     return [api.bp, api.schedules_bp, api.follow_ups_bp]
 
 
 @hookimpl
 def register_commands(cli):
+    from core.forms import cli as commands
+
     cli.add_command(commands.forms_group)
 
 
 @hookimpl
 def trail_scope(user):
+    from core.forms import follow_ups, schedules, services
+
     return {**services.trail_scope(user), **schedules.trail_scope(user), **follow_ups.trail_scope(user)}
 
 
 @hookimpl
 def tick(now):
+    from core.database import commit
+    from core.forms import schedules
+
     created = schedules.create_due(now)
     commit()
     return [f"form dues created: {created}"] if created else []
@@ -39,12 +49,16 @@ def tick(now):
 
 @hookimpl
 def user_tasks(user, kind, limit):
+    from core.forms import tasks
+
     return tasks.user_tasks(user, kind, limit)
 
 
 # After the areas' demo data: their history's surveys are what it follows up.
 @hookimpl(trylast=True)
 def populate_instance(demo):
+    from core.forms import demo as demo_forms
+
     if demo:
         demo_forms.populate()
         demo_forms.follow_up_the_history()
@@ -52,14 +66,20 @@ def populate_instance(demo):
 
 @hookimpl
 def search_sources():
+    from core.forms import search
+
     return search.SOURCES
 
 
 @hookimpl
 def register_notification_kinds():
+    from core.forms import notices
+
     return notices.KINDS
 
 
 @hookimpl
 def register_trail_entities():
+    from core.forms import history
+
     return list(history.ENTITIES)

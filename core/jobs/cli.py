@@ -8,9 +8,6 @@ from flask.cli import with_appcontext
 
 from core.cli import UserError
 from core.database import db, iso_utc, read_only
-from core.jobs import services
-from core.jobs.models import Job
-from core.jobs.worker import run_job
 
 
 @click.group("jobs", help="Background jobs (evidence packs).")
@@ -23,6 +20,8 @@ def jobs_group():
 @with_appcontext
 def list_command(limit):
     """The latest jobs: id, kind, state, progress, who, when, error."""
+    from core.jobs import services
+
     with read_only():
         jobs = services.recent_jobs(None, limit=limit)
         for job in jobs:
@@ -39,6 +38,8 @@ def list_command(limit):
 @with_appcontext
 def purge_command():
     """Remove the results of jobs that finished longer ago than JOBS_RETENTION_DAYS."""
+    from core.jobs import services
+
     removed = services.purge_expired()
     click.echo(f"{removed} job results removed.")
 
@@ -48,6 +49,9 @@ def purge_command():
 @with_appcontext
 def run_command(job_id):
     """Run a queued job here, under its limits (what a queue's worker calls)."""
+    from core.jobs.models import Job
+    from core.jobs.worker import run_job
+
     with read_only():
         known = db.session.get(Job, job_id) is not None
     if not known:

@@ -23,7 +23,6 @@ from pathlib import Path
 
 from flask import current_app
 
-from core import create_app
 from core.database import db, read_only
 from core.errors import DomainError
 from core.jobs import states
@@ -337,6 +336,8 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1:
         print("usage: python -m core.jobs.worker JOB_ID", file=sys.stderr)
         return 2
+    from core import create_app
+
     app = create_app()
     with app.app_context():
         state = run_job(args[0])

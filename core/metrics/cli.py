@@ -7,11 +7,8 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from core.accounts.services import user_by_login
 from core.cli import UserError, domain_errors
 from core.database import commit
-from core.metrics import services
-from core.trail import acting_as
 
 
 @click.group("metrics", help="KPIs: measurements per site and period.")
@@ -36,6 +33,10 @@ def import_command(file, key, login, valid_rows):
 
     Every row is checked first; with any error nothing is imported unless --valid-rows is given.
     """
+    from core.accounts.services import user_by_login
+    from core.metrics import services
+    from core.trail import acting_as
+
     metric = services.definition(key)
     try:
         text = Path(file).read_bytes().decode("utf-8-sig")

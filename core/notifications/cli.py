@@ -5,9 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from core.accounts.services import user_by_login
 from core.cli import domain_errors
-from core.notifications import mail, services
 
 
 @click.command("notifications")
@@ -18,6 +16,9 @@ from core.notifications import mail, services
 @domain_errors
 def notifications_command(login, waiting, limit):
     """List a user's notifications, or the e-mail waiting to go out."""
+    from core.accounts.services import user_by_login
+    from core.notifications import mail, services
+
     if waiting:
         rows = mail.waiting()
         for row in rows:

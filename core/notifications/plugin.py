@@ -1,24 +1,31 @@
-"""Notifications — their pages and API, and the e-mail each tick sends."""
+"""Notifications — their pages and API, and the e-mail each tick sends.
+
+Each hook imports what it uses when it is called: importing the hooks stays cheap.
+"""
 
 from __future__ import annotations
 
-from core.notifications import api, mail, views
-from core.notifications import cli as commands
 from core.plugins import hookimpl
 
 
 @hookimpl
 def register_blueprints():
+    from core.notifications import views
+
     return [views.bp]
 
 
 @hookimpl
 def register_api_blueprints():
+    from core.notifications import api
+
     return [api.bp]
 
 
 @hookimpl
 def tick(now):
+    from core.notifications import mail
+
     sent, failed = mail.send_pending(now)
     digests = mail.send_digests(now)
     done = []
@@ -31,4 +38,6 @@ def tick(now):
 
 @hookimpl
 def register_commands(cli):
+    from core.notifications import cli as commands
+
     cli.add_command(commands.notifications_command)

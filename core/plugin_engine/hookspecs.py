@@ -178,10 +178,12 @@ def register_permissions():
 def register_migrations():
     """Folders of Alembic migration scripts for the tables this plugin owns.
 
-    Called when the schema is created or upgraded (``dealerqms init``). Each folder holds
-    version scripts whose first revision has ``branch_labels = ("<plugin>",)``,
-    ``down_revision = None`` and usually ``depends_on = "0001_core"``;
-    ``alembic upgrade heads`` applies every branch with the core's.
+    Called at start-up and when the schema is created or upgraded (``dealerqms init``); a
+    plugin whose hook module imports its models lazily imports them here, so that its tables
+    are on the metadata before the first query. Each folder holds version scripts whose
+    first revision has ``branch_labels = ("<plugin>",)``, ``down_revision = None`` and
+    usually ``depends_on = "0001_core"``; ``alembic upgrade heads`` applies every branch
+    with the core's.
 
     Returns:
         A list of ``pathlib.Path`` (or strings) of existing folders.
@@ -202,7 +204,9 @@ def register_migrations():
 def register_commands(cli):
     """Add click commands to the ``dealerqms`` command line (and ``flask --app core``).
 
-    Called once at start-up. Commands that use the database are decorated with
+    Called once at start-up, and by ``dealerqms --help``, which lists the commands without
+    building the app: import the module of your commands in the hook, and the services a
+    command calls in the command. Commands that use the database are decorated with
     ``flask.cli.with_appcontext``; report a user's mistake with ``UserError`` (one sentence
     on stderr, exit status 1).
 

@@ -13,9 +13,10 @@ See ``docs/plugins.md`` for every hook (generated from
 :mod:`core.plugin_engine.hookspecs`) and every name exported here.
 """
 
+import importlib
+
 import pluggy
 
-from core.accounts.permissions import Permission, can, require
 from core.cli import UserError
 from core.clock import (
     add_months,
@@ -27,7 +28,6 @@ from core.clock import (
     utcnow,
 )
 from core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
-from core.notifications.services import notify
 from core.plugin_engine.capabilities import CapabilityMissing, raise_nonconformity
 from core.plugin_engine.errors import PluginError
 from core.plugin_engine.settings import plugin_config
@@ -63,11 +63,9 @@ from core.plugin_engine.types import (
     TaskList,
     TrailEntity,
 )
-from core.plugins.api_helpers import api_user, problem, token_required
 from core.plugins.data import (
     demo_random,
     demo_sites,
-    demo_text,
     submissions_between,
     submissions_in_period,
     submit_form,
@@ -83,6 +81,34 @@ from core.plugins.people import (
     is_department_head,
     quality_officers,
 )
+
+# Imported on first use (PEP 562): they bring the models, the API and the services with them,
+# and every plugin's hooks import this package, so ``dealerqms --help`` would pay for them all
+# (the functions of data, documents and people import what they use when called).
+_LAZY = {
+    "Permission": "core.accounts.permissions",
+    "can": "core.accounts.permissions",
+    "require": "core.accounts.permissions",
+    "notify": "core.notifications.services",
+    "api_user": "core.plugins.api_helpers",
+    "problem": "core.plugins.api_helpers",
+    "token_required": "core.plugins.api_helpers",
+    "demo_text": "core.demo",
+}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 hookimpl = pluggy.HookimplMarker("dealerqms")
 

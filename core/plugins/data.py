@@ -6,18 +6,11 @@ from __future__ import annotations
 
 import random
 
-from core.accounts.services import site_by_code, user_by_login
 from core.database import commit, db
-from core.demo import demo_text, present_demo_sites
-from core.forms import services
-from core.forms.models import FormSubmission
-from core.forms.services import period_data
-from core.metrics.services import mark_site_period
 
 __all__ = [
     "demo_random",
     "demo_sites",
-    "demo_text",
     "submissions_between",
     "submissions_in_period",
     "submit_form",
@@ -39,6 +32,8 @@ def submissions_in_period(form_key: str, site, period: str, span: str = "month")
                 answers = submissions_in_period("sales.survey", site, period)
                 return nps([a["recommend"] for a in answers]) if answers else None
     """
+    from core.forms.services import period_data
+
     return period_data(form_key, site, period, span)
 
 
@@ -54,6 +49,8 @@ def submissions_between(form_key: str, site, first: str, last: str) -> list[dict
         def dashboard_panels(site, user):
             open_cases = latest_cases(submissions_between("usedcars.warranty_case", site, "2025-01", "2026-12"))
     """
+    from core.forms.models import FormSubmission
+
     return list(
         db.session.execute(
             db.select(FormSubmission.data)
@@ -99,6 +96,10 @@ def submit_forms(entries) -> list[int]:
         submit_forms([{"form_key": "usedcars.appraisal", "data": {...}, "site": "BJ01",
                        "submitted_by": "bj.sales", "submitted_at": when} for when in month])
     """
+    from core.accounts.services import site_by_code, user_by_login
+    from core.forms import services
+    from core.metrics.services import mark_site_period
+
     sites, users, ids, touched = {}, {}, [], {}
     for entry in entries:
         form = services.definition(entry["form_key"])
@@ -138,6 +139,8 @@ def demo_sites() -> list:
                 submit_form("usedcars.appraisal", {...}, site=site.code,
                             submitted_by=site.logins["SALES"][0])
     """
+    from core.demo import present_demo_sites
+
     return present_demo_sites()
 
 

@@ -4,9 +4,13 @@ imports the procedures package."""
 
 from __future__ import annotations
 
-from core.accounts.models import Site
+from typing import TYPE_CHECKING
+
 from core.plugin_engine.capabilities import CapabilityMissing
 from core.plugin_engine.manager import plugin_manager
+
+if TYPE_CHECKING:
+    from core.accounts.models import Site
 
 __all__ = ["procedure_acknowledgements"]
 
@@ -16,6 +20,8 @@ def procedure_acknowledgements(site: Site | str, period: str) -> tuple[int, int]
     code) at the end of the month ``period`` (``YYYY-MM``; now for the current month), and how
     many of them were given by then. Raises ``CapabilityMissing`` when no installed plugin keeps
     those records (document control is not installed or is blocked)."""
+    from core.accounts.models import Site
+
     if not isinstance(site, Site):
         from core.accounts.services import site_by_code
 

@@ -4,11 +4,14 @@ importing the core's account internals."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import or_
 
-from core.accounts import organisation
-from core.accounts.models import Department, Role, Site, User, UserRole
 from core.database import db
+
+if TYPE_CHECKING:
+    from core.accounts.models import Department, Site, User
 
 __all__ = [
     "active_sites",
@@ -29,32 +32,44 @@ def find_site(code: str) -> Site:
 
 def active_sites() -> list[Site]:
     """Every active site of the group, by code (a picker's choices)."""
+    from core.accounts.models import Site
+
     return list(db.session.execute(db.select(Site).filter_by(active=True).order_by(Site.code)).scalars())
 
 
 def _site(site: Site | str) -> Site:
+    from core.accounts.models import Site
+
     return site if isinstance(site, Site) else find_site(site)
 
 
 def _department(code: str) -> Department | None:
+    from core.accounts.models import Department
+
     return db.session.execute(db.select(Department).filter_by(code=code)).scalar_one_or_none()
 
 
 def department_head(department: str, site: Site | str) -> User | None:
     """The head of ``department`` (its code, e.g. ``sales``) at ``site`` (a site or its code):
     the site's own head, else the group-level head of that function; None when nobody is named."""
+    from core.accounts import organisation
+
     found = _department(department)
     return organisation.head_of(found, _site(site)) if found is not None else None
 
 
 def is_department_head(user: User, department: str, site: Site | str) -> bool:
     """Whether ``user`` heads (or deputises for) ``department`` at ``site``."""
+    from core.accounts import organisation
+
     found = _department(department)
     return found is not None and organisation.is_head_of(user, found.id, _site(site).id)
 
 
 def department_people(department: str, site: Site | str) -> list[User]:
     """The active people of ``department`` working at ``site``, by name."""
+    from core.accounts.models import User
+
     found = _department(department)
     if found is None:
         return []
@@ -68,6 +83,8 @@ def department_people(department: str, site: Site | str) -> list[User]:
 
 def quality_officers(site: Site | str) -> list[User]:
     """The active quality officers who look after ``site``: its own and the group office's."""
+    from core.accounts.models import Role, User, UserRole
+
     query = (
         db.select(User)
         .where(

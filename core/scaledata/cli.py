@@ -6,7 +6,6 @@ import click
 from flask.cli import with_appcontext
 
 from core.cli import UserError, domain_errors
-from core.scaledata.generate import DEMO_PASSWORD, generate
 from core.scaledata.sizes import SCALES
 
 
@@ -22,6 +21,8 @@ from core.scaledata.sizes import SCALES
 @domain_errors
 def demo_data_command(scale, seed):
     """Fill a new instance with synthetic data for demos and benchmarks."""
+    from core.scaledata.generate import DEMO_PASSWORD, generate
+
     report = generate(scale, seed)
     width = max(len(name) for name in report.counts)
     for table, count in report.counts.items():

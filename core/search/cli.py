@@ -5,11 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from core.accounts.services import user_by_login
 from core.cli import UserError, domain_errors
 from core.database import commit
-from core.search import index
-from core.search import query as search
 
 
 @click.group("search")
@@ -23,6 +20,8 @@ def search_group():
 @domain_errors
 def reindex_command(kinds):
     """Rebuild the search index from the records (after a restore or bulk-loaded data)."""
+    from core.search import index
+
     try:
         counts = index.reindex(kinds or None)
     except KeyError as error:
@@ -41,6 +40,9 @@ def reindex_command(kinds):
 @domain_errors
 def query_command(words, login, limit):
     """Search as a user would."""
+    from core.accounts.services import user_by_login
+    from core.search import query as search
+
     results = search.search(user_by_login(login), words, limit=limit)
     for hit in results.hits:
         click.echo(f"{hit.kind_label}  {hit.reference}  {hit.title}  {hit.url}")

@@ -5,10 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from core.accounts.services import user_by_login
 from core.cli import domain_errors
 from core.counts import count_text
-from core.tasks import services
 
 
 @click.command("tasks")
@@ -18,6 +16,9 @@ from core.tasks import services
 @domain_errors
 def tasks_command(login, kind):
     """List what waits for a user, earliest due first."""
+    from core.accounts.services import user_by_login
+    from core.tasks import services
+
     user = user_by_login(login)
     inbox = services.inbox(user, kind)
     for task in inbox.tasks:

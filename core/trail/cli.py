@@ -6,7 +6,6 @@ import click
 from flask.cli import with_appcontext
 
 from core.database import db, read_only
-from core.trail.chain import verify
 
 
 @click.group("trail", help="The audit trail.")
@@ -18,6 +17,8 @@ def trail_group():
 @with_appcontext
 def trail_verify():
     """Verify the whole hash chain; exit 1 naming the first broken event."""
+    from core.trail.chain import verify
+
     with read_only(), db.engine.connect() as connection:
         result = verify(connection)
     if result.ok:

@@ -1,23 +1,29 @@
-"""The audit trail's page of the API and its command, plugged in like any area."""
+"""The audit trail's page of the API and its command, plugged in like any area.
+
+Each hook imports what it uses when it is called: importing the hooks stays cheap.
+"""
 
 from __future__ import annotations
 
 from core.plugins import hookimpl
-from core.trail import api
-from core.trail import cli as commands
-from core.trail.entities import ENTITIES
 
 
 @hookimpl
 def register_api_blueprints():
+    from core.trail import api
+
     return [api.bp]
 
 
 @hookimpl
 def register_commands(cli):
+    from core.trail import cli as commands
+
     cli.add_command(commands.trail_group)
 
 
 @hookimpl
 def register_trail_entities():
+    from core.trail.entities import ENTITIES
+
     return list(ENTITIES)

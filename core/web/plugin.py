@@ -1,21 +1,26 @@
 """The web shell — home and dashboard, administration — and the instance's own commands
-(``init``, ``backup``/``restore``, ``migrate-storage``, ``demo-data``)."""
+(``init``, ``backup``/``restore``, ``migrate-storage``, ``demo-data``).
+
+Each hook imports what it uses when it is called: importing the hooks stays cheap.
+"""
 
 from __future__ import annotations
 
-from core import backup, maintenance, scheduler, storage_migration
 from core.plugins import hookimpl
-from core.scaledata import cli as scaledata_commands
-from core.web import admin, views
 
 
 @hookimpl
 def register_blueprints():
+    from core.web import admin, views
+
     return [views.bp, admin.bp]
 
 
 @hookimpl
 def register_commands(cli):
+    from core import backup, maintenance, scheduler, storage_migration
+    from core.scaledata import cli as scaledata_commands
+
     for command in (
         maintenance.init_command,
         backup.backup_command,

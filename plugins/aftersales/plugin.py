@@ -19,22 +19,14 @@ from core.plugins import (
     PluginPermission,
     PublicForm,
     ReviewInput,
-    active_sites,
     add_months,
-    can,
     form_url,
     hookimpl,
     raise_nonconformity,
-    submissions_between,
-    submissions_in_period,
     submissions_url,
     utcnow,
 )
-from core.plugins import (
-    today as local_today,
-)
-from plugins.aftersales import computations, definitions, escalation
-from plugins.aftersales import demo as demo_records
+from plugins.aftersales import computations, definitions
 
 __version__ = "1.0"
 
@@ -113,11 +105,16 @@ def register_public_forms():
 
 @hookimpl
 def register_notification_kinds():
+    from plugins.aftersales import escalation
+
     return escalation.KINDS
 
 
 @hookimpl
 def tick(now):
+    from core.plugins import active_sites
+    from plugins.aftersales import escalation
+
     # Every active site's waiting complaints, each step told once (notify's event key).
     told = sum(escalation.escalate(site, now) for site in active_sites())
     return [f"complaint reminders and escalations: {told}"] if told else []
@@ -133,45 +130,51 @@ def register_translations():
     return [Path(__file__).parent / "translations"]
 
 
-def _servqual(dimension):
-    def compute(site, period):
-        return computations.servqual_gaps(submissions_in_period("aftersales.servqual", site, period)).get(dimension)
+def _computations() -> dict:
+    """Metric key → how to compute it; the records are read when a metric is computed."""
+    from core.plugins import submissions_between, submissions_in_period
 
-    return compute
+    def _servqual(dimension):
+        def compute(site, period):
+            return computations.servqual_gaps(submissions_in_period("aftersales.servqual", site, period)).get(dimension)
 
+        return compute
 
-COMPUTATIONS = {
-    "aftersales.csi": lambda site, period: computations.weighted_index(
-        submissions_in_period("aftersales.csi_survey", site, period),
-        computations.CSI_WEIGHTS,
-        computations.CSI_SCALE_MAX,
-    ),
-    "aftersales.first_time_fix": lambda site, period: computations.first_time_fix_rate(
-        submissions_in_period("aftersales.repair_order", site, period)
-    ),
-    "aftersales.technician_efficiency": lambda site, period: computations.technician_efficiency(
-        submissions_in_period("aftersales.repair_order", site, period)
-    ),
-    "aftersales.on_time_delivery": lambda site, period: computations.on_time_delivery_rate(
-        submissions_in_period("aftersales.repair_order", site, period)
-    ),
-    "aftersales.complaints_on_time": lambda site, period: computations.closed_on_time_rate(
-        submissions_in_period("aftersales.complaint", site, period)
-    ),
-    "aftersales.complaint_resolution_days": lambda site, period: computations.mean_resolution_days(
-        submissions_in_period("aftersales.complaint", site, period)
-    ),
-    # The next month too: a complaint of the month's last day is acknowledged, or registered, in it.
-    "aftersales.complaints_acknowledged_24h": lambda site, period: computations.acknowledged_within_rate(
-        submissions_between("aftersales.complaint", site, period, add_months(period, 1)), period, site.zone, utcnow()
-    ),
-    **{f"aftersales.servqual_{dimension}": _servqual(dimension) for dimension in computations.SERVQUAL_DIMENSIONS},
-}
+    return {
+        "aftersales.csi": lambda site, period: computations.weighted_index(
+            submissions_in_period("aftersales.csi_survey", site, period),
+            computations.CSI_WEIGHTS,
+            computations.CSI_SCALE_MAX,
+        ),
+        "aftersales.first_time_fix": lambda site, period: computations.first_time_fix_rate(
+            submissions_in_period("aftersales.repair_order", site, period)
+        ),
+        "aftersales.technician_efficiency": lambda site, period: computations.technician_efficiency(
+            submissions_in_period("aftersales.repair_order", site, period)
+        ),
+        "aftersales.on_time_delivery": lambda site, period: computations.on_time_delivery_rate(
+            submissions_in_period("aftersales.repair_order", site, period)
+        ),
+        "aftersales.complaints_on_time": lambda site, period: computations.closed_on_time_rate(
+            submissions_in_period("aftersales.complaint", site, period)
+        ),
+        "aftersales.complaint_resolution_days": lambda site, period: computations.mean_resolution_days(
+            submissions_in_period("aftersales.complaint", site, period)
+        ),
+        # The next month too: a complaint of the month's last day is acknowledged, or registered, in it.
+        "aftersales.complaints_acknowledged_24h": lambda site, period: computations.acknowledged_within_rate(
+            submissions_between("aftersales.complaint", site, period, add_months(period, 1)),
+            period,
+            site.zone,
+            utcnow(),
+        ),
+        **{f"aftersales.servqual_{dimension}": _servqual(dimension) for dimension in computations.SERVQUAL_DIMENSIONS},
+    }
 
 
 @hookimpl
 def compute_metric(metric, site, period):
-    compute = COMPUTATIONS.get(metric.key)
+    compute = _computations().get(metric.key)
     if compute is None:
         return None
     value = compute(site, period)
@@ -205,6 +208,9 @@ def form_submitted(submission):
 
 def open_sanbao_cases(site, today: date | None = None) -> list[tuple[dict, list]]:
     """Open 三包 cases of a site (their latest entry) that reach or approach a trigger."""
+    from core.plugins import submissions_between
+    from core.plugins import today as local_today
+
     latest = (today or local_today()).strftime("%Y-%m")
     entries = submissions_between("aftersales.sanbao_case", site, add_months(latest, 1 - SANBAO_MONTHS), latest)
     cases = []
@@ -276,6 +282,8 @@ def flag_text(flag: computations.SanbaoFlag) -> str:
 
 
 def _may_see_aftersales(user) -> bool:
+    from core.plugins import can
+
     department = getattr(user, "department", None)
     return can(user, REVIEW_SERVICE) or getattr(department, "code", None) == definitions.AREA
 
@@ -284,6 +292,8 @@ def _may_see_aftersales(user) -> bool:
 def review_inputs(site, period_from, period_to):
     """Customer feedback for the management review (ISO 9001 9.3.2 c 1): the complaints received
     in the period by category, and how fast those closed in it were closed."""
+    from core.plugins import submissions_between
+
     entries = submissions_between("aftersales.complaint", site, f"{period_from:%Y-%m}", f"{period_to:%Y-%m}")
     figures = computations.complaint_figures(entries, period_from, period_to)
     categories = dict(definitions.complaint_register().field("category").choices)
@@ -300,6 +310,8 @@ def review_inputs(site, period_from, period_to):
 
 @hookimpl
 def dashboard_panels(site, user):
+    from plugins.aftersales import escalation
+
     if not _may_see_aftersales(user):
         return []
     panels = [DashboardPanel(title=_l("Customer service index (CSI)"), chart="aftersales.csi")]
@@ -402,6 +414,8 @@ def complaint_ageing(site, waiting: list[computations.OpenComplaint]) -> str:
 
 @hookimpl
 def dashboard_overdue(site, user):
+    from plugins.aftersales import escalation
+
     if site is None or not _may_see_aftersales(user):
         return []
     late = [item for item in escalation.open_complaints(site, utcnow()) if item.overdue]
@@ -424,5 +438,7 @@ def dashboard_overdue(site, user):
 
 @hookimpl
 def populate_instance(demo):
+    from plugins.aftersales import demo as demo_records
+
     if demo:
         demo_records.populate()

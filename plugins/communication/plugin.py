@@ -9,21 +9,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from core.plugins import (
-    DashboardPanel,
-    PluginPermission,
-    add_months,
-    can,
-    hookimpl,
-    submissions_between,
-    submissions_in_period,
-    submissions_url,
-)
-from core.plugins import (
-    today as local_today,
-)
+from core.plugins import DashboardPanel, PluginPermission, add_months, hookimpl, submissions_url
 from plugins.communication import computations, definitions
-from plugins.communication import demo as demo_records
 
 __version__ = "1.0"
 
@@ -74,6 +61,8 @@ def register_translations():
 
 @hookimpl
 def compute_metric(metric, site, period):
+    from core.plugins import submissions_in_period
+
     if metric.key == "communication.actions_on_time":
         value = computations.actions_on_time_rate(submissions_in_period("communication.meeting", site, period), period)
     elif metric.key == "communication.handoff_rate":
@@ -86,6 +75,9 @@ def compute_metric(metric, site, period):
 
 
 def overdue_actions(site, today: date | None = None) -> list[dict]:
+    from core.plugins import submissions_between
+    from core.plugins import today as local_today
+
     today = today or local_today()
     latest = today.strftime("%Y-%m")
     meetings = submissions_between("communication.meeting", site, add_months(latest, 1 - OVERDUE_MONTHS), latest)
@@ -94,6 +86,8 @@ def overdue_actions(site, today: date | None = None) -> list[dict]:
 
 @hookimpl
 def dashboard_panels(site, user):
+    from core.plugins import can
+
     if not can(user, FOLLOW_UP_ACTIONS):
         return []
     panels = []
@@ -117,5 +111,7 @@ def dashboard_panels(site, user):
 
 @hookimpl
 def populate_instance(demo):
+    from plugins.communication import demo as demo_records
+
     if demo:
         demo_records.populate()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from core.plugins import submissions_in_period
 from plugins.marketing.definitions import EVALUATION
 
 
@@ -64,6 +63,8 @@ COMPUTED: dict[str, Callable[[list[Mapping]], float | None]] = {
 
 
 def compute(metric_key: str, site, period: str) -> float | None:
+    from core.plugins import submissions_in_period
+
     if metric_key not in COMPUTED:
         return None
     value = COMPUTED[metric_key](submissions_in_period(EVALUATION, site, period))

@@ -9,17 +9,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from core.plugins import (
-    DashboardPanel,
-    ProcedureTemplate,
-    add_months,
-    current_period,
-    hookimpl,
-    submissions_between,
-    submissions_url,
-)
+from core.plugins import DashboardPanel, ProcedureTemplate, add_months, current_period, hookimpl, submissions_url
 from plugins.marketing import computations, definitions
-from plugins.marketing import demo as demo_records
 
 HERE = Path(__file__).parent
 # The lead-source table looks back a year: campaigns are few, and a month
@@ -84,6 +75,8 @@ def last_periods(months: int, latest: str | None = None) -> list[str]:
 
 @hookimpl
 def dashboard_panels(site):
+    from core.plugins import submissions_between
+
     periods = last_periods(LOOKBACK_MONTHS)
     evaluations = submissions_between(definitions.EVALUATION, site, periods[-1], periods[0])
     plans = submissions_between(definitions.PLAN, site, periods[2], periods[0])
@@ -145,5 +138,7 @@ def _sort_key(totals):
 
 @hookimpl
 def populate_instance(demo):
+    from plugins.marketing import demo as demo_records
+
     if demo:
         demo_records.populate()

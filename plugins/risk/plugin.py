@@ -16,12 +16,10 @@ from core.plugins import (
     add_months,
     hookimpl,
     raise_nonconformity,
-    submissions_between,
     submissions_url,
     today,
 )
 from plugins.risk import computations
-from plugins.risk import demo as demo_records
 from plugins.risk.definitions import CHECKLISTS, FORMS, METRICS, PROCEDURE_TEMPLATES, SANBAO_CASE
 
 HERE = Path(__file__).parent
@@ -66,6 +64,8 @@ def register_translations():
 
 def register_of(site) -> list[dict]:
     """The site's current risk register (latest entry of each open risk)."""
+    from core.plugins import submissions_between
+
     year = today().year
     return computations.current_register(
         submissions_between("risk.register_entry", site, f"{year - REGISTER_YEARS + 1}-01", f"{year}-12")
@@ -123,6 +123,8 @@ def audit_risk_factors(site, department):
 def review_inputs(site, period_from, period_to):
     """Risks and opportunities for the management review (ISO 9001 9.3.2 e): the current register
     by level, and the risks added or re-assessed in the months of the period."""
+    from core.plugins import submissions_between
+
     levels = {name: 0 for name, _lowest in computations.LEVELS}
     for entry in register_of(site):
         levels[computations.level(computations.score(entry))] += 1
@@ -147,6 +149,8 @@ def _end_of(period: str) -> date:
 
 @hookimpl
 def compute_metric(metric, site, period):
+    from core.plugins import submissions_between
+
     if metric.key not in ("risk.open_sanbao_cases", "risk.sanbao_days_open"):
         return None
     on = _end_of(period)
@@ -287,5 +291,7 @@ def overdue_list(register, on, everything: str | None = None) -> Markup:
 
 @hookimpl
 def populate_instance(demo):
+    from plugins.risk import demo as demo_records
+
     if demo:
         demo_records.populate()

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 
-from core.plugins import submissions_in_period
 from plugins.sales.definitions import DELIVERY, LEAD_LOG, SSI_SCALE, SSI_WEIGHTS, SURVEY
 
 
@@ -114,6 +113,8 @@ COMPUTED: dict[str, tuple[str, Callable[[list[Mapping]], float | None]]] = {
 
 
 def compute(metric_key: str, site, period: str) -> float | None:
+    from core.plugins import submissions_in_period
+
     if metric_key not in COMPUTED:
         return None
     form_key, computation = COMPUTED[metric_key]

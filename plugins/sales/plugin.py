@@ -17,12 +17,8 @@ from core.plugins import (
     current_period,
     hookimpl,
     raise_nonconformity,
-    submissions_in_period,
 )
-from plugins.sales import computations, consultants, definitions
-from plugins.sales import demo as demo_records
-from plugins.sales.api import api
-from plugins.sales.web import bp
+from plugins.sales import computations, definitions
 
 HERE = Path(__file__).parent
 
@@ -58,21 +54,29 @@ def register_public_forms():
 
 @hookimpl
 def register_permissions():
+    from plugins.sales import consultants
+
     return consultants.PERMISSIONS
 
 
 @hookimpl
 def register_blueprints():
+    from plugins.sales.web import bp
+
     return [bp]
 
 
 @hookimpl
 def register_api_blueprints():
+    from plugins.sales.api import api
+
     return [api]
 
 
 @hookimpl
 def menu_links(user):
+    from plugins.sales import consultants
+
     # The consultants' own figures for them, their team's for the heads and the quality officers.
     if consultants.may_read_any(user):
         return [MenuLink(label=_l("Sales figures per consultant"), endpoint="sales.consultants_page")]
@@ -155,6 +159,8 @@ def form_submitted(submission):
 
 @hookimpl
 def dashboard_panels(site):
+    from core.plugins import submissions_in_period
+
     period = current_period()
     leads = submissions_in_period(definitions.LEAD_LOG, site, period)
     deliveries = submissions_in_period(definitions.DELIVERY, site, period)
@@ -187,5 +193,7 @@ def _number(value) -> str:
 
 @hookimpl
 def populate_instance(demo):
+    from plugins.sales import demo as demo_records
+
     if demo:
         demo_records.populate()

@@ -6,9 +6,8 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
-from core.plugins import CapabilityMissing, DashboardPanel, hookimpl, procedure_acknowledgements, submissions_in_period
+from core.plugins import CapabilityMissing, DashboardPanel, hookimpl
 from plugins.training import computations
-from plugins.training import demo as demo_records
 from plugins.training.definitions import CHECKLISTS, FORMS, METRICS, PROCEDURE_TEMPLATES, ROSTER
 
 HERE = Path(__file__).parent
@@ -48,6 +47,8 @@ def register_translations():
 
 @hookimpl
 def compute_metric(metric, site, period):
+    from core.plugins import procedure_acknowledgements, submissions_in_period
+
     if metric.key == "training.procedure_acknowledgement":
         try:
             due, given = procedure_acknowledgements(site, period)
@@ -71,5 +72,7 @@ def dashboard_panels(site, user):
 
 @hookimpl
 def populate_instance(demo):
+    from plugins.training import demo as demo_records
+
     if demo:
         demo_records.populate()
