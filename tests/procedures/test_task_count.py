@@ -9,7 +9,7 @@ import pytest
 
 from core.clock import today
 from tests.procedures.conftest import approve, effective_procedure, make_procedure, user
-from tests.statements import statements
+from tests.statements import loaded, statements
 
 READERS = ("admin", "qo", "qo2", "head", "servicehead", "staff", "auditor", "northhead", "northqo")
 
@@ -163,10 +163,9 @@ def test_the_task_count_reads_no_revision_however_many_wait(app, people, login):
         with app.test_request_context():
             db.session.expunge_all()
             reader = user(login)
-            with statements(app) as seen:
+            with statements(app) as seen, loaded(Revision, Procedure) as objects:
                 number = tasks.count(reader)
-            loaded = sum(isinstance(row, (Revision, Procedure)) for row in db.session.identity_map.values())
-            return number, len(seen), loaded
+            return number, len(seen), len(objects)
 
     with app.app_context():
         for number in range(1, 6):
