@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, false, or_
+from sqlalchemy import false, or_
 from sqlalchemy.orm import aliased
 
 from audits.improvements import services as improvements
@@ -15,8 +15,7 @@ from audits.inspections import services as inspections
 from audits.inspections.models import Inspection
 from audits.models import ActionState, Audit, AuditState, CorrectiveAction, NcState, Nonconformity
 from audits.services import actions as action_services
-from core.accounts.models import Role, User
-from core.accounts.organisation import is_head_of
+from core.accounts.models import DepartmentHead, Role, User
 from core.accounts.permissions import Permission, can, scope_clause
 from core.counts import capped_count
 from core.database import db
@@ -132,8 +131,8 @@ def _load_ncs_of(actions: list[CorrectiveAction]) -> None:
 
 def _verifiable_query(user: User):
     """SQL: the done actions ``user`` may verify — the rule of :func:`action_services.verify_refusal`
-    (readable, in their verification scope, neither owned nor completed by them), but for the
-    headship, which :func:`_headed` adds. The navigation counts these on every page."""
+    (readable, in their verification scope, neither owned nor completed by them) with the
+    headship that :func:`_headed` adds. The navigation counts these on every page."""
     nc = aliased(Nonconformity)
     return (
         db.select(CorrectiveAction)
@@ -149,17 +148,23 @@ def _verifiable_query(user: User):
 
 
 def _headed(user: User, query, nc):
-    """``query`` narrowed to the NCs whose department ``user`` heads at their site, unless a
-    quality officer verifies them all. Who heads what (deputies, group-level heads) is the
-    organisation's rule, asked once per department and site among the candidates: as many as
-    the organisation has, whatever the number of actions."""
+    """``query`` narrowed to the NCs whose department ``user`` heads (or deputises for) at their
+    site or group-wide — :func:`organisation.is_head_of` as a clause — unless a quality officer
+    verifies them all."""
     if Role.QUALITY_OFFICER in user.roles:
         return query
-    pairs = db.session.execute(query.with_only_columns(nc.department_id, nc.site_id).distinct().order_by(None)).all()
-    headed = [(department, site) for department, site in pairs if is_head_of(user, department, site)]
-    if not headed:
+    if Role.DEPARTMENT_HEAD not in user.roles or not user.active:
         return query.where(false())
-    return query.where(or_(*(and_(nc.department_id == department, nc.site_id == site) for department, site in headed)))
+    heads = (
+        db.select(DepartmentHead.id)
+        .where(
+            DepartmentHead.department_id == nc.department_id,
+            or_(DepartmentHead.head_id == user.id, DepartmentHead.deputy_id == user.id),
+            or_(DepartmentHead.site_id.is_(None), DepartmentHead.site_id == nc.site_id),
+        )
+        .exists()
+    )
+    return query.where(heads)
 
 
 def _to_verify(user: User, limit: int) -> TaskList:
