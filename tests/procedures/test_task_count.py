@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from core.clock import today
+from core.testing import TEST_PASSWORD
 from tests.procedures.conftest import approve, effective_procedure, make_procedure, user
 from tests.statements import loaded, statements
 
@@ -68,6 +69,15 @@ def _varied_records():
     _in_review("SA-PR-004", edited_by="head")  # nor whoever changed its text
     approve(_in_review("SA-PR-005"), "head")  # the head has approved it: only a quality officer is still asked
     approve(_in_review("SA-PR-006", site=_site("MAIN")), "qo")
+    # Approved by the head, rejected, submitted again: the head's approval was of the text before.
+    resubmitted = _in_review("SA-PR-007")
+    approve(resubmitted, "head")
+    services.sign_revision(
+        user("qo"), resubmitted, meaning="rejected", password=TEST_PASSWORD, comment="Name who greets"
+    )
+    commit()
+    services.submit(user("qo2"), resubmitted, row_version=resubmitted.row_version)
+    commit()
     _in_review("AS-PR-001", department="AFTERSALES")
     _in_review("AS-PR-002", department="AFTERSALES", site=_site("MAIN"))
     _in_review("SA-PR-101", author="northqo", site=_site("NORTH"))
@@ -134,6 +144,8 @@ def test_the_counted_approvals_and_reviews_are_those_the_signing_page_allows(app
             assert counted.total == listed.total == len(reviewable), login
             assert {task.record for task in listed} == reviewable, login
             shown[login] = (len(approvable), len(reviewable))
+            if login == "head":
+                assert "SA-PR-007 rev 1" in approvable and "SA-PR-005 rev 1" not in approvable
     # The set is varied: the rules leave different work to different people, and some to nobody.
     assert shown["qo"] != shown["head"] != shown["northhead"] and shown["staff"] == (0, 0)
     assert shown["qo2"][0] < shown["qo"][0] and shown["head"][0] > 0 and shown["servicehead"][0] > 0
