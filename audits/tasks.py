@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import false, or_
+from sqlalchemy.orm import aliased
 
 from audits.improvements import services as improvements
 from audits.improvements.models import Improvement, Stage
@@ -13,7 +15,8 @@ from audits.inspections import services as inspections
 from audits.inspections.models import Inspection
 from audits.models import ActionState, Audit, AuditState, CorrectiveAction, NcState, Nonconformity
 from audits.services import actions as action_services
-from core.accounts.models import User
+from core.accounts.models import DepartmentHead, Role, User
+from core.accounts.permissions import Permission, can, scope_clause
 from core.counts import capped_count
 from core.database import db
 from core.paths import path_for
@@ -126,10 +129,57 @@ def _load_ncs_of(actions: list[CorrectiveAction]) -> None:
         ).scalars().all()
 
 
+def _verifiable_query(user: User):
+    """SQL: the done actions ``user`` may verify — the rule of :func:`action_services.verify_refusal`
+    (readable, in their verification scope, neither owned nor completed by them) with the
+    headship that :func:`_headed` adds. The navigation counts these on every page."""
+    nc = aliased(Nonconformity)
+    return (
+        db.select(CorrectiveAction)
+        .join(nc, nc.id == CorrectiveAction.nonconformity_id)
+        .where(
+            action_services.visible_clause(user),
+            CorrectiveAction.state == ActionState.DONE,
+            CorrectiveAction.owner_id != user.id,
+            or_(CorrectiveAction.completed_by_id.is_(None), CorrectiveAction.completed_by_id != user.id),
+            scope_clause(user, Permission.VERIFY_EFFECTIVENESS, site_column=nc.site_id),
+        )
+    ), nc
+
+
+def _headed(user: User, query, nc):
+    """``query`` narrowed to the NCs whose department ``user`` heads (or deputises for) at their
+    site or group-wide — :func:`organisation.is_head_of` as a clause — unless a quality officer
+    verifies them all."""
+    if Role.QUALITY_OFFICER in user.roles:
+        return query
+    if Role.DEPARTMENT_HEAD not in user.roles or not user.active:
+        return query.where(false())
+    heads = (
+        db.select(DepartmentHead.id)
+        .where(
+            DepartmentHead.department_id == nc.department_id,
+            or_(DepartmentHead.head_id == user.id, DepartmentHead.deputy_id == user.id),
+            or_(DepartmentHead.site_id.is_(None), DepartmentHead.site_id == nc.site_id),
+        )
+        .exists()
+    )
+    return query.where(heads)
+
+
 def _to_verify(user: User, limit: int) -> TaskList:
-    # Who completed an action may not verify it: asked of the refusal, as the page asks it.
-    waiting = action_services.awaiting_verification(user)
+    if not can(user, Permission.VERIFY_EFFECTIVENESS):
+        return TaskList()
+    query, nc = _verifiable_query(user)
+    query = _headed(user, query, nc)
+    total = capped_count(query)
+    if not limit:
+        return TaskList(total=total)
+    waiting = list(
+        db.session.execute(query.order_by(CorrectiveAction.due_date, CorrectiveAction.id).limit(limit)).scalars()
+    )
     _load_ncs_of(waiting)
+    # The listed ones are asked of the refusal, as the page asks it.
     found = [action for action in waiting if action_services.verify_refusal(user, action) is None]
     return TaskList(
         [
@@ -144,9 +194,9 @@ def _to_verify(user: User, limit: int) -> TaskList:
                 action.due_date,
                 action.label,
             )
-            for action in found[:limit]
+            for action in found
         ],
-        total=len(found),
+        total=total,
     )
 
 

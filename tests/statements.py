@@ -32,3 +32,21 @@ def statements_of_page(app, client, path: str) -> int:
     with statements(app) as seen:
         assert client.get(path).status_code == 200
     return len(seen)
+
+
+@contextmanager
+def loaded(*models):
+    """The rows of ``models`` made into objects inside the block (a count that reads no record
+    loads none, however many there are)."""
+    seen: list = []
+
+    def note(target, _context):
+        seen.append(target)
+
+    for model in models:
+        event.listen(model, "load", note)
+    try:
+        yield seen
+    finally:
+        for model in models:
+            event.remove(model, "load", note)

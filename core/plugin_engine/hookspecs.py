@@ -483,6 +483,12 @@ def user_tasks(user, kind, limit):
     first, at most ``limit`` tasks (``0``: none, only the count) in a ``TaskList`` whose
     ``total`` says how many there are; with ``kind`` set, only tasks of that kind.
 
+    The navigation asks with ``limit=0`` on every page: count in the database with the same
+    rules as the refusal functions, reading at most 1,001 rows (the built-in areas use
+    ``core.counts.capped_count``), and build and check only the ``limit`` tasks listed. A
+    ``total`` above 1,000 means "1,000+": the pages show it so, and the API's
+    ``X-Total-Count`` is then a lower bound. Never count a task the user could not do.
+
     Args:
         user: the signed-in user.
         kind: a task kind key, or None for every kind.
