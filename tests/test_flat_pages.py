@@ -288,3 +288,30 @@ def test_a_heads_dashboard_lists_their_earliest_actions_and_counts_the_rest(app,
     assert panel.count("<li>") == PANEL_ROWS
     assert "Step 00" in panel and f"Step {PANEL_ROWS - 1:02d}" in panel and f"Step {PANEL_ROWS:02d}" not in panel
     assert '<a href="/actions/mine">My actions</a>' in panel
+
+
+def test_the_dashboard_s_kpi_tiles_take_every_area_in_turn_its_worst_first():
+    from core.plugin_engine.types import Kpi
+    from core.web.dashboard import every_area_first
+
+    tiles = [
+        *(Kpi(label=f"after-sales {n}", value="1", group="After-sales", status="red") for n in range(10)),
+        Kpi(label="sales amber", value="1", group="Sales", status="amber"),
+        Kpi(label="sales red", value="1", group="Sales", status="red"),
+        *(Kpi(label=f"training {n}", value="1", group="Training", status="red") for n in range(6)),
+    ]
+    shown = every_area_first(tiles, 7)
+    labels = [tile.label for tile in shown]
+    # Each area is on the dashboard; sales shows its red tile before its amber one; the tiles
+    # keep the plugins' order so that an area's stay together.
+    assert labels == [
+        "after-sales 0",
+        "after-sales 1",
+        "after-sales 2",
+        "sales amber",
+        "sales red",
+        "training 0",
+        "training 1",
+    ]
+    assert [tile.label for tile in every_area_first(tiles, 3)] == ["after-sales 0", "sales red", "training 0"]
+    assert every_area_first(tiles, 100) == tiles
