@@ -301,6 +301,10 @@ def next_complaint_reference(public: PublicForm, site: Site) -> str:
     """``CP-SH01-2026-0001``: numbered per site and year (the site's year), without gaps or
     duplicates from concurrent posts: the counter row is locked until the commit."""
     year = utcnow().astimezone(site.zone).year
+    # The trail's lock before the counter row's (chain.hold_lock says why: the other order deadlocks).
+    from core.trail.chain import hold_lock
+
+    hold_lock(db.session.connection())
     query = (
         db.select(ComplaintNumber)
         .filter_by(site_id=site.id, year=year)
