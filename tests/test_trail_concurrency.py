@@ -86,11 +86,12 @@ def test_concurrent_writers_keep_one_unbroken_chain(app, record_property):
     assert sorted(count for _actor, count in actors) == [CHANGES] * THREADS
 
 
-def _rename_when_told(app, site_id: int, first_written: threading.Event, errors: list) -> None:
+def _rename_when_told(app, site_id: int, first_written: threading.Event, seen: list, errors: list) -> None:
     with app.app_context(), acting_as("second"):
-        site = db.session.get(Site, site_id)
         first_written.wait()
         try:
+            site = db.session.get(Site, site_id)
+            seen.append(site.name)
             site.name = "Renamed by the second"
             db.session.commit()
         except Exception as error:  # every failure is a finding, not a crash of the thread
@@ -102,24 +103,27 @@ def _rename_when_told(app, site_id: int, first_written: threading.Event, errors:
 def test_a_writer_holding_the_trail_never_waits_for_a_row_held_by_one_waiting_for_the_trail(app):
     """Under load on PostgreSQL a flush locked the row it updated and then waited for the trail's
     lock, whose holder was about to update that row: a deadlock, a 500 for one of them. The trail's
-    lock now comes first, so the second writer waits and finds the row changed (a stale version)."""
+    lock now comes first, so the second writer waits, and never overwrites the first's change
+    unseen: on PostgreSQL it finds the row changed (a stale version); SQLite serialises writing
+    transactions whole (BEGIN IMMEDIATE), so there it reads the row only once the first committed."""
     with app.app_context(), acting_as("first"):
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("SQLite serialises writing transactions whole (BEGIN IMMEDIATE): no two hold rows at once")
         contested = services.create_site(None, "CONTESTED", "Contested")
         other = services.create_site(None, "OTHER", "Other")
         db.session.commit()
-        first_written, errors = threading.Event(), []
-        second = threading.Thread(target=_rename_when_told, args=(app, contested.id, first_written, errors))
+        first_written, seen, errors = threading.Event(), [], []
+        second = threading.Thread(target=_rename_when_told, args=(app, contested.id, first_written, seen, errors))
         second.start()
         other.name = "Renamed first"
         db.session.flush()  # appended to the trail: this transaction holds its lock until the commit
         first_written.set()
-        time.sleep(0.3)  # the second writer's flush starts meanwhile
+        time.sleep(0.3)  # the second writer reads and flushes meanwhile
         contested.name = "Renamed by the first"
         db.session.commit()
         second.join()
         db.session.expire_all()
-        assert errors == ["StaleDataError"]
-        assert db.session.get(Site, contested.id).name == "Renamed by the first"
+        final = db.session.get(Site, contested.id).name
+        if db.engine.dialect.name == "postgresql":
+            assert (seen, errors, final) == (["Contested"], ["StaleDataError"], "Renamed by the first")
+        else:
+            assert (seen, errors, final) == (["Renamed by the first"], [], "Renamed by the second")
         assert verify(db.session.connection()).ok
