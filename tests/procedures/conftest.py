@@ -68,3 +68,17 @@ def effective_procedure(code="SA-PR-001", **kwargs):
     commit()
     approve(revision, "head", "qo")
     return procedure
+
+
+@pytest.fixture
+def north(app, people, make_user):
+    """A second dealership with its own head of SALES and its own quality officer."""
+    from core.accounts.services import create_site
+    from core.database import commit
+
+    with app.app_context():
+        create_site(None, "NORTH", "North")
+        commit()
+    make_user("northhead", "department_head", department="SALES", site="NORTH")
+    make_user("northqo", "quality_officer", department="QUALITY", site="NORTH")
+    return "NORTH"

@@ -4,6 +4,7 @@ not approve it."""
 
 import pytest
 
+from core.accounts.services import site_by_code
 from core.errors import NotFound
 from core.testing import TEST_PASSWORD
 from tests.procedures.conftest import make_procedure, user
@@ -13,33 +14,13 @@ BODY = f"# Reception\n\n{DRAFT_TEXT}.\n"
 
 
 @pytest.fixture
-def north(app, people, make_user):
-    """A second dealership with its own head of SALES and its own quality officer."""
-    from core.accounts.services import create_site
-    from core.database import commit
-
-    with app.app_context():
-        create_site(None, "NORTH", "North")
-        commit()
-    make_user("northhead", "department_head", department="SALES", site="NORTH")
-    make_user("northqo", "quality_officer", department="QUALITY", site="NORTH")
-    return "NORTH"
-
-
-def _site(code):
-    from core.accounts.services import site_by_code
-
-    return site_by_code(code)
-
-
-@pytest.fixture
 def in_review(app, people):
     """SA-PR-001 of MAIN, revision 1 in review."""
     from core.database import commit
     from procedures import services
 
     with app.app_context():
-        procedure = make_procedure(body=BODY, site=_site("MAIN"))
+        procedure = make_procedure(body=BODY, site=site_by_code("MAIN"))
         revision = procedure.revisions[0]
         services.submit(user("qo2"), revision, row_version=revision.row_version)
         commit()
@@ -110,7 +91,7 @@ def test_a_sites_own_procedure_is_not_there_for_another_site(app, client_as, nor
     from tests.procedures.conftest import effective_procedure
 
     with app.app_context():
-        effective_procedure(site=_site("MAIN"))
+        effective_procedure(site=site_by_code("MAIN"))
     assert client_as("head").get("/procedures/SA-PR-001/history").status_code == 200
     assert client_as("staff").get("/procedures/SA-PR-001").status_code == 200
     for path in ("/procedures/SA-PR-001", "/procedures/SA-PR-001/history"):
@@ -145,7 +126,7 @@ def test_group_wide_drafts_are_read_at_every_site(app, api_as, north, people):
 
 def test_the_list_of_a_site_shows_its_own_drafts(app, api_as, north, in_review):
     with app.app_context():
-        make_procedure(code="SA-PR-007", author="northhead", body=BODY, site=_site("NORTH"))
+        make_procedure(code="SA-PR-007", author="northhead", body=BODY, site=site_by_code("NORTH"))
     assert [p["code"] for p in api_as("northhead").get("/api/v1/procedures").get_json()] == ["SA-PR-007"]
     assert [p["code"] for p in api_as("head").get("/api/v1/procedures").get_json()] == ["SA-PR-001"]
     assert [p["code"] for p in api_as("admin").get("/api/v1/procedures").get_json()] == ["SA-PR-001", "SA-PR-007"]

@@ -7,32 +7,13 @@ from datetime import timedelta
 
 import pytest
 
+from core.accounts.services import site_by_code
 from core.clock import today
 from core.testing import TEST_PASSWORD
 from tests.procedures.conftest import approve, effective_procedure, make_procedure, user
 from tests.statements import loaded, statements
 
 READERS = ("admin", "qo", "qo2", "head", "servicehead", "staff", "auditor", "northhead", "northqo")
-
-
-@pytest.fixture
-def north(app, people, make_user):
-    """A second dealership with its own head of SALES and its own quality officer."""
-    from core.accounts.services import create_site
-    from core.database import commit
-
-    with app.app_context():
-        create_site(None, "NORTH", "North")
-        commit()
-    make_user("northhead", "department_head", department="SALES", site="NORTH")
-    make_user("northqo", "quality_officer", department="QUALITY", site="NORTH")
-    return "NORTH"
-
-
-def _site(code):
-    from core.accounts.services import site_by_code
-
-    return site_by_code(code)
 
 
 def _in_review(code, author="qo2", edited_by=None, **kwargs):
@@ -64,11 +45,11 @@ def _varied_records():
     from procedures import services
 
     _in_review("SA-PR-001")
-    _in_review("SA-PR-002", site=_site("MAIN"))
+    _in_review("SA-PR-002", site=site_by_code("MAIN"))
     _in_review("SA-PR-003", author="qo")  # its author may not approve it
     _in_review("SA-PR-004", edited_by="head")  # nor whoever changed its text
     approve(_in_review("SA-PR-005"), "head")  # the head has approved it: only a quality officer is still asked
-    approve(_in_review("SA-PR-006", site=_site("MAIN")), "qo")
+    approve(_in_review("SA-PR-006", site=site_by_code("MAIN")), "qo")
     # Approved by the head, rejected, submitted again: the head's approval was of the text before.
     resubmitted = _in_review("SA-PR-007")
     approve(resubmitted, "head")
@@ -79,11 +60,11 @@ def _varied_records():
     services.submit(user("qo2"), resubmitted, row_version=resubmitted.row_version)
     commit()
     _in_review("AS-PR-001", department="AFTERSALES")
-    _in_review("AS-PR-002", department="AFTERSALES", site=_site("MAIN"))
-    _in_review("SA-PR-101", author="northqo", site=_site("NORTH"))
-    _in_review("SA-PR-102", author="northhead", site=_site("NORTH"))
+    _in_review("AS-PR-002", department="AFTERSALES", site=site_by_code("MAIN"))
+    _in_review("SA-PR-101", author="northqo", site=site_by_code("NORTH"))
+    _in_review("SA-PR-102", author="northhead", site=site_by_code("NORTH"))
     _review_due(effective_procedure("SA-PR-201"), days=3)
-    _review_due(effective_procedure("SA-PR-202", site=_site("MAIN")), days=-10)
+    _review_due(effective_procedure("SA-PR-202", site=site_by_code("MAIN")), days=-10)
     _review_due(effective_procedure("SA-PR-203"))
     _review_due(effective_procedure("SA-PR-204"), days=90)  # not yet within the notice
     withdrawn = effective_procedure("SA-PR-205")
