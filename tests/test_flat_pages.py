@@ -8,27 +8,12 @@ from datetime import timedelta
 
 import pytest
 
-from core.plugins import DashboardPanel, Field, Form, Metric, hookimpl
+from core.plugins import DashboardPanel, Metric, hookimpl
+from tests.forms.test_schedules import ROUTINE, Routine
 from tests.statements import statements_of_page
 from tests.test_web_i18n import switch
 
 # ------------------------------------------------------------------ counts past a thousand
-
-ROUTINE = "flat.routine"
-
-
-class Routine:
-    @hookimpl
-    def register_forms(self):
-        return [
-            Form(
-                key=ROUTINE,
-                title="Showroom visit log",
-                version=1,
-                area="SALES",
-                fields=[Field(key="note", label="Note", type="text", required=True)],
-            )
-        ]
 
 
 def _dues_for(app, login: str, count: int) -> None:
@@ -68,7 +53,7 @@ def _dues_for(app, login: str, count: int) -> None:
 
 @pytest.fixture
 def routine(app, users, register_plugin):
-    register_plugin(Routine(), "flat")
+    register_plugin(Routine(), "routine")
     return users
 
 
