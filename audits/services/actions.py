@@ -252,7 +252,8 @@ def actions_query(
 ):
     """Actions by due date; ``reader``: only those they may read (filtered in SQL)."""
     query = db.select(CorrectiveAction).options(
-        selectinload(CorrectiveAction.nonconformity), selectinload(CorrectiveAction.owner)
+        selectinload(CorrectiveAction.nonconformity).selectinload(Nonconformity.site),
+        selectinload(CorrectiveAction.owner),
     )
     if reader is not None:
         query = query.where(visible_clause(reader))
