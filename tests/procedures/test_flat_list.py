@@ -9,9 +9,7 @@ from tests.procedures.conftest import effective_procedure, make_procedure
 from tests.statements import statements
 
 
-def test_the_procedure_list_pages_on_without_counting_and_shows_each_site_its_own(
-    app, client_as, north, monkeypatch
-):
+def test_the_procedure_list_pages_on_without_counting_and_shows_each_site_its_own(app, client_as, north, monkeypatch):
     from core.accounts.services import site_by_code
 
     monkeypatch.setattr("procedures.views.PER_PAGE", 2)
