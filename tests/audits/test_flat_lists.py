@@ -94,3 +94,37 @@ def test_my_actions_shows_the_earliest_due_of_each_list_and_says_there_are_more(
     monkeypatch.setattr("audits.views.actions.PER_PAGE", 3)
     page = client_as("head").get("/actions/mine").get_data(as_text=True)
     assert "Step due in 3" in page and "earliest due are shown" not in page
+
+
+def test_my_own_actions_are_the_earliest_due_of_both_states_read_through_the_owners_index(world):
+    """Open and done (waiting for a verifier) both count as one's own; each state is a window of the
+    (owner, state, due date) index, where "state IN (open, done)" read and sorted every action the
+    owner ever had, verified ones included."""
+    from core.database import db
+
+    with world.app_context():
+        nc = _raise("Slow greeting")
+        ncs.transition(user("qo"), nc, to="contained", containment="Door", row_version=nc.row_version)
+        ncs.transition(user("qo"), nc, to="root_cause_identified", root_cause=FIVE_WHY, row_version=nc.row_version)
+        owned = {
+            day: actions.add_action(
+                user("qo"), nc, description=f"Due in {day}", owner="head", due_date=today() + timedelta(days=day)
+            )
+            for day in (1, 2, 3, 4)
+        }
+        commit()
+        for day in (2, 4):
+            actions.complete_action(user("head"), owned[day], note="Done", row_version=owned[day].row_version)
+        commit()
+        head = user("head")
+        with statements(world) as seen:
+            earliest = actions.my_actions(head, limit=3)
+        listing = next(sql for sql in seen if sql.startswith("SELECT corrective_action."))
+        assert [action.description for action in earliest] == ["Due in 1", "Due in 2", "Due in 3"]
+        if db.engine.dialect.name == "sqlite":
+            # Which values fill the placeholders does not change the plan.
+            placeholders = (None,) * listing.count("?")
+            explained = db.session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {listing}", placeholders)
+            plan = " ".join(str(row[-1]) for row in explained)
+            # A window per state; one "state IN (…)" search would read all of both and sort them.
+            assert plan.count("ix_corrective_action_owner_state_due (owner_id=? AND state=?)") == 2
