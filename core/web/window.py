@@ -42,9 +42,14 @@ class Window:
         return iter(self.items)
 
 
+# Past any list's end, and small enough for the database's 64-bit OFFSET: a page number typed
+# into the address bar is not a server error.
+LAST_PAGE = 10**9
+
+
 def window(query, *, page: int, per_page: int) -> Window:
     """Page ``page`` (from 1; a smaller number is the first) of ``query``, an ordered select of
     ORM rows, reading at most ``per_page + 1`` rows and counting none."""
-    page = max(page, 1)
+    page = min(max(page, 1), LAST_PAGE)
     rows = db.session.execute(query.limit(per_page + 1).offset((page - 1) * per_page)).scalars().all()
     return Window(items=list(rows[:per_page]), page=page, per_page=per_page, has_next=len(rows) > per_page)

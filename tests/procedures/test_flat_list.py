@@ -29,3 +29,6 @@ def test_the_procedure_list_pages_on_without_counting_and_shows_each_site_its_ow
     # NORTH's own draft is not on MAIN's pages, and is on those of NORTH's quality officer.
     assert "SA-PR-000" not in first + second
     assert "SA-PR-000" in client_as("northqo").get("/procedures/").get_data(as_text=True)
+    # A page number past any end is an empty page, not a server error (SQLite's OFFSET is 64-bit).
+    beyond = client.get("/procedures/?page=99999999999999999999")
+    assert beyond.status_code == 200 and "SA-PR-001" not in beyond.get_data(as_text=True)
