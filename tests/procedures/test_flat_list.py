@@ -32,3 +32,26 @@ def test_the_procedure_list_pages_on_without_counting_and_shows_each_site_its_ow
     # A page number past any end is an empty page, not a server error (SQLite's OFFSET is 64-bit).
     beyond = client.get("/procedures/?page=99999999999999999999")
     assert beyond.status_code == 200 and "SA-PR-001" not in beyond.get_data(as_text=True)
+
+
+def test_a_procedures_page_reads_its_revisions_authors_at_once(app, client_as, people):
+    from core.database import commit
+    from procedures import services
+    from tests.procedures.conftest import approve, user
+    from tests.statements import statements_of_page
+
+    with app.app_context():
+        effective_procedure("SA-PR-001")
+    client = client_as("head")
+    client.get("/procedures/SA-PR-001")  # the first look of a session reads what later ones remember
+    one_revision = statements_of_page(app, client, "/procedures/SA-PR-001")
+    with app.app_context():
+        procedure = services.procedure_by_code("SA-PR-001")
+        revision = services.new_draft(user("qo"), procedure, change_summary="Drinks")
+        commit()
+        services.submit(user("qo"), revision, row_version=revision.row_version)
+        commit()
+        approve(revision, "head", "qo2")
+    page = client.get("/procedures/SA-PR-001").get_data(as_text=True)
+    assert "Quincy Second" in page  # revision 1's author, beside revision 2's
+    assert statements_of_page(app, client, "/procedures/SA-PR-001") == one_revision
