@@ -9,6 +9,7 @@ page's filters select and the reader may see.
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from audits import scoring
 from audits.labels import RESULT_LABELS, SEVERITY_LABELS, SOURCE_LABELS, state_label
@@ -30,7 +31,7 @@ def _yes_no(value: bool) -> str:
 
 
 def audits_sheet(reader: User, **filters) -> Sheet:
-    query = audit_services.list_query(reader, **filters)
+    query = audit_services.list_query(reader, **filters).options(selectinload(Audit.items))
     header = [
         _("Reference"),
         _("Title"),

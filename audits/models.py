@@ -443,6 +443,7 @@ class CorrectiveAction(Model):
     __table_args__ = (
         UniqueConstraint("nonconformity_id", "number"),
         Index("ix_corrective_action_state_due", "state", "due_date", "id"),
+        Index("ix_corrective_action_owner_state_due", "owner_id", "state", "due_date", "id"),
     )
 
     @property

@@ -63,7 +63,10 @@ def add_months(start: date, months: int) -> date:
 
 def procedure_by_code(code: str) -> Procedure:
     procedure = db.session.execute(
-        db.select(Procedure).filter_by(code=code.upper()).options(selectinload(Procedure.revisions))
+        db.select(Procedure)
+        .filter_by(code=code.upper())
+        # Each revision's author is on the page: one statement for all, not one per author.
+        .options(selectinload(Procedure.revisions).selectinload(Revision.author))
     ).scalar_one_or_none()
     if procedure is None:
         raise NotFound(_("There is no procedure with code '%(code)s'.", code=code))

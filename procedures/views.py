@@ -30,6 +30,7 @@ from core.signatures import MEANINGS, signatures_for
 from core.tasks.views import after_done
 from core.times import when
 from core.web.forms_support import refusal_status, run_form
+from core.web.window import window
 from procedures import diff as diffing
 from procedures import services
 from procedures.forms import (
@@ -127,7 +128,7 @@ def index():
         "overdue": request.args.get("overdue") == "1",
     }
     query = services.list_query(_user(), **filters)
-    pagination = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False)
+    pagination = window(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE)
     return render_template(
         "procedures/index.html",
         pagination=pagination,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import jsonify, url_for
+from sqlalchemy.orm import selectinload
 
 from audits import scoring
 from audits.api.schemas import (
@@ -20,6 +21,7 @@ from audits.api.schemas import (
     EvidenceSchema,
 )
 from audits.api.shared import UPLOAD_SCHEMA, _upload, bp
+from audits.models import Audit
 from audits.services import audits as audit_services
 from audits.services import evidence as evidence_services
 from audits.services import programme as programme_services
@@ -46,7 +48,7 @@ def list_audits(args):
         site=args.get("site"),
         year=args.get("year"),
         department=args.get("department"),
-    )
+    ).options(selectinload(Audit.items))
     return paginate(query, args)
 
 

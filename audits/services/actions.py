@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import or_
+from sqlalchemy import or_, union_all
 from sqlalchemy.orm import aliased, selectinload
 
 from audits import notices
@@ -252,7 +252,8 @@ def actions_query(
 ):
     """Actions by due date; ``reader``: only those they may read (filtered in SQL)."""
     query = db.select(CorrectiveAction).options(
-        selectinload(CorrectiveAction.nonconformity), selectinload(CorrectiveAction.owner)
+        selectinload(CorrectiveAction.nonconformity).selectinload(Nonconformity.site),
+        selectinload(CorrectiveAction.owner),
     )
     if reader is not None:
         query = query.where(visible_clause(reader))
@@ -274,8 +275,22 @@ def actions_query(
 def my_actions(user: User, limit: int | None = None) -> list[CorrectiveAction]:
     """Actions the user owns that are not verified yet (open, or done and waiting for a verifier),
     earliest due first (the first ``limit`` when given)."""
-    query = actions_query(owner=user, open_only=True)
-    return list(db.session.execute(query.limit(limit) if limit is not None else query).scalars())
+    if limit is None:
+        return list(db.session.execute(actions_query(owner=user, open_only=True)).scalars())
+    # The earliest of each state, through the (owner, state, due date) index, then the earliest
+    # of those: "state IN (open, done)" in due-date order read and sorted every action the user
+    # ever owned, verified ones included.
+    windows = [
+        db.select(CorrectiveAction.id)
+        .where(CorrectiveAction.owner_id == user.id, CorrectiveAction.state == state)
+        .order_by(CorrectiveAction.due_date, CorrectiveAction.id)
+        .limit(limit)
+        .subquery()
+        for state in (ActionState.OPEN, ActionState.DONE)
+    ]
+    earliest = union_all(*(db.select(window.c.id) for window in windows))
+    query = actions_query().where(CorrectiveAction.id.in_(earliest)).limit(limit)
+    return list(db.session.execute(query).scalars())
 
 
 def my_actions_count(user: User) -> int:

@@ -169,8 +169,14 @@ def list_query(
     year: int | None = None,
     department: str | None = None,
 ):
+    """The audits ``user`` may read, newest planned first, without their checklist items: a list
+    page shows each audit's progress from :func:`progress_of` (a sum in SQL), the API and the
+    export that need the items load them with ``.options(selectinload(Audit.items))``."""
     require_read(user)
-    query = db.select(Audit).options(selectinload(Audit.items)).where(visible_clause(user))
+    # The site and the lead auditor each row shows: in one statement each, not one per audit.
+    query = (
+        db.select(Audit).options(selectinload(Audit.site), selectinload(Audit.lead_auditor)).where(visible_clause(user))
+    )
     if state:
         if state not in {s.value for s in AuditState}:
             raise ValidationFailed.field("state", _("unknown state %(state)s", state=repr(state)))
@@ -182,6 +188,24 @@ def list_query(
     if department:
         query = query.where(Audit.department_rows.any(AuditDepartment.department_id == department_named(department).id))
     return query.order_by(Audit.planned_date.desc(), Audit.id.desc())
+
+
+def progress_of(audits) -> dict[int, tuple[int, int]]:
+    """Audit id → (answered items, items) of ``audits``, summed in one SQL statement: a list of
+    fifty audits would otherwise load fifty checklists (thousands of items, each with its JSON)
+    to count them."""
+    ids = [audit.id for audit in audits]
+    if not ids:
+        return {}
+    answered = db.func.count(db.func.nullif(AuditItem.result, ""))
+    rows = db.session.execute(
+        db.select(AuditItem.audit_id, answered, db.func.count())
+        .where(AuditItem.audit_id.in_(ids))
+        .group_by(AuditItem.audit_id)
+    )
+    progress = dict.fromkeys(ids, (0, 0))
+    progress.update({audit_id: (done, total) for audit_id, done, total in rows})
+    return progress
 
 
 # Who may do what -------------------------------------------------------------------

@@ -9,7 +9,7 @@ from audits.forms import CompleteActionForm, VerifyActionForm
 from audits.services import actions as action_services
 from audits.services import evidence as evidence_services
 from audits.services import nonconformities as nc_services
-from audits.views.shared import bp, common, errors_of, submit, typed, upload_errors, user
+from audits.views.shared import PER_PAGE, bp, common, errors_of, submit, typed, upload_errors, user
 from core.database import commit, db
 from core.errors import DomainError, ValidationFailed, authorize
 from core.signatures import manifestation, signatures_for
@@ -20,10 +20,18 @@ from core.web.forms_support import refusal_status
 @bp.route("/actions/mine")
 def my_actions():
     nc_services.require_read(user())
+    # The earliest due of each list, and one more to know whether there are others (the export
+    # has them all): a head of department may own thousands, and a page of thousands of rows
+    # is neither fast nor read.
+    mine = action_services.my_actions(user(), limit=PER_PAGE + 1)
+    verify = action_services.awaiting_verification(user(), limit=PER_PAGE + 1)
     return render_template(
         "audits/my_actions.html",
-        mine=action_services.my_actions(user()),
-        verify=action_services.awaiting_verification(user()),
+        mine=mine[:PER_PAGE],
+        more_mine=len(mine) > PER_PAGE,
+        verify=verify[:PER_PAGE],
+        more_verify=len(verify) > PER_PAGE,
+        shown=PER_PAGE,
         is_overdue=action_services.is_overdue,
         **common(),
     )

@@ -40,16 +40,18 @@ from core.database import commit, db
 from core.errors import DomainError, ValidationFailed, authorize, enforce
 from core.signatures import manifestation, signatures_for
 from core.web.forms_support import refusal_status
+from core.web.window import window
 
 
 @bp.route("/audits/")
 def index():
     filters = audit_filters()
     query = audit_services.list_query(user(), **filters)
-    pagination = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False)
+    pagination = window(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE)
     return render_template(
         "audits/index.html",
         pagination=pagination,
+        progress=audit_services.progress_of(pagination.items),
         filters=filters,
         states=[s.value for s in AuditState],
         sites=nc_services.sites(),

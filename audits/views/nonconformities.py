@@ -28,13 +28,14 @@ from core.accounts import organisation
 from core.database import commit, db
 from core.errors import DomainError, ValidationFailed, authorize, enforce
 from core.plugin_engine.manager import registry
+from core.web.window import window
 
 
 @bp.route("/nonconformities/")
 def nonconformities():
     filters = nonconformity_filters()
     query = nc_services.list_query(user(), **filters)
-    pagination = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False)
+    pagination = window(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE)
     return render_template(
         "audits/nonconformities.html",
         pagination=pagination,
