@@ -162,3 +162,22 @@ def test_starting_the_app_does_not_load_the_pdf_engine(environment):
     )
     assert started.returncode == 0, started.stderr
     assert started.stdout.strip() == "[]"
+
+
+def test_the_migration_commands_know_every_areas_migrations(environment, tmp_path):
+    # Flask-Migrate's own `db` commands run in a process where nothing but the command has
+    # loaded: they must still see the version folders of audits, procedures and the plugins,
+    # or an administrator's `db upgrade` stops at the first revision of an area.
+    admin_password = tmp_path / "admin-password"
+    admin_password.write_text("correct horse staple")
+    assert dealerqms(environment, "init", "--admin-password-file", str(admin_password)).returncode == 0
+
+    upgrade = dealerqms(environment, "db", "upgrade", "heads")
+    assert upgrade.returncode == 0, upgrade.stderr
+    current = dealerqms(environment, "db", "current")
+    assert current.returncode == 0, current.stderr
+    revisions = {line.split()[0] for line in current.stdout.splitlines() if line.strip()}
+    heads = dealerqms(environment, "db", "heads")
+    assert heads.returncode == 0, heads.stderr
+    assert revisions == {line.split()[0] for line in heads.stdout.splitlines() if line.strip()}
+    assert any(revision.startswith("audits_") for revision in revisions)
