@@ -135,14 +135,14 @@ def trail_scope(user):
 
 @hookimpl
 def register_blueprints():
-    from audits.views import bp as page_blueprint
+    from audits.routes import pages as page_blueprint
 
     return [page_blueprint]
 
 
 @hookimpl
 def register_api_blueprints():
-    from audits.api import bp as api_blueprint
+    from audits.routes import api as api_blueprint
 
     return [api_blueprint]
 

@@ -63,6 +63,8 @@ def environment(tmp_path, empty_database):
 # An area's pages and JSON API (``audits.views``, ``core.accounts.api``, ``plugins.sales.web``…),
 # and what only filling an instance with demo or generated records needs.
 PAGES_AND_API = re.compile(r"(core\.\w+|audits(\.\w+)?|procedures|plugins\.\w+)\.(views|api|web)(\..+)?")
+# The areas whose pages and API load lazily (core.lazy_views).
+LAZY_AREAS = ("audits",)
 DEMO_DATA = re.compile(r"(core|audits|procedures|plugins)(\.\w+)*\.(demo|scaledata\.generate)")
 
 
@@ -98,8 +100,39 @@ def test_create_app_loads_nothing_that_only_some_requests_need(environment):
     assert loaded & set(LAZY) == set()
     assert set(ALWAYS) <= loaded
     assert {name for name in modules if DEMO_DATA.fullmatch(name)} == set()
-    # The probe sees the areas: their pages are mounted at start-up.
-    assert {"audits.views", "procedures.views", "plugins.sales.web"} <= modules
+    # The areas' pages and API are mounted from their route tables; their modules load on first use.
+    assert "audits.routes" in modules
+    assert {name for name in modules if PAGES_AND_API.fullmatch(name) and name.startswith(LAZY_AREAS)} == set()
+
+
+FIRST_REQUESTS = """
+from core import create_app
+from core.accounts import services
+from core.database import commit
+from core.testing import csrf_token
+
+app = create_app({"TESTING": True})
+fresh = set(sys.modules)
+with app.app_context():
+    user = services.create_user(
+        None, login="probe", display_name="Probe", roles=["admin"], password="Quality-check-2026"
+    )
+    _token, token = services.create_token(None, user, "probe")
+    commit()
+web = app.test_client()
+web.post("/login", data={"login": "probe", "password": "Quality-check-2026", "csrf_token": csrf_token(web)})
+page = web.get("/audits/")
+api = app.test_client().get("/api/v1/audits", headers={"Authorization": "Bearer " + token})
+print(json.dumps({"page": page.status_code, "api": api.status_code, "loaded": sorted(set(sys.modules) - fresh)}))
+"""
+
+
+def test_a_fresh_app_loads_a_page_and_an_api_route_on_their_first_request(environment):
+    started_modules(environment, RUN_CLI, "init")
+    _, output = started_modules(environment, FIRST_REQUESTS)
+    answers = json.loads(output.strip().splitlines()[-1])
+    assert (answers["page"], answers["api"]) == (200, 200)
+    assert {"audits.views.audits", "audits.api.audits"} <= set(answers["loaded"])
 
 
 def test_the_command_line_help_lists_every_command_without_loading_them(environment):
