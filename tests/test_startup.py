@@ -64,7 +64,19 @@ def environment(tmp_path, empty_database):
 # and what only filling an instance with demo or generated records needs.
 PAGES_AND_API = re.compile(r"(core\.\w+|audits(\.\w+)?|procedures|plugins\.\w+)\.(views|api|web)(\..+)?")
 # The areas whose pages and API load lazily (core.lazy_views).
-LAZY_AREAS = ("audits",)
+LAZY_AREAS = (
+    "audits",
+    "procedures",
+    "core.accounts",
+    "core.checklists",
+    "core.forms",
+    "core.jobs",
+    "core.metrics",
+    "core.notifications",
+    "core.search",
+    "core.tasks",
+    "core.trail",
+)
 DEMO_DATA = re.compile(r"(core|audits|procedures|plugins)(\.\w+)*\.(demo|scaledata\.generate)")
 
 
