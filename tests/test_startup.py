@@ -103,6 +103,24 @@ def test_create_app_loads_nothing_that_only_some_requests_need(environment):
     # Not yet the intake's: its public pages' error handlers and a context processor of its staff pages.
     assert {name for name in modules if PAGES_AND_API.fullmatch(name)} == {"core.intake.views"}
     assert "core.web.admin" not in modules
+    # The trail's entities and the commands' options read labels, not the services they name.
+    assert modules & SERVICES_OF_LABELS_AND_OPTIONS == set()
+
+
+# The services (and the bulk loader) behind what start-up builds: the trail's entities (a
+# management review's states and output kinds, a follow-up's results) and the options of the
+# commands (an improvement's stages, demo-data's sizes).
+SERVICES_OF_LABELS_AND_OPTIONS = {
+    "audits.reviews.inputs",
+    "audits.reviews.services",
+    "audits.improvements.services",
+    "audits.improvements.pareto",
+    "audits.objectives.services",
+    "audits.services.nonconformities",
+    "audits.services.programme",
+    "core.forms.follow_ups",
+    "core.scaledata.loader",
+}
 
 
 FIRST_REQUESTS = """
