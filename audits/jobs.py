@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from audits.services import audits as audit_services
-from audits.services.audits import audit_by_reference
 from core.accounts.models import User
 from core.database import read_only
 from core.errors import enforce
@@ -26,7 +24,10 @@ def pack_file_name(reference: str) -> str:
 
 def start_pack_export(user: User, reference: str) -> Job:
     """Queue the evidence pack of audit ``reference`` for ``user``; the caller commits."""
-    audit = audit_by_reference(reference)
+    # The services, not at the top: the plugin registers the job kind at start-up.
+    from audits.services import audits as audit_services
+
+    audit = audit_services.audit_by_reference(reference)
     enforce(audit_services.export_refusal(user, audit))
     return submit(user, PACK, {"audit": audit.reference})
 

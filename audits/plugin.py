@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
+from audits.inspections import COMPLETION_METRIC
 from core.counts import count_text
 from core.database import commit, db
 from core.plugins import DashboardPanel, MenuLink, Metric, OverdueItem, OverdueList, TaskList, hookimpl
@@ -88,11 +89,9 @@ def register_checklists():
 
 @hookimpl
 def register_metrics():
-    from audits.inspections import services as inspection_services
-
     # How many of a site's scheduled checks of the month were done: the rhythm holding.
     inspection_completion = Metric(
-        key=inspection_services.COMPLETION_METRIC,
+        key=COMPLETION_METRIC,
         name=_l("Scheduled checks done"),
         unit="%",
         direction="higher",
@@ -109,9 +108,9 @@ def register_metrics():
 
 @hookimpl
 def compute_metric(metric, site, period):
-    from audits.inspections import services as inspection_services
+    if metric.key == COMPLETION_METRIC:
+        from audits.inspections import services as inspection_services
 
-    if metric.key == inspection_services.COMPLETION_METRIC:
         return inspection_services.completion_rate(site, period)
     return None
 
@@ -135,14 +134,14 @@ def trail_scope(user):
 
 @hookimpl
 def register_blueprints():
-    from audits.views import bp as page_blueprint
+    from audits.routes import pages as page_blueprint
 
     return [page_blueprint]
 
 
 @hookimpl
 def register_api_blueprints():
-    from audits.api import bp as api_blueprint
+    from audits.routes import api as api_blueprint
 
     return [api_blueprint]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Response, url_for
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from core.accounts.models import Role
@@ -33,8 +32,7 @@ from procedures import services
 from procedures.markdown import render
 from procedures.models import Kind, RevisionState
 from procedures.pdf import controlled_copy_pdf
-
-bp = Blueprint("procedures", __name__, description="Controlled procedures and their revisions (ISO 9001 7.5).")
+from procedures.routes import api as bp
 
 
 class DistributionSchema(Schema):

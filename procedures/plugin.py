@@ -58,14 +58,14 @@ def register_commands(cli):
 
 @hookimpl
 def register_blueprints():
-    from procedures.views import bp as page_blueprint
+    from procedures.routes import pages as page_blueprint
 
     return [page_blueprint]
 
 
 @hookimpl
 def register_api_blueprints():
-    from procedures.api import bp as api_blueprint
+    from procedures.routes import api as api_blueprint
 
     return [api_blueprint]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from flask import (
-    Blueprint,
     Response,
     flash,
     jsonify,
@@ -16,7 +15,7 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from wtforms import SelectChoice
 
 from core.accounts.models import Department, Role
@@ -41,26 +40,11 @@ from procedures.forms import (
     SubmitForm,
     WithdrawForm,
 )
-from procedures.labels import revision_state
 from procedures.markdown import render
 from procedures.models import RevisionState
 from procedures.pdf import controlled_copy_pdf
+from procedures.routes import pages as bp
 from procedures.trail import STATE_LABELS
-
-bp = Blueprint(
-    "procedures",
-    __name__,
-    template_folder="templates",
-    static_folder="static",
-    static_url_path="/static",
-    url_prefix="/procedures",
-)
-
-
-@bp.app_context_processor
-def _labels():
-    return {"revision_state": revision_state}
-
 
 PER_PAGE = 50
 MEANING_TITLES = {
@@ -69,14 +53,6 @@ MEANING_TITLES = {
     "periodic-review": MEANINGS["periodic-review"],
     "acknowledged": MEANINGS["acknowledged"],
 }
-
-
-@bp.before_request
-@login_required
-def _logged_in():
-    if request.endpoint == "procedures.static":
-        return  # the editor's files: nothing of the library to bring up to date
-    services.apply_due_if_any()
 
 
 def _user():

@@ -98,8 +98,59 @@ def test_create_app_loads_nothing_that_only_some_requests_need(environment):
     assert loaded & set(LAZY) == set()
     assert set(ALWAYS) <= loaded
     assert {name for name in modules if DEMO_DATA.fullmatch(name)} == set()
-    # The probe sees the areas: their pages are mounted at start-up.
-    assert {"audits.views", "procedures.views", "plugins.sales.web"} <= modules
+    # The areas' pages and API are mounted from their route tables; their modules load on first use.
+    assert "audits.routes" in modules
+    # Not yet the intake's: its public pages' error handlers and a context processor of its staff pages.
+    assert {name for name in modules if PAGES_AND_API.fullmatch(name)} == {"core.intake.views"}
+    assert "core.web.admin" not in modules
+    # The trail's entities and the commands' options read labels, not the services they name.
+    assert modules & SERVICES_OF_LABELS_AND_OPTIONS == set()
+
+
+# The services (and the bulk loader) behind what start-up builds: the trail's entities (a
+# management review's states and output kinds, a follow-up's results) and the options of the
+# commands (an improvement's stages, demo-data's sizes).
+SERVICES_OF_LABELS_AND_OPTIONS = {
+    "audits.reviews.inputs",
+    "audits.reviews.services",
+    "audits.improvements.services",
+    "audits.improvements.pareto",
+    "audits.objectives.services",
+    "audits.services.nonconformities",
+    "audits.services.programme",
+    "core.forms.follow_ups",
+    "core.scaledata.loader",
+}
+
+
+FIRST_REQUESTS = """
+from core import create_app
+from core.accounts import services
+from core.database import commit
+from core.testing import csrf_token
+
+app = create_app({"TESTING": True})
+fresh = set(sys.modules)
+with app.app_context():
+    user = services.create_user(
+        None, login="probe", display_name="Probe", roles=["admin"], password="Quality-check-2026"
+    )
+    _token, token = services.create_token(None, user, "probe")
+    commit()
+web = app.test_client()
+web.post("/login", data={"login": "probe", "password": "Quality-check-2026", "csrf_token": csrf_token(web)})
+page = web.get("/audits/")
+api = app.test_client().get("/api/v1/audits", headers={"Authorization": "Bearer " + token})
+print(json.dumps({"page": page.status_code, "api": api.status_code, "loaded": sorted(set(sys.modules) - fresh)}))
+"""
+
+
+def test_a_fresh_app_loads_a_page_and_an_api_route_on_their_first_request(environment):
+    started_modules(environment, RUN_CLI, "init")
+    _, output = started_modules(environment, FIRST_REQUESTS)
+    answers = json.loads(output.strip().splitlines()[-1])
+    assert (answers["page"], answers["api"]) == (200, 200)
+    assert {"audits.views.audits", "audits.api.audits"} <= set(answers["loaded"])
 
 
 def test_the_command_line_help_lists_every_command_without_loading_them(environment):

@@ -4,12 +4,12 @@ one item with its stage changes, its work, its PDCA stage, its DMAIC figures and
 from __future__ import annotations
 
 from flask import url_for
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from audits.api.schemas import EvidenceSchema
 from audits.api.shared import UPLOAD_SCHEMA, _upload
 from audits.improvements import services
+from audits.routes import improvements_api as bp
 from core.api import (
     PAGE_HEADERS,
     Date,
@@ -24,8 +24,6 @@ from core.api import (
     token_required,
 )
 from core.database import commit
-
-bp = Blueprint("improvements", __name__, description="The improvement register (ISO 9001 10.1, 10.3): PDCA and DMAIC.")
 
 TEXT = validate.Length(max=4000)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from audits.improvements import services
+from audits.improvements.models import Stage
 from core.cli import domain_errors
 from core.clock import utcnow
 from core.database import commit, db
@@ -37,12 +37,13 @@ def scan_command(period, site_code):
 
 @improvements_group.command("list")
 @click.option("--as", "login", required=True, help="Whose view: the improvements this user may see.")
-@click.option("--stage", help="open, or one stage: " + ", ".join(services.STAGES))
+@click.option("--stage", help="open, or one stage: " + ", ".join(stage.value for stage in Stage))
 @click.option("--site", help="A site code.")
 @with_appcontext
 @domain_errors
 def list_command(login, stage, site):
     """List the improvements a user may see, newest first."""
+    from audits.improvements import services
     from core.accounts.services import user_by_login
 
     rows = db.session.execute(services.list_query(user_by_login(login), stage=stage, site=site)).scalars().all()

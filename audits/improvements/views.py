@@ -4,9 +4,9 @@ Thin: the rules are in :mod:`audits.improvements.services`."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from audits.improvements import charts, pareto, services
 from audits.improvements.forms import DmaicForm, StageForm, SuggestionForm, UpdateForm
@@ -20,6 +20,7 @@ from audits.improvements.labels import (
 )
 from audits.improvements.models import Stage
 from audits.labels import FISHBONE_LABELS
+from audits.routes import improvement_pages as bp
 from audits.services import nonconformities as nc_services
 from audits.services.common import department_named, site_named
 from audits.views.shared import PER_PAGE, errors_of, submit, typed, upload_errors
@@ -27,14 +28,7 @@ from core.database import commit, db
 from core.errors import DomainError, authorize
 from core.metrics import dashboard
 
-bp = Blueprint("improvements", __name__, template_folder="../templates", url_prefix="/improvements")
 FILTERS = ("site", "department", "source", "stage")
-
-
-@bp.before_request
-@login_required
-def _logged_in():
-    return None
 
 
 def user():

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from audits.api.schemas import EvidenceSchema
 from audits.api.shared import UPLOAD_SCHEMA, _upload
 from audits.inspections import services
 from audits.inspections.models import InspectionSchedule
+from audits.routes import inspections_api as bp
 from audits.services import evidence as evidence_services
 from core.api import (
     PAGE_HEADERS,
@@ -26,8 +26,6 @@ from core.api import (
 )
 from core.database import commit, db
 from core.rhythm import Frequency
-
-bp = Blueprint("inspections", __name__, description="Recurring checks: schedules and their inspections.")
 
 
 class ScheduleSchema(Schema):

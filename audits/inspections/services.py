@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 # Pages, API and tasks ask the rules of this module; they live in access.py so that the
 # evidence module, which this one uses to store photos, can ask them without a cycle.
+from audits.inspections import COMPLETION_METRIC
 from audits.inspections.access import in_scope, is_visible, perform_refusal, to_do_clause, visible_clause  # noqa: F401
 from audits.inspections.models import Inspection, InspectionItem, InspectionSchedule
 from audits.services import evidence, nonconformities, rechecks
@@ -28,7 +29,6 @@ from core.metrics import services as metrics
 from core.rhythm import checked, days_due, may_schedule, may_schedule_at_all, site_today
 
 RESULTS = ("ok", "not_ok", "na")
-COMPLETION_METRIC = "audits.inspection_completion"
 
 
 # Who may ---------------------------------------------------------------------------------

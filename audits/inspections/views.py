@@ -4,26 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from audits.inspections import services
 from audits.inspections.history import RESULT_LABELS
+from audits.routes import inspection_pages as bp
 from core.checklists import catalog
 from core.clock import today
 from core.database import commit, db
 from core.errors import DomainError, authorize
 from core.rhythm import FREQUENCY_LABELS, WEEKDAY_LABELS
 from core.tasks.views import after_done
-
-bp = Blueprint("inspections", __name__, template_folder="../templates", url_prefix="/inspections")
-
-
-@bp.before_request
-@login_required
-def _logged_in():
-    return None
 
 
 def user():

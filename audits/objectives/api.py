@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from audits.objectives import services
+from audits.routes import objectives_api as bp
 from core.api import (
     PAGE_HEADERS,
     Date,
@@ -21,8 +21,6 @@ from core.api import (
     token_required,
 )
 from core.database import commit
-
-bp = Blueprint("objectives", __name__, description="Quality objectives (ISO 9001 6.2) and their monthly updates.")
 
 
 class ObjectiveUpdateSchema(Schema):

@@ -4,24 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from audits.objectives import services
+from audits.routes import objective_pages as bp
 from audits.services import nonconformities
 from core.database import commit, db
 from core.errors import DomainError, ValidationFailed, authorize
 from core.metrics import services as metrics
 from core.tasks.views import after_done
-
-bp = Blueprint("objectives", __name__, template_folder="../templates", url_prefix="/objectives")
-
-
-@bp.before_request
-@login_required
-def _logged_in():
-    return None
 
 
 def user():

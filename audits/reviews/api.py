@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from audits.reviews import pdf, services
+from audits.routes import reviews_api as bp
 from core.api import (
     PAGE_HEADERS,
     Date,
@@ -21,8 +21,6 @@ from core.api import (
 )
 from core.api.schemas import SignatureSchema
 from core.database import commit
-
-bp = Blueprint("reviews", __name__, description="Management reviews (ISO 9001 9.3): planning and their inputs.")
 
 
 def _on_review(refusal):

@@ -8,13 +8,10 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from audits.reviews.inputs import LABELS
+from audits.reviews.labels import OUTPUT_KIND_LABELS, STATE_LABELS
 from audits.reviews.models import ManagementReview, ReviewOutput
-from audits.reviews.services import STATE_LABELS
 from core.plugins import TrailEntity
 from core.trail.readable import of_record
-
-OUTPUT_KINDS = {kind: LABELS[kind] for kind in ("improvement", "objective", "nonconformity")}
 
 
 def _review_page(review: ManagementReview) -> str:
@@ -70,7 +67,7 @@ ENTITIES = (
             "due_date": _l("Due date"),
             "created_by_id": _l("Decided by"),
         },
-        values={"kind": OUTPUT_KINDS},
+        values={"kind": OUTPUT_KIND_LABELS},
         hidden={"review_id", "record_id"},
         references={"owner_id": "user", "created_by_id": "user"},
         actions={"create": _l("%(who)s decided %(record)s")},

@@ -34,6 +34,7 @@ from audits.models import (
 )
 from audits.objectives import services as objectives
 from audits.objectives.models import Objective
+from audits.reviews.labels import OUTPUT_KIND_LABELS
 from audits.reviews.models import ManagementReview
 from audits.services import programme
 from core.accounts.models import Department, Site
@@ -101,9 +102,7 @@ LABELS = {
     "output_state": _l("State now"),
     "owner": _l("Owner"),
     "due_date": _l("Due date"),
-    "improvement": _l("Improvement action"),
-    "objective": _l("Quality objective"),
-    "nonconformity": _l("Nonconformity"),
+    **OUTPUT_KIND_LABELS,
     "note": _l("Note"),
     "kpi": _l("KPI"),
     "site": _l("Site"),

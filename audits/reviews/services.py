@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from audits.reviews import inputs as compiled
+from audits.reviews.labels import STATE_LABELS as STATE_LABELS  # the pages and the PDF read them here
 from audits.reviews.models import ManagementReview, OutputKind, ReviewOutput, ReviewState
 from audits.services.common import (
     department_named,
@@ -31,13 +31,6 @@ from core.signatures import sign, signature_matches, signatures_for
 # The longest period one review covers: a year and a bit, for a review that slipped.
 MAX_PERIOD_DAYS = 31 * 15
 EDITABLE_STATES = (ReviewState.PLANNED.value, ReviewState.COMPILED.value)
-
-STATE_LABELS = {
-    "planned": _l("planned"),
-    "compiled": _l("inputs compiled"),
-    "held": _l("held"),
-    "signed": _l("signed"),
-}
 
 # Who may ------------------------------------------------------------------------------------
 

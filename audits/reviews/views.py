@@ -4,25 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from audits.reviews import charts, inputs, pdf, services
+from audits.routes import review_pages as bp
 from audits.services import nonconformities as nc_services
 from core.accounts import organisation
 from core.database import commit, db
 from core.errors import DomainError, ValidationFailed, authorize, in_words
 from core.metrics import services as metrics
 from core.signatures import manifestation
-
-bp = Blueprint("reviews", __name__, template_folder="../templates", url_prefix="/reviews")
-
-
-@bp.before_request
-@login_required
-def _logged_in():
-    return None
 
 
 def user():

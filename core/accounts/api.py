@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, post_dump, validate
 from sqlalchemy.orm import selectinload
 
@@ -18,6 +17,10 @@ from core.accounts import organisation, services
 from core.accounts.models import ApiToken, Department, DepartmentHead, Role, Site, User, UserRole
 from core.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from core.accounts.permissions import Permission, can
+from core.accounts.routes import departments_api as departments_bp
+from core.accounts.routes import sites_api as sites_bp
+from core.accounts.routes import tokens_api as tokens_bp
+from core.accounts.routes import users_api as users_bp
 from core.api import (
     PAGE_HEADERS,
     Boolean,
@@ -33,13 +36,6 @@ from core.api import (
 from core.api.schemas import Pattern
 from core.database import commit, db
 from core.errors import NotFound, ValidationFailed
-
-sites_bp = Blueprint("sites", __name__, description="Dealerships of the group.")
-departments_bp = Blueprint("departments", __name__, description="Departments and their heads.")
-users_bp = Blueprint("users", __name__, description="Users, their roles, department and site.")
-tokens_bp = Blueprint("tokens", __name__, description="The caller's own API tokens.")
-
-blueprints = [sites_bp, departments_bp, users_bp, tokens_bp]
 
 ROLE_NAMES = [role.value for role in Role]
 

@@ -11,16 +11,16 @@ from core.plugins import hookimpl
 
 @hookimpl
 def register_blueprints():
-    from core.accounts import views
+    from core.accounts import routes
 
-    return [views.bp, views.account_bp]
+    return [routes.pages, routes.account_pages]
 
 
 @hookimpl
 def register_api_blueprints():
-    from core.accounts import api
+    from core.accounts import routes
 
-    return list(api.blueprints)
+    return [routes.sites_api, routes.departments_api, routes.users_api, routes.tokens_api]
 
 
 @hookimpl

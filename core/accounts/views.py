@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -29,12 +28,11 @@ from core.accounts.forms import (
     TokenForm,
 )
 from core.accounts.models import ApiToken, UserSession
+from core.accounts.routes import account_pages as account_bp
+from core.accounts.routes import pages as bp
 from core.database import commit, db
 from core.errors import DomainError
 from core.web.forms_support import refusal_status
-
-bp = Blueprint("auth", __name__)
-account_bp = Blueprint("account", __name__, url_prefix="/account")
 
 # Survives the session reset at login and logout: a language is no secret,
 # and the login page should not switch back to English after a logout.

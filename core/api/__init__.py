@@ -56,6 +56,7 @@ from core.api.schemas import (
     UTCDateTime,
 )
 from core.extensions import csrf, login_manager
+from core.lazy_views import LazyApiBlueprint
 from core.plugin_engine import manager
 
 API_PREFIX = "/api/v1"
@@ -187,12 +188,16 @@ class DealerApi(flask_smorest.Api):
 
         Describing the operations (resolving each marshmallow schema) takes a fifth of
         a second that only ``/api/v1/openapi.json`` and the API's tests need, so it
-        happens here, the first time the document is read, not when a blueprint is mounted.
+        happens here, the first time the document is read, not when a blueprint is mounted;
+        so does loading the handler modules of a :class:`~core.lazy_views.LazyApiBlueprint`.
         """
         if self._undocumented:
             with self._documenting:
                 while self._undocumented:
                     blp, full_name, parameters = self._undocumented.pop(0)
+                    if isinstance(blp, LazyApiBlueprint):
+                        # Its handler modules, and so what they describe, load on first use.
+                        blp.load_views()
                     blp.register_views_in_doc(self, self._app, self._spec, name=full_name, parameters=parameters)
                     self._spec.tag({"name": blp.name, "description": blp.description})
         return self._spec

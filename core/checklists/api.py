@@ -8,7 +8,6 @@ from io import BytesIO
 
 from flask import json, request, send_file
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from core.api import (
@@ -23,15 +22,9 @@ from core.api import (
 )
 from core.api.problems import VALIDATION_TYPE, problem
 from core.checklists import services
+from core.checklists.routes import api as bp
 from core.database import commit
 from core.errors import ValidationFailed
-
-bp = Blueprint(
-    "checklists",
-    __name__,
-    url_prefix="/checklists",
-    description="Audit checklists: the plugins' and the libraries imported from XLSX or YAML, with their versions.",
-)
 
 UPLOAD = {
     "multipart/form-data": {

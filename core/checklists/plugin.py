@@ -13,16 +13,16 @@ from core.plugins import hookimpl
 
 @hookimpl
 def register_blueprints():
-    from core.checklists import views
+    from core.checklists import routes
 
-    return [views.bp]
+    return [routes.pages]
 
 
 @hookimpl
 def register_api_blueprints():
-    from core.checklists import api
+    from core.checklists import routes
 
-    return [api.bp]
+    return [routes.api]
 
 
 @hookimpl

@@ -7,21 +7,20 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import FileField
 from wtforms.validators import DataRequired
 
 from core.accounts.models import Department
 from core.checklists import catalog, services
+from core.checklists.routes import pages as bp
 from core.database import commit, db
 from core.errors import DomainError, TooLarge, authorize
 from core.plugin_engine.types import SCALES
-
-bp = Blueprint("checklists", __name__, url_prefix="/checklists")
 
 SCALE_LABELS = {
     "grades": _l("ISO 19011 grades, no score"),
@@ -36,12 +35,6 @@ DOWNLOADS = ("template", "example")
 
 class ImportForm(FlaskForm):
     file = FileField(_l("Checklist file (XLSX or YAML)"), validators=[DataRequired(_l("Choose a file."))])
-
-
-@bp.before_request
-@login_required
-def _logged_in():
-    return None
 
 
 def _user():

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import url_for
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from core.accounts import services as accounts
@@ -28,10 +27,11 @@ from core.database import commit, db
 from core.errors import NotFound, ValidationFailed
 from core.forms import follow_ups, schedules, services
 from core.forms.models import FormSchedule
+from core.forms.routes import api as bp
+from core.forms.routes import follow_ups_api as follow_ups_bp
+from core.forms.routes import schedules_api as schedules_bp
 from core.forms.schema import describe, json_schema
 from core.rhythm import Frequency
-
-bp = Blueprint("forms", __name__, url_prefix="/forms", description="Plugin-defined forms and their submissions.")
 
 
 def site_in_body(code: str | None, field: str = "site"):
@@ -155,8 +155,6 @@ def get_submission(key, submission_id):
 
 # Recurring forms: a blueprint of their own, at /api/v1/form-schedules and /api/v1/form-dues ----
 
-schedules_bp = Blueprint("form_schedules", __name__, description="Recurring forms: schedules and the dues they create.")
-
 
 class FormScheduleSchema(Schema):
     id = fields.Integer()
@@ -248,12 +246,6 @@ def list_dues(args):
 
 
 # Follow-ups of low survey scores: at /api/v1/follow-ups ------------------------------------
-
-follow_ups_bp = Blueprint(
-    "survey_follow_ups",
-    __name__,
-    description="Follow-ups of customers' low survey scores: open until the head records how the call ended.",
-)
 
 
 class FollowUpSchema(Schema):

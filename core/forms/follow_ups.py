@@ -5,7 +5,6 @@ They are opened with the submission itself (:func:`core.forms.services.open_foll
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, cast
 from sqlalchemy.orm import aliased, selectinload
 
@@ -16,16 +15,11 @@ from core.clock import utcnow
 from core.database import db
 from core.errors import NotFound, Refusal, ValidationFailed, conflict, enforce
 from core.forms import services
+from core.forms.labels import RESULTS
 from core.forms.models import FormSubmission, SurveyFollowUp
 from core.plugin_engine import manager
 from core.times import site_today
 
-# The three ways a call to the customer ends (SA-PR-002 §4.6: the manager contacts the customer).
-RESULTS = {
-    "resolved": _l("Reached and resolved"),
-    "complaint": _l("Reached, not resolved: complaint registered"),
-    "unreachable": _l("Could not reach the customer"),
-}
 OPEN, DONE = "open", "done"
 MAX_NOTE_LENGTH = 4000
 

@@ -8,7 +8,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core.forms.follow_ups import RESULTS
+from core.forms.labels import RESULTS
 from core.forms.models import FormDue, FormSchedule, FormSubmission, FormVersion, SurveyFollowUp
 from core.plugin_engine import manager
 from core.plugin_engine.types import TrailEntity

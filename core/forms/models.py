@@ -163,7 +163,7 @@ class SurveyFollowUp(Model):
     low_ratings: Mapped[dict] = mapped_column(JSON)
     due_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # None while open; then one of core.forms.follow_ups.RESULTS.
+    # None while open; then one of core.forms.labels.RESULTS.
     result: Mapped[str | None] = mapped_column(String(32))
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -11,16 +11,16 @@ from core.plugins import hookimpl
 
 @hookimpl
 def register_blueprints():
-    from core.forms import views
+    from core.forms import routes
 
-    return [views.bp]
+    return [routes.pages]
 
 
 @hookimpl
 def register_api_blueprints():
-    from core.forms import api
+    from core.forms import routes
 
-    return [api.bp, api.schedules_bp, api.follow_ups_bp]
+    return [routes.api, routes.schedules_api, routes.follow_ups_api]
 
 
 @hookimpl

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask import (
-    Blueprint,
     flash,
     redirect,
     render_template,
@@ -13,7 +12,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from core.accounts.models import Department, Site
 from core.accounts.permissions import Permission, can, require
@@ -22,20 +21,13 @@ from core.errors import DomainError, NotFound, authorize
 from core.exports import download
 from core.forms import follow_ups, schedules, services
 from core.forms.forms import clean_data, form_class, prefill, start_with
+from core.forms.routes import pages as bp
 from core.rhythm import FREQUENCY_LABELS, WEEKDAY_LABELS
 from core.tasks.views import after_done
 from core.times import zone_of
 from core.web.forms_support import refusal_status
 
-bp = Blueprint("forms", __name__, url_prefix="/forms", static_folder="static", static_url_path="/static")
-
 PER_PAGE = 50
-
-
-@bp.before_request
-@login_required
-def _logged_in():
-    return None
 
 
 def _user():

@@ -5,20 +5,12 @@ from __future__ import annotations
 import mimetypes
 
 from flask import send_file, url_for
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, post_dump
 
 from core.api import UTCDateTime, api_user, file_responses, token_required
 from core.jobs import services
 from core.jobs.models import Job, JobState
-
-bp = Blueprint(
-    "jobs",
-    __name__,
-    url_prefix="/jobs",
-    description="Background jobs (evidence packs): state, progress and result. A job is visible to "
-    "the user who started it and to administrators.",
-)
+from core.jobs.routes import api as bp
 
 
 def job_url(job: Job) -> str:

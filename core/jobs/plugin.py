@@ -9,16 +9,16 @@ from core.plugins import hookimpl
 
 @hookimpl
 def register_blueprints():
-    from core.jobs import views
+    from core.jobs import routes
 
-    return [views.bp]
+    return [routes.pages]
 
 
 @hookimpl
 def register_api_blueprints():
-    from core.jobs import api
+    from core.jobs import routes
 
-    return [api.bp]
+    return [routes.api]
 
 
 @hookimpl

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import mimetypes
 
-from flask import Blueprint, jsonify, render_template, send_file, url_for
+from flask import jsonify, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from core.jobs import services
 from core.jobs.models import STATE_LABELS, JobState
+from core.jobs.routes import pages as bp
 from core.plugin_engine.manager import job_kind
-
-bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 
 # Seconds between reloads of a page that shows an unfinished job in a browser
 # without script (a meta refresh inside <noscript>); with script, the page

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import url_for
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from core.accounts.api import KeyOf
@@ -16,8 +15,7 @@ from core.errors import NotFound, ValidationFailed
 from core.forms.api import site_in_body
 from core.metrics import services
 from core.metrics.models import Source
-
-bp = Blueprint("metrics", __name__, url_prefix="/metrics", description="KPIs: definitions, measurements, series.")
+from core.metrics.routes import api as bp
 
 
 class MetricSchema(Schema):

@@ -5,7 +5,6 @@ rules are in :mod:`core.metrics.services`."""
 from __future__ import annotations
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -15,7 +14,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from core import charts
 from core.accounts.models import Role, Site
@@ -31,21 +30,15 @@ from core.metrics.forms import (
     TargetForm,
 )
 from core.metrics.history import SOURCE_LABELS
+from core.metrics.routes import pages as bp
 from core.plugin_engine import manager
 from core.web.dashboard import panels
 from core.web.forms_support import refusal_status
 
-bp = Blueprint("metrics", __name__, url_prefix="/metrics")
 PAGE_PERIODS = 36
 
 # The audits package raises nonconformities; the button appears only when it is installed.
 NC_ENDPOINT = "audits.new_nonconformity"
-
-
-@bp.before_request
-@login_required
-def _logged_in():
-    return None
 
 
 def _user():

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from core.api import PAGE_HEADERS, PageArgs, QueryBoolean, UTCDateTime, api_user, page_headers, token_required
 from core.database import commit
 from core.notifications import services
-
-bp = Blueprint("notifications", __name__, description="The caller's notifications.")
+from core.notifications.routes import api as bp
 
 
 class NotificationListArgs(PageArgs):

@@ -10,16 +10,16 @@ from core.plugins import hookimpl
 
 @hookimpl
 def register_blueprints():
-    from core.notifications import views
+    from core.notifications import routes
 
-    return [views.bp]
+    return [routes.pages]
 
 
 @hookimpl
 def register_api_blueprints():
-    from core.notifications import api
+    from core.notifications import routes
 
-    return [api.bp]
+    return [routes.api]
 
 
 @hookimpl

@@ -3,17 +3,16 @@ the e-mail that has not gone out and why."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from core.accounts.permissions import Permission, require
 from core.database import commit
 from core.errors import DomainError
 from core.notifications import mail, services
-
-bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+from core.notifications.routes import pages as bp
 
 MODE_LABELS = {
     services.IMMEDIATELY: _l("E-mail at once"),
@@ -22,17 +21,10 @@ MODE_LABELS = {
 }
 
 
-@bp.before_request
-@login_required
-def _logged_in():
-    return None
-
-
 def _user():
     return current_user._get_current_object()
 
 
-@bp.app_template_global("notification_texts")
 def _texts(notification):
     return services.texts(notification)
 

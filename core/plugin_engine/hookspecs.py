@@ -274,6 +274,14 @@ def register_blueprints():
     Templates extend the product's layout (``{% extends "base.html" %}``, blocks ``title``
     and ``content``); ship the templates folder as package data.
 
+    Every process (a command, a job worker) starts the app, so a plugin with more than a
+    page or two declares its routes in a light module with ``LazyBlueprint`` and a table of
+    ``Route("/rule", "package.module:function")``: the view module loads on the first
+    request that needs it, its ``@bp.route`` lines (on the same blueprint, imported from
+    the light module) must match the table, and a mismatch stops the module from loading
+    (``UndeclaredRoute``). See "Pages and API that load on first use" in
+    ``docs/writing-plugins.md``.
+
     Returns:
         A list of ``flask.Blueprint``.
 
@@ -309,6 +317,8 @@ def register_api_blueprints():
     every view in ``token_required`` (a core ``Permission`` or your own permission's key);
     inside, ``api_user()`` is the caller. Raise ``NotFound``, ``Forbidden``, ``Conflict`` or
     ``ValidationFailed`` and the API answers with RFC 9457 problem details.
+    ``LazyApiBlueprint`` is the same with a table of routes (see ``register_blueprints``):
+    the handler modules load on their first request, or when the OpenAPI document is read.
 
     Returns:
         A list of ``flask_smorest.Blueprint``.

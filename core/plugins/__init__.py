@@ -94,6 +94,11 @@ _LAZY = {
     "problem": "core.plugins.api_helpers",
     "token_required": "core.plugins.api_helpers",
     "demo_text": "core.demo",
+    "LazyApiBlueprint": "core.lazy_views",
+    "LazyBlueprint": "core.lazy_views",
+    "LazyView": "core.lazy_views",
+    "Route": "core.lazy_views",
+    "UndeclaredRoute": "core.lazy_views",
 }
 
 
@@ -182,6 +187,12 @@ __all__ = [
     "notify",
     "procedure_url",
     "submissions_url",
+    # pages and API that load on first use
+    "LazyApiBlueprint",
+    "LazyBlueprint",
+    "LazyView",
+    "Route",
+    "UndeclaredRoute",
     # the JSON API
     "api_user",
     "problem",

@@ -5,16 +5,15 @@ imported ones (``core.checklists.catalog``), alike."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from core.api import token_required
 from core.checklists import catalog
 from core.errors import NotFound
 from core.plugin_engine.manager import describe_plugins
+from core.plugins.routes import api as bp
 
 # No prefix: the blueprint serves the plugins and what they contribute.
-bp = Blueprint("plugins", __name__, url_prefix="", description="Installed plugins and the checklists they contribute.")
 
 
 class PluginCountsSchema(Schema):

@@ -10,9 +10,9 @@ from core.plugins import hookimpl
 
 @hookimpl
 def register_api_blueprints():
-    from core.plugins import api
+    from core.plugins import routes
 
-    return [api.bp]
+    return [routes.api]
 
 
 @hookimpl

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from core.api import PAGE_HEADERS, NonEmptyString, PageArgs, api_user, page_headers, token_required
 from core.search import query as search
-
-bp = Blueprint("search", __name__, description="Search across the records the caller may read.")
+from core.search.routes import api as bp
 
 
 class SearchArgs(PageArgs):

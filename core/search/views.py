@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
-from flask_login import current_user, login_required
+from flask import render_template, request
+from flask_login import current_user
 
 from core.errors import ValidationFailed
 from core.search import query as search
+from core.search.routes import pages as bp
 
-bp = Blueprint("search", __name__, url_prefix="/search")
 PER_PAGE = 20
 
 
-@bp.before_request
-@login_required
-def _logged_in():
-    return None
-
-
-@bp.app_template_global("search_highlighted")
 def _highlighted(piece: str, words: list[str]):
     return search.highlighted(piece, words)
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from core.api import PAGE_HEADERS, NonEmptyString, PageArgs, api_user, page_headers, token_required
 from core.tasks import services
-
-bp = Blueprint("tasks", __name__, description="The work waiting for the caller, from every area.")
+from core.tasks.routes import api as bp
 
 
 class TaskListArgs(PageArgs):

@@ -10,16 +10,16 @@ from core.plugins import hookimpl
 
 @hookimpl
 def register_blueprints():
-    from core.tasks import views
+    from core.tasks import routes
 
-    return [views.bp]
+    return [routes.pages]
 
 
 @hookimpl
 def register_api_blueprints():
-    from core.tasks import api
+    from core.tasks import routes
 
-    return [api.bp]
+    return [routes.api]
 
 
 @hookimpl

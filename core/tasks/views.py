@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from core.tasks import services
-
-bp = Blueprint("tasks", __name__, url_prefix="/tasks")
-
-
-@bp.before_request
-@login_required
-def _logged_in():
-    return None
+from core.tasks.routes import pages as bp
 
 
-@bp.app_template_global("task_overdue")
 def _task_overdue(task) -> bool:
     return services.is_overdue(task)
 
 
-@bp.app_template_global("task_url")
 def _task_url(task) -> str:
     return services.with_task(task.url, task.kind)
 

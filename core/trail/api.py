@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from core.accounts.permissions import Permission
@@ -12,10 +11,7 @@ from core.database import db, read_only
 from core.trail.chain import verify
 from core.trail.models import TrailEvent
 from core.trail.queries import events_query
-
-bp = Blueprint(
-    "trail", __name__, url_prefix="/trail", description="The hash-chained audit trail (21 CFR Part 11 11.10(e))."
-)
+from core.trail.routes import api as bp
 
 
 class TrailEventSchema(Schema):

@@ -6,7 +6,7 @@ runs; the services it calls ask again for every change.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
@@ -29,13 +29,11 @@ from core.accounts.permissions import Permission, require
 from core.database import db
 from core.trail.queries import history_of, history_with_parts
 from core.web.forms_support import run_form
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+from core.web.routes import admin_pages as bp
 
 USERS_PER_PAGE = 50
 
 
-@bp.before_request
 @login_required
 def _administrators_only():
     require(current_user, Permission.MANAGE_USERS)

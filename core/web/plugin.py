@@ -11,9 +11,9 @@ from core.plugins import hookimpl
 
 @hookimpl
 def register_blueprints():
-    from core.web import admin, views
+    from core.web import routes
 
-    return [views.bp, admin.bp]
+    return [routes.pages, routes.admin_pages]
 
 
 @hookimpl

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import abort, render_template, request
 from flask_login import current_user, login_required
 
 from core.accounts.models import Role, Site
@@ -12,8 +12,7 @@ from core.trail import chain
 from core.trail.models import TrailEvent
 from core.trail.queries import events_query
 from core.web import dashboard as dashboard_content
-
-bp = Blueprint("web", __name__)
+from core.web.routes import pages as bp
 
 TRAIL_PAGE_SIZE = 50
 

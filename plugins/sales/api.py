@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from core.plugins import api_user, token_required
 from plugins.sales import consultants, sites
-
-# A built-in plugin's API routes carry their whole path below /api/v1.
-api = Blueprint("sales", __name__, description="Sales: the figures per consultant.")
+from plugins.sales.routes import api
 
 
 class ConsultantFiguresArgs(Schema):

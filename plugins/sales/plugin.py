@@ -61,14 +61,14 @@ def register_permissions():
 
 @hookimpl
 def register_blueprints():
-    from plugins.sales.web import bp
+    from plugins.sales.routes import bp
 
     return [bp]
 
 
 @hookimpl
 def register_api_blueprints():
-    from plugins.sales.api import api
+    from plugins.sales.routes import api
 
     return [api]
 

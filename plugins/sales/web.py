@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import render_template, request
 from flask_babel import format_decimal
 from flask_login import current_user, login_required
 
 from core.plugins import active_sites, add_months, current_period, form_url
 from plugins.sales import consultants, sites
 from plugins.sales.definitions import APPRAISAL
-
-bp = Blueprint("sales", __name__, url_prefix="/sales", template_folder="templates")
+from plugins.sales.routes import bp
 
 
 @bp.route("/consultants")
