@@ -14,6 +14,7 @@ from core import database, i18n, security, storage
 from core.api import converters
 from core.api import init_app as init_api
 from core.extensions import MIGRATIONS, migrate
+from core.migration import add_plugin_version_locations  # noqa: F401  (every area's migrations for `dealerqms db`)
 from core.notifications import mail
 from core.plugin_engine import manager
 from core.search import index as search_index

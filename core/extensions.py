@@ -69,10 +69,6 @@ class _MigrateConfig:
         if self._migrate is None:
             from flask_migrate import Migrate as FlaskMigrate
 
-            # Registers the version folders of every area and plugin (``@migrate.configure``): without
-            # them Flask-Migrate's own ``db`` commands knew only core's revisions.
-            import core.migration  # noqa: F401
-
             migrate_ = FlaskMigrate(db=self.db, directory=self.directory, **self.configure_args)
             migrate_.configure_callbacks = self._owner._callbacks
             self._migrate = migrate_

@@ -13,7 +13,7 @@ from core.plugin_engine.manager import migration_locations
 
 
 @migrate.configure
-def _add_plugin_version_locations(config):
+def add_plugin_version_locations(config):
     locations = [str(current_app.extensions["migrate"].directory) + "/versions"]
     locations += [str(path) for path in migration_locations()]
     config.set_main_option("path_separator", "os")
