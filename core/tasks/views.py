@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from core.counts import count_text
 from core.tasks import services
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -43,6 +44,16 @@ def index():
         kinds=services.kinds(every.tasks),
         kind=kind,
     )
+
+
+@bp.route("/count")
+def count():
+    """The menu's badge: how many tasks wait, as the badge writes it ("99+" past ninety-nine).
+    Asked by the browser once the page is there, so that no page waits for every area to
+    count its work; asked afresh on each page, so it is right as soon as a task is done."""
+    number = services.count(_user())
+    text = count_text(number, services.BADGE_CAP) if number else ""
+    return jsonify(count=number, text=text, label=_("%(count)s waiting", count=text) if number else "")
 
 
 @bp.route("/next")
