@@ -11,11 +11,14 @@
         return response.json();
       })
       .then(function (waiting) {
-        var badge = link.querySelector(".nav-count");
-        if (!badge || !waiting.count) { return; }
+        // Nothing waiting: no badge, as the page drew it before.
+        if (!waiting.count) { return; }
+        var badge = document.createElement("span");
+        badge.className = "badge nav-count";
         badge.textContent = waiting.text;
         badge.setAttribute("aria-label", waiting.label);
-        badge.hidden = false;
+        link.appendChild(document.createTextNode(" "));
+        link.appendChild(badge);
       })
       .catch(function () { /* the link works without its number */ });
   });
