@@ -94,6 +94,21 @@ def test_the_menus_badge_counts_to_99_then_reads_99_plus(app, routine, client_as
     assert client.get("/tasks/count").get_json() == {"count": 100, "text": "99+", "label": "99+ waiting"}
 
 
+def test_the_inbox_page_lists_the_first_fifty_of_all_or_of_a_kind(app, routine, client_as, make_user):
+    """Each area lists the inbox's size of each kind before they are merged: the page's cost
+    follows it, so it shows the first 50 (200 made a large group's inbox seven times a small one's)."""
+    from core.forms.tasks import FILL
+    from core.tasks.services import INBOX_SIZE
+
+    make_user("busy", "staff", department="SALES")
+    _dues_for(app, "busy", 60)
+    client = client_as("busy")
+    page = client.get("/tasks/").get_data(as_text=True)
+    assert INBOX_SIZE == 50 and page.count('<li class="task') == 50
+    assert "50 of 60 shown." in page
+    assert client.get(f"/tasks/?kind={FILL}").get_data(as_text=True).count('<li class="task') == 50
+
+
 # ------------------------------------------------------------------ the dashboard's charts
 
 # More chart panels than the dashboard draws, each with a year of values.

@@ -36,7 +36,8 @@ def _user():
 def index():
     kind = request.args.get("kind") or None
     every = services.inbox(_user())
-    shown = [task for task in every.tasks if kind is None or task.kind == kind]
+    # A kind picked: the first of that kind, not only those among the first of all kinds.
+    shown = services.inbox(_user(), kind).tasks if kind else every.tasks
     return render_template(
         "tasks/inbox.html",
         tasks=shown,
