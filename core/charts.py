@@ -370,9 +370,29 @@ def comparison_svg(
     locale: str | None = None,
     limits: tuple[float, float] | None = None,
 ) -> Markup:
-    """One metric across sites for a period, ranked (first = best), bars coloured by status;
+    """One metric across sites for a period, in the order given, bars coloured by status;
     values labelled as :func:`_axis_value` writes them. No target: no line; ``limits``: the
-    value axis's range (a percent: 0 to 100)."""
+    value axis's range (a percent: 0 to 100).
+
+    Cached by content, as :func:`trend_svg` is: a month's comparison changes when a value or a
+    threshold does, and is asked again by everyone who opens the page until then.
+    """
+    svg = _comparison_svg(
+        str(title),
+        tuple(sites),
+        tuple(values),
+        tuple(statuses),
+        target,
+        str(unit),
+        decimals,
+        locale,
+        None if limits is None else tuple(limits),
+    )
+    return _fresh_ids(svg)
+
+
+@lru_cache(maxsize=256)
+def _comparison_svg(title, sites, values, statuses, target, unit, decimals, locale, limits) -> Markup:
     with _lock:
         figure = _pyplot_free_figure(7.5, max(1.6, 0.38 * len(sites) + 0.8))
         axes = figure.add_subplot()

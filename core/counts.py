@@ -10,17 +10,41 @@ in English (the digits and the plus sign read the same).
 from __future__ import annotations
 
 from flask_babel import format_decimal
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from core.database import db
 
 COUNT_CAP = 1000
+# Where a session keeps the counts it has made since its last write (see :func:`capped_count`).
+_REMEMBERED = "dealerqms_capped_counts"
 
 
 def capped_count(query, cap: int = COUNT_CAP) -> int:
     """How many rows ``query`` (a select) returns, counting at most ``cap + 1``: a result above
-    ``cap`` means "more than ``cap``" (:func:`count_text` writes it so)."""
+    ``cap`` means "more than ``cap``" (:func:`count_text` writes it so).
+
+    The same count asked again before the session writes anything is answered from the first:
+    a page asks some twice (the dashboard's inbox and an area's panel both count the revisions
+    to read, each as long to count as a whole small page). A flush and the end of the
+    transaction forget them all; changes not yet flushed are counted afresh."""
     limited = query.order_by(None).limit(cap + 1).subquery()
-    return db.session.execute(db.select(db.func.count()).select_from(limited)).scalar_one()
+    statement = db.select(db.func.count()).select_from(limited)
+    session = db.session()
+    compiled = statement.compile(bind=session.get_bind())
+    key = (str(compiled), repr(sorted(compiled.params.items())))
+    remembered = session.info.setdefault(_REMEMBERED, {})
+    if key in remembered and not (session.new or session.dirty or session.deleted):
+        return remembered[key]
+    remembered[key] = session.execute(statement).scalar_one()
+    return remembered[key]
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_transaction_end")
+def _forget_counts(session, *_context) -> None:
+    # Another transaction may see other rows: what one counted is never carried into the next.
+    session.info.pop(_REMEMBERED, None)
 
 
 def count_text(count: int | None, cap: int = COUNT_CAP) -> str:

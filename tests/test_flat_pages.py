@@ -62,14 +62,16 @@ def test_more_than_a_thousand_tasks_read_1000_plus_in_english_and_chinese(app, r
     _dues_for(app, "busy", 1_200)
     client = client_as("busy")
     page = client.get("/").get_data(as_text=True)
-    # The inbox's heading, its footer and the menu's badge: the count stops, the page says so.
+    # The inbox's heading and its footer: the count stops, the page says so.
     assert 'Waiting for you <span class="badge">1,000+</span>' in page
     assert "5 of 1,000+ shown." in page
-    assert '<span class="badge nav-count" aria-label="1,000+ waiting">1,000+</span>' in page
+    # The menu's badge, fetched after the page, stops sooner: "99+", as on a phone.
+    assert client.get("/tasks/count").get_json() == {"count": 1_001, "text": "99+", "label": "99+ waiting"}
     assert "1,200" not in page
     switch(client, "zh_CN", "/")
     chinese = client.get("/").get_data(as_text=True)
     assert '<span class="badge">1,000+</span>' in chinese and '<html lang="zh-CN">' in chinese
+    assert client.get("/tasks/count").get_json()["label"] == "99+ 项待办"
     # The inbox page and the command line say the same.
     assert '<span class="badge">1,000+</span>' in client.get("/tasks/").get_data(as_text=True)
     result = app.test_cli_runner().invoke(args=["tasks", "--as", "busy"])
@@ -81,6 +83,30 @@ def test_a_thousand_tasks_or_fewer_are_counted_exactly(app, routine, client_as, 
     _dues_for(app, "busy", 1_000)
     page = client_as("busy").get("/").get_data(as_text=True)
     assert 'Waiting for you <span class="badge">1,000</span>' in page and "1,000+" not in page
+
+
+def test_the_menus_badge_counts_to_99_then_reads_99_plus(app, routine, client_as, make_user):
+    make_user("busy", "staff", department="SALES")
+    _dues_for(app, "busy", 99)
+    client = client_as("busy")
+    assert client.get("/tasks/count").get_json() == {"count": 99, "text": "99", "label": "99 waiting"}
+    _dues_for(app, "busy", 1)
+    assert client.get("/tasks/count").get_json() == {"count": 100, "text": "99+", "label": "99+ waiting"}
+
+
+def test_the_inbox_page_lists_the_first_fifty_of_all_or_of_a_kind(app, routine, client_as, make_user):
+    """Each area lists the inbox's size of each kind before they are merged: the page's cost
+    follows it, so it shows the first 50 (200 made a large group's inbox seven times a small one's)."""
+    from core.forms.tasks import FILL
+    from core.tasks.services import INBOX_SIZE
+
+    make_user("busy", "staff", department="SALES")
+    _dues_for(app, "busy", 60)
+    client = client_as("busy")
+    page = client.get("/tasks/").get_data(as_text=True)
+    assert INBOX_SIZE == 50 and page.count('<li class="task') == 50
+    assert "50 of 60 shown." in page
+    assert client.get(f"/tasks/?kind={FILL}").get_data(as_text=True).count('<li class="task') == 50
 
 
 # ------------------------------------------------------------------ the dashboard's charts

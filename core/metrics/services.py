@@ -975,3 +975,53 @@ def comparison(metric: Metric, period: str) -> list[SiteValue]:
         ranked.append(SiteValue(site, value, status(metric, thresholds, value), thresholds))
     sign = -1 if metric.direction == "higher" else 1
     return sorted(ranked, key=lambda item: (item.value is None, sign * (item.value or 0), item.site.code))
+
+
+# The comparison shows this many sites at a time: fifty bars are a wall nobody reads, and
+# drawing them took most of the page's time in a group of fifty sites.
+SITES_SHOWN = 15
+
+
+@dataclass(frozen=True)
+class ComparisonWindow:
+    """A page of the ranked sites, with each one's place in the whole ranking (1 = best) and how
+    many sites of the group stand at each status (``None``: no value)."""
+
+    rows: list[tuple[int, SiteValue]]
+    page: int
+    pages: int
+    tally: dict[str | None, int]
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def comparison_window(
+    ranked: list[SiteValue], *, worst_first: bool = True, page: int = 1, size: int = SITES_SHOWN
+) -> ComparisonWindow:
+    """Page ``page`` of ``ranked`` (best first, as :func:`comparison` returns it), the worst first
+    unless ``worst_first`` is false: a group's quality officer looks for the sites that need
+    them. Sites without a value stay last either way: they are not the worst, only unknown."""
+    placed = list(enumerate(ranked, start=1))
+    if worst_first:
+        measured = [row for row in placed if row[1].value is not None]
+        placed = measured[::-1] + [row for row in placed if row[1].value is None]
+    pages = max(1, -(-len(placed) // size))
+    page = min(max(page, 1), pages)
+    tally: dict[str | None, int] = defaultdict(int)
+    for item in ranked:
+        tally[item.status] += 1
+    return ComparisonWindow(placed[(page - 1) * size : page * size], page, pages, dict(tally))

@@ -281,7 +281,7 @@ def compare():
     metrics = services.definitions()
     opening = services.comparison_opening()
     if opening is None:
-        return render_template("metrics/compare.html", metrics=[], metric=None, period=None, ranked=[], chart=None)
+        return render_template("metrics/compare.html", metrics=[], metric=None, period=None, window=None, chart=None)
     key = request.args.get("metric")
     metric = services.definition(key) if key else opening[0]
     period = request.args.get("period") or services.shown_period(metric)
@@ -289,17 +289,20 @@ def compare():
         ranked = services.comparison(metric, period)
     except DomainError:
         abort(422)
+    worst_first = request.args.get("order") != "best"
+    window = services.comparison_window(ranked, worst_first=worst_first, page=request.args.get("page", 1, type=int))
+    shown = [item for _place, item in window.rows]
     chart = (
         charts.comparison_svg(
             title=f"{metric.name} · {period}",
-            sites=[item.site.code for item in ranked],
-            values=[item.value for item in ranked],
-            statuses=[item.status for item in ranked],
+            sites=[item.site.code for item in shown],
+            values=[item.value for item in shown],
+            statuses=[item.status for item in shown],
             target=float(metric.target),
             unit=str(metric.unit),
             **dashboard.chart_numbers(metric),
         )
-        if any(i.value is not None for i in ranked)
+        if any(i.value is not None for i in shown)
         else None
     )
     return render_template(
@@ -307,7 +310,8 @@ def compare():
         metrics=metrics,
         metric=metric,
         period=period,
-        ranked=ranked,
+        window=window,
+        worst_first=worst_first,
         chart=chart,
         value_text=lambda value: dashboard.value_text(metric, value),
     )

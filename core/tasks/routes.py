@@ -20,6 +20,7 @@ pages = LazyBlueprint(
     url_prefix="/tasks",
     routes=[
         Route("/", "core.tasks.views:index"),
+        Route("/count", "core.tasks.views:count"),
         Route("/next", "core.tasks.views:next_task"),
     ],
 )

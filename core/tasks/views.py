@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from core.counts import count_text
 from core.tasks import services
 from core.tasks.routes import pages as bp
 
@@ -26,7 +27,8 @@ def _user():
 def index():
     kind = request.args.get("kind") or None
     every = services.inbox(_user())
-    shown = [task for task in every.tasks if kind is None or task.kind == kind]
+    # A kind picked: the first of that kind, not only those among the first of all kinds.
+    shown = services.inbox(_user(), kind).tasks if kind else every.tasks
     return render_template(
         "tasks/inbox.html",
         tasks=shown,
@@ -34,6 +36,16 @@ def index():
         kinds=services.kinds(every.tasks),
         kind=kind,
     )
+
+
+@bp.route("/count")
+def count():
+    """The menu's badge: how many tasks wait, as the badge writes it ("99+" past ninety-nine).
+    Asked by the browser once the page is there, so that no page waits for every area to
+    count its work; asked afresh on each page, so it is right as soon as a task is done."""
+    number = services.count(_user())
+    text = count_text(number, services.BADGE_CAP) if number else ""
+    return jsonify(count=number, text=text, label=_("%(count)s waiting", count=text) if number else "")
 
 
 @bp.route("/next")

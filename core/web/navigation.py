@@ -16,7 +16,6 @@ from core.accounts.permissions import Permission, can
 from core.jobs import services as jobs
 from core.notifications import services as notifications
 from core.plugin_engine import manager
-from core.tasks import services as tasks
 
 
 @dataclass(frozen=True)
@@ -25,8 +24,11 @@ class NavLink:
     url: str
     # Paths under this prefix mark the link as the current page.
     section: str | None = None
-    # A number shown next to the label (the tasks waiting), when there is one.
+    # A number shown next to the label (the unread notifications), when there is one.
     badge: int | None = None
+    # Where the browser asks for the number after the page has arrived (the tasks waiting): a
+    # count that would otherwise hold every page while every area counts its work.
+    badge_url: str | None = None
 
     @property
     def current(self) -> bool:
@@ -43,10 +45,9 @@ class NavGroup:
 
 
 def _core_links(user) -> list[NavLink]:
-    waiting = tasks.count(user)
     links = [
         NavLink(_l("Dashboard"), url_for("web.dashboard")),
-        NavLink(_l("My tasks"), url_for("tasks.index"), badge=waiting or None),
+        NavLink(_l("My tasks"), url_for("tasks.index"), badge_url=url_for("tasks.count")),
         NavLink(_l("Notifications"), url_for("notifications.index"), badge=notifications.unread_count(user) or None),
         NavLink(_l("Forms"), url_for("forms.index")),
         NavLink(_l("KPIs"), url_for("metrics.index")),

@@ -530,6 +530,7 @@ ENTRIES: list[Entry] = [
     ),
     # Everyone's own inbox
     *E("GET", "/tasks/", EVERYONE),
+    *E("GET", "/tasks/count", EVERYONE),
     *E("GET", "/tasks/next", EVERYONE, "/tasks/next?kind=procedures.acknowledge"),
     *E("GET", "/api/v1/tasks", EVERYONE),
     # Search: everyone searches; what they find is their own (tests/test_search.py checks the hits).

@@ -197,9 +197,65 @@ def test_site_comparison_page(app, users, sample, north, client_as, api_as, make
     make_user("group.qo", "quality_officer", department="QUALITY", site=None)
     record(api_as, "sample.first_time_fix", "2026-02", 80)
     record(api_as, "sample.first_time_fix", "2026-02", 95, site="NORTH", who="group.qo")
-    page = client_as("qo").get("/metrics/compare?metric=sample.first_time_fix&period=2026-02").get_data(as_text=True)
+    client = client_as("qo")
+    page = client.get("/metrics/compare?metric=sample.first_time_fix&period=2026-02").get_data(as_text=True)
     assert "<svg" in page
-    assert page.index("NORTH · North dealership") < page.index("MAIN · ")
+    # The worst first, each with its place in the ranking; the best first on request.
+    assert page.index('<td class="num">2</td><td><a href="/metrics/sample.first_time_fix?site=MAIN">MAIN · ') < (
+        page.index('<td class="num">1</td><td><a href="/metrics/sample.first_time_fix?site=NORTH">NORTH · ')
+    )
+    best = client.get("/metrics/compare?metric=sample.first_time_fix&period=2026-02&order=best").get_data(as_text=True)
+    assert best.index("NORTH · North dealership") < best.index("MAIN · ")
+
+
+# Twenty sites more than the one of the tests, each valued 75 + its number: 76 % to 95 %.
+GROUP = 20
+
+
+def _group_of_sites(app) -> None:
+    from core.accounts.services import create_site
+    from core.database import commit
+    from core.metrics import services
+
+    with app.app_context():
+        metric = services.definition("sample.first_time_fix")
+        for number in range(1, GROUP + 1):
+            site = create_site(None, f"S{number:02d}", f"Site {number:02d}")
+            services.record(None, metric, site, "2026-02", 75 + number)
+        commit()
+
+
+def _shown(page: str) -> list[tuple[int, str]]:
+    rows = re.findall(r'<td class="num">(\d+)</td><td><a href="[^"]+">([A-Z0-9]+) · ', page)
+    return [(int(place), code) for place, code in rows]
+
+
+def test_a_group_of_many_sites_compares_a_page_of_them_the_worst_first(app, users, sample, client_as):
+    """A group's quality officer looks for the sites that need them: the worst fifteen first, a
+    page at a time, and how the whole group stands above them."""
+    from core.metrics.services import SITES_SHOWN
+    from tests.test_web_i18n import switch
+
+    _group_of_sites(app)
+    client = client_as("qo")
+    url = "/metrics/compare?metric=sample.first_time_fix&period=2026-02"
+    page = client.get(url).get_data(as_text=True)
+    assert SITES_SHOWN == 15
+    # S01 (76 %) is 20th of the 20 measured; MAIN, with no value, is last of 21.
+    assert _shown(page) == [(21 - number, f"S{number:02d}") for number in range(1, 16)]
+    tally = " ".join(page[page.index('<p class="comparison-tally">') :].split("</p>")[0].split())
+    assert "Off target</span> 9 · " in tally and "Warning</span> 5 · " in tally and "On target</span> 6 · " in tally
+    assert "No value 1 · 21 sites, the worst first." in tally
+    assert "Page 1 of 2" in page
+    second = client.get(f"{url}&page=2").get_data(as_text=True)
+    assert _shown(second) == [(5, "S16"), (4, "S17"), (3, "S18"), (2, "S19"), (1, "S20"), (21, "MAIN")]
+    best = client.get(f"{url}&order=best").get_data(as_text=True)
+    assert _shown(best)[:2] == [(1, "S20"), (2, "S19")] and len(_shown(best)) == SITES_SHOWN
+    # The next page keeps the order.
+    assert 'href="/metrics/compare?page=2&amp;metric=sample.first_time_fix&amp;period=2026-02&amp;order=best"' in best
+    switch(client, "zh_CN", "/")
+    chinese = client.get(url).get_data(as_text=True)
+    assert "无数值 1 · 共 21 家门店，最差的在前。" in chinese and "第 1 页，共 2 页" in chinese
 
 
 def test_only_quality_officers_change_targets_on_the_web(app, users, sample, client_as):

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from core.clock import today
 from core.testing import TEST_PASSWORD
+from tests.menu_count import menu_count
 from tests.procedures.conftest import effective_procedure, make_procedure, user
 from tests.statements import statements_of_page
 
@@ -40,7 +41,7 @@ def test_a_submitted_revision_waits_in_its_approvers_inboxes_with_the_count(app,
         assert api_as(who).get("/api/v1/tasks?kind=procedures.approve").get_json() == [], who
     page = client_as("qo").get("/").get_data(as_text=True)
     assert "Approve revision 1 of SA-PR-001" in page
-    assert re.search(r'My tasks <span class="badge nav-count"[^>]*>1</span>', page)
+    assert menu_count(client_as("qo")) == 1
 
 
 def test_signing_from_the_inbox_comes_back_to_it(app, people, client_as):
@@ -141,16 +142,15 @@ def test_a_staff_dashboard_is_their_first_tasks_and_nothing_else(app, people, cl
 
 def test_every_page_counts_the_revisions_to_approve_without_a_query_for_each(app, people, client_as):
     """The menu counts one's tasks on every page: ten revisions waiting for approval cost that
-    page no more statements than one (on PostgreSQL each statement is a round trip)."""
+    count no more statements than one (on PostgreSQL each statement is a round trip)."""
     _submitted(app, "SA-PR-001")
     qo = client_as("qo")
-    qo.get("/nonconformities/")  # the first request of a session reads what later ones keep
-    with_one = statements_of_page(app, qo, "/nonconformities/")
+    qo.get("/tasks/count")  # the first request of a session reads what later ones keep
+    with_one = statements_of_page(app, qo, "/tasks/count")
     for number in range(2, 11):
         _submitted(app, f"SA-PR-{number:03d}")
-    page = qo.get("/nonconformities/").get_data(as_text=True)
-    assert re.search(r'My tasks <span class="badge nav-count"[^>]*>10</span>', page)
-    assert statements_of_page(app, qo, "/nonconformities/") == with_one
+    assert menu_count(qo) == 10
+    assert statements_of_page(app, qo, "/tasks/count") == with_one
 
 
 def test_a_heads_pages_count_the_revisions_to_approve_without_queries_for_each(app, people, client_as):
@@ -159,13 +159,9 @@ def test_a_heads_pages_count_the_revisions_to_approve_without_queries_for_each(a
     _submitted(app, "SA-PR-001")
     head = client_as("head")
 
-    def waiting() -> int:
-        page = head.get("/nonconformities/").get_data(as_text=True)
-        return int(re.search(r'My tasks <span class="badge nav-count"[^>]*>(\d+)</span>', page).group(1))
-
-    before = waiting()
-    with_one = statements_of_page(app, head, "/nonconformities/")
+    before = menu_count(head)
+    with_one = statements_of_page(app, head, "/tasks/count")
     for number in range(2, 11):
         _submitted(app, f"SA-PR-{number:03d}")
-    assert waiting() == before + 9
-    assert statements_of_page(app, head, "/nonconformities/") == with_one
+    assert menu_count(head) == before + 9
+    assert statements_of_page(app, head, "/tasks/count") == with_one
