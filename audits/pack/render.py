@@ -107,6 +107,15 @@ def _context():
     return context
 
 
+def _start_fork_server() -> None:
+    from multiprocessing import forkserver
+
+    _context()
+    # The instance's method, not the module's alias of it: a job's process may use its worker's fork server
+    # (see :func:`_share_fork_server_with_children`).
+    forkserver._forkserver.ensure_running()
+
+
 def may_use_workers(workers: int) -> bool:
     return workers > 0 and not multiprocessing.current_process().daemon
 
@@ -117,10 +126,66 @@ def warm_up(workers: int) -> None:
     may not need it at all (nothing changed, a small change, a small pack: see :func:`renders_here`).
     The pool starts it when the workers are needed."""
     if may_use_workers(workers) and not cores_busy():
-        from multiprocessing import forkserver
+        _start_fork_server()
 
-        _context()
-        forkserver.ensure_running()
+
+# The process that started the fork server kept between packs (see :func:`keep_warm`), when one did.
+_fork_server_owner: int | None = None
+
+
+def keep_warm(workers: int) -> None:
+    """Make this long-lived process (a job worker, which forks one process per job) ready for the packs of
+    every job forked from it: WeasyPrint imported, its fonts loaded and one small document laid out here (a pack
+    small enough to render in the job's own process starts with them), and the render workers' fork server
+    started once and kept running between packs (a pack that uses workers forks them warm at once)."""
+    global _fork_server_owner
+    if may_use_workers(workers):
+        _start_fork_server()
+        _fork_server_owner = os.getpid()
+        _share_fork_server_with_children()
+    worker.warm()
+
+
+def _share_fork_server_with_children() -> None:
+    """Let the processes forked from this one use its fork server.
+
+    The standard library asks whether its fork server still runs by waiting for it as a child
+    (``waitpid``), which only the process that started it may do: a job's process, forked from the
+    worker that started it, would fail there. Its processes ask whether it is still there instead, and
+    start a fork server of their own only when it is gone.
+    """
+    from multiprocessing import forkserver, resource_tracker
+
+    server = forkserver._forkserver
+    if getattr(server, "_dealerqms_shared", False):
+        return
+    own_check = type(server).ensure_running
+
+    def ensure_running() -> None:
+        pid = server._forkserver_pid
+        if pid is not None and os.getpid() != _fork_server_owner:
+            if _still_running(pid):
+                resource_tracker.ensure_running()
+                return
+            # Gone (a zombie of the worker, which alone may reap it): this process starts one of its own.
+            os.close(server._forkserver_alive_fd)
+            server._forkserver_pid = server._forkserver_address = server._forkserver_alive_fd = None
+        own_check(server)
+
+    server.ensure_running = ensure_running
+    server._dealerqms_shared = True
+
+
+def _still_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return True
 
 
 def default_workers() -> int:
@@ -223,7 +288,7 @@ class Renderer:
                 max_workers=self.workers + 1,
                 mp_context=_context(),
                 initializer=worker.start_worker,
-                initargs=(self.memory_limit_mb,),
+                initargs=(self.memory_limit_mb, os.getpgid(0)),
             )
         return self.executor
 
