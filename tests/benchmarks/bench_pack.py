@@ -16,11 +16,19 @@ Then, side by side in every run, each in a fresh process:
   (b) first: ``write_pack`` with an empty render cache (time of the call,
       peak RSS of the calling process and of every render worker);
   (d) unchanged: ``write_pack`` again with nothing changed (the file made by (b));
-  (c) repeat: ``write_pack`` again after one changed checklist response.
+  (c) repeat: ``write_pack`` again after one changed checklist response;
 
-Prints the medians and the ratios b/a, c/a, c/b, d/a and max peak RSS(b) / peak RSS(a).
-Targets: typical b/a ≤ 1.0, c/a ≤ 0.35, d/a ≤ 0.1; large b/a ≤ 0.6, c/b ≤ 0.25, memory ratio ≤ 1.
-It prints the CPU seconds of each and their ratios too (less moved by the load of a shared machine).
+and then (b), (d), (c) again the way a deployment builds packs: each in a process forked from a
+warm job worker — one process, started before the first run, that created the app and ran the
+``prepare_job_worker`` preparation (WeasyPrint warm, the render workers' fork server running), and
+forks one process per pack as ``dealerqms worker`` does (timed from the fork to that process's
+end). The plain render forked from the same worker is printed too, for comparison only: the
+issue's (a), the denominator of every ratio, is one plain render as it costs in a fresh process.
+
+Prints the medians and the ratios b/a, c/a, c/b, d/a and max peak RSS(b) / peak RSS(a), each with
+its target and whether it is met. Targets: typical b/a ≤ 1.0, c/a ≤ 0.35, d/a ≤ 0.1 or the
+existing file; large b/a ≤ 0.6, c/b ≤ 0.25, memory ratio ≤ 1. It prints the CPU seconds of each
+and their ratios too (less moved by the load of a shared machine).
 """
 
 from __future__ import annotations
@@ -516,6 +524,9 @@ def report(args, fresh: dict, warm: dict) -> None:
             f"(d) nothing changed: {d_s:.2f} s"
         )
         shown = [ratio("b/a", b_s / a_s), ratio("c/a", c_s / a_s), ratio("c/b", c_s / b_s), ratio("d/a", d_s / a_s)]
+        if "d/a" in targets and all(r["from_cache"] for r in runs["d"]):
+            # Issue #20: "≤ 0.1, or the existing file when inputs are unchanged".
+            shown[3] = f"d/a = {d_s / a_s:.2f} (target ≤ 0.1 or the existing file: met, the existing file)"
         if runs is fresh:
             shown.append(ratio("memory b/a", b_mem / a_mem))
         print("    " + "   ".join(shown))
