@@ -486,3 +486,68 @@ os.waitpid(pid, 0)
         ["u1", "%PDF-", True, True],
         ["u2", "%PDF-", True, True],
     ]
+
+
+def test_a_python_whose_fork_server_cannot_be_shared_gives_each_job_a_fork_server_of_its_own(tmp_path):
+    """Sharing the job worker's fork server relies on private parts of ``multiprocessing.forkserver``. Where
+    they are missing (another Python version), the worker keeps none and a job's pack still renders in workers,
+    from a fork server the job starts itself — slower, never a failed pack."""
+    script = """
+import json, os
+from multiprocessing import forkserver
+from audits.pack import render
+
+del forkserver._forkserver  # as if this Python's fork server had no such part
+
+def fork_servers(parent):
+    found = []
+    for entry in os.listdir('/proc'):
+        try:
+            with open(f'/proc/{entry}/stat') as stat:
+                ppid = int(stat.read().rsplit(')', 1)[1].split()[1])
+            with open(f'/proc/{entry}/cmdline', 'rb') as command:
+                if ppid == parent and b'multiprocessing.forkserver' in command.read():
+                    found.append(int(entry))
+        except (OSError, ValueError):
+            pass
+    return found
+
+render.keep_warm(2)
+kept = fork_servers(os.getpid())
+PREFIX = '<!doctype html><html><head><meta charset="utf-8"></head><body>'
+jobs = [
+    render.Job(f"u{n}", PREFIX, f'<section id="u{n}"><h1>Unit {n}</h1><!-- {"x" * 130_000} --></section>', f"u{n}",
+               {}, {}, f"unit {n}")
+    for n in (1, 2)
+]
+reading, writing = os.pipe()
+pid = os.fork()
+if pid == 0:
+    os.setpgid(0, 0)
+    seen = []
+    with render.Renderer(workers=2, memory_limit_mb=None, timeout=120) as renderer:
+        renderer.submit(jobs)
+        def done(result, job):
+            seen.append([result.key, result.pdf[:5].decode(), result.worker != os.getpid()])
+
+        renderer.wait(done)
+        own = fork_servers(os.getpid())
+    os.write(writing, json.dumps({"units": sorted(seen), "own fork servers": len(own)}).encode())
+    os._exit(0)
+os.close(writing)
+answer = json.loads(os.fdopen(reading).read())
+os.waitpid(pid, 0)
+print(json.dumps({"kept by the worker": len(kept), **answer}))
+"""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=root, timeout=180, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {
+        "kept by the worker": 0,
+        "units": [["u1", "%PDF-", True], ["u2", "%PDF-", True]],
+        "own fork servers": 1,
+    }
