@@ -45,6 +45,14 @@ def build_pack(context) -> str:
     return name
 
 
+def prepare_worker() -> None:
+    """A long-lived job worker loads what packs need once (the ``prepare_job_worker`` hook): every pack's
+    process is forked from it and starts warm."""
+    from audits.pack.build import prepare_worker as prepare_for_packs
+
+    prepare_for_packs()
+
+
 PACK_JOB = JobKind(
     name=PACK, run=build_pack, title=_l("Evidence pack"), describe=lambda params: params.get("audit", "")
 )

@@ -57,6 +57,13 @@ def register_commands(cli):
 
 
 @hookimpl
+def prepare_job_worker():
+    from audits.jobs import prepare_worker
+
+    prepare_worker()
+
+
+@hookimpl
 def register_notification_kinds():
     from audits import notices
 

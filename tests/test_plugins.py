@@ -650,6 +650,33 @@ def test_hook_tick(app, register_plugin, plugin_log):
     assert logged_failures(plugin_log, "tick") == ["plugin 'flaky' failed in tick; carrying on without it"]
 
 
+def test_hook_prepare_job_worker(app, register_plugin, plugin_log, monkeypatch):
+    import threading
+
+    from flask import current_app
+
+    from core.jobs import prepare
+
+    seen = []
+
+    class Plugin:
+        @hookimpl
+        def prepare_job_worker(self):
+            seen.append((current_app.name, threading.current_thread().name))
+
+    register_plugin(Plugin(), "reports")
+    register_plugin(Raising("prepare_job_worker"), "flaky")
+    assert app.test_cli_runner().invoke(args=["jobs", "list"]).exit_code == 0
+    assert seen == []  # creating the app and running commands prepare nothing
+    monkeypatch.setattr(prepare, "_prepared", None)
+    prepare.prepare_in_background(app).join()
+    assert seen == [(app.name, "prepare-job-worker")]  # once, in a thread of its own, in an app context
+    assert prepare.wait_until_prepared(timeout=0)
+    assert logged_failures(plugin_log, "prepare_job_worker") == [
+        "plugin 'flaky' failed in prepare_job_worker; carrying on without it"
+    ]
+
+
 def test_hook_audit_risk_factors(app, register_plugin, plugin_log):
     from core.accounts.services import department_by_code, site_by_code
     from core.plugins import RiskFactor

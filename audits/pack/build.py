@@ -37,7 +37,7 @@ from flask_babel import gettext as _
 from audits.pack import content as pack_content
 from audits.pack import document, worker
 from audits.pack.cache import UnitCache, cache_key, shared_store
-from audits.pack.render import Job, Rendered, Renderer, RenderFailed, default_workers, warm_up
+from audits.pack.render import Job, Rendered, Renderer, RenderFailed, default_workers, keep_warm, warm_up
 from audits.pack.worker import peak_rss_kib
 from audits.services.audits import audit_by_reference
 from core.database import iso_utc
@@ -474,6 +474,19 @@ def _merge(
 def _workers() -> int:
     configured = current_app.config.get("DEALERQMS_PACK_WORKERS")
     return default_workers() if configured is None else int(configured)
+
+
+def prepare_worker() -> None:
+    """Load, once in a long-lived job worker, what every pack's process (forked from it) would otherwise pay for
+    on its own: WeasyPrint warm and the render workers' fork server running (:func:`render.keep_warm`),
+    SQLAlchemy's mappers configured, matplotlib started for the findings chart."""
+    from sqlalchemy.orm import configure_mappers
+
+    from core import charts
+
+    keep_warm(_workers())
+    configure_mappers()
+    charts.counts_svg(title="warm-up", labels=["a", "b"], counts=[1, 2], statuses=[None, "red"])
 
 
 def build_pack(audit, *, locale: str | None = None, progress: Progress | None = None) -> PackResult:

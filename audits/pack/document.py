@@ -45,8 +45,10 @@ from procedures.markdown import render
 TEMPLATES = Path(__file__).parent / "templates"
 
 # Fixed chunk sizes: an old chunk keeps its exact HTML (and its cached PDF)
-# when a response elsewhere or a new trail event changes another chunk.
-CHECKLIST_CHUNK = 20
+# when a response elsewhere or a new trail event changes another chunk. A checklist
+# chunk of 8 items (two pages or so of long notes) is what one changed response
+# lays out again: a chunk of 20, up to five pages, was most of a repeat pack's layout.
+CHECKLIST_CHUNK = 8
 TRAIL_CHUNK = 25
 
 PAGE_RULES = """

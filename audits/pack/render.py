@@ -17,6 +17,7 @@ everything renders in this process.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import threading
@@ -28,6 +29,8 @@ from dataclasses import dataclass
 from typing import Self
 
 from audits.pack import worker
+
+log = logging.getLogger(__name__)
 
 
 class RenderFailed(RuntimeError):
@@ -107,6 +110,16 @@ def _context():
     return context
 
 
+def _start_fork_server() -> None:
+    from multiprocessing import forkserver
+
+    _context()
+    # The instance's method where there is one, not the module's alias of it: a job's process may use its
+    # worker's fork server (see :func:`_share_fork_server_with_children`), which replaces the instance's.
+    server = getattr(forkserver, "_forkserver", None)
+    (server.ensure_running if server is not None else forkserver.ensure_running)()
+
+
 def may_use_workers(workers: int) -> bool:
     return workers > 0 and not multiprocessing.current_process().daemon
 
@@ -117,10 +130,88 @@ def warm_up(workers: int) -> None:
     may not need it at all (nothing changed, a small change, a small pack: see :func:`renders_here`).
     The pool starts it when the workers are needed."""
     if may_use_workers(workers) and not cores_busy():
-        from multiprocessing import forkserver
+        _start_fork_server()
 
-        _context()
-        forkserver.ensure_running()
+
+# The process that started the fork server kept between packs (see :func:`keep_warm`), when one did.
+_fork_server_owner: int | None = None
+
+
+def keep_warm(workers: int) -> None:
+    """Make this long-lived process (a job worker, which forks one process per job) ready for the packs of
+    every job forked from it: WeasyPrint imported, its fonts loaded and one small document laid out here (a pack
+    small enough to render in the job's own process starts with them), and the render workers' fork server
+    started once and kept running between packs (a pack that uses workers forks them warm at once).
+
+    Where this Python's fork server cannot be shared (see :func:`_shareable_fork_server`), none is started
+    here: each job's process starts one of its own when its pack needs workers, slower but correct."""
+    global _fork_server_owner
+    if may_use_workers(workers):
+        server = _shareable_fork_server()
+        if server is None:
+            log.info("the render workers' fork server is not kept between packs: this Python's cannot be shared")
+        else:
+            _start_fork_server()
+            _fork_server_owner = os.getpid()
+            _share_fork_server_with_children(server)
+    worker.warm()
+
+
+# The parts of the standard library's fork server (private, as in Python 3.11 to 3.13) that sharing it with
+# forked processes relies on.
+_FORK_SERVER_PARTS = ("_forkserver_pid", "_forkserver_address", "_forkserver_alive_fd", "ensure_running")
+
+
+def _shareable_fork_server():
+    """The standard library's fork server object, when it has every part :func:`_share_fork_server_with_children`
+    uses; None when another Python version has them no more (or under other names)."""
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver, "_forkserver", None)
+    if server is None or not all(hasattr(server, part) for part in _FORK_SERVER_PARTS):
+        return None
+    return server
+
+
+def _share_fork_server_with_children(server) -> None:
+    """Let the processes forked from this one use its fork server (``server``, see :func:`_shareable_fork_server`).
+
+    The standard library asks whether its fork server still runs by waiting for it as a child
+    (``waitpid``), which only the process that started it may do: a job's process, forked from the
+    worker that started it, would fail there. Its processes ask whether it is still there instead, and
+    start a fork server of their own only when it is gone.
+    """
+    from multiprocessing import resource_tracker
+
+    if getattr(server, "_dealerqms_shared", False):
+        return
+    own_check = type(server).ensure_running
+
+    def ensure_running() -> None:
+        pid = server._forkserver_pid
+        if pid is not None and os.getpid() != _fork_server_owner:
+            if _still_running(pid):
+                resource_tracker.ensure_running()
+                return
+            # Gone (a zombie of the worker, which alone may reap it): this process starts one of its own.
+            os.close(server._forkserver_alive_fd)
+            server._forkserver_pid = server._forkserver_address = server._forkserver_alive_fd = None
+        own_check(server)
+
+    server.ensure_running = ensure_running
+    server._dealerqms_shared = True
+
+
+def _still_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return True
 
 
 def default_workers() -> int:
@@ -223,7 +314,7 @@ class Renderer:
                 max_workers=self.workers + 1,
                 mp_context=_context(),
                 initializer=worker.start_worker,
-                initargs=(self.memory_limit_mb,),
+                initargs=(self.memory_limit_mb, os.getpgid(0)),
             )
         return self.executor
 

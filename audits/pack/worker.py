@@ -33,8 +33,18 @@ def font_config():
     return _font_config
 
 
-def start_worker(memory_limit_mb: int | None) -> None:
-    """Worker initializer: a memory ceiling, and death with the parent (Linux)."""
+def start_worker(memory_limit_mb: int | None, group: int | None = None) -> None:
+    """Worker initializer: a memory ceiling, death with the parent (Linux), and the process group of the
+    process that asked for the render (``group``)."""
+    if group is not None:
+        # A fork server kept by a long-lived job worker (audits.pack.render.keep_warm) is in that worker's
+        # process group, and so would be the workers it forks: a job's supervisor ends the job by killing
+        # the job's group, which must take the render workers with it.
+        try:
+            if os.getpgid(0) != group:
+                os.setpgid(0, group)
+        except OSError:
+            pass  # another session: they still end when the pool's pipes close
     if memory_limit_mb:
         limit = memory_limit_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))

@@ -35,6 +35,7 @@ from core.config import ConfigurationError
 from core.database import db, read_only
 from core.jobs import states
 from core.jobs.models import Job, JobState
+from core.jobs.prepare import prepare_in_background
 from core.jobs.states import this_host
 
 log = logging.getLogger("dealerqms.jobs")
@@ -256,4 +257,7 @@ def work(app: Flask, *, burst: bool) -> None:
                     pass
 
     worker = Worker([queue_for(app)], connection=redis_for(app), maintenance_interval=RECOVER_EVERY_SECONDS)
+    # Each job's process is forked from this one: what the plugins load now (the evidence pack's WeasyPrint,
+    # fonts and render workers' fork server), every job starts with. Loaded while RQ connects and registers.
+    prepare_in_background(app)
     worker.work(burst=burst, logging_level="WARNING")

@@ -25,7 +25,7 @@ from flask import current_app
 
 from core.database import db, read_only
 from core.errors import DomainError
-from core.jobs import states
+from core.jobs import prepare, states
 from core.jobs.models import Job, JobState
 from core.plugin_engine.manager import job_kind
 from core.storage import StoreUnavailable
@@ -237,6 +237,9 @@ def run_job(job_id: str, waiting: Callable[[], None] | None = None) -> str:
     if state != JobState.QUEUED.value:
         return state or "unknown"
     time_limit = float(current_app.config["JOBS_TIME_LIMIT"])
+    # A queue worker still loading what its jobs need (core.jobs.prepare) finishes first: the job's process
+    # then starts with all of it, and no lock is held by a thread that the fork leaves behind.
+    prepare.wait_until_prepared()
     go_read, go_write = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover — the forked process ends here, never returns

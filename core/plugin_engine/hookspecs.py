@@ -800,6 +800,37 @@ def register_job_kinds():
 
 
 @hookspec
+def prepare_job_worker():
+    """Get a long-lived job worker ready for this plugin's kinds of job, once, as it starts.
+
+    Called in ``dealerqms worker`` (``JOBS_RUNNER = "rq"``) when it starts, in a background
+    thread with an app context but no request, before the worker forks the process of its
+    first job: every job's process is forked from the worker, so it starts with whatever is
+    loaded here — modules imported, caches filled, helper processes started — instead of
+    paying for them itself. Never called in the web app, the commands or a job's own process:
+    creating the app stays as fast as it is. Keep it to what makes jobs faster; touch no
+    records (the worker's database connections are not the jobs'). An implementation that
+    raises is logged with its plugin's name, and the jobs then pay for what it would have
+    loaded. See `docs/jobs.md`.
+
+    Returns:
+        Nothing.
+
+    Example::
+
+        from core.plugins import hookimpl
+
+        @hookimpl
+        def prepare_job_worker():
+            # Every job's process is forked from the worker: the parser the report job
+            # uses is imported and warmed here once, not in each job.
+            import xml.etree.ElementTree as ElementTree
+
+            ElementTree.fromstring("<stock><car vin='LSVAU2180N2183294'/></stock>")
+    """
+
+
+@hookspec
 def pack_sections(audit):
     """Extra sections for an audit's evidence pack.
 

@@ -908,6 +908,22 @@ def tick(now) -> list[str]:
     return done
 
 
+def prepare_job_worker() -> list[str]:
+    """Every plugin's preparation of a long-lived job worker (``dealerqms worker``, as it starts).
+
+    A plugin that fails is logged and the others carry on: its jobs then load what they need
+    themselves. Returns the names of the plugins that failed.
+    """
+    failed = []
+    for impl in _implementations(_host(), "prepare_job_worker"):
+        try:
+            _call(impl, {})
+        except Exception:
+            _log_failure(impl.plugin_name, "prepare_job_worker")
+            failed.append(impl.plugin_name)
+    return failed
+
+
 def audit_risk_factors(site, department) -> list[tuple[str, RiskFactor]]:
     """Every plugin's risk factors for ``department`` at ``site``, with the plugin's name;
     a failing plugin is logged and skipped."""
@@ -1041,6 +1057,7 @@ __all__ = [
     "notify_after_commit",
     "pack_sections",
     "plugin_manager",
+    "prepare_job_worker",
     "register",
     "registry",
     "startup",

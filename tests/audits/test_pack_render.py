@@ -5,6 +5,7 @@ import http.server
 import json
 import re
 import subprocess
+import sys
 import threading
 
 import pytest
@@ -375,3 +376,178 @@ def test_a_small_pack_renders_in_workers_only_with_a_core_to_spare(monkeypatch):
     monkeypatch.setattr(render, "load_average", lambda: cores - 1.0)
     assert not render.renders_here(typical) and not render.renders_here(large)
     assert render.renders_here(render.SMALL_JOBS - 1)  # a small change renders here whatever the load
+
+
+def _forked(work):
+    """``work()`` in a process forked from this one, as a job worker forks one per job; returns its JSON answer."""
+    import os
+
+    from core.database import db
+
+    reading, writing = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover — the forked process ends here
+        code = 1
+        try:
+            os.close(reading)
+            os.setpgid(0, 0)  # a job's process is a group of its own
+            db.engine.dispose(close=False)
+            os.write(writing, json.dumps(work()).encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(writing)
+    with os.fdopen(reading, "rb") as pipe:
+        answer = pipe.read()
+    _pid, status = os.waitpid(pid, 0)
+    assert status == 0 and answer, "the forked pack failed"
+    return json.loads(answer)
+
+
+def test_packs_forked_from_a_prepared_job_worker_render_with_its_warm_fork_server(app, tmp_path):
+    """A long-lived job worker prepares once (the prepare_job_worker hook): WeasyPrint warm and the render
+    workers' fork server started. Every job's process forked from it renders with that same fork server — kept
+    between packs, not started per pack — and makes the same, complete pack."""
+    import os
+    import sys
+    from multiprocessing import forkserver
+
+    from audits.jobs import prepare_worker
+    from audits.pack import verify_pack
+
+    audit = _audit()
+    reference = audit.reference
+    app.config["DEALERQMS_PACK_CACHE_MB"] = 0  # every pack renders: none is the file made before
+    prepare_worker()
+    server = forkserver._forkserver._forkserver_pid
+    assert server and "weasyprint" in sys.modules
+
+    def pack(name):
+        def work():
+            result = _pack(tmp_path, reference, name=name)
+            workers = [key for key in result.peak_rss_kib if key.startswith("worker ")]
+            return {"server": forkserver._forkserver._forkserver_pid, "workers": workers, "pages": result.pages}
+
+        return work
+
+    first, second = _forked(pack("first.pdf")), _forked(pack("second.pdf"))
+    assert first["server"] == second["server"] == server
+    assert first["workers"] and second["workers"]
+    assert os.kill(server, 0) is None  # still there for the next pack
+    here = _pack(tmp_path, reference, name="here.pdf")
+    assert first["pages"] == second["pages"] == here.pages
+    for name in ("first.pdf", "second.pdf"):
+        report = verify_pack(tmp_path / name)
+        assert report.ok and report.files_checked >= 0, report.problems
+        # Page for page the same, but the cover: it prints when each was generated (and the manifest's hash).
+        assert _pages(tmp_path / name)[1:] == _pages(tmp_path / "here.pdf")[1:]
+
+
+def test_render_workers_join_the_process_group_of_the_pack_that_asked(tmp_path):
+    """A job's supervisor ends a job by killing its process group: render workers forked from a fork server the
+    job worker keeps (in the worker's group) must be in the job's group."""
+    script = """
+import json, os
+from audits.pack import render
+
+render.keep_warm(2)
+PREFIX = '<!doctype html><html><head><meta charset="utf-8"></head><body>'
+jobs = [
+    render.Job(f"u{n}", PREFIX, f'<section id="u{n}"><h1>Unit {n}</h1><!-- {"x" * 130_000} --></section>', f"u{n}",
+               {}, {}, f"unit {n}")
+    for n in (1, 2)
+]
+reading, writing = os.pipe()
+pid = os.fork()
+if pid == 0:
+    os.setpgid(0, 0)
+    seen = []
+    with render.Renderer(workers=2, memory_limit_mb=None, timeout=120) as renderer:
+        renderer.submit(jobs)
+        def done(result, job):
+            in_group = os.getpgid(result.worker) == os.getpgid(0)
+            seen.append([result.key, result.pdf[:5].decode(), result.worker != os.getpid(), in_group])
+
+        renderer.wait(done)
+    os.write(writing, json.dumps(sorted(seen)).encode())
+    os._exit(0)
+os.close(writing)
+print(os.fdopen(reading).read())
+os.waitpid(pid, 0)
+"""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=root, timeout=180, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [
+        ["u1", "%PDF-", True, True],
+        ["u2", "%PDF-", True, True],
+    ]
+
+
+def test_a_python_whose_fork_server_cannot_be_shared_gives_each_job_a_fork_server_of_its_own(tmp_path):
+    """Sharing the job worker's fork server relies on private parts of ``multiprocessing.forkserver``. Where
+    they are missing (another Python version), the worker keeps none and a job's pack still renders in workers,
+    from a fork server the job starts itself — slower, never a failed pack."""
+    script = """
+import json, os
+from multiprocessing import forkserver
+from audits.pack import render
+
+del forkserver._forkserver  # as if this Python's fork server had no such part
+
+def fork_servers(parent):
+    found = []
+    for entry in os.listdir('/proc'):
+        try:
+            with open(f'/proc/{entry}/stat') as stat:
+                ppid = int(stat.read().rsplit(')', 1)[1].split()[1])
+            with open(f'/proc/{entry}/cmdline', 'rb') as command:
+                if ppid == parent and b'multiprocessing.forkserver' in command.read():
+                    found.append(int(entry))
+        except (OSError, ValueError):
+            pass
+    return found
+
+render.keep_warm(2)
+kept = fork_servers(os.getpid())
+PREFIX = '<!doctype html><html><head><meta charset="utf-8"></head><body>'
+jobs = [
+    render.Job(f"u{n}", PREFIX, f'<section id="u{n}"><h1>Unit {n}</h1><!-- {"x" * 130_000} --></section>', f"u{n}",
+               {}, {}, f"unit {n}")
+    for n in (1, 2)
+]
+reading, writing = os.pipe()
+pid = os.fork()
+if pid == 0:
+    os.setpgid(0, 0)
+    seen = []
+    with render.Renderer(workers=2, memory_limit_mb=None, timeout=120) as renderer:
+        renderer.submit(jobs)
+        def done(result, job):
+            seen.append([result.key, result.pdf[:5].decode(), result.worker != os.getpid()])
+
+        renderer.wait(done)
+        own = fork_servers(os.getpid())
+    os.write(writing, json.dumps({"units": sorted(seen), "own fork servers": len(own)}).encode())
+    os._exit(0)
+os.close(writing)
+answer = json.loads(os.fdopen(reading).read())
+os.waitpid(pid, 0)
+print(json.dumps({"kept by the worker": len(kept), **answer}))
+"""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=root, timeout=180, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {
+        "kept by the worker": 0,
+        "units": [["u1", "%PDF-", True], ["u2", "%PDF-", True]],
+        "own fork servers": 1,
+    }

@@ -62,14 +62,29 @@ def hog(context):
     return str(len(blocks))
 
 
+# What a long-lived worker's preparation left in its process (see TestKinds.prepare_job_worker).
+PREPARED: dict[str, int] = {}
+
+
+def prepared(context):
+    """Says which process prepared the worker this job's process was forked from, and who that worker is."""
+    (context.folder / "prepared.txt").write_text(f"prepared by {PREPARED.get('by')}, forked from {os.getppid()}")
+    return "prepared.txt"
+
+
 class TestKinds:
     """The test kinds, registered as the plugin ``test``."""
+
+    @hookimpl
+    def prepare_job_worker(self):
+        time.sleep(0.5)  # slower than taking the first job: that job waits for it
+        PREPARED["by"] = os.getpid()
 
     @hookimpl
     def register_job_kinds(self):
         return [
             JobKind(name="test.echo", run=echo, title="Echo", describe=lambda params: params.get("text", "")),
-            *(JobKind(name=f"test.{run.__name__}", run=run) for run in (refuse, boom, sleep, suicide, hog)),
+            *(JobKind(name=f"test.{run.__name__}", run=run) for run in (refuse, boom, sleep, suicide, hog, prepared)),
         ]
 
 

@@ -77,6 +77,21 @@ def test_a_job_on_the_queue_is_run_by_a_worker_and_its_result_downloaded(app, qo
     assert result.status_code == 200 and result.data == b"run on the queue"
 
 
+def test_a_queue_worker_prepares_once_and_every_jobs_process_starts_prepared(app, qo_api, ctx, start_worker):
+    """The prepare_job_worker hook runs in ``dealerqms worker`` as it starts (the evidence pack loads WeasyPrint
+    there); each job's process is forked from the worker after the preparation ended, even a job already waiting."""
+    first = submitted("qo", "test.prepared")
+    second = submitted("qo", "test.prepared")
+
+    worker = start_worker("--burst")
+    assert worker.wait(timeout=60) == 0
+
+    for job_id in (first, second):
+        assert job(job_id).state == "done"
+        result = qo_api.get(f"/api/v1/jobs/{job_id}/result")
+        assert result.data.decode() == f"prepared by {worker.pid}, forked from {worker.pid}"
+
+
 def test_the_time_limit_applies_on_a_queue_worker(app, ctx, start_worker):
     app.config["JOBS_TIME_LIMIT"] = 1
     job_id = submitted("qo", "test.sleep", seconds=30)
