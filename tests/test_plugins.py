@@ -28,6 +28,7 @@ from core.plugins import (
     Question,
     hookimpl,
 )
+from tests.entry_points import with_entry_point
 
 PLUGIN_LOG = "dealerqms.plugins"
 
@@ -1307,23 +1308,10 @@ def test_an_allowed_plugin_that_is_not_installed_is_warned_about(make_app, plugi
     assert "plugin 'usedcar' is on the allow list but is not installed" in [r.getMessage() for r in plugin_log]
 
 
-def _with_entry_point(monkeypatch, name: str, value: str) -> None:
-    import importlib.metadata
-
-    real = importlib.metadata.entry_points
-    extra = importlib.metadata.EntryPoint(name=name, value=value, group="dealerqms")
-
-    def entry_points(**selection):
-        found = list(real(**selection))
-        return found + [extra] if selection.get("group") == "dealerqms" else found
-
-    monkeypatch.setattr(importlib.metadata, "entry_points", entry_points)
-
-
 def test_an_entry_point_that_fails_to_import_stops_start_up_naming_the_plugin(make_app, monkeypatch, tmp_path):
     (tmp_path / "dealerqms_bodyshop.py").write_text("raise RuntimeError('licence server unreachable')\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    _with_entry_point(monkeypatch, "bodyshop", "dealerqms_bodyshop")
+    with_entry_point(monkeypatch, "bodyshop", "dealerqms_bodyshop")
     with pytest.raises(
         PluginError,
         match=r"Plugin 'bodyshop': cannot be imported from 'dealerqms_bodyshop' "
@@ -1333,7 +1321,7 @@ def test_an_entry_point_that_fails_to_import_stops_start_up_naming_the_plugin(ma
 
 
 def test_an_entry_point_to_a_missing_module_stops_start_up_naming_the_plugin(make_app, monkeypatch):
-    _with_entry_point(monkeypatch, "bodyshop", "dealerqms_bodyshop_not_installed")
+    with_entry_point(monkeypatch, "bodyshop", "dealerqms_bodyshop_not_installed")
     with pytest.raises(PluginError, match="Plugin 'bodyshop': cannot be imported .*ModuleNotFoundError"):
         make_app(DEALERQMS_LOAD_ENTRYPOINTS=True)
     # A denied plugin is not even imported, so denying it is the way out.

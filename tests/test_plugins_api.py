@@ -4,7 +4,6 @@ refuses or logs about a plugin's contributions."""
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 import logging
 import subprocess
@@ -39,6 +38,7 @@ from core.plugins import (
     require,
     submissions_url,
 )
+from tests.entry_points import with_entry_point
 
 ROOT = Path(__file__).resolve().parent.parent
 PLUGIN_LOG = "dealerqms.plugins"
@@ -307,23 +307,12 @@ def test_every_value_type_names_a_missing_or_unknown_field(build, message):
         build()
 
 
-def _with_entry_point(monkeypatch, name: str, value: str) -> None:
-    real = importlib.metadata.entry_points
-    extra = importlib.metadata.EntryPoint(name=name, value=value, group="dealerqms")
-
-    def entry_points(**selection):
-        found = list(real(**selection))
-        return found + [extra] if selection.get("group") == "dealerqms" else found
-
-    monkeypatch.setattr(importlib.metadata, "entry_points", entry_points)
-
-
 def test_an_entry_point_without_hook_implementations_is_refused(make_app, monkeypatch, tmp_path):
     package = tmp_path / "dealerqms_bodyshop"
     package.mkdir()
     (package / "__init__.py").write_text('"""The hooks are in plugin.py."""\n')
     monkeypatch.syspath_prepend(str(tmp_path))
-    _with_entry_point(monkeypatch, "bodyshop", "dealerqms_bodyshop")
+    with_entry_point(monkeypatch, "bodyshop", "dealerqms_bodyshop")
     with pytest.raises(
         PluginError,
         match=r"Plugin 'bodyshop': 'dealerqms_bodyshop' has no @hookimpl functions: "
