@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from core.plugins import DashboardPanel, Metric, hookimpl
+from core.plugins import DashboardPanel, Metric, Task, TaskList, hookimpl
 from tests.forms.test_schedules import ROUTINE, Routine
 from tests.statements import statements_of_page
 from tests.test_web_i18n import switch
@@ -107,6 +107,59 @@ def test_the_inbox_page_lists_the_first_fifty_of_all_or_of_a_kind(app, routine, 
     assert INBOX_SIZE == 50 and page.count('<li class="task') == 50
     assert "50 of 60 shown." in page
     assert client.get(f"/tasks/?kind={FILL}").get_data(as_text=True).count('<li class="task') == 50
+
+
+class TwoKindsOfWork:
+    """45 tyres to fit due first, then 15 to check: the inbox's first 50 hold 5 of the checks."""
+
+    @hookimpl
+    def user_tasks(self, user, kind, limit):
+        from datetime import date, timedelta
+
+        def tasks(key, label, number, first):
+            return [
+                Task(
+                    kind=key,
+                    kind_label=label,
+                    title=f"{label} {n}",
+                    url=f"/p/{n}",
+                    why="Yours",
+                    due=first + timedelta(days=n),
+                )
+                for n in range(number)
+            ]
+
+        fits = tasks("tyres.fit", "Fit tyres", 45, date(2026, 1, 1))
+        checks = tasks("tyres.check", "Check tyres", 15, date(2026, 6, 1))
+        found = {None: fits + checks, "tyres.fit": fits, "tyres.check": checks}.get(kind, [])
+        return TaskList(found[:limit], total=len(found))
+
+
+def test_the_inbox_numbers_a_kind_only_when_it_lists_every_task(app, users, client_as, register_plugin):
+    register_plugin(TwoKindsOfWork(), "tyres")
+    client = client_as("staff")
+    page = client.get("/tasks/").get_data(as_text=True)
+    # The first 50 of 60 hold 5 of the 15 checks: "Check tyres (5)" would be wrong.
+    assert ">Fit tyres</a>" in page and ">Check tyres</a>" in page and "(5)" not in page
+    assert "50 of 60 shown." in page
+    # The kind's own page lists them all and says how many there are.
+    checks = client.get("/tasks/?kind=tyres.check").get_data(as_text=True)
+    assert checks.count('<li class="task') == 15 and "shown." not in checks
+    fits = client.get("/tasks/?kind=tyres.fit").get_data(as_text=True)
+    assert fits.count('<li class="task') == 45
+
+
+def test_the_inbox_numbers_each_kind_when_it_lists_every_task(app, users, client_as, register_plugin):
+    class FewerChecks(TwoKindsOfWork):
+        @hookimpl
+        def user_tasks(self, user, kind, limit):
+            listed = super().user_tasks(user, kind, 10_000)
+            found = [task for task in listed if task.kind == "tyres.fit" or task.title.endswith((" 0", " 1"))]
+            return TaskList(found[:limit], total=len(found))
+
+    register_plugin(FewerChecks(), "tyres")
+    page = client_as("staff").get("/tasks/").get_data(as_text=True)
+    assert ">Fit tyres (45)</a>" in page and ">Check tyres (2)</a>" in page and "shown." not in page
 
 
 # ------------------------------------------------------------------ the dashboard's charts

@@ -55,13 +55,17 @@ def is_overdue(task: Task) -> bool:
     return task.due is not None and task.due < today(viewer_zone())
 
 
-def kinds(tasks: list[Task]) -> list[tuple[str, str, int]]:
-    """The kinds among ``tasks``: key, label and how many, in the order they first appear."""
+def kinds(tasks: list[Task], complete: bool = True) -> list[tuple[str, str, int | None]]:
+    """The kinds among ``tasks``: key, label and how many, in the order they first appear.
+
+    When ``tasks`` are only the first of the reader's tasks (not ``complete``), the number is
+    None: counted among the listed ones it would be wrong, and counting every kind in full
+    would cost every area's count again; the kind's own page says how many it has."""
     seen: dict[str, list] = {}
     for task in tasks:
         entry = seen.setdefault(task.kind, [str(task.kind_label), 0])
         entry[1] += 1
-    return [(key, label, number) for key, (label, number) in seen.items()]
+    return [(key, label, number if complete else None) for key, (label, number) in seen.items()]
 
 
 def with_task(url: str, kind: str) -> str:

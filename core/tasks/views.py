@@ -28,12 +28,13 @@ def index():
     kind = request.args.get("kind") or None
     every = services.inbox(_user())
     # A kind picked: the first of that kind, not only those among the first of all kinds.
-    shown = services.inbox(_user(), kind).tasks if kind else every.tasks
+    shown = services.inbox(_user(), kind) if kind else every
     return render_template(
         "tasks/inbox.html",
-        tasks=shown,
+        tasks=shown.tasks,
         total=every.total,
-        kinds=services.kinds(every.tasks),
+        shown_total=shown.total,
+        kinds=services.kinds(every.tasks, complete=every.total <= len(every.tasks)),
         kind=kind,
     )
 
