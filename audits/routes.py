@@ -4,8 +4,6 @@ must match its line here; ``tests/test_lazy_views.py`` checks every one."""
 
 from __future__ import annotations
 
-from flask_login import login_required
-
 from audits.labels import SEVERITY_LABELS, STATE_LABELS
 from core.lazy_views import LazyApiBlueprint, LazyBlueprint, Route
 
@@ -14,6 +12,7 @@ from core.lazy_views import LazyApiBlueprint, LazyBlueprint, Route
 pages = LazyBlueprint(
     "audits",
     __name__,
+    signed_in=True,
     template_folder="templates",
     static_folder="static",
     static_url_path="/audits/static",
@@ -61,6 +60,7 @@ pages = LazyBlueprint(
 inspection_pages = LazyBlueprint(
     "inspections",
     __name__,
+    signed_in=True,
     template_folder="templates",
     url_prefix="/inspections",
     routes=[
@@ -73,6 +73,7 @@ inspection_pages = LazyBlueprint(
 improvement_pages = LazyBlueprint(
     "improvements",
     __name__,
+    signed_in=True,
     template_folder="templates",
     url_prefix="/improvements",
     routes=[
@@ -88,6 +89,7 @@ improvement_pages = LazyBlueprint(
 objective_pages = LazyBlueprint(
     "objectives",
     __name__,
+    signed_in=True,
     template_folder="templates",
     url_prefix="/objectives",
     routes=[
@@ -100,6 +102,7 @@ objective_pages = LazyBlueprint(
 review_pages = LazyBlueprint(
     "reviews",
     __name__,
+    signed_in=True,
     template_folder="templates",
     url_prefix="/reviews",
     routes=[
@@ -114,13 +117,6 @@ review_pages = LazyBlueprint(
         Route("/<reference>/record.pdf", "audits.reviews.views:record_pdf"),
     ],
 )
-
-for _blueprint in (pages, inspection_pages, improvement_pages, objective_pages, review_pages):
-
-    @_blueprint.before_request
-    @login_required
-    def _logged_in():
-        return None
 
 
 @pages.app_context_processor

@@ -33,6 +33,7 @@ from functools import cached_property
 
 import flask
 import flask_smorest
+from flask_login import login_required
 from werkzeug.utils import import_string
 
 __all__ = ["LazyApiBlueprint", "LazyBlueprint", "LazyView", "Route", "UndeclaredRoute"]
@@ -147,12 +148,23 @@ class _DeclaredRoutes:
         pass
 
 
-class LazyBlueprint(_DeclaredRoutes, flask.Blueprint):
-    """A page blueprint whose routes come from a table and whose view modules load lazily."""
+@login_required
+def _signed_in_only():
+    return None
 
-    def __init__(self, name: str, import_name: str, *, routes: Iterable[Route] = (), **options):
+
+class LazyBlueprint(_DeclaredRoutes, flask.Blueprint):
+    """A page blueprint whose routes come from a table and whose view modules load lazily;
+    with ``signed_in=True`` each of its pages first asks for a signed-in user (Flask-Login's
+    ``login_required``), as most areas' pages do."""
+
+    def __init__(
+        self, name: str, import_name: str, *, routes: Iterable[Route] = (), signed_in: bool = False, **options
+    ):
         super().__init__(name, import_name, **options)
         self._declare(routes)
+        if signed_in:
+            self.before_request(_signed_in_only)
 
 
 class LazyApiBlueprint(_DeclaredRoutes, flask_smorest.Blueprint):

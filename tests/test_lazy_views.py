@@ -128,3 +128,23 @@ def test_a_declared_route_of_a_missing_function_fails_on_its_first_request(usedc
     app.testing = True
     with pytest.raises(ImportError, match="trucks"):
         app.test_client().get("/trucks")
+
+
+def guarded_page():
+    return "the stock list"
+
+
+@pytest.mark.parametrize("signed_in, status", [(True, 302), (False, 200)])
+def test_a_signed_in_blueprint_sends_a_visitor_to_sign_in_first(make_app, signed_in, status):
+    from core.plugins import hookimpl
+
+    bp = LazyBlueprint("guarded", __name__, signed_in=signed_in, routes=[Route("/stock", f"{__name__}:guarded_page")])
+
+    class Guarded:
+        @hookimpl
+        def register_blueprints(self):
+            return [bp]
+
+    answer = make_app(plugins={"guarded": Guarded()}).test_client().get("/p/guarded/stock")
+    assert answer.status_code == status
+    assert ("/login" in answer.headers.get("Location", "")) is signed_in

@@ -4,19 +4,12 @@ checks that every ``@bp.route`` matches its line."""
 
 from __future__ import annotations
 
-from flask_login import login_required
-
 from core.lazy_views import LazyApiBlueprint, LazyBlueprint, Route
-
-
-@login_required
-def _logged_in():
-    return None
-
 
 pages = LazyBlueprint(
     "checklists",
     __name__,
+    signed_in=True,
     url_prefix="/checklists",
     routes=[
         Route("/", "core.checklists.views:index"),
@@ -28,7 +21,6 @@ pages = LazyBlueprint(
     ],
 )
 
-pages.before_request(_logged_in)
 
 api = LazyApiBlueprint(
     "checklists",

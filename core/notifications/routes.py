@@ -4,19 +4,12 @@ checks that every ``@bp.route`` matches its line."""
 
 from __future__ import annotations
 
-from flask_login import login_required
-
 from core.lazy_views import LazyApiBlueprint, LazyBlueprint, LazyView, Route
-
-
-@login_required
-def _logged_in():
-    return None
-
 
 pages = LazyBlueprint(
     "notifications",
     __name__,
+    signed_in=True,
     url_prefix="/notifications",
     routes=[
         Route("/", "core.notifications.views:index"),
@@ -27,7 +20,6 @@ pages = LazyBlueprint(
     ],
 )
 
-pages.before_request(_logged_in)
 
 pages.add_app_template_global(LazyView("core.notifications.views:_texts"), "notification_texts")
 

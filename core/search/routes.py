@@ -4,26 +4,18 @@ checks that every ``@bp.route`` matches its line."""
 
 from __future__ import annotations
 
-from flask_login import login_required
-
 from core.lazy_views import LazyApiBlueprint, LazyBlueprint, LazyView, Route
-
-
-@login_required
-def _logged_in():
-    return None
-
 
 pages = LazyBlueprint(
     "search",
     __name__,
+    signed_in=True,
     url_prefix="/search",
     routes=[
         Route("", "core.search.views:index"),
     ],
 )
 
-pages.before_request(_logged_in)
 
 pages.add_app_template_global(LazyView("core.search.views:_highlighted"), "search_highlighted")
 

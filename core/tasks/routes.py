@@ -4,19 +4,12 @@ checks that every ``@bp.route`` matches its line."""
 
 from __future__ import annotations
 
-from flask_login import login_required
-
 from core.lazy_views import LazyApiBlueprint, LazyBlueprint, LazyView, Route
-
-
-@login_required
-def _logged_in():
-    return None
-
 
 pages = LazyBlueprint(
     "tasks",
     __name__,
+    signed_in=True,
     url_prefix="/tasks",
     routes=[
         Route("/", "core.tasks.views:index"),
@@ -25,7 +18,6 @@ pages = LazyBlueprint(
     ],
 )
 
-pages.before_request(_logged_in)
 
 pages.add_app_template_global(LazyView("core.tasks.views:_task_overdue"), "task_overdue")
 
