@@ -443,21 +443,29 @@ def test_packs_forked_from_a_prepared_job_worker_render_with_its_warm_fork_serve
         assert _pages(tmp_path / name)[1:] == _pages(tmp_path / "here.pdf")[1:]
 
 
-def test_render_workers_join_the_process_group_of_the_pack_that_asked(tmp_path):
-    """A job's supervisor ends a job by killing its process group: render workers forked from a fork server the
-    job worker keeps (in the worker's group) must be in the job's group."""
-    script = """
-import json, os
-from audits.pack import render
-
-render.keep_warm(2)
+# Two units big enough to go to render workers, for the scripts below (``render`` imported before).
+TWO_UNITS = """
 PREFIX = '<!doctype html><html><head><meta charset="utf-8"></head><body>'
 jobs = [
     render.Job(f"u{n}", PREFIX, f'<section id="u{n}"><h1>Unit {n}</h1><!-- {"x" * 130_000} --></section>', f"u{n}",
                {}, {}, f"unit {n}")
     for n in (1, 2)
 ]
-reading, writing = os.pipe()
+"""
+
+
+def test_render_workers_join_the_process_group_of_the_pack_that_asked(tmp_path):
+    """A job's supervisor ends a job by killing its process group: render workers forked from a fork server the
+    job worker keeps (in the worker's group) must be in the job's group."""
+    script = (
+        """
+import json, os
+from audits.pack import render
+
+render.keep_warm(2)
+"""
+        + TWO_UNITS
+        + """reading, writing = os.pipe()
 pid = os.fork()
 if pid == 0:
     os.setpgid(0, 0)
@@ -475,6 +483,7 @@ os.close(writing)
 print(os.fdopen(reading).read())
 os.waitpid(pid, 0)
 """
+    )
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
@@ -492,7 +501,8 @@ def test_a_python_whose_fork_server_cannot_be_shared_gives_each_job_a_fork_serve
     """Sharing the job worker's fork server relies on private parts of ``multiprocessing.forkserver``. Where
     they are missing (another Python version), the worker keeps none and a job's pack still renders in workers,
     from a fork server the job starts itself — slower, never a failed pack."""
-    script = """
+    script = (
+        """
 import json, os
 from multiprocessing import forkserver
 from audits.pack import render
@@ -514,13 +524,9 @@ def fork_servers(parent):
 
 render.keep_warm(2)
 kept = fork_servers(os.getpid())
-PREFIX = '<!doctype html><html><head><meta charset="utf-8"></head><body>'
-jobs = [
-    render.Job(f"u{n}", PREFIX, f'<section id="u{n}"><h1>Unit {n}</h1><!-- {"x" * 130_000} --></section>', f"u{n}",
-               {}, {}, f"unit {n}")
-    for n in (1, 2)
-]
-reading, writing = os.pipe()
+"""
+        + TWO_UNITS
+        + """reading, writing = os.pipe()
 pid = os.fork()
 if pid == 0:
     os.setpgid(0, 0)
@@ -539,6 +545,7 @@ answer = json.loads(os.fdopen(reading).read())
 os.waitpid(pid, 0)
 print(json.dumps({"kept by the worker": len(kept), **answer}))
 """
+    )
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
