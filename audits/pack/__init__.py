@@ -14,20 +14,17 @@ The names below are imported on first use: a render worker imports
 
 from __future__ import annotations
 
-import importlib
+from core.lazy_exports import lazy_exports
 
 _EXPORTS = {
-    "PackResult": "build",
-    "build_pack": "build",
-    "write_pack": "build",
-    "VerifyReport": "verify",
-    "verify_pack": "verify",
+    "PackResult": "audits.pack.build",
+    "build_pack": "audits.pack.build",
+    "write_pack": "audits.pack.build",
+    "VerifyReport": "audits.pack.verify",
+    "verify_pack": "audits.pack.verify",
 }
 
 __all__ = ["PackResult", "VerifyReport", "build_pack", "verify_pack", "write_pack"]
 
 
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+__getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)

@@ -13,8 +13,6 @@ See ``docs/plugins.md`` for every hook (generated from
 :mod:`core.plugin_engine.hookspecs`) and every name exported here.
 """
 
-import importlib
-
 import pluggy
 
 from core.cli import UserError
@@ -28,6 +26,7 @@ from core.clock import (
     utcnow,
 )
 from core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from core.lazy_exports import lazy_exports
 from core.plugin_engine.capabilities import CapabilityMissing, raise_nonconformity
 from core.plugin_engine.errors import PluginError
 from core.plugin_engine.settings import plugin_config
@@ -102,17 +101,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = lazy_exports(globals(), _LAZY)
 
 
 hookimpl = pluggy.HookimplMarker("dealerqms")

@@ -6,8 +6,7 @@ the core's part; areas fill their own tables through the
 ``generate_demo_data`` hook.
 """
 
-import importlib
-
+from core.lazy_exports import lazy_exports
 from core.scaledata.sizes import SCALES, Sizes
 
 __all__ = ["SCALES", "BulkLoader", "SiteRow", "Sizes", "UserRow"]
@@ -17,14 +16,4 @@ __all__ = ["SCALES", "BulkLoader", "SiteRow", "Sizes", "UserRow"]
 _LAZY = {"BulkLoader": "core.scaledata.loader", "SiteRow": "core.scaledata.loader", "UserRow": "core.scaledata.loader"}
 
 
-def __getattr__(name: str):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = lazy_exports(globals(), _LAZY)
