@@ -146,3 +146,29 @@ def test_a_signature_is_in_the_trail_of_who_may_read_what_was_signed(app, api_as
         commit()
     for who, sees in [("servicehead", True), ("qo", True), ("admin", True), ("head", False), ("northqo", False)]:
         assert bool(_seen(api_as(who), "signature")) is sees, who
+
+
+def test_which_measurements_and_submissions_a_quality_officer_reads_is_found_through_indexes(app, users):
+    """The trail page walks the newest events and keeps those of records the reader may read: "of
+    my site or mine" for measurements and form submissions (and their survey follow-ups). Without an
+    index on each side of that OR, the first measurement on the page read every measurement of every
+    site, and the first submission every submission (half a million at ``large``)."""
+    from core.accounts.services import user_by_login
+    from core.database import db
+    from core.trail.queries import events_query
+    from tests.statements import statements
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("reads SQLite's query plan")
+        with statements(app) as seen:
+            db.session.execute(events_query(user=user_by_login("qo")).limit(51)).all()
+        listing = next(sql for sql in seen if sql.startswith("SELECT trail_event."))
+        # Which values fill the placeholders does not change the plan.
+        explained = db.session.connection().exec_driver_sql(
+            f"EXPLAIN QUERY PLAN {listing}", (None,) * listing.count("?")
+        )
+        plan = [str(row[-1]) for row in explained]
+    assert "SEARCH measurement USING INDEX ix_measurement_entered_by_id (entered_by_id=?)" in plan
+    assert "SEARCH form_submission USING INDEX ix_form_submission_submitted_by_id (submitted_by_id=?)" in plan
+    assert not [step for step in plan if step.startswith(("SCAN measurement", "SCAN form_submission"))]

@@ -55,6 +55,10 @@ class FormSubmission(Model):
     __table_args__ = (
         Index("ix_form_submission_key_site_period", "form_key", "site_id", "period"),
         Index("ix_form_submission_key_submitted_at", "form_key", "submitted_at"),
+        # Who reads a submission's trail is "its site or who submitted it" (and so for its survey
+        # follow-ups): without these the trail page read every submission of every site.
+        Index("ix_form_submission_site_id", "site_id"),
+        Index("ix_form_submission_submitted_by_id", "submitted_by_id"),
     )
 
     def __repr__(self) -> str:

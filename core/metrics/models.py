@@ -47,6 +47,9 @@ class Measurement(Model):
         UniqueConstraint("metric_key", "site_id", "period"),
         # The dashboard reads a site's latest periods of every metric.
         Index("ix_measurement_site_metric_period", "site_id", "metric_key", "period"),
+        # Who reads a measurement's trail is "its site or who entered it": without this the trail
+        # page read every measurement of every site to know which of its events one may see.
+        Index("ix_measurement_entered_by_id", "entered_by_id"),
     )
 
     def __repr__(self) -> str:
