@@ -65,13 +65,13 @@ def test_more_than_a_thousand_tasks_read_1000_plus_in_english_and_chinese(app, r
     # The inbox's heading and its footer: the count stops, the page says so.
     assert 'Waiting for you <span class="badge">1,000+</span>' in page
     assert "5 of 1,000+ shown." in page
-    # The menu's badge, fetched after the page, stops sooner: "99+", as on a phone.
-    assert client.get("/tasks/count").get_json() == {"count": 1_001, "text": "99+", "label": "99+ waiting"}
+    # The menu's badge, fetched after the page, reads the same as the heading: never "99+" beside "1,000+".
+    assert client.get("/tasks/count").get_json() == {"count": 1_001, "text": "1,000+", "label": "1,000+ waiting"}
     assert "1,200" not in page
     switch(client, "zh_CN", "/")
     chinese = client.get("/").get_data(as_text=True)
     assert '<span class="badge">1,000+</span>' in chinese and '<html lang="zh-CN">' in chinese
-    assert client.get("/tasks/count").get_json()["label"] == "99+ 项待办"
+    assert client.get("/tasks/count").get_json()["label"] == "1,000+ 项待办"
     # The inbox page and the command line say the same.
     assert '<span class="badge">1,000+</span>' in client.get("/tasks/").get_data(as_text=True)
     result = app.test_cli_runner().invoke(args=["tasks", "--as", "busy"])
@@ -85,13 +85,15 @@ def test_a_thousand_tasks_or_fewer_are_counted_exactly(app, routine, client_as, 
     assert 'Waiting for you <span class="badge">1,000</span>' in page and "1,000+" not in page
 
 
-def test_the_menus_badge_counts_to_99_then_reads_99_plus(app, routine, client_as, make_user):
+def test_the_menus_badge_and_the_inbox_heading_write_the_same_count(app, routine, client_as, make_user):
     make_user("busy", "staff", department="SALES")
-    _dues_for(app, "busy", 99)
+    _dues_for(app, "busy", 100)
     client = client_as("busy")
-    assert client.get("/tasks/count").get_json() == {"count": 99, "text": "99", "label": "99 waiting"}
-    _dues_for(app, "busy", 1)
-    assert client.get("/tasks/count").get_json() == {"count": 100, "text": "99+", "label": "99+ waiting"}
+    assert 'Waiting for you <span class="badge">100</span>' in client.get("/").get_data(as_text=True)
+    assert client.get("/tasks/count").get_json() == {"count": 100, "text": "100", "label": "100 waiting"}
+    _dues_for(app, "busy", 900)
+    assert 'Waiting for you <span class="badge">1,000</span>' in client.get("/").get_data(as_text=True)
+    assert client.get("/tasks/count").get_json() == {"count": 1_000, "text": "1,000", "label": "1,000 waiting"}
 
 
 def test_the_inbox_page_lists_the_first_fifty_of_all_or_of_a_kind(app, routine, client_as, make_user):

@@ -30,4 +30,8 @@ class Signature(Model):
 
     signer: Mapped[User] = relationship()
 
-    __table_args__ = (Index("ix_signature_entity", "entity_type", "entity_id"),)
+    __table_args__ = (
+        Index("ix_signature_entity", "entity_type", "entity_id"),
+        # "Has this person signed this record so": the to-read count asks it of every effective revision.
+        Index("ix_signature_signer_entity", "signer_id", "entity_type", "entity_id", "meaning"),
+    )

@@ -20,9 +20,6 @@ from core.times import viewer_zone
 INBOX_SIZE = 50
 # The API pages through at most this many (each area lists up to it before they are merged).
 INBOX_LIMIT = 10_000
-# The menu's badge stops here ("99+"), as users know it from their phones: past it the number
-# tells nothing the inbox does not.
-BADGE_CAP = 99
 
 
 @dataclass(frozen=True)

@@ -41,11 +41,12 @@ def index():
 
 @bp.route("/count")
 def count():
-    """The menu's badge: how many tasks wait, as the badge writes it ("99+" past ninety-nine).
+    """The menu's badge: how many tasks wait, written as the dashboard's and the inbox's
+    headings write the same count ("1,000+" past a thousand), so the two never disagree.
     Asked by the browser once the page is there, so that no page waits for every area to
     count its work; asked afresh on each page, so it is right as soon as a task is done."""
     number = services.count(_user())
-    text = count_text(number, services.BADGE_CAP) if number else ""
+    text = count_text(number) if number else ""
     return jsonify(count=number, text=text, label=_("%(count)s waiting", count=text) if number else "")
 
 

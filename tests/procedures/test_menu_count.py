@@ -60,3 +60,25 @@ def test_the_count_drops_as_soon_as_a_task_is_done(app, people, client_as):
 def test_the_count_is_for_signed_in_users_only(app, people, client):
     answer = client.get("/tasks/count")
     assert answer.status_code == 302 and "/login" in answer.headers["Location"]
+
+
+def test_whether_the_reader_acknowledged_a_revision_is_one_probe_of_the_signers_index(app, people):
+    """The to-read count asks it of every effective revision: by the revision alone it read every
+    acknowledgement the revision had (hundreds at a large group) to find the reader's own."""
+    from core.database import db
+    from procedures import services
+
+    with app.app_context():
+        revision = effective_procedure("SA-PR-001").effective_revision
+        services.sign_revision(user("qo"), revision, meaning="acknowledged", password=TEST_PASSWORD)
+        db.session.commit()
+        staff = user("staff")
+        with statements(app) as seen:
+            assert services.to_read_count(staff) == 1
+        (counting,) = [sql for sql in seen if "signature" in sql]
+        if db.engine.dialect.name == "sqlite":
+            # Which values fill the placeholders does not change the plan.
+            placeholders = (None,) * counting.count("?")
+            explained = db.session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {counting}", placeholders)
+            plan = " ".join(str(row[-1]) for row in explained)
+            assert "SEARCH signature USING COVERING INDEX ix_signature_signer_entity (signer_id=?" in plan
