@@ -1,13 +1,13 @@
 """indexes for who may read a measurement's or a form submission's trail: its site or its author
 
 Revision ID: 0014_trail_reader_indexes
-Revises: 0012_pending_recompute
+Revises: 0013_signature_signer
 Create Date: 2026-12-06
 """
 from alembic import op
 
 revision = '0014_trail_reader_indexes'
-down_revision = '0012_pending_recompute'
+down_revision = '0013_signature_signer'
 branch_labels = None
 depends_on = None
 
