@@ -381,10 +381,10 @@ def test_a_small_pack_renders_in_workers_only_with_a_core_to_spare(monkeypatch):
 
 def _forked(work):
     """``work()`` in a process forked from this one, as a job worker forks one per job; returns its JSON answer."""
-    import os
 
     from core.database import db
 
+    db.session.commit()  # what the test made is the database's, as a queued job's records are
     reading, writing = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover — the forked process ends here
@@ -392,9 +392,15 @@ def _forked(work):
         try:
             os.close(reading)
             os.setpgid(0, 0)  # a job's process is a group of its own
+            # A job's process connects afresh: the pool and the session's connection are the parent's.
             db.engine.dispose(close=False)
+            db.session.registry.clear()
             os.write(writing, json.dumps(work()).encode())
             code = 0
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()  # the child's own failure, on the test's captured output
         finally:
             os._exit(code)
     os.close(writing)
@@ -405,19 +411,10 @@ def _forked(work):
     return json.loads(answer)
 
 
-# On PostgreSQL the suite keeps each test's records in one open connection, which a process forked
-# here inherits: the second child reuses the first's prepared statements on it and fails
-# (DuplicatePreparedStatement). A real job worker's forks connect afresh; on PostgreSQL the multi-node
-# test (a real `dealerqms worker`, prepared, forking a pack job) covers them.
-@pytest.mark.skipif(
-    bool(os.environ.get("DEALERQMS_TEST_DATABASE_URL")),
-    reason="forks share the test's open PostgreSQL connection; tests/scale/test_multi_node.py covers PostgreSQL",
-)
 def test_packs_forked_from_a_prepared_job_worker_render_with_its_warm_fork_server(app, tmp_path):
     """A long-lived job worker prepares once (the prepare_job_worker hook): WeasyPrint warm and the render
     workers' fork server started. Every job's process forked from it renders with that same fork server — kept
     between packs, not started per pack — and makes the same, complete pack."""
-    import os
     import sys
     from multiprocessing import forkserver
 
