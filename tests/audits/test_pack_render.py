@@ -564,3 +564,64 @@ print(json.dumps({"kept by the worker": len(kept), **answer}))
         "units": [["u1", "%PDF-", True], ["u2", "%PDF-", True]],
         "own fork servers": 1,
     }
+
+
+RENDER_AFTER_IMPORT = """
+from core import pdf
+
+pdf.import_weasyprint()
+rendered = pdf.render_pdf('<html lang="zh-CN"><body><p>审核证据包</p></body></html>', pdf_variant="pdf/a-3b")
+print("rendered", rendered[:5].decode(), "searches", searches)
+"""
+
+
+def _fresh_python(script: str) -> subprocess.CompletedProcess:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    return subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=root, timeout=180, check=False
+    )
+
+
+def test_a_process_imports_weasyprint_without_searching_for_its_libraries():
+    """A pack's job is a fresh process: its first render must not run ldconfig, gcc and ld some fifty times
+    (a second of a busy machine) to find libraries the dynamic linker loads by their file names."""
+    script = (
+        """
+import sys
+searches = []
+sys.addaudithook(lambda event, args: searches.append(str(args[0])) if event == "subprocess.Popen" else None)
+"""
+        + RENDER_AFTER_IMPORT
+    )
+    done = _fresh_python(script)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "rendered %PDF- searches []"
+
+
+def test_weasyprint_is_imported_with_the_search_where_only_the_search_finds_a_library():
+    script = (
+        """
+import ctypes.util
+import cffi
+from core import pdf
+
+searches = []
+loaded = cffi.FFI.dlopen
+
+
+def dlopen(ffi, name, flags=0):
+    # A system where pango loads only from where ctypes.util.find_library finds it.
+    if "pango-1.0" in str(name) and ctypes.util.find_library is pdf._not_searched:
+        raise OSError(f"cannot load library {name!r}")
+    return loaded(ffi, name, flags)
+
+
+cffi.FFI.dlopen = dlopen
+"""
+        + RENDER_AFTER_IMPORT
+    )
+    done = _fresh_python(script)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines() == ["rendered %PDF- searches []"]
