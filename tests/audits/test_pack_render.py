@@ -625,3 +625,26 @@ cffi.FFI.dlopen = dlopen
     done = _fresh_python(script)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines() == ["rendered %PDF- searches []"]
+
+
+def test_the_findings_chart_has_a_bar_per_grade_as_long_as_its_count(app):
+    """The findings chart is laid out by the page itself: a row per grade in the table's order, unanswered last,
+    each bar coloured as on the dashboard and as long as its count against the largest."""
+    from flask_babel import force_locale
+
+    from audits.labels import RESULT_LABELS
+    from core.charts import COLOURS
+
+    with app.test_request_context(), force_locale("zh_CN"):
+        bars = document.findings_bars({"conforming": 26, "minor_nc": 13, "major_nc": 1}, RESULT_LABELS)
+        assert [(bar.label, bar.count) for bar in bars] == [
+            ("符合", 26),
+            ("轻微不符合", 13),
+            ("严重不符合", 1),
+            ("观察项", 0),
+            ("改进机会", 0),
+            ("不适用", 0),
+            ("未回答", 0),
+        ]
+    assert [bar.colour for bar in bars[:4]] == [COLOURS["green"], COLOURS["amber"], COLOURS["red"], COLOURS[None]]
+    assert bars[0].width == 2 * bars[1].width > 0 and bars[3].width == 0
