@@ -9,8 +9,12 @@ product's own stored files, with redirects off.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 import logging
+import sys
+import threading
 from collections.abc import Callable
 
 from flask_babel import gettext as _
@@ -27,6 +31,43 @@ class RefusedURL(ValueError):
     pass
 
 
+_importing = threading.Lock()
+
+
+def _not_searched(_name: str) -> None:
+    return None
+
+
+def import_weasyprint() -> None:
+    """Import WeasyPrint (once) without searching for its libraries by the names that are not file names.
+
+    WeasyPrint loads pango, harfbuzz, fontconfig and the others by trying, in turn, the names they have on
+    every platform; cffi hands each name that is not a loadable file name to ``ctypes.util.find_library``,
+    which runs ldconfig, gcc and ld to look for it: about 50 subprocesses, 0.2 CPU seconds and 1 to 1.5 s of
+    a busy machine's wall time, on every first render of a process (a pack's job). The names that follow
+    are the libraries' file names (``libpango-1.0.so.0``…), which the dynamic linker loads directly. Where
+    a system has a library only the search finds, the import fails without it and is done again with it.
+    """
+    if "weasyprint" in sys.modules:
+        return
+    import ctypes.util
+
+    with _importing:
+        if "weasyprint" in sys.modules:
+            return
+        search = ctypes.util.find_library
+        ctypes.util.find_library = _not_searched
+        try:
+            # WeasyPrint prints installation advice when a library fails to load: not advice here.
+            with contextlib.redirect_stdout(io.StringIO()):
+                import weasyprint  # noqa: F401
+        except OSError:
+            pass
+        finally:
+            ctypes.util.find_library = search
+        import weasyprint  # noqa: F401, F811
+
+
 def restricted_fetcher(read_file: Callable[[str], bytes] | None = None, media_types: dict[str, str] | None = None):
     """A WeasyPrint URL fetcher that serves ``data:`` URLs and the product's stored files only."""
     return _restricted_fetcher_class()(read_file, media_types)
@@ -36,6 +77,7 @@ def restricted_fetcher(read_file: Callable[[str], bytes] | None = None, media_ty
 # import, and every command, page and job that never renders a PDF would pay it at start-up.
 @functools.cache
 def _restricted_fetcher_class():
+    import_weasyprint()
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class RestrictedURLFetcher(URLFetcher):
@@ -67,6 +109,7 @@ def render_pdf(
     pdf_variant: str | None = None,
     **options,
 ) -> bytes:
+    import_weasyprint()
     from weasyprint import CSS, HTML
 
     fetcher = restricted_fetcher(read_file, media_types)
@@ -85,6 +128,7 @@ def render_document(
 ):
     """The laid-out WeasyPrint document (its pages and their anchors), through the restricted fetcher;
     ``document.write_pdf(**options)`` then writes it."""
+    import_weasyprint()
     from weasyprint import HTML
 
     fetcher = restricted_fetcher(read_file, media_types)

@@ -4,11 +4,10 @@ files and the manifest attached, optionally signed (PAdES), written to a
 temporary name and moved into place.
 
 How the pages come together: the body's units go to the workers first; while
-they render, this process draws the findings chart and renders the findings,
-the cover (as PDF/A-3b with every attachment: it becomes the base file, so the
-document-level structure that makes the file PDF/A-3b — XMP metadata, output
-intent, embedded files with their relationship, ``/AF`` — is WeasyPrint's own),
-the margins every page shares (running header, reference: one page), the
+they render, this process writes the cover (as PDF/A-3b with every attachment:
+it becomes the base file, so the document-level structure that makes the file
+PDF/A-3b — XMP metadata, output intent, embedded files with their relationship,
+``/AF`` — is WeasyPrint's own), the margins every page shares (running header, reference: one page), the
 pieces "Page n of N" is drawn from, and a draft of the contents (its length).
 Once every unit's page count is known the contents renders with the real page
 numbers. pikepdf (qpdf's binding) appends every unit's pages to the cover's
@@ -144,12 +143,8 @@ def _pack_key(content, body: list[document.Unit], versions: tuple[str, ...]) -> 
     """The finished pack's address: everything it shows but the time it was generated.
 
     The same audit, records, trail head, language and versions make the same pages, so a pack asked for
-    again with nothing changed is the file made last time (its cover keeps that time). The findings
-    chart stands in by the address of its drawing, so that nothing is drawn to tell."""
-    findings = document.findings_unit(content, memo=lambda key, _draw: key)
-    sketch = list(body)
-    sketch.insert(document.findings_position(sketch), findings)
-    manifest = _manifest(content, sketch)
+    again with nothing changed is the file made last time (its cover keeps that time)."""
+    manifest = _manifest(content, body)
     del manifest["generated_at"]
     manifest_bytes = canonical_json(manifest)
     undated = dataclasses.replace(
@@ -157,7 +152,7 @@ def _pack_key(content, body: list[document.Unit], versions: tuple[str, ...]) -> 
     )
     cover = document.cover(undated, hashlib.sha256(manifest_bytes).hexdigest())
     digest = hashlib.sha256(manifest_bytes)
-    for unit in [cover, *sketch, document.static_stamp(content), document.number_glyphs(content)]:
+    for unit in [cover, *body, document.static_stamp(content), document.number_glyphs(content)]:
         digest.update(b"\x00" + document.unit_document(unit).encode("utf-8"))
     return cache_key(digest.hexdigest(), *versions, PACK_FORMAT)
 
@@ -479,7 +474,7 @@ def _workers() -> int:
 def prepare_worker() -> None:
     """Load, once in a long-lived job worker, what every pack's process (forked from it) would otherwise pay for
     on its own: WeasyPrint warm and the render workers' fork server running (:func:`render.keep_warm`),
-    SQLAlchemy's mappers configured, matplotlib started for the findings chart."""
+    SQLAlchemy's mappers configured, matplotlib started for the KPI charts."""
     from sqlalchemy.orm import configure_mappers
 
     from core import charts
@@ -500,8 +495,7 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
         cache = _cache()
         content = pack_content.gather(audit, memo=cache.text)
         versions = _versions()
-        # The findings chart takes a while to draw (matplotlib): the other units go to the workers first.
-        body = document.units(content, memo=cache.text, findings=False)
+        body = document.units(content)
         pack_key = _pack_key(content, body, versions)
         kept = _reuse_pack(cache, pack_key, audit.reference)
         if kept is not None:
@@ -509,9 +503,9 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
             return kept
         files = _read_evidence(content)
         media_types = {e.sha256: e.media_type for e in content.evidence}
-        # Steps besides the body's units: gathering, the findings, the contents, the page stamps, the merge.
-        pages = _Pages(cache, len(body) + 5, progress, start=1)
-        _tick(progress, 1, len(body) + 5, _("Laying out the pack"))
+        # Steps besides the body's units: gathering, the contents, the page stamps, the merge.
+        pages = _Pages(cache, len(body) + 4, progress, start=1)
+        _tick(progress, 1, len(body) + 4, _("Laying out the pack"))
 
         def jobs_for(units: list[document.Unit]) -> list[Job]:
             jobs = []
@@ -547,19 +541,16 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
                 timeout=float(config.get("DEALERQMS_PACK_TIMEOUT", 900)),
             ) as renderer:
                 renderer.submit(jobs_for(body), background=True)
-                # While the workers render the body, this process draws the findings chart and writes what is
-                # left, which goes to the workers after the body: the findings, the cover (with the
-                # document-level PDF/A-3b structure and the attachments), the margins every page shares, the
-                # pieces of the page numbers and a draft of the contents.
-                findings = document.findings_unit(content, memo=cache.text)
-                body.insert(document.findings_position(body), findings)
+                # While the workers render the body, this process writes what is left, which goes to the workers
+                # after the body: the cover (with the document-level PDF/A-3b structure and the attachments), the
+                # margins every page shares, the pieces of the page numbers and a draft of the contents.
                 manifest = _manifest(content, body)
                 manifest_bytes = canonical_json(manifest)
                 manifest_sha256 = hashlib.sha256(manifest_bytes).hexdigest()
                 cover = document.cover(content, manifest_sha256)
                 html = document.document(content, [cover, document.contents(body)], body)
                 static = document.static_stamp(content)
-                renderer.submit(jobs_for([findings, static]))
+                renderer.submit(jobs_for([static]))
                 cover_pdf = renderer.call(
                     worker.render_cover,
                     document.unit_document(cover),

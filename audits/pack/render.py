@@ -308,7 +308,7 @@ class Renderer:
         if self.executor is None and may_use_workers(self.workers) and not self.in_process:
             # Workers are forked from the fork server :func:`warm_up` started: it has imported WeasyPrint
             # meanwhile, so even one small unit costs a fork, not an import.
-            # One more worker than batches of the body: the pack's small documents (findings, cover, margins,
+            # One more worker than batches of the body: the pack's small documents (cover, margins,
             # page-number pieces, contents draft) render beside the body instead of after it.
             self.executor = futures.ProcessPoolExecutor(
                 max_workers=self.workers + 1,

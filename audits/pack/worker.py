@@ -16,7 +16,7 @@ import time
 
 import pikepdf
 
-from core.pdf import RefusedURL, render_document, render_pdf, restricted_fetcher
+from core.pdf import RefusedURL, import_weasyprint, render_document, render_pdf, restricted_fetcher
 
 PDF_VARIANT = "pdf/a-3b"
 
@@ -27,6 +27,7 @@ def font_config():
     """One font configuration per process: a fresh one for every unit costs time and is never freed."""
     global _font_config
     if _font_config is None:
+        import_weasyprint()
         from weasyprint.text.fonts import FontConfiguration
 
         _font_config = FontConfiguration()
@@ -105,6 +106,7 @@ def render_cover(
     html: str, files: dict[str, bytes], media_types: dict[str, str], attached: list[tuple[str, str, bytes]]
 ) -> bytes:
     """The cover as PDF/A-3b with every ``(name, description, bytes)`` attached: the pack's base file."""
+    import_weasyprint()
     from weasyprint import Attachment
 
     # Attachments come from bytes the product hands over, never from a URL.

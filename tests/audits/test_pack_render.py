@@ -564,3 +564,87 @@ print(json.dumps({"kept by the worker": len(kept), **answer}))
         "units": [["u1", "%PDF-", True], ["u2", "%PDF-", True]],
         "own fork servers": 1,
     }
+
+
+RENDER_AFTER_IMPORT = """
+from core import pdf
+
+pdf.import_weasyprint()
+rendered = pdf.render_pdf('<html lang="zh-CN"><body><p>审核证据包</p></body></html>', pdf_variant="pdf/a-3b")
+print("rendered", rendered[:5].decode(), "searches", searches)
+"""
+
+
+def _fresh_python(script: str) -> subprocess.CompletedProcess:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    return subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=root, timeout=180, check=False
+    )
+
+
+def test_a_process_imports_weasyprint_without_searching_for_its_libraries():
+    """A pack's job is a fresh process: its first render must not run ldconfig, gcc and ld some fifty times
+    (a second of a busy machine) to find libraries the dynamic linker loads by their file names."""
+    script = (
+        """
+import sys
+searches = []
+sys.addaudithook(lambda event, args: searches.append(str(args[0])) if event == "subprocess.Popen" else None)
+"""
+        + RENDER_AFTER_IMPORT
+    )
+    done = _fresh_python(script)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "rendered %PDF- searches []"
+
+
+def test_weasyprint_is_imported_with_the_search_where_only_the_search_finds_a_library():
+    script = (
+        """
+import ctypes.util
+import cffi
+from core import pdf
+
+searches = []
+loaded = cffi.FFI.dlopen
+
+
+def dlopen(ffi, name, flags=0):
+    # A system where pango loads only from where ctypes.util.find_library finds it.
+    if "pango-1.0" in str(name) and ctypes.util.find_library is pdf._not_searched:
+        raise OSError(f"cannot load library {name!r}")
+    return loaded(ffi, name, flags)
+
+
+cffi.FFI.dlopen = dlopen
+"""
+        + RENDER_AFTER_IMPORT
+    )
+    done = _fresh_python(script)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines() == ["rendered %PDF- searches []"]
+
+
+def test_the_findings_chart_has_a_bar_per_grade_as_long_as_its_count(app):
+    """The findings chart is laid out by the page itself: a row per grade in the table's order, unanswered last,
+    each bar coloured as on the dashboard and as long as its count against the largest."""
+    from flask_babel import force_locale
+
+    from audits.labels import RESULT_LABELS
+    from core.charts import COLOURS
+
+    with app.test_request_context(), force_locale("zh_CN"):
+        bars = document.findings_bars({"conforming": 26, "minor_nc": 13, "major_nc": 1}, RESULT_LABELS)
+        assert [(bar.label, bar.count) for bar in bars] == [
+            ("符合", 26),
+            ("轻微不符合", 13),
+            ("严重不符合", 1),
+            ("观察项", 0),
+            ("改进机会", 0),
+            ("不适用", 0),
+            ("未回答", 0),
+        ]
+    assert [bar.colour for bar in bars[:4]] == [COLOURS["green"], COLOURS["amber"], COLOURS["red"], COLOURS[None]]
+    assert bars[0].width == 2 * bars[1].width > 0 and bars[3].width == 0
