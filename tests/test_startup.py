@@ -100,8 +100,9 @@ def test_create_app_loads_nothing_that_only_some_requests_need(environment):
     assert {name for name in modules if DEMO_DATA.fullmatch(name)} == set()
     # The areas' pages and API are mounted from their route tables; their modules load on first use.
     assert "audits.routes" in modules
-    # Not yet the intake's: its public pages' error handlers and a context processor of its staff pages.
-    assert {name for name in modules if PAGES_AND_API.fullmatch(name)} == {"core.intake.views"}
+    # The intake's public pages too: their hooks and error handlers load them when first run.
+    assert {name for name in modules if PAGES_AND_API.fullmatch(name)} == set()
+    assert "core.intake.services" not in modules
     assert "core.web.admin" not in modules
     # The trail's entities and the commands' options read labels, not the services they name.
     assert modules & SERVICES_OF_LABELS_AND_OPTIONS == set()
