@@ -13,7 +13,7 @@ from werkzeug.routing import Rule
 
 log = logging.getLogger("dealerqms")
 
-# Whether this process has built an app before (see ``_collection_paused``).
+# Whether this process has started up before (see ``collection_paused_for_start_up``).
 _started = False
 
 
@@ -36,7 +36,7 @@ class LazilyBuiltRule(Rule):
 
 
 @contextmanager
-def _collection_paused() -> Iterator[None]:
+def collection_paused_for_start_up() -> Iterator[None]:
     """Python's cycle collector paused while the app is imported and built, and what the
     first start-up of a process made frozen (``gc.freeze``) when it is done.
 
@@ -60,7 +60,7 @@ def _collection_paused() -> Iterator[None]:
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    with _collection_paused():
+    with collection_paused_for_start_up():
         return _build_app(test_config)
 
 
