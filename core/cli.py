@@ -72,17 +72,20 @@ def _create_app():
 def _command_line_app():
     """The instance's configuration, its plugins and their commands, and nothing else: the
     models, pages and API that ``create_app`` adds are what made ``--help`` take a second."""
-    from core import config
-    from core.extensions import MIGRATIONS, CommandLoadedWhenRun, migrate
-    from core.plugin_engine import manager
+    from core.app import collection_paused_for_start_up
 
-    app = config.new_app()
-    migrate.init_app(app, db, directory=str(MIGRATIONS))
-    manager.init_app(app)
-    manager.register_commands(app)
-    # What flask-smorest adds to the app's commands (core.api).
-    app.cli.add_command(CommandLoadedWhenRun("openapi", "OpenAPI commands.", "flask_smorest.spec:openapi_cli"))
-    return app
+    with collection_paused_for_start_up():
+        from core import config
+        from core.extensions import MIGRATIONS, CommandLoadedWhenRun, migrate
+        from core.plugin_engine import manager
+
+        app = config.new_app()
+        migrate.init_app(app, db, directory=str(MIGRATIONS))
+        manager.init_app(app)
+        manager.register_commands(app)
+        # What flask-smorest adds to the app's commands (core.api).
+        app.cli.add_command(CommandLoadedWhenRun("openapi", "OpenAPI commands.", "flask_smorest.spec:openapi_cli"))
+        return app
 
 
 class DealerqmsGroup(FlaskGroup):

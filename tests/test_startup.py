@@ -100,11 +100,40 @@ def test_create_app_loads_nothing_that_only_some_requests_need(environment):
     assert {name for name in modules if DEMO_DATA.fullmatch(name)} == set()
     # The areas' pages and API are mounted from their route tables; their modules load on first use.
     assert "audits.routes" in modules
-    # Not yet the intake's: its public pages' error handlers and a context processor of its staff pages.
-    assert {name for name in modules if PAGES_AND_API.fullmatch(name)} == {"core.intake.views"}
+    # The intake's public pages too: their hooks and error handlers load them when first run.
+    assert {name for name in modules if PAGES_AND_API.fullmatch(name)} == set()
+    assert "core.intake.services" not in modules
     assert "core.web.admin" not in modules
     # The trail's entities and the commands' options read labels, not the services they name.
     assert modules & SERVICES_OF_LABELS_AND_OPTIONS == set()
+
+
+COLLECTOR = """
+import gc
+from core import create_app
+
+create_app()
+first = (gc.isenabled(), gc.get_freeze_count())
+create_app()
+second = (gc.isenabled(), gc.get_freeze_count())
+gc.disable()
+create_app()
+print(json.dumps({"first": first, "second": second, "disabled": gc.isenabled()}))
+"""
+
+
+def test_start_up_gives_the_cycle_collector_back_and_freezes_the_first_app_only(environment):
+    """Start-up runs with the collector paused and freezes what the first app made; the
+    collector must come back as the caller had it, and a process that builds many apps must
+    not keep the later ones frozen (their cycles would never be freed)."""
+    _, output = started_modules(environment, COLLECTOR)
+    states = json.loads(output.strip().splitlines()[-1])
+    enabled, frozen = states["first"]
+    assert enabled and frozen > 100_000
+    # Frozen objects are still freed when nothing refers to them: the count may only fall.
+    enabled, frozen_after_the_second = states["second"]
+    assert enabled and frozen_after_the_second <= frozen
+    assert states["disabled"] is False
 
 
 # The services (and the bulk loader) behind what start-up builds: the trail's entities (a

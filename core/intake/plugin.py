@@ -11,9 +11,9 @@ from core.plugins import hookimpl
 
 @hookimpl
 def register_blueprints():
-    from core.intake import views
+    from core.intake import routes
 
-    return [views.public, views.staff]
+    return [routes.public, routes.staff]
 
 
 @hookimpl

@@ -19,10 +19,11 @@ from werkzeug.datastructures import MultiDict
 from core.accounts.models import Site
 from core.clock import utcnow
 from core.database import db
-from core.errors import NotFound, TooManyAttempts
+from core.errors import NotFound
 from core.forms import services as forms
 from core.forms.forms import SubmissionForm, clean_data, form_class, formdata_from_json
 from core.forms.models import FormSubmission
+from core.intake.errors import RateLimited
 from core.intake.models import ComplaintNumber, IntakeAttempt, SurveyToken
 from core.plugin_engine import manager
 from core.plugin_engine.types import Form, PublicForm
@@ -142,12 +143,6 @@ def token_state(token: SurveyToken) -> str:
 
 
 # Rate limits ------------------------------------------------------------------------
-
-
-class RateLimited(TooManyAttempts):
-    def __init__(self, retry_after: int):
-        self.retry_after = max(1, retry_after)
-        super().__init__(_("Too many submissions from here; please try again later."))
 
 
 def count_attempt(remote_addr: str | None, token: SurveyToken | None = None) -> None:

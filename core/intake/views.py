@@ -9,36 +9,25 @@ no account, no staff names. They are in Chinese unless the visitor asks for Engl
 from __future__ import annotations
 
 import flask_babel
-from flask import Blueprint, abort, g, render_template, request, url_for
+from flask import abort, g, render_template, request
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
-from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import NotFound as HttpNotFound
-from werkzeug.exceptions import RequestEntityTooLarge
+from flask_login import current_user
 
 from core.database import commit, db
 from core.errors import NotFound
 from core.forms import services as forms
 from core.intake import qr, services
-from core.intake.services import RateLimited
-
-public = Blueprint(
-    "intake_public",
-    __name__,
-    static_folder="static",
-    static_url_path="/public-static",
-)
-staff = Blueprint("intake", __name__, url_prefix="/intake")
+from core.intake.errors import RateLimited
+from core.intake.routes import public, staff
 
 LANGUAGE_COOKIE = "dealerqms_public_language"
 PUBLIC_LANGUAGES = ("zh_CN", "en")
 DEFAULT_LANGUAGE = "zh_CN"
 
 
-# Every public page ------------------------------------------------------------------
+# Every public page (its hooks and error handlers are declared in core.intake.routes) ------------
 
 
-@public.url_value_preprocessor
 def _before_anything(_endpoint, _values):
     """Runs before the app's own before-request work (the CSRF check reads the body): the size
     limit must be in place by then, and the page's language chosen before anything is translated."""
@@ -50,7 +39,6 @@ def _before_anything(_endpoint, _values):
     flask_babel.refresh()
 
 
-@public.after_request
 def _public_headers(response):
     if request.args.get("lang") in PUBLIC_LANGUAGES:
         response.set_cookie(
@@ -72,7 +60,6 @@ def _message(status: int, title: str, text: str, site=None, headers=None):
     return page, status, headers or {}
 
 
-@public.errorhandler(RateLimited)
 def _limited(error: RateLimited):
     db.session.rollback()
     minutes = services.retry_after_minutes(error)
@@ -88,12 +75,10 @@ def _limited(error: RateLimited):
     )
 
 
-@public.errorhandler(RequestEntityTooLarge)
 def _too_large(_error):
     return _message(413, _("Too long"), _("What you sent is too long. Please shorten your answers and send again."))
 
 
-@public.errorhandler(CSRFError)
 def _stale_form(_error):
     return _message(
         400,
@@ -102,8 +87,6 @@ def _stale_form(_error):
     )
 
 
-@public.errorhandler(NotFound)
-@public.errorhandler(HttpNotFound)
 def _not_found(_error):
     return _message(
         404,
@@ -224,12 +207,6 @@ def complaint(site):
 # Staff: the links to print ------------------------------------------------------------------
 
 
-@staff.before_request
-@login_required
-def _logged_in():
-    return None
-
-
 @staff.route("/sites/<site>")
 def site_links(site):
     """The site's complaint and walk-in survey links with their QR codes, to print for the counter."""
@@ -242,30 +219,3 @@ def site_links(site):
         site=found,
         links=[(title, url, qr.svg(url, title)) for title, url in links],
     )
-
-
-@staff.app_context_processor
-def _transaction_link():
-    """``survey_link_of(submission)`` for the submission page: the customer's survey link and its QR code."""
-
-    def survey_link_of(submission):
-        token = services.token_of(submission)
-        if token is None:
-            return None
-        url = url_for("intake_public.survey", token=token.token, _external=True)
-        return {
-            "url": url,
-            "svg": qr.svg(url, _("QR code of the customer's survey")),
-            "state": services.token_state(token),
-            "expires_at": token.expires_at,
-        }
-
-    def site_links_url():
-        """The user's site's printable customer links, for those who may print them."""
-        user = current_user._get_current_object()
-        site = getattr(user, "site", None)
-        if site is None or not services.may_print_site_links(user, site):
-            return None
-        return url_for("intake.site_links", site=site.code)
-
-    return {"survey_link_of": survey_link_of, "site_links_url": site_links_url}

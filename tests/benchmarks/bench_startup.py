@@ -2,6 +2,7 @@
 
     python tests/benchmarks/bench_startup.py            # 9 runs of each
     python tests/benchmarks/bench_startup.py --runs 21
+    python tests/benchmarks/bench_startup.py --before /work/main   # side by side with another checkout
 
 Every CLI call, job worker and render worker pays the start-up, so it is measured the way
 they pay it: fresh processes, side by side, the medians of N runs taken in turns (a, b, c,
@@ -12,7 +13,10 @@ d, a, b, …) so that the machine's load falls on all of them alike:
 (c) ``dealerqms --help``;
 (d) ``dealerqms plugins``, an everyday command.
 
-Targets (issue #20): b/a at most 1.5 and ``--help`` under a second. Every process runs from
+Targets (issue #20): b/a at most 1.5 and ``--help`` under a second. Each process's CPU time
+(user and system, from the operating system's accounting of the finished child) is printed
+beside its wall time: on a shared machine it varies less. ``--before PATH`` measures (b), (c)
+and (d) of another checkout too, in the same turns, to compare a change with the code before it. Every process runs from
 compiled bytecode, as an installed dealerqms does (a cache in a temporary folder, filled by
 one unmeasured run of each), whatever ``PYTHONDONTWRITEBYTECODE`` says. The machine's load
 average is printed beside the figures: on a busy machine compare the ratios, not the times.
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -74,32 +79,42 @@ HELP_TARGET = 1.0
 RATIO_TARGET = 1.5
 
 
-def environment(folder: Path) -> dict[str, str]:
+def environment(folder: Path, root: Path = ROOT) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("DEALERQMS_")}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
     env["DEALERQMS_INSTANCE"] = str(folder / "instance")
     return env
 
 
-def contenders(folder: Path) -> dict[str, list[str]]:
+def contenders(folder: Path, before: Path | None) -> dict[str, tuple[list[str], dict[str, str]]]:
     floor = folder / "floor_app.py"
     floor.write_text(FLOOR_APP.format(database=folder / "floor.sqlite3"))
     python = sys.executable
-    return {
-        "a floor: Flask + Flask-SQLAlchemy": [python, str(floor)],
-        "b create_app()": [python, "-c", "from core import create_app; create_app()"],
-        "c dealerqms --help": [python, "-c", DEALERQMS_CLI, "--help"],
-        "d dealerqms plugins": [python, "-c", DEALERQMS_CLI, "plugins"],
+    env = environment(folder)
+    dealerqms = {
+        "create_app()": [python, "-c", "from core import create_app; create_app()"],
+        "dealerqms --help": [python, "-c", DEALERQMS_CLI, "--help"],
+        "dealerqms plugins": [python, "-c", DEALERQMS_CLI, "plugins"],
     }
+    measured = {"a floor: Flask + Flask-SQLAlchemy": ([python, str(floor)], env)}
+    for letter, (label, command) in zip("bcd", dealerqms.items(), strict=True):
+        measured[f"{letter} {label}"] = (command, env)
+        if before is not None:
+            measured[f"{letter}' {label}, before"] = (command, environment(folder, before))
+    return measured
 
 
-def seconds(command: list[str], env: dict[str, str], folder: Path) -> float:
+def seconds(command: list[str], env: dict[str, str], folder: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of one fresh process."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     # In the temporary folder: ``python -c`` puts the working folder first on sys.path.
     subprocess.run(command, env=env, cwd=folder, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    now = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (now.ru_utime - used.ru_utime) + (now.ru_stime - used.ru_stime)
 
 
 def load() -> str:
@@ -109,31 +124,41 @@ def load() -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=9, help="runs of each process (default 9)")
+    parser.add_argument("--before", type=Path, help="another dealerqms checkout to measure side by side")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as name:
         folder = Path(name)
-        env = environment(folder)
         subprocess.run(
-            [sys.executable, "-c", DEALERQMS_CLI, "init"], env=env, cwd=folder, check=True, capture_output=True
+            [sys.executable, "-c", DEALERQMS_CLI, "init"],
+            env=environment(folder),
+            cwd=folder,
+            check=True,
+            capture_output=True,
         )
-        commands = contenders(folder)
-        for command in commands.values():  # fills the bytecode cache
+        commands = contenders(folder, args.before)
+        for command, env in commands.values():  # fills the bytecode cache
             seconds(command, env, folder)
 
         load_before = load()
-        times: dict[str, list[float]] = {label: [] for label in commands}
+        times: dict[str, list[tuple[float, float]]] = {label: [] for label in commands}
         for _ in range(args.runs):
-            for label, command in commands.items():
+            for label, (command, env) in commands.items():
                 times[label].append(seconds(command, env, folder))
         load_after = load()
 
-    medians = {label: statistics.median(values) for label, values in times.items()}
-    floor, app, help_, plugins = medians.values()
+    wall = {label: statistics.median(w for w, _ in values) for label, values in times.items()}
+    cpu = {label: statistics.median(c for _, c in values) for label, values in times.items()}
+    floor_label = next(iter(times))
+    floor, floor_cpu = wall[floor_label], cpu[floor_label]
     print(f"Start-up, median of {args.runs} fresh processes each (load average {load_before} -> {load_after}):")
-    for label, value in medians.items():
-        spread = f"{min(times[label]):.3f}–{max(times[label]):.3f}"
-        print(f"  {label:38} {value:6.3f} s  ({spread})  {value / floor:4.2f}× the floor")
+    for label in times:
+        spread = f"{min(w for w, _ in times[label]):.3f}–{max(w for w, _ in times[label]):.3f}"
+        print(
+            f"  {label:38} {wall[label]:6.3f} s  ({spread})  {wall[label] / floor:4.2f}× the floor"
+            f"   CPU {cpu[label]:.3f} s  {cpu[label] / floor_cpu:4.2f}×"
+        )
+    app, help_, plugins = (wall[label] for label in times if label[:2] in ("b ", "c ", "d "))
     app_ok = app / floor <= RATIO_TARGET
     help_ok = help_ < HELP_TARGET
     print(f"create_app() / floor = {app / floor:.2f} (target ≤ {RATIO_TARGET}): {'met' if app_ok else 'MISSED'}")
