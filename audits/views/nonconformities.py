@@ -28,22 +28,21 @@ from core.accounts import organisation
 from core.database import commit, db
 from core.errors import DomainError, ValidationFailed, authorize, enforce
 from core.plugin_engine.manager import registry
-from core.web.window import window
+from core.web.links import Links
 
 
 @bp.route("/nonconformities/")
 def nonconformities():
     filters = nonconformity_filters()
-    query = nc_services.list_query(user(), **filters)
-    pagination = window(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE)
+    pagination = nc_services.list_rows(user(), page=request.args.get("page", 1, type=int), per_page=PER_PAGE, **filters)
     return render_template(
         "audits/nonconformities.html",
         pagination=pagination,
+        nc_link=Links("audits.nonconformity", "reference"),
         filters=filters,
         states=[s.value for s in NcState],
         sites=nc_services.sites(),
         departments=nc_services.departments(),
-        is_overdue=nc_services.is_overdue,
         **common(),
     )
 
