@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from audits import fishbone
 from audits.forms import WHY_ROWS, ActionForm, NonconformityForm, TransitionForm
-from audits.labels import EIGHT_D_LABELS, FISHBONE_LABELS, STATE_LABELS
+from audits.labels import EIGHT_D_LABELS, FISHBONE_LABELS, SEVERITY_LABELS, STATE_LABELS
 from audits.models import NcState
 from audits.services import actions as action_services
 from audits.services import evidence as evidence_services
@@ -19,6 +19,7 @@ from audits.views.shared import (
     common,
     errors_of,
     nonconformity_filters,
+    resolved,
     submit,
     typed,
     upload_errors,
@@ -39,6 +40,7 @@ def nonconformities():
         "audits/nonconformities.html",
         pagination=pagination,
         nc_link=Links("audits.nonconformity", "reference"),
+        severity_labels=resolved(SEVERITY_LABELS),
         filters=filters,
         states=[s.value for s in NcState],
         sites=nc_services.sites(),
