@@ -224,4 +224,4 @@ def test_whether_a_match_may_be_read_is_asked_of_its_record_not_of_every_record_
     assert searching
     for sql in searching:
         assert not re.search(r"IN \(SELECT CAST\(\w+\.id", sql), sql
-        assert re.search(r"EXISTS \(SELECT 1\s+FROM nonconformity\s+WHERE nonconformity\.id = CAST", sql), sql
+        assert re.search(r"EXISTS \(SELECT 1\s+FROM nonconformity\s+WHERE nonconformity\.id = CASE WHEN", sql), sql
