@@ -70,6 +70,21 @@ def site_today(site, now: datetime | None = None) -> date:
     return now.astimezone(zone).date() if now is not None else today(zone)
 
 
+def days_at_sites(now: datetime | None = None):
+    """``day(time_zone)``: the day now (or at ``now``) at a site of that time zone (None: the
+    instance's), worked out once per zone — a list judging each row's due date by its site's day
+    asks it for every row, and its sites share a few zones."""
+    days: dict[str | None, date] = {}
+
+    def day(time_zone: str | None) -> date:
+        if time_zone not in days:
+            zone = zone_named(time_zone) if time_zone else local_zone()
+            days[time_zone] = now.astimezone(zone).date() if now is not None else today(zone)
+        return days[time_zone]
+
+    return day
+
+
 def before_site_today(site_id_column, date_column, now: datetime | None = None, days: int = 0):
     """SQL: ``date_column`` is before the day (now, or at ``now``) at the row's site — or, with
     ``days``, before that many days after it (``days=8``: due within the coming week).

@@ -206,3 +206,22 @@ def test_hits_are_counted_by_kind_and_filtered_to_one(api_as, client_as, world):
     assert unknown.status_code == 422
     page = client_as("servicehead").get("/search?q=三包").get_data(as_text=True)
     assert 'kind=procedure_draft"' in page and 'kind=procedure"' in page
+
+
+def test_whether_a_match_may_be_read_is_asked_of_its_record_not_of_every_record_one_may_read(app, api_as, world):
+    """``key IN (the keys the reader may read)`` listed every NC, action and submission of the
+    reader's site before looking at the first match: a search grew with the site's records
+    (issue #20). Each match's record is now looked up by its id; what is found is the same."""
+    import re
+
+    from tests.statements import statements
+
+    client = api_as("qo")
+    with statements(app) as seen:
+        found = _references(_found(client, "windscreen"))
+    assert world["here"] in found and world["there"] not in found
+    searching = [sql for sql in seen if "search_entry" in sql and "nonconformity" in sql]
+    assert searching
+    for sql in searching:
+        assert not re.search(r"IN \(SELECT CAST\(\w+\.id", sql), sql
+        assert re.search(r"EXISTS \(SELECT 1\s+FROM nonconformity\s+WHERE nonconformity\.id = CASE WHEN", sql), sql

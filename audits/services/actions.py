@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
@@ -35,7 +36,7 @@ from core.errors import (
     require_row_version,
 )
 from core.signatures import sign
-from core.times import before_site_today, site_today
+from core.times import before_site_today, days_at_sites, site_today
 
 PLANNABLE_STATES = (NcState.ROOT_CAUSE_IDENTIFIED, NcState.ACTIONS_PLANNED, NcState.VERIFYING)
 
@@ -277,9 +278,15 @@ def my_actions(user: User, limit: int | None = None) -> list[CorrectiveAction]:
     earliest due first (the first ``limit`` when given)."""
     if limit is None:
         return list(db.session.execute(actions_query(owner=user, open_only=True)).scalars())
-    # The earliest of each state, through the (owner, state, due date) index, then the earliest
-    # of those: "state IN (open, done)" in due-date order read and sorted every action the user
-    # ever owned, verified ones included.
+    query = actions_query().where(CorrectiveAction.id.in_(_earliest_of_mine(user, limit))).limit(limit)
+    return list(db.session.execute(query).scalars())
+
+
+def _earliest_of_mine(user: User, limit: int):
+    """The ids of the ``limit`` earliest due open and the ``limit`` earliest due done actions
+    ``user`` owns: through the (owner, state, due date) index, one window per state — "state IN
+    (open, done)" in due-date order read and sorted every action the user ever owned, verified
+    ones included. The caller takes the earliest ``limit`` of them."""
     windows = [
         db.select(CorrectiveAction.id)
         .where(CorrectiveAction.owner_id == user.id, CorrectiveAction.state == state)
@@ -288,9 +295,69 @@ def my_actions(user: User, limit: int | None = None) -> list[CorrectiveAction]:
         .subquery()
         for state in (ActionState.OPEN, ActionState.DONE)
     ]
-    earliest = union_all(*(db.select(window.c.id) for window in windows))
-    query = actions_query().where(CorrectiveAction.id.in_(earliest)).limit(limit)
-    return list(db.session.execute(query).scalars())
+    return union_all(*(db.select(window.c.id) for window in windows))
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRow:
+    """What *My actions* shows of an action: its columns, not the action (issue #20)."""
+
+    id: int
+    label: str
+    description: str
+    owner: str
+    due_date: date
+    state: str
+    overdue: bool
+
+
+def my_action_rows(user: User, limit: int) -> list[ActionRow]:
+    """:func:`my_actions` with ``limit``, as :class:`ActionRow`."""
+    return _action_rows([CorrectiveAction.id.in_(_earliest_of_mine(user, limit))], limit)
+
+
+def verification_rows(user: User, limit: int) -> list[ActionRow]:
+    """:func:`awaiting_verification` with ``limit``, as :class:`ActionRow`."""
+    if not can(user, Permission.VERIFY_EFFECTIVENESS):
+        return []
+    return _action_rows(_awaiting_verification_conditions(user), limit)
+
+
+def _action_rows(conditions: list, limit: int) -> list[ActionRow]:
+    """The first ``limit`` actions meeting ``conditions``, earliest due first, in one statement that makes no
+    object: the page made up to 100 actions with their NCs, sites and owners (every column of
+    each) and its cost grew with the rows it showed."""
+    query = (
+        db.select(
+            CorrectiveAction.id,
+            Nonconformity.reference,
+            CorrectiveAction.number,
+            CorrectiveAction.description,
+            User.display_name,
+            CorrectiveAction.due_date,
+            CorrectiveAction.state,
+            Site.time_zone,
+        )
+        .join(Nonconformity, Nonconformity.id == CorrectiveAction.nonconformity_id)
+        .join(Site, Site.id == Nonconformity.site_id)
+        .join(User, User.id == CorrectiveAction.owner_id)
+        .where(*conditions)
+        .order_by(CorrectiveAction.due_date, CorrectiveAction.id)
+        .limit(limit)
+    )
+    today_in = days_at_sites()
+    return [
+        ActionRow(
+            id=action_id,
+            label=f"{reference}/A{number}",
+            description=description,
+            owner=owner,
+            due_date=due_date,
+            state=state,
+            overdue=state == ActionState.OPEN and due_date < today_in(time_zone),
+        )
+        for action_id, reference, number, description, owner, due_date, state, time_zone in db.session.execute(query)
+    ]
 
 
 def my_actions_count(user: User) -> int:
@@ -298,9 +365,12 @@ def my_actions_count(user: User) -> int:
 
 
 def _awaiting_verification_query(user: User):
-    return actions_query(reader=user).where(
-        CorrectiveAction.state == ActionState.DONE, CorrectiveAction.owner_id != user.id
-    )
+    return actions_query().where(*_awaiting_verification_conditions(user))
+
+
+def _awaiting_verification_conditions(user: User) -> list:
+    """Done actions of others that ``user`` may read."""
+    return [visible_clause(user), CorrectiveAction.state == ActionState.DONE, CorrectiveAction.owner_id != user.id]
 
 
 def awaiting_verification(user: User, limit: int | None = None) -> list[CorrectiveAction]:

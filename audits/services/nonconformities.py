@@ -5,6 +5,7 @@ similar NCs, lists and overdue work."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
@@ -50,11 +51,12 @@ from core.errors import (
     enforce,
     require_row_version,
 )
-from core.i18n import default_language, in_every_language
+from core.i18n import default_language, in_every_language, in_reader_language
 from core.plugin_engine.manager import notify_after_commit
-from core.times import before_site_today, site_today
+from core.times import before_site_today, days_at_sites, site_today
 from core.trail import reason as trail_reason
 from core.trail.queries import history_of_all
+from core.web.window import Window, window
 
 SOURCE_KINDS = ("audit", "inspection", "complaint", "metric", "manual", "review")
 PLUGIN_SOURCE = re.compile(r"^plugin:[a-z0-9][a-z0-9_-]{0,60}$")
@@ -488,38 +490,144 @@ def list_query(
     owner: str | None = None,
     audit_id: int | None = None,
 ):
-    require_read(user)
+    """The NCs ``user`` may read, newest raised first (the list page reads :func:`list_rows`)."""
+    conditions = _list_conditions(
+        user,
+        state=state,
+        site=site,
+        department=department,
+        overdue=overdue,
+        source=source,
+        owner=owner,
+        audit_id=audit_id,
+    )
     query = db.select(Nonconformity).options(
         selectinload(Nonconformity.site), selectinload(Nonconformity.department), selectinload(Nonconformity.owner)
     )
-    query = query.where(visible_clause(user))
+    return query.where(*conditions).order_by(Nonconformity.raised_at.desc(), Nonconformity.id.desc())
+
+
+def _list_conditions(user: User, *, state, site, department, overdue, source, owner, audit_id) -> list:
+    require_read(user)
+    conditions = [visible_clause(user)]
     if state:
         if state == "not_closed":
-            query = query.where(Nonconformity.state.not_in([NcState.CLOSED, NcState.CANCELLED]))
+            conditions.append(Nonconformity.state.not_in([NcState.CLOSED, NcState.CANCELLED]))
         elif state not in STATES:
             raise ValidationFailed.field("state", _("unknown state %(state)s", state=repr(state)))
         else:
-            query = query.where(Nonconformity.state == state)
+            conditions.append(Nonconformity.state == state)
     if site:
-        query = query.where(Nonconformity.site_id == site_named(site).id)
+        conditions.append(Nonconformity.site_id == site_named(site).id)
     if department:
-        query = query.where(Nonconformity.department_id == department_named(department).id)
+        conditions.append(Nonconformity.department_id == department_named(department).id)
     if source:
-        query = (
-            query.where(Nonconformity.source == source)
-            if source != "plugin"
-            else query.where(Nonconformity.source.like("plugin:%"))
+        conditions.append(
+            Nonconformity.source == source if source != "plugin" else Nonconformity.source.like("plugin:%")
         )
     if owner:
-        query = query.where(Nonconformity.owner_id == user_named(owner, "owner").id)
+        conditions.append(Nonconformity.owner_id == user_named(owner, "owner").id)
     if audit_id:
-        query = query.where(Nonconformity.audit_id == audit_id)
+        conditions.append(Nonconformity.audit_id == audit_id)
     if overdue:
-        query = query.where(
-            before_site_today(Nonconformity.site_id, Nonconformity.due_date),
-            Nonconformity.state.not_in([NcState.CLOSED, NcState.CANCELLED]),
+        conditions.append(before_site_today(Nonconformity.site_id, Nonconformity.due_date))
+        conditions.append(Nonconformity.state.not_in([NcState.CLOSED, NcState.CANCELLED]))
+    return conditions
+
+
+@dataclass(frozen=True, slots=True)
+class NcRow:
+    """What the NC list shows of a nonconformity: its columns, not the record (issue #20)."""
+
+    reference: str
+    title: str
+    severity: str
+    site_code: str
+    department_code: str
+    owner: str | None
+    due_date: date | None
+    source: str
+    state: str
+    overdue: bool
+
+
+def list_rows(
+    user: User,
+    *,
+    page: int,
+    per_page: int,
+    state: str | None = None,
+    site: str | None = None,
+    department: str | None = None,
+    overdue: bool = False,
+    source: str | None = None,
+    owner: str | None = None,
+    audit_id: int | None = None,
+) -> Window:
+    """Page ``page`` of :func:`list_query` as :class:`NcRow`, in one statement that makes no
+    object per NC: the page made 50 NCs with their sites, departments and owners at ``large``
+    (10 at ``small``), and its cost grew with them."""
+    conditions = _list_conditions(
+        user,
+        state=state,
+        site=site,
+        department=department,
+        overdue=overdue,
+        source=source,
+        owner=owner,
+        audit_id=audit_id,
+    )
+    query = (
+        db.select(
+            Nonconformity.reference,
+            Nonconformity.title,
+            Nonconformity.translations,
+            Nonconformity.severity,
+            Site.code,
+            Site.time_zone,
+            Department.code,
+            User.display_name,
+            Nonconformity.due_date,
+            Nonconformity.source,
+            Nonconformity.state,
         )
-    return query.order_by(Nonconformity.raised_at.desc(), Nonconformity.id.desc())
+        .join(Site, Site.id == Nonconformity.site_id)
+        .join(Department, Department.id == Nonconformity.department_id)
+        .outerjoin(User, User.id == Nonconformity.owner_id)
+        .where(*conditions)
+        .order_by(Nonconformity.raised_at.desc(), Nonconformity.id.desc())
+    )
+    shown = window(query, page=page, per_page=per_page, columns=True)
+    today_in = days_at_sites()
+    closed = (NcState.CLOSED, NcState.CANCELLED)
+    shown.items = [
+        NcRow(
+            reference=reference,
+            title=in_reader_language(translations, "title", title or ""),
+            severity=severity,
+            site_code=site_code,
+            department_code=department_code,
+            owner=owner,
+            due_date=due_date,
+            source=source,
+            state=state,
+            overdue=state not in closed and due_date is not None and due_date < today_in(time_zone),
+        )
+        for (
+            reference,
+            title,
+            translations,
+            severity,
+            site_code,
+            time_zone,
+            department_code,
+            owner,
+            due_date,
+            source,
+            state,
+        ) in shown.items
+    ]
+    return shown
 
 
 def is_overdue(nc: Nonconformity) -> bool:

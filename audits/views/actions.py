@@ -15,6 +15,7 @@ from core.errors import DomainError, ValidationFailed, authorize
 from core.signatures import manifestation, signatures_for
 from core.tasks.views import after_done
 from core.web.forms_support import refusal_status
+from core.web.links import Links
 
 
 @bp.route("/actions/mine")
@@ -23,8 +24,8 @@ def my_actions():
     # The earliest due of each list, and one more to know whether there are others (the export
     # has them all): a head of department may own thousands, and a page of thousands of rows
     # is neither fast nor read.
-    mine = action_services.my_actions(user(), limit=PER_PAGE + 1)
-    verify = action_services.awaiting_verification(user(), limit=PER_PAGE + 1)
+    mine = action_services.my_action_rows(user(), limit=PER_PAGE + 1)
+    verify = action_services.verification_rows(user(), limit=PER_PAGE + 1)
     return render_template(
         "audits/my_actions.html",
         mine=mine[:PER_PAGE],
@@ -32,7 +33,7 @@ def my_actions():
         verify=verify[:PER_PAGE],
         more_verify=len(verify) > PER_PAGE,
         shown=PER_PAGE,
-        is_overdue=action_services.is_overdue,
+        action_link=Links("audits.action", "action_id"),
         **common(),
     )
 

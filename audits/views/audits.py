@@ -40,18 +40,19 @@ from core.database import commit, db
 from core.errors import DomainError, ValidationFailed, authorize, enforce
 from core.signatures import manifestation, signatures_for
 from core.web.forms_support import refusal_status
-from core.web.window import window
+from core.web.links import Links
 
 
 @bp.route("/audits/")
 def index():
     filters = audit_filters()
-    query = audit_services.list_query(user(), **filters)
-    pagination = window(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE)
+    pagination = audit_services.list_rows(
+        user(), page=request.args.get("page", 1, type=int), per_page=PER_PAGE, **filters
+    )
     return render_template(
         "audits/index.html",
         pagination=pagination,
-        progress=audit_services.progress_of(pagination.items),
+        audit_link=Links("audits.audit", "reference"),
         filters=filters,
         states=[s.value for s in AuditState],
         sites=nc_services.sites(),

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from audits import fishbone
 from audits.forms import WHY_ROWS, ActionForm, NonconformityForm, TransitionForm
-from audits.labels import EIGHT_D_LABELS, FISHBONE_LABELS, STATE_LABELS
+from audits.labels import EIGHT_D_LABELS, FISHBONE_LABELS, SEVERITY_LABELS, STATE_LABELS
 from audits.models import NcState
 from audits.services import actions as action_services
 from audits.services import evidence as evidence_services
@@ -19,6 +19,7 @@ from audits.views.shared import (
     common,
     errors_of,
     nonconformity_filters,
+    resolved,
     submit,
     typed,
     upload_errors,
@@ -28,22 +29,22 @@ from core.accounts import organisation
 from core.database import commit, db
 from core.errors import DomainError, ValidationFailed, authorize, enforce
 from core.plugin_engine.manager import registry
-from core.web.window import window
+from core.web.links import Links
 
 
 @bp.route("/nonconformities/")
 def nonconformities():
     filters = nonconformity_filters()
-    query = nc_services.list_query(user(), **filters)
-    pagination = window(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE)
+    pagination = nc_services.list_rows(user(), page=request.args.get("page", 1, type=int), per_page=PER_PAGE, **filters)
     return render_template(
         "audits/nonconformities.html",
         pagination=pagination,
+        nc_link=Links("audits.nonconformity", "reference"),
+        severity_labels=resolved(SEVERITY_LABELS),
         filters=filters,
         states=[s.value for s in NcState],
         sites=nc_services.sites(),
         departments=nc_services.departments(),
-        is_overdue=nc_services.is_overdue,
         **common(),
     )
 

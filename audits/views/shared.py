@@ -29,11 +29,17 @@ def users(*roles: Role) -> list[User]:
     return [u for u in rows if not roles or u.has_role(*roles)]
 
 
+def resolved(labels: dict) -> dict:
+    """``labels`` in the reader's language, each translated once for the page: a lazy label is
+    translated anew wherever a row shows it, 3 labels × 50 rows on a list page."""
+    return {key: str(label) for key, label in labels.items()}
+
+
 def common() -> dict:
     return {
-        "result_labels": RESULT_LABELS,
-        "state_labels": STATE_LABELS,
-        "source_labels": SOURCE_LABELS,
+        "result_labels": resolved(RESULT_LABELS),
+        "state_labels": resolved(STATE_LABELS),
+        "source_labels": resolved(SOURCE_LABELS),
         "source_reference": source_reference,
         "today": today(),
     }

@@ -939,22 +939,29 @@ class SiteValue:
 def comparison_opening(month: str | None = None) -> tuple[Metric, str] | None:
     """The metric and period the comparison opens on: the first metric of the grid's order that
     some active site measured in its shown period (the last complete one), else the first metric.
-    One query."""
+    One query per metric asked, of one row (usually only the first metric is asked)."""
     metrics = definitions()
     if not metrics:
         return None
     refresh()
     periods = {metric.key: shown_period(metric, month) for metric in metrics}
-    measured = set(
-        db.session.execute(
-            db.select(Measurement.metric_key, Measurement.period)
-            .distinct()
-            .join(Site, Site.id == Measurement.site_id)
-            .where(Site.active.is_(True), Measurement.period.in_(sorted(set(periods.values()))))
-        ).all()
-    )
-    chosen = next((metric for metric in metrics if (metric.key, periods[metric.key]) in measured), metrics[0])
+    # Each metric in the grid's order is asked whether an active site measured it, through the
+    # (metric, site, period) index, until one was: the first usually was. Listing every (metric,
+    # period) measured in the shown periods read every site's values of them (20 ms of the page
+    # at ``large``, 50 sites; 1 ms at ``small``).
+    chosen = next((metric for metric in metrics if _measured(metric.key, periods[metric.key])), metrics[0])
     return chosen, periods[chosen.key]
+
+
+def _measured(key: str, period: str) -> bool:
+    """Whether an active site has a value of ``key`` for ``period``."""
+    query = (
+        db.select(Measurement.id)
+        .join(Site, Site.id == Measurement.site_id)
+        .where(Measurement.metric_key == key, Measurement.period == period, Site.active.is_(True))
+        .limit(1)
+    )
+    return db.session.execute(query).first() is not None
 
 
 def comparison(metric: Metric, period: str) -> list[SiteValue]:

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, false, func, literal_column, or_, select, text
+from sqlalchemy import Column, Integer, and_, case, cast, exists, false, func, literal_column, or_, select, text
+from sqlalchemy.sql.elements import Cast
 
 from core.accounts.models import Site, User
 from core.database import db
@@ -73,8 +74,37 @@ def _readable(user: User):
     for kind, source in manager.search_sources().items():
         keys = source.readable(user)
         if keys is not None:
-            conditions.append(and_(entry.c.kind == kind, entry.c.key.in_(keys)))
+            conditions.append(and_(entry.c.kind == kind, _has_key(kind, keys)))
     return or_(*conditions) if conditions else false()
+
+
+def _has_key(kind: str, keys):
+    """SQL: the entry (of ``kind``) has one of the keys the select ``keys`` gives.
+
+    ``key IN (keys)`` makes the database list every key the reader may read before looking at a
+    match — every corrective action, NC, audit and form submission of the reader's site, which
+    grows with the data (issue #20: 6.6 ms at ``large`` against 0.5 at ``small`` for the same 14
+    matches). A select of ``CAST(model.id AS text)`` (how the sources write it) is asked instead,
+    for each match, whether its record is one of them: a look-up by primary key, whatever the size
+    of the tables. The key is made a number only for an entry of ``kind`` (other kinds' keys need
+    not be numbers, and the database may test this before the kind).
+    """
+    column = keys.selected_columns[0] if len(keys.selected_columns) == 1 else None
+    record_id = getattr(column, "clause", None) if isinstance(column, Cast) else None
+    if (
+        not isinstance(record_id, Column)
+        or not isinstance(record_id.type, Integer)
+        or not record_id.primary_key
+        or keys._group_by_clauses
+        or keys._limit_clause is not None
+        or len(keys.get_final_froms()) != 1
+    ):
+        return entry.c.key.in_(keys)
+    key = case((entry.c.kind == kind, cast(entry.c.key, Integer)))
+    probe = select(literal_column("1")).select_from(record_id.table).where(record_id == key)
+    if keys.whereclause is not None:
+        probe = probe.where(keys.whereclause)
+    return exists(probe)
 
 
 def fts5_match(parts: list[segment.QueryPart]) -> str:

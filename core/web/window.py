@@ -47,9 +47,11 @@ class Window:
 LAST_PAGE = 10**9
 
 
-def window(query, *, page: int, per_page: int) -> Window:
+def window(query, *, page: int, per_page: int, columns: bool = False) -> Window:
     """Page ``page`` (from 1; a smaller number is the first) of ``query``, an ordered select of
-    ORM rows, reading at most ``per_page + 1`` rows and counting none."""
+    ORM rows (``columns``: of columns, each item a row of them), reading at most ``per_page + 1``
+    rows and counting none."""
     page = min(max(page, 1), LAST_PAGE)
-    rows = db.session.execute(query.limit(per_page + 1).offset((page - 1) * per_page)).scalars().all()
+    result = db.session.execute(query.limit(per_page + 1).offset((page - 1) * per_page))
+    rows = result.all() if columns else result.scalars().all()
     return Window(items=list(rows[:per_page]), page=page, per_page=per_page, has_next=len(rows) > per_page)
