@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, union_all
+from sqlalchemy import or_, union, union_all
 from sqlalchemy.orm import aliased, selectinload
 
 from audits import notices
@@ -20,7 +20,7 @@ from audits.services.common import (
 from core.accounts import organisation
 from core.accounts.models import Role, Site, User
 from core.accounts.passwords import verify_password
-from core.accounts.permissions import Permission, can
+from core.accounts.permissions import Permission, can, in_group_office
 from core.clock import utcnow
 from core.counts import capped_count
 from core.database import db
@@ -297,10 +297,48 @@ def my_actions_count(user: User) -> int:
     return _count(actions_query(owner=user, open_only=True))
 
 
+def readable_nonconformity_ids(user: User):
+    """The ids of the NCs ``user`` may read (:func:`ncs.visible_clause`) or more, as a union of
+    indexed lookups — the NCs of their site (and department, for a head) and the ones they raised,
+    own or own an action of — or None when their scope is every NC (the group office's quality
+    officers and auditors). A filter to narrow a query by; the reader's clause still decides."""
+    if not user.active or Role.ADMIN in user.roles:
+        return None
+    if in_group_office(user) and user.roles & {Role.QUALITY_OFFICER, Role.AUDITOR}:
+        return None
+    people = [
+        db.select(Nonconformity.id).where(Nonconformity.raised_by_id == user.id),
+        db.select(Nonconformity.id).where(Nonconformity.owner_id == user.id),
+        db.select(CorrectiveAction.nonconformity_id).where(CorrectiveAction.owner_id == user.id),
+    ]
+    scoped = db.select(Nonconformity.id)
+    if not in_group_office(user):
+        scoped = scoped.where(Nonconformity.site_id == user.site_id)
+    if not user.roles & {Role.QUALITY_OFFICER, Role.AUDITOR, Role.STAFF}:
+        # A head alone reads their department's (the rule of scope_clause).
+        scoped = scoped.where(Nonconformity.department_id == user.department_id)
+    if in_group_office(user) and user.roles & {Role.STAFF} and not user.roles - {Role.STAFF}:
+        # Group-office staff read only their own: the people's lookups have them.
+        return union(*people)
+    return union(scoped, *people)
+
+
 def _awaiting_verification_query(user: User):
-    return actions_query(reader=user).where(
+    query = actions_query(reader=user).where(
         CorrectiveAction.state == ActionState.DONE, CorrectiveAction.owner_id != user.id
     )
+    # The done actions of the NCs the reader may read, looked up by NC, instead of testing every
+    # done action of the group against the reader's clause (12,000 at the large demo: 75–190 ms
+    # for a site's quality officer, whose site has a fiftieth of them).
+    readable = readable_nonconformity_ids(user)
+    if readable is not None:
+        # By id: the database then starts from these NCs' done actions, whatever it knows of the
+        # tables' sizes (a bare "NC in" let SQLite without statistics walk the done actions by due date).
+        done_of_readable = db.select(CorrectiveAction.id).where(
+            CorrectiveAction.nonconformity_id.in_(readable), CorrectiveAction.state == ActionState.DONE
+        )
+        query = query.where(CorrectiveAction.id.in_(done_of_readable))
+    return query
 
 
 def awaiting_verification(user: User, limit: int | None = None) -> list[CorrectiveAction]:
