@@ -447,6 +447,8 @@ class CorrectiveAction(Model):
         Index("ix_corrective_action_owner_state_due", "owner_id", "state", "due_date", "id"),
         # An NC's actions in one state: the dashboard's done actions of the NCs a reader may read.
         Index("ix_corrective_action_nc_state", "nonconformity_id", "state"),
+        # The NCs one owns an action of (what one may read), without reading the actions' rows.
+        Index("ix_corrective_action_owner_nc", "owner_id", "nonconformity_id"),
     )
 
     @property

@@ -18,6 +18,40 @@ from tests.audits.test_scope import world as world  # a fixture: MAIN and NORTH 
 
 READERS = ("qo", "head", "aftersales.head", "north.qo", "north.sales.head")
 
+# The statistics SQLite keeps of the large demo's actions and NCs (``ANALYZE``): the plan a query
+# gets there, where this test's handful of rows would make walking them all as good as any.
+LARGE_STATISTICS = [
+    ("nonconformity", "ix_nonconformity_site_id", "20000 400"),
+    ("nonconformity", "ix_nonconformity_owner_id", "20000 58"),
+    ("nonconformity", "ix_nonconformity_raised_by_id", "20000 12"),
+    ("nonconformity", "ix_nonconformity_department_id", "20000 2858"),
+    ("nonconformity", "ix_nonconformity_state", "20000 3334"),
+    ("nonconformity", "ix_nonconformity_due_date", "20000 27"),
+    ("corrective_action", "ix_corrective_action_owner_nc", "40000 124 4"),
+    ("corrective_action", "ix_corrective_action_nc_state", "40000 4 3"),
+    ("corrective_action", "ix_corrective_action_owner_state_due", "40000 124 80 5 1"),
+    ("corrective_action", "ix_corrective_action_state_due", "40000 13334 19 1"),
+    ("corrective_action", "ix_corrective_action_state", "40000 13334"),
+    ("corrective_action", "ix_corrective_action_owner_id", "40000 124"),
+    ("corrective_action", "ix_corrective_action_nonconformity_id", "40000 4"),
+    ("corrective_action", "ix_corrective_action_due_date", "40000 56"),
+]
+
+
+def _sqlite_plan_at_large(listing: str) -> list[str]:
+    connection = db.session.connection()
+    connection.exec_driver_sql("ANALYZE")
+    try:
+        connection.exec_driver_sql("DELETE FROM sqlite_stat1")
+        for row in LARGE_STATISTICS:
+            connection.exec_driver_sql("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)", row)
+        connection.exec_driver_sql("ANALYZE sqlite_schema")
+        return [str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {listing}")]
+    finally:
+        # The other tests plan without statistics, as before.
+        connection.exec_driver_sql("DELETE FROM sqlite_stat1")
+        connection.exec_driver_sql("ANALYZE sqlite_schema")
+
 
 def _done(action):
     actions.complete_action(user(action.owner.login), action, note="Done", row_version=action.row_version)
@@ -91,16 +125,16 @@ def test_a_site_readers_done_actions_are_looked_up_by_nc_not_by_walking_every_do
         listing = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
         connection = db.session.connection()
         if db.engine.dialect.name == "sqlite":
-            plan = [str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {listing}")]
-            # Each readable NC's done actions by one seek (at the large demo the whole query starts
-            # there, by id; with this test's five actions SQLite may as well walk them all).
+            plan = _sqlite_plan_at_large(listing)
+            # Each readable NC's done actions by one seek; walking the (state, due date) index
+            # tested every done action of the group.
             assert (
                 "SEARCH corrective_action USING COVERING INDEX ix_corrective_action_nc_state"
                 " (nonconformity_id=? AND state=?)" in plan
             )
             assert "SEARCH nonconformity USING COVERING INDEX ix_nonconformity_site_id (site_id=?)" in plan
             assert "SEARCH nonconformity USING COVERING INDEX ix_nonconformity_raised_by_id (raised_by_id=?)" in plan
-            assert not [step for step in plan if step.startswith("SCAN")]
+            assert not [step for step in plan if "ix_corrective_action_state_due" in step or step.startswith("SCAN")]
         else:
             # The test's tables are tiny: with sequential scans priced out, the plan shows which
             # indexes the query can use.
@@ -108,3 +142,44 @@ def test_a_site_readers_done_actions_are_looked_up_by_nc_not_by_walking_every_do
             plan = "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {listing.replace('%', '%%')}"))
             assert "ix_nonconformity_raised_by_id" in plan and "ix_nonconformity_site_id" in plan
             assert "Seq Scan" not in plan, plan
+
+
+def test_the_overdue_actions_each_reader_sees_are_their_sites_and_readable_ones(world):
+    """The dashboard's overdue list walked the group's open actions by due date until it had the
+    reader's first 20 (for a staff member, who reads a few, most of them); now the site's open
+    actions by NC. What each reader sees stays what they may read."""
+    _verifications(world)
+    with world.app_context():
+        # Past due: set on the records (the services refuse a due date in the past).
+        for action in db.session.execute(
+            db.select(CorrectiveAction).where(CorrectiveAction.state == ActionState.OPEN)
+        ).scalars():
+            action.due_date = today() - timedelta(days=3)
+        commit()
+        for login in (*READERS, "staff", "north.staff"):
+            reader = user(login)
+            site = reader.site
+            listed = sorted(a.id for a in actions.overdue_actions(site, limit=20, reader=reader))
+            opened = db.session.execute(
+                db.select(CorrectiveAction).where(CorrectiveAction.state == ActionState.OPEN)
+            ).scalars()
+            expected = sorted(
+                a.id
+                for a in opened
+                if (site is None or a.nonconformity.site_id == site.id) and actions.is_visible(reader, a)
+            )
+            assert listed == expected, login
+            assert actions.overdue_actions_count(site, reader=reader) == len(expected), login
+        # Their own, and one of an NC they have an action in.
+        assert actions.overdue_actions_count(user("north.staff").site, reader=user("north.staff")) == 2
+        assert actions.overdue_actions_count(user("staff").site, reader=user("staff")) == 0
+        assert actions.overdue_actions_count(user("north.qo").site, reader=user("north.qo")) == 2
+        query = actions._overdue_query(user("north.staff").site, None, user("north.staff")).limit(20)
+        listing = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
+        if db.engine.dialect.name == "sqlite":
+            plan = _sqlite_plan_at_large(listing)
+            assert (
+                "SEARCH corrective_action USING COVERING INDEX ix_corrective_action_nc_state"
+                " (nonconformity_id=? AND state=?)" in plan
+            ), plan
+            assert not [step for step in plan if "ix_corrective_action_state_due" in step or step.startswith("SCAN")]
