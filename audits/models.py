@@ -356,7 +356,8 @@ class Nonconformity(KeepsLanguages, Model):
     state: Mapped[str] = mapped_column(String(24), default=NcState.OPEN.value, index=True)
     containment: Mapped[str | None] = mapped_column(Text)
     root_cause: Mapped[dict | None] = mapped_column(JSON)
-    raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Indexed: the NCs one raised are part of what one may read, looked up by person (dashboard).
+    raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     raised_at: Mapped[datetime] = mapped_column(default=utcnow)
     contained_at: Mapped[datetime | None]
     root_cause_at: Mapped[datetime | None]
@@ -444,6 +445,10 @@ class CorrectiveAction(Model):
         UniqueConstraint("nonconformity_id", "number"),
         Index("ix_corrective_action_state_due", "state", "due_date", "id"),
         Index("ix_corrective_action_owner_state_due", "owner_id", "state", "due_date", "id"),
+        # An NC's actions in one state: the dashboard's done actions of the NCs a reader may read.
+        Index("ix_corrective_action_nc_state", "nonconformity_id", "state"),
+        # The NCs one owns an action of (what one may read), without reading the actions' rows.
+        Index("ix_corrective_action_owner_nc", "owner_id", "nonconformity_id"),
     )
 
     @property

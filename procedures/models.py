@@ -94,6 +94,38 @@ class Procedure(Model):
         return f"<Procedure {self.code}>"
 
 
+# Who must read a procedure, one row per department or role its distribution names, kept with the
+# distribution (below): the revisions a person owes are found through the index by what they are,
+# where the distribution's JSON was read for every effective revision of the group (5,010 at the
+# large demo size, a third of the dashboard's and the tasks page's statements' time).
+procedure_reader = Table(
+    "procedure_reader",
+    Model.metadata,
+    Column("kind", String(16), primary_key=True),  # "departments" or "roles", as in the distribution
+    Column("name", String(64), primary_key=True),
+    Column("procedure_id", ForeignKey("procedure.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+def readers_of(distribution: dict | None) -> set[tuple[str, str]]:
+    """The ``(kind, name)`` pairs a distribution names."""
+    return {(kind, str(name)) for kind in ("departments", "roles") for name in (distribution or {}).get(kind) or ()}
+
+
+@event.listens_for(Procedure, "after_insert")
+@event.listens_for(Procedure, "after_update")
+def _keep_readers(_mapper, connection, procedure: Procedure) -> None:
+    # In the flush that writes the distribution, so the rows are never out of step with it.
+    # Only when it was written (one left out on insert is the column's default: nobody).
+    written = inspect(procedure).attrs.distribution.history.added
+    if not written:
+        return
+    connection.execute(procedure_reader.delete().where(procedure_reader.c.procedure_id == procedure.id))
+    rows = [{"kind": kind, "name": name, "procedure_id": procedure.id} for kind, name in sorted(readers_of(written[0]))]
+    if rows:
+        connection.execute(procedure_reader.insert(), rows)
+
+
 # Everyone who wrote (some of) a revision's text: its author and whoever edited
 # the draft since. None of them may approve it (two other people must).
 revision_editor = Table(

@@ -14,7 +14,7 @@ from core.errors import Conflict
 from core.signatures import Signature
 from core.signatures.service import content_hash
 from procedures.markdown import body_sha256
-from procedures.models import Kind, Procedure, Revision, RevisionState
+from procedures.models import Kind, Procedure, Revision, RevisionState, procedure_reader, readers_of
 
 PREFIXES = {
     "SALES": "SA",
@@ -166,6 +166,14 @@ def generate(scale, loader) -> None:
     for procedure_id, procedure in zip(ids, procedures, strict=True):
         procedure["id"] = procedure_id
     loader.insert(Procedure, procedures, created=lambda row: {"next_review_due": None})
+    # Inserted without the ORM, so without its hook: who must read each, as the hook keeps it.
+    readers = [
+        {"kind": kind, "name": name, "procedure_id": procedure["id"]}
+        for procedure in procedures
+        for kind, name in sorted(readers_of(procedure["distribution"]))
+    ]
+    if readers:
+        loader.connection.execute(procedure_reader.insert(), readers)
     revision_ids = loader.insert(Revision, revisions, created=_as_draft)
     for revision_id, (procedure, row, head, _author) in zip(revision_ids, histories, strict=True):
         _history(loader, revision_id, row)

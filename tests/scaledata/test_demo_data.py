@@ -209,3 +209,14 @@ def test_the_xlarge_scale_is_offered_by_the_command(app, users):
     assert result.exit_code == 1
     assert result.output.strip().startswith("Error: This instance already holds users")
     assert "xlarge" in app.test_cli_runner().invoke(args=["demo-data", "--help"]).output
+
+
+def test_who_must_read_each_generated_procedure_is_kept_as_by_the_services(app, small):
+    """The generator inserts procedures without the ORM: it writes who must read them itself."""
+    from procedures.models import Procedure, procedure_reader, readers_of
+
+    with app.app_context():
+        kept = set(db.session.execute(db.select(procedure_reader)).tuples())
+        procedures = db.session.execute(db.select(Procedure)).scalars()
+        recounted = {(kind, name, p.id) for p in procedures for kind, name in readers_of(p.distribution)}
+        assert kept and kept == recounted

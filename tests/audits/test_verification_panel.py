@@ -1,0 +1,185 @@
+"""The dashboard's "Actions waiting for effectiveness verification" (issue #20): the done actions a
+reader may read, found through the NCs they may read — their site's (their department's, for a
+head) and the ones they raised, own or own an action of — instead of testing every done action of
+the group against the reader's clause (12,000 at the large demo size: 75–190 ms for a site's
+quality officer). Still exactly what the reader may read, never another site's."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from audits.models import ActionState, CorrectiveAction
+from audits.services import actions
+from core.clock import today
+from core.database import commit, db
+from tests.audits.conftest import user
+from tests.audits.test_scope import _raise, _with_action
+from tests.audits.test_scope import world as world  # a fixture: MAIN and NORTH with their people
+
+READERS = ("qo", "head", "aftersales.head", "north.qo", "north.sales.head")
+
+# The statistics SQLite keeps of the large demo's actions and NCs (``ANALYZE``): the plan a query
+# gets there, where this test's handful of rows would make walking them all as good as any.
+LARGE_STATISTICS = [
+    ("nonconformity", "ix_nonconformity_site_id", "20000 400"),
+    ("nonconformity", "ix_nonconformity_owner_id", "20000 58"),
+    ("nonconformity", "ix_nonconformity_raised_by_id", "20000 12"),
+    ("nonconformity", "ix_nonconformity_department_id", "20000 2858"),
+    ("nonconformity", "ix_nonconformity_state", "20000 3334"),
+    ("nonconformity", "ix_nonconformity_due_date", "20000 27"),
+    ("corrective_action", "ix_corrective_action_owner_nc", "40000 124 4"),
+    ("corrective_action", "ix_corrective_action_nc_state", "40000 4 3"),
+    ("corrective_action", "ix_corrective_action_owner_state_due", "40000 124 80 5 1"),
+    ("corrective_action", "ix_corrective_action_state_due", "40000 13334 19 1"),
+    ("corrective_action", "ix_corrective_action_state", "40000 13334"),
+    ("corrective_action", "ix_corrective_action_owner_id", "40000 124"),
+    ("corrective_action", "ix_corrective_action_nonconformity_id", "40000 4"),
+    ("corrective_action", "ix_corrective_action_due_date", "40000 56"),
+]
+
+
+def _sqlite_plan_at_large(listing: str) -> list[str]:
+    connection = db.session.connection()
+    connection.exec_driver_sql("ANALYZE")
+    try:
+        connection.exec_driver_sql("DELETE FROM sqlite_stat1")
+        for row in LARGE_STATISTICS:
+            connection.exec_driver_sql("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)", row)
+        connection.exec_driver_sql("ANALYZE sqlite_schema")
+        return [str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {listing}")]
+    finally:
+        # The other tests plan without statistics, as before.
+        connection.exec_driver_sql("DELETE FROM sqlite_stat1")
+        connection.exec_driver_sql("ANALYZE sqlite_schema")
+
+
+def _done(action):
+    actions.complete_action(user(action.owner.login), action, note="Done", row_version=action.row_version)
+    commit()
+    return action
+
+
+def _second(nc, owner, manager):
+    action = actions.add_action(
+        user(manager), nc, description="Check", owner=owner, due_date=today() + timedelta(days=2)
+    )
+    commit()
+    return action
+
+
+def _verifications(world):
+    with world.app_context():
+        main_sales = _raise()
+        _done(_with_action(main_sales, "staff"))
+        main_aftersales = _raise(department="AFTERSALES")
+        _done(_with_action(main_aftersales, "aftersales.head"))
+        north_sales = _raise(site="NORTH", actor="north.qo")
+        _done(_with_action(north_sales, "north.staff", manager="north.qo"))
+        # The NORTH sales head owns an action of an NC of another department: they read that NC and
+        # so its other actions, done by someone else.
+        north_aftersales = _raise(site="NORTH", department="AFTERSALES", actor="north.qo")
+        _with_action(north_aftersales, "north.sales.head", manager="north.qo")
+        _done(_second(north_aftersales, "north.staff", manager="north.qo"))
+        # An open action waits for nobody.
+        _with_action(_raise(site="NORTH", actor="north.qo"), "north.staff", manager="north.qo")
+
+
+def _expected(reader):
+    done = db.session.execute(db.select(CorrectiveAction).where(CorrectiveAction.state == ActionState.DONE)).scalars()
+    return sorted(a.id for a in done if a.owner_id != reader.id and actions.is_visible(reader, a))
+
+
+def test_each_reader_waits_for_the_done_actions_they_may_read_and_no_other(world):
+    _verifications(world)
+    with world.app_context():
+        found = {}
+        for login in READERS:
+            reader = user(login)
+            listed = sorted(a.id for a in actions.awaiting_verification(reader))
+            assert listed == _expected(reader), login
+            assert actions.awaiting_verification_count(reader) == len(listed), login
+            found[login] = len(listed)
+    # Who verifies what: a site's quality officer their site's, a head their department's and the
+    # NCs they have an action in (never their own action).
+    assert found == {"qo": 2, "head": 1, "aftersales.head": 0, "north.qo": 2, "north.sales.head": 2}
+
+
+def test_the_dashboard_panel_shows_a_site_readers_own_sites_actions(world, client_as, monkeypatch):
+    monkeypatch.setattr("audits.plugin.PANEL_ROWS", 1)
+    _verifications(world)
+    page = client_as("north.qo").get("/").get_data(as_text=True)
+    start = page.index("Actions waiting for effectiveness verification (2)")
+    panel = page[start : page.index("</section>", start)]
+    with world.app_context():
+        labels = {"MAIN": set(), "NORTH": set()}
+        for action in db.session.execute(db.select(CorrectiveAction)).scalars():
+            labels[action.nonconformity.site.code].add(action.label)
+    assert any(label in panel for label in labels["NORTH"])
+    assert not any(label in page for label in labels["MAIN"])
+
+
+def test_a_site_readers_done_actions_are_looked_up_by_nc_not_by_walking_every_done_action(world):
+    _verifications(world)
+    with world.app_context():
+        query = actions._awaiting_verification_query(user("north.qo")).limit(20)
+        listing = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
+        connection = db.session.connection()
+        if db.engine.dialect.name == "sqlite":
+            plan = _sqlite_plan_at_large(listing)
+            # Each readable NC's done actions by one seek; walking the (state, due date) index
+            # tested every done action of the group.
+            assert (
+                "SEARCH corrective_action USING COVERING INDEX ix_corrective_action_nc_state"
+                " (nonconformity_id=? AND state=?)" in plan
+            )
+            assert "SEARCH nonconformity USING COVERING INDEX ix_nonconformity_site_id (site_id=?)" in plan
+            assert "SEARCH nonconformity USING COVERING INDEX ix_nonconformity_raised_by_id (raised_by_id=?)" in plan
+            assert not [step for step in plan if "ix_corrective_action_state_due" in step or step.startswith("SCAN")]
+        else:
+            # The test's tables are tiny: with sequential scans priced out, the plan shows which
+            # indexes the query can use.
+            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            plan = "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {listing.replace('%', '%%')}"))
+            assert "ix_nonconformity_raised_by_id" in plan and "ix_nonconformity_site_id" in plan
+            assert "Seq Scan" not in plan, plan
+
+
+def test_the_overdue_actions_each_reader_sees_are_their_sites_and_readable_ones(world):
+    """The dashboard's overdue list walked the group's open actions by due date until it had the
+    reader's first 20 (for a staff member, who reads a few, most of them); now the site's open
+    actions by NC. What each reader sees stays what they may read."""
+    _verifications(world)
+    with world.app_context():
+        # Past due: set on the records (the services refuse a due date in the past).
+        for action in db.session.execute(
+            db.select(CorrectiveAction).where(CorrectiveAction.state == ActionState.OPEN)
+        ).scalars():
+            action.due_date = today() - timedelta(days=3)
+        commit()
+        for login in (*READERS, "staff", "north.staff"):
+            reader = user(login)
+            site = reader.site
+            listed = sorted(a.id for a in actions.overdue_actions(site, limit=20, reader=reader))
+            opened = db.session.execute(
+                db.select(CorrectiveAction).where(CorrectiveAction.state == ActionState.OPEN)
+            ).scalars()
+            expected = sorted(
+                a.id
+                for a in opened
+                if (site is None or a.nonconformity.site_id == site.id) and actions.is_visible(reader, a)
+            )
+            assert listed == expected, login
+            assert actions.overdue_actions_count(site, reader=reader) == len(expected), login
+        # Their own, and one of an NC they have an action in.
+        assert actions.overdue_actions_count(user("north.staff").site, reader=user("north.staff")) == 2
+        assert actions.overdue_actions_count(user("staff").site, reader=user("staff")) == 0
+        assert actions.overdue_actions_count(user("north.qo").site, reader=user("north.qo")) == 2
+        query = actions._overdue_query(user("north.staff").site, None, user("north.staff")).limit(20)
+        listing = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
+        if db.engine.dialect.name == "sqlite":
+            plan = _sqlite_plan_at_large(listing)
+            assert (
+                "SEARCH corrective_action USING COVERING INDEX ix_corrective_action_nc_state"
+                " (nonconformity_id=? AND state=?)" in plan
+            ), plan
+            assert not [step for step in plan if "ix_corrective_action_state_due" in step or step.startswith("SCAN")]
