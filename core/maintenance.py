@@ -17,6 +17,7 @@ def initialise(*, demo: bool = False, admin_password: str | None = None) -> str 
 
     Returns the generated admin password when the admin was created without one.
     """
+    from core import planner_statistics
     from core.accounts import services
     from core.accounts.models import Role, User
     from core.demo import populate_demo
@@ -48,6 +49,7 @@ def initialise(*, demo: bool = False, admin_password: str | None = None) -> str 
         commit()
         # The metrics of the records the areas just added are computed here, not by the first reader.
         drain_all()
+    planner_statistics.refresh()
     return generated
 
 

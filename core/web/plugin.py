@@ -1,5 +1,6 @@
 """The web shell — home and dashboard, administration — and the instance's own commands
-(``init``, ``backup``/``restore``, ``migrate-storage``, ``demo-data``).
+(``init``, ``backup``/``restore``, ``migrate-storage``, ``demo-data``), and its upkeep: the
+query planner's statistics, refreshed by ``tick``.
 
 Each hook imports what it uses when it is called: importing the hooks stays cheap.
 """
@@ -31,3 +32,11 @@ def register_commands(cli):
         scheduler.scheduler_command,
     ):
         cli.add_command(command)
+
+
+@hookimpl
+def tick(now):
+    from core import planner_statistics
+
+    analysed = planner_statistics.refresh()
+    return [f"query planner statistics refreshed: {', '.join(analysed)}"] if analysed else []
