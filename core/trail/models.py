@@ -24,8 +24,17 @@ class TrailEvent(Model):
     reason: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The site of the record when the event was recorded (None: a record of the group, or one
+    # without a site). Not hashed: it is the trail's index of who may read the event, set by
+    # the recorder and re-set when a record moves to another site (see ``recorder``). No
+    # foreign key: the trail keeps what was, whatever becomes of the site.
+    site_id: Mapped[int | None]
 
-    __table_args__ = (Index("ix_trail_event_entity", "entity_type", "entity_id", "seq"),)
+    __table_args__ = (
+        Index("ix_trail_event_entity", "entity_type", "entity_id", "seq"),
+        # A site reader's newest events: walked backwards from the newest at their site.
+        Index("ix_trail_event_site", "site_id", "seq"),
+    )
 
     @property
     def changed_fields(self) -> dict:

@@ -7,6 +7,7 @@ from sqlalchemy import ColumnElement, String, and_, cast, false, or_, true
 from core.accounts.models import Role, User
 from core.database import db
 from core.plugin_engine import manager
+from core.plugin_engine.types import TrailSites
 from core.signatures.models import Signature
 from core.trail.models import TrailEvent
 from core.trail.recorder import entity_id_of, entity_type_of
@@ -88,14 +89,47 @@ def history_with_parts(record, part_type: str, *, limit: int = 500) -> list[Trai
     return sorted([*history_of(record, limit=limit), *parts], key=lambda event: event.seq)[-limit:]
 
 
-def _signatures_on(scopes: dict[str, list]):
-    """SQL: the ids (as text) of the signatures on records of the scoped types one may read:
-    a signature's event tells who signed what, so it is as readable as what was signed."""
-    on_readable = [
-        and_(Signature.entity_type == entity_type, *(Signature.entity_id.in_(ids) for ids in selects))
-        for entity_type, selects in scopes.items()
-    ]
-    return db.select(cast(Signature.id, String)).where(or_(*on_readable))
+def _at_sites(sites) -> ColumnElement[bool]:
+    """SQL: the events kept with one of ``sites`` (None in it: of no site; ``sites`` None: any)."""
+    if sites is None:
+        return true()
+    ids = [site for site in sites if site is not None]
+    at = [TrailEvent.site_id.in_(ids)] if ids else []
+    if None in sites:
+        at.append(TrailEvent.site_id.is_(None))
+    return or_(false(), *at)
+
+
+def _readable(rule) -> ColumnElement[bool]:
+    """SQL: the events of one type one ``trail_scope`` rule lets read."""
+    if isinstance(rule, TrailSites):
+        kept = _at_sites(rule.sites)
+        if rule.within is not None:
+            kept = and_(kept, TrailEvent.entity_id.in_(rule.within))
+        return or_(kept, TrailEvent.entity_id.in_(rule.plus)) if rule.plus is not None else kept
+    return TrailEvent.entity_id.in_(rule)
+
+
+def _signatures_on(entity_type: str, rules: list) -> ColumnElement[bool]:
+    """SQL: the events of the signatures on records of ``entity_type`` one may read: a
+    signature's event tells who signed what, so it is as readable as what was signed. A
+    signature's event keeps the site of what was signed, so a rule by site reads it as is."""
+    signed = db.select(cast(Signature.id, String)).where(Signature.entity_type == entity_type)
+    parts = []
+    for rule in rules:
+        if isinstance(rule, TrailSites):
+            kept = _at_sites(rule.sites)
+            if rule.within is not None:
+                kept = and_(kept, TrailEvent.entity_id.in_(signed.where(Signature.entity_id.in_(rule.within))))
+            if rule.plus is not None:
+                kept = or_(kept, TrailEvent.entity_id.in_(signed.where(Signature.entity_id.in_(rule.plus))))
+            parts.append(kept)
+        else:
+            parts.append(TrailEvent.entity_id.in_(signed.where(Signature.entity_id.in_(rule))))
+    if any(isinstance(rule, TrailSites) for rule in rules):
+        # Only the signatures on this type: the site alone would let through those on others.
+        parts.append(TrailEvent.entity_id.in_(signed))
+    return and_(*parts)
 
 
 def visible_to(user: User) -> ColumnElement[bool]:
@@ -103,19 +137,22 @@ def visible_to(user: User) -> ColumnElement[bool]:
 
     An administrator reads every event. For everyone else, the events of the
     entity types a plugin scopes (``trail_scope`` hook: procedures, revisions …)
-    are those of the records the plugin says the user may read. A quality
+    are those of the records the plugin says the user may read: an id-select, or
+    a :class:`TrailSites` rule tested on the event's own site. A quality
     officer or an auditor also reads the events of the types nobody scopes
     (accounts, sites …); a department head does not: only their records.
     """
     if Role.ADMIN in user.roles:
         return true()
     scopes = manager.trail_scope(user)
-    if scopes:
-        scopes["signature"] = [_signatures_on(scopes)]
     scoped = [
-        and_(TrailEvent.entity_type == entity_type, *(TrailEvent.entity_id.in_(ids) for ids in selects))
-        for entity_type, selects in scopes.items()
+        and_(TrailEvent.entity_type == entity_type, *(_readable(rule) for rule in rules))
+        for entity_type, rules in scopes.items()
     ]
+    if scopes:
+        signatures = [_signatures_on(entity_type, rules) for entity_type, rules in scopes.items()]
+        scoped.append(and_(TrailEvent.entity_type == "signature", or_(*signatures)))
     if user.has_role(Role.QUALITY_OFFICER, Role.AUDITOR):
-        scoped.append(TrailEvent.entity_type.not_in(list(scopes)) if scopes else true())
+        unscoped = [*scopes, "signature"] if scopes else []
+        scoped.append(TrailEvent.entity_type.not_in(unscoped) if scopes else true())
     return or_(false(), *scoped)
