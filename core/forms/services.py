@@ -498,7 +498,12 @@ def trail_scope(user: User) -> dict:
     return {
         "form_submission": TrailSites(
             sites,
-            within=None if whole else db.select(cast(FormSubmission.id, String)).where(visible_clause(user)),
+            within=None
+            if whole
+            # At the sites only: the site's index finds them, not a read of every site's.
+            else db.select(cast(FormSubmission.id, String)).where(
+                *([] if sites is None else [FormSubmission.site_id.in_(sites)]), visible_clause(user)
+            ),
             plus=db.select(cast(FormSubmission.id, String)).where(FormSubmission.submitted_by_id == user.id),
         )
     }

@@ -419,7 +419,12 @@ def trail_scope(user: User) -> dict:
     return {
         "measurement": TrailSites(
             sites,
-            within=None if whole else db.select(cast(Measurement.id, String)).where(visible_clause(user)),
+            within=None
+            if whole
+            # At the sites only: the site's index finds them, not a read of every site's.
+            else db.select(cast(Measurement.id, String)).where(
+                *([] if sites is None else [Measurement.site_id.in_(sites)]), visible_clause(user)
+            ),
             plus=db.select(cast(Measurement.id, String)).where(Measurement.entered_by_id == user.id),
         ),
         "metric_site_target": TrailSites(target_sites),

@@ -32,8 +32,10 @@ class TrailEvent(Model):
 
     __table_args__ = (
         Index("ix_trail_event_entity", "entity_type", "entity_id", "seq"),
-        # A site reader's newest events: walked backwards from the newest at their site.
-        Index("ix_trail_event_site", "site_id", "seq"),
+        # A reader's page is a union of branches, each walked backwards in seq order: the
+        # events of one type at one site, and of one type anywhere (see queries.events_query).
+        Index("ix_trail_event_type_site", "entity_type", "site_id", "seq"),
+        Index("ix_trail_event_type", "entity_type", "seq"),
     )
 
     @property

@@ -39,6 +39,14 @@ OWN_SITE = {
 }
 
 
+# (entity type, table, parent table, the key to the parent): the types whose site is their parent's.
+THROUGH_PARENT = (
+    ("procedure_revision", "procedure_revision", "procedure", "procedure_id"),
+    ("audit_checklist", "audit_checklist", "audit", "audit_id"),
+    ("audit_item", "audit_item", "audit", "audit_id"),
+    ("corrective_action", "corrective_action", "nonconformity", "nonconformity_id"),
+)
+
 # The hashed columns: no statement may change them (21 CFR Part 11 11.10(e)); site_id is the
 # trail's index of readers, not its content, and is set again when a record moves.
 HASHED = "seq, at, actor, action, entity_type, entity_id, changes, reason, prev_hash, hash"
@@ -103,14 +111,19 @@ def upgrade():
             ),
             {"entity_type": entity_type},
         )
-    # A revision has its procedure's site.
-    bind.execute(
-        sa.text(
-            "UPDATE trail_event SET site_id = (SELECT p.site_id FROM procedure_revision r "
-            "JOIN procedure p ON p.id = r.procedure_id WHERE r.id = CAST(trail_event.entity_id AS INTEGER)) "
-            "WHERE entity_type = 'procedure_revision'"
+    # A record whose site is its parent's: a revision its procedure's, an audit's checklist and
+    # item the audit's, an NC's action the NC's.
+    for entity_type, table, parent, key in THROUGH_PARENT:
+        if not (_table_exists(table) and _table_exists(parent)):
+            continue
+        bind.execute(
+            sa.text(
+                f"UPDATE trail_event SET site_id = (SELECT p.site_id FROM {table} r "
+                f"JOIN {parent} p ON p.id = r.{key} WHERE r.id = CAST(trail_event.entity_id AS INTEGER)) "
+                "WHERE entity_type = :entity_type"
+            ),
+            {"entity_type": entity_type},
         )
-    )
     # A signature has the site of what was signed, as its newest event keeps it.
     bind.execute(
         sa.text(
@@ -120,11 +133,13 @@ def upgrade():
             "WHERE entity_type = 'signature'"
         )
     )
-    op.create_index("ix_trail_event_site", "trail_event", ["site_id", "seq"])
+    op.create_index("ix_trail_event_type_site", "trail_event", ["entity_type", "site_id", "seq"])
+    op.create_index("ix_trail_event_type", "trail_event", ["entity_type", "seq"])
 
 
 def downgrade():
-    op.drop_index("ix_trail_event_site", table_name="trail_event")
+    op.drop_index("ix_trail_event_type", table_name="trail_event")
+    op.drop_index("ix_trail_event_type_site", table_name="trail_event")
     if op.get_bind().dialect.name == "sqlite":
         # Dropping a column rewrites the table on SQLite: the guards go first, come back after.
         op.execute("DROP TRIGGER IF EXISTS trail_event_no_update")
