@@ -27,9 +27,9 @@ from core.clock import utcnow
 from core.database import iso_utc
 from core.scaledata.sizes import Sizes
 from core.trail.chain import canonical_json, event_hash, lock_and_read_head
-from core.trail.sites import stamp_sites
 from core.trail.models import TrailEvent
 from core.trail.recorder import class_entity_type, column_keys, shown_value
+from core.trail.sites import stamp_sites
 
 ACTOR = "demo-data"
 SQLITE_CACHE_KIB = 1024 * 1024
