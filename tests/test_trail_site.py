@@ -103,7 +103,7 @@ def test_a_deleted_records_events_keep_its_site(app, records):  # noqa: F811
 def test_a_record_that_moves_takes_its_whole_history_and_its_parts_to_the_new_site(
     app,
     api_as,
-    records,
+    records,  # noqa: F811
     action,  # noqa: F811
 ):
     """The trail follows the record, as its page does: the readers of the new site read its
