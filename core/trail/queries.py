@@ -159,27 +159,6 @@ def _signature_row():
     return db.select(Signature.id).where(Signature.id == as_number)
 
 
-def _signatures_on(entity_type: str, rules: list) -> ColumnElement[bool]:
-    """SQL: the events of the signatures on records of ``entity_type`` one may read: a
-    signature's event tells who signed what, so it is as readable as what was signed. A
-    signature's event keeps the site of what was signed, so a rule by site reads it as is;
-    the rest is asked of the one signature the event is of, not of every signature."""
-    on_type = Signature.entity_type == entity_type
-    parts = []
-    for rule in rules:
-        if isinstance(rule, TrailSites):
-            kept = and_(_at_sites(rule.sites), _signature_row().where(on_type).exists())
-            if rule.within is not None:
-                kept = and_(kept, _signature_row().where(on_type, Signature.entity_id.in_(rule.within)).exists())
-            if rule.plus is not None:
-                kept = or_(kept, _signature_row().where(on_type, Signature.entity_id.in_(rule.plus)).exists())
-            parts.append(kept)
-        else:
-            signed = db.select(cast(Signature.id, String)).where(on_type, Signature.entity_id.in_(rule))
-            parts.append(TrailEvent.entity_id.in_(signed))
-    return and_(*parts)
-
-
 class _Few:
     """A branch of few events found by their ids (one's own records, signatures found by id):
     read through the (entity_type, entity_id) index and sorted, not walked in ``seq`` order."""
