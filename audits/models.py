@@ -255,6 +255,8 @@ class AuditChecklist(KeepsLanguages, Model):
     """A checklist as it was when the audit started (the plugin may change or go)."""
 
     __tablename__ = "audit_checklist"
+    # Its trail events keep its audit's site (who may read them).
+    __trail_site__ = "audit"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     audit_id: Mapped[int] = mapped_column(ForeignKey("audit.id", ondelete="CASCADE"), index=True)
@@ -295,6 +297,8 @@ class AuditItem(KeepsLanguages, Model):
     """One question of a snapshot checklist and the auditor's response to it."""
 
     __tablename__ = "audit_item"
+    # Its trail events keep its audit's site (who may read them).
+    __trail_site__ = "audit"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     audit_id: Mapped[int] = mapped_column(ForeignKey("audit.id", ondelete="CASCADE"), index=True)
@@ -415,6 +419,8 @@ class Nonconformity(KeepsLanguages, Model):
 
 class CorrectiveAction(Model):
     __tablename__ = "corrective_action"
+    # Its trail events keep its nonconformity's site (who may read them).
+    __trail_site__ = "nonconformity"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     nonconformity_id: Mapped[int] = mapped_column(ForeignKey("nonconformity.id", ondelete="CASCADE"), index=True)

@@ -64,6 +64,10 @@ class Model(DeclarativeBase):
     __trail_secret__: frozenset[str] = frozenset()
     # Columns not worth an event (usage counters, texts derived from catalogs), nor a place in a creation's.
     __trail_ignore__: frozenset[str] = frozenset()
+    # Where a record says its site, kept on each of its trail events (who may read them): a
+    # column (the site's id) or a many-to-one relationship (the record whose site this one
+    # has: an audit's item, a procedure's revision). A class without it has no site.
+    __trail_site__: str = "site_id"
 
 
 db = SQLAlchemy(model_class=Model)

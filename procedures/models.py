@@ -139,6 +139,7 @@ revision_editor = Table(
 class Revision(Model):
     __tablename__ = "procedure_revision"
     __trail_entity__ = "procedure_revision"
+    __trail_site__ = "procedure"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id", ondelete="CASCADE"))

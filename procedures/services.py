@@ -16,7 +16,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from core.accounts import organisation
 from core.accounts.models import Department, Role, Site, User, UserRole
-from core.accounts.permissions import Permission, can, in_group_office, require, scope_clause
+from core.accounts.permissions import Permission, can, in_group_office, require, scope_clause, scope_sites
 from core.clock import add_months as add_months_to_period
 from core.clock import current_period, local, local_time, period_of, today, utcnow
 from core.counts import capped_count
@@ -35,6 +35,7 @@ from core.errors import (
 from core.metrics import services as metric_services
 from core.metrics.models import Measurement
 from core.plugin_engine.manager import notify_after_commit
+from core.plugin_engine.types import TrailSites
 from core.signatures import Signature, sign, signature_matches, signatures_for
 from core.signatures.service import MEANINGS, content_hash
 from core.times import zone_of
@@ -106,9 +107,17 @@ def drafts_scope(user: User):
 def trail_scope(user: User) -> dict:
     """The procedures and revisions whose trail events ``user`` may read (their drafts' scope)."""
     readable = drafts_scope(user)
+    # By the site each event keeps (a revision's is its procedure's): the rule of drafts_scope
+    # with the site taken out, the group-wide procedures (no site) in every site's scope.
+    sites, whole = scope_sites(user, Permission.READ_DRAFTS, by_department=True)
+    if sites:
+        sites = (*sites, None)
     return {
-        "procedure": db.select(cast(Procedure.id, String)).where(readable),
-        "procedure_revision": db.select(cast(Revision.id, String)).join(Revision.procedure).where(readable),
+        "procedure": TrailSites(sites, within=None if whole else db.select(cast(Procedure.id, String)).where(readable)),
+        "procedure_revision": TrailSites(
+            sites,
+            within=None if whole else db.select(cast(Revision.id, String)).join(Revision.procedure).where(readable),
+        ),
     }
 
 

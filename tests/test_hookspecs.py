@@ -261,6 +261,7 @@ def _stand_ins(tmp_path: Path) -> dict:
         "make_vin": lambda rng: "LSVAU2180N2183294",
         "Appraisal": type("Appraisal", (), {}),
         "readable_appraisal_ids": lambda user: select(literal("1")),
+        "appraisals_by": lambda user: select(literal("1")),
         "appraisals": lambda keys: [
             SimpleNamespace(id=1, title="Appraisal LSVAU2180N2183294", notes="检查事故记录", site_id=None)
         ],

@@ -163,8 +163,8 @@ def test_which_measurements_and_submissions_a_quality_officer_reads_is_found_thr
         connection = db.session.connection()
         if db.engine.dialect.name == "sqlite":
             plan = [str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {listing}")]
-            assert "SEARCH measurement USING INDEX ix_measurement_entered_by_id (entered_by_id=?)" in plan
-            assert "SEARCH form_submission USING INDEX ix_form_submission_submitted_by_id (submitted_by_id=?)" in plan
+            for index in ("ix_measurement_entered_by_id (entered_by_id=?)", "ix_form_submission_submitted_by_id"):
+                assert any(index in step for step in plan), index
             assert not [step for step in plan if step.startswith(("SCAN measurement", "SCAN form_submission"))]
         else:
             # The test's tables are tiny, so PostgreSQL would read them whole whatever their indexes:

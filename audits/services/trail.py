@@ -3,7 +3,7 @@ of the records they may read (the ``trail_scope`` hook), selected in SQL like th
 
 from __future__ import annotations
 
-from sqlalchemy import String, cast, or_
+from sqlalchemy import String, cast, or_, union
 
 from audits.improvements import services as improvements
 from audits.improvements.models import Improvement
@@ -27,8 +27,9 @@ from audits.reviews import services as reviews
 from audits.reviews.models import ManagementReview, ReviewOutput
 from audits.services import actions, audits, nonconformities
 from core.accounts.models import User
-from core.accounts.permissions import Permission, scope_clause
+from core.accounts.permissions import Permission, scope_clause, scope_sites
 from core.database import db
+from core.plugin_engine.types import TrailSites
 
 
 def _id(column):
@@ -39,6 +40,12 @@ def _id(column):
 def _pair(first, second):
     # The trail names a row of an association table by its key's parts joined with "/".
     return _id(first) + "/" + _id(second)
+
+
+def at(site_column, sites) -> list:
+    """The condition "at one of ``sites``" (none for every site): narrows a rule's ``within``
+    select to the sites its events are kept with, so an index on the site finds its rows."""
+    return [] if sites is None else [site_column.in_(sites)]
 
 
 def trail_scope(user: User) -> dict:
@@ -52,18 +59,69 @@ def trail_scope(user: User) -> dict:
         InspectionItem.inspection_id.in_(readable_inspections)
     )
     readable_improvements = db.select(Improvement.id).where(improvements.visible_clause(user))
+    # Audits, their checklists and items, NCs and their actions by the site their events keep
+    # (an item's is its audit's, an action's its NC's): the rules of the lists, the site taken out.
+    audit_sites, whole_audits = scope_sites(user, Permission.READ_DRAFTS, by_department=True)
+    my_audits = db.select(Audit.id).where(
+        or_(Audit.lead_auditor_id == user.id, Audit.auditor_rows.any(AuditAuditor.user_id == user.id))
+    )
+    is_readable = audits.visible_clause(user)
+    nc_sites, whole_ncs = scope_sites(user, Permission.READ_RECORDS, by_department=True, by_people=True)
+    my_ncs = union(
+        db.select(Nonconformity.id).where(Nonconformity.raised_by_id == user.id),
+        db.select(Nonconformity.id).where(Nonconformity.owner_id == user.id),
+        db.select(CorrectiveAction.nonconformity_id).where(CorrectiveAction.owner_id == user.id),
+    )
     return {
-        "audit": db.select(_id(Audit.id)).where(Audit.id.in_(readable_audits)),
+        "audit": TrailSites(
+            audit_sites,
+            within=None
+            if whole_audits
+            else db.select(_id(Audit.id)).where(*at(Audit.site_id, audit_sites), is_readable),
+            plus=db.select(_id(Audit.id)).where(Audit.id.in_(my_audits)),
+        ),
         "audit_department": db.select(_pair(AuditDepartment.audit_id, AuditDepartment.department_id)).where(
             AuditDepartment.audit_id.in_(readable_audits)
         ),
         "audit_auditor": db.select(_pair(AuditAuditor.audit_id, AuditAuditor.user_id)).where(
             AuditAuditor.audit_id.in_(readable_audits)
         ),
-        "audit_checklist": db.select(_id(AuditChecklist.id)).where(AuditChecklist.audit_id.in_(readable_audits)),
-        "audit_item": db.select(_id(AuditItem.id)).where(AuditItem.id.in_(readable_items)),
-        "nonconformity": db.select(_id(Nonconformity.id)).where(Nonconformity.id.in_(readable_ncs)),
-        "corrective_action": db.select(_id(CorrectiveAction.id)).where(CorrectiveAction.id.in_(readable_actions)),
+        "audit_checklist": TrailSites(
+            audit_sites,
+            within=None
+            if whole_audits
+            else db.select(_id(AuditChecklist.id))
+            .join(AuditChecklist.audit)
+            .where(*at(Audit.site_id, audit_sites), is_readable),
+            plus=db.select(_id(AuditChecklist.id)).where(AuditChecklist.audit_id.in_(my_audits)),
+        ),
+        "audit_item": TrailSites(
+            audit_sites,
+            within=None
+            if whole_audits
+            else db.select(_id(AuditItem.id)).join(AuditItem.audit).where(*at(Audit.site_id, audit_sites), is_readable),
+            plus=db.select(_id(AuditItem.id)).where(AuditItem.audit_id.in_(my_audits)),
+        ),
+        "nonconformity": TrailSites(
+            nc_sites,
+            within=None
+            if whole_ncs
+            else db.select(_id(Nonconformity.id)).where(
+                *at(Nonconformity.site_id, nc_sites), nonconformities.visible_clause(user)
+            ),
+            plus=db.select(_id(Nonconformity.id)).where(Nonconformity.id.in_(my_ncs)),
+        ),
+        "corrective_action": TrailSites(
+            nc_sites,
+            within=None
+            if whole_ncs
+            else db.select(_id(CorrectiveAction.id))
+            .join(CorrectiveAction.nonconformity)
+            .where(*at(Nonconformity.site_id, nc_sites), actions.visible_clause(user)),
+            plus=db.select(_id(CorrectiveAction.id)).where(
+                or_(CorrectiveAction.owner_id == user.id, CorrectiveAction.nonconformity_id.in_(my_ncs))
+            ),
+        ),
         "evidence": db.select(_id(Evidence.id)).where(
             or_(
                 Evidence.audit_item_id.in_(readable_items),

@@ -254,6 +254,29 @@ def scope_clause(
     return or_(false(), *clauses)
 
 
+def scope_sites(
+    user: User, permission: Permission | str, *, by_department: bool = False, by_people: bool = False
+) -> tuple[tuple[int | None, ...] | None, bool]:
+    """The sites of the rows :func:`scope_clause` lets ``user`` ``permission`` (None: every
+    site, ``()``: none), and whether the site is the whole rule there — False when it is
+    narrowed by a department (``by_department``: a ``department_column`` is given) or to
+    one's own rows (``by_people``: ``people_columns`` are). For the trail's rules by site."""
+    holders, _action = _holders(permission)
+    allowed = holders & user.roles if user.active else frozenset()
+    if not allowed:
+        return (), True
+    if ADMIN in allowed:
+        return None, True
+    sites = (user.site_id,) if permission in SITE_SCOPED and not in_group_office(user) else None
+
+    def narrowed(role) -> bool:
+        return (by_people and role is STAFF and permission in STAFF_OWN_RECORDS) or (
+            by_department and role is HEAD and permission in HEAD_OWN_DEPARTMENT
+        )
+
+    return sites, not all(narrowed(role) for role in allowed)
+
+
 class AreaDepartment:
     """The department of a row whose plugin definition belongs to an area (a form's submission,
     a metric's measurement), as the ``department_column`` of :func:`scope_clause`: compared with

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from core.accounts.models import Department, Role, Site, User, department_label
-from core.accounts.permissions import AreaDepartment, Permission, can, require, scope_clause
+from core.accounts.permissions import AreaDepartment, Permission, can, require, scope_clause, scope_sites
 from core.clock import period_of, utcnow
 from core.database import db
 from core.errors import NotFound, ValidationFailed
@@ -28,7 +28,7 @@ from core.metrics import services as metrics
 from core.metrics.services import months_of
 from core.plugin_engine import manager
 from core.plugin_engine.settings import PLUGIN_CONFIG, plugin_config
-from core.plugin_engine.types import Form
+from core.plugin_engine.types import Form, TrailSites
 from core.times import parse_stored, when, zone_of
 
 log = logging.getLogger(__name__)
@@ -493,4 +493,17 @@ def period_data(form_key: str, site: Site, period: str, span: str = "month") -> 
 
 def trail_scope(user: User) -> dict:
     """The submissions whose trail events ``user`` may read: those they may read."""
-    return {"form_submission": db.select(cast(FormSubmission.id, String)).where(visible_clause(user))}
+    # By the site each event keeps: the rule of visible_clause, with the site taken out.
+    sites, whole = scope_sites(user, Permission.READ_RECORDS, by_department=True, by_people=True)
+    return {
+        "form_submission": TrailSites(
+            sites,
+            within=None
+            if whole
+            # At the sites only: the site's index finds them, not a read of every site's.
+            else db.select(cast(FormSubmission.id, String)).where(
+                *([] if sites is None else [FormSubmission.site_id.in_(sites)]), visible_clause(user)
+            ),
+            plus=db.select(cast(FormSubmission.id, String)).where(FormSubmission.submitted_by_id == user.id),
+        )
+    }

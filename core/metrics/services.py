@@ -27,7 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from core.accounts.models import Department, Role, Site, User, department_label
-from core.accounts.permissions import AreaDepartment, Permission, can, in_group_office, scope_clause
+from core.accounts.permissions import AreaDepartment, Permission, can, in_group_office, scope_clause, scope_sites
 from core.accounts.permissions import refusal as permission_refusal
 from core.clock import add_months, current_period, utcnow
 from core.database import commit, db, is_read_only, write_intent
@@ -42,7 +42,7 @@ from core.errors import (
 )
 from core.metrics.models import Measurement, PendingRecompute, SiteTarget, Source
 from core.plugin_engine import manager
-from core.plugin_engine.types import Metric
+from core.plugin_engine.types import Metric, TrailSites
 from core.trail import acting_as
 from core.trail import reason as trail_reason
 from core.trail.chain import hold_lock
@@ -413,11 +413,21 @@ def visible_clause(user: User):
 
 def trail_scope(user: User) -> dict:
     """The measurements and site targets whose trail events ``user`` may read."""
+    # By the site each event keeps: the rule of visible_clause, with the site taken out.
+    sites, whole = scope_sites(user, Permission.READ_RECORDS, by_department=True, by_people=True)
+    target_sites, _whole = scope_sites(user, Permission.READ_RECORDS)
     return {
-        "measurement": db.select(cast(Measurement.id, String)).where(visible_clause(user)),
-        "metric_site_target": db.select(cast(SiteTarget.id, String)).where(
-            scope_clause(user, Permission.READ_RECORDS, site_column=SiteTarget.site_id)
+        "measurement": TrailSites(
+            sites,
+            within=None
+            if whole
+            # At the sites only: the site's index finds them, not a read of every site's.
+            else db.select(cast(Measurement.id, String)).where(
+                *([] if sites is None else [Measurement.site_id.in_(sites)]), visible_clause(user)
+            ),
+            plus=db.select(cast(Measurement.id, String)).where(Measurement.entered_by_id == user.id),
         ),
+        "metric_site_target": TrailSites(target_sites),
     }
 
 

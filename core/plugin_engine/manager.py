@@ -944,7 +944,8 @@ def dashboard_kpis(site, user) -> list[Kpi]:
 
 
 def trail_scope(user) -> dict[str, list]:
-    """Per entity type, the selects of the ids of the records ``user`` may see in the trail.
+    """Per entity type, the rules of the records ``user`` may see in the trail: selects of
+    their ids, or :class:`TrailSites`.
 
     Not tolerant: a plugin whose filter is missing would show every event of its
     records, so one that fails or answers something else raises :class:`PluginError`.
@@ -960,8 +961,13 @@ def trail_scope(user) -> dict[str, list]:
             continue
         if not isinstance(result, dict):
             raise PluginError(impl.plugin_name, f"trail_scope returned {type(result).__name__}, not a dict")
-        for entity_type, ids in result.items():
-            scopes.setdefault(str(entity_type), []).append(ids)
+        for entity_type, rule in result.items():
+            if rule is None or isinstance(rule, str | bytes | dict | list | tuple | set):
+                raise PluginError(
+                    impl.plugin_name,
+                    f"trail_scope gave {type(rule).__name__} for {entity_type!r}, not a select of ids or TrailSites",
+                )
+            scopes.setdefault(str(entity_type), []).append(rule)
     return scopes
 
 

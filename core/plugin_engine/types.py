@@ -1267,3 +1267,31 @@ class TrailEntity:
         for name in ("name", "link", "compare"):
             if getattr(self, name) is not None and not callable(getattr(self, name)):
                 _fail(owner, f"{name} must be a function of the record's id")
+
+
+@dataclass(frozen=True)
+class TrailSites:
+    """A ``trail_scope`` answer for one entity type, read from the events themselves: the
+    records at ``sites``, plus those ``plus`` selects wherever they are.
+
+    Each trail event keeps the site of its record (see "The trail knows its site" in
+    ``docs/writing-plugins.md``), so this rule is a test of the event's own columns that an
+    index serves, where an id-select makes the database look up every event it passes: a
+    reader's page stays as fast with a million events as with a thousand.
+
+    ``sites``: site ids (``None`` in it for the records of the group itself, which have no
+    site), or ``None`` for every site. ``within``: optional ``select`` of ids (as text) the
+    records at those sites must also be in — a rule the site alone does not make, e.g. a
+    department head's department. ``plus``: optional ``select`` of ids (as text) readable
+    wherever they are, e.g. the records the reader entered themselves.
+    """
+
+    sites: Any
+    within: Any = None
+    plus: Any = None
+
+    def __post_init__(self):
+        if self.sites is not None:
+            if isinstance(self.sites, str | bytes) or not hasattr(self.sites, "__iter__"):
+                _fail("TrailSites", f"sites must be site ids or None, not {type(self.sites).__name__}")
+            object.__setattr__(self, "sites", tuple(self.sites))

@@ -61,6 +61,7 @@ from core.plugin_engine.types import (
     Task,
     TaskList,
     TrailEntity,
+    TrailSites,
 )
 from core.plugins.data import (
     demo_random,
@@ -134,6 +135,7 @@ __all__ = [
     "Task",
     "TaskList",
     "TrailEntity",
+    "TrailSites",
     "DEPARTMENTS",
     "FIELD_TYPES",
     "ROLES",

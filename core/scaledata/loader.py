@@ -29,6 +29,7 @@ from core.scaledata.sizes import Sizes
 from core.trail.chain import canonical_json, event_hash, lock_and_read_head
 from core.trail.models import TrailEvent
 from core.trail.recorder import class_entity_type, column_keys, shown_value
+from core.trail.sites import stamp_sites
 
 ACTOR = "demo-data"
 SQLITE_CACHE_KIB = 1024 * 1024
@@ -260,8 +261,10 @@ class BulkLoader:
             self._pending = []
 
     def finish(self) -> None:
-        """Write the last events and move PostgreSQL's id sequences past the ids given."""
+        """Write the last events, give them their records' sites and move PostgreSQL's id
+        sequences past the ids given."""
         self._write_events()
+        stamp_sites(self.connection)
         if self._cache_size is not None:
             self.connection.exec_driver_sql(f"PRAGMA cache_size = {int(self._cache_size)}")
         if self.connection.dialect.name != "postgresql":

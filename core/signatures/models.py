@@ -14,6 +14,8 @@ class Signature(Model):
     """A signature is never edited: a new meaning is a new signature."""
 
     __tablename__ = "signature"
+    # A signature's events are read by who reads what was signed: they keep its site.
+    __trail_site__ = ("entity_type", "entity_id")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     entity_type: Mapped[str] = mapped_column(String(64))

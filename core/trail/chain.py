@@ -83,6 +83,8 @@ class PendingEvent:
     changes: dict
     actor: str
     reason: str | None
+    # Not part of the hash: the site of the record, which says who may read the event.
+    site_id: int | None = None
 
 
 def hold_lock(connection: Connection) -> None:
@@ -130,6 +132,7 @@ def append(connection: Connection, events: list[PendingEvent]) -> None:
                 "reason": event.reason,
                 "prev_hash": prev,
                 "hash": digest,
+                "site_id": event.site_id,
             }
         )
         prev = digest

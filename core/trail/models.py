@@ -24,8 +24,19 @@ class TrailEvent(Model):
     reason: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The site of the record when the event was recorded (None: a record of the group, or one
+    # without a site). Not hashed: it is the trail's index of who may read the event, set by
+    # the recorder and re-set when a record moves to another site (see ``recorder``). No
+    # foreign key: the trail keeps what was, whatever becomes of the site.
+    site_id: Mapped[int | None]
 
-    __table_args__ = (Index("ix_trail_event_entity", "entity_type", "entity_id", "seq"),)
+    __table_args__ = (
+        Index("ix_trail_event_entity", "entity_type", "entity_id", "seq"),
+        # A reader's page is a union of branches, each walked backwards in seq order: the
+        # events of one type at one site, and of one type anywhere (see queries.events_query).
+        Index("ix_trail_event_type_site", "entity_type", "site_id", "seq"),
+        Index("ix_trail_event_type", "entity_type", "seq"),
+    )
 
     @property
     def changed_fields(self) -> dict:

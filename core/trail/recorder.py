@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import event, inspect
-from sqlalchemy.orm import Mapper, Session, object_session
+from sqlalchemy import String, cast, event, inspect, select, update
+from sqlalchemy.orm import Mapper, RelationshipProperty, Session, object_session
 from sqlalchemy.orm.state import InstanceState
 
 from core.database import Model
 from core.trail.chain import PendingEvent, append, hold_lock, plain
 from core.trail.context import current_actor, current_reason
+from core.trail.models import TrailEvent
 
 _REDACTED = "***"
 # session.info key: InstanceState → "create" / "update", in flush order.
@@ -98,6 +99,122 @@ def _trailed(cls) -> bool:
     return getattr(cls, "__trailed__", False)
 
 
+# The site of a record (``Model.__trail_site__``) ------------------------------------------
+
+
+def _site_link(mapper: Mapper):
+    """How records of ``mapper`` say their site: ("column", key), ("parent", relationship),
+    ("reference", (type key, id key)), or None."""
+    declared = getattr(mapper.class_, "__trail_site__", None)
+    if isinstance(declared, tuple):
+        return "reference", declared
+    if not declared:
+        return None
+    if declared in mapper.relationships:
+        return "parent", mapper.relationships[declared]
+    if declared in mapper.column_attrs:
+        return "column", declared
+    if declared != "site_id":
+        raise TypeError(f"{mapper.class_.__name__}.__trail_site__ names {declared!r}, neither a column nor a relation")
+    return None
+
+
+def _loaded(state: InstanceState, key: str):
+    """The value of ``key``, loading it if it expired (not for a deleted row: it has none)."""
+    if key in state.dict or state.deleted or state.was_deleted:
+        return state.dict.get(key)
+    return getattr(state.obj(), key)
+
+
+def _site_of(state: InstanceState, session: Session, depth: int = 0) -> int | None:
+    link = _site_link(state.mapper)
+    if link is None or depth > 8:
+        return None
+    kind, how = link
+    if kind == "column":
+        return _loaded(state, how)
+    if kind == "reference":
+        entity_type, entity_id = (_loaded(state, key) for key in how)
+        if entity_type is None or entity_id is None:
+            return None
+        return (
+            session.connection()
+            .execute(
+                select(TrailEvent.site_id)
+                .where(TrailEvent.entity_type == entity_type, TrailEvent.entity_id == str(entity_id))
+                .order_by(TrailEvent.seq.desc())
+                .limit(1)
+            )
+            .scalar()
+        )
+    parent = state.dict.get(how.key)
+    if parent is None:
+        key = [_loaded(state, column.key) for column in how.local_columns]
+        if any(part is None for part in key):
+            return None
+        # No autoflush: this runs inside the flush.
+        with session.no_autoflush:
+            parent = session.get(how.mapper.class_, key[0] if len(key) == 1 else tuple(key))
+    return None if parent is None else _site_of(inspect(parent), session, depth + 1)
+
+
+def _moved(state: InstanceState, changes: dict) -> bool:
+    """Whether an update changes the record's site (or the record its site is through)."""
+    link = _site_link(state.mapper)
+    if link is None or link[0] == "reference":
+        return False
+    kind, how = link
+    keys = {how} if kind == "column" else {column.key for column in how.local_columns}
+    return bool(keys & changes.keys())
+
+
+def _ids_of(mapper: Mapper):
+    """SQL: a row's id as the trail writes it (its key's parts joined with "/")."""
+    parts = [cast(column, String) for column in mapper.primary_key]
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined + "/" + part
+    return joined
+
+
+def _children(mapper: Mapper) -> list[tuple[Mapper, RelationshipProperty]]:
+    """The trailed classes whose site is through a relationship to ``mapper``'s records."""
+    found = []
+    for other in Model.registry.mappers:
+        if not _trailed(other.class_):
+            continue
+        link = _site_link(other)
+        if link and link[0] == "parent" and link[1].mapper.class_ is mapper.class_:
+            found.append((other, link[1]))
+    return found
+
+
+def _restamp(session: Session, mapper: Mapper, ids, site_id: int | None, depth: int = 0) -> None:
+    """Give the events of the records ``ids`` selects (and of their parts) the site they moved to.
+
+    Who may read an event follows the record's site now, as it does for the record itself:
+    the readers of the new site read its whole history, those of the old one no longer.
+    """
+    entity_type = class_entity_type(mapper.class_)
+    connection = session.connection()
+    connection.execute(
+        update(TrailEvent)
+        .where(TrailEvent.entity_type == entity_type, TrailEvent.entity_id.in_(ids))
+        .values(site_id=site_id)
+        .execution_options(synchronize_session=False)
+    )
+    if depth > 8:
+        return
+    for child, relationship in _children(mapper):
+        (local,) = relationship.local_columns
+        (remote,) = [pair[1] for pair in relationship.local_remote_pairs if pair[0] is local] or [None]
+        parent_ids = ids
+        if remote is None:
+            continue
+        child_ids = select(_ids_of(child)).where(local.in_(select(remote).where(_ids_of(mapper).in_(parent_ids))))
+        _restamp(session, child, child_ids, site_id, depth + 1)
+
+
 # Noting what the unit of work writes --------------------------------------------
 
 
@@ -129,6 +246,7 @@ def _note_deleted(_mapper, _connection, target) -> None:
             _deleted(state),
             current_actor(),
             current_reason(),
+            _site_of(state, session),
         )
     )
 
@@ -160,8 +278,9 @@ def _before_flush(session: Session, _flush_context, _instances) -> None:
                 getattr(obj, key)
 
 
-def collect(session: Session) -> list[PendingEvent]:
-    """The events of the flush that just ran (and forgets them)."""
+def collect(session: Session, moves: list | None = None) -> list[PendingEvent]:
+    """The events of the flush that just ran (and forgets them); the records that moved to
+    another site go into ``moves`` (their mapper, id and new site)."""
     written = session.info.pop(_WRITTEN, {})
     pending = session.info.pop(_DELETED, [])
     actor, why = current_actor(), current_reason()
@@ -176,14 +295,22 @@ def collect(session: Session) -> list[PendingEvent]:
                 continue
             if "state" in changes:
                 action = "transition"
-        pending.append(PendingEvent(action, class_entity_type(state.class_), _entity_id(state), changes, actor, why))
+        site_id = _site_of(state, session)
+        if action != "create" and moves is not None and _moved(state, changes):
+            moves.append((state.mapper, _entity_id(state), site_id))
+        pending.append(
+            PendingEvent(action, class_entity_type(state.class_), _entity_id(state), changes, actor, why, site_id)
+        )
     # A stable order inside one flush keeps the chain reproducible for the same work.
     pending.sort(key=lambda e: (_ORDER[e.action], e.entity_type, e.entity_id))
     return pending
 
 
 def _after_flush(session: Session, _flush_context) -> None:
-    events = collect(session)
+    moves: list = []
+    events = collect(session, moves)
+    for mapper, entity_id, site_id in moves:
+        _restamp(session, mapper, [entity_id], site_id)
     if events:
         append(session.connection(), events)
 

@@ -9,7 +9,6 @@ from core.accounts.models import Role, Site
 from core.accounts.permissions import Permission, require
 from core.database import db, read_only
 from core.trail import chain
-from core.trail.models import TrailEvent
 from core.trail.queries import events_query
 from core.web import dashboard as dashboard_content
 from core.web.routes import pages as bp
@@ -63,13 +62,15 @@ def trail():
     # Keyset pages on seq: as fast on the millionth event as on the first,
     # where OFFSET would read and discard every row before the page.
     query = events_query(
-        entity_type=entity_type, entity_id=entity_id, actor=actor, user=current_user._get_current_object()
+        entity_type=entity_type,
+        entity_id=entity_id,
+        actor=actor,
+        user=current_user._get_current_object(),
+        before=before,
+        after=after,
+        limit=TRAIL_PAGE_SIZE + 1,
     )
-    if after is not None:
-        query = query.where(TrailEvent.seq > after).order_by(None).order_by(TrailEvent.seq)
-    elif before is not None:
-        query = query.where(TrailEvent.seq < before)
-    rows = db.session.execute(query.limit(TRAIL_PAGE_SIZE + 1)).scalars().all()
+    rows = db.session.execute(query).scalars().all()
     more = len(rows) > TRAIL_PAGE_SIZE
     rows = rows[:TRAIL_PAGE_SIZE]
     if after is not None:

@@ -53,6 +53,25 @@ def test_small_has_the_sizes_of_the_quality_bar_and_a_trail_that_verifies(app, s
     assert small.verified.ok
 
 
+def test_the_generated_events_keep_the_sites_of_their_records(app, small):
+    """Written around the recorder, the events get their records' sites at the end, as the
+    recorder would have given them: the site readers' trail pages are found by it."""
+    from sqlalchemy import text
+
+    with app.app_context():
+        unstamped = db.session.execute(
+            text(
+                "SELECT count(*) FROM trail_event e JOIN measurement m ON e.entity_type = 'measurement' "
+                "AND e.entity_id = CAST(m.id AS VARCHAR(20)) WHERE e.site_id IS NULL OR e.site_id <> m.site_id"
+            )
+        ).scalar()
+        stamped_items = db.session.execute(
+            text("SELECT count(*) FROM trail_event WHERE entity_type = 'audit_item' AND site_id IS NOT NULL")
+        ).scalar()
+    assert unstamped == 0
+    assert stamped_items > 0
+
+
 def test_every_state_is_represented(app, small):
     from audits.models import Audit, CorrectiveAction, Nonconformity
     from procedures.models import Revision
