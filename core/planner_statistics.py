@@ -14,9 +14,13 @@ of reading it whole (SQLite's advice for applications), so a large table takes a
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import text
 
 from core.database import db
+
+log = logging.getLogger("dealerqms")
 
 # Rows an index is sampled by (SQLite recommends a few hundred to a thousand).
 ANALYSIS_LIMIT = 1000
@@ -66,4 +70,5 @@ def refresh() -> list[str]:
         for table in stale:
             connection.execute(text(f'ANALYZE "{table}"'))
         db.session.commit()
+        log.info("query planner statistics refreshed: %s", ", ".join(stale))
     return stale

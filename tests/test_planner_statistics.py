@@ -64,12 +64,11 @@ def test_tick_analyses_a_table_without_statistics_and_again_once_it_has_doubled(
         departments = db.session.execute(db.select(db.func.count(Department.id))).scalar()
         assert "department" in planner_statistics.stale_tables()
 
-        done = run_tick()
-        assert any("query planner statistics refreshed" in line and "department" in line for line in done)
+        run_tick()
         assert rows_known("department") == departments
         assert "department" not in planner_statistics.stale_tables()
         # Nothing to do when nothing grew: a tick every few minutes costs a look, not an ANALYZE.
-        assert not any("query planner statistics" in line for line in run_tick())
+        assert planner_statistics.refresh() == []
 
         add_departments(departments - 1)
         assert "department" not in planner_statistics.stale_tables()
