@@ -29,7 +29,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import flask
 import flask_smorest
@@ -82,9 +81,16 @@ class LazyView:
         self.__module__, _, self.__name__ = view.rpartition(":")
         self.__qualname__ = self.__name__
 
-    @cached_property
+    _function = None
+
+    # Not functools.cached_property: on Python 3.11 it holds one lock for every instance, so
+    # the first requests of different pages, in different threads, waited for each other's
+    # imports. Two threads importing the same view meet at the import system's own lock.
+    @property
     def function(self):
-        return import_string(self.view.replace(":", "."))
+        if self._function is None:
+            self._function = import_string(self.view.replace(":", "."))
+        return self._function
 
     def __call__(self, *args, **kwargs):
         return self.function(*args, **kwargs)
