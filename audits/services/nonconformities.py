@@ -550,9 +550,7 @@ def _in_reader_windows(user: User, conditions: list, *, page: int, per_page: int
         Nonconformity.site_id == user.site_id,
         Nonconformity.raised_by_id == user.id,
         Nonconformity.owner_id == user.id,
-        Nonconformity.id.in_(
-            db.select(CorrectiveAction.nonconformity_id).where(CorrectiveAction.owner_id == user.id)
-        ),
+        Nonconformity.id.in_(db.select(CorrectiveAction.nonconformity_id).where(CorrectiveAction.owner_id == user.id)),
     ]
     return [in_windows(Nonconformity.id, conditions, branches, NEWEST_FIRST, page=page, per_page=per_page)]
 

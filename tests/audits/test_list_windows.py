@@ -131,7 +131,7 @@ def test_each_reader_pages_through_exactly_the_ncs_they_may_read_with_every_filt
             pytest.skip(f"{login} reads no NC")
         assert _expected_ncs(reader), login
         for filters, keep in NC_FILTERS:
-            listed = _all_pages(lambda **page: ncs.list_rows(reader, **page, **filters))
+            listed = _all_pages(lambda filters=filters, **page: ncs.list_rows(reader, **page, **filters))
             assert listed == _expected_ncs(reader, keep), (login, filters)
             # One page of all of them: the windows' union read in order is the whole list.
             assert [row.reference for row in ncs.list_rows(reader, page=1, per_page=50, **filters).items] == listed
@@ -156,13 +156,14 @@ def test_each_reader_pages_through_exactly_the_audits_they_may_read_with_every_f
             pytest.skip(f"{login} reads no audit")
         assert _expected_audits(reader), login
         for filters, keep in AUDIT_FILTERS:
-            listed = _all_pages(lambda **page: audit_services.list_rows(reader, **page, **filters))
+            listed = _all_pages(lambda filters=filters, **page: audit_services.list_rows(reader, **page, **filters))
             assert listed == _expected_audits(reader, keep), (login, filters)
 
 
 def test_a_site_reader_never_sees_another_sites_ncs_or_audits_on_the_pages(records, client_as):
     with records.app_context():
-        north = [nc.reference for nc in db.session.execute(db.select(Nonconformity)).scalars() if nc.site.code == "NORTH"]
+        every_nc = db.session.execute(db.select(Nonconformity)).scalars()
+        north = [nc.reference for nc in every_nc if nc.site.code == "NORTH"]
         north += [a.reference for a in db.session.execute(db.select(Audit)).scalars() if a.site.code == "NORTH"]
     pages = client_as("qo")
     for path in ("/nonconformities/", "/nonconformities/?site=NORTH", "/audits/", "/audits/?site=NORTH"):
