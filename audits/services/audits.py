@@ -207,12 +207,14 @@ def _in_reader_windows(user: User, conditions: list, *, page: int, per_page: int
     they are on; nothing to narrow for who reads every site's."""
     if not reads_by_site(user):
         return []
+    # The audits a reader leads or is on are theirs to read: those windows need only the filters.
+    visible, filters = conditions[0], conditions[1:]
     branches = [
-        Audit.site_id == user.site_id,
-        Audit.lead_auditor_id == user.id,
-        Audit.id.in_(db.select(AuditAuditor.audit_id).where(AuditAuditor.user_id == user.id)),
+        [Audit.site_id == user.site_id, visible, *filters],
+        [Audit.lead_auditor_id == user.id, *filters],
+        [Audit.id.in_(db.select(AuditAuditor.audit_id).where(AuditAuditor.user_id == user.id)), *filters],
     ]
-    return [in_windows(Audit.id, conditions, branches, NEWEST_PLANNED_FIRST, page=page, per_page=per_page)]
+    return [in_windows(Audit.id, branches, NEWEST_PLANNED_FIRST, page=page, per_page=per_page)]
 
 
 @dataclass(frozen=True, slots=True)

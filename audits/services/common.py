@@ -36,9 +36,9 @@ def reads_by_site(user: User) -> bool:
     return user.active and not in_group_office(user) and Role.ADMIN not in user.roles
 
 
-def in_windows(id_column, conditions: list, branches: list, order_by: tuple, *, page: int, per_page: int):
+def in_windows(id_column, branches: list[list], order_by: tuple, *, page: int, per_page: int):
     """SQL: ``id_column`` is among the first rows, in ``order_by``, of each branch of a reader's rule
-    (``conditions`` and the branch), enough for page ``page`` of ``per_page``.
+    (each a list of conditions: the branch's own and the list's), enough for page ``page`` of ``per_page``.
 
     A list ordered by an index walked it until a page of rows was in the reader's scope: for a
     site's quality officer one row in 50 at ``large``, so the page's cost grew with the group.
@@ -47,10 +47,7 @@ def in_windows(id_column, conditions: list, branches: list, order_by: tuple, *, 
     may read, so the first rows of the union in order are the page's, whatever the filters. A
     deep page costs each branch its page number times ``per_page`` rows, like any offset."""
     size = min(max(page, 1), LAST_PAGE) * per_page + 1
-    windows = [
-        db.select(id_column).where(*conditions, branch).order_by(*order_by).limit(size).subquery()
-        for branch in branches
-    ]
+    windows = [db.select(id_column).where(*branch).order_by(*order_by).limit(size).subquery() for branch in branches]
     return id_column.in_(union_all(*(db.select(*window.c) for window in windows)))
 
 

@@ -189,6 +189,12 @@ def _statement_of(listing) -> tuple[str, object]:
     return next((s, p) for s, p in seen if " LIMIT " in s and ("FROM nonconformity" in s or "FROM audit " in s))
 
 
+def _searches(plan: list[str], table: str, index: str) -> bool:
+    """Whether the plan seeks ``table`` through ``index`` (covering or not)."""
+    wanted = (f"SEARCH {table} USING INDEX {index}", f"SEARCH {table} USING COVERING INDEX {index}")
+    return any(step in wanted for step in plan)
+
+
 def _plan(statement, parameters) -> list[str]:
     connection = db.session.connection()
     if db.engine.dialect.name != "sqlite":
@@ -214,9 +220,9 @@ def test_a_site_quality_officers_nc_page_is_read_through_their_sites_index_not_t
     with records.app_context():
         plan = _plan(*_statement_of(lambda: ncs.list_rows(user("north.qo"), page=page, per_page=2)))
         if db.engine.dialect.name == "sqlite":
-            assert "SEARCH nonconformity USING INDEX ix_nonconformity_site_raised_at (site_id=?)" in plan
-            assert "SEARCH nonconformity USING INDEX ix_nonconformity_raised_by_raised_at (raised_by_id=?)" in plan
-            assert "SEARCH nonconformity USING INDEX ix_nonconformity_owner_raised_at (owner_id=?)" in plan
+            assert _searches(plan, "nonconformity", "ix_nonconformity_site_raised_at (site_id=?)")
+            assert _searches(plan, "nonconformity", "ix_nonconformity_raised_by_raised_at (raised_by_id=?)")
+            assert _searches(plan, "nonconformity", "ix_nonconformity_owner_raised_at (owner_id=?)")
             # Walking the group's NCs newest first until a page of the site's had come by.
             assert not [step for step in plan if step.startswith("SCAN nonconformity")], plan
         else:
@@ -230,9 +236,9 @@ def test_a_site_quality_officers_audit_page_is_read_through_their_sites_index_no
     with records.app_context():
         plan = _plan(*_statement_of(lambda: audit_services.list_rows(user("north.qo"), page=page, per_page=2)))
         if db.engine.dialect.name == "sqlite":
-            assert "SEARCH audit USING INDEX ix_audit_site_planned (site_id=?)" in plan
-            assert "SEARCH audit USING INDEX ix_audit_lead_planned (lead_auditor_id=?)" in plan
-            assert "SEARCH audit_auditor USING COVERING INDEX ix_audit_auditor_user_audit (user_id=?)" in plan
+            assert _searches(plan, "audit", "ix_audit_site_planned (site_id=?)")
+            assert _searches(plan, "audit", "ix_audit_lead_planned (lead_auditor_id=?)")
+            assert _searches(plan, "audit_auditor", "ix_audit_auditor_user_audit (user_id=?)")
             assert not [step for step in plan if step.startswith("SCAN audit")], plan
         else:
             text = "\n".join(plan)
