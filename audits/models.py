@@ -143,6 +143,9 @@ class AuditAuditor(Model):
 
     user: Mapped[User] = relationship(lazy="joined")
 
+    # The audits a person is on, for the audit list's window of them.
+    __table_args__ = (Index("ix_audit_auditor_user_audit", "user_id", "audit_id"),)
+
 
 class Audit(Model):
     __tablename__ = "audit"
@@ -188,6 +191,11 @@ class Audit(Model):
     )
 
     __mapper_args__ = {"version_id_col": row_version}
+    __table_args__ = (
+        # The audit list's windows: a site's audits and a lead auditor's, newest planned first.
+        Index("ix_audit_site_planned", "site_id", "planned_date", "id"),
+        Index("ix_audit_lead_planned", "lead_auditor_id", "planned_date", "id"),
+    )
 
     @property
     def departments(self) -> list[Department]:
@@ -398,6 +406,10 @@ class Nonconformity(KeepsLanguages, Model):
         UniqueConstraint("year", "sequence"),
         # The NC list's order: its first page without sorting every NC.
         Index("ix_nonconformity_raised_at", "raised_at", "id"),
+        # The NC list's windows of a reader's rule: their site's, and the NCs they raised or own.
+        Index("ix_nonconformity_site_raised_at", "site_id", "raised_at", "id"),
+        Index("ix_nonconformity_raised_by_raised_at", "raised_by_id", "raised_at", "id"),
+        Index("ix_nonconformity_owner_raised_at", "owner_id", "raised_at", "id"),
     )
 
     @property

@@ -35,10 +35,12 @@ from audits.services.common import (
     Related,
     checklist_texts,
     department_named,
+    in_windows,
     next_sequence,
     optional_text,
     permission_refusal,
     question_texts,
+    reads_by_site,
     required_text,
     site_named,
     user_named,
@@ -196,6 +198,25 @@ def _list_conditions(user: User, *, state, site, year, department) -> list:
     return conditions
 
 
+NEWEST_PLANNED_FIRST = (Audit.planned_date.desc(), Audit.id.desc())
+
+
+def _in_reader_windows(user: User, conditions: list, *, page: int, per_page: int) -> list:
+    """The list's rows narrowed to the first of each branch of the reader's rule (:func:`in_windows`):
+    their site's audits, through the (site, planned date) index, the ones they lead and the ones
+    they are on; nothing to narrow for who reads every site's."""
+    if not reads_by_site(user):
+        return []
+    # The audits a reader leads or is on are theirs to read: those windows need only the filters.
+    visible, filters = conditions[0], conditions[1:]
+    branches = [
+        [Audit.site_id == user.site_id, visible, *filters],
+        [Audit.lead_auditor_id == user.id, *filters],
+        [Audit.id.in_(db.select(AuditAuditor.audit_id).where(AuditAuditor.user_id == user.id)), *filters],
+    ]
+    return [in_windows(Audit.id, branches, NEWEST_PLANNED_FIRST, page=page, per_page=per_page)]
+
+
 @dataclass(frozen=True, slots=True)
 class AuditRow:
     """What the audit list shows of an audit: its columns, not the audit (issue #20)."""
@@ -239,8 +260,8 @@ def list_rows(
         )
         .join(Site, Site.id == Audit.site_id)
         .join(User, User.id == Audit.lead_auditor_id)
-        .where(*conditions)
-        .order_by(Audit.planned_date.desc(), Audit.id.desc())
+        .where(*conditions, *_in_reader_windows(user, conditions, page=page, per_page=per_page))
+        .order_by(*NEWEST_PLANNED_FIRST)
     )
     shown = window(query, page=page, per_page=per_page, columns=True)
     ids = [row.id for row in shown.items]

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import func
+from sqlalchemy import func, union_all
 
 from core.accounts import organisation
-from core.accounts.models import Department, Site, User
-from core.accounts.permissions import Permission, require
+from core.accounts.models import Department, Role, Site, User
+from core.accounts.permissions import Permission, in_group_office, require
 from core.accounts.services import department_by_code, site_by_code
 from core.database import db
 from core.errors import Forbidden, NotFound, Refusal, ValidationFailed
 from core.trail.chain import hold_lock
+from core.web.window import LAST_PAGE
 
 
 class Related:
@@ -27,6 +28,27 @@ class Related:
 
     def __eq__(self, value):  # type: ignore[override]
         return self.relationship.any(self.column == value)
+
+
+def reads_by_site(user: User) -> bool:
+    """Whether what ``user`` may read of a site-scoped record is within their site's plus their
+    own (raised, owned, led…): a site's people, not the group office nor an administrator."""
+    return user.active and not in_group_office(user) and Role.ADMIN not in user.roles
+
+
+def in_windows(id_column, branches: list[list], order_by: tuple, *, page: int, per_page: int):
+    """SQL: ``id_column`` is among the first rows, in ``order_by``, of each branch of a reader's rule
+    (each a list of conditions: the branch's own and the list's), enough for page ``page`` of ``per_page``.
+
+    A list ordered by an index walked it until a page of rows was in the reader's scope: for a
+    site's quality officer one row in 50 at ``large``, so the page's cost grew with the group.
+    Each branch (their site's rows, those they raised, own…) is its own window through an
+    index on (branch column, sort key), and together the branches cover every row the reader
+    may read, so the first rows of the union in order are the page's, whatever the filters. A
+    deep page costs each branch its page number times ``per_page`` rows, like any offset."""
+    size = min(max(page, 1), LAST_PAGE) * per_page + 1
+    windows = [db.select(id_column).where(*branch).order_by(*order_by).limit(size).subquery() for branch in branches]
+    return id_column.in_(union_all(*(db.select(*window.c) for window in windows)))
 
 
 def permission_refusal(user: User, permission: Permission, **scope) -> Refusal | None:

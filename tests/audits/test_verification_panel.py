@@ -53,6 +53,13 @@ def _sqlite_plan_at_large(listing: str) -> list[str]:
         connection.exec_driver_sql("ANALYZE sqlite_schema")
 
 
+def _searched(plan: list[str], index: str, columns: str) -> bool:
+    return any(
+        step.startswith(f"SEARCH nonconformity USING COVERING INDEX {index}") and step.endswith(columns)
+        for step in plan
+    )
+
+
 def _done(action):
     actions.complete_action(user(action.owner.login), action, note="Done", row_version=action.row_version)
     commit()
@@ -132,15 +139,16 @@ def test_a_site_readers_done_actions_are_looked_up_by_nc_not_by_walking_every_do
                 "SEARCH corrective_action USING COVERING INDEX ix_corrective_action_nc_state"
                 " (nonconformity_id=? AND state=?)" in plan
             )
-            assert "SEARCH nonconformity USING COVERING INDEX ix_nonconformity_site_id (site_id=?)" in plan
-            assert "SEARCH nonconformity USING COVERING INDEX ix_nonconformity_raised_by_id (raised_by_id=?)" in plan
+            # By any index that starts with the column (the NC list's (site, raised at) ones serve too).
+            assert _searched(plan, "ix_nonconformity_site_", "(site_id=?)")
+            assert _searched(plan, "ix_nonconformity_raised_by_", "(raised_by_id=?)")
             assert not [step for step in plan if "ix_corrective_action_state_due" in step or step.startswith("SCAN")]
         else:
             # The test's tables are tiny: with sequential scans priced out, the plan shows which
             # indexes the query can use.
             connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
             plan = "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {listing.replace('%', '%%')}"))
-            assert "ix_nonconformity_raised_by_id" in plan and "ix_nonconformity_site_id" in plan
+            assert "ix_nonconformity_raised_by_" in plan and "ix_nonconformity_site_" in plan
             assert "Seq Scan" not in plan, plan
 
 
