@@ -394,6 +394,8 @@ class Nonconformity(KeepsLanguages, Model):
         UniqueConstraint("year", "sequence"),
         # The NC list's order: its first page without sorting every NC.
         Index("ix_nonconformity_raised_at", "raised_at", "id"),
+        # The NCs one owns that wait for their next step (the inbox): by state, not all one owns.
+        Index("ix_nonconformity_owner_state_due", "owner_id", "state", "due_date", "id"),
     )
 
     @property
