@@ -410,6 +410,8 @@ class Nonconformity(KeepsLanguages, Model):
         Index("ix_nonconformity_site_raised_at", "site_id", "raised_at", "id"),
         Index("ix_nonconformity_raised_by_raised_at", "raised_by_id", "raised_at", "id"),
         Index("ix_nonconformity_owner_raised_at", "owner_id", "raised_at", "id"),
+        # The NCs one owns that wait for their next step (the inbox): by state, not all one owns.
+        Index("ix_nonconformity_owner_state_due", "owner_id", "state", "due_date", "id"),
     )
 
     @property

@@ -78,14 +78,18 @@ def _audits(user: User, limit: int) -> TaskList:
     )
 
 
-def _nonconformities(user: User, limit: int) -> TaskList:
-    query = (
+def _owned_waiting_query(user: User):
+    """SQL: the NCs ``user`` owns that wait for their next step, earliest due first."""
+    return (
         db.select(Nonconformity)
         .where(Nonconformity.owner_id == user.id, Nonconformity.state.in_(list(NC_NEXT_STEP)))
         .order_by(Nonconformity.due_date, Nonconformity.id)
     )
+
+
+def _nonconformities(user: User, limit: int) -> TaskList:
     return _listed(
-        query,
+        _owned_waiting_query(user),
         limit,
         lambda nc: _task(
             NC,

@@ -10,7 +10,7 @@ in English (the digits and the plus sign read the same).
 from __future__ import annotations
 
 from flask_babel import format_decimal
-from sqlalchemy import event
+from sqlalchemy import Select, event, literal_column
 from sqlalchemy.orm import Session
 
 from core.database import db
@@ -28,7 +28,7 @@ def capped_count(query, cap: int = COUNT_CAP) -> int:
     a page asks some twice (the dashboard's inbox and an area's panel both count the revisions
     to read, each as long to count as a whole small page). A flush and the end of the
     transaction forget them all; changes not yet flushed are counted afresh."""
-    limited = query.order_by(None).limit(cap + 1).subquery()
+    limited = _without_columns(query.order_by(None)).limit(cap + 1).subquery()
     statement = db.select(db.func.count()).select_from(limited)
     session = db.session()
     compiled = statement.compile(bind=session.get_bind())
@@ -38,6 +38,18 @@ def capped_count(query, cap: int = COUNT_CAP) -> int:
         return remembered[key]
     remembered[key] = session.execute(statement).scalar_one()
     return remembered[key]
+
+
+def _without_columns(query):
+    """``query`` selecting a constant instead of its entities' columns, when that counts the same rows.
+
+    SQLite hands every column of every counted row up to the count: counting an auditor's 714
+    revisions to read fetched each one's body, 8.7 ms where the rows alone take 1.3 ms at the
+    large demo size. With DISTINCT or GROUP BY the columns decide which rows there are, so such a
+    query is counted as it is."""
+    if not isinstance(query, Select) or query._distinct or query._group_by_clauses:
+        return query
+    return query.with_only_columns(literal_column("1"), maintain_column_froms=True)
 
 
 @event.listens_for(Session, "after_flush")

@@ -133,6 +133,8 @@ revision_editor = Table(
     Model.metadata,
     Column("revision_id", ForeignKey("procedure_revision.id", ondelete="CASCADE"), primary_key=True),
     Column("user_id", ForeignKey("user_account.id"), primary_key=True),
+    # The revisions one edited, which one may not approve (the approvals to do).
+    Index("ix_procedure_revision_editor_user_revision", "user_id", "revision_id"),
 )
 
 
@@ -178,6 +180,9 @@ class Revision(Model):
             postgresql_where=text("state = 'effective'"),
         ),
         Index("ix_procedure_revision_state", "state"),
+        # A procedure's revisions in one state by one seek (those in review of a head's department),
+        # not all of its revisions read.
+        Index("ix_procedure_revision_procedure_state", "procedure_id", "state"),
     )
 
     @property
