@@ -155,11 +155,13 @@ SERVICES_OF_LABELS_AND_OPTIONS = {
 FIRST_REQUESTS = """
 from core import create_app
 from core.accounts import services
+from core.api import api_for
 from core.database import commit
 from core.testing import csrf_token
 
 app = create_app({"TESTING": True})
 fresh = set(sys.modules)
+document_built_at_start = api_for(app)._spec is not None
 with app.app_context():
     user = services.create_user(
         None, login="probe", display_name="Probe", roles=["admin"], password="Quality-check-2026"
@@ -170,7 +172,15 @@ web = app.test_client()
 web.post("/login", data={"login": "probe", "password": "Quality-check-2026", "csrf_token": csrf_token(web)})
 page = web.get("/audits/")
 api = app.test_client().get("/api/v1/audits", headers={"Authorization": "Bearer " + token})
-print(json.dumps({"page": page.status_code, "api": api.status_code, "loaded": sorted(set(sys.modules) - fresh)}))
+document_built_by_a_request = api_for(app)._spec is not None
+document = app.test_client().get("/api/v1/openapi.json")
+print(json.dumps({
+    "page": page.status_code,
+    "api": api.status_code,
+    "loaded": sorted(set(sys.modules) - fresh),
+    "built": [document_built_at_start, document_built_by_a_request],
+    "document": document.get_json(),
+}))
 """
 
 
@@ -180,6 +190,14 @@ def test_a_fresh_app_loads_a_page_and_an_api_route_on_their_first_request(enviro
     answers = json.loads(output.strip().splitlines()[-1])
     assert (answers["page"], answers["api"]) == (200, 200)
     assert {"audits.views.audits", "audits.api.audits"} <= set(answers["loaded"])
+    # The OpenAPI document is built when first read, neither at start-up nor by an API request…
+    assert answers["built"] == [False, False]
+    # …and then describes the whole API: every area's operations, token security, problem details.
+    document = answers["document"]
+    assert "/api/v1/audits" in document["paths"] and "/api/v1/procedures" in document["paths"]
+    assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    not_found = document["components"]["responses"]["NOT_FOUND"]["content"]
+    assert list(not_found) == ["application/problem+json"]
 
 
 def test_the_command_line_help_lists_every_command_without_loading_them(environment):

@@ -55,7 +55,7 @@ from core.api.schemas import (
     QueryInteger,
     UTCDateTime,
 )
-from core.extensions import csrf, login_manager
+from core.extensions import CommandLoadedWhenRun, csrf, login_manager
 from core.lazy_views import LazyApiBlueprint
 from core.plugin_engine import manager
 
@@ -163,6 +163,10 @@ class DealerApi(flask_smorest.Api):
         # Blueprints mounted whose operations the document does not describe yet (see ``spec``).
         self._undocumented: list[tuple[flask_smorest.Blueprint, str, list | None]] = []
         self._documenting = threading.Lock()
+        # flask-smorest's arguments for the document, until it is built (see ``_init_spec``).
+        self._unbuilt_spec: dict | None = None
+        # The thread building it, whose reads of ``spec`` meanwhile are flask-smorest's own set-up.
+        self._builder: int | None = None
         super().__init__(
             spec_kwargs={
                 "extra_plugins": [_Conventions(self._tag_names)],
@@ -170,29 +174,52 @@ class DealerApi(flask_smorest.Api):
                 "security": [{SECURITY_SCHEME: []}],
             }
         )
-        self.init_app(app)
+        # Kept by flask-smorest and described in the document when it is built.
         self.register_converter(PluginKeyConverter, plugin_key_schema)
         self.register_converter(PeriodConverter, period_schema)
-        self.spec.components.security_scheme(
-            SECURITY_SCHEME,
-            {
-                "type": "http",
-                "scheme": "bearer",
-                "description": "An API token, from the account page or `dealerqms token create`.",
-            },
-        )
+        self.init_app(app)
+
+    def _init_spec(self, **spec_kwargs) -> None:
+        """flask-smorest builds the document's skeleton in ``init_app`` (its plugins, the
+        named responses of every HTTP status, headers, converters): work for every process
+        that only the document's readers need, so it is kept for the first read of ``spec``.
+        The ``openapi`` command group it adds is added here, imported when it runs."""
+        self._unbuilt_spec = spec_kwargs
+        openapi = CommandLoadedWhenRun("openapi", "OpenAPI commands.", "flask_smorest.spec:openapi_cli")
+        self._app.cli.add_command(openapi)
+
+    def _build_spec(self) -> None:
+        self._builder = threading.get_ident()
+        try:
+            super()._init_spec(**self._unbuilt_spec)
+            self._spec.components.security_scheme(
+                SECURITY_SCHEME,
+                {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An API token, from the account page or `dealerqms token create`.",
+                },
+            )
+            self._unbuilt_spec = None
+        finally:
+            self._builder = None
 
     @property
     def spec(self):
         """The OpenAPI document, with every blueprint mounted so far described in it.
 
-        Describing the operations (resolving each marshmallow schema) takes a fifth of
-        a second that only ``/api/v1/openapi.json`` and the API's tests need, so it
-        happens here, the first time the document is read, not when a blueprint is mounted;
-        so does loading the handler modules of a :class:`~core.lazy_views.LazyApiBlueprint`.
+        Its skeleton is built the first time it is read (see ``_init_spec``). Describing
+        the operations (resolving each marshmallow schema) takes a fifth of a second that
+        only ``/api/v1/openapi.json`` and the API's tests need, so it happens here too, not
+        when a blueprint is mounted; so does loading the handler modules of a
+        :class:`~core.lazy_views.LazyApiBlueprint`.
         """
-        if self._undocumented:
+        if self._builder == threading.get_ident():
+            return self._spec
+        if self._unbuilt_spec is not None or self._undocumented:
             with self._documenting:
+                if self._unbuilt_spec is not None:
+                    self._build_spec()
                 while self._undocumented:
                     blp, full_name, parameters = self._undocumented.pop(0)
                     if isinstance(blp, LazyApiBlueprint):
