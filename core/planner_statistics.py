@@ -18,7 +18,7 @@ import logging
 
 from sqlalchemy import text
 
-from core.database import db
+from core.database import commit, db
 
 log = logging.getLogger("dealerqms")
 
@@ -69,6 +69,6 @@ def refresh() -> list[str]:
         connection.execute(text(f"PRAGMA analysis_limit = {ANALYSIS_LIMIT}"))
         for table in stale:
             connection.execute(text(f'ANALYZE "{table}"'))
-        db.session.commit()
+        commit()
         log.info("query planner statistics refreshed: %s", ", ".join(stale))
     return stale
