@@ -8,7 +8,7 @@ events that existed before the column.
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from sqlalchemy import Integer, text
 from sqlalchemy.engine import Connection
 
 from core.database import Model
@@ -17,11 +17,7 @@ from core.trail.recorder import _site_link, class_entity_type
 
 def _single_integer_key(mapper) -> str | None:
     (key, *more) = mapper.primary_key
-    try:
-        is_integer = key.type.python_type is int
-    except NotImplementedError:
-        is_integer = False
-    return key.name if is_integer and not more else None
+    return key.name if isinstance(key.type, Integer) and not more else None
 
 
 def stamp_sites(connection: Connection) -> None:

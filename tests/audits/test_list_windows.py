@@ -16,6 +16,7 @@ from audits.services import audits as audit_services
 from audits.services import nonconformities as ncs
 from core.clock import today
 from core.database import commit, db
+from core.errors import Forbidden
 from tests.audits.conftest import planned, user
 from tests.audits.test_scope import _raise, _with_action
 from tests.audits.test_scope import world as world  # a fixture: MAIN and NORTH with their people
@@ -128,7 +129,10 @@ def test_each_reader_pages_through_exactly_the_ncs_they_may_read_with_every_filt
     with records.app_context():
         reader = user(login)
         if not ncs.can_read(reader):
-            pytest.skip(f"{login} reads no NC")
+            # One who may not read NCs is refused the list, not shown an empty one.
+            with pytest.raises(Forbidden):
+                ncs.list_rows(reader, page=1, per_page=50)
+            return
         assert _expected_ncs(reader), login
         for filters, keep in NC_FILTERS:
             listed = _all_pages(lambda filters=filters, **page: ncs.list_rows(reader, **page, **filters))
@@ -153,7 +157,10 @@ def test_each_reader_pages_through_exactly_the_audits_they_may_read_with_every_f
     with records.app_context():
         reader = user(login)
         if not audit_services.can_read(reader):
-            pytest.skip(f"{login} reads no audit")
+            # Staff read no audit: the list refuses them, it does not show an empty page.
+            with pytest.raises(Forbidden):
+                audit_services.list_rows(reader, page=1, per_page=50)
+            return
         assert _expected_audits(reader), login
         for filters, keep in AUDIT_FILTERS:
             listed = _all_pages(lambda filters=filters, **page: audit_services.list_rows(reader, **page, **filters))
