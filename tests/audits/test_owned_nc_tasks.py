@@ -8,6 +8,7 @@ from __future__ import annotations
 from audits import tasks
 from core.database import db
 from tests.audits.conftest import user
+from tests.query_plans import postgres_plan, sqlite_plan
 
 # What ANALYZE keeps of the large demo's NCs: the plan the query gets there, where this test's
 # empty table would make reading it all as good as any way.
@@ -21,36 +22,17 @@ LARGE_STATISTICS = [
 ]
 
 
-def _sqlite_plan_at_large(listing: str) -> list[str]:
-    connection = db.session.connection()
-    connection.exec_driver_sql("ANALYZE")
-    try:
-        connection.exec_driver_sql("DELETE FROM sqlite_stat1")
-        for row in LARGE_STATISTICS:
-            connection.exec_driver_sql("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)", row)
-        connection.exec_driver_sql("ANALYZE sqlite_schema")
-        return [str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {listing}")]
-    finally:
-        # The other tests plan without statistics, as before.
-        connection.exec_driver_sql("DELETE FROM sqlite_stat1")
-        connection.exec_driver_sql("ANALYZE sqlite_schema")
-
-
 def test_an_owners_waiting_ncs_come_by_state_from_the_index_not_from_all_they_own(app, users):
     with app.app_context():
         query = tasks._owned_waiting_query(user("head")).limit(20)
         listing = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
-        connection = db.session.connection()
         if db.engine.dialect.name == "sqlite":
-            plan = _sqlite_plan_at_large(listing)
+            plan = sqlite_plan(listing, LARGE_STATISTICS)
             assert (
                 "SEARCH nonconformity USING INDEX ix_nonconformity_owner_state_due (owner_id=? AND state=?)" in plan
             ), plan
             assert not [step for step in plan if step.startswith("SCAN")], plan
         else:
-            # The test's table is tiny: with sequential scans priced out, the plan shows which
-            # index the query can use.
-            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
-            plan = "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {listing.replace('%', '%%')}"))
+            plan = postgres_plan(listing)
             assert "ix_nonconformity_owner_state_due" in plan, plan
             assert "Seq Scan" not in plan, plan

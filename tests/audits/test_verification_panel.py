@@ -15,6 +15,7 @@ from core.database import commit, db
 from tests.audits.conftest import user
 from tests.audits.test_scope import _raise, _with_action
 from tests.audits.test_scope import world as world  # a fixture: MAIN and NORTH with their people
+from tests.query_plans import postgres_plan, sqlite_plan
 
 READERS = ("qo", "head", "aftersales.head", "north.qo", "north.sales.head")
 
@@ -36,21 +37,6 @@ LARGE_STATISTICS = [
     ("corrective_action", "ix_corrective_action_nonconformity_id", "40000 4"),
     ("corrective_action", "ix_corrective_action_due_date", "40000 56"),
 ]
-
-
-def _sqlite_plan_at_large(listing: str) -> list[str]:
-    connection = db.session.connection()
-    connection.exec_driver_sql("ANALYZE")
-    try:
-        connection.exec_driver_sql("DELETE FROM sqlite_stat1")
-        for row in LARGE_STATISTICS:
-            connection.exec_driver_sql("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)", row)
-        connection.exec_driver_sql("ANALYZE sqlite_schema")
-        return [str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {listing}")]
-    finally:
-        # The other tests plan without statistics, as before.
-        connection.exec_driver_sql("DELETE FROM sqlite_stat1")
-        connection.exec_driver_sql("ANALYZE sqlite_schema")
 
 
 def _searched(plan: list[str], index: str, columns: str) -> bool:
@@ -130,9 +116,8 @@ def test_a_site_readers_done_actions_are_looked_up_by_nc_not_by_walking_every_do
     with world.app_context():
         query = actions._awaiting_verification_query(user("north.qo")).limit(20)
         listing = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
-        connection = db.session.connection()
         if db.engine.dialect.name == "sqlite":
-            plan = _sqlite_plan_at_large(listing)
+            plan = sqlite_plan(listing, LARGE_STATISTICS)
             # Each readable NC's done actions by one seek; walking the (state, due date) index
             # tested every done action of the group.
             assert (
@@ -144,10 +129,7 @@ def test_a_site_readers_done_actions_are_looked_up_by_nc_not_by_walking_every_do
             assert _searched(plan, "ix_nonconformity_raised_by_", "(raised_by_id=?)")
             assert not [step for step in plan if "ix_corrective_action_state_due" in step or step.startswith("SCAN")]
         else:
-            # The test's tables are tiny: with sequential scans priced out, the plan shows which
-            # indexes the query can use.
-            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
-            plan = "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {listing.replace('%', '%%')}"))
+            plan = postgres_plan(listing)
             assert "ix_nonconformity_raised_by_" in plan and "ix_nonconformity_site_" in plan
             assert "Seq Scan" not in plan, plan
 
@@ -185,7 +167,7 @@ def test_the_overdue_actions_each_reader_sees_are_their_sites_and_readable_ones(
         query = actions._overdue_query(user("north.staff").site, None, user("north.staff")).limit(20)
         listing = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
         if db.engine.dialect.name == "sqlite":
-            plan = _sqlite_plan_at_large(listing)
+            plan = sqlite_plan(listing, LARGE_STATISTICS)
             assert (
                 "SEARCH corrective_action USING COVERING INDEX ix_corrective_action_nc_state"
                 " (nonconformity_id=? AND state=?)" in plan

@@ -9,6 +9,7 @@ from core.accounts import organisation
 from core.database import commit, db
 from procedures import services, tasks
 from tests.procedures.conftest import make_procedure, user
+from tests.query_plans import postgres_plan, sqlite_plan
 
 # What ANALYZE keeps of the large demo's procedures and revisions: the plan the query gets there,
 # where this test's few rows would make reading them all as good as any way.
@@ -40,21 +41,6 @@ def _approvals_listing(login):
     return str(query.limit(20).compile(db.engine, compile_kwargs={"literal_binds": True}))
 
 
-def _sqlite_plan_at_large(listing: str) -> list[str]:
-    connection = db.session.connection()
-    connection.exec_driver_sql("ANALYZE")
-    try:
-        connection.exec_driver_sql("DELETE FROM sqlite_stat1")
-        for row in LARGE_STATISTICS:
-            connection.exec_driver_sql("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)", row)
-        connection.exec_driver_sql("ANALYZE sqlite_schema")
-        return [str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {listing}")]
-    finally:
-        # The other tests plan without statistics, as before.
-        connection.exec_driver_sql("DELETE FROM sqlite_stat1")
-        connection.exec_driver_sql("ANALYZE sqlite_schema")
-
-
 def test_a_head_approves_their_departments_revisions_in_review_but_none_they_edited(app, people):
     with app.app_context():
         _submitted("SA-PR-001")
@@ -69,9 +55,8 @@ def test_the_revisions_to_approve_are_found_by_seeks_not_by_reading_every_revisi
     with app.app_context():
         _submitted("SA-PR-001")
         listing = _approvals_listing("head")
-        connection = db.session.connection()
         if db.engine.dialect.name == "sqlite":
-            plan = _sqlite_plan_at_large(listing)
+            plan = sqlite_plan(listing, LARGE_STATISTICS)
             assert (
                 "SEARCH procedure_revision USING INDEX ix_procedure_revision_procedure_state"
                 " (procedure_id=? AND state=?)" in plan
@@ -82,9 +67,6 @@ def test_the_revisions_to_approve_are_found_by_seeks_not_by_reading_every_revisi
             ), plan
             assert not [step for step in plan if step.startswith("SCAN")], plan
         else:
-            # The test's tables are tiny: with sequential scans priced out, the plan shows which
-            # indexes the query can use.
-            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
-            plan = "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {listing.replace('%', '%%')}"))
+            plan = postgres_plan(listing)
             assert "ix_procedure_revision_editor_user_revision" in plan, plan
             assert "Seq Scan" not in plan, plan
