@@ -987,8 +987,12 @@ def _to_read_query(user: User):
 
 
 def to_read(user: User, limit: int | None = None) -> list[Revision]:
-    """Effective revisions the user is in the distribution of and has not acknowledged, by procedure code."""
-    query = _to_read_query(user).options(contains_eager(Revision.procedure)).order_by(Procedure.code)
+    """Effective revisions the user is in the distribution of and has not acknowledged, by procedure
+    code, without their text (read on first use): the lists name them, and SQLite read every one's
+    body to sort them (an auditor's 714 at large)."""
+    query = (
+        _to_read_query(user).options(contains_eager(Revision.procedure), defer(Revision.body)).order_by(Procedure.code)
+    )
     if limit is not None:
         query = query.limit(limit)
     return list(db.session.execute(query).scalars())
