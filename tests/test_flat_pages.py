@@ -110,7 +110,7 @@ def test_the_inbox_shows_the_first_of_each_kind_and_every_task_a_page_at_a_time(
     client = client_as("busy")
     page = client.get("/tasks/").get_data(as_text=True)
     assert KIND_SHOWN == 5 and page.count('<li class="task') == 5
-    assert f'<a href="/tasks/?kind={FILL}">Form due</a> <span class="count">60</span>' in page
+    assert f'<a href="/tasks/?kind={FILL}">Form due</a> <span class="badge badge-muted">60</span>' in page
     assert "5 of 60 shown." in page and "All of this kind" in page
 
     first = client.get(f"/tasks/?kind={FILL}").get_data(as_text=True)
@@ -165,8 +165,8 @@ def test_the_inbox_asks_each_area_for_the_first_of_each_kind_and_heads_them_with
     register_plugin(work, "tyres")
     page = client_as("staff").get("/tasks/").get_data(as_text=True)
     assert 5 in work.asked and not [limit for limit in work.asked if limit > 5]
-    assert '<a href="/tasks/?kind=tyres.fit">Fit tyres</a> <span class="count">45</span>' in page
-    assert '<a href="/tasks/?kind=tyres.check">Check tyres</a> <span class="count">15</span>' in page
+    assert '<a href="/tasks/?kind=tyres.fit">Fit tyres</a> <span class="badge badge-muted">45</span>' in page
+    assert '<a href="/tasks/?kind=tyres.check">Check tyres</a> <span class="badge badge-muted">15</span>' in page
     # The kinds by their first due, each its earliest five.
     assert page.index("Fit tyres 4<") < page.index("Check tyres 0<") < page.index("Check tyres 4<")
     assert "Fit tyres 5<" not in page and "Check tyres 5<" not in page
