@@ -129,7 +129,11 @@ def user_tasks(user, kind, limit):
 
     audit_work = tasks.user_tasks(user, kind, limit)
     updates_owed = objective_tasks.user_tasks(user, kind, limit)
-    return TaskList(audit_work + updates_owed, total=audit_work.total + updates_owed.total)
+    return TaskList(
+        audit_work + updates_owed,
+        total=audit_work.total + updates_owed.total,
+        kind_totals={**audit_work.kind_totals, **updates_owed.kind_totals},
+    )
 
 
 @hookimpl

@@ -4,6 +4,7 @@ improvements they own that are due."""
 
 from __future__ import annotations
 
+from flask import g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, or_
@@ -51,7 +52,16 @@ def _listed(query, limit: int, task_of) -> TaskList:
 
 
 def _task(kind: str, title: str, url: str, why: str, due, record: str) -> Task:
-    return Task(kind=kind, kind_label=KIND_LABELS[kind], title=title, url=url, why=why, due=due, record=record)
+    return Task(kind=kind, kind_label=_label(kind), title=title, url=url, why=why, due=due, record=record)
+
+
+def _label(kind: str) -> str:
+    """The kind's label in the reader's language, looked up once a request: a catalogue lookup
+    costs as much as a row, and the inbox lists dozens of tasks of a kind."""
+    translated = g.setdefault("dealerqms_audit_task_labels", {})
+    if kind not in translated:
+        translated[kind] = str(KIND_LABELS[kind])
+    return translated[kind]
 
 
 def _audits(user: User, limit: int) -> TaskList:
@@ -263,10 +273,4 @@ SOURCES = {
 
 
 def user_tasks(user: User, kind: str | None, limit: int) -> TaskList:
-    tasks, total = [], 0
-    for key, source in SOURCES.items():
-        if kind in (None, key):
-            found = source(user, limit)
-            tasks += found
-            total += found.total
-    return TaskList(tasks, total=total)
+    return TaskList.joined({key: source(user, limit) for key, source in SOURCES.items() if kind in (None, key)})

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import String, Text, and_, cast, func, null, or_, true, union_all
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, defer, selectinload
 
 from core.accounts import organisation
 from core.accounts.models import Department, Role, Site, User, UserRole
@@ -987,10 +987,28 @@ def _to_read_query(user: User):
 
 
 def to_read(user: User, limit: int | None = None) -> list[Revision]:
-    """Effective revisions the user is in the distribution of and has not acknowledged, by procedure code."""
-    query = _to_read_query(user).options(contains_eager(Revision.procedure)).order_by(Procedure.code)
+    """Effective revisions the user is in the distribution of and has not acknowledged, by procedure
+    code, without their text (read on first use): the lists name them, and SQLite read every one's
+    body to sort them (an auditor's 714 at large)."""
+    query = (
+        _to_read_query(user).options(contains_eager(Revision.procedure), defer(Revision.body)).order_by(Procedure.code)
+    )
     if limit is not None:
         query = query.limit(limit)
+    return list(db.session.execute(query).scalars())
+
+
+def first_to_read(user: User, limit: int) -> list[Revision]:
+    """The first ``limit`` revisions ``user`` is to read, the earliest in force first (the inbox's
+    order: each is due a fortnight after it takes effect), without their text — the inbox names
+    them, and SQLite read each of the reader's revisions' body to sort them (hundreds at a large
+    group)."""
+    query = (
+        _to_read_query(user)
+        .options(contains_eager(Revision.procedure), defer(Revision.body))
+        .order_by(Revision.effective_date.is_(None), Revision.effective_date, Procedure.code)
+        .limit(limit)
+    )
     return list(db.session.execute(query).scalars())
 
 

@@ -136,12 +136,13 @@ def _approvals(user: User, limit: int) -> TaskList:
         ).scalars()
     )
     signed = services.approvals_of(waiting)
+    label = str(KIND_LABELS[APPROVE])
     # The listed ones are asked of the refusal, as the sign page asks it.
     return TaskList(
         [
             Task(
                 kind=APPROVE,
-                kind_label=KIND_LABELS[APPROVE],
+                kind_label=label,
                 title=_(
                     "Approve revision %(number)s of %(code)s — %(title)s",
                     number=revision.number,
@@ -192,6 +193,7 @@ def _reviews(user: User, limit: int) -> TaskList:
         .options(db.selectinload(Procedure.revisions))
     ).scalars()
     tasks = []
+    label = str(KIND_LABELS[REVIEW])
     for procedure in due:
         revision = procedure.effective_revision
         if revision is None or services.review_refusal(user, revision) is not None:
@@ -199,7 +201,7 @@ def _reviews(user: User, limit: int) -> TaskList:
         tasks.append(
             Task(
                 kind=REVIEW,
-                kind_label=KIND_LABELS[REVIEW],
+                kind_label=label,
                 title=_("Review %(code)s — %(title)s: is it still right?", code=procedure.code, title=revision.title),
                 url=_sign_url(revision, "periodic-review"),
                 why=_approver_why(user, procedure),
@@ -212,17 +214,22 @@ def _reviews(user: User, limit: int) -> TaskList:
 
 def _acknowledgements(user: User, limit: int) -> TaskList:
     total = services.to_read_count(user)
-    revisions = services.to_read(user, limit=limit) if limit else []
+    revisions = services.first_to_read(user, limit) if limit else []
+    if not revisions:
+        return TaskList(total=total)
+    # Translated once for the list, not once a task: a catalogue lookup costs as much as a row.
+    label, why = str(KIND_LABELS[ACKNOWLEDGE]), _("It is distributed to your role or department.")
+    title, record = _("Read %(code)s — %(title)s"), _("%(code)s rev %(number)s")
     return TaskList(
         [
             Task(
                 kind=ACKNOWLEDGE,
-                kind_label=KIND_LABELS[ACKNOWLEDGE],
-                title=_("Read %(code)s — %(title)s", code=revision.procedure.code, title=revision.title),
+                kind_label=label,
+                title=title % {"code": revision.procedure.code, "title": revision.title},
                 url=_sign_url(revision, "acknowledged"),
-                why=_("It is distributed to your role or department."),
+                why=why,
                 due=(revision.effective_date or today()) + ACKNOWLEDGE_WITHIN,
-                record=_("%(code)s rev %(number)s", code=revision.procedure.code, number=revision.number),
+                record=record % {"code": revision.procedure.code, "number": revision.number},
             )
             for revision in revisions
         ],
@@ -231,16 +238,12 @@ def _acknowledgements(user: User, limit: int) -> TaskList:
 
 
 def user_tasks(user: User, kind: str | None, limit: int) -> TaskList:
-    tasks, total = [], 0
+    parts = {}
     for key, source in ((APPROVE, _approvals), (REVIEW, _reviews)):
         if kind in (None, key):
             # Whether the reader heads each procedure's department, asked once per department and site.
             with organisation.headships_remembered():
-                found = source(user, limit)
-            tasks += found
-            total += found.total
+                parts[key] = source(user, limit)
     if kind in (None, ACKNOWLEDGE):
-        found = _acknowledgements(user, limit)
-        tasks += found
-        total += found.total
-    return TaskList(tasks, total=total)
+        parts[ACKNOWLEDGE] = _acknowledgements(user, limit)
+    return TaskList.joined(parts)

@@ -96,27 +96,45 @@ def test_the_menus_badge_and_the_inbox_heading_write_the_same_count(app, routine
     assert client.get("/tasks/count").get_json() == {"count": 1_000, "text": "1,000", "label": "1,000 waiting"}
 
 
-def test_the_inbox_page_lists_the_first_fifty_of_all_or_of_a_kind(app, routine, client_as, make_user):
-    """Each area lists the inbox's size of each kind before they are merged: the page's cost
-    follows it, so it shows the first 50 (200 made a large group's inbox seven times a small one's)."""
+def test_the_inbox_shows_the_first_of_each_kind_and_every_task_a_page_at_a_time(app, routine, client_as, make_user):
+    """The inbox page shows the first five of each kind under its count: each area builds five of
+    each of its kinds, not fifty (the large demo's quality officer: 206 built, 50 shown). The
+    kind's own pages list them all, fifty at a time."""
+    import re
+
     from core.forms.tasks import FILL
-    from core.tasks.services import INBOX_SIZE
+    from core.tasks.services import INBOX_SIZE, KIND_SHOWN
 
     make_user("busy", "staff", department="SALES")
     _dues_for(app, "busy", 60)
     client = client_as("busy")
     page = client.get("/tasks/").get_data(as_text=True)
-    assert INBOX_SIZE == 50 and page.count('<li class="task') == 50
-    assert "50 of 60 shown." in page
-    assert client.get(f"/tasks/?kind={FILL}").get_data(as_text=True).count('<li class="task') == 50
+    assert KIND_SHOWN == 5 and page.count('<li class="task') == 5
+    assert f'<a href="/tasks/?kind={FILL}">Form due</a> <span class="badge badge-muted">60</span>' in page
+    assert "5 of 60 shown." in page and "All of this kind" in page
+
+    first = client.get(f"/tasks/?kind={FILL}").get_data(as_text=True)
+    assert INBOX_SIZE == 50 and first.count('<li class="task') == 50
+    assert f'href="/tasks/?page=2&amp;kind={FILL}" rel="next"' in first
+    second = client.get(f"/tasks/?kind={FILL}&page=2").get_data(as_text=True)
+    assert second.count('<li class="task') == 10 and 'rel="next"' not in second and 'rel="prev"' in second
+    # Every task can be reached: the two pages list each of the sixty once.
+    titles = re.findall(r'class="task-title" href="([^"]+)">([^<]+)<', first + second)
+    assert len(titles) == 60
+    dues = re.findall(r'<span class="task-kind">([^<]+) —', first + second)
+    assert len(set(dues)) == 60
 
 
 class TwoKindsOfWork:
-    """45 tyres to fit due first, then 15 to check: the inbox's first 50 hold 5 of the checks."""
+    """45 tyres to fit due first, then 15 to check; the limit asked is kept."""
+
+    asked: list[int] = []
 
     @hookimpl
     def user_tasks(self, user, kind, limit):
         from datetime import date, timedelta
+
+        self.asked.append(limit)
 
         def tasks(key, label, number, first):
             return [
@@ -133,35 +151,46 @@ class TwoKindsOfWork:
 
         fits = tasks("tyres.fit", "Fit tyres", 45, date(2026, 1, 1))
         checks = tasks("tyres.check", "Check tyres", 15, date(2026, 6, 1))
-        found = {None: fits + checks, "tyres.fit": fits, "tyres.check": checks}.get(kind, [])
-        return TaskList(found[:limit], total=len(found))
+        parts = {"tyres.fit": fits, "tyres.check": checks}
+        return TaskList.joined(
+            {key: TaskList(found[:limit], total=len(found)) for key, found in parts.items() if kind in (None, key)}
+        )
 
 
-def test_the_inbox_numbers_a_kind_only_when_it_lists_every_task(app, users, client_as, register_plugin):
-    register_plugin(TwoKindsOfWork(), "tyres")
-    client = client_as("staff")
-    page = client.get("/tasks/").get_data(as_text=True)
-    # The first 50 of 60 hold 5 of the 15 checks: "Check tyres (5)" would be wrong.
-    assert ">Fit tyres</a>" in page and ">Check tyres</a>" in page and "(5)" not in page
-    assert "50 of 60 shown." in page
+def test_the_inbox_asks_each_area_for_the_first_of_each_kind_and_heads_them_with_their_count(
+    app, users, client_as, register_plugin
+):
+    work = TwoKindsOfWork()
+    work.asked = []
+    register_plugin(work, "tyres")
+    page = client_as("staff").get("/tasks/").get_data(as_text=True)
+    assert 5 in work.asked and not [limit for limit in work.asked if limit > 5]
+    assert '<a href="/tasks/?kind=tyres.fit">Fit tyres</a> <span class="badge badge-muted">45</span>' in page
+    assert '<a href="/tasks/?kind=tyres.check">Check tyres</a> <span class="badge badge-muted">15</span>' in page
+    # The kinds by their first due, each its earliest five.
+    assert page.index("Fit tyres 4<") < page.index("Check tyres 0<") < page.index("Check tyres 4<")
+    assert "Fit tyres 5<" not in page and "Check tyres 5<" not in page
+    assert "5 of 45 shown." in page and "5 of 15 shown." in page and "5 of 60" not in page
     # The kind's own page lists them all and says how many there are.
-    checks = client.get("/tasks/?kind=tyres.check").get_data(as_text=True)
-    assert checks.count('<li class="task') == 15 and "shown." not in checks
-    fits = client.get("/tasks/?kind=tyres.fit").get_data(as_text=True)
-    assert fits.count('<li class="task') == 45
+    checks = client_as("staff").get("/tasks/?kind=tyres.check").get_data(as_text=True)
+    assert checks.count('<li class="task') == 15 and "shown." not in checks and 'rel="next"' not in checks
 
 
-def test_the_inbox_numbers_each_kind_when_it_lists_every_task(app, users, client_as, register_plugin):
-    class FewerChecks(TwoKindsOfWork):
+def test_a_kind_whose_area_gives_no_count_is_shown_without_one(app, users, client_as, register_plugin):
+    class Uncounted:
         @hookimpl
         def user_tasks(self, user, kind, limit):
-            listed = super().user_tasks(user, kind, 10_000)
-            found = [task for task in listed if task.kind == "tyres.fit" or task.title.endswith((" 0", " 1"))]
-            return TaskList(found[:limit], total=len(found))
+            listed = [
+                Task(kind="tyres.fit", kind_label="Fit tyres", title=f"Fit {n}", url=f"/p/{n}", why="Yours")
+                for n in range(9)
+            ]
+            return TaskList(listed[:limit], total=len(listed))
 
-    register_plugin(FewerChecks(), "tyres")
+    register_plugin(Uncounted(), "tyres")
     page = client_as("staff").get("/tasks/").get_data(as_text=True)
-    assert ">Fit tyres (45)</a>" in page and ">Check tyres (2)</a>" in page and "shown." not in page
+    assert '<a href="/tasks/?kind=tyres.fit">Fit tyres</a></h3>' in page
+    assert page.count('<li class="task') == 5 and "All of this kind" in page
+    assert 'Waiting for you <span class="badge">9</span>' in page
 
 
 # ------------------------------------------------------------------ the dashboard's charts

@@ -46,4 +46,5 @@ def user_tasks(user: User, kind: str | None, limit: int) -> TaskList:
             for o in rows
         ],
         total=total,
+        kind_totals={UPDATE: total},
     )

@@ -460,15 +460,13 @@ def _overdue_query(site: Site | None, owner: User | None, reader: User | None):
         return query
     # The dashboard's overdue list walked the group's open actions by due date until it had found
     # the reader's first 20: most of them for a staff member, who reads a few (100 ms at the large
-    # demo size). The site's open actions, or those of the NCs the reader may read, by NC instead.
+    # demo size). Without a site: the open actions of the NCs the reader may read, by NC. With a
+    # site, the join by site already starts from the site's NCs (the planner's statistics are
+    # kept, see core.planner_statistics); the same lookup again as an "id IN" list made SQLite
+    # probe each of them twice (head0001 at large: 5.1 ms, 0.3 ms without).
     if site is None:
         return _of_readable_ncs(query, reader, ActionState.OPEN)
-    of_site = (
-        db.select(CorrectiveAction.id)
-        .join(Nonconformity, Nonconformity.id == CorrectiveAction.nonconformity_id)
-        .where(Nonconformity.site_id == site.id, CorrectiveAction.state == ActionState.OPEN)
-    )
-    return query.where(CorrectiveAction.id.in_(of_site))
+    return query
 
 
 def _count(query) -> int:

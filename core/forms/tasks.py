@@ -68,18 +68,14 @@ def user_tasks(user: User, kind: str | None, limit: int) -> TaskList:
     # The engine may ask for nobody's tasks (its own tests do): nobody has any.
     if kind not in (None, FILL, FOLLOW_UP) or user is None:
         return TaskList()
-    tasks: list[Task] = []
-    total = 0
+    parts = {}
     if kind in (None, FILL):
         query = schedules.to_do_query(user)
-        total += _counted(query)
         rows = db.session.execute(query.limit(limit)).scalars().all() if limit else []
-        tasks += [_task(user, due) for due in rows]
+        parts[FILL] = TaskList([_task(user, due) for due in rows], total=_counted(query))
     if kind in (None, FOLLOW_UP):
         query = follow_ups.to_do_query(user)
-        total += _counted(query)
         rows = db.session.execute(query.limit(limit)).scalars().all() if limit else []
-        tasks += [_follow_up_task(found) for found in rows]
-    # The earliest due of both, as the inbox sorts them.
-    tasks.sort(key=lambda task: task.due)
-    return TaskList(tasks[:limit], total=total)
+        parts[FOLLOW_UP] = TaskList([_follow_up_task(found) for found in rows], total=_counted(query))
+    # The first of each kind: the inbox shows the first few of each kind under its count.
+    return TaskList.joined(parts)

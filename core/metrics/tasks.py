@@ -72,4 +72,5 @@ def user_tasks(user: User, kind: str | None, limit: int) -> TaskList:
             for site, metric in waiting[:limit]
         ],
         total=len(waiting),
+        kind_totals={ENTER: len(waiting)},
     )

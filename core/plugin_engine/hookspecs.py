@@ -490,8 +490,10 @@ def user_tasks(user, kind, limit):
     Called for the inbox, its count in the navigation, the dashboard and ``GET /api/v1/tasks``;
     an implementation that raises is logged with the plugin's name and left out. Return only
     what ``user`` may do now (ask the same refusal functions the pages ask), earliest due
-    first, at most ``limit`` tasks (``0``: none, only the count) in a ``TaskList`` whose
-    ``total`` says how many there are; with ``kind`` set, only tasks of that kind.
+    first, at most ``limit`` tasks of each kind (``0``: none, only the count) in a ``TaskList``
+    whose ``total`` says how many there are; with ``kind`` set, only tasks of that kind. The
+    inbox page shows the first few of each kind under the kind's count: give a plugin of
+    several kinds ``kind_totals`` (``{kind: total}``), else its kinds are shown without one.
 
     The navigation asks with ``limit=0`` on every page: count in the database with the same
     rules as the refusal functions, reading at most 1,001 rows (the built-in areas use

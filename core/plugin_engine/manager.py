@@ -54,6 +54,7 @@ from core.plugin_engine.types import (
     RiskFactor,
     SearchSource,
     Task,
+    TaskList,
     TrailEntity,
 )
 
@@ -871,10 +872,14 @@ def dashboard_overdue(site, user) -> tuple[list[OverdueItem], int]:
     return items, total
 
 
-def user_tasks(user, kind: str | None = None, limit: int = 50) -> tuple[list[Task], int]:
-    """Every plugin's tasks for ``user`` (of ``kind``), at most ``limit`` from each, and how
-    many there are in all; a plugin that fails is logged and left out."""
+def user_tasks(user, kind: str | None = None, limit: int = 50) -> tuple[TaskList, int]:
+    """Every plugin's tasks for ``user`` (of ``kind``), at most ``limit`` of each kind from each,
+    and how many there are in all; a plugin that fails is logged and left out.
+
+    The tasks' ``kind_totals`` say how many there are of each kind, None for a kind whose
+    plugin does not say (its listed tasks are then all that is known of it)."""
     tasks, total = [], 0
+    kind_totals: dict[str, int | None] = {}
     for impl in _implementations(_host(), "user_tasks"):
         try:
             result = _call(impl, {"user": user, "kind": kind, "limit": limit})
@@ -882,9 +887,20 @@ def user_tasks(user, kind: str | None = None, limit: int = 50) -> tuple[list[Tas
         except Exception:
             _log_failure(impl.plugin_name, "user_tasks")
             continue
-        tasks += [task for task in found if kind is None or task.kind == kind]
-        total += getattr(result, "total", len(found))
-    return tasks, total
+        found = [task for task in found if kind is None or task.kind == kind]
+        tasks += found
+        counted = getattr(result, "total", len(found))
+        total += counted
+        if kind is not None:
+            kind_totals[kind] = (kind_totals.get(kind) or 0) + counted
+            continue
+        told = getattr(result, "kind_totals", None) or {}
+        for key, number in told.items():
+            if number:
+                kind_totals[key] = number
+        for task in found:
+            kind_totals.setdefault(task.kind, None)
+    return TaskList(tasks, total=total, kind_totals=kind_totals), total
 
 
 def tick(now) -> list[str]:

@@ -890,11 +890,24 @@ class Task:
 
 class TaskList(list):
     """The first tasks of a source (earliest due first) and ``total``, how many it has in all:
-    the count in the navigation is the sum of the totals, without listing every task."""
+    the count in the navigation is the sum of the totals, without listing every task.
 
-    def __init__(self, items=(), total: int | None = None):
+    ``kind_totals`` says how many there are of each kind (``{kind: total}``), when the source
+    knows: the inbox page shows the first few of each kind under its count."""
+
+    def __init__(self, items=(), total: int | None = None, kind_totals: dict[str, int | None] | None = None):
         super().__init__(items)
         self.total = len(self) if total is None else total
+        self.kind_totals = dict(kind_totals or {})
+
+    @classmethod
+    def joined(cls, parts: dict[str, TaskList]) -> TaskList:
+        """One list of the sources in ``parts`` (``{kind: its tasks}``), each kind's total kept."""
+        return cls(
+            [task for part in parts.values() for task in part],
+            total=sum(part.total for part in parts.values()),
+            kind_totals={kind: part.total for kind, part in parts.items()},
+        )
 
 
 @_checks_arguments

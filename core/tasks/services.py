@@ -14,10 +14,14 @@ from core.plugin_engine import manager
 from core.plugin_engine.types import Task
 from core.times import viewer_zone
 
-# The inbox page lists this many at most (of a kind, when one is picked); the count says how
-# many there are in all. Each area lists this many of each kind before they are merged, so the
-# page's cost follows it: 200 made the large demo quality officer's inbox 87 KB and 7× small.
+# A kind's page lists this many at a time, a page after another; the count says how many there
+# are in all. Each area lists this many of the kind, so the page's cost follows it: 200 made the
+# large demo quality officer's inbox 87 KB and 7× small.
 INBOX_SIZE = 50
+# The inbox page shows the first of each kind, under the kind's count and a link to the kind's
+# own pages. The first 50 of all kinds merged had each area build 50 of each of its kinds (the
+# large demo's quality officer: 206 built, 50 shown, 2× the small demo's page): now 5 of each.
+KIND_SHOWN = 5
 # The API pages through at most this many (each area lists up to it before they are merged).
 INBOX_LIMIT = 10_000
 
@@ -26,6 +30,20 @@ INBOX_LIMIT = 10_000
 class Inbox:
     tasks: list[Task]
     total: int
+
+
+@dataclass(frozen=True)
+class KindWindow:
+    """The first tasks of a kind and how many there are (None: its area does not say)."""
+
+    kind: str
+    label: str
+    tasks: list[Task]
+    total: int | None
+
+    @property
+    def complete(self) -> bool:
+        return self.total is not None and self.total <= len(self.tasks)
 
 
 def _sort_key(task: Task):
@@ -39,6 +57,32 @@ def inbox(user: User, kind: str | None = None, limit: int = INBOX_SIZE) -> Inbox
     return Inbox(sorted(tasks, key=_sort_key)[:limit], total)
 
 
+def windows(user: User, shown: int = KIND_SHOWN) -> tuple[list[KindWindow], int]:
+    """The first ``shown`` tasks of each kind waiting for ``user``, kinds by their earliest due
+    task, and how many tasks there are in all."""
+    tasks, total = manager.user_tasks(user, None, shown)
+    by_kind: dict[str, list[Task]] = {}
+    for task in sorted(tasks, key=_sort_key):
+        by_kind.setdefault(task.kind, []).append(task)
+    return [
+        KindWindow(kind, str(listed[0].kind_label), listed[:shown], tasks.kind_totals.get(kind))
+        for kind, listed in by_kind.items()
+    ], total
+
+
+def page_number(asked: int | None) -> int:
+    """A kind's page number as asked, within the pages there can be (the areas list at most
+    ``INBOX_LIMIT`` of a kind)."""
+    return max(1, min(asked or 1, INBOX_LIMIT // INBOX_SIZE))
+
+
+def page(user: User, kind: str, number: int) -> Inbox:
+    """The ``number``-th page (from 1) of the tasks of ``kind``, and how many there are: every
+    task of a kind can be reached, a page after another."""
+    found = inbox(user, kind, limit=number * INBOX_SIZE)
+    return Inbox(found.tasks[(number - 1) * INBOX_SIZE :], found.total)
+
+
 def count(user: User) -> int:
     """How many tasks wait for ``user`` (once per request: the navigation asks on every page)."""
     counted = g.setdefault("dealerqms_task_counts", {})
@@ -50,19 +94,6 @@ def count(user: User) -> int:
 def is_overdue(task: Task) -> bool:
     # A task is the reader's own work: late when its day has passed on their site's clock.
     return task.due is not None and task.due < today(viewer_zone())
-
-
-def kinds(tasks: list[Task], complete: bool = True) -> list[tuple[str, str, int | None]]:
-    """The kinds among ``tasks``: key, label and how many, in the order they first appear.
-
-    When ``tasks`` are only the first of the reader's tasks (not ``complete``), the number is
-    None: counted among the listed ones it would be wrong, and counting every kind in full
-    would cost every area's count again; the kind's own page says how many it has."""
-    seen: dict[str, list] = {}
-    for task in tasks:
-        entry = seen.setdefault(task.kind, [str(task.kind_label), 0])
-        entry[1] += 1
-    return [(key, label, number if complete else None) for key, (label, number) in seen.items()]
 
 
 def with_task(url: str, kind: str) -> str:

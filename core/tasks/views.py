@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -25,18 +27,22 @@ def _user():
 
 @bp.route("/")
 def index():
+    """The first tasks of each kind under its count; with ``kind``, that kind's tasks a page at a time."""
     kind = request.args.get("kind") or None
-    every = services.inbox(_user())
-    # A kind picked: the first of that kind, not only those among the first of all kinds.
-    shown = services.inbox(_user(), kind) if kind else every
-    return render_template(
-        "tasks/inbox.html",
-        tasks=shown.tasks,
-        total=every.total,
-        shown_total=shown.total,
-        kinds=services.kinds(every.tasks, complete=every.total <= len(every.tasks)),
-        kind=kind,
+    if kind is None:
+        windows, total = services.windows(_user())
+        return render_template("tasks/inbox.html", windows=windows, total=total, kind=None)
+    number = services.page_number(request.args.get("page", 1, type=int))
+    shown = services.page(_user(), kind, number)
+    pages = SimpleNamespace(
+        page=number,
+        pages=None,
+        has_prev=number > 1,
+        prev_num=number - 1,
+        has_next=shown.total > number * services.INBOX_SIZE and services.page_number(number + 1) > number,
+        next_num=number + 1,
     )
+    return render_template("tasks/inbox.html", tasks=shown.tasks, total=shown.total, kind=kind, pages=pages)
 
 
 @bp.route("/count")

@@ -168,8 +168,11 @@ def test_the_overdue_actions_each_reader_sees_are_their_sites_and_readable_ones(
         listing = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
         if db.engine.dialect.name == "sqlite":
             plan = sqlite_plan(listing, LARGE_STATISTICS)
-            assert (
-                "SEARCH corrective_action USING COVERING INDEX ix_corrective_action_nc_state"
-                " (nonconformity_id=? AND state=?)" in plan
-            ), plan
+            # The site's NCs, then each one's open actions, once: looked up again as an "id IN"
+            # list, they were probed twice (5.1 ms against 0.3 for head0001 at large).
+            by_site = "SEARCH nonconformity USING COVERING INDEX ix_nonconformity_site_raised_at (site_id=?)"
+            per_nc = "ix_corrective_action_nc_state (nonconformity_id=? AND state=?)"
+            of_each = [step for step in plan if per_nc in step]
+            assert plan.count(by_site) == 1 and len(of_each) == 1, plan
+            assert plan.index(of_each[0]) == plan.index(by_site) + 1, plan
             assert not [step for step in plan if "ix_corrective_action_state_due" in step or step.startswith("SCAN")]

@@ -165,3 +165,24 @@ def test_a_heads_pages_count_the_revisions_to_approve_without_queries_for_each(a
         _submitted(app, f"SA-PR-{number:03d}")
     assert menu_count(head) == before + 9
     assert statements_of_page(app, head, "/tasks/count") == with_one
+
+
+def test_the_revisions_to_read_come_earliest_due_first_whatever_their_code(app, people, client_as, api_as):
+    """Each area lists only the first of each kind: the revisions to read are listed by when they
+    took effect (each is due a fortnight later), not by code — "next" and the inbox's window
+    start from the one due first."""
+    from core.database import commit, db
+
+    with app.app_context():
+        for code, days_ago in (("SA-PR-001", 10), ("SA-PR-002", 5), ("SA-PR-003", 20)):
+            effective_procedure(code).revisions[0].effective_date = today() - timedelta(days=days_ago)
+        db.session.flush()
+        commit()
+    response = client_as("staff").get("/tasks/next?kind=procedures.acknowledge")
+    assert "/procedures/SA-PR-003/revisions/1/sign/acknowledged" in response.headers["Location"]
+    listed = api_as("staff").get("/api/v1/tasks?kind=procedures.acknowledge&limit=2").get_json()
+    assert [task["record"] for task in listed] == ["SA-PR-003 rev 1", "SA-PR-001 rev 1"]
+    assert [task["due"] for task in listed] == [
+        (today() - timedelta(days=20) + timedelta(days=14)).isoformat(),
+        (today() - timedelta(days=10) + timedelta(days=14)).isoformat(),
+    ]
