@@ -12,7 +12,7 @@ from tests.procedures.conftest import effective_procedure, make_procedure, user
 
 
 def _kept() -> set[tuple]:
-    return set(db.session.execute(db.select(procedure_reader)).tuples())
+    return set(db.session.execute(db.select(procedure_reader)).all())
 
 
 def _recounted() -> set[tuple]:

@@ -235,7 +235,7 @@ def test_who_must_read_each_generated_procedure_is_kept_as_by_the_services(app, 
     from procedures.models import Procedure, procedure_reader, readers_of
 
     with app.app_context():
-        kept = set(db.session.execute(db.select(procedure_reader)).tuples())
+        kept = set(db.session.execute(db.select(procedure_reader)).all())
         procedures = db.session.execute(db.select(Procedure)).scalars()
         recounted = {(kind, name, p.id) for p in procedures for kind, name in readers_of(p.distribution)}
         assert kept and kept == recounted
