@@ -14,8 +14,9 @@ import textwrap
 import pytest
 
 # Loaded on first use: the PDF engine and what PDFs are made with, charts, the S3 client,
-# Redis and its job queue, Alembic (migrations, backups, /readyz), and the QR codes and
-# Markdown of the pages that show them.
+# Redis and its job queue, Alembic (migrations, backups, /readyz), the QR codes and
+# Markdown of the pages that show them, and the JSON API's libraries (its view modules and
+# the OpenAPI document).
 LAZY = (
     "weasyprint",
     "matplotlib",
@@ -33,9 +34,13 @@ LAZY = (
     "mako",
     "segno",
     "markdown",
+    "flask_smorest",
+    "apispec",
+    "marshmallow",
+    "webargs",
 )
 # What every start does load: proof that the probe sees the process's modules at all.
-ALWAYS = ("flask", "sqlalchemy", "flask_smorest")
+ALWAYS = ("flask", "sqlalchemy", "flask_login")
 
 PROBE = """
 import json, sys
@@ -161,7 +166,7 @@ from core.testing import csrf_token
 
 app = create_app({"TESTING": True})
 fresh = set(sys.modules)
-document_built_at_start = api_for(app)._spec is not None
+document_built_at_start = api_for(app)._document is not None
 with app.app_context():
     user = services.create_user(
         None, login="probe", display_name="Probe", roles=["admin"], password="Quality-check-2026"
@@ -171,12 +176,15 @@ with app.app_context():
 web = app.test_client()
 web.post("/login", data={"login": "probe", "password": "Quality-check-2026", "csrf_token": csrf_token(web)})
 page = web.get("/audits/")
+refused = app.test_client().get("/api/v1/audits")
+unloaded = not {"flask_smorest", "marshmallow"} & set(sys.modules)
 api = app.test_client().get("/api/v1/audits", headers={"Authorization": "Bearer " + token})
-document_built_by_a_request = api_for(app)._spec is not None
+document_built_by_a_request = api_for(app)._document is not None
 document = app.test_client().get("/api/v1/openapi.json")
 print(json.dumps({
     "page": page.status_code,
     "api": api.status_code,
+    "refused": [refused.status_code, refused.mimetype, refused.get_json()["status"], unloaded],
     "loaded": sorted(set(sys.modules) - fresh),
     "built": [document_built_at_start, document_built_by_a_request],
     "document": document.get_json(),
@@ -190,6 +198,10 @@ def test_a_fresh_app_loads_a_page_and_an_api_route_on_their_first_request(enviro
     answers = json.loads(output.strip().splitlines()[-1])
     assert (answers["page"], answers["api"]) == (200, 200)
     assert {"audits.views.audits", "audits.api.audits"} <= set(answers["loaded"])
+    # A request refused before any API module loads is answered in problem details all the same…
+    assert answers["refused"] == [401, "application/problem+json", 401, True]
+    # …and the API's libraries load with its first view module.
+    assert {"flask_smorest", "marshmallow", "webargs"} <= {name.split(".")[0] for name in answers["loaded"]}
     # The OpenAPI document is built when first read, neither at start-up nor by an API request…
     assert answers["built"] == [False, False]
     # …and then describes the whole API: every area's operations, token security, problem details.
