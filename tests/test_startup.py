@@ -4,6 +4,7 @@ need. Each check runs in a fresh interpreter, so nothing another test imported c
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -109,6 +110,8 @@ def test_create_app_loads_nothing_that_only_some_requests_need(environment):
     assert {name for name in modules if PAGES_AND_API.fullmatch(name)} == set()
     assert "core.intake.services" not in modules
     assert "core.web.admin" not in modules
+    # The backup and restore commands' module (tarfile, lzma) loads when one of them runs.
+    assert "core.backup" not in modules
     # The trail's entities and the commands' options read labels, not the services they name.
     assert modules & SERVICES_OF_LABELS_AND_OPTIONS == set()
 
@@ -221,6 +224,16 @@ def test_the_command_line_help_lists_every_command_without_loading_them(environm
     for command in ("init", "plugins", "user", "backup", "db", "worker", "openapi", "audits", "procedures"):
         assert f"  {command} " in help_text, command
     assert "  audits  " in help_text and "Internal audits" in help_text
+
+
+def test_a_command_loaded_when_run_is_listed_with_its_own_help(app):
+    """A stand-in's help, which ``dealerqms --help`` lists, is that of the command it loads."""
+    stand_ins = {name: command for name, command in app.cli.commands.items() if hasattr(command, "target")}
+    assert {"backup", "restore", "db"} <= set(stand_ins)
+    for name, stand_in in stand_ins.items():
+        module, _, attribute = stand_in.target.partition(":")
+        command = getattr(importlib.import_module(module), attribute)
+        assert (stand_in.name, stand_in.get_short_help_str()) == (name, command.get_short_help_str())
 
 
 def test_the_help_lists_exactly_the_commands_the_app_runs(environment):
