@@ -183,13 +183,18 @@ refused = app.test_client().get("/api/v1/audits")
 unloaded = not {"flask_smorest", "marshmallow"} & set(sys.modules)
 api = app.test_client().get("/api/v1/audits", headers={"Authorization": "Bearer " + token})
 document_built_by_a_request = api_for(app)._document is not None
+import flask_smorest
+from audits.routes import api as audits_api, inspections_api
+smorest = [isinstance(audits_api, flask_smorest.Blueprint), isinstance(inspections_api, flask_smorest.Blueprint)]
 document = app.test_client().get("/api/v1/openapi.json")
+smorest.append(isinstance(inspections_api, flask_smorest.Blueprint))
 print(json.dumps({
     "page": page.status_code,
     "api": api.status_code,
     "refused": [refused.status_code, refused.mimetype, refused.get_json()["status"], unloaded],
     "loaded": sorted(set(sys.modules) - fresh),
     "built": [document_built_at_start, document_built_by_a_request],
+    "smorest": smorest,
     "document": document.get_json(),
 }))
 """
@@ -205,6 +210,9 @@ def test_a_fresh_app_loads_a_page_and_an_api_route_on_their_first_request(enviro
     assert answers["refused"] == [401, "application/problem+json", 401, True]
     # …and the API's libraries load with its first view module.
     assert {"flask_smorest", "marshmallow", "webargs"} <= {name.split(".")[0] for name in answers["loaded"]}
+    # An area's API blueprint is flask-smorest's once its views load (the audits' by that
+    # request, the inspections' nested in it by reading the document).
+    assert answers["smorest"] == [True, False, True]
     # The OpenAPI document is built when first read, neither at start-up nor by an API request…
     assert answers["built"] == [False, False]
     # …and then describes the whole API: every area's operations, token security, problem details.
