@@ -18,6 +18,10 @@ core's own here, the plugins' through the ``register_api_blueprints`` hook
     @bp.response(200, ProcedureSchema(many=True))
     def list_procedures():
         return services.visible_procedures(api_user())
+
+The product's own areas declare theirs as :class:`~core.lazy_views.LazyApiBlueprint`
+tables, so that start-up imports neither flask-smorest nor marshmallow: this package
+mounts, checks tokens and answers problem details without them (:class:`DealerApi`).
 """
 
 from __future__ import annotations
