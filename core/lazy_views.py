@@ -21,17 +21,20 @@ every view module). Login and permission checks stay decorators on the view func
 :class:`LazyApiBlueprint` is the same for a flask-smorest blueprint: its ``@bp.arguments``
 and ``@bp.response`` describe the operation when the module loads, and the API loads
 every module of a blueprint (:meth:`LazyApiBlueprint.load_views`) the first time the
-OpenAPI document is read.
+OpenAPI document is read. Until one of its modules loads it is a plain Flask blueprint,
+so that start-up does not import flask-smorest, marshmallow and webargs; the first use
+of flask-smorest's side of it (a decorator) makes it a flask-smorest ``Blueprint``.
 """
 
 from __future__ import annotations
 
+import functools
+import sys
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import flask
-import flask_smorest
 from flask_login import login_required
 from werkzeug.utils import import_string
 
@@ -173,15 +176,40 @@ class LazyBlueprint(_DeclaredRoutes, flask.Blueprint):
             self.before_request(_signed_in_only)
 
 
-class LazyApiBlueprint(_DeclaredRoutes, flask_smorest.Blueprint):
+class LazyApiBlueprint(_DeclaredRoutes, flask.Blueprint):
     """A flask-smorest blueprint whose routes come from a table and whose handler modules load
-    lazily; each operation is described when its module loads."""
+    lazily; each operation is described when its module loads.
 
-    def __init__(self, name: str, import_name: str, *, routes: Iterable[Route] = (), **options):
+    Mounting needs only Flask's side of it, so it starts as a Flask blueprint that keeps
+    what flask-smorest's ``Blueprint.__init__`` would (the description, the endpoints, their
+    documentation). The first attribute it lacks — ``@bp.arguments``, ``@bp.response``,
+    ``register_views_in_doc``… — imports flask-smorest and makes it an instance of
+    :func:`_with_flask_smorest` of its class, a subclass of both, so ``isinstance(bp,
+    flask_smorest.Blueprint)`` holds from then on."""
+
+    def __init__(self, name: str, import_name: str, *, routes: Iterable[Route] = (), description: str = "", **options):
         super().__init__(name, import_name, **options)
+        self.description = description
+        self._docs: dict = {}
+        self._endpoints: list[str] = []
         self._loading = threading.Lock()
         self._declare(routes)
         self._endpoints.extend(route.name for route in self.routes)
+
+    def __getattr__(self, name: str):
+        if name.startswith("__") or isinstance(self, _smorest_blueprint()):
+            raise AttributeError(name)
+        with _becoming:
+            if not isinstance(self, _smorest_blueprint()):
+                self.__class__ = _with_flask_smorest(type(self))
+                # What flask-smorest's __init__ sets besides what ours keeps.
+                self._prepare_doc_cbks = [
+                    self._prepare_arguments_doc,
+                    self._prepare_response_doc,
+                    self._prepare_pagination_doc,
+                    self._prepare_etag_doc,
+                ]
+        return getattr(self, name)
 
     def _confirmed_view(self, endpoint, view_func, methods, options) -> None:
         parameters, tags = options.get("parameters"), options.get("tags")
@@ -198,3 +226,24 @@ class LazyApiBlueprint(_DeclaredRoutes, flask_smorest.Blueprint):
                     child.load_views()
                 prefix = options.get("name", child.name)
                 self._docs.update({f"{prefix}.{endpoint}": doc for endpoint, doc in child._docs.items()})
+
+
+_becoming = threading.Lock()
+
+
+def _smorest_blueprint() -> type:
+    # Nothing is a flask-smorest Blueprint before flask-smorest is imported; asking must not import it.
+    smorest = sys.modules.get("flask_smorest")
+    return smorest.Blueprint if smorest is not None else ()
+
+
+@functools.cache
+def _with_flask_smorest(cls: type) -> type:
+    """``cls`` (a :class:`LazyApiBlueprint` or a subclass) with flask-smorest's ``Blueprint`` after
+    it: this module's route table and confirmation come first, flask-smorest's decorators,
+    documentation and nesting after; Flask's own ``Blueprint`` is the last of both."""
+    import flask_smorest
+
+    return type(
+        cls.__name__, (cls, flask_smorest.Blueprint), {"__module__": cls.__module__, "__qualname__": cls.__qualname__}
+    )

@@ -4,6 +4,7 @@ need. Each check runs in a fresh interpreter, so nothing another test imported c
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -14,8 +15,9 @@ import textwrap
 import pytest
 
 # Loaded on first use: the PDF engine and what PDFs are made with, charts, the S3 client,
-# Redis and its job queue, Alembic (migrations, backups, /readyz), and the QR codes and
-# Markdown of the pages that show them.
+# Redis and its job queue, Alembic (migrations, backups, /readyz), the QR codes and
+# Markdown of the pages that show them, and the JSON API's libraries (its view modules and
+# the OpenAPI document).
 LAZY = (
     "weasyprint",
     "matplotlib",
@@ -33,9 +35,13 @@ LAZY = (
     "mako",
     "segno",
     "markdown",
+    "flask_smorest",
+    "apispec",
+    "marshmallow",
+    "webargs",
 )
 # What every start does load: proof that the probe sees the process's modules at all.
-ALWAYS = ("flask", "sqlalchemy", "flask_smorest")
+ALWAYS = ("flask", "sqlalchemy", "flask_login")
 
 PROBE = """
 import json, sys
@@ -104,6 +110,8 @@ def test_create_app_loads_nothing_that_only_some_requests_need(environment):
     assert {name for name in modules if PAGES_AND_API.fullmatch(name)} == set()
     assert "core.intake.services" not in modules
     assert "core.web.admin" not in modules
+    # The backup and restore commands' module (tarfile, lzma) loads when one of them runs.
+    assert "core.backup" not in modules
     # The trail's entities and the commands' options read labels, not the services they name.
     assert modules & SERVICES_OF_LABELS_AND_OPTIONS == set()
 
@@ -161,7 +169,7 @@ from core.testing import csrf_token
 
 app = create_app({"TESTING": True})
 fresh = set(sys.modules)
-document_built_at_start = api_for(app)._spec is not None
+document_built_at_start = api_for(app)._document is not None
 with app.app_context():
     user = services.create_user(
         None, login="probe", display_name="Probe", roles=["admin"], password="Quality-check-2026"
@@ -171,14 +179,22 @@ with app.app_context():
 web = app.test_client()
 web.post("/login", data={"login": "probe", "password": "Quality-check-2026", "csrf_token": csrf_token(web)})
 page = web.get("/audits/")
+refused = app.test_client().get("/api/v1/audits")
+unloaded = not {"flask_smorest", "marshmallow"} & set(sys.modules)
 api = app.test_client().get("/api/v1/audits", headers={"Authorization": "Bearer " + token})
-document_built_by_a_request = api_for(app)._spec is not None
+document_built_by_a_request = api_for(app)._document is not None
+import flask_smorest
+from audits.routes import api as audits_api, inspections_api
+smorest = [isinstance(audits_api, flask_smorest.Blueprint), isinstance(inspections_api, flask_smorest.Blueprint)]
 document = app.test_client().get("/api/v1/openapi.json")
+smorest.append(isinstance(inspections_api, flask_smorest.Blueprint))
 print(json.dumps({
     "page": page.status_code,
     "api": api.status_code,
+    "refused": [refused.status_code, refused.mimetype, refused.get_json()["status"], unloaded],
     "loaded": sorted(set(sys.modules) - fresh),
     "built": [document_built_at_start, document_built_by_a_request],
+    "smorest": smorest,
     "document": document.get_json(),
 }))
 """
@@ -190,6 +206,13 @@ def test_a_fresh_app_loads_a_page_and_an_api_route_on_their_first_request(enviro
     answers = json.loads(output.strip().splitlines()[-1])
     assert (answers["page"], answers["api"]) == (200, 200)
     assert {"audits.views.audits", "audits.api.audits"} <= set(answers["loaded"])
+    # A request refused before any API module loads is answered in problem details all the same…
+    assert answers["refused"] == [401, "application/problem+json", 401, True]
+    # …and the API's libraries load with its first view module.
+    assert {"flask_smorest", "marshmallow", "webargs"} <= {name.split(".")[0] for name in answers["loaded"]}
+    # An area's API blueprint is flask-smorest's once its views load (the audits' by that
+    # request, the inspections' nested in it by reading the document).
+    assert answers["smorest"] == [True, False, True]
     # The OpenAPI document is built when first read, neither at start-up nor by an API request…
     assert answers["built"] == [False, False]
     # …and then describes the whole API: every area's operations, token security, problem details.
@@ -209,6 +232,16 @@ def test_the_command_line_help_lists_every_command_without_loading_them(environm
     for command in ("init", "plugins", "user", "backup", "db", "worker", "openapi", "audits", "procedures"):
         assert f"  {command} " in help_text, command
     assert "  audits  " in help_text and "Internal audits" in help_text
+
+
+def test_a_command_loaded_when_run_is_listed_with_its_own_help(app):
+    """A stand-in's help, which ``dealerqms --help`` lists, is that of the command it loads."""
+    stand_ins = {name: command for name, command in app.cli.commands.items() if hasattr(command, "target")}
+    assert {"backup", "restore", "db"} <= set(stand_ins)
+    for name, stand_in in stand_ins.items():
+        module, _, attribute = stand_in.target.partition(":")
+        command = getattr(importlib.import_module(module), attribute)
+        assert (stand_in.name, stand_in.get_short_help_str()) == (name, command.get_short_help_str())
 
 
 def test_the_help_lists_exactly_the_commands_the_app_runs(environment):

@@ -21,7 +21,8 @@ from core.api import (
     UTCDateTime,
     api_user,
 )
-from core.api.schemas import ID_MAX, Pattern, SignatureSchema
+from core.api.converters import ID_MAX
+from core.api.schemas import Pattern, SignatureSchema
 from core.signatures import signatures_for
 
 

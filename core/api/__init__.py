@@ -18,57 +18,59 @@ core's own here, the plugins' through the ``register_api_blueprints`` hook
     @bp.response(200, ProcedureSchema(many=True))
     def list_procedures():
         return services.visible_procedures(api_user())
+
+The product's own areas declare theirs as :class:`~core.lazy_views.LazyApiBlueprint`
+tables, so that start-up imports neither flask-smorest nor marshmallow: this package
+mounts, checks tokens and answers problem details without them (:class:`DealerApi`).
 """
 
 from __future__ import annotations
 
 import threading
 from http import HTTPStatus
+from typing import TYPE_CHECKING
 
 import flask
-import flask_smorest
-from apispec import BasePlugin
-from flask import Flask
-from flask_smorest.utils import prepare_response
+from flask import Flask, current_app
 
-from core.api.auth import (
-    SECURITY_SCHEME,
-    api_user,
-    load_user_from_request,
-    loaded,
-    require_token,
-    token_required,
-)
-from core.api.converters import PeriodConverter, PluginKeyConverter, period_schema, plugin_key_schema
-from core.api.health import bp as health_bp
-from core.api.pagination import CURSOR_HEADERS, PAGE_HEADERS, PageArgs, page_headers, paginate
+from core.api.auth import api_user, load_user_from_request, loaded, require_token, token_required
 from core.api.problems import MEDIA_TYPE as PROBLEM_MEDIA_TYPE
 from core.api.problems import handle_api_error, problem, routing_problem, screen_request
-from core.api.schemas import (
-    Boolean,
-    Date,
-    Integer,
-    NonEmptyString,
-    Number,
-    ProblemSchema,
-    QueryBoolean,
-    QueryInteger,
-    UTCDateTime,
-)
+from core.api.routes import health as health_bp
 from core.extensions import CommandLoadedWhenRun, csrf, login_manager
+from core.lazy_exports import lazy_exports
 from core.lazy_views import LazyApiBlueprint
 from core.plugin_engine import manager
+
+if TYPE_CHECKING:
+    import flask_smorest
+    from apispec import APISpec
+
+    from core.api.document import OpenApiDocument
 
 API_PREFIX = "/api/v1"
 EXTENSION = manager.API_EXTENSION
 
-DESCRIPTION = """\
-The dealerqms JSON API. Every endpoint under `/api/v1` needs
-`Authorization: Bearer <token>` (create a token on your account page or with
-`dealerqms token create LOGIN`). Errors are RFC 9457 problem details
-(`application/problem+json`). Lists are JSON arrays; their pages are linked
-in the `Link` header.
-"""
+# The shared fields and schemas, and pagination, are marshmallow's: imported on first use
+# (PEP 562), by the view modules that declare their requests and responses with them.
+_LAZY = {
+    "Boolean": "core.api.schemas",
+    "Date": "core.api.schemas",
+    "Integer": "core.api.schemas",
+    "NonEmptyString": "core.api.schemas",
+    "Number": "core.api.schemas",
+    "ProblemSchema": "core.api.schemas",
+    "QueryBoolean": "core.api.schemas",
+    "QueryInteger": "core.api.schemas",
+    "UTCDateTime": "core.api.schemas",
+    "CURSOR_HEADERS": "core.api.pagination",
+    "PAGE_HEADERS": "core.api.pagination",
+    "PageArgs": "core.api.pagination",
+    "page_headers": "core.api.pagination",
+    "paginate": "core.api.pagination",
+}
+
+__getattr__, __dir__ = lazy_exports(globals(), _LAZY)
 
 __all__ = [
     "API_PREFIX",
@@ -100,51 +102,11 @@ __all__ = [
 ]
 
 
-class _Conventions(BasePlugin):
-    """What every operation of the document shares.
+class DealerApi:
+    """The app's JSON API: its blueprints mounted with problem-details errors and token checks
+    scoped to the API, and its OpenAPI document.
 
-    Tags name the area's blueprint (``users``), not the name Flask mounted it
-    under (``users_api.users``). The error responses the plumbing itself
-    gives are documented on every operation where they can happen: 401
-    without a valid token (all but ``/healthz``), 404 for an address whose
-    parameters name nothing, 400 (malformed), 413 (too large) and 422
-    (invalid values) for a request body, 422 for query parameters. What a
-    service refuses beyond that (403, 409, 429) each operation declares.
-    There is no catch-all ``default`` response: a status the document does
-    not name for an operation is a finding of the API's own tests.
-    """
-
-    def __init__(self, tag_names: dict[str, str]):
-        self.tag_names = tag_names
-
-    def operation_helper(self, path=None, operations=None, **kwargs):
-        for operation in (operations or {}).values():
-            if not isinstance(operation, dict):
-                continue
-            if "tags" in operation:
-                operation["tags"] = [self.tag_names.get(tag, tag) for tag in operation["tags"]]
-            responses = operation.setdefault("responses", {})
-
-            def document(status: HTTPStatus, responses=responses):
-                if not {status.value, str(status.value)} & responses.keys():
-                    responses[status.value] = status.name
-
-            if operation.get("security") != []:
-                document(HTTPStatus.UNAUTHORIZED)
-            if "{" in (path or ""):
-                document(HTTPStatus.NOT_FOUND)
-            if "requestBody" in operation:
-                document(HTTPStatus.BAD_REQUEST)
-                document(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
-                document(HTTPStatus.UNPROCESSABLE_ENTITY)
-            if any(isinstance(p, dict) and p.get("in") == "query" for p in operation.get("parameters", [])):
-                document(HTTPStatus.UNPROCESSABLE_ENTITY)
-
-
-class DealerApi(flask_smorest.Api):
-    """flask-smorest's Api, with problem-details errors and token checks scoped to the API.
-
-    flask-smorest would register one app-wide ``HTTPException`` handler that
+    flask-smorest's ``Api`` would register one app-wide ``HTTPException`` handler that
     answers JSON, which would turn the web UI's error pages into JSON too.
     Instead each area's blueprint is mounted inside a blueprint made for this
     app, which carries the error handler and the token check (a blueprint's
@@ -152,98 +114,61 @@ class DealerApi(flask_smorest.Api):
     The area's own blueprint object is left as it was, so it can be mounted
     in other apps too. An address under ``/api/`` that matches no route is
     answered by a ``before_request`` hook.
+
+    Serving the API needs none of flask-smorest, apispec and marshmallow — a view module
+    imports them when it loads — so the app gets at start-up what flask-smorest's
+    ``Api.init_app`` would give it (the route of ``/api/v1/openapi.json``, its entry in
+    ``app.extensions``, the ``openapi`` command group as a stand-in), and the ``Api``
+    itself (:class:`core.api.document.OpenApiDocument`) is made the first time the
+    document is read (:attr:`spec`).
     """
 
-    ERROR_SCHEMA = ProblemSchema
-    # No catch-all response: see _Conventions.
-    DEFAULT_ERROR_RESPONSE_NAME = None
-
     def __init__(self, app: Flask):
+        self._app = app
         self._tag_names: dict[str, str] = {}
         # Blueprints mounted whose operations the document does not describe yet (see ``spec``).
         self._undocumented: list[tuple[flask_smorest.Blueprint, str, list | None]] = []
         self._documenting = threading.Lock()
-        # flask-smorest's arguments for the document, until it is built (see ``_init_spec``).
-        self._unbuilt_spec: dict | None = None
-        # The thread building it, whose reads of ``spec`` meanwhile are flask-smorest's own set-up.
-        self._builder: int | None = None
-        super().__init__(
-            spec_kwargs={
-                "extra_plugins": [_Conventions(self._tag_names)],
-                "info": {"description": DESCRIPTION},
-                "security": [{SECURITY_SCHEME: []}],
-            }
-        )
-        # Kept by flask-smorest and described in the document when it is built.
-        self.register_converter(PluginKeyConverter, plugin_key_schema)
-        self.register_converter(PeriodConverter, period_schema)
-        self.init_app(app)
-
-    def _init_spec(self, **spec_kwargs) -> None:
-        """flask-smorest builds the document's skeleton in ``init_app`` (its plugins, the
-        named responses of every HTTP status, headers, converters): work for every process
-        that only the document's readers need, so it is kept for the first read of ``spec``.
-        The ``openapi`` command group it adds is added here, imported when it runs."""
-        self._unbuilt_spec = spec_kwargs
-        openapi = CommandLoadedWhenRun("openapi", "OpenAPI commands.", "flask_smorest.spec:openapi_cli")
-        self._app.cli.add_command(openapi)
-
-    def _build_spec(self) -> None:
-        self._builder = threading.get_ident()
-        try:
-            super()._init_spec(**self._unbuilt_spec)
-            self._spec.components.security_scheme(
-                SECURITY_SCHEME,
-                {
-                    "type": "http",
-                    "scheme": "bearer",
-                    "description": "An API token, from the account page or `dealerqms token create`.",
-                },
-            )
-            self._unbuilt_spec = None
-        finally:
-            self._builder = None
+        self._document: OpenApiDocument | None = None
+        app.extensions["flask-smorest"] = {"apis": {"": {"ext_obj": self}}, "blp_name_to_api": {}}
+        # Where flask-smorest's Api.init_app put it: first, and named and served as it did.
+        docs = flask.Blueprint("api-docs", __name__, url_prefix="/" + app.config["OPENAPI_URL_PREFIX"].lstrip("/"))
+        docs.add_url_rule("/" + app.config["OPENAPI_JSON_PATH"].lstrip("/"), "openapi_json", self._openapi_json)
+        app.register_blueprint(docs)
+        app.before_request(routing_problem)
+        app.cli.add_command(CommandLoadedWhenRun("openapi", "OpenAPI commands.", "flask_smorest.spec:openapi_cli"))
 
     @property
-    def spec(self):
+    def spec(self) -> APISpec:
         """The OpenAPI document, with every blueprint mounted so far described in it.
 
-        Its skeleton is built the first time it is read (see ``_init_spec``). Describing
-        the operations (resolving each marshmallow schema) takes a fifth of a second that
-        only ``/api/v1/openapi.json`` and the API's tests need, so it happens here too, not
-        when a blueprint is mounted; so does loading the handler modules of a
-        :class:`~core.lazy_views.LazyApiBlueprint`.
+        flask-smorest's ``Api`` and the document's skeleton are made the first time it is
+        read. Describing the operations (resolving each marshmallow schema) takes a fifth
+        of a second that only ``/api/v1/openapi.json`` and the API's tests need, so it
+        happens here too, not when a blueprint is mounted; so does loading the handler
+        modules of a :class:`~core.lazy_views.LazyApiBlueprint`.
         """
-        if self._builder == threading.get_ident():
-            return self._spec
-        if self._unbuilt_spec is not None or self._undocumented:
+        if self._document is None or self._undocumented:
             with self._documenting:
-                if self._unbuilt_spec is not None:
-                    self._build_spec()
+                if self._document is None:
+                    from core.api.document import OpenApiDocument
+
+                    self._document = OpenApiDocument(self._app, self._tag_names)
+                document = self._document
                 while self._undocumented:
                     blp, full_name, parameters = self._undocumented.pop(0)
                     if isinstance(blp, LazyApiBlueprint):
                         # Its handler modules, and so what they describe, load on first use.
                         blp.load_views()
-                    blp.register_views_in_doc(self, self._app, self._spec, name=full_name, parameters=parameters)
-                    self._spec.tag({"name": blp.name, "description": blp.description})
-        return self._spec
+                    blp.register_views_in_doc(document, self._app, document.spec, name=full_name, parameters=parameters)
+                    document.spec.tag({"name": blp.name, "description": blp.description})
+        return self._document.spec
 
-    @spec.setter
-    def spec(self, value):
-        self._spec = value
-
-    def _register_error_handlers(self):
-        self._app.before_request(routing_problem)
-
-    def _register_responses(self):
-        """flask-smorest's named responses, as ``application/problem+json``."""
-        for status in HTTPStatus:
-            response = {"description": status.phrase}
-            if status >= 400:
-                response["schema"] = self.ERROR_SCHEMA
-            prepare_response(response, self.spec, PROBLEM_MEDIA_TYPE)
-            self.spec.components.response(status.name, response, lazy=True)
+    def _openapi_json(self):
+        """``/api/v1/openapi.json``, as flask-smorest serves it."""
+        return current_app.response_class(
+            flask.json.dumps(self.spec.to_dict(), indent=2, sort_keys=False), mimetype="application/json"
+        )
 
     def mount(self, entry: manager.PluginBlueprint) -> None:
         """Mount a plugin's API blueprint as the plugin manager laid it out."""

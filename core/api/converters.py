@@ -17,7 +17,9 @@ from __future__ import annotations
 
 from werkzeug.routing import BaseConverter, IntegerConverter
 
-from core.api.schemas import ID_MAX
+# The largest id of a record: its column is an ``integer``, 32 bits on PostgreSQL,
+# which refuses a larger number even to compare ("integer out of range").
+ID_MAX = 2**31 - 1
 
 
 def at_most(limit: int) -> str:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from core import readiness
 from core.api.problems import problem
-
-bp = Blueprint("health", __name__, description="Liveness and readiness of the service.")
+from core.api.routes import health as bp
 
 
 class HealthSchema(Schema):

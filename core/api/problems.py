@@ -13,7 +13,6 @@ from http import HTTPStatus
 
 from flask import current_app, json, request
 from flask_babel import gettext as _
-from marshmallow import ValidationError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import (
     HTTPException,
@@ -182,6 +181,9 @@ def handle_api_error(error: Exception):
         return problem(
             409, "The record was changed by someone else meanwhile (stale row_version); reload it and try again."
         )
+    # Imported here: the API's libraries load with its first view module (issue #20).
+    from marshmallow import ValidationError
+
     if isinstance(error, ValidationError):
         errors = flatten_messages(error.messages)
         return problem(

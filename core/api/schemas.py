@@ -6,7 +6,7 @@ as a boolean) and bound nothing, so an offset beyond 64 bits reached the
 database and came back as a 500. The fields here take exactly what the
 OpenAPI document says: in a JSON body the JSON type itself, in a query
 string its one text spelling, and whole numbers a 64-bit column can hold
-(an id: ``ID_MAX``, what PostgreSQL's ``integer`` holds).
+(an id: ``core.api.converters.ID_MAX``, what PostgreSQL's ``integer`` holds).
 """
 
 from __future__ import annotations
@@ -20,9 +20,6 @@ from core.database import iso_utc
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
-# The largest id of a record: its column is an ``integer``, 32 bits on PostgreSQL,
-# which refuses a larger number even to compare ("integer out of range").
-ID_MAX = 2**31 - 1
 _QUERY_INTEGER = re.compile(r"-?[0-9]+")
 
 

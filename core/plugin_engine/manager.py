@@ -465,16 +465,20 @@ def _call(impl, kwargs: dict[str, Any]):
 
 def _call_for_list(impl, hook_name: str, value_type: type | tuple[type, ...], kwargs: dict[str, Any] | None = None):
     """Call a start-up hook; anything wrong is a :class:`PluginError` naming the plugin."""
+    return _as_list(impl.plugin_name, hook_name, _called(impl, hook_name, kwargs), value_type)
+
+
+def _called(impl, hook_name: str, kwargs: dict[str, Any] | None = None):
+    """What a start-up hook returns; an exception it raises is a :class:`PluginError` naming the plugin."""
     plugin = impl.plugin_name
     try:
-        result = _call(impl, kwargs or {})
+        return _call(impl, kwargs or {})
     except DefinitionError as error:
         raise PluginError(plugin, f"{hook_name}: {error}") from error
     except PluginError:
         raise
     except Exception as error:
         raise PluginError(plugin, f"{hook_name} raised {type(error).__name__}: {error}") from error
-    return _as_list(plugin, hook_name, result, value_type)
 
 
 def _as_list(plugin: str, hook_name: str, result, value_type) -> list:
@@ -585,14 +589,13 @@ def translation_directories(app: Flask | None = None) -> list[Path]:
 
 def api_blueprints(app: Flask | None = None) -> list[PluginBlueprint]:
     """The plugins' flask-smorest blueprints for the API to mount under ``/api/v1``."""
-    from flask_smorest import Blueprint as ApiBlueprint
-
     host = _host(app)
     if host._api_blueprints is None:
         entries = []
         for impl in _in_loading_order(host, "register_api_blueprints"):
             plugin = impl.plugin_name
-            blueprints = _call_for_list(impl, "register_api_blueprints", ApiBlueprint)
+            result = _called(impl, "register_api_blueprints")
+            blueprints = _as_list(plugin, "register_api_blueprints", result, _api_blueprint_type(result))
             if _is_default_plugin(host, plugin):
                 # The core's areas are the API's own resources, each blueprint at its own prefix.
                 entries += [
@@ -697,6 +700,20 @@ def register(plugin, name: str, app: Flask | None = None) -> None:
     host.registry = new_registry
     host._migrations = None
     mount_api_blueprints(app)
+
+
+def _api_blueprint_type(blueprints) -> type:
+    """The type ``register_api_blueprints``' blueprints must have: flask-smorest's ``Blueprint``,
+    which the areas' lazy ones (:class:`core.lazy_views.LazyApiBlueprint`) become only when
+    their views load. Checking those does not import flask-smorest (issue #20); anything
+    else is checked against flask-smorest's own class."""
+    from core.lazy_views import LazyApiBlueprint
+
+    if isinstance(blueprints, list | tuple) and all(isinstance(b, LazyApiBlueprint) for b in blueprints):
+        return LazyApiBlueprint
+    from flask_smorest import Blueprint as ApiBlueprint
+
+    return ApiBlueprint
 
 
 def mount_api_blueprints(app: Flask) -> None:

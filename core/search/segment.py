@@ -11,22 +11,34 @@ Why pairs and not a dictionary segmenter (jieba): docs/search.md, with the measu
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
 # CJK unified ideographs (with extension A and the compatibility block), kana, hangul.
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af"
-_RUN = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+")
-_IS_CJK = re.compile(rf"[{_CJK}]")
+
+
+@functools.cache
+def _cjk_pattern() -> re.Pattern:
+    # Compiled when text is first cut, not on import (nor the one below): each of these
+    # character classes takes Python's compiler 2–3 ms, which every process's start-up paid
+    # (core.search.index imports this module; issue #20).
+    return re.compile(rf"[{_CJK}]")
+
+
+@functools.cache
+def _run_pattern() -> re.Pattern:
+    return re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+")
 
 
 def _is_cjk(run: str) -> bool:
-    return bool(_IS_CJK.match(run))
+    return bool(_cjk_pattern().match(run))
 
 
 def runs(text: str) -> list[str]:
     """The runs of ``text``: each a run of CJK characters or a word of other letters and digits."""
-    return [run.lower() for run in _RUN.findall(text or "")]
+    return [run.lower() for run in _run_pattern().findall(text or "")]
 
 
 def terms_of_run(run: str) -> list[str]:

@@ -83,14 +83,15 @@ def seed_texts(path: Path) -> list[str]:
 def demo_texts() -> list[str]:
     """Every Chinese string of the demo modules and the starter procedures' paragraphs."""
     texts = []
+    chinese = segment._cjk_pattern()
     for module in ROOT.glob("**/demo.py"):
         if ".venv" in module.parts:
             continue
         for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and segment._IS_CJK.search(node.value):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and chinese.search(node.value):
                 texts.append(node.value)
     for document in (ROOT / "procedures" / "library").glob("*.md"):
-        texts.extend(p for p in document.read_text(encoding="utf-8").split("\n\n") if segment._IS_CJK.search(p))
+        texts.extend(p for p in document.read_text(encoding="utf-8").split("\n\n") if chinese.search(p))
     return texts
 
 
