@@ -11,6 +11,8 @@ from core.database import commit, db
 __all__ = [
     "demo_random",
     "demo_sites",
+    "metric_values",
+    "submission_count",
     "submissions_between",
     "submissions_in_period",
     "submit_form",
@@ -62,6 +64,73 @@ def submissions_between(form_key: str, site, first: str, last: str) -> list[dict
             .order_by(FormSubmission.submitted_at, FormSubmission.id)
         ).scalars()
     )
+
+
+def submission_count(form_key: str, site, period: str, *, where: dict | None = None) -> int:
+    """How many submissions of ``form_key`` there are at ``site`` in the month ``period``
+    (``YYYY-MM``), counting at most 1,001: above 1,000 a page writes ``count_text(count)``,
+    "1,000+".
+
+    ``where`` keeps only those whose field has the value (``{"test_drive": True}``; a
+    ``bool``, ``int`` or ``str``). The count is made by the database from the form's index
+    of sites and months — no submission's data is loaded — so a dashboard panel can say how
+    many records a month holds for the same cost in a quiet month as in a busy one::
+
+        @hookimpl
+        def dashboard_panels(site, user):
+            month = current_period()
+            drives = submission_count("usedcars.test_drive", site, month, where={"returned_late": True})
+    """
+    from core.counts import capped_count
+    from core.forms.models import FormSubmission
+
+    query = db.select(FormSubmission.id).where(
+        FormSubmission.form_key == form_key,
+        FormSubmission.site_id == site.id,
+        FormSubmission.period == period,
+    )
+    for field, value in (where or {}).items():
+        query = query.where(_field_equals(FormSubmission.data[field], value))
+    return capped_count(query)
+
+
+def _field_equals(element, value):
+    # bool before int: True is an int too, and JSON stores it as true, not 1.
+    if isinstance(value, bool):
+        return element.as_boolean() == value
+    if isinstance(value, int):
+        return element.as_integer() == value
+    if isinstance(value, str):
+        return element.as_string() == value
+    raise TypeError(f"submission_count: where takes bool, int or str values, not {type(value).__name__}")
+
+
+def metric_values(metric_keys, site, period: str) -> dict[str, float | None]:
+    """The stored values of metrics at ``site`` for ``period`` (``YYYY-MM``, the first month
+    of a quarterly or yearly metric's period), by key; ``None`` where there is none.
+
+    A computed metric's value is kept up to date by the core (each submission marks its
+    month for recomputation): one pending for these metrics at the site is computed first,
+    as the KPI pages do, so the value is never older than the records. Reading it costs
+    the same whatever the month holds, where recomputing it on each view reads every
+    submission of the month. Raises ``NotFound`` for a key no plugin defines.
+    """
+    from core.metrics import services
+    from core.metrics.models import Measurement
+
+    metrics = [services.definition(key) for key in metric_keys]
+    services.refresh(sites=[site.id], metrics=metrics)
+    values: dict[str, float | None] = dict.fromkeys(metric_keys)
+    values.update(
+        db.session.execute(
+            db.select(Measurement.metric_key, Measurement.value).where(
+                Measurement.site_id == site.id,
+                Measurement.period == period,
+                Measurement.metric_key.in_(list(metric_keys)),
+            )
+        ).all()
+    )
+    return values
 
 
 def submit_form(form_key: str, data: dict, *, site: str, submitted_by: str, submitted_at=None) -> int:
