@@ -81,17 +81,22 @@ def submission_count(form_key: str, site, period: str, *, where: dict | None = N
             month = current_period()
             drives = submission_count("usedcars.test_drive", site, month, where={"returned_late": True})
     """
-    from core.counts import capped_count
+    from sqlalchemy import literal_column
+
+    from core.counts import COUNT_CAP
     from core.forms.models import FormSubmission
 
-    query = db.select(FormSubmission.id).where(
+    query = db.select(literal_column("1")).where(
         FormSubmission.form_key == form_key,
         FormSubmission.site_id == site.id,
         FormSubmission.period == period,
     )
     for field, value in (where or {}).items():
         query = query.where(_field_equals(FormSubmission.data[field], value))
-    return capped_count(query)
+    # Not core.counts.capped_count: its memory of a request's counts compiles each statement
+    # anew (0.5 ms a count, more than the count), and a panel asks each of these once.
+    limited = query.limit(COUNT_CAP + 1).subquery()
+    return db.session.execute(db.select(db.func.count()).select_from(limited)).scalar_one()
 
 
 def _field_equals(element, value):
