@@ -380,6 +380,10 @@ def dashboard_panels(site, user):
 
     - show the first rows of a list (ten or twenty) and say how many there are in all, in
       the title or with a link to the full list (``submissions_url(form_key, site)``);
+    - say how many records a month holds with ``submission_count(form_key, site, period)``
+      (the database counts them from an index) and show a figure that is also a metric with
+      ``metric_values(keys, site, period)`` (kept up to date by the core) rather than reading
+      the month's submissions on every view;
     - read a window of months with one ``submissions_between(form_key, site, first, last)``
       rather than a ``submissions_in_period`` per month;
     - a figure the plugin also stores as a metric is better shown as that metric's chart

@@ -4,6 +4,7 @@ forms, the demo sites), so that a plugin never imports the core's internals
 
 from __future__ import annotations
 
+import functools
 import random
 
 from core.database import commit, db
@@ -11,6 +12,8 @@ from core.database import commit, db
 __all__ = [
     "demo_random",
     "demo_sites",
+    "metric_values",
+    "submission_count",
     "submissions_between",
     "submissions_in_period",
     "submit_form",
@@ -62,6 +65,84 @@ def submissions_between(form_key: str, site, first: str, last: str) -> list[dict
             .order_by(FormSubmission.submitted_at, FormSubmission.id)
         ).scalars()
     )
+
+
+def submission_count(form_key: str, site, period: str, *, where: dict | None = None) -> int:
+    """How many submissions of ``form_key`` there are at ``site`` in the month ``period``
+    (``YYYY-MM``), counting at most 1,001: above 1,000 a page writes ``count_text(count)``,
+    "1,000+".
+
+    ``where`` keeps only those whose field has the value (``{"test_drive": True}``; a
+    ``bool``, ``int`` or ``str``). The count is made by the database from the form's index
+    of sites and months — no submission's data is loaded — so a dashboard panel can say how
+    many records a month holds for the same cost in a quiet month as in a busy one::
+
+        @hookimpl
+        def dashboard_panels(site, user):
+            month = current_period()
+            drives = submission_count("usedcars.test_drive", site, month, where={"returned_late": True})
+    """
+    kinds = tuple((field, _KINDS.get(type(value))) for field, value in (where or {}).items())
+    for field, kind in kinds:
+        if kind is None:
+            raise TypeError(f"submission_count: where takes bool, int or str values, not {type(where[field]).__name__}")
+    values = {f"value_{index}": value for index, value in enumerate((where or {}).values())}
+    return db.session.execute(
+        _count_statement(kinds), {"form_key": form_key, "site_id": site.id, "period": period, **values}
+    ).scalar_one()
+
+
+# bool before int in what a value is taken for: JSON stores True as true, not 1.
+_KINDS = {bool: "as_boolean", int: "as_integer", str: "as_string"}
+
+
+@functools.cache
+def _count_statement(kinds: tuple[tuple[str, str], ...]):
+    """The capped count of a month's submissions with these fields' values, built once: building
+    the statement cost as much as running it (a panel asks four)."""
+    from sqlalchemy import bindparam, literal_column
+
+    from core.counts import COUNT_CAP
+    from core.forms.models import FormSubmission
+
+    query = db.select(literal_column("1")).where(
+        FormSubmission.form_key == bindparam("form_key"),
+        FormSubmission.site_id == bindparam("site_id"),
+        FormSubmission.period == bindparam("period"),
+    )
+    for index, (field, kind) in enumerate(kinds):
+        query = query.where(getattr(FormSubmission.data[field], kind)() == bindparam(f"value_{index}"))
+    # Not core.counts.capped_count: its memory of a request's counts compiles each statement
+    # anew (0.5 ms a count, more than the count), and a panel asks each of these once.
+    return db.select(db.func.count()).select_from(query.limit(COUNT_CAP + 1).subquery())
+
+
+def metric_values(metric_keys, site, period: str) -> dict[str, float | None]:
+    """The stored values of metrics at ``site`` for ``period`` (``YYYY-MM``, the first month
+    of a quarterly or yearly metric's period), by key; ``None`` where there is none.
+
+    A computed metric's value is kept up to date by the core (each submission marks its
+    month for recomputation): one pending for these metrics at the site is computed first,
+    as the KPI pages do, so the value is never older than the records. Reading it costs
+    the same whatever the month holds, where recomputing it on each view reads every
+    submission of the month. Raises ``NotFound`` for a key no plugin defines.
+    """
+    from core.metrics import services
+    from core.metrics.models import Measurement
+
+    metrics = [services.definition(key) for key in metric_keys]
+    services.refresh(sites=[site.id], metrics=metrics)
+    values: dict[str, float | None] = dict.fromkeys(metric_keys)
+    values.update(
+        db.session.execute(
+            db.select(Measurement.metric_key, Measurement.value).where(
+                Measurement.site_id == site.id,
+                Measurement.period == period,
+                Measurement.metric_key.in_(list(metric_keys)),
+            )
+        ).all()
+    )
+    return values
 
 
 def submit_form(form_key: str, data: dict, *, site: str, submitted_by: str, submitted_at=None) -> int:
