@@ -145,6 +145,10 @@ def static_stamp_css(reference: str, title: str, audit_date: str) -> str:
 UNIT_CSS = PAGE_RULES.replace("MARGIN_BOXES", "") + BODY_CSS
 
 
+NUMBERS_KEY, STATIC_KEY = "stamps/numbers", "stamps/static"
+NUMBERS_ANCHOR, STATIC_ANCHOR = "u-stamps-numbers", "u-stamps-static"
+
+
 @dataclass(frozen=True)
 class Mark:
     """A bookmark (and a contents line) pointing at the first page of a unit."""
@@ -500,11 +504,27 @@ def number_glyphs(content: PackContent) -> Unit:
     )
     css = PAGE_RULES.replace("MARGIN_BOXES", box) + BODY_CSS + ".stamp { string-set: page-of attr(data-page-of); }"
     html = _environment().get_template("stamps.html").render(labels=number_tokens())
-    return Unit("stamps/numbers", "stamps", "", Markup(html), css=css, wrapper="div")
+    return Unit(NUMBERS_KEY, "stamps", "", Markup(html), css=css, wrapper="div")
 
 
 def static_stamp(content: PackContent) -> Unit:
     """One empty page but for the running header and the reference: the same for every page of the pack
     (and every pack of the audit), so it renders once, whatever the page count, and is laid over each page."""
     html = _environment().get_template("stamps.html").render(labels=[""])
-    return Unit("stamps/static", "stamps", "", Markup(html), css=static_stamp_css(*_header(content)), wrapper="div")
+    return Unit(STATIC_KEY, "stamps", "", Markup(html), css=static_stamp_css(*_header(content)), wrapper="div")
+
+
+def together_prefix(content: PackContent) -> str:
+    """The prefix of one document holding units of every kind (see :func:`audits.pack.worker.render_together`):
+    the units' page box, and the page stamps' margins on pages named after them, so that each stamp unit lays out
+    as it does in a document of its own and every other unit as in :data:`UNIT_CSS`."""
+    margins = _margins(*_header(content), "string(page-of)")
+    static = "".join(_box(margins, name) for name in ("top-left", "top-right", "bottom-left"))
+    numbers = _box(margins, "bottom-right").replace("text-align: right;", "text-align: left; white-space: pre;")
+    css = (
+        UNIT_CSS
+        + f"@page static {{\n{static}}}\n@page numbers {{\n{numbers}}}\n"
+        + f"#{STATIC_ANCHOR} {{ page: static; }} #{NUMBERS_ANCHOR} {{ page: numbers; }}\n"
+        + f"#{NUMBERS_ANCHOR} .stamp {{ string-set: page-of attr(data-page-of); }}\n"
+    )
+    return f'<!doctype html><html lang="{_lang()}"><head><meta charset="utf-8"><style>{css}</style></head><body>'
