@@ -399,27 +399,36 @@ def _font_key(font) -> str | None:
 
 
 def _share_fonts(merged) -> None:
-    """Units rendered in one batch each carry a copy of the batch's font subsets: the pages keep one."""
+    """Units rendered in one document each carry a copy of its font subsets: the pages, and the forms they draw
+    (the shared margins, the page-number pieces), keep one."""
     from pikepdf import Dictionary, Name
 
     kept: dict[str, object] = {}
     keys: dict[tuple[int, int], str | None] = {}
+    seen_forms: set[tuple[int, int]] = set()
+
+    def share(resources) -> None:
+        fonts = resources.get(Name.Font)
+        if fonts is not None:
+            for name in list(fonts.keys()):
+                font = fonts[name]
+                if not font.is_indirect:
+                    continue
+                if font.objgen not in keys:
+                    keys[font.objgen] = _font_key(font)
+                key = keys[font.objgen]
+                if key is None:
+                    continue
+                first = kept.setdefault(key, font)
+                if first.objgen != font.objgen:
+                    fonts[name] = first
+        for form in (resources.get(Name.XObject) or {}).values():
+            if form.is_indirect and form.get(Name.Subtype) == Name.Form and form.objgen not in seen_forms:
+                seen_forms.add(form.objgen)
+                share(form.get(Name.Resources, Dictionary()))
+
     for page in merged.pages:
-        fonts = page.obj.get(Name.Resources, Dictionary()).get(Name.Font)
-        if fonts is None:
-            continue
-        for name in list(fonts.keys()):
-            font = fonts[name]
-            if not font.is_indirect:
-                continue
-            if font.objgen not in keys:
-                keys[font.objgen] = _font_key(font)
-            key = keys[font.objgen]
-            if key is None:
-                continue
-            first = kept.setdefault(key, font)
-            if first.objgen != font.objgen:
-                fonts[name] = first
+        share(page.obj.get(Name.Resources, Dictionary()))
 
 
 def _merge(
@@ -443,10 +452,10 @@ def _merge(
                 merged.pages.append(page)
         if len(marks) != len(merged.pages):
             raise PackError(f"the pack has {len(merged.pages)} pages where {len(marks)} were expected")
-        _share_fonts(merged)
         for page in merged.pages:
             page.add_overlay(shared)
         _draw_page_numbers(merged, numbers)
+        _share_fonts(merged)
         with merged.open_outline() as outline:
             outline.root.clear()
             parent = None
