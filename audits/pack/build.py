@@ -557,7 +557,7 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
         cache = _cache()
         content = pack_content.gather(audit, memo=cache.text)
         versions = _versions()
-        body = document.units(content)
+        body = document.units(content, memo=cache.text)
         pack_key = _pack_key(content, body, versions)
         kept = _reuse_pack(cache, pack_key, audit.reference)
         if kept is not None:

@@ -33,13 +33,13 @@ from markupsafe import Markup
 
 from audits import labels, scoring
 from audits.fishbone import fishbone_svg
-from audits.pack.content import PackContent, owner_label
+from audits.pack.content import PackContent, owner_label, product_version
 from core import charts
 from core.pdf import FILES_PREFIX, css_string, page_of_css
 from core.signatures import manifestation
 from core.signatures.service import MEANINGS
 from core.times import shown_in, when, zone_of
-from procedures.markdown import render
+from procedures.markdown import body_sha256, render
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -275,8 +275,19 @@ def findings_unit(content: PackContent) -> Unit:
     return Unit("findings", "findings", title, Markup(html), [Mark(1, title)])
 
 
-def units(content: PackContent) -> list[Unit]:
-    """Every unit after the cover and the contents, in pack order."""
+def _procedure_body(body: str, memo=None) -> Markup:
+    """A procedure revision's text as sanitised HTML; ``memo(key, produce)`` may keep it (see ``UnitCache.text``):
+    the revision in force never changes, and a pack made in a fresh process (a job) would otherwise import and
+    run the Markdown converter and the sanitiser for it every time, a twentieth of a repeat pack's CPU time."""
+    if memo is None:
+        return render(body)
+    key = f"procedure-body/1\x00{product_version()}\x00{body_sha256(body)}"
+    return Markup(memo(hashlib.sha256(key.encode("utf-8")).hexdigest(), lambda: str(render(body))))
+
+
+def units(content: PackContent, memo=None) -> list[Unit]:
+    """Every unit after the cover and the contents, in pack order. ``memo(key, produce)`` may keep texts that
+    depend on nothing but their key (see :func:`_procedure_body`)."""
     env = _environment()
     helpers = _helpers(content)
     common = {"pack": content, "audit": content.audit, **helpers}
@@ -358,7 +369,7 @@ def units(content: PackContent) -> list[Unit]:
             marks,
             heading=title if number == 0 else None,
             entry=entry,
-            body=render(entry.revision.body) if entry.revision else None,
+            body=_procedure_body(entry.revision.body, memo) if entry.revision else None,
         )
 
     title = _("KPI trends in the 12 months before the audit")
