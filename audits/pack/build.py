@@ -12,7 +12,9 @@ pieces "Page n of N" is drawn from, and a draft of the contents (its length).
 Once every unit's page count is known the contents renders with the real page
 numbers. pikepdf (qpdf's binding) appends every unit's pages to the cover's
 file, keeps one copy of each font subset, lays the shared margins over each
-page, draws each page's number from the pieces and writes the outline.
+page, draws each page's number from the pieces and writes the outline. A pack
+rendered in this process (no workers) lays all of that out as one document
+instead (see :func:`_render_together`).
 """
 
 from __future__ import annotations
