@@ -12,7 +12,9 @@ pieces "Page n of N" is drawn from, and a draft of the contents (its length).
 Once every unit's page count is known the contents renders with the real page
 numbers. pikepdf (qpdf's binding) appends every unit's pages to the cover's
 file, keeps one copy of each font subset, lays the shared margins over each
-page, draws each page's number from the pieces and writes the outline.
+page, draws each page's number from the pieces and writes the outline. A pack
+rendered in this process (no workers) lays all of that out as one document
+instead (see :func:`_render_together`).
 """
 
 from __future__ import annotations
@@ -308,25 +310,41 @@ class _NumberGlyphs:
 def _number_glyphs(cache: UnitCache, unit: document.Unit, versions: tuple[str, ...], renderer: Renderer):
     """The pieces of the page numbers, from the cache (they change only with the header and the language) or
     measured by a worker; returns a function that waits for them."""
-    html = document.unit_document(unit)
-    key = cache_key(html, *versions)
+    glyphs = _kept_number_glyphs(cache, unit, versions)
+    if glyphs is not None:
+        return lambda: glyphs
+    future = renderer.call(worker.number_glyphs, document.unit_document(unit))
+
+    def measured() -> _NumberGlyphs:
+        pdf, widths, starts, right = renderer.outcome(future, "the page numbers")
+        return _keep_number_glyphs(cache, unit, versions, pdf, (widths, starts, right))
+
+    return measured
+
+
+def _number_glyphs_key(unit: document.Unit, versions: tuple[str, ...]) -> str:
+    return cache_key(document.unit_document(unit), *versions)
+
+
+def _kept_number_glyphs(cache: UnitCache, unit: document.Unit, versions: tuple[str, ...]) -> _NumberGlyphs | None:
+    """The pieces of the page numbers with their measurements, when the cache has them."""
+    key = _number_glyphs_key(unit, versions)
     kept_pdf, kept = cache.get(key), cache.get(cache_key("measures", key))
     if kept_pdf is not None and kept is not None:
         try:
             widths, starts, right = json.loads(kept)
-            glyphs = _NumberGlyphs(kept_pdf, document.number_tokens(), widths, starts, right)
-            return lambda: glyphs
+            return _NumberGlyphs(kept_pdf, document.number_tokens(), widths, starts, right)
         except (ValueError, TypeError):
             pass
-    future = renderer.call(worker.number_glyphs, html)
+    return None
 
-    def measured() -> _NumberGlyphs:
-        pdf, widths, starts, right = renderer.outcome(future, "the page numbers")
-        cache.put(key, pdf)
-        cache.put(cache_key("measures", key), json.dumps([widths, starts, right]).encode("ascii"))
-        return _NumberGlyphs(pdf, document.number_tokens(), widths, starts, right)
 
-    return measured
+def _keep_number_glyphs(cache: UnitCache, unit: document.Unit, versions: tuple[str, ...], pdf: bytes, measures):
+    widths, starts, right = measures
+    key = _number_glyphs_key(unit, versions)
+    cache.put(key, pdf)
+    cache.put(cache_key("measures", key), json.dumps([widths, starts, right]).encode("ascii"))
+    return _NumberGlyphs(pdf, document.number_tokens(), widths, starts, right)
 
 
 def _draw_page_numbers(merged, glyphs: _NumberGlyphs) -> None:
@@ -364,21 +382,6 @@ def _attached(content, files: dict[str, bytes], manifest_bytes: bytes) -> list[t
     ]
 
 
-def _without_internal_links(page) -> None:
-    """Drop a unit page's links into its own file: their targets are not pages of the pack."""
-    from pikepdf import Array, Name
-
-    annotations = page.obj.get(Name.Annots)
-    if annotations is None:
-        return
-    kept = [
-        a
-        for a in annotations
-        if not (a.get(Name.Subtype) == Name.Link and (Name.Dest in a or (Name.A in a and a.A.get(Name.S) != Name.URI)))
-    ]
-    page.obj.Annots = Array(kept)
-
-
 def _font_key(font) -> str | None:
     """What makes two embedded fonts interchangeable: the same program, widths and text mapping."""
     from pikepdf import Name
@@ -398,27 +401,36 @@ def _font_key(font) -> str | None:
 
 
 def _share_fonts(merged) -> None:
-    """Units rendered in one batch each carry a copy of the batch's font subsets: the pages keep one."""
+    """Units rendered in one document each carry a copy of its font subsets: the pages, and the forms they draw
+    (the shared margins, the page-number pieces), keep one."""
     from pikepdf import Dictionary, Name
 
     kept: dict[str, object] = {}
     keys: dict[tuple[int, int], str | None] = {}
+    seen_forms: set[tuple[int, int]] = set()
+
+    def share(resources) -> None:
+        fonts = resources.get(Name.Font)
+        if fonts is not None:
+            for name in list(fonts.keys()):
+                font = fonts[name]
+                if not font.is_indirect:
+                    continue
+                if font.objgen not in keys:
+                    keys[font.objgen] = _font_key(font)
+                key = keys[font.objgen]
+                if key is None:
+                    continue
+                first = kept.setdefault(key, font)
+                if first.objgen != font.objgen:
+                    fonts[name] = first
+        for form in (resources.get(Name.XObject) or {}).values():
+            if form.is_indirect and form.get(Name.Subtype) == Name.Form and form.objgen not in seen_forms:
+                seen_forms.add(form.objgen)
+                share(form.get(Name.Resources, Dictionary()))
+
     for page in merged.pages:
-        fonts = page.obj.get(Name.Resources, Dictionary()).get(Name.Font)
-        if fonts is None:
-            continue
-        for name in list(fonts.keys()):
-            font = fonts[name]
-            if not font.is_indirect:
-                continue
-            if font.objgen not in keys:
-                keys[font.objgen] = _font_key(font)
-            key = keys[font.objgen]
-            if key is None:
-                continue
-            first = kept.setdefault(key, font)
-            if first.objgen != font.objgen:
-                fonts[name] = first
+        share(page.obj.get(Name.Resources, Dictionary()))
 
 
 def _merge(
@@ -438,14 +450,14 @@ def _merge(
         shared = merged.copy_foreign(sources[-1].pages[0].as_form_xobject())
         for source in sources[: len(units)]:
             for page in source.pages:
-                _without_internal_links(page)
+                worker.without_internal_links(page)
                 merged.pages.append(page)
         if len(marks) != len(merged.pages):
             raise PackError(f"the pack has {len(merged.pages)} pages where {len(marks)} were expected")
-        _share_fonts(merged)
         for page in merged.pages:
             page.add_overlay(shared)
         _draw_page_numbers(merged, numbers)
+        _share_fonts(merged)
         with merged.open_outline() as outline:
             outline.root.clear()
             parent = None
@@ -464,6 +476,58 @@ def _merge(
         for source in sources:
             source.close()
         merged.close()
+
+
+def _render_together(renderer, pages, content, cover, body, static, jobs_for, cache, versions, attached):
+    """The cover and every unit still to render, the page stamps among them, laid out as one document in this
+    process (see :func:`worker.render_together`): one document's fixed costs rather than one each for the cover,
+    the contents, the body and the two stamps. When nothing of the body came from the cache (a first build),
+    the contents is in that document too, its page numbers counted by the layout (``target-counter``), and it is
+    kept in the cache as the contents with those numbers written out (what a repeat whose pages did not move
+    finds there). Returns the base file, the page-number pieces and the contents unit (None: still to render).
+    """
+    body_jobs = renderer.take_queued()
+    numbers_unit = document.number_glyphs(content)
+    numbers = _kept_number_glyphs(cache, numbers_unit, versions)
+    with_contents = not pages.reused
+    front = [cover, *([document.contents(body)] if with_contents else [])]
+    stamps = [] if numbers is not None else [numbers_unit]
+    jobs = body_jobs + jobs_for([static])
+    extra = [document.unit_parts(unit)[1] for unit in front]
+    bodies = [
+        *((unit.key, unit.anchor, html) for unit, html in zip(front, extra, strict=True)),
+        *((job.key, job.anchor, job.body) for job in jobs),
+        *((unit.key, unit.anchor, document.unit_parts(unit)[1]) for unit in stamps),
+    ]
+    files = {sha: data for job in jobs for sha, data in job.files.items()}
+    media_types = {sha: kind for job in jobs for sha, kind in job.media_types.items()}
+    future = renderer.call(
+        worker.render_together,
+        document.together_prefix(content),
+        bodies,
+        files,
+        media_types,
+        attached,
+        numbers_unit.key if stamps else None,
+    )
+    base, parts, measures, seconds, peak, pid, cpu = renderer.outcome(future, "the pack")
+    by_key = {job.key: job for job in jobs}
+    produced = dict(parts)
+    for key, pdf in parts:
+        if key in by_key:
+            pages.rendered_one(Rendered(key, pdf, seconds / len(bodies), peak, pid, cpu), by_key[key])
+    if stamps:
+        numbers = _keep_number_glyphs(cache, numbers_unit, versions, produced[numbers_unit.key], measures)
+    if not with_contents:
+        return base, numbers, None
+    pdf = produced["contents"]
+    length = _page_count(pdf)
+    contents = _contents_at(body, pages.counts, _page_count(base) + 1 + length)
+    pages.pdfs[contents.key], pages.counts[contents.key] = pdf, length
+    pages.rendered.append(contents.key)
+    if contents.cacheable:
+        cache.put(cache_key(document.unit_document(contents), *versions), pdf)
+    return base, numbers, contents
 
 
 def _workers() -> int:
@@ -495,7 +559,7 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
         cache = _cache()
         content = pack_content.gather(audit, memo=cache.text)
         versions = _versions()
-        body = document.units(content)
+        body = document.units(content, memo=cache.text)
         pack_key = _pack_key(content, body, versions)
         kept = _reuse_pack(cache, pack_key, audit.reference)
         if kept is not None:
@@ -550,54 +614,59 @@ def build_pack(audit, *, locale: str | None = None, progress: Progress | None = 
                 cover = document.cover(content, manifest_sha256)
                 html = document.document(content, [cover, document.contents(body)], body)
                 static = document.static_stamp(content)
-                renderer.submit(jobs_for([static]))
-                cover_pdf = renderer.call(
-                    worker.render_cover,
-                    document.unit_document(cover),
-                    files,
-                    media_types,
-                    _attached(content, files, manifest_bytes),
-                )
-                numbers = _number_glyphs(cache, document.number_glyphs(content), versions, renderer)
-                # The contents' length (not its numbers) shifts the pages after it: a draft with placeholder
-                # numbers, laid out meanwhile by a worker, is the length to assume, so the real contents renders
-                # once. Rendering here, the draft would cost as much as the contents: the length assumed is that
-                # of a contents with these pages already in the cache (a repeat pack whose pages did not move),
-                # else one page (a pack small enough to render here has a one-page contents), corrected if wrong.
-                assumed = (
-                    None
-                    if renderer.here
-                    else renderer.call(
+                attached = _attached(content, files, manifest_bytes)
+                contents = None
+                if renderer.here:
+                    # One process renders everything: one document (see worker.render_together).
+                    cover_pdf, numbers, contents = _render_together(
+                        renderer, pages, content, cover, body, static, jobs_for, cache, versions, attached
+                    )
+                    assumed = None
+                else:
+                    renderer.submit(jobs_for([static]))
+                    cover_pdf = renderer.call(
+                        worker.render_cover, document.unit_document(cover), files, media_types, attached
+                    )
+                    numbers = _number_glyphs(cache, document.number_glyphs(content), versions, renderer)
+                    # The contents' length (not its numbers) shifts the pages after it: a draft with placeholder
+                    # numbers, laid out meanwhile by a worker, is the length to assume, so the real contents
+                    # renders once.
+                    assumed = renderer.call(
                         worker.laid_out_pages,
                         document.unit_document(
                             document.contents(body, dict.fromkeys((unit.key for unit in body), 9999))
                         ),
                     )
-                )
-                renderer.wait(pages.rendered_one)
-                cover_pdf = renderer.outcome(cover_pdf, "the cover")
+                    renderer.wait(pages.rendered_one)
+                    cover_pdf = renderer.outcome(cover_pdf, "the cover")
+                    numbers = numbers()
                 pages.counts[cover.key] = _page_count(cover_pdf)
                 static_pdf = pages.pdfs[static.key]
-                numbers = numbers()
-                if assumed is None:
-                    first = pages.counts[cover.key] + 1
-                    assumed = next(
-                        (
-                            length
-                            for length in range(1, 5)
-                            if cache.has(
-                                cache_key(
-                                    document.unit_document(_contents_at(body, pages.counts, first + length)), *versions
+                if contents is None:
+                    if assumed is None:
+                        # Rendering here, a draft would cost as much as the contents: the length assumed is that
+                        # of a contents with these pages already in the cache (a repeat pack whose pages did not
+                        # move), else one page (a pack small enough to render here has a one-page contents),
+                        # corrected if wrong.
+                        first = pages.counts[cover.key] + 1
+                        assumed = next(
+                            (
+                                length
+                                for length in range(1, 5)
+                                if cache.has(
+                                    cache_key(
+                                        document.unit_document(_contents_at(body, pages.counts, first + length)),
+                                        *versions,
+                                    )
                                 )
-                            )
-                        ),
-                        1,
+                            ),
+                            1,
+                        )
+                    else:
+                        assumed = renderer.outcome(assumed, "the contents")
+                    contents, _contents_pdf = _contents(
+                        body, pages.counts, pages.counts[cover.key] + 1, render_now, assumed
                     )
-                else:
-                    assumed = renderer.outcome(assumed, "the contents")
-                contents, _contents_pdf = _contents(
-                    body, pages.counts, pages.counts[cover.key] + 1, render_now, assumed
-                )
                 _tick(progress, len(body) + 2, len(body) + 4, _("Writing the contents"))
                 order = [cover, contents, *body]
                 marks = [

@@ -33,13 +33,13 @@ from markupsafe import Markup
 
 from audits import labels, scoring
 from audits.fishbone import fishbone_svg
-from audits.pack.content import PackContent, owner_label
+from audits.pack.content import PackContent, owner_label, product_version
 from core import charts
 from core.pdf import FILES_PREFIX, css_string, page_of_css
 from core.signatures import manifestation
 from core.signatures.service import MEANINGS
 from core.times import shown_in, when, zone_of
-from procedures.markdown import render
+from procedures.markdown import body_sha256, render
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -143,6 +143,10 @@ def static_stamp_css(reference: str, title: str, audit_date: str) -> str:
 # A unit has the same page box as the whole document but empty margins: the
 # stamp pass prints header, page numbers and reference over the merged pages.
 UNIT_CSS = PAGE_RULES.replace("MARGIN_BOXES", "") + BODY_CSS
+
+
+NUMBERS_KEY, STATIC_KEY = "stamps/numbers", "stamps/static"
+NUMBERS_ANCHOR, STATIC_ANCHOR = "u-stamps-numbers", "u-stamps-static"
 
 
 @dataclass(frozen=True)
@@ -271,8 +275,19 @@ def findings_unit(content: PackContent) -> Unit:
     return Unit("findings", "findings", title, Markup(html), [Mark(1, title)])
 
 
-def units(content: PackContent) -> list[Unit]:
-    """Every unit after the cover and the contents, in pack order."""
+def _procedure_body(body: str, memo=None) -> Markup:
+    """A procedure revision's text as sanitised HTML; ``memo(key, produce)`` may keep it (see ``UnitCache.text``):
+    the revision in force never changes, and a pack made in a fresh process (a job) would otherwise import and
+    run the Markdown converter and the sanitiser for it every time, a twentieth of a repeat pack's CPU time."""
+    if memo is None:
+        return render(body)
+    key = f"procedure-body/1\x00{product_version()}\x00{body_sha256(body)}"
+    return Markup(memo(hashlib.sha256(key.encode("utf-8")).hexdigest(), lambda: str(render(body))))
+
+
+def units(content: PackContent, memo=None) -> list[Unit]:
+    """Every unit after the cover and the contents, in pack order. ``memo(key, produce)`` may keep texts that
+    depend on nothing but their key (see :func:`_procedure_body`)."""
     env = _environment()
     helpers = _helpers(content)
     common = {"pack": content, "audit": content.audit, **helpers}
@@ -354,7 +369,7 @@ def units(content: PackContent) -> list[Unit]:
             marks,
             heading=title if number == 0 else None,
             entry=entry,
-            body=render(entry.revision.body) if entry.revision else None,
+            body=_procedure_body(entry.revision.body, memo) if entry.revision else None,
         )
 
     title = _("KPI trends in the 12 months before the audit")
@@ -500,11 +515,27 @@ def number_glyphs(content: PackContent) -> Unit:
     )
     css = PAGE_RULES.replace("MARGIN_BOXES", box) + BODY_CSS + ".stamp { string-set: page-of attr(data-page-of); }"
     html = _environment().get_template("stamps.html").render(labels=number_tokens())
-    return Unit("stamps/numbers", "stamps", "", Markup(html), css=css, wrapper="div")
+    return Unit(NUMBERS_KEY, "stamps", "", Markup(html), css=css, wrapper="div")
 
 
 def static_stamp(content: PackContent) -> Unit:
     """One empty page but for the running header and the reference: the same for every page of the pack
     (and every pack of the audit), so it renders once, whatever the page count, and is laid over each page."""
     html = _environment().get_template("stamps.html").render(labels=[""])
-    return Unit("stamps/static", "stamps", "", Markup(html), css=static_stamp_css(*_header(content)), wrapper="div")
+    return Unit(STATIC_KEY, "stamps", "", Markup(html), css=static_stamp_css(*_header(content)), wrapper="div")
+
+
+def together_prefix(content: PackContent) -> str:
+    """The prefix of one document holding units of every kind (see :func:`audits.pack.worker.render_together`):
+    the units' page box, and the page stamps' margins on pages named after them, so that each stamp unit lays out
+    as it does in a document of its own and every other unit as in :data:`UNIT_CSS`."""
+    margins = _margins(*_header(content), "string(page-of)")
+    static = "".join(_box(margins, name) for name in ("top-left", "top-right", "bottom-left"))
+    numbers = _box(margins, "bottom-right").replace("text-align: right;", "text-align: left; white-space: pre;")
+    css = (
+        UNIT_CSS
+        + f"@page static {{\n{static}}}\n@page numbers {{\n{numbers}}}\n"
+        + f"#{STATIC_ANCHOR} {{ page: static; }} #{NUMBERS_ANCHOR} {{ page: numbers; }}\n"
+        + f"#{NUMBERS_ANCHOR} .stamp {{ string-set: page-of attr(data-page-of); }}\n"
+    )
+    return f'<!doctype html><html lang="{_lang()}"><head><meta charset="utf-8"><style>{css}</style></head><body>'

@@ -374,6 +374,12 @@ class Renderer:
             error, self._submit_error = self._submit_error, None
             raise error
 
+    def take_queued(self) -> list[Job]:
+        """The jobs submitted to render in this process and not rendered yet, which the caller renders itself."""
+        self._join()
+        queued, self.queued = self.queued, []
+        return queued
+
     def check(self) -> None:
         """Stop (RenderFailed) once the deadline has passed: renders in this process count against it too."""
         if time.monotonic() > self.deadline:

@@ -106,24 +106,13 @@ def render_cover(
     html: str, files: dict[str, bytes], media_types: dict[str, str], attached: list[tuple[str, str, bytes]]
 ) -> bytes:
     """The cover as PDF/A-3b with every ``(name, description, bytes)`` attached: the pack's base file."""
-    import_weasyprint()
-    from weasyprint import Attachment
-
-    # Attachments come from bytes the product hands over, never from a URL.
-    fetcher = restricted_fetcher()
-    attachments = [
-        Attachment(
-            file_obj=io.BytesIO(data), name=name, description=description, relationship="Data", url_fetcher=fetcher
-        )
-        for name, description, data in attached
-    ]
     return render_pdf(
         html,
         read_file=_reader(files),
         media_types=media_types,
         pdf_variant=PDF_VARIANT,
         font_config=font_config(),
-        attachments=attachments,
+        attachments=_attachments(attached),
     )
 
 
@@ -133,21 +122,26 @@ PX = 0.75  # PDF points per CSS pixel
 def number_glyphs(html: str) -> tuple[bytes, list[float], list[float], float]:
     """The pieces of "Page n of N", one a page, as a PDF, with each piece's width, the x where it starts and the
     x where a page number must end, in PDF points: the layout's own measurements (WeasyPrint's box tree)."""
+    laid_out = render_document(html, font_config=font_config())
+    return (laid_out.write_pdf(pdf_variant=PDF_VARIANT), *_measure(laid_out.pages))
+
+
+def _measure(pages) -> tuple[list[float], list[float], float]:
+    """Each page's "Page n of N" piece (its bottom-right margin box): width, x where it starts, x where it ends."""
 
     def boxes(box):
         yield box
         for child in getattr(box, "children", None) or ():
             yield from boxes(child)
 
-    laid_out = render_document(html, font_config=font_config())
     widths, starts, right = [], [], 0.0
-    for page in laid_out.pages:
+    for page in pages:
         margin = next(box for box in boxes(page._page_box) if getattr(box, "at_keyword", None) == "@bottom-right")
         texts = [box for box in boxes(margin) if getattr(box, "text", None)]
         widths.append(sum(box.width for box in texts) * PX)
         starts.append(min(box.position_x for box in texts) * PX)
         right = (margin.content_box_x() + margin.width) * PX
-    return laid_out.write_pdf(pdf_variant=PDF_VARIANT), widths, starts, right
+    return widths, starts, right
 
 
 def laid_out_pages(html: str) -> int:
@@ -166,6 +160,14 @@ def render_batch(prefix: str, bodies: list[tuple[str, str, str]], files: dict[st
     Returns ``([(key, pdf bytes), …], seconds, peak RSS in KiB, worker pid, this process's CPU seconds so far)``.
     """
     started = time.perf_counter()
+    document, starts = _laid_out(prefix, bodies, files, media_types)
+    with pikepdf.open(io.BytesIO(document.write_pdf(pdf_variant=PDF_VARIANT))) as whole:
+        results = _split(whole, bodies, starts)
+    return results, time.perf_counter() - started, peak_rss_kib(), os.getpid(), cpu_seconds()
+
+
+def _laid_out(prefix: str, bodies: list[tuple[str, str, str]], files: dict[str, bytes], media_types: dict[str, str]):
+    """The bodies laid out as one document, and the page each starts on."""
     html = compose(prefix, [body for _key, _anchor, body in bodies])
     document = render_document(
         html, read_file=_reader(files), media_types=media_types, font_config=font_config(), pdf_variant=PDF_VARIANT
@@ -175,17 +177,97 @@ def render_batch(prefix: str, bodies: list[tuple[str, str, str]], files: dict[st
         starts.append(next(number for number, page in enumerate(document.pages) if anchor in page.anchors))
     if starts != sorted(starts) or (starts and starts[0] != 0):
         raise RuntimeError("the units of a batch did not start on pages of their own")
-    whole = pikepdf.open(io.BytesIO(document.write_pdf(pdf_variant=PDF_VARIANT)))
+    return document, starts
+
+
+def _split(whole, bodies: list[tuple[str, str, str]], starts: list[int]) -> list[tuple[str, bytes]]:
+    """One PDF per body, of the pages from its start to the next body's."""
     results = []
-    with whole:
-        ends = [*starts[1:], len(whole.pages)]
-        for (key, _anchor, _body), start, end in zip(bodies, starts, ends, strict=True):
-            part = pikepdf.new()
-            part.pages.extend(whole.pages[start:end])
-            output = io.BytesIO()
-            part.save(output, compress_streams=True)
-            results.append((key, output.getvalue()))
-    return results, time.perf_counter() - started, peak_rss_kib(), os.getpid(), cpu_seconds()
+    ends = [*starts[1:], len(whole.pages)]
+    for (key, _anchor, _body), start, end in zip(bodies, starts, ends, strict=True):
+        part = pikepdf.new()
+        part.pages.extend(whole.pages[start:end])
+        output = io.BytesIO()
+        part.save(output, compress_streams=True)
+        results.append((key, output.getvalue()))
+    return results
+
+
+def _attachments(attached: list[tuple[str, str, bytes]]):
+    import_weasyprint()
+    from weasyprint import Attachment
+
+    # Attachments come from bytes the product hands over, never from a URL.
+    fetcher = restricted_fetcher()
+    return [
+        Attachment(
+            file_obj=io.BytesIO(data), name=name, description=description, relationship="Data", url_fetcher=fetcher
+        )
+        for name, description, data in attached
+    ]
+
+
+def without_internal_links(page) -> None:
+    """Drop a page's links into its own file: once its unit is cut out, their targets are not pages of the pack."""
+    annotations = page.obj.get(pikepdf.Name.Annots)
+    if annotations is None:
+        return
+    kept = [
+        a
+        for a in annotations
+        if not (
+            a.get(pikepdf.Name.Subtype) == pikepdf.Name.Link
+            and (pikepdf.Name.Dest in a or (pikepdf.Name.A in a and a.A.get(pikepdf.Name.S) != pikepdf.Name.URI))
+        )
+    ]
+    page.obj.Annots = pikepdf.Array(kept)
+
+
+def render_together(
+    prefix: str,
+    bodies: list[tuple[str, str, str]],
+    files: dict[str, bytes],
+    media_types: dict[str, str],
+    attached: list[tuple[str, str, bytes]],
+    measured: str | None = None,
+):
+    """The cover (the first of ``bodies``) and the other units, laid out and written as one document: the
+    pack's base file and one PDF per other unit.
+
+    Every document has costs of its own (its styles, a subset of every font it uses: a quarter of a second for
+    the CJK font), so a pack rendered in one process lays out its cover, contents, page stamps and body
+    together. The document is written as PDF/A-3b with ``attached`` (``(name, description, bytes)``); the
+    base file is that document cut down to the cover's pages, keeping what makes it PDF/A-3b and the
+    attachments. ``measured``: the key of the unit of the page-number pieces, measured as
+    :func:`number_glyphs` does.
+
+    Returns ``(base pdf, [(key, pdf bytes), …] of the other bodies, measurements or None, seconds, peak RSS
+    in KiB, pid, CPU seconds)``.
+    """
+    started = time.perf_counter()
+    document, starts = _laid_out(prefix, bodies, files, media_types)
+    ends = [*starts[1:], len(document.pages)]
+    measures = None
+    if measured is not None:
+        index = [key for key, _anchor, _body in bodies].index(measured)
+        measures = _measure(document.pages[starts[index] : ends[index]])
+    pdf = document.write_pdf(pdf_variant=PDF_VARIANT, attachments=_attachments(attached))
+    with pikepdf.open(io.BytesIO(pdf)) as whole:
+        # The contents links to the body's pages: a cut-out unit would carry every page they point at.
+        for page in whole.pages:
+            without_internal_links(page)
+        results = _split(whole, bodies[1:], starts[1:])
+        del whole.pages[ends[0] :]
+        names = whole.Root.get(pikepdf.Name.Names)
+        # The anchors' destinations point at the pages cut away.
+        if names is not None and pikepdf.Name.Dests in names:
+            del names[pikepdf.Name.Dests]
+        if pikepdf.Name.Dests in whole.Root:
+            del whole.Root[pikepdf.Name.Dests]
+        output = io.BytesIO()
+        whole.save(output, compress_streams=True)
+        base = output.getvalue()
+    return base, results, measures, time.perf_counter() - started, peak_rss_kib(), os.getpid(), cpu_seconds()
 
 
 def compose(prefix: str, bodies: list[str]) -> str:

@@ -185,6 +185,38 @@ def test_the_merged_pack_keeps_one_copy_of_each_font(app, tmp_path):
     assert len({digest for _objgen, digest in distinct}) == len(distinct), "no font program is embedded twice"
 
 
+def test_a_pack_rendered_in_one_process_embeds_each_font_once(app, tmp_path, monkeypatch):
+    """Rendered here, the cover, contents, page stamps and body are one document: one subset of each font
+    for the whole pack (each document of its own would carry its own subset of the same font)."""
+    import pikepdf
+
+    monkeypatch.setattr(render, "SERIAL_JOBS", 10**9)
+    monkeypatch.setattr(render, "load_average", lambda: 1000.0)
+    result = _pack(tmp_path, _audit().reference)
+    assert not [key for key in result.peak_rss_kib if key.startswith("worker ")]
+    programs: dict[str, set] = {}
+    with pikepdf.open(tmp_path / "pack.pdf") as pack:
+        for page in pack.pages:
+            fonts = [
+                *page.obj.Resources.get("/Font", {}).values(),
+                *(
+                    font
+                    for form in page.obj.Resources.get("/XObject", {}).values()
+                    for font in form.get("/Resources", {}).get("/Font", {}).values()
+                ),
+            ]
+            for font in fonts:
+                described = font.DescendantFonts[0] if "/DescendantFonts" in font else font
+                descriptor = described.FontDescriptor
+                program = next(
+                    descriptor[key] for key in ("/FontFile", "/FontFile2", "/FontFile3") if key in descriptor
+                )
+                family = str(font.BaseFont).split("+")[-1]
+                programs.setdefault(family, set()).add(program.objgen)
+    assert any("CJK" in family for family in programs), programs
+    assert all(len(found) == 1 for found in programs.values()), programs
+
+
 def test_a_repeat_pack_renders_only_what_changed(app, tmp_path, where):
     audit = _audit()
     first = _pack(tmp_path, audit.reference)
