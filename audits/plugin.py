@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 
 from audits.inspections import COMPLETION_METRIC
 from core.counts import count_text
-from core.database import commit, db
+from core.database import commit
 from core.plugins import DashboardPanel, MenuLink, Metric, OverdueItem, OverdueList, TaskList, hookimpl
 
 __version__ = "1.0"
@@ -311,36 +311,34 @@ def kpi_panels(site, area, user):
 @hookimpl
 def dashboard_overdue(site, user):
     from audits.services import actions, nonconformities
-    from core.accounts.models import User
     from core.accounts.permissions import Permission, can
     from core.web.dashboard import OVERDUE_SHOWN
+    from core.web.links import Links
 
     if not can(user, Permission.READ_RECORDS):
         return []
     # The dashboard shows the earliest OVERDUE_SHOWN of all its sources: the earliest as
     # many of each kind are enough, and a large site has hundreds of each.
-    ncs = nonconformities.overdue_nonconformities(site, limit=OVERDUE_SHOWN, reader=user)
-    # The owners in one query: nc.owner then comes from the session instead of a query per NC.
-    db.session.execute(db.select(User).where(User.id.in_({nc.owner_id for nc in ncs if nc.owner_id}))).all()
+    nc_link, action_link = Links("audits.nonconformity", "reference"), Links("audits.action", "action_id")
     items = [
         OverdueItem(
             kind=str(_l("Nonconformity")),
-            label=f"{nc.reference} {nc.shown('title')}",
-            url=url_for("audits.nonconformity", reference=nc.reference),
+            label=f"{nc.reference} {nc.title}",
+            url=nc_link(nc.reference),
             due=nc.due_date,
-            owner=nc.owner.display_name if nc.owner else None,
+            owner=nc.owner,
         )
-        for nc in ncs
+        for nc in nonconformities.overdue_nc_rows(site, OVERDUE_SHOWN, user)
     ]
     items += [
         OverdueItem(
             kind=str(_l("Corrective action")),
             label=f"{a.label} {a.description[:60]}",
-            url=url_for("audits.action", action_id=a.id),
+            url=action_link(a.id),
             due=a.due_date,
-            owner=a.owner.display_name,
+            owner=a.owner,
         )
-        for a in actions.overdue_actions(site, limit=OVERDUE_SHOWN, reader=user)
+        for a in actions.overdue_action_rows(site, OVERDUE_SHOWN, user)
     ]
     total = nonconformities.overdue_count(site, reader=user) + actions.overdue_actions_count(site, reader=user)
     return OverdueList(items, total=total)

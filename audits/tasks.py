@@ -8,7 +8,6 @@ from flask import g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, or_
-from sqlalchemy.orm import aliased
 
 from audits.improvements import services as improvements
 from audits.improvements.models import Improvement, Stage
@@ -19,7 +18,7 @@ from audits.services import actions as action_services
 from core.accounts.models import DepartmentHead, Role, User
 from core.accounts.permissions import Permission, can, scope_clause
 from core.counts import capped_count
-from core.database import db
+from core.database import alias, db
 from core.paths import path_for
 from core.plugins import Task, TaskList
 
@@ -136,7 +135,7 @@ def _verifiable_query(user: User):
     """SQL: the done actions ``user`` may verify — the rule of :func:`action_services.verify_refusal`
     (readable, in their verification scope, neither owned nor completed by them) with the
     headship that :func:`_headed` adds. The navigation counts these on every page."""
-    nc = aliased(Nonconformity)
+    nc = alias(Nonconformity, "verified_nc")
     return (
         db.select(CorrectiveAction)
         .join(nc, nc.id == CorrectiveAction.nonconformity_id)

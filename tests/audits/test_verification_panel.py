@@ -176,3 +176,43 @@ def test_the_overdue_actions_each_reader_sees_are_their_sites_and_readable_ones(
             assert plan.count(by_site) == 1 and len(of_each) == 1, plan
             assert plan.index(of_each[0]) == plan.index(by_site) + 1, plan
             assert not [step for step in plan if "ix_corrective_action_state_due" in step or step.startswith("SCAN")]
+
+
+def test_the_dashboard_s_overdue_list_reads_the_columns_it_shows(world):
+    """The dashboard's overdue list loaded each NC and action as an object with its NC, site and
+    owner: four statements for the actions and most of the list's time at the large demo size.
+    It reads the columns it shows: the same rows in the same order, no record made an object."""
+    from audits.models import Nonconformity
+    from audits.plugin import dashboard_overdue
+    from audits.services import nonconformities
+    from tests.statements import loaded
+
+    _verifications(world)
+    with world.app_context():
+        for action in db.session.execute(
+            db.select(CorrectiveAction).where(CorrectiveAction.state == ActionState.OPEN)
+        ).scalars():
+            action.due_date = today() - timedelta(days=3)
+        for nc in db.session.execute(db.select(Nonconformity)).scalars():
+            if nc.is_open:
+                nc.due_date = today() - timedelta(days=2)
+        commit()
+        shown = []
+        for login in (*READERS, "staff", "north.staff"):
+            reader = user(login)
+            with world.test_request_context("/"):
+                expected = [
+                    (f"{nc.reference} {nc.shown('title')}", nc.owner.display_name if nc.owner else None, nc.due_date)
+                    for nc in nonconformities.overdue_nonconformities(reader.site, limit=20, reader=reader)
+                ] + [
+                    (f"{a.label} {a.description[:60]}", a.owner.display_name, a.due_date)
+                    for a in actions.overdue_actions(reader.site, limit=20, reader=reader)
+                ]
+                db.session.expunge_all()
+                reader = user(login)
+                with loaded(CorrectiveAction, Nonconformity) as objects:
+                    listed = dashboard_overdue(reader.site, reader)
+            assert [(item.label, item.owner, item.due) for item in listed] == expected, login
+            assert not objects, login
+            shown += listed
+        assert any("/A" in item.label for item in shown) and any("/A" not in item.label for item in shown)
