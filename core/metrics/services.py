@@ -833,8 +833,8 @@ def site_overview(site: Site, *, months: int = 12, month: str | None = None) -> 
     value in that period shows its latest before it.
 
     By default a metric with no value in any complete period (a survey begun this month) shows
-    its period to date instead of nothing; :attr:`Tile.to_date` says so. Three queries, whatever
-    the data.
+    its period to date instead of nothing; :attr:`Tile.to_date` says so. Two queries, whatever
+    the data, and a third for the metrics with no value in the months shown.
     """
     metrics = definitions()
     if not metrics:
@@ -844,23 +844,6 @@ def site_overview(site: Site, *, months: int = 12, month: str | None = None) -> 
     # Nothing later than the period to date: a value typed in for a month to come is no "latest".
     uppers = {
         metric.key: cutoffs[metric.key] if month else shown_period(metric, current_period()) for metric in metrics
-    }
-    latest_period = (
-        db.select(Measurement.metric_key, func.max(Measurement.period).label("period"))
-        .where(Measurement.site_id == site.id, _periods_up_to(cutoffs))
-        .group_by(Measurement.metric_key)
-        .subquery()
-    )
-    latest = {
-        key: (period, value)
-        for key, period, value in db.session.execute(
-            db.select(Measurement.metric_key, Measurement.period, Measurement.value)
-            .join(
-                latest_period,
-                (Measurement.metric_key == latest_period.c.metric_key) & (Measurement.period == latest_period.c.period),
-            )
-            .where(Measurement.site_id == site.id)
-        )
     }
     since = add_months(max(cutoffs.values()), -(months - 1))
     history, to_date_values = defaultdict(list), {}
@@ -873,6 +856,13 @@ def site_overview(site: Site, *, months: int = 12, month: str | None = None) -> 
             history[key].append((period, value))
         else:
             to_date_values[key] = (period, value)
+    latest = {key: points[-1] for key, points in history.items()}
+    # The latest value before the months shown, only for the metrics with none in them: asking
+    # every metric's latest grouped all of the site's history (it grows by a row per metric and
+    # month), where the months shown already hold the latest of nearly every metric.
+    unseen = {key: cutoff for key, cutoff in cutoffs.items() if key not in latest}
+    if unseen:
+        latest |= _latest_values(site, unseen)
     overrides = thresholds_by_site_and_metric([site.id])
     tiles = []
     for metric in metrics:
@@ -887,6 +877,27 @@ def site_overview(site: Site, *, months: int = 12, month: str | None = None) -> 
             )
         )
     return tiles
+
+
+def _latest_values(site: Site, cutoffs: dict[str, str]) -> dict[str, tuple[str, float]]:
+    """Each metric's latest period and value at ``site`` up to its period in ``cutoffs``."""
+    latest_period = (
+        db.select(Measurement.metric_key, func.max(Measurement.period).label("period"))
+        .where(Measurement.site_id == site.id, _periods_up_to(cutoffs))
+        .group_by(Measurement.metric_key)
+        .subquery()
+    )
+    return {
+        key: (period, value)
+        for key, period, value in db.session.execute(
+            db.select(Measurement.metric_key, Measurement.period, Measurement.value)
+            .join(
+                latest_period,
+                (Measurement.metric_key == latest_period.c.metric_key) & (Measurement.period == latest_period.c.period),
+            )
+            .where(Measurement.site_id == site.id)
+        )
+    }
 
 
 def _periods_up_to(last: dict[str, str]):

@@ -168,3 +168,39 @@ def test_the_comparison_opens_by_asking_each_metric_in_turn_for_one_value(app, u
     # The metrics before lead response (none has a value), then lead response: no further one.
     assert len(asked) == grid.index("sample.lead_response") + 1
     assert all("LIMIT" in sql and "DISTINCT" not in sql for sql in asked)
+
+
+def test_a_tile_shows_the_latest_value_however_long_ago_and_reads_the_old_ones_only_for_it(app, users, sample, api_as):
+    """A tile shows the latest value of the months shown, or, for a metric with none in them, its
+    latest before: asked of every metric, that latest grouped the site's whole history, which
+    grows by a row per metric and month (issue #20)."""
+    from sqlalchemy import event
+
+    from core.accounts.services import site_by_code
+    from core.database import db
+
+    _, last = months(app)
+    two_years_ago = add_months(last, -24)
+    record(api_as, "sample.first_time_fix", two_years_ago, 70)
+    record(api_as, "sample.first_time_fix", add_months(last, -1), 88)
+    record(api_as, "sample.lead_response", two_years_ago, 45)
+
+    grouped: list = []
+
+    def note(_conn, _cursor, statement, parameters, _context, _many):
+        if "FROM measurement" in statement and "max(measurement.period)" in statement:
+            grouped.append(parameters)
+
+    with app.app_context():
+        engine = db.engine
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            tiles = services.site_overview(site_by_code("MAIN"))
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
+    values = {t.metric.key: (t.latest.period, t.latest.value) for t in tiles if t.latest}
+    assert values["sample.first_time_fix"] == (add_months(last, -1), 88)
+    assert values["sample.lead_response"] == (two_years_ago, 45)
+    asked = [value for parameters in grouped for value in getattr(parameters, "values", lambda: parameters)()]
+    assert "sample.lead_response" in asked, "its latest is older than the months shown"
+    assert "sample.first_time_fix" not in asked, "its latest is among the months shown"
