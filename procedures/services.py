@@ -1185,9 +1185,11 @@ def overdue_reviews_query(user: User):
 
 
 def most_overdue_reviews(user: User, limit: int) -> tuple[list[Procedure], int]:
-    """The ``limit`` most overdue periodic reviews ``user`` may see and how many there are (capped)."""
+    """The ``limit`` most overdue periodic reviews ``user`` may see and how many there are (capped;
+    counted only when the window is full: a count costs as much as a small page's query)."""
     query = overdue_reviews_query(user)
-    return list(db.session.execute(query.limit(limit)).scalars()), capped_count(query)
+    shown = list(db.session.execute(query.limit(limit)).scalars())
+    return shown, capped_count(query) if len(shown) == limit else len(shown)
 
 
 def overdue_reviews(on: date | None = None) -> list[Procedure]:
