@@ -18,6 +18,9 @@ from core.counts import count_text
 from core.database import commit
 from core.plugins import DashboardPanel, MenuLink, hookimpl
 
+# Its session listeners registered at start-up (see the module).
+from procedures import remembered  # noqa: F401
+
 __version__ = "1.0"
 
 
@@ -131,7 +134,19 @@ def _links(items) -> Markup:
     return Markup('<ul class="plain-list">{}</ul>').format(rows)
 
 
-TO_READ_SHOWN = 20
+# The first few of each panel and how many in all (a head at a large group owes 714 revisions and
+# has dozens of reviews overdue); the full lists are a click away. Five, as the dashboard's inbox
+# lists of each kind: the revisions to read are found once for both.
+TO_READ_SHOWN = 5
+OVERDUE_SHOWN = 5
+
+
+def _panel_title(title: str, shown: int, total: int) -> str:
+    return f"{title} ({count_text(total)})" if total > shown else title
+
+
+def _more(url: str, label: str) -> Markup:
+    return Markup('<p><a href="{}">{}</a></p>').format(url, label)
 
 
 @hookimpl
@@ -140,45 +155,37 @@ def dashboard_panels(site, user):
     from procedures import services
 
     panels = []
-    # The first few by code and how many in all: a new staff member owes hundreds in a large instance.
-    pending = services.to_read(user, limit=TO_READ_SHOWN)
+    pending = services.first_to_read(user, TO_READ_SHOWN)
     if pending:
-        title = _("To read and acknowledge")
-        if len(pending) == TO_READ_SHOWN:
-            title = f"{title} ({count_text(services.to_read_count(user))})"
-        panels.append(
-            DashboardPanel(
-                title=title,
-                html=_links(
-                    (
-                        url_for("procedures.view", code=r.procedure.code),
-                        r.procedure.code,
-                        r.title,
-                        _("revision %(number)s", number=r.number),
-                    )
-                    for r in pending
-                ),
+        total = services.to_read_count(user) if len(pending) == TO_READ_SHOWN else len(pending)
+        html = _links(
+            (
+                url_for("procedures.view", code=r.procedure.code),
+                r.procedure.code,
+                r.title,
+                _("revision %(number)s", number=r.number),
             )
+            for r in pending
         )
+        if total > TO_READ_SHOWN:
+            html += _more(url_for("tasks.index", kind="procedures.acknowledge"), _("All revisions to read"))
+        panels.append(DashboardPanel(title=_panel_title(_("To read and acknowledge"), TO_READ_SHOWN, total), html=html))
     if can(user, Permission.READ_DRAFTS):
-        overdue = [p for p in services.overdue_reviews() if services.can_read_drafts(user, p)]
+        overdue, total = services.most_overdue_reviews(user, OVERDUE_SHOWN)
         if overdue:
-            title = _("Periodic reviews overdue")
-            if len(overdue) > TO_READ_SHOWN:
-                title = f"{title} ({len(overdue)})"
-            panels.append(
-                DashboardPanel(
-                    title=title,
-                    html=_links(
-                        (
-                            url_for("procedures.view", code=p.code),
-                            p.code,
-                            p.title,
-                            _("due %(date)s", date=escape(p.next_review_due.isoformat())),
-                        )
-                        for p in overdue[:TO_READ_SHOWN]
-                    ),
+            html = _links(
+                (
+                    url_for("procedures.view", code=p.code),
+                    p.code,
+                    p.title,
+                    _("due %(date)s", date=escape(p.next_review_due.isoformat())),
                 )
+                for p in overdue
+            )
+            if total > OVERDUE_SHOWN:
+                html += _more(url_for("procedures.index", overdue="1"), _("All overdue reviews"))
+            panels.append(
+                DashboardPanel(title=_panel_title(_("Periodic reviews overdue"), OVERDUE_SHOWN, total), html=html)
             )
     return panels
 

@@ -46,6 +46,7 @@ from procedures import notices
 from procedures.labels import revision_state
 from procedures.markdown import body_sha256, render
 from procedures.models import Kind, Procedure, Revision, RevisionState, procedure_reader
+from procedures.remembered import first_to_read as remembered_windows
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._-]{1,31}$")
 MAX_BODY_BYTES = 512 * 1024
@@ -1002,14 +1003,24 @@ def first_to_read(user: User, limit: int) -> list[Revision]:
     """The first ``limit`` revisions ``user`` is to read, the earliest in force first (the inbox's
     order: each is due a fortnight after it takes effect), without their text — the inbox names
     them, and SQLite read each of the reader's revisions' body to sort them (hundreds at a large
-    group)."""
+    group).
+
+    Finding them sorts every revision the reader owes (714 for a head at large), and the dashboard
+    asks twice (its inbox, then the to-read panel): a session answers a window no larger than one
+    it found since its last write from that one, as :func:`core.counts.capped_count` does counts."""
+    remembered = remembered_windows(db.session())
+    found = remembered.get(user.id)
+    if found is not None and (found[0] >= limit or len(found[1]) < found[0]):
+        return found[1][:limit]
     query = (
         _to_read_query(user)
         .options(contains_eager(Revision.procedure), defer(Revision.body))
         .order_by(Revision.effective_date.is_(None), Revision.effective_date, Procedure.code)
         .limit(limit)
     )
-    return list(db.session.execute(query).scalars())
+    revisions = list(db.session.execute(query).scalars())
+    remembered[user.id] = (limit, revisions)
+    return revisions
 
 
 def to_read_count(user: User) -> int:
@@ -1160,6 +1171,25 @@ def start_acknowledgement_months(now: datetime, *, everywhere: bool = False) -> 
             period = metric_services.period_start(metric.period, period_of(now, zone_of(site)))
             if metric_services.find(metric, site, period) is None and (everywhere or _has_figures(metric, site)):
                 metric_services.recompute(metric, site, period)
+
+
+def overdue_reviews_query(user: User):
+    """SQL: the procedures whose periodic review is overdue and whose drafts ``user`` may read,
+    the most overdue first (through the index on the review date, so that a window of them
+    reads a few rows however many are overdue)."""
+    return (
+        db.select(Procedure)
+        .where(Procedure.withdrawn_at.is_(None), Procedure.next_review_due < today(), drafts_scope(user))
+        .order_by(Procedure.next_review_due, Procedure.id)
+    )
+
+
+def most_overdue_reviews(user: User, limit: int) -> tuple[list[Procedure], int]:
+    """The ``limit`` most overdue periodic reviews ``user`` may see and how many there are (capped;
+    counted only when the window is full: a count costs as much as a small page's query)."""
+    query = overdue_reviews_query(user)
+    shown = list(db.session.execute(query.limit(limit)).scalars())
+    return shown, capped_count(query) if len(shown) == limit else len(shown)
 
 
 def overdue_reviews(on: date | None = None) -> list[Procedure]:
