@@ -52,6 +52,14 @@ def _done(action):
     return action
 
 
+def _open_actions_past_due() -> None:
+    # Set on the records: the services refuse a due date in the past.
+    for action in db.session.execute(
+        db.select(CorrectiveAction).where(CorrectiveAction.state == ActionState.OPEN)
+    ).scalars():
+        action.due_date = today() - timedelta(days=3)
+
+
 def _second(nc, owner, manager):
     action = actions.add_action(
         user(manager), nc, description="Check", owner=owner, due_date=today() + timedelta(days=2)
@@ -140,11 +148,7 @@ def test_the_overdue_actions_each_reader_sees_are_their_sites_and_readable_ones(
     actions by NC. What each reader sees stays what they may read."""
     _verifications(world)
     with world.app_context():
-        # Past due: set on the records (the services refuse a due date in the past).
-        for action in db.session.execute(
-            db.select(CorrectiveAction).where(CorrectiveAction.state == ActionState.OPEN)
-        ).scalars():
-            action.due_date = today() - timedelta(days=3)
+        _open_actions_past_due()
         commit()
         for login in (*READERS, "staff", "north.staff"):
             reader = user(login)
@@ -189,10 +193,7 @@ def test_the_dashboard_s_overdue_list_reads_the_columns_it_shows(world):
 
     _verifications(world)
     with world.app_context():
-        for action in db.session.execute(
-            db.select(CorrectiveAction).where(CorrectiveAction.state == ActionState.OPEN)
-        ).scalars():
-            action.due_date = today() - timedelta(days=3)
+        _open_actions_past_due()
         for nc in db.session.execute(db.select(Nonconformity)).scalars():
             if nc.is_open:
                 nc.due_date = today() - timedelta(days=2)
