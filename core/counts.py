@@ -10,14 +10,12 @@ in English (the digits and the plus sign read the same).
 from __future__ import annotations
 
 from flask_babel import format_decimal
-from sqlalchemy import Select, event, literal_column
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, literal_column
 
 from core.database import db
+from core.session_memory import since_last_write
 
 COUNT_CAP = 1000
-# Where a session keeps the counts it has made since its last write (see :func:`capped_count`).
-_REMEMBERED = "dealerqms_capped_counts"
 
 
 def capped_count(query, cap: int = COUNT_CAP) -> int:
@@ -33,8 +31,8 @@ def capped_count(query, cap: int = COUNT_CAP) -> int:
     session = db.session()
     compiled = statement.compile(bind=session.get_bind())
     key = (str(compiled), repr(sorted(compiled.params.items())))
-    remembered = session.info.setdefault(_REMEMBERED, {})
-    if key in remembered and not (session.new or session.dirty or session.deleted):
+    remembered = since_last_write(session, "capped_counts")
+    if key in remembered:
         return remembered[key]
     remembered[key] = session.execute(statement).scalar_one()
     return remembered[key]
@@ -50,13 +48,6 @@ def _without_columns(query):
     if not isinstance(query, Select) or query._distinct or query._group_by_clauses:
         return query
     return query.with_only_columns(literal_column("1"), maintain_column_froms=True)
-
-
-@event.listens_for(Session, "after_flush")
-@event.listens_for(Session, "after_transaction_end")
-def _forget_counts(session, *_context) -> None:
-    # Another transaction may see other rows: what one counted is never carried into the next.
-    session.info.pop(_REMEMBERED, None)
 
 
 def count_text(count: int | None, cap: int = COUNT_CAP) -> str:

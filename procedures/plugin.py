@@ -18,9 +18,6 @@ from core.counts import count_text
 from core.database import commit
 from core.plugins import DashboardPanel, MenuLink, hookimpl
 
-# Its session listeners registered at start-up (see the module).
-from procedures import remembered  # noqa: F401
-
 __version__ = "1.0"
 
 

@@ -36,6 +36,7 @@ from core.metrics import services as metric_services
 from core.metrics.models import Measurement
 from core.plugin_engine.manager import notify_after_commit
 from core.plugin_engine.types import TrailSites
+from core.session_memory import since_last_write
 from core.signatures import Signature, sign, signature_matches, signatures_for
 from core.signatures.service import MEANINGS, content_hash
 from core.times import zone_of
@@ -46,7 +47,6 @@ from procedures import notices
 from procedures.labels import revision_state
 from procedures.markdown import body_sha256, render
 from procedures.models import Kind, Procedure, Revision, RevisionState, procedure_reader
-from procedures.remembered import first_to_read as remembered_windows
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._-]{1,31}$")
 MAX_BODY_BYTES = 512 * 1024
@@ -1008,7 +1008,7 @@ def first_to_read(user: User, limit: int) -> list[Revision]:
     Finding them sorts every revision the reader owes (714 for a head at large), and the dashboard
     asks twice (its inbox, then the to-read panel): a session answers a window no larger than one
     it found since its last write from that one, as :func:`core.counts.capped_count` does counts."""
-    remembered = remembered_windows(db.session())
+    remembered = since_last_write(db.session(), "first_to_read")
     found = remembered.get(user.id)
     if found is not None and (found[0] >= limit or len(found[1]) < found[0]):
         return found[1][:limit]

@@ -20,6 +20,7 @@ from core.errors import Forbidden
 from tests.audits.conftest import planned, user
 from tests.audits.test_scope import _raise, _with_action
 from tests.audits.test_scope import world as world  # a fixture: MAIN and NORTH with their people
+from tests.query_plans import postgres_plan, sqlite_plan
 
 READERS = ("qo", "head", "aftersales.head", "auditor", "staff", "north.qo", "north.sales.head", "north.staff", "admin")
 
@@ -203,23 +204,9 @@ def _searches(plan: list[str], table: str, index: str) -> bool:
 
 
 def _plan(statement, parameters) -> list[str]:
-    connection = db.session.connection()
     if db.engine.dialect.name != "sqlite":
-        # The test's tables are tiny: with sequential scans priced out, the plan shows which
-        # indexes the statement can use.
-        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
-        return [row[0] for row in connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)]
-    connection.exec_driver_sql("ANALYZE")
-    try:
-        connection.exec_driver_sql("DELETE FROM sqlite_stat1")
-        for row in LARGE_STATISTICS:
-            connection.exec_driver_sql("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)", row)
-        connection.exec_driver_sql("ANALYZE sqlite_schema")
-        return [str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)]
-    finally:
-        # The other tests plan without statistics, as before.
-        connection.exec_driver_sql("DELETE FROM sqlite_stat1")
-        connection.exec_driver_sql("ANALYZE sqlite_schema")
+        return postgres_plan(statement, parameters).splitlines()
+    return sqlite_plan(statement, LARGE_STATISTICS, parameters)
 
 
 @pytest.mark.parametrize("page", [1, 4])
