@@ -474,15 +474,34 @@ def overdue_action_rows(site: Site, limit: int, reader: User) -> list[OverdueAct
     # Aliases: the query may already join the NC (by site), which would otherwise swallow these.
     reference = db.select(nc.reference).where(nc.id == CorrectiveAction.nonconformity_id).scalar_subquery()
     owner_name = db.select(owner.display_name).where(owner.id == CorrectiveAction.owner_id).scalar_subquery()
-    query = _overdue_query(site, None, reader, loaded=False).with_only_columns(
+    columns = (
         CorrectiveAction.id,
         CorrectiveAction.number,
         CorrectiveAction.description,
         CorrectiveAction.due_date,
         reference,
         owner_name,
-        maintain_column_froms=True,
     )
+    if site is None:
+        query = _overdue_query(site, None, reader, loaded=False).with_only_columns(*columns, maintain_column_froms=True)
+    else:
+        # The site's overdue actions are found from its NCs (the count's plan), kept apart, then
+        # sorted: asked for the first by due date, SQLite walked the group's open actions in
+        # due-date order until it had found them (3,895 at the large demo size: 27 ms for a head
+        # whose site had 5, 7 ms for a quality officer).
+        found = (
+            _overdue_query(site, None, reader, loaded=False)
+            .with_only_columns(CorrectiveAction.id.label("id"), maintain_column_froms=True)
+            .order_by(None)
+            .cte("site_overdue_action")
+            .prefix_with("MATERIALIZED")
+        )
+        query = (
+            db.select(*columns)
+            .select_from(found)
+            .join(CorrectiveAction, CorrectiveAction.id == found.c.id)
+            .order_by(CorrectiveAction.due_date, CorrectiveAction.id)
+        )
     return [
         OverdueActionRow(id, f"{ref}/A{number}", description, due, name)
         for id, number, description, due, ref, name in db.session.execute(query.limit(limit))

@@ -23,6 +23,11 @@ READERS = ("qo", "head", "aftersales.head", "north.qo", "north.sales.head")
 # gets there, where this test's handful of rows would make walking them all as good as any.
 LARGE_STATISTICS = [
     ("nonconformity", "ix_nonconformity_site_id", "20000 400"),
+    ("nonconformity", "ix_nonconformity_site_raised_at", "20000 400 2 1"),
+    ("nonconformity", "ix_nonconformity_owner_state_due", "20000 58 28 2 1"),
+    ("nonconformity", "ix_nonconformity_owner_raised_at", "20000 58 2 1"),
+    ("nonconformity", "ix_nonconformity_raised_by_raised_at", "20000 50 2 1"),
+    ("nonconformity", "ix_nonconformity_raised_at", "20000 3 1"),
     ("nonconformity", "ix_nonconformity_owner_id", "20000 58"),
     ("nonconformity", "ix_nonconformity_raised_by_id", "20000 12"),
     ("nonconformity", "ix_nonconformity_department_id", "20000 2858"),
@@ -174,11 +179,17 @@ def test_the_overdue_actions_each_reader_sees_are_their_sites_and_readable_ones(
             plan = sqlite_plan(listing, LARGE_STATISTICS)
             # The site's NCs, then each one's open actions, once: looked up again as an "id IN"
             # list, they were probed twice (5.1 ms against 0.3 for head0001 at large).
-            by_site = "SEARCH nonconformity USING COVERING INDEX ix_nonconformity_site_raised_at (site_id=?)"
+            # By any index that starts with the site (the NC list's (site, raised at) serves too).
+            by_site = [
+                step
+                for step in plan
+                if step.startswith("SEARCH nonconformity USING COVERING INDEX ix_nonconformity_site_")
+                and step.endswith("(site_id=?)")
+            ]
             per_nc = "ix_corrective_action_nc_state (nonconformity_id=? AND state=?)"
             of_each = [step for step in plan if per_nc in step]
-            assert plan.count(by_site) == 1 and len(of_each) == 1, plan
-            assert plan.index(of_each[0]) == plan.index(by_site) + 1, plan
+            assert len(by_site) == 1 and len(of_each) == 1, plan
+            assert plan.index(of_each[0]) == plan.index(by_site[0]) + 1, plan
             assert not [step for step in plan if "ix_corrective_action_state_due" in step or step.startswith("SCAN")]
 
 
@@ -217,3 +228,38 @@ def test_the_dashboard_s_overdue_list_reads_the_columns_it_shows(world):
             assert not objects, login
             shown += listed
         assert any("/A" in item.label for item in shown) and any("/A" not in item.label for item in shown)
+
+
+def test_a_sites_overdue_action_rows_come_from_its_ncs_not_from_the_groups_actions_by_date(world):
+    """Asked for the first overdue actions by due date, SQLite walked the group's open actions in
+    due-date order until it had found the site's (3,895 at the large demo size: 27 ms for a head
+    whose site had 5). The site's are found from its NCs and then sorted."""
+    from sqlalchemy import event
+
+    _verifications(world)
+    with world.app_context():
+        _open_actions_past_due()
+        commit()
+        reader = user("north.qo")
+        seen = []
+
+        def keep(conn, cursor, statement, parameters, context, executemany):
+            if "corrective_action" in statement:
+                seen.append((statement, parameters))
+
+        event.listen(db.engine, "before_cursor_execute", keep)
+        try:
+            rows = actions.overdue_action_rows(reader.site, 20, reader)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", keep)
+        assert [row.id for row in rows] == [a.id for a in actions.overdue_actions(reader.site, limit=20, reader=reader)]
+        assert len(rows) == 2
+        [(statement, parameters)] = seen
+        if db.engine.dialect.name == "sqlite":
+            plan = sqlite_plan(statement, LARGE_STATISTICS, parameters)
+            per_nc = "SEARCH corrective_action USING INDEX ix_corrective_action_nc_state"
+            assert f"{per_nc} (nonconformity_id=? AND state=?)" in plan, plan
+            assert not [step for step in plan if "ix_corrective_action_state_due" in step or step.startswith("SCAN c")]
+        else:
+            plan = postgres_plan(statement, parameters)
+            assert "ix_nonconformity_site_" in plan and "Seq Scan" not in plan, plan
