@@ -388,7 +388,7 @@ def _nonconformities(scale, loader, audit_ids, audits, plans, items, owners, hea
                 site_id=site.id,
                 department=department,
                 raised_at=raised,
-                raised_by=heads[department],
+                raised_by=loader.heads(site.id).get(department) or heads[department],
                 heads=heads,
             )
         )

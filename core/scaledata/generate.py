@@ -204,17 +204,23 @@ def _sites(loader: BulkLoader) -> None:
     loader.sites += [SiteRow(i, row["code"], row["name"]) for i, row in zip(ids, rows, strict=True)]
 
 
-def _role_plan(count: int, departments: list[str]) -> list[tuple[str, str]]:
-    """(role, department) for ``count`` users: a head for each department,
-    about one quality officer and one auditor in ten, the rest staff."""
+def _role_plan(count: int, departments: list[str], sites: int) -> list[tuple[str, str, int]]:
+    """(role, department, site position) for ``count`` users: a head for each department at each
+    site — a site's department has its own head, who owns the site's NCs of it (product rule) —,
+    about one quality officer and one auditor in ten, the rest staff, spread over the sites in turn.
+
+    A head for each department of the group, working at one site, made the first head of each
+    department the owner of every other site's NCs of it (9,000 actions for ``head0001`` at
+    ``large``), which no dealer group does."""
     officers = max(1, count // 10)
     auditors = max(1, count // 10)
-    plan = [("department_head", code) for code in departments if code != "QUALITY"][: max(0, count - 2)]
-    plan += [("quality_officer", "QUALITY")] * officers + [("auditor", "QUALITY")] * auditors
-    staff_departments = [code for code in departments if code != "QUALITY"]
-    while len(plan) < count:
-        plan.append(("staff", staff_departments[len(plan) % len(staff_departments)]))
-    return plan[:count]
+    headed = [code for code in departments if code != "QUALITY"]
+    heads = [("department_head", code, site) for site in range(sites) for code in headed]
+    heads = heads[: max(0, count - officers - auditors - 1)]
+    others = [("quality_officer", "QUALITY")] * officers + [("auditor", "QUALITY")] * auditors
+    while len(heads) + len(others) < count:
+        others.append(("staff", headed[len(others) % len(headed)]))
+    return heads + [(role, department, index % sites) for index, (role, department) in enumerate(others)]
 
 
 def _users(loader: BulkLoader) -> None:
@@ -222,13 +228,13 @@ def _users(loader: BulkLoader) -> None:
     departments = {d.code: d for d in db.session.execute(select(Department).order_by(Department.id)).scalars()}
     loader.departments = {code: d.id for code, d in departments.items()}
     password_hash = hash_password(DEMO_PASSWORD)
-    plan = _role_plan(loader.sizes.users, list(departments))
+    plan = _role_plan(loader.sizes.users, list(departments), len(loader.sites))
     prefixes = {"department_head": "head", "quality_officer": "qo", "auditor": "auditor", "staff": "staff"}
     numbers: dict[str, int] = {}
     rows, roles = [], []
-    for index, (role, department) in enumerate(plan):
+    for role, department, position in plan:
         numbers[role] = numbers.get(role, 0) + 1
-        site = loader.sites[index % len(loader.sites)]
+        site = loader.sites[position]
         name = f"{rng.choice(FAMILY)} {rng.choice(GIVEN)}"
         rows.append(
             {

@@ -239,3 +239,29 @@ def test_who_must_read_each_generated_procedure_is_kept_as_by_the_services(app, 
         procedures = db.session.execute(db.select(Procedure)).scalars()
         recounted = {(kind, name, p.id) for p in procedures for kind, name in readers_of(p.distribution)}
         assert kept and kept == recounted
+
+
+def test_each_sites_departments_have_their_own_head_who_owns_the_sites_ncs_of_them(app, small):
+    """A site's department has its own head, who owns its NCs there (product rule). The generator
+    made one head of each department for the group, so the first one owned every site's NCs of it
+    (9,000 actions for ``head0001`` at ``large``)."""
+    from audits.models import Nonconformity
+    from core.accounts.models import Department, DepartmentHead, Site, User
+
+    with app.app_context():
+        heads = {
+            (row.site_id, row.department_id): row.head_id
+            for row in db.session.execute(select(DepartmentHead)).scalars()
+        }
+        sites = set(db.session.execute(select(Site.id)).scalars())
+        headed = set(db.session.execute(select(Department.id).where(Department.code != "QUALITY")).scalars())
+        assert set(heads) == {(site, department) for site in sites for department in headed}
+        for head_id in heads.values():
+            head = db.session.get(User, head_id)
+            assert (head.site_id, head.department_id) in heads and heads[(head.site_id, head.department_id)] == head_id
+        owned = 0
+        for nc in db.session.execute(select(Nonconformity)).scalars():
+            if (nc.site_id, nc.department_id) in heads:
+                assert nc.owner_id == heads[(nc.site_id, nc.department_id)], nc.reference
+                owned += 1
+        assert owned > SMALL.nonconformities // 2
