@@ -385,7 +385,9 @@ def dashboard_panels(site, user):
       ``metric_values(keys, site, period)`` (kept up to date by the core) rather than reading
       the month's submissions on every view;
     - read a window of months with one ``submissions_between(form_key, site, first, last)``
-      rather than a ``submissions_in_period`` per month;
+      rather than a ``submissions_in_period`` per month, and what is still open of a register
+      (``Form.register``) with ``open_records_between(form_key, site, first, last)``, which leaves
+      the closed records' entries in the database;
     - a figure the plugin also stores as a metric is better shown as that metric's chart
       (``chart="usedcars.stock_age"``) than recomputed. A chart panel shows once the metric
       has values at the site; one naming a metric no plugin defines is left out and logged

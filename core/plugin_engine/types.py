@@ -615,10 +615,34 @@ class FollowUp:
 
 @_checks_arguments
 @dataclass(frozen=True, kw_only=True)
+class Register:
+    """What makes a form a register of records (``Form.register``): each submission is an entry of
+    the record its ``key`` field names (a complaint's ID, a risk's; compared without surrounding
+    spaces and case), and a record is closed once its latest entry's ``status`` (a select field)
+    is one of ``closed``. ``open_records_between`` then reads the entries of the open records
+    only, and the demo-data generator makes records that are opened, updated and closed.
+    """
+
+    key: str
+    status: str = "status"
+    closed: tuple[str, ...] = ("closed",)
+
+    def __post_init__(self):
+        owner = "Register"
+        _check_key(owner, self.key, _FIELD_KEY, "field")
+        _check_key(owner, self.status, _FIELD_KEY, "field")
+        values = _tuple(self, "closed")
+        if not values or not all(isinstance(value, str) and value for value in values):
+            _fail(owner, "closed must name at least one status value")
+
+
+@_checks_arguments
+@dataclass(frozen=True, kw_only=True)
 class Form:
     """A form definition. Submissions keep the ``version`` they were made
     with, so a new version never invalidates what is already stored.
-    ``follow_up`` (a :class:`FollowUp`) makes a low rating a task for a head."""
+    ``follow_up`` (a :class:`FollowUp`) makes a low rating a task for a head; ``register`` (a
+    :class:`Register`) makes each submission an entry of a record that is open until closed."""
 
     key: str
     title: Text
@@ -627,6 +651,7 @@ class Form:
     description: Text = ""
     area: str = ""
     follow_up: FollowUp | None = None
+    register: Register | None = None
 
     def __post_init__(self):
         owner = _describe(self)
@@ -650,6 +675,8 @@ class Form:
             earlier[item.key] = item
         if self.follow_up is not None:
             self._check_follow_up(owner, earlier)
+        if self.register is not None:
+            self._check_register(owner, earlier)
 
     def field(self, key: str) -> Field:
         return next(f for f in self.fields if f.key == key)
@@ -662,6 +689,18 @@ class Form:
         if self.follow_up.fields:
             return tuple(self.field(key) for key in self.follow_up.fields)
         return tuple(item for item in self.fields if item.type == "rating")
+
+    def _check_register(self, owner: str, by_key: dict[str, Field]) -> None:
+        if not isinstance(self.register, Register):
+            _fail(owner, f"register must be a Register value, not {type(self.register).__name__}")
+        for role in ("key", "status"):
+            name = getattr(self.register, role)
+            if name not in by_key:
+                _fail(owner, f"register's {role} {name!r} is not a field of the form")
+        status = by_key[self.register.status]
+        if status.type != "select" or not set(self.register.closed) <= set(status.choice_values):
+            closed = list(self.register.closed)
+            _fail(owner, f"register's status {status.key!r} must be a select field offering {closed}")
 
     def _check_follow_up(self, owner: str, by_key: dict[str, Field]) -> None:
         if not isinstance(self.follow_up, FollowUp):

@@ -13,6 +13,7 @@ __all__ = [
     "demo_random",
     "demo_sites",
     "metric_values",
+    "open_records_between",
     "submission_count",
     "submissions_between",
     "submissions_in_period",
@@ -64,6 +65,69 @@ def submissions_between(form_key: str, site, first: str, last: str) -> list[dict
             )
             .order_by(FormSubmission.submitted_at, FormSubmission.id)
         ).scalars()
+    )
+
+
+def open_records_between(form_key: str, site, first: str, last: str) -> list[dict]:
+    """What :func:`submissions_between` gives of a register form (``Form.register``: each
+    submission is an entry of the record its ``key`` field names) less the entries of the
+    records whose latest entry in the window (the last submitted) closes them, and less the
+    entries that name no record.
+
+    The database hands over each entry's record and status only, and the data of the open
+    records' entries alone is loaded: a panel of what is still open pays for the closed
+    history with a small read, not a decoded entry each::
+
+        @hookimpl
+        def dashboard_panels(site, user):
+            open_cases = latest_cases(open_records_between("usedcars.warranty_case", site, "2025-01", "2026-12"))
+
+    Raises ``ValueError`` for a form that is not a register.
+    """
+    from core.plugin_engine import manager
+
+    form = manager.registry().forms.get(form_key)
+    if form is None or form.register is None:
+        raise ValueError(f"open_records_between: {form_key!r} is not a register form (Form.register)")
+    key, status, closed = form.register.key, form.register.status, frozenset(form.register.closed)
+    latest_state: dict[str, str | None] = {}
+    entries: dict[str, list[int]] = {}
+    for entry_id, record, state in db.session.execute(
+        _register_statement(key, status), {"form_key": form_key, "site_id": site.id, "first": first, "last": last}
+    ):
+        record = str(record or "").strip().upper()
+        if record:
+            latest_state[record] = state
+            entries.setdefault(record, []).append(entry_id)
+    ids = [entry_id for record, state in latest_state.items() if state not in closed for entry_id in entries[record]]
+    if not ids:
+        return []
+    return list(db.session.execute(_entries_statement(), {"ids": ids}).scalars())
+
+
+@functools.cache
+def _register_statement(key: str, status: str):
+    from core.forms.models import FormSubmission
+
+    return (
+        db.select(FormSubmission.id, FormSubmission.data[key].as_string(), FormSubmission.data[status].as_string())
+        .where(
+            FormSubmission.form_key == db.bindparam("form_key"),
+            FormSubmission.site_id == db.bindparam("site_id"),
+            FormSubmission.period.between(db.bindparam("first"), db.bindparam("last")),
+        )
+        .order_by(FormSubmission.submitted_at, FormSubmission.id)
+    )
+
+
+@functools.cache
+def _entries_statement():
+    from core.forms.models import FormSubmission
+
+    return (
+        db.select(FormSubmission.data)
+        .where(FormSubmission.id.in_(db.bindparam("ids", expanding=True)))
+        .order_by(FormSubmission.submitted_at, FormSubmission.id)
     )
 
 

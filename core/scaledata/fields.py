@@ -138,11 +138,16 @@ def _visible(field: Field, data: dict) -> bool:
     return value == wanted if not isinstance(wanted, bool) else value is wanted
 
 
-def fill(form: Form, rng: random.Random, moment: datetime) -> dict:
-    """A submission's data for ``form`` as if entered at ``moment`` (UTC)."""
+def fill(form: Form, rng: random.Random, moment: datetime, given: dict | None = None) -> dict:
+    """A submission's data for ``form`` as if entered at ``moment`` (UTC), with the ``given``
+    fields' values (a register entry's record and status) where those fields are shown."""
     data: dict = {}
+    given = given or {}
     for field in form.fields:
         if not _visible(field, data):
+            continue
+        if field.key in given:
+            data[field.key] = given[field.key]
             continue
         # A group with a minimum number of rows refuses to be left out, required or not.
         needed = field.required or (field.type == "group" and (field.min or 0) > 0)

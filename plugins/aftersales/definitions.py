@@ -11,7 +11,7 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
-from core.plugins import Checklist, Field, FollowUp, Form, Metric, ProcedureTemplate, Question
+from core.plugins import Checklist, Field, FollowUp, Form, Metric, ProcedureTemplate, Question, Register
 
 AREA = "AFTERSALES"
 LIBRARY = Path(__file__).parent / "library"
@@ -570,6 +570,8 @@ def complaint_register() -> Form:
     return Form(
         key="aftersales.complaint",
         area=AREA,
+        # Each entry is of the complaint its ID names, open until an entry closes it.
+        register=Register(key="complaint_id"),
         # 2: the customer's phone, for complaints customers make on the public page.
         # 3: the time of receipt and of the first contact, to measure acknowledgement in hours.
         version=3,

@@ -13,10 +13,10 @@ from core.plugins import (
     add_months,
     department_head,
     notify,
+    open_records_between,
     period_of,
     plugin_config,
     quality_officers,
-    submissions_between,
     submissions_url,
 )
 from plugins.aftersales import computations, definitions
@@ -62,9 +62,11 @@ def escalate_after() -> timedelta:
 
 
 def open_complaints(site, now) -> list[computations.OpenComplaint]:
-    """The site's open complaints, oldest first (one read of the last two years' register)."""
+    """The site's open complaints, oldest first, from the last two years' register: the entries
+    of the complaints whose latest entry does not close them (reading every entry was most of
+    the after-sales panel's time at a site with years of complaints)."""
     latest = period_of(now, site.zone)
-    entries = submissions_between(COMPLAINT, site, add_months(latest, 1 - WINDOW_MONTHS), latest)
+    entries = open_records_between(COMPLAINT, site, add_months(latest, 1 - WINDOW_MONTHS), latest)
     return computations.open_complaints(entries, site.zone, now)
 
 

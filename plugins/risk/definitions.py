@@ -12,7 +12,7 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
-from core.plugins import Checklist, Field, Form, Metric, ProcedureTemplate, Question
+from core.plugins import Checklist, Field, Form, Metric, ProcedureTemplate, Question, Register
 
 AREA = "RISK"
 # The after-sales area's 三包 case file, read by key through the core (a plugin imports no other plugin).
@@ -304,6 +304,8 @@ FORMS = [
     Form(
         key="risk.register_entry",
         area=AREA,
+        # Each entry re-assesses the risk its ID names, open until an entry closes it.
+        register=Register(key="risk_id"),
         title=_l("Risk register entry"),
         description=_l(
             "A risk with its rating. To re-assess or close a risk, submit a new entry with the same "

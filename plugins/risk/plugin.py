@@ -63,13 +63,13 @@ def register_translations():
 
 
 def register_of(site) -> list[dict]:
-    """The site's current risk register (latest entry of each open risk)."""
-    from core.plugins import submissions_between
+    """The site's current risk register (latest entry of each open risk): only the open risks'
+    entries are loaded, the closed ones' are left in the database."""
+    from core.plugins import open_records_between
 
     year = today().year
-    return computations.current_register(
-        submissions_between("risk.register_entry", site, f"{year - REGISTER_YEARS + 1}-01", f"{year}-12")
-    )
+    first, last = f"{year - REGISTER_YEARS + 1}-01", f"{year}-12"
+    return computations.current_register(open_records_between("risk.register_entry", site, first, last))
 
 
 LEVEL_LABELS = {

@@ -265,3 +265,29 @@ def test_each_sites_departments_have_their_own_head_who_owns_the_sites_ncs_of_th
                 assert nc.owner_id == heads[(nc.site_id, nc.department_id)], nc.reference
                 owned += 1
         assert owned > SMALL.nonconformities // 2
+
+
+def test_register_entries_are_records_that_close_except_the_last_two_months(app, small):
+    """A register form's generated entries (``Form.register``) name records of their site and
+    month, about two entries a record, and the records of all but the last two months are closed:
+    each entry a record of its own and half of them open for ever made the open backlog grow with
+    the history."""
+    from core.forms.models import FormSubmission
+    from core.plugin_engine import manager
+
+    with app.app_context():
+        registers = {key: form.register for key, form in manager.registry().forms.items() if form.register}
+        assert {"aftersales.complaint", "risk.register_entry"} <= set(registers)
+        months = sorted(set(db.session.execute(select(FormSubmission.period)).scalars()))
+        for key, register in registers.items():
+            latest: dict[tuple[int, str], str] = {}
+            entries = db.session.execute(
+                select(FormSubmission).filter_by(form_key=key).order_by(FormSubmission.submitted_at, FormSubmission.id)
+            ).scalars()
+            for entry in entries:
+                record = entry.data[register.key]
+                assert record.startswith(f"{entry.site.code}-{entry.period}-"), record
+                latest[(entry.site_id, record)] = (entry.period, entry.data[register.status])
+            assert len(latest) < SMALL.submissions / len(manager.registry().forms)
+            still_open = [period for period, status in latest.values() if status not in register.closed]
+            assert all(period >= months[-2] for period in still_open), key
