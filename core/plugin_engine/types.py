@@ -618,19 +618,25 @@ class FollowUp:
 class Register:
     """What makes a form a register of records (``Form.register``): each submission is an entry of
     the record its ``key`` field names (a complaint's ID, a risk's; compared without surrounding
-    spaces and case), and a record is closed once its latest entry's ``status`` (a select field)
-    is one of ``closed``. ``open_records_between`` then reads the entries of the open records
-    only, and the demo-data generator makes records that are opened, updated and closed.
+    spaces and case), and a record is closed once its current entry's ``status`` (a select field)
+    is one of ``closed``. The current entry is the last submitted, or with ``current_by`` (a date
+    field: the date of the update, typed in late at times) the one of the latest date, the last
+    submitted of that date. ``open_records_between`` then reads the entries of the open records
+    only, and the demo-data generator makes records that are opened, updated and closed (with
+    the first of ``closed``).
     """
 
     key: str
     status: str = "status"
     closed: tuple[str, ...] = ("closed",)
+    current_by: str = ""
 
     def __post_init__(self):
         owner = "Register"
         _check_key(owner, self.key, _FIELD_KEY, "field")
         _check_key(owner, self.status, _FIELD_KEY, "field")
+        if self.current_by:
+            _check_key(owner, self.current_by, _FIELD_KEY, "field")
         values = _tuple(self, "closed")
         if not values or not all(isinstance(value, str) and value for value in values):
             _fail(owner, "closed must name at least one status value")
@@ -693,10 +699,12 @@ class Form:
     def _check_register(self, owner: str, by_key: dict[str, Field]) -> None:
         if not isinstance(self.register, Register):
             _fail(owner, f"register must be a Register value, not {type(self.register).__name__}")
-        for role in ("key", "status"):
+        for role in ("key", "status", "current_by"):
             name = getattr(self.register, role)
-            if name not in by_key:
+            if name and name not in by_key:
                 _fail(owner, f"register's {role} {name!r} is not a field of the form")
+        if self.register.current_by and by_key[self.register.current_by].type != "date":
+            _fail(owner, f"register's current_by {self.register.current_by!r} must be a date field")
         status = by_key[self.register.status]
         if status.type != "select" or not set(self.register.closed) <= set(status.choice_values):
             closed = list(self.register.closed)

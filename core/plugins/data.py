@@ -71,8 +71,8 @@ def submissions_between(form_key: str, site, first: str, last: str) -> list[dict
 def open_records_between(form_key: str, site, first: str, last: str) -> list[dict]:
     """What :func:`submissions_between` gives of a register form (``Form.register``: each
     submission is an entry of the record its ``key`` field names) less the entries of the
-    records whose latest entry in the window (the last submitted) closes them, and less the
-    entries that name no record.
+    records whose current entry in the window (the last submitted, or the one of the latest
+    ``current_by`` date) closes them, and less the entries that name no record.
 
     The database hands over each entry's record and status only, and the data of the open
     records' entries alone is loaded: a panel of what is still open pays for the closed
@@ -89,28 +89,37 @@ def open_records_between(form_key: str, site, first: str, last: str) -> list[dic
     form = manager.registry().forms.get(form_key)
     if form is None or form.register is None:
         raise ValueError(f"open_records_between: {form_key!r} is not a register form (Form.register)")
-    key, status, closed = form.register.key, form.register.status, frozenset(form.register.closed)
-    latest_state: dict[str, str | None] = {}
+    register = form.register
+    # (the current entry's date, its state) of each record; dates are ISO text, so they compare as text.
+    current: dict[str, tuple[str, str | None]] = {}
     entries: dict[str, list[int]] = {}
-    for entry_id, record, state in db.session.execute(
-        _register_statement(key, status), {"form_key": form_key, "site_id": site.id, "first": first, "last": last}
+    for entry_id, record, state, dated in db.session.execute(
+        _register_statement(register.key, register.status, register.current_by),
+        {"form_key": form_key, "site_id": site.id, "first": first, "last": last},
     ):
         record = str(record or "").strip().upper()
-        if record:
-            latest_state[record] = state
-            entries.setdefault(record, []).append(entry_id)
-    ids = [entry_id for record, state in latest_state.items() if state not in closed for entry_id in entries[record]]
+        if not record:
+            continue
+        dated = str(dated or "")
+        if record not in current or dated >= current[record][0]:
+            current[record] = (dated, state)
+        entries.setdefault(record, []).append(entry_id)
+    closed = frozenset(register.closed)
+    ids = [entry_id for record, (_, state) in current.items() if state not in closed for entry_id in entries[record]]
     if not ids:
         return []
     return list(db.session.execute(_entries_statement(), {"ids": ids}).scalars())
 
 
 @functools.cache
-def _register_statement(key: str, status: str):
+def _register_statement(key: str, status: str, dated: str):
     from core.forms.models import FormSubmission
 
+    data = FormSubmission.data
+    # Without a date field the order of submission decides: no third value to extract.
+    current_by = data[dated].as_string() if dated else db.null()
     return (
-        db.select(FormSubmission.id, FormSubmission.data[key].as_string(), FormSubmission.data[status].as_string())
+        db.select(FormSubmission.id, data[key].as_string(), data[status].as_string(), current_by)
         .where(
             FormSubmission.form_key == db.bindparam("form_key"),
             FormSubmission.site_id == db.bindparam("site_id"),

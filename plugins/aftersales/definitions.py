@@ -687,6 +687,9 @@ def sanbao_case() -> Form:
     return Form(
         key="aftersales.sanbao_case",
         area=AREA,
+        # Each entry updates the case its number names; the update of the latest date is its state
+        # (updates may be typed in late). Closed, replaced or refunded ends the case.
+        register=Register(key="case_number", current_by="record_date", closed=("closed", "replaced", "refunded")),
         version=2,
         title=_l("三包 case file"),
         description=_l(

@@ -9,7 +9,7 @@ from sqlalchemy import event
 
 from core.accounts.services import site_by_code
 from core.database import db
-from core.plugins import DefinitionError, Field, Form, Register, open_records_between, submit_forms
+from core.plugins import DefinitionError, Field, Form, Register, hookimpl, open_records_between, submit_forms
 from tests.forms.test_plugin_data_window import risk
 
 STATUS = Field(key="status", label="Status", type="select", required=True, choices=[("open", "Open"), ("done", "Done")])
@@ -84,3 +84,67 @@ def test_a_register_names_a_key_field_and_a_select_status_offering_its_closed_va
         Form(key="x.cases", title="Cases", fields=[CASE, STATUS], register=Register(key="case", status="case"))
     with pytest.raises(DefinitionError, match="closed must name at least one status value"):
         Register(key="case", closed=())
+
+
+class CaseFile:
+    """A register whose updates are typed in late at times: the update of the latest date is the case's state."""
+
+    @staticmethod
+    @hookimpl
+    def register_forms():
+        return [
+            Form(
+                key="cases.file",
+                title="Case file",
+                fields=[CASE, Field(key="updated_on", label="Updated on", type="date", required=True), STATUS],
+                register=Register(key="case", current_by="updated_on", closed=("done",)),
+            )
+        ]
+
+
+def test_a_registers_current_entry_may_be_the_one_of_the_latest_date_not_the_last_typed(app, users, register_plugin):
+    register_plugin(CaseFile(), "cases")
+    with app.test_request_context():
+        typed = [
+            ("K-1", "2026-01-05", "open"),
+            ("K-1", "2026-01-09", "done"),
+            ("K-1", "2026-01-07", "open"),  # typed last, about an earlier day: K-1 stays done
+            ("K-2", "2026-01-09", "done"),
+            ("K-2", "2026-01-09", "open"),  # the same day: the last typed decides
+            ("K-3", "2026-01-03", "open"),
+        ]
+        submit_forms(
+            [
+                {
+                    "form_key": "cases.file",
+                    "data": {"case": case, "updated_on": day, "status": status},
+                    "site": "MAIN",
+                    "submitted_by": "staff",
+                    "submitted_at": datetime(2026, 1, 10, 9, tzinfo=UTC) + timedelta(hours=hour),
+                }
+                for hour, (case, day, status) in enumerate(typed)
+            ]
+        )
+        found = open_records_between("cases.file", site_by_code("MAIN"), "2026-01", "2026-01")
+        assert [(entry["case"], entry["updated_on"]) for entry in found] == [
+            ("K-2", "2026-01-09"),
+            ("K-2", "2026-01-09"),
+            ("K-3", "2026-01-03"),
+        ]
+
+
+def test_a_registers_current_by_is_a_date_field():
+    with pytest.raises(DefinitionError, match="current_by 'case' must be a date field"):
+        Form(
+            key="x.cases",
+            title="C",
+            fields=[CASE, STATUS],
+            register=Register(key="case", current_by="case", closed=("done",)),
+        )
+    with pytest.raises(DefinitionError, match="register's current_by 'when' is not a field"):
+        Form(
+            key="x.cases",
+            title="C",
+            fields=[CASE, STATUS],
+            register=Register(key="case", current_by="when", closed=("done",)),
+        )
