@@ -133,18 +133,15 @@ def test_a_registers_current_entry_may_be_the_one_of_the_latest_date_not_the_las
         ]
 
 
-def test_a_registers_current_by_is_a_date_field():
-    with pytest.raises(DefinitionError, match="current_by 'case' must be a date field"):
+@pytest.mark.parametrize(
+    ("current_by", "refusal"),
+    [("case", "current_by 'case' must be a date field"), ("when", "register's current_by 'when' is not a field")],
+)
+def test_a_registers_current_by_is_a_date_field_of_the_form(current_by, refusal):
+    with pytest.raises(DefinitionError, match=refusal):
         Form(
             key="x.cases",
             title="C",
             fields=[CASE, STATUS],
-            register=Register(key="case", current_by="case", closed=("done",)),
-        )
-    with pytest.raises(DefinitionError, match="register's current_by 'when' is not a field"):
-        Form(
-            key="x.cases",
-            title="C",
-            fields=[CASE, STATUS],
-            register=Register(key="case", current_by="when", closed=("done",)),
+            register=Register(key="case", current_by=current_by, closed=("done",)),
         )

@@ -280,7 +280,7 @@ def test_register_entries_are_records_that_close_except_the_last_two_months(app,
         assert {"aftersales.complaint", "risk.register_entry"} <= set(registers)
         months = sorted(set(db.session.execute(select(FormSubmission.period)).scalars()))
         for key, register in registers.items():
-            latest: dict[tuple[int, str], str] = {}
+            latest: dict[tuple[int, str], tuple[str, str]] = {}
             entries = db.session.execute(
                 select(FormSubmission).filter_by(form_key=key).order_by(FormSubmission.submitted_at, FormSubmission.id)
             ).scalars()
