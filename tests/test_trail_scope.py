@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.query_plans import postgres_plan, sqlite_plan
+
 
 @pytest.fixture
 def world(app, users, make_user):
@@ -174,3 +176,28 @@ def test_which_measurements_and_submissions_a_quality_officer_reads_is_found_thr
             for index in ("ix_measurement_entered_by_id", "ix_form_submission_submitted_by_id"):
                 assert index in plan
             assert "Seq Scan on measurement" not in plan and "Seq Scan on form_submission" not in plan
+
+
+@pytest.mark.parametrize("login", ["qo", "head", "auditor"])
+def test_the_audits_ncs_and_actions_a_reader_may_read_are_looked_up_not_scanned(app, users, login):
+    """The rules of evidence, rechecks, audit items and the other records of audits and NCs start
+    from the audits, NCs and actions of the reader's sites and their own, each found by an index.
+    From the readers' rules alone (an OR no index serves) each read every audit, NC and action of
+    the group: 51 ms for the evidence rule of a site's quality officer at ``large``, who had no
+    evidence event at all."""
+    from core.accounts.services import user_by_login
+    from core.database import db
+    from core.trail.queries import events_query
+
+    scanned = ("audit", "nonconformity", "corrective_action")
+    with app.app_context():
+        query = events_query(user=user_by_login(login)).limit(51)
+        listing = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
+        if db.engine.dialect.name == "sqlite":
+            plan = sqlite_plan(listing)
+            assert not [step for step in plan if step.split(" USING")[0] in {f"SCAN {table}" for table in scanned}], (
+                plan
+            )
+        else:
+            plan = postgres_plan(listing)
+            assert not [table for table in scanned if f"Seq Scan on {table} " in plan + " "], plan
