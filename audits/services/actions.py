@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, union, union_all
+from sqlalchemy import or_, union_all
 from sqlalchemy.orm import selectinload
 
 from audits import notices
@@ -21,7 +21,7 @@ from audits.services.common import (
 from core.accounts import organisation
 from core.accounts.models import Role, Site, User
 from core.accounts.passwords import verify_password
-from core.accounts.permissions import Permission, can, in_group_office
+from core.accounts.permissions import Permission, can
 from core.clock import utcnow
 from core.counts import capped_count
 from core.database import alias, db
@@ -368,32 +368,6 @@ def my_actions_count(user: User) -> int:
     return _count(actions_query(owner=user, open_only=True))
 
 
-def readable_nonconformity_ids(user: User):
-    """The ids of the NCs ``user`` may read (:func:`ncs.visible_clause`) or more, as a union of
-    indexed lookups — the NCs of their site (and department, for a head) and the ones they raised,
-    own or own an action of — or None when their scope is every NC (the group office's quality
-    officers and auditors). A filter to narrow a query by; the reader's clause still decides."""
-    if not user.active or Role.ADMIN in user.roles:
-        return None
-    if in_group_office(user) and user.roles & {Role.QUALITY_OFFICER, Role.AUDITOR}:
-        return None
-    people = [
-        db.select(Nonconformity.id).where(Nonconformity.raised_by_id == user.id),
-        db.select(Nonconformity.id).where(Nonconformity.owner_id == user.id),
-        db.select(CorrectiveAction.nonconformity_id).where(CorrectiveAction.owner_id == user.id),
-    ]
-    scoped = db.select(Nonconformity.id)
-    if not in_group_office(user):
-        scoped = scoped.where(Nonconformity.site_id == user.site_id)
-    if not user.roles & {Role.QUALITY_OFFICER, Role.AUDITOR, Role.STAFF}:
-        # A head alone reads their department's (the rule of scope_clause).
-        scoped = scoped.where(Nonconformity.department_id == user.department_id)
-    if in_group_office(user) and user.roles & {Role.STAFF} and not user.roles - {Role.STAFF}:
-        # Group-office staff read only their own: the people's lookups have them.
-        return union(*people)
-    return union(scoped, *people)
-
-
 def _awaiting_verification_query(user: User):
     return actions_query().where(*_awaiting_verification_conditions(user))
 
@@ -414,14 +388,14 @@ def _awaiting_verification_conditions(user: User) -> list:
 
 def _of_readable_ncs(query, reader: User, state: ActionState):
     """``query`` (of actions in ``state``) narrowed to the actions of the NCs ``reader`` may read,
-    looked up by NC (:func:`readable_nonconformity_ids`)."""
+    looked up by NC (:func:`ncs.readable_ids`)."""
     of_readable = _of_readable_ncs_clause(reader, state)
     return query if of_readable is None else query.where(of_readable)
 
 
 def _of_readable_ncs_clause(reader: User, state: ActionState):
     """SQL: the action is one in ``state`` of the NCs ``reader`` may read; None when every NC is."""
-    readable = readable_nonconformity_ids(reader)
+    readable = ncs.readable_ids(reader)
     if readable is None:
         return None
     # By id: the database then starts from these NCs' actions, whatever it knows of the tables'
@@ -518,7 +492,8 @@ def _overdue_query(site: Site | None, owner: User | None, reader: User | None, *
     # site, the join by site already starts from the site's NCs (the planner's statistics are
     # kept, see core.planner_statistics); the same lookup again as an "id IN" list made SQLite
     # probe each of them twice (head0001 at large: 5.1 ms, 0.3 ms without).
-    if site is None:
+    # Staff read only their own NCs' actions: found from those, not from the site's hundreds.
+    if site is None or ncs.reads_only_their_own(reader):
         return _of_readable_ncs(query, reader, ActionState.OPEN)
     return query
 

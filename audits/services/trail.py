@@ -91,7 +91,7 @@ def trail_scope(user: User) -> dict:
     # database cannot look up by index) each id-select read every audit, NC and action of the
     # group — the evidence rule 51 ms, the rechecks' 12 ms at the large demo size, for a site's
     # quality officer with no evidence or recheck event at all.
-    ncs_to_look_at = actions.readable_nonconformity_ids(user)
+    ncs_to_look_at = nonconformities.readable_ids(user)
     readable_audits = db.select(Audit.id).where(
         audits.visible_clause(user), *_among(Audit.id, _audits_to_look_at(user))
     )
