@@ -179,10 +179,12 @@ class Revision(Model):
             sqlite_where=text("state = 'effective'"),
             postgresql_where=text("state = 'effective'"),
         ),
-        Index("ix_procedure_revision_state", "state"),
+        # Those in review in the order they were submitted, the approvers' order (migration proc_0006).
+        Index("ix_procedure_revision_state_submitted", "state", "submitted_at"),
         # A procedure's revisions in one state by one seek (those in review of a head's department),
-        # not all of its revisions read.
-        Index("ix_procedure_revision_procedure_state", "procedure_id", "state"),
+        # not all of its revisions read; with the effective date, which the revisions to read are
+        # sorted by: a row holds the revision's text before its dates (migration proc_0006).
+        Index("ix_procedure_revision_procedure_state_effective", "procedure_id", "state", "effective_date"),
     )
 
     @property
