@@ -662,8 +662,9 @@ def is_overdue(nc: Nonconformity) -> bool:
 def reads_only_their_own(user: User) -> bool:
     """Whether ``user`` reads only the NCs they raised, own or own an action of — staff, at a site
     or in the group office (the rule of scope_clause): the lookups of their own rows find all
-    they may read, where their site's NCs are hundreds."""
-    return Role.STAFF in user.roles and not user.roles - {Role.STAFF}
+    they may read, where their site's NCs are hundreds. (An inactive account reads nothing:
+    :func:`readable_ids` leaves it to the reader's rule.)"""
+    return user.active and Role.STAFF in user.roles and not user.roles - {Role.STAFF}
 
 
 def readable_ids(user: User):
