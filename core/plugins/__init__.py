@@ -74,6 +74,7 @@ from core.plugins.data import (
     submissions_in_period,
     submit_form,
     submit_forms,
+    table_totals,
 )
 from core.plugins.documents import procedure_acknowledgements
 from core.plugins.pages import form_url, metric_url, nonconformity_url, procedure_url, submissions_url
@@ -174,6 +175,7 @@ __all__ = [
     "submissions_in_period",
     "submit_form",
     "submit_forms",
+    "table_totals",
     # the sites and people of the organisation
     "active_sites",
     "find_site",

@@ -44,14 +44,10 @@ def roi(evaluations: list[Mapping]) -> float | None:
     return _ratio(_total(evaluations, "incremental_gross_profit") - spend, spend, 100)
 
 
-def cost_per_sale_by_source(evaluations: list[Mapping]) -> dict[str, tuple[float, int, float | None]]:
-    """source → (spend, sales, cost per sale or None when nothing was sold)."""
-    by_source: dict[str, list[float]] = {}
-    for row in _rows(evaluations):
-        totals = by_source.setdefault(row["source"], [0.0, 0])
-        totals[0] += float(row.get("spend") or 0)
-        totals[1] += int(row.get("sales") or 0)
-    return {source: (spend, sales, _ratio(spend, sales)) for source, (spend, sales) in by_source.items()}
+def cost_per_sale_by_source(totals: Mapping[str, tuple[float, float]]) -> dict[str, tuple[float, int, float | None]]:
+    """source → (spend, sales, cost per sale or None when nothing was sold), from each source's
+    summed spend and sales (``table_totals`` of the evaluations' channels)."""
+    return {source: (spend, int(sales), _ratio(spend, sales)) for source, (spend, sales) in totals.items()}
 
 
 COMPUTED: dict[str, Callable[[list[Mapping]], float | None]] = {

@@ -125,9 +125,8 @@ def test_campaign_metrics_sum_over_the_months_campaigns():
     assert computations.sales_lift(evaluations) == pytest.approx(20.0)
     # gross profit 45,000 + 3,000 = 48,000: (48,000 - 36,000) / 36,000 = 33.33 %
     assert computations.roi(evaluations) == pytest.approx(100 / 3)
-    assert computations.cost_per_sale_by_source(evaluations) == {
+    assert computations.cost_per_sale_by_source({"website": (10000.0, 5.0), "platform": (6000.0, 2.0)}) == {
         "website": (10000.0, 5, 2000.0),
-        "event": (20000.0, 5, 4000.0),
         "platform": (6000.0, 2, 3000.0),
     }
 
@@ -136,7 +135,7 @@ def test_nothing_to_divide_by_gives_no_value():
     assert computations.cost_per_sale([]) is None
     no_sales = {**EVALUATION_B, "channels": [{"source": "social", "spend": 800, "leads": 0, "sales": 0}]}
     assert computations.cost_per_lead([no_sales]) is None
-    assert computations.cost_per_sale_by_source([no_sales]) == {"social": (800.0, 0, None)}
+    assert computations.cost_per_sale_by_source({"social": (800.0, 0.0)}) == {"social": (800.0, 0, None)}
     # Spending 800 for no extra profit loses it all: (3,000 - 800) / 800 = 275 %.
     assert computations.roi([no_sales]) == pytest.approx(275.0)
 
