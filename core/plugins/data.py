@@ -259,8 +259,8 @@ def _count_statement(kinds: tuple[tuple[str, str], ...]):
     )
     for index, (field, kind) in enumerate(kinds):
         query = query.where(getattr(FormSubmission.data[field], kind)() == bindparam(f"value_{index}"))
-    # Not core.counts.capped_count: its memory of a request's counts compiles each statement
-    # anew (0.5 ms a count, more than the count), and a panel asks each of these once.
+    # Not core.counts.capped_count: its memory of a request's counts keys each count by its
+    # statement, built anew on every call, and a panel asks each of these once.
     return db.select(db.func.count()).select_from(query.limit(COUNT_CAP + 1).subquery())
 
 
