@@ -19,8 +19,9 @@ answers JSON, which is the floor a page can be compared with.
 The script logs in as the generated users of each role — quality officer
 (``qo0001``), department head (``head0001``), auditor (``auditor0001``) and
 staff (``staff0001``) — and requests each page ``--runs`` times in turn (after a
-warm-up): the dashboard as each of them, the other main pages (KPI pages,
-audits, NCs, actions, procedures, trail, search, tasks) as the quality officer.
+warm-up), of both instances served at once, one right after the other: the
+dashboard as each of them, the other main pages (KPI pages, audits, NCs,
+actions, procedures, trail, search, tasks) as the quality officer.
 It prints the median latency at both scales, the ratio large/small (issue #20:
 ≤ 1.3) and, where the page has one, the ratio page/bare endpoint at large
 (≤ 3); then the size of each role's dashboard HTML (≤ 60 KB). Then
@@ -291,22 +292,43 @@ def medians(
     clients: dict[str, Client], paths: dict[str, tuple[str, str]], runs: int
 ) -> tuple[dict[str, float], dict[str, int]]:
     """Page → median latency, and page → size of its HTML; ``paths``: page → (path, login)."""
-    timings: dict[str, list[float]] = {page: [] for page in paths}
-    sizes = {}
-    for path, login in paths.values():
-        status, _body = clients[login].get(path)  # warm-up: caches, compiled templates
-        if status != 200:
-            raise RuntimeError(f"{path} answered {status} to {login}")
-    for _ in range(runs):
-        # Pages in turn, so that a noisy moment spreads over all of them.
-        for page, (path, login) in paths.items():
-            start = time.perf_counter()
-            status, body = clients[login].get(path)
-            timings[page].append(time.perf_counter() - start)
-            sizes[page] = len(body)
+    found, sizes = side_by_side({"only": clients}, {"only": paths}, runs)
+    return found["only"], sizes["only"]
+
+
+def side_by_side(
+    clients: dict[str, dict[str, Client]], paths: dict[str, dict[str, tuple[str, str]]], runs: int
+) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, int]]]:
+    """Scale → page → median latency, and scale → page → size of its HTML; ``clients``: scale →
+    login → client of that scale's server; ``paths``: scale → page → (path, login).
+
+    Each page is asked of every scale's server one right after the other, in turns that swap
+    which goes first: a ratio of two medians taken minutes apart measured the machine's load
+    as much as the page (a page's `small` median moved by 25–40 % from one run to the next)."""
+    scales = list(paths)
+    pages = list(paths[scales[0]])
+    timings = {scale: {page: [] for page in pages} for scale in scales}
+    sizes: dict[str, dict[str, int]] = {scale: {} for scale in scales}
+    for scale in scales:
+        for path, login in paths[scale].values():
+            status, _body = clients[scale][login].get(path)  # warm-up: caches, compiled templates
             if status != 200:
-                raise RuntimeError(f"{path} answered {status} to {login}")
-    return {page: statistics.median(values) for page, values in timings.items()}, sizes
+                raise RuntimeError(f"{path} answered {status} to {login} at {scale}")
+    for turn in range(runs):
+        # Pages in turn, so that a noisy moment spreads over all of them.
+        for page in pages:
+            for scale in scales if turn % 2 == 0 else reversed(scales):
+                path, login = paths[scale][page]
+                start = time.perf_counter()
+                status, body = clients[scale][login].get(path)
+                timings[scale][page].append(time.perf_counter() - start)
+                sizes[scale][page] = len(body)
+                if status != 200:
+                    raise RuntimeError(f"{path} answered {status} to {login} at {scale}")
+    return {
+        scale: {page: statistics.median(values) for page, values in by_page.items()}
+        for scale, by_page in timings.items()
+    }, sizes
 
 
 def load(server: Gunicorn, paths: list[str], clients: int, seconds: float) -> tuple[int, int, list[str]]:
@@ -364,29 +386,47 @@ def main() -> None:
             urls[scale] = database_url(folders[scale], given_urls[scale])
             if not given:
                 build_instance(folders[scale], scale)
-        results, sizes, bare, loads = {}, {}, {}, {}
-        for scale, folder in folders.items():
-            paths = targets(urls[scale])
-            server = serve("core:create_app()", folder, urls[scale], args.workers, args.threads)
-            try:
-                clients = {login: Client(server, login) for login in {login for _p, _b, login in paths.values()}}
-                for client in clients.values():
+        bare, loads = {}, {}
+        paths = {scale: targets(urls[scale]) for scale in folders}
+        # Both instances served at once and asked side by side (see side_by_side).
+        servers = {
+            scale: serve("core:create_app()", folder, urls[scale], args.workers, args.threads)
+            for scale, folder in folders.items()
+        }
+        try:
+            clients = {
+                scale: {
+                    login: Client(servers[scale], login) for login in {login for _p, _b, login in paths[scale].values()}
+                }
+                for scale in folders
+            }
+            for by_login in clients.values():
+                for client in by_login.values():
                     client.login()
-                results[scale], sizes[scale] = medians(
-                    clients, {page: (page_path, login) for page, (page_path, _b, login) in paths.items()}, args.runs
-                )
-                if scale == "large":
-                    loads[scale] = load(
-                        server, [page_path for page_path, _b, _l in paths.values()], args.clients, args.seconds
-                    )
-            finally:
+            results, sizes = side_by_side(
+                clients,
+                {
+                    scale: {page: (page_path, login) for page, (page_path, _b, login) in paths[scale].items()}
+                    for scale in folders
+                },
+                args.runs,
+            )
+            loads["large"] = load(
+                servers["large"],
+                [page_path for page_path, _b, _l in paths["large"].values()],
+                args.clients,
+                args.seconds,
+            )
+        finally:
+            for server in servers.values():
                 server.stop()
+        for scale, folder in folders.items():
             server = serve("bench_web:bare_app()", folder, urls[scale], args.workers, args.threads)
             try:
                 bare_client = Client(server)
                 bare[scale], _sizes = medians(
                     {LOGIN: bare_client},
-                    {page: (bare_path, LOGIN) for page, (_p, bare_path, _l) in paths.items() if bare_path},
+                    {page: (bare_path, LOGIN) for page, (_p, bare_path, _l) in paths[scale].items() if bare_path},
                     args.runs,
                 )
             finally:
