@@ -681,14 +681,14 @@ def readable_ids(user: User):
         db.select(Nonconformity.id).where(Nonconformity.owner_id == user.id),
         db.select(CorrectiveAction.nonconformity_id).where(CorrectiveAction.owner_id == user.id),
     ]
+    if reads_only_their_own(user):
+        return union(*people)
     scoped = db.select(Nonconformity.id)
     if not in_group_office(user):
         scoped = scoped.where(Nonconformity.site_id == user.site_id)
     if not user.roles & {Role.QUALITY_OFFICER, Role.AUDITOR, Role.STAFF}:
         # A head alone reads their department's (the rule of scope_clause).
         scoped = scoped.where(Nonconformity.department_id == user.department_id)
-    if reads_only_their_own(user):
-        return union(*people)
     return union(scoped, *people)
 
 

@@ -62,11 +62,10 @@ def _led_or_audited_by(user: User) -> list:
     ]
 
 
-def _audits_to_look_at(user: User):
-    """The ids of the audits ``user`` may read or more — those at the sites of their scope and
-    their own — as a union of indexed lookups, or None when their scope is every site. A filter
-    to start from; the reader's clause still decides."""
-    sites, _whole = scope_sites(user, Permission.READ_DRAFTS, by_department=True)
+def _audits_to_look_at(user: User, sites):
+    """The ids of the audits ``user`` may read or more — those at ``sites``, the sites of their
+    scope, and their own — as a union of indexed lookups, or None when their scope is every site.
+    A filter to start from; the reader's clause still decides."""
     if sites is None:
         return None
     # One flat union: SQLite takes no parenthesised union inside another.
@@ -90,10 +89,13 @@ def trail_scope(user: User) -> dict:
     # readable by, then tested against the reader's rule: from the rule alone (an OR the
     # database cannot look up by index) each id-select read every audit, NC and action of the
     # group — the evidence rule 51 ms, the rechecks' 12 ms at the large demo size, for a site's
-    # quality officer with no evidence or recheck event at all.
+    # quality officer with no evidence or recheck event at all. The same sites serve the
+    # TrailSites rules below: audits, their checklists and items, NCs and their actions by the
+    # site their events keep (an item's is its audit's, an action's its NC's).
+    audit_sites, whole_audits = scope_sites(user, Permission.READ_DRAFTS, by_department=True)
     ncs_to_look_at = nonconformities.readable_ids(user)
     readable_audits = db.select(Audit.id).where(
-        audits.visible_clause(user), *_among(Audit.id, _audits_to_look_at(user))
+        audits.visible_clause(user), *_among(Audit.id, _audits_to_look_at(user, audit_sites))
     )
     readable_items = db.select(AuditItem.id).where(AuditItem.audit_id.in_(readable_audits))
     readable_ncs = db.select(Nonconformity.id).where(
@@ -107,9 +109,6 @@ def trail_scope(user: User) -> dict:
         InspectionItem.inspection_id.in_(readable_inspections)
     )
     readable_improvements = db.select(Improvement.id).where(improvements.visible_clause(user))
-    # Audits, their checklists and items, NCs and their actions by the site their events keep
-    # (an item's is its audit's, an action's its NC's): the rules of the lists, the site taken out.
-    audit_sites, whole_audits = scope_sites(user, Permission.READ_DRAFTS, by_department=True)
     my_audits = union(*_led_or_audited_by(user))
     is_readable = audits.visible_clause(user)
     nc_sites, whole_ncs = scope_sites(user, Permission.READ_RECORDS, by_department=True, by_people=True)
