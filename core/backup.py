@@ -100,7 +100,8 @@ MANIFEST = "manifest.json"
 TABLES = "tables"
 FILES = "files"
 # Alembic's own bookkeeping: a restore brings the schema to the backup's heads itself.
-NOT_BACKED_UP = frozenset({"alembic_version"})
+# The tables' tokens describe this database's writes, not the records: a restore writes new ones.
+NOT_BACKED_UP = frozenset({"alembic_version", "table_generation"})
 BATCH = 2000
 # Where `dealerqms backup` without FILE puts backups: under the prefix of DEALERQMS_STORAGE_URL.
 BACKUPS = "backups/"

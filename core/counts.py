@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask_babel import format_decimal
 from sqlalchemy import Select, literal_column
 
+from core.answer_cache import kept, statement_key, tables_of
 from core.database import db
 from core.session_memory import since_last_write
 
@@ -25,27 +26,21 @@ def capped_count(query, cap: int = COUNT_CAP) -> int:
     The same count asked again before the session writes anything is answered from the first:
     a page asks some twice (the dashboard's inbox and an area's panel both count the revisions
     to read, each as long to count as a whole small page). A flush and the end of the
-    transaction forget them all; changes not yet flushed are counted afresh."""
+    transaction forget them all; changes not yet flushed are counted afresh. From one request
+    to the next a count is kept until a table it reads is written (:mod:`core.answer_cache`):
+    between two looks at a dashboard its counts have usually not changed."""
     limited = _without_columns(query.order_by(None)).limit(cap + 1).subquery()
     statement = db.select(db.func.count()).select_from(limited)
     session = db.session()
-    key = _remembered_as(statement, session)
+    key = statement_key(statement, session)
     remembered = since_last_write(session, "capped_counts")
-    if key in remembered:
-        return remembered[key]
-    remembered[key] = session.execute(statement).scalar_one()
+    if key not in remembered:
+        tables = tables_of(statement, key)
+        if not tables:  # text SQL in it: any table may be read
+            remembered[key] = session.execute(statement).scalar_one()
+        else:
+            remembered[key] = kept(("capped_count", key), tables, lambda: session.execute(statement).scalar_one())
     return remembered[key]
-
-
-def _remembered_as(statement, session) -> tuple:
-    """What identifies ``statement`` with its parameter values: SQLAlchemy's own cache key (the
-    statement's structure) and the values bound. Compiling the statement to its SQL for this cost
-    more than running some of the counts (2 ms for the actions waiting for verification)."""
-    cache_key = statement._generate_cache_key()
-    if cache_key is None:  # a construct SQLAlchemy does not cache: its SQL, as it would run
-        compiled = statement.compile(bind=session.get_bind())
-        return (str(compiled), repr(sorted(compiled.params.items())))
-    return (cache_key.key, repr([parameter.effective_value for parameter in cache_key.bindparams]))
 
 
 def _without_columns(query):

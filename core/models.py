@@ -14,6 +14,7 @@ from core.accounts.models import (
 )
 from core.checklists.models import ChecklistVersion
 from core.forms.models import FormSubmission, FormVersion
+from core.generations import TableGeneration
 from core.intake.models import ComplaintNumber, IntakeAttempt, SurveyToken
 from core.jobs.models import Job
 from core.metrics.models import Measurement, SiteTarget
@@ -40,6 +41,7 @@ __all__ = [
     "SiteTarget",
     "StoredSession",
     "SurveyToken",
+    "TableGeneration",
     "TrailEvent",
     "User",
     "UserRole",

@@ -17,6 +17,7 @@ from sqlalchemy.orm import contains_eager, defer, selectinload
 from core.accounts import organisation
 from core.accounts.models import Department, Role, Site, User, UserRole
 from core.accounts.permissions import Permission, can, in_group_office, require, scope_clause, scope_sites
+from core.answer_cache import kept_records
 from core.clock import add_months as add_months_to_period
 from core.clock import current_period, local, local_time, period_of, today, utcnow
 from core.counts import capped_count
@@ -1012,13 +1013,16 @@ def first_to_read(user: User, limit: int) -> list[Revision]:
     found = remembered.get(user.id)
     if found is not None and (found[0] >= limit or len(found[1]) < found[0]):
         return found[1][:limit]
-    query = (
+    # Which ones kept from one request to the next until a procedure, a revision, a reader or a
+    # signature is written (core.answer_cache); then the few found, loaded by key.
+    revisions = kept_records(
         _to_read_query(user)
-        .options(contains_eager(Revision.procedure), defer(Revision.body))
         .order_by(Revision.effective_date.is_(None), Revision.effective_date, Procedure.code)
-        .limit(limit)
+        .limit(limit),
+        Revision,
+        contains_eager(Revision.procedure),
+        defer(Revision.body),
     )
-    revisions = list(db.session.execute(query).scalars())
     remembered[user.id] = (limit, revisions)
     return revisions
 

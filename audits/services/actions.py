@@ -22,6 +22,7 @@ from core.accounts import organisation
 from core.accounts.models import Role, Site, User
 from core.accounts.passwords import verify_password
 from core.accounts.permissions import Permission, can
+from core.answer_cache import kept_rows
 from core.clock import utcnow
 from core.counts import capped_count
 from core.database import alias, db
@@ -360,7 +361,8 @@ def _action_rows(conditions: list, limit: int) -> list[ActionRow]:
             state=state,
             overdue=state == ActionState.OPEN and due_date < today_in(time_zone),
         )
-        for action_id, reference, number, description, owner, due_date, state, time_zone in db.session.execute(query)
+        # Kept from one look at the dashboard to the next until an action, an NC, a site or a person is written.
+        for action_id, reference, number, description, owner, due_date, state, time_zone in kept_rows(query)
     ]
 
 
@@ -478,7 +480,7 @@ def overdue_action_rows(site: Site, limit: int, reader: User) -> list[OverdueAct
         )
     return [
         OverdueActionRow(id, f"{ref}/A{number}", description, due, name)
-        for id, number, description, due, ref, name in db.session.execute(query.limit(limit))
+        for id, number, description, due, ref, name in kept_rows(query.limit(limit))
     ]
 
 

@@ -41,6 +41,7 @@ from audits.services.common import (
 from core.accounts import organisation
 from core.accounts.models import Department, Role, Site, User
 from core.accounts.permissions import Permission, can, in_group_office, require, scope_clause
+from core.answer_cache import kept_rows
 from core.clock import local, utcnow
 from core.counts import capped_count
 from core.database import alias, db
@@ -746,7 +747,7 @@ def overdue_nc_rows(site: Site, limit: int, reader: User) -> list[OverdueNcRow]:
     )
     return [
         OverdueNcRow(reference, in_reader_language(translations, "title", title or ""), due, name)
-        for reference, title, translations, due, name in db.session.execute(query)
+        for reference, title, translations, due, name in kept_rows(query)
     ]
 
 

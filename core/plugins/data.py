@@ -4,10 +4,14 @@ forms, the demo sites), so that a plugin never imports the core's internals
 
 from __future__ import annotations
 
+import copy
 import functools
 import random
 
+from core.answer_cache import kept
 from core.database import commit, db
+
+SUBMISSIONS = "form_submission"
 
 __all__ = [
     "demo_random",
@@ -89,12 +93,23 @@ def table_totals(
             by_source = table_totals("usedcars.campaign", site, "2025-01", "2025-12",
                                      table="channels", by="source", fields=("spend", "sales"))
     """
+    if not fields:
+        raise ValueError("table_totals: name at least one field to sum")
+    fields = tuple(fields)
+    # Kept until a submission is written: the sums are the same from one look at a dashboard to the next.
+    totals = kept(
+        ("table_totals", form_key, site.id, first, last, table, by, fields),
+        (SUBMISSIONS,),
+        lambda: _table_totals(form_key, site, first, last, table=table, by=by, fields=fields),
+    )
+    return dict(totals)
+
+
+def _table_totals(form_key: str, site, first: str, last: str, *, table: str, by: str, fields: tuple[str, ...]):
     from sqlalchemy import Numeric, cast, func
 
     from core.forms.models import FormSubmission
 
-    if not fields:
-        raise ValueError("table_totals: name at least one field to sum")
     window = (
         FormSubmission.form_key == form_key,
         FormSubmission.site_id == site.id,
@@ -154,7 +169,18 @@ def open_records_between(form_key: str, site, first: str, last: str) -> list[dic
     form = manager.registry().forms.get(form_key)
     if form is None or form.register is None:
         raise ValueError(f"open_records_between: {form_key!r} is not a register form (Form.register)")
-    register = form.register
+    # Kept until a submission is written: finding the open records reads the window's every
+    # entry (a large site's two years of complaints), and between two looks at a dashboard
+    # there is usually no new one. Each caller gets its own copy to fold or change.
+    entries = kept(
+        ("open_records_between", form_key, site.id, first, last),
+        (SUBMISSIONS,),
+        lambda: _open_records_between(form.register, form_key, site, first, last),
+    )
+    return copy.deepcopy(entries)
+
+
+def _open_records_between(register, form_key: str, site, first: str, last: str) -> list[dict]:
     # (the current entry's date, its state) of each record; dates are ISO text, so they compare as text.
     current: dict[str, tuple[str, str | None]] = {}
     entries: dict[str, list[int]] = {}

@@ -50,7 +50,8 @@ def test_the_open_records_entries_come_oldest_first_without_the_closed_ones(app,
         found = open_records_between("risk.register_entry", site, "2026-01", "2026-01")
         assert [entry["risk_id"] for entry in found] == ["R-1", "r-1", "R-3", "R-3"]
         # The keys and states, then the open records' entries: two statements whatever the history.
-        assert len(statements) == 2
+        # (besides the tables' tokens, read once a request: core.answer_cache)
+        assert len([statement for statement in statements if "table_generation" not in statement]) == 2
         # A window that starts after a record's closing entry sees it open.
         assert open_records_between("risk.register_entry", site, "2025-01", "2025-12") == []
 

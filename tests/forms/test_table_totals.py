@@ -67,7 +67,9 @@ def test_the_table_rows_are_summed_by_their_field_in_the_window_and_at_the_site(
             "platform": (6000.0, 2.0),
         }
         # One statement, no submission decoded: what a dashboard reads whatever the year holds.
-        assert len([statement for statement in statements if statement.lstrip().startswith("SELECT")]) == 1
+        # (besides the tables' tokens, read once a request: core.answer_cache)
+        selects = [s for s in statements if s.lstrip().startswith("SELECT") and "table_generation" not in s]
+        assert len(selects) == 1
         assert (
             table_totals(
                 EVALUATION, site_by_code("MAIN"), "2025-01", "2025-12", table="channels", by="source", fields=("spend",)
