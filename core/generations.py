@@ -33,7 +33,6 @@ from core.database import Model
 TABLE = "table_generation"
 EVERY_TABLE = "*"
 _WRITTEN = "dealerqms_tables_written"
-_HAS_TABLE = "dealerqms_has_table_generation"
 _TEXT_WRITE = re.compile(
     r"^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?)"
     r"\s+\"?(\w+)\"?",
@@ -68,7 +67,8 @@ def written_tables(statement) -> frozenset[str]:
 
 @event.listens_for(Engine, "after_execute")
 def _note_written(connection, statement, _multiparams, _params, _options, _result) -> None:
-    tables = written_tables(statement)
+    # (Alembic's copies of a table being altered on SQLite are gone by the commit.)
+    tables = {name for name in written_tables(statement) if not name.startswith("_alembic_tmp")}
     if tables and TABLE not in tables:
         connection.info.setdefault(_WRITTEN, set()).update(tables)
 
@@ -99,10 +99,9 @@ def _forget_written(connection) -> None:
 
 
 def _has_table(connection) -> bool:
-    """Whether the database has the tokens' table yet (a migration before the one that makes it
-    writes too); known once per database connection when it has."""
-    if connection.info.get(_HAS_TABLE):
-        return True
+    """Whether the database has the tokens' table: a migration before the one that makes it
+    writes too, and a downgrade drops it. Asked at each commit that wrote (one look in the
+    catalogue), not remembered per connection."""
     cursor = connection.connection.driver_connection.cursor()
     try:
         if connection.dialect.name == "sqlite":
@@ -113,8 +112,6 @@ def _has_table(connection) -> bool:
             found = cursor.fetchone()[0] is not None
     finally:
         cursor.close()
-    if found:
-        connection.info[_HAS_TABLE] = True
     return found
 
 

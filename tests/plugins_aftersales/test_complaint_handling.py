@@ -262,6 +262,7 @@ def test_the_dashboard_reads_the_complaint_register_once_for_the_panel_and_the_o
     each (at the large demo size the reads were a third of the area panels' time)."""
     from sqlalchemy import event
 
+    from core.answer_cache import forget_kept_answers
     from core.database import db
 
     reads = []
@@ -274,9 +275,13 @@ def test_the_dashboard_reads_the_complaint_register_once_for_the_panel_and_the_o
     client.get("/")  # the submissions' computed metrics are recomputed on the first visit
     with app.app_context():
         engine = db.engine
+        forget_kept_answers()  # measured as the first look after a write
     event.listen(engine, "before_cursor_execute", note)
     try:
         page = client.get("/").get_data(as_text=True)
+        assert len(reads) == 1
+        # The next look, nothing written since, finds the open complaints kept (core.answer_cache).
+        client.get("/")
     finally:
         event.remove(engine, "before_cursor_execute", note)
     assert "Open complaints (5)" in page and "P-5" in page

@@ -13,6 +13,7 @@ from sqlalchemy import MetaData, select
 
 from core import create_app
 from core.accounts import services
+from core.backup import NOT_BACKED_UP
 from core.database import db
 from core.migration import upgrade
 from core.storage import file_store
@@ -147,7 +148,7 @@ def rows(app) -> dict[str, list]:
         return {
             name: sorted((tuple(row) for row in connection.execute(select(table))), key=repr)
             for name, table in metadata.tables.items()
-            if name != "alembic_version" and not name.startswith("search_")
+            if name not in NOT_BACKED_UP and not name.startswith("search_")
         }
 
 
