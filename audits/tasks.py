@@ -17,7 +17,7 @@ from audits.models import ActionState, Audit, AuditState, CorrectiveAction, NcSt
 from audits.services import actions as action_services
 from core.accounts.models import DepartmentHead, Role, User
 from core.accounts.permissions import Permission, can, scope_clause
-from core.answer_cache import kept_records
+from core.answer_cache import kept_records, kept_tasks
 from core.counts import capped_count
 from core.database import alias, db
 from core.paths import path_for
@@ -269,5 +269,33 @@ SOURCES = {
 }
 
 
+# Every table the audit tasks are found from (the reader's roles and headships included): under
+# test every answer computed is checked against the tables it reads (core.answer_cache).
+TASK_TABLES = (
+    "audit",
+    "audit_auditor",
+    "audit_department",
+    "audit_item",
+    "corrective_action",
+    "department",
+    "department_head",
+    "evidence",
+    "improvement",
+    "inspection",
+    "inspection_item",
+    "inspection_schedule",
+    "nonconformity",
+    "recheck",
+    "signature",
+    "site",
+    "user_account",
+    "user_role",
+)
+
+
 def user_tasks(user: User, kind: str | None, limit: int) -> TaskList:
+    return kept_tasks("audits.user_tasks", TASK_TABLES, found_tasks, user, kind, limit)
+
+
+def found_tasks(user: User, kind: str | None, limit: int) -> TaskList:
     return TaskList.joined({key: source(user, limit) for key, source in SOURCES.items() if kind in (None, key)})

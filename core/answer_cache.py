@@ -23,12 +23,16 @@ from collections.abc import Callable, Hashable, Iterable
 from typing import TypeVar
 
 from flask import current_app
-from sqlalchemy import Table
+from flask_babel import get_locale
+from sqlalchemy import Table, event
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import TextClause
 
+from core.clock import utcnow
 from core.database import db
 from core.generations import _WRITTEN, EVERY_TABLE, read_tokens
+from core.generations import TABLE as TOKENS_TABLE
+from core.plugin_engine.types import TaskList
 from core.session_memory import since_last_write
 
 KEPT = 4096
@@ -70,8 +74,30 @@ def kept(key: Hashable, tables: Iterable[str], compute: Callable[[], T]) -> T:
     found = answers.get(key, token_key)
     if found is not None:
         return found[1]
-    value = compute()
+    value = _checked(compute, tables, key) if current_app.testing else compute()
     answers.put(key, token_key, value)
+    return value
+
+
+def _checked(compute: Callable[[], T], tables: Iterable[str], key: Hashable) -> T:
+    """``compute()``, failing when it reads a table it is not kept under: under test, every
+    answer computed is checked so (a missed table would keep an answer past a change)."""
+    read: set[str] = set()
+    me = threading.get_ident()
+
+    def note(_connection, statement, *_args) -> None:
+        if threading.get_ident() == me and not isinstance(statement, str):
+            read.update(tables_read_by(statement) or ())
+
+    engine = db.engine
+    event.listen(engine, "before_execute", note)
+    try:
+        value = compute()
+    finally:
+        event.remove(engine, "before_execute", note)
+    unknown = read - set(tables) - {TOKENS_TABLE}
+    if unknown:
+        raise AssertionError(f"the answer {key!r} read {sorted(unknown)}, which it is not kept under")
     return value
 
 
@@ -90,15 +116,18 @@ def kept_rows(statement) -> list:
     return list(kept(("rows", key), tables, lambda: session.execute(statement).all()))
 
 
-def kept_records(query, entity, *options) -> list:
+def kept_records(query, entity, *options, first: int | None = None) -> list:
     """The records of ``query`` (a select of the ORM ``entity``, with its order and limit), which
-    ones kept like :func:`kept_rows` — their keys — and those loaded into the session by key,
-    with the loader ``options``, in the query's order."""
+    ones kept like :func:`kept_rows` — their keys — and those loaded into the session by key
+    alone, with the loader ``options`` (``joinedload``, ``selectinload``: the load has none of
+    the query's joins), in the query's order; only the ``first`` of them when given (pages that
+    show different numbers share one window kept)."""
     ids = [record_id for (record_id,) in kept_rows(query.with_only_columns(entity.id, maintain_column_froms=True))]
+    ids = ids if first is None else ids[:first]
     if not ids:
         return []
-    loading = query.limit(None).offset(None).order_by(None).where(entity.id.in_(ids)).options(*options)
-    loaded = {record.id: record for record in db.session.execute(loading).scalars()}
+    loading = db.select(entity).where(entity.id.in_(ids)).options(*options)
+    loaded = {record.id: record for record in db.session.execute(loading).unique().scalars()}
     return [loaded[record_id] for record_id in ids if record_id in loaded]
 
 
@@ -120,6 +149,23 @@ def tables_of(statement, key: tuple) -> frozenset[str]:
     if tables is None:
         tables = _tables_by_shape.setdefault(key[0], tables_read_by(statement) or frozenset())
     return tables
+
+
+def kept_tasks(source: str, tables: Iterable[str], find: Callable, user, kind: str | None, limit: int) -> TaskList:
+    """``find(user, kind, limit)`` (a ``user_tasks`` source), kept whole — refusal checks done —
+    under ``tables``, the reader's language and the quarter hour (:func:`reader_moment`): every
+    page's menu counts the tasks, and the dashboard and the inbox list them."""
+    found = kept((source, user.id, kind, limit, *reader_moment()), tables, lambda: find(user, kind, limit))
+    return TaskList(found, total=found.total, kind_totals=found.kind_totals)
+
+
+def reader_moment() -> tuple[str, str]:
+    """What an answer made for the person reading depends on besides the tables (their
+    translated words, their dates): their language and the quarter hour now — a day begins on
+    a quarter hour in every time zone, so no answer is kept past the reader's midnight or a
+    site's."""
+    now = utcnow()
+    return str(get_locale()), f"{now:%Y-%m-%dT%H}:{now.minute // 15}"
 
 
 def tables_read_by(statement) -> frozenset[str] | None:

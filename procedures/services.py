@@ -12,7 +12,7 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import String, Text, and_, cast, func, null, or_, true, union_all
-from sqlalchemy.orm import contains_eager, defer, selectinload
+from sqlalchemy.orm import contains_eager, defer, joinedload, selectinload
 
 from core.accounts import organisation
 from core.accounts.models import Department, Role, Site, User, UserRole
@@ -1000,6 +1000,11 @@ def to_read(user: User, limit: int | None = None) -> list[Revision]:
     return list(db.session.execute(query).scalars())
 
 
+# How many of the revisions a person is to read are found and kept at least: the inbox and the
+# dashboard's panel show different numbers of them, and share the one window.
+TO_READ_WINDOW = 10
+
+
 def first_to_read(user: User, limit: int) -> list[Revision]:
     """The first ``limit`` revisions ``user`` is to read, the earliest in force first (the inbox's
     order: each is due a fortnight after it takes effect), without their text — the inbox names
@@ -1018,10 +1023,11 @@ def first_to_read(user: User, limit: int) -> list[Revision]:
     revisions = kept_records(
         _to_read_query(user)
         .order_by(Revision.effective_date.is_(None), Revision.effective_date, Procedure.code)
-        .limit(limit),
+        .limit(max(limit, TO_READ_WINDOW)),
         Revision,
-        contains_eager(Revision.procedure),
+        joinedload(Revision.procedure),
         defer(Revision.body),
+        first=limit,
     )
     remembered[user.id] = (limit, revisions)
     return revisions

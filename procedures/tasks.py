@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 from core.accounts import organisation
 from core.accounts.models import Role, User
 from core.accounts.permissions import Permission, can, scope_clause
-from core.answer_cache import kept_records, kept_rows
+from core.answer_cache import kept_records, kept_rows, kept_tasks
 from core.clock import local, today
 from core.counts import capped_count
 from core.database import db
@@ -132,7 +132,7 @@ def _approvals(user: User, limit: int) -> TaskList:
     waiting = kept_records(
         query.order_by(Revision.submitted_at, Revision.id).limit(limit),
         Revision,
-        db.contains_eager(Revision.procedure),
+        db.joinedload(Revision.procedure),
         db.selectinload(Revision.editors),
     )
     signed = services.approvals_of(waiting)
@@ -258,7 +258,27 @@ def _acknowledgements(user: User, limit: int) -> TaskList:
     )
 
 
+# Every table the procedure tasks are found from (the reader's roles and headships included):
+# tests/procedures/test_kept_tasks.py checks it against the tables they read.
+TASK_TABLES = (
+    "department",
+    "department_head",
+    "procedure",
+    "procedure_reader",
+    "procedure_revision",
+    "procedure_revision_editor",
+    "signature",
+    "site",
+    "user_account",
+    "user_role",
+)
+
+
 def user_tasks(user: User, kind: str | None, limit: int) -> TaskList:
+    return kept_tasks("procedures.user_tasks", TASK_TABLES, found_tasks, user, kind, limit)
+
+
+def found_tasks(user: User, kind: str | None, limit: int) -> TaskList:
     parts = {}
     # Whether the reader heads each procedure's department, asked once per department and site
     # for both kinds.

@@ -111,3 +111,13 @@ def test_the_tokens_are_not_backed_up():
     from core.backup import NOT_BACKED_UP
 
     assert "table_generation" in NOT_BACKED_UP
+
+
+def test_under_test_an_answer_that_reads_a_table_it_is_not_kept_under_fails(app):
+    from core.accounts.models import Department
+    from core.answer_cache import kept
+    from core.database import db
+
+    with app.test_request_context():
+        with pytest.raises(AssertionError, match="department"):
+            kept(("departments", 1), ("site",), lambda: db.session.execute(db.select(Department.code)).all())

@@ -47,6 +47,7 @@ from audits.services.common import (
 )
 from core.accounts.models import Department, Role, Site, User
 from core.accounts.permissions import Permission, can, require, scope_clause
+from core.answer_cache import kept_rows
 from core.checklists import catalog
 from core.clock import local, today, utcnow
 from core.database import db
@@ -291,7 +292,8 @@ def progress_of(audits) -> dict[int, tuple[int, int]]:
     if not ids:
         return {}
     answered = db.func.count(db.func.nullif(AuditItem.result, ""))
-    rows = db.session.execute(
+    # Kept until an item is written (core.answer_cache): the list is looked at more than audited.
+    rows = kept_rows(
         db.select(AuditItem.audit_id, answered, db.func.count())
         .where(AuditItem.audit_id.in_(ids))
         .group_by(AuditItem.audit_id)
