@@ -70,7 +70,44 @@ def _note_written(connection, statement, _multiparams, _params, _options, _resul
     # (Alembic's copies of a table being altered on SQLite are gone by the commit.)
     tables = {name for name in written_tables(statement) if not name.startswith("_alembic_tmp")}
     if tables and TABLE not in tables:
-        connection.info.setdefault(_WRITTEN, set()).update(tables)
+        written = connection.info.setdefault(_WRITTEN, set())
+        for name in tables:
+            written.update(_changed_with(name))
+
+
+def _changed_with(name: str) -> frozenset[str]:
+    """``name`` and the tables the database changes with it: those whose foreign keys to it
+    cascade or set null (a deleted audit takes its items with it; the ORM does not say so)."""
+    cascades = _cascades()
+    changed, waiting = {name}, [name]
+    while waiting:
+        for referring in cascades.get(waiting.pop(), ()):
+            if referring not in changed:
+                changed.add(referring)
+                waiting.append(referring)
+    return frozenset(changed)
+
+
+_cascade_map: dict[str, set[str]] = {}
+_cascade_map_of: list[int] = [0]
+
+
+def _cascades() -> dict[str, set[str]]:
+    """Table → the tables whose rows the database changes when one of its rows goes, from the
+    models' foreign keys (made again when more models have been imported)."""
+    tables = Model.metadata.tables
+    if _cascade_map_of[0] != len(tables):
+        cascades: dict[str, set[str]] = {}
+        for table in tables.values():
+            for key in table.foreign_keys:
+                if (key.ondelete or "").upper() in ("CASCADE", "SET NULL", "SET DEFAULT") or (
+                    key.onupdate or ""
+                ).upper() == "CASCADE":
+                    cascades.setdefault(key.column.table.name, set()).add(table.name)
+        _cascade_map.clear()
+        _cascade_map.update(cascades)
+        _cascade_map_of[0] = len(tables)
+    return _cascade_map
 
 
 @event.listens_for(Engine, "commit")

@@ -121,3 +121,16 @@ def test_under_test_an_answer_that_reads_a_table_it_is_not_kept_under_fails(app)
     with app.test_request_context():
         with pytest.raises(AssertionError, match="department"):
             kept(("departments", 1), ("site",), lambda: db.session.execute(db.select(Department.code)).all())
+
+
+def test_rows_the_database_deletes_with_their_parent_renew_their_tables_token(app):
+    """An audit deleted takes its departments with it by the foreign key's ON DELETE CASCADE, a
+    write nobody states: the departments' token is renewed all the same."""
+    from core.database import db
+    from core.generations import read_tokens
+
+    with app.app_context():
+        before = read_tokens(db.session).get("audit_department")
+        db.session.execute(text("DELETE FROM audit WHERE id = -1"))
+        db.session.commit()
+        assert read_tokens(db.session).get("audit_department") not in (None, before)
