@@ -17,7 +17,7 @@ from audits.models import ActionState, Audit, AuditState, CorrectiveAction, NcSt
 from audits.services import actions as action_services
 from core.accounts.models import DepartmentHead, Role, User
 from core.accounts.permissions import Permission, can, scope_clause
-from core.answer_cache import kept_records, kept_tasks
+from core.answer_cache import kept_tasks
 from core.counts import capped_count
 from core.database import alias, db
 from core.paths import path_for
@@ -47,8 +47,7 @@ def _listed(query, limit: int, task_of) -> TaskList:
     """The first ``limit`` rows of ``query`` as tasks, the total counted in the database (the
     navigation asks only for the count, on every page)."""
     total = capped_count(query)
-    # Which ones kept until a table they are found from is written (core.answer_cache).
-    rows = kept_records(query.limit(limit), query.column_descriptions[0]["entity"]) if limit else []
+    rows = db.session.execute(query.limit(limit)).scalars() if limit else []
     return TaskList([task_of(row) for row in rows], total=total)
 
 
@@ -182,12 +181,16 @@ def _to_verify(user: User, limit: int) -> TaskList:
     # The refusal checks read each action's NC and the NC's other actions, and the task names the
     # NC's department: loaded with the actions, which keep them (an NC loaded apart and not held
     # was gone by the time it was read: two queries a task, 135 in the large demo's inbox).
-    waiting = kept_records(
-        query.order_by(CorrectiveAction.due_date, CorrectiveAction.id).limit(limit),
-        CorrectiveAction,
-        db.selectinload(CorrectiveAction.nonconformity).options(
-            db.selectinload(Nonconformity.actions), db.selectinload(Nonconformity.department)
-        ),
+    waiting = list(
+        db.session.execute(
+            query.order_by(CorrectiveAction.due_date, CorrectiveAction.id)
+            .limit(limit)
+            .options(
+                db.selectinload(CorrectiveAction.nonconformity).options(
+                    db.selectinload(Nonconformity.actions), db.selectinload(Nonconformity.department)
+                )
+            )
+        ).scalars()
     )
     # The listed ones are asked of the refusal, as the page asks it.
     found = [action for action in waiting if action_services.verify_refusal(user, action) is None]

@@ -19,6 +19,7 @@ kept under.
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 
@@ -88,26 +89,21 @@ def _changed_with(name: str) -> frozenset[str]:
     return frozenset(changed)
 
 
-_cascade_map: dict[str, set[str]] = {}
-_cascade_map_of: list[int] = [0]
-
-
-def _cascades() -> dict[str, set[str]]:
+def _cascades() -> dict[str, frozenset[str]]:
     """Table → the tables whose rows the database changes when one of its rows goes, from the
     models' foreign keys (made again when more models have been imported)."""
-    tables = Model.metadata.tables
-    if _cascade_map_of[0] != len(tables):
-        cascades: dict[str, set[str]] = {}
-        for table in tables.values():
-            for key in table.foreign_keys:
-                if (key.ondelete or "").upper() in ("CASCADE", "SET NULL", "SET DEFAULT") or (
-                    key.onupdate or ""
-                ).upper() == "CASCADE":
-                    cascades.setdefault(key.column.table.name, set()).add(table.name)
-        _cascade_map.clear()
-        _cascade_map.update(cascades)
-        _cascade_map_of[0] = len(tables)
-    return _cascade_map
+    return _cascades_among(len(Model.metadata.tables))
+
+
+@functools.lru_cache(maxsize=1)
+def _cascades_among(_table_count: int) -> dict[str, frozenset[str]]:
+    cascades: dict[str, set[str]] = {}
+    for table in Model.metadata.tables.values():
+        for key in table.foreign_keys:
+            deleting = (key.ondelete or "").upper() in ("CASCADE", "SET NULL", "SET DEFAULT")
+            if deleting or (key.onupdate or "").upper() == "CASCADE":
+                cascades.setdefault(key.column.table.name, set()).add(table.name)
+    return {name: frozenset(referring) for name, referring in cascades.items()}
 
 
 @event.listens_for(Engine, "commit")

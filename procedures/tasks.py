@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 from core.accounts import organisation
 from core.accounts.models import Role, User
 from core.accounts.permissions import Permission, can, scope_clause
-from core.answer_cache import kept_records, kept_rows, kept_tasks
+from core.answer_cache import kept_tasks
 from core.clock import local, today
 from core.counts import capped_count
 from core.database import db
@@ -104,7 +104,9 @@ def _headed(user: User, query):
     organisation has, whatever the number of revisions."""
     if Role.QUALITY_OFFICER in user.roles:
         return query
-    pairs = kept_rows(query.with_only_columns(Procedure.department_id, Procedure.site_id).distinct().order_by(None))
+    pairs = db.session.execute(
+        query.with_only_columns(Procedure.department_id, Procedure.site_id).distinct().order_by(None)
+    ).all()
     headed = [(department, site) for department, site in pairs if organisation.approves_as_head(user, department, site)]
     if not headed:
         return query.where(false())
@@ -128,12 +130,12 @@ def _approvals(user: User, limit: int) -> TaskList:
     total = capped_count(query)
     if not limit:
         return TaskList(total=total)
-    # Which ones kept until a table they are found from is written; then those few, loaded.
-    waiting = kept_records(
-        query.order_by(Revision.submitted_at, Revision.id).limit(limit),
-        Revision,
-        db.joinedload(Revision.procedure),
-        db.selectinload(Revision.editors),
+    waiting = list(
+        db.session.execute(
+            query.order_by(Revision.submitted_at, Revision.id)
+            .limit(limit)
+            .options(db.contains_eager(Revision.procedure), db.selectinload(Revision.editors))
+        ).scalars()
     )
     signed = services.approvals_of(waiting)
     label = str(KIND_LABELS[APPROVE])
@@ -189,31 +191,13 @@ def _reviews(user: User, limit: int) -> TaskList:
     # Each with its effective revision, in the same statement and without its text: loading
     # every revision of each (text included) to pick the effective one was most of the list's time.
     effective = aliased(Revision, name="effective_revision")
-    first = kept_rows(
-        query.with_only_columns(Procedure.id, effective.id, maintain_column_froms=True)
+    due = db.session.execute(
+        query.add_columns(effective)
         .join(effective, and_(effective.procedure_id == Procedure.id, effective.state == RevisionState.EFFECTIVE))
         .order_by(Procedure.next_review_due, Procedure.id)
         .limit(limit)
-    )
-    procedures = {
-        procedure.id: procedure
-        for procedure in db.session.execute(
-            db.select(Procedure).where(Procedure.id.in_([procedure_id for procedure_id, _ in first]))
-        ).scalars()
-    }
-    revisions = {
-        revision.id: revision
-        for revision in db.session.execute(
-            db.select(Revision)
-            .where(Revision.id.in_([revision_id for _, revision_id in first]))
-            .options(db.defer(Revision.body))
-        ).scalars()
-    }
-    due = [
-        (procedures[procedure_id], revisions[revision_id])
-        for procedure_id, revision_id in first
-        if procedure_id in procedures and revision_id in revisions
-    ]
+        .options(db.defer(effective.body))
+    ).all()
     tasks = []
     label = str(KIND_LABELS[REVIEW])
     for procedure, revision in due:
