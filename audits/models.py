@@ -1,8 +1,6 @@
 """Audit programme, audits with their checklist snapshots, nonconformities,
 corrective actions and evidence files."""
 
-from __future__ import annotations
-
 import json
 from datetime import date, datetime
 from enum import StrEnum
@@ -17,13 +15,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.accounts.models import Department, Site, User
 from core.clock import utcnow
-from core.database import Model, iso_utc
+from core.database import Model, iso_utc, partial_index
 from core.i18n import in_reader_language
 from core.plugin_engine.types import SCALE_MAXIMUM
 
@@ -116,7 +113,7 @@ class ProgrammeEntry(Model):
 
     site: Mapped[Site] = relationship()
     department: Mapped[Department] = relationship()
-    audits: Mapped[list[Audit]] = relationship(back_populates="programme_entry")
+    audits: Mapped[list["Audit"]] = relationship(back_populates="programme_entry")
 
     __mapper_args__ = {"version_id_col": row_version}
     __table_args__ = (
@@ -183,10 +180,10 @@ class Audit(Model):
     department_rows: Mapped[list[AuditDepartment]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     auditor_rows: Mapped[list[AuditAuditor]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     programme_entry: Mapped[ProgrammeEntry | None] = relationship(back_populates="audits")
-    checklists: Mapped[list[AuditChecklist]] = relationship(
+    checklists: Mapped[list["AuditChecklist"]] = relationship(
         back_populates="audit", order_by="AuditChecklist.position", cascade="all, delete-orphan"
     )
-    items: Mapped[list[AuditItem]] = relationship(
+    items: Mapped[list["AuditItem"]] = relationship(
         back_populates="audit", order_by="AuditItem.position", cascade="all, delete-orphan"
     )
 
@@ -283,7 +280,7 @@ class AuditChecklist(KeepsLanguages, Model):
     sections: Mapped[list | None] = mapped_column(JSON)
 
     audit: Mapped[Audit] = relationship(back_populates="checklists")
-    items: Mapped[list[AuditItem]] = relationship(back_populates="checklist", order_by="AuditItem.position")
+    items: Mapped[list["AuditItem"]] = relationship(back_populates="checklist", order_by="AuditItem.position")
 
     __table_args__ = (UniqueConstraint("audit_id", "key"),)
 
@@ -331,10 +328,10 @@ class AuditItem(KeepsLanguages, Model):
     audit: Mapped[Audit] = relationship(back_populates="items")
     checklist: Mapped[AuditChecklist] = relationship(back_populates="items")
     answered_by: Mapped[User | None] = relationship()
-    evidence: Mapped[list[Evidence]] = relationship(
+    evidence: Mapped[list["Evidence"]] = relationship(
         primaryjoin="Evidence.audit_item_id == AuditItem.id", order_by="Evidence.id", viewonly=True
     )
-    nonconformity: Mapped[Nonconformity | None] = relationship(
+    nonconformity: Mapped["Nonconformity | None"] = relationship(
         primaryjoin="Nonconformity.audit_item_id == AuditItem.id", viewonly=True, uselist=False
     )
 
@@ -382,13 +379,13 @@ class Nonconformity(KeepsLanguages, Model):
     raised_by: Mapped[User | None] = relationship(foreign_keys=[raised_by_id])
     audit: Mapped[Audit | None] = relationship()
     audit_item: Mapped[AuditItem | None] = relationship()
-    actions: Mapped[list[CorrectiveAction]] = relationship(
+    actions: Mapped[list["CorrectiveAction"]] = relationship(
         back_populates="nonconformity", order_by="CorrectiveAction.number"
     )
-    evidence: Mapped[list[Evidence]] = relationship(
+    evidence: Mapped[list["Evidence"]] = relationship(
         primaryjoin="Evidence.nonconformity_id == Nonconformity.id", order_by="Evidence.id", viewonly=True
     )
-    rechecks: Mapped[list[Recheck]] = relationship(
+    rechecks: Mapped[list["Recheck"]] = relationship(
         primaryjoin="Recheck.nonconformity_id == Nonconformity.id", order_by="Recheck.id", viewonly=True
     )
 
@@ -396,12 +393,11 @@ class Nonconformity(KeepsLanguages, Model):
     __table_args__ = (
         # One NC per audit finding, whatever the code does: editing a result
         # reuses it instead of raising a second one.
-        Index(
+        partial_index(
             "uq_nonconformity_audit_item",
             "audit_item_id",
             unique=True,
-            sqlite_where=text("audit_item_id IS NOT NULL"),
-            postgresql_where=text("audit_item_id IS NOT NULL"),
+            where="audit_item_id IS NOT NULL",
         ),
         UniqueConstraint("year", "sequence"),
         # The NC list's order: its first page without sorting every NC.
@@ -423,7 +419,7 @@ class Nonconformity(KeepsLanguages, Model):
         return self.state not in (NcState.CLOSED, NcState.CANCELLED)
 
     @property
-    def live_actions(self) -> list[CorrectiveAction]:
+    def live_actions(self) -> "list[CorrectiveAction]":
         """Actions that still count (an ineffective one stays on record only)."""
         return [a for a in self.actions if a.state != ActionState.INEFFECTIVE]
 
@@ -456,7 +452,7 @@ class CorrectiveAction(Model):
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
     verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])
-    evidence: Mapped[list[Evidence]] = relationship(
+    evidence: Mapped[list["Evidence"]] = relationship(
         primaryjoin="Evidence.action_id == CorrectiveAction.id", order_by="Evidence.id", viewonly=True
     )
 
@@ -563,7 +559,7 @@ class Recheck(KeepsLanguages, Model):
     site: Mapped[Site] = relationship()
     department: Mapped[Department] = relationship()
     audit_item: Mapped[AuditItem | None] = relationship()
-    inspection_item_of: Mapped[InspectionItem | None] = relationship("InspectionItem")
+    inspection_item_of: Mapped["InspectionItem | None"] = relationship("InspectionItem")
     checked_by: Mapped[User | None] = relationship()
 
     @property

@@ -17,8 +17,6 @@ rows, and a counter could come back to a number that an answer computed from oth
 kept under.
 """
 
-from __future__ import annotations
-
 import functools
 import re
 import uuid

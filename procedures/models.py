@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 import json
 from datetime import date, datetime
 from enum import StrEnum
@@ -16,13 +14,12 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     inspect,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.accounts.models import Department, Site, User
 from core.clock import utcnow
-from core.database import Model
+from core.database import Model, partial_index
 from core.errors import Conflict
 
 
@@ -64,7 +61,7 @@ class Procedure(Model):
 
     department: Mapped[Department] = relationship()
     site: Mapped[Site | None] = relationship()
-    revisions: Mapped[list[Revision]] = relationship(
+    revisions: Mapped[list["Revision"]] = relationship(
         back_populates="procedure", order_by="Revision.number", cascade="all, delete-orphan"
     )
 
@@ -75,11 +72,11 @@ class Procedure(Model):
         return self.withdrawn_at is not None
 
     @property
-    def effective_revision(self) -> Revision | None:
+    def effective_revision(self) -> "Revision | None":
         return next((r for r in self.revisions if r.state == RevisionState.EFFECTIVE), None)
 
     @property
-    def latest_revision(self) -> Revision | None:
+    def latest_revision(self) -> "Revision | None":
         return self.revisions[-1] if self.revisions else None
 
     @property
@@ -172,12 +169,11 @@ class Revision(Model):
     __table_args__ = (
         UniqueConstraint("procedure_id", "number"),
         # At most one effective revision per procedure, whatever the code does.
-        Index(
+        partial_index(
             "uq_procedure_revision_one_effective",
             "procedure_id",
             unique=True,
-            sqlite_where=text("state = 'effective'"),
-            postgresql_where=text("state = 'effective'"),
+            where="state = 'effective'",
         ),
         # Those in review in the order they were submitted, the approvers' order (migration proc_0006).
         Index("ix_procedure_revision_state_submitted", "state", "submitted_at"),

@@ -10,12 +10,13 @@ import pytest
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.pool import NullPool
+from sqlalchemy.schema import CreateIndex
 
 from core import create_app
 from core.accounts import services
 from core.accounts.models import Site, User
 from core.clock import utcnow
-from core.database import SQLiteNotInWAL, configure_engine, db, read_only, write_intent
+from core.database import SQLiteNotInWAL, configure_engine, db, partial_index, read_only, write_intent
 from core.migration import upgrade
 
 
@@ -157,3 +158,37 @@ def test_the_database_url_of_the_suite_is_the_one_in_use(app):
     with app.app_context():
         assert db.session.execute(text("SELECT 1")).scalar_one() == 1
         assert str(db.engine.url.render_as_string(hide_password=False)) == app.config["SQLALCHEMY_DATABASE_URI"]
+
+
+def created_index(name: str) -> str:
+    """How the database itself states the index ``name`` that the migrations created."""
+    if db.engine.dialect.name == "sqlite":
+        query = text("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = :name")
+    else:
+        query = text("SELECT indexdef FROM pg_indexes WHERE indexname = :name")
+    return db.session.execute(query, {"name": name}).scalar_one()
+
+
+def test_the_partial_indexes_are_partial_in_the_models_and_in_the_database(app):
+    """A model's partial index (``core.database.partial_index``) carries its condition for the
+    database in use, given when its engine was set up, and the migrations made it partial there
+    too; Alembic's comparison of models and migrations does not look at conditions."""
+    with app.app_context():
+        partial = [index for table in db.metadata.tables.values() for index in table.indexes if "where" in index.info]
+        assert {index.name for index in partial} >= {
+            "uq_department_head_group",
+            "uq_nonconformity_audit_item",
+            "uq_procedure_revision_one_effective",
+            "uq_improvement_audit_item",
+            "uq_improvement_watched",
+        }
+        for index in partial:
+            condition = index.info["where"]
+            assert f"WHERE {condition}" in str(CreateIndex(index).compile(dialect=db.engine.dialect))
+            in_database = created_index(index.name)
+            assert "WHERE" in in_database
+            if db.engine.dialect.name == "sqlite":  # PostgreSQL states the condition in its own words
+                assert in_database.endswith(f"WHERE {condition}")
+        # A model defined once the engine is set up (a plugin's) has its condition at once.
+        late = partial_index("ix_late_partial", "late_id", where="late_id IS NOT NULL")
+        assert str(late.dialect_options[db.engine.dialect.name]["where"]) == "late_id IS NOT NULL"

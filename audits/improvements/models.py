@@ -1,15 +1,13 @@
-from __future__ import annotations
-
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from audits.models import AuditItem, Evidence
 from core.accounts.models import Department, Site, User
 from core.clock import utcnow
-from core.database import Model
+from core.database import Model, partial_index
 
 
 class Stage(StrEnum):
@@ -111,20 +109,18 @@ class Improvement(Model):
     __mapper_args__ = {"version_id_col": row_version}
     __table_args__ = (
         # One improvement per audit finding, however often its result is recorded again.
-        Index(
+        partial_index(
             "uq_improvement_audit_item",
             "audit_item_id",
             unique=True,
-            sqlite_where=text("audit_item_id IS NOT NULL"),
-            postgresql_where=text("audit_item_id IS NOT NULL"),
+            where="audit_item_id IS NOT NULL",
         ),
         # What the numbers raise, once per metric, site and month, however many scans run at once.
-        Index(
+        partial_index(
             "uq_improvement_watched",
             "source_ref",
             unique=True,
-            sqlite_where=text(WATCHED_WHERE),
-            postgresql_where=text(WATCHED_WHERE),
+            where=WATCHED_WHERE,
         ),
         UniqueConstraint("year", "sequence"),
         Index("ix_improvement_raised_at", "raised_at", "id"),

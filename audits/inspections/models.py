@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
@@ -63,7 +61,7 @@ class Inspection(KeepsLanguages, Model):
     department: Mapped[Department] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
-    items: Mapped[list[InspectionItem]] = relationship(
+    items: Mapped[list["InspectionItem"]] = relationship(
         back_populates="inspection", order_by="InspectionItem.position", cascade="all, delete-orphan"
     )
 

@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 from datetime import date, datetime
 
 from sqlalchemy import Date, Float, ForeignKey, String, Text, UniqueConstraint
@@ -46,7 +44,7 @@ class Objective(Model):
     site: Mapped[Site | None] = relationship()
     department: Mapped[Department | None] = relationship()
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
-    updates: Mapped[list[ObjectiveUpdate]] = relationship(
+    updates: Mapped[list["ObjectiveUpdate"]] = relationship(
         back_populates="objective", order_by="ObjectiveUpdate.period.desc()", cascade="all, delete-orphan"
     )
 

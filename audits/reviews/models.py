@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 import json
 from datetime import date, datetime
 from enum import StrEnum
@@ -61,7 +59,7 @@ class ManagementReview(Model):
     site: Mapped[Site | None] = relationship()
     chair: Mapped[User] = relationship(foreign_keys=[chair_id])
     compiled_by: Mapped[User | None] = relationship(foreign_keys=[compiled_by_id])
-    outputs: Mapped[list[ReviewOutput]] = relationship(back_populates="review", order_by="ReviewOutput.id")
+    outputs: Mapped[list["ReviewOutput"]] = relationship(back_populates="review", order_by="ReviewOutput.id")
 
     __mapper_args__ = {"version_id_col": row_version}
     __table_args__ = (UniqueConstraint("year", "sequence"),)

@@ -1,15 +1,13 @@
-from __future__ import annotations
-
 from datetime import datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.clock import instance_zone_name, utcnow, zone_named
-from core.database import Model
+from core.database import Model, partial_index
 
 
 class Role(StrEnum):
@@ -67,7 +65,7 @@ class Department(Model):
     name: Mapped[str] = mapped_column(String(200))
     row_version: Mapped[int] = mapped_column(default=1)
 
-    heads: Mapped[list[DepartmentHead]] = relationship(back_populates="department", cascade="all, delete-orphan")
+    heads: Mapped[list["DepartmentHead"]] = relationship(back_populates="department", cascade="all, delete-orphan")
 
     __mapper_args__ = {"version_id_col": row_version}
 
@@ -96,24 +94,23 @@ class DepartmentHead(Model):
 
     department: Mapped[Department] = relationship(back_populates="heads")
     site: Mapped[Site | None] = relationship()
-    head: Mapped[User | None] = relationship(foreign_keys=[head_id])
-    deputy: Mapped[User | None] = relationship(foreign_keys=[deputy_id])
+    head: Mapped["User | None"] = relationship(foreign_keys=[head_id])
+    deputy: Mapped["User | None"] = relationship(foreign_keys=[deputy_id])
 
     __mapper_args__ = {"version_id_col": row_version}
     __table_args__ = (
         UniqueConstraint("department_id", "site_id", name="uq_department_head_department_id_site_id"),
         # NULLs are distinct in a unique constraint: one group-level head per department needs its own index.
-        Index(
+        partial_index(
             "uq_department_head_group",
             "department_id",
             unique=True,
-            sqlite_where=text("site_id IS NULL"),
-            postgresql_where=text("site_id IS NULL"),
+            where="site_id IS NULL",
         ),
     )
 
     @property
-    def acting(self) -> User | None:
+    def acting(self) -> "User | None":
         """The head, or the deputy while the head is away (inactive or not named)."""
         if self.head is not None and self.head.active:
             return self.head
@@ -140,7 +137,7 @@ class User(UserMixin, Model):
 
     department: Mapped[Department | None] = relationship(foreign_keys=[department_id])
     site: Mapped[Site | None] = relationship()
-    role_rows: Mapped[list[UserRole]] = relationship(
+    role_rows: Mapped[list["UserRole"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
 

@@ -1,7 +1,5 @@
 """The imported checklist libraries: one row per version of a checklist a quality officer imported."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint

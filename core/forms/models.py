@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint

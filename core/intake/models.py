@@ -1,8 +1,6 @@
 """The records of public intake: one-time survey links, complaint numbering, and the
 attempts counted for rate limiting."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint

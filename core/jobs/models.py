@@ -1,7 +1,5 @@
 """The background job table."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from enum import StrEnum
 

@@ -23,14 +23,13 @@ from dataclasses import dataclass, field
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import String, cast, func
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from core.accounts.models import Department, Role, Site, User, department_label
 from core.accounts.permissions import AreaDepartment, Permission, can, in_group_office, scope_clause, scope_sites
 from core.accounts.permissions import refusal as permission_refusal
 from core.clock import add_months, current_period, utcnow
-from core.database import commit, db, is_read_only, write_intent
+from core.database import commit, conflict_insert, db, is_read_only, write_intent
 from core.errors import (
     Conflict,
     Forbidden,
@@ -519,8 +518,7 @@ def mark_site_period(site: Site, month: str, forms: Collection[str] | None = Non
     if not rows:
         return
     now = utcnow()
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(PendingRecompute).values(
+    insert = conflict_insert(PendingRecompute).values(
         [
             {"metric_key": key, "site_id": site.id, "period": period, "generation": 1, "marked_at": now}
             for key, period in rows

@@ -8,11 +8,10 @@ from datetime import date, datetime
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy.dialects import postgresql, sqlite
 
 from core.accounts.models import User
 from core.clock import utcnow
-from core.database import db
+from core.database import conflict_insert, db
 from core.errors import NotFound, ValidationFailed
 from core.notifications.models import MailState, Notification, NotificationPreference
 from core.plugin_engine.manager import registry
@@ -81,9 +80,8 @@ def notify(users: Iterable[User | None], kind: str, params: dict, *, url: str, e
                 "mail_attempts": 0,
             }
         )
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     # Two ticks (or a retried request) telling the same event insert nothing twice.
-    statement = dialect.insert(Notification).values(rows).on_conflict_do_nothing().returning(Notification.id)
+    statement = conflict_insert(Notification).values(rows).on_conflict_do_nothing().returning(Notification.id)
     # Counted from what came back: drivers differ in the row count they give a multi-row insert.
     return len(db.session.execute(statement).all())
 

@@ -290,9 +290,9 @@ def init_app(app: Flask) -> None:
 
     mode = config.get("DEALERQMS_LOAD_ENTRYPOINTS", True)
     if mode:
-        for entry_point in _entry_points(builtin_only=mode == "builtin"):
+        for entry_point, distribution in _entry_points(builtin_only=mode == "builtin"):
             if wanted(entry_point.name):
-                _load_entry_point(host, entry_point)
+                _load_entry_point(host, entry_point, distribution)
     for name, plugin in dict(config.get("DEALERQMS_EXTRA_PLUGINS") or {}).items():
         if wanted(name):
             _register(host, plugin, name, PluginInfo(name, getattr(plugin, "__version__", None), None, False))
@@ -326,30 +326,43 @@ def _names(value) -> set[str]:
     return {name.strip() for name in value if name.strip()}
 
 
-def _is_builtin(entry_point) -> bool:
-    dist = entry_point.dist
-    return dist is not None and _canonical(dist.name) == BUILTIN_DISTRIBUTION
-
-
 def _canonical(name: str) -> str:
     return name.lower().replace("_", "-").replace(".", "-")
 
 
-def _entry_points(*, builtin_only: bool):
-    points = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
-    return sorted((ep for ep in points if not builtin_only or _is_builtin(ep)), key=lambda ep: ep.name)
+def _entry_points(*, builtin_only: bool) -> list[tuple[importlib.metadata.EntryPoint, tuple[str, str] | None]]:
+    """The plugins' entry points in the order of their names, each with its distribution's name
+    and version (``None`` when it has none), read once per distribution: ``dist.name`` and
+    ``dist.version`` each parse its whole metadata file again, and the dealerqms distribution
+    alone names eight entry points."""
+    distributions: dict[int, tuple[str, str]] = {}
+    found = []
+    for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        dist = entry_point.dist
+        if dist is None:
+            distribution = None
+        elif (distribution := distributions.get(id(dist))) is None:
+            metadata = dist.metadata
+            distribution = distributions[id(dist)] = (metadata["Name"], metadata["Version"])
+        if not builtin_only or _is_builtin(distribution):
+            found.append((entry_point, distribution))
+    return sorted(found, key=lambda pair: pair[0].name)
 
 
-def _load_entry_point(host: PluginHost, entry_point) -> None:
+def _is_builtin(distribution: tuple[str, str] | None) -> bool:
+    return distribution is not None and _canonical(distribution[0]) == BUILTIN_DISTRIBUTION
+
+
+def _load_entry_point(host: PluginHost, entry_point, distribution: tuple[str, str] | None) -> None:
     name = entry_point.name
-    dist = entry_point.dist
     try:
         plugin = entry_point.load()
     except Exception as error:  # any import-time failure is the plugin's
         raise PluginError(
             name, f"cannot be imported from {entry_point.value!r} ({type(error).__name__}: {error})"
         ) from error
-    info = PluginInfo(name, dist.version if dist else None, dist.name if dist else None, _is_builtin(entry_point))
+    distribution_name, version = distribution or (None, None)
+    info = PluginInfo(name, version, distribution_name, _is_builtin(distribution))
     if _register(host, plugin, name, info) and not host.pm.get_hookcallers(plugin):
         # Usually an entry point naming the package instead of its module of hooks.
         host.pm.unregister(name=name)
