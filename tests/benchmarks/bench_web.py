@@ -23,10 +23,11 @@ warm-up), of both instances served at once, one right after the other: the
 dashboard as each of them, the other main pages (KPI pages, audits, NCs,
 actions, procedures, trail, search, tasks) as the quality officer.
 It prints the median latency at both scales, the ratio large/small (issue #20:
-≤ 1.3) and, where the page has one, the ratio page/bare endpoint at large
-(≤ 3); then the size of each role's dashboard HTML (≤ 60 KB). Then
-``--clients`` threads, each logged in as the quality officer with its own
-session, request the pages for ``--seconds`` seconds and the script prints the
+≤ 1.3), the quartiles of that ratio taken turn by turn (the machine's noise in that
+run) and, where the page has one, the ratio page/bare endpoint at large (≤ 3);
+then the size of each role's dashboard HTML (≤ 60 KB). Then ``--clients``
+threads, each logged in as the quality officer with its own session, request the
+pages for ``--seconds`` seconds and the script prints the
 requests made and the errors (anything but 200; target 0).
 """
 
@@ -292,15 +293,25 @@ def medians(
     clients: dict[str, Client], paths: dict[str, tuple[str, str]], runs: int
 ) -> tuple[dict[str, float], dict[str, int]]:
     """Page → median latency, and page → size of its HTML; ``paths``: page → (path, login)."""
-    found, sizes = side_by_side({"only": clients}, {"only": paths}, runs)
-    return found["only"], sizes["only"]
+    timings, sizes = side_by_side({"only": clients}, {"only": paths}, runs)
+    return {page: statistics.median(values) for page, values in timings["only"].items()}, sizes["only"]
+
+
+def paired_quartiles(timings: dict[str, dict[str, list[float]]], page: str) -> tuple[float, float]:
+    """The first and third quartiles of ``large/small`` taken turn by turn (the two requests of a
+    turn are made one right after the other): how far the machine moves the ratio in one run,
+    beside the ratio of the medians. A page whose quartiles straddle 1.3 is at the edge by noise;
+    one whose first quartile is above it grows."""
+    ratios = [large / small for small, large in zip(timings["small"][page], timings["large"][page], strict=True)]
+    first, _median, third = statistics.quantiles(ratios, n=4)
+    return first, third
 
 
 def side_by_side(
     clients: dict[str, dict[str, Client]], paths: dict[str, dict[str, tuple[str, str]]], runs: int
-) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, int]]]:
-    """Scale → page → median latency, and scale → page → size of its HTML; ``clients``: scale →
-    login → client of that scale's server; ``paths``: scale → page → (path, login).
+) -> tuple[dict[str, dict[str, list[float]]], dict[str, dict[str, int]]]:
+    """Scale → page → latencies in turn order, and scale → page → size of its HTML; ``clients``:
+    scale → login → client of that scale's server; ``paths``: scale → page → (path, login).
 
     Each page is asked of every scale's server one right after the other, in turns that swap
     which goes first: a ratio of two medians taken minutes apart measured the machine's load
@@ -325,10 +336,7 @@ def side_by_side(
                 sizes[scale][page] = len(body)
                 if status != 200:
                     raise RuntimeError(f"{path} answered {status} to {login} at {scale}")
-    return {
-        scale: {page: statistics.median(values) for page, values in by_page.items()}
-        for scale, by_page in timings.items()
-    }, sizes
+    return timings, sizes
 
 
 def load(server: Gunicorn, paths: list[str], clients: int, seconds: float) -> tuple[int, int, list[str]]:
@@ -403,7 +411,7 @@ def main() -> None:
             for by_login in clients.values():
                 for client in by_login.values():
                     client.login()
-            results, sizes = side_by_side(
+            timings, sizes = side_by_side(
                 clients,
                 {
                     scale: {page: (page_path, login) for page, (page_path, _b, login) in paths[scale].items()}
@@ -431,16 +439,20 @@ def main() -> None:
                 )
             finally:
                 server.stop()
+    results = {scale: {page: statistics.median(times) for page, times in of.items()} for scale, of in timings.items()}
     engines = ", ".join(f"{scale}: {urls[scale].split(':', 1)[0]}" for scale in urls)
     print(
         f"\nmedian of {args.runs} requests, ms (gunicorn {args.workers} workers × {args.threads} threads; "
         f"{engines}; load average {os.getloadavg()[0]:.1f})"
     )
-    print(f"{'page':<20}{'small':>8}{'large':>8}{'large/small':>13}{'bare large':>12}{'page/bare':>11}")
+    columns = (("small", 8), ("large", 8), ("large/small", 13), ("paired q1–q3", 14))
+    columns += (("bare large", 12), ("page/bare", 11))
+    print(f"{'page':<20}" + "".join(f"{name:>{width}}" for name, width in columns))
     for page in PAGES:
         small, large, floor = results["small"][page], results["large"][page], bare["large"].get(page)
+        first, third = paired_quartiles(timings, page)
         print(
-            f"{page:<20}{small * 1000:>8.1f}{large * 1000:>8.1f}{large / small:>13.2f}"
+            f"{page:<20}{small * 1000:>8.1f}{large * 1000:>8.1f}{large / small:>13.2f}{f'{first:.2f}–{third:.2f}':>14}"
             + (f"{floor * 1000:>12.1f}{large / floor:>11.2f}" if floor else f"{'–':>12}{'–':>11}")
         )
     print(f"\ndashboard HTML, KB (target ≤ {DASHBOARD_BYTES // 1024})")
