@@ -151,12 +151,17 @@ def partial_index(name: str, *columns: str, where: str, unique: bool = False) ->
     """
     index = Index(name, *columns, unique=unique, info={"where": where})
     for database in _databases_configured:  # a model defined after the engine (a plugin's)
-        index.dialect_options[database]["where"] = text(where)
+        _give_condition(index, database)
     return index
 
 
 _PARTIAL_INDEX_DATABASES = ("sqlite", "postgresql")
 _databases_configured: set[str] = set()
+
+
+def _give_condition(index: Index, database: str) -> None:
+    if (where := index.info.get("where")) is not None:
+        index.dialect_options[database]["where"] = text(where)
 
 
 def _give_partial_conditions(database: str) -> None:
@@ -165,8 +170,7 @@ def _give_partial_conditions(database: str) -> None:
     _databases_configured.add(database)
     for table in db.metadata.tables.values():
         for index in table.indexes:
-            if (where := index.info.get("where")) is not None:
-                index.dialect_options[database]["where"] = text(where)
+            _give_condition(index, database)
 
 
 def configure_engine(engine: Engine) -> None:
