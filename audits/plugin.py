@@ -229,11 +229,13 @@ PANEL_ROWS = 20
 
 
 def _list(rows) -> Markup:
-    items = Markup("").join(
-        Markup('<li><a href="{}">{}</a> {} <span class="muted">{}</span></li>').format(url, label, text, note)
+    # Each value escaped into an f-string: Markup.format's formatter was most of a row's cost, and
+    # a large site's dashboard lists twice the rows of a small one's.
+    items = "".join(
+        f'<li><a href="{escape(url)}">{escape(label)}</a> {escape(text)} <span class="muted">{escape(note)}</span></li>'
         for url, label, text, note in rows
     )
-    return Markup('<ul class="plain-list">{}</ul>').format(items)
+    return Markup(f'<ul class="plain-list">{items}</ul>')
 
 
 @hookimpl

@@ -195,3 +195,25 @@ def test_default_department_names_follow_the_readers_language_until_renamed(app)
         assert department_label("AFTERSALES", "Service & Parts") == "Service & Parts"
     with app.test_request_context(headers={"Accept-Language": "en"}):
         assert department_label("AFTERSALES", "After-sales") == "After-sales"
+
+
+def test_a_template_follows_the_language_forced_for_a_while(app):
+    """Templates find the reader's catalog once a request (core.i18n.request_translations): a
+    part written in another language for a while (an e-mail to someone who reads English, sent
+    from a Chinese page) is in that language, and the page after it in the reader's again."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    page = (
+        "{{ _('Overdue') }} · {{ _('Due %(date)s', date='2026-12-07') }} · "
+        "{{ ngettext('%(num)d site', '%(num)d sites', 2) }}"
+    )
+    with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
+        chinese = render_template_string(page)
+        assert chinese.startswith("逾期事项 · 2026-12-07 到期 · ")
+        with force_locale("en"):
+            assert render_template_string(page) == "Overdue · Due 2026-12-07 · 2 sites"
+            with force_locale("zh_CN"):
+                assert render_template_string(page) == chinese
+            assert render_template_string(page) == "Overdue · Due 2026-12-07 · 2 sites"
+        assert render_template_string(page) == chinese

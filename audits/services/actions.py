@@ -36,6 +36,7 @@ from core.errors import (
     enforce,
     require_row_version,
 )
+from core.session_memory import since_last_write
 from core.signatures import sign
 from core.times import before_site_today, days_at_sites, site_today
 
@@ -375,7 +376,17 @@ def _awaiting_verification_query(user: User):
 
 
 def _awaiting_verification_conditions(user: User) -> list:
-    """Done actions of others that ``user`` may read."""
+    """Done actions of others that ``user`` may read.
+
+    Made once a request (until the session writes): the dashboard lists the first of them and
+    counts them all, and making these clauses was most of what the count cost."""
+    made = since_last_write(db.session(), "awaiting_verification_conditions")
+    if user.id not in made:
+        made[user.id] = _made_awaiting_verification_conditions(user)
+    return made[user.id]
+
+
+def _made_awaiting_verification_conditions(user: User) -> list:
     conditions = [
         visible_clause(user),
         CorrectiveAction.state == ActionState.DONE,

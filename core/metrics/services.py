@@ -19,6 +19,7 @@ import re
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -28,6 +29,7 @@ from sqlalchemy.orm import selectinload
 from core.accounts.models import Department, Role, Site, User, department_label
 from core.accounts.permissions import AreaDepartment, Permission, can, in_group_office, scope_clause, scope_sites
 from core.accounts.permissions import refusal as permission_refusal
+from core.answer_cache import kept
 from core.clock import add_months, current_period, utcnow
 from core.database import commit, conflict_insert, db, is_read_only, write_intent
 from core.errors import (
@@ -153,6 +155,19 @@ def decimals(metric: Metric) -> int:
     of a few points (SERVQUAL, -0.6) one."""
     if metric.decimals is not None:
         return metric.decimals
+    # Found once per metric definition: a page asks for every value it writes, and reading the
+    # unit in English is a change of locale each time. By key, checked to be the same definition
+    # (a plugin reloaded makes new ones): hashing a definition reads each of its lazy texts.
+    found = _decimals_found.get(metric.key)
+    if found is None or found[0] is not metric:
+        found = _decimals_found[metric.key] = (metric, _decimals_by_unit_or_scale(metric))
+    return found[1]
+
+
+_decimals_found: dict[str, tuple[Metric, int]] = {}
+
+
+def _decimals_by_unit_or_scale(metric: Metric) -> int:
     with force_locale("en"):
         unit = str(metric.unit or "").strip().lower()
     if unit in UNIT_DECIMALS:
@@ -947,9 +962,17 @@ def kpi_grid(site: Site, *, measured_only: bool = False, months: int = 12, month
     ]
 
 
+class SiteName(NamedTuple):
+    """What a ranking shows of a site: kept between requests, so no ORM record of one session."""
+
+    id: int
+    code: str
+    name: str
+
+
 @dataclass(frozen=True)
 class SiteValue:
-    site: Site
+    site: SiteName
     value: float | None
     status: str | None
     thresholds: Thresholds
@@ -984,10 +1007,24 @@ def _measured(key: str, period: str) -> bool:
 
 
 def comparison(metric: Metric, period: str) -> list[SiteValue]:
-    """One metric across the active sites for a period, best first (sites without a value last)."""
+    """One metric across the active sites for a period, best first (sites without a value last).
+
+    Kept until a site, a value or a target is written: everyone who opens the comparison asks
+    for the same ranking of the whole group, and ranking fifty sites cost as much as drawing the
+    page around it."""
     period = check_period(period, metric)
     refresh(metrics=[metric])
-    sites = list(db.session.execute(db.select(Site).filter_by(active=True).order_by(Site.code)).scalars())
+    tables = (Site.__tablename__, Measurement.__tablename__, SiteTarget.__tablename__)
+    return kept(("metric_comparison", metric.key, period), tables, lambda: _ranked(metric, period))
+
+
+def _ranked(metric: Metric, period: str) -> list[SiteValue]:
+    sites = [
+        SiteName(*row)
+        for row in db.session.execute(
+            db.select(Site.id, Site.code, Site.name).filter_by(active=True).order_by(Site.code)
+        )
+    ]
     values = dict(
         db.session.execute(
             db.select(Measurement.site_id, Measurement.value).filter_by(metric_key=metric.key, period=period)

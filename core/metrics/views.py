@@ -146,7 +146,7 @@ def _metric_page(metric, site, *, entry=None, recompute=None, status=200):
         thresholds=thresholds,
         rows=rows,
         status_of=lambda value: services.status(metric, thresholds, value),
-        value_text=lambda value: dashboard.value_text(metric, value),
+        value_text=dashboard.value_formatter(metric),
         nc_url=nc_url,
         source_labels=SOURCE_LABELS,
         entry=entry if allowed and not metric.computed else None,
@@ -313,7 +313,7 @@ def compare():
         window=window,
         worst_first=worst_first,
         chart=chart,
-        value_text=lambda value: dashboard.value_text(metric, value),
+        value_text=dashboard.value_formatter(metric),
     )
 
 

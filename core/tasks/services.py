@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from flask import g
+from flask import g, has_request_context
 
 from core.accounts.models import User
 from core.clock import today
@@ -93,7 +93,17 @@ def count(user: User) -> int:
 
 def is_overdue(task: Task) -> bool:
     # A task is the reader's own work: late when its day has passed on their site's clock.
-    return task.due is not None and task.due < today(viewer_zone())
+    return task.due is not None and task.due < viewer_today()
+
+
+def viewer_today() -> date:
+    """The reader's day, found once a request: the inbox asks it for each of its tasks."""
+    if not has_request_context():  # a job's app context may outlive the day
+        return today(viewer_zone())
+    day = g.get("dealerqms_viewer_today")
+    if day is None:
+        day = g.dealerqms_viewer_today = today(viewer_zone())
+    return day
 
 
 def with_task(url: str, kind: str) -> str:

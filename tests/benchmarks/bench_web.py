@@ -19,9 +19,10 @@ answers JSON, which is the floor a page can be compared with.
 The script logs in as the generated users of each role — quality officer
 (``qo0001``), department head (``head0001``), auditor (``auditor0001``) and
 staff (``staff0001``) — and requests each page ``--runs`` times in turn (after a
-warm-up), of both instances served at once, one right after the other: the
-dashboard as each of them, the other main pages (KPI pages, audits, NCs,
-actions, procedures, trail, search, tasks) as the quality officer.
+warm-up of ``--warm-ups`` requests of each page, by default three per worker), of both
+instances served at once, one right after the other: the dashboard as each of them,
+the other main pages (KPI pages, audits, NCs, actions, procedures, trail, search,
+tasks) as the quality officer.
 It prints the median latency at both scales, the ratio large/small (issue #20:
 ≤ 1.3), the quartiles of that ratio taken turn by turn (the machine's noise in that
 run) and, where the page has one, the ratio page/bare endpoint at large (≤ 3);
@@ -290,10 +291,10 @@ def targets(url: str) -> dict[str, tuple[str, str | None, str]]:
 
 
 def medians(
-    clients: dict[str, Client], paths: dict[str, tuple[str, str]], runs: int
+    clients: dict[str, Client], paths: dict[str, tuple[str, str]], runs: int, warm_ups: int = 1
 ) -> tuple[dict[str, float], dict[str, int]]:
     """Page → median latency, and page → size of its HTML; ``paths``: page → (path, login)."""
-    timings, sizes = side_by_side({"only": clients}, {"only": paths}, runs)
+    timings, sizes = side_by_side({"only": clients}, {"only": paths}, runs, warm_ups)
     return {page: statistics.median(values) for page, values in timings["only"].items()}, sizes["only"]
 
 
@@ -308,23 +309,28 @@ def paired_quartiles(timings: dict[str, dict[str, list[float]]], page: str) -> t
 
 
 def side_by_side(
-    clients: dict[str, dict[str, Client]], paths: dict[str, dict[str, tuple[str, str]]], runs: int
+    clients: dict[str, dict[str, Client]], paths: dict[str, dict[str, tuple[str, str]]], runs: int, warm_ups: int = 1
 ) -> tuple[dict[str, dict[str, list[float]]], dict[str, dict[str, int]]]:
     """Scale → page → latencies in turn order, and scale → page → size of its HTML; ``clients``:
     scale → login → client of that scale's server; ``paths``: scale → page → (path, login).
 
     Each page is asked of every scale's server one right after the other, in turns that swap
     which goes first: a ratio of two medians taken minutes apart measured the machine's load
-    as much as the page (a page's `small` median moved by 25–40 % from one run to the next)."""
+    as much as the page (a page's `small` median moved by 25–40 % from one run to the next).
+
+    Each page is first asked ``warm_ups`` times of each server: every worker process compiles
+    its templates, builds its routes and keeps its answers on its own first request of a page,
+    and a single warm-up left the other workers' first requests among the timed ones."""
     scales = list(paths)
     pages = list(paths[scales[0]])
     timings = {scale: {page: [] for page in pages} for scale in scales}
     sizes: dict[str, dict[str, int]] = {scale: {} for scale in scales}
     for scale in scales:
         for path, login in paths[scale].values():
-            status, _body = clients[scale][login].get(path)  # warm-up: caches, compiled templates
-            if status != 200:
-                raise RuntimeError(f"{path} answered {status} to {login} at {scale}")
+            for _ in range(warm_ups):
+                status, _body = clients[scale][login].get(path)
+                if status != 200:
+                    raise RuntimeError(f"{path} answered {status} to {login} at {scale}")
     for turn in range(runs):
         # Pages in turn, so that a noisy moment spreads over all of them.
         for page in pages:
@@ -382,7 +388,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--warm-ups", type=int, help="requests of each page before the timed ones (default: 3 per worker)"
+    )
     args = parser.parse_args()
+    # Requests go to whichever worker accepts first: three per worker leave a worker that has
+    # not yet served a page about one time in thirty at four workers.
+    warm_ups = args.warm_ups if args.warm_ups is not None else 3 * args.workers
     given_urls = {"small": args.small_database_url, "large": args.large_database_url}
     for scale, url in given_urls.items():
         if url and not getattr(args, f"{scale}_instance"):
@@ -418,6 +430,7 @@ def main() -> None:
                     for scale in folders
                 },
                 args.runs,
+                warm_ups,
             )
             loads["large"] = load(
                 servers["large"],
@@ -436,6 +449,7 @@ def main() -> None:
                     {LOGIN: bare_client},
                     {page: (bare_path, LOGIN) for page, (_p, bare_path, _l) in paths[scale].items() if bare_path},
                     args.runs,
+                    warm_ups,
                 )
             finally:
                 server.stop()

@@ -208,6 +208,50 @@ def test_site_comparison_page(app, users, sample, north, client_as, api_as, make
     assert best.index("NORTH · North dealership") < best.index("MAIN · ")
 
 
+def test_each_change_shows_on_the_next_look_at_the_comparison(app, users, sample, north, client_as, api_as, make_user):
+    """The ranking is kept between readers (everyone asks for the same one) until a value, a
+    target or a site is written: each of those shows on the next look, for another reader too."""
+    from core.accounts.services import create_site, site_by_code, update_site, user_by_login
+    from core.database import commit
+    from core.metrics import services
+
+    make_user("group.qo", "quality_officer", department="QUALITY", site=None)
+    record(api_as, "sample.first_time_fix", "2026-02", 80)
+    record(api_as, "sample.first_time_fix", "2026-02", 95, site="NORTH", who="group.qo")
+    url = "/metrics/compare?metric=sample.first_time_fix&period=2026-02&order=best"
+    qo, group = client_as("qo"), client_as("group.qo")
+
+    def ranking(client) -> list[tuple[int, str, str]]:
+        page = client.get(url).get_data(as_text=True)
+        rows = re.findall(
+            r'<td class="num">(\d+)</td><td><a href="[^"]+">([A-Z0-9]+) · .*?</td><td>(.*?)</td></tr>', page, re.S
+        )
+        return [(int(place), code, re.sub(r"<[^>]+>", "", badge).strip()) for place, code, badge in rows]
+
+    assert ranking(qo) == ranking(group) == [(1, "NORTH", "On target"), (2, "MAIN", "Off target")]
+    with app.app_context():
+        metric = services.definition("sample.first_time_fix")
+        main = services.find(metric, site_by_code("MAIN"), "2026-02")
+        services.correct(user_by_login("qo"), main, 97, reason="Miscounted", row_version=main.row_version)
+        commit()
+    assert ranking(group) == [(1, "MAIN", "On target"), (2, "NORTH", "On target")]
+    with app.app_context():
+        services.set_site_target(
+            user_by_login("group.qo"), metric, site_by_code("NORTH"), target=96, warning=94, reason="Raised"
+        )
+        commit()
+    assert ranking(qo) == [(1, "MAIN", "On target"), (2, "NORTH", "Warning")]
+    with app.app_context():
+        create_site(None, "EAST", "East dealership")
+        commit()
+    assert ranking(group) == [(1, "MAIN", "On target"), (2, "NORTH", "Warning"), (3, "EAST", "—")]
+    with app.app_context():
+        north = site_by_code("NORTH")
+        update_site(user_by_login("admin"), north, name=north.name, active=False, row_version=north.row_version)
+        commit()
+    assert ranking(qo) == [(1, "MAIN", "On target"), (2, "EAST", "—")]
+
+
 # Twenty sites more than the one of the tests, each valued 75 + its number: 76 % to 95 %.
 GROUP = 20
 
