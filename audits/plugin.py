@@ -228,20 +228,11 @@ def create_nonconformity(title, description, severity, site, department, source,
 PANEL_ROWS = 20
 
 
-def _list(rows) -> Markup:
-    # Each value escaped into an f-string: Markup.format's formatter was most of a row's cost, and
-    # a large site's dashboard lists twice the rows of a small one's.
-    items = "".join(
-        f'<li><a href="{escape(url)}">{escape(label)}</a> {escape(text)} <span class="muted">{escape(note)}</span></li>'
-        for url, label, text, note in rows
-    )
-    return Markup(f'<ul class="plain-list">{items}</ul>')
-
-
 @hookimpl
 def dashboard_panels(site, user):
     from audits.services import actions
     from audits.views import scores as score_views
+    from core.web.links import link_list
 
     panels = []
     # The earliest due of them: a department head of a large site owns hundreds (the whole list
@@ -256,7 +247,7 @@ def dashboard_panels(site, user):
         panels.append(
             DashboardPanel(
                 title=title,
-                html=_list(
+                html=link_list(
                     (
                         url_for("audits.action", action_id=a.id),
                         a.label,
@@ -284,7 +275,7 @@ def dashboard_panels(site, user):
         panels.append(
             DashboardPanel(
                 title=title,
-                html=_list(
+                html=link_list(
                     (url_for("audits.action", action_id=a.id), a.label, a.description[:80], a.owner) for a in verify
                 ),
             )

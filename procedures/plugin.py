@@ -123,14 +123,6 @@ def menu_links(user):
     return [MenuLink(label=_l("Procedures"), endpoint="procedures.index")]
 
 
-def _links(items) -> Markup:
-    rows = Markup("").join(
-        Markup('<li><a href="{}">{} — {}</a> <span class="muted">{}</span></li>').format(url, code, title, note)
-        for url, code, title, note in items
-    )
-    return Markup('<ul class="plain-list">{}</ul>').format(rows)
-
-
 # The first few of each panel and how many in all (a head at a large group owes 714 revisions and
 # has dozens of reviews overdue); the full lists are a click away. Five, as the dashboard's inbox
 # lists of each kind: the revisions to read are found once for both.
@@ -149,17 +141,19 @@ def _more(url: str, label: str) -> Markup:
 @hookimpl
 def dashboard_panels(site, user):
     from core.accounts.permissions import Permission, can
+    from core.web.links import Links, link_list
     from procedures import services
 
     panels = []
     pending = services.first_to_read(user, TO_READ_SHOWN)
     if pending:
         total = services.to_read_count(user) if len(pending) == TO_READ_SHOWN else len(pending)
-        html = _links(
+        procedure_link = Links("procedures.view", "code")
+        html = link_list(
             (
-                url_for("procedures.view", code=r.procedure.code),
-                r.procedure.code,
-                r.title,
+                procedure_link(r.procedure.code),
+                f"{r.procedure.code} — {r.title}",
+                "",
                 _("revision %(number)s", number=r.number),
             )
             for r in pending
@@ -170,11 +164,12 @@ def dashboard_panels(site, user):
     if can(user, Permission.READ_DRAFTS):
         overdue, total = services.most_overdue_reviews(user, OVERDUE_SHOWN)
         if overdue:
-            html = _links(
+            procedure_link = Links("procedures.view", "code")
+            html = link_list(
                 (
-                    url_for("procedures.view", code=p.code),
-                    p.code,
-                    p.title,
+                    procedure_link(p.code),
+                    f"{p.code} — {p.title}",
+                    "",
                     _("due %(date)s", date=escape(p.next_review_due.isoformat())),
                 )
                 for p in overdue

@@ -61,7 +61,7 @@ def index():
         pagination=pagination,
         filters=filters,
         counts=services.stage_counts(current, **{key: filters[key] for key in ("site", "department", "source")}),
-        sites=nc_services.sites(),
+        sites=nc_services.site_filter_choices(),
         departments=nc_services.departments(),
         causes=causes,
         fishbone_chart=charts.fishbone_chart(causes),

@@ -798,6 +798,12 @@ def sites() -> list[Site]:
     return list(db.session.execute(db.select(Site).where(Site.active.is_(True)).order_by(Site.code)).scalars())
 
 
+def site_filter_choices() -> list:
+    """The active sites' codes and names for a list's site filter, kept until a site is written:
+    the lists' filters made fifty sites at a group of fifty on every page."""
+    return kept_rows(db.select(Site.code, Site.name).where(Site.active.is_(True)).order_by(Site.code))
+
+
 def sites_to_raise_at(user: User) -> list[Site]:
     """The active sites where ``user`` may raise an NC by hand: their own, or every one from the group office."""
     return [site for site in sites() if raise_refusal(user, site) is None]

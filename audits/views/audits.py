@@ -55,7 +55,7 @@ def index():
         audit_link=Links("audits.audit", "reference"),
         filters=filters,
         states=[s.value for s in AuditState],
-        sites=nc_services.sites(),
+        sites=nc_services.site_filter_choices(),
         can_plan=can(user(), Permission.RUN_AUDITS),
         **common(),
     )

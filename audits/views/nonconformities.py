@@ -43,7 +43,7 @@ def nonconformities():
         severity_labels=resolved(SEVERITY_LABELS),
         filters=filters,
         states=[s.value for s in NcState],
-        sites=nc_services.sites(),
+        sites=nc_services.site_filter_choices(),
         departments=nc_services.departments(),
         **common(),
     )

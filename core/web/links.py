@@ -10,9 +10,11 @@ converter quotes it, in the marker's place.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from urllib.parse import quote
 
 from flask import url_for
+from markupsafe import Markup, escape
 
 # Quoted by no converter and found in no URL the application builds; an ``int`` route takes
 # only a number.
@@ -39,3 +41,15 @@ class Links:
 
     def __call__(self, value) -> str:
         return f"{self._head}{quote(str(value), safe=_SAFE)}{self._tail}"
+
+
+def link_list(rows: Iterable[tuple[str, str, str, str]]) -> Markup:
+    """A dashboard panel's list: each row ``(url, link text, text after the link, muted note)``,
+    every part escaped. Escaped into f-strings rather than through ``Markup.format``, whose
+    formatter was most of a row's cost: a large site's dashboard lists twice a small one's rows."""
+    items = "".join(
+        f'<li><a href="{escape(url)}">{escape(label)}</a>{f" {escape(text)}" if text else ""} '
+        f'<span class="muted">{escape(note)}</span></li>'
+        for url, label, text, note in rows
+    )
+    return Markup(f'<ul class="plain-list">{items}</ul>')
