@@ -1015,7 +1015,9 @@ def comparison(metric: Metric, period: str) -> list[SiteValue]:
     period = check_period(period, metric)
     refresh(metrics=[metric])
     tables = (Site.__tablename__, Measurement.__tablename__, SiteTarget.__tablename__)
-    return kept(("metric_comparison", metric.key, period), tables, lambda: _ranked(metric, period))
+    # The definition's own thresholds and direction in the key: a plugin's settings may change them.
+    key = ("metric_comparison", metric.key, metric.target, metric.warning, metric.direction, period)
+    return kept(key, tables, lambda: _ranked(metric, period))
 
 
 def _ranked(metric: Metric, period: str) -> list[SiteValue]:
