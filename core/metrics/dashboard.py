@@ -90,9 +90,8 @@ def period_label(metric, period: str) -> str:
     return _("%(period)s, month to date", period=name)
 
 
-def tile_kpi(tile: services.Tile, site, group: str, tiles: TileWriter | None = None) -> Kpi:
-    """``tile`` as a KPI tile; ``tiles``: what the tiles of one page share, made once for them."""
-    tiles = tiles or TileWriter(site)
+def tile_kpi(tile: services.Tile, group: str, tiles: TileWriter) -> Kpi:
+    """``tile`` as a KPI tile; ``tiles``: what the tiles of one site's page share, made once for them."""
     latest = tile.latest
     return Kpi(
         label=str(tile.metric.name),
@@ -134,7 +133,7 @@ def grid(
         return []
     tiles = TileWriter(site)
     return [
-        (group.label or _("Other"), [tile_kpi(tile, site, group.label or _("Other"), tiles) for tile in group.tiles])
+        (group.label or _("Other"), [tile_kpi(tile, group.label or _("Other"), tiles) for tile in group.tiles])
         for group in services.kpi_grid(site, measured_only=measured_only, month=month)
         if area is None or group.area == area
     ]
@@ -160,7 +159,7 @@ def kpis(site, user) -> list[Kpi]:
         wanted = lambda area, tile: area == department  # noqa: E731
     tiles = TileWriter(site)
     return [
-        tile_kpi(tile, site, group.label or _("Other"), tiles)
+        tile_kpi(tile, group.label or _("Other"), tiles)
         for group in services.kpi_grid(site, measured_only=True)
         for tile in group.tiles
         if wanted(group.area, tile)
